@@ -1,0 +1,111 @@
+"""Typed results the engines return and the UI / CLI render.
+
+Each result says which engine produced it (``engine``) and, when a CPU tier answered in place of
+a model, why (``fallback_reason``): the user is never left guessing what answered.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+Route = Literal["qa", "forecast", "sentiment"]
+
+
+@dataclass
+class Citation:
+    n: int
+    title: str
+    source: str | None
+    date: str | None  # ISO date of publication
+    url: str | None
+
+
+@dataclass
+class ForecastPoint:
+    date: str  # ISO trading day
+    close: float
+    low: float  # 10% band
+    high: float  # 90% band
+
+
+@dataclass
+class Forecast:
+    code: str
+    name_zh: str | None
+    name_en: str | None
+    as_of: str  # ISO date of the last bar used
+    horizon_days: int
+    path: list[ForecastPoint]
+    p_rise: float
+    engine: str  # "analog", "stockllm", "adapter"
+    last_close: float
+    backtest: dict[str, Any] = field(default_factory=dict)  # {"engine": {...}, "baselines": {...}}
+    figure: Any = None  # plotly Figure; not serialised
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "as_of": self.as_of,
+            "horizon_days": self.horizon_days,
+            "path": [asdict(p) for p in self.path],
+            "p_rise": self.p_rise,
+            "engine": self.engine,
+            "last_close": self.last_close,
+            "backtest": self.backtest,
+        }
+
+
+@dataclass
+class SentimentItem:
+    title: str
+    url: str | None
+    label: str
+    p: float
+    date: str | None = None
+
+
+@dataclass
+class SentimentResult:
+    counts: dict[str, int]
+    score: float  # net score in [-1, 1]: (positive - negative) / n
+    items: list[SentimentItem]
+    code: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"counts": self.counts, "score": self.score, "items": [asdict(i) for i in self.items]}
+
+
+@dataclass
+class Answer:
+    """What every engine returns and ``finqa chat --json`` prints."""
+
+    route: Route
+    engine: str  # e.g. "qa:llama-3.1-8b+lora", "qa:cpu-extractive"
+    answer: str
+    citations: list[Citation] = field(default_factory=list)
+    forecast: Forecast | None = None
+    sentiment: SentimentResult | None = None
+    notices: list[str] = field(default_factory=list)  # truncation, clamped horizon, fallbacks
+    fallback_reason: str | None = None
+    code: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"route": self.route, "engine": self.engine, "answer": self.answer}
+        if self.code is not None:
+            out["code"] = self.code
+        if self.notices:
+            out["notices"] = self.notices
+        if self.fallback_reason:
+            out["fallback_reason"] = self.fallback_reason
+        if self.route == "qa":
+            out["citations"] = [asdict(c) for c in self.citations]
+        if self.forecast is not None:
+            out["forecast"] = self.forecast.to_json()
+        if self.sentiment is not None:
+            out["sentiment"] = self.sentiment.to_json()
+        return out
+
+
+def iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None

@@ -1,0 +1,1 @@
+"""Finetune: TRL recipes for the adapters, their data builders, and the evaluations."""

@@ -1,0 +1,1 @@
+"""Index: news and price windows in Chroma, point-in-time retrieval through LlamaIndex."""

@@ -1,0 +1,1 @@
+"""Ingestion: configuration, shared types, the local store, and the fetchers that fill it."""
