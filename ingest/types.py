@@ -102,11 +102,14 @@ class Window:
 class Candidate:
     """A FinSeer-style 5-day sequence of one indicator, labelled with the next day's movement.
 
-    ``as_of`` is the last date in ``dates``: the sequence may be retrieved only for queries
-    strictly after it. ``movement`` is None when the next day is not known yet.
+    ``dates`` are the 5 sequence days. ``as_of`` is the last day whose data the candidate
+    contains: for a labelled candidate that is the *label day* (the trading day after the
+    sequence, whose close decides the movement), because the label is only known at that close;
+    for an unlabelled one (a query) it is the last sequence day. Retrieval for a query dated D
+    may only return candidates with ``as_of < D``: that single rule is the no-lookahead guarantee.
     ``vector`` is the z-normalised numeric fingerprint of the whole 5-day window (returns and
-    indicators) used as the embedding for numeric retrieval; it is shared by the indicator
-    sequences of one window.
+    indicators), used as the embedding for numeric retrieval; the indicator sequences of one
+    window share it.
     """
 
     code: str
