@@ -107,5 +107,22 @@ class Answer:
         return out
 
 
+@dataclass
+class EngineRequest:
+    """What the router hands an engine: the message plus the slots already parsed from it.
+
+    Slots are parsed once (``assistant.slots``) so that every engine sees the same company,
+    horizon and as-of date, and follow-ups can inherit them from the chat session.
+    """
+
+    message: str
+    code: str | None = None
+    horizon_days: int = 5
+    as_of: date | None = None  # None = now; a forecast for D sees only data strictly before D
+    quoted_text: str | None = None  # text in quotes to classify (sentiment)
+    notices: list[str] = field(default_factory=list)
+    history: list[dict[str, str]] = field(default_factory=list)  # [{"role", "content"}]
+
+
 def iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
