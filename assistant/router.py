@@ -1,0 +1,367 @@
+"""The router: which engine answers a message (forecast, sentiment or finance QA).
+
+A LlamaIndex ``RouterQueryEngine`` over the three engines as ``QueryEngineTool`` s, with a
+selector that needs no LLM and decides in milliseconds:
+
+1. intent rules in English and Chinese (matched on OpenCC-Simplified text, so Traditional and
+   Simplified share one rule set), strongest cues first;
+2. follow-ups ("and 2454?", "那聯發科呢？", "what about MediaTek") keep the session's last route;
+3. an embedding selector (the packaged MiniLM through ``index.embeddings.get_embedder``) comparing
+   the message with exemplar queries of each route, for whatever the rules miss.
+
+LlamaIndex's own selectors subtract 1 from a model's 1-based answer without checking it, so a
+0-based answer becomes index -1 and ``RouterQueryEngine`` silently runs the *last* tool
+(run-llama/llama_index#23072). :class:`GuardedSelector` validates every selection against the
+number of choices and clamps what is out of range, whatever selector it wraps.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from llama_index.core.base.base_selector import BaseSelector, SelectorResult, SingleSelection
+from llama_index.core.prompts.mixin import PromptDictType
+from llama_index.core.schema import QueryBundle
+from llama_index.core.tools.types import ToolMetadata
+
+from .slots import ChatSession, Slots, to_simplified
+
+log = logging.getLogger(__name__)
+
+ROUTES: tuple[str, ...] = ("forecast", "sentiment", "qa")
+DEFAULT_ROUTE = "qa"
+
+ROUTE_DESCRIPTIONS = {
+    "forecast": "Forecast a Taiwan-listed stock's price path and P(rise) over the next N trading days.",
+    "sentiment": "Classify the sentiment of a company's recent news, or of quoted news text.",
+    "qa": "Answer a finance question from retrieved news, with numbered citations.",
+}
+
+
+def _rx(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+# Rules run on simplified, lower-cased text. Order of the groups matters (see _rule_route).
+SENTIMENT_STRONG = _rx(
+    r"\bsentiment", r"\bmood\b", r"\btone\b", r"\bbullish or bearish\b", r"\bbearish or bullish\b",
+    r"\bpositive or negative\b", r"\bnegative or positive\b", r"\bgood or bad news\b",
+    r"\bclassify\b", r"\bhow do(?:es)? (?:the )?(?:market|investors) feel\b",
+    r"\b(?:is|was) (?:this|that|the) (?:news|headline|article)s? (?:positive|negative|good|bad)\b",
+    r"情绪", r"情感", r"舆情", r"利多还是利空", r"利空还是利多", r"正面还是负面", r"负面还是正面",
+    r"看多还是看空", r"偏多还是偏空", r"(?:新闻|消息|标题).{0,6}(?:正面|负面|利多|利空|好坏|偏多|偏空)",
+    r"(?:正面|负面|利多|利空)吗", r"是利多", r"是利空", r"市场.{0,2}(?:怎么看|看法)",
+)
+FORECAST_STRONG = _rx(
+    r"\bforecast", r"\bpredict", r"\bprojection\b", r"\bprice target\b", r"\bprice path\b",
+    r"\bp\(rise\)", r"预测", r"预估", r"预判", r"推估", r"目标价",
+)
+QA_WHY = _rx(
+    r"^\s*(?:why|explain|describe|define|summari[sz]e|what is|what are|what's|what does|what do|"
+    r"what happened|what did|what was|what were|who|when did|how does|how do|how did|tell me about|"
+    r"summary of|give me (?:a|the) summary)\b",
+    r"为什么", r"为何", r"解释", r"原因", r"什么是", r"是什么", r"意思", r"介绍", r"摘要", r"总结", r"说明一下",
+)
+FORECAST_WEAK = _rx(
+    r"\bwill\b.{0,40}\b(?:rise|fall|go up|go down|drop|climb|rally|gain|decline|close|trade)\b",
+    r"\b(?:rise|go up) or (?:fall|go down)\b", r"\bup or down\b", r"\boutlook\b",
+    r"\bwhere (?:will|is) .{0,30}\bheading\b", r"\bnext \d+ (?:trading )?days\b",
+    r"\b(?:tomorrow|next week|next month)'?s? (?:price|close|move)",
+    r"走势", r"会涨", r"会跌", r"涨还是跌", r"涨跌", r"还会涨", r"还会跌", r"能涨", r"会不会涨", r"会不会跌",
+    r"未来.{0,8}(?:天|日|周|个月|交易日)", r"(?:明天|明日|下周|下个月).{0,10}(?:涨|跌|收盘|股价|表现)",
+    r"股价.{0,6}(?:会|将)", r"看涨还是看跌",
+)
+QA_NEWS = _rx(r"\bnews\b", r"\bheadlines?\b", r"\bannounce", r"\breport(?:ed|s)?\b", r"新闻", r"消息", r"报导", r"公告", r"财报")
+PRICE_WORDS = _rx(r"\b(?:stock|shares?|price|close|perform|trade|move|go)\b", r"股价", r"股票", r"表现", r"收盘", r"走")
+FOLLOW_UP = _rx(
+    r"^\s*(?:and|what about|how about|same for|same with|now|then|also|ok,? (?:and|now))\b",
+    r"^\s*(?:那|那么|还有|换成|改成|再来|那如果|如果是|换)", r"呢\s*[？?]?\s*$",
+)
+QA_GENERAL = _rx(
+    r"\?\s*$", r"？\s*$", r"^\s*(?:what|how|which|is|are|does|do|did|can|should|could|who|when|where)\b",
+    r"什么", r"如何", r"怎么", r"哪", r"吗", r"是否", r"多少",
+)
+
+# Exemplar queries per route for the embedding selector (EN and ZH).
+EXEMPLARS: dict[str, list[str]] = {
+    "forecast": [
+        "forecast 2330 next 5 days", "predict TSMC stock price next week",
+        "where will MediaTek shares be in a month", "will Hon Hai go up tomorrow",
+        "price outlook for 2317 over the next two weeks", "expected closing price of 2454 in 10 trading days",
+        "台積電未來五天股價預測", "鴻海下週會漲嗎", "联发科下个月走势", "2330 明天收盘价",
+    ],
+    "sentiment": [
+        "what is the sentiment of TSMC news", "is the recent news about MediaTek positive or negative",
+        "how do investors feel about Hon Hai lately", "classify this headline: profits plunge 30%",
+        "news mood for 2330 this month", "are the headlines bullish or bearish for 2454",
+        "台積電最近新聞情緒如何", "這則新聞是利多還是利空", "联发科舆情偏正面还是负面", "鴻海新聞情緒",
+    ],
+    "qa": [
+        "Explain what a yield curve inversion implies for equities", "why did TSMC shares drop",
+        "what did MediaTek announce at its developer event", "what is a price-to-earnings ratio",
+        "summarize the latest news about Foxconn's EV business", "how do interest rates affect bank stocks",
+        "殖利率曲線倒掛代表什麼", "台積電為什麼要擴建先進封裝", "什么是本益比", "鴻海電動車業務最新消息",
+    ],
+}
+
+
+@dataclass
+class RouteDecision:
+    route: str
+    reason: str
+    source: str  # "rule", "follow-up", "embedding", "default"
+
+
+def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> RouteDecision | None:
+    """The intent rules; ``None`` when none applies."""
+    s = to_simplified(text).lower()
+    if SENTIMENT_STRONG.search(s):
+        return RouteDecision("sentiment", "sentiment keyword", "rule")
+    if FORECAST_STRONG.search(s):
+        return RouteDecision("forecast", "forecast keyword", "rule")
+    if QA_WHY.search(s):
+        return RouteDecision("qa", "explanatory question", "rule")
+    has_company = bool(slots and slots.code and not slots.inherited_code)
+    horizon = bool(slots and slots.horizon_explicit)
+    if session is not None and session.last_route:
+        if FOLLOW_UP.search(s):
+            return RouteDecision(session.last_route, f"follow-up keeps the last intent ({session.last_route})", "follow-up")
+    if QA_NEWS.search(s):
+        return RouteDecision("qa", "question about the news", "rule")
+    if session is not None and session.last_route and _is_follow_up(s, has_company, horizon):
+        return RouteDecision(session.last_route, f"follow-up keeps the last intent ({session.last_route})", "follow-up")
+    if FORECAST_WEAK.search(s):
+        return RouteDecision("forecast", "price-movement question", "rule")
+    if horizon and (has_company or (slots and slots.code)) and PRICE_WORDS.search(s):
+        return RouteDecision("forecast", "company + horizon + price", "rule")
+    if slots is not None and slots.quoted_text and not QA_GENERAL.search(s.replace(slots.quoted_text.lower(), "")):
+        return RouteDecision("sentiment", "quoted text to classify", "rule")
+    if QA_GENERAL.search(s):
+        return RouteDecision("qa", "question", "rule")
+    return None
+
+
+def _is_follow_up(s: str, has_company: bool, horizon: bool) -> bool:
+    if FOLLOW_UP.search(s):
+        return True
+    # A bare company or horizon ("2454", "MediaTek?", "next month") continues the conversation.
+    words = re.findall(r"[a-z0-9]+|[\u4e00-\u9fff]", s)
+    return (has_company or horizon) and len(words) <= 6 and not QA_GENERAL.search(s.rstrip("?？ "))
+
+
+class EmbeddingRouteSelector:
+    """Nearest exemplars by cosine similarity (MiniLM), for what the rules miss.
+
+    The exemplar vectors are computed once; a decision is one query embedding plus a tiny matrix
+    product. The embedder is loaded lazily so that ``finqa route`` on rule-covered queries never
+    loads it.
+    """
+
+    def __init__(self, embedder: Any = None, exemplars: dict[str, list[str]] | None = None) -> None:
+        self._embedder = embedder
+        self.exemplars = exemplars or EXEMPLARS
+        self._matrix: Any = None
+        self._labels: list[str] = []
+        self._lock = threading.Lock()
+
+    def _get_embedder(self) -> Any:
+        if self._embedder is None:
+            from index.embeddings import get_embedder
+            from ingest.config import get_settings
+
+            self._embedder = get_embedder(get_settings())
+        return self._embedder
+
+    def _encode(self, texts: list[str]) -> Any:
+        import numpy as np
+
+        emb = self._get_embedder()
+        if hasattr(emb, "embed_queries"):
+            vecs = emb.embed_queries(texts)
+        else:  # a bare SentenceTransformer
+            vecs = emb.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+        vecs = np.asarray(vecs, dtype=np.float32)
+        norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+        return vecs / np.where(norms > 0, norms, 1.0)
+
+    def scores(self, text: str) -> dict[str, float]:
+        """Per route: the mean cosine of the two closest exemplars."""
+        import numpy as np
+
+        with self._lock:
+            if self._matrix is None:
+                labels, texts = [], []
+                for route, examples in self.exemplars.items():
+                    labels.extend([route] * len(examples))
+                    texts.extend(examples)
+                self._matrix = self._encode(texts)
+                self._labels = labels
+        q = self._encode([text])[0]
+        sims = self._matrix @ q
+        out: dict[str, float] = {}
+        labels = np.asarray(self._labels)
+        for route in self.exemplars:
+            top = np.sort(sims[labels == route])[::-1][:2]
+            out[route] = float(top.mean()) if len(top) else -1.0
+        return out
+
+    def select(self, text: str) -> RouteDecision:
+        scores = self.scores(text)
+        route = max(scores, key=scores.get)
+        return RouteDecision(route, f"closest exemplars ({route} {scores[route]:.2f})", "embedding")
+
+
+class IntentClassifier:
+    """Rules, then follow-up, then embeddings. Stateless apart from the cached exemplar vectors."""
+
+    def __init__(self, embedding_selector: EmbeddingRouteSelector | None = None) -> None:
+        self.embedding = embedding_selector or EmbeddingRouteSelector()
+
+    def decide(self, text: str, slots: Slots | None = None, session: ChatSession | None = None) -> RouteDecision:
+        decision = _rule_route(text, slots, session)
+        if decision is not None:
+            return decision
+        if not text.strip():
+            return RouteDecision(DEFAULT_ROUTE, "empty message", "default")
+        try:
+            return self.embedding.select(text)
+        except Exception as exc:  # no embedder: the QA engine is the safe default
+            log.warning("embedding selector unavailable (%s); routing to %s", exc, DEFAULT_ROUTE)
+            return RouteDecision(DEFAULT_ROUTE, f"default (embedding selector unavailable: {exc})", "default")
+
+
+# --- LlamaIndex selectors --------------------------------------------------------------------
+def _choice_index(choices: Sequence[ToolMetadata], route: str) -> int:
+    for i, choice in enumerate(choices):
+        if choice.name == route:
+            return i
+    for i, choice in enumerate(choices):
+        if choice.name == DEFAULT_ROUTE:
+            return i
+    return 0
+
+
+class FinqaSelector(BaseSelector):
+    """The LLM-free selector: the route decided by :class:`IntentClassifier`, as a tool index.
+
+    When the router has already decided (it needs the route before the query to check slots),
+    that decision is read from the route context instead of classifying twice.
+    """
+
+    def __init__(self, classifier: IntentClassifier) -> None:
+        self.classifier = classifier
+
+    def _get_prompts(self) -> PromptDictType:
+        return {}
+
+    def _update_prompts(self, prompts_dict: PromptDictType) -> None:
+        return None
+
+    def _decide(self, query: QueryBundle) -> RouteDecision:
+        from .engines.base import CURRENT
+
+        ctx = CURRENT.get()
+        if ctx is not None and ctx.route is not None:
+            return RouteDecision(ctx.route, ctx.reason or "decided by the router", "router")
+        return self.classifier.decide(query.query_str)
+
+    def _select(self, choices: Sequence[ToolMetadata], query: QueryBundle) -> SelectorResult:
+        decision = self._decide(query)
+        return SelectorResult(selections=[SingleSelection(index=_choice_index(choices, decision.route),
+                                                          reason=f"{decision.route}: {decision.reason}")])
+
+    async def _aselect(self, choices: Sequence[ToolMetadata], query: QueryBundle) -> SelectorResult:
+        return self._select(choices, query)
+
+
+def validate_selection(result: SelectorResult, n_choices: int) -> SelectorResult:
+    """One selection whose index is inside ``[0, n_choices)``.
+
+    An index below 0 (a 0-based answer minus 1) is clamped to 0, one past the end to the last
+    valid index, and the reason says so: the wrong tool is never chosen *silently* through
+    Python's negative indexing. Only the first selection is kept (finqa answers with one engine).
+    """
+    if n_choices < 1:
+        raise ValueError("a router needs at least one tool")
+    if not result.selections:
+        return SelectorResult(selections=[SingleSelection(index=0, reason="no selection; first tool")])
+    first = result.selections[0]
+    index = first.index
+    if 0 <= index < n_choices:
+        return SelectorResult(selections=[first])
+    clamped = min(max(index, 0), n_choices - 1)
+    log.warning("selector returned index %s for %s choices; clamped to %s", index, n_choices, clamped)
+    return SelectorResult(selections=[SingleSelection(
+        index=clamped, reason=f"{first.reason} (index {index} out of range 0..{n_choices - 1}; clamped to {clamped})")])
+
+
+class GuardedSelector(BaseSelector):
+    """Wraps any selector (ours or LlamaIndex's LLM selectors) and validates its answer."""
+
+    def __init__(self, inner: BaseSelector) -> None:
+        self.inner = inner
+
+    def _get_prompts(self) -> PromptDictType:
+        return self.inner.get_prompts()
+
+    def _update_prompts(self, prompts_dict: PromptDictType) -> None:
+        self.inner.update_prompts(prompts_dict)
+
+    def _select(self, choices: Sequence[ToolMetadata], query: QueryBundle) -> SelectorResult:
+        return validate_selection(self.inner._select(choices, query), len(choices))
+
+    async def _aselect(self, choices: Sequence[ToolMetadata], query: QueryBundle) -> SelectorResult:
+        return validate_selection(await self.inner._aselect(choices, query), len(choices))
+
+
+# --- the router query engine -----------------------------------------------------------------
+class FinqaRouter:
+    """``RouterQueryEngine`` over the three engines with the guarded, LLM-free selector."""
+
+    def __init__(self, engines: dict[str, Any], classifier: IntentClassifier | None = None,
+                 selector: BaseSelector | None = None) -> None:
+        from llama_index.core.llms.mock import MockLLM
+        from llama_index.core.query_engine import RouterQueryEngine
+        from llama_index.core.response_synthesizers import TreeSummarize
+        from llama_index.core.tools import QueryEngineTool
+
+        self.classifier = classifier or IntentClassifier()
+        self.routes = [r for r in ROUTES if r in engines]
+        tools = [
+            QueryEngineTool(query_engine=engines[r], metadata=ToolMetadata(name=r, description=ROUTE_DESCRIPTIONS[r]))
+            for r in self.routes
+        ]
+        self.selector = GuardedSelector(selector or FinqaSelector(self.classifier))
+        # No LLM anywhere: MockLLM only satisfies the constructor (the summarizer would combine
+        # multi-selections, which the guarded selector never returns).
+        llm = MockLLM()
+        self.engine = RouterQueryEngine(selector=self.selector, query_engine_tools=tools, llm=llm,
+                                        summarizer=TreeSummarize(llm=llm))
+
+    def decide(self, text: str, slots: Slots | None = None, session: ChatSession | None = None) -> RouteDecision:
+        return self.classifier.decide(text, slots, session)
+
+    def query(self, request: Any, decision: RouteDecision | None = None, *, stream: bool = False) -> Any:
+        """Run the engine for ``request`` (an EngineRequest); returns an Answer or an AnswerStream."""
+        from .engines.base import ANSWER_KEY, CURRENT, STREAM_KEY, RouteContext
+
+        ctx = RouteContext(request=request, route=decision.route if decision else None,
+                           reason=decision.reason if decision else "", stream=stream)
+        token = CURRENT.set(ctx)
+        try:
+            response = self.engine.query(request.message)
+        finally:
+            CURRENT.reset(token)
+        metadata = response.metadata or {}
+        if stream:
+            return metadata[STREAM_KEY]
+        return metadata[ANSWER_KEY]
+
+    def selected_route(self, text: str) -> str:
+        """The route the RouterQueryEngine's selector picks for ``text`` (without running it)."""
+        result = self.selector.select(self.engine._metadatas, text)
+        return self.routes[result.ind]

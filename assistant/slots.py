@@ -1,0 +1,324 @@
+"""Slots: the company, horizon, as-of date and quoted text a chat message carries.
+
+Parsed once per message, before routing, so that the router and every engine agree on what the
+user asked about, and so that a follow-up ("and 2454?", "那聯發科呢？") can inherit what the
+message leaves out from the :class:`ChatSession`. Chinese is normalised to Simplified (OpenCC)
+before matching, so each rule is written once for Traditional and Simplified text.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HORIZON = 5
+MAX_HORIZON = 60
+MAX_MESSAGE_CHARS = 4000
+
+
+@dataclass
+class ChatSession:
+    """What a conversation remembers for follow-ups: the last route, company and horizon."""
+
+    last_route: str | None = None
+    last_code: str | None = None
+    last_horizon: int | None = None
+    history: list[dict[str, str]] = field(default_factory=list)  # [{"role", "content"}]
+    max_history: int = 6
+
+    def remember(self, route: str, code: str | None, horizon: int | None,
+                 user: str | None = None, assistant: str | None = None) -> None:
+        self.last_route = route
+        if code:
+            self.last_code = code
+        if horizon is not None and route == "forecast":
+            self.last_horizon = horizon
+        if user is not None:
+            self.history.append({"role": "user", "content": user})
+        if assistant is not None:
+            self.history.append({"role": "assistant", "content": assistant})
+        del self.history[: max(0, len(self.history) - self.max_history)]
+
+
+@dataclass
+class Slots:
+    """What one message says (after inheriting from the session where it says nothing)."""
+
+    code: str | None = None
+    company: Any = None  # ingest.types.Company
+    codes: list[str] = field(default_factory=list)  # every company mentioned, in order
+    horizon_days: int = DEFAULT_HORIZON
+    horizon_explicit: bool = False
+    as_of: date | None = None
+    quoted_text: str | None = None
+    unknown_company: str | None = None  # a token that looks like a company but is not listed
+    suggestions: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    inherited_code: bool = False
+
+
+# --- Chinese normalisation -------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _t2s() -> Any:
+    try:
+        import opencc
+
+        return opencc.OpenCC("t2s")
+    except Exception:  # pragma: no cover - opencc is a dependency; stay usable without it
+        log.warning("opencc unavailable: Traditional Chinese rules match only where written")
+        return None
+
+
+@lru_cache(maxsize=4096)
+def to_simplified(text: str) -> str:
+    """Traditional → Simplified, so rules are written once. Cached: messages repeat in a chat."""
+    conv = _t2s()
+    return conv.convert(text) if conv is not None else text
+
+
+# --- horizon ---------------------------------------------------------------------------------
+_ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+              "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def zh_number(text: str) -> int | None:
+    """'5', '十', '十五', '二十', '三十五', '兩' → int (up to 99); None if not a number."""
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    text = to_simplified(text)
+    if not text or any(ch not in _ZH_DIGITS and ch != "十" for ch in text):
+        return None
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        t = _ZH_DIGITS.get(tens, None) if tens else 1
+        o = _ZH_DIGITS.get(ones, None) if ones else 0
+        if t is None or o is None:
+            return None
+        return t * 10 + o
+    if len(text) == 1:
+        return _ZH_DIGITS[text]
+    return None
+
+
+_NUM = r"(?<![\d.])(\d{1,4}|[零〇一二两三四五六七八九十]{1,3})"
+_EN_NUM_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                 "eight": 8, "nine": 9, "ten": 10, "twenty": 20, "thirty": 30}
+_EN_NUM = r"(?<![\w.])(\d{1,4}|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty)"
+
+# (pattern on simplified lower-cased text, days or a function of the number). First match wins.
+_HORIZON_RULES: list[tuple[re.Pattern[str], Any]] = [
+    (re.compile(rf"{_EN_NUM}\s*(?:-\s*)?(?:trading\s+|business\s+|market\s+)?(?:days?|sessions?)\b"), "n"),
+    (re.compile(rf"{_NUM}\s*(?:个)?\s*(?:交易日|营业日|天|日)(?![元币报])"), "n"),
+    (re.compile(rf"{_EN_NUM}\s*(?:-\s*)?weeks?\b"), "w"),
+    (re.compile(rf"{_NUM}\s*(?:个)?\s*(?:星期|周|礼拜)"), "w"),
+    (re.compile(rf"{_EN_NUM}\s*(?:-\s*)?months?\b"), "m"),
+    (re.compile(rf"{_NUM}\s*个\s*月"), "m"),
+    (re.compile(r"\btomorrow\b|明天|明日|next\s+(?:trading\s+)?(?:day|session)\b|下一个交易日"), 1),
+    (re.compile(r"\bnext\s+week\b|下周|下星期|下礼拜|\ba\s+week\b"), 5),
+    (re.compile(r"\bnext\s+month\b|下个月|下月|\ba\s+month\b"), 21),
+    (re.compile(r"\bnext\s+quarter\b|下一?季|\ba\s+quarter\b"), 63),
+]
+
+
+def _num(text: str) -> int | None:
+    text = text.strip().lower()
+    if text in _EN_NUM_WORDS:
+        return _EN_NUM_WORDS[text]
+    return zh_number(text)
+
+
+def parse_horizon(simplified_lower: str) -> tuple[int | None, list[str]]:
+    """Horizon in trading days, or None when the message names none; notices for clamping."""
+    notices: list[str] = []
+    for pattern, value in _HORIZON_RULES:
+        m = pattern.search(simplified_lower)
+        if not m:
+            continue
+        if isinstance(value, int):
+            days = value
+        else:
+            n = _num(m.group(1))
+            if n is None:
+                continue
+            days = n * {"n": 1, "w": 5, "m": 21}[value]
+        if days < 1:
+            notices.append(f"A horizon of {days} trading days makes no sense; using 1.")
+            days = 1
+        if days > MAX_HORIZON:
+            notices.append(
+                f"Horizon of {days} trading days is past the {MAX_HORIZON}-day limit; "
+                f"forecasting {MAX_HORIZON} trading days instead."
+            )
+            days = MAX_HORIZON
+        return days, notices
+    return None, notices
+
+
+# --- as-of date ------------------------------------------------------------------------------
+_DATE = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+_AS_OF = re.compile(rf"(?:\bas\s*-?\s*of\b|\bas\s+at\b|截至|截止|截至于|基准日)\s*:?\s*{_DATE}", re.I)
+_ANY_DATE = re.compile(_DATE)
+
+
+def parse_as_of(text: str) -> tuple[date | None, list[str]]:
+    m = _AS_OF.search(text)
+    if not m:
+        return None, []
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3))), []
+    except ValueError:
+        return None, [f"Ignored the as-of date {m.group(0).strip()!r}: not a valid date."]
+
+
+# --- quoted text -----------------------------------------------------------------------------
+_QUOTES = [("“", "”"), ("「", "」"), ("『", "』"), ('"', '"'), ("«", "»")]
+
+
+def parse_quoted(text: str) -> str | None:
+    """The longest quoted passage (news text to classify); short quotes (<4 chars) are names."""
+    found: list[str] = []
+    for left, right in _QUOTES:
+        pattern = re.compile(re.escape(left) + r"(.+?)" + re.escape(right), re.S)
+        found.extend(m.group(1).strip() for m in pattern.finditer(text))
+    found = [f for f in found if len(f) >= 4]
+    return max(found, key=len) if found else None
+
+
+# --- companies -------------------------------------------------------------------------------
+_CODE_TOKEN = re.compile(r"(?<![\d.\-/])(\d{4,6}[A-Z]?)(?:\.TWO?|\.tw|\.two)?(?![\d\-/])")
+# An uppercase-looking name right after an intent word: "forecast FOOBAR", "sentiment of ACME".
+_NAME_AFTER_INTENT = re.compile(
+    r"(?:\bforecast(?:\s+for)?|\bpredict(?:ion\s+for)?|\bsentiment\s+(?:of|for|on)|\bnews\s+(?:of|for|on|about)"
+    r"|\boutlook\s+for|\bprice\s+of|预测|情绪)\s+([A-Za-z][A-Za-z0-9&.\-]{1,20})"
+)
+_NOT_NAMES = {
+    "the", "a", "an", "this", "that", "it", "its", "next", "tomorrow", "stock", "stocks", "price",
+    "prices", "shares", "share", "market", "markets", "news", "sentiment", "me", "my", "taiwan",
+    "tw", "for", "of", "on", "what", "how", "recent", "latest", "today", "week", "month", "days",
+    "and", "is", "are", "to", "in", "about", "tech", "semiconductor", "semiconductors", "equities",
+    "bonds", "gold", "oil", "inflation", "rates", "us", "usa",
+}
+
+
+def _directory(directory: Any) -> Any:
+    if directory is not None:
+        return directory
+    from ingest.companies import get_directory
+
+    return get_directory()
+
+
+def _is_yearish(token: str) -> bool:
+    return token.isdigit() and len(token) == 4 and 1900 <= int(token) <= 2100
+
+
+def parse_companies(text: str, directory: Any) -> tuple[list[Any], str | None, list[str]]:
+    """Companies named in ``text`` (in order), plus an unknown company-like token and suggestions.
+
+    Dates are blanked first: ``2025-03-01`` must not read as company 2025.
+    """
+    clean = _ANY_DATE.sub(" ", text)
+    clean = re.sub(r"\d{4}\s*年", " ", clean)
+    try:
+        companies = list(directory.find_in_text(clean))
+    except Exception as exc:  # a broken directory must not break the chat
+        log.warning("company lookup failed: %s", exc)
+        companies = []
+    unknown: str | None = None
+    suggestions: list[str] = []
+    if not companies:
+        for m in _CODE_TOKEN.finditer(clean):
+            token = m.group(1)
+            if _is_yearish(token) or len(token) > 6:
+                continue
+            if directory.resolve(token) is None:
+                unknown = token
+                break
+        if unknown is None:
+            m = _NAME_AFTER_INTENT.search(clean)
+            if m:
+                token = m.group(1).strip(".-")
+                if token.lower() not in _NOT_NAMES and directory.resolve(token) is None:
+                    unknown = token
+        if unknown is not None:
+            try:
+                suggestions = list(directory.suggest(unknown, 5))
+            except Exception:  # pragma: no cover
+                suggestions = []
+    return companies, unknown, suggestions
+
+
+def truncate_message(message: str) -> tuple[str, list[str]]:
+    """Messages past 4,000 characters are cut there (and the user is told)."""
+    if len(message) <= MAX_MESSAGE_CHARS:
+        return message, []
+    return message[:MAX_MESSAGE_CHARS], [
+        f"Your message was {len(message):,} characters; only the first {MAX_MESSAGE_CHARS:,} were read."
+    ]
+
+
+_CONTINUATION = re.compile(
+    r"^\s*(?:and|what about|how about|same for|now|then|also|ok)\b|^\s*(?:那|那么|还有|换成|改成|再来|如果是)"
+    r"|呢\s*[？?]?\s*$|\b(?:it|its|it's|the stock|this stock|that stock|the company)\b|(?:它|这家|该公司|这档|这支|同一)"
+)
+
+
+def is_continuation(simplified_lower: str, slots: Slots) -> bool:
+    """Does a message that names no company talk about the previous one?
+
+    Yes for follow-up phrasing ("and next month?", "那下週呢？", "what about its sentiment"),
+    pronouns ("will it rise?"), or a bare horizon ("next week?"); no for a new general question
+    ("Explain what a yield curve inversion implies"), which must not be filtered by an old company.
+    """
+    if _CONTINUATION.search(simplified_lower):
+        return True
+    words = re.findall(r"[a-z0-9]+|[\u4e00-\u9fff]", simplified_lower)
+    return slots.horizon_explicit and len(words) <= 6
+
+
+def parse_slots(message: str, session: ChatSession | None = None, directory: Any = None) -> Slots:
+    """Parse company, horizon, as-of date and quoted text from one message.
+
+    A message that names no company inherits the session's last one when it continues the
+    conversation (:func:`is_continuation`: "what about next month?", "will it rise?"). The
+    horizon is inherited by forecast follow-ups that name none (the facade does that, once the
+    route is known).
+    """
+    directory = _directory(directory)
+    slots = Slots()
+    simplified = to_simplified(message).lower()
+
+    slots.as_of, notices = parse_as_of(message)
+    slots.notices.extend(notices)
+    slots.quoted_text = parse_quoted(message)
+
+    # The horizon is parsed with dates removed ("2025-03-01" has no "days" in it, but "3月1日" does).
+    horizon_text = _ANY_DATE.sub(" ", simplified)
+    horizon, notices = parse_horizon(horizon_text)
+    slots.notices.extend(notices)
+    if horizon is not None:
+        slots.horizon_days, slots.horizon_explicit = horizon, True
+
+    companies, unknown, suggestions = parse_companies(message, directory)
+    if companies:
+        slots.company = companies[0]
+        slots.code = companies[0].code
+        slots.codes = list(dict.fromkeys(c.code for c in companies))
+    elif unknown is not None:
+        slots.unknown_company, slots.suggestions = unknown, suggestions
+        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        slots.notices.append(f"Unknown company {unknown!r}.{hint}")
+    elif session is not None and session.last_code and is_continuation(simplified, slots):
+        slots.code = session.last_code
+        slots.inherited_code = True
+        try:
+            slots.company = directory.get(session.last_code)
+        except Exception:
+            slots.company = None
+    return slots
