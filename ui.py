@@ -1,0 +1,775 @@
+"""The Gradio chat UI (``finqa ui``) and the one-command demo (``finqa demo``).
+
+Why it is shaped like this:
+
+- The assistant does the thinking; this module only turns its typed ``Answer`` into what a person
+  wants to see (a candlestick with the forecast after the last bar, a bar of sentiment labels,
+  numbered sources as links). The rendering functions are pure (``render_*``) so that they are
+  tested without a browser.
+- Every engine call is wrapped: a ``FinqaError`` becomes its message in the chat, anything else a
+  short apology plus a logged trace. The page never shows a blank bubble or a stack trace.
+- Gradio's queue with ``settings.ui_concurrency`` workers keeps long work (a forecast, an ingest)
+  from freezing other sessions; ingest and index rebuilds share one worker so that two browser
+  tabs cannot hammer TWSE at the same time.
+- One ``ChatSession`` per browser session (``gr.State``) keeps the last intent for follow-ups
+  ("and 2454?"). The ``/chat`` API endpoint answers one message statelessly.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import sys
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from assistant.types import Answer, Forecast, SentimentResult
+from ingest.errors import FinqaError, UnknownCompanyError
+
+log = logging.getLogger(__name__)
+
+EXAMPLES: tuple[str, ...] = (
+    "forecast 2330 next 5 days",
+    "台積電最近新聞情緒如何？",
+    "Explain what a yield curve inversion implies for equities.",
+    "and 2454?",
+)
+
+ROUTE_TITLES = {"qa": "Finance QA", "forecast": "Forecaster", "sentiment": "Sentiment"}
+MAX_MESSAGE_CHARS = 4000
+
+# Taiwan shows rises in red and falls in green; sentiment uses colours without that clash.
+_SENTIMENT_COLOURS = {
+    "negative": "#e4572e", "strong negative": "#b8321a", "moderately negative": "#e4572e",
+    "mildly negative": "#f2a07b", "neutral": "#9aa5b1", "mildly positive": "#8fb8de",
+    "moderately positive": "#3f88c5", "strong positive": "#1c5d99", "positive": "#3f88c5",
+}
+_SENTIMENT_ORDER = [
+    "strong negative", "moderately negative", "negative", "mildly negative", "neutral",
+    "mildly positive", "positive", "moderately positive", "strong positive",
+]
+
+CSS = """
+#finqa-side .prose h3 { margin-top: 0.6em; }
+#finqa-results { min-height: 120px; }
+.finqa-example button { text-align: left; }
+footer { display: none !important; }
+"""
+
+
+# --------------------------------------------------------------------------------------------
+# Pure rendering: Answer -> markdown / figures / tables
+# --------------------------------------------------------------------------------------------
+def _pct(x: float | None, digits: int = 1) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return f"{100 * x:.{digits}f}%"
+
+
+def _md_escape(text: str) -> str:
+    """Escape what would break a markdown link label or table cell."""
+    return (text or "").replace("|", "\\|").replace("[", "\\[").replace("]", "\\]").replace("\n", " ")
+
+
+def _link(title: str, url: str | None) -> str:
+    title = _md_escape(title) or "(untitled)"
+    return f"[{title}]({url})" if url else title
+
+
+def render_citations(answer: Answer) -> str:
+    """Numbered sources as links, in the order the answer cites them."""
+    if not answer.citations:
+        return ""
+    lines = ["**Sources**"]
+    for c in sorted(answer.citations, key=lambda c: c.n):
+        meta = ", ".join(x for x in (c.source, c.date) if x)
+        lines.append(f"{c.n}. {_link(c.title, c.url)}" + (f" — {_md_escape(meta)}" if meta else ""))
+    return "\n".join(lines)
+
+
+def _label_rank(label: str) -> float:
+    """-1 for the most negative label, +1 for the most positive (3- and 7-class wordings)."""
+    label = label.lower()
+    sign = -1.0 if "negative" in label else 1.0 if "positive" in label else 0.0
+    weight = 1.0 if label.startswith("strong") or label in ("negative", "positive") else (
+        0.66 if label.startswith("moderately") else 0.33)
+    return sign * weight
+
+
+def top_headlines(result: SentimentResult, k: int = 3) -> tuple[list, list]:
+    """The ``k`` most positive and ``k`` most negative items (by label, then confidence)."""
+    pos = [i for i in result.items if _label_rank(i.label) > 0]
+    neg = [i for i in result.items if _label_rank(i.label) < 0]
+    pos.sort(key=lambda i: (_label_rank(i.label), i.p), reverse=True)
+    neg.sort(key=lambda i: (-_label_rank(i.label), i.p), reverse=True)
+    return pos[:k], neg[:k]
+
+
+def render_sentiment(result: SentimentResult) -> str:
+    """Counts, net score and the most positive / most negative headlines as links."""
+    n = sum(result.counts.values())
+    counts = ", ".join(f"{label} {cnt}" for label, cnt in _ordered_counts(result.counts))
+    lines = [f"**Net sentiment {result.score:+.2f}** over {n} article{'s' if n != 1 else ''} ({counts})"]
+    pos, neg = top_headlines(result)
+    for title, items in (("Most positive", pos), ("Most negative", neg)):
+        if items:
+            lines.append(f"\n**{title}**")
+            for it in items:
+                when = f" ({it.date})" if it.date else ""
+                lines.append(f"- {_link(it.title, it.url)}{when} — {it.label}, p={it.p:.2f}")
+    return "\n".join(lines)
+
+
+def _ordered_counts(counts: dict[str, int]) -> list[tuple[str, int]]:
+    known = [(lab, counts[lab]) for lab in _SENTIMENT_ORDER if lab in counts]
+    other = [(lab, c) for lab, c in counts.items() if lab not in _SENTIMENT_ORDER]
+    return known + other
+
+
+def _metric(entry: Any) -> tuple[float | None, int | None]:
+    """(hit rate, n) from a backtest entry, whatever the engine named its fields."""
+    if isinstance(entry, (int, float)):
+        return float(entry), None
+    if not isinstance(entry, dict):
+        return None, None
+    for key in ("hit_rate", "direction_accuracy", "accuracy", "hit"):
+        if isinstance(entry.get(key), (int, float)):
+            n = entry.get("n")
+            return float(entry[key]), int(n) if isinstance(n, (int, float)) else None
+    return None, None
+
+
+def backtest_rows(forecast: Forecast) -> list[tuple[str, float | None, int | None]]:
+    """(name, hit rate, n): the answering engine first, then each trivial baseline."""
+    bt = forecast.backtest or {}
+    rows: list[tuple[str, float | None, int | None]] = []
+    if "engine" in bt:
+        name = bt["engine"].get("name", forecast.engine) if isinstance(bt["engine"], dict) else forecast.engine
+        rows.append((f"{name} (this forecast)", *_metric(bt["engine"])))
+    for name, entry in (bt.get("baselines") or {}).items():
+        rows.append((name.replace("_", " "), *_metric(entry)))
+    return rows
+
+
+def render_forecast(forecast: Forecast) -> str:
+    """P(rise), the engine, the end of the path and the backtest beside the baselines."""
+    name = " ".join(x for x in (forecast.code, forecast.name_zh, forecast.name_en) if x)
+    end = forecast.path[-1] if forecast.path else None
+    lines = [f"**{name}** — last close {forecast.last_close:,.2f} on {forecast.as_of}"]
+    lines.append(f"**P(rise): {_pct(forecast.p_rise)}** · engine: `{forecast.engine}` · "
+                 f"horizon: {forecast.horizon_days} trading day{'s' if forecast.horizon_days != 1 else ''}")
+    if end is not None and forecast.last_close:
+        chg = end.close / forecast.last_close - 1
+        lines.append(f"Expected close on {end.date}: **{end.close:,.2f}** ({chg:+.2%}), "
+                     f"10–90% band {end.low:,.2f} – {end.high:,.2f}")
+    rows = backtest_rows(forecast)
+    if rows:
+        table = ["**Backtest hit rate on this stock's own history** (walk-forward, point-in-time)", "",
+                 "| engine | hit rate | n |", "|---|---:|---:|"]
+        table += [f"| {_md_escape(name)} | {_pct(rate)} | {n if n is not None else '–'} |" for name, rate, n in rows]
+        lines.append("\n".join(table))
+    return "\n\n".join(lines)
+
+
+def forecast_table(forecast: Forecast) -> pd.DataFrame:
+    """One row per forecast trading day: date, expected close, the band, change vs last close."""
+    rows = [
+        {"date": p.date, "close": round(p.close, 2), "low (10%)": round(p.low, 2), "high (90%)": round(p.high, 2),
+         "vs last": f"{(p.close / forecast.last_close - 1):+.2%}" if forecast.last_close else "–"}
+        for p in forecast.path
+    ]
+    return pd.DataFrame(rows, columns=["date", "close", "low (10%)", "high (90%)", "vs last"])
+
+
+def forecast_figure(forecast: Forecast, bars: pd.DataFrame | None = None):
+    """The engine's candlestick figure; if it has none, a plain one from the stored bars + path."""
+    if forecast.figure is not None:
+        return forecast.figure
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    if bars is not None and len(bars):
+        tail = bars.tail(120)
+        fig.add_trace(go.Candlestick(
+            x=tail.index, open=tail["open"], high=tail["high"], low=tail["low"], close=tail["close"],
+            name=forecast.code, increasing_line_color="#d62728", decreasing_line_color="#2ca02c"))
+    xs = [forecast.as_of] + [p.date for p in forecast.path]
+    fig.add_trace(go.Scatter(x=[p.date for p in forecast.path], y=[p.high for p in forecast.path],
+                             mode="lines", line=dict(width=0), showlegend=False, hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=[p.date for p in forecast.path], y=[p.low for p in forecast.path],
+                             mode="lines", fill="tonexty", fillcolor="rgba(31,119,180,0.2)", line=dict(width=0),
+                             name="10–90% band"))
+    fig.add_trace(go.Scatter(x=xs, y=[forecast.last_close] + [p.close for p in forecast.path],
+                             mode="lines+markers", line=dict(color="#1f77b4", dash="dash"), name="forecast"))
+    fig.update_layout(title=f"{forecast.code} forecast ({forecast.engine})", xaxis_rangeslider_visible=False,
+                      height=420, margin=dict(l=40, r=20, t=50, b=30))
+    return fig
+
+
+def sentiment_figure(result: SentimentResult):
+    """A bar of label counts."""
+    import plotly.graph_objects as go
+
+    pairs = _ordered_counts(result.counts)
+    labels = [lab for lab, _ in pairs]
+    fig = go.Figure(go.Bar(
+        x=labels, y=[c for _, c in pairs], text=[c for _, c in pairs], textposition="auto",
+        marker_color=[_SENTIMENT_COLOURS.get(lab, "#9aa5b1") for lab in labels]))
+    title = f"News sentiment{' for ' + result.code if result.code else ''}: net {result.score:+.2f}"
+    fig.update_layout(title=title, yaxis_title="articles", height=360, margin=dict(l=40, r=20, t=50, b=30))
+    return fig
+
+
+def render_answer_markdown(answer: Answer) -> str:
+    """The chat bubble for a final answer: text, route-specific extras, notices, who answered."""
+    parts = [answer.answer.strip() or "(no answer text)"]
+    if answer.route == "qa":
+        cites = render_citations(answer)
+        if cites:
+            parts.append(cites)
+    elif answer.route == "sentiment" and answer.sentiment is not None:
+        parts.append(render_sentiment(answer.sentiment))
+    elif answer.route == "forecast" and answer.forecast is not None:
+        f = answer.forecast
+        parts.append(f"P(rise) **{_pct(f.p_rise)}** · chart and table in the results panel below.")
+    for notice in answer.notices:
+        parts.append(f"> ℹ️ {notice}")
+    footer = f"_answered by `{answer.engine}`"
+    if answer.fallback_reason:
+        footer += f" (fallback: {answer.fallback_reason})"
+    parts.append(footer + "_")
+    return "\n\n".join(parts)
+
+
+def render_engine_status(status: dict[str, str]) -> str:
+    lines = ["| route | engine / tier |", "|---|---|"]
+    for route, tier in status.items():
+        lines.append(f"| {ROUTE_TITLES.get(route, route)} | {_md_escape(str(tier))} |")
+    return "\n".join(lines)
+
+
+def companies_frame(status: dict[str, Any], names: Callable[[str], str] | None = None) -> pd.DataFrame:
+    """Companies with data: code, name, last price date, bars, articles."""
+    codes = sorted(set(status.get("prices", {})) | {c for c in status.get("news", {}) if c})
+    rows = []
+    for code in codes:
+        p = status["prices"].get(code, {})
+        rows.append({"code": code, "name": names(code) if names else "", "last price": p.get("last") or "–",
+                     "bars": int(p.get("rows", 0)), "articles": int(status.get("news", {}).get(code, 0))})
+    return pd.DataFrame(rows, columns=["code", "name", "last price", "bars", "articles"])
+
+
+def _company_name(code: str) -> str:
+    try:
+        from ingest.companies import get_directory
+
+        c = get_directory().resolve_or_raise(code)
+        return c.name_zh if not c.name_en else f"{c.name_zh} {c.name_en}"
+    except Exception:  # noqa: BLE001 - a name is a nicety in a side panel; never fail for it
+        return ""
+
+
+def error_message(exc: BaseException) -> str:
+    """What the user sees for a failure: the message of a FinqaError, else a short apology."""
+    if isinstance(exc, FinqaError):
+        return f"⚠️ {exc}"
+    log.error("unexpected error while answering", exc_info=exc)
+    return (f"⚠️ Sorry, something went wrong while answering ({type(exc).__name__}). "
+            "The details are in the server log; please try again or rephrase the question.")
+
+
+def parse_as_of(text: str | None) -> date | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise FinqaError(f"The as-of date must look like YYYY-MM-DD, got {text!r}.") from None
+
+
+# --------------------------------------------------------------------------------------------
+# The app
+# --------------------------------------------------------------------------------------------
+class ChatController:
+    """The event handlers, bound to one assistant. Kept apart from the layout to test directly."""
+
+    def __init__(self, assistant: Any, settings: Any, session_factory: Callable[[], Any] | None = None) -> None:
+        self.assistant = assistant
+        self.settings = settings
+        self.session_factory = session_factory or _default_session_factory()
+
+    # ---- chat ----------------------------------------------------------------------------
+    def stream(self, message: str, session: Any, as_of: date | None) -> Iterator[str | Answer]:
+        """The assistant's stream, with input checks the user can act on."""
+        if not (message or "").strip():
+            raise FinqaError("Please type a question, e.g. “forecast 2330 next 5 days”.")
+        yield from self.assistant.stream(message, session=session, as_of=as_of)
+
+    def respond(self, message: str, history: list | None, session: Any, as_of_text: str | None = None):
+        """Generator for the chat event: streams text deltas, then renders the final Answer.
+
+        Yields (chatbot, session, textbox, details, plot, table) updates.
+        """
+        import gradio as gr
+
+        history = list(history or [])
+        session = session if session is not None else self.session_factory()
+        history.append({"role": "user", "content": message or ""})
+        history.append({"role": "assistant", "content": "…"})
+        yield history, session, "", gr.skip(), gr.skip(), gr.skip()
+        text = ""
+        answer: Answer | None = None
+        try:
+            as_of = parse_as_of(as_of_text)
+            for part in self.stream(message, session, as_of):
+                if isinstance(part, Answer):
+                    answer = part
+                elif part:
+                    text += str(part)
+                    history[-1] = {"role": "assistant", "content": text}
+                    yield history, session, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            if answer is None:
+                raise RuntimeError("the assistant's stream ended without a final answer")
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a chat message
+            history[-1] = {"role": "assistant", "content": error_message(exc)}
+            yield history, session, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return
+        history[-1] = {"role": "assistant", "content": render_answer_markdown(answer)}
+        details, figure, table = self.result_views(answer)
+        yield history, session, gr.skip(), details, figure, table
+
+    def result_views(self, answer: Answer):
+        """(details markdown, plot update, table update) for the results panel."""
+        import gradio as gr
+
+        if answer.route == "forecast" and answer.forecast is not None:
+            f = answer.forecast
+            bars = None
+            if f.figure is None:
+                try:
+                    from ingest.store import open_store
+
+                    bars = open_store(self.settings.store_path).bars(f.code)
+                except Exception:  # noqa: BLE001 - the fallback chart can do without bars
+                    bars = None
+            return (render_forecast(f), gr.Plot(value=forecast_figure(f, bars), visible=True),
+                    gr.Dataframe(value=forecast_table(f), visible=True))
+        if answer.route == "sentiment" and answer.sentiment is not None:
+            return (render_sentiment(answer.sentiment), gr.Plot(value=sentiment_figure(answer.sentiment), visible=True),
+                    gr.Dataframe(visible=False))
+        details = render_citations(answer) if answer.route == "qa" else ""
+        return (details or f"_{ROUTE_TITLES.get(answer.route, answer.route)} answer; no chart for this one._",
+                gr.Plot(value=None, visible=False), gr.Dataframe(visible=False))
+
+    def api_chat(self, message: str) -> str:
+        """One message in, the final answer text out (the ``/chat`` API endpoint)."""
+        try:
+            if not (message or "").strip():
+                raise FinqaError("Please type a question, e.g. “forecast 2330 next 5 days”.")
+            return self.assistant.answer(message, session=self.session_factory()).answer
+        except Exception as exc:  # noqa: BLE001 - the API answers with the message, like the chat
+            return error_message(exc)
+
+    # ---- side panel ----------------------------------------------------------------------
+    def companies(self) -> pd.DataFrame:
+        try:
+            from ingest.store import open_store
+
+            return companies_frame(open_store(self.settings.store_path).status(), _company_name)
+        except Exception:  # noqa: BLE001
+            log.exception("could not read the store status")
+            return companies_frame({"prices": {}, "news": {}})
+
+    def engines(self) -> str:
+        try:
+            return render_engine_status(self.assistant.engine_status())
+        except Exception as exc:  # noqa: BLE001
+            return error_message(exc)
+
+    def refresh_panel(self):
+        return self.companies(), self.engines()
+
+    # ---- data tab ------------------------------------------------------------------------
+    def add_company(self, query: str, with_news: bool, days: float | None, progress: Any = None):
+        """Resolve, fetch prices (and news), rebuild the index; returns (log markdown, companies)."""
+        import gradio as gr
+
+        notes: list[str] = []
+        try:
+            company = _resolve(query)
+            notes.append(f"**{company.display}** ({company.market})")
+            from ingest.prices import ingest_prices
+            from ingest.store import open_store
+
+            store = open_store(self.settings.store_path)
+            report = ingest_prices(store, [company], settings=self.settings,
+                                   on_progress=_progress_callback(progress, f"prices {company.code}"))
+            notes.append("Prices: " + _summarise_report(report))
+            if with_news:
+                if not self.settings.newsapi_key_value():
+                    notes.append("News: skipped — no `NEWSAPI_KEY` is set. Set it in the environment (or "
+                                 "`finqa.toml`) and restart, or import news files with `finqa ingest import`.")
+                else:
+                    from ingest.news import ingest_news
+
+                    nrep = ingest_news(store, [company], days=int(days or 30), languages=["zh", "en"],
+                                       settings=self.settings,
+                                       on_progress=_progress_callback(progress, f"news {company.code}"))
+                    notes.append("News: " + _summarise_report(nrep))
+                    if nrep.get("stopped"):
+                        notes.append(f"⚠️ News stopped: {nrep['stopped']}")
+            notes.append(self._rebuild(progress))
+        except Exception as exc:  # noqa: BLE001 - shown in the tab, never a stack trace
+            notes.append(error_message(exc))
+            gr.Warning(str(exc) if isinstance(exc, FinqaError) else "Adding the company failed; see the log.")
+        return "\n\n".join(notes), self.companies()
+
+    def rebuild_index(self, progress: Any = None):
+        try:
+            text = self._rebuild(progress)
+        except Exception as exc:  # noqa: BLE001
+            text = error_message(exc)
+        return text, self.companies()
+
+    def _rebuild(self, progress: Any) -> str:
+        from index.news_index import build_news
+        from index.windows_index import build_windows
+        from ingest.store import open_store
+
+        store = open_store(self.settings.store_path)
+        if progress is not None:
+            progress(0.0, desc="indexing news")
+        news = build_news(store, self.settings)
+        if progress is not None:
+            progress(0.5, desc="indexing price windows")
+        windows = build_windows(store, self.settings)
+        if progress is not None:
+            progress(1.0, desc="index ready")
+        return f"Index rebuilt — news: {_summarise_report(news)}; price windows: {_summarise_report(windows)}"
+
+
+def _resolve(query: str):
+    query = (query or "").strip()
+    if not query:
+        raise FinqaError("Type a company code or name, e.g. 2330, 台積電 or MediaTek.")
+    from ingest.companies import get_directory
+
+    return get_directory().resolve_or_raise(query)
+
+
+def _summarise_report(report: Any) -> str:
+    """A one-line summary of an ingest/index report (a dict of counts, or anything printable)."""
+    if isinstance(report, dict):
+        items = []
+        for k, v in report.items():
+            if isinstance(v, (int, float, str)) and v not in ("", None):
+                items.append(f"{k} {v}")
+            elif isinstance(v, (list, dict)) and k in ("errors", "unresolved") and v:
+                items.append(f"{k} {len(v)}")
+        return ", ".join(items) or "done"
+    if isinstance(report, (int, float)):
+        return f"{report} added"
+    return "done" if report is None else str(report)
+
+
+def _progress_callback(progress: Any, desc: str) -> Callable[..., None] | None:
+    """Adapt an ingest ``on_progress`` callback to ``gr.Progress``.
+
+    Accepts ``cb(done, total)``, ``cb(done, total, desc)``, ``cb(fraction)`` and keyword forms,
+    so that the UI does not break when the ingest side reports progress a little differently.
+    """
+    if progress is None:
+        return None
+
+    def cb(*args: Any, **kwargs: Any) -> None:
+        try:
+            done = kwargs.get("done", args[0] if args else None)
+            total = kwargs.get("total", args[1] if len(args) > 1 else None)
+            label = kwargs.get("desc") or (args[2] if len(args) > 2 and isinstance(args[2], str) else desc)
+            if isinstance(done, dict):
+                done, total = done.get("done"), done.get("total")
+            if total:
+                progress((int(done or 0), int(total)), desc=label)
+            elif isinstance(done, float) and 0.0 <= done <= 1.0:
+                progress(done, desc=label)
+        except Exception:  # noqa: BLE001 - progress must never break the work it reports on
+            log.debug("progress update failed", exc_info=True)
+
+    return cb
+
+
+def _constant(value: Any) -> Callable[[], Any]:
+    def fn() -> Any:
+        return value
+
+    return fn
+
+
+def _default_session_factory() -> Callable[[], Any]:
+    from assistant.service import ChatSession
+
+    return ChatSession
+
+
+def build_app(assistant: Any = None, settings: Any = None,
+              session_factory: Callable[[], Any] | None = None):
+    """Build the Blocks app (not launched). ``assistant`` defaults to the process-wide one."""
+    import gradio as gr
+
+    from ingest.config import get_settings
+
+    settings = settings or get_settings()
+    if assistant is None:
+        from assistant.service import get_assistant
+
+        assistant = get_assistant(settings)
+    ctl = ChatController(assistant, settings, session_factory)
+
+    with gr.Blocks(title="finqa — Taiwan stocks assistant") as app:
+        session = gr.State(None)
+        gr.Markdown("## finqa · 台股助理 — forecasts, news sentiment and finance Q&A for TWSE/TPEx stocks\n"
+                    "Not investment advice.")
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3):
+                        chatbot = gr.Chatbot(label="finqa", height=460, feedback_options=None,
+                                             buttons=["copy"], elem_id="finqa-chatbot",
+                                             placeholder="Ask about a Taiwan-listed stock, in English or 中文.")
+                        with gr.Row():
+                            msg = gr.Textbox(placeholder="forecast 2330 next 5 days · 台積電最近新聞情緒如何？",
+                                             show_label=False, scale=6, max_lines=4, elem_id="finqa-input",
+                                             max_length=MAX_MESSAGE_CHARS * 2)
+                            send = gr.Button("Send", variant="primary", scale=1, elem_id="finqa-send")
+                        with gr.Accordion("Options", open=False):
+                            as_of = gr.Textbox(label="As of (YYYY-MM-DD, empty = now): answers use only data before it",
+                                               max_lines=1, elem_id="finqa-asof")
+                            clear = gr.Button("New conversation", size="sm")
+                        with gr.Column(elem_id="finqa-results"):
+                            gr.Markdown("### Result")
+                            details = gr.Markdown("Ask a question to see charts and details here.",
+                                                  elem_id="finqa-details")
+                            plot = gr.Plot(label="chart", visible=False, elem_id="finqa-plot")
+                            table = gr.Dataframe(label="forecast days", visible=False, interactive=False,
+                                                 elem_id="finqa-table")
+                    with gr.Column(scale=1, min_width=280, elem_id="finqa-side"):
+                        gr.Markdown("### Try")
+                        example_buttons = [gr.Button(ex, size="sm", elem_classes=["finqa-example"]) for ex in EXAMPLES]
+                        gr.Markdown("### Companies with data")
+                        companies = gr.Dataframe(value=None, interactive=False, elem_id="finqa-companies",
+                                                 max_height=320)
+                        gr.Markdown("### Engines")
+                        engines = gr.Markdown("", elem_id="finqa-engines")
+                        refresh = gr.Button("Refresh", size="sm")
+            with gr.Tab("Data", id="data"):
+                gr.Markdown("Add a company by code or name: fetches its daily prices from TWSE/TPEx "
+                            "(and its news through newsapi when `NEWSAPI_KEY` is set), then rebuilds the index.")
+                with gr.Row():
+                    company_in = gr.Textbox(label="Company (code or name)", placeholder="2330, 台積電, MediaTek",
+                                            scale=3, elem_id="finqa-company")
+                    with_news = gr.Checkbox(label="also fetch news", value=True, scale=1)
+                    days = gr.Number(label="news days", value=30, precision=0, minimum=1, maximum=30, scale=1)
+                with gr.Row():
+                    add_btn = gr.Button("Fetch prices and news", variant="primary", elem_id="finqa-add")
+                    rebuild_btn = gr.Button("Rebuild index", elem_id="finqa-rebuild")
+                data_log = gr.Markdown("", elem_id="finqa-data-log")
+                data_companies = gr.Dataframe(value=None, interactive=False, label="stored data")
+
+        outputs = [chatbot, session, msg, details, plot, table]
+        msg.submit(ctl.respond, [msg, chatbot, session, as_of], outputs, api_visibility="private")
+        send.click(ctl.respond, [msg, chatbot, session, as_of], outputs, api_visibility="private")
+        for btn, text in zip(example_buttons, EXAMPLES):
+            btn.click(_constant(text), None, msg, queue=False, api_visibility="private").then(
+                ctl.respond, [msg, chatbot, session, as_of], outputs, api_visibility="private")
+        clear.click(lambda: ([], None, "Ask a question to see charts and details here."),
+                    None, [chatbot, session, details], queue=False, api_visibility="private")
+        refresh.click(ctl.refresh_panel, None, [companies, engines], api_visibility="private")
+
+        def _add(query: str, news: bool, n_days: float, progress=gr.Progress()):
+            text, frame = ctl.add_company(query, news, n_days, progress)
+            return text, frame, frame
+
+        def _rebuild(progress=gr.Progress(track_tqdm=True)):
+            text, frame = ctl.rebuild_index(progress)
+            return text, frame, frame
+
+        add_btn.click(_add, [company_in, with_news, days], [data_log, data_companies, companies],
+                      concurrency_id="ingest", concurrency_limit=1, api_visibility="private")
+        company_in.submit(_add, [company_in, with_news, days], [data_log, data_companies, companies],
+                          concurrency_id="ingest", concurrency_limit=1, api_visibility="private")
+        rebuild_btn.click(_rebuild, None, [data_log, data_companies, companies],
+                          concurrency_id="ingest", concurrency_limit=1, api_visibility="private")
+
+        def _load():
+            frame, eng = ctl.refresh_panel()
+            return frame, eng, frame
+
+        app.load(_load, None, [companies, engines, data_companies], api_visibility="private")
+
+        def chat(message: str) -> str:
+            """Answer one message (no conversation memory) and return the answer text."""
+            return ctl.api_chat(message)
+
+        gr.api(chat, api_name="chat")
+
+    app.queue(default_concurrency_limit=max(1, int(settings.ui_concurrency)))
+    app.finqa_controller = ctl  # for tests and embedding
+    return app
+
+
+def launch_app(app: Any, *, host: str, port: int, auth: tuple[str, str] | None = None,
+               share: bool = False, block: bool = True) -> str:
+    """Start the server; returns the local URL. ``block=False`` returns at once (tests)."""
+    import gradio as gr
+
+    _, local_url, share_url = app.launch(
+        server_name=host, server_port=port, auth=auth, share=share, prevent_thread_lock=True,
+        quiet=True, show_error=False, theme=gr.themes.Soft(primary_hue="red"), css=CSS,
+        footer_links=["api"],
+    )
+    app.finqa_share_url = share_url
+    return local_url
+
+
+def parse_auth(text: str | None) -> tuple[str, str] | None:
+    if not text:
+        return None
+    user, sep, password = text.partition(":")
+    if not sep or not user or not password:
+        raise FinqaError("--auth must look like user:pass")
+    return user, password
+
+
+def _print_tiers(assistant: Any) -> None:
+    try:
+        status = assistant.engine_status()
+    except Exception as exc:  # noqa: BLE001
+        print(f"engines: unknown ({exc})")
+        return
+    print("engines:")
+    for route, tier in status.items():
+        print(f"  {route:<10} {tier}")
+
+
+def _serve(settings: Any, host: str | None, port: int | None, auth: str | None, share: bool) -> int:
+    from assistant.service import get_assistant
+
+    credentials = parse_auth(auth)
+    assistant = get_assistant(settings)
+    app = build_app(assistant, settings)
+    host = host or settings.ui_host
+    port = port or settings.ui_port
+    try:
+        url = launch_app(app, host=host, port=port, auth=credentials, share=share)
+    except OSError as exc:
+        raise FinqaError(f"Cannot start the UI on {host}:{port}: {exc}. Try another --port.") from None
+    print(f"finqa UI: {url}")
+    if getattr(app, "finqa_share_url", None):
+        print(f"public link: {app.finqa_share_url}")
+    elif share:
+        print("public link: not available (no internet connection to Gradio's share server?)")
+    _print_tiers(assistant)
+    sys.stdout.flush()
+    try:
+        app.block_thread()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        app.close()
+    return 0
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    """``finqa ui``: build and launch the app, print its URL and each engine's tier."""
+    from ingest.config import get_settings
+
+    return _serve(get_settings(), args.host, args.port, getattr(args, "auth", None), bool(getattr(args, "share", False)))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """``finqa demo``: ingest the watchlist live (or ``--from`` files), index, print status, launch."""
+    from ingest.cli import status_table
+    from ingest.config import get_settings
+    from ingest.store import open_store
+
+    settings = get_settings()
+    store = open_store(settings.store_path)
+    if args.from_paths:
+        _demo_import(store, args.from_paths)
+    else:
+        _demo_live(store, settings)
+    print("building the index (news and price windows)…", flush=True)
+    from index.news_index import build_news
+    from index.windows_index import build_windows
+
+    news = build_news(store, settings)
+    windows = build_windows(store, settings)
+    print(f"index: news {_summarise_report(news)}; price windows {_summarise_report(windows)}")
+    print(status_table(store.status()))
+    if args.no_ui:
+        from assistant.service import get_assistant
+
+        _print_tiers(get_assistant(settings))
+        return 0
+    return _serve(settings, args.host, args.port, None, False)
+
+
+def _demo_import(store: Any, paths: list[str]) -> None:
+    from pathlib import Path
+
+    from ingest.imports import import_paths
+
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        raise FinqaError(f"--from: no such file or folder: {', '.join(missing)}")
+    print(f"importing {', '.join(paths)}…", flush=True)
+    report = import_paths(store, paths)
+    print("import: " + _summarise_report(report))
+    for err in (report.get("errors") or [])[:20] if isinstance(report, dict) else []:
+        print(f"  skipped: {err}")
+    if isinstance(report, dict) and report.get("unresolved"):
+        print(f"  unresolved companies: {report['unresolved']}")
+    if not store.status()["prices"]:
+        raise FinqaError("Nothing was imported: the --from paths held no price files finqa can read.")
+
+
+def _demo_live(store: Any, settings: Any) -> None:
+    """Fetch the watchlist live; without internet, fail with a message that suggests ``--from``."""
+    from ingest.companies import get_directory
+    from ingest.prices import ingest_prices
+
+    directory = get_directory()
+    companies = [directory.resolve_or_raise(c) for c in settings.watchlist]
+    print(f"fetching prices for {', '.join(c.display for c in companies)} from TWSE/TPEx…", flush=True)
+    before = {c: v["rows"] for c, v in store.status()["prices"].items()}
+    hint = ("No internet? Import local files instead: "
+            "finqa demo --from ../shared/data/twse ../shared/data/news")
+    try:
+        report = ingest_prices(store, companies, settings=settings)
+    except FinqaError as exc:
+        raise FinqaError(f"Could not fetch prices live: {exc} {hint}") from None
+    except OSError as exc:
+        raise FinqaError(f"Could not fetch prices live ({type(exc).__name__}). {hint}") from None
+    print("prices: " + _summarise_report(report))
+    after = store.status()["prices"]
+    have = [c.code for c in companies if after.get(c.code, {}).get("rows", 0) > 0]
+    if not have:
+        errors = report.get("errors") if isinstance(report, dict) else None
+        detail = f" ({errors[0]})" if errors else ""
+        raise FinqaError(f"Could not fetch any prices live{detail}. {hint}")
+    gained = sum(after[c]["rows"] - before.get(c, 0) for c in after)
+    log.info("demo: %d new bars", gained)
+    if settings.newsapi_key_value():
+        from ingest.news import ingest_news
+
+        print("fetching news through newsapi…", flush=True)
+        nrep = ingest_news(store, companies, days=30, languages=["zh", "en"], settings=settings)
+        print("news: " + _summarise_report(nrep))
+        if nrep.get("stopped"):
+            print(f"news stopped: {nrep['stopped']}")
+    else:
+        print("news: skipped (set NEWSAPI_KEY to fetch news too)")
