@@ -46,7 +46,9 @@ _MARKETS = {"上市": "TWSE", "上櫃": "TPEx", "上市臺灣創新板": "TWSE"}
 
 # Priorities of the ways a key can point at a company: when two companies share a normalised
 # key, the better (lower) priority wins; a tie means the key is ambiguous and is not used.
-_P_CODE, _P_NAME, _P_EN, _P_ALIAS, _P_STRIPPED = 0, 1, 2, 3, 4
+# US tickers come last so that an ADR ticker imported from Yahoo ("UMC") never shadows the
+# Taiwan company that the same word names.
+_P_CODE, _P_NAME, _P_EN, _P_ALIAS, _P_STRIPPED, _P_US = 0, 1, 2, 3, 4, 5
 
 _CODE_RE = re.compile(r"^\s*(\d{4,6}[A-Za-z]?)(?:\.(TW|TWO))?\s*$", re.IGNORECASE)
 _US_RE = re.compile(r"^\s*\$?([A-Za-z][A-Za-z.\-]{0,9})\s*$")
@@ -208,11 +210,12 @@ class CompanyDirectory:
             else:
                 latin.setdefault(form.lower(), set()).add(code)
 
+        tickers: list[str] = []
         for code, c in self.companies.items():
-            self._add_key(normalize_key(code), code, _P_CODE)
+            self._add_key(normalize_key(code), code, _P_US if c.market == "US" else _P_CODE)
             if c.market == "US":
                 if code.isupper() and len(code) >= 2 and code not in _TICKER_STOPWORDS:
-                    latin_cs.setdefault(code, set()).add(code)
+                    tickers.append(code)
             if c.name_zh and c.name_zh != code:
                 self._add_key(normalize_key(c.name_zh), code, _P_NAME)
                 self._add_key(normalize_key(_strip_suffixes(c.name_zh)), code, _P_STRIPPED)
@@ -237,6 +240,9 @@ class CompanyDirectory:
                 choices.append((normalize_key(alias), code))
                 add_cjk(alias, code) if _has_cjk(alias) else add_latin(alias, code)
 
+        for ticker in tickers:  # only where no Taiwan name already uses the word
+            if ticker not in latin_cs and ticker.lower() not in latin:
+                latin_cs[ticker] = {ticker}
         # Drop forms that point at several companies: ambiguity is resolved by asking, not guessing.
         self._cjk = {}
         for form, entries in cjk.items():
@@ -276,11 +282,13 @@ class CompanyDirectory:
         if not query or not query.strip():
             return None
         q = unicodedata.normalize("NFKC", query).strip()
-        if _CODE_RE.match(q) or _US_RE.match(q):
-            found = self.get(q.lstrip("$"))
+        if _CODE_RE.match(q):
+            found = self.get(q)
             if found is not None:
                 return found
         found = self._lookup(normalize_key(q))
+        if found is None and _US_RE.match(q):
+            found = self.get(q.lstrip("$"))
         if found is None:
             stripped = _strip_suffixes(q)
             if stripped != q:

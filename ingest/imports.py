@@ -1,0 +1,450 @@
+"""Import local files into the store: twstock CSVs, Yahoo-style CSVs and newsapi JSON.
+
+Why this shape:
+- One file, one store transaction (a single ``upsert_bars`` or ``upsert_articles`` call): a run
+  killed mid-way leaves whole files or nothing of a file, and a rerun upserts, so it never
+  duplicates and simply completes what was missing.
+- A malformed file is rejected whole and reported with its line (CSV: the line in the file,
+  1-based, header included; JSON: the decoder's line), and the import goes on with the next
+  file. Known harmless gaps are not errors: Yahoo's ``null`` rows, twstock rows without a close
+  (no trade that day), header-only files, newsapi's ``[Removed]`` items.
+- File names and news files carry codes that are often wrong (a warrant code under a company's
+  name, ``089953`` for 台積電). Prices are stored under the file's code only when that code is a
+  listed stock/ETF or a known US symbol; news companies are resolved from their names first.
+  What cannot be resolved is reported, never guessed.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from .companies import CompanyDirectory, get_directory, reload
+from .news import parse_articles
+from .store import Store
+from .types import Article, Company, PriceBar
+
+log = logging.getLogger(__name__)
+
+TWSTOCK_HEADER = ["", "date", "capacity", "turnover", "open", "high", "low", "close", "change", "transaction"]
+YAHOO_HEADER = ["Date", "Open", "High", "Low", "Close", "Adj Close", "Volume"]
+_TW_MARKETS = ("TWSE", "TPEx")
+_TWSTOCK_NAME = re.compile(r"^(?P<name>.+)_(?P<code>[0-9A-Za-z]+)_stocks$")
+_BARE_CODE = re.compile(r"^(?P<code>\d{4,6}[A-Za-z]?)(?:\.(?:TW|TWO))?$", re.IGNORECASE)
+_TICKER = re.compile(r"^[A-Z][A-Z0-9\-]{0,9}(?:\.[A-Z]{1,3})?$")
+_PARSER_LINE = re.compile(r"line (\d+)")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_MISSING = {"", "null", "nan", "none", "--", "-", "n/a"}
+_MAX_ERRORS_PER_FILE = 10
+
+
+class FileError(Exception):
+    """A malformed file: carries the problems as (line, message) pairs."""
+
+    def __init__(self, problems: list[tuple[int | None, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(m for _, m in problems))
+
+
+@dataclass
+class _Outcome:
+    """What one file contributed to the report."""
+
+    prices: dict[str, int] = field(default_factory=dict)
+    news: dict[str, int] = field(default_factory=dict)
+    unresolved: list[str] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    empty: bool = False
+    symbols: bool = False
+
+
+# --- entry point ---------------------------------------------------------------------------------
+def import_paths(
+    store: Store,
+    paths: Iterable[str | Path],
+    *,
+    progress: bool = True,
+    directory: CompanyDirectory | None = None,
+) -> dict[str, Any]:
+    """Import files and folders (recursively); report what was stored and what was not.
+
+    Returns ``{"files", "prices": {code: new_rows}, "news": {code: new_articles},
+    "unresolved": [names], "errors": [{"file", "line", "error"}], "skipped": [{"file", "reason"}],
+    "empty": [files]}``. News without a company is counted under the code ``""``.
+    """
+    directory = directory or get_directory()
+    files, errors = _expand(paths)
+    report: dict[str, Any] = {"files": len(files), "prices": {}, "news": {}, "unresolved": [],
+                              "errors": errors, "skipped": [], "empty": []}
+    new_symbols = False
+    for path in tqdm(files, desc="import", unit="file", disable=not progress):
+        try:
+            out = import_file(store, path, directory)
+        except FileError as exc:
+            for line, message in exc.problems[:_MAX_ERRORS_PER_FILE]:
+                report["errors"].append({"file": str(path), "line": line, "error": message})
+            if len(exc.problems) > _MAX_ERRORS_PER_FILE:
+                report["errors"].append({"file": str(path), "line": None,
+                                         "error": f"... and {len(exc.problems) - _MAX_ERRORS_PER_FILE} more problems"})
+            log.warning("%s not imported: %s", path, exc.problems[0][1])
+            continue
+        except (OSError, UnicodeDecodeError) as exc:
+            report["errors"].append({"file": str(path), "line": None, "error": f"cannot read: {exc}"})
+            log.warning("%s not imported: %s", path, exc)
+            continue
+        for code, n in out.prices.items():
+            report["prices"][code] = report["prices"].get(code, 0) + n
+        for code, n in out.news.items():
+            report["news"][code] = report["news"].get(code, 0) + n
+        report["unresolved"].extend(u for u in out.unresolved if u not in report["unresolved"])
+        report["skipped"].extend(out.skipped)
+        if out.empty:
+            report["empty"].append(str(path))
+        new_symbols |= out.symbols
+    if new_symbols:
+        reload()  # the directory now knows the new US symbols
+    return report
+
+
+def _expand(paths: Iterable[str | Path]) -> tuple[list[Path], list[dict[str, Any]]]:
+    """Files to import, in a stable order; folders are walked for .csv and .json files."""
+    files: list[Path] = []
+    errors: list[dict[str, Any]] = []
+    for raw in paths:
+        p = Path(raw).expanduser()
+        if p.is_dir():
+            found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in (".csv", ".json")
+                           and not any(part.startswith(".") for part in f.relative_to(p).parts))
+            if not found:
+                errors.append({"file": str(p), "line": None, "error": "folder holds no .csv or .json files"})
+            files.extend(found)
+        elif p.is_file():
+            if p.suffix.lower() not in (".csv", ".json"):
+                errors.append({"file": str(p), "line": None, "error": "not a .csv or .json file"})
+            else:
+                files.append(p)
+        else:
+            errors.append({"file": str(p), "line": None, "error": "no such file or folder"})
+    return list(dict.fromkeys(files)), errors
+
+
+def import_file(store: Store, path: Path, directory: CompanyDirectory) -> _Outcome:
+    """Import one file in one transaction; raises FileError when it is malformed."""
+    path = Path(path)
+    if path.suffix.lower() == ".json":
+        return _import_news(store, path, directory)
+    header, has_body = _read_header(path)
+    if not any(header) and not has_body:
+        return _empty_csv(store, path, directory)
+    if header == TWSTOCK_HEADER:
+        return _import_twstock(store, path, directory)
+    if header == YAHOO_HEADER:
+        return _import_yahoo(store, path, directory)
+    raise FileError([(1, f"unrecognised CSV header {header!r}; expected twstock "
+                         f"{','.join(TWSTOCK_HEADER)!r} or Yahoo {','.join(YAHOO_HEADER)!r}")])
+
+
+# --- CSV -----------------------------------------------------------------------------------------
+def _read_header(path: Path) -> tuple[list[str], bool]:
+    """The header's fields, and whether any non-blank line follows it."""
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        first = fh.readline()
+        has_body = any(line.strip() for line in fh)
+    fields = next(csv.reader([first]), []) if first.strip() else []
+    return [c.strip() for c in fields], has_body
+
+
+def _empty_csv(store: Store, path: Path, directory: CompanyDirectory) -> _Outcome:
+    """A file with no rows (twstock writes ``""`` for a month range without data): 0 rows, reported."""
+    m = _TWSTOCK_NAME.match(path.stem) or _BARE_CODE.match(path.stem)
+    code = m.group("code").upper() if m else path.stem.upper()
+    company = directory.get(code)
+    if m and (company is None or company.market not in _TW_MARKETS):
+        return _not_listed(path, code, m.groupdict().get("name"), directory)
+    log.info("imported %s: no rows", path.name)
+    return _Outcome(prices={company.code if company else code: 0}, empty=True)
+
+
+def _read_rows(path: Path, header: list[str]) -> pd.DataFrame:
+    """The body as strings, with a ``line`` column holding each row's line in the file."""
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False,
+                         encoding="utf-8-sig", header=0, names=header)
+    except pd.errors.ParserError as exc:
+        m = _PARSER_LINE.search(str(exc))
+        raise FileError([(int(m.group(1)) if m else None, f"malformed CSV: {exc}")]) from None
+    except pd.errors.EmptyDataError:
+        df = pd.DataFrame(columns=header)
+    df = df.astype(str).apply(lambda s: s.str.strip())
+    df["line"] = df.index.to_numpy() + 2  # header is line 1; blank lines are kept as rows
+    blank = (df[header] == "").all(axis=1)
+    return df[~blank].reset_index(drop=True)
+
+
+def _numbers(df: pd.DataFrame, columns: dict[str, str], problems: list[tuple[int | None, str]]) -> pd.DataFrame:
+    """Parse ``columns`` (file column → field) as numbers; note cells that are not numbers."""
+    out = pd.DataFrame(index=df.index)
+    for col, name in columns.items():
+        raw = df[col].str.replace(",", "", regex=False)
+        if name == "change":  # twstock marks ex-dividend days with a leading X
+            raw = raw.str.lstrip("X+ ")
+        missing = raw.str.lower().isin(_MISSING)
+        num = pd.to_numeric(raw.where(~missing), errors="coerce")
+        bad = num.isna() & ~missing
+        for line, value in zip(df.loc[bad, "line"], df.loc[bad, col]):
+            problems.append((int(line), f"column {col!r}: {value!r} is not a number"))
+        out[name] = num
+    return out
+
+
+def _dates(df: pd.DataFrame, col: str, problems: list[tuple[int | None, str]]) -> pd.Series:
+    parsed = pd.to_datetime(df[col], format="%Y-%m-%d", errors="coerce")
+    alt = pd.to_datetime(df[col], format="%Y/%m/%d", errors="coerce")
+    parsed = parsed.fillna(alt)
+    for line, value in zip(df.loc[parsed.isna(), "line"], df.loc[parsed.isna(), col]):
+        problems.append((int(line), f"column {col!r}: {value!r} is not a date (YYYY-MM-DD)"))
+    return parsed
+
+
+def _bars(code: str, dates: pd.Series, values: pd.DataFrame, source: str) -> list[PriceBar]:
+    """PriceBars of the rows that have a close (a row without one is a day without trades)."""
+    frame = values.assign(date=dates.dt.date)
+    frame = frame[frame["close"].notna()]
+    frame = frame.astype(object).where(frame.notna(), None)
+    bars = []
+    for row in frame.to_dict("records"):
+        if row.get("transactions") is not None:
+            row["transactions"] = int(row["transactions"])
+        bars.append(PriceBar(code=code, source=source, **row))
+    return bars
+
+
+def _check_prices(values: pd.DataFrame, df: pd.DataFrame, problems: list[tuple[int | None, str]]) -> None:
+    price_cols = [c for c in ("open", "high", "low", "close", "adj_close") if c in values]
+    negative = (values[price_cols] < 0).any(axis=1) | (values.get("volume", pd.Series(0, index=values.index)) < 0)
+    for line in df.loc[negative, "line"]:
+        problems.append((int(line), "negative price or volume"))
+
+
+def _import_twstock(store: Store, path: Path, directory: CompanyDirectory) -> _Outcome:
+    stem = path.stem
+    m = _TWSTOCK_NAME.match(stem) or _BARE_CODE.match(stem)
+    if not m:
+        raise FileError([(None, "cannot tell the stock code from the file name: expected "
+                                "'{name}_{code}_stocks.csv' or '{code}.csv'")])
+    code = m.group("code").upper()
+    name = m.groupdict().get("name")
+    company = directory.get(code)
+    us = {c.code for c in store.symbols() if c.market == "US"}
+    if company is None or (company.market not in _TW_MARKETS and code not in us):
+        return _not_listed(path, code, name, directory)
+
+    df = _read_rows(path, TWSTOCK_HEADER)
+    problems: list[tuple[int | None, str]] = []
+    dates = _dates(df, "date", problems)
+    values = _numbers(df, {"open": "open", "high": "high", "low": "low", "close": "close",
+                           "capacity": "volume", "turnover": "turnover", "change": "change",
+                           "transaction": "transactions"}, problems)
+    _check_prices(values, df, problems)
+    if problems:
+        raise FileError(sorted(problems, key=lambda p: p[0] or 0))
+    bars = _bars(company.code, dates, values, "twse" if company.market == "TWSE" else "tpex")
+    out = _Outcome(empty=not bars)
+    out.prices[company.code] = store.upsert_bars(bars) if bars else 0
+    log.info("imported %s: %d bars of %s, %d new", path.name, len(bars), company.code, out.prices[company.code])
+    return out
+
+
+def _not_listed(path: Path, code: str, name: str | None, directory: CompanyDirectory) -> _Outcome:
+    """A file whose code is not a listed stock/ETF (e.g. a warrant filed under its company's name)."""
+    named = directory.resolve(name) if name else None
+    if named is not None and named.code != code:
+        reason = (f"{code} is not a listed stock or ETF (a warrant or another security); the name {name!r} is "
+                  f"{named.code}, but these are not {named.code}'s prices, so nothing was stored")
+    else:
+        reason = f"{code} is not a listed TWSE/TPEx stock or ETF, nor a known symbol; nothing was stored"
+    log.warning("%s skipped: %s", path.name, reason)
+    out = _Outcome()
+    out.unresolved.append(f"{name} ({code})" if name else code)
+    out.skipped.append({"file": str(path), "reason": reason})
+    return out
+
+
+def _import_yahoo(store: Store, path: Path, directory: CompanyDirectory) -> _Outcome:
+    symbol = path.stem.strip().upper()
+    tw = directory.get(symbol) if _BARE_CODE.match(symbol) else None
+    if tw is None and not _TICKER.match(symbol):
+        raise FileError([(None, f"cannot tell the symbol from the file name {path.name!r}: "
+                                "name Yahoo-style files by their ticker, e.g. AAPL.csv or 2330.TW.csv")])
+    df = _read_rows(path, YAHOO_HEADER)
+    problems: list[tuple[int | None, str]] = []
+    dates = _dates(df, "Date", problems)
+    values = _numbers(df, {"Open": "open", "High": "high", "Low": "low", "Close": "close",
+                           "Adj Close": "adj_close", "Volume": "volume"}, problems)
+    _check_prices(values, df, problems)
+    if problems:
+        raise FileError(sorted(problems, key=lambda p: p[0] or 0))
+    out = _Outcome()
+    if tw is not None:
+        code = tw.code
+    else:
+        code = symbol
+        # Registered first: a kill before the bars land leaves a known symbol with no data,
+        # which the rerun fills; never bars that no name resolves to.
+        if not any(c.code == code for c in store.symbols()):
+            store.upsert_symbol(Company(code=code, name_zh="", name_en=None, market="US", kind="stock"))
+            out.symbols = True
+    bars = _bars(code, dates, values, "yahoo")
+    skipped_rows = len(df) - len(bars)
+    out.empty = not bars
+    out.prices[code] = store.upsert_bars(bars) if bars else 0
+    log.info("imported %s: %d bars of %s, %d new%s", path.name, len(bars), code, out.prices[code],
+             f" ({skipped_rows} rows without a close skipped)" if skipped_rows else "")
+    return out
+
+
+# --- news JSON -----------------------------------------------------------------------------------
+def _language(article: Article) -> str:
+    """zh when the text has CJK characters, else en."""
+    sample = " ".join(filter(None, (article.title, article.description, (article.content or "")[:400])))
+    return "zh" if _CJK.search(sample) else "en"
+
+
+def _line_of(raw: str, value: Any) -> int | None:
+    """Best-effort line of a JSON value in the file, for error messages."""
+    try:
+        pos = raw.find(json.dumps(value, ensure_ascii=False)[:80])
+    except (TypeError, ValueError):
+        return None
+    return raw.count("\n", 0, pos) + 1 if pos >= 0 else None
+
+
+def _import_news(store: Store, path: Path, directory: CompanyDirectory) -> _Outcome:
+    raw = path.read_text(encoding="utf-8-sig")
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise FileError([(exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})")]) from None
+    out = _Outcome()
+    if isinstance(data, dict) and isinstance(data.get("articles"), list):
+        articles = _raw_answer(path, data["articles"], directory, out)
+    elif isinstance(data, dict) and data.get("status") == "error":
+        raise FileError([(1, f"a newsapi error answer, not articles: {data.get('code')}: {data.get('message')}")])
+    elif isinstance(data, list):
+        articles = _company_list(path, raw, data, directory, out)
+    else:
+        raise FileError([(1, "unrecognised JSON: expected a newsapi answer {\"articles\": [...]} or a list "
+                             "of companies [{\"name_zh\", \"name_en\", \"code\", \"news\" | \"news_zh\" | \"news_en\"}]")])
+    before = store.status()["news"]
+    new = store.upsert_articles(articles) if articles else 0
+    after = store.status()["news"]
+    out.news = {code: after.get(code, 0) - before.get(code, 0)
+                for code in sorted({a.code or "" for a in articles})}
+    out.empty = not articles
+    log.info("imported %s: %d articles, %d new", path.name, len(articles), new)
+    return out
+
+
+def _parse(items: list[Any], code: str | None, language: str | None, where: str, out: _Outcome,
+           path: Path) -> list[Article]:
+    if not isinstance(items, list):
+        raise FileError([(None, f"{where}: expected a list of articles, got {type(items).__name__}")])
+    parsed = parse_articles(items, code=code, language=language)
+    removed = sum(1 for it in items if isinstance(it, dict) and it.get("title") == "[Removed]")
+    broken = len(items) - len(parsed) - removed
+    if broken:
+        out.skipped.append({"file": str(path), "reason": f"{where}: {broken} article(s) without url, title or "
+                                                         "a parseable publishedAt were skipped"})
+    return [a if a.language else replace(a, language=_language(a)) for a in parsed]
+
+
+def _raw_answer(path: Path, items: list[Any], directory: CompanyDirectory, out: _Outcome) -> list[Article]:
+    """A bare newsapi answer: the company comes from the file name, else from each article's text."""
+    hint = directory.resolve(path.stem)
+    if hint is None:
+        found = directory.find_in_text(re.sub(r"[_\-]+", " ", path.stem))
+        hint = found[0] if len(found) == 1 else None
+    articles = _parse(items, hint.code if hint else None, None, "articles", out, path)
+    if hint is not None:
+        return articles
+    resolved = []
+    for a in articles:
+        found = [c for c in directory.find_in_text(f"{a.title}\n{a.description or ''}") if c.market in _TW_MARKETS]
+        resolved.append(replace(a, code=found[0].code) if found else a)
+    missing = sum(1 for a in resolved if a.code is None)
+    if missing:
+        out.unresolved.append(f"{path.name}: {missing} article(s) name no listed company")
+    return resolved
+
+
+def _entry_company(entry: dict[str, Any], directory: CompanyDirectory) -> Company | None:
+    """Names first (the codes in these files are often warrant codes), then a listed code."""
+    by_name = {}
+    for key in ("name_zh", "name_en"):
+        name = entry.get(key)
+        if isinstance(name, str) and name.strip():
+            c = directory.resolve(name)
+            if c is not None and c.market in _TW_MARKETS:
+                by_name[key] = c
+    if by_name:
+        zh, en = by_name.get("name_zh"), by_name.get("name_en")
+        if zh and en and zh.code != en.code:
+            log.warning("%r is %s but %r is %s; using the Chinese name", entry.get("name_zh"), zh.code,
+                        entry.get("name_en"), en.code)
+        return zh or en
+    code = entry.get("code")
+    if isinstance(code, (str, int)):
+        c = directory.get(str(code))
+        if c is not None and c.market in _TW_MARKETS:
+            return c
+    return None
+
+
+def _company_list(path: Path, raw: str, data: list[Any], directory: CompanyDirectory,
+                  out: _Outcome) -> list[Article]:
+    """A list of companies with their articles; unresolved companies' articles keep no code."""
+    articles: list[Article] = []
+    for i, entry in enumerate(data):
+        if not isinstance(entry, dict):
+            raise FileError([(_line_of(raw, entry), f"entry {i} is not an object")])
+        label = " ".join(str(entry.get(k) or "").strip() for k in ("name_zh", "name_en")).strip() or f"entry {i}"
+        keys = [k for k in ("news", "news_zh", "news_en") if k in entry]
+        if not keys:
+            raise FileError([(_line_of(raw, entry.get("name_en") or entry.get("name_zh")),
+                              f"{label}: no 'news', 'news_zh' or 'news_en' list")])
+        company = _entry_company(entry, directory)
+        if company is None:
+            zh, en = (entry.get("name_zh") or "").strip(), (entry.get("name_en") or "").strip()
+            out.unresolved.append(f"{zh} ({en})" if zh and en else zh or en or f"entry {i}")
+        for key in keys:
+            lang = {"news_zh": "zh", "news_en": "en"}.get(key)
+            articles += _parse(entry[key], company.code if company else None, lang, f"{label} {key}", out, path)
+    return _one_per_url(articles, directory)
+
+
+def _one_per_url(articles: list[Article], directory: CompanyDirectory) -> list[Article]:
+    """An article listed under several companies is stored once (the store keys news by URL):
+    under the listed company its title names, else its description, else the first listed."""
+    by_url: dict[str, list[Article]] = {}
+    for a in articles:
+        by_url.setdefault(a.url, []).append(a)
+    out = []
+    for copies in by_url.values():
+        codes = list(dict.fromkeys(a.code for a in copies if a.code))
+        chosen = copies[0] if copies[0].code else next((a for a in copies if a.code), copies[0])
+        if len(codes) > 1:
+            for text in (chosen.title, chosen.description or ""):
+                named = [c.code for c in directory.find_in_text(text) if c.code in codes]
+                if named:
+                    chosen = next(a for a in copies if a.code == named[0])
+                    break
+        out.append(chosen)
+    return out
