@@ -96,3 +96,23 @@ def collect(stream: AnswerStream) -> Answer:
         pass
     assert stream.answer is not None
     return stream.answer
+
+
+class RunnerEngine(FinqaQueryEngine):
+    """Wraps an engine object with ``run(req) -> Answer`` (the forecaster) as a query engine.
+
+    The runner is built on first use (``factory``), so that routing and the other engines work
+    even when the forecaster's heavy imports are slow or broken.
+    """
+
+    route: str = "forecast"
+    factory: Any = None
+    runner: Any = None
+
+    def get_runner(self) -> Any:
+        if self.runner is None:
+            self.runner = self.factory()
+        return self.runner
+
+    def run(self, req: EngineRequest) -> Answer:
+        return self.get_runner().run(req)

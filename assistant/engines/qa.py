@@ -1,0 +1,297 @@
+"""Finance QA: retrieved news → grounded, cited answer (Llama-3.1 + LoRA, or the CPU tier).
+
+Retrieval goes through ``index.retrieval`` (point-in-time: only news published strictly before
+``as_of``, or before now), filtered to the company when the message names one. The prompt is
+built by ``assistant.prompts.render_qa_messages``: the system prompt is fixed there and every
+retrieved text is fenced and escaped as data, so an article that "gives instructions" can never
+change it. Generation streams token by token.
+
+Citations: the numbered contexts are the retrieved articles in retrieval order ([1] is the
+closest). The Answer lists **only the sources the answer cites** as [n]; when it cites none
+(a small model, or the CPU tier with nothing relevant) it lists every retrieved source in
+retrieval order, so the reader can always check what the answer was built from.
+
+CPU tier (no model configured to load, ``settings.cpu_only``, or a load failure such as missing
+weights or CUDA out of memory): an extractive answer, the sentences of the retrieved articles
+most similar to the question (MiniLM cosine), each with its [n], and a first line saying plainly
+that no language model answered and why.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Any
+
+from ingest.errors import FinqaError
+
+from ..types import Answer, Citation, EngineRequest
+from .base import AnswerStream, FinqaQueryEngine
+
+log = logging.getLogger(__name__)
+
+CPU_ENGINE = "qa:cpu-extractive"
+EXTRACTIVE_SENTENCES = 3
+_CITE = re.compile(r"[\[【]\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*[\]】]")
+# Sentence ends: CJK terminators (no space needed) or . ! ? ; followed by whitespace. A decimal
+# point ("3.5%") has no space after it, so numbers are never split.
+_SENT_SPLIT = re.compile(r"(?<=[。！？；!?])\s*|(?<=[.;])\s+|\n+")
+
+
+def model_label(spec: Any) -> str:
+    """A short name for an engine's model: the last path part of base (+ adapter)."""
+    def short(x: str) -> str:
+        return re.split(r"[\\/]", x.rstrip("/\\"))[-1]
+
+    label = short(spec.base)
+    if getattr(spec, "adapter", None):
+        label += "+" + short(spec.adapter)
+    if getattr(spec, "backend", "transformers") == "openai":
+        label = f"openai:{spec.openai_model or label}"
+    return label
+
+
+def is_oom(exc: BaseException) -> bool:
+    return "out of memory" in str(exc).lower() or type(exc).__name__ == "OutOfMemoryError"
+
+
+def cited_numbers(text: str, n_contexts: int) -> list[int]:
+    """The [n] markers in ``text`` that refer to a context (1..n_contexts), in first-seen order."""
+    seen: list[int] = []
+    for m in _CITE.finditer(text):
+        for part in re.split(r"[,，、]", m.group(1)):
+            n = int(part)
+            if 1 <= n <= n_contexts and n not in seen:
+                seen.append(n)
+    return seen
+
+
+def map_citations(text: str, contexts: list[dict[str, Any]]) -> list[Citation]:
+    """Citations for the contexts ``text`` cites, sorted by n; all contexts if it cites none."""
+    cited = cited_numbers(text, len(contexts))
+    chosen = [contexts[n - 1] for n in sorted(cited)] if cited else contexts
+    return [Citation(n=c["n"], title=c["title"], source=c.get("source"), date=c.get("date"), url=c.get("url"))
+            for c in chosen]
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split English and Chinese prose into sentences (keeps the terminators)."""
+    parts = [p.strip() for p in _SENT_SPLIT.split(text or "")]
+    return [p for p in parts if p]
+
+
+def _informative(sentence: str) -> bool:
+    cjk = len(re.findall(r"[\u4e00-\u9fff]", sentence))
+    return cjk >= 6 or len(sentence.split()) >= 5
+
+
+class QAEngine(FinqaQueryEngine):
+    """Retrieval-augmented finance QA (see the module docstring)."""
+
+    route: str = "qa"
+    settings: Any
+    manager: Any = None  # the shared model manager (assistant.models)
+    retrieval: Any = None  # the shared index.retrieval.Retrieval
+    k: int = 5
+
+    # --- plumbing -----------------------------------------------------------------------------
+    def _retrieval(self) -> Any:
+        if self.retrieval is None:
+            from index.retrieval import get_retrieval
+
+            self.retrieval = get_retrieval(self.settings)
+        return self.retrieval
+
+    def _manager(self) -> Any:
+        if self.manager is None:
+            from ..models import get_model_manager
+
+            self.manager = get_model_manager(self.settings)
+        return self.manager
+
+    def _embedder(self) -> Any:
+        retrieval = self._retrieval()
+        if getattr(retrieval, "embedder", None) is not None:
+            return retrieval.embedder
+        from index.embeddings import get_embedder
+
+        return get_embedder(self.settings)
+
+    def describe(self) -> str:
+        """One line for the UI side panel: which tier answers and whether it is loaded."""
+        if self.settings.cpu_only:
+            return "CPU tier (extractive, MiniLM): cpu_only is set"
+        label = model_label(self.settings.qa)
+        loaded = _is_loaded(self.manager, self.settings.qa)
+        return f"{label} ({'loaded' if loaded else 'loads on first question; CPU extractive tier if it cannot'})"
+
+    # --- retrieval ----------------------------------------------------------------------------
+    def gather_contexts(self, req: EngineRequest) -> tuple[list[dict[str, Any]], list[str]]:
+        """Numbered contexts (deduplicated by article) and notices about what is missing."""
+        notices: list[str] = []
+        before = req.as_of if req.as_of is not None else datetime.now(timezone.utc)
+        codes = [req.code] if req.code else None
+        try:
+            hits = self._retrieval().news(req.message, codes=codes, before=before, k=self.k * 2)
+        except FinqaError as exc:
+            notices.append(f"News retrieval failed: {exc}")
+            hits = []
+        contexts: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for h in hits:
+            key = h.url or h.title
+            if key in seen:
+                continue
+            seen.add(key)
+            contexts.append({"n": len(contexts) + 1, "title": h.title, "source": h.source, "date": h.date,
+                             "url": h.url or None, "text": h.text, "score": h.score})
+            if len(contexts) == self.k:
+                break
+        if not contexts and req.code:
+            notices.append(_missing_news_hint(self.settings, req.code))
+        return contexts, notices
+
+    # --- answering ----------------------------------------------------------------------------
+    def run(self, req: EngineRequest) -> Answer:
+        from .base import collect
+
+        return collect(self.run_stream(req))
+
+    def run_stream(self, req: EngineRequest) -> AnswerStream:
+        contexts, notices = self.gather_contexts(req)
+        notices = list(req.notices) + notices
+        if self.settings.cpu_only:
+            return AnswerStream.of(self.extractive(req, contexts, "cpu_only is set", notices))
+        from ..models import ModelUnavailable
+
+        manager = self._manager()
+        try:
+            loaded = manager.load(self.settings.qa)
+        except ModelUnavailable as exc:
+            return AnswerStream.of(self.extractive(req, contexts, _reason(exc), notices))
+        except Exception as exc:  # CUDA OOM and friends during load
+            if not is_oom(exc):
+                raise
+            return AnswerStream.of(self.extractive(req, contexts, f"CUDA out of memory loading the QA model ({exc})", notices))
+
+        from ..prompts import render_qa_messages
+
+        messages = render_qa_messages(req.message, [{k: c[k] for k in ("n", "title", "source", "date", "text")}
+                                                    for c in contexts], history=req.history or None)
+        engine = f"qa:{model_label(self.settings.qa)}"
+        state: dict[str, Any] = {"fallback": None}
+
+        def deltas() -> Iterator[str]:
+            produced = False
+            try:
+                for delta in manager.generate_stream(loaded, messages, max_new_tokens=self.settings.max_new_tokens):
+                    produced = True
+                    yield delta
+            except Exception as exc:
+                if not is_oom(exc) and not type(exc).__name__ == "ModelUnavailable":
+                    raise
+                reason = f"generation failed ({exc})"
+                if produced:
+                    notices.append(f"The answer was cut short: {reason}.")
+                    return
+                fallback = self.extractive(req, contexts, reason, notices)
+                state["fallback"] = fallback
+                yield fallback.answer
+
+        def finish(text: str) -> Answer:
+            if state["fallback"] is not None:
+                return state["fallback"]
+            answer_text = text.strip() or "(the model returned no text)"
+            if not contexts:
+                notices.append("No indexed news matched this question; the answer is not grounded in retrieved sources.")
+            return Answer(route="qa", engine=engine, answer=answer_text, citations=map_citations(text, contexts),
+                          notices=notices, code=req.code)
+
+        return AnswerStream(deltas(), finish)
+
+    def extractive(self, req: EngineRequest, contexts: list[dict[str, Any]], reason: str,
+                   notices: list[str]) -> Answer:
+        """The CPU tier: the sentences of the retrieved news most similar to the question."""
+        header = f"CPU tier (extractive; no language model loaded: {reason})."
+        if not contexts:
+            where = f" for {req.code}" if req.code else ""
+            body = (f"No indexed news{where} covers this question, and without a language model finqa cannot "
+                    f"answer general questions, so there is nothing to quote. Configure a QA model that can be "
+                    f"loaded (FINQA_QA__BASE, or an OpenAI-compatible server) for general answers.")
+            return Answer(route="qa", engine=CPU_ENGINE, answer=f"{header}\n\n{body}", notices=notices,
+                          fallback_reason=reason, code=req.code)
+        picked = self._rank_sentences(req.message, contexts)
+        lines = [f"- {s} [{n}]" for s, n in picked]
+        body = "Most relevant sentences from the retrieved news:\n" + "\n".join(lines)
+        text = f"{header}\n\n{body}"
+        return Answer(route="qa", engine=CPU_ENGINE, answer=text, citations=map_citations(text, contexts),
+                      notices=notices, fallback_reason=reason, code=req.code)
+
+    def _rank_sentences(self, question: str, contexts: list[dict[str, Any]]) -> list[tuple[str, int]]:
+        import numpy as np
+
+        candidates: list[tuple[str, int]] = []
+        for c in contexts:
+            sentences = split_sentences(c["text"])
+            good = [s for s in sentences if _informative(s)] or sentences[:1]
+            candidates.extend((s, c["n"]) for s in good)
+        # The same sentence (the title or description repeated in the body) is ranked once.
+        candidates = _dedupe(candidates)
+        if not candidates:
+            return []
+        try:
+            emb = self._embedder()
+            q = np.asarray(emb.embed_queries([question]))[0]
+            m = np.asarray(emb.embed_passages([s for s, _ in candidates]))
+            scores = m @ q
+        except Exception as exc:  # no embedder: keep retrieval order
+            log.warning("sentence ranking without embeddings (%s)", exc)
+            scores = -np.arange(len(candidates), dtype=float)
+        order = np.argsort(-scores, kind="stable")[:EXTRACTIVE_SENTENCES]
+        return [candidates[i] for i in order]
+
+
+def _norm(sentence: str) -> str:
+    return re.sub(r"[\W_]+", " ", sentence.lower()).strip()
+
+
+def _dedupe(candidates: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Drop sentences whose words are contained in a longer candidate (kept in first-seen order)."""
+    norms = [_norm(s) for s, _ in candidates]
+    keep: list[tuple[str, int]] = []
+    for i, (cand, norm) in enumerate(zip(candidates, norms)):
+        if not norm:
+            continue
+        if any(j != i and norm in other and (len(other) > len(norm) or j < i) for j, other in enumerate(norms)):
+            continue
+        keep.append(cand)
+    return keep
+
+
+def _reason(exc: BaseException) -> str:
+    reason = getattr(exc, "reason", None) or str(exc)
+    return str(reason)
+
+
+def _is_loaded(manager: Any, spec: Any) -> bool:
+    """Whether the shared manager holds ``spec`` loaded right now (False when unknown)."""
+    if manager is None:
+        return False
+    try:
+        return any(getattr(m, "spec", None) == spec for m in manager.loaded())
+    except Exception:
+        return False
+
+
+def _missing_news_hint(settings: Any, code: str) -> str:
+    """Say which command fetches what is missing: news in the store, or the index over it."""
+    try:
+        from ingest.store import open_store
+
+        stored = len(open_store(settings.store_path).articles(code, limit=1)) > 0
+    except Exception:
+        stored = False
+    if stored:
+        return f"News for {code} is stored but not indexed: run `finqa index build`."
+    return f"No news for {code} is ingested: run `finqa ingest news {code}` (then `finqa index build`)."

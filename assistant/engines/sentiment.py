@@ -1,0 +1,245 @@
+"""Sentiment: Llama-FinSent-S scored by label log-likelihood, or the CPU classifier.
+
+Two questions it answers:
+
+* **a company** ("台積電最近新聞情緒如何？"): its articles of the 30 days before ``as_of`` (or now),
+  the most recent 50 at most, classified and aggregated: counts per label, the net score
+  ``(positive - negative) / n`` in [-1, 1], and the most positive and most negative headlines;
+* **quoted text** (“...”, 「...」, "..."; or the text after a colon): that text, classified.
+
+The model tier renders each text in the FinGPT format the model was trained on
+(``prompts.render_sentiment_prompt``) and scores the fixed labels with
+``ModelManager.score_options`` in batches: a probability per label, no sampling, no parsing of
+free text. The 7-class wording (strong/moderately/mildly ...) is mapped onto 3 classes by
+summing probabilities, so aggregation is always over negative/neutral/positive.
+
+The CPU tier is the MiniLM classifier trained by ``finqa finetune sentiment --backend embedded``;
+when none is trained the answer says so and gives the command.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, time, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ..types import Answer, EngineRequest, SentimentItem, SentimentResult
+from .base import FinqaQueryEngine
+from .qa import _reason, is_oom, model_label
+
+log = logging.getLogger(__name__)
+
+LABELS = ("negative", "neutral", "positive")
+WINDOW_DAYS = 30
+MAX_ARTICLES = 50
+TOP_ITEMS = 3
+BATCH = 16
+CPU_ENGINE = "sentiment:cpu-minilm"
+TRAIN_HINT = ("finqa finetune sentiment --backend embedded "
+              "--data ../shared/data/sentiment/fpb_train.csv")
+
+
+def to_three(probs: dict[str, float]) -> dict[str, float]:
+    """Map 3- or 7-class label probabilities onto negative/neutral/positive (sums kept)."""
+    out = {k: 0.0 for k in LABELS}
+    for label, p in probs.items():
+        low = label.lower()
+        key = "negative" if "negative" in low else "positive" if "positive" in low else "neutral"
+        out[key] += float(p)
+    total = sum(out.values())
+    return {k: v / total for k, v in out.items()} if total > 0 else out
+
+
+def aggregate(texts: list[dict[str, Any]], probs: list[dict[str, float]], code: str | None) -> SentimentResult:
+    """Counts per label, net score and the most positive / most negative items."""
+    counts = {k: 0 for k in LABELS}
+    scored: list[tuple[dict[str, Any], str, dict[str, float]]] = []
+    for item, p in zip(texts, probs):
+        p3 = to_three(p)
+        label = max(LABELS, key=lambda k: p3[k])
+        counts[label] += 1
+        scored.append((item, label, p3))
+    n = len(scored)
+    score = (counts["positive"] - counts["negative"]) / n if n else 0.0
+    items: list[SentimentItem] = []
+    seen: set[int] = set()
+    # Most positive first (by P(positive)), then most negative (by P(negative)): what a reader
+    # wants to open. Only items actually labelled that way are listed.
+    for want in ("positive", "negative"):
+        ranked = sorted((i for i, s in enumerate(scored) if s[1] == want), key=lambda i: -scored[i][2][want])
+        for i in ranked[:TOP_ITEMS]:
+            if i in seen:
+                continue
+            seen.add(i)
+            it, label, p3 = scored[i]
+            items.append(SentimentItem(title=it["title"], url=it.get("url"), label=label, p=round(p3[label], 4),
+                                       date=it.get("date")))
+    if not items and scored:  # all neutral: show the most recent ones
+        for it, label, p3 in scored[:TOP_ITEMS]:
+            items.append(SentimentItem(title=it["title"], url=it.get("url"), label=label, p=round(p3[label], 4),
+                                       date=it.get("date")))
+    return SentimentResult(counts=counts, score=round(score, 4), items=items, code=code)
+
+
+def _after_colon(message: str) -> str | None:
+    """Text after the first colon, when it is long enough to be a headline ("classify: ...")."""
+    m = re.search(r"[:：]\s*(.{8,})$", message.strip(), re.S)
+    return m.group(1).strip() if m else None
+
+
+class SentimentEngine(FinqaQueryEngine):
+    """Company news sentiment and quoted-text sentiment (see the module docstring)."""
+
+    route: str = "sentiment"
+    settings: Any
+    manager: Any = None
+    store: Any = None
+    labels: int = 3  # 3 or 7: the wording the model is asked in
+    cpu_classifier: Any = None
+
+    def _manager(self) -> Any:
+        if self.manager is None:
+            from ..models import get_model_manager
+
+            self.manager = get_model_manager(self.settings)
+        return self.manager
+
+    def _store(self) -> Any:
+        if self.store is None:
+            from ingest.store import open_store
+
+            self.store = open_store(self.settings.store_path)
+        return self.store
+
+    def describe(self) -> str:
+        from .qa import _is_loaded
+
+        cpu = "CPU tier (MiniLM classifier)"
+        if not self._cpu_trained():
+            cpu += " not trained yet"
+        if self.settings.cpu_only:
+            return f"{cpu}: cpu_only is set"
+        label = model_label(self.settings.sentiment)
+        loaded = _is_loaded(self.manager, self.settings.sentiment)
+        return f"{label} ({'loaded' if loaded else 'loads on first use'}; fallback: {cpu})"
+
+    def _cpu_trained(self) -> bool:
+        from pathlib import Path
+
+        return (Path(self.settings.adapters_dir) / "sentiment-embedded" / "classifier_config.json").is_file()
+
+    # --- what to classify -----------------------------------------------------------------------
+    def _texts(self, req: EngineRequest) -> tuple[list[dict[str, Any]], str | None, str]:
+        """(items to classify, a message when there is nothing, what was classified)."""
+        quoted = req.quoted_text or (None if req.code else _after_colon(req.message))
+        if quoted:
+            return [{"title": quoted, "text": quoted, "url": None, "date": None}], None, "the quoted text"
+        if not req.code:
+            return [], ("Which company, or which text? Name a company (e.g. `台積電最近新聞情緒如何？`, "
+                        "`sentiment of 2454 news`) or quote a headline in “...” to classify it."), ""
+        as_of = req.as_of
+        # As everywhere in finqa, "as of D" means strictly before D 00:00 Taiwan time.
+        end = (datetime.combine(as_of, time(0, 0), tzinfo=ZoneInfo("Asia/Taipei")) if as_of is not None
+               else datetime.now(timezone.utc))
+        store = self._store()
+        articles = store.articles(req.code, before=end, since=end - timedelta(days=WINDOW_DAYS), limit=MAX_ARTICLES)
+        if not articles:
+            older = store.articles(req.code, before=end, limit=1)
+            when = f"before {as_of.isoformat()}" if as_of else "recently"
+            if older:
+                msg = (f"No news about {req.code} in the {WINDOW_DAYS} days {when} (the latest stored article is from "
+                       f"{older[0].published_at.date().isoformat()}). `finqa ingest news {req.code}` fetches recent news.")
+            else:
+                msg = f"No news about {req.code} is ingested. `finqa ingest news {req.code}` fetches it."
+            return [], msg, ""
+        items = [{"title": a.title, "text": _headline_text(a), "url": a.url,
+                  "date": a.published_at.date().isoformat()} for a in articles]
+        return items, None, f"{len(items)} articles about {req.code} from the {WINDOW_DAYS} days {'before ' + as_of.isoformat() if as_of else 'up to now'}"
+
+    # --- classification -------------------------------------------------------------------------
+    def _classify_model(self, texts: list[str]) -> tuple[list[dict[str, float]], str]:
+        from ..models import ModelUnavailable  # noqa: F401  (raised to the caller)
+        from ..prompts import render_sentiment_prompt, sentiment_labels
+
+        manager = self._manager()
+        loaded = manager.load(self.settings.sentiment)
+        options = sentiment_labels(self.labels)
+        probs: list[dict[str, float]] = []
+        for start in range(0, len(texts), BATCH):
+            prompts = [render_sentiment_prompt(t, self.labels) for t in texts[start:start + BATCH]]
+            probs.extend(manager.score_options(loaded, prompts, options))
+        return probs, f"sentiment:{model_label(self.settings.sentiment)}"
+
+    def _classify_cpu(self, texts: list[str]) -> list[dict[str, float]] | None:
+        if self.cpu_classifier is None:
+            from ..cpu_sentiment import load_cpu_classifier
+
+            self.cpu_classifier = load_cpu_classifier(self.settings)
+        if self.cpu_classifier is None:
+            return None
+        return [probs for _label, _p, probs in self.cpu_classifier.predict(texts)]
+
+    def run(self, req: EngineRequest) -> Answer:
+        notices = list(req.notices)
+        items, problem, what = self._texts(req)
+        if problem:
+            return Answer(route="sentiment", engine="sentiment", answer=problem, notices=notices, code=req.code)
+        texts = [it["text"] for it in items]
+        reason: str | None = "cpu_only is set" if self.settings.cpu_only else None
+        probs: list[dict[str, float]] | None = None
+        engine = CPU_ENGINE
+        if reason is None:
+            from ..models import ModelUnavailable
+
+            try:
+                probs, engine = self._classify_model(texts)
+            except ModelUnavailable as exc:
+                reason = _reason(exc)
+            except Exception as exc:
+                if not is_oom(exc):
+                    raise
+                reason = f"CUDA out of memory ({exc})"
+        if probs is None:
+            probs = self._classify_cpu(texts)
+            if probs is None:
+                return Answer(
+                    route="sentiment", engine=CPU_ENGINE, notices=notices, code=req.code, fallback_reason=reason,
+                    answer=(f"CPU tier: no sentiment model could be loaded ({reason}) and the CPU sentiment "
+                            f"classifier is not trained yet. Train it (a few minutes on 2 cores) with:\n"
+                            f"`{TRAIN_HINT}`"),
+                )
+        result = aggregate(items, probs, req.code)
+        text = _summary(result, what, len(items) == 1 and req.code is None or bool(req.quoted_text))
+        if reason:
+            text = f"CPU tier (MiniLM classifier; no language model loaded: {reason}).\n\n{text}"
+        return Answer(route="sentiment", engine=engine, answer=text, sentiment=result, notices=notices,
+                      fallback_reason=reason, code=req.code)
+
+
+def _headline_text(article: Any) -> str:
+    """Headline plus the start of the description: what the label should be about."""
+    desc = (article.description or "").strip()
+    text = article.title.strip()
+    if desc and desc not in text:
+        text = f"{text}. {desc}"
+    return text[:512]
+
+
+def _summary(result: SentimentResult, what: str, single: bool) -> str:
+    c = result.counts
+    if single and result.items:
+        it = result.items[0]
+        return f"Sentiment of the quoted text: **{it.label}** (p = {it.p:.2f})."
+    if single:
+        label = max(c, key=c.get)
+        return f"Sentiment of the quoted text: **{label}**."
+    lines = [f"Sentiment of {what}: {c['positive']} positive, {c['neutral']} neutral, {c['negative']} negative; "
+             f"net score {result.score:+.2f} (from -1, all negative, to +1, all positive)."]
+    pos = [i for i in result.items if i.label == "positive"]
+    neg = [i for i in result.items if i.label == "negative"]
+    if pos:
+        lines.append("Most positive: " + "; ".join(f"[{i.title}]({i.url})" if i.url else i.title for i in pos))
+    if neg:
+        lines.append("Most negative: " + "; ".join(f"[{i.title}]({i.url})" if i.url else i.title for i in neg))
+    return "\n".join(lines)

@@ -1,0 +1,238 @@
+"""The Assistant facade: one object the UI and the CLI talk to.
+
+``get_assistant()`` builds it once per process: the three engines share the process-wide model
+manager (``assistant.models.get_model_manager``) and retrieval layer
+(``index.retrieval.get_retrieval``), so no model or index is loaded twice. Each message goes
+through the same steps, in one place, so that every client gets the same answers:
+
+1. bad input first: empty → a clear message (no engine runs); > 4,000 characters → truncated
+   with a notice;
+2. slots (company, horizon, as-of, quoted text; inherited from the session on follow-ups);
+3. the route (rules → follow-up → embeddings), then checks the route needs (an unknown company
+   → suggestions; a forecast with no stored prices → the ``finqa ingest prices`` command);
+4. the engine, through the LlamaIndex router, streaming text deltas; a model that cannot load
+   makes the engine answer on its CPU tier and say why;
+5. the session remembers route, company and horizon for the next follow-up.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from ingest.errors import FinqaError
+
+from .router import FinqaRouter, IntentClassifier, RouteDecision
+from .slots import ChatSession, Slots, parse_slots, truncate_message
+from .types import Answer, EngineRequest
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = ("forecast 2330 next 5 days", "台積電最近新聞情緒如何？",
+            "Explain what a yield curve inversion implies for equities.")
+
+
+def _company_label(slots: Slots) -> str:
+    c = slots.company
+    if c is None:
+        return slots.code or ""
+    return getattr(c, "display", None) or slots.code or ""
+
+
+class Assistant:
+    """Routes messages to the engines; see the module docstring for the steps."""
+
+    def __init__(self, settings: Any, *, engines: dict[str, Any] | None = None,
+                 classifier: IntentClassifier | None = None, directory: Any = None) -> None:
+        self.settings = settings
+        self.directory = directory
+        self.engines = engines or self._build_engines(settings)
+        self.router = FinqaRouter(self.engines, classifier=classifier)
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _build_engines(settings: Any) -> dict[str, Any]:
+        from .engines.base import RunnerEngine
+        from .engines.qa import QAEngine
+        from .engines.sentiment import SentimentEngine
+
+        def forecaster() -> Any:
+            from .engines.forecast import ForecastEngine
+
+            return ForecastEngine(settings)
+
+        return {
+            "forecast": RunnerEngine(route="forecast", factory=forecaster),
+            "sentiment": SentimentEngine(settings=settings),
+            "qa": QAEngine(settings=settings),
+        }
+
+    def _directory(self) -> Any:
+        if self.directory is None:
+            from ingest.companies import get_directory
+
+            self.directory = get_directory()
+        return self.directory
+
+    # --- routing ------------------------------------------------------------------------------
+    def _plan(self, message: str, session: ChatSession | None) -> tuple[Slots, RouteDecision]:
+        slots = parse_slots(message, session, self._directory())
+        decision = self.router.decide(message, slots, session)
+        if (decision.route == "forecast" and decision.source == "follow-up" and not slots.horizon_explicit
+                and session is not None and session.last_horizon):
+            slots.horizon_days = session.last_horizon
+        return slots, decision
+
+    def route(self, message: str, session: ChatSession | None = None) -> dict[str, Any]:
+        """``{"query", "route", "code", "horizon_days"}`` (horizon only for forecasts); runs no engine."""
+        text, _ = truncate_message(message or "")
+        if not text.strip():
+            return {"query": message, "route": "qa", "code": None, "horizon_days": None}
+        slots, decision = self._plan(text, session)
+        return {"query": message, "route": decision.route, "code": slots.code,
+                "horizon_days": slots.horizon_days if decision.route == "forecast" else None}
+
+    # --- answering ----------------------------------------------------------------------------
+    def answer(self, message: str, *, session: ChatSession | None = None, as_of: date | None = None) -> Answer:
+        """The final Answer (the stream drained)."""
+        final: Answer | None = None
+        for item in self.stream(message, session=session, as_of=as_of):
+            if isinstance(item, Answer):
+                final = item
+        assert final is not None
+        return final
+
+    def stream(self, message: str, *, session: ChatSession | None = None,
+               as_of: date | None = None) -> Iterator[str | Answer]:
+        """Text deltas as the engine produces them, then the final :class:`Answer` (always last)."""
+        if message is None or not str(message).strip():
+            yield Answer(route="qa", engine="input", answer=(
+                "Please type a question, for example: " + " · ".join(f"`{e}`" for e in EXAMPLES)))
+            return
+        message, notices = truncate_message(str(message))
+        slots, decision = self._plan(message, session)
+        notices.extend(slots.notices)
+        log.info("route %s (%s: %s) code=%s horizon=%s", decision.route, decision.source, decision.reason,
+                 slots.code, slots.horizon_days)
+        early = self._precheck(decision.route, slots, notices)
+        if early is not None:
+            self._remember(session, decision.route, slots, message, early)
+            yield early
+            return
+        req = EngineRequest(
+            message=message, code=slots.code, horizon_days=slots.horizon_days,
+            as_of=as_of or slots.as_of, quoted_text=slots.quoted_text, notices=notices,
+            history=list(session.history) if session is not None else [],
+        )
+        final: Answer
+        try:
+            stream = self.router.query(req, decision, stream=True)
+            for delta in stream:
+                yield delta
+            final = stream.answer
+        except FinqaError as exc:
+            final = Answer(route=decision.route, engine=decision.route, answer=str(exc), notices=notices,
+                           code=slots.code)
+        except Exception as exc:  # never a stack trace in the chat; the log has it
+            log.exception("the %s engine failed", decision.route)
+            final = Answer(route=decision.route, engine=decision.route, notices=notices, code=slots.code,
+                           answer=f"Sorry, the {decision.route} engine failed: {type(exc).__name__}: {exc}")
+        for n in notices:
+            if n not in final.notices:
+                final.notices.append(n)
+        self._remember(session, decision.route, slots, message, final)
+        yield final
+
+    def _precheck(self, route: str, slots: Slots, notices: list[str]) -> Answer | None:
+        """Answers that need no engine: unknown company, no company, no stored prices."""
+        if slots.unknown_company and not slots.code and not (route == "sentiment" and slots.quoted_text):
+            if route in ("forecast", "sentiment"):
+                hint = (" Did you mean: " + ", ".join(slots.suggestions) + "?") if slots.suggestions else ""
+                return Answer(route=route, engine="router", code=None, notices=[],
+                              answer=f"I could not find a listed company called {slots.unknown_company!r}.{hint} "
+                                     f"Try a code (2330), a Chinese name (台積電) or an English name (TSMC).")
+        if route == "forecast" and not slots.code:
+            return Answer(route=route, engine="router", notices=notices,
+                          answer="Which company should I forecast? For example: `forecast 2330 next 5 days` or "
+                                 "`鴻海下週會漲嗎`.")
+        if route == "forecast" and slots.code:
+            try:
+                from ingest.store import open_store
+
+                has_bars = open_store(self.settings.store_path).last_bar_date(slots.code) is not None
+            except Exception as exc:  # the engine will explain a broken store itself
+                log.warning("store check failed: %s", exc)
+                has_bars = True
+            if not has_bars:
+                return Answer(route=route, engine="router", notices=notices, code=slots.code,
+                              answer=f"No prices for {_company_label(slots)} are stored yet. "
+                                     f"Run `finqa ingest prices {slots.code}` to fetch them (and "
+                                     f"`finqa index build` to index them), then ask again.")
+        return None
+
+    @staticmethod
+    def _remember(session: ChatSession | None, route: str, slots: Slots, message: str, answer: Answer) -> None:
+        if session is None:
+            return
+        session.remember(route, slots.code, slots.horizon_days if route == "forecast" else None,
+                         user=message, assistant=answer.answer)
+
+    # --- status for the UI ---------------------------------------------------------------------
+    def engine_status(self) -> dict[str, str]:
+        """Per route, which tier/model would answer and whether it is loaded (UI side panel)."""
+        out: dict[str, str] = {}
+        for route, engine in self.engines.items():
+            try:
+                describe = getattr(engine, "describe", None)
+                if describe is not None:
+                    out[route] = describe()
+                    continue
+                runner = engine.get_runner() if hasattr(engine, "get_runner") else engine
+                for name in ("describe", "status", "engine_status"):
+                    fn = getattr(runner, name, None)
+                    if callable(fn):
+                        value = fn()
+                        out[route] = value if isinstance(value, str) else str(value)
+                        break
+                else:
+                    out[route] = _forecast_status(self.settings)
+            except Exception as exc:
+                out[route] = f"unavailable: {exc}"
+        return out
+
+
+def _forecast_status(settings: Any) -> str:
+    from .engines.qa import model_label
+
+    if settings.cpu_only:
+        return "analog (CPU tier, nearest historical windows): cpu_only is set"
+    return f"{model_label(settings.forecaster)} for P(rise) when it loads; analog (CPU tier) path always"
+
+
+_assistant: Assistant | None = None
+_assistant_lock = threading.Lock()
+
+
+def get_assistant(settings: Any = None) -> Assistant:
+    """The process-wide Assistant; rebuilt when called with different settings."""
+    global _assistant
+    if settings is None:
+        from ingest.config import get_settings
+
+        settings = get_settings()
+    with _assistant_lock:
+        if _assistant is None or _assistant.settings is not settings:
+            _assistant = Assistant(settings)
+        return _assistant
+
+
+def reset_assistant() -> None:
+    """Forget the singleton (tests)."""
+    global _assistant
+    with _assistant_lock:
+        _assistant = None
+
+
+__all__ = ["Assistant", "ChatSession", "get_assistant", "reset_assistant"]
