@@ -1,0 +1,102 @@
+"""The forecast chart: a plotly candlestick the way a Taiwanese investor reads one.
+
+Taiwan colours candles the opposite way to the US: red is up (漲), green is down (跌). Moving
+averages MA5/20/60 (the 週線/月線/季線 every local charting tool shows), volume in a subplot
+below coloured like its candle, and the forecast path with its 10-90% band drawn on the trading
+days after the last bar, so past and forecast never overlap.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    import plotly.graph_objects as go
+
+    from .types import Forecast
+
+UP_COLOR = "#d62728"  # red: the close is above the open
+DOWN_COLOR = "#2ca02c"  # green: below
+MA_WINDOWS = (5, 20, 60)
+MA_COLORS = {5: "#ff7f0e", 20: "#1f77b4", 60: "#9467bd"}
+FORECAST_COLOR = "#e377c2"
+
+
+def _frame(bars: pd.DataFrame) -> pd.DataFrame:
+    """Bars indexed by date (``Store.bars``) or with a ``date`` column → indexed by Timestamp."""
+    df = bars.copy()
+    if "date" in df.columns:
+        df = df.set_index("date")
+    df.index = pd.to_datetime(df.index)
+    df = df.sort_index()
+    for col in ("open", "high", "low"):
+        if col not in df.columns or df[col].isna().all():
+            df[col] = df["close"]
+    if "volume" not in df.columns:
+        df["volume"] = float("nan")
+    return df
+
+
+def candlestick_figure(bars: pd.DataFrame, forecast: Forecast | None = None, *, title: str = "") -> go.Figure:
+    """Candles (red up / green down), MA5/20/60, volume subplot, forecast path + band after the last bar.
+
+    ``bars``: one code's bars (``Store.bars`` output or a frame with a ``date`` column) with
+    open/high/low/close/volume. Empty bars are a ValueError: there is nothing to draw.
+    """
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    df = _frame(bars)
+    if df.empty:
+        raise ValueError("no bars to chart")
+    x = [d.date().isoformat() for d in df.index]
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.75, 0.25], vertical_spacing=0.03)
+    fig.add_trace(
+        go.Candlestick(
+            x=x, open=df["open"], high=df["high"], low=df["low"], close=df["close"], name="price",
+            increasing_line_color=UP_COLOR, increasing_fillcolor=UP_COLOR,
+            decreasing_line_color=DOWN_COLOR, decreasing_fillcolor=DOWN_COLOR,
+        ),
+        row=1, col=1,
+    )
+    for w in MA_WINDOWS:
+        ma = df["close"].rolling(w, min_periods=w).mean()
+        fig.add_trace(
+            go.Scatter(x=x, y=ma, mode="lines", name=f"MA{w}", line={"width": 1.2, "color": MA_COLORS[w]}),
+            row=1, col=1,
+        )
+    vol_colors = [UP_COLOR if c >= o else DOWN_COLOR for o, c in zip(df["open"], df["close"])]
+    fig.add_trace(go.Bar(x=x, y=df["volume"], name="volume", marker_color=vol_colors, showlegend=False), row=2, col=1)
+
+    if forecast is not None and forecast.path:
+        # Start the forecast lines at the last real close so the path visibly continues the chart.
+        fx = [x[-1]] + [p.date for p in forecast.path]
+        last = float(forecast.last_close)
+        fig.add_trace(
+            go.Scatter(x=fx, y=[last] + [p.high for p in forecast.path], mode="lines",
+                       line={"width": 0}, showlegend=False, hoverinfo="skip", name="forecast 90%"),
+            row=1, col=1,
+        )
+        fig.add_trace(
+            go.Scatter(x=fx, y=[last] + [p.low for p in forecast.path], mode="lines", line={"width": 0},
+                       fill="tonexty", fillcolor="rgba(227,119,194,0.2)", name="10-90% band"),
+            row=1, col=1,
+        )
+        fig.add_trace(
+            go.Scatter(x=fx, y=[last] + [p.close for p in forecast.path], mode="lines+markers",
+                       line={"color": FORECAST_COLOR, "dash": "dash", "width": 2},
+                       name=f"forecast ({forecast.engine})"),
+            row=1, col=1,
+        )
+    fig.update_layout(
+        title=title or None, xaxis_rangeslider_visible=False, hovermode="x unified",
+        margin={"l": 40, "r": 20, "t": 50 if title else 20, "b": 30},
+        legend={"orientation": "h", "y": 1.02, "x": 0},
+    )
+    # Category axes would space trading days evenly, but dates keep hover labels readable;
+    # hide weekends so the candles do not gap.
+    fig.update_xaxes(type="date", rangebreaks=[{"bounds": ["sat", "mon"]}])
+    fig.update_yaxes(title_text="price", row=1, col=1)
+    fig.update_yaxes(title_text="volume", row=2, col=1)
+    return fig

@@ -1,0 +1,493 @@
+"""The forecaster engine: "forecast 2330 next 5 days" → path, band, P(rise), backtest, chart.
+
+Three tiers, best first, and the CPU tier is *always* computed (it is the path when no model
+answers and the baseline when one does):
+
+* **Movement** (StockLLM as released, ``settings.forecaster``): the FinSeer prompt with the top-5
+  candidate sequences retrieved from ``price_windows`` strictly before the query date (the
+  Chroma index through ``index.retrieval``; when nothing is indexed, the same 5-day sequences
+  found by the analog's in-memory search), P(rise) from the scores of ``rise`` and ``fall``:
+  no sampling.
+* **Path** (the adapter of ``finqa finetune forecaster --format path``; ``settings.
+  forecaster_path_adapter`` or ``<data_dir>/adapters/forecaster-path``): the path prompt from
+  ``assistant.prompts`` (the very words of training), parsed by ``parse_path_answer``; a malformed
+  answer is an error the answer reports, and the analog path is used instead.
+* **Analog** (``assistant.analog``): nearest historical windows whose future was already known.
+
+Point in time: with ``as_of`` = D every bar dated D or later is cut *before* anything is
+computed, so the bank, the query window and the backtest cannot see them.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ingest.errors import FinqaError
+
+from .. import analog, backtest
+from ..types import Answer, EngineRequest, Forecast, ForecastPoint
+
+log = logging.getLogger(__name__)
+
+MAX_HORIZON = 60
+CHART_BARS = 120  # bars shown before the forecast
+MODEL_BACKTEST_STEPS = 40  # a language model per step is costly: backtest the last N steps
+MIN_HISTORY = 30  # sessions a code needs before the analog's features exist
+FINSEER_K = 5
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def has_cjk(text: str | None) -> bool:
+    return bool(text and _CJK.search(text))
+
+
+@dataclass
+class _Tier:
+    """What one model tier produced, or why it did not."""
+
+    name: str
+    p_rise: float | None = None
+    path: list[float] | None = None
+    reason: str | None = None  # why it did not answer
+    model: str | None = None
+
+
+class ForecastEngine:
+    """Forecasts with the best tier that works; see the module docstring."""
+
+    def __init__(self, settings: Any = None, *, store: Any = None, manager: Any = None,
+                 retrieval: Any = None, directory: Any = None, config: analog.AnalogConfig | None = None) -> None:
+        from ingest.config import get_settings
+
+        self.settings = settings or get_settings()
+        self._store = store
+        self._manager = manager
+        self._retrieval = retrieval
+        self._directory = directory
+        self.config = config or analog.DEFAULT_CONFIG
+        self._banks: dict[tuple, analog.WindowBank] = {}
+        self._lock = threading.Lock()
+
+    # --- plumbing ------------------------------------------------------------------------------
+    @property
+    def store(self) -> Any:
+        if self._store is None:
+            from ingest.store import open_store
+
+            self._store = open_store(self.settings.store_path)
+        return self._store
+
+    @property
+    def manager(self) -> Any:
+        if self._manager is None:
+            from ..models import get_model_manager
+
+            self._manager = get_model_manager(self.settings)
+        return self._manager
+
+    def _company(self, code: str) -> Any:
+        try:
+            if self._directory is None:
+                from ingest.companies import get_directory
+
+                self._directory = get_directory()
+            return self._directory.get(code)
+        except Exception as exc:  # names are decoration; a forecast must not fail on them
+            log.warning("company lookup failed for %s: %s", code, exc)
+            return None
+
+    def describe(self) -> str:
+        if self.settings.cpu_only:
+            return "analog (CPU tier, nearest historical windows): cpu_only is set"
+        spec = self.settings.forecaster
+        path = self._path_adapter()
+        extra = f"; path adapter {path}" if path else ""
+        return f"{spec.base} for P(rise) when it loads{extra}; analog (CPU tier) always"
+
+    def _path_adapter(self) -> str | None:
+        if self.settings.forecaster_path_adapter:
+            return self.settings.forecaster_path_adapter
+        default = Path(self.settings.adapters_dir) / "forecaster-path"
+        return str(default) if default.is_dir() else None
+
+    def bank(self, bars: pd.DataFrame, horizon: int) -> analog.WindowBank:
+        """The window bank of ``bars`` (every stored code: cross-sectional neighbours), cached."""
+        last = str(bars["date"].max()) if len(bars) else ""
+        key = (len(bars), last, bars["code"].nunique() if len(bars) else 0, horizon, self.config)
+        with self._lock:
+            hit = self._banks.get(key)
+        if hit is None:
+            hit = analog.build_bank(bars, config=self.config, max_horizon=horizon)
+            with self._lock:
+                if len(self._banks) > 8:
+                    self._banks.clear()
+                self._banks[key] = hit
+        return hit
+
+    # --- the engine ------------------------------------------------------------------------------
+    def run(self, req: EngineRequest) -> Answer:
+        code = (req.code or "").strip()
+        if not code:
+            raise FinqaError("Which company should I forecast? For example: `forecast 2330 next 5 days`.")
+        horizon = int(req.horizon_days or 5)
+        if not 1 <= horizon <= MAX_HORIZON:
+            raise FinqaError(f"The horizon must be 1 to {MAX_HORIZON} trading days (got {horizon}).")
+        zh = has_cjk(req.message)
+
+        bars = self.store.all_bars()
+        if req.as_of is not None:  # point in time: nothing dated as_of or later exists for us
+            bars = bars[bars["date"] < pd.Timestamp(req.as_of)]
+        own = bars[bars["code"] == code]
+        if own.empty:
+            if self.store.last_bar_date(code) is not None and req.as_of is not None:
+                raise FinqaError(f"No prices of {code} before {req.as_of}: pick a later date.")
+            raise FinqaError(f"No prices for {code} are stored. Run `finqa ingest prices {code}` to fetch them, then ask again.")
+        if len(own) < MIN_HISTORY:
+            raise FinqaError(
+                f"{code} has only {len(own)} trading days of prices up to {own['date'].max().date()}; the forecaster "
+                f"needs at least {MIN_HISTORY}. Fetch more with `finqa ingest prices {code} --since YYYY-MM`."
+            )
+        company = self._company(code)
+        market = getattr(company, "market", None) or _guess_market(code)
+
+        bank = self.bank(bars, horizon)
+        row = bank.row_at(code)
+        assert row is not None
+        if not bank.valid[row]:
+            raise FinqaError(f"{code}: too little clean history before {bank.end_date[row]} for a forecast.")
+        nb = analog.find_neighbours(bank, np.array([row]), horizon)[0]
+        if len(nb.rows) < 10:
+            raise FinqaError(
+                f"Too little history to forecast {horizon} trading days ahead: only {len(nb.rows)} past windows "
+                f"of the stored stocks have a known {horizon}-day future before {bank.end_date[row]}. "
+                "Ingest more history or ask for a shorter horizon."
+            )
+        fc = analog.summarise(bank, row, nb, horizon)
+        from ingest.calendar import next_sessions
+
+        dates = next_sessions(market, fc.as_of, horizon)
+        closes, lows, highs = fc.path_prices()
+
+        movement = self._movement_tier(bank, bars, row, code, dates[0], nb)
+        path_tier = self._path_tier(bars, code, company, fc, horizon, dates)
+
+        engine = "analog"
+        p_rise = fc.p_rise
+        if movement.p_rise is not None:
+            engine, p_rise = "stockllm", movement.p_rise
+        if path_tier.path is not None:
+            # The adapter's path, with the analog's band placed around it (relative widths).
+            model_path = np.asarray(path_tier.path, float)
+            lows = model_path * (lows / closes)
+            highs = model_path * (highs / closes)
+            closes = model_path
+            if movement.p_rise is None:
+                engine = "adapter"
+                p_rise = float(model_path[-1] > fc.last_close)
+        path = [ForecastPoint(date=d.isoformat(), close=round(float(c), 4), low=round(float(lo), 4), high=round(float(hi), 4))
+                for d, c, lo, hi in zip(dates, closes, lows, highs)]
+
+        bt = self._backtests(bank, bars, code, horizon, engine, company)
+        forecast = Forecast(
+            code=code,
+            name_zh=getattr(company, "name_zh", None),
+            name_en=getattr(company, "name_en", None),
+            as_of=fc.as_of.isoformat(),
+            horizon_days=horizon,
+            path=path,
+            p_rise=round(float(p_rise), 4),
+            engine=engine,
+            last_close=fc.last_close,
+            backtest=bt,
+        )
+        try:
+            from ..charts import candlestick_figure
+
+            own_bars = own.set_index("date").sort_index().tail(CHART_BARS)
+            label = getattr(company, "display", None) or code
+            forecast.figure = candlestick_figure(own_bars, forecast, title=f"{label}: {horizon}-day forecast ({engine})")
+        except Exception as exc:  # a chart failure must not lose the forecast
+            log.warning("chart failed for %s: %s", code, exc)
+
+        reasons = [t.reason for t in (movement, path_tier) if t.reason]
+        notices = list(req.notices)
+        text = _summary(forecast, fc, movement, path_tier, zh=zh)
+        return Answer(
+            route="forecast",
+            engine=f"forecast:{engine}" + (f" ({movement.model})" if engine == "stockllm" and movement.model else ""),
+            answer=text,
+            forecast=forecast,
+            notices=notices,
+            fallback_reason="; ".join(reasons) if engine == "analog" and reasons else None,
+            code=code,
+        )
+
+    # --- tiers -------------------------------------------------------------------------------------
+    def _movement_tier(self, bank: analog.WindowBank, bars: pd.DataFrame, row: int, code: str,
+                       query_date: date, nb: analog.Neighbours) -> _Tier:
+        tier = _Tier("stockllm")
+        if self.settings.cpu_only:
+            tier.reason = "models are switched off (cpu_only)"
+            return tier
+        from ..models import ModelUnavailable
+
+        try:
+            loaded = self.manager.load(self.settings.forecaster)
+        except ModelUnavailable as exc:
+            tier.reason = f"the forecaster model {self.settings.forecaster.base} could not be loaded: {exc.reason}"
+            return tier
+        tier.model = getattr(loaded, "name", self.settings.forecaster.base)
+        try:
+            query, candidates = self.finseer_inputs(bank, bars, row, code, query_date)
+            from ..prompts import MOVEMENT_OPTIONS, render_finseer_prompt
+
+            messages = render_finseer_prompt(query, candidates, code, query_date.isoformat())
+            probs = self.manager.score_options(loaded, [messages], MOVEMENT_OPTIONS)[0]
+            tier.p_rise = float(probs["rise"] / max(probs["rise"] + probs["fall"], 1e-12))
+        except ModelUnavailable as exc:  # e.g. CUDA out of memory while scoring
+            tier.reason = f"the forecaster model failed while scoring: {exc.reason}"
+        return tier
+
+    def finseer_inputs(self, bank: analog.WindowBank, bars: pd.DataFrame, row: int, code: str,
+                       query_date: date) -> tuple[dict, list[tuple[dict, float]]]:
+        """The FinSeer query dict and the top-5 candidates strictly before ``query_date``.
+
+        Candidates come from the ``price_windows`` index when it holds any (the one point-in-time
+        filter, ``before=query_date``); otherwise from the analog's in-memory 5-day windows with a
+        label day before ``query_date`` (the same rule, applied to the same bars).
+        """
+        query = finseer_query(bank, row, code, query_date)
+        try:
+            from ingest.windows import query_sequence
+            from index.retrieval import get_retrieval
+
+            _, vector = query_sequence(bars, code, query_date)
+            retrieval = self._retrieval or get_retrieval(self.settings)
+            hits = retrieval.windows(list(vector), before=query_date, k=FINSEER_K, indicator="adjusted_close")
+            if hits:
+                return query, [(h.candidate, float(h.score)) for h in hits]
+        except Exception as exc:  # no index yet, or a Chroma problem: fall back to in-memory
+            log.info("price_windows retrieval unavailable (%s); using in-memory candidates", exc)
+        return query, finseer_candidates(bank, row, FINSEER_K)
+
+    def _path_tier(self, bars: pd.DataFrame, code: str, company: Any, fc: analog.AnalogForecast,
+                   horizon: int, dates: list[date]) -> _Tier:
+        tier = _Tier("adapter")
+        adapter = self._path_adapter()
+        if adapter is None:
+            return tier  # not trained: nothing to report, the analog path is the path
+        if self.settings.cpu_only:
+            tier.reason = "models are switched off (cpu_only)"
+            return tier
+        from ingest.config import EngineModel
+
+        from ..models import ModelUnavailable
+        from ..prompts import PathParseError, parse_path_answer, render_path_prompt
+
+        spec = EngineModel(base=self.settings.forecaster_path_base, adapter=adapter)
+        try:
+            loaded = self.manager.load(spec)
+        except ModelUnavailable as exc:
+            tier.reason = f"the path adapter {adapter} could not be loaded: {exc.reason}"
+            return tier
+        tier.model = getattr(loaded, "name", adapter)
+        own = bars[bars["code"] == code].sort_values("date")
+        history = path_history_length(horizon)
+        rows = [
+            {"date": r.date.date().isoformat(), "open": _num(r.open, r.close), "high": _num(r.high, r.close),
+             "low": _num(r.low, r.close), "close": float(r.close), "volume": _num(r.volume, 0.0)}
+            for r in own.tail(history).itertuples()
+        ]
+        name = getattr(company, "name_zh", None)
+        messages = render_path_prompt(code, name, rows, horizon, fc.as_of.isoformat())
+        try:
+            text = self.manager.generate(loaded, messages, max_new_tokens=24 * horizon + 16)
+            points = parse_path_answer(text, horizon)
+        except PathParseError as exc:
+            tier.reason = f"the path adapter's answer could not be read ({exc}); using the analog path"
+            log.warning("path adapter answer rejected: %s", exc)
+            return tier
+        except ModelUnavailable as exc:
+            tier.reason = f"the path adapter failed while generating: {exc.reason}"
+            return tier
+        tier.path = [float(c) for _, c in points]
+        return tier
+
+    # --- backtests ---------------------------------------------------------------------------------
+    def _backtests(self, bank: analog.WindowBank, bars: pd.DataFrame, code: str, horizon: int,
+                   engine: str, company: Any) -> dict[str, Any]:
+        """Walk-forward hit rate of the answering engine (and the analog) beside the baselines."""
+        out: dict[str, Any] = {"horizon": horizon}
+        a = backtest.walk_forward(bank, code, horizon, engine="analog")
+        out["analog"] = _bt_json(a)
+        out["baselines"] = a.baselines
+        chosen = a
+        if engine == "stockllm":
+            try:
+                loaded = self.manager.load(self.settings.forecaster)
+                pred = lambda b, rows, h: movement_p_rise_batch(self.manager, loaded, b, bars, rows, retrieval=None)  # noqa: E731
+                chosen = backtest.walk_forward(bank, code, horizon, engine="stockllm", predictor=pred,
+                                               max_steps=MODEL_BACKTEST_STEPS)
+                out["stockllm"] = _bt_json(chosen)
+            except Exception as exc:
+                log.warning("stockllm backtest failed: %s", exc)
+                out["note"] = f"the StockLLM backtest failed ({exc}); the analog's is shown"
+        elif engine == "adapter":
+            out["note"] = ("the path adapter is not backtested step by step (one generation per day is too slow "
+                           "for a chat answer); the analog's walk-forward hit rate is shown")
+        if chosen is not a:
+            # Baselines on the same steps as the engine's (the model tier runs fewer steps).
+            out["baselines_same_steps"] = chosen.baselines
+        out["engine"] = _bt_json(chosen)
+        return out
+
+
+def _bt_json(r: backtest.BacktestResult) -> dict[str, Any]:
+    j = r.to_json()
+    return {"name": j["engine"], "hit_rate": j["hit_rate"], "mcc": j["mcc"], "n": j["n"],
+            "start": j["start"], "end": j["end"]}
+
+
+def _num(v: Any, default: float) -> float:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return float(default)
+    return f if np.isfinite(f) else float(default)
+
+
+def _guess_market(code: str) -> str:
+    return "US" if code[:1].isalpha() else "TWSE"
+
+
+def path_history_length(horizon: int) -> int:
+    """History length of the training window spec closest to ``horizon`` (longest on ties)."""
+    from ..prompts import PATH_WINDOWS
+
+    best = min(PATH_WINDOWS, key=lambda s: (abs(s[1] - horizon), -s[0]))
+    return best[0]
+
+
+# --- FinSeer inputs from a window bank (engine, backtest and the ACL18 model evaluation) ---------------
+def finseer_query(bank: analog.WindowBank, row: int, code: str, query_date: date | str) -> dict[str, Any]:
+    """The query dict: the 5 sessions ending at ``row`` (strictly before ``query_date``)."""
+    from ..prompts import finseer_query as render_query
+
+    seq = np.arange(row - 4, row + 1)
+    seq = seq[(seq >= 0) & (bank.codes[np.maximum(seq, 0)] == bank.codes[row])]
+    return render_query(code, str(query_date)[:10], [str(d) for d in bank.end_date[seq]],
+                        [round(float(x), 4) for x in bank.adj[seq]])
+
+
+def finseer_candidates(bank: analog.WindowBank, row: int, k: int = FINSEER_K,
+                       nb: analog.Neighbours | None = None) -> list[tuple[dict, float]]:
+    """Top-k candidate dicts (label day known by the query's last bar) with similarity scores.
+
+    Uses the analog's 1-day neighbour search: a candidate is a 5-day window whose next-day
+    label (``known[:, 0]``) is on or before the query window's last day, i.e. strictly before the
+    query date.
+    """
+    from ..prompts import finseer_candidate
+
+    if nb is None or bank.max_horizon < 1:
+        nb = analog.find_neighbours(bank, np.array([row]), 1, k=k)[0]
+    out: list[tuple[dict, float]] = []
+    for r, d in zip(nb.rows[:k], nb.dist[:k]):
+        seq = np.arange(r - 4, r + 1)
+        seq = seq[(seq >= 0) & (bank.codes[np.maximum(seq, 0)] == bank.codes[r])]
+        ret = float(np.expm1(bank.fwd[r, 0] / 100.0) * 100.0)
+        mv = "rise" if ret > 0.55 else "fall" if ret < -0.5 else "freeze"
+        cand = finseer_candidate(str(bank.codes[r]), str(bank.known[r, 0]), mv,
+                                 [str(x) for x in bank.end_date[seq]], [round(float(x), 4) for x in bank.adj[seq]])
+        out.append((cand, round(1.0 / (1.0 + float(d)), 4)))
+    return out
+
+
+def movement_p_rise_batch(manager: Any, loaded: Any, bank: analog.WindowBank, bars: pd.DataFrame,
+                          rows: np.ndarray, *, progress: bool = False, retrieval: Any = None,
+                          batch: int = 16) -> np.ndarray:
+    """StockLLM's P(rise) for many query rows (walk-forward backtest, ACL18 model evaluation).
+
+    Each query's candidates come from the in-memory search (label day before the query date).
+    """
+    from ..prompts import MOVEMENT_OPTIONS, render_finseer_prompt
+
+    rows = np.asarray(rows, dtype=np.int64)
+    nbs = analog.find_neighbours(bank, rows, 1, k=FINSEER_K)
+    prompts = []
+    for r, nb in zip(rows, nbs):
+        qd = bank.known[r, 0] if not np.isnat(bank.known[r, 0]) else bank.end_date[r] + np.timedelta64(1, "D")
+        code = str(bank.codes[r])
+        prompts.append(render_finseer_prompt(finseer_query(bank, int(r), code, str(qd)),
+                                             finseer_candidates(bank, int(r), FINSEER_K, nb), code, str(qd)))
+    out = np.empty(len(rows))
+    it = range(0, len(prompts), batch)
+    if progress:
+        from tqdm.auto import tqdm
+
+        it = tqdm(it, desc="stockllm", unit="batch")
+    for s in it:
+        probs = manager.score_options(loaded, prompts[s : s + batch], MOVEMENT_OPTIONS)
+        out[s : s + batch] = [p["rise"] / max(p["rise"] + p["fall"], 1e-12) for p in probs]
+    return out
+
+
+# --- the answer text ----------------------------------------------------------------------------------
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None or not np.isfinite(x) else f"{100 * x:.1f}%"
+
+
+def _summary(fc: Forecast, a: analog.AnalogForecast, movement: _Tier, path: _Tier, *, zh: bool) -> str:
+    """A short human summary: the call, P(rise), who answered and why, the track record."""
+    label = " ".join(x for x in (fc.code, fc.name_zh if zh else (fc.name_en or fc.name_zh)) if x)
+    end = fc.path[-1]
+    change = end.close / fc.last_close - 1.0
+    bt = fc.backtest.get("engine", {})
+    bases = fc.backtest.get("baselines_same_steps") or fc.backtest.get("baselines", {})
+    best_name, best = max(((k, v.get("hit_rate", float("nan"))) for k, v in bases.items()),
+                          key=lambda kv: -1 if not np.isfinite(kv[1]) else kv[1], default=(None, float("nan")))
+    base_txt = ", ".join(f"{k} {_pct(v.get('hit_rate'))}" for k, v in bases.items())
+    hit = bt.get("hit_rate")
+    beats = hit is not None and np.isfinite(hit) and np.isfinite(best) and hit > best
+    why = "; ".join(r for r in (movement.reason, path.reason) if r)
+    if zh:
+        who = {"stockllm": f"由 StockLLM（{movement.model}）依 FinSeer 提示與 5 個歷史相似序列評分得出上漲機率",
+               "adapter": f"價格路徑由微調的路徑模型（{path.model}）產生",
+               "analog": "由類比法（CPU 層：歷史上最相似的走勢及其後續報酬）計算"}[fc.engine]
+        lines = [
+            f"{label} 未來 {fc.horizon_days} 個交易日預測（資料截至 {fc.as_of}，收盤 {fc.last_close:g}）：",
+            f"上漲機率 P(rise) = {_pct(fc.p_rise)}；第 {fc.horizon_days} 日預估收盤 {end.close:.2f}"
+            f"（{change:+.2%}），10–90% 區間 {end.low:.2f}–{end.high:.2f}。",
+            f"{who}。" + (f"未使用語言模型的原因：{why}。" if fc.engine == "analog" and why else
+                         (f"（{why}）" if why else "")),
+            f"回測（逐步、只用當時已知資料）：{bt.get('name', fc.engine)} 在本檔歷史上 {bt.get('n', 0)} 次的方向命中率 "
+            f"{_pct(hit)}；簡單基準：{base_txt}。",
+            ("它在本檔歷史上勝過所有簡單基準，但" if beats else "它並未勝過所有簡單基準；")
+            + "要穩定勝過「永遠看漲」、動能、反轉與隨機漫步這類簡單基準本來就很難，請把這個預測當作參考，不是投資建議。",
+        ]
+    else:
+        who = {"stockllm": f"P(rise) comes from StockLLM ({movement.model}) scoring 'rise' vs 'fall' on the FinSeer prompt "
+                           f"with 5 retrieved past sequences",
+               "adapter": f"the path comes from the fine-tuned path adapter ({path.model})",
+               "analog": "computed by the analog forecaster (CPU tier: the most similar past windows and what followed)"}[fc.engine]
+        lines = [
+            f"{label}: {fc.horizon_days}-trading-day forecast from {fc.as_of} (last close {fc.last_close:g}).",
+            f"P(rise) = {_pct(fc.p_rise)}; day-{fc.horizon_days} close {end.close:.2f} ({change:+.2%}), "
+            f"10-90% band {end.low:.2f}-{end.high:.2f}.",
+            f"Engine: {who}." + (f" No model answered because {why}." if fc.engine == "analog" and why else
+                                (f" ({why})" if why else "")),
+            f"Backtest (walk-forward, point in time) on this stock: {bt.get('name', fc.engine)} called the "
+            f"{fc.horizon_days}-day direction right {_pct(hit)} of {bt.get('n', 0)} times; baselines: {base_txt}.",
+            ("It beat every trivial baseline here, but " if beats else "It did not beat every trivial baseline; ")
+            + "beating always-rise, momentum, reversal and a random walk is genuinely hard, so treat this as a "
+            "reference, not investment advice.",
+        ]
+    return "\n".join(lines)
