@@ -58,6 +58,7 @@ SENTIMENT_STRONG = _rx(
 )
 FORECAST_STRONG = _rx(
     r"\bforecast", r"\bpredict", r"\bprojection\b", r"\bprice target\b", r"\bprice path\b",
+    r"\b(?:price|stock|share) outlook\b", r"\boutlook for\b",
     r"\bp\(rise\)", r"预测", r"预估", r"预判", r"推估", r"目标价",
 )
 QA_WHY = _rx(

@@ -87,26 +87,33 @@ _ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
 
 
 def zh_number(text: str) -> int | None:
-    """'5', '十', '十五', '二十', '三十五', '兩' → int (up to 99); None if not a number."""
+    """'5', '十', '十五', '二十', '三十五', '兩', '一百', '一百二十' → int (up to 999); None if not a number."""
     text = text.strip()
     if text.isdigit():
         return int(text)
     text = to_simplified(text)
-    if not text or any(ch not in _ZH_DIGITS and ch != "十" for ch in text):
+    if not text or any(ch not in _ZH_DIGITS and ch not in "十百" for ch in text):
         return None
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        t = _ZH_DIGITS.get(tens, None) if tens else 1
-        o = _ZH_DIGITS.get(ones, None) if ones else 0
-        if t is None or o is None:
+    total = 0
+    for unit_char, unit in (("百", 100), ("十", 10)):
+        if unit_char in text:
+            head, _, text = text.partition(unit_char)
+            if head == "" and unit == 10:
+                digit = 1  # 十五 = 15
+            elif len(head) == 1 and head in _ZH_DIGITS:
+                digit = _ZH_DIGITS[head]
+            else:
+                return None
+            total += digit * unit
+    text = text.lstrip("零〇")
+    if text:
+        if len(text) != 1:
             return None
-        return t * 10 + o
-    if len(text) == 1:
-        return _ZH_DIGITS[text]
-    return None
+        total += _ZH_DIGITS[text]
+    return total
 
 
-_NUM = r"(?<![\d.])(\d{1,4}|[零〇一二两三四五六七八九十]{1,3})"
+_NUM = r"(?<![\d.])(\d{1,4}|[零〇一二两三四五六七八九十百]{1,5})"
 _EN_NUM_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                  "eight": 8, "nine": 9, "ten": 10, "twenty": 20, "thirty": 30}
 _EN_NUM = r"(?<![\w.])(\d{1,4}|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty)"
