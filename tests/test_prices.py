@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 import threading
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
 import pytest
