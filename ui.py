@@ -129,28 +129,33 @@ def _ordered_counts(counts: dict[str, int]) -> list[tuple[str, int]]:
     return known + other
 
 
-def _metric(entry: Any) -> tuple[float | None, int | None]:
-    """(hit rate, n) from a backtest entry, whatever the engine named its fields."""
+def _metric(entry: Any, default_n: int | None = None) -> tuple[float | None, float | None, int | None]:
+    """(hit rate, MCC, n) from a backtest entry, whatever the engine named its fields."""
     if isinstance(entry, (int, float)):
-        return float(entry), None
+        return float(entry), None, default_n
     if not isinstance(entry, dict):
-        return None, None
-    for key in ("hit_rate", "direction_accuracy", "accuracy", "hit"):
-        if isinstance(entry.get(key), (int, float)):
-            n = entry.get("n")
-            return float(entry[key]), int(n) if isinstance(n, (int, float)) else None
-    return None, None
+        return None, None, default_n
+    rate = next((float(entry[k]) for k in ("hit_rate", "direction_accuracy", "accuracy")
+                 if isinstance(entry.get(k), (int, float))), None)
+    mcc = float(entry["mcc"]) if isinstance(entry.get("mcc"), (int, float)) else None
+    n = entry.get("n", default_n)
+    return rate, mcc, int(n) if isinstance(n, (int, float)) else None
 
 
-def backtest_rows(forecast: Forecast) -> list[tuple[str, float | None, int | None]]:
-    """(name, hit rate, n): the answering engine first, then each trivial baseline."""
+def backtest_rows(forecast: Forecast) -> list[tuple[str, float | None, float | None, int | None]]:
+    """(name, hit rate, MCC, n): the answering engine first, then each trivial baseline.
+
+    Baselines are scored on the engine's own walk-forward steps, so they share its ``n``.
+    """
     bt = forecast.backtest or {}
-    rows: list[tuple[str, float | None, int | None]] = []
+    rows: list[tuple[str, float | None, float | None, int | None]] = []
+    n_engine = None
     if "engine" in bt:
         name = bt["engine"].get("name", forecast.engine) if isinstance(bt["engine"], dict) else forecast.engine
-        rows.append((f"{name} (this forecast)", *_metric(bt["engine"])))
+        rate, mcc, n_engine = _metric(bt["engine"])
+        rows.append((f"{name} (this forecast)", rate, mcc, n_engine))
     for name, entry in (bt.get("baselines") or {}).items():
-        rows.append((name.replace("_", " "), *_metric(entry)))
+        rows.append((name.replace("_", " "), *_metric(entry, n_engine)))
     return rows
 
 
@@ -168,8 +173,9 @@ def render_forecast(forecast: Forecast) -> str:
     rows = backtest_rows(forecast)
     if rows:
         table = ["**Backtest hit rate on this stock's own history** (walk-forward, point-in-time)", "",
-                 "| engine | hit rate | n |", "|---|---:|---:|"]
-        table += [f"| {_md_escape(name)} | {_pct(rate)} | {n if n is not None else '–'} |" for name, rate, n in rows]
+                 "| engine | hit rate | MCC | n |", "|---|---:|---:|---:|"]
+        table += [f"| {_md_escape(name)} | {_pct(rate)} | {'–' if mcc is None else f'{mcc:+.2f}'} | "
+                  f"{n if n is not None else '–'} |" for name, rate, mcc, n in rows]
         lines.append("\n".join(table))
     return "\n\n".join(lines)
 
@@ -231,7 +237,8 @@ def render_answer_markdown(answer: Answer) -> str:
         if cites:
             parts.append(cites)
     elif answer.route == "sentiment" and answer.sentiment is not None:
-        parts.append(render_sentiment(answer.sentiment))
+        s = answer.sentiment
+        parts.append(f"Net sentiment **{s.score:+.2f}** · label counts and headlines in the results panel below.")
     elif answer.route == "forecast" and answer.forecast is not None:
         f = answer.forecast
         parts.append(f"P(rise) **{_pct(f.p_rise)}** · chart and table in the results panel below.")
@@ -245,9 +252,19 @@ def render_answer_markdown(answer: Answer) -> str:
 
 
 def render_engine_status(status: dict[str, str]) -> str:
-    lines = ["| route | engine / tier |", "|---|---|"]
-    for route, tier in status.items():
-        lines.append(f"| {ROUTE_TITLES.get(route, route)} | {_md_escape(str(tier))} |")
+    """One bullet per route: which engine/model tier answers it."""
+    order = [r for r in ("forecast", "sentiment", "qa") if r in status] + [r for r in status if r not in ROUTE_TITLES]
+    return "\n".join(f"- **{ROUTE_TITLES.get(r, r)}**: {_md_escape(str(status[r]))}" for r in order)
+
+
+def render_companies(frame: pd.DataFrame) -> str:
+    """The side panel's compact list of companies with data (a table is too wide there)."""
+    if frame.empty:
+        return "_No data yet: add a company in the Data tab, or run `finqa demo`._"
+    lines = []
+    for r in frame.itertuples(index=False):
+        name = f" {r.name}" if r.name else ""
+        lines.append(f"- **{r.code}**{name} — prices to {r[2]} ({r.bars} bars), {r.articles} articles")
     return "\n".join(lines)
 
 
@@ -391,7 +408,9 @@ class ChatController:
             return error_message(exc)
 
     def refresh_panel(self):
-        return self.companies(), self.engines()
+        """(companies markdown, engines markdown, companies table) for the side panel and Data tab."""
+        frame = self.companies()
+        return render_companies(frame), self.engines(), frame
 
     # ---- data tab ------------------------------------------------------------------------
     def add_company(self, query: str, with_news: bool, days: float | None, progress: Any = None):
@@ -406,7 +425,7 @@ class ChatController:
             from ingest.store import open_store
 
             store = open_store(self.settings.store_path)
-            report = ingest_prices(store, [company], settings=self.settings,
+            report = ingest_prices(store, [company], since=None, settings=self.settings, progress=False,
                                    on_progress=_progress_callback(progress, f"prices {company.code}"))
             notes.append("Prices: " + _summarise_report(report))
             if with_news:
@@ -417,7 +436,7 @@ class ChatController:
                     from ingest.news import ingest_news
 
                     nrep = ingest_news(store, [company], days=int(days or 30), languages=["zh", "en"],
-                                       settings=self.settings,
+                                       settings=self.settings, progress=False,
                                        on_progress=_progress_callback(progress, f"news {company.code}"))
                     notes.append("News: " + _summarise_report(nrep))
                     if nrep.get("stopped"):
@@ -462,41 +481,47 @@ def _resolve(query: str):
 
 
 def _summarise_report(report: Any) -> str:
-    """A one-line summary of an ingest/index report (a dict of counts, or anything printable)."""
+    """One line from an ingest/index report: numeric fields summed by name, lists counted."""
     if isinstance(report, dict):
-        items = []
-        for k, v in report.items():
-            if isinstance(v, (int, float, str)) and v not in ("", None):
-                items.append(f"{k} {v}")
-            elif isinstance(v, (list, dict)) and k in ("errors", "unresolved") and v:
-                items.append(f"{k} {len(v)}")
-        return ", ".join(items) or "done"
+        totals: dict[str, float] = {}
+
+        def walk(d: dict) -> None:
+            for k, v in d.items():
+                if isinstance(v, bool):
+                    continue
+                if isinstance(v, (int, float)):
+                    totals[str(k)] = totals.get(str(k), 0) + v
+                elif isinstance(v, dict):
+                    walk(v)
+
+        walk(report)
+        items = [f"{k.replace('_', ' ')} {v:g}" for k, v in totals.items()]
+        items += [f"{k} {len(v)}" for k, v in report.items() if isinstance(v, list) and v]
+        return ", ".join(items) or "nothing new"
     if isinstance(report, (int, float)):
         return f"{report} added"
     return "done" if report is None else str(report)
 
 
 def _progress_callback(progress: Any, desc: str) -> Callable[..., None] | None:
-    """Adapt an ingest ``on_progress`` callback to ``gr.Progress``.
+    """Adapt an ingest ``on_progress(fraction, message)`` callback to ``gr.Progress``.
 
-    Accepts ``cb(done, total)``, ``cb(done, total, desc)``, ``cb(fraction)`` and keyword forms,
-    so that the UI does not break when the ingest side reports progress a little differently.
+    Also accepts ``(done, total)`` counts, so that the UI keeps working if a producer reports
+    progress as counts; a failing progress update never breaks the work it reports on.
     """
     if progress is None:
         return None
 
     def cb(*args: Any, **kwargs: Any) -> None:
         try:
-            done = kwargs.get("done", args[0] if args else None)
-            total = kwargs.get("total", args[1] if len(args) > 1 else None)
-            label = kwargs.get("desc") or (args[2] if len(args) > 2 and isinstance(args[2], str) else desc)
-            if isinstance(done, dict):
-                done, total = done.get("done"), done.get("total")
-            if total:
-                progress((int(done or 0), int(total)), desc=label)
-            elif isinstance(done, float) and 0.0 <= done <= 1.0:
-                progress(done, desc=label)
-        except Exception:  # noqa: BLE001 - progress must never break the work it reports on
+            first = kwargs.get("fraction", args[0] if args else None)
+            second = kwargs.get("message", args[1] if len(args) > 1 else None)
+            if isinstance(second, str) or second is None:
+                label = f"{desc}: {second}" if second else desc
+                progress(float(first or 0.0), desc=label)
+            else:
+                progress((int(first or 0), int(second)), desc=desc)
+        except Exception:  # noqa: BLE001
             log.debug("progress update failed", exc_info=True)
 
     return cb
@@ -560,8 +585,7 @@ def build_app(assistant: Any = None, settings: Any = None,
                         gr.Markdown("### Try")
                         example_buttons = [gr.Button(ex, size="sm", elem_classes=["finqa-example"]) for ex in EXAMPLES]
                         gr.Markdown("### Companies with data")
-                        companies = gr.Dataframe(value=None, interactive=False, elem_id="finqa-companies",
-                                                 max_height=320)
+                        companies = gr.Markdown("", elem_id="finqa-companies")
                         gr.Markdown("### Engines")
                         engines = gr.Markdown("", elem_id="finqa-engines")
                         refresh = gr.Button("Refresh", size="sm")
@@ -587,15 +611,15 @@ def build_app(assistant: Any = None, settings: Any = None,
                 ctl.respond, [msg, chatbot, session, as_of], outputs, api_visibility="private")
         clear.click(lambda: ([], None, "Ask a question to see charts and details here."),
                     None, [chatbot, session, details], queue=False, api_visibility="private")
-        refresh.click(ctl.refresh_panel, None, [companies, engines], api_visibility="private")
+        refresh.click(ctl.refresh_panel, None, [companies, engines, data_companies], api_visibility="private")
 
         def _add(query: str, news: bool, n_days: float, progress=gr.Progress()):
             text, frame = ctl.add_company(query, news, n_days, progress)
-            return text, frame, frame
+            return text, frame, render_companies(frame)
 
         def _rebuild(progress=gr.Progress(track_tqdm=True)):
             text, frame = ctl.rebuild_index(progress)
-            return text, frame, frame
+            return text, frame, render_companies(frame)
 
         add_btn.click(_add, [company_in, with_news, days], [data_log, data_companies, companies],
                       concurrency_id="ingest", concurrency_limit=1, api_visibility="private")
@@ -604,11 +628,7 @@ def build_app(assistant: Any = None, settings: Any = None,
         rebuild_btn.click(_rebuild, None, [data_log, data_companies, companies],
                           concurrency_id="ingest", concurrency_limit=1, api_visibility="private")
 
-        def _load():
-            frame, eng = ctl.refresh_panel()
-            return frame, eng, frame
-
-        app.load(_load, None, [companies, engines, data_companies], api_visibility="private")
+        app.load(ctl.refresh_panel, None, [companies, engines, data_companies], api_visibility="private")
 
         def chat(message: str) -> str:
             """Answer one message (no conversation memory) and return the answer text."""
@@ -740,20 +760,23 @@ def _demo_import(store: Any, paths: list[str]) -> None:
 def _demo_live(store: Any, settings: Any) -> None:
     """Fetch the watchlist live; without internet, fail with a message that suggests ``--from``."""
     from ingest.companies import get_directory
-    from ingest.prices import ingest_prices
+    from ingest.prices import ingest_prices, taipei_today
 
     directory = get_directory()
     companies = [directory.resolve_or_raise(c) for c in settings.watchlist]
     print(f"fetching prices for {', '.join(c.display for c in companies)} from TWSE/TPEx…", flush=True)
     before = {c: v["rows"] for c, v in store.status()["prices"].items()}
-    hint = ("No internet? Import local files instead: "
-            "finqa demo --from ../shared/data/twse ../shared/data/news")
-    try:
-        report = ingest_prices(store, companies, settings=settings)
-    except FinqaError as exc:
-        raise FinqaError(f"Could not fetch prices live: {exc} {hint}") from None
-    except OSError as exc:
-        raise FinqaError(f"Could not fetch prices live ({type(exc).__name__}). {hint}") from None
+    hint = ("No internet? Import local files instead, e.g. "
+            "`finqa demo --from ../shared/data/twse ../shared/data/news`.")
+    # One request without retries first: offline, the full run would spend minutes in backoff
+    # before failing; this says so in about a second.
+    probe = settings.model_copy(update={"twse_retries": 0})
+    probe_report = ingest_prices(store, companies[:1], since=taipei_today().replace(day=1), settings=probe,
+                                 progress=False)
+    if probe_report.get("errors"):
+        raise FinqaError(f"Could not reach TWSE/TPEx at {settings.twse_url} "
+                         f"({probe_report['errors'][0]}). {hint}")
+    report = ingest_prices(store, companies, since=None, settings=settings)
     print("prices: " + _summarise_report(report))
     after = store.status()["prices"]
     have = [c.code for c in companies if after.get(c.code, {}).get("rows", 0) > 0]
@@ -768,6 +791,8 @@ def _demo_live(store: Any, settings: Any) -> None:
 
         print("fetching news through newsapi…", flush=True)
         nrep = ingest_news(store, companies, days=30, languages=["zh", "en"], settings=settings)
+        if not isinstance(nrep, dict):
+            nrep = {}
         print("news: " + _summarise_report(nrep))
         if nrep.get("stopped"):
             print(f"news stopped: {nrep['stopped']}")

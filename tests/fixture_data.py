@@ -14,6 +14,9 @@ Reusable pieces (other tests may import them):
 - ``build_fixture_data(data_dir, *, index=True, n_bars=250, end=None) -> Settings``: writes the
   store under ``data_dir``, makes those settings current (``ingest.config.configure``) and, with
   ``index=True``, builds the news and price-window collections.
+- ``install_sentiment_classifier(settings) -> Path``: a small CPU sentiment classifier (frozen
+  MiniLM + fitted head) where the assistant finds it, so the sentiment route has results.
+- ``shared_fixture_dir(base, **overrides) -> Settings``: the above, indexed, built once per base dir.
 - ``write_import_files(folder, codes=..., n_bars=60, end=None) -> list[Path]``: the same kind of
   data as files ``finqa ingest import`` / ``finqa demo --from`` read (twstock-shaped CSVs named
   ``{name}_{code}_stocks.csv`` and a newsapi company-list JSON whose codes are deliberately wrong,
@@ -166,11 +169,12 @@ def build_index(settings: Any) -> dict[str, Any]:
     return {"news": build_news(store, settings), "price_windows": build_windows(store, settings)}
 
 
-def build_fixture_data(data_dir: Path | str, *, index: bool = True, n_bars: int = 250,
-                       end: date | None = None, **overrides: Any):
+def build_fixture_data(data_dir: Path | str, *, index: bool = True, sentiment: bool = False,
+                       n_bars: int = 250, end: date | None = None, **overrides: Any):
     """Create the fixture store under ``data_dir``, make its settings current, optionally index it.
 
-    ``overrides`` go to ``ingest.config.configure`` (e.g. ``cpu_only=True``). Returns the Settings.
+    ``sentiment=True`` also installs the fixture CPU sentiment classifier. ``overrides`` go to
+    ``ingest.config.configure`` (e.g. ``cpu_only=True``). Returns the Settings.
     """
     from ingest import config
     from ingest.store import open_store
@@ -179,7 +183,26 @@ def build_fixture_data(data_dir: Path | str, *, index: bool = True, n_bars: int 
     populate_store(open_store(settings.store_path), n_bars=n_bars, end=end)
     if index:
         build_index(settings)
+    if sentiment:
+        install_sentiment_classifier(settings)
     return settings
+
+
+def shared_fixture_dir(base: Path | str, **overrides: Any):
+    """Build (once per ``base``) an indexed fixture data dir with the sentiment classifier.
+
+    Test modules pass ``tmp_path_factory.getbasetemp()`` so that the browser, API and demo tests
+    of one pytest run share one build (about a minute on 2 cores) and only read from it. Returns
+    the Settings, made current with ``overrides`` (e.g. ``cpu_only=True``).
+    """
+    from ingest import config
+
+    data_dir = Path(base) / "finqa-fixture-data"
+    ready = data_dir / ".fixture-ready"
+    if not ready.exists():
+        build_fixture_data(data_dir, index=True, sentiment=True, **overrides)
+        ready.write_text("ok", encoding="utf-8")
+    return config.configure(data_dir=data_dir, **overrides)
 
 
 def write_import_files(folder: Path | str, codes: tuple[str, ...] = FIXTURE_CODES, n_bars: int = 60,
@@ -223,3 +246,63 @@ def _newsapi_article(a: Article) -> dict[str, Any]:
         "description": a.description, "url": a.url, "urlToImage": None,
         "publishedAt": a.published_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "content": a.content,
     }
+
+
+# A few labelled sentences for a fixture-grade CPU sentiment classifier (EN + ZH).
+_SENTIMENT_TRAIN: list[tuple[str, str]] = [
+    ("Profit surged to a record and the company raised guidance.", "positive"),
+    ("Revenue grew strongly and beat analyst estimates.", "positive"),
+    ("Shares rallied after strong demand lifted earnings.", "positive"),
+    ("The chipmaker posted record sales on booming AI demand.", "positive"),
+    ("營收創新高，獲利大幅成長，法人看好。", "positive"),
+    ("需求強勁，獲利優於預期，股價大漲。", "positive"),
+    ("Shares plunged after the company cut its outlook.", "negative"),
+    ("Profit fell and analysts warned of further losses.", "negative"),
+    ("Weak demand hit sales and the stock slumped.", "negative"),
+    ("Export restrictions threaten sales; shares dropped sharply.", "negative"),
+    ("下修財測，需求疲弱，股價重挫。", "negative"),
+    ("獲利衰退，法人看壞，股價大跌。", "negative"),
+    ("The company will hold its annual meeting in May.", "neutral"),
+    ("The firm unveiled a new product at an event.", "neutral"),
+    ("The board announced the date of a shareholder meeting.", "neutral"),
+    ("The company said in a filing that it expanded a plant.", "neutral"),
+    ("公司宣布擴建產能，市場反應平淡。", "neutral"),
+    ("股價終場持平，成交量普通。", "neutral"),
+]
+
+
+def install_sentiment_classifier(settings: Any) -> Path:
+    """Write a small CPU sentiment classifier where the assistant looks for one.
+
+    Frozen packaged MiniLM with a logistic-regression head fitted on a few labelled sentences,
+    saved through ``assistant.cpu_sentiment.save_classifier`` in the trained classifier's format.
+    Fixture-grade (it separates the fixture's clear headlines), built in seconds instead of the
+    minutes ``finqa finetune sentiment --backend embedded`` takes; tests that need sentiment
+    results with counts and headlines use it.
+    """
+    import torch
+    from sklearn.linear_model import LogisticRegression
+    from transformers import AutoTokenizer
+
+    from assistant.cpu_sentiment import DEFAULT_DIRNAME, build_classifier, packaged_minilm_path, save_classifier
+
+    labels = ["negative", "neutral", "positive"]
+    base = packaged_minilm_path()
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    model = build_classifier(base, len(labels), 0.1)
+    model.eval()
+    texts = [t for t, _ in _SENTIMENT_TRAIN]
+    y = [labels.index(lab) for _, lab in _SENTIMENT_TRAIN]
+    with torch.inference_mode():
+        enc = tokenizer(texts, padding=True, truncation=True, max_length=64, return_tensors="pt")
+        hidden = model.encoder(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).last_hidden_state
+        mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        pooled = ((hidden * mask).sum(1) / mask.sum(1)).numpy()
+    clf = LogisticRegression(C=10.0, max_iter=2000).fit(pooled, y)
+    with torch.no_grad():
+        model.head.weight.copy_(torch.tensor(clf.coef_, dtype=model.head.weight.dtype))
+        model.head.bias.copy_(torch.tensor(clf.intercept_, dtype=model.head.bias.dtype))
+    out = Path(settings.adapters_dir) / DEFAULT_DIRNAME
+    save_classifier(model, tokenizer, out, {"labels": labels, "max_length": 64, "dropout": 0.1,
+                                            "base": base, "note": "finqa test fixture"})
+    return out
