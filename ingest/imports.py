@@ -336,12 +336,14 @@ def _import_news(store: Store, path: Path, directory: CompanyDirectory) -> _Outc
     elif isinstance(data, list):
         articles = _company_list(path, raw, data, directory, out)
     else:
-        raise FileError([(1, "unrecognised JSON: expected a newsapi answer {\"articles\": [...]} or a list "
-                             "of companies [{\"name_zh\", \"name_en\", \"code\", \"news\" | \"news_zh\" | \"news_en\"}]")])
+        raise FileError([(1, 'unrecognised JSON: expected a newsapi answer {"articles": [...]} or a list of '
+                             'companies [{"name_zh", "name_en", "code", "news" | "news_zh" | "news_en"}]')])
     before = store.status()["news"]
     new = store.upsert_articles(articles) if articles else 0
     after = store.status()["news"]
-    out.news = {code: after.get(code, 0) - before.get(code, 0)
+    # New rows per code. An article stored earlier without a code that now gets one moves
+    # from "" to that code; it is not new, so "" never goes below zero.
+    out.news = {code: max(0, after.get(code, 0) - before.get(code, 0))
                 for code in sorted({a.code or "" for a in articles})}
     out.empty = not articles
     log.info("imported %s: %d articles, %d new", path.name, len(articles), new)
