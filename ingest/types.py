@@ -5,7 +5,7 @@ the layer that produced them.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -56,9 +56,13 @@ class PriceBar:
     source: str = "twse"
 
     def to_row(self) -> dict[str, Any]:
-        row = asdict(self)
-        row["date"] = self.date.isoformat()
-        return row
+        # Field by field: dataclasses.asdict deep-copies and dominated import time.
+        return {
+            "code": self.code, "date": self.date.isoformat(), "open": self.open, "high": self.high,
+            "low": self.low, "close": self.close, "volume": self.volume, "turnover": self.turnover,
+            "transactions": self.transactions, "change": self.change, "adj_close": self.adj_close,
+            "source": self.source,
+        }
 
 
 @dataclass(frozen=True)
