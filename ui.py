@@ -426,7 +426,7 @@ class ChatController:
 
             store = open_store(self.settings.store_path)
             report = ingest_prices(store, [company], since=None, settings=self.settings, progress=False,
-                                   on_progress=_progress_callback(progress, f"prices {company.code}"))
+                                   on_progress=_progress_callback(progress, "prices"))
             notes.append("Prices: " + _summarise_report(report))
             if with_news:
                 if not self.settings.newsapi_key_value():
@@ -437,7 +437,7 @@ class ChatController:
 
                     nrep = ingest_news(store, [company], days=int(days or 30), languages=["zh", "en"],
                                        settings=self.settings, progress=False,
-                                       on_progress=_progress_callback(progress, f"news {company.code}"))
+                                       on_progress=_progress_callback(progress, "news"))
                     notes.append("News: " + _summarise_report(nrep))
                     if nrep.get("stopped"):
                         notes.append(f"⚠️ News stopped: {nrep['stopped']}")
@@ -517,7 +517,7 @@ def _progress_callback(progress: Any, desc: str) -> Callable[..., None] | None:
             first = kwargs.get("fraction", args[0] if args else None)
             second = kwargs.get("message", args[1] if len(args) > 1 else None)
             if isinstance(second, str) or second is None:
-                label = f"{desc}: {second}" if second else desc
+                label = f"{desc} · {second}" if second else desc
                 progress(float(first or 0.0), desc=label)
             else:
                 progress((int(first or 0), int(second)), desc=desc)
@@ -562,7 +562,7 @@ def build_app(assistant: Any = None, settings: Any = None,
             with gr.Tab("Chat", id="chat"):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3):
-                        chatbot = gr.Chatbot(label="finqa", height=460, feedback_options=None,
+                        chatbot = gr.Chatbot(label="finqa", show_label=False, height=460, feedback_options=None,
                                              buttons=["copy"], elem_id="finqa-chatbot",
                                              placeholder="Ask about a Taiwan-listed stock, in English or 中文.")
                         with gr.Row():
@@ -617,7 +617,7 @@ def build_app(assistant: Any = None, settings: Any = None,
             text, frame = ctl.add_company(query, news, n_days, progress)
             return text, frame, render_companies(frame)
 
-        def _rebuild(progress=gr.Progress(track_tqdm=True)):
+        def _rebuild(progress=gr.Progress()):
             text, frame = ctl.rebuild_index(progress)
             return text, frame, render_companies(frame)
 

@@ -1,0 +1,191 @@
+"""The Gradio UI end to end in a real headless Chromium (Playwright driving Debian's chromium).
+
+The app runs in this process on 127.0.0.1 with the real Assistant on its CPU tiers over the
+synthetic fixture dataset (``tests/fixture_data.py``): a forecast must draw its plotly chart and
+table, a sentiment question its bar chart and headline links, a follow-up must keep the
+conversation, a QA question must cite its sources as links. Screenshots go to test-artifacts/.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.ui_server import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, serve_ui
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is missing (CI installs Debian's chromium)"),
+]
+
+ANSWER_TIMEOUT_MS = 180_000  # a hang guard on a loaded 2-core machine, not a speed assertion
+
+
+@pytest.fixture(scope="module")
+def ui_url(tmp_path_factory):
+    import ingest.config as config
+    from tests.fixture_data import shared_fixture_dir
+
+    settings = shared_fixture_dir(tmp_path_factory.getbasetemp(), cpu_only=True)
+    with serve_ui(settings) as (url, _app):
+        yield url
+    config._current = None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = ctx.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.finqa_errors = errors
+    yield pg
+    ctx.close()
+
+
+def _shot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def _ask(page, text: str | None = None, *, example: str | None = None) -> str:
+    """Send a message (typed, or by clicking an example) and wait for its final answer bubble."""
+    done = page.locator("#finqa-chatbot", has_text="answered by")
+    before = page.locator("#finqa-chatbot").inner_text().count("answered by")
+    if example is not None:
+        page.get_by_role("button", name=example, exact=True).click()
+    else:
+        page.fill("#finqa-input textarea", text)
+        page.keyboard.press("Enter")
+    page.wait_for_function(
+        "n => (document.querySelector('#finqa-chatbot')?.innerText.split('answered by').length - 1) > n",
+        arg=before, timeout=ANSWER_TIMEOUT_MS)
+    assert done.count() == 1
+    # The last bot bubble holds the final answer.
+    return page.locator("#finqa-chatbot").inner_text()
+
+
+def test_chat_forecast_sentiment_followup_qa(ui_url, page):
+    page.goto(ui_url)
+    page.wait_for_selector("#finqa-input textarea")
+    # Side panel: the fixture companies with their data, and each route's tier.
+    page.wait_for_function("() => document.querySelector('#finqa-companies')?.innerText.includes('2330')",
+                           timeout=60_000)
+    side = page.locator("#finqa-companies").inner_text()
+    assert "2454" in side and "2317" in side and "articles" in side
+    engines = page.locator("#finqa-engines").inner_text()
+    assert "Forecaster" in engines and "analog" in engines and "Sentiment" in engines
+
+    # 1. Forecast: the answer, the plotly candlestick with the forecast, the table of days.
+    chat = _ask(page, "forecast 2330 next 5 days")
+    assert "P(rise)" in chat and "forecast:analog" in chat
+    plot = page.locator("#finqa-plot .js-plotly-plot")
+    plot.wait_for(state="visible", timeout=60_000)
+    assert page.locator("#finqa-plot .main-svg").count() >= 1
+    assert page.locator("#finqa-plot g.trace").count() >= 2  # candles + forecast path (and band, MAs)
+    details = page.locator("#finqa-details").inner_text()
+    assert "P(rise)" in details and "always rise" in details and "this forecast" in details
+    table = page.locator("#finqa-table").inner_text()
+    assert "high (90%)" in table and table.count("20") >= 5  # five forecast dates
+    _shot(page, "ui-1-forecast")
+
+    # 2. Sentiment (clicking the example prompt): bar chart of labels, headline links.
+    chat = _ask(page, example="台積電最近新聞情緒如何？")
+    assert "sentiment:" in chat
+    page.wait_for_function("() => document.querySelector('#finqa-details')?.innerText.includes('Most positive')",
+                           timeout=60_000)
+    assert page.locator("#finqa-details a[href='https://news.example.com/2330/0']").count() == 1
+    assert page.locator("#finqa-plot g.trace.bars").count() == 1
+    assert not page.locator("#finqa-table").is_visible()
+    _shot(page, "ui-2-sentiment")
+
+    # 3. Follow-up in the same conversation keeps the sentiment intent for another company.
+    _ask(page, "那聯發科呢？")
+    page.wait_for_function("() => document.querySelector('#finqa-details')?.innerText.includes('MediaTek')"
+                           " || document.querySelector('#finqa-details')?.innerText.includes('聯發科')",
+                           timeout=60_000)
+    assert page.locator("#finqa-details a[href^='https://news.example.com/2454/']").count() >= 1
+    _shot(page, "ui-3-followup")
+
+    # 4. QA: the answer with numbered sources as links.
+    chat = _ask(page, "Explain what a yield curve inversion implies for equities.")
+    assert "Sources" in chat and "qa:" in chat
+    link = page.locator("#finqa-chatbot a[href='https://news.example.com/macro/10']")
+    assert link.count() >= 1
+    assert not page.locator("#finqa-plot").is_visible()
+    _shot(page, "ui-4-qa")
+
+    # 5. A bad option is a message in the chat, not a stack trace.
+    page.get_by_text("Options").click()
+    page.fill("#finqa-asof textarea, #finqa-asof input", "yesterday")
+    page.fill("#finqa-input textarea", "forecast 2330 next 5 days")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#finqa-chatbot')?.innerText.includes('YYYY-MM-DD')",
+                           timeout=60_000)
+    assert "Traceback" not in page.locator("#finqa-chatbot").inner_text()
+    _shot(page, "ui-5-error")
+    assert page.finqa_errors == []
+
+
+def test_data_tab_unknown_company_is_a_message(ui_url, page):
+    page.goto(ui_url)
+    page.get_by_role("tab", name="Data").click()
+    page.fill("#finqa-company input, #finqa-company textarea", "Zyxwvut Nonexistent Holdings")
+    page.locator("#finqa-add").click()
+    page.wait_for_function("() => document.querySelector('#finqa-data-log')?.innerText.includes('Unknown company')",
+                           timeout=60_000)
+    assert "Traceback" not in page.locator("#finqa-data-log").inner_text()
+    _shot(page, "ui-6-data-unknown")
+
+
+def test_data_tab_fetches_with_progress(tmp_path, browser):
+    """Adding a company fetches its prices (loopback fake TWSE) with a visible progress bar."""
+    import ingest.config as config
+    from ingest.prices import taipei_today
+    from tests.fakes.twse import FakeExchange
+
+    with FakeExchange(until=taipei_today()) as fake:
+        for back in range(13):  # every month answers slowly enough for the bar to be seen
+            y, m = taipei_today().year, taipei_today().month - back
+            while m < 1:
+                y, m = y - 1, m + 12
+            fake.script[("2303", f"{y:04d}-{m:02d}")] = ["slow:0.3"]
+        settings = config.configure(data_dir=tmp_path / "d", cpu_only=True, twse_url=fake.url, tpex_url=fake.url,
+                                    twse_period_s=0.05, twse_retries=1)
+        try:
+            with serve_ui(settings) as (url, _app):
+                ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+                page = ctx.new_page()
+                page.goto(url)
+                page.get_by_role("tab", name="Data").click()
+                page.fill("#finqa-company input, #finqa-company textarea", "聯電")
+                page.locator("#finqa-add").click()
+                progress = page.locator("#finqa-data-log .progress-level, #finqa-data-log .progress-bar")
+                progress.first.wait_for(state="attached", timeout=60_000)
+                page.wait_for_function("() => document.querySelector('#finqa-data-log')?.innerText.includes('prices ·')",
+                                       timeout=60_000)
+                _shot(page, "ui-7-data-progress")
+                page.wait_for_function("() => document.querySelector('#finqa-data-log')?.innerText.includes('Index rebuilt')",
+                                       timeout=ANSWER_TIMEOUT_MS)
+                log_text = page.locator("#finqa-data-log").inner_text()
+                assert "2303" in log_text and "new rows" in log_text and "NEWSAPI_KEY" in log_text
+                _shot(page, "ui-8-data-done")
+                ctx.close()
+        finally:
+            config._current = None
+    from ingest.store import open_store
+
+    assert open_store(settings.store_path).status()["prices"]["2303"]["rows"] > 200
