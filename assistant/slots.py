@@ -128,6 +128,7 @@ _HORIZON_RULES: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(rf"{_NUM}\s*个\s*月"), "m"),
     (re.compile(r"\btomorrow\b|明天|明日|next\s+(?:trading\s+)?(?:day|session)\b|下一个交易日"), 1),
     (re.compile(r"\bnext\s+week\b|下周|下星期|下礼拜|\ba\s+week\b"), 5),
+    (re.compile(r"\b(?:a\s+|one\s+|next\s+)?fortnight\b"), 10),
     (re.compile(r"\bnext\s+month\b|下个月|下月|\ba\s+month\b"), 21),
     (re.compile(r"\bnext\s+quarter\b|下一?季|\ba\s+quarter\b"), 63),
 ]

@@ -1,0 +1,292 @@
+"""The router: intent rules EN/繁/简, follow-ups, the embedding fallback, the selector guard, and
+the RouterQueryEngine dispatch carrying typed Answers (and streams) back."""
+from __future__ import annotations
+
+import pytest
+from llama_index.core.base.base_selector import BaseSelector, SelectorResult, SingleSelection
+from llama_index.core.llms.mock import MockLLM
+from llama_index.core.query_engine import RouterQueryEngine
+from llama_index.core.response_synthesizers import TreeSummarize
+from llama_index.core.tools import QueryEngineTool
+from llama_index.core.tools.types import ToolMetadata
+
+from assistant.engines.base import AnswerStream, FinqaQueryEngine
+from assistant.router import (EXEMPLARS, FinqaRouter, GuardedSelector, IntentClassifier, validate_selection)
+from assistant.service import Assistant
+from assistant.slots import ChatSession
+from assistant.types import Answer, EngineRequest
+
+
+class RecordingEngine(FinqaQueryEngine):
+    """An engine that records what it was asked and streams its answer in two pieces."""
+
+    route: str = "qa"
+    calls: list = []
+
+    def run(self, req: EngineRequest) -> Answer:
+        self.calls.append(req)
+        return Answer(route=self.route, engine=f"fake-{self.route}", answer=f"{self.route} answer", code=req.code)
+
+    def run_stream(self, req: EngineRequest) -> AnswerStream:
+        self.calls.append(req)
+        return AnswerStream(iter([f"{self.route} ", "streamed"]),
+                            lambda text: Answer(route=self.route, engine=f"fake-{self.route}", answer=text, code=req.code))
+
+
+@pytest.fixture
+def engines():
+    return {r: RecordingEngine(route=r, calls=[]) for r in ("forecast", "sentiment", "qa")}
+
+
+@pytest.fixture(scope="module")
+def month_of_bars():
+    from tests.fixture_data import synthetic_bars
+
+    return [b for code in ("2330", "2454", "2317") for b in synthetic_bars(code, 30)]
+
+
+@pytest.fixture
+def assistant(data_dir, engines, month_of_bars):
+    """An Assistant over recording engines; the store holds a month of 2330 and 2454 prices."""
+    from ingest.store import open_store
+
+    open_store(data_dir.store_path).upsert_bars(month_of_bars)
+    return Assistant(data_dir, engines=engines)
+
+
+ROUTE_CASES = [
+    # English
+    ("forecast 2330 next 5 days", "forecast", "2330", 5),
+    ("predict TSMC stock price next week", "forecast", "2330", 5),
+    ("Will MediaTek go up tomorrow?", "forecast", "2454", 1),
+    ("What's the price outlook for Hon Hai over the next two weeks?", "forecast", "2317", 10),
+    ("forecast 2330 next 100 days", "forecast", "2330", 60),
+    ("What is the sentiment of TSMC news lately?", "sentiment", "2330", None),
+    ("Is recent news about MediaTek positive or negative?", "sentiment", "2454", None),
+    ("Classify this headline: “Hon Hai warns of weak demand, shares slump”", "sentiment", "2317", None),
+    ("Explain what a yield curve inversion implies for equities.", "qa", None, None),
+    ("Why did TSMC shares fall?", "qa", "2330", None),
+    ("What did MediaTek announce at its developer event?", "qa", "2454", None),
+    ("latest news on UMC", "qa", "2303", None),
+    # Traditional Chinese
+    ("台積電未來五天股價預測", "forecast", "2330", 5),
+    ("鴻海下週會漲嗎？", "forecast", "2317", 5),
+    ("聯發科明天會跌嗎", "forecast", "2454", 1),
+    ("台達電未來10個交易日的走勢", "forecast", "2308", 10),
+    ("台積電最近新聞情緒如何？", "sentiment", "2330", None),
+    ("聯發科的新聞是利多還是利空？", "sentiment", "2454", None),
+    ("殖利率曲線倒掛代表什麼？", "qa", None, None),
+    ("台積電為什麼要擴建先進封裝？", "qa", "2330", None),
+    # Simplified Chinese
+    ("台积电未来五天股价预测", "forecast", "2330", 5),
+    ("鸿海下周会涨吗", "forecast", "2317", 5),
+    ("联发科下个月走势预测", "forecast", "2454", 21),
+    ("台积电最近新闻情绪如何？", "sentiment", "2330", None),
+    ("鸿海舆情分析", "sentiment", "2317", None),
+    ("什么是市盈率", "qa", None, None),
+    ("台积电为什么股价下跌？", "qa", "2330", None),
+]
+
+
+@pytest.mark.parametrize("query, route, code, horizon", ROUTE_CASES)
+def test_route(assistant, query, route, code, horizon):
+    assert assistant.route(query) == {"query": query, "route": route, "code": code, "horizon_days": horizon}
+
+
+FOLLOW_UPS = [
+    (["forecast 2330 next 5 days"], "and 2454?", "forecast", "2454", 5),
+    (["forecast TSMC for two weeks"], "what about MediaTek", "forecast", "2454", 10),
+    (["台積電最近新聞情緒如何？"], "那聯發科呢？", "sentiment", "2454", None),
+    (["台积电下个月走势预测"], "那鸿海呢", "forecast", "2317", 21),
+    (["forecast 2330 next 5 days"], "and next month?", "forecast", "2330", 21),
+    (["What is the sentiment of TSMC news lately?"], "what about Hon Hai?", "sentiment", "2317", None),
+    (["Why did TSMC shares fall?"], "2317呢？", "qa", "2317", None),
+    (["聯發科明天會跌嗎"], "那下週呢？", "forecast", "2454", 5),
+    (["forecast 2330 next 5 days", "and 2454?"], "那鴻海呢？", "forecast", "2317", 5),
+    # A new intent in a follow-up wins over the remembered one.
+    (["forecast 2330 next 5 days"], "and what is the sentiment?", "sentiment", "2330", None),
+    (["forecast 2330 next 5 days"], "Explain what a yield curve inversion implies for equities.", "qa", None, None),
+]
+
+
+@pytest.mark.parametrize("history, query, route, code, horizon", FOLLOW_UPS)
+def test_follow_up_keeps_the_last_intent(assistant, history, query, route, code, horizon):
+    session = ChatSession()
+    for earlier in history:
+        assistant.answer(earlier, session=session)
+    got = assistant.route(query, session=session)
+    assert (got["route"], got["code"], got["horizon_days"]) == (route, code, horizon)
+
+
+def test_without_a_session_a_follow_up_has_no_memory(assistant):
+    assert assistant.route("and next month?")["code"] is None
+
+
+# --- the RouterQueryEngine dispatch -----------------------------------------------------------
+def test_router_query_engine_runs_the_selected_engine_and_returns_the_typed_answer(assistant, engines):
+    answer = assistant.answer("台積電最近新聞情緒如何？")
+    assert isinstance(answer, Answer)
+    assert answer.engine == "fake-sentiment" and answer.code == "2330"
+    assert len(engines["sentiment"].calls) == 1 and not engines["qa"].calls and not engines["forecast"].calls
+    req = engines["sentiment"].calls[0]
+    assert req.code == "2330" and req.message == "台積電最近新聞情緒如何？"
+
+
+def test_stream_yields_deltas_then_the_answer_last(assistant):
+    items = list(assistant.stream("forecast 2330 next 5 days"))
+    assert items[:-1] == ["forecast ", "streamed"]
+    assert isinstance(items[-1], Answer) and items[-1].answer == "forecast streamed"
+
+
+def test_engine_request_carries_slots(assistant, engines):
+    assistant.answer("as of 2025-03-01 forecast 2330 兩週")
+    req = engines["forecast"].calls[0]
+    assert (req.code, req.horizon_days, req.as_of.isoformat()) == ("2330", 10, "2025-03-01")
+
+
+def test_selected_route_through_the_llamaindex_selector(engines):
+    router = FinqaRouter(engines)
+    assert router.selected_route("forecast 2454 tomorrow") == "forecast"
+    assert router.selected_route("鴻海新聞情緒") == "sentiment"
+    assert router.selected_route("什麼是本益比？") == "qa"
+
+
+# --- the selector guard (run-llama/llama_index#23072) -----------------------------------------
+class FixedIndexSelector(BaseSelector):
+    """A selector answering a fixed index, like an LLM selector after its `choice - 1`."""
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def _get_prompts(self):
+        return {}
+
+    def _update_prompts(self, prompts_dict) -> None:
+        return None
+
+    def _select(self, choices, query):
+        return SelectorResult(selections=[SingleSelection(index=self.index, reason="fixed")])
+
+    async def _aselect(self, choices, query):
+        return self._select(choices, query)
+
+
+def _tools(engines):
+    return [QueryEngineTool(query_engine=engines[r], metadata=ToolMetadata(name=r, description=r))
+            for r in ("forecast", "sentiment", "qa")]
+
+
+def test_unguarded_llamaindex_router_runs_the_last_tool_on_index_minus_one(engines):
+    """The bug the guard exists for: index -1 silently runs the last tool."""
+    llm = MockLLM()
+    raw = RouterQueryEngine(selector=FixedIndexSelector(-1), query_engine_tools=_tools(engines), llm=llm,
+                            summarizer=TreeSummarize(llm=llm))
+    raw.query("forecast 2330")
+    assert engines["qa"].calls and not engines["forecast"].calls
+
+
+@pytest.mark.parametrize("index, expected", [(-1, "forecast"), (-5, "forecast"), (3, "qa"), (7, "qa"),
+                                             (0, "forecast"), (1, "sentiment"), (2, "qa")])
+def test_guarded_selector_clamps_out_of_range_indices(engines, index, expected):
+    router = FinqaRouter(engines, selector=FixedIndexSelector(index))
+    router.engine.query("anything")
+    ran = [r for r, e in engines.items() if e.calls]
+    assert ran == [expected]
+
+
+def test_validate_selection_reason_says_it_was_clamped():
+    result = validate_selection(SelectorResult(selections=[SingleSelection(index=-1, reason="llm")]), 3)
+    assert result.ind == 0 and "clamped" in result.reason
+    result = validate_selection(SelectorResult(selections=[SingleSelection(index=2, reason="ok"),
+                                                           SingleSelection(index=0, reason="extra")]), 3)
+    assert result.inds == [2]
+    assert validate_selection(SelectorResult(selections=[]), 3).ind == 0
+    with pytest.raises(ValueError):
+        validate_selection(SelectorResult(selections=[]), 0)
+
+
+def test_guarded_selector_async_path(engines):
+    import asyncio
+
+    guarded = GuardedSelector(FixedIndexSelector(-1))
+    choices = [ToolMetadata(name=r, description=r) for r in ("forecast", "sentiment", "qa")]
+    assert asyncio.run(guarded.aselect(choices, "x")).ind == 0
+
+
+# --- the embedding fallback -------------------------------------------------------------------
+class KeywordEmbedder:
+    """A deterministic stand-in embedder: bag of a few words, enough to test the selector maths."""
+
+    VOCAB = ("forecast", "price", "sentiment", "news", "explain", "headline", "走勢", "情緒")
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def embed_queries(self, texts):
+        import numpy as np
+
+        self.calls += 1
+        return np.asarray([[t.lower().count(w) + 0.01 for w in self.VOCAB] for t in texts], dtype=float)
+
+
+def test_embedding_selector_used_when_no_rule_applies():
+    from assistant.router import EmbeddingRouteSelector
+
+    emb = KeywordEmbedder()
+    exemplars = {"forecast": ["forecast price path"], "sentiment": ["sentiment headline"], "qa": ["explain news"]}
+    classifier = IntentClassifier(EmbeddingRouteSelector(emb, exemplars))
+    decision = classifier.decide("TSMC headline sentiment check")  # "sentiment" is a rule: rules first
+    assert decision.source == "rule" and emb.calls == 0
+    decision = classifier.decide("price price price for 2330")
+    assert (decision.route, decision.source) == ("forecast", "embedding")
+
+
+def test_embedding_selector_with_the_packaged_minilm():
+    """The real MiniLM: messages no rule covers land on the route of their closest exemplars."""
+    from assistant.router import EmbeddingRouteSelector
+
+    selector = EmbeddingRouteSelector()
+    classifier = IntentClassifier(selector)
+    for text, route in [("TSMC 2330 closing level in a few sessions", "forecast"),
+                        ("investor mood around Hon Hai lately", "sentiment")]:
+        decision = classifier.decide(text)
+        assert decision.source in ("embedding", "rule")
+        assert decision.route == route, (text, decision)
+    # Exemplars map to their own route.
+    for route, examples in EXEMPLARS.items():
+        assert selector.select(examples[0]).route == route
+
+
+def test_empty_message_is_answered_without_an_engine(assistant, engines):
+    answer = assistant.answer("   ")
+    assert answer.engine == "input" and "Please type a question" in answer.answer
+    assert not any(e.calls for e in engines.values())
+
+
+def test_huge_message_is_truncated_with_a_notice(assistant, engines):
+    answer = assistant.answer("Why did TSMC shares fall? " + "blah " * 2000)
+    assert any("4,000" in n for n in answer.notices)
+    assert len(engines["qa"].calls[0].message) == 4000
+
+
+def test_unknown_company_gets_suggestions_not_an_engine_call(assistant, engines):
+    answer = assistant.answer("forecast FOOBAR next week")
+    assert answer.engine == "router" and "FOOBAR" in answer.answer and "Did you mean" in answer.answer
+    assert not engines["forecast"].calls
+
+
+def test_forecast_without_stored_prices_names_the_ingest_command(assistant, engines):
+    answer = assistant.answer("forecast 2603 next week")
+    assert "finqa ingest prices 2603" in answer.answer
+    assert not engines["forecast"].calls
+
+
+def test_engine_failure_is_a_message_not_a_stack_trace(data_dir):
+    class Broken(RecordingEngine):
+        def run_stream(self, req):
+            raise RuntimeError("boom")
+
+    engines = {r: RecordingEngine(route=r, calls=[]) for r in ("forecast", "sentiment")}
+    engines["qa"] = Broken(route="qa", calls=[])
+    answer = Assistant(data_dir, engines=engines).answer("What is a P/E ratio?")
+    assert answer.route == "qa" and "boom" in answer.answer

@@ -1,0 +1,163 @@
+"""Slots in English, Traditional and Simplified Chinese: company, horizon, as-of, quoted text."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from assistant.slots import (MAX_MESSAGE_CHARS, ChatSession, parse_horizon, parse_slots, to_simplified,
+                             truncate_message, zh_number)
+
+
+@pytest.fixture(scope="module")
+def directory():
+    from ingest.companies import get_directory
+
+    return get_directory()
+
+
+@pytest.mark.parametrize("message, days", [
+    ("forecast 2330 tomorrow", 1),
+    ("台積電明天會漲嗎", 1),
+    ("台积电明日走势", 1),
+    ("forecast 2330 next week", 5),
+    ("鴻海下週走勢", 5),
+    ("鸿海下周走势", 5),
+    ("forecast TSMC for two weeks", 10),
+    ("聯發科兩週後", 10),
+    ("联发科两周后", 10),
+    ("2454 price in a fortnight", 10),
+    ("forecast 2317 next month", 21),
+    ("鴻海下個月", 21),
+    ("鸿海下个月", 21),
+    ("台積電一個月後股價", 21),
+    ("forecast 2330 next 7 days", 7),
+    ("forecast 2330 in 12 trading days", 12),
+    ("a 5-day forecast for 2454", 5),
+    ("台積電未來10天", 10),
+    ("台積電未來15個交易日", 15),
+    ("台积电未来15个交易日", 15),
+    ("台積電未來三天", 3),
+    ("台积电未来二十天", 20),
+    ("forecast 2330 3 weeks", 15),
+    ("forecast 2330 2 months", 42),
+])
+def test_horizon(directory, message, days):
+    slots = parse_slots(message, directory=directory)
+    assert slots.horizon_days == days
+    assert slots.horizon_explicit
+    assert not any("limit" in n for n in slots.notices)
+
+
+def test_default_horizon_is_five(directory):
+    slots = parse_slots("forecast 2330", directory=directory)
+    assert (slots.horizon_days, slots.horizon_explicit) == (5, False)
+
+
+@pytest.mark.parametrize("message", ["forecast 2330 next 100 days", "台積電未來一百天", "forecast 2330 for 6 months"])
+def test_horizon_past_60_is_clamped_with_a_notice(directory, message):
+    slots = parse_slots(message, directory=directory)
+    assert slots.horizon_days == 60
+    assert any("60" in n and "limit" in n for n in slots.notices)
+
+
+def test_zero_days_becomes_one():
+    days, notices = parse_horizon("forecast 2330 in 0 days")
+    assert days == 1 and notices
+
+
+@pytest.mark.parametrize("text, value", [("5", 5), ("十", 10), ("十五", 15), ("二十", 20), ("三十五", 35),
+                                         ("兩", 2), ("一百", 100), ("一百零五", 105), ("百", None), ("abc", None)])
+def test_zh_number(text, value):
+    assert zh_number(text) == value
+
+
+@pytest.mark.parametrize("message, code", [
+    ("forecast 2330 next 5 days", "2330"),
+    ("forecast 2330.TW", "2330"),
+    ("台積電最近新聞情緒如何？", "2330"),
+    ("台积电最近新闻情绪如何？", "2330"),
+    ("what about MediaTek", "2454"),
+    ("那聯發科呢？", "2454"),
+    ("Hon Hai next week", "2317"),
+    ("鸿海下周", "2317"),
+    ("Delta Electronics outlook", "2308"),
+])
+def test_company(directory, message, code):
+    assert parse_slots(message, directory=directory).code == code
+
+
+def test_company_inside_quoted_news(directory):
+    slots = parse_slots("sentiment of “鴻海電動車布局有成 營收大增”", directory=directory)
+    assert slots.code == "2317"
+    assert slots.quoted_text == "鴻海電動車布局有成 營收大增"
+
+
+@pytest.mark.parametrize("message, quoted", [
+    ('classify "Profits plunged 40% after the fire"', "Profits plunged 40% after the fire"),
+    ("這則新聞：「台積電營收創新高」", "台積電營收創新高"),
+    ("sentiment of “TSMC beats estimates”", "TSMC beats estimates"),
+    ("『聯發科下修財測』利多還是利空", "聯發科下修財測"),
+    ('what is "EPS"?', None),  # a short quoted term is a name, not news to classify
+])
+def test_quoted_text(directory, message, quoted):
+    assert parse_slots(message, directory=directory).quoted_text == quoted
+
+
+@pytest.mark.parametrize("message, as_of", [
+    ("as of 2025-03-01 forecast 2330", date(2025, 3, 1)),
+    ("forecast 2330 as-of 2024/12/31", date(2024, 12, 31)),
+    ("截至2025年3月5日 台積電新聞情緒", date(2025, 3, 5)),
+    ("forecast 2330", None),
+])
+def test_as_of(directory, message, as_of):
+    slots = parse_slots(message, directory=directory)
+    assert slots.as_of == as_of
+    assert slots.code == "2330"  # the date's year (2025 is a listed code: 千興) is not a company
+
+
+def test_invalid_as_of_is_a_notice(directory):
+    slots = parse_slots("as of 2025-02-30 forecast 2330", directory=directory)
+    assert slots.as_of is None
+    assert any("not a valid date" in n for n in slots.notices)
+
+
+def test_date_inside_question_is_not_a_company(directory):
+    slots = parse_slots("what happened to the market on 2025-03-01?", directory=directory)
+    assert slots.code is None and slots.unknown_company is None
+
+
+@pytest.mark.parametrize("message, token", [("forecast 9999 next week", "9999"), ("forecast FOOBAR", "FOOBAR"),
+                                            ("sentiment of ACMEZZ news", "ACMEZZ")])
+def test_unknown_company_gives_a_notice_with_suggestions(directory, message, token):
+    slots = parse_slots(message, directory=directory)
+    assert slots.code is None
+    assert slots.unknown_company == token
+    assert any(token in n for n in slots.notices)
+    if token == "FOOBAR":
+        assert slots.suggestions  # close matches from the directory
+
+
+def test_general_words_are_not_unknown_companies(directory):
+    slots = parse_slots("forecast the market next week", directory=directory)
+    assert slots.unknown_company is None
+
+
+def test_follow_up_inherits_the_company_general_question_does_not(directory):
+    session = ChatSession(last_route="forecast", last_code="2330", last_horizon=5)
+    assert parse_slots("and next month?", session, directory).code == "2330"
+    assert parse_slots("那下週呢？", session, directory).code == "2330"
+    assert parse_slots("will it rise?", session, directory).code == "2330"
+    assert parse_slots("Explain what a yield curve inversion implies for equities.", session, directory).code is None
+    inherited = parse_slots("and next month?", session, directory)
+    assert inherited.inherited_code and inherited.horizon_days == 21
+
+
+def test_truncate_message():
+    text, notices = truncate_message("x" * 5000)
+    assert len(text) == MAX_MESSAGE_CHARS and "5,000" in notices[0]
+    assert truncate_message("short") == ("short", [])
+
+
+def test_traditional_and_simplified_share_rules():
+    assert to_simplified("下週 兩週 下個月 預測 情緒") == "下周 两周 下个月 预测 情绪"
