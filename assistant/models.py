@@ -58,6 +58,9 @@ class LoadedModel:
     # One lock per model for generation on CPU: two concurrent generate() calls on 2 cores only
     # thrash; on CUDA they run concurrently.
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # Rust fast tokenizers raise "Already borrowed" when one thread changes padding/truncation
+    # while another encodes; our encodes from Gradio worker threads take this lock.
+    tokenizer_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def name(self) -> str:
@@ -318,14 +321,21 @@ class ModelManager:
         """Chat messages through the tokenizer's chat template (with the assistant header), or as is."""
         if isinstance(prompt, str):
             return prompt
-        return loaded.tokenizer.apply_chat_template(list(prompt), tokenize=False, add_generation_prompt=True)
+        with loaded.tokenizer_lock:
+            return loaded.tokenizer.apply_chat_template(list(prompt), tokenize=False, add_generation_prompt=True)
 
     @staticmethod
-    def _encode(tokenizer: Any, text: str) -> list[int]:
-        """Token ids with BOS exactly once: chat templates already write it into the text."""
-        bos = tokenizer.bos_token
-        add_special = not (bos and text.startswith(bos))
-        return list(tokenizer(text, add_special_tokens=add_special)["input_ids"])
+    def _encode(loaded: LoadedModel, text: str, *, special: bool | None = None) -> list[int]:
+        """Token ids; BOS exactly once (chat templates already write it into the text).
+
+        ``special=None`` adds special tokens unless the text already starts with BOS.
+        """
+        tokenizer = loaded.tokenizer
+        if special is None:
+            bos = tokenizer.bos_token
+            special = not (bos and text.startswith(bos))
+        with loaded.tokenizer_lock:
+            return list(tokenizer(text, add_special_tokens=special)["input_ids"])
 
     # ---------------------------------------------------------------- generation
     def generate_stream(
@@ -354,7 +364,7 @@ class ModelManager:
         import torch
 
         tokenizer, model = loaded.tokenizer, loaded.model
-        ids = self._encode(tokenizer, self._render(loaded, messages_or_prompt))
+        ids = self._encode(loaded, self._render(loaded, messages_or_prompt))
         input_ids = torch.tensor([ids], device=loaded.device)
         streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True)
         cancel = threading.Event()
@@ -424,7 +434,7 @@ class ModelManager:
                 messages_or_prompt, max_new_tokens=max_new_tokens, temperature=temperature, stop=stop))
         import torch
 
-        ids = self._encode(loaded.tokenizer, self._render(loaded, messages_or_prompt))
+        ids = self._encode(loaded, self._render(loaded, messages_or_prompt))
         input_ids = torch.tensor([ids], device=loaded.device)
         try:
             with loaded.lock if loaded.device == "cpu" else _nullcontext():
@@ -491,8 +501,8 @@ class ModelManager:
             text = self._render(loaded, prompt)
             for option in options:
                 p_text, o_text = _move_trailing_spaces(text, option)
-                p_ids = self._encode(tok, p_text)
-                o_ids = list(tok(o_text, add_special_tokens=False)["input_ids"])
+                p_ids = self._encode(loaded, p_text)
+                o_ids = self._encode(loaded, o_text, special=False)
                 if not o_ids:
                     raise FinqaError(f"option {option!r} has no tokens")
                 pairs.append((p_ids, o_ids))
