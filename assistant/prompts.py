@@ -231,6 +231,7 @@ _ENUM_RE = re.compile(
     r"^\s*(?:[-*•]\s*)?(?:(?:day|d|t)\s*\+?\s*\d+\s*[:.)\-]?|第\s*\d+\s*[天日]\s*[:：]?|\d+\s*[.)]\s+|\(\d+\)\s*)",
     re.I,
 )
+_PERCENT_RE = re.compile(r"\(?\s*[-+]?\d+(?:\.\d+)?\s*%\s*\)?")
 _OHLV_KEYS = {"open", "high", "low", "volume", "vol", "開盤", "最高", "最低", "成交量", "开盘", "成交量"}
 
 
@@ -348,7 +349,7 @@ def _parse_line(line: str) -> tuple[date | None, float] | None:
     close = [v for k, v in keyed.items() if _CLOSE_KEY_RE.fullmatch(k)]
     if close:
         return d, _to_float(close[0])
-    stripped = _CURRENCY_RE.sub(" ", rest)
+    stripped = _PERCENT_RE.sub(" ", _CURRENCY_RE.sub(" ", rest))  # "+1.5%" is a change, never a price
     for k in _OHLV_KEYS:
         if k in keyed:
             raise PathParseError(f"line has prices but no close: {line!r}")
@@ -359,7 +360,10 @@ def _parse_line(line: str) -> tuple[date | None, float] | None:
             raise PathParseError(f"date without a price: {line!r}")
         return None
     if d is None and len(words) >= 2:
-        return None  # prose such as "Here are the next 5 trading days:"
+        # prose such as "Here are the next 5 trading days:"; a real price line lost here shows up
+        # as a wrong count, which raises
+        logger.debug("path answer: skipping prose line %r", line)
+        return None
     if len(numbers) != 1:
         raise PathParseError(f"cannot tell which number is the close in {line!r}")
     return d, _to_float(numbers[0])
