@@ -337,7 +337,7 @@ class ChatController:
         session = session if session is not None else self.session_factory()
         history.append({"role": "user", "content": message or ""})
         history.append({"role": "assistant", "content": "…"})
-        yield history, session, "", gr.skip(), gr.skip(), gr.skip()
+        yield list(history), session, "", gr.skip(), gr.skip(), gr.skip()
         text = ""
         answer: Answer | None = None
         try:
@@ -348,16 +348,16 @@ class ChatController:
                 elif part:
                     text += str(part)
                     history[-1] = {"role": "assistant", "content": text}
-                    yield history, session, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                    yield list(history), session, gr.skip(), gr.skip(), gr.skip(), gr.skip()
             if answer is None:
                 raise RuntimeError("the assistant's stream ended without a final answer")
         except Exception as exc:  # noqa: BLE001 - every failure becomes a chat message
             history[-1] = {"role": "assistant", "content": error_message(exc)}
-            yield history, session, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            yield list(history), session, gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         history[-1] = {"role": "assistant", "content": render_answer_markdown(answer)}
         details, figure, table = self.result_views(answer)
-        yield history, session, gr.skip(), details, figure, table
+        yield list(history), session, gr.skip(), details, figure, table
 
     def result_views(self, answer: Answer):
         """(details markdown, plot update, table update) for the results panel."""
