@@ -1,0 +1,174 @@
+"""Sentiment engine: label scoring with the tiny Llama (score_options, batched), aggregation,
+the 7-class wording mapped to 3, quoted text, the CPU classifier tier and its absence."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from assistant.engines import sentiment as sent
+from assistant.engines.sentiment import CPU_ENGINE, SentimentEngine, aggregate, to_three
+from assistant.types import EngineRequest
+from tests.fixtures_tinyllama import *  # noqa: F401,F403
+
+
+def _store_with_articles(settings):
+    from ingest.store import open_store
+    from tests.fixture_data import synthetic_articles
+
+    store = open_store(settings.store_path)
+    store.upsert_articles(synthetic_articles())
+    return store
+
+
+class SpyManager:
+    def __init__(self, inner):
+        self.inner = inner
+        self.calls = []
+
+    def load(self, spec):
+        return self.inner.load(spec)
+
+    def loaded(self):
+        return self.inner.loaded()
+
+    def score_options(self, loaded, prompts, options):
+        self.calls.append((list(prompts), list(options)))
+        return self.inner.score_options(loaded, prompts, options)
+
+
+def test_to_three_maps_seven_classes():
+    p7 = {"strong negative": 0.1, "moderately negative": 0.1, "mildly negative": 0.1, "neutral": 0.2,
+          "mildly positive": 0.2, "moderately positive": 0.2, "strong positive": 0.1}
+    p3 = to_three(p7)
+    assert p3 == pytest.approx({"negative": 0.3, "neutral": 0.2, "positive": 0.5})
+
+
+def test_aggregate_counts_score_and_extremes():
+    items = [{"title": f"h{i}", "url": f"u{i}", "date": None} for i in range(5)]
+    probs = [
+        {"negative": 0.1, "neutral": 0.1, "positive": 0.8},
+        {"negative": 0.7, "neutral": 0.2, "positive": 0.1},
+        {"negative": 0.2, "neutral": 0.6, "positive": 0.2},
+        {"negative": 0.05, "neutral": 0.05, "positive": 0.9},
+        {"negative": 0.9, "neutral": 0.05, "positive": 0.05},
+    ]
+    result = aggregate(items, probs, "2330")
+    assert result.counts == {"negative": 2, "neutral": 1, "positive": 2}
+    assert result.score == 0.0
+    assert [(i.title, i.label) for i in result.items] == [("h3", "positive"), ("h0", "positive"),
+                                                          ("h4", "negative"), ("h1", "negative")]
+    assert result.items[0].p == 0.9 and result.items[0].url == "u3"
+    result = aggregate(items[:2], probs[:1] + probs[3:4], None)
+    assert result.score == 1.0
+
+
+def test_tiny_llama_scores_company_news_in_batches(tiny_settings, monkeypatch):
+    from assistant.models import get_model_manager
+    from assistant.prompts import SENTIMENT_LABELS_3, render_sentiment_prompt
+
+    store = _store_with_articles(tiny_settings)
+    monkeypatch.setattr(sent, "BATCH", 3)
+    spy = SpyManager(get_model_manager(tiny_settings))
+    engine = SentimentEngine(settings=tiny_settings, manager=spy)
+    answer = engine.run(EngineRequest(message="台積電最近新聞情緒如何？", code="2330"))
+    articles = store.articles("2330")
+    assert len(articles) == 4
+    # Two batches (3 + 1), each the FinGPT prompt scored over the three labels.
+    assert [len(p) for p, _ in spy.calls] == [3, 1]
+    assert all(opts == SENTIMENT_LABELS_3 for _, opts in spy.calls)
+    assert spy.calls[0][0][0] == render_sentiment_prompt(sent._headline_text(articles[0]))
+    r = answer.sentiment
+    assert sum(r.counts.values()) == 4 and set(r.counts) == {"negative", "neutral", "positive"}
+    assert r.score == pytest.approx((r.counts["positive"] - r.counts["negative"]) / 4, abs=1e-4)
+    urls = {a.url for a in articles}
+    assert r.items and all(i.url in urls and 0 <= i.p <= 1 for i in r.items)
+    assert answer.engine.startswith("sentiment:") and answer.fallback_reason is None
+    assert answer.to_json()["sentiment"]["counts"] == r.counts
+
+
+def test_seven_class_wording_aggregates_to_three(tiny_settings):
+    from assistant.models import get_model_manager
+    from assistant.prompts import SENTIMENT_LABELS_7
+
+    _store_with_articles(tiny_settings)
+    spy = SpyManager(get_model_manager(tiny_settings))
+    answer = SentimentEngine(settings=tiny_settings, manager=spy, labels=7).run(
+        EngineRequest(message="sentiment of 2454", code="2454"))
+    assert spy.calls[0][1] == SENTIMENT_LABELS_7
+    assert "strong positive" in spy.calls[0][0][0]
+    assert set(answer.sentiment.counts) == {"negative", "neutral", "positive"}
+    assert sum(answer.sentiment.counts.values()) == 3
+
+
+def test_quoted_text_is_classified(tiny_settings):
+    answer = SentimentEngine(settings=tiny_settings).run(
+        EngineRequest(message="classify “Profits plunged 40% after the fire”", quoted_text="Profits plunged 40% after the fire"))
+    r = answer.sentiment
+    assert sum(r.counts.values()) == 1 and len(r.items) == 1
+    assert r.items[0].title == "Profits plunged 40% after the fire"
+    assert "quoted text" in answer.answer
+
+
+def test_as_of_only_sees_older_articles(tiny_settings):
+    _store_with_articles(tiny_settings)
+    as_of = date.today() - timedelta(days=4)
+    answer = SentimentEngine(settings=tiny_settings).run(EngineRequest(message="x", code="2330", as_of=as_of))
+    # 2330's fixture articles are 2, 3, 5 and 8 days old: two are before the as-of date.
+    assert sum(answer.sentiment.counts.values()) == 2
+
+
+def test_company_without_news_names_the_ingest_command(tiny_settings):
+    _store_with_articles(tiny_settings)
+    answer = SentimentEngine(settings=tiny_settings).run(EngineRequest(message="長榮新聞情緒", code="2603"))
+    assert "finqa ingest news 2603" in answer.answer and answer.sentiment is None
+
+
+def test_no_company_no_text_asks_for_one(data_dir):
+    answer = SentimentEngine(settings=data_dir).run(EngineRequest(message="what is the sentiment?"))
+    assert "Which company" in answer.answer
+
+
+def test_cpu_tier_without_a_trained_classifier_says_how_to_train(data_dir):
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    _store_with_articles(settings)
+    answer = SentimentEngine(settings=settings).run(EngineRequest(message="台積電新聞情緒", code="2330"))
+    assert answer.engine == CPU_ENGINE and answer.sentiment is None
+    assert "not trained yet" in answer.answer
+    assert "finqa finetune sentiment --backend embedded --data ../shared/data/sentiment/fpb_train.csv" in answer.answer
+
+
+def test_unloadable_model_falls_back_to_the_cpu_tier_with_the_reason(tiny_settings, tmp_path):
+    from ingest.config import EngineModel
+
+    _store_with_articles(tiny_settings)
+    settings = tiny_settings.model_copy(update={"sentiment": EngineModel(base=str(tmp_path / "missing-finsent"))})
+    answer = SentimentEngine(settings=settings).run(EngineRequest(message="鴻海新聞情緒", code="2317"))
+    assert answer.engine == CPU_ENGINE
+    assert answer.fallback_reason and "missing-finsent" in answer.fallback_reason
+    assert "missing-finsent" in answer.answer and "finqa finetune sentiment" in answer.answer
+
+
+def save_random_cpu_classifier(settings, seed: int = 0):
+    """A real CPU classifier folder (packaged MiniLM + a seeded random head) where the engine looks."""
+    import torch
+    from transformers import AutoTokenizer
+
+    from assistant.cpu_sentiment import DEFAULT_DIRNAME, build_classifier, packaged_minilm_path, save_classifier
+
+    torch.manual_seed(seed)
+    model = build_classifier(packaged_minilm_path(), 3)
+    tok = AutoTokenizer.from_pretrained(packaged_minilm_path())
+    save_classifier(model, tok, settings.adapters_dir / DEFAULT_DIRNAME,
+                    {"labels": ["negative", "neutral", "positive"], "max_length": 64})
+
+
+def test_cpu_tier_with_a_trained_classifier(data_dir):
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    _store_with_articles(settings)
+    save_random_cpu_classifier(settings)
+    engine = SentimentEngine(settings=settings)
+    answer = engine.run(EngineRequest(message="台積電新聞情緒", code="2330"))
+    assert answer.engine == CPU_ENGINE and answer.answer.startswith("CPU tier (MiniLM classifier")
+    assert sum(answer.sentiment.counts.values()) == 4
+    assert "trained yet" not in engine.describe()
