@@ -55,14 +55,12 @@ def predict_llm(model: str, adapter: str | None, texts: list[str], labels: int =
 
     options = sentiment_labels(labels)
     manager = get_model_manager(get_settings())
-    engine_model = EngineModel(base=model, adapter=adapter)
+    loaded = manager.load(EngineModel(base=model, adapter=adapter))
     preds: list[str] = []
     for start in tqdm(range(0, len(texts), batch_size), desc="score labels", unit="batch"):
         prompts = [render_sentiment_prompt(t, labels) for t in texts[start:start + batch_size]]
-        scored = manager.score_options(engine_model, prompts, options)
-        for probs in scored:
-            probs = dict(probs) if not isinstance(probs, dict) else probs
-            preds.append(max(options, key=lambda o: probs.get(o, float("-inf"))))
+        for probs in manager.score_options(loaded, prompts, options, batch_size=batch_size):
+            preds.append(max(options, key=lambda o: probs[o]))
     return preds, options
 
 

@@ -205,8 +205,9 @@ def build_trainer(cfg: SFTRunConfig, train_rows: list[dict[str, Any]], eval_rows
         per_device_train_batch_size=cfg.batch_size,
         per_device_eval_batch_size=cfg.batch_size,
         gradient_accumulation_steps=cfg.grad_accum,
-        gradient_checkpointing=cfg.gradient_checkpointing,
-        gradient_checkpointing_kwargs={"use_reentrant": False} if cfg.gradient_checkpointing else None,
+        # transformers 5 renamed gradient_checkpointing to activation_checkpointing (same switch)
+        activation_checkpointing=cfg.gradient_checkpointing,
+        activation_checkpointing_kwargs={"use_reentrant": False} if cfg.gradient_checkpointing else None,
         max_length=cfg.max_length,
         completion_only_loss=True,
         train_sampling_strategy="group_by_length",
@@ -233,6 +234,18 @@ def build_trainer(cfg: SFTRunConfig, train_rows: list[dict[str, Any]], eval_rows
         peft_config=lora,
         callbacks=[_loss_logger()],
     )
+    # TRL drops examples whose completion was cut off entirely by max_length (nothing to learn).
+    kept_train = len(trainer.train_dataset)
+    if kept_train < len(train_rows):
+        logger.warning("%d of %d training examples were dropped: their prompt fills max_length=%d, leaving no "
+                       "answer tokens; raise --max-length", len(train_rows) - kept_train, len(train_rows), cfg.max_length)
+    if kept_train == 0:
+        raise FinqaError(f"{cfg.recipe}: every training example is longer than --max-length {cfg.max_length}")
+    if has_eval and len(trainer.eval_dataset) == 0:
+        logger.warning("every eval example is longer than max_length=%d: training without an eval split", cfg.max_length)
+        trainer.eval_dataset = None
+        trainer.args.eval_strategy = "no"
+        has_eval = False
     info = {"tokenizer": tokenizer, "four_bit": four_bit, "bf16": bf16, "resume_from": resume_from, "out": out,
             "has_eval": has_eval, "optim": args.optim}
     return trainer, info
