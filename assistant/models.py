@@ -175,7 +175,8 @@ class ModelManager:
         if spec.backend == "openai":
             return ("openai", spec.openai_base_url, spec.openai_model, spec.base)
         cuda = _cuda_available()
-        quant = "nf4" if _use_4bit(self.settings, cuda) else str((self.settings.torch_dtype or "auto").lower())
+        # the resolved dtype, so "auto" and "float32" on a CPU share one cache entry
+        quant = "nf4" if _use_4bit(self.settings, cuda) else str(_resolve_dtype(self.settings, cuda)).replace("torch.", "")
         return ("transformers", spec.base, spec.adapter, quant, self.settings.device_map if cuda else None)
 
     def load(self, spec: "EngineModel") -> LoadedModel:

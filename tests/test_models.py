@@ -67,6 +67,10 @@ def test_load_is_lazy_cached_and_singleton(tiny_settings, tiny_llama_dir):
     assert again is loaded
     assert manager.load_count == 1
     assert loaded.quantization == "float32" and loaded.device == "cpu"
+    import ingest.config as config
+
+    auto = get_model_manager(config.configure(**{**tiny_settings.model_dump(), "torch_dtype": "auto"}))
+    assert auto is manager and manager.load(tiny_settings.forecaster) is loaded  # "auto" is float32 on a CPU
     assert type(loaded.model).__name__ == "LlamaForCausalLM"
     assert loaded.name == tiny_llama_dir
     assert manager.unload(loaded) is True
@@ -446,3 +450,32 @@ def test_reset_model_manager_drops_everything(tiny_settings):
     reset_model_manager()
     fresh = get_model_manager(tiny_settings)
     assert fresh is not manager and fresh.loaded() == [] and manager.loaded() == []
+
+
+# ----------------------------------------------------------------------------------------- fixtures
+
+
+def test_tiny_fixture_is_a_llama3_style_model(tiny_llama_dir, tiny_lora_dir):
+    import json
+    from pathlib import Path
+
+    from transformers import AutoConfig, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(tiny_llama_dir)
+    config = AutoConfig.from_pretrained(tiny_llama_dir)
+    assert (config.hidden_size, config.num_hidden_layers, config.num_attention_heads) == (64, 2, 4)
+    assert config.vocab_size == len(tok)
+    for special in ("<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"):
+        assert len(tok(special, add_special_tokens=False)["input_ids"]) == 1
+    assert tok("rise")["input_ids"][0] == tok.bos_token_id  # BOS prepended like Llama 3
+    assert tok.eos_token == "<|eot_id|>" and tok.pad_token_id not in (None, tok.eos_token_id)
+    assert tok.decode(tok("台積電 1,234.5 rise")["input_ids"], skip_special_tokens=True) == "台積電 1,234.5 rise"
+    # assistant-only masks for TRL come from the {% generation %} block of the template
+    out = tok.apply_chat_template(
+        [{"role": "user", "content": "Q?"}, {"role": "assistant", "content": "rise"}],
+        tokenize=True, return_dict=True, return_assistant_tokens_mask=True,
+    )
+    kept = [i for i, m in zip(out["input_ids"], out["assistant_masks"]) if m]
+    assert tok.decode(kept) == "rise<|eot_id|>"
+    adapter = json.loads((Path(tiny_lora_dir) / "adapter_config.json").read_text())
+    assert sorted(adapter["target_modules"]) == ["q_proj", "v_proj"]
