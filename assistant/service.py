@@ -50,7 +50,6 @@ class Assistant:
         self.directory = directory
         self.engines = engines or self._build_engines(settings)
         self.router = FinqaRouter(self.engines, classifier=classifier)
-        self._lock = threading.Lock()
 
     @staticmethod
     def _build_engines(settings: Any) -> dict[str, Any]:

@@ -150,6 +150,7 @@ def test_general_question_without_news_on_the_cpu_tier_says_so(data_dir):
     assert answer.engine == CPU_ENGINE
     assert "no language model loaded" in answer.answer and "No indexed news" in answer.answer
     assert answer.citations == []
+    assert any("finqa index build" in n for n in answer.notices)
 
 
 def test_cpu_tier_answers_from_indexed_news(data_dir):

@@ -150,6 +150,9 @@ class QAEngine(FinqaQueryEngine):
                 break
         if not contexts and req.code:
             notices.append(_missing_news_hint(self.settings, req.code))
+        elif not contexts and _nothing_indexed(self._retrieval()):
+            notices.append("No news is indexed yet: run `finqa ingest news CODE...` (or `finqa ingest import PATH`) "
+                           "and then `finqa index build`.")
         return contexts, notices
 
     # --- answering ----------------------------------------------------------------------------
@@ -280,6 +283,13 @@ def _is_loaded(manager: Any, spec: Any) -> bool:
         return False
     try:
         return any(getattr(m, "spec", None) == spec for m in manager.loaded())
+    except Exception:
+        return False
+
+
+def _nothing_indexed(retrieval: Any) -> bool:
+    try:
+        return int(retrieval.stats().get("news", 0) or 0) == 0
     except Exception:
         return False
 
