@@ -15,6 +15,7 @@ and ``openai`` (a vLLM/TGI server; see :mod:`assistant.openai_backend`).
 from __future__ import annotations
 
 import gc
+import importlib
 import logging
 import math
 import os
@@ -231,7 +232,7 @@ class ModelManager:
         quant = str(dtype).replace("torch.", "")
         if _use_4bit(self.settings, cuda):
             try:
-                import bitsandbytes  # noqa: F401
+                importlib.import_module("bitsandbytes")  # fail here with a clear reason, not deep inside
                 from transformers import BitsAndBytesConfig
             except ImportError as exc:
                 raise ModelUnavailable(f"4-bit loading needs bitsandbytes, which is missing ({exc})") from exc
@@ -253,19 +254,21 @@ class ModelManager:
             model = AutoModelForCausalLM.from_pretrained(spec.base, **kwargs)
         except Exception as exc:  # every failure becomes a reason the user can read
             raise ModelUnavailable(describe_load_failure("weights", spec.base, exc)) from exc
+        source = self._tokenizer_source(spec)
         try:
-            tokenizer = AutoTokenizer.from_pretrained(self._tokenizer_source(spec))
+            tokenizer = AutoTokenizer.from_pretrained(source)
         except Exception as exc:
-            del model
-            raise ModelUnavailable(describe_load_failure("tokenizer", spec.base, exc)) from exc
+            model = None  # free the weights before reporting
+            self._free_memory()
+            raise ModelUnavailable(describe_load_failure("tokenizer", source, exc)) from exc
         if spec.adapter:
             try:
                 from peft import PeftModel
 
                 model = PeftModel.from_pretrained(model, spec.adapter)
             except Exception as exc:
-                del model
-                gc.collect()
+                model = None
+                self._free_memory()
                 raise ModelUnavailable(describe_load_failure("adapter", spec.adapter, exc)) from exc
         model.eval()
         if tokenizer.pad_token_id is None:
