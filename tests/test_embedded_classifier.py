@@ -1,0 +1,176 @@
+"""The CPU-tier sentiment classifier: training through the CLI on a tiny synthetic CSV, loading
+back through ``load_cpu_classifier``, batched prediction, LoRA variant, and strict CSV reading."""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from ingest.errors import FinqaError
+
+WORDS = {
+    "positive": ["profit rose strongly", "record revenue growth", "shares surged on strong demand"],
+    "negative": ["profit fell sharply", "revenue dropped on weak demand", "shares plunged after a loss"],
+    "neutral": ["the board met on tuesday", "the company held its annual meeting", "the office moved to taipei"],
+}
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def synthetic_csv(path: Path, per_label: int = 20, prefix: str = "") -> Path:
+    lines = ["text,label"]
+    for label, phrases in WORDS.items():
+        for i in range(per_label):
+            lines.append(f'"{prefix}{phrases[i % len(phrases)]} in quarter {i}",{label}')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _finqa(*argv: str) -> int:
+    from assistant.cli import main
+
+    return main(list(argv))
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A classifier trained for a few steps into the data dir's default location."""
+    import ingest.config as config
+    import torch
+
+    torch.set_num_threads(1)
+    tmp = tmp_path_factory.mktemp("embedded")
+    csv_a = synthetic_csv(tmp / "a.csv")
+    csv_b = synthetic_csv(tmp / "b.csv", per_label=6, prefix="note: ")
+    data = tmp / "data"
+    rc = _finqa("--data-dir", str(data), "finetune", "sentiment", "--backend", "embedded", "--data", str(csv_a), str(csv_b),
+                "--max-steps", "10", "--batch-size", "12", "--max-length", "24", "--lr", "1e-4", "--eval-fraction", "0.25")
+    assert rc == 0
+    settings = config.configure(data_dir=data)
+    yield settings
+    config._current = None
+
+
+def test_training_writes_the_folder_the_assistant_reads(trained):
+    out = Path(trained.adapters_dir) / "sentiment-embedded"
+    for name in ("classifier_config.json", "head.safetensors", "encoder/config.json", "encoder/tokenizer.json",
+                 "training_config.json", "eval_results.json"):
+        assert (out / name).is_file(), name
+    cfg = json.loads((out / "classifier_config.json").read_text())
+    assert cfg["labels"] == ["negative", "neutral", "positive"] and cfg["max_length"] == 24 and cfg["pooling"] == "mean"
+    results = json.loads((out / "eval_results.json").read_text())
+    assert results["n"] == 20  # 25% of (60 + 18) rows, stratified by file and label
+    assert set(results["by_file"]) == {"a.csv", "b.csv"}
+    assert sum(v["n"] for v in results["by_file"].values()) == results["n"]
+    meta = json.loads((out / "training_config.json").read_text())
+    assert meta["steps"] == 10 and meta["train_rows"] == 58 and meta["val_rows"] == 20
+    losses = [h["loss"] for h in meta["loss_history"]]
+    assert sum(losses[-4:]) / 4 < sum(losses[:4]) / 4  # it learned something in 10 steps
+
+
+def test_load_cpu_classifier_predicts_batched_in_input_order(trained):
+    from assistant.cpu_sentiment import load_cpu_classifier
+
+    clf = load_cpu_classifier(trained)
+    assert clf is not None and clf.labels == ["negative", "neutral", "positive"]
+    texts = ["record revenue growth in quarter 99", "x", "profit fell sharply in quarter 98 after a long and painful year",
+             "the board met on tuesday in quarter 97"]
+    clf.batch_size = 2  # several batches, sorted by length inside
+    together = clf.predict(texts)
+    alone = [clf.predict([t])[0] for t in texts]
+    assert [r[0] for r in together] == [r[0] for r in alone]
+    for label, p, probs in together:
+        assert set(probs) == set(clf.labels)
+        assert abs(sum(probs.values()) - 1.0) < 1e-5
+        assert probs[label] == p == max(probs.values())
+    assert clf.predict([]) == []
+
+
+def test_lora_variant_saves_a_merged_plain_encoder(tmp_path, data_dir):
+    from assistant.cpu_sentiment import load_classifier_dir
+
+    csv = synthetic_csv(tmp_path / "s.csv", per_label=6)
+    out = tmp_path / "lora"
+    assert _finqa("finetune", "sentiment", "--backend", "embedded", "--lora", "--rank", "4", "--data", str(csv),
+                  "--max-steps", "2", "--batch-size", "8", "--max-length", "16", "--output", str(out)) == 0
+    weights = (out / "encoder" / "model.safetensors")
+    assert weights.is_file() and not (out / "encoder" / "adapter_config.json").exists()
+    from safetensors import safe_open
+
+    with safe_open(str(weights), "pt") as f:
+        assert not any("lora" in k for k in f.keys())
+    assert json.loads((out / "classifier_config.json").read_text())["lora"] is True
+    assert len(load_classifier_dir(out).predict(["profit rose"])) == 1
+
+
+def test_no_classifier_or_a_broken_one_gives_none(data_dir, caplog):
+    from assistant.cpu_sentiment import load_cpu_classifier
+
+    assert load_cpu_classifier(data_dir) is None
+    broken = Path(data_dir.adapters_dir) / "sentiment-embedded"
+    broken.mkdir(parents=True)
+    (broken / "classifier_config.json").write_text('{"labels": ["negative", "positive"]}')
+    with caplog.at_level(logging.ERROR):
+        assert load_cpu_classifier(data_dir) is None
+    assert "cannot load the CPU sentiment classifier" in caplog.text
+
+
+def test_malformed_csvs_name_file_and_line(tmp_path):
+    from finetune.data_sentiment import read_sentiment_csv
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text('text,label\n"good news",positive\n"too",many,fields\n', encoding="utf-8")
+    with pytest.raises(FinqaError, match=r"bad.csv, line 3: expected 2 fields"):
+        read_sentiment_csv(bad)
+    bad.write_text('text,label\n"good news",positive\n"meh",sideways\n', encoding="utf-8")
+    with pytest.raises(FinqaError, match=r"bad.csv, line 3: unknown label 'sideways'"):
+        read_sentiment_csv(bad)
+    bad.write_text('text,label\n"",positive\n', encoding="utf-8")
+    with pytest.raises(FinqaError, match=r"bad.csv, line 2: empty text"):
+        read_sentiment_csv(bad)
+    bad.write_text('sentence,sentiment\n"x",positive\n', encoding="utf-8")
+    with pytest.raises(FinqaError, match=r"bad.csv, line 1: expected columns text,label"):
+        read_sentiment_csv(bad)
+    with pytest.raises(FinqaError, match="not found"):
+        read_sentiment_csv(tmp_path / "missing.csv")
+
+
+def test_label_normalisation_and_numeric_maps(tmp_path):
+    from finetune.data_sentiment import normalise_label, parse_label_map, read_sentiment_csv
+
+    assert normalise_label(" Positive ") == "positive"
+    assert normalise_label("Bearish") == "negative" and normalise_label("bullish") == "positive"
+    assert normalise_label("Strong Negative") == "strong negative"
+    assert normalise_label("1") is None
+    numeric = 'text,label\n"a",0\n"b",1\n"c",2\n'
+    plain = tmp_path / "numbers.csv"
+    plain.write_text(numeric, encoding="utf-8")
+    with pytest.raises(FinqaError, match="--label-map"):
+        read_sentiment_csv(plain)
+    # TFNS (zeroshot/twitter-financial-news-sentiment): 0 bearish, 1 bullish, 2 neutral
+    tfns = tmp_path / "tfns_test.csv"
+    tfns.write_text(numeric, encoding="utf-8")
+    assert read_sentiment_csv(tfns).labels == ["negative", "positive", "neutral"]
+    # financial_phrasebank: 0 negative, 1 neutral, 2 positive
+    assert read_sentiment_csv(plain, parse_label_map("fpb")).labels == ["negative", "neutral", "positive"]
+    assert read_sentiment_csv(plain, parse_label_map("0=positive,1=negative,2=neutral")).labels == ["positive", "negative", "neutral"]
+    with pytest.raises(FinqaError, match="bad label map"):
+        parse_label_map("nonsense")
+
+
+def test_cli_reports_a_malformed_csv_without_a_traceback(tmp_path, data_dir, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text('text,label\n"ok",positive\n"broken,neutral\n', encoding="utf-8")
+    rc = _finqa("finetune", "sentiment", "--backend", "embedded", "--data", str(bad), "--max-steps", "1")
+    err = capsys.readouterr().err
+    assert rc == 2 and "bad.csv" in err and "line" in err and "Traceback" not in err
