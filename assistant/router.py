@@ -50,11 +50,14 @@ def _rx(*patterns: str) -> re.Pattern[str]:
 SENTIMENT_STRONG = _rx(
     r"\bsentiment", r"\bmood\b", r"\btone\b", r"\bbullish or bearish\b", r"\bbearish or bullish\b",
     r"\bpositive or negative\b", r"\bnegative or positive\b", r"\bgood or bad news\b",
-    r"\bclassify\b", r"\bhow do(?:es)? (?:the )?(?:market|investors) feel\b",
+    r"\bclassify\b", r"\bfeel(?:s|ing)? (?:about|toward|towards)\b", r"\bupbeat\b", r"\bgloomy\b",
+    r"\boptimistic or pessimistic\b", r"\bpessimistic or optimistic\b",
+    r"\b(?:coverage|press|headlines|news flow)\b.{0,25}\b(?:positive|negative|bullish|bearish|upbeat|gloomy)\b",
     r"\b(?:is|was) (?:this|that|the) (?:news|headline|article)s? (?:positive|negative|good|bad)\b",
     r"情绪", r"情感", r"舆情", r"利多还是利空", r"利空还是利多", r"正面还是负面", r"负面还是正面",
     r"看多还是看空", r"偏多还是偏空", r"(?:新闻|消息|标题).{0,6}(?:正面|负面|利多|利空|好坏|偏多|偏空)",
-    r"(?:正面|负面|利多|利空)吗", r"是利多", r"是利空", r"市场.{0,2}(?:怎么看|看法)",
+    r"(?:正面|负面|利多|利空)吗", r"是利多", r"是利空", r"市场.{0,2}(?:怎么看|看法)", r"氛围", r"观感",
+    r"乐观还是悲观", r"悲观还是乐观",
 )
 FORECAST_STRONG = _rx(
     r"\bforecast", r"\bpredict", r"\bprojection\b", r"\bprice target\b", r"\bprice path\b",
@@ -64,11 +67,14 @@ FORECAST_STRONG = _rx(
 QA_WHY = _rx(
     r"^\s*(?:why|explain|describe|define|summari[sz]e|what is|what are|what's|what does|what do|"
     r"what happened|what did|what was|what were|who|when did|how does|how do|how did|tell me about|"
-    r"summary of|give me (?:a|the) summary)\b",
+    r"summary of|give me (?:a|the) summary|compare|what(?:'s| is) the difference)\b",
+    r"\bdifference between\b", r"比较", r"差异", r"区别",
     r"为什么", r"为何", r"解释", r"原因", r"什么是", r"是什么", r"意思", r"介绍", r"摘要", r"总结", r"说明一下",
 )
 FORECAST_WEAK = _rx(
-    r"\bwill\b.{0,40}\b(?:rise|fall|go up|go down|drop|climb|rally|gain|decline|close|trade)\b",
+    r"\b(?:will|going to|gonna)\b.{0,40}\b(?:rise|fall|go up|go down|drop|climb|rally|gain|decline|close|trade|rebound)\b",
+    r"\blikely to (?:rise|fall|climb|drop|gain|go up|go down|rally|decline|rebound)\b",
+    r"\bproject (?:where|how|what|the price|its price|the close)\b",
     r"\b(?:rise|go up) or (?:fall|go down)\b", r"\bup or down\b", r"\boutlook\b",
     r"\bwhere (?:will|is) .{0,30}\bheading\b", r"\bnext \d+ (?:trading )?days\b",
     r"\b(?:tomorrow|next week|next month)'?s? (?:price|close|move)",

@@ -233,6 +233,7 @@ def parse_companies(text: str, directory: Any) -> tuple[list[Any], str | None, l
     """
     clean = _ANY_DATE.sub(" ", text)
     clean = re.sub(r"\d{4}\s*年", " ", clean)
+    clean = re.sub(r"(\w)['’]s\b", r"\1", clean)  # possessives: "Evergreen's" names Evergreen
     try:
         companies = list(directory.find_in_text(clean))
     except Exception as exc:  # a broken directory must not break the chat
