@@ -2,6 +2,8 @@
 the RouterQueryEngine dispatch carrying typed Answers (and streams) back."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from llama_index.core.base.base_selector import BaseSelector, SelectorResult, SingleSelection
 from llama_index.core.llms.mock import MockLLM
@@ -290,3 +292,47 @@ def test_engine_failure_is_a_message_not_a_stack_trace(data_dir):
     engines["qa"] = Broken(route="qa", calls=[])
     answer = Assistant(data_dir, engines=engines).answer("What is a P/E ratio?")
     assert answer.route == "qa" and "boom" in answer.answer
+
+
+# --- finqa eval router ------------------------------------------------------------------------
+def test_evaluate_router_metrics_hand_computed(assistant, tmp_path):
+    from finetune.eval_router import evaluate_router
+
+    rows = [
+        {"query": "forecast 2330 next 5 days", "route": "forecast", "code": "2330", "horizon_days": 5},
+        {"query": "forecast 2454 tomorrow", "route": "forecast", "code": "2454", "horizon_days": 5},  # horizon wrong
+        {"query": "台積電最近新聞情緒如何？", "route": "qa", "code": "2330", "horizon_days": None},  # route wrong
+        {"query": "and 2317?", "route": "forecast", "code": "2317", "horizon_days": 10,
+         "history": ["forecast 2330 next two weeks"]},
+    ]
+    path = tmp_path / "cases.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    result = evaluate_router(path, assistant=assistant)
+    assert result["n"] == 4
+    assert result["route_accuracy"] == 0.75 and result["code_accuracy"] == 1.0
+    assert result["horizon_accuracy"] == round(2 / 3, 4) and result["exact"] == 0.5
+    assert result["confusion"]["qa"] == {"forecast": 0, "sentiment": 1, "qa": 0}
+    assert result["per_route"]["forecast"] == {"n": 3, "accuracy": 1.0}
+    assert len(result["errors"]) == 2
+
+
+def test_evaluate_router_rejects_a_bad_line(tmp_path):
+    from finetune.eval_router import evaluate_router
+    from ingest.errors import FinqaError
+
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"query": "x", "route": "forecast", "code": null, "horizon_days": 5}\n{"query": 1}\n')
+    with pytest.raises(FinqaError, match="bad.jsonl:2"):
+        evaluate_router(path, assistant=object())
+
+
+def test_labelled_router_cases_file_is_complete():
+    from pathlib import Path
+
+    from finetune.eval_router import load_cases
+
+    cases = load_cases(Path(__file__).parent / "data" / "router_cases.jsonl")
+    assert len(cases) >= 80
+    assert {c["route"] for c in cases} == {"forecast", "sentiment", "qa"}
+    text = " ".join(c["query"] for c in cases)
+    assert "週" in text and "周" in text  # Traditional and Simplified both present
