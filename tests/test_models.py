@@ -340,6 +340,27 @@ def test_option_logprobs_equal_manual_computation(tiny_settings):
     assert all(abs(a - b) < 1e-6 for a, b in zip(got, same))
 
 
+def test_scoring_falls_back_to_full_logits_for_models_without_logits_to_keep(tiny_settings, monkeypatch):
+    manager = get_model_manager(tiny_settings)
+    loaded = manager.load(tiny_settings.sentiment)
+    prompts = [render_sentiment_prompt("Shares fell."), render_sentiment_prompt("台積電營收創新高")]
+    fast = manager.score_options(loaded, prompts, SENTIMENT_LABELS_7)
+    real_forward = loaded.model.forward
+    seen = []
+
+    def old_style_forward(*args, **kwargs):
+        seen.append("logits_to_keep" in kwargs)
+        if "logits_to_keep" in kwargs:
+            raise TypeError("forward() got an unexpected keyword argument 'logits_to_keep'")
+        return real_forward(*args, **kwargs)
+
+    monkeypatch.setattr(loaded.model, "forward", old_style_forward)
+    slow = manager.score_options(loaded, prompts, SENTIMENT_LABELS_7)
+    assert True in seen and False in seen  # tried the cheap path, then the full one
+    for a, b in zip(fast, slow):
+        assert all(abs(a[k] - b[k]) < 1e-5 for k in SENTIMENT_LABELS_7)
+
+
 def test_scores_follow_the_models_preference(tiny_settings):
     manager = get_model_manager(tiny_settings)
     loaded = manager.load(EngineModel(base=tiny_settings.forecaster.base))
