@@ -51,7 +51,9 @@ class AnalogConfig:
 
     lookback: int = 5  # sessions of returns in the vector
     vol_window: int = 20  # trailing sessions for the volatility that scales returns
-    k: int = 100  # neighbours
+    k: int = 100  # neighbours (at most)
+    k_frac: float = 1.0  # ... and at most this share of the eligible pool (small stores, early dates)
+    k_min: int = 10  # ... but at least this many when the pool has them
     w_ret: float = 1.0  # the stock's own scaled returns
     w_mkt: float = 0.0  # the cross-sectional mean scaled return on the same days
     w_rel: float = 0.0  # own minus market
@@ -316,7 +318,7 @@ def knn_groups(
     for g, p in enumerate(prefix_ends):
         idx = order[bounds[g] : bounds[g + 1]]
         rows = query_rows[idx]
-        kk = min(k, int(p))
+        kk = min(k, int(p), max(bank.config.k_min, int(bank.config.k_frac * p)))
         if kk == 0:
             e = np.empty((len(idx), 0))
             yield idx, e.astype(np.int64), e, e

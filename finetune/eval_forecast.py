@@ -201,7 +201,15 @@ def _score_with_model(bank, bars, q: Acl18Queries, *, engine: str, settings: Any
     manager = get_model_manager(settings)
     spec = settings.forecaster
     if engine == "adapter":
-        adapter = settings.forecaster_path_adapter or str(settings.adapters_dir / "forecaster-movement")
+        # The movement adapter of `finqa finetune forecaster --format movement` (ACL18 scores
+        # rise/fall; the path adapter answers another question): the configured one, else the
+        # data dir's adapters/forecaster-movement.
+        default = Path(settings.adapters_dir) / "forecaster-movement"
+        adapter = spec.adapter or (str(default) if default.is_dir() else None)
+        if adapter is None:
+            raise FinqaError(
+                "engine 'adapter' needs a movement adapter: train one with `finqa finetune forecaster --format "
+                f"movement --output {default}` or set FINQA_FORECASTER__ADAPTER")
         spec = spec.model_copy(update={"adapter": adapter})
     try:
         loaded = manager.load(spec)

@@ -14,6 +14,7 @@ import pytest
 from finetune import baselines as B
 from finetune import eval_forecast as ef
 from ingest.errors import FinqaError
+from tests.fixtures_tinyllama import *  # noqa: F401,F403
 
 
 # --- metrics -----------------------------------------------------------------------------------
@@ -186,3 +187,14 @@ def test_cli_json(yahoo_dir, capsys):
     assert args.func(args) == 0
     out = json.loads(capsys.readouterr().out)
     assert set(out) == {"n", "mape", "direction_accuracy", "random_walk", "ratio"}
+
+
+def test_acl18_through_stockllm_with_the_tiny_llama(tmp_path, tiny_settings):
+    """engine='stockllm' scores the FinSeer prompt of every query with the (tiny) model."""
+    _write_yahoo(tmp_path, codes=("AAA", "BBB"), start="2015-03-02", end="2015-07-31")
+    res = ef.evaluate_acl18(tmp_path, engine="stockllm", settings=tiny_settings, progress=False)
+    assert res["engine"] == "stockllm"
+    analog_res = ef.evaluate_acl18(tmp_path, engine="analog", progress=False)
+    assert res["n"] == analog_res["n"] > 0  # same queries
+    assert res["baselines"] == analog_res["baselines"]
+    assert 0.0 <= res["accuracy"] <= 1.0

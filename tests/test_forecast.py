@@ -307,3 +307,17 @@ def test_malformed_path_answer_is_surfaced_not_dropped(data_dir, tmp_path):
     assert ans.forecast.engine == "analog"
     assert "could not be read" in ans.fallback_reason
     assert "could not be read" in ans.answer
+
+
+def test_real_tiny_path_adapter_garbage_is_reported(tiny_settings, tiny_lora_dir):
+    """The path tier through the real model manager (tiny base + LoRA): its random text cannot be
+    read as a path, and the answer says so instead of silently drawing something."""
+    from ingest import config
+
+    settings = config.configure(**{**tiny_settings.model_dump(), "forecaster_path_adapter": tiny_lora_dir,
+                                   "cpu_only": False})
+    _store_with(settings)
+    ans = _engine(settings).run(EngineRequest(message="forecast 2330 next 2 days", code="2330", horizon_days=2))
+    assert ans.forecast.engine == "stockllm"  # P(rise) still from the movement model
+    assert len(ans.forecast.path) == 2
+    assert "path adapter" in ans.answer and "could not be read" in ans.answer

@@ -143,6 +143,10 @@ class ForecastEngine:
         zh = has_cjk(req.message)
 
         bars = self.store.all_bars()
+        # Neighbours come from the same market only: the cross-sectional market feature of a
+        # Taiwan day must not average in US stocks (different sessions, different regime).
+        group = market_group(code)
+        bars = bars[bars["code"].map(market_group) == group]
         if req.as_of is not None:  # point in time: nothing dated as_of or later exists for us
             bars = bars[bars["date"] < pd.Timestamp(req.as_of)]
         own = bars[bars["code"] == code]
@@ -362,6 +366,11 @@ def _num(v: Any, default: float) -> float:
     except (TypeError, ValueError):
         return float(default)
     return f if np.isfinite(f) else float(default)
+
+
+def market_group(code: str) -> str:
+    """"US" for ticker symbols (AAPL), "TW" for Taiwan codes (2330, 00878, 6488)."""
+    return "US" if code[:1].isalpha() else "TW"
 
 
 def _guess_market(code: str) -> str:
