@@ -260,7 +260,20 @@ def parse_companies(text: str, directory: Any) -> tuple[list[Any], str | None, l
                 suggestions = list(directory.suggest(unknown, 5))
             except Exception:  # pragma: no cover
                 suggestions = []
+            if not suggestions and unknown.isdigit():
+                suggestions = _nearest_codes(unknown, directory)
     return companies, unknown, suggestions
+
+
+def _nearest_codes(token: str, directory: Any, n: int = 5) -> list[str]:
+    """For an unlisted number, the listed stock codes numerically closest to it (a typo is usually
+    one digit off): better than no suggestion at all."""
+    companies = getattr(directory, "companies", None) or {}
+    target = int(token)
+    codes = [c for c in companies if c.isdigit() and len(c) == len(token)]
+    codes.sort(key=lambda c: (abs(int(c) - target), c))
+    label = getattr(directory, "label", None)
+    return [label(companies[c]) if callable(label) else c for c in codes[:n]]
 
 
 def truncate_message(message: str) -> tuple[str, list[str]]:

@@ -114,7 +114,10 @@ def test_model_that_cannot_load_falls_back_to_the_cpu_tier_with_the_reason(tiny_
 
     _index_news(tiny_settings)
     settings = tiny_settings.model_copy(update={"qa": EngineModel(base=str(tmp_path / "no-such-model"))})
-    answer = QAEngine(settings=settings).run(EngineRequest(message="Why did TSMC shares fall?", code="2330"))
+    engine = QAEngine(settings=settings)
+    assert "loads on first question" in engine.describe()
+    answer = engine.run(EngineRequest(message="Why did TSMC shares fall?", code="2330"))
+    assert "could not be used" in engine.describe() and "no-such-model" in engine.describe()
     assert answer.engine == CPU_ENGINE
     assert answer.answer.startswith("CPU tier (extractive; no language model loaded:")
     assert answer.fallback_reason and "no-such-model" in answer.fallback_reason

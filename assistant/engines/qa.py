@@ -94,6 +94,7 @@ class QAEngine(FinqaQueryEngine):
     manager: Any = None  # the shared model manager (assistant.models)
     retrieval: Any = None  # the shared index.retrieval.Retrieval
     k: int = 5
+    last_fallback: str | None = None  # why the CPU tier answered last time (side panel)
 
     # --- plumbing -----------------------------------------------------------------------------
     def _retrieval(self) -> Any:
@@ -123,8 +124,11 @@ class QAEngine(FinqaQueryEngine):
         if self.settings.cpu_only:
             return "CPU tier (extractive, MiniLM): cpu_only is set"
         label = model_label(self.settings.qa)
-        loaded = _is_loaded(self.manager, self.settings.qa)
-        return f"{label} ({'loaded' if loaded else 'loads on first question; CPU extractive tier if it cannot'})"
+        if _is_loaded(self.manager, self.settings.qa):
+            return f"{label} (loaded)"
+        if self.last_fallback:
+            return f"CPU tier (extractive, MiniLM): {label} could not be used: {self.last_fallback}"
+        return f"{label} (loads on first question; CPU extractive tier if it cannot)"
 
     # --- retrieval ----------------------------------------------------------------------------
     def gather_contexts(self, req: EngineRequest) -> tuple[list[dict[str, Any]], list[str]]:
@@ -216,6 +220,8 @@ class QAEngine(FinqaQueryEngine):
     def extractive(self, req: EngineRequest, contexts: list[dict[str, Any]], reason: str,
                    notices: list[str]) -> Answer:
         """The CPU tier: the sentences of the retrieved news most similar to the question."""
+        if reason != "cpu_only is set":
+            self.last_fallback = reason
         header = f"CPU tier (extractive; no language model loaded: {reason})."
         if not contexts:
             where = f" for {req.code}" if req.code else ""

@@ -97,6 +97,7 @@ class SentimentEngine(FinqaQueryEngine):
     store: Any = None
     labels: int = 3  # 3 or 7: the wording the model is asked in
     cpu_classifier: Any = None
+    last_fallback: str | None = None  # why the CPU tier answered last time (side panel)
 
     def _manager(self) -> Any:
         if self.manager is None:
@@ -121,8 +122,11 @@ class SentimentEngine(FinqaQueryEngine):
         if self.settings.cpu_only:
             return f"{cpu}: cpu_only is set"
         label = model_label(self.settings.sentiment)
-        loaded = _is_loaded(self.manager, self.settings.sentiment)
-        return f"{label} ({'loaded' if loaded else 'loads on first use'}; fallback: {cpu})"
+        if _is_loaded(self.manager, self.settings.sentiment):
+            return f"{label} (loaded; fallback: {cpu})"
+        if self.last_fallback:
+            return f"{cpu}: {label} could not be used: {self.last_fallback}"
+        return f"{label} (loads on first use; fallback: {cpu})"
 
     def _cpu_trained(self) -> bool:
         from pathlib import Path
@@ -201,6 +205,8 @@ class SentimentEngine(FinqaQueryEngine):
                     raise
                 reason = f"CUDA out of memory ({exc})"
         if probs is None:
+            if reason != "cpu_only is set":
+                self.last_fallback = reason
             probs = self._classify_cpu(texts)
             if probs is None:
                 return Answer(
