@@ -371,3 +371,39 @@ def test_runs_under_accelerate_launch_with_the_cpu_config(tiny_llama_dir, tmp_pa
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["global_step"] == 2 and Path(result["output"]) == out
     assert (out / "adapter_model.safetensors").is_file()
+
+
+# ------------------------------------------------------------------------------------------------
+# eval forecast / eval router wiring through the root CLI
+# ------------------------------------------------------------------------------------------------
+
+def test_eval_forecast_cli_both_protocols(tmp_path, data_dir, capsys):
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    for sym in ("AAA", "BBB"):
+        days = pd.bdate_range("2015-01-01", "2016-01-31")
+        close = 100 * np.exp(np.cumsum(rng.normal(0, 0.015, len(days))))
+        pd.DataFrame({"Date": days.strftime("%Y-%m-%d"), "Open": close, "High": close * 1.01, "Low": close * 0.99,
+                      "Close": close, "Adj Close": close, "Volume": 1e6}).to_csv(tmp_path / f"{sym}.csv", index=False)
+    assert _finqa("eval", "forecast", "--prices", str(tmp_path), "--protocol", "acl18", "--json") == 0
+    acl = json.loads(capsys.readouterr().out)
+    assert {"n", "accuracy", "mcc", "engine", "baselines"} <= set(acl) and acl["engine"] == "analog"
+    assert {"always_rise", "momentum_1d", "reversal_1d", "momentum_5d", "reversal_5d"} <= set(acl["baselines"])
+    assert _finqa("eval", "forecast", "--prices", str(tmp_path), "--protocol", "walkforward", "--horizon", "5", "--json") == 0
+    wf = json.loads(capsys.readouterr().out)
+    assert {"n", "mape", "direction_accuracy", "random_walk", "ratio"} <= set(wf)
+    assert wf["ratio"] == pytest.approx(wf["mape"] / wf["random_walk"]["mape"])
+    assert _finqa("eval", "forecast", "--prices", str(tmp_path / "nope"), "--json") == 2
+    assert "not a folder" in capsys.readouterr().err
+
+
+def test_eval_router_cli(tmp_path, data_dir, capsys):
+    cases = [{"query": "forecast 2330 next 5 days", "route": "forecast", "code": "2330", "horizon_days": 5},
+             {"query": "台積電最近新聞情緒如何？", "route": "sentiment", "code": "2330", "horizon_days": None}]
+    path = tmp_path / "cases.jsonl"
+    path.write_text("\n".join(json.dumps(c, ensure_ascii=False) for c in cases) + "\n", encoding="utf-8")
+    assert _finqa("eval", "router", "--data", str(path), "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["n"] == 2 and "route_accuracy" in report
+    assert _finqa("eval", "router", "--data", str(tmp_path / "missing.jsonl"), "--json") == 2
