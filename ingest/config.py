@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     torch_dtype: str = "auto"
     device_map: str | None = "auto"
     max_new_tokens: int = 512
+    # Prompt×option pairs scored per forward pass (rise/fall, sentiment labels).
+    score_batch_size: int = 16
     # Set FINQA_CPU_ONLY=1 to skip every model load and answer with the CPU tiers.
     cpu_only: bool = False
 

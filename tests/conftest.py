@@ -15,6 +15,9 @@ os.environ.pop("FINQA_CONFIG", None)
 
 import pytest  # noqa: E402
 
+# The tiny models and the fake OpenAI server, built once per session for every module.
+pytest_plugins = ["tests.fixtures_tinyllama", "tests.fakes_openai"]
+
 
 @pytest.fixture
 def data_dir(tmp_path, monkeypatch):
