@@ -199,3 +199,19 @@ def test_cited_numbers_and_mapping():
 ])
 def test_split_sentences(text, expected):
     assert split_sentences(text) == expected
+
+
+def test_facade_streams_a_tiny_llama_answer_and_keeps_history(qa_settings):
+    from assistant.service import Assistant, ChatSession
+
+    assistant = Assistant(qa_settings)
+    session = ChatSession()
+    items = list(assistant.stream("Why did TSMC shares fall?", session=session))
+    *deltas, final = items
+    assert deltas and all(isinstance(d, str) for d in deltas)
+    assert isinstance(final, Answer) and final.route == "qa" and final.engine.startswith("qa:")
+    assert final.code == "2330" and final.citations
+    assert [m["role"] for m in session.history] == ["user", "assistant"]
+    assert session.last_route == "qa" and session.last_code == "2330"
+    status = assistant.engine_status()
+    assert "(loaded)" in status["qa"]
