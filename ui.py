@@ -55,6 +55,7 @@ _SENTIMENT_ORDER = [
 CSS = """
 #finqa-side .prose h3 { margin-top: 0.6em; }
 #finqa-results { min-height: 120px; }
+#finqa-companies { max-height: 340px; overflow-y: auto; font-size: 0.92em; }
 .finqa-example button { text-align: left; }
 footer { display: none !important; }
 """
@@ -83,7 +84,7 @@ def render_citations(answer: Answer) -> str:
     """Numbered sources as links, in the order the answer cites them."""
     if not answer.citations:
         return ""
-    lines = ["**Sources**"]
+    lines = ["**Sources**", ""]
     for c in sorted(answer.citations, key=lambda c: c.n):
         meta = ", ".join(x for x in (c.source, c.date) if x)
         lines.append(f"{c.n}. {_link(c.title, c.url)}" + (f" — {_md_escape(meta)}" if meta else ""))
@@ -262,9 +263,11 @@ def render_companies(frame: pd.DataFrame) -> str:
     if frame.empty:
         return "_No data yet: add a company in the Data tab, or run `finqa demo`._"
     lines = []
-    for r in frame.itertuples(index=False):
+    # Companies with prices first (they can be forecast), then news-only ones.
+    for r in sorted(frame.itertuples(index=False), key=lambda r: (r.bars == 0, r.code)):
         name = f" {r.name}" if r.name else ""
-        lines.append(f"- **{r.code}**{name} — prices to {r[2]} ({r.bars} bars), {r.articles} articles")
+        prices = f"prices to {r[2]}" if r.bars else "no prices"
+        lines.append(f"- **{r.code}**{name} — {prices}, {r.articles} article{'s' if r.articles != 1 else ''}")
     return "\n".join(lines)
 
 

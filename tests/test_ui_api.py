@@ -78,7 +78,7 @@ def test_answer_markdown_by_route():
                                                                           "https://x/1")],
                 notices=["Your message was truncated to 4,000 characters."], fallback_reason="cpu_only is set")
     md = ui.render_answer_markdown(qa)
-    assert "1. [Yield curve](https://x/1) — Wire, 2026-11-16" in md and "2. Second" in md
+    assert "**Sources**\n\n1. [Yield curve](https://x/1) — Wire, 2026-11-16" in md and "2. Second" in md
     assert md.index("1. [Yield") < md.index("2. Second")
     assert "truncated" in md and "answered by `qa:cpu-extractive` (fallback: cpu_only is set)" in md
     fc = ui.render_answer_markdown(Answer(route="forecast", engine="forecast:analog", answer="up", forecast=_forecast()))
@@ -113,7 +113,8 @@ def test_small_helpers():
     assert frame.to_dict("records") == [
         {"code": "2330", "name": "台積電", "last price": "2026-11-20", "bars": 3, "articles": 4},
         {"code": "2454", "name": "", "last price": "–", "bars": 0, "articles": 2}]
-    assert "**2330** 台積電 — prices to 2026-11-20 (3 bars), 4 articles" in ui.render_companies(frame)
+    side = ui.render_companies(frame)
+    assert side.splitlines() == ["- **2330** 台積電 — prices to 2026-11-20, 4 articles", "- **2454** — no prices, 2 articles"]
 
 
 # --- the chat handler ----------------------------------------------------------------------------------------
