@@ -176,6 +176,25 @@ def test_conversational_masking_hides_system_and_user(tiny_llama_dir, tmp_path):
     assert "finqa" not in learned and "revenue growth" not in learned
 
 
+def test_qlora_path_trains_a_4bit_nf4_base(tiny_llama_dir, data_dir, tmp_path):
+    """The CUDA recipe (4-bit NF4 base + prepare_model_for_kbit_training) forced on: bitsandbytes runs
+    4-bit on the CPU too, so the QLoRA code path is exercised here; only the paged 8-bit optimizer
+    needs CUDA (adamw_torch is used without it)."""
+    from finetune.data_sentiment import SentimentRows, sentiment_llm_examples
+    from finetune.sft import SFTRunConfig, build_trainer
+
+    rows = sentiment_llm_examples(SentimentRows(POS[:2] + NEG[:2], ["positive"] * 2 + ["negative"] * 2, ["x"] * 4))
+    cfg = SFTRunConfig(recipe="t", base=tiny_llama_dir, output=str(tmp_path / "o"), max_steps=2, batch_size=2,
+                       quantize="always", logging_steps=1)
+    trainer, info = build_trainer(cfg, rows, [])
+    assert info["four_bit"] is True
+    assert any(type(m).__name__ == "Linear4bit" for m in trainer.model.modules())
+    quant = trainer.model.base_model.model.config.quantization_config
+    assert (quant.bnb_4bit_quant_type if hasattr(quant, "bnb_4bit_quant_type") else quant["bnb_4bit_quant_type"]) == "nf4"
+    trainer.train()
+    assert trainer.state.global_step == 2
+
+
 # ------------------------------------------------------------------------------------------------
 # resume and merge
 # ------------------------------------------------------------------------------------------------
