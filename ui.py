@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from assistant.types import Answer, Forecast, SentimentResult
-from ingest.errors import FinqaError, UnknownCompanyError
+from ingest.errors import FinqaError
 
 log = logging.getLogger(__name__)
 
@@ -431,6 +431,8 @@ class ChatController:
             report = ingest_prices(store, [company], since=None, settings=self.settings, progress=False,
                                    on_progress=_progress_callback(progress, "prices"))
             notes.append("Prices: " + _summarise_report(report))
+            if report.get("errors"):
+                notes.append(f"⚠️ {len(report['errors'])} month(s) failed, e.g. {report['errors'][0]}")
             if with_news:
                 if not self.settings.newsapi_key_value():
                     notes.append("News: skipped — no `NEWSAPI_KEY` is set. Set it in the environment (or "
@@ -606,12 +608,16 @@ def build_app(assistant: Any = None, settings: Any = None,
                 data_log = gr.Markdown("", elem_id="finqa-data-log")
                 data_companies = gr.Dataframe(value=None, interactive=False, label="stored data")
 
+        # Every event that runs an engine shares one worker pool of settings.ui_concurrency.
+        limit = max(1, int(settings.ui_concurrency))
+        chat_in = [msg, chatbot, session, as_of]
         outputs = [chatbot, session, msg, details, plot, table]
-        msg.submit(ctl.respond, [msg, chatbot, session, as_of], outputs, api_visibility="private")
-        send.click(ctl.respond, [msg, chatbot, session, as_of], outputs, api_visibility="private")
+        engine_kw = dict(concurrency_id="assistant", concurrency_limit=limit, api_visibility="private")
+        msg.submit(ctl.respond, chat_in, outputs, **engine_kw)
+        send.click(ctl.respond, chat_in, outputs, **engine_kw)
         for btn, text in zip(example_buttons, EXAMPLES):
             btn.click(_constant(text), None, msg, queue=False, api_visibility="private").then(
-                ctl.respond, [msg, chatbot, session, as_of], outputs, api_visibility="private")
+                ctl.respond, chat_in, outputs, **engine_kw)
         clear.click(lambda: ([], None, "Ask a question to see charts and details here."),
                     None, [chatbot, session, details], queue=False, api_visibility="private")
         refresh.click(ctl.refresh_panel, None, [companies, engines, data_companies], api_visibility="private")
@@ -637,9 +643,9 @@ def build_app(assistant: Any = None, settings: Any = None,
             """Answer one message (no conversation memory) and return the answer text."""
             return ctl.api_chat(message)
 
-        gr.api(chat, api_name="chat")
+        gr.api(chat, api_name="chat", concurrency_id="assistant", concurrency_limit=limit)
 
-    app.queue(default_concurrency_limit=max(1, int(settings.ui_concurrency)))
+    app.queue(default_concurrency_limit=limit)
     app.finqa_controller = ctl  # for tests and embedding
     return app
 
