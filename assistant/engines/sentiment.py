@@ -163,7 +163,6 @@ class SentimentEngine(FinqaQueryEngine):
 
     # --- classification -------------------------------------------------------------------------
     def _classify_model(self, texts: list[str]) -> tuple[list[dict[str, float]], str]:
-        from ..models import ModelUnavailable  # noqa: F401  (raised to the caller)
         from ..prompts import render_sentiment_prompt, sentiment_labels
 
         manager = self._manager()
