@@ -260,8 +260,37 @@ def cmd_finetune_sentiment(args: argparse.Namespace) -> int:
     }, {"files": [str(p) for p in args.data], "rows": len(rows), "labels": args.labels,
         "label_counts": {l: rows.labels.count(l) for l in rows.label_set}})
     metrics = run_sft(cfg, train, ev)
+    if ev and _is_main_process():
+        metrics["classification"] = _score_sentiment_eval(base, output, ev, args.labels)
+        (output / "eval_results.json").write_text(json.dumps(metrics, indent=2, default=str), encoding="utf-8")
     _print_result({"output": str(output), **metrics})
     return 0
+
+
+def _is_main_process() -> bool:
+    try:
+        from accelerate import PartialState
+
+        return PartialState().is_main_process
+    except Exception:  # accelerate not initialised: a plain single process
+        return True
+
+
+def _score_sentiment_eval(base: str, adapter: Path, ev: list[dict[str, str]], labels: int, limit: int = 1000) -> dict[str, Any]:
+    """FinGPT-style scores of the trained adapter on the held-out rows (label log-likelihood)."""
+    from finetune.eval_sentiment import REPORT_KEYS, predict_llm
+    from finetune.metrics import classification_report
+    from assistant.prompts import sentiment_labels
+
+    rows = ev[:limit]
+    marker = "\nInput: "
+    texts = [r["prompt"].split(marker, 1)[1].rsplit("\nAnswer:", 1)[0] for r in rows]
+    truth = [r["completion"].strip() for r in rows]
+    preds, _ = predict_llm(base, str(adapter), texts, labels)
+    report = classification_report(truth, preds, labels=sentiment_labels(labels))
+    logger.info("sentiment adapter on %d held-out rows: weighted F1 %.4f accuracy %.4f", report["n"],
+                report["weighted_f1"], report["accuracy"])
+    return {k: report[k] for k in REPORT_KEYS}
 
 
 # ------------------------------------------------------------------------------------------------

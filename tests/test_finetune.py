@@ -100,6 +100,8 @@ def test_output_folder_holds_adapter_tokenizer_config_results(overfit_run):
     results = json.loads((out / "eval_results.json").read_text())
     assert results["global_step"] == 30 and "eval_loss" in results
     assert results["last_logged_loss"] < results["first_logged_loss"]
+    assert set(results["classification"]) == {"n", "accuracy", "weighted_f1", "macro_f1", "per_label"}
+    assert results["classification"]["n"] == 2
     assert list(out.glob("runs/**/events.out.tfevents.*")), "TensorBoard logs under the run folder"
     adapter = json.loads((out / "adapter_config.json").read_text())
     assert adapter["r"] == 8 and set(adapter["target_modules"]) >= {"q_proj", "v_proj", "down_proj"}
