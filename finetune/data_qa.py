@@ -107,6 +107,8 @@ def qa_examples(
     Returns the examples and a count of what each filter dropped (recorded in the run's
     ``training_config.json``).
     """
+    if not getattr(tokenizer, "chat_template", None):
+        raise FinqaError("the QA base model's tokenizer has no chat template: use an instruct/chat model as --base")
     dropped = {"missing_text": 0, "too_short": 0, "non_english": 0}
     examples: list[dict[str, Any]] = []
     for row in rows:

@@ -187,6 +187,9 @@ def build_trainer(cfg: SFTRunConfig, train_rows: list[dict[str, Any]], eval_rows
     cuda = torch.cuda.is_available()
     bf16 = bool(cuda and torch.cuda.is_bf16_supported())
     tokenizer = _load_tokenizer(cfg.base)
+    if not isinstance(train_rows[0].get("prompt"), str) and not getattr(tokenizer, "chat_template", None):
+        raise FinqaError(f"{cfg.base} has no chat template, which the {cfg.recipe} recipe's chat examples need; "
+                         "use an instruct/chat model as --base")
     model = _load_model(cfg, four_bit, bf16)
     lora = LoraConfig(r=cfg.rank, lora_alpha=cfg.alpha, lora_dropout=cfg.dropout,
                       target_modules=cfg.target_modules, task_type="CAUSAL_LM", bias="none")
