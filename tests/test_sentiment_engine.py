@@ -9,7 +9,6 @@ import pytest
 from assistant.engines import sentiment as sent
 from assistant.engines.sentiment import CPU_ENGINE, SentimentEngine, aggregate, to_three
 from assistant.types import EngineRequest
-from tests.fixtures_tinyllama import *  # noqa: F401,F403
 
 
 def _store_with_articles(settings):
