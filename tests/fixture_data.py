@@ -17,7 +17,7 @@ Reusable pieces (other tests may import them):
 - ``install_sentiment_classifier(settings) -> Path``: a small CPU sentiment classifier (frozen
   MiniLM + fitted head) where the assistant finds it, so the sentiment route has results.
 - ``shared_fixture_dir(base, **overrides) -> Settings``: the above, indexed, built once per base dir.
-- ``write_import_files(folder, codes=..., n_bars=60, end=None) -> list[Path]``: the same kind of
+- ``write_import_files(folder, codes=..., n_bars=150, end=None) -> list[Path]``: the same kind of
   data as files ``finqa ingest import`` / ``finqa demo --from`` read (twstock-shaped CSVs named
   ``{name}_{code}_stocks.csv`` and a newsapi company-list JSON whose codes are deliberately wrong,
   as in the real files, so the importer must resolve them from the names).
@@ -205,7 +205,7 @@ def shared_fixture_dir(base: Path | str, **overrides: Any):
     return config.configure(data_dir=data_dir, **overrides)
 
 
-def write_import_files(folder: Path | str, codes: tuple[str, ...] = FIXTURE_CODES, n_bars: int = 60,
+def write_import_files(folder: Path | str, codes: tuple[str, ...] = FIXTURE_CODES, n_bars: int = 150,
                        end: date | None = None) -> list[Path]:
     """Write importable files: ``{name}_{code}_stocks.csv`` per code and ``news/companies.json``.
 

@@ -52,16 +52,16 @@ def test_demo_from_files_no_ui(tmp_path, demo_dir, clean_env, capsys):
     from ingest.store import open_store
     from tests.fixture_data import write_import_files
 
-    paths = write_import_files(tmp_path / "files", n_bars=60)
+    paths = write_import_files(tmp_path / "files", n_bars=150)
     rc = _main(["demo", "--from", *map(str, paths), "--no-ui", "--data-dir", str(demo_dir)])
     out, err = capsys.readouterr()
     assert rc == 0, err
     lines = out.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("code") and "bars" in line and "news" in line)
     rows = {line.split()[0]: line.split() for line in lines[header + 1:header + 4]}
-    # code, bars, first, last, news: 60 bars each; news resolved from the names despite wrong codes
-    assert {c: (r[1], r[4]) for c, r in rows.items()} == {"2317": ("60", "3"), "2330": ("60", "4"),
-                                                          "2454": ("60", "3")}
+    # code, bars, first, last, news: 150 bars each; news resolved from the names despite wrong codes
+    assert {c: (r[1], r[4]) for c, r in rows.items()} == {"2317": ("150", "3"), "2330": ("150", "4"),
+                                                          "2454": ("150", "3")}
     assert "index: news" in out and "price windows" in out
     tiers = out[out.index("engines:"):]
     for route in ("forecast", "sentiment", "qa"):
@@ -72,7 +72,7 @@ def test_demo_from_files_no_ui(tmp_path, demo_dir, clean_env, capsys):
     # Running it again adds nothing (imports upsert, the index is incremental).
     assert _main(["demo", "--from", *map(str, paths), "--no-ui", "--data-dir", str(demo_dir)]) == 0
     again = capsys.readouterr().out
-    assert "added 0" in again and store.status()["prices"]["2330"]["rows"] == 60
+    assert "added 0" in again and store.status()["prices"]["2330"]["rows"] == 150
 
 
 def test_demo_live_watchlist_from_fake_twse(tmp_path, clean_env, capsys):
