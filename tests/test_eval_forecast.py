@@ -139,13 +139,13 @@ def test_walkforward_output_keys_and_random_walk(yahoo_dir):
 def test_walkforward_random_walk_mape_matches_hand_computation(tmp_path):
     """One stock: the random walk's MAPE equals mean |C[t+h]/C[t] - 1| over the scored days."""
     _write_yahoo(tmp_path, codes=("ONE",), start="2015-01-01", end="2015-12-31")
-    res = ef.evaluate_walkforward(tmp_path, horizon=3, progress=False, min_history=60)
+    res = ef.evaluate_walkforward(tmp_path, horizon=3, progress=False, min_history=150)
     df = pd.read_csv(tmp_path / "ONE.csv")
     adj = df["Adj Close"].to_numpy()
     close = df["Close"].to_numpy()
-    # The evaluation scores day t (t >= 60, with 3 sessions ahead); its neighbour pool needs 10
-    # windows whose 3-day future is known by t: always true from t = 60 on in one stock.
-    t = np.arange(60, len(df) - 3)
+    # The evaluation scores every day t >= 150 with 3 sessions ahead (by then the features have
+    # their history and far more than 10 windows have a known 3-day future).
+    t = np.arange(150, len(df) - 3)
     actual = close[t] * adj[t + 3] / adj[t]
     expected = np.mean(np.abs(close[t] - actual) / actual) * 100
     assert res["n"] == len(t)

@@ -40,8 +40,9 @@ def _series(code: str, n: int = 700, *, seed: int = 0, plant_every: int = 40, en
                          "close": close, "adj_close": close, "volume": 1e6 + rng.integers(0, 1e5, n)})
 
 
-SMALL = analog.AnalogConfig(k=8, lookback=5, w_ret=1.0, w_mkt=0.0, w_range=0.0, w_trend=0.0, w_volume=0.0,
-                            w_vol=0.0, center=False)
+# Every knob spelled out: the tests must not move when the tuned defaults do.
+SMALL = analog.AnalogConfig(k=8, k_frac=1.0, lookback=5, w_ret=1.0, w_mkt=0.0, w_rel=0.0, w_range=0.0, w_trend=0.0,
+                            w_volume=0.0, w_vol=0.0, weighting="uniform", center=False, shrink=1.0, max_age_days=None)
 
 
 # --- the analog ------------------------------------------------------------------------------------
