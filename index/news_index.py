@@ -104,7 +104,7 @@ def build_news(store: Any, settings: Settings, progress: bool = True, *, batch_s
     chunks = chunk_articles(articles, make_splitter(settings, embedder))
     have = ch.existing_ids(settings, collection, [c.id for c in chunks])
     todo = [c for c in chunks if c.id not in have]
-    batch = max(1, batch_size or 4 * settings.embedding_batch_size)
+    batch = max(1, batch_size or 16 * settings.embedding_batch_size)
     with tqdm(total=len(todo), desc="embedding news", unit="chunk", disable=not progress or not todo) as bar:
         for start in range(0, len(todo), batch):
             part = todo[start:start + batch]

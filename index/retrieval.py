@@ -18,7 +18,7 @@ import logging
 import math
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -110,6 +110,49 @@ def chroma_where(filters: Any) -> dict | None:
     from llama_index.vector_stores.chroma.base import _to_chroma_filter
 
     return _to_chroma_filter(filters) or None
+
+
+def filter_mask(filters: Any, columns: dict[str, np.ndarray], present: dict[str, np.ndarray], n: int) -> np.ndarray:
+    """Evaluate ``metadata_filters(...)`` over in-memory columns: the same rule, for numpy.
+
+    Semantics follow Chroma's: a row without the key never matches.
+    """
+    if filters is None or not filters.filters:
+        return np.ones(n, dtype=bool)
+    from llama_index.core.vector_stores.types import FilterCondition, FilterOperator, MetadataFilters
+
+    masks = []
+    for f in filters.filters:
+        if isinstance(f, MetadataFilters):
+            masks.append(filter_mask(f, columns, present, n))
+            continue
+        col = columns.get(f.key)
+        if col is None:
+            masks.append(np.zeros(n, dtype=bool))
+            continue
+        op, v = f.operator, f.value
+        if op == FilterOperator.EQ:
+            m = col == v
+        elif op == FilterOperator.NE:
+            m = col != v
+        elif op == FilterOperator.IN:
+            m = np.isin(col, list(v))
+        elif op == FilterOperator.NIN:
+            m = ~np.isin(col, list(v))
+        elif op == FilterOperator.LT:
+            m = col < v
+        elif op == FilterOperator.LTE:
+            m = col <= v
+        elif op == FilterOperator.GT:
+            m = col > v
+        elif op == FilterOperator.GTE:
+            m = col >= v
+        else:
+            raise ValueError(f"filter operator {op} is not supported in memory")
+        masks.append(np.asarray(m, dtype=bool) & present[f.key])
+    if filters.condition == FilterCondition.OR:
+        return np.logical_or.reduce(masks)
+    return np.logical_and.reduce(masks)
 
 
 # --- results ---------------------------------------------------------------------------------
@@ -215,13 +258,23 @@ class _Cached:
     collection: Any
     store: Any = None
     index: Any = None
+    matrix: Any = None
+
+
+WINDOW_BACKENDS = ("memory", "llamaindex", "chroma")
 
 
 class Retrieval:
-    """News and window retrieval over Chroma through LlamaIndex, with the as-of rule applied.
+    """News and window retrieval over Chroma, with the as-of rule applied.
 
     One per process (``get_retrieval``): it holds the Chroma client and the embedder, so nothing
-    opens Chroma or loads the model twice.
+    opens Chroma or loads the model twice. News goes through LlamaIndex
+    (``VectorStoreIndex.from_vector_store`` over ``ChromaVectorStore``, ``MetadataFilters``).
+    Numeric windows default to an exact in-memory copy of the collection
+    (``index.window_matrix``) because Chroma's filtered queries are too slow at 100k windows
+    (``bench/retrieve.py``); ``backend="llamaindex"`` (``VectorStoreQuery`` on the
+    ``ChromaVectorStore``) and ``backend="chroma"`` (bare ``collection.query``) give the same
+    answers from the same filters.
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -327,6 +380,7 @@ class Retrieval:
         rerank: str | None = None,
         query_values: Sequence[float] | None = None,
         first_stage_k: int | None = None,
+        backend: str = "memory",
     ) -> list[WindowHit]:
         """The ``k`` candidate windows whose numeric vector is closest to ``vector``, as of ``before``.
 
@@ -342,13 +396,20 @@ class Retrieval:
             raise FinqaError(f"unknown re-ranker {rerank!r}; the only one is 'dtw'")
         if rerank == "dtw" and not query_values:
             raise FinqaError("DTW re-ranking needs the query's values (query_values=...)")
+        if backend not in WINDOW_BACKENDS:
+            raise FinqaError(f"unknown window backend {backend!r}; one of {', '.join(WINDOW_BACKENDS)}")
         cached = self._collection(ch.WINDOWS, model=ch.WINDOW_VECTOR_MODEL, dim=len(vec))
         if cached is None:
             return []
         fetch = k if rerank is None else max(first_stage_k or 0, 10 * k, 50)
         filters = metadata_filters(time_key="as_of", before=before, codes=codes, exclude_codes=exclude_codes,
                                    indicator=indicator)
-        hits = self._query_store(cached, vec, fetch, filters)
+        if backend == "memory":
+            hits = self._query_memory(cached, vec, fetch, filters)
+        elif backend == "chroma":
+            hits = self._query_chroma(cached, vec, fetch, filters)
+        else:
+            hits = self._query_store(cached, vec, fetch, filters)
         if rerank == "dtw" and hits:
             dist = dtw_distances(list(query_values), [h.values for h in hits])
             for h, d in zip(hits, dist):
@@ -393,6 +454,31 @@ class Retrieval:
         for node, sim in zip(result.nodes or [], result.similarities or []):
             hits.append(_window_hit(node.node_id, _cosine(sim), node.metadata or {}, node.get_content()))
         return hits
+
+    def _query_memory(self, cached: _Cached, vec: list[float], k: int, filters: Any) -> list[WindowHit]:
+        from .window_matrix import load_matrix
+
+        with ch.chroma_errors(self.settings), self._lock:
+            count = int(cached.collection.count())
+            matrix = cached.matrix
+            if matrix is None or matrix.count != count or matrix.generation != cached.generation:
+                matrix = cached.matrix = load_matrix(cached.collection, cached.generation)
+        if matrix.count == 0:
+            return []
+        if len(vec) != matrix.dim:
+            raise FinqaError(f"The query window has {len(vec)} numbers but the indexed windows have {matrix.dim}: "
+                             f"{ch.REBUILD_HINT}.")
+        mask = filter_mask(filters, matrix.columns, matrix.present, matrix.count)
+        return [_window_hit(str(matrix.ids[row]), score, matrix.metadata(row), matrix.documents[row])
+                for row, score in matrix.top_k(np.asarray(vec), mask, k)]
+
+    def _query_chroma(self, cached: _Cached, vec: list[float], k: int, filters: Any) -> list[WindowHit]:
+        """Bare ``collection.query`` with the ``where`` LlamaIndex would send (the reference path)."""
+        with ch.chroma_errors(self.settings):
+            got = cached.collection.query(query_embeddings=[vec], n_results=k, where=chroma_where(filters),
+                                          include=["metadatas", "documents", "distances"])
+        return [_window_hit(i, 1.0 - float(d), m or {}, doc or "")
+                for i, m, doc, d in zip(got["ids"][0], got["metadatas"][0], got["documents"][0], got["distances"][0])]
 
     # -- what is indexed
     def stats(self) -> dict[str, Any]:

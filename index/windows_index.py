@@ -20,7 +20,6 @@ from ingest.errors import FinqaError
 from ingest.types import Candidate
 
 from . import chroma as ch
-from .news_index import add_embedded
 from .retrieval import day_timestamp
 
 log = logging.getLogger(__name__)
@@ -93,8 +92,8 @@ def build_windows(store: Any, settings: Settings, progress: bool = True, *,
     with tqdm(total=len(todo), desc="indexing price windows", unit="window", disable=not progress or not todo) as bar:
         for start in range(0, len(todo), batch_size):
             part = todo[start:start + batch_size]
-            add_embedded(settings, collection, [c.id for c in part], [candidate_document(c) for c in part],
-                         [candidate_metadata(c) for c in part], [[float(v) for v in c.vector] for c in part])
+            ch.add_raw(settings, collection, [c.id for c in part], [[float(v) for v in c.vector] for c in part],
+                       [candidate_metadata(c) for c in part], [candidate_document(c) for c in part])
             bar.update(len(part))
     report.update(added=len(todo), existing=len(have))
     if settings.window_text_embedding:
@@ -117,7 +116,7 @@ def _build_text(settings: Settings, candidates: list[Candidate], progress: bool)
             part = todo[start:start + batch]
             docs = [candidate_document(c) for c in part]
             vectors = embedder.embed_passages(docs)
-            add_embedded(settings, collection, [c.id for c in part], docs,
-                         [candidate_metadata(c) for c in part], vectors.tolist())
+            ch.add_raw(settings, collection, [c.id for c in part], vectors.tolist(),
+                       [candidate_metadata(c) for c in part], docs)
             bar.update(len(part))
     return len(todo)

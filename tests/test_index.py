@@ -299,23 +299,34 @@ def test_windows_point_in_time_filters_and_dtw(env):
     assert build_windows(env.store, env.settings, progress=False, candidates=candidates())["added"] == 0
 
     r = get_retrieval(env.settings)
-    everything = r.windows(Q, k=10)
-    assert {h.date for h in everything} >= {D.isoformat(), (D + timedelta(days=1)).isoformat()}
-    hits = r.windows(Q, before=D, k=10)
-    assert {h.id for h in hits} == {"2330|2024-03-14|adjusted_close", "2330|2024-03-05|adjusted_close",
-                                    "2454|2024-03-12|adjusted_close", "2454|2024-03-12|close"}
-    assert all(h.as_of < D for h in hits)
-    top = hits[0]
-    assert top.id == "2330|2024-03-14|adjusted_close" and top.score == pytest.approx(1.0, abs=1e-4)
-    assert top.movement == "rise" and top.next_return == pytest.approx(0.8)
-    assert top.candidate == candidates()[0].to_finseer_dict() and top.text == str(top.candidate)
-    assert top.values == [1.0, 2.0, 3.0, 4.0, 5.0]
+    for backend in ("memory", "llamaindex", "chroma"):
+        everything = r.windows(Q, k=10, backend=backend)
+        assert {h.date for h in everything} >= {D.isoformat(), (D + timedelta(days=1)).isoformat()}
+        hits = r.windows(Q, before=D, k=10, backend=backend)
+        assert {h.id for h in hits} == {"2330|2024-03-14|adjusted_close", "2330|2024-03-05|adjusted_close",
+                                        "2454|2024-03-12|adjusted_close", "2454|2024-03-12|close"}, backend
+        assert all(h.as_of < D for h in hits)
+        top = hits[0]
+        assert top.id == "2330|2024-03-14|adjusted_close" and top.score == pytest.approx(1.0, abs=1e-4)
+        assert top.movement == "rise" and top.next_return == pytest.approx(0.8)
+        assert top.candidate == candidates()[0].to_finseer_dict() and top.text == str(top.candidate)
+        assert top.values == [1.0, 2.0, 3.0, 4.0, 5.0]
+        assert [h.id for h in hits] == [h.id for h in r.windows(Q, before=D, k=10)]  # same order as memory
+        assert [h.score for h in hits] == pytest.approx([h.score for h in r.windows(Q, before=D, k=10)], abs=1e-4)
 
-    assert {h.code for h in r.windows(Q, before=D, exclude_codes=["2330"], k=10)} == {"2454"}
-    assert {h.code for h in r.windows(Q, before=D, codes=["2454"], k=10)} == {"2454"}
-    assert [h.indicator for h in r.windows(Q, before=D, indicator="close", k=10)] == ["close"]
-    assert r.windows(Q, before=D - timedelta(days=30)) == []  # as-of before all data
-    assert r.windows(Q, codes=["2317"]) == []                  # nothing indexed for that code
+        assert {h.code for h in r.windows(Q, before=D, exclude_codes=["2330"], k=10, backend=backend)} == {"2454"}
+        assert {h.code for h in r.windows(Q, before=D, exclude_codes=["2330", "2454"], k=10, backend=backend)} == set()
+        assert {h.code for h in r.windows(Q, before=D, codes=["2454"], k=10, backend=backend)} == {"2454"}
+        assert {h.code for h in r.windows(Q, codes=["2454", "2330"], k=10, backend=backend)} == {"2454", "2330"}
+        assert [h.indicator for h in r.windows(Q, before=D, indicator="close", k=10, backend=backend)] == ["close"]
+        assert r.windows(Q, before=D - timedelta(days=30), backend=backend) == []  # as-of before all data
+        assert r.windows(Q, codes=["2317"], backend=backend) == []                  # nothing indexed for that code
+    with pytest.raises(FinqaError, match="backend"):
+        r.windows(Q, backend="faiss")
+    # An incremental build is seen by the in-memory copy at the next query.
+    extra = _cand("2317", D - timedelta(days=4), Q)
+    assert build_windows(env.store, env.settings, progress=False, candidates=candidates() + [extra])["added"] == 1
+    assert [h.id for h in r.windows(Q, codes=["2317"], before=D)] == [extra.id]
 
     # DTW: the falling window is closest to a falling query even though its vector is not.
     reranked = r.windows(Q, before=D, k=2, rerank="dtw", query_values=[9, 8, 7, 6, 5], indicator="adjusted_close")
