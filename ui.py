@@ -757,13 +757,31 @@ def _demo_import(store: Any, paths: list[str]) -> None:
         raise FinqaError(f"--from: no such file or folder: {', '.join(missing)}")
     print(f"importing {', '.join(paths)}…", flush=True)
     report = import_paths(store, paths)
-    print("import: " + _summarise_report(report))
-    for err in (report.get("errors") or [])[:20] if isinstance(report, dict) else []:
-        print(f"  skipped: {err}")
-    if isinstance(report, dict) and report.get("unresolved"):
-        print(f"  unresolved companies: {report['unresolved']}")
+    for line in import_summary(report):
+        print(line)
     if not store.status()["prices"]:
         raise FinqaError("Nothing was imported: the --from paths held no price files finqa can read.")
+
+
+def import_summary(report: dict[str, Any]) -> list[str]:
+    """Human lines for an ``import_paths`` report: totals first, then what went wrong."""
+    prices, news = report.get("prices") or {}, report.get("news") or {}
+    lines = [f"import: {report.get('files', 0)} files; prices for {len(prices)} codes "
+             f"({sum(prices.values())} new bars); news for {len([c for c in news if c])} codes "
+             f"({sum(news.values())} new articles)"]
+    for err in (report.get("errors") or [])[:20]:
+        where = f"{err.get('file')}:{err['line']}" if isinstance(err, dict) and err.get("line") else (
+            err.get("file") if isinstance(err, dict) else "")
+        lines.append(f"  error: {where}: {err.get('error') if isinstance(err, dict) else err}")
+    for item in (report.get("skipped") or [])[:20]:
+        lines.append(f"  skipped: {item.get('file')}: {item.get('reason')}" if isinstance(item, dict) else f"  skipped: {item}")
+    if report.get("empty"):
+        lines.append(f"  empty files (header only): {len(report['empty'])}")
+    if report.get("unresolved"):
+        shown = ", ".join(report["unresolved"][:8])
+        more = f" and {len(report['unresolved']) - 8} more" if len(report["unresolved"]) > 8 else ""
+        lines.append(f"  not resolved to a listed company ({len(report['unresolved'])}): {shown}{more}")
+    return lines
 
 
 def _demo_live(store: Any, settings: Any) -> None:

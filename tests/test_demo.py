@@ -62,6 +62,7 @@ def test_demo_from_files_no_ui(tmp_path, demo_dir, clean_env, capsys):
     # code, bars, first, last, news: 150 bars each; news resolved from the names despite wrong codes
     assert {c: (r[1], r[4]) for c, r in rows.items()} == {"2317": ("150", "3"), "2330": ("150", "4"),
                                                           "2454": ("150", "3")}
+    assert "import: 4 files; prices for 3 codes (450 new bars); news for 3 codes (10 new articles)" in out
     assert "index: news" in out and "price windows" in out
     tiers = out[out.index("engines:"):]
     for route in ("forecast", "sentiment", "qa"):
