@@ -322,3 +322,29 @@ def test_real_tiny_path_adapter_garbage_is_reported(tiny_settings, tiny_lora_dir
     assert ans.forecast.engine == "stockllm"  # P(rise) still from the movement model
     assert len(ans.forecast.path) == 2
     assert "path adapter" in ans.answer and "could not be read" in ans.answer
+
+
+def test_movement_candidates_come_from_the_price_windows_index_point_in_time(data_dir):
+    """With ``price_windows`` indexed, the FinSeer candidates are the index's hits (through
+    ``index.retrieval``, the one as-of filter), all labelled strictly before the query date."""
+    from index.retrieval import get_retrieval
+    from index.windows_index import build_windows
+    from ingest import config
+    from ingest.windows import query_sequence
+
+    settings = config.configure(data_dir=data_dir.data_dir, cpu_only=True)
+    store = _store_with(settings, n=90)
+    build_windows(store, settings, progress=False)
+    engine = _engine(settings)
+    bars = engine.store.all_bars()
+    for query_date in (date(2025, 6, 2), date(2025, 4, 1)):
+        cut = bars[bars["date"] < pd.Timestamp(query_date)]
+        bank = engine.bank(cut, 1)
+        query, cands = engine.finseer_inputs(bank, cut, bank.row_at("2330"), "2330", query_date)
+        _, vector = query_sequence(cut, "2330", query_date)
+        hits = get_retrieval(settings).windows(list(vector), before=query_date, k=5, indicator="adjusted_close")
+        assert [c for c, _ in cands] == [h.candidate for h in hits]
+        assert [s for _, s in cands] == pytest.approx([h.score for h in hits])
+        assert len(cands) == 5
+        assert query["recent_date_list"][-1] < query_date.isoformat()
+        assert all(c["candidate_date"] < query_date.isoformat() for c, _ in cands)

@@ -351,13 +351,26 @@ class ForecastEngine:
             # Baselines on the same steps as the engine's (the model tier runs fewer steps).
             out["baselines_same_steps"] = chosen.baselines
         out["engine"] = _bt_json(chosen)
-        return out
+        return _clean(out)
 
 
 def _bt_json(r: backtest.BacktestResult) -> dict[str, Any]:
     j = r.to_json()
-    return {"name": j["engine"], "hit_rate": j["hit_rate"], "mcc": j["mcc"], "n": j["n"],
+    return {"name": j["engine"], "hit_rate": _finite(j["hit_rate"]), "mcc": _finite(j["mcc"]), "n": j["n"],
             "start": j["start"], "end": j["end"]}
+
+
+def _finite(x: Any) -> float | None:
+    """NaN (no step to score) → None, so ``finqa chat --json`` stays valid JSON."""
+    return float(x) if x is not None and np.isfinite(x) else None
+
+
+def _clean(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, float):
+        return _finite(obj)
+    return obj
 
 
 def _num(v: Any, default: float) -> float:
@@ -461,8 +474,8 @@ def _summary(fc: Forecast, a: analog.AnalogForecast, movement: _Tier, path: _Tie
     change = end.close / fc.last_close - 1.0
     bt = fc.backtest.get("engine", {})
     bases = fc.backtest.get("baselines_same_steps") or fc.backtest.get("baselines", {})
-    best_name, best = max(((k, v.get("hit_rate", float("nan"))) for k, v in bases.items()),
-                          key=lambda kv: -1 if not np.isfinite(kv[1]) else kv[1], default=(None, float("nan")))
+    rates = [v.get("hit_rate") for v in bases.values()]
+    best = max((r for r in rates if r is not None and np.isfinite(r)), default=float("nan"))
     base_txt = ", ".join(f"{k} {_pct(v.get('hit_rate'))}" for k, v in bases.items())
     hit = bt.get("hit_rate")
     beats = hit is not None and np.isfinite(hit) and np.isfinite(best) and hit > best
