@@ -618,8 +618,9 @@ def build_app(assistant: Any = None, settings: Any = None,
         for btn, text in zip(example_buttons, EXAMPLES):
             btn.click(_constant(text), None, msg, queue=False, api_visibility="private").then(
                 ctl.respond, chat_in, outputs, **engine_kw)
-        clear.click(lambda: ([], None, "Ask a question to see charts and details here."),
-                    None, [chatbot, session, details], queue=False, api_visibility="private")
+        clear.click(lambda: ([], None, "Ask a question to see charts and details here.",
+                             gr.Plot(value=None, visible=False), gr.Dataframe(visible=False)),
+                    None, [chatbot, session, details, plot, table], queue=False, api_visibility="private")
         refresh.click(ctl.refresh_panel, None, [companies, engines, data_companies], api_visibility="private")
 
         def _add(query: str, news: bool, n_days: float, progress=gr.Progress()):
@@ -651,8 +652,12 @@ def build_app(assistant: Any = None, settings: Any = None,
 
 
 def launch_app(app: Any, *, host: str, port: int, auth: tuple[str, str] | None = None,
-               share: bool = False, block: bool = True) -> str:
-    """Start the server; returns the local URL. ``block=False`` returns at once (tests)."""
+               share: bool = False) -> str:
+    """Start the server in the background and return its local URL.
+
+    Never blocks (``prevent_thread_lock``): ``finqa ui`` prints the URL and tiers first and then
+    waits in ``app.block_thread()``; tests keep running in the same process.
+    """
     import gradio as gr
 
     _, local_url, share_url = app.launch(

@@ -137,6 +137,12 @@ def test_chat_forecast_sentiment_followup_qa(ui_url, page):
                            timeout=60_000)
     assert "Traceback" not in page.locator("#finqa-chatbot").inner_text()
     _shot(page, "ui-5-error")
+
+    # 6. "New conversation" empties the chat and the results panel.
+    page.get_by_role("button", name="New conversation").click()
+    page.wait_for_function("() => !document.querySelector('#finqa-chatbot')?.innerText.includes('answered by')",
+                           timeout=30_000)
+    assert not page.locator("#finqa-plot").is_visible()
     assert page.finqa_errors == []
 
 

@@ -30,7 +30,7 @@ def serve_ui(settings: Any, assistant: Any = None) -> Iterator[tuple[str, Any]]:
 
     assistant = assistant or Assistant(settings)
     app = ui.build_app(assistant, settings)
-    url = ui.launch_app(app, host="127.0.0.1", port=free_port(), block=False)
+    url = ui.launch_app(app, host="127.0.0.1", port=free_port())
     try:
         yield url, app
     finally:
