@@ -198,3 +198,17 @@ def test_acl18_through_stockllm_with_the_tiny_llama(tmp_path, tiny_settings):
     assert res["n"] == analog_res["n"] > 0  # same queries
     assert res["baselines"] == analog_res["baselines"]
     assert 0.0 <= res["accuracy"] <= 1.0
+
+
+def test_tuning_scores_the_validation_period_only(yahoo_dir):
+    """``tune_acl18`` ranks configurations by validation MCC; its queries all precede the test period."""
+    from assistant import analog
+
+    grid = [{"k": 50, "weighting": "uniform"}, {"k": 200}]
+    res = ef.tune_acl18(yahoo_dir, grid)
+    assert [r["config"] for r in sorted(res, key=lambda r: -r["mcc"])] == [r["config"] for r in res]
+    assert {tuple(sorted(r["config"].items())) for r in res} == {tuple(sorted(g.items())) for g in grid}
+    bank = analog.build_bank(ef.read_yahoo_dir(yahoo_dir), max_horizon=1)
+    q = ef.acl18_queries(bank, *ef.ACL18_VALIDATION)
+    assert q.query_dates.max() < np.datetime64(ef.ACL18_TEST[0])
+    assert all(r["n"] == len(q.rows) for r in res)
