@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import logging
 import math
+import os
 import sys
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -30,6 +31,10 @@ from assistant.types import Answer, Forecast, SentimentResult
 from ingest.errors import FinqaError
 
 log = logging.getLogger(__name__)
+
+# No usage analytics or version pings from Gradio unless the user opts in: finqa talks only to
+# the services it was configured for.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 EXAMPLES: tuple[str, ...] = (
     "forecast 2330 next 5 days",
