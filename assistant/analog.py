@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -417,7 +417,9 @@ def summarise(bank: WindowBank, row: int, nb: Neighbours, horizon: int) -> Analo
     ]
     return AnalogForecast(
         code=str(bank.codes[row]), as_of=pd.Timestamp(end).date(), last_close=float(bank.close[row]),
-        horizon=horizon, median=q[1] * cfg.shrink, low=q[0], high=q[2], p_rise=float(p_rise),
+        # The median is the same weighted median the batch path (evaluations, backtest) uses.
+        horizon=horizon, median=_weighted_median_rows(paths.T, np.tile(nb.weights, (horizon, 1))) * cfg.shrink,
+        low=q[0], high=q[2], p_rise=float(p_rise),
         base_rate=base, n_neighbours=len(nb.rows), neighbours=nbs,
     )
 
@@ -504,13 +506,3 @@ def _weighted_median_rows(v: np.ndarray, w: np.ndarray) -> np.ndarray:
     j = np.minimum(j, v.shape[1] - 1)
     out = vs[np.arange(len(v)), j]
     return np.where(np.isfinite(out), out, 0.0)
-
-
-def _weighted_median(v: np.ndarray, w: np.ndarray) -> float:
-    o = np.argsort(v, kind="stable")
-    cw = np.cumsum(w[o])
-    return float(v[o][np.searchsorted(cw, 0.5 * cw[-1])])
-
-
-def with_config(bank_config: AnalogConfig, **changes: Any) -> AnalogConfig:
-    return replace(bank_config, **changes)

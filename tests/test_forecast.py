@@ -348,3 +348,14 @@ def test_movement_candidates_come_from_the_price_windows_index_point_in_time(dat
         assert len(cands) == 5
         assert query["recent_date_list"][-1] < query_date.isoformat()
         assert all(c["candidate_date"] < query_date.isoformat() for c, _ in cands)
+
+
+def test_engine_path_median_matches_the_evaluated_median():
+    """The path the chat shows and the number the walk-forward evaluation scores are one median."""
+    bars = pd.concat([_series("AAA", 300, seed=1), _series("BBB", 300, seed=2)])
+    bank = analog.build_bank(bars, max_horizon=4)
+    row = bank.row_at("AAA")
+    single = analog.summarise(bank, row, analog.find_neighbours(bank, np.array([row]), 4)[0], 4)
+    batch = analog.predict_rows(bank, [row], 4)
+    assert single.median[-1] == pytest.approx(batch.median_final[0])
+    assert single.p_rise == pytest.approx(batch.p_rise[0])
