@@ -17,9 +17,11 @@ import ast
 import logging
 import math
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, timezone
+from datetime import time as dtime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,7 +40,7 @@ TAIPEI = ZoneInfo("Asia/Taipei")
 # --- the point-in-time convention ------------------------------------------------------------
 def day_timestamp(d: date) -> int:
     """Unix timestamp of ``d`` 00:00 Asia/Taipei: how a window's as-of day is stored."""
-    return int(datetime.combine(d, time(0, 0), tzinfo=TAIPEI).timestamp())
+    return int(datetime.combine(d, dtime(0, 0), tzinfo=TAIPEI).timestamp())
 
 
 def instant_timestamp(ts: datetime) -> int:
@@ -262,6 +264,7 @@ class _Cached:
 
 
 WINDOW_BACKENDS = ("memory", "llamaindex", "chroma")
+MATRIX_RECHECK_S = 2.0
 
 
 class Retrieval:
@@ -459,10 +462,15 @@ class Retrieval:
         from .window_matrix import load_matrix
 
         with ch.chroma_errors(self.settings), self._lock:
-            count = int(cached.collection.count())
             matrix = cached.matrix
-            if matrix is None or matrix.count != count or matrix.generation != cached.generation:
-                matrix = cached.matrix = load_matrix(cached.collection, cached.generation)
+            now = time.monotonic()
+            # Builds in this process bump the generation (reload at once); a build by another
+            # process shows in the count, checked at most every MATRIX_RECHECK_S seconds.
+            if matrix is None or matrix.generation != cached.generation or now - matrix.checked_at > MATRIX_RECHECK_S:
+                count = int(cached.collection.count())
+                if matrix is None or matrix.count != count or matrix.generation != cached.generation:
+                    matrix = cached.matrix = load_matrix(cached.collection, cached.generation)
+                matrix.checked_at = now
         if matrix.count == 0:
             return []
         if len(vec) != matrix.dim:

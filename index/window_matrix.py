@@ -33,6 +33,7 @@ class WindowMatrix:
     documents: list[str]
     count: int
     generation: int
+    checked_at: float = 0.0  # time.monotonic() of the last count check against Chroma
 
     @property
     def dim(self) -> int:
@@ -48,17 +49,24 @@ class WindowMatrix:
         return out
 
     def top_k(self, query: np.ndarray, mask: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """Rows of the ``k`` highest cosine similarities among ``mask``; ties broken by id."""
-        if not mask.any():
+        """Rows of the ``k`` highest cosine similarities among ``mask``; ties broken by id.
+
+        Rows are sorted by ``as_of`` at load time, so the rows an as-of cut keeps are a prefix:
+        only that prefix is multiplied (a view, no copy).
+        """
+        rows = np.flatnonzero(mask)
+        if rows.size == 0:
             return []
         q = np.asarray(query, dtype=np.float32)
         norm = float(np.linalg.norm(q))
         if norm == 0:
             return []
-        sims = self.vectors @ (q / norm)
-        sims = np.where(mask, sims, -np.inf)
-        k = min(k, int(mask.sum()))
-        part = np.argpartition(-sims, k - 1)[:k] if k < len(sims) else np.arange(len(sims))
+        hi = int(rows[-1]) + 1
+        sims = self.vectors[:hi] @ (q / norm)
+        if rows.size < hi:
+            sims[~mask[:hi]] = -np.inf
+        k = min(k, int(rows.size))
+        part = np.argpartition(-sims, k - 1)[:k] if k < hi else np.arange(hi)
         order = sorted(part.tolist(), key=lambda r: (-float(sims[r]), self.ids[r]))[:k]
         return [(r, float(sims[r])) for r in order if np.isfinite(sims[r])]
 
@@ -95,5 +103,11 @@ def load_matrix(collection: Any, generation: int) -> WindowMatrix:
             columns[key] = np.array(["" if v is None else v for v in values], dtype=str)
         else:  # mixed types: compare as Python objects
             columns[key] = np.array(values, dtype=object)
+    id_arr = np.array(ids, dtype=object)
+    if "as_of" in columns and len(ids):
+        order = np.argsort(np.where(present["as_of"], columns["as_of"], np.iinfo(np.int64).max), kind="stable")
+        id_arr, vectors, docs = id_arr[order], np.ascontiguousarray(vectors[order]), [docs[i] for i in order]
+        columns = {key: col[order] for key, col in columns.items()}
+        present = {key: p[order] for key, p in present.items()}
     log.info("loaded %d windows (dimension %d) into memory", len(ids), dim)
-    return WindowMatrix(np.array(ids, dtype=object), vectors, columns, present, docs, count, generation)
+    return WindowMatrix(id_arr, vectors, columns, present, docs, count, generation)
