@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import zlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -108,7 +109,8 @@ def walk_forward(
         pred = np.where(p > 0.5, 1, -1)
         trailing_1, trailing_5 = _trailing_returns(bank, rows)
         base = baselines.baseline_directions(trailing_1, trailing_5)
-        base["random_walk"] = baselines.random_walk_directions(len(rows))
+        # A coin per code (seeded by the code): reproducible, and not the same flips for every stock.
+        base["random_walk"] = baselines.random_walk_directions(len(rows), seed=zlib.crc32(code.encode()))
         scores = baselines.score_directions(actual, base)
         res = BacktestResult(
             code=code, engine=engine, horizon=h, n=int(len(rows)),
