@@ -227,6 +227,11 @@ class ModelManager:
             raise ModelUnavailable(f"transformers/torch are not installed ({exc})") from exc
 
         cuda = _cuda_available()
+        if not cuda and not self.settings.load_models_on_cpu and not _looks_like_path(spec.base):
+            raise ModelUnavailable(
+                f"no GPU on this machine, so {spec.base} is not loaded (set FINQA_LOAD_MODELS_ON_CPU=1 "
+                f"to load it on the CPU anyway)"
+            )
         dtype = _resolve_dtype(self.settings, cuda)
         kwargs: dict[str, Any] = {"dtype": dtype}
         quant = str(dtype).replace("torch.", "")

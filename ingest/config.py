@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     max_new_tokens: int = 512
     # Prompt×option pairs scored per forward pass (rise/fall, sentiment labels).
     score_batch_size: int = 16
+    # Hub models (8B-class) are only loaded where CUDA is; on a CPU-only machine the CPU tiers
+    # answer instead of a 16 GB download and a model too slow to use. Local paths always load.
+    load_models_on_cpu: bool = False
     # Set FINQA_CPU_ONLY=1 to skip every model load and answer with the CPU tiers.
     cpu_only: bool = False
 

@@ -189,6 +189,7 @@ def tiny_settings(tiny_llama_dir, tiny_lora_dir, tmp_path, monkeypatch):
         torch_dtype="float32",
         device_map=None,
         max_new_tokens=16,
+        load_models_on_cpu=True,
     )
     _reset_manager()
     yield settings

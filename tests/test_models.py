@@ -500,3 +500,22 @@ def test_tiny_fixture_is_a_llama3_style_model(tiny_llama_dir, tiny_lora_dir):
     assert tok.decode(kept) == "rise<|eot_id|>"
     adapter = json.loads((Path(tiny_lora_dir) / "adapter_config.json").read_text())
     assert sorted(adapter["target_modules"]) == ["q_proj", "v_proj"]
+
+
+def test_hub_models_are_not_loaded_without_a_gpu_unless_asked(tiny_settings, monkeypatch):
+    """On a CPU-only machine a hub id is not downloaded: the CPU tier answers, and says why."""
+    import transformers
+
+    import ingest.config as config
+
+    settings = config.configure(**{**tiny_settings.model_dump(), "load_models_on_cpu": False})
+    manager = get_model_manager(settings)
+    monkeypatch.setattr("assistant.models._cuda_available", lambda: False)
+    # A local directory still loads on the CPU (the tiny model).
+    assert manager.load(EngineModel(base=tiny_settings.forecaster.base)).model is not None
+    calls = []
+    monkeypatch.setattr(transformers.AutoModelForCausalLM, "from_pretrained",
+                        lambda *a, **k: calls.append(a))
+    with pytest.raises(ModelUnavailable, match="no GPU on this machine.*FINQA_LOAD_MODELS_ON_CPU"):
+        manager.load(EngineModel(base="meta-llama/Llama-3.1-8B-Instruct"))
+    assert calls == []
