@@ -198,7 +198,9 @@ def _window_query(retrieval, settings, code: str, before: date | None, k: int):
     bars = store.all_bars()
     bars = bars[bars["code"] == code]
     query, vector = query_sequence(bars, code, as_of)
-    hits = retrieval.windows(list(vector), before=as_of, k=k, indicator="adjusted_close")
+    # One query per process: the LlamaIndex path (one filtered Chroma query) beats loading the
+    # whole collection into memory, which pays off only in long-running processes.
+    hits = retrieval.windows(list(vector), before=as_of, k=k, indicator="adjusted_close", backend="llamaindex")
     return hits, as_of
 
 

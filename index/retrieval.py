@@ -338,6 +338,8 @@ class Retrieval:
         if query is None or not str(query).strip():
             raise FinqaError("Empty query: type what you want to find in the news.")
         k = self._check_k(k)
+        if ch.NEWS not in self._cache and ch.find_collection(self.settings, ch.NEWS) is None:
+            return []  # nothing indexed: no need to load the model to say so
         embedder = self.embedder
         cached = self._collection(ch.NEWS, model=self.settings.embedding_model, dim=embedder.dim)
         if cached is None:
