@@ -428,3 +428,20 @@ def test_eval_router_cli(tmp_path, data_dir, capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["n"] == 2 and "route_accuracy" in report
     assert _finqa("eval", "router", "--data", str(tmp_path / "missing.jsonl"), "--json") == 2
+
+
+def test_default_run_folder_and_resume_picks_the_newest_run_with_a_checkpoint(data_dir):
+    import argparse
+
+    from finetune.cli import _output_dir
+    from ingest.errors import FinqaError
+
+    runs = Path(data_dir.runs_dir)
+    with pytest.raises(FinqaError, match="no sentiment-\\* run with a checkpoint"):
+        _output_dir(argparse.Namespace(output=None, resume=True), "sentiment")
+    (runs / "sentiment-20260101-000000" / "checkpoint-4").mkdir(parents=True)
+    (runs / "sentiment-20260102-000000").mkdir(parents=True)  # newer, but never checkpointed
+    assert _output_dir(argparse.Namespace(output=None, resume=True), "sentiment") == runs / "sentiment-20260101-000000"
+    fresh = _output_dir(argparse.Namespace(output=None, resume=False), "sentiment")
+    assert fresh.parent == runs and fresh.name.startswith("sentiment-2")
+    assert _output_dir(argparse.Namespace(output="x/y", resume=True), "sentiment") == Path("x/y")
