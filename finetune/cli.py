@@ -75,6 +75,8 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
     se.add_argument("--label-map", default=None, help="numeric labels: tfns, fpb or 0=negative,1=neutral,2=positive")
     se.add_argument("--lora", action="store_true", help="embedded: LoRA on the encoder instead of a full fine-tune")
     se.add_argument("--threads", type=int, default=None, help="embedded: torch CPU threads")
+    se.add_argument("--extend-vocab", type=int, default=0, metavar="N",
+                    help="embedded: add up to N characters that MiniLM's tokenizer maps to [UNK] (e.g. Chinese) as new tokens")
     _train_flags(se)
     se.set_defaults(func=cmd_finetune_sentiment)
 
@@ -241,6 +243,7 @@ def cmd_finetune_sentiment(args: argparse.Namespace) -> int:
             batch_size=_pick(args.batch_size, 32), max_length=_pick(args.max_length, 128),
             dropout=_pick(args.dropout, 0.1), val_fraction=args.eval_fraction, seed=args.seed, lora=args.lora,
             rank=_pick(args.rank, 16), alpha=_pick(args.alpha, 32), label_map=label_map, threads=args.threads,
+            extend_vocab=args.extend_vocab,
         )
         result = train_embedded_classifier(cfg)
         _print_result({"output": str(output), **{k: result[k] for k in
