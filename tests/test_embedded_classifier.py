@@ -174,3 +174,22 @@ def test_cli_reports_a_malformed_csv_without_a_traceback(tmp_path, data_dir, cap
     rc = _finqa("finetune", "sentiment", "--backend", "embedded", "--data", str(bad), "--max-steps", "1")
     err = capsys.readouterr().err
     assert rc == 2 and "bad.csv" in err and "line" in err and "Traceback" not in err
+
+
+def test_extend_vocab_gives_unknown_chinese_characters_their_own_tokens(tmp_path, data_dir):
+    from assistant.cpu_sentiment import load_classifier_dir
+
+    rows = [("补仓补的心力憔悴", "negative"), ("憔悴补仓又亏了", "negative"), ("大涨大涨赚钱了", "positive"),
+            ("赚钱大涨开心", "positive"), ("今天横盘不动", "neutral"), ("横盘横盘不动", "neutral")] * 2
+    csv = tmp_path / "zh.csv"
+    csv.write_text("text,label\n" + "".join(f"{t},{l}\n" for t, l in rows), encoding="utf-8")
+    out = tmp_path / "zh"
+    assert _finqa("finetune", "sentiment", "--backend", "embedded", "--extend-vocab", "50", "--data", str(csv),
+                  "--max-steps", "1", "--batch-size", "4", "--max-length", "16", "--output", str(out)) == 0
+    cfg = json.loads((out / "classifier_config.json").read_text())
+    assert cfg["added_tokens"] > 0
+    clf = load_classifier_dir(out)
+    ids = clf.tokenizer("补仓憔悴")["input_ids"]
+    assert clf.tokenizer.unk_token_id not in ids
+    assert clf.model.encoder.get_input_embeddings().weight.shape[0] == len(clf.tokenizer)
+    assert clf.predict(["补仓憔悴"])[0][0] in ("negative", "neutral", "positive")
