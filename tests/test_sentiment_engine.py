@@ -117,6 +117,16 @@ def test_as_of_only_sees_older_articles(tiny_settings):
     assert sum(answer.sentiment.counts.values()) == 2
 
 
+def test_stale_news_is_classified_and_its_age_said(tiny_settings):
+    """Nothing in the last 30 days but older articles exist: classify the 30 days up to the latest."""
+    _store_with_articles(tiny_settings)
+    as_of = date.today() + timedelta(days=60)
+    answer = SentimentEngine(settings=tiny_settings).run(EngineRequest(message="x", code="2330", as_of=as_of))
+    # 2330's fixture articles are 2, 3, 5 and 8 days old: all within 30 days of the latest one.
+    assert sum(answer.sentiment.counts.values()) == 4
+    assert "latest stored article" in answer.answer and "finqa ingest news 2330" in answer.answer
+
+
 def test_company_without_news_names_the_ingest_command(tiny_settings):
     _store_with_articles(tiny_settings)
     answer = SentimentEngine(settings=tiny_settings).run(EngineRequest(message="長榮新聞情緒", code="2603"))

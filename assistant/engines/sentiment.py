@@ -148,18 +148,21 @@ class SentimentEngine(FinqaQueryEngine):
                else datetime.now(timezone.utc))
         store = self._store()
         articles = store.articles(req.code, before=end, since=end - timedelta(days=WINDOW_DAYS), limit=MAX_ARTICLES)
+        window = f"the {WINDOW_DAYS} days {'before ' + as_of.isoformat() if as_of else 'up to now'}"
         if not articles:
             older = store.articles(req.code, before=end, limit=1)
-            when = f"before {as_of.isoformat()}" if as_of else "recently"
-            if older:
-                msg = (f"No news about {req.code} in the {WINDOW_DAYS} days {when} (the latest stored article is from "
-                       f"{older[0].published_at.date().isoformat()}). `finqa ingest news {req.code}` fetches recent news.")
-            else:
-                msg = f"No news about {req.code} is ingested. `finqa ingest news {req.code}` fetches it."
-            return [], msg, ""
+            if not older:
+                return [], f"No news about {req.code} is ingested. `finqa ingest news {req.code}` fetches it.", ""
+            # Stale but not empty: classify the 30 days up to the latest stored article and say so,
+            # rather than answering nothing.
+            latest = older[0].published_at
+            articles = store.articles(req.code, before=end, since=latest - timedelta(days=WINDOW_DAYS),
+                                      limit=MAX_ARTICLES)
+            window = (f"the {WINDOW_DAYS} days up to its latest stored article ({latest.date().isoformat()}; "
+                      f"nothing newer in {window}: `finqa ingest news {req.code}` fetches recent news)")
         items = [{"title": a.title, "text": _headline_text(a), "url": a.url,
                   "date": a.published_at.date().isoformat()} for a in articles]
-        return items, None, f"{len(items)} articles about {req.code} from the {WINDOW_DAYS} days {'before ' + as_of.isoformat() if as_of else 'up to now'}"
+        return items, None, f"{len(items)} articles about {req.code} from {window}"
 
     # --- classification -------------------------------------------------------------------------
     def _classify_model(self, texts: list[str]) -> tuple[list[dict[str, float]], str]:
