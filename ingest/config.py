@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     window_text_embedding: bool = False
     chroma_host: str | None = None
     chroma_port: int = 8000
+    # News below this similarity is not used as QA context: a question no article covers gets
+    # "nothing indexed covers this", not the least-bad unrelated article.
+    qa_min_score: float = 0.3
     chunk_size: int = 512
     chunk_overlap: int = 64
 

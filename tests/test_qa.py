@@ -214,3 +214,18 @@ def test_facade_streams_a_tiny_llama_answer_and_keeps_history(qa_settings):
     assert session.last_route == "qa" and session.last_code == "2330"
     status = assistant.engine_status()
     assert "(loaded)" in status["qa"]
+
+
+def test_unrelated_news_below_the_relevance_floor_is_not_quoted(data_dir):
+    """An open question no article covers gets "nothing covers it", not the least-bad article."""
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    _index_news(settings)
+    engine = QAEngine(settings=settings)
+    question = "What is the boiling point of liquid nitrogen in a pressure cooker?"
+    contexts, notices = engine.gather_contexts(EngineRequest(message=question))
+    assert contexts == [] and any("relevance floor" in n for n in notices)
+    answer = engine.run(EngineRequest(message=question))
+    assert answer.citations == [] and "No indexed news" in answer.answer
+    # With the floor at zero the same question would have quoted something.
+    loose = QAEngine(settings=settings.model_copy(update={"qa_min_score": -1.0}))
+    assert loose.gather_contexts(EngineRequest(message=question))[0]

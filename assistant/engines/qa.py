@@ -141,9 +141,15 @@ class QAEngine(FinqaQueryEngine):
         except FinqaError as exc:
             notices.append(f"News retrieval failed: {exc}")
             hits = []
+        # The floor applies to open questions; with a company named, its own news is the context.
+        floor = self.settings.qa_min_score if not codes else float("-inf")
+        relevant = [h for h in hits if h.score >= floor]
+        if hits and not relevant:
+            notices.append(f"The closest indexed news (similarity {max(h.score for h in hits):.2f}) is below the "
+                           f"relevance floor ({floor}), so none of it is used.")
         contexts: list[dict[str, Any]] = []
         seen: set[str] = set()
-        for h in hits:
+        for h in relevant:
             key = h.url or h.title
             if key in seen:
                 continue
