@@ -180,18 +180,36 @@ class ModelManager:
         quant = "nf4" if _use_4bit(self.settings, cuda) else str(_resolve_dtype(self.settings, cuda)).replace("torch.", "")
         return ("transformers", spec.base, spec.adapter, quant, self.settings.device_map if cuda else None)
 
+    def precheck(self, spec: "EngineModel") -> str | None:
+        """Why ``spec`` would not load, known without trying (None: it is loaded or may load).
+
+        The side panel uses it to show the tier that will really answer before the first question.
+        """
+        if self.settings.cpu_only:
+            return "models are switched off (cpu_only / FINQA_CPU_ONLY is set)"
+        if spec.backend == "cpu":
+            return "this engine is configured to use its CPU tier (backend = cpu)"
+        key = self._key(spec)
+        with self._lock:
+            if key in self._cache:
+                return None
+            if key in self._failures:
+                return self._failures[key]
+        if (spec.backend == "transformers" and not self.settings.load_models_on_cpu
+                and not _looks_like_path(spec.base) and not _cuda_available()):
+            return (f"no GPU on this machine, so {spec.base} is not loaded (set FINQA_LOAD_MODELS_ON_CPU=1 "
+                    f"to load it on the CPU anyway)")
+        return None
+
     def load(self, spec: "EngineModel") -> LoadedModel:
         """The loaded model for ``spec``, loading it on first use; raises :class:`ModelUnavailable`."""
-        if self.settings.cpu_only:
-            raise ModelUnavailable("models are switched off (cpu_only / FINQA_CPU_ONLY is set)")
-        if spec.backend == "cpu":
-            raise ModelUnavailable("this engine is configured to use its CPU tier (backend = cpu)")
         key = self._key(spec)
         with self._lock:
             if key in self._cache:
                 return self._cache[key]
-            if key in self._failures:
-                raise ModelUnavailable(self._failures[key])
+            reason = self.precheck(spec)
+            if reason is not None:
+                raise ModelUnavailable(reason)
             try:
                 loaded = self._load_openai(spec, key) if spec.backend == "openai" else self._load_transformers(spec, key)
             except ModelUnavailable as exc:
@@ -227,11 +245,6 @@ class ModelManager:
             raise ModelUnavailable(f"transformers/torch are not installed ({exc})") from exc
 
         cuda = _cuda_available()
-        if not cuda and not self.settings.load_models_on_cpu and not _looks_like_path(spec.base):
-            raise ModelUnavailable(
-                f"no GPU on this machine, so {spec.base} is not loaded (set FINQA_LOAD_MODELS_ON_CPU=1 "
-                f"to load it on the CPU anyway)"
-            )
         dtype = _resolve_dtype(self.settings, cuda)
         kwargs: dict[str, Any] = {"dtype": dtype}
         quant = str(dtype).replace("torch.", "")

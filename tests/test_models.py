@@ -519,3 +519,16 @@ def test_hub_models_are_not_loaded_without_a_gpu_unless_asked(tiny_settings, mon
     with pytest.raises(ModelUnavailable, match="no GPU on this machine.*FINQA_LOAD_MODELS_ON_CPU"):
         manager.load(EngineModel(base="meta-llama/Llama-3.1-8B-Instruct"))
     assert calls == []
+
+
+def test_precheck_tells_the_tier_before_any_load(tiny_settings, monkeypatch):
+    """The side panel knows a hub model will not load on a CPU machine without trying it."""
+    import ingest.config as config
+
+    settings = config.configure(**{**tiny_settings.model_dump(), "load_models_on_cpu": False})
+    manager = get_model_manager(settings)
+    monkeypatch.setattr("assistant.models._cuda_available", lambda: False)
+    assert "no GPU" in manager.precheck(EngineModel(base="TheFinAI/StockLLM"))
+    assert manager.precheck(EngineModel(base=tiny_settings.forecaster.base)) is None
+    assert "cpu_only" in get_model_manager(settings.model_copy(update={"cpu_only": True})).precheck(
+        EngineModel(base=tiny_settings.forecaster.base))

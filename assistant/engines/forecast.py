@@ -110,6 +110,9 @@ class ForecastEngine:
         spec = self.settings.forecaster
         path = self._path_adapter()
         extra = f"; path adapter {path}" if path else ""
+        reason = self.manager.precheck(spec) if hasattr(self.manager, "precheck") else None
+        if reason:
+            return f"analog (CPU tier, nearest historical windows){extra}: {reason}"
         return f"{spec.base} for P(rise) when it loads{extra}; analog (CPU tier) always"
 
     def _path_adapter(self) -> str | None:

@@ -126,6 +126,9 @@ class QAEngine(FinqaQueryEngine):
         label = model_label(self.settings.qa)
         if _is_loaded(self.manager, self.settings.qa):
             return f"{label} (loaded)"
+        reason = self._manager().precheck(self.settings.qa)
+        if reason:
+            return f"CPU tier (extractive, MiniLM): {label} could not be used: {reason}"
         if self.last_fallback:
             return f"CPU tier (extractive, MiniLM): {label} could not be used: {self.last_fallback}"
         return f"{label} (loads on first question; CPU extractive tier if it cannot)"

@@ -124,6 +124,9 @@ class SentimentEngine(FinqaQueryEngine):
         label = model_label(self.settings.sentiment)
         if _is_loaded(self.manager, self.settings.sentiment):
             return f"{label} (loaded; fallback: {cpu})"
+        reason = self._manager().precheck(self.settings.sentiment)
+        if reason:
+            return f"{cpu}: {label} could not be used: {reason}"
         if self.last_fallback:
             return f"{cpu}: {label} could not be used: {self.last_fallback}"
         return f"{label} (loads on first use; fallback: {cpu})"
