@@ -209,6 +209,33 @@ def render_path_prompt(
     return [{"role": "system", "content": PATH_SYSTEM}, {"role": "user", "content": user}]
 
 
+def path_prompt_for_bars(code: str, history: Any, horizon: int, as_of: Any) -> list[Message]:
+    """The path prompt for a bars DataFrame (date index or column; open/high/low/close/volume).
+
+    The one way both training (``finetune.data_forecaster``) and the forecaster engine turn bars
+    into the path prompt, so that inference sees the training prompt word for word. The stock is
+    named by its code alone: names differ between sources, codes do not. Missing open/high/low
+    fall back to the close and a missing volume to 0, the same way everywhere.
+    """
+    import math
+
+    import pandas as pd
+
+    df = history.reset_index() if "date" not in getattr(history, "columns", ()) else history
+    rows = []
+    for r in df.itertuples(index=False):
+        close = float(r.close)
+
+        def num(value: Any, default: float) -> float:
+            v = float(value) if value is not None else math.nan
+            return default if math.isnan(v) else v
+
+        rows.append({"date": pd.Timestamp(r.date).date().isoformat(), "open": num(getattr(r, "open", None), close),
+                     "high": num(getattr(r, "high", None), close), "low": num(getattr(r, "low", None), close),
+                     "close": close, "volume": num(getattr(r, "volume", None), 0.0)})
+    return render_path_prompt(code, None, rows, horizon, pd.Timestamp(as_of).date().isoformat())
+
+
 def render_path_target(future_rows: Sequence[Mapping[str, Any]]) -> str:
     """The training answer: one ``YYYY-MM-DD close=PRICE`` line per future trading day."""
     return "\n".join(f"{_fmt_date(r['date'])} close={_fmt_num(r['close'])}" for r in future_rows)

@@ -82,16 +82,12 @@ def _rows(df: pd.DataFrame, columns: tuple[str, ...]) -> list[dict[str, Any]]:
     return out
 
 
-def path_messages(code: str, history: pd.DataFrame, horizon: int, as_of: date, name: str | None = None) -> list[dict[str, str]]:
-    """The path prompt for a history DataFrame (index date; open/high/low/close/volume).
+def path_messages(code: str, history: pd.DataFrame, horizon: int, as_of: date) -> list[dict[str, str]]:
+    """The path prompt for a history DataFrame: ``assistant.prompts.path_prompt_for_bars``, the
+    same function the forecaster engine calls at inference."""
+    from assistant.prompts import path_prompt_for_bars
 
-    The assistant's path engine should call this too, with the same ``name`` convention (training
-    passes ``name=None``: the code alone identifies the stock and names vary between sources).
-    """
-    from assistant.prompts import render_path_prompt
-
-    return render_path_prompt(code, name, _rows(history, ("open", "high", "low", "close", "volume")), horizon,
-                              pd.Timestamp(as_of).date().isoformat())
+    return path_prompt_for_bars(code, history, horizon, as_of)
 
 
 def build_path_examples(bars: pd.DataFrame, *, windows: list[tuple[int, int]] | None = None,

@@ -296,6 +296,14 @@ def test_path_adapter_answer_is_used_word_for_word_prompt(data_dir, tmp_path):
     assert user.startswith("Stock: 2330") and "Forecast the closing price for each of the next 3 trading days" in user
     assert mgr.prompts[0][0] == render_path_prompt("2330", None, [{"date": "2025-01-01", "open": 1, "high": 1, "low": 1,
                                                                    "close": 1, "volume": 1}], 3, "2025-01-01")[0]
+    # Word for word the prompt the training recipe builds from the same bars.
+    from assistant.engines.forecast import path_history_length
+    from finetune.data_forecaster import path_messages
+    from ingest.store import open_store
+
+    bars = open_store(settings.store_path).bars("2330")
+    history = bars.tail(path_history_length(3))
+    assert mgr.prompts[0] == path_messages("2330", history, 3, history.index[-1].date())
 
 
 def test_malformed_path_answer_is_surfaced_not_dropped(data_dir, tmp_path):

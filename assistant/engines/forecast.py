@@ -297,7 +297,7 @@ class ForecastEngine:
         from ingest.config import EngineModel
 
         from ..models import ModelUnavailable
-        from ..prompts import PathParseError, parse_path_answer, render_path_prompt
+        from ..prompts import PathParseError, parse_path_answer, path_prompt_for_bars
 
         spec = EngineModel(base=self.settings.forecaster_path_base, adapter=adapter)
         try:
@@ -307,14 +307,7 @@ class ForecastEngine:
             return tier
         tier.model = getattr(loaded, "name", adapter)
         own = bars[bars["code"] == code].sort_values("date")
-        history = path_history_length(horizon)
-        rows = [
-            {"date": r.date.date().isoformat(), "open": _num(r.open, r.close), "high": _num(r.high, r.close),
-             "low": _num(r.low, r.close), "close": float(r.close), "volume": _num(r.volume, 0.0)}
-            for r in own.tail(history).itertuples()
-        ]
-        name = getattr(company, "name_zh", None)
-        messages = render_path_prompt(code, name, rows, horizon, fc.as_of.isoformat())
+        messages = path_prompt_for_bars(code, own.tail(path_history_length(horizon)), horizon, fc.as_of)
         try:
             text = self.manager.generate(loaded, messages, max_new_tokens=24 * horizon + 16)
             points = parse_path_answer(text, horizon)
@@ -374,14 +367,6 @@ def _clean(obj: Any) -> Any:
     if isinstance(obj, float):
         return _finite(obj)
     return obj
-
-
-def _num(v: Any, default: float) -> float:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return float(default)
-    return f if np.isfinite(f) else float(default)
 
 
 def market_group(code: str) -> str:
