@@ -7,11 +7,8 @@ as ``PreTrainedTokenizerFast`` with Llama-3.1-style special tokens and chat temp
 initialised 2-layer ``LlamaForCausalLM`` with that vocabulary; and a LoRA adapter on q_proj/v_proj
 whose B matrices are random (not zero), so loading it visibly changes the logits.
 
-Use from any test module::
-
-    from tests.fixtures_tinyllama import *  # noqa: F401,F403
-
-or ``pytest_plugins = ["tests.fixtures_tinyllama"]``. Fixtures:
+``tests/conftest.py`` registers this module as a plugin, so every test module can ask for the
+fixtures by name and the models are built once per session. Fixtures:
 
 * ``tiny_llama_dir`` (session): path of the saved base model + tokenizer.
 * ``tiny_lora_dir`` (session): path of the saved adapter (+ tokenizer copy) for that base.

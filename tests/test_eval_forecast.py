@@ -13,7 +13,6 @@ import pytest
 from finetune import baselines as B
 from finetune import eval_forecast as ef
 from ingest.errors import FinqaError
-from tests.fixtures_tinyllama import *  # noqa: F401,F403
 
 
 # --- metrics -----------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from ingest.errors import FinqaError
-from tests.fixtures_tinyllama import *  # noqa: F401,F403
 
 KEYS = {"n", "accuracy", "weighted_f1", "macro_f1", "per_label"}
 LABEL_KEYS = {"precision", "recall", "f1", "support"}

@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.fixtures_tinyllama import *  # noqa: F401,F403
 
 REPO = Path(__file__).resolve().parents[1]
 

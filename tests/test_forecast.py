@@ -16,7 +16,6 @@ import pytest
 from assistant import analog, backtest
 from assistant.types import EngineRequest
 from ingest.errors import FinqaError
-from tests.fixtures_tinyllama import *  # noqa: F401,F403
 
 PATTERN = [2.5, -2.5, 2.5, -2.5, 2.5]  # % daily returns: a distinctive zig-zag
 AFTER = [1.5] * 5  # what always follows it

@@ -15,8 +15,6 @@ from assistant.models import ModelUnavailable, get_model_manager, reset_model_ma
 from assistant.prompts import MOVEMENT_OPTIONS, SENTIMENT_LABELS_7, render_finseer_prompt, render_sentiment_prompt
 from ingest.config import EngineModel
 from ingest.errors import FinqaError
-from tests.fakes_openai import *  # noqa: F401,F403
-from tests.fixtures_tinyllama import *  # noqa: F401,F403
 
 MSGS = [
     {"role": "system", "content": "You are a stock analyst."},

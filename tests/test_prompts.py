@@ -28,7 +28,6 @@ from assistant.prompts import (
     render_sentiment_prompt,
 )
 from ingest.errors import FinqaError
-from tests.fixtures_tinyllama import *  # noqa: F401,F403
 
 # ------------------------------------------------------------------------------------------ FinSeer
 
