@@ -749,12 +749,37 @@ def cmd_demo(args: argparse.Namespace) -> int:
     windows = build_windows(store, settings)
     print(f"index: news {_summarise_report(news)}; price windows {_summarise_report(windows)}")
     print(status_table(store.status()))
+    if getattr(args, "sentiment_data", None):
+        _demo_sentiment(settings, args.sentiment_data)
     if args.no_ui:
         from assistant.service import get_assistant
 
         _print_tiers(get_assistant(settings))
         return 0
     return _serve(settings, args.host, args.port, None, False)
+
+
+def _demo_sentiment(settings: Any, csvs: list[str]) -> None:
+    """Train the CPU-tier sentiment classifier once, so the demo's sentiment route has a model.
+
+    One epoch at 64 tokens: a demo-sized run (the full recipe is `finqa finetune sentiment
+    --backend embedded`). An existing classifier is kept: reruns of the demo cost nothing.
+    """
+    from pathlib import Path
+
+    from assistant.cpu_sentiment import CONFIG_NAME
+
+    out = Path(settings.adapters_dir) / "sentiment-embedded"
+    if (out / CONFIG_NAME).is_file():
+        print(f"sentiment: CPU classifier already trained at {out}")
+        return
+    from finetune.embedded_classifier import EmbeddedTrainConfig, train_embedded_classifier
+
+    print(f"sentiment: training the CPU classifier on {', '.join(csvs)} (one epoch)…", flush=True)
+    result = train_embedded_classifier(EmbeddedTrainConfig(data=list(csvs), output=str(out), epochs=1.0,
+                                                           max_length=64))
+    print(f"sentiment: CPU classifier saved to {out} (validation weighted F1 {result['weighted_f1']:.3f}, "
+          f"{result['train_seconds']:.0f} s)")
 
 
 def _demo_import(store: Any, paths: list[str]) -> None:

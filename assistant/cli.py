@@ -64,6 +64,9 @@ def _register_ui(sub: argparse._SubParsersAction, parents: list[argparse.Argumen
                    help="import these local files/folders instead of fetching live")
     d.add_argument("--host", default=None)
     d.add_argument("--port", type=int, default=None)
+    d.add_argument("--sentiment-data", nargs="+", default=None, metavar="CSV",
+                   help="train the CPU sentiment classifier on these text,label CSVs first (once; "
+                        "e.g. ../shared/data/sentiment/fpb_train.csv, a few minutes on 2 cores)")
     d.add_argument("--no-ui", action="store_true", help="stop after ingesting and indexing")
     d.set_defaults(func=lambda a: __import__("ui").cmd_demo(a))
 

@@ -76,6 +76,29 @@ def test_demo_from_files_no_ui(tmp_path, demo_dir, clean_env, capsys):
     assert "added 0" in again and store.status()["prices"]["2330"]["rows"] == 150
 
 
+def test_demo_trains_the_cpu_sentiment_classifier_once(tmp_path, demo_dir, clean_env, capsys):
+    """--sentiment-data trains the CPU tier once; the sentiment route then classifies with it."""
+    import csv
+
+    from tests.fixture_data import write_import_files
+
+    rows = ([(f"Profit rose sharply and the outlook improved {i}", "positive") for i in range(10)]
+            + [(f"Losses widened and the shares collapsed {i}", "negative") for i in range(10)]
+            + [(f"The company will hold its meeting on day {i}", "neutral") for i in range(10)])
+    sent_csv = tmp_path / "sent.csv"
+    with sent_csv.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([("text", "label"), *rows])
+    paths = write_import_files(tmp_path / "files", n_bars=150)
+    argv = ["demo", "--from", *map(str, paths), "--sentiment-data", str(sent_csv), "--no-ui",
+            "--data-dir", str(tmp_path / "d")]
+    assert _main(argv) == 0
+    out = capsys.readouterr().out
+    assert "sentiment: CPU classifier saved to" in out and "validation weighted F1" in out
+    assert "CPU tier (MiniLM classifier) not trained yet" not in out[out.index("engines:"):]
+    assert _main(argv) == 0
+    assert "CPU classifier already trained" in capsys.readouterr().out
+
+
 def test_demo_live_watchlist_from_fake_twse(tmp_path, clean_env, capsys):
     from ingest.prices import taipei_today
     from ingest.store import open_store
