@@ -776,8 +776,9 @@ def _demo_sentiment(settings: Any, csvs: list[str]) -> None:
     from finetune.embedded_classifier import EmbeddedTrainConfig, train_embedded_classifier
 
     print(f"sentiment: training the CPU classifier on {', '.join(csvs)} (one epoch)…", flush=True)
+    # extend_vocab: characters MiniLM maps to [UNK] (most Chinese ones) become trainable tokens.
     result = train_embedded_classifier(EmbeddedTrainConfig(data=list(csvs), output=str(out), epochs=1.0,
-                                                           max_length=64))
+                                                           max_length=64, extend_vocab=5000))
     print(f"sentiment: CPU classifier saved to {out} (validation weighted F1 {result['weighted_f1']:.3f}, "
           f"{result['train_seconds']:.0f} s)")
 

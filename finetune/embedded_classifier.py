@@ -130,6 +130,9 @@ def train_embedded_classifier(cfg: EmbeddedTrainConfig) -> dict[str, Any]:
     if len(labels) < 2:
         raise FinqaError(f"need at least two labels to train a classifier, found {labels} in {', '.join(cfg.data)}")
     train, val = stratified_split(rows, cfg.val_fraction, cfg.seed)
+    from assistant.cpu_sentiment import normalize_text
+
+    train.texts[:] = [normalize_text(t) for t in train.texts]  # as predict() sees them
     if not len(val):
         raise FinqaError("validation split is empty: give more rows or a larger --val-fraction")
     label_id = {l: i for i, l in enumerate(labels)}

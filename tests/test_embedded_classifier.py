@@ -193,3 +193,11 @@ def test_extend_vocab_gives_unknown_chinese_characters_their_own_tokens(tmp_path
     assert clf.tokenizer.unk_token_id not in ids
     assert clf.model.encoder.get_input_embeddings().weight.shape[0] == len(clf.tokenizer)
     assert clf.predict(["补仓憔悴"])[0][0] in ("negative", "neutral", "positive")
+
+
+def test_traditional_and_simplified_chinese_are_one_text_to_the_classifier():
+    """Taiwan news (Traditional) meets a classifier trained on Simplified posts in one script."""
+    from assistant.cpu_sentiment import normalize_text
+
+    assert normalize_text("台積電營收創新高") == normalize_text("台积电营收创新高") == "台积电营收创新高"
+    assert normalize_text("Profit rose 5%") == "Profit rose 5%"
