@@ -99,6 +99,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FinqaError as exc:  # expected, explained failures: no stack trace
         print(f"finqa: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `finqa ... --json | head`: the reader left; not an error of ours
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
