@@ -73,6 +73,15 @@ class FinqaQueryEngine(CustomQueryEngine):
     (and :meth:`run_stream` where they generate text token by token)."""
 
     route: str = "qa"
+    manager: Any = None  # the shared model manager (assistant.models), resolved on first use
+
+    def _manager(self) -> Any:
+        """The process-wide model manager, with this engine's settings."""
+        if self.manager is None:
+            from ..models import get_model_manager
+
+            self.manager = get_model_manager(self.settings)
+        return self.manager
 
     def run(self, req: EngineRequest) -> Answer:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -91,7 +91,6 @@ class QAEngine(FinqaQueryEngine):
 
     route: str = "qa"
     settings: Any
-    manager: Any = None  # the shared model manager (assistant.models)
     retrieval: Any = None  # the shared index.retrieval.Retrieval
     k: int = 5
     last_fallback: str | None = None  # why the CPU tier answered last time (side panel)
@@ -103,13 +102,6 @@ class QAEngine(FinqaQueryEngine):
 
             self.retrieval = get_retrieval(self.settings)
         return self.retrieval
-
-    def _manager(self) -> Any:
-        if self.manager is None:
-            from ..models import get_model_manager
-
-            self.manager = get_model_manager(self.settings)
-        return self.manager
 
     def _embedder(self) -> Any:
         retrieval = self._retrieval()

@@ -93,18 +93,10 @@ class SentimentEngine(FinqaQueryEngine):
 
     route: str = "sentiment"
     settings: Any
-    manager: Any = None
     store: Any = None
     labels: int = 3  # 3 or 7: the wording the model is asked in
     cpu_classifier: Any = None
     last_fallback: str | None = None  # why the CPU tier answered last time (side panel)
-
-    def _manager(self) -> Any:
-        if self.manager is None:
-            from ..models import get_model_manager
-
-            self.manager = get_model_manager(self.settings)
-        return self.manager
 
     def _store(self) -> Any:
         if self.store is None:
