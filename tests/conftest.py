@@ -29,3 +29,14 @@ def data_dir(tmp_path, monkeypatch):
     settings = config.configure(data_dir=d)
     yield settings
     config._current = None
+
+
+@pytest.fixture
+def one_torch_thread():
+    """One torch thread for training tests: steadier timings on 2 shared cores, restored after."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

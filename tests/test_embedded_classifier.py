@@ -17,14 +17,8 @@ WORDS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+# Training tests pin torch to one thread (see tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def synthetic_csv(path: Path, per_label: int = 20, prefix: str = "") -> Path:

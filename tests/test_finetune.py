@@ -27,14 +27,8 @@ NEG = ["Shares fell after weak guidance", "MediaTek revenue fell in May", "The c
 NEU = ["The company held its annual meeting", "The board met on Tuesday"]
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+# Training tests pin torch to one thread (see tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _sentiment_csv(path: Path, n_extra: int = 0) -> Path:
