@@ -147,6 +147,24 @@ def _loss_logger():
     return LossLogger()
 
 
+def _quiet_progress(trainer) -> None:
+    """Keep the Trainer's progress bar (stderr) but stop it writing each log dict to stdout.
+
+    ``ProgressCallback.on_log`` prints through ``tqdm.write``, which goes to stdout, so the
+    command's one JSON result would not be the only thing there; ``LossLogger`` already sends the
+    same dicts through ``logging``.
+    """
+    from transformers.trainer_callback import ProgressCallback
+
+    class BarOnlyProgress(ProgressCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):  # noqa: D401
+            return None
+
+    if any(isinstance(cb, ProgressCallback) for cb in trainer.callback_handler.callbacks):
+        trainer.remove_callback(ProgressCallback)
+        trainer.add_callback(BarOnlyProgress())
+
+
 def last_checkpoint(output: str | Path) -> str | None:
     """The newest ``checkpoint-N`` folder in ``output``, or ``None``."""
     from transformers.trainer_utils import get_last_checkpoint
@@ -237,6 +255,7 @@ def build_trainer(cfg: SFTRunConfig, train_rows: list[dict[str, Any]], eval_rows
         peft_config=lora,
         callbacks=[_loss_logger()],
     )
+    _quiet_progress(trainer)
     # TRL drops examples whose completion was cut off entirely by max_length (nothing to learn).
     kept_train = len(trainer.train_dataset)
     if kept_train < len(train_rows):
