@@ -99,6 +99,9 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
     ef.add_argument("--protocol", choices=["acl18", "walkforward"], default="acl18")
     ef.add_argument("--horizon", type=int, default=5, help="walkforward: trading days ahead")
     ef.add_argument("--engine", choices=["analog", "stockllm", "adapter"], default="analog")
+    ef.add_argument("--period", choices=["test", "validation"], default="test",
+                    help="acl18: the paper's test queries 2015-06-03..2015-12-31 (default), or the validation "
+                         "queries 2014-01-02..2015-05-29 that the analog's defaults were chosen on")
     ef.add_argument("--json", action="store_true")
     ef.set_defaults(func=cmd_eval_forecast)
 
@@ -320,9 +323,9 @@ def cmd_eval_forecast(args: argparse.Namespace) -> int:
     if not prices.is_dir():
         raise FinqaError(f"--prices {prices}: not a folder of price CSVs")
     if args.protocol == "acl18":
-        from finetune.eval_forecast import evaluate_acl18
+        from finetune.eval_forecast import ACL18_PERIODS, evaluate_acl18
 
-        report = evaluate_acl18(prices, engine=args.engine)
+        report = evaluate_acl18(prices, engine=args.engine, period=ACL18_PERIODS[args.period])
     else:
         from finetune.eval_forecast import evaluate_walkforward
 

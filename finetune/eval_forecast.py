@@ -15,8 +15,6 @@ final close against the random walk (the last close repeated).
 """
 from __future__ import annotations
 
-import argparse
-import json
 import logging
 import time
 from dataclasses import asdict, dataclass
@@ -38,6 +36,7 @@ ACL18_TEST = (date(2015, 6, 3), date(2015, 12, 31))
 # Validation period used to choose the analog configuration: 2014-01 to 2015-05, strictly
 # before the test period (its candidates are, as always, only windows known before each query).
 ACL18_VALIDATION = (date(2014, 1, 2), date(2015, 5, 29))
+ACL18_PERIODS = {"test": ACL18_TEST, "validation": ACL18_VALIDATION}
 RISE_PCT, FALL_PCT = 0.55, -0.5
 ENGINES = ("analog", "stockllm", "adapter")
 
@@ -312,30 +311,3 @@ def tune_acl18(prices_dir: str | Path, grid: list[dict[str, Any]], *, period: tu
         results.append({"config": overrides, "n": res["n"], "accuracy": res["accuracy"], "mcc": res["mcc"]})
         log.info("%s → acc %.4f mcc %.4f", overrides, res["accuracy"], res["mcc"])
     return sorted(results, key=lambda r: -r["mcc"])
-
-
-# ----------------------------------------------------------------------------------------------
-# CLI
-# ----------------------------------------------------------------------------------------------
-def register_eval_forecast(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    """Add ``forecast`` to an ``eval`` sub-parser group (``finqa eval forecast ...``)."""
-    p = sub.add_parser("forecast", parents=parents, help="ACL18 movement or walk-forward path evaluation")
-    p.add_argument("--prices", required=True, help="folder of Yahoo-style CSVs")
-    p.add_argument("--protocol", choices=("acl18", "walkforward"), default="acl18")
-    p.add_argument("--horizon", type=int, default=5, help="walk-forward horizon in trading days (default 5)")
-    p.add_argument("--engine", choices=ENGINES, default="analog")
-    p.add_argument("--json", action="store_true", help="print the result as JSON")
-    p.set_defaults(func=cmd_eval_forecast)
-    return p
-
-
-def cmd_eval_forecast(args: argparse.Namespace) -> int:
-    if args.protocol == "acl18":
-        res = evaluate_acl18(args.prices, engine=args.engine)
-    else:
-        res = evaluate_walkforward(args.prices, horizon=args.horizon, engine=args.engine)
-    if getattr(args, "json", False):
-        print(json.dumps(res))
-    else:
-        print(json.dumps(res, indent=2))
-    return 0

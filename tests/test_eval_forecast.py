@@ -79,13 +79,13 @@ def yahoo_dir(tmp_path_factory):
     return _write_yahoo(tmp_path_factory.mktemp("yahoo"))
 
 
-def _expected_labels(folder) -> pd.DataFrame:
+def _expected_labels(folder, start="2015-06-03", end="2015-12-31") -> pd.DataFrame:
     """Independent pandas recomputation of the protocol's scored (stock, day) pairs."""
     rows = []
     for path in sorted(folder.glob("*.csv")):
         df = pd.read_csv(path, parse_dates=["Date"])
         r = df["Adj Close"].pct_change() * 100
-        ok = (df["Date"] >= "2015-06-03") & (df["Date"] <= "2015-12-31") & (df.index >= 5)
+        ok = (df["Date"] >= start) & (df["Date"] <= end) & (df.index >= 5)
         lab = np.where(r > 0.55, 1, np.where(r < -0.5, -1, 0))
         prev1 = r.shift(1)
         for i in np.flatnonzero(ok & (lab != 0)):
@@ -108,6 +108,21 @@ def test_acl18_output_keys_and_protocol(yahoo_dir):
     assert res["baselines"]["reversal_1d"]["accuracy"] == pytest.approx(1 - (mom == exp["label"]).mean())
     assert 0.0 <= res["accuracy"] <= 1.0 and -1.0 <= res["mcc"] <= 1.0
     json.dumps(res)  # plain JSON types only
+
+
+def test_acl18_validation_period_from_the_cli(yahoo_dir, data_dir, capsys):
+    """``--period validation`` scores 2014-01-02..2015-05-29 (where the defaults were chosen), same keys."""
+    from assistant.cli import main
+
+    assert main(["eval", "forecast", "--prices", str(yahoo_dir), "--period", "validation", "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert set(res) == {"n", "accuracy", "mcc", "engine", "baselines"}
+    exp = _expected_labels(yahoo_dir, "2014-01-02", "2015-05-29")
+    assert res["n"] == len(exp) != len(_expected_labels(yahoo_dir))
+    assert res["baselines"]["always_rise"]["accuracy"] == pytest.approx((exp["label"] > 0).mean())
+    with pytest.raises(SystemExit) as exc:
+        main(["eval", "forecast", "--prices", str(yahoo_dir), "--period", "2016"])
+    assert exc.value.code == 2 and "invalid choice" in capsys.readouterr().err
 
 
 def test_acl18_queries_use_only_candidates_before_the_query_date(yahoo_dir):
