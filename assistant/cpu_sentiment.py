@@ -9,7 +9,10 @@ Chinese scores come only from what fine-tuning on ``finfe_zh`` teaches it.
 Folder layout (written by :func:`save_classifier`, read by :func:`load_cpu_classifier`):
 ``encoder/`` (transformers ``save_pretrained`` of the fine-tuned encoder and its tokenizer),
 ``head.safetensors`` (the linear layer) and ``classifier_config.json`` (labels, max length,
-pooling, base model, validation scores).
+pooling, base model, validation scores). An *ensemble* folder instead holds ``member-*/``
+folders of that layout and a ``classifier_config.json`` listing them under ``"members"``; its
+prediction is the mean of the members' probabilities (several fine-tunes from different seeds
+disagree on the hard sentences, and averaging them is the cheapest accuracy a 22M encoder gets).
 """
 from __future__ import annotations
 
@@ -116,6 +119,25 @@ class CpuSentimentClassifier:
         return results  # type: ignore[return-value]
 
 
+@dataclass
+class EnsembleClassifier:
+    """Several classifiers with the same labels; :meth:`predict` averages their probabilities."""
+
+    members: list[CpuSentimentClassifier]
+    labels: list[str]
+    path: Path | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+
+    def predict(self, texts: list[str]) -> list[tuple[str, float, dict[str, float]]]:
+        per_member = [m.predict(texts) for m in self.members]
+        results = []
+        for i in range(len(texts)):
+            probs = {l: sum(pm[i][2][l] for pm in per_member) / len(per_member) for l in self.labels}
+            best = max(self.labels, key=probs.__getitem__)
+            results.append((best, probs[best], probs))
+        return results
+
+
 @lru_cache(maxsize=1)
 def _t2s():
     import opencc
@@ -136,8 +158,8 @@ def normalize_text(text: str) -> str:
     return _t2s().convert(text) if _HAN.search(text) else text
 
 
-def load_classifier_dir(path: str | Path) -> CpuSentimentClassifier:
-    """Load a classifier folder; raises :class:`FinqaError` when it is not one."""
+def load_classifier_dir(path: str | Path) -> CpuSentimentClassifier | EnsembleClassifier:
+    """Load a classifier (or ensemble) folder; raises :class:`FinqaError` when it is not one."""
     from safetensors.torch import load_file
     from transformers import AutoModel, AutoTokenizer
 
@@ -149,6 +171,13 @@ def load_classifier_dir(path: str | Path) -> CpuSentimentClassifier:
         raise FinqaError(f"{path} is not a trained CPU sentiment classifier (no {CONFIG_NAME}); "
                          "train one with `finqa finetune sentiment --backend embedded --data FILE.csv`")
     config = json.loads(cfg_path.read_text(encoding="utf-8"))
+    if config.get("members"):
+        members = [load_classifier_dir(path / name) for name in config["members"]]
+        labels = list(config["labels"])
+        for name, m in zip(config["members"], members):
+            if not isinstance(m, CpuSentimentClassifier) or list(m.labels) != labels:
+                raise FinqaError(f"{path / name}: an ensemble member must be a plain classifier with labels {labels}")
+        return EnsembleClassifier(members, labels, path=path, config=config)
     encoder = AutoModel.from_pretrained(path / ENCODER_DIR)
     tokenizer = AutoTokenizer.from_pretrained(path / ENCODER_DIR)
     model = _module()(encoder, len(config["labels"]), config.get("dropout", 0.1))
@@ -158,7 +187,7 @@ def load_classifier_dir(path: str | Path) -> CpuSentimentClassifier:
                                   path=path, config=config)
 
 
-def load_cpu_classifier(settings=None) -> CpuSentimentClassifier | None:
+def load_cpu_classifier(settings=None) -> CpuSentimentClassifier | EnsembleClassifier | None:
     """The trained classifier under ``settings.adapters_dir / "sentiment-embedded"``, or ``None``.
 
     ``None`` (with a log line saying how to train one) lets the engine tell the user instead of

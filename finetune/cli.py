@@ -69,12 +69,22 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
     fc.set_defaults(func=cmd_finetune_forecaster)
 
     se = fsub.add_parser("sentiment", parents=parents, help="sentiment adapter (llm) or the CPU-tier classifier (embedded)")
-    se.add_argument("--data", nargs="+", required=True, help="one or more text,label CSVs (mixed together)")
+    se.add_argument("--data", nargs="+", default=None, help="one or more text,label CSVs (mixed together); required "
+                    "unless --combine")
     se.add_argument("--backend", choices=["llm", "embedded"], default="llm")
     se.add_argument("--labels", type=int, choices=[3, 7], default=3, help="3- or 7-class label words")
     se.add_argument("--label-map", default=None, help="numeric labels: tfns, fpb or 0=negative,1=neutral,2=positive")
     se.add_argument("--lora", action="store_true", help="embedded: LoRA on the encoder instead of a full fine-tune")
     se.add_argument("--threads", type=int, default=None, help="embedded: torch CPU threads")
+    se.add_argument("--members", type=int, default=1, metavar="N",
+                    help="embedded: train N classifiers (seeds --seed, --seed+1, ...) and save their ensemble, "
+                         "which averages their probabilities (N times the training and inference time)")
+    se.add_argument("--combine", nargs="+", default=None, metavar="DIR",
+                    help="embedded: instead of training, make --output the ensemble of these trained classifier "
+                         "folders (they must share data, --eval-fraction and --split-seed) and score it")
+    se.add_argument("--split-seed", type=int, default=42,
+                    help="embedded: seed of the validation split, kept apart from --seed so that ensemble members "
+                         "trained with different --seed hold out the same rows")
     se.add_argument("--extend-vocab", type=int, default=0, metavar="N",
                     help="embedded: add up to N characters that MiniLM's tokenizer maps to [UNK] (e.g. Chinese) as new tokens")
     _train_flags(se)
@@ -235,24 +245,37 @@ def cmd_finetune_sentiment(args: argparse.Namespace) -> int:
     label_map = parse_label_map(args.label_map)
     if args.backend == "embedded":
         from assistant.cpu_sentiment import DEFAULT_DIRNAME
-        from finetune.embedded_classifier import EmbeddedTrainConfig, train_embedded_classifier
+        from finetune.embedded_classifier import EmbeddedTrainConfig, combine_members, train_embedded_ensemble
 
         if args.resume or args.merge:
             raise FinqaError("--resume/--merge apply to the LLM backend; the embedded classifier trains in minutes")
+        if args.members < 1:
+            raise FinqaError(f"--members must be at least 1, got {args.members}")
         output = Path(args.output) if args.output else Path(settings.adapters_dir) / DEFAULT_DIRNAME
+        keys = ("n", "accuracy", "weighted_f1", "macro_f1", "per_label", "by_file", "epoch", "train_seconds")
+        if args.combine:
+            result = combine_members(args.combine, output)
+            _print_result({"output": str(output), **{k: result[k] for k in keys}, "members": result["members"]})
+            return 0
+        if not args.data:
+            raise FinqaError("finetune sentiment needs --data CSV [CSV ...] (or --combine DIR ... for an ensemble)")
         cfg = EmbeddedTrainConfig(
             data=[str(p) for p in args.data], output=str(output), base=args.base or "",
             epochs=_pick(args.epochs, 3.0), max_steps=args.max_steps, lr=_pick(args.lr, 5e-5),
             batch_size=_pick(args.batch_size, 32), max_length=_pick(args.max_length, 128),
-            dropout=_pick(args.dropout, 0.1), val_fraction=args.eval_fraction, seed=args.seed, lora=args.lora,
+            dropout=_pick(args.dropout, 0.1), val_fraction=args.eval_fraction, seed=args.seed, split_seed=args.split_seed, lora=args.lora,
             rank=_pick(args.rank, 16), alpha=_pick(args.alpha, 32), label_map=label_map, threads=args.threads,
             extend_vocab=args.extend_vocab,
         )
-        result = train_embedded_classifier(cfg)
-        _print_result({"output": str(output), **{k: result[k] for k in
-                       ("n", "accuracy", "weighted_f1", "macro_f1", "per_label", "by_file", "epoch", "train_seconds")}})
+        result = train_embedded_ensemble(cfg, args.members)
+        extra = {"members": result["members"]} if "members" in result else {}
+        _print_result({"output": str(output), **{k: result[k] for k in keys}, **extra})
         return 0
 
+    if args.combine or args.members != 1:
+        raise FinqaError("--members/--combine build an ensemble of CPU classifiers: add --backend embedded")
+    if not args.data:
+        raise FinqaError("finetune sentiment needs --data CSV [CSV ...]")
     from finetune.sft import QA_TARGET_MODULES, run_sft, split_eval
 
     rows = read_sentiment_csvs(args.data, label_map)

@@ -13,12 +13,13 @@ epoch with the best validation weighted F1 is the one saved.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
 import random
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,10 @@ class EmbeddedTrainConfig:
     warmup_ratio: float = 0.06
     dropout: float = 0.1
     val_fraction: float = 0.1
-    seed: int = 42
+    seed: int = 42  # initialisation of the head, dropout and batch order
+    # The validation split has its own seed so that members trained with different ``seed``s
+    # (an ensemble) hold out the same rows and can be compared and combined on them.
+    split_seed: int = 42
     lora: bool = False
     rank: int = 16
     alpha: int = 32
@@ -82,10 +86,8 @@ def _length_grouped_batches(lengths: list[int], batch_size: int, rng: random.Ran
     return batches
 
 
-def _evaluate(model, tokenizer, rows: SentimentRows, labels: list[str], max_length: int, batch_size: int = 64) -> dict[str, Any]:
-    from assistant.cpu_sentiment import CpuSentimentClassifier
-
-    clf = CpuSentimentClassifier(model, tokenizer, labels, max_length, batch_size)
+def _evaluate(clf, rows: SentimentRows, labels: list[str]) -> dict[str, Any]:
+    """Validation report of a classifier (or ensemble): overall and per source file."""
     preds = [p[0] for p in clf.predict(rows.texts)]
     report = classification_report(rows.labels, preds, labels=labels)
     by_file = {}
@@ -129,9 +131,10 @@ def train_embedded_classifier(cfg: EmbeddedTrainConfig) -> dict[str, Any]:
     labels = rows.label_set
     if len(labels) < 2:
         raise FinqaError(f"need at least two labels to train a classifier, found {labels} in {', '.join(cfg.data)}")
-    train, val = stratified_split(rows, cfg.val_fraction, cfg.seed)
-    from assistant.cpu_sentiment import normalize_text
+    train, val = stratified_split(rows, cfg.val_fraction, cfg.split_seed)
+    from assistant.cpu_sentiment import CpuSentimentClassifier, normalize_text
 
+    fingerprint = val_fingerprint(val)
     train.texts[:] = [normalize_text(t) for t in train.texts]  # as predict() sees them
     if not len(val):
         raise FinqaError("validation split is empty: give more rows or a larger --val-fraction")
@@ -207,7 +210,7 @@ def train_embedded_classifier(cfg: EmbeddedTrainConfig) -> dict[str, Any]:
             bar.set_postfix(loss=f"{sum(running[-20:]) / len(running[-20:]):.4f}", epoch=epoch)
             if step % 50 == 0:
                 logger.info("step %d/%d epoch %d loss %.4f", step, total, epoch, sum(running[-50:]) / len(running[-50:]))
-        report = _evaluate(model, tokenizer, val, labels, cfg.max_length)
+        report = _evaluate(CpuSentimentClassifier(model, tokenizer, labels, cfg.max_length), val, labels)
         logger.info("epoch %d: validation weighted F1 %.4f accuracy %.4f (n=%d)", epoch, report["weighted_f1"], report["accuracy"], report["n"])
         report["epoch"] = epoch
         report["step"] = step
@@ -231,6 +234,7 @@ def train_embedded_classifier(cfg: EmbeddedTrainConfig) -> dict[str, Any]:
         "base": base,
         "lora": cfg.lora,
         "validation": {k: best[k] for k in ("n", "accuracy", "weighted_f1", "macro_f1")},
+        "val_fingerprint": fingerprint,
         "added_tokens": len(added),
         "best_epoch": best["epoch"],
     }
@@ -241,13 +245,114 @@ def train_embedded_classifier(cfg: EmbeddedTrainConfig) -> dict[str, Any]:
     results["steps"] = step
     (out / "eval_results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
     meta = asdict(cfg)
-    meta.update({"train_rows": len(train), "val_rows": len(val), "labels": labels, "steps": step,
+    meta.update({"train_rows": len(train), "val_rows": len(val), "val_fingerprint": fingerprint, "labels": labels, "steps": step,
                  "train_seconds": round(train_s, 1), "loss_history": history[-200:]})
     from finetune.sft import git_commit
 
     meta["git_commit"] = git_commit()
     (out / "training_config.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
     logger.info("saved the CPU sentiment classifier to %s (validation weighted F1 %.4f, %.0f s)", out, best["weighted_f1"], train_s)
+    return results
+
+
+def val_fingerprint(val: SentimentRows) -> str:
+    """A short hash of the validation rows: members of one ensemble must have held out the same ones."""
+    h = hashlib.sha256()
+    for t, l in zip(val.texts, val.labels):
+        h.update(f"{t}\t{l}\n".encode("utf-8"))
+    return h.hexdigest()[:16]
+
+
+def train_embedded_ensemble(cfg: EmbeddedTrainConfig, members: int) -> dict[str, Any]:
+    """Train ``members`` classifiers (seeds ``seed``, ``seed+1``, ...) into ``output/member-i``, then combine.
+
+    Every member holds out the same validation rows (``split_seed``), so the ensemble's
+    validation score is comparable with each member's. Members already complete in the output
+    folder (a rerun after an interruption) are kept, not retrained.
+    """
+    if members < 2:
+        return train_embedded_classifier(cfg)
+    out = Path(cfg.output)
+    dirs = []
+    for i in range(members):
+        d = out / f"member-{i}"
+        dirs.append(d)
+        if (d / CONFIG_NAME).is_file() and (d / "eval_results.json").is_file():
+            logger.info("ensemble member %d already trained in %s: kept", i, d)
+            continue
+        logger.info("training ensemble member %d/%d (seed %d)", i + 1, members, cfg.seed + i)
+        train_embedded_classifier(replace(cfg, output=str(d), seed=cfg.seed + i))
+    return combine_members(dirs, out)
+
+
+def combine_members(member_dirs: list[str | Path], output: str | Path) -> dict[str, Any]:
+    """Make ``output`` an ensemble of trained classifier folders and score it on their validation rows.
+
+    Members must share labels and validation rows (same data files, ``val_fraction`` and
+    ``split_seed``): the fingerprint check refuses to report an ensemble score on rows some
+    member was trained on. Members outside ``output`` are copied into it, so the folder is
+    self-contained; ``classifier_config.json`` is written last, so an interrupted combine never
+    leaves a folder the assistant would load.
+    """
+    import shutil
+
+    from assistant.cpu_sentiment import load_classifier_dir
+
+    out = Path(output)
+    out.mkdir(parents=True, exist_ok=True)
+    metas, names = [], []
+    for i, d in enumerate(map(Path, member_dirs)):
+        try:
+            meta = json.loads((d / "training_config.json").read_text(encoding="utf-8"))
+            json.loads((d / CONFIG_NAME).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise FinqaError(f"{d} is not a trained classifier folder ({exc})") from exc
+        metas.append(meta)
+        name = d.name if d.parent.resolve() == out.resolve() else f"member-{i}"
+        if d.parent.resolve() != out.resolve():
+            shutil.rmtree(out / name, ignore_errors=True)
+            shutil.copytree(d, out / name)
+        names.append(name)
+    first = metas[0]
+    for d, m in zip(member_dirs, metas):
+        if m.get("labels") != first.get("labels"):
+            raise FinqaError(f"{d}: labels {m.get('labels')} differ from {first.get('labels')}")
+        if not m.get("val_fingerprint") or m.get("val_fingerprint") != first.get("val_fingerprint"):
+            raise FinqaError(f"{d}: held out other validation rows than {member_dirs[0]} (same --data, "
+                             "--eval-fraction and --split-seed are needed to combine members)")
+    (out / CONFIG_NAME).unlink(missing_ok=True)
+    for stale in ("encoder", "head.safetensors"):  # a single classifier that was here before
+        target = out / stale
+        shutil.rmtree(target, ignore_errors=True) if target.is_dir() else target.unlink(missing_ok=True)
+    labels = list(first["labels"])
+    rows = read_sentiment_csvs(first["data"], first.get("label_map"))
+    _, val = stratified_split(rows, first["val_fraction"], first.get("split_seed", first["seed"]))
+    from assistant.cpu_sentiment import EnsembleClassifier
+
+    clf = EnsembleClassifier([load_classifier_dir(out / n) for n in names], labels)
+    t0 = time.perf_counter()
+    report = _evaluate(clf, val, labels)
+    member_scores = {n: json.loads((out / n / "eval_results.json").read_text(encoding="utf-8")) for n in names}
+    config = {
+        "labels": labels,
+        "members": names,
+        "validation": {k: report[k] for k in ("n", "accuracy", "weighted_f1", "macro_f1")},
+        "val_fingerprint": first["val_fingerprint"],
+    }
+    results = dict(report)
+    results["members"] = {n: {k: r.get(k) for k in ("weighted_f1", "accuracy", "epoch", "train_seconds")}
+                          for n, r in member_scores.items()}
+    results["train_seconds"] = round(sum(r.get("train_seconds", 0.0) for r in member_scores.values()), 1)
+    results["epoch"] = None
+    (out / "eval_results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+    (out / "training_config.json").write_text(json.dumps(
+        {"ensemble_of": names, "member_seeds": [m.get("seed") for m in metas], "data": first["data"],
+         "val_fraction": first["val_fraction"], "split_seed": first.get("split_seed"),
+         "val_fingerprint": first["val_fingerprint"]}, indent=2, ensure_ascii=False), encoding="utf-8")
+    (out / CONFIG_NAME).write_text(json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8")
+    logger.info("ensemble of %d members in %s: validation weighted F1 %.4f (members %s; scored in %.0f s)", len(names), out,
+                report["weighted_f1"], ", ".join(f"{r['weighted_f1']:.4f}" for r in member_scores.values()),
+                time.perf_counter() - t0)
     return results
 
 
@@ -261,4 +366,5 @@ def measure_speed(path: str | Path, texts: list[str], repeat: int = 1) -> float:
     return len(texts) * repeat / (time.perf_counter() - t0)
 
 
-__all__ = ["EmbeddedTrainConfig", "train_embedded_classifier", "measure_speed", "CONFIG_NAME"]
+__all__ = ["EmbeddedTrainConfig", "train_embedded_classifier", "train_embedded_ensemble", "combine_members",
+           "val_fingerprint", "measure_speed", "CONFIG_NAME"]

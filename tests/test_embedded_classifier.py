@@ -195,3 +195,77 @@ def test_traditional_and_simplified_chinese_are_one_text_to_the_classifier():
 
     assert normalize_text("台積電營收創新高") == normalize_text("台积电营收创新高") == "台积电营收创新高"
     assert normalize_text("Profit rose 5%") == "Profit rose 5%"
+
+
+# --- ensembles ----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def ensemble(tmp_path_factory):
+    """Two members trained with seeds 5 and 6 (same validation rows) and their ensemble."""
+    import ingest.config as config
+
+    tmp = tmp_path_factory.mktemp("ensemble")
+    csv = synthetic_csv(tmp / "s.csv", per_label=8)
+    out = tmp / "ens"
+    rc = _finqa("--data-dir", str(tmp / "data"), "finetune", "sentiment", "--backend", "embedded", "--members", "2",
+                "--seed", "5", "--data", str(csv), "--max-steps", "3", "--batch-size", "8", "--max-length", "16",
+                "--eval-fraction", "0.25", "--output", str(out))
+    assert rc == 0
+    yield tmp, csv, out
+    config._current = None
+
+
+def test_members_share_validation_rows_but_not_weights(ensemble):
+    from safetensors.torch import load_file
+
+    _, _, out = ensemble
+    metas = [json.loads((out / f"member-{i}" / "training_config.json").read_text()) for i in (0, 1)]
+    assert [m["seed"] for m in metas] == [5, 6]
+    assert metas[0]["val_fingerprint"] == metas[1]["val_fingerprint"]
+    heads = [load_file(str(out / f"member-{i}" / "head.safetensors"))["weight"] for i in (0, 1)]
+    assert not (heads[0] == heads[1]).all()
+    cfg = json.loads((out / "classifier_config.json").read_text())
+    assert cfg["members"] == ["member-0", "member-1"] and cfg["val_fingerprint"] == metas[0]["val_fingerprint"]
+    assert not (out / "encoder").exists()
+    results = json.loads((out / "eval_results.json").read_text())
+    assert results["n"] == 6 and set(results["members"]) == {"member-0", "member-1"}
+
+
+def test_ensemble_predicts_the_mean_of_its_members(ensemble):
+    from assistant.cpu_sentiment import EnsembleClassifier, load_classifier_dir
+
+    _, _, out = ensemble
+    ens = load_classifier_dir(out)
+    assert isinstance(ens, EnsembleClassifier) and ens.labels == ["negative", "neutral", "positive"]
+    texts = ["profit rose strongly in quarter 40", "the board met on tuesday", "shares plunged after a loss"]
+    members = [load_classifier_dir(out / f"member-{i}").predict(texts) for i in (0, 1)]
+    for i, (label, p, probs) in enumerate(ens.predict(texts)):
+        for l in ens.labels:
+            assert probs[l] == pytest.approx((members[0][i][2][l] + members[1][i][2][l]) / 2, abs=1e-6)
+        assert probs[label] == p == max(probs.values())
+
+
+def test_rerun_keeps_finished_members_and_combine_refuses_other_validation_rows(ensemble, capsys):
+    tmp, csv, out = ensemble
+    head = out / "member-0" / "head.safetensors"
+    before = head.stat().st_mtime_ns
+    assert _finqa("finetune", "sentiment", "--backend", "embedded", "--members", "2", "--seed", "5", "--data", str(csv),
+                  "--max-steps", "3", "--batch-size", "8", "--max-length", "16", "--eval-fraction", "0.25",
+                  "--output", str(out)) == 0
+    assert head.stat().st_mtime_ns == before  # kept, not retrained
+    capsys.readouterr()
+    other = tmp / "other"
+    assert _finqa("finetune", "sentiment", "--backend", "embedded", "--split-seed", "9", "--data", str(csv),
+                  "--max-steps", "1", "--batch-size", "8", "--max-length", "16", "--eval-fraction", "0.25",
+                  "--output", str(other)) == 0
+    capsys.readouterr()
+    mixed = tmp / "mixed"
+    assert _finqa("finetune", "sentiment", "--backend", "embedded", "--combine", str(out / "member-0"), str(other),
+                  "--output", str(mixed)) == 2
+    assert "other validation rows" in capsys.readouterr().err
+    assert not (mixed / "classifier_config.json").exists()  # nothing the assistant would load
+    good = tmp / "good"
+    assert _finqa("finetune", "sentiment", "--backend", "embedded", "--combine", str(out / "member-0"),
+                  str(out / "member-1"), "--output", str(good)) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["weighted_f1"] == json.loads((out / "eval_results.json").read_text())["weighted_f1"]
+    assert (good / "member-1" / "head.safetensors").is_file()
