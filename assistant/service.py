@@ -121,7 +121,7 @@ class Assistant:
             yield early
             return
         req = EngineRequest(
-            message=message, code=slots.code, horizon_days=slots.horizon_days,
+            message=message, code=slots.code, codes=list(slots.codes) if slots.codes else [], horizon_days=slots.horizon_days,
             as_of=as_of or slots.as_of, quoted_text=slots.quoted_text, notices=notices,
             history=list(session.history) if session is not None else [],
         )

@@ -117,6 +117,9 @@ class EngineRequest:
 
     message: str
     code: str | None = None
+    # Every company the message names, in order (``code`` is the first): QA retrieves news for
+    # each of them, so "compare TSMC and MediaTek" quotes both; forecasts and sentiment use ``code``.
+    codes: list[str] = field(default_factory=list)
     horizon_days: int = 5
     as_of: date | None = None  # None = now; a forecast for D sees only data strictly before D
     quoted_text: str | None = None  # text in quotes to classify (sentiment)

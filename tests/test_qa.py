@@ -229,3 +229,31 @@ def test_unrelated_news_below_the_relevance_floor_is_not_quoted(data_dir):
     # With the floor at zero the same question would have quoted something.
     loose = QAEngine(settings=settings.model_copy(update={"qa_min_score": -1.0}))
     assert loose.gather_contexts(EngineRequest(message=question))[0]
+
+
+def test_a_message_naming_two_companies_quotes_news_of_both(data_dir):
+    """One search per company, interleaved: neither company's news crowds the other out."""
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    _index_news(settings)
+    engine = QAEngine(settings=settings)
+    req = EngineRequest(message="Compare the latest news on TSMC and MediaTek", code="2330", codes=["2330", "2454"])
+    contexts, notices = engine.gather_contexts(req)
+    assert {c["code"] for c in contexts} == {"2330", "2454"}
+    assert [c["code"] for c in contexts[:2]] == ["2330", "2454"]  # interleaved by rank
+    assert not any("finqa ingest news" in n for n in notices)
+    # A company without news among several gets its own hint; the others still answer.
+    contexts, notices = engine.gather_contexts(
+        EngineRequest(message="TSMC and Evergreen news", code="2330", codes=["2330", "2603"]))
+    assert contexts and {c["code"] for c in contexts} == {"2330"}
+    assert any("finqa ingest news 2603" in n for n in notices)
+
+
+def test_the_facade_passes_every_named_company_to_qa(data_dir):
+    from assistant.service import Assistant
+
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    _index_news(settings)
+    answer = Assistant(settings).answer("What did TSMC and MediaTek report recently?")
+    assert answer.route == "qa"
+    cited = {c.title for c in answer.citations}
+    assert any("TSMC" in t for t in cited) and any("MediaTek" in t for t in cited), cited

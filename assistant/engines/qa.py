@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from itertools import zip_longest
 from datetime import datetime, timezone
 from typing import Any
 
@@ -130,9 +131,15 @@ class QAEngine(FinqaQueryEngine):
         """Numbered contexts (deduplicated by article) and notices about what is missing."""
         notices: list[str] = []
         before = req.as_of if req.as_of is not None else datetime.now(timezone.utc)
-        codes = [req.code] if req.code else None
+        codes = request_codes(req) or None
         try:
-            hits = self._retrieval().news(req.message, codes=codes, before=before, k=self.k * 2)
+            if codes and len(codes) > 1:
+                # One search per company, interleaved by rank: a single search over all of them
+                # would hand every slot to whichever company's news sits closest to the wording.
+                per_code = [self._retrieval().news(req.message, codes=[c], before=before, k=self.k * 2) for c in codes]
+                hits = [h for rank in zip_longest(*per_code) for h in rank if h is not None]
+            else:
+                hits = self._retrieval().news(req.message, codes=codes, before=before, k=self.k * 2)
         except FinqaError as exc:
             notices.append(f"News retrieval failed: {exc}")
             hits = []
@@ -150,11 +157,12 @@ class QAEngine(FinqaQueryEngine):
                 continue
             seen.add(key)
             contexts.append({"n": len(contexts) + 1, "title": h.title, "source": h.source, "date": h.date,
-                             "url": h.url or None, "text": h.text, "score": h.score})
+                             "url": h.url or None, "text": h.text, "score": h.score, "code": h.code})
             if len(contexts) == self.k:
                 break
-        if not contexts and req.code:
-            notices.append(_missing_news_hint(self.settings, req.code))
+        if codes:
+            found = {c["code"] for c in contexts}
+            notices.extend(_missing_news_hint(self.settings, c) for c in codes if c not in found)
         elif not contexts and _nothing_indexed(self._retrieval()):
             notices.append("No news is indexed yet: run `finqa ingest news CODE...` (or `finqa ingest import PATH`) "
                            "and then `finqa index build`.")
@@ -299,6 +307,14 @@ def _nothing_indexed(retrieval: Any) -> bool:
         return int(retrieval.stats().get("news", 0) or 0) == 0
     except Exception:
         return False
+
+
+def request_codes(req: EngineRequest) -> list[str]:
+    """The companies a QA request is about: all those named, else the (possibly inherited) one."""
+    codes = list(dict.fromkeys(req.codes)) if req.codes else []
+    if req.code and req.code not in codes:
+        codes.insert(0, req.code)
+    return codes
 
 
 def _missing_news_hint(settings: Any, code: str) -> str:
