@@ -2,7 +2,6 @@
 protocols on a tiny synthetic Yahoo-style folder (never the shared data), and the CLI."""
 from __future__ import annotations
 
-import argparse
 import json
 import math
 
@@ -190,16 +189,6 @@ def test_model_engine_that_cannot_load_is_a_clear_error(yahoo_dir, data_dir):
         pass
     with pytest.raises(FinqaError, match="cannot be loaded"):
         ef.evaluate_acl18(yahoo_dir, engine="stockllm", settings=settings, progress=False)
-
-
-def test_cli_json(yahoo_dir, capsys):
-    parser = argparse.ArgumentParser()
-    sub = parser.add_subparsers()
-    ef.register_eval_forecast(sub, [])
-    args = parser.parse_args(["forecast", "--prices", str(yahoo_dir), "--protocol", "walkforward", "--horizon", "2", "--json"])
-    assert args.func(args) == 0
-    out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"n", "mape", "direction_accuracy", "random_walk", "ratio"}
 
 
 def test_acl18_through_stockllm_with_the_tiny_llama(tmp_path, tiny_settings):
