@@ -128,6 +128,10 @@ class EnsembleClassifier:
     path: Path | None = None
     config: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def max_length(self) -> int:
+        return max(m.max_length for m in self.members)
+
     def predict(self, texts: list[str]) -> list[tuple[str, float, dict[str, float]]]:
         per_member = [m.predict(texts) for m in self.members]
         results = []

@@ -236,6 +236,7 @@ def test_ensemble_predicts_the_mean_of_its_members(ensemble):
     _, _, out = ensemble
     ens = load_classifier_dir(out)
     assert isinstance(ens, EnsembleClassifier) and ens.labels == ["negative", "neutral", "positive"]
+    assert ens.max_length == 16
     texts = ["profit rose strongly in quarter 40", "the board met on tuesday", "shares plunged after a loss"]
     members = [load_classifier_dir(out / f"member-{i}").predict(texts) for i in (0, 1)]
     for i, (label, p, probs) in enumerate(ens.predict(texts)):
