@@ -300,27 +300,33 @@ def combine_members(member_dirs: list[str | Path], output: str | Path) -> dict[s
 
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
-    metas, names = [], []
-    for i, d in enumerate(map(Path, member_dirs)):
+    dirs = [Path(d) for d in member_dirs]
+    metas = []
+    for d in dirs:
+        if d.resolve() == out.resolve():
+            raise FinqaError(f"{d} is the output folder itself; give the ensemble another --output")
         try:
             meta = json.loads((d / "training_config.json").read_text(encoding="utf-8"))
             json.loads((d / CONFIG_NAME).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise FinqaError(f"{d} is not a trained classifier folder ({exc})") from exc
         metas.append(meta)
-        name = d.name if d.parent.resolve() == out.resolve() else f"member-{i}"
-        if d.parent.resolve() != out.resolve():
-            shutil.rmtree(out / name, ignore_errors=True)
-            shutil.copytree(d, out / name)
-        names.append(name)
     first = metas[0]
-    for d, m in zip(member_dirs, metas):
+    for d, m in zip(dirs, metas):  # every check before anything in the output folder changes
         if m.get("labels") != first.get("labels"):
             raise FinqaError(f"{d}: labels {m.get('labels')} differ from {first.get('labels')}")
         if not m.get("val_fingerprint") or m.get("val_fingerprint") != first.get("val_fingerprint"):
-            raise FinqaError(f"{d}: held out other validation rows than {member_dirs[0]} (same --data, "
+            raise FinqaError(f"{d}: held out other validation rows than {dirs[0]} (same --data, "
                              "--eval-fraction and --split-seed are needed to combine members)")
     (out / CONFIG_NAME).unlink(missing_ok=True)
+    names = []
+    for i, d in enumerate(dirs):
+        inside = d.parent.resolve() == out.resolve()
+        name = d.name if inside else f"member-{i}"
+        if not inside:
+            shutil.rmtree(out / name, ignore_errors=True)
+            shutil.copytree(d, out / name)
+        names.append(name)
     for stale in ("encoder", "head.safetensors"):  # a single classifier that was here before
         target = out / stale
         shutil.rmtree(target, ignore_errors=True) if target.is_dir() else target.unlink(missing_ok=True)

@@ -264,6 +264,10 @@ def test_rerun_keeps_finished_members_and_combine_refuses_other_validation_rows(
                   "--output", str(mixed)) == 2
     assert "other validation rows" in capsys.readouterr().err
     assert not (mixed / "classifier_config.json").exists()  # nothing the assistant would load
+    assert not (mixed / "member-0").exists()  # refused before anything was copied
+    assert _finqa("finetune", "sentiment", "--backend", "embedded", "--combine", str(other), str(out / "member-1"),
+                  "--output", str(other)) == 2
+    assert "output folder itself" in capsys.readouterr().err
     good = tmp / "good"
     assert _finqa("finetune", "sentiment", "--backend", "embedded", "--combine", str(out / "member-0"),
                   str(out / "member-1"), "--output", str(good)) == 0
