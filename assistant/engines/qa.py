@@ -21,8 +21,8 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
-from itertools import zip_longest
 from datetime import datetime, timezone
+from itertools import zip_longest
 from typing import Any
 
 from ingest.errors import FinqaError
