@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.prompts import render_qa_training_messages
+from finetune.jsonl import read_jsonl_objects
 from ingest.errors import FinqaError
 
 logger = logging.getLogger(__name__)
@@ -33,22 +34,6 @@ def ascii_ratio(text: str) -> float:
     return sum(1 for ch in text if ord(ch) < 128) / len(text)
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    rows = []
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise FinqaError(f"{path}, line {n}: not JSON ({exc.msg})") from exc
-            if not isinstance(obj, dict):
-                raise FinqaError(f"{path}, line {n}: expected a JSON object with system/user/assistant")
-            rows.append(obj)
-    return rows
-
-
 def load_qa_rows(source: str, *, split: str = "train", limit: int | None = None) -> list[dict[str, Any]]:
     """Rows from a local ``.jsonl``/``.json``/``.parquet`` file, or a hub dataset id.
 
@@ -59,7 +44,7 @@ def load_qa_rows(source: str, *, split: str = "train", limit: int | None = None)
     if path.exists():
         suffix = path.suffix.lower()
         if suffix in (".jsonl", ".ndjson"):
-            rows = _read_jsonl(path)
+            rows = [obj for _, obj in read_jsonl_objects(path, "system/user/assistant")]
         elif suffix == ".json":
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))

@@ -12,11 +12,11 @@ Output: ``{"n", "route_accuracy", "code_accuracy", "horizon_accuracy", "exact", 
 """
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
 
+from finetune.jsonl import read_jsonl_objects
 from ingest.errors import FinqaError
 
 log = logging.getLogger(__name__)
@@ -31,14 +31,8 @@ def load_cases(path: str | Path) -> list[dict[str, Any]]:
     if not path.is_file():
         raise FinqaError(f"no such file: {path}")
     cases: list[dict[str, Any]] = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise FinqaError(f"{path}:{lineno}: not JSON ({exc.msg})") from exc
-        if not isinstance(row, dict) or not isinstance(row.get("query"), str) or row.get("route") not in ROUTES:
+    for lineno, row in read_jsonl_objects(path, "query/route/code/horizon_days", where="{path}:{n}"):
+        if not isinstance(row.get("query"), str) or row.get("route") not in ROUTES:
             raise FinqaError(f"{path}:{lineno}: needs a string 'query' and a 'route' in {list(ROUTES)}")
         if row.get("code") is not None:
             row["code"] = str(row["code"])

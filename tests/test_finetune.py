@@ -421,6 +421,12 @@ def test_eval_router_cli(tmp_path, data_dir, capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["n"] == 2 and "route_accuracy" in report
     assert _finqa("eval", "router", "--data", str(tmp_path / "missing.jsonl"), "--json") == 2
+    capsys.readouterr()
+    for bad_line, message in (("{not json", "2: not JSON"), ("[1, 2]", "2: expected a JSON object"),
+                              ('{"query": "x", "route": "chat"}', "2: needs a string 'query'")):
+        path.write_text(json.dumps(cases[0]) + "\n" + bad_line + "\n", encoding="utf-8")
+        assert _finqa("eval", "router", "--data", str(path), "--json") == 2
+        assert f"cases.jsonl:{message}" in capsys.readouterr().err
 
 
 def test_default_run_folder_and_resume_picks_the_newest_run_with_a_checkpoint(data_dir):
