@@ -224,6 +224,26 @@ def existing_ids(settings: Settings, collection: Any, ids: list[str], batch: int
     return found
 
 
+def all_ids(settings: Settings, collection: Any, page: int = 5000) -> set[str]:
+    """Every id in the collection, read in pages (to find chunks that no longer exist)."""
+    found: set[str] = set()
+    with chroma_errors(settings):
+        offset = 0
+        while True:
+            got = collection.get(include=[], limit=page, offset=offset)
+            found.update(got["ids"])
+            if len(got["ids"]) < page:
+                return found
+            offset += page
+
+
+def delete_ids(settings: Settings, collection: Any, ids: list[str], batch: int = 2000) -> None:
+    """Remove ``ids`` from the collection, in batches."""
+    with chroma_errors(settings):
+        for start in range(0, len(ids), batch):
+            collection.delete(ids=ids[start:start + batch])
+
+
 def add_raw(settings: Settings, collection: Any, ids: list[str], embeddings: list[list[float]],
             metadatas: list[dict[str, Any]], documents: list[str]) -> None:
     """Plain ``collection.add`` with flat metadata.

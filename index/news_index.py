@@ -1,8 +1,11 @@
 """Index stored news articles into the ``news`` collection, incrementally.
 
-Why stable chunk ids (a hash of the url plus the chunk number): the store already deduplicates
-articles by url, so the same article always yields the same ids; a rebuild asks Chroma which
-ids it has and embeds only the rest. Chunks are counted in the embedding model's own tokens and
+Why stable chunk ids (a hash of the url, the chunk number and a hash of the chunk's text): the
+store already deduplicates articles by url, so the same article always yields the same ids; a
+rebuild asks Chroma which ids it has and embeds only the rest. The text hash makes a chunk whose
+text changed (a new chunk size, a better rule for what of a body is article text) a new id, and
+the rebuild deletes the ids that no current chunk has, so the index never mixes old and new
+chunks of one article. Chunks are counted in the embedding model's own tokens and
 capped at its maximum input length, so no chunk is silently truncated by the model.
 """
 from __future__ import annotations
@@ -34,9 +37,11 @@ class NewsChunk:
     metadata: dict[str, Any]
 
 
-def chunk_id(url: str, number: int) -> str:
-    """Stable id of chunk ``number`` of the article at ``url``."""
-    return f"news-{hashlib.sha1(url.encode('utf-8')).hexdigest()[:24]}-{number}"
+def chunk_id(url: str, number: int, text: str) -> str:
+    """Stable id of chunk ``number`` of the article at ``url``, holding ``text``."""
+    url_key = hashlib.sha1(url.encode("utf-8")).hexdigest()[:24]
+    text_key = hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
+    return f"news-{url_key}-{number}-{text_key}"
 
 
 def article_metadata(article: Article) -> dict[str, Any]:
@@ -63,8 +68,15 @@ def make_splitter(settings: Settings, embedder: Embedder) -> Any:
     size = max(size, 32)
     overlap = max(0, min(int(settings.chunk_overlap), size // 4))
     tokenizer = getattr(embedder.model, "tokenizer", None)
-    tokenize = tokenizer.tokenize if tokenizer is not None and hasattr(tokenizer, "tokenize") else None
-    return SentenceSplitter(chunk_size=size, chunk_overlap=overlap, tokenizer=tokenize)
+    if tokenizer is None or not callable(tokenizer):
+        return SentenceSplitter(chunk_size=size, chunk_overlap=overlap)
+
+    def token_ids(text: str) -> list[int]:
+        # Ids, not ``tokenizer.tokenize``: the splitter only counts them, and whole articles are
+        # longer than the model's window, which ``tokenize`` warns about on every build.
+        return tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"]
+
+    return SentenceSplitter(chunk_size=size, chunk_overlap=overlap, tokenizer=token_ids)
 
 
 def chunk_articles(articles: list[Article], splitter: Any) -> list[NewsChunk]:
@@ -77,7 +89,7 @@ def chunk_articles(articles: list[Article], splitter: Any) -> list[NewsChunk]:
         meta = article_metadata(article)
         for number, piece in enumerate(splitter.split_text(text)):
             if piece.strip():
-                chunks.append(NewsChunk(chunk_id(article.url, number), piece, {**meta, "chunk": number}))
+                chunks.append(NewsChunk(chunk_id(article.url, number, piece), piece, {**meta, "chunk": number}))
     return chunks
 
 
@@ -94,9 +106,10 @@ def add_embedded(settings: Settings, collection: Any, ids: list[str], texts: lis
 
 
 def build_news(store: Any, settings: Settings, progress: bool = True, *, batch_size: int | None = None) -> dict[str, int]:
-    """Embed the store's articles that are not indexed yet; returns counts.
+    """Embed the store's articles that are not indexed yet, drop chunks that no longer exist.
 
-    ``{"articles": n, "chunks": total, "added": new, "existing": already indexed}``.
+    Returns ``{"articles": n, "chunks": total, "added": new, "existing": already indexed,
+    "removed": stale chunks deleted}``.
     """
     articles = store.articles()
     embedder = get_embedder(settings)
@@ -104,6 +117,10 @@ def build_news(store: Any, settings: Settings, progress: bool = True, *, batch_s
     chunks = chunk_articles(articles, make_splitter(settings, embedder))
     have = ch.existing_ids(settings, collection, [c.id for c in chunks])
     todo = [c for c in chunks if c.id not in have]
+    stale = sorted(ch.all_ids(settings, collection) - {c.id for c in chunks})
+    if stale:
+        ch.delete_ids(settings, collection, stale)
+        log.info("news index: removed %d chunks whose article text changed", len(stale))
     batch = max(1, batch_size or 16 * settings.embedding_batch_size)
     with tqdm(total=len(todo), desc="embedding news", unit="chunk", disable=not progress or not todo) as bar:
         for start in range(0, len(todo), batch):
@@ -113,4 +130,5 @@ def build_news(store: Any, settings: Settings, progress: bool = True, *, batch_s
                          [c.metadata for c in part], vectors.tolist())
             bar.update(len(part))
     log.info("news index: %d articles, %d chunks, %d new", len(articles), len(chunks), len(todo))
-    return {"articles": len(articles), "chunks": len(chunks), "added": len(todo), "existing": len(have)}
+    return {"articles": len(articles), "chunks": len(chunks), "added": len(todo), "existing": len(have),
+            "removed": len(stale)}

@@ -16,6 +16,8 @@ _BLOCK = {
 }
 _DROP = {"script", "style", "noscript", "template", "iframe", "svg", "head"}
 _TAG_HINT = re.compile(r"<[A-Za-z!/][^>]*>|&[#A-Za-z0-9]+;")
+# A comment cut open by newsapi's truncation ("<!-- wp:paragraph … [+1552 chars]") runs to the end.
+_OPEN_COMMENT = re.compile(r"<!--(?:(?!-->).)*\Z", re.DOTALL)
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
 _BLANKS = re.compile(r"\s*\n\s*")
 
@@ -55,6 +57,7 @@ def strip_html(text: str | None) -> str | None:
     if text is None:
         return None
     if _TAG_HINT.search(text):
+        text = _OPEN_COMMENT.sub("", text)
         parser = _TextExtractor()
         try:
             parser.feed(text)

@@ -81,8 +81,14 @@ class Article:
 
     @property
     def text(self) -> str:
-        """Title, description and body joined: what gets chunked and embedded."""
-        parts = [self.title, self.description or "", self.content or ""]
+        """Title, description and the usable part of the body joined: what gets chunked and embedded.
+
+        The body goes through :func:`ingest.article_body.usable_body`, so a body that newsapi
+        stripped of its Chinese, or a consent page, never reaches the index or an answer.
+        """
+        from .article_body import usable_body
+
+        parts = [self.title, self.description or "", usable_body(self.title, self.description, self.content) or ""]
         return "\n".join(p.strip() for p in parts if p and p.strip())
 
 

@@ -289,6 +289,25 @@ def test_news_build_is_idempotent_and_incremental(env):
     assert get_retrieval(env.settings).stats()["news"] == third["chunks"]
 
 
+def test_news_rebuild_replaces_chunks_whose_text_changed(env):
+    """A new chunk size re-chunks every article: the old chunks go, none is left beside the new."""
+    from index.news_index import build_news
+    from index.retrieval import get_retrieval
+
+    env.store.upsert_articles(articles())
+    first = build_news(env.store, env.settings, progress=False)
+    assert first["removed"] == 0
+    settings = config.configure(**{**env.settings.model_dump(), "chunk_size": 32, "chunk_overlap": 0})
+    second = build_news(env.store, settings, progress=False)
+    assert second["chunks"] > first["chunks"]  # the long article now spans several chunks
+    assert second["removed"] >= 1 and second["added"] >= 1
+    assert second["existing"] + second["added"] == second["chunks"]
+    retrieval = get_retrieval(settings)
+    assert retrieval.stats()["news"] == second["chunks"]
+    third = build_news(env.store, settings, progress=False)
+    assert (third["added"], third["removed"]) == (0, 0)
+
+
 # --- price windows ---------------------------------------------------------------------------
 def test_windows_point_in_time_filters_and_dtw(env):
     from index.retrieval import get_retrieval

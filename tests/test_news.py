@@ -189,6 +189,45 @@ def test_strip_html():
     assert strip_html("<style>.x{}</style><script>alert(1)</script>ok <b>bold</b>") == "ok bold"
     assert strip_html("unclosed <div>tag") == "unclosed\ntag"
     assert strip_html("5 < 6 and 7 > 3") == "5 < 6 and 7 > 3"
+    # newsapi's truncation cuts a WordPress comment open: it must not leak into the text
+    assert strip_html('<!-- wp:paragraph {"a":1} -->\n美國總統宣佈加徵關稅。\n<!-- … ') == "美國總統宣佈加徵關稅。"
+
+
+# Real shapes from newsapi's 2025 answers (shortened): the body is not always the article.
+_ZH_TITLE = "台積電遭美調查疑出貨給華為，恐面臨逾10億美元鉅額罰款"
+_ZH_DESC = "《路透》引述RAND技術與安全政策中心研究員Lennart Heim指出，TSMC近年來共生產約 300 萬顆晶片。"
+_STRIPPED = "TSMCTSMCAITSMC10\nSophgoAITSMCAIAscend 910B\nRANDRAND Technology and Security Policy CenterLennart HeimTSMC 300 Sophgo"
+_CONSENT = ("If you click 'Accept all', we and our partners, including 239 who are part of the IAB Transparency "
+            "& Consent Framework, will also store and/or access information on a device")
+
+
+def test_article_text_keeps_only_usable_bodies():
+    from ingest.article_body import body_problem, usable_body
+    from ingest.types import Article
+
+    when = datetime(2025, 4, 9, tzinfo=timezone.utc)
+    stripped = Article(url="u1", title=_ZH_TITLE, description=_ZH_DESC, content=_STRIPPED, published_at=when)
+    assert body_problem(stripped.title, stripped.description, stripped.content) == \
+        "its Chinese characters were stripped by the news source"
+    assert stripped.text == f"{_ZH_TITLE}\n{_ZH_DESC}"  # the skeleton never reaches the index
+    assert stripped.content == _STRIPPED  # the store keeps the body as fetched
+
+    consent = Article(url="u2", title="Delta Electronics shares rise", content=_CONSENT, published_at=when)
+    assert consent.text == "Delta Electronics shares rise"
+    assert usable_body("x", None, "A required part of this site couldn't load. This may be due to a browser") is None
+    assert usable_body("x", None, "© 2013-2025 TechNews Inc. All rights reserved. | | | |") is None
+
+    chrome = ("Skip to contentType your search and hit enter\nWhen you purchase through links in our articles, we may "
+              "earn a small commission. This doesn't affect our editorial independence\n.\nAt a glance the Aspire Go 15 "
+              "is an affordable laptop that cuts some corners.")
+    assert usable_body("Acer Aspire Go 15 review", None, chrome) == \
+        "At a glance the Aspire Go 15 is an affordable laptop that cuts some corners."
+
+    # Intact bodies stay whole: Chinese with English product names, and English under a Chinese name.
+    zh_body = "華碩 ProArt 系列螢幕宣佈推出全新 PA32UCDM，採用 32 吋 4K QD-OLED 顯示面板，具備 240Hz 更新率。"
+    assert usable_body("華碩推出 ProArt 螢幕", None, zh_body) == zh_body
+    en_body = "TSMC (台積電) said first-quarter revenue rose 42% from a year earlier on AI demand."
+    assert usable_body("TSMC first-quarter revenue jumps", "Taiwan Semiconductor reported results.", en_body) == en_body
 
 
 def test_cli_ingest_news(monkeypatch, tmp_path, capsys, caplog, newsapi):
