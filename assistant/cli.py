@@ -79,6 +79,9 @@ def setup_logging(level: str) -> None:
     )
     for noisy in ("httpx", "chromadb", "urllib3", "sentence_transformers", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # bitsandbytes warns at every import that the optional `kernels` package for its CPU 4-bit
+    # matmul is missing; its PyTorch fallback is what runs (and is tested) here.
+    logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

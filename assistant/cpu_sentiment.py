@@ -182,7 +182,10 @@ def load_classifier_dir(path: str | Path) -> CpuSentimentClassifier | EnsembleCl
             if not isinstance(m, CpuSentimentClassifier) or list(m.labels) != labels:
                 raise FinqaError(f"{path / name}: an ensemble member must be a plain classifier with labels {labels}")
         return EnsembleClassifier(members, labels, path=path, config=config)
-    encoder = AutoModel.from_pretrained(path / ENCODER_DIR)
+    from index.embeddings import no_load_bars
+
+    with no_load_bars():
+        encoder = AutoModel.from_pretrained(path / ENCODER_DIR)
     tokenizer = AutoTokenizer.from_pretrained(path / ENCODER_DIR)
     model = _module()(encoder, len(config["labels"]), config.get("dropout", 0.1))
     model.head.load_state_dict(load_file(str(path / HEAD_NAME)))

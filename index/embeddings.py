@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -182,13 +183,32 @@ def load_embedder(model_name: str, query_prefix: str | None = None, passage_pref
         return embedder
 
 
+@contextmanager
+def no_load_bars() -> Iterator[None]:
+    """Hide transformers' "Loading weights" bar while a small encoder loads.
+
+    Why: a 22M-parameter encoder loads in well under a second, and its bar would land in the
+    middle of every `finqa chat` answer; the bar stays on for the multi-GB language models.
+    """
+    from transformers.utils import logging as hf_logging
+
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
+
+
 def _load_model(model_name: str) -> Any:
     from sentence_transformers import SentenceTransformer
 
     path = resolve_model_path(model_name)
     log.info("loading embedding model %s from %s", model_name, path)
     try:
-        return SentenceTransformer(path, device=_device())
+        with no_load_bars():
+            return SentenceTransformer(path, device=_device())
     except Exception as exc:  # hub offline, missing folder, corrupt weights
         raise FinqaError(
             f"Cannot load embedding model {model_name!r} ({exc.__class__.__name__}: {exc}). "

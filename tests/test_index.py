@@ -498,3 +498,14 @@ def test_server_that_dies_mid_session(tmp_path):
         _stop_server(proc)
         retrieval.reset()
         config._current = None
+
+
+def test_small_encoder_loads_without_a_progress_bar_and_restores_it():
+    from transformers.utils import logging as hf_logging
+
+    from index.embeddings import no_load_bars
+
+    assert hf_logging.is_progress_bar_enabled()
+    with no_load_bars():
+        assert not hf_logging.is_progress_bar_enabled()
+    assert hf_logging.is_progress_bar_enabled()  # the 8B loads keep theirs
