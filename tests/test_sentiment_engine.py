@@ -141,7 +141,7 @@ def test_no_company_no_text_asks_for_one(data_dir):
 def test_cpu_tier_without_a_trained_classifier_says_how_to_train(data_dir):
     settings = data_dir.model_copy(update={"cpu_only": True})
     _store_with_articles(settings)
-    answer = SentimentEngine(settings=settings).run(EngineRequest(message="台積電新聞情緒", code="2330"))
+    answer = SentimentEngine(settings=settings).run(EngineRequest(message="sentiment of 2330 news", code="2330"))
     assert answer.engine == CPU_ENGINE and answer.sentiment is None
     assert "not trained yet" in answer.answer
     assert "finqa finetune sentiment --backend embedded --data ../shared/data/sentiment/fpb_train.csv" in answer.answer
@@ -177,7 +177,7 @@ def test_cpu_tier_with_a_trained_classifier(data_dir):
     _store_with_articles(settings)
     save_random_cpu_classifier(settings)
     engine = SentimentEngine(settings=settings)
-    answer = engine.run(EngineRequest(message="台積電新聞情緒", code="2330"))
+    answer = engine.run(EngineRequest(message="sentiment of 2330 news", code="2330"))
     assert answer.engine == CPU_ENGINE and answer.answer.startswith("CPU tier (MiniLM classifier")
     assert sum(answer.sentiment.counts.values()) == 4
     assert "trained yet" not in engine.describe()

@@ -20,7 +20,6 @@ computed, so the bank, the query window and the backtest cannot see them.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from dataclasses import dataclass
 from datetime import date
@@ -33,6 +32,7 @@ import pandas as pd
 from ingest.errors import FinqaError
 
 from .. import analog, backtest
+from ..i18n import has_cjk, reason_zh
 from ..types import Answer, EngineRequest, Forecast, ForecastPoint
 
 log = logging.getLogger(__name__)
@@ -42,11 +42,6 @@ CHART_BARS = 120  # bars shown before the forecast
 MODEL_BACKTEST_STEPS = 40  # a language model per step is costly: backtest the last N steps
 MIN_HISTORY = 30  # sessions a code needs before the analog's features exist
 FINSEER_K = 5
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-
-
-def has_cjk(text: str | None) -> bool:
-    return bool(text and _CJK.search(text))
 
 
 @dataclass
@@ -467,8 +462,10 @@ def _summary(fc: Forecast, a: analog.AnalogForecast, movement: _Tier, path: _Tie
     base_txt = ", ".join(f"{k} {_pct(v.get('hit_rate'))}" for k, v in bases.items())
     hit = bt.get("hit_rate")
     beats = hit is not None and np.isfinite(hit) and np.isfinite(best) and hit > best
-    why = "; ".join(r for r in (movement.reason, path.reason) if r)
+    reasons = [r for r in (movement.reason, path.reason) if r]
+    why = "; ".join(reasons)
     if zh:
+        why = "；".join(reason_zh(r) for r in reasons)  # the English reasons stay in fallback_reason
         who = {"stockllm": f"由 StockLLM（{movement.model}）依 FinSeer 提示與 5 個歷史相似序列評分得出上漲機率",
                "adapter": f"價格路徑由微調的路徑模型（{path.model}）產生",
                "analog": "由類比法（CPU 層：歷史上最相似的走勢及其後續報酬）計算"}[fc.engine]

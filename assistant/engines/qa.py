@@ -15,6 +15,10 @@ CPU tier (no model configured to load, ``settings.cpu_only``, or a load failure 
 weights or CUDA out of memory): an extractive answer, the sentences of the retrieved articles
 most similar to the question (MiniLM cosine), each with its [n], and a first line saying plainly
 that no language model answered and why.
+
+A question asked in Chinese gets the CPU tier's sentences and the notices in Chinese
+(``i18n.has_cjk`` on the message; the reason through ``i18n.reason_zh``); ``fallback_reason``
+stays the English reason of the JSON/UI contract.
 """
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ from typing import Any
 
 from ingest.errors import FinqaError
 
+from ..i18n import has_cjk, reason_zh
 from ..types import Answer, Citation, EngineRequest
 from .base import AnswerStream, FinqaQueryEngine
 
@@ -130,6 +135,7 @@ class QAEngine(FinqaQueryEngine):
     def gather_contexts(self, req: EngineRequest) -> tuple[list[dict[str, Any]], list[str]]:
         """Numbered contexts (deduplicated by article) and notices about what is missing."""
         notices: list[str] = []
+        zh = has_cjk(req.message)
         before = req.as_of if req.as_of is not None else datetime.now(timezone.utc)
         codes = request_codes(req) or None
         try:
@@ -141,13 +147,15 @@ class QAEngine(FinqaQueryEngine):
             else:
                 hits = self._retrieval().news(req.message, codes=codes, before=before, k=self.k * 2)
         except FinqaError as exc:
-            notices.append(f"News retrieval failed: {exc}")
+            notices.append(f"新聞檢索失敗：{exc}" if zh else f"News retrieval failed: {exc}")
             hits = []
         # The floor applies to open questions; with a company named, its own news is the context.
         floor = self.settings.qa_min_score if not codes else float("-inf")
         relevant = [h for h in hits if h.score >= floor]
         if hits and not relevant:
-            notices.append(f"The closest indexed news (similarity {max(h.score for h in hits):.2f}) is below the "
+            best = max(h.score for h in hits)
+            notices.append(f"最接近的已索引新聞（相似度 {best:.2f}）低於相關性門檻（{floor}），因此都不採用。" if zh else
+                           f"The closest indexed news (similarity {best:.2f}) is below the "
                            f"relevance floor ({floor}), so none of it is used.")
         contexts: list[dict[str, Any]] = []
         seen: set[str] = set()
@@ -162,9 +170,11 @@ class QAEngine(FinqaQueryEngine):
                 break
         if codes:
             found = {c["code"] for c in contexts}
-            notices.extend(_missing_news_hint(self.settings, c) for c in codes if c not in found)
+            notices.extend(_missing_news_hint(self.settings, c, zh=zh) for c in codes if c not in found)
         elif not contexts and _nothing_indexed(self._retrieval()):
-            notices.append("No news is indexed yet: run `finqa ingest news CODE...` (or `finqa ingest import PATH`) "
+            notices.append("尚未索引任何新聞：請執行 `finqa ingest news CODE...`（或 `finqa ingest import PATH`），"
+                           "再執行 `finqa index build`。" if zh else
+                           "No news is indexed yet: run `finqa ingest news CODE...` (or `finqa ingest import PATH`) "
                            "and then `finqa index build`.")
         return contexts, notices
 
@@ -197,6 +207,7 @@ class QAEngine(FinqaQueryEngine):
                                                     for c in contexts], history=req.history or None)
         engine = f"qa:{model_label(self.settings.qa)}"
         state: dict[str, Any] = {"fallback": None}
+        zh = has_cjk(req.message)
 
         def deltas() -> Iterator[str]:
             produced = False
@@ -209,7 +220,7 @@ class QAEngine(FinqaQueryEngine):
                     raise
                 reason = f"generation failed ({exc})"
                 if produced:
-                    notices.append(f"The answer was cut short: {reason}.")
+                    notices.append(f"回答被中斷：{reason_zh(reason)}。" if zh else f"The answer was cut short: {reason}.")
                     return
                 fallback = self.extractive(req, contexts, reason, notices)
                 state["fallback"] = fallback
@@ -218,9 +229,10 @@ class QAEngine(FinqaQueryEngine):
         def finish(text: str) -> Answer:
             if state["fallback"] is not None:
                 return state["fallback"]
-            answer_text = text.strip() or "(the model returned no text)"
+            answer_text = text.strip() or ("（模型沒有回傳任何文字）" if zh else "(the model returned no text)")
             if not contexts:
-                notices.append("No indexed news matched this question; the answer is not grounded in retrieved sources.")
+                notices.append("沒有已索引的新聞符合這個問題；這個回答並非根據檢索到的來源。" if zh else
+                               "No indexed news matched this question; the answer is not grounded in retrieved sources.")
             return Answer(route="qa", engine=engine, answer=answer_text, citations=map_citations(text, contexts),
                           notices=notices, code=req.code)
 
@@ -231,17 +243,27 @@ class QAEngine(FinqaQueryEngine):
         """The CPU tier: the sentences of the retrieved news most similar to the question."""
         if reason != "cpu_only is set":
             self.last_fallback = reason
-        header = f"CPU tier (extractive; no language model loaded: {reason})."
+        zh = has_cjk(req.message)
+        if zh:
+            header = f"CPU 層（擷取式；未載入語言模型：{reason_zh(reason)}）。"
+        else:
+            header = f"CPU tier (extractive; no language model loaded: {reason})."
         if not contexts:
-            where = f" for {req.code}" if req.code else ""
-            body = (f"No indexed news{where} covers this question, and without a language model finqa cannot "
-                    f"answer general questions, so there is nothing to quote. Configure a QA model that can be "
-                    f"loaded (FINQA_QA__BASE, or an OpenAI-compatible server) for general answers.")
+            if zh:
+                where = f"關於 {req.code} 的" if req.code else ""
+                body = (f"沒有{where}已索引新聞涵蓋這個問題；沒有語言模型時 finqa 無法回答一般問題，因此沒有可以引用的內容。"
+                        f"若要回答一般問題，請設定一個可以載入的 QA 模型（FINQA_QA__BASE，或 OpenAI 相容的伺服器）。")
+            else:
+                where = f" for {req.code}" if req.code else ""
+                body = (f"No indexed news{where} covers this question, and without a language model finqa cannot "
+                        f"answer general questions, so there is nothing to quote. Configure a QA model that can be "
+                        f"loaded (FINQA_QA__BASE, or an OpenAI-compatible server) for general answers.")
             return Answer(route="qa", engine=CPU_ENGINE, answer=f"{header}\n\n{body}", notices=notices,
                           fallback_reason=reason, code=req.code)
         picked = self._rank_sentences(req.message, contexts)
         lines = [f"- {s} [{n}]" for s, n in picked]
-        body = "Most relevant sentences from the retrieved news:\n" + "\n".join(lines)
+        intro = "檢索到的新聞中與問題最相關的句子：" if zh else "Most relevant sentences from the retrieved news:"
+        body = intro + "\n" + "\n".join(lines)
         text = f"{header}\n\n{body}"
         return Answer(route="qa", engine=CPU_ENGINE, answer=text, citations=map_citations(text, contexts),
                       notices=notices, fallback_reason=reason, code=req.code)
@@ -317,7 +339,7 @@ def request_codes(req: EngineRequest) -> list[str]:
     return codes
 
 
-def _missing_news_hint(settings: Any, code: str) -> str:
+def _missing_news_hint(settings: Any, code: str, *, zh: bool = False) -> str:
     """Say which command fetches what is missing: news in the store, or the index over it."""
     try:
         from ingest.store import open_store
@@ -326,5 +348,7 @@ def _missing_news_hint(settings: Any, code: str) -> str:
     except Exception:
         stored = False
     if stored:
-        return f"News for {code} is stored but not indexed: run `finqa index build`."
-    return f"No news for {code} is ingested: run `finqa ingest news {code}` (then `finqa index build`)."
+        return (f"{code} 的新聞已儲存但尚未建立索引：請執行 `finqa index build`。" if zh else
+                f"News for {code} is stored but not indexed: run `finqa index build`.")
+    return (f"尚未匯入 {code} 的新聞：請執行 `finqa ingest news {code}`（再執行 `finqa index build`）。" if zh else
+            f"No news for {code} is ingested: run `finqa ingest news {code}` (then `finqa index build`).")

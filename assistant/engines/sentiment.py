@@ -15,6 +15,9 @@ summing probabilities, so aggregation is always over negative/neutral/positive.
 
 The CPU tier is the MiniLM classifier trained by ``finqa finetune sentiment --backend embedded``;
 when none is trained the answer says so and gives the command.
+
+A question asked in Chinese is answered in Chinese (``i18n.has_cjk`` on the message, the fallback
+reason through ``i18n.reason_zh``); the structured result and ``fallback_reason`` stay the same.
 """
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ from datetime import datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..i18n import has_cjk, reason_zh
 from ..types import Answer, EngineRequest, SentimentItem, SentimentResult
 from .base import FinqaQueryEngine
 from .qa import _reason, is_oom, model_label
@@ -38,6 +42,9 @@ BATCH = 16
 CPU_ENGINE = "sentiment:cpu-minilm"
 TRAIN_HINT = ("finqa finetune sentiment --backend embedded "
               "--data ../shared/data/sentiment/fpb_train.csv")
+# The Chinese label with the English one beside it: the results panel and chart (ui.py) show the
+# English labels, so a Chinese reader can match the sentence to them.
+LABELS_ZH = {"negative": "負面", "neutral": "中性", "positive": "正面"}
 
 
 def to_three(probs: dict[str, float]) -> dict[str, float]:
@@ -129,12 +136,16 @@ class SentimentEngine(FinqaQueryEngine):
         return (Path(self.settings.adapters_dir) / "sentiment-embedded" / "classifier_config.json").is_file()
 
     # --- what to classify -----------------------------------------------------------------------
-    def _texts(self, req: EngineRequest) -> tuple[list[dict[str, Any]], str | None, str]:
-        """(items to classify, a message when there is nothing, what was classified)."""
+    def _texts(self, req: EngineRequest, zh: bool = False) -> tuple[list[dict[str, Any]], str | None, str]:
+        """(items to classify, a message when there is nothing, what was classified), in Chinese if ``zh``."""
         quoted = req.quoted_text or (None if req.code else _after_colon(req.message))
         if quoted:
-            return [{"title": quoted, "text": quoted, "url": None, "date": None}], None, "the quoted text"
+            return ([{"title": quoted, "text": quoted, "url": None, "date": None}], None,
+                    "引用的文字" if zh else "the quoted text")
         if not req.code:
+            if zh:
+                return [], ("要分析哪家公司，或哪段文字？請指名公司（例如 `台積電最近新聞情緒如何？`、"
+                            "`sentiment of 2454 news`），或用「...」引用一則標題來分類。"), ""
             return [], ("Which company, or which text? Name a company (e.g. `台積電最近新聞情緒如何？`, "
                         "`sentiment of 2454 news`) or quote a headline in “...” to classify it."), ""
         as_of = req.as_of
@@ -144,19 +155,27 @@ class SentimentEngine(FinqaQueryEngine):
         store = self._store()
         articles = store.articles(req.code, before=end, since=end - timedelta(days=WINDOW_DAYS), limit=MAX_ARTICLES)
         window = f"the {WINDOW_DAYS} days {'before ' + as_of.isoformat() if as_of else 'up to now'}"
+        window_zh = f"{as_of.isoformat()} 之前 {WINDOW_DAYS} 天" if as_of else f"最近 {WINDOW_DAYS} 天"
+        stale_zh = ""
         if not articles:
             older = store.articles(req.code, before=end, limit=1)
             if not older:
+                if zh:
+                    return [], f"尚未匯入任何關於 {req.code} 的新聞。執行 `finqa ingest news {req.code}` 即可抓取。", ""
                 return [], f"No news about {req.code} is ingested. `finqa ingest news {req.code}` fetches it.", ""
             # Stale but not empty: classify the 30 days up to the latest stored article and say so,
             # rather than answering nothing.
             latest = older[0].published_at
             articles = store.articles(req.code, before=end, since=latest - timedelta(days=WINDOW_DAYS),
                                       limit=MAX_ARTICLES)
+            stale_zh = f"（{window_zh}內沒有更新的新聞；`finqa ingest news {req.code}` 可抓取最新新聞）"
             window = (f"the {WINDOW_DAYS} days up to its latest stored article ({latest.date().isoformat()}; "
                       f"nothing newer in {window}: `finqa ingest news {req.code}` fetches recent news)")
+            window_zh = f"截至最新一則已存新聞（{latest.date().isoformat()}）為止 {WINDOW_DAYS} 天"
         items = [{"title": a.title, "text": _headline_text(a), "url": a.url,
                   "date": a.published_at.date().isoformat()} for a in articles]
+        if zh:
+            return items, None, f"{req.code} {window_zh}內的 {len(items)} 則新聞{stale_zh}"
         return items, None, f"{len(items)} articles about {req.code} from {window}"
 
     # --- classification -------------------------------------------------------------------------
@@ -183,7 +202,8 @@ class SentimentEngine(FinqaQueryEngine):
 
     def run(self, req: EngineRequest) -> Answer:
         notices = list(req.notices)
-        items, problem, what = self._texts(req)
+        zh = has_cjk(req.message)
+        items, problem, what = self._texts(req, zh)
         if problem:
             return Answer(route="sentiment", engine="sentiment", answer=problem, notices=notices, code=req.code)
         texts = [it["text"] for it in items]
@@ -206,15 +226,23 @@ class SentimentEngine(FinqaQueryEngine):
                 self.last_fallback = reason
             probs = self._classify_cpu(texts)
             if probs is None:
+                if zh:
+                    text = (f"CPU 層：無法載入情緒模型（{reason_zh(reason or '')}），而 CPU 情緒分類器尚未訓練。"
+                            f"請用以下指令訓練（在 2 核心上約需幾分鐘）：\n`{TRAIN_HINT}`")
+                else:
+                    text = (f"CPU tier: no sentiment model could be loaded ({reason}) and the CPU sentiment "
+                            f"classifier is not trained yet. Train it (a few minutes on 2 cores) with:\n"
+                            f"`{TRAIN_HINT}`")
                 return Answer(
                     route="sentiment", engine=CPU_ENGINE, notices=notices, code=req.code, fallback_reason=reason,
-                    answer=(f"CPU tier: no sentiment model could be loaded ({reason}) and the CPU sentiment "
-                            f"classifier is not trained yet. Train it (a few minutes on 2 cores) with:\n"
-                            f"`{TRAIN_HINT}`"),
+                    answer=text,
                 )
         result = aggregate(items, probs, req.code)
-        text = _summary(result, what, len(items) == 1 and req.code is None or bool(req.quoted_text))
-        if reason:
+        single = len(items) == 1 and req.code is None or bool(req.quoted_text)
+        text = _summary_zh(result, what, single) if zh else _summary(result, what, single)
+        if reason and zh:
+            text = f"CPU 層（MiniLM 分類器；未載入語言模型：{reason_zh(reason)}）。\n\n{text}"
+        elif reason:
             text = f"CPU tier (MiniLM classifier; no language model loaded: {reason}).\n\n{text}"
         return Answer(route="sentiment", engine=engine, answer=text, sentiment=result, notices=notices,
                       fallback_reason=reason, code=req.code)
@@ -245,4 +273,25 @@ def _summary(result: SentimentResult, what: str, single: bool) -> str:
         lines.append("Most positive: " + "; ".join(f"[{i.title}]({i.url})" if i.url else i.title for i in pos))
     if neg:
         lines.append("Most negative: " + "; ".join(f"[{i.title}]({i.url})" if i.url else i.title for i in neg))
+    return "\n".join(lines)
+
+
+def _summary_zh(result: SentimentResult, what: str, single: bool) -> str:
+    """:func:`_summary` in Traditional Chinese (labels as 正面/中性/負面 with the English beside them)."""
+    c = result.counts
+    if single and result.items:
+        it = result.items[0]
+        return f"引用文字的情緒：**{LABELS_ZH[it.label]}**（{it.label}，p = {it.p:.2f}）。"
+    if single:
+        label = max(c, key=c.get)
+        return f"引用文字的情緒：**{LABELS_ZH[label]}**（{label}）。"
+    lines = [f"情緒分析：{what}，正面（positive）{c['positive']}、中性（neutral）{c['neutral']}、"
+             f"負面（negative）{c['negative']}；淨分數（net score）{result.score:+.2f}"
+             f"（-1 為全部負面，+1 為全部正面）。"]
+    pos = [i for i in result.items if i.label == "positive"]
+    neg = [i for i in result.items if i.label == "negative"]
+    if pos:
+        lines.append("最正面：" + "；".join(f"[{i.title}]({i.url})" if i.url else i.title for i in pos))
+    if neg:
+        lines.append("最負面：" + "；".join(f"[{i.title}]({i.url})" if i.url else i.title for i in neg))
     return "\n".join(lines)
