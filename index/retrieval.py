@@ -18,7 +18,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from datetime import time as dtime
@@ -353,6 +353,72 @@ class Retrieval:
         with ch.chroma_errors(self.settings):
             nodes = retriever.retrieve(str(query).strip())
         return [self._news_hit(n) for n in nodes]
+
+    def latest_news(
+        self,
+        query: str,
+        *,
+        codes: list[str],
+        before: date | datetime | None = None,
+        k: int = 5,
+        about: Callable[[str], bool] | None = None,
+    ) -> list[NewsHit]:
+        """The ``k`` newest articles filed under ``codes`` published strictly before ``before``, newest first.
+
+        Why a second read path: for "what's the latest on TSMC?" similarity to the wording says
+        nothing about recency, and the newest article may rank anywhere. Each article appears
+        once, as its first chunk (title, description, opening); ``score`` is still its cosine
+        similarity to ``query``, computed from the stored vectors.
+
+        ``about(text)`` (title plus first chunk) keeps only articles that are really about the
+        company: news is filed under a code when newsapi's full-text search matched it, so a
+        graphics-card review that names TSMC once is filed under 2330. When no article passes,
+        the newest ones are returned all the same.
+        """
+        if query is None or not str(query).strip():
+            raise FinqaError("Empty query: type what you want to find in the news.")
+        k = self._check_k(k)
+        if not codes:
+            raise FinqaError("latest_news needs the companies whose news to list")
+        if ch.NEWS not in self._cache and ch.find_collection(self.settings, ch.NEWS) is None:
+            return []
+        embedder = self.embedder
+        cached = self._collection(ch.NEWS, model=self.settings.embedding_model, dim=embedder.dim)
+        if cached is None:
+            return []
+        where = chroma_where(metadata_filters(time_key="published_at", before=before, codes=codes))
+        with ch.chroma_errors(self.settings):
+            got = cached.collection.get(where=where, include=["metadatas", "documents"])
+        first: dict[str, tuple[int, str, dict[str, Any], str]] = {}
+        for chunk_id, md, doc in zip(got["ids"], got["metadatas"], got["documents"]):
+            md = md or {}
+            url = str(md.get("url") or chunk_id)
+            number = int(md.get("chunk", 0) or 0)
+            if url not in first or number < first[url][0]:
+                first[url] = (number, chunk_id, md, doc or "")
+        ordered = sorted(first.values(), key=lambda t: (-int(t[2].get("published_at") or 0), t[1]))
+        if about is not None:
+            ordered = [t for t in ordered if about(f"{t[2].get('title', '')}\n{t[3]}")] or ordered
+        newest = ordered[:k]
+        if not newest:
+            return []
+        with ch.chroma_errors(self.settings):
+            rows = cached.collection.get(ids=[t[1] for t in newest], include=["embeddings"])
+        by_id = dict(zip(rows["ids"], rows["embeddings"]))
+        q = np.asarray(embedder.embed_queries([str(query).strip()]))[0]
+        hits: list[NewsHit] = []
+        for _number, chunk_id, md, doc in newest:
+            emb = by_id[chunk_id]
+            vec = np.asarray(emb, dtype=float)
+            score = float(vec @ q / max(np.linalg.norm(vec) * np.linalg.norm(q), 1e-12))
+            ts = md.get("published_at")
+            hits.append(NewsHit(
+                id=chunk_id, score=score, code=_none_if_blank(md.get("code")), date=str(md.get("date", "")),
+                title=str(md.get("title", "")), url=str(md.get("url", "")), source=_none_if_blank(md.get("source")),
+                text=doc or "", language=_none_if_blank(md.get("language")),
+                published_at=datetime.fromtimestamp(int(ts), tz=timezone.utc) if ts not in (None, "") else None,
+            ))
+        return hits
 
     @staticmethod
     def _news_hit(node_with_score: Any) -> NewsHit:

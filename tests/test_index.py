@@ -254,6 +254,29 @@ def test_news_point_in_time_codes_and_language(env):
     assert r.news(QUERY, before=date(2020, 1, 1)) == []  # as-of before all data
 
 
+def test_latest_news_is_newest_first_point_in_time_and_filtered_by_about(env):
+    from index.news_index import build_news
+    from index.retrieval import get_retrieval
+
+    env.store.upsert_articles(articles())
+    build_news(env.store, env.settings, progress=False)
+    r = get_retrieval(env.settings)
+    assert [h.url for h in r.latest_news(QUERY, codes=["2330"], k=10)] == [FUTURE_D1, FUTURE_D, EDGE_IN, PAST]
+    for before in (D, D_START_UTC):  # strictly before D 00:00 Taipei, whatever the recency
+        hits = r.latest_news(QUERY, codes=["2330"], before=before, k=10)
+        assert [h.url for h in hits] == [EDGE_IN, PAST]
+    top = r.latest_news(QUERY, codes=["2330"], before=D, k=1)
+    assert [h.url for h in top] == [EDGE_IN] and top[0].date == "2024-03-14"
+    # The score is the real cosine to the query, from the stored vector.
+    same = {h.url: h.score for h in r.news(QUERY, codes=["2330"], before=D, k=10)}
+    assert abs(top[0].score - same[EDGE_IN]) < 1e-4
+    # ``about`` keeps only articles that pass; none passing returns the newest all the same.
+    late = r.latest_news(QUERY, codes=["2330"], before=D, k=10, about=lambda text: "late news" in text)
+    assert [h.url for h in late] == [EDGE_IN]
+    assert [h.url for h in r.latest_news(QUERY, codes=["2330"], before=D, about=lambda text: False)] == [EDGE_IN, PAST]
+    assert r.latest_news(QUERY, codes=["2317"]) == []
+
+
 def test_news_bad_input(env):
     from index.news_index import build_news
     from index.retrieval import get_retrieval

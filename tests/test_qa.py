@@ -195,6 +195,9 @@ def test_cited_numbers_and_mapping():
      ["Revenue grew 3.5% to NT$1.2 trillion.", "Margins fell.", "Why?", "Costs rose!"]),
     ("台積電營收創新高。法人看好需求！股價會漲嗎？", ["台積電營收創新高。", "法人看好需求！", "股價會漲嗎？"]),
     ("台积电公布财报；毛利率上升。TSMC beat estimates. 股价上涨", ["台积电公布财报；", "毛利率上升。", "TSMC beat estimates.", "股价上涨"]),
+    # a period after a common abbreviation does not end the sentence
+    ("台積電（2330）發布重訊，代子公司 TSMC Global Ltd. 取得公司債。U.S. tariffs hit Acer Inc. shares. Done.",
+     ["台積電（2330）發布重訊，代子公司 TSMC Global Ltd. 取得公司債。", "U.S. tariffs hit Acer Inc. shares.", "Done."]),
 ])
 def test_split_sentences(text, expected):
     assert split_sentences(text) == expected
@@ -236,7 +239,7 @@ def test_a_message_naming_two_companies_quotes_news_of_both(data_dir):
     settings = data_dir.model_copy(update={"cpu_only": True})
     _index_news(settings)
     engine = QAEngine(settings=settings)
-    req = EngineRequest(message="Compare the latest news on TSMC and MediaTek", code="2330", codes=["2330", "2454"])
+    req = EngineRequest(message="Compare the news on TSMC and MediaTek", code="2330", codes=["2330", "2454"])
     contexts, notices = engine.gather_contexts(req)
     assert {c["code"] for c in contexts} == {"2330", "2454"}
     assert [c["code"] for c in contexts[:2]] == ["2330", "2454"]  # interleaved by rank
@@ -257,3 +260,52 @@ def test_the_facade_passes_every_named_company_to_qa(data_dir):
     assert answer.route == "qa"
     cited = {c.title for c in answer.citations}
     assert any("TSMC" in t for t in cited) and any("MediaTek" in t for t in cited), cited
+
+
+@pytest.mark.parametrize("message, latest", [
+    ("What is the latest news on TSMC?", True), ("Any news on 2330?", True), ("latest on MediaTek", True),
+    ("台積電最近有什麼新聞", True), ("聯發科最新消息", True),
+    ("Why did TSMC fall recently?", False), ("台積電最近為什麼下跌？", False), ("TSMC capex plans", False),
+])
+def test_which_questions_ask_for_the_latest_news(message, latest):
+    from assistant.engines.qa import wants_latest
+
+    assert wants_latest(message) is latest
+
+
+def _filed_under_2330(end: date) -> list[Article]:
+    """Newer than every fixture article: one really about TSMC, one only filed under 2330."""
+    when = datetime(end.year, end.month, end.day, tzinfo=timezone.utc) - timedelta(hours=2)
+    return [
+        Article(url="https://news.example.com/2330/gpu-review", title="Graphics card review: fast and quiet",
+                published_at=when, code="2330", content="The card is built on a 5nm node from a foundry.",
+                source="Fixture Daily", language="en"),
+        Article(url="https://news.example.com/2330/newest", title="台積電宣布調漲先進製程報價",
+                published_at=when - timedelta(hours=1), code="2330", content="台積電今天通知客戶明年調漲報價。",
+                source="測試財經", language="zh"),
+    ]
+
+
+def test_latest_news_lists_the_newest_articles_about_the_company_point_in_time(data_dir):
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    end = date.today()
+    store = _index_news(settings, _filed_under_2330(end))
+    engine = QAEngine(settings=settings)
+    answer = engine.run(EngineRequest(message="What is the latest news on TSMC?", code="2330"))
+    about = [a for a in store.articles("2330") if "gpu-review" not in a.url]
+    newest_first = sorted(about, key=lambda a: a.published_at, reverse=True)[: engine.k]
+    assert [c.url for c in answer.citations] == [a.url for a in newest_first]
+    assert "Latest news, newest first:" in answer.answer
+    taipei = timezone(timedelta(hours=8))  # the dates shown are Taiwan dates
+    assert f"{newest_first[0].published_at.astimezone(taipei).date().isoformat()} 台積電宣布調漲先進製程報價 [1]" \
+        in answer.answer
+    assert "Graphics card review" not in answer.answer  # filed under 2330, but not about TSMC
+    # Point in time: as of yesterday the newest article is invisible, whatever its date rank.
+    as_of = end - timedelta(days=1)
+    contexts, _ = engine.gather_contexts(EngineRequest(message="latest news on TSMC", code="2330", as_of=as_of))
+    cut = datetime(as_of.year, as_of.month, as_of.day, tzinfo=taipei)
+    visible = sorted((a for a in about if a.published_at < cut), key=lambda a: a.published_at, reverse=True)
+    assert contexts and [c["url"] for c in contexts] == [a.url for a in visible[: engine.k]]
+    # In Chinese, the same list under a Chinese heading.
+    zh = engine.run(EngineRequest(message="台積電最新消息", code="2330"))
+    assert "最新新聞（由新到舊）：" in zh.answer and [c.url for c in zh.citations] == [c.url for c in answer.citations]

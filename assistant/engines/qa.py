@@ -42,7 +42,34 @@ EXTRACTIVE_SENTENCES = 3
 _CITE = re.compile(r"[\[【]\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*[\]】]")
 # Sentence ends: CJK terminators (no space needed) or . ! ? ; followed by whitespace. A decimal
 # point ("3.5%") has no space after it, so numbers are never split.
-_SENT_SPLIT = re.compile(r"(?<=[。！？；!?])\s*|(?<=[.;])\s+|\n+")
+# A period ends a sentence unless it closes a common abbreviation ("TSMC Global Ltd. 公告",
+# "U.S. tariffs", "Corp.'s"); lookbehinds must be fixed-width, hence one per abbreviation.
+_ABBREVIATIONS = ("Ltd", "Inc", "Co", "Corp", "Bhd", "Mr", "Ms", "Mrs", "Dr", "St", "No", "vs", "U.S", "U.K",
+                  "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec")
+_NOT_ABBREV = "".join(f"(?<!\\b{re.escape(a)}\\.)" for a in _ABBREVIATIONS)
+_SENT_SPLIT = re.compile(rf"(?<=[。！？；!?])\s*|(?<=[.;]){_NOT_ABBREV}\s+|\n+")
+# "latest / recent news" in English or Chinese: answered by recency, not by wording. A news word
+# must be there: "why did TSMC fall recently?" still wants the most relevant articles.
+_LATEST = re.compile(
+    r"\b(?:latest|newest|recent|today'?s|this week'?s)\b.{0,24}?\b(?:news|headlines?|updates?|developments?|stories)\b"
+    r"|\blatest (?:on|about|for|from)\b|\bwhat'?s new\b|\bany news\b|\bnews (?:today|this week|lately|recently)\b"
+    r"|(?:最新|最近|近期|近日|今天|今日|本週|這週|这周|本周).{0,6}?(?:新聞|新闻|消息|動態|动态|報導|报道)"
+    r"|有(?:什麼|什么|甚麼)(?:新聞|新闻|消息)",
+    re.IGNORECASE,
+)
+
+
+def _mentions(code: str) -> Any:
+    """A test: does a text name the company ``code`` (any of its names, or the code)?"""
+    from ingest.companies import get_directory
+
+    directory = get_directory()
+    return lambda text: any(c.code == code for c in directory.find_in_text(text))
+
+
+def wants_latest(message: str | None) -> bool:
+    """Whether the question asks for the newest news rather than news about a topic."""
+    return bool(message and _LATEST.search(message))
 
 
 def model_label(spec: Any) -> str:
@@ -139,7 +166,14 @@ class QAEngine(FinqaQueryEngine):
         before = req.as_of if req.as_of is not None else datetime.now(timezone.utc)
         codes = request_codes(req) or None
         try:
-            if codes and len(codes) > 1:
+            if codes and wants_latest(req.message):
+                # "What's the latest on X?": the newest articles, not the ones worded like the
+                # question. Companies interleaved as below, then shown newest first.
+                per_code = [self._retrieval().latest_news(req.message, codes=[c], before=before, k=self.k,
+                                                          about=_mentions(c)) for c in codes]
+                hits = [h for rank in zip_longest(*per_code) for h in rank if h is not None][: self.k]
+                hits.sort(key=lambda h: h.published_at or datetime.min.replace(tzinfo=timezone.utc), reverse=True)
+            elif codes and len(codes) > 1:
                 # One search per company, interleaved by rank: a single search over all of them
                 # would hand every slot to whichever company's news sits closest to the wording.
                 per_code = [self._retrieval().news(req.message, codes=[c], before=before, k=self.k * 2) for c in codes]
@@ -260,9 +294,15 @@ class QAEngine(FinqaQueryEngine):
                         f"loaded (FINQA_QA__BASE, or an OpenAI-compatible server) for general answers.")
             return Answer(route="qa", engine=CPU_ENGINE, answer=f"{header}\n\n{body}", notices=notices,
                           fallback_reason=reason, code=req.code)
-        picked = self._rank_sentences(req.message, contexts)
-        lines = [f"- {s} [{n}]" for s, n in picked]
-        intro = "檢索到的新聞中與問題最相關的句子：" if zh else "Most relevant sentences from the retrieved news:"
+        if request_codes(req) and wants_latest(req.message):
+            tag = len(request_codes(req)) > 1
+            lines = [f"- {c['date']} {'[' + c['code'] + '] ' if tag and c.get('code') else ''}{c['title']} [{c['n']}]"
+                     for c in contexts]
+            intro = "最新新聞（由新到舊）：" if zh else "Latest news, newest first:"
+        else:
+            picked = self._rank_sentences(req.message, contexts)
+            lines = [f"- {s} [{n}]" for s, n in picked]
+            intro = "檢索到的新聞中與問題最相關的句子：" if zh else "Most relevant sentences from the retrieved news:"
         body = intro + "\n" + "\n".join(lines)
         text = f"{header}\n\n{body}"
         return Answer(route="qa", engine=CPU_ENGINE, answer=text, citations=map_citations(text, contexts),
