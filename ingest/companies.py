@@ -372,6 +372,15 @@ class CompanyDirectory:
                 out.append(self.companies[code])
         return out
 
+    def mentions(self, text: str, code: str) -> bool:
+        """Whether ``text`` names the company ``code`` (any of its names, or the code itself).
+
+        Why: news is filed under a code when newsapi's full-text search matched one of the
+        company's names anywhere, so a graphics-card review that names TSMC once in passing is
+        filed under 2330. Sentiment and "latest news" answers keep to articles that name it.
+        """
+        return any(c.code == code for c in self.find_in_text(text))
+
     def _scan_cjk(self, text: str) -> list[tuple[int, int, str, int]]:
         spans = []
         i, n = 0, len(text)

@@ -181,3 +181,26 @@ def test_cpu_tier_with_a_trained_classifier(data_dir):
     assert answer.engine == CPU_ENGINE and answer.answer.startswith("CPU tier (MiniLM classifier")
     assert sum(answer.sentiment.counts.values()) == 4
     assert "trained yet" not in engine.describe()
+
+
+def test_articles_filed_under_the_code_that_never_name_the_company_are_left_out(data_dir):
+    """newsapi files an article under 2330 when any name matched; a review naming no TSMC is not TSMC news."""
+    from datetime import datetime, timezone
+
+    from ingest.types import Article
+
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    store = _store_with_articles(settings)
+    store.upsert_articles([Article(
+        url="https://news.example.com/2330/gpu-review", title="Graphics card review: fast, quiet, pricey",
+        published_at=datetime.now(timezone.utc) - timedelta(days=1), code="2330",
+        content="The card is built on a 5nm node and sells for 499 dollars.", language="en")])
+    save_random_cpu_classifier(settings)
+    engine = SentimentEngine(settings=settings)
+    answer = engine.run(EngineRequest(message="sentiment of 2330 news", code="2330"))
+    assert sum(answer.sentiment.counts.values()) == 4  # the four fixture articles that name TSMC / 台積電
+    assert all("Graphics card" not in i.title for i in answer.sentiment.items)
+    assert "4 articles about 2330" in answer.answer
+    assert "left out: 1 article filed under 2330 that never names the company" in answer.answer
+    zh = engine.run(EngineRequest(message="台積電新聞情緒", code="2330"))
+    assert "另有 1 則歸在 2330 下" in zh.answer and sum(zh.sentiment.counts.values()) == 4

@@ -64,7 +64,7 @@ def _mentions(code: str) -> Any:
     from ingest.companies import get_directory
 
     directory = get_directory()
-    return lambda text: any(c.code == code for c in directory.find_in_text(text))
+    return lambda text: directory.mentions(text, code)
 
 
 def wants_latest(message: str | None) -> bool:

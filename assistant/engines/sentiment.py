@@ -153,7 +153,7 @@ class SentimentEngine(FinqaQueryEngine):
         end = (datetime.combine(as_of, time(0, 0), tzinfo=ZoneInfo("Asia/Taipei")) if as_of is not None
                else datetime.now(timezone.utc))
         store = self._store()
-        articles = store.articles(req.code, before=end, since=end - timedelta(days=WINDOW_DAYS), limit=MAX_ARTICLES)
+        articles = store.articles(req.code, before=end, since=end - timedelta(days=WINDOW_DAYS))
         window = f"the {WINDOW_DAYS} days {'before ' + as_of.isoformat() if as_of else 'up to now'}"
         window_zh = f"{as_of.isoformat()} 之前 {WINDOW_DAYS} 天" if as_of else f"最近 {WINDOW_DAYS} 天"
         stale_zh = ""
@@ -166,17 +166,23 @@ class SentimentEngine(FinqaQueryEngine):
             # Stale but not empty: classify the 30 days up to the latest stored article and say so,
             # rather than answering nothing.
             latest = older[0].published_at
-            articles = store.articles(req.code, before=end, since=latest - timedelta(days=WINDOW_DAYS),
-                                      limit=MAX_ARTICLES)
+            articles = store.articles(req.code, before=end, since=latest - timedelta(days=WINDOW_DAYS))
             stale_zh = f"（{window_zh}內沒有更新的新聞；`finqa ingest news {req.code}` 可抓取最新新聞）"
             window = (f"the {WINDOW_DAYS} days up to its latest stored article ({latest.date().isoformat()}; "
                       f"nothing newer in {window}: `finqa ingest news {req.code}` fetches recent news)")
             window_zh = f"截至最新一則已存新聞（{latest.date().isoformat()}）為止 {WINDOW_DAYS} 天"
+        articles, left_out = _naming_the_company(articles, req.code)
+        articles = articles[:MAX_ARTICLES]
         items = [{"title": a.title, "text": _headline_text(a), "url": a.url,
                   "date": a.published_at.date().isoformat()} for a in articles]
         if zh:
-            return items, None, f"{req.code} {window_zh}內的 {len(items)} 則新聞{stale_zh}"
-        return items, None, f"{len(items)} articles about {req.code} from {window}"
+            skipped = f"（另有 {left_out} 則歸在 {req.code} 下、但未提及這家公司的新聞不計入）" if left_out else ""
+            return items, None, f"{req.code} {window_zh}內的 {len(items)} 則新聞{stale_zh}{skipped}"
+        skipped = ""
+        if left_out:
+            noun, verb = ("article", "names") if left_out == 1 else ("articles", "name")
+            skipped = f"; left out: {left_out} {noun} filed under {req.code} that never {verb} the company"
+        return items, None, f"{len(items)} articles about {req.code} from {window}{skipped}"
 
     # --- classification -------------------------------------------------------------------------
     def _classify_model(self, texts: list[str]) -> tuple[list[dict[str, float]], str]:
@@ -246,6 +252,17 @@ class SentimentEngine(FinqaQueryEngine):
             text = f"CPU tier (MiniLM classifier; no language model loaded: {reason}).\n\n{text}"
         return Answer(route="sentiment", engine=engine, answer=text, sentiment=result, notices=notices,
                       fallback_reason=reason, code=req.code)
+
+
+def _naming_the_company(articles: list[Any], code: str) -> tuple[list[Any], int]:
+    """The articles that name the company (all of them when none does), and how many were left out."""
+    from ingest.companies import get_directory
+
+    directory = get_directory()
+    named = [a for a in articles if directory.mentions(a.text, code)]
+    if not named:
+        return articles, 0
+    return named, len(articles) - len(named)
 
 
 def _headline_text(article: Any) -> str:
