@@ -26,6 +26,7 @@ from ingest.errors import FinqaError
 
 from .router import FinqaRouter, IntentClassifier, RouteDecision
 from .slots import ChatSession, Slots, parse_slots, truncate_message
+from .small_talk import capabilities, is_small_talk
 from .types import Answer, EngineRequest
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,9 @@ class Assistant:
         if message is None or not str(message).strip():
             yield Answer(route="qa", engine="input", answer=(
                 "Please type a question, for example: " + " · ".join(f"`{e}`" for e in EXAMPLES)))
+            return
+        if is_small_talk(str(message)):
+            yield Answer(route="qa", engine="help", answer=capabilities(str(message)))
             return
         message, notices = truncate_message(str(message))
         slots, decision = self._plan(message, session)

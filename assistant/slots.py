@@ -205,6 +205,11 @@ _NAME_AFTER_INTENT = re.compile(
     r"(?:\bforecast(?:\s+for)?|\bpredict(?:ion\s+for)?|\bsentiment\s+(?:of|for|on)|\bnews\s+(?:of|for|on|about)"
     r"|\boutlook\s+for|\bprice\s+of|预测|情绪)\s+([A-Za-z][A-Za-z0-9&.\-]{1,20})"
 )
+# The same, named first: "TSMCC forecast", "Mediatec sentiment", "Foxcon stock outlook".
+_NAME_BEFORE_INTENT = re.compile(
+    r"(?:^|[\s,;:])([A-Za-z][A-Za-z0-9&.\-]{1,20})(?:['’]s)?\s+(?:(?:stock|share|price)\s+)?"
+    r"(?:forecast|prediction|sentiment|outlook|news|预测|情绪)\b"
+)
 _NOT_NAMES = {
     "the", "a", "an", "this", "that", "it", "its", "next", "tomorrow", "stock", "stocks", "price",
     "prices", "shares", "share", "market", "markets", "news", "sentiment", "me", "my", "taiwan",
@@ -250,11 +255,11 @@ def parse_companies(text: str, directory: Any) -> tuple[list[Any], str | None, l
                 unknown = token
                 break
         if unknown is None:
-            m = _NAME_AFTER_INTENT.search(clean)
-            if m:
-                token = m.group(1).strip(".-")
-                if token.lower() not in _NOT_NAMES and directory.resolve(token) is None:
+            for m in (_NAME_AFTER_INTENT.search(clean), _NAME_BEFORE_INTENT.search(clean)):
+                token = m.group(1).strip(".-") if m else ""
+                if token and token.lower() not in _NOT_NAMES and directory.resolve(token) is None:
                     unknown = token
+                    break
         if unknown is not None:
             try:
                 suggestions = list(directory.suggest(unknown, 5))

@@ -323,12 +323,18 @@ class CompanyDirectory:
         key = normalize_key(query or "")
         if not key:
             return []
-        scorer = fuzz.ratio if _has_cjk(key) or len(key) <= 4 else fuzz.WRatio
+        short = _has_cjk(key) or len(key) <= 4
+        scorer = fuzz.ratio if short else fuzz.WRatio
         hits = process.extract(key, [k for k, _ in self._choices], scorer=scorer, limit=max(50, n * 10),
                                score_cutoff=55)
         best: dict[str, float] = {}
         order: dict[str, int] = {}
-        for _, score, idx in hits:
+        for choice, score, idx in hits:
+            if not short:
+                # WRatio alone scores a long name that merely contains the query as high as a
+                # one-letter typo ("mediatec" in "fubonmediatechnology" 90, "mediatek" 87.5):
+                # ranking on its mean with the plain ratio puts the typo first.
+                score = 0.5 * score + 0.5 * fuzz.ratio(key, choice)
             code = self._choices[idx][1]
             if score > best.get(code, -1):
                 best[code] = score

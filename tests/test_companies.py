@@ -83,6 +83,15 @@ def test_suggestions_for_typos(directory, query):
     assert len(suggestions) <= 5
 
 
+@pytest.mark.parametrize("query, first", [
+    # a one-letter typo beats longer names that merely contain the query (fubon MEDIA TECHnology)
+    ("Mediatec", "2454 聯發科 (MediaTek)"), ("Foxcon", "2317 鴻海 (Hon Hai)"),
+    ("Delta Electronic", "2308 台達電 (Delta Electronics)"), ("Evergren", "2603 長榮 (Evergreen Marine)"),
+])
+def test_the_closest_spelling_comes_first(directory, query, first):
+    assert directory.suggest(query)[0] == first
+
+
 def test_resolve_or_raise_and_json(directory):
     assert directory.resolve_or_raise("MediaTek").code == "2454"
     with pytest.raises(UnknownCompanyError) as info:

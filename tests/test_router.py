@@ -277,6 +277,34 @@ def test_unknown_company_gets_suggestions_not_an_engine_call(assistant, engines)
     assert not engines["forecast"].calls
 
 
+@pytest.mark.parametrize("message", ["TSMCC forecast", "Mediatec sentiment", "Foxcon's stock outlook"])
+def test_an_unknown_name_before_the_intent_gets_suggestions(assistant, engines, message):
+    answer = assistant.answer(message)
+    assert answer.engine == "router" and "I could not find a listed company" in answer.answer
+    assert "Did you mean: 2" in answer.answer  # a listed code first
+    assert not any(e.calls for e in engines.values())
+
+
+@pytest.mark.parametrize("message, zh", [
+    ("hello", False), ("Hi there!", False), ("thanks", False), ("What can you do?", False), ("help", False),
+    ("你好", True), ("您好！", True), ("謝謝", True), ("你可以做什麼？", True), ("finqa, hello", False),
+])
+def test_small_talk_gets_the_capabilities_not_an_engine(assistant, engines, message, zh):
+    answer = assistant.answer(message)
+    assert answer.engine == "help" and not any(e.calls for e in engines.values())
+    assert ("`forecast 2330 next 5 days`" in answer.answer) != zh
+    assert ("`聯發科最近新聞情緒如何？`" in answer.answer) == zh
+    assert "investment advice" in answer.answer or "投資建議" in answer.answer
+
+
+@pytest.mark.parametrize("message", ["hello, forecast 2330", "thanks, and 2454?", "help me understand TSMC's capex",
+                                     "你好，台積電會漲嗎", "ok next week?"])
+def test_a_real_question_with_a_greeting_still_goes_to_an_engine(message):
+    from assistant.small_talk import is_small_talk
+
+    assert not is_small_talk(message)
+
+
 def test_forecast_without_stored_prices_names_the_ingest_command(assistant, engines):
     answer = assistant.answer("forecast 2603 next week")
     assert "finqa ingest prices 2603" in answer.answer

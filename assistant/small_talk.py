@@ -1,0 +1,59 @@
+"""Greetings, thanks and "what can you do?": answered with what finqa does, before any routing.
+
+Why: the router must send every message to one of three engines, and "hello" is none of them.
+Routed anyway it became "Which company should I forecast?", and "你好" became a QA search
+whose nearest news (MiniLM reads Chinese poorly) was quoted as if it answered anything. A
+message that is nothing but small talk gets the capabilities and examples instead, in the
+language it was written in.
+"""
+from __future__ import annotations
+
+import re
+
+from .i18n import has_cjk
+
+_SMALL_TALK = re.compile(
+    r"^(?:(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening)|greetings)(?: there)?"
+    r"|thanks?(?: you)?(?: (?:very|so) much)?|thx|ty|cheers|bye|goodbye|ok(?:ay)?|cool|great|nice"
+    r"|help|\?|what can you do|what do you do|who are you|what are you|how do (?:i|you) use (?:this|you|finqa)"
+    r"|what can i ask(?: you)?|how does this work"
+    r"|你好|您好|嗨|哈囉|哈啰|哈喽|早安|午安|晚安|謝謝|谢谢|多謝|多谢|感謝|感谢|再見|再见|掰掰|好的|幫助|帮助|說明|说明"
+    r"|你(?:能|會|会|可以)(?:做|幹|干)?(?:什麼|什么|甚麼|啥)|你是誰|你是谁|怎麼用|怎么用|我可以問什麼|我可以问什么)$",
+    re.IGNORECASE,
+)
+_EDGES = re.compile(r"^[\s,.!?~:;'\"，。！？～、：；]+|[\s,.!?~:;'\"，。！？～、：；]+$")
+_ADDRESS = re.compile(r"^(?:finqa|bot|assistant)[\s,，]+|[\s,，]+(?:finqa|bot|assistant)$", re.IGNORECASE)
+
+
+def is_small_talk(message: str | None) -> bool:
+    """Whether the whole message is a greeting, thanks, or a question about finqa itself."""
+    if not message or len(message) > 80:
+        return False
+    text = _EDGES.sub("", message.strip())
+    text = _ADDRESS.sub("", text)
+    text = _EDGES.sub("", text)
+    if not text:
+        return "?" in message or "？" in message
+    return bool(_SMALL_TALK.match(" ".join(text.split())))
+
+
+def capabilities(message: str) -> str:
+    """What finqa answers and how to ask, in the message's language."""
+    if has_cjk(message):
+        return (
+            "你好！我回答台灣上市櫃股票（TWSE/TPEx）的問題，根據已存的股價與新聞：\n"
+            "- 預測：`台積電未來5天會漲嗎？`（附上逐步回測，與「永遠看漲」、動能、反轉、隨機漫步等簡單基準並列）\n"
+            "- 新聞情緒：`聯發科最近新聞情緒如何？`\n"
+            "- 依新聞回答並附來源：`台積電最新消息`、`鴻海對 AI 伺服器說了什麼？`\n"
+            "公司可以用代號（2330）、中文名稱（台積電）或英文名稱（TSMC）指稱。以上皆非投資建議。"
+        )
+    return (
+        "Hi! I answer questions about Taiwan-listed stocks (TWSE/TPEx) from the stored prices and news:\n"
+        "- forecasts: `forecast 2330 next 5 days` (with a walk-forward backtest beside trivial baselines: "
+        "always-rise, momentum, reversal, random walk)\n"
+        "- news sentiment: `sentiment of 2454 news`\n"
+        "- questions answered from the news, with sources: `latest news on TSMC`, "
+        "`What did Hon Hai say about AI servers?`\n"
+        "Name a company by its code (2330), Chinese name (台積電) or English name (TSMC). "
+        "Nothing here is investment advice."
+    )
