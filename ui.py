@@ -251,10 +251,17 @@ def render_answer_markdown(answer: Answer) -> str:
     for notice in answer.notices:
         parts.append(f"> ℹ️ {notice}")
     footer = f"_answered by `{answer.engine}`"
-    if answer.fallback_reason:
+    if answer.fallback_reason and not _says_reason(answer.answer, answer.fallback_reason):
         footer += f" (fallback: {answer.fallback_reason})"
     parts.append(footer + "_")
     return "\n\n".join(parts)
+
+
+def _says_reason(text: str, reason: str) -> bool:
+    """Whether the answer already quotes why the CPU tier answered (in English or in Chinese)."""
+    from assistant.i18n import reason_zh
+
+    return reason in text or reason_zh(reason) in text
 
 
 def render_engine_status(status: dict[str, str]) -> str:

@@ -81,6 +81,13 @@ def test_answer_markdown_by_route():
     assert "**Sources**\n\n1. [Yield curve](https://x/1) — Wire, 2026-11-16" in md and "2. Second" in md
     assert md.index("1. [Yield") < md.index("2. Second")
     assert "truncated" in md and "answered by `qa:cpu-extractive` (fallback: cpu_only is set)" in md
+    # An answer that already says why the CPU tier answered does not repeat it in the footer.
+    said = Answer(route="qa", engine="qa:cpu-extractive", fallback_reason="no GPU on this machine",
+                  answer="CPU tier (extractive; no language model loaded: no GPU on this machine).\n\n- x [1]")
+    assert ui.render_answer_markdown(said).endswith("_answered by `qa:cpu-extractive`_")
+    zh = Answer(route="qa", engine="qa:cpu-extractive", fallback_reason="cpu_only is set",
+                answer="CPU 層（擷取式；未載入語言模型：已設定 cpu_only）。")
+    assert ui.render_answer_markdown(zh).endswith("_answered by `qa:cpu-extractive`_")
     fc = ui.render_answer_markdown(Answer(route="forecast", engine="forecast:analog", answer="up", forecast=_forecast()))
     assert "P(rise) **62.5%**" in fc
     empty = ui.render_answer_markdown(Answer(route="qa", engine="x", answer="  "))
