@@ -309,3 +309,48 @@ def test_latest_news_lists_the_newest_articles_about_the_company_point_in_time(d
     # In Chinese, the same list under a Chinese heading.
     zh = engine.run(EngineRequest(message="台積電最新消息", code="2330"))
     assert "最新新聞（由新到舊）：" in zh.answer and [c.url for c in zh.citations] == [c.url for c in answer.citations]
+
+
+def test_term_overlap_reads_chinese_bigrams_across_scripts_and_ignores_the_company():
+    from assistant.engines.qa import _company_terms, term_overlap
+
+    assert term_overlap("台達電的營收如何", "台达电3月营收创新高") == 1.0  # Traditional vs Simplified
+    assert term_overlap("台達電的營收如何", "台達電股價持平") < 1.0
+    ignore = _company_terms(["2330"])
+    assert {"tsmc", "台积", "积电"} <= ignore
+    # With the company's own name ignored, only "revenue" counts: a sentence naming TSMC scores 0.
+    assert term_overlap("TSMC revenue?", "TSMC builds a fab", ignore) == 0.0
+    assert term_overlap("TSMC revenue?", "Revenue rose 40%", ignore) == 1.0
+
+
+def test_company_questions_quote_what_the_question_asks_and_only_news_naming_the_company(data_dir):
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    end = date.today()
+    review = Article(url="https://news.example.com/2330/gpu-review-2", title="顯示卡評測：營收與股價為何下跌",
+                     published_at=datetime(end.year, end.month, end.day, tzinfo=timezone.utc) - timedelta(hours=3),
+                     code="2330", content="這張顯示卡的營收表現與股價下跌原因分析。", language="zh")
+    _index_news(settings, [review])
+    engine = QAEngine(settings=settings)
+    req = EngineRequest(message="台積電的營收如何？", code="2330")
+    contexts, _ = engine.gather_contexts(req)
+    assert contexts and all("gpu-review" not in c["url"] for c in contexts)  # filed under 2330, never names it
+    answer = engine.run(req)
+    first = answer.answer.split("\n- ")[1]
+    assert "營收" in first, answer.answer
+
+
+def test_rerank_lets_shared_terms_outweigh_a_small_cosine_lead():
+    """MiniLM reads English: between Chinese texts its cosine is near noise, the shared terms are not."""
+    from assistant.engines.qa import LEXICAL_WEIGHT, _company_terms, _rerank
+    from index.retrieval import NewsHit
+
+    def hit(i, score, title):
+        return NewsHit(id=f"n{i}", score=score, code="2330", date="2025-04-01", title=title, url=f"u{i}",
+                       source=None, text=title, language="zh")
+
+    hits = [hit(0, 0.62, "台積電擴建先進封裝產能"), hit(1, 0.55, "台積電三月營收年增四成")]
+    ranked = _rerank(hits, "台積電的營收如何？", _company_terms(["2330"]))
+    assert [h.id for h in ranked] == ["n1", "n0"]
+    # A cosine lead larger than the weight still wins: the overlap breaks near-ties, it does not rule.
+    hits[0] = hit(0, 0.55 + LEXICAL_WEIGHT + 0.01, "台積電擴建先進封裝產能")
+    assert [h.id for h in _rerank(hits, "台積電的營收如何？", _company_terms(["2330"]))] == ["n0", "n1"]

@@ -59,6 +59,38 @@ _LATEST = re.compile(
 )
 
 
+def _naming(hits: list[Any], code: str) -> list[Any]:
+    """The hits whose article names the company (all of them when none does), in their order.
+
+    News is filed under a code whenever newsapi's full-text search matched one of its names, so
+    a company's "own" news holds reviews and roundups that never name it in what was stored.
+    """
+    mentions = _mentions(code)
+    named = [h for h in hits if mentions(f"{h.title}\n{h.text}")]
+    return named or hits
+
+
+def _rerank(hits: list[Any], question: str, ignore: frozenset[str]) -> list[Any]:
+    """Hits by cosine plus term overlap with the question (see ``LEXICAL_WEIGHT``), best first."""
+    scored = [(h.score + LEXICAL_WEIGHT * term_overlap(question, f"{h.title}\n{h.text}", ignore), i, h)
+              for i, h in enumerate(hits)]
+    return [h for _, _, h in sorted(scored, key=lambda t: (-t[0], t[1]))]
+
+
+def _company_terms(codes: list[str]) -> frozenset[str]:
+    """The terms of the named companies' names: every candidate shares them, so they rank nothing."""
+    from ingest.companies import get_directory
+
+    directory = get_directory()
+    terms: set[str] = set()
+    for code in codes:
+        company = directory.get(code)
+        names = [code] + ([company.name_zh, company.name_en or "", *company.aliases] if company else [])
+        for name in names:
+            terms |= _terms(name)
+    return frozenset(terms)
+
+
 def _mentions(code: str) -> Any:
     """A test: does a text name the company ``code`` (any of its names, or the code)?"""
     from ingest.companies import get_directory
@@ -173,13 +205,18 @@ class QAEngine(FinqaQueryEngine):
                                                           about=_mentions(c)) for c in codes]
                 hits = [h for rank in zip_longest(*per_code) for h in rank if h is not None][: self.k]
                 hits.sort(key=lambda h: h.published_at or datetime.min.replace(tzinfo=timezone.utc), reverse=True)
-            elif codes and len(codes) > 1:
+            elif codes:
                 # One search per company, interleaved by rank: a single search over all of them
                 # would hand every slot to whichever company's news sits closest to the wording.
-                per_code = [self._retrieval().news(req.message, codes=[c], before=before, k=self.k * 2) for c in codes]
+                # Each keeps the articles that name the company (see _naming), hence the wider k.
+                ignore = _company_terms(codes)
+                per_code = [_rerank(_naming(self._retrieval().news(req.message, codes=[c], before=before,
+                                                                   k=self.k * 4), c), req.message, ignore)
+                            for c in codes]
                 hits = [h for rank in zip_longest(*per_code) for h in rank if h is not None]
             else:
-                hits = self._retrieval().news(req.message, codes=codes, before=before, k=self.k * 2)
+                hits = _rerank(self._retrieval().news(req.message, codes=None, before=before, k=self.k * 2),
+                               req.message, frozenset())
         except FinqaError as exc:
             notices.append(f"新聞檢索失敗：{exc}" if zh else f"News retrieval failed: {exc}")
             hits = []
@@ -300,7 +337,7 @@ class QAEngine(FinqaQueryEngine):
                      for c in contexts]
             intro = "最新新聞（由新到舊）：" if zh else "Latest news, newest first:"
         else:
-            picked = self._rank_sentences(req.message, contexts)
+            picked = self._rank_sentences(req.message, contexts, _company_terms(request_codes(req)))
             lines = [f"- {s} [{n}]" for s, n in picked]
             intro = "檢索到的新聞中與問題最相關的句子：" if zh else "Most relevant sentences from the retrieved news:"
         body = intro + "\n" + "\n".join(lines)
@@ -308,7 +345,8 @@ class QAEngine(FinqaQueryEngine):
         return Answer(route="qa", engine=CPU_ENGINE, answer=text, citations=map_citations(text, contexts),
                       notices=notices, fallback_reason=reason, code=req.code)
 
-    def _rank_sentences(self, question: str, contexts: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    def _rank_sentences(self, question: str, contexts: list[dict[str, Any]],
+                        ignore: frozenset[str] = frozenset()) -> list[tuple[str, int]]:
         import numpy as np
 
         candidates: list[tuple[str, int]] = []
@@ -320,16 +358,45 @@ class QAEngine(FinqaQueryEngine):
         candidates = _dedupe(candidates)
         if not candidates:
             return []
+        lexical = np.array([term_overlap(question, s, ignore) for s, _ in candidates])
         try:
             emb = self._embedder()
             q = np.asarray(emb.embed_queries([question]))[0]
             m = np.asarray(emb.embed_passages([s for s, _ in candidates]))
-            scores = m @ q
-        except Exception as exc:  # no embedder: keep retrieval order
+            scores = m @ q + LEXICAL_WEIGHT * lexical
+        except Exception as exc:  # no embedder: words in common, then retrieval order
             log.warning("sentence ranking without embeddings (%s)", exc)
-            scores = -np.arange(len(candidates), dtype=float)
+            scores = lexical - 1e-6 * np.arange(len(candidates), dtype=float)
         order = np.argsort(-scores, kind="stable")[:EXTRACTIVE_SENTENCES]
         return [candidates[i] for i in order]
+
+
+# Words in common with the question count beside the embedding's cosine: the packaged MiniLM
+# reads English only, so for Chinese its cosine is close to noise, while a sentence that shares
+# 營收 with "台達電的營收如何" is what the reader asked for.
+LEXICAL_WEIGHT = 0.5
+_STOPWORDS = frozenset(
+    "the a an and or of to in on for at by with from about what why how when who which did does do is are was were "
+    "be been has have had will would can could should its it this that these those their there any some news "
+    "say said says tell me latest recent".split()
+)
+_FUNCTION_CHARS = set("的了吗呢吧啊是在有和与及或也都就还么什怎如何为哪谁个这那")
+
+
+def _terms(text: str) -> set[str]:
+    """English content words and Chinese character bigrams (simplified), for term overlap."""
+    from ..slots import to_simplified
+
+    low = to_simplified(text or "").lower()
+    words = {w for w in re.findall(r"[a-z0-9]+", low) if len(w) > 1 and w not in _STOPWORDS}
+    bigrams = {run[i:i + 2] for run in re.findall(r"[\u4e00-\u9fff]+", low) for i in range(len(run) - 1)}
+    return words | {b for b in bigrams if not (set(b) & _FUNCTION_CHARS)}
+
+
+def term_overlap(question: str, sentence: str, ignore: frozenset[str] = frozenset()) -> float:
+    """Share of the question's terms (less ``ignore``) that the sentence contains (0..1)."""
+    q = _terms(question) - ignore
+    return len(q & _terms(sentence)) / len(q) if q else 0.0
 
 
 def _norm(sentence: str) -> str:
