@@ -394,6 +394,8 @@ class ChatController:
             return (render_sentiment(answer.sentiment), gr.Plot(value=sentiment_figure(answer.sentiment), visible=True),
                     gr.Dataframe(visible=False))
         details = render_citations(answer) if answer.route == "qa" else ""
+        if not details and answer.engine in ("help", "input", "router"):
+            details = "_Nothing to chart: no engine ran for this message._"
         return (details or f"_{ROUTE_TITLES.get(answer.route, answer.route)} answer; no chart for this one._",
                 gr.Plot(value=None, visible=False), gr.Dataframe(visible=False))
 

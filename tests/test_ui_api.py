@@ -196,6 +196,9 @@ def test_respond_with_the_real_assistant_keeps_the_conversation(shared_settings)
     follow = _run(ctl, "and 2454?", history, session)[-1]
     assert session.last_code == "2454" and "2454" in follow[3]
     assert len(follow[0]) == 4  # both turns kept in the chat
+    hello = _run(ctl, "hello", follow[0], session)[-1]
+    assert "`forecast 2330 next 5 days`" in hello[0][-1]["content"] and "answered by `help`" in hello[0][-1]["content"]
+    assert hello[3] == "_Nothing to chart: no engine ran for this message._" and not hello[4].visible
 
 
 # --- the Data tab --------------------------------------------------------------------------------------------
