@@ -1,7 +1,11 @@
 """Finance QA: retrieved news → grounded, cited answer (Llama-3.1 + LoRA, or the CPU tier).
 
 Retrieval goes through ``index.retrieval`` (point-in-time: only news published strictly before
-``as_of``, or before now), filtered to the company when the message names one. The prompt is
+``as_of``, or before now), filtered to the company when the message names one. With a company
+named, articles that never name it are dropped (newsapi files an article under a company when
+any of its names matched anywhere), and hits are ranked by cosine plus the share of the
+question's terms they contain (the packaged MiniLM reads English only). "What's the latest on X?"
+takes the newest articles about X instead of the best-worded ones. The prompt is
 built by ``assistant.prompts.render_qa_messages``: the system prompt is fixed there and every
 retrieved text is fenced and escaped as data, so an article that "gives instructions" can never
 change it. Generation streams token by token.

@@ -298,10 +298,10 @@ def _summary_zh(result: SentimentResult, what: str, single: bool) -> str:
     c = result.counts
     if single and result.items:
         it = result.items[0]
-        return f"引用文字的情緒：**{LABELS_ZH[it.label]}**（{it.label}，p = {it.p:.2f}）。"
+        return f"引用文字的情緒：**{LABELS_ZH.get(it.label, it.label)}**（{it.label}，p = {it.p:.2f}）。"
     if single:
         label = max(c, key=c.get)
-        return f"引用文字的情緒：**{LABELS_ZH[label]}**（{label}）。"
+        return f"引用文字的情緒：**{LABELS_ZH.get(label, label)}**（{label}）。"
     lines = [f"情緒分析：{what}，正面（positive）{c['positive']}、中性（neutral）{c['neutral']}、"
              f"負面（negative）{c['negative']}；淨分數（net score）{result.score:+.2f}"
              f"（-1 為全部負面，+1 為全部正面）。"]
