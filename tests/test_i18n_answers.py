@@ -210,6 +210,9 @@ def test_forecast_chinese_answer_quotes_the_reason_in_chinese(data_dir, tmp_path
     assert cpu.forecast.engine == "analog"
     assert "未使用語言模型的原因：模型已關閉（cpu_only）。" in cpu.answer
     assert "switched off" not in cpu.answer and "switched off" in cpu.fallback_reason
+    # The backtest's engine and baselines by their Chinese names, not the JSON keys.
+    assert "類比法 在本檔歷史上" in cpu.answer and "永遠看漲" in cpu.answer and "隨機漫步" in cpu.answer
+    assert "always_rise" not in cpu.answer and "random_walk" not in cpu.answer
 
     missing = str(tmp_path / "missing-model")
     settings = config.configure(data_dir=data_dir.data_dir, forecaster=EngineModel(base=missing))

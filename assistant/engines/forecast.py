@@ -450,6 +450,12 @@ def _pct(x: float | None) -> str:
     return "n/a" if x is None or not np.isfinite(x) else f"{100 * x:.1f}%"
 
 
+# The backtest's engine and baseline names in the Chinese answer.
+_ZH_NAMES = {"analog": "類比法", "stockllm": "StockLLM", "adapter": "路徑模型", "always_rise": "永遠看漲",
+             "momentum_1d": "1 日動能", "reversal_1d": "1 日反轉", "momentum_5d": "5 日動能",
+             "reversal_5d": "5 日反轉", "random_walk": "隨機漫步"}
+
+
 def _summary(fc: Forecast, a: analog.AnalogForecast, movement: _Tier, path: _Tier, *, zh: bool) -> str:
     """A short human summary: the call, P(rise), who answered and why, the track record."""
     label = " ".join(x for x in (fc.code, fc.name_zh if zh else (fc.name_en or fc.name_zh)) if x)
@@ -475,8 +481,9 @@ def _summary(fc: Forecast, a: analog.AnalogForecast, movement: _Tier, path: _Tie
             f"（{change:+.2%}），10–90% 區間 {end.low:.2f}–{end.high:.2f}。",
             f"{who}。" + (f"未使用語言模型的原因：{why}。" if fc.engine == "analog" and why else
                          (f"（{why}）" if why else "")),
-            f"回測（逐步、只用當時已知資料）：{bt.get('name', fc.engine)} 在本檔歷史上 {bt.get('n', 0)} 次的方向命中率 "
-            f"{_pct(hit)}；簡單基準：{base_txt}。",
+            f"回測（逐步、只用當時已知資料）：{_ZH_NAMES.get(bt.get('name', fc.engine), bt.get('name', fc.engine))}"
+            f" 在本檔歷史上 {bt.get('n', 0)} 次的方向命中率 {_pct(hit)}；簡單基準："
+            + "、".join(f"{_ZH_NAMES.get(k, k)} {_pct(v.get('hit_rate'))}" for k, v in bases.items()) + "。",
             ("它在本檔歷史上勝過所有簡單基準，但" if beats else "它並未勝過所有簡單基準；")
             + "要穩定勝過「永遠看漲」、動能、反轉與隨機漫步這類簡單基準本來就很難，請把這個預測當作參考，不是投資建議。",
         ]
