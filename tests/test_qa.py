@@ -354,3 +354,29 @@ def test_rerank_lets_shared_terms_outweigh_a_small_cosine_lead():
     # A cosine lead larger than the weight still wins: the overlap breaks near-ties, it does not rule.
     hits[0] = hit(0, 0.55 + LEXICAL_WEIGHT + 0.01, "台積電擴建先進封裝產能")
     assert [h.id for h in _rerank(hits, "台積電的營收如何？", _company_terms(["2330"]))] == ["n0", "n1"]
+
+
+def test_pool_weights_favour_rare_terms_and_ignore_terms_no_candidate_has():
+    from assistant.engines.qa import pool_weights, term_overlap
+
+    texts = ["台灣科技股上漲", "台灣科技業關稅衝擊", "台灣股市收盤"]
+    w = pool_weights("關稅對台灣科技業有什麼影響？", texts)
+    assert w["关税"] > w["科技"] > w["台湾"] > 0  # 1, 2 and 3 candidates have them
+    assert w["税对"] == 0.0 and w["湾科"] != 0.0  # a bigram across words that no candidate has
+    assert term_overlap("關稅對台灣科技業有什麼影響？", texts[1], weights=w) > \
+        term_overlap("關稅對台灣科技業有什麼影響？", texts[0], weights=w)
+
+
+def test_open_chinese_question_quotes_only_news_sharing_a_term_with_it(data_dir):
+    """MiniLM reads English: unrelated Chinese news clears the cosine floor, so a shared term is required."""
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    _index_news(settings)
+    engine = QAEngine(settings=settings)
+    question = "鳳梨出口到新加坡的價格是多少？"
+    above_floor = [h for h in engine._retrieval().news(question, k=20) if h.score >= settings.qa_min_score]
+    assert above_floor, "precondition: some unrelated news clears the cosine floor"
+    contexts, notices = engine.gather_contexts(EngineRequest(message=question))
+    assert contexts == [] and any("沒有共同的詞" in n for n in notices)
+    # A Chinese question that does share terms with the news still gets it.
+    contexts, _ = engine.gather_contexts(EngineRequest(message="什麼是殖利率倒掛？"))
+    assert contexts and contexts[0]["title"] == "殖利率曲線倒掛對股市的意義"

@@ -27,6 +27,7 @@ stays the English reason of the JSON/UI contract.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -76,8 +77,10 @@ def _naming(hits: list[Any], code: str) -> list[Any]:
 
 def _rerank(hits: list[Any], question: str, ignore: frozenset[str]) -> list[Any]:
     """Hits by cosine plus term overlap with the question (see ``LEXICAL_WEIGHT``), best first."""
-    scored = [(h.score + LEXICAL_WEIGHT * term_overlap(question, f"{h.title}\n{h.text}", ignore), i, h)
-              for i, h in enumerate(hits)]
+    texts = [f"{h.title}\n{h.text}" for h in hits]
+    weights = pool_weights(question, texts)
+    scored = [(h.score + LEXICAL_WEIGHT * term_overlap(question, t, ignore, weights), i, h)
+              for i, (h, t) in enumerate(zip(hits, texts))]
     return [h for _, _, h in sorted(scored, key=lambda t: (-t[0], t[1]))]
 
 
@@ -219,7 +222,10 @@ class QAEngine(FinqaQueryEngine):
                             for c in codes]
                 hits = [h for rank in zip_longest(*per_code) for h in rank if h is not None]
             else:
-                hits = _rerank(self._retrieval().news(req.message, codes=None, before=before, k=self.k * 2),
+                # A Chinese question casts a wider net: the cosine ranks Chinese texts poorly, the
+                # term overlap in _rerank then picks among more of them.
+                wide = self.k * (8 if zh else 2)
+                hits = _rerank(self._retrieval().news(req.message, codes=None, before=before, k=wide),
                                req.message, frozenset())
         except FinqaError as exc:
             notices.append(f"新聞檢索失敗：{exc}" if zh else f"News retrieval failed: {exc}")
@@ -232,6 +238,12 @@ class QAEngine(FinqaQueryEngine):
             notices.append(f"最接近的已索引新聞（相似度 {best:.2f}）低於相關性門檻（{floor}），因此都不採用。" if zh else
                            f"The closest indexed news (similarity {best:.2f}) is below the "
                            f"relevance floor ({floor}), so none of it is used.")
+        elif zh and not codes and relevant:
+            # An open question in Chinese: the English-only MiniLM scores unrelated Chinese texts
+            # above the floor, so a hit must also share a term (a character bigram) with it.
+            relevant = [h for h in relevant if term_overlap(req.message, f"{h.title}\n{h.text}") > 0]
+            if not relevant:
+                notices.append("最接近的已索引新聞與問題沒有共同的詞，因此都不採用。")
         contexts: list[dict[str, Any]] = []
         seen: set[str] = set()
         for h in relevant:
@@ -362,7 +374,8 @@ class QAEngine(FinqaQueryEngine):
         candidates = _dedupe(candidates)
         if not candidates:
             return []
-        lexical = np.array([term_overlap(question, s, ignore) for s, _ in candidates])
+        weights = pool_weights(question, [s for s, _ in candidates])
+        lexical = np.array([term_overlap(question, s, ignore, weights) for s, _ in candidates])
         try:
             emb = self._embedder()
             q = np.asarray(emb.embed_queries([question]))[0]
@@ -397,10 +410,26 @@ def _terms(text: str) -> set[str]:
     return words | {b for b in bigrams if not (set(b) & _FUNCTION_CHARS)}
 
 
-def term_overlap(question: str, sentence: str, ignore: frozenset[str] = frozenset()) -> float:
-    """Share of the question's terms (less ``ignore``) that the sentence contains (0..1)."""
+def term_overlap(question: str, sentence: str, ignore: frozenset[str] = frozenset(),
+                 weights: dict[str, float] | None = None) -> float:
+    """Weighted share of the question's terms (less ``ignore``) that the sentence contains (0..1)."""
     q = _terms(question) - ignore
-    return len(q & _terms(sentence)) / len(q) if q else 0.0
+    if not q:
+        return 0.0
+    w = weights or {}
+    total = sum(w.get(t, 1.0) for t in q)
+    return sum(w.get(t, 1.0) for t in q & _terms(sentence)) / total if total else 0.0
+
+
+def pool_weights(question: str, texts: list[str]) -> dict[str, float]:
+    """IDF of the question's terms over the candidate texts: a term most candidates share (台灣,
+    科技) says less about which one answers than a rare one (關稅). A term no candidate has weighs
+    0: Chinese bigrams across word boundaries (灣科, 技業) can tell no candidate from another."""
+    q = _terms(question)
+    sets = [_terms(t) & q for t in texts]
+    n = len(texts)
+    df = {t: sum(t in s for s in sets) for t in q}
+    return {t: math.log(1.0 + (n + 1) / (1 + df[t])) if df[t] else 0.0 for t in q}
 
 
 def _norm(sentence: str) -> str:
