@@ -87,6 +87,10 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
                          "trained with different --seed hold out the same rows")
     se.add_argument("--extend-vocab", type=int, default=0, metavar="N",
                     help="embedded: add up to N characters that MiniLM's tokenizer maps to [UNK] (e.g. Chinese) as new tokens")
+    se.add_argument("--adapt-epochs", type=float, default=0.0, metavar="N",
+                    help="embedded: first adapt the encoder with N epochs of masked-language modelling on the training "
+                         "texts (validation texts never seen); kept in OUTPUT/adapted-encoder and reused by reruns "
+                         "and ensemble members")
     _train_flags(se)
     se.set_defaults(func=cmd_finetune_sentiment)
 
@@ -265,15 +269,15 @@ def cmd_finetune_sentiment(args: argparse.Namespace) -> int:
             batch_size=_pick(args.batch_size, 32), max_length=_pick(args.max_length, 128),
             dropout=_pick(args.dropout, 0.1), val_fraction=args.eval_fraction, seed=args.seed, split_seed=args.split_seed, lora=args.lora,
             rank=_pick(args.rank, 16), alpha=_pick(args.alpha, 32), label_map=label_map, threads=args.threads,
-            extend_vocab=args.extend_vocab,
+            extend_vocab=args.extend_vocab, adapt_epochs=args.adapt_epochs,
         )
         result = train_embedded_ensemble(cfg, args.members)
         extra = {"members": result["members"]} if "members" in result else {}
         _print_result({"output": str(output), **{k: result[k] for k in keys}, **extra})
         return 0
 
-    if args.combine or args.members != 1:
-        raise FinqaError("--members/--combine build an ensemble of CPU classifiers: add --backend embedded")
+    if args.combine or args.members != 1 or args.adapt_epochs:
+        raise FinqaError("--members/--combine/--adapt-epochs apply to the CPU classifier: add --backend embedded")
     if not args.data:
         raise FinqaError("finetune sentiment needs --data CSV [CSV ...]")
     from finetune.sft import QA_TARGET_MODULES, run_sft, split_eval

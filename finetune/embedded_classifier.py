@@ -67,6 +67,11 @@ class EmbeddedTrainConfig:
     # tokens (embeddings learnt during fine-tuning at head_lr). MiniLM's vocabulary holds only 244
     # CJK characters: about 64% of the characters of finfe_zh posts become [UNK] without this.
     extend_vocab: int = 0
+    # Masked-language-model the encoder on the training texts for this many epochs first
+    # (finetune/adapt_encoder.py); the adapted encoder is kept in ``adapt_dir`` (default
+    # ``<output>/adapted-encoder``) and reused when its settings match.
+    adapt_epochs: float = 0.0
+    adapt_dir: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -139,6 +144,15 @@ def train_embedded_classifier(cfg: EmbeddedTrainConfig) -> dict[str, Any]:
     if not len(val):
         raise FinqaError("validation split is empty: give more rows or a larger --val-fraction")
     label_id = {l: i for i, l in enumerate(labels)}
+    adapted: dict[str, Any] | None = None
+    if cfg.adapt_epochs:
+        from finetune.adapt_encoder import ADAPT_CONFIG, adapt_encoder
+
+        adapt_dir = cfg.adapt_dir or str(Path(cfg.output) / "adapted-encoder")
+        base = adapt_encoder(base, train.texts, adapt_dir, epochs=cfg.adapt_epochs, fingerprint=fingerprint,
+                             max_length=cfg.max_length, batch_size=cfg.batch_size, seed=cfg.split_seed)
+        record = json.loads((Path(base) / ADAPT_CONFIG).read_text(encoding="utf-8"))
+        adapted = {k: record.get(k) for k in ("epochs", "steps", "final_loss", "seconds")} | {"dir": base}
     logger.info("embedded classifier: %d train / %d validation rows, labels %s, base %s", len(train), len(val), labels, base)
 
     try:
@@ -237,6 +251,7 @@ def train_embedded_classifier(cfg: EmbeddedTrainConfig) -> dict[str, Any]:
         "val_fingerprint": fingerprint,
         "added_tokens": len(added),
         "best_epoch": best["epoch"],
+        "adapted_encoder": adapted,
     }
     save_classifier(model, tokenizer, out, config)
     results = dict(best)
@@ -273,6 +288,8 @@ def train_embedded_ensemble(cfg: EmbeddedTrainConfig, members: int) -> dict[str,
     if members < 2:
         return train_embedded_classifier(cfg)
     out = Path(cfg.output)
+    if cfg.adapt_epochs and not cfg.adapt_dir:  # adapt once, every member fine-tunes from it
+        cfg = replace(cfg, adapt_dir=str(out / "adapted-encoder"))
     dirs = []
     for i in range(members):
         d = out / f"member-{i}"

@@ -274,3 +274,70 @@ def test_rerun_keeps_finished_members_and_combine_refuses_other_validation_rows(
     printed = json.loads(capsys.readouterr().out)
     assert printed["weighted_f1"] == json.loads((out / "eval_results.json").read_text())["weighted_f1"]
     assert (good / "member-1" / "head.safetensors").is_file()
+
+
+# --- task-adaptive pretraining (--adapt-epochs) -------------------------------------------------
+def test_adapt_epochs_masks_only_training_texts_then_fine_tunes_and_reuses(tmp_path, data_dir, monkeypatch, caplog):
+    """MLM on the training split's texts only; the classifier is built on the adapted encoder; a rerun reuses it."""
+    from safetensors import safe_open
+
+    import finetune.adapt_encoder as ae
+    from assistant.cpu_sentiment import load_classifier_dir, packaged_minilm_path
+    from finetune.data_sentiment import read_sentiment_csvs, stratified_split
+
+    seen: list[list[str]] = []
+    real = ae.adapt_encoder
+
+    def spy(base, texts, out_dir, **kw):
+        seen.append(list(texts))
+        return real(base, texts, out_dir, **kw)
+
+    monkeypatch.setattr(ae, "adapt_encoder", spy)
+    csv = synthetic_csv(tmp_path / "s.csv", per_label=8)
+    out = tmp_path / "tapt"
+    argv = ["finetune", "sentiment", "--backend", "embedded", "--data", str(csv), "--adapt-epochs", "1",
+            "--max-steps", "2", "--batch-size", "8", "--max-length", "16", "--eval-fraction", "0.25", "--output", str(out)]
+    assert _finqa(*argv) == 0
+    adapted = out / "adapted-encoder"
+    record = json.loads((adapted / "adapt_config.json").read_text())
+    cfg = json.loads((out / "classifier_config.json").read_text())
+    assert record["val_fingerprint"] == cfg["val_fingerprint"] and record["steps"] >= 1
+    assert cfg["adapted_encoder"]["dir"] == str(adapted) and cfg["base"] == str(adapted)
+    # No validation text was masked and predicted: exactly the training split's texts were.
+    _, val = stratified_split(read_sentiment_csvs([str(csv)]), 0.25, 42)
+    assert len(seen) == 1 and record["texts"] == len(seen[0]) == 24 - len(val)
+    assert not {t.lower() for t in val.texts} & {t.lower() for t in seen[0]}
+    # The MLM moved the encoder's weights away from the packaged MiniLM.
+    key = "encoder.layer.0.attention.self.query.weight"
+    with safe_open(str(adapted / "model.safetensors"), "pt") as a, \
+            safe_open(str(Path(packaged_minilm_path()) / "model.safetensors"), "pt") as b:
+        names = [k for k in b.keys() if k.endswith(key)]
+        assert names and not (a.get_tensor(key) == b.get_tensor(names[0])).all()
+    assert len(load_classifier_dir(out).predict(["profit rose"])) == 1
+    # A rerun with the same settings reuses the adapted encoder; other settings adapt again.
+    stamp = (adapted / "model.safetensors").stat().st_mtime_ns
+    caplog.set_level(logging.INFO, logger="finetune.adapt_encoder")
+    assert _finqa(*argv) == 0
+    assert (adapted / "model.safetensors").stat().st_mtime_ns == stamp and "reusing the encoder" in caplog.text
+    argv[argv.index("--adapt-epochs") + 1] = "2"
+    assert _finqa(*argv) == 0
+    assert json.loads((adapted / "adapt_config.json").read_text())["epochs"] == 2.0
+    assert not (out / "adapted-encoder.partial").exists()
+
+
+def test_adapt_epochs_is_for_the_embedded_backend(tmp_path, data_dir, capsys):
+    csv = synthetic_csv(tmp_path / "s.csv", per_label=4)
+    assert _finqa("finetune", "sentiment", "--data", str(csv), "--adapt-epochs", "1") == 2
+    assert "add --backend embedded" in capsys.readouterr().err
+
+
+def test_ensemble_members_share_one_adapted_encoder(tmp_path, data_dir):
+    csv = synthetic_csv(tmp_path / "s.csv", per_label=6)
+    out = tmp_path / "ens"
+    assert _finqa("finetune", "sentiment", "--backend", "embedded", "--members", "2", "--adapt-epochs", "1",
+                  "--data", str(csv), "--max-steps", "1", "--batch-size", "8", "--max-length", "16",
+                  "--eval-fraction", "0.25", "--output", str(out)) == 0
+    dirs = {json.loads((out / f"member-{i}" / "classifier_config.json").read_text())["adapted_encoder"]["dir"]
+            for i in (0, 1)}
+    assert dirs == {str(out / "adapted-encoder")}
+    assert not (out / "member-0" / "adapted-encoder").exists() and not (out / "member-1" / "adapted-encoder").exists()
