@@ -44,6 +44,8 @@ def adapt_encoder(base: str, texts: list[str], out_dir: str | Path, *, epochs: f
     from transformers import (AutoModel, AutoModelForMaskedLM, AutoTokenizer, DataCollatorForLanguageModeling,
                               get_linear_schedule_with_warmup)
 
+    from finetune.embedded_classifier import optimizer_step
+
     out = Path(out_dir)
     settings: dict[str, Any] = {"base": str(base), "epochs": epochs, "max_steps": max_steps, "lr": lr,
                                 "head_lr": head_lr, "batch_size": batch_size, "max_length": max_length,
@@ -92,11 +94,7 @@ def adapt_encoder(base: str, texts: list[str], out_dir: str | Path, *, epochs: f
                 break
             b = collate([{"input_ids": ids[i]} for i in batch])
             loss = mlm(input_ids=b["input_ids"], attention_mask=(b["input_ids"] != pad).long(), labels=b["labels"]).loss
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(mlm.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            opt.zero_grad(set_to_none=True)
+            optimizer_step(mlm, loss, opt, sched)
             step += 1
             epoch_losses.append(loss.item())
             bar.update(1)

@@ -91,6 +91,17 @@ def _length_grouped_batches(lengths: list[int], batch_size: int, rng: random.Ran
     return batches
 
 
+def optimizer_step(model: Any, loss: Any, opt: Any, sched: Any) -> None:
+    """Backward, clip the gradient norm at 1, step the optimiser and the schedule, clear gradients."""
+    import torch
+
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    sched.step()
+    opt.zero_grad(set_to_none=True)
+
+
 def _evaluate(clf, rows: SentimentRows, labels: list[str]) -> dict[str, Any]:
     """Validation report of a classifier (or ensemble): overall and per source file."""
     preds = [p[0] for p in clf.predict(rows.texts)]
@@ -211,11 +222,7 @@ def train_embedded_classifier(cfg: EmbeddedTrainConfig) -> dict[str, Any]:
                 mask[r, : len(ids[i])] = 1
             logits = model(input_ids, mask)
             loss = loss_fn(logits, torch.tensor([y[i] for i in batch]))
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            opt.zero_grad(set_to_none=True)
+            optimizer_step(model, loss, opt, sched)
             step += 1
             lv = loss.item()
             running.append(lv)
