@@ -19,12 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-
-
-def has_cjk(text: str | None) -> bool:
-    """Whether ``text`` contains a CJK ideograph: the message was written (at least partly) in Chinese."""
-    return bool(text and _CJK.search(text))
+# Whether a message was written (at least partly) in Chinese; the engines import it from here.
+from ingest.cjk import has_cjk
 
 
 # What failed to load, as ``describe_load_failure`` names it.

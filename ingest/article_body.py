@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import re
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+from .cjk import CJK_RE, has_cjk
+
 _LATIN = re.compile(r"[A-Za-z]")
 _WORD = re.compile(r"\w")
 
@@ -53,7 +54,7 @@ _MIN_WORD_CHARS = 20
 
 def cjk_share(text: str) -> float:
     """CJK characters among CJK plus Latin letters (0 when there are none)."""
-    cjk = len(_CJK.findall(text))
+    cjk = len(CJK_RE.findall(text))
     letters = cjk + len(_LATIN.findall(text))
     return cjk / letters if letters else 0.0
 
@@ -65,7 +66,7 @@ def body_problem(title: str, description: str | None, content: str | None) -> st
     if _NOT_ARTICLE.search(content):
         return "a consent or error page, not the article"
     head = f"{title} {description or ''}"
-    if _CJK.search(head) and cjk_share(head) >= 0.1 and cjk_share(content) < _CJK_STRIPPED_SHARE:
+    if has_cjk(head) and cjk_share(head) >= 0.1 and cjk_share(content) < _CJK_STRIPPED_SHARE:
         return "its Chinese characters were stripped by the news source"
     return None
 

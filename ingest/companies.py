@@ -32,6 +32,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .cjk import has_cjk as _has_cjk
 from .errors import UnknownCompanyError
 from .types import Company
 
@@ -52,7 +53,6 @@ _P_CODE, _P_NAME, _P_EN, _P_ALIAS, _P_STRIPPED, _P_US = 0, 1, 2, 3, 4, 5
 
 _CODE_RE = re.compile(r"^\s*(\d{4,6}[A-Za-z]?)(?:\.(TW|TWO))?\s*$", re.IGNORECASE)
 _US_RE = re.compile(r"^\s*\$?([A-Za-z][A-Za-z.\-]{0,9})\s*$")
-_CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _NON_KEY_RE = re.compile(r"[^0-9a-z\u3400-\u9fff\uf900-\ufaff+&]+")
 # Trailing words that name the legal form rather than the company.
 _EN_SUFFIXES = re.compile(
@@ -108,10 +108,6 @@ _YEAR_BEFORE = re.compile(
 _NOT_CODE_AFTER = re.compile(r"^\s*(?:年|月|日|/\d|-\d|%|元|億|萬|張|點|塊|美元|台幣|萬元)")
 # After a year-like number (1900-2100) only.
 _YEAR_AFTER = re.compile(r"^(?:s\b|'s|財年|年度|\s*(?:Q[1-4]|H[12])\b)", re.IGNORECASE)
-
-
-def _has_cjk(text: str) -> bool:
-    return bool(_CJK_RE.search(text))
 
 
 @lru_cache(maxsize=1)

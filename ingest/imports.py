@@ -27,6 +27,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
+from .cjk import has_cjk
 from .companies import CompanyDirectory, get_directory, reload
 from .news import parse_articles
 from .store import Store
@@ -40,7 +41,6 @@ _TW_MARKETS = ("TWSE", "TPEx")
 _TWSTOCK_NAME = re.compile(r"^(?P<name>.+)_(?P<code>[0-9A-Za-z]+)_stocks$")
 _BARE_CODE = re.compile(r"^(?P<code>\d{4,6}[A-Za-z]?)(?:\.(?:TW|TWO))?$", re.IGNORECASE)
 _TICKER = re.compile(r"^[A-Z][A-Z0-9\-]{0,9}(?:\.[A-Z]{1,3})?$")
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _MISSING = {"", "null", "nan", "none", "--", "-", "n/a"}
 _MAX_ERRORS_PER_FILE = 10
 
@@ -310,7 +310,7 @@ def _import_yahoo(store: Store, path: Path, directory: CompanyDirectory) -> _Out
 def _language(article: Article) -> str:
     """zh when the text has CJK characters, else en."""
     sample = " ".join(filter(None, (article.title, article.description, (article.content or "")[:400])))
-    return "zh" if _CJK.search(sample) else "en"
+    return "zh" if has_cjk(sample) else "en"
 
 
 def _line_of(raw: str, value: Any) -> int | None:
