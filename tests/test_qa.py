@@ -365,6 +365,11 @@ def test_pool_weights_favour_rare_terms_and_ignore_terms_no_candidate_has():
     assert w["税对"] == 0.0 and w["湾科"] != 0.0  # a bigram across words that no candidate has
     assert term_overlap("關稅對台灣科技業有什麼影響？", texts[1], weights=w) > \
         term_overlap("關稅對台灣科技業有什麼影響？", texts[0], weights=w)
+    from assistant.engines.qa import _company_terms, lexical_scores
+
+    ignore = _company_terms(["2330"])
+    assert lexical_scores("台積電關稅影響？", texts, ignore) == \
+        [term_overlap("台積電關稅影響？", t, ignore, pool_weights("台積電關稅影響？", texts)) for t in texts]
 
 
 def test_open_chinese_question_quotes_only_news_sharing_a_term_with_it(data_dir):

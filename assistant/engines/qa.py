@@ -77,10 +77,8 @@ def _naming(hits: list[Any], code: str) -> list[Any]:
 
 def _rerank(hits: list[Any], question: str, ignore: frozenset[str]) -> list[Any]:
     """Hits by cosine plus term overlap with the question (see ``LEXICAL_WEIGHT``), best first."""
-    texts = [f"{h.title}\n{h.text}" for h in hits]
-    weights = pool_weights(question, texts)
-    scored = [(h.score + LEXICAL_WEIGHT * term_overlap(question, t, ignore, weights), i, h)
-              for i, (h, t) in enumerate(zip(hits, texts))]
+    lexical = lexical_scores(question, [f"{h.title}\n{h.text}" for h in hits], ignore)
+    scored = [(h.score + LEXICAL_WEIGHT * x, i, h) for i, (h, x) in enumerate(zip(hits, lexical))]
     return [h for _, _, h in sorted(scored, key=lambda t: (-t[0], t[1]))]
 
 
@@ -374,8 +372,7 @@ class QAEngine(FinqaQueryEngine):
         candidates = _dedupe(candidates)
         if not candidates:
             return []
-        weights = pool_weights(question, [s for s, _ in candidates])
-        lexical = np.array([term_overlap(question, s, ignore, weights) for s, _ in candidates])
+        lexical = np.array(lexical_scores(question, [s for s, _ in candidates], ignore))
         try:
             emb = self._embedder()
             q = np.asarray(emb.embed_queries([question]))[0]
@@ -410,26 +407,38 @@ def _terms(text: str) -> set[str]:
     return words | {b for b in bigrams if not (set(b) & _FUNCTION_CHARS)}
 
 
+def _overlap(q: set[str], text_terms: set[str], weights: dict[str, float] | None) -> float:
+    w = weights or {}
+    total = sum(w.get(t, 1.0) for t in q)
+    return sum(w.get(t, 1.0) for t in q & text_terms) / total if total else 0.0
+
+
 def term_overlap(question: str, sentence: str, ignore: frozenset[str] = frozenset(),
                  weights: dict[str, float] | None = None) -> float:
     """Weighted share of the question's terms (less ``ignore``) that the sentence contains (0..1)."""
-    q = _terms(question) - ignore
-    if not q:
-        return 0.0
-    w = weights or {}
-    total = sum(w.get(t, 1.0) for t in q)
-    return sum(w.get(t, 1.0) for t in q & _terms(sentence)) / total if total else 0.0
+    return _overlap(_terms(question) - ignore, _terms(sentence), weights)
+
+
+def _idf(q: set[str], text_terms: list[set[str]]) -> dict[str, float]:
+    n = len(text_terms)
+    df = {t: sum(t in s for s in text_terms) for t in q}
+    return {t: math.log(1.0 + (n + 1) / (1 + df[t])) if df[t] else 0.0 for t in q}
 
 
 def pool_weights(question: str, texts: list[str]) -> dict[str, float]:
     """IDF of the question's terms over the candidate texts: a term most candidates share (台灣,
     科技) says less about which one answers than a rare one (關稅). A term no candidate has weighs
     0: Chinese bigrams across word boundaries (灣科, 技業) can tell no candidate from another."""
+    return _idf(_terms(question), [_terms(t) for t in texts])
+
+
+def lexical_scores(question: str, texts: list[str], ignore: frozenset[str]) -> list[float]:
+    """``term_overlap`` of each text with ``pool_weights`` over all of them, each text's terms
+    (an OpenCC conversion and a tokenisation) computed once."""
     q = _terms(question)
-    sets = [_terms(t) & q for t in texts]
-    n = len(texts)
-    df = {t: sum(t in s for s in sets) for t in q}
-    return {t: math.log(1.0 + (n + 1) / (1 + df[t])) if df[t] else 0.0 for t in q}
+    sets = [_terms(t) for t in texts]
+    weights = _idf(q, sets)
+    return [_overlap(q - ignore, s, weights) for s in sets]
 
 
 def _norm(sentence: str) -> str:
