@@ -13,6 +13,9 @@ pooling, base model, validation scores). An *ensemble* folder instead holds ``me
 folders of that layout and a ``classifier_config.json`` listing them under ``"members"``; its
 prediction is the mean of the members' probabilities (several fine-tunes from different seeds
 disagree on the hard sentences, and averaging them is the cheapest accuracy a 22M encoder gets).
+Either kind may also hold ``lexical.npz`` (``assistant/lexical_sentiment.py``), named under
+``"lexical"`` in the config with its weight: the prediction is then ``(1 - w)`` times the
+encoder's probabilities plus ``w`` times those of a TF-IDF n-gram model, which errs differently.
 """
 from __future__ import annotations
 
@@ -142,6 +145,42 @@ class EnsembleClassifier:
         return results
 
 
+@dataclass
+class BlendedClassifier:
+    """An encoder classifier (or ensemble) mixed with the lexical n-gram model at ``weight``."""
+
+    neural: Any  # CpuSentimentClassifier | EnsembleClassifier
+    lexical: Any  # assistant.lexical_sentiment.LexicalClassifier
+    weight: float
+    labels: list[str]
+    path: Path | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def max_length(self) -> int:
+        return self.neural.max_length
+
+    @property
+    def members(self) -> list[Any]:
+        return list(getattr(self.neural, "members", [self.neural]))
+
+    def predict(self, texts: list[str]) -> list[tuple[str, float, dict[str, float]]]:
+        lexical = self.lexical.predict_proba([normalize_text(str(t)) if t is not None else "" for t in texts])
+        return blend_predictions(self.neural.predict(texts), lexical, self.lexical.labels, self.labels, self.weight)
+
+
+def blend_predictions(neural: list[tuple[str, float, dict[str, float]]], lexical: Any, lexical_labels: list[str],
+                      labels: list[str], weight: float) -> list[tuple[str, float, dict[str, float]]]:
+    """``(1 - weight)`` times the encoder's probabilities plus ``weight`` times the lexical model's rows."""
+    col = {l: lexical_labels.index(l) for l in labels}
+    results = []
+    for (_label, _p, probs), lex in zip(neural, lexical):
+        mixed = {l: (1 - weight) * probs[l] + weight * float(lex[col[l]]) for l in labels}
+        best = max(labels, key=mixed.__getitem__)
+        results.append((best, mixed[best], mixed))
+    return results
+
+
 @lru_cache(maxsize=1)
 def _t2s():
     import opencc
@@ -162,8 +201,32 @@ def normalize_text(text: str) -> str:
     return _t2s().convert(text) if _HAN.search(text) else text
 
 
-def load_classifier_dir(path: str | Path) -> CpuSentimentClassifier | EnsembleClassifier:
-    """Load a classifier (or ensemble) folder; raises :class:`FinqaError` when it is not one."""
+def load_classifier_dir(path: str | Path, lexical: bool = True) -> CpuSentimentClassifier | EnsembleClassifier | BlendedClassifier:
+    """Load a classifier (or ensemble) folder; raises :class:`FinqaError` when it is not one.
+
+    ``lexical=False`` leaves out the folder's lexical model (ensemble members, and scoring the
+    encoder alone).
+    """
+    from ingest.errors import FinqaError
+
+    neural = _load_neural(Path(path))
+    spec = neural.config.get("lexical") if lexical else None
+    if not spec:
+        return neural
+    from assistant.lexical_sentiment import LexicalClassifier
+
+    try:
+        lex = LexicalClassifier.load(Path(path) / spec["file"])
+        weight = float(spec["weight"])
+    except (OSError, KeyError, ValueError, TypeError) as exc:
+        raise FinqaError(f"{path}: the lexical model named in {CONFIG_NAME} cannot be read ({exc})") from exc
+    if sorted(lex.labels) != sorted(neural.labels) or not 0.0 <= weight <= 1.0:
+        raise FinqaError(f"{path}: the lexical model's labels {lex.labels} or weight {weight} do not fit "
+                         f"the classifier's labels {neural.labels}")
+    return BlendedClassifier(neural, lex, weight, list(neural.labels), path=Path(path), config=neural.config)
+
+
+def _load_neural(path: Path) -> CpuSentimentClassifier | EnsembleClassifier:
     from safetensors.torch import load_file
     from transformers import AutoModel, AutoTokenizer
 
@@ -176,7 +239,7 @@ def load_classifier_dir(path: str | Path) -> CpuSentimentClassifier | EnsembleCl
                          "train one with `finqa finetune sentiment --backend embedded --data FILE.csv`")
     config = json.loads(cfg_path.read_text(encoding="utf-8"))
     if config.get("members"):
-        members = [load_classifier_dir(path / name) for name in config["members"]]
+        members = [load_classifier_dir(path / name, lexical=False) for name in config["members"]]
         labels = list(config["labels"])
         for name, m in zip(config["members"], members):
             if not isinstance(m, CpuSentimentClassifier) or list(m.labels) != labels:
@@ -194,7 +257,7 @@ def load_classifier_dir(path: str | Path) -> CpuSentimentClassifier | EnsembleCl
                                   path=path, config=config)
 
 
-def load_cpu_classifier(settings=None) -> CpuSentimentClassifier | EnsembleClassifier | None:
+def load_cpu_classifier(settings=None) -> CpuSentimentClassifier | EnsembleClassifier | BlendedClassifier | None:
     """The trained classifier under ``settings.adapters_dir / "sentiment-embedded"``, or ``None``.
 
     ``None`` (with a log line saying how to train one) lets the engine tell the user instead of

@@ -48,7 +48,8 @@ def main() -> None:
     st.encode(texts, batch_size=64)
     bare = len(texts) / (time.perf_counter() - t0)
     members = len(getattr(clf, "members", [clf]))
-    print(f"classifier ({members} member{'s' if members > 1 else ''}): {ours:.0f} sentences/s on {len(texts)} texts (max_length {clf.max_length}, "
+    lexical = " + lexical n-grams" if hasattr(clf, "lexical") else ""
+    print(f"classifier ({members} member{'s' if members > 1 else ''}{lexical}): {ours:.0f} sentences/s on {len(texts)} texts (max_length {clf.max_length}, "
           f"{torch.get_num_threads()} threads); bare MiniLM encode: {bare:.0f}/s; ratio {ours / bare:.2f}")
 
 

@@ -91,6 +91,9 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
                     help="embedded: first adapt the encoder with N epochs of masked-language modelling on the training "
                          "texts (validation texts never seen); kept in OUTPUT/adapted-encoder and reused by reruns "
                          "and ensemble members")
+    se.add_argument("--lexical-weight", type=float, default=0.25, metavar="W",
+                    help="embedded: blend a TF-IDF n-gram logistic regression fitted on the same training rows into "
+                         "the prediction at weight W (0 leaves it out); the report keeps the encoder's score alone")
     _train_flags(se)
     se.set_defaults(func=cmd_finetune_sentiment)
 
@@ -249,7 +252,8 @@ def cmd_finetune_sentiment(args: argparse.Namespace) -> int:
     label_map = parse_label_map(args.label_map)
     if args.backend == "embedded":
         from assistant.cpu_sentiment import DEFAULT_DIRNAME
-        from finetune.embedded_classifier import EmbeddedTrainConfig, combine_members, train_embedded_ensemble
+        from finetune.embedded_classifier import (EmbeddedTrainConfig, combine_members, train_embedded_ensemble,
+                                                  with_lexical)
 
         if args.resume or args.merge:
             raise FinqaError("--resume/--merge apply to the LLM backend; the embedded classifier trains in minutes")
@@ -257,9 +261,12 @@ def cmd_finetune_sentiment(args: argparse.Namespace) -> int:
             raise FinqaError(f"--members must be at least 1, got {args.members}")
         output = Path(args.output) if args.output else Path(settings.adapters_dir) / DEFAULT_DIRNAME
         keys = ("n", "accuracy", "weighted_f1", "macro_f1", "per_label", "by_file", "epoch", "train_seconds")
+        if not 0.0 <= args.lexical_weight < 1.0:
+            raise FinqaError(f"--lexical-weight must be at least 0 and below 1, got {args.lexical_weight}")
         if args.combine:
-            result = combine_members(args.combine, output)
-            _print_result({"output": str(output), **{k: result[k] for k in keys}, "members": result["members"]})
+            result = with_lexical(combine_members(args.combine, output), output, args.lexical_weight, 3.0)
+            _print_result({"output": str(output), **{k: result[k] for k in keys}, "members": result["members"],
+                           **_lexical_extra(result)})
             return 0
         if not args.data:
             raise FinqaError("finetune sentiment needs --data CSV [CSV ...] (or --combine DIR ... for an ensemble)")
@@ -269,10 +276,10 @@ def cmd_finetune_sentiment(args: argparse.Namespace) -> int:
             batch_size=_pick(args.batch_size, 32), max_length=_pick(args.max_length, 128),
             dropout=_pick(args.dropout, 0.1), val_fraction=args.eval_fraction, seed=args.seed, split_seed=args.split_seed, lora=args.lora,
             rank=_pick(args.rank, 16), alpha=_pick(args.alpha, 32), label_map=label_map, threads=args.threads,
-            extend_vocab=args.extend_vocab, adapt_epochs=args.adapt_epochs,
+            extend_vocab=args.extend_vocab, adapt_epochs=args.adapt_epochs, lexical_weight=args.lexical_weight,
         )
         result = train_embedded_ensemble(cfg, args.members)
-        extra = {"members": result["members"]} if "members" in result else {}
+        extra = ({"members": result["members"]} if "members" in result else {}) | _lexical_extra(result)
         _print_result({"output": str(output), **{k: result[k] for k in keys}, **extra})
         return 0
 
@@ -307,6 +314,15 @@ def _is_main_process() -> bool:
         return PartialState().is_main_process
     except Exception:  # accelerate not initialised: a plain single process
         return True
+
+
+def _lexical_extra(result: dict[str, Any]) -> dict[str, Any]:
+    """The blend's weight and the encoder's and lexical model's own scores, when a lexical model was added."""
+    lex = result.get("lexical")
+    if not lex:
+        return {}
+    return {"lexical": {"weight": lex["weight"], "encoder_alone_weighted_f1": lex["encoder_alone"]["weighted_f1"],
+                        "lexical_alone_weighted_f1": lex["lexical_alone"]["weighted_f1"]}}
 
 
 def _score_sentiment_eval(base: str, adapter: Path, ev: list[dict[str, str]], labels: int, limit: int = 1000) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from assistant.cpu_sentiment import (
     packaged_minilm_path,
     save_classifier,
 )
+from assistant.lexical_sentiment import LEXICAL_NAME
 from finetune.data_sentiment import SentimentRows, read_sentiment_csvs, stratified_split
 from finetune.metrics import classification_report
 from ingest.errors import FinqaError
@@ -72,6 +73,10 @@ class EmbeddedTrainConfig:
     # ``<output>/adapted-encoder``) and reused when its settings match.
     adapt_epochs: float = 0.0
     adapt_dir: str = ""
+    # Blend a TF-IDF n-gram logistic regression, fitted on the same training split, into the
+    # prediction at this weight (finetune/lexical_member.py); 0 leaves it out.
+    lexical_weight: float = 0.25
+    lexical_c: float = 3.0
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -260,6 +265,7 @@ def train_embedded_classifier(cfg: EmbeddedTrainConfig) -> dict[str, Any]:
         "best_epoch": best["epoch"],
         "adapted_encoder": adapted,
     }
+    (out / LEXICAL_NAME).unlink(missing_ok=True)  # a lexical model of an earlier run is not this one's
     save_classifier(model, tokenizer, out, config)
     results = dict(best)
     results["train_seconds"] = round(train_s, 1)
@@ -293,7 +299,7 @@ def train_embedded_ensemble(cfg: EmbeddedTrainConfig, members: int) -> dict[str,
     folder (a rerun after an interruption) are kept, not retrained.
     """
     if members < 2:
-        return train_embedded_classifier(cfg)
+        return with_lexical(train_embedded_classifier(cfg), cfg.output, cfg.lexical_weight, cfg.lexical_c)
     out = Path(cfg.output)
     if cfg.adapt_epochs and not cfg.adapt_dir:  # adapt once, every member fine-tunes from it
         cfg = replace(cfg, adapt_dir=str(out / "adapted-encoder"))
@@ -306,7 +312,16 @@ def train_embedded_ensemble(cfg: EmbeddedTrainConfig, members: int) -> dict[str,
             continue
         logger.info("training ensemble member %d/%d (seed %d)", i + 1, members, cfg.seed + i)
         train_embedded_classifier(replace(cfg, output=str(d), seed=cfg.seed + i))
-    return combine_members(dirs, out)
+    return with_lexical(combine_members(dirs, out), out, cfg.lexical_weight, cfg.lexical_c)
+
+
+def with_lexical(result: dict[str, Any], output: str | Path, weight: float, c: float) -> dict[str, Any]:
+    """The folder's report after blending in the lexical model, or ``result`` when ``weight`` is 0."""
+    if not weight:
+        return result
+    from finetune.lexical_member import add_lexical_member
+
+    return add_lexical_member(output, weight, c)
 
 
 def combine_members(member_dirs: list[str | Path], output: str | Path) -> dict[str, Any]:
@@ -351,7 +366,7 @@ def combine_members(member_dirs: list[str | Path], output: str | Path) -> dict[s
             shutil.rmtree(out / name, ignore_errors=True)
             shutil.copytree(d, out / name)
         names.append(name)
-    for stale in ("encoder", "head.safetensors"):  # a single classifier that was here before
+    for stale in ("encoder", "head.safetensors", LEXICAL_NAME):  # a classifier that was here before
         target = out / stale
         shutil.rmtree(target, ignore_errors=True) if target.is_dir() else target.unlink(missing_ok=True)
     labels = list(first["labels"])
@@ -377,6 +392,7 @@ def combine_members(member_dirs: list[str | Path], output: str | Path) -> dict[s
     (out / "eval_results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
     (out / "training_config.json").write_text(json.dumps(
         {"ensemble_of": names, "member_seeds": [m.get("seed") for m in metas], "data": first["data"],
+         "label_map": first.get("label_map"),
          "val_fraction": first["val_fraction"], "split_seed": first.get("split_seed"),
          "val_fingerprint": first["val_fingerprint"]}, indent=2, ensure_ascii=False), encoding="utf-8")
     (out / CONFIG_NAME).write_text(json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -396,5 +412,5 @@ def measure_speed(path: str | Path, texts: list[str], repeat: int = 1) -> float:
     return len(texts) * repeat / (time.perf_counter() - t0)
 
 
-__all__ = ["EmbeddedTrainConfig", "train_embedded_classifier", "train_embedded_ensemble", "combine_members",
+__all__ = ["EmbeddedTrainConfig", "train_embedded_classifier", "train_embedded_ensemble", "combine_members", "with_lexical",
            "val_fingerprint", "measure_speed", "CONFIG_NAME"]

@@ -182,7 +182,7 @@ def test_extend_vocab_gives_unknown_chinese_characters_their_own_tokens(tmp_path
                   "--max-steps", "1", "--batch-size", "4", "--max-length", "16", "--output", str(out)) == 0
     cfg = json.loads((out / "classifier_config.json").read_text())
     assert cfg["added_tokens"] > 0
-    clf = load_classifier_dir(out)
+    clf = load_classifier_dir(out, lexical=False)
     ids = clf.tokenizer("补仓憔悴")["input_ids"]
     assert clf.tokenizer.unk_token_id not in ids
     assert clf.model.encoder.get_input_embeddings().weight.shape[0] == len(clf.tokenizer)
@@ -234,7 +234,7 @@ def test_ensemble_predicts_the_mean_of_its_members(ensemble):
     from assistant.cpu_sentiment import EnsembleClassifier, load_classifier_dir
 
     _, _, out = ensemble
-    ens = load_classifier_dir(out)
+    ens = load_classifier_dir(out, lexical=False)
     assert isinstance(ens, EnsembleClassifier) and ens.labels == ["negative", "neutral", "positive"]
     assert ens.max_length == 16
     texts = ["profit rose strongly in quarter 40", "the board met on tuesday", "shares plunged after a loss"]
@@ -341,3 +341,116 @@ def test_ensemble_members_share_one_adapted_encoder(tmp_path, data_dir):
             for i in (0, 1)}
     assert dirs == {str(out / "adapted-encoder")}
     assert not (out / "member-0" / "adapted-encoder").exists() and not (out / "member-1" / "adapted-encoder").exists()
+
+
+# --- the lexical n-gram model blended in (--lexical-weight) -------------------------------------
+def test_lexical_model_is_fitted_saved_and_blended_at_its_weight(trained):
+    import numpy as np
+
+    from assistant.cpu_sentiment import BlendedClassifier, load_classifier_dir, load_cpu_classifier
+    from assistant.lexical_sentiment import LexicalClassifier
+
+    out = Path(trained.adapters_dir) / "sentiment-embedded"
+    cfg = json.loads((out / "classifier_config.json").read_text())
+    assert cfg["lexical"] == {"file": "lexical.npz", "weight": 0.25, "c": 3.0}
+    results = json.loads((out / "eval_results.json").read_text())
+    lex = results["lexical"]
+    assert set(lex["encoder_alone"]["by_file"]) == {"a.csv", "b.csv"} and lex["encoder_alone"]["n"] == results["n"] == 20
+    assert lex["features"] > 0 and 0 <= lex["lexical_alone"]["weighted_f1"] <= 1
+    assert cfg["validation"]["weighted_f1"] == results["weighted_f1"]
+
+    clf = load_cpu_classifier(trained)
+    assert isinstance(clf, BlendedClassifier) and clf.weight == 0.25 and clf.max_length == 24
+    neural = load_classifier_dir(out, lexical=False)
+    lexical = LexicalClassifier.load(out / "lexical.npz")
+    texts = ["record revenue growth in quarter 99", "profit fell sharply", "the board met on tuesday", ""]
+    lex_rows = lexical.predict_proba(texts)
+    assert np.allclose(lex_rows.sum(axis=1), 1.0)
+    # the lexical model alone separates the synthetic phrases it was fitted on
+    assert [lexical.labels[int(r.argmax())] for r in lex_rows[:3]] == ["positive", "negative", "neutral"]
+    for (label, p, probs), (_, _, nprobs), row in zip(clf.predict(texts), neural.predict(texts), lex_rows):
+        for l in clf.labels:
+            assert probs[l] == pytest.approx(0.75 * nprobs[l] + 0.25 * row[lexical.labels.index(l)], abs=1e-6)
+        assert probs[label] == p == max(probs.values())
+
+
+def test_lexical_round_trip_two_labels_and_a_label_missing_from_training(tmp_path):
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from assistant.lexical_sentiment import LexicalClassifier
+
+    texts = [f"{w} results in quarter {i}" for i in range(10) for w in ("strong", "weak")]
+    labels = ["positive" if t.startswith("strong") else "negative" for t in texts]
+    lex = LexicalClassifier.fit(texts, labels, ["negative", "neutral", "positive"])
+    probs = lex.predict_proba(["strong results", "weak results", "unseen words entirely"])
+    assert probs.shape == (3, 3) and np.allclose(probs.sum(axis=1), 1.0)
+    assert (probs[:, 1] < 1e-6).all()  # neutral was never a training label
+    assert probs[0].argmax() == 2 and probs[1].argmax() == 0
+    lex.save(tmp_path / "lex.npz")
+    assert not (tmp_path / "lex.npz.partial").exists()
+    back = LexicalClassifier.load(tmp_path / "lex.npz")
+    assert np.allclose(back.predict_proba(["strong results", "weak results"]), probs[:2], atol=1e-6)
+    # the two-label case matches scikit-learn's own sigmoid probabilities on the same features
+    two = LexicalClassifier.fit(texts, labels, ["negative", "positive"])
+    ref = LogisticRegression(C=3.0, max_iter=3000).fit(two.features(texts), labels)
+    assert np.allclose(two.predict_proba(texts[:4]), ref.predict_proba(two.features(texts[:4])), atol=1e-5)
+    assert isinstance(two.word, TfidfVectorizer)
+
+
+def test_lexical_model_never_sees_a_validation_row(tmp_path, data_dir, monkeypatch):
+    from assistant.lexical_sentiment import LexicalClassifier
+    from finetune.data_sentiment import read_sentiment_csvs, stratified_split
+
+    seen: list[str] = []
+    fit = LexicalClassifier.fit.__func__
+
+    def spy(cls, texts, *a, **kw):
+        seen.extend(texts)
+        return fit(cls, texts, *a, **kw)
+
+    monkeypatch.setattr(LexicalClassifier, "fit", classmethod(spy))
+    csv = synthetic_csv(tmp_path / "s.csv", per_label=8)
+    assert _finqa("finetune", "sentiment", "--backend", "embedded", "--data", str(csv), "--max-steps", "1",
+                  "--batch-size", "8", "--max-length", "16", "--eval-fraction", "0.25", "--lexical-weight", "0.4",
+                  "--output", str(tmp_path / "out")) == 0
+    train, val = stratified_split(read_sentiment_csvs([csv]), 0.25, 42)
+    assert sorted(seen) == sorted(train.texts) and not set(seen) & set(val.texts)
+    assert json.loads((tmp_path / "out" / "classifier_config.json").read_text())["lexical"]["weight"] == 0.4
+
+
+def test_lexical_weight_zero_leaves_it_out_and_bad_weights_are_refused(tmp_path, data_dir, capsys):
+    from assistant.cpu_sentiment import CpuSentimentClassifier, load_classifier_dir
+
+    csv = synthetic_csv(tmp_path / "s.csv", per_label=8)
+    out = tmp_path / "out"
+    args = ("finetune", "sentiment", "--backend", "embedded", "--data", str(csv), "--max-steps", "1", "--batch-size", "8",
+            "--max-length", "16", "--eval-fraction", "0.25", "--output", str(out))
+    assert _finqa(*args) == 0 and (out / "lexical.npz").is_file()
+    assert _finqa(*args, "--lexical-weight", "0") == 0  # retrained without it: the old file goes too
+    assert not (out / "lexical.npz").exists() and "lexical" not in json.loads((out / "classifier_config.json").read_text())
+    assert isinstance(load_classifier_dir(out), CpuSentimentClassifier)
+    capsys.readouterr()
+    assert _finqa(*args, "--lexical-weight", "1.5") == 2
+    assert "--lexical-weight" in capsys.readouterr().err
+
+
+def test_a_damaged_lexical_file_or_changed_data_is_a_clear_error(tmp_path, data_dir, caplog):
+    import ingest.config as config
+    from assistant.cpu_sentiment import load_classifier_dir, load_cpu_classifier
+    from finetune.lexical_member import add_lexical_member
+
+    csv = synthetic_csv(tmp_path / "s.csv", per_label=8)
+    out = Path(config.get_settings().adapters_dir) / "sentiment-embedded"
+    assert _finqa("finetune", "sentiment", "--backend", "embedded", "--data", str(csv), "--max-steps", "1",
+                  "--batch-size", "8", "--max-length", "16", "--eval-fraction", "0.25") == 0
+    (out / "lexical.npz").write_bytes(b"not a zip")
+    with pytest.raises(FinqaError, match="lexical model"):
+        load_classifier_dir(out)
+    with caplog.at_level(logging.ERROR):
+        assert load_cpu_classifier() is None
+    assert "lexical model" in caplog.text
+    synthetic_csv(csv, per_label=9)  # the file changed: other validation rows
+    with pytest.raises(FinqaError, match="validation rows"):
+        add_lexical_member(out)
