@@ -782,12 +782,13 @@ def _demo_sentiment(settings: Any, csvs: list[str]) -> None:
     if (out / CONFIG_NAME).is_file():
         print(f"sentiment: CPU classifier already trained at {out}")
         return
-    from finetune.embedded_classifier import EmbeddedTrainConfig, train_embedded_classifier
+    from finetune.embedded_classifier import EmbeddedTrainConfig, train_embedded_ensemble
 
     print(f"sentiment: training the CPU classifier on {', '.join(csvs)} (one epoch)…", flush=True)
-    # extend_vocab: characters MiniLM maps to [UNK] (most Chinese ones) become trainable tokens.
-    result = train_embedded_classifier(EmbeddedTrainConfig(data=list(csvs), output=str(out), epochs=1.0,
-                                                           max_length=64, extend_vocab=5000))
+    # extend_vocab: characters MiniLM maps to [UNK] (most Chinese ones) become trainable tokens;
+    # one member, plus the lexical n-gram model at the default weight, as `finqa finetune` trains it.
+    result = train_embedded_ensemble(EmbeddedTrainConfig(data=list(csvs), output=str(out), epochs=1.0,
+                                                         max_length=64, extend_vocab=5000), members=1)
     print(f"sentiment: CPU classifier saved to {out} (validation weighted F1 {result['weighted_f1']:.3f}, "
           f"{result['train_seconds']:.0f} s)")
 

@@ -95,6 +95,8 @@ def test_demo_trains_the_cpu_sentiment_classifier_once(tmp_path, demo_dir, clean
     out = capsys.readouterr().out
     assert "sentiment: CPU classifier saved to" in out and "validation weighted F1" in out
     assert "CPU tier (MiniLM classifier) not trained yet" not in out[out.index("engines:"):]
+    folder = tmp_path / "d" / "adapters" / "sentiment-embedded"
+    assert (folder / "lexical.npz").is_file()  # trained as `finqa finetune` trains it: with the n-gram model
     assert _main(argv) == 0
     assert "CPU classifier already trained" in capsys.readouterr().out
 
