@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 
 LEXICAL_NAME = "lexical.npz"
+DEFAULT_WEIGHT = 0.25  # share of the blend; the encoder keeps the rest
+DEFAULT_C = 3.0  # inverse L2 strength of the logistic regression
 # Word uni/bigrams and character 2-5-grams inside words (``char_wb``): the character n-grams carry
 # Chinese, which has no spaces between words, and English inflections and tickers.
 WORD_NGRAMS = (1, 2)
@@ -63,7 +65,7 @@ class LexicalClassifier:
         return p / p.sum(axis=1, keepdims=True)
 
     @classmethod
-    def fit(cls, texts: list[str], labels: list[str], label_order: list[str], c: float = 3.0,
+    def fit(cls, texts: list[str], labels: list[str], label_order: list[str], c: float = DEFAULT_C,
             min_df: int = 2) -> "LexicalClassifier":
         """Fit on ``texts`` (already normalised the way the encoder's input is); deterministic."""
         from sklearn.linear_model import LogisticRegression
@@ -115,4 +117,4 @@ class LexicalClassifier:
         return cls(labels, word, char, coef, intercept)
 
 
-__all__ = ["LexicalClassifier", "LEXICAL_NAME"]
+__all__ = ["LexicalClassifier", "LEXICAL_NAME", "DEFAULT_WEIGHT", "DEFAULT_C"]

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from assistant.lexical_sentiment import DEFAULT_C, DEFAULT_WEIGHT
 from ingest.errors import FinqaError
 
 logger = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
                     help="embedded: first adapt the encoder with N epochs of masked-language modelling on the training "
                          "texts (validation texts never seen); kept in OUTPUT/adapted-encoder and reused by reruns "
                          "and ensemble members")
-    se.add_argument("--lexical-weight", type=float, default=0.25, metavar="W",
+    se.add_argument("--lexical-weight", type=float, default=DEFAULT_WEIGHT, metavar="W",
                     help="embedded: blend a TF-IDF n-gram logistic regression fitted on the same training rows into "
                          "the prediction at weight W (0 leaves it out); the report keeps the encoder's score alone")
     _train_flags(se)
@@ -264,7 +265,7 @@ def cmd_finetune_sentiment(args: argparse.Namespace) -> int:
         if not 0.0 <= args.lexical_weight < 1.0:
             raise FinqaError(f"--lexical-weight must be at least 0 and below 1, got {args.lexical_weight}")
         if args.combine:
-            result = with_lexical(combine_members(args.combine, output), output, args.lexical_weight, 3.0)
+            result = with_lexical(combine_members(args.combine, output), output, args.lexical_weight, DEFAULT_C)
             _print_result({"output": str(output), **{k: result[k] for k in keys}, "members": result["members"],
                            **_lexical_extra(result)})
             return 0

@@ -30,7 +30,7 @@ from assistant.cpu_sentiment import (
     packaged_minilm_path,
     save_classifier,
 )
-from assistant.lexical_sentiment import LEXICAL_NAME
+from assistant.lexical_sentiment import DEFAULT_C, DEFAULT_WEIGHT, LEXICAL_NAME
 from finetune.data_sentiment import SentimentRows, read_sentiment_csvs, stratified_split
 from finetune.metrics import classification_report
 from ingest.errors import FinqaError
@@ -75,8 +75,8 @@ class EmbeddedTrainConfig:
     adapt_dir: str = ""
     # Blend a TF-IDF n-gram logistic regression, fitted on the same training split, into the
     # prediction at this weight (finetune/lexical_member.py); 0 leaves it out.
-    lexical_weight: float = 0.25
-    lexical_c: float = 3.0
+    lexical_weight: float = DEFAULT_WEIGHT
+    lexical_c: float = DEFAULT_C
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -109,7 +109,11 @@ def optimizer_step(model: Any, loss: Any, opt: Any, sched: Any) -> None:
 
 def _evaluate(clf, rows: SentimentRows, labels: list[str]) -> dict[str, Any]:
     """Validation report of a classifier (or ensemble): overall and per source file."""
-    preds = [p[0] for p in clf.predict(rows.texts)]
+    return score_predictions(rows, [p[0] for p in clf.predict(rows.texts)], labels)
+
+
+def score_predictions(rows: SentimentRows, preds: list[str], labels: list[str]) -> dict[str, Any]:
+    """Classification report of ``preds`` against ``rows``' labels, overall and per source file."""
     report = classification_report(rows.labels, preds, labels=labels)
     by_file = {}
     for src in sorted(set(rows.sources)):
@@ -413,4 +417,4 @@ def measure_speed(path: str | Path, texts: list[str], repeat: int = 1) -> float:
 
 
 __all__ = ["EmbeddedTrainConfig", "train_embedded_classifier", "train_embedded_ensemble", "combine_members", "with_lexical",
-           "val_fingerprint", "measure_speed", "CONFIG_NAME"]
+           "score_predictions", "val_fingerprint", "measure_speed", "CONFIG_NAME"]

@@ -16,26 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from assistant.cpu_sentiment import CONFIG_NAME, blend_predictions, load_classifier_dir, normalize_text
-from assistant.lexical_sentiment import LEXICAL_NAME, LexicalClassifier
+from assistant.lexical_sentiment import DEFAULT_C, DEFAULT_WEIGHT, LEXICAL_NAME, LexicalClassifier
 from finetune.data_sentiment import read_sentiment_csvs, stratified_split
-from finetune.metrics import classification_report
+from finetune.embedded_classifier import score_predictions, val_fingerprint
 from ingest.errors import FinqaError
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_WEIGHT = 0.25
-DEFAULT_C = 3.0
 _SCORES = ("n", "accuracy", "weighted_f1", "macro_f1")
-
-
-def _report(labels: list[str], gold: list[str], preds: list[str], sources: list[str]) -> dict[str, Any]:
-    report = classification_report(gold, preds, labels=labels)
-    report["by_file"] = {}
-    for src in sorted(set(sources)):
-        ix = [i for i, s in enumerate(sources) if s == src]
-        r = classification_report([gold[i] for i in ix], [preds[i] for i in ix], labels=labels)
-        report["by_file"][src] = {k: r[k] for k in _SCORES}
-    return report
 
 
 def add_lexical_member(output: str | Path, weight: float = DEFAULT_WEIGHT, c: float = DEFAULT_C) -> dict[str, Any]:
@@ -54,8 +42,6 @@ def add_lexical_member(output: str | Path, weight: float = DEFAULT_WEIGHT, c: fl
         results = json.loads((out / "eval_results.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise FinqaError(f"{out} is not a trained classifier folder ({exc})") from exc
-    from finetune.embedded_classifier import val_fingerprint
-
     rows = read_sentiment_csvs(meta["data"], meta.get("label_map"))
     train, val = stratified_split(rows, meta["val_fraction"], meta.get("split_seed", meta.get("seed", 42)))
     if val_fingerprint(val) != config.get("val_fingerprint"):
@@ -70,9 +56,9 @@ def add_lexical_member(output: str | Path, weight: float = DEFAULT_WEIGHT, c: fl
     neural = load_classifier_dir(out, lexical=False).predict(val.texts)
     lex_probs = lexical.predict_proba([normalize_text(t) for t in val.texts])
     blended = blend_predictions(neural, lex_probs, lexical.labels, labels, weight)
-    report = _report(labels, val.labels, [p[0] for p in blended], val.sources)
-    encoder_alone = _report(labels, val.labels, [p[0] for p in neural], val.sources)
-    lexical_alone = _report(labels, val.labels, [lexical.labels[int(r.argmax())] for r in lex_probs], val.sources)
+    report = score_predictions(val, [p[0] for p in blended], labels)
+    encoder_alone = score_predictions(val, [p[0] for p in neural], labels)
+    lexical_alone = score_predictions(val, [lexical.labels[int(r.argmax())] for r in lex_probs], labels)
     summary = {
         "weight": weight, "c": c, "fit_seconds": round(fit_s, 1), "features": int(lexical.coef.shape[1]),
         "encoder_alone": {k: encoder_alone[k] for k in _SCORES} | {"by_file": encoder_alone["by_file"]},
@@ -92,4 +78,4 @@ def add_lexical_member(output: str | Path, weight: float = DEFAULT_WEIGHT, c: fl
     return report
 
 
-__all__ = ["add_lexical_member", "DEFAULT_WEIGHT", "DEFAULT_C"]
+__all__ = ["add_lexical_member"]
