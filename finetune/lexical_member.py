@@ -42,9 +42,13 @@ def add_lexical_member(output: str | Path, weight: float = DEFAULT_WEIGHT, c: fl
         results = json.loads((out / "eval_results.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise FinqaError(f"{out} is not a trained classifier folder ({exc})") from exc
+    if not config.get("val_fingerprint"):
+        raise FinqaError(f"{out} was trained before classifiers recorded which rows they held out, so a lexical "
+                         "model cannot be fitted without risking validation rows; retrain it")
     rows = read_sentiment_csvs(meta["data"], meta.get("label_map"))
-    train, val = stratified_split(rows, meta["val_fraction"], meta.get("split_seed", meta.get("seed", 42)))
-    if val_fingerprint(val) != config.get("val_fingerprint"):
+    split_seed = meta.get("split_seed")
+    train, val = stratified_split(rows, meta["val_fraction"], meta.get("seed", 42) if split_seed is None else split_seed)
+    if val_fingerprint(val) != config["val_fingerprint"]:
         raise FinqaError(f"{out}: the training files no longer give the validation rows the classifier held out "
                          "(changed data?); retrain instead of adding a lexical model")
     labels = list(config["labels"])

@@ -454,3 +454,8 @@ def test_a_damaged_lexical_file_or_changed_data_is_a_clear_error(tmp_path, data_
     synthetic_csv(csv, per_label=9)  # the file changed: other validation rows
     with pytest.raises(FinqaError, match="validation rows"):
         add_lexical_member(out)
+    cfg = json.loads((out / "classifier_config.json").read_text())
+    del cfg["val_fingerprint"]  # a classifier from before fingerprints were recorded
+    (out / "classifier_config.json").write_text(json.dumps(cfg))
+    with pytest.raises(FinqaError, match="retrain it"):
+        add_lexical_member(out)
