@@ -287,6 +287,16 @@ def train_embedded_classifier(cfg: EmbeddedTrainConfig) -> dict[str, Any]:
     return results
 
 
+def recorded_split(meta: dict[str, Any]) -> tuple[SentimentRows, SentimentRows]:
+    """The training and validation rows a run recorded in ``training_config.json`` split its data into.
+
+    Runs from before ``split_seed`` existed (or that recorded it as null) split with ``seed``.
+    """
+    rows = read_sentiment_csvs(meta["data"], meta.get("label_map"))
+    split_seed = meta.get("split_seed")
+    return stratified_split(rows, meta["val_fraction"], meta.get("seed", 42) if split_seed is None else split_seed)
+
+
 def val_fingerprint(val: SentimentRows) -> str:
     """A short hash of the validation rows: members of one ensemble must have held out the same ones."""
     h = hashlib.sha256()
@@ -374,8 +384,7 @@ def combine_members(member_dirs: list[str | Path], output: str | Path) -> dict[s
         target = out / stale
         shutil.rmtree(target, ignore_errors=True) if target.is_dir() else target.unlink(missing_ok=True)
     labels = list(first["labels"])
-    rows = read_sentiment_csvs(first["data"], first.get("label_map"))
-    _, val = stratified_split(rows, first["val_fraction"], first.get("split_seed", first["seed"]))
+    _, val = recorded_split(first)
     from assistant.cpu_sentiment import EnsembleClassifier
 
     clf = EnsembleClassifier([load_classifier_dir(out / n) for n in names], labels)
@@ -417,4 +426,4 @@ def measure_speed(path: str | Path, texts: list[str], repeat: int = 1) -> float:
 
 
 __all__ = ["EmbeddedTrainConfig", "train_embedded_classifier", "train_embedded_ensemble", "combine_members", "with_lexical",
-           "score_predictions", "val_fingerprint", "measure_speed", "CONFIG_NAME"]
+           "score_predictions", "recorded_split", "val_fingerprint", "measure_speed", "CONFIG_NAME"]

@@ -17,8 +17,7 @@ from typing import Any
 
 from assistant.cpu_sentiment import CONFIG_NAME, blend_predictions, load_classifier_dir, normalize_text
 from assistant.lexical_sentiment import DEFAULT_C, DEFAULT_WEIGHT, LEXICAL_NAME, LexicalClassifier
-from finetune.data_sentiment import read_sentiment_csvs, stratified_split
-from finetune.embedded_classifier import score_predictions, val_fingerprint
+from finetune.embedded_classifier import recorded_split, score_predictions, val_fingerprint
 from ingest.errors import FinqaError
 
 logger = logging.getLogger(__name__)
@@ -45,9 +44,7 @@ def add_lexical_member(output: str | Path, weight: float = DEFAULT_WEIGHT, c: fl
     if not config.get("val_fingerprint"):
         raise FinqaError(f"{out} was trained before classifiers recorded which rows they held out, so a lexical "
                          "model cannot be fitted without risking validation rows; retrain it")
-    rows = read_sentiment_csvs(meta["data"], meta.get("label_map"))
-    split_seed = meta.get("split_seed")
-    train, val = stratified_split(rows, meta["val_fraction"], meta.get("seed", 42) if split_seed is None else split_seed)
+    train, val = recorded_split(meta)
     if val_fingerprint(val) != config["val_fingerprint"]:
         raise FinqaError(f"{out}: the training files no longer give the validation rows the classifier held out "
                          "(changed data?); retrain instead of adding a lexical model")
