@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# CJK Unified Ideographs with Extension A, and the compatibility ideographs: a character-class body.
+CJK_CHARS = r"\u3400-\u9fff\uf900-\ufaff"
+CJK_RE = re.compile(f"[{CJK_CHARS}]")
 
 
 def has_cjk(text: str | None) -> bool:

@@ -32,6 +32,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .cjk import CJK_CHARS
 from .cjk import has_cjk as _has_cjk
 from .errors import UnknownCompanyError
 from .types import Company
@@ -53,7 +54,7 @@ _P_CODE, _P_NAME, _P_EN, _P_ALIAS, _P_STRIPPED, _P_US = 0, 1, 2, 3, 4, 5
 
 _CODE_RE = re.compile(r"^\s*(\d{4,6}[A-Za-z]?)(?:\.(TW|TWO))?\s*$", re.IGNORECASE)
 _US_RE = re.compile(r"^\s*\$?([A-Za-z][A-Za-z.\-]{0,9})\s*$")
-_NON_KEY_RE = re.compile(r"[^0-9a-z\u3400-\u9fff\uf900-\ufaff+&]+")
+_NON_KEY_RE = re.compile(f"[^0-9a-z{CJK_CHARS}+&]+")
 # Trailing words that name the legal form rather than the company.
 _EN_SUFFIXES = re.compile(
     r"(?:\s+|,)(?:co|corp|corporation|company|inc|incorporated|ltd|limited|plc|holdings?|group|"
