@@ -44,6 +44,8 @@ EXAMPLES: tuple[str, ...] = (
 )
 
 ROUTE_TITLES = {"qa": "Finance QA", "forecast": "Forecaster", "sentiment": "Sentiment"}
+PRICE_CONTEXT_DAYS = 60  # trading days charted before a price answer's own
+PRICE_TABLE_ROWS = 60  # the newest bars of a long period shown in the table
 MAX_MESSAGE_CHARS = 4000
 
 # Taiwan shows rises in red and falls in green; sentiment uses colours without that clash.
@@ -393,11 +395,35 @@ class ChatController:
         if answer.route == "sentiment" and answer.sentiment is not None:
             return (render_sentiment(answer.sentiment), gr.Plot(value=sentiment_figure(answer.sentiment), visible=True),
                     gr.Dataframe(visible=False))
+        if answer.bars:
+            return self.price_views(answer)
         details = render_citations(answer) if answer.route == "qa" else ""
         if not details and answer.engine in ("help", "input", "router"):
             details = "_Nothing to chart: no engine ran for this message._"
         return (details or f"_{ROUTE_TITLES.get(answer.route, answer.route)} answer; no chart for this one._",
                 gr.Plot(value=None, visible=False), gr.Dataframe(visible=False))
+
+    def price_views(self, answer: Answer):
+        """A price answer: its source, a candlestick of the days before and through it, the bars."""
+        import gradio as gr
+
+        from assistant.charts import price_facts_figure
+
+        first, last = answer.bars[0], answer.bars[-1]
+        table = pd.DataFrame([{"date": b.date.isoformat(), "open": b.open, "high": b.high, "low": b.low,
+                               "close": b.close, "volume": b.volume} for b in answer.bars[-PRICE_TABLE_ROWS:]])
+        try:
+            from ingest.store import open_store
+
+            context = open_store(self.settings.store_path).bars(first.code, end=last.date)
+            context = context.tail(len(answer.bars) + PRICE_CONTEXT_DAYS)
+            figure = price_facts_figure(context, first.date.isoformat(), last.date.isoformat(),
+                                        title=f"{first.code} daily prices")
+        except Exception:  # noqa: BLE001 - the answer's own bars are enough for a chart
+            log.warning("price chart from the answer's bars only", exc_info=True)
+            figure = price_facts_figure(table, first.date.isoformat(), last.date.isoformat(),
+                                        title=f"{first.code} daily prices")
+        return (render_citations(answer), gr.Plot(value=figure, visible=True), gr.Dataframe(value=table, visible=True))
 
     def api_chat(self, message: str) -> str:
         """One message in, the final answer text out (the ``/chat`` API endpoint)."""

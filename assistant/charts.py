@@ -100,3 +100,18 @@ def candlestick_figure(bars: pd.DataFrame, forecast: Forecast | None = None, *, 
     fig.update_yaxes(title_text="price", row=1, col=1)
     fig.update_yaxes(title_text="volume", row=2, col=1)
     return fig
+
+
+def price_facts_figure(context: pd.DataFrame, start: str, end: str, *, title: str = "") -> go.Figure:
+    """The candlestick around a price answer, the days it reports shaded.
+
+    ``context`` holds the bars up to ``end`` (never after it: the chart shows nothing the answer
+    could not see); ``start``/``end`` are the ISO days the answer covers.
+    """
+    fig = candlestick_figure(context, title=title)
+    # Half a day each side so that a one-day answer still shades its candle.
+    lo = (pd.Timestamp(start) - pd.Timedelta(hours=12)).isoformat()
+    hi = (pd.Timestamp(end) + pd.Timedelta(hours=12)).isoformat()
+    fig.add_vrect(x0=lo, x1=hi, fillcolor="rgba(255, 215, 0, 0.25)", line_width=0, layer="below",
+                  annotation_text="asked", annotation_position="top left")
+    return fig

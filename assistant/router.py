@@ -28,6 +28,7 @@ from llama_index.core.prompts.mixin import PromptDictType
 from llama_index.core.schema import QueryBundle
 from llama_index.core.tools.types import ToolMetadata
 
+from .price_facts import is_price_question
 from .slots import ChatSession, Slots, to_simplified
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,13 @@ FORECAST_WEAK = _rx(
     r"未来.{0,8}(?:天|日|周|个月|交易日)", r"(?:明天|明日|下周|下个月).{0,10}(?:涨|跌|收盘|股价|表现)",
     r"股价.{0,6}(?:会|将)", r"看涨还是看跌",
 )
+# Company fundamentals and corporate events: news answers these, the forecaster (prices) cannot.
+QA_TOPIC = _rx(
+    r"\brevenues?\b", r"\bsales\b", r"\bearnings\b", r"\bprofits?\b", r"\bdividends?\b", r"\bpayout\b",
+    r"\bcapex\b", r"\bcapital (?:expenditure|spending)\b", r"\bguidance\b", r"\bmargins?\b", r"\beps\b",
+    r"\bbuybacks?\b", r"\bacquisition\b", r"\bmerger\b", r"\bceo\b", r"\bfabs?\b", r"\bcustomers?\b",
+    r"营收", r"获利", r"利润", r"盈利", r"股利", r"股息", r"配息", r"除息", r"资本支出", r"毛利", r"财测", r"法说", r"并购",
+)
 QA_NEWS = _rx(r"\bnews\b", r"\bheadlines?\b", r"\bannounce", r"\breport(?:ed|s)?\b", r"新闻", r"消息", r"报导", r"公告", r"财报")
 PRICE_WORDS = _rx(r"\b(?:stock|shares?|price|close|perform|trade|move|go)\b", r"股价", r"股票", r"表现", r"收盘", r"走")
 FOLLOW_UP = _rx(
@@ -112,6 +120,11 @@ EXEMPLARS: dict[str, list[str]] = {
         "what did MediaTek announce at its developer event", "what is a price-to-earnings ratio",
         "summarize the latest news about Foxconn's EV business", "how do interest rates affect bank stocks",
         "殖利率曲線倒掛代表什麼", "台積電為什麼要擴建先進封裝", "什么是本益比", "鴻海電動車業務最新消息",
+        # Short topic questions (no company in them, or every "COMPANY + anything" would land
+        # here): without these a bare "COMPANY + topic" goes to whichever route's exemplars are
+        # shortest.
+        "quarterly revenue", "dividend policy", "AI server business", "capex plans",
+        "營收表現", "股利政策", "AI伺服器業務", "新產品發表",
     ],
 }
 
@@ -132,6 +145,8 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
         return RouteDecision("forecast", "forecast keyword", "rule")
     if QA_WHY.search(s):
         return RouteDecision("qa", "explanatory question", "rule")
+    if slots is not None and not slots.horizon_explicit and is_price_question(text, slots.code):
+        return RouteDecision("qa", "a past or present price (answered from the store)", "rule")
     has_company = bool(slots and slots.code and not slots.inherited_code)
     horizon = bool(slots and slots.horizon_explicit)
     if session is not None and session.last_route:
@@ -141,6 +156,8 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
         return RouteDecision("qa", "question about the news", "rule")
     if session is not None and session.last_route and _is_follow_up(s, has_company, horizon):
         return RouteDecision(session.last_route, f"follow-up keeps the last intent ({session.last_route})", "follow-up")
+    if QA_TOPIC.search(s) and not FORECAST_WEAK.search(s):
+        return RouteDecision("qa", "question about the company's business", "rule")
     if FORECAST_WEAK.search(s):
         return RouteDecision("forecast", "price-movement question", "rule")
     if horizon and (has_company or (slots and slots.code)) and PRICE_WORDS.search(s):

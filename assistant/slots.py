@@ -134,6 +134,25 @@ _HORIZON_RULES: list[tuple[re.Pattern[str], Any]] = [
 ]
 
 
+# A span looking back ("past 10 days", "last 3 weeks", "過去10天", "近一個月") is history asked
+# about, not a horizon to forecast. The price facts read it as the last N trading days.
+LOOKBACK = re.compile(
+    rf"\b(?:past|last|previous|prior)\s+{_EN_NUM}\s*(?:-\s*)?((?:trading\s+|business\s+)?(?:days?|sessions?)|weeks?|months?)\b"
+    rf"|(?:过去|最近|近|前)\s*{_NUM}\s*(?:个)?\s*(交易日|营业日|天|日|星期|周|礼拜|月)"
+)
+
+
+def lookback_days(match: re.Match[str]) -> int:
+    """Trading days in a ``LOOKBACK`` match (a week is 5, a month 21)."""
+    n = _num(match.group(1) or match.group(3) or "1") or 1
+    unit = (match.group(2) or match.group(4) or "").strip()
+    if unit.startswith(("week",)) or unit in ("星期", "周", "礼拜"):
+        return n * 5
+    if unit.startswith("month") or unit == "月":
+        return n * 21
+    return n
+
+
 def _num(text: str) -> int | None:
     text = text.strip().lower()
     if text in _EN_NUM_WORDS:
@@ -326,7 +345,7 @@ def parse_slots(message: str, session: ChatSession | None = None, directory: Any
     slots.quoted_text = parse_quoted(message)
 
     # The horizon is parsed with dates removed ("2025-03-01" has no "days" in it, but "3月1日" does).
-    horizon_text = _ANY_DATE.sub(" ", simplified)
+    horizon_text = LOOKBACK.sub(" ", _ANY_DATE.sub(" ", simplified))
     horizon, notices = parse_horizon(horizon_text)
     slots.notices.extend(notices)
     if horizon is not None:

@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from ingest.types import PriceBar
+
 Route = Literal["qa", "forecast", "sentiment"]
 
 
@@ -89,6 +91,8 @@ class Answer:
     notices: list[str] = field(default_factory=list)  # truncation, clamped horizon, fallbacks
     fallback_reason: str | None = None
     code: str | None = None
+    # The stored daily bars a price answer ("what did 2330 close at on ...") was read from.
+    bars: list[PriceBar] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"route": self.route, "engine": self.engine, "answer": self.answer}
@@ -104,6 +108,9 @@ class Answer:
             out["forecast"] = self.forecast.to_json()
         if self.sentiment is not None:
             out["sentiment"] = self.sentiment.to_json()
+        if self.bars:
+            out["prices"] = [{"date": b.date.isoformat(), "open": b.open, "high": b.high, "low": b.low,
+                              "close": b.close, "volume": b.volume, "source": b.source} for b in self.bars]
         return out
 
 

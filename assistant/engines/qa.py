@@ -264,12 +264,26 @@ class QAEngine(FinqaQueryEngine):
         return contexts, notices
 
     # --- answering ----------------------------------------------------------------------------
+    def price_facts(self, req: EngineRequest) -> Answer | None:
+        """A past or present price, close or volume of a named company, straight from the store
+        (``assistant.price_facts``); ``None`` for every other question."""
+        from ingest.store import open_store
+
+        from ..price_facts import is_price_question, price_answer
+
+        if not is_price_question(req.message, req.code):
+            return None
+        return price_answer(req, open_store(self.settings.store_path))
+
     def run(self, req: EngineRequest) -> Answer:
         from .base import collect
 
         return collect(self.run_stream(req))
 
     def run_stream(self, req: EngineRequest) -> AnswerStream:
+        facts = self.price_facts(req)
+        if facts is not None:
+            return AnswerStream.of(facts)
         contexts, notices = self.gather_contexts(req)
         notices = list(req.notices) + notices
         if self.settings.cpu_only:

@@ -1,0 +1,377 @@
+"""Price facts from the store: "what did 2330 close at on 2025-03-03?", "台積電昨天收盤價多少",
+"how did MediaTek do last week?", "2454 volume today".
+
+Why a separate path inside finance QA: these questions have exact answers in the store's daily
+bars (the exchange's own numbers, or the imported file's), and neither the news nor a language
+model should stand between the user and them. An 8B model restating a close can only misquote it;
+retrieved news rarely holds it at all. So a question about a past or present price, close, open,
+high, low or volume of one named company is answered here, from ``Store.bars``, in the language it
+was asked in, with the bars themselves on the Answer (``finqa chat --json`` prints them under
+``"prices"``; the UI charts them) and the store cited as the source. ``engine`` is
+``qa:prices``: nothing was generated.
+
+What is *not* a price fact, and goes on to the news: "why did TSMC fall last week?" (a reason is
+asked), anything about the future (that is the forecaster's), product prices ("TSMC raises wafer
+prices"), and questions naming no company.
+
+Point in time: with an as-of date D, only bars strictly before D exist for this module, the same
+rule as every retrieval (``index.retrieval``); a date asked on or after D is answered with the
+last bar before D and a notice that says so.
+"""
+from __future__ import annotations
+
+import calendar
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from ingest.cjk import has_cjk
+from ingest.types import Company, PriceBar
+
+from .slots import LOOKBACK, lookback_days, to_simplified
+from .types import Answer, Citation, EngineRequest
+
+log = logging.getLogger(__name__)
+
+ENGINE = "qa:prices"
+TAIPEI = ZoneInfo("Asia/Taipei")
+STALE_DAYS = 7  # a "latest" bar older than this (calendar days) gets a notice on how to refresh
+SHARES_PER_LOT = 1000  # 1 張 = 1,000 shares: how volume is read in Taiwan
+
+# --- what is a price question ----------------------------------------------------------------
+# Matched on OpenCC-simplified, lower-cased text. Strong words ask for a price by themselves;
+# weak ones ("how did X do", 表现) only together with a past period ("last week", a date).
+_STRONG = re.compile(
+    r"\b(?:stock|share)s? price\b|\bprice (?:of|on|at|for|today|yesterday|now|was|is|between|from|during|over|since|in|last|this|past)\b|\bprice\s*[?？]*\s*$"
+    r"|['’]s price\b|\b(?:current|latest|last|closing|close|opening|open|trading) price\b|\bquote\b"
+    r"|\bclos(?:e|ed|ing)\b(?!\s+(?:to|a|the|its|their|deal|in on|ranks)\b)|\bopened (?:at|on)\b"
+    r"|\b(?:day'?s|intraday|daily) (?:high|low)\b|\b(?:high|low) (?:of|on|today|yesterday)\b"
+    r"|(?<!production )(?<!sales )(?<!shipment )\b(?:trading )?volume\b|\bshares traded\b"
+    r"|股价|收盘|开盘|最高价|最低价|成交量|成交额|成交值|成交金额|报价|收在|收了|收多少|价位|价格多少|多少钱"
+)
+_WEAK = re.compile(
+    r"\bhow (?:did|has|have|was|were)\b.{0,40}\b(?:do|done|perform|performed|trade|traded|fare|fared|move|moved|go)\b"
+    r"|\b(?:gain|gained|lose|lost|rise|rose|fall|fell|drop|dropped|up|down)\b.{0,12}\bhow much\b"
+    r"|\bhow much\b.{0,30}\b(?:gain|gained|lose|lost|rise|rose|fall|fell|drop|dropped|up|down|move|moved)\b"
+    r"|\bperformance\b|表现|涨了|跌了|涨幅|跌幅|涨多少|跌多少|走势如何|走得"
+)
+# A reason is asked, or the future: not a price fact (news or the forecaster answer those).
+_NOT = re.compile(
+    r"\bwhy\b|\bexplain|\breasons?\b|\bcaused?\b|\bwill\b|\bgoing to\b|\bgonna\b|\btomorrow\b|\bnext\b"
+    r"|\bforecast|\bpredict|\bexpect|\btarget\b|\boutlook\b|\bprice[- ]to[- ]|\bprices?\b.{0,12}\b(?:hike|rais|increas|cut|war)"
+    r"|\b(?:rais|hik|cut)\w*\b.{0,20}\bprices\b"
+    r"|\bin (?:a|\d+|one|two|three|four|five|ten) (?:days?|weeks?|months?|sessions?)\b|\bcoming\b|\bahead\b|\bfrom now\b"
+    r"|为什么|为何|原因|解释|明天|明日|下周|下个月|下月|未来|(?:天|日|周|星期|月)(?:之|以)?后|接下来|往后"
+    r"|(?<!说)会(?!议|计)|将会|预测|预估|目标价|涨价|降价|调涨|调降"
+)
+
+# --- periods ---------------------------------------------------------------------------------
+_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
+_MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
+_MONTHS["sept"] = 9
+_MON = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_YMD = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?")
+_MDY = re.compile(rf"\b{_MON}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b")
+_DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MON},?\s+(\d{{4}})\b")
+_YM = re.compile(rf"(\d{{4}})\s*[-/年]\s*(\d{{1,2}})\s*月?(?![\d/\-.])|\b{_MON}\s+(\d{{4}})\b")
+_YEAR = re.compile(r"\b(?:in|during|for|of)\s+(\d{4})\b|(\d{4})\s*年(?!\s*\d)")
+_AS_OF = re.compile(r"(?:\bas\s*-?\s*of\b|\bas\s+at\b|截至|截止|截至于|基准日)\s*:?\s*\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?",
+                    re.I)
+
+
+@dataclass(frozen=True)
+class Period:
+    """What the question asks about. ``kind``: ``latest`` (no period), ``day``, ``range``
+    (calendar bounds, inclusive) or ``trailing`` (the last ``sessions`` trading days)."""
+
+    kind: str
+    start: date | None = None
+    end: date | None = None
+    sessions: int | None = None
+    label: str = ""
+
+
+_LABELS_ZH = {"yesterday": "昨天", "last week": "上週", "this week": "本週", "last month": "上個月",
+              "this month": "本月", "last year": "去年", "this year": "今年", "recently": "最近"}
+
+
+def period_label(period: Period, zh: bool) -> str:
+    """How the answer names the period asked about, in the answer's language."""
+    if period.kind == "trailing":
+        n = period.sessions or 1
+        return f"最近 {n} 個交易日" if zh else f"the last {n} trading day{'s' if n != 1 else ''}"
+    return _LABELS_ZH.get(period.label, period.label) if zh else period.label
+
+
+def is_price_question(message: str, code: str | None) -> bool:
+    """Whether ``message`` asks for a past or present price fact about the company ``code``."""
+    if not code or not message:
+        return False
+    s = to_simplified(message).lower()
+    if _NOT.search(s):
+        return False
+    if _STRONG.search(s):
+        return True
+    return bool(_WEAK.search(s)) and parse_period(message, date.today()).kind != "latest"
+
+
+def _month_end(y: int, m: int) -> date:
+    return date(y, m, calendar.monthrange(y, m)[1])
+
+
+def _valid(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _explicit_dates(s: str) -> list[date]:
+    found: list[tuple[int, date]] = []
+    for m in _YMD.finditer(s):
+        if (d := _valid(int(m.group(1)), int(m.group(2)), int(m.group(3)))) is not None:
+            found.append((m.start(), d))
+    for m in _MDY.finditer(s):
+        if (d := _valid(int(m.group(3)), _MONTHS[m.group(1).rstrip(".")], int(m.group(2)))) is not None:
+            found.append((m.start(), d))
+    for m in _DMY.finditer(s):
+        if (d := _valid(int(m.group(3)), _MONTHS[m.group(2).rstrip(".")], int(m.group(1)))) is not None:
+            found.append((m.start(), d))
+    return [d for _, d in sorted(found)]
+
+
+def parse_period(message: str, today: date) -> Period:
+    """The period ``message`` asks about, relative to ``today`` (the user's day, or the as-of day)."""
+    s = _AS_OF.sub(" ", to_simplified(message).lower())
+    dates = _explicit_dates(s)
+    if len(dates) >= 2:
+        a, b = sorted(dates[:2])
+        return Period("range", a, b, label=f"{a.isoformat()} – {b.isoformat()}")
+    if dates:
+        return Period("day", dates[0], dates[0], label=dates[0].isoformat())
+    if m := _YM.search(s):
+        if m.group(1):
+            y, mo = int(m.group(1)), int(m.group(2))
+        else:
+            y, mo = int(m.group(4)), _MONTHS[m.group(3).rstrip(".")]
+        if 1 <= mo <= 12:
+            return Period("range", date(y, mo, 1), _month_end(y, mo), label=f"{y}-{mo:02d}")
+    if m := _YEAR.search(s):
+        y = int(m.group(1) or m.group(2))
+        if 1990 <= y <= 2100:
+            return Period("range", date(y, 1, 1), date(y, 12, 31), label=str(y))
+    if m := LOOKBACK.search(s):
+        return Period("trailing", sessions=max(1, lookback_days(m)), label=m.group(0).strip())
+    if re.search(r"\byesterday\b|昨天|昨日", s):
+        d = today - timedelta(days=1)
+        return Period("day", d, d, label="yesterday")
+    if re.search(r"\b(?:today|now|currently|current)\b|今天|今日|现在|目前", s):
+        return Period("day", today, today, label="today")
+    monday = today - timedelta(days=today.weekday())
+    if re.search(r"\blast week\b|\bprevious week\b|上周|上星期|上礼拜", s):
+        return Period("range", monday - timedelta(days=7), monday - timedelta(days=1), label="last week")
+    if re.search(r"\bthis week\b|本周|这周|这星期|这礼拜", s):
+        return Period("range", monday, today, label="this week")
+    first = today.replace(day=1)
+    if re.search(r"\blast month\b|\bprevious month\b|上个月|上月", s):
+        prev = first - timedelta(days=1)
+        return Period("range", prev.replace(day=1), prev, label="last month")
+    if re.search(r"\bthis month\b|本月|这个月", s):
+        return Period("range", first, today, label="this month")
+    if re.search(r"\blast year\b|去年", s):
+        return Period("range", date(today.year - 1, 1, 1), date(today.year - 1, 12, 31), label="last year")
+    if re.search(r"\bthis year\b|\bytd\b|\byear[- ]to[- ]date\b|今年", s):
+        return Period("range", date(today.year, 1, 1), today, label="this year")
+    if re.search(r"\brecently\b|\blately\b|\brecent\b|最近|近期|近来", s):
+        return Period("trailing", sessions=5, label="recently")
+    return Period("latest", label="latest")
+
+
+# --- answering -------------------------------------------------------------------------------
+def _bar(code: str, day: Any, row: Any) -> PriceBar:
+    def num(v: Any) -> float | None:
+        return None if v is None or pd.isna(v) else float(v)
+
+    return PriceBar(code=code, date=pd.Timestamp(day).date(), open=num(row["open"]), high=num(row["high"]),
+                    low=num(row["low"]), close=float(row["close"]), volume=num(row["volume"]),
+                    source=str(row.get("source") or "store"))
+
+
+def _fmt(x: float | None) -> str:
+    return "–" if x is None else f"{x:,.2f}"
+
+
+def _pct(a: float, b: float) -> str:
+    return f"{(b / a - 1):+.2%}" if a else "–"
+
+
+_WEEKDAY_ZH = "一二三四五六日"
+
+
+def _day(d: date, zh: bool) -> str:
+    return f"{d.isoformat()}（週{_WEEKDAY_ZH[d.weekday()]}）" if zh else f"{d.isoformat()} ({d:%A})"
+
+
+def _volume(v: float | None, zh: bool) -> str:
+    if v is None:
+        return ""
+    if zh:
+        return f"成交 {v / SHARES_PER_LOT:,.0f} 張（{v:,.0f} 股）"
+    return f"{v:,.0f} shares traded"
+
+
+def _company(code: str) -> Company | None:
+    from ingest.companies import get_directory
+
+    return get_directory().get(code)
+
+
+def _company_label(code: str, company: Company | None, zh: bool) -> str:
+    if company is None:
+        return code
+    if zh:
+        return f"{code} {company.name_zh}"
+    return f"{code} {company.name_en or company.name_zh}" + (f" ({company.name_zh})" if company.name_en else "")
+
+
+def _source_name(bars: list[PriceBar]) -> str:
+    names = {"twse": "TWSE", "tpex": "TPEx"}
+    return ", ".join(dict.fromkeys(names.get(b.source.lower(), b.source) for b in bars))
+
+
+def _why_missing(market: str, d: date, zh: bool) -> str:
+    from ingest.calendar import is_session
+
+    if d.weekday() >= 5:
+        return "週末不交易" if zh else "a weekend: no trading"
+    if not is_session(market, d):
+        return "休市日" if zh else "a market holiday"
+    return "資料庫裡沒有這一天的資料" if zh else "not in the store"
+
+
+def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -> Answer | None:
+    """The answer from the store's bars, or ``None`` when ``req`` is not a price question."""
+    code = req.code
+    if not is_price_question(req.message, code):
+        return None
+    zh = has_cjk(req.message)
+    # The user's "today" is the as-of day when one is set (its own bar is not visible: strictly
+    # before), else today in Taipei.
+    ref = req.as_of or today or datetime.now(TAIPEI).date()
+    visible = ref - timedelta(days=1) if req.as_of else ref
+    period = parse_period(req.message, ref)
+    if period.label == "today":
+        period = Period("latest", label="today")
+    notices = list(req.notices)
+    company = _company(code)
+    label = _company_label(code, company, zh)
+    all_bars = store.bars(code, end=visible)
+    if all_bars.empty:
+        if req.as_of is not None and store.last_bar_date(code) is not None:
+            text = (f"{label} 在 {req.as_of.isoformat()} 之前沒有任何股價資料。" if zh else
+                    f"The store has no prices for {label} before the as-of date {req.as_of.isoformat()}.")
+        else:
+            text = (f"尚未儲存 {label} 的股價：請執行 `finqa ingest prices {code}`。" if zh else
+                    f"No prices for {label} are stored: run `finqa ingest prices {code}`.")
+        return Answer(route="qa", engine=ENGINE, answer=text, notices=notices, code=code)
+    first_day, last_day = all_bars.index[0].date(), all_bars.index[-1].date()
+    if req.as_of is not None and period.end is not None and period.end > visible:
+        notices.append(f"{period_label(period, zh)} 不早於查詢基準日 {req.as_of.isoformat()}，只顯示基準日之前的資料。" if zh else
+                       f"{period_label(period, zh)} is not before the as-of date {req.as_of.isoformat()}: only bars before it are shown.")
+    market = company.market if company is not None else "TWSE"
+    if period.kind in ("latest", "day"):
+        target = min(period.end, visible) if period.kind == "day" and period.end else visible
+        upto = all_bars[all_bars.index <= pd.Timestamp(target)]
+        if upto.empty:
+            text = (f"{label} 最早的股價資料是 {first_day.isoformat()}，沒有 {target.isoformat()} 或更早的資料。" if zh else
+                    f"The store's prices for {label} start on {first_day.isoformat()}: nothing on or before "
+                    f"{target.isoformat()}.")
+            return Answer(route="qa", engine=ENGINE, answer=text, notices=notices, code=code)
+        shown = _bar(code, upto.index[-1], upto.iloc[-1])
+        prev = _bar(code, upto.index[-2], upto.iloc[-2]) if len(upto) > 1 else None
+        stale = target > last_day and (target - shown.date).days > STALE_DAYS
+        if period.kind == "day" and shown.date != target and not stale:
+            why = _why_missing(market, target, zh)
+            notices.append(f"{target.isoformat()} 沒有股價（{why}），以下是在那之前最近的交易日。" if zh else
+                           f"There is no bar for {target.isoformat()} ({why}); shown is the last trading day before it.")
+        if stale:
+            age = (target - shown.date).days
+            notices.append(f"{label} 的股價資料只到 {shown.date.isoformat()}（比 {target.isoformat()} 早 {age} 天）："
+                           f"執行 `finqa ingest prices {code}` 取得更新資料。" if zh else
+                           f"The newest stored bar for {label} is {shown.date.isoformat()}, {age} days before "
+                           f"{target.isoformat()}: `finqa ingest prices {code}` fetches newer ones.")
+        text = _day_text(label, shown, prev, zh)
+        bars = [shown]
+    else:
+        if period.kind == "trailing":
+            window = all_bars.tail(period.sessions or 1)
+        else:
+            start, end = period.start, min(period.end, visible)
+            window = all_bars[(all_bars.index >= pd.Timestamp(start)) & (all_bars.index <= pd.Timestamp(end))]
+        if window.empty:
+            text = (f"{label} 在{period_label(period, zh)}沒有股價資料（資料庫涵蓋 {first_day.isoformat()} 至 {last_day.isoformat()}）。"
+                    if zh else f"The store has no prices for {label} in {period_label(period, zh)} (it holds "
+                    f"{first_day.isoformat()} to {last_day.isoformat()}).")
+            if period.start is not None and period.start > last_day:
+                text += (f"執行 `finqa ingest prices {code}` 取得更新資料。" if zh else
+                         f" `finqa ingest prices {code}` fetches newer ones.")
+            return Answer(route="qa", engine=ENGINE, answer=text, notices=notices, code=code)
+        before = all_bars[all_bars.index < window.index[0]]
+        prev = _bar(code, before.index[-1], before.iloc[-1]) if len(before) else None
+        bars = [_bar(code, d, row) for d, row in window.iterrows()]
+        if period.kind == "range" and (bars[0].date - period.start).days > 7 and not len(before):
+            notices.append(f"資料庫中 {label} 的股價從 {first_day.isoformat()} 才開始。" if zh else
+                           f"The store's prices for {label} only start on {first_day.isoformat()}.")
+        text = _range_text(label, bars, prev, period, zh)
+    span = bars[0].date.isoformat() + ("" if len(bars) == 1 else ("–" if zh else " to ") + bars[-1].date.isoformat())
+    citation = Citation(
+        n=1, title=f"{label} 日成交資料 {span}" if zh else f"{label} daily prices {span}",
+        source=_source_name(bars), date=bars[-1].date.isoformat(), url=None)
+    note = ("（數字直接取自 finqa 的股價資料庫，未經語言模型。）" if zh else
+            "(Figures straight from finqa's price store; no language model was involved.)")
+    return Answer(route="qa", engine=ENGINE, answer=f"{text} [1]\n\n{note}", citations=[citation],
+                  notices=notices, code=code, bars=bars)
+
+
+def _day_text(label: str, bar: PriceBar, prev: PriceBar | None, zh: bool) -> str:
+    vol = _volume(bar.volume, zh)
+    if zh:
+        change = f"，較前一交易日（{prev.date.isoformat()}，{_fmt(prev.close)}）{_pct(prev.close, bar.close)}" if prev else ""
+        return (f"**{label}** {_day(bar.date, True)}收盤 {_fmt(bar.close)}{change}。"
+                f"開盤 {_fmt(bar.open)}、最高 {_fmt(bar.high)}、最低 {_fmt(bar.low)}" + (f"；{vol}" if vol else "") + "。")
+    change = f", {_pct(prev.close, bar.close)} from {_fmt(prev.close)} on {prev.date.isoformat()}" if prev else ""
+    return (f"**{label}** on {_day(bar.date, False)}: closed at {_fmt(bar.close)}{change}. "
+            f"Open {_fmt(bar.open)}, high {_fmt(bar.high)}, low {_fmt(bar.low)}" + (f"; {vol}" if vol else "") + ".")
+
+
+def _range_text(label: str, bars: list[PriceBar], prev: PriceBar | None, period: Period, zh: bool) -> str:
+    first, last = bars[0], bars[-1]
+    base = prev or first
+    highs = [(b.high if b.high is not None else b.close, b.date) for b in bars]
+    lows = [(b.low if b.low is not None else b.close, b.date) for b in bars]
+    hi, hi_day = max(highs, key=lambda t: t[0])
+    lo, lo_day = min(lows, key=lambda t: t[0])
+    volumes = [b.volume for b in bars if b.volume is not None]
+    total = sum(volumes) if volumes else None
+    n = len(bars)
+    if zh:
+        start_txt = (f"期間前最後收盤（{base.date.isoformat()}）{_fmt(base.close)}" if prev else
+                     f"首日（{first.date.isoformat()}）收盤 {_fmt(first.close)}")
+        out = (f"**{label}** {first.date.isoformat()} 至 {last.date.isoformat()}（{n} 個交易日）："
+               f"收在 {_fmt(last.close)}（{last.date.isoformat()}），相對{start_txt} {_pct(base.close, last.close)}。"
+               f"期間最高 {_fmt(hi)}（{hi_day.isoformat()}），最低 {_fmt(lo)}（{lo_day.isoformat()}）")
+        return out + (f"；合計{_volume(total, True)}。" if total is not None else "。")
+    start_txt = (f"the {_fmt(base.close)} close on {base.date.isoformat()} before the period" if prev else
+                 f"the first day's close of {_fmt(first.close)} on {first.date.isoformat()}")
+    # A relative period ("last week", "past 10 days") is named; explicit dates speak for themselves.
+    asked = f"; you asked about {period_label(period, False)}" if period.label and not period.label[0].isdigit() else ""
+    out = (f"**{label}**, {first.date.isoformat()} to {last.date.isoformat()} ({n} trading day{'s' if n != 1 else ''}"
+           f"{asked}): "
+           f"closed at {_fmt(last.close)} on {last.date.isoformat()}, {_pct(base.close, last.close)} from {start_txt}. "
+           f"High {_fmt(hi)} ({hi_day.isoformat()}), low {_fmt(lo)} ({lo_day.isoformat()})")
+    return out + (f"; {total:,.0f} shares traded in all." if total is not None else ".")

@@ -1,0 +1,214 @@
+"""Price facts from the store: which questions they answer, the periods, the exact numbers, the
+as-of rule (no bar on or after the as-of date, ever), stale data, and the router/UI around them."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from assistant.price_facts import ENGINE, is_price_question, parse_period, price_answer
+from assistant.types import EngineRequest
+from ingest.types import PriceBar
+
+# 2025-02-28 (Friday) is Peace Memorial Day: the TWSE is closed. 03-01/02 is a weekend.
+BARS = [  # day, open, high, low, close, volume (shares)
+    (date(2025, 2, 26), 1050.0, 1065.0, 1045.0, 1060.0, 40_000_000),
+    (date(2025, 2, 27), 1065.0, 1065.0, 1040.0, 1040.0, 61_646_900),
+    (date(2025, 3, 3), 1000.0, 1020.0, 1000.0, 1020.0, 73_279_419),
+    (date(2025, 3, 4), 996.0, 1010.0, 990.0, 1000.0, 70_879_417),
+    (date(2025, 3, 5), 1020.0, 1030.0, 1015.0, 1025.0, 45_086_222),
+]
+
+
+@pytest.fixture
+def store(data_dir):
+    from ingest.store import open_store
+
+    s = open_store(data_dir.store_path)
+    s.upsert_bars([PriceBar(code="2330", date=d, open=o, high=h, low=lo, close=c, volume=v)
+                   for d, o, h, lo, c, v in BARS])
+    return s
+
+
+def ask(store, message, *, as_of=None, today=date(2025, 3, 6), code="2330"):
+    return price_answer(EngineRequest(message=message, code=code, as_of=as_of), store, today=today)
+
+
+# --- which questions --------------------------------------------------------------------------
+@pytest.mark.parametrize("message", [
+    "What was TSMC's closing price on 2025-03-03?", "2330 price today", "台積電昨天收盤價多少",
+    "2330 close on March 3, 2025", "TSMC stock price in April 2025", "2330 volume past 10 days",
+    "How did 2330 do last week?", "鴻海上週表現如何", "台積電成交量", "2330 opened at what price yesterday",
+])
+def test_price_questions(message):
+    assert is_price_question(message, "2330")
+
+
+@pytest.mark.parametrize("message", [
+    "Why did TSMC fall last week?", "TSMC to raise wafer prices next year", "will TSMC close higher tomorrow?",
+    "2330 明天收盘价", "What is a price-to-earnings ratio?", "TSMC revenue in 2024", "forecast 2330 closing price",
+    "TSMC close to a deal with Intel", "台積電為什麼上週下跌", "How did 2330 do?",  # no period: a weak cue is not enough
+])
+def test_not_price_questions(message):
+    assert not is_price_question(message, "2330")
+
+
+def test_no_company_no_price_fact():
+    assert not is_price_question("what was the closing price yesterday?", None)
+
+
+# --- periods ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("message, kind, start, end, sessions", [
+    ("2330 close on 2025-03-03", "day", date(2025, 3, 3), date(2025, 3, 3), None),
+    ("台積電2025年3月5日收盤", "day", date(2025, 3, 5), date(2025, 3, 5), None),
+    ("2330 close on March 1, 2025", "day", date(2025, 3, 1), date(2025, 3, 1), None),
+    ("TSMC close 3 March 2025", "day", date(2025, 3, 3), date(2025, 3, 3), None),
+    ("2330 price between 2025-03-05 and 2025-03-03", "range", date(2025, 3, 3), date(2025, 3, 5), None),
+    ("TSMC stock price in April 2025", "range", date(2025, 4, 1), date(2025, 4, 30), None),
+    ("2025年2月 台積電股價", "range", date(2025, 2, 1), date(2025, 2, 28), None),
+    ("2330 price in 2024", "range", date(2024, 1, 1), date(2024, 12, 31), None),
+    ("TSMC price last week", "range", date(2025, 2, 24), date(2025, 3, 2), None),  # today is Thursday 03-06
+    ("台積電本週股價", "range", date(2025, 3, 3), date(2025, 3, 6), None),
+    ("2330 price last month", "range", date(2025, 2, 1), date(2025, 2, 28), None),
+    ("台積電昨天收盤", "day", date(2025, 3, 5), date(2025, 3, 5), None),
+    ("2330 volume past 10 days", "trailing", None, None, 10),
+    ("TSMC price over the last 3 weeks", "trailing", None, None, 15),
+    ("近一個月台積電股價", "trailing", None, None, 21),
+    ("2330 price", "latest", None, None, None),
+])
+def test_periods(message, kind, start, end, sessions):
+    p = parse_period(message, date(2025, 3, 6))
+    assert (p.kind, p.start, p.end, p.sessions) == (kind, start, end, sessions)
+
+
+def test_the_as_of_clause_is_not_the_period_asked():
+    assert parse_period("2330 close as of 2025-03-05", date(2025, 3, 5)).kind == "latest"
+
+
+# --- the numbers ------------------------------------------------------------------------------
+def test_one_day_in_english(store):
+    a = ask(store, "What was TSMC's closing price on 2025-03-03?")
+    assert a.route == "qa" and a.engine == ENGINE and a.fallback_reason is None
+    assert "2025-03-03 (Monday): closed at 1,020.00, -1.92% from 1,040.00 on 2025-02-27" in a.answer
+    assert "Open 1,000.00, high 1,020.00, low 1,000.00; 73,279,419 shares traded" in a.answer
+    assert [b.date for b in a.bars] == [date(2025, 3, 3)]
+    assert a.citations[0].source == "TWSE" and a.citations[0].date == "2025-03-03" and "[1]" in a.answer
+    assert not a.notices
+
+
+def test_one_day_in_chinese_counts_lots(store):
+    a = ask(store, "台積電2025年3月3日收盤價多少")
+    assert "2025-03-03（週一）收盤 1,020.00" in a.answer and "-1.92%" in a.answer
+    assert "成交 73,279 張（73,279,419 股）" in a.answer
+
+
+def test_weekend_and_holiday_say_why_and_show_the_day_before(store):
+    weekend = ask(store, "2330 close on 2025-03-01")
+    assert weekend.bars[0].date == date(2025, 2, 27)
+    assert any("2025-03-01" in n and "weekend" in n for n in weekend.notices)
+    holiday = ask(store, "2330 close on 2025-02-28")
+    assert holiday.bars[0].date == date(2025, 2, 27)
+    assert any("market holiday" in n for n in holiday.notices)
+
+
+def test_range_reports_change_from_the_close_before_it(store):
+    a = ask(store, "2330 price between 2025-03-03 and 2025-03-05")
+    assert [b.date for b in a.bars] == [date(2025, 3, 3), date(2025, 3, 4), date(2025, 3, 5)]
+    assert "closed at 1,025.00 on 2025-03-05, -1.44% from the 1,040.00 close on 2025-02-27" in a.answer
+    assert "High 1,030.00 (2025-03-05), low 990.00 (2025-03-04)" in a.answer
+    assert f"{73_279_419 + 70_879_417 + 45_086_222:,} shares traded in all" in a.answer
+
+
+def test_trailing_sessions(store):
+    a = ask(store, "台積電過去2天股價")
+    assert [b.date for b in a.bars] == [date(2025, 3, 4), date(2025, 3, 5)]
+    assert "2 個交易日" in a.answer
+    # The change runs from the close before the window (03-03: 1,020) to the last one (1,025).
+    assert "（2025-03-03）1,020.00 +0.49%" in a.answer
+
+
+def test_as_of_never_shows_a_bar_on_or_after_it(store):
+    """The leak test: with as-of 2025-03-05, the 03-05 bar exists in the store and must not be used."""
+    for message in ("2330 price today", "2330 close on 2025-03-05", "2330 price between 2025-03-01 and 2025-03-31",
+                    "2330 volume past 10 days", "台積電最新股價"):
+        a = ask(store, message, as_of=date(2025, 3, 5))
+        assert a.bars and max(b.date for b in a.bars) < date(2025, 3, 5), message
+        out = a.to_json()
+        assert all(p["date"] < "2025-03-05" for p in out["prices"]), message
+        assert all(c["date"] < "2025-03-05" and "2025-03-05" not in c["title"] for c in out["citations"]), message
+        assert "1,025.00" not in a.answer and "1,030.00" not in a.answer, message
+    late = ask(store, "2330 close on 2025-03-05", as_of=date(2025, 3, 5))
+    assert any("as-of date 2025-03-05" in n for n in late.notices)
+
+
+def test_stale_store_says_how_to_refresh(store):
+    a = ask(store, "2330 price today", today=date(2025, 4, 1))
+    assert a.bars[0].date == date(2025, 3, 5)
+    assert any("`finqa ingest prices 2330`" in n and "27 days" in n for n in a.notices)
+    zh = ask(store, "台積電上週表現如何", today=date(2025, 6, 4))
+    assert not zh.bars and "上週沒有股價資料" in zh.answer and "finqa ingest prices 2330" in zh.answer
+
+
+def test_no_prices_stored(store):
+    a = ask(store, "2454 price today", code="2454")
+    assert not a.bars and "No prices for 2454" in a.answer and "`finqa ingest prices 2454`" in a.answer
+
+
+def test_before_the_first_bar(store):
+    a = ask(store, "2330 close on 2024-01-02")
+    assert not a.bars and "start on 2025-02-26" in a.answer
+
+
+def test_json_carries_the_bars(store):
+    out = ask(store, "2330 close on 2025-03-04").to_json()
+    assert out["engine"] == "qa:prices" and out["citations"][0]["n"] == 1
+    assert out["prices"] == [{"date": "2025-03-04", "open": 996.0, "high": 1010.0, "low": 990.0, "close": 1000.0,
+                              "volume": 70_879_417.0, "source": "twse"}]
+
+
+# --- around it: the QA engine, the router, the UI ---------------------------------------------
+def test_qa_engine_answers_price_questions_without_a_model(store, data_dir):
+    from assistant.engines.qa import QAEngine
+
+    class NoModels:
+        def load(self, spec):
+            raise AssertionError("a price fact must not load a model")
+
+    engine = QAEngine(settings=data_dir, manager=NoModels())
+    answer = engine.run(EngineRequest(message="2330 close on 2025-03-04", code="2330"))
+    assert answer.engine == ENGINE and answer.bars[0].close == 1000.0
+
+
+@pytest.mark.parametrize("message, route", [
+    ("2330 price today", "qa"), ("2330 close on March 1, 2025", "qa"), ("2330 volume past 10 days", "qa"),
+    ("TSMC stock price in April 2025", "qa"), ("TSMC revenue guidance 2025", "qa"), ("TSMC 2025 capex", "qa"),
+    ("2330 明天收盘价", "forecast"), ("will TSMC close higher tomorrow", "forecast"),
+])
+def test_router_sends_price_facts_and_fundamentals_to_qa(message, route):
+    from assistant.router import IntentClassifier
+    from assistant.slots import parse_slots
+
+    slots = parse_slots(message)
+    assert IntentClassifier().decide(message, slots).route == route
+
+
+def test_a_look_back_is_not_a_horizon():
+    from assistant.slots import parse_slots
+
+    assert not parse_slots("2330 volume past 10 days").horizon_explicit
+    assert not parse_slots("台積電過去10天股價").horizon_explicit
+    assert parse_slots("forecast 2330 next 10 days").horizon_days == 10
+
+
+def test_ui_charts_the_period_and_nothing_after_it(store, data_dir):
+    import ui
+
+    answer = ask(store, "2330 price between 2025-03-03 and 2025-03-04")
+    ctl = ui.ChatController(object(), data_dir, session_factory=dict)
+    details, plot, table = ctl.result_views(answer)
+    assert "daily prices 2025-03-03 to 2025-03-04" in details
+    assert table.value["data"][-1][0] == "2025-03-04" and len(table.value["data"]) == 2
+    fig = json.loads(plot.value["plot"])
+    xs = fig["data"][0]["x"]
+    assert xs[-1] == "2025-03-04" and "2025-03-05" not in xs and xs[0] == "2025-02-26"
