@@ -229,9 +229,25 @@ def test_unrelated_news_below_the_relevance_floor_is_not_quoted(data_dir):
     assert contexts == [] and any("relevance floor" in n for n in notices)
     answer = engine.run(EngineRequest(message=question))
     assert answer.citations == [] and "No indexed news" in answer.answer
-    # With the floor at zero the same question would have quoted something.
+    # With the floor at zero the word rule still refuses it (no word in common)...
     loose = QAEngine(settings=settings.model_copy(update={"qa_min_score": -1.0}))
-    assert loose.gather_contexts(EngineRequest(message=question))[0]
+    contexts, notices = loose.gather_contexts(EngineRequest(message=question))
+    assert contexts == [] and any("shares no word with the question" in n for n in notices)
+
+
+def test_open_english_questions_need_a_shared_word_or_a_sure_match(data_dir, monkeypatch):
+    """Gibberish scores ~0.3 against unrelated news with MiniLM: without a word in common (or a
+    cosine above OPEN_QUESTION_SURE) nothing is quoted; with one, the article is."""
+    import assistant.engines.qa as qa
+
+    settings = data_dir.model_copy(update={"cpu_only": True, "qa_min_score": -1.0})
+    _index_news(settings)
+    engine = QAEngine(settings=settings)
+    assert engine.gather_contexts(EngineRequest(message="asdfgh qwerty"))[0] == []
+    shared = engine.gather_contexts(EngineRequest(message="Which chipmakers face export restrictions?"))[0]
+    assert shared and any("export restrictions" in c["text"].lower() for c in shared)
+    monkeypatch.setattr(qa, "OPEN_QUESTION_SURE", -1.0)  # the rule off: the floor alone lets noise in
+    assert engine.gather_contexts(EngineRequest(message="asdfgh qwerty"))[0]
 
 
 def test_a_message_naming_two_companies_quotes_news_of_both(data_dir):

@@ -43,6 +43,8 @@ from .base import AnswerStream, FinqaQueryEngine
 log = logging.getLogger(__name__)
 
 CPU_ENGINE = "qa:cpu-extractive"
+# An open English question may use a hit that shares no word with it only above this cosine.
+OPEN_QUESTION_SURE = 0.5
 EXTRACTIVE_SENTENCES = 3
 _CITE = re.compile(r"[\[【]\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*[\]】]")
 # Sentence ends: CJK terminators (no space needed) or . ! ? ; followed by whitespace. A decimal
@@ -242,6 +244,15 @@ class QAEngine(FinqaQueryEngine):
             relevant = [h for h in relevant if term_overlap(req.message, f"{h.title}\n{h.text}") > 0]
             if not relevant:
                 notices.append("最接近的已索引新聞與問題沒有共同的詞，因此都不採用。")
+        elif not codes and relevant:
+            # An open question in English: the same noise (gibberish such as "asdfgh" scores 0.34
+            # against a Chinese shopping article), so a hit shares a word with the question
+            # unless it is close in meaning beyond doubt.
+            relevant = [h for h in relevant
+                        if h.score >= OPEN_QUESTION_SURE or term_overlap(req.message, f"{h.title}\n{h.text}") > 0]
+            if not relevant:
+                notices.append("The closest indexed news shares no word with the question and is not close "
+                               f"enough in meaning (similarity below {OPEN_QUESTION_SURE}), so none of it is used.")
         contexts: list[dict[str, Any]] = []
         seen: set[str] = set()
         for h in relevant:
