@@ -120,6 +120,16 @@ def is_price_question(message: str, code: str | None) -> bool:
     return bool(_WEAK.search(s)) and parse_period(message, date.today()).kind != "latest"
 
 
+def price_question_of(message: str, answer: Answer, previous: str | None) -> str | None:
+    """What a chat session remembers after ``answer``: the question that defines the period of
+    the last price answer (for follow-ups), or ``None`` once another kind of answer came."""
+    if answer.engine != ENGINE:
+        return None
+    if is_price_question(message, answer.code) or parse_period(message, date.today()).kind != "latest":
+        return message
+    return previous
+
+
 def _month_end(y: int, m: int) -> date:
     return date(y, m, calendar.monthrange(y, m)[1])
 
@@ -257,14 +267,20 @@ def _why_missing(market: str, d: date, zh: bool) -> str:
 def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -> Answer | None:
     """The answer from the store's bars, or ``None`` when ``req`` is not a price question."""
     code = req.code
+    asked = req.message
     if not is_price_question(req.message, code):
-        return None
+        if not (req.follows_price_question and code):
+            return None
+        # A follow-up ("and 2454?", "what about last week?"): its own period if it names one,
+        # else the period of the question it follows.
+        if parse_period(req.message, date.today()).kind == "latest":
+            asked = req.follows_price_question
     zh = has_cjk(req.message)
     # The user's "today" is the as-of day when one is set (its own bar is not visible: strictly
     # before), else today in Taipei.
     ref = req.as_of or today or datetime.now(TAIPEI).date()
     visible = ref - timedelta(days=1) if req.as_of else ref
-    period = parse_period(req.message, ref)
+    period = parse_period(asked, ref)
     if period.label == "today":
         period = Period("latest", label="today")
     notices = list(req.notices)
@@ -315,7 +331,7 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
             window = all_bars[(all_bars.index >= pd.Timestamp(start)) & (all_bars.index <= pd.Timestamp(end))]
         if window.empty:
             text = (f"{label} 在{period_label(period, zh)}沒有股價資料（資料庫涵蓋 {first_day.isoformat()} 至 {last_day.isoformat()}）。"
-                    if zh else f"The store has no prices for {label} in {period_label(period, zh)} (it holds "
+                    if zh else f"The store holds no {label} prices for {period_label(period, zh)} (it has "
                     f"{first_day.isoformat()} to {last_day.isoformat()}).")
             if period.start is not None and period.start > last_day:
                 text += (f"執行 `finqa ingest prices {code}` 取得更新資料。" if zh else

@@ -24,6 +24,7 @@ from typing import Any
 
 from ingest.errors import FinqaError
 
+from .price_facts import price_question_of
 from .router import FinqaRouter, IntentClassifier, RouteDecision
 from .slots import ChatSession, Slots, parse_slots, truncate_message
 from .small_talk import capabilities, is_small_talk
@@ -127,6 +128,8 @@ class Assistant:
         req = EngineRequest(
             message=message, code=slots.code, codes=list(slots.codes) if slots.codes else [], horizon_days=slots.horizon_days,
             as_of=as_of or slots.as_of, quoted_text=slots.quoted_text, notices=notices,
+            follows_price_question=(session.last_price_question if session is not None and decision.route == "qa"
+                                    and decision.source == "follow-up" else None),
             history=list(session.history) if session is not None else [],
         )
         final: Answer
@@ -181,6 +184,7 @@ class Assistant:
             return
         session.remember(route, slots.code, slots.horizon_days if route == "forecast" else None,
                          user=message, assistant=answer.answer)
+        session.last_price_question = price_question_of(message, answer, session.last_price_question)
 
     # --- status for the UI ---------------------------------------------------------------------
     def engine_status(self) -> dict[str, str]:

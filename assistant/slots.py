@@ -28,6 +28,9 @@ class ChatSession:
     last_route: str | None = None
     last_code: str | None = None
     last_horizon: int | None = None
+    # The price question the last answer came from the store for ("2330 close on 2025-03-03"), so
+    # that "and 2454?" or "what about last week?" asks the same of another company or period.
+    last_price_question: str | None = None
     history: list[dict[str, str]] = field(default_factory=list)  # [{"role", "content"}]
     max_history: int = 6
 

@@ -212,3 +212,29 @@ def test_ui_charts_the_period_and_nothing_after_it(store, data_dir):
     fig = json.loads(plot.value["plot"])
     xs = fig["data"][0]["x"]
     assert xs[-1] == "2025-03-04" and "2025-03-05" not in xs and xs[0] == "2025-02-26"
+
+
+def test_follow_ups_ask_the_same_of_another_company_or_period(store, data_dir):
+    """"and 2454?" after a price answer gives 2454's bar for the same day; "what about DATE?" keeps
+    the company and changes the day; a news question in between ends the price thread."""
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    store.upsert_bars([PriceBar(code="2454", date=date(2025, 3, 3), open=1490.0, high=1495.0, low=1465.0,
+                                close=1470.0, volume=11_544_405)])
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    asst, session = Assistant(settings), ChatSession()
+    first = asst.answer("2330 close on 2025-03-03", session=session)
+    assert first.engine == ENGINE and first.bars[0].close == 1020.0
+    other = asst.answer("and 2454?", session=session)
+    assert other.engine == ENGINE and other.code == "2454" and other.bars[0].date == date(2025, 3, 3)
+    assert other.bars[0].close == 1470.0
+    moved = asst.answer("what about 2025-03-04?", session=session)
+    assert moved.engine == ENGINE and moved.code == "2454"  # the store holds only 03-03 for 2454:
+    assert any("no bar for 2025-03-04 (not in the store)" in n for n in moved.notices)
+    zh = asst.answer("那台積電呢？", session=session)
+    assert zh.engine == ENGINE and zh.code == "2330" and zh.bars[0].date == date(2025, 3, 4)
+    assert "收盤 1,000.00" in zh.answer
+    news = asst.answer("Why did TSMC shares fall?", session=session)
+    assert news.engine != ENGINE and session.last_price_question is None
+    assert asst.answer("and 2454?", session=session).engine != ENGINE

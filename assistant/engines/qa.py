@@ -282,7 +282,7 @@ class QAEngine(FinqaQueryEngine):
 
         from ..price_facts import is_price_question, price_answer
 
-        if not is_price_question(req.message, req.code):
+        if not is_price_question(req.message, req.code) and not (req.follows_price_question and req.code):
             return None
         return price_answer(req, open_store(self.settings.store_path))
 
