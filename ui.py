@@ -44,7 +44,7 @@ EXAMPLES: tuple[str, ...] = (
 )
 
 ROUTE_TITLES = {"qa": "Finance QA", "forecast": "Forecaster", "sentiment": "Sentiment"}
-PRICE_CONTEXT_DAYS = 60  # trading days charted before a price answer's own
+PRICE_CONTEXT_DAYS = 120  # trading days charted before a price answer's own (MA60 needs 60 of them)
 PRICE_TABLE_ROWS = 60  # the newest bars of a long period shown in the table
 MAX_MESSAGE_CHARS = 4000
 
@@ -391,7 +391,7 @@ class ChatController:
                 except Exception:  # noqa: BLE001 - the fallback chart can do without bars
                     bars = None
             return (render_forecast(f), gr.Plot(value=forecast_figure(f, bars), visible=True),
-                    gr.Dataframe(value=forecast_table(f), visible=True))
+                    gr.Dataframe(value=forecast_table(f), label="forecast days", visible=True))
         if answer.route == "sentiment" and answer.sentiment is not None:
             return (render_sentiment(answer.sentiment), gr.Plot(value=sentiment_figure(answer.sentiment), visible=True),
                     gr.Dataframe(visible=False))
@@ -423,7 +423,8 @@ class ChatController:
             log.warning("price chart from the answer's bars only", exc_info=True)
             figure = price_facts_figure(table, first.date.isoformat(), last.date.isoformat(),
                                         title=f"{first.code} daily prices")
-        return (render_citations(answer), gr.Plot(value=figure, visible=True), gr.Dataframe(value=table, visible=True))
+        return (render_citations(answer), gr.Plot(value=figure, visible=True),
+                gr.Dataframe(value=table, label="daily prices", visible=True))
 
     def api_chat(self, message: str) -> str:
         """One message in, the final answer text out (the ``/chat`` API endpoint)."""

@@ -384,8 +384,9 @@ def _range_text(label: str, bars: list[PriceBar], prev: PriceBar | None, period:
         return out + (f"；合計{_volume(total, True)}。" if total is not None else "。")
     start_txt = (f"the {_fmt(base.close)} close on {base.date.isoformat()} before the period" if prev else
                  f"the first day's close of {_fmt(first.close)} on {first.date.isoformat()}")
-    # A relative period ("last week", "past 10 days") is named; explicit dates speak for themselves.
-    asked = f"; you asked about {period_label(period, False)}" if period.label and not period.label[0].isdigit() else ""
+    # A calendar period named in words ("last week") is named back; dates and "the last N trading
+    # days" already say what they cover.
+    asked = f"; you asked about {period.label}" if period.label in _LABELS_ZH else ""
     out = (f"**{label}**, {first.date.isoformat()} to {last.date.isoformat()} ({n} trading day{'s' if n != 1 else ''}"
            f"{asked}): "
            f"closed at {_fmt(last.close)} on {last.date.isoformat()}, {_pct(base.close, last.close)} from {start_txt}. "

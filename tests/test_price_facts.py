@@ -238,3 +238,10 @@ def test_follow_ups_ask_the_same_of_another_company_or_period(store, data_dir):
     news = asst.answer("Why did TSMC shares fall?", session=session)
     assert news.engine != ENGINE and session.last_price_question is None
     assert asst.answer("and 2454?", session=session).engine != ENGINE
+
+
+def test_a_period_named_in_words_is_named_back(store):
+    a = ask(store, "2330 price this week")  # today is Thursday 2025-03-06
+    assert [b.date for b in a.bars] == [date(2025, 3, 3), date(2025, 3, 4), date(2025, 3, 5)]
+    assert "(3 trading days; you asked about this week)" in a.answer
+    assert "you asked about" not in ask(store, "2330 volume past 2 days").answer

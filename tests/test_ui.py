@@ -128,6 +128,15 @@ def test_chat_forecast_sentiment_followup_qa(ui_url, page):
     assert not page.locator("#finqa-plot").is_visible()
     _shot(page, "ui-4-qa")
 
+    # 4b. A price question: answered from the store, charted with the days asked, the bars in a table.
+    chat = _ask(page, "2330 volume past 5 days")
+    assert "qa:prices" in chat and "shares traded in all" in chat
+    page.locator("#finqa-plot .js-plotly-plot").wait_for(state="visible", timeout=60_000)
+    assert page.locator("#finqa-plot g.trace").count() >= 2  # candles and volume (and MAs)
+    table = page.locator("#finqa-table").inner_text()
+    assert "volume" in table and table.count("20") >= 5
+    _shot(page, "ui-4b-prices")
+
     # 5. A bad option is a message in the chat, not a stack trace.
     page.get_by_text("Options").click()
     page.fill("#finqa-asof textarea, #finqa-asof input", "yesterday")
