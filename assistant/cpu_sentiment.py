@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from ingest.cjk import CJK_RE
 
 logger = logging.getLogger(__name__)
 
@@ -102,9 +103,13 @@ class CpuSentimentClassifier:
 
     def predict(self, texts: list[str]) -> list[tuple[str, float, dict[str, float]]]:
         """For each text: ``(label, probability of that label, {label: probability})``."""
+        return self.predict_normalized(normalize_texts(texts))
+
+    def predict_normalized(self, texts: list[str]) -> list[tuple[str, float, dict[str, float]]]:
+        """:meth:`predict` on texts already through :func:`normalize_texts` (converted once for
+        every member of an ensemble and the n-gram model, not once each)."""
         import torch
 
-        texts = [normalize_text(str(t)) if t is not None else "" for t in texts]
         if not texts:
             return []
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -136,7 +141,10 @@ class EnsembleClassifier:
         return max(m.max_length for m in self.members)
 
     def predict(self, texts: list[str]) -> list[tuple[str, float, dict[str, float]]]:
-        per_member = [m.predict(texts) for m in self.members]
+        return self.predict_normalized(normalize_texts(texts))
+
+    def predict_normalized(self, texts: list[str]) -> list[tuple[str, float, dict[str, float]]]:
+        per_member = [m.predict_normalized(texts) for m in self.members]
         results = []
         for i in range(len(texts)):
             probs = {l: sum(pm[i][2][l] for pm in per_member) / len(per_member) for l in self.labels}
@@ -165,8 +173,10 @@ class BlendedClassifier:
         return list(getattr(self.neural, "members", [self.neural]))
 
     def predict(self, texts: list[str]) -> list[tuple[str, float, dict[str, float]]]:
-        lexical = self.lexical.predict_proba([normalize_text(str(t)) if t is not None else "" for t in texts])
-        return blend_predictions(self.neural.predict(texts), lexical, self.lexical.labels, self.labels, self.weight)
+        normalized = normalize_texts(texts)
+        lexical = self.lexical.predict_proba(normalized)
+        return blend_predictions(self.neural.predict_normalized(normalized), lexical, self.lexical.labels,
+                                 self.labels, self.weight)
 
 
 def blend_predictions(neural: list[tuple[str, float, dict[str, float]]], lexical: Any, lexical_labels: list[str],
@@ -188,7 +198,9 @@ def _t2s():
     return opencc.OpenCC("t2s")
 
 
-_HAN = re.compile(r"[\u4e00-\u9fff]")
+def normalize_texts(texts: list[Any]) -> list[str]:
+    """:func:`normalize_text` over a batch (``None`` becomes "")."""
+    return [normalize_text(str(t)) if t is not None else "" for t in texts]
 
 
 def normalize_text(text: str) -> str:
@@ -198,7 +210,7 @@ def normalize_text(text: str) -> str:
     both to one script lets what was learnt on one apply to the other (and keeps the added
     character vocabulary small). English passes through untouched.
     """
-    return _t2s().convert(text) if _HAN.search(text) else text
+    return _t2s().convert(text) if CJK_RE.search(text) else text
 
 
 def load_classifier_dir(path: str | Path, lexical: bool = True) -> CpuSentimentClassifier | EnsembleClassifier | BlendedClassifier:

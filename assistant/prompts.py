@@ -33,6 +33,7 @@ import unicodedata
 from datetime import date, datetime
 from typing import Any, Iterable, Mapping, Sequence
 
+from ingest.cjk import CJK_CHARS
 from ingest.errors import FinqaError
 
 logger = logging.getLogger(__name__)
@@ -251,7 +252,7 @@ _DATE_RE = re.compile(
 )
 _CLOSE_KEY_RE = re.compile(r"(?:adj(?:usted)?[ _]?)?close(?:[ _]?price)?|收盤價?|收盘价?|price|價格|价格|predicted|forecast", re.I)
 _KEYED_RE = re.compile(
-    r"(?P<key>[A-Za-z_\u4e00-\u9fff]+)\s*[:=：]?\s*(?:NT\$|US\$|TWD|NTD|USD|\$)?\s*(?P<num>" + _NUM + r")", re.I
+    rf"(?P<key>[A-Za-z_{CJK_CHARS}]+)\s*[:=：]?\s*(?:NT\$|US\$|TWD|NTD|USD|\$)?\s*(?P<num>" + _NUM + r")", re.I
 )
 _CURRENCY_RE = re.compile(r"NT\$|US\$|\bTWD\b|\bNTD\b|\bUSD\b|\$|元|圓", re.I)
 _ENUM_RE = re.compile(
@@ -381,7 +382,7 @@ def _parse_line(line: str) -> tuple[date | None, float] | None:
         if k in keyed:
             raise PathParseError(f"line has prices but no close: {line!r}")
     numbers = _NUM_RE.findall(stripped)
-    words = re.findall(r"[A-Za-z]{2,}|[\u4e00-\u9fff]", stripped)
+    words = re.findall(rf"[A-Za-z]{{2,}}|[{CJK_CHARS}]", stripped)
     if not numbers:
         if d is not None:
             raise PathParseError(f"date without a price: {line!r}")

@@ -28,6 +28,8 @@ from llama_index.core.prompts.mixin import PromptDictType
 from llama_index.core.schema import QueryBundle
 from llama_index.core.tools.types import ToolMetadata
 
+from ingest.cjk import CJK_CHARS
+
 from .price_facts import is_price_question
 from .slots import ChatSession, Slots, to_simplified
 
@@ -173,7 +175,7 @@ def _is_follow_up(s: str, has_company: bool, horizon: bool) -> bool:
     if FOLLOW_UP.search(s):
         return True
     # A bare company or horizon ("2454", "MediaTek?", "next month") continues the conversation.
-    words = re.findall(r"[a-z0-9]+|[\u4e00-\u9fff]", s)
+    words = re.findall(rf"[a-z0-9]+|[{CJK_CHARS}]", s)
     return (has_company or horizon) and len(words) <= 6 and not QA_GENERAL.search(s.rstrip("?？ "))
 
 

@@ -14,6 +14,8 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from ingest.cjk import CJK_CHARS
+
 log = logging.getLogger(__name__)
 
 DEFAULT_HORIZON = 5
@@ -327,7 +329,7 @@ def is_continuation(simplified_lower: str, slots: Slots) -> bool:
     """
     if _CONTINUATION.search(simplified_lower):
         return True
-    words = re.findall(r"[a-z0-9]+|[\u4e00-\u9fff]", simplified_lower)
+    words = re.findall(rf"[a-z0-9]+|[{CJK_CHARS}]", simplified_lower)
     return slots.horizon_explicit and len(words) <= 6
 
 

@@ -401,3 +401,14 @@ def test_open_chinese_question_quotes_only_news_sharing_a_term_with_it(data_dir)
     # A Chinese question that does share terms with the news still gets it.
     contexts, _ = engine.gather_contexts(EngineRequest(message="什麼是殖利率倒掛？"))
     assert contexts and contexts[0]["title"] == "殖利率曲線倒掛對股市的意義"
+
+
+def test_extractive_tier_quotes_statements_not_questions(data_dir):
+    """A headline that asks ("合併障礙有哪些？") only repeats the reader's question; the sentence
+    that answers it is quoted instead, even though the question matches the words better."""
+    engine = QAEngine(settings=data_dir.model_copy(update={"cpu_only": True}))
+    contexts = [{"n": 1, "text": "格羅方德傳併聯電！合併障礙有哪些？兩家公司的合併須通過美國與台灣主管機關的審查，"
+                                 "技術轉移限制是最大障礙。聯電回應不評論市場傳聞。"}]
+    picked = engine._rank_sentences("聯電合併障礙有哪些？", contexts)
+    assert picked and all(not s.endswith(("?", "？")) for s, _ in picked)
+    assert any("審查" in s for s, _ in picked)

@@ -34,6 +34,7 @@ from datetime import datetime, timezone
 from itertools import zip_longest
 from typing import Any
 
+from ingest.cjk import CJK_CHARS, CJK_RE
 from ingest.errors import FinqaError
 
 from ..i18n import has_cjk, reason_zh
@@ -154,7 +155,11 @@ def split_sentences(text: str) -> list[str]:
 
 
 def _informative(sentence: str) -> bool:
-    cjk = len(re.findall(r"[\u4e00-\u9fff]", sentence))
+    """Long enough to say something, and not a question: a headline's "合併障礙有哪些？" or
+    "Is TSMC next?" repeats the reader's question instead of answering it."""
+    if sentence.rstrip().endswith(("?", "？")):
+        return False
+    cjk = len(CJK_RE.findall(sentence))
     return cjk >= 6 or len(sentence.split()) >= 5
 
 
@@ -428,7 +433,7 @@ def _terms(text: str) -> set[str]:
 
     low = to_simplified(text or "").lower()
     words = {w for w in re.findall(r"[a-z0-9]+", low) if len(w) > 1 and w not in _STOPWORDS}
-    bigrams = {run[i:i + 2] for run in re.findall(r"[\u4e00-\u9fff]+", low) for i in range(len(run) - 1)}
+    bigrams = {run[i:i + 2] for run in re.findall(f"[{CJK_CHARS}]+", low) for i in range(len(run) - 1)}
     return words | {b for b in bigrams if not (set(b) & _FUNCTION_CHARS)}
 
 
