@@ -179,7 +179,10 @@ def render_forecast(forecast: Forecast) -> str:
         lines.append(f"Expected close on {end.date}: **{end.close:,.2f}** ({chg:+.2%}), "
                      f"10–90% band {end.low:,.2f} – {end.high:,.2f}")
     rows = backtest_rows(forecast)
-    if rows:
+    if not (forecast.backtest or {}).get("engine", {}).get("n"):
+        lines.append("**No backtest possible**: the stored history of this stock is too short to test a "
+                     f"{forecast.horizon_days}-day horizon walk-forward, so this forecast has no track record.")
+    elif rows:
         table = ["**Backtest hit rate on this stock's own history** (walk-forward, point-in-time)", "",
                  "| engine | hit rate | MCC | n |", "|---|---:|---:|---:|"]
         table += [f"| {_md_escape(name)} | {_pct(rate)} | {'–' if mcc is None else f'{mcc:+.2f}'} | "

@@ -202,6 +202,22 @@ def test_engine_answers_in_chinese_and_respects_as_of(data_dir):
     assert ans.forecast.path[0].date == "2025-03-03"
 
 
+def test_a_horizon_the_history_cannot_backtest_says_so(data_dir):
+    """60 days ahead on a short history: no walk-forward step fits, and the answer says there is
+    no track record instead of "n/a of 0 times; baselines: ."."""
+    import ui
+    from ingest import config
+
+    settings = config.configure(data_dir=data_dir.data_dir, cpu_only=True)
+    _store_with(settings, n=150)
+    for message, zh in (("forecast 2330 next 60 days", False), ("預測台積電未來60天", True)):
+        ans = _engine(settings).run(EngineRequest(message=message, code="2330", horizon_days=60))
+        assert ans.forecast.backtest["engine"]["n"] == 0
+        assert ("沒有任何歷史命中率" if zh else "no track record at all") in ans.answer
+        assert "n/a" not in ans.answer and "baselines: ." not in ans.answer and "簡單基準：。" not in ans.answer
+    assert "No backtest possible" in ui.render_forecast(ans.forecast)
+
+
 def test_engine_bad_input(data_dir):
     from ingest import config
     from ingest.store import open_store

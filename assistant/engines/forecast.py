@@ -504,4 +504,14 @@ def _summary(fc: Forecast, a: analog.AnalogForecast, movement: _Tier, path: _Tie
             + "beating always-rise, momentum, reversal and a random walk is genuinely hard, so treat this as a "
             "reference, not investment advice.",
         ]
+    if not bt.get("n"):
+        # No walk-forward step fitted in the stored history: say so instead of "n/a of 0 times".
+        lines[3:] = [
+            f"回測：本檔的股價歷史太短，無法對 {fc.horizon_days} 個交易日的預測做逐步回測（每一步都需要一段過去的走勢加上"
+            f"其後 {fc.horizon_days} 天），所以這個預測沒有任何歷史命中率可以參考；請格外謹慎看待，這不是投資建議。"
+        ] if zh else [
+            f"Backtest: none possible. The stored history of this stock is too short to test a {fc.horizon_days}-day "
+            f"horizon walk-forward (each step needs a past window plus the {fc.horizon_days} days that followed), "
+            "so this forecast has no track record at all: treat it with extra caution, not as investment advice."
+        ]
     return "\n".join(lines)
