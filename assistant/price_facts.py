@@ -51,6 +51,7 @@ _STRONG = re.compile(
     r"|['’]s price\b|\b(?:current|latest|last|closing|close|opening|open|trading) price\b|\bquote\b"
     r"|\bclos(?:e|ed|ing)\b(?!\s+(?:to|a|the|its|their|deal|in on|ranks)\b)|\bopened (?:at|on)\b"
     r"|\b(?:day'?s|intraday|daily) (?:high|low)\b|\b(?:high|low) (?:of|on|today|yesterday)\b"
+    r"|\b(?:\d+|one|a)\s*-?\s*(?:day|week|month|year)s?\s+(?:high|low|range)\b|新高|新低|高点|低点|最高|最低"
     r"|(?<!production )(?<!sales )(?<!shipment )\b(?:trading )?volume\b|\bshares traded\b"
     r"|股价|收盘|开盘|最高价|最低价|成交量|成交额|成交值|成交金额|报价|收在|收了|收多少|价位|价格多少|多少钱"
 )
@@ -326,6 +327,9 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
     else:
         if period.kind == "trailing":
             window = all_bars.tail(period.sessions or 1)
+            if len(window) < (period.sessions or 1):
+                notices.append(f"資料庫只有 {len(window)} 個交易日的資料，少於所問的 {period.sessions} 個。" if zh else
+                               f"The store holds only {len(window)} of the {period.sessions} trading days asked about.")
         else:
             start, end = period.start, min(period.end, visible)
             window = all_bars[(all_bars.index >= pd.Timestamp(start)) & (all_bars.index <= pd.Timestamp(end))]

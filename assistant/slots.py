@@ -139,23 +139,24 @@ _HORIZON_RULES: list[tuple[re.Pattern[str], Any]] = [
 ]
 
 
-# A span looking back ("past 10 days", "last 3 weeks", "過去10天", "近一個月") is history asked
-# about, not a horizon to forecast. The price facts read it as the last N trading days.
+# A span looking back ("past 10 days", "last 3 weeks", "過去10天", "近一個月") or the span of a high or
+# low ("52-week high", "52週新高", "一年來最低") is history asked about, not a horizon to forecast.
+# The price facts read it as the last N trading days.
+_SPAN_UNITS = {"day": 1, "session": 1, "week": 5, "month": 21, "year": 250,
+               "交易日": 1, "营业日": 1, "天": 1, "日": 1, "星期": 5, "周": 5, "礼拜": 5, "月": 21, "年": 250}
 LOOKBACK = re.compile(
-    rf"\b(?:past|last|previous|prior)\s+{_EN_NUM}\s*(?:-\s*)?((?:trading\s+|business\s+)?(?:days?|sessions?)|weeks?|months?)\b"
-    rf"|(?:过去|最近|近|前)\s*{_NUM}\s*(?:个)?\s*(交易日|营业日|天|日|星期|周|礼拜|月)"
+    rf"\b(?:past|last|previous|prior)\s+{_EN_NUM}\s*(?:-\s*)?(?:trading\s+|business\s+)?(day|session|week|month|year)s?\b"
+    rf"|(?:过去|最近|近|前)\s*{_NUM}\s*(?:个)?\s*(交易日|营业日|天|日|星期|周|礼拜|月|年)"
+    rf"|{_EN_NUM}\s*-?\s*(day|week|month|year)s?\s+(?:high|low|range)"
+    rf"|{_NUM}\s*(?:个)?\s*(周|星期|月|年|日|天)\s*(?:以?来|内)?\s*(?:的)?\s*(?:新高|新低|高点|低点|最高|最低)"
 )
 
 
 def lookback_days(match: re.Match[str]) -> int:
-    """Trading days in a ``LOOKBACK`` match (a week is 5, a month 21)."""
-    n = _num(match.group(1) or match.group(3) or "1") or 1
-    unit = (match.group(2) or match.group(4) or "").strip()
-    if unit.startswith(("week",)) or unit in ("星期", "周", "礼拜"):
-        return n * 5
-    if unit.startswith("month") or unit == "月":
-        return n * 21
-    return n
+    """Trading days in a ``LOOKBACK`` match (a week is 5, a month 21, a year 250)."""
+    groups = match.groups()
+    number, unit = next(((groups[i], groups[i + 1]) for i in range(0, len(groups), 2) if groups[i + 1]), ("1", "day"))
+    return (_num(number or "1") or 1) * _SPAN_UNITS[unit]
 
 
 def _num(text: str) -> int | None:

@@ -75,6 +75,8 @@ def test_no_company_no_price_fact():
     ("2330 volume past 10 days", "trailing", None, None, 10),
     ("TSMC price over the last 3 weeks", "trailing", None, None, 15),
     ("近一個月台積電股價", "trailing", None, None, 21),
+    ("2330 52-week high", "trailing", None, None, 260),
+    ("台積電一年來最低價", "trailing", None, None, 250),
     ("2330 price", "latest", None, None, None),
 ])
 def test_periods(message, kind, start, end, sessions):
@@ -183,6 +185,7 @@ def test_qa_engine_answers_price_questions_without_a_model(store, data_dir):
 @pytest.mark.parametrize("message, route", [
     ("2330 price today", "qa"), ("2330 close on March 1, 2025", "qa"), ("2330 volume past 10 days", "qa"),
     ("TSMC stock price in April 2025", "qa"), ("TSMC revenue guidance 2025", "qa"), ("TSMC 2025 capex", "qa"),
+    ("2330 52-week high", "qa"), ("台積電52週新高", "qa"),
     ("2330 明天收盘价", "forecast"), ("will TSMC close higher tomorrow", "forecast"),
 ])
 def test_router_sends_price_facts_and_fundamentals_to_qa(message, route):
@@ -198,6 +201,8 @@ def test_a_look_back_is_not_a_horizon():
 
     assert not parse_slots("2330 volume past 10 days").horizon_explicit
     assert not parse_slots("台積電過去10天股價").horizon_explicit
+    assert not parse_slots("2330 52-week high").horizon_explicit  # was a 260-day forecast
+    assert not parse_slots("台積電52週新高").horizon_explicit
     assert parse_slots("forecast 2330 next 10 days").horizon_days == 10
 
 
@@ -245,3 +250,6 @@ def test_a_period_named_in_words_is_named_back(store):
     assert [b.date for b in a.bars] == [date(2025, 3, 3), date(2025, 3, 4), date(2025, 3, 5)]
     assert "(3 trading days; you asked about this week)" in a.answer
     assert "you asked about" not in ask(store, "2330 volume past 2 days").answer
+    short = ask(store, "2330 52-week high")
+    assert len(short.bars) == 5 and "High 1,065.00 (2025-02-26)" in short.answer
+    assert any("only 5 of the 260 trading days" in n for n in short.notices)
