@@ -77,10 +77,10 @@ _MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
 _MONTHS["sept"] = 9
 _MON = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 _YMD = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?")
-_MDY = re.compile(rf"\b{_MON}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b")
-_DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MON},?\s+(\d{{4}})\b")
-_YM = re.compile(rf"(\d{{4}})\s*[-/年]\s*(\d{{1,2}})\s*月?(?![\d/\-.])|\b{_MON}\s+(\d{{4}})\b")
-_YEAR = re.compile(r"\b(?:in|during|for|of)\s+(\d{4})\b|(\d{4})\s*年(?!\s*\d)")
+_MDY = re.compile(rf"\b{_MON}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I)
+_DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MON},?\s+(\d{{4}})\b", re.I)
+_YM = re.compile(rf"(\d{{4}})\s*[-/年]\s*(\d{{1,2}})\s*月?(?![\d/\-.])|\b{_MON}\s+(\d{{4}})\b", re.I)
+_YEAR = re.compile(r"\b(?:in|during|for|of)\s+(\d{4})\b|(\d{4})\s*年(?!\s*\d)", re.I)
 _AS_OF = re.compile(r"(?:\bas\s*-?\s*of\b|\bas\s+at\b|截至|截止|截至于|基准日)\s*:?\s*\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?",
                     re.I)
 
@@ -154,6 +154,15 @@ def _explicit_dates(s: str) -> list[date]:
         if (d := _valid(int(m.group(3)), _MONTHS[m.group(2).rstrip(".")], int(m.group(1)))) is not None:
             found.append((m.start(), d))
     return [d for _, d in sorted(found)]
+
+
+def strip_dates(message: str) -> str:
+    """``message`` without the dates it names: once they have chosen the news to search, "2025"
+    and "4月7日" would only make every dated sentence look relevant."""
+    out = message
+    for pattern in (_YMD, _MDY, _DMY, _YM, _YEAR):
+        out = pattern.sub(" ", out)
+    return re.sub(r"\s{2,}", " ", out).strip()
 
 
 def parse_period(message: str, today: date) -> Period:
@@ -280,26 +289,65 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
     # The user's "today" is the as-of day when one is set (its own bar is not visible: strictly
     # before), else today in Taipei.
     ref = req.as_of or today or datetime.now(TAIPEI).date()
-    visible = ref - timedelta(days=1) if req.as_of else ref
     period = parse_period(asked, ref)
     if period.label == "today":
         period = Period("latest", label="today")
     notices = list(req.notices)
+    reading = read_prices(store, code, period, ref=ref, as_of=req.as_of, zh=zh, notices=notices)
+    if not reading.bars:
+        return Answer(route="qa", engine=ENGINE, answer=reading.text, notices=notices, code=code)
+    citation = Citation(n=1, title=reading.title, source=reading.source, date=reading.bars[-1].date.isoformat(), url=None)
+    note = ("（數字直接取自 finqa 的股價資料庫，未經語言模型。）" if zh else
+            "(Figures straight from finqa's price store; no language model was involved.)")
+    return Answer(route="qa", engine=ENGINE, answer=f"{reading.text} [1]\n\n{note}", citations=[citation],
+                  notices=notices, code=code, bars=reading.bars)
+
+
+@dataclass
+class PriceReading:
+    """What the store says about one company over a period: the sentence, the bars it read (none
+    when there were none to read), and how to cite them."""
+
+    text: str
+    bars: list[PriceBar]
+    title: str = ""
+    source: str = ""
+
+
+def period_prices(store: Any, code: str, message: str, *, as_of: date | None = None,
+                  today: date | None = None, notices: list[str] | None = None) -> PriceReading | None:
+    """The bars of the day or dates ``message`` names ("what happened to TSMC on 2025-04-07?"), for
+    an answer from the news to show beside them; ``None`` when it names no day or range, or the
+    store has no bar for it."""
+    ref = as_of or today or datetime.now(TAIPEI).date()
+    period = parse_period(message, ref)
+    if period.kind not in ("day", "range"):
+        return None
+    reading = read_prices(store, code, period, ref=ref, as_of=as_of, zh=has_cjk(message),
+                          notices=notices if notices is not None else [])
+    return reading if reading.bars else None
+
+
+def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date | None, zh: bool,
+                notices: list[str]) -> PriceReading:
+    """Read ``period`` of ``code`` from the store, point in time: with ``as_of`` only bars strictly
+    before it. Appends what the reader should know (a weekend, stale data) to ``notices``."""
+    visible = ref - timedelta(days=1) if as_of else ref
     company = _company(code)
     label = _company_label(code, company, zh)
     all_bars = store.bars(code, end=visible)
     if all_bars.empty:
-        if req.as_of is not None and store.last_bar_date(code) is not None:
-            text = (f"{label} 在 {req.as_of.isoformat()} 之前沒有任何股價資料。" if zh else
-                    f"The store has no prices for {label} before the as-of date {req.as_of.isoformat()}.")
+        if as_of is not None and store.last_bar_date(code) is not None:
+            text = (f"{label} 在 {as_of.isoformat()} 之前沒有任何股價資料。" if zh else
+                    f"The store has no prices for {label} before the as-of date {as_of.isoformat()}.")
         else:
             text = (f"尚未儲存 {label} 的股價：請執行 `finqa ingest prices {code}`。" if zh else
                     f"No prices for {label} are stored: run `finqa ingest prices {code}`.")
-        return Answer(route="qa", engine=ENGINE, answer=text, notices=notices, code=code)
+        return PriceReading(text, [])
     first_day, last_day = all_bars.index[0].date(), all_bars.index[-1].date()
-    if req.as_of is not None and period.end is not None and period.end > visible:
-        notices.append(f"{period_label(period, zh)} 不早於查詢基準日 {req.as_of.isoformat()}，只顯示基準日之前的資料。" if zh else
-                       f"{period_label(period, zh)} is not before the as-of date {req.as_of.isoformat()}: only bars before it are shown.")
+    if as_of is not None and period.end is not None and period.end > visible:
+        notices.append(f"{period_label(period, zh)} 不早於查詢基準日 {as_of.isoformat()}，只顯示基準日之前的資料。" if zh else
+                       f"{period_label(period, zh)} is not before the as-of date {as_of.isoformat()}: only bars before it are shown.")
     market = company.market if company is not None else "TWSE"
     if period.kind in ("latest", "day"):
         target = min(period.end, visible) if period.kind == "day" and period.end else visible
@@ -308,7 +356,7 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
             text = (f"{label} 最早的股價資料是 {first_day.isoformat()}，沒有 {target.isoformat()} 或更早的資料。" if zh else
                     f"The store's prices for {label} start on {first_day.isoformat()}: nothing on or before "
                     f"{target.isoformat()}.")
-            return Answer(route="qa", engine=ENGINE, answer=text, notices=notices, code=code)
+            return PriceReading(text, [])
         shown = _bar(code, upto.index[-1], upto.iloc[-1])
         prev = _bar(code, upto.index[-2], upto.iloc[-2]) if len(upto) > 1 else None
         stale = target > last_day and (target - shown.date).days > STALE_DAYS
@@ -340,7 +388,7 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
             if period.start is not None and period.start > last_day:
                 text += (f"執行 `finqa ingest prices {code}` 取得更新資料。" if zh else
                          f" `finqa ingest prices {code}` fetches newer ones.")
-            return Answer(route="qa", engine=ENGINE, answer=text, notices=notices, code=code)
+            return PriceReading(text, [])
         before = all_bars[all_bars.index < window.index[0]]
         prev = _bar(code, before.index[-1], before.iloc[-1]) if len(before) else None
         bars = [_bar(code, d, row) for d, row in window.iterrows()]
@@ -349,13 +397,8 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
                            f"The store's prices for {label} only start on {first_day.isoformat()}.")
         text = _range_text(label, bars, prev, period, zh)
     span = bars[0].date.isoformat() + ("" if len(bars) == 1 else ("–" if zh else " to ") + bars[-1].date.isoformat())
-    citation = Citation(
-        n=1, title=f"{label} 日成交資料 {span}" if zh else f"{label} daily prices {span}",
-        source=_source_name(bars), date=bars[-1].date.isoformat(), url=None)
-    note = ("（數字直接取自 finqa 的股價資料庫，未經語言模型。）" if zh else
-            "(Figures straight from finqa's price store; no language model was involved.)")
-    return Answer(route="qa", engine=ENGINE, answer=f"{text} [1]\n\n{note}", citations=[citation],
-                  notices=notices, code=code, bars=bars)
+    return PriceReading(text, bars, title=f"{label} 日成交資料 {span}" if zh else f"{label} daily prices {span}",
+                        source=_source_name(bars))
 
 
 def _day_text(label: str, bar: PriceBar, prev: PriceBar | None, zh: bool) -> str:

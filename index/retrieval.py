@@ -76,11 +76,13 @@ def metadata_filters(
     exclude_codes: Sequence[str] | None = None,
     language: str | None = None,
     indicator: str | None = None,
+    after: date | datetime | None = None,
 ) -> Any:
     """The LlamaIndex ``MetadataFilters`` for a query; ``None`` when nothing is filtered.
 
     ``time_key`` is ``published_at`` for news and ``as_of`` for windows; the cut is always
-    ``time_key < cutoff_timestamp(before)``.
+    ``time_key < cutoff_timestamp(before)``. ``after`` (news around a day asked about) adds
+    ``time_key >= cutoff_timestamp(after)``: a lower bound, which can never let the future in.
     """
     from llama_index.core.vector_stores.types import FilterOperator, MetadataFilter, MetadataFilters
 
@@ -102,6 +104,9 @@ def metadata_filters(
     cutoff = cutoff_timestamp(before)
     if cutoff is not None:
         filters.append(MetadataFilter(key=time_key, value=cutoff, operator=FilterOperator.LT))
+    floor = cutoff_timestamp(after)
+    if floor is not None:
+        filters.append(MetadataFilter(key=time_key, value=floor, operator=FilterOperator.GTE))
     return MetadataFilters(filters=filters) if filters else None
 
 
@@ -329,8 +334,10 @@ class Retrieval:
         language: str | None = None,
         before: date | datetime | None = None,
         k: int = 5,
+        after: date | datetime | None = None,
     ) -> list[NewsHit]:
-        """The ``k`` news chunks closest to ``query`` among those published strictly before ``before``.
+        """The ``k`` news chunks closest to ``query`` among those published strictly before ``before``
+        (and, with ``after``, on or after it).
 
         Returns ``[]`` when nothing matches (no news indexed for those codes, or an as-of date
         before all of it): callers say so in their own words.
@@ -348,7 +355,8 @@ class Retrieval:
             from llama_index.core import VectorStoreIndex
 
             cached.index = VectorStoreIndex.from_vector_store(cached.store, embed_model=embedder.as_llama())
-        filters = metadata_filters(time_key="published_at", before=before, codes=codes, language=language)
+        filters = metadata_filters(time_key="published_at", before=before, codes=codes, language=language,
+                                   after=after)
         retriever = cached.index.as_retriever(similarity_top_k=k, filters=filters)
         with ch.chroma_errors(self.settings):
             nodes = retriever.retrieve(str(query).strip())

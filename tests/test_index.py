@@ -190,6 +190,11 @@ def test_cutoff_is_taipei_midnight_and_filters_translate_to_chroma_where():
         {"as_of": {"$lt": int(D_START_UTC.timestamp())}},
     ]}
     assert chroma_where(metadata_filters(time_key="published_at")) is None
+    # A lower bound (news around a day asked about) is a >= on the same Taipei-midnight scale.
+    assert chroma_where(metadata_filters(time_key="published_at", before=D, after=date(2024, 3, 10))) == {"$and": [
+        {"published_at": {"$lt": int(D_START_UTC.timestamp())}},
+        {"published_at": {"$gte": int(D_START_UTC.timestamp()) - 5 * 86400}},
+    ]}
 
 
 def test_dtw_prefers_the_same_shape():
@@ -252,6 +257,10 @@ def test_news_point_in_time_codes_and_language(env):
     assert {h.code for h in both} == {"2330", "2454"}
     assert r.news(QUERY, codes=["2317"]) == []          # a code with nothing indexed
     assert r.news(QUERY, before=date(2020, 1, 1)) == []  # as-of before all data
+    # ``after`` keeps what was published on or after it, and the as-of cut still holds.
+    late = r.news(QUERY, codes=["2330"], after=date(2024, 3, 14), before=D, k=10)
+    assert [h.url for h in late] == [EDGE_IN]
+    assert {h.url for h in r.news(QUERY, codes=["2330"], after=D, k=10)} == {FUTURE_D, FUTURE_D1}
 
 
 def test_latest_news_is_newest_first_point_in_time_and_filtered_by_about(env):

@@ -412,3 +412,69 @@ def test_extractive_tier_quotes_statements_not_questions(data_dir):
     picked = engine._rank_sentences("聯電合併障礙有哪些？", contexts)
     assert picked and all(not s.endswith(("?", "？")) for s, _ in picked)
     assert any("審查" in s for s, _ in picked)
+
+
+def _day_news_settings(data_dir):
+    from index.news_index import build_news
+    from ingest.store import open_store
+    from ingest.types import PriceBar
+
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    store = open_store(settings.store_path)
+    store.upsert_bars([PriceBar(code="2330", date=date(2025, 3, d), open=1000.0, high=1010.0, low=990.0,
+                                close=c, volume=1e6) for d, c in ((3, 1000.0), (4, 950.0), (5, 960.0))])
+
+    def art(url, title, when, body):
+        return Article(url=url, title=title, published_at=when, code="2330", description=body, content=body,
+                       source="Fixture Daily", language="en")
+
+    store.upsert_articles([
+        art("https://news.example.com/day", "TSMC shares slump as chip stocks sell off",
+            datetime(2025, 3, 4, 3, tzinfo=timezone.utc), "TSMC shares fell 5% on Tuesday as chip stocks sold off "
+            "after new export rules were announced."),
+        art("https://news.example.com/feb", "TSMC shares slump as chip stocks sell off again",
+            datetime(2025, 2, 10, 3, tzinfo=timezone.utc), "TSMC shares fell sharply as chip stocks sold off "
+            "after new export rules were announced."),
+        art("https://news.example.com/later", "TSMC opens a new advanced packaging plant",
+            datetime(2025, 3, 6, 3, tzinfo=timezone.utc), "TSMC opened a new advanced packaging plant in Chiayi."),
+    ])
+    build_news(store, settings, progress=False)
+    return settings
+
+
+def test_a_question_about_a_day_reads_that_weeks_news_and_the_days_prices(data_dir):
+    """"What happened to TSMC shares on 2025-03-04?": the article of that day first (a February
+    article worded the same is outside the window), the day's bar from the store as a source too."""
+    engine = QAEngine(settings=_day_news_settings(data_dir))
+    req = EngineRequest(message="What happened to TSMC shares on 2025-03-04?", code="2330", codes=["2330"])
+    contexts, notices = engine.gather_contexts(req)
+    news = [c for c in contexts if not c.get("bars")]
+    assert news[0]["url"] == "https://news.example.com/day"
+    assert "https://news.example.com/feb" not in {c["url"] for c in news}
+    prices = contexts[-1]
+    assert [b.date for b in prices["bars"]] == [date(2025, 3, 4)] and prices["n"] == len(contexts)
+    answer = engine.run(req)
+    assert answer.answer.split("\n\n")[1].startswith("Prices (from the store): 2330")
+    assert "-5.00% from 1,000.00 on 2025-03-03" in answer.answer
+    assert "fell 5% on Tuesday" in answer.answer and answer.bars[0].date == date(2025, 3, 4)
+    assert any(c.title.endswith("daily prices 2025-03-04") for c in answer.citations)
+
+
+def test_a_day_question_as_of_that_day_sees_nothing_from_it(data_dir):
+    """The leak test for the window: as of 2025-03-04 neither that day's article nor its bar."""
+    engine = QAEngine(settings=_day_news_settings(data_dir))
+    req = EngineRequest(message="What happened to TSMC shares on 2025-03-04?", code="2330", codes=["2330"],
+                        as_of=date(2025, 3, 4))
+    contexts, _ = engine.gather_contexts(req)
+    urls = {c["url"] for c in contexts if not c.get("bars")}
+    assert "https://news.example.com/day" not in urls and "https://news.example.com/later" not in urls
+    assert all(b.date < date(2025, 3, 4) for c in contexts for b in c.get("bars", []))
+    assert "950.00" not in engine.run(req).answer
+
+
+def test_no_news_around_the_day_falls_back_to_any_date_and_says_so(data_dir):
+    engine = QAEngine(settings=_day_news_settings(data_dir))
+    contexts, notices = engine.gather_contexts(EngineRequest(
+        message="What happened to TSMC shares on 2024-06-03?", code="2330", codes=["2330"]))
+    assert contexts and any("No indexed news from around 2024-06-03" in n for n in notices)
+    assert not any(c.get("bars") for c in contexts)  # no bar that day: no price source

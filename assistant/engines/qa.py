@@ -30,7 +30,7 @@ import logging
 import math
 import re
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from itertools import zip_longest
 from typing import Any
 
@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 CPU_ENGINE = "qa:cpu-extractive"
 # An open English question may use a hit that shares no word with it only above this cosine.
 OPEN_QUESTION_SURE = 0.5
+NEWS_DAYS_AROUND = 3  # news searched around a day the question names, each side
+DATE_WEIGHT = 0.3  # how much being published on the day asked about counts beside similarity
 EXTRACTIVE_SENTENCES = 3
 _CITE = re.compile(r"[\[【]\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*[\]】]")
 # Sentence ends: CJK terminators (no space needed) or . ! ? ; followed by whitespace. A decimal
@@ -67,6 +69,45 @@ _LATEST = re.compile(
 )
 
 
+def _topic(req: EngineRequest, window: tuple[date, date, str] | None) -> str:
+    """What to match the news against: the question, less the dates that chose the window."""
+    from ..price_facts import strip_dates
+
+    return (strip_dates(req.message) or req.message) if window is not None else req.message
+
+
+def _price_context(contexts: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The context holding the store's prices for the period asked about, if there is one."""
+    return next((c for c in contexts if c.get("bars")), None)
+
+
+def _closeness(hit: Any, window: tuple[date, date, str] | None) -> float:
+    """0..1, how near a hit was published to the middle of the window asked about (0 without one)."""
+    if window is None or hit.published_at is None:
+        return 0.0
+    from index.retrieval import taipei_date
+
+    middle = window[0] + (window[1] - window[0]) / 2
+    half = max((window[1] - window[0]).days / 2, 1.0)
+    return max(0.0, 1.0 - abs((taipei_date(hit.published_at) - middle).days) / half)
+
+
+def news_window(req: EngineRequest) -> tuple[date, date, str] | None:
+    """``(from, until, label)`` of the news to search when the question names a day or a period of
+    at most two months ("what happened to TSMC on April 7, 2025?"): from NEWS_DAYS_AROUND days
+    before it to as many after (``until`` exclusive). Similarity to the wording knows nothing of
+    dates; the news of that week is what the reader asked about. ``None`` for other questions."""
+    from ..price_facts import TAIPEI, parse_period, period_label
+
+    period = parse_period(req.message, req.as_of or datetime.now(TAIPEI).date())
+    if period.kind not in ("day", "range") or period.start is None or period.end is None:
+        return None
+    if (period.end - period.start).days > 62:
+        return None
+    return (period.start - timedelta(days=NEWS_DAYS_AROUND), period.end + timedelta(days=NEWS_DAYS_AROUND + 1),
+            period_label(period, has_cjk(req.message)))
+
+
 def _naming(hits: list[Any], code: str) -> list[Any]:
     """The hits whose article names the company (all of them when none does), in their order.
 
@@ -78,10 +119,13 @@ def _naming(hits: list[Any], code: str) -> list[Any]:
     return named or hits
 
 
-def _rerank(hits: list[Any], question: str, ignore: frozenset[str]) -> list[Any]:
-    """Hits by cosine plus term overlap with the question (see ``LEXICAL_WEIGHT``), best first."""
+def _rerank(hits: list[Any], question: str, ignore: frozenset[str],
+            window: tuple[date, date, str] | None = None) -> list[Any]:
+    """Hits by cosine plus term overlap with the question (see ``LEXICAL_WEIGHT``), plus nearness
+    to the day asked about when there is one (``DATE_WEIGHT``), best first."""
     lexical = lexical_scores(question, [f"{h.title}\n{h.text}" for h in hits], ignore)
-    scored = [(h.score + LEXICAL_WEIGHT * x, i, h) for i, (h, x) in enumerate(zip(hits, lexical))]
+    scored = [(h.score + LEXICAL_WEIGHT * x + DATE_WEIGHT * _closeness(h, window), i, h)
+              for i, (h, x) in enumerate(zip(hits, lexical))]
     return [h for _, _, h in sorted(scored, key=lambda t: (-t[0], t[1]))]
 
 
@@ -206,6 +250,7 @@ class QAEngine(FinqaQueryEngine):
     def gather_contexts(self, req: EngineRequest) -> tuple[list[dict[str, Any]], list[str]]:
         """Numbered contexts (deduplicated by article) and notices about what is missing."""
         notices: list[str] = []
+        window: tuple[date, date, str] | None = None
         zh = has_cjk(req.message)
         before = req.as_of if req.as_of is not None else datetime.now(timezone.utc)
         codes = request_codes(req) or None
@@ -217,21 +262,15 @@ class QAEngine(FinqaQueryEngine):
                                                           about=_mentions(c)) for c in codes]
                 hits = [h for rank in zip_longest(*per_code) for h in rank if h is not None][: self.k]
                 hits.sort(key=lambda h: h.published_at or datetime.min.replace(tzinfo=timezone.utc), reverse=True)
-            elif codes:
-                # One search per company, interleaved by rank: a single search over all of them
-                # would hand every slot to whichever company's news sits closest to the wording.
-                # Each keeps the articles that name the company (see _naming), hence the wider k.
-                ignore = _company_terms(codes)
-                per_code = [_rerank(_naming(self._retrieval().news(req.message, codes=[c], before=before,
-                                                                   k=self.k * 4), c), req.message, ignore)
-                            for c in codes]
-                hits = [h for rank in zip_longest(*per_code) for h in rank if h is not None]
             else:
-                # A Chinese question casts a wider net: the cosine ranks Chinese texts poorly, the
-                # term overlap in _rerank then picks among more of them.
-                wide = self.k * (8 if zh else 2)
-                hits = _rerank(self._retrieval().news(req.message, codes=None, before=before, k=wide),
-                               req.message, frozenset())
+                window = news_window(req)
+                hits = self._search(req, codes, before, window)
+                if window is not None and not hits:
+                    # Nothing from around the day asked: the closest by topic from any date, said so.
+                    day = window[2]
+                    notices.append(f"{day} 前後沒有已索引的相關新聞；以下是不限日期、主題最接近的新聞。" if zh else
+                                   f"No indexed news from around {day}; quoting the closest news by topic from any date.")
+                    hits = self._search(req, codes, before, None)
         except FinqaError as exc:
             notices.append(f"新聞檢索失敗：{exc}" if zh else f"News retrieval failed: {exc}")
             hits = []
@@ -266,9 +305,23 @@ class QAEngine(FinqaQueryEngine):
                 continue
             seen.add(key)
             contexts.append({"n": len(contexts) + 1, "title": h.title, "source": h.source, "date": h.date,
-                             "url": h.url or None, "text": h.text, "score": h.score, "code": h.code})
+                             "url": h.url or None, "text": h.text, "score": h.score, "code": h.code,
+                             "prior": _closeness(h, window)})
             if len(contexts) == self.k:
                 break
+        if codes and window is not None:
+            # "What happened to TSMC on 2025-04-07?": the day's prices from the store are a source
+            # too, numbered after the news (the LLM may cite them; the CPU tier quotes them first).
+            from ingest.store import open_store
+
+            from ..price_facts import period_prices
+
+            reading = period_prices(open_store(self.settings.store_path), codes[0], req.message, as_of=req.as_of)
+            if reading is not None:
+                contexts.append({"n": len(contexts) + 1, "title": reading.title, "source": reading.source,
+                                 "date": reading.bars[-1].date.isoformat(), "url": None,
+                                 "text": reading.text.replace("**", ""), "score": 1.0, "code": codes[0],
+                                 "bars": reading.bars})
         if codes:
             found = {c["code"] for c in contexts}
             notices.extend(_missing_news_hint(self.settings, c, zh=zh) for c in codes if c not in found)
@@ -278,6 +331,29 @@ class QAEngine(FinqaQueryEngine):
                            "No news is indexed yet: run `finqa ingest news CODE...` (or `finqa ingest import PATH`) "
                            "and then `finqa index build`.")
         return contexts, notices
+
+    def _search(self, req: EngineRequest, codes: list[str] | None, before: Any,
+                window: tuple[date, date, str] | None) -> list[Any]:
+        """Hits for the question, best first; published in ``window`` (from, until, label) when given,
+        and always strictly before ``before``."""
+        after, until = None, before
+        topic = _topic(req, window)
+        if window is not None:
+            after, until = window[0], window[1] if req.as_of is None else min(window[1], req.as_of)
+        if codes:
+            # One search per company, interleaved by rank: a single search over all of them
+            # would hand every slot to whichever company's news sits closest to the wording.
+            # Each keeps the articles that name the company (see _naming), hence the wider k.
+            ignore = _company_terms(codes)
+            per_code = [_rerank(_naming(self._retrieval().news(topic, codes=[c], before=until, after=after,
+                                                               k=self.k * 4), c), topic, ignore, window)
+                        for c in codes]
+            return [h for rank in zip_longest(*per_code) for h in rank if h is not None]
+        # A Chinese question casts a wider net: the cosine ranks Chinese texts poorly, the term
+        # overlap in _rerank then picks among more of them.
+        wide = self.k * (8 if has_cjk(req.message) else 2)
+        return _rerank(self._retrieval().news(topic, codes=None, before=until, after=after, k=wide),
+                       topic, frozenset(), window)
 
     # --- answering ----------------------------------------------------------------------------
     def price_facts(self, req: EngineRequest) -> Answer | None:
@@ -348,8 +424,9 @@ class QAEngine(FinqaQueryEngine):
             if not contexts:
                 notices.append("沒有已索引的新聞符合這個問題；這個回答並非根據檢索到的來源。" if zh else
                                "No indexed news matched this question; the answer is not grounded in retrieved sources.")
+            prices = _price_context(contexts)
             return Answer(route="qa", engine=engine, answer=answer_text, citations=map_citations(text, contexts),
-                          notices=notices, code=req.code)
+                          notices=notices, code=req.code, bars=prices["bars"] if prices is not None else [])
 
         return AnswerStream(deltas(), finish)
 
@@ -381,13 +458,21 @@ class QAEngine(FinqaQueryEngine):
                      for c in contexts]
             intro = "最新新聞（由新到舊）：" if zh else "Latest news, newest first:"
         else:
-            picked = self._rank_sentences(req.message, contexts, _company_terms(request_codes(req)))
+            news = [c for c in contexts if not c.get("bars")]
+            picked = self._rank_sentences(_topic(req, news_window(req)), news, _company_terms(request_codes(req)))
             lines = [f"- {s} [{n}]" for s, n in picked]
             intro = "檢索到的新聞中與問題最相關的句子：" if zh else "Most relevant sentences from the retrieved news:"
+            if not news:
+                intro = "沒有那段時間的相關新聞。" if zh else "No news from around then."
         body = intro + "\n" + "\n".join(lines)
-        text = f"{header}\n\n{body}"
+        prices = _price_context(contexts)
+        if prices is not None:
+            body = (f"股價（取自資料庫）：{prices['text']} [{prices['n']}]" if zh else
+                    f"Prices (from the store): {prices['text']} [{prices['n']}]") + "\n\n" + body
+        text = f"{header}\n\n{body}".rstrip()
         return Answer(route="qa", engine=CPU_ENGINE, answer=text, citations=map_citations(text, contexts),
-                      notices=notices, fallback_reason=reason, code=req.code)
+                      notices=notices, fallback_reason=reason, code=req.code,
+                      bars=prices["bars"] if prices is not None else [])
 
     def _rank_sentences(self, question: str, contexts: list[dict[str, Any]],
                         ignore: frozenset[str] = frozenset()) -> list[tuple[str, int]]:
@@ -403,14 +488,17 @@ class QAEngine(FinqaQueryEngine):
         if not candidates:
             return []
         lexical = np.array(lexical_scores(question, [s for s, _ in candidates], ignore))
+        # A question about a day favours the articles published nearest to it (``_closeness``).
+        by_n = {c["n"]: float(c.get("prior") or 0.0) for c in contexts}
+        prior = DATE_WEIGHT * np.array([by_n.get(n, 0.0) for _, n in candidates])
         try:
             emb = self._embedder()
             q = np.asarray(emb.embed_queries([question]))[0]
             m = np.asarray(emb.embed_passages([s for s, _ in candidates]))
-            scores = m @ q + LEXICAL_WEIGHT * lexical
+            scores = m @ q + LEXICAL_WEIGHT * lexical + prior
         except Exception as exc:  # no embedder: words in common, then retrieval order
             log.warning("sentence ranking without embeddings (%s)", exc)
-            scores = lexical - 1e-6 * np.arange(len(candidates), dtype=float)
+            scores = lexical + prior - 1e-6 * np.arange(len(candidates), dtype=float)
         order = np.argsort(-scores, kind="stable")[:EXTRACTIVE_SENTENCES]
         return [candidates[i] for i in order]
 
