@@ -33,14 +33,14 @@ import pandas as pd
 from ingest.cjk import has_cjk
 from ingest.types import Company, PriceBar
 
-from .slots import LOOKBACK, lookback_days, to_simplified
+from .slots import ANY_DATE, AS_OF_CLAUSE, LOOKBACK, lookback_days, to_simplified
 from .types import Answer, Citation, EngineRequest
 
 log = logging.getLogger(__name__)
 
 ENGINE = "qa:prices"
 TAIPEI = ZoneInfo("Asia/Taipei")
-STALE_DAYS = 7  # a "latest" bar older than this (calendar days) gets a notice on how to refresh
+STALE_DAYS = 7  # a bar this many calendar days older than the day asked gets a notice on how to refresh
 SHARES_PER_LOT = 1000  # 1 張 = 1,000 shares: how volume is read in Taiwan
 
 # --- what is a price question ----------------------------------------------------------------
@@ -51,7 +51,7 @@ _STRONG = re.compile(
     r"|['’]s price\b|\b(?:current|latest|last|closing|close|opening|open|trading) price\b|\bquote\b"
     r"|\bclos(?:e|ed|ing)\b(?!\s+(?:to|a|the|its|their|deal|in on|ranks)\b)|\bopened (?:at|on)\b"
     r"|\b(?:day'?s|intraday|daily) (?:high|low)\b|\b(?:high|low) (?:of|on|today|yesterday)\b"
-    r"|\b(?:\d+|one|a)\s*-?\s*(?:day|week|month|year)s?\s+(?:high|low|range)\b|新高|新低|高点|低点|最高|最低"
+    r"|\b(?:\d+|one|a)\s*-?\s*(?:day|week|month|year)s?\s+(?:high|low|range)\b|新高|新低|高点|低点|(?:周|月|年|日|天)(?:以?来|内)?的?(?:最高|最低)"
     r"|(?<!production )(?<!sales )(?<!shipment )\b(?:trading )?volume\b|\bshares traded\b"
     r"|股价|收盘|开盘|最高价|最低价|成交量|成交额|成交值|成交金额|报价|收在|收了|收多少|价位|价格多少|多少钱"
 )
@@ -76,13 +76,10 @@ _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
 _MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
 _MONTHS["sept"] = 9
 _MON = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-_YMD = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?")
 _MDY = re.compile(rf"\b{_MON}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I)
 _DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MON},?\s+(\d{{4}})\b", re.I)
 _YM = re.compile(rf"(\d{{4}})\s*[-/年]\s*(\d{{1,2}})\s*月?(?![\d/\-.])|\b{_MON}\s+(\d{{4}})\b", re.I)
 _YEAR = re.compile(r"\b(?:in|during|for|of)\s+(\d{4})\b|(\d{4})\s*年(?!\s*\d)", re.I)
-_AS_OF = re.compile(r"(?:\bas\s*-?\s*of\b|\bas\s+at\b|截至|截止|截至于|基准日)\s*:?\s*\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?",
-                    re.I)
 
 
 @dataclass(frozen=True)
@@ -144,7 +141,7 @@ def _valid(y: int, m: int, d: int) -> date | None:
 
 def _explicit_dates(s: str) -> list[date]:
     found: list[tuple[int, date]] = []
-    for m in _YMD.finditer(s):
+    for m in ANY_DATE.finditer(s):
         if (d := _valid(int(m.group(1)), int(m.group(2)), int(m.group(3)))) is not None:
             found.append((m.start(), d))
     for m in _MDY.finditer(s):
@@ -160,14 +157,14 @@ def strip_dates(message: str) -> str:
     """``message`` without the dates it names: once they have chosen the news to search, "2025"
     and "4月7日" would only make every dated sentence look relevant."""
     out = message
-    for pattern in (_YMD, _MDY, _DMY, _YM, _YEAR):
+    for pattern in (ANY_DATE, _MDY, _DMY, _YM, _YEAR):
         out = pattern.sub(" ", out)
     return re.sub(r"\s{2,}", " ", out).strip()
 
 
 def parse_period(message: str, today: date) -> Period:
     """The period ``message`` asks about, relative to ``today`` (the user's day, or the as-of day)."""
-    s = _AS_OF.sub(" ", to_simplified(message).lower())
+    s = AS_OF_CLAUSE.sub(" ", to_simplified(message).lower())
     dates = _explicit_dates(s)
     if len(dates) >= 2:
         a, b = sorted(dates[:2])

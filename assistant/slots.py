@@ -194,13 +194,15 @@ def parse_horizon(simplified_lower: str) -> tuple[int | None, list[str]]:
 
 
 # --- as-of date ------------------------------------------------------------------------------
-_DATE = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-_AS_OF = re.compile(rf"(?:\bas\s*-?\s*of\b|\bas\s+at\b|截至|截止|截至于|基准日)\s*:?\s*{_DATE}", re.I)
-_ANY_DATE = re.compile(_DATE)
+_DATE = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?"
+# "as of 2025-03-01" / "截至2025年3月1日": the as-of clause, and any Y-M-D date (the price facts
+# read both too, so they are public).
+AS_OF_CLAUSE = re.compile(rf"(?:\bas\s*-?\s*of\b|\bas\s+at\b|截至|截止|截至于|基准日)\s*:?\s*{_DATE}", re.I)
+ANY_DATE = re.compile(_DATE)
 
 
 def parse_as_of(text: str) -> tuple[date | None, list[str]]:
-    m = _AS_OF.search(text)
+    m = AS_OF_CLAUSE.search(text)
     if not m:
         return None, []
     try:
@@ -261,7 +263,7 @@ def parse_companies(text: str, directory: Any) -> tuple[list[Any], str | None, l
 
     Dates are blanked first: ``2025-03-01`` must not read as company 2025.
     """
-    clean = _ANY_DATE.sub(" ", text)
+    clean = ANY_DATE.sub(" ", text)
     clean = re.sub(r"\d{4}\s*年", " ", clean)
     clean = re.sub(r"(\w)['’]s\b", r"\1", clean)  # possessives: "Evergreen's" names Evergreen
     try:
@@ -351,7 +353,7 @@ def parse_slots(message: str, session: ChatSession | None = None, directory: Any
     slots.quoted_text = parse_quoted(message)
 
     # The horizon is parsed with dates removed ("2025-03-01" has no "days" in it, but "3月1日" does).
-    horizon_text = LOOKBACK.sub(" ", _ANY_DATE.sub(" ", simplified))
+    horizon_text = LOOKBACK.sub(" ", ANY_DATE.sub(" ", simplified))
     horizon, notices = parse_horizon(horizon_text)
     slots.notices.extend(notices)
     if horizon is not None:
