@@ -178,7 +178,7 @@ def parse_period(message: str, today: date) -> Period:
             y, mo = int(m.group(4)), _MONTHS[m.group(3).rstrip(".")]
         if 1 <= mo <= 12:
             return Period("range", date(y, mo, 1), _month_end(y, mo), label=f"{y}-{mo:02d}")
-    if m := _YEAR.search(s):
+    for m in _YEAR.finditer(s):  # "of 2330 news in 2023": a stock code is not a year
         y = int(m.group(1) or m.group(2))
         if 1990 <= y <= 2100:
             return Period("range", date(y, 1, 1), date(y, 12, 31), label=str(y))

@@ -68,6 +68,7 @@ def test_no_company_no_price_fact():
     ("TSMC stock price in April 2025", "range", date(2025, 4, 1), date(2025, 4, 30), None),
     ("2025年2月 台積電股價", "range", date(2025, 2, 1), date(2025, 2, 28), None),
     ("2330 price in 2024", "range", date(2024, 1, 1), date(2024, 12, 31), None),
+    ("sentiment of 2330 news in 2023", "range", date(2023, 1, 1), date(2023, 12, 31), None),  # 2330 is no year
     ("TSMC price last week", "range", date(2025, 2, 24), date(2025, 3, 2), None),  # today is Thursday 03-06
     ("台積電本週股價", "range", date(2025, 3, 3), date(2025, 3, 6), None),
     ("2330 price last month", "range", date(2025, 2, 1), date(2025, 2, 28), None),

@@ -204,3 +204,39 @@ def test_articles_filed_under_the_code_that_never_name_the_company_are_left_out(
     assert "left out: 1 article filed under 2330 that never names the company" in answer.answer
     zh = engine.run(EngineRequest(message="台積電新聞情緒", code="2330"))
     assert "另有 1 則歸在 2330 下" in zh.answer and sum(zh.sentiment.counts.values()) == 4
+
+
+def test_a_period_named_in_the_message_is_the_news_classified(data_dir):
+    """"Sentiment on TSMC in March 2025" reads March's news by Taipei dates; a day reads the three
+    days either side; the as-of cut still holds inside either."""
+    from datetime import datetime, timezone
+
+    from ingest.store import open_store
+    from ingest.types import Article
+
+    def art(slug, utc):
+        return Article(url=f"https://news.example.com/2330/{slug}", title=f"TSMC update {slug}", published_at=utc,
+                       code="2330", content="TSMC said demand for AI chips stayed strong.", language="en")
+
+    open_store(data_dir.store_path).upsert_articles([
+        art("feb27", datetime(2025, 2, 27, 15, tzinfo=timezone.utc)),     # 02-27 23:00 Taipei: out
+        art("mar01", datetime(2025, 2, 28, 17, tzinfo=timezone.utc)),     # 03-01 01:00 Taipei: in
+        art("mar11", datetime(2025, 3, 11, 3, tzinfo=timezone.utc)),
+        art("mar12", datetime(2025, 3, 12, 3, tzinfo=timezone.utc)),
+        art("mar18", datetime(2025, 3, 18, 3, tzinfo=timezone.utc)),
+        art("mar19", datetime(2025, 3, 19, 3, tzinfo=timezone.utc)),
+        art("mar31", datetime(2025, 3, 31, 15, 30, tzinfo=timezone.utc)),  # 03-31 23:30 Taipei: in
+        art("apr01", datetime(2025, 3, 31, 16, 30, tzinfo=timezone.utc)),  # 04-01 00:30 Taipei: out
+    ])
+    engine = SentimentEngine(settings=data_dir)
+
+    def slugs(message, as_of=None):
+        items, empty, what = engine._texts(EngineRequest(message=message, code="2330", as_of=as_of))
+        return sorted(i["url"].rsplit("/", 1)[1] for i in items), what
+
+    month, what = slugs("sentiment of 2330 news in March 2025")
+    assert month == ["mar01", "mar11", "mar12", "mar18", "mar19", "mar31"] and "from 2025-03-01 to 2025-03-31" in what
+    assert slugs("台積電2025年3月15日前後的新聞情緒")[0] == ["mar12", "mar18"]
+    assert slugs("sentiment of 2330 news on 2025-03-15", as_of=date(2025, 3, 16))[0] == ["mar12"]
+    items, empty, _ = engine._texts(EngineRequest(message="sentiment of 2330 news in 2023", code="2330"))
+    assert items == [] and "No stored news about 2330 was published from 2023-01-01 to 2023-12-31" in empty

@@ -89,6 +89,28 @@ def aggregate(texts: list[dict[str, Any]], probs: list[dict[str, float]], code: 
     return SentimentResult(counts=counts, score=round(score, 4), items=items, code=code)
 
 
+def _asked_window(req: EngineRequest, end: datetime) -> tuple[datetime, datetime, str, str] | None:
+    """``(since, until, label, label_zh)`` when the message names a day or period: a day is read
+    with the news of the three days either side (reactions come the next day), a period as its
+    own calendar days. ``until`` never passes ``end`` (the as-of cut)."""
+    from ..price_facts import TAIPEI, parse_period
+
+    period = parse_period(req.message, req.as_of or datetime.now(TAIPEI).date())
+    if period.kind not in ("day", "range") or period.start is None or period.end is None:
+        return None
+    if period.kind == "day":
+        first, last = period.start - timedelta(days=3), period.end + timedelta(days=3)
+        label = f"within three days of {period.start.isoformat()}"
+        label_zh = f"{period.start.isoformat()} 前後三天"
+    else:
+        first, last = period.start, period.end
+        label = f"from {first.isoformat()} to {last.isoformat()}"
+        label_zh = f"{first.isoformat()} 至 {last.isoformat()}"
+    since = datetime.combine(first, time(0, 0), tzinfo=TAIPEI)
+    until = min(datetime.combine(last + timedelta(days=1), time(0, 0), tzinfo=TAIPEI), end)
+    return since, until, label, label_zh
+
+
 def _after_colon(message: str) -> str | None:
     """Text after the first colon, when it is long enough to be a headline ("classify: ...")."""
     m = re.search(r"[:：]\s*(.{8,})$", message.strip(), re.S)
@@ -153,6 +175,9 @@ class SentimentEngine(FinqaQueryEngine):
         end = (datetime.combine(as_of, time(0, 0), tzinfo=ZoneInfo("Asia/Taipei")) if as_of is not None
                else datetime.now(timezone.utc))
         store = self._store()
+        asked = _asked_window(req, end)
+        if asked is not None:
+            return self._texts_in(req, asked, zh)
         articles = store.articles(req.code, before=end, since=end - timedelta(days=WINDOW_DAYS))
         window = f"the {WINDOW_DAYS} days {'before ' + as_of.isoformat() if as_of else 'up to now'}"
         window_zh = f"{as_of.isoformat()} 之前 {WINDOW_DAYS} 天" if as_of else f"最近 {WINDOW_DAYS} 天"
@@ -183,6 +208,26 @@ class SentimentEngine(FinqaQueryEngine):
             noun, verb = ("article", "names") if left_out == 1 else ("articles", "name")
             skipped = f"; left out: {left_out} {noun} filed under {req.code} that never {verb} the company"
         return items, None, f"{len(items)} articles about {req.code} from {window}{skipped}"
+
+    def _texts_in(self, req: EngineRequest, asked: tuple[datetime, datetime, str, str],
+                  zh: bool) -> tuple[list[dict[str, Any]], str | None, str]:
+        """The news of a period the message names ("sentiment on TSMC in March 2025")."""
+        since, until, label, label_zh = asked
+        articles = self._store().articles(req.code, before=until, since=since)
+        if not articles:
+            if zh:
+                return [], f"{label_zh}沒有關於 {req.code} 的已存新聞。", ""
+            return [], f"No stored news about {req.code} was published {label}.", ""
+        articles, left_out = _naming_the_company(articles, req.code)
+        newest = len(articles) > MAX_ARTICLES
+        articles = articles[:MAX_ARTICLES]
+        items = [{"title": a.title, "text": _headline_text(a), "url": a.url,
+                  "date": a.published_at.date().isoformat()} for a in articles]
+        if zh:
+            skipped = f"（另有 {left_out} 則歸在 {req.code} 下、但未提及這家公司的新聞不計入）" if left_out else ""
+            return items, None, f"{req.code} {label_zh}的{'最新 ' if newest else ' '}{len(items)} 則新聞{skipped}"
+        skipped = f"; left out: {left_out} filed under {req.code} that never name the company" if left_out else ""
+        return items, None, f"{'the newest ' if newest else ''}{len(items)} articles about {req.code} published {label}{skipped}"
 
     # --- classification -------------------------------------------------------------------------
     def _classify_model(self, texts: list[str]) -> tuple[list[dict[str, float]], str]:
