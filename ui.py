@@ -41,6 +41,7 @@ EXAMPLES: tuple[str, ...] = (
     "台積電最近新聞情緒如何？",
     "Explain what a yield curve inversion implies for equities.",
     "and 2454?",
+    "台積電過去10天股價",
 )
 
 ROUTE_TITLES = {"qa": "Finance QA", "forecast": "Forecaster", "sentiment": "Sentiment"}
