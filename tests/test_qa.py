@@ -478,3 +478,19 @@ def test_no_news_around_the_day_falls_back_to_any_date_and_says_so(data_dir):
         message="What happened to TSMC shares on 2024-06-03?", code="2330", codes=["2330"]))
     assert contexts and any("No indexed news from around 2024-06-03" in n for n in notices)
     assert not any(c.get("bars") for c in contexts)  # no bar that day: no price source
+
+
+def test_the_model_tier_is_given_the_days_prices_as_a_numbered_source(tiny_settings):
+    """With a model answering, the stored bar of the day asked is one more fenced context; the
+    Answer carries the bars for the chart whatever the model cites."""
+    from assistant.models import get_model_manager
+
+    settings = _day_news_settings(tiny_settings).model_copy(update={"cpu_only": False})
+    spy = SpyManager(get_model_manager(settings))
+    engine = QAEngine(settings=settings, manager=spy)
+    answer = engine.run(EngineRequest(message="What happened to TSMC shares on 2025-03-04?", code="2330",
+                                      codes=["2330"]))
+    assert answer.engine.startswith("qa:") and answer.fallback_reason is None
+    prompt = "\n".join(m["content"] for m in spy.messages[0])
+    assert "daily prices 2025-03-04" in prompt and "-5.00% from 1,000.00" in prompt
+    assert [b.date for b in answer.bars] == [date(2025, 3, 4)]
