@@ -89,6 +89,22 @@ def aggregate(texts: list[dict[str, Any]], probs: list[dict[str, float]], code: 
     return SentimentResult(counts=counts, score=round(score, 4), items=items, code=code)
 
 
+def _items(articles: list[Any], code: str, zh: bool) -> tuple[list[dict[str, Any]], str, bool]:
+    """(items to classify, what was left out as a phrase, whether MAX_ARTICLES cut the list):
+    only articles that name the company, newest first."""
+    named, left_out = _naming_the_company(articles, code)
+    items = [{"title": a.title, "text": _headline_text(a), "url": a.url, "date": a.published_at.date().isoformat()}
+             for a in named[:MAX_ARTICLES]]
+    if not left_out:
+        skipped = ""
+    elif zh:
+        skipped = f"（另有 {left_out} 則歸在 {code} 下、但未提及這家公司的新聞不計入）"
+    else:
+        noun, verb = ("article", "names") if left_out == 1 else ("articles", "name")
+        skipped = f"; left out: {left_out} {noun} filed under {code} that never {verb} the company"
+    return items, skipped, len(named) > MAX_ARTICLES
+
+
 def _asked_window(req: EngineRequest, end: datetime) -> tuple[datetime, datetime, str, str] | None:
     """``(since, until, label, label_zh)`` when the message names a day or period: a day is read
     with the news of the three days either side (reactions come the next day), a period as its
@@ -196,17 +212,9 @@ class SentimentEngine(FinqaQueryEngine):
             window = (f"the {WINDOW_DAYS} days up to its latest stored article ({latest.date().isoformat()}; "
                       f"nothing newer in {window}: `finqa ingest news {req.code}` fetches recent news)")
             window_zh = f"截至最新一則已存新聞（{latest.date().isoformat()}）為止 {WINDOW_DAYS} 天"
-        articles, left_out = _naming_the_company(articles, req.code)
-        articles = articles[:MAX_ARTICLES]
-        items = [{"title": a.title, "text": _headline_text(a), "url": a.url,
-                  "date": a.published_at.date().isoformat()} for a in articles]
+        items, skipped, _ = _items(articles, req.code, zh)
         if zh:
-            skipped = f"（另有 {left_out} 則歸在 {req.code} 下、但未提及這家公司的新聞不計入）" if left_out else ""
             return items, None, f"{req.code} {window_zh}內的 {len(items)} 則新聞{stale_zh}{skipped}"
-        skipped = ""
-        if left_out:
-            noun, verb = ("article", "names") if left_out == 1 else ("articles", "name")
-            skipped = f"; left out: {left_out} {noun} filed under {req.code} that never {verb} the company"
         return items, None, f"{len(items)} articles about {req.code} from {window}{skipped}"
 
     def _texts_in(self, req: EngineRequest, asked: tuple[datetime, datetime, str, str],
@@ -218,15 +226,9 @@ class SentimentEngine(FinqaQueryEngine):
             if zh:
                 return [], f"{label_zh}沒有關於 {req.code} 的已存新聞。", ""
             return [], f"No stored news about {req.code} was published {label}.", ""
-        articles, left_out = _naming_the_company(articles, req.code)
-        newest = len(articles) > MAX_ARTICLES
-        articles = articles[:MAX_ARTICLES]
-        items = [{"title": a.title, "text": _headline_text(a), "url": a.url,
-                  "date": a.published_at.date().isoformat()} for a in articles]
+        items, skipped, newest = _items(articles, req.code, zh)
         if zh:
-            skipped = f"（另有 {left_out} 則歸在 {req.code} 下、但未提及這家公司的新聞不計入）" if left_out else ""
             return items, None, f"{req.code} {label_zh}的{'最新 ' if newest else ' '}{len(items)} 則新聞{skipped}"
-        skipped = f"; left out: {left_out} filed under {req.code} that never name the company" if left_out else ""
         return items, None, f"{'the newest ' if newest else ''}{len(items)} articles about {req.code} published {label}{skipped}"
 
     # --- classification -------------------------------------------------------------------------
