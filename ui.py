@@ -408,14 +408,25 @@ class ChatController:
                 gr.Plot(value=None, visible=False), gr.Dataframe(visible=False))
 
     def price_views(self, answer: Answer):
-        """A price answer: its source, a candlestick of the days before and through it, the bars."""
+        """A price answer: its sources, a candlestick of the days before and through it (or, for
+        several companies, their closes rebased to 100), and the bars."""
         import gradio as gr
 
-        from assistant.charts import price_facts_figure
+        from assistant.charts import comparison_figure, price_facts_figure
 
+        codes = list(dict.fromkeys(b.code for b in answer.bars))
+        rows = [{"code": b.code, "date": b.date.isoformat(), "open": b.open, "high": b.high, "low": b.low,
+                 "close": b.close, "volume": b.volume} for b in answer.bars]
+        table = pd.DataFrame(rows[-PRICE_TABLE_ROWS * len(codes):])
+        if len(codes) > 1:
+            frame = pd.DataFrame(rows)
+            closes = {c: frame[frame["code"] == c].set_index("date")["close"] for c in codes}
+            closes = {c: pd.concat([self._close_before(c, series.index[0]), series]) for c, series in closes.items()}
+            figure = comparison_figure(closes, title=" vs ".join(codes))
+            return (render_citations(answer), gr.Plot(value=figure, visible=True),
+                    gr.Dataframe(value=table, label="daily prices", visible=True))
+        table = table.drop(columns=["code"])
         first, last = answer.bars[0], answer.bars[-1]
-        table = pd.DataFrame([{"date": b.date.isoformat(), "open": b.open, "high": b.high, "low": b.low,
-                               "close": b.close, "volume": b.volume} for b in answer.bars[-PRICE_TABLE_ROWS:]])
         try:
             from ingest.store import open_store
 
@@ -429,6 +440,20 @@ class ChatController:
                                         title=f"{first.code} daily prices")
         return (render_citations(answer), gr.Plot(value=figure, visible=True),
                 gr.Dataframe(value=table, label="daily prices", visible=True))
+
+    def _close_before(self, code: str, day: str) -> pd.Series:
+        """The close before ``day`` (what the answer measures a period's change from), so that the
+        rebased chart ends where the text's percentage does; empty when the store has none."""
+        from datetime import timedelta
+
+        try:
+            from ingest.store import open_store
+
+            bars = open_store(self.settings.store_path).bars(code, end=date.fromisoformat(day) - timedelta(days=1))
+        except Exception:  # noqa: BLE001 - then the chart starts at the period's first day
+            return pd.Series(dtype=float)
+        tail = bars["close"].tail(1)
+        return pd.Series(tail.values, index=[d.date().isoformat() for d in tail.index])
 
     def api_chat(self, message: str) -> str:
         """One message in, the final answer text out (the ``/chat`` API endpoint)."""

@@ -115,3 +115,23 @@ def price_facts_figure(context: pd.DataFrame, start: str, end: str, *, title: st
     fig.add_vrect(x0=lo, x1=hi, fillcolor="rgba(255, 215, 0, 0.25)", line_width=0, layer="below",
                   annotation_text="asked", annotation_position="top left")
     return fig
+
+
+def comparison_figure(closes: dict[str, pd.Series], *, title: str = "") -> go.Figure:
+    """Several companies' closes over the same days, each rebased to 100 on its first point (the
+    close before the period, when the caller has it), so that "TSMC against MediaTek in April"
+    compares moves, not price levels."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for code, series in closes.items():
+        series = series.dropna()
+        if series.empty:
+            continue
+        fig.add_trace(go.Scatter(x=[pd.Timestamp(d).date().isoformat() for d in series.index],
+                                 y=(series / float(series.iloc[0]) * 100.0).tolist(), mode="lines+markers", name=code))
+    fig.update_layout(title=title or None, yaxis_title="close, rebased to 100", hovermode="x unified",
+                      margin={"l": 40, "r": 20, "t": 50 if title else 20, "b": 30},
+                      legend={"orientation": "h", "y": 1.02, "x": 0})
+    fig.update_xaxes(type="date", rangebreaks=[{"bounds": ["sat", "mon"]}])
+    return fig

@@ -290,14 +290,32 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
     if period.label == "today":
         period = Period("latest", label="today")
     notices = list(req.notices)
-    reading = read_prices(store, code, period, ref=ref, as_of=req.as_of, zh=zh, notices=notices)
-    if not reading.bars:
-        return Answer(route="qa", engine=ENGINE, answer=reading.text, notices=notices, code=code)
-    citation = Citation(n=1, title=reading.title, source=reading.source, date=reading.bars[-1].date.isoformat(), url=None)
-    note = ("（數字直接取自 finqa 的股價資料庫，未經語言模型。）" if zh else
-            "(Figures straight from finqa's price store; no language model was involved.)")
-    return Answer(route="qa", engine=ENGINE, answer=f"{reading.text} [1]\n\n{note}", citations=[citation],
-                  notices=notices, code=code, bars=reading.bars)
+    # Every company the message names ("compare TSMC and MediaTek in April"), the first first.
+    codes = list(dict.fromkeys(c for c in [code, *req.codes] if c))
+    parts: list[str] = []
+    citations: list[Citation] = []
+    bars: list[PriceBar] = []
+    changes: list[tuple[str, float]] = []
+    for c in codes:
+        reading = read_prices(store, c, period, ref=ref, as_of=req.as_of, zh=zh, notices=notices)
+        if not reading.bars:
+            parts.append(reading.text)
+            continue
+        citations.append(Citation(n=len(citations) + 1, title=reading.title, source=reading.source,
+                                  date=reading.bars[-1].date.isoformat(), url=None))
+        parts.append(f"{reading.text} [{len(citations)}]")
+        bars.extend(reading.bars)
+        if reading.change is not None:
+            changes.append((c, reading.change))
+    if len(changes) > 1:
+        ranked = sorted(changes, key=lambda t: -t[1])
+        parts.append(("比較：" if zh else "Side by side: ") + ("、" if zh else ", ").join(
+            f"{c} {x:+.2%}" for c, x in ranked) + ("。" if zh else "."))
+    if bars:
+        parts.append("（數字直接取自 finqa 的股價資料庫，未經語言模型。）" if zh else
+                     "(Figures straight from finqa's price store; no language model was involved.)")
+    return Answer(route="qa", engine=ENGINE, answer="\n\n".join(parts), citations=citations,
+                  notices=notices, code=code, bars=bars)
 
 
 @dataclass
@@ -309,6 +327,7 @@ class PriceReading:
     bars: list[PriceBar]
     title: str = ""
     source: str = ""
+    change: float | None = None  # last close against the close before the period (or its first)
 
 
 def period_prices(store: Any, code: str, message: str, *, as_of: date | None = None,
@@ -369,6 +388,7 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
                            f"{target.isoformat()}: `finqa ingest prices {code}` fetches newer ones.")
         text = _day_text(label, shown, prev, zh)
         bars = [shown]
+        base = prev.close if prev is not None else None
     else:
         if period.kind == "trailing":
             window = all_bars.tail(period.sessions or 1)
@@ -393,9 +413,10 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
             notices.append(f"資料庫中 {label} 的股價從 {first_day.isoformat()} 才開始。" if zh else
                            f"The store's prices for {label} only start on {first_day.isoformat()}.")
         text = _range_text(label, bars, prev, period, zh)
+        base = (prev or bars[0]).close
     span = bars[0].date.isoformat() + ("" if len(bars) == 1 else ("–" if zh else " to ") + bars[-1].date.isoformat())
     return PriceReading(text, bars, title=f"{label} 日成交資料 {span}" if zh else f"{label} daily prices {span}",
-                        source=_source_name(bars))
+                        source=_source_name(bars), change=(bars[-1].close / base - 1) if base else None)
 
 
 def _day_text(label: str, bar: PriceBar, prev: PriceBar | None, zh: bool) -> str:

@@ -254,3 +254,25 @@ def test_a_period_named_in_words_is_named_back(store):
     short = ask(store, "2330 52-week high")
     assert len(short.bars) == 5 and "High 1,065.00 (2025-02-26)" in short.answer
     assert any("only 5 of the 260 trading days" in n for n in short.notices)
+
+
+def test_several_companies_are_answered_each_and_compared(store, data_dir):
+    """"compare TSMC and MediaTek …": a paragraph and a source per company, the changes side by
+    side (best first), a company without bars says so; the UI rebases both to 100."""
+    import ui
+
+    store.upsert_bars([PriceBar(code="2454", date=d, open=c, high=c, low=c, close=c, volume=1e6)
+                       for d, c in ((date(2025, 2, 27), 1500.0), (date(2025, 3, 3), 1530.0),
+                                    (date(2025, 3, 4), 1560.0), (date(2025, 3, 5), 1545.0))])
+    a = price_answer(EngineRequest(message="compare TSMC and MediaTek stock price between 2025-03-03 and 2025-03-05",
+                                   code="2330", codes=["2330", "2454", "2317"]), store, today=date(2025, 3, 6))
+    assert [c.n for c in a.citations] == [1, 2] and "[1]" in a.answer and "[2]" in a.answer
+    assert "2454 MediaTek" in a.citations[1].title
+    assert "Side by side: 2454 +3.00%, 2330 -1.44%." in a.answer  # 1,500 → 1,545; 1,040 → 1,025
+    assert "No prices for 2317" in a.answer
+    assert {b.code for b in a.bars} == {"2330", "2454"}
+    details, plot, table = ui.ChatController(object(), data_dir, session_factory=dict).result_views(a)
+    fig = json.loads(plot.value["plot"])
+    assert [t["name"] for t in fig["data"]] == ["2330", "2454"]
+    assert fig["data"][1]["y"][0] == 100.0 and abs(fig["data"][1]["y"][-1] - 103.0) < 1e-9
+    assert table.value["headers"][0] == "code" and len(table.value["data"]) == 6
