@@ -22,11 +22,12 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+from ingest.cjk import has_cjk
 from ingest.errors import FinqaError
 
 from .price_facts import price_question_of
 from .router import FinqaRouter, IntentClassifier, RouteDecision
-from .slots import ChatSession, Slots, parse_slots, truncate_message
+from .slots import ChatSession, Slots, guess_cjk_company, parse_slots, truncate_message
 from .small_talk import capabilities, is_small_talk
 from .types import Answer, EngineRequest
 
@@ -120,7 +121,7 @@ class Assistant:
         notices.extend(slots.notices)
         log.info("route %s (%s: %s) code=%s horizon=%s", decision.route, decision.source, decision.reason,
                  slots.code, slots.horizon_days)
-        early = self._precheck(decision.route, slots, notices)
+        early = self._precheck(decision.route, slots, notices, message)
         if early is not None:
             self._remember(session, decision.route, slots, message, early)
             yield early
@@ -151,18 +152,31 @@ class Assistant:
         self._remember(session, decision.route, slots, message, final)
         yield final
 
-    def _precheck(self, route: str, slots: Slots, notices: list[str]) -> Answer | None:
+    def _precheck(self, route: str, slots: Slots, notices: list[str], message: str = "") -> Answer | None:
         """Answers that need no engine: unknown company, no company, no stored prices."""
+        if (route in ("forecast", "sentiment") and not slots.code and not slots.unknown_company
+                and not slots.quoted_text and has_cjk(message)):
+            # "预测台机电未来五天": a Chinese name with a typo is found by no rule; suggest the closest.
+            guess = guess_cjk_company(message, self._directory())
+            if guess is not None:
+                slots.unknown_company, slots.suggestions = guess
         if slots.unknown_company and not slots.code and not (route == "sentiment" and slots.quoted_text):
             if route in ("forecast", "sentiment"):
+                if has_cjk(message):
+                    hint = ("您是指：" + "、".join(slots.suggestions) + "？") if slots.suggestions else ""
+                    return Answer(route=route, engine="router", code=None, notices=[],
+                                  answer=f"找不到名為「{slots.unknown_company}」的上市櫃公司。{hint}"
+                                         f"請用代號（2330）、中文名稱（台積電）或英文名稱（TSMC）。")
                 hint = (" Did you mean: " + ", ".join(slots.suggestions) + "?") if slots.suggestions else ""
                 return Answer(route=route, engine="router", code=None, notices=[],
                               answer=f"I could not find a listed company called {slots.unknown_company!r}.{hint} "
                                      f"Try a code (2330), a Chinese name (台積電) or an English name (TSMC).")
         if route == "forecast" and not slots.code:
             return Answer(route=route, engine="router", notices=notices,
-                          answer="Which company should I forecast? For example: `forecast 2330 next 5 days` or "
-                                 "`鴻海下週會漲嗎`.")
+                          answer=("要預測哪家公司？例如：`鴻海下週會漲嗎`、`台積電未來5天走勢`，或 `forecast 2330 next 5 days`。"
+                                  if has_cjk(message) else
+                                  "Which company should I forecast? For example: `forecast 2330 next 5 days` or "
+                                  "`鴻海下週會漲嗎`."))
         if route == "forecast" and slots.code:
             try:
                 from ingest.store import open_store

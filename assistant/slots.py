@@ -297,6 +297,42 @@ def parse_companies(text: str, directory: Any) -> tuple[list[Any], str | None, l
     return companies, unknown, suggestions
 
 
+# Words of a Chinese question that are not a company name: what is left between them is a name
+# candidate ("预测台机电未来五天" → "台机电"). Longest first, matched on Simplified text.
+_CJK_NOT_NAME = re.compile("|".join(sorted((
+    "预测 预估 预判 推估 未来 情绪 情感 舆情 新闻 消息 股价 股票 走势 最近 近期 近来 今天 明天 明日 昨天 下周 "
+    "下星期 下礼拜 下个月 下月 本周 这周 本月 上周 上个月 交易日 个月 星期 会不会 分析 表现 收盘价 收盘 价格 最新 "
+    "看法 市场 投资人 帮我 给我 一下 目标 还是 什么 为什么 如何 怎么样 怎样 怎么 多少 公司 利多 利空 正面 负面 "
+    "会 涨 跌 吗 呢 的 请 和 跟 与 那 是 价 天 日 周 月 年 好 坏").split(), key=len, reverse=True))
+    + r"|[一二两三四五六七八九十百零〇0-9]+")
+CJK_GUESS_MIN_SCORE = 60.0  # two of three characters right ("台机电" for 台積電 scores 66.7)
+
+
+def guess_cjk_company(message: str, directory: Any) -> tuple[str, list[str]] | None:
+    """For a Chinese message that names no listed company: the word most like a company name and
+    its suggestions ("台机电" → 2330 台積電), or ``None`` when nothing is close enough.
+
+    Only for routes that need a company (the facade asks): on an open question a stray word
+    such as "本益比" must not turn into "did you mean ...?"."""
+    text = LOOKBACK.sub(" ", ANY_DATE.sub(" ", to_simplified(message or "")))
+    words = [w for w in re.findall(f"[{CJK_CHARS}]+", _CJK_NOT_NAME.sub(" ", text)) if 2 <= len(w) <= 6]
+    best: tuple[float, str, list[str]] | None = None
+    for word in words:
+        try:
+            suggestions, score = directory.suggest_scored(word, 5)
+        except Exception:  # pragma: no cover - a broken directory must not break the chat
+            return None
+        if suggestions and score >= CJK_GUESS_MIN_SCORE and (best is None or score > best[0]):
+            best = (score, word, suggestions)
+    if best is None:
+        return None
+    # Say the word as the user wrote it: OpenCC's Traditional→Simplified keeps positions.
+    simplified = to_simplified(message)
+    at = simplified.find(best[1])
+    word = message[at:at + len(best[1])] if at >= 0 and len(simplified) == len(message) else best[1]
+    return word, best[2]
+
+
 def _nearest_codes(token: str, directory: Any, n: int = 5) -> list[str]:
     """For an unlisted number, the listed stock codes numerically closest to it (a typo is usually
     one digit off): better than no suggestion at all."""

@@ -315,11 +315,16 @@ class CompanyDirectory:
 
     def suggest(self, query: str, n: int = 5) -> list[str]:
         """Close matches for a query that did not resolve, best first, bigger companies first on ties."""
+        return self.suggest_scored(query, n)[0]
+
+    def suggest_scored(self, query: str, n: int = 5) -> tuple[list[str], float]:
+        """:meth:`suggest`, plus the best match's score (0-100): how sure the first suggestion is,
+        for callers weighing several candidate words against each other."""
         from rapidfuzz import fuzz, process
 
         key = normalize_key(query or "")
         if not key:
-            return []
+            return [], 0.0
         short = _has_cjk(key) or len(key) <= 4
         scorer = fuzz.ratio if short else fuzz.WRatio
         hits = process.extract(key, [k for k, _ in self._choices], scorer=scorer, limit=max(50, n * 10),
@@ -337,7 +342,7 @@ class CompanyDirectory:
                 best[code] = score
                 order.setdefault(code, idx)
         ranked = sorted(best, key=lambda c: (-round(best[c]), self.prominence.get(c, 10**6), order[c]))
-        return [self.label(self.companies[c]) for c in ranked[:n]]
+        return [self.label(self.companies[c]) for c in ranked[:n]], (best[ranked[0]] if ranked else 0.0)
 
     # --- free text ------------------------------------------------------------------------------
     def find_in_text(self, text: str) -> list[Company]:

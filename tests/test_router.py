@@ -277,6 +277,24 @@ def test_unknown_company_gets_suggestions_not_an_engine_call(assistant, engines)
     assert not engines["forecast"].calls
 
 
+@pytest.mark.parametrize("message, word, code", [
+    ("预测台机电未来五天", "台机电", "2330 台積電"),  # 机 for 積: two of three characters right
+    ("聯發可最近新聞情緒如何", "聯發可", "2454 聯發科"),  # said as typed, in Traditional
+    ("forecast 台机电 next week", "台机电", "2330 台積電"),
+])
+def test_a_mistyped_chinese_name_gets_suggestions_in_chinese(assistant, engines, message, word, code):
+    answer = assistant.answer(message)
+    assert answer.engine == "router" and f"找不到名為「{word}」" in answer.answer and code in answer.answer
+    assert not engines["forecast"].calls and not engines["sentiment"].calls
+
+
+def test_no_name_close_enough_asks_which_company_and_open_questions_get_no_guess(assistant, engines):
+    answer = assistant.answer("預測大盤未來五天")
+    assert answer.engine == "router" and answer.answer.startswith("要預測哪家公司") and "您是指" not in answer.answer
+    qa = assistant.answer("什么是本益比")  # a QA question: no company needed, no guess made
+    assert qa.engine != "router" and engines["qa"].calls and not any("找不到" in n for n in qa.notices)
+
+
 @pytest.mark.parametrize("message", ["TSMCC forecast", "Mediatec sentiment", "Foxcon's stock outlook"])
 def test_an_unknown_name_before_the_intent_gets_suggestions(assistant, engines, message):
     answer = assistant.answer(message)
