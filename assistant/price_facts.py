@@ -53,6 +53,7 @@ _STRONG = re.compile(
     r"|\b(?:day'?s|intraday|daily) (?:high|low)\b|\b(?:high|low) (?:of|on|today|yesterday)\b"
     r"|\b(?:\d+|one|a)\s*-?\s*(?:day|week|month|year)s?\s+(?:high|low|range)\b|新高|新低|高点|低点|(?:周|月|年|日|天)(?:以?来|内)?的?(?:最高|最低)"
     r"|(?<!production )(?<!sales )(?<!shipment )\b(?:trading )?volume\b|\bshares traded\b"
+    r"|\bhow (?:is|are)\b.{0,30}\b(?:stock|shares?)\b.{0,12}\b(?:doing|performing|trading)\b|股价怎么样|股价如何"
     r"|股价|收盘|开盘|最高价|最低价|成交量|成交额|成交值|成交金额|报价|收在|收了|收多少|价位|价格多少|多少钱"
 )
 _WEAK = re.compile(
@@ -387,6 +388,8 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
                            f"The newest stored bar for {label} is {shown.date.isoformat()}, {age} days before "
                            f"{target.isoformat()}: `finqa ingest prices {code}` fetches newer ones.")
         text = _day_text(label, shown, prev, zh)
+        if period.kind == "latest":
+            text += _trend_text(upto["close"], zh)
         bars = [shown]
         base = prev.close if prev is not None else None
     else:
@@ -417,6 +420,21 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
     span = bars[0].date.isoformat() + ("" if len(bars) == 1 else ("–" if zh else " to ") + bars[-1].date.isoformat())
     return PriceReading(text, bars, title=f"{label} 日成交資料 {span}" if zh else f"{label} daily prices {span}",
                         source=_source_name(bars), change=(bars[-1].close / base - 1) if base else None)
+
+
+TREND_SESSIONS = (5, 20, 60)  # "how is it doing?": the change over the last week, month, quarter
+
+
+def _trend_text(closes: pd.Series, zh: bool) -> str:
+    """" Last 5 trading days +1.2%, 20: −3.4%, 60: +8.0%." for a question with no period: the
+    day alone says little about how a stock is doing. Spans longer than the history are left out."""
+    last = float(closes.iloc[-1])
+    parts = [(n, last / float(closes.iloc[-n - 1]) - 1) for n in TREND_SESSIONS if len(closes) > n]
+    if not parts:
+        return ""
+    if zh:
+        return "近 " + "、".join(f"{n} 個交易日 {x:+.2%}" for n, x in parts) + "。"
+    return " Over the last " + ", ".join(f"{n} trading days {x:+.2%}" for n, x in parts) + "."
 
 
 def _day_text(label: str, bar: PriceBar, prev: PriceBar | None, zh: bool) -> str:

@@ -276,3 +276,17 @@ def test_several_companies_are_answered_each_and_compared(store, data_dir):
     assert [t["name"] for t in fig["data"]] == ["2330", "2454"]
     assert fig["data"][1]["y"][0] == 100.0 and abs(fig["data"][1]["y"][-1] - 103.0) < 1e-9
     assert table.value["headers"][0] == "code" and len(table.value["data"]) == 6
+
+
+def test_how_is_it_doing_gets_the_recent_trend(store):
+    """No period asked: the latest day plus the last 5 / 20 / 60 sessions (those the history has)."""
+    import pandas as pd
+
+    days = [d.date() for d in pd.bdate_range("2025-01-02", periods=25)]
+    store.upsert_bars([PriceBar(code="2454", date=d, open=100.0 + i, high=100.0 + i, low=100.0 + i, close=100.0 + i,
+                                volume=1e6) for i, d in enumerate(days)])
+    a = ask(store, "How is MediaTek stock doing?", code="2454", today=days[-1])
+    assert a.engine == ENGINE and a.bars[0].close == 124.0
+    assert "Over the last 5 trading days +4.20%, 20 trading days +19.23%." in a.answer  # 119 → 124, 104 → 124
+    assert "60 trading days" not in a.answer
+    assert "trading days" not in ask(store, "2454 close on 2025-02-03", code="2454", today=days[-1]).answer
