@@ -86,7 +86,8 @@ _YEAR = re.compile(r"\b(?:in|during|for|of)\s+(\d{4})\b|(\d{4})\s*年(?!\s*\d)",
 @dataclass(frozen=True)
 class Period:
     """What the question asks about. ``kind``: ``latest`` (no period), ``day``, ``range``
-    (calendar bounds, inclusive) or ``trailing`` (the last ``sessions`` trading days)."""
+    (calendar bounds, inclusive), ``trailing`` (the last ``sessions`` trading days) or
+    ``invalid`` (a date that is no day, such as 2025-02-30, in ``label``)."""
 
     kind: str
     start: date | None = None
@@ -140,18 +141,21 @@ def _valid(y: int, m: int, d: int) -> date | None:
         return None
 
 
-def _explicit_dates(s: str) -> list[date]:
+def _explicit_dates(s: str) -> tuple[list[date], str | None]:
+    """The dates written in ``s`` in order, and the first date-shaped text that is no day at all
+    ("2025-02-30"), so that it is said rather than silently read as "no date"."""
     found: list[tuple[int, date]] = []
-    for m in ANY_DATE.finditer(s):
-        if (d := _valid(int(m.group(1)), int(m.group(2)), int(m.group(3)))) is not None:
-            found.append((m.start(), d))
-    for m in _MDY.finditer(s):
-        if (d := _valid(int(m.group(3)), _MONTHS[m.group(1).rstrip(".")], int(m.group(2)))) is not None:
-            found.append((m.start(), d))
-    for m in _DMY.finditer(s):
-        if (d := _valid(int(m.group(3)), _MONTHS[m.group(2).rstrip(".")], int(m.group(1)))) is not None:
-            found.append((m.start(), d))
-    return [d for _, d in sorted(found)]
+    invalid: str | None = None
+    for pattern, ymd in ((ANY_DATE, lambda g: (int(g[0]), int(g[1]), int(g[2]))),
+                         (_MDY, lambda g: (int(g[2]), _MONTHS[g[0].rstrip(".").lower()], int(g[1]))),
+                         (_DMY, lambda g: (int(g[2]), _MONTHS[g[1].rstrip(".").lower()], int(g[0])))):
+        for m in pattern.finditer(s):
+            d = _valid(*ymd(m.groups()))
+            if d is not None:
+                found.append((m.start(), d))
+            elif invalid is None:
+                invalid = m.group(0).strip()
+    return [d for _, d in sorted(found)], invalid
 
 
 def strip_dates(message: str) -> str:
@@ -166,7 +170,9 @@ def strip_dates(message: str) -> str:
 def parse_period(message: str, today: date) -> Period:
     """The period ``message`` asks about, relative to ``today`` (the user's day, or the as-of day)."""
     s = AS_OF_CLAUSE.sub(" ", to_simplified(message).lower())
-    dates = _explicit_dates(s)
+    dates, invalid = _explicit_dates(s)
+    if invalid is not None and not dates:
+        return Period("invalid", label=invalid)
     if len(dates) >= 2:
         a, b = sorted(dates[:2])
         return Period("range", a, b, label=f"{a.isoformat()} – {b.isoformat()}")
@@ -291,6 +297,10 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
     if period.label == "today":
         period = Period("latest", label="today")
     notices = list(req.notices)
+    if period.kind == "invalid":
+        return Answer(route="qa", engine=ENGINE, notices=notices, code=code, answer=(
+            f"日曆上沒有「{period.label}」這一天，請換一個日期再問。" if zh else
+            f"There is no such day as {period.label!r} on the calendar; ask again with a real date."))
     # Every company the message names ("compare TSMC and MediaTek in April"), the first first.
     codes = list(dict.fromkeys(c for c in [code, *req.codes] if c))
     parts: list[str] = []

@@ -290,3 +290,10 @@ def test_how_is_it_doing_gets_the_recent_trend(store):
     assert "Over the last 5 trading days +4.20%, 20 trading days +19.23%." in a.answer  # 119 → 124, 104 → 124
     assert "60 trading days" not in a.answer
     assert "trading days" not in ask(store, "2454 close on 2025-02-03", code="2454", today=days[-1]).answer
+
+
+def test_a_date_that_is_no_day_is_said_not_ignored(store):
+    a = ask(store, "2330 close on 2025-02-30")
+    assert not a.bars and "no such day as '2025-02-30'" in a.answer
+    assert "日曆上沒有「2025年2月30日」" in ask(store, "台積電2025年2月30日收盤價").answer
+    assert parse_period("2330 close on Feb 30, 2025", date(2025, 3, 6)).kind == "invalid"
