@@ -48,11 +48,12 @@ SHARES_PER_LOT = 1000  # 1 張 = 1,000 shares: how volume is read in Taiwan
 # weak ones ("how did X do", 表现) only together with a past period ("last week", a date).
 _STRONG = re.compile(
     r"\b(?:stock|share)s? price\b|\bprice (?:of|on|at|for|today|yesterday|now|was|is|between|from|during|over|since|in|last|this|past)\b|\bprice\s*[?？]*\s*$"
-    r"|['’]s price\b|\b(?:current|latest|last|closing|close|opening|open|trading) price\b|\bquote\b"
+    r"|['’]s price\b|\b(?:current|latest|last|closing|close|opening|open|trading) price\b|\b(?:stock|price|share) quotes?\b"
     r"|\bclos(?:e|ed|ing)\b(?!\s+(?:to|a|the|its|their|deal|in on|ranks)\b)|\bopened (?:at|on)\b"
     r"|\b(?:day'?s|intraday|daily) (?:high|low)\b|\b(?:high|low) (?:of|on|today|yesterday)\b"
     r"|\b(?:\d+|one|a)\s*-?\s*(?:day|week|month|year)s?\s+(?:high|low|range)\b|新高|新低|高点|低点|(?:周|月|年|日|天)(?:以?来|内)?的?(?:最高|最低)"
-    r"|(?<!production )(?<!sales )(?<!shipment )\b(?:trading )?volume\b|\bshares traded\b"
+    r"|(?<!production )(?<!sales )(?<!shipment )(?<!\bin )(?<!\bhigh[- ])\b(?:trading )?volume\b"
+    r"(?!\s+(?:production|shipments?|manufacturing|orders?|sales)\b)|\bshares traded\b"
     r"|\bhow (?:is|are)\b.{0,30}\b(?:stock|shares?)\b.{0,12}\b(?:doing|performing|trading)\b|股价怎么样|股价如何"
     r"|股价|收盘|开盘|最高价|最低价|成交量|成交额|成交值|成交金额|报价|收在|收了|收多少|价位|价格多少|多少钱"
 )
