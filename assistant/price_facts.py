@@ -55,7 +55,7 @@ _STRONG = re.compile(
     r"|(?<!production )(?<!sales )(?<!shipment )(?<!\bin )(?<!\bhigh[- ])\b(?:trading )?volume\b"
     r"(?!\s+(?:production|shipments?|manufacturing|orders?|sales)\b)|\bshares traded\b"
     r"|\bhow (?:is|are)\b.{0,30}\b(?:stock|shares?)\b.{0,12}\b(?:doing|performing|trading)\b|股价怎么样|股价如何"
-    r"|股价|收盘|开盘|最高价|最低价|成交量|成交额|成交值|成交金额|报价|收在|收了|收多少|价位|价格多少|多少钱"
+    r"|股价|收盘|开盘|最高价|最低价|成交量|成交额|成交值|成交金额|报价|(?<!营)收在|(?<!营)收了|(?<!营)收多少|价位|价格多少|多少钱"
 )
 _WEAK = re.compile(
     r"\bhow (?:did|has|have|was|were)\b.{0,40}\b(?:do|done|perform|performed|trade|traded|fare|fared|move|moved|go)\b"
@@ -72,6 +72,8 @@ _NOT = re.compile(
     r"|为什么|为何|原因|解释|明天|明日|下周|下个月|下月|未来|(?:天|日|周|星期|月)(?:之|以)?后|接下来|往后"
     r"|(?<!说)会(?!议|计)|将会|预测|预估|目标价|涨价|降价|调涨|调降"
 )
+
+_QUOTED = re.compile(r"「[^」]*」|『[^』]*』|“[^”]*”|\"[^\"]*\"|«[^»]*»")
 
 # --- periods ---------------------------------------------------------------------------------
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
@@ -113,7 +115,8 @@ def is_price_question(message: str, code: str | None) -> bool:
     """Whether ``message`` asks for a past or present price fact about the company ``code``."""
     if not code or not message:
         return False
-    s = to_simplified(message).lower()
+    # Quoted text is a headline to classify or discuss, not the question ("「台積電營收創新高」").
+    s = _QUOTED.sub(" ", to_simplified(message).lower())
     if _NOT.search(s):
         return False
     if _STRONG.search(s):

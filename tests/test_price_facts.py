@@ -50,7 +50,8 @@ def test_price_questions(message):
     "2330 明天收盘价", "What is a price-to-earnings ratio?", "TSMC revenue in 2024", "forecast 2330 closing price",
     "TSMC close to a deal with Intel", "台積電為什麼上週下跌", "How did 2330 do?",  # no period: a weak cue is not enough
     "When does TSMC start volume production of 2nm?", "TSMC 2nm in volume by 2025", "a quote from TSMC's CEO",
-    "台積電毛利率最高的產品",
+    "台積電毛利率最高的產品", "台積電去年營收多少", "這則標題的情緒？「台積電營收創新高」",
+    "这条新闻的情感是什么：「联发科下修财测 股价重挫」",
 ])
 def test_not_price_questions(message):
     assert not is_price_question(message, "2330")
