@@ -5,10 +5,11 @@ Why a separate path inside finance QA: these questions have exact answers in the
 bars (the exchange's own numbers, or the imported file's), and neither the news nor a language
 model should stand between the user and them. An 8B model restating a close can only misquote it;
 retrieved news rarely holds it at all. So a question about a past or present price, close, open,
-high, low or volume of one named company is answered here, from ``Store.bars``, in the language it
-was asked in, with the bars themselves on the Answer (``finqa chat --json`` prints them under
-``"prices"``; the UI charts them) and the store cited as the source. ``engine`` is
-``qa:prices``: nothing was generated.
+high, low or volume of the companies it names is answered here, from ``Store.bars``, in the
+language it was asked in, with the bars themselves on the Answer (``finqa chat --json`` prints
+them under ``"prices"``; the UI charts them) and the store cited as the source. ``engine`` is
+``qa:prices``: nothing was generated. The same reading (:func:`period_prices`) gives a news
+question about a day ("what happened to TSMC on 2025-04-07?") that day's bar as one more source.
 
 What is *not* a price fact, and goes on to the news: "why did TSMC fall last week?" (a reason is
 asked), anything about the future (that is the forecaster's), product prices ("TSMC raises wafer
