@@ -69,7 +69,8 @@ _NOT = re.compile(
     r"\bwhy\b|\bexplain|\breasons?\b|\bcaused?\b|\bwill\b|\bgoing to\b|\bgonna\b|\btomorrow\b|\bnext\b"
     r"|\bforecast|\bpredict|\bexpect|\btarget\b|\boutlook\b|\bprice[- ]to[- ]|\bprices?\b.{0,12}\b(?:hike|rais|increas|cut|war)"
     r"|\b(?:rais|hik|cut)\w*\b.{0,20}\bprices\b"
-    r"|\bin (?:a|\d+|one|two|three|four|five|ten) (?:days?|weeks?|months?|sessions?)\b|\bcoming\b|\bahead\b|\bfrom now\b"
+    r"|\bin (?:a few|a couple of|a|\d+|one|two|three|four|five|ten) (?:days?|weeks?|months?|sessions?)\b"
+    r"|\bcoming\b|\bahead\b|\bfrom now\b|\bsoon\b"
     r"|为什么|为何|原因|解释|明天|明日|下周|下个月|下月|未来|(?:天|日|周|星期|月)(?:之|以)?后|接下来|往后"
     r"|(?<!说)会(?!议|计)|将会|预测|预估|目标价|涨价|降价|调涨|调降"
 )

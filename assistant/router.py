@@ -254,10 +254,16 @@ class IntentClassifier:
         if not text.strip():
             return RouteDecision(DEFAULT_ROUTE, "empty message", "default")
         try:
-            return self.embedding.select(text)
+            decision = self.embedding.select(text)
         except Exception as exc:  # no embedder: the QA engine is the safe default
             log.warning("embedding selector unavailable (%s); routing to %s", exc, DEFAULT_ROUTE)
             return RouteDecision(DEFAULT_ROUTE, f"default (embedding selector unavailable: {exc})", "default")
+        if decision.route != DEFAULT_ROUTE and slots is not None and not (slots.code or slots.quoted_text):
+            # Near a forecast or sentiment exemplar but naming no company and quoting nothing
+            # ("川普關稅對台灣科技業的影響"): the news can answer it, "which company?" cannot.
+            return RouteDecision(DEFAULT_ROUTE, f"{decision.reason}, but no company or quoted text: "
+                                 "answered from the news", "embedding")
+        return decision
 
 
 # --- LlamaIndex selectors --------------------------------------------------------------------

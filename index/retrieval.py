@@ -419,14 +419,61 @@ class Retrieval:
             emb = by_id[chunk_id]
             vec = np.asarray(emb, dtype=float)
             score = float(vec @ q / max(np.linalg.norm(vec) * np.linalg.norm(q), 1e-12))
-            ts = md.get("published_at")
-            hits.append(NewsHit(
-                id=chunk_id, score=score, code=_none_if_blank(md.get("code")), date=str(md.get("date", "")),
-                title=str(md.get("title", "")), url=str(md.get("url", "")), source=_none_if_blank(md.get("source")),
-                text=doc or "", language=_none_if_blank(md.get("language")),
-                published_at=datetime.fromtimestamp(int(ts), tz=timezone.utc) if ts not in (None, "") else None,
-            ))
+            hits.append(_stored_news_hit(chunk_id, score, md, doc))
         return hits
+
+    def keyword_news(
+        self,
+        query: str,
+        terms: Sequence[str],
+        *,
+        codes: list[str] | None = None,
+        before: date | datetime | None = None,
+        after: date | datetime | None = None,
+        max_df: int = 30,
+        cap: int = 200,
+    ) -> list[NewsHit]:
+        """News chunks that contain one of ``terms`` verbatim, under the same point-in-time filter as
+        :meth:`news`, scored by cosine to ``query`` (best first).
+
+        Why a second way in: the packaged MiniLM reads English only, so for a Chinese question the
+        chunk holding "先進封裝" or "CoWoS" may rank anywhere by cosine, below the 40 a dense search
+        returns. Chroma's ``$contains`` finds it. Only terms that are rare in the indexed news
+        (in at most ``max_df`` chunks that pass the filter) are used: a common word such as "台灣"
+        says nothing and would only fill the candidates with whatever Chroma stores first.
+        """
+        if query is None or not str(query).strip():
+            raise FinqaError("Empty query: type what you want to find in the news.")
+        terms = [t for t in dict.fromkeys(terms) if t and t.strip()]
+        if not terms:
+            return []
+        if ch.NEWS not in self._cache and ch.find_collection(self.settings, ch.NEWS) is None:
+            return []
+        embedder = self.embedder
+        cached = self._collection(ch.NEWS, model=self.settings.embedding_model, dim=embedder.dim)
+        if cached is None:
+            return []
+        where = chroma_where(metadata_filters(time_key="published_at", before=before, after=after, codes=codes))
+        ids: list[str] = []
+        with ch.chroma_errors(self.settings):
+            for term in terms:
+                found = cached.collection.get(where=where, where_document={"$contains": term}, include=[],
+                                              limit=max_df + 1)["ids"]
+                if len(found) <= max_df:
+                    ids.extend(i for i in found if i not in ids)
+                if len(ids) >= cap:
+                    break
+            if not ids:
+                return []
+            rows = cached.collection.get(ids=ids[:cap], include=["metadatas", "documents", "embeddings"])
+        q = np.asarray(embedder.embed_queries([str(query).strip()]))[0]
+        hits: list[NewsHit] = []
+        for chunk_id, md, doc, emb in zip(rows["ids"], rows["metadatas"], rows["documents"], rows["embeddings"]):
+            md = md or {}
+            vec = np.asarray(emb, dtype=float)
+            score = float(vec @ q / max(np.linalg.norm(vec) * np.linalg.norm(q), 1e-12))
+            hits.append(_stored_news_hit(chunk_id, score, md, doc))
+        return sorted(hits, key=lambda h: (-h.score, h.id))
 
     @staticmethod
     def _news_hit(node_with_score: Any) -> NewsHit:
@@ -574,6 +621,17 @@ class Retrieval:
             "price_windows": ch.collection_count(self.settings, ch.WINDOWS),
             "embedding_model": model or self.settings.embedding_model,
         }
+
+
+def _stored_news_hit(chunk_id: str, score: float, md: dict[str, Any], doc: str | None) -> NewsHit:
+    """A NewsHit from a chunk read straight from the collection (ids, metadata, document)."""
+    ts = md.get("published_at")
+    return NewsHit(
+        id=chunk_id, score=score, code=_none_if_blank(md.get("code")), date=str(md.get("date", "")),
+        title=str(md.get("title", "")), url=str(md.get("url", "")), source=_none_if_blank(md.get("source")),
+        text=doc or "", language=_none_if_blank(md.get("language")),
+        published_at=datetime.fromtimestamp(int(ts), tz=timezone.utc) if ts not in (None, "") else None,
+    )
 
 
 def _window_hit(node_id: str, score: float, md: dict[str, Any], text: str) -> WindowHit:

@@ -263,6 +263,28 @@ def test_news_point_in_time_codes_and_language(env):
     assert {h.url for h in r.news(QUERY, codes=["2330"], after=D, k=10)} == {FUTURE_D, FUTURE_D1}
 
 
+def test_keyword_news_finds_rare_words_verbatim_point_in_time(env):
+    """The second way in: chunks holding a rare term verbatim, whatever their cosine, under the
+    same as-of cut; a term in too many chunks is ignored."""
+    from index.news_index import build_news
+    from index.retrieval import get_retrieval
+
+    env.store.upsert_articles(articles() + [
+        _article("https://news.example/zh-late", "聯發科天璣晶片熱賣", D_START_UTC + timedelta(hours=2), "2454",
+                 "聯發科天璣晶片熱賣，出貨創新高。", lang="zh"),
+    ])
+    build_news(env.store, env.settings, progress=False)
+    r = get_retrieval(env.settings)
+    hits = r.keyword_news("天璣", ["天璣"], before=D)
+    assert [h.url for h in hits] == [MTK]  # the D+2h article also says 天璣 but is after the cut
+    assert {h.url for h in r.keyword_news("天璣", ["天璣"])} == {MTK, "https://news.example/zh-late"}
+    assert [h.url for h in r.keyword_news("天璣", ["天璣"], codes=["2330"])] == []
+    # "CoWoS" is in all four TSMC articles: with max_df=3 it is too common to say anything.
+    assert r.keyword_news("CoWoS", ["CoWoS"], max_df=3) == []
+    assert len(r.keyword_news("CoWoS", ["CoWoS"], before=D)) == 2
+    assert r.keyword_news("x", []) == [] and r.keyword_news("CoWoS", ["cowos"]) == []  # $contains is case-sensitive
+
+
 def test_latest_news_is_newest_first_point_in_time_and_filtered_by_about(env):
     from index.news_index import build_news
     from index.retrieval import get_retrieval

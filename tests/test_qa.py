@@ -494,3 +494,27 @@ def test_the_model_tier_is_given_the_days_prices_as_a_numbered_source(tiny_setti
     prompt = "\n".join(m["content"] for m in spy.messages[0])
     assert "daily prices 2025-03-04" in prompt and "-5.00% from 1,000.00" in prompt
     assert [b.date for b in answer.bars] == [date(2025, 3, 4)]
+
+
+def test_keyword_terms_cover_both_scripts_and_the_usual_cases():
+    from assistant.engines.qa import keyword_terms
+
+    terms = set(keyword_terms("什麼是CoWoS先進封裝"))
+    assert {"CoWoS", "cowos", "COWOS", "先進", "先进", "封裝", "封装"} <= terms
+    assert not {"什麼", "什么"} & terms  # function words find everything
+    assert "TSMC" not in keyword_terms("TSMC CoWoS capacity", frozenset({"tsmc"}))
+
+
+def test_chunks_holding_the_questions_words_are_candidates_beside_the_closest(data_dir, monkeypatch):
+    """With the dense search returning nothing useful, the article that contains the question's
+    rare words verbatim still answers it (the cosine of an English-only model misses Chinese)."""
+    from index.retrieval import Retrieval
+
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    _index_news(settings, [Article(
+        url="https://news.example.com/2330/cowos", title="台積電擴充CoWoS先進封裝產能",
+        published_at=datetime.now(timezone.utc) - timedelta(days=1), code="2330", language="zh",
+        content="台積電將在嘉義擴充CoWoS先進封裝產能，以滿足AI晶片需求。", source="測試財經")])
+    monkeypatch.setattr(Retrieval, "news", lambda self, *a, **kw: [])
+    contexts, _ = QAEngine(settings=settings).gather_contexts(EngineRequest(message="什麼是CoWoS先進封裝？"))
+    assert contexts and contexts[0]["url"] == "https://news.example.com/2330/cowos"

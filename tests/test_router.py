@@ -382,3 +382,11 @@ def test_labelled_router_cases_file_is_complete():
     assert {c["route"] for c in cases} == {"forecast", "sentiment", "qa"}
     text = " ".join(c["query"] for c in cases)
     assert "週" in text and "周" in text  # Traditional and Simplified both present
+
+
+def test_no_company_near_a_forecast_exemplar_is_answered_from_the_news(assistant, engines):
+    """The embedding selector finds "川普關稅對台灣科技業的影響" closest to a forecast exemplar, but
+    with no company to forecast the news answers it rather than "which company?"."""
+    answer = assistant.answer("川普關稅對台灣科技業的影響")
+    assert answer.engine != "router" and engines["qa"].calls and not engines["forecast"].calls
+    assert IntentClassifier().decide("forecast 2330 next week").route == "forecast"  # rules still decide

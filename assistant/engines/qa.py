@@ -31,6 +31,7 @@ import math
 import re
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 from itertools import zip_longest
 from typing import Any
 
@@ -340,20 +341,28 @@ class QAEngine(FinqaQueryEngine):
         topic = _topic(req, window)
         if window is not None:
             after, until = window[0], window[1] if req.as_of is None else min(window[1], req.as_of)
+        retrieval = self._retrieval()
+
+        def candidates(k: int, code: str | None, ignore: frozenset[str]) -> list[Any]:
+            # The closest by meaning, plus the chunks holding the question's rare words verbatim
+            # (the cosine of an English-only model misses those in Chinese text).
+            found = retrieval.news(topic, codes=[code] if code else None, before=until, after=after, k=k)
+            seen = {h.id for h in found}
+            extra = retrieval.keyword_news(topic, keyword_terms(topic, ignore), codes=[code] if code else None,
+                                           before=until, after=after)
+            return found + [h for h in extra if h.id not in seen]
+
         if codes:
             # One search per company, interleaved by rank: a single search over all of them
             # would hand every slot to whichever company's news sits closest to the wording.
             # Each keeps the articles that name the company (see _naming), hence the wider k.
             ignore = _company_terms(codes)
-            per_code = [_rerank(_naming(self._retrieval().news(topic, codes=[c], before=until, after=after,
-                                                               k=self.k * 4), c), topic, ignore, window)
-                        for c in codes]
+            per_code = [_rerank(_naming(candidates(self.k * 4, c, ignore), c), topic, ignore, window) for c in codes]
             return [h for rank in zip_longest(*per_code) for h in rank if h is not None]
         # A Chinese question casts a wider net: the cosine ranks Chinese texts poorly, the term
         # overlap in _rerank then picks among more of them.
         wide = self.k * (8 if has_cjk(req.message) else 2)
-        return _rerank(self._retrieval().news(topic, codes=None, before=until, after=after, k=wide),
-                       topic, frozenset(), window)
+        return _rerank(candidates(wide, None, frozenset()), topic, frozenset(), window)
 
     # --- answering ----------------------------------------------------------------------------
     def price_facts(self, req: EngineRequest) -> Answer | None:
@@ -523,6 +532,35 @@ def _terms(text: str) -> set[str]:
     words = {w for w in re.findall(r"[a-z0-9]+", low) if len(w) > 1 and w not in _STOPWORDS}
     bigrams = {run[i:i + 2] for run in re.findall(f"[{CJK_CHARS}]+", low) for i in range(len(run) - 1)}
     return words | {b for b in bigrams if not (set(b) & _FUNCTION_CHARS)}
+
+
+@lru_cache(maxsize=1)
+def _s2t() -> Any:
+    import opencc
+
+    return opencc.OpenCC("s2t")
+
+
+def keyword_terms(question: str, ignore: frozenset[str] = frozenset()) -> list[str]:
+    """The words of ``question`` to look up verbatim in the news (``Retrieval.keyword_news``):
+    English words of three letters or more as written and in the usual cases (Chroma's
+    ``$contains`` is case-sensitive), and Chinese character bigrams in both scripts (the news is
+    a mix of Traditional and Simplified). Terms in ``ignore`` (the companies' own names) are left
+    out: every candidate shares them."""
+    from ..slots import to_simplified
+
+    wanted = _terms(question) - ignore
+    out: list[str] = []
+    for word in re.findall(r"[A-Za-z][A-Za-z0-9&\-]{2,}", question or ""):
+        if word.lower() in wanted:
+            out.extend([word, word.lower(), word.upper(), word.capitalize()])
+    for run in re.findall(f"[{CJK_CHARS}]+", question or ""):
+        for i in range(len(run) - 1):
+            gram = run[i:i + 2]
+            simplified = to_simplified(gram)
+            if simplified in wanted:
+                out.extend([gram, simplified, _s2t().convert(gram)])
+    return list(dict.fromkeys(out))
 
 
 def _overlap(q: set[str], text_terms: set[str], weights: dict[str, float] | None) -> float:
