@@ -326,6 +326,13 @@ class Retrieval:
         return k
 
     # -- news
+    def _news_collection(self) -> _Cached | None:
+        """The news collection, checked against the embedding model; ``None`` when nothing is
+        indexed, found out without loading the model."""
+        if ch.NEWS not in self._cache and ch.find_collection(self.settings, ch.NEWS) is None:
+            return None
+        return self._collection(ch.NEWS, model=self.settings.embedding_model, dim=self.embedder.dim)
+
     def news(
         self,
         query: str,
@@ -345,12 +352,10 @@ class Retrieval:
         if query is None or not str(query).strip():
             raise FinqaError("Empty query: type what you want to find in the news.")
         k = self._check_k(k)
-        if ch.NEWS not in self._cache and ch.find_collection(self.settings, ch.NEWS) is None:
-            return []  # nothing indexed: no need to load the model to say so
-        embedder = self.embedder
-        cached = self._collection(ch.NEWS, model=self.settings.embedding_model, dim=embedder.dim)
+        cached = self._news_collection()
         if cached is None:
             return []
+        embedder = self.embedder
         if cached.index is None:
             from llama_index.core import VectorStoreIndex
 
@@ -388,12 +393,10 @@ class Retrieval:
         k = self._check_k(k)
         if not codes:
             raise FinqaError("latest_news needs the companies whose news to list")
-        if ch.NEWS not in self._cache and ch.find_collection(self.settings, ch.NEWS) is None:
-            return []
-        embedder = self.embedder
-        cached = self._collection(ch.NEWS, model=self.settings.embedding_model, dim=embedder.dim)
+        cached = self._news_collection()
         if cached is None:
             return []
+        embedder = self.embedder
         where = chroma_where(metadata_filters(time_key="published_at", before=before, codes=codes))
         with ch.chroma_errors(self.settings):
             got = cached.collection.get(where=where, include=["metadatas", "documents"])
@@ -447,12 +450,10 @@ class Retrieval:
         terms = [t for t in dict.fromkeys(terms) if t and t.strip()]
         if not terms:
             return []
-        if ch.NEWS not in self._cache and ch.find_collection(self.settings, ch.NEWS) is None:
-            return []
-        embedder = self.embedder
-        cached = self._collection(ch.NEWS, model=self.settings.embedding_model, dim=embedder.dim)
+        cached = self._news_collection()
         if cached is None:
             return []
+        embedder = self.embedder
         where = chroma_where(metadata_filters(time_key="published_at", before=before, after=after, codes=codes))
         ids: list[str] = []
         with ch.chroma_errors(self.settings):
