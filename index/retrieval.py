@@ -19,6 +19,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from datetime import time as dtime
@@ -35,6 +36,7 @@ from . import chroma as ch
 log = logging.getLogger(__name__)
 
 TAIPEI = ZoneInfo("Asia/Taipei")
+KEYWORD_THREADS = 4  # concurrent $contains lookups in keyword_news
 
 
 # --- the point-in-time convention ------------------------------------------------------------
@@ -455,15 +457,18 @@ class Retrieval:
             return []
         embedder = self.embedder
         where = chroma_where(metadata_filters(time_key="published_at", before=before, after=after, codes=codes))
+        def chunks_with(term: str) -> list[str]:
+            return cached.collection.get(where=where, where_document={"$contains": term}, include=[],
+                                         limit=max_df + 1)["ids"]
+
         ids: list[str] = []
         with ch.chroma_errors(self.settings):
-            for term in terms:
-                found = cached.collection.get(where=where, where_document={"$contains": term}, include=[],
-                                              limit=max_df + 1)["ids"]
-                if len(found) <= max_df:
-                    ids.extend(i for i in found if i not in ids)
-                if len(ids) >= cap:
-                    break
+            # One lookup per term; they wait on Chroma, so a few threads overlap them
+            # (bench/news_keywords.py: about 1.7x faster than one after another on 2 cores).
+            with ThreadPoolExecutor(max_workers=KEYWORD_THREADS) as pool:
+                for found in pool.map(chunks_with, terms):
+                    if len(found) <= max_df:
+                        ids.extend(i for i in found if i not in ids)
             if not ids:
                 return []
             rows = cached.collection.get(ids=ids[:cap], include=["metadatas", "documents", "embeddings"])
