@@ -457,6 +457,7 @@ class Retrieval:
             return []
         embedder = self.embedder
         where = chroma_where(metadata_filters(time_key="published_at", before=before, after=after, codes=codes))
+
         def chunks_with(term: str) -> list[str]:
             return cached.collection.get(where=where, where_document={"$contains": term}, include=[],
                                          limit=max_df + 1)["ids"]
