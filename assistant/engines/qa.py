@@ -370,9 +370,9 @@ class QAEngine(FinqaQueryEngine):
         (``assistant.price_facts``); ``None`` for every other question."""
         from ingest.store import open_store
 
-        from ..price_facts import is_price_question, price_answer
+        from ..price_facts import price_answer
 
-        if not is_price_question(req.message, req.code) and not (req.follows_price_question and req.code):
+        if not req.code:  # the store is not even opened for a question about no company
             return None
         return price_answer(req, open_store(self.settings.store_path))
 
