@@ -317,7 +317,8 @@ class QAEngine(FinqaQueryEngine):
 
             from ..price_facts import period_prices
 
-            reading = period_prices(open_store(self.settings.store_path), codes[0], req.message, as_of=req.as_of)
+            reading = period_prices(open_store(self.settings.store_path), codes[0], req.message, as_of=req.as_of,
+                                    notices=notices)
             if reading is not None:
                 contexts.append({"n": len(contexts) + 1, "title": reading.title, "source": reading.source,
                                  "date": reading.bars[-1].date.isoformat(), "url": None,
