@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from ..i18n import has_cjk, reason_zh
 from ..types import Answer, EngineRequest, SentimentItem, SentimentResult
 from .base import FinqaQueryEngine
-from .qa import _reason, is_oom, model_label
+from .qa import NEWS_DAYS_AROUND, _reason, is_oom, model_label
 
 log = logging.getLogger(__name__)
 
@@ -107,17 +107,18 @@ def _items(articles: list[Any], code: str, zh: bool) -> tuple[list[dict[str, Any
 
 def _asked_window(req: EngineRequest, end: datetime) -> tuple[datetime, datetime, str, str] | None:
     """``(since, until, label, label_zh)`` when the message names a day or period: a day is read
-    with the news of the three days either side (reactions come the next day), a period as its
-    own calendar days. ``until`` never passes ``end`` (the as-of cut)."""
+    with the news of NEWS_DAYS_AROUND days either side (reactions come the next day; QA searches
+    the same window), a period as its own calendar days. ``until`` never passes ``end`` (the as-of cut)."""
     from ..price_facts import TAIPEI, parse_period
 
     period = parse_period(req.message, req.as_of or datetime.now(TAIPEI).date())
     if period.kind not in ("day", "range") or period.start is None or period.end is None:
         return None
     if period.kind == "day":
-        first, last = period.start - timedelta(days=3), period.end + timedelta(days=3)
-        label = f"within three days of {period.start.isoformat()}"
-        label_zh = f"{period.start.isoformat()} 前後三天"
+        days = NEWS_DAYS_AROUND
+        first, last = period.start - timedelta(days=days), period.end + timedelta(days=days)
+        label = f"within {days} days of {period.start.isoformat()}"
+        label_zh = f"{period.start.isoformat()} 前後 {days} 天"
     else:
         first, last = period.start, period.end
         label = f"from {first.isoformat()} to {last.isoformat()}"
