@@ -417,7 +417,8 @@ class ChatController:
         codes = list(dict.fromkeys(b.code for b in answer.bars))
         rows = [{"code": b.code, "date": b.date.isoformat(), "open": b.open, "high": b.high, "low": b.low,
                  "close": b.close, "volume": b.volume} for b in answer.bars]
-        table = pd.DataFrame(rows[-PRICE_TABLE_ROWS * len(codes):])
+        # The newest PRICE_TABLE_ROWS of each company: a flat tail would drop the first companies.
+        table = pd.DataFrame(rows).groupby("code", sort=False).tail(PRICE_TABLE_ROWS).reset_index(drop=True)
         if len(codes) > 1:
             frame = pd.DataFrame(rows)
             closes = {c: frame[frame["code"] == c].set_index("date")["close"] for c in codes}

@@ -259,7 +259,7 @@ def test_a_period_named_in_words_is_named_back(store):
     assert any("only 5 of the 260 trading days" in n for n in short.notices)
 
 
-def test_several_companies_are_answered_each_and_compared(store, data_dir):
+def test_several_companies_are_answered_each_and_compared(store, data_dir, monkeypatch):
     """"compare TSMC and MediaTek …": a paragraph and a source per company, the changes side by
     side (best first), a company without bars says so; the UI rebases both to 100."""
     import ui
@@ -279,6 +279,10 @@ def test_several_companies_are_answered_each_and_compared(store, data_dir):
     assert [t["name"] for t in fig["data"]] == ["2330", "2454"]
     assert fig["data"][1]["y"][0] == 100.0 and abs(fig["data"][1]["y"][-1] - 103.0) < 1e-9
     assert table.value["headers"][0] == "code" and len(table.value["data"]) == 6
+    monkeypatch.setattr(ui, "PRICE_TABLE_ROWS", 2)  # a long period: each company keeps its newest rows
+    _, _, short = ui.ChatController(object(), data_dir, session_factory=dict).result_views(a)
+    assert [(r[0], r[1]) for r in short.value["data"]] == [("2330", "2025-03-04"), ("2330", "2025-03-05"),
+                                                           ("2454", "2025-03-04"), ("2454", "2025-03-05")]
 
 
 def test_how_is_it_doing_gets_the_recent_trend(store):
