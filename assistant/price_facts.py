@@ -34,7 +34,7 @@ import pandas as pd
 from ingest.cjk import has_cjk
 from ingest.types import Company, PriceBar
 
-from .slots import ANY_DATE, AS_OF_CLAUSE, LOOKBACK, lookback_days, to_simplified
+from .slots import ANY_DATE, AS_OF_CLAUSE, COMPANY_TOPIC, LOOKBACK, lookback_days, to_simplified
 from .types import Answer, Citation, EngineRequest
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,8 @@ _WEAK = re.compile(
     r"|\b(?:gain|gained|lose|lost|rise|rose|fall|fell|drop|dropped|up|down)\b.{0,12}\bhow much\b"
     r"|\bhow much\b.{0,30}\b(?:gain|gained|lose|lost|rise|rose|fall|fell|drop|dropped|up|down|move|moved)\b"
     r"|\bperformance\b|表现|涨了|跌了|涨幅|跌幅|涨多少|跌多少|走势如何|走得"
+    # "compare 2330 and 2317 last month": with a past period, the companies' prices side by side.
+    r"|\bcompar(?:e|ed|ing|ison)\b|\bvs\.?(?=\s)|\bversus\b|比较|对比|相比"
 )
 # A reason is asked, or the future: not a price fact (news or the forecaster answer those).
 _NOT = re.compile(
@@ -123,7 +125,8 @@ def is_price_question(message: str, code: str | None) -> bool:
         return False
     if _STRONG.search(s):
         return True
-    return bool(_WEAK.search(s)) and parse_period(message, date.today()).kind != "latest"
+    # "How did TSMC's revenue do last year?" asks about the business, not the share price.
+    return bool(_WEAK.search(s)) and not COMPANY_TOPIC.search(s) and parse_period(message, date.today()).kind != "latest"
 
 
 def price_question_of(message: str, answer: Answer, previous: str | None) -> str | None:
@@ -131,6 +134,14 @@ def price_question_of(message: str, answer: Answer, previous: str | None) -> str
     the last price answer (for follow-ups), or ``None`` once another kind of answer came."""
     if answer.engine != ENGINE:
         return None
+    if answer.ranking:  # a ranking is remembered by the ranking question, not by "and last week?"
+        from .movers import is_ranking_question
+
+        if is_ranking_question(message) or not previous:
+            return message
+        # "and in February?": the ranking asked, in the period now named (the period first, so
+        # that it is the one parse_period finds; "and 2454?" next asks 2454's February).
+        return f"{message} {previous}" if parse_period(message, date.today()).kind != "latest" else previous
     if is_price_question(message, answer.code) or parse_period(message, date.today()).kind != "latest":
         return message
     return previous

@@ -30,8 +30,9 @@ from llama_index.core.tools.types import ToolMetadata
 
 from ingest.cjk import CJK_CHARS
 
+from .movers import wants_ranking
 from .price_facts import is_price_question
-from .slots import ChatSession, Slots, to_simplified
+from .slots import COMPANY_TOPIC, ChatSession, Slots, to_simplified
 
 log = logging.getLogger(__name__)
 
@@ -86,12 +87,7 @@ FORECAST_WEAK = _rx(
     r"股价.{0,6}(?:会|将)", r"看涨还是看跌",
 )
 # Company fundamentals and corporate events: news answers these, the forecaster (prices) cannot.
-QA_TOPIC = _rx(
-    r"\brevenues?\b", r"\bsales\b", r"\bearnings\b", r"\bprofits?\b", r"\bdividends?\b", r"\bpayout\b",
-    r"\bcapex\b", r"\bcapital (?:expenditure|spending)\b", r"\bguidance\b", r"\bmargins?\b", r"\beps\b",
-    r"\bbuybacks?\b", r"\bacquisition\b", r"\bmerger\b", r"\bceo\b", r"\bfabs?\b", r"\bcustomers?\b",
-    r"营收", r"获利", r"利润", r"盈利", r"股利", r"股息", r"配息", r"除息", r"资本支出", r"毛利", r"财测", r"法说", r"并购",
-)
+QA_TOPIC = COMPANY_TOPIC
 QA_NEWS = _rx(r"\bnews\b", r"\bheadlines?\b", r"\bannounce", r"\breport(?:ed|s)?\b", r"新闻", r"消息", r"报导", r"公告", r"财报")
 PRICE_WORDS = _rx(r"\b(?:stock|shares?|price|close|perform|trade|move|go)\b", r"股价", r"股票", r"表现", r"收盘", r"走")
 FOLLOW_UP = _rx(
@@ -149,6 +145,8 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
         return RouteDecision("qa", "explanatory question", "rule")
     if slots is not None and not slots.horizon_explicit and is_price_question(text, slots.code):
         return RouteDecision("qa", "a past or present price (answered from the store)", "rule")
+    if not (slots and slots.horizon_explicit) and wants_ranking(text, list(slots.codes) if slots else []):
+        return RouteDecision("qa", "a ranking of the stored prices (answered from the store)", "rule")
     has_company = bool(slots and slots.code and not slots.inherited_code)
     horizon = bool(slots and slots.horizon_explicit)
     if session is not None and session.last_route:

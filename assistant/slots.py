@@ -193,6 +193,17 @@ def parse_horizon(simplified_lower: str) -> tuple[int | None, list[str]]:
     return None, notices
 
 
+# Company fundamentals and corporate events (revenue, dividends, capex, 營收...): the news answers
+# these. The router sends them to QA; the price facts do not read "how did TSMC's revenue do last
+# year?" as a question about the share price. Matched on simplified, lower-cased text.
+COMPANY_TOPIC = re.compile("|".join(f"(?:{p})" for p in (
+    r"\brevenues?\b", r"\bsales\b", r"\bearnings\b", r"\bprofits?\b", r"\bdividends?\b", r"\bpayout\b",
+    r"\bcapex\b", r"\bcapital (?:expenditure|spending)\b", r"\bguidance\b", r"\bmargins?\b", r"\beps\b",
+    r"\bbuybacks?\b", r"\bacquisition\b", r"\bmerger\b", r"\bceo\b", r"\bfabs?\b", r"\bcustomers?\b",
+    r"营收", r"获利", r"利润", r"盈利", r"股利", r"股息", r"配息", r"除息", r"资本支出", r"毛利", r"财测", r"法说", r"并购",
+)))
+
+
 # --- as-of date ------------------------------------------------------------------------------
 _DATE = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?"
 # "as of 2025-03-01" / "截至2025年3月1日": the as-of clause, and any Y-M-D date (the price facts

@@ -93,6 +93,9 @@ class Answer:
     code: str | None = None
     # The stored daily bars a price answer ("what did 2330 close at on ...") was read from.
     bars: list[PriceBar] = field(default_factory=list)
+    # A market ranking ("which stock rose the most in April?", ``assistant.movers``): per list
+    # (``gainers``, ``losers``, ``volume``) the companies in order.
+    ranking: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"route": self.route, "engine": self.engine, "answer": self.answer}
@@ -109,8 +112,10 @@ class Answer:
         if self.sentiment is not None:
             out["sentiment"] = self.sentiment.to_json()
         if self.bars:
-            out["prices"] = [{"date": b.date.isoformat(), "open": b.open, "high": b.high, "low": b.low,
+            out["prices"] = [{"code": b.code, "date": b.date.isoformat(), "open": b.open, "high": b.high, "low": b.low,
                               "close": b.close, "volume": b.volume, "source": b.source} for b in self.bars]
+        if self.ranking:
+            out["ranking"] = self.ranking
         return out
 
 

@@ -169,7 +169,7 @@ def test_before_the_first_bar(store):
 def test_json_carries_the_bars(store):
     out = ask(store, "2330 close on 2025-03-04").to_json()
     assert out["engine"] == "qa:prices" and out["citations"][0]["n"] == 1
-    assert out["prices"] == [{"date": "2025-03-04", "open": 996.0, "high": 1010.0, "low": 990.0, "close": 1000.0,
+    assert out["prices"] == [{"code": "2330", "date": "2025-03-04", "open": 996.0, "high": 1010.0, "low": 990.0, "close": 1000.0,
                               "volume": 70_879_417.0, "source": "twse"}]
 
 

@@ -367,12 +367,16 @@ class QAEngine(FinqaQueryEngine):
 
     # --- answering ----------------------------------------------------------------------------
     def price_facts(self, req: EngineRequest) -> Answer | None:
-        """A past or present price, close or volume of a named company, straight from the store
-        (``assistant.price_facts``); ``None`` for every other question."""
+        """A past or present price, close or volume of a named company, or a ranking of the stored
+        companies, straight from the store (``assistant.price_facts``, ``assistant.movers``);
+        ``None`` for every other question."""
         from ingest.store import open_store
 
+        from .. import movers
         from ..price_facts import price_answer
 
+        if movers.applies(req):  # "which stock rose the most in April?": a ranking of the store
+            return movers.movers_answer(req, open_store(self.settings.store_path))
         if not req.code:  # the store is not even opened for a question about no company
             return None
         return price_answer(req, open_store(self.settings.store_path))

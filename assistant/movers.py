@@ -1,0 +1,327 @@
+"""Market-wide rankings from the store: "which stock rose the most in April 2025?", "top 5 losers
+last week", "上個月漲幅最大的股票", "成交量最大的股票", "2330、2454、2317 哪個表現最好？".
+
+Why a module of its own: such a question names no company (or several, to be ranked), so the
+price facts (one company at a time, ``assistant.price_facts``) never saw it, and the news search
+quoted whichever article sat closest to the words "rose the most". Yet the answer is exact and
+sits in the store: rank every company with stored prices by its change over the period (the same
+change a single company's price answer gives: the last close in the period against the close
+before it) or by the volume traded.
+
+The universe is what finqa holds, and the answer says so ("among the 23 companies with stored
+prices"): a ranking of 23 companies is not a ranking of the whole exchange, and a user should not
+take it for one. Companies without a close before the period (prices that start inside it) are
+left out of a change ranking and counted, since their change would be measured from another day.
+
+Point in time: with an as-of date D only bars strictly before D are read, the rule of every other
+reader (``index.retrieval``, ``assistant.price_facts``).
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+
+from ingest.cjk import has_cjk
+
+from .price_facts import (
+    _LABELS_ZH,
+    _NOT,
+    _QUOTED,
+    ENGINE,
+    SHARES_PER_LOT,
+    TAIPEI,
+    Period,
+    _bar,
+    _company,
+    _company_label,
+    _fmt,
+    _source_name,
+    parse_period,
+    period_label,
+)
+from .slots import to_simplified, zh_number
+from .types import Answer, Citation, EngineRequest
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TOP = 5
+MAX_TOP = 20
+CHART_CODES = 3  # the leaders charted (closes rebased to 100); the table lists more
+
+# Matched on OpenCC-simplified, lower-cased text with quoted headlines removed. A ranking needs a
+# price move or a superlative about stocks: "which company makes the most chips?" is not one.
+_EN_STOCKS = r"(?:stocks?|shares|tickers|equities)"
+_EN_MOVE = (r"(?:rose|risen|gained|jumped|climbed|rallied|surged|soared|advanced|fell|fallen|dropped|lost|declined|"
+            r"slumped|tumbled|sank|plunged|went (?:up|down)|moved|performed)")
+_EN_MOST = r"(?:most|least|best|worst|biggest|largest|highest|lowest|strongest|weakest|top)"
+_RANKING = re.compile(
+    rf"\b(?:which|what)\s+(?:of\s+(?:the|these|those)\s+)?(?:\w+\s+){{0,2}}{_EN_STOCKS}\b.{{0,60}}\b(?:{_EN_MOVE}|{_EN_MOST})\b"
+    rf"|\b(?:which|what)\b.{{0,50}}\b{_EN_MOVE}\s+(?:the\s+)?(?:most|least|best|worst|more|less)\b"
+    r"|\b(?:which|what)\b.{0,50}\b(?:performed|did|fared)\s+(?:the\s+)?(?:best|worst|better|worse)\b"
+    r"|\b(?:top|biggest|largest|best|worst|leading)\s+(?:\d+\s+)?(?:(?:daily|weekly|monthly)\s+)?"
+    r"(?:gainers?|losers?|decliners?|movers?|performers?)\b"
+    r"|\b(?:best|worst|top|bottom)[- ]performing\b|\bmost (?:active|traded) (?:stocks?|shares|companies)\b"
+    r"|\b(?:rank|ranking|leaderboard)\b.{0,40}\b(?:stocks?|shares|gains?|losses|returns?|performance|changes?|volume)\b"
+    r"|\b(?:gainers?|losers?)\b.{0,30}\b(?:today|yesterday|last|this|past|in|on|during|since|between)\b"
+    # Chinese: 哪檔漲最多 / 漲幅最大的股票 / 表現最好的前五檔 / 成交量最大 / 股票漲幅排行
+    r"|哪(?:一)?(?:档|支|只|家|些|个)?(?:股票?|个股|公司)?.{0,12}(?:涨|跌|表现|成交量?)(?:得|的)?(?:最|比较)"
+    r"|(?:涨|跌)(?:得|的)?最(?:多|少|凶|惨)|(?:涨|跌)幅(?:最大|最高|最多|最小|前|排行|排名|榜)"
+    r"|表现最(?:好|差|强|弱|佳)|成交(?:量|额|值|金额)?最(?:大|高|多)|强势股|弱势股"
+    r"|(?:股票?|个股|股价|涨跌|成交量?).{0,6}(?:排行|排名)"
+)
+# Which end to list. Verbs and "best/worst" choose; "most"/"highest" alone do not ("which stock
+# fell the most" is losers). No direction, or both ("rank", 涨跌幅), shows both ends.
+_UP = re.compile(r"\b(?:rose|risen|gain\w*|jump\w*|climb\w*|rall\w*|surg\w*|soar\w*|advanc\w*|went up|best|top|"
+                 r"strongest|leading|better)\b|涨|好|强|佳")
+_DOWN = re.compile(r"\b(?:fell|fallen|drop\w*|lost|los(?:e|er|ers|ing)|declin\w*|slump\w*|tumbl\w*|sank|plung\w*|"
+                   r"went down|worst|weakest|bottom|worse)\b|跌|差|弱|惨")
+_VOLUME = re.compile(r"\bvolume\b|\bmost (?:active|traded)\b|\bturnover\b|成交")
+_BOTH = re.compile(r"\bmovers?\b|\bmoved\b|\brank(?:ing)?\b|\bleaderboard\b|排行|排名")
+_TOP_N = re.compile(
+    r"\b(?:top|bottom|best|worst|biggest|largest|first)\s+(\d{1,2})\b|\b(\d{1,2})\s+(?:best|worst|biggest|top|stocks|"
+    r"companies|gainers|losers|movers)\b|前\s*([0-9一二三四五六七八九十两]{1,3})\s*(?:名|档|支|只|家|大)"
+)
+
+
+def is_ranking_question(message: str) -> bool:
+    """Whether ``message`` asks which stored companies moved (or traded) the most over a period."""
+    if not message:
+        return False
+    s = _QUOTED.sub(" ", to_simplified(message).lower())
+    if _NOT.search(s):  # why, or the future: news or the forecaster answer those
+        return False
+    return bool(_RANKING.search(s))
+
+
+def wants_ranking(message: str, codes: list[str]) -> bool:
+    """A ranking over the store (no company named) or over the companies named (two or more).
+    One company named ("did TSMC rise the most in April?") is that company's price question."""
+    return len(set(codes)) != 1 and is_ranking_question(message)
+
+
+def applies(req: EngineRequest) -> bool:
+    """Whether :func:`movers_answer` answers ``req``: a ranking question, or a follow-up of one
+    that names no company ("and last week?")."""
+    codes = [c for c in [req.code, *req.codes] if c]
+    if wants_ranking(req.message, codes):
+        return True
+    return bool(req.follows_price_question and not codes and is_ranking_question(req.follows_price_question))
+
+
+@dataclass
+class Ranked:
+    """One company's line in a ranking."""
+
+    code: str
+    change: float | None  # last close / close before the period - 1
+    volume: float | None  # shares traded over the period
+    first_close: float | None  # the close the change is measured from
+    last_close: float
+    last_date: date
+
+    def to_json(self, label: str) -> dict[str, Any]:
+        return {"code": self.code, "name": label, "change": self.change, "volume": self.volume,
+                "from_close": self.first_close, "close": self.last_close, "date": self.last_date.isoformat()}
+
+
+def _top_n(s: str) -> int:
+    m = _TOP_N.search(s)
+    if not m:
+        return DEFAULT_TOP
+    text = next(g for g in m.groups() if g)
+    n = int(text) if text.isdigit() else (zh_number(text) or DEFAULT_TOP)
+    return max(1, min(MAX_TOP, n))
+
+
+def _kinds(s: str) -> list[str]:
+    """Which lists to show: ``gainers``, ``losers`` and/or ``volume``, in that order."""
+    if _VOLUME.search(s) and not re.search(r"\b(?:rose|fell|gain\w*|los\w*)\b|涨|跌", s):
+        return ["volume"]
+    up, down = bool(_UP.search(s)), bool(_DOWN.search(s))
+    if _BOTH.search(s) or up == down:
+        return ["gainers", "losers"]
+    return ["gainers"] if up else ["losers"]
+
+
+def _sessions_window(dates: pd.DatetimeIndex, period: Period, visible: date) -> tuple[date, date] | None:
+    """The first and last trading day of the period (over the union of the stored codes' dates,
+    none after ``visible``): the last N sessions for ``trailing``, the newest for ``latest``;
+    ``None`` when no session falls in it."""
+    days = dates[dates <= pd.Timestamp(visible)].unique().sort_values()
+    if period.kind in ("day", "range"):
+        assert period.start is not None and period.end is not None
+        days = days[(days >= pd.Timestamp(period.start)) & (days <= pd.Timestamp(period.end))]
+    if len(days) == 0:
+        return None
+    if period.kind == "latest":
+        return days[-1].date(), days[-1].date()
+    if period.kind == "trailing":
+        return days[-min(period.sessions or 1, len(days))].date(), days[-1].date()
+    return days[0].date(), days[-1].date()
+
+
+def rank(bars: pd.DataFrame, period: Period, *, visible: date) -> tuple[list[Ranked], dict[str, Any]]:
+    """Every company's change and volume over ``period`` in ``bars`` (``Store.all_bars`` rows),
+    reading nothing after ``visible``. Also says what was left out and which days were read."""
+    bars = bars[bars["date"] <= pd.Timestamp(visible)]
+    info: dict[str, Any] = {"universe": int(bars["code"].nunique()), "no_base": [], "window": None, "sessions": 0}
+    if bars.empty:
+        return [], info
+    window = _sessions_window(pd.DatetimeIndex(bars["date"]), period, visible)
+    if window is None:
+        return [], info
+    start, end = window
+    in_window = (bars["date"] >= pd.Timestamp(start)) & (bars["date"] <= pd.Timestamp(end))
+    info["window"] = window
+    info["sessions"] = int(bars.loc[in_window, "date"].nunique())
+    info["no_bars"] = sorted(set(bars["code"].astype(str)) - set(bars.loc[in_window, "code"].astype(str)))
+    out: list[Ranked] = []
+    for code, g in bars.groupby("code", sort=True):
+        inside = g[in_window.loc[g.index]]
+        if inside.empty:
+            continue
+        before = g[g["date"] < pd.Timestamp(start)]
+        base = float(before["close"].iloc[-1]) if len(before) else None
+        if base is None:
+            info["no_base"].append(str(code))
+        last = inside.iloc[-1]
+        volume = inside["volume"].dropna()
+        out.append(Ranked(code=str(code), change=(float(last["close"]) / base - 1) if base else None,
+                          volume=float(volume.sum()) if len(volume) else None, first_close=base,
+                          last_close=float(last["close"]), last_date=pd.Timestamp(last["date"]).date()))
+    return out, info
+
+
+def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None) -> Answer | None:
+    """The ranking, or ``None`` when :func:`applies` says ``req`` is not for it."""
+    if not applies(req):
+        return None
+    follow_up = not is_ranking_question(req.message)
+    # A follow-up keeps the kind of ranking it follows and takes its own period, if it names one.
+    asked = req.follows_price_question if follow_up and req.follows_price_question else req.message
+    zh = has_cjk(req.message)
+    ref = req.as_of or today or datetime.now(TAIPEI).date()
+    period = parse_period(req.message, ref)
+    if period.kind == "latest" and follow_up:
+        period = parse_period(asked, ref)
+    if period.label == "today":
+        period = Period("latest", label="today")
+    notices = list(req.notices)
+    if period.kind == "invalid":
+        return Answer(route="qa", engine=ENGINE, notices=notices, answer=(
+            f"日曆上沒有「{period.label}」這一天，請換一個日期再問。" if zh else
+            f"There is no such day as {period.label!r} on the calendar; ask again with a real date."))
+    visible = ref - timedelta(days=1) if req.as_of else ref
+    named = list(dict.fromkeys(c for c in [req.code, *req.codes] if c))
+    everything = store.all_bars()
+    frame = everything[everything["code"].isin(named)] if named else everything
+    rows, info = rank(frame, period, visible=visible)
+    if not rows:
+        return Answer(route="qa", engine=ENGINE, notices=notices,
+                      answer=_nothing_text(frame, period, visible, zh, named))
+    start, end = info["window"]
+    if req.as_of is not None and period.end is not None and period.end > visible:
+        notices.append(f"{period_label(period, zh)} 不早於查詢基準日 {req.as_of.isoformat()}，只計入基準日之前的資料。" if zh else
+                       f"{period_label(period, zh)} is not before the as-of date {req.as_of.isoformat()}: only bars before it count.")
+    labels = {r.code: _company_label(r.code, _company(r.code), zh) for r in rows}
+    s = _QUOTED.sub(" ", to_simplified(asked).lower())
+    n = _top_n(s)
+    lists: dict[str, list[Ranked]] = {}
+    for kind in _kinds(s):
+        if kind == "volume":
+            lists[kind] = sorted((r for r in rows if r.volume is not None), key=lambda r: -(r.volume or 0.0))[:n]
+        else:
+            sign = -1.0 if kind == "gainers" else 1.0
+            lists[kind] = sorted((r for r in rows if r.change is not None), key=lambda r: sign * (r.change or 0.0))[:n]
+    parts = [_header(period, start, end, info["sessions"], len(rows), bool(named), zh)]
+    parts.extend(_list_text(kind, ranked, labels, zh) for kind, ranked in lists.items())
+    missing = list(dict.fromkeys([c for c in named if c not in labels] + info["no_bars"]))
+    if missing:
+        notices.append(f"{len(missing)} 家公司在這段期間沒有股價，未列入：{'、'.join(missing[:8])}{'…' if len(missing) > 8 else ''}。"
+                       if zh else f"Not ranked, no prices in the period: {', '.join(missing[:8])}"
+                       f"{'…' if len(missing) > 8 else ''}.")
+    stale = [r for r in rows if r.last_date < end]
+    if stale:
+        names = ("、" if zh else ", ").join(labels[r.code] for r in stale[:5]) + ("…" if len(stale) > 5 else "")
+        notices.append(f"{len(stale)} 家公司在 {end.isoformat()} 沒有股價，以其最後一筆收盤計算：{names}。" if zh else
+                       f"{len(stale)} compan{'y has' if len(stale) == 1 else 'ies have'} no bar on {end.isoformat()} "
+                       f"and count with their last close before it: {names}.")
+    if info["no_base"] and any(k != "volume" for k in lists):
+        left = info["no_base"]
+        notices.append(f"{len(left)} 家公司在期間開始前沒有收盤價，不列入漲跌排名：{'、'.join(left[:5])}。" if zh else
+                       f"Left out of the change ranking: {len(left)} compan{'y' if len(left) == 1 else 'ies'} with no "
+                       f"close before the period to measure from ({', '.join(left[:5])}).")
+    parts.append("（數字直接取自 finqa 的股價資料庫，未經語言模型；只涵蓋已儲存股價的公司，不是全市場排名。） [1]" if zh else
+                 "(Figures straight from finqa's price store; no language model was involved. Only companies with "
+                 "stored prices are ranked: this is not the whole exchange.) [1]")
+    leaders = list(dict.fromkeys(r.code for ranked in lists.values() for r in ranked[:CHART_CODES]))[:CHART_CODES]
+    window = frame[(frame["date"] >= pd.Timestamp(start)) & (frame["date"] <= pd.Timestamp(end))]
+    bars = [_bar(code, row["date"], row) for code in leaders for _, row in window[window["code"] == code].iterrows()]
+    span = start.isoformat() + ("" if start == end else ("–" if zh else " to ") + end.isoformat())
+    citation = Citation(n=1, title=(f"finqa 股價資料庫：{len(rows)} 家公司日成交資料 {span}" if zh else
+                                    f"finqa price store: daily prices of {len(rows)} companies, {span}"),
+                        source=_source_name(bars) or "store", date=end.isoformat(), url=None)
+    ranking = {kind: [r.to_json(labels[r.code]) for r in ranked] for kind, ranked in lists.items()}
+    return Answer(route="qa", engine=ENGINE, answer="\n\n".join(parts), citations=[citation],
+                  notices=notices, code=None, bars=bars, ranking=ranking)
+
+
+def _header(period: Period, start: date, end: date, sessions: int, universe: int, named: bool, zh: bool) -> str:
+    span = start.isoformat() if start == end else f"{start.isoformat()}{' 至 ' if zh else ' to '}{end.isoformat()}"
+    # A period named in words ("last month", "the last 10 trading days") is named back; dates are
+    # already in the span.
+    asked = period_label(period, zh) if period.kind == "trailing" or period.label in _LABELS_ZH else ""
+    if zh:
+        who = f"所問的 {universe} 家公司" if named else f"資料庫中有股價的 {universe} 家公司"
+        return f"**{span}**（{sessions} 個交易日" + (f"，{asked}" if asked else "") + f"），{who}，漲跌以期間前最後收盤為基準："
+    who = f"the {universe} companies asked about" if named else f"the {universe} companies with stored prices"
+    return (f"**{span}** ({sessions} trading day{'s' if sessions != 1 else ''}" + (f"; {asked}" if asked else "")
+            + f"), among {who}; changes are measured from the close before the period:")
+
+
+def _list_text(kind: str, ranked: list[Ranked], labels: dict[str, str], zh: bool) -> str:
+    title = {"gainers": ("表現最好", "Best performers"), "losers": ("表現最差", "Worst performers"),
+             "volume": ("成交量最大", "Most traded (volume)")}[kind][0 if zh else 1]
+    lines = [f"**{title}**"]
+    # "Best" in a falling market is still a fall: say so rather than let the title imply gains.
+    if kind == "gainers" and ranked and all((r.change or 0.0) <= 0 for r in ranked):
+        lines[0] += "（沒有一家上漲）" if zh else " (none of them rose)"
+    if kind == "losers" and ranked and all((r.change or 0.0) >= 0 for r in ranked):
+        lines[0] += "（沒有一家下跌）" if zh else " (none of them fell)"
+    for i, r in enumerate(ranked, 1):
+        if kind == "volume":
+            vol = r.volume or 0.0
+            what = f"{vol / SHARES_PER_LOT:,.0f} 張" if zh else f"{vol:,.0f} shares"
+        elif zh:
+            what = f"{r.change:+.2%}（{_fmt(r.first_close)} → {_fmt(r.last_close)}）"
+        else:
+            what = f"{r.change:+.2%} ({_fmt(r.first_close)} → {_fmt(r.last_close)})"
+        lines.append(f"{i}. {labels[r.code]} {what}")
+    if not ranked:
+        lines.append("（沒有可比較的公司）" if zh else "(no company to compare)")
+    return "\n".join(lines)
+
+
+def _nothing_text(bars: pd.DataFrame, period: Period, visible: date, zh: bool, named: list[str]) -> str:
+    """No bar in the period: say what the store covers and how to get more."""
+    if bars.empty:
+        what = " ".join(named) if named else "CODE"
+        return (f"資料庫裡還沒有這些股價：請執行 `finqa ingest prices {what}` 或 `finqa ingest import PATH`。" if zh else
+                f"No prices for this are stored yet: run `finqa ingest prices {what}` or `finqa ingest import PATH`.")
+    first, last = bars["date"].min().date(), bars["date"].max().date()
+    label = period_label(period, zh) or period.label
+    if period.kind in ("day", "range") and period.start and period.end and period.label in _LABELS_ZH:
+        label += f"（{period.start.isoformat()} 至 {period.end.isoformat()}）" if zh else \
+            f" ({period.start.isoformat()} to {period.end.isoformat()})"
+    cut = (f"，基準日前只到 {visible.isoformat()}" if zh else f"; before the as-of date only up to {visible.isoformat()}") \
+        if visible < last else ""
+    if period.kind == "day" and period.start is not None and period.start.weekday() >= 5:
+        label += "（週末不交易）" if zh else " (a weekend: no trading)"
+    if zh:
+        return f"資料庫在{label}沒有任何股價可排名（資料涵蓋 {first.isoformat()} 至 {last.isoformat()}{cut}）。"
+    return f"The store has no prices for {label} to rank (it covers {first.isoformat()} to {last.isoformat()}{cut})."

@@ -1,0 +1,187 @@
+"""Market rankings from the store ("which stock rose the most in March 2025?"): which questions
+they answer, the exact changes and volumes, top N, one end or both, what is left out and said,
+the as-of rule (no bar on or after the as-of date), follow-ups, the router, --json and the UI."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from assistant.movers import is_ranking_question, movers_answer, wants_ranking
+from assistant.price_facts import ENGINE
+from assistant.types import EngineRequest
+from ingest.types import PriceBar
+
+# Closes per code: the last February close, then March 3..5. 2308 only starts in March (no close
+# before the period to measure from); 2317 has no bar on 03-05.
+CLOSES = {
+    "2330": {date(2025, 2, 27): 1000.0, date(2025, 3, 3): 1010.0, date(2025, 3, 4): 990.0, date(2025, 3, 5): 1050.0},
+    "2454": {date(2025, 2, 27): 1500.0, date(2025, 3, 3): 1400.0, date(2025, 3, 4): 1380.0, date(2025, 3, 5): 1350.0},
+    "2317": {date(2025, 2, 27): 100.0, date(2025, 3, 3): 104.0, date(2025, 3, 4): 108.0},
+    "2382": {date(2025, 2, 27): 200.0, date(2025, 3, 3): 198.0, date(2025, 3, 4): 199.0, date(2025, 3, 5): 202.0},
+    "2308": {date(2025, 3, 3): 300.0, date(2025, 3, 4): 330.0, date(2025, 3, 5): 360.0},
+}
+VOLUMES = {"2330": 5_000_000, "2454": 2_000_000, "2317": 9_000_000, "2382": 1_000_000, "2308": 3_000_000}
+
+
+@pytest.fixture
+def store(data_dir):
+    from ingest.store import open_store
+
+    s = open_store(data_dir.store_path)
+    s.upsert_bars([PriceBar(code=code, date=d, open=c, high=c, low=c, close=c, volume=VOLUMES[code])
+                   for code, closes in CLOSES.items() for d, c in closes.items()])
+    return s
+
+
+def ask(store, message, *, codes=(), as_of=None, today=date(2025, 3, 6), follows=None):
+    codes = list(codes)
+    req = EngineRequest(message=message, code=codes[0] if codes else None, codes=codes, as_of=as_of,
+                        follows_price_question=follows)
+    return movers_answer(req, store, today=today)
+
+
+@pytest.mark.parametrize("message", [
+    "Which stock rose the most in March 2025?", "what stocks fell the most last week", "top 5 gainers today",
+    "biggest losers in 2025-03", "best performing stocks this month", "which of these stocks did best?",
+    "most active stocks yesterday", "rank the stocks by volume in March 2025", "which company's shares gained the most",
+    "上個月漲幅最大的股票", "哪檔股票漲最多", "哪一檔表現最好", "成交量最大的股票", "股票漲跌幅排行", "强势股有哪些",
+])
+def test_ranking_questions(message):
+    assert is_ranking_question(message)
+
+
+@pytest.mark.parametrize("message", [
+    "Which company makes the most chips?", "台積電在全球晶圓代工的排名", "which stocks will rise the most next week",
+    "Why did chip stocks fall the most in April?", "哪檔股票明天會漲最多", "What is the best stock to buy?",
+    "Which stock should I buy?", "TSMC's biggest customers", "2330 close on 2025-03-03", "「漲幅最大」的新聞情緒",
+])
+def test_not_ranking_questions(message):
+    assert not is_ranking_question(message)
+
+
+def test_one_company_named_is_that_companys_question():
+    assert not wants_ranking("Did TSMC rise the most in March 2025?", ["2330"])
+    assert wants_ranking("Which rose the most in March 2025, 2330 or 2454?", ["2330", "2454"])
+    assert wants_ranking("Which stock rose the most in March 2025?", [])
+
+
+def test_the_ranking_and_its_numbers(store):
+    a = ask(store, "Which stock rose the most in March 2025?")
+    assert a.engine == ENGINE and a.route == "qa" and a.code is None
+    gainers = a.ranking["gainers"]
+    # From the close before March: 2330 1000 → 1050 (+5%), 2317 100 → 108 (+8%, its last bar 03-04),
+    # 2382 200 → 202 (+1%), 2454 1500 → 1350 (-10%). 2308 has no close before March: left out.
+    assert [r["code"] for r in gainers] == ["2317", "2330", "2382", "2454"]
+    assert gainers[0]["change"] == pytest.approx(0.08) and gainers[1]["change"] == pytest.approx(0.05)
+    assert gainers[0]["from_close"] == 100.0 and gainers[0]["close"] == 108.0 and gainers[0]["date"] == "2025-03-04"
+    assert "losers" not in a.ranking  # "rose": one end
+    assert "1. 2317 Hon Hai" in a.answer and "+8.00% (100.00 → 108.00)" in a.answer
+    assert "2025-03-03 to 2025-03-05** (3 trading days)" in a.answer
+    assert "among the 5 companies with stored prices" in a.answer and "not the whole exchange" in a.answer
+    assert any("Left out of the change ranking: 1 company" in n and "2308" in n for n in a.notices)
+    assert any("no bar on 2025-03-05" in n and "2317" in n for n in a.notices)
+    assert a.citations[0].title == "finqa price store: daily prices of 5 companies, 2025-03-03 to 2025-03-05"
+    # The leaders' bars for the chart, nothing outside the period.
+    assert {b.code for b in a.bars} == {"2317", "2330", "2382"}
+    assert min(b.date for b in a.bars) == date(2025, 3, 3)
+
+
+def test_losers_volume_both_ends_and_top_n(store):
+    losers = ask(store, "which stocks fell the most in March 2025?")
+    assert list(losers.ranking) == ["losers"] and losers.ranking["losers"][0]["code"] == "2454"
+    volume = ask(store, "rank the stocks by volume in March 2025")
+    assert list(volume.ranking) == ["volume"]
+    # 2317: 9M shares on each of 2 days; 2330: 5M on 3 days; 2308 counts (no base needed for volume).
+    assert [r["code"] for r in volume.ranking["volume"]][:3] == ["2317", "2330", "2308"]
+    assert volume.ranking["volume"][0]["volume"] == 18_000_000
+    both = ask(store, "biggest movers in March 2025")
+    assert list(both.ranking) == ["gainers", "losers"]
+    assert len(ask(store, "top 2 gainers in March 2025").ranking["gainers"]) == 2
+    zh = ask(store, "2025年3月漲幅前三名的股票")
+    assert len(zh.ranking["gainers"]) == 3 and "表現最好" in zh.answer and "+8.00%（100.00 → 108.00）" in zh.answer
+    assert "張" in ask(store, "2025年3月成交量最大的股票").answer
+
+
+def test_best_in_a_falling_market_says_none_rose(store):
+    a = ask(store, "top gainers on 2025-03-04")  # 03-04: 2330 -1.98%, 2454 -1.43%, 2317 +3.85% ...
+    assert "none of them rose" not in a.answer
+    down = ask(store, "top 1 gainers in March 2025", codes=["2454", "2382"])
+    assert [r["code"] for r in down.ranking["gainers"]] == ["2382"]
+    only_down = ask(store, "which of these stocks did best in March 2025?", codes=["2454", "2330"])
+    assert only_down.ranking["gainers"][0]["code"] == "2330"
+    falling = ask(store, "best performing stocks on 2025-03-05", codes=["2454", "2330"])
+    assert falling.ranking["gainers"][0]["code"] == "2330"  # 990 → 1050
+    worst_day = ask(store, "best performing stocks on 2025-03-04", codes=["2454", "2330"])
+    assert "(none of them rose)" in worst_day.answer
+
+
+def test_named_companies_are_the_universe(store):
+    a = ask(store, "2330、2454、2317 哪個表現最好？2025年3月", codes=["2330", "2454", "2317"])
+    assert [r["code"] for r in a.ranking["gainers"]] == ["2317", "2330", "2454"]
+    assert "所問的 3 家公司" in a.answer
+
+
+def test_nothing_in_the_period_says_what_the_store_covers(store):
+    a = ask(store, "which stock rose the most last month", today=date(2026, 11, 29))
+    assert not a.ranking and not a.bars
+    assert "no prices for last month (2026-10-01 to 2026-10-31) to rank" in a.answer
+    assert "covers 2025-02-27 to 2025-03-05" in a.answer
+    assert "weekend" in ask(store, "top gainers on 2025-03-01").answer
+
+
+def test_as_of_hides_the_day_and_everything_after(store):
+    """A +50% bar on the as-of day and one after it must change nothing: the ranking as of
+    2025-03-05 is the ranking of the bars through 2025-03-04."""
+    store.upsert_bars([PriceBar(code="2454", date=date(2025, 3, 5), open=2100.0, high=2100.0, low=2100.0,
+                                close=2100.0, volume=1e9),
+                       PriceBar(code="2454", date=date(2025, 3, 6), open=2200.0, high=2200.0, low=2200.0,
+                                close=2200.0, volume=1e9)])
+    for message in ("Which stock rose the most in March 2025?", "top gainers", "most active stocks this week",
+                    "which stocks fell the most in the past 5 days"):
+        a = ask(store, message, as_of=date(2025, 3, 5))
+        out = a.to_json()
+        text = json.dumps([out["answer"], out.get("ranking"), out.get("prices"), out["citations"]])
+        assert "2025-03-05" not in text and "2025-03-06" not in text and "2,100" not in text, message
+        assert all(b.date < date(2025, 3, 5) for b in a.bars)
+    march = ask(store, "Which stock rose the most in March 2025?", as_of=date(2025, 3, 5))
+    assert march.ranking["gainers"][0]["code"] == "2317"  # 2454's +40% as-of-day close is not seen
+    assert any("not before the as-of date 2025-03-05" in n for n in march.notices)
+
+
+def test_json_and_follow_ups_through_the_assistant(store, data_dir):
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    first = asst.answer("Which stock rose the most in March 2025?", session=session)
+    assert first.engine == ENGINE and first.ranking["gainers"][0]["code"] == "2317"
+    out = first.to_json()
+    assert out["ranking"]["gainers"][0]["code"] == "2317" and out["prices"][0]["code"] in {"2317", "2330", "2382"}
+    feb = asst.answer("and in February 2025?", session=session)
+    assert feb.engine == ENGINE and "2025-02-27" in feb.answer and "gainers" in feb.ranking
+    one = asst.answer("and 2454?", session=session)  # 2454's own February
+    assert one.engine == ENGINE and one.code == "2454" and [b.date for b in one.bars] == [date(2025, 2, 27)]
+    assert asst.answer("Why did TSMC shares fall?", session=session).engine != ENGINE
+    assert session.last_price_question is None
+
+
+def test_the_router_sends_rankings_to_qa():
+    from assistant.router import IntentClassifier
+    from assistant.slots import parse_slots
+
+    for message in ("Which stock rose the most in April 2025?", "上個月漲幅最大的股票", "top 5 losers last week"):
+        decision = IntentClassifier().decide(message, parse_slots(message))
+        assert decision.route == "qa" and "ranking" in decision.reason, message
+
+
+def test_the_ui_charts_the_leaders(store, data_dir):
+    import ui
+
+    a = ask(store, "Which stock rose the most in March 2025?")
+    details, plot, table = ui.ChatController(object(), data_dir, session_factory=dict).result_views(a)
+    fig = json.loads(plot.value["plot"])
+    assert [t["name"] for t in fig["data"]] == ["2317", "2330", "2382"]
+    assert fig["data"][0]["y"][0] == 100.0 and fig["data"][0]["y"][-1] == pytest.approx(108.0)
+    assert "finqa price store" in details
