@@ -228,6 +228,9 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
     if req.as_of is not None and period.end is not None and period.end > visible:
         notices.append(f"{period_label(period, zh)} 不早於查詢基準日 {req.as_of.isoformat()}，只計入基準日之前的資料。" if zh else
                        f"{period_label(period, zh)} is not before the as-of date {req.as_of.isoformat()}: only bars before it count.")
+    if period.kind == "trailing" and info["sessions"] < (period.sessions or 1):
+        notices.append(f"資料庫只有 {info['sessions']} 個交易日的資料，少於所問的 {period.sessions} 個。" if zh else
+                       f"The store holds only {info['sessions']} of the {period.sessions} trading days asked about.")
     labels = {r.code: _company_label(r.code, _company(r.code), zh) for r in rows}
     s = _QUOTED.sub(" ", to_simplified(asked).lower())
     n = _top_n(s)
@@ -273,9 +276,9 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
 
 def _header(period: Period, start: date, end: date, sessions: int, universe: int, named: bool, zh: bool) -> str:
     span = start.isoformat() if start == end else f"{start.isoformat()}{' 至 ' if zh else ' to '}{end.isoformat()}"
-    # A period named in words ("last month", "the last 10 trading days") is named back; dates are
-    # already in the span.
-    asked = period_label(period, zh) if period.kind == "trailing" or period.label in _LABELS_ZH else ""
+    # A calendar period named in words ("last month") is named back; dates and "the last N trading
+    # days" are already in the span and the count.
+    asked = period_label(period, zh) if period.kind in ("day", "range") and period.label in _LABELS_ZH else ""
     if zh:
         who = f"所問的 {universe} 家公司" if named else f"資料庫中有股價的 {universe} 家公司"
         return f"**{span}**（{sessions} 個交易日" + (f"，{asked}" if asked else "") + f"），{who}，漲跌以期間前最後收盤為基準："

@@ -99,6 +99,10 @@ def test_losers_volume_both_ends_and_top_n(store):
     both = ask(store, "biggest movers in March 2025")
     assert list(both.ranking) == ["gainers", "losers"]
     assert len(ask(store, "top 2 gainers in March 2025").ranking["gainers"]) == 2
+    trailing = ask(store, "top gainers in the past 10 days")
+    assert "2025-02-27 to 2025-03-05** (4 trading days)" in trailing.answer
+    assert any("only 4 of the 10 trading days" in n for n in trailing.notices)
+    assert "you asked" not in trailing.answer and "last week" in ask(store, "top gainers last week").answer
     zh = ask(store, "2025年3月漲幅前三名的股票")
     assert len(zh.ranking["gainers"]) == 3 and "表現最好" in zh.answer and "+8.00%（100.00 → 108.00）" in zh.answer
     assert "張" in ask(store, "2025年3月成交量最大的股票").answer

@@ -137,6 +137,15 @@ def test_chat_forecast_sentiment_followup_qa(ui_url, page):
     assert "volume" in table and table.count("20") >= 5
     _shot(page, "ui-4b-prices")
 
+    # 4c. A ranking of the stored companies: the list in the chat, the leaders rebased to 100.
+    chat = _ask(page, "which stocks rose the most in the past 20 days?")
+    assert "qa:prices" in chat and "Best performers" in chat and "not the whole exchange" in chat
+    page.locator("#finqa-plot .js-plotly-plot").wait_for(state="visible", timeout=60_000)
+    assert page.locator("#finqa-plot g.trace").count() >= 2  # one line per leader
+    assert "rebased to 100" in page.locator("#finqa-plot").inner_text()
+    assert "finqa price store" in page.locator("#finqa-details").inner_text()
+    _shot(page, "ui-4c-ranking")
+
     # 5. A bad option is a message in the chat, not a stack trace.
     page.get_by_text("Options").click()
     page.fill("#finqa-asof textarea, #finqa-asof input", "yesterday")
