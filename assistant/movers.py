@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
 
 from ingest.cjk import has_cjk
+from ingest.limits import is_stock_code, limit_state
 
 from .price_facts import (
     _LABELS_ZH,
@@ -63,6 +64,8 @@ _RANKING = re.compile(
     rf"\b(?:which|what)\s+(?:of\s+(?:the|these|those)\s+)?(?:\w+\s+){{0,2}}{_EN_STOCKS}\b.{{0,60}}\b(?:{_EN_MOVE}|{_EN_MOST})\b"
     rf"|\b(?:which|what)\b.{{0,50}}\b{_EN_MOVE}\s+(?:the\s+)?(?:most|least|best|worst|more|less)\b"
     r"|\b(?:which|what)\b.{0,50}\b(?:performed|did|fared)\s+(?:the\s+)?(?:best|worst|better|worse)\b"
+    # "what was the weakest stock yesterday?" (but "the best stock to buy" is advice, not a ranking)
+    r"|\b(?:which|what)\b.{0,20}\b(?:strongest|weakest|top|worst|best)[- ](?:performing\s+)?(?:stocks?|shares)\b(?!\s+(?:to|for)\b)"
     r"|\b(?:top|biggest|largest|best|worst|leading)\s+(?:\d+\s+)?(?:(?:daily|weekly|monthly)\s+)?"
     r"(?:gainers?|losers?|decliners?|movers?|performers?)\b"
     r"|\b(?:best|worst|top|bottom)[- ]performing\b|\bmost (?:active|traded) (?:stocks?|shares|companies)\b"
@@ -73,7 +76,13 @@ _RANKING = re.compile(
     r"|(?:涨|跌)(?:得|的)?最(?:多|少|凶|惨)|(?:涨|跌)幅(?:最大|最高|最多|最小|前|排行|排名|榜)"
     r"|表现最(?:好|差|强|弱|佳)|成交(?:量|额|值|金额)?最(?:大|高|多)|强势股|弱势股"
     r"|(?:股票?|个股|股价|涨跌|成交量?).{0,6}(?:排行|排名)"
+    # Limit-up / limit-down lists: "which stocks hit limit down on 2025-04-07?", 今天有哪些股票漲停
+    r"|\b(?:which|what|list|any)\b.{0,40}\blimit[- ](?:up|down)\b|\b(?:stocks?|shares|companies)\b.{0,30}\blimit[- ](?:up|down)\b"
+    r"|\blimit[- ](?:up|down) (?:stocks?|list|names)\b"
+    r"|(?:哪|有几|名单|清单|股票|个股).{0,10}(?:涨停|跌停)|(?:涨停|跌停).{0,6}(?:的股票|的个股|股|名单|清单|家数|有哪些|有几)"
 )
+_LIMIT_UP = re.compile(r"\blimit[- ]up\b|涨停")
+_LIMIT_DOWN = re.compile(r"\blimit[- ]down\b|跌停")
 # Which end to list. Verbs and "best/worst" choose; "most"/"highest" alone do not ("which stock
 # fell the most" is losers). No direction, or both ("rank", 涨跌幅), shows both ends.
 _UP = re.compile(r"\b(?:rose|risen|gain\w*|jump\w*|climb\w*|rall\w*|surg\w*|soar\w*|advanc\w*|went up|best|top|"
@@ -123,10 +132,16 @@ class Ranked:
     first_close: float | None  # the close the change is measured from
     last_close: float
     last_date: date
+    # The days of the period whose close was the limit-up / limit-down price (ingest.limits).
+    limit_days: dict[str, list[date]] = field(default_factory=dict)
 
     def to_json(self, label: str) -> dict[str, Any]:
-        return {"code": self.code, "name": label, "change": self.change, "volume": self.volume,
-                "from_close": self.first_close, "close": self.last_close, "date": self.last_date.isoformat()}
+        out = {"code": self.code, "name": label, "change": self.change, "volume": self.volume,
+               "from_close": self.first_close, "close": self.last_close, "date": self.last_date.isoformat()}
+        for state, days in self.limit_days.items():
+            if days:
+                out[f"limit_{state}_days"] = [d.isoformat() for d in days]
+        return out
 
 
 def _top_n(s: str) -> int:
@@ -139,7 +154,11 @@ def _top_n(s: str) -> int:
 
 
 def _kinds(s: str) -> list[str]:
-    """Which lists to show: ``gainers``, ``losers`` and/or ``volume``, in that order."""
+    """Which lists to show: ``gainers``, ``losers`` and/or ``volume``, in that order; or the
+    closes at the daily limit (``limit_up``, ``limit_down``) when those are asked."""
+    limits = [k for k, rx in (("limit_up", _LIMIT_UP), ("limit_down", _LIMIT_DOWN)) if rx.search(s)]
+    if limits:
+        return limits
     if _VOLUME.search(s) and not re.search(r"\b(?:rose|fell|gain\w*|los\w*)\b|涨|跌", s):
         return ["volume"]
     up, down = bool(_UP.search(s)), bool(_DOWN.search(s))
@@ -191,9 +210,17 @@ def rank(bars: pd.DataFrame, period: Period, *, visible: date) -> tuple[list[Ran
             info["no_base"].append(str(code))
         last = inside.iloc[-1]
         volume = inside["volume"].dropna()
+        prev_close = g["close"].shift(1).loc[inside.index]
+        limit_days: dict[str, list[date]] = {"up": [], "down": []}
+        if is_stock_code(str(code)):
+            for day, prev, close in zip(inside["date"], prev_close, inside["close"]):
+                state = limit_state(None if pd.isna(prev) else float(prev), float(close))
+                if state:
+                    limit_days[state].append(pd.Timestamp(day).date())
         out.append(Ranked(code=str(code), change=(float(last["close"]) / base - 1) if base else None,
                           volume=float(volume.sum()) if len(volume) else None, first_close=base,
-                          last_close=float(last["close"]), last_date=pd.Timestamp(last["date"]).date()))
+                          last_close=float(last["close"]), last_date=pd.Timestamp(last["date"]).date(),
+                          limit_days=limit_days))
     return out, info
 
 
@@ -236,12 +263,18 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
     n = _top_n(s)
     lists: dict[str, list[Ranked]] = {}
     for kind in _kinds(s):
-        if kind == "volume":
+        if kind.startswith("limit_"):
+            state = kind.removeprefix("limit_")
+            hit = [r for r in rows if r.limit_days.get(state)]
+            # Every company at the limit, not the top N: "which stocks hit limit down" asks for all.
+            lists[kind] = sorted(hit, key=lambda r: (-len(r.limit_days[state]), r.code))
+        elif kind == "volume":
             lists[kind] = sorted((r for r in rows if r.volume is not None), key=lambda r: -(r.volume or 0.0))[:n]
         else:
             sign = -1.0 if kind == "gainers" else 1.0
             lists[kind] = sorted((r for r in rows if r.change is not None), key=lambda r: sign * (r.change or 0.0))[:n]
-    parts = [_header(period, start, end, info["sessions"], len(rows), bool(named), zh)]
+    measured = any(k in ("gainers", "losers") for k in lists)
+    parts = [_header(period, start, end, info["sessions"], len(rows), bool(named), measured, zh)]
     parts.extend(_list_text(kind, ranked, labels, zh) for kind, ranked in lists.items())
     missing = list(dict.fromkeys([c for c in named if c not in labels] + info["no_bars"]))
     if missing:
@@ -254,7 +287,7 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
         notices.append(f"{len(stale)} 家公司在 {end.isoformat()} 沒有股價，以其最後一筆收盤計算：{names}。" if zh else
                        f"{len(stale)} compan{'y has' if len(stale) == 1 else 'ies have'} no bar on {end.isoformat()} "
                        f"and count with their last close before it: {names}.")
-    if info["no_base"] and any(k != "volume" for k in lists):
+    if info["no_base"] and any(k in ("gainers", "losers") for k in lists):
         left = info["no_base"]
         notices.append(f"{len(left)} 家公司在期間開始前沒有收盤價，不列入漲跌排名：{'、'.join(left[:5])}。" if zh else
                        f"Left out of the change ranking: {len(left)} compan{'y' if len(left) == 1 else 'ies'} with no "
@@ -274,20 +307,24 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
                   notices=notices, code=None, bars=bars, ranking=ranking)
 
 
-def _header(period: Period, start: date, end: date, sessions: int, universe: int, named: bool, zh: bool) -> str:
+def _header(period: Period, start: date, end: date, sessions: int, universe: int, named: bool, measured: bool,
+            zh: bool) -> str:
     span = start.isoformat() if start == end else f"{start.isoformat()}{' 至 ' if zh else ' to '}{end.isoformat()}"
     # A calendar period named in words ("last month") is named back; dates and "the last N trading
     # days" are already in the span and the count.
     asked = period_label(period, zh) if period.kind in ("day", "range") and period.label in _LABELS_ZH else ""
     if zh:
         who = f"所問的 {universe} 家公司" if named else f"資料庫中有股價的 {universe} 家公司"
-        return f"**{span}**（{sessions} 個交易日" + (f"，{asked}" if asked else "") + f"），{who}，漲跌以期間前最後收盤為基準："
+        return (f"**{span}**（{sessions} 個交易日" + (f"，{asked}" if asked else "") + f"），{who}"
+                + ("，漲跌以期間前最後收盤為基準：" if measured else "："))
     who = f"the {universe} companies asked about" if named else f"the {universe} companies with stored prices"
     return (f"**{span}** ({sessions} trading day{'s' if sessions != 1 else ''}" + (f"; {asked}" if asked else "")
-            + f"), among {who}; changes are measured from the close before the period:")
+            + f"), among {who}" + ("; changes are measured from the close before the period:" if measured else ":"))
 
 
 def _list_text(kind: str, ranked: list[Ranked], labels: dict[str, str], zh: bool) -> str:
+    if kind.startswith("limit_"):
+        return _limit_text(kind.removeprefix("limit_"), ranked, labels, zh)
     title = {"gainers": ("表現最好", "Best performers"), "losers": ("表現最差", "Worst performers"),
              "volume": ("成交量最大", "Most traded (volume)")}[kind][0 if zh else 1]
     lines = [f"**{title}**"]
@@ -307,6 +344,25 @@ def _list_text(kind: str, ranked: list[Ranked], labels: dict[str, str], zh: bool
         lines.append(f"{i}. {labels[r.code]} {what}")
     if not ranked:
         lines.append("（沒有可比較的公司）" if zh else "(no company to compare)")
+    return "\n".join(lines)
+
+
+def _limit_text(state: str, ranked: list[Ranked], labels: dict[str, str], zh: bool) -> str:
+    """The companies that closed at the limit, with the days (a period can hold several)."""
+    word = ("漲停" if state == "up" else "跌停") if zh else f"limit-{state}"
+    title = f"**收{word}**" if zh else f"**Closed {word}**"
+    if not ranked:
+        return title + ("\n（沒有公司收在" + word + "價）" if zh else f"\n(no company closed at the {word} price)")
+    lines = [title]
+    for i, r in enumerate(ranked[:MAX_TOP], 1):
+        days = r.limit_days[state]
+        when = ("、" if zh else ", ").join(d.isoformat() for d in days)
+        count = (f"{len(days)} 天：" if zh else f"{len(days)} days: ") if len(days) > 1 else ""
+        lines.append(f"{i}. {labels[r.code]} {count}{when}")
+    if len(ranked) > MAX_TOP:
+        lines.append(f"…另有 {len(ranked) - MAX_TOP} 家" if zh else f"… and {len(ranked) - MAX_TOP} more")
+    lines.append("（漲跌停價依前一日收盤 ±10% 並按升降單位取整計算。）" if zh else
+                 "(The limit price is the previous close ±10%, rounded inside to the tick size.)")
     return "\n".join(lines)
 
 

@@ -57,6 +57,9 @@ _STRONG = re.compile(
     r"(?!\s+(?:production|shipments?|manufacturing|orders?|sales)\b)|\bshares traded\b"
     r"|\bhow (?:is|are)\b.{0,30}\b(?:stock|shares?)\b.{0,12}\b(?:doing|performing|trading)\b|股价怎么样|股价如何"
     r"|股价|收盘|开盘|最高价|最低价|成交量|成交额|成交值|成交金额|报价|(?<!营)收在|(?<!营)收了|(?<!营)收多少|价位|价格多少|多少钱"
+    # "show me the TSMC chart", 台積電K線: the UI draws the stored bars; the text gives the trend.
+    r"|\b(?:price |stock |share |daily )?charts?\b|\bcandlesticks?\b|k线|走势图|线图"
+    r"|\blimit[- ](?:up|down)\b|涨停|跌停"
 )
 _WEAK = re.compile(
     r"\bhow (?:did|has|have|was|were)\b.{0,40}\b(?:do|done|perform|performed|trade|traded|fare|fared|move|moved|go)\b"
@@ -464,13 +467,24 @@ def _trend_text(closes: pd.Series, zh: bool) -> str:
     return " Over the last " + ", ".join(f"{n} trading days {x:+.2%}" for n, x in parts) + "."
 
 
+def limit_note(code: str, prev_close: float | None, close: float | None, zh: bool) -> str:
+    """" (limit down)" / "（跌停）" when ``close`` is the day's limit price (``ingest.limits``)."""
+    from ingest.limits import is_stock_code, limit_state
+
+    state = limit_state(prev_close, close) if is_stock_code(code) else None
+    if state is None:
+        return ""
+    return ("（漲停）" if state == "up" else "（跌停）") if zh else f" (limit {state})"
+
+
 def _day_text(label: str, bar: PriceBar, prev: PriceBar | None, zh: bool) -> str:
     vol = _volume(bar.volume, zh)
+    limit = limit_note(bar.code, prev.close, bar.close, zh) if prev else ""
     if zh:
-        change = f"，較前一交易日（{prev.date.isoformat()}，{_fmt(prev.close)}）{_pct(prev.close, bar.close)}" if prev else ""
+        change = f"，較前一交易日（{prev.date.isoformat()}，{_fmt(prev.close)}）{_pct(prev.close, bar.close)}{limit}" if prev else ""
         return (f"**{label}** {_day(bar.date, True)}收盤 {_fmt(bar.close)}{change}。"
                 f"開盤 {_fmt(bar.open)}、最高 {_fmt(bar.high)}、最低 {_fmt(bar.low)}" + (f"；{vol}" if vol else "") + "。")
-    change = f", {_pct(prev.close, bar.close)} from {_fmt(prev.close)} on {prev.date.isoformat()}" if prev else ""
+    change = f", {_pct(prev.close, bar.close)}{limit} from {_fmt(prev.close)} on {prev.date.isoformat()}" if prev else ""
     return (f"**{label}** on {_day(bar.date, False)}: closed at {_fmt(bar.close)}{change}. "
             f"Open {_fmt(bar.open)}, high {_fmt(bar.high)}, low {_fmt(bar.low)}" + (f"; {vol}" if vol else "") + ".")
 

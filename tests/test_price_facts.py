@@ -40,6 +40,7 @@ def ask(store, message, *, as_of=None, today=date(2025, 3, 6), code="2330"):
     "What was TSMC's closing price on 2025-03-03?", "2330 price today", "台積電昨天收盤價多少",
     "2330 close on March 3, 2025", "TSMC stock price in April 2025", "2330 volume past 10 days",
     "How did 2330 do last week?", "鴻海上週表現如何", "台積電成交量", "2330 opened at what price yesterday",
+    "show me the TSMC chart", "台積電K線", "compare 2330 and 2317 in March 2025",
 ])
 def test_price_questions(message):
     assert is_price_question(message, "2330")
@@ -51,7 +52,7 @@ def test_price_questions(message):
     "TSMC close to a deal with Intel", "台積電為什麼上週下跌", "How did 2330 do?",  # no period: a weak cue is not enough
     "When does TSMC start volume production of 2nm?", "TSMC 2nm in volume by 2025", "a quote from TSMC's CEO",
     "台積電毛利率最高的產品", "台積電去年營收多少", "這則標題的情緒？「台積電營收創新高」",
-    "这条新闻的情感是什么：「联发科下修财测 股价重挫」",
+    "这条新闻的情感是什么：「联发科下修财测 股价重挫」", "How did TSMC revenue do last year?", "compare TSMC and UMC revenue in 2024",
 ])
 def test_not_price_questions(message):
     assert not is_price_question(message, "2330")
