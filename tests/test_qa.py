@@ -165,6 +165,19 @@ def test_cpu_tier_answers_from_indexed_news(data_dir):
     assert answer.citations[0].title == "What a yield curve inversion means for equities"
 
 
+@pytest.mark.parametrize("message, said", [
+    ("What is the P/E of TSMC?", True), ("台積電的本益比是多少", True), ("台積電EPS", True), ("TSMC market cap", True),
+    ("聯發科殖利率", True), ("What are the next steps for TSMC?", False), ("TSMC capex plans", False),
+])
+def test_figures_finqa_does_not_store_are_said_to_be_missing(data_dir, message, said):
+    """P/E, EPS, market value: finqa holds prices and news, and says so rather than let a quoted
+    sentence pass for the figure."""
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    _index_news(settings)
+    answer = QAEngine(settings=settings).run(EngineRequest(message=message, code="2330"))
+    assert any("not financial statements" in n or "沒有財務報表" in n for n in answer.notices) is said
+
+
 def test_company_without_news_names_the_ingest_command(data_dir):
     settings = data_dir.model_copy(update={"cpu_only": True})
     _index_news(settings)
@@ -282,6 +295,8 @@ def test_the_facade_passes_every_named_company_to_qa(data_dir):
     ("What is the latest news on TSMC?", True), ("Any news on 2330?", True), ("latest on MediaTek", True),
     ("台積電最近有什麼新聞", True), ("聯發科最新消息", True),
     ("Why did TSMC fall recently?", False), ("台積電最近為什麼下跌？", False), ("TSMC capex plans", False),
+    ("TSMC news", True), ("2330 news?", True), ("news on MediaTek", True), ("台積電新聞", True), ("鴻海的消息", True),
+    ("TSMC news about tariffs", False), ("what does the news say about TSMC's 2nm?", False),
 ])
 def test_which_questions_ask_for_the_latest_news(message, latest):
     from assistant.engines.qa import wants_latest

@@ -39,6 +39,7 @@ from ingest.cjk import CJK_CHARS, CJK_RE
 from ingest.errors import FinqaError
 
 from ..i18n import has_cjk, reason_zh
+from ..slots import to_simplified
 from ..types import Answer, Citation, EngineRequest
 from .base import AnswerStream, FinqaQueryEngine
 
@@ -65,7 +66,19 @@ _LATEST = re.compile(
     r"\b(?:latest|newest|recent|today'?s|this week'?s)\b.{0,24}?\b(?:news|headlines?|updates?|developments?|stories)\b"
     r"|\blatest (?:on|about|for|from)\b|\bwhat'?s new\b|\bany news\b|\bnews (?:today|this week|lately|recently)\b"
     r"|(?:最新|最近|近期|近日|今天|今日|本週|這週|这周|本周).{0,6}?(?:新聞|新闻|消息|動態|动态|報導|报道)"
-    r"|有(?:什麼|什么|甚麼)(?:新聞|新闻|消息)",
+    r"|有(?:什麼|什么|甚麼)(?:新聞|新闻|消息)"
+    # A company and the word news, nothing else: "TSMC news", "news on 2454", "台積電新聞", "鴻海的消息".
+    r"|^\s*[\w.&'-]+(?:\s+[\w.&'-]+)?\s+(?:news|headlines)\s*[?？]?\s*$"
+    r"|^\s*(?:news|headlines)\s+(?:on|about|for|of)\s+[\w.&' -]{1,30}[?？]?\s*$"
+    r"|^\s*\S{1,10}?的?(?:新聞|新闻|消息)\s*[?？]?\s*$",
+    re.IGNORECASE,
+)
+# Figures finqa does not store (it holds daily prices and news, no financial statements): asked
+# for, the answer says so before quoting whatever news mentions them.
+_NOT_STORED = re.compile(
+    r"(?<![a-z])(?:p/?e|eps|roe|p/?b)(?![a-z])|\bprice[- ]to[- ](?:earnings|book)\b|\bpe ratio\b|\bearnings per share\b"
+    r"|\bmarket (?:cap|capitali[sz]ation|value)\b|\bdividend yield\b|\bbook value\b"
+    r"|本益比|市盈率|每股盈余|每股收益|市值|殖利率|股息率|净值|股价净值比|市净率",
     re.IGNORECASE,
 )
 
@@ -255,6 +268,10 @@ class QAEngine(FinqaQueryEngine):
         zh = has_cjk(req.message)
         before = req.as_of if req.as_of is not None else datetime.now(timezone.utc)
         codes = request_codes(req) or None
+        if _NOT_STORED.search(to_simplified(req.message)):
+            notices.append("finqa 只儲存每日股價與新聞，沒有財務報表：本益比、EPS、市值、殖利率等數字不在資料中；以下只是最相關的新聞，未必含有這個數字。"
+                           if zh else "finqa stores daily prices and news, not financial statements: P/E, EPS, market "
+                           "value and dividend yield are not in its data. Below is the closest news it has, which may not give the figure.")
         try:
             if codes and wants_latest(req.message):
                 # "What's the latest on X?": the newest articles, not the ones worded like the
