@@ -185,6 +185,7 @@ def test_engine_cpu_tier_calendar_chart_backtest_and_text(data_dir):
     assert {"always_rise", "momentum_1d", "reversal_1d", "random_walk"} <= set(bt["baselines"])
     assert fc.figure is not None and any(t.type == "candlestick" for t in fc.figure.data)
     assert "P(rise)" in ans.answer and "analog" in ans.answer and "baseline" in ans.answer
+    assert "always rise " in ans.answer and "1-day momentum " in ans.answer and "always_rise" not in ans.answer
     assert "cpu_only" in (ans.fallback_reason or "")
     j = ans.to_json()
     assert j["forecast"]["path"][0]["date"] == "2025-06-02" and "figure" not in j["forecast"]

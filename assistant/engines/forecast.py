@@ -454,6 +454,8 @@ def _pct(x: float | None) -> str:
 _ZH_NAMES = {"analog": "類比法", "stockllm": "StockLLM", "adapter": "路徑模型", "always_rise": "永遠看漲",
              "momentum_1d": "1 日動能", "reversal_1d": "1 日反轉", "momentum_5d": "5 日動能",
              "reversal_5d": "5 日反轉", "random_walk": "隨機漫步"}
+_EN_NAMES = {"always_rise": "always rise", "momentum_1d": "1-day momentum", "reversal_1d": "1-day reversal",
+             "momentum_5d": "5-day momentum", "reversal_5d": "5-day reversal", "random_walk": "random walk"}
 
 
 def _summary(fc: Forecast, a: analog.AnalogForecast, movement: _Tier, path: _Tier, *, zh: bool) -> str:
@@ -465,7 +467,7 @@ def _summary(fc: Forecast, a: analog.AnalogForecast, movement: _Tier, path: _Tie
     bases = fc.backtest.get("baselines_same_steps") or fc.backtest.get("baselines", {})
     rates = [v.get("hit_rate") for v in bases.values()]
     best = max((r for r in rates if r is not None and np.isfinite(r)), default=float("nan"))
-    base_txt = ", ".join(f"{k} {_pct(v.get('hit_rate'))}" for k, v in bases.items())
+    base_txt = ", ".join(f"{_EN_NAMES.get(k, k)} {_pct(v.get('hit_rate'))}" for k, v in bases.items())
     hit = bt.get("hit_rate")
     beats = hit is not None and np.isfinite(hit) and np.isfinite(best) and hit > best
     reasons = [r for r in (movement.reason, path.reason) if r]
