@@ -59,7 +59,7 @@ _STRONG = re.compile(
     r"|股价|收盘|开盘|最高价|最低价|成交量|成交额|成交值|成交金额|报价|(?<!营)收在|(?<!营)收了|(?<!营)收多少|价位|价格多少|多少钱"
     # "show me the TSMC chart", 台積電K線: the UI draws the stored bars; the text gives the trend.
     r"|\b(?:price |stock |share |daily )?charts?\b|\bcandlesticks?\b|k线|走势图|线图"
-    r"|\blimit[- ](?:up|down)\b|涨停|跌停"
+    r"|\blimit[- ](?:up|down)\b|涨停|跌停|\ball[- ]time (?:high|low)s?\b|\brecord (?:high|low)s?\b|历史(?:新)?(?:高|低)"
 )
 _WEAK = re.compile(
     r"\bhow (?:did|has|have|was|were)\b.{0,40}\b(?:do|done|perform|performed|trade|traded|fare|fared|move|moved|go)\b"
@@ -91,13 +91,45 @@ _MDY = re.compile(rf"\b{_MON}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re
 _DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MON},?\s+(\d{{4}})\b", re.I)
 _YM = re.compile(rf"(\d{{4}})\s*[-/年]\s*(\d{{1,2}})\s*月?(?![\d/\-.])|\b{_MON}\s+(\d{{4}})\b", re.I)
 _YEAR = re.compile(r"\b(?:in|during|for|of)\s+(\d{4})\b|(\d{4})\s*年(?!\s*\d)", re.I)
+# Quarters and halves: "Q1 2025", "2025 Q1", "1Q25", "first quarter of 2025", "2025年第一季";
+# "H1 2025", "first half of 2025", "2025年上半年". Matched on simplified, lower-cased text.
+_ORDINAL = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
+            "一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4, "上": 1, "下": 2}
+_QUARTER = re.compile(
+    r"\bq([1-4])\s*(?:of\s+)?'?(\d{4}|\d{2})\b|\b(\d{4})\s*-?\s*q([1-4])\b|\b([1-4])q\s*'?(\d{2}|\d{4})\b"
+    r"|\b(first|second|third|fourth|1st|2nd|3rd|4th) quarter(?: of)?,?\s+(\d{4})\b"
+    r"|(\d{4})\s*年?\s*第?\s*([1-4一二三四])\s*季", re.I)
+_HALF = re.compile(
+    r"\bh([12])\s*(?:of\s+)?'?(\d{4})\b|\b(\d{4})\s*-?\s*h([12])\b|\b(first|second|1st|2nd) half(?: of)?,?\s+(\d{4})\b"
+    r"|(\d{4})\s*年?\s*(上|下)半年", re.I)
+# "all-time high", 歷史新高: the whole stored history.
+_ALL_TIME = re.compile(r"\ball[- ]time\b|\bever\b|\brecord (?:high|low)|历史(?:新)?(?:高|低)|史上(?:最)?(?:高|低)|上市以来")
+
+
+def _year(text: str) -> int:
+    y = int(text)
+    return y + 2000 if y < 100 else y
+
+
+def _quarter_or_half(s: str) -> Period | None:
+    """A quarter or a half year named in ``s`` (simplified, lower-cased), as a calendar range."""
+    for pattern, pairs, months, tag in ((_QUARTER, ((0, 1), (3, 2), (4, 5), (6, 7), (9, 8)), 3, "Q"),
+                                        (_HALF, ((0, 1), (3, 2), (4, 5), (7, 6)), 6, "H")):
+        for m in pattern.finditer(s):
+            g = m.groups()
+            n, y = next((_ORDINAL[g[i]], _year(g[j])) for i, j in pairs if g[i])
+            if 1990 <= y <= 2100:  # "Q1 2330 earnings": a stock code is not a year
+                return Period("range", date(y, months * n - months + 1, 1), _month_end(y, months * n),
+                              label=f"{y}-{tag}{n}")
+    return None
 
 
 @dataclass(frozen=True)
 class Period:
     """What the question asks about. ``kind``: ``latest`` (no period), ``day``, ``range``
-    (calendar bounds, inclusive), ``trailing`` (the last ``sessions`` trading days) or
-    ``invalid`` (a date that is no day, such as 2025-02-30, in ``label``)."""
+    (calendar bounds, inclusive), ``trailing`` (the last ``sessions`` trading days), ``all`` (the
+    whole stored history: "all-time high") or ``invalid`` (a date that is no day, such as
+    2025-02-30, in ``label``)."""
 
     kind: str
     start: date | None = None
@@ -106,7 +138,7 @@ class Period:
     label: str = ""
 
 
-_LABELS_ZH = {"yesterday": "昨天", "last week": "上週", "this week": "本週", "last month": "上個月",
+_LABELS_ZH = {"all-time": "有史以來（資料庫中）", "yesterday": "昨天", "last week": "上週", "this week": "本週", "last month": "上個月",
               "this month": "本月", "last year": "去年", "this year": "今年", "recently": "最近"}
 
 
@@ -182,7 +214,7 @@ def strip_dates(message: str) -> str:
     """``message`` without the dates it names: once they have chosen the news to search, "2025"
     and "4月7日" would only make every dated sentence look relevant."""
     out = message
-    for pattern in (ANY_DATE, _MDY, _DMY, _YM, _YEAR):
+    for pattern in (ANY_DATE, _MDY, _DMY, _QUARTER, _HALF, _YM, _YEAR):
         out = pattern.sub(" ", out)
     return re.sub(r"\s{2,}", " ", out).strip()
 
@@ -198,6 +230,8 @@ def parse_period(message: str, today: date) -> Period:
         return Period("range", a, b, label=f"{a.isoformat()} – {b.isoformat()}")
     if dates:
         return Period("day", dates[0], dates[0], label=dates[0].isoformat())
+    if (span := _quarter_or_half(s)) is not None:
+        return span
     if m := _YM.search(s):
         if m.group(1):
             y, mo = int(m.group(1)), int(m.group(2))
@@ -211,6 +245,8 @@ def parse_period(message: str, today: date) -> Period:
             return Period("range", date(y, 1, 1), date(y, 12, 31), label=str(y))
     if m := LOOKBACK.search(s):
         return Period("trailing", sessions=max(1, lookback_days(m)), label=m.group(0).strip())
+    if _ALL_TIME.search(s):
+        return Period("all", label="all-time")
     if re.search(r"\byesterday\b|昨天|昨日", s):
         d = today - timedelta(days=1)
         return Period("day", d, d, label="yesterday")
@@ -423,7 +459,12 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
         bars = [shown]
         base = prev.close if prev is not None else None
     else:
-        if period.kind == "trailing":
+        if period.kind == "all":
+            window = all_bars
+            notices.append(f"「有史以來」指資料庫中的股價歷史（自 {first_day.isoformat()} 起），不是上市以來的完整紀錄。" if zh else
+                           f"All-time here means the stored history, since {first_day.isoformat()}: not the "
+                           "whole history since listing.")
+        elif period.kind == "trailing":
             window = all_bars.tail(period.sessions or 1)
             if len(window) < (period.sessions or 1):
                 notices.append(f"資料庫只有 {len(window)} 個交易日的資料，少於所問的 {period.sessions} 個。" if zh else
@@ -510,7 +551,7 @@ def _range_text(label: str, bars: list[PriceBar], prev: PriceBar | None, period:
                  f"the first day's close of {_fmt(first.close)} on {first.date.isoformat()}")
     # A calendar period named in words ("last week") is named back; dates and "the last N trading
     # days" already say what they cover.
-    asked = f"; you asked about {period.label}" if period.label in _LABELS_ZH else ""
+    asked = f"; you asked about {period.label}" if period.label in _LABELS_ZH and period.kind != "all" else ""
     out = (f"**{label}**, {first.date.isoformat()} to {last.date.isoformat()} ({n} trading day{'s' if n != 1 else ''}"
            f"{asked}): "
            f"closed at {_fmt(last.close)} on {last.date.isoformat()}, {_pct(base.close, last.close)} from {start_txt}. "

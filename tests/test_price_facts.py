@@ -40,7 +40,8 @@ def ask(store, message, *, as_of=None, today=date(2025, 3, 6), code="2330"):
     "What was TSMC's closing price on 2025-03-03?", "2330 price today", "台積電昨天收盤價多少",
     "2330 close on March 3, 2025", "TSMC stock price in April 2025", "2330 volume past 10 days",
     "How did 2330 do last week?", "鴻海上週表現如何", "台積電成交量", "2330 opened at what price yesterday",
-    "show me the TSMC chart", "台積電K線", "compare 2330 and 2317 in March 2025",
+    "show me the TSMC chart", "台積電K線", "compare 2330 and 2317 in March 2025", "what's TSMC's all-time high?",
+    "台積電歷史新高",
 ])
 def test_price_questions(message):
     assert is_price_question(message, "2330")
@@ -77,6 +78,13 @@ def test_no_company_no_price_fact():
     ("台積電本週股價", "range", date(2025, 3, 3), date(2025, 3, 6), None),
     ("2330 price last month", "range", date(2025, 2, 1), date(2025, 2, 28), None),
     ("台積電昨天收盤", "day", date(2025, 3, 5), date(2025, 3, 5), None),
+    ("TSMC Q1 2025 performance", "range", date(2025, 1, 1), date(2025, 3, 31), None),
+    ("台積電2025年第一季股價", "range", date(2025, 1, 1), date(2025, 3, 31), None),
+    ("1Q25 2330 price", "range", date(2025, 1, 1), date(2025, 3, 31), None),
+    ("fourth quarter of 2024 TSMC close", "range", date(2024, 10, 1), date(2024, 12, 31), None),
+    ("2025年上半年 台積電股價", "range", date(2025, 1, 1), date(2025, 6, 30), None),
+    ("2330 price H2 2024", "range", date(2024, 7, 1), date(2024, 12, 31), None),
+    ("q1 2330 close", "latest", None, None, None),  # a stock code is not a year
     ("2330 volume past 10 days", "trailing", None, None, 10),
     ("TSMC price over the last 3 weeks", "trailing", None, None, 15),
     ("近一個月台積電股價", "trailing", None, None, 21),
@@ -305,3 +313,11 @@ def test_a_date_that_is_no_day_is_said_not_ignored(store):
     assert not a.bars and "no such day as '2025-02-30'" in a.answer
     assert "日曆上沒有「2025年2月30日」" in ask(store, "台積電2025年2月30日收盤價").answer
     assert parse_period("2330 close on Feb 30, 2025", date(2025, 3, 6)).kind == "invalid"
+
+
+def test_all_time_is_the_stored_history_and_says_so(store):
+    a = ask(store, "what's TSMC's all-time high?")
+    assert len(a.bars) == 5 and "High 1,065.00 (2025-02-26)" in a.answer and "you asked about" not in a.answer
+    assert any("the stored history, since 2025-02-26" in n for n in a.notices)
+    zh = ask(store, "台積電歷史新高是多少")
+    assert "最高 1,065.00（2025-02-26）" in zh.answer and any("不是上市以來的完整紀錄" in n for n in zh.notices)
