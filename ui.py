@@ -42,6 +42,7 @@ EXAMPLES: tuple[str, ...] = (
     "Explain what a yield curve inversion implies for equities.",
     "and 2454?",
     "台積電過去10天股價",
+    "which stocks rose the most in the past 20 days?",
 )
 
 ROUTE_TITLES = {"qa": "Finance QA", "forecast": "Forecaster", "sentiment": "Sentiment"}

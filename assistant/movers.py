@@ -80,9 +80,18 @@ _RANKING = re.compile(
     r"|\b(?:which|what|list|any)\b.{0,40}\blimit[- ](?:up|down)\b|\b(?:stocks?|shares|companies)\b.{0,30}\blimit[- ](?:up|down)\b"
     r"|\blimit[- ](?:up|down) (?:stocks?|list|names)\b"
     r"|(?:哪|有几|名单|清单|股票|个股).{0,10}(?:涨停|跌停)|(?:涨停|跌停).{0,6}(?:的股票|的个股|股|名单|清单|家数|有哪些|有几)"
+    # New highs / lows across the stored companies: "which stocks hit new highs?", 哪些股票創新高
+    r"|\b(?:which|what|list|any)\b.{0,40}\b(?:new (?:52[- ]week |all[- ]time |closing )?(?:highs?|lows?)|52[- ]week (?:highs?|lows?))\b"
+    r"|\b(?:stocks?|shares|companies)\b.{0,30}\bnew (?:52[- ]week )?(?:highs?|lows?)\b"
+    r"|(?:哪|有几|名单|清单|股票|个股).{0,10}(?:创新高|创新低|创高|新高|新低|破底)"
 )
 _LIMIT_UP = re.compile(r"\blimit[- ]up\b|涨停")
 _LIMIT_DOWN = re.compile(r"\blimit[- ]down\b|跌停")
+_NEW_HIGH = re.compile(r"\bnew (?:52[- ]week |all[- ]time |closing )?highs?\b|\b(?:hit|hits|hitting|at|made|making) (?:a |their )?(?:52[- ]week|record) highs?\b|创新高|创高|新高")
+_NEW_LOW = re.compile(r"\bnew (?:52[- ]week |all[- ]time |closing )?lows?\b|\b(?:hit|hits|hitting|at|made|making) (?:a |their )?(?:52[- ]week|record) lows?\b|创新低|破底|新低")
+_EVENTS = (("limit_up", _LIMIT_UP), ("limit_down", _LIMIT_DOWN), ("new_high", _NEW_HIGH), ("new_low", _NEW_LOW))
+HIGH_LOOKBACK = 250  # sessions a new high must top: the 52-week convention
+HIGH_MIN_HISTORY = 60  # ... but a close after fewer stored sessions is no "new high" at all
 # Which end to list. Verbs and "best/worst" choose; "most"/"highest" alone do not ("which stock
 # fell the most" is losers). No direction, or both ("rank", 涨跌幅), shows both ends.
 _UP = re.compile(r"\b(?:rose|risen|gain\w*|jump\w*|climb\w*|rall\w*|surg\w*|soar\w*|advanc\w*|went up|best|top|"
@@ -132,15 +141,16 @@ class Ranked:
     first_close: float | None  # the close the change is measured from
     last_close: float
     last_date: date
-    # The days of the period whose close was the limit-up / limit-down price (ingest.limits).
-    limit_days: dict[str, list[date]] = field(default_factory=dict)
+    # The days of the period whose close was the limit-up / limit-down price (ingest.limits), or
+    # above / below every close of the HIGH_LOOKBACK sessions before: {"limit_up": [...], ...}.
+    event_days: dict[str, list[date]] = field(default_factory=dict)
 
     def to_json(self, label: str) -> dict[str, Any]:
         out = {"code": self.code, "name": label, "change": self.change, "volume": self.volume,
                "from_close": self.first_close, "close": self.last_close, "date": self.last_date.isoformat()}
-        for state, days in self.limit_days.items():
+        for kind, days in self.event_days.items():
             if days:
-                out[f"limit_{state}_days"] = [d.isoformat() for d in days]
+                out[f"{kind}_days"] = [d.isoformat() for d in days]
         return out
 
 
@@ -155,10 +165,10 @@ def _top_n(s: str) -> int:
 
 def _kinds(s: str) -> list[str]:
     """Which lists to show: ``gainers``, ``losers`` and/or ``volume``, in that order; or the
-    closes at the daily limit (``limit_up``, ``limit_down``) when those are asked."""
-    limits = [k for k, rx in (("limit_up", _LIMIT_UP), ("limit_down", _LIMIT_DOWN)) if rx.search(s)]
-    if limits:
-        return limits
+    days of an event (``limit_up``, ``limit_down``, ``new_high``, ``new_low``) when one is asked."""
+    events = [k for k, rx in _EVENTS if rx.search(s)]
+    if events:
+        return events
     if _VOLUME.search(s) and not re.search(r"\b(?:rose|fell|gain\w*|los\w*)\b|涨|跌", s):
         return ["volume"]
     up, down = bool(_UP.search(s)), bool(_DOWN.search(s))
@@ -210,18 +220,32 @@ def rank(bars: pd.DataFrame, period: Period, *, visible: date) -> tuple[list[Ran
             info["no_base"].append(str(code))
         last = inside.iloc[-1]
         volume = inside["volume"].dropna()
-        prev_close = g["close"].shift(1).loc[inside.index]
-        limit_days: dict[str, list[date]] = {"up": [], "down": []}
-        if is_stock_code(str(code)):
-            for day, prev, close in zip(inside["date"], prev_close, inside["close"]):
-                state = limit_state(None if pd.isna(prev) else float(prev), float(close))
-                if state:
-                    limit_days[state].append(pd.Timestamp(day).date())
         out.append(Ranked(code=str(code), change=(float(last["close"]) / base - 1) if base else None,
                           volume=float(volume.sum()) if len(volume) else None, first_close=base,
                           last_close=float(last["close"]), last_date=pd.Timestamp(last["date"]).date(),
-                          limit_days=limit_days))
+                          event_days=_event_days(str(code), g, inside.index)))
     return out, info
+
+
+def _event_days(code: str, g: pd.DataFrame, inside: pd.Index) -> dict[str, list[date]]:
+    """The days among ``inside`` (rows of ``g``, one code's bars oldest first, none after the
+    visible day) that closed at the limit or at a new high / low of the sessions before them."""
+    close = g["close"]
+    prior = close.shift(1)
+    # The extremes of the HIGH_LOOKBACK closes before each day (the day itself excluded).
+    high = prior.rolling(HIGH_LOOKBACK, min_periods=HIGH_MIN_HISTORY).max()
+    low = prior.rolling(HIGH_LOOKBACK, min_periods=HIGH_MIN_HISTORY).min()
+    days: dict[str, list[date]] = {kind: [] for kind, _ in _EVENTS}
+    for i in inside:
+        day, c = pd.Timestamp(g.at[i, "date"]).date(), float(close[i])
+        state = limit_state(None if pd.isna(prior[i]) else float(prior[i]), c) if is_stock_code(code) else None
+        if state:
+            days[f"limit_{state}"].append(day)
+        if not pd.isna(high[i]) and c > high[i]:
+            days["new_high"].append(day)
+        if not pd.isna(low[i]) and c < low[i]:
+            days["new_low"].append(day)
+    return days
 
 
 def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None) -> Answer | None:
@@ -263,11 +287,10 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
     n = _top_n(s)
     lists: dict[str, list[Ranked]] = {}
     for kind in _kinds(s):
-        if kind.startswith("limit_"):
-            state = kind.removeprefix("limit_")
-            hit = [r for r in rows if r.limit_days.get(state)]
-            # Every company at the limit, not the top N: "which stocks hit limit down" asks for all.
-            lists[kind] = sorted(hit, key=lambda r: (-len(r.limit_days[state]), r.code))
+        if kind in dict(_EVENTS):
+            hit = [r for r in rows if r.event_days.get(kind)]
+            # Every company with the event, not the top N: "which stocks hit limit down" asks for all.
+            lists[kind] = sorted(hit, key=lambda r: (-len(r.event_days[kind]), r.code))
         elif kind == "volume":
             lists[kind] = sorted((r for r in rows if r.volume is not None), key=lambda r: -(r.volume or 0.0))[:n]
         else:
@@ -301,10 +324,18 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
     span = start.isoformat() + ("" if start == end else ("–" if zh else " to ") + end.isoformat())
     citation = Citation(n=1, title=(f"finqa 股價資料庫：{len(rows)} 家公司日成交資料 {span}" if zh else
                                     f"finqa price store: daily prices of {len(rows)} companies, {span}"),
-                        source=_source_name(bars) or "store", date=end.isoformat(), url=None)
+                        source=_source_name(bars) or _sources(window), date=end.isoformat(), url=None)
     ranking = {kind: [r.to_json(labels[r.code]) for r in ranked] for kind, ranked in lists.items()}
     return Answer(route="qa", engine=ENGINE, answer="\n\n".join(parts), citations=[citation],
                   notices=notices, code=None, bars=bars, ranking=ranking)
+
+
+def _sources(window: pd.DataFrame) -> str:
+    """Where the period's bars came from (TWSE, TPEx, an imported file), for the citation."""
+    names = {"twse": "TWSE", "tpex": "TPEx"}
+    if "source" not in window.columns or window["source"].dropna().empty:
+        return "finqa store"
+    return ", ".join(dict.fromkeys(names.get(str(x).lower(), str(x)) for x in window["source"].dropna()))
 
 
 def _header(period: Period, start: date, end: date, sessions: int, universe: int, named: bool, measured: bool,
@@ -323,8 +354,8 @@ def _header(period: Period, start: date, end: date, sessions: int, universe: int
 
 
 def _list_text(kind: str, ranked: list[Ranked], labels: dict[str, str], zh: bool) -> str:
-    if kind.startswith("limit_"):
-        return _limit_text(kind.removeprefix("limit_"), ranked, labels, zh)
+    if kind in dict(_EVENTS):
+        return _event_text(kind, ranked, labels, zh)
     title = {"gainers": ("表現最好", "Best performers"), "losers": ("表現最差", "Worst performers"),
              "volume": ("成交量最大", "Most traded (volume)")}[kind][0 if zh else 1]
     lines = [f"**{title}**"]
@@ -347,22 +378,33 @@ def _list_text(kind: str, ranked: list[Ranked], labels: dict[str, str], zh: bool
     return "\n".join(lines)
 
 
-def _limit_text(state: str, ranked: list[Ranked], labels: dict[str, str], zh: bool) -> str:
-    """The companies that closed at the limit, with the days (a period can hold several)."""
-    word = ("漲停" if state == "up" else "跌停") if zh else f"limit-{state}"
-    title = f"**收{word}**" if zh else f"**Closed {word}**"
+_EVENT_WORDS = {"limit_up": ("收漲停", "Closed limit-up", "漲停價", "the limit-up price"),
+                "limit_down": ("收跌停", "Closed limit-down", "跌停價", "the limit-down price"),
+                "new_high": ("收盤創新高", "New closing highs", "新高", "a new high"),
+                "new_low": ("收盤創新低", "New closing lows", "新低", "a new low")}
+
+
+def _event_text(kind: str, ranked: list[Ranked], labels: dict[str, str], zh: bool) -> str:
+    """The companies with the event, with its days (a period can hold several), and its rule."""
+    title_zh, title_en, what_zh, what_en = _EVENT_WORDS[kind]
+    lines = [f"**{title_zh if zh else title_en}**"]
     if not ranked:
-        return title + ("\n（沒有公司收在" + word + "價）" if zh else f"\n(no company closed at the {word} price)")
-    lines = [title]
+        lines.append(f"（沒有公司收在{what_zh}）" if zh else f"(no company closed at {what_en})")
     for i, r in enumerate(ranked[:MAX_TOP], 1):
-        days = r.limit_days[state]
+        days = r.event_days[kind]
         when = ("、" if zh else ", ").join(d.isoformat() for d in days)
         count = (f"{len(days)} 天：" if zh else f"{len(days)} days: ") if len(days) > 1 else ""
         lines.append(f"{i}. {labels[r.code]} {count}{when}")
     if len(ranked) > MAX_TOP:
         lines.append(f"…另有 {len(ranked) - MAX_TOP} 家" if zh else f"… and {len(ranked) - MAX_TOP} more")
-    lines.append("（漲跌停價依前一日收盤 ±10% 並按升降單位取整計算。）" if zh else
-                 "(The limit price is the previous close ±10%, rounded inside to the tick size.)")
+    if kind.startswith("limit_"):
+        lines.append("（漲跌停價依前一日收盤 ±10% 並按升降單位取整計算。）" if zh else
+                     "(The limit price is the previous close ±10%, rounded inside to the tick size.)")
+    else:
+        lines.append(f"（新高／新低：收盤高於／低於之前 {HIGH_LOOKBACK} 個交易日的每一個收盤；資料庫歷史較短時以現有歷史為準，"
+                     f"且至少需要 {HIGH_MIN_HISTORY} 個交易日。）" if zh else
+                     f"(A new high / low: a close above / below every close of the {HIGH_LOOKBACK} sessions before "
+                     f"it, or of the stored history when that is shorter, with at least {HIGH_MIN_HISTORY} sessions.)")
     return "\n".join(lines)
 
 

@@ -190,3 +190,29 @@ def test_the_ui_charts_the_leaders(store, data_dir):
     assert [t["name"] for t in fig["data"]] == ["2317", "2330", "2382"]
     assert fig["data"][0]["y"][0] == 100.0 and fig["data"][0]["y"][-1] == pytest.approx(108.0)
     assert "finqa price store" in details
+
+
+def test_new_highs_and_lows_need_the_history_before_them(data_dir):
+    """A close above every close of the sessions before it (at least 60 of them) is a new high;
+    the same close after 30 sessions is not called one."""
+    import pandas as pd
+
+    from ingest.store import open_store
+
+    store = open_store(data_dir.store_path)
+    days = [d.date() for d in pd.bdate_range("2025-01-02", periods=70)]
+    series = {"2330": [100.0 + i for i in range(70)],            # a new high every day from the 61st
+              "2454": [200.0 - i for i in range(70)],            # a new low every day from the 61st
+              "2317": [100.0 + (i % 5) for i in range(70)]}      # a range: neither
+    store.upsert_bars([PriceBar(code=c, date=d, open=x, high=x, low=x, close=x, volume=1e6)
+                       for c, xs in series.items() for d, x in zip(days, xs)])
+    last = days[-1]
+    highs = ask(store, f"which stocks hit new highs on {last.isoformat()}?", today=last + pd.Timedelta(days=1))
+    assert [r["code"] for r in highs.ranking["new_high"]] == ["2330"]
+    assert highs.ranking["new_high"][0]["new_high_days"] == [last.isoformat()]
+    lows = ask(store, "哪些股票創新低", today=last + pd.Timedelta(days=1))
+    assert [r["code"] for r in lows.ranking["new_low"]] == ["2454"] and "收盤創新低" in lows.answer
+    month = ask(store, "which stocks made new highs in the past 20 days?", today=last + pd.Timedelta(days=1))
+    assert len(month.ranking["new_high"][0]["new_high_days"]) == 10  # sessions 61..70 of 70
+    early = ask(store, f"which stocks hit new highs on {days[40].isoformat()}?", today=last)
+    assert early.ranking["new_high"] == [] and "at least 60 sessions" in early.answer
