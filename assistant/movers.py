@@ -285,6 +285,10 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
     labels = {r.code: _company_label(r.code, _company(r.code), zh) for r in rows}
     s = _QUOTED.sub(" ", to_simplified(asked).lower())
     n = _top_n(s)
+    # A follow-up may change what is ranked ("and the losers?", "what about volume?").
+    own = _QUOTED.sub(" ", to_simplified(req.message).lower())
+    if follow_up and any(rx.search(own) for rx in (_UP, _DOWN, _VOLUME, _BOTH, *dict(_EVENTS).values())):
+        s = own
     lists: dict[str, list[Ranked]] = {}
     for kind in _kinds(s):
         if kind in dict(_EVENTS):

@@ -166,6 +166,8 @@ def test_json_and_follow_ups_through_the_assistant(store, data_dir):
     assert out["ranking"]["gainers"][0]["code"] == "2317" and out["prices"][0]["code"] in {"2317", "2330", "2382"}
     feb = asst.answer("and in February 2025?", session=session)
     assert feb.engine == ENGINE and "2025-02-27" in feb.answer and "gainers" in feb.ranking
+    losers = asst.answer("and the losers?", session=session)  # the kind changes, the period stays
+    assert list(losers.ranking) == ["losers"] and "2025-02-27" in losers.answer
     one = asst.answer("and 2454?", session=session)  # 2454's own February
     assert one.engine == ENGINE and one.code == "2454" and [b.date for b in one.bars] == [date(2025, 2, 27)]
     assert asst.answer("Why did TSMC shares fall?", session=session).engine != ENGINE
