@@ -399,17 +399,18 @@ def _event_text(kind: str, ranked: list[Ranked], labels: dict[str, str], zh: boo
         when = ("、" if zh else ", ").join(d.isoformat() for d in days)
         count = (f"{len(days)} 天：" if zh else f"{len(days)} days: ") if len(days) > 1 else ""
         lines.append(f"{i}. {labels[r.code]} {count}{when}")
+    notes = []  # after a blank line: Markdown would fold them into the last list item
     if len(ranked) > MAX_TOP:
-        lines.append(f"…另有 {len(ranked) - MAX_TOP} 家" if zh else f"… and {len(ranked) - MAX_TOP} more")
+        notes.append(f"…另有 {len(ranked) - MAX_TOP} 家。" if zh else f"… and {len(ranked) - MAX_TOP} more.")
     if kind.startswith("limit_"):
-        lines.append("（漲跌停價依前一日收盤 ±10% 並按升降單位取整計算。）" if zh else
+        notes.append("（漲跌停價依前一日收盤 ±10% 並按升降單位取整計算。）" if zh else
                      "(The limit price is the previous close ±10%, rounded inside to the tick size.)")
     else:
-        lines.append(f"（新高／新低：收盤高於／低於之前 {HIGH_LOOKBACK} 個交易日的每一個收盤；資料庫歷史較短時以現有歷史為準，"
+        notes.append(f"（新高／新低：收盤高於／低於之前 {HIGH_LOOKBACK} 個交易日的每一個收盤；資料庫歷史較短時以現有歷史為準，"
                      f"且至少需要 {HIGH_MIN_HISTORY} 個交易日。）" if zh else
                      f"(A new high / low: a close above / below every close of the {HIGH_LOOKBACK} sessions before "
                      f"it, or of the stored history when that is shorter, with at least {HIGH_MIN_HISTORY} sessions.)")
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n\n" + " ".join(notes)
 
 
 def _nothing_text(bars: pd.DataFrame, period: Period, visible: date, zh: bool, named: list[str]) -> str:
