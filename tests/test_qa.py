@@ -533,3 +533,23 @@ def test_chunks_holding_the_questions_words_are_candidates_beside_the_closest(da
     monkeypatch.setattr(Retrieval, "news", lambda self, *a, **kw: [])
     contexts, _ = QAEngine(settings=settings).gather_contexts(EngineRequest(message="什麼是CoWoS先進封裝？"))
     assert contexts and contexts[0]["url"] == "https://news.example.com/2330/cowos"
+
+
+def test_a_company_answer_that_shares_no_word_with_the_question_says_it_may_not_answer():
+    from assistant.engines.qa import _company_terms, _unanswered_note
+
+    def note(message, quoted, codes=("2330",)):
+        req = EngineRequest(message=message, code=codes[0] if codes else None, codes=list(codes))
+        return _unanswered_note(req, message, _company_terms(list(codes)), quoted, has_cjk(message))
+
+    from assistant.i18n import has_cjk
+
+    off = note("What is TSMC's market outlook?", ["TSMC Global bought corporate bonds worth $29 million."])
+    assert off is not None and "mentions market, outlook" in off
+    assert note("What is TSMC's market outlook?", ["The market outlook for chips is bright."]) is None
+    assert "in Chinese" in note("What is TSMC's market outlook?", ["台積電重訊：TSMC Global取得公司債"])
+    # A day's news was chosen by its date: Chinese quotes of it need no hedge.
+    assert note("Why did TSMC fall on 2025-04-07?", ["台積電跌停 至少千億資金進場"]) is None
+    assert "沒有共同的詞" in note("台積電的資本支出計畫", ["台積電代子公司公告取得固定收益證券"])
+    assert note("台積電的資本支出計畫", ["台積電上調資本支出"]) is None
+    assert note("What is the outlook for chips?", ["Bonds."], codes=()) is None  # open questions have a floor

@@ -490,8 +490,14 @@ class QAEngine(FinqaQueryEngine):
             intro = "最新新聞（由新到舊）：" if zh else "Latest news, newest first:"
         else:
             news = [c for c in contexts if not c.get("bars")]
-            picked = self._rank_sentences(_topic(req, news_window(req)), news, _company_terms(request_codes(req)))
+            topic, ignore = _topic(req, news_window(req)), _company_terms(request_codes(req))
+            picked = self._rank_sentences(topic, news, ignore)
             lines = [f"- {s} [{n}]" for s, n in picked]
+            # A company's own news is quoted whatever it says (there is no relevance floor for it),
+            # so when no quoted sentence shares a word with what was asked, say that it may not answer.
+            note = _unanswered_note(req, topic, ignore, [sent for sent, _ in picked], zh)
+            if note:
+                notices = [*notices, note]
             intro = "檢索到的新聞中與問題最相關的句子：" if zh else "Most relevant sentences from the retrieved news:"
             if not news:
                 intro = "沒有那段時間的相關新聞。" if zh else "No news from around then."
@@ -544,6 +550,26 @@ _STOPWORDS = frozenset(
     "say said says tell me latest recent".split()
 )
 _FUNCTION_CHARS = set("的了吗呢吧啊是在有和与及或也都就还么什怎如何为哪谁个这那")
+
+
+def _unanswered_note(req: EngineRequest, topic: str, ignore: frozenset[str], quoted: list[str], zh: bool) -> str | None:
+    """A company's own news is quoted whatever it says (it has no relevance floor), so when no
+    quoted sentence shares a word with what was asked, the answer says it may not answer. An
+    English question quoted Chinese news shares no words with it by construction: there the
+    note says so, except for a question about a day, whose news was chosen by its date."""
+    wanted = _terms(topic) - ignore
+    if not (request_codes(req) and wanted and quoted) or any(_terms(t) & wanted for t in quoted):
+        return None
+    if zh:
+        return "引用的句子與問題沒有共同的詞：這些只是該公司新聞中意思最接近的句子，未必回答了問題。"
+    if all(has_cjk(t) for t in quoted):
+        if news_window(req) is not None:
+            return None
+        return ("The quoted news is in Chinese and shares no words with the question: these are the company's "
+                "sentences closest in meaning, and may not answer it.")
+    words = [w for w in dict.fromkeys(re.findall(r"[a-z0-9]+", topic.lower())) if w in wanted]
+    return (f"None of the quoted sentences mentions {', '.join(words[:3])}: they are the company's news closest "
+            "in meaning, and may not answer the question.")
 
 
 def _terms(text: str) -> set[str]:
