@@ -85,6 +85,7 @@ _RANKING = re.compile(
     r"|\b(?:stocks?|shares|companies)\b.{0,30}\bnew (?:52[- ]week )?(?:highs?|lows?)\b"
     r"|(?:哪|有几|名单|清单|股票|个股).{0,10}(?:创新高|创新低|创高|新高|新低|破底)"
 )
+_NEWS_COUNT = re.compile(r"\b(?:news|articles?|coverage|headlines?|mentions?)\b|新闻|报导|报道|消息")
 _LIMIT_UP = re.compile(r"\blimit[- ]up\b|涨停")
 _LIMIT_DOWN = re.compile(r"\blimit[- ]down\b|跌停")
 _NEW_HIGH = re.compile(r"\bnew (?:52[- ]week |all[- ]time |closing )?highs?\b|\b(?:hit|hits|hitting|at|made|making) (?:a |their )?(?:52[- ]week|record) highs?\b|创新高|创高|新高")
@@ -113,6 +114,8 @@ def is_ranking_question(message: str) -> bool:
     s = _QUOTED.sub(" ", to_simplified(message).lower())
     if _NOT.search(s):  # why, or the future: news or the forecaster answer those
         return False
+    if _NEWS_COUNT.search(s) and not re.search(rf"\b{_EN_MOVE}\b|\bvolume\b|涨|跌|成交|股价", s):
+        return False  # "which stocks have the most news?" counts articles, not prices
     return bool(_RANKING.search(s))
 
 

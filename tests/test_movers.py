@@ -55,7 +55,7 @@ def test_ranking_questions(message):
 
 @pytest.mark.parametrize("message", [
     "Which company makes the most chips?", "台積電在全球晶圓代工的排名", "which stocks will rise the most next week",
-    "Why did chip stocks fall the most in April?", "哪檔股票明天會漲最多", "What is the best stock to buy?", "what are the best stocks for dividends?", "漲停板制度是什麼",
+    "Why did chip stocks fall the most in April?", "哪檔股票明天會漲最多", "What is the best stock to buy?", "what are the best stocks for dividends?", "漲停板制度是什麼", "which stocks have the most news coverage?", "哪檔股票的新聞最多",
     "Which stock should I buy?", "TSMC's biggest customers", "2330 close on 2025-03-03", "「漲幅最大」的新聞情緒",
 ])
 def test_not_ranking_questions(message):
