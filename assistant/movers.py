@@ -35,6 +35,7 @@ from .price_facts import (
     _QUOTED,
     ENGINE,
     SHARES_PER_LOT,
+    STALE_DAYS,
     TAIPEI,
     Period,
     _bar,
@@ -282,6 +283,12 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
     if req.as_of is not None and period.end is not None and period.end > visible:
         notices.append(f"{period_label(period, zh)} 不早於查詢基準日 {req.as_of.isoformat()}，只計入基準日之前的資料。" if zh else
                        f"{period_label(period, zh)} is not before the as-of date {req.as_of.isoformat()}: only bars before it count.")
+    if period.kind in ("latest", "trailing", "all") and (visible - end).days > STALE_DAYS:
+        # "Top gainers" with a store a year old: the ranking is of then, not of now.
+        notices.append(f"資料庫最新的股價是 {end.isoformat()}（比 {visible.isoformat()} 早 {(visible - end).days} 天），"
+                       "這是當時的排名；執行 `finqa ingest prices CODE...` 取得更新資料。" if zh else
+                       f"The newest stored prices are from {end.isoformat()}, {(visible - end).days} days before "
+                       f"{visible.isoformat()}: this ranking is of then. `finqa ingest prices CODE...` fetches newer ones.")
     if period.kind == "trailing" and info["sessions"] < (period.sessions or 1):
         notices.append(f"資料庫只有 {info['sessions']} 個交易日的資料，少於所問的 {period.sessions} 個。" if zh else
                        f"The store holds only {info['sessions']} of the {period.sessions} trading days asked about.")

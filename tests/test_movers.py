@@ -134,6 +134,10 @@ def test_nothing_in_the_period_says_what_the_store_covers(store):
     assert "no prices for last month (2026-10-01 to 2026-10-31) to rank" in a.answer
     assert "covers 2025-02-27 to 2025-03-05" in a.answer
     assert "weekend" in ask(store, "top gainers on 2025-03-01").answer
+    old = ask(store, "top gainers", today=date(2026, 11, 29))  # the newest session, a year and more ago
+    assert old.ranking and any("newest stored prices are from 2025-03-05" in n and "ranking is of then" in n
+                               for n in old.notices)
+    assert not any("newest stored" in n for n in ask(store, "top gainers").notices)
 
 
 def test_as_of_hides_the_day_and_everything_after(store):
