@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from ingest.cjk import has_cjk
+from ingest.industries import BY_NAME, english_name, industry_named
 from ingest.limits import is_stock_code, limit_state
 
 from .price_facts import (
@@ -46,7 +47,7 @@ from .price_facts import (
     parse_period,
     period_label,
 )
-from .slots import to_simplified, zh_number
+from .slots import COMPANY_TOPIC, to_simplified, zh_number
 from .types import Answer, Citation, EngineRequest
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,11 @@ _RANKING = re.compile(
     r"|\b(?:top|biggest|largest|best|worst|leading)\s+(?:\d+\s+)?(?:(?:daily|weekly|monthly)\s+)?"
     r"(?:gainers?|losers?|decliners?|movers?|performers?)\b"
     r"|\b(?:best|worst|top|bottom)[- ]performing\b|\bmost (?:active|traded) (?:stocks?|shares|companies)\b"
+    # "chip stocks that fell the most", "top 5 semiconductor stocks last month", "sector performance"
+    rf"|\b(?:{_EN_STOCKS}|\w+s)\s+(?:that|which)\s+{_EN_MOVE}\s+(?:the\s+)?(?:most|least)\b"
+    rf"|\b{_EN_STOCKS}\s+{_EN_MOVE}\s+(?:the\s+)?(?:most|least)\b"
+    r"|\b(?:top|best|worst)\s+(?:\d+\s+)?(?:[a-z]+\s+){1,2}stocks\b(?!\s+(?:to|for)\b)"
+    r"|\b(?:sector|industry) (?:performance|returns?|rankings?|leaders|laggards)\b|类股表现|产业表现|族群表现"
     r"|\b(?:rank|ranking|leaderboard)\b.{0,40}\b(?:stocks?|shares|gains?|losses|returns?|performance|changes?|volume)\b"
     r"|\b(?:gainers?|losers?)\b.{0,30}\b(?:today|yesterday|last|this|past|in|on|during|since|between)\b"
     # Chinese: 哪檔漲最多 / 漲幅最大的股票 / 表現最好的前五檔 / 成交量最大 / 股票漲幅排行
@@ -86,6 +92,9 @@ _RANKING = re.compile(
     r"|\b(?:stocks?|shares|companies)\b.{0,30}\bnew (?:52[- ]week )?(?:highs?|lows?)\b"
     r"|(?:哪|有几|名单|清单|股票|个股).{0,10}(?:创新高|创新低|创高|新高|新低|破底)"
 )
+# "Which sector did best?": industries ranked, not companies (unless one industry is named, which
+# then narrows the companies ranked: "semiconductor stocks that fell the most").
+_SECTORS = re.compile(r"\bsectors?\b|\bindustr(?:y|ies)\b|类股|产业|族群")
 _NEWS_COUNT = re.compile(r"\b(?:news|articles?|coverage|headlines?|mentions?)\b|新闻|报导|报道|消息")
 _LIMIT_UP = re.compile(r"\blimit[- ]up\b|涨停")
 _LIMIT_DOWN = re.compile(r"\blimit[- ]down\b|跌停")
@@ -115,8 +124,8 @@ def is_ranking_question(message: str) -> bool:
     s = _QUOTED.sub(" ", to_simplified(message).lower())
     if _NOT.search(s):  # why, or the future: news or the forecaster answer those
         return False
-    if _NEWS_COUNT.search(s) and not re.search(rf"\b{_EN_MOVE}\b|\bvolume\b|涨|跌|成交|股价", s):
-        return False  # "which stocks have the most news?" counts articles, not prices
+    if (_NEWS_COUNT.search(s) or COMPANY_TOPIC.search(s)) and not re.search(rf"\b{_EN_MOVE}\b|\bvolume\b|涨|跌|成交|股价", s):
+        return False  # "which stocks have the most news?", "best dividend stocks": not a price ranking
     return bool(_RANKING.search(s))
 
 
@@ -273,8 +282,23 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
             f"There is no such day as {period.label!r} on the calendar; ask again with a real date."))
     visible = ref - timedelta(days=1) if req.as_of else ref
     named = list(dict.fromkeys(c for c in [req.code, *req.codes] if c))
+    s = _QUOTED.sub(" ", to_simplified(asked).lower())
+    # A follow-up may change what is ranked ("and the losers?", "what about volume?").
+    own = _QUOTED.sub(" ", to_simplified(req.message).lower())
+    if follow_up and any(rx.search(own) for rx in (_UP, _DOWN, _VOLUME, _BOTH, _SECTORS, *dict(_EVENTS).values())):
+        s = own
     everything = store.all_bars()
     frame = everything[everything["code"].isin(named)] if named else everything
+    industry = None if named else industry_named(s)
+    if industry is not None:  # "semiconductor stocks that fell the most": that industry's companies
+        frame = frame[frame["code"].map(lambda c: _industry_of(c) == industry.name_zh)]
+        if frame.empty:
+            held = sorted({i for i in everything["code"].map(_industry_of).dropna()})
+            return Answer(route="qa", engine=ENGINE, notices=notices, answer=(
+                f"資料庫裡沒有任何{industry.name_zh}公司的股價（有股價的產業：{'、'.join(held) or '無'}）。" if zh else
+                f"The store holds no prices of any {industry.name_en} ({industry.name_zh}) company (industries with "
+                f"prices: {', '.join(english_name(h) or h for h in held) or 'none'})."))
+    by_sector = industry is None and not named and bool(_SECTORS.search(s))
     rows, info = rank(frame, period, visible=visible)
     if not rows:
         return Answer(route="qa", engine=ENGINE, notices=notices,
@@ -293,14 +317,13 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
         notices.append(f"資料庫只有 {info['sessions']} 個交易日的資料，少於所問的 {period.sessions} 個。" if zh else
                        f"The store holds only {info['sessions']} of the {period.sessions} trading days asked about.")
     labels = {r.code: _company_label(r.code, _company(r.code), zh) for r in rows}
-    s = _QUOTED.sub(" ", to_simplified(asked).lower())
     n = _top_n(s)
-    # A follow-up may change what is ranked ("and the losers?", "what about volume?").
-    own = _QUOTED.sub(" ", to_simplified(req.message).lower())
-    if follow_up and any(rx.search(own) for rx in (_UP, _DOWN, _VOLUME, _BOTH, *dict(_EVENTS).values())):
-        s = own
     lists: dict[str, list[Ranked]] = {}
-    for kind in _kinds(s):
+    sectors = _sector_rows(rows, worst_first=bool(_DOWN.search(s)) and not _UP.search(s)) if by_sector else []
+    kinds = [] if by_sector else _kinds(s)
+    if kinds == ["gainers", "losers"] and sum(r.change is not None for r in rows) <= n:
+        kinds = ["all"]  # both ends of a short list are the same companies: one list, best first
+    for kind in kinds:
         if kind in dict(_EVENTS):
             hit = [r for r in rows if r.event_days.get(kind)]
             # Every company with the event, not the top N: "which stocks hit limit down" asks for all.
@@ -308,11 +331,13 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
         elif kind == "volume":
             lists[kind] = sorted((r for r in rows if r.volume is not None), key=lambda r: -(r.volume or 0.0))[:n]
         else:
-            sign = -1.0 if kind == "gainers" else 1.0
+            sign = 1.0 if kind == "losers" else -1.0
             lists[kind] = sorted((r for r in rows if r.change is not None), key=lambda r: sign * (r.change or 0.0))[:n]
-    measured = any(k in ("gainers", "losers") for k in lists)
-    parts = [_header(period, start, end, info["sessions"], len(rows), bool(named), measured, zh)]
+    measured = by_sector or any(k in ("gainers", "losers", "all") for k in lists)
+    parts = [_header(period, start, end, info["sessions"], len(rows), bool(named), measured, zh, industry)]
     parts.extend(_list_text(kind, ranked, labels, zh) for kind, ranked in lists.items())
+    if by_sector:
+        parts.append(_sector_text(sectors, labels, zh))
     missing = list(dict.fromkeys([c for c in named if c not in labels] + info["no_bars"]))
     if missing:
         notices.append(f"{len(missing)} 家公司在這段期間沒有股價，未列入：{'、'.join(missing[:8])}{'…' if len(missing) > 8 else ''}。"
@@ -324,7 +349,7 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
         notices.append(f"{len(stale)} 家公司在 {end.isoformat()} 沒有股價，以其最後一筆收盤計算：{names}。" if zh else
                        f"{len(stale)} compan{'y has' if len(stale) == 1 else 'ies have'} no bar on {end.isoformat()} "
                        f"and count with their last close before it: {names}.")
-    if info["no_base"] and any(k in ("gainers", "losers") for k in lists):
+    if info["no_base"] and measured:
         left = info["no_base"]
         notices.append(f"{len(left)} 家公司在期間開始前沒有收盤價，不列入漲跌排名：{'、'.join(left[:5])}。" if zh else
                        f"Left out of the change ranking: {len(left)} compan{'y' if len(left) == 1 else 'ies'} with no "
@@ -332,7 +357,8 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
     parts.append("（數字直接取自 finqa 的股價資料庫，未經語言模型；只涵蓋已儲存股價的公司，不是全市場排名。） [1]" if zh else
                  "(Figures straight from finqa's price store; no language model was involved. Only companies with "
                  "stored prices are ranked: this is not the whole exchange.) [1]")
-    leaders = list(dict.fromkeys(r.code for ranked in lists.values() for r in ranked[:CHART_CODES]))[:CHART_CODES]
+    leaders = list(dict.fromkeys([*(row["best"].code for row in sectors),
+                                  *(r.code for ranked in lists.values() for r in ranked[:CHART_CODES])]))[:CHART_CODES]
     window = frame[(frame["date"] >= pd.Timestamp(start)) & (frame["date"] <= pd.Timestamp(end))]
     bars = [_bar(code, row["date"], row) for code in leaders for _, row in window[window["code"] == code].iterrows()]
     span = start.isoformat() + ("" if start == end else ("–" if zh else " to ") + end.isoformat())
@@ -340,6 +366,10 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
                                     f"finqa price store: daily prices of {len(rows)} companies, {span}"),
                         source=_source_name(bars) or _sources(window), date=end.isoformat(), url=None)
     ranking = {kind: [r.to_json(labels[r.code]) for r in ranked] for kind, ranked in lists.items()}
+    if by_sector:
+        ranking["sectors"] = [{"industry": row["industry"], "name": english_name(row["industry"]),
+                               "change": row["change"], "companies": [r.code for r in row["members"]],
+                               "best": row["best"].code} for row in sectors]
     return Answer(route="qa", engine=ENGINE, answer="\n\n".join(parts), citations=[citation],
                   notices=notices, code=None, bars=bars, ranking=ranking)
 
@@ -352,17 +382,57 @@ def _sources(window: pd.DataFrame) -> str:
     return ", ".join(dict.fromkeys(names.get(str(x).lower(), str(x)) for x in window["source"].dropna()))
 
 
+def _industry_of(code: str) -> str | None:
+    company = _company(code)
+    return company.industry if company is not None else None
+
+
+def _sector_rows(rows: list[Ranked], *, worst_first: bool) -> list[dict[str, Any]]:
+    """Industries by the equal-weighted mean change of their stored companies (those with a
+    close before the period), best first (or worst first), each with its members and its best."""
+    groups: dict[str, list[Ranked]] = {}
+    for r in rows:
+        industry = _industry_of(r.code)
+        if industry and r.change is not None:
+            groups.setdefault(industry, []).append(r)
+    out = [{"industry": name, "change": sum(r.change or 0.0 for r in members) / len(members),
+            "members": sorted(members, key=lambda r: -(r.change or 0.0)),
+            "best": max(members, key=lambda r: r.change or 0.0)} for name, members in groups.items()]
+    return sorted(out, key=lambda row: row["change"] if worst_first else -row["change"])
+
+
+def _sector_text(sectors: list[dict[str, Any]], labels: dict[str, str], zh: bool) -> str:
+    title = ("**產業平均漲跌**（各產業已儲存股價公司的等權平均）" if zh else
+             "**Industries by average change** (the stored companies of each, equally weighted)")
+    lines = [title]
+    for i, row in enumerate(sectors, 1):
+        n, best = len(row["members"]), row["best"]
+        if zh:
+            lines.append(f"{i}. {row['industry']} {row['change']:+.2%}：{n} 家，最佳 {labels[best.code]} {best.change:+.2%}")
+        else:
+            name = f"{english_name(row['industry'])} ({row['industry']})"
+            lines.append(f"{i}. {name} {row['change']:+.2%}: {n} compan{'y' if n == 1 else 'ies'}, best "
+                         f"{labels[best.code]} {best.change:+.2%}")
+    if not sectors:
+        lines.append("（沒有可比較的產業）" if zh else "(no industry to compare)")
+    return "\n".join(lines) + ("\n\n（產業別依證交所分類；一個產業只有幾家公司時，平均值說明不了整個產業。）" if zh else
+                               "\n\n(Industries as TWSE classifies them; with only a few stored companies an "
+                               "average says little about the whole industry.)")
+
+
 def _header(period: Period, start: date, end: date, sessions: int, universe: int, named: bool, measured: bool,
-            zh: bool) -> str:
+            zh: bool, industry: Any = None) -> str:
     span = start.isoformat() if start == end else f"{start.isoformat()}{' 至 ' if zh else ' to '}{end.isoformat()}"
     # A calendar period named in words ("last month") is named back; dates and "the last N trading
     # days" are already in the span and the count.
     asked = period_label(period, zh) if period.kind in ("day", "range") and period.label in _LABELS_ZH else ""
     if zh:
-        who = f"所問的 {universe} 家公司" if named else f"資料庫中有股價的 {universe} 家公司"
+        kind = f"{industry.name_zh}" if industry is not None else ""
+        who = f"所問的 {universe} 家公司" if named else f"資料庫中有股價的 {universe} 家{kind}公司"
         return (f"**{span}**（{sessions} 個交易日" + (f"，{asked}" if asked else "") + f"），{who}"
                 + ("，漲跌以期間前最後收盤為基準：" if measured else "："))
-    who = f"the {universe} companies asked about" if named else f"the {universe} companies with stored prices"
+    kind = f"{industry.name_en} " if industry is not None else ""
+    who = f"the {universe} companies asked about" if named else f"the {universe} {kind}companies with stored prices"
     return (f"**{span}** ({sessions} trading day{'s' if sessions != 1 else ''}" + (f"; {asked}" if asked else "")
             + f"), among {who}" + ("; changes are measured from the close before the period:" if measured else ":"))
 
@@ -371,10 +441,10 @@ def _list_text(kind: str, ranked: list[Ranked], labels: dict[str, str], zh: bool
     if kind in dict(_EVENTS):
         return _event_text(kind, ranked, labels, zh)
     title = {"gainers": ("表現最好", "Best performers"), "losers": ("表現最差", "Worst performers"),
-             "volume": ("成交量最大", "Most traded (volume)")}[kind][0 if zh else 1]
+             "all": ("依漲跌排序", "Ranked by change"), "volume": ("成交量最大", "Most traded (volume)")}[kind][0 if zh else 1]
     lines = [f"**{title}**"]
     # "Best" in a falling market is still a fall: say so rather than let the title imply gains.
-    if kind == "gainers" and ranked and all((r.change or 0.0) <= 0 for r in ranked):
+    if kind in ("gainers", "all") and ranked and all((r.change or 0.0) <= 0 for r in ranked):
         lines[0] += "（沒有一家上漲）" if zh else " (none of them rose)"
     if kind == "losers" and ranked and all((r.change or 0.0) >= 0 for r in ranked):
         lines[0] += "（沒有一家下跌）" if zh else " (none of them fell)"

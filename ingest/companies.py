@@ -474,7 +474,8 @@ def listed_companies() -> dict[str, Company]:
     for code, info in twstock.codes.items():
         kind, market = _KINDS.get(info.type), _MARKETS.get(info.market)
         if kind and market:
-            out[code] = Company(code=code, name_zh=info.name, name_en=None, market=market, kind=kind)
+            out[code] = Company(code=code, name_zh=info.name, name_en=None, market=market, kind=kind,
+                                industry=(info.group or None) if kind == "stock" else None)
     return out
 
 
@@ -488,7 +489,7 @@ def build_directory(extra: Iterable[Company] = (), aliases_path: Path = ALIASES_
             log.warning("alias table: %s is not a listed stock/ETF in twstock.codes; skipped", code)
             continue
         companies[code] = Company(code=c.code, name_zh=c.name_zh, name_en=name_en, market=c.market,
-                                  kind=c.kind, aliases=aliases)
+                                  kind=c.kind, aliases=aliases, industry=c.industry)
         prominence[code] = rank
     for c in extra:
         if c.code not in companies:  # twstock's own entry wins for Taiwan codes

@@ -23,6 +23,7 @@ class Company:
     market: Market
     kind: str = "stock"  # "stock" or "etf"
     aliases: tuple[str, ...] = ()
+    industry: str | None = None  # TWSE's 產業別 (半導體業 ...), ingest.industries; None for ETFs, US symbols
 
     @property
     def symbol(self) -> str:

@@ -97,8 +97,13 @@ def test_losers_volume_both_ends_and_top_n(store):
     # 2317: 9M shares on each of 2 days; 2330: 5M on 3 days; 2308 counts (no base needed for volume).
     assert [r["code"] for r in volume.ranking["volume"]][:3] == ["2317", "2330", "2308"]
     assert volume.ranking["volume"][0]["volume"] == 18_000_000
-    both = ask(store, "biggest movers in March 2025")
+    both = ask(store, "top 2 movers in March 2025")
     assert list(both.ranking) == ["gainers", "losers"]
+    assert [r["code"] for r in both.ranking["losers"]] == ["2454", "2382"]
+    # Both ends of a list no longer than N are the same companies: one list, best first.
+    short = ask(store, "biggest movers in March 2025")
+    assert list(short.ranking) == ["all"] and "Ranked by change" in short.answer
+    assert [r["code"] for r in short.ranking["all"]] == ["2317", "2330", "2382", "2454"]
     assert len(ask(store, "top 2 gainers in March 2025").ranking["gainers"]) == 2
     trailing = ask(store, "top gainers in the past 10 days")
     assert "2025-02-27 to 2025-03-05** (4 trading days)" in trailing.answer
@@ -222,3 +227,43 @@ def test_new_highs_and_lows_need_the_history_before_them(data_dir):
     assert len(month.ranking["new_high"][0]["new_high_days"]) == 10  # sessions 61..70 of 70
     early = ask(store, f"which stocks hit new highs on {days[40].isoformat()}?", today=last)
     assert early.ranking["new_high"] == [] and "at least 60 sessions" in early.answer
+
+
+def test_industries_are_named_and_stored_on_companies():
+    from ingest.companies import get_directory
+    from ingest.industries import english_name, industry_named
+
+    assert get_directory().get("2330").industry == "半導體業" and get_directory().get("0050").industry is None
+    assert get_directory().get("2330").to_json().keys() == {"code", "name_zh", "name_en", "market"}  # contract
+    for text, name in (("semiconductor stocks that fell", "半導體業"), ("chip stocks", "半導體業"),
+                       ("半导体类股涨幅排行", "半導體業"), ("shipping stocks", "航運業"), ("航运股", "航運業"),
+                       ("computer makers that fell the most", "電腦及週邊設備業"), ("which stock rose", None)):
+        found = industry_named(text)
+        assert (found.name_zh if found else None) == name, text
+    assert english_name("半導體業") == "Semiconductors" and english_name(None) is None
+
+
+def test_sectors_are_ranked_by_their_companies_average(store):
+    """March 2025 from the close before it: 2330 +5% and 2454 -10% (semiconductors, -2.5% on
+    average), 2317 +8% (other electronics), 2382 +1% (computers); 2308 has no close before March."""
+    a = ask(store, "which sector did best in March 2025?")
+    sectors = a.ranking["sectors"]
+    assert [row["industry"] for row in sectors] == ["其他電子業", "電腦及週邊設備業", "半導體業"]
+    assert sectors[2]["change"] == pytest.approx(-0.025) and sectors[2]["companies"] == ["2330", "2454"]
+    assert sectors[2]["best"] == "2330" and sectors[2]["name"] == "Semiconductors"
+    assert "1. Other Electronics (其他電子業) +8.00%: 1 company, best 2317 Hon Hai" in a.answer
+    assert "equally weighted" in a.answer and "says little about the whole industry" in a.answer
+    worst = ask(store, "worst performing industries in March 2025")
+    assert worst.ranking["sectors"][0]["industry"] == "半導體業"
+    zh = ask(store, "2025年3月哪個類股表現最好")
+    assert "產業平均漲跌" in zh.answer and zh.ranking["sectors"][0]["industry"] == "其他電子業"
+
+
+def test_a_named_industry_narrows_the_companies_ranked(store):
+    a = ask(store, "semiconductor stocks that fell the most in March 2025")
+    assert [r["code"] for r in a.ranking["losers"]] == ["2454", "2330"]
+    assert "among the 2 Semiconductors companies with stored prices" in a.answer
+    zh = ask(store, "2025年3月半導體類股漲幅排行")
+    assert "2 家半導體業公司" in zh.answer and [r["code"] for r in zh.ranking["all"]] == ["2330", "2454"]
+    none = ask(store, "shipping stocks that rose the most in March 2025")
+    assert not none.ranking and "no prices of any Shipping (航運業) company" in none.answer
