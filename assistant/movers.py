@@ -80,6 +80,8 @@ _RANKING = re.compile(
     r"|\b(?:gainers?|losers?)\b.{0,30}\b(?:today|yesterday|last|this|past|in|on|during|since|between)\b"
     # Chinese: 哪檔漲最多 / 漲幅最大的股票 / 表現最好的前五檔 / 成交量最大 / 股票漲幅排行
     r"|哪(?:一)?(?:档|支|只|家|些|个)?(?:股票?|个股|公司)?.{0,12}(?:涨|跌|表现|成交量?)(?:得|的)?(?:最|比较)"
+    r"|(?:哪|谁).{0,12}(?:涨|跌|表现)(?:得|的)?(?:比较)?(?:多|少|好|差|强|弱)"
+    r"|\b(?:out|under)perform\w*\b"
     r"|(?:涨|跌)(?:得|的)?最(?:多|少|凶|惨)|(?:涨|跌)幅(?:最大|最高|最多|最小|前|排行|排名|榜)"
     r"|表现最(?:好|差|强|弱|佳)|成交(?:量|额|值|金额)?最(?:大|高|多)|强势股|弱势股"
     r"|(?:股票?|个股|股价|涨跌|成交量?).{0,6}(?:排行|排名)"
@@ -354,9 +356,13 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
         notices.append(f"{len(left)} 家公司在期間開始前沒有收盤價，不列入漲跌排名：{'、'.join(left[:5])}。" if zh else
                        f"Left out of the change ranking: {len(left)} compan{'y' if len(left) == 1 else 'ies'} with no "
                        f"close before the period to measure from ({', '.join(left[:5])}).")
-    parts.append("（數字直接取自 finqa 的股價資料庫，未經語言模型；只涵蓋已儲存股價的公司，不是全市場排名。） [1]" if zh else
-                 "(Figures straight from finqa's price store; no language model was involved. Only companies with "
-                 "stored prices are ranked: this is not the whole exchange.) [1]")
+    if named:  # the companies asked about are the whole universe: nothing to warn about
+        parts.append("（數字直接取自 finqa 的股價資料庫，未經語言模型。） [1]" if zh else
+                     "(Figures straight from finqa's price store; no language model was involved.) [1]")
+    else:
+        parts.append("（數字直接取自 finqa 的股價資料庫，未經語言模型；只涵蓋已儲存股價的公司，不是全市場排名。） [1]" if zh else
+                     "(Figures straight from finqa's price store; no language model was involved. Only companies with "
+                     "stored prices are ranked: this is not the whole exchange.) [1]")
     leaders = list(dict.fromkeys([*(row["best"].code for row in sectors),
                                   *(r.code for ranked in lists.values() for r in ranked[:CHART_CODES])]))[:CHART_CODES]
     window = frame[(frame["date"] >= pd.Timestamp(start)) & (frame["date"] <= pd.Timestamp(end))]

@@ -46,7 +46,7 @@ def ask(store, message, *, codes=(), as_of=None, today=date(2025, 3, 6), follows
     "Which stock rose the most in March 2025?", "what stocks fell the most last week", "top 5 gainers today",
     "biggest losers in 2025-03", "best performing stocks this month", "which of these stocks did best?",
     "most active stocks yesterday", "rank the stocks by volume in March 2025", "which company's shares gained the most",
-    "What was the weakest stock yesterday?", "which stocks hit limit down on 2025-04-07?", "今天有哪些股票漲停",
+    "What was the weakest stock yesterday?", "2330和2454誰漲比較多", "台積電和聯發科哪個漲得多", "Did 2330 outperform 2454 in April?", "which stocks hit limit down on 2025-04-07?", "今天有哪些股票漲停",
     "上個月漲幅最大的股票", "哪檔股票漲最多", "哪一檔表現最好", "成交量最大的股票", "股票漲跌幅排行", "强势股有哪些",
 ])
 def test_ranking_questions(message):
@@ -130,7 +130,7 @@ def test_best_in_a_falling_market_says_none_rose(store):
 def test_named_companies_are_the_universe(store):
     a = ask(store, "2330、2454、2317 哪個表現最好？2025年3月", codes=["2330", "2454", "2317"])
     assert [r["code"] for r in a.ranking["gainers"]] == ["2317", "2330", "2454"]
-    assert "所問的 3 家公司" in a.answer
+    assert "所問的 3 家公司" in a.answer and "不是全市場排名" not in a.answer
 
 
 def test_nothing_in_the_period_says_what_the_store_covers(store):
