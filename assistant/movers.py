@@ -81,7 +81,6 @@ _RANKING = re.compile(
     # Chinese: 哪檔漲最多 / 漲幅最大的股票 / 表現最好的前五檔 / 成交量最大 / 股票漲幅排行
     r"|哪(?:一)?(?:档|支|只|家|些|个)?(?:股票?|个股|公司)?.{0,12}(?:涨|跌|表现|成交量?)(?:得|的)?(?:最|比较)"
     r"|(?:哪|谁).{0,12}(?:涨|跌|表现)(?:得|的)?(?:比较)?(?:多|少|好|差|强|弱)"
-    r"|\b(?:out|under)perform\w*\b"
     r"|(?:涨|跌)(?:得|的)?最(?:多|少|凶|惨)|(?:涨|跌)幅(?:最大|最高|最多|最小|前|排行|排名|榜)"
     r"|表现最(?:好|差|强|弱|佳)|成交(?:量|额|值|金额)?最(?:大|高|多)|强势股|弱势股"
     r"|(?:股票?|个股|股价|涨跌|成交量?).{0,6}(?:排行|排名)"
@@ -96,6 +95,7 @@ _RANKING = re.compile(
 )
 # "Which sector did best?": industries ranked, not companies (unless one industry is named, which
 # then narrows the companies ranked: "semiconductor stocks that fell the most").
+_VERSUS = re.compile(r"\b(?:out|under)perform\w*\b|\bbeat\b|\bdid better\b|\bdid worse\b|跑赢|跑输")
 _SECTORS = re.compile(r"\bsectors?\b|\bindustr(?:y|ies)\b|类股|产业|族群")
 _NEWS_COUNT = re.compile(r"\b(?:news|articles?|coverage|headlines?|mentions?)\b|新闻|报导|报道|消息")
 _LIMIT_UP = re.compile(r"\blimit[- ]up\b|涨停")
@@ -133,8 +133,12 @@ def is_ranking_question(message: str) -> bool:
 
 def wants_ranking(message: str, codes: list[str]) -> bool:
     """A ranking over the store (no company named) or over the companies named (two or more).
-    One company named ("did TSMC rise the most in April?") is that company's price question."""
-    return len(set(codes)) != 1 and is_ranking_question(message)
+    One company named ("did TSMC rise the most in April?") is that company's price question;
+    "did 2330 outperform 2454?" ranks the two, while "can AI stocks outperform?" is no ranking."""
+    named = len(set(codes))
+    if named >= 2 and _VERSUS.search(to_simplified(message).lower()) and not _NOT.search(message.lower()):
+        return True
+    return named != 1 and is_ranking_question(message)
 
 
 def applies(req: EngineRequest) -> bool:

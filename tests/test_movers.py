@@ -46,7 +46,7 @@ def ask(store, message, *, codes=(), as_of=None, today=date(2025, 3, 6), follows
     "Which stock rose the most in March 2025?", "what stocks fell the most last week", "top 5 gainers today",
     "biggest losers in 2025-03", "best performing stocks this month", "which of these stocks did best?",
     "most active stocks yesterday", "rank the stocks by volume in March 2025", "which company's shares gained the most",
-    "What was the weakest stock yesterday?", "2330和2454誰漲比較多", "台積電和聯發科哪個漲得多", "Did 2330 outperform 2454 in April?", "which stocks hit limit down on 2025-04-07?", "今天有哪些股票漲停",
+    "What was the weakest stock yesterday?", "2330和2454誰漲比較多", "台積電和聯發科哪個漲得多", "which stocks hit limit down on 2025-04-07?", "今天有哪些股票漲停",
     "上個月漲幅最大的股票", "哪檔股票漲最多", "哪一檔表現最好", "成交量最大的股票", "股票漲跌幅排行", "强势股有哪些",
 ])
 def test_ranking_questions(message):
@@ -66,6 +66,9 @@ def test_one_company_named_is_that_companys_question():
     assert not wants_ranking("Did TSMC rise the most in March 2025?", ["2330"])
     assert wants_ranking("Which rose the most in March 2025, 2330 or 2454?", ["2330", "2454"])
     assert wants_ranking("Which stock rose the most in March 2025?", [])
+    assert wants_ranking("Did 2330 outperform 2454 in April?", ["2330", "2454"])
+    assert not wants_ranking("Can AI stocks outperform the market?", [])
+    assert not wants_ranking("Will 2330 outperform 2454 next month?", ["2330", "2454"])
 
 
 def test_the_ranking_and_its_numbers(store):
