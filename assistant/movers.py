@@ -294,7 +294,9 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
     if follow_up and any(rx.search(own) for rx in (_UP, _DOWN, _VOLUME, _BOTH, _SECTORS, *dict(_EVENTS).values())):
         s = own
     everything = store.all_bars()
-    frame = everything[everything["code"].isin(named)] if named else everything
+    # The universe is Taiwan's listed companies: US symbols imported for the ACL18 evaluation share
+    # the store but are no answer to "which stock rose the most" here (unless named).
+    frame = everything[everything["code"].isin(named)] if named else everything[everything["code"].map(_is_taiwan)]
     industry = None if named else industry_named(s)
     if industry is not None:  # "semiconductor stocks that fell the most": that industry's companies
         frame = frame[frame["code"].map(lambda c: _industry_of(c) == industry.name_zh)]
@@ -390,6 +392,13 @@ def _sources(window: pd.DataFrame) -> str:
     if "source" not in window.columns or window["source"].dropna().empty:
         return "finqa store"
     return ", ".join(dict.fromkeys(names.get(str(x).lower(), str(x)) for x in window["source"].dropna()))
+
+
+def _is_taiwan(code: str) -> bool:
+    company = _company(code)
+    if company is not None:
+        return company.market in ("TWSE", "TPEx")
+    return code[:4].isdigit()
 
 
 def _industry_of(code: str) -> str | None:

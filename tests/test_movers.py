@@ -130,6 +130,15 @@ def test_best_in_a_falling_market_says_none_rose(store):
     assert "(none of them rose)" in worst_day.answer
 
 
+def test_us_symbols_in_the_store_are_not_ranked_unless_named(store):
+    store.upsert_bars([PriceBar(code="AAPL", date=d, open=c, high=c, low=c, close=c, volume=1e6, source="yahoo")
+                       for d, c in ((date(2025, 2, 27), 100.0), (date(2025, 3, 5), 200.0))])
+    a = ask(store, "Which stock rose the most in March 2025?")
+    assert "AAPL" not in json.dumps(a.to_json()) and "among the 5 companies" in a.answer
+    named = ask(store, "did AAPL outperform 2330 in March 2025?", codes=["AAPL", "2330"])
+    assert named.ranking["all"][0]["code"] == "AAPL"
+
+
 def test_named_companies_are_the_universe(store):
     a = ask(store, "2330、2454、2317 哪個表現最好？2025年3月", codes=["2330", "2454", "2317"])
     assert [r["code"] for r in a.ranking["gainers"]] == ["2317", "2330", "2454"]
