@@ -32,6 +32,7 @@ from ingest.cjk import CJK_CHARS
 
 from .movers import wants_ranking
 from .price_facts import is_price_question
+from .technicals import is_indicator_question
 from .slots import COMPANY_TOPIC, ChatSession, Slots, to_simplified
 
 log = logging.getLogger(__name__)
@@ -143,6 +144,8 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
         return RouteDecision("forecast", "forecast keyword", "rule")
     if QA_WHY.search(s):
         return RouteDecision("qa", "explanatory question", "rule")
+    if slots is not None and is_indicator_question(text, slots.code):  # "5日均線" is no 5-day horizon
+        return RouteDecision("qa", "a technical indicator (computed from the store)", "rule")
     if slots is not None and not slots.horizon_explicit and is_price_question(text, slots.code):
         return RouteDecision("qa", "a past or present price (answered from the store)", "rule")
     if not (slots and slots.horizon_explicit) and wants_ranking(text, list(slots.codes) if slots else []):

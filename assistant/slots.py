@@ -275,7 +275,7 @@ def parse_companies(text: str, directory: Any) -> tuple[list[Any], str | None, l
     Dates are blanked first: ``2025-03-01`` must not read as company 2025.
     """
     clean = ANY_DATE.sub(" ", text)
-    clean = re.sub(r"\d{4}\s*年", " ", clean)
+    clean = re.sub(r"\d{4}\s*年(?![線线])", " ", clean)  # "2025年", but "2330 年線" is 2330's 240-day MA
     clean = re.sub(r"(\w)['’]s\b", r"\1", clean)  # possessives: "Evergreen's" names Evergreen
     try:
         companies = list(directory.find_in_text(clean))

@@ -105,8 +105,9 @@ _YEAR_BEFORE = re.compile(
     r"[\s,.\-]*|[/\-年.]\s*|西元|民國)$",
     re.IGNORECASE,
 )
-# After any bare number: a date, an amount or a unit, not a code ("2025年", "2330元", "1200%").
-_NOT_CODE_AFTER = re.compile(r"^\s*(?:年|月|日|/\d|-\d|%|元|億|萬|張|點|塊|美元|台幣|萬元)")
+# After any bare number: a date, an amount or a unit, not a code ("2025年", "2330元", "1200%");
+# but "2330 年線" / "2330月線" are the code's 240- and 20-day moving averages.
+_NOT_CODE_AFTER = re.compile(r"^\s*(?:(?:年|月|日)(?![線线])|/\d|-\d|%|元|億|萬|張|點|塊|美元|台幣|萬元)")
 # After a year-like number (1900-2100) only.
 _YEAR_AFTER = re.compile(r"^(?:s\b|'s|財年|年度|\s*(?:Q[1-4]|H[12])\b)", re.IGNORECASE)
 

@@ -69,6 +69,7 @@ def add_indicators(bars: pd.DataFrame) -> pd.DataFrame:
     ema26 = _ewm(by["close"], span=26)
     macd = ema12 - ema26
     signal = _ewm(macd.groupby(code), span=9)
+    df["macd"], df["macd_signal"] = macd, signal  # DIF and its 9-day EMA (the answer quotes them)
     df["macd_histogram"] = macd - signal
     df["macd_crossover"] = _cross(df["macd_histogram"], code)
 
@@ -83,7 +84,8 @@ def add_indicators(bars: pd.DataFrame) -> pd.DataFrame:
     gain = _ewm(delta.clip(lower=0).groupby(code), alpha=1 / 14)
     loss = _ewm((-delta.clip(upper=0)).groupby(code), alpha=1 / 14)
     rs = gain / loss.replace(0, np.nan)
-    df["rsi"] = (100 - 100 / (1 + rs)).fillna(50.0)
+    # No losses at all is RSI 100 (only gains), not "no information"; no move at all stays 50.
+    df["rsi"] = (100 - 100 / (1 + rs)).fillna(pd.Series(np.where(gain > 0, 100.0, 50.0), index=df.index))
     df["overbought_oversold"] = np.where(df["rsi"] > 70, 1, np.where(df["rsi"] < 30, -1, 0))
 
     low9 = by["low"].transform(lambda s: s.rolling(9, min_periods=1).min())

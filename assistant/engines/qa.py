@@ -396,7 +396,10 @@ class QAEngine(FinqaQueryEngine):
             return movers.movers_answer(req, open_store(self.settings.store_path))
         if not req.code:  # the store is not even opened for a question about no company
             return None
-        return price_answer(req, open_store(self.settings.store_path))
+        from ..technicals import indicator_answer
+
+        store = open_store(self.settings.store_path)
+        return indicator_answer(req, store) or price_answer(req, store)
 
     def run(self, req: EngineRequest) -> Answer:
         from .base import collect

@@ -1,0 +1,208 @@
+"""Technical indicators of one company from the store: "2330 5日均線", "台積電月線在哪", "TSMC RSI",
+"2454 KD值", "MACD of 2317", "how volatile is 2330?".
+
+Why here and not in the news: these numbers are computed from the stored daily bars, exactly, and
+every Taiwanese charting tool shows them (週線/月線/季線 are the 5/20/60-day moving averages), so a
+question about them deserves the number, not the closest news sentence. "5日均線" also carries a
+"5 days" that the slot parser reads as a forecast horizon; the router asks :func:`is_indicator_question`
+first.
+
+Definitions are the usual ones and shared with the forecaster's candidate sequences
+(``ingest.indicators.add_indicators``): RSI 14 (Wilder), KD 9/3/3, MACD 12/26/9, Bollinger 20/2;
+moving averages of the close; volatility is the 20-session standard deviation of daily log
+returns, annualised with 250 sessions. Point in time: with an as-of date D only bars strictly
+before D are read; a day named in the question reads the bars up to that day.
+"""
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+
+from ingest.cjk import has_cjk
+
+from .price_facts import (
+    _NOT,
+    _QUOTED,
+    ENGINE,
+    STALE_DAYS,
+    TAIPEI,
+    _bar,
+    _company,
+    _company_label,
+    _fmt,
+    _source_name,
+    parse_period,
+)
+from .slots import to_simplified, zh_number
+from .types import Answer, Citation, EngineRequest
+
+# Matched on simplified, lower-cased text. Taiwan's names for the moving averages first.
+_MA_NAMES = {"周线": 5, "月线": 20, "季线": 60, "半年线": 120, "年线": 240}
+_MA = re.compile(
+    r"(\d{1,3}|[一二三四五六七八九十百两]{1,4})\s*(?:日|天|周|个月)?\s*(?:均线|移动平均)"
+    r"|\b(?:ma|sma|ema)\s*-?\s*(\d{1,3})\b|\b(\d{1,3})\s*-?\s*(?:day|week|d)\s+(?:simple |exponential )?moving averages?\b"
+    r"|(半年线|年线|季线|月线|周线)|\bmoving averages?\b|均线"
+)
+_KINDS = {
+    "rsi": re.compile(r"\brsi\b|相对强弱"),
+    "kd": re.compile(r"(?<![a-z])kd(?:j)?(?![a-z])|\bstochastics?\b|随机指标"),
+    "macd": re.compile(r"\bmacd\b|指数平滑异同"),
+    "bollinger": re.compile(r"\bbollinger\b|布林"),
+    "volatility": re.compile(r"\bvolatil\w*|波动"),
+}
+_ALL = re.compile(r"\btechnicals?\b|\btechnical (?:indicators?|analysis|picture|signals?)\b|技术指标|技术面|技术分析")
+DEFAULT_MAS = (5, 20, 60)
+VOL_WINDOW = 20
+TRADING_DAYS = 250
+
+
+def _wanted(s: str) -> tuple[list[int], list[str]]:
+    """(moving-average lengths, other indicators) that ``s`` asks for."""
+    mas: list[int] = []
+    for m in _MA.finditer(s):
+        number, en_ma, en_day, name = m.group(1), m.group(2), m.group(3), m.group(4)
+        if name:
+            mas.append(_MA_NAMES[name])
+        elif number:
+            n = int(number) if number.isdigit() else zh_number(number)
+            unit = s[m.start():m.end()]
+            n = (n or 0) * (5 if "周" in unit else 21 if "个月" in unit else 1)
+            if 2 <= n <= 500:
+                mas.append(n)
+        elif en_ma or en_day:
+            n = int(en_ma or en_day)
+            unit = m.group(0)
+            n *= 5 if "week" in unit else 1
+            if 2 <= n <= 500:
+                mas.append(n)
+        else:
+            mas.extend(DEFAULT_MAS)  # "moving averages" / 均線: the three everyone reads
+    others = [k for k, rx in _KINDS.items() if rx.search(s)]
+    if _ALL.search(s):
+        mas = mas or list(DEFAULT_MAS)
+        others = list(dict.fromkeys([*others, "rsi", "kd", "macd", "bollinger", "volatility"]))
+    return list(dict.fromkeys(mas)), others
+
+
+def is_indicator_question(message: str, code: str | None) -> bool:
+    """Whether ``message`` asks for a technical indicator of the company ``code``."""
+    if not code or not message:
+        return False
+    s = _QUOTED.sub(" ", to_simplified(message).lower())
+    if _NOT.search(s):  # "will the MA5 cross the MA20 next week?" is a forecast
+        return False
+    mas, others = _wanted(s)
+    return bool(mas or others)
+
+
+def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = None) -> Answer | None:
+    """The indicators asked for, from the store; ``None`` when ``req`` asks for none."""
+    code = req.code
+    if not is_indicator_question(req.message, code):
+        return None
+    assert code is not None
+    zh = has_cjk(req.message)
+    s = _QUOTED.sub(" ", to_simplified(req.message).lower())
+    mas, others = _wanted(s)
+    ref = req.as_of or today or datetime.now(TAIPEI).date()
+    visible = ref - timedelta(days=1) if req.as_of else ref
+    period = parse_period(req.message, ref)
+    day = min(period.end, visible) if period.kind == "day" and period.end else visible
+    label = _company_label(code, _company(code), zh)
+    bars = store.bars(code, end=day)
+    notices = list(req.notices)
+    if bars.empty:
+        text = (f"尚未儲存 {label} 在 {day.isoformat()} 以前的股價：請執行 `finqa ingest prices {code}`。" if zh else
+                f"No prices for {label} up to {day.isoformat()} are stored: run `finqa ingest prices {code}`.")
+        return Answer(route="qa", engine=ENGINE, answer=text, notices=notices, code=code)
+    from ingest.indicators import add_indicators
+
+    frame = add_indicators(bars.reset_index().assign(code=code))
+    last = frame.iloc[-1]
+    n = len(frame)
+    close = frame["close"]
+    asof = pd.Timestamp(last["date"]).date()
+    if (day - asof).days > STALE_DAYS:
+        notices.append(f"{label} 的股價資料只到 {asof.isoformat()}（比 {day.isoformat()} 早 {(day - asof).days} 天）："
+                       f"執行 `finqa ingest prices {code}` 取得更新資料。" if zh else
+                       f"The newest stored bar for {label} is {asof.isoformat()}, {(day - asof).days} days before "
+                       f"{day.isoformat()}: `finqa ingest prices {code}` fetches newer ones.")
+    price = float(last["close"])
+    lines: list[str] = []
+    short: list[str] = []
+    for length in mas:
+        if n < length:
+            short.append(f"MA{length}")
+            continue
+        value = float(close.tail(length).mean())
+        where = ("站上" if price >= value else "跌破") if zh else ("above" if price >= value else "below")
+        name = {5: "週線", 20: "月線", 60: "季線", 120: "半年線", 240: "年線"}.get(length, "")
+        if zh:
+            lines.append(f"- {length} 日均線{('（' + name + '）') if name else ''} {_fmt(value)}：收盤{where}，差距 {price / value - 1:+.2%}")
+        else:
+            lines.append(f"- {length}-day moving average {_fmt(value)}: the close is {where} it ({price / value - 1:+.2%})")
+    for kind in others:
+        needed = {"rsi": 15, "kd": 9, "macd": 35, "bollinger": 20, "volatility": VOL_WINDOW + 1}[kind]
+        if n < needed:
+            short.append(kind.upper() if kind != "volatility" else ("波動度" if zh else "volatility"))
+            continue
+        lines.append(_indicator_line(kind, frame, price, zh))
+    if short:
+        notices.append(f"資料庫只有 {n} 個交易日的 {label} 股價，不足以計算：{'、'.join(short)}。" if zh else
+                       f"The store holds only {n} sessions of {label}: too few for {', '.join(short)}.")
+    if not lines:
+        text = (f"{label} 的股價歷史太短（{n} 個交易日），算不出所問的指標。" if zh else
+                f"{label}'s stored history ({n} sessions) is too short for the indicators asked.")
+        return Answer(route="qa", engine=ENGINE, answer=text, notices=notices, code=code)
+    shown = [_bar(code, d, row) for d, row in bars.tail(max([*mas, 60])).iterrows()]
+    head = (f"**{label}** {asof.isoformat()} 收盤 {_fmt(price)} 的技術指標（以資料庫中到這一天為止的 {n} 個交易日計算）：" if zh else
+            f"**{label}** technical indicators at the {asof.isoformat()} close of {_fmt(price)} (from the {n} stored "
+            f"sessions up to that day):")
+    foot = ("（數字由 finqa 的股價資料庫計算，未經語言模型；技術指標描述過去的走勢，不是預測，也不是投資建議。） [1]" if zh else
+            "(Computed from finqa's price store; no language model was involved. Indicators describe the past, "
+            "they are no forecast and no investment advice.) [1]")
+    citation = Citation(n=1, title=(f"{label} 日成交資料 至 {asof.isoformat()}" if zh else
+                                    f"{label} daily prices up to {asof.isoformat()}"),
+                        source=_source_name(shown), date=asof.isoformat(), url=None)
+    return Answer(route="qa", engine=ENGINE, answer="\n\n".join([head, "\n".join(lines), foot]),
+                  citations=[citation], notices=notices, code=code, bars=shown)
+
+
+def _indicator_line(kind: str, frame: pd.DataFrame, price: float, zh: bool) -> str:
+    last = frame.iloc[-1]
+    if kind == "rsi":
+        rsi = float(last["rsi"])
+        state = ("超買區（>70）" if rsi > 70 else "超賣區（<30）" if rsi < 30 else "中性區") if zh else \
+            ("overbought (> 70)" if rsi > 70 else "oversold (< 30)" if rsi < 30 else "neutral (30-70)")
+        return f"- RSI(14) {rsi:.1f}：{state}" if zh else f"- RSI(14) {rsi:.1f}: {state}"
+    if kind == "kd":
+        k, d = float(last["kdj_k"]), float(last["kdj_d"])
+        cross = int(last["kdj_crossover"])
+        if zh:
+            extra = "，今日黃金交叉" if cross > 0 else "，今日死亡交叉" if cross < 0 else ""
+            return f"- KD(9,3,3) K {k:.1f}、D {d:.1f}：K {'高於' if k >= d else '低於'} D{extra}"
+        extra = "; K crossed above D today" if cross > 0 else "; K crossed below D today" if cross < 0 else ""
+        return f"- KD(9,3,3) K {k:.1f}, D {d:.1f}: K is {'above' if k >= d else 'below'} D{extra}"
+    if kind == "macd":
+        dif, sig, hist = float(last["macd"]), float(last["macd_signal"]), float(last["macd_histogram"])
+        if zh:
+            return f"- MACD(12,26,9) DIF {dif:.2f}、訊號線 {sig:.2f}、柱狀體 {hist:+.2f}：DIF {'在訊號線之上' if hist >= 0 else '在訊號線之下'}"
+        return f"- MACD(12,26,9) {dif:.2f}, signal {sig:.2f}, histogram {hist:+.2f}: MACD is {'above' if hist >= 0 else 'below'} its signal"
+    if kind == "bollinger":
+        up, low = float(last["bollinger_upper"]), float(last["bollinger_lower"])
+        mid = (up + low) / 2
+        pos = (price - low) / (up - low) if up > low else 0.5
+        if zh:
+            return f"- 布林通道(20,2) 上軌 {_fmt(up)}、中軌 {_fmt(mid)}、下軌 {_fmt(low)}：收盤位於通道 {pos:.0%} 處"
+        return f"- Bollinger bands (20, 2): upper {_fmt(up)}, middle {_fmt(mid)}, lower {_fmt(low)}; the close sits at {pos:.0%} of the band"
+    # volatility
+    logret = pd.Series(frame["close"]).apply(math.log).diff().tail(VOL_WINDOW)
+    daily = float(logret.std())
+    yearly = daily * math.sqrt(TRADING_DAYS)
+    if zh:
+        return f"- 波動度：近 {VOL_WINDOW} 個交易日日報酬標準差 {daily:.2%}，年化 {yearly:.1%}"
+    return f"- Volatility: {daily:.2%} a day over the last {VOL_WINDOW} sessions ({yearly:.1%} annualised)"

@@ -1,0 +1,108 @@
+"""Technical indicators answered from the store: which questions, the numbers against hand
+computations, too little history said, the as-of rule, and the router (5日均線 is no horizon)."""
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from assistant.technicals import _wanted, indicator_answer, is_indicator_question
+from assistant.types import EngineRequest
+from ingest.types import PriceBar
+
+DAYS = [d.date() for d in pd.bdate_range("2025-01-02", periods=70)]
+# Up 1 a day for 60 sessions, then down 2 a day: every indicator has something to say.
+CLOSES = [100.0 + i for i in range(60)] + [159.0 - 2 * (i + 1) for i in range(10)]
+
+
+@pytest.fixture
+def store(data_dir):
+    from ingest.store import open_store
+
+    s = open_store(data_dir.store_path)
+    s.upsert_bars([PriceBar(code="2330", date=d, open=c, high=c + 1, low=c - 1, close=c, volume=1e6)
+                   for d, c in zip(DAYS, CLOSES)])
+    return s
+
+
+def ask(store, message, *, as_of=None, today=DAYS[-1]):
+    return indicator_answer(EngineRequest(message=message, code="2330", as_of=as_of), store, today=today)
+
+
+@pytest.mark.parametrize("message", [
+    "2330 5日均線", "台積電月線在哪", "TSMC 20-day moving average", "MA60 of 2330", "2330 RSI", "聯發科 KD值",
+    "MACD of 2317", "台積電布林通道", "how volatile is 2330?", "2330 技術指標", "2330 technicals", "2330 年線",
+])
+def test_indicator_questions(message):
+    assert is_indicator_question(message, "2330")
+
+
+@pytest.mark.parametrize("message", [
+    "2330 close yesterday", "will 2330's MA5 cross the MA20 next week?", "forecast 2330 next 5 days",
+    "TSMC revenue", "What is RSI?",
+])
+def test_not_indicator_questions(message):
+    assert not is_indicator_question(message, "2330" if "RSI" not in message else None)
+
+
+@pytest.mark.parametrize("text, mas, others", [
+    ("2330 5日均线", [5], []), ("台积电季线", [60], []), ("2330 10周均线", [50], []), ("ma20", [20], []),
+    ("tsmc 20-day moving average", [20], []), ("2330 moving averages", [5, 20, 60], []),
+    ("2330 rsi and macd", [], ["rsi", "macd"]),
+])
+def test_what_is_asked(text, mas, others):
+    assert _wanted(text) == (mas, others)
+
+
+def test_the_numbers(store):
+    a = ask(store, "2330 MA5 MA20 RSI KD MACD bollinger volatility")
+    assert a.engine == "qa:prices" and a.code == "2330" and a.citations
+    last5 = sum(CLOSES[-5:]) / 5  # 149, 147, 145, 143, 141 → 145
+    assert f"5-day moving average {last5:,.2f}: the close is below it" in a.answer
+    series = pd.Series(CLOSES)
+    delta = series.diff()
+    gain = delta.clip(lower=0).ewm(alpha=1 / 14, adjust=False).mean().iloc[-1]
+    loss = (-delta.clip(upper=0)).ewm(alpha=1 / 14, adjust=False).mean().iloc[-1]
+    assert f"RSI(14) {100 - 100 / (1 + gain / loss):.1f}" in a.answer
+    logret = series.apply(math.log).diff().tail(20)
+    assert f"{logret.std():.2%} a day over the last 20 sessions" in a.answer
+    mid = series.tail(20).mean()
+    assert f"middle {mid:,.2f}" in a.answer
+    assert "K crossed" in a.answer or "K is below D" in a.answer
+    assert len(a.bars) == 60 and a.bars[-1].date == DAYS[-1]
+
+
+def test_rising_only_is_rsi_100(store):
+    a = ask(store, "2330 RSI", today=DAYS[59])
+    assert "RSI(14) 100.0: overbought" in a.answer
+
+
+def test_too_little_history_is_said(store):
+    a = ask(store, "2330 年線")
+    assert "股價歷史太短（70 個交易日）" in a.answer and any("不足以計算：MA240" in n for n in a.notices)
+    en = ask(store, "2330 240-day moving average")
+    assert "too short" in en.answer and any("too few for MA240" in n for n in en.notices)
+
+
+def test_as_of_reads_only_the_days_before(store):
+    """As of the first falling day, the answer is the rising series' (the fall must not show)."""
+    a = ask(store, "2330 MA5", as_of=DAYS[60], today=DAYS[-1])
+    assert f"at the {DAYS[59].isoformat()} close of 159.00" in a.answer
+    assert "5-day moving average 157.00" in a.answer  # 155..159
+    assert all(b.date < DAYS[60] for b in a.bars)
+    day = ask(store, f"2330 MA5 on {DAYS[62].isoformat()}")
+    assert f"at the {DAYS[62].isoformat()} close" in day.answer
+
+
+def test_the_router_and_the_engine(store, data_dir):
+    from assistant.router import IntentClassifier
+    from assistant.service import Assistant
+    from assistant.slots import parse_slots
+
+    for message in ("2330 5日均線", "台積電 20日均線", "2330 年線"):
+        decision = IntentClassifier().decide(message, parse_slots(message))
+        assert decision.route == "qa" and "indicator" in decision.reason, message
+    answer = Assistant(data_dir.model_copy(update={"cpu_only": True})).answer("2330 5日均線")
+    assert answer.engine == "qa:prices" and "5 日均線（週線）" in answer.answer
