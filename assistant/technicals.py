@@ -158,7 +158,9 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
         text = (f"{label} 的股價歷史太短（{n} 個交易日），算不出所問的指標。" if zh else
                 f"{label}'s stored history ({n} sessions) is too short for the indicators asked.")
         return Answer(route="qa", engine=ENGINE, answer=text, notices=notices, code=code)
-    shown = [_bar(code, d, row) for d, row in bars.tail(max([*mas, 60])).iterrows()]
+    # The day the indicators are read at: the UI charts it with the sessions before it (and the
+    # MA5/20/60 lines), so the answer carries that one bar, not a range to highlight.
+    shown = [_bar(code, d, row) for d, row in bars.tail(1).iterrows()]
     head = (f"**{label}** {asof.isoformat()} 收盤 {_fmt(price)} 的技術指標（以資料庫中到這一天為止的 {n} 個交易日計算）：" if zh else
             f"**{label}** technical indicators at the {asof.isoformat()} close of {_fmt(price)} (from the {n} stored "
             f"sessions up to that day):")
