@@ -71,6 +71,7 @@ _RANKING = re.compile(
     r"|\b(?:top|biggest|largest|best|worst|leading)\s+(?:\d+\s+)?(?:(?:daily|weekly|monthly)\s+)?"
     r"(?:gainers?|losers?|decliners?|movers?|performers?)\b"
     r"|\b(?:best|worst|top|bottom)[- ]performing\b|\bmost (?:active|traded) (?:stocks?|shares|companies)\b"
+    r"|\b(?:highest|largest|biggest|top)\s+(?:trading\s+)?(?:volume|turnover|value traded)\b|\b(?:volume|turnover) leaders\b"
     # "chip stocks that fell the most", "top 5 semiconductor stocks last month", "sector performance"
     rf"|\b(?:{_EN_STOCKS}|\w+s)\s+(?:that|which)\s+{_EN_MOVE}\s+(?:the\s+)?(?:most|least)\b"
     rf"|\b{_EN_STOCKS}\s+{_EN_MOVE}\s+(?:the\s+)?(?:most|least)\b"
@@ -111,7 +112,9 @@ _UP = re.compile(r"\b(?:rose|risen|gain\w*|jump\w*|climb\w*|rall\w*|surg\w*|soar
                  r"strongest|leading|better)\b|涨|好|强|佳")
 _DOWN = re.compile(r"\b(?:fell|fallen|drop\w*|lost|los(?:e|er|ers|ing)|declin\w*|slump\w*|tumbl\w*|sank|plung\w*|"
                    r"went down|worst|weakest|bottom|worse)\b|跌|差|弱|惨")
-_VOLUME = re.compile(r"\bvolume\b|\bmost (?:active|traded)\b|\bturnover\b|成交")
+_VOLUME = re.compile(r"\bvolume\b|\bmost (?:active|traded)\b|\bturnover\b|\bvalue traded\b|成交")
+# 成交值 / 成交金額 / turnover is the value traded (NT$), not the shares (成交量).
+_TURNOVER = re.compile(r"\bturnover\b|\bvalue traded\b|\btraded value\b|成交(?:值|额|金额)")
 _BOTH = re.compile(r"\bmovers?\b|\bmoved\b|\brank(?:ing)?\b|\bleaderboard\b|排行|排名")
 _TOP_N = re.compile(
     r"\b(?:top|bottom|best|worst|biggest|largest|first)\s+(\d{1,2})\b|\b(\d{1,2})\s+(?:best|worst|biggest|top|stocks|"
@@ -157,6 +160,7 @@ class Ranked:
     code: str
     change: float | None  # last close / close before the period - 1
     volume: float | None  # shares traded over the period
+    turnover: float | None  # value traded over the period (NT$ for TWSE/TPEx)
     first_close: float | None  # the close the change is measured from
     last_close: float
     last_date: date
@@ -166,6 +170,7 @@ class Ranked:
 
     def to_json(self, label: str) -> dict[str, Any]:
         out = {"code": self.code, "name": label, "change": self.change, "volume": self.volume,
+               "turnover": self.turnover,
                "from_close": self.first_close, "close": self.last_close, "date": self.last_date.isoformat()}
         for kind, days in self.event_days.items():
             if days:
@@ -189,7 +194,7 @@ def _kinds(s: str) -> list[str]:
     if events:
         return events
     if _VOLUME.search(s) and not re.search(r"\b(?:rose|fell|gain\w*|los\w*)\b|涨|跌", s):
-        return ["volume"]
+        return ["turnover"] if _TURNOVER.search(s) else ["volume"]
     up, down = bool(_UP.search(s)), bool(_DOWN.search(s))
     if _BOTH.search(s) or up == down:
         return ["gainers", "losers"]
@@ -239,8 +244,10 @@ def rank(bars: pd.DataFrame, period: Period, *, visible: date) -> tuple[list[Ran
             info["no_base"].append(str(code))
         last = inside.iloc[-1]
         volume = inside["volume"].dropna()
+        turnover = inside["turnover"].dropna() if "turnover" in inside.columns else pd.Series(dtype=float)
         out.append(Ranked(code=str(code), change=(float(last["close"]) / base - 1) if base else None,
                           volume=float(volume.sum()) if len(volume) else None, first_close=base,
+                          turnover=float(turnover.sum()) if len(turnover) else None,
                           last_close=float(last["close"]), last_date=pd.Timestamp(last["date"]).date(),
                           event_days=_event_days(str(code), g, inside.index)))
     return out, info
@@ -336,8 +343,8 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
             hit = [r for r in rows if r.event_days.get(kind)]
             # Every company with the event, not the top N: "which stocks hit limit down" asks for all.
             lists[kind] = sorted(hit, key=lambda r: (-len(r.event_days[kind]), r.code))
-        elif kind == "volume":
-            lists[kind] = sorted((r for r in rows if r.volume is not None), key=lambda r: -(r.volume or 0.0))[:n]
+        elif kind in ("volume", "turnover"):
+            lists[kind] = sorted((r for r in rows if getattr(r, kind) is not None), key=lambda r: -(getattr(r, kind) or 0.0))[:n]
         else:
             sign = 1.0 if kind == "losers" else -1.0
             lists[kind] = sorted((r for r in rows if r.change is not None), key=lambda r: sign * (r.change or 0.0))[:n]
@@ -460,7 +467,8 @@ def _list_text(kind: str, ranked: list[Ranked], labels: dict[str, str], zh: bool
     if kind in dict(_EVENTS):
         return _event_text(kind, ranked, labels, zh)
     title = {"gainers": ("表現最好", "Best performers"), "losers": ("表現最差", "Worst performers"),
-             "all": ("依漲跌排序", "Ranked by change"), "volume": ("成交量最大", "Most traded (volume)")}[kind][0 if zh else 1]
+             "all": ("依漲跌排序", "Ranked by change"), "volume": ("成交量最大", "Most traded (volume)"),
+             "turnover": ("成交值最大", "Most traded (value)")}[kind][0 if zh else 1]
     lines = [f"**{title}**"]
     # "Best" in a falling market is still a fall: say so rather than let the title imply gains.
     if kind in ("gainers", "all") and ranked and all((r.change or 0.0) <= 0 for r in ranked):
@@ -468,7 +476,10 @@ def _list_text(kind: str, ranked: list[Ranked], labels: dict[str, str], zh: bool
     if kind == "losers" and ranked and all((r.change or 0.0) >= 0 for r in ranked):
         lines[0] += "（沒有一家下跌）" if zh else " (none of them fell)"
     for i, r in enumerate(ranked, 1):
-        if kind == "volume":
+        if kind == "turnover":
+            value = r.turnover or 0.0
+            what = f"{value / 1e8:,.2f} 億元" if zh else f"NT${value / 1e6:,.1f} million"
+        elif kind == "volume":
             vol = r.volume or 0.0
             what = f"{vol / SHARES_PER_LOT:,.0f} 張" if zh else f"{vol:,.0f} shares"
         elif zh:

@@ -279,3 +279,21 @@ def test_a_named_industry_narrows_the_companies_ranked(store):
     assert "2 家半導體業公司" in zh.answer and [r["code"] for r in zh.ranking["all"]] == ["2330", "2454"]
     none = ask(store, "shipping stocks that rose the most in March 2025")
     assert not none.ranking and "no prices of any Shipping (航運業) company" in none.answer
+
+
+def test_value_traded_is_not_shares_traded(data_dir):
+    """成交值 / turnover ranks by the value traded, 成交量 by the shares: a cheap stock can trade
+    the most shares and the least value."""
+    from ingest.store import open_store
+
+    store = open_store(data_dir.store_path)
+    rows = (("2330", 1000.0, 1_000_000), ("2317", 100.0, 5_000_000), ("2324", 20.0, 9_000_000))
+    store.upsert_bars([PriceBar(code=c, date=d, open=p, high=p, low=p, close=p, volume=v, turnover=p * v)
+                       for c, p, v in rows for d in (date(2025, 3, 3), date(2025, 3, 4))])
+    shares = ask(store, "2025年3月成交量最大的股票")
+    assert [r["code"] for r in shares.ranking["volume"]] == ["2324", "2317", "2330"]
+    value = ask(store, "2025年3月成交值最大的股票")
+    assert [r["code"] for r in value.ranking["turnover"]] == ["2330", "2317", "2324"]
+    assert "1. 2330 台積電 20.00 億元" in value.answer  # 1,000 × 1,000,000 × 2 days
+    en = ask(store, "highest turnover stocks in March 2025")
+    assert list(en.ranking) == ["turnover"] and "NT$2,000.0 million" in en.answer
