@@ -32,8 +32,8 @@ from ingest.cjk import CJK_CHARS
 
 from .movers import wants_ranking
 from .price_facts import is_price_question
-from .technicals import is_indicator_question
 from .slots import COMPANY_TOPIC, ChatSession, Slots, to_simplified
+from .technicals import is_indicator_question
 
 log = logging.getLogger(__name__)
 

@@ -94,7 +94,8 @@ class Answer:
     # The stored daily bars a price answer ("what did 2330 close at on ...") was read from.
     bars: list[PriceBar] = field(default_factory=list)
     # A market ranking ("which stock rose the most in April?", ``assistant.movers``): per list
-    # (``gainers``, ``losers``, ``volume``) the companies in order.
+    # (``gainers``, ``losers``, ``all``, ``volume``, ``turnover``, ``limit_up``, ``new_high``...,
+    # ``sectors``) its rows in order.
     ranking: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
