@@ -303,12 +303,13 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
     everything = store.all_bars()
     # The universe is Taiwan's listed companies: US symbols imported for the ACL18 evaluation share
     # the store but are no answer to "which stock rose the most" here (unless named).
-    frame = everything[everything["code"].isin(named)] if named else everything[everything["code"].map(_is_taiwan)]
+    codes = [str(c) for c in everything["code"].unique()]  # looked up once each, not once a row
+    frame = everything[everything["code"].isin(named or [c for c in codes if _is_taiwan(c)])]
     industry = None if named else industry_named(s)
     if industry is not None:  # "semiconductor stocks that fell the most": that industry's companies
-        frame = frame[frame["code"].map(lambda c: _industry_of(c) == industry.name_zh)]
+        frame = frame[frame["code"].isin([c for c in codes if _industry_of(c) == industry.name_zh])]
         if frame.empty:
-            held = sorted({i for i in everything["code"].map(_industry_of).dropna()})
+            held = sorted({i for c in codes if _is_taiwan(c) and (i := _industry_of(c))})
             return Answer(route="qa", engine=ENGINE, notices=notices, answer=(
                 f"資料庫裡沒有任何{industry.name_zh}公司的股價（有股價的產業：{'、'.join(held) or '無'}）。" if zh else
                 f"The store holds no prices of any {industry.name_en} ({industry.name_zh}) company (industries with "

@@ -10,8 +10,8 @@ Tick sizes (TWSE and TPEx stocks since 2005): under 10: 0.01; 10-50: 0.05; 50-10
 100-500: 0.5; 500-1,000: 1; from 1,000: 5. Warrants, ETFs and a new listing's first five days
 (no limit) follow other rules; for them the answer may say "limit" where there was none, so the
 callers only use it for ordinary stock codes. On an ex-dividend day the limits are set from the
-reference price (the close less the dividend), which the store does not hold: a limit close on such
-a day can go unnoticed, never the other way round unless the dividend moved the limit onto a tick.
+reference price (the close less the dividend), which the store does not hold: on such a day the
+check can be wrong either way.
 """
 from __future__ import annotations
 
