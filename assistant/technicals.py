@@ -44,9 +44,11 @@ from .types import Answer, Citation, EngineRequest
 _MA_NAMES = {"周线": 5, "月线": 20, "季线": 60, "半年线": 120, "年线": 240}
 _MA = re.compile(
     r"(\d{1,3}|[一二三四五六七八九十百两]{1,4})\s*(?:日|天|周|个月)?\s*(?:均线|移动平均)"
-    r"|\b(?:ma|sma|ema)\s*-?\s*(\d{1,3})\b|\b(\d{1,3})\s*-?\s*(?:day|week|d)\s+(?:simple |exponential )?moving averages?\b"
+    r"|\b(?:ma|sma)\s*-?\s*(\d{1,3})\b|\b(\d{1,3})\s*-?\s*(?:day|week|d)\s+(?:simple )?moving averages?\b"
     r"|(半年线|年线|季线|月线|周线)|\bmoving averages?\b|均线"
 )
+# Exponential averages are their own indicator ("ema:20"), not a simple average under another name.
+_EMA = re.compile(r"\bema\s*-?\s*(\d{1,3})\b|\b(\d{1,3})\s*-?\s*(?:day|d)\s+exponential moving averages?\b|(\d{1,3})\s*日?指数移动平均")
 _KINDS = {
     "rsi": re.compile(r"\brsi\b|相对强弱"),
     "kd": re.compile(r"(?<![a-z])kd(?:j)?(?![a-z])|\bstochastics?\b|随机指标"),
@@ -81,7 +83,8 @@ def _wanted(s: str) -> tuple[list[int], list[str]]:
                 mas.append(n)
         else:
             mas.extend(DEFAULT_MAS)  # "moving averages" / 均線: the three everyone reads
-    others = [k for k, rx in _KINDS.items() if rx.search(s)]
+    others = [f"ema:{n}" for m in _EMA.finditer(s) if 2 <= (n := int(next(g for g in m.groups() if g))) <= 500]
+    others += [k for k, rx in _KINDS.items() if rx.search(s)]
     if _ALL.search(s):
         mas = mas or list(DEFAULT_MAS)
         others = list(dict.fromkeys([*others, "rsi", "kd", "macd", "bollinger", "volatility"]))
@@ -146,6 +149,17 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
         else:
             lines.append(f"- {length}-day moving average {_fmt(value)}: the close is {where} it ({price / value - 1:+.2%})")
     for kind in others:
+        if kind.startswith("ema:"):
+            length = int(kind[4:])
+            if n < length:
+                short.append(f"EMA{length}")
+                continue
+            value = float(close.ewm(span=length, adjust=False).mean().iloc[-1])
+            where = ("站上" if price >= value else "跌破") if zh else ("above" if price >= value else "below")
+            lines.append(f"- {length} 日指數移動平均 {_fmt(value)}：收盤{where}，差距 {price / value - 1:+.2%}" if zh else
+                         f"- {length}-day exponential moving average {_fmt(value)}: the close is {where} it "
+                         f"({price / value - 1:+.2%})")
+            continue
         needed = {"rsi": 15, "kd": 9, "macd": 35, "bollinger": 20, "volatility": VOL_WINDOW + 1}[kind]
         if n < needed:
             short.append(kind.upper() if kind != "volatility" else ("波動度" if zh else "volatility"))

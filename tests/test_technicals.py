@@ -50,7 +50,7 @@ def test_not_indicator_questions(message):
 @pytest.mark.parametrize("text, mas, others", [
     ("2330 5日均线", [5], []), ("台积电季线", [60], []), ("2330 10周均线", [50], []), ("ma20", [20], []),
     ("tsmc 20-day moving average", [20], []), ("2330 moving averages", [5, 20, 60], []),
-    ("2330 rsi and macd", [], ["rsi", "macd"]),
+    ("2330 rsi and macd", [], ["rsi", "macd"]), ("2330 ema20 and ma20", [20], ["ema:20"]),
 ])
 def test_what_is_asked(text, mas, others):
     assert _wanted(text) == (mas, others)
@@ -72,6 +72,8 @@ def test_the_numbers(store):
     assert f"middle {mid:,.2f}" in a.answer
     assert "K crossed" in a.answer or "K is below D" in a.answer
     assert [b.date for b in a.bars] == [DAYS[-1]]
+    ema = ask(store, "2330 EMA10")
+    assert f"10-day exponential moving average {series.ewm(span=10, adjust=False).mean().iloc[-1]:,.2f}" in ema.answer
 
 
 def test_rising_only_is_rsi_100(store):
