@@ -177,7 +177,14 @@ def price_question_of(message: str, answer: Answer, previous: str | None) -> str
         # "and in February?": the ranking asked, in the period now named (the period first, so
         # that it is the one parse_period finds; "and 2454?" next asks 2454's February).
         return f"{message} {previous}" if parse_period(message, date.today()).kind != "latest" else previous
+    from .technicals import is_indicator_question
+
+    if is_indicator_question(message, answer.code):
+        return message
     if is_price_question(message, answer.code) or parse_period(message, date.today()).kind != "latest":
+        # "what about 2025-04-07?" after an indicator question keeps asking for the indicators.
+        if previous and is_indicator_question(previous, answer.code) and not is_price_question(message, answer.code):
+            return f"{message} {previous}"
         return message
     return previous
 

@@ -105,15 +105,23 @@ def is_indicator_question(message: str, code: str | None) -> bool:
 def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = None) -> Answer | None:
     """The indicators asked for, from the store; ``None`` when ``req`` asks for none."""
     code = req.code
+    asked = req.message
     if not is_indicator_question(req.message, code):
-        return None
+        # A follow-up ("and 2454?", "what about 2025-04-07?") asks the same indicators of another
+        # company or day.
+        previous = req.follows_price_question
+        if not (previous and is_indicator_question(previous, code)):
+            return None
+        asked = previous
     assert code is not None
     zh = has_cjk(req.message)
-    s = _QUOTED.sub(" ", to_simplified(req.message).lower())
+    s = _QUOTED.sub(" ", to_simplified(asked).lower())
     mas, others = _wanted(s)
     ref = req.as_of or today or datetime.now(TAIPEI).date()
     visible = ref - timedelta(days=1) if req.as_of else ref
     period = parse_period(req.message, ref)
+    if period.kind == "latest" and asked is not req.message:
+        period = parse_period(asked, ref)
     day = min(period.end, visible) if period.kind == "day" and period.end else visible
     label = _company_label(code, _company(code), zh)
     bars = store.bars(code, end=day)

@@ -59,7 +59,7 @@ def test_what_is_asked(text, mas, others):
 def test_the_numbers(store):
     a = ask(store, "2330 MA5 MA20 RSI KD MACD bollinger volatility")
     assert a.engine == "qa:prices" and a.code == "2330" and a.citations
-    last5 = sum(CLOSES[-5:]) / 5  # 149, 147, 145, 143, 141 → 145
+    last5 = sum(CLOSES[-5:]) / 5  # 147, 145, 143, 141, 139 → 143
     assert f"5-day moving average {last5:,.2f}: the close is below it" in a.answer
     series = pd.Series(CLOSES)
     delta = series.diff()
@@ -108,3 +108,19 @@ def test_the_router_and_the_engine(store, data_dir):
         assert decision.route == "qa" and "indicator" in decision.reason, message
     answer = Assistant(data_dir.model_copy(update={"cpu_only": True})).answer("2330 5日均線")
     assert answer.engine == "qa:prices" and "5 日均線（週線）" in answer.answer
+
+
+def test_follow_ups_ask_the_same_indicators_of_another_company_or_day(store, data_dir):
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    store.upsert_bars([PriceBar(code="2454", date=d, open=c, high=c, low=c, close=c, volume=1e6)
+                       for d, c in zip(DAYS, [200.0 + i for i in range(70)])])
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    first = asst.answer("2330 MA5", session=session)
+    assert "5-day moving average 143.00" in first.answer  # 147..139
+    other = asst.answer("and 2454?", session=session)
+    assert other.code == "2454" and "5-day moving average 267.00" in other.answer  # 265..269
+    day = asst.answer(f"what about {DAYS[59].isoformat()}?", session=session)
+    assert day.code == "2454" and f"at the {DAYS[59].isoformat()} close" in day.answer
+    assert "5-day moving average 257.00" in day.answer  # 255..259
