@@ -134,6 +134,21 @@ def is_ranking_question(message: str) -> bool:
     return bool(_RANKING.search(s))
 
 
+_FUTURE_RANKING = re.compile(
+    r"\b(?:which|what)\b.{0,40}\b(?:stocks?|shares|companies|sectors?|industr(?:y|ies))\b.{0,40}"
+    r"\b(?:will|going to|gonna|likely to|next|tomorrow|upcoming)\b"
+    r"|\b(?:best|top)\s+(?:\d+\s+)?stocks?\s+(?:for|to buy|to watch)\b.{0,30}\b(?:next|tomorrow|this week|this month)\b"
+    r"|哪(?:一)?(?:档|支|只|家|些|个)?(?:股票?|个股|公司|类股)?.{0,12}(?:会|将|明天|下周|下个月|未来).{0,10}(?:涨|跌|表现)"
+    r"|(?:明天|下周|下个月|未来).{0,10}(?:涨幅|会涨|会跌).{0,6}(?:最|前)"
+)
+
+
+def asks_future_ranking(message: str) -> bool:
+    """"Which stocks will rise the most next week?": a ranking of the future, which finqa does not
+    give (its forecaster calls one company at a time, about as well as a coin; see the router)."""
+    return bool(message) and bool(_FUTURE_RANKING.search(to_simplified(message).lower()))
+
+
 def wants_ranking(message: str, codes: list[str]) -> bool:
     """A ranking over the store (no company named) or over the companies named (two or more).
     One company named ("did TSMC rise the most in April?") is that company's price question;

@@ -25,6 +25,7 @@ from typing import Any
 from ingest.cjk import has_cjk
 from ingest.errors import FinqaError
 
+from .movers import asks_future_ranking
 from .price_facts import price_question_of
 from .router import FinqaRouter, IntentClassifier, RouteDecision
 from .slots import ChatSession, Slots, guess_cjk_company, parse_slots, truncate_message
@@ -171,6 +172,17 @@ class Assistant:
                 return Answer(route=route, engine="router", code=None, notices=[],
                               answer=f"I could not find a listed company called {slots.unknown_company!r}.{hint} "
                                      f"Try a code (2330), a Chinese name (台積電) or an English name (TSMC).")
+        if route == "forecast" and not slots.code and asks_future_ranking(message):
+            # "Which stocks will rise the most next week?": say why there is no such list, rather
+            # than ask which company to forecast.
+            return Answer(route=route, engine="router", notices=notices, answer=(
+                "finqa 一次預測一家公司，並把它的逐步回測與簡單基準並列；它不替股票的未來漲跌排名，因為它的方向判斷接近擲硬幣"
+                "（在 ACL18 基準上並未勝過「永遠看漲」等簡單基準；數字見 README）。可以問 `台積電未來5天走勢`，或問過去的排名，例如 `上個月漲幅最大的股票`。"
+                if has_cjk(message) else
+                "finqa forecasts one company at a time, with its walk-forward backtest beside trivial baselines; it "
+                "does not rank stocks by where they will go, because its calls are close to a coin flip (on the ACL18 "
+                "benchmark it does not beat always-rise; the README has the numbers). Ask `forecast 2330 next 5 days`, or for a past ranking such as "
+                "`which stocks rose the most last month?`."))
         if route == "forecast" and not slots.code:
             return Answer(route=route, engine="router", notices=notices,
                           answer=("要預測哪家公司？例如：`鴻海下週會漲嗎`、`台積電未來5天走勢`，或 `forecast 2330 next 5 days`。"

@@ -297,3 +297,19 @@ def test_value_traded_is_not_shares_traded(data_dir):
     assert "1. 2330 台積電 20.00 億元" in value.answer  # 1,000 × 1,000,000 × 2 days
     en = ask(store, "highest turnover stocks in March 2025")
     assert list(en.ranking) == ["turnover"] and "NT$2,000.0 million" in en.answer
+
+
+def test_a_ranking_of_the_future_is_declined_with_the_reason(data_dir):
+    """"Which stocks will rise the most next week?" is no past ranking and no one-company forecast:
+    the answer says why finqa gives no such list, in the question's language."""
+    from assistant.movers import asks_future_ranking
+    from assistant.service import Assistant
+
+    assert asks_future_ranking("which stocks will rise the most next week?")
+    assert asks_future_ranking("哪檔股票明天會漲最多") and not asks_future_ranking("which stock rose the most last week")
+    asst = Assistant(data_dir.model_copy(update={"cpu_only": True}))
+    en = asst.answer("which stocks will rise the most next week?")
+    assert en.engine == "router" and "does not rank stocks by where they will go" in en.answer
+    zh = asst.answer("哪檔股票明天會漲最多")
+    assert "不替股票的未來漲跌排名" in zh.answer
+    assert "Which company should I forecast?" in asst.answer("will it go up next week?").answer
