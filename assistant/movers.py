@@ -88,7 +88,8 @@ _RANKING = re.compile(
     # Limit-up / limit-down lists: "which stocks hit limit down on 2025-04-07?", 今天有哪些股票漲停
     r"|\b(?:which|what|list|any)\b.{0,40}\blimit[- ](?:up|down)\b|\b(?:stocks?|shares|companies)\b.{0,30}\blimit[- ](?:up|down)\b"
     r"|\blimit[- ](?:up|down) (?:stocks?|list|names)\b"
-    r"|(?:哪|有几|名单|清单|股票|个股).{0,10}(?:涨停|跌停)|(?:涨停|跌停).{0,6}(?:的股票|的个股|股|名单|清单|家数|有哪些|有几)"
+    r"|(?:哪|有几|名单|清单|股票|个股).{0,10}(?:涨停|跌停)"
+    r"|(?:涨停|跌停).{0,6}(?:的股票|的个股|股|名单|清单|家数|有哪些|有几)"
     # New highs / lows across the stored companies: "which stocks hit new highs?", 哪些股票創新高
     r"|\b(?:which|what|list|any)\b.{0,40}\b(?:new (?:52[- ]week |all[- ]time |closing )?(?:highs?|lows?)|52[- ]week (?:highs?|lows?))\b"
     r"|\b(?:stocks?|shares|companies)\b.{0,30}\bnew (?:52[- ]week )?(?:highs?|lows?)\b"
@@ -101,8 +102,10 @@ _SECTORS = re.compile(r"\bsectors?\b|\bindustr(?:y|ies)\b|类股|产业|族群")
 _NEWS_COUNT = re.compile(r"\b(?:news|articles?|coverage|headlines?|mentions?)\b|新闻|报导|报道|消息")
 _LIMIT_UP = re.compile(r"\blimit[- ]up\b|涨停")
 _LIMIT_DOWN = re.compile(r"\blimit[- ]down\b|跌停")
-_NEW_HIGH = re.compile(r"\bnew (?:52[- ]week |all[- ]time |closing )?highs?\b|\b(?:hit|hits|hitting|at|made|making) (?:a |their )?(?:52[- ]week|record) highs?\b|创新高|创高|新高")
-_NEW_LOW = re.compile(r"\bnew (?:52[- ]week |all[- ]time |closing )?lows?\b|\b(?:hit|hits|hitting|at|made|making) (?:a |their )?(?:52[- ]week|record) lows?\b|创新低|破底|新低")
+_NEW_HIGH = re.compile(r"\bnew (?:52[- ]week |all[- ]time |closing )?highs?\b"
+                       r"|\b(?:hit|hits|hitting|at|made|making) (?:a |their )?(?:52[- ]week|record) highs?\b|创新高|创高|新高")
+_NEW_LOW = re.compile(r"\bnew (?:52[- ]week |all[- ]time |closing )?lows?\b"
+                      r"|\b(?:hit|hits|hitting|at|made|making) (?:a |their )?(?:52[- ]week|record) lows?\b|创新低|破底|新低")
 _EVENTS = (("limit_up", _LIMIT_UP), ("limit_down", _LIMIT_DOWN), ("new_high", _NEW_HIGH), ("new_low", _NEW_LOW))
 HIGH_LOOKBACK = 250  # sessions a new high must top: the 52-week convention
 HIGH_MIN_HISTORY = 60  # ... but a close after fewer stored sessions is no "new high" at all

@@ -46,8 +46,9 @@ def ask(store, message, *, codes=(), as_of=None, today=date(2025, 3, 6), follows
     "Which stock rose the most in March 2025?", "what stocks fell the most last week", "top 5 gainers today",
     "biggest losers in 2025-03", "best performing stocks this month", "which of these stocks did best?",
     "most active stocks yesterday", "rank the stocks by volume in March 2025", "which company's shares gained the most",
-    "What was the weakest stock yesterday?", "2330和2454誰漲比較多", "台積電和聯發科哪個漲得多", "which stocks hit limit down on 2025-04-07?", "今天有哪些股票漲停",
+    "What was the weakest stock yesterday?", "which stocks hit limit down on 2025-04-07?", "highest turnover stocks",
     "上個月漲幅最大的股票", "哪檔股票漲最多", "哪一檔表現最好", "成交量最大的股票", "股票漲跌幅排行", "强势股有哪些",
+    "2330和2454誰漲比較多", "台積電和聯發科哪個漲得多", "今天有哪些股票漲停",
 ])
 def test_ranking_questions(message):
     assert is_ranking_question(message)
@@ -55,8 +56,10 @@ def test_ranking_questions(message):
 
 @pytest.mark.parametrize("message", [
     "Which company makes the most chips?", "台積電在全球晶圓代工的排名", "which stocks will rise the most next week",
-    "Why did chip stocks fall the most in April?", "哪檔股票明天會漲最多", "What is the best stock to buy?", "what are the best stocks for dividends?", "漲停板制度是什麼", "which stocks have the most news coverage?", "哪檔股票的新聞最多",
+    "Why did chip stocks fall the most in April?", "哪檔股票明天會漲最多", "What is the best stock to buy?",
+    "what are the best stocks for dividends?", "which stocks have the most news coverage?", "哪檔股票的新聞最多",
     "Which stock should I buy?", "TSMC's biggest customers", "2330 close on 2025-03-03", "「漲幅最大」的新聞情緒",
+    "漲停板制度是什麼",
 ])
 def test_not_ranking_questions(message):
     assert not is_ranking_question(message)
