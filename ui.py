@@ -400,6 +400,8 @@ class ChatController:
         if answer.route == "sentiment" and answer.sentiment is not None:
             return (render_sentiment(answer.sentiment), gr.Plot(value=sentiment_figure(answer.sentiment), visible=True),
                     gr.Dataframe(visible=False))
+        if answer.ranking:
+            return self.ranking_views(answer)
         if answer.bars:
             return self.price_views(answer)
         details = render_citations(answer) if answer.route == "qa" else ""
@@ -407,6 +409,31 @@ class ChatController:
             details = "_Nothing to chart: no engine ran for this message._"
         return (details or f"_{ROUTE_TITLES.get(answer.route, answer.route)} answer; no chart for this one._",
                 gr.Plot(value=None, visible=False), gr.Dataframe(visible=False))
+
+    def ranking_views(self, answer: Answer):
+        """A ranking: its sources, the leaders' closes rebased to 100 (when it charted any), and
+        the ranking itself as a table (each list's rows, the list named in the first column)."""
+        import gradio as gr
+
+        rows = []
+        for kind, entries in answer.ranking.items():
+            for rank, e in enumerate(entries, 1):
+                row = {"list": kind.replace("_", " "), "#": rank, "company": e.get("name") or e.get("code")}
+                if kind == "sectors":
+                    row.update({"company": f"{e.get('name')} ({e.get('industry')})", "change": e.get("change"),
+                                "companies": len(e.get("companies") or []), "best": e.get("best")})
+                else:
+                    row.update({"change": e.get("change"), "close": e.get("close"), "volume": e.get("volume")})
+                    days = [d for k, v in e.items() if k.endswith("_days") for d in v]
+                    if days:
+                        row["days"] = ", ".join(days)
+                rows.append(row)
+        table = pd.DataFrame(rows)
+        if "change" in table:
+            table["change"] = table["change"].map(lambda x: "–" if x is None or pd.isna(x) else f"{x:+.2%}")
+        details, plot, _ = self.price_views(answer) if answer.bars else (
+            render_citations(answer), gr.Plot(value=None, visible=False), None)
+        return details, plot, gr.Dataframe(value=table, label="ranking", visible=not table.empty)
 
     def price_views(self, answer: Answer):
         """A price answer: its sources, a candlestick of the days before and through it (or, for

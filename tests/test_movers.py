@@ -216,6 +216,14 @@ def test_the_ui_charts_the_leaders(store, data_dir):
     assert [t["name"] for t in fig["data"]] == ["2317", "2330", "2382"]
     assert fig["data"][0]["y"][0] == 100.0 and fig["data"][0]["y"][-1] == pytest.approx(108.0)
     assert "finqa price store" in details
+    assert table.label == "ranking" and table.value["headers"][:4] == ["list", "#", "company", "change"]
+    assert table.value["data"][0][2].startswith("2317 Hon Hai") and table.value["data"][0][3] == "+8.00%"
+    sectors = ui.ChatController(object(), data_dir, session_factory=dict).result_views(
+        ask(store, "which sector did best in March 2025?"))[2]
+    assert sectors.value["data"][0][2] == "Other Electronics (其他電子業)" and "companies" in sectors.value["headers"]
+    limits = ui.ChatController(object(), data_dir, session_factory=dict).result_views(
+        ask(store, "which stocks hit new highs in March 2025?"))
+    assert limits[2].visible is False  # nothing to list: no empty table shown
 
 
 def test_new_highs_and_lows_need_the_history_before_them(data_dir):
