@@ -424,7 +424,7 @@ class ChatController:
                                 "companies": len(e.get("companies") or []), "best": e.get("best")})
                 else:
                     row.update({"change": e.get("change"), "close": e.get("close"), "volume": e.get("volume")})
-                    days = [d for k, v in e.items() if k.endswith("_days") for d in v]
+                    days = e.get(f"{kind}_days")  # an event list (limit up, new high...): its days
                     if days:
                         row["days"] = ", ".join(days)
                 rows.append(row)
