@@ -144,6 +144,8 @@ def test_chat_forecast_sentiment_followup_qa(ui_url, page):
     assert page.locator("#finqa-plot g.trace").count() >= 2  # one line per leader
     assert "rebased to 100" in page.locator("#finqa-plot").inner_text()
     assert "finqa price store" in page.locator("#finqa-details").inner_text()
+    table = page.locator("#finqa-table").inner_text()
+    assert "gainers" in table and "change" in table and "%" in table  # the ranking, not daily bars
     _shot(page, "ui-4c-ranking")
 
     # 5. A bad option is a message in the chat, not a stack trace.
