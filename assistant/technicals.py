@@ -145,11 +145,13 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
     price = float(last["close"])
     lines: list[str] = []
     short: list[str] = []
+    values: dict[str, float] = {}
     for length in mas:
         if n < length:
             short.append(f"MA{length}")
             continue
         value = float(close.tail(length).mean())
+        values[f"ma{length}"] = value
         where = ("站上" if price >= value else "跌破") if zh else ("above" if price >= value else "below")
         name = {5: "週線", 20: "月線", 60: "季線", 120: "半年線", 240: "年線"}.get(length, "")
         if zh:
@@ -163,6 +165,7 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
                 short.append(f"EMA{length}")
                 continue
             value = float(close.ewm(span=length, adjust=False).mean().iloc[-1])
+            values[f"ema{length}"] = value
             where = ("站上" if price >= value else "跌破") if zh else ("above" if price >= value else "below")
             lines.append(f"- {length} 日指數移動平均 {_fmt(value)}：收盤{where}，差距 {price / value - 1:+.2%}" if zh else
                          f"- {length}-day exponential moving average {_fmt(value)}: the close is {where} it "
@@ -172,7 +175,9 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
         if n < needed:
             short.append(kind.upper() if kind != "volatility" else ("波動度" if zh else "volatility"))
             continue
-        lines.append(_indicator_line(kind, frame, price, zh))
+        numbers = _indicator_values(kind, frame)
+        values.update(numbers)
+        lines.append(_indicator_line(kind, numbers, price, zh))
     if short:
         notices.append(f"資料庫只有 {n} 個交易日的 {label} 股價，不足以計算：{'、'.join(short)}。" if zh else
                        f"The store holds only {n} sessions of {label}: too few for {', '.join(short)}.")
@@ -193,40 +198,57 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
                                     f"{label} daily prices up to {asof.isoformat()}"),
                         source=_source_name(shown), date=asof.isoformat(), url=None)
     return Answer(route="qa", engine=ENGINE, answer="\n\n".join([head, "\n".join(lines), foot]),
-                  citations=[citation], notices=notices, code=code, bars=shown)
+                  citations=[citation], notices=notices, code=code, bars=shown,
+                  indicators={"date": asof.isoformat(), "close": price, **values})
 
 
-def _indicator_line(kind: str, frame: pd.DataFrame, price: float, zh: bool) -> str:
+def _indicator_values(kind: str, frame: pd.DataFrame) -> dict[str, float]:
+    """The numbers of one indicator at the last row of ``frame`` (what --json carries)."""
     last = frame.iloc[-1]
     if kind == "rsi":
-        rsi = float(last["rsi"])
+        return {"rsi14": float(last["rsi"])}
+    if kind == "kd":
+        return {"k": float(last["kdj_k"]), "d": float(last["kdj_d"]), "kd_cross": float(last["kdj_crossover"])}
+    if kind == "macd":
+        return {"macd": float(last["macd"]), "macd_signal": float(last["macd_signal"]),
+                "macd_histogram": float(last["macd_histogram"])}
+    if kind == "bollinger":
+        up, low = float(last["bollinger_upper"]), float(last["bollinger_lower"])
+        return {"bollinger_upper": up, "bollinger_middle": (up + low) / 2, "bollinger_lower": low}
+    logret = pd.Series(frame["close"]).apply(math.log).diff().tail(VOL_WINDOW)
+    daily = float(logret.std())
+    return {"volatility_daily": daily, "volatility_annualised": daily * math.sqrt(TRADING_DAYS)}
+
+
+def _indicator_line(kind: str, v: dict[str, float], price: float, zh: bool) -> str:
+    """One indicator's sentence from its numbers (:func:`_indicator_values`)."""
+    if kind == "rsi":
+        rsi = v["rsi14"]
         state = ("超買區（>70）" if rsi > 70 else "超賣區（<30）" if rsi < 30 else "中性區") if zh else \
             ("overbought (> 70)" if rsi > 70 else "oversold (< 30)" if rsi < 30 else "neutral (30-70)")
         return f"- RSI(14) {rsi:.1f}：{state}" if zh else f"- RSI(14) {rsi:.1f}: {state}"
     if kind == "kd":
-        k, d = float(last["kdj_k"]), float(last["kdj_d"])
-        cross = int(last["kdj_crossover"])
+        k, d, cross = v["k"], v["d"], v["kd_cross"]
         if zh:
             extra = "，今日黃金交叉" if cross > 0 else "，今日死亡交叉" if cross < 0 else ""
             return f"- KD(9,3,3) K {k:.1f}、D {d:.1f}：K {'高於' if k >= d else '低於'} D{extra}"
         extra = "; K crossed above D today" if cross > 0 else "; K crossed below D today" if cross < 0 else ""
         return f"- KD(9,3,3) K {k:.1f}, D {d:.1f}: K is {'above' if k >= d else 'below'} D{extra}"
     if kind == "macd":
-        dif, sig, hist = float(last["macd"]), float(last["macd_signal"]), float(last["macd_histogram"])
+        dif, sig, hist = v["macd"], v["macd_signal"], v["macd_histogram"]
         if zh:
-            return f"- MACD(12,26,9) DIF {dif:.2f}、訊號線 {sig:.2f}、柱狀體 {hist:+.2f}：DIF {'在訊號線之上' if hist >= 0 else '在訊號線之下'}"
-        return f"- MACD(12,26,9) {dif:.2f}, signal {sig:.2f}, histogram {hist:+.2f}: MACD is {'above' if hist >= 0 else 'below'} its signal"
+            return (f"- MACD(12,26,9) DIF {dif:.2f}、訊號線 {sig:.2f}、柱狀體 {hist:+.2f}："
+                    f"DIF {'在訊號線之上' if hist >= 0 else '在訊號線之下'}")
+        return (f"- MACD(12,26,9) {dif:.2f}, signal {sig:.2f}, histogram {hist:+.2f}: MACD is "
+                f"{'above' if hist >= 0 else 'below'} its signal")
     if kind == "bollinger":
-        up, low = float(last["bollinger_upper"]), float(last["bollinger_lower"])
-        mid = (up + low) / 2
+        up, mid, low = v["bollinger_upper"], v["bollinger_middle"], v["bollinger_lower"]
         pos = (price - low) / (up - low) if up > low else 0.5
         if zh:
             return f"- 布林通道(20,2) 上軌 {_fmt(up)}、中軌 {_fmt(mid)}、下軌 {_fmt(low)}：收盤位於通道 {pos:.0%} 處"
-        return f"- Bollinger bands (20, 2): upper {_fmt(up)}, middle {_fmt(mid)}, lower {_fmt(low)}; the close sits at {pos:.0%} of the band"
-    # volatility
-    logret = pd.Series(frame["close"]).apply(math.log).diff().tail(VOL_WINDOW)
-    daily = float(logret.std())
-    yearly = daily * math.sqrt(TRADING_DAYS)
+        return (f"- Bollinger bands (20, 2): upper {_fmt(up)}, middle {_fmt(mid)}, lower {_fmt(low)}; the close sits "
+                f"at {pos:.0%} of the band")
+    daily, yearly = v["volatility_daily"], v["volatility_annualised"]
     if zh:
         return f"- 波動度：近 {VOL_WINDOW} 個交易日日報酬標準差 {daily:.2%}，年化 {yearly:.1%}"
     return f"- Volatility: {daily:.2%} a day over the last {VOL_WINDOW} sessions ({yearly:.1%} annualised)"

@@ -97,6 +97,9 @@ class Answer:
     # (``gainers``, ``losers``, ``all``, ``volume``, ``turnover``, ``limit_up``, ``new_high``...,
     # ``sectors``) its rows in order.
     ranking: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # A company's technical indicators ("2330 RSI", ``assistant.technicals``): the day, its close
+    # and each number asked for (``ma20``, ``ema12``, ``rsi14``, ``k``, ``macd``...).
+    indicators: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"route": self.route, "engine": self.engine, "answer": self.answer}
@@ -117,6 +120,8 @@ class Answer:
                               "close": b.close, "volume": b.volume, "source": b.source} for b in self.bars]
         if self.ranking:
             out["ranking"] = self.ranking
+        if self.indicators:
+            out["indicators"] = self.indicators
         return out
 
 

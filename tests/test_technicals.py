@@ -72,6 +72,10 @@ def test_the_numbers(store):
     assert f"middle {mid:,.2f}" in a.answer
     assert "K crossed" in a.answer or "K is below D" in a.answer
     assert [b.date for b in a.bars] == [DAYS[-1]]
+    j = a.to_json()["indicators"]
+    assert j["date"] == DAYS[-1].isoformat() and j["close"] == 139.0 and j["ma5"] == pytest.approx(last5)
+    assert j["rsi14"] == pytest.approx(100 - 100 / (1 + gain / loss)) and j["bollinger_middle"] == pytest.approx(mid)
+    assert {"ma20", "k", "d", "macd", "macd_signal", "macd_histogram", "volatility_annualised"} <= set(j)
     ema = ask(store, "2330 EMA10")
     assert f"10-day exponential moving average {series.ewm(span=10, adjust=False).mean().iloc[-1]:,.2f}" in ema.answer
 
