@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from ingest.cjk import has_cjk
-from ingest.industries import BY_NAME, english_name, industry_named
+from ingest.industries import english_name, industry_named
 from ingest.limits import is_stock_code, limit_state
 
 from .price_facts import (
@@ -44,6 +44,7 @@ from .price_facts import (
     _company_label,
     _fmt,
     _source_name,
+    no_such_day,
     parse_period,
     period_label,
 )
@@ -308,9 +309,7 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
         period = Period("latest", label="today")
     notices = list(req.notices)
     if period.kind == "invalid":
-        return Answer(route="qa", engine=ENGINE, notices=notices, answer=(
-            f"日曆上沒有「{period.label}」這一天，請換一個日期再問。" if zh else
-            f"There is no such day as {period.label!r} on the calendar; ask again with a real date."))
+        return Answer(route="qa", engine=ENGINE, notices=notices, answer=no_such_day(period, zh))
     visible = ref - timedelta(days=1) if req.as_of else ref
     named = list(dict.fromkeys(c for c in [req.code, *req.codes] if c))
     s = _QUOTED.sub(" ", to_simplified(asked).lower())

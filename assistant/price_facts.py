@@ -341,6 +341,22 @@ def _why_missing(market: str, d: date, zh: bool) -> str:
     return "資料庫裡沒有這一天的資料" if zh else "not in the store"
 
 
+def no_such_day(period: Period, zh: bool) -> str:
+    """The answer to a date that is no day ("2025-02-30"): said, never read as "latest"."""
+    return (f"日曆上沒有「{period.label}」這一天，請換一個日期再問。" if zh else
+            f"There is no such day as {period.label!r} on the calendar; ask again with a real date.")
+
+
+def stale_notice(label: str, code: str, newest: date, asked: date, zh: bool) -> str:
+    """The store's newest bar of ``code`` is far older than the day asked: say how old, and how to
+    fetch newer bars."""
+    age = (asked - newest).days
+    return (f"{label} 的股價資料只到 {newest.isoformat()}（比 {asked.isoformat()} 早 {age} 天）："
+            f"執行 `finqa ingest prices {code}` 取得更新資料。" if zh else
+            f"The newest stored bar for {label} is {newest.isoformat()}, {age} days before "
+            f"{asked.isoformat()}: `finqa ingest prices {code}` fetches newer ones.")
+
+
 def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -> Answer | None:
     """The answer from the store's bars, or ``None`` when ``req`` is not a price question."""
     code = req.code
@@ -361,9 +377,7 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
         period = Period("latest", label="today")
     notices = list(req.notices)
     if period.kind == "invalid":
-        return Answer(route="qa", engine=ENGINE, notices=notices, code=code, answer=(
-            f"日曆上沒有「{period.label}」這一天，請換一個日期再問。" if zh else
-            f"There is no such day as {period.label!r} on the calendar; ask again with a real date."))
+        return Answer(route="qa", engine=ENGINE, notices=notices, code=code, answer=no_such_day(period, zh))
     # Every company the message names ("compare TSMC and MediaTek in April"), the first first.
     codes = list(dict.fromkeys(c for c in [code, *req.codes] if c))
     parts: list[str] = []
@@ -455,11 +469,7 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
             notices.append(f"{target.isoformat()} 沒有股價（{why}），以下是在那之前最近的交易日。" if zh else
                            f"There is no bar for {target.isoformat()} ({why}); shown is the last trading day before it.")
         if stale:
-            age = (target - shown.date).days
-            notices.append(f"{label} 的股價資料只到 {shown.date.isoformat()}（比 {target.isoformat()} 早 {age} 天）："
-                           f"執行 `finqa ingest prices {code}` 取得更新資料。" if zh else
-                           f"The newest stored bar for {label} is {shown.date.isoformat()}, {age} days before "
-                           f"{target.isoformat()}: `finqa ingest prices {code}` fetches newer ones.")
+            notices.append(stale_notice(label, code, shown.date, target, zh))
         text = _day_text(label, shown, prev, zh)
         if period.kind == "latest":
             text += _trend_text(upto["close"], zh)

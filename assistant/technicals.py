@@ -36,6 +36,7 @@ from .price_facts import (
     _fmt,
     _source_name,
     parse_period,
+    stale_notice,
 )
 from .slots import to_simplified, zh_number
 from .types import Answer, Citation, EngineRequest
@@ -138,10 +139,7 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
     close = frame["close"]
     asof = pd.Timestamp(last["date"]).date()
     if (day - asof).days > STALE_DAYS:
-        notices.append(f"{label} 的股價資料只到 {asof.isoformat()}（比 {day.isoformat()} 早 {(day - asof).days} 天）："
-                       f"執行 `finqa ingest prices {code}` 取得更新資料。" if zh else
-                       f"The newest stored bar for {label} is {asof.isoformat()}, {(day - asof).days} days before "
-                       f"{day.isoformat()}: `finqa ingest prices {code}` fetches newer ones.")
+        notices.append(stale_notice(label, code, asof, day, zh))
     price = float(last["close"])
     lines: list[str] = []
     short: list[str] = []
@@ -152,12 +150,9 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
             continue
         value = float(close.tail(length).mean())
         values[f"ma{length}"] = value
-        where = ("站上" if price >= value else "跌破") if zh else ("above" if price >= value else "below")
         name = {5: "週線", 20: "月線", 60: "季線", 120: "半年線", 240: "年線"}.get(length, "")
-        if zh:
-            lines.append(f"- {length} 日均線{('（' + name + '）') if name else ''} {_fmt(value)}：收盤{where}，差距 {price / value - 1:+.2%}")
-        else:
-            lines.append(f"- {length}-day moving average {_fmt(value)}: the close is {where} it ({price / value - 1:+.2%})")
+        lines.append(_average_line(f"{length} 日均線" + (f"（{name}）" if name else "") if zh else
+                                   f"{length}-day moving average", value, price, zh))
     for kind in others:
         if kind.startswith("ema:"):
             length = int(kind[4:])
@@ -166,10 +161,8 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
                 continue
             value = float(close.ewm(span=length, adjust=False).mean().iloc[-1])
             values[f"ema{length}"] = value
-            where = ("站上" if price >= value else "跌破") if zh else ("above" if price >= value else "below")
-            lines.append(f"- {length} 日指數移動平均 {_fmt(value)}：收盤{where}，差距 {price / value - 1:+.2%}" if zh else
-                         f"- {length}-day exponential moving average {_fmt(value)}: the close is {where} it "
-                         f"({price / value - 1:+.2%})")
+            lines.append(_average_line(f"{length} 日指數移動平均" if zh else f"{length}-day exponential moving average",
+                                       value, price, zh))
             continue
         needed = {"rsi": 15, "kd": 9, "macd": 35, "bollinger": 20, "volatility": VOL_WINDOW + 1}[kind]
         if n < needed:
@@ -200,6 +193,13 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
     return Answer(route="qa", engine=ENGINE, answer="\n\n".join([head, "\n".join(lines), foot]),
                   citations=[citation], notices=notices, code=code, bars=shown,
                   indicators={"date": asof.isoformat(), "close": price, **values})
+
+
+def _average_line(name: str, value: float, price: float, zh: bool) -> str:
+    """A moving average's sentence: its value and where the close sits against it."""
+    if zh:
+        return f"- {name} {_fmt(value)}：收盤{'站上' if price >= value else '跌破'}，差距 {price / value - 1:+.2%}"
+    return f"- {name} {_fmt(value)}: the close is {'above' if price >= value else 'below'} it ({price / value - 1:+.2%})"
 
 
 def _indicator_values(kind: str, frame: pd.DataFrame) -> dict[str, float]:

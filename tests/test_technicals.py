@@ -3,7 +3,6 @@ computations, too little history said, the as-of rule, and the router (5日均�
 from __future__ import annotations
 
 import math
-from datetime import date
 
 import pandas as pd
 import pytest
