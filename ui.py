@@ -431,44 +431,51 @@ class ChatController:
         table = pd.DataFrame(rows)
         if "change" in table:
             table["change"] = table["change"].map(lambda x: "–" if x is None or pd.isna(x) else f"{x:+.2%}")
-        details, plot, _ = self.price_views(answer) if answer.bars else (
-            render_citations(answer), gr.Plot(value=None, visible=False), None)
-        return details, plot, gr.Dataframe(value=table, label="ranking", visible=not table.empty)
+        plot = (gr.Plot(value=self._price_figure(answer), visible=True) if answer.bars else
+                gr.Plot(value=None, visible=False))
+        return render_citations(answer), plot, gr.Dataframe(value=table, label="ranking", visible=not table.empty)
 
     def price_views(self, answer: Answer):
         """A price answer: its sources, a candlestick of the days before and through it (or, for
         several companies, their closes rebased to 100), and the bars."""
         import gradio as gr
 
+        table = self._bars_table(answer)
+        if answer.bars and len({b.code for b in answer.bars}) == 1:
+            table = table.drop(columns=["code"])
+        return (render_citations(answer), gr.Plot(value=self._price_figure(answer), visible=True),
+                gr.Dataframe(value=table, label="daily prices", visible=True))
+
+    @staticmethod
+    def _bars_table(answer: Answer) -> pd.DataFrame:
+        """The answer's bars, the newest PRICE_TABLE_ROWS of each company (a flat tail would drop
+        the first companies)."""
+        rows = [{"code": b.code, "date": b.date.isoformat(), "open": b.open, "high": b.high, "low": b.low,
+                 "close": b.close, "volume": b.volume} for b in answer.bars]
+        return pd.DataFrame(rows).groupby("code", sort=False).tail(PRICE_TABLE_ROWS).reset_index(drop=True)
+
+    def _price_figure(self, answer: Answer):
+        """One company: a candlestick of the answer's days and the PRICE_CONTEXT_DAYS before them.
+        Several: their closes rebased to 100 from the close before each one's first day."""
         from assistant.charts import comparison_figure, price_facts_figure
 
         codes = list(dict.fromkeys(b.code for b in answer.bars))
-        rows = [{"code": b.code, "date": b.date.isoformat(), "open": b.open, "high": b.high, "low": b.low,
-                 "close": b.close, "volume": b.volume} for b in answer.bars]
-        # The newest PRICE_TABLE_ROWS of each company: a flat tail would drop the first companies.
-        table = pd.DataFrame(rows).groupby("code", sort=False).tail(PRICE_TABLE_ROWS).reset_index(drop=True)
         if len(codes) > 1:
-            frame = pd.DataFrame(rows)
+            frame = pd.DataFrame([{"code": b.code, "date": b.date.isoformat(), "close": b.close} for b in answer.bars])
             closes = {c: frame[frame["code"] == c].set_index("date")["close"] for c in codes}
             closes = {c: pd.concat([self._close_before(c, series.index[0]), series]) for c, series in closes.items()}
-            figure = comparison_figure(closes, title=" vs ".join(codes))
-            return (render_citations(answer), gr.Plot(value=figure, visible=True),
-                    gr.Dataframe(value=table, label="daily prices", visible=True))
-        table = table.drop(columns=["code"])
+            return comparison_figure(closes, title=" vs ".join(codes))
         first, last = answer.bars[0], answer.bars[-1]
         try:
             from ingest.store import open_store
 
             context = open_store(self.settings.store_path).bars(first.code, end=last.date)
             context = context.tail(len(answer.bars) + PRICE_CONTEXT_DAYS)
-            figure = price_facts_figure(context, first.date.isoformat(), last.date.isoformat(),
-                                        title=f"{first.code} daily prices")
         except Exception:  # noqa: BLE001 - the answer's own bars are enough for a chart
             log.warning("price chart from the answer's bars only", exc_info=True)
-            figure = price_facts_figure(table, first.date.isoformat(), last.date.isoformat(),
-                                        title=f"{first.code} daily prices")
-        return (render_citations(answer), gr.Plot(value=figure, visible=True),
-                gr.Dataframe(value=table, label="daily prices", visible=True))
+            context = self._bars_table(answer).drop(columns=["code"])
+        return price_facts_figure(context, first.date.isoformat(), last.date.isoformat(),
+                                  title=f"{first.code} daily prices")
 
     def _close_before(self, code: str, day: str) -> pd.Series:
         """The close before ``day`` (what the answer measures a period's change from), so that the

@@ -31,19 +31,19 @@ from ingest.industries import english_name, industry_named
 from ingest.limits import is_stock_code, limit_state
 
 from .price_facts import (
-    _LABELS_ZH,
-    _NOT,
-    _QUOTED,
+    PERIOD_LABELS_ZH,
+    NOT_A_FACT,
+    QUOTED,
     ENGINE,
     SHARES_PER_LOT,
     STALE_DAYS,
     TAIPEI,
     Period,
-    _bar,
-    _company,
-    _company_label,
-    _fmt,
-    _source_name,
+    bar_of,
+    company_of,
+    company_label,
+    fmt_price,
+    source_name,
     no_such_day,
     parse_period,
     period_label,
@@ -130,8 +130,8 @@ def is_ranking_question(message: str) -> bool:
     """Whether ``message`` asks which stored companies moved (or traded) the most over a period."""
     if not message:
         return False
-    s = _QUOTED.sub(" ", to_simplified(message).lower())
-    if _NOT.search(s):  # why, or the future: news or the forecaster answer those
+    s = QUOTED.sub(" ", to_simplified(message).lower())
+    if NOT_A_FACT.search(s):  # why, or the future: news or the forecaster answer those
         return False
     if (_NEWS_COUNT.search(s) or COMPANY_TOPIC.search(s)) and not re.search(rf"\b{_EN_MOVE}\b|\bvolume\b|涨|跌|成交|股价", s):
         return False  # "which stocks have the most news?", "best dividend stocks": not a price ranking
@@ -158,7 +158,7 @@ def wants_ranking(message: str, codes: list[str]) -> bool:
     One company named ("did TSMC rise the most in April?") is that company's price question;
     "did 2330 outperform 2454?" ranks the two, while "can AI stocks outperform?" is no ranking."""
     named = len(set(codes))
-    if named >= 2 and _VERSUS.search(to_simplified(message).lower()) and not _NOT.search(message.lower()):
+    if named >= 2 and _VERSUS.search(to_simplified(message).lower()) and not NOT_A_FACT.search(message.lower()):
         return True
     return named != 1 and is_ranking_question(message)
 
@@ -312,9 +312,9 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
         return Answer(route="qa", engine=ENGINE, notices=notices, answer=no_such_day(period, zh))
     visible = ref - timedelta(days=1) if req.as_of else ref
     named = list(dict.fromkeys(c for c in [req.code, *req.codes] if c))
-    s = _QUOTED.sub(" ", to_simplified(asked).lower())
+    s = QUOTED.sub(" ", to_simplified(asked).lower())
     # A follow-up may change what is ranked ("and the losers?", "what about volume?").
-    own = _QUOTED.sub(" ", to_simplified(req.message).lower())
+    own = QUOTED.sub(" ", to_simplified(req.message).lower())
     if follow_up and any(rx.search(own) for rx in (_UP, _DOWN, _VOLUME, _BOTH, _SECTORS, *dict(_EVENTS).values())):
         s = own
     everything = store.all_bars()
@@ -349,7 +349,7 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
     if period.kind == "trailing" and info["sessions"] < (period.sessions or 1):
         notices.append(f"資料庫只有 {info['sessions']} 個交易日的資料，少於所問的 {period.sessions} 個。" if zh else
                        f"The store holds only {info['sessions']} of the {period.sessions} trading days asked about.")
-    labels = {r.code: _company_label(r.code, _company(r.code), zh) for r in rows}
+    labels = {r.code: company_label(r.code, company_of(r.code), zh) for r in rows}
     n = _top_n(s)
     lists: dict[str, list[Ranked]] = {}
     sectors = _sector_rows(rows, worst_first=bool(_DOWN.search(s)) and not _UP.search(s)) if by_sector else []
@@ -397,11 +397,11 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
     leaders = list(dict.fromkeys([*(row["best"].code for row in sectors),
                                   *(r.code for ranked in lists.values() for r in ranked[:CHART_CODES])]))[:CHART_CODES]
     window = frame[(frame["date"] >= pd.Timestamp(start)) & (frame["date"] <= pd.Timestamp(end))]
-    bars = [_bar(code, row["date"], row) for code in leaders for _, row in window[window["code"] == code].iterrows()]
+    bars = [bar_of(code, row["date"], row) for code in leaders for _, row in window[window["code"] == code].iterrows()]
     span = start.isoformat() + ("" if start == end else ("–" if zh else " to ") + end.isoformat())
     citation = Citation(n=1, title=(f"finqa 股價資料庫：{len(rows)} 家公司日成交資料 {span}" if zh else
                                     f"finqa price store: daily prices of {len(rows)} companies, {span}"),
-                        source=_source_name(bars) or _sources(window), date=end.isoformat(), url=None)
+                        source=source_name(bars) or _sources(window), date=end.isoformat(), url=None)
     ranking = {kind: [r.to_json(labels[r.code]) for r in ranked] for kind, ranked in lists.items()}
     if by_sector:
         ranking["sectors"] = [{"industry": row["industry"], "name": english_name(row["industry"]),
@@ -420,14 +420,14 @@ def _sources(window: pd.DataFrame) -> str:
 
 
 def _is_taiwan(code: str) -> bool:
-    company = _company(code)
+    company = company_of(code)
     if company is not None:
         return company.market in ("TWSE", "TPEx")
     return code[:4].isdigit()
 
 
 def _industry_of(code: str) -> str | None:
-    company = _company(code)
+    company = company_of(code)
     return company.industry if company is not None else None
 
 
@@ -469,7 +469,7 @@ def _header(period: Period, start: date, end: date, sessions: int, universe: int
     span = start.isoformat() if start == end else f"{start.isoformat()}{' 至 ' if zh else ' to '}{end.isoformat()}"
     # A calendar period named in words ("last month") is named back; dates and "the last N trading
     # days" are already in the span and the count.
-    asked = period_label(period, zh) if period.kind in ("day", "range") and period.label in _LABELS_ZH else ""
+    asked = period_label(period, zh) if period.kind in ("day", "range") and period.label in PERIOD_LABELS_ZH else ""
     if zh:
         kind = f"{industry.name_zh}" if industry is not None else ""
         who = f"所問的 {universe} 家公司" if named else f"資料庫中有股價的 {universe} 家{kind}公司"
@@ -501,9 +501,9 @@ def _list_text(kind: str, ranked: list[Ranked], labels: dict[str, str], zh: bool
             vol = r.volume or 0.0
             what = f"{vol / SHARES_PER_LOT:,.0f} 張" if zh else f"{vol:,.0f} shares"
         elif zh:
-            what = f"{r.change:+.2%}（{_fmt(r.first_close)} → {_fmt(r.last_close)}）"
+            what = f"{r.change:+.2%}（{fmt_price(r.first_close)} → {fmt_price(r.last_close)}）"
         else:
-            what = f"{r.change:+.2%} ({_fmt(r.first_close)} → {_fmt(r.last_close)})"
+            what = f"{r.change:+.2%} ({fmt_price(r.first_close)} → {fmt_price(r.last_close)})"
         lines.append(f"{i}. {labels[r.code]} {what}")
     if not ranked:
         lines.append("（沒有可比較的公司）" if zh else "(no company to compare)")
@@ -549,7 +549,7 @@ def _nothing_text(bars: pd.DataFrame, period: Period, visible: date, zh: bool, n
                 f"No prices for this are stored yet: run `finqa ingest prices {what}` or `finqa ingest import PATH`.")
     first, last = bars["date"].min().date(), bars["date"].max().date()
     label = period_label(period, zh) or period.label
-    if period.kind in ("day", "range") and period.start and period.end and period.label in _LABELS_ZH:
+    if period.kind in ("day", "range") and period.start and period.end and period.label in PERIOD_LABELS_ZH:
         label += f"（{period.start.isoformat()} 至 {period.end.isoformat()}）" if zh else \
             f" ({period.start.isoformat()} to {period.end.isoformat()})"
     cut = (f"，基準日前只到 {visible.isoformat()}" if zh else f"; before the as-of date only up to {visible.isoformat()}") \

@@ -70,7 +70,7 @@ _WEAK = re.compile(
     r"|\bcompar(?:e|ed|ing|ison)\b|\bvs\.?(?=\s)|\bversus\b|比较|对比|相比"
 )
 # A reason is asked, or the future: not a price fact (news or the forecaster answer those).
-_NOT = re.compile(
+NOT_A_FACT = re.compile(
     r"\bwhy\b|\bexplain|\breasons?\b|\bcaused?\b|\bwill\b|\bgoing to\b|\bgonna\b|\btomorrow\b|\bnext\b"
     r"|\bforecast|\bpredict|\bexpect|\btarget\b|\boutlook\b|\bprice[- ]to[- ]|\bprices?\b.{0,12}\b(?:hike|rais|increas|cut|war)"
     r"|\b(?:rais|hik|cut)\w*\b.{0,20}\bprices\b"
@@ -80,7 +80,7 @@ _NOT = re.compile(
     r"|(?<!说)会(?!议|计)|将会|预测|预估|目标价|涨价|降价|调涨|调降"
 )
 
-_QUOTED = re.compile(r"「[^」]*」|『[^』]*』|“[^”]*”|\"[^\"]*\"|«[^»]*»")
+QUOTED = re.compile(r"「[^」]*」|『[^』]*』|“[^”]*”|\"[^\"]*\"|«[^»]*»")
 
 # --- periods ---------------------------------------------------------------------------------
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
@@ -138,7 +138,7 @@ class Period:
     label: str = ""
 
 
-_LABELS_ZH = {"all-time": "有史以來（資料庫中）", "yesterday": "昨天", "last week": "上週", "this week": "本週", "last month": "上個月",
+PERIOD_LABELS_ZH = {"all-time": "有史以來（資料庫中）", "yesterday": "昨天", "last week": "上週", "this week": "本週", "last month": "上個月",
               "this month": "本月", "last year": "去年", "this year": "今年", "recently": "最近"}
 
 
@@ -147,7 +147,7 @@ def period_label(period: Period, zh: bool) -> str:
     if period.kind == "trailing":
         n = period.sessions or 1
         return f"最近 {n} 個交易日" if zh else f"the last {n} trading day{'s' if n != 1 else ''}"
-    return _LABELS_ZH.get(period.label, period.label) if zh else period.label
+    return PERIOD_LABELS_ZH.get(period.label, period.label) if zh else period.label
 
 
 def is_price_question(message: str, code: str | None) -> bool:
@@ -155,8 +155,8 @@ def is_price_question(message: str, code: str | None) -> bool:
     if not code or not message:
         return False
     # Quoted text is a headline to classify or discuss, not the question ("「台積電營收創新高」").
-    s = _QUOTED.sub(" ", to_simplified(message).lower())
-    if _NOT.search(s):
+    s = QUOTED.sub(" ", to_simplified(message).lower())
+    if NOT_A_FACT.search(s):
         return False
     if _STRONG.search(s):
         return True
@@ -280,7 +280,8 @@ def parse_period(message: str, today: date) -> Period:
 
 
 # --- answering -------------------------------------------------------------------------------
-def _bar(code: str, day: Any, row: Any) -> PriceBar:
+def bar_of(code: str, day: Any, row: Any) -> PriceBar:
+    """One stored row as the ``PriceBar`` that crosses module lines (NaN read as ``None``)."""
     def num(v: Any) -> float | None:
         return None if v is None or pd.isna(v) else float(v)
 
@@ -289,7 +290,8 @@ def _bar(code: str, day: Any, row: Any) -> PriceBar:
                     source=str(row.get("source") or "store"))
 
 
-def _fmt(x: float | None) -> str:
+def fmt_price(x: float | None) -> str:
+    """A price as every answer writes it: two decimals, thousands separated, "–" for none."""
     return "–" if x is None else f"{x:,.2f}"
 
 
@@ -312,13 +314,15 @@ def _volume(v: float | None, zh: bool) -> str:
     return f"{v:,.0f} shares traded"
 
 
-def _company(code: str) -> Company | None:
+def company_of(code: str) -> Company | None:
+    """The directory's company for ``code``, ``None`` for codes it does not know."""
     from ingest.companies import get_directory
 
     return get_directory().get(code)
 
 
-def _company_label(code: str, company: Company | None, zh: bool) -> str:
+def company_label(code: str, company: Company | None, zh: bool) -> str:
+    """How answers name a company: "2330 台積電" in Chinese, "2330 TSMC (台積電)" in English."""
     if company is None:
         return code
     if zh:
@@ -326,7 +330,8 @@ def _company_label(code: str, company: Company | None, zh: bool) -> str:
     return f"{code} {company.name_en or company.name_zh}" + (f" ({company.name_zh})" if company.name_en else "")
 
 
-def _source_name(bars: list[PriceBar]) -> str:
+def source_name(bars: list[PriceBar]) -> str:
+    """Where the bars came from, for a citation: "TWSE", "TPEx" or the import's name."""
     names = {"twse": "TWSE", "tpex": "TPEx"}
     return ", ".join(dict.fromkeys(names.get(b.source.lower(), b.source) for b in bars))
 
@@ -437,8 +442,8 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
     """Read ``period`` of ``code`` from the store, point in time: with ``as_of`` only bars strictly
     before it. Appends what the reader should know (a weekend, stale data) to ``notices``."""
     visible = ref - timedelta(days=1) if as_of else ref
-    company = _company(code)
-    label = _company_label(code, company, zh)
+    company = company_of(code)
+    label = company_label(code, company, zh)
     all_bars = store.bars(code, end=visible)
     if all_bars.empty:
         if as_of is not None and store.last_bar_date(code) is not None:
@@ -461,8 +466,8 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
                     f"The store's prices for {label} start on {first_day.isoformat()}: nothing on or before "
                     f"{target.isoformat()}.")
             return PriceReading(text, [])
-        shown = _bar(code, upto.index[-1], upto.iloc[-1])
-        prev = _bar(code, upto.index[-2], upto.iloc[-2]) if len(upto) > 1 else None
+        shown = bar_of(code, upto.index[-1], upto.iloc[-1])
+        prev = bar_of(code, upto.index[-2], upto.iloc[-2]) if len(upto) > 1 else None
         stale = target > last_day and (target - shown.date).days > STALE_DAYS
         if period.kind == "day" and shown.date != target and not stale:
             why = _why_missing(market, target, zh)
@@ -498,8 +503,8 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
                          f" `finqa ingest prices {code}` fetches newer ones.")
             return PriceReading(text, [])
         before = all_bars[all_bars.index < window.index[0]]
-        prev = _bar(code, before.index[-1], before.iloc[-1]) if len(before) else None
-        bars = [_bar(code, d, row) for d, row in window.iterrows()]
+        prev = bar_of(code, before.index[-1], before.iloc[-1]) if len(before) else None
+        bars = [bar_of(code, d, row) for d, row in window.iterrows()]
         if period.kind == "range" and (bars[0].date - period.start).days > 7 and not len(before):
             notices.append(f"資料庫中 {label} 的股價從 {first_day.isoformat()} 才開始。" if zh else
                            f"The store's prices for {label} only start on {first_day.isoformat()}.")
@@ -507,7 +512,7 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
         base = (prev or bars[0]).close
     span = bars[0].date.isoformat() + ("" if len(bars) == 1 else ("–" if zh else " to ") + bars[-1].date.isoformat())
     return PriceReading(text, bars, title=f"{label} 日成交資料 {span}" if zh else f"{label} daily prices {span}",
-                        source=_source_name(bars), change=(bars[-1].close / base - 1) if base else None)
+                        source=source_name(bars), change=(bars[-1].close / base - 1) if base else None)
 
 
 TREND_SESSIONS = (5, 20, 60)  # "how is it doing?": the change over the last week, month, quarter
@@ -539,12 +544,12 @@ def _day_text(label: str, bar: PriceBar, prev: PriceBar | None, zh: bool) -> str
     vol = _volume(bar.volume, zh)
     limit = limit_note(bar.code, prev.close, bar.close, zh) if prev else ""
     if zh:
-        change = f"，較前一交易日（{prev.date.isoformat()}，{_fmt(prev.close)}）{_pct(prev.close, bar.close)}{limit}" if prev else ""
-        return (f"**{label}** {_day(bar.date, True)}收盤 {_fmt(bar.close)}{change}。"
-                f"開盤 {_fmt(bar.open)}、最高 {_fmt(bar.high)}、最低 {_fmt(bar.low)}" + (f"；{vol}" if vol else "") + "。")
-    change = f", {_pct(prev.close, bar.close)}{limit} from {_fmt(prev.close)} on {prev.date.isoformat()}" if prev else ""
-    return (f"**{label}** on {_day(bar.date, False)}: closed at {_fmt(bar.close)}{change}. "
-            f"Open {_fmt(bar.open)}, high {_fmt(bar.high)}, low {_fmt(bar.low)}" + (f"; {vol}" if vol else "") + ".")
+        change = f"，較前一交易日（{prev.date.isoformat()}，{fmt_price(prev.close)}）{_pct(prev.close, bar.close)}{limit}" if prev else ""
+        return (f"**{label}** {_day(bar.date, True)}收盤 {fmt_price(bar.close)}{change}。"
+                f"開盤 {fmt_price(bar.open)}、最高 {fmt_price(bar.high)}、最低 {fmt_price(bar.low)}" + (f"；{vol}" if vol else "") + "。")
+    change = f", {_pct(prev.close, bar.close)}{limit} from {fmt_price(prev.close)} on {prev.date.isoformat()}" if prev else ""
+    return (f"**{label}** on {_day(bar.date, False)}: closed at {fmt_price(bar.close)}{change}. "
+            f"Open {fmt_price(bar.open)}, high {fmt_price(bar.high)}, low {fmt_price(bar.low)}" + (f"; {vol}" if vol else "") + ".")
 
 
 def _range_text(label: str, bars: list[PriceBar], prev: PriceBar | None, period: Period, zh: bool) -> str:
@@ -558,19 +563,19 @@ def _range_text(label: str, bars: list[PriceBar], prev: PriceBar | None, period:
     total = sum(volumes) if volumes else None
     n = len(bars)
     if zh:
-        start_txt = (f"期間前最後收盤（{base.date.isoformat()}）{_fmt(base.close)}" if prev else
-                     f"首日（{first.date.isoformat()}）收盤 {_fmt(first.close)}")
+        start_txt = (f"期間前最後收盤（{base.date.isoformat()}）{fmt_price(base.close)}" if prev else
+                     f"首日（{first.date.isoformat()}）收盤 {fmt_price(first.close)}")
         out = (f"**{label}** {first.date.isoformat()} 至 {last.date.isoformat()}（{n} 個交易日）："
-               f"收在 {_fmt(last.close)}（{last.date.isoformat()}），相對{start_txt} {_pct(base.close, last.close)}。"
-               f"期間最高 {_fmt(hi)}（{hi_day.isoformat()}），最低 {_fmt(lo)}（{lo_day.isoformat()}）")
+               f"收在 {fmt_price(last.close)}（{last.date.isoformat()}），相對{start_txt} {_pct(base.close, last.close)}。"
+               f"期間最高 {fmt_price(hi)}（{hi_day.isoformat()}），最低 {fmt_price(lo)}（{lo_day.isoformat()}）")
         return out + (f"；合計{_volume(total, True)}。" if total is not None else "。")
-    start_txt = (f"the {_fmt(base.close)} close on {base.date.isoformat()} before the period" if prev else
-                 f"the first day's close of {_fmt(first.close)} on {first.date.isoformat()}")
+    start_txt = (f"the {fmt_price(base.close)} close on {base.date.isoformat()} before the period" if prev else
+                 f"the first day's close of {fmt_price(first.close)} on {first.date.isoformat()}")
     # A calendar period named in words ("last week") is named back; dates and "the last N trading
     # days" already say what they cover.
-    asked = f"; you asked about {period.label}" if period.label in _LABELS_ZH and period.kind != "all" else ""
+    asked = f"; you asked about {period.label}" if period.label in PERIOD_LABELS_ZH and period.kind != "all" else ""
     out = (f"**{label}**, {first.date.isoformat()} to {last.date.isoformat()} ({n} trading day{'s' if n != 1 else ''}"
            f"{asked}): "
-           f"closed at {_fmt(last.close)} on {last.date.isoformat()}, {_pct(base.close, last.close)} from {start_txt}. "
-           f"High {_fmt(hi)} ({hi_day.isoformat()}), low {_fmt(lo)} ({lo_day.isoformat()})")
+           f"closed at {fmt_price(last.close)} on {last.date.isoformat()}, {_pct(base.close, last.close)} from {start_txt}. "
+           f"High {fmt_price(hi)} ({hi_day.isoformat()}), low {fmt_price(lo)} ({lo_day.isoformat()})")
     return out + (f"; {total:,.0f} shares traded in all." if total is not None else ".")

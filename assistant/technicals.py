@@ -25,16 +25,17 @@ import pandas as pd
 from ingest.cjk import has_cjk
 
 from .price_facts import (
-    _NOT,
-    _QUOTED,
+    NOT_A_FACT,
+    QUOTED,
     ENGINE,
     STALE_DAYS,
     TAIPEI,
-    _bar,
-    _company,
-    _company_label,
-    _fmt,
-    _source_name,
+    bar_of,
+    company_of,
+    company_label,
+    fmt_price,
+    source_name,
+    no_such_day,
     parse_period,
     stale_notice,
 )
@@ -96,8 +97,8 @@ def is_indicator_question(message: str, code: str | None) -> bool:
     """Whether ``message`` asks for a technical indicator of the company ``code``."""
     if not code or not message:
         return False
-    s = _QUOTED.sub(" ", to_simplified(message).lower())
-    if _NOT.search(s):  # "will the MA5 cross the MA20 next week?" is a forecast
+    s = QUOTED.sub(" ", to_simplified(message).lower())
+    if NOT_A_FACT.search(s):  # "will the MA5 cross the MA20 next week?" is a forecast
         return False
     mas, others = _wanted(s)
     return bool(mas or others)
@@ -116,15 +117,19 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
         asked = previous
     assert code is not None
     zh = has_cjk(req.message)
-    s = _QUOTED.sub(" ", to_simplified(asked).lower())
+    s = QUOTED.sub(" ", to_simplified(asked).lower())
     mas, others = _wanted(s)
     ref = req.as_of or today or datetime.now(TAIPEI).date()
     visible = ref - timedelta(days=1) if req.as_of else ref
     period = parse_period(req.message, ref)
     if period.kind == "latest" and asked is not req.message:
         period = parse_period(asked, ref)
-    day = min(period.end, visible) if period.kind == "day" and period.end else visible
-    label = _company_label(code, _company(code), zh)
+    if period.kind == "invalid":
+        return Answer(route="qa", engine=ENGINE, notices=list(req.notices), code=code,
+                      answer=no_such_day(period, zh))
+    # A day, or the end of a month or range ("RSI at the end of March"); never after what is visible.
+    day = min(period.end, visible) if period.kind in ("day", "range") and period.end else visible
+    label = company_label(code, company_of(code), zh)
     bars = store.bars(code, end=day)
     notices = list(req.notices)
     if bars.empty:
@@ -180,16 +185,16 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
         return Answer(route="qa", engine=ENGINE, answer=text, notices=notices, code=code)
     # The day the indicators are read at: the UI charts it with the sessions before it (and the
     # MA5/20/60 lines), so the answer carries that one bar, not a range to highlight.
-    shown = [_bar(code, d, row) for d, row in bars.tail(1).iterrows()]
-    head = (f"**{label}** {asof.isoformat()} 收盤 {_fmt(price)} 的技術指標（以資料庫中到這一天為止的 {n} 個交易日計算）：" if zh else
-            f"**{label}** technical indicators at the {asof.isoformat()} close of {_fmt(price)} (from the {n} stored "
+    shown = [bar_of(code, d, row) for d, row in bars.tail(1).iterrows()]
+    head = (f"**{label}** {asof.isoformat()} 收盤 {fmt_price(price)} 的技術指標（以資料庫中到這一天為止的 {n} 個交易日計算）：" if zh else
+            f"**{label}** technical indicators at the {asof.isoformat()} close of {fmt_price(price)} (from the {n} stored "
             f"sessions up to that day):")
     foot = ("（數字由 finqa 的股價資料庫計算，未經語言模型；技術指標描述過去的走勢，不是預測，也不是投資建議。） [1]" if zh else
             "(Computed from finqa's price store; no language model was involved. Indicators describe the past, "
             "they are no forecast and no investment advice.) [1]")
     citation = Citation(n=1, title=(f"{label} 日成交資料 至 {asof.isoformat()}" if zh else
                                     f"{label} daily prices up to {asof.isoformat()}"),
-                        source=_source_name(shown), date=asof.isoformat(), url=None)
+                        source=source_name(shown), date=asof.isoformat(), url=None)
     return Answer(route="qa", engine=ENGINE, answer="\n\n".join([head, "\n".join(lines), foot]),
                   citations=[citation], notices=notices, code=code, bars=shown,
                   indicators={"date": asof.isoformat(), "close": price, **values})
@@ -198,8 +203,8 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
 def _average_line(name: str, value: float, price: float, zh: bool) -> str:
     """A moving average's sentence: its value and where the close sits against it."""
     if zh:
-        return f"- {name} {_fmt(value)}：收盤{'站上' if price >= value else '跌破'}，差距 {price / value - 1:+.2%}"
-    return f"- {name} {_fmt(value)}: the close is {'above' if price >= value else 'below'} it ({price / value - 1:+.2%})"
+        return f"- {name} {fmt_price(value)}：收盤{'站上' if price >= value else '跌破'}，差距 {price / value - 1:+.2%}"
+    return f"- {name} {fmt_price(value)}: the close is {'above' if price >= value else 'below'} it ({price / value - 1:+.2%})"
 
 
 def _indicator_values(kind: str, frame: pd.DataFrame) -> dict[str, float]:
@@ -245,8 +250,8 @@ def _indicator_line(kind: str, v: dict[str, float], price: float, zh: bool) -> s
         up, mid, low = v["bollinger_upper"], v["bollinger_middle"], v["bollinger_lower"]
         pos = (price - low) / (up - low) if up > low else 0.5
         if zh:
-            return f"- 布林通道(20,2) 上軌 {_fmt(up)}、中軌 {_fmt(mid)}、下軌 {_fmt(low)}：收盤位於通道 {pos:.0%} 處"
-        return (f"- Bollinger bands (20, 2): upper {_fmt(up)}, middle {_fmt(mid)}, lower {_fmt(low)}; the close sits "
+            return f"- 布林通道(20,2) 上軌 {fmt_price(up)}、中軌 {fmt_price(mid)}、下軌 {fmt_price(low)}：收盤位於通道 {pos:.0%} 處"
+        return (f"- Bollinger bands (20, 2): upper {fmt_price(up)}, middle {fmt_price(mid)}, lower {fmt_price(low)}; the close sits "
                 f"at {pos:.0%} of the band")
     daily, yearly = v["volatility_daily"], v["volatility_annualised"]
     if zh:

@@ -127,3 +127,17 @@ def test_follow_ups_ask_the_same_indicators_of_another_company_or_day(store, dat
     day = asst.answer(f"what about {DAYS[59].isoformat()}?", session=session)
     assert day.code == "2454" and f"at the {DAYS[59].isoformat()} close" in day.answer
     assert "5-day moving average 257.00" in day.answer  # 255..259
+
+
+def test_a_date_that_is_no_day_is_said_and_a_month_is_read_at_its_end(store):
+    """2025-02-30 is no day: said, never answered with the latest bar. "in February" reads the
+    indicators at February's last stored session, not at the newest bar."""
+    bad = ask(store, "2330 RSI on 2025-02-30")
+    assert "no such day" in bad.answer and "2025-02-30" in bad.answer and not bad.bars
+    zh = ask(store, "台積電 2025-02-30 的 RSI")
+    assert "日曆上沒有" in zh.answer
+    feb = ask(store, "2330 MA5 at the end of February 2025")
+    last_feb = max(d for d in DAYS if d.month == 2)
+    assert [b.date for b in feb.bars] == [last_feb]
+    i = DAYS.index(last_feb)
+    assert f"5-day moving average {sum(CLOSES[i - 4:i + 1]) / 5:,.2f}" in feb.answer
