@@ -402,6 +402,12 @@ class ChatController:
                     gr.Dataframe(visible=False))
         if answer.ranking:
             return self.ranking_views(answer)
+        if answer.bars and answer.forecast is not None:
+            # A company overview: its bars, with the forecast's path and band drawn after them.
+            table = self._bars_table(answer).drop(columns=["code"])
+            bars = table.assign(date=pd.to_datetime(table["date"])).set_index("date")
+            return (render_citations(answer), gr.Plot(value=forecast_figure(answer.forecast, bars), visible=True),
+                    gr.Dataframe(value=table, label="daily prices", visible=True))
         if answer.bars:
             return self.price_views(answer)
         details = render_citations(answer) if answer.route == "qa" else ""

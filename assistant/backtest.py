@@ -56,6 +56,14 @@ _CACHE: dict[tuple, BacktestResult] = {}
 _LOCK = threading.Lock()
 
 
+# The backtest's engine and baseline names as answers write them (forecast, overview).
+NAMES_ZH = {"analog": "類比法", "stockllm": "StockLLM", "adapter": "路徑模型", "always_rise": "永遠看漲",
+            "momentum_1d": "1 日動能", "reversal_1d": "1 日反轉", "momentum_5d": "5 日動能",
+            "reversal_5d": "5 日反轉", "random_walk": "隨機漫步"}
+NAMES_EN = {"always_rise": "always rise", "momentum_1d": "1-day momentum", "reversal_1d": "1-day reversal",
+            "momentum_5d": "5-day momentum", "reversal_5d": "5-day reversal", "random_walk": "random walk"}
+
+
 def analog_predictor(bank: analog.WindowBank, rows: np.ndarray, horizon: int) -> np.ndarray:
     """P(rise) of the analog forecaster, centred on the pool base rate when the config says so."""
     pred = analog.predict_rows(bank, rows, horizon)

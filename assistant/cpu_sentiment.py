@@ -198,6 +198,26 @@ def _t2s():
     return opencc.OpenCC("t2s")
 
 
+LANGUAGE_SHARE = 0.05  # a language is "trained on" when at least this share of the texts is in it
+
+
+def text_languages(texts: list[str]) -> list[str]:
+    """The languages of a training set, recorded in the classifier's config ("languages"): the
+    engine warns when it is asked to read Chinese headlines with a classifier that never saw
+    Chinese (it then calls almost everything neutral)."""
+    if not texts:
+        return []
+    zh = sum(1 for t in texts if CJK_RE.search(t or "")) / len(texts)
+    return [lang for lang, share in (("en", 1 - zh), ("zh", zh)) if share >= LANGUAGE_SHARE]
+
+
+def classifier_languages(classifier: Any) -> list[str] | None:
+    """What :func:`text_languages` recorded for a loaded classifier (or ensemble, or blend);
+    ``None`` for classifiers trained before it was recorded."""
+    langs = (getattr(classifier, "config", None) or {}).get("languages")
+    return list(langs) if isinstance(langs, list) else None
+
+
 def normalize_texts(texts: list[Any]) -> list[str]:
     """:func:`normalize_text` over a batch (``None`` becomes "")."""
     return [normalize_text(str(t)) if t is not None else "" for t in texts]

@@ -158,15 +158,42 @@ def is_price_question(message: str, code: str | None) -> bool:
     s = QUOTED.sub(" ", to_simplified(message).lower())
     if NOT_A_FACT.search(s):
         return False
-    if _STRONG.search(s):
+    if _STRONG.search(s) or names_only_a_period(message):
         return True
     # "How did TSMC's revenue do last year?" asks about the business, not the share price.
     return bool(_WEAK.search(s)) and not COMPANY_TOPIC.search(s) and parse_period(message, date.today()).kind != "latest"
 
 
+# Words a terse question may carry beside a company and a period ("TSMC in March", "2330 股價
+# 上週") that ask nothing else; on Simplified, lower-case text.
+_PERIOD_WORDS = re.compile(
+    r"\b(?:yesterday|today|now|currently|current|last|previous|this|past|week|month|year|ytd|year[- ]to[- ]date"
+    r"|recently|lately|recent)\b|昨天|昨日|今天|今日|现在|目前|上周|上星期|上礼拜|本周|这周|这星期|这礼拜|上个月|上月|本月"
+    r"|这个月|去年|今年|最近|近期|近来")
+_FILLER = re.compile(r"\b(?:in|on|for|during|over|the|of|at|from|to|and|stock|stocks|shares?|prices?)\b"
+                     r"|[的呢吗在股票价格]")
+
+
+def names_only_a_period(message: str) -> bool:
+    """Whether ``message`` is a company and a period and nothing else ("TSMC last week", "2330
+    2025-04", "台積電 上週"): the terse way of asking how the stock did then."""
+    from ingest.companies import get_directory
+
+    rest = to_simplified(get_directory().without_mentions(message)).lower()
+    if parse_period(rest, date.today()).kind == "latest":
+        return False
+    for pattern in (LOOKBACK, _ALL_TIME, _PERIOD_WORDS, _FILLER):
+        rest = pattern.sub(" ", strip_dates(rest))
+    return not re.sub(r"[\W_]+", "", rest)
+
+
 def price_question_of(message: str, answer: Answer, previous: str | None) -> str | None:
     """What a chat session remembers after ``answer``: the question that defines the period of
     the last price answer (for follow-ups), or ``None`` once another kind of answer came."""
+    from .overview import ENGINE as OVERVIEW, is_overview_question
+
+    if answer.engine == OVERVIEW:  # "and 2454?" next asks 2454's overview
+        return message if is_overview_question(message, answer.code) else (previous or message)
     if answer.engine != ENGINE:
         return None
     if answer.ranking:  # a ranking is remembered by the ranking question, not by "and last week?"
@@ -488,6 +515,8 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
                            "whole history since listing.")
         elif period.kind == "trailing":
             window = all_bars.tail(period.sessions or 1)
+            if (visible - last_day).days > STALE_DAYS:  # "the last 3 months" are the store's last 3
+                notices.append(stale_notice(label, code, last_day, visible, zh))
             if len(window) < (period.sessions or 1):
                 notices.append(f"資料庫只有 {len(window)} 個交易日的資料，少於所問的 {period.sessions} 個。" if zh else
                                f"The store holds only {len(window)} of the {period.sessions} trading days asked about.")

@@ -31,6 +31,7 @@ from llama_index.core.tools.types import ToolMetadata
 from ingest.cjk import CJK_CHARS
 
 from .movers import wants_ranking
+from .overview import is_bare_company, is_overview_question
 from .price_facts import is_price_question
 from .slots import COMPANY_TOPIC, ChatSession, Slots, to_simplified
 from .technicals import is_indicator_question
@@ -135,6 +136,9 @@ class RouteDecision:
     source: str  # "rule", "follow-up", "embedding", "default"
 
 
+OVERVIEW_REASON = "a company overview (price, trend, news, forecast)"
+
+
 def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> RouteDecision | None:
     """The intent rules; ``None`` when none applies."""
     s = to_simplified(text).lower()
@@ -152,6 +156,8 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
         return RouteDecision("qa", "a ranking of the stored prices (answered from the store)", "rule")
     has_company = bool(slots and slots.code and not slots.inherited_code)
     horizon = bool(slots and slots.horizon_explicit)
+    if has_company and not horizon and is_overview_question(text, slots.code, bare=False):
+        return RouteDecision("qa", OVERVIEW_REASON, "rule")
     if session is not None and session.last_route:
         if FOLLOW_UP.search(s):
             return RouteDecision(session.last_route, f"follow-up keeps the last intent ({session.last_route})", "follow-up")
@@ -159,6 +165,8 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
         return RouteDecision("qa", "question about the news", "rule")
     if session is not None and session.last_route and _is_follow_up(s, has_company, horizon):
         return RouteDecision(session.last_route, f"follow-up keeps the last intent ({session.last_route})", "follow-up")
+    if has_company and not horizon and is_bare_company(text):  # "2330", "TSMC?" with nothing before
+        return RouteDecision("qa", OVERVIEW_REASON, "rule")
     if QA_TOPIC.search(s) and not FORECAST_WEAK.search(s):
         return RouteDecision("qa", "question about the company's business", "rule")
     if FORECAST_WEAK.search(s):

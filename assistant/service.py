@@ -53,6 +53,10 @@ class Assistant:
         self.settings = settings
         self.directory = directory
         self.engines = engines or self._build_engines(settings)
+        qa = self.engines.get("qa")
+        if qa is not None and hasattr(qa, "peers") and qa.peers is None:
+            # A company overview reports the sentiment and forecast engines' answers.
+            qa.peers = {name: e for name, e in self.engines.items() if name != "qa"}
         self.router = FinqaRouter(self.engines, classifier=classifier)
 
     @staticmethod

@@ -157,7 +157,7 @@ def train_embedded_classifier(cfg: EmbeddedTrainConfig) -> dict[str, Any]:
     if len(labels) < 2:
         raise FinqaError(f"need at least two labels to train a classifier, found {labels} in {', '.join(cfg.data)}")
     train, val = stratified_split(rows, cfg.val_fraction, cfg.split_seed)
-    from assistant.cpu_sentiment import CpuSentimentClassifier, normalize_text
+    from assistant.cpu_sentiment import CpuSentimentClassifier, normalize_text, text_languages
 
     fingerprint = val_fingerprint(val)
     train.texts[:] = [normalize_text(t) for t in train.texts]  # as predict() sees them
@@ -266,6 +266,7 @@ def train_embedded_classifier(cfg: EmbeddedTrainConfig) -> dict[str, Any]:
         "validation": {k: best[k] for k in ("n", "accuracy", "weighted_f1", "macro_f1")},
         "val_fingerprint": fingerprint,
         "added_tokens": len(added),
+        "languages": text_languages(train.texts),
         "best_epoch": best["epoch"],
         "adapted_encoder": adapted,
     }
@@ -385,7 +386,7 @@ def combine_members(member_dirs: list[str | Path], output: str | Path) -> dict[s
         shutil.rmtree(target, ignore_errors=True) if target.is_dir() else target.unlink(missing_ok=True)
     labels = list(first["labels"])
     _, val = recorded_split(first)
-    from assistant.cpu_sentiment import EnsembleClassifier
+    from assistant.cpu_sentiment import EnsembleClassifier, classifier_languages
 
     clf = EnsembleClassifier([load_classifier_dir(out / n) for n in names], labels)
     t0 = time.perf_counter()
@@ -397,6 +398,9 @@ def combine_members(member_dirs: list[str | Path], output: str | Path) -> dict[s
         "validation": {k: report[k] for k in ("n", "accuracy", "weighted_f1", "macro_f1")},
         "val_fingerprint": first["val_fingerprint"],
     }
+    member_langs = [classifier_languages(m) for m in clf.members]
+    if all(langs is not None for langs in member_langs):
+        config["languages"] = [lang for lang in ("en", "zh") if any(lang in langs for langs in member_langs)]
     results = dict(report)
     results["members"] = {n: {k: r.get(k) for k in ("weighted_f1", "accuracy", "epoch", "train_seconds")}
                           for n, r in member_scores.items()}

@@ -91,6 +91,9 @@ _TEXT_EXCLUDED_LATIN = {
     "auras", "vanguard", "sas", "csc", "sym", "techman", "genius", "everlight",
 }
 # Tokens that look like tickers but are ordinary words or units in upper-case text.
+# Four-letter-or-longer acronyms that are also words (or word stems) in lower case.
+_LOWERCASE_NOT_ACRONYM = {"CHEM", "ABLE", "BEST", "CASH", "CORE", "DATA", "FIRE", "GOLD", "LIFE",
+                          "MEGA", "NOVA", "STAR", "TEAM", "WELL", "WISE", "YOUNG"}
 _TICKER_STOPWORDS = {
     "A", "I", "AI", "IT", "ON", "ALL", "ARE", "AN", "AT", "BE", "BY", "DO", "GO", "IF", "IN", "IS",
     "ME", "NO", "OF", "OR", "SO", "TO", "UP", "US", "WE", "CEO", "CFO", "EPS", "ETF", "GDP", "IPO",
@@ -205,6 +208,10 @@ class CompanyDirectory:
             if form.isupper() and len(letters) <= 6:
                 if form not in _TICKER_STOPWORDS:
                     latin_cs.setdefault(form, set()).add(code)
+                # Users type "tsmc" and "kyec": an acronym of four letters or more (and no
+                # digits) is no English word, so it also matches in lower case.
+                if letters == form and len(letters) >= 4 and form not in _LOWERCASE_NOT_ACRONYM:
+                    latin.setdefault(form.lower(), set()).add(code)
             else:
                 latin.setdefault(form.lower(), set()).add(code)
 
@@ -348,6 +355,25 @@ class CompanyDirectory:
     # --- free text ------------------------------------------------------------------------------
     def find_in_text(self, text: str) -> list[Company]:
         """Companies mentioned in free text, in order of appearance, each once."""
+        seen: set[str] = set()
+        out: list[Company] = []
+        for _, _, code in self.mention_spans(text):
+            if code not in seen:
+                seen.add(code)
+                out.append(self.companies[code])
+        return out
+
+    def without_mentions(self, text: str) -> str:
+        """``text`` (NFKC-folded) with every company mention blanked: what the message says
+        besides naming companies ("TSMC last week" → " last week")."""
+        folded = unicodedata.normalize("NFKC", text or "").translate(_CHAR_FOLD)
+        for start, end, _ in reversed(self.mention_spans(folded)):
+            folded = folded[:start] + " " + folded[end:]
+        return folded
+
+    def mention_spans(self, text: str) -> list[tuple[int, int, str]]:
+        """``(start, end, code)`` of each company mention, in order, positions in the NFKC-folded
+        text (which keeps the length of Latin, digits and CJK)."""
         if not text:
             return []
         text = unicodedata.normalize("NFKC", text).translate(_CHAR_FOLD)
@@ -373,13 +399,7 @@ class CompanyDirectory:
         # A year-like bare number only counts when nothing more explicit was mentioned.
         if any(k != 2 for *_, k in kept):
             kept = [s for s in kept if s[3] != 2]
-        seen: set[str] = set()
-        out: list[Company] = []
-        for _, _, code, _ in kept:
-            if code not in seen:
-                seen.add(code)
-                out.append(self.companies[code])
-        return out
+        return [(a, b, code) for a, b, code, _ in kept]
 
     def mentions(self, text: str, code: str) -> bool:
         """Whether ``text`` names the company ``code`` (any of its names, or the code itself).

@@ -147,6 +147,11 @@ def test_resolve_or_raise_and_json(directory):
         ("the delta of the option", []),
         ("hello there", []),
         ("", []),
+        # acronyms of four letters or more also in lower case; three-letter ones and words not
+        ("tsmc in march 2025", ["2330"]),
+        ("how is ctbc doing", ["2891"]),
+        ("the ase of it", []),
+        ("chem stocks", []),
     ],
 )
 def test_find_in_text(directory, text, codes):
@@ -226,3 +231,12 @@ def test_cli_company_resolve_failure_exits_nonzero(data_dir, capsys):
 
     rc, out = _run_cli(["company", "resolve", "台機電"], capsys)
     assert rc != 0 and "2330 台積電 (TSMC)" in out
+
+
+def test_without_mentions_leaves_what_the_message_says_besides_the_names(directory):
+    assert directory.without_mentions("TSMC last week").split() == ["last", "week"]
+    assert directory.without_mentions("台積電 上週").split() == ["上週"]
+    assert directory.without_mentions("2330 2025-04").split() == ["2025-04"]
+    assert directory.without_mentions("聯發科跟台積電").split() == ["跟"]
+    assert directory.without_mentions("hello").split() == ["hello"]
+    assert directory.mention_spans("AAPL vs 2330")[-1][2] == "2330"

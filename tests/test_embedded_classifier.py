@@ -62,6 +62,7 @@ def test_training_writes_the_folder_the_assistant_reads(trained):
         assert (out / name).is_file(), name
     cfg = json.loads((out / "classifier_config.json").read_text())
     assert cfg["labels"] == ["negative", "neutral", "positive"] and cfg["max_length"] == 24 and cfg["pooling"] == "mean"
+    assert cfg["languages"] == ["en"]  # the engine warns when such a classifier reads Chinese news
     results = json.loads((out / "eval_results.json").read_text())
     assert results["n"] == 20  # 25% of (60 + 18) rows, stratified by file and label
     assert set(results["by_file"]) == {"a.csv", "b.csv"}
@@ -181,7 +182,7 @@ def test_extend_vocab_gives_unknown_chinese_characters_their_own_tokens(tmp_path
     assert _finqa("finetune", "sentiment", "--backend", "embedded", "--extend-vocab", "50", "--data", str(csv),
                   "--max-steps", "1", "--batch-size", "4", "--max-length", "16", "--output", str(out)) == 0
     cfg = json.loads((out / "classifier_config.json").read_text())
-    assert cfg["added_tokens"] > 0
+    assert cfg["added_tokens"] > 0 and cfg["languages"] == ["zh"]
     clf = load_classifier_dir(out, lexical=False)
     ids = clf.tokenizer("补仓憔悴")["input_ids"]
     assert clf.tokenizer.unk_token_id not in ids
@@ -225,6 +226,7 @@ def test_members_share_validation_rows_but_not_weights(ensemble):
     assert not (heads[0] == heads[1]).all()
     cfg = json.loads((out / "classifier_config.json").read_text())
     assert cfg["members"] == ["member-0", "member-1"] and cfg["val_fingerprint"] == metas[0]["val_fingerprint"]
+    assert cfg["languages"] == ["en"]
     assert not (out / "encoder").exists()
     results = json.loads((out / "eval_results.json").read_text())
     assert results["n"] == 6 and set(results["members"]) == {"member-0", "member-1"}

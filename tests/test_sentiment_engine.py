@@ -158,7 +158,7 @@ def test_unloadable_model_falls_back_to_the_cpu_tier_with_the_reason(tiny_settin
     assert "missing-finsent" in answer.answer and "finqa finetune sentiment" in answer.answer
 
 
-def save_random_cpu_classifier(settings, seed: int = 0):
+def save_random_cpu_classifier(settings, seed: int = 0, languages=None):
     """A real CPU classifier folder (packaged MiniLM + a seeded random head) where the engine looks."""
     import torch
     from transformers import AutoTokenizer
@@ -168,8 +168,10 @@ def save_random_cpu_classifier(settings, seed: int = 0):
     torch.manual_seed(seed)
     model = build_classifier(packaged_minilm_path(), 3)
     tok = AutoTokenizer.from_pretrained(packaged_minilm_path())
-    save_classifier(model, tok, settings.adapters_dir / DEFAULT_DIRNAME,
-                    {"labels": ["negative", "neutral", "positive"], "max_length": 64})
+    config = {"labels": ["negative", "neutral", "positive"], "max_length": 64}
+    if languages is not None:
+        config["languages"] = languages
+    save_classifier(model, tok, settings.adapters_dir / DEFAULT_DIRNAME, config)
 
 
 def test_cpu_tier_with_a_trained_classifier(data_dir):
@@ -240,3 +242,60 @@ def test_a_period_named_in_the_message_is_the_news_classified(data_dir):
     assert slugs("sentiment of 2330 news on 2025-03-15", as_of=date(2025, 3, 16))[0] == ["mar12"]
     items, empty, _ = engine._texts(EngineRequest(message="sentiment of 2330 news in 2023", code="2330"))
     assert items == [] and "No stored news about 2330 was published from 2023-01-01 to 2023-12-31" in empty
+
+
+def _chinese_news(settings):
+    from datetime import datetime, timezone
+
+    from ingest.store import open_store
+    from ingest.types import Article
+
+    now = datetime.now(timezone.utc)
+    open_store(settings.store_path).upsert_articles([Article(
+        url=f"https://news.example.com/2330/zh{i}", title=f"台積電第{i}季營收創新高", published_at=now - timedelta(days=i + 1),
+        code="2330", content="台積電表示人工智慧需求強勁。", language="zh") for i in range(4)])
+
+
+@pytest.mark.parametrize("languages, warned", [(["en"], True), (["en", "zh"], False), (None, False)])
+def test_chinese_news_read_by_an_english_only_classifier_is_flagged(data_dir, languages, warned):
+    """A classifier trained on FPB/TFNS alone reads Chinese through [UNK]s and calls it neutral:
+    the answer says so (and how to retrain) instead of presenting a confident "all neutral"."""
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    _chinese_news(settings)
+    save_random_cpu_classifier(settings, languages=languages)
+    answer = SentimentEngine(settings=settings).run(EngineRequest(message="sentiment of 2330 news", code="2330"))
+    assert sum(answer.sentiment.counts.values()) == 4
+    flagged = [n for n in answer.notices if "trained on English only" in n]
+    assert bool(flagged) is warned
+    if warned:
+        assert "4 of the 4 texts are Chinese" in flagged[0] and "finfe_zh_train.csv" in flagged[0]
+        zh = SentimentEngine(settings=settings).run(EngineRequest(message="台積電新聞情緒", code="2330"))
+        assert any("只用英文訓練過" in n for n in zh.notices)
+
+
+def test_text_languages():
+    from assistant.cpu_sentiment import text_languages
+
+    assert text_languages(["Profit rose.", "Sales fell."]) == ["en"]
+    assert text_languages(["营收创新高", "股价大跌"]) == ["zh"]
+    assert text_languages(["Profit rose."] * 10 + ["营收创新高"] * 10) == ["en", "zh"]
+    assert text_languages(["Profit rose."] * 99 + ["营收创新高"]) == ["en"]  # 1% is noise, not a language
+    assert text_languages([]) == []
+
+
+def test_an_empty_period_says_where_the_stored_news_is(data_dir):
+    from datetime import datetime, timezone
+
+    from ingest.store import open_store
+    from ingest.types import Article
+
+    open_store(data_dir.store_path).upsert_articles([Article(
+        url="https://news.example.com/2330/old", title="TSMC update", published_at=datetime(2025, 4, 18, 3, tzinfo=timezone.utc),
+        code="2330", content="TSMC said demand stayed strong.", language="en")])
+    engine = SentimentEngine(settings=data_dir)
+    items, empty, _ = engine._texts(EngineRequest(message="sentiment of 2330 news in May 2025", code="2330"))
+    assert not items and "The newest stored article before then is from 2025-04-18." in empty
+    items, empty, _ = engine._texts(EngineRequest(message="台積電 2025年5月 新聞情緒", code="2330"), zh=True)
+    assert "在那之前最新的一則是 2025-04-18" in empty
+    items, empty, _ = engine._texts(EngineRequest(message="sentiment of 2330 news in March 2025", code="2330"))
+    assert "newest stored article" not in empty  # nothing before March: nothing to point at

@@ -313,3 +313,30 @@ def test_ten_concurrent_sessions(api_url):
         assert "P(rise)" in results[i], results[i]
     for i in (3, 4, 5):
         assert "net score" in results[i], results[i]
+
+
+def test_an_overview_charts_its_bars_with_the_forecast_after_them(data_dir):
+    """A company overview carries 60 bars and the forecast: the chart is the candlestick of those
+    bars with the forecast's path and band after the last one, the table the bars."""
+    from datetime import date
+
+    from ingest.types import PriceBar
+
+    days = [d.date() for d in pd.bdate_range("2026-08-03", periods=60)]
+    bars = [PriceBar(code="2330", date=d, open=100.0 + i, high=101.0 + i, low=99.0 + i, close=100.0 + i, volume=1e6)
+            for i, d in enumerate(days)]
+    answer = Answer(route="qa", engine="qa:overview", answer="**2330** at a glance", code="2330", bars=bars,
+                    forecast=_forecast(), citations=[Citation(1, "2330 daily prices", "TWSE", days[-1].isoformat(), None)])
+    details, plot, table = ui.ChatController(None, data_dir, dict).result_views(answer)
+    import json
+
+    traces = json.loads(plot.value["plot"])["data"]
+    kinds, names = [t["type"] for t in traces], [t.get("name") for t in traces]
+    assert "candlestick" in kinds and "forecast" in names and "10–90% band" in names
+    candles = traces[kinds.index("candlestick")]
+    assert len(candles["x"]) == 60
+    value = table.value
+    frame = value if isinstance(value, pd.DataFrame) else pd.DataFrame(value["data"], columns=value["headers"])
+    assert len(frame) == 60 and frame["date"].iloc[-1] == days[-1].isoformat() and "code" not in frame.columns
+    assert "2330 daily prices" in details
+    assert date(2026, 11, 20) > days[-1]  # the fixture's forecast starts after the bars

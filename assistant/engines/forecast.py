@@ -450,12 +450,8 @@ def _pct(x: float | None) -> str:
     return "n/a" if x is None or not np.isfinite(x) else f"{100 * x:.1f}%"
 
 
-# The backtest's engine and baseline names in the Chinese answer.
-_ZH_NAMES = {"analog": "類比法", "stockllm": "StockLLM", "adapter": "路徑模型", "always_rise": "永遠看漲",
-             "momentum_1d": "1 日動能", "reversal_1d": "1 日反轉", "momentum_5d": "5 日動能",
-             "reversal_5d": "5 日反轉", "random_walk": "隨機漫步"}
-_EN_NAMES = {"always_rise": "always rise", "momentum_1d": "1-day momentum", "reversal_1d": "1-day reversal",
-             "momentum_5d": "5-day momentum", "reversal_5d": "5-day reversal", "random_walk": "random walk"}
+_ZH_NAMES = backtest.NAMES_ZH
+_EN_NAMES = backtest.NAMES_EN
 
 
 def _summary(fc: Forecast, a: analog.AnalogForecast, movement: _Tier, path: _Tier, *, zh: bool) -> str:

@@ -229,6 +229,9 @@ class QAEngine(FinqaQueryEngine):
     retrieval: Any = None  # the shared index.retrieval.Retrieval
     k: int = 5
     last_fallback: str | None = None  # why the CPU tier answered last time (side panel)
+    # The sibling engines ({"sentiment": ..., "forecast": ...}), set by the Assistant: a company
+    # overview ("How is TSMC doing?") reports what each of them says (assistant.overview).
+    peers: Any = None
 
     # --- plumbing -----------------------------------------------------------------------------
     def _retrieval(self) -> Any:
@@ -384,9 +387,9 @@ class QAEngine(FinqaQueryEngine):
 
     # --- answering ----------------------------------------------------------------------------
     def price_facts(self, req: EngineRequest) -> Answer | None:
-        """A past or present price, close or volume of a named company, or a ranking of the stored
-        companies, straight from the store (``assistant.price_facts``, ``assistant.movers``);
-        ``None`` for every other question."""
+        """A past or present price, close or volume of a named company, a ranking of the stored
+        companies, or a company's overview, from the store (``assistant.price_facts``,
+        ``assistant.movers``, ``assistant.overview``); ``None`` for every other question."""
         from ingest.store import open_store
 
         from .. import movers
@@ -396,9 +399,12 @@ class QAEngine(FinqaQueryEngine):
             return movers.movers_answer(req, open_store(self.settings.store_path))
         if not req.code:  # the store is not even opened for a question about no company
             return None
+        from .. import overview
         from ..technicals import indicator_answer
 
         store = open_store(self.settings.store_path)
+        if overview.applies(req):
+            return overview.overview_answer(req, store, self.peers or {})
         return indicator_answer(req, store) or price_answer(req, store)
 
     def run(self, req: EngineRequest) -> Answer:

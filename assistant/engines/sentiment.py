@@ -222,11 +222,21 @@ class SentimentEngine(FinqaQueryEngine):
                   zh: bool) -> tuple[list[dict[str, Any]], str | None, str]:
         """The news of a period the message names ("sentiment on TSMC in March 2025")."""
         since, until, label, label_zh = asked
-        articles = self._store().articles(req.code, before=until, since=since)
+        store = self._store()
+        articles = store.articles(req.code, before=until, since=since)
         if not articles:
+            # Say where the stored news is, so that the next question can ask about it.
+            newest = store.articles(req.code, before=until, limit=1)
+            where_zh = where = ""
+            if newest:
+                day = newest[0].published_at.date().isoformat()
+                where_zh = f"在那之前最新的一則是 {day}。"
+                where = f" The newest stored article before then is from {day}."
+            elif since > datetime.now(timezone.utc) - timedelta(days=WINDOW_DAYS):
+                where_zh, where = f"執行 `finqa ingest news {req.code}` 抓取最新新聞。", f" `finqa ingest news {req.code}` fetches recent news."
             if zh:
-                return [], f"{label_zh}沒有關於 {req.code} 的已存新聞。", ""
-            return [], f"No stored news about {req.code} was published {label}.", ""
+                return [], f"{label_zh}沒有關於 {req.code} 的已存新聞。{where_zh}", ""
+            return [], f"No stored news about {req.code} was published {label}.{where}", ""
         items, skipped, newest = _items(articles, req.code, zh)
         if zh:
             return items, None, f"{req.code} {label_zh}的{'最新 ' if newest else ' '}{len(items)} 則新聞{skipped}"
@@ -291,6 +301,8 @@ class SentimentEngine(FinqaQueryEngine):
                     route="sentiment", engine=CPU_ENGINE, notices=notices, code=req.code, fallback_reason=reason,
                     answer=text,
                 )
+        if engine == CPU_ENGINE:
+            notices.extend(_language_gap(self.cpu_classifier, texts, zh))
         result = aggregate(items, probs, req.code)
         single = len(items) == 1 and req.code is None or bool(req.quoted_text)
         text = _summary_zh(result, what, single) if zh else _summary(result, what, single)
@@ -300,6 +312,28 @@ class SentimentEngine(FinqaQueryEngine):
             text = f"CPU tier (MiniLM classifier; no language model loaded: {reason}).\n\n{text}"
         return Answer(route="sentiment", engine=engine, answer=text, sentiment=result, notices=notices,
                       fallback_reason=reason, code=req.code)
+
+
+ZH_GAP_SHARE = 0.3  # warn when at least this share of the texts is Chinese
+
+
+def _language_gap(classifier: Any, texts: list[str], zh: bool) -> list[str]:
+    """A notice when many texts are Chinese and the CPU classifier was trained on no Chinese: it
+    then reads them through [UNK] tokens and calls nearly all of them neutral, which would look
+    like a real "neutral" reading."""
+    from ..cpu_sentiment import classifier_languages
+
+    langs = classifier_languages(classifier)
+    n_zh = sum(1 for t in texts if has_cjk(t))
+    if langs is None or "zh" in langs or not texts or n_zh < ZH_GAP_SHARE * len(texts):
+        return []
+    hint = "finqa finetune sentiment --backend embedded --data fpb_train.csv finfe_zh_train.csv --extend-vocab 5000"
+    if zh:
+        return [f"{len(texts)} 則中有 {n_zh} 則是中文，但 CPU 情緒分類器只用英文訓練過：它讀不懂中文，"
+                f"多半會判為中性，這些結果不可靠。請加入中文資料重新訓練：`{hint}`"]
+    return [f"{n_zh} of the {len(texts)} texts are Chinese, but the CPU sentiment classifier was trained on "
+            f"English only: it cannot read them and calls most of them neutral, so do not trust those labels. "
+            f"Retrain it with Chinese data too: `{hint}`"]
 
 
 def _naming_the_company(articles: list[Any], code: str) -> tuple[list[Any], int]:

@@ -1,0 +1,312 @@
+"""A company at a glance: "2330", "How is TSMC doing?", "Is TSMC a buy?", "台積電值得買嗎".
+
+These are the questions users ask most, and no single engine answers them: news quotes about a
+bond purchase do not say how the stock is doing. The overview puts together what finqa knows,
+each part from the component that owns it:
+
+- the latest close and its trend over 5/20/60 sessions (``price_facts.read_prices``);
+- the 52-week (or stored) high and low, and where the close sits between them;
+- the close against its 20- and 60-day averages, and RSI(14) (``technicals``);
+- the sentiment of the recent news and its newest headlines (the sentiment engine);
+- the forecast *with its backtest beside the trivial baselines* (the forecast engine).
+
+A "should I buy" question gets the same facts and a plain statement that finqa does not advise:
+its forecasts do not beat trivial baselines reliably (the README has the numbers), and saying so
+is more useful than a verdict. Point in time like every engine: with an as-of date, nothing on or
+after it is read (each part applies the rule itself).
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any
+
+from ingest.cjk import has_cjk
+
+from .price_facts import (
+    NOT_A_FACT,
+    QUOTED,
+    TAIPEI,
+    Period,
+    company_label,
+    company_of,
+    fmt_price,
+    parse_period,
+    read_prices,
+)
+from .slots import COMPANY_TOPIC, to_simplified
+from .types import Answer, Citation, EngineRequest
+
+log = logging.getLogger(__name__)
+
+ENGINE = "qa:overview"
+YEAR_SESSIONS = 250  # "52-week" high and low
+CHART_SESSIONS = 60  # the bars the answer carries (the UI's candlestick)
+HEADLINES = 3
+
+# On Simplified, lower-case text.
+_ASKS_OVERVIEW = re.compile(
+    r"\bhow(?:'s| is| are| has| have)\b.{0,40}?\b(?:doing|performing|going|been|looking)\b"
+    r"|\btell me (?:about|more about)\b|\boverview\b|\bsnapshot\b|\bsummar(?:y|ize|ise)\b|\bat a glance\b"
+    r"|\bwhat do you think (?:of|about)\b|\byour (?:view|take|opinion) on\b|\bthoughts on\b"
+    r"|怎么样|怎样了|如何了|概况|总览|近况|怎么看|看法|多空|好不好"
+)
+_ASKS_ADVICE = re.compile(
+    r"\b(?:a|good|great|bad|safe) (?:buy|sell|investment)\b|\bshould i (?:buy|sell|hold|invest|get|keep)\b"
+    r"|\bworth (?:buying|investing|it|holding)\b|\bbuy or sell\b|\bbullish or bearish\b|\bgood time to (?:buy|sell)\b"
+    r"|\b(?:buy|sell|hold)\b\s*\?"
+    r"|值得买|值得投资|可以买|能买|该买|要买吗|买进吗|买入吗|卖出吗|该卖|可以卖|能不能买|可不可以买|要不要买|适合买|进场"
+)
+_BARE_FILLER = re.compile(r"\b(?:stock|stocks|shares?|ticker|company|info|information)\b|[的呢吗股票公司]")
+
+
+def asks_advice(message: str) -> bool:
+    """Whether ``message`` asks for a buy/sell verdict ("Is TSMC a buy?", "台積電值得買嗎")."""
+    return bool(_ASKS_ADVICE.search(to_simplified(message).lower()))
+
+
+def is_overview_question(message: str, code: str | None, *, bare: bool = True) -> bool:
+    """Whether ``message`` asks how the company ``code`` is doing overall. ``bare=False`` leaves
+    out a message that is only the company's name (which, in a conversation, is a follow-up)."""
+    if not code or not message:
+        return False
+    s = QUOTED.sub(" ", to_simplified(message).lower())
+    if NOT_A_FACT.search(s) or COMPANY_TOPIC.search(s):
+        return False  # "why", "will", "next week", "revenue": other engines' questions
+    period = parse_period(message, date.today())
+    if period.kind != "latest" and period.label != "recently":
+        return False  # "How did TSMC do last week?" is a price question
+    if _ASKS_OVERVIEW.search(s) or _ASKS_ADVICE.search(s):
+        return True
+    return bare and is_bare_company(message)
+
+
+def is_bare_company(message: str) -> bool:
+    """``message`` names one or more companies and says nothing else ("2330", "TSMC?", "台積電")."""
+    from ingest.companies import get_directory
+
+    directory = get_directory()
+    if not directory.find_in_text(message):
+        return False
+    rest = _BARE_FILLER.sub(" ", to_simplified(directory.without_mentions(message)).lower())
+    return not re.sub(r"[\W_]+", "", rest)
+
+
+def applies(req: EngineRequest) -> bool:
+    """Whether the QA engine should answer ``req`` with an overview: it asks for one, or it
+    follows one ("and 2454?" after "How is TSMC doing?") without naming a period of its own."""
+    if is_overview_question(req.message, req.code):
+        return True
+    previous = req.follows_price_question
+    return bool(previous and req.code and is_overview_question(previous, req.code)
+                and parse_period(req.message, date.today()).kind == "latest")
+
+
+def overview_answer(req: EngineRequest, store: Any, peers: dict[str, Any], *, today: date | None = None) -> Answer:
+    """The overview of ``req.code``; ``peers`` holds the sentiment and forecast engines (each
+    with ``run(EngineRequest) -> Answer``). A part that fails is said, not fatal."""
+    code = req.code
+    assert code is not None
+    zh = has_cjk(req.message)
+    ref = req.as_of or today or datetime.now(TAIPEI).date()
+    label = company_label(code, company_of(code), zh)
+    notices = list(req.notices)
+    reading = read_prices(store, code, Period("latest", label="latest"), ref=ref, as_of=req.as_of, zh=zh,
+                          notices=notices)
+    if not reading.bars:  # nothing stored: say how to fetch, the other parts would only repeat it
+        return Answer(route="qa", engine=ENGINE, answer=reading.text, notices=notices, code=code)
+    citations = [Citation(n=1, title=reading.title, source=reading.source,
+                          date=reading.bars[-1].date.isoformat(), url=None)]
+    last_day = reading.bars[-1].date
+    history = store.bars(code, end=last_day)
+    lines = [("- 股價：" if zh else "- Price: ") + _strip_label(reading.text, label) + " [1]"]
+    lines.append(_range_line(history, zh))
+    trend = _trend_line(req, store, ref, zh)
+    if trend:
+        lines.append(trend)
+
+    parts: dict[str, Answer | None] = {}
+    for name in ("sentiment", "forecast"):
+        engine = peers.get(name)
+        if engine is None:
+            parts[name] = None
+            continue
+        message = (f"{code} 新聞情緒" if name == "sentiment" else f"{code} 未來5天走勢") if zh else (
+            f"sentiment of {code} news" if name == "sentiment" else f"forecast {code} next 5 days")
+        sub = replace(req, message=message, notices=[], quoted_text=None, codes=[code], horizon_days=5,
+                      follows_price_question=None)
+        try:
+            parts[name] = engine.run(sub)
+        except Exception as exc:  # noqa: BLE001 - one part failing must not lose the others
+            log.exception("overview: the %s part failed", name)
+            parts[name] = Answer(route="qa", engine=name, answer=f"{type(exc).__name__}: {exc}")
+    news_line, headline_citations = _news_line(parts["sentiment"], len(citations), _newest_article(store, code, req.as_of), zh)
+    if news_line:
+        lines.append(news_line)
+        citations.extend(headline_citations)
+    forecast_line = _forecast_line(parts["forecast"], zh)
+    if forecast_line:
+        lines.append(forecast_line)
+    for part in parts.values():
+        for n in part.notices if part is not None else []:
+            if n not in notices:
+                notices.append(n)
+
+    head = (f"**{label}** 概況（取自 finqa 的資料，不是投資建議）：" if zh else
+            f"**{label}** at a glance, from finqa's data (not investment advice):")
+    tail = []
+    if asks_advice(req.message):
+        tail.append("finqa 不替你決定買或賣：它的預測在回測中並未穩定勝過「永遠看漲」、動能、反轉與隨機漫步這類簡單基準"
+                    "（數字見上方與 README），以上是資料顯示的事實，決定請自行判斷並考量自身風險。" if zh else
+                    "finqa does not tell you whether to buy or sell: its forecasts do not reliably beat trivial "
+                    "baselines such as always-rise, momentum, reversal and a random walk (the numbers are above and "
+                    "in the README). These are the facts the data shows; the decision, and its risk, are yours.")
+    answer = "\n".join([head, *lines]) + ("\n\n" + "\n".join(tail) if tail else "")
+    bars = list(reading.bars)
+    chart = history.tail(CHART_SESSIONS)
+    if len(chart):
+        from .price_facts import bar_of
+
+        bars = [bar_of(code, d, row) for d, row in chart.iterrows()]
+    forecast = parts["forecast"].forecast if parts["forecast"] is not None else None
+    sentiment = parts["sentiment"].sentiment if parts["sentiment"] is not None else None
+    return Answer(route="qa", engine=ENGINE, answer=answer, citations=citations, notices=notices, code=code,
+                  bars=bars, forecast=forecast, sentiment=sentiment)
+
+
+def _newest_article(store: Any, code: str, as_of: date | None) -> date | None:
+    """The Taipei date of the newest stored article about ``code`` (before ``as_of``, if given)."""
+    from datetime import time, timezone
+
+    end = (datetime.combine(as_of, time(0, 0), tzinfo=TAIPEI) if as_of is not None else datetime.now(timezone.utc))
+    try:
+        found = store.articles(code, before=end, limit=1)
+    except Exception:  # noqa: BLE001 - a date in a sentence is not worth failing the overview
+        log.warning("newest article of %s unreadable", code, exc_info=True)
+        return None
+    return found[0].published_at.astimezone(TAIPEI).date() if found else None
+
+
+def _strip_label(text: str, label: str) -> str:
+    """The price sentence without its leading "**2330 TSMC (台積電)**, " (the heading names it)."""
+    return re.sub(rf"^\*\*{re.escape(label)}\*\*[,，]?\s*", "", text)
+
+
+def _range_line(history: Any, zh: bool) -> str:
+    """The high and low of the last 250 sessions (or of all stored ones), and the close's place."""
+    window = history.tail(YEAR_SESSIONS)
+    close = float(window["close"].iloc[-1])
+    hi_day, lo_day = window["high"].idxmax(), window["low"].idxmin()
+    hi, lo = float(window["high"].max()), float(window["low"].min())
+    full = len(history) >= YEAR_SESSIONS
+    since = window.index[0].date().isoformat()
+    if zh:
+        span = "近 52 週" if full else f"資料庫中（自 {since} 起）"
+        return (f"- 區間：{span}最高 {fmt_price(hi)}（{hi_day.date().isoformat()}）、最低 {fmt_price(lo)}"
+                f"（{lo_day.date().isoformat()}）；收盤距最高 {close / hi - 1:+.1%}、距最低 {close / lo - 1:+.1%}。")
+    span = "52-week" if full else f"stored (since {since})"
+    return (f"- Range: {span} high {fmt_price(hi)} ({hi_day.date().isoformat()}), low {fmt_price(lo)} "
+            f"({lo_day.date().isoformat()}); the close is {close / hi - 1:+.1%} from the high and "
+            f"{close / lo - 1:+.1%} from the low.")
+
+
+def _trend_line(req: EngineRequest, store: Any, ref: date, zh: bool) -> str:
+    """The close against its 20- and 60-day averages and RSI(14), from ``technicals``."""
+    from .technicals import indicator_answer
+
+    sub = replace(req, message=f"{req.code} MA20 MA60 RSI", follows_price_question=None, notices=[])
+    found = indicator_answer(sub, store, today=ref)
+    values = found.indicators if found is not None else {}
+    close = values.get("close")
+    if not close:
+        return ""
+    bits = []
+    for n in (20, 60):
+        ma = values.get(f"ma{n}")
+        if ma:
+            above = close >= ma
+            bits.append(f"{'站上' if above else '跌破'} {n} 日均線 {fmt_price(ma)}" if zh else
+                        f"{'above' if above else 'below'} its {n}-day average ({fmt_price(ma)})")
+    rsi = values.get("rsi14")
+    if rsi is not None:
+        state = ("超買" if rsi > 70 else "超賣" if rsi < 30 else "中性") if zh else \
+            ("overbought" if rsi > 70 else "oversold" if rsi < 30 else "neutral")
+        bits.append(f"RSI(14) {rsi:.1f}（{state}）" if zh else f"RSI(14) {rsi:.1f}, {state}")
+    if not bits:
+        return ""
+    return ("- 技術面：收盤" + "、".join(bits) + "。") if zh else ("- Trend: the close is " + "; ".join(bits) + ".")
+
+
+def _news_line(part: Answer | None, offset: int, newest: date | None, zh: bool) -> tuple[str, list[Citation]]:
+    """Sentiment counts of the recent news and its most positive and most negative headlines
+    (cited), or what the sentiment engine said instead (no news, no classifier)."""
+    if part is None:
+        return "", []
+    s = part.sentiment
+    if s is None or not s.items:
+        return ("- 新聞：" if zh else "- News: ") + _first_paragraph(part.answer), []
+    c = s.counts
+    cpu = part.engine.endswith("cpu-minilm")
+    picked = [i for i in s.items if i.label != "neutral"][:HEADLINES] or s.items[:1]
+    citations = [Citation(n=offset + k + 1, title=i.title, source=None, date=i.date, url=i.url)
+                 for k, i in enumerate(picked)]
+    names_zh = {"positive": "正面", "negative": "負面", "neutral": "中性"}
+    if zh:
+        heads = "；".join(f"{names_zh[i.label]}「{i.title}」（{i.date}）[{cit.n}]" for i, cit in zip(picked, citations))
+        when = f"截至 {newest.isoformat()} 的" if newest else ""
+        line = (f"- 新聞：{when}近期 {sum(c.values())} 則新聞{'（CPU 分類器）' if cpu else ''}，正面 {c.get('positive', 0)}、"
+                f"中性 {c.get('neutral', 0)}、負面 {c.get('negative', 0)}（淨分數 {s.score:+.2f}）。{heads}")
+    else:
+        heads = "; ".join(f"{i.label} \"{i.title}\" ({i.date}) [{cit.n}]" for i, cit in zip(picked, citations))
+        when = f" up to {newest.isoformat()}" if newest else ""
+        line = (f"- News: {sum(c.values())} recent articles{when}{' (CPU classifier)' if cpu else ''}: "
+                f"{c.get('positive', 0)} positive, {c.get('neutral', 0)} neutral, {c.get('negative', 0)} negative "
+                f"(net {s.score:+.2f}). {heads}")
+    return line, citations
+
+
+def _forecast_line(part: Answer | None, zh: bool) -> str:
+    """The forecast's P(rise) with its backtest and the best trivial baseline beside it."""
+    from .backtest import NAMES_EN, NAMES_ZH
+
+    if part is None:
+        return ""
+    f = part.forecast
+    if f is None:
+        return ("- 預測：" if zh else "- Forecast: ") + _first_paragraph(part.answer)
+    engine = f.engine.split(":")[-1]
+    who = (NAMES_ZH.get(engine, engine) + ("，CPU 層" if part.fallback_reason else "")) if zh else \
+        (("the analog method" if engine == "analog" else engine) + (", CPU tier" if part.fallback_reason else ""))
+    bt = f.backtest or {}
+    own = bt.get("engine") or {}
+    baselines = bt.get("baselines") or {}
+    if zh:
+        text = f"- 預測：未來 {f.horizon_days} 個交易日上漲機率 {f.p_rise:.1%}（{who}）。"
+    else:
+        text = f"- Forecast: P(rise over the next {f.horizon_days} trading days) {f.p_rise:.1%} ({who})."
+    if own.get("hit_rate") is not None and baselines:
+        best_name, best = max(baselines.items(), key=lambda kv: kv[1].get("hit_rate") or 0.0)
+        rise = (baselines.get("always_rise") or {}).get("hit_rate") or 0.0
+        beats = all((own["hit_rate"] or 0) > (b.get("hit_rate") or 0) for b in baselines.values())
+        if zh:
+            text += (f"回測中方向命中率 {own['hit_rate']:.1%}（{own.get('n')} 次），永遠看漲 {rise:.1%}，"
+                     f"最好的簡單基準（{NAMES_ZH.get(best_name, best_name)}）{best['hit_rate']:.1%}："
+                     + ("勝過所有簡單基準。" if beats else "並未勝過所有簡單基準。"))
+        else:
+            text += (f" In its backtest on this stock it called the direction right {own['hit_rate']:.1%} of "
+                     f"{own.get('n')} times; always-rise {rise:.1%}, the best trivial baseline "
+                     f"({NAMES_EN.get(best_name, best_name)}) {best['hit_rate']:.1%}: "
+                     + ("it beats every baseline." if beats else "it does not beat every baseline."))
+    return text
+
+
+def _first_paragraph(text: str) -> str:
+    """The part's own words when it had no result ("no news is ingested..."), minus tier banners."""
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    body = [p for p in paragraphs if not p.startswith(("CPU tier", "CPU 層"))]
+    return (body or paragraphs or [""])[0].replace("\n", " ")
+
+
+__all__ = ["ENGINE", "applies", "asks_advice", "is_bare_company", "is_overview_question", "overview_answer"]

@@ -1,0 +1,240 @@
+"""Company overviews ("2330", "How is TSMC doing?", "Is TSMC a buy?"): which messages get one, the
+numbers against hand computations, each part from its engine, the as-of rule, a failing part, the
+advice disclaimer, and follow-ups. Also terse "company + period" messages ("TSMC last week"),
+which are price questions."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pandas as pd
+import pytest
+
+from assistant.overview import ENGINE, asks_advice, is_bare_company, is_overview_question, overview_answer
+from assistant.types import Answer, EngineRequest, Forecast, SentimentItem, SentimentResult
+from ingest.types import Article, PriceBar
+
+DAYS = [d.date() for d in pd.bdate_range("2024-06-03", periods=300)]
+# A rise to a peak at session 200, then a slide: the 52-week high is inside the window, the low
+# of the first sessions is outside it.
+CLOSES = [100.0 + i for i in range(200)] + [299.0 - 0.5 * (i + 1) for i in range(100)]
+BACKTEST = {"horizon": 5, "engine": {"name": "analog", "hit_rate": 0.52, "mcc": 0.04, "n": 100},
+            "baselines": {"always_rise": {"hit_rate": 0.47, "mcc": 0.0}, "reversal_1d": {"hit_rate": 0.58, "mcc": 0.1},
+                          "momentum_1d": {"hit_rate": 0.42, "mcc": -0.1}}}
+
+
+@pytest.fixture
+def store(data_dir):
+    from ingest.store import open_store
+
+    s = open_store(data_dir.store_path)
+    s.upsert_bars([PriceBar(code="2330", date=d, open=c, high=c + 1, low=c - 1, close=c, volume=1e6)
+                   for d, c in zip(DAYS, CLOSES)])
+    s.upsert_articles([Article(url="https://news.example.com/2330/a", title="TSMC lifts its outlook",
+                               published_at=datetime(2025, 7, 1, 3, tzinfo=timezone.utc), code="2330",
+                               content="TSMC raised its forecast.", language="en")])
+    return s
+
+
+class FakePeer:
+    """An engine that records what it was asked and answers with a fixed result."""
+
+    def __init__(self, answer: Answer | Exception):
+        self.answer = answer
+        self.requests: list[EngineRequest] = []
+
+    def run(self, req: EngineRequest) -> Answer:
+        self.requests.append(req)
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+
+def peers(*, sentiment=None, forecast=None):
+    s = sentiment or Answer(route="sentiment", engine="sentiment:cpu-minilm", answer="...", sentiment=SentimentResult(
+        counts={"positive": 3, "neutral": 5, "negative": 2}, score=0.1, items=[
+            SentimentItem(title="TSMC lifts its outlook", url="https://news.example.com/2330/a", label="positive", p=0.9,
+                          date="2025-07-01"),
+            SentimentItem(title="TSMC faces a fine", url="https://news.example.com/2330/b", label="negative", p=0.8,
+                          date="2025-06-20")]), fallback_reason="no GPU", notices=["a sentiment notice"])
+    f = forecast or Answer(route="forecast", engine="forecast:analog", answer="...", fallback_reason="no GPU",
+                           forecast=Forecast(code="2330", name_zh="台積電", name_en="TSMC", as_of="2025-07-25", horizon_days=5,
+                                             path=[], p_rise=0.456, engine="analog", last_close=CLOSES[-1],
+                                             backtest=BACKTEST))
+    return {"sentiment": FakePeer(s), "forecast": FakePeer(f)}
+
+
+def ask(store, message, *, as_of=None, today=DAYS[-1], engines=None):
+    return overview_answer(EngineRequest(message=message, code="2330", as_of=as_of), store,
+                           engines if engines is not None else peers(), today=today)
+
+
+# --- which messages ----------------------------------------------------------------------------
+@pytest.mark.parametrize("message", [
+    "2330", "TSMC", "tsmc?", "台積電", "台積電股票", "How is TSMC doing?", "how's 2330 been doing lately",
+    "Tell me about TSMC", "TSMC overview", "Is TSMC a buy?", "should I buy 2330", "is TSMC worth buying",
+    "台積電值得買嗎", "台積電最近怎麼樣", "台積電可以買嗎", "你怎麼看台積電", "what do you think of TSMC",
+])
+def test_overview_questions(message):
+    assert is_overview_question(message, "2330")
+
+
+@pytest.mark.parametrize("message", [
+    "Why did TSMC fall?", "Will TSMC rise next week?", "How is TSMC's revenue doing?", "TSMC last week",
+    "How did TSMC do in March 2025?", "TSMC news", "2330 RSI", "forecast 2330", "台積電營收如何",
+    "台積電上週表現如何", "hello",
+])
+def test_not_overview_questions(message):
+    assert not is_overview_question(message, "2330")
+
+
+def test_bare_company_and_advice():
+    assert is_bare_company("2330") and is_bare_company("TSMC?") and is_bare_company("台積電呢")
+    assert not is_bare_company("TSMC news") and not is_bare_company("hello")
+    assert asks_advice("Is TSMC a buy?") and asks_advice("台積電值得買嗎") and not asks_advice("How is TSMC doing?")
+
+
+@pytest.mark.parametrize("message", ["TSMC last week", "2330 2025-04", "台積電 上週", "2330 yesterday",
+                                     "tsmc in march 2025", "聯發科 上個月", "TSMC Q1 2025", "2330 past 10 days"])
+def test_a_company_and_a_period_is_a_price_question(message):
+    from assistant.price_facts import is_price_question
+    from assistant.router import IntentClassifier
+    from assistant.slots import parse_slots
+
+    slots = parse_slots(message)
+    assert is_price_question(message, slots.code)
+    decision = IntentClassifier().decide(message, slots)
+    assert decision.route == "qa" and "price" in decision.reason, message
+
+
+@pytest.mark.parametrize("message", ["2330", "How is TSMC doing?", "Is TSMC a buy?", "台積電值得買嗎", "tsmc"])
+def test_the_router_sends_overviews_to_qa(message):
+    from assistant.router import OVERVIEW_REASON, IntentClassifier
+    from assistant.slots import parse_slots
+
+    decision = IntentClassifier().decide(message, parse_slots(message))
+    assert decision.route == "qa" and decision.reason == OVERVIEW_REASON
+
+
+# --- the answer --------------------------------------------------------------------------------
+def test_the_numbers(store):
+    a = ask(store, "How is TSMC doing?")
+    assert a.engine == ENGINE and a.code == "2330"
+    last = CLOSES[-1]
+    assert f"closed at {last:,.2f}" in a.answer
+    for n in (5, 20, 60):
+        assert f"{n} trading days {last / CLOSES[-n - 1] - 1:+.2%}" in a.answer
+    year = CLOSES[-250:]
+    hi, lo = max(year) + 1, min(year) - 1
+    assert f"52-week high {hi:,.2f} ({DAYS[199].isoformat()})" in a.answer
+    assert f"low {lo:,.2f} ({DAYS[50].isoformat()})" in a.answer
+    assert f"{last / hi - 1:+.1%} from the high" in a.answer
+    ma20, ma60 = sum(CLOSES[-20:]) / 20, sum(CLOSES[-60:]) / 60
+    assert f"below its 20-day average ({ma20:,.2f})" in a.answer and f"below its 60-day average ({ma60:,.2f})" in a.answer
+    delta = pd.Series(CLOSES).diff()
+    gain = delta.clip(lower=0).ewm(alpha=1 / 14, adjust=False).mean().iloc[-1]
+    loss = (-delta.clip(upper=0)).ewm(alpha=1 / 14, adjust=False).mean().iloc[-1]
+    assert f"RSI(14) {100 - 100 / (1 + gain / loss):.1f}, oversold" in a.answer  # 100 falling sessions
+    assert "10 recent articles up to 2025-07-01 (CPU classifier): 3 positive, 5 neutral, 2 negative" in a.answer
+    assert 'positive "TSMC lifts its outlook" (2025-07-01) [2]' in a.answer and '[3]' in a.answer
+    assert "P(rise over the next 5 trading days) 45.6% (the analog method, CPU tier)" in a.answer
+    assert "right 52.0% of 100 times; always-rise 47.0%, the best trivial baseline (1-day reversal) 58.0%" in a.answer
+    assert "it does not beat every baseline" in a.answer
+    assert [c.n for c in a.citations] == [1, 2, 3] and a.citations[1].url == "https://news.example.com/2330/a"
+    assert "a sentiment notice" in a.notices
+    assert [b.date for b in a.bars] == DAYS[-60:]  # the chart's bars
+    assert a.forecast is not None and a.sentiment is not None
+    j = a.to_json()
+    assert j["engine"] == ENGINE and len(j["prices"]) == 60 and j["forecast"]["p_rise"] == 0.456
+    assert "does not tell you whether to buy" not in a.answer
+
+
+def test_advice_questions_get_the_facts_and_a_plain_no_verdict(store):
+    a = ask(store, "Is TSMC a buy?")
+    assert "52-week high" in a.answer and "does not tell you whether to buy or sell" in a.answer
+    zh = ask(store, "台積電值得買嗎")
+    assert "概況" in zh.answer and "近 52 週最高" in zh.answer and "finqa 不替你決定買或賣" in zh.answer
+    assert "（1 日反轉）58.0%" in zh.answer and "正面 3、中性 5、負面 2" in zh.answer
+
+
+def test_each_peer_is_asked_for_the_same_company_and_as_of(store):
+    engines = peers()
+    as_of = DAYS[250]
+    a = ask(store, "How is TSMC doing?", as_of=as_of, engines=engines)
+    for name in ("sentiment", "forecast"):
+        (req,) = engines[name].requests
+        assert req.code == "2330" and req.as_of == as_of
+    assert engines["forecast"].requests[0].horizon_days == 5
+    # Nothing on or after the as-of date: the price, the range and the chart.
+    assert all(b.date < as_of for b in a.bars) and a.bars[-1].date == DAYS[249]
+    assert f"closed at {CLOSES[249]:,.2f}" in a.answer
+
+
+def test_a_failing_part_is_said_and_the_rest_kept(store):
+    engines = peers()
+    engines["forecast"] = FakePeer(RuntimeError("the forecaster broke"))
+    a = ask(store, "2330", engines=engines)
+    assert "- Forecast: RuntimeError: the forecaster broke" in a.answer
+    assert "52-week high" in a.answer and "- News:" in a.answer
+    no_news = peers(sentiment=Answer(route="sentiment", engine="sentiment",
+                                     answer="No news about 2330 is ingested. `finqa ingest news 2330` fetches it."))
+    b = ask(store, "2330", engines=no_news)
+    assert "- News: No news about 2330 is ingested." in b.answer
+
+
+def test_no_prices_stored_says_how_to_fetch(data_dir):
+    from ingest.store import open_store
+
+    a = overview_answer(EngineRequest(message="2454", code="2454"), open_store(data_dir.store_path), peers())
+    assert a.engine == ENGINE and "`finqa ingest prices 2454`" in a.answer and not a.bars
+
+
+def test_short_history_names_the_stored_span(data_dir):
+    from ingest.store import open_store
+
+    s = open_store(data_dir.store_path)
+    s.upsert_bars([PriceBar(code="2330", date=d, open=c, high=c, low=c, close=c, volume=1e6)
+                   for d, c in zip(DAYS[:30], CLOSES[:30])])
+    a = overview_answer(EngineRequest(message="2330", code="2330"), s, peers(), today=DAYS[29])
+    assert f"stored (since {DAYS[0].isoformat()}) high" in a.answer
+    assert "60-day" not in a.answer and "20-day average" in a.answer
+
+
+# --- in the assistant ----------------------------------------------------------------------------
+def test_the_assistant_answers_and_follow_ups_keep_asking_for_overviews(store, data_dir):
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    store.upsert_bars([PriceBar(code="2454", date=d, open=c, high=c, low=c, close=c, volume=1e6)
+                       for d, c in zip(DAYS, [500.0 + i for i in range(300)])])
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    first = asst.answer("How is TSMC doing?", session=session)
+    assert first.engine == ENGINE and "52-week high" in first.answer
+    assert "- Forecast:" in first.answer and "- News:" in first.answer  # the real engines answered their parts
+    other = asst.answer("and 2454?", session=session)
+    assert other.engine == ENGINE and other.code == "2454" and f"closed at {799.0:,.2f}" in other.answer
+    price = asst.answer("2454 last week", session=session)
+    assert price.engine == "qa:prices"
+
+
+def test_a_period_after_an_overview_asks_for_prices(store, data_dir):
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    asst.answer("2330", session=session)
+    then = asst.answer(f"what about {DAYS[100].isoformat()}?", session=session)
+    assert then.engine == "qa:prices" and then.bars[-1].date == DAYS[100]
+
+
+def test_trailing_period_on_a_stale_store_says_so(store):
+    from assistant.price_facts import price_answer
+
+    a = price_answer(EngineRequest(message="2330 price over the last 3 months", code="2330"), store,
+                     today=DAYS[-1] + timedelta(days=40))
+    assert any("40 days before" in n and "`finqa ingest prices 2330`" in n for n in a.notices)
+    fresh = price_answer(EngineRequest(message="2330 price over the last 3 months", code="2330"), store, today=DAYS[-1])
+    assert not any("ingest prices" in n for n in fresh.notices)
+
+
+def test_dates_in_the_fixture():
+    assert DAYS[-1] > date(2025, 7, 1)  # the article is inside the price history
