@@ -97,9 +97,12 @@ def is_bare_company(message: str) -> bool:
 def applies(req: EngineRequest) -> bool:
     """Whether the QA engine should answer ``req`` with an overview: it asks for one, or it
     follows one ("and 2454?" after "How is TSMC doing?") without naming a period of its own."""
+    previous = req.follows_price_question
+    if previous and req.code and not is_overview_question(previous, req.code):
+        # A bare "2454" after "2330 volume last week" asks 2454's volume last week.
+        return is_overview_question(req.message, req.code, bare=False)
     if is_overview_question(req.message, req.code):
         return True
-    previous = req.follows_price_question
     return bool(previous and req.code and is_overview_question(previous, req.code)
                 and parse_period(req.message, date.today()).kind == "latest")
 

@@ -238,3 +238,17 @@ def test_trailing_period_on_a_stale_store_says_so(store):
 
 def test_dates_in_the_fixture():
     assert DAYS[-1] > date(2025, 7, 1)  # the article is inside the price history
+
+
+def test_a_bare_company_after_a_price_question_asks_the_same_of_it(store, data_dir):
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    store.upsert_bars([PriceBar(code="2454", date=d, open=c, high=c, low=c, close=c, volume=1e6)
+                       for d, c in zip(DAYS, [500.0 + i for i in range(300)])])
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    asst.answer(f"2330 close on {DAYS[100].isoformat()}", session=session)
+    then = asst.answer("2454", session=session)
+    assert then.engine == "qa:prices" and then.code == "2454" and then.bars[-1].date == DAYS[100]
+    overview = asst.answer("how is 2454 doing?", session=session)
+    assert overview.engine == ENGINE

@@ -148,6 +148,14 @@ def test_chat_forecast_sentiment_followup_qa(ui_url, page):
     assert "gainers" in table and "change" in table and "%" in table  # the ranking, not daily bars
     _shot(page, "ui-4c-ranking")
 
+    # 4d. A company overview, charted with the forecast after its bars.
+    chat = _ask(page, "How is 2454 doing?")
+    assert "qa:overview" in chat and "at a glance" in chat and "backtest" in chat
+    page.locator("#finqa-plot .js-plotly-plot").wait_for(state="visible", timeout=60_000)
+    assert "forecast" in page.locator("#finqa-plot").inner_text()  # the path's legend entry
+    assert "close" in page.locator("#finqa-table").inner_text()
+    _shot(page, "ui-4d-overview")
+
     # 5. A bad option is a message in the chat, not a stack trace.
     page.get_by_text("Options").click()
     page.fill("#finqa-asof textarea, #finqa-asof input", "yesterday")
