@@ -158,7 +158,7 @@ def is_price_question(message: str, code: str | None) -> bool:
     s = QUOTED.sub(" ", to_simplified(message).lower())
     if NOT_A_FACT.search(s):
         return False
-    if _STRONG.search(s) or names_only_a_period(message):
+    if _STRONG.search(s) or names_only_a_period(message) or names_only_companies(message):
         return True
     # "How did TSMC's revenue do last year?" asks about the business, not the share price.
     return bool(_WEAK.search(s)) and not COMPANY_TOPIC.search(s) and parse_period(message, date.today()).kind != "latest"
@@ -184,6 +184,22 @@ def names_only_a_period(message: str) -> bool:
         return False
     for pattern in (LOOKBACK, _ALL_TIME, _PERIOD_WORDS, _FILLER):
         rest = pattern.sub(" ", strip_dates(rest))
+    return not re.sub(r"[\W_]+", "", rest)
+
+
+_COMPARE_FILLER = re.compile(r"\b(?:vs|versus|v|compare[ds]?|comparison|with|and|or|against)\b|[比较对和跟与还是及、]")
+
+
+def names_only_companies(message: str) -> bool:
+    """Whether ``message`` names two or more companies and nothing else ("2330 vs 2454", "台積電
+    跟聯發科比較"): a comparison of how they are doing, from the store."""
+    from ingest.companies import get_directory
+
+    directory = get_directory()
+    if len(directory.find_in_text(message)) < 2:
+        return False
+    rest = to_simplified(directory.without_mentions(message)).lower()
+    rest = _FILLER.sub(" ", _COMPARE_FILLER.sub(" ", rest))
     return not re.sub(r"[\W_]+", "", rest)
 
 

@@ -252,3 +252,19 @@ def test_a_bare_company_after_a_price_question_asks_the_same_of_it(store, data_d
     assert then.engine == "qa:prices" and then.code == "2454" and then.bars[-1].date == DAYS[100]
     overview = asst.answer("how is 2454 doing?", session=session)
     assert overview.engine == ENGINE
+
+
+@pytest.mark.parametrize("message, expected", [
+    ("2330 vs 2454", True), ("台積電跟聯發科比較", True), ("compare TSMC and MediaTek", True), ("2330、2454、2317", True),
+    ("TSMC", False), ("TSMC vs MediaTek news", False), ("台積電和聯發科哪個好", False),
+])
+def test_companies_and_nothing_else_is_a_comparison_of_prices(message, expected):
+    from assistant.price_facts import is_price_question, names_only_companies
+    from assistant.router import IntentClassifier
+    from assistant.slots import parse_slots
+
+    assert names_only_companies(message) is expected
+    if expected:
+        slots = parse_slots(message)
+        assert is_price_question(message, slots.code) and len(slots.codes) >= 2
+        assert IntentClassifier().decide(message, slots).route == "qa"

@@ -167,7 +167,8 @@ def test_cpu_tier_answers_from_indexed_news(data_dir):
 
 @pytest.mark.parametrize("message, said", [
     ("What is the P/E of TSMC?", True), ("台積電的本益比是多少", True), ("台積電EPS", True), ("TSMC market cap", True),
-    ("聯發科殖利率", True), ("What are the next steps for TSMC?", False), ("TSMC capex plans", False),
+    ("聯發科殖利率", True), ("tsmc dividend", True), ("2330的股利", True), ("台積電營收", True),
+    ("What are the next steps for TSMC?", False), ("TSMC capex plans", False),
 ])
 def test_figures_finqa_does_not_store_are_said_to_be_missing(data_dir, message, said):
     """P/E, EPS, market value: finqa holds prices and news, and says so rather than let a quoted
@@ -176,6 +177,19 @@ def test_figures_finqa_does_not_store_are_said_to_be_missing(data_dir, message, 
     _index_news(settings)
     answer = QAEngine(settings=settings).run(EngineRequest(message=message, code="2330"))
     assert any("not financial statements" in n or "沒有財務報表" in n for n in answer.notices) is said
+
+
+@pytest.mark.parametrize("message, said", [
+    ("加權指數今天多少", True), ("What's the TAIEX at?", True), ("大盤今天漲多少", True), ("櫃買指數", True),
+    ("TSMC index inclusion", False), ("2330 price", False),
+])
+def test_index_levels_are_said_to_be_missing(data_dir, message, said):
+    """The TAIEX is no listed company: finqa stores none of its levels, says so and points at 0050,
+    rather than quote a sentence that happens to contain "today"."""
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    _index_news(settings)
+    answer = QAEngine(settings=settings).run(EngineRequest(message=message))
+    assert any("not index levels" in n or "不儲存加權指數" in n for n in answer.notices) is said
 
 
 def test_company_without_news_names_the_ingest_command(data_dir):

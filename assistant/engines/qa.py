@@ -78,9 +78,13 @@ _LATEST = re.compile(
 _NOT_STORED = re.compile(
     r"(?<![a-z])(?:p/?e|eps|roe|p/?b)(?![a-z])|\bprice[- ]to[- ](?:earnings|book)\b|\bpe ratio\b|\bearnings per share\b"
     r"|\bmarket (?:cap|capitali[sz]ation|value)\b|\bdividend yield\b|\bbook value\b"
-    r"|本益比|市盈率|每股盈余|每股收益|市值|殖利率|股息率|净值|股价净值比|市净率",
+    r"|\bdividends?\b|\bpayout\b|\brevenues?\b|\bgross margin\b|\bnet income\b"
+    r"|本益比|市盈率|每股盈余|每股收益|市值|殖利率|股息率|净值|股价净值比|市净率|股利|股息|配息|除息|营收|营业收入|毛利率|净利",
     re.IGNORECASE,
 )
+# Index levels finqa does not store (it holds listed companies and ETFs, not TAIEX or the OTC index).
+_INDEX = re.compile(r"\btaiex\b|\btwii\b|\bweighted index\b|\bindex level|加权指数|加权股价指数|大盘|台股指数|柜买指数"
+                    r"|\botc index\b", re.IGNORECASE)
 
 
 def _topic(req: EngineRequest, window: tuple[date, date, str] | None) -> str:
@@ -272,9 +276,15 @@ class QAEngine(FinqaQueryEngine):
         before = req.as_of if req.as_of is not None else datetime.now(timezone.utc)
         codes = request_codes(req) or None
         if _NOT_STORED.search(to_simplified(req.message)):
-            notices.append("finqa 只儲存每日股價與新聞，沒有財務報表：本益比、EPS、市值、殖利率等數字不在資料中；以下只是最相關的新聞，未必含有這個數字。"
-                           if zh else "finqa stores daily prices and news, not financial statements: P/E, EPS, market "
-                           "value and dividend yield are not in its data. Below is the closest news it has, which may not give the figure.")
+            notices.append("finqa 只儲存每日股價與新聞，沒有財務報表：本益比、EPS、營收、股利、市值、殖利率等數字不在資料中；以下只是最相關的新聞，未必含有這個數字。"
+                           if zh else "finqa stores daily prices and news, not financial statements: P/E, EPS, revenue, "
+                           "dividends, market value and dividend yield are not in its data. Below is the closest news it has, which may not give the figure.")
+        if _INDEX.search(to_simplified(req.message)):
+            notices.append("finqa 儲存上市櫃公司與 ETF 的股價，不儲存加權指數、櫃買指數等指數點位：可改問 0050（追蹤台灣前 50 大上市公司的 ETF，"
+                           "需先 `finqa ingest prices 0050`），或問資料庫中股票的排行；以下只是最相關的新聞。"
+                           if zh else "finqa stores the prices of listed companies and ETFs, not index levels such as the TAIEX or "
+                           "the OTC index: ask about 0050 (an ETF that tracks Taiwan's 50 largest listed companies; "
+                           "`finqa ingest prices 0050` first) or for a ranking of the stored stocks. Below is the closest news.")
         try:
             if codes and wants_latest(req.message):
                 # "What's the latest on X?": the newest articles, not the ones worded like the
