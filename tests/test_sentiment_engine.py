@@ -127,6 +127,18 @@ def test_stale_news_is_classified_and_its_age_said(tiny_settings):
     assert "latest stored article" in answer.answer and "finqa ingest news 2330" in answer.answer
 
 
+def test_news_only_after_the_as_of_date_is_not_called_missing(data_dir):
+    """All of 2330's news is newer than the as-of date: "none before that date", not "ingest it"."""
+    _store_with_articles(data_dir)
+    engine = SentimentEngine(settings=data_dir)
+    as_of = date.today() - timedelta(days=20)
+    answer = engine.run(EngineRequest(message="sentiment of 2330 news", code="2330", as_of=as_of))
+    assert answer.sentiment is None and f"before the as-of date {as_of.isoformat()}" in answer.answer
+    assert "ingest" not in answer.answer
+    zh = engine.run(EngineRequest(message="台積電新聞情緒", code="2330", as_of=as_of))
+    assert f"{as_of.isoformat()} 之前沒有" in zh.answer
+
+
 def test_company_without_news_names_the_ingest_command(tiny_settings):
     _store_with_articles(tiny_settings)
     answer = SentimentEngine(settings=tiny_settings).run(EngineRequest(message="長榮新聞情緒", code="2603"))

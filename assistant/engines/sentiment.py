@@ -201,6 +201,12 @@ class SentimentEngine(FinqaQueryEngine):
         stale_zh = ""
         if not articles:
             older = store.articles(req.code, before=end, limit=1)
+            if not older and as_of is not None and store.articles(req.code, limit=1):
+                # News exists, all of it on or after the as-of date: that is no "not ingested".
+                if zh:
+                    return [], f"{as_of.isoformat()} 之前沒有關於 {req.code} 的已存新聞（較新的新聞因查詢基準日而不使用）。", ""
+                return [], (f"No stored news about {req.code} was published before the as-of date {as_of.isoformat()} "
+                            "(newer articles are not used)."), ""
             if not older:
                 if zh:
                     return [], f"尚未匯入任何關於 {req.code} 的新聞。執行 `finqa ingest news {req.code}` 即可抓取。", ""
