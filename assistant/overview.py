@@ -51,7 +51,7 @@ _ASKS_OVERVIEW = re.compile(
     r"\bhow(?:'s| is| are| has| have)\b.{0,40}?\b(?:doing|performing|going|been|looking)\b"
     r"|\btell me (?:about|more about)\b|\boverview\b|\bsnapshot\b|\bsummar(?:y|ize|ise)\b|\bat a glance\b"
     r"|\bwhat do you think (?:of|about)\b|\byour (?:view|take|opinion) on\b|\bthoughts on\b"
-    r"|怎么样|怎样了|如何了|概况|总览|近况|怎么看|看法|多空|好不好"
+    r"|怎么样|怎样了|如何了|概况|总览|近况|怎么看|看法|多空|好不好|觉得.{0,12}(?:如何|怎样|怎么样)"
 )
 _ASKS_ADVICE = re.compile(
     r"\b(?:a|good|great|bad|safe) (?:buy|sell|investment)\b|\bshould i (?:buy|sell|hold|invest|get|keep)\b"
@@ -59,7 +59,8 @@ _ASKS_ADVICE = re.compile(
     r"|\b(?:buy|sell|hold)\b\s*\?"
     r"|值得买|值得投资|可以买|能买|该买|要买吗|买进吗|买入吗|卖出吗|该卖|可以卖|能不能买|可不可以买|要不要买|适合买|进场"
 )
-_BARE_FILLER = re.compile(r"\b(?:stock|stocks|shares?|ticker|company|info|information)\b|[的呢吗股票公司]")
+_BARE_FILLER = re.compile(r"\b(?:stock|stocks|shares?|ticker|company|info|information|what about|how about|and)\b"
+                          r"|[的呢吗股票公司那]")
 
 
 def asks_advice(message: str) -> bool:
@@ -76,9 +77,11 @@ def is_overview_question(message: str, code: str | None, *, bare: bool = True) -
     if NOT_A_FACT.search(s) or COMPANY_TOPIC.search(s):
         return False  # "why", "will", "next week", "revenue": other engines' questions
     period = parse_period(message, date.today())
+    if _ASKS_ADVICE.search(s) and period.label in ("latest", "recently", "today"):
+        return True  # "is now a good time to buy MediaTek?", "台積電現在可以進場嗎"
     if period.kind != "latest" and period.label != "recently":
         return False  # "How did TSMC do last week?" is a price question
-    if _ASKS_OVERVIEW.search(s) or _ASKS_ADVICE.search(s):
+    if _ASKS_OVERVIEW.search(s):
         return True
     return bare and is_bare_company(message)
 
@@ -124,7 +127,7 @@ def overview_answer(req: EngineRequest, store: Any, peers: dict[str, Any], *, to
                           date=reading.bars[-1].date.isoformat(), url=None)]
     last_day = reading.bars[-1].date
     history = store.bars(code, end=last_day)
-    lines = [("- 股價：" if zh else "- Price: ") + _strip_label(reading.text, label) + " [1]"]
+    lines = [("- 股價：" if zh else "- Price ") + _strip_label(reading.text, label) + " [1]"]
     lines.append(_range_line(history, zh))
     trend = _trend_line(req, store, ref, zh)
     if trend:
