@@ -34,7 +34,7 @@ import pandas as pd
 from ingest.cjk import has_cjk
 from ingest.types import Company, PriceBar
 
-from .slots import ANY_DATE, AS_OF_CLAUSE, COMPANY_TOPIC, LOOKBACK, lookback_days, to_simplified
+from .slots import ANY_DATE, AS_OF_CLAUSE, BACK_REFERENCE, COMPANY_TOPIC, LOOKBACK, lookback_days, to_simplified
 from .types import Answer, Citation, EngineRequest
 
 log = logging.getLogger(__name__)
@@ -196,10 +196,11 @@ def names_only_companies(message: str) -> bool:
     from ingest.companies import get_directory
 
     directory = get_directory()
-    if len(directory.find_in_text(message)) < 2:
-        return False
     rest = to_simplified(directory.without_mentions(message)).lower()
-    rest = _FILLER.sub(" ", _COMPARE_FILLER.sub(" ", rest))
+    # "compare it with 2454": the pronoun is the conversation's company (slots.parse_slots).
+    if len(directory.find_in_text(message)) + bool(BACK_REFERENCE.search(rest)) < 2:
+        return False
+    rest = _FILLER.sub(" ", _COMPARE_FILLER.sub(" ", BACK_REFERENCE.sub(" ", rest)))
     return not re.sub(r"[\W_]+", "", rest)
 
 

@@ -383,6 +383,11 @@ def is_continuation(simplified_lower: str, slots: Slots) -> bool:
     return slots.horizon_explicit and len(words) <= 6
 
 
+# "compare it with 2454", "它跟聯發科比": a pronoun for the conversation's company beside a new one.
+BACK_REFERENCE = re.compile(r"\b(?:it|its|it's)\b|它|该股|这档|这只|这支|此股")
+_COMPARING = re.compile(r"\b(?:compare[ds]?|vs|versus|than|against|and|with)\b|比|和|跟|与|对")
+
+
 def parse_slots(message: str, session: ChatSession | None = None, directory: Any = None) -> Slots:
     """Parse company, horizon, as-of date and quoted text from one message.
 
@@ -411,6 +416,16 @@ def parse_slots(message: str, session: ChatSession | None = None, directory: Any
         slots.company = companies[0]
         slots.code = companies[0].code
         slots.codes = list(dict.fromkeys(c.code for c in companies))
+        last = session.last_code if session is not None else None
+        if (last and last not in slots.codes and BACK_REFERENCE.search(simplified)
+                and _COMPARING.search(simplified)):
+            # "compare it with 2454" after a TSMC answer: TSMC first, then 2454.
+            slots.codes = [last, *slots.codes]
+            slots.code = last
+            try:
+                slots.company = directory.get(last)
+            except Exception:
+                slots.company = None
     elif unknown is not None:
         slots.unknown_company, slots.suggestions = unknown, suggestions
         hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""

@@ -269,3 +269,30 @@ def test_companies_and_nothing_else_is_a_comparison_of_prices(message, expected)
         slots = parse_slots(message)
         assert is_price_question(message, slots.code) and len(slots.codes) >= 2
         assert IntentClassifier().decide(message, slots).route == "qa"
+
+
+@pytest.mark.parametrize("message, codes", [
+    ("compare it with 2454", ["2330", "2454"]), ("它跟鴻海比呢", ["2330", "2317"]), ("is it doing better than MediaTek?", ["2330", "2454"]),
+    ("and 2454?", ["2454"]),  # no pronoun: the new company alone
+    ("is it true that 2454 cut prices?", ["2454"]),  # a pronoun but no comparison
+    ("compare 2317 with 2454", ["2317", "2454"]),
+])
+def test_a_pronoun_beside_a_new_company_is_the_conversations_company(message, codes):
+    from assistant.slots import ChatSession, parse_slots
+
+    session = ChatSession(last_route="qa", last_code="2330")
+    slots = parse_slots(message, session)
+    assert slots.codes == codes and slots.code == codes[0]
+
+
+def test_compare_it_with_another_company_compares_their_prices(store, data_dir):
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    store.upsert_bars([PriceBar(code="2454", date=d, open=c, high=c, low=c, close=c, volume=1e6)
+                       for d, c in zip(DAYS, [500.0 + i for i in range(300)])])
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    asst.answer("How is TSMC doing?", session=session)
+    both = asst.answer("compare it with 2454", session=session)
+    assert both.engine == "qa:prices" and {b.code for b in both.bars} == {"2330", "2454"}
+    assert "Side by side" in both.answer
