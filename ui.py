@@ -85,7 +85,12 @@ def _md_escape(text: str) -> str:
 
 
 def _link(title: str, url: str | None) -> str:
+    """A markdown link to the article; the title alone where the URL is only a consent page."""
+    from ingest.article_body import is_interstitial_url
+
     title = _md_escape(title) or "(untitled)"
+    if is_interstitial_url(url):
+        return f"{title} (no link: newsapi gave a cookie-consent page, not the article)"
     return f"[{title}]({url})" if url else title
 
 

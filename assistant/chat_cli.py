@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any, TextIO
 
+from ingest.article_body import is_interstitial_url
 from ingest.errors import FinqaError
 
 EXIT_WORDS = {"exit", "quit", ":q", "bye", "離開", "离开", "退出"}
@@ -85,7 +86,8 @@ def render_answer(answer: Any, *, with_text: bool = True) -> str:
         lines.append("Sources:")
         for c in answer.citations:
             meta = ", ".join(x for x in (c.source, c.date) if x)
-            lines.append(f"  [{c.n}] {c.title}" + (f" ({meta})" if meta else "") + (f" {c.url}" if c.url else ""))
+            url = "(no link: a cookie-consent page, not the article)" if is_interstitial_url(c.url) else c.url
+            lines.append(f"  [{c.n}] {c.title}" + (f" ({meta})" if meta else "") + (f" {url}" if url else ""))
     for notice in answer.notices:
         lines.append(f"note: {notice}")
     lines.append(f"[engine: {answer.engine}]")

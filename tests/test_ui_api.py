@@ -340,3 +340,20 @@ def test_an_overview_charts_its_bars_with_the_forecast_after_them(data_dir):
     assert len(frame) == 60 and frame["date"].iloc[-1] == days[-1].isoformat() and "code" not in frame.columns
     assert "2330 daily prices" in details
     assert date(2026, 11, 20) > days[-1]  # the fixture's forecast starts after the bars
+
+
+def test_a_consent_page_url_is_not_offered_as_the_articles_link():
+    """newsapi gives about one Yahoo article in ten a consent.yahoo.com URL with a one-off session:
+    the title is shown, the dead link is not."""
+    from assistant.chat_cli import render_answer
+    from ingest.article_body import is_interstitial_url
+
+    consent = "https://consent.yahoo.com/v2/collectConsent?sessionId=1_cc-session_0dd65145"
+    assert is_interstitial_url(consent) and not is_interstitial_url("https://tw.news.yahoo.com/x.html")
+    assert not is_interstitial_url(None) and not is_interstitial_url("not a url")
+    answer = Answer(route="qa", engine="qa:test", answer="x [1] [2]", citations=[
+        Citation(1, "台積電重訊", "Yahoo", "2025-04-01", consent), Citation(2, "TSMC update", "Fixture", None, "https://x/t")])
+    md = ui.render_citations(answer)
+    assert consent not in md and "台積電重訊 (no link: newsapi gave a cookie-consent page" in md and "[TSMC update](https://x/t)" in md
+    text = render_answer(answer)
+    assert consent not in text and "no link: a cookie-consent page" in text and "https://x/t" in text
