@@ -45,6 +45,7 @@ ENGINE = "qa:overview"
 YEAR_SESSIONS = 250  # "52-week" high and low
 CHART_SESSIONS = 60  # the bars the answer carries (the UI's candlestick)
 HEADLINES = 3
+TYPO_MIN_SCORE = 75.0  # "TSMX" → TSMC scores 75, "tsmcc" 89; everyday words score lower
 
 # On Simplified, lower-case text.
 _ASKS_OVERVIEW = re.compile(
@@ -95,6 +96,40 @@ def is_bare_company(message: str) -> bool:
         return False
     rest = _BARE_FILLER.sub(" ", to_simplified(directory.without_mentions(message)).lower())
     return not re.sub(r"[\W_]+", "", rest)
+
+
+_ABOUT_NAME = re.compile(
+    r"^\s*(?:how(?:'s| is| are)\s+(?P<a>[^\s?]{2,20})\s+(?:doing|performing|looking)"
+    r"|is\s+(?P<b>[^\s?]{2,20})\s+a\s+(?:good\s+)?(?:buy|sell|investment)"
+    r"|should\s+i\s+(?:buy|sell|hold)\s+(?P<c>[^\s?]{2,20})"
+    r"|tell\s+me\s+about\s+(?P<d>[^\s?]{2,20})"
+    r"|(?P<e>[^\s?]{2,20}))\s*[?？!！.。]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def asked_name(message: str) -> str | None:
+    """The word a message asks about as a company: all of it ("TSMX") or the X of "how is X
+    doing?", "is X a buy?", "should I buy X?", "tell me about X"; ``None`` otherwise."""
+    m = _ABOUT_NAME.match(message or "")
+    return next((g for g in (m.groups() if m else ()) if g), None)
+
+
+def unknown_company_word(message: str, directory: Any) -> tuple[str, list[str]] | None:
+    """For a message that is only a company-like word, or asks about one ("how is TSMX doing?",
+    "台機電"), but names no listed company: the word and the closest listed names, or ``None``
+    when nothing is close enough to be a typo (a stray word must not become "did you mean")."""
+    from .slots import _NOT_NAMES, guess_cjk_company
+
+    word = asked_name(message)
+    if not word:
+        return None
+    if has_cjk(word):
+        return guess_cjk_company(word, directory)
+    if word.lower() in _NOT_NAMES or not re.match(r"^[A-Za-z][A-Za-z0-9&.\-]+$", word):
+        return None
+    suggestions, score = directory.suggest_scored(word, 5)
+    return (word, suggestions) if suggestions and score >= TYPO_MIN_SCORE else None
 
 
 def applies(req: EngineRequest) -> bool:
@@ -315,4 +350,4 @@ def _first_paragraph(text: str) -> str:
     return (body or paragraphs or [""])[0].replace("\n", " ")
 
 
-__all__ = ["ENGINE", "applies", "asks_advice", "is_bare_company", "is_overview_question", "overview_answer"]
+__all__ = ["ENGINE", "applies", "asked_name", "asks_advice", "unknown_company_word", "is_bare_company", "is_overview_question", "overview_answer"]

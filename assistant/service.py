@@ -16,6 +16,7 @@ through the same steps, in one place, so that every client gets the same answers
 """
 from __future__ import annotations
 
+import re
 import logging
 import threading
 from collections.abc import Iterator
@@ -43,6 +44,14 @@ def _company_label(slots: Slots) -> str:
     if c is None:
         return slots.code or ""
     return getattr(c, "display", None) or slots.code or ""
+
+
+def _only_about(message: str, word: str) -> bool:
+    """Whether ``message`` is about the company-like ``word`` alone ("9999", "how is TSMX
+    doing?"): then an unknown name is the answer, not a note under unrelated news."""
+    from .overview import asked_name
+
+    return not re.sub(r"[\W_]+", "", message.replace(word, " ")) or asked_name(message) == word
 
 
 class Assistant:
@@ -165,8 +174,15 @@ class Assistant:
             guess = guess_cjk_company(message, self._directory())
             if guess is not None:
                 slots.unknown_company, slots.suggestions = guess
+        if route == "qa" and not slots.code and not slots.quoted_text:
+            # "TSMX", "how is tsmcc doing?", "台機電": a company asked about, misspelt.
+            from .overview import unknown_company_word
+
+            guess = unknown_company_word(message, self._directory())
+            if guess is not None:
+                slots.unknown_company, slots.suggestions = guess
         if slots.unknown_company and not slots.code and not (route == "sentiment" and slots.quoted_text):
-            if route in ("forecast", "sentiment"):
+            if route in ("forecast", "sentiment") or _only_about(message, slots.unknown_company):
                 if has_cjk(message):
                     hint = ("您是指：" + "、".join(slots.suggestions) + "？") if slots.suggestions else ""
                     return Answer(route=route, engine="router", code=None, notices=[],

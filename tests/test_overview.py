@@ -296,3 +296,25 @@ def test_compare_it_with_another_company_compares_their_prices(store, data_dir):
     both = asst.answer("compare it with 2454", session=session)
     assert both.engine == "qa:prices" and {b.code for b in both.bars} == {"2330", "2454"}
     assert "Side by side" in both.answer
+
+
+@pytest.mark.parametrize("message, word, first", [
+    ("9999", "9999", None), ("TSMX", "TSMX", "2330"), ("how is tsmcc doing?", "tsmcc", "2330"),
+    ("is Mediatec a buy?", "Mediatec", "2454"), ("台機電", "台機電", "2330"),
+])
+def test_a_misspelt_company_asked_about_alone_is_answered_with_suggestions(data_dir, message, word, first):
+    from assistant.service import Assistant
+
+    a = Assistant(data_dir.model_copy(update={"cpu_only": True})).answer(message)
+    assert a.engine == "router" and word in a.answer
+    assert ("Did you mean" in a.answer or "您是指" in a.answer)
+    if first:
+        assert (a.answer.split("Did you mean: ")[-1].split("您是指：")[-1]).startswith(first)
+
+
+@pytest.mark.parametrize("message", ["inflation", "What's the TAIEX at?", "Explain what a yield curve inversion implies"])
+def test_ordinary_words_are_not_taken_for_misspelt_companies(data_dir, message):
+    from assistant.overview import unknown_company_word
+    from ingest.companies import get_directory
+
+    assert unknown_company_word(message, get_directory()) is None
