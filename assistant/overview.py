@@ -277,7 +277,11 @@ def _trend_line(req: EngineRequest, store: Any, ref: date, zh: bool) -> str:
         bits.append(f"RSI(14) {rsi:.1f}（{state}）" if zh else f"RSI(14) {rsi:.1f}, {state}")
     if not bits:
         return ""
-    return ("- 技術面：收盤" + "、".join(bits) + "。") if zh else ("- Trend: the close is " + "; ".join(bits) + ".")
+    if zh:
+        return "- 技術面：收盤" + "、".join(bits) + "。"
+    averages = [b for b in bits if not b.startswith("RSI")]
+    rsi_bit = [b for b in bits if b.startswith("RSI")]
+    return "- Trend: " + "; ".join(([f"the close is {' and '.join(averages)}"] if averages else []) + rsi_bit) + "."
 
 
 def _news_line(part: Answer | None, offset: int, newest: date | None, zh: bool) -> tuple[str, list[Citation]]:

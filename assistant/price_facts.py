@@ -446,13 +446,34 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
             changes.append((c, reading.change))
     if len(changes) > 1:
         ranked = sorted(changes, key=lambda t: -t[1])
-        parts.append(("比較：" if zh else "Side by side: ") + ("、" if zh else ", ").join(
+        when = ("（最近一個交易日）" if zh else " (the last trading day)") if period.kind == "latest" else ""
+        parts.append(("比較" + when + "：" if zh else "Side by side" + when + ": ") + ("、" if zh else ", ").join(
             f"{c} {x:+.2%}" for c, x in ranked) + ("。" if zh else "."))
+        if period.kind == "latest":
+            # "2330 vs 2454": one day says little; the last 20 sessions side by side too.
+            month = _trailing_changes(store, [c for c, _ in changes], TREND_SESSIONS[1], ref, req.as_of)
+            if len(month) > 1:
+                n = TREND_SESSIONS[1]
+                parts.append((f"近 {n} 個交易日：" if zh else f"Over the last {n} trading days: ") + ("、" if zh else ", ").join(
+                    f"{c} {x:+.2%}" for c, x in sorted(month, key=lambda t: -t[1])) + ("。" if zh else "."))
     if bars:
         parts.append("（數字直接取自 finqa 的股價資料庫，未經語言模型。）" if zh else
                      "(Figures straight from finqa's price store; no language model was involved.)")
     return Answer(route="qa", engine=ENGINE, answer="\n\n".join(parts), citations=citations,
                   notices=notices, code=code, bars=bars)
+
+
+def _trailing_changes(store: Any, codes: list[str], sessions: int, ref: date,
+                      as_of: date | None) -> list[tuple[str, float]]:
+    """Each company's change over its last ``sessions`` stored sessions (point in time, like
+    :func:`read_prices`); companies with a shorter history are left out."""
+    visible = ref - timedelta(days=1) if as_of else ref
+    out = []
+    for code in codes:
+        closes = store.bars(code, end=visible)["close"]
+        if len(closes) > sessions:
+            out.append((code, float(closes.iloc[-1]) / float(closes.iloc[-sessions - 1]) - 1))
+    return out
 
 
 @dataclass

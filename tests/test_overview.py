@@ -130,7 +130,7 @@ def test_the_numbers(store):
     assert f"low {lo:,.2f} ({DAYS[50].isoformat()})" in a.answer
     assert f"{last / hi - 1:+.1%} from the high" in a.answer
     ma20, ma60 = sum(CLOSES[-20:]) / 20, sum(CLOSES[-60:]) / 60
-    assert f"below its 20-day average ({ma20:,.2f})" in a.answer and f"below its 60-day average ({ma60:,.2f})" in a.answer
+    assert f"the close is below its 20-day average ({ma20:,.2f}) and below its 60-day average ({ma60:,.2f}); RSI" in a.answer
     delta = pd.Series(CLOSES).diff()
     gain = delta.clip(lower=0).ewm(alpha=1 / 14, adjust=False).mean().iloc[-1]
     loss = (-delta.clip(upper=0)).ewm(alpha=1 / 14, adjust=False).mean().iloc[-1]
@@ -295,7 +295,9 @@ def test_compare_it_with_another_company_compares_their_prices(store, data_dir):
     asst.answer("How is TSMC doing?", session=session)
     both = asst.answer("compare it with 2454", session=session)
     assert both.engine == "qa:prices" and {b.code for b in both.bars} == {"2330", "2454"}
-    assert "Side by side" in both.answer
+    assert "Side by side (the last trading day): 2454 " in both.answer
+    tsmc, mtk = CLOSES[-1] / CLOSES[-21] - 1, 799.0 / 779.0 - 1
+    assert f"Over the last 20 trading days: 2454 {mtk:+.2%}, 2330 {tsmc:+.2%}." in both.answer
 
 
 @pytest.mark.parametrize("message, word, first", [
