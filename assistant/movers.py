@@ -126,6 +126,27 @@ _TOP_N = re.compile(
 )
 
 
+# "How is the market doing?", "台股今天怎麼樣": breadth of the stored companies (no index is stored).
+_MARKET = re.compile(
+    r"\bhow(?:'s| is| was| did| are| were| has| have)?\b.{0,25}\b(?:stock )?market\b(?!\s*(?:share|cap|value|position))"
+    r"|\b(?:stock )?market (?:summary|overview|recap|wrap|breadth|today|yesterday|this week|last week)\b"
+    r"|\b(?:summary|overview|recap|wrap[- ]up) of (?:the )?(?:taiwan(?:ese)? )?(?:stock )?market\b"
+    r"|\bhow (?:did|are|were|have) (?:the )?(?:taiwan(?:ese)? )?stocks\b"
+    r"|(?:台股|股市|大盘|盘势|整体市场).{0,12}?(?:怎么样|如何|表现|涨跌|概况|总结|摘要)"
+    r"|股票(?:今天|昨天|今日|昨日|最近|近期|本周|上周)?涨跌(?!幅)"
+)
+MARKET_TOP = 3  # a market summary names the three best and the three worst
+
+
+def is_market_question(message: str) -> bool:
+    """Whether ``message`` asks how the market did: answered with the breadth of the stored
+    companies (advancing, declining, the median change, the ends), since no index is stored."""
+    if not message:
+        return False
+    s = QUOTED.sub(" ", to_simplified(message).lower())
+    return not NOT_A_FACT.search(s) and bool(_MARKET.search(s))
+
+
 def is_ranking_question(message: str) -> bool:
     """Whether ``message`` asks which stored companies moved (or traded) the most over a period."""
     if not message:
@@ -135,7 +156,7 @@ def is_ranking_question(message: str) -> bool:
         return False
     if (_NEWS_COUNT.search(s) or COMPANY_TOPIC.search(s)) and not re.search(rf"\b{_EN_MOVE}\b|\bvolume\b|涨|跌|成交|股价", s):
         return False  # "which stocks have the most news?", "best dividend stocks": not a price ranking
-    return bool(_RANKING.search(s))
+    return bool(_RANKING.search(s)) or is_market_question(message)
 
 
 _FUTURE_RANKING = re.compile(
@@ -350,10 +371,11 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
         notices.append(f"資料庫只有 {info['sessions']} 個交易日的資料，少於所問的 {period.sessions} 個。" if zh else
                        f"The store holds only {info['sessions']} of the {period.sessions} trading days asked about.")
     labels = {r.code: company_label(r.code, company_of(r.code), zh) for r in rows}
-    n = _top_n(s)
+    market = not named and industry is None and is_market_question(asked)
+    n = MARKET_TOP if market and not _TOP_N.search(s) else _top_n(s)
     lists: dict[str, list[Ranked]] = {}
     sectors = _sector_rows(rows, worst_first=bool(_DOWN.search(s)) and not _UP.search(s)) if by_sector else []
-    kinds = [] if by_sector else _kinds(s)
+    kinds = [] if by_sector else (["gainers", "losers"] if market else _kinds(s))
     if kinds == ["gainers", "losers"] and sum(r.change is not None for r in rows) <= n:
         kinds = ["all"]  # both ends of a short list are the same companies: one list, best first
     for kind in kinds:
@@ -368,6 +390,8 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
             lists[kind] = sorted((r for r in rows if r.change is not None), key=lambda r: sign * (r.change or 0.0))[:n]
     measured = by_sector or any(k in ("gainers", "losers", "all") for k in lists)
     parts = [_header(period, start, end, info["sessions"], len(rows), bool(named), measured, zh, industry)]
+    if market:
+        parts.append(_breadth_text(rows, zh))
     parts.extend(_list_text(kind, ranked, labels, zh) for kind, ranked in lists.items())
     if by_sector:
         parts.append(_sector_text(sectors, labels, zh))
@@ -479,6 +503,27 @@ def _header(period: Period, start: date, end: date, sessions: int, universe: int
     who = f"the {universe} companies asked about" if named else f"the {universe} {kind}companies with stored prices"
     return (f"**{span}** ({sessions} trading day{'s' if sessions != 1 else ''}" + (f"; {asked}" if asked else "")
             + f"), among {who}" + ("; changes are measured from the close before the period:" if measured else ":"))
+
+
+def _breadth_text(rows: list[Ranked], zh: bool) -> str:
+    """How many stored companies rose, fell and stayed flat, the median and equal-weighted mean
+    change, and the limit days: the market's shape when no index level is stored."""
+    changes = [r.change for r in rows if r.change is not None]
+    up = sum(1 for x in changes if x > 0)
+    down = sum(1 for x in changes if x < 0)
+    flat = len(changes) - up - down
+    median = float(pd.Series(changes).median()) if changes else 0.0
+    mean = float(pd.Series(changes).mean()) if changes else 0.0
+    limit_up = sum(1 for r in rows if r.event_days.get("limit_up"))
+    limit_down = sum(1 for r in rows if r.event_days.get("limit_down"))
+    if zh:
+        text = (f"上漲 {up} 家、下跌 {down} 家、平盤 {flat} 家；漲跌幅中位數 {median:+.2%}、等權平均 {mean:+.2%}"
+                + (f"；漲停 {limit_up} 家、跌停 {limit_down} 家" if limit_up or limit_down else "") + "。")
+        return text + "（資料庫不儲存加權指數，這是已儲存公司的概況。）"
+    text = (f"{up} rose, {down} fell, {flat} unchanged; median change {median:+.2%}, equal-weighted mean {mean:+.2%}"
+            + (f"; {limit_up} closed limit up and {limit_down} limit down at least once" if limit_up or limit_down else "")
+            + ".")
+    return text + " (The store holds no index level such as the TAIEX: this is the shape of the stored companies.)"
 
 
 def _list_text(kind: str, ranked: list[Ranked], labels: dict[str, str], zh: bool) -> str:

@@ -324,3 +324,41 @@ def test_a_ranking_of_the_future_is_declined_with_the_reason(data_dir):
     zh = asst.answer("哪檔股票明天會漲最多")
     assert "不替股票的未來漲跌排名" in zh.answer
     assert "Which company should I forecast?" in asst.answer("will it go up next week?").answer
+
+
+@pytest.mark.parametrize("message, market", [
+    ("how is the market doing?", True), ("台股今天怎麼樣", True), ("今天股票漲跌", True), ("market recap", True),
+    ("stock market summary", True), ("How did Taiwan stocks do in March 2025?", True), ("股市最近表現如何", True),
+    ("How is TSMC's market share?", False), ("will the market rise tomorrow?", False), ("what is a market order?", False),
+    ("哪檔股票表現最好", False), ("股票漲跌幅排行", False), ("台股明天會漲嗎", False),
+])
+def test_market_questions(message, market):
+    from assistant.movers import is_market_question
+
+    assert is_market_question(message) is market
+
+
+def test_a_market_question_gets_the_breadth_and_both_ends(store):
+    """No index is stored: "how did the market do?" counts the stored companies that rose and fell,
+    gives the median and mean change, and the three best and worst."""
+    a = ask(store, "How did Taiwan stocks do in March 2025?")
+    # From the February close (2308 has none and is left out): 2330 +5%, 2454 -10%, 2317 +8%, 2382 +1%.
+    changes = [0.05, -0.10, 0.08, 0.01]
+    median, mean = sorted(changes)[1:3], sum(changes) / 4
+    assert f"3 rose, 1 fell, 0 unchanged; median change {sum(median) / 2:+.2%}, equal-weighted mean {mean:+.2%}" in a.answer
+    assert "no index level such as the TAIEX" in a.answer
+    assert [r["code"] for r in a.ranking["gainers"]] == ["2317", "2330", "2382"]  # three, not five
+    assert [r["code"] for r in a.ranking["losers"]][0] == "2454"
+    zh = ask(store, "台股2025年3月表現如何")
+    assert "上漲 3 家、下跌 1 家、平盤 0 家" in zh.answer and "資料庫不儲存加權指數" in zh.answer
+    plain = ask(store, "Which stock rose the most in March 2025?")
+    assert "rose, " not in plain.answer.split("\n\n")[1]  # an ordinary ranking has no breadth line
+
+
+def test_the_router_sends_market_questions_to_the_store(data_dir):
+    from assistant.router import IntentClassifier
+    from assistant.slots import parse_slots
+
+    for message in ("how is the market doing?", "台股今天怎麼樣", "今天股票漲跌"):
+        decision = IntentClassifier().decide(message, parse_slots(message))
+        assert decision.route == "qa" and "ranking" in decision.reason, message
