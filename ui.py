@@ -411,7 +411,9 @@ class ChatController:
             # A company overview: its bars, with the forecast's path and band drawn after them.
             table = self._bars_table(answer).drop(columns=["code"])
             bars = table.assign(date=pd.to_datetime(table["date"])).set_index("date")
-            return (render_citations(answer), gr.Plot(value=forecast_figure(answer.forecast, bars), visible=True),
+            # The forecast's backtest table beside the baselines, then the sources.
+            details = render_forecast(answer.forecast) + "\n\n" + render_citations(answer)
+            return (details, gr.Plot(value=forecast_figure(answer.forecast, bars), visible=True),
                     gr.Dataframe(value=table, label="daily prices", visible=True))
         if answer.bars:
             return self.price_views(answer)

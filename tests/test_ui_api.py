@@ -339,6 +339,7 @@ def test_an_overview_charts_its_bars_with_the_forecast_after_them(data_dir):
     frame = value if isinstance(value, pd.DataFrame) else pd.DataFrame(value["data"], columns=value["headers"])
     assert len(frame) == 60 and frame["date"].iloc[-1] == days[-1].isoformat() and "code" not in frame.columns
     assert "2330 daily prices" in details
+    assert "| always rise | 50.0% |" in details  # the backtest beside the baselines
     assert date(2026, 11, 20) > days[-1]  # the fixture's forecast starts after the bars
 
 
