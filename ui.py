@@ -43,6 +43,7 @@ EXAMPLES: tuple[str, ...] = (
     "and 2454?",
     "台積電過去10天股價",
     "which stocks rose the most in the past 20 days?",
+    "How is TSMC doing?",
 )
 
 ROUTE_TITLES = {"qa": "Finance QA", "forecast": "Forecaster", "sentiment": "Sentiment"}

@@ -312,6 +312,7 @@ def test_small_talk_gets_the_capabilities_not_an_engine(assistant, engines, mess
     assert answer.engine == "help" and not any(e.calls for e in engines.values())
     assert ("`forecast 2330 next 5 days`" in answer.answer) != zh
     assert ("`聯發科最近新聞情緒如何？`" in answer.answer) == zh
+    assert ("`How is TSMC doing?`" in answer.answer) != zh and ("`台股今天怎麼樣`" in answer.answer) == zh
     assert "investment advice" in answer.answer or "投資建議" in answer.answer
 
 
