@@ -138,8 +138,8 @@ class Period:
     label: str = ""
 
 
-PERIOD_LABELS_ZH = {"all-time": "有史以來（資料庫中）", "yesterday": "昨天", "last week": "上週", "this week": "本週", "last month": "上個月",
-              "this month": "本月", "last year": "去年", "this year": "今年", "recently": "最近"}
+PERIOD_LABELS_ZH = {"all-time": "有史以來（資料庫中）", "yesterday": "昨天", "last week": "上週", "this week": "本週",
+                    "last month": "上個月", "this month": "本月", "last year": "去年", "this year": "今年", "recently": "最近"}
 
 
 def period_label(period: Period, zh: bool) -> str:

@@ -320,3 +320,16 @@ def test_ordinary_words_are_not_taken_for_misspelt_companies(data_dir, message):
     from ingest.companies import get_directory
 
     assert unknown_company_word(message, get_directory()) is None
+
+
+def test_the_20_session_comparison_reads_only_before_the_as_of_date(store):
+    from assistant.price_facts import price_answer
+
+    store.upsert_bars([PriceBar(code="2454", date=d, open=c, high=c, low=c, close=c, volume=1e6)
+                       for d, c in zip(DAYS, [500.0 + i for i in range(300)])])
+    as_of = DAYS[250]
+    a = price_answer(EngineRequest(message="2330 vs 2454", code="2330", codes=["2330", "2454"], as_of=as_of), store,
+                     today=DAYS[-1])
+    tsmc, mtk = CLOSES[249] / CLOSES[229] - 1, 749.0 / 729.0 - 1
+    assert f"Over the last 20 trading days: 2454 {mtk:+.2%}, 2330 {tsmc:+.2%}." in a.answer
+    assert all(b.date < as_of for b in a.bars)
