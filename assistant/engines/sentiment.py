@@ -235,7 +235,7 @@ class SentimentEngine(FinqaQueryEngine):
             newest = store.articles(req.code, before=until, limit=1)
             where_zh = where = ""
             if newest:
-                day = newest[0].published_at.date().isoformat()
+                day = newest[0].published_at.astimezone(ZoneInfo("Asia/Taipei")).date().isoformat()
                 where_zh = f"在那之前最新的一則是 {day}。"
                 where = f" The newest stored article before then is from {day}."
             elif since > datetime.now(timezone.utc) - timedelta(days=WINDOW_DAYS):
