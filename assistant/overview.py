@@ -45,7 +45,7 @@ ENGINE = "qa:overview"
 YEAR_SESSIONS = 250  # "52-week" high and low
 CHART_SESSIONS = 60  # the bars the answer carries (the UI's candlestick)
 HEADLINES = 3
-TYPO_MIN_SCORE = 75.0  # "TSMX" → TSMC scores 75, "tsmcc" 89; everyday words score lower
+TYPO_MIN_SCORE = 80.0  # "tsmcc" → TSMC scores 89, "Foxcon" 92; "Intel" → ITE Tech 75, "Samsung" 66
 
 # On Simplified, lower-case text.
 _ASKS_OVERVIEW = re.compile(

@@ -46,12 +46,19 @@ def _company_label(slots: Slots) -> str:
     return getattr(c, "display", None) or slots.code or ""
 
 
+# Words that, beside an unknown company code, still ask only about it ("9999 news", "9999 股價").
+_ABOUT_WORDS = re.compile(r"\b(?:news|stock|stocks|shares?|price|prices|chart)\b|新聞|新闻|消息|股價|股价|股票")
+
+
 def _only_about(message: str, word: str) -> bool:
     """Whether ``message`` is about the company-like ``word`` alone ("9999", "how is TSMX
     doing?"): then an unknown name is the answer, not a note under unrelated news."""
     from .overview import asked_name
 
-    return not re.sub(r"[\W_]+", "", message.replace(word, " ")) or asked_name(message) == word
+    rest = message.replace(word, " ").lower()
+    if word.isdigit():  # "9999 news": a code that is no listed company; "Nvidia news" is news to quote
+        rest = _ABOUT_WORDS.sub(" ", rest)
+    return not re.sub(r"[\W_]+", "", rest) or asked_name(message) == word
 
 
 class Assistant:

@@ -301,8 +301,8 @@ def test_compare_it_with_another_company_compares_their_prices(store, data_dir):
 
 
 @pytest.mark.parametrize("message, word, first", [
-    ("9999", "9999", None), ("TSMX", "TSMX", "2330"), ("how is tsmcc doing?", "tsmcc", "2330"),
-    ("is Mediatec a buy?", "Mediatec", "2454"), ("台機電", "台機電", "2330"),
+    ("9999", "9999", None), ("Foxcon", "Foxcon", "2317"), ("how is tsmcc doing?", "tsmcc", "2330"),
+    ("is Mediatec a buy?", "Mediatec", "2454"), ("台機電", "台機電", "2330"), ("9999 news", "9999", None),
 ])
 def test_a_misspelt_company_asked_about_alone_is_answered_with_suggestions(data_dir, message, word, first):
     from assistant.service import Assistant
@@ -314,7 +314,17 @@ def test_a_misspelt_company_asked_about_alone_is_answered_with_suggestions(data_
         assert (a.answer.split("Did you mean: ")[-1].split("您是指：")[-1]).startswith(first)
 
 
-@pytest.mark.parametrize("message", ["inflation", "What's the TAIEX at?", "Explain what a yield curve inversion implies"])
+def test_news_about_a_foreign_company_is_still_answered_from_the_news(data_dir):
+    """"Nvidia news" names no listed company, but the news index covers Nvidia: quote it (with the
+    "did you mean" note), do not stop at the suggestions as for an unknown code such as 9999."""
+    from assistant.service import Assistant
+
+    a = Assistant(data_dir.model_copy(update={"cpu_only": True})).answer("Nvidia news")
+    assert a.engine != "router" and any("Unknown company 'Nvidia'" in n for n in a.notices)
+
+
+@pytest.mark.parametrize("message", ["inflation", "What's the TAIEX at?", "Explain what a yield curve inversion implies",
+                                     "Intel", "how is Samsung doing?", "Nvidia"])
 def test_ordinary_words_are_not_taken_for_misspelt_companies(data_dir, message):
     from assistant.overview import unknown_company_word
     from ingest.companies import get_directory
