@@ -119,14 +119,14 @@ def unknown_company_word(message: str, directory: Any) -> tuple[str, list[str]] 
     """For a message that is only a company-like word, or asks about one ("how is TSMX doing?",
     "台機電"), but names no listed company: the word and the closest listed names, or ``None``
     when nothing is close enough to be a typo (a stray word must not become "did you mean")."""
-    from .slots import _NOT_NAMES, guess_cjk_company
+    from .slots import NOT_NAMES, guess_cjk_company
 
     word = asked_name(message)
     if not word:
         return None
     if has_cjk(word):
         return guess_cjk_company(word, directory)
-    if word.lower() in _NOT_NAMES or not re.match(r"^[A-Za-z][A-Za-z0-9&.\-]+$", word):
+    if word.lower() in NOT_NAMES or not re.match(r"^[A-Za-z][A-Za-z0-9&.\-]+$", word):
         return None
     suggestions, score = directory.suggest_scored(word, 5)
     return (word, suggestions) if suggestions and score >= TYPO_MIN_SCORE else None

@@ -248,7 +248,7 @@ _NAME_BEFORE_INTENT = re.compile(
     r"(?:^|[\s,;:])([A-Za-z][A-Za-z0-9&.\-]{1,20})(?:['’]s)?\s+(?:(?:stock|share|price)\s+)?"
     r"(?:forecast|prediction|sentiment|outlook|news|预测|情绪)\b"
 )
-_NOT_NAMES = {
+NOT_NAMES = {
     "the", "a", "an", "this", "that", "it", "its", "next", "tomorrow", "stock", "stocks", "price",
     "prices", "shares", "share", "market", "markets", "news", "sentiment", "me", "my", "taiwan",
     "tw", "for", "of", "on", "what", "how", "recent", "latest", "today", "week", "month", "days",
@@ -295,7 +295,7 @@ def parse_companies(text: str, directory: Any) -> tuple[list[Any], str | None, l
         if unknown is None:
             for m in (_NAME_AFTER_INTENT.search(clean), _NAME_BEFORE_INTENT.search(clean)):
                 token = m.group(1).strip(".-") if m else ""
-                if token and token.lower() not in _NOT_NAMES and directory.resolve(token) is None:
+                if token and token.lower() not in NOT_NAMES and directory.resolve(token) is None:
                     unknown = token
                     break
         if unknown is not None:
