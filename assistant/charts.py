@@ -133,5 +133,8 @@ def comparison_figure(closes: dict[str, pd.Series], *, title: str = "") -> go.Fi
     fig.update_layout(title=title or None, yaxis_title="close, rebased to 100", hovermode="x unified",
                       margin={"l": 40, "r": 20, "t": 50 if title else 20, "b": 30},
                       legend={"orientation": "h", "y": 1.02, "x": 0})
-    fig.update_xaxes(type="date", rangebreaks=[{"bounds": ["sat", "mon"]}])
+    fig.update_xaxes(type="date", rangebreaks=[{"bounds": ["sat", "mon"]}], tickformat="%Y-%m-%d")
+    days = {x for trace in fig.data for x in trace.x}
+    if len(days) <= 10:  # a day or two ("how is the market doing?"): daily ticks, not hours
+        fig.update_xaxes(dtick=24 * 3600 * 1000)
     return fig

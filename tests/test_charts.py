@@ -67,3 +67,17 @@ def test_no_forecast_no_forecast_traces_and_empty_bars_rejected():
     assert not any(t.name and "forecast" in t.name for t in fig.data)
     with pytest.raises(ValueError):
         candlestick_figure(_bars().iloc[0:0])
+
+
+def test_comparison_rebases_to_100_and_ticks_days_on_a_short_span():
+    """A one-day ranking ("how is the market doing?") is two points a day apart: the axis ticks
+    days, not the hours plotly would put between them."""
+    from assistant.charts import comparison_figure
+
+    short = comparison_figure({"2330": pd.Series([1000.0, 1010.0], index=["2025-05-28", "2025-05-29"]),
+                               "2454": pd.Series([1280.0, 1260.0], index=["2025-05-28", "2025-05-29"])})
+    assert [list(t.y) for t in short.data] == [[100.0, 101.0], [100.0, pytest.approx(98.4375)]]
+    assert short.layout.xaxis.tickformat == "%Y-%m-%d" and short.layout.xaxis.dtick == 24 * 3600 * 1000
+    days = pd.bdate_range("2025-01-02", periods=60).strftime("%Y-%m-%d")
+    long = comparison_figure({"2330": pd.Series(np.linspace(100, 120, 60), index=days)})
+    assert long.layout.xaxis.dtick is None  # plotly chooses for two months
