@@ -146,75 +146,97 @@ def applies(req: EngineRequest) -> bool:
 
 
 def overview_answer(req: EngineRequest, store: Any, peers: dict[str, Any], *, today: date | None = None) -> Answer:
-    """The overview of ``req.code``; ``peers`` holds the sentiment and forecast engines (each
-    with ``run(EngineRequest) -> Answer``). A part that fails is said, not fatal."""
+    """The overview of ``req.code`` as one Answer (:func:`overview_stream`, drained)."""
+    from .engines.base import collect
+
+    return collect(overview_stream(req, store, peers, today=today))
+
+
+def overview_stream(req: EngineRequest, store: Any, peers: dict[str, Any], *, today: date | None = None) -> Any:
+    """The overview of ``req.code`` as an ``AnswerStream``: the lines read from the store come at
+    once, the news and forecast lines as their engines finish (seconds on a CPU). ``peers`` holds
+    the sentiment and forecast engines (each with ``run(EngineRequest) -> Answer``); a part that
+    fails is said, not fatal."""
+    from .engines.base import AnswerStream
+
+    state: dict[str, Any] = {}
+    return AnswerStream(_overview_chunks(req, store, peers, today, state), lambda text: _overview_final(text, state))
+
+
+def _overview_chunks(req: EngineRequest, store: Any, peers: dict[str, Any], today: date | None,
+                     state: dict[str, Any]) -> Any:
+    """Yield the overview's text line by line, and leave in ``state`` what the final Answer needs."""
     code = req.code
     assert code is not None
     zh = has_cjk(req.message)
     ref = req.as_of or today or datetime.now(TAIPEI).date()
     label = company_label(code, company_of(code), zh)
-    notices = list(req.notices)
+    notices = state["notices"] = list(req.notices)
+    state.update(code=code, citations=[], bars=[], forecast=None, sentiment=None)
     reading = read_prices(store, code, Period("latest", label="latest"), ref=ref, as_of=req.as_of, zh=zh,
                           notices=notices)
     if not reading.bars:  # nothing stored: say how to fetch, the other parts would only repeat it
-        return Answer(route="qa", engine=ENGINE, answer=reading.text, notices=notices, code=code)
-    citations = [Citation(n=1, title=reading.title, source=reading.source,
-                          date=reading.bars[-1].date.isoformat(), url=None)]
-    last_day = reading.bars[-1].date
-    history = store.bars(code, end=last_day)
-    lines = [("- 股價：" if zh else "- Price ") + _strip_label(reading.text, label) + " [1]"]
-    lines.append(_range_line(history, zh))
+        yield reading.text
+        return
+    citations = state["citations"]
+    citations.append(Citation(n=1, title=reading.title, source=reading.source,
+                              date=reading.bars[-1].date.isoformat(), url=None))
+    history = store.bars(code, end=reading.bars[-1].date)
+    from .price_facts import bar_of
+
+    state["bars"] = [bar_of(code, d, row) for d, row in history.tail(CHART_SESSIONS).iterrows()]
+    yield (f"**{label}** 概況（取自 finqa 的資料，不是投資建議）：" if zh else
+           f"**{label}** at a glance, from finqa's data (not investment advice):")
+    yield "\n" + ("- 股價：" if zh else "- Price ") + _strip_label(reading.text, label) + " [1]"
+    yield "\n" + _range_line(history, zh)
     trend = _trend_line(req, store, ref, zh)
     if trend:
-        lines.append(trend)
+        yield "\n" + trend
 
-    parts: dict[str, Answer | None] = {}
     for name in ("sentiment", "forecast"):
-        engine = peers.get(name)
-        if engine is None:
-            parts[name] = None
+        part = _run_part(peers.get(name), name, req, code, zh)
+        if part is None:
             continue
-        message = (f"{code} 新聞情緒" if name == "sentiment" else f"{code} 未來5天走勢") if zh else (
-            f"sentiment of {code} news" if name == "sentiment" else f"forecast {code} next 5 days")
-        sub = replace(req, message=message, notices=[], quoted_text=None, codes=[code], horizon_days=5,
-                      follows_price_question=None)
-        try:
-            parts[name] = engine.run(sub)
-        except Exception as exc:  # noqa: BLE001 - one part failing must not lose the others
-            log.exception("overview: the %s part failed", name)
-            parts[name] = Answer(route="qa", engine=name, answer=f"{type(exc).__name__}: {exc}")
-    news_line, headline_citations = _news_line(parts["sentiment"], len(citations), _newest_article(store, code, req.as_of), zh)
-    if news_line:
-        lines.append(news_line)
-        citations.extend(headline_citations)
-    forecast_line = _forecast_line(parts["forecast"], zh)
-    if forecast_line:
-        lines.append(forecast_line)
-    for part in parts.values():
-        for n in part.notices if part is not None else []:
+        for n in part.notices:
             if n not in notices:
                 notices.append(n)
-
-    head = (f"**{label}** 概況（取自 finqa 的資料，不是投資建議）：" if zh else
-            f"**{label}** at a glance, from finqa's data (not investment advice):")
-    tail = []
+        if name == "sentiment":
+            state["sentiment"] = part.sentiment
+            line, cited = _news_line(part, len(citations), _newest_article(store, code, req.as_of), zh)
+            citations.extend(cited)
+        else:
+            state["forecast"] = part.forecast
+            line = _forecast_line(part, zh)
+        if line:
+            yield "\n" + line
     if asks_advice(req.message):
-        tail.append("finqa 不替你決定買或賣：它的預測在回測中並未穩定勝過「永遠看漲」、動能、反轉與隨機漫步這類簡單基準"
-                    "（數字見上方與 README），以上是資料顯示的事實，決定請自行判斷並考量自身風險。" if zh else
-                    "finqa does not tell you whether to buy or sell: its forecasts do not reliably beat trivial "
-                    "baselines such as always-rise, momentum, reversal and a random walk (the numbers are above and "
-                    "in the README). These are the facts the data shows; the decision, and its risk, are yours.")
-    answer = "\n".join([head, *lines]) + ("\n\n" + "\n".join(tail) if tail else "")
-    bars = list(reading.bars)
-    chart = history.tail(CHART_SESSIONS)
-    if len(chart):
-        from .price_facts import bar_of
+        yield "\n\n" + ("finqa 不替你決定買或賣：它的預測在回測中並未穩定勝過「永遠看漲」、動能、反轉與隨機漫步這類簡單基準"
+                        "（數字見上方與 README），以上是資料顯示的事實，決定請自行判斷並考量自身風險。" if zh else
+                        "finqa does not tell you whether to buy or sell: its forecasts do not reliably beat trivial "
+                        "baselines such as always-rise, momentum, reversal and a random walk (the numbers are above "
+                        "and in the README). These are the facts the data shows; the decision, and its risk, are yours.")
 
-        bars = [bar_of(code, d, row) for d, row in chart.iterrows()]
-    forecast = parts["forecast"].forecast if parts["forecast"] is not None else None
-    sentiment = parts["sentiment"].sentiment if parts["sentiment"] is not None else None
-    return Answer(route="qa", engine=ENGINE, answer=answer, citations=citations, notices=notices, code=code,
-                  bars=bars, forecast=forecast, sentiment=sentiment)
+
+def _run_part(engine: Any, name: str, req: EngineRequest, code: str, zh: bool) -> Answer | None:
+    """One engine's answer for the overview, asked in the overview's language for ``code`` alone;
+    an engine that raises gives an Answer that says so (the other parts still come)."""
+    if engine is None:
+        return None
+    message = (f"{code} 新聞情緒" if name == "sentiment" else f"{code} 未來5天走勢") if zh else (
+        f"sentiment of {code} news" if name == "sentiment" else f"forecast {code} next 5 days")
+    sub = replace(req, message=message, notices=[], quoted_text=None, codes=[code], horizon_days=5,
+                  follows_price_question=None)
+    try:
+        return engine.run(sub)
+    except Exception as exc:  # noqa: BLE001 - one part failing must not lose the others
+        log.exception("overview: the %s part failed", name)
+        return Answer(route="qa", engine=name, answer=f"{type(exc).__name__}: {exc}")
+
+
+def _overview_final(text: str, state: dict[str, Any]) -> Answer:
+    return Answer(route="qa", engine=ENGINE, answer=text, citations=state.get("citations", []),
+                  notices=state.get("notices", []), code=state.get("code"), bars=state.get("bars", []),
+                  forecast=state.get("forecast"), sentiment=state.get("sentiment"))
 
 
 def _newest_article(store: Any, code: str, as_of: date | None) -> date | None:
@@ -354,4 +376,4 @@ def _first_paragraph(text: str) -> str:
     return (body or paragraphs or [""])[0].replace("\n", " ")
 
 
-__all__ = ["ENGINE", "applies", "asked_name", "asks_advice", "unknown_company_word", "is_bare_company", "is_overview_question", "overview_answer"]
+__all__ = ["ENGINE", "applies", "asked_name", "asks_advice", "overview_stream", "unknown_company_word", "is_bare_company", "is_overview_question", "overview_answer"]

@@ -343,3 +343,34 @@ def test_the_20_session_comparison_reads_only_before_the_as_of_date(store):
     tsmc, mtk = CLOSES[249] / CLOSES[229] - 1, 749.0 / 729.0 - 1
     assert f"Over the last 20 trading days: 2454 {mtk:+.2%}, 2330 {tsmc:+.2%}." in a.answer
     assert all(b.date < as_of for b in a.bars)
+
+
+def test_the_overview_streams_the_store_lines_before_the_engines_answer(store):
+    """The lines read from the store come at once; the news and forecast lines only after their
+    engines ran. The streamed text is the final answer's."""
+    from assistant.overview import overview_stream
+
+    engines = peers()
+    stream = overview_stream(EngineRequest(message="How is TSMC doing?", code="2330"), store, engines,
+                             today=DAYS[-1])
+    seen = []
+    for delta in stream:
+        seen.append((delta, len(engines["sentiment"].requests), len(engines["forecast"].requests)))
+    first_news = next(i for i, (d, *_rest) in enumerate(seen) if "- News:" in d)
+    assert all(s == 0 and f == 0 for _, s, f in seen[:first_news])  # price, range, trend: no engine yet
+    assert "- Price on" in "".join(d for d, *_ in seen[:first_news])
+    assert stream.answer.answer == "".join(d for d, *_ in seen) and stream.answer.engine == ENGINE
+    assert stream.answer.forecast is not None and [c.n for c in stream.answer.citations] == [1, 2, 3]
+
+
+def test_the_qa_engine_streams_overviews(store, data_dir):
+    from assistant.engines.qa import QAEngine
+
+    engine = QAEngine(settings=data_dir.model_copy(update={"cpu_only": True}), peers=peers())
+    stream = engine.run_stream(EngineRequest(message="2330", code="2330"))
+    deltas = list(stream)
+    assert len(deltas) >= 5 and stream.answer.engine == ENGINE
+    from assistant.engines.base import collect
+
+    assert collect(engine.run_stream(EngineRequest(message="2330 RSI", code="2330"))).engine == "qa:prices"
+    assert not engine.peers["forecast"].requests[1:]  # the RSI question asked no engine for a part

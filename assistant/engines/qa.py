@@ -397,9 +397,9 @@ class QAEngine(FinqaQueryEngine):
 
     # --- answering ----------------------------------------------------------------------------
     def price_facts(self, req: EngineRequest) -> Answer | None:
-        """A past or present price, close or volume of a named company, a ranking of the stored
-        companies, or a company's overview, from the store (``assistant.price_facts``,
-        ``assistant.movers``, ``assistant.overview``); ``None`` for every other question."""
+        """A past or present price, close or volume of a named company, or a ranking of the stored
+        companies, straight from the store (``assistant.price_facts``, ``assistant.movers``);
+        ``None`` for every other question. Overviews stream (:meth:`overview_stream`)."""
         from ingest.store import open_store
 
         from .. import movers
@@ -409,13 +409,21 @@ class QAEngine(FinqaQueryEngine):
             return movers.movers_answer(req, open_store(self.settings.store_path))
         if not req.code:  # the store is not even opened for a question about no company
             return None
-        from .. import overview
         from ..technicals import indicator_answer
 
         store = open_store(self.settings.store_path)
-        if overview.applies(req):
-            return overview.overview_answer(req, store, self.peers or {})
         return indicator_answer(req, store) or price_answer(req, store)
+
+    def overview_stream(self, req: EngineRequest) -> AnswerStream | None:
+        """A company overview as a stream (its store lines at once, each engine's part as it
+        finishes), or ``None`` when ``req`` asks for none."""
+        from .. import movers, overview
+
+        if not req.code or movers.applies(req) or not overview.applies(req):
+            return None
+        from ingest.store import open_store
+
+        return overview.overview_stream(req, open_store(self.settings.store_path), self.peers or {})
 
     def run(self, req: EngineRequest) -> Answer:
         from .base import collect
@@ -423,6 +431,9 @@ class QAEngine(FinqaQueryEngine):
         return collect(self.run_stream(req))
 
     def run_stream(self, req: EngineRequest) -> AnswerStream:
+        streamed = self.overview_stream(req)
+        if streamed is not None:
+            return streamed
         facts = self.price_facts(req)
         if facts is not None:
             return AnswerStream.of(facts)
