@@ -518,7 +518,7 @@ def _breadth_text(rows: list[Ranked], zh: bool) -> str:
     limit_down = sum(1 for r in rows if r.event_days.get("limit_down"))
     if zh:
         text = (f"上漲 {up} 家、下跌 {down} 家、平盤 {flat} 家；漲跌幅中位數 {median:+.2%}、等權平均 {mean:+.2%}"
-                + (f"；漲停 {limit_up} 家、跌停 {limit_down} 家" if limit_up or limit_down else "") + "。")
+                + (f"；期間內漲停過 {limit_up} 家、跌停過 {limit_down} 家" if limit_up or limit_down else "") + "。")
         return text + "（資料庫不儲存加權指數，這是已儲存公司的概況。）"
     text = (f"{up} rose, {down} fell, {flat} unchanged; median change {median:+.2%}, equal-weighted mean {mean:+.2%}"
             + (f"; {limit_up} closed limit up and {limit_down} limit down at least once" if limit_up or limit_down else "")

@@ -347,10 +347,12 @@ def test_a_market_question_gets_the_breadth_and_both_ends(store):
     median, mean = sorted(changes)[1:3], sum(changes) / 4
     assert f"3 rose, 1 fell, 0 unchanged; median change {sum(median) / 2:+.2%}, equal-weighted mean {mean:+.2%}" in a.answer
     assert "no index level such as the TAIEX" in a.answer
+    assert "; 1 closed limit up and 0 limit down at least once." in a.answer  # 2308: 300 → 330 on 03-04
     assert [r["code"] for r in a.ranking["gainers"]] == ["2317", "2330", "2382"]  # three, not five
     assert [r["code"] for r in a.ranking["losers"]][0] == "2454"
     zh = ask(store, "台股2025年3月表現如何")
     assert "上漲 3 家、下跌 1 家、平盤 0 家" in zh.answer and "資料庫不儲存加權指數" in zh.answer
+    assert "期間內漲停過 1 家、跌停過 0 家" in zh.answer
     plain = ask(store, "Which stock rose the most in March 2025?")
     assert "rose, " not in plain.answer.split("\n\n")[1]  # an ordinary ranking has no breadth line
 
