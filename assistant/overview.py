@@ -36,13 +36,14 @@ from .price_facts import (
     parse_period,
     read_prices,
 )
+from .movers import HIGH_LOOKBACK
 from .slots import COMPANY_TOPIC, to_simplified
 from .types import Answer, Citation, EngineRequest
 
 log = logging.getLogger(__name__)
 
 ENGINE = "qa:overview"
-YEAR_SESSIONS = 250  # "52-week" high and low
+YEAR_SESSIONS = HIGH_LOOKBACK  # the "52-week" high and low: the sessions a new high must top
 CHART_SESSIONS = 60  # the bars the answer carries (the UI's candlestick)
 HEADLINES = 3
 TYPO_MIN_SCORE = 80.0  # "tsmcc" → TSMC scores 89, "Foxcon" 92; "Intel" → ITE Tech 75, "Samsung" 66
@@ -277,7 +278,7 @@ def _range_line(history: Any, zh: bool) -> str:
 
 def _trend_line(req: EngineRequest, store: Any, ref: date, zh: bool) -> str:
     """The close against its 20- and 60-day averages and RSI(14), from ``technicals``."""
-    from .technicals import indicator_answer
+    from .technicals import indicator_answer, rsi_zone
 
     sub = replace(req, message=f"{req.code} MA20 MA60 RSI", follows_price_question=None, notices=[])
     found = indicator_answer(sub, store, today=ref)
@@ -294,8 +295,8 @@ def _trend_line(req: EngineRequest, store: Any, ref: date, zh: bool) -> str:
                         f"{'above' if above else 'below'} its {n}-day average ({fmt_price(ma)})")
     rsi = values.get("rsi14")
     if rsi is not None:
-        state = ("超買" if rsi > 70 else "超賣" if rsi < 30 else "中性") if zh else \
-            ("overbought" if rsi > 70 else "oversold" if rsi < 30 else "neutral")
+        zone = rsi_zone(rsi)
+        state = {"overbought": "超買", "oversold": "超賣", "neutral": "中性"}[zone] if zh else zone
         bits.append(f"RSI(14) {rsi:.1f}（{state}）" if zh else f"RSI(14) {rsi:.1f}, {state}")
     if not bits:
         return ""

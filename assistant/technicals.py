@@ -225,12 +225,22 @@ def _indicator_values(kind: str, frame: pd.DataFrame) -> dict[str, float]:
     return {"volatility_daily": daily, "volatility_annualised": daily * math.sqrt(TRADING_DAYS)}
 
 
+RSI_OVERBOUGHT, RSI_OVERSOLD = 70.0, 30.0
+
+
+def rsi_zone(rsi: float) -> str:
+    """"overbought" above 70, "oversold" below 30, else "neutral": the one reading of RSI(14) that
+    the indicator answer and the overview both give."""
+    return "overbought" if rsi > RSI_OVERBOUGHT else "oversold" if rsi < RSI_OVERSOLD else "neutral"
+
+
 def _indicator_line(kind: str, v: dict[str, float], price: float, zh: bool) -> str:
     """One indicator's sentence from its numbers (:func:`_indicator_values`)."""
     if kind == "rsi":
         rsi = v["rsi14"]
-        state = ("超買區（>70）" if rsi > 70 else "超賣區（<30）" if rsi < 30 else "中性區") if zh else \
-            ("overbought (> 70)" if rsi > 70 else "oversold (< 30)" if rsi < 30 else "neutral (30-70)")
+        zone = rsi_zone(rsi)
+        state = {"overbought": "超買區（>70）", "oversold": "超賣區（<30）", "neutral": "中性區"}[zone] if zh else \
+            {"overbought": "overbought (> 70)", "oversold": "oversold (< 30)", "neutral": "neutral (30-70)"}[zone]
         return f"- RSI(14) {rsi:.1f}：{state}" if zh else f"- RSI(14) {rsi:.1f}: {state}"
     if kind == "kd":
         k, d, cross = v["k"], v["d"], v["kd_cross"]
