@@ -140,6 +140,8 @@ class Assistant:
         message, notices = truncate_message(str(message))
         slots, decision = self._plan(message, session)
         notices.extend(slots.notices)
+        if decision.route == "forecast":
+            notices.extend(slots.horizon_notices)
         log.info("route %s (%s: %s) code=%s horizon=%s", decision.route, decision.source, decision.reason,
                  slots.code, slots.horizon_days)
         early = self._precheck(decision.route, slots, notices, message)

@@ -64,6 +64,9 @@ class Slots:
     unknown_company: str | None = None  # a token that looks like a company but is not listed
     suggestions: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    # Clamping the horizon concerns forecasts only: "the 200-day moving average" is no horizon
+    # once the router sends it to the indicators, so the facade adds these for forecasts alone.
+    horizon_notices: list[str] = field(default_factory=list)
     inherited_code: bool = False
 
 
@@ -406,8 +409,7 @@ def parse_slots(message: str, session: ChatSession | None = None, directory: Any
 
     # The horizon is parsed with dates removed ("2025-03-01" has no "days" in it, but "3月1日" does).
     horizon_text = LOOKBACK.sub(" ", ANY_DATE.sub(" ", simplified))
-    horizon, notices = parse_horizon(horizon_text)
-    slots.notices.extend(notices)
+    horizon, slots.horizon_notices = parse_horizon(horizon_text)
     if horizon is not None:
         slots.horizon_days, slots.horizon_explicit = horizon, True
 

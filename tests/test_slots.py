@@ -46,7 +46,7 @@ def test_horizon(directory, message, days):
     slots = parse_slots(message, directory=directory)
     assert slots.horizon_days == days
     assert slots.horizon_explicit
-    assert not any("limit" in n for n in slots.notices)
+    assert not any("limit" in n for n in slots.horizon_notices)
 
 
 def test_default_horizon_is_five(directory):
@@ -58,7 +58,7 @@ def test_default_horizon_is_five(directory):
 def test_horizon_past_60_is_clamped_with_a_notice(directory, message):
     slots = parse_slots(message, directory=directory)
     assert slots.horizon_days == 60
-    assert any("60" in n and "limit" in n for n in slots.notices)
+    assert any("60" in n and "limit" in n for n in slots.horizon_notices)
 
 
 def test_zero_days_becomes_one():

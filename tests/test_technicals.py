@@ -109,8 +109,13 @@ def test_the_router_and_the_engine(store, data_dir):
     for message in ("2330 5日均線", "台積電 20日均線", "2330 年線"):
         decision = IntentClassifier().decide(message, parse_slots(message))
         assert decision.route == "qa" and "indicator" in decision.reason, message
-    answer = Assistant(data_dir.model_copy(update={"cpu_only": True})).answer("2330 5日均線")
+    asst = Assistant(data_dir.model_copy(update={"cpu_only": True}))
+    answer = asst.answer("2330 5日均線")
     assert answer.engine == "qa:prices" and "5 日均線（週線）" in answer.answer
+    # "200-day" is no forecast horizon here: no notice about clamping one to 60 days.
+    long = asst.answer("Is 2330 above its 200-day moving average?")
+    assert long.engine == "qa:prices" and "too few for MA200" in " ".join(long.notices)
+    assert not any("limit" in n for n in long.notices), long.notices
 
 
 def test_follow_ups_ask_the_same_indicators_of_another_company_or_day(store, data_dir):
