@@ -68,7 +68,7 @@ _RANKING = re.compile(
     rf"|\b(?:which|what)\b.{{0,50}}\b{_EN_MOVE}\s+(?:the\s+)?(?:most|least|best|worst|more|less)\b"
     r"|\b(?:which|what)\b.{0,50}\b(?:performed|did|fared)\s+(?:the\s+)?(?:best|worst|better|worse)\b"
     # "what was the weakest stock yesterday?" (but "the best stock to buy" is advice, not a ranking)
-    r"|\b(?:which|what)\b.{0,20}\b(?:strongest|weakest|top|worst|best)[- ](?:performing\s+)?(?:stocks?|shares)\b(?!\s+(?:to|for)\b)"
+    r"|(?:\b(?:which|what)\b.{0,20}|^\s*(?:the\s+)?)\b(?:strongest|weakest|top|worst|best)[- ](?:performing\s+)?(?:stocks?|shares)\b(?!\s+(?:to|for)\b)"
     r"|\b(?:top|biggest|largest|best|worst|leading)\s+(?:\d+\s+)?(?:(?:daily|weekly|monthly)\s+)?"
     r"(?:gainers?|losers?|decliners?|movers?|performers?)\b"
     r"|\b(?:best|worst|top|bottom)[- ]performing\b|\bmost (?:active|traded) (?:stocks?|shares|companies)\b"
@@ -166,6 +166,23 @@ _FUTURE_RANKING = re.compile(
     r"|哪(?:一)?(?:档|支|只|家|些|个)?(?:股票?|个股|公司|类股)?.{0,12}(?:会|将|明天|下周|下个月|未来).{0,10}(?:涨|跌|表现)"
     r"|(?:明天|下周|下个月|未来).{0,10}(?:涨幅|会涨|会跌).{0,6}(?:最|前)"
 )
+
+
+_PICKS = re.compile(
+    r"\b(?:what|which)\b.{0,20}\b(?:stocks?|shares|companies|tickers)\b.{0,20}\b(?:should|to|would you|do you|can i)\b.{0,12}"
+    r"\b(?:buy|invest|pick|recommend|own|hold)\b"
+    r"|\b(?:best|good|top|hot|great|safe)\s+(?:\w+\s+)?(?:stocks?|shares)\s+(?:to|for)\s+(?:buy|invest|own|hold|watch)\b"
+    r"|\brecommend\w*\b.{0,20}\b(?:stocks?|shares)\b|\bstock (?:picks?|tips?|recommendations?|ideas?)\b"
+    r"|\bwhat (?:should|do|can) i (?:buy|invest in)\b"
+    r"|推荐.{0,6}(?:股|个股)|(?:买|投资)(?:什么|哪)(?:个|支|只|档|些)?(?:股|股票)"
+    r"|(?:什么|哪)(?:个|支|只|档|些)?(?:股票?|个股).{0,6}(?:值得买|可以买|好买|该买|推荐|能买)|明牌"
+)
+
+
+def asks_for_picks(message: str) -> bool:
+    """"What stock should I buy?", "推薦股票": a request for picks, which finqa does not give (its
+    forecasts do not reliably beat trivial baselines); the answer says so and what it can show."""
+    return bool(message) and bool(_PICKS.search(to_simplified(message).lower()))
 
 
 def asks_future_ranking(message: str) -> bool:

@@ -24,6 +24,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ingest.cjk import has_cjk
+from ingest.companies import get_directory
 
 from .price_facts import (
     NOT_A_FACT,
@@ -32,7 +33,9 @@ from .price_facts import (
     Period,
     company_label,
     company_of,
+    asks_which_is_better,
     fmt_price,
+    no_verdict,
     parse_period,
     read_prices,
 )
@@ -78,6 +81,8 @@ def is_overview_question(message: str, code: str | None, *, bare: bool = True) -
     s = QUOTED.sub(" ", to_simplified(message).lower())
     if NOT_A_FACT.search(s) or COMPANY_TOPIC.search(s):
         return False  # "why", "will", "next week", "revenue": other engines' questions
+    if asks_which_is_better(message) and len(get_directory().find_in_text(message)) > 1:
+        return False  # "2330 or 2454, which is the better buy?": both side by side (price_facts)
     period = parse_period(message, date.today())
     if _ASKS_ADVICE.search(s) and period.label in ("latest", "recently", "today"):
         return True  # "is now a good time to buy MediaTek?", "台積電現在可以進場嗎"
@@ -89,11 +94,10 @@ def is_overview_question(message: str, code: str | None, *, bare: bool = True) -
 
 
 def is_bare_company(message: str) -> bool:
-    """``message`` names one or more companies and says nothing else ("2330", "TSMC?", "台積電")."""
-    from ingest.companies import get_directory
-
+    """``message`` names one company and says nothing else ("2330", "TSMC?", "台積電"). Several
+    companies and nothing else ("2330、2454、2317") are a comparison (``price_facts``)."""
     directory = get_directory()
-    if not directory.find_in_text(message):
+    if len(directory.find_in_text(message)) != 1:
         return False
     rest = _BARE_FILLER.sub(" ", to_simplified(directory.without_mentions(message)).lower())
     return not re.sub(r"[\W_]+", "", rest)
@@ -211,11 +215,7 @@ def _overview_chunks(req: EngineRequest, store: Any, peers: dict[str, Any], toda
         if line:
             yield "\n" + line
     if asks_advice(req.message):
-        yield "\n\n" + ("finqa 不替你決定買或賣：它的預測在回測中並未穩定勝過「永遠看漲」、動能、反轉與隨機漫步這類簡單基準"
-                        "（數字見上方與 README），以上是資料顯示的事實，決定請自行判斷並考量自身風險。" if zh else
-                        "finqa does not tell you whether to buy or sell: its forecasts do not reliably beat trivial "
-                        "baselines such as always-rise, momentum, reversal and a random walk (the numbers are above "
-                        "and in the README). These are the facts the data shows; the decision, and its risk, are yours.")
+        yield "\n\n" + no_verdict(zh)
 
 
 def _run_part(engine: Any, name: str, req: EngineRequest, code: str, zh: bool) -> Answer | None:

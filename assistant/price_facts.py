@@ -147,6 +147,8 @@ def period_label(period: Period, zh: bool) -> str:
     if period.kind == "trailing":
         n = period.sessions or 1
         return f"最近 {n} 個交易日" if zh else f"the last {n} trading day{'s' if n != 1 else ''}"
+    if zh and period.label.startswith("since "):
+        return f"{period.label[6:]} 以來"
     return PERIOD_LABELS_ZH.get(period.label, period.label) if zh else period.label
 
 
@@ -188,6 +190,23 @@ def names_only_a_period(message: str) -> bool:
 
 
 _COMPARE_FILLER = re.compile(r"\b(?:vs|versus|v|compare[ds]?|comparison|with|and|or|against)\b|[比较对和跟与还是及、]")
+# "Which is better, 2330 or 2454?", "台積電和聯發科哪個好": the same comparison, and no pick.
+_WHICH_BETTER = re.compile(r"\b(?:which|what)(?: one| stock)?(?: is|'s| was)? (?:the )?(?:better|best|stronger)(?: buy| stock| pick| choice| investment)?\b"
+                           r"|\bbetter (?:buy|pick|choice|investment)\b|哪(?:一)?(?:个|支|只|档|家)?(?:比较|更)?(?:好|强|值得买)")
+
+
+def asks_which_is_better(message: str) -> bool:
+    """Whether ``message`` asks finqa to pick between companies ("which is better, 2330 or 2454?")."""
+    return bool(_WHICH_BETTER.search(to_simplified(message).lower()))
+
+
+def no_verdict(zh: bool) -> str:
+    """What finqa says to a buy, sell or "which is better" question after the facts it can give."""
+    return ("finqa 不替你決定買或賣：它的預測在回測中並未穩定勝過「永遠看漲」、動能、反轉與隨機漫步這類簡單基準"
+            "（數字見 README），以上是資料顯示的事實，決定請自行判斷並考量自身風險。" if zh else
+            "finqa does not tell you whether to buy or sell, or which to pick: its forecasts do not reliably beat trivial "
+            "baselines such as always-rise, momentum, reversal and a random walk (the numbers are in the README). "
+            "These are the facts the data shows; the decision, and its risk, are yours.")
 
 
 def names_only_companies(message: str) -> bool:
@@ -200,7 +219,7 @@ def names_only_companies(message: str) -> bool:
     # "compare it with 2454": the pronoun is the conversation's company (slots.parse_slots).
     if len(directory.find_in_text(message)) + bool(BACK_REFERENCE.search(rest)) < 2:
         return False
-    rest = _FILLER.sub(" ", _COMPARE_FILLER.sub(" ", BACK_REFERENCE.sub(" ", rest)))
+    rest = _FILLER.sub(" ", _COMPARE_FILLER.sub(" ", BACK_REFERENCE.sub(" ", _WHICH_BETTER.sub(" ", rest))))
     return not re.sub(r"[\W_]+", "", rest)
 
 
@@ -221,9 +240,10 @@ def price_question_of(message: str, answer: Answer, previous: str | None) -> str
         # "and in February?": the ranking asked, in the period now named (the period first, so
         # that it is the one parse_period finds; "and 2454?" next asks 2454's February).
         return f"{message} {previous}" if parse_period(message, date.today()).kind != "latest" else previous
+    from .risk import is_risk_question
     from .technicals import is_indicator_question
 
-    if is_indicator_question(message, answer.code):
+    if is_indicator_question(message, answer.code) or is_risk_question(message, answer.code):
         return message
     if is_price_question(message, answer.code) or parse_period(message, date.today()).kind != "latest":
         # "what about 2025-04-07?" after an indicator question keeps asking for the indicators.
@@ -270,9 +290,22 @@ def strip_dates(message: str) -> str:
     return re.sub(r"\s{2,}", " ", out).strip()
 
 
+# "since 2024-09-02", "since April", "2025年以來", "從3月至今": from that day (or the start of that
+# month, quarter, year) up to today, not that day alone.
+_SINCE = re.compile(r"\bsince\b|以来|至今|迄今|到现在|到今天|到目前")
+
+
 def parse_period(message: str, today: date) -> Period:
     """The period ``message`` asks about, relative to ``today`` (the user's day, or the as-of day)."""
     s = AS_OF_CLAUSE.sub(" ", to_simplified(message).lower())
+    period = _parse_period(s, today)
+    if (period.kind in ("day", "range") and period.start is not None and period.end is not None
+            and period.end < today and _SINCE.search(s) and len(_explicit_dates(s)[0]) < 2):
+        return Period("range", period.start, today, label=f"since {period.start.isoformat()}")
+    return period
+
+
+def _parse_period(s: str, today: date) -> Period:
     dates, invalid = _explicit_dates(s)
     if invalid is not None and not dates:
         return Period("invalid", label=invalid)
@@ -459,6 +492,8 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
     if bars:
         parts.append("（數字直接取自 finqa 的股價資料庫，未經語言模型。）" if zh else
                      "(Figures straight from finqa's price store; no language model was involved.)")
+    if len(codes) > 1 and asks_which_is_better(req.message):
+        parts.append(no_verdict(zh))
     return Answer(route="qa", engine=ENGINE, answer="\n\n".join(parts), citations=citations,
                   notices=notices, code=code, bars=bars)
 

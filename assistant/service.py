@@ -26,7 +26,7 @@ from typing import Any
 from ingest.cjk import has_cjk
 from ingest.errors import FinqaError
 
-from .movers import asks_future_ranking
+from .movers import asks_for_picks, asks_future_ranking
 from .price_facts import price_question_of
 from .router import FinqaRouter, IntentClassifier, RouteDecision
 from .slots import ChatSession, Slots, guess_cjk_company, parse_slots, truncate_message
@@ -201,6 +201,17 @@ class Assistant:
                 return Answer(route=route, engine="router", code=None, notices=[],
                               answer=f"I could not find a listed company called {slots.unknown_company!r}.{hint} "
                                      f"Try a code (2330), a Chinese name (台積電) or an English name (TSMC).")
+        if not slots.code and not slots.quoted_text and asks_for_picks(message):
+            # "What stock should I buy?", "推薦股票": no picks; say why and what finqa can show.
+            return Answer(route=route, engine="router", notices=notices, answer=(
+                "finqa 不推薦股票：它的預測在回測中並未穩定勝過「永遠看漲」、動能、反轉等簡單基準（數字見 README）。"
+                "它能給的是資料：過去的排名（`上個月漲幅最大的股票`）、一家公司的概況（`台積電最近怎麼樣`），"
+                "以及附回測與基準的單一公司預測（`台積電未來5天走勢`）。"
+                if has_cjk(message) else
+                "finqa does not pick stocks: its forecasts do not reliably beat trivial baselines such as always-rise, "
+                "momentum and reversal (the README has the numbers). What it can give is the data: past rankings "
+                "(`which stocks rose the most last month?`), a company's overview (`How is TSMC doing?`), and one "
+                "company's forecast beside its backtest (`forecast 2330 next 5 days`)."))
         if route == "forecast" and not slots.code and asks_future_ranking(message):
             # "Which stocks will rise the most next week?": say why there is no such list, rather
             # than ask which company to forecast.

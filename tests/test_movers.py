@@ -48,7 +48,8 @@ def ask(store, message, *, codes=(), as_of=None, today=date(2025, 3, 6), follows
     "most active stocks yesterday", "rank the stocks by volume in March 2025", "which company's shares gained the most",
     "What was the weakest stock yesterday?", "which stocks hit limit down on 2025-04-07?", "highest turnover stocks",
     "上個月漲幅最大的股票", "哪檔股票漲最多", "哪一檔表現最好", "成交量最大的股票", "股票漲跌幅排行", "强势股有哪些",
-    "2330和2454誰漲比較多", "台積電和聯發科哪個漲得多", "今天有哪些股票漲停",
+    "2330和2454誰漲比較多", "台積電和聯發科哪個漲得多", "今天有哪些股票漲停", "worst stock this year",
+    "best performing stocks in 2025",
 ])
 def test_ranking_questions(message):
     assert is_ranking_question(message)
@@ -324,6 +325,23 @@ def test_a_ranking_of_the_future_is_declined_with_the_reason(data_dir):
     zh = asst.answer("哪檔股票明天會漲最多")
     assert "不替股票的未來漲跌排名" in zh.answer
     assert "Which company should I forecast?" in asst.answer("will it go up next week?").answer
+
+
+@pytest.mark.parametrize("message, picks", [
+    ("best stock to buy", True), ("What stock should I buy?", True), ("which stocks should I invest in now?", True),
+    ("any stock recommendations?", True), ("有什麼股票推薦", True), ("買什麼股票好", True), ("哪支股票值得買", True),
+    ("which stocks rose the most last month?", False), ("is TSMC a buy?", False), ("how is the market doing?", False),
+])
+def test_requests_for_picks_are_declined_with_what_finqa_can_show(data_dir, message, picks):
+    from assistant.movers import asks_for_picks
+    from assistant.service import Assistant
+
+    assert asks_for_picks(message) is picks
+    if picks:
+        a = Assistant(data_dir.model_copy(update={"cpu_only": True})).answer(message)
+        assert a.engine == "router"
+        assert ("不推薦股票" in a.answer) if any("\u4e00" <= ch <= "\u9fff" for ch in message) else (
+            "does not pick stocks" in a.answer and "which stocks rose the most last month?" in a.answer)
 
 
 @pytest.mark.parametrize("message, market", [

@@ -90,7 +90,7 @@ def test_not_overview_questions(message):
 
 def test_bare_company_and_advice():
     assert is_bare_company("2330") and is_bare_company("TSMC?") and is_bare_company("台積電呢")
-    assert not is_bare_company("TSMC news") and not is_bare_company("hello")
+    assert not is_bare_company("TSMC news") and not is_bare_company("hello") and not is_bare_company("2330、2454")
     assert asks_advice("Is TSMC a buy?") and asks_advice("台積電值得買嗎") and not asks_advice("How is TSMC doing?")
 
 
@@ -257,7 +257,8 @@ def test_a_bare_company_after_a_price_question_asks_the_same_of_it(store, data_d
 
 @pytest.mark.parametrize("message, expected", [
     ("2330 vs 2454", True), ("台積電跟聯發科比較", True), ("compare TSMC and MediaTek", True), ("2330、2454、2317", True),
-    ("TSMC", False), ("TSMC vs MediaTek news", False), ("台積電和聯發科哪個好", False),
+    ("台積電和聯發科哪個好", True), ("Which is better, 2330 or 2454?", True), ("2330 or 2454, which is the better buy?", True),
+    ("TSMC", False), ("TSMC vs MediaTek news", False), ("which is better for AI, 2330 or 2454?", False),
 ])
 def test_companies_and_nothing_else_is_a_comparison_of_prices(message, expected):
     from assistant.price_facts import is_price_question, names_only_companies
@@ -268,7 +269,23 @@ def test_companies_and_nothing_else_is_a_comparison_of_prices(message, expected)
     if expected:
         slots = parse_slots(message)
         assert is_price_question(message, slots.code) and len(slots.codes) >= 2
+        assert not is_overview_question(message, slots.code)  # both companies, not the first one's overview
         assert IntentClassifier().decide(message, slots).route == "qa"
+
+
+def test_which_is_better_gets_both_side_by_side_and_no_pick(store, data_dir):
+    from assistant.service import Assistant
+
+    store.upsert_bars([PriceBar(code="2454", date=d, open=c, high=c, low=c, close=c, volume=1e6)
+                       for d, c in zip(DAYS, [500.0 + i for i in range(300)])])
+    asst = Assistant(data_dir.model_copy(update={"cpu_only": True}))
+    a = asst.answer("2330 or 2454, which is the better buy?")
+    assert a.engine == "qa:prices" and {b.code for b in a.bars} == {"2330", "2454"}
+    assert "Side by side" in a.answer and "which to pick" in a.answer
+    zh = asst.answer("台積電和聯發科哪個好")
+    assert "比較" in zh.answer and "finqa 不替你決定買或賣" in zh.answer
+    plain = asst.answer("2330 vs 2454")
+    assert "which to pick" not in plain.answer
 
 
 @pytest.mark.parametrize("message, codes", [

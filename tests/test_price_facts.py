@@ -91,6 +91,12 @@ def test_no_company_no_price_fact():
     ("2330 52-week high", "trailing", None, None, 260),
     ("台積電一年來最低價", "trailing", None, None, 250),
     ("2330 price", "latest", None, None, None),
+    # "since": from that day, month or year up to today, not that day alone
+    ("2330 return since 2025-01-02", "range", date(2025, 1, 2), date(2025, 3, 6), None),
+    ("how has TSMC done since January 2025?", "range", date(2025, 1, 1), date(2025, 3, 6), None),
+    ("台積電 2024年以來", "range", date(2024, 1, 1), date(2025, 3, 6), None),
+    ("台積電 2025-01-02 至今", "range", date(2025, 1, 2), date(2025, 3, 6), None),
+    ("2330 between 2025-01-02 and 2025-02-03 since", "range", date(2025, 1, 2), date(2025, 2, 3), None),
 ])
 def test_periods(message, kind, start, end, sessions):
     p = parse_period(message, date(2025, 3, 6))

@@ -397,8 +397,9 @@ class QAEngine(FinqaQueryEngine):
 
     # --- answering ----------------------------------------------------------------------------
     def price_facts(self, req: EngineRequest) -> Answer | None:
-        """A past or present price, close or volume of a named company, or a ranking of the stored
-        companies, straight from the store (``assistant.price_facts``, ``assistant.movers``);
+        """A past or present price, close or volume of a named company, its indicators, drawdown,
+        beta or an investment's return, or a ranking of the stored companies, straight from the
+        store (``assistant.price_facts``, ``technicals``, ``risk``, ``movers``);
         ``None`` for every other question. Overviews stream (:meth:`overview_stream`)."""
         from ingest.store import open_store
 
@@ -409,10 +410,11 @@ class QAEngine(FinqaQueryEngine):
             return movers.movers_answer(req, open_store(self.settings.store_path))
         if not req.code:  # the store is not even opened for a question about no company
             return None
+        from ..risk import risk_answer
         from ..technicals import indicator_answer
 
         store = open_store(self.settings.store_path)
-        return indicator_answer(req, store) or price_answer(req, store)
+        return risk_answer(req, store) or indicator_answer(req, store) or price_answer(req, store)
 
     def overview_stream(self, req: EngineRequest) -> AnswerStream | None:
         """A company overview as a stream (its store lines at once, each engine's part as it

@@ -1,0 +1,493 @@
+"""Risk and return from the stored prices: "max drawdown of 2330 in 2025", "if I had put NT$100,000
+into TSMC on 2024-09-02, what would it be worth?", "correlation between 2330 and 2454", "beta of
+2330", "台積電最大回撤", "如果 2024-09-02 買一張台積電 現在賺多少".
+
+Why a module of its own: these are exact computations over the store's daily closes, like the
+indicators (``assistant.technicals``), but over a span rather than at one day, and each needs a
+choice the user should see stated (which closes, which costs, which benchmark). The news cannot
+answer them and a language model would only misquote them.
+
+The choices, said in every answer:
+
+- Returns are close to close, **price only**: the store holds no dividends, so a dividend payer's
+  total return is higher than the number given.
+- An investment buys at the close of the first session on or after the day named, and is valued at
+  the last close of the span (the last stored session, or the second date named). Costs are
+  Taiwan's: a broker's fee of 0.1425% each way (at least NT$20) and the securities transaction tax
+  on the sale, 0.3% for stocks and 0.1% for ETFs (codes starting 00).
+- Drawdown is measured on closes: the largest fall from a running peak to a later trough.
+- Beta and correlation use daily returns on the sessions both series have. Beta needs a market:
+  no index is stored, so the benchmark is 0050 (Yuanta Taiwan 50, which tracks the exchange's 50
+  largest companies) when its prices are stored, or the second company named.
+
+Point in time: with an as-of date D only bars strictly before D are read, as everywhere.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+
+from ingest.cjk import has_cjk
+
+from .price_facts import (
+    ENGINE,
+    QUOTED,
+    STALE_DAYS,
+    TAIPEI,
+    Period,
+    bar_of,
+    company_label,
+    company_of,
+    fmt_price,
+    no_such_day,
+    parse_period,
+    period_label,
+    source_name,
+    stale_notice,
+    strip_dates,
+)
+from .slots import to_simplified, zh_number
+from .types import Answer, Citation, EngineRequest
+
+MARKET_PROXY = "0050"  # Yuanta Taiwan 50: the benchmark for beta when no other is named
+DEFAULT_SESSIONS = 250  # beta and correlation without a period: the last year of sessions
+MIN_SESSIONS = 20  # fewer common returns than this measure nothing
+BROKER_FEE = 0.001425  # each way, on the traded value
+MIN_FEE = 20.0  # NT$ per order
+TAX_STOCK, TAX_ETF = 0.003, 0.001  # securities transaction tax, on the sale only
+SHARES_PER_LOT = 1000
+
+# On Simplified, lower-case text with quoted headlines removed.
+_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("beta", re.compile(r"\bbetas?\b|贝塔|β")),
+    ("correlation", re.compile(r"\bcorrelat\w*|\bco-?mov\w*|\bmove (?:together|in (?:step|tandem))\b"
+                               r"|相关(?:性|系数|度)|连动|联动|同涨同跌")),
+    ("drawdown", re.compile(r"\bdraw[- ]?downs?\b|\bmdd\b|\bpeak[- ]to[- ]trough\b|回撤|回档幅度|从高点(?:回落|下跌|跌)了?多少")),
+    ("investment", re.compile(
+        r"\bif (?:i|you|we|one|someone) (?:had )?(?:invest\w*|bought|buy|put|purchased|held)\b"
+        r"|\b(?:invest\w*|put|bought|buying)\b.{0,50}\b(?:worth|be now|have now|today)\b"
+        r"|\bhow much (?:would|could|did)\b.{0,60}\b(?:worth|make|made|earn|earned|gain|gained|lose|lost|have)\b"
+        r"|\bwould (?:be|have been) worth\b|\breturn on (?:an? )?(?:investment|nt\$|\$|\d)"
+        r"|如果.{0,24}(?:买|投资|投入|进场|持有)|(?:买|投资|投入).{0,30}(?:现在|至今|如今|今天).{0,8}(?:值|变成|剩|赚|赔|亏|报酬)"
+        r"|投资报酬|报酬率")),
+)
+# "2330 return since 2024-09-02", "台積電今年報酬": a return over a span is an investment's, but
+# only with a span ("TSMC shareholder returns" is the news's).
+_RETURN = re.compile(r"\b(?:price |total |stock |share )?returns?\b(?!\s+(?:to|on (?:equity|assets|capital|invested)))|报酬")
+_FUTURE = re.compile(r"\bwill\b|\bgoing to\b|\bgonna\b|\bnext\b|\btomorrow\b|\bfrom now\b|\bin the future\b"
+                     r"|明天|明年|下周|下个月|未来|以后|之后|将来")
+
+
+def risk_kind(message: str) -> str | None:
+    """Which computation ``message`` asks for: ``beta``, ``correlation``, ``drawdown``,
+    ``investment``, or ``None``. The future ("what will 10,000 be worth next year?") is the
+    forecaster's, not this module's."""
+    if not message:
+        return None
+    s = QUOTED.sub(" ", to_simplified(message).lower())
+    if _FUTURE.search(s):
+        return None
+    kind = next((kind for kind, rx in _KINDS if rx.search(s)), None)
+    if kind is None and _RETURN.search(s) and parse_period(message, date.today()).kind not in ("latest", "invalid"):
+        return "investment"
+    return kind
+
+
+def is_risk_question(message: str, code: str | None) -> bool:
+    """Whether ``message`` asks one of these computations about the company ``code``."""
+    return bool(code) and risk_kind(message) is not None
+
+
+# --- amounts ---------------------------------------------------------------------------------
+_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "千": 1e3, "万": 1e4, "亿": 1e8}
+_MONEY = re.compile(
+    r"(?:nt\$|ntd\s*|twd\s*|\$|新台币|台币)\s*(\d[\d,]*(?:\.\d+)?)\s*(k|m|mn|million|thousand|千|万|亿)?"
+    r"|(\d[\d,]*(?:\.\d+)?)\s*(k|m|mn|million|thousand|千|万|亿)?\s*(?:ntd|twd|nt dollars|dollars|新台币|台币|元|块)"
+    r"|(\d[\d,]*(?:\.\d+)?)\s*(k|million|thousand|万|亿)(?![a-z])"
+    r"|([一二两三四五六七八九十百]+)\s*(千|万|亿)\s*(?:元|块|新台币|台币)?")
+_LOTS = re.compile(r"(\d[\d,]*|[一二两三四五六七八九十百]+|a|one)\s*(?:个)?\s*(?:lots?|张)(?![a-z])")
+_SHARES = re.compile(r"(\d[\d,]*)\s*(?:shares|股)(?!价|票|市|东)")
+
+
+@dataclass(frozen=True)
+class Stake:
+    """What the user put in: an amount of money (NT$) or a number of shares; neither means the
+    answer speaks of one lot (1,000 shares), the way Taiwan quotes a position."""
+
+    amount: float | None = None
+    shares: float | None = None
+
+
+def parse_stake(message: str) -> Stake:
+    """The money or shares named in ``message``, read after its dates and company names are taken
+    out ("2330" and "2024-09-02" are no amounts)."""
+    from ingest.companies import get_directory
+
+    s = to_simplified(strip_dates(get_directory().without_mentions(message))).lower()
+    if m := _LOTS.search(s):
+        raw = m.group(1)
+        n = 1 if raw in ("a", "one") else (int(raw.replace(",", "")) if raw[0].isdigit() else zh_number(raw))
+        if n:
+            return Stake(shares=float(n * SHARES_PER_LOT))
+    if m := _SHARES.search(s):
+        return Stake(shares=float(m.group(1).replace(",", "")))
+    if m := _MONEY.search(s):
+        g = m.groups()
+        if g[6]:
+            base = zh_number(g[6])
+            return Stake(amount=float(base) * _SCALE[g[7]]) if base else Stake()
+        number, scale = next((g[i], g[i + 1]) for i in (0, 2, 4) if g[i])
+        return Stake(amount=float(number.replace(",", "")) * _SCALE.get(scale or "", 1.0))
+    return Stake()
+
+
+# --- answering -------------------------------------------------------------------------------
+def risk_answer(req: EngineRequest, store: Any, *, today: date | None = None) -> Answer | None:
+    """The computation asked for, from the store; ``None`` when ``req`` asks for none of them."""
+    code = req.code
+    asked = req.message
+    kind = risk_kind(req.message) if code else None
+    if kind is None:
+        # A follow-up ("and 2454?", "what about 2025?") asks the same of another company or span.
+        previous = req.follows_price_question
+        kind = risk_kind(previous) if previous and code else None
+        if kind is None:
+            return None
+        assert previous is not None
+        if parse_period(req.message, date.today()).kind == "latest":
+            asked = previous
+    assert code is not None
+    zh = has_cjk(req.message)
+    ref = req.as_of or today or datetime.now(TAIPEI).date()
+    visible = ref - timedelta(days=1) if req.as_of else ref
+    period = parse_period(asked, ref)
+    notices = list(req.notices)
+    if period.kind == "invalid":
+        return Answer(route="qa", engine=ENGINE, notices=notices, code=code, answer=no_such_day(period, zh))
+    if req.as_of is not None and period.end is not None and period.end > visible:
+        notices.append(f"{period_label(period, zh)} 不早於查詢基準日 {req.as_of.isoformat()}，只使用基準日之前的資料。" if zh else
+                       f"{period_label(period, zh)} is not before the as-of date {req.as_of.isoformat()}: only bars before it are used.")
+    job = _Job(req=req, store=store, code=code, period=period, visible=visible, zh=zh, notices=notices, asked=asked)
+    result = {"drawdown": _drawdown, "investment": _investment, "correlation": _correlation, "beta": _beta}[kind](job)
+    return result
+
+
+@dataclass
+class _Job:
+    req: EngineRequest
+    store: Any
+    code: str
+    period: Period
+    visible: date
+    zh: bool
+    notices: list[str]
+    asked: str
+
+    def label(self, code: str) -> str:
+        return company_label(code, company_of(code), self.zh)
+
+    def closes(self, code: str) -> pd.DataFrame:
+        """Every stored bar of ``code`` up to what is visible."""
+        return self.store.bars(code, end=self.visible)
+
+    def window(self, bars: pd.DataFrame, default_sessions: int | None) -> pd.DataFrame:
+        """The bars of the span asked: a day is "since that day"; no period is the last
+        ``default_sessions`` (``None``: the whole stored history)."""
+        p = self.period
+        if p.kind in ("day", "range") and p.start is not None:
+            end = min(p.end or self.visible, self.visible) if p.kind == "range" else self.visible
+            return bars[(bars.index >= pd.Timestamp(p.start)) & (bars.index <= pd.Timestamp(end))]
+        if p.kind == "trailing":
+            return bars.tail((p.sessions or 1) + 1)  # N sessions of change need N + 1 closes
+        if p.kind == "latest" and default_sessions is not None:
+            return bars.tail(default_sessions + 1)
+        return bars
+
+    def missing(self, code: str) -> str:
+        label = self.label(code)
+        return (f"尚未儲存 {label} 的股價：請執行 `finqa ingest prices {code}`。" if self.zh else
+                f"No prices for {label} are stored: run `finqa ingest prices {code}`.")
+
+    def empty_span(self, code: str, bars: pd.DataFrame) -> str:
+        label = self.label(code)
+        first, last = bars.index[0].date().isoformat(), bars.index[-1].date().isoformat()
+        text = (f"{label} 在{period_label(self.period, True)}沒有足夠的股價資料（資料庫涵蓋 {first} 至 {last}）。" if self.zh else
+                f"The store holds too few {label} prices for {period_label(self.period, False)} (it has {first} to {last}).")
+        if self.period.start is not None and self.period.start > bars.index[-1].date():
+            text += (f"執行 `finqa ingest prices {code}` 取得更新資料。" if self.zh else
+                     f" `finqa ingest prices {code}` fetches newer ones.")
+        return text
+
+    def answer(self, text: str, codes: list[str], window: dict[str, pd.DataFrame], numbers: dict[str, Any]) -> Answer:
+        """The answer with its bars (the UI charts them), the store cited, and the numbers for
+        ``--json``."""
+        bars = [bar_of(c, d, row) for c in codes for d, row in window[c].iterrows()]
+        last = max(b.date for b in bars)
+        reaches_today = self.period.end is None or self.period.end >= self.visible
+        if reaches_today and (self.visible - last).days > STALE_DAYS:  # "since 2024-09-02" on an old store
+            self.notices.append(stale_notice(self.label(self.code), self.code, last, self.visible, self.zh))
+        span = f"{min(b.date for b in bars).isoformat()} – {last.isoformat()}"
+        names = "、".join(self.label(c) for c in codes) if self.zh else ", ".join(self.label(c) for c in codes)
+        citation = Citation(n=1, title=f"{names} 日成交資料 {span}" if self.zh else f"{names} daily prices {span}",
+                            source=source_name(bars), date=last.isoformat(), url=None)
+        foot = ("（由 finqa 的股價資料庫以收盤價計算，未經語言模型；只含股價變動，不含股利。這是過去的數字，不是預測，也不是投資建議。）" if self.zh else
+                "(Computed from the closes in finqa's price store; no language model was involved. Price only: "
+                "dividends are not stored, so they are not included. These describe the past: no forecast and no "
+                "investment advice.)")
+        return Answer(route="qa", engine=ENGINE, answer=f"{text} [1]\n\n{foot}", citations=[citation],
+                      notices=self.notices, code=self.code, bars=bars, indicators=numbers)
+
+    def plain(self, text: str) -> Answer:
+        return Answer(route="qa", engine=ENGINE, answer=text, notices=self.notices, code=self.code)
+
+
+def max_drawdown(closes: pd.Series) -> tuple[float, pd.Timestamp, pd.Timestamp, pd.Timestamp | None]:
+    """(largest fall from a running peak, as a negative fraction; the peak's day; the trough's
+    day; the first later day the close regained the peak, or ``None``)."""
+    peaks = closes.cummax()
+    dd = closes / peaks - 1
+    trough = dd.idxmin()
+    peak = closes.loc[:trough].idxmax()
+    after = closes.loc[trough:]
+    regained = after[after >= closes.loc[peak]]
+    return float(dd.loc[trough]), peak, trough, (regained.index[0] if len(regained) else None)
+
+
+def _d(ts: pd.Timestamp) -> str:
+    return ts.date().isoformat()
+
+
+def _drawdown(job: _Job) -> Answer:
+    code, zh = job.code, job.zh
+    bars = job.closes(code)
+    if bars.empty:
+        return job.plain(job.missing(code))
+    window = job.window(bars, None)
+    if len(window) < 2:
+        return job.plain(job.empty_span(code, bars))
+    closes = window["close"].astype(float)
+    dd, peak, trough, back = max_drawdown(closes)
+    now = float(closes.iloc[-1]) / float(closes.max()) - 1
+    label = job.label(code)
+    first, last = window.index[0], window.index[-1]
+    n = len(window)
+    if job.period.kind in ("latest", "all"):
+        job.notices.append(f"期間為資料庫中的全部股價歷史（自 {_d(first)} 起）。" if zh else
+                           f"The span is the whole stored history (since {_d(first)}), not the history since listing.")
+    numbers = {"max_drawdown": dd, "peak_date": _d(peak), "peak_close": float(closes[peak]),
+               "trough_date": _d(trough), "trough_close": float(closes[trough]),
+               "recovered_date": _d(back) if back is not None else None, "from_high": now,
+               "start": _d(first), "end": _d(last), "sessions": n}
+    if dd == 0:
+        text = (f"**{label}** {_d(first)} 至 {_d(last)}（{n} 個交易日）收盤價沒有從高點回落過：最大回撤 0%。" if zh else
+                f"**{label}**, {_d(first)} to {_d(last)} ({n} sessions): the close never fell below an earlier "
+                "peak, so the maximum drawdown is 0%.")
+        return job.answer(text, [code], {code: window}, numbers)
+    days = int(((window.index >= peak) & (window.index <= trough)).sum()) - 1
+    if zh:
+        text = (f"**{label}** {_d(first)} 至 {_d(last)}（{n} 個交易日）的最大回撤為 **{dd:.2%}**："
+                f"從 {_d(peak)} 的收盤 {fmt_price(float(closes[peak]))}，{days} 個交易日後跌到 {_d(trough)} 的 "
+                f"{fmt_price(float(closes[trough]))}。")
+        text += (f"{_d(back)} 收復前高。" if back is not None else
+                 f"之後尚未收復前高；最後收盤 {fmt_price(float(closes.iloc[-1]))}，距期間最高收盤 {now:+.2%}。")
+    else:
+        text = (f"**{label}**, {_d(first)} to {_d(last)} ({n} sessions): the maximum drawdown was **{dd:.2%}**, from "
+                f"the {fmt_price(float(closes[peak]))} close on {_d(peak)} to {fmt_price(float(closes[trough]))} on "
+                f"{_d(trough)}, {days} sessions later. ")
+        text += (f"The close regained that peak on {_d(back)}." if back is not None else
+                 f"It has not regained that peak: the last close, {fmt_price(float(closes.iloc[-1]))}, is {now:+.2%} "
+                 "from the span's highest close.")
+    return job.answer(text, [code], {code: window}, numbers)
+
+
+def _costs(code: str, buy_value: float, sell_value: float) -> tuple[float, float]:
+    """(money out including the buy fee, money back after the sell fee and tax)."""
+    tax = TAX_ETF if code.startswith("00") else TAX_STOCK
+    fee_in = max(MIN_FEE, buy_value * BROKER_FEE)
+    fee_out = max(MIN_FEE, sell_value * BROKER_FEE)
+    return buy_value + fee_in, sell_value - fee_out - sell_value * tax
+
+
+def _investment(job: _Job) -> Answer:
+    code, zh = job.code, job.zh
+    bars = job.closes(code)
+    if bars.empty:
+        return job.plain(job.missing(code))
+    if job.period.kind not in ("day", "range", "trailing"):  # no day to buy on
+        return job.plain("請說明何時買進，例如「如果 2024-09-02 買一張台積電，現在值多少？」或「2330 最近三個月的報酬」。" if zh else
+                         "Say when the money went in, for example \"if I had invested NT$100,000 in 2330 on "
+                         "2024-09-02, what would it be worth?\" or \"2330 return over the last 3 months\".")
+    window = job.window(bars, None)
+    if len(window) < 2:
+        return job.plain(job.empty_span(code, bars))
+    label = job.label(code)
+    start = job.period.start
+    buy_day, sell_day = window.index[0], window.index[-1]
+    if start is not None and buy_day.date() != start:
+        before_store = start < bars.index[0].date()
+        job.notices.append(
+            (f"資料庫中的股價從 {_d(bars.index[0])} 才開始，以那天的收盤買進。" if before_store else
+             f"{start.isoformat()} 沒有交易，以之後第一個交易日 {_d(buy_day)} 的收盤買進。") if zh else
+            (f"The store's prices start on {_d(bars.index[0])}: bought at that day's close." if before_store else
+             f"{start.isoformat()} was no trading day: bought at the close of the next session, {_d(buy_day)}."))
+    buy, sell = float(window["close"].iloc[0]), float(window["close"].iloc[-1])
+    stake = parse_stake(job.asked)
+    shares = stake.shares if stake.shares is not None else (
+        stake.amount / buy if stake.amount is not None else float(SHARES_PER_LOT))
+    cost, proceeds = _costs(code, shares * buy, shares * sell)
+    gross = sell / buy - 1
+    net = proceeds / cost - 1
+    days = (sell_day - buy_day).days
+    yearly = (1 + net) ** (365 / days) - 1 if days >= 365 and net > -1 else None
+    dd, _, trough, _ = max_drawdown(window["close"].astype(float))
+    tax = TAX_ETF if code.startswith("00") else TAX_STOCK
+    numbers = {"buy_date": _d(buy_day), "buy_close": buy, "sell_date": _d(sell_day), "sell_close": sell,
+               "shares": shares, "invested": shares * buy, "value": shares * sell, "price_return": gross,
+               "cost_with_fees": cost, "proceeds_after_costs": proceeds, "net_return": net,
+               "annualised_net_return": yearly, "max_drawdown": dd}
+    lots = shares / SHARES_PER_LOT
+    if zh:
+        what = (f"投入 NT${shares * buy:,.0f}" if stake.amount is not None else
+                f"買進 {lots:g} 張（{shares:,.0f} 股）" if stake.shares is not None and shares % SHARES_PER_LOT == 0 else
+                f"買進 {shares:,.0f} 股" if stake.shares is not None else "買進 1 張（1,000 股）")
+        text = (f"**{label}**：{_d(buy_day)} 以收盤價 {fmt_price(buy)} {what}"
+                + (f"（約 {shares:,.2f} 股）" if stake.amount is not None else f"，成本 NT${shares * buy:,.0f}")
+                + f"，到 {_d(sell_day)} 收盤 {fmt_price(sell)} 時市值 **NT${shares * sell:,.0f}**，股價報酬 {gross:+.2%}。"
+                f"扣除手續費（買賣各 0.1425%，最低 NT$20）與賣出時 {tax:.1%} 的證券交易稅後，淨得 NT${proceeds:,.0f}，"
+                f"相對總成本 NT${cost:,.0f} 為 {net:+.2%}")
+        text += (f"，年化 {yearly:+.2%}。" if yearly is not None else "。")
+        text += f"持有期間最大回撤 {dd:.2%}（最低點在 {_d(trough)}）。" if dd < 0 else ""
+    else:
+        what = (f"NT${shares * buy:,.0f}" if stake.amount is not None else
+                f"{lots:g} lot{'s' if lots != 1 else ''} ({shares:,.0f} shares)" if stake.shares is not None and shares % SHARES_PER_LOT == 0 else
+                f"{shares:,.0f} shares" if stake.shares is not None else "one lot (1,000 shares)")
+        text = (f"**{label}**: {what} bought at the {_d(buy_day)} close of {fmt_price(buy)}"
+                + (f" (about {shares:,.2f} shares)" if stake.amount is not None else f" cost NT${shares * buy:,.0f}")
+                + f"; at the {_d(sell_day)} close of {fmt_price(sell)} {'it is' if stake.amount is not None else 'they are'} "
+                f"worth **NT${shares * sell:,.0f}**, a price return of {gross:+.2%}. After the broker's fee (0.1425% each "
+                f"way, at least NT$20) and the {tax:.1%} transaction tax on the sale, NT${proceeds:,.0f} comes back for "
+                f"NT${cost:,.0f} paid: {net:+.2%}")
+        text += (f", or {yearly:+.2%} a year." if yearly is not None else ".")
+        text += f" Along the way it fell as far as {dd:.2%} from its high (on {_d(trough)})." if dd < 0 else ""
+    return job.answer(text, [code], {code: window}, numbers)
+
+
+def _returns(job: _Job, codes: list[str]) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]] | str:
+    """Daily close-to-close returns of ``codes`` on the sessions all of them have, within the span
+    asked (the last year without one); or what is missing, as the answer's text."""
+    frames: dict[str, pd.DataFrame] = {}
+    for c in codes:
+        bars = job.closes(c)
+        if bars.empty:
+            return job.missing(c)
+        frames[c] = bars
+    closes = pd.concat({c: f["close"].astype(float) for c, f in frames.items()}, axis=1, join="inner")
+    closes = job.window(closes, DEFAULT_SESSIONS)
+    rets = closes.pct_change().dropna()
+    if len(rets) < MIN_SESSIONS:
+        names = "、".join(job.label(c) for c in codes) if job.zh else " and ".join(job.label(c) for c in codes)
+        return (f"{names} 在{period_label(job.period, True) if job.period.kind != 'latest' else '資料庫中'}只有 {len(rets)} "
+                f"個共同交易日的報酬，少於計算所需的 {MIN_SESSIONS} 個。" if job.zh else
+                f"{names} share only {len(rets)} daily returns in the store"
+                + (f" for {period_label(job.period, False)}" if job.period.kind != "latest" else "")
+                + f": too few (at least {MIN_SESSIONS}) to measure how they move together.")
+    window = {c: frames[c].loc[closes.index] for c in codes}
+    return rets, window
+
+
+def _strength(r: float, zh: bool) -> str:
+    a = abs(r)
+    if zh:
+        word = "強" if a >= 0.7 else "中等" if a >= 0.4 else "弱" if a >= 0.2 else "幾乎沒有"
+        return f"{word}{'正' if r >= 0 else '負'}相關" if a >= 0.2 else "幾乎不相關"
+    word = "strong" if a >= 0.7 else "moderate" if a >= 0.4 else "weak" if a >= 0.2 else ""
+    return f"{word} {'positive' if r >= 0 else 'negative'}" if word else "little or no"
+
+
+def _benchmark(job: _Job, codes: list[str]) -> tuple[list[str], str | None]:
+    """``codes`` with a second series to compare against: the market proxy when only one company
+    is named (and stored); else a note on what to ingest."""
+    if len(codes) >= 2:
+        return codes, None
+    if codes[0] != MARKET_PROXY and not job.store.bars(MARKET_PROXY, end=job.visible).empty:
+        return [codes[0], MARKET_PROXY], None
+    label = job.label(MARKET_PROXY)
+    return codes, ("finqa 沒有儲存大盤指數，以 0050（元大台灣50，追蹤市值最大的 50 家上市公司）代表市場，但資料庫裡沒有它的股價："
+                   f"請執行 `finqa ingest prices {MARKET_PROXY}`，或指定另一家公司，例如「2330 和 2454 的相關性」。" if job.zh else
+                   f"No market index is stored; finqa uses {label} (it tracks the exchange's 50 largest companies) as "
+                   f"the market, but its prices are not stored: run `finqa ingest prices {MARKET_PROXY}`, or name a "
+                   "second company (\"correlation between 2330 and 2454\").")
+
+
+def _named_codes(job: _Job) -> list[str]:
+    return list(dict.fromkeys(c for c in [job.code, *job.req.codes] if c))[:5]
+
+
+def _correlation(job: _Job) -> Answer:
+    codes, missing = _benchmark(job, _named_codes(job))
+    if missing:
+        return job.plain(missing)
+    got = _returns(job, codes)
+    if isinstance(got, str):
+        return job.plain(got)
+    rets, window = got
+    corr = rets.corr()
+    first, last, n = rets.index[0], rets.index[-1], len(rets)
+    lines, numbers = [], {"start": _d(first), "end": _d(last), "sessions": n, "correlation": {}}
+    for i, a in enumerate(codes):
+        for b in codes[i + 1:]:
+            r = float(corr.loc[a, b])
+            numbers["correlation"][f"{a}/{b}"] = r
+            lines.append(f"- {job.label(a)} 與 {job.label(b)}：{r:+.2f}（{_strength(r, True)}）" if job.zh else
+                         f"- {job.label(a)} and {job.label(b)}: {r:+.2f} ({_strength(r, False)} correlation)")
+    proxy = MARKET_PROXY in codes and MARKET_PROXY not in _named_codes(job)
+    if job.zh:
+        head = (f"{_d(first)} 至 {_d(last)} 共 {n} 個交易日的日報酬相關係數"
+                + ("（以 0050 代表市場）" if proxy else "") + "：")
+        tail = "相關係數介於 -1 與 +1：+1 表示每天同方向、同比例變動，0 表示沒有線性關係。"
+    else:
+        head = (f"Correlation of daily returns over the {n} sessions from {_d(first)} to {_d(last)}"
+                + (" (0050 stands for the market)" if proxy else "") + ":")
+        tail = "Correlation runs from −1 to +1: +1 means the two move the same way every day, 0 means no linear relation."
+    return job.answer("\n".join([head, *lines, tail]), codes, window, numbers)
+
+
+def _beta(job: _Job) -> Answer:
+    codes, missing = _benchmark(job, _named_codes(job)[:2])
+    if missing:
+        return job.plain(missing)
+    got = _returns(job, codes)
+    if isinstance(got, str):
+        return job.plain(got)
+    rets, window = got
+    stock, bench = codes[0], codes[1]
+    x, y = rets[bench], rets[stock]
+    beta = float(y.cov(x) / x.var())
+    r = float(y.corr(x))
+    vol = {c: float(rets[c].std() * math.sqrt(DEFAULT_SESSIONS)) for c in codes}
+    first, last, n = rets.index[0], rets.index[-1], len(rets)
+    numbers = {"beta": beta, "correlation": r, "r_squared": r * r, "benchmark": bench,
+               "volatility_annualised": vol, "start": _d(first), "end": _d(last), "sessions": n}
+    sl, bl = job.label(stock), job.label(bench)
+    if job.zh:
+        text = (f"**{sl}** 相對 {bl} 的 beta 為 **{beta:.2f}**（{_d(first)} 至 {_d(last)}，{n} 個交易日的日報酬）："
+                f"{bench} 每變動 1%，{stock} 平均變動 {beta:.2f}%。相關係數 {r:+.2f}，R² {r * r:.2f}"
+                f"（{stock} 的日波動中約 {r * r:.0%} 可由 {bench} 解釋）。年化波動度：{stock} {vol[stock]:.1%}、{bench} {vol[bench]:.1%}。")
+        if bench == MARKET_PROXY and MARKET_PROXY not in _named_codes(job):
+            text += "（finqa 沒有儲存大盤指數，以 0050 代表市場。）"
+    else:
+        text = (f"**{sl}** has a beta of **{beta:.2f}** against {bl} (daily returns, {n} sessions from {_d(first)} to "
+                f"{_d(last)}): a 1% move in {bench} came with a {beta:.2f}% move in {stock} on average. Correlation "
+                f"{r:+.2f}, R² {r * r:.2f} (about {r * r:.0%} of {stock}'s daily variance moves with {bench}). "
+                f"Annualised volatility: {stock} {vol[stock]:.1%}, {bench} {vol[bench]:.1%}.")
+        if bench == MARKET_PROXY and MARKET_PROXY not in _named_codes(job):
+            text += " (No index is stored; 0050 stands for the market.)"
+    return job.answer(text, codes, window, numbers)
+
+
+__all__ = ["MARKET_PROXY", "Stake", "is_risk_question", "max_drawdown", "parse_stake", "risk_answer", "risk_kind"]

@@ -1,0 +1,169 @@
+"""Risk and return from the store (``assistant.risk``): which questions, drawdown, an investment's
+value after Taiwan's costs, beta and correlation against independent computations, the market
+proxy, the as-of rule, follow-ups, and the router."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from assistant.risk import Stake, is_risk_question, max_drawdown, parse_stake, risk_answer, risk_kind
+from assistant.types import EngineRequest
+from ingest.types import PriceBar
+
+DAYS = [d.date() for d in pd.bdate_range("2025-01-02", periods=60)]
+# 2330: up to 120, down to 60 (-50%), back above 120 on session 6, then flat at 125.
+CLOSES_2330 = [100.0, 110.0, 120.0, 90.0, 60.0, 90.0, 130.0] + [125.0] * 53
+RNG = np.random.default_rng(7)
+MARKET = 100 * np.cumprod(1 + RNG.normal(0, 0.01, 60))
+# 2454 moves 1.5x the market plus its own noise; 2317 moves on its own.
+OTHER = 200 * np.cumprod(1 + 1.5 * np.r_[0, np.diff(MARKET) / MARKET[:-1]] + RNG.normal(0, 0.005, 60))
+ALONE = 50 * np.cumprod(1 + RNG.normal(0, 0.01, 60))
+
+
+def bars(code, closes):
+    return [PriceBar(code=code, date=d, open=float(c), high=float(c), low=float(c), close=float(c), volume=1e6)
+            for d, c in zip(DAYS, closes)]
+
+
+@pytest.fixture
+def store(data_dir):
+    from ingest.store import open_store
+
+    s = open_store(data_dir.store_path)
+    s.upsert_bars(bars("2330", CLOSES_2330) + bars("2454", OTHER) + bars("2317", ALONE))
+    return s
+
+
+def ask(store, message, *, codes=None, as_of=None, today=DAYS[-1], previous=None):
+    from assistant.slots import parse_slots
+
+    slots = parse_slots(message)
+    code = slots.code or (codes or [None])[0]
+    return risk_answer(EngineRequest(message=message, code=code, codes=codes or list(slots.codes), as_of=as_of,
+                                     follows_price_question=previous), store, today=today)
+
+
+@pytest.mark.parametrize("message, kind", [
+    ("what's the max drawdown of 2330 in 2025?", "drawdown"), ("2330 drawdown", "drawdown"), ("台積電最大回撤", "drawdown"),
+    ("2330 beta", "beta"), ("台積電的β值", "beta"), ("correlation between 2330 and 2454", "correlation"),
+    ("台積電和聯發科的相關性", "correlation"), ("do 2330 and 2454 move together?", "correlation"),
+    ("How much would NT$10,000 invested in TSMC on 2024-09-02 be worth?", "investment"),
+    ("if I had bought 2330 on 2025-01-02", "investment"), ("如果 2025-01-02 買一張台積電 現在賺多少", "investment"),
+    ("2330 return since 2025-01-02", "investment"), ("台積電今年以來的報酬", "investment"),
+    # the future is the forecaster's; a return with no span, or a return *to* something, is news
+    ("what will NT$100,000 in TSMC be worth next year?", None), ("如果買台積電明年會賺多少", None),
+    ("TSMC shareholder returns", None), ("TSMC returns to growth in 2025", None), ("2330 close", None),
+])
+def test_which_questions(message, kind):
+    assert risk_kind(message) == kind
+    assert is_risk_question(message, "2330") is (kind is not None)
+    assert not is_risk_question(message, None)
+
+
+@pytest.mark.parametrize("message, stake", [
+    ("if I had invested NT$100,000 in 2330 on 2025-01-02", Stake(amount=100_000)),
+    ("put $10k into 2330 on 2025-01-02", Stake(amount=10_000)),
+    ("100000 TWD in TSMC since 2025-01-02", Stake(amount=100_000)),
+    ("如果 2025-01-02 投資 10萬 在台積電", Stake(amount=100_000)),
+    ("如果 2025年1月2日 投入十萬元買台積電", Stake(amount=100_000)),
+    ("if I had bought 3 lots of 2330 on 2025-01-02", Stake(shares=3000)),
+    ("如果 2025-01-02 買一張台積電", Stake(shares=1000)),
+    ("if I bought 500 shares of 2454 on 2025-01-02", Stake(shares=500)),
+    ("if I had bought 2330 on 2025-01-02", Stake()),  # neither the code nor the date is an amount
+])
+def test_stakes(message, stake):
+    assert parse_stake(message) == stake
+
+
+def test_max_drawdown_by_hand():
+    closes = pd.Series(CLOSES_2330[:8], index=pd.to_datetime(DAYS[:8]))
+    dd, peak, trough, back = max_drawdown(closes)
+    assert dd == pytest.approx(60 / 120 - 1)
+    assert (peak.date(), trough.date(), back.date()) == (DAYS[2], DAYS[4], DAYS[6])
+    never = max_drawdown(pd.Series([3.0, 2.0, 1.0], index=pd.to_datetime(DAYS[:3])))
+    assert never[0] == pytest.approx(-2 / 3) and never[3] is None
+
+
+def test_drawdown_answer(store):
+    a = ask(store, "2330 drawdown")
+    assert a.engine == "qa:prices" and "**-50.00%**" in a.answer
+    assert f"from the 120.00 close on {DAYS[2]} to 60.00 on {DAYS[4]}, 2 sessions later" in a.answer
+    assert f"regained that peak on {DAYS[6]}" in a.answer
+    assert a.indicators["max_drawdown"] == pytest.approx(-0.5) and a.indicators["recovered_date"] == DAYS[6].isoformat()
+    assert any("whole stored history" in n for n in a.notices)
+    assert len(a.bars) == 60 and a.citations[0].source == "TWSE"
+    zh = ask(store, "台積電最大回撤")
+    assert "最大回撤為 **-50.00%**" in zh.answer and f"{DAYS[6]} 收復前高" in zh.answer
+
+
+def test_drawdown_as_of_sees_nothing_from_the_as_of_day_on(store):
+    """As of the day of the 60 close, the fall so far is 120 → 90: the trough must not leak."""
+    a = ask(store, "2330 drawdown", as_of=DAYS[4])
+    assert "**-25.00%**" in a.answer and "has not regained" in a.answer
+    assert all(b.date < DAYS[4] for b in a.bars)
+
+
+def test_investment_after_costs(store):
+    a = ask(store, f"if I had invested NT$100,000 in 2330 on {DAYS[0]}")
+    # 1,000 shares at 100, worth 125,000; fees 142.50 + 178.125, tax 375 on the sale.
+    cost, back = 100_000 + 142.5, 125_000 - 178.125 - 375
+    assert "worth **NT$125,000**" in a.answer and "+25.00%" in a.answer
+    assert f"NT${back:,.0f} comes back for NT${cost:,.0f} paid: {back / cost - 1:+.2%}" in a.answer
+    assert "fell as far as -50.00%" in a.answer
+    assert a.indicators["shares"] == pytest.approx(1000) and a.indicators["net_return"] == pytest.approx(back / cost - 1)
+    lot = ask(store, f"如果 {DAYS[0]} 買一張台積電 現在賺多少")
+    assert "買進 1 張（1,000 股），成本 NT$100,000" in lot.answer and "市值 **NT$125,000**" in lot.answer
+
+
+def test_investment_on_a_day_without_trading_or_before_the_store(store):
+    saturday = DAYS[2] + pd.Timedelta(days=(5 - DAYS[2].weekday()) % 7)
+    a = ask(store, f"if I had bought 2330 on {saturday.isoformat()}")
+    assert any("no trading day" in n for n in a.notices)
+    early = ask(store, "if I had bought 2330 on 2024-06-03")
+    assert any(f"start on {DAYS[0]}" in n for n in early.notices)
+    none = ask(store, "if I had bought 2330")
+    assert "Say when the money went in" in none.answer and not none.bars
+
+
+def test_correlation_and_beta_against_numpy(store):
+    rets = pd.DataFrame({"2454": OTHER, "2317": ALONE, "2330": CLOSES_2330}).pct_change().dropna()
+    a = ask(store, "correlation between 2454 and 2317", codes=["2454", "2317"])
+    r = float(np.corrcoef(rets["2454"], rets["2317"])[0, 1])
+    assert f"{r:+.2f}" in a.answer and a.indicators["correlation"]["2454/2317"] == pytest.approx(r)
+    assert a.indicators["sessions"] == 59 and {b.code for b in a.bars} == {"2454", "2317"}
+    beta = ask(store, "2454 beta against 2317", codes=["2454", "2317"])
+    slope = np.polyfit(rets["2317"], rets["2454"], 1)[0]
+    assert beta.indicators["beta"] == pytest.approx(slope) and beta.indicators["benchmark"] == "2317"
+
+
+def test_beta_uses_0050_when_stored_and_says_how_to_get_it_otherwise(store):
+    a = ask(store, "2454 beta")
+    assert "finqa ingest prices 0050" in a.answer and not a.bars
+    store.upsert_bars(bars("0050", MARKET))
+    b = ask(store, "2454 beta")
+    assert b.indicators["benchmark"] == "0050" and "0050 stands for the market" in b.answer
+    assert 1.3 < b.indicators["beta"] < 1.7  # built as 1.5x the market plus noise
+    c = ask(store, "2454 correlation with the market")
+    assert "0050 stands for the market" in c.answer
+
+
+def test_too_few_common_sessions(store):
+    a = ask(store, f"correlation between 2454 and 2317 from {DAYS[0]} to {DAYS[10]}", codes=["2454", "2317"])
+    assert "too few" in a.answer and not a.bars
+
+
+def test_through_the_assistant_with_follow_ups(store, data_dir):
+    from assistant.router import IntentClassifier
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession, parse_slots
+
+    for message in ("2330 drawdown", "2330 beta", "2330 return since 2025-01-02"):
+        decision = IntentClassifier().decide(message, parse_slots(message))
+        assert decision.route == "qa" and "risk" in decision.reason, message
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    first = asst.answer("2330 drawdown", session=session)
+    assert first.engine == "qa:prices" and "-50.00%" in first.answer
+    other = asst.answer("and 2454?", session=session)
+    assert other.code == "2454" and other.indicators["max_drawdown"] == pytest.approx(
+        max_drawdown(pd.Series(OTHER))[0])
