@@ -670,7 +670,10 @@ def _range_text(label: str, bars: list[PriceBar], prev: PriceBar | None, period:
         out = (f"**{label}** {first.date.isoformat()} 至 {last.date.isoformat()}（{n} 個交易日）："
                f"收在 {fmt_price(last.close)}（{last.date.isoformat()}），相對{start_txt} {_pct(base.close, last.close)}。"
                f"期間最高 {fmt_price(hi)}（{hi_day.isoformat()}），最低 {fmt_price(lo)}（{lo_day.isoformat()}）")
-        return out + (f"；合計{_volume(total, True)}。" if total is not None else "。")
+        if total is None:
+            return out + "。"
+        daily = f"，日均 {total / len(volumes) / SHARES_PER_LOT:,.0f} 張" if len(volumes) > 1 else ""
+        return out + f"；合計{_volume(total, True)}{daily}。"
     start_txt = (f"the {fmt_price(base.close)} close on {base.date.isoformat()} before the period" if prev else
                  f"the first day's close of {fmt_price(first.close)} on {first.date.isoformat()}")
     # A calendar period named in words ("last week") is named back; dates and "the last N trading
@@ -680,4 +683,7 @@ def _range_text(label: str, bars: list[PriceBar], prev: PriceBar | None, period:
            f"{asked}): "
            f"closed at {fmt_price(last.close)} on {last.date.isoformat()}, {_pct(base.close, last.close)} from {start_txt}. "
            f"High {fmt_price(hi)} ({hi_day.isoformat()}), low {fmt_price(lo)} ({lo_day.isoformat()})")
-    return out + (f"; {total:,.0f} shares traded in all." if total is not None else ".")
+    if total is None:
+        return out + "."
+    daily = f" ({total / len(volumes):,.0f} a day)" if len(volumes) > 1 else ""
+    return out + f"; {total:,.0f} shares traded in all{daily}."

@@ -138,13 +138,14 @@ def test_range_reports_change_from_the_close_before_it(store):
     assert [b.date for b in a.bars] == [date(2025, 3, 3), date(2025, 3, 4), date(2025, 3, 5)]
     assert "closed at 1,025.00 on 2025-03-05, -1.44% from the 1,040.00 close on 2025-02-27" in a.answer
     assert "High 1,030.00 (2025-03-05), low 990.00 (2025-03-04)" in a.answer
-    assert f"{73_279_419 + 70_879_417 + 45_086_222:,} shares traded in all" in a.answer
+    total = 73_279_419 + 70_879_417 + 45_086_222
+    assert f"{total:,} shares traded in all ({total / 3:,.0f} a day)" in a.answer
 
 
 def test_trailing_sessions(store):
     a = ask(store, "台積電過去2天股價")
     assert [b.date for b in a.bars] == [date(2025, 3, 4), date(2025, 3, 5)]
-    assert "2 個交易日" in a.answer
+    assert "2 個交易日" in a.answer and f"日均 {(70_879_417 + 45_086_222) / 2 / 1000:,.0f} 張" in a.answer
     # The change runs from the close before the window (03-03: 1,020) to the last one (1,025).
     assert "（2025-03-03）1,020.00 +0.49%" in a.answer
 
