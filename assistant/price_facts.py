@@ -53,6 +53,8 @@ _STRONG = re.compile(
     r"|\bclos(?:e|ed|ing)\b(?!\s+(?:to|a|the|its|their|deal|in on|ranks)\b)|\bopened (?:at|on)\b"
     r"|\b(?:day'?s|intraday|daily) (?:high|low)\b|\b(?:high|low) (?:of|on|today|yesterday)\b"
     r"|\b(?:\d+|one|a)\s*-?\s*(?:day|week|month|year)s?\s+(?:high|low|range)\b|新高|新低|高点|低点|(?:周|月|年|日|天)(?:以?来|内)?的?(?:最高|最低)"
+    r"|\b(?:hit|reach|touch|ma[dk]e|set)\w*\s+(?:its|their|a|the)\s+(?:(?:\d{4}|yearly|annual|monthly|weekly|year's|month's)\s+)?(?:high|low|peak|bottom)s?\b"
+    r"|\b\d{4}\s+(?:high|low)s?\b|\b(?:highest|lowest) (?:close|closing|price|level)\b"
     r"|(?<!production )(?<!sales )(?<!shipment )(?<!\bin )(?<!\bhigh[- ])\b(?:trading )?volume\b"
     r"(?!\s+(?:production|shipments?|manufacturing|orders?|sales)\b)|\bshares traded\b"
     r"|\bhow (?:is|are)\b.{0,30}\b(?:stock|shares?)\b.{0,12}\b(?:doing|performing|trading)\b|股价怎么样|股价如何"
@@ -66,6 +68,8 @@ _WEAK = re.compile(
     r"|\b(?:gain|gained|lose|lost|rise|rose|fall|fell|drop|dropped|up|down)\b.{0,12}\bhow much\b"
     r"|\bhow much\b.{0,30}\b(?:gain|gained|lose|lost|rise|rose|fall|fell|drop|dropped|up|down|move|moved)\b"
     r"|\bperformance\b|表现|涨了|跌了|涨幅|跌幅|涨多少|跌多少|走势如何|走得"
+    r"|\bhow many (?:days|sessions|trading days)\b.{0,30}\b(?:rise|rose|fall|fell|up|down|gain|gained|drop|dropped|close|closed)\b"
+    r"|(?:涨|跌)了?(?:几|多少)天"
     # "compare 2330 and 2317 last month": with a past period, the companies' prices side by side.
     r"|\bcompar(?:e|ed|ing|ison)\b|\bvs\.?(?=\s)|\bversus\b|比较|对比|相比"
 )
@@ -90,7 +94,10 @@ _MON = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?
 _MDY = re.compile(rf"\b{_MON}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I)
 _DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MON},?\s+(\d{{4}})\b", re.I)
 _YM = re.compile(rf"(\d{{4}})\s*[-/年]\s*(\d{{1,2}})\s*月?(?![\d/\-.])|\b{_MON}\s+(\d{{4}})\b", re.I)
-_YEAR = re.compile(r"\b(?:in|during|for|of)\s+(\d{4})\b|(\d{4})\s*年(?!\s*\d)", re.I)
+# A month with no year ("TSMC in April", "台積電4月股價"): the latest such month up to today.
+_MONTH_ONLY = re.compile(rf"\b(?:in|during|for|of|since|from)\s+{_MON}(?![\w-])(?!\s*\d)|(?<![\d年./-])(1[0-2]|0?[1-9])\s*月(?!\s*\d{{1,2}}\s*[日号])", re.I)
+_YEAR = re.compile(r"\b(?:in|during|for|of)\s+(\d{4})\b|(\d{4})\s*年(?!\s*\d)"
+                   r"|\b(?:its|the|their|a)\s+(\d{4})\s+(?:high|low|peak|bottom|performance|return|range|drawdown)s?\b", re.I)
 # Quarters and halves: "Q1 2025", "2025 Q1", "1Q25", "first quarter of 2025", "2025年第一季";
 # "H1 2025", "first half of 2025", "2025年上半年". Matched on simplified, lower-cased text.
 _ORDINAL = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
@@ -285,7 +292,7 @@ def strip_dates(message: str) -> str:
     """``message`` without the dates it names: once they have chosen the news to search, "2025"
     and "4月7日" would only make every dated sentence look relevant."""
     out = message
-    for pattern in (ANY_DATE, _MDY, _DMY, _QUARTER, _HALF, _YM, _YEAR):
+    for pattern in (ANY_DATE, _MDY, _DMY, _QUARTER, _HALF, _YM, _YEAR, _MD, _MONTH_ONLY):
         out = pattern.sub(" ", out)
     return re.sub(r"\s{2,}", " ", out).strip()
 
@@ -300,13 +307,40 @@ def parse_period(message: str, today: date) -> Period:
     s = AS_OF_CLAUSE.sub(" ", to_simplified(message).lower())
     period = _parse_period(s, today)
     if (period.kind in ("day", "range") and period.start is not None and period.end is not None
-            and period.end < today and _SINCE.search(s) and len(_explicit_dates(s)[0]) < 2):
+            and period.end < today and _SINCE.search(s) and len(_explicit_dates(s)[0] or _yearless_dates(s, today)[0]) < 2):
         return Period("range", period.start, today, label=f"since {period.start.isoformat()}")
     return period
 
 
+# A day with no year ("April 7", "7 April", "4月7日"): the latest such day up to today.
+_MD = re.compile(rf"\b{_MON}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!,?\s*\d{{4}})(?!\s*(?:%|percent|billion|million))"
+                 rf"|\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MON}(?![\w-])(?!,?\s*\d{{4}})"
+                 r"|(?<![\d年./-])(1[0-2]|0?[1-9])\s*月\s*(\d{1,2})\s*[日号]", re.I)
+
+
+def _yearless_dates(s: str, today: date) -> tuple[list[date], str | None]:
+    """The days named without a year in ``s``, each in the latest year that puts it on or before
+    ``today``; and the first that is no day at all ("February 30")."""
+    found: list[date] = []
+    invalid: str | None = None
+    for m in _MD.finditer(s):
+        g = m.groups()
+        mo, d = ((_MONTHS[g[0].rstrip(".").lower()], int(g[1])) if g[0] else
+                 (_MONTHS[g[3].rstrip(".").lower()], int(g[2])) if g[3] else (int(g[4]), int(g[5])))
+        day = _valid(today.year, mo, d) or (_valid(today.year - 1, mo, d) if (mo, d) == (2, 29) else None)
+        if day is None:
+            invalid = invalid or m.group(0).strip()
+            continue
+        if day > today:
+            day = _valid(day.year - 1, mo, d) or day.replace(day=28)
+        found.append(day)
+    return found, invalid
+
+
 def _parse_period(s: str, today: date) -> Period:
     dates, invalid = _explicit_dates(s)
+    if not dates and invalid is None:
+        dates, invalid = _yearless_dates(s, today)
     if invalid is not None and not dates:
         return Period("invalid", label=invalid)
     if len(dates) >= 2:
@@ -324,9 +358,13 @@ def _parse_period(s: str, today: date) -> Period:
         if 1 <= mo <= 12:
             return Period("range", date(y, mo, 1), _month_end(y, mo), label=f"{y}-{mo:02d}")
     for m in _YEAR.finditer(s):  # "of 2330 news in 2023": a stock code is not a year
-        y = int(m.group(1) or m.group(2))
+        y = int(m.group(1) or m.group(2) or m.group(3))
         if 1990 <= y <= 2100:
             return Period("range", date(y, 1, 1), date(y, 12, 31), label=str(y))
+    if m := _MONTH_ONLY.search(s):
+        mo = _MONTHS[m.group(1).rstrip(".").lower()] if m.group(1) else int(m.group(2))
+        y = today.year if mo <= today.month else today.year - 1
+        return Period("range", date(y, mo, 1), _month_end(y, mo), label=f"{y}-{mo:02d}")
     if m := LOOKBACK.search(s):
         return Period("trailing", sessions=max(1, lookback_days(m)), label=m.group(0).strip())
     if _ALL_TIME.search(s):
@@ -664,12 +702,17 @@ def _range_text(label: str, bars: list[PriceBar], prev: PriceBar | None, period:
     volumes = [b.volume for b in bars if b.volume is not None]
     total = sum(volumes) if volumes else None
     n = len(bars)
+    closes = ([prev.close] if prev else []) + [b.close for b in bars]
+    moves = [b - a for a, b in zip(closes, closes[1:])]
+    up, down = sum(m > 0 for m in moves), sum(m < 0 for m in moves)
     if zh:
         start_txt = (f"期間前最後收盤（{base.date.isoformat()}）{fmt_price(base.close)}" if prev else
                      f"首日（{first.date.isoformat()}）收盤 {fmt_price(first.close)}")
         out = (f"**{label}** {first.date.isoformat()} 至 {last.date.isoformat()}（{n} 個交易日）："
                f"收在 {fmt_price(last.close)}（{last.date.isoformat()}），相對{start_txt} {_pct(base.close, last.close)}。"
                f"期間最高 {fmt_price(hi)}（{hi_day.isoformat()}），最低 {fmt_price(lo)}（{lo_day.isoformat()}）")
+        if len(moves) > 1:
+            out += f"；上漲 {up} 天、下跌 {down} 天" + (f"、平盤 {len(moves) - up - down} 天" if len(moves) > up + down else "")
         if total is None:
             return out + "。"
         daily = f"，日均 {total / len(volumes) / SHARES_PER_LOT:,.0f} 張" if len(volumes) > 1 else ""
@@ -683,6 +726,9 @@ def _range_text(label: str, bars: list[PriceBar], prev: PriceBar | None, period:
            f"{asked}): "
            f"closed at {fmt_price(last.close)} on {last.date.isoformat()}, {_pct(base.close, last.close)} from {start_txt}. "
            f"High {fmt_price(hi)} ({hi_day.isoformat()}), low {fmt_price(lo)} ({lo_day.isoformat()})")
+    if len(moves) > 1:
+        flat = len(moves) - up - down
+        out += f"; up on {up} of {len(moves)} sessions, down on {down}" + (f", unchanged on {flat}" if flat else "")
     if total is None:
         return out + "."
     daily = f" ({total / len(volumes):,.0f} a day)" if len(volumes) > 1 else ""

@@ -1,6 +1,7 @@
 """Risk and return from the stored prices: "max drawdown of 2330 in 2025", "if I had put NT$100,000
 into TSMC on 2024-09-02, what would it be worth?", "correlation between 2330 and 2454", "beta of
-2330", "台積電最大回撤", "如果 2024-09-02 買一張台積電 現在賺多少".
+2330", "how risky is 2330?", "2330's biggest one-day drop", "台積電最大回撤", "如果 2024-09-02
+買一張台積電 現在賺多少".
 
 Why a module of its own: these are exact computations over the store's daily closes, like the
 indicators (``assistant.technicals``), but over a span rather than at one day, and each needs a
@@ -44,6 +45,7 @@ from .price_facts import (
     company_label,
     company_of,
     fmt_price,
+    limit_note,
     no_such_day,
     parse_period,
     period_label,
@@ -67,6 +69,13 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("beta", re.compile(r"\bbetas?\b|贝塔|β")),
     ("correlation", re.compile(r"\bcorrelat\w*|\bco-?mov\w*|\bmove (?:together|in (?:step|tandem))\b"
                                r"|相关(?:性|系数|度)|连动|联动|同涨同跌")),
+    ("extremes", re.compile(
+        r"\b(?:biggest|largest|worst|best|sharpest|steepest|highest|lowest)\s+(?:one|single|1)[- ]day\b"
+        r"|\b(?:biggest|largest|worst|best|sharpest|steepest)\s+(?:daily|day's)\s+(?:drop|fall|decline|loss|gain|rise|jump|move)"
+        r"|\b(?:best|worst) (?:trading )?days?\b|单日最大|单日(?:涨|跌)幅最大|最大单日")),
+    ("risk", re.compile(r"\bhow (?:risky|dangerous)\b|\bris(?:k|kiness) (?:profile|metrics|level|measures)\b|\briskiness\b"
+                        r"|\b(?:is|are)\s+\S+(?:\s+\S+)?\s+(?:too |very |a )?risky\b"
+                        r"|风险(?:高|大|多大|如何|怎么样|指标|程度|有多)")),
     ("drawdown", re.compile(r"\bdraw[- ]?downs?\b|\bmdd\b|\bpeak[- ]to[- ]trough\b|回撤|回档幅度|从高点(?:回落|下跌|跌)了?多少")),
     ("investment", re.compile(
         r"\bif (?:i|you|we|one|someone) (?:had )?(?:invest\w*|bought|buy|put|purchased|held)\b"
@@ -84,8 +93,8 @@ _FUTURE = re.compile(r"\bwill\b|\bgoing to\b|\bgonna\b|\bnext\b|\btomorrow\b|\bf
 
 
 def risk_kind(message: str) -> str | None:
-    """Which computation ``message`` asks for: ``beta``, ``correlation``, ``drawdown``,
-    ``investment``, or ``None``. The future ("what will 10,000 be worth next year?") is the
+    """Which computation ``message`` asks for: ``beta``, ``correlation``, ``extremes`` (the
+    largest one-day moves), ``risk`` (a risk profile), ``drawdown``, ``investment``, or ``None``. The future ("what will 10,000 be worth next year?") is the
     forecaster's, not this module's."""
     if not message:
         return None
@@ -173,8 +182,8 @@ def risk_answer(req: EngineRequest, store: Any, *, today: date | None = None) ->
         notices.append(f"{period_label(period, zh)} 不早於查詢基準日 {req.as_of.isoformat()}，只使用基準日之前的資料。" if zh else
                        f"{period_label(period, zh)} is not before the as-of date {req.as_of.isoformat()}: only bars before it are used.")
     job = _Job(req=req, store=store, code=code, period=period, visible=visible, zh=zh, notices=notices, asked=asked)
-    result = {"drawdown": _drawdown, "investment": _investment, "correlation": _correlation, "beta": _beta}[kind](job)
-    return result
+    return {"drawdown": _drawdown, "investment": _investment, "correlation": _correlation, "beta": _beta,
+            "extremes": _extremes, "risk": _profile}[kind](job)
 
 
 @dataclass
@@ -228,9 +237,11 @@ class _Job:
         ``--json``."""
         bars = [bar_of(c, d, row) for c in codes for d, row in window[c].iterrows()]
         last = max(b.date for b in bars)
-        reaches_today = self.period.end is None or self.period.end >= self.visible
-        if reaches_today and (self.visible - last).days > STALE_DAYS:  # "since 2024-09-02" on an old store
-            self.notices.append(stale_notice(self.label(self.code), self.code, last, self.visible, self.zh))
+        if self.period.end is None or self.period.end >= self.visible:  # "since 2024-09-02" on an old store
+            for c in codes:
+                newest = window[c].index[-1].date()
+                if (self.visible - newest).days > STALE_DAYS:
+                    self.notices.append(stale_notice(self.label(c), c, newest, self.visible, self.zh))
         span = f"{min(b.date for b in bars).isoformat()} – {last.isoformat()}"
         names = "、".join(self.label(c) for c in codes) if self.zh else ", ".join(self.label(c) for c in codes)
         citation = Citation(n=1, title=f"{names} 日成交資料 {span}" if self.zh else f"{names} daily prices {span}",
@@ -262,32 +273,23 @@ def _d(ts: pd.Timestamp) -> str:
     return ts.date().isoformat()
 
 
-def _drawdown(job: _Job) -> Answer:
-    code, zh = job.code, job.zh
-    bars = job.closes(code)
-    if bars.empty:
-        return job.plain(job.missing(code))
-    window = job.window(bars, None)
-    if len(window) < 2:
-        return job.plain(job.empty_span(code, bars))
+def _drawdown_text(job: _Job, code: str, window: pd.DataFrame) -> tuple[str, dict[str, Any]]:
+    """One company's drawdown sentence over ``window`` and its numbers."""
+    zh = job.zh
     closes = window["close"].astype(float)
     dd, peak, trough, back = max_drawdown(closes)
     now = float(closes.iloc[-1]) / float(closes.max()) - 1
     label = job.label(code)
     first, last = window.index[0], window.index[-1]
     n = len(window)
-    if job.period.kind in ("latest", "all"):
-        job.notices.append(f"期間為資料庫中的全部股價歷史（自 {_d(first)} 起）。" if zh else
-                           f"The span is the whole stored history (since {_d(first)}), not the history since listing.")
     numbers = {"max_drawdown": dd, "peak_date": _d(peak), "peak_close": float(closes[peak]),
                "trough_date": _d(trough), "trough_close": float(closes[trough]),
                "recovered_date": _d(back) if back is not None else None, "from_high": now,
                "start": _d(first), "end": _d(last), "sessions": n}
     if dd == 0:
-        text = (f"**{label}** {_d(first)} 至 {_d(last)}（{n} 個交易日）收盤價沒有從高點回落過：最大回撤 0%。" if zh else
-                f"**{label}**, {_d(first)} to {_d(last)} ({n} sessions): the close never fell below an earlier "
-                "peak, so the maximum drawdown is 0%.")
-        return job.answer(text, [code], {code: window}, numbers)
+        return ((f"**{label}** {_d(first)} 至 {_d(last)}（{n} 個交易日）收盤價沒有從高點回落過：最大回撤 0%。" if zh else
+                 f"**{label}**, {_d(first)} to {_d(last)} ({n} sessions): the close never fell below an earlier "
+                 "peak, so the maximum drawdown is 0%."), numbers)
     days = int(((window.index >= peak) & (window.index <= trough)).sum()) - 1
     if zh:
         text = (f"**{label}** {_d(first)} 至 {_d(last)}（{n} 個交易日）的最大回撤為 **{dd:.2%}**："
@@ -302,7 +304,111 @@ def _drawdown(job: _Job) -> Answer:
         text += (f"The close regained that peak on {_d(back)}." if back is not None else
                  f"It has not regained that peak: the last close, {fmt_price(float(closes.iloc[-1]))}, is {now:+.2%} "
                  "from the span's highest close.")
-    return job.answer(text, [code], {code: window}, numbers)
+    return text, numbers
+
+
+def _each_company(job: _Job, default_sessions: int | None, one: Any) -> Answer:
+    """``one(job, code, window) -> (text, numbers)`` for every company named (up to five), each
+    over the span asked; ``indicators`` holds the first company's numbers, and the others' under
+    ``"companies"``."""
+    texts, windows, numbers = [], {}, {}
+    for code in _named_codes(job):
+        bars = job.closes(code)
+        if bars.empty:
+            texts.append(job.missing(code))
+            continue
+        window = job.window(bars, default_sessions)
+        if len(window) < 2:
+            texts.append(job.empty_span(code, bars))
+            continue
+        text, values = one(job, code, window)
+        texts.append(text)
+        windows[code] = window
+        numbers[code] = values
+    if not windows:
+        return job.plain("\n\n".join(texts))
+    if job.period.kind in ("latest", "all") and default_sessions is None:
+        first = min(w.index[0] for w in windows.values())
+        job.notices.append(f"期間為資料庫中的全部股價歷史（自 {_d(first)} 起）。" if job.zh else
+                           f"The span is the whole stored history (since {_d(first)}), not the history since listing.")
+    codes = list(windows)
+    main = dict(numbers[codes[0]])
+    if len(codes) > 1:
+        main["companies"] = numbers
+    return job.answer("\n\n".join(texts), codes, windows, main)
+
+
+def _drawdown(job: _Job) -> Answer:
+    return _each_company(job, None, _drawdown_text)
+
+
+def _extremes_text(job: _Job, code: str, window: pd.DataFrame) -> tuple[str, dict[str, Any]]:
+    """The largest one-day fall and rise (close to close) in ``window``."""
+    closes = window["close"].astype(float)
+    rets = closes.pct_change().dropna()
+    worst, best = rets.idxmin(), rets.idxmax()
+    label = job.label(code)
+    first, last = window.index[0], window.index[-1]
+
+    def day(ts: pd.Timestamp) -> str:
+        before = float(closes.shift(1)[ts])
+        note = limit_note(code, before, float(closes[ts]), job.zh)
+        return (f"{_d(ts)} {float(rets[ts]):+.2%}{note}（{fmt_price(before)} → {fmt_price(float(closes[ts]))}）" if job.zh else
+                f"{float(rets[ts]):+.2%}{note} on {_d(ts)} ({fmt_price(before)} → {fmt_price(float(closes[ts]))})")
+
+    numbers = {"worst_day": _d(worst), "worst_change": float(rets[worst]), "best_day": _d(best),
+               "best_change": float(rets[best]), "start": _d(first), "end": _d(last), "sessions": len(window)}
+    if job.zh:
+        return (f"**{label}** {_d(first)} 至 {_d(last)}（{len(window)} 個交易日）單日最大跌幅：{day(worst)}；"
+                f"單日最大漲幅：{day(best)}。"), numbers
+    return (f"**{label}**, {_d(first)} to {_d(last)} ({len(window)} sessions): the largest one-day fall was {day(worst)}; "
+            f"the largest one-day rise {day(best)}."), numbers
+
+
+def _extremes(job: _Job) -> Answer:
+    return _each_company(job, None, _extremes_text)
+
+
+def _profile_text(job: _Job, code: str, window: pd.DataFrame) -> tuple[str, dict[str, Any]]:
+    """How risky the stock has been: volatility, drawdown, the worst day, beta when it can."""
+    closes = window["close"].astype(float)
+    rets = closes.pct_change().dropna()
+    vol = float(rets.std() * math.sqrt(DEFAULT_SESSIONS))
+    recent = float(rets.tail(20).std() * math.sqrt(DEFAULT_SESSIONS)) if len(rets) >= 20 else None
+    dd, peak, trough, _ = max_drawdown(closes)
+    worst = rets.idxmin()
+    down = float((rets < 0).mean())
+    label = job.label(code)
+    first, last, n = window.index[0], window.index[-1], len(window)
+    numbers: dict[str, Any] = {"volatility_annualised": vol, "volatility_20d_annualised": recent, "max_drawdown": dd,
+                               "worst_day": _d(worst), "worst_change": float(rets[worst]), "down_days": down,
+                               "start": _d(first), "end": _d(last), "sessions": n}
+    beta_line = ""
+    proxy = job.store.bars(MARKET_PROXY, end=job.visible) if code != MARKET_PROXY else pd.DataFrame()
+    if not proxy.empty:
+        both = pd.concat({"s": closes, "m": proxy["close"].astype(float)}, axis=1, join="inner").pct_change().dropna()
+        if len(both) >= MIN_SESSIONS:
+            beta = float(both["s"].cov(both["m"]) / both["m"].var())
+            numbers["beta"] = beta
+            beta_line = (f"；相對 0050 的 beta {beta:.2f}" if job.zh else f"; beta {beta:.2f} against 0050 (the market's stand-in)")
+    elif code != MARKET_PROXY:
+        beta_line = ("；beta 需要 0050 的股價（`finqa ingest prices 0050`）" if job.zh else
+                     f"; beta needs 0050's prices (`finqa ingest prices {MARKET_PROXY}`)")
+    if job.zh:
+        text = (f"**{label}** {_d(first)} 至 {_d(last)}（{n} 個交易日）的風險：年化波動度 {vol:.1%}"
+                + (f"（近 20 日 {recent:.1%}）" if recent is not None else "")
+                + f"；最大回撤 {dd:.2%}（{_d(peak)} → {_d(trough)}）；單日最大跌幅 {float(rets[worst]):+.2%}（{_d(worst)}）；"
+                f"{down:.0%} 的交易日下跌{beta_line}。")
+    else:
+        text = (f"**{label}**, {_d(first)} to {_d(last)} ({n} sessions): annualised volatility {vol:.1%}"
+                + (f" ({recent:.1%} over the last 20 sessions)" if recent is not None else "")
+                + f"; maximum drawdown {dd:.2%} ({_d(peak)} → {_d(trough)}); worst day {float(rets[worst]):+.2%} "
+                f"({_d(worst)}); it fell on {down:.0%} of the sessions{beta_line}.")
+    return text, numbers
+
+
+def _profile(job: _Job) -> Answer:
+    return _each_company(job, DEFAULT_SESSIONS, _profile_text)
 
 
 def _costs(code: str, buy_value: float, sell_value: float) -> tuple[float, float]:

@@ -41,10 +41,35 @@ def ask(store, message, *, as_of=None, today=date(2025, 3, 6), code="2330"):
     "2330 close on March 3, 2025", "TSMC stock price in April 2025", "2330 volume past 10 days",
     "How did 2330 do last week?", "鴻海上週表現如何", "台積電成交量", "2330 opened at what price yesterday",
     "show me the TSMC chart", "台積電K線", "compare 2330 and 2317 in March 2025", "what's TSMC's all-time high?",
-    "台積電歷史新高",
+    "台積電歷史新高", "when did TSMC hit its 2025 low?", "how many days did 2330 rise in April 2025?", "台積電4月漲了幾天",
+    "2330 highest close in 2025",
 ])
 def test_price_questions(message):
     assert is_price_question(message, "2330")
+
+
+@pytest.mark.parametrize("message, kind, start, end", [
+    # no year: the latest such month or day on or before today (Thursday 2025-03-06)
+    ("TSMC in February", "range", date(2025, 2, 1), date(2025, 2, 28)),
+    ("台積電4月股價", "range", date(2024, 4, 1), date(2024, 4, 30)),
+    ("台積電3月3日收盤", "day", date(2025, 3, 3), date(2025, 3, 3)),
+    ("TSMC close on March 3", "day", date(2025, 3, 3), date(2025, 3, 3)),
+    ("what happened to 2330 on 7 April", "day", date(2024, 4, 7), date(2024, 4, 7)),
+    ("2330 from February 3 to February 14", "range", date(2025, 2, 3), date(2025, 2, 14)),
+    ("2330 since February 3", "range", date(2025, 2, 3), date(2025, 3, 6)),
+    ("2330 close on February 30", "invalid", None, None),
+    # not dates: a modal "may", a count of months, a day that carries its year
+    ("TSMC may 5 percent", "latest", None, None), ("台積電3個月", "latest", None, None),
+    ("台積電2024年4月7日", "day", date(2024, 4, 7), date(2024, 4, 7)),
+])
+def test_months_and_days_without_a_year(message, kind, start, end):
+    p = parse_period(message, date(2025, 3, 6))
+    assert (p.kind, p.start, p.end) == (kind, start, end)
+
+
+def test_a_year_named_before_high_or_low_is_the_period():
+    p = parse_period("when did TSMC hit its 2025 low?", date(2025, 3, 6))
+    assert (p.kind, p.start, p.end) == ("range", date(2025, 1, 1), date(2025, 12, 31))
 
 
 @pytest.mark.parametrize("message", [
@@ -140,6 +165,8 @@ def test_range_reports_change_from_the_close_before_it(store):
     assert "High 1,030.00 (2025-03-05), low 990.00 (2025-03-04)" in a.answer
     total = 73_279_419 + 70_879_417 + 45_086_222
     assert f"{total:,} shares traded in all ({total / 3:,.0f} a day)" in a.answer
+    # 1,040 → 1,020 → 1,000 → 1,025: down, down, up
+    assert "up on 1 of 3 sessions, down on 2;" in a.answer
 
 
 def test_trailing_sessions(store):

@@ -167,3 +167,52 @@ def test_through_the_assistant_with_follow_ups(store, data_dir):
     other = asst.answer("and 2454?", session=session)
     assert other.code == "2454" and other.indicators["max_drawdown"] == pytest.approx(
         max_drawdown(pd.Series(OTHER))[0])
+
+
+def test_several_companies_each_get_their_drawdown(store):
+    a = ask(store, "2330 and 2454 drawdown", codes=["2330", "2454"])
+    assert a.answer.count("maximum drawdown was") == 2 and {b.code for b in a.bars} == {"2330", "2454"}
+    assert a.indicators["max_drawdown"] == pytest.approx(-0.5)
+    assert a.indicators["companies"]["2454"]["max_drawdown"] == pytest.approx(max_drawdown(pd.Series(OTHER))[0])
+
+
+def test_the_largest_one_day_moves(store):
+    a = ask(store, "2330's biggest one-day drop")
+    # 90 → 60 is -33.33%, 60 → 90 is +50% (neither close is a limit price, so no limit note).
+    assert f"-33.33% on {DAYS[4]} (90.00 → 60.00)" in a.answer and f"+50.00% on {DAYS[5]} (60.00 → 90.00)" in a.answer
+    assert "limit" not in a.answer
+    assert a.indicators["worst_day"] == DAYS[4].isoformat() and a.indicators["best_change"] == pytest.approx(0.5)
+    zh = ask(store, "台積電單日最大跌幅")
+    assert f"單日最大跌幅：{DAYS[4]} -33.33%" in zh.answer
+
+
+def test_a_risk_profile(store):
+    a = ask(store, "how risky is 2330?")
+    rets = pd.Series(CLOSES_2330).pct_change().dropna()
+    assert f"annualised volatility {rets.std() * 250 ** 0.5:.1%}" in a.answer
+    assert "maximum drawdown -50.00%" in a.answer and "finqa ingest prices 0050" in a.answer
+    assert a.indicators["down_days"] == pytest.approx(float((rets < 0).mean()))
+    store.upsert_bars(bars("0050", MARKET))
+    with_beta = ask(store, "is 2454 risky?")
+    assert "against 0050" in with_beta.answer and 1.3 < with_beta.indicators["beta"] < 1.7
+    assert risk_kind("what are the risks for TSMC from tariffs?") is None
+
+
+def test_json_and_the_ui_views(store, data_dir):
+    """``--json`` carries the numbers under ``indicators``; the UI charts one company's bars as a
+    candlestick and several companies' closes side by side."""
+    import json
+
+    import ui
+
+    one = ask(store, f"if I had invested NT$100,000 in 2330 on {DAYS[0]}")
+    out = one.to_json()
+    assert out["engine"] == "qa:prices" and out["indicators"]["value"] == pytest.approx(125_000)
+    assert len(out["prices"]) == 60 and out["citations"][0]["n"] == 1
+    ctl = ui.ChatController(object(), data_dir, session_factory=dict)
+    details, plot, _ = ctl.result_views(one)
+    assert "2330 TSMC (台積電) daily prices" in details
+    assert json.loads(plot.value["plot"])["data"][0]["type"] == "candlestick"
+    pair = ask(store, "correlation between 2454 and 2317", codes=["2454", "2317"])
+    traces = json.loads(ctl.result_views(pair)[1].value["plot"])["data"]
+    assert {t["name"].split()[0] for t in traces} == {"2454", "2317"}
