@@ -572,7 +572,9 @@ def period_prices(store: Any, code: str, message: str, *, as_of: date | None = N
         return None
     reading = read_prices(store, code, period, ref=ref, as_of=as_of, zh=has_cjk(message),
                           notices=notices if notices is not None else [])
-    return reading if reading.bars else None
+    if not reading.bars or (period.start is not None and (period.start - reading.bars[-1].date).days > STALE_DAYS):
+        return None  # a bar from months before the day asked is not that day's (the stale notice says why)
+    return reading
 
 
 def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date | None, zh: bool,

@@ -75,7 +75,8 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|\b(?:best|worst) (?:trading )?days?\b|单日最大|单日(?:涨|跌)幅最大|最大单日")),
     ("risk", re.compile(r"\bhow (?:risky|dangerous)\b|\bris(?:k|kiness) (?:profile|metrics|level|measures)\b|\briskiness\b"
                         r"|\b(?:is|are)\s+\S+(?:\s+\S+)?\s+(?:too |very |a )?risky\b"
-                        r"|风险(?:高|大|多大|如何|怎么样|指标|程度|有多)")),
+                        r"|\briskier\b|\b(?:more|less) risky\b|\bsafer\b"
+                        r"|风险(?:比较|更)?(?:高|大|低|小|多大|如何|怎么样|指标|程度|有多)")),
     ("drawdown", re.compile(r"\bdraw[- ]?downs?\b|\bmdd\b|\bpeak[- ]to[- ]trough\b|回撤|回档幅度|从高点(?:回落|下跌|跌)了?多少")),
     ("investment", re.compile(
         r"\bif (?:i|you|we|one|someone) (?:had )?(?:invest\w*|bought|buy|put|purchased|held)\b"
@@ -307,10 +308,10 @@ def _drawdown_text(job: _Job, code: str, window: pd.DataFrame) -> tuple[str, dic
     return text, numbers
 
 
-def _each_company(job: _Job, default_sessions: int | None, one: Any) -> Answer:
+def _each_company(job: _Job, default_sessions: int | None, one: Any, summary: Any = None) -> Answer:
     """``one(job, code, window) -> (text, numbers)`` for every company named (up to five), each
     over the span asked; ``indicators`` holds the first company's numbers, and the others' under
-    ``"companies"``."""
+    ``"companies"``. With several, ``summary(job, numbers)`` may add a line comparing them."""
     texts, windows, numbers = [], {}, {}
     for code in _named_codes(job):
         bars = job.closes(code)
@@ -335,6 +336,8 @@ def _each_company(job: _Job, default_sessions: int | None, one: Any) -> Answer:
     main = dict(numbers[codes[0]])
     if len(codes) > 1:
         main["companies"] = numbers
+        if summary is not None:
+            texts.append(summary(job, numbers))
     return job.answer("\n\n".join(texts), codes, windows, main)
 
 
@@ -407,8 +410,18 @@ def _profile_text(job: _Job, code: str, window: pd.DataFrame) -> tuple[str, dict
     return text, numbers
 
 
+def _profile_summary(job: _Job, numbers: dict[str, dict[str, Any]]) -> str:
+    """"Which is riskier?": the most volatile and the deepest drawdown, named."""
+    vol = max(numbers, key=lambda c: numbers[c]["volatility_annualised"])
+    dd = min(numbers, key=lambda c: numbers[c]["max_drawdown"])
+    v, d = numbers[vol]["volatility_annualised"], numbers[dd]["max_drawdown"]
+    if job.zh:
+        return f"比較：波動度最高的是 {job.label(vol)}（{v:.1%}），回撤最深的是 {job.label(dd)}（{d:.2%}）。"
+    return f"Side by side: the most volatile was {job.label(vol)} ({v:.1%}), the deepest drawdown {job.label(dd)}'s ({d:.2%})."
+
+
 def _profile(job: _Job) -> Answer:
-    return _each_company(job, DEFAULT_SESSIONS, _profile_text)
+    return _each_company(job, DEFAULT_SESSIONS, _profile_text, _profile_summary)
 
 
 def _costs(code: str, buy_value: float, sell_value: float) -> tuple[float, float]:

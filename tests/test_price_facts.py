@@ -355,3 +355,15 @@ def test_all_time_is_the_stored_history_and_says_so(store):
     assert any("the stored history, since 2025-02-26" in n for n in a.notices)
     zh = ask(store, "台積電歷史新高是多少")
     assert "最高 1,065.00（2025-02-26）" in zh.answer and any("不是上市以來的完整紀錄" in n for n in zh.notices)
+
+
+def test_a_news_question_about_a_day_long_after_the_store_gets_no_bar_beside_it(store):
+    """The bar shown beside the news must be the day's (or the last session before it), not one
+    from months earlier; the notice says the store is out of date instead."""
+    from assistant.price_facts import period_prices
+
+    notices: list[str] = []
+    assert period_prices(store, "2330", "what happened to TSMC on 2025-06-20?", today=date(2025, 7, 1), notices=notices) is None
+    assert any("finqa ingest prices 2330" in n for n in notices)
+    near = period_prices(store, "2330", "what happened to TSMC on 2025-03-08?", today=date(2025, 7, 1))
+    assert near is not None and near.bars[-1].date == date(2025, 3, 5)  # a weekend: the session before

@@ -216,3 +216,13 @@ def test_json_and_the_ui_views(store, data_dir):
     pair = ask(store, "correlation between 2454 and 2317", codes=["2454", "2317"])
     traces = json.loads(ctl.result_views(pair)[1].value["plot"])["data"]
     assert {t["name"].split()[0] for t in traces} == {"2454", "2317"}
+
+
+def test_which_is_riskier_names_the_most_volatile_and_the_deepest_drawdown(store):
+    a = ask(store, "which is riskier, 2330 or 2317?", codes=["2330", "2317"])
+    assert a.answer.count("annualised volatility") == 2
+    vol = {c: a.indicators["companies"][c]["volatility_annualised"] for c in ("2330", "2317")}
+    assert f"the most volatile was {'2330 TSMC (台積電)' if vol['2330'] > vol['2317'] else '2317 Hon Hai (鴻海)'}" in a.answer
+    assert "the deepest drawdown 2330 TSMC (台積電)'s (-50.00%)" in a.answer
+    zh = ask(store, "聯發科跟台積電哪個風險比較高", codes=["2454", "2330"])
+    assert "回撤最深的是 2330 台積電（-50.00%）" in zh.answer
