@@ -44,6 +44,7 @@ EXAMPLES: tuple[str, ...] = (
     "台積電過去10天股價",
     "which stocks rose the most in the past 20 days?",
     "How is TSMC doing?",
+    "2330 max drawdown",
 )
 
 ROUTE_TITLES = {"qa": "Finance QA", "forecast": "Forecaster", "sentiment": "Sentiment"}
@@ -433,7 +434,10 @@ class ChatController:
         for kind, entries in answer.ranking.items():
             for rank, e in enumerate(entries, 1):
                 row = {"list": kind.replace("_", " "), "#": rank, "company": e.get("name") or e.get("code")}
-                if kind == "sectors":
+                if "value" in e:  # a ranking by risk (assistant.risk): drawdown, volatility, worst day
+                    row.update({"value": f"{e['value']:.1%}" if kind == "volatility" else f"{e['value']:+.2%}",
+                                "from": e.get("start"), "to": e.get("end")})
+                elif kind == "sectors":
                     row.update({"company": f"{e.get('name')} ({e.get('industry')})", "change": e.get("change"),
                                 "companies": len(e.get("companies") or []), "best": e.get("best")})
                 else:

@@ -235,7 +235,8 @@ class Ranked:
         return out
 
 
-def _top_n(s: str) -> int:
+def top_n(s: str) -> int:
+    """The N of "top 10", "前三名"; the default five without one."""
     m = _TOP_N.search(s)
     if not m:
         return DEFAULT_TOP
@@ -359,12 +360,12 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
     # The universe is Taiwan's listed companies: US symbols imported for the ACL18 evaluation share
     # the store but are no answer to "which stock rose the most" here (unless named).
     codes = [str(c) for c in everything["code"].unique()]  # looked up once each, not once a row
-    frame = everything[everything["code"].isin(named or [c for c in codes if _is_taiwan(c)])]
+    frame = everything[everything["code"].isin(named or [c for c in codes if is_taiwan(c)])]
     industry = None if named else industry_named(s)
     if industry is not None:  # "semiconductor stocks that fell the most": that industry's companies
         frame = frame[frame["code"].isin([c for c in codes if _industry_of(c) == industry.name_zh])]
         if frame.empty:
-            held = sorted({i for c in codes if _is_taiwan(c) and (i := _industry_of(c))})
+            held = sorted({i for c in codes if is_taiwan(c) and (i := _industry_of(c))})
             return Answer(route="qa", engine=ENGINE, notices=notices, answer=(
                 f"資料庫裡沒有任何{industry.name_zh}公司的股價（有股價的產業：{'、'.join(held) or '無'}）。" if zh else
                 f"The store holds no prices of any {industry.name_en} ({industry.name_zh}) company (industries with "
@@ -389,7 +390,7 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
                        f"The store holds only {info['sessions']} of the {period.sessions} trading days asked about.")
     labels = {r.code: company_label(r.code, company_of(r.code), zh) for r in rows}
     market = not named and industry is None and is_market_question(asked)
-    n = MARKET_TOP if market and not _TOP_N.search(s) else _top_n(s)
+    n = MARKET_TOP if market and not _TOP_N.search(s) else top_n(s)
     lists: dict[str, list[Ranked]] = {}
     sectors = _sector_rows(rows, worst_first=bool(_DOWN.search(s)) and not _UP.search(s)) if by_sector else []
     kinds = [] if by_sector else (["gainers", "losers"] if market else _kinds(s))
@@ -460,7 +461,9 @@ def _sources(window: pd.DataFrame) -> str:
     return ", ".join(dict.fromkeys(names.get(str(x).lower(), str(x)) for x in window["source"].dropna()))
 
 
-def _is_taiwan(code: str) -> bool:
+def is_taiwan(code: str) -> bool:
+    """Whether ``code`` is a TWSE/TPEx company: the universe of a ranking (US symbols imported for
+    the ACL18 evaluation share the store)."""
     company = company_of(code)
     if company is not None:
         return company.market in ("TWSE", "TPEx")

@@ -33,7 +33,7 @@ from ingest.cjk import CJK_CHARS
 from .movers import wants_ranking
 from .overview import is_bare_company, is_overview_question
 from .price_facts import is_price_question
-from .risk import is_risk_question
+from .risk import is_risk_question, risk_ranking_kind
 from .slots import COMPANY_TOPIC, ChatSession, Slots, to_simplified
 from .technicals import is_indicator_question
 
@@ -149,6 +149,8 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
         return RouteDecision("forecast", "forecast keyword", "rule")
     if slots is not None and is_risk_question(text, slots.code):  # "what would NT$100k in 2330 be worth?"
         return RouteDecision("qa", "risk or return (computed from the store)", "rule")
+    if risk_ranking_kind(text, list(slots.codes) if slots else []):  # "which stock was the most volatile?"
+        return RouteDecision("qa", "a ranking by risk (computed from the store)", "rule")
     if QA_WHY.search(s):
         return RouteDecision("qa", "explanatory question", "rule")
     if slots is not None and is_indicator_question(text, slots.code):  # "5日均線" is no 5-day horizon

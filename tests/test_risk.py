@@ -226,3 +226,49 @@ def test_which_is_riskier_names_the_most_volatile_and_the_deepest_drawdown(store
     assert "the deepest drawdown 2330 TSMC (台積電)'s (-50.00%)" in a.answer
     zh = ask(store, "聯發科跟台積電哪個風險比較高", codes=["2454", "2330"])
     assert "回撤最深的是 2330 台積電（-50.00%）" in zh.answer
+
+
+@pytest.mark.parametrize("message, kind", [
+    ("which stock had the biggest drawdown in 2025?", "drawdown"), ("most volatile stocks", "volatility"),
+    ("哪檔股票波動最小", "volatility"), ("which stocks had the worst single-day drop?", "extremes"),
+    ("rank the stocks by risk", "volatility"),
+    ("which stock rose the most in 2025?", None), ("how volatile is the market?", None),
+    ("which stocks will be the most volatile next month?", None),
+])
+def test_which_questions_rank_by_risk(message, kind):
+    from assistant.risk import risk_ranking_kind
+
+    assert risk_ranking_kind(message, []) == kind
+    assert risk_ranking_kind(message, ["2330"]) is None  # a company named: its own answer
+
+
+def test_a_ranking_by_risk(store):
+    from assistant.risk import risk_ranking
+
+    store.upsert_bars([PriceBar(code="AAPL", date=d, open=c, high=c, low=c, close=c, volume=1.0)
+                       for d, c in zip(DAYS, [100.0, 1.0] * 30)])  # a US symbol: wild, but not ranked
+    deepest = risk_ranking(EngineRequest(message="which stock had the biggest drawdown?"), store, today=DAYS[-1])
+    rows = deepest.ranking["drawdown"]
+    assert [r["code"] for r in rows][0] == "2330" and rows[0]["value"] == pytest.approx(-0.5)
+    assert "AAPL" not in deepest.answer and "1. 2330 TSMC (台積電) -50.00%" in deepest.answer
+    vols = {c: float(pd.Series(x).pct_change().std() * 250 ** 0.5) for c, x in
+            (("2330", CLOSES_2330), ("2454", OTHER), ("2317", ALONE))}
+    calm = risk_ranking(EngineRequest(message="least volatile stocks"), store, today=DAYS[-1])
+    assert [r["code"] for r in calm.ranking["volatility"]] == sorted(vols, key=vols.get)
+    assert calm.ranking["volatility"][0]["value"] == pytest.approx(min(vols.values()))
+    # As of DAYS[30]: every window ends before it.
+    early = risk_ranking(EngineRequest(message="most volatile stocks", as_of=DAYS[30]), store, today=DAYS[-1])
+    assert all(r["end"] < DAYS[30].isoformat() for r in early.ranking["volatility"])
+    none = risk_ranking(EngineRequest(message="most volatile stocks", as_of=DAYS[10]), store, today=DAYS[-1])
+    assert not none.ranking and "more than 20 sessions" in none.answer
+
+
+def test_a_ranking_by_risk_through_the_assistant_and_the_ui(store, data_dir):
+    import ui
+    from assistant.service import Assistant
+
+    asst = Assistant(data_dir.model_copy(update={"cpu_only": True}))
+    a = asst.answer("哪檔股票回撤最大")
+    assert a.engine == "qa:prices" and "最大回撤最深" in a.answer and a.ranking["drawdown"][0]["code"] == "2330"
+    table = ui.ChatController(object(), data_dir, session_factory=dict).result_views(a)[2]
+    assert table.value["data"][0][:2] == ["drawdown", 1] and "-50.00%" in table.value["data"][0]

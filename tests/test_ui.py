@@ -156,6 +156,13 @@ def test_chat_forecast_sentiment_followup_qa(ui_url, page):
     assert "close" in page.locator("#finqa-table").inner_text()
     _shot(page, "ui-4d-overview")
 
+    # 4e. Risk from the store (clicking the example): the drawdown in the chat, the bars charted.
+    chat = _ask(page, example="2330 max drawdown")
+    assert "qa:prices" in chat and "maximum drawdown" in chat and "dividends are not stored" in chat
+    page.locator("#finqa-plot .js-plotly-plot").wait_for(state="visible", timeout=60_000)
+    assert "daily prices" in page.locator("#finqa-details").inner_text()
+    _shot(page, "ui-4e-risk")
+
     # 5. A bad option is a message in the chat, not a stack trace.
     page.get_by_text("Options").click()
     page.fill("#finqa-asof textarea, #finqa-asof input", "yesterday")

@@ -406,6 +406,10 @@ class QAEngine(FinqaQueryEngine):
         from .. import movers
         from ..price_facts import price_answer
 
+        from ..risk import risk_ranking, risk_ranking_kind
+
+        if risk_ranking_kind(req.message, [c for c in [req.code, *req.codes] if c]):  # "most volatile stocks"
+            return risk_ranking(req, open_store(self.settings.store_path))
         if movers.applies(req):  # "which stock rose the most in April?": a ranking of the store
             return movers.movers_answer(req, open_store(self.settings.store_path))
         if not req.code:  # the store is not even opened for a question about no company
