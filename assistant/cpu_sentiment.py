@@ -218,6 +218,12 @@ def classifier_languages(classifier: Any) -> list[str] | None:
     return list(langs) if isinstance(langs, list) else None
 
 
+def classifier_shadowing(classifier: Any) -> list[str]:
+    """The shadowing added tokens (:func:`shadowing_tokens`) of a loaded classifier's encoders."""
+    members = getattr(classifier, "members", None) or [classifier]
+    return sorted({t for m in members for t in (getattr(m, "config", None) or {}).get("shadowing_tokens", [])})
+
+
 def normalize_texts(texts: list[Any]) -> list[str]:
     """:func:`normalize_text` over a batch (``None`` becomes "")."""
     return [normalize_text(str(t)) if t is not None else "" for t in texts]
@@ -285,8 +291,27 @@ def _load_neural(path: Path) -> CpuSentimentClassifier | EnsembleClassifier:
     model = _module()(encoder, len(config["labels"]), config.get("dropout", 0.1))
     model.head.load_state_dict(load_file(str(path / HEAD_NAME)))
     model.eval()
+    shadowing = shadowing_tokens(tokenizer)
+    if shadowing:
+        logger.warning("%s was trained with added tokens that shadow the vocabulary (%s): English words are split into "
+                    "letters. Retrain it (finqa finetune sentiment --backend embedded ...).", path,
+                    ", ".join(shadowing[:10]))
+        config = {**config, "shadowing_tokens": shadowing}
     return CpuSentimentClassifier(model, tokenizer, list(config["labels"]), int(config.get("max_length", 128)),
                                   path=path, config=config)
+
+
+def shadowing_tokens(tokenizer: Any) -> list[str]:
+    """Added tokens that normalise to a token the vocabulary already has ("T" → "t"). Classifiers
+    trained with ``--extend-vocab`` before that was fixed carry them; an added token matches
+    anywhere in the text, so they split every English word into letters."""
+    added = tokenizer.get_added_vocab() if hasattr(tokenizer, "get_added_vocab") else {}
+    normalizer = getattr(getattr(tokenizer, "backend_tokenizer", None), "normalizer", None)
+    if not added or normalizer is None:
+        return []
+    special = set(getattr(tokenizer, "all_special_tokens", []))
+    base = {t for t in tokenizer.get_vocab() if t not in added}
+    return [t for t in added if t not in special and normalizer.normalize_str(t).strip() in base]
 
 
 def load_cpu_classifier(settings=None) -> CpuSentimentClassifier | EnsembleClassifier | BlendedClassifier | None:

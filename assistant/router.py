@@ -34,6 +34,7 @@ from .movers import wants_ranking
 from .overview import is_bare_company, is_overview_question
 from .price_facts import is_price_question
 from .risk import is_risk_question, risk_ranking_kind
+from .sentiment_groups import asks_sentiment_ranking
 from .slots import COMPANY_TOPIC, ChatSession, Slots, to_simplified
 from .technicals import is_indicator_question
 
@@ -143,6 +144,8 @@ OVERVIEW_REASON = "a company overview (price, trend, news, forecast)"
 def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> RouteDecision | None:
     """The intent rules; ``None`` when none applies."""
     s = to_simplified(text).lower()
+    if asks_sentiment_ranking(text):  # "which company has the most positive news?"
+        return RouteDecision("sentiment", "a ranking of companies by their news sentiment", "rule")
     if SENTIMENT_STRONG.search(s):
         return RouteDecision("sentiment", "sentiment keyword", "rule")
     if FORECAST_STRONG.search(s):

@@ -257,6 +257,10 @@ NOT_NAMES = {
     "tw", "for", "of", "on", "what", "how", "recent", "latest", "today", "week", "month", "days",
     "and", "is", "are", "to", "in", "about", "tech", "semiconductor", "semiconductors", "equities",
     "bonds", "gold", "oil", "inflation", "rates", "us", "usa",
+    # adjectives and industry words that precede "news" / follow "sentiment on"
+    "positive", "negative", "good", "bad", "bullish", "bearish", "big", "important", "any", "some", "all",
+    "more", "most", "overall", "general", "global", "world", "ai", "chip", "chips", "bank", "banks",
+    "financial", "financials", "shipping", "company", "companies", "sector", "industry", "etf", "etfs",
 }
 
 
@@ -266,6 +270,13 @@ def _directory(directory: Any) -> Any:
     from ingest.companies import get_directory
 
     return get_directory()
+
+
+def _names_an_industry(token: str) -> bool:
+    """"semiconductor", "shipping": an industry (``ingest.industries``) is no misspelt company."""
+    from ingest.industries import industry_named
+
+    return industry_named(token) is not None
 
 
 def _is_yearish(token: str) -> bool:
@@ -298,7 +309,8 @@ def parse_companies(text: str, directory: Any) -> tuple[list[Any], str | None, l
         if unknown is None:
             for m in (_NAME_AFTER_INTENT.search(clean), _NAME_BEFORE_INTENT.search(clean)):
                 token = m.group(1).strip(".-") if m else ""
-                if token and token.lower() not in NOT_NAMES and directory.resolve(token) is None:
+                if (token and token.lower() not in NOT_NAMES and directory.resolve(token) is None
+                        and not _names_an_industry(token)):
                     unknown = token
                     break
         if unknown is not None:

@@ -125,12 +125,28 @@ def score_predictions(rows: SentimentRows, preds: list[str], labels: list[str]) 
 
 
 def _extend_vocab(tokenizer, model, texts: list[str], limit: int) -> list[str]:
-    """Add the most frequent characters that tokenise to [UNK] (seen at least twice) as tokens."""
+    """Add the most frequent characters that tokenise to [UNK] (seen at least twice) as tokens.
+
+    "Tokenise to [UNK]" is asked of the whole tokenizer, normaliser included. Asking the raw
+    vocabulary instead (``convert_tokens_to_ids``) wrongly finds "T" and "ï" missing, since the
+    vocabulary is lower-case and accent-free; added back, they normalise to "t" and "i", and an added
+    token matches anywhere in the text, so every English word fell apart into letters (and "I" and
+    "ï" raced for every "i", differently on each load). Characters that normalise alike are added
+    once."""
     from collections import Counter
 
-    unk = tokenizer.unk_token_id
+    unk = tokenizer.unk_token
+    normalizer = getattr(getattr(tokenizer, "backend_tokenizer", None), "normalizer", None)
     counts = Counter(ch for t in texts for ch in t if not ch.isspace())
-    missing = [ch for ch, n in counts.most_common() if n >= 2 and tokenizer.convert_tokens_to_ids(ch) == unk]
+    missing: list[str] = []
+    seen: set[str] = set()
+    for ch, n in counts.most_common():
+        if n < 2 or tokenizer.tokenize(ch) != [unk]:
+            continue
+        key = normalizer.normalize_str(ch).strip() if normalizer is not None else ch.lower()
+        if key and key not in seen:
+            seen.add(key)
+            missing.append(ch)
     new = missing[:limit]
     if new:
         tokenizer.add_tokens(new)

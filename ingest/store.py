@@ -157,6 +157,10 @@ class Store:
     def price_codes(self) -> list[str]:
         return [c for (c,) in self._query("SELECT DISTINCT code FROM prices ORDER BY code")]
 
+    def news_codes(self) -> list[str]:
+        """The codes that have stored news (news about no company has none)."""
+        return [c for (c,) in self._query("SELECT DISTINCT code FROM news WHERE code IS NOT NULL AND code<>'' ORDER BY code")]
+
     # --- news --------------------------------------------------------------------------------
     def upsert_articles(self, articles: Iterable[Article]) -> int:
         """Insert articles not seen before (by url); returns how many were new.

@@ -190,6 +190,55 @@ def test_extend_vocab_gives_unknown_chinese_characters_their_own_tokens(tmp_path
     assert clf.predict(["补仓憔悴"])[0][0] in ("negative", "neutral", "positive")
 
 
+def test_extend_vocab_leaves_english_words_whole_and_loads_the_same_every_time(tmp_path, data_dir):
+    """Capital letters and accented letters are no [UNK] for MiniLM (its normaliser lower-cases and
+    strips accents): adding them as tokens split every English word into letters, and "I" and "ï"
+    both matched every "i", differently on each load. Only what the whole tokenizer maps to [UNK]
+    is added, once per normalised form."""
+    from transformers import AutoTokenizer
+
+    from assistant.cpu_sentiment import load_classifier_dir, packaged_minilm_path, shadowing_tokens
+
+    rows = [("TSMC Profit Rose 補倉 naïve Ïndex", "positive"), ("Intel Shares Fell 憔悴 ÏÏ", "negative"),
+            ("Flat Day 横盘 Éclair", "neutral")] * 4
+    csv = tmp_path / "mixed.csv"
+    csv.write_text("text,label\n" + "".join(f"{t},{l}\n" for t, l in rows), encoding="utf-8")
+    out = tmp_path / "mixed"
+    assert _finqa("finetune", "sentiment", "--backend", "embedded", "--extend-vocab", "50", "--data", str(csv),
+                  "--max-steps", "1", "--batch-size", "4", "--max-length", "32", "--output", str(out)) == 0
+    base = AutoTokenizer.from_pretrained(packaged_minilm_path())
+    first, second = load_classifier_dir(out, lexical=False), load_classifier_dir(out, lexical=False)
+    added = first.tokenizer.get_added_vocab()
+    assert set(added) >= {"補", "倉"} or set(added) >= {"补", "仓"}
+    assert not {"T", "P", "I", "ï", "Ï", "É"} & set(added) and shadowing_tokens(first.tokenizer) == []
+    sentence = "TSMC profit rose; Intel shares fell in the naïve index"
+    assert first.tokenizer.tokenize(sentence) == base.tokenize(sentence)
+    mixed = "補倉 TSMC naïve Ïndex ÏÏ"
+    assert first.tokenizer(mixed)["input_ids"] == second.tokenizer(mixed)["input_ids"]
+
+
+def test_a_classifier_with_shadowing_tokens_is_flagged(tmp_path, data_dir):
+    """Classifiers trained before the fix still load, and every answer says to retrain them."""
+    from transformers import AutoTokenizer
+
+    from assistant.cpu_sentiment import classifier_shadowing, packaged_minilm_path, shadowing_tokens
+    from assistant.engines.sentiment import _broken_vocabulary
+
+    tok = AutoTokenizer.from_pretrained(packaged_minilm_path())
+    tok.add_tokens(["T", "補"])
+    assert tok.tokenize("tsmc") == ["t", "sm", "##c"]  # not ["ts", "##mc"]: what the old classifiers did to English
+    assert shadowing_tokens(tok) == ["T"]
+
+    class Member:
+        config = {"shadowing_tokens": ["T"]}
+
+    class Blend:
+        members = [Member()]
+
+    assert classifier_shadowing(Blend()) == ["T"] and "Retrain it" in _broken_vocabulary(Blend(), False)[0]
+    assert _broken_vocabulary(type("Fine", (), {"config": {}})(), False) == []
+
+
 def test_traditional_and_simplified_chinese_are_one_text_to_the_classifier():
     """Taiwan news (Traditional) meets a classifier trained on Simplified posts in one script."""
     from assistant.cpu_sentiment import normalize_text

@@ -273,10 +273,39 @@ class SentimentEngine(FinqaQueryEngine):
     def run(self, req: EngineRequest) -> Answer:
         notices = list(req.notices)
         zh = has_cjk(req.message)
+        if not req.code and not req.quoted_text and not _after_colon(req.message):
+            from ..sentiment_groups import group_of
+
+            group = group_of(req.message, self._store())
+            if group is not None:  # "sentiment on chip stocks", "which company has the most positive news?"
+                return self._run_group(req, group, notices, zh)
         items, problem, what = self._texts(req, zh)
         if problem:
             return Answer(route="sentiment", engine="sentiment", answer=problem, notices=notices, code=req.code)
         texts = [it["text"] for it in items]
+        classified = self._classify(texts, req, notices, zh)
+        if isinstance(classified, Answer):
+            return classified
+        probs, engine, reason = classified
+        result = aggregate(items, probs, req.code)
+        single = len(items) == 1 and req.code is None or bool(req.quoted_text)
+        text = _summary_zh(result, what, single) if zh else _summary(result, what, single)
+        return Answer(route="sentiment", engine=engine, answer=self._tier_line(reason, zh) + text, sentiment=result,
+                      notices=notices, fallback_reason=reason, code=req.code)
+
+    @staticmethod
+    def _tier_line(reason: str | None, zh: bool) -> str:
+        """The sentence that says the CPU tier answered, and why (empty when a model did)."""
+        if reason and zh:
+            return f"CPU 層（MiniLM 分類器；未載入語言模型：{reason_zh(reason)}）。\n\n"
+        if reason:
+            return f"CPU tier (MiniLM classifier; no language model loaded: {reason}).\n\n"
+        return ""
+
+    def _classify(self, texts: list[str], req: EngineRequest, notices: list[str],
+                  zh: bool) -> tuple[list[dict[str, float]], str, str | None] | Answer:
+        """(probabilities per text, the engine that gave them, why the CPU tier answered), or the
+        Answer that says nothing could classify them. Adds the language-gap notice."""
         reason: str | None = "cpu_only is set" if self.settings.cpu_only else None
         probs: list[dict[str, float]] | None = None
         engine = CPU_ENGINE
@@ -309,15 +338,54 @@ class SentimentEngine(FinqaQueryEngine):
                 )
         if engine == CPU_ENGINE:
             notices.extend(_language_gap(self.cpu_classifier, texts, zh))
-        result = aggregate(items, probs, req.code)
-        single = len(items) == 1 and req.code is None or bool(req.quoted_text)
-        text = _summary_zh(result, what, single) if zh else _summary(result, what, single)
-        if reason and zh:
-            text = f"CPU 層（MiniLM 分類器；未載入語言模型：{reason_zh(reason)}）。\n\n{text}"
-        elif reason:
-            text = f"CPU tier (MiniLM classifier; no language model loaded: {reason}).\n\n{text}"
-        return Answer(route="sentiment", engine=engine, answer=text, sentiment=result, notices=notices,
-                      fallback_reason=reason, code=req.code)
+            notices.extend(_broken_vocabulary(self.cpu_classifier, zh))
+        return probs, engine, reason
+
+    def _run_group(self, req: EngineRequest, group: Any, notices: list[str], zh: bool) -> Answer:
+        """Several companies' news at once: an industry's tone, or the companies ranked by theirs
+        (``assistant.sentiment_groups``)."""
+        from .. import sentiment_groups as sg
+
+        end = (datetime.combine(req.as_of, time(0, 0), tzinfo=ZoneInfo("Asia/Taipei")) if req.as_of is not None
+               else datetime.now(timezone.utc))
+        asked = _asked_window(req, end)
+        if asked is not None:
+            since, until, label, label_zh = asked
+        else:
+            since, until = end - timedelta(days=WINDOW_DAYS), end
+            label = f"the {WINDOW_DAYS} days {'before ' + req.as_of.isoformat() if req.as_of else 'up to now'}"
+            label_zh = f"{req.as_of.isoformat()} 之前 {WINDOW_DAYS} 天" if req.as_of else f"最近 {WINDOW_DAYS} 天"
+        store = self._store()
+        items, of_company = sg.gather(group, store, since, until, _naming_the_company, MAX_ARTICLES)
+        if not items and asked is None and (newest := sg.newest_before(group, store, until)) is not None:
+            # Nothing recent: read the 30 days up to the group's newest stored article, and say so.
+            since, until = newest - timedelta(days=WINDOW_DAYS), newest + timedelta(seconds=1)
+            day = newest.astimezone(ZoneInfo("Asia/Taipei")).date().isoformat()
+            label = f"the {WINDOW_DAYS} days up to the newest stored article ({day})"
+            label_zh = f"截至最新一則已存新聞（{day}）為止 {WINDOW_DAYS} 天"
+            notices.append(f"{'最近' if not req.as_of else '查詢基準日前'} {WINDOW_DAYS} 天沒有這些公司的新聞；"
+                           "`finqa ingest news` 可抓取最新新聞。" if zh else
+                           f"No news of these companies in the {WINDOW_DAYS} days "
+                           f"{'before the as-of date' if req.as_of else 'up to now'}: `finqa ingest news` fetches recent news.")
+            items, of_company = sg.gather(group, store, since, until, _naming_the_company, MAX_ARTICLES)
+        if not items:
+            text = (f"{label_zh}沒有{group.label_zh}的已存新聞。" if zh else f"No stored news of {group.label} {label}.")
+            return Answer(route="sentiment", engine="sentiment", answer=text, notices=notices)
+        classified = self._classify([it["text"] for it in items], req, notices, zh)
+        if isinstance(classified, Answer):
+            return classified
+        probs, engine, reason = classified
+        overall = aggregate(items, probs, None)
+        labels = [max(LABELS, key=lambda k, p=to_three(p): p[k]) for p in probs]
+        tones = sg.tones(of_company, labels)
+        sign = 1 if group.negative_first else -1
+        ranked = sorted((t for t in tones if t.n >= sg.MIN_ARTICLES), key=lambda t: (sign * t.score, -t.n))
+        few = [t for t in tones if t.n < sg.MIN_ARTICLES]
+        what = (f"{len(items)} 則新聞，{label_zh}" if zh else f"{len(items)} articles from {label}")
+        text = sg.render(group, ranked, few, overall, what, zh)
+        return Answer(route="sentiment", engine=engine, answer=self._tier_line(reason, zh) + text, sentiment=overall,
+                      notices=notices, fallback_reason=reason,
+                      ranking={"sentiment": [t.to_json(zh) for t in ranked[:sg.TOP]]})
 
 
 ZH_GAP_SHARE = 0.3  # warn when at least this share of the texts is Chinese
@@ -340,6 +408,20 @@ def _language_gap(classifier: Any, texts: list[str], zh: bool) -> list[str]:
     return [f"{n_zh} of the {len(texts)} texts are Chinese, but the CPU sentiment classifier was trained on "
             f"English only: it cannot read them and calls most of them neutral, so do not trust those labels. "
             f"Retrain it with Chinese data too: `{hint}`"]
+
+
+def _broken_vocabulary(classifier: Any, zh: bool) -> list[str]:
+    """A notice when the CPU classifier was trained with ``--extend-vocab`` before its fix: its
+    added tokens split English words into letters, so its English labels are unreliable."""
+    from ..cpu_sentiment import classifier_shadowing
+
+    if not classifier_shadowing(classifier):
+        return []
+    hint = "finqa finetune sentiment --backend embedded --data fpb_train.csv finfe_zh_train.csv --extend-vocab 5000"
+    if zh:
+        return [f"這個 CPU 情緒分類器是在詞彙擴充的錯誤修正前訓練的：它把英文單字拆成字母來讀，英文的判讀不可靠。請重新訓練：`{hint}`"]
+    return ["This CPU sentiment classifier was trained before a vocabulary fix: it reads English words as single "
+            f"letters, so its English labels are unreliable. Retrain it: `{hint}`"]
 
 
 def _naming_the_company(articles: list[Any], code: str) -> tuple[list[Any], int]:

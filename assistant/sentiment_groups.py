@@ -1,0 +1,179 @@
+"""News sentiment across companies: "how is the sentiment on chip stocks?", "半導體類股新聞情緒",
+"which company has the most positive news?", "哪家公司的新聞最負面".
+
+Why: sentiment is read one company at a time (``engines.sentiment``), but users ask about an
+industry, or which company the news likes best. Both are the same classification over the news of
+several companies: each company's articles (only those that name it, the newest 50 at most) in
+the window asked (the 30 days before the as-of date or now by default), every article classified
+once, then per company the counts and the net score, and for an industry the whole group's too.
+
+Point in time like every engine: with an as-of date, only news published strictly before it.
+A company with fewer than ``MIN_ARTICLES`` articles in the window is listed apart, not ranked: a
+net score of +1.00 from one headline says nothing.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from .price_facts import QUOTED, company_label, company_of
+from .slots import to_simplified
+
+MIN_ARTICLES = 3
+TOP = 5
+
+# On Simplified, lower-case text.
+_RANKING = re.compile(
+    r"\b(?:which|what)\b.{0,40}\b(?:compan(?:y|ies)|stocks?|names|tickers|firms?)\b.{0,40}"
+    r"\b(?:most|least|best|worst)\s+(?:positive|negative|bullish|bearish|upbeat|gloomy|favou?rable)\b"
+    r"|\b(?:most|least)\s+(?:positive|negative|bullish|bearish|upbeat|gloomy)\s+(?:news|sentiment|coverage|headlines|press)\b"
+    r"|\b(?:rank|ranking)\b.{0,30}\b(?:sentiment|news tone)\b|\bsentiment (?:ranking|leaders?|laggards?)\b"
+    r"|\b(?:best|worst) (?:news )?sentiment\b"
+    r"|哪(?:一)?(?:家|档|支|只|些|个).{0,12}(?:新闻|消息|情绪|舆情).{0,6}(?:最|比较)(?:正面|负面|好|差|乐观|悲观|利多|利空)"
+    r"|(?:新闻|情绪|舆情).{0,4}最(?:正面|负面|好|差|乐观|悲观)|情绪(?:排行|排名)|舆情(?:排行|排名)")
+_NEGATIVE_FIRST = re.compile(r"\b(?:negative|bearish|gloomy|worst|least positive)\b|负面|差|悲观|利空")
+
+
+@dataclass
+class Group:
+    """Whose news to read: the companies, how the answer names them, and the industry if any."""
+
+    codes: list[str]
+    label: str
+    label_zh: str
+    industry: str | None = None
+    negative_first: bool = False
+    ranking: bool = False
+
+
+def asks_sentiment_ranking(message: str) -> bool:
+    """Whether ``message`` asks which companies' news is the most positive (or negative)."""
+    return bool(message) and bool(_RANKING.search(QUOTED.sub(" ", to_simplified(message).lower())))
+
+
+def group_of(message: str, store: Any) -> Group | None:
+    """The companies a sentiment question without a company is about: an industry it names ("chip
+    stocks", 半導體類股), or every company with stored news for a ranking; ``None`` otherwise."""
+    from ingest.industries import industry_named
+
+    s = QUOTED.sub(" ", to_simplified(message).lower())
+    industry = industry_named(s)
+    ranking = asks_sentiment_ranking(message)
+    if industry is None and not ranking:
+        return None
+    codes = store.news_codes()
+    if industry is not None:
+        codes = [c for c in codes if (co := company_of(c)) is not None and co.industry == industry.name_zh]
+        label, label_zh = f"{industry.name_en} ({industry.name_zh}) companies", f"{industry.name_zh}公司"
+    else:
+        codes = [c for c in codes if (co := company_of(c)) is not None and co.market in ("TWSE", "TPEx")]
+        label, label_zh = "the companies with stored news", "有已存新聞的公司"
+    return Group(codes=codes, label=label, label_zh=label_zh, industry=industry.name_zh if industry else None,
+                 negative_first=bool(_NEGATIVE_FIRST.search(s)), ranking=ranking or industry is not None)
+
+
+@dataclass
+class CompanyTone:
+    code: str
+    counts: dict[str, int] = field(default_factory=lambda: {"negative": 0, "neutral": 0, "positive": 0})
+
+    @property
+    def n(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def score(self) -> float:
+        return (self.counts["positive"] - self.counts["negative"]) / self.n if self.n else 0.0
+
+    def to_json(self, zh: bool) -> dict[str, Any]:
+        return {"code": self.code, "name": company_label(self.code, company_of(self.code), zh), "n": self.n,
+                **self.counts, "score": round(self.score, 4)}
+
+
+def gather(group: Group, store: Any, since: datetime, until: datetime,
+           naming: Any, per_company: int) -> tuple[list[dict[str, Any]], dict[str, list[int]]]:
+    """The articles to classify (each once, however many companies it is filed under) and, per
+    company, the indexes of its articles among them. ``naming(articles, code)`` keeps those that
+    name the company (``engines.sentiment._naming_the_company``)."""
+    from .engines.sentiment import _headline_text
+
+    by_code: dict[str, list[Any]] = {}
+    wanted = set(group.codes)
+    for a in store.articles(before=until, since=since):
+        if a.code in wanted:
+            by_code.setdefault(a.code, []).append(a)
+    items: list[dict[str, Any]] = []
+    index: dict[str, int] = {}
+    of_company: dict[str, list[int]] = {}
+    for code, articles in by_code.items():
+        named, _ = naming(articles, code)
+        for a in named[:per_company]:
+            if a.url not in index:
+                index[a.url] = len(items)
+                items.append({"title": a.title, "text": _headline_text(a), "url": a.url,
+                              "date": a.published_at.date().isoformat()})
+            of_company.setdefault(code, []).append(index[a.url])
+    return items, of_company
+
+
+def newest_before(group: Group, store: Any, until: datetime) -> datetime | None:
+    """The newest stored article of the group before ``until`` (for a stale window)."""
+    wanted = set(group.codes)
+    for a in store.articles(before=until, limit=2000):
+        if a.code in wanted:
+            return a.published_at
+    return None
+
+
+def tones(of_company: dict[str, list[int]], labels: list[str]) -> list[CompanyTone]:
+    """Per company, the counts of its articles' labels."""
+    out = []
+    for code, idx in of_company.items():
+        tone = CompanyTone(code)
+        for i in idx:
+            tone.counts[labels[i]] += 1
+        out.append(tone)
+    return out
+
+
+def render(group: Group, ranked: list[CompanyTone], few: list[CompanyTone], overall: Any, what: str,
+           zh: bool) -> str:
+    """The answer: the group's overall reading (for an industry), then the companies ranked."""
+    lines: list[str] = []
+    c = overall.counts
+    if group.industry is not None:
+        lines.append(f"{group.label_zh}（{what}）整體：正面 {c['positive']}、中性 {c['neutral']}、負面 {c['negative']}；"
+                     f"淨分數 {overall.score:+.2f}。" if zh else
+                     f"{group.label} overall ({what}): {c['positive']} positive, {c['neutral']} neutral, "
+                     f"{c['negative']} negative; net score {overall.score:+.2f}.")
+    if ranked:
+        order = "最負面" if group.negative_first else "最正面"
+        head = (f"依新聞淨分數排名（{order}在前；至少 {MIN_ARTICLES} 則新聞的公司）：" if zh else
+                f"Companies by the net score of their news ({'most negative' if group.negative_first else 'most positive'} "
+                f"first; those with at least {MIN_ARTICLES} articles):")
+        if group.industry is None:
+            head = (f"{what}，" if zh else f"{what[0].upper()}{what[1:]}. ") + head
+        lines.append(head)
+        for i, t in enumerate(ranked[:TOP], 1):
+            name = company_label(t.code, company_of(t.code), zh)
+            k = t.counts
+            lines.append(f"{i}. {name} {t.score:+.2f}（{t.n} 則：正面 {k['positive']}、中性 {k['neutral']}、負面 {k['negative']}）" if zh else
+                         f"{i}. {name} {t.score:+.2f} ({t.n} articles: {k['positive']} positive, {k['neutral']} neutral, "
+                         f"{k['negative']} negative)")
+    else:
+        lines.append(f"沒有任何公司在這段期間有至少 {MIN_ARTICLES} 則新聞，無法排名。" if zh else
+                     f"No company has at least {MIN_ARTICLES} articles in the window, so none is ranked.")
+    if few:
+        names = ("、" if zh else ", ").join(t.code for t in few)
+        lines.append(f"新聞少於 {MIN_ARTICLES} 則、未排名：{names}。" if zh else
+                     f"Fewer than {MIN_ARTICLES} articles, not ranked: {names}.")
+    lines.append("（情緒由分類器判讀標題與摘要；只涵蓋 finqa 已存的新聞，不是全部市場的看法。）" if zh else
+                 "(Labels come from the classifier reading each headline and summary; only the news finqa has "
+                 "stored is read, not the whole market's view.)")
+    return "\n".join(lines)
+
+
+__all__ = ["CompanyTone", "Group", "MIN_ARTICLES", "asks_sentiment_ranking", "gather", "group_of", "newest_before",
+           "render", "tones"]
