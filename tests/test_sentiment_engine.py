@@ -311,3 +311,87 @@ def test_an_empty_period_says_where_the_stored_news_is(data_dir):
     assert "在那之前最新的一則是 2025-04-18" in empty
     items, empty, _ = engine._texts(EngineRequest(message="sentiment of 2330 news in March 2025", code="2330"))
     assert "newest stored article" not in empty  # nothing before March: nothing to point at
+
+
+# --- several companies at once (assistant.sentiment_groups) --------------------------------------
+class KeywordClassifier:
+    """"gain" is positive, "loss" negative, anything else neutral; records what it was given."""
+
+    config: dict = {}
+
+    def __init__(self):
+        self.seen: list[str] = []
+
+    def predict(self, texts):
+        self.seen.extend(texts)
+        out = []
+        for t in texts:
+            label = "positive" if "gain" in t else "negative" if "loss" in t else "neutral"
+            probs = {k: (0.8 if k == label else 0.1) for k in ("negative", "neutral", "positive")}
+            out.append((label, 0.8, probs))
+        return out
+
+
+def _group_store(settings):
+    from datetime import datetime, timezone
+
+    from ingest.store import open_store
+    from ingest.types import Article
+
+    store = open_store(settings.store_path)
+    day = datetime(2025, 4, 10, 3, tzinfo=timezone.utc)
+    rows = [("2330", "TSMC gain", 0), ("2330", "TSMC gain again", 1), ("2330", "TSMC loss", 2), ("2330", "TSMC flat", 3),
+            ("2454", "MediaTek loss", 0), ("2454", "MediaTek loss repeated", 1), ("2454", "MediaTek gain", 2),
+            ("2303", "UMC gain", 0),  # one article: listed apart, not ranked
+            ("2317", "Hon Hai gain", 0), ("2317", "Hon Hai gain too", 1), ("2317", "Hon Hai gain more", 2),
+            ("2330", "TSMC gain after the as-of date", -10)]
+    store.upsert_articles([Article(url=f"https://news.example.com/{code}/{i}", title=title, code=code, language="en",
+                                   published_at=day - timedelta(days=age))
+                           for i, (code, title, age) in enumerate(rows)])
+    # The same article filed under two companies is classified once.
+    store.upsert_articles([Article(url="https://news.example.com/2330/0", title="TSMC gain", code="2454",
+                                   language="en", published_at=day)])
+    return store
+
+
+def test_an_industry_and_a_ranking_of_companies_by_their_news(data_dir):
+    from assistant.sentiment_groups import asks_sentiment_ranking
+
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    _group_store(settings)
+    clf = KeywordClassifier()
+    engine = SentimentEngine(settings=settings, cpu_classifier=clf)
+    as_of = date(2025, 4, 11)
+    chips = engine.run(EngineRequest(message="how is the sentiment on chip stocks?", as_of=as_of))
+    assert chips.engine == CPU_ENGINE and "Semiconductors (半導體業) companies overall" in chips.answer
+    rows = {r["code"]: r for r in chips.ranking["sentiment"]}
+    assert set(rows) == {"2330", "2454"} and "2317" not in chips.answer  # Hon Hai is no chip maker
+    assert (rows["2330"]["positive"], rows["2330"]["negative"], rows["2330"]["neutral"]) == (2, 1, 1)
+    assert rows["2330"]["score"] == pytest.approx(0.25)
+    assert "Fewer than 3 articles, not ranked: 2303" in chips.answer
+    assert not any("after the as-of date" in t for t in clf.seen)  # point in time
+    assert len(clf.seen) == len(set(clf.seen))  # "TSMC gain" under 2330 and 2454: classified once
+    best = engine.run(EngineRequest(message="which company has the most positive news?", as_of=as_of))
+    order = [r["code"] for r in best.ranking["sentiment"]]
+    assert order[0] == "2317" and order.index("2330") < order.index("2454")
+    worst = engine.run(EngineRequest(message="哪家公司的新聞最負面", as_of=as_of))
+    assert worst.ranking["sentiment"][0]["code"] == "2454" and "最負面在前" in worst.answer
+    assert asks_sentiment_ranking("which company has the most positive news?")
+    assert not asks_sentiment_ranking("is the TSMC news positive?")
+
+
+def test_group_questions_through_the_assistant(data_dir):
+    from assistant.router import IntentClassifier
+    from assistant.service import Assistant
+    from assistant.slots import parse_slots
+
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    _group_store(settings)
+    for message in ("which company has the most positive news?", "半導體類股新聞情緒", "how is the sentiment on chip stocks?"):
+        slots = parse_slots(message)
+        assert slots.unknown_company is None, message  # "chip", "positive", 半導體類股 are no misspelt names
+        assert IntentClassifier().decide(message, slots).route == "sentiment", message
+    asst = Assistant(settings)
+    asst.engines["sentiment"].cpu_classifier = KeywordClassifier()
+    a = asst.answer("半導體類股新聞情緒", as_of=date(2025, 4, 11))
+    assert a.route == "sentiment" and "半導體業公司" in a.answer and a.ranking["sentiment"]
