@@ -95,8 +95,8 @@ _FUTURE = re.compile(r"\bwill\b|\bgoing to\b|\bgonna\b|\bnext\b|\btomorrow\b|\bf
 
 def risk_kind(message: str) -> str | None:
     """Which computation ``message`` asks for: ``beta``, ``correlation``, ``extremes`` (the
-    largest one-day moves), ``risk`` (a risk profile), ``drawdown``, ``investment``, or ``None``. The future ("what will 10,000 be worth next year?") is the
-    forecaster's, not this module's."""
+    largest one-day moves), ``risk`` (a risk profile), ``drawdown``, ``investment``, or ``None``.
+    The future ("what will 10,000 be worth next year?") is the forecaster's, not this module's."""
     if not message:
         return None
     s = QUOTED.sub(" ", to_simplified(message).lower())
@@ -189,6 +189,9 @@ def risk_answer(req: EngineRequest, store: Any, *, today: date | None = None) ->
 
 @dataclass
 class _Job:
+    """One question's context for the computations: the request, the store, the company, the span
+    asked, the last visible day (the as-of cut) and the answer's language and notices."""
+
     req: EngineRequest
     store: Any
     code: str

@@ -71,6 +71,8 @@ FORECAST_STRONG = _rx(
     r"\bforecast", r"\bpredict", r"\bprojection\b", r"\bprice target\b", r"\bprice path\b",
     r"\b(?:price|stock|share) outlook\b", r"\boutlook for\b",
     r"\bp\(rise\)", r"预测", r"预估", r"预判", r"推估", r"目标价",
+    r"\b(?:probability|odds|chances?|likelihood)\b.{0,40}\b(?:rises?|rising|falls?|falling|go(?:es)? (?:up|down)|gains?|drops?)\b",
+    r"(?:上涨|涨|下跌|跌)的?(?:机率|概率|几率|可能性)",
 )
 QA_WHY = _rx(
     r"^\s*(?:why|explain|describe|define|summari[sz]e|what is|what are|what's|what does|what do|"

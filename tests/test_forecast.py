@@ -383,3 +383,16 @@ def test_engine_path_median_matches_the_evaluated_median():
     batch = analog.predict_rows(bank, [row], 4)
     assert single.median[-1] == pytest.approx(batch.median_final[0])
     assert single.p_rise == pytest.approx(batch.p_rise[0])
+
+
+def test_two_companies_named_get_one_forecast_and_a_notice_saying_so(data_dir):
+    from assistant.service import Assistant
+    from ingest import config
+
+    settings = config.configure(data_dir=data_dir.data_dir, cpu_only=True)
+    _store_with(settings)
+    ans = Assistant(settings).answer("forecast 2330 and 2454 next 5 days")
+    assert ans.route == "forecast" and ans.forecast is not None and ans.forecast.code == "2330"
+    assert any("one company at a time" in n and "forecast 2454 next 5 days" in n for n in ans.notices)
+    single = Assistant(settings).answer("forecast 2330 next 5 days")
+    assert not any("one company at a time" in n for n in single.notices)

@@ -395,3 +395,14 @@ def test_group_questions_through_the_assistant(data_dir):
     asst.engines["sentiment"].cpu_classifier = KeywordClassifier()
     a = asst.answer("半導體類股新聞情緒", as_of=date(2025, 4, 11))
     assert a.route == "sentiment" and "半導體業公司" in a.answer and a.ranking["sentiment"]
+
+
+def test_consent_pages_are_no_links_in_the_summary():
+    from assistant.types import SentimentItem, SentimentResult
+
+    consent = "https://consent.yahoo.com/v2/collectConsent?sessionId=1"
+    result = SentimentResult(counts={"negative": 1, "neutral": 0, "positive": 1}, score=0.0, items=[
+        SentimentItem(title="TSMC up", url="https://news.example.com/a", label="positive", p=0.9),
+        SentimentItem(title="TSMC down", url=consent, label="negative", p=0.9)])
+    for text in (sent._summary(result, "2 articles", False), sent._summary_zh(result, "2 則", False)):
+        assert "[TSMC up](https://news.example.com/a)" in text and "TSMC down" in text and consent not in text

@@ -444,6 +444,14 @@ def _headline_text(article: Any) -> str:
     return text[:512]
 
 
+def _linked(item: SentimentItem) -> str:
+    """A headline as a Markdown link, or bare when it has no URL or only a cookie-consent page's
+    (newsapi gives Yahoo's consent wall for some articles: no link is better than that one)."""
+    from ingest.article_body import is_interstitial_url
+
+    return f"[{item.title}]({item.url})" if item.url and not is_interstitial_url(item.url) else item.title
+
+
 def _summary(result: SentimentResult, what: str, single: bool) -> str:
     c = result.counts
     if single and result.items:
@@ -457,9 +465,9 @@ def _summary(result: SentimentResult, what: str, single: bool) -> str:
     pos = [i for i in result.items if i.label == "positive"]
     neg = [i for i in result.items if i.label == "negative"]
     if pos:
-        lines.append("Most positive: " + "; ".join(f"[{i.title}]({i.url})" if i.url else i.title for i in pos))
+        lines.append("Most positive: " + "; ".join(_linked(i) for i in pos))
     if neg:
-        lines.append("Most negative: " + "; ".join(f"[{i.title}]({i.url})" if i.url else i.title for i in neg))
+        lines.append("Most negative: " + "; ".join(_linked(i) for i in neg))
     return "\n".join(lines)
 
 
@@ -478,7 +486,7 @@ def _summary_zh(result: SentimentResult, what: str, single: bool) -> str:
     pos = [i for i in result.items if i.label == "positive"]
     neg = [i for i in result.items if i.label == "negative"]
     if pos:
-        lines.append("最正面：" + "；".join(f"[{i.title}]({i.url})" if i.url else i.title for i in pos))
+        lines.append("最正面：" + "；".join(_linked(i) for i in pos))
     if neg:
-        lines.append("最負面：" + "；".join(f"[{i.title}]({i.url})" if i.url else i.title for i in neg))
+        lines.append("最負面：" + "；".join(_linked(i) for i in neg))
     return "\n".join(lines)
