@@ -405,8 +405,13 @@ class ChatController:
             return (render_forecast(f), gr.Plot(value=forecast_figure(f, bars), visible=True),
                     gr.Dataframe(value=forecast_table(f), label="forecast days", visible=True))
         if answer.route == "sentiment" and answer.sentiment is not None:
+            table = gr.Dataframe(visible=False)
+            if answer.ranking.get("sentiment"):  # several companies: each one's counts and net score
+                rows = pd.DataFrame(answer.ranking["sentiment"])
+                table = gr.Dataframe(value=rows[["name", "n", "positive", "neutral", "negative", "score"]],
+                                     label="companies by the tone of their news", visible=True)
             return (render_sentiment(answer.sentiment), gr.Plot(value=sentiment_figure(answer.sentiment), visible=True),
-                    gr.Dataframe(visible=False))
+                    table)
         if answer.ranking:
             return self.ranking_views(answer)
         if answer.bars and answer.forecast is not None:

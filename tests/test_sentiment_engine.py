@@ -395,6 +395,11 @@ def test_group_questions_through_the_assistant(data_dir):
     asst.engines["sentiment"].cpu_classifier = KeywordClassifier()
     a = asst.answer("半導體類股新聞情緒", as_of=date(2025, 4, 11))
     assert a.route == "sentiment" and "半導體業公司" in a.answer and a.ranking["sentiment"]
+    import ui
+
+    details, plot, table = ui.ChatController(asst, settings, session_factory=dict).result_views(a)
+    assert plot.visible and table.visible and table.value["headers"][:2] == ["name", "n"]
+    assert [row[0] for row in table.value["data"]] == [r["name"] for r in a.ranking["sentiment"]]
 
 
 def test_consent_pages_are_no_links_in_the_summary():
