@@ -253,8 +253,9 @@ def price_question_of(message: str, answer: Answer, previous: str | None) -> str
     if is_indicator_question(message, answer.code) or is_risk_question(message, answer.code):
         return message
     if is_price_question(message, answer.code) or parse_period(message, date.today()).kind != "latest":
-        # "what about 2025-04-07?" after an indicator question keeps asking for the indicators.
-        if previous and is_indicator_question(previous, answer.code) and not is_price_question(message, answer.code):
+        # "what about 2025-04-07?" after an indicator (or drawdown...) question keeps asking for it.
+        if (previous and (is_indicator_question(previous, answer.code) or is_risk_question(previous, answer.code))
+                and not is_price_question(message, answer.code)):
             return f"{message} {previous}"
         return message
     return previous

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -162,6 +162,7 @@ def risk_answer(req: EngineRequest, store: Any, *, today: date | None = None) ->
     code = req.code
     asked = req.message
     kind = risk_kind(req.message) if code else None
+    earlier: list[str] = []
     if kind is None:
         # A follow-up ("and 2454?", "what about 2025?") asks the same of another company or span.
         previous = req.follows_price_question
@@ -171,6 +172,9 @@ def risk_answer(req: EngineRequest, store: Any, *, today: date | None = None) ->
         assert previous is not None
         if parse_period(req.message, date.today()).kind == "latest":
             asked = previous
+        from ingest.companies import get_directory
+
+        earlier = [c.code for c in get_directory().find_in_text(previous)]
     assert code is not None
     zh = has_cjk(req.message)
     ref = req.as_of or today or datetime.now(TAIPEI).date()
@@ -182,7 +186,8 @@ def risk_answer(req: EngineRequest, store: Any, *, today: date | None = None) ->
     if req.as_of is not None and period.end is not None and period.end > visible:
         notices.append(f"{period_label(period, zh)} 不早於查詢基準日 {req.as_of.isoformat()}，只使用基準日之前的資料。" if zh else
                        f"{period_label(period, zh)} is not before the as-of date {req.as_of.isoformat()}: only bars before it are used.")
-    job = _Job(req=req, store=store, code=code, period=period, visible=visible, zh=zh, notices=notices, asked=asked)
+    job = _Job(req=req, store=store, code=code, period=period, visible=visible, zh=zh, notices=notices, asked=asked,
+               earlier=earlier)
     return {"drawdown": _drawdown, "investment": _investment, "correlation": _correlation, "beta": _beta,
             "extremes": _extremes, "risk": _profile}[kind](job)
 
@@ -200,6 +205,7 @@ class _Job:
     zh: bool
     notices: list[str]
     asked: str
+    earlier: list[str] = field(default_factory=list)  # the companies of the question a follow-up follows
 
     def label(self, code: str) -> str:
         return company_label(code, company_of(code), self.zh)
@@ -551,7 +557,10 @@ def _named_codes(job: _Job) -> list[str]:
 
 
 def _correlation(job: _Job) -> Answer:
-    codes, missing = _benchmark(job, _named_codes(job))
+    named = _named_codes(job)
+    if len(named) == 1 and len(job.earlier) > 1:  # "and 2317?" after "correlation between 2330 and 2454": all three
+        named = list(dict.fromkeys([*job.earlier, *named]))[:5]
+    codes, missing = _benchmark(job, named)
     if missing:
         return job.plain(missing)
     got = _returns(job, codes)

@@ -167,6 +167,16 @@ def test_through_the_assistant_with_follow_ups(store, data_dir):
     other = asst.answer("and 2454?", session=session)
     assert other.code == "2454" and other.indicators["max_drawdown"] == pytest.approx(
         max_drawdown(pd.Series(OTHER))[0])
+    # A span of its own keeps the drawdown question; the next company keeps the span.
+    early = asst.answer(f"what about from {DAYS[0]} to {DAYS[5]}?", session=session)
+    assert early.code == "2454" and early.indicators["end"] == DAYS[5].isoformat()
+    again = asst.answer("and 2330?", session=session)
+    assert again.code == "2330" and again.indicators["max_drawdown"] == pytest.approx(-0.5)
+    assert again.indicators["end"] == DAYS[5].isoformat()
+    pair = asst.answer("correlation between 2330 and 2454", session=session)
+    assert set(pair.indicators["correlation"]) == {"2330/2454"}
+    three = asst.answer("and 2317?", session=session)
+    assert set(three.indicators["correlation"]) == {"2330/2454", "2330/2317", "2454/2317"}
 
 
 def test_several_companies_each_get_their_drawdown(store):
