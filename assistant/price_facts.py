@@ -145,7 +145,7 @@ class Period:
     label: str = ""
 
 
-PERIOD_LABELS_ZH = {"all-time": "有史以來（資料庫中）", "yesterday": "昨天", "last week": "上週", "this week": "本週",
+PERIOD_LABELS_ZH = {"all-time": "有史以來（資料庫中）", "today": "今天", "yesterday": "昨天", "last week": "上週", "this week": "本週",
                     "last month": "上個月", "this month": "本月", "last year": "去年", "this year": "今年", "recently": "最近"}
 
 

@@ -89,6 +89,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # "2330 return since 2024-09-02", "台積電今年報酬": a return over a span is an investment's, but
 # only with a span ("TSMC shareholder returns" is the news's).
 _RETURN = re.compile(r"\b(?:price |total |stock |share )?returns?\b(?!\s+(?:to|on (?:equity|assets|capital|invested)))|报酬")
+_NOW = re.compile(r"\b(?:now|today|currently)\b|现在|現在|如今|今天|目前", re.I)
 _FUTURE = re.compile(r"\bwill\b|\bgoing to\b|\bgonna\b|\bnext\b|\btomorrow\b|\bfrom now\b|\bin the future\b"
                      r"|明天|明年|下周|下个月|未来|以后|之后|将来")
 
@@ -179,7 +180,8 @@ def risk_answer(req: EngineRequest, store: Any, *, today: date | None = None) ->
     zh = has_cjk(req.message)
     ref = req.as_of or today or datetime.now(TAIPEI).date()
     visible = ref - timedelta(days=1) if req.as_of else ref
-    period = parse_period(asked, ref)
+    # "if I had bought last year, what would it be worth now?": "now" ends the holding, it is not the span.
+    period = parse_period(_NOW.sub(" ", asked) if kind == "investment" else asked, ref)
     notices = list(req.notices)
     if period.kind == "invalid":
         return Answer(route="qa", engine=ENGINE, notices=notices, code=code, answer=no_such_day(period, zh))

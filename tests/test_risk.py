@@ -3,6 +3,8 @@ value after Taiwan's costs, beta and correlation against independent computation
 proxy, the as-of rule, follow-ups, and the router."""
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -282,3 +284,10 @@ def test_a_ranking_by_risk_through_the_assistant_and_the_ui(store, data_dir):
     assert a.engine == "qa:prices" and "最大回撤最深" in a.answer and a.ranking["drawdown"][0]["code"] == "2330"
     table = ui.ChatController(object(), data_dir, session_factory=dict).result_views(a)[2]
     assert table.value["data"][0][:2] == ["drawdown", 1] and "-50.00%" in table.value["data"][0]
+
+
+def test_now_ends_an_investment_it_is_not_its_span(store):
+    a = ask(store, "如果去年買台積電現在賺多少", today=date(2026, 3, 1))
+    assert a.indicators["buy_date"] == DAYS[0].isoformat() and "市值" in a.answer
+    en = ask(store, "if I had bought TSMC last year, what would it be worth now?", today=date(2026, 3, 1))
+    assert en.indicators["buy_date"] == DAYS[0].isoformat()
