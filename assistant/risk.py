@@ -1,7 +1,7 @@
 """Risk and return from the stored prices: "max drawdown of 2330 in 2025", "if I had put NT$100,000
 into TSMC on 2024-09-02, what would it be worth?", "correlation between 2330 and 2454", "beta of
-2330", "how risky is 2330?", "2330's biggest one-day drop", "台積電最大回撤", "如果 2024-09-02
-買一張台積電 現在賺多少".
+2330", "how risky is 2330?", "2330's biggest one-day drop", "I hold 2 lots of 2330 and 500 shares
+of 2454: how did my portfolio do last month?", "台積電最大回撤", "如果 2024-09-02 買一張台積電 現在賺多少".
 
 Why a module of its own: these are exact computations over the store's daily closes, like the
 indicators (``assistant.technicals``), but over a span rather than at one day, and each needs a
@@ -66,6 +66,8 @@ SHARES_PER_LOT = 1000
 
 # On Simplified, lower-case text with quoted headlines removed.
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("portfolio", re.compile(r"\bmy (?:portfolio|holdings|positions?|stocks)\b|\bi (?:hold|own)\b|\bportfolio\b"
+                             r"|我的?(?:持股|投资组合|组合|部位)|我(?:持有|手上有)|持股")),
     ("beta", re.compile(r"\bbetas?\b|贝塔|β")),
     ("correlation", re.compile(r"\bcorrelat\w*|\bco-?mov\w*|\bmove (?:together|in (?:step|tandem))\b"
                                r"|相关(?:性|系数|度)|连动|联动|同涨同跌")),
@@ -191,7 +193,7 @@ def risk_answer(req: EngineRequest, store: Any, *, today: date | None = None) ->
     job = _Job(req=req, store=store, code=code, period=period, visible=visible, zh=zh, notices=notices, asked=asked,
                earlier=earlier)
     return {"drawdown": _drawdown, "investment": _investment, "correlation": _correlation, "beta": _beta,
-            "extremes": _extremes, "risk": _profile}[kind](job)
+            "extremes": _extremes, "risk": _profile, "portfolio": _portfolio}[kind](job)
 
 
 @dataclass
@@ -621,6 +623,121 @@ def _beta(job: _Job) -> Answer:
         if bench == MARKET_PROXY and MARKET_PROXY not in _named_codes(job):
             text += " (No index is stored; 0050 stands for the market.)"
     return job.answer(text, codes, window, numbers)
+
+
+# --- a portfolio ------------------------------------------------------------------------------
+_QTY = (r"(\d[\d,]*|[一二两三四五六七八九十百]+|a|one)\s*(?:个)?\s*(lots?|shares?|张|股)(?![a-z价票市东])")
+_QTY_BEFORE = re.compile(_QTY + r"\s*(?:of|in)?\s*$")
+_QTY_AFTER = re.compile(r"^\s*[:：,，]?\s*" + _QTY)
+
+
+def _quantity(number: str, unit: str) -> float | None:
+    n = 1 if number in ("a", "one") else (int(number.replace(",", "")) if number[0].isdigit() else zh_number(number))
+    if not n:
+        return None
+    return float(n * (SHARES_PER_LOT if unit.startswith("lot") or unit == "张" else 1))
+
+
+def parse_positions(message: str) -> list[tuple[str, float | None]]:
+    """``(code, shares)`` for each company ``message`` names, the shares read next to the name:
+    "2 lots of 2330 and 5 lots of 2454", "1000 shares of TSMC", "台積電3張、聯發科2張" (a lot, 張, is
+    1,000 shares). ``None`` where no quantity stands next to a name."""
+    import unicodedata
+
+    from ingest.companies import get_directory
+
+    directory = get_directory()
+    folded = unicodedata.normalize("NFKC", message or "")
+    spans = directory.mention_spans(folded)
+    text = to_simplified(folded).lower()  # one character for one: the spans' positions still hold
+    out: list[tuple[str, float | None]] = []
+    for i, (start, end, code) in enumerate(spans):
+        before = text[spans[i - 1][1] if i else 0:start]
+        after = text[end:spans[i + 1][0] if i + 1 < len(spans) else len(text)]
+        m = _QTY_BEFORE.search(before) or _QTY_AFTER.search(after)
+        shares = _quantity(m.group(1), m.group(2)) if m else None
+        if code not in {c for c, _ in out}:
+            out.append((code, shares))
+    return out
+
+
+def _portfolio(job: _Job) -> Answer:
+    """A portfolio's value at the last close and its change over the span asked (the last 20
+    sessions without one), position by position, from the quantities next to each name."""
+    zh = job.zh
+    positions = parse_positions(job.asked)
+    unsized = [c for c, q in positions if q is None]
+    held = [(c, q) for c, q in positions if q]
+    if not held:
+        return job.plain("請寫出每檔的股數或張數，例如「我持有台積電 2 張、聯發科 500 股，上個月表現如何？」" if zh else
+                         "Say how much of each you hold, for example \"I hold 2 lots of 2330 and 500 shares of 2454: "
+                         "how did my portfolio do last month?\" (a lot is 1,000 shares).")
+    frames: dict[str, pd.DataFrame] = {}
+    texts: list[str] = []
+    for code, _ in held:
+        bars = job.closes(code)
+        if bars.empty:
+            texts.append(job.missing(code))
+        else:
+            frames[code] = bars
+    if not frames:
+        return job.plain("\n".join(texts))
+    closes = pd.concat({c: f["close"].astype(float) for c, f in frames.items()}, axis=1).ffill()
+    p = job.period
+    if p.kind in ("day", "range") and p.start is not None:
+        end = min(p.end or job.visible, job.visible) if p.kind == "range" else job.visible
+        before = closes[closes.index < pd.Timestamp(p.start)]
+        inside = closes[(closes.index >= pd.Timestamp(p.start)) & (closes.index <= pd.Timestamp(end))]
+        start_row = before.iloc[-1] if len(before) else (inside.iloc[0] if len(inside) else None)
+        start_day = before.index[-1] if len(before) else (inside.index[0] if len(inside) else None)
+    else:
+        sessions = p.sessions if p.kind == "trailing" and p.sessions else 20
+        inside = closes.tail(sessions + 1)
+        start_row, start_day = inside.iloc[0], inside.index[0]
+        inside = inside.iloc[1:] if len(inside) > 1 else inside
+    if start_row is None or inside.empty:
+        return job.plain("\n".join([*texts, job.empty_span(next(iter(frames)), frames[next(iter(frames))])]))
+    end_row, end_day = inside.iloc[-1], inside.index[-1]
+    qty = dict(held)
+    rows = []
+    for code in frames:
+        if pd.isna(start_row[code]) or pd.isna(end_row[code]):
+            texts.append(f"{job.label(code)}：期間內沒有股價，未計入。" if zh else
+                         f"{job.label(code)} has no prices in the span and is left out.")
+            continue
+        v0, v1 = qty[code] * float(start_row[code]), qty[code] * float(end_row[code])
+        rows.append((code, qty[code], v0, v1))
+    if not rows:
+        return job.plain("\n".join(texts))
+    total0, total1 = sum(r[2] for r in rows), sum(r[3] for r in rows)
+    lines = []
+    for code, q, v0, v1 in sorted(rows, key=lambda r: -r[3]):
+        lots = q / SHARES_PER_LOT
+        size = ((f"{lots:g} 張" if q % SHARES_PER_LOT == 0 else f"{q:,.0f} 股") if zh else
+                (f"{lots:g} lot{'s' if lots != 1 else ''}" if q % SHARES_PER_LOT == 0 else f"{q:,.0f} shares"))
+        lines.append(f"- {job.label(code)} {size}：NT${v1:,.0f}（占 {v1 / total1:.0%}），{v1 / v0 - 1:+.2%}" if zh else
+                     f"- {size} of {job.label(code)}: NT${v1:,.0f} ({v1 / total1:.0%} of it), {v1 / v0 - 1:+.2%}")
+    span = f"{_d(start_day)} → {_d(end_day)}"
+    if p.kind not in ("day", "range"):
+        n = len(inside)
+        span = f"近 {n} 個交易日（{span}）" if zh else f"over the last {n} sessions ({span})"
+    gain = total1 - total0
+    money = f"{'+' if gain >= 0 else '−'}NT${abs(gain):,.0f}"
+    if zh:
+        head = (f"**你的持股**在 {_d(end_day)} 收盤市值 **NT${total1:,.0f}**；{span}：NT${total0:,.0f} → "
+                f"NT${total1:,.0f}，{total1 / total0 - 1:+.2%}（{money}，未計手續費與稅）。")
+    else:
+        head = (f"**Your portfolio** is worth **NT${total1:,.0f}** at the {_d(end_day)} closes; {span}: "
+                f"NT${total0:,.0f} → NT${total1:,.0f}, {total1 / total0 - 1:+.2%} ({money}, before fees and taxes).")
+    if unsized:
+        texts.append(f"沒有寫出數量、未計入：{'、'.join(unsized)}。" if zh else
+                     f"Left out, no quantity given: {', '.join(unsized)}.")
+    numbers = {"start": _d(start_day), "end": _d(end_day), "value_start": total0, "value_end": total1,
+               "return": total1 / total0 - 1,
+               "positions": [{"code": c, "shares": q, "value_start": v0, "value_end": v1} for c, q, v0, v1 in rows]}
+    window = {c: frames[c][(frames[c].index > start_day) & (frames[c].index <= end_day)] for c, *_ in rows}
+    window = {c: w if len(w) else frames[c].tail(1) for c, w in window.items()}
+    return job.answer("\n".join([head, *lines, *texts]), [c for c, *_ in rows], window, numbers)
 
 
 # --- rankings by risk ------------------------------------------------------------------------

@@ -291,3 +291,33 @@ def test_now_ends_an_investment_it_is_not_its_span(store):
     assert a.indicators["buy_date"] == DAYS[0].isoformat() and "市值" in a.answer
     en = ask(store, "if I had bought TSMC last year, what would it be worth now?", today=date(2026, 3, 1))
     assert en.indicators["buy_date"] == DAYS[0].isoformat()
+
+
+@pytest.mark.parametrize("message, positions", [
+    ("I hold 2 lots of 2330 and 500 shares of 2454, how did my portfolio do?", [("2330", 2000.0), ("2454", 500.0)]),
+    ("我持有台積電3張、聯發科2張", [("2330", 3000.0), ("2454", 2000.0)]),
+    ("my portfolio: TSMC 1000 shares, MediaTek 1 lot", [("2330", 1000.0), ("2454", 1000.0)]),
+    ("I own 2330 and 2454", [("2330", None), ("2454", None)]),
+])
+def test_positions_are_read_next_to_each_name(message, positions):
+    from assistant.risk import parse_positions
+
+    assert risk_kind(message) == "portfolio"
+    assert parse_positions(message) == positions
+
+
+def test_a_portfolio_by_hand(store):
+    a = ask(store, f"I hold 2 lots of 2330 and 500 shares of 2454: my portfolio from {DAYS[1]} to {DAYS[6]}?",
+            codes=["2330", "2454"])
+    # From the close before DAYS[1] (DAYS[0]) to DAYS[6].
+    v0 = 2000 * CLOSES_2330[0] + 500 * OTHER[0]
+    v1 = 2000 * CLOSES_2330[6] + 500 * OTHER[6]
+    assert a.indicators["value_start"] == pytest.approx(v0) and a.indicators["value_end"] == pytest.approx(v1)
+    assert f"worth **NT${v1:,.0f}** at the {DAYS[6]} closes" in a.answer and f"{v1 / v0 - 1:+.2%}" in a.answer
+    assert "2 lots of 2330 TSMC (台積電): NT$260,000" in a.answer
+    recent = ask(store, "我持有台積電3張", today=DAYS[-1])
+    assert "近 20 個交易日" in recent.answer and recent.indicators["start"] == DAYS[-21].isoformat()
+    cut = ask(store, "I hold 1 lot of 2330: how is my portfolio doing?", as_of=DAYS[5])
+    assert cut.indicators["end"] == DAYS[4].isoformat() and all(b.date < DAYS[5] for b in cut.bars)
+    none = ask(store, "I own 2330 and 2454", codes=["2330", "2454"])
+    assert "Say how much of each you hold" in none.answer
