@@ -40,6 +40,7 @@ from .price_facts import (
     read_prices,
 )
 from .movers import HIGH_LOOKBACK
+from .risk import risk_kind
 from .slots import COMPANY_TOPIC, to_simplified
 from .types import Answer, Citation, EngineRequest
 
@@ -83,6 +84,8 @@ def is_overview_question(message: str, code: str | None, *, bare: bool = True) -
         return False  # "why", "will", "next week", "revenue": other engines' questions
     if asks_which_is_better(message) and len(get_directory().find_in_text(message)) > 1:
         return False  # "2330 or 2454, which is the better buy?": both side by side (price_facts)
+    if risk_kind(message) is not None:
+        return False  # "I hold 1 lot of 2330: how is my portfolio doing?", "is TSMC risky?": assistant.risk
     period = parse_period(message, date.today())
     if _ASKS_ADVICE.search(s) and period.label in ("latest", "recently", "today"):
         return True  # "is now a good time to buy MediaTek?", "台積電現在可以進場嗎"

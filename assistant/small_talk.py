@@ -47,7 +47,8 @@ def capabilities(message: str) -> str:
             "- 依新聞回答並附來源：`台積電最新消息`、`鴻海對 AI 伺服器說了什麼？`、`台積電2025年4月7日發生什麼事？`\n"
             "- 已存的股價：`台積電昨天收盤價多少？`、`2454 過去10天的成交量`、`上個月漲幅最大的股票`、`哪個類股表現最好`\n"
             "- 技術指標：`2330 5日均線`、`台積電 KD值`、`2330 技術指標`\n"
-            "- 風險與報酬：`台積電最大回撤`、`如果 2025-01-02 買一張台積電 現在賺多少`、`台積電和聯發科的相關性`\n"
+            "- 風險與報酬：`台積電最大回撤`、`如果 2025-01-02 買一張台積電 現在賺多少`、`台積電和聯發科的相關性`、"
+            "`我持有台積電3張、聯發科2張`\n"
             "- 公司概況（股價、區間、均線、新聞情緒、預測與回測）：`2330`、`台積電最近怎麼樣`；大盤：`台股今天怎麼樣`\n\n"
             "公司可以用代號（2330）、中文名稱（台積電）或英文名稱（TSMC）指稱。以上皆非投資建議。"
         )
@@ -62,7 +63,7 @@ def capabilities(message: str) -> str:
         "`which sector did best?`\n"
         "- technical indicators: `2330 20-day moving average`, `TSMC RSI`, `2330 technicals`\n"
         "- risk and return: `2330 max drawdown`, `if I had invested NT$100,000 in TSMC on 2025-01-02`, "
-        "`correlation between 2330 and 2454`, `beta of 2454`\n"
+        "`correlation between 2330 and 2454`, `beta of 2454`, `I hold 2 lots of 2330 and 500 shares of 2454: how is my portfolio?`\n"
         "- a company at a glance (price, range, averages, news sentiment, forecast with its backtest): `2330`, "
         "`How is TSMC doing?`; the market: `how is the market doing?`\n\n"
         "Name a company by its code (2330), Chinese name (台積電) or English name (TSMC). "

@@ -175,6 +175,8 @@ def test_through_the_assistant_with_follow_ups(store, data_dir):
     again = asst.answer("and 2330?", session=session)
     assert again.code == "2330" and again.indicators["max_drawdown"] == pytest.approx(-0.5)
     assert again.indicators["end"] == DAYS[5].isoformat()
+    mine = asst.answer("I hold 1 lot of 2330: how is my portfolio doing?", session=session)
+    assert mine.engine == "qa:prices" and "Your portfolio" in mine.answer  # not 2330's overview
     pair = asst.answer("correlation between 2330 and 2454", session=session)
     assert set(pair.indicators["correlation"]) == {"2330/2454"}
     three = asst.answer("and 2317?", session=session)
