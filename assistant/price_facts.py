@@ -95,7 +95,7 @@ _MDY = re.compile(rf"\b{_MON}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re
 _DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MON},?\s+(\d{{4}})\b", re.I)
 _YM = re.compile(rf"(\d{{4}})\s*[-/年]\s*(\d{{1,2}})\s*月?(?![\d/\-.])|\b{_MON}\s+(\d{{4}})\b", re.I)
 # A month with no year ("TSMC in April", "台積電4月股價"): the latest such month up to today.
-_MONTH_ONLY = re.compile(rf"\b(?:in|during|for|of|since|from)\s+{_MON}(?![\w-])(?!\s*\d)|(?<![\d年./-])(1[0-2]|0?[1-9])\s*月(?!\s*\d{{1,2}}\s*[日号])", re.I)
+_MONTH_ONLY = re.compile(rf"\b(?:in|during|for|of|since|from)\s+{_MON}(?![\w-])(?!\s*\d)|(?<![\d年./\-近前去])(1[0-2]|0?[1-9])\s*月(?!\s*\d{{1,2}}\s*[日号])", re.I)
 _YEAR = re.compile(r"\b(?:in|during|for|of)\s+(\d{4})\b|(\d{4})\s*年(?!\s*\d)"
                    r"|\b(?:its|the|their|a)\s+(\d{4})\s+(?:high|low|peak|bottom|performance|return|range|drawdown)s?\b", re.I)
 # Quarters and halves: "Q1 2025", "2025 Q1", "1Q25", "first quarter of 2025", "2025年第一季";

@@ -60,6 +60,7 @@ def test_price_questions(message):
     ("2330 close on February 30", "invalid", None, None),
     # not dates: a modal "may", a count of months, a day that carries its year
     ("TSMC may 5 percent", "latest", None, None), ("台積電3個月", "latest", None, None),
+    ("台積電近3月股價", "trailing", None, None),  # the last 3 months, not March
     ("台積電2024年4月7日", "day", date(2024, 4, 7), date(2024, 4, 7)),
 ])
 def test_months_and_days_without_a_year(message, kind, start, end):
