@@ -197,6 +197,9 @@ def _overview_chunks(req: EngineRequest, store: Any, peers: dict[str, Any], toda
            f"**{label}** at a glance, from finqa's data (not investment advice):")
     yield "\n" + ("- 股價：" if zh else "- Price ") + _strip_label(reading.text, label) + " [1]"
     yield "\n" + _range_line(history, zh)
+    risk = _risk_line(history, zh)
+    if risk:
+        yield "\n" + risk
     trend = _trend_line(req, store, ref, zh)
     if trend:
         yield "\n" + trend
@@ -277,6 +280,25 @@ def _range_line(history: Any, zh: bool) -> str:
     return (f"- Range: {span} high {fmt_price(hi)} ({hi_day.date().isoformat()}), low {fmt_price(lo)} "
             f"({lo_day.date().isoformat()}); the close is {close / hi - 1:+.1%} from the high and "
             f"{close / lo - 1:+.1%} from the low.")
+
+
+def _risk_line(history: Any, zh: bool) -> str:
+    """Volatility and the maximum drawdown over the same sessions as the range (``assistant.risk``
+    answers "how risky is 2330?" in full)."""
+    import math
+
+    from .risk import DEFAULT_SESSIONS, MIN_SESSIONS, max_drawdown
+
+    closes = history["close"].astype(float).tail(YEAR_SESSIONS)
+    rets = closes.pct_change().dropna()
+    if len(rets) < MIN_SESSIONS:
+        return ""
+    vol = float(rets.std() * math.sqrt(DEFAULT_SESSIONS))
+    dd, peak, trough, _ = max_drawdown(closes)
+    span = f"{peak.date().isoformat()} → {trough.date().isoformat()}"
+    if zh:
+        return f"- 風險：年化波動度 {vol:.1%}；同期最大回撤 {dd:.1%}（{span}）。"
+    return f"- Risk: annualised volatility {vol:.1%}; maximum drawdown {dd:.1%} over the same sessions ({span})."
 
 
 def _trend_line(req: EngineRequest, store: Any, ref: date, zh: bool) -> str:

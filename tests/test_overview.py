@@ -129,6 +129,10 @@ def test_the_numbers(store):
     assert f"52-week high {hi:,.2f} ({DAYS[199].isoformat()})" in a.answer
     assert f"low {lo:,.2f} ({DAYS[50].isoformat()})" in a.answer
     assert f"{last / hi - 1:+.1%} from the high" in a.answer
+    # Risk over the same 250 sessions: the slide from the 299 close (session 199) to the last close.
+    vol = pd.Series(year).pct_change().std() * 250 ** 0.5
+    assert (f"- Risk: annualised volatility {vol:.1%}; maximum drawdown {last / 299 - 1:.1%} over the same sessions "
+            f"({DAYS[199].isoformat()} → {DAYS[-1].isoformat()})") in a.answer
     ma20, ma60 = sum(CLOSES[-20:]) / 20, sum(CLOSES[-60:]) / 60
     assert f"the close is below its 20-day average ({ma20:,.2f}) and below its 60-day average ({ma60:,.2f}); RSI" in a.answer
     delta = pd.Series(CLOSES).diff()
