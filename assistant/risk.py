@@ -594,37 +594,58 @@ def _correlation(job: _Job) -> Answer:
     return job.answer("\n".join([head, *lines, tail]), codes, window, numbers)
 
 
+# "beta of 2330 against 2454": the second company is the benchmark; "beta of 2330 and 2454": each
+# against the market.
+_AGAINST = re.compile(r"\b(?:against|vs\.?|versus|relative to|compared (?:to|with))\b|相对|对于")
+
+
 def _beta(job: _Job) -> Answer:
-    codes, missing = _benchmark(job, _named_codes(job)[:2])
-    if missing:
-        return job.plain(missing)
-    got = _returns(job, codes)
-    if isinstance(got, str):
-        return job.plain(got)
-    rets, window = got
-    stock, bench = codes[0], codes[1]
+    named = _named_codes(job)
+    if len(named) >= 2 and _AGAINST.search(to_simplified(job.asked).lower()):
+        pairs = [(named[0], named[1])]
+    else:
+        if job.store.bars(MARKET_PROXY, end=job.visible).empty and named != [MARKET_PROXY]:
+            return job.plain(_benchmark(job, named[:1])[1] or "")
+        pairs = [(c, MARKET_PROXY) for c in named if c != MARKET_PROXY]
+    texts, numbers, windows = [], {}, {}
+    for stock, bench in pairs:
+        got = _returns(job, [stock, bench])
+        if isinstance(got, str):
+            texts.append(got)
+            continue
+        text, values = _beta_text(job, stock, bench, got[0])
+        texts.append(text)
+        numbers[stock] = values
+        windows.update(got[1])
+    if not numbers:
+        return job.plain("\n\n".join(texts))
+    main = dict(numbers[next(iter(numbers))])
+    if len(numbers) > 1:
+        main["companies"] = numbers
+    if any(b == MARKET_PROXY for _, b in pairs) and MARKET_PROXY not in named:
+        texts.append("（finqa 沒有儲存大盤指數，以 0050 代表市場。）" if job.zh else "(No index is stored; 0050 stands for the market.)")
+    return job.answer("\n\n".join(texts), list(windows), windows, main)
+
+
+def _beta_text(job: _Job, stock: str, bench: str, rets: pd.DataFrame) -> tuple[str, dict[str, Any]]:
+    """One company's beta against ``bench`` from their common daily returns."""
     x, y = rets[bench], rets[stock]
     beta = float(y.cov(x) / x.var())
     r = float(y.corr(x))
-    vol = {c: float(rets[c].std() * math.sqrt(DEFAULT_SESSIONS)) for c in codes}
+    vol = {c: float(rets[c].std() * math.sqrt(DEFAULT_SESSIONS)) for c in (stock, bench)}
     first, last, n = rets.index[0], rets.index[-1], len(rets)
     numbers = {"beta": beta, "correlation": r, "r_squared": r * r, "benchmark": bench,
                "volatility_annualised": vol, "start": _d(first), "end": _d(last), "sessions": n}
     sl, bl = job.label(stock), job.label(bench)
     if job.zh:
-        text = (f"**{sl}** 相對 {bl} 的 beta 為 **{beta:.2f}**（{_d(first)} 至 {_d(last)}，{n} 個交易日的日報酬）："
+        return (f"**{sl}** 相對 {bl} 的 beta 為 **{beta:.2f}**（{_d(first)} 至 {_d(last)}，{n} 個交易日的日報酬）："
                 f"{bench} 每變動 1%，{stock} 平均變動 {beta:.2f}%。相關係數 {r:+.2f}，R² {r * r:.2f}"
-                f"（{stock} 的日波動中約 {r * r:.0%} 可由 {bench} 解釋）。年化波動度：{stock} {vol[stock]:.1%}、{bench} {vol[bench]:.1%}。")
-        if bench == MARKET_PROXY and MARKET_PROXY not in _named_codes(job):
-            text += "（finqa 沒有儲存大盤指數，以 0050 代表市場。）"
-    else:
-        text = (f"**{sl}** has a beta of **{beta:.2f}** against {bl} (daily returns, {n} sessions from {_d(first)} to "
-                f"{_d(last)}): a 1% move in {bench} came with a {beta:.2f}% move in {stock} on average. Correlation "
-                f"{r:+.2f}, R² {r * r:.2f} (about {r * r:.0%} of {stock}'s daily variance moves with {bench}). "
-                f"Annualised volatility: {stock} {vol[stock]:.1%}, {bench} {vol[bench]:.1%}.")
-        if bench == MARKET_PROXY and MARKET_PROXY not in _named_codes(job):
-            text += " (No index is stored; 0050 stands for the market.)"
-    return job.answer(text, codes, window, numbers)
+                f"（{stock} 的日波動中約 {r * r:.0%} 可由 {bench} 解釋）。年化波動度：{stock} {vol[stock]:.1%}、"
+                f"{bench} {vol[bench]:.1%}。"), numbers
+    return (f"**{sl}** has a beta of **{beta:.2f}** against {bl} (daily returns, {n} sessions from {_d(first)} to "
+            f"{_d(last)}): a 1% move in {bench} came with a {beta:.2f}% move in {stock} on average. Correlation "
+            f"{r:+.2f}, R² {r * r:.2f} (about {r * r:.0%} of {stock}'s daily variance moves with {bench}). "
+            f"Annualised volatility: {stock} {vol[stock]:.1%}, {bench} {vol[bench]:.1%}."), numbers
 
 
 # --- a portfolio ------------------------------------------------------------------------------

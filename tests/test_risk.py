@@ -150,6 +150,9 @@ def test_beta_uses_0050_when_stored_and_says_how_to_get_it_otherwise(store):
     assert 1.3 < b.indicators["beta"] < 1.7  # built as 1.5x the market plus noise
     c = ask(store, "2454 correlation with the market")
     assert "0050 stands for the market" in c.answer
+    both = ask(store, "beta of 2454 and 2317", codes=["2454", "2317"])  # each against the market
+    assert both.indicators["benchmark"] == "0050" and both.indicators["companies"]["2317"]["benchmark"] == "0050"
+    assert both.answer.count("has a beta of") == 2
 
 
 def test_too_few_common_sessions(store):
