@@ -66,6 +66,11 @@ SHARES_PER_LOT = 1000
 
 # On Simplified, lower-case text with quoted headlines removed.
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("cost", re.compile(
+        r"\bhow much (?:does|is|would|do)\b.{0,30}\b(?:one|a|an|\d+|two|three|five|ten) (?:lots?|board lots?)\b"
+        r"|\bhow many (?:shares|lots)\b.{0,50}\b(?:buy|afford|get|purchase)\b|\bcost of (?:one|a|\d+) lots?\b"
+        r"|\bcan i (?:buy|afford)\b.{0,40}\bwith\b"
+        r"|(?:一|两|二|三|五|十|\d+)\s*张.{0,10}(?:多少钱|要多少|需要多少|成本)|(?:可以|能|可)买(?:几|多少)(?:张|股)|买得起")),
     ("portfolio", re.compile(r"\bmy (?:portfolio|holdings|positions?|stocks)\b|\bi (?:hold|own)\b|\bportfolio\b"
                              r"|我的?(?:持股|投资组合|组合|部位)|我(?:持有|手上有)|持股")),
     ("beta", re.compile(r"\bbetas?\b|贝塔|β")),
@@ -99,8 +104,9 @@ _FUTURE = re.compile(r"\bwill\b|\bgoing to\b|\bgonna\b|\bnext\b|\btomorrow\b|\bf
 
 
 def risk_kind(message: str) -> str | None:
-    """Which computation ``message`` asks for: ``beta``, ``correlation``, ``extremes`` (the
-    largest one-day moves), ``risk`` (a risk profile), ``drawdown``, ``investment``, or ``None``.
+    """Which computation ``message`` asks for: ``cost`` (of a lot, or what an amount buys),
+    ``portfolio``, ``beta``, ``correlation``, ``extremes`` (the largest one-day moves), ``risk`` (a
+    risk profile), ``drawdown``, ``investment``, or ``None``.
     The future ("what will 10,000 be worth next year?") is the forecaster's, not this module's."""
     if not message:
         return None
@@ -195,7 +201,7 @@ def risk_answer(req: EngineRequest, store: Any, *, today: date | None = None) ->
     job = _Job(req=req, store=store, code=code, period=period, visible=visible, zh=zh, notices=notices, asked=asked,
                earlier=earlier)
     return {"drawdown": _drawdown, "investment": _investment, "correlation": _correlation, "beta": _beta,
-            "extremes": _extremes, "risk": _profile, "portfolio": _portfolio}[kind](job)
+            "extremes": _extremes, "risk": _profile, "portfolio": _portfolio, "cost": _cost}[kind](job)
 
 
 @dataclass
@@ -646,6 +652,55 @@ def _beta_text(job: _Job, stock: str, bench: str, rets: pd.DataFrame) -> tuple[s
             f"{_d(last)}): a 1% move in {bench} came with a {beta:.2f}% move in {stock} on average. Correlation "
             f"{r:+.2f}, R² {r * r:.2f} (about {r * r:.0%} of {stock}'s daily variance moves with {bench}). "
             f"Annualised volatility: {stock} {vol[stock]:.1%}, {bench} {vol[bench]:.1%}."), numbers
+
+
+def _fee(value: float) -> float:
+    return max(MIN_FEE, value * BROKER_FEE) if value > 0 else 0.0
+
+
+def _cost(job: _Job) -> Answer:
+    """What a lot costs at the last close, or how many lots and odd-lot shares an amount buys,
+    the broker's fee included ("一張台積電多少錢", "how many shares of TSMC can I buy with NT$100,000?")."""
+    code, zh = job.code, job.zh
+    bars = job.closes(code)
+    if bars.empty:
+        return job.plain(job.missing(code))
+    price, day = float(bars["close"].iloc[-1]), bars.index[-1]
+    label = job.label(code)
+    stake = parse_stake(job.asked)
+    lot = price * SHARES_PER_LOT
+    numbers: dict[str, Any] = {"date": _d(day), "close": price, "lot_cost": lot, "lot_cost_with_fee": lot + _fee(lot)}
+    if stake.amount is not None:
+        budget = stake.amount
+        lots = int(budget // (lot + _fee(lot)))
+        rest = budget - lots * lot - (_fee(lots * lot) if lots else 0.0)
+        odd = int(rest // (price * (1 + BROKER_FEE)))
+        while odd > 0 and odd * price + _fee(odd * price) > rest:  # the NT$20 minimum fee on a small order
+            odd -= 1
+        spent = lots * lot + (_fee(lots * lot) if lots else 0.0) + (odd * price + _fee(odd * price) if odd else 0.0)
+        numbers.update(budget=budget, lots=lots, odd_shares=odd, spent=spent, left=budget - spent)
+        if zh:
+            text = (f"**{label}** {_d(day)} 收盤 {fmt_price(price)}：NT${budget:,.0f} 可買 **{lots} 張**"
+                    + (f"加 {odd:,} 股零股" if odd else "") + f"（含手續費共 NT${spent:,.0f}，剩 NT${budget - spent:,.0f}）。"
+                    f"一張（1,000 股）NT${lot:,.0f}，加手續費 NT${lot + _fee(lot):,.0f}。")
+        else:
+            text = (f"**{label}** at the {_d(day)} close of {fmt_price(price)}: NT${budget:,.0f} buys **{lots} lot{'s' if lots != 1 else ''}**"
+                    + (f" and {odd:,} odd-lot shares" if odd else "") + f" (NT${spent:,.0f} with the broker's fee, NT${budget - spent:,.0f} "
+                    f"left). One lot (1,000 shares) is NT${lot:,.0f}, NT${lot + _fee(lot):,.0f} with the fee.")
+    else:
+        n = int((stake.shares or SHARES_PER_LOT) // SHARES_PER_LOT) or 1
+        total = n * lot
+        numbers.update(lots=n, cost=total, cost_with_fee=total + _fee(total))
+        if zh:
+            text = (f"**{label}** {_d(day)} 收盤 {fmt_price(price)}：{n} 張（{n * SHARES_PER_LOT:,} 股）NT${total:,.0f}，"
+                    f"加手續費（0.1425%，最低 NT$20）共 **NT${total + _fee(total):,.0f}**。不到一張可用零股交易，"
+                    f"一股 {fmt_price(price)}。")
+        else:
+            text = (f"**{label}** at the {_d(day)} close of {fmt_price(price)}: {n} lot{'s' if n != 1 else ''} "
+                    f"({n * SHARES_PER_LOT:,} shares) cost{'s' if n == 1 else ''} NT${total:,.0f}, **NT${total + _fee(total):,.0f}** with the "
+                    f"broker's fee (0.1425%, at least NT$20). Less than a lot trades as odd-lot shares at "
+                    f"{fmt_price(price)} each.")
+    return job.answer(text, [code], {code: bars.tail(1)}, numbers)
 
 
 # --- a portfolio ------------------------------------------------------------------------------

@@ -328,3 +328,27 @@ def test_a_portfolio_by_hand(store):
     assert cut.indicators["end"] == DAYS[4].isoformat() and all(b.date < DAYS[5] for b in cut.bars)
     none = ask(store, "I own 2330 and 2454", codes=["2330", "2454"])
     assert "Say how much of each you hold" in none.answer
+
+
+@pytest.mark.parametrize("message", ["一張台積電多少錢", "how much does one lot of TSMC cost?",
+                                     "how many shares of TSMC can I buy with NT$100,000?", "10萬可以買幾張台積電"])
+def test_what_a_lot_costs_questions(message):
+    assert risk_kind(message) == "cost"
+
+
+def test_what_a_lot_costs_and_what_an_amount_buys(store):
+    # The last close is 125: a lot is NT$125,000, with the 0.1425% fee NT$125,178.
+    lot = ask(store, "how much does one lot of TSMC cost?")
+    assert "1 lot (1,000 shares) costs NT$125,000, **NT$125,178** with the broker's fee" in lot.answer
+    assert lot.indicators["lot_cost_with_fee"] == pytest.approx(125_000 * 1.001425)
+    three = ask(store, "how much do 3 lots of 2330 cost?")
+    assert three.indicators["cost"] == 375_000 and three.indicators["cost_with_fee"] == pytest.approx(375_000 * 1.001425)
+    # NT$300,000: two lots (250,000 + 356.25 fee) leave 49,643.75, which buys 396 odd-lot shares
+    # (49,500 + 70.54 fee); 397 would cost 49,695.70.
+    budget = ask(store, "how many shares of TSMC can I buy with NT$300,000?")
+    assert (budget.indicators["lots"], budget.indicators["odd_shares"]) == (2, 396)
+    assert budget.indicators["spent"] == pytest.approx(250_000 + 356.25 + 49_500 + 49_500 * 0.001425)
+    small = ask(store, "how many shares of TSMC can I buy with NT$1,000?")  # the NT$20 minimum fee
+    assert (small.indicators["lots"], small.indicators["odd_shares"]) == (0, 7)  # 7 x 125 + 20 = 895
+    cut = ask(store, "一張台積電多少錢", as_of=DAYS[4])  # the close before the as-of day: 90
+    assert cut.indicators["close"] == 90.0 and "NT$90,000" in cut.answer
