@@ -114,6 +114,8 @@ def risk_kind(message: str) -> str | None:
     if _FUTURE.search(s):
         return None
     kind = next((kind for kind, rx in _KINDS if rx.search(s)), None)
+    if kind == "cost" and dict(_KINDS)["investment"].search(s) and parse_period(message, date.today()).kind in ("day", "range"):
+        return "investment"  # "if I bought one lot of TSMC on 2025-01-02, how much would one lot be worth?"
     if kind is None and _RETURN.search(s) and parse_period(message, date.today()).kind not in ("latest", "invalid"):
         return "investment"
     return kind

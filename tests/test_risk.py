@@ -334,6 +334,7 @@ def test_a_portfolio_by_hand(store):
                                      "how many shares of TSMC can I buy with NT$100,000?", "10萬可以買幾張台積電"])
 def test_what_a_lot_costs_questions(message):
     assert risk_kind(message) == "cost"
+    assert risk_kind("if I had bought one lot of TSMC on 2025-01-02, how much would one lot be worth now?") == "investment"
 
 
 def test_what_a_lot_costs_and_what_an_amount_buys(store):
