@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assistant.risk import Stake, is_risk_question, max_drawdown, parse_stake, risk_answer, risk_kind
+from assistant.holdings import Stake, parse_stake
+from assistant.risk import is_risk_question, max_drawdown, risk_answer, risk_kind
 from assistant.types import EngineRequest
 from ingest.types import PriceBar
 
@@ -255,14 +256,14 @@ def test_which_is_riskier_names_the_most_volatile_and_the_deepest_drawdown(store
     ("which stocks will be the most volatile next month?", None),
 ])
 def test_which_questions_rank_by_risk(message, kind):
-    from assistant.risk import risk_ranking_kind
+    from assistant.risk_rankings import risk_ranking_kind
 
     assert risk_ranking_kind(message, []) == kind
     assert risk_ranking_kind(message, ["2330"]) is None  # a company named: its own answer
 
 
 def test_a_ranking_by_risk(store):
-    from assistant.risk import risk_ranking
+    from assistant.risk_rankings import risk_ranking
 
     store.upsert_bars([PriceBar(code="AAPL", date=d, open=c, high=c, low=c, close=c, volume=1.0)
                        for d, c in zip(DAYS, [100.0, 1.0] * 30)])  # a US symbol: wild, but not ranked
@@ -307,7 +308,7 @@ def test_now_ends_an_investment_it_is_not_its_span(store):
     ("I own 2330 and 2454", [("2330", None), ("2454", None)]),
 ])
 def test_positions_are_read_next_to_each_name(message, positions):
-    from assistant.risk import parse_positions
+    from assistant.holdings import parse_positions
 
     assert risk_kind(message) == "portfolio"
     assert parse_positions(message) == positions

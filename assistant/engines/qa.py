@@ -406,7 +406,7 @@ class QAEngine(FinqaQueryEngine):
         from .. import movers
         from ..price_facts import price_answer
 
-        from ..risk import risk_ranking, risk_ranking_kind
+        from ..risk_rankings import risk_ranking, risk_ranking_kind
 
         if risk_ranking_kind(req.message, [c for c in [req.code, *req.codes] if c]):  # "most volatile stocks"
             return risk_ranking(req, open_store(self.settings.store_path))

@@ -1,0 +1,311 @@
+"""Money and positions from the stored prices: what an investment made ("if I had put NT$100,000
+into TSMC on 2024-09-02, what would it be worth?", "如果 2024-09-02 買一張台積電 現在賺多少"), what a
+lot costs or an amount buys ("一張台積電多少錢", "how many shares of TSMC can I buy with NT$100,000?"),
+and a portfolio ("I hold 2 lots of 2330 and 500 shares of 2454: how did my portfolio do last month?").
+
+Why apart from ``assistant.risk``, which detects these questions and dispatches them: these read
+the user's own amounts and quantities (NT$, 張, shares) and apply Taiwan's trading costs, a job of
+their own. The costs: a broker's fee of 0.1425% each way, at least NT$20 an order, and the
+securities transaction tax on the sale, 0.3% for stocks and 0.1% for ETFs (codes starting 00).
+Returns are close to close and price only (no dividends are stored), as in ``assistant.risk``;
+point in time through the same :class:`~assistant.risk.Job`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from .price_facts import fmt_price, strip_dates
+from .risk import Job, iso_day, max_drawdown
+from .slots import to_simplified, zh_number
+from .types import Answer
+
+BROKER_FEE = 0.001425  # each way, on the traded value
+MIN_FEE = 20.0  # NT$ per order
+TAX_STOCK, TAX_ETF = 0.003, 0.001  # securities transaction tax, on the sale only
+SHARES_PER_LOT = 1000
+
+
+# --- amounts ---------------------------------------------------------------------------------
+_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "千": 1e3, "万": 1e4, "亿": 1e8}
+_MONEY = re.compile(
+    r"(?:nt\$|ntd\s*|twd\s*|\$|新台币|台币)\s*(\d[\d,]*(?:\.\d+)?)\s*(k|m|mn|million|thousand|千|万|亿)?"
+    r"|(\d[\d,]*(?:\.\d+)?)\s*(k|m|mn|million|thousand|千|万|亿)?\s*(?:ntd|twd|nt dollars|dollars|新台币|台币|元|块)"
+    r"|(\d[\d,]*(?:\.\d+)?)\s*(k|million|thousand|万|亿)(?![a-z])"
+    r"|([一二两三四五六七八九十百]+)\s*(千|万|亿)\s*(?:元|块|新台币|台币)?")
+_LOTS = re.compile(r"(\d[\d,]*|[一二两三四五六七八九十百]+|a|one)\s*(?:个)?\s*(?:lots?|张)(?![a-z])")
+_SHARES = re.compile(r"(\d[\d,]*)\s*(?:shares|股)(?!价|票|市|东)")
+
+
+@dataclass(frozen=True)
+class Stake:
+    """What the user put in: an amount of money (NT$) or a number of shares; neither means the
+    answer speaks of one lot (1,000 shares), the way Taiwan quotes a position."""
+
+    amount: float | None = None
+    shares: float | None = None
+
+
+def parse_stake(message: str) -> Stake:
+    """The money or shares named in ``message``, read after its dates and company names are taken
+    out ("2330" and "2024-09-02" are no amounts)."""
+    from ingest.companies import get_directory
+
+    s = to_simplified(strip_dates(get_directory().without_mentions(message))).lower()
+    if m := _LOTS.search(s):
+        raw = m.group(1)
+        n = 1 if raw in ("a", "one") else (int(raw.replace(",", "")) if raw[0].isdigit() else zh_number(raw))
+        if n:
+            return Stake(shares=float(n * SHARES_PER_LOT))
+    if m := _SHARES.search(s):
+        return Stake(shares=float(m.group(1).replace(",", "")))
+    if m := _MONEY.search(s):
+        g = m.groups()
+        if g[6]:
+            base = zh_number(g[6])
+            return Stake(amount=float(base) * _SCALE[g[7]]) if base else Stake()
+        number, scale = next((g[i], g[i + 1]) for i in (0, 2, 4) if g[i])
+        return Stake(amount=float(number.replace(",", "")) * _SCALE.get(scale or "", 1.0))
+    return Stake()
+
+
+def _costs(code: str, buy_value: float, sell_value: float) -> tuple[float, float]:
+    """(money out including the buy fee, money back after the sell fee and tax)."""
+    tax = TAX_ETF if code.startswith("00") else TAX_STOCK
+    fee_in = max(MIN_FEE, buy_value * BROKER_FEE)
+    fee_out = max(MIN_FEE, sell_value * BROKER_FEE)
+    return buy_value + fee_in, sell_value - fee_out - sell_value * tax
+
+
+def investment(job: Job) -> Answer:
+    code, zh = job.code, job.zh
+    bars = job.closes(code)
+    if bars.empty:
+        return job.plain(job.missing(code))
+    if job.period.kind not in ("day", "range", "trailing"):  # no day to buy on
+        return job.plain("請說明何時買進，例如「如果 2024-09-02 買一張台積電，現在值多少？」或「2330 最近三個月的報酬」。" if zh else
+                         "Say when the money went in, for example \"if I had invested NT$100,000 in 2330 on "
+                         "2024-09-02, what would it be worth?\" or \"2330 return over the last 3 months\".")
+    window = job.window(bars, None)
+    if len(window) < 2:
+        return job.plain(job.empty_span(code, bars))
+    label = job.label(code)
+    start = job.period.start
+    buy_day, sell_day = window.index[0], window.index[-1]
+    if start is not None and buy_day.date() != start:
+        before_store = start < bars.index[0].date()
+        job.notices.append(
+            (f"資料庫中的股價從 {iso_day(bars.index[0])} 才開始，以那天的收盤買進。" if before_store else
+             f"{start.isoformat()} 沒有交易，以之後第一個交易日 {iso_day(buy_day)} 的收盤買進。") if zh else
+            (f"The store's prices start on {iso_day(bars.index[0])}: bought at that day's close." if before_store else
+             f"{start.isoformat()} was no trading day: bought at the close of the next session, {iso_day(buy_day)}."))
+    buy, sell = float(window["close"].iloc[0]), float(window["close"].iloc[-1])
+    stake = parse_stake(job.asked)
+    shares = stake.shares if stake.shares is not None else (
+        stake.amount / buy if stake.amount is not None else float(SHARES_PER_LOT))
+    cost, proceeds = _costs(code, shares * buy, shares * sell)
+    gross = sell / buy - 1
+    net = proceeds / cost - 1
+    days = (sell_day - buy_day).days
+    yearly = (1 + net) ** (365 / days) - 1 if days >= 365 and net > -1 else None
+    dd, _, trough, _ = max_drawdown(window["close"].astype(float))
+    tax = TAX_ETF if code.startswith("00") else TAX_STOCK
+    numbers = {"buy_date": iso_day(buy_day), "buy_close": buy, "sell_date": iso_day(sell_day), "sell_close": sell,
+               "shares": shares, "invested": shares * buy, "value": shares * sell, "price_return": gross,
+               "cost_with_fees": cost, "proceeds_after_costs": proceeds, "net_return": net,
+               "annualised_net_return": yearly, "max_drawdown": dd}
+    lots = shares / SHARES_PER_LOT
+    if zh:
+        what = (f"投入 NT${shares * buy:,.0f}" if stake.amount is not None else
+                f"買進 {lots:g} 張（{shares:,.0f} 股）" if stake.shares is not None and shares % SHARES_PER_LOT == 0 else
+                f"買進 {shares:,.0f} 股" if stake.shares is not None else "買進 1 張（1,000 股）")
+        text = (f"**{label}**：{iso_day(buy_day)} 以收盤價 {fmt_price(buy)} {what}"
+                + (f"（約 {shares:,.2f} 股）" if stake.amount is not None else f"，成本 NT${shares * buy:,.0f}")
+                + f"，到 {iso_day(sell_day)} 收盤 {fmt_price(sell)} 時市值 **NT${shares * sell:,.0f}**，股價報酬 {gross:+.2%}。"
+                f"扣除手續費（買賣各 0.1425%，最低 NT$20）與賣出時 {tax:.1%} 的證券交易稅後，淨得 NT${proceeds:,.0f}，"
+                f"相對總成本 NT${cost:,.0f} 為 {net:+.2%}")
+        text += (f"，年化 {yearly:+.2%}。" if yearly is not None else "。")
+        text += f"持有期間最大回撤 {dd:.2%}（最低點在 {iso_day(trough)}）。" if dd < 0 else ""
+    else:
+        what = (f"NT${shares * buy:,.0f}" if stake.amount is not None else
+                f"{lots:g} lot{'s' if lots != 1 else ''} ({shares:,.0f} shares)" if stake.shares is not None and shares % SHARES_PER_LOT == 0 else
+                f"{shares:,.0f} shares" if stake.shares is not None else "one lot (1,000 shares)")
+        text = (f"**{label}**: {what} bought at the {iso_day(buy_day)} close of {fmt_price(buy)}"
+                + (f" (about {shares:,.2f} shares)" if stake.amount is not None else f" cost NT${shares * buy:,.0f}")
+                + f"; at the {iso_day(sell_day)} close of {fmt_price(sell)} {'it is' if stake.amount is not None else 'they are'} "
+                f"worth **NT${shares * sell:,.0f}**, a price return of {gross:+.2%}. After the broker's fee (0.1425% each "
+                f"way, at least NT$20) and the {tax:.1%} transaction tax on the sale, NT${proceeds:,.0f} comes back for "
+                f"NT${cost:,.0f} paid: {net:+.2%}")
+        text += (f", or {yearly:+.2%} a year." if yearly is not None else ".")
+        text += f" Along the way it fell as far as {dd:.2%} from its high (on {iso_day(trough)})." if dd < 0 else ""
+    return job.answer(text, [code], {code: window}, numbers)
+
+
+def _fee(value: float) -> float:
+    return max(MIN_FEE, value * BROKER_FEE) if value > 0 else 0.0
+
+
+def lot_cost(job: Job) -> Answer:
+    """What a lot costs at the last close, or how many lots and odd-lot shares an amount buys,
+    the broker's fee included ("一張台積電多少錢", "how many shares of TSMC can I buy with NT$100,000?")."""
+    code, zh = job.code, job.zh
+    bars = job.closes(code)
+    if bars.empty:
+        return job.plain(job.missing(code))
+    price, day = float(bars["close"].iloc[-1]), bars.index[-1]
+    label = job.label(code)
+    stake = parse_stake(job.asked)
+    lot = price * SHARES_PER_LOT
+    numbers: dict[str, Any] = {"date": iso_day(day), "close": price, "lot_cost": lot, "lot_cost_with_fee": lot + _fee(lot)}
+    if stake.amount is not None:
+        budget = stake.amount
+        lots = int(budget // (lot + _fee(lot)))
+        rest = budget - lots * lot - (_fee(lots * lot) if lots else 0.0)
+        odd = int(rest // (price * (1 + BROKER_FEE)))
+        while odd > 0 and odd * price + _fee(odd * price) > rest:  # the NT$20 minimum fee on a small order
+            odd -= 1
+        spent = lots * lot + (_fee(lots * lot) if lots else 0.0) + (odd * price + _fee(odd * price) if odd else 0.0)
+        numbers.update(budget=budget, lots=lots, odd_shares=odd, spent=spent, left=budget - spent)
+        if zh:
+            text = (f"**{label}** {iso_day(day)} 收盤 {fmt_price(price)}：NT${budget:,.0f} 可買 **{lots} 張**"
+                    + (f"加 {odd:,} 股零股" if odd else "") + f"（含手續費共 NT${spent:,.0f}，剩 NT${budget - spent:,.0f}）。"
+                    f"一張（1,000 股）NT${lot:,.0f}，加手續費 NT${lot + _fee(lot):,.0f}。")
+        else:
+            text = (f"**{label}** at the {iso_day(day)} close of {fmt_price(price)}: NT${budget:,.0f} buys **{lots} lot{'s' if lots != 1 else ''}**"
+                    + (f" and {odd:,} odd-lot shares" if odd else "") + f" (NT${spent:,.0f} with the broker's fee, NT${budget - spent:,.0f} "
+                    f"left). One lot (1,000 shares) is NT${lot:,.0f}, NT${lot + _fee(lot):,.0f} with the fee.")
+    else:
+        n = int((stake.shares or SHARES_PER_LOT) // SHARES_PER_LOT) or 1
+        total = n * lot
+        numbers.update(lots=n, cost=total, cost_with_fee=total + _fee(total))
+        if zh:
+            text = (f"**{label}** {iso_day(day)} 收盤 {fmt_price(price)}：{n} 張（{n * SHARES_PER_LOT:,} 股）NT${total:,.0f}，"
+                    f"加手續費（0.1425%，最低 NT$20）共 **NT${total + _fee(total):,.0f}**。不到一張可用零股交易，"
+                    f"一股 {fmt_price(price)}。")
+        else:
+            text = (f"**{label}** at the {iso_day(day)} close of {fmt_price(price)}: {n} lot{'s' if n != 1 else ''} "
+                    f"({n * SHARES_PER_LOT:,} shares) cost{'s' if n == 1 else ''} NT${total:,.0f}, **NT${total + _fee(total):,.0f}** with the "
+                    f"broker's fee (0.1425%, at least NT$20). Less than a lot trades as odd-lot shares at "
+                    f"{fmt_price(price)} each.")
+    return job.answer(text, [code], {code: bars.tail(1)}, numbers)
+
+
+# --- a portfolio ------------------------------------------------------------------------------
+_QTY = (r"(\d[\d,]*|[一二两三四五六七八九十百]+|a|one)\s*(?:个)?\s*(lots?|shares?|张|股)(?![a-z价票市东])")
+_QTY_BEFORE = re.compile(_QTY + r"\s*(?:of|in)?\s*$")
+_QTY_AFTER = re.compile(r"^\s*[:：,，]?\s*" + _QTY)
+
+
+def _quantity(number: str, unit: str) -> float | None:
+    n = 1 if number in ("a", "one") else (int(number.replace(",", "")) if number[0].isdigit() else zh_number(number))
+    if not n:
+        return None
+    return float(n * (SHARES_PER_LOT if unit.startswith("lot") or unit == "张" else 1))
+
+
+def parse_positions(message: str) -> list[tuple[str, float | None]]:
+    """``(code, shares)`` for each company ``message`` names, the shares read next to the name:
+    "2 lots of 2330 and 5 lots of 2454", "1000 shares of TSMC", "台積電3張、聯發科2張" (a lot, 張, is
+    1,000 shares). ``None`` where no quantity stands next to a name."""
+    import unicodedata
+
+    from ingest.companies import get_directory
+
+    directory = get_directory()
+    folded = unicodedata.normalize("NFKC", message or "")
+    spans = directory.mention_spans(folded)
+    text = to_simplified(folded).lower()  # one character for one: the spans' positions still hold
+    out: list[tuple[str, float | None]] = []
+    for i, (start, end, code) in enumerate(spans):
+        before = text[spans[i - 1][1] if i else 0:start]
+        after = text[end:spans[i + 1][0] if i + 1 < len(spans) else len(text)]
+        m = _QTY_BEFORE.search(before) or _QTY_AFTER.search(after)
+        shares = _quantity(m.group(1), m.group(2)) if m else None
+        if code not in {c for c, _ in out}:
+            out.append((code, shares))
+    return out
+
+
+def portfolio(job: Job) -> Answer:
+    """A portfolio's value at the last close and its change over the span asked (the last 20
+    sessions without one), position by position, from the quantities next to each name."""
+    zh = job.zh
+    positions = parse_positions(job.asked)
+    unsized = [c for c, q in positions if q is None]
+    held = [(c, q) for c, q in positions if q]
+    if not held:
+        return job.plain("請寫出每檔的股數或張數，例如「我持有台積電 2 張、聯發科 500 股，上個月表現如何？」" if zh else
+                         "Say how much of each you hold, for example \"I hold 2 lots of 2330 and 500 shares of 2454: "
+                         "how did my portfolio do last month?\" (a lot is 1,000 shares).")
+    frames: dict[str, pd.DataFrame] = {}
+    texts: list[str] = []
+    for code, _ in held:
+        bars = job.closes(code)
+        if bars.empty:
+            texts.append(job.missing(code))
+        else:
+            frames[code] = bars
+    if not frames:
+        return job.plain("\n".join(texts))
+    closes = pd.concat({c: f["close"].astype(float) for c, f in frames.items()}, axis=1).ffill()
+    p = job.period
+    if p.kind in ("day", "range") and p.start is not None:
+        end = min(p.end or job.visible, job.visible) if p.kind == "range" else job.visible
+        before = closes[closes.index < pd.Timestamp(p.start)]
+        inside = closes[(closes.index >= pd.Timestamp(p.start)) & (closes.index <= pd.Timestamp(end))]
+        start_row = before.iloc[-1] if len(before) else (inside.iloc[0] if len(inside) else None)
+        start_day = before.index[-1] if len(before) else (inside.index[0] if len(inside) else None)
+    else:
+        sessions = p.sessions if p.kind == "trailing" and p.sessions else 20
+        inside = closes.tail(sessions + 1)
+        start_row, start_day = inside.iloc[0], inside.index[0]
+        inside = inside.iloc[1:] if len(inside) > 1 else inside
+    if start_row is None or inside.empty:
+        return job.plain("\n".join([*texts, job.empty_span(next(iter(frames)), frames[next(iter(frames))])]))
+    end_row, end_day = inside.iloc[-1], inside.index[-1]
+    qty = dict(held)
+    rows = []
+    for code in frames:
+        if pd.isna(start_row[code]) or pd.isna(end_row[code]):
+            texts.append(f"{job.label(code)}：期間內沒有股價，未計入。" if zh else
+                         f"{job.label(code)} has no prices in the span and is left out.")
+            continue
+        v0, v1 = qty[code] * float(start_row[code]), qty[code] * float(end_row[code])
+        rows.append((code, qty[code], v0, v1))
+    if not rows:
+        return job.plain("\n".join(texts))
+    total0, total1 = sum(r[2] for r in rows), sum(r[3] for r in rows)
+    lines = []
+    for code, q, v0, v1 in sorted(rows, key=lambda r: -r[3]):
+        lots = q / SHARES_PER_LOT
+        size = ((f"{lots:g} 張" if q % SHARES_PER_LOT == 0 else f"{q:,.0f} 股") if zh else
+                (f"{lots:g} lot{'s' if lots != 1 else ''}" if q % SHARES_PER_LOT == 0 else f"{q:,.0f} shares"))
+        lines.append(f"- {job.label(code)} {size}：NT${v1:,.0f}（占 {v1 / total1:.0%}），{v1 / v0 - 1:+.2%}" if zh else
+                     f"- {size} of {job.label(code)}: NT${v1:,.0f} ({v1 / total1:.0%} of it), {v1 / v0 - 1:+.2%}")
+    span = f"{iso_day(start_day)} → {iso_day(end_day)}"
+    if p.kind not in ("day", "range"):
+        n = len(inside)
+        span = f"近 {n} 個交易日（{span}）" if zh else f"over the last {n} sessions ({span})"
+    gain = total1 - total0
+    money = f"{'+' if gain >= 0 else '−'}NT${abs(gain):,.0f}"
+    if zh:
+        head = (f"**你的持股**在 {iso_day(end_day)} 收盤市值 **NT${total1:,.0f}**；{span}：NT${total0:,.0f} → "
+                f"NT${total1:,.0f}，{total1 / total0 - 1:+.2%}（{money}，未計手續費與稅）。")
+    else:
+        head = (f"**Your portfolio** is worth **NT${total1:,.0f}** at the {iso_day(end_day)} closes; {span}: "
+                f"NT${total0:,.0f} → NT${total1:,.0f}, {total1 / total0 - 1:+.2%} ({money}, before fees and taxes).")
+    if unsized:
+        texts.append(f"沒有寫出數量、未計入：{'、'.join(unsized)}。" if zh else
+                     f"Left out, no quantity given: {', '.join(unsized)}.")
+    numbers = {"start": iso_day(start_day), "end": iso_day(end_day), "value_start": total0, "value_end": total1,
+               "return": total1 / total0 - 1,
+               "positions": [{"code": c, "shares": q, "value_start": v0, "value_end": v1} for c, q, v0, v1 in rows]}
+    window = {c: frames[c][(frames[c].index > start_day) & (frames[c].index <= end_day)] for c, *_ in rows}
+    window = {c: w if len(w) else frames[c].tail(1) for c, w in window.items()}
+    return job.answer("\n".join([head, *lines, *texts]), [c for c, *_ in rows], window, numbers)
+
+
+__all__ = ["BROKER_FEE", "SHARES_PER_LOT", "Stake", "investment", "lot_cost", "parse_positions", "parse_stake", "portfolio"]

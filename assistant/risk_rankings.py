@@ -1,0 +1,135 @@
+"""Rankings of the stored companies by a risk measure: "which stock had the biggest drawdown in
+2025?", "most volatile stocks", "哪檔股票波動最小", "which stocks had the worst single-day drop?".
+
+Why apart from ``assistant.movers`` (rankings by change and volume): the measures are
+``assistant.risk``'s (maximum drawdown, annualised volatility, the worst day), read the same way,
+over each company's own sessions in the span asked (the last 250 without one). Only without a
+company named: a named company's drawdown is its own answer. Point in time like everything else.
+"""
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+
+from ingest.cjk import has_cjk
+
+from .price_facts import ENGINE, QUOTED, TAIPEI, no_such_day, parse_period, period_label
+from .risk import DEFAULT_SESSIONS, FUTURE, KINDS, Job, iso_day, max_drawdown
+from .slots import to_simplified
+from .types import Answer, Citation, EngineRequest
+
+# "Which stock had the deepest drawdown in 2025?", "most volatile stocks", "哪檔股票波動最大":
+# the stored Taiwan companies ranked by a risk measure. Only without a company named (a named
+# company's drawdown is its own answer above).
+_RANK_CUE = re.compile(
+    r"\b(?:which|what)\b.{0,40}\b(?:stocks?|shares|companies|tickers|one)\b|\b(?:rank|ranking|top \d+)\b"
+    r"|\b(?:most|least) volatile\b|\b(?:biggest|largest|deepest|worst|smallest|shallowest)\s+drawdowns?\b"
+    r"|哪(?:一)?(?:档|支|只|家|些|个)|排行|排名")
+_VOLATILITY = re.compile(r"\bvolatil\w*|波动")
+_LEAST = re.compile(r"\b(?:least|lowest|smallest|shallowest|safest|calmest|most stable)\b|最(?:小|低|稳|浅)")
+RANK_MIN_SESSIONS = 20
+
+
+def risk_ranking_kind(message: str, codes: list[str]) -> str | None:
+    """``drawdown``, ``volatility`` or ``extremes`` when ``message`` ranks the stored companies by
+    one ("which stock had the biggest drawdown?"); ``None`` otherwise, or when it names a company."""
+    if not message or codes:
+        return None
+    s = QUOTED.sub(" ", to_simplified(message).lower())
+    if FUTURE.search(s) or not _RANK_CUE.search(s):
+        return None
+    kind = next((k for k, rx in KINDS if rx.search(s)), None)
+    if kind == "risk" or (kind is None and (_VOLATILITY.search(s) or re.search(r"\brisk(?:y|ier|iest)?\b|风险", s))):
+        return "volatility"  # "riskiest stocks", "rank by risk": by volatility, the usual measure
+    return kind if kind in ("drawdown", "extremes") else None
+
+
+def risk_ranking(req: EngineRequest, store: Any, *, today: date | None = None) -> Answer | None:
+    """The stored Taiwan companies ranked by drawdown, volatility or their worst day over the span
+    asked (the last 250 sessions by default), point in time; ``None`` when ``req`` asks no such
+    ranking."""
+    from .movers import is_taiwan, top_n
+
+    codes = [c for c in [req.code, *req.codes] if c]
+    kind = risk_ranking_kind(req.message, codes)
+    if kind is None:
+        return None
+    zh = has_cjk(req.message)
+    ref = req.as_of or today or datetime.now(TAIPEI).date()
+    visible = ref - timedelta(days=1) if req.as_of else ref
+    period = parse_period(req.message, ref)
+    notices = list(req.notices)
+    if period.kind == "invalid":
+        return Answer(route="qa", engine=ENGINE, notices=notices, answer=no_such_day(period, zh))
+    everything = store.all_bars()
+    everything = everything[everything["date"] <= pd.Timestamp(visible)]
+    job = Job(req=req, store=store, code="", period=period, visible=visible, zh=zh, notices=notices, asked=req.message)
+    rows, short = [], []
+    for code, g in everything.groupby("code", sort=True):
+        code = str(code)
+        if not is_taiwan(code):
+            continue
+        window = job.window(g.set_index("date"), DEFAULT_SESSIONS)
+        closes = window["close"].astype(float)
+        if len(closes) <= RANK_MIN_SESSIONS:
+            short.append(code)
+            continue
+        rets = closes.pct_change().dropna()
+        dd, peak, trough, _ = max_drawdown(closes)
+        worst = rets.idxmin()
+        rows.append({"code": code, "name": job.label(code), "drawdown": dd, "peak_date": iso_day(peak),
+                     "trough_date": iso_day(trough), "volatility": float(rets.std() * math.sqrt(DEFAULT_SESSIONS)),
+                     "worst_change": float(rets[worst]), "worst_day": iso_day(worst),
+                     "start": iso_day(window.index[0]), "end": iso_day(window.index[-1])})
+    if not rows:
+        return Answer(route="qa", engine=ENGINE, notices=notices, answer=(
+            f"資料庫中沒有任何公司在{period_label(period, True) if period.kind != 'latest' else '這段期間'}有超過 {RANK_MIN_SESSIONS} 個交易日的股價可排名。" if zh else
+            f"No stored company has more than {RANK_MIN_SESSIONS} sessions of prices "
+            f"{'for ' + period_label(period, False) if period.kind != 'latest' else 'to rank'}."))
+    s = QUOTED.sub(" ", to_simplified(req.message).lower())
+    least = bool(_LEAST.search(s))
+    key = {"drawdown": "drawdown", "volatility": "volatility", "extremes": "worst_change"}[kind]
+    # Deepest drawdown and worst day are the most negative; the most volatile the largest.
+    descending = (kind == "volatility") != least
+    ranked = sorted(rows, key=lambda r: r[key], reverse=descending)[:top_n(s)]
+    start, end = min(r["start"] for r in rows), max(r["end"] for r in rows)
+    if zh:
+        what = {"drawdown": "最大回撤" + ("最淺" if least else "最深"), "volatility": "年化波動度" + ("最低" if least else "最高"),
+                "extremes": "單日跌幅" + ("最小" if least else "最大")}[kind]
+        head = f"**{start} 至 {end}**，資料庫中 {len(rows)} 家有股價的公司裡{what}的："
+    else:
+        what = {"drawdown": ("shallowest" if least else "deepest") + " maximum drawdown",
+                "volatility": ("lowest" if least else "highest") + " annualised volatility",
+                "extremes": ("mildest" if least else "worst") + " one-day fall"}[kind]
+        head = f"**{start} to {end}**, the {what} among the {len(rows)} companies with stored prices:"
+    lines = []
+    for i, r in enumerate(ranked, 1):
+        if kind == "drawdown":
+            detail = f"{r['drawdown']:.2%}（{r['peak_date']} → {r['trough_date']}）" if zh else \
+                f"{r['drawdown']:.2%} ({r['peak_date']} → {r['trough_date']})"
+        elif kind == "volatility":
+            detail = f"{r['volatility']:.1%}"
+        else:
+            detail = f"{r['worst_change']:+.2%}（{r['worst_day']}）" if zh else f"{r['worst_change']:+.2%} ({r['worst_day']})"
+        lines.append(f"{i}. {r['name']} {detail}")
+    if period.kind == "latest":
+        notices.append(f"沒有指定期間：每家公司取最近 {DEFAULT_SESSIONS} 個交易日（或資料庫中較短的全部歷史）。" if zh else
+                       f"No period named: each company's last {DEFAULT_SESSIONS} sessions (or its whole stored history when shorter).")
+    if short:
+        notices.append(f"{len(short)} 家公司的股價不足 {RANK_MIN_SESSIONS} 個交易日，未列入：{'、'.join(short)}。" if zh else
+                       f"Left out, fewer than {RANK_MIN_SESSIONS} sessions of prices: {', '.join(short)}.")
+    foot = ("（由 finqa 的股價資料庫以收盤價計算，未經語言模型；只排名有儲存股價的公司，不是整個交易所。） [1]" if zh else
+            "(Computed from the closes in finqa's price store; no language model was involved. Only companies with "
+            "stored prices are ranked: this is not the whole exchange.) [1]")
+    citation = Citation(n=1, title=(f"finqa 股價資料庫：{len(rows)} 家公司的日成交資料 {start} 至 {end}" if zh else
+                                    f"finqa price store: daily prices of {len(rows)} companies, {start} to {end}"),
+                        source="finqa store", date=end, url=None)
+    return Answer(route="qa", engine=ENGINE, answer="\n\n".join([head, "\n".join(lines), foot]), citations=[citation],
+                  notices=notices, ranking={kind: [{**r, "value": r[key]} for r in ranked]})
+
+
+__all__ = ["risk_ranking", "risk_ranking_kind"]
