@@ -72,15 +72,20 @@ def parse_stake(message: str) -> Stake:
     return Stake()
 
 
+def _fee(value: float) -> float:
+    """The broker's fee on an order of ``value`` NT$: 0.1425%, at least NT$20 (none on no order)."""
+    return max(MIN_FEE, value * BROKER_FEE) if value > 0 else 0.0
+
+
 def _costs(code: str, buy_value: float, sell_value: float) -> tuple[float, float]:
     """(money out including the buy fee, money back after the sell fee and tax)."""
     tax = TAX_ETF if code.startswith("00") else TAX_STOCK
-    fee_in = max(MIN_FEE, buy_value * BROKER_FEE)
-    fee_out = max(MIN_FEE, sell_value * BROKER_FEE)
-    return buy_value + fee_in, sell_value - fee_out - sell_value * tax
+    return buy_value + _fee(buy_value), sell_value - _fee(sell_value) - sell_value * tax
 
 
 def investment(job: Job) -> Answer:
+    """What a stake bought at the close of the day named (or the span's first session) is worth at
+    the span's last close, before and after Taiwan's costs, and the worst fall along the way."""
     code, zh = job.code, job.zh
     bars = job.closes(code)
     if bars.empty:
@@ -142,10 +147,6 @@ def investment(job: Job) -> Answer:
         text += (f", or {yearly:+.2%} a year." if yearly is not None else ".")
         text += f" Along the way it fell as far as {dd:.2%} from its high (on {iso_day(trough)})." if dd < 0 else ""
     return job.answer(text, [code], {code: window}, numbers)
-
-
-def _fee(value: float) -> float:
-    return max(MIN_FEE, value * BROKER_FEE) if value > 0 else 0.0
 
 
 def lot_cost(job: Job) -> Answer:
