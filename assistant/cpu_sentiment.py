@@ -293,9 +293,9 @@ def _load_neural(path: Path) -> CpuSentimentClassifier | EnsembleClassifier:
     model.eval()
     shadowing = shadowing_tokens(tokenizer)
     if shadowing:
-        logger.warning("%s was trained with added tokens that shadow the vocabulary (%s): English words are split into "
-                    "letters. Retrain it (finqa finetune sentiment --backend embedded ...).", path,
-                    ", ".join(shadowing[:10]))
+        logger.warning("%s was trained with added tokens that shadow the vocabulary (%s): English words are split "
+                       "into letters. Retrain it (finqa finetune sentiment --backend embedded ...).", path,
+                       ", ".join(shadowing[:10]))
         config = {**config, "shadowing_tokens": shadowing}
     return CpuSentimentClassifier(model, tokenizer, list(config["labels"]), int(config.get("max_length", 128)),
                                   path=path, config=config)

@@ -48,6 +48,19 @@ def _names_a_group(message: str) -> bool:
     return industry_named(to_simplified(message).lower()) is not None or asks_sentiment_ranking(message)
 
 
+def _forecast_notices(slots: Slots, message: str) -> list[str]:
+    """What a forecast answer should carry from the slots: a clamped horizon, and that only the
+    first of several companies named is forecast ("forecast 2330 and 2454")."""
+    notices = list(slots.horizon_notices)
+    others = [c for c in dict.fromkeys(slots.codes) if c != slots.code]
+    if slots.code and others:
+        notices.append(f"finqa 一次預測一家公司：這是 {slots.code} 的預測；其他公司請分別再問（例如 `{others[0]} 未來5天走勢`）。"
+                       if has_cjk(message) else
+                       f"finqa forecasts one company at a time: this is {slots.code}'s forecast; ask again for "
+                       f"{', '.join(others)} (e.g. `forecast {others[0]} next 5 days`).")
+    return notices
+
+
 def _company_label(slots: Slots) -> str:
     c = slots.company
     if c is None:
@@ -150,13 +163,7 @@ class Assistant:
         slots, decision = self._plan(message, session)
         notices.extend(slots.notices)
         if decision.route == "forecast":
-            notices.extend(slots.horizon_notices)
-            others = [c for c in dict.fromkeys(slots.codes) if c != slots.code]
-            if slots.code and others:  # "forecast 2330 and 2454": one company per forecast, said
-                notices.append(f"finqa 一次預測一家公司：這是 {slots.code} 的預測；其他公司請分別再問（例如 `{others[0]} 未來5天走勢`）。"
-                               if has_cjk(message) else
-                               f"finqa forecasts one company at a time: this is {slots.code}'s forecast; ask again for "
-                               f"{', '.join(others)} (e.g. `forecast {others[0]} next 5 days`).")
+            notices.extend(_forecast_notices(slots, message))
         log.info("route %s (%s: %s) code=%s horizon=%s", decision.route, decision.source, decision.reason,
                  slots.code, slots.horizon_days)
         early = self._precheck(decision.route, slots, notices, message)
