@@ -48,6 +48,16 @@ class Stake:
     amount: float | None = None
     shares: float | None = None
 
+    @property
+    def positive(self) -> bool:
+        """False for "NT$0" or "0 lots": nothing to compute a return or a cost on."""
+        return all(v is None or v > 0 for v in (self.amount, self.shares))
+
+
+def _nothing_staked(zh: bool) -> str:
+    return ("金額或股數必須大於零，例如「NT$100,000」或「2 張」。" if zh else
+            "The amount or number of shares must be above zero, for example NT$100,000 or 2 lots.")
+
 
 def parse_stake(message: str) -> Stake:
     """The money or shares named in ``message``, read after its dates and company names are taken
@@ -58,7 +68,7 @@ def parse_stake(message: str) -> Stake:
     if m := _LOTS.search(s):
         raw = m.group(1)
         n = 1 if raw in ("a", "one") else (int(raw.replace(",", "")) if raw[0].isdigit() else zh_number(raw))
-        if n:
+        if n is not None:
             return Stake(shares=float(n * SHARES_PER_LOT))
     if m := _SHARES.search(s):
         return Stake(shares=float(m.group(1).replace(",", "")))
@@ -109,6 +119,8 @@ def investment(job: Job) -> Answer:
              f"{start.isoformat()} was no trading day: bought at the close of the next session, {iso_day(buy_day)}."))
     buy, sell = float(window["close"].iloc[0]), float(window["close"].iloc[-1])
     stake = parse_stake(job.asked)
+    if not stake.positive:
+        return job.plain(_nothing_staked(zh))
     shares = stake.shares if stake.shares is not None else (
         stake.amount / buy if stake.amount is not None else float(SHARES_PER_LOT))
     cost, proceeds = _costs(code, shares * buy, shares * sell)
@@ -159,6 +171,8 @@ def lot_cost(job: Job) -> Answer:
     price, day = float(bars["close"].iloc[-1]), bars.index[-1]
     label = job.label(code)
     stake = parse_stake(job.asked)
+    if not stake.positive:
+        return job.plain(_nothing_staked(zh))
     lot = price * SHARES_PER_LOT
     numbers: dict[str, Any] = {"date": iso_day(day), "close": price, "lot_cost": lot, "lot_cost_with_fee": lot + _fee(lot)}
     if stake.amount is not None:

@@ -469,6 +469,10 @@ def _correlation(job: Job) -> Answer:
     for i, a in enumerate(codes):
         for b in codes[i + 1:]:
             r = float(corr.loc[a, b])
+            if r != r:  # NaN: one of the two never moved in the span
+                lines.append(f"- {job.label(a)} 與 {job.label(b)}：其中一檔沒有價格變動，無法計算" if job.zh else
+                             f"- {job.label(a)} and {job.label(b)}: one of them did not move, so there is no correlation")
+                continue
             numbers["correlation"][f"{a}/{b}"] = r
             lines.append(f"- {job.label(a)} 與 {job.label(b)}：{r:+.2f}（{_strength(r, True)}）" if job.zh else
                          f"- {job.label(a)} and {job.label(b)}: {r:+.2f} ({_strength(r, False)} correlation)")
@@ -502,6 +506,10 @@ def _beta(job: Job) -> Answer:
         got = _returns(job, [stock, bench])
         if isinstance(got, str):
             texts.append(got)
+            continue
+        if not got[0][bench].std() > 0:  # a suspended or flat benchmark: no beta to divide out
+            texts.append(f"{job.label(bench)} 在這段期間沒有任何價格變動，無法計算 beta。" if job.zh else
+                         f"{job.label(bench)} did not move in the span, so no beta can be measured against it.")
             continue
         text, values = _beta_text(job, stock, bench, got[0])
         texts.append(text)

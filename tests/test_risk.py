@@ -355,3 +355,19 @@ def test_what_a_lot_costs_and_what_an_amount_buys(store):
     assert (small.indicators["lots"], small.indicators["odd_shares"]) == (0, 7)  # 7 x 125 + 20 = 895
     cut = ask(store, "一張台積電多少錢", as_of=DAYS[4])  # the close before the as-of day: 90
     assert cut.indicators["close"] == 90.0 and "NT$90,000" in cut.answer
+
+
+def test_nothing_staked_is_said_not_divided_by(store):
+    for message in ("if I had invested NT$0 in 2330 on 2025-01-02", "how much do 0 lots of 2330 cost?",
+                    "how many shares of TSMC can I buy with NT$0?"):
+        a = ask(store, message)
+        assert "must be above zero" in a.answer and not a.bars, message
+    assert parse_stake("0 lots of 2330") == Stake(shares=0.0) and not Stake(shares=0.0).positive
+
+
+def test_a_flat_series_has_no_beta_or_correlation(store):
+    store.upsert_bars(bars("2603", [50.0] * 60))  # suspended all along
+    beta = ask(store, "beta of 2454 against 2603", codes=["2454", "2603"])
+    assert "did not move" in beta.answer and "nan" not in beta.answer.lower()
+    corr = ask(store, "correlation between 2454 and 2603", codes=["2454", "2603"])
+    assert "did not move" in corr.answer and "nan" not in corr.answer.lower() and not corr.indicators["correlation"]
