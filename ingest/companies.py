@@ -78,7 +78,9 @@ _COMMON_ZH = {
 }
 _ZH_CONTEXT_AFTER = re.compile(
     r"^\s*(?:\(|（|\d{4}|股價|股票|股份|股東|公司|集團|營收|財報|走勢|新聞|消息|情緒|預測|概念股|"
-    r"的股|這檔|呢|怎麼|如何|表現|目標價|EPS|股利|配息|法說)"
+    r"的股|這檔|呢|怎麼|如何|表現|目標價|EPS|股利|配息|法說|未來"
+    # the same words in Simplified characters ("统一股价", "统一未来一周")
+    r"|股价|股东|集团|营收|财报|走势|新闻|情绪|预测|这档|怎么|表现|目标价|法说|未来)"
 )
 # Longer names that sit inside common words: name → continuations that veto the match.
 _BLOCKED_CONTINUATION = {"台灣大": ("學",), "台湾大": ("学",)}

@@ -124,6 +124,8 @@ def test_resolve_or_raise_and_json(directory):
         ("forecast 2002 next week", ["2002"]),  # a listed code in the year range, alone: a code
         ("世界先進的股價", ["5347"]),
         ("統一呢？", ["1216"]),
+        ("统一股价", ["1216"]), ("统一未来一周股价预测", ["1216"]),  # Simplified context words count too
+        ("政府統一規範", []), ("統一發票中獎", []),
         ("巨大股價如何", ["9921"]),
         ("台灣大哥大", ["3045"]),
         # traps: substrings, years, dates, amounts, everyday words
