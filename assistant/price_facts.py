@@ -118,11 +118,20 @@ def _year(text: str) -> int:
     return y + 2000 if y < 100 else y
 
 
+def _ascii_word(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
 def _quarter_or_half(s: str) -> Period | None:
     """A quarter or a half year named in ``s`` (simplified, lower-cased), as a calendar range."""
     for pattern, pairs, months, tag in ((_QUARTER, ((0, 1), (3, 2), (4, 5), (6, 7), (9, 8)), 3, "Q"),
                                         (_HALF, ((0, 1), (3, 2), (4, 5), (7, 6)), 6, "H")):
-        for m in pattern.finditer(s):
+        # Tried at every position, overlapping: in "2330 q1 2025" the "2330 q1" reading (no year)
+        # must not hide "q1 2025".
+        for start in range(len(s)):
+            m = pattern.match(s, start)
+            if m is None or (start and _ascii_word(s[start - 1]) and _ascii_word(s[start])):
+                continue  # inside a Latin word or a number, not at its start
             g = m.groups()
             n, y = next((_ORDINAL[g[i]], _year(g[j])) for i, j in pairs if g[i])
             if 1990 <= y <= 2100:  # "Q1 2330 earnings": a stock code is not a year
@@ -338,7 +347,22 @@ def _yearless_dates(s: str, today: date) -> tuple[list[date], str | None]:
     return found, invalid
 
 
+# "去年第四季", "今年上半年", "Q1 this year", "first half of last year": a quarter or half of a year
+# named relative to today, read as that year's number.
+_RELATIVE_YEAR_ZH = re.compile(r"(今年|去年|前年)\s*(?:的)?(?=\s*(?:第?\s*[1-4一二三四]\s*季|[上下]半年))")
+_RELATIVE_YEAR_EN = re.compile(r"\b(q[1-4]|h[12]|(?:first|second|third|fourth|1st|2nd|3rd|4th) (?:quarter|half))"
+                               r"\s+(?:of\s+)?(this|last) year\b")
+
+
+def _absolute_years(s: str, today: date) -> str:
+    """``s`` with "去年第四季" written "2024年第四季" and "Q1 this year" "q1 2025"."""
+    zh = {"今年": today.year, "去年": today.year - 1, "前年": today.year - 2}
+    s = _RELATIVE_YEAR_ZH.sub(lambda m: f"{zh[m.group(1)]}年", s)
+    return _RELATIVE_YEAR_EN.sub(lambda m: f"{m.group(1)} {today.year - (m.group(2) == 'last')}", s)
+
+
 def _parse_period(s: str, today: date) -> Period:
+    s = _absolute_years(s, today)
     dates, invalid = _explicit_dates(s)
     if not dates and invalid is None:
         dates, invalid = _yearless_dates(s, today)

@@ -61,6 +61,13 @@ def test_price_questions(message):
     # not dates: a modal "may", a count of months, a day that carries its year
     ("TSMC may 5 percent", "latest", None, None), ("台積電3個月", "latest", None, None),
     ("台積電近3月股價", "trailing", None, None),  # the last 3 months, not March
+    # a quarter or half of a year named relative to today (2025-03-06)
+    ("台積電去年第四季表現", "range", date(2024, 10, 1), date(2024, 12, 31)),
+    ("去年的第4季", "range", date(2024, 10, 1), date(2024, 12, 31)),
+    ("台積電今年上半年", "range", date(2025, 1, 1), date(2025, 6, 30)),
+    ("2330 Q1 this year", "range", date(2025, 1, 1), date(2025, 3, 31)),
+    ("TSMC first half of last year", "range", date(2024, 1, 1), date(2024, 6, 30)),
+    ("2330 Q1 2025", "range", date(2025, 1, 1), date(2025, 3, 31)),  # the code before "Q1" is no year
     ("台積電2024年4月7日", "day", date(2024, 4, 7), date(2024, 4, 7)),
 ])
 def test_months_and_days_without_a_year(message, kind, start, end):
