@@ -204,6 +204,8 @@ COMPANY_TOPIC = re.compile("|".join(f"(?:{p})" for p in (
     r"\bcapex\b", r"\bcapital (?:expenditure|spending)\b", r"\bguidance\b", r"\bmargins?\b", r"\beps\b",
     r"\bbuybacks?\b", r"\bacquisition\b", r"\bmerger\b", r"\bceo\b", r"\bfabs?\b", r"\bcustomers?\b",
     r"营收", r"获利", r"利润", r"盈利", r"股利", r"股息", r"配息", r"除息", r"资本支出", r"毛利", r"财测", r"法说", r"并购",
+    # plants and capacity: "台積電美國設廠進度" is news, not a price path
+    r"设厂", r"建厂", r"盖厂", r"扩厂", r"新厂", r"工厂", r"厂房", r"扩产", r"产能", r"制程",
 )))
 
 
