@@ -206,6 +206,8 @@ COMPANY_TOPIC = re.compile("|".join(f"(?:{p})" for p in (
     r"营收", r"获利", r"利润", r"盈利", r"股利", r"股息", r"配息", r"除息", r"资本支出", r"毛利", r"财测", r"法说", r"并购",
     # plants and capacity: "台積電美國設廠進度" is news, not a price path
     r"设厂", r"建厂", r"盖厂", r"扩厂", r"新厂", r"工厂", r"厂房", r"扩产", r"产能", r"制程",
+    # products, shipments, customers and people: "聯發科新產品", "鴻海AI伺服器出貨"
+    r"产品", r"新品", r"出货", r"订单", r"客户", r"市占", r"竞争", r"合作", r"董事长", r"执行长", r"业务",
 )))
 
 
