@@ -106,6 +106,20 @@ QA_GENERAL = _rx(
     r"什么", r"如何", r"怎么", r"哪", r"吗", r"是否", r"多少",
 )
 
+# What the embedding selector's forecast or sentiment choice must be backed by: some word of the
+# future, of prices moving, or of feeling (on simplified, lower-case text).
+FORECAST_SOFT = _rx(
+    r"\b(?:will|would|going|expect\w*|future|next|tomorrow|week|month|year|days?|target|up|down|rise|fall|"
+    r"higher|lower|move|moves|price|prices|close|closing|level|sessions?|soon|ahead|coming|trend|direction|"
+    r"predict\w*|forecast\w*|outlook|head\w*)\b",
+    r"会", r"将", r"未来", r"明天", r"下周", r"下个月", r"走势", r"涨", r"跌", r"股价", r"预", r"目标", r"收盘",
+)
+SENTIMENT_SOFT = _rx(
+    r"\b(?:feel\w*|think|view|opinion|mood|tone|positive|negative|bullish|bearish|optimis\w*|pessimis\w*|"
+    r"sentiment|perception|buzz|hype|reaction|react\w*|like|love|hate|worried|confident)\b",
+    r"情绪", r"看法", r"观感", r"利多", r"利空", r"乐观", r"悲观", r"正面", r"负面", r"舆情", r"氛围", r"怎么看",
+)
+
 # Exemplar queries per route for the embedding selector (EN and ZH).
 EXEMPLARS: dict[str, list[str]] = {
     "forecast": [
@@ -282,6 +296,13 @@ class IntentClassifier:
             # Near a forecast or sentiment exemplar but naming no company and quoting nothing
             # ("川普關稅對台灣科技業的影響"): the news can answer it, "which company?" cannot.
             return RouteDecision(DEFAULT_ROUTE, f"{decision.reason}, but no company or quoted text: "
+                                 "answered from the news", "embedding")
+        soft = {"forecast": FORECAST_SOFT, "sentiment": SENTIMENT_SOFT}.get(decision.route)
+        if soft is not None and not (slots is not None and slots.quoted_text) and not soft.search(to_simplified(text).lower()):
+            # A company and a topic with no word of the future or of feeling ("TSMC 2nm", "Hon Hai
+            # EV plans", "TSMC Arizona"): short texts sit near the short forecast exemplars, but
+            # the news answers them.
+            return RouteDecision(DEFAULT_ROUTE, f"{decision.reason}, but nothing asks for a {decision.route}: "
                                  "answered from the news", "embedding")
         return decision
 

@@ -15,7 +15,7 @@ from llama_index.core.tools.types import ToolMetadata
 from assistant.engines.base import AnswerStream, FinqaQueryEngine
 from assistant.router import (EXEMPLARS, FinqaRouter, GuardedSelector, IntentClassifier, validate_selection)
 from assistant.service import Assistant
-from assistant.slots import ChatSession
+from assistant.slots import ChatSession, parse_slots
 from assistant.types import Answer, EngineRequest
 
 
@@ -257,6 +257,11 @@ def test_embedding_selector_with_the_packaged_minilm():
     # Exemplars map to their own route.
     for route, examples in EXEMPLARS.items():
         assert selector.select(examples[0]).route == route
+    # A company and a topic, with no word of the future or of feeling, are the news's, whatever
+    # exemplar a short text sits near.
+    for text in ("TSMC 2nm", "Hon Hai EV plans", "TSMC Arizona", "TSMC new products"):
+        decision = classifier.decide(text, parse_slots(text))
+        assert decision.route == "qa", (text, decision)
 
 
 def test_empty_message_is_answered_without_an_engine(assistant, engines):
