@@ -109,16 +109,19 @@ QA_GENERAL = _rx(
 # What the embedding selector's forecast or sentiment choice must be backed by: some word of the
 # future, of prices moving, or of feeling (on simplified, lower-case text).
 FORECAST_SOFT = _rx(
-    r"\b(?:will|would|going|expect\w*|future|next|tomorrow|week|month|year|days?|target|up|down|rise|fall|"
+    r"\b(?:will|would|going|expect\w*|future|next|tomorrow|weeks?|months?|years?|days?|target|up|down|rise|fall|"
     r"higher|lower|move|moves|price|prices|close|closing|level|sessions?|soon|ahead|coming|trend|direction|"
-    r"predict\w*|forecast\w*|outlook|head\w*)\b",
+    r"upside|downside|momentum|predict\w*|forecast\w*|outlook|head\w*)\b",
     r"会", r"将", r"未来", r"明天", r"下周", r"下个月", r"走势", r"涨", r"跌", r"股价", r"预", r"目标", r"收盘",
+    r"后市", r"后势", r"(?:天|周|个月|月)后", r"[\d一二三四五六七八九十两]+\s*(?:天|日|个交易日|周|个月)",
 )
 SENTIMENT_SOFT = _rx(
     r"\b(?:feel\w*|think|view|opinion|mood|tone|positive|negative|bullish|bearish|optimis\w*|pessimis\w*|"
-    r"sentiment|perception|buzz|hype|reaction|react\w*|like|love|hate|worried|confident)\b",
+    r"sentiment|perception|buzz|hype|reaction|react\w*|like|love|hate|worried|confident|popular\w*)\b",
     r"情绪", r"看法", r"观感", r"利多", r"利空", r"乐观", r"悲观", r"正面", r"负面", r"舆情", r"氛围", r"怎么看",
 )
+
+SOFT_CUES = {"forecast": FORECAST_SOFT, "sentiment": SENTIMENT_SOFT}
 
 # Exemplar queries per route for the embedding selector (EN and ZH).
 EXEMPLARS: dict[str, list[str]] = {
@@ -297,13 +300,21 @@ class IntentClassifier:
             # ("川普關稅對台灣科技業的影響"): the news can answer it, "which company?" cannot.
             return RouteDecision(DEFAULT_ROUTE, f"{decision.reason}, but no company or quoted text: "
                                  "answered from the news", "embedding")
-        soft = {"forecast": FORECAST_SOFT, "sentiment": SENTIMENT_SOFT}.get(decision.route)
-        if soft is not None and not (slots is not None and slots.quoted_text) and not soft.search(to_simplified(text).lower()):
-            # A company and a topic with no word of the future or of feeling ("TSMC 2nm", "Hon Hai
-            # EV plans", "TSMC Arizona"): short texts sit near the short forecast exemplars, but
-            # the news answers them.
-            return RouteDecision(DEFAULT_ROUTE, f"{decision.reason}, but nothing asks for a {decision.route}: "
-                                 "answered from the news", "embedding")
+        if decision.route in SOFT_CUES and not (slots is not None and slots.quoted_text):
+            s = to_simplified(text).lower()
+            if not SOFT_CUES[decision.route].search(s):
+                # A company and a topic with no word of the future or of feeling ("TSMC 2nm", "Hon
+                # Hai EV plans", "TSMC Arizona"): short texts sit near the short exemplars of any
+                # route. The next closest route that the words do back answers instead ("2454
+                # tomorrow" is a forecast even when it sits nearer the sentiment exemplars); else
+                # the news.
+                scores = self.embedding.scores(text) if hasattr(self.embedding, "scores") else {}
+                backed = [r for r in sorted(scores, key=scores.get, reverse=True)
+                          if r != decision.route and (r not in SOFT_CUES or SOFT_CUES[r].search(s))]
+                route = backed[0] if backed else DEFAULT_ROUTE
+                why = "answered from the news" if route == DEFAULT_ROUTE else f"its words ask for a {route}"
+                return RouteDecision(route, f"{decision.reason}, but nothing asks for a {decision.route}: {why}",
+                                     "embedding")
         return decision
 
 

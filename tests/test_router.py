@@ -396,3 +396,19 @@ def test_no_company_near_a_forecast_exemplar_is_answered_from_the_news(assistant
     answer = assistant.answer("川普關稅對台灣科技業的影響")
     assert answer.engine != "router" and engines["qa"].calls and not engines["forecast"].calls
     assert IntentClassifier().decide("forecast 2330 next week").route == "forecast"  # rules still decide
+
+
+@pytest.mark.parametrize("name", ["router_cases.jsonl", "router_holdout.jsonl", "router_holdout2.jsonl"])
+def test_the_labelled_files_route_as_labelled(data_dir, name):
+    """Every labelled query (and both held-out files) goes to its engine, with the real MiniLM
+    behind the embedding selector: a change to a rule that sends one elsewhere fails here."""
+    from pathlib import Path
+
+    from assistant.service import Assistant
+    from finetune.eval_router import evaluate_router
+
+    result = evaluate_router(Path(__file__).parent / "data" / name,
+                             assistant=Assistant(data_dir.model_copy(update={"cpu_only": True})))
+    assert result["route_accuracy"] == 1.0, result["errors"]
+    if name == "router_cases.jsonl":
+        assert result["exact"] == 1.0, result["errors"]
