@@ -439,7 +439,7 @@ class ChatController:
         for kind, entries in answer.ranking.items():
             for rank, e in enumerate(entries, 1):
                 row = {"list": kind.replace("_", " "), "#": rank, "company": e.get("name") or e.get("code")}
-                if "value" in e:  # a ranking by risk (assistant.risk): drawdown, volatility, worst day
+                if "value" in e:  # a ranking by risk (assistant.risk_rankings): drawdown, volatility, worst day
                     row.update({"value": f"{e['value']:.1%}" if kind == "volatility" else f"{e['value']:+.2%}",
                                 "from": e.get("start"), "to": e.get("end")})
                 elif kind == "sectors":

@@ -22,9 +22,8 @@ from .risk import DEFAULT_SESSIONS, FUTURE, KINDS, Job, iso_day, max_drawdown
 from .slots import to_simplified
 from .types import Answer, Citation, EngineRequest
 
-# "Which stock had the deepest drawdown in 2025?", "most volatile stocks", "哪檔股票波動最大":
-# the stored Taiwan companies ranked by a risk measure. Only without a company named (a named
-# company's drawdown is its own answer above).
+# What makes a risk question a ranking: "which stock", "rank", "most volatile", 哪檔 (on
+# Simplified, lower-case text).
 _RANK_CUE = re.compile(
     r"\b(?:which|what)\b.{0,40}\b(?:stocks?|shares|companies|tickers|one)\b|\b(?:rank|ranking|top \d+)\b"
     r"|\b(?:most|least) volatile\b|\b(?:biggest|largest|deepest|worst|smallest|shallowest)\s+drawdowns?\b"

@@ -398,14 +398,14 @@ class QAEngine(FinqaQueryEngine):
     # --- answering ----------------------------------------------------------------------------
     def price_facts(self, req: EngineRequest) -> Answer | None:
         """A past or present price, close or volume of a named company, its indicators, drawdown,
-        beta or an investment's return, or a ranking of the stored companies, straight from the
-        store (``assistant.price_facts``, ``technicals``, ``risk``, ``movers``);
-        ``None`` for every other question. Overviews stream (:meth:`overview_stream`)."""
+        beta, an investment's return or a portfolio, or a ranking of the stored companies, straight
+        from the store (``assistant.price_facts``, ``technicals``, ``risk``, ``holdings``,
+        ``risk_rankings``, ``movers``); ``None`` for every other question. Overviews stream
+        (:meth:`overview_stream`)."""
         from ingest.store import open_store
 
         from .. import movers
         from ..price_facts import price_answer
-
         from ..risk_rankings import risk_ranking, risk_ranking_kind
 
         if risk_ranking_kind(req.message, [c for c in [req.code, *req.codes] if c]):  # "most volatile stocks"
