@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from .price_facts import fmt_price, strip_dates
+from .price_facts import SHARES_PER_LOT, fmt_price, strip_dates
 from .risk import Job, iso_day, max_drawdown
 from .slots import to_simplified, zh_number
 from .types import Answer
@@ -26,7 +26,6 @@ from .types import Answer
 BROKER_FEE = 0.001425  # each way, on the traded value
 MIN_FEE = 20.0  # NT$ per order
 TAX_STOCK, TAX_ETF = 0.003, 0.001  # securities transaction tax, on the sale only
-SHARES_PER_LOT = 1000
 
 
 # --- amounts ---------------------------------------------------------------------------------

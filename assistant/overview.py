@@ -285,15 +285,13 @@ def _range_line(history: Any, zh: bool) -> str:
 def _risk_line(history: Any, zh: bool) -> str:
     """Volatility and the maximum drawdown over the same sessions as the range (``assistant.risk``
     answers "how risky is 2330?" in full)."""
-    import math
-
-    from .risk import DEFAULT_SESSIONS, MIN_SESSIONS, max_drawdown
+    from .risk import MIN_SESSIONS, annualised_volatility, max_drawdown
 
     closes = history["close"].astype(float).tail(YEAR_SESSIONS)
     rets = closes.pct_change().dropna()
     if len(rets) < MIN_SESSIONS:
         return ""
-    vol = float(rets.std() * math.sqrt(DEFAULT_SESSIONS))
+    vol = annualised_volatility(rets)
     dd, peak, trough, _ = max_drawdown(closes)
     span = f"{peak.date().isoformat()} → {trough.date().isoformat()}"
     if zh:

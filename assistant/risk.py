@@ -245,6 +245,12 @@ def max_drawdown(closes: pd.Series) -> tuple[float, pd.Timestamp, pd.Timestamp, 
     return float(dd.loc[trough]), peak, trough, (regained.index[0] if len(regained) else None)
 
 
+def annualised_volatility(returns: pd.Series) -> float:
+    """The standard deviation of daily (simple) returns scaled to a year of 250 sessions: the one
+    definition the risk answers, the beta lines, the rankings and the overview's risk line use."""
+    return float(returns.std() * math.sqrt(DEFAULT_SESSIONS))
+
+
 def iso_day(ts: pd.Timestamp) -> str:
     """A stored bar's index as the ISO day the answers print."""
     return ts.date().isoformat()
@@ -352,8 +358,8 @@ def _profile_text(job: Job, code: str, window: pd.DataFrame) -> tuple[str, dict[
     """How risky the stock has been: volatility, drawdown, the worst day, beta when it can."""
     closes = window["close"].astype(float)
     rets = closes.pct_change().dropna()
-    vol = float(rets.std() * math.sqrt(DEFAULT_SESSIONS))
-    recent = float(rets.tail(20).std() * math.sqrt(DEFAULT_SESSIONS)) if len(rets) >= 20 else None
+    vol = annualised_volatility(rets)
+    recent = annualised_volatility(rets.tail(20)) if len(rets) >= 20 else None
     dd, peak, trough, _ = max_drawdown(closes)
     worst = rets.idxmin()
     down = float((rets < 0).mean())
@@ -439,12 +445,16 @@ def _benchmark(job: Job, codes: list[str]) -> tuple[list[str], str | None]:
         return codes, None
     if codes[0] != MARKET_PROXY and not job.store.bars(MARKET_PROXY, end=job.visible).empty:
         return [codes[0], MARKET_PROXY], None
-    label = job.label(MARKET_PROXY)
-    return codes, ("finqa 沒有儲存大盤指數，以 0050（元大台灣50，追蹤市值最大的 50 家上市公司）代表市場，但資料庫裡沒有它的股價："
-                   f"請執行 `finqa ingest prices {MARKET_PROXY}`，或指定另一家公司，例如「2330 和 2454 的相關性」。" if job.zh else
-                   f"No market index is stored; finqa uses {label} (it tracks the exchange's 50 largest companies) as "
-                   f"the market, but its prices are not stored: run `finqa ingest prices {MARKET_PROXY}`, or name a "
-                   "second company (\"correlation between 2330 and 2454\").")
+    return codes, _no_market(job)
+
+
+def _no_market(job: Job) -> str:
+    """What to say when a comparison with the market needs 0050 and its prices are not stored."""
+    return ("finqa 沒有儲存大盤指數，以 0050（元大台灣50，追蹤市值最大的 50 家上市公司）代表市場，但資料庫裡沒有它的股價："
+            f"請執行 `finqa ingest prices {MARKET_PROXY}`，或指定另一家公司，例如「2330 和 2454 的相關性」。" if job.zh else
+            f"No market index is stored; finqa uses {job.label(MARKET_PROXY)} (it tracks the exchange's 50 largest "
+            f"companies) as the market, but its prices are not stored: run `finqa ingest prices {MARKET_PROXY}`, or "
+            "name a second company (\"correlation between 2330 and 2454\").")
 
 
 def named_codes(job: Job) -> list[str]:
@@ -499,7 +509,7 @@ def _beta(job: Job) -> Answer:
         pairs = [(named[0], named[1])]
     else:
         if job.store.bars(MARKET_PROXY, end=job.visible).empty and named != [MARKET_PROXY]:
-            return job.plain(_benchmark(job, named[:1])[1] or "")
+            return job.plain(_no_market(job))
         pairs = [(c, MARKET_PROXY) for c in named if c != MARKET_PROXY]
     texts, numbers, windows = [], {}, {}
     for stock, bench in pairs:
@@ -530,7 +540,7 @@ def _beta_text(job: Job, stock: str, bench: str, rets: pd.DataFrame) -> tuple[st
     x, y = rets[bench], rets[stock]
     beta = float(y.cov(x) / x.var())
     r = float(y.corr(x))
-    vol = {c: float(rets[c].std() * math.sqrt(DEFAULT_SESSIONS)) for c in (stock, bench)}
+    vol = {c: annualised_volatility(rets[c]) for c in (stock, bench)}
     first, last, n = rets.index[0], rets.index[-1], len(rets)
     numbers = {"beta": beta, "correlation": r, "r_squared": r * r, "benchmark": bench,
                "volatility_annualised": vol, "start": iso_day(first), "end": iso_day(last), "sessions": n}
@@ -546,5 +556,5 @@ def _beta_text(job: Job, stock: str, bench: str, rets: pd.DataFrame) -> tuple[st
             f"Annualised volatility: {stock} {vol[stock]:.1%}, {bench} {vol[bench]:.1%}."), numbers
 
 
-__all__ = ["DEFAULT_SESSIONS", "MARKET_PROXY", "MIN_SESSIONS", "Job", "is_risk_question", "iso_day", "max_drawdown",
+__all__ = ["DEFAULT_SESSIONS", "annualised_volatility", "MARKET_PROXY", "MIN_SESSIONS", "Job", "is_risk_question", "iso_day", "max_drawdown",
            "named_codes", "risk_answer", "risk_kind"]

@@ -8,7 +8,6 @@ company named: a named company's drawdown is its own answer. Point in time like 
 """
 from __future__ import annotations
 
-import math
 import re
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -18,7 +17,7 @@ import pandas as pd
 from ingest.cjk import has_cjk
 
 from .price_facts import ENGINE, QUOTED, TAIPEI, no_such_day, parse_period, period_label
-from .risk import DEFAULT_SESSIONS, FUTURE, KINDS, Job, iso_day, max_drawdown
+from .risk import DEFAULT_SESSIONS, FUTURE, KINDS, Job, annualised_volatility, iso_day, max_drawdown
 from .slots import to_simplified
 from .types import Answer, Citation, EngineRequest
 
@@ -81,7 +80,7 @@ def risk_ranking(req: EngineRequest, store: Any, *, today: date | None = None) -
         dd, peak, trough, _ = max_drawdown(closes)
         worst = rets.idxmin()
         rows.append({"code": code, "name": job.label(code), "drawdown": dd, "peak_date": iso_day(peak),
-                     "trough_date": iso_day(trough), "volatility": float(rets.std() * math.sqrt(DEFAULT_SESSIONS)),
+                     "trough_date": iso_day(trough), "volatility": annualised_volatility(rets),
                      "worst_change": float(rets[worst]), "worst_day": iso_day(worst),
                      "start": iso_day(window.index[0]), "end": iso_day(window.index[-1])})
     if not rows:

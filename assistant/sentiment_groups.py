@@ -53,16 +53,26 @@ def asks_sentiment_ranking(message: str) -> bool:
     return bool(message) and bool(_RANKING.search(QUOTED.sub(" ", to_simplified(message).lower())))
 
 
+def asks_about_a_group(message: str) -> bool:
+    """Whether ``message`` is about several companies' news at once: an industry it names ("chip
+    stocks", 半導體類股) or a ranking of companies by their news. Such a message names no misspelt
+    company, whatever a name guesser would make of "半導體類股"."""
+    from ingest.industries import industry_named
+
+    s = QUOTED.sub(" ", to_simplified(message).lower())
+    return industry_named(s) is not None or bool(_RANKING.search(s))
+
+
 def group_of(message: str, store: Any) -> Group | None:
     """The companies a sentiment question without a company is about: an industry it names ("chip
     stocks", 半導體類股), or every company with stored news for a ranking; ``None`` otherwise."""
     from ingest.industries import industry_named
 
+    if not asks_about_a_group(message):
+        return None
     s = QUOTED.sub(" ", to_simplified(message).lower())
     industry = industry_named(s)
     ranking = asks_sentiment_ranking(message)
-    if industry is None and not ranking:
-        return None
     codes = store.news_codes()
     if industry is not None:
         codes = [c for c in codes if (co := company_of(c)) is not None and co.industry == industry.name_zh]
@@ -175,5 +185,5 @@ def render(group: Group, ranked: list[CompanyTone], few: list[CompanyTone], over
     return "\n".join(lines)
 
 
-__all__ = ["CompanyTone", "Group", "MIN_ARTICLES", "asks_sentiment_ranking", "gather", "group_of", "newest_before",
+__all__ = ["CompanyTone", "Group", "MIN_ARTICLES", "asks_about_a_group", "asks_sentiment_ranking", "gather", "group_of", "newest_before",
            "render", "tones"]

@@ -29,7 +29,8 @@ from ingest.errors import FinqaError
 from .movers import asks_for_picks, asks_future_ranking
 from .price_facts import price_question_of
 from .router import FinqaRouter, IntentClassifier, RouteDecision
-from .slots import ChatSession, Slots, guess_cjk_company, parse_slots, to_simplified, truncate_message
+from .sentiment_groups import asks_about_a_group
+from .slots import ChatSession, Slots, guess_cjk_company, parse_slots, truncate_message
 from .small_talk import capabilities, is_small_talk
 from .types import Answer, EngineRequest
 
@@ -37,15 +38,6 @@ log = logging.getLogger(__name__)
 
 EXAMPLES = ("forecast 2330 next 5 days", "台積電最近新聞情緒如何？",
             "Explain what a yield curve inversion implies for equities.")
-
-
-def _names_a_group(message: str) -> bool:
-    """"半導體類股", "哪家公司新聞最正面": companies asked about together, not one misspelt name."""
-    from ingest.industries import industry_named
-
-    from .sentiment_groups import asks_sentiment_ranking
-
-    return industry_named(to_simplified(message).lower()) is not None or asks_sentiment_ranking(message)
 
 
 def _forecast_notices(slots: Slots, message: str) -> list[str]:
@@ -200,7 +192,7 @@ class Assistant:
     def _precheck(self, route: str, slots: Slots, notices: list[str], message: str = "") -> Answer | None:
         """Answers that need no engine: unknown company, no company, no stored prices."""
         if (route in ("forecast", "sentiment") and not slots.code and not slots.unknown_company
-                and not slots.quoted_text and has_cjk(message) and not _names_a_group(message)):
+                and not slots.quoted_text and has_cjk(message) and not asks_about_a_group(message)):
             # "预测台机电未来五天": a Chinese name with a typo is found by no rule; suggest the closest.
             guess = guess_cjk_company(message, self._directory())
             if guess is not None:
