@@ -60,7 +60,7 @@ _STRONG = re.compile(
     r"|\bhow (?:is|are)\b.{0,30}\b(?:stock|shares?)\b.{0,12}\b(?:doing|performing|trading)\b|股价怎么样|股价如何"
     r"|股价|收盘|开盘|最高价|最低价|成交量|成交额|成交值|成交金额|报价|(?<!营)收在|(?<!营)收了|(?<!营)收多少|价位|价格多少|多少钱"
     # "show me the TSMC chart", 台積電K線: the UI draws the stored bars; the text gives the trend.
-    r"|\b(?:price |stock |share |daily )?charts?\b|\bcandlesticks?\b|k线|走势图|线图"
+    r"|\b(?:price |stock |share |daily )?charts?\b|\bcandlesticks?\b|\bk\s*线|走势图|线图"
     r"|\blimit[- ](?:up|down)\b|涨停|跌停|\ball[- ]time (?:high|low)s?\b|\brecord (?:high|low)s?\b|历史(?:新)?(?:高|低)"
 )
 _WEAK = re.compile(

@@ -186,12 +186,15 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
     horizon = bool(slots and slots.horizon_explicit)
     if has_company and not horizon and is_overview_question(text, slots.code, bare=False):
         return RouteDecision("qa", OVERVIEW_REASON, "rule")
-    if session is not None and session.last_route:
+    # "and its dividend?", "2330 EPS" after a price answer ask something of their own: a topic
+    # word makes them no follow-up (which would repeat the last kind of answer for them).
+    own_topic = bool(QA_NEWS.search(s) or (QA_TOPIC.search(s) and not FORECAST_WEAK.search(s)))
+    if session is not None and session.last_route and not own_topic:
         if FOLLOW_UP.search(s):
             return RouteDecision(session.last_route, f"follow-up keeps the last intent ({session.last_route})", "follow-up")
     if QA_NEWS.search(s):
         return RouteDecision("qa", "question about the news", "rule")
-    if session is not None and session.last_route and _is_follow_up(s, has_company, horizon):
+    if session is not None and session.last_route and not own_topic and _is_follow_up(s, has_company, horizon):
         return RouteDecision(session.last_route, f"follow-up keeps the last intent ({session.last_route})", "follow-up")
     if has_company and not horizon and is_bare_company(text):  # "2330", "TSMC?" with nothing before
         return RouteDecision("qa", OVERVIEW_REASON, "rule")

@@ -26,6 +26,7 @@ from typing import Any
 from ingest.cjk import has_cjk
 from ingest.errors import FinqaError
 
+from .followups import carried_notice, carry_news_question, news_question_of
 from .movers import asks_for_picks, asks_future_ranking
 from .price_facts import price_question_of
 from .router import FinqaRouter, IntentClassifier, RouteDecision
@@ -163,8 +164,16 @@ class Assistant:
             self._remember(session, decision.route, slots, message, early)
             yield early
             return
+        asked = message
+        if (decision.route == "qa" and decision.source == "follow-up" and session is not None
+                and session.last_news_question):
+            # "and 2454?" after "TSMC news": 2454's news, not 2454's overview.
+            asked = carry_news_question(session.last_news_question, message,
+                                        [] if slots.inherited_code else list(slots.codes), self._directory())
+            if asked != message:
+                notices.append(carried_notice(asked, message))
         req = EngineRequest(
-            message=message, code=slots.code, codes=list(slots.codes) if slots.codes else [], horizon_days=slots.horizon_days,
+            message=asked, code=slots.code, codes=list(slots.codes) if slots.codes else [], horizon_days=slots.horizon_days,
             as_of=as_of or slots.as_of, quoted_text=slots.quoted_text, notices=notices,
             follows_price_question=(session.last_price_question if session is not None and decision.route == "qa"
                                     and decision.source == "follow-up" else None),
@@ -186,7 +195,7 @@ class Assistant:
         for n in notices:
             if n not in final.notices:
                 final.notices.append(n)
-        self._remember(session, decision.route, slots, message, final)
+        self._remember(session, decision.route, slots, message, final, asked=asked)
         yield final
 
     def _precheck(self, route: str, slots: Slots, notices: list[str], message: str = "") -> Answer | None:
@@ -259,12 +268,14 @@ class Assistant:
         return None
 
     @staticmethod
-    def _remember(session: ChatSession | None, route: str, slots: Slots, message: str, answer: Answer) -> None:
+    def _remember(session: ChatSession | None, route: str, slots: Slots, message: str, answer: Answer,
+                  asked: str | None = None) -> None:
         if session is None:
             return
         session.remember(route, slots.code, slots.horizon_days if route == "forecast" else None,
                          user=message, assistant=answer.answer)
         session.last_price_question = price_question_of(message, answer, session.last_price_question)
+        session.last_news_question = news_question_of(asked or message, answer)
 
     # --- status for the UI ---------------------------------------------------------------------
     def engine_status(self) -> dict[str, str]:

@@ -14,7 +14,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from ingest.cjk import CJK_CHARS
+from ingest.cjk import CJK_CHARS, has_cjk
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,9 @@ class ChatSession:
     # The price question the last answer came from the store for ("2330 close on 2025-03-03"), so
     # that "and 2454?" or "what about last week?" asks the same of another company or period.
     last_price_question: str | None = None
+    # The last question answered from the news ("TSMC news"), asked again by "and 2454?"
+    # (assistant.followups).
+    last_news_question: str | None = None
     history: list[dict[str, str]] = field(default_factory=list)  # [{"role", "content"}]
     max_history: int = 6
 
@@ -82,11 +85,21 @@ def _t2s() -> Any:
         return None
 
 
+# A Chinese character right beside a Latin letter: "台積電RSI", "2330的EPS", "鴻海的drawdown".
+_CJK_LATIN = re.compile(rf"(?<=[{CJK_CHARS}])(?=[A-Za-z])|(?<=[A-Za-z])(?=[{CJK_CHARS}])")
+
+
 @lru_cache(maxsize=4096)
 def to_simplified(text: str) -> str:
-    """Traditional → Simplified, so rules are written once. Cached: messages repeat in a chat."""
+    """Traditional → Simplified, so rules are written once. Cached: messages repeat in a chat.
+
+    A space is put between a Chinese character and a Latin letter next to it: Python counts
+    both as word characters, so without it ``\\brsi\\b`` would not find the RSI in "台積電RSI",
+    the way Taiwanese users write it, and every English keyword rule would miss such messages.
+    """
     conv = _t2s()
-    return conv.convert(text) if conv is not None else text
+    out = conv.convert(text) if conv is not None else text
+    return _CJK_LATIN.sub(" ", out)
 
 
 # --- horizon ---------------------------------------------------------------------------------
@@ -202,6 +215,8 @@ def parse_horizon(simplified_lower: str) -> tuple[int | None, list[str]]:
 COMPANY_TOPIC = re.compile("|".join(f"(?:{p})" for p in (
     r"\brevenues?\b", r"\bsales\b", r"\bearnings\b", r"\bprofits?\b", r"\bdividends?\b", r"\bpayout\b",
     r"\bcapex\b", r"\bcapital (?:expenditure|spending)\b", r"\bguidance\b", r"\bmargins?\b", r"\beps\b",
+    r"\bmarket (?:cap|capitali[sz]ation|value)\b", r"\bp/e\b", r"\bpe ratio\b", r"\bbook value\b",
+    r"本益比", r"市盈率", r"市值", r"殖利率", r"每股盈余",
     r"\bbuybacks?\b", r"\bacquisition\b", r"\bmerger\b", r"\bceo\b", r"\bfabs?\b", r"\bcustomers?\b",
     r"营收", r"获利", r"利润", r"盈利", r"股利", r"股息", r"配息", r"除息", r"资本支出", r"毛利", r"财测", r"法说", r"并购",
     # plants and capacity: "台積電美國設廠進度" is news, not a price path
@@ -407,6 +422,19 @@ BACK_REFERENCE = re.compile(r"\b(?:it|its|it's)\b|它|该股|这档|这只|这�
 _COMPARING = re.compile(r"\b(?:compare[ds]?|vs|versus|than|against|and|with)\b|比|和|跟|与|对")
 
 
+def adr_notices(message: str, directory: Any) -> list[str]:
+    """"TSM" names 2330 through its US ADR: say that the answer is the Taiwan listing's, in NT$,
+    because the ADR trades at another price (one TSM is five 2330 shares) and in US$."""
+    out = []
+    for c in getattr(directory, "adr_mentions", lambda _: [])(message):
+        ticker, ratio = c.adr
+        out.append(f"{ticker} 是 {c.display} 的美國存託憑證（ADR，一單位等於 {ratio} 股）；finqa 回答的是台灣上市的 "
+                   f"{c.code}，以新台幣計，不是 ADR 在美國的美元價格。" if has_cjk(message) else
+                   f"{ticker} is the US ADR of {c.display} (one ADR stands for {ratio} shares); finqa answers for "
+                   f"the Taiwan listing {c.code}, in NT$, not for the ADR's US$ price.")
+    return out
+
+
 def parse_slots(message: str, session: ChatSession | None = None, directory: Any = None) -> Slots:
     """Parse company, horizon, as-of date and quoted text from one message.
 
@@ -434,6 +462,7 @@ def parse_slots(message: str, session: ChatSession | None = None, directory: Any
         slots.company = companies[0]
         slots.code = companies[0].code
         slots.codes = list(dict.fromkeys(c.code for c in companies))
+        slots.notices.extend(adr_notices(message, directory))
         last = session.last_code if session is not None else None
         if (last and last not in slots.codes and BACK_REFERENCE.search(simplified)
                 and _COMPARING.search(simplified)):

@@ -9,15 +9,16 @@ first.
 
 Definitions are the usual ones and shared with the forecaster's candidate sequences
 (``ingest.indicators.add_indicators``): RSI 14 (Wilder), KD 9/3/3, MACD 12/26/9, Bollinger 20/2;
-moving averages of the close; volatility is the 20-session standard deviation of daily log
-returns, annualised with 250 sessions. Point in time: with an as-of date D only bars strictly
+moving averages of the close; volatility is the 20-session standard deviation of daily returns,
+annualised with 250 sessions (``risk.annualised_volatility``, so that "how volatile is 2330?"
+and "how risky is 2330?" give the same number). Point in time: with an as-of date D only bars strictly
 before D are read; a day named in the question reads the bars up to that day.
 """
 from __future__ import annotations
 
-import math
 import re
 from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -39,6 +40,7 @@ from .price_facts import (
     parse_period,
     stale_notice,
 )
+from .risk import annualised_volatility
 from .slots import to_simplified, zh_number
 from .types import Answer, Citation, EngineRequest
 
@@ -61,7 +63,6 @@ _KINDS = {
 _ALL = re.compile(r"\btechnicals?\b|\btechnical (?:indicators?|analysis|picture|signals?)\b|技术指标|技术面|技术分析")
 DEFAULT_MAS = (5, 20, 60)
 VOL_WINDOW = 20
-TRADING_DAYS = 250
 
 
 def _wanted(s: str) -> tuple[list[int], list[str]]:
@@ -104,8 +105,22 @@ def is_indicator_question(message: str, code: str | None) -> bool:
     return bool(mas or others)
 
 
+@dataclass
+class _Reading:
+    """One company's indicators: its sentences (or why there are none), and what the answer
+    carries with them."""
+
+    code: str
+    text: str
+    notices: list[str] = field(default_factory=list)
+    citation: tuple[str, str, str] | None = None  # title, source, date
+    bars: list[Any] = field(default_factory=list)
+    values: dict[str, Any] = field(default_factory=dict)
+
+
 def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = None) -> Answer | None:
-    """The indicators asked for, from the store; ``None`` when ``req`` asks for none."""
+    """The indicators asked for, from the store; ``None`` when ``req`` asks for none. Every
+    company the message names gets its own ("2330 vs 2454 volatility"), side by side."""
     code = req.code
     asked = req.message
     if not is_indicator_question(req.message, code):
@@ -129,13 +144,46 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
                       answer=no_such_day(period, zh))
     # A day, or the end of a month or range ("RSI at the end of March"); never after what is visible.
     day = min(period.end, visible) if period.kind in ("day", "range") and period.end else visible
+    codes = list(dict.fromkeys(c for c in [code, *req.codes] if c))
+    readings = [_read(store, c, day, mas, others, zh) for c in codes]
+    notices = list(req.notices)
+    for r in readings:
+        notices.extend(n for n in r.notices if n not in notices)
+    parts: list[str] = []
+    citations: list[Citation] = []
+    for r in readings:
+        if r.citation is None:
+            parts.append(r.text)
+            continue
+        title, source, when = r.citation
+        citations.append(Citation(n=len(citations) + 1, title=title, source=source, date=when, url=None))
+        parts.append(f"{r.text} [{len(citations)}]")
+    vols = [(r.code, r.values["volatility_annualised"]) for r in readings if "volatility_annualised" in r.values]
+    if len(vols) > 1:
+        ranked = sorted(vols, key=lambda t: -t[1])
+        parts.append((f"比較（近 {VOL_WINDOW} 個交易日年化波動度）：" if zh else
+                      f"Side by side (annualised volatility, last {VOL_WINDOW} sessions): ") +
+                     ("、" if zh else ", ").join(f"{c} {v:.1%}" for c, v in ranked) + ("。" if zh else "."))
+    if citations:
+        parts.append("（數字由 finqa 的股價資料庫計算，未經語言模型；技術指標描述過去的走勢，不是預測，也不是投資建議。）" if zh else
+                     "(Computed from finqa's price store; no language model was involved. Indicators describe the past, "
+                     "they are no forecast and no investment advice.)")
+    found = [r for r in readings if r.citation is not None]
+    if len(codes) == 1:
+        values = readings[0].values
+    else:  # one entry per company, as the risk answers do
+        values = {"companies": {r.code: r.values for r in found}} if found else {}
+    return Answer(route="qa", engine=ENGINE, answer="\n\n".join(parts), citations=citations, notices=notices,
+                  code=code, bars=[b for r in readings for b in r.bars], indicators=values)
+
+
+def _read(store: Any, code: str, day: date, mas: list[int], others: list[str], zh: bool) -> _Reading:
+    """One company's indicators at ``day`` (the last stored bar on or before it)."""
     label = company_label(code, company_of(code), zh)
     bars = store.bars(code, end=day)
-    notices = list(req.notices)
     if bars.empty:
-        text = (f"尚未儲存 {label} 在 {day.isoformat()} 以前的股價：請執行 `finqa ingest prices {code}`。" if zh else
-                f"No prices for {label} up to {day.isoformat()} are stored: run `finqa ingest prices {code}`.")
-        return Answer(route="qa", engine=ENGINE, answer=text, notices=notices, code=code)
+        return _Reading(code, f"尚未儲存 {label} 在 {day.isoformat()} 以前的股價：請執行 `finqa ingest prices {code}`。" if zh else
+                        f"No prices for {label} up to {day.isoformat()} are stored: run `finqa ingest prices {code}`.")
     from ingest.indicators import add_indicators
 
     frame = add_indicators(bars.reset_index().assign(code=code))
@@ -143,6 +191,7 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
     n = len(frame)
     close = frame["close"]
     asof = pd.Timestamp(last["date"]).date()
+    notices: list[str] = []
     if (day - asof).days > STALE_DAYS:
         notices.append(stale_notice(label, code, asof, day, zh))
     price = float(last["close"])
@@ -180,24 +229,17 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
         notices.append(f"資料庫只有 {n} 個交易日的 {label} 股價，不足以計算：{'、'.join(short)}。" if zh else
                        f"The store holds only {n} sessions of {label}: too few for {', '.join(short)}.")
     if not lines:
-        text = (f"{label} 的股價歷史太短（{n} 個交易日），算不出所問的指標。" if zh else
-                f"{label}'s stored history ({n} sessions) is too short for the indicators asked.")
-        return Answer(route="qa", engine=ENGINE, answer=text, notices=notices, code=code)
+        return _Reading(code, f"{label} 的股價歷史太短（{n} 個交易日），算不出所問的指標。" if zh else
+                        f"{label}'s stored history ({n} sessions) is too short for the indicators asked.", notices)
     # The day the indicators are read at: the UI charts it with the sessions before it (and the
     # MA5/20/60 lines), so the answer carries that one bar, not a range to highlight.
     shown = [bar_of(code, d, row) for d, row in bars.tail(1).iterrows()]
     head = (f"**{label}** {asof.isoformat()} 收盤 {fmt_price(price)} 的技術指標（以資料庫中到這一天為止的 {n} 個交易日計算）：" if zh else
             f"**{label}** technical indicators at the {asof.isoformat()} close of {fmt_price(price)} (from the {n} stored "
             f"sessions up to that day):")
-    foot = ("（數字由 finqa 的股價資料庫計算，未經語言模型；技術指標描述過去的走勢，不是預測，也不是投資建議。） [1]" if zh else
-            "(Computed from finqa's price store; no language model was involved. Indicators describe the past, "
-            "they are no forecast and no investment advice.) [1]")
-    citation = Citation(n=1, title=(f"{label} 日成交資料 至 {asof.isoformat()}" if zh else
-                                    f"{label} daily prices up to {asof.isoformat()}"),
-                        source=source_name(shown), date=asof.isoformat(), url=None)
-    return Answer(route="qa", engine=ENGINE, answer="\n\n".join([head, "\n".join(lines), foot]),
-                  citations=[citation], notices=notices, code=code, bars=shown,
-                  indicators={"date": asof.isoformat(), "close": price, **values})
+    title = f"{label} 日成交資料 至 {asof.isoformat()}" if zh else f"{label} daily prices up to {asof.isoformat()}"
+    return _Reading(code, head + "\n\n" + "\n".join(lines), notices, (title, source_name(shown), asof.isoformat()),
+                    shown, {"date": asof.isoformat(), "close": price, **values})
 
 
 def _average_line(name: str, value: float, price: float, zh: bool) -> str:
@@ -220,9 +262,8 @@ def _indicator_values(kind: str, frame: pd.DataFrame) -> dict[str, float]:
     if kind == "bollinger":
         up, low = float(last["bollinger_upper"]), float(last["bollinger_lower"])
         return {"bollinger_upper": up, "bollinger_middle": (up + low) / 2, "bollinger_lower": low}
-    logret = pd.Series(frame["close"]).apply(math.log).diff().tail(VOL_WINDOW)
-    daily = float(logret.std())
-    return {"volatility_daily": daily, "volatility_annualised": daily * math.sqrt(TRADING_DAYS)}
+    returns = pd.Series(frame["close"]).astype(float).pct_change().tail(VOL_WINDOW)
+    return {"volatility_daily": float(returns.std()), "volatility_annualised": annualised_volatility(returns)}
 
 
 RSI_OVERBOUGHT, RSI_OVERSOLD = 70.0, 30.0

@@ -50,7 +50,9 @@ _MARKETS = {"上市": "TWSE", "上櫃": "TPEx", "上市臺灣創新板": "TWSE"}
 # key, the better (lower) priority wins; a tie means the key is ambiguous and is not used.
 # US tickers come last so that an ADR ticker imported from Yahoo ("UMC") never shadows the
 # Taiwan company that the same word names.
-_P_CODE, _P_NAME, _P_EN, _P_ALIAS, _P_STRIPPED, _P_US = 0, 1, 2, 3, 4, 5
+# An ADR ticker ("TSM") comes after them all: it names the Taiwan company only when the store
+# holds no US series of that ticker.
+_P_CODE, _P_NAME, _P_EN, _P_ALIAS, _P_STRIPPED, _P_US, _P_ADR = 0, 1, 2, 3, 4, 5, 6
 
 _CODE_RE = re.compile(r"^\s*(\d{4,6}[A-Za-z]?)(?:\.(TW|TWO))?\s*$", re.IGNORECASE)
 _US_RE = re.compile(r"^\s*\$?([A-Za-z][A-Za-z.\-]{0,9})\s*$")
@@ -172,6 +174,7 @@ class CompanyDirectory:
     _latin_cs: re.Pattern[str] | None = field(default=None, repr=False)
     _latin_forms: dict[str, str] = field(default_factory=dict, repr=False)
     _choices: list[tuple[str, str]] = field(default_factory=list, repr=False)
+    _adr: dict[str, str] = field(default_factory=dict, repr=False)  # ADR ticker → Taiwan code it names
 
     def __post_init__(self) -> None:
         self._build()
@@ -250,6 +253,14 @@ class CompanyDirectory:
         for ticker in tickers:  # only where no Taiwan name already uses the word
             if ticker not in latin_cs and ticker.lower() not in latin:
                 latin_cs[ticker] = {ticker}
+        self._adr = {}
+        for code, c in self.companies.items():
+            if c.adr and c.market != "US":
+                ticker, _ = c.adr
+                self._add_key(normalize_key(ticker), code, _P_ADR)
+                if ticker not in latin_cs:  # an imported US series of the ticker keeps it
+                    latin_cs[ticker] = {code}
+                    self._adr[ticker] = code
         # Drop forms that point at several companies: ambiguity is resolved by asking, not guessing.
         self._cjk = {}
         for form, entries in cjk.items():
@@ -365,12 +376,23 @@ class CompanyDirectory:
                 out.append(self.companies[code])
         return out
 
-    def without_mentions(self, text: str) -> str:
+    def adr_mentions(self, text: str) -> list[Company]:
+        """Taiwan companies that ``text`` names by their US ADR ticker only ("TSM price"), so
+        that the answer can say it is about the Taiwan listing, in NT$, not the ADR in US$."""
+        if not text or not self._adr:
+            return []
+        tokens = dict.fromkeys(re.findall(r"(?<![A-Za-z])[A-Z]{2,5}(?![A-Za-z])", text))
+        return [self.companies[self._adr[t]] for t in tokens if t in self._adr]
+
+    def without_mentions(self, text: str, first: str = " ") -> str:
         """``text`` (NFKC-folded) with every company mention blanked: what the message says
-        besides naming companies ("TSMC last week" → " last week")."""
+        besides naming companies ("TSMC last week" → " last week"). ``first`` takes the place
+        of the first mention, so that a question can be asked again of another company."""
         folded = unicodedata.normalize("NFKC", text or "").translate(_CHAR_FOLD)
-        for start, end, _ in reversed(self.mention_spans(folded)):
-            folded = folded[:start] + " " + folded[end:]
+        spans = self.mention_spans(folded)
+        for i in range(len(spans) - 1, -1, -1):
+            start, end, _ = spans[i]
+            folded = folded[:start] + (first if i == 0 else " ") + folded[end:]
         return folded
 
     def mention_spans(self, text: str) -> list[tuple[int, int, str]]:
@@ -476,8 +498,16 @@ def _alternation(forms: Iterable[str], flags: int) -> re.Pattern[str] | None:
 
 
 # --- construction ------------------------------------------------------------------------------
-def load_aliases(path: Path = ALIASES_PATH) -> list[tuple[str, str, tuple[str, ...]]]:
-    """Rows of the alias table: (code, English name, aliases), in the table's order (by size)."""
+def _parse_adr(cell: str | None) -> tuple[str, int] | None:
+    """``"TSM:5"`` → ``("TSM", 5)``: the NYSE ticker and the Taiwan shares one ADR stands for."""
+    if not cell or not cell.strip():
+        return None
+    ticker, _, ratio = cell.strip().partition(":")
+    return ticker.strip().upper(), int(ratio or 1)
+
+
+def load_aliases(path: Path = ALIASES_PATH) -> list[tuple[str, str | None, tuple[str, ...], tuple[str, int] | None]]:
+    """Rows of the alias table: (code, English name, aliases, ADR), in the table's order (by size)."""
     rows = []
     with path.open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
@@ -485,7 +515,7 @@ def load_aliases(path: Path = ALIASES_PATH) -> list[tuple[str, str, tuple[str, .
             if not code:
                 continue
             aliases = tuple(a.strip() for a in (row.get("aliases") or "").split("|") if a.strip())
-            rows.append((code, (row.get("name_en") or "").strip() or None, aliases))
+            rows.append((code, (row.get("name_en") or "").strip() or None, aliases, _parse_adr(row.get("adr"))))
     return rows
 
 
@@ -506,13 +536,13 @@ def build_directory(extra: Iterable[Company] = (), aliases_path: Path = ALIASES_
     """twstock's listed companies + the alias table + extra symbols (the store's US tickers)."""
     companies = listed_companies()
     prominence: dict[str, int] = {}
-    for rank, (code, name_en, aliases) in enumerate(load_aliases(aliases_path)):
+    for rank, (code, name_en, aliases, adr) in enumerate(load_aliases(aliases_path)):
         c = companies.get(code)
         if c is None:
             log.warning("alias table: %s is not a listed stock/ETF in twstock.codes; skipped", code)
             continue
         companies[code] = Company(code=c.code, name_zh=c.name_zh, name_en=name_en, market=c.market,
-                                  kind=c.kind, aliases=aliases, industry=c.industry)
+                                  kind=c.kind, aliases=aliases, industry=c.industry, adr=adr)
         prominence[code] = rank
     for c in extra:
         if c.code not in companies:  # twstock's own entry wins for Taiwan codes

@@ -24,6 +24,7 @@ class Company:
     kind: str = "stock"  # "stock" or "etf"
     aliases: tuple[str, ...] = ()
     industry: str | None = None  # TWSE's 產業別 (半導體業 ...), ingest.industries; None for ETFs, US symbols
+    adr: tuple[str, int] | None = None  # US ADR ticker and Taiwan shares per ADR: ("TSM", 5)
 
     @property
     def symbol(self) -> str:

@@ -242,3 +242,34 @@ def test_without_mentions_leaves_what_the_message_says_besides_the_names(directo
     assert directory.without_mentions("聯發科跟台積電").split() == ["跟"]
     assert directory.without_mentions("hello").split() == ["hello"]
     assert directory.mention_spans("AAPL vs 2330")[-1][2] == "2330"
+
+
+def test_an_adr_ticker_names_the_taiwan_company_with_a_notice(data_dir):
+    from assistant.slots import parse_slots
+    from ingest.store import open_store
+
+    d = companies.reload()
+    assert d.resolve("TSM").code == "2330" and d.resolve("$tsm").code == "2330"
+    assert [c.code for c in d.find_in_text("TSM and ASX earnings")] == ["2330", "3711"]
+    assert d.find_in_text("tsm") == []  # a lower-case three-letter word is no ticker
+    assert [c.code for c in d.adr_mentions("TSM vs TSMC")] == ["2330"]
+    assert d.adr_mentions("UMC price") == [] and d.adr_mentions("CHT") == []  # names of their own
+    slots = parse_slots("how did TSM do last month?", None, d)
+    assert slots.code == "2330"
+    assert any("TSM is the US ADR of 2330" in n and "5 shares" in n and "NT$" in n for n in slots.notices)
+    assert any("美國存託憑證" in n for n in parse_slots("TSM 股價", None, d).notices)
+    assert not any("ADR" in n for n in parse_slots("TSMC price", None, d).notices)
+    # a store that holds the ADR's own US series keeps the ticker for it
+    open_store(data_dir.store_path).upsert_symbol(Company(code="TSM", name_zh="", name_en=None, market="US"))
+    d = companies.reload()
+    assert d.resolve("TSM").code == "TSM" and d.resolve("TSMC").code == "2330"
+    assert [c.code for c in d.find_in_text("TSM vs 2330")] == ["TSM", "2330"]
+    assert d.adr_mentions("TSM vs 2330") == []
+
+
+def test_the_alias_table_reads_adr_ratios(tmp_path):
+    table = tmp_path / "aliases.csv"
+    table.write_text("code,name_en,aliases,adr\n2330,TSMC,Taiwan Semiconductor,TSM:5\n2317,Hon Hai,Foxconn\n",
+                     encoding="utf-8")
+    rows = companies.load_aliases(table)
+    assert rows == [("2330", "TSMC", ("Taiwan Semiconductor",), ("TSM", 5)), ("2317", "Hon Hai", ("Foxconn",), None)]

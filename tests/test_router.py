@@ -70,6 +70,7 @@ ROUTE_CASES = [
     ("Why did TSMC shares fall?", "qa", "2330", None),
     ("What did MediaTek announce at its developer event?", "qa", "2454", None),
     ("latest news on UMC", "qa", "2303", None),
+    ("台積電EPS", "qa", "2330", None), ("台積電RSI", "qa", "2330", None), ("TSM stock price", "qa", "2330", None),
     # Traditional Chinese
     ("台積電未來五天股價預測", "forecast", "2330", 5),
     ("鴻海下週會漲嗎？", "forecast", "2317", 5),

@@ -160,3 +160,10 @@ def test_truncate_message():
 
 def test_traditional_and_simplified_share_rules():
     assert to_simplified("下週 兩週 下個月 預測 情緒") == "下周 两周 下个月 预测 情绪"
+
+
+def test_latin_words_beside_chinese_are_set_apart_for_the_word_rules():
+    """"台積電RSI": Python's \\b sees no boundary between 電 and R, so English rules missed it."""
+    assert to_simplified("台積電RSI") == "台积电 RSI"
+    assert to_simplified("2330的EPS和capex呢") == "2330的 EPS 和 capex 呢"
+    assert to_simplified("台積電2330 MA20") == "台积电2330 MA20"  # digits stay attached: "近5天", "2330年線"

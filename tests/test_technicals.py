@@ -33,6 +33,8 @@ def ask(store, message, *, as_of=None, today=DAYS[-1]):
 @pytest.mark.parametrize("message", [
     "2330 5日均線", "台積電月線在哪", "TSMC 20-day moving average", "MA60 of 2330", "2330 RSI", "聯發科 KD值",
     "MACD of 2317", "台積電布林通道", "how volatile is 2330?", "2330 技術指標", "2330 technicals", "2330 年線",
+    # English indicator names written right after Chinese, as Taiwanese users write them
+    "台積電RSI", "台積電的MACD", "台積電MA20", "2330的RSI", "台積電和聯發科的volatility",
 ])
 def test_indicator_questions(message):
     assert is_indicator_question(message, "2330")
@@ -65,8 +67,9 @@ def test_the_numbers(store):
     gain = delta.clip(lower=0).ewm(alpha=1 / 14, adjust=False).mean().iloc[-1]
     loss = (-delta.clip(upper=0)).ewm(alpha=1 / 14, adjust=False).mean().iloc[-1]
     assert f"RSI(14) {100 - 100 / (1 + gain / loss):.1f}" in a.answer
-    logret = series.apply(math.log).diff().tail(20)
-    assert f"{logret.std():.2%} a day over the last 20 sessions" in a.answer
+    # Simple daily returns, the definition the risk answers use too (not log returns).
+    returns = series.pct_change().tail(20)
+    assert f"{returns.std():.2%} a day over the last 20 sessions" in a.answer
     mid = series.tail(20).mean()
     assert f"middle {mid:,.2f}" in a.answer
     assert "K crossed" in a.answer or "K is below D" in a.answer
@@ -74,7 +77,10 @@ def test_the_numbers(store):
     j = a.to_json()["indicators"]
     assert j["date"] == DAYS[-1].isoformat() and j["close"] == 139.0 and j["ma5"] == pytest.approx(last5)
     assert j["rsi14"] == pytest.approx(100 - 100 / (1 + gain / loss)) and j["bollinger_middle"] == pytest.approx(mid)
-    assert {"ma20", "k", "d", "macd", "macd_signal", "macd_histogram", "volatility_annualised"} <= set(j)
+    assert {"ma20", "k", "d", "macd", "macd_signal", "macd_histogram"} <= set(j)
+    assert j["volatility_annualised"] == pytest.approx(returns.std() * math.sqrt(250), rel=1e-9)
+    assert j["volatility_annualised"] != pytest.approx(series.apply(math.log).diff().tail(20).std() * math.sqrt(250),
+                                                        rel=1e-9)
     ema = ask(store, "2330 EMA10")
     assert f"10-day exponential moving average {series.ewm(span=10, adjust=False).mean().iloc[-1]:,.2f}" in ema.answer
 
@@ -146,3 +152,31 @@ def test_a_date_that_is_no_day_is_said_and_a_month_is_read_at_its_end(store):
     assert [b.date for b in feb.bars] == [last_feb]
     i = DAYS.index(last_feb)
     assert f"5-day moving average {sum(CLOSES[i - 4:i + 1]) / 5:,.2f}" in feb.answer
+
+
+def test_every_named_company_gets_its_indicators_side_by_side(store):
+    calmer = [100.0 + 0.1 * (i % 3) for i in range(70)]
+    store.upsert_bars([PriceBar(code="2454", date=d, open=c, high=c, low=c, close=c, volume=1e6)
+                       for d, c in zip(DAYS, calmer)])
+    a = indicator_answer(EngineRequest(message="2330 vs 2454 volatility", code="2330", codes=["2330", "2454"]),
+                         store, today=DAYS[-1])
+    assert "**2330 TSMC (台積電)** technical indicators" in a.answer and "**2454 MediaTek (聯發科)**" in a.answer
+    assert [c.n for c in a.citations] == [1, 2] and [b.code for b in a.bars] == ["2330", "2454"]
+    vols = {c: v["volatility_annualised"] for c, v in a.to_json()["indicators"]["companies"].items()}
+    assert vols["2330"] > vols["2454"]
+    assert f"Side by side (annualised volatility, last 20 sessions): 2330 {vols['2330']:.1%}, 2454 {vols['2454']:.1%}." \
+        in a.answer
+    # A company without prices says so; the other still answers.
+    b = indicator_answer(EngineRequest(message="RSI of 2330 and 2317", code="2330", codes=["2330", "2317"]),
+                         store, today=DAYS[-1])
+    assert "RSI(14)" in b.answer and "No prices for 2317" in b.answer and len(b.citations) == 1
+    assert set(b.to_json()["indicators"]["companies"]) == {"2330"}
+
+
+def test_the_assistant_sends_a_comparison_of_indicators_to_every_company(store, data_dir):
+    from assistant.service import Assistant
+
+    store.upsert_bars([PriceBar(code="2454", date=d, open=c, high=c, low=c, close=c, volume=1e6)
+                       for d, c in zip(DAYS, CLOSES)])
+    a = Assistant(data_dir.model_copy(update={"cpu_only": True})).answer("2330 vs 2454 volatility")
+    assert a.engine == "qa:prices" and "2330 TSMC" in a.answer and "2454 MediaTek" in a.answer

@@ -1,0 +1,89 @@
+"""Follow-ups of news questions ("TSMC news" → "and 2454?") carry the question over."""
+from __future__ import annotations
+
+import pytest
+
+from assistant.followups import carry_news_question, news_question_of
+from assistant.types import Answer
+from ingest.companies import build_directory
+
+
+@pytest.fixture(scope="module")
+def directory():
+    return build_directory()
+
+
+@pytest.fixture
+def store(data_dir):
+    from datetime import date
+
+    from ingest.store import open_store
+    from ingest.types import PriceBar
+
+    s = open_store(data_dir.store_path)
+    s.upsert_bars([PriceBar(code="2330", date=date(2025, 3, d), open=1000.0, high=1020.0, low=990.0,
+                            close=1000.0 + d, volume=1_000_000) for d in (3, 4, 5)])
+    return s
+
+
+@pytest.mark.parametrize("previous, message, codes, carried", [
+    ("TSMC news", "and 2454?", ["2454"], "2454 news"),
+    ("TSMC news", "what about MediaTek?", ["2454"], "2454 news"),
+    ("台積電的營收", "那聯發科呢？", ["2454"], "2454的營收"),
+    ("台積電的營收", "還有鴻海呢", ["2317"], "2317的營收"),
+    ("TSMC news", "what about last week?", [], "TSMC news last week"),
+    ("semiconductor tariff news", "and TSMC?", ["2330"], "2330 semiconductor tariff news"),
+    ("TSMC and UMC news", "and 2454?", ["2454"], "2454 news"),
+    ("台積電和聯電的營收", "那鴻海呢", ["2317"], "2317 的營收"),
+    ("TSMC news", "and?", [], "TSMC news"),
+])
+def test_the_last_question_is_asked_of_what_the_follow_up_names(directory, previous, message, codes, carried):
+    assert carry_news_question(previous, message, codes, directory) == carried
+
+
+def test_only_news_answers_are_remembered():
+    assert news_question_of("TSMC news", Answer(route="qa", engine="qa:cpu-extractive", answer="…")) == "TSMC news"
+    assert news_question_of("TSMC news", Answer(route="qa", engine="qa:Llama-3.1-8B", answer="…")) == "TSMC news"
+    for engine in ("qa:prices", "qa:overview"):
+        assert news_question_of("2330 price", Answer(route="qa", engine=engine, answer="…")) is None
+    assert news_question_of("TSMC sentiment", Answer(route="sentiment", engine="sentiment:cpu-minilm", answer="…")) is None
+
+
+def test_the_facade_carries_a_news_question_to_the_next_company_and_says_so(data_dir):
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+    from tests.test_qa import _index_news
+
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    _index_news(settings)
+    asst, session = Assistant(settings), ChatSession()
+    first = asst.answer("TSMC news", session=session)
+    assert first.engine == "qa:cpu-extractive" and session.last_news_question == "TSMC news"
+    other = asst.answer("and MediaTek?", session=session)
+    assert other.engine == "qa:cpu-extractive" and other.code == "2454"  # news, not an overview
+    assert other.citations and all("MediaTek" in c.title or "聯發科" in c.title for c in other.citations)
+    assert any("Read as “2454 news”" in n for n in other.notices)
+    assert session.last_news_question == "2454 news"
+    # A follow-up that asks something of its own is no follow-up: "2454 dividend" is about dividends.
+    own = asst.answer("2454 dividend", session=session)
+    assert not any(n.startswith("Read as") for n in own.notices)
+    assert any("not financial statements" in n for n in own.notices)
+    # A price answer ends the news thread: "and 2317?" then asks for 2317's price.
+    asst.answer("2330 close on 2025-03-03", session=session)
+    assert session.last_news_question is None
+
+
+def test_a_topic_after_a_price_answer_is_not_a_price_follow_up(store, data_dir):
+    """"2330 dividend" after "2330 price" used to repeat the price answer."""
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    asst, session = Assistant(settings), ChatSession()
+    assert asst.answer("2330 price", session=session).engine == "qa:prices"
+    for message in ("2330 dividend", "what about its EPS?", "台積電的市值呢", "and its market cap?"):
+        assert asst.route(message, session)["route"] == "qa"
+        answer = asst.answer(message, session=session)
+        assert answer.engine != "qa:prices", message
+        asst.answer("2330 price", session=session)
+    assert asst.answer("and 2454?", session=session).engine == "qa:prices"
