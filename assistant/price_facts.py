@@ -59,10 +59,14 @@ _STRONG = re.compile(
     r"(?!\s+(?:production|shipments?|manufacturing|orders?|sales)\b)|\bshares traded\b"
     r"|\bhow (?:is|are)\b.{0,30}\b(?:stock|shares?)\b.{0,12}\b(?:doing|performing|trading)\b|股价怎么样|股价如何"
     r"|股价|收盘|开盘|最高价|最低价|成交量|成交额|成交值|成交金额|报价|(?<!营)收在|(?<!营)收了|(?<!营)收多少|价位|价格多少|多少钱"
+    # "0050現在多少", "2330現價", "台積電跌了多少"
+    r"|现价|(?:现在|目前|今天)(?:是)?(?:多少|几块)(?:钱|块)?\s*[?？]?\s*$|(?<!营收)(?:涨|跌)了多少"
     # "show me the TSMC chart", 台積電K線: the UI draws the stored bars; the text gives the trend.
     r"|\b(?:price |stock |share |daily )?charts?\b|\bcandlesticks?\b|\bk\s*线|走势图|线图"
     r"|\blimit[- ](?:up|down)\b|涨停|跌停|\ball[- ]time (?:high|low)s?\b|\brecord (?:high|low)s?\b|历史(?:新)?(?:高|低)"
 )
+# "how much is TSMC now?", "what is 2330 trading at?": the price, unless a company figure is named.
+_NOW = re.compile(r"\bhow much is\b.{0,30}\b(?:now|today|trading)\b|\btrading at\b")
 _WEAK = re.compile(
     r"\bhow (?:did|has|have|was|were)\b.{0,40}\b(?:do|done|perform|performed|trade|traded|fare|fared|move|moved|go)\b"
     r"|\b(?:gain|gained|lose|lost|rise|rose|fall|fell|drop|dropped|up|down)\b.{0,12}\bhow much\b"
@@ -177,6 +181,8 @@ def is_price_question(message: str, code: str | None) -> bool:
     if NOT_A_FACT.search(s):
         return False
     if _STRONG.search(s) or names_only_a_period(message) or names_only_companies(message):
+        return True
+    if _NOW.search(s) and not COMPANY_TOPIC.search(s):  # not "how much is TSMC's market cap now?"
         return True
     # "How did TSMC's revenue do last year?" asks about the business, not the share price.
     return bool(_WEAK.search(s)) and not COMPANY_TOPIC.search(s) and parse_period(message, date.today()).kind != "latest"

@@ -34,7 +34,7 @@ def ask(store, message, *, as_of=None, today=DAYS[-1]):
     "2330 5日均線", "台積電月線在哪", "TSMC 20-day moving average", "MA60 of 2330", "2330 RSI", "聯發科 KD值",
     "MACD of 2317", "台積電布林通道", "how volatile is 2330?", "2330 技術指標", "2330 technicals", "2330 年線",
     # English indicator names written right after Chinese, as Taiwanese users write them
-    "台積電RSI", "台積電的MACD", "台積電MA20", "2330的RSI", "台積電和聯發科的volatility",
+    "台積電RSI", "台積電的MACD", "台積電MA20", "2330的RSI", "2330 5日線", "台積電20日線在哪", "台積電和聯發科的volatility",
 ])
 def test_indicator_questions(message):
     assert is_indicator_question(message, "2330")
@@ -49,7 +49,7 @@ def test_not_indicator_questions(message):
 
 
 @pytest.mark.parametrize("text, mas, others", [
-    ("2330 5日均线", [5], []), ("台积电季线", [60], []), ("2330 10周均线", [50], []), ("ma20", [20], []),
+    ("2330 5日均线", [5], []), ("2330 10日线", [10], []), ("台积电10周线", [50], []), ("台积电季线", [60], []), ("2330 10周均线", [50], []), ("ma20", [20], []),
     ("tsmc 20-day moving average", [20], []), ("2330 moving averages", [5, 20, 60], []),
     ("2330 rsi and macd", [], ["rsi", "macd"]), ("2330 ema20 and ma20", [20], ["ema:20"]),
 ])
