@@ -132,7 +132,7 @@ _MARKET = re.compile(
     r"|\b(?:stock )?market (?:summary|overview|recap|wrap|breadth|today|yesterday|this week|last week)\b"
     r"|\b(?:summary|overview|recap|wrap[- ]up) of (?:the )?(?:taiwan(?:ese)? )?(?:stock )?market\b"
     r"|\bhow (?:did|are|were|have) (?:the )?(?:taiwan(?:ese)? )?stocks\b"
-    r"|(?:台股|股市|大盘|盘势|整体市场).{0,12}?(?:怎么样|如何|表现|涨跌|概况|总结|摘要)"
+    r"|(?:台股|股市|大盘|盘势|整体市场).{0,12}?(?:怎么样|如何|表现|涨跌|概况|总结|摘要|涨了|跌了|涨吗|跌吗|收红|收黑|红盘|黑盘)"
     r"|股票(?:今天|昨天|今日|昨日|最近|近期|本周|上周)?涨跌(?!幅)"
 )
 MARKET_TOP = 3  # a market summary names the three best and the three worst

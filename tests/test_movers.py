@@ -345,7 +345,7 @@ def test_requests_for_picks_are_declined_with_what_finqa_can_show(data_dir, mess
 
 
 @pytest.mark.parametrize("message, market", [
-    ("how is the market doing?", True), ("台股今天怎麼樣", True), ("今天股票漲跌", True), ("market recap", True),
+    ("how is the market doing?", True), ("台股今天怎麼樣", True), ("台股今天漲了嗎", True), ("大盤收紅嗎", True), ("今天股票漲跌", True), ("market recap", True),
     ("stock market summary", True), ("How did Taiwan stocks do in March 2025?", True), ("股市最近表現如何", True),
     ("How is TSMC's market share?", False), ("will the market rise tomorrow?", False), ("what is a market order?", False),
     ("哪檔股票表現最好", False), ("股票漲跌幅排行", False), ("台股明天會漲嗎", False),

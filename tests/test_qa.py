@@ -192,6 +192,18 @@ def test_index_levels_are_said_to_be_missing(data_dir, message, said):
     assert any("not index levels" in n or "不儲存加權指數" in n for n in answer.notices) is said
 
 
+@pytest.mark.parametrize("message, said", [
+    ("台積電外資買賣超", True), ("2330 三大法人", True), ("台積電融資餘額", True), ("foreign investors net buying of TSMC", True),
+    ("TSMC margin trading balance", True), ("TSMC gross margin", False), ("台積電新聞", False), ("TSMC investors day", False),
+])
+def test_institutional_flows_are_said_to_be_missing(data_dir, message, said):
+    """三大法人買賣超 and margin balances are not in twstock's daily bars: said, not guessed from a quote."""
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    _index_news(settings)
+    answer = QAEngine(settings=settings).run(EngineRequest(message=message, code="2330"))
+    assert any("institutional investors' net buying" in n or "三大法人" in n for n in answer.notices) is said
+
+
 def test_company_without_news_names_the_ingest_command(data_dir):
     settings = data_dir.model_copy(update={"cpu_only": True})
     _index_news(settings)

@@ -85,6 +85,11 @@ _NOT_STORED = re.compile(
 # Index levels finqa does not store (it holds listed companies and ETFs, not TAIEX or the OTC index).
 _INDEX = re.compile(r"\btaiex\b|\btwii\b|\bweighted index\b|\bindex level|加权指数|加权股价指数|大盘|台股指数|柜买指数"
                     r"|\botc index\b", re.IGNORECASE)
+# Trading data finqa does not store either: institutional investors' net buying (三大法人買賣超)
+# and margin balances are published by TWSE apart from the daily bars that twstock reads.
+_FLOWS = re.compile(r"外资|投信|自营商|三大法人|法人|买卖超|买超|卖超|融资|融券|借券|当冲"
+                    r"|\bforeign (?:investors?|institutional|buying|selling|net)\b|\binstitutional (?:investors?|buying|selling|flows?)\b"
+                    r"|\bmargin (?:trading|balance|debt)\b|\bshort interest\b|\bnet (?:buy|sell)(?:ing)?\b", re.IGNORECASE)
 
 
 def _topic(req: EngineRequest, window: tuple[date, date, str] | None) -> str:
@@ -279,6 +284,11 @@ class QAEngine(FinqaQueryEngine):
             notices.append("finqa 只儲存每日股價與新聞，沒有財務報表：本益比、EPS、營收、股利、市值、殖利率等數字不在資料中；以下只是最相關的新聞，未必含有這個數字。"
                            if zh else "finqa stores daily prices and news, not financial statements: P/E, EPS, revenue, "
                            "dividends, market value and dividend yield are not in its data. Below is the closest news it has, which may not give the figure.")
+        if _FLOWS.search(to_simplified(req.message)):
+            notices.append("finqa 的股價資料是每日開高低收與成交量，沒有三大法人（外資、投信、自營商）買賣超、融資融券等籌碼資料；以下只是最相關的新聞，未必含有這些數字。"
+                           if zh else "finqa's price data are the daily open, high, low, close and volume: institutional "
+                           "investors' net buying (foreign investors, investment trusts, dealers) and margin balances are not "
+                           "in its data. Below is the closest news, which may not give them.")
         if _INDEX.search(to_simplified(req.message)):
             notices.append("finqa 儲存上市櫃公司與 ETF 的股價，不儲存加權指數、櫃買指數等指數點位：可改問 0050（追蹤台灣前 50 大上市公司的 ETF，"
                            "需先 `finqa ingest prices 0050`），或問資料庫中股票的排行；以下只是最相關的新聞。"
