@@ -31,8 +31,8 @@ from .movers import asks_for_picks, asks_future_ranking
 from .price_facts import price_question_of
 from .router import FinqaRouter, IntentClassifier, RouteDecision
 from .sentiment_groups import asks_about_a_group
-from .slots import ChatSession, Slots, guess_cjk_company, parse_slots, truncate_message
-from .small_talk import capabilities, is_small_talk
+from .slots import ChatSession, Slots, guess_cjk_company, parse_slots, to_simplified, truncate_message
+from .small_talk import asks_forecast_quality, capabilities, forecast_quality, is_small_talk
 from .types import Answer, EngineRequest
 
 log = logging.getLogger(__name__)
@@ -224,6 +224,9 @@ class Assistant:
                 return Answer(route=route, engine="router", code=None, notices=[],
                               answer=f"I could not find a listed company called {slots.unknown_company!r}.{hint} "
                                      f"Try a code (2330), a Chinese name (台積電) or an English name (TSMC).")
+        if not slots.code and not slots.quoted_text and asks_forecast_quality(to_simplified(message).lower()):
+            # "How accurate are your forecasts?": how they are measured, not "which company?".
+            return Answer(route=route, engine="help", notices=notices, answer=forecast_quality(message))
         if not slots.code and not slots.quoted_text and asks_for_picks(message):
             # "What stock should I buy?", "推薦股票": no picks; say why and what finqa can show.
             return Answer(route=route, engine="router", notices=notices, answer=(

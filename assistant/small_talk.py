@@ -69,3 +69,46 @@ def capabilities(message: str) -> str:
         "Name a company by its code (2330), Chinese name (台積電) or English name (TSMC). "
         "Nothing here is investment advice."
     )
+
+
+# "How accurate are your forecasts?", "預測準確率多少", "why should I trust this prediction?":
+# a question about finqa's forecaster itself, not a request for a forecast.
+_FORECAST_QUALITY = re.compile(
+    r"\b(?:how )?(?:accurate|reliable|trustworthy|good|right|often right)\b.{0,30}\b(?:(?:forecast|prediction|call)s?(?! markets?)|(?:your|finqa'?s?|this|the) model)\b"
+    r"|\b(?:accuracy|track record|hit rate|error rate)\b.{0,30}\b(?:(?:forecast|prediction)s?|(?:your|finqa'?s?|this|the) model)\b"
+    r"|\b(?:forecast|prediction)s?\b.{0,30}\b(?:accuracy|track record|hit rate|reliable|accurate)\b"
+    r"|\btrust\b.{0,30}\b(?:forecast|prediction)s?\b"
+    r"|(?:预测|预估|模型).{0,8}(?:准确|准不准|准吗|可信|可靠|靠谱|命中率)|(?:准确率|命中率).{0,8}(?:预测|模型)",
+    re.IGNORECASE,
+)
+
+
+def asks_forecast_quality(simplified_lower: str) -> bool:
+    """Whether the message asks how good finqa's forecasts are (the facade checks that it names
+    no company: "how accurate is the 2330 forecast?" gets that forecast, with its backtest)."""
+    return bool(_FORECAST_QUALITY.search(simplified_lower))
+
+
+def forecast_quality(message: str) -> str:
+    """How the forecasts are measured and what the measurements say, without numbers that would
+    go stale here: those come from `finqa eval forecast` and the README's table."""
+    if has_cjk(message):
+        return (
+            "finqa 的預測好不好，是量出來的，不是說出來的：\n"
+            "- 每一則預測都附上它在該檔股票上的逐步回測（每一步只用當時已知的資料），並與簡單基準並列："
+            "永遠看漲、1 日與 5 日動能、1 日與 5 日反轉、隨機漫步。\n"
+            "- 在 ACL18 基準上（FinSeer 的評測方式，`finqa eval forecast --prices DIR --protocol acl18 --json`），"
+            "類比法並未勝過這些簡單基準；數字見 README 的「What we measured」表。\n"
+            "- 多日路徑預測的誤差（MAPE）與隨機漫步相當（`--protocol walkforward`）。\n\n"
+            "所以請把方向判斷看成接近擲硬幣。想看一則預測與它的回測，可以問 `台積電未來5天走勢`。這不是投資建議。"
+        )
+    return (
+        "How good finqa's forecasts are is measured, not claimed:\n"
+        "- Every forecast comes with its walk-forward backtest on that stock (each step uses only what was known "
+        "then), beside trivial baselines: always-rise, 1- and 5-day momentum and reversal, and a random walk.\n"
+        "- On the ACL18 benchmark (FinSeer's protocol, `finqa eval forecast --prices DIR --protocol acl18 --json`), "
+        "the analog forecaster does not beat those baselines; the README's \"What we measured\" table has the numbers.\n"
+        "- Multi-day path forecasts have about the error (MAPE) of a random walk (`--protocol walkforward`).\n\n"
+        "So treat a forecast's direction as close to a coin flip. Ask `forecast 2330 next 5 days` to see one with "
+        "its backtest. None of this is investment advice."
+    )

@@ -322,6 +322,25 @@ def test_small_talk_gets_the_capabilities_not_an_engine(assistant, engines, mess
     assert "investment advice" in answer.answer or "投資建議" in answer.answer
 
 
+@pytest.mark.parametrize("message, zh", [
+    ("how accurate are your forecasts?", False), ("why should I trust this forecast?", False),
+    ("what's the hit rate of your predictions?", False), ("預測準確率多少", True), ("你的預測準不準", True),
+])
+def test_questions_about_forecast_quality_get_how_it_is_measured(assistant, engines, message, zh):
+    """Not "Which company should I forecast?": how forecasts are scored, and that they do not beat
+    the trivial baselines."""
+    answer = assistant.answer(message)
+    assert answer.engine == "help" and not any(e.calls for e in engines.values())
+    assert ("does not beat those baselines" in answer.answer) != zh and ("並未勝過這些簡單基準" in answer.answer) == zh
+    assert "--protocol acl18" in answer.answer
+
+
+@pytest.mark.parametrize("message", ["how accurate is the 2330 forecast?", "how good is a business model like TSMC's?",
+                                     "what is a good prediction market?"])
+def test_forecast_quality_needs_no_company_and_a_forecast(assistant, engines, message):
+    assert assistant.answer(message).engine != "help"
+
+
 @pytest.mark.parametrize("message", ["hello, forecast 2330", "thanks, and 2454?", "help me understand TSMC's capex",
                                      "你好，台積電會漲嗎", "ok next week?"])
 def test_a_real_question_with_a_greeting_still_goes_to_an_engine(message):
