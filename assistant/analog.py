@@ -424,6 +424,19 @@ def summarise(bank: WindowBank, row: int, nb: Neighbours, horizon: int) -> Analo
     )
 
 
+def target_odds(bank: WindowBank, nb: Neighbours, horizon: int, target_return_pct: float) -> tuple[float, float]:
+    """For "will 2330 reach 1,000?": the weighted share of the neighbours whose future went as
+    far as ``target_return_pct`` (a % log return; below zero, as low), as (on the last day's
+    close, on any close within the horizon). The neighbours' raw paths, without the median's
+    shrink, so that the odds match the band the answer shows."""
+    if len(nb.rows) == 0:
+        return float("nan"), float("nan")
+    paths = bank.fwd[nb.rows, :horizon]
+    beyond = paths >= target_return_pct if target_return_pct >= 0 else paths <= target_return_pct
+    w = nb.weights / nb.weights.sum()
+    return float(w @ beyond[:, -1]), float(w @ beyond.any(axis=1))
+
+
 def pool_base_rate(bank: WindowBank, horizon: int, end: Any) -> Any:
     """Share of positive final returns among all windows known by ``end`` (Laplace-smoothed).
 

@@ -36,7 +36,7 @@ from .price_facts import is_price_question
 from .risk import is_risk_question
 from .risk_rankings import risk_ranking_kind
 from .sentiment_groups import asks_sentiment_ranking
-from .slots import COMPANY_TOPIC, ChatSession, Slots, to_simplified
+from .slots import COMPANY_TOPIC, ChatSession, Slots, target_price, to_simplified
 from .technicals import is_indicator_question
 
 log = logging.getLogger(__name__)
@@ -161,6 +161,10 @@ class RouteDecision:
 OVERVIEW_REASON = "a company overview (price, trend, news, forecast)"
 
 
+# "did 2330 reach 1,000 last year?", "台積電漲到1000過嗎": a target in the past is a price fact.
+_PAST_TARGET = re.compile(r"\b(?:did|was|were|has|had|have|when|ever)\b|过吗|过没|曾经|曾|了吗|何时|什么时候")
+
+
 def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> RouteDecision | None:
     """The intent rules; ``None`` when none applies."""
     s = to_simplified(text).lower()
@@ -170,6 +174,10 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
         return RouteDecision("sentiment", "sentiment keyword", "rule")
     if FORECAST_STRONG.search(s):
         return RouteDecision("forecast", "forecast keyword", "rule")
+    if (slots is not None and slots.code and target_price(text) is not None and not QA_TOPIC.search(s)
+            and not _PAST_TARGET.search(s)):
+        # "will 2330 reach 1,000?", "TSMC above 1200 by next month?": the forecaster gives the odds.
+        return RouteDecision("forecast", "a price target (odds from the forecaster)", "rule")
     if slots is not None and is_risk_question(text, slots.code):  # "what would NT$100k in 2330 be worth?"
         return RouteDecision("qa", "risk or return (computed from the store)", "rule")
     if risk_ranking_kind(text, list(slots.codes) if slots else []):  # "which stock was the most volatile?"

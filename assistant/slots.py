@@ -226,6 +226,27 @@ COMPANY_TOPIC = re.compile("|".join(f"(?:{p})" for p in (
 )))
 
 
+# "will 2330 reach 1,000?", "台積電會漲到1000嗎", "鴻海會跌破150嗎": a price to reach. The number
+# must follow a word of reaching; whether it is above or below the last close says which way.
+_TARGET = re.compile(
+    r"\b(?:reach(?:es)?|hit|top|break(?: through)?|exceed|surpass|cross|climb to|rise to|go (?:to|above|over|past|below|under)"
+    r"|get to|fall (?:to|below|under)|drop (?:to|below|under)|sink to|dip (?:to|below|under)|above|below|over|under)"
+    r"\s+(?:nt\$|\$|twd\s*)?(\d[\d,]*(?:\.\d+)?)(?!\d)(?!\s*(?:%|percent|days?|weeks?|months?|years?|trading|sessions?|lots?|shares?))"
+    r"|(?:涨到|涨破|涨至|涨回|突破|站上|站回|上看|冲上|冲到|回到|超过|升到|达到|来到|跌到|跌破|跌至|跌回|掉到|掉回|摔到|下看|低于)"
+    r"\s*(\d[\d,]*(?:\.\d+)?)(?!\d)(?!\s*(?:%|天|日|周|个月|月|年|个交易日|张|股))",
+    re.IGNORECASE,
+)
+
+
+def target_price(message: str) -> float | None:
+    """The price a forecast question asks about reaching ("reach 1,000", "漲到1000"), if any."""
+    m = _TARGET.search(to_simplified(message or "").lower())
+    if not m:
+        return None
+    value = float((m.group(1) or m.group(2)).replace(",", ""))
+    return value if value > 0 else None
+
+
 # --- as-of date ------------------------------------------------------------------------------
 _DATE = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?"
 # "as of 2025-03-01" / "截至2025年3月1日": the as-of clause, and any Y-M-D date (the price facts

@@ -396,3 +396,48 @@ def test_two_companies_named_get_one_forecast_and_a_notice_saying_so(data_dir):
     assert any("one company at a time" in n and "forecast 2454 next 5 days" in n for n in ans.notices)
     single = Assistant(settings).answer("forecast 2330 next 5 days")
     assert not any("one company at a time" in n for n in single.notices)
+
+
+@pytest.mark.parametrize("message, target", [
+    ("台積電會漲到1000嗎", 1000.0), ("will 2330 reach 1,000?", 1000.0), ("鴻海會跌破150嗎", 150.0),
+    ("2330 above NT$1200 next month", 1200.0), ("台積電未來5天會漲到1,050元嗎", 1050.0),
+    ("will 2330 go above 1000 in 20 days", 1000.0),
+    ("forecast 2330 next 5 days", None), ("2330 over 10 days", None), ("will TSMC rise 5% next week", None),
+    ("2330 above 10 days", None), ("台積電突破10天線", None),
+])
+def test_a_target_price_is_read_only_after_a_word_of_reaching(message, target):
+    from assistant.engines.forecast import target_price
+
+    assert target_price(message) == target
+
+
+def test_target_odds_are_the_neighbours_weighted_shares():
+    bank = analog.build_bank(pd.concat([_series("A", seed=1), _series("B", seed=2)]), max_horizon=5)
+    row = bank.row_at("A")
+    nb = analog.find_neighbours(bank, np.array([row]), 5)[0]
+    paths = bank.fwd[nb.rows, :5]
+    w = nb.weights / nb.weights.sum()
+    up = float(np.quantile(paths[:, -1], 0.7))
+    end, touch = analog.target_odds(bank, nb, 5, up)
+    assert end == pytest.approx(float(w @ (paths[:, -1] >= up))) and touch == pytest.approx(float(w @ (paths >= up).any(axis=1)))
+    assert 0 < end <= touch < 1  # reaching it once is at least as likely as closing there
+    down_end, down_touch = analog.target_odds(bank, nb, 5, -abs(up))
+    assert down_end == pytest.approx(float(w @ (paths[:, -1] <= -abs(up)))) and down_end <= down_touch
+
+
+def test_a_forecast_asked_about_a_target_gives_its_odds(data_dir):
+    from ingest import config
+
+    settings = config.configure(data_dir=data_dir.data_dir, cpu_only=True)
+    _store_with(settings)
+    engine = _engine(settings)
+    plain = engine.run(EngineRequest(message="forecast 2330 next 5 days", code="2330", horizon_days=5))
+    last = plain.forecast.last_close
+    target = round(last * 1.03, 2)
+    ans = engine.run(EngineRequest(message=f"will 2330 reach {target} in 5 days?", code="2330", horizon_days=5))
+    line = next(x for x in ans.answer.splitlines() if x.startswith("Target"))
+    assert f"Target {target:,.2f} (+3.00% from the last close)" in line and "at or above it on day 5" in line
+    assert ans.forecast.to_json() == plain.forecast.to_json()  # the forecast itself is unchanged
+    zh = engine.run(EngineRequest(message=f"台積電會跌破{round(last * 0.95)}嗎", code="2330", horizon_days=5))
+    assert "以下" in zh.answer and "目標" in zh.answer
+    assert not any(x.startswith("Target") for x in plain.answer.splitlines())

@@ -71,6 +71,10 @@ ROUTE_CASES = [
     ("What did MediaTek announce at its developer event?", "qa", "2454", None),
     ("latest news on UMC", "qa", "2303", None),
     ("台積電EPS", "qa", "2330", None), ("台積電RSI", "qa", "2330", None), ("TSM stock price", "qa", "2330", None),
+    # a price to reach: the forecaster's odds; in the past, a price fact; of revenue, news
+    ("will 2330 reach 1,000?", "forecast", "2330", 5), ("鴻海會跌破150嗎", "forecast", "2317", 5),
+    ("TSMC above 1200 by next month?", "forecast", "2330", 21), ("did 2330 reach 1000 last year?", "qa", "2330", None),
+    ("TSMC revenue to exceed 1000 billion", "qa", "2330", None), ("台積電漲到1000過嗎", "qa", "2330", None),
     # Traditional Chinese
     ("台積電未來五天股價預測", "forecast", "2330", 5),
     ("鴻海下週會漲嗎？", "forecast", "2317", 5),

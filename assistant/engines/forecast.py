@@ -33,6 +33,7 @@ from ingest.errors import FinqaError
 
 from .. import analog, backtest
 from ..i18n import has_cjk, reason_zh
+from ..slots import target_price
 from ..types import Answer, EngineRequest, Forecast, ForecastPoint
 
 log = logging.getLogger(__name__)
@@ -173,6 +174,9 @@ class ForecastEngine:
                 "Ingest more history or ask for a shorter horizon."
             )
         fc = analog.summarise(bank, row, nb, horizon)
+        target = target_price(req.message)
+        odds = (analog.target_odds(bank, nb, horizon, 100.0 * np.log(target / fc.last_close))
+                if target is not None and target != fc.last_close else None)
         from ingest.calendar import next_sessions
 
         dates = next_sessions(market, fc.as_of, horizon)
@@ -222,6 +226,10 @@ class ForecastEngine:
         reasons = [t.reason for t in (movement, path_tier) if t.reason]
         notices = list(req.notices)
         text = _summary(forecast, fc, movement, path_tier, zh=zh)
+        if odds is not None:
+            lines = text.split("\n")
+            lines.insert(2, _target_line(target, fc.last_close, horizon, odds, fc.n_neighbours, zh))
+            text = "\n".join(lines)
         return Answer(
             route="forecast",
             engine=f"forecast:{engine}" + (f" ({movement.model})" if engine == "stockllm" and movement.model else ""),
@@ -446,6 +454,22 @@ def movement_p_rise_batch(manager: Any, loaded: Any, bank: analog.WindowBank, ba
 
 
 # --- the answer text ----------------------------------------------------------------------------------
+def _target_line(target: float, last: float, horizon: int, odds: tuple[float, float], n: int, zh: bool) -> str:
+    """The odds of a target from the neighbours' paths, said as shares of the past, not promises."""
+    end, touch = odds
+    move = target / last - 1.0
+    up = target > last
+    if zh:
+        where = "以上" if up else "以下"
+        return (f"目標 {target:,.2f}（距收盤 {move:+.2%}）：與目前走勢最相似的 {n} 段歷史走勢中，{_pct(end)} 在第 {horizon} 日"
+                f"收在 {target:,.2f} {where}，{_pct(touch)} 在 {horizon} 個交易日內至少一天收在 {target:,.2f} {where}。"
+                "這是過去的比例，不是保證。")
+    way = "at or above" if up else "at or below"
+    return (f"Target {target:,.2f} ({move:+.2%} from the last close): of the {n} past windows most like today, "
+            f"{_pct(end)} closed {way} it on day {horizon} and {_pct(touch)} closed {way} it at least once within "
+            f"the {horizon} trading days. Shares of the past, not a promise.")
+
+
 def _pct(x: float | None) -> str:
     return "n/a" if x is None or not np.isfinite(x) else f"{100 * x:.1f}%"
 
