@@ -63,10 +63,13 @@ SENTIMENT_STRONG = _rx(
     r"\boptimistic or pessimistic\b", r"\bpessimistic or optimistic\b",
     r"\b(?:coverage|press|headlines|news flow)\b.{0,25}\b(?:positive|negative|bullish|bearish|upbeat|gloomy)\b",
     r"\b(?:is|was) (?:this|that|the) (?:news|headline|article)s? (?:positive|negative|good|bad)\b",
+    r"\b(?:is|are|was|were) (?:the )?(?:news|headlines|coverage|press)\b.{0,30}\b(?:positive|negative|bullish|bearish)\b",
+    r"\bwhat do (?:people|investors|analysts|traders|the markets?) (?:think|feel|say)\b",
+    r"\bhow do (?:people|investors|analysts|traders) (?:see|view|feel about)\b",
     r"情绪", r"情感", r"舆情", r"利多还是利空", r"利空还是利多", r"正面还是负面", r"负面还是正面",
     r"看多还是看空", r"偏多还是偏空", r"(?:新闻|消息|标题).{0,6}(?:正面|负面|利多|利空|好坏|偏多|偏空)",
     r"(?:正面|负面|利多|利空)吗", r"是利多", r"是利空", r"市场.{0,2}(?:怎么看|看法)", r"氛围", r"观感",
-    r"乐观还是悲观", r"悲观还是乐观",
+    r"乐观还是悲观", r"悲观还是乐观", r"(?:大家|投资人|网友|市场|法人)(?:都)?怎么看",
 )
 FORECAST_STRONG = _rx(
     r"\bforecast", r"\bpredict", r"\bprojection\b", r"\bprice target\b", r"\bprice path\b",

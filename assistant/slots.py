@@ -269,14 +269,27 @@ def parse_as_of(text: str) -> tuple[date | None, list[str]]:
 _QUOTES = [("“", "”"), ("「", "」"), ("『", "』"), ('"', '"'), ("«", "»")]
 
 
+# "classify: TSMC shares surge after record profit", "情緒：聯發科下修財測": a passage given
+# after a lead and a colon, without quotes, is the text to classify too.
+_LEAD = re.compile(
+    r"^\s*(?:classify|sentiment(?: of)?|analy[sz]e(?: the)?(?: sentiment)?(?: of)?|headline|text"
+    r"|情[绪緒](?:分析)?|判[断斷]情[绪緒]|分[类類]|[标標]題)\s*[:：]\s*(.+?)\s*$",
+    re.IGNORECASE | re.S,
+)
+
+
 def parse_quoted(text: str) -> str | None:
-    """The longest quoted passage (news text to classify); short quotes (<4 chars) are names."""
+    """The longest quoted passage (news text to classify); short quotes (<4 chars) are names.
+    Without quotes, the passage after a lead and a colon ("classify: ...")."""
     found: list[str] = []
     for left, right in _QUOTES:
         pattern = re.compile(re.escape(left) + r"(.+?)" + re.escape(right), re.S)
         found.extend(m.group(1).strip() for m in pattern.finditer(text))
     found = [f for f in found if len(f) >= 4]
-    return max(found, key=len) if found else None
+    if found:
+        return max(found, key=len)
+    m = _LEAD.match(text or "")
+    return m.group(1) if m and len(m.group(1)) >= 8 else None
 
 
 # --- companies -------------------------------------------------------------------------------

@@ -75,6 +75,8 @@ ROUTE_CASES = [
     ("will 2330 reach 1,000?", "forecast", "2330", 5), ("鴻海會跌破150嗎", "forecast", "2317", 5),
     ("TSMC above 1200 by next month?", "forecast", "2330", 21), ("did 2330 reach 1000 last year?", "qa", "2330", None),
     ("TSMC revenue to exceed 1000 billion", "qa", "2330", None), ("台積電漲到1000過嗎", "qa", "2330", None),
+    ("Is the news on TSMC positive?", "sentiment", "2330", None), ("what do people think about Foxconn", "sentiment", "2317", None),
+    ("大家怎麼看聯發科", "sentiment", "2454", None), ("classify: TSMC shares surge after record profit", "sentiment", "2330", None),
     # Traditional Chinese
     ("台積電未來五天股價預測", "forecast", "2330", 5),
     ("鴻海下週會漲嗎？", "forecast", "2317", 5),

@@ -99,6 +99,10 @@ def test_company_inside_quoted_news(directory):
     ("sentiment of “TSMC beats estimates”", "TSMC beats estimates"),
     ("『聯發科下修財測』利多還是利空", "聯發科下修財測"),
     ('what is "EPS"?', None),  # a short quoted term is a name, not news to classify
+    # no quotes: the passage after a lead and a colon
+    ("classify: TSMC shares surge after record profit", "TSMC shares surge after record profit"),
+    ("情緒：聯發科下修財測 股價重挫", "聯發科下修財測 股價重挫"), ("headline: Foxconn cuts outlook", "Foxconn cuts outlook"),
+    ("sentiment: 2330", None), ("新聞：台積電美國設廠最新進度", None), ("what is the sentiment on TSMC?", None),
 ])
 def test_quoted_text(directory, message, quoted):
     assert parse_slots(message, directory=directory).quoted_text == quoted
