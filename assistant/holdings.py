@@ -1,7 +1,8 @@
 """Money and positions from the stored prices: what an investment made ("if I had put NT$100,000
 into TSMC on 2024-09-02, what would it be worth?", "如果 2024-09-02 買一張台積電 現在賺多少"), what a
 lot costs or an amount buys ("一張台積電多少錢", "how many shares of TSMC can I buy with NT$100,000?"),
-and a portfolio ("I hold 2 lots of 2330 and 500 shares of 2454: how did my portfolio do last month?").
+a position bought at a price ("I bought 2330 at 1000, how much did I lose?"), and a portfolio ("I
+hold 2 lots of 2330 and 500 shares of 2454: how did my portfolio do last month?").
 
 Why apart from ``assistant.risk``, which detects these questions and dispatches them: these read
 the user's own amounts and quantities (NT$, 張, shares) and apply Taiwan's trading costs, a job of
@@ -207,6 +208,91 @@ def lot_cost(job: Job) -> Answer:
     return job.answer(text, [code], {code: bars.tail(1)}, numbers)
 
 
+# --- a position bought at a price ------------------------------------------------------------------
+# "I bought 2330 at 1000", "my cost basis is 800", "我在900買了台積電", "成本價850": the price paid.
+_PAID = re.compile(
+    # "bought at 1000", "bought 2 lots at NT$1,050", "bought 500 shares for 900 each" ("for NT$200,000"
+    # without "each" is what the whole lot cost, and "buy with NT$100,000" a budget: no price paid)
+    r"\b(?:bought|buy|purchased|got in|entered)\b[^.?!。？！]{0,30}?(?:\bat\b|@)\s*(?:nt\$|\$|twd\s*)?"
+    r"(\d[\d,]*(?:\.\d+)?)(?!\d)(?!\s*(?:k\b|m\b|bn\b|million|billion|thousand|lots?|shares|%))"
+    r"|\b(?:bought|purchased)\b[^.?!。？！]{0,30}?\bfor\s*(?:nt\$|\$|twd\s*)?(\d[\d,]*(?:\.\d+)?)(?!\d)"
+    r"(?=\s*(?:each|a share|per share|/share)\b)"
+    # "cost basis 800", "my average cost is 850"
+    r"|\b(?:average cost|avg\.? cost|average price|cost basis|entry price)\b\s*(?:is|was|of|at|:)?\s*(?:nt\$|\$|twd\s*)?"
+    r"(\d[\d,]*(?:\.\d+)?)(?!\d)(?!\s*(?:k\b|m\b|million|thousand|lots?|shares|%))"
+    r"|(?:在|以)\s*(\d[\d,]*(?:\.\d+)?)\s*(?:元|块)?\s*(?:的价格|价位)?\s*(?:买|买进|买入|进场|入手|接|购入)"
+    r"|(?:成本价?|均价|买进价|买价|买入价|进场价)\s*(?:是|为|在|约)?\s*(\d[\d,]*(?:\.\d+)?)(?!\s*(?:万|亿|千))"
+    r"|(\d[\d,]*(?:\.\d+)?)\s*(?:元|块)\s*(?:买的|买进的|买入的|进场的)",
+    re.IGNORECASE,
+)
+
+
+def parse_paid(message: str) -> tuple[float, str] | None:
+    """The price per share the user paid, and the message without it (where the quantity is
+    read: "I bought 2 lots of 2330 at 1000"); ``None`` when no price paid is named."""
+    from ingest.companies import get_directory
+
+    s = to_simplified(strip_dates(get_directory().without_mentions(message))).lower()
+    m = _PAID.search(s)
+    if not m:
+        return None
+    group = next(i for i, g in enumerate(m.groups(), 1) if g)
+    start, end = m.span(group)
+    return float(m.group(group).replace(",", "")), s[:start] + " " + s[end:]
+
+
+def position(job: Job) -> Answer:
+    """What shares bought at a price are worth at the last close: the paper gain or loss, and
+    what selling at that close would leave after Taiwan's costs ("I bought 2330 at 1000, how much
+    did I lose?", "我在900買了台積電，現在賺多少")."""
+    code, zh = job.code, job.zh
+    bars = job.closes(code)
+    if bars.empty:
+        return job.plain(job.missing(code))
+    paid_rest = parse_paid(job.asked)
+    assert paid_rest is not None  # risk_kind says "position" only when a price is named
+    paid, rest = paid_rest
+    stake = parse_stake(rest)
+    if paid <= 0 or not stake.positive:
+        return job.plain(_nothing_staked(zh))
+    price, day = float(bars["close"].iloc[-1]), bars.index[-1]
+    shares = stake.shares if stake.shares is not None else (
+        stake.amount / paid if stake.amount is not None else float(SHARES_PER_LOT))
+    cost, proceeds = _costs(code, shares * paid, shares * price)
+    tax_rate = TAX_ETF if code.startswith("00") else TAX_STOCK
+    per_share = price - paid
+    paper = shares * per_share
+    net = proceeds - cost
+    label = job.label(code)
+    lots = shares / SHARES_PER_LOT
+    numbers = {"paid": paid, "date": iso_day(day), "close": price, "shares": shares, "price_change": price / paid - 1,
+               "paper_gain": paper, "cost_with_fee": cost, "proceeds_after_costs": proceeds, "net_gain": net,
+               "net_return": proceeds / cost - 1}
+    def money(x: float) -> str:
+        return f"{'+' if x >= 0 else '−'}NT${abs(x):,.0f}"
+
+    sell_fee, tax = _fee(shares * price), shares * price * tax_rate
+    if zh:
+        size = (f"{lots:g} 張（{shares:,.0f} 股）" if shares % SHARES_PER_LOT == 0 else f"{shares:,.0f} 股")
+        text = (f"**{label}**：買進價 {fmt_price(paid)}，{iso_day(day)} 收盤 {fmt_price(price)}，"
+                f"{price / paid - 1:+.2%}（每股 {per_share:+,.2f}）。{size}帳面損益 **{money(paper)}**；"
+                f"若以這個收盤價賣出，計入買進手續費 NT${_fee(shares * paid):,.0f}、賣出手續費 NT${sell_fee:,.0f} 與 "
+                f"{tax_rate:.1%} 證券交易稅 NT${tax:,.0f} 後，淨損益 **{money(net)}**（{proceeds / cost - 1:+.2%}）。")
+        if not stake.shares and stake.amount is None:
+            text += "（沒有寫出股數，以一張計；可寫「2 張」或「500 股」。）"
+    else:
+        size = (f"{lots:g} lot{'s' if lots != 1 else ''} ({shares:,.0f} shares)" if shares % SHARES_PER_LOT == 0
+                else f"{shares:,.0f} shares")
+        text = (f"**{label}**: bought at {fmt_price(paid)}; the {iso_day(day)} close is {fmt_price(price)}, "
+                f"{price / paid - 1:+.2%} ({per_share:+,.2f} a share). On {size} that is **{money(paper)}** on paper; "
+                f"sold at that close, after the buy fee (NT${_fee(shares * paid):,.0f}), the sell fee "
+                f"(NT${sell_fee:,.0f}) and the {tax_rate:.1%} transaction tax (NT${tax:,.0f}): **{money(net)}** "
+                f"({proceeds / cost - 1:+.2%}).")
+        if not stake.shares and stake.amount is None:
+            text += " (No quantity given: one lot is assumed; say \"2 lots\" or \"500 shares\".)"
+    return job.answer(text, [code], {code: bars.tail(1)}, numbers)
+
+
 # --- a portfolio ------------------------------------------------------------------------------
 _QTY = (r"(\d[\d,]*|[一二两三四五六七八九十百]+|a|one)\s*(?:个)?\s*(lots?|shares?|张|股)(?![a-z价票市东])")
 _QTY_BEFORE = re.compile(_QTY + r"\s*(?:of|in)?\s*$")
@@ -322,4 +408,5 @@ def portfolio(job: Job) -> Answer:
     return job.answer("\n".join([head, *lines, *texts]), [c for c, *_ in rows], window, numbers)
 
 
-__all__ = ["BROKER_FEE", "SHARES_PER_LOT", "Stake", "investment", "lot_cost", "parse_positions", "parse_stake", "portfolio"]
+__all__ = ["BROKER_FEE", "SHARES_PER_LOT", "Stake", "investment", "lot_cost", "parse_paid", "parse_positions", "parse_stake",
+           "portfolio", "position"]

@@ -91,13 +91,17 @@ KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # "2330 return since 2024-09-02", "台積電今年報酬": a return over a span is an investment's, but
 # only with a span ("TSMC shareholder returns" is the news's).
 _RETURN = re.compile(r"\b(?:price |total |stock |share )?returns?\b(?!\s+(?:to|on (?:equity|assets|capital|invested)))|报酬")
+# Words of holding or of a result, beside a price paid: "bought at 1000", "成本850 賺多少".
+_HOLDING = re.compile(r"\b(?:i|we|my|our)\b|\b(?:bought|purchased|cost basis|average cost|avg cost|profit|loss|lose|lost|gain)\b"
+                      r"|我|买|成本|均价|赚|赔|亏|损益")
 _NOW = re.compile(r"\b(?:now|today|currently)\b|现在|現在|如今|今天|目前", re.I)
 FUTURE = re.compile(r"\bwill\b|\bgoing to\b|\bgonna\b|\bnext\b|\btomorrow\b|\bfrom now\b|\bin the future\b"
                      r"|明天|明年|下周|下个月|未来|以后|之后|将来")
 
 
 def risk_kind(message: str) -> str | None:
-    """Which computation ``message`` asks for: ``cost`` (of a lot, or what an amount buys),
+    """Which computation ``message`` asks for: ``position`` (shares bought at a price named),
+    ``cost`` (of a lot, or what an amount buys),
     ``portfolio``, ``beta``, ``correlation``, ``extremes`` (the largest one-day moves), ``risk`` (a
     risk profile), ``drawdown``, ``investment``, or ``None``.
     The future ("what will 10,000 be worth next year?") is the forecaster's, not this module's."""
@@ -106,6 +110,10 @@ def risk_kind(message: str) -> str | None:
     s = QUOTED.sub(" ", to_simplified(message).lower())
     if FUTURE.search(s):
         return None
+    from .holdings import parse_paid
+
+    if _HOLDING.search(s) and parse_paid(message) is not None:  # "I bought 2330 at 1000: how much did I lose?"
+        return "position"
     kind = next((kind for kind, rx in KINDS if rx.search(s)), None)
     if kind == "cost" and dict(KINDS)["investment"].search(s) and parse_period(message, date.today()).kind in ("day", "range"):
         return "investment"  # "if I bought one lot of TSMC on 2025-01-02, how much would one lot be worth?"
@@ -155,7 +163,8 @@ def risk_answer(req: EngineRequest, store: Any, *, today: date | None = None) ->
     from . import holdings
 
     return {"drawdown": _drawdown, "investment": holdings.investment, "correlation": _correlation, "beta": _beta,
-            "extremes": _extremes, "risk": _profile, "portfolio": holdings.portfolio, "cost": holdings.lot_cost}[kind](job)
+            "extremes": _extremes, "risk": _profile, "portfolio": holdings.portfolio, "cost": holdings.lot_cost,
+            "position": holdings.position}[kind](job)
 
 
 @dataclass

@@ -371,3 +371,43 @@ def test_a_flat_series_has_no_beta_or_correlation(store):
     assert "did not move" in beta.answer and "nan" not in beta.answer.lower()
     corr = ask(store, "correlation between 2454 and 2603", codes=["2454", "2603"])
     assert "did not move" in corr.answer and "nan" not in corr.answer.lower() and not corr.indicators["correlation"]
+
+
+@pytest.mark.parametrize("message, paid, shares", [
+    ("I bought 2330 at 1000, how much did I lose?", 1000.0, None),
+    ("2330 cost basis 800, 2 lots, profit?", 800.0, 2000.0),
+    ("bought 2 lots of TSMC at NT$1,050", 1050.0, 2000.0),
+    ("I bought 500 shares of 2330 for 900 each, my profit?", 900.0, 500.0),
+    ("我在900買了3張台積電，現在賺多少", 900.0, 3000.0), ("台積電成本850賺多少", 850.0, None), ("我以1,000元買進2張台積電", 1000.0, 2000.0),
+])
+def test_a_price_paid_is_a_position(message, paid, shares):
+    from assistant.holdings import parse_paid
+
+    assert risk_kind(message) == "position"
+    got, rest = parse_paid(message)
+    assert got == paid and parse_stake(rest).shares == shares
+
+
+@pytest.mark.parametrize("message", [
+    "TSMC bought 100 lots of equipment at 5 billion", "I bought 2330 at 1000, will it recover?", "2330 at 1000 next week",
+    "if I had invested NT$100,000 in TSMC on 2024-09-02", "how much does a lot of 2330 cost",
+    "how many shares of TSMC can I buy with NT$100,000?", "I bought 2 lots of 2330 for NT$200,000",
+])
+def test_not_positions(message):
+    assert risk_kind(message) != "position"
+
+
+def test_a_position_s_paper_and_net_result_after_costs(store):
+    # Bought 2 lots at 100; the last close is 125: +50,000 on paper. Fees 285 (buy) and 356.25
+    # (sell) and the 0.3% tax 750 on the 250,000 sale: net 50,000 - 285 - 356.25 - 750.
+    a = ask(store, "I bought 2 lots of 2330 at 100, what's my profit?")
+    net = 250_000 - 356.25 - 750 - (200_000 + 285)
+    assert "bought at 100.00; the " in a.answer and "+25.00% (+25.00 a share)" in a.answer
+    assert "On 2 lots (2,000 shares) that is **+NT$50,000** on paper" in a.answer
+    assert f"**+NT${net:,.0f}** ({(250_000 - 356.25 - 750) / 200_285 - 1:+.2%})" in a.answer
+    assert a.indicators["net_gain"] == pytest.approx(net) and a.indicators["paid"] == 100.0
+    one = ask(store, "我在130買了台積電，現在賠多少")  # no quantity: one lot, and said so
+    assert "帳面損益 **−NT$5,000**" in one.answer and "以一張計" in one.answer
+    cut = ask(store, "I bought 2330 at 100, how am I doing?", as_of=DAYS[4])  # the close before: 90
+    assert cut.indicators["close"] == 90.0 and cut.indicators["paper_gain"] == pytest.approx(-10_000)
+    assert "must be above zero" in ask(store, "I bought 0 lots of 2330 at 100, profit?").answer
