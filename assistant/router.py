@@ -36,6 +36,7 @@ from .price_facts import is_price_question
 from .risk import is_risk_question
 from .risk_rankings import risk_ranking_kind
 from .sentiment_groups import asks_sentiment_ranking
+from .coverage import is_coverage_question
 from .slots import COMPANY_TOPIC, ChatSession, Slots, target_price, to_simplified
 from .technicals import is_indicator_question
 
@@ -171,6 +172,8 @@ _PAST_TARGET = re.compile(r"\b(?:did|was|were|has|had|have|when|ever)\b|过吗|�
 def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> RouteDecision | None:
     """The intent rules; ``None`` when none applies."""
     s = to_simplified(text).lower()
+    if is_coverage_question(text):  # "which companies do you cover?", "資料更新到哪天"
+        return RouteDecision("qa", "what the store holds", "rule")
     if asks_sentiment_ranking(text):  # "which company has the most positive news?"
         return RouteDecision("sentiment", "a ranking of companies by their news sentiment", "rule")
     if SENTIMENT_STRONG.search(s):

@@ -161,6 +161,11 @@ class Store:
         """The codes that have stored news (news about no company has none)."""
         return [c for (c,) in self._query("SELECT DISTINCT code FROM news WHERE code IS NOT NULL AND code<>'' ORDER BY code")]
 
+    def news_span(self) -> dict[str, tuple[int, str, str]]:
+        """Per code ('' for news about no company): (articles, first and last ``published_at``)."""
+        return {code: (n, first, last) for code, n, first, last in self._query(
+            "SELECT COALESCE(code, ''), COUNT(*), MIN(published_at), MAX(published_at) FROM news GROUP BY 1 ORDER BY 1")}
+
     # --- news --------------------------------------------------------------------------------
     def upsert_articles(self, articles: Iterable[Article]) -> int:
         """Insert articles not seen before (by url); returns how many were new.

@@ -1,0 +1,160 @@
+"""What the store holds: "which companies do you cover?", "when was the data last updated?",
+"what data do you have for 2330?", "資料更新到哪天", "有哪些半導體股".
+
+Why: these are questions about finqa itself, and the news cannot answer them; routed to the news
+they got "no indexed news covers this question". The answer reads the store: which companies
+have prices (by market, or within an industry named), from when to when, how old the newest bar
+is, how much news there is and how recent, and the command that fetches newer data.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+from ingest.cjk import has_cjk
+
+from .price_facts import ENGINE, QUOTED, TAIPEI, company_label, company_of
+from .slots import to_simplified
+from .types import Answer, EngineRequest
+
+# Matched on simplified, lower-cased text.
+_COVERAGE = re.compile(
+    r"\b(?:which|what)(?: [a-z-]+){0,2} (?:companies|stocks|tickers|codes|symbols|equities)\b.{0,30}\b(?:store|stored|cover|covered|"
+    r"track|tracked|available|know about|database|(?:do|does|did) (?:you|finqa|we) (?:have|hold|keep)|you have|have (?:data|prices))\b"
+    r"|\blist (?:the |all |your )?(?:stored |covered |available |tracked )?(?:companies|stocks|tickers|symbols)\b"
+    r"|\bhow many (?:companies|stocks|tickers|symbols)\b.{0,30}\b(?:cover|store|stored|track|have|know)\b"
+    r"|\b(?:when|how recent|how fresh|how old|how up to date)\b.{0,30}\b(?:data|prices|news|store|database)\b.{0,20}"
+    r"\b(?:last updated|updated|refreshed|ingested|fetched|end|ends|go back)\b"
+    r"|\bhow (?:recent|fresh|old|up to date) (?:is|are) (?:the |your |finqa'?s? )?(?:data|store|database|news|prices)\b"
+    r"|\b(?:data|prices|news|store|database) (?:last updated|up to date)\b|\bwhat data\b"
+    r"|\bdata (?:coverage|status|freshness|range)\b"
+    r"|(?:有|存了?|收录|涵盖|追踪)(?:哪些|几家)(?:家)?(?:公司|股票|个股|标的|[^\s，。？?]{1,6}股(?![东利息价数份]))"
+    r"|(?:有|存了?|收录|涵盖|追踪)多少(?:家)?(?:公司|股票|个股|标的)"
+    r"|(?:资料|数据)(?:库)?(?:更新)?(?:到|截至|截止)(?:哪|何|什么|几)|(?:资料|数据|新闻)(?:库)?的?(?:更新|范围|涵盖|多新)"
+    r"|最后更新|资料库(?:有|里有)|有(?:什么|哪些)资料"
+)
+
+
+# "which companies have the most positive news?", "which stocks rose the most?": rankings, not coverage.
+_RANKING = re.compile(r"\b(?:most|least|best|worst|top|highest|lowest|biggest|largest|rose|fell|gained|lost)\b"
+                      r"|最|涨|跌|排行|排名")
+
+
+def is_coverage_question(message: str) -> bool:
+    """Whether ``message`` asks what data finqa holds (not a question about a company's news)."""
+    if not message:
+        return False
+    s = QUOTED.sub(" ", to_simplified(message).lower())
+    return bool(_COVERAGE.search(s)) and not _RANKING.search(s)
+
+
+def _days_ago(day: date, today: date, zh: bool) -> str:
+    n = (today - day).days
+    if zh:
+        return "今天" if n <= 0 else f"{n} 天前"
+    return "today" if n <= 0 else f"{n} day{'s' if n != 1 else ''} ago"
+
+
+def _news_day(stamp: str) -> str:
+    """A stored ``published_at`` (UTC, ISO) as the Taipei day."""
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(TAIPEI).date().isoformat()
+    except ValueError:
+        return stamp[:10]
+
+
+def coverage_answer(req: EngineRequest, store: Any, *, today: date | None = None) -> Answer:
+    """What the store holds: for the companies named, else for an industry named, else for all."""
+    from ingest.industries import english_name, industry_named
+
+    zh = has_cjk(req.message)
+    today = today or datetime.now(TAIPEI).date()
+    status = store.status()["prices"]
+    news = store.news_span()
+    codes = [c for c in dict.fromkeys([req.code, *req.codes]) if c]
+    if codes:
+        return _companies(codes, status, news, today, zh, req)
+    industry = industry_named(to_simplified(req.message).lower())
+    held = sorted(status)
+    if industry is not None:
+        held = [c for c in held if getattr(company_of(c), "industry", None) == industry.name_zh]
+    if not status:
+        text = ("資料庫裡還沒有任何股價：執行 `finqa ingest prices 2330 2454` 或 `finqa demo`。" if zh else
+                "The store holds no prices yet: run `finqa ingest prices 2330 2454`, or `finqa demo`.")
+        return Answer(route="qa", engine=ENGINE, answer=text, notices=list(req.notices))
+    first = min(v["first"] for v in status.values())
+    last = max(v["last"] for v in status.values())
+    rows = sum(v["rows"] for v in status.values())
+    markets: dict[str, int] = {}
+    etfs = 0
+    for c in status:
+        company = company_of(c)
+        market = getattr(company, "market", None) or "?"
+        markets[market] = markets.get(market, 0) + 1
+        etfs += getattr(company, "kind", "") == "etf"
+    articles = sum(n for n, _, _ in news.values())
+    about = [c for c in news if c]
+    newest_news = max((last_at for _, _, last_at in news.values()), default=None)
+    stale = (today - date.fromisoformat(last)).days > 7
+    listed = [company_label(c, company_of(c), zh) for c in held]
+    shown, more = listed[:40], len(listed) - 40
+    if zh:
+        parts = [f"finqa 的資料庫：\n- 股價：{len(status)} 家（" + "、".join(f"{m} {n} 家" for m, n in sorted(markets.items()))
+                 + (f"，其中 ETF {etfs} 檔" if etfs else "") + f"），共 {rows:,} 筆日資料，{first} 至 {last}；最新一筆是 "
+                 + _days_ago(date.fromisoformat(last), today, zh) + "。"
+                 + ("執行 `finqa ingest prices 代號...` 取得更新資料。" if stale else "")
+                 + "\n" + f"- 新聞：{articles:,} 則，涉及 {len(about)} 家公司" +
+                 (f"，最新一則發布於 {_news_day(newest_news)}。" if newest_news else "。")]
+        if industry is not None:
+            parts.append(f"{industry.name_zh}（{len(held)} 家有股價）：" + ("、".join(shown) if shown else "沒有") + "。")
+        else:
+            parts.append("有股價的公司：" + "、".join(shown) + (f"，以及另外 {more} 家（`finqa ingest status` 列出全部）" if more > 0 else "") + "。")
+    else:
+        parts = [f"finqa's store holds:\n- Prices: {len(status)} companies (" + ", ".join(f"{n} on {m}" for m, n in sorted(markets.items()))
+                 + (f"; {etfs} of them ETFs" if etfs else "") + f"), {rows:,} daily bars from {first} to {last}; the newest is "
+                 + _days_ago(date.fromisoformat(last), today, zh) + "."
+                 + (" `finqa ingest prices CODE...` fetches newer ones." if stale else "")
+                 + "\n" + f"- News: {articles:,} article{'s' if articles != 1 else ''} about {len(about)} compan{'ies' if len(about) != 1 else 'y'}" +
+                 (f", the newest published {_news_day(newest_news)}." if newest_news else ".")]
+        if industry is not None:
+            parts.append(f"{english_name(industry.name_zh)} ({industry.name_zh}) with prices ({len(held)}): "
+                         + (", ".join(shown) if shown else "none") + ".")
+        else:
+            parts.append("Companies with prices: " + ", ".join(shown) + (f", and {more} more (`finqa ingest status` lists them all)" if more > 0 else "") + ".")
+    return Answer(route="qa", engine=ENGINE, answer="\n\n".join(parts), notices=list(req.notices),
+                  indicators={"companies": len(status), "first": first, "last": last, "bars": rows, "articles": articles,
+                              "news_companies": len(about), "newest_article": _news_day(newest_news) if newest_news else None,
+                              "listed": held})
+
+
+def _companies(codes: list[str], status: dict[str, Any], news: dict[str, tuple[int, str, str]], today: date, zh: bool,
+               req: EngineRequest) -> Answer:
+    """One line per company named: its prices and news in the store, and how to refresh them."""
+    lines = []
+    numbers: dict[str, Any] = {}
+    for code in codes:
+        label = company_label(code, company_of(code), zh)
+        p, n = status.get(code), news.get(code)
+        if p:
+            age = _days_ago(date.fromisoformat(p["last"]), today, zh)
+            prices = (f"股價 {p['first']} 至 {p['last']}（{p['rows']} 個交易日，最新一筆是{age}）" if zh else
+                      f"prices {p['first']} to {p['last']} ({p['rows']} sessions; the newest {age})")
+        else:
+            prices = f"沒有股價（`finqa ingest prices {code}`）" if zh else f"no prices (`finqa ingest prices {code}`)"
+        if n:
+            articles = (f"新聞 {n[0]} 則，{_news_day(n[1])} 至 {_news_day(n[2])}" if zh else
+                        f"{n[0]} news article{'s' if n[0] != 1 else ''} from {_news_day(n[1])} to {_news_day(n[2])}")
+        else:
+            articles = f"沒有新聞（`finqa ingest news {code}`）" if zh else f"no news (`finqa ingest news {code}`)"
+        lines.append(f"- **{label}**：{prices}；{articles}。" if zh else f"- **{label}**: {prices}; {articles}.")
+        numbers[code] = {"prices": p, "articles": n[0] if n else 0,
+                         "news_first": _news_day(n[1]) if n else None, "news_last": _news_day(n[2]) if n else None}
+    head = "finqa 資料庫中的資料：" if zh else "What finqa's store holds:"
+    foot = ("`finqa ingest prices 代號` 與 `finqa ingest news 代號` 取得更新資料（再執行 `finqa index build`）。" if zh else
+            "`finqa ingest prices CODE` and `finqa ingest news CODE` fetch newer data (then `finqa index build`).")
+    return Answer(route="qa", engine=ENGINE, answer="\n".join([head, *lines]) + "\n\n" + foot, code=codes[0],
+                  notices=list(req.notices), indicators={"companies": numbers})
+
+
+__all__ = ["coverage_answer", "is_coverage_question"]

@@ -1,0 +1,82 @@
+"""What the store holds, asked in the chat: counts, spans, freshness, per company and per industry."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+
+from assistant.coverage import coverage_answer, is_coverage_question
+from assistant.types import EngineRequest
+from ingest.types import Article, PriceBar
+
+
+@pytest.mark.parametrize("message", [
+    "Which semiconductor stocks are in the store?", "list stored companies", "how many stocks do you cover?",
+    "When was the data last updated?", "what data do you have for 2330?", "資料更新到哪天", "有哪些半導體股",
+    "你們有多少家公司", "how recent is the data?", "which companies do you have?", "when does the price data end?",
+    "資料庫有哪些公司", "how up to date is the data?", "which stocks are available?",
+])
+def test_coverage_questions(message):
+    assert is_coverage_question(message)
+
+
+@pytest.mark.parametrize("message", [
+    "when did 2330 prices peak", "2330 prices at the end of March", "TSMC analyst coverage", "台積電有多少股東", "我有多少股",
+    "台積電股價到多少", "what stocks should I buy", "which stocks rose the most", "which companies have the most positive news?",
+    "how many stocks rose today", "what is TSMC data center revenue", "what chip stocks have AI exposure",
+])
+def test_not_coverage_questions(message):
+    assert not is_coverage_question(message)
+
+
+@pytest.fixture
+def store(data_dir):
+    from ingest.store import open_store
+
+    s = open_store(data_dir.store_path)
+    for code, days in (("2330", (2, 3, 4)), ("2454", (3, 4)), ("2317", (4,))):
+        s.upsert_bars([PriceBar(code=code, date=date(2025, 3, d), open=10.0, high=10.0, low=10.0, close=10.0,
+                                volume=1.0) for d in days])
+    s.upsert_articles([
+        Article(url=f"https://news.example.com/{i}", title=f"TSMC item {i}", code="2330", source="Fixture",
+                published_at=datetime(2025, 3, 1 + i, 3, tzinfo=timezone.utc), language="en") for i in range(3)])
+    return s
+
+
+def test_the_whole_store_is_counted_and_its_age_said(store):
+    a = coverage_answer(EngineRequest(message="which companies do you cover?"), store, today=date(2025, 3, 20))
+    assert "Prices: 3 companies (3 on TWSE), 6 daily bars from 2025-03-02 to 2025-03-04; the newest is 16 days ago." in a.answer
+    assert "`finqa ingest prices CODE...` fetches newer ones." in a.answer  # older than a week
+    assert "News: 3 articles about 1 company, the newest published 2025-03-03." in a.answer
+    assert "Companies with prices: 2317 Hon Hai (鴻海), 2330 TSMC (台積電), 2454 MediaTek (聯發科)." in a.answer
+    assert a.indicators["companies"] == 3 and a.indicators["listed"] == ["2317", "2330", "2454"]
+    fresh = coverage_answer(EngineRequest(message="how recent is the data?"), store, today=date(2025, 3, 5))
+    assert "the newest is 1 day ago." in fresh.answer and "fetches newer" not in fresh.answer
+
+
+def test_an_industry_or_companies_named(store):
+    chips = coverage_answer(EngineRequest(message="有哪些半導體股"), store, today=date(2025, 3, 5))
+    assert "半導體業（2 家有股價）：2330 台積電、2454 聯發科。" in chips.answer and "鴻海" not in chips.answer.split("半導體業")[1]
+    one = coverage_answer(EngineRequest(message="what data do you have for 2330 and 2603?", code="2330",
+                                        codes=["2330", "2603"]), store, today=date(2025, 3, 5))
+    assert "**2330 TSMC (台積電)**: prices 2025-03-02 to 2025-03-04 (3 sessions; the newest 1 day ago); 3 news articles " \
+           "from 2025-03-01 to 2025-03-03." in one.answer
+    assert "**2603 Evergreen Marine (長榮)**: no prices (`finqa ingest prices 2603`); no news (`finqa ingest news 2603`)." \
+        in one.answer
+    assert one.indicators["companies"]["2330"]["articles"] == 3
+
+
+def test_an_empty_store_says_how_to_fill_it(data_dir):
+    from ingest.store import open_store
+
+    a = coverage_answer(EngineRequest(message="which companies do you cover?"), open_store(data_dir.store_path))
+    assert "no prices yet" in a.answer and "finqa demo" in a.answer
+
+
+def test_the_assistant_routes_coverage_questions_to_the_store(store, data_dir):
+    from assistant.service import Assistant
+
+    asst = Assistant(data_dir.model_copy(update={"cpu_only": True}))
+    assert asst.route("When was the data last updated?")["route"] == "qa"
+    a = asst.answer("how many stocks do you cover?")
+    assert a.engine == "qa:prices" and "Prices: 3 companies" in a.answer
