@@ -501,6 +501,35 @@ def test_a_question_about_a_day_reads_that_weeks_news_and_the_days_prices(data_d
     assert any(c.title.endswith("daily prices 2025-03-04") for c in answer.citations)
 
 
+@pytest.mark.parametrize("message, zh", [("what happened on 2025-03-04?", False), ("2025年3月4日台股發生什麼事", True)])
+def test_a_question_about_nothing_but_a_day_lists_its_news_and_the_market(data_dir, message, zh):
+    """No company and no topic: the news of around the day (nearest first, no relevance floor:
+    the wording matches nothing), and the stored companies' moves that day as a source."""
+    engine = QAEngine(settings=_day_news_settings(data_dir))
+    answer = engine.run(EngineRequest(message=message))
+    intro = "2025-03-04 前後的新聞（越接近那天越前面）：" if zh else "News from around 2025-03-04, nearest the day first:"
+    assert intro in answer.answer
+    listed = answer.answer.split(intro)[1]
+    assert listed.index("TSMC shares slump as chip stocks sell off [") < listed.index("TSMC opens a new advanced")
+    assert "sell off again" not in listed  # February is outside the window
+    assert ("0 家、下跌 1 家" in answer.answer) if zh else ("0 rose, 1 fell, 0 unchanged" in answer.answer)
+    assert [b.date for b in answer.bars] == [date(2025, 3, 4)]
+    # As of that day, nothing of it: neither its article nor its bar.
+    cut = engine.run(EngineRequest(message=message, as_of=date(2025, 3, 4)))
+    assert "chip stocks sell off [" not in cut.answer and all(b.date < date(2025, 3, 4) for b in cut.bars)
+
+
+@pytest.mark.parametrize("message, day", [
+    ("what happened on 2025-03-04?", True), ("what happened in the market on 2025-03-04", True), ("2025年3月4日發生什麼事", True),
+    ("what happened to interest rates on 2025-03-04?", False), ("tariff news on 2025-03-04", False), ("what happened?", False),
+])
+def test_which_questions_ask_only_about_a_day(message, day):
+    from assistant.engines.qa import is_day_question
+
+    assert is_day_question(EngineRequest(message=message)) is day
+    assert not is_day_question(EngineRequest(message=message, code="2330", codes=["2330"]))
+
+
 def test_a_day_question_as_of_that_day_sees_nothing_from_it(data_dir):
     """The leak test for the window: as of 2025-03-04 neither that day's article nor its bar."""
     engine = QAEngine(settings=_day_news_settings(data_dir))

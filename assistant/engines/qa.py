@@ -131,6 +131,27 @@ def news_window(req: EngineRequest) -> tuple[date, date, str] | None:
             period_label(period, has_cjk(req.message)))
 
 
+# What a question about a day says besides the day: "what happened on 2025-04-07?", "2025年4月7日
+#台股發生什麼事" ask for that day's news, whatever it was about.
+_DAY_FILLER = re.compile(
+    r"\b(?:what|whats|what's|happened|happen|happening|went on|going on|on|in|at|the|a|was|were|is|did|news|headlines|"
+    r"market|markets|stock|stocks|taiwan|taiwanese|any|there|day|that|this|around|big|major|events?|tell|me|about)\b"
+    r"|发生|什么|甚么|啥|事情?|了|的|台股|股市|市场|新闻|消息|有|哪些|大事|那天|当天|这天|请问|吗|呢",
+    re.IGNORECASE,
+)
+
+
+def is_day_question(req: EngineRequest) -> bool:
+    """Whether a question names a day (or a short period) and, once its dates are out, asks about
+    nothing else and no company: its answer is the news of around that day."""
+    from ..slots import to_simplified
+
+    window = news_window(req)
+    if window is None or request_codes(req):
+        return False
+    return not re.sub(r"[\W_]+", "", _DAY_FILLER.sub(" ", to_simplified(_topic(req, window)).lower()))
+
+
 def _naming(hits: list[Any], code: str) -> list[Any]:
     """The hits whose article names the company (all of them when none does), in their order.
 
@@ -315,14 +336,20 @@ class QAEngine(FinqaQueryEngine):
         except FinqaError as exc:
             notices.append(f"新聞檢索失敗：{exc}" if zh else f"News retrieval failed: {exc}")
             hits = []
-        # The floor applies to open questions; with a company named, its own news is the context.
-        floor = self.settings.qa_min_score if not codes else float("-inf")
+        # The floor applies to open questions; with a company named, its own news is the context,
+        # and with nothing asked but a day ("what happened on 2025-04-07?") that day's news is.
+        date_only = not codes and is_day_question(req)
+        floor = self.settings.qa_min_score if not codes and not date_only else float("-inf")
+        if date_only:  # the news nearest the day first (the wording ranks nothing here)
+            hits = sorted(hits, key=lambda h: -_closeness(h, window))
         relevant = [h for h in hits if h.score >= floor]
         if hits and not relevant:
             best = max(h.score for h in hits)
             notices.append(f"最接近的已索引新聞（相似度 {best:.2f}）低於相關性門檻（{floor}），因此都不採用。" if zh else
                            f"The closest indexed news (similarity {best:.2f}) is below the "
                            f"relevance floor ({floor}), so none of it is used.")
+        elif date_only:
+            pass
         elif zh and not codes and relevant:
             # An open question in Chinese: the English-only MiniLM scores unrelated Chinese texts
             # above the floor, so a hit must also share a term (a character bigram) with it.
@@ -364,6 +391,11 @@ class QAEngine(FinqaQueryEngine):
                                  "date": reading.bars[-1].date.isoformat(), "url": None,
                                  "text": reading.text.replace("**", ""), "score": 1.0, "code": codes[0],
                                  "bars": reading.bars})
+        if date_only:
+            # "What happened on 2025-04-07?": how the stored companies moved that day is a source too.
+            market = self._market_on_the_day(req, zh)
+            if market is not None:
+                contexts.append({"n": len(contexts) + 1, **market})
         if codes:
             found = {c["code"] for c in contexts}
             notices.extend(_missing_news_hint(self.settings, c, zh=zh) for c in codes if c not in found)
@@ -373,6 +405,25 @@ class QAEngine(FinqaQueryEngine):
                            "No news is indexed yet: run `finqa ingest news CODE...` (or `finqa ingest import PATH`) "
                            "and then `finqa index build`.")
         return contexts, notices
+
+    def _market_on_the_day(self, req: EngineRequest, zh: bool) -> dict[str, Any] | None:
+        """The market summary of the stored companies for the day a day question names (its
+        header and breadth, as a context with the leaders' bars), or ``None`` without prices."""
+        from dataclasses import replace
+
+        from ingest.store import open_store
+
+        from .. import movers
+
+        asked = replace(req, message=f"{req.message} {'股市概況' if zh else 'market summary'}", code=None, codes=[],
+                        follows_price_question=None, notices=[])
+        summary = movers.movers_answer(asked, open_store(self.settings.store_path))
+        if summary is None or not summary.citations or not summary.bars:
+            return None
+        head = summary.answer.split("\n\n")[:2]
+        cite = summary.citations[0]
+        return {"title": cite.title, "source": cite.source, "date": cite.date, "url": None, "score": 1.0, "code": None,
+                "text": ("" if zh else " ").join(head).replace("**", ""), "bars": summary.bars}
 
     def _search(self, req: EngineRequest, codes: list[str] | None, before: Any,
                 window: tuple[date, date, str] | None) -> list[Any]:
@@ -538,6 +589,10 @@ class QAEngine(FinqaQueryEngine):
             lines = [f"- {c['date']} {'[' + c['code'] + '] ' if tag and c.get('code') else ''}{c['title']} [{c['n']}]"
                      for c in contexts]
             intro = "最新新聞（由新到舊）：" if zh else "Latest news, newest first:"
+        elif is_day_question(req):  # "what happened on 2025-04-07?": that day's headlines
+            lines = [f"- {c['date']} {c['title']} [{c['n']}]" for c in contexts if not c.get("bars")]
+            day = news_window(req)[2]  # type: ignore[index]
+            intro = f"{day} 前後的新聞（越接近那天越前面）：" if zh else f"News from around {day}, nearest the day first:"
         else:
             news = [c for c in contexts if not c.get("bars")]
             topic, ignore = _topic(req, news_window(req)), _company_terms(request_codes(req))
