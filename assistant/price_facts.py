@@ -353,6 +353,54 @@ def _yearless_dates(s: str, today: date) -> tuple[list[date], str | None]:
     return found, invalid
 
 
+def anchor_yearless(message: str, today: date, data_end: date | None) -> tuple[str, str | None]:
+    """``message`` with a year written beside each month or day it names without one, when those
+    read against ``today`` fall wholly after ``data_end`` (the store's newest bar), plus a notice.
+
+    Why: a month with no year is the latest one on or before today, which is right for a live
+    store; on a store that ends long ago ("Why did MediaTek drop in April?" asked in November of
+    the next year) it names a month the store has nothing of, when the user meant the April the
+    data covers. The year is then the latest that puts the month or day on or before
+    ``data_end``, written into the question so that every reader of it agrees.
+    """
+    if data_end is None or not message:
+        return message, None
+    s = to_simplified(message).lower()
+    if _explicit_dates(s)[0] or _YM.search(s) or any(1990 <= int(m.group(1) or m.group(2) or m.group(3)) <= 2100
+                                                     for m in _YEAR.finditer(s)):
+        return message, None  # a year is named somewhere: nothing to anchor
+    period = parse_period(message, today)
+    if period.kind not in ("day", "range") or period.start is None or period.start <= data_end:
+        return message, None
+    if not (_MD.search(message) or _MONTH_ONLY.search(message)):
+        return message, None
+    inserts: list[tuple[int, str]] = []
+    for m in _MD.finditer(message):
+        g = m.groups()
+        mo, d = ((_MONTHS[g[0].rstrip(".").lower()], int(g[1])) if g[0] else
+                 (_MONTHS[g[3].rstrip(".").lower()], int(g[2])) if g[3] else (int(g[4]), int(g[5])))
+        year = data_end.year if (mo, d) <= (data_end.month, data_end.day) else data_end.year - 1
+        inserts.append((m.start(), f"{year}年") if g[4] else (m.end(), f", {year}" if g[0] else f" {year}"))
+    if not inserts:
+        for m in _MONTH_ONLY.finditer(message):
+            mo = _MONTHS[m.group(1).rstrip(".").lower()] if m.group(1) else int(m.group(2))
+            year = data_end.year if mo <= data_end.month else data_end.year - 1
+            inserts.append((m.start(2), f"{year}年") if m.group(2) else (m.end(), f" {year}"))
+    if not inserts:
+        return message, None
+    out = message
+    for at, text in sorted(inserts, reverse=True):
+        out = out[:at] + text + out[at:]
+    anchored = parse_period(out, today)
+    if anchored.kind not in ("day", "range") or anchored.start is None or anchored.start > data_end:
+        return message, None
+    label = period_label(anchored, has_cjk(message))
+    return out, (f"資料庫的股價只到 {data_end.isoformat()}，沒有寫年份的日期以資料涵蓋的最近一次解讀：{label}；要問別的年份請寫出年份。"
+                 if has_cjk(message) else
+                 f"The store's prices end on {data_end.isoformat()}, so a date without a year is read as the latest "
+                 f"one they cover: {label}. Name the year to ask about another.")
+
+
 # "去年第四季", "今年上半年", "Q1 this year", "first half of last year": a quarter or half of a year
 # named relative to today, read as that year's number.
 _RELATIVE_YEAR_ZH = re.compile(r"(今年|去年|前年)\s*(?:的)?(?=\s*(?:第?\s*[1-4一二三四]\s*季|[上下]半年))")

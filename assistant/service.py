@@ -164,7 +164,7 @@ class Assistant:
             self._remember(session, decision.route, slots, message, early)
             yield early
             return
-        asked = message
+        asked = self._anchor_dates(message, as_of or slots.as_of, notices)
         if (decision.route == "qa" and decision.source == "follow-up" and session is not None
                 and session.last_news_question):
             # "and 2454?" after "TSMC news": 2454's news, not 2454's overview.
@@ -197,6 +197,25 @@ class Assistant:
                 final.notices.append(n)
         self._remember(session, decision.route, slots, message, final, asked=asked)
         yield final
+
+    def _anchor_dates(self, message: str, as_of: date | None, notices: list[str]) -> str:
+        """``message`` with a year beside a month or day named without one, when the store ends
+        before it (``price_facts.anchor_yearless``); the notice says so."""
+        from datetime import datetime
+
+        from .price_facts import TAIPEI, anchor_yearless
+
+        try:
+            from ingest.store import open_store
+
+            data_end = open_store(self.settings.store_path).newest_bar_date()
+        except Exception as exc:  # a broken store is the engines' to report
+            log.warning("store check failed: %s", exc)
+            return message
+        anchored, notice = anchor_yearless(message, as_of or datetime.now(TAIPEI).date(), data_end)
+        if notice:
+            notices.append(notice)
+        return anchored
 
     def _precheck(self, route: str, slots: Slots, notices: list[str], message: str = "") -> Answer | None:
         """Answers that need no engine: unknown company, no company, no stored prices."""
@@ -277,7 +296,7 @@ class Assistant:
             return
         session.remember(route, slots.code, slots.horizon_days if route == "forecast" else None,
                          user=message, assistant=answer.answer)
-        session.last_price_question = price_question_of(message, answer, session.last_price_question)
+        session.last_price_question = price_question_of(asked or message, answer, session.last_price_question)
         session.last_news_question = news_question_of(asked or message, answer)
 
     # --- status for the UI ---------------------------------------------------------------------

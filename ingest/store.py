@@ -154,6 +154,11 @@ class Store:
         df["date"] = pd.to_datetime(df["date"])
         return df
 
+    def newest_bar_date(self) -> date | None:
+        """The newest day any stored bar has (``None`` for an empty store)."""
+        rows = self._query("SELECT MAX(date) FROM prices")
+        return date.fromisoformat(rows[0][0]) if rows and rows[0][0] else None
+
     def price_codes(self) -> list[str]:
         return [c for (c,) in self._query("SELECT DISTINCT code FROM prices ORDER BY code")]
 

@@ -377,3 +377,43 @@ def test_a_news_question_about_a_day_long_after_the_store_gets_no_bar_beside_it(
     assert any("finqa ingest prices 2330" in n for n in notices)
     near = period_prices(store, "2330", "what happened to TSMC on 2025-03-08?", today=date(2025, 7, 1))
     assert near is not None and near.bars[-1].date == date(2025, 3, 5)  # a weekend: the session before
+
+
+@pytest.mark.parametrize("message, anchored, label", [
+    ("Why did MediaTek drop in April?", "Why did MediaTek drop in April 2025?", "2025-04"),
+    ("台積電4月股價", "台積電2025年4月股價", "2025-04"),
+    ("TSMC close on April 7", "TSMC close on April 7, 2025", "2025-04-07"),
+    ("2330 4月7日收盤", "2330 2025年4月7日收盤", "2025-04-07"),
+    ("2330 close on 7 April", "2330 close on 7 April 2025", "2025-04-07"),
+    ("TSMC in December", "TSMC in December 2024", "2024-12"),  # after the store's end in its own year
+    ("2330 since March", "2330 since March 2025", "since 2025-03-01"),
+])
+def test_a_yearless_date_after_a_stale_store_s_end_reads_as_the_latest_it_covers(message, anchored, label):
+    from assistant.price_facts import anchor_yearless
+
+    out, notice = anchor_yearless(message, date(2026, 11, 30), date(2025, 5, 29))
+    assert out == anchored and label in notice and "2025-05-29" in notice
+    # A store that covers the month, a year named, or no date: nothing changes.
+    assert anchor_yearless(message, date(2025, 6, 2), date(2025, 5, 30)) == (message, None)
+    assert anchor_yearless(message, date(2026, 11, 30), None) == (message, None)
+
+
+@pytest.mark.parametrize("message", ["TSMC in April 2025", "2330 price", "2330 last week", "2330 2025年4月7日收盤"])
+def test_questions_with_a_year_or_no_named_date_are_not_anchored(message):
+    from assistant.price_facts import anchor_yearless
+
+    assert anchor_yearless(message, date(2026, 11, 30), date(2025, 5, 29)) == (message, None)
+
+
+def test_the_assistant_reads_april_as_the_stores_april_and_follow_ups_keep_it(store, data_dir):
+    """The store ends 2025-03-05 and today is much later: "February" is February 2025."""
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    store.upsert_bars([PriceBar(code="2454", date=date(2025, 2, 27), open=1.0, high=1.0, low=1.0, close=1400.0, volume=1.0)])
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    a = asst.answer("2330 in February", session=session)
+    assert a.engine == ENGINE and [b.date for b in a.bars][-1] == date(2025, 2, 27)
+    assert any("a date without a year is read as the latest one they cover: 2025-02" in n for n in a.notices)
+    other = asst.answer("and 2454?", session=session)
+    assert other.code == "2454" and [b.date for b in other.bars] == [date(2025, 2, 27)]
