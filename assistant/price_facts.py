@@ -71,7 +71,7 @@ _WEAK = re.compile(
     r"\bhow (?:did|has|have|was|were)\b.{0,40}\b(?:do|done|perform|performed|trade|traded|fare|fared|move|moved|go)\b"
     r"|\b(?:gain|gained|lose|lost|rise|rose|fall|fell|drop|dropped|up|down)\b.{0,12}\bhow much\b"
     r"|\bhow much\b.{0,30}\b(?:gain|gained|lose|lost|rise|rose|fall|fell|drop|dropped|up|down|move|moved)\b"
-    r"|\bperformance\b|表现|涨了|跌了|涨幅|跌幅|涨多少|跌多少|走势如何|走得"
+    r"|\bperformance\b|表现|涨了|跌了|涨幅|跌幅|涨多少|跌多少|走势|走得"
     r"|\bhow many (?:days|sessions|trading days)\b.{0,30}\b(?:rise|rose|fall|fell|up|down|gain|gained|drop|dropped|close|closed)\b"
     r"|(?:涨|跌)了?(?:几|多少)天"
     # "compare 2330 and 2317 last month": with a past period, the companies' prices side by side.
