@@ -65,6 +65,7 @@ _ASKS_ADVICE = re.compile(
     r"|\b(?:buy|sell|hold)\b\s*\?"
     r"|值得买|值得投资|可以买|能买|该买|要买吗|买进吗|买入吗|卖出吗|该卖|可以卖|能不能买|可不可以买|要不要买|适合买|进场"
 )
+_NEWS = re.compile(r"\bnews\b|\bheadlines?\b|新闻|消息")
 _BARE_FILLER = re.compile(r"\b(?:stock|stocks|shares?|ticker|company|info|information|what about|how about|and)\b"
                           r"|[的呢吗股票公司那]")
 
@@ -82,6 +83,8 @@ def is_overview_question(message: str, code: str | None, *, bare: bool = True) -
     s = QUOTED.sub(" ", to_simplified(message).lower())
     if NOT_A_FACT.search(s) or COMPANY_TOPIC.search(s):
         return False  # "why", "will", "next week", "revenue": other engines' questions
+    if _NEWS.search(s):
+        return False  # "a summary of TSMC's recent news" asks for the news
     if asks_which_is_better(message) and len(get_directory().find_in_text(message)) > 1:
         return False  # "2330 or 2454, which is the better buy?": both side by side (price_facts)
     if risk_kind(message) is not None:
@@ -352,7 +355,7 @@ def _news_line(part: Answer | None, offset: int, newest: date | None, zh: bool) 
     else:
         heads = "; ".join(f"{i.label} \"{i.title}\" ({i.date}) [{cit.n}]" for i, cit in zip(picked, citations))
         when = f" up to {newest.isoformat()}" if newest else ""
-        line = (f"- News: {sum(c.values())} recent articles{when}{' (CPU classifier)' if cpu else ''}: "
+        line = (f"- News: {sum(c.values())} recent article{'s' if sum(c.values()) != 1 else ''}{when}{' (CPU classifier)' if cpu else ''}: "
                 f"{c.get('positive', 0)} positive, {c.get('neutral', 0)} neutral, {c.get('negative', 0)} negative "
                 f"(net {s.score:+.2f}). {heads}")
     return line, citations

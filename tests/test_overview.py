@@ -82,7 +82,7 @@ def test_overview_questions(message):
 @pytest.mark.parametrize("message", [
     "Why did TSMC fall?", "Will TSMC rise next week?", "How is TSMC's revenue doing?", "TSMC last week",
     "How did TSMC do in March 2025?", "TSMC news", "2330 RSI", "forecast 2330", "台積電營收如何",
-    "台積電上週表現如何", "hello",
+    "台積電上週表現如何", "hello", "Give me a summary of TSMC's recent news", "台積電最近消息總覽",
 ])
 def test_not_overview_questions(message):
     assert not is_overview_question(message, "2330")

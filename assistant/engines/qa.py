@@ -79,6 +79,7 @@ _NOT_STORED = re.compile(
     r"(?<![a-z])(?:p/?e|eps|roe|p/?b)(?![a-z])|\bprice[- ]to[- ](?:earnings|book)\b|\bpe ratio\b|\bearnings per share\b"
     r"|\bmarket (?:cap|capitali[sz]ation|value)\b|\bdividend yield\b|\bbook value\b"
     r"|\bdividends?\b|\bpayout\b|\brevenues?\b|\bgross margin\b|\bnet income\b"
+    r"|\b(?:over|under)-?valued\b|\bvaluation\b|\bfair value\b|\bintrinsic value\b|高估|低估|估值|合理价"
     r"|本益比|市盈率|每股盈余|每股收益|市值|殖利率|股息率|净值|股价净值比|市净率|股利|股息|配息|除息|营收|营业收入|毛利率|净利",
     re.IGNORECASE,
 )
