@@ -169,7 +169,7 @@ def test_cpu_tier_answers_from_indexed_news(data_dir):
     ("What is the P/E of TSMC?", True), ("台積電的本益比是多少", True), ("台積電EPS", True), ("TSMC market cap", True),
     ("聯發科殖利率", True), ("tsmc dividend", True), ("2330的股利", True), ("台積電營收", True),
     ("What are the next steps for TSMC?", False), ("TSMC capex plans", False),
-    ("Is Foxconn overvalued?", True), ("台積電估值", True), ("台積電股價被低估了嗎", True),
+    ("Is Foxconn overvalued?", True), ("台積電估值", True), ("台積電被低估了嗎", True),
 ])
 def test_figures_finqa_does_not_store_are_said_to_be_missing(data_dir, message, said):
     """P/E, EPS, market value: finqa holds prices and news, and says so rather than let a quoted
