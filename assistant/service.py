@@ -295,7 +295,7 @@ class Assistant:
         if session is None:
             return
         session.remember(route, slots.code, slots.horizon_days if route == "forecast" else None,
-                         user=message, assistant=answer.answer)
+                         user=message, assistant=answer.answer, codes=list(slots.codes))
         session.last_price_question = price_question_of(asked or message, answer, session.last_price_question)
         session.last_news_question = news_question_of(asked or message, answer)
 

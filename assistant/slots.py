@@ -36,14 +36,17 @@ class ChatSession:
     # The last question answered from the news ("TSMC news"), asked again by "and 2454?"
     # (assistant.followups).
     last_news_question: str | None = None
+    # Every company of the last answer ("2330 vs 2454 RSI"): "their correlation" asks of them all.
+    last_codes: list[str] = field(default_factory=list)
     history: list[dict[str, str]] = field(default_factory=list)  # [{"role", "content"}]
     max_history: int = 6
 
     def remember(self, route: str, code: str | None, horizon: int | None,
-                 user: str | None = None, assistant: str | None = None) -> None:
+                 user: str | None = None, assistant: str | None = None, codes: list[str] | None = None) -> None:
         self.last_route = route
         if code:
             self.last_code = code
+            self.last_codes = list(dict.fromkeys([code, *(codes or [])]))
         if horizon is not None and route == "forecast":
             self.last_horizon = horizon
         if user is not None:
@@ -435,7 +438,14 @@ def truncate_message(message: str) -> tuple[str, list[str]]:
 _CONTINUATION = re.compile(
     r"^\s*(?:and|what about|how about|same for|now|then|also|ok)\b|^\s*(?:那|那么|还有|换成|改成|再来|如果是)"
     r"|呢\s*[？?]?\s*$|\b(?:it|its|it's|the stock|this stock|that stock|the company)\b|(?:它|这家|该公司|这档|这支|同一)"
+    # a bare request with no object: "預測一下", "forecast?", "sentiment please"
+    r"|^\s*(?:预测|预估|分析|forecast|predict|sentiment|news|新闻|情绪)\s*(?:一下|看看|please|pls)?\s*[?？!！。.]?\s*$|一下\s*[?？!！。.]?\s*$"
 )
+# "their correlation", "它們的相關性", "compare both": every company of the last answer.
+_PLURAL_BACK = re.compile(r"\b(?:they|them|their|both|these two|the two|those two)\b|它们|他们|两者|两家|这两|二者|两档|两支")
+# "跟聯發科比呢", "compare with 2454", "vs 2454": the conversation's company beside a new one.
+_COMPARE_WITH = re.compile(r"^\s*(?:那|那么)?\s*(?:跟|和|与|同)\s*\S{1,12}?(?:比|相比|比较|对比)"
+                           r"|^\s*(?:and\s+)?(?:compared? (?:it |this |that )?(?:with|to)|vs\.?|versus|against)\b")
 
 
 def is_continuation(simplified_lower: str, slots: Slots) -> bool:
@@ -498,8 +508,8 @@ def parse_slots(message: str, session: ChatSession | None = None, directory: Any
         slots.codes = list(dict.fromkeys(c.code for c in companies))
         slots.notices.extend(adr_notices(message, directory))
         last = session.last_code if session is not None else None
-        if (last and last not in slots.codes and BACK_REFERENCE.search(simplified)
-                and _COMPARING.search(simplified)):
+        if (last and last not in slots.codes and ((BACK_REFERENCE.search(simplified) and _COMPARING.search(simplified))
+                                                  or _COMPARE_WITH.search(simplified))):
             # "compare it with 2454" after a TSMC answer: TSMC first, then 2454.
             slots.codes = [last, *slots.codes]
             slots.code = last
@@ -511,9 +521,12 @@ def parse_slots(message: str, session: ChatSession | None = None, directory: Any
         slots.unknown_company, slots.suggestions = unknown, suggestions
         hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
         slots.notices.append(f"Unknown company {unknown!r}.{hint}")
-    elif session is not None and session.last_code and is_continuation(simplified, slots):
+    elif session is not None and session.last_code and (
+            is_continuation(simplified, slots) or (len(session.last_codes) > 1 and _PLURAL_BACK.search(simplified))):
         slots.code = session.last_code
         slots.inherited_code = True
+        if len(session.last_codes) > 1 and _PLURAL_BACK.search(simplified):
+            slots.codes = list(session.last_codes)  # "their correlation": all of them
         try:
             slots.company = directory.get(session.last_code)
         except Exception:

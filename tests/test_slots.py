@@ -171,3 +171,26 @@ def test_latin_words_beside_chinese_are_set_apart_for_the_word_rules():
     assert to_simplified("台積電RSI") == "台积电 RSI"
     assert to_simplified("2330的EPS和capex呢") == "2330的 EPS 和 capex 呢"
     assert to_simplified("台積電2330 MA20") == "台积电2330 MA20"  # digits stay attached: "近5天", "2330年線"
+
+
+def test_a_comparison_or_a_plural_follow_up_brings_back_the_conversation_s_companies(directory):
+    session = ChatSession()
+    session.remember("qa", "2330", None, codes=["2330"])
+    for message in ("跟聯發科比呢", "compare with MediaTek", "vs 2454", "那和聯發科相比呢"):
+        slots = parse_slots(message, session, directory)
+        assert slots.codes == ["2330", "2454"] and slots.code == "2330", message
+    assert parse_slots("聯發科呢", session, directory).codes == ["2454"]  # a new company, no comparison
+    session.remember("qa", "2330", None, codes=["2330", "2454"])
+    for message in ("它們的相關性", "what is their correlation?", "compare both"):
+        assert parse_slots(message, session, directory).codes == ["2330", "2454"], message
+    assert parse_slots("它的RSI", session, directory).codes == []  # one company: the last one
+    assert parse_slots("它的RSI", session, directory).code == "2330"
+
+
+@pytest.mark.parametrize("message", ["預測一下", "forecast?", "分析一下", "sentiment please", "新聞呢"])
+def test_a_bare_request_continues_with_the_last_company(directory, message):
+    session = ChatSession()
+    session.remember("qa", "2454", None, codes=["2454"])
+    slots = parse_slots(message, session, directory)
+    assert slots.code == "2454" and slots.inherited_code
+    assert parse_slots(message, None, directory).code is None
