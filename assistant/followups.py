@@ -9,6 +9,7 @@ of the company (or in the period) the follow-up names.
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from ingest.cjk import has_cjk
@@ -55,7 +56,14 @@ def carry_news_question(previous: str, message: str, codes: list[str], directory
     rest = directory.without_mentions(message)
     for _ in range(3):  # "and what about", "那…呢？"
         rest = _MARKERS.sub(" ", rest).strip()
-    return " ".join(f"{base} {rest}".split()) if rest else " ".join(base.split())
+    if not rest:
+        return " ".join(base.split())
+    from .price_facts import parse_period, strip_dates
+
+    if parse_period(rest, date.today()).kind != "latest":
+        base = strip_dates(base)  # "... in April 2025?" + "and in May?": May's, not both
+        base = re.sub(r"\s+(?:in|on|during|for|of|from|since|at)\s*([?？。.!！]*)\s*$", r"\1", base)
+    return " ".join(f"{base.rstrip('?？。.!！ ')} {rest}".split())
 
 
 def carried_notice(question: str, message: str) -> str:

@@ -137,6 +137,8 @@ _MARKET = re.compile(
     r"|(?:台股|股市|大盘|盘势|整体市场).{0,12}?(?:怎么样|如何|表现|涨跌|概况|总结|摘要|涨了|跌了|涨吗|跌吗|收红|收黑|红盘|黑盘)"
     r"|股票(?:今天|昨天|今日|昨日|最近|近期|本周|上周)?涨跌(?!幅)"
 )
+_HOW_DID = re.compile(r"\bhow (?:did|have|are|were|has|is)\b.{0,40}\b(?:do|done|doing|perform|performed|performing|fare|fared)\b"
+                      r"|表现|怎么样|如何|涨跌")
 MARKET_TOP = 3  # a market summary names the three best and the three worst
 
 
@@ -146,7 +148,10 @@ def is_market_question(message: str) -> bool:
     if not message:
         return False
     s = QUOTED.sub(" ", to_simplified(message).lower())
-    return not NOT_A_FACT.search(s) and bool(_MARKET.search(s))
+    if NOT_A_FACT.search(s):
+        return False
+    # "How did Taiwan semis do in April?", "半導體股4月表現如何": an industry's market summary.
+    return bool(_MARKET.search(s)) or (industry_named(s) is not None and bool(_HOW_DID.search(s)))
 
 
 def is_ranking_question(message: str) -> bool:
@@ -391,7 +396,7 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
         notices.append(f"資料庫只有 {info['sessions']} 個交易日的資料，少於所問的 {period.sessions} 個。" if zh else
                        f"The store holds only {info['sessions']} of the {period.sessions} trading days asked about.")
     labels = {r.code: company_label(r.code, company_of(r.code), zh) for r in rows}
-    market = not named and industry is None and is_market_question(asked)
+    market = not named and is_market_question(asked)
     n = MARKET_TOP if market and not _TOP_N.search(s) else top_n(s)
     lists: dict[str, list[Ranked]] = {}
     sectors = _sector_rows(rows, worst_first=bool(_DOWN.search(s)) and not _UP.search(s)) if by_sector else []

@@ -168,7 +168,7 @@ class Assistant:
         if (decision.route == "qa" and decision.source == "follow-up" and session is not None
                 and session.last_news_question):
             # "and 2454?" after "TSMC news": 2454's news, not 2454's overview.
-            asked = carry_news_question(session.last_news_question, message,
+            asked = carry_news_question(session.last_news_question, asked,
                                         [] if slots.inherited_code else list(slots.codes), self._directory())
             if asked != message:
                 notices.append(carried_notice(asked, message))

@@ -32,6 +32,8 @@ def store(data_dir):
     ("台積電的營收", "那聯發科呢？", ["2454"], "2454的營收"),
     ("台積電的營收", "還有鴻海呢", ["2317"], "2317的營收"),
     ("TSMC news", "what about last week?", [], "TSMC news last week"),
+    ("Why did TSMC drop in April 2025?", "and in May 2025?", [], "Why did TSMC drop in May 2025"),
+    ("台積電2025年4月的新聞", "那5月呢", [], "台積電 的新聞 5月"),
     ("semiconductor tariff news", "and TSMC?", ["2330"], "2330 semiconductor tariff news"),
     ("TSMC and UMC news", "and 2454?", ["2454"], "2454 news"),
     ("台積電和聯電的營收", "那鴻海呢", ["2317"], "2317 的營收"),

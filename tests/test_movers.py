@@ -291,6 +291,12 @@ def test_a_named_industry_narrows_the_companies_ranked(store):
     assert "2 家半導體業公司" in zh.answer and [r["code"] for r in zh.ranking["all"]] == ["2330", "2454"]
     none = ask(store, "shipping stocks that rose the most in March 2025")
     assert not none.ranking and "no prices of any Shipping (航運業) company" in none.answer
+    # "How did chip stocks do?": the industry's market summary (its breadth, best and worst).
+    how = ask(store, "How did Taiwan semis do in March 2025?")
+    assert "among the 2 Semiconductors companies with stored prices" in how.answer
+    assert "1 rose, 1 fell, 0 unchanged" in how.answer and "2317" not in how.answer
+    zh_how = ask(store, "2025年3月半導體股表現如何")
+    assert "上漲 1 家、下跌 1 家" in zh_how.answer
 
 
 def test_value_traded_is_not_shares_traded(data_dir):
@@ -349,6 +355,8 @@ def test_requests_for_picks_are_declined_with_what_finqa_can_show(data_dir, mess
     ("stock market summary", True), ("How did Taiwan stocks do in March 2025?", True), ("股市最近表現如何", True),
     ("How is TSMC's market share?", False), ("will the market rise tomorrow?", False), ("what is a market order?", False),
     ("哪檔股票表現最好", False), ("股票漲跌幅排行", False), ("台股明天會漲嗎", False),
+    ("How did Taiwan semis do in April 2025?", True), ("半導體股4月表現如何", True), ("台積電股價如何", False),
+    ("半導體類股新聞情緒", False),
 ])
 def test_market_questions(message, market):
     from assistant.movers import is_market_question
