@@ -14,7 +14,7 @@ from typing import Any
 
 from ingest.cjk import has_cjk
 
-from .price_facts import ENGINE, QUOTED, TAIPEI, company_label, company_of
+from .price_facts import ENGINE, QUOTED, STALE_DAYS, TAIPEI, company_label, company_of
 from .slots import to_simplified
 from .types import Answer, EngineRequest
 
@@ -90,13 +90,13 @@ def coverage_answer(req: EngineRequest, store: Any, *, today: date | None = None
     etfs = 0
     for c in status:
         company = company_of(c)
-        market = getattr(company, "market", None) or "?"
+        market = getattr(company, "market", None) or ("其他" if zh else "other markets")
         markets[market] = markets.get(market, 0) + 1
         etfs += getattr(company, "kind", "") == "etf"
     articles = sum(n for n, _, _ in news.values())
     about = [c for c in news if c]
     newest_news = max((last_at for _, _, last_at in news.values()), default=None)
-    stale = (today - date.fromisoformat(last)).days > 7
+    stale = (today - date.fromisoformat(last)).days > STALE_DAYS
     listed = [company_label(c, company_of(c), zh) for c in held]
     shown, more = listed[:40], len(listed) - 40
     if zh:
@@ -138,7 +138,7 @@ def _companies(codes: list[str], status: dict[str, Any], news: dict[str, tuple[i
         p, n = status.get(code), news.get(code)
         if p:
             age = _days_ago(date.fromisoformat(p["last"]), today, zh)
-            prices = (f"股價 {p['first']} 至 {p['last']}（{p['rows']} 個交易日，最新一筆是{age}）" if zh else
+            prices = (f"股價 {p['first']} 至 {p['last']}（{p['rows']} 個交易日，最新一筆是 {age}）" if zh else
                       f"prices {p['first']} to {p['last']} ({p['rows']} sessions; the newest {age})")
         else:
             prices = f"沒有股價（`finqa ingest prices {code}`）" if zh else f"no prices (`finqa ingest prices {code}`)"

@@ -168,9 +168,10 @@ class Assistant:
         if (decision.route == "qa" and decision.source == "follow-up" and session is not None
                 and session.last_news_question):
             # "and 2454?" after "TSMC news": 2454's news, not 2454's overview.
-            asked = carry_news_question(session.last_news_question, asked,
+            own = asked
+            asked = carry_news_question(session.last_news_question, own,
                                         [] if slots.inherited_code else list(slots.codes), self._directory())
-            if asked != message:
+            if asked != own:
                 notices.append(carried_notice(asked, message))
         req = EngineRequest(
             message=asked, code=slots.code, codes=list(slots.codes) if slots.codes else [], horizon_days=slots.horizon_days,

@@ -195,7 +195,7 @@ def test_index_levels_are_said_to_be_missing(data_dir, message, said):
 
 @pytest.mark.parametrize("message, said", [
     ("台積電外資買賣超", True), ("2330 三大法人", True), ("台積電融資餘額", True), ("foreign investors net buying of TSMC", True),
-    ("TSMC margin trading balance", True), ("TSMC gross margin", False), ("台積電新聞", False), ("TSMC investors day", False),
+    ("TSMC margin trading balance", True), ("台積電法說會", False), ("TSMC gross margin", False), ("台積電新聞", False), ("TSMC investors day", False),
 ])
 def test_institutional_flows_are_said_to_be_missing(data_dir, message, said):
     """三大法人買賣超 and margin balances are not in twstock's daily bars: said, not guessed from a quote."""

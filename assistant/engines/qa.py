@@ -88,7 +88,7 @@ _INDEX = re.compile(r"\btaiex\b|\btwii\b|\bweighted index\b|\bindex level|加权
                     r"|\botc index\b", re.IGNORECASE)
 # Trading data finqa does not store either: institutional investors' net buying (三大法人買賣超)
 # and margin balances are published by TWSE apart from the daily bars that twstock reads.
-_FLOWS = re.compile(r"外资|投信|自营商|三大法人|法人|买卖超|买超|卖超|融资|融券|借券|当冲"
+_FLOWS = re.compile(r"外资|投信|自营商|三大法人|法人(?:买|卖|进出|持股)|买卖超|买超|卖超|融资|融券|借券|当冲"
                     r"|\bforeign (?:investors?|institutional|buying|selling|net)\b|\binstitutional (?:investors?|buying|selling|flows?)\b"
                     r"|\bmargin (?:trading|balance|debt)\b|\bshort interest\b|\bnet (?:buy|sell)(?:ing)?\b", re.IGNORECASE)
 
@@ -350,7 +350,7 @@ class QAEngine(FinqaQueryEngine):
                            f"The closest indexed news (similarity {best:.2f}) is below the "
                            f"relevance floor ({floor}), so none of it is used.")
         elif date_only:
-            pass
+            pass  # the day is the topic: its news needs no word in common with "what happened on"
         elif zh and not codes and relevant:
             # An open question in Chinese: the English-only MiniLM scores unrelated Chinese texts
             # above the floor, so a hit must also share a term (a character bigram) with it.
