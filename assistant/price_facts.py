@@ -34,7 +34,7 @@ import pandas as pd
 from ingest.cjk import has_cjk
 from ingest.types import Company, PriceBar
 
-from .slots import ANY_DATE, AS_OF_CLAUSE, BACK_REFERENCE, COMPANY_TOPIC, LOOKBACK, lookback_days, to_simplified
+from .slots import ANY_DATE, AS_OF_CLAUSE, BACK_REFERENCE, COMPANY_TOPIC, LOOKBACK, lookback_days, parse_as_of, to_simplified
 from .types import Answer, Citation, EngineRequest
 
 log = logging.getLogger(__name__)
@@ -391,10 +391,14 @@ def anchor_yearless(message: str, today: date, data_end: date | None) -> tuple[s
     out = message
     for at, text in sorted(inserts, reverse=True):
         out = out[:at] + text + out[at:]
+    as_of, _ = parse_as_of(out)
     anchored = parse_period(out, today)
-    if anchored.kind not in ("day", "range") or anchored.start is None or anchored.start > data_end:
+    if as_of is not None:  # "forecast 2330 as of March 1": the as-of day is what was dated
+        label = as_of.isoformat()
+    elif anchored.kind in ("day", "range") and anchored.start is not None and anchored.start <= data_end:
+        label = period_label(anchored, has_cjk(message))
+    else:
         return message, None
-    label = period_label(anchored, has_cjk(message))
     return out, (f"資料庫的股價只到 {data_end.isoformat()}，沒有寫年份的日期以資料涵蓋的最近一次解讀：{label}；要問別的年份請寫出年份。"
                  if has_cjk(message) else
                  f"The store's prices end on {data_end.isoformat()}, so a date without a year is read as the latest "

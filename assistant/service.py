@@ -153,7 +153,10 @@ class Assistant:
             yield Answer(route="qa", engine="help", answer=capabilities(str(message)))
             return
         message, notices = truncate_message(str(message))
-        slots, decision = self._plan(message, session)
+        # "in April" on a store that ends before this year's April: the April it covers, written
+        # into the question before anything reads it (as-of dates and periods alike).
+        anchored = self._anchor_dates(message, as_of, notices)
+        slots, decision = self._plan(anchored, session)
         notices.extend(slots.notices)
         if decision.route == "forecast":
             notices.extend(_forecast_notices(slots, message))
@@ -164,7 +167,7 @@ class Assistant:
             self._remember(session, decision.route, slots, message, early)
             yield early
             return
-        asked = self._anchor_dates(message, as_of or slots.as_of, notices)
+        asked = anchored
         if (decision.route == "qa" and decision.source == "follow-up" and session is not None
                 and session.last_news_question):
             # "and 2454?" after "TSMC news": 2454's news, not 2454's overview.

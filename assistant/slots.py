@@ -254,7 +254,15 @@ def target_price(message: str) -> float | None:
 _DATE = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?"
 # "as of 2025-03-01" / "截至2025年3月1日": the as-of clause, and any Y-M-D date (the price facts
 # read both too, so they are public).
-AS_OF_CLAUSE = re.compile(rf"(?:\bas\s*-?\s*of\b|\bas\s+at\b|截至|截止|截至于|基准日)\s*:?\s*{_DATE}", re.I)
+# The same with the month in words and the year: "as of March 1, 2025", "as of 1 March 2025".
+_MONTH_WORDS = {m: i for i, names in enumerate((
+    (), ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+    ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+    ("dec", "december"))) for m in names}
+_WORD_MONTH = "(" + "|".join(sorted(_MONTH_WORDS, key=len, reverse=True)) + r")\.?"
+_TEXT_DATE = (rf"(?:{_WORD_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})"
+              rf"|(\d{{1,2}})(?:st|nd|rd|th)?\s+{_WORD_MONTH},?\s+(\d{{4}}))\b")
+AS_OF_CLAUSE = re.compile(rf"(?:\bas\s*-?\s*of\b|\bas\s+at\b|截至|截止|截至于|基准日)\s*:?\s*(?:{_DATE}|{_TEXT_DATE})", re.I)
 ANY_DATE = re.compile(_DATE)
 
 
@@ -262,8 +270,15 @@ def parse_as_of(text: str) -> tuple[date | None, list[str]]:
     m = AS_OF_CLAUSE.search(text)
     if not m:
         return None, []
+    g = m.groups()
+    if g[0]:
+        y, mo, d = int(g[0]), int(g[1]), int(g[2])
+    elif g[3]:
+        y, mo, d = int(g[5]), _MONTH_WORDS[g[3].lower()], int(g[4])
+    else:
+        y, mo, d = int(g[8]), _MONTH_WORDS[g[7].lower()], int(g[6])
     try:
-        return date(int(m.group(1)), int(m.group(2)), int(m.group(3))), []
+        return date(y, mo, d), []
     except ValueError:
         return None, [f"Ignored the as-of date {m.group(0).strip()!r}: not a valid date."]
 

@@ -405,6 +405,15 @@ def test_questions_with_a_year_or_no_named_date_are_not_anchored(message):
     assert anchor_yearless(message, date(2026, 11, 30), date(2025, 5, 29)) == (message, None)
 
 
+def test_a_yearless_as_of_day_on_a_stale_store_is_anchored_and_applied():
+    from assistant.price_facts import anchor_yearless
+    from assistant.slots import parse_as_of
+
+    out, notice = anchor_yearless("forecast 2330 as of March 1", date(2026, 11, 30), date(2025, 5, 29))
+    assert out == "forecast 2330 as of March 1, 2025" and "2025-03-01" in notice
+    assert parse_as_of(out)[0] == date(2025, 3, 1)
+
+
 def test_the_assistant_reads_april_as_the_stores_april_and_follow_ups_keep_it(store, data_dir):
     """The store ends 2025-03-05 and today is much later: "February" is February 2025."""
     from assistant.service import Assistant
