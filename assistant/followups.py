@@ -38,10 +38,19 @@ def news_question_of(asked: str, answer: Answer) -> str | None:
 
 def carry_news_question(previous: str, message: str, codes: list[str], directory: Any) -> str:
     """``previous`` asked again with what the follow-up ``message`` changes: the companies it
-    names (``codes``, empty when it names none) replace the previous ones, and any other words
-    it adds (a period: "what about last week?") are appended: "TSMC news" + "and 2454?" →
-    "2454 news".
+    names (``codes``, empty when it names none) replace the previous ones, and a period it names
+    ("what about last week?") replaces the previous one: "TSMC news" + "and 2454?" → "2454 news".
+    A follow-up that says anything else ("TSMC ADR premium") is a question of its own: returned
+    as it is.
     """
+    rest = directory.without_mentions(message)
+    for _ in range(3):  # "and what about", "那…呢？"
+        rest = _MARKERS.sub(" ", rest).strip()
+    from .price_facts import parse_period, strip_dates
+
+    new_period = bool(rest) and parse_period(rest, date.today()).kind != "latest"
+    if rest and not new_period:
+        return message  # "TSMC ADR premium", "0050 holdings": a question of its own, not the last one again
     base = previous
     if codes:
         named = " ".join(codes)
@@ -53,16 +62,10 @@ def carry_news_question(previous: str, message: str, codes: list[str], directory
                               r"\1 ", base, count=1)
         else:
             base = f"{named} {previous}"
-    rest = directory.without_mentions(message)
-    for _ in range(3):  # "and what about", "那…呢？"
-        rest = _MARKERS.sub(" ", rest).strip()
     if not rest:
         return " ".join(base.split())
-    from .price_facts import parse_period, strip_dates
-
-    if parse_period(rest, date.today()).kind != "latest":
-        base = strip_dates(base)  # "... in April 2025?" + "and in May?": May's, not both
-        base = re.sub(r"\s+(?:in|on|during|for|of|from|since|at)\s*([?？。.!！]*)\s*$", r"\1", base)
+    base = strip_dates(base)  # "... in April 2025?" + "and in May?": May's, not both
+    base = re.sub(r"\s+(?:in|on|during|for|of|from|since|at)\s*([?？。.!！]*)\s*$", r"\1", base)
     return " ".join(f"{base.rstrip('?？。.!！ ')} {rest}".split())
 
 

@@ -38,6 +38,8 @@ def store(data_dir):
     ("TSMC and UMC news", "and 2454?", ["2454"], "2454 news"),
     ("台積電和聯電的營收", "那鴻海呢", ["2317"], "2317 的營收"),
     ("TSMC news", "and?", [], "TSMC news"),
+    # words of its own: a new question, returned as it is
+    ("2330 ADR", "TSMC ADR premium", ["2330"], "TSMC ADR premium"), ("what is 0050?", "0050 holdings", ["0050"], "0050 holdings"),
 ])
 def test_the_last_question_is_asked_of_what_the_follow_up_names(directory, previous, message, codes, carried):
     assert carry_news_question(previous, message, codes, directory) == carried
