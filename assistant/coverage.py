@@ -49,6 +49,60 @@ def is_coverage_question(message: str) -> bool:
     return bool(_COVERAGE.search(s)) and not _RANKING.search(s)
 
 
+# "what is 0050?", "who is MediaTek?", "台積電是什麼公司", "介紹一下聯發科": what the company is.
+_IDENTITY_EN = re.compile(r"^\s*(?:what|who)(?:'s|\s+is|\s+are)\s+(?:the\s+)?(?:company\s+|stock\s+|ticker\s+|etf\s+)?[\W_]*$")
+_IDENTITY_ZH = re.compile(r"^[\W_]*(?:是(?:一家|一档|一支)?(?:什么|甚么|啥|哪家|怎样的|怎么样的)(?:样的)?(?:公司|股票|企业|etf|基金)?"
+                          r"|介绍(?:一下)?|简介|是谁)[\W_吗呢啊]*$")
+
+
+def is_identity_question(message: str, code: str | None) -> bool:
+    """Whether ``message`` asks only what the company ``code`` is (named once, nothing else)."""
+    if not code or not message:
+        return False
+    from ingest.companies import get_directory
+
+    rest = to_simplified(get_directory().without_mentions(message)).lower().strip()
+    return bool(_IDENTITY_EN.match(rest) or _IDENTITY_ZH.match(rest))
+
+
+def identity_answer(req: EngineRequest, store: Any, *, today: date | None = None) -> Answer:
+    """What finqa knows of a company: its names, market, kind and industry from the directory,
+    and what the store holds of it, with where to go next."""
+    from ingest.industries import english_name
+
+    zh = has_cjk(req.message)
+    code = str(req.code)
+    company = company_of(code)
+    if company is None:
+        return _companies([code], store.status()["prices"], store.news_span(), today or datetime.now(TAIPEI).date(), zh, req)
+    label = company_label(code, company, zh)
+    names = [n for n in dict.fromkeys([company.name_zh, company.name_en or "", *company.aliases])
+             if n and n != code and n not in label]  # the label already names the company once
+    kind = company.kind
+    industry = company.industry
+    if zh:
+        what = ("ETF" if kind == "etf" else "股票") + ("，上櫃（TPEx）" if company.market == "TPEx" else
+                                                      "，上市（TWSE）" if company.market == "TWSE" else f"，{company.market}")
+        head = (f"**{label}**：{what}" + (f"，產業別 {industry}" if industry else "")
+                + (f"；也稱 {'、'.join(names[:5])}" if names else "") + "。")
+        if company.adr:
+            head += f"美國存託憑證（ADR）代號 {company.adr[0]}（一單位等於 {company.adr[1]} 股）。"
+        tail = f"問 `{code}` 看它的概況（股價、區間、均線、新聞情緒、預測與回測），或 `{code} 最新消息`。"
+    else:
+        what = ("an ETF" if kind == "etf" else "a stock") + f" listed on {company.market}"
+        head = (f"**{label}** is {what}" + (f", in the {english_name(industry)} industry ({industry})" if industry else "")
+                + (f"; also called {', '.join(names[:5])}" if names else "") + ".")
+        if company.adr:
+            head += f" Its US ADR trades as {company.adr[0]} (one ADR is {company.adr[1]} shares)."
+        tail = f"Ask `{code}` for its overview (price, range, averages, news sentiment, forecast with its backtest), or `latest news on {code}`."
+    held = _companies([code], store.status()["prices"], store.news_span(), today or datetime.now(TAIPEI).date(), zh, req)
+    lines = held.answer.split("\n")
+    body = "\n".join(lines[1:2])  # the one company's line: its prices and news in the store
+    return Answer(route="qa", engine=ENGINE, answer=f"{head}\n{body}\n\n{tail}", code=code, notices=list(req.notices),
+                  indicators={"code": code, "names": names, "market": company.market, "kind": kind,
+                              "industry": industry, **held.indicators["companies"][code]})
+
+
 def _days_ago(day: date, today: date, zh: bool) -> str:
     n = (today - day).days
     if zh:
@@ -157,4 +211,4 @@ def _companies(codes: list[str], status: dict[str, Any], news: dict[str, tuple[i
                   notices=list(req.notices), indicators={"companies": numbers})
 
 
-__all__ = ["coverage_answer", "is_coverage_question"]
+__all__ = ["coverage_answer", "identity_answer", "is_coverage_question", "is_identity_question"]

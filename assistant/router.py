@@ -36,7 +36,7 @@ from .price_facts import is_price_question
 from .risk import is_risk_question
 from .risk_rankings import risk_ranking_kind
 from .sentiment_groups import asks_sentiment_ranking
-from .coverage import is_coverage_question
+from .coverage import is_coverage_question, is_identity_question
 from .slots import COMPANY_TOPIC, ChatSession, Slots, target_price, to_simplified
 from .technicals import is_indicator_question
 
@@ -174,6 +174,8 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
     s = to_simplified(text).lower()
     if is_coverage_question(text):  # "which companies do you cover?", "資料更新到哪天"
         return RouteDecision("qa", "what the store holds", "rule")
+    if slots is not None and is_identity_question(text, slots.code):  # "what is 0050?", "台積電是什麼公司"
+        return RouteDecision("qa", "what the company is (the directory and the store)", "rule")
     if asks_sentiment_ranking(text):  # "which company has the most positive news?"
         return RouteDecision("sentiment", "a ranking of companies by their news sentiment", "rule")
     if SENTIMENT_STRONG.search(s):

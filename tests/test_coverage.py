@@ -80,3 +80,27 @@ def test_the_assistant_routes_coverage_questions_to_the_store(store, data_dir):
     assert asst.route("When was the data last updated?")["route"] == "qa"
     a = asst.answer("how many stocks do you cover?")
     assert a.engine == "qa:prices" and "Prices: 3 companies" in a.answer
+
+
+@pytest.mark.parametrize("message, code, asks", [
+    ("what is 0050?", "0050", True), ("what is TSMC?", "2330", True), ("台積電是什麼公司", "2330", True),
+    ("介紹一下聯發科", "2454", True), ("who is MediaTek?", "2454", True), ("聯發科是哪家公司？", "2454", True),
+    ("what is TSMC doing?", "2330", False), ("what is TSMC revenue", "2330", False),
+    ("what is the TSMC stock price", "2330", False), ("what is a P/E ratio?", None, False),
+])
+def test_identity_questions(message, code, asks):
+    from assistant.coverage import is_identity_question
+
+    assert is_identity_question(message, code) is asks
+
+
+def test_what_a_company_is_comes_from_the_directory_and_the_store(store):
+    from assistant.coverage import identity_answer
+
+    a = identity_answer(EngineRequest(message="what is TSMC?", code="2330"), store, today=date(2025, 3, 5))
+    assert a.answer.startswith("**2330 TSMC (台積電)** is a stock listed on TWSE, in the Semiconductors industry (半導體業)")
+    assert "Its US ADR trades as TSM (one ADR is 5 shares)." in a.answer
+    assert "prices 2025-03-02 to 2025-03-04 (3 sessions" in a.answer and "Ask `2330` for its overview" in a.answer
+    assert a.indicators["industry"] == "半導體業" and a.indicators["articles"] == 3
+    etf = identity_answer(EngineRequest(message="0050是什麼", code="0050"), store, today=date(2025, 3, 5))
+    assert etf.answer.startswith("**0050 元大台灣50**：ETF，上市（TWSE）") and "沒有股價（`finqa ingest prices 0050`）" in etf.answer

@@ -470,10 +470,12 @@ class QAEngine(FinqaQueryEngine):
         from ..price_facts import price_answer
         from ..risk_rankings import risk_ranking, risk_ranking_kind
 
-        from ..coverage import coverage_answer, is_coverage_question
+        from ..coverage import coverage_answer, identity_answer, is_coverage_question, is_identity_question
 
         if is_coverage_question(req.message):  # "which companies do you cover?", "when was the data last updated?"
             return coverage_answer(req, open_store(self.settings.store_path))
+        if is_identity_question(req.message, req.code):  # "what is 0050?", "台積電是什麼公司"
+            return identity_answer(req, open_store(self.settings.store_path))
         if risk_ranking_kind(req.message, [c for c in [req.code, *req.codes] if c]):  # "most volatile stocks"
             return risk_ranking(req, open_store(self.settings.store_path))
         if movers.applies(req):  # "which stock rose the most in April?": a ranking of the store
