@@ -1,4 +1,5 @@
-"""Greetings, thanks and "what can you do?": answered with what finqa does, before any routing.
+"""Greetings, thanks and "what can you do?": answered with what finqa does, before any routing;
+and "how accurate are your forecasts?", answered with how they are scored (the facade asks).
 
 Why: the router must send every message to one of three engines, and "hello" is none of them.
 Routed anyway it became "Which company should I forecast?", and "你好" became a QA search
