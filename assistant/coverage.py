@@ -98,9 +98,20 @@ def identity_answer(req: EngineRequest, store: Any, *, today: date | None = None
     held = _companies([code], store.status()["prices"], store.news_span(), today or datetime.now(TAIPEI).date(), zh, req)
     lines = held.answer.split("\n")
     body = "\n".join(lines[1:2])  # the one company's line: its prices and news in the store
-    return Answer(route="qa", engine=ENGINE, answer=f"{head}\n{body}\n\n{tail}", code=code, notices=list(req.notices),
+    return Answer(route="qa", engine=ENGINE, answer=f"{head}\n{body}\n\n{tail}", code=code, notices=_notices(req, zh),
                   indicators={"code": code, "names": names, "market": company.market, "kind": kind,
                               "industry": industry, **held.indicators["companies"][code]})
+
+
+def _notices(req: EngineRequest, zh: bool) -> list[str]:
+    """The request's notices, and with an as-of date, that this answer describes the whole store:
+    it says what data exists, which the as-of rule does not hide (no answer is built from it)."""
+    out = list(req.notices)
+    if req.as_of is not None:
+        out.append(f"這裡描述的是整個資料庫，包括 {req.as_of.isoformat()} 當天及之後的資料；其他回答只看得到那天之前的資料。" if zh else
+                   f"This describes the whole store, data on and after the as-of date {req.as_of.isoformat()} "
+                   "included; every other answer sees only what came before it.")
+    return out
 
 
 def _days_ago(day: date, today: date, zh: bool) -> str:
@@ -136,7 +147,7 @@ def coverage_answer(req: EngineRequest, store: Any, *, today: date | None = None
     if not status:
         text = ("資料庫裡還沒有任何股價：執行 `finqa ingest prices 2330 2454` 或 `finqa demo`。" if zh else
                 "The store holds no prices yet: run `finqa ingest prices 2330 2454`, or `finqa demo`.")
-        return Answer(route="qa", engine=ENGINE, answer=text, notices=list(req.notices))
+        return Answer(route="qa", engine=ENGINE, answer=text, notices=_notices(req, zh))
     first = min(v["first"] for v in status.values())
     last = max(v["last"] for v in status.values())
     rows = sum(v["rows"] for v in status.values())
@@ -176,7 +187,7 @@ def coverage_answer(req: EngineRequest, store: Any, *, today: date | None = None
                          + (", ".join(shown) if shown else "none") + ".")
         else:
             parts.append("Companies with prices: " + ", ".join(shown) + (f", and {more} more (`finqa ingest status` lists them all)" if more > 0 else "") + ".")
-    return Answer(route="qa", engine=ENGINE, answer="\n\n".join(parts), notices=list(req.notices),
+    return Answer(route="qa", engine=ENGINE, answer="\n\n".join(parts), notices=_notices(req, zh),
                   indicators={"companies": len(status), "first": first, "last": last, "bars": rows, "articles": articles,
                               "news_companies": len(about), "newest_article": _news_day(newest_news) if newest_news else None,
                               "listed": held})
@@ -208,7 +219,7 @@ def _companies(codes: list[str], status: dict[str, Any], news: dict[str, tuple[i
     foot = ("`finqa ingest prices 代號` 與 `finqa ingest news 代號` 取得更新資料（再執行 `finqa index build`）。" if zh else
             "`finqa ingest prices CODE` and `finqa ingest news CODE` fetch newer data (then `finqa index build`).")
     return Answer(route="qa", engine=ENGINE, answer="\n".join([head, *lines]) + "\n\n" + foot, code=codes[0],
-                  notices=list(req.notices), indicators={"companies": numbers})
+                  notices=_notices(req, zh), indicators={"companies": numbers})
 
 
 __all__ = ["coverage_answer", "identity_answer", "is_coverage_question", "is_identity_question"]

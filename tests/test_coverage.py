@@ -104,3 +104,10 @@ def test_what_a_company_is_comes_from_the_directory_and_the_store(store):
     assert a.indicators["industry"] == "半導體業" and a.indicators["articles"] == 3
     etf = identity_answer(EngineRequest(message="0050是什麼", code="0050"), store, today=date(2025, 3, 5))
     assert etf.answer.startswith("**0050 元大台灣50**：ETF，上市（TWSE）") and "沒有股價（`finqa ingest prices 0050`）" in etf.answer
+
+
+def test_with_an_as_of_date_the_answer_says_it_describes_the_whole_store(store):
+    a = coverage_answer(EngineRequest(message="which companies do you cover?", as_of=date(2025, 3, 3)), store,
+                        today=date(2025, 3, 5))
+    assert any("data on and after the as-of date 2025-03-03 included" in n for n in a.notices)
+    assert not coverage_answer(EngineRequest(message="which companies do you cover?"), store).notices
