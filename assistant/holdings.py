@@ -317,11 +317,12 @@ def parse_positions(message: str) -> list[tuple[str, float | None]]:
     directory = get_directory()
     folded = unicodedata.normalize("NFKC", message or "")
     spans = directory.mention_spans(folded)
-    text = to_simplified(folded).lower()  # one character for one: the spans' positions still hold
     out: list[tuple[str, float | None]] = []
     for i, (start, end, code) in enumerate(spans):
-        before = text[spans[i - 1][1] if i else 0:start]
-        after = text[end:spans[i + 1][0] if i + 1 < len(spans) else len(text)]
+        # Each piece simplified on its own: the spans index the folded text, and to_simplified
+        # sets Latin words apart from Chinese ("持有TSMC"), which moves every later position.
+        before = to_simplified(folded[spans[i - 1][1] if i else 0:start]).lower()
+        after = to_simplified(folded[end:spans[i + 1][0] if i + 1 < len(spans) else len(folded)]).lower()
         m = _QTY_BEFORE.search(before) or _QTY_AFTER.search(after)
         shares = _quantity(m.group(1), m.group(2)) if m else None
         if code not in {c for c, _ in out}:

@@ -307,6 +307,9 @@ def test_now_ends_an_investment_it_is_not_its_span(store):
     ("我持有台積電3張、聯發科2張", [("2330", 3000.0), ("2454", 2000.0)]),
     ("my portfolio: TSMC 1000 shares, MediaTek 1 lot", [("2330", 1000.0), ("2454", 1000.0)]),
     ("I own 2330 and 2454", [("2330", None), ("2454", None)]),
+    # English names among Chinese: to_simplified sets them apart, which must not shift the reading
+    ("我持有TSMC 2張、聯發科3張", [("2330", 2000.0), ("2454", 3000.0)]),
+    ("我持有MediaTek 2張和台積電1張", [("2454", 2000.0), ("2330", 1000.0)]),
 ])
 def test_positions_are_read_next_to_each_name(message, positions):
     from assistant.holdings import parse_positions
