@@ -145,8 +145,6 @@ _DAY_FILLER = re.compile(
 def is_day_question(req: EngineRequest) -> bool:
     """Whether a question names a day (or a short period) and, once its dates are out, asks about
     nothing else and no company: its answer is the news of around that day."""
-    from ..slots import to_simplified
-
     window = news_window(req)
     if window is None or request_codes(req):
         return False
