@@ -353,38 +353,49 @@ def _yearless_dates(s: str, today: date) -> tuple[list[date], str | None]:
     return found, invalid
 
 
+# "as of March 1", "截至3月1日": an as-of day without a year (the as-of clause itself wants one).
+_YEARLESS_AS_OF = re.compile(rf"(?:\bas\s*-?\s*of\b|\bas\s+at\b|截至|截止)\s*:?\s*(?:{_MON}\s+\d{{1,2}}|\d{{1,2}}\s+{_MON}"
+                             r"|\d{1,2}\s*月\s*\d{1,2}\s*[日号]?)(?!\d)(?!,?\s*\d{4})", re.I)
+
+
 def anchor_yearless(message: str, today: date, data_end: date | None) -> tuple[str, str | None]:
     """``message`` with a year written beside each month or day it names without one, when those
-    read against ``today`` fall wholly after ``data_end`` (the store's newest bar), plus a notice.
+    read against ``today`` fall wholly after ``data_end`` (the store's newest bar), or when one
+    is an as-of day; plus a notice.
 
     Why: a month with no year is the latest one on or before today, which is right for a live
     store; on a store that ends long ago ("Why did MediaTek drop in April?" asked in November of
     the next year) it names a month the store has nothing of, when the user meant the April the
     data covers. The year is then the latest that puts the month or day on or before
-    ``data_end``, written into the question so that every reader of it agrees.
+    ``data_end``, written into the question so that every reader of it agrees. An as-of day
+    ("forecast 2330 as of March 1") gets its year on any store (the latest such day on or before
+    today, or before the store's end when that is earlier), since the as-of clause reads full
+    dates only.
     """
-    if data_end is None or not message:
+    if not message:
         return message, None
     s = to_simplified(message).lower()
     if _explicit_dates(s)[0] or _YM.search(s) or any(1990 <= int(m.group(1) or m.group(2) or m.group(3)) <= 2100
                                                      for m in _YEAR.finditer(s)):
         return message, None  # a year is named somewhere: nothing to anchor
     period = parse_period(message, today)
-    if period.kind not in ("day", "range") or period.start is None or period.start <= data_end:
+    stale = (data_end is not None and period.kind in ("day", "range") and period.start is not None
+             and period.start > data_end)
+    as_of_day = bool(_YEARLESS_AS_OF.search(message))
+    if not (stale or as_of_day) or not (_MD.search(message) or _MONTH_ONLY.search(message)):
         return message, None
-    if not (_MD.search(message) or _MONTH_ONLY.search(message)):
-        return message, None
+    end = data_end if stale and data_end is not None else today
     inserts: list[tuple[int, str]] = []
     for m in _MD.finditer(message):
         g = m.groups()
         mo, d = ((_MONTHS[g[0].rstrip(".").lower()], int(g[1])) if g[0] else
                  (_MONTHS[g[3].rstrip(".").lower()], int(g[2])) if g[3] else (int(g[4]), int(g[5])))
-        year = data_end.year if (mo, d) <= (data_end.month, data_end.day) else data_end.year - 1
+        year = end.year if (mo, d) <= (end.month, end.day) else end.year - 1
         inserts.append((m.start(), f"{year}年") if g[4] else (m.end(), f", {year}" if g[0] else f" {year}"))
     if not inserts:
         for m in _MONTH_ONLY.finditer(message):
             mo = _MONTHS[m.group(1).rstrip(".").lower()] if m.group(1) else int(m.group(2))
-            year = data_end.year if mo <= data_end.month else data_end.year - 1
+            year = end.year if mo <= end.month else end.year - 1
             inserts.append((m.start(2), f"{year}年") if m.group(2) else (m.end(), f" {year}"))
     if not inserts:
         return message, None
@@ -393,15 +404,19 @@ def anchor_yearless(message: str, today: date, data_end: date | None) -> tuple[s
         out = out[:at] + text + out[at:]
     as_of, _ = parse_as_of(out)
     anchored = parse_period(out, today)
+    zh = has_cjk(message)
     if as_of is not None:  # "forecast 2330 as of March 1": the as-of day is what was dated
         label = as_of.isoformat()
-    elif anchored.kind in ("day", "range") and anchored.start is not None and anchored.start <= data_end:
-        label = period_label(anchored, has_cjk(message))
+    elif anchored.kind in ("day", "range") and anchored.start is not None and anchored.start <= end:
+        label = period_label(anchored, zh)
     else:
         return message, None
-    return out, (f"資料庫的股價只到 {data_end.isoformat()}，沒有寫年份的日期以資料涵蓋的最近一次解讀：{label}；要問別的年份請寫出年份。"
-                 if has_cjk(message) else
-                 f"The store's prices end on {data_end.isoformat()}, so a date without a year is read as the latest "
+    if not stale:
+        return out, (f"查詢基準日以 {label} 解讀（沒有寫年份，取今天以前最近的一次）。" if zh else
+                     f"The as-of date reads as {label} (no year given: the latest such day up to today).")
+    return out, (f"資料庫的股價只到 {end.isoformat()}，沒有寫年份的日期以資料涵蓋的最近一次解讀：{label}；要問別的年份請寫出年份。"
+                 if zh else
+                 f"The store's prices end on {end.isoformat()}, so a date without a year is read as the latest "
                  f"one they cover: {label}. Name the year to ask about another.")
 
 

@@ -412,6 +412,13 @@ def test_a_yearless_as_of_day_on_a_stale_store_is_anchored_and_applied():
     out, notice = anchor_yearless("forecast 2330 as of March 1", date(2026, 11, 30), date(2025, 5, 29))
     assert out == "forecast 2330 as of March 1, 2025" and "2025-03-01" in notice
     assert parse_as_of(out)[0] == date(2025, 3, 1)
+    # On a store that covers it (or none), the latest such day up to today, said too.
+    for end in (date(2026, 11, 27), None):
+        out, notice = anchor_yearless("forecast 2330 as of March 1", date(2026, 11, 30), end)
+        assert parse_as_of(out)[0] == date(2026, 3, 1) and "The as-of date reads as 2026-03-01" in notice
+    out, notice = anchor_yearless("截至3月1日 台積電新聞情緒", date(2026, 11, 30), date(2026, 11, 27))
+    assert parse_as_of(out)[0] == date(2026, 3, 1) and "查詢基準日以 2026-03-01 解讀" in notice
+    assert anchor_yearless("2330 in April", date(2026, 11, 30), date(2026, 11, 27)) == ("2330 in April", None)
 
 
 def test_the_assistant_reads_april_as_the_stores_april_and_follow_ups_keep_it(store, data_dir):
