@@ -241,10 +241,89 @@ def parse_paid(message: str) -> tuple[float, str] | None:
     return float(m.group(group).replace(",", "")), s[:start] + " " + s[end:]
 
 
+# A price paid right beside a name: "TSMC at 1000", "TSMC 2 lots @ 1,050", "台積電成本900" (after
+# it), "在900買了3張台積電" (before it).
+_PRICE_AFTER = re.compile(r"^\s*[:：,，]?\s*(?:\d[\d,]*\s*(?:lots?|shares|张|股)\s*)?(?:\bat\b|@|成本价?|均价|买在)\s*"
+                          r"(?:nt\$|\$|twd\s*)?(\d[\d,]*(?:\.\d+)?)(?!\d)(?!\s*(?:k\b|m\b|million|thousand|lots?|shares|%|万|亿|千|张|股))")
+_PRICE_BEFORE = re.compile(r"(?:在|以)\s*(\d[\d,]*(?:\.\d+)?)\s*(?:元|块)?\s*(?:的价格)?\s*(?:买进|买入|买了|买|购入)"
+                           r"\s*(?:了)?\s*(?:[一二两三四五六七八九十百\d,]+\s*(?:张|股))?\s*$")
+
+
+def paid_positions(message: str) -> list[tuple[str, float, float | None]]:
+    """``(code, price paid, shares or None)`` for each company named with a price paid right
+    beside it: "I bought TSMC at 1000 and MediaTek at 1200", "我在900買了台積電、在1100買了聯發科"."""
+    import unicodedata
+
+    from ingest.companies import get_directory
+
+    folded = unicodedata.normalize("NFKC", message or "")
+    spans = get_directory().mention_spans(folded)
+    sizes = dict(parse_positions(message))
+    out: list[tuple[str, float, float | None]] = []
+    for i, (start, end, code) in enumerate(spans):
+        # Each piece simplified on its own, as in parse_positions (the spans index the folded text).
+        before = to_simplified(folded[spans[i - 1][1] if i else 0:start]).lower()
+        after = to_simplified(folded[end:spans[i + 1][0] if i + 1 < len(spans) else len(folded)]).lower()
+        m = _PRICE_AFTER.search(after) or _PRICE_BEFORE.search(before)
+        if m and code not in {c for c, _, _ in out}:
+            out.append((code, float(m.group(1).replace(",", "")), sizes.get(code)))
+    return out
+
+
+def _several_positions(job: Job, held: list[tuple[str, float, float | None]]) -> Answer:
+    """Each position bought at its price, at the last visible close, and all of them together."""
+    zh = job.zh
+    lines: list[str] = []
+    rows = []
+    frames: dict[str, pd.DataFrame] = {}
+    for code, paid, shares in held:
+        bars = job.closes(code)
+        if bars.empty:
+            lines.append(job.missing(code))
+            continue
+        n = shares or float(SHARES_PER_LOT)
+        price, day = float(bars["close"].iloc[-1]), bars.index[-1]
+        cost, proceeds = _costs(code, n * paid, n * price)
+        rows.append({"code": code, "paid": paid, "shares": n, "date": iso_day(day), "close": price,
+                     "paper_gain": n * (price - paid), "cost_with_fee": cost, "proceeds_after_costs": proceeds})
+        frames[code] = bars.tail(1)
+        size = ((f"{n / SHARES_PER_LOT:g} 張" if n % SHARES_PER_LOT == 0 else f"{n:,.0f} 股") if zh else
+                (f"{n / SHARES_PER_LOT:g} lot{'s' if n != SHARES_PER_LOT else ''}" if n % SHARES_PER_LOT == 0 else f"{n:,.0f} shares"))
+        lines.append(f"- {job.label(code)} {size}：買進價 {fmt_price(paid)}，{iso_day(day)} 收盤 {fmt_price(price)}"
+                     f"（{price / paid - 1:+.2%}），帳面 {_money(n * (price - paid))}" if zh else
+                     f"- {size} of {job.label(code)} bought at {fmt_price(paid)}: the {iso_day(day)} close is "
+                     f"{fmt_price(price)} ({price / paid - 1:+.2%}), {_money(n * (price - paid))} on paper")
+    if not rows:
+        return job.plain("\n".join(lines))
+    paid_total = sum(r["paid"] * r["shares"] for r in rows)
+    paper = sum(r["paper_gain"] for r in rows)
+    cost = sum(r["cost_with_fee"] for r in rows)
+    back = sum(r["proceeds_after_costs"] for r in rows)
+    head = (f"**你的 {len(rows)} 筆持股**：買進共 NT${paid_total:,.0f}，帳面損益 **{_money(paper)}**"
+            f"（{paper / paid_total:+.2%}）；若都以這些收盤價賣出，計入買賣手續費與證券交易稅後淨損益 **{_money(back - cost)}**"
+            f"（{back / cost - 1:+.2%}）。" if zh else
+            f"**Your {len(rows)} positions**: NT${paid_total:,.0f} paid, **{_money(paper)}** on paper "
+            f"({paper / paid_total:+.2%}); all sold at these closes, after the fees and the transaction tax: "
+            f"**{_money(back - cost)}** ({back / cost - 1:+.2%}).")
+    if any(shares is None for _, _, shares in held):
+        lines.append("（沒有寫出股數的以一張計。）" if zh else "(One lot where no quantity was given.)")
+    numbers = {"positions": rows, "paid": paid_total, "paper_gain": paper, "net_gain": back - cost,
+               "net_return": back / cost - 1}
+    return job.answer("\n".join([head, *lines]), [r["code"] for r in rows], frames, numbers)
+
+
+def _money(x: float) -> str:
+    return f"{'+' if x >= 0 else '−'}NT${abs(x):,.0f}"
+
+
 def position(job: Job) -> Answer:
     """What shares bought at a price are worth at the last close: the paper gain or loss, and
     what selling at that close would leave after Taiwan's costs ("I bought 2330 at 1000, how much
-    did I lose?", "我在900買了台積電，現在賺多少")."""
+    did I lose?", "我在900買了台積電，現在賺多少"). Several companies, each with its price, are
+    answered position by position and in all."""
+    several = paid_positions(job.asked)
+    if len(several) > 1:
+        return _several_positions(job, several)
     code, zh = job.code, job.zh
     bars = job.closes(code)
     if bars.empty:
@@ -268,9 +347,7 @@ def position(job: Job) -> Answer:
     numbers = {"paid": paid, "date": iso_day(day), "close": price, "shares": shares, "price_change": price / paid - 1,
                "paper_gain": paper, "cost_with_fee": cost, "proceeds_after_costs": proceeds, "net_gain": net,
                "net_return": proceeds / cost - 1}
-    def money(x: float) -> str:
-        return f"{'+' if x >= 0 else '−'}NT${abs(x):,.0f}"
-
+    money = _money
     sell_fee, tax = _fee(shares * price), shares * price * tax_rate
     if zh:
         size = (f"{lots:g} 張（{shares:,.0f} 股）" if shares % SHARES_PER_LOT == 0 else f"{shares:,.0f} 股")
@@ -409,5 +486,5 @@ def portfolio(job: Job) -> Answer:
     return job.answer("\n".join([head, *lines, *texts]), [c for c, *_ in rows], window, numbers)
 
 
-__all__ = ["BROKER_FEE", "SHARES_PER_LOT", "Stake", "investment", "lot_cost", "parse_paid", "parse_positions", "parse_stake",
+__all__ = ["BROKER_FEE", "SHARES_PER_LOT", "Stake", "investment", "lot_cost", "paid_positions", "parse_paid", "parse_positions", "parse_stake",
            "portfolio", "position"]

@@ -414,3 +414,32 @@ def test_a_position_s_paper_and_net_result_after_costs(store):
     cut = ask(store, "I bought 2330 at 100, how am I doing?", as_of=DAYS[4])  # the close before: 90
     assert cut.indicators["close"] == 90.0 and cut.indicators["paper_gain"] == pytest.approx(-10_000)
     assert "must be above zero" in ask(store, "I bought 0 lots of 2330 at 100, profit?").answer
+
+
+@pytest.mark.parametrize("message, expected", [
+    ("I bought TSMC at 1000 and MediaTek at 1200", [("2330", 1000.0, None), ("2454", 1200.0, None)]),
+    ("我在900買了3張台積電、在1100買了2張聯發科", [("2330", 900.0, 3000.0), ("2454", 1100.0, 2000.0)]),
+    ("I bought 2 lots of TSMC at 1000 and 1 lot of MediaTek @ 1200, profit?", [("2330", 1000.0, 2000.0), ("2454", 1200.0, 1000.0)]),
+    ("台積電成本900、聯發科成本1100賺多少", [("2330", 900.0, None), ("2454", 1100.0, None)]),
+    ("I bought 2330 at 1000, how much did I lose?", [("2330", 1000.0, None)]),
+])
+def test_prices_paid_are_read_beside_each_name(message, expected):
+    from assistant.holdings import paid_positions
+
+    assert risk_kind(message) == "position"
+    assert paid_positions(message) == expected
+
+
+def test_several_positions_each_and_in_all(store):
+    # 2 lots of 2330 at 100 (last close 125) and 1 lot of 2317 at 40 (last close ALONE[-1]).
+    a = ask(store, "I bought 2 lots of 2330 at 100 and 1 lot of 2317 at 40, how am I doing?")
+    last = float(ALONE[-1])
+    paper = 2000 * 25 + 1000 * (last - 40)
+    assert a.indicators["paper_gain"] == pytest.approx(paper)
+    fee = lambda v: max(20.0, v * 0.001425)  # noqa: E731
+    cost = 200_000 + fee(200_000) + 40_000 + fee(40_000)
+    back = 250_000 - fee(250_000) - 750 + 1000 * last - fee(1000 * last) - 3 * last
+    assert a.indicators["net_gain"] == pytest.approx(back - cost)
+    assert "**Your 2 positions**: NT$240,000 paid" in a.answer
+    assert "- 2 lots of 2330 TSMC (台積電) bought at 100.00: " in a.answer and "+NT$50,000 on paper" in a.answer
+    assert [p["code"] for p in a.indicators["positions"]] == ["2330", "2317"]
