@@ -14,6 +14,7 @@ point in time through the same :class:`~assistant.risk.Job`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,10 +88,27 @@ def _fee(value: float) -> float:
     return max(MIN_FEE, value * BROKER_FEE) if value > 0 else 0.0
 
 
+def _tax_rate(code: str) -> float:
+    """The securities transaction tax on a sale: 0.1% for ETFs (codes starting 00), 0.3% else."""
+    return TAX_ETF if code.startswith("00") else TAX_STOCK
+
+
 def _costs(code: str, buy_value: float, sell_value: float) -> tuple[float, float]:
     """(money out including the buy fee, money back after the sell fee and tax)."""
-    tax = TAX_ETF if code.startswith("00") else TAX_STOCK
-    return buy_value + _fee(buy_value), sell_value - _fee(sell_value) - sell_value * tax
+    return buy_value + _fee(buy_value), sell_value - _fee(sell_value) - sell_value * _tax_rate(code)
+
+
+def _money(x: float) -> str:
+    """A gain or loss in NT$ with its sign: "+NT$5,000", "−NT$33,000"."""
+    return f"{'+' if x >= 0 else '−'}NT${abs(x):,.0f}"
+
+
+def _size(shares: float, zh: bool) -> str:
+    """A holding's size the way Taiwan quotes it: whole lots (張) when it is whole lots, else shares."""
+    lots = shares / SHARES_PER_LOT
+    if shares % SHARES_PER_LOT == 0:
+        return f"{lots:g} 張" if zh else f"{lots:g} lot{'s' if lots != 1 else ''}"
+    return f"{shares:,.0f} 股" if zh else f"{shares:,.0f} shares"
 
 
 def investment(job: Job) -> Answer:
@@ -129,7 +147,7 @@ def investment(job: Job) -> Answer:
     days = (sell_day - buy_day).days
     yearly = (1 + net) ** (365 / days) - 1 if days >= 365 and net > -1 else None
     dd, _, trough, _ = max_drawdown(window["close"].astype(float))
-    tax = TAX_ETF if code.startswith("00") else TAX_STOCK
+    tax = _tax_rate(code)
     numbers = {"buy_date": iso_day(buy_day), "buy_close": buy, "sell_date": iso_day(sell_day), "sell_close": sell,
                "shares": shares, "invested": shares * buy, "value": shares * sell, "price_return": gross,
                "cost_with_fees": cost, "proceeds_after_costs": proceeds, "net_return": net,
@@ -252,18 +270,9 @@ _PRICE_BEFORE = re.compile(r"(?:在|以)\s*(\d[\d,]*(?:\.\d+)?)\s*(?:元|块)?\s
 def paid_positions(message: str) -> list[tuple[str, float, float | None]]:
     """``(code, price paid, shares or None)`` for each company named with a price paid right
     beside it: "I bought TSMC at 1000 and MediaTek at 1200", "我在900買了台積電、在1100買了聯發科"."""
-    import unicodedata
-
-    from ingest.companies import get_directory
-
-    folded = unicodedata.normalize("NFKC", message or "")
-    spans = get_directory().mention_spans(folded)
     sizes = dict(parse_positions(message))
     out: list[tuple[str, float, float | None]] = []
-    for i, (start, end, code) in enumerate(spans):
-        # Each piece simplified on its own, as in parse_positions (the spans index the folded text).
-        before = to_simplified(folded[spans[i - 1][1] if i else 0:start]).lower()
-        after = to_simplified(folded[end:spans[i + 1][0] if i + 1 < len(spans) else len(folded)]).lower()
+    for code, before, after in _beside_names(message):
         m = _PRICE_AFTER.search(after) or _PRICE_BEFORE.search(before)
         if m and code not in {c for c, _, _ in out}:
             out.append((code, float(m.group(1).replace(",", "")), sizes.get(code)))
@@ -287,8 +296,7 @@ def _several_positions(job: Job, held: list[tuple[str, float, float | None]]) ->
         rows.append({"code": code, "paid": paid, "shares": n, "date": iso_day(day), "close": price,
                      "paper_gain": n * (price - paid), "cost_with_fee": cost, "proceeds_after_costs": proceeds})
         frames[code] = bars.tail(1)
-        size = ((f"{n / SHARES_PER_LOT:g} 張" if n % SHARES_PER_LOT == 0 else f"{n:,.0f} 股") if zh else
-                (f"{n / SHARES_PER_LOT:g} lot{'s' if n != SHARES_PER_LOT else ''}" if n % SHARES_PER_LOT == 0 else f"{n:,.0f} shares"))
+        size = _size(n, zh)
         lines.append(f"- {job.label(code)} {size}：買進價 {fmt_price(paid)}，{iso_day(day)} 收盤 {fmt_price(price)}"
                      f"（{price / paid - 1:+.2%}），帳面 {_money(n * (price - paid))}" if zh else
                      f"- {size} of {job.label(code)} bought at {fmt_price(paid)}: the {iso_day(day)} close is "
@@ -310,10 +318,6 @@ def _several_positions(job: Job, held: list[tuple[str, float, float | None]]) ->
     numbers = {"positions": rows, "paid": paid_total, "paper_gain": paper, "net_gain": back - cost,
                "net_return": back / cost - 1}
     return job.answer("\n".join([head, *lines]), [r["code"] for r in rows], frames, numbers)
-
-
-def _money(x: float) -> str:
-    return f"{'+' if x >= 0 else '−'}NT${abs(x):,.0f}"
 
 
 def position(job: Job) -> Answer:
@@ -338,7 +342,7 @@ def position(job: Job) -> Answer:
     shares = stake.shares if stake.shares is not None else (
         stake.amount / paid if stake.amount is not None else float(SHARES_PER_LOT))
     cost, proceeds = _costs(code, shares * paid, shares * price)
-    tax_rate = TAX_ETF if code.startswith("00") else TAX_STOCK
+    tax_rate = _tax_rate(code)
     per_share = price - paid
     paper = shares * per_share
     net = proceeds - cost
@@ -347,23 +351,22 @@ def position(job: Job) -> Answer:
     numbers = {"paid": paid, "date": iso_day(day), "close": price, "shares": shares, "price_change": price / paid - 1,
                "paper_gain": paper, "cost_with_fee": cost, "proceeds_after_costs": proceeds, "net_gain": net,
                "net_return": proceeds / cost - 1}
-    money = _money
     sell_fee, tax = _fee(shares * price), shares * price * tax_rate
     if zh:
         size = (f"{lots:g} 張（{shares:,.0f} 股）" if shares % SHARES_PER_LOT == 0 else f"{shares:,.0f} 股")
         text = (f"**{label}**：買進價 {fmt_price(paid)}，{iso_day(day)} 收盤 {fmt_price(price)}，"
-                f"{price / paid - 1:+.2%}（每股 {per_share:+,.2f}）。{size}帳面損益 **{money(paper)}**；"
+                f"{price / paid - 1:+.2%}（每股 {per_share:+,.2f}）。{size}帳面損益 **{_money(paper)}**；"
                 f"若以這個收盤價賣出，計入買進手續費 NT${_fee(shares * paid):,.0f}、賣出手續費 NT${sell_fee:,.0f} 與 "
-                f"{tax_rate:.1%} 證券交易稅 NT${tax:,.0f} 後，淨損益 **{money(net)}**（{proceeds / cost - 1:+.2%}）。")
+                f"{tax_rate:.1%} 證券交易稅 NT${tax:,.0f} 後，淨損益 **{_money(net)}**（{proceeds / cost - 1:+.2%}）。")
         if not stake.shares and stake.amount is None:
             text += "（沒有寫出股數，以一張計；可寫「2 張」或「500 股」。）"
     else:
         size = (f"{lots:g} lot{'s' if lots != 1 else ''} ({shares:,.0f} shares)" if shares % SHARES_PER_LOT == 0
                 else f"{shares:,.0f} shares")
         text = (f"**{label}**: bought at {fmt_price(paid)}; the {iso_day(day)} close is {fmt_price(price)}, "
-                f"{price / paid - 1:+.2%} ({per_share:+,.2f} a share). On {size} that is **{money(paper)}** on paper; "
+                f"{price / paid - 1:+.2%} ({per_share:+,.2f} a share). On {size} that is **{_money(paper)}** on paper; "
                 f"sold at that close, after the buy fee (NT${_fee(shares * paid):,.0f}), the sell fee "
-                f"(NT${sell_fee:,.0f}) and the {tax_rate:.1%} transaction tax (NT${tax:,.0f}): **{money(net)}** "
+                f"(NT${sell_fee:,.0f}) and the {tax_rate:.1%} transaction tax (NT${tax:,.0f}): **{_money(net)}** "
                 f"({proceeds / cost - 1:+.2%}).")
         if not stake.shares and stake.amount is None:
             text += " (No quantity given: one lot is assumed; say \"2 lots\" or \"500 shares\".)"
@@ -383,23 +386,30 @@ def _quantity(number: str, unit: str) -> float | None:
     return float(n * (SHARES_PER_LOT if unit.startswith("lot") or unit == "张" else 1))
 
 
-def parse_positions(message: str) -> list[tuple[str, float | None]]:
-    """``(code, shares)`` for each company ``message`` names, the shares read next to the name:
-    "2 lots of 2330 and 5 lots of 2454", "1000 shares of TSMC", "台積電3張、聯發科2張" (a lot, 張, is
-    1,000 shares). ``None`` where no quantity stands next to a name."""
+def _beside_names(message: str) -> Iterator[tuple[str, str, str]]:
+    """``(code, text before, text after)`` for each company mention, the texts reaching to the
+    neighbouring mentions, simplified and lower-cased: where a quantity or a price paid is read.
+
+    Each piece is simplified on its own: the spans index the folded text, and to_simplified sets
+    Latin words apart from Chinese ("持有TSMC"), which moves every later position."""
     import unicodedata
 
     from ingest.companies import get_directory
 
-    directory = get_directory()
     folded = unicodedata.normalize("NFKC", message or "")
-    spans = directory.mention_spans(folded)
-    out: list[tuple[str, float | None]] = []
+    spans = get_directory().mention_spans(folded)
     for i, (start, end, code) in enumerate(spans):
-        # Each piece simplified on its own: the spans index the folded text, and to_simplified
-        # sets Latin words apart from Chinese ("持有TSMC"), which moves every later position.
         before = to_simplified(folded[spans[i - 1][1] if i else 0:start]).lower()
         after = to_simplified(folded[end:spans[i + 1][0] if i + 1 < len(spans) else len(folded)]).lower()
+        yield code, before, after
+
+
+def parse_positions(message: str) -> list[tuple[str, float | None]]:
+    """``(code, shares)`` for each company ``message`` names, the shares read next to the name:
+    "2 lots of 2330 and 5 lots of 2454", "1000 shares of TSMC", "台積電3張、聯發科2張" (a lot, 張, is
+    1,000 shares). ``None`` where no quantity stands next to a name."""
+    out: list[tuple[str, float | None]] = []
+    for code, before, after in _beside_names(message):
         m = _QTY_BEFORE.search(before) or _QTY_AFTER.search(after)
         shares = _quantity(m.group(1), m.group(2)) if m else None
         if code not in {c for c, _ in out}:
@@ -458,17 +468,14 @@ def portfolio(job: Job) -> Answer:
     total0, total1 = sum(r[2] for r in rows), sum(r[3] for r in rows)
     lines = []
     for code, q, v0, v1 in sorted(rows, key=lambda r: -r[3]):
-        lots = q / SHARES_PER_LOT
-        size = ((f"{lots:g} 張" if q % SHARES_PER_LOT == 0 else f"{q:,.0f} 股") if zh else
-                (f"{lots:g} lot{'s' if lots != 1 else ''}" if q % SHARES_PER_LOT == 0 else f"{q:,.0f} shares"))
+        size = _size(q, zh)
         lines.append(f"- {job.label(code)} {size}：NT${v1:,.0f}（占 {v1 / total1:.0%}），{v1 / v0 - 1:+.2%}" if zh else
                      f"- {size} of {job.label(code)}: NT${v1:,.0f} ({v1 / total1:.0%} of it), {v1 / v0 - 1:+.2%}")
     span = f"{iso_day(start_day)} → {iso_day(end_day)}"
     if p.kind not in ("day", "range"):
         n = len(inside)
         span = f"近 {n} 個交易日（{span}）" if zh else f"over the last {n} sessions ({span})"
-    gain = total1 - total0
-    money = f"{'+' if gain >= 0 else '−'}NT${abs(gain):,.0f}"
+    money = _money(total1 - total0)
     if zh:
         head = (f"**你的持股**在 {iso_day(end_day)} 收盤市值 **NT${total1:,.0f}**；{span}：NT${total0:,.0f} → "
                 f"NT${total1:,.0f}，{total1 / total0 - 1:+.2%}（{money}，未計手續費與稅）。")
