@@ -334,15 +334,33 @@ _MD = re.compile(rf"\b{_MON}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!,?\s*\d{{4}})(?!\
                  r"|(?<![\d年./-])(1[0-2]|0?[1-9])\s*月\s*(\d{1,2})\s*[日号]", re.I)
 
 
+def _month_day(m: re.Match[str]) -> tuple[int, int]:
+    """(month, day) of a :data:`_MD` match, whichever of its forms matched."""
+    g = m.groups()
+    if g[0]:
+        return _MONTHS[g[0].rstrip(".").lower()], int(g[1])
+    if g[3]:
+        return _MONTHS[g[3].rstrip(".").lower()], int(g[2])
+    return int(g[4]), int(g[5])
+
+
+def _month_of(m: re.Match[str]) -> int:
+    """The month of a :data:`_MONTH_ONLY` match ("in April", "4月")."""
+    return _MONTHS[m.group(1).rstrip(".").lower()] if m.group(1) else int(m.group(2))
+
+
+def names_yearless_date(message: str) -> bool:
+    """Whether ``message`` names a month or a day without a year ("in April", "4月7日")."""
+    return bool(_MD.search(message) or _MONTH_ONLY.search(message))
+
+
 def _yearless_dates(s: str, today: date) -> tuple[list[date], str | None]:
     """The days named without a year in ``s``, each in the latest year that puts it on or before
     ``today``; and the first that is no day at all ("February 30")."""
     found: list[date] = []
     invalid: str | None = None
     for m in _MD.finditer(s):
-        g = m.groups()
-        mo, d = ((_MONTHS[g[0].rstrip(".").lower()], int(g[1])) if g[0] else
-                 (_MONTHS[g[3].rstrip(".").lower()], int(g[2])) if g[3] else (int(g[4]), int(g[5])))
+        mo, d = _month_day(m)
         day = _valid(today.year, mo, d) or (_valid(today.year - 1, mo, d) if (mo, d) == (2, 29) else None)
         if day is None:
             invalid = invalid or m.group(0).strip()
@@ -382,19 +400,18 @@ def anchor_yearless(message: str, today: date, data_end: date | None) -> tuple[s
     stale = (data_end is not None and period.kind in ("day", "range") and period.start is not None
              and period.start > data_end)
     as_of_day = bool(_YEARLESS_AS_OF.search(message))
-    if not (stale or as_of_day) or not (_MD.search(message) or _MONTH_ONLY.search(message)):
+    if not (stale or as_of_day) or not names_yearless_date(message):
         return message, None
     end = data_end if stale and data_end is not None else today
     inserts: list[tuple[int, str]] = []
     for m in _MD.finditer(message):
         g = m.groups()
-        mo, d = ((_MONTHS[g[0].rstrip(".").lower()], int(g[1])) if g[0] else
-                 (_MONTHS[g[3].rstrip(".").lower()], int(g[2])) if g[3] else (int(g[4]), int(g[5])))
+        mo, d = _month_day(m)
         year = end.year if (mo, d) <= (end.month, end.day) else end.year - 1
         inserts.append((m.start(), f"{year}年") if g[4] else (m.end(), f", {year}" if g[0] else f" {year}"))
     if not inserts:
         for m in _MONTH_ONLY.finditer(message):
-            mo = _MONTHS[m.group(1).rstrip(".").lower()] if m.group(1) else int(m.group(2))
+            mo = _month_of(m)
             year = end.year if mo <= end.month else end.year - 1
             inserts.append((m.start(2), f"{year}年") if m.group(2) else (m.end(), f" {year}"))
     if not inserts:
@@ -460,7 +477,7 @@ def _parse_period(s: str, today: date) -> Period:
         if 1990 <= y <= 2100:
             return Period("range", date(y, 1, 1), date(y, 12, 31), label=str(y))
     if m := _MONTH_ONLY.search(s):
-        mo = _MONTHS[m.group(1).rstrip(".").lower()] if m.group(1) else int(m.group(2))
+        mo = _month_of(m)
         y = today.year if mo <= today.month else today.year - 1
         return Period("range", date(y, mo, 1), _month_end(y, mo), label=f"{y}-{mo:02d}")
     if m := LOOKBACK.search(s):

@@ -207,8 +207,10 @@ class Assistant:
         before it (``price_facts.anchor_yearless``); the notice says so."""
         from datetime import datetime
 
-        from .price_facts import TAIPEI, anchor_yearless
+        from .price_facts import TAIPEI, anchor_yearless, names_yearless_date
 
+        if not names_yearless_date(message):
+            return message  # the common case: no store query on every message
         try:
             from ingest.store import open_store
 
