@@ -95,12 +95,11 @@ def identity_answer(req: EngineRequest, store: Any, *, today: date | None = None
         if company.adr:
             head += f" Its US ADR trades as {company.adr[0]} (one ADR is {company.adr[1]} shares)."
         tail = f"Ask `{code}` for its overview (price, range, averages, news sentiment, forecast with its backtest), or `latest news on {code}`."
-    held = _companies([code], store.status()["prices"], store.news_span(), today or datetime.now(TAIPEI).date(), zh, req)
-    lines = held.answer.split("\n")
-    body = "\n".join(lines[1:2])  # the one company's line: its prices and news in the store
+    body, held = _company_line(code, store.status()["prices"], store.news_span(),
+                               today or datetime.now(TAIPEI).date(), zh)
     return Answer(route="qa", engine=ENGINE, answer=f"{head}\n{body}\n\n{tail}", code=code, notices=_notices(req, zh),
                   indicators={"code": code, "names": names, "market": company.market, "kind": kind,
-                              "industry": industry, **held.indicators["companies"][code]})
+                              "industry": industry, **held})
 
 
 def _notices(req: EngineRequest, zh: bool) -> list[str]:
@@ -193,28 +192,36 @@ def coverage_answer(req: EngineRequest, store: Any, *, today: date | None = None
                               "listed": held})
 
 
+def _company_line(code: str, status: dict[str, Any], news: dict[str, tuple[int, str, str]], today: date,
+                  zh: bool) -> tuple[str, dict[str, Any]]:
+    """One company's line (its prices and news in the store, or the command that fetches them)
+    and its numbers."""
+    label = company_label(code, company_of(code), zh)
+    p, n = status.get(code), news.get(code)
+    if p:
+        age = _days_ago(date.fromisoformat(p["last"]), today, zh)
+        prices = (f"股價 {p['first']} 至 {p['last']}（{p['rows']} 個交易日，最新一筆是 {age}）" if zh else
+                  f"prices {p['first']} to {p['last']} ({p['rows']} sessions; the newest {age})")
+    else:
+        prices = f"沒有股價（`finqa ingest prices {code}`）" if zh else f"no prices (`finqa ingest prices {code}`)"
+    if n:
+        articles = (f"新聞 {n[0]} 則，{_news_day(n[1])} 至 {_news_day(n[2])}" if zh else
+                    f"{n[0]} news article{'s' if n[0] != 1 else ''} from {_news_day(n[1])} to {_news_day(n[2])}")
+    else:
+        articles = f"沒有新聞（`finqa ingest news {code}`）" if zh else f"no news (`finqa ingest news {code}`)"
+    line = f"- **{label}**：{prices}；{articles}。" if zh else f"- **{label}**: {prices}; {articles}."
+    return line, {"prices": p, "articles": n[0] if n else 0,
+                  "news_first": _news_day(n[1]) if n else None, "news_last": _news_day(n[2]) if n else None}
+
+
 def _companies(codes: list[str], status: dict[str, Any], news: dict[str, tuple[int, str, str]], today: date, zh: bool,
                req: EngineRequest) -> Answer:
     """One line per company named: its prices and news in the store, and how to refresh them."""
     lines = []
     numbers: dict[str, Any] = {}
     for code in codes:
-        label = company_label(code, company_of(code), zh)
-        p, n = status.get(code), news.get(code)
-        if p:
-            age = _days_ago(date.fromisoformat(p["last"]), today, zh)
-            prices = (f"股價 {p['first']} 至 {p['last']}（{p['rows']} 個交易日，最新一筆是 {age}）" if zh else
-                      f"prices {p['first']} to {p['last']} ({p['rows']} sessions; the newest {age})")
-        else:
-            prices = f"沒有股價（`finqa ingest prices {code}`）" if zh else f"no prices (`finqa ingest prices {code}`)"
-        if n:
-            articles = (f"新聞 {n[0]} 則，{_news_day(n[1])} 至 {_news_day(n[2])}" if zh else
-                        f"{n[0]} news article{'s' if n[0] != 1 else ''} from {_news_day(n[1])} to {_news_day(n[2])}")
-        else:
-            articles = f"沒有新聞（`finqa ingest news {code}`）" if zh else f"no news (`finqa ingest news {code}`)"
-        lines.append(f"- **{label}**：{prices}；{articles}。" if zh else f"- **{label}**: {prices}; {articles}.")
-        numbers[code] = {"prices": p, "articles": n[0] if n else 0,
-                         "news_first": _news_day(n[1]) if n else None, "news_last": _news_day(n[2]) if n else None}
+        line, numbers[code] = _company_line(code, status, news, today, zh)
+        lines.append(line)
     head = "finqa 資料庫中的資料：" if zh else "What finqa's store holds:"
     foot = ("`finqa ingest prices 代號` 與 `finqa ingest news 代號` 取得更新資料（再執行 `finqa index build`）。" if zh else
             "`finqa ingest prices CODE` and `finqa ingest news CODE` fetch newer data (then `finqa index build`).")
