@@ -225,11 +225,9 @@ class ForecastEngine:
 
         reasons = [t.reason for t in (movement, path_tier) if t.reason]
         notices = list(req.notices)
-        text = _summary(forecast, fc, movement, path_tier, zh=zh)
-        if odds is not None:
-            lines = text.split("\n")
-            lines.insert(2, _target_line(target, fc.last_close, horizon, odds, fc.n_neighbours, zh))
-            text = "\n".join(lines)
+        text = _summary(forecast, fc, movement, path_tier, zh=zh,
+                        target_line=(_target_line(target, fc.last_close, horizon, odds, fc.n_neighbours, zh)
+                                     if odds is not None else None))
         return Answer(
             route="forecast",
             engine=f"forecast:{engine}" + (f" ({movement.model})" if engine == "stockllm" and movement.model else ""),
@@ -478,8 +476,10 @@ _ZH_NAMES = backtest.NAMES_ZH
 _EN_NAMES = backtest.NAMES_EN
 
 
-def _summary(fc: Forecast, a: analog.AnalogForecast, movement: _Tier, path: _Tier, *, zh: bool) -> str:
-    """A short human summary: the call, P(rise), who answered and why, the track record."""
+def _summary(fc: Forecast, a: analog.AnalogForecast, movement: _Tier, path: _Tier, *, zh: bool,
+             target_line: str | None = None) -> str:
+    """A short human summary: the call, P(rise) (and the odds of a price asked about), who answered
+    and why, the track record."""
     label = " ".join(x for x in (fc.code, fc.name_zh if zh else (fc.name_en or fc.name_zh)) if x)
     end = fc.path[-1]
     change = end.close / fc.last_close - 1.0
@@ -536,4 +536,6 @@ def _summary(fc: Forecast, a: analog.AnalogForecast, movement: _Tier, path: _Tie
             f"horizon walk-forward (each step needs a past window plus the {fc.horizon_days} days that followed), "
             "so this forecast has no track record at all: treat it with extra caution, not as investment advice."
         ]
+    if target_line:
+        lines.insert(2, target_line)  # right after P(rise) and the band
     return "\n".join(lines)
