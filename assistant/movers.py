@@ -43,6 +43,7 @@ from .price_facts import (
     company_of,
     company_label,
     fmt_price,
+    is_taiwan,
     source_name,
     no_such_day,
     parse_period,
@@ -339,11 +340,15 @@ def _event_days(code: str, g: pd.DataFrame, inside: pd.Index) -> dict[str, list[
     return days
 
 
-def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None) -> Answer | None:
-    """The ranking, or ``None`` when :func:`applies` says ``req`` is not for it."""
-    if not applies(req):
+def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
+                  market_summary: bool = False) -> Answer | None:
+    """The ranking, or ``None`` when :func:`applies` says ``req`` is not for it.
+
+    ``market_summary`` asks for the market summary (breadth, gainers and losers) of the period
+    ``req`` names whatever its words: the news engine adds it to a question about a day."""
+    if not market_summary and not applies(req):
         return None
-    follow_up = not is_ranking_question(req.message)
+    follow_up = not market_summary and not is_ranking_question(req.message)
     # A follow-up keeps the kind of ranking it follows and takes its own period, if it names one.
     asked = req.follows_price_question if follow_up and req.follows_price_question else req.message
     zh = has_cjk(req.message)
@@ -396,7 +401,7 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
         notices.append(f"資料庫只有 {info['sessions']} 個交易日的資料，少於所問的 {period.sessions} 個。" if zh else
                        f"The store holds only {info['sessions']} of the {period.sessions} trading days asked about.")
     labels = {r.code: company_label(r.code, company_of(r.code), zh) for r in rows}
-    market = not named and is_market_question(asked)
+    market = market_summary or (not named and is_market_question(asked))
     n = MARKET_TOP if market and not _TOP_N.search(s) else top_n(s)
     lists: dict[str, list[Ranked]] = {}
     sectors = _sector_rows(rows, worst_first=bool(_DOWN.search(s)) and not _UP.search(s)) if by_sector else []
@@ -466,15 +471,6 @@ def _sources(window: pd.DataFrame) -> str:
     if "source" not in window.columns or window["source"].dropna().empty:
         return "finqa store"
     return ", ".join(dict.fromkeys(names.get(str(x).lower(), str(x)) for x in window["source"].dropna()))
-
-
-def is_taiwan(code: str) -> bool:
-    """Whether ``code`` is a TWSE/TPEx company: the universe of a ranking (US symbols imported for
-    the ACL18 evaluation share the store)."""
-    company = company_of(code)
-    if company is not None:
-        return company.market in ("TWSE", "TPEx")
-    return code[:4].isdigit()
 
 
 def _industry_of(code: str) -> str | None:

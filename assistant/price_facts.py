@@ -551,6 +551,16 @@ def company_of(code: str) -> Company | None:
     return get_directory().get(code)
 
 
+def is_taiwan(code: str) -> bool:
+    """Whether ``code`` is a TWSE/TPEx company: the universe of rankings and group answers (US
+    symbols imported for the ACL18 evaluation share the store). A code the directory does not
+    know counts when it is shaped like a Taiwan code, so a newly listed company is not dropped."""
+    company = company_of(code)
+    if company is not None:
+        return company.market in ("TWSE", "TPEx")
+    return code[:4].isdigit()
+
+
 def company_label(code: str, company: Company | None, zh: bool) -> str:
     """How answers name a company: "2330 台積電" in Chinese, "2330 TSMC (台積電)" in English."""
     if company is None:

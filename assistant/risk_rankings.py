@@ -16,7 +16,7 @@ import pandas as pd
 
 from ingest.cjk import has_cjk
 
-from .price_facts import ENGINE, QUOTED, TAIPEI, no_such_day, parse_period, period_label
+from .price_facts import ENGINE, QUOTED, TAIPEI, is_taiwan, no_such_day, parse_period, period_label
 from .risk import DEFAULT_SESSIONS, FUTURE, KINDS, Job, annualised_volatility, iso_day, max_drawdown
 from .slots import to_simplified
 from .types import Answer, Citation, EngineRequest
@@ -50,7 +50,7 @@ def risk_ranking(req: EngineRequest, store: Any, *, today: date | None = None) -
     """The stored Taiwan companies ranked by drawdown, volatility or their worst day over the span
     asked (the last 250 sessions by default), point in time; ``None`` when ``req`` asks no such
     ranking."""
-    from .movers import is_taiwan, top_n
+    from .movers import top_n
 
     codes = [c for c in [req.code, *req.codes] if c]
     kind = risk_ranking_kind(req.message, codes)

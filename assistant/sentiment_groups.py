@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .price_facts import QUOTED, company_label, company_of
+from .price_facts import QUOTED, company_label, company_of, is_taiwan
 from .slots import to_simplified
 
 MIN_ARTICLES = 3
@@ -78,7 +78,7 @@ def group_of(message: str, store: Any) -> Group | None:
         codes = [c for c in codes if (co := company_of(c)) is not None and co.industry == industry.name_zh]
         label, label_zh = f"{industry.name_en} ({industry.name_zh}) companies", f"{industry.name_zh}公司"
     else:
-        codes = [c for c in codes if (co := company_of(c)) is not None and co.market in ("TWSE", "TPEx")]
+        codes = [c for c in codes if is_taiwan(c)]
         label, label_zh = "the companies with stored news", "有已存新聞的公司"
     return Group(codes=codes, label=label, label_zh=label_zh, industry=industry.name_zh if industry else None,
                  negative_first=bool(_NEGATIVE_FIRST.search(s)), ranking=ranking or industry is not None)

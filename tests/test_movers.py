@@ -381,6 +381,12 @@ def test_a_market_question_gets_the_breadth_and_both_ends(store):
     assert "期間內漲停過 1 家、跌停過 0 家" in zh.answer
     plain = ask(store, "Which stock rose the most in March 2025?")
     assert "rose, " not in plain.answer.split("\n\n")[1]  # an ordinary ranking has no breadth line
+    # The news engine asks for the summary of the day a question names, whatever its words.
+    day = EngineRequest(message="what happened on 2025-03-04?")
+    assert movers_answer(day, store, today=date(2025, 3, 6)) is None  # no ranking asked
+    summary = movers_answer(day, store, today=date(2025, 3, 6), market_summary=True)
+    assert "3 rose, 2 fell, 0 unchanged" in summary.answer  # 03-04 against 03-03: 2308, 2317, 2382 up; 2330, 2454 down
+    assert [r["code"] for r in summary.ranking["gainers"]][0] == "2308"
 
 
 def test_the_router_sends_market_questions_to_the_store(data_dir):

@@ -380,6 +380,28 @@ def test_an_industry_and_a_ranking_of_companies_by_their_news(data_dir):
     assert not asks_sentiment_ranking("is the TSMC news positive?")
 
 
+def test_a_sentiment_ranking_holds_the_same_companies_as_a_price_ranking(data_dir):
+    """One rule decides which codes are Taiwan companies (``price_facts.is_taiwan``): a US symbol
+    imported for the ACL18 evaluation is left out, a Taiwan-shaped code the directory does not know
+    yet (a new listing) is kept, as the price rankings do."""
+    from datetime import datetime, timezone
+
+    from assistant.price_facts import is_taiwan
+    from ingest.types import Article
+
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    store = _group_store(settings)
+    day = datetime(2025, 4, 10, 3, tzinfo=timezone.utc)
+    store.upsert_articles([Article(url=f"https://news.example.com/{code}/x{i}", title=f"{code} gain {i}", code=code,
+                                   language="en", published_at=day - timedelta(days=i))
+                           for code in ("AAPL", "6999") for i in range(3)])
+    assert not is_taiwan("AAPL") and is_taiwan("6999") and is_taiwan("2330")
+    engine = SentimentEngine(settings=settings, cpu_classifier=KeywordClassifier())
+    best = engine.run(EngineRequest(message="which company has the most positive news?", as_of=date(2025, 4, 11)))
+    codes = [r["code"] for r in best.ranking["sentiment"]]
+    assert "6999" in codes and "AAPL" not in codes
+
+
 def test_group_questions_through_the_assistant(data_dir):
     from assistant.router import IntentClassifier
     from assistant.service import Assistant

@@ -414,9 +414,8 @@ class QAEngine(FinqaQueryEngine):
 
         from .. import movers
 
-        asked = replace(req, message=f"{req.message} {'股市概況' if zh else 'market summary'}", code=None, codes=[],
-                        follows_price_question=None, notices=[])
-        summary = movers.movers_answer(asked, open_store(self.settings.store_path))
+        asked = replace(req, code=None, codes=[], follows_price_question=None, notices=[])
+        summary = movers.movers_answer(asked, open_store(self.settings.store_path), market_summary=True)
         if summary is None or not summary.citations or not summary.bars:
             return None
         head = summary.answer.split("\n\n")[:2]
