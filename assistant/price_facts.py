@@ -34,7 +34,8 @@ import pandas as pd
 from ingest.cjk import has_cjk
 from ingest.types import Company, PriceBar
 
-from .slots import ANY_DATE, AS_OF_CLAUSE, BACK_REFERENCE, COMPANY_TOPIC, LOOKBACK, lookback_days, parse_as_of, to_simplified
+from .slots import (ANY_DATE, AS_OF_CLAUSE, BACK_REFERENCE, COMPANY_TOPIC, LOOKBACK, lookback_days, parse_as_of,
+                    to_simplified, zh_number)
 from .types import Answer, Citation, EngineRequest
 
 log = logging.getLogger(__name__)
@@ -308,7 +309,7 @@ def strip_dates(message: str) -> str:
     """``message`` without the dates it names: once they have chosen the news to search, "2025"
     and "4月7日" would only make every dated sentence look relevant."""
     out = message
-    for pattern in (ANY_DATE, _MDY, _DMY, _QUARTER, _HALF, _YM, _YEAR, _MD, _MONTH_ONLY):
+    for pattern in (ANY_DATE, _MDY, _DMY, _QUARTER, _HALF, _EN_MONTHS, _ZH_MONTHS, _AGO, _YM, _YEAR, _MD, _MONTH_ONLY):
         out = pattern.sub(" ", out)
     return re.sub(r"\s{2,}", " ", out).strip()
 
@@ -451,9 +452,101 @@ def _absolute_years(s: str, today: date) -> str:
     return _RELATIVE_YEAR_EN.sub(lambda m: f"{m.group(1)} {today.year - (m.group(2) == 'last')}", s)
 
 
+# "a year ago", "3 months ago", "兩週前", "一年前": that day, counted back from today.
+_AGO = re.compile(rf"(?<![\w.])(a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d{{1,3}})\s+(day|week|month|year)s?\s+ago\b"
+                  r"|(?<![\d.])(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:个)?\s*(天|日|星期|周|礼拜|月|年)\s*(?:以)?前(?![\d一二两三四五六七八九十])")
+_AGO_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+              "nine": 9, "ten": 10}
+_AGO_UNITS = {"day": "day", "天": "day", "日": "day", "week": "week", "星期": "week", "周": "week", "礼拜": "week",
+              "month": "month", "月": "month", "year": "year", "年": "year"}
+
+
+def _ago(s: str, today: date) -> Period | None:
+    """The day an "N units ago" names (a month or year back is the same day of that month, or
+    its last day: a year before 2024-02-29 is 2023-02-28)."""
+    m = _AGO.search(s)
+    if m is None:
+        return None
+    number, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+    n = _AGO_WORDS.get(number) or (int(number) if number.isdigit() else zh_number(number))
+    if not n:
+        return None
+    kind = _AGO_UNITS[unit]
+    if kind in ("day", "week"):
+        day = today - timedelta(days=n * (7 if kind == "week" else 1))
+    else:
+        months = today.year * 12 + today.month - 1 - n * (12 if kind == "year" else 1)
+        y, mo = divmod(months, 12)
+        day = date(y, mo + 1, min(today.day, calendar.monthrange(y, mo + 1)[1]))
+    return Period("day", day, day, label=day.isoformat())
+
+
+# Two months joined into one span: "from January to March 2025", "between Jan and Mar 2025",
+# "Jan-Mar 2025", "2025年1月到3月", "1至3月". Matched on simplified, lower-cased text.
+_EN_MONTHS = re.compile(
+    rf"(?:\b(?:from|between)\s+)?\b{_MON}(?:\s*,?\s*(\d{{4}}))?\s*(?:to|through|thru|until|till|and|-|–)\s*{_MON}(?![\w-])"
+    r"(?!\s*\d{1,2}\b)(?:\s*,?\s*(\d{4}))?", re.I)
+_ZH_MONTHS = re.compile(r"(?<![\d./-])(?:(\d{4})\s*年\s*)?(1[0-2]|0?[1-9])\s*月?\s*(?:到|至|~|～|-|－|—)\s*"
+                        r"(?:(\d{4})\s*年\s*)?(1[0-2]|0?[1-9])\s*月(?!\s*\d{1,2}\s*[日号])")
+
+
+def _month_span(s: str, today: date) -> Period | None:
+    """The span from the start of one month to the end of another, when ``s`` joins two months.
+
+    A year written on either side serves both (the first month falls in the year before when it
+    comes later in the calendar: "Nov to Feb 2025"); with none, the second month is the latest
+    such month up to today. English needs "from"/"between" or a year, so that "may" the verb and
+    "and" between unrelated words do not make a span."""
+    for m in _EN_MONTHS.finditer(s):
+        text = m.group(0).lower()
+        y1, y2 = m.group(2), m.group(4)
+        if not (y1 or y2 or text.startswith(("from", "between"))) or (" and " in text and not text.startswith("between")):
+            continue
+        m1, m2 = _MONTHS[m.group(1).rstrip(".").lower()], _MONTHS[m.group(3).rstrip(".").lower()]
+        return _span_of(m1, m2, int(y1) if y1 else None, int(y2) if y2 else None, today)
+    if m := _ZH_MONTHS.search(s):
+        m1, m2 = int(m.group(2)), int(m.group(4))
+        return _span_of(m1, m2, int(m.group(1)) if m.group(1) else None, int(m.group(3)) if m.group(3) else None, today)
+    return None
+
+
+def _span_of(m1: int, m2: int, y1: int | None, y2: int | None, today: date) -> Period | None:
+    if y2 is None:
+        y2 = (y1 if m2 >= m1 else y1 + 1) if y1 is not None else (today.year if m2 <= today.month else today.year - 1)
+    if y1 is None:
+        y1 = y2 if m1 <= m2 else y2 - 1
+    start, end = date(y1, m1, 1), _month_end(y2, m2)
+    if end < start or not (1990 <= y1 <= 2100 and 1990 <= y2 <= 2100):
+        return None
+    return Period("range", start, end, label=f"{y1}-{m1:02d} – {y2}-{m2:02d}")
+
+
+def _with_year_of(s: str, explicit: date, today: date) -> list[date]:
+    """The days ``s`` names without a year when it also names ``explicit`` with one ("from Jan 1
+    to Mar 31 2025", "2025年1月1日到3月31日"): each takes that year, moved a year back when it comes
+    first in the text yet later in the calendar ("Dec 1 to Jan 31 2025"), a year on when it
+    comes after it yet earlier."""
+    at = next((m.start() for p in (ANY_DATE, _MDY, _DMY) for m in p.finditer(s)), 0)
+    out: list[date] = []
+    for m in _MD.finditer(s):
+        mo, d = _month_day(m)
+        day = _valid(explicit.year, mo, d)
+        if day is None:
+            continue
+        if m.start() < at and day > explicit:
+            day = _valid(explicit.year - 1, mo, d) or day
+        elif m.start() > at and day < explicit:
+            day = _valid(explicit.year + 1, mo, d) or day
+        if day <= today:
+            out.append(day)
+    return out
+
+
 def _parse_period(s: str, today: date) -> Period:
     s = _absolute_years(s, today)
     dates, invalid = _explicit_dates(s)
+    if len(dates) == 1:  # "from Jan 1 to Mar 31 2025": the other day takes the year written
+        dates = sorted(dates + _with_year_of(s, dates[0], today))
     if not dates and invalid is None:
         dates, invalid = _yearless_dates(s, today)
     if invalid is not None and not dates:
@@ -463,7 +556,7 @@ def _parse_period(s: str, today: date) -> Period:
         return Period("range", a, b, label=f"{a.isoformat()} – {b.isoformat()}")
     if dates:
         return Period("day", dates[0], dates[0], label=dates[0].isoformat())
-    if (span := _quarter_or_half(s)) is not None:
+    if (span := _quarter_or_half(s) or _month_span(s, today) or _ago(s, today)) is not None:
         return span
     if m := _YM.search(s):
         if m.group(1):

@@ -132,6 +132,26 @@ def test_no_company_no_price_fact():
     ("台積電 2024年以來", "range", date(2024, 1, 1), date(2025, 3, 6), None),
     ("台積電 2025-01-02 至今", "range", date(2025, 1, 2), date(2025, 3, 6), None),
     ("2330 between 2025-01-02 and 2025-02-03 since", "range", date(2025, 1, 2), date(2025, 2, 3), None),
+    # a year written once serves both ends of a range
+    ("2330 return from Jan 1 to Mar 31 2024", "range", date(2024, 1, 1), date(2024, 3, 31), None),
+    ("2330 from Dec 1 to Jan 31 2025", "range", date(2024, 12, 1), date(2025, 1, 31), None),
+    ("台積電2024年12月1日到1月31日", "range", date(2024, 12, 1), date(2025, 1, 31), None),
+    ("台積電2024年1月1日到3月31日的報酬", "range", date(2024, 1, 1), date(2024, 3, 31), None),
+    # two months joined: the whole span, not the last month alone
+    ("2330 return between January and March 2024", "range", date(2024, 1, 1), date(2024, 3, 31), None),
+    ("2330 Jan-Mar 2024", "range", date(2024, 1, 1), date(2024, 3, 31), None),
+    ("2330 from January 2024 to March 2024", "range", date(2024, 1, 1), date(2024, 3, 31), None),
+    ("2330 from November to February", "range", date(2024, 11, 1), date(2025, 2, 28), None),
+    ("台積電2024年1月到3月的表現", "range", date(2024, 1, 1), date(2024, 3, 31), None),
+    ("台積電1至2月漲幅", "range", date(2025, 1, 1), date(2025, 2, 28), None),
+    ("TSMC and MediaTek in February", "range", date(2025, 2, 1), date(2025, 2, 28), None),  # "and" joins companies
+    ("will 2330 drop in may to 900", "range", date(2024, 5, 1), date(2024, 5, 31), None),  # "may to": no span
+    # "N units ago": that day
+    ("if I invested 100000 in 2330 a year ago", "day", date(2024, 3, 6), date(2024, 3, 6), None),
+    ("2330 price 3 months ago", "day", date(2024, 12, 6), date(2024, 12, 6), None),
+    ("一年前買一張台積電現在值多少", "day", date(2024, 3, 6), date(2024, 3, 6), None),
+    ("台積電兩週前的收盤價", "day", date(2025, 2, 20), date(2025, 2, 20), None),
+    ("2330 close 10 days ago", "day", date(2025, 2, 24), date(2025, 2, 24), None),
 ])
 def test_periods(message, kind, start, end, sessions):
     p = parse_period(message, date(2025, 3, 6))

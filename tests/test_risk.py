@@ -122,6 +122,21 @@ def test_investment_after_costs(store):
     assert "買進 1 張（1,000 股），成本 NT$100,000" in lot.answer and "市值 **NT$125,000**" in lot.answer
 
 
+def test_an_investment_over_a_range_with_one_year_written_and_n_months_ago(store):
+    # "from Jan 2 to Jan 8 2025": bought at the 01-02 close (100), sold at the 01-08 close (60),
+    # not from 01-08 to today as when the yearless first day was dropped.
+    a = ask(store, "2330 return from Jan 2 to Jan 8 2025")
+    assert (a.indicators["buy_date"], a.indicators["sell_date"]) == ("2025-01-02", "2025-01-08")
+    assert a.indicators["price_return"] == pytest.approx(-0.40)
+    zh = ask(store, "台積電2025年1月2日到1月8日的報酬")
+    assert (zh.indicators["buy_date"], zh.indicators["sell_date"]) == ("2025-01-02", "2025-01-08")
+    # "two months ago": bought on that day (or the next session), held to the last close.
+    ago = ask(store, "if I had invested NT$100,000 in 2330 two months ago")
+    start = DAYS[-1].replace(month=DAYS[-1].month - 2)
+    first = min(d for d in DAYS if d >= start)
+    assert ago.indicators["buy_date"] == first.isoformat() and ago.indicators["sell_date"] == DAYS[-1].isoformat()
+
+
 def test_investment_on_a_day_without_trading_or_before_the_store(store):
     saturday = DAYS[2] + pd.Timedelta(days=(5 - DAYS[2].weekday()) % 7)
     a = ask(store, f"if I had bought 2330 on {saturday.isoformat()}")
