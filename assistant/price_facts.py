@@ -52,7 +52,7 @@ _STRONG = re.compile(
     r"\b(?:stock|share)s? price\b|\bprice (?:of|on|at|for|today|yesterday|now|was|is|between|from|during|over|since|in|last|this|past)\b|\bprice\s*[?？]*\s*$"
     r"|['’]s price\b|\b(?:current|latest|last|closing|close|opening|open|trading) price\b|\b(?:stock|price|share) quotes?\b"
     r"|\bclos(?:e|ed|ing)\b(?!\s+(?:to|a|the|its|their|deal|in on|ranks)\b)|\bopened (?:at|on)\b"
-    r"|\b(?:day'?s|intraday|daily) (?:high|low)\b|\b(?:high|low) (?:of|on|today|yesterday)\b"
+    r"|\b(?:day'?s|intraday|daily) (?:high|low)\b|\b(?:high|low) (?:of|on|today|yesterday)\b|\bnew (?:high|low)s?\b"
     r"|\b(?:\d+|one|a)\s*-?\s*(?:day|week|month|year)s?\s+(?:high|low|range)\b|新高|新低|高点|低点|(?:周|月|年|日|天)(?:以?来|内)?的?(?:最高|最低)"
     r"|\b(?:hit|reach|touch|ma[dk]e|set)\w*\s+(?:its|their|a|the)\s+(?:(?:\d{4}|yearly|annual|monthly|weekly|year's|month's)\s+)?(?:high|low|peak|bottom)s?\b"
     r"|\b\d{4}\s+(?:high|low)s?\b|\b(?:highest|lowest) (?:close|closing|price|level)\b"
@@ -453,7 +453,7 @@ def _absolute_years(s: str, today: date) -> str:
 
 
 # "a year ago", "3 months ago", "兩週前", "一年前": that day, counted back from today.
-_AGO = re.compile(rf"(?<![\w.])(a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d{{1,3}})\s+(day|week|month|year)s?\s+ago\b"
+_AGO = re.compile(r"(?<![\w.])(a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,3})\s+(day|week|month|year)s?\s+ago\b"
                   r"|(?<![\d.])(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:个)?\s*(天|日|星期|周|礼拜|月|年)\s*(?:以)?前(?![\d一二两三四五六七八九十])")
 _AGO_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
               "nine": 9, "ten": 10}
@@ -602,6 +602,83 @@ def _parse_period(s: str, today: date) -> Period:
     return Period("latest", label="latest")
 
 
+# --- records: the highest and lowest closes, new highs, limit days ------------------------------
+# On simplified, lower-cased text.
+_EXTREME_CLOSE = re.compile(
+    r"\b(?:highest|lowest|max(?:imum)?|min(?:imum)?|peak|top|bottom|record|best|worst)\s+clos(?:e|ing)(?:\s+price)?s?\b"
+    r"|\bclos(?:e|ing)\s+(?:high|low)s?\b|最高收盘|最低收盘|收盘(?:价)?(?:的)?(?:最高|最低)")
+_NEW_HIGH = re.compile(
+    r"\bnew (?:highs?|lows?|peaks?)\b|\brecord (?:high|low)s?\b|\ball[- ]time (?:high|low)s?\b"
+    r"|\b(?:hit|reach|reached|make|made|set|at)\s+(?:a\s+)?(?:new\s+)?(?:high|low|peak)\b|新高|新低|历史(?:新)?(?:高|低)"
+    r"|\b(?:\d+|one|a)\s*-?\s*(?:day|week|month|year)s?\s+(?:high|low)s?\b")
+_LIMIT_DAYS = re.compile(r"\blimit[- ](?:up|down)\b|涨停|跌停")
+
+
+def asks_records(message: str) -> bool:
+    """Whether ``message`` asks for the highest or lowest close, a new high or low, or the days
+    that closed limit up or down: with no period named, the whole stored history."""
+    s = QUOTED.sub(" ", to_simplified(message).lower())
+    return bool(_EXTREME_CLOSE.search(s) or _NEW_HIGH.search(s) or _LIMIT_DAYS.search(s))
+
+
+def _records_text(code: str, bars: list[PriceBar], prev: PriceBar | None, asked: str, zh: bool) -> str:
+    """The sentence a record question asks for, over ``bars`` (``prev`` is the close before
+    them): the highest and lowest close and where the last one stands, whether the last close is
+    a new high (or low) of the span, and the days that closed at the limit. Closes, not intraday
+    highs: a record is usually quoted on the close, and the span's intraday range is given
+    beside it."""
+    s = QUOTED.sub(" ", to_simplified(asked).lower())
+    if not bars:
+        return ""
+    out: list[str] = []
+    last = bars[-1]
+    top = max(bars, key=lambda b: (b.close, b.date))
+    bottom = min(bars, key=lambda b: (b.close, -b.date.toordinal()))
+    if _EXTREME_CLOSE.search(s) or _NEW_HIGH.search(s):
+        low_asked = bool(re.search(r"\blow|最低|新低|历史(?:新)?低", s)) and not re.search(r"\bhigh|\bpeak|最高|新高|历史(?:新)?高", s)
+        if zh:
+            out.append(f"期間最高收盤 {fmt_price(top.close)}（{top.date.isoformat()}），最低收盤 {fmt_price(bottom.close)}（{bottom.date.isoformat()}）。")
+        else:
+            out.append(f"Highest close {fmt_price(top.close)} ({top.date.isoformat()}), lowest close "
+                       f"{fmt_price(bottom.close)} ({bottom.date.isoformat()}).")
+        if _NEW_HIGH.search(s) and len(bars) > 1:
+            ref = bottom if low_asked else top
+            if ref.date == last.date:
+                out.append(f"最後收盤 {fmt_price(last.close)}（{last.date.isoformat()}）就是期間{'最低' if low_asked else '最高'}收盤：創了新{'低' if low_asked else '高'}。"
+                           if zh else f"The last close, {fmt_price(last.close)} on {last.date.isoformat()}, is the span's "
+                           f"{'lowest' if low_asked else 'highest'}: a new {'low' if low_asked else 'high'}.")
+            else:
+                gap = _pct(ref.close, last.close)
+                out.append(f"最後收盤 {fmt_price(last.close)}（{last.date.isoformat()}）距離{'最低' if low_asked else '最高'}收盤 {gap}：沒有創新{'低' if low_asked else '高'}。"
+                           if zh else f"The last close, {fmt_price(last.close)} on {last.date.isoformat()}, is {gap} from "
+                           f"that {'lowest' if low_asked else 'highest'} close: no new {'low' if low_asked else 'high'}.")
+    if _LIMIT_DAYS.search(s):
+        from ingest.limits import is_stock_code, limit_state
+
+        if not is_stock_code(code):
+            out.append("這檔不是股票（ETF 等沒有相同的漲跌停規則），不計算漲跌停。" if zh else
+                       "This is not a stock (ETFs and the like follow other limit rules): limit days are not counted.")
+        else:
+            days: dict[str, list[date]] = {"up": [], "down": []}
+            for before, bar in zip([prev, *bars[:-1]], bars):
+                state = limit_state(before.close, bar.close) if before is not None else None
+                if state is not None:
+                    days[state].append(bar.date)
+
+            def listed(ds: list[date]) -> str:
+                shown = ("、" if zh else ", ").join(d.isoformat() for d in ds[:10])
+                return shown + ("…" if len(ds) > 10 else "")
+
+            if zh:
+                out.append(f"收在跌停 {len(days['down'])} 天" + (f"（{listed(days['down'])}）" if days["down"] else "")
+                           + f"，收在漲停 {len(days['up'])} 天" + (f"（{listed(days['up'])}）" if days["up"] else "") + "。")
+            else:
+                out.append(f"Closed limit down on {len(days['down'])} day{'s' if len(days['down']) != 1 else ''}"
+                           + (f" ({listed(days['down'])})" if days["down"] else "")
+                           + f" and limit up on {len(days['up'])}" + (f" ({listed(days['up'])})" if days["up"] else "") + ".")
+    return ("" if zh else " ").join(out)
+
+
 # --- answering -------------------------------------------------------------------------------
 def bar_of(code: str, day: Any, row: Any) -> PriceBar:
     """One stored row as the ``PriceBar`` that crosses module lines (NaN read as ``None``)."""
@@ -713,6 +790,8 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
     period = parse_period(asked, ref)
     if period.label == "today":
         period = Period("latest", label="today")
+    elif period.kind == "latest" and asks_records(asked):  # "when did 2330 close highest?": all it holds
+        period = Period("all", label="all-time")
     notices = list(req.notices)
     if period.kind == "invalid":
         return Answer(route="qa", engine=ENGINE, notices=notices, code=code, answer=no_such_day(period, zh))
@@ -723,7 +802,7 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
     bars: list[PriceBar] = []
     changes: list[tuple[str, float]] = []
     for c in codes:
-        reading = read_prices(store, c, period, ref=ref, as_of=req.as_of, zh=zh, notices=notices)
+        reading = read_prices(store, c, period, ref=ref, as_of=req.as_of, zh=zh, notices=notices, asked=asked)
         if not reading.bars:
             parts.append(reading.text)
             continue
@@ -796,9 +875,11 @@ def period_prices(store: Any, code: str, message: str, *, as_of: date | None = N
 
 
 def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date | None, zh: bool,
-                notices: list[str]) -> PriceReading:
+                notices: list[str], asked: str = "") -> PriceReading:
     """Read ``period`` of ``code`` from the store, point in time: with ``as_of`` only bars strictly
-    before it. Appends what the reader should know (a weekend, stale data) to ``notices``."""
+    before it. Appends what the reader should know (a weekend, stale data) to ``notices``. A span
+    read for a record question (``asked``: the highest close, a new high, limit days) says what
+    it asked after the span's summary."""
     visible = ref - timedelta(days=1) if as_of else ref
     company = company_of(code)
     label = company_label(code, company, zh)
@@ -869,6 +950,8 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
             notices.append(f"資料庫中 {label} 的股價從 {first_day.isoformat()} 才開始。" if zh else
                            f"The store's prices for {label} only start on {first_day.isoformat()}.")
         text = _range_text(label, bars, prev, period, zh)
+        if asked and asks_records(asked):
+            text += ("" if zh else " ") + _records_text(code, bars, prev, asked, zh)
         base = (prev or bars[0]).close
     span = bars[0].date.isoformat() + ("" if len(bars) == 1 else ("–" if zh else " to ") + bars[-1].date.isoformat())
     return PriceReading(text, bars, title=f"{label} 日成交資料 {span}" if zh else f"{label} daily prices {span}",

@@ -453,3 +453,40 @@ def test_the_assistant_reads_april_as_the_stores_april_and_follow_ups_keep_it(st
     assert any("a date without a year is read as the latest one they cover: 2025-02" in n for n in a.notices)
     other = asst.answer("and 2454?", session=session)
     assert other.code == "2454" and [b.date for b in other.bars] == [date(2025, 2, 27)]
+
+
+# --- records: highest and lowest closes, new highs, limit days ----------------------------------
+def test_the_highest_close_and_new_highs_are_read_from_the_closes(store):
+    """No period named: the whole stored history. Closes, not intraday highs (1,065 on 02-26/27)."""
+    a = ask(store, "When did 2330 hit its highest close?")
+    assert "Highest close 1,060.00 (2025-02-26), lowest close 1,000.00 (2025-03-04)." in a.answer
+    assert any("All-time here means the stored history" in n for n in a.notices)
+    zh = ask(store, "台積電股價創新高了嗎")
+    assert "最後收盤 1,025.00（2025-03-05）距離最高收盤 -3.30%：沒有創新高。" in zh.answer
+    low = ask(store, "is 2330 at a new low?")
+    assert "is +2.50% from that lowest close: no new low." in low.answer
+    # Point in time: as of 03-05 the last visible close (03-04, 1,000) is the lowest yet.
+    then = ask(store, "is 2330 at a new low?", as_of=date(2025, 3, 5))
+    assert "The last close, 1,000.00 on 2025-03-04, is the span's lowest: a new low." in then.answer
+    assert all(b.date < date(2025, 3, 5) for b in then.bars)
+    # A period named: the records of that period only.
+    march = ask(store, "2330 highest close in March 2025")
+    assert "Highest close 1,025.00 (2025-03-05), lowest close 1,000.00 (2025-03-04)." in march.answer
+    plain = ask(store, "2330 price in March 2025")
+    assert "Highest close" not in plain.answer  # only asked for, not on every range
+
+
+def test_limit_days_of_one_company(data_dir):
+    from ingest.store import open_store
+
+    s = open_store(data_dir.store_path)
+    closes = [(date(2025, 4, 1), 100.0), (date(2025, 4, 2), 90.0), (date(2025, 4, 3), 99.0), (date(2025, 4, 7), 89.1),
+              (date(2025, 4, 8), 89.5)]
+    s.upsert_bars([PriceBar(code="2454", date=d, open=c, high=c, low=c, close=c, volume=1e6) for d, c in closes])
+    a = ask(s, "how many times did 2454 close limit down in April 2025", code="2454", today=date(2025, 5, 1))
+    assert "Closed limit down on 2 days (2025-04-02, 2025-04-07) and limit up on 1 (2025-04-03)." in a.answer
+    zh = ask(s, "聯發科跌停幾天", code="2454", today=date(2025, 5, 1))
+    assert "收在跌停 2 天（2025-04-02、2025-04-07），收在漲停 1 天（2025-04-03）。" in zh.answer
+    s.upsert_bars([PriceBar(code="0050", date=d, open=c, high=c, low=c, close=c, volume=1e6) for d, c in closes])
+    etf = ask(s, "0050 limit down days", code="0050", today=date(2025, 5, 1))
+    assert "limit days are not counted" in etf.answer
