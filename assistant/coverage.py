@@ -50,9 +50,11 @@ def is_coverage_question(message: str) -> bool:
 
 
 # "what is 0050?", "who is MediaTek?", "台積電是什麼公司", "介紹一下聯發科": what the company is.
-_IDENTITY_EN = re.compile(r"^\s*(?:what|who)(?:'s|\s+is|\s+are)\s+(?:the\s+)?(?:company\s+|stock\s+|ticker\s+|etf\s+)?[\W_]*$")
+_IDENTITY_EN = re.compile(r"^\s*(?:(?:what|who)(?:'s|\s+is|\s+are)\s+(?:the\s+)?(?:company\s+|stock\s+|ticker\s+|etf\s+)?"
+                          r"|what\s+(?:does|do)\s+(?:the\s+)?(?:company\s+)?(?:do|make|sell|produce)(?:\s+for a living)?)[\W_]*$")
 _IDENTITY_ZH = re.compile(r"^[\W_]*(?:是(?:一家|一档|一支)?(?:什么|甚么|啥|哪家|怎样的|怎么样的)(?:样的)?(?:公司|股票|企业|etf|基金)?"
-                          r"|介绍(?:一下)?|简介|是谁)[\W_吗呢啊]*$")
+                          r"|(?:是|主要)?(?:在)?(?:做|干|卖|生产)(?:什么|甚么|啥|嘛)(?:的)?(?:公司)?"
+                          r"|的?主要?业务(?:是)?(?:什么)?|介绍(?:一下)?|简介|是谁)[\W_吗呢啊]*$")
 
 
 def is_identity_question(message: str, code: str | None) -> bool:

@@ -87,6 +87,9 @@ def test_the_assistant_routes_coverage_questions_to_the_store(store, data_dir):
     ("介紹一下聯發科", "2454", True), ("who is MediaTek?", "2454", True), ("聯發科是哪家公司？", "2454", True),
     ("what is TSMC doing?", "2330", False), ("what is TSMC revenue", "2330", False),
     ("what is the TSMC stock price", "2330", False), ("what is a P/E ratio?", None, False),
+    ("光寶科是做什麼的", "2301", True), ("what does Lite-On do?", "2301", True), ("台積電主要業務是什麼", "2330", True),
+    ("鴻海在做什麼", "2317", True), ("what does TSMC make", "2330", True),
+    ("what does TSMC do with its cash?", "2330", False), ("台積電在美國做什麼", "2330", False),
 ])
 def test_identity_questions(message, code, asks):
     from assistant.coverage import is_identity_question
