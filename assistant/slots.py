@@ -534,7 +534,8 @@ def parse_slots(message: str, session: ChatSession | None = None, directory: Any
                 slots.company = None
     elif unknown is not None:
         slots.unknown_company, slots.suggestions = unknown, suggestions
-        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        hint = (f" Did you mean: {', '.join(suggestions)}?" if suggestions else
+                " No TWSE or TPEx company has a name or code close to it.")
         slots.notices.append(f"Unknown company {unknown!r}.{hint}")
     elif session is not None and session.last_code and (
             is_continuation(simplified, slots) or (len(session.last_codes) > 1 and _PLURAL_BACK.search(simplified))):

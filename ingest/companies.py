@@ -43,6 +43,9 @@ ALIASES_PATH = Path(__file__).with_name("data") / "aliases_en.csv"
 
 # twstock's type/market vocabulary → ours. 創新板 (TWSE's innovation board) companies are
 # ordinary TWSE-listed stocks that twstock fetches like any other, so they are kept.
+# Suggestions for a name that did not resolve: at least this score (0-100), and within this of
+# the best one (see CompanyDirectory.suggest_scored).
+SUGGEST_FLOOR, SUGGEST_SPREAD = 70.0, 15.0
 _KINDS = {"股票": "stock", "ETF": "etf", "創新板": "stock"}
 _MARKETS = {"上市": "TWSE", "上櫃": "TPEx", "上市臺灣創新板": "TWSE"}
 
@@ -363,7 +366,16 @@ class CompanyDirectory:
                 best[code] = score
                 order.setdefault(code, idx)
         ranked = sorted(best, key=lambda c: (-round(best[c]), self.prominence.get(c, 10**6), order[c]))
-        return [self.label(self.companies[c]) for c in ranked[:n]], (best[ranked[0]] if ranked else 0.0)
+        if not ranked:
+            return [], 0.0
+        top = best[ranked[0]]
+        # A Latin name finqa does not cover at all ("Nvidia", "Samsung") scores 55-66 against
+        # whatever shares a few letters with it; suggesting those is noise, while a typo scores 75
+        # or more. Chinese names are 2-4 characters, so one wrong character ("台機電") already
+        # scores 67: they keep the lower cutoff, as do codes.
+        floor = SUGGEST_FLOOR if re.search(r"[a-z]", key) and not _has_cjk(key) else 0.0
+        kept = [c for c in ranked if best[c] >= max(floor, top - SUGGEST_SPREAD)]
+        return [self.label(self.companies[c]) for c in kept[:n]], top
 
     # --- free text ------------------------------------------------------------------------------
     def find_in_text(self, text: str) -> list[Company]:

@@ -131,8 +131,8 @@ def test_chat_bad_input(cli_env, capsys):
     assert "Please type a question" in _chat(capsys, "   ")["answer"]
     huge = _chat(capsys, "Why did TSMC shares fall? " + "x " * 3000)
     assert any("4,000" in n for n in huge["notices"])
-    unknown = _chat(capsys, "forecast FOOBAR next week")
-    assert "FOOBAR" in unknown["answer"] and "Did you mean" in unknown["answer"]
+    unknown = _chat(capsys, "forecast TSMCC next week")
+    assert "TSMCC" in unknown["answer"] and "Did you mean: 2330" in unknown["answer"]
     missing = _chat(capsys, "forecast 2603 next week")
     assert "finqa ingest prices 2603" in missing["answer"]
     clamped = _chat(capsys, "forecast 2330 next 100 days")

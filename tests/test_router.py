@@ -288,8 +288,11 @@ def test_huge_message_is_truncated_with_a_notice(assistant, engines):
 
 
 def test_unknown_company_gets_suggestions_not_an_engine_call(assistant, engines):
-    answer = assistant.answer("forecast FOOBAR next week")
-    assert answer.engine == "router" and "FOOBAR" in answer.answer and "Did you mean" in answer.answer
+    answer = assistant.answer("forecast TSMCC next week")
+    assert answer.engine == "router" and "TSMCC" in answer.answer and "Did you mean: 2330" in answer.answer
+    none_close = assistant.answer("forecast FOOBAR next week")  # nothing close: no made-up guesses
+    assert none_close.engine == "router" and "called 'FOOBAR'" in none_close.answer
+    assert "Did you mean" not in none_close.answer
     assert not engines["forecast"].calls
 
 

@@ -132,14 +132,19 @@ def test_date_inside_question_is_not_a_company(directory):
     assert slots.code is None and slots.unknown_company is None
 
 
-@pytest.mark.parametrize("message, token", [("forecast 9999 next week", "9999"), ("forecast FOOBAR", "FOOBAR"),
-                                            ("sentiment of ACMEZZ news", "ACMEZZ")])
-def test_unknown_company_gives_a_notice_with_suggestions(directory, message, token):
+@pytest.mark.parametrize("message, token, close", [("forecast 9999 next week", "9999", True), ("forecast TSMCC", "TSMCC", True),
+                                                   ("forecast FOOBAR", "FOOBAR", False),
+                                                   ("sentiment of ACMEZZ news", "ACMEZZ", False)])
+def test_unknown_company_gives_a_notice_with_suggestions(directory, message, token, close):
     slots = parse_slots(message, directory=directory)
     assert slots.code is None
     assert slots.unknown_company == token
     assert any(token in n for n in slots.notices)
-    assert slots.suggestions  # close names from the directory; for a number, the nearest listed codes
+    # Close names from the directory (for a number, the nearest listed codes); a Latin name with
+    # nothing close gets none rather than whatever shares three letters with it.
+    assert bool(slots.suggestions) is close
+    if not close:
+        assert any("No TWSE or TPEx company has a name or code close to it." in n for n in slots.notices)
 
 
 def test_general_words_are_not_unknown_companies(directory):
