@@ -264,6 +264,7 @@ _TEXT_DATE = (rf"(?:{_WORD_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})"
               rf"|(\d{{1,2}})(?:st|nd|rd|th)?\s+{_WORD_MONTH},?\s+(\d{{4}}))\b")
 AS_OF_CLAUSE = re.compile(rf"(?:\bas\s*-?\s*of\b|\bas\s+at\b|截至|截止|截至于|基准日)\s*:?\s*(?:{_DATE}|{_TEXT_DATE})", re.I)
 ANY_DATE = re.compile(_DATE)
+_WORDED_DATE = re.compile(r"\b" + _TEXT_DATE, re.I)
 
 
 def parse_as_of(text: str) -> tuple[date | None, list[str]]:
@@ -360,6 +361,7 @@ def parse_companies(text: str, directory: Any) -> tuple[list[Any], str | None, l
     Dates are blanked first: ``2025-03-01`` must not read as company 2025.
     """
     clean = ANY_DATE.sub(" ", text)
+    clean = _WORDED_DATE.sub(" ", clean)  # "on April 10 2025": 2025 is the year, not company 2025
     clean = re.sub(r"\d{4}\s*年(?![線线])", " ", clean)  # "2025年", but "2330 年線" is 2330's 240-day MA
     clean = re.sub(r"(\w)['’]s\b", r"\1", clean)  # possessives: "Evergreen's" names Evergreen
     try:

@@ -523,12 +523,31 @@ def test_a_question_about_nothing_but_a_day_lists_its_news_and_the_market(data_d
 @pytest.mark.parametrize("message, day", [
     ("what happened on 2025-03-04?", True), ("what happened in the market on 2025-03-04", True), ("2025年3月4日發生什麼事", True),
     ("what happened to interest rates on 2025-03-04?", False), ("tariff news on 2025-03-04", False), ("what happened?", False),
+    # the market's move that day: its headlines and the stored companies' moves answer it
+    ("why did Taiwan stocks crash on 2025-03-04?", True), ("台股2025年3月4日為什麼大跌", True),
+    ("why did the market rally on March 4, 2025", True), ("why did interest rates rise on 2025-03-04?", False),
 ])
 def test_which_questions_ask_only_about_a_day(message, day):
     from assistant.engines.qa import is_day_question
 
     assert is_day_question(EngineRequest(message=message)) is day
     assert not is_day_question(EngineRequest(message=message, code="2330", codes=["2330"]))
+
+
+def test_why_the_market_moved_on_a_day_gets_its_news_by_relevance_and_the_market(data_dir):
+    """"Why did Taiwan stocks fall on March 4, 2025?": "2025" is the year, not company 2025; the
+    day's news closest to the question first, and how the stored companies moved that day."""
+    from assistant.slots import parse_slots
+
+    assert parse_slots("why did Taiwan stocks fall on March 4, 2025?").code is None
+    engine = QAEngine(settings=_day_news_settings(data_dir))
+    answer = engine.run(EngineRequest(message="why did Taiwan stocks fall on March 4, 2025?"))
+    intro = "News from around 2025-03-04, the closest to the question first"
+    assert intro in answer.answer and "0 rose, 1 fell, 0 unchanged" in answer.answer
+    listed = answer.answer.split(intro)[1]
+    assert listed.index("TSMC shares slump as chip stocks sell off [") < listed.index("TSMC opens a new advanced")
+    zh = engine.run(EngineRequest(message="台股2025年3月4日為什麼下跌"))
+    assert "2025-03-04 前後的新聞（與問題最相關的在前" in zh.answer and "下跌 1 家" in zh.answer
 
 
 def test_a_day_question_as_of_that_day_sees_nothing_from_it(data_dir):

@@ -133,13 +133,26 @@ def news_window(req: EngineRequest) -> tuple[date, date, str] | None:
 
 
 # What a question about a day says besides the day: "what happened on 2025-04-07?", "2025年4月7日
-#台股發生什麼事" ask for that day's news, whatever it was about.
+#台股發生什麼事" ask for that day's news, whatever it was about; "why did Taiwan stocks crash on
+# April 7?" and "台股4月7日為什麼大跌" ask the same of the market's move that day (the day's
+# headlines and how the stored companies moved are what answers it).
 _DAY_FILLER = re.compile(
     r"\b(?:what|whats|what's|happened|happen|happening|went on|going on|on|in|at|the|a|was|were|is|did|news|headlines|"
-    r"market|markets|stock|stocks|taiwan|taiwanese|any|there|day|that|this|around|big|major|events?|tell|me|about)\b"
-    r"|发生|什么|甚么|啥|事情?|了|的|台股|股市|市场|新闻|消息|有|哪些|大事|那天|当天|这天|请问|吗|呢",
+    r"market|markets|stock|stocks|taiwan|taiwanese|any|there|day|that|this|around|big|major|events?|tell|me|about|"
+    r"why|so|much|sharply|hard|fall|fell|drop|dropped|crash|crashed|plunge|plunged|tumble|tumbled|sink|sank|slump|slumped|"
+    r"rise|rose|rally|rallied|surge|surged|jump|jumped|soar|soared|go|went|up|down|taiex|index)\b"
+    r"|发生|什么|甚么|啥|事情?|了|的|台股|股市|市场|大盘|加权指数|新闻|消息|有|哪些|大事|那天|当天|这天|请问|吗|呢"
+    r"|为什么|为何|原因|怎么|大跌|重挫|暴跌|崩跌|崩盘|下跌|大涨|暴涨|上涨|跌|涨|那么多|这么多|会",
     re.IGNORECASE,
 )
+
+
+_WHY = re.compile(r"\bwhy\b|\breasons?\b|为什么|为何|原因")
+
+
+def _asks_why(message: str) -> bool:
+    """Whether a question asks for a reason: its news is ranked by the question, not by the day."""
+    return bool(_WHY.search(to_simplified(message).lower()))
 
 
 def is_day_question(req: EngineRequest) -> bool:
@@ -339,7 +352,7 @@ class QAEngine(FinqaQueryEngine):
         # and with nothing asked but a day ("what happened on 2025-04-07?") that day's news is.
         date_only = not codes and is_day_question(req)
         floor = self.settings.qa_min_score if not codes and not date_only else float("-inf")
-        if date_only:  # the news nearest the day first (the wording ranks nothing here)
+        if date_only and not _asks_why(req.message):  # the news nearest the day first (the wording ranks nothing here)
             hits = sorted(hits, key=lambda h: -_closeness(h, window))
         relevant = [h for h in hits if h.score >= floor]
         if hits and not relevant:
@@ -592,7 +605,12 @@ class QAEngine(FinqaQueryEngine):
         elif is_day_question(req):  # "what happened on 2025-04-07?": that day's headlines
             lines = [f"- {c['date']} {c['title']} [{c['n']}]" for c in contexts if not c.get("bars")]
             day = news_window(req)[2]  # type: ignore[index]
-            intro = f"{day} 前後的新聞（越接近那天越前面）：" if zh else f"News from around {day}, nearest the day first:"
+            if _asks_why(req.message):  # "why did stocks crash on April 7?": the closest to the question first
+                intro = (f"{day} 前後的新聞（與問題最相關的在前；沒有語言模型，finqa 不推論原因）：" if zh else
+                         f"News from around {day}, the closest to the question first (without a language model finqa "
+                         "does not infer the reason):")
+            else:
+                intro = f"{day} 前後的新聞（越接近那天越前面）：" if zh else f"News from around {day}, nearest the day first:"
         else:
             news = [c for c in contexts if not c.get("bars")]
             topic, ignore = _topic(req, news_window(req)), _company_terms(request_codes(req))
