@@ -481,11 +481,14 @@ class QAEngine(FinqaQueryEngine):
         from ..risk_rankings import risk_ranking, risk_ranking_kind
 
         from ..coverage import coverage_answer, identity_answer, is_coverage_question, is_identity_question
+        from ..glossary import ENGINE as GLOSSARY, glossary_answer, is_glossary_question
 
         if is_coverage_question(req.message):  # "which companies do you cover?", "when was the data last updated?"
             return coverage_answer(req, open_store(self.settings.store_path))
         if is_identity_question(req.message, req.code):  # "what is 0050?", "台積電是什麼公司"
             return identity_answer(req, open_store(self.settings.store_path))
+        if is_glossary_question(req.message, req.code):  # "what does RSI mean?": finqa's own definition
+            return Answer(route="qa", engine=GLOSSARY, notices=list(req.notices), answer=glossary_answer(req.message))
         if risk_ranking_kind(req.message, [c for c in [req.code, *req.codes] if c]):  # "most volatile stocks"
             return risk_ranking(req, open_store(self.settings.store_path))
         if movers.applies(req):  # "which stock rose the most in April?": a ranking of the store

@@ -1,0 +1,226 @@
+"""What the terms in finqa's answers mean: "what does RSI mean?", "什麼是KD值", "explain a moving
+average crossover", "what is MCC?".
+
+Why here: every answer that quotes an RSI, a drawdown, a limit-down day or an MCC uses finqa's own
+definition of it (its parameters, its market proxy, Taiwan's fees and tax), and a user reading those
+answers asks what they mean. Without a language model (the CPU tier) nothing else could answer;
+with one, a general definition could still differ from what finqa computed. So the definitions
+are the ones the code uses (``ingest.indicators``, ``assistant.risk``, ``assistant.holdings``,
+``ingest.limits``, ``finetune.eval_forecast``), written once here, in both languages.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.cjk import has_cjk
+
+from .slots import to_simplified
+
+ENGINE = "qa:glossary"
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term: how a question names it (on simplified, lower-cased text), and its definition."""
+
+    key: str
+    pattern: re.Pattern[str]
+    en: str
+    zh: str
+    example_en: str  # what to ask to see it for a company ("" when it is no per-company number)
+    example_zh: str
+
+
+def _t(key: str, pattern: str, en: str, zh: str, example_en: str = "", example_zh: str = "") -> Term:
+    return Term(key, re.compile(pattern), en, zh, example_en, example_zh or example_en)
+
+
+TERMS: tuple[Term, ...] = (
+    _t("rsi", r"\brsi\b|相对强弱(?:指标|指数)?",
+       "**RSI (relative strength index), 14 sessions, Wilder's smoothing.** The average daily gain over the "
+       "average daily loss (RS), each smoothed with weight 1/14, turned into 0–100 as 100 − 100 / (1 + RS). "
+       "Above 70 is usually read as overbought, below 30 as oversold; neither predicts the next move by itself.",
+       "**RSI（相對強弱指標），14 日，Wilder 平滑。** 以 1/14 的權重平滑每日平均漲幅與平均跌幅，兩者之比為 RS，"
+       "RSI = 100 − 100 / (1 + RS)，介於 0 到 100。一般把 70 以上視為超買、30 以下視為超賣；單靠它不能預測下一步。",
+       "2330 RSI", "台積電RSI"),
+    _t("kd", r"(?<![a-z])kdj?(?![a-z])(?:\s*值)?|\bstochastics?(?: oscillator)?\b|随机指标",
+       "**KD (stochastic oscillator), 9/3/3.** RSV = (close − lowest low of 9 sessions) / (highest high − lowest "
+       "low) × 100; K is RSV smoothed with weight 1/3 (K = ⅔·K yesterday + ⅓·RSV), D is K smoothed the same way. "
+       "K above D after crossing it is a \"golden cross\"; above 80 and below 20 are read as overbought and oversold.",
+       "**KD（隨機指標），9/3/3。** RSV = （收盤 − 9 日最低價）/（9 日最高價 − 9 日最低價）× 100；K 是以 1/3 權重平滑的 RSV"
+       "（K = ⅔ 前日 K + ⅓ RSV），D 再以同樣方式平滑 K。K 由下往上穿過 D 稱為黃金交叉，80 以上、20 以下分別視為超買、超賣。",
+       "2330 KD", "台積電KD值"),
+    _t("macd", r"\bmacd\b|指数平滑异同",
+       "**MACD, 12/26/9.** DIF = the 12-day minus the 26-day exponential moving average of the close; the signal "
+       "line is the 9-day EMA of DIF; the histogram is DIF − signal. DIF crossing above the signal line is read "
+       "as momentum turning up.",
+       "**MACD，12/26/9。** DIF = 收盤價的 12 日指數移動平均減 26 日指數移動平均；訊號線（MACD 線）是 DIF 的 9 日 EMA；"
+       "柱狀體 = DIF − 訊號線。DIF 由下往上穿過訊號線通常解讀為動能轉強。",
+       "2330 MACD", "台積電MACD"),
+    _t("bollinger", r"\bbollinger(?: bands?)?\b|布林(?:通道|带|线)?",
+       "**Bollinger bands, 20/2.** The middle band is the 20-day moving average of the close; the upper and lower "
+       "bands are 2 standard deviations of those 20 closes above and below it. A close outside them is unusual "
+       "for the recent volatility, not a signal on its own.",
+       "**布林通道，20/2。** 中軌是收盤價的 20 日移動平均，上下軌是中軌加減這 20 個收盤價的 2 個標準差。"
+       "收盤落在通道外表示相對近期波動不尋常，本身不是買賣訊號。",
+       "2330 Bollinger bands", "台積電布林通道"),
+    _t("crossover", r"\b(?:golden|death) cross(?:es|ing)?\b|\b(?:moving[- ]average|ma) cross(?:over|overs|ing)?\b"
+                    r"|\bcrossovers?\b|黄金交叉|死亡交叉",
+       "**Moving-average crossover.** A shorter moving average crossing above a longer one (for example the 5-day "
+       "above the 20-day) is a \"golden cross\", read as the trend turning up; crossing below is a \"death cross\". "
+       "Both lag the price, since they are averages of past closes.",
+       "**均線交叉。** 短天期均線由下往上穿過長天期均線（例如 5 日線穿過 20 日線）稱為黃金交叉，解讀為趨勢轉強；"
+       "由上往下穿過稱為死亡交叉。均線是過去收盤的平均，所以兩者都落後於股價。",
+       "2330 5-day and 20-day moving averages", "台積電5日線和20日線"),
+    _t("ema", r"\bema\b|\bexponential moving averages?\b|指数移动平均",
+       "**Exponential moving average (EMA), N days.** A moving average that weighs recent closes more: each day "
+       "it moves 2 / (N + 1) of the way from yesterday's EMA to today's close.",
+       "**指數移動平均（EMA），N 日。** 較重視近期收盤的移動平均：每天從前一日的 EMA 往當天收盤移動 2 / (N + 1) 的距離。",
+       "2330 EMA 20", "台積電20日指數移動平均"),
+    _t("moving_average", r"\bmoving averages?\b|\b(?:sma|ma)\b|均线|移动平均|周线|月线|季线|半年线|年线",
+       "**Moving average (MA), N days.** The mean of the last N closes. Taiwan's charts name them by span: 週線 "
+       "5 days, 月線 20, 季線 60, 半年線 120, 年線 240. A close above its average means it is above where it "
+       "traded on average over that span.",
+       "**移動平均（均線），N 日。** 最近 N 個收盤價的平均。週線是 5 日、月線 20 日、季線 60 日、半年線 120 日、年線 240 日。"
+       "收盤在均線之上，代表股價高於這段期間的平均價位。",
+       "2330 20-day moving average", "台積電月線"),
+    _t("volatility", r"\bvolatility\b|波动率|波动度",
+       "**Volatility (annualised).** The standard deviation of daily simple returns over the last 20 sessions "
+       "(or the span asked), times √250 trading days a year. 30% means a typical year's move of about ±30%.",
+       "**波動率（年化）。** 最近 20 個交易日（或所問期間）每日報酬率的標準差，乘以 √250（一年約 250 個交易日）。"
+       "30% 大約表示一年的典型變動幅度是 ±30%。",
+       "how volatile is 2330?", "台積電波動率"),
+    _t("drawdown", r"\b(?:max(?:imum)? )?drawdowns?\b|\bmdd\b|最大回撤|最大跌幅|回撤",
+       "**Maximum drawdown.** The largest fall from a closing high to a later closing low within the span: how "
+       "much someone who bought at the worst time would have been down at the worst point.",
+       "**最大回撤。** 期間內從一個收盤高點到其後收盤低點的最大跌幅：在最糟的時點買進的人，在最低點時帳面上虧了多少。",
+       "2330 max drawdown in 2025", "台積電2025年最大回撤"),
+    _t("beta", r"\bbeta\b|β值?|贝塔",
+       "**Beta.** How much a stock's daily return moves with the market's: the covariance of the two over the "
+       "variance of the market's. finqa stores no index, so the market is 0050 (Yuanta Taiwan 50). Beta 1.2 "
+       "means that, on average, a 1% market day came with a 1.2% move.",
+       "**Beta 值。** 個股每日報酬隨大盤變動的程度：兩者的共變異數除以大盤報酬的變異數。finqa 不儲存指數，"
+       "以 0050 元大台灣50 代表大盤。Beta 1.2 表示大盤漲跌 1% 的日子，它平均漲跌 1.2%。",
+       "2330 beta", "台積電的beta"),
+    _t("correlation", r"\bcorrelations?\b|相关性|相关系数",
+       "**Correlation.** The Pearson correlation of two stocks' daily returns over the same sessions, from −1 "
+       "(always opposite) through 0 (unrelated) to +1 (always together).",
+       "**相關係數。** 兩檔股票在同一段交易日每日報酬率的皮爾森相關係數，−1 代表總是反向，0 代表無關，+1 代表總是同向。",
+       "correlation between 2330 and 2454", "台積電和聯發科的相關性"),
+    _t("limit", r"\blimit[- ](?:up|down)s?\b|\bprice limits?\b|涨停|跌停|涨跌停",
+       "**Limit up and limit down.** TWSE and TPEx stocks may not close more than 10% above or below the "
+       "previous close (the limit price is rounded to the tick size). A close at that price is a limit-up or "
+       "limit-down day; ETFs and some securities follow other rules.",
+       "**漲停與跌停。** 上市櫃股票每日漲跌幅以前一日收盤價的 10% 為限（再依升降單位取整）。收在這個價格就是漲停或跌停；"
+       "ETF 等部分商品適用其他規則。",
+       "2330 limit down days", "台積電跌停幾天"),
+    _t("lot", r"\b(?:board )?lots?\b(?! of)|零股|(?<![\d一二三四五六七八九十两])张(?:数)?(?=是|$|\s)",
+       "**Lot (張).** Taiwan quotes positions in lots of 1,000 shares; fewer shares are an odd lot (零股).",
+       "**張。** 台股以一張 1,000 股為交易單位；不足一張的是零股。",
+       ""),
+    _t("costs", r"\b(?:transaction|securities) tax\b|\bbroker(?:age)? fees?\b|\btrading costs?\b|手续费|证交税|交易税|证券交易税",
+       "**Trading costs in Taiwan.** The broker's fee is 0.1425% of each order (at least NT$20), on the buy and "
+       "the sell; the securities transaction tax is 0.3% of the sale for stocks and 0.1% for ETFs. finqa's "
+       "return answers subtract all three (before any broker discount).",
+       "**台股交易成本。** 手續費為成交金額的 0.1425%（最低 NT$20），買賣各收一次；證券交易稅在賣出時收，股票 0.3%、ETF 0.1%。"
+       "finqa 的報酬試算會扣除這三筆（未計券商折扣）。",
+       "if I had invested NT$100,000 in 2330 on 2025-01-02", "如果2025-01-02買一張台積電，現在值多少"),
+    _t("mcc", r"\bmcc\b|\bmatthews\b|马修斯相关",
+       "**MCC (Matthews correlation coefficient).** How well rise/fall calls match what happened, from −1 through "
+       "0 (no better than chance, whatever the mix of rises and falls) to +1 (always right). Unlike accuracy, "
+       "always calling \"rise\" scores 0.",
+       "**MCC（馬修斯相關係數）。** 漲跌預測與實際結果的吻合程度，−1 到 +1，0 代表和亂猜一樣（不論漲跌比例如何），"
+       "+1 代表全對。和準確率不同，永遠猜「漲」的 MCC 是 0。",
+       ""),
+    _t("mape", r"\bmape\b|平均绝对百分比误差",
+       "**MAPE (mean absolute percentage error).** The average of |forecast − actual| / actual over the forecasts, "
+       "in percent. finqa compares it with a random walk's (tomorrow's close = today's) as the ratio: below 1 "
+       "beats it.",
+       "**MAPE（平均絕對百分比誤差）。** 各次預測 |預測 − 實際| / 實際 的平均，以百分比表示。finqa 以它除以隨機漫步"
+       "（明天收盤 = 今天收盤）的 MAPE 作比較：小於 1 才算勝過。",
+       ""),
+    _t("baselines", r"\brandom walk\b|\balways[- ]rise\b|\bbaselines?\b|\b(?:momentum|reversal) baselines?\b"
+                    r"|随机漫步|简单基准|永远看涨",
+       "**The trivial baselines beside every forecast.** Always-rise calls \"up\" every time; momentum repeats the "
+       "last 1 or 5 days' direction; reversal calls the opposite; the random walk says the price stays where it is. "
+       "A forecast is only worth something if it beats all of them in its backtest, which is hard.",
+       "**每個預測旁的簡單基準。** 「永遠看漲」每次都猜漲；動能重複最近 1 日或 5 日的方向；反轉猜相反方向；"
+       "隨機漫步認為價格維持不變。預測要在回測中勝過它們全部才有價值，而這本來就很難。",
+       ""),
+    _t("backtest", r"\bbacktest(?:s|ing)?\b|\bwalk[- ]forward\b|回测",
+       "**Backtest (walk-forward).** Each past day is forecast again using only what was known before it, then "
+       "scored against what followed; the hit rate sits beside the baselines' on the same days, so that no "
+       "information from the future flatters it.",
+       "**回測（逐步前進）。** 對過去每一天，只用那天之前已知的資料重新預測，再和之後的實際走勢比對；命中率和簡單基準在"
+       "同樣日子的命中率並列，不讓未來的資訊美化結果。",
+       "forecast 2330 next 5 days", "台積電未來5天走勢"),
+    _t("p_rise", r"\bp\s*\(\s*rise\s*\)|\bprobability of (?:a )?rise\b|上涨机率|上涨概率|10\s*[-–]\s*90\s*%?\s*(?:band|区间)",
+       "**P(rise) and the 10–90% band.** The forecaster finds the past price windows most like the recent one "
+       "(before the as-of date only) and looks at what followed them: P(rise) is the share of those that ended "
+       "higher, the band holds the middle 80% of where they ended.",
+       "**上漲機率與 10–90% 區間。** 預測器找出歷史上與近期走勢最相似的價格片段（只用查詢基準日之前的資料），看它們之後怎麼走："
+       "上漲機率是其中收高的比例，區間涵蓋它們結束位置的中間 80%。",
+       "forecast 2330 next 5 days", "台積電未來5天走勢"),
+)
+
+# A question that asks what a term means; on simplified, lower-cased text.
+_ASKS = re.compile(
+    r"\bwhat(?:'s| is| are| does| do)\b|\bmeaning\b|\bmeans?\b|\bdefin(?:e|ition)\b|\bexplain\b|\bstand for\b"
+    r"|\bhow (?:is|are|do you|does finqa)\b.{0,30}\b(?:calculated|computed|calculate|compute|measured|read)\b"
+    r"|\bdifference between\b|\btell me about\b"
+    r"|什么是|是什么|是啥|什么意思|意思|定义|怎么算|如何计算|怎么计算|怎么看|解释|说明|差别|差异|区别")
+# What may surround the term and the asking words, and nothing else.
+_FILLER = re.compile(
+    r"\b(?:what|whats|is|are|does|do|the|a|an|of|in|on|for|me|by|mean|means|meaning|define|definition|explain|"
+    r"stand|stands|for|how|calculated|computed|calculate|compute|measured|read|it|they|you|finqa|your|indicator|"
+    r"indicators|value|values|ratio|difference|between|and|vs|versus|tell|about|term|please|stock|stocks|"
+    r"technical|index|s|days?|sessions?|taiwan|taiwanese|here)\b"
+    r"|什么是|是什么|是啥|什么意思|意思|定义|怎么算|如何计算|怎么计算|怎么看|解释|说明|差别|差异|区别|指标|和|跟|与|的|请问|呢|吗|啊|值|是|日|天",
+)
+
+
+def terms_asked(message: str) -> list[Term]:
+    """The terms ``message`` asks the meaning of, in order; empty unless it asks only that
+    ("what is RSI?", "RSI和KD的差別" yes; "2330 RSI", "is RSI useful for TSMC?" no)."""
+    if not message:
+        return []
+    s = to_simplified(message).lower()
+    if not _ASKS.search(s):
+        return []
+    found: list[tuple[int, Term]] = []
+    rest = s
+    for term in TERMS:
+        m = term.pattern.search(rest)
+        if m is not None:
+            found.append((m.start(), term))
+            rest = term.pattern.sub(" ", rest)
+    if not found:
+        return []
+    rest = _FILLER.sub(" ", rest)
+    if re.sub(r"[\W_\d]+", "", rest):
+        return []  # something else is asked too ("is RSI useful for TSMC?", "RSI of 2330")
+    return [t for _, t in sorted(found, key=lambda p: p[0])]
+
+
+def is_glossary_question(message: str, code: str | None = None) -> bool:
+    """Whether ``message`` asks what a term of finqa's answers means, and names no company (with
+    one, "what is 2330's RSI?" asks for the number)."""
+    return not code and bool(terms_asked(message))
+
+
+def glossary_answer(message: str) -> str:
+    """The definitions asked, in the message's language, each with what to ask to see it."""
+    zh = has_cjk(message)
+    parts = []
+    for term in terms_asked(message):
+        text = term.zh if zh else term.en
+        if term.example_en:
+            text += f"（問 `{term.example_zh}` 可看某家公司的數字。）" if zh else f" Ask `{term.example_en}` to see it for a company."
+        parts.append(text)
+    parts.append("（這是 finqa 計算時用的定義，未經語言模型。）" if zh else
+                 "(The definitions finqa computes with; no language model was involved.)")
+    return "\n\n".join(parts)
+
+
+__all__ = ["ENGINE", "TERMS", "Term", "glossary_answer", "is_glossary_question", "terms_asked"]

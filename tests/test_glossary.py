@@ -1,0 +1,97 @@
+"""Definitions of the terms in finqa's answers (``assistant.glossary``): which questions ask for
+one, the answer in each language, the router, and that every "ask this to see it" example is
+itself answered with a company's numbers (an example that fell back to the glossary, or to the
+news, would send the user in a circle)."""
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from assistant.glossary import TERMS, glossary_answer, is_glossary_question, terms_asked
+from ingest.types import PriceBar
+
+
+@pytest.mark.parametrize("message, keys", [
+    ("What does RSI mean?", ["rsi"]), ("Explain a moving average crossover", ["crossover"]), ("什麼是KD值", ["kd"]),
+    ("KD和RSI的差別", ["kd", "rsi"]), ("5日均線是什麼意思", ["moving_average"]), ("what is MCC?", ["mcc"]),
+    ("how is beta calculated?", ["beta"]), ("漲停是什麼", ["limit"]), ("what is the random walk baseline", ["baselines"]),
+    ("布林通道怎麼看", ["bollinger"]), ("what is a golden cross", ["crossover"]), ("什麼是零股", ["lot"]),
+    ("what are trading costs in Taiwan", ["costs"]), ("what is P(rise)?", ["p_rise"]), ("最大回撤是什麼", ["drawdown"]),
+])
+def test_definition_questions(message, keys):
+    assert [t.key for t in terms_asked(message)] == keys
+    assert is_glossary_question(message)
+
+
+@pytest.mark.parametrize("message, code", [
+    ("2330 RSI", "2330"), ("what is 2330's RSI?", "2330"), ("台積電的KD值是多少", "2330"),  # the number, not the term
+    ("is RSI useful for picking stocks?", None), ("what is a P/E ratio?", None), ("what is TSMC", "2330"),
+    ("what is the market doing today?", None), ("RSI?", None), ("how is TSMC doing", "2330"),
+])
+def test_not_definition_questions(message, code):
+    assert not is_glossary_question(message, code)
+
+
+def test_the_answer_is_in_the_question_language_with_finqa_s_parameters():
+    en = glossary_answer("What does RSI mean?")
+    assert en.startswith("**RSI (relative strength index), 14 sessions, Wilder's smoothing.**")
+    assert "Ask `2330 RSI` to see it for a company." in en and "no language model" in en
+    zh = glossary_answer("KD和RSI的差別")
+    assert zh.index("**KD（隨機指標），9/3/3。**") < zh.index("**RSI（相對強弱指標）")
+    assert "（問 `台積電KD值` 可看某家公司的數字。）" in zh and "未經語言模型" in zh
+    beta = glossary_answer("how is beta calculated?")
+    assert "0050" in beta  # the market proxy finqa uses, said where beta is defined
+
+
+def test_the_router_and_the_assistant_answer_definitions_without_a_model(data_dir):
+    from assistant.router import IntentClassifier
+    from assistant.service import Assistant
+    from assistant.slots import parse_slots
+
+    for message in ("What does RSI mean?", "什麼是KD值", "Explain a moving average crossover"):
+        assert IntentClassifier().decide(message, parse_slots(message)).route == "qa", message
+    a = Assistant(data_dir.model_copy(update={"cpu_only": True})).answer("what is MCC?")
+    assert a.engine == "qa:glossary" and "Matthews correlation coefficient" in a.answer and not a.citations
+
+
+@pytest.fixture
+def priced(data_dir):
+    """Half a year of prices for 2330, 2454 and 0050 (the market proxy beta needs), with a
+    limit-down day, so that every example has numbers to answer with."""
+    from ingest.store import open_store
+
+    days = [d.date() for d in pd.bdate_range("2024-12-02", "2025-05-30")]
+    rng = np.random.default_rng(3)
+    store = open_store(data_dir.store_path)
+    bars = []
+    for code, start in (("2330", 1000.0), ("2454", 1300.0), ("0050", 190.0)):
+        closes = start * np.cumprod(1 + rng.normal(0, 0.012, len(days)))
+        closes = np.round(closes, 1)
+        if code == "2330":
+            closes[60] = float(np.ceil(closes[59] * 0.9))  # limit down (the tick at this price is 1.0)
+        bars += [PriceBar(code=code, date=d, open=float(c), high=float(c), low=float(c), close=float(c), volume=1e6)
+                 for d, c in zip(days, closes)]
+    store.upsert_bars(bars)
+    return data_dir.model_copy(update={"cpu_only": True})
+
+
+def test_every_example_is_answered_with_the_company_s_numbers(priced):
+    from assistant.service import Assistant
+
+    asst = Assistant(priced)
+    examples = {ex for t in TERMS for ex in (t.example_en, t.example_zh) if ex}
+    assert len(examples) >= 24
+    for example in sorted(examples):
+        if "forecast" in example or "走勢" in example:
+            continue  # the forecaster needs an index; its route is checked below
+        a = asst.answer(example, as_of=date(2025, 6, 2))
+        assert a.engine == "qa:prices", (example, a.engine, a.answer[:200])
+        assert not is_glossary_question(example, a.code) and a.bars, example
+    from assistant.router import IntentClassifier
+    from assistant.slots import parse_slots
+
+    for example in ("forecast 2330 next 5 days", "台積電未來5天走勢"):
+        assert IntentClassifier().decide(example, parse_slots(example)).route == "forecast"
