@@ -85,6 +85,15 @@ TERMS: tuple[Term, ...] = (
        "**移動平均（均線），N 日。** 最近 N 個收盤價的平均。週線是 5 日、月線 20 日、季線 60 日、半年線 120 日、年線 240 日。"
        "收盤在均線之上，代表股價高於這段期間的平均價位。",
        "2330 20-day moving average", "台積電月線"),
+    _t("levels", r"\bsupport\s*(?:and|&|/)\s*resistance\b|\bresistance\s*(?:and|&|/)\s*support\b"
+                 r"|\b(?:support|resistance)\s+(?:levels?|lines?|zones?)\b"
+                 r"|支撑(?:\s*[和与及跟、]\s*(?:压力|阻力))?|(?:压力|阻力)\s*[和与及跟、]\s*支撑|压力位|阻力位",
+       "**Support and resistance.** Prices where a stock turned before: finqa reads them as the lowest low and "
+       "highest high of the last 20 and 60 sessions and the 20- and 60-day averages, those below the close being "
+       "support and those above resistance. They describe the past; the price may go straight through them.",
+       "**支撐與壓力。** 股價過去轉折的價位：finqa 取近 20 與 60 個交易日的最低價、最高價以及 20 日、60 日均線，"
+       "在收盤之下的是支撐、之上的是壓力。它們描述過去，股價也可能直接穿過。",
+       "2330 support and resistance", "台積電的支撐和壓力"),
     _t("volatility", r"\bvolatility\b|波动率|波动度",
        "**Volatility (annualised).** The standard deviation of daily simple returns over the last 20 sessions "
        "(or the span asked), times √250 trading days a year. 30% means a typical year's move of about ±30%.",

@@ -59,6 +59,10 @@ _KINDS = {
     "macd": re.compile(r"\bmacd\b|指数平滑异同"),
     "bollinger": re.compile(r"\bbollinger\b|布林"),
     "volatility": re.compile(r"\bvolatil\w*|波动"),
+    # "support and resistance", 支撐與壓力; not "government support" or 關稅壓力 (tariff pressure).
+    "levels": re.compile(r"\bsupport\s*(?:and|&|/)\s*resistance\b|\bresistance\s*(?:and|&|/)\s*support\b"
+                         r"|\b(?:support|resistance)\s+(?:levels?|lines?|zones?|prices?)\b"
+                         r"|支撑|压力(?:位|区|价|线)|阻力(?:位|区|价|线)|(?<=[和与及跟、])(?:压力|阻力)|(?:压力|阻力)(?=[和与及跟、])"),
 }
 _ALL = re.compile(r"\btechnicals?\b|\btechnical (?:indicators?|analysis|picture|signals?)\b|技术指标|技术面|技术分析")
 DEFAULT_MAS = (5, 20, 60)
@@ -218,9 +222,15 @@ def _read(store: Any, code: str, day: date, mas: list[int], others: list[str], z
             lines.append(_average_line(f"{length} 日指數移動平均" if zh else f"{length}-day exponential moving average",
                                        value, price, zh))
             continue
-        needed = {"rsi": 15, "kd": 9, "macd": 35, "bollinger": 20, "volatility": VOL_WINDOW + 1}[kind]
+        needed = {"rsi": 15, "kd": 9, "macd": 35, "bollinger": 20, "volatility": VOL_WINDOW + 1, "levels": LEVEL_SPANS[0]}[kind]
         if n < needed:
-            short.append(kind.upper() if kind != "volatility" else ("波動度" if zh else "volatility"))
+            short.append({"volatility": "波動度" if zh else "volatility",
+                          "levels": "支撐與壓力" if zh else "support and resistance"}.get(kind, kind.upper()))
+            continue
+        if kind == "levels":
+            line, numbers = _levels(frame, price, zh)
+            values.update(numbers)
+            lines.append(line)
             continue
         numbers = _indicator_values(kind, frame)
         values.update(numbers)
@@ -264,6 +274,45 @@ def _indicator_values(kind: str, frame: pd.DataFrame) -> dict[str, float]:
         return {"bollinger_upper": up, "bollinger_middle": (up + low) / 2, "bollinger_lower": low}
     returns = pd.Series(frame["close"]).astype(float).pct_change().tail(VOL_WINDOW)
     return {"volatility_daily": float(returns.std()), "volatility_annualised": annualised_volatility(returns)}
+
+
+LEVEL_SPANS = (20, 60)  # support and resistance: the lows and highs of the last month and quarter
+
+
+def _levels(frame: pd.DataFrame, price: float, zh: bool) -> tuple[str, dict[str, float]]:
+    """Support and resistance as most charting tools draw them: the lowest low and highest high
+    of the last 20 and 60 sessions, with the 20- and 60-day averages, sorted into those below
+    the close (support) and above it (resistance). Levels where the price turned before, said
+    as such: they are no forecast of where it will turn."""
+    levels: list[tuple[float, str]] = []
+    values: dict[str, float] = {}
+    for span in LEVEL_SPANS:
+        tail = frame.tail(span)
+        if len(tail) < span:
+            continue
+        lo_at, hi_at = tail["low"].astype(float).idxmin(), tail["high"].astype(float).idxmax()
+        lo, hi = float(tail.loc[lo_at, "low"]), float(tail.loc[hi_at, "high"])
+        lo_day = pd.Timestamp(tail.loc[lo_at, "date"]).date().isoformat()
+        hi_day = pd.Timestamp(tail.loc[hi_at, "date"]).date().isoformat()
+        ma = float(tail["close"].astype(float).mean())
+        values.update({f"low{span}": lo, f"high{span}": hi, f"ma{span}": ma})
+        levels += [(lo, f"{span} 日最低，{lo_day}" if zh else f"{span}-session low, {lo_day}"),
+                   (hi, f"{span} 日最高，{hi_day}" if zh else f"{span}-session high, {hi_day}"),
+                   (ma, f"{span} 日均線" if zh else f"{span}-day average")]
+    below = sorted((lv for lv in levels if lv[0] < price), key=lambda lv: -lv[0])
+    above = sorted((lv for lv in levels if lv[0] > price), key=lambda lv: lv[0])
+
+    def listed(side: list[tuple[float, str]]) -> str:
+        if not side:
+            return "無（收盤就在這些價位的極端）" if zh else "none of these (the close is at their extreme)"
+        return ("、" if zh else ", ").join(f"{fmt_price(v)}（{what}）" if zh else f"{fmt_price(v)} ({what})" for v, what in side)
+
+    if zh:
+        return (f"- 支撐（收盤之下）：{listed(below)}；壓力（收盤之上）：{listed(above)}。"
+                f"取自近 {LEVEL_SPANS[0]} 與 {LEVEL_SPANS[1]} 個交易日的高低點與均線，是過去轉折的價位，不是預測", values)
+    return (f"- Support (below the close): {listed(below)}; resistance (above it): {listed(above)}. These are the "
+            f"highs, lows and averages of the last {LEVEL_SPANS[0]} and {LEVEL_SPANS[1]} sessions: where the price "
+            "turned before, not a forecast of where it will", values)
 
 
 RSI_OVERBOUGHT, RSI_OVERSOLD = 70.0, 30.0

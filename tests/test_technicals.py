@@ -35,6 +35,7 @@ def ask(store, message, *, as_of=None, today=DAYS[-1]):
     "MACD of 2317", "台積電布林通道", "how volatile is 2330?", "2330 技術指標", "2330 technicals", "2330 年線",
     # English indicator names written right after Chinese, as Taiwanese users write them
     "台積電RSI", "台積電的MACD", "台積電MA20", "2330的RSI", "2330 5日線", "台積電20日線在哪", "台積電和聯發科的volatility",
+    "台積電的支撐和壓力", "台積電支撐在哪", "台積電壓力位", "where is 2330 support and resistance?", "2330 resistance level",
 ])
 def test_indicator_questions(message):
     assert is_indicator_question(message, "2330")
@@ -42,7 +43,7 @@ def test_indicator_questions(message):
 
 @pytest.mark.parametrize("message", [
     "2330 close yesterday", "will 2330's MA5 cross the MA20 next week?", "forecast 2330 next 5 days",
-    "TSMC revenue", "What is RSI?",
+    "TSMC revenue", "What is RSI?", "台積電面臨關稅壓力", "government support for TSMC", "tech support for TSMC",
 ])
 def test_not_indicator_questions(message):
     assert not is_indicator_question(message, "2330" if "RSI" not in message else None)
@@ -180,3 +181,24 @@ def test_the_assistant_sends_a_comparison_of_indicators_to_every_company(store, 
                        for d, c in zip(DAYS, CLOSES)])
     a = Assistant(data_dir.model_copy(update={"cpu_only": True})).answer("2330 vs 2454 volatility")
     assert a.engine == "qa:prices" and "2330 TSMC" in a.answer and "2454 MediaTek" in a.answer
+
+
+def test_support_and_resistance_are_the_recent_lows_highs_and_averages(store):
+    """Close 139 on the last day. Last 20 sessions: lows down to 138 (that day), highs up to 160
+    (session 59), mean close 151.25; last 60: low 109 (session 10), mean 136.75."""
+    a = ask(store, "where is 2330 support and resistance?")
+    d = lambda i: DAYS[i].isoformat()  # noqa: E731
+    assert (f"Support (below the close): 138.00 (20-session low, {d(69)}), 136.75 (60-day average), "
+            f"109.00 (60-session low, {d(10)}); resistance (above it): 151.25 (20-day average), "
+            f"160.00 (20-session high, {d(59)}), 160.00 (60-session high, {d(59)})") in a.answer
+    assert a.indicators["low60"] == 109.0 and a.indicators["ma20"] == pytest.approx(151.25)
+    zh = ask(store, "台積電的支撐和壓力")
+    assert f"支撐（收盤之下）：138.00（20 日最低，{d(69)}）" in zh.answer and "不是預測" in zh.answer
+    # Point in time: as of session 60, the last visible bar is session 59 (close 159, high 160);
+    # the fall after it (the 138 low) is not seen.
+    then = ask(store, "2330 support and resistance", as_of=DAYS[60])
+    assert (then.indicators["low20"], then.indicators["high20"], then.indicators["ma20"]) == (139.0, 160.0, 149.5)
+    assert f"resistance (above it): 160.00 (20-session high, {d(59)}), 160.00 (60-session high, {d(59)})" in then.answer
+    assert "138.00" not in then.answer
+    short = ask(store, "2330 support and resistance", today=DAYS[10])
+    assert "too few for support and resistance" in " ".join(short.notices)
