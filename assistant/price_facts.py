@@ -621,6 +621,19 @@ def asks_records(message: str) -> bool:
     return bool(_EXTREME_CLOSE.search(s) or _NEW_HIGH.search(s) or _LIMIT_DAYS.search(s))
 
 
+def asks_new_extreme(message: str) -> str | None:
+    """"high" or "low" when ``message`` asks about a new (or record) high or low ("will TSMC hit a
+    new high?", "台積電創新低了嗎"), else ``None``."""
+    s = QUOTED.sub(" ", to_simplified(message or "").lower())
+    if not _NEW_HIGH.search(s):
+        return None
+    return "low" if _LOW_WORDS.search(s) and not _HIGH_WORDS.search(s) else "high"
+
+
+_LOW_WORDS = re.compile(r"\blow|最低|新低|历史(?:新)?低")
+_HIGH_WORDS = re.compile(r"\bhigh|\bpeak|最高|新高|历史(?:新)?高")
+
+
 def _records_text(code: str, bars: list[PriceBar], prev: PriceBar | None, asked: str, zh: bool) -> str:
     """The sentence a record question asks for, over ``bars`` (``prev`` is the close before
     them): the highest and lowest close and where the last one stands, whether the last close is
@@ -635,7 +648,7 @@ def _records_text(code: str, bars: list[PriceBar], prev: PriceBar | None, asked:
     top = max(bars, key=lambda b: (b.close, b.date))
     bottom = min(bars, key=lambda b: (b.close, -b.date.toordinal()))
     if _EXTREME_CLOSE.search(s) or _NEW_HIGH.search(s):
-        low_asked = bool(re.search(r"\blow|最低|新低|历史(?:新)?低", s)) and not re.search(r"\bhigh|\bpeak|最高|新高|历史(?:新)?高", s)
+        low_asked = bool(_LOW_WORDS.search(s)) and not _HIGH_WORDS.search(s)
         if zh:
             out.append(f"期間最高收盤 {fmt_price(top.close)}（{top.date.isoformat()}），最低收盤 {fmt_price(bottom.close)}（{bottom.date.isoformat()}）。")
         else:

@@ -7,7 +7,7 @@ well-formed and a malformed answer can both be produced on demand.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -441,3 +441,29 @@ def test_a_forecast_asked_about_a_target_gives_its_odds(data_dir):
     zh = engine.run(EngineRequest(message=f"台積電會跌破{round(last * 0.95)}嗎", code="2330", horizon_days=5))
     assert "以下" in zh.answer and "目標" in zh.answer
     assert not any(x.startswith("Target") for x in plain.answer.splitlines())
+
+
+def test_a_new_high_ahead_is_the_odds_of_passing_the_record_close(data_dir):
+    """"Will TSMC hit a new high?": the target is the highest close the store held before the
+    as-of date (never one after it), and the router sends the question to the forecaster."""
+    from assistant.router import IntentClassifier
+    from assistant.slots import parse_slots
+    from ingest import config
+    from ingest.store import open_store
+
+    settings = config.configure(data_dir=data_dir.data_dir, cpu_only=True)
+    _store_with(settings)
+    engine = _engine(settings)
+    as_of = date(2025, 3, 1)
+    bars = open_store(settings.store_path).bars("2330", end=as_of - timedelta(days=1))
+    record = float(bars["close"].max())
+    when = bars.index[bars["close"] == record][-1].date().isoformat()
+    ans = engine.run(EngineRequest(message="will TSMC hit a new high in 5 days?", code="2330", horizon_days=5,
+                                   as_of=as_of))
+    line = next(x for x in ans.answer.splitlines() if x.startswith("Target"))
+    assert line.startswith(f"Target {record:,.2f} (the highest stored close, {when}; ")
+    low = engine.run(EngineRequest(message="台積電會創新低嗎", code="2330", horizon_days=5, as_of=as_of))
+    assert "資料庫中最低收盤" in low.answer and "以下" in low.answer
+    for message, route in (("will TSMC hit a new high next month?", "forecast"), ("台積電會創新高嗎", "forecast"),
+                           ("台積電股價創新高了嗎", "qa"), ("is 2330 at a new high?", "qa"), ("did 2330 make a new high?", "qa")):
+        assert IntentClassifier().decide(message, parse_slots(message)).route == route, message

@@ -33,6 +33,7 @@ from ingest.errors import FinqaError
 
 from .. import analog, backtest
 from ..i18n import has_cjk, reason_zh
+from ..price_facts import asks_new_extreme
 from ..slots import target_price
 from ..types import Answer, EngineRequest, Forecast, ForecastPoint
 
@@ -174,7 +175,15 @@ class ForecastEngine:
                 "Ingest more history or ask for a shorter horizon."
             )
         fc = analog.summarise(bank, row, nb, horizon)
-        target = target_price(req.message)
+        target, target_what = target_price(req.message), None
+        if target is None and (extreme := asks_new_extreme(req.message)) is not None:
+            # "will TSMC hit a new high?": the target is the record close of the visible history.
+            closes = own.set_index("date")["close"].astype(float).sort_index(ascending=False)
+            day = closes.idxmax() if extreme == "high" else closes.idxmin()  # the latest of equal records, as the price answer
+            target = float(closes.loc[day])
+            when = pd.Timestamp(day).date().isoformat()
+            target_what = ((f"資料庫中最高收盤，{when}" if extreme == "high" else f"資料庫中最低收盤，{when}") if zh else
+                           f"the {'highest' if extreme == 'high' else 'lowest'} stored close, {when}")
         odds = (analog.target_odds(bank, nb, horizon, 100.0 * np.log(target / fc.last_close))
                 if target is not None and target != fc.last_close else None)
         from ingest.calendar import next_sessions
@@ -226,7 +235,8 @@ class ForecastEngine:
         reasons = [t.reason for t in (movement, path_tier) if t.reason]
         notices = list(req.notices)
         text = _summary(forecast, fc, movement, path_tier, zh=zh,
-                        target_line=(_target_line(target, fc.last_close, horizon, odds, fc.n_neighbours, zh)
+                        target_line=(_target_line(target, fc.last_close, horizon, odds, fc.n_neighbours, zh,
+                                                  what=target_what)
                                      if odds is not None else None))
         return Answer(
             route="forecast",
@@ -452,18 +462,20 @@ def movement_p_rise_batch(manager: Any, loaded: Any, bank: analog.WindowBank, ba
 
 
 # --- the answer text ----------------------------------------------------------------------------------
-def _target_line(target: float, last: float, horizon: int, odds: tuple[float, float], n: int, zh: bool) -> str:
-    """The odds of a target from the neighbours' paths, said as shares of the past, not promises."""
+def _target_line(target: float, last: float, horizon: int, odds: tuple[float, float], n: int, zh: bool,
+                 what: str | None = None) -> str:
+    """The odds of a target from the neighbours' paths, said as shares of the past, not promises.
+    ``what`` names a target the user did not write as a number ("the highest stored close")."""
     end, touch = odds
     move = target / last - 1.0
     up = target > last
     if zh:
         where = "以上" if up else "以下"
-        return (f"目標 {target:,.2f}（距收盤 {move:+.2%}）：與目前走勢最相似的 {n} 段歷史走勢中，{_pct(end)} 在第 {horizon} 日"
+        return (f"目標 {target:,.2f}（{what + '；' if what else ''}距收盤 {move:+.2%}）：與目前走勢最相似的 {n} 段歷史走勢中，{_pct(end)} 在第 {horizon} 日"
                 f"收在 {target:,.2f} {where}，{_pct(touch)} 在 {horizon} 個交易日內至少一天收在 {target:,.2f} {where}。"
                 "這是過去的比例，不是保證。")
     way = "at or above" if up else "at or below"
-    return (f"Target {target:,.2f} ({move:+.2%} from the last close): of the {n} past windows most like today, "
+    return (f"Target {target:,.2f} ({what + '; ' if what else ''}{move:+.2%} from the last close): of the {n} past windows most like today, "
             f"{_pct(end)} closed {way} it on day {horizon} and {_pct(touch)} closed {way} it at least once within "
             f"the {horizon} trading days. Shares of the past, not a promise.")
 
