@@ -51,7 +51,7 @@ SHARES_PER_LOT = 1000  # 1 張 = 1,000 shares: how volume is read in Taiwan
 _STRONG = re.compile(
     r"\b(?:stock|share)s? price\b|\bprice (?:of|on|at|for|today|yesterday|now|was|is|between|from|during|over|since|in|last|this|past)\b|\bprice\s*[?？]*\s*$"
     r"|['’]s price\b|\b(?:current|latest|last|closing|close|opening|open|trading) price\b|\b(?:stock|price|share) quotes?\b"
-    r"|\bclos(?:e|ed|ing)\b(?!\s+(?:to|a|the|its|their|deal|in on|ranks)\b)|\bopened (?:at|on)\b"
+    r"|\bclos(?:e|es|ed|ing)\b(?!\s+(?:to|a|the|its|their|deal|in on|ranks)\b)|\bopened (?:at|on)\b"
     r"|\b(?:day'?s|intraday|daily) (?:high|low)\b|\b(?:high|low) (?:of|on|today|yesterday)\b|\bnew (?:high|low)s?\b"
     r"|\b(?:\d+|one|a)\s*-?\s*(?:day|week|month|year)s?\s+(?:high|low|range)\b|新高|新低|高点|低点|(?:周|月|年|日|天)(?:以?来|内)?的?(?:最高|最低)"
     r"|\b(?:hit|reach|touch|ma[dk]e|set)\w*\s+(?:its|their|a|the)\s+(?:(?:\d{4}|yearly|annual|monthly|weekly|year's|month's)\s+)?(?:high|low|peak|bottom)s?\b"
@@ -181,7 +181,7 @@ def is_price_question(message: str, code: str | None) -> bool:
     s = QUOTED.sub(" ", to_simplified(message).lower())
     if NOT_A_FACT.search(s):
         return False
-    if _STRONG.search(s) or names_only_a_period(message) or names_only_companies(message):
+    if _STRONG.search(s) or _DAILY.search(s) or names_only_a_period(message) or names_only_companies(message):
         return True
     if _NOW.search(s) and not COMPANY_TOPIC.search(s):  # not "how much is TSMC's market cap now?"
         return True
@@ -542,8 +542,12 @@ def _with_year_of(s: str, explicit: date, today: date) -> list[date]:
     return out
 
 
+# "YTD 2025", "2025 year to date": that year up to its last day asked (the year, not this one).
+_YTD_YEAR = re.compile(r"\b(?:ytd|year[- ]to[- ]date)\s+((?:19|20)\d\d)\b|\b((?:19|20)\d\d)\s+(?:ytd|year[- ]to[- ]date)\b")
+
+
 def _parse_period(s: str, today: date) -> Period:
-    s = _absolute_years(s, today)
+    s = _YTD_YEAR.sub(lambda m: f" in {m.group(1) or m.group(2)} ", _absolute_years(s, today))
     dates, invalid = _explicit_dates(s)
     if len(dates) == 1:  # "from Jan 1 to Mar 31 2025": the other day takes the year written
         dates = sorted(dates + _with_year_of(s, dates[0], today))
@@ -612,6 +616,32 @@ _NEW_HIGH = re.compile(
     r"|\b(?:hit|reach|reached|make|made|set|at)\s+(?:a\s+)?(?:new\s+)?(?:high|low|peak)\b|新高|新低|历史(?:新)?(?:高|低)"
     r"|\b(?:\d+|one|a)\s*-?\s*(?:day|week|month|year)s?\s+(?:high|low)s?\b")
 _LIMIT_DAYS = re.compile(r"\blimit[- ](?:up|down)\b|涨停|跌停")
+
+
+# "list 2330 closes in the last 5 days", "台積電上週每天收盤價", "2330 daily returns in April 2025".
+_DAILY = re.compile(r"\b(?:each|every|per)\s+(?:trading\s+)?day\b|\bdaily\s+(?:closes?|closing prices?|prices?|returns?|changes?|moves?|bars?)\b"
+                    r"|\blist\b.{0,30}\b(?:closes?|prices?|returns?)\b|\bday[- ]by[- ]day\b|每天|每日|逐日|每一天|各天|每个交易日")
+DAILY_MAX = 60  # sessions listed one per line; a longer span lists its last ones
+
+
+def asks_daily(message: str) -> bool:
+    """Whether ``message`` asks for the span day by day ("daily closes", "每天收盤價")."""
+    return bool(_DAILY.search(QUOTED.sub(" ", to_simplified(message or "").lower())))
+
+
+def _daily_text(bars: list[PriceBar], prev: PriceBar | None, zh: bool) -> str:
+    """One line per session: the close and its change from the close before (the span's last
+    :data:`DAILY_MAX` sessions when it is longer)."""
+    shown = bars[-DAILY_MAX:]
+    before = [prev, *bars[:-1]][-len(shown):]
+    lines = [f"- {b.date.isoformat()}（週{_WEEKDAY_ZH[b.date.weekday()]}）收盤 {fmt_price(b.close)}" if zh else
+             f"- {b.date.isoformat()} ({b.date:%a}) close {fmt_price(b.close)}" for b in shown]
+    lines = [line + (f"（{_pct(p.close, b.close)}{limit_note(b.code, p.close, b.close, True).replace('（', '，').rstrip('）')}）"
+                     if zh else f" ({_pct(p.close, b.close)}{limit_note(b.code, p.close, b.close, False)})")
+             if p is not None else line for line, b, p in zip(lines, shown, before)]
+    head = ("" if len(shown) == len(bars) else
+            (f"（共 {len(bars)} 個交易日，列出最後 {len(shown)} 個）" if zh else f"(the last {len(shown)} of {len(bars)} sessions)"))
+    return "\n\n" + (head + "\n" if head else "") + "\n".join(lines)
 
 
 def asks_records(message: str) -> bool:
@@ -965,6 +995,8 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
         text = _range_text(label, bars, prev, period, zh)
         if asked and asks_records(asked):
             text += ("" if zh else " ") + _records_text(code, bars, prev, asked, zh)
+        if asked and asks_daily(asked) and len(bars) > 1:
+            text += _daily_text(bars, prev, zh)
         base = (prev or bars[0]).close
     span = bars[0].date.isoformat() + ("" if len(bars) == 1 else ("–" if zh else " to ") + bars[-1].date.isoformat())
     return PriceReading(text, bars, title=f"{label} 日成交資料 {span}" if zh else f"{label} daily prices {span}",

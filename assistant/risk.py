@@ -35,6 +35,7 @@ from ingest.cjk import has_cjk
 from .price_facts import (
     ENGINE,
     QUOTED,
+    asks_daily,
     STALE_DAYS,
     TAIPEI,
     Period,
@@ -118,7 +119,8 @@ def risk_kind(message: str) -> str | None:
     if kind == "cost" and dict(KINDS)["investment"].search(s) and parse_period(message, date.today()).kind in ("day", "range"):
         return "investment"  # "if I bought one lot of TSMC on 2025-01-02, how much would one lot be worth?"
     if kind is None and _RETURN.search(s) and parse_period(message, date.today()).kind not in ("latest", "invalid"):
-        return "investment"
+        # "2330 daily returns in April" lists the days (price_facts), it is no investment's return
+        return None if asks_daily(message) else "investment"
     return kind
 
 

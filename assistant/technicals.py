@@ -54,8 +54,9 @@ _MA = re.compile(
 # Exponential averages are their own indicator ("ema:20"), not a simple average under another name.
 _EMA = re.compile(r"\bema\s*-?\s*(\d{1,3})\b|\b(\d{1,3})\s*-?\s*(?:day|d)\s+exponential moving averages?\b|(\d{1,3})\s*日?指数移动平均")
 _KINDS = {
-    "rsi": re.compile(r"\brsi\b|相对强弱"),
-    "kd": re.compile(r"(?<![a-z])kd(?:j)?(?![a-z])|\bstochastics?\b|随机指标"),
+    # "is TSMC overbought?", 台積電超賣了嗎: the two oscillators that read it.
+    "rsi": re.compile(r"\brsi\b|相对强弱|\bover\s*-?\s*(?:bought|sold)\b|超买|超卖"),
+    "kd": re.compile(r"(?<![a-z])kd(?:j)?(?![a-z])|\bstochastics?\b|随机指标|\bover\s*-?\s*(?:bought|sold)\b|超买|超卖"),
     "macd": re.compile(r"\bmacd\b|指数平滑异同"),
     "bollinger": re.compile(r"\bbollinger\b|布林"),
     "volatility": re.compile(r"\bvolatil\w*|波动"),

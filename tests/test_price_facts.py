@@ -490,3 +490,25 @@ def test_limit_days_of_one_company(data_dir):
     s.upsert_bars([PriceBar(code="0050", date=d, open=c, high=c, low=c, close=c, volume=1e6) for d, c in closes])
     etf = ask(s, "0050 limit down days", code="0050", today=date(2025, 5, 1))
     assert "limit days are not counted" in etf.answer
+
+
+def test_a_span_day_by_day_lists_each_close_and_its_change(store):
+    a = ask(store, "list 2330 closes in March 2025")
+    assert "- 2025-03-03 (Mon) close 1,020.00 (-1.92%)\n- 2025-03-04 (Tue) close 1,000.00 (-1.96%)\n" in a.answer
+    assert "- 2025-03-05 (Wed) close 1,025.00 (+2.50%)" in a.answer  # 1,020 / 1,040 (02-27, before the period)
+    zh = ask(store, "台積電2025年3月每天收盤價")
+    assert "- 2025-03-04（週二）收盤 1,000.00（-1.96%）" in zh.answer
+    daily = ask(store, "2330 daily returns in March 2025")  # not the return of one investment
+    assert "- 2025-03-05 (Wed) close 1,025.00 (+2.50%)" in daily.answer and daily.engine == ENGINE
+    plain = ask(store, "2330 price in March 2025")
+    assert "(Mon) close" not in plain.answer
+
+
+@pytest.mark.parametrize("message, start, end", [
+    ("2330 vs 2454 vs 2317 YTD 2024", date(2024, 1, 1), date(2024, 12, 31)),  # 2317 is no year
+    ("2330 2024 year-to-date", date(2024, 1, 1), date(2024, 12, 31)),
+    ("2330 ytd", date(2025, 1, 1), date(2025, 3, 6)),
+])
+def test_ytd_with_a_year_is_that_year(message, start, end):
+    p = parse_period(message, date(2025, 3, 6))
+    assert (p.kind, p.start, p.end) == ("range", start, end)

@@ -36,6 +36,7 @@ def ask(store, message, *, as_of=None, today=DAYS[-1]):
     # English indicator names written right after Chinese, as Taiwanese users write them
     "台積電RSI", "台積電的MACD", "台積電MA20", "2330的RSI", "2330 5日線", "台積電20日線在哪", "台積電和聯發科的volatility",
     "台積電的支撐和壓力", "台積電支撐在哪", "台積電壓力位", "where is 2330 support and resistance?", "2330 resistance level",
+    "Is TSMC overbought?", "台積電超賣了嗎",
 ])
 def test_indicator_questions(message):
     assert is_indicator_question(message, "2330")
@@ -53,6 +54,7 @@ def test_not_indicator_questions(message):
     ("2330 5日均线", [5], []), ("2330 10日线", [10], []), ("台积电10周线", [50], []), ("台积电季线", [60], []), ("2330 10周均线", [50], []), ("ma20", [20], []),
     ("tsmc 20-day moving average", [20], []), ("2330 moving averages", [5, 20, 60], []),
     ("2330 rsi and macd", [], ["rsi", "macd"]), ("2330 ema20 and ma20", [20], ["ema:20"]),
+    ("is tsmc overbought?", [], ["rsi", "kd"]), ("台积电超卖了吗", [], ["rsi", "kd"]),
 ])
 def test_what_is_asked(text, mas, others):
     assert _wanted(text) == (mas, others)
