@@ -173,6 +173,34 @@ def period_label(period: Period, zh: bool) -> str:
     return PERIOD_LABELS_ZH.get(period.label, period.label) if zh else period.label
 
 
+# "and the next day?", "前一天呢": a follow-up that moves the day asked by one trading session.
+_NEXT_DAY = re.compile(r"\b(?:the\s+)?(?:next|following)\s+(?:trading\s+)?(?:day|session)\b|\bthe day after\b"
+                       r"|隔天|次日|第二天|翌日|后一天|后一日|下一个交易日|下个交易日")
+_PREV_DAY = re.compile(r"\b(?:the\s+)?(?:previous|prior|preceding)\s+(?:trading\s+)?(?:day|session)\b|\bthe day before\b"
+                       r"|前一天|前一日|前一个交易日|上一个交易日|上个交易日")
+
+
+def day_shift(message: str) -> int:
+    """+1 for "the next day", -1 for "the day before", 0 otherwise."""
+    s = to_simplified(message or "").lower()
+    return 1 if _NEXT_DAY.search(s) else -1 if _PREV_DAY.search(s) else 0
+
+
+def shifted_day(store: Any, code: str, period: Period, shift: int, visible: date) -> Period:
+    """``period`` (a day) moved by ``shift`` stored sessions of ``code``, never past ``visible``;
+    unchanged when there is no such session."""
+    if not shift or period.kind != "day" or period.start is None:
+        return period
+    days = [d.date() for d in store.bars(code, end=visible).index]
+    if shift > 0:
+        later = [d for d in days if d > period.start]
+        target = later[0] if later else None
+    else:
+        earlier = [d for d in days if d < period.start]
+        target = earlier[-1] if earlier else None
+    return Period("day", target, target, label=target.isoformat()) if target is not None else period
+
+
 def is_price_question(message: str, code: str | None) -> bool:
     """Whether ``message`` asks for a past or present price fact about the company ``code``."""
     if not code or not message:
@@ -255,6 +283,10 @@ def price_question_of(message: str, answer: Answer, previous: str | None) -> str
         return message if is_overview_question(message, answer.code) else (previous or message)
     if answer.engine != ENGINE:
         return None
+    if previous and day_shift(message) and answer.bars and parse_period(message, date.today()).kind == "latest":
+        # "and the next day?": the question now asks about the day it moved to, so that another
+        # "and the next day?" moves on from there.
+        return f"{strip_dates(previous)} on {answer.bars[-1].date.isoformat()}"
     if answer.ranking:  # a ranking is remembered by the ranking question, not by "and last week?"
         from .movers import is_ranking_question
 
@@ -831,6 +863,8 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
     # before), else today in Taipei.
     ref = req.as_of or today or datetime.now(TAIPEI).date()
     period = parse_period(asked, ref)
+    if asked is not req.message and code:  # "and the next day?" after a day's price
+        period = shifted_day(store, code, period, day_shift(req.message), ref - timedelta(days=1) if req.as_of else ref)
     if period.label == "today":
         period = Period("latest", label="today")
     elif period.kind == "latest" and asks_records(asked):  # "when did 2330 close highest?": all it holds

@@ -105,6 +105,9 @@ PRICE_WORDS = _rx(r"\b(?:stock|shares?|price|close|perform|trade|move|go)\b", r"
 FOLLOW_UP = _rx(
     r"^\s*(?:and|what about|how about|same for|same with|now|then|also|ok,? (?:and|now))\b",
     r"^\s*(?:那|那么|还有|换成|改成|再来|那如果|如果是|换)", r"呢\s*[？?]?\s*$",
+    # the day before or after the one just asked about
+    r"^\s*(?:the\s+)?(?:next|following|previous|prior)\s+(?:trading\s+)?(?:day|session)\s*[?？]?\s*$",
+    r"^\s*the day (?:before|after)\s*[?？]?\s*$", r"^\s*(?:隔天|次日|第二天|前一天|前一日|后一天)",
 )
 QA_GENERAL = _rx(
     r"\?\s*$", r"？\s*$", r"^\s*(?:what|how|which|is|are|does|do|did|can|should|could|who|when|where)\b",

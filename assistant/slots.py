@@ -165,7 +165,8 @@ _SPAN_UNITS = {"day": 1, "session": 1, "week": 5, "month": 21, "year": 250,
                "交易日": 1, "营业日": 1, "天": 1, "日": 1, "星期": 5, "周": 5, "礼拜": 5, "月": 21, "年": 250}
 LOOKBACK = re.compile(
     rf"\b(?:past|last|previous|prior)\s+{_EN_NUM}\s*(?:-\s*)?(?:trading\s+|business\s+)?(day|session|week|month|year)s?\b"
-    rf"|(?:过去|最近|近|前)\s*{_NUM}\s*(?:个)?\s*(交易日|营业日|天|日|星期|周|礼拜|月|年)"
+    # 前一天 is "the day before" (price_facts.day_shift), not "the last 1 day"
+    rf"|(?:过去|最近|近|前(?!\s*[一1]\s*(?:个\s*)?(?:天|日|交易日)))\s*{_NUM}\s*(?:个)?\s*(交易日|营业日|天|日|星期|周|礼拜|月|年)"
     rf"|{_EN_NUM}\s*-?\s*(day|week|month|year)s?\s+(?:high|low|range)"
     rf"|{_NUM}\s*(?:个)?\s*(周|星期|月|年|日|天)\s*(?:以?来|内)?\s*(?:的)?\s*(?:新高|新低|高点|低点|最高|最低)"
 )
@@ -457,6 +458,9 @@ _CONTINUATION = re.compile(
     r"|呢\s*[？?]?\s*$|\b(?:it|its|it's|the stock|this stock|that stock|the company)\b|(?:它|这家|该公司|这档|这支|同一)"
     # a bare request with no object: "預測一下", "forecast?", "sentiment please"
     r"|^\s*(?:预测|预估|分析|forecast|predict|sentiment|news|新闻|情绪)\s*(?:一下|看看|please|pls)?\s*[?？!！。.]?\s*$|一下\s*[?？!！。.]?\s*$"
+    # the day before or after the one just asked about: "the day before?", "隔天"
+    r"|^\s*(?:and\s+|what about\s+|how about\s+)?(?:the\s+)?(?:next|following|previous|prior)\s+(?:trading\s+)?(?:day|session)\s*[?？]?\s*$"
+    r"|^\s*(?:and\s+)?the day (?:before|after)\s*[?？]?\s*$|^\s*(?:隔天|次日|第二天|前一天|前一日|后一天)"
 )
 # "their correlation", "它們的相關性", "compare both": every company of the last answer.
 _PLURAL_BACK = re.compile(r"\b(?:they|them|their|both|these two|the two|those two)\b|它们|他们|两者|两家|这两|二者|两档|两支")

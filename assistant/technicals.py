@@ -34,10 +34,12 @@ from .price_facts import (
     bar_of,
     company_of,
     company_label,
+    day_shift,
     fmt_price,
     source_name,
     no_such_day,
     parse_period,
+    shifted_day,
     stale_notice,
 )
 from .risk import annualised_volatility
@@ -143,7 +145,8 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
     visible = ref - timedelta(days=1) if req.as_of else ref
     period = parse_period(req.message, ref)
     if period.kind == "latest" and asked is not req.message:
-        period = parse_period(asked, ref)
+        # a follow-up: the day of the question it follows, moved a session by "and the next day?"
+        period = shifted_day(store, code, parse_period(asked, ref), day_shift(req.message), visible)
     if period.kind == "invalid":
         return Answer(route="qa", engine=ENGINE, notices=list(req.notices), code=code,
                       answer=no_such_day(period, zh))

@@ -322,6 +322,31 @@ def test_follow_ups_ask_the_same_of_another_company_or_period(store, data_dir):
     assert asst.answer("and 2454?", session=session).engine != ENGINE
 
 
+def test_the_next_and_the_previous_day_move_by_one_stored_session(store, data_dir):
+    """"and the next day?" after a day's price moves to the next stored session (over the
+    holiday and the weekend), again from there, and back with "the day before?"/"前一天呢";
+    an indicator question moves the same way; past the last visible bar it stays put."""
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    asst, session = Assistant(settings), ChatSession()
+    assert asst.answer("2330 close on 2025-02-26", session=session).bars[0].date == date(2025, 2, 26)
+    nxt = asst.answer("and the next day?", session=session)
+    assert nxt.engine == ENGINE and nxt.bars[0].date == date(2025, 2, 27)
+    assert asst.answer("the next day?", session=session).bars[0].date == date(2025, 3, 3)  # 02-28 closed, weekend
+    assert asst.answer("前一天呢", session=session).bars[0].date == date(2025, 2, 27)
+    assert asst.answer("the day before?", session=session).bars[0].date == date(2025, 2, 26)
+    session = ChatSession()  # five stored sessions: a 2-day average is what they allow
+    assert "at the 2025-03-04 close" in asst.answer("2330 MA2 on 2025-03-04", session=session).answer
+    moved = asst.answer("and the next day?", session=session)
+    assert "at the 2025-03-05 close" in moved.answer and "2-day moving average 1,012.50" in moved.answer
+    # As of 03-05, there is no next visible session after 03-04: the day stays.
+    cut = ChatSession()
+    asst.answer("2330 close on 2025-03-04", session=cut, as_of=date(2025, 3, 5))
+    assert asst.answer("and the next day?", session=cut, as_of=date(2025, 3, 5)).bars[0].date == date(2025, 3, 4)
+
+
 def test_a_period_named_in_words_is_named_back(store):
     a = ask(store, "2330 price this week")  # today is Thursday 2025-03-06
     assert [b.date for b in a.bars] == [date(2025, 3, 3), date(2025, 3, 4), date(2025, 3, 5)]
