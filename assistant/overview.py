@@ -35,6 +35,7 @@ from .price_facts import (
     company_of,
     asks_which_is_better,
     fmt_price,
+    names_only_companies,
     no_verdict,
     parse_period,
     read_prices,
@@ -152,6 +153,8 @@ def applies(req: EngineRequest) -> bool:
         return is_overview_question(req.message, req.code, bare=False)
     if is_overview_question(req.message, req.code):
         return True
+    if len(req.codes) > 1 and names_only_companies(req.message):
+        return False  # "compare it with 2454" after an overview: both side by side (price_facts)
     return bool(previous and req.code and is_overview_question(previous, req.code)
                 and parse_period(req.message, date.today()).kind == "latest")
 

@@ -34,7 +34,7 @@ import pandas as pd
 from ingest.cjk import has_cjk
 from ingest.types import Company, PriceBar
 
-from .slots import (ANY_DATE, AS_OF_CLAUSE, BACK_REFERENCE, COMPANY_TOPIC, LOOKBACK, lookback_days, parse_as_of,
+from .slots import (ANY_DATE, AS_OF_CLAUSE, BACK_REFERENCE, COMPANY_TOPIC, COMPARE_WITH, LOOKBACK, lookback_days, parse_as_of,
                     to_simplified, zh_number)
 from .types import Answer, Citation, EngineRequest
 
@@ -267,8 +267,10 @@ def names_only_companies(message: str) -> bool:
 
     directory = get_directory()
     rest = to_simplified(directory.without_mentions(message)).lower()
-    # "compare it with 2454": the pronoun is the conversation's company (slots.parse_slots).
-    if len(directory.find_in_text(message)) + bool(BACK_REFERENCE.search(rest)) < 2:
+    # "compare it with 2454", "compare with MediaTek", "跟聯發科比呢": the pronoun, or the
+    # comparison itself, brings in the conversation's company (slots.parse_slots).
+    implied = bool(BACK_REFERENCE.search(rest) or COMPARE_WITH.search(to_simplified(message).lower()))
+    if len(directory.find_in_text(message)) + implied < 2:
         return False
     rest = _FILLER.sub(" ", _COMPARE_FILLER.sub(" ", BACK_REFERENCE.sub(" ", _WHICH_BETTER.sub(" ", rest))))
     return not re.sub(r"[\W_]+", "", rest)
@@ -863,6 +865,9 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
     # before), else today in Taipei.
     ref = req.as_of or today or datetime.now(TAIPEI).date()
     period = parse_period(asked, ref)
+    if (period.kind == "latest" and req.follows_price_question
+            and COMPARE_WITH.search(to_simplified(req.message).lower())):
+        period = parse_period(req.follows_price_question, ref)  # "compare with 2454" keeps April's span
     if asked is not req.message and code:  # "and the next day?" after a day's price
         period = shifted_day(store, code, period, day_shift(req.message), ref - timedelta(days=1) if req.as_of else ref)
     if period.label == "today":

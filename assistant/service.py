@@ -31,7 +31,7 @@ from .movers import asks_for_picks, asks_future_ranking
 from .price_facts import price_question_of
 from .router import FinqaRouter, IntentClassifier, RouteDecision
 from .sentiment_groups import asks_about_a_group
-from .slots import ChatSession, Slots, guess_cjk_company, parse_slots, to_simplified, truncate_message
+from .slots import COMPARE_WITH, ChatSession, Slots, guess_cjk_company, parse_slots, to_simplified, truncate_message
 from .small_talk import asks_forecast_quality, capabilities, forecast_quality, is_small_talk
 from .types import Answer, EngineRequest
 
@@ -179,8 +179,10 @@ class Assistant:
         req = EngineRequest(
             message=asked, code=slots.code, codes=list(slots.codes) if slots.codes else [], horizon_days=slots.horizon_days,
             as_of=as_of or slots.as_of, quoted_text=slots.quoted_text, notices=notices,
+            # A follow-up, or "compare with 2454" (a rule answers it, but it keeps the span asked before).
             follows_price_question=(session.last_price_question if session is not None and decision.route == "qa"
-                                    and decision.source == "follow-up" else None),
+                                    and (decision.source == "follow-up" or COMPARE_WITH.search(to_simplified(message).lower()))
+                                    else None),
             history=list(session.history) if session is not None else [],
         )
         final: Answer

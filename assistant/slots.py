@@ -465,7 +465,7 @@ _CONTINUATION = re.compile(
 # "their correlation", "它們的相關性", "compare both": every company of the last answer.
 _PLURAL_BACK = re.compile(r"\b(?:they|them|their|both|these two|the two|those two)\b|它们|他们|两者|两家|这两|二者|两档|两支")
 # "跟聯發科比呢", "compare with 2454", "vs 2454": the conversation's company beside a new one.
-_COMPARE_WITH = re.compile(r"^\s*(?:那|那么)?\s*(?:跟|和|与|同)\s*\S{1,12}?(?:比|相比|比较|对比)"
+COMPARE_WITH = re.compile(r"^\s*(?:那|那么)?\s*(?:跟|和|与|同)\s*\S{1,12}?(?:比|相比|比较|对比)"
                            r"|^\s*(?:and\s+)?(?:compared? (?:it |this |that )?(?:with|to)|vs\.?|versus|against)\b")
 
 
@@ -530,7 +530,7 @@ def parse_slots(message: str, session: ChatSession | None = None, directory: Any
         slots.notices.extend(adr_notices(message, directory))
         last = session.last_code if session is not None else None
         if (last and last not in slots.codes and ((BACK_REFERENCE.search(simplified) and _COMPARING.search(simplified))
-                                                  or _COMPARE_WITH.search(simplified))):
+                                                  or COMPARE_WITH.search(simplified))):
             # "compare it with 2454" after a TSMC answer: TSMC first, then 2454.
             slots.codes = [last, *slots.codes]
             slots.code = last

@@ -347,6 +347,26 @@ def test_the_next_and_the_previous_day_move_by_one_stored_session(store, data_di
     assert asst.answer("and the next day?", session=cut, as_of=date(2025, 3, 5)).bars[0].date == date(2025, 3, 4)
 
 
+def test_compare_with_another_company_puts_both_side_by_side_over_the_span_asked(store, data_dir):
+    """"compare with 2454" / "跟聯發科比呢" after "2330 in March 2025": both companies' March, not
+    a news search for the comparison, and not their last day."""
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    store.upsert_bars([PriceBar(code="2454", date=d, open=c, high=c, low=c, close=c, volume=1e6)
+                       for d, c in ((date(2025, 2, 27), 1500.0), (date(2025, 3, 3), 1470.0), (date(2025, 3, 5), 1350.0))])
+    asst = Assistant(data_dir.model_copy(update={"cpu_only": True}))
+    for first, follow in (("2330 price in March 2025", "compare with MediaTek"), ("台積電2025年3月表現", "跟聯發科比呢")):
+        session = ChatSession()
+        asst.answer(first, session=session, as_of=date(2025, 3, 6))
+        a = asst.answer(follow, session=session, as_of=date(2025, 3, 6))
+        assert a.engine == ENGINE and {b.code for b in a.bars} == {"2330", "2454"}, follow
+        assert min(b.date for b in a.bars) == date(2025, 3, 3)  # the March span, both companies
+        assert "2454 -10.00%" in a.answer and "2330 -1.44%" in a.answer  # from the 02-27 closes
+    fresh = asst.answer("compare with MediaTek", session=ChatSession(), as_of=date(2025, 3, 6))
+    assert fresh.engine == ENGINE and {b.code for b in fresh.bars} == {"2454"}  # nothing to compare with yet
+
+
 def test_a_period_named_in_words_is_named_back(store):
     a = ask(store, "2330 price this week")  # today is Thursday 2025-03-06
     assert [b.date for b in a.bars] == [date(2025, 3, 3), date(2025, 3, 4), date(2025, 3, 5)]
