@@ -189,8 +189,15 @@ def _overview_chunks(req: EngineRequest, store: Any, peers: dict[str, Any], toda
     state.update(code=code, citations=[], bars=[], forecast=None, sentiment=None)
     reading = read_prices(store, code, Period("latest", label="latest"), ref=ref, as_of=req.as_of, zh=zh,
                           notices=notices)
-    if not reading.bars:  # nothing stored: say how to fetch, the other parts would only repeat it
+    if not reading.bars:  # no prices: say how to fetch them; the news, if any, still has its say
         yield reading.text
+        part = _run_part(peers.get("sentiment"), "sentiment", req, code, zh)
+        if part is not None and part.sentiment is not None and part.sentiment.items:
+            state["sentiment"] = part.sentiment
+            notices.extend(n for n in part.notices if n not in notices)
+            line, cited = _news_line(part, 0, _newest_article(store, code, req.as_of), zh)
+            state["citations"].extend(cited)
+            yield "\n\n" + line
         return
     citations = state["citations"]
     citations.append(Citation(n=1, title=reading.title, source=reading.source,

@@ -433,3 +433,31 @@ def test_consent_pages_are_no_links_in_the_summary():
         SentimentItem(title="TSMC down", url=consent, label="negative", p=0.9)])
     for text in (sent._summary(result, "2 articles", False), sent._summary_zh(result, "2 則", False)):
         assert "[TSMC up](https://news.example.com/a)" in text and "TSMC down" in text and consent not in text
+
+
+def test_news_filed_under_a_company_that_never_names_it_is_not_scored(data_dir):
+    """newsapi files Quanta Magazine's science stories under 2382 Quanta Computer: when no stored
+    article names the company, there is no sentiment to give, and the answer says why."""
+    from datetime import datetime, timezone
+
+    from ingest.store import open_store
+    from ingest.types import Article
+
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    store = open_store(settings.store_path)
+    day = datetime(2025, 4, 10, 3, tzinfo=timezone.utc)
+    store.upsert_articles([Article(url=f"https://science.example.com/{i}", title=title, code="2382", language="en",
+                                   published_at=day - timedelta(days=i))
+                           for i, title in enumerate(["How the brain cleans itself in sleep", "Why the universe gets complex"])])
+    clf = KeywordClassifier()
+    engine = SentimentEngine(settings=settings, cpu_classifier=clf)
+    a = engine.run(EngineRequest(message="sentiment of 2382 news", code="2382", as_of=date(2025, 4, 11)))
+    assert "2 articles are filed under 2382, but none names the company" in a.answer and a.sentiment is None
+    assert clf.seen == []  # nothing classified
+    zh = engine.run(EngineRequest(message="廣達新聞情緒", code="2382", as_of=date(2025, 4, 11)))
+    assert "都沒有提到這家公司" in zh.answer
+    # One that names it is scored, the others are left out and counted.
+    store.upsert_articles([Article(url="https://news.example.com/q", title="Quanta gain on AI servers", code="2382",
+                                   language="en", published_at=day)])
+    named = engine.run(EngineRequest(message="sentiment of 2382 news", code="2382", as_of=date(2025, 4, 11)))
+    assert named.sentiment.counts["positive"] == 1 and "left out: 2 articles filed under 2382" in named.answer

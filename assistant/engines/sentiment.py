@@ -220,6 +220,8 @@ class SentimentEngine(FinqaQueryEngine):
                       f"nothing newer in {window}: `finqa ingest news {req.code}` fetches recent news)")
             window_zh = f"截至最新一則已存新聞（{latest.date().isoformat()}）為止 {WINDOW_DAYS} 天"
         items, skipped, _ = _items(articles, req.code, zh)
+        if not items:
+            return [], _none_named(len(articles), req.code, zh), ""
         if zh:
             return items, None, f"{req.code} {window_zh}內的 {len(items)} 則新聞{stale_zh}{skipped}"
         return items, None, f"{len(items)} articles about {req.code} from {window}{skipped}"
@@ -244,6 +246,8 @@ class SentimentEngine(FinqaQueryEngine):
                 return [], f"{label_zh}沒有關於 {req.code} 的已存新聞。{where_zh}", ""
             return [], f"No stored news about {req.code} was published {label}.{where}", ""
         items, skipped, newest = _items(articles, req.code, zh)
+        if not items:
+            return [], _none_named(len(articles), req.code, zh), ""
         if zh:
             return items, None, f"{req.code} {label_zh}的{'最新 ' if newest else ' '}{len(items)} 則新聞{skipped}"
         return items, None, f"{'the newest ' if newest else ''}{len(items)} articles about {req.code} published {label}{skipped}"
@@ -425,14 +429,26 @@ def _broken_vocabulary(classifier: Any, zh: bool) -> list[str]:
 
 
 def _naming_the_company(articles: list[Any], code: str) -> tuple[list[Any], int]:
-    """The articles that name the company (all of them when none does), and how many were left out."""
+    """The articles that name the company, and how many were left out. When none does, none is
+    kept: newsapi's full-text search files an article under a name it matched anywhere, in any
+    sense ("Quanta" in Quanta Magazine's science stories filed under 2382 Quanta Computer), and
+    scoring those would be the sentiment of something else."""
     from ingest.companies import get_directory
 
     directory = get_directory()
-    named = [a for a in articles if directory.mentions(a.text, code)]
-    if not named:
+    if directory.get(code) is None:  # a code the directory does not know yet: no names to look for
         return articles, 0
+    named = [a for a in articles if directory.mentions(a.text, code)]
     return named, len(articles) - len(named)
+
+
+def _none_named(n: int, code: str, zh: bool) -> str:
+    """What the answer says when every article filed under ``code`` fails to name it."""
+    if zh:
+        return (f"有 {n} 則新聞歸在 {code} 下，但儲存的標題與摘要都沒有提到這家公司（newsapi 的全文搜尋可能比對到同名的其他事物），"
+                "因此不做情緒分析。")
+    return (f"{n} article{'s are' if n != 1 else ' is'} filed under {code}, but none names the company in its stored title "
+            "or description (newsapi's full-text search can match the name in another sense), so no sentiment is given.")
 
 
 def _headline_text(article: Any) -> str:
