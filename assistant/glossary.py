@@ -124,6 +124,12 @@ TERMS: tuple[Term, ...] = (
        "**漲停與跌停。** 上市櫃股票每日漲跌幅以前一日收盤價的 10% 為限（再依升降單位取整）。收在這個價格就是漲停或跌停；"
        "ETF 等部分商品適用其他規則。",
        "2330 limit down days", "台積電跌停幾天"),
+    _t("gap", r"\bgap(?:s|ped)?\s*-?\s*(?:up|down)s?\b|\bprice gaps?\b|跳空|缺口",
+       "**Gap up and gap down.** A day that opens above the previous day's high (a gap up) or below its low (a gap "
+       "down), leaving a price range where nothing traded, usually after news between the sessions.",
+       "**跳空。** 開盤高於前一日最高價（跳空上漲）或低於前一日最低價（跳空下跌），中間留下沒有成交的價格區間，"
+       "通常是兩個交易時段之間出現了消息。",
+       "2330 gap days in April 2025", "台積電2025年4月跳空"),
     _t("lot", r"\b(?:board )?lots?\b(?! of)|零股|(?<![\d一二三四五六七八九十两])张(?:数)?(?=是|$|\s)",
        "**Lot (張).** Taiwan quotes positions in lots of 1,000 shares; fewer shares are an odd lot (零股).",
        "**張。** 台股以一張 1,000 股為交易單位；不足一張的是零股。",

@@ -209,7 +209,8 @@ def is_price_question(message: str, code: str | None) -> bool:
     s = QUOTED.sub(" ", to_simplified(message).lower())
     if NOT_A_FACT.search(s):
         return False
-    if _STRONG.search(s) or _DAILY.search(s) or names_only_a_period(message) or names_only_companies(message):
+    if (_STRONG.search(s) or _DAILY.search(s) or _GAPS.search(s) or names_only_a_period(message)
+            or names_only_companies(message)):
         return True
     if _NOW.search(s) and not COMPANY_TOPIC.search(s):  # not "how much is TSMC's market cap now?"
         return True
@@ -650,6 +651,8 @@ _NEW_HIGH = re.compile(
     r"|\b(?:hit|reach|reached|make|made|set|at)\s+(?:a\s+)?(?:new\s+)?(?:high|low|peak)\b|新高|新低|历史(?:新)?(?:高|低)"
     r"|\b(?:\d+|one|a)\s*-?\s*(?:day|week|month|year)s?\s+(?:high|low)s?\b")
 _LIMIT_DAYS = re.compile(r"\blimit[- ](?:up|down)\b|涨停|跌停")
+# Days that opened beyond the previous day's range: "2330 gap up days", "台積電跳空缺口".
+_GAPS = re.compile(r"\bgap(?:s|ped)?\s*-?\s*(?:up|down)s?\b|\bgaps\b|跳空|缺口")
 
 
 # "list 2330 closes in the last 5 days", "台積電上週每天收盤價", "2330 daily returns in April 2025".
@@ -682,7 +685,7 @@ def asks_records(message: str) -> bool:
     """Whether ``message`` asks for the highest or lowest close, a new high or low, or the days
     that closed limit up or down: with no period named, the whole stored history."""
     s = QUOTED.sub(" ", to_simplified(message).lower())
-    return bool(_EXTREME_CLOSE.search(s) or _NEW_HIGH.search(s) or _LIMIT_DAYS.search(s))
+    return bool(_EXTREME_CLOSE.search(s) or _NEW_HIGH.search(s) or _LIMIT_DAYS.search(s) or _GAPS.search(s))
 
 
 def asks_new_extreme(message: str) -> str | None:
@@ -753,6 +756,22 @@ def _records_text(code: str, bars: list[PriceBar], prev: PriceBar | None, asked:
                 out.append(f"Closed limit down on {len(days['down'])} day{'s' if len(days['down']) != 1 else ''}"
                            + (f" ({listed(days['down'])})" if days["down"] else "")
                            + f" and limit up on {len(days['up'])}" + (f" ({listed(days['up'])})" if days["up"] else "") + ".")
+    if _GAPS.search(s):
+        ups = [b.date for a, b in zip([prev, *bars[:-1]], bars)
+               if a is not None and b.open is not None and a.high is not None and b.open > a.high]
+        downs = [b.date for a, b in zip([prev, *bars[:-1]], bars)
+                 if a is not None and b.open is not None and a.low is not None and b.open < a.low]
+
+        def dates(ds: list[date]) -> str:  # the most recent ten
+            return ("…" + ("、" if zh else ", ") if len(ds) > 10 else "") + ("、" if zh else ", ").join(d.isoformat() for d in ds[-10:])
+
+        if zh:
+            out.append(f"跳空上漲（開盤高於前一日最高價）{len(ups)} 天" + (f"（{dates(ups)}）" if ups else "")
+                       + f"，跳空下跌（開盤低於前一日最低價）{len(downs)} 天" + (f"（{dates(downs)}）" if downs else "") + "。")
+        else:
+            out.append(f"Gapped up (opened above the previous day's high) on {len(ups)} day{'s' if len(ups) != 1 else ''}"
+                       + (f" ({dates(ups)})" if ups else "")
+                       + f" and gapped down (opened below its low) on {len(downs)}" + (f" ({dates(downs)})" if downs else "") + ".")
     return ("" if zh else " ").join(out)
 
 

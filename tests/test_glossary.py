@@ -21,6 +21,7 @@ from ingest.types import PriceBar
     ("布林通道怎麼看", ["bollinger"]), ("what is a golden cross", ["crossover"]), ("什麼是零股", ["lot"]),
     ("what are trading costs in Taiwan", ["costs"]), ("what is P(rise)?", ["p_rise"]), ("最大回撤是什麼", ["drawdown"]),
     ("what is support and resistance?", ["levels"]), ("支撐和壓力是什麼意思", ["levels"]),
+    ("what is a gap up?", ["gap"]), ("跳空是什麼", ["gap"]),
 ])
 def test_definition_questions(message, keys):
     assert [t.key for t in terms_asked(message)] == keys

@@ -557,3 +557,14 @@ def test_a_span_day_by_day_lists_each_close_and_its_change(store):
 def test_ytd_with_a_year_is_that_year(message, start, end):
     p = parse_period(message, date(2025, 3, 6))
     assert (p.kind, p.start, p.end) == ("range", start, end)
+
+
+def test_gap_days_open_beyond_the_previous_days_range(store):
+    """03-03 opened at 1,000, below 02-27's low of 1,040, and 03-04 at 996, below 03-03's low of
+    1,000: gaps down; 03-05 opened at 1,020, above 03-04's high of 1,010: a gap up; 02-27 opened
+    at 1,065, inside 02-26's range up to 1,065."""
+    a = ask(store, "2330 gap up days")
+    assert ("Gapped up (opened above the previous day's high) on 1 day (2025-03-05) and gapped down (opened below "
+            "its low) on 2 (2025-03-03, 2025-03-04).") in a.answer
+    zh = ask(store, "台積電2025年3月跳空")
+    assert "跳空上漲（開盤高於前一日最高價）1 天（2025-03-05），跳空下跌（開盤低於前一日最低價）2 天（2025-03-03、2025-03-04）。" in zh.answer
