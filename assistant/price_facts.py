@@ -652,7 +652,7 @@ _NEW_HIGH = re.compile(
     r"|\b(?:\d+|one|a)\s*-?\s*(?:day|week|month|year)s?\s+(?:high|low)s?\b")
 _LIMIT_DAYS = re.compile(r"\blimit[- ](?:up|down)\b|涨停|跌停")
 # Days that opened beyond the previous day's range: "2330 gap up days", "台積電跳空缺口".
-_GAPS = re.compile(r"\bgap(?:s|ped)?\s*-?\s*(?:up|down)s?\b|\bgaps\b|跳空|缺口")
+_GAPS = re.compile(r"\bgap(?:s|ped)?\s*-?\s*(?:up|down)s?\b|\bgaps\b|\bgap days?\b|跳空|缺口")
 
 
 # "list 2330 closes in the last 5 days", "台積電上週每天收盤價", "2330 daily returns in April 2025".
