@@ -146,6 +146,10 @@ def investment(job: Job) -> Answer:
     net = proceeds / cost - 1
     days = (sell_day - buy_day).days
     yearly = (1 + net) ** (365 / days) - 1 if days >= 365 and net > -1 else None
+    if yearly is None and re.search(r"\bannuali[sz]ed\b|\bper (?:year|annum)\b|\bcagr\b|年化", to_simplified(job.asked).lower()):
+        job.notices.append(f"持有 {days} 天，不到一年：報酬不年化（把短期報酬換算成一年會誇大或低估）。" if zh else
+                           f"Held {days} days, less than a year: the return is not annualised (scaling a short span up to "
+                           "a year would exaggerate it either way).")
     dd, _, trough, _ = max_drawdown(window["close"].astype(float))
     tax = _tax_rate(code)
     numbers = {"buy_date": iso_day(buy_day), "buy_close": buy, "sell_date": iso_day(sell_day), "sell_close": sell,

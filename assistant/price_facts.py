@@ -868,6 +868,10 @@ def stale_notice(label: str, code: str, newest: date, asked: date, zh: bool) -> 
             f"{asked.isoformat()}: `finqa ingest prices {code}` fetches newer ones.")
 
 
+# "2330 price in USD", "台積電股價換成美元": finqa quotes the exchange's NT$ and converts nothing.
+_OTHER_CURRENCY = re.compile(r"\busd\b|\bus\s*\$|\bus dollars?\b|\bin dollars\b|美元|美金")
+
+
 def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -> Answer | None:
     """The answer from the store's bars, or ``None`` when ``req`` is not a price question."""
     code = req.code
@@ -894,6 +898,10 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
     elif period.kind == "latest" and asks_records(asked):  # "when did 2330 close highest?": all it holds
         period = Period("all", label="all-time")
     notices = list(req.notices)
+    if _OTHER_CURRENCY.search(to_simplified(req.message).lower()):
+        notices.append("價格以新台幣（NT$）計，即交易所的報價；finqa 不儲存匯率，因此不換算成美元。" if zh else
+                       "Prices are in NT$, as the exchange quotes them; finqa stores no exchange rates, so it does not "
+                       "convert them to US$.")
     if period.kind == "invalid":
         return Answer(route="qa", engine=ENGINE, notices=notices, code=code, answer=no_such_day(period, zh))
     # Every company the message names ("compare TSMC and MediaTek in April"), the first first.

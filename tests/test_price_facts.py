@@ -568,3 +568,10 @@ def test_gap_days_open_beyond_the_previous_days_range(store):
             "its low) on 2 (2025-03-03, 2025-03-04).") in a.answer
     zh = ask(store, "台積電2025年3月跳空")
     assert "跳空上漲（開盤高於前一日最高價）1 天（2025-03-05），跳空下跌（開盤低於前一日最低價）2 天（2025-03-03、2025-03-04）。" in zh.answer
+
+
+def test_a_price_asked_in_us_dollars_says_it_is_not_converted(store):
+    a = ask(store, "2330 price in USD")
+    assert any("finqa stores no exchange rates" in n for n in a.notices) and "1,025.00" in a.answer
+    assert any("不換算成美元" in n for n in ask(store, "台積電股價換成美元").notices)
+    assert not any("exchange rates" in n for n in ask(store, "2330 price").notices)

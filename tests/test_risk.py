@@ -137,6 +137,13 @@ def test_an_investment_over_a_range_with_one_year_written_and_n_months_ago(store
     assert ago.indicators["buy_date"] == first.isoformat() and ago.indicators["sell_date"] == DAYS[-1].isoformat()
 
 
+def test_an_annualised_return_under_a_year_is_said_not_to_be_annualised(store):
+    a = ask(store, f"2330 annualized return since {DAYS[0]}")
+    assert a.indicators["annualised_net_return"] is None
+    assert any("less than a year: the return is not annualised" in n for n in a.notices)
+    assert not any("annualised" in n for n in ask(store, f"2330 return since {DAYS[0]}").notices)
+
+
 def test_investment_on_a_day_without_trading_or_before_the_store(store):
     saturday = DAYS[2] + pd.Timedelta(days=(5 - DAYS[2].weekday()) % 7)
     a = ask(store, f"if I had bought 2330 on {saturday.isoformat()}")
