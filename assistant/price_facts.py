@@ -34,8 +34,8 @@ import pandas as pd
 from ingest.cjk import has_cjk
 from ingest.types import Company, PriceBar
 
-from .slots import (ANY_DATE, AS_OF_CLAUSE, BACK_REFERENCE, COMPANY_TOPIC, COMPARE_WITH, LOOKBACK, lookback_days, parse_as_of,
-                    to_simplified, zh_number)
+from .slots import (AGO, ANY_DATE, AS_OF_CLAUSE, BACK_REFERENCE, COMPANY_TOPIC, COMPARE_WITH, LOOKBACK, NUM_MDY,
+                    lookback_days, parse_as_of, to_simplified, zh_number)
 from .types import Answer, Citation, EngineRequest
 
 log = logging.getLogger(__name__)
@@ -330,7 +330,9 @@ def _explicit_dates(s: str) -> tuple[list[date], str | None]:
     invalid: str | None = None
     for pattern, ymd in ((ANY_DATE, lambda g: (int(g[0]), int(g[1]), int(g[2]))),
                          (_MDY, lambda g: (int(g[2]), _MONTHS[g[0].rstrip(".").lower()], int(g[1]))),
-                         (_DMY, lambda g: (int(g[2]), _MONTHS[g[1].rstrip(".").lower()], int(g[0])))):
+                         (_DMY, lambda g: (int(g[2]), _MONTHS[g[1].rstrip(".").lower()], int(g[0]))),
+                         (NUM_MDY, lambda g: (int(g[2]), int(g[0]), int(g[1])) if int(g[0]) <= 12
+                          else (int(g[2]), int(g[1]), int(g[0])))):
         for m in pattern.finditer(s):
             d = _valid(*ymd(m.groups()))
             if d is not None:
@@ -344,7 +346,7 @@ def strip_dates(message: str) -> str:
     """``message`` without the dates it names: once they have chosen the news to search, "2025"
     and "4月7日" would only make every dated sentence look relevant."""
     out = message
-    for pattern in (ANY_DATE, _MDY, _DMY, _QUARTER, _HALF, _EN_MONTHS, _ZH_MONTHS, _AGO, _YM, _YEAR, _MD, _MONTH_ONLY):
+    for pattern in (ANY_DATE, NUM_MDY, _MDY, _DMY, _QUARTER, _HALF, _EN_MONTHS, _ZH_MONTHS, _AGO, _YM, _YEAR, _MD, _MONTH_ONLY):
         out = pattern.sub(" ", out)
     return re.sub(r"\s{2,}", " ", out).strip()
 
@@ -488,8 +490,7 @@ def _absolute_years(s: str, today: date) -> str:
 
 
 # "a year ago", "3 months ago", "兩週前", "一年前": that day, counted back from today.
-_AGO = re.compile(r"(?<![\w.])(a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,3})\s+(day|week|month|year)s?\s+ago\b"
-                  r"|(?<![\d.])(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:个)?\s*(天|日|星期|周|礼拜|月|年)\s*(?:以)?前(?![\d一二两三四五六七八九十])")
+_AGO = AGO
 _AGO_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
               "nine": 9, "ten": 10}
 _AGO_UNITS = {"day": "day", "天": "day", "日": "day", "week": "week", "星期": "week", "周": "week", "礼拜": "week",
@@ -561,7 +562,7 @@ def _with_year_of(s: str, explicit: date, today: date) -> list[date]:
     to Mar 31 2025", "2025年1月1日到3月31日"): each takes that year, moved a year back when it comes
     first in the text yet later in the calendar ("Dec 1 to Jan 31 2025"), a year on when it
     comes after it yet earlier."""
-    at = next((m.start() for p in (ANY_DATE, _MDY, _DMY) for m in p.finditer(s)), 0)
+    at = next((m.start() for p in (ANY_DATE, NUM_MDY, _MDY, _DMY) for m in p.finditer(s)), 0)
     out: list[date] = []
     for m in _MD.finditer(s):
         mo, d = _month_day(m)

@@ -265,6 +265,13 @@ _TEXT_DATE = (rf"(?:{_WORD_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})"
               rf"|(\d{{1,2}})(?:st|nd|rd|th)?\s+{_WORD_MONTH},?\s+(\d{{4}}))\b")
 AS_OF_CLAUSE = re.compile(rf"(?:\bas\s*-?\s*of\b|\bas\s+at\b|截至|截止|截至于|基准日)\s*:?\s*(?:{_DATE}|{_TEXT_DATE})", re.I)
 ANY_DATE = re.compile(_DATE)
+# "4/7/2025": a date written month first, the US way (day first when the first number cannot be a
+# month: "25/4/2025"). Taiwan writes the year first (2025/4/7), which ANY_DATE reads.
+NUM_MDY = re.compile(r"(?<![\d/.-])(\d{1,2})/(\d{1,2})/((?:19|20)\d\d)(?![\d/])")
+# "a year ago", "3 months ago", "兩週前", "一年前": a day counted back (price_facts reads it); not
+# a horizon, though it names "a month".
+AGO = re.compile(r"(?<![\w.])(a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,3})\s+(day|week|month|year)s?\s+ago\b"
+                 r"|(?<![\d.])(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:个)?\s*(天|日|星期|周|礼拜|月|年)\s*(?:以)?前(?![\d一二两三四五六七八九十])")
 _WORDED_DATE = re.compile(r"\b" + _TEXT_DATE, re.I)
 
 
@@ -361,7 +368,7 @@ def parse_companies(text: str, directory: Any) -> tuple[list[Any], str | None, l
 
     Dates are blanked first: ``2025-03-01`` must not read as company 2025.
     """
-    clean = ANY_DATE.sub(" ", text)
+    clean = NUM_MDY.sub(" ", ANY_DATE.sub(" ", text))
     clean = _WORDED_DATE.sub(" ", clean)  # "on April 10 2025": 2025 is the year, not company 2025
     clean = re.sub(r"\d{4}\s*年(?![線线])", " ", clean)  # "2025年", but "2330 年線" is 2330's 240-day MA
     clean = re.sub(r"(\w)['’]s\b", r"\1", clean)  # possessives: "Evergreen's" names Evergreen
@@ -517,7 +524,7 @@ def parse_slots(message: str, session: ChatSession | None = None, directory: Any
     slots.quoted_text = parse_quoted(message)
 
     # The horizon is parsed with dates removed ("2025-03-01" has no "days" in it, but "3月1日" does).
-    horizon_text = LOOKBACK.sub(" ", ANY_DATE.sub(" ", simplified))
+    horizon_text = AGO.sub(" ", LOOKBACK.sub(" ", ANY_DATE.sub(" ", simplified)))
     horizon, slots.horizon_notices = parse_horizon(horizon_text)
     if horizon is not None:
         slots.horizon_days, slots.horizon_explicit = horizon, True

@@ -354,9 +354,12 @@ def _indicator_line(kind: str, v: dict[str, float], price: float, zh: bool) -> s
         up, mid, low = v["bollinger_upper"], v["bollinger_middle"], v["bollinger_lower"]
         pos = (price - low) / (up - low) if up > low else 0.5
         if zh:
-            return f"- 布林通道(20,2) 上軌 {fmt_price(up)}、中軌 {fmt_price(mid)}、下軌 {fmt_price(low)}：收盤位於通道 {pos:.0%} 處"
-        return (f"- Bollinger bands (20, 2): upper {fmt_price(up)}, middle {fmt_price(mid)}, lower {fmt_price(low)}; the close sits "
-                f"at {pos:.0%} of the band")
+            where = ("收盤跌破下軌" if pos < 0 else "收盤突破上軌" if pos > 1 else "收盤位於通道") + f" {pos:.0%} 處"
+            return f"- 布林通道(20,2) 上軌 {fmt_price(up)}、中軌 {fmt_price(mid)}、下軌 {fmt_price(low)}：{where}"
+        where = ("the close is below the lower band, at" if pos < 0 else "the close is above the upper band, at" if pos > 1
+                 else "the close sits at")
+        return (f"- Bollinger bands (20, 2): upper {fmt_price(up)}, middle {fmt_price(mid)}, lower {fmt_price(low)}; {where} "
+                f"{pos:.0%} of the band (0% is the lower band, 100% the upper)")
     daily, yearly = v["volatility_daily"], v["volatility_annualised"]
     if zh:
         return f"- 波動度：近 {VOL_WINDOW} 個交易日日報酬標準差 {daily:.2%}，年化 {yearly:.1%}"

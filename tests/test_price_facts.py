@@ -152,6 +152,11 @@ def test_no_company_no_price_fact():
     ("一年前買一張台積電現在值多少", "day", date(2024, 3, 6), date(2024, 3, 6), None),
     ("台積電兩週前的收盤價", "day", date(2025, 2, 20), date(2025, 2, 20), None),
     ("2330 close 10 days ago", "day", date(2025, 2, 24), date(2025, 2, 24), None),
+    ("TSMC stock price a month ago", "day", date(2025, 2, 6), date(2025, 2, 6), None),
+    # month first, the US way; day first when the first number is no month
+    ("2317 close 3/3/2025", "day", date(2025, 3, 3), date(2025, 3, 3), None),
+    ("2330 from 1/2/2025 to 2/3/2025", "range", date(2025, 1, 2), date(2025, 2, 3), None),
+    ("2330 on 25/2/2025", "day", date(2025, 2, 25), date(2025, 2, 25), None),
 ])
 def test_periods(message, kind, start, end, sessions):
     p = parse_period(message, date(2025, 3, 6))

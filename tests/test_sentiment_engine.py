@@ -400,6 +400,9 @@ def test_a_sentiment_ranking_holds_the_same_companies_as_a_price_ranking(data_di
     best = engine.run(EngineRequest(message="which company has the most positive news?", as_of=date(2025, 4, 11)))
     codes = [r["code"] for r in best.ranking["sentiment"]]
     assert "6999" in codes and "AAPL" not in codes
+    april = engine.run(EngineRequest(message="which company has the most positive news in April 2025?",
+                                     as_of=date(2025, 4, 11)))
+    assert "articles from 2025-04-01 to 2025-04-10" in april.answer and "from from" not in april.answer
 
 
 def test_group_questions_through_the_assistant(data_dir):

@@ -200,3 +200,12 @@ def test_a_bare_request_continues_with_the_last_company(directory, message):
     slots = parse_slots(message, session, directory)
     assert slots.code == "2454" and slots.inherited_code
     assert parse_slots(message, None, directory).code is None
+
+
+def test_days_counted_back_and_us_dates_are_no_horizon_and_no_company(directory):
+    """"a month ago" names a past day, not a one-month forecast; "4/7/2025" holds no company 2025."""
+    slots = parse_slots("TSMC stock price a month ago", directory=directory)
+    assert slots.code == "2330" and not slots.horizon_explicit
+    assert parse_slots("forecast 2330 for a month", directory=directory).horizon_days == 21
+    assert parse_slots("2317 close 4/7/2025", directory=directory).codes == ["2317"]
+    assert parse_slots("what happened on 4/7/2025?", directory=directory).code is None

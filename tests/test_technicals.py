@@ -204,3 +204,11 @@ def test_support_and_resistance_are_the_recent_lows_highs_and_averages(store):
     assert "138.00" not in then.answer
     short = ask(store, "2330 support and resistance", today=DAYS[10])
     assert "too few for support and resistance" in " ".join(short.notices)
+
+
+def test_a_close_outside_the_bollinger_bands_is_said_to_be_outside(store):
+    """Ten sessions down 2 after sixty up 1: the last close is below the lower band."""
+    a = ask(store, "2330 bollinger")
+    pos = a.indicators["close"] - a.indicators["bollinger_lower"]
+    assert pos < 0 and "the close is below the lower band, at -" in a.answer
+    assert "收盤跌破下軌" in ask(store, "台積電布林通道").answer

@@ -121,6 +121,8 @@ def _asked_window(req: EngineRequest, end: datetime) -> tuple[datetime, datetime
         label_zh = f"{period.start.isoformat()} 前後 {days} 天"
     else:
         first, last = period.start, period.end
+        if req.as_of is not None and first < req.as_of <= last:  # the as-of cut ends the span: name the day it ends
+            last = req.as_of - timedelta(days=1)
         label = f"from {first.isoformat()} to {last.isoformat()}"
         label_zh = f"{first.isoformat()} 至 {last.isoformat()}"
     since = datetime.combine(first, time(0, 0), tzinfo=TAIPEI)
@@ -385,7 +387,8 @@ class SentimentEngine(FinqaQueryEngine):
         sign = 1 if group.negative_first else -1
         ranked = sorted((t for t in tones if t.n >= sg.MIN_ARTICLES), key=lambda t: (sign * t.score, -t.n))
         few = [t for t in tones if t.n < sg.MIN_ARTICLES]
-        what = (f"{len(items)} 則新聞，{label_zh}" if zh else f"{len(items)} articles from {label}")
+        what = (f"{len(items)} 則新聞，{label_zh}" if zh else
+                f"{len(items)} articles {label if label.startswith(('from ', 'within ')) else 'from ' + label}")
         text = sg.render(group, ranked, few, overall, what, zh)
         return Answer(route="sentiment", engine=engine, answer=self._tier_line(reason, zh) + text, sentiment=overall,
                       notices=notices, fallback_reason=reason,
