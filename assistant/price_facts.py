@@ -346,7 +346,7 @@ def strip_dates(message: str) -> str:
     """``message`` without the dates it names: once they have chosen the news to search, "2025"
     and "4月7日" would only make every dated sentence look relevant."""
     out = message
-    for pattern in (ANY_DATE, NUM_MDY, _MDY, _DMY, _QUARTER, _HALF, _EN_MONTHS, _ZH_MONTHS, _AGO, _YM, _YEAR, _MD, _MONTH_ONLY):
+    for pattern in (ANY_DATE, NUM_MDY, _MDY, _DMY, _QUARTER, _HALF, _EN_MONTHS, _ZH_MONTHS, AGO, _YM, _YEAR, _MD, _MONTH_ONLY):
         out = pattern.sub(" ", out)
     return re.sub(r"\s{2,}", " ", out).strip()
 
@@ -489,8 +489,7 @@ def _absolute_years(s: str, today: date) -> str:
     return _RELATIVE_YEAR_EN.sub(lambda m: f"{m.group(1)} {today.year - (m.group(2) == 'last')}", s)
 
 
-# "a year ago", "3 months ago", "兩週前", "一年前": that day, counted back from today.
-_AGO = AGO
+# The words and units of "a year ago", "3 months ago", "兩週前", "一年前" (slots.AGO).
 _AGO_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
               "nine": 9, "ten": 10}
 _AGO_UNITS = {"day": "day", "天": "day", "日": "day", "week": "week", "星期": "week", "周": "week", "礼拜": "week",
@@ -500,7 +499,7 @@ _AGO_UNITS = {"day": "day", "天": "day", "日": "day", "week": "week", "星期"
 def _ago(s: str, today: date) -> Period | None:
     """The day an "N units ago" names (a month or year back is the same day of that month, or
     its last day: a year before 2024-02-29 is 2023-02-28)."""
-    m = _AGO.search(s)
+    m = AGO.search(s)
     if m is None:
         return None
     number, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
@@ -703,77 +702,85 @@ _HIGH_WORDS = re.compile(r"\bhigh|\bpeak|最高|新高|历史(?:新)?高")
 
 
 def _records_text(code: str, bars: list[PriceBar], prev: PriceBar | None, asked: str, zh: bool) -> str:
-    """The sentence a record question asks for, over ``bars`` (``prev`` is the close before
-    them): the highest and lowest close and where the last one stands, whether the last close is
-    a new high (or low) of the span, and the days that closed at the limit. Closes, not intraday
-    highs: a record is usually quoted on the close, and the span's intraday range is given
-    beside it."""
+    """The sentences a record question asks for, over ``bars`` (``prev`` is the close before
+    them): the highest and lowest close and whether the last one is a new high (or low), the
+    days that closed at the limit, the days that opened beyond the previous day's range."""
     s = QUOTED.sub(" ", to_simplified(asked).lower())
     if not bars:
         return ""
     out: list[str] = []
+    if _EXTREME_CLOSE.search(s) or _NEW_HIGH.search(s):
+        out.extend(_extremes(bars, s, zh))
+    pairs = list(zip([prev, *bars[:-1]], bars))  # (the session before, the session)
+    if _LIMIT_DAYS.search(s):
+        out.append(_limit_days(code, pairs, zh))
+    if _GAPS.search(s):
+        out.append(_gap_days(pairs, zh))
+    return ("" if zh else " ").join(out)
+
+
+def _extremes(bars: list[PriceBar], s: str, zh: bool) -> list[str]:
+    """The span's highest and lowest close (the latest of equal ones), and, when a new high or
+    low is asked, whether the last close is it. Closes, not intraday highs: a record is usually
+    quoted on the close, and the span's intraday range is given beside it."""
     last = bars[-1]
     top = max(bars, key=lambda b: (b.close, b.date))
     bottom = min(bars, key=lambda b: (b.close, -b.date.toordinal()))
-    if _EXTREME_CLOSE.search(s) or _NEW_HIGH.search(s):
-        low_asked = bool(_LOW_WORDS.search(s)) and not _HIGH_WORDS.search(s)
-        if zh:
-            out.append(f"期間最高收盤 {fmt_price(top.close)}（{top.date.isoformat()}），最低收盤 {fmt_price(bottom.close)}（{bottom.date.isoformat()}）。")
-        else:
-            out.append(f"Highest close {fmt_price(top.close)} ({top.date.isoformat()}), lowest close "
-                       f"{fmt_price(bottom.close)} ({bottom.date.isoformat()}).")
-        if _NEW_HIGH.search(s) and len(bars) > 1:
-            ref = bottom if low_asked else top
-            if ref.date == last.date:
-                out.append(f"最後收盤 {fmt_price(last.close)}（{last.date.isoformat()}）就是期間{'最低' if low_asked else '最高'}收盤：創了新{'低' if low_asked else '高'}。"
-                           if zh else f"The last close, {fmt_price(last.close)} on {last.date.isoformat()}, is the span's "
-                           f"{'lowest' if low_asked else 'highest'}: a new {'low' if low_asked else 'high'}.")
-            else:
-                gap = _pct(ref.close, last.close)
-                out.append(f"最後收盤 {fmt_price(last.close)}（{last.date.isoformat()}）距離{'最低' if low_asked else '最高'}收盤 {gap}：沒有創新{'低' if low_asked else '高'}。"
-                           if zh else f"The last close, {fmt_price(last.close)} on {last.date.isoformat()}, is {gap} from "
-                           f"that {'lowest' if low_asked else 'highest'} close: no new {'low' if low_asked else 'high'}.")
-    if _LIMIT_DAYS.search(s):
-        from ingest.limits import is_stock_code, limit_state
+    out = [f"期間最高收盤 {fmt_price(top.close)}（{top.date.isoformat()}），最低收盤 {fmt_price(bottom.close)}（{bottom.date.isoformat()}）。"
+           if zh else f"Highest close {fmt_price(top.close)} ({top.date.isoformat()}), lowest close "
+           f"{fmt_price(bottom.close)} ({bottom.date.isoformat()})."]
+    if not _NEW_HIGH.search(s) or len(bars) < 2:
+        return out
+    low = bool(_LOW_WORDS.search(s)) and not _HIGH_WORDS.search(s)
+    ref = bottom if low else top
+    word_zh, word = ("低", "low") if low else ("高", "high")
+    if ref.date == last.date:
+        out.append(f"最後收盤 {fmt_price(last.close)}（{last.date.isoformat()}）就是期間最{word_zh}收盤：創了新{word_zh}。" if zh else
+                   f"The last close, {fmt_price(last.close)} on {last.date.isoformat()}, is the span's {word}est: a new {word}.")
+    else:
+        gap = _pct(ref.close, last.close)
+        out.append(f"最後收盤 {fmt_price(last.close)}（{last.date.isoformat()}）距離最{word_zh}收盤 {gap}：沒有創新{word_zh}。" if zh else
+                   f"The last close, {fmt_price(last.close)} on {last.date.isoformat()}, is {gap} from that {word}est close: "
+                   f"no new {word}.")
+    return out
 
-        if not is_stock_code(code):
-            out.append("這檔不是股票（ETF 等沒有相同的漲跌停規則），不計算漲跌停。" if zh else
-                       "This is not a stock (ETFs and the like follow other limit rules): limit days are not counted.")
-        else:
-            days: dict[str, list[date]] = {"up": [], "down": []}
-            for before, bar in zip([prev, *bars[:-1]], bars):
-                state = limit_state(before.close, bar.close) if before is not None else None
-                if state is not None:
-                    days[state].append(bar.date)
 
-            def listed(ds: list[date]) -> str:
-                shown = ("、" if zh else ", ").join(d.isoformat() for d in ds[:10])
-                return shown + ("…" if len(ds) > 10 else "")
+def _recent_dates(days: list[date], zh: bool) -> str:
+    """Up to the ten most recent of ``days``, an ellipsis first when there are more."""
+    sep = "、" if zh else ", "
+    return ("…" + sep if len(days) > 10 else "") + sep.join(d.isoformat() for d in days[-10:])
 
-            if zh:
-                out.append(f"收在跌停 {len(days['down'])} 天" + (f"（{listed(days['down'])}）" if days["down"] else "")
-                           + f"，收在漲停 {len(days['up'])} 天" + (f"（{listed(days['up'])}）" if days["up"] else "") + "。")
-            else:
-                out.append(f"Closed limit down on {len(days['down'])} day{'s' if len(days['down']) != 1 else ''}"
-                           + (f" ({listed(days['down'])})" if days["down"] else "")
-                           + f" and limit up on {len(days['up'])}" + (f" ({listed(days['up'])})" if days["up"] else "") + ".")
-    if _GAPS.search(s):
-        ups = [b.date for a, b in zip([prev, *bars[:-1]], bars)
-               if a is not None and b.open is not None and a.high is not None and b.open > a.high]
-        downs = [b.date for a, b in zip([prev, *bars[:-1]], bars)
-                 if a is not None and b.open is not None and a.low is not None and b.open < a.low]
 
-        def dates(ds: list[date]) -> str:  # the most recent ten
-            return ("…" + ("、" if zh else ", ") if len(ds) > 10 else "") + ("、" if zh else ", ").join(d.isoformat() for d in ds[-10:])
+def _limit_days(code: str, pairs: list[tuple[PriceBar | None, PriceBar]], zh: bool) -> str:
+    """The sessions that closed at the limit price (``ingest.limits``); stocks only."""
+    from ingest.limits import is_stock_code, limit_state
 
-        if zh:
-            out.append(f"跳空上漲（開盤高於前一日最高價）{len(ups)} 天" + (f"（{dates(ups)}）" if ups else "")
-                       + f"，跳空下跌（開盤低於前一日最低價）{len(downs)} 天" + (f"（{dates(downs)}）" if downs else "") + "。")
-        else:
-            out.append(f"Gapped up (opened above the previous day's high) on {len(ups)} day{'s' if len(ups) != 1 else ''}"
-                       + (f" ({dates(ups)})" if ups else "")
-                       + f" and gapped down (opened below its low) on {len(downs)}" + (f" ({dates(downs)})" if downs else "") + ".")
-    return ("" if zh else " ").join(out)
+    if not is_stock_code(code):
+        return ("這檔不是股票（ETF 等沒有相同的漲跌停規則），不計算漲跌停。" if zh else
+                "This is not a stock (ETFs and the like follow other limit rules): limit days are not counted.")
+    days: dict[str, list[date]] = {"up": [], "down": []}
+    for before, bar in pairs:
+        state = limit_state(before.close, bar.close) if before is not None else None
+        if state is not None:
+            days[state].append(bar.date)
+    up, down = days["up"], days["down"]
+    if zh:
+        return (f"收在跌停 {len(down)} 天" + (f"（{_recent_dates(down, zh)}）" if down else "")
+                + f"，收在漲停 {len(up)} 天" + (f"（{_recent_dates(up, zh)}）" if up else "") + "。")
+    return (f"Closed limit down on {len(down)} day{'s' if len(down) != 1 else ''}" + (f" ({_recent_dates(down, zh)})" if down else "")
+            + f" and limit up on {len(up)}" + (f" ({_recent_dates(up, zh)})" if up else "") + ".")
+
+
+def _gap_days(pairs: list[tuple[PriceBar | None, PriceBar]], zh: bool) -> str:
+    """The sessions that opened above the previous day's high (gap up) or below its low (gap down)."""
+    ups = [b.date for a, b in pairs if a is not None and b.open is not None and a.high is not None and b.open > a.high]
+    downs = [b.date for a, b in pairs if a is not None and b.open is not None and a.low is not None and b.open < a.low]
+    if zh:
+        return (f"跳空上漲（開盤高於前一日最高價）{len(ups)} 天" + (f"（{_recent_dates(ups, zh)}）" if ups else "")
+                + f"，跳空下跌（開盤低於前一日最低價）{len(downs)} 天" + (f"（{_recent_dates(downs, zh)}）" if downs else "") + "。")
+    return (f"Gapped up (opened above the previous day's high) on {len(ups)} day{'s' if len(ups) != 1 else ''}"
+            + (f" ({_recent_dates(ups, zh)})" if ups else "")
+            + f" and gapped down (opened below its low) on {len(downs)}" + (f" ({_recent_dates(downs, zh)})" if downs else "") + ".")
 
 
 # --- answering -------------------------------------------------------------------------------
