@@ -77,7 +77,8 @@ KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
                         r"|\b(?:is|are)\s+\S+(?:\s+\S+)?\s+(?:too |very |a )?risky\b"
                         r"|\briskier\b|\b(?:more|less) risky\b|\bsafer\b|\bcompar\w*\b.{0,40}\b(?:risk|volatility)\b"
                         r"|比较.{0,12}(?:风险|波动)|(?:风险|波动).{0,6}比较"
-                        r"|风险(?:比较|更)?(?:高|大|低|小|多大|如何|怎么样|指标|程度|有多)")),
+                        r"|风险(?:比较|更|最)?(?:高|大|低|小|多大|如何|怎么样|指标|程度|有多)"
+                        r"|\b(?:most|least) risky\b|\briskiest\b|\bsafest\b")),
     ("drawdown", re.compile(r"\bdraw[- ]?downs?\b|\bmdd\b|\bpeak[- ]to[- ]trough\b|回撤|回档幅度|从高点(?:回落|下跌|跌)了?多少"
                             r"|\b(?:fall|fell|fallen|drop|dropped|down|off|below|far)\b.{0,20}\bfrom (?:its|the|their) "
                             r"(?:peak|high|top|record)s?\b|离(?:高点|前高|最高)")),

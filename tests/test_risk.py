@@ -50,6 +50,7 @@ def ask(store, message, *, codes=None, as_of=None, today=DAYS[-1], previous=None
 @pytest.mark.parametrize("message, kind", [
     ("what's the max drawdown of 2330 in 2025?", "drawdown"), ("2330 drawdown", "drawdown"), ("台積電最大回撤", "drawdown"),
     ("compare the risk of 2330 and 2454", "risk"), ("比較台積電和聯發科的風險", "risk"),
+    ("2330 2454 2317 哪個風險最高", "risk"), ("which is the riskiest of 2330, 2454 and 2317?", "risk"),
     ("how far is TSMC from its peak?", "drawdown"), ("how much has 2330 fallen from its high?", "drawdown"),
     ("台積電離高點還有多遠", "drawdown"), ("鴻海的drawdown", "drawdown"),
     ("2330 beta", "beta"), ("台積電的beta", "beta"), ("台積電的β值", "beta"), ("correlation between 2330 and 2454", "correlation"),
