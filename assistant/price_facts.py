@@ -53,6 +53,7 @@ _STRONG = re.compile(
     r"|['’]s price\b|\b(?:current|latest|last|closing|close|opening|open|trading) price\b|\b(?:stock|price|share) quotes?\b"
     r"|\bclos(?:e|es|ed|ing)\b(?!\s+(?:to|a|the|its|their|deal|in on|ranks)\b)|\bopened (?:at|on)\b"
     r"|\b(?:day'?s|intraday|daily) (?:high|low)\b|\b(?:high|low) (?:of|on|today|yesterday)\b|\bnew (?:high|low)s?\b"
+    r"|\bturnover\b|\bvalue traded\b|\bvwap\b|\baverage (?:trade |traded )?price\b|成交均价"
     r"|\b(?:\d+|one|a)\s*-?\s*(?:day|week|month|year)s?\s+(?:high|low|range)\b|新高|新低|高点|低点|(?:周|月|年|日|天)(?:以?来|内)?的?(?:最高|最低)"
     r"|\b(?:hit|reach|touch|ma[dk]e|set)\w*\s+(?:its|their|a|the)\s+(?:(?:\d{4}|yearly|annual|monthly|weekly|year's|month's)\s+)?(?:high|low|peak|bottom)s?\b"
     r"|\b\d{4}\s+(?:high|low)s?\b|\b(?:highest|lowest) (?:close|closing|price|level)\b"
@@ -791,7 +792,7 @@ def bar_of(code: str, day: Any, row: Any) -> PriceBar:
 
     return PriceBar(code=code, date=pd.Timestamp(day).date(), open=num(row["open"]), high=num(row["high"]),
                     low=num(row["low"]), close=float(row["close"]), volume=num(row["volume"]),
-                    source=str(row.get("source") or "store"))
+                    turnover=num(row.get("turnover")), source=str(row.get("source") or "store"))
 
 
 def fmt_price(x: float | None) -> str:
@@ -810,12 +811,22 @@ def _day(d: date, zh: bool) -> str:
     return f"{d.isoformat()}（週{_WEEKDAY_ZH[d.weekday()]}）" if zh else f"{d.isoformat()} ({d:%A})"
 
 
-def _volume(v: float | None, zh: bool) -> str:
+def _volume(v: float | None, zh: bool, value: float | None = None) -> str:
+    """Shares traded (張 too in Chinese) and, when the source gave it, the value traded (成交值) and
+    the average price it implies (value / shares: the day's VWAP)."""
     if v is None:
         return ""
+    vwap = value / v if value and v else None
     if zh:
-        return f"成交 {v / SHARES_PER_LOT:,.0f} 張（{v:,.0f} 股）"
-    return f"{v:,.0f} shares traded"
+        text = f"成交 {v / SHARES_PER_LOT:,.0f} 張（{v:,.0f} 股）"
+        return text + (f"，成交值 {_yi(value)}、均價 {fmt_price(vwap)}" if vwap else "")
+    text = f"{v:,.0f} shares traded"
+    return text + (f" (NT${value:,.0f}, an average price of {fmt_price(vwap)})" if vwap and value else "")
+
+
+def _yi(value: float) -> str:
+    """NT$ the way Taiwan reads a large sum: 億 (10^8) or 萬 (10^4)."""
+    return f"{value / 1e8:,.2f} 億元" if value >= 1e8 else f"{value / 1e4:,.1f} 萬元"
 
 
 def company_of(code: str) -> Company | None:
@@ -1102,8 +1113,16 @@ def limit_note(code: str, prev_close: float | None, close: float | None, zh: boo
     return ("（漲停）" if state == "up" else "（跌停）") if zh else f" (limit {state})"
 
 
+def _consistent_value(value: float | None, shares: float | None, low: float | None, high: float | None) -> float | None:
+    """``value`` when value / shares lies in the price range (else a unit mismatch, lots against
+    shares, would print a nonsense average price: ``ingest.indicators`` checks VWAP the same way)."""
+    if not value or not shares or low is None or high is None:
+        return None
+    return value if low * 0.99 <= value / shares <= high * 1.01 else None
+
+
 def _day_text(label: str, bar: PriceBar, prev: PriceBar | None, zh: bool) -> str:
-    vol = _volume(bar.volume, zh)
+    vol = _volume(bar.volume, zh, _consistent_value(bar.turnover, bar.volume, bar.low, bar.high))
     limit = limit_note(bar.code, prev.close, bar.close, zh) if prev else ""
     if zh:
         change = f"，較前一交易日（{prev.date.isoformat()}，{fmt_price(prev.close)}）{_pct(prev.close, bar.close)}{limit}" if prev else ""
@@ -1123,6 +1142,9 @@ def _range_text(label: str, bars: list[PriceBar], prev: PriceBar | None, period:
     lo, lo_day = min(lows, key=lambda t: t[0])
     volumes = [b.volume for b in bars if b.volume is not None]
     total = sum(volumes) if volumes else None
+    values = [b.turnover for b in bars if b.turnover]
+    value = (_consistent_value(sum(values), total, lo, hi)  # only when every day has it
+             if values and len(values) == len(volumes) else None)
     n = len(bars)
     closes = ([prev.close] if prev else []) + [b.close for b in bars]
     moves = [b - a for a, b in zip(closes, closes[1:])]
@@ -1138,7 +1160,8 @@ def _range_text(label: str, bars: list[PriceBar], prev: PriceBar | None, period:
         if total is None:
             return out + "。"
         daily = f"，日均 {total / len(volumes) / SHARES_PER_LOT:,.0f} 張" if len(volumes) > 1 else ""
-        return out + f"；合計{_volume(total, True)}{daily}。"
+        worth = f"；成交值合計 {_yi(value)}" if value else ""
+        return out + f"；合計{_volume(total, True)}{daily}{worth}。"
     start_txt = (f"the {fmt_price(base.close)} close on {base.date.isoformat()} before the period" if prev else
                  f"the first day's close of {fmt_price(first.close)} on {first.date.isoformat()}")
     # A calendar period named in words ("last week") is named back; dates and "the last N trading
@@ -1154,4 +1177,5 @@ def _range_text(label: str, bars: list[PriceBar], prev: PriceBar | None, period:
     if total is None:
         return out + "."
     daily = f" ({total / len(volumes):,.0f} a day)" if len(volumes) > 1 else ""
-    return out + f"; {total:,.0f} shares traded in all{daily}."
+    worth = f", worth NT${value:,.0f}" if value else ""
+    return out + f"; {total:,.0f} shares traded in all{daily}{worth}."

@@ -580,3 +580,27 @@ def test_a_price_asked_in_us_dollars_says_it_is_not_converted(store):
     assert any("finqa stores no exchange rates" in n for n in a.notices) and "1,025.00" in a.answer
     assert any("不換算成美元" in n for n in ask(store, "台積電股價換成美元").notices)
     assert not any("exchange rates" in n for n in ask(store, "2330 price").notices)
+
+
+def test_value_traded_and_the_average_price_when_the_source_gives_them(data_dir):
+    """TWSE gives 成交金額: the day's value and VWAP (value / shares) are shown beside the shares,
+    in 億 for Chinese; a value whose average price falls outside the day's range (lots against
+    shares) is not shown at all."""
+    from ingest.store import open_store
+
+    s = open_store(data_dir.store_path)
+    s.upsert_bars([PriceBar(code="2330", date=date(2025, 5, 28), open=984.0, high=985.0, low=967.0, close=967.0,
+                            volume=31_929_816, turnover=31_118_690_000.0),
+                   PriceBar(code="2330", date=date(2025, 5, 29), open=986.0, high=986.0, low=967.0, close=967.0,
+                            volume=64_850_290, turnover=62_982_593_605.0),
+                   PriceBar(code="2454", date=date(2025, 5, 29), open=1285.0, high=1305.0, low=1260.0, close=1260.0,
+                            volume=20_205_556, turnover=25_000_000.0)])  # a value in thousands: inconsistent
+    a = ask(s, "2330 turnover on 2025-05-29", today=date(2025, 5, 30))
+    vwap = 62_982_593_605.0 / 64_850_290
+    assert f"64,850,290 shares traded (NT$62,982,593,605, an average price of {vwap:,.2f})" in a.answer
+    zh = ask(s, "台積電2025年5月29日成交值", today=date(2025, 5, 30))
+    assert f"成交值 629.83 億元、均價 {vwap:,.2f}" in zh.answer
+    both = ask(s, "2330 turnover from 2025-05-28 to 2025-05-29", today=date(2025, 5, 30))
+    assert f"worth NT${31_118_690_000 + 62_982_593_605:,.0f}" in both.answer
+    odd = ask(s, "2454 price on 2025-05-29", code="2454", today=date(2025, 5, 30))
+    assert "20,205,556 shares traded." in odd.answer and "average price" not in odd.answer
