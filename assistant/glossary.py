@@ -72,7 +72,7 @@ TERMS: tuple[Term, ...] = (
        "Both lag the price, since they are averages of past closes.",
        "**均線交叉。** 短天期均線由下往上穿過長天期均線（例如 5 日線穿過 20 日線）稱為黃金交叉，解讀為趨勢轉強；"
        "由上往下穿過稱為死亡交叉。均線是過去收盤的平均，所以兩者都落後於股價。",
-       "2330 5-day and 20-day moving averages", "台積電5日線和20日線"),
+       "did 2330 have a golden cross recently?", "台積電黃金交叉了嗎"),
     _t("ema", r"\bema\b|\bexponential moving averages?\b|指数移动平均",
        "**Exponential moving average (EMA), N days.** A moving average that weighs recent closes more: each day "
        "it moves 2 / (N + 1) of the way from yesterday's EMA to today's close.",

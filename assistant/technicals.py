@@ -62,6 +62,9 @@ _KINDS = {
     "macd": re.compile(r"\bmacd\b|指数平滑异同"),
     "bollinger": re.compile(r"\bbollinger\b|布林"),
     "volatility": re.compile(r"\bvolatil\w*|波动"),
+    # "did 2330 have a golden cross?", 台積電黃金交叉了嗎, 死叉: the recent crossovers.
+    "cross": re.compile(r"\b(?:golden|death)\s+cross(?:es|ed|ing)?\b|\bcross(?:over|overs|ed|es|ing)?\b(?![- ](?:strait|border|list))"
+                        r"|黄金交叉|死亡交叉|金叉|死叉|交叉(?!持股)"),
     # "support and resistance", 支撐與壓力; not "government support" or 關稅壓力 (tariff pressure).
     "levels": re.compile(r"\bsupport\s*(?:and|&|/)\s*resistance\b|\bresistance\s*(?:and|&|/)\s*support\b"
                          r"|\b(?:support|resistance)\s+(?:levels?|lines?|zones?|prices?)\b"
@@ -226,10 +229,18 @@ def _read(store: Any, code: str, day: date, mas: list[int], others: list[str], z
             lines.append(_average_line(f"{length} 日指數移動平均" if zh else f"{length}-day exponential moving average",
                                        value, price, zh))
             continue
-        needed = {"rsi": 15, "kd": 9, "macd": 35, "bollinger": 20, "volatility": VOL_WINDOW + 1, "levels": LEVEL_SPANS[0]}[kind]
+        pair = tuple(sorted(mas)[:2]) if len(mas) >= 2 else CROSS_PAIR
+        needed = {"rsi": 15, "kd": 9, "macd": 35, "bollinger": 20, "volatility": VOL_WINDOW + 1, "levels": LEVEL_SPANS[0],
+                  "cross": pair[1] + 1}[kind]
         if n < needed:
             short.append({"volatility": "波動度" if zh else "volatility",
-                          "levels": "支撐與壓力" if zh else "support and resistance"}.get(kind, kind.upper()))
+                          "levels": "支撐與壓力" if zh else "support and resistance",
+                          "cross": "交叉" if zh else "crossovers"}.get(kind, kind.upper()))
+            continue
+        if kind == "cross":
+            line, numbers = _crosses(frame, (int(pair[0]), int(pair[1])), zh)
+            values.update(numbers)
+            lines.append(line)
             continue
         if kind == "levels":
             line, numbers = _levels(frame, price, zh)
@@ -278,6 +289,44 @@ def _indicator_values(kind: str, frame: pd.DataFrame) -> dict[str, float]:
         return {"bollinger_upper": up, "bollinger_middle": (up + low) / 2, "bollinger_lower": low}
     returns = pd.Series(frame["close"]).astype(float).pct_change().tail(VOL_WINDOW)
     return {"volatility_daily": float(returns.std()), "volatility_annualised": annualised_volatility(returns)}
+
+
+CROSS_PAIR = (5, 20)  # the moving averages whose crossing a "golden cross" question means by default
+CROSS_SESSIONS = 60  # how far back a crossover is looked for
+
+
+def _crosses(frame: pd.DataFrame, pair: tuple[int, int], zh: bool) -> tuple[str, dict[str, Any]]:
+    """The most recent crossover of the two moving averages, of K and D, and of MACD and its
+    signal within the last :data:`CROSS_SESSIONS` sessions: a golden cross when the first turns
+    above the second, a death cross when it turns below; and where each pair stands now."""
+    close = frame["close"].astype(float)
+    short, long_ = close.rolling(pair[0]).mean(), close.rolling(pair[1]).mean()
+    diffs = {"ma": short - long_, "kd": frame["kdj_k"] - frame["kdj_d"], "macd": frame["macd_histogram"]}
+    names = {"ma": (f"{pair[0]} 日／{pair[1]} 日均線" if zh else f"{pair[0]}/{pair[1]}-day averages"), "kd": "KD",
+             "macd": "MACD"}
+    dates = pd.to_datetime(frame["date"]).dt.date
+    parts, values = [], {}
+    for key, diff in diffs.items():
+        sign = (diff > 0).astype(int).where(diff.notna())
+        turned = sign.diff().fillna(0)
+        recent = turned.iloc[-CROSS_SESSIONS:]
+        hits = recent[recent != 0]
+        above = bool(diff.iloc[-1] > 0)
+        now = ("目前在上" if above else "目前在下") if zh else ("now above" if above else "now below")
+        if hits.empty:
+            parts.append(f"{names[key]} 近 {CROSS_SESSIONS} 個交易日沒有交叉（{now}）" if zh else
+                         f"{names[key]}: no crossover in the last {CROSS_SESSIONS} sessions ({now})")
+            values[f"{key}_cross"] = None
+            continue
+        at, kind = hits.index[-1], ("golden" if hits.iloc[-1] > 0 else "death")
+        day = dates.loc[at].isoformat()
+        values[f"{key}_cross"] = {"kind": kind, "date": day}
+        if zh:
+            parts.append(f"{names[key]} {day} {'黃金交叉' if kind == 'golden' else '死亡交叉'}（{now}）")
+        else:
+            parts.append(f"{names[key]}: {kind} cross on {day} ({now})")
+    head = f"- 近 {CROSS_SESSIONS} 個交易日最近一次交叉：" if zh else f"- The latest crossovers (last {CROSS_SESSIONS} sessions): "
+    return head + ("；" if zh else "; ").join(parts), values
 
 
 LEVEL_SPANS = (20, 60)  # support and resistance: the lows and highs of the last month and quarter

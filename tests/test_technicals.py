@@ -36,7 +36,7 @@ def ask(store, message, *, as_of=None, today=DAYS[-1]):
     # English indicator names written right after Chinese, as Taiwanese users write them
     "台積電RSI", "台積電的MACD", "台積電MA20", "2330的RSI", "2330 5日線", "台積電20日線在哪", "台積電和聯發科的volatility",
     "台積電的支撐和壓力", "台積電支撐在哪", "台積電壓力位", "where is 2330 support and resistance?", "2330 resistance level",
-    "Is TSMC overbought?", "台積電超賣了嗎",
+    "Is TSMC overbought?", "台積電超賣了嗎", "台積電黃金交叉了嗎", "did 2330 have a golden cross recently?", "2330 死叉",
 ])
 def test_indicator_questions(message):
     assert is_indicator_question(message, "2330")
@@ -45,6 +45,7 @@ def test_indicator_questions(message):
 @pytest.mark.parametrize("message", [
     "2330 close yesterday", "will 2330's MA5 cross the MA20 next week?", "forecast 2330 next 5 days",
     "TSMC revenue", "What is RSI?", "台積電面臨關稅壓力", "government support for TSMC", "tech support for TSMC",
+    "TSMC cross-strait risk", "台積電交叉持股",
 ])
 def test_not_indicator_questions(message):
     assert not is_indicator_question(message, "2330" if "RSI" not in message else None)
@@ -212,3 +213,26 @@ def test_a_close_outside_the_bollinger_bands_is_said_to_be_outside(store):
     pos = a.indicators["close"] - a.indicators["bollinger_lower"]
     assert pos < 0 and "the close is below the lower band, at -" in a.answer
     assert "收盤跌破下軌" in ask(store, "台積電布林通道").answer
+
+
+def test_the_latest_crossovers_against_a_hand_computation(store):
+    """Sixty sessions up, then down 2 a day: the 5-day average falls through the 20-day one on the
+    first session where it is no longer above it (found here with plain loops), a death cross;
+    K through D and MACD through its signal turn after the top too. A named pair of averages
+    ("20日線和60日線") replaces 5/20; nothing crossed before the history allows it."""
+    def mean(xs):
+        return sum(xs) / len(xs)
+
+    first = next(i for i in range(60, 70) if mean(CLOSES[i - 4:i + 1]) <= mean(CLOSES[i - 19:i + 1]))
+    a = ask(store, "did 2330 have a golden cross recently?")
+    assert a.indicators["ma_cross"] == {"kind": "death", "date": DAYS[first].isoformat()}
+    assert f"5/20-day averages: death cross on {DAYS[first].isoformat()} (now below)" in a.answer
+    for key in ("kd_cross", "macd_cross"):
+        assert a.indicators[key]["kind"] == "death" and a.indicators[key]["date"] >= DAYS[59].isoformat()
+    zh = ask(store, "台積電黃金交叉了嗎")
+    assert f"5 日／20 日均線 {DAYS[first].isoformat()} 死亡交叉（目前在下）" in zh.answer
+    pair = ask(store, "2330 20日線和60日線交叉")
+    assert "20 日／60 日均線" in pair.answer
+    # Before the fall, the averages never crossed (the 5-day led from the start): none is made up.
+    early = ask(store, "2330 golden cross", as_of=DAYS[59])
+    assert early.indicators["ma_cross"] is None and "no crossover in the last 60 sessions (now above)" in early.answer
