@@ -79,6 +79,9 @@ FORECAST_STRONG = _rx(
     r"\bp\(rise\)", r"预测", r"预估", r"预判", r"推估", r"目标价",
     r"\b(?:probability|odds|chances?|likelihood)\b.{0,40}\b(?:rises?|rising|falls?|falling|go(?:es)? (?:up|down)|gains?|drops?)\b",
     r"(?:上涨|涨|下跌|跌)的?(?:机率|概率|几率|可能性)",
+    # "台積電和聯發科誰比較會漲", "which will rise more, 2330 or 2454?": each forecast, side by side
+    r"(?:谁|哪个|哪一个|哪只|哪支|哪档|哪家)(?:比较)?(?:会|能)(?:比较)?(?:涨|跌)",
+    r"which (?:one |stock )?will (?:rise|gain|go up|fall|drop|do better|outperform)",
 )
 QA_WHY = _rx(
     r"^\s*(?:why|explain|describe|define|summari[sz]e|what is|what are|what's|what does|what do|"

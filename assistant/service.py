@@ -41,19 +41,6 @@ EXAMPLES = ("forecast 2330 next 5 days", "台積電最近新聞情緒如何？",
             "Explain what a yield curve inversion implies for equities.")
 
 
-def _forecast_notices(slots: Slots, message: str) -> list[str]:
-    """What a forecast answer should carry from the slots: a clamped horizon, and that only the
-    first of several companies named is forecast ("forecast 2330 and 2454")."""
-    notices = list(slots.horizon_notices)
-    others = [c for c in dict.fromkeys(slots.codes) if c != slots.code]
-    if slots.code and others:
-        notices.append(f"finqa 一次預測一家公司：這是 {slots.code} 的預測；其他公司請分別再問（例如 `{others[0]} 未來5天走勢`）。"
-                       if has_cjk(message) else
-                       f"finqa forecasts one company at a time: this is {slots.code}'s forecast; ask again for "
-                       f"{', '.join(others)} (e.g. `forecast {others[0]} next 5 days`).")
-    return notices
-
-
 def _company_label(slots: Slots) -> str:
     c = slots.company
     if c is None:
@@ -158,8 +145,8 @@ class Assistant:
         anchored = self._anchor_dates(message, as_of, notices)
         slots, decision = self._plan(anchored, session)
         notices.extend(slots.notices)
-        if decision.route == "forecast":
-            notices.extend(_forecast_notices(slots, message))
+        if decision.route == "forecast":  # a clamped horizon (several companies are each forecast)
+            notices.extend(slots.horizon_notices)
         log.info("route %s (%s: %s) code=%s horizon=%s", decision.route, decision.source, decision.reason,
                  slots.code, slots.horizon_days)
         early = self._precheck(decision.route, slots, notices, message)

@@ -385,17 +385,30 @@ def test_engine_path_median_matches_the_evaluated_median():
     assert single.p_rise == pytest.approx(batch.p_rise[0])
 
 
-def test_two_companies_named_get_one_forecast_and_a_notice_saying_so(data_dir):
+def test_several_companies_named_are_each_forecast_side_by_side(data_dir):
+    """"forecast 2330 and 2454": each company's own forecast and backtest, the same as asked
+    alone, then their P(rise) side by side with the word that a higher one is no pick; the first
+    is the answer's forecast (chart, --json). A company without prices is said so, the others
+    still come."""
     from assistant.service import Assistant
     from ingest import config
 
     settings = config.configure(data_dir=data_dir.data_dir, cpu_only=True)
     _store_with(settings)
-    ans = Assistant(settings).answer("forecast 2330 and 2454 next 5 days")
+    asst = Assistant(settings)
+    ans = asst.answer("forecast 2330 and 2454 next 5 days")
     assert ans.route == "forecast" and ans.forecast is not None and ans.forecast.code == "2330"
-    assert any("one company at a time" in n and "forecast 2454 next 5 days" in n for n in ans.notices)
-    single = Assistant(settings).answer("forecast 2330 next 5 days")
-    assert not any("one company at a time" in n for n in single.notices)
+    alone = {c: asst.answer(f"forecast {c} next 5 days") for c in ("2330", "2454")}
+    for c, single in alone.items():
+        assert single.answer in ans.answer  # the same forecast and backtest as asked alone
+    side = sorted(alone.values(), key=lambda a: -a.forecast.p_rise)
+    assert (f"P(rise) side by side: {side[0].code} {side[0].forecast.p_rise:.1%}, {side[1].code} "
+            f"{side[1].forecast.p_rise:.1%}. A higher one is no pick") in ans.answer
+    zh = asst.answer("台積電和聯發科未來5天走勢")
+    assert "上漲機率並列：" in zh.answer and "機率較高不代表較好的選擇" in zh.answer
+    missing = asst.answer("forecast 2330 and 2603 next 5 days")
+    assert missing.forecast.code == "2330" and any("2603" in n and "finqa ingest prices 2603" in n for n in missing.notices)
+    assert "side by side" not in missing.answer
 
 
 @pytest.mark.parametrize("message, target", [

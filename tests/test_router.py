@@ -81,6 +81,10 @@ ROUTE_CASES = [
     ("台積電下週走勢", "forecast", "2330", 5),
     ("I bought 2330 at 1000, how much did I lose?", "qa", "2330", None), ("我在900買了台積電，現在賺多少", "qa", "2330", None),
     ("大家怎麼看聯發科", "sentiment", "2454", None), ("classify: TSMC shares surge after record profit", "sentiment", "2330", None),
+    # which of several will rise: each forecast side by side; which rose: the store
+    ("台積電和聯發科誰比較會漲", "forecast", "2330", 5), ("which will rise more, 2330 or 2454?", "forecast", "2330", 5),
+    ("台積電和聯發科哪個漲比較多", "qa", "2330", None),
+    ("did 2330 have a golden cross recently?", "qa", "2330", None), ("What does RSI mean?", "qa", None, None),
     # Traditional Chinese
     ("台積電未來五天股價預測", "forecast", "2330", 5),
     ("鴻海下週會漲嗎？", "forecast", "2317", 5),

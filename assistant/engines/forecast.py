@@ -43,6 +43,7 @@ MAX_HORIZON = 60
 CHART_BARS = 120  # bars shown before the forecast
 MODEL_BACKTEST_STEPS = 40  # a language model per step is costly: backtest the last N steps
 MIN_HISTORY = 30  # sessions a code needs before the analog's features exist
+MAX_COMPANIES = 4  # forecasts in one answer ("forecast 2330, 2454 and 2317")
 FINSEER_K = 5
 
 
@@ -134,6 +135,48 @@ class ForecastEngine:
 
     # --- the engine ------------------------------------------------------------------------------
     def run(self, req: EngineRequest) -> Answer:
+        """The forecast of the company asked; several companies ("forecast 2330 and 2454", "which
+        will rise more, 2330 or 2454?") get one each, side by side (:meth:`_several`)."""
+        codes = list(dict.fromkeys(c for c in [req.code, *req.codes] if c))
+        if len(codes) > 1:
+            return self._several(req, codes)
+        return self._one(req)
+
+    def _several(self, req: EngineRequest, codes: list[str]) -> Answer:
+        """Each company's forecast with its own backtest, then their P(rise) side by side and a
+        plain word that a higher one is no pick. The first company's forecast is the answer's
+        ``forecast`` (the chart and ``--json``); a company that cannot be forecast is said so."""
+        from dataclasses import replace
+
+        zh = has_cjk(req.message)
+        answers: list[Answer] = []
+        notices = list(req.notices)
+        for code in codes[:MAX_COMPANIES]:
+            try:
+                answers.append(self._one(replace(req, code=code, codes=[code], notices=[])))
+            except FinqaError as exc:
+                notices.append(f"{code}：{exc}" if zh else f"{code}: {exc}")
+        if len(codes) > MAX_COMPANIES:
+            left = ", ".join(codes[MAX_COMPANIES:])
+            notices.append(f"一次最多預測 {MAX_COMPANIES} 家公司；未預測：{left}。" if zh else
+                           f"At most {MAX_COMPANIES} companies are forecast at once; not forecast: {left}.")
+        if not answers:
+            raise FinqaError(" ".join(notices[len(req.notices):]))
+        for a in answers:
+            notices.extend(n for n in a.notices if n not in notices)
+        parts = [a.answer for a in answers]
+        if len(answers) > 1:
+            ranked = sorted(answers, key=lambda a: -(a.forecast.p_rise if a.forecast else 0.0))
+            sep = "、" if zh else ", "
+            side = sep.join(f"{a.code} {a.forecast.p_rise:.1%}" for a in ranked if a.forecast)
+            parts.append(f"上漲機率並列：{side}。機率較高不代表較好的選擇：每個預測能否勝過簡單基準，看它自己的回測。" if zh else
+                         f"P(rise) side by side: {side}. A higher one is no pick: whether each forecast beats the trivial "
+                         "baselines is in its own backtest above.")
+        first = answers[0]
+        return Answer(route="forecast", engine=first.engine, answer="\n\n".join(parts), forecast=first.forecast,
+                      notices=notices, fallback_reason=first.fallback_reason, code=first.code)
+
+    def _one(self, req: EngineRequest) -> Answer:
         code = (req.code or "").strip()
         if not code:
             raise FinqaError("Which company should I forecast? For example: `forecast 2330 next 5 days`.")
