@@ -185,12 +185,15 @@ _ASKS = re.compile(
     r"|\bhow (?:is|are|do you|does finqa)\b.{0,30}\b(?:calculated|computed|calculate|compute|measured|read)\b"
     r"|\bdifference between\b|\btell me about\b"
     r"|什么是|是什么|是啥|什么意思|意思|定义|怎么算|如何计算|怎么计算|怎么看|解释|说明|差别|差异|区别")
+# "and KD?", "那KD呢", "what about MACD?" after a definition: the next term (with no company in
+# the conversation; with one, the same words ask for that company's number).
+_NEXT_TERM = re.compile(r"^\s*(?:and|what about|how about|那|那么|还有)\b|^\s*(?:那|那么|还有)|呢\s*[?？]?\s*$")
 # What may surround the term and the asking words, and nothing else.
 _FILLER = re.compile(
     r"\b(?:what|whats|is|are|does|do|the|a|an|of|in|on|for|me|by|mean|means|meaning|define|definition|explain|"
     r"stand|stands|for|how|calculated|computed|calculate|compute|measured|read|it|they|you|finqa|your|indicator|"
     r"indicators|value|values|ratio|difference|between|and|vs|versus|tell|about|term|please|stock|stocks|"
-    r"technical|index|s|days?|sessions?|taiwan|taiwanese|here)\b"
+    r"technical|index|s|days?|sessions?|taiwan|taiwanese|here|how|about)\b|那么|那|还有"
     r"|什么是|是什么|是啥|什么意思|意思|定义|怎么算|如何计算|怎么计算|怎么看|解释|说明|差别|差异|区别|指标|和|跟|与|的|请问|呢|吗|啊|值|是|日|天",
 )
 
@@ -201,7 +204,7 @@ def terms_asked(message: str) -> list[Term]:
     if not message:
         return []
     s = to_simplified(message).lower()
-    if not _ASKS.search(s):
+    if not (_ASKS.search(s) or _NEXT_TERM.search(s)):
         return []
     found: list[tuple[int, Term]] = []
     rest = s

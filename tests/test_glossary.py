@@ -22,6 +22,7 @@ from ingest.types import PriceBar
     ("what are trading costs in Taiwan", ["costs"]), ("what is P(rise)?", ["p_rise"]), ("最大回撤是什麼", ["drawdown"]),
     ("what is support and resistance?", ["levels"]), ("支撐和壓力是什麼意思", ["levels"]),
     ("what is a gap up?", ["gap"]), ("跳空是什麼", ["gap"]),
+    ("and KD?", ["kd"]), ("那KD呢", ["kd"]), ("what about MACD?", ["macd"]),  # the next term, with no company about
 ])
 def test_definition_questions(message, keys):
     assert [t.key for t in terms_asked(message)] == keys
@@ -97,3 +98,18 @@ def test_every_example_is_answered_with_the_company_s_numbers(priced):
 
     for example in ("forecast 2330 next 5 days", "台積電未來5天走勢"):
         assert IntentClassifier().decide(example, parse_slots(example)).route == "forecast"
+
+
+def test_the_next_term_follows_a_definition_and_a_company_s_number_follows_a_number(priced):
+    """"and KD?" after "what does MACD mean?" defines KD; after "2330 RSI" it asks 2330's KD."""
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    asst, session = Assistant(priced), ChatSession()
+    asst.answer("what does MACD mean?", session=session)
+    nxt = asst.answer("and KD?", session=session)
+    assert nxt.engine == "qa:glossary" and nxt.answer.startswith("**KD (stochastic oscillator)")
+    session = ChatSession()
+    asst.answer("2330 RSI", session=session, as_of=date(2025, 6, 2))
+    number = asst.answer("and KD?", session=session, as_of=date(2025, 6, 2))
+    assert number.engine == "qa:prices" and "KD(9,3,3) K " in number.answer and number.code == "2330"
