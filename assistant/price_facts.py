@@ -811,16 +811,17 @@ def _day(d: date, zh: bool) -> str:
     return f"{d.isoformat()}（週{_WEEKDAY_ZH[d.weekday()]}）" if zh else f"{d.isoformat()} ({d:%A})"
 
 
-def _volume(v: float | None, zh: bool, value: float | None = None) -> str:
-    """Shares traded (張 too in Chinese) and, when the source gave it, the value traded (成交值) and
-    the average price it implies (value / shares: the day's VWAP)."""
+def _volume(v: float | None, zh: bool, value: float | None = None, lots: bool = False) -> str:
+    """Shares traded (張 too in Chinese, and in English when ``lots`` were asked for) and, when the
+    source gave it, the value traded (成交值) and the average price it implies (value / shares:
+    the day's VWAP)."""
     if v is None:
         return ""
     vwap = value / v if value and v else None
     if zh:
         text = f"成交 {v / SHARES_PER_LOT:,.0f} 張（{v:,.0f} 股）"
         return text + (f"，成交值 {_yi(value)}、均價 {fmt_price(vwap)}" if vwap else "")
-    text = f"{v:,.0f} shares traded"
+    text = f"{v:,.0f} shares ({v / SHARES_PER_LOT:,.0f} lots) traded" if lots else f"{v:,.0f} shares traded"
     return text + (f" (NT${value:,.0f}, an average price of {fmt_price(vwap)})" if vwap and value else "")
 
 
@@ -1042,7 +1043,7 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
                            f"There is no bar for {target.isoformat()} ({why}); shown is the last trading day before it.")
         if stale:
             notices.append(stale_notice(label, code, shown.date, target, zh))
-        text = _day_text(label, shown, prev, zh)
+        text = _day_text(label, shown, prev, zh, lots=_asks_lots(asked))
         if period.kind == "latest":
             text += _trend_text(upto["close"], zh)
         bars = [shown]
@@ -1077,7 +1078,7 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
         if period.kind == "range" and (bars[0].date - period.start).days > 7 and not len(before):
             notices.append(f"資料庫中 {label} 的股價從 {first_day.isoformat()} 才開始。" if zh else
                            f"The store's prices for {label} only start on {first_day.isoformat()}.")
-        text = _range_text(label, bars, prev, period, zh)
+        text = _range_text(label, bars, prev, period, zh, lots=_asks_lots(asked))
         if asked and asks_records(asked):
             text += ("" if zh else " ") + _records_text(code, bars, prev, asked, zh)
         if asked and asks_daily(asked) and len(bars) > 1:
@@ -1121,8 +1122,13 @@ def _consistent_value(value: float | None, shares: float | None, low: float | No
     return value if low * 0.99 <= value / shares <= high * 1.01 else None
 
 
-def _day_text(label: str, bar: PriceBar, prev: PriceBar | None, zh: bool) -> str:
-    vol = _volume(bar.volume, zh, _consistent_value(bar.turnover, bar.volume, bar.low, bar.high))
+def _asks_lots(asked: str) -> bool:
+    """Whether an English question wants volume in lots too ("volume of TSMC in lots")."""
+    return bool(asked and re.search(r"\blots?\b", asked.lower()))
+
+
+def _day_text(label: str, bar: PriceBar, prev: PriceBar | None, zh: bool, *, lots: bool = False) -> str:
+    vol = _volume(bar.volume, zh, _consistent_value(bar.turnover, bar.volume, bar.low, bar.high), lots)
     limit = limit_note(bar.code, prev.close, bar.close, zh) if prev else ""
     if zh:
         change = f"，較前一交易日（{prev.date.isoformat()}，{fmt_price(prev.close)}）{_pct(prev.close, bar.close)}{limit}" if prev else ""
@@ -1133,7 +1139,8 @@ def _day_text(label: str, bar: PriceBar, prev: PriceBar | None, zh: bool) -> str
             f"Open {fmt_price(bar.open)}, high {fmt_price(bar.high)}, low {fmt_price(bar.low)}" + (f"; {vol}" if vol else "") + ".")
 
 
-def _range_text(label: str, bars: list[PriceBar], prev: PriceBar | None, period: Period, zh: bool) -> str:
+def _range_text(label: str, bars: list[PriceBar], prev: PriceBar | None, period: Period, zh: bool, *,
+                lots: bool = False) -> str:
     first, last = bars[0], bars[-1]
     base = prev or first
     highs = [(b.high if b.high is not None else b.close, b.date) for b in bars]
@@ -1178,4 +1185,5 @@ def _range_text(label: str, bars: list[PriceBar], prev: PriceBar | None, period:
         return out + "."
     daily = f" ({total / len(volumes):,.0f} a day)" if len(volumes) > 1 else ""
     worth = f", worth NT${value:,.0f}" if value else ""
-    return out + f"; {total:,.0f} shares traded in all{daily}{worth}."
+    in_lots = f" ({total / SHARES_PER_LOT:,.0f} lots)" if lots else ""
+    return out + f"; {total:,.0f} shares{in_lots} traded in all{daily}{worth}."

@@ -604,3 +604,11 @@ def test_value_traded_and_the_average_price_when_the_source_gives_them(data_dir)
     assert f"worth NT${31_118_690_000 + 62_982_593_605:,.0f}" in both.answer
     odd = ask(s, "2454 price on 2025-05-29", code="2454", today=date(2025, 5, 30))
     assert "20,205,556 shares traded." in odd.answer and "average price" not in odd.answer
+
+
+def test_volume_in_lots_when_an_english_question_asks(store):
+    a = ask(store, "what's the trading volume of TSMC on 2025-03-04 in lots")
+    assert "70,879,417 shares (70,879 lots) traded" in a.answer
+    span = ask(store, "2330 volume in lots in March 2025")
+    assert f"{73_279_419 + 70_879_417 + 45_086_222:,.0f} shares (189,245 lots) traded in all" in span.answer
+    assert "lots)" not in ask(store, "2330 volume on 2025-03-04").answer
