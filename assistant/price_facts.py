@@ -1124,7 +1124,7 @@ def _consistent_value(value: float | None, shares: float | None, low: float | No
 
 def _asks_lots(asked: str) -> bool:
     """Whether an English question wants volume in lots too ("volume of TSMC in lots")."""
-    return bool(asked and re.search(r"\blots?\b", asked.lower()))
+    return bool(asked and re.search(r"\blots\b(?!\s+of)", asked.lower()))  # not "a lot", not "lots of"
 
 
 def _day_text(label: str, bar: PriceBar, prev: PriceBar | None, zh: bool, *, lots: bool = False) -> str:
