@@ -612,4 +612,4 @@ def test_volume_in_lots_when_an_english_question_asks(store):
     span = ask(store, "2330 volume in lots in March 2025")
     assert f"{73_279_419 + 70_879_417 + 45_086_222:,.0f} shares (189,245 lots) traded in all" in span.answer
     assert "lots)" not in ask(store, "2330 volume on 2025-03-04").answer
-    assert "lots)" not in ask(store, "did 2330 trade a lot on 2025-03-04?").answer
+    assert "lots)" not in ask(store, "2330 close on 2025-03-04: did it move a lot?").answer
