@@ -347,7 +347,7 @@ def strip_dates(message: str) -> str:
     """``message`` without the dates it names: once they have chosen the news to search, "2025"
     and "4月7日" would only make every dated sentence look relevant."""
     out = message
-    for pattern in (ANY_DATE, NUM_MDY, _MDY, _DMY, _QUARTER, _HALF, _EN_MONTHS, _ZH_MONTHS, AGO, _YM, _YEAR, _MD, _MONTH_ONLY):
+    for pattern in (_NTH_WEEK_EN, _NTH_WEEK_ZH, ANY_DATE, NUM_MDY, _MDY, _DMY, _QUARTER, _HALF, _EN_MONTHS, _ZH_MONTHS, AGO, _YM, _YEAR, _MD, _MONTH_ONLY):
         out = pattern.sub(" ", out)
     return re.sub(r"\s{2,}", " ", out).strip()
 
@@ -578,6 +578,38 @@ def _with_year_of(s: str, explicit: date, today: date) -> list[date]:
     return out
 
 
+# Weeks: "week of 2025-04-07" / "2025-04-07那週" is the Monday-to-Sunday week holding the day;
+# "the second week of April 2025" / "2025年4月第二週" is days 8-14 of the month (week n is days
+# 7n-6 to 7n, the last week the month's last seven days): a plain rule, named in the label.
+_WEEK_OF = re.compile(r"\bweek of\b|(?:那|当|同)一?(?:周|星期|礼拜)")
+_ORDINAL_WEEK = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
+                 "fifth": 5, "5th": 5, "一": 1, "1": 1, "二": 2, "2": 2, "三": 3, "3": 3, "四": 4, "4": 4, "五": 5, "5": 5}
+_NTH_WEEK_EN = re.compile(rf"\b(first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\s+week\s+(?:of|in)\s+{_MON}"
+                          r"(?:\s*,?\s*(\d{4}))?", re.I)
+_NTH_WEEK_ZH = re.compile(r"(?:(\d{4})\s*年\s*)?(1[0-2]|0?[1-9])\s*月\s*(?:的)?\s*(?:第\s*([一二三四五1-5])|(最后一))\s*(?:个)?\s*(?:周|星期|礼拜)")
+
+
+def _nth_week(s: str, today: date) -> Period | None:
+    """The week of a month ``s`` names by its rank (see :data:`_WEEK_OF`)."""
+    if m := _NTH_WEEK_EN.search(s):
+        rank, mo, y = m.group(1).lower(), _MONTHS[m.group(2).rstrip(".").lower()], m.group(3)
+    elif m := _NTH_WEEK_ZH.search(s):
+        rank, mo, y = ("last" if m.group(4) else m.group(3)), int(m.group(2)), m.group(1)
+    else:
+        return None
+    year = int(y) if y else (today.year if mo <= today.month else today.year - 1)
+    end_of_month = _month_end(year, mo)
+    if rank == "last":
+        start, end = end_of_month - timedelta(days=6), end_of_month
+    else:
+        n = _ORDINAL_WEEK[rank]
+        start = date(year, mo, 7 * n - 6) if 7 * n - 6 <= end_of_month.day else None
+        if start is None:
+            return None
+        end = min(date(year, mo, min(7 * n, end_of_month.day)), end_of_month)
+    return Period("range", start, end, label=f"{start.isoformat()} – {end.isoformat()}")
+
+
 # "YTD 2025", "2025 year to date": that year up to its last day asked (the year, not this one).
 _YTD_YEAR = re.compile(r"\b(?:ytd|year[- ]to[- ]date)\s+((?:19|20)\d\d)\b|\b((?:19|20)\d\d)\s+(?:ytd|year[- ]to[- ]date)\b")
 
@@ -594,9 +626,12 @@ def _parse_period(s: str, today: date) -> Period:
     if len(dates) >= 2:
         a, b = sorted(dates[:2])
         return Period("range", a, b, label=f"{a.isoformat()} – {b.isoformat()}")
+    if dates and _WEEK_OF.search(s):  # "week of 2025-04-07": its Monday to Sunday
+        monday = dates[0] - timedelta(days=dates[0].weekday())
+        return Period("range", monday, monday + timedelta(days=6), label=f"week of {monday.isoformat()}")
     if dates:
         return Period("day", dates[0], dates[0], label=dates[0].isoformat())
-    if (span := _quarter_or_half(s) or _month_span(s, today) or _ago(s, today)) is not None:
+    if (span := _nth_week(s, today) or _quarter_or_half(s) or _month_span(s, today) or _ago(s, today)) is not None:
         return span
     if m := _YM.search(s):
         if m.group(1):

@@ -142,14 +142,18 @@ _EN_NUM_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
                  "eight": 8, "nine": 9, "ten": 10, "twenty": 20, "thirty": 30}
 _EN_NUM = r"(?<![\w.])(\d{1,4}|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty)"
 
+# A horizon's number: at most three digits ("2330 week of April 7" is company 2330, not 2,330
+# weeks), and not an ordinal ("4月第二週", "最後一週" are weeks of April, not weeks ahead).
+_H_NUM = r"(?<![\d.第后])(\d{1,3}|[零〇一二两三四五六七八九十百]{1,5})(?!\d)"
+_H_EN_NUM = r"(?<![\w.])(\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty)(?!\d)"
 # (pattern on simplified lower-cased text, days or a function of the number). First match wins.
 _HORIZON_RULES: list[tuple[re.Pattern[str], Any]] = [
-    (re.compile(rf"{_EN_NUM}\s*(?:-\s*)?(?:trading\s+|business\s+|market\s+)?(?:days?|sessions?)\b"), "n"),
-    (re.compile(rf"{_NUM}\s*(?:个)?\s*(?:交易日|营业日|天|日)(?![元币报])"), "n"),
-    (re.compile(rf"{_EN_NUM}\s*(?:-\s*)?weeks?\b"), "w"),
-    (re.compile(rf"{_NUM}\s*(?:个)?\s*(?:星期|周|礼拜)"), "w"),
-    (re.compile(rf"{_EN_NUM}\s*(?:-\s*)?months?\b"), "m"),
-    (re.compile(rf"{_NUM}\s*个\s*月"), "m"),
+    (re.compile(rf"{_H_EN_NUM}\s*(?:-\s*)?(?:trading\s+|business\s+|market\s+)?(?:days?|sessions?)\b"), "n"),
+    (re.compile(rf"{_H_NUM}\s*(?:个)?\s*(?:交易日|营业日|天|日)(?![元币报])"), "n"),
+    (re.compile(rf"{_H_EN_NUM}\s*(?:-\s*)?weeks?\b"), "w"),
+    (re.compile(rf"{_H_NUM}\s*(?:个)?\s*(?:星期|周|礼拜)"), "w"),
+    (re.compile(rf"{_H_EN_NUM}\s*(?:-\s*)?months?\b"), "m"),
+    (re.compile(rf"{_H_NUM}\s*个\s*月"), "m"),
     (re.compile(r"\btomorrow\b|明天|明日|next\s+(?:trading\s+)?(?:day|session)\b|下一个交易日"), 1),
     (re.compile(r"\bnext\s+week\b|下周|下星期|下礼拜|\ba\s+week\b"), 5),
     (re.compile(r"\b(?:a\s+|one\s+|next\s+)?fortnight\b"), 10),

@@ -157,6 +157,13 @@ def test_no_company_no_price_fact():
     ("2317 close 3/3/2025", "day", date(2025, 3, 3), date(2025, 3, 3), None),
     ("2330 from 1/2/2025 to 2/3/2025", "range", date(2025, 1, 2), date(2025, 2, 3), None),
     ("2330 on 25/2/2025", "day", date(2025, 2, 25), date(2025, 2, 25), None),
+    # weeks: the Monday-to-Sunday week of a day; the n-th week of a month is its days 7n-6 to 7n
+    ("2330 week of 2025-02-05", "range", date(2025, 2, 3), date(2025, 2, 9), None),
+    ("台積電2025-02-05那週", "range", date(2025, 2, 3), date(2025, 2, 9), None),
+    ("2330 in the first week of February 2025", "range", date(2025, 2, 1), date(2025, 2, 7), None),
+    ("台積電2025年2月第二週", "range", date(2025, 2, 8), date(2025, 2, 14), None),
+    ("台積電1月最後一週", "range", date(2025, 1, 25), date(2025, 1, 31), None),
+    ("2330 last week of January 2025", "range", date(2025, 1, 25), date(2025, 1, 31), None),
 ])
 def test_periods(message, kind, start, end, sessions):
     p = parse_period(message, date(2025, 3, 6))

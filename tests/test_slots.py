@@ -209,3 +209,14 @@ def test_days_counted_back_and_us_dates_are_no_horizon_and_no_company(directory)
     assert parse_slots("forecast 2330 for a month", directory=directory).horizon_days == 21
     assert parse_slots("2317 close 4/7/2025", directory=directory).codes == ["2317"]
     assert parse_slots("what happened on 4/7/2025?", directory=directory).code is None
+
+
+@pytest.mark.parametrize("message", ["2330 week of 2025-04-07", "台積電2025年4月第二週", "台積電4月最後一週",
+                                     "2330 in the first week of April 2025"])
+def test_a_company_code_or_an_ordinal_week_is_no_horizon(directory, message):
+    """"2330 week" is company 2330 (it read as 2,330 weeks, clamped to 60 days); 第二週 and 最後一週
+    are weeks of a month, not two weeks and one week ahead."""
+    slots = parse_slots(message, directory=directory)
+    assert not slots.horizon_explicit and not slots.horizon_notices, message
+    assert parse_slots("台積電未來兩週", directory=directory).horizon_days == 10
+    assert parse_slots("forecast 2330 next 100 days", directory=directory).horizon_days == 60
