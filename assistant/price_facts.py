@@ -75,6 +75,7 @@ _WEAK = re.compile(
     r"|\bhow much\b.{0,30}\b(?:gain|gained|lose|lost|rise|rose|fall|fell|drop|dropped|up|down|move|moved)\b"
     r"|\bperformance\b|表现|涨了|跌了|涨幅|跌幅|涨多少|跌多少|走势|走得"
     r"|\bhow many (?:days|sessions|trading days)\b.{0,30}\b(?:rise|rose|fall|fell|up|down|gain|gained|drop|dropped|close|closed)\b"
+    r"|\bhow many (?:up|down|green|red|positive|negative|rising|falling) (?:days|sessions)\b"
     r"|(?:涨|跌)了?(?:几|多少)天"
     # "compare 2330 and 2317 last month": with a past period, the companies' prices side by side.
     r"|\bcompar(?:e|ed|ing|ison)\b|\bvs\.?(?=\s)|\bversus\b|比较|对比|相比"
@@ -225,8 +226,8 @@ _PERIOD_WORDS = re.compile(
     r"\b(?:yesterday|today|now|currently|current|last|previous|this|past|week|month|year|ytd|year[- ]to[- ]date"
     r"|recently|lately|recent)\b|昨天|昨日|今天|今日|现在|目前|上周|上星期|上礼拜|本周|这周|这星期|这礼拜|上个月|上月|本月"
     r"|这个月|去年|今年|最近|近期|近来")
-_FILLER = re.compile(r"\b(?:in|on|for|during|over|the|of|at|from|to|and|stock|stocks|shares?|prices?)\b"
-                     r"|[的呢吗在股票价格]")
+_FILLER = re.compile(r"\b(?:in|on|for|during|over|the|of|at|from|to|and|stock|stocks|shares?|prices?|since|start|"
+                     r"beginning|so far)\b|以来|至今|迄今|[的呢吗在股票价格]")
 
 
 def names_only_a_period(message: str) -> bool:
@@ -672,6 +673,10 @@ def _parse_period(s: str, today: date) -> Period:
         return Period("range", date(today.year - 1, 1, 1), date(today.year - 1, 12, 31), label="last year")
     if re.search(r"\bthis year\b|\bytd\b|\byear[- ]to[- ]date\b|今年", s):
         return Period("range", date(today.year, 1, 1), today, label="this year")
+    if re.search(r"\b(?:the\s+)?(?:past|last|previous)\s+(?:three\s+months|quarter)\b|近一季|近三个月", s) and not re.search(
+            r"\b(?:last|previous)\s+quarter'?s?\s+(?:results|earnings|revenue)", s):
+        # "over the past quarter": the last 63 sessions (a quarter's trading days), as "past 3 months"
+        return Period("trailing", sessions=63, label=re.search(r"(?:the\s+)?(?:past|last|previous)\s+(?:three\s+months|quarter)|近一季|近三个月", s).group(0))
     if re.search(r"\brecently\b|\blately\b|\brecent\b|最近|近期|近来", s):
         return Period("trailing", sessions=5, label="recently")
     return Period("latest", label="latest")

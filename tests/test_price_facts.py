@@ -44,6 +44,8 @@ def ask(store, message, *, as_of=None, today=date(2025, 3, 6), code="2330"):
     "台積電歷史新高", "when did TSMC hit its 2025 low?", "how many days did 2330 rise in April 2025?", "台積電4月漲了幾天",
     "2330 highest close in 2025",
     "請問2330現在多少", "台積電現在幾塊", "2330現價", "台積電跌了多少", "how much is TSMC now?", "what is 2330 trading at?",
+    "2330 since the start of 2025", "台積電今年以來", "how many up days did 2330 have in April 2025?",
+    "TSMC performance over the past quarter",
 ])
 def test_price_questions(message):
     assert is_price_question(message, "2330")
@@ -164,6 +166,8 @@ def test_no_company_no_price_fact():
     ("台積電2025年2月第二週", "range", date(2025, 2, 8), date(2025, 2, 14), None),
     ("台積電1月最後一週", "range", date(2025, 1, 25), date(2025, 1, 31), None),
     ("2330 last week of January 2025", "range", date(2025, 1, 25), date(2025, 1, 31), None),
+    ("TSMC performance over the past quarter", "trailing", None, None, 63),
+    ("台積電近一季表現", "trailing", None, None, 63),
 ])
 def test_periods(message, kind, start, end, sessions):
     p = parse_period(message, date(2025, 3, 6))
