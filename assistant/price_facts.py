@@ -211,7 +211,8 @@ def is_price_question(message: str, code: str | None) -> bool:
     s = QUOTED.sub(" ", to_simplified(message).lower())
     if NOT_A_FACT.search(s):
         return False
-    if (_STRONG.search(s) or _DAILY.search(s) or _GAPS.search(s) or names_only_a_period(message)
+    if (_STRONG.search(s) or _DAILY.search(s) or _GAPS.search(s) or _BY_MONTH.search(s) or _BY_WEEK.search(s)
+            or names_only_a_period(message)
             or names_only_companies(message)):
         return True
     if _NOW.search(s) and not COMPANY_TOPIC.search(s):  # not "how much is TSMC's market cap now?"
@@ -702,6 +703,51 @@ _DAILY = re.compile(r"\b(?:each|every|per)\s+(?:trading\s+)?day\b|\bdaily\s+(?:c
 DAILY_MAX = 60  # sessions listed one per line; a longer span lists its last ones
 
 
+# "2330 monthly returns in 2025", "台積電每月漲跌", "what was 2330's best month?"; the same by week.
+_BY_MONTH = re.compile(r"\bmonthly\s+(?:returns?|closes?|changes?|performance|moves?|gains?)\b|\b(?:each|every|per|by)\s+month\b"
+                       r"|\bmonth[- ]by[- ]month\b|\b(?:best|worst)\s+months?\b|每月|每个月|逐月|各月|哪个月|哪一个月")
+_BY_WEEK = re.compile(r"\bweekly\s+(?:returns?|closes?|changes?|performance|moves?|gains?)\b|\b(?:each|every|per|by)\s+week\b"
+                      r"|\bweek[- ]by[- ]week\b|\b(?:best|worst)\s+weeks?\b|每周|每个星期|逐周|各周|哪一?周")
+
+
+def asks_periodic(message: str) -> str | None:
+    """"M" when ``message`` asks for a span month by month, "W" week by week, else ``None``."""
+    s = QUOTED.sub(" ", to_simplified(message or "").lower())
+    return "M" if _BY_MONTH.search(s) else "W" if _BY_WEEK.search(s) else None
+
+
+def _periodic_text(bars: list[PriceBar], prev: PriceBar | None, freq: str, zh: bool) -> str:
+    """One line per calendar month (or Monday-to-Sunday week): its last close and the change from
+    the close that ended the month (week) before, then the best and the worst of them."""
+    rows: list[tuple[str, PriceBar]] = []  # (label, the last bar of the month or week)
+    for b in bars:
+        key = (b.date.strftime("%Y-%m") if freq == "M" else
+               (b.date - timedelta(days=b.date.weekday())).isoformat())
+        if rows and rows[-1][0] == key:
+            rows[-1] = (key, b)
+        else:
+            rows.append((key, b))
+    if len(rows) < 2 and prev is None:
+        return ""
+    lines, changes = [], []
+    base = prev.close if prev is not None else None
+    for key, b in rows:
+        change = b.close / base - 1 if base else None
+        if change is not None:
+            changes.append((key, change))
+        name = key if freq == "M" else (f"{key} 當週" if zh else f"week of {key}")
+        lines.append(f"- {name}：收盤 {fmt_price(b.close)}" + (f"（{change:+.2%}）" if change is not None else "") if zh else
+                     f"- {name}: close {fmt_price(b.close)}" + (f" ({change:+.2%})" if change is not None else ""))
+        base = b.close
+    text = "\n\n" + "\n".join(lines)
+    if len(changes) > 1:
+        best, worst = max(changes, key=lambda t: t[1]), min(changes, key=lambda t: t[1])
+        unit_zh, unit = ("月", "month") if freq == "M" else ("週", "week")
+        text += (f"\n\n表現最好的{unit_zh}：{best[0]}（{best[1]:+.2%}）；最差的{unit_zh}：{worst[0]}（{worst[1]:+.2%}）。" if zh else
+                 f"\n\nBest {unit}: {best[0]} ({best[1]:+.2%}); worst {unit}: {worst[0]} ({worst[1]:+.2%}).")
+    return text
+
+
 def asks_daily(message: str) -> bool:
     """Whether ``message`` asks for the span day by day ("daily closes", "每天收盤價")."""
     return bool(_DAILY.search(QUOTED.sub(" ", to_simplified(message or "").lower())))
@@ -955,7 +1001,7 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
         period = shifted_day(store, code, period, day_shift(req.message), ref - timedelta(days=1) if req.as_of else ref)
     if period.label == "today":
         period = Period("latest", label="today")
-    elif period.kind == "latest" and asks_records(asked):  # "when did 2330 close highest?": all it holds
+    elif period.kind == "latest" and (asks_records(asked) or asks_periodic(asked)):  # "2330's highest close": all it holds
         period = Period("all", label="all-time")
     notices = list(req.notices)
     if _OTHER_CURRENCY.search(to_simplified(req.message).lower()):
@@ -1121,7 +1167,9 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
         text = _range_text(label, bars, prev, period, zh, lots=_asks_lots(asked))
         if asked and asks_records(asked):
             text += ("" if zh else " ") + _records_text(code, bars, prev, asked, zh)
-        if asked and asks_daily(asked) and len(bars) > 1:
+        if asked and (freq := asks_periodic(asked)):
+            text += _periodic_text(bars, prev, freq, zh)
+        elif asked and asks_daily(asked) and len(bars) > 1:
             text += _daily_text(bars, prev, zh)
         base = (prev or bars[0]).close
     span = bars[0].date.isoformat() + ("" if len(bars) == 1 else ("–" if zh else " to ") + bars[-1].date.isoformat())

@@ -36,6 +36,7 @@ from .price_facts import (
     ENGINE,
     QUOTED,
     asks_daily,
+    asks_periodic,
     STALE_DAYS,
     TAIPEI,
     Period,
@@ -121,7 +122,7 @@ def risk_kind(message: str) -> str | None:
         return "investment"  # "if I bought one lot of TSMC on 2025-01-02, how much would one lot be worth?"
     if kind is None and _RETURN.search(s) and parse_period(message, date.today()).kind not in ("latest", "invalid"):
         # "2330 daily returns in April" lists the days (price_facts), it is no investment's return
-        return None if asks_daily(message) else "investment"
+        return None if asks_daily(message) or asks_periodic(message) else "investment"
     return kind
 
 

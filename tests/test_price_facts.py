@@ -624,3 +624,22 @@ def test_volume_in_lots_when_an_english_question_asks(store):
     assert f"{73_279_419 + 70_879_417 + 45_086_222:,.0f} shares (189,245 lots) traded in all" in span.answer
     assert "lots)" not in ask(store, "2330 volume on 2025-03-04").answer
     assert "lots)" not in ask(store, "2330 close on 2025-03-04: did it move a lot?").answer
+
+
+def test_a_span_month_by_month_and_week_by_week(data_dir):
+    """Each month's (week's) last close and its change from the close that ended the one before,
+    then the best and the worst; "monthly returns" is no single investment's return."""
+    from ingest.store import open_store
+
+    s = open_store(data_dir.store_path)
+    closes = [(date(2025, 1, 30), 100.0), (date(2025, 1, 31), 100.0), (date(2025, 2, 3), 104.0), (date(2025, 2, 28), 110.0),
+              (date(2025, 3, 3), 105.0), (date(2025, 3, 31), 99.0)]
+    s.upsert_bars([PriceBar(code="2330", date=d, open=c, high=c, low=c, close=c, volume=1e6) for d, c in closes])
+    a = ask(s, "2330 monthly returns from February to March 2025", today=date(2025, 4, 1))
+    assert "- 2025-02: close 110.00 (+10.00%)\n- 2025-03: close 99.00 (-10.00%)" in a.answer
+    assert "Best month: 2025-02 (+10.00%); worst month: 2025-03 (-10.00%)." in a.answer and a.engine == ENGINE
+    zh = ask(s, "台積電每月漲跌", today=date(2025, 4, 1))  # no period: the whole stored history
+    assert "- 2025-01：收盤 100.00\n- 2025-02：收盤 110.00（+10.00%）" in zh.answer
+    assert "表現最好的月：2025-02（+10.00%）" in zh.answer
+    weeks = ask(s, "2330 weekly closes in February 2025", today=date(2025, 4, 1))
+    assert "- week of 2025-02-03: close 104.00 (+4.00%)\n- week of 2025-02-24: close 110.00 (+5.77%)" in weeks.answer
