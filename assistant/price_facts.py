@@ -53,7 +53,7 @@ _STRONG = re.compile(
     r"|['’]s price\b|\b(?:current|latest|last|closing|close|opening|open|trading) price\b|\b(?:stock|price|share) quotes?\b"
     r"|\bclos(?:e|es|ed|ing)\b(?!\s+(?:to|a|the|its|their|deal|in on|ranks)\b)|\bopened (?:at|on)\b"
     r"|\b(?:day'?s|intraday|daily) (?:high|low)\b|\b(?:high|low) (?:of|on|today|yesterday)\b|\bnew (?:high|low)s?\b"
-    r"|\bturnover\b|\bvalue traded\b|\bvwap\b|\baverage (?:trade |traded )?price\b|成交均价"
+    r"|\bturnover\b|\bvalue traded\b|\bvwap\b|\baverage (?:trade |traded |closing |close )?(?:price|close)s?\b|均价|平均价|平均收盘"
     r"|\b(?:\d+|one|a)\s*-?\s*(?:day|week|month|year)s?\s+(?:high|low|range)\b|新高|新低|高点|低点|(?:周|月|年|日|天)(?:以?来|内)?的?(?:最高|最低)"
     r"|\b(?:hit|reach|touch|ma[dk]e|set)\w*\s+(?:its|their|a|the)\s+(?:(?:\d{4}|yearly|annual|monthly|weekly|year's|month's)\s+)?(?:high|low|peak|bottom)s?\b"
     r"|\b\d{4}\s+(?:high|low)s?\b|\b(?:highest|lowest) (?:close|closing|price|level)\b"
@@ -748,6 +748,24 @@ def _periodic_text(bars: list[PriceBar], prev: PriceBar | None, freq: str, zh: b
     return text
 
 
+# "2330 average price in April 2025", "台積電4月均價": the span's mean close and its VWAP.
+_AVERAGE = re.compile(r"\baverage\s+(?:closing\s+|close\s+|trade\s+|traded\s+)?(?:price|close)s?\b|\bmean (?:price|close)\b"
+                      r"|均价|平均价|平均收盘|平均股价")
+
+
+def _average_text(bars: list[PriceBar], zh: bool) -> str:
+    """The span's mean close and, when every day has its value traded, the volume-weighted
+    average price (total value / total shares)."""
+    mean = sum(b.close for b in bars) / len(bars)
+    shares = sum(b.volume or 0.0 for b in bars)
+    value = sum(b.turnover or 0.0 for b in bars) if all(b.turnover and b.volume for b in bars) else None
+    value = _consistent_value(value, shares, min(b.low if b.low is not None else b.close for b in bars),
+                              max(b.high if b.high is not None else b.close for b in bars))
+    if zh:
+        return f"期間平均收盤 {fmt_price(mean)}" + (f"、成交量加權均價 {fmt_price(value / shares)}" if value else "") + "。"
+    return f"Average close {fmt_price(mean)}" + (f"; volume-weighted average price {fmt_price(value / shares)}" if value else "") + "."
+
+
 def asks_daily(message: str) -> bool:
     """Whether ``message`` asks for the span day by day ("daily closes", "每天收盤價")."""
     return bool(_DAILY.search(QUOTED.sub(" ", to_simplified(message or "").lower())))
@@ -1167,6 +1185,8 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
         text = _range_text(label, bars, prev, period, zh, lots=_asks_lots(asked))
         if asked and asks_records(asked):
             text += ("" if zh else " ") + _records_text(code, bars, prev, asked, zh)
+        if asked and _AVERAGE.search(QUOTED.sub(" ", to_simplified(asked).lower())):
+            text += ("" if zh else " ") + _average_text(bars, zh)
         if asked and (freq := asks_periodic(asked)):
             text += _periodic_text(bars, prev, freq, zh)
         elif asked and asks_daily(asked) and len(bars) > 1:

@@ -643,3 +643,19 @@ def test_a_span_month_by_month_and_week_by_week(data_dir):
     assert "表現最好的月：2025-02（+10.00%）" in zh.answer
     weeks = ask(s, "2330 weekly closes in February 2025", today=date(2025, 4, 1))
     assert "- week of 2025-02-03: close 104.00 (+4.00%)\n- week of 2025-02-24: close 110.00 (+5.77%)" in weeks.answer
+
+
+def test_the_average_close_and_the_volume_weighted_price_of_a_span(data_dir):
+    from ingest.store import open_store
+
+    s = open_store(data_dir.store_path)
+    s.upsert_bars([PriceBar(code="2330", date=date(2025, 3, 3), open=100.0, high=101.0, low=99.0, close=100.0, volume=1_000,
+                            turnover=100_000.0),
+                   PriceBar(code="2330", date=date(2025, 3, 4), open=110.0, high=111.0, low=109.0, close=110.0, volume=3_000,
+                            turnover=330_000.0)])
+    a = ask(s, "2330 average price in March 2025", today=date(2025, 4, 1))
+    assert "Average close 105.00; volume-weighted average price 107.50." in a.answer  # 430,000 / 4,000
+    zh = ask(s, "台積電2025年3月均價", today=date(2025, 4, 1))
+    assert "期間平均收盤 105.00、成交量加權均價 107.50。" in zh.answer
+    s.upsert_bars([PriceBar(code="2454", date=date(2025, 3, 3), open=10.0, high=10.0, low=10.0, close=10.0, volume=1e3)])
+    assert "Average close 10.00." in ask(s, "2454 average close in March 2025", code="2454", today=date(2025, 4, 1)).answer
