@@ -63,7 +63,10 @@ _KINDS = {
     "bollinger": re.compile(r"\bbollinger\b|布林"),
     "volatility": re.compile(r"\bvolatil\w*|波动"),
     # "did 2330 have a golden cross?", 台積電黃金交叉了嗎, 死叉: the recent crossovers.
-    "cross": re.compile(r"\b(?:golden|death)\s+cross(?:es|ed|ing)?\b|\bcross(?:over|overs|ed|es|ing)?\b(?![- ](?:strait|border|list))"
+    # A bare "cross" only beside what crosses: "did 2330 cross 1000?" is a price target.
+    "cross": re.compile(r"\b(?:golden|death)\s+cross(?:es|ed|ing)?\b|\bcrossovers?\b"
+                        r"|\b(?:ma\d*|moving averages?|averages?|kd|k and d|macd|signal(?: line)?)\b.{0,30}\bcross(?:es|ed|ing)?\b"
+                        r"|\bcross(?:es|ed|ing)?\b.{0,30}\b(?:ma\d*|moving averages?|averages?|signal(?: line)?|d line)\b"
                         r"|黄金交叉|死亡交叉|金叉|死叉|交叉(?!持股)"),
     # "support and resistance", 支撐與壓力; not "government support" or 關稅壓力 (tariff pressure).
     "levels": re.compile(r"\bsupport\s*(?:and|&|/)\s*resistance\b|\bresistance\s*(?:and|&|/)\s*support\b"

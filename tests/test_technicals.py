@@ -45,7 +45,7 @@ def test_indicator_questions(message):
 @pytest.mark.parametrize("message", [
     "2330 close yesterday", "will 2330's MA5 cross the MA20 next week?", "forecast 2330 next 5 days",
     "TSMC revenue", "What is RSI?", "台積電面臨關稅壓力", "government support for TSMC", "tech support for TSMC",
-    "TSMC cross-strait risk", "台積電交叉持股",
+    "TSMC cross-strait risk", "台積電交叉持股", "did 2330 cross 1000 last month?",
 ])
 def test_not_indicator_questions(message):
     assert not is_indicator_question(message, "2330" if "RSI" not in message else None)
@@ -56,6 +56,7 @@ def test_not_indicator_questions(message):
     ("tsmc 20-day moving average", [20], []), ("2330 moving averages", [5, 20, 60], []),
     ("2330 rsi and macd", [], ["rsi", "macd"]), ("2330 ema20 and ma20", [20], ["ema:20"]),
     ("is tsmc overbought?", [], ["rsi", "kd"]), ("台积电超卖了吗", [], ["rsi", "kd"]),
+    ("2330 ma5 crossed ma20?", [5, 20], ["cross"]), ("2330 macd crossover", [], ["macd", "cross"]),
 ])
 def test_what_is_asked(text, mas, others):
     assert _wanted(text) == (mas, others)
