@@ -369,6 +369,26 @@ def test_latest_news_lists_the_newest_articles_about_the_company_point_in_time(d
     assert "最新新聞（由新到舊）：" in zh.answer and [c.url for c in zh.citations] == [c.url for c in answer.citations]
 
 
+def test_latest_news_of_a_span_lists_that_span_or_says_none_is_from_it(data_dir):
+    """"latest TSMC news in the first week of March 2025": the newest articles of that week (with the
+    three days either side every day question reads), not the newest overall; a span with none
+    says so before the newest stored ones."""
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    dated = [Article(url=f"https://news.example.com/2330/{d.isoformat()}", title=f"TSMC update of {d.isoformat()}",
+                     published_at=datetime(d.year, d.month, d.day, 3, tzinfo=timezone.utc), code="2330",
+                     content="TSMC said something.", source="Fixture Daily", language="en")
+             for d in (date(2025, 3, 3), date(2025, 3, 20), date(2025, 4, 10))]
+    _index_news(settings, dated)
+    engine = QAEngine(settings=settings)
+    week = engine.run(EngineRequest(message="latest TSMC news in the first week of March 2025", code="2330"))
+    assert "Latest news, newest first:" in week.answer
+    assert "TSMC update of 2025-03-03" in week.answer and "2025-03-20" not in week.answer
+    assert not any("No stored news about it" in n for n in week.notices)
+    empty = engine.run(EngineRequest(message="latest TSMC news in the first week of January 2025", code="2330"))
+    assert any("No stored news about it from 2025-01-01 – 2025-01-07" in n for n in empty.notices)
+    assert "Latest news, newest first:" in empty.answer
+
+
 def test_term_overlap_reads_chinese_bigrams_across_scripts_and_ignores_the_company():
     from assistant.engines.qa import _company_terms, term_overlap
 

@@ -332,10 +332,31 @@ class QAEngine(FinqaQueryEngine):
             if codes and wants_latest(req.message):
                 # "What's the latest on X?": the newest articles, not the ones worded like the
                 # question. Companies interleaved as below, then shown newest first.
-                per_code = [self._retrieval().latest_news(req.message, codes=[c], before=before, k=self.k,
-                                                          about=_mentions(c)) for c in codes]
-                hits = [h for rank in zip_longest(*per_code) for h in rank if h is not None][: self.k]
-                hits.sort(key=lambda h: h.published_at or datetime.min.replace(tzinfo=timezone.utc), reverse=True)
+                # "TSMC news last week": the newest up to the span's end, then only the span's (or,
+                # when none is from it, the newest overall with a word saying so).
+                window = news_window(req)
+                upto = before
+                if window is not None:  # its ``until`` is exclusive, as ``before`` is
+                    upto = window[1] if req.as_of is None else min(window[1], req.as_of)
+
+                def newest(until: Any) -> list[Any]:
+                    per_code = [self._retrieval().latest_news(req.message, codes=[c], before=until, k=self.k,
+                                                              about=_mentions(c)) for c in codes]
+                    found = [h for rank in zip_longest(*per_code) for h in rank if h is not None][: self.k]
+                    return sorted(found, key=lambda h: h.published_at or datetime.min.replace(tzinfo=timezone.utc),
+                                  reverse=True)
+
+                hits = newest(upto)
+                if window is not None:
+                    from ..price_facts import TAIPEI
+
+                    hits = [h for h in hits if h.published_at is not None
+                            and h.published_at.astimezone(TAIPEI).date() >= window[0]]
+                    if not hits:
+                        hits = newest(before)
+                        if hits:
+                            notices.append(f"{window[2]} 沒有這家公司的已存新聞；以下是最新的幾則。" if zh else
+                                           f"No stored news about it from {window[2]}; the newest stored articles follow.")
             else:
                 window = news_window(req)
                 hits = self._search(req, codes, before, window)
