@@ -193,11 +193,7 @@ def _overview_chunks(req: EngineRequest, store: Any, peers: dict[str, Any], toda
         yield reading.text
         part = _run_part(peers.get("sentiment"), "sentiment", req, code, zh)
         if part is not None and part.sentiment is not None and part.sentiment.items:
-            state["sentiment"] = part.sentiment
-            notices.extend(n for n in part.notices if n not in notices)
-            line, cited = _news_line(part, 0, _newest_article(store, code, req.as_of), zh)
-            state["citations"].extend(cited)
-            yield "\n\n" + line
+            yield "\n\n" + _news_part(part, store, code, req, zh, state)
         return
     citations = state["citations"]
     citations.append(Citation(n=1, title=reading.title, source=reading.source,
@@ -221,20 +217,27 @@ def _overview_chunks(req: EngineRequest, store: Any, peers: dict[str, Any], toda
         part = _run_part(peers.get(name), name, req, code, zh)
         if part is None:
             continue
-        for n in part.notices:
-            if n not in notices:
-                notices.append(n)
         if name == "sentiment":
-            state["sentiment"] = part.sentiment
-            line, cited = _news_line(part, len(citations), _newest_article(store, code, req.as_of), zh)
-            citations.extend(cited)
+            line = _news_part(part, store, code, req, zh, state)
         else:
+            notices.extend(n for n in part.notices if n not in notices)
             state["forecast"] = part.forecast
             line = _forecast_line(part, zh)
         if line:
             yield "\n" + line
     if asks_advice(req.message):
         yield "\n\n" + no_verdict(zh)
+
+
+def _news_part(part: Answer, store: Any, code: str, req: EngineRequest, zh: bool, state: dict[str, Any]) -> str:
+    """The news line from the sentiment engine's answer, its notices and citations added to the
+    overview's (numbered after those already there)."""
+    notices, citations = state["notices"], state["citations"]
+    notices.extend(n for n in part.notices if n not in notices)
+    state["sentiment"] = part.sentiment
+    line, cited = _news_line(part, len(citations), _newest_article(store, code, req.as_of), zh)
+    citations.extend(cited)
+    return line
 
 
 def _run_part(engine: Any, name: str, req: EngineRequest, code: str, zh: bool) -> Answer | None:

@@ -55,10 +55,11 @@ _MA = re.compile(
 )
 # Exponential averages are their own indicator ("ema:20"), not a simple average under another name.
 _EMA = re.compile(r"\bema\s*-?\s*(\d{1,3})\b|\b(\d{1,3})\s*-?\s*(?:day|d)\s+exponential moving averages?\b|(\d{1,3})\s*日?指数移动平均")
+_OVERBOUGHT = r"\bover\s*-?\s*(?:bought|sold)\b|超买|超卖"
 _KINDS = {
-    # "is TSMC overbought?", 台積電超賣了嗎: the two oscillators that read it.
-    "rsi": re.compile(r"\brsi\b|相对强弱|\bover\s*-?\s*(?:bought|sold)\b|超买|超卖"),
-    "kd": re.compile(r"(?<![a-z])kd(?:j)?(?![a-z])|\bstochastics?\b|随机指标|\bover\s*-?\s*(?:bought|sold)\b|超买|超卖"),
+    # "is TSMC overbought?", 台積電超賣了嗎: the two oscillators that read it (_OVERBOUGHT in both).
+    "rsi": re.compile(r"\brsi\b|相对强弱|" + _OVERBOUGHT),
+    "kd": re.compile(r"(?<![a-z])kd(?:j)?(?![a-z])|\bstochastics?\b|随机指标|" + _OVERBOUGHT),
     "macd": re.compile(r"\bmacd\b|指数平滑异同"),
     "bollinger": re.compile(r"\bbollinger\b|布林"),
     "volatility": re.compile(r"\bvolatil\w*|波动"),
@@ -305,14 +306,17 @@ def _crosses(frame: pd.DataFrame, pair: tuple[int, int], zh: bool) -> tuple[str,
     close = frame["close"].astype(float)
     short, long_ = close.rolling(pair[0]).mean(), close.rolling(pair[1]).mean()
     diffs = {"ma": short - long_, "kd": frame["kdj_k"] - frame["kdj_d"], "macd": frame["macd_histogram"]}
+    # K/D and MACD crossings are the ones ``ingest.indicators`` already marks (the KD line's "K
+    # crossed above D today" reads the same column). The averages' own: their difference is NaN
+    # until the longer window fills, and its first defined day is no crossing.
+    sign = (diffs["ma"] > 0).astype(int).where(diffs["ma"].notna())
+    turns = {"ma": sign.diff().fillna(0), "kd": frame["kdj_crossover"], "macd": frame["macd_crossover"]}
     names = {"ma": (f"{pair[0]} 日／{pair[1]} 日均線" if zh else f"{pair[0]}/{pair[1]}-day averages"), "kd": "KD",
              "macd": "MACD"}
     dates = pd.to_datetime(frame["date"]).dt.date
     parts, values = [], {}
     for key, diff in diffs.items():
-        sign = (diff > 0).astype(int).where(diff.notna())
-        turned = sign.diff().fillna(0)
-        recent = turned.iloc[-CROSS_SESSIONS:]
+        recent = turns[key].iloc[-CROSS_SESSIONS:]
         hits = recent[recent != 0]
         above = bool(diff.iloc[-1] > 0)
         now = ("目前在上" if above else "目前在下") if zh else ("now above" if above else "now below")

@@ -166,9 +166,9 @@ class ForecastEngine:
             notices.extend(n for n in a.notices if n not in notices)
         parts = [a.answer for a in answers]
         if len(answers) > 1:
-            ranked = sorted(answers, key=lambda a: -(a.forecast.p_rise if a.forecast else 0.0))
+            ranked = sorted(answers, key=lambda a: -a.forecast.p_rise)  # every _one answer carries its forecast
             sep = "、" if zh else ", "
-            side = sep.join(f"{a.code} {a.forecast.p_rise:.1%}" for a in ranked if a.forecast)
+            side = sep.join(f"{a.code} {a.forecast.p_rise:.1%}" for a in ranked)
             parts.append(f"上漲機率並列：{side}。機率較高不代表較好的選擇：每個預測能否勝過簡單基準，看它自己的回測。" if zh else
                          f"P(rise) side by side: {side}. A higher one is no pick: whether each forecast beats the trivial "
                          "baselines is in its own backtest above.")
