@@ -14,8 +14,9 @@ from typing import Any
 
 from ingest.cjk import has_cjk
 
-from .price_facts import ENGINE, QUOTED, STALE_DAYS, TAIPEI, company_label, company_of
-from .slots import to_simplified
+from .price_facts import ENGINE, STALE_DAYS, TAIPEI
+from .price_format import company_label, company_of
+from .slots import to_simplified, unquoted
 from .types import Answer, EngineRequest
 
 # Matched on simplified, lower-cased text.
@@ -45,7 +46,7 @@ def is_coverage_question(message: str) -> bool:
     """Whether ``message`` asks what data finqa holds (not a question about a company's news)."""
     if not message:
         return False
-    s = QUOTED.sub(" ", to_simplified(message).lower())
+    s = unquoted(message)
     return bool(_COVERAGE.search(s)) and not _RANKING.search(s)
 
 

@@ -46,7 +46,7 @@ def carry_news_question(previous: str, message: str, codes: list[str], directory
     rest = directory.without_mentions(message)
     for _ in range(3):  # "and what about", "那…呢？"
         rest = _MARKERS.sub(" ", rest).strip()
-    from .price_facts import parse_period, strip_dates
+    from .periods import parse_period, strip_dates
 
     new_period = bool(rest) and parse_period(rest, date.today()).kind != "latest"
     if rest and not new_period:

@@ -20,7 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from .price_facts import SHARES_PER_LOT, fmt_price, strip_dates
+from .periods import strip_dates
+from .price_format import SHARES_PER_LOT, fmt_price
 from .risk import Job, iso_day, max_drawdown
 from .slots import to_simplified, zh_number
 from .types import Answer

@@ -30,26 +30,10 @@ from ingest.cjk import has_cjk
 from ingest.industries import english_name, industry_named
 from ingest.limits import is_stock_code, limit_state
 
-from .price_facts import (
-    PERIOD_LABELS_ZH,
-    NOT_A_FACT,
-    QUOTED,
-    ENGINE,
-    SHARES_PER_LOT,
-    STALE_DAYS,
-    TAIPEI,
-    Period,
-    bar_of,
-    company_of,
-    company_label,
-    fmt_price,
-    is_taiwan,
-    source_name,
-    no_such_day,
-    parse_period,
-    period_label,
-)
-from .slots import COMPANY_TOPIC, to_simplified, zh_number
+from .periods import PERIOD_LABELS_ZH, no_such_day, parse_period, Period, period_label
+from .price_facts import ENGINE, NOT_A_FACT, STALE_DAYS, TAIPEI
+from .price_format import SHARES_PER_LOT, bar_of, company_label, company_of, fmt_price, is_taiwan, source_name
+from .slots import COMPANY_TOPIC, to_simplified, unquoted, zh_number
 from .types import Answer, Citation, EngineRequest
 
 log = logging.getLogger(__name__)
@@ -148,7 +132,7 @@ def is_market_question(message: str) -> bool:
     companies (advancing, declining, the median change, the ends), since no index is stored."""
     if not message:
         return False
-    s = QUOTED.sub(" ", to_simplified(message).lower())
+    s = unquoted(message)
     if NOT_A_FACT.search(s):
         return False
     # "How did Taiwan semis do in April?", "半導體股4月表現如何": an industry's market summary.
@@ -159,7 +143,7 @@ def is_ranking_question(message: str) -> bool:
     """Whether ``message`` asks which stored companies moved (or traded) the most over a period."""
     if not message:
         return False
-    s = QUOTED.sub(" ", to_simplified(message).lower())
+    s = unquoted(message)
     if NOT_A_FACT.search(s):  # why, or the future: news or the forecaster answer those
         return False
     if (_NEWS_COUNT.search(s) or COMPANY_TOPIC.search(s)) and not re.search(rf"\b{_EN_MOVE}\b|\bvolume\b|涨|跌|成交|股价", s):
@@ -363,9 +347,9 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
         return Answer(route="qa", engine=ENGINE, notices=notices, answer=no_such_day(period, zh))
     visible = ref - timedelta(days=1) if req.as_of else ref
     named = list(dict.fromkeys(c for c in [req.code, *req.codes] if c))
-    s = QUOTED.sub(" ", to_simplified(asked).lower())
+    s = unquoted(asked)
     # A follow-up may change what is ranked ("and the losers?", "what about volume?").
-    own = QUOTED.sub(" ", to_simplified(req.message).lower())
+    own = unquoted(req.message)
     if follow_up and any(rx.search(own) for rx in (_UP, _DOWN, _VOLUME, _BOTH, _SECTORS, *dict(_EVENTS).values())):
         s = own
     everything = store.all_bars()

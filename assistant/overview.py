@@ -26,23 +26,12 @@ from typing import Any
 from ingest.cjk import has_cjk
 from ingest.companies import get_directory
 
-from .price_facts import (
-    NOT_A_FACT,
-    QUOTED,
-    TAIPEI,
-    Period,
-    company_label,
-    company_of,
-    asks_which_is_better,
-    fmt_price,
-    names_only_companies,
-    no_verdict,
-    parse_period,
-    read_prices,
-)
+from .periods import parse_period, Period
+from .price_facts import NOT_A_FACT, TAIPEI, asks_which_is_better, names_only_companies, no_verdict, read_prices
+from .price_format import company_label, company_of, fmt_price
 from .movers import HIGH_LOOKBACK
 from .risk import risk_kind
-from .slots import COMPANY_TOPIC, to_simplified
+from .slots import COMPANY_TOPIC, to_simplified, unquoted
 from .types import Answer, Citation, EngineRequest
 
 log = logging.getLogger(__name__)
@@ -81,7 +70,7 @@ def is_overview_question(message: str, code: str | None, *, bare: bool = True) -
     out a message that is only the company's name (which, in a conversation, is a follow-up)."""
     if not code or not message:
         return False
-    s = QUOTED.sub(" ", to_simplified(message).lower())
+    s = unquoted(message)
     if NOT_A_FACT.search(s) or COMPANY_TOPIC.search(s):
         return False  # "why", "will", "next week", "revenue": other engines' questions
     if _NEWS.search(s):
@@ -199,7 +188,7 @@ def _overview_chunks(req: EngineRequest, store: Any, peers: dict[str, Any], toda
     citations.append(Citation(n=1, title=reading.title, source=reading.source,
                               date=reading.bars[-1].date.isoformat(), url=None))
     history = store.bars(code, end=reading.bars[-1].date)
-    from .price_facts import bar_of
+    from .price_format import bar_of
 
     state["bars"] = [bar_of(code, d, row) for d, row in history.tail(CHART_SESSIONS).iterrows()]
     yield (f"**{label}** 概況（取自 finqa 的資料，不是投資建議）：" if zh else

@@ -32,26 +32,11 @@ import pandas as pd
 
 from ingest.cjk import has_cjk
 
-from .price_facts import (
-    ENGINE,
-    QUOTED,
-    asks_daily,
-    asks_periodic,
-    STALE_DAYS,
-    TAIPEI,
-    Period,
-    bar_of,
-    company_label,
-    company_of,
-    fmt_price,
-    limit_note,
-    no_such_day,
-    parse_period,
-    period_label,
-    source_name,
-    stale_notice,
-)
-from .slots import to_simplified
+from .periods import no_such_day, parse_period, Period, period_label
+from .price_facts import ENGINE, STALE_DAYS, TAIPEI, stale_notice
+from .price_format import bar_of, company_label, company_of, fmt_price, limit_note, source_name
+from .price_records import asks_daily, asks_periodic
+from .slots import to_simplified, unquoted
 from .types import Answer, Citation, EngineRequest
 
 MARKET_PROXY = "0050"  # Yuanta Taiwan 50: the benchmark for beta when no other is named
@@ -110,7 +95,7 @@ def risk_kind(message: str) -> str | None:
     The future ("what will 10,000 be worth next year?") is the forecaster's, not this module's."""
     if not message:
         return None
-    s = QUOTED.sub(" ", to_simplified(message).lower())
+    s = unquoted(message)
     if FUTURE.search(s):
         return None
     from .holdings import parse_paid

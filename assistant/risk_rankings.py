@@ -16,9 +16,11 @@ import pandas as pd
 
 from ingest.cjk import has_cjk
 
-from .price_facts import ENGINE, QUOTED, TAIPEI, is_taiwan, no_such_day, parse_period, period_label
+from .periods import no_such_day, parse_period, period_label
+from .price_facts import ENGINE, TAIPEI
+from .price_format import is_taiwan
 from .risk import DEFAULT_SESSIONS, FUTURE, KINDS, Job, annualised_volatility, iso_day, max_drawdown
-from .slots import to_simplified
+from .slots import unquoted
 from .types import Answer, Citation, EngineRequest
 
 # What makes a risk question a ranking: "which stock", "rank", "most volatile", 哪檔 (on
@@ -37,7 +39,7 @@ def risk_ranking_kind(message: str, codes: list[str]) -> str | None:
     one ("which stock had the biggest drawdown?"); ``None`` otherwise, or when it names a company."""
     if not message or codes:
         return None
-    s = QUOTED.sub(" ", to_simplified(message).lower())
+    s = unquoted(message)
     if FUTURE.search(s) or not _RANK_CUE.search(s):
         return None
     kind = next((k for k, rx in KINDS if rx.search(s)), None)
@@ -88,7 +90,7 @@ def risk_ranking(req: EngineRequest, store: Any, *, today: date | None = None) -
             f"資料庫中沒有任何公司在{period_label(period, True) if period.kind != 'latest' else '這段期間'}有超過 {RANK_MIN_SESSIONS} 個交易日的股價可排名。" if zh else
             f"No stored company has more than {RANK_MIN_SESSIONS} sessions of prices "
             f"{'for ' + period_label(period, False) if period.kind != 'latest' else 'to rank'}."))
-    s = QUOTED.sub(" ", to_simplified(req.message).lower())
+    s = unquoted(req.message)
     least = bool(_LEAST.search(s))
     key = {"drawdown": "drawdown", "volatility": "volatility", "extremes": "worst_change"}[kind]
     # Deepest drawdown and worst day are the most negative; the most volatile the largest.

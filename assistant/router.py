@@ -32,7 +32,8 @@ from ingest.cjk import CJK_CHARS
 
 from .movers import wants_ranking
 from .overview import is_bare_company, is_overview_question
-from .price_facts import asks_new_extreme, is_price_question
+from .price_facts import is_price_question
+from .price_records import asks_new_extreme
 from .risk import is_risk_question
 from .risk_rankings import risk_ranking_kind
 from .sentiment_groups import asks_sentiment_ranking

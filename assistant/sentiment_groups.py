@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .price_facts import QUOTED, company_label, company_of, is_taiwan
-from .slots import to_simplified
+from .price_format import company_label, company_of, is_taiwan
+from .slots import unquoted
 
 MIN_ARTICLES = 3
 TOP = 5
@@ -50,7 +50,7 @@ class Group:
 
 def asks_sentiment_ranking(message: str) -> bool:
     """Whether ``message`` asks which companies' news is the most positive (or negative)."""
-    return bool(message) and bool(_RANKING.search(QUOTED.sub(" ", to_simplified(message).lower())))
+    return bool(message) and bool(_RANKING.search(unquoted(message)))
 
 
 def asks_about_a_group(message: str) -> bool:
@@ -59,7 +59,7 @@ def asks_about_a_group(message: str) -> bool:
     company, whatever a name guesser would make of "半導體類股"."""
     from ingest.industries import industry_named
 
-    s = QUOTED.sub(" ", to_simplified(message).lower())
+    s = unquoted(message)
     return industry_named(s) is not None or bool(_RANKING.search(s))
 
 
@@ -70,7 +70,7 @@ def group_of(message: str, store: Any) -> Group | None:
 
     if not asks_about_a_group(message):
         return None
-    s = QUOTED.sub(" ", to_simplified(message).lower())
+    s = unquoted(message)
     industry = industry_named(s)
     ranking = asks_sentiment_ranking(message)
     codes = store.news_codes()

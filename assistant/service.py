@@ -193,10 +193,11 @@ class Assistant:
 
     def _anchor_dates(self, message: str, as_of: date | None, notices: list[str]) -> str:
         """``message`` with a year beside a month or day named without one, when the store ends
-        before it (``price_facts.anchor_yearless``); the notice says so."""
+        before it (``periods.anchor_yearless``); the notice says so."""
         from datetime import datetime
 
-        from .price_facts import TAIPEI, anchor_yearless, names_yearless_date
+        from .periods import anchor_yearless, names_yearless_date
+        from .price_facts import TAIPEI
 
         if not names_yearless_date(message):
             return message  # the common case: no store query on every message

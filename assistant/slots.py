@@ -105,6 +105,16 @@ def to_simplified(text: str) -> str:
     return _CJK_LATIN.sub(" ", out)
 
 
+
+# Quoted text is a headline to classify or discuss, not the question ("「台積電營收創新高」").
+QUOTED = re.compile(r"「[^」]*」|『[^』]*』|“[^”]*”|\"[^\"]*\"|«[^»]*»")
+
+
+def unquoted(message: str | None) -> str:
+    """``message`` as the question rules read it: Simplified, lower-cased, and without the text it
+    quotes, so that a quoted headline ("台積電「創新高」了嗎") cannot trigger a rule."""
+    return QUOTED.sub(" ", to_simplified(message or "").lower())
+
 # --- horizon ---------------------------------------------------------------------------------
 _ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
               "六": 6, "七": 7, "八": 8, "九": 9}
@@ -169,7 +179,7 @@ _SPAN_UNITS = {"day": 1, "session": 1, "week": 5, "month": 21, "year": 250,
                "交易日": 1, "营业日": 1, "天": 1, "日": 1, "星期": 5, "周": 5, "礼拜": 5, "月": 21, "年": 250}
 LOOKBACK = re.compile(
     rf"\b(?:past|last|previous|prior)\s+{_EN_NUM}\s*(?:-\s*)?(?:trading\s+|business\s+)?(day|session|week|month|year)s?\b"
-    # 前一天 is "the day before" (price_facts.day_shift), not "the last 1 day"
+    # 前一天 is "the day before" (periods.day_shift), not "the last 1 day"
     rf"|(?:过去|最近|近|前(?!\s*[一1]\s*(?:个\s*)?(?:天|日|交易日)))\s*{_NUM}\s*(?:个)?\s*(交易日|营业日|天|日|星期|周|礼拜|月|年)"
     rf"|{_EN_NUM}\s*-?\s*(day|week|month|year)s?\s+(?:high|low|range)"
     rf"|{_NUM}\s*(?:个)?\s*(周|星期|月|年|日|天)\s*(?:以?来|内)?\s*(?:的)?\s*(?:新高|新低|高点|低点|最高|最低)"

@@ -25,25 +25,11 @@ import pandas as pd
 
 from ingest.cjk import has_cjk
 
-from .price_facts import (
-    NOT_A_FACT,
-    QUOTED,
-    ENGINE,
-    STALE_DAYS,
-    TAIPEI,
-    bar_of,
-    company_of,
-    company_label,
-    day_shift,
-    fmt_price,
-    source_name,
-    no_such_day,
-    parse_period,
-    shifted_day,
-    stale_notice,
-)
+from .periods import day_shift, no_such_day, parse_period, shifted_day
+from .price_facts import ENGINE, NOT_A_FACT, STALE_DAYS, TAIPEI, stale_notice
+from .price_format import bar_of, company_label, company_of, fmt_price, source_name
 from .risk import annualised_volatility
-from .slots import to_simplified, zh_number
+from .slots import unquoted, zh_number
 from .types import Answer, Citation, EngineRequest
 
 # Matched on simplified, lower-cased text. Taiwan's names for the moving averages first.
@@ -112,7 +98,7 @@ def is_indicator_question(message: str, code: str | None) -> bool:
     """Whether ``message`` asks for a technical indicator of the company ``code``."""
     if not code or not message:
         return False
-    s = QUOTED.sub(" ", to_simplified(message).lower())
+    s = unquoted(message)
     if NOT_A_FACT.search(s):  # "will the MA5 cross the MA20 next week?" is a forecast
         return False
     mas, others = _wanted(s)
@@ -146,7 +132,7 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
         asked = previous
     assert code is not None
     zh = has_cjk(req.message)
-    s = QUOTED.sub(" ", to_simplified(asked).lower())
+    s = unquoted(asked)
     mas, others = _wanted(s)
     ref = req.as_of or today or datetime.now(TAIPEI).date()
     visible = ref - timedelta(days=1) if req.as_of else ref

@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from assistant.price_facts import ENGINE, is_price_question, parse_period, price_answer
+from assistant.periods import parse_period
+from assistant.price_facts import ENGINE, is_price_question, price_answer
 from assistant.types import EngineRequest
 from ingest.types import PriceBar
 
@@ -470,7 +471,7 @@ def test_a_news_question_about_a_day_long_after_the_store_gets_no_bar_beside_it(
     ("2330 since March", "2330 since March 2025", "since 2025-03-01"),
 ])
 def test_a_yearless_date_after_a_stale_store_s_end_reads_as_the_latest_it_covers(message, anchored, label):
-    from assistant.price_facts import anchor_yearless
+    from assistant.periods import anchor_yearless
 
     out, notice = anchor_yearless(message, date(2026, 11, 30), date(2025, 5, 29))
     assert out == anchored and label in notice and "2025-05-29" in notice
@@ -481,13 +482,13 @@ def test_a_yearless_date_after_a_stale_store_s_end_reads_as_the_latest_it_covers
 
 @pytest.mark.parametrize("message", ["TSMC in April 2025", "2330 price", "2330 last week", "2330 2025年4月7日收盤"])
 def test_questions_with_a_year_or_no_named_date_are_not_anchored(message):
-    from assistant.price_facts import anchor_yearless
+    from assistant.periods import anchor_yearless
 
     assert anchor_yearless(message, date(2026, 11, 30), date(2025, 5, 29)) == (message, None)
 
 
 def test_a_yearless_as_of_day_on_a_stale_store_is_anchored_and_applied():
-    from assistant.price_facts import anchor_yearless
+    from assistant.periods import anchor_yearless
     from assistant.slots import parse_as_of
 
     out, notice = anchor_yearless("forecast 2330 as of March 1", date(2026, 11, 30), date(2025, 5, 29))

@@ -381,12 +381,12 @@ def test_an_industry_and_a_ranking_of_companies_by_their_news(data_dir):
 
 
 def test_a_sentiment_ranking_holds_the_same_companies_as_a_price_ranking(data_dir):
-    """One rule decides which codes are Taiwan companies (``price_facts.is_taiwan``): a US symbol
+    """One rule decides which codes are Taiwan companies (``price_format.is_taiwan``): a US symbol
     imported for the ACL18 evaluation is left out, a Taiwan-shaped code the directory does not know
     yet (a new listing) is kept, as the price rankings do."""
     from datetime import datetime, timezone
 
-    from assistant.price_facts import is_taiwan
+    from assistant.price_format import is_taiwan
     from ingest.types import Article
 
     settings = data_dir.model_copy(update={"cpu_only": True})

@@ -33,7 +33,7 @@ from ingest.errors import FinqaError
 
 from .. import analog, backtest
 from ..i18n import has_cjk, reason_zh
-from ..price_facts import asks_new_extreme
+from ..price_records import asks_new_extreme
 from ..slots import target_price
 from ..types import Answer, EngineRequest, Forecast, ForecastPoint
 

@@ -95,7 +95,7 @@ _FLOWS = re.compile(r"外资|投信|自营商|三大法人|法人(?:买|卖|进�
 
 def _topic(req: EngineRequest, window: tuple[date, date, str] | None) -> str:
     """What to match the news against: the question, less the dates that chose the window."""
-    from ..price_facts import strip_dates
+    from ..periods import strip_dates
 
     return (strip_dates(req.message) or req.message) if window is not None else req.message
 
@@ -121,7 +121,8 @@ def news_window(req: EngineRequest) -> tuple[date, date, str] | None:
     at most two months ("what happened to TSMC on April 7, 2025?"): from NEWS_DAYS_AROUND days
     before it to as many after (``until`` exclusive). Similarity to the wording knows nothing of
     dates; the news of that week is what the reader asked about. ``None`` for other questions."""
-    from ..price_facts import TAIPEI, parse_period, period_label
+    from ..periods import parse_period, period_label
+    from ..price_facts import TAIPEI
 
     period = parse_period(req.message, req.as_of or datetime.now(TAIPEI).date())
     if period.kind not in ("day", "range") or period.start is None or period.end is None:

@@ -109,7 +109,8 @@ def _asked_window(req: EngineRequest, end: datetime) -> tuple[datetime, datetime
     """``(since, until, label, label_zh)`` when the message names a day or period: a day is read
     with the news of NEWS_DAYS_AROUND days either side (reactions come the next day; QA searches
     the same window), a period as its own calendar days. ``until`` never passes ``end`` (the as-of cut)."""
-    from ..price_facts import TAIPEI, parse_period
+    from ..periods import parse_period
+    from ..price_facts import TAIPEI
 
     period = parse_period(req.message, req.as_of or datetime.now(TAIPEI).date())
     if period.kind not in ("day", "range") or period.start is None or period.end is None:

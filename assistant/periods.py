@@ -1,0 +1,504 @@
+"""Time periods named in a question: "on 2025-04-07", "last week", "in April", "Q1 2025", "the
+first week of March", "since 2024", "a year ago", "4月7日", "上週", "近一季".
+
+Why a module of its own: every answer that reads the store over time (price facts, technicals,
+risk, rankings, movers, news of a day) must read a period the same way, and relative to the same
+"today" (the user's day, or the as-of day, so that an evaluation or a back-dated question never
+sees a later one). :func:`parse_period` turns a message into a :class:`Period`; the label it
+carries names the period back in the answer's language (:func:`period_label`).
+"""
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from ingest.cjk import has_cjk
+
+from .slots import AGO, ANY_DATE, AS_OF_CLAUSE, LOOKBACK, NUM_MDY, lookback_days, parse_as_of, to_simplified, zh_number
+
+_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
+_MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
+_MONTHS["sept"] = 9
+_MON = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_MDY = re.compile(rf"\b{_MON}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I)
+_DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MON},?\s+(\d{{4}})\b", re.I)
+_YM = re.compile(rf"(\d{{4}})\s*[-/年]\s*(\d{{1,2}})\s*月?(?![\d/\-.])|\b{_MON}\s+(\d{{4}})\b", re.I)
+# A month with no year ("TSMC in April", "台積電4月股價"): the latest such month up to today.
+_MONTH_ONLY = re.compile(rf"\b(?:in|during|for|of|since|from)\s+{_MON}(?![\w-])(?!\s*\d)|(?<![\d年./\-近前去])(1[0-2]|0?[1-9])\s*月(?!\s*\d{{1,2}}\s*[日号])", re.I)
+_YEAR = re.compile(r"\b(?:in|during|for|of)\s+(\d{4})\b|(\d{4})\s*年(?!\s*\d)"
+                   r"|\b(?:its|the|their|a)\s+(\d{4})\s+(?:high|low|peak|bottom|performance|return|range|drawdown)s?\b", re.I)
+# Quarters and halves: "Q1 2025", "2025 Q1", "1Q25", "first quarter of 2025", "2025年第一季";
+# "H1 2025", "first half of 2025", "2025年上半年". Matched on simplified, lower-cased text.
+_ORDINAL = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
+            "一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4, "上": 1, "下": 2}
+_QUARTER = re.compile(
+    r"\bq([1-4])\s*(?:of\s+)?'?(\d{4}|\d{2})\b|\b(\d{4})\s*-?\s*q([1-4])\b|\b([1-4])q\s*'?(\d{2}|\d{4})\b"
+    r"|\b(first|second|third|fourth|1st|2nd|3rd|4th) quarter(?: of)?,?\s+(\d{4})\b"
+    r"|(\d{4})\s*年?\s*第?\s*([1-4一二三四])\s*季", re.I)
+_HALF = re.compile(
+    r"\bh([12])\s*(?:of\s+)?'?(\d{4})\b|\b(\d{4})\s*-?\s*h([12])\b|\b(first|second|1st|2nd) half(?: of)?,?\s+(\d{4})\b"
+    r"|(\d{4})\s*年?\s*(上|下)半年", re.I)
+# "all-time high", 歷史新高: the whole stored history.
+ALL_TIME = re.compile(r"\ball[- ]time\b|\bever\b|\brecord (?:high|low)|历史(?:新)?(?:高|低)|史上(?:最)?(?:高|低)|上市以来")
+
+
+def _year(text: str) -> int:
+    y = int(text)
+    return y + 2000 if y < 100 else y
+
+
+def _ascii_word(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def _quarter_or_half(s: str) -> Period | None:
+    """A quarter or a half year named in ``s`` (simplified, lower-cased), as a calendar range."""
+    for pattern, pairs, months, tag in ((_QUARTER, ((0, 1), (3, 2), (4, 5), (6, 7), (9, 8)), 3, "Q"),
+                                        (_HALF, ((0, 1), (3, 2), (4, 5), (7, 6)), 6, "H")):
+        # Tried at every position, overlapping: in "2330 q1 2025" the "2330 q1" reading (no year)
+        # must not hide "q1 2025".
+        for start in range(len(s)):
+            m = pattern.match(s, start)
+            if m is None or (start and _ascii_word(s[start - 1]) and _ascii_word(s[start])):
+                continue  # inside a Latin word or a number, not at its start
+            g = m.groups()
+            n, y = next((_ORDINAL[g[i]], _year(g[j])) for i, j in pairs if g[i])
+            if 1990 <= y <= 2100:  # "Q1 2330 earnings": a stock code is not a year
+                return Period("range", date(y, months * n - months + 1, 1), _month_end(y, months * n),
+                              label=f"{y}-{tag}{n}")
+    return None
+
+
+@dataclass(frozen=True)
+class Period:
+    """What the question asks about. ``kind``: ``latest`` (no period), ``day``, ``range``
+    (calendar bounds, inclusive), ``trailing`` (the last ``sessions`` trading days), ``all`` (the
+    whole stored history: "all-time high") or ``invalid`` (a date that is no day, such as
+    2025-02-30, in ``label``)."""
+
+    kind: str
+    start: date | None = None
+    end: date | None = None
+    sessions: int | None = None
+    label: str = ""
+
+
+PERIOD_LABELS_ZH = {"all-time": "有史以來（資料庫中）", "today": "今天", "yesterday": "昨天", "last week": "上週", "this week": "本週",
+                    "last month": "上個月", "this month": "本月", "last year": "去年", "this year": "今年", "recently": "最近"}
+
+
+def period_label(period: Period, zh: bool) -> str:
+    """How the answer names the period asked about, in the answer's language."""
+    if period.kind == "trailing":
+        n = period.sessions or 1
+        return f"最近 {n} 個交易日" if zh else f"the last {n} trading day{'s' if n != 1 else ''}"
+    if zh and period.label.startswith("since "):
+        return f"{period.label[6:]} 以來"
+    return PERIOD_LABELS_ZH.get(period.label, period.label) if zh else period.label
+
+
+# "and the next day?", "前一天呢": a follow-up that moves the day asked by one trading session.
+_NEXT_DAY = re.compile(r"\b(?:the\s+)?(?:next|following)\s+(?:trading\s+)?(?:day|session)\b|\bthe day after\b"
+                       r"|隔天|次日|第二天|翌日|后一天|后一日|下一个交易日|下个交易日")
+_PREV_DAY = re.compile(r"\b(?:the\s+)?(?:previous|prior|preceding)\s+(?:trading\s+)?(?:day|session)\b|\bthe day before\b"
+                       r"|前一天|前一日|前一个交易日|上一个交易日|上个交易日")
+
+
+def day_shift(message: str) -> int:
+    """+1 for "the next day", -1 for "the day before", 0 otherwise."""
+    s = to_simplified(message or "").lower()
+    return 1 if _NEXT_DAY.search(s) else -1 if _PREV_DAY.search(s) else 0
+
+
+def shifted_day(store: Any, code: str, period: Period, shift: int, visible: date) -> Period:
+    """``period`` (a day) moved by ``shift`` stored sessions of ``code``, never past ``visible``;
+    unchanged when there is no such session."""
+    if not shift or period.kind != "day" or period.start is None:
+        return period
+    days = [d.date() for d in store.bars(code, end=visible).index]
+    if shift > 0:
+        later = [d for d in days if d > period.start]
+        target = later[0] if later else None
+    else:
+        earlier = [d for d in days if d < period.start]
+        target = earlier[-1] if earlier else None
+    return Period("day", target, target, label=target.isoformat()) if target is not None else period
+
+
+def _month_end(y: int, m: int) -> date:
+    return date(y, m, calendar.monthrange(y, m)[1])
+
+
+def _valid(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _explicit_dates(s: str) -> tuple[list[date], str | None]:
+    """The dates written in ``s`` in order, and the first date-shaped text that is no day at all
+    ("2025-02-30"), so that it is said rather than silently read as "no date"."""
+    found: list[tuple[int, date]] = []
+    invalid: str | None = None
+    for pattern, ymd in ((ANY_DATE, lambda g: (int(g[0]), int(g[1]), int(g[2]))),
+                         (_MDY, lambda g: (int(g[2]), _MONTHS[g[0].rstrip(".").lower()], int(g[1]))),
+                         (_DMY, lambda g: (int(g[2]), _MONTHS[g[1].rstrip(".").lower()], int(g[0]))),
+                         (NUM_MDY, lambda g: (int(g[2]), int(g[0]), int(g[1])) if int(g[0]) <= 12
+                          else (int(g[2]), int(g[1]), int(g[0])))):
+        for m in pattern.finditer(s):
+            d = _valid(*ymd(m.groups()))
+            if d is not None:
+                found.append((m.start(), d))
+            elif invalid is None:
+                invalid = m.group(0).strip()
+    return [d for _, d in sorted(found)], invalid
+
+
+def strip_dates(message: str) -> str:
+    """``message`` without the dates it names: once they have chosen the news to search, "2025"
+    and "4月7日" would only make every dated sentence look relevant."""
+    out = message
+    for pattern in (_NTH_WEEK_EN, _NTH_WEEK_ZH, ANY_DATE, NUM_MDY, _MDY, _DMY, _QUARTER, _HALF, _EN_MONTHS, _ZH_MONTHS, AGO, _YM, _YEAR, _MD, _MONTH_ONLY):
+        out = pattern.sub(" ", out)
+    return re.sub(r"\s{2,}", " ", out).strip()
+
+
+# "since 2024-09-02", "since April", "2025年以來", "從3月至今": from that day (or the start of that
+# month, quarter, year) up to today, not that day alone.
+_SINCE = re.compile(r"\bsince\b|以来|至今|迄今|到现在|到今天|到目前")
+
+
+def parse_period(message: str, today: date) -> Period:
+    """The period ``message`` asks about, relative to ``today`` (the user's day, or the as-of day)."""
+    s = AS_OF_CLAUSE.sub(" ", to_simplified(message).lower())
+    period = _parse_period(s, today)
+    if (period.kind in ("day", "range") and period.start is not None and period.end is not None
+            and period.end < today and _SINCE.search(s) and len(_explicit_dates(s)[0] or _yearless_dates(s, today)[0]) < 2):
+        return Period("range", period.start, today, label=f"since {period.start.isoformat()}")
+    return period
+
+
+# A day with no year ("April 7", "7 April", "4月7日"): the latest such day up to today.
+_MD = re.compile(rf"\b{_MON}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!,?\s*\d{{4}})(?!\s*(?:%|percent|billion|million))"
+                 rf"|\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MON}(?![\w-])(?!,?\s*\d{{4}})"
+                 r"|(?<![\d年./-])(1[0-2]|0?[1-9])\s*月\s*(\d{1,2})\s*[日号]", re.I)
+
+
+def _month_day(m: re.Match[str]) -> tuple[int, int]:
+    """(month, day) of a :data:`_MD` match, whichever of its forms matched."""
+    g = m.groups()
+    if g[0]:
+        return _MONTHS[g[0].rstrip(".").lower()], int(g[1])
+    if g[3]:
+        return _MONTHS[g[3].rstrip(".").lower()], int(g[2])
+    return int(g[4]), int(g[5])
+
+
+def _month_of(m: re.Match[str]) -> int:
+    """The month of a :data:`_MONTH_ONLY` match ("in April", "4月")."""
+    return _MONTHS[m.group(1).rstrip(".").lower()] if m.group(1) else int(m.group(2))
+
+
+def names_yearless_date(message: str) -> bool:
+    """Whether ``message`` names a month or a day without a year ("in April", "4月7日")."""
+    return bool(_MD.search(message) or _MONTH_ONLY.search(message))
+
+
+def _yearless_dates(s: str, today: date) -> tuple[list[date], str | None]:
+    """The days named without a year in ``s``, each in the latest year that puts it on or before
+    ``today``; and the first that is no day at all ("February 30")."""
+    found: list[date] = []
+    invalid: str | None = None
+    for m in _MD.finditer(s):
+        mo, d = _month_day(m)
+        day = _valid(today.year, mo, d) or (_valid(today.year - 1, mo, d) if (mo, d) == (2, 29) else None)
+        if day is None:
+            invalid = invalid or m.group(0).strip()
+            continue
+        if day > today:
+            day = _valid(day.year - 1, mo, d) or day.replace(day=28)
+        found.append(day)
+    return found, invalid
+
+
+# "as of March 1", "截至3月1日": an as-of day without a year (the as-of clause itself wants one).
+_YEARLESS_AS_OF = re.compile(rf"(?:\bas\s*-?\s*of\b|\bas\s+at\b|截至|截止)\s*:?\s*(?:{_MON}\s+\d{{1,2}}|\d{{1,2}}\s+{_MON}"
+                             r"|\d{1,2}\s*月\s*\d{1,2}\s*[日号]?)(?!\d)(?!,?\s*\d{4})", re.I)
+
+
+def anchor_yearless(message: str, today: date, data_end: date | None) -> tuple[str, str | None]:
+    """``message`` with a year written beside each month or day it names without one, when those
+    read against ``today`` fall wholly after ``data_end`` (the store's newest bar), or when one
+    is an as-of day; plus a notice.
+
+    Why: a month with no year is the latest one on or before today, which is right for a live
+    store; on a store that ends long ago ("Why did MediaTek drop in April?" asked in November of
+    the next year) it names a month the store has nothing of, when the user meant the April the
+    data covers. The year is then the latest that puts the month or day on or before
+    ``data_end``, written into the question so that every reader of it agrees. An as-of day
+    ("forecast 2330 as of March 1") gets its year on any store (the latest such day on or before
+    today, or before the store's end when that is earlier), since the as-of clause reads full
+    dates only.
+    """
+    if not message:
+        return message, None
+    s = to_simplified(message).lower()
+    if _explicit_dates(s)[0] or _YM.search(s) or any(1990 <= int(m.group(1) or m.group(2) or m.group(3)) <= 2100
+                                                     for m in _YEAR.finditer(s)):
+        return message, None  # a year is named somewhere: nothing to anchor
+    period = parse_period(message, today)
+    stale = (data_end is not None and period.kind in ("day", "range") and period.start is not None
+             and period.start > data_end)
+    as_of_day = bool(_YEARLESS_AS_OF.search(message))
+    if not (stale or as_of_day) or not names_yearless_date(message):
+        return message, None
+    end = data_end if stale and data_end is not None else today
+    inserts: list[tuple[int, str]] = []
+    for m in _MD.finditer(message):
+        g = m.groups()
+        mo, d = _month_day(m)
+        year = end.year if (mo, d) <= (end.month, end.day) else end.year - 1
+        inserts.append((m.start(), f"{year}年") if g[4] else (m.end(), f", {year}" if g[0] else f" {year}"))
+    if not inserts:
+        for m in _MONTH_ONLY.finditer(message):
+            mo = _month_of(m)
+            year = end.year if mo <= end.month else end.year - 1
+            inserts.append((m.start(2), f"{year}年") if m.group(2) else (m.end(), f" {year}"))
+    if not inserts:
+        return message, None
+    out = message
+    for at, text in sorted(inserts, reverse=True):
+        out = out[:at] + text + out[at:]
+    as_of, _ = parse_as_of(out)
+    anchored = parse_period(out, today)
+    zh = has_cjk(message)
+    if as_of is not None:  # "forecast 2330 as of March 1": the as-of day is what was dated
+        label = as_of.isoformat()
+    elif anchored.kind in ("day", "range") and anchored.start is not None and anchored.start <= end:
+        label = period_label(anchored, zh)
+    else:
+        return message, None
+    if not stale:
+        return out, (f"查詢基準日以 {label} 解讀（沒有寫年份，取今天以前最近的一次）。" if zh else
+                     f"The as-of date reads as {label} (no year given: the latest such day up to today).")
+    return out, (f"資料庫的股價只到 {end.isoformat()}，沒有寫年份的日期以資料涵蓋的最近一次解讀：{label}；要問別的年份請寫出年份。"
+                 if zh else
+                 f"The store's prices end on {end.isoformat()}, so a date without a year is read as the latest "
+                 f"one they cover: {label}. Name the year to ask about another.")
+
+
+# "去年第四季", "今年上半年", "Q1 this year", "first half of last year": a quarter or half of a year
+# named relative to today, read as that year's number.
+_RELATIVE_YEAR_ZH = re.compile(r"(今年|去年|前年)\s*(?:的)?(?=\s*(?:第?\s*[1-4一二三四]\s*季|[上下]半年))")
+_RELATIVE_YEAR_EN = re.compile(r"\b(q[1-4]|h[12]|(?:first|second|third|fourth|1st|2nd|3rd|4th) (?:quarter|half))"
+                               r"\s+(?:of\s+)?(this|last) year\b")
+
+
+def _absolute_years(s: str, today: date) -> str:
+    """``s`` with "去年第四季" written "2024年第四季" and "Q1 this year" "q1 2025"."""
+    zh = {"今年": today.year, "去年": today.year - 1, "前年": today.year - 2}
+    s = _RELATIVE_YEAR_ZH.sub(lambda m: f"{zh[m.group(1)]}年", s)
+    return _RELATIVE_YEAR_EN.sub(lambda m: f"{m.group(1)} {today.year - (m.group(2) == 'last')}", s)
+
+
+# The words and units of "a year ago", "3 months ago", "兩週前", "一年前" (slots.AGO).
+_AGO_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+              "nine": 9, "ten": 10}
+_AGO_UNITS = {"day": "day", "天": "day", "日": "day", "week": "week", "星期": "week", "周": "week", "礼拜": "week",
+              "month": "month", "月": "month", "year": "year", "年": "year"}
+
+
+def _ago(s: str, today: date) -> Period | None:
+    """The day an "N units ago" names (a month or year back is the same day of that month, or
+    its last day: a year before 2024-02-29 is 2023-02-28)."""
+    m = AGO.search(s)
+    if m is None:
+        return None
+    number, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+    n = _AGO_WORDS.get(number) or (int(number) if number.isdigit() else zh_number(number))
+    if not n:
+        return None
+    kind = _AGO_UNITS[unit]
+    if kind in ("day", "week"):
+        day = today - timedelta(days=n * (7 if kind == "week" else 1))
+    else:
+        months = today.year * 12 + today.month - 1 - n * (12 if kind == "year" else 1)
+        y, mo = divmod(months, 12)
+        day = date(y, mo + 1, min(today.day, calendar.monthrange(y, mo + 1)[1]))
+    return Period("day", day, day, label=day.isoformat())
+
+
+# Two months joined into one span: "from January to March 2025", "between Jan and Mar 2025",
+# "Jan-Mar 2025", "2025年1月到3月", "1至3月". Matched on simplified, lower-cased text.
+_EN_MONTHS = re.compile(
+    rf"(?:\b(?:from|between)\s+)?\b{_MON}(?:\s*,?\s*(\d{{4}}))?\s*(?:to|through|thru|until|till|and|-|–)\s*{_MON}(?![\w-])"
+    r"(?!\s*\d{1,2}\b)(?:\s*,?\s*(\d{4}))?", re.I)
+_ZH_MONTHS = re.compile(r"(?<![\d./-])(?:(\d{4})\s*年\s*)?(1[0-2]|0?[1-9])\s*月?\s*(?:到|至|~|～|-|－|—)\s*"
+                        r"(?:(\d{4})\s*年\s*)?(1[0-2]|0?[1-9])\s*月(?!\s*\d{1,2}\s*[日号])")
+
+
+def _month_span(s: str, today: date) -> Period | None:
+    """The span from the start of one month to the end of another, when ``s`` joins two months.
+
+    A year written on either side serves both (the first month falls in the year before when it
+    comes later in the calendar: "Nov to Feb 2025"); with none, the second month is the latest
+    such month up to today. English needs "from"/"between" or a year, so that "may" the verb and
+    "and" between unrelated words do not make a span."""
+    for m in _EN_MONTHS.finditer(s):
+        text = m.group(0).lower()
+        y1, y2 = m.group(2), m.group(4)
+        if not (y1 or y2 or text.startswith(("from", "between"))) or (" and " in text and not text.startswith("between")):
+            continue
+        m1, m2 = _MONTHS[m.group(1).rstrip(".").lower()], _MONTHS[m.group(3).rstrip(".").lower()]
+        return _span_of(m1, m2, int(y1) if y1 else None, int(y2) if y2 else None, today)
+    if m := _ZH_MONTHS.search(s):
+        m1, m2 = int(m.group(2)), int(m.group(4))
+        return _span_of(m1, m2, int(m.group(1)) if m.group(1) else None, int(m.group(3)) if m.group(3) else None, today)
+    return None
+
+
+def _span_of(m1: int, m2: int, y1: int | None, y2: int | None, today: date) -> Period | None:
+    if y2 is None:
+        y2 = (y1 if m2 >= m1 else y1 + 1) if y1 is not None else (today.year if m2 <= today.month else today.year - 1)
+    if y1 is None:
+        y1 = y2 if m1 <= m2 else y2 - 1
+    start, end = date(y1, m1, 1), _month_end(y2, m2)
+    if end < start or not (1990 <= y1 <= 2100 and 1990 <= y2 <= 2100):
+        return None
+    return Period("range", start, end, label=f"{y1}-{m1:02d} – {y2}-{m2:02d}")
+
+
+def _with_year_of(s: str, explicit: date, today: date) -> list[date]:
+    """The days ``s`` names without a year when it also names ``explicit`` with one ("from Jan 1
+    to Mar 31 2025", "2025年1月1日到3月31日"): each takes that year, moved a year back when it comes
+    first in the text yet later in the calendar ("Dec 1 to Jan 31 2025"), a year on when it
+    comes after it yet earlier."""
+    at = next((m.start() for p in (ANY_DATE, NUM_MDY, _MDY, _DMY) for m in p.finditer(s)), 0)
+    out: list[date] = []
+    for m in _MD.finditer(s):
+        mo, d = _month_day(m)
+        day = _valid(explicit.year, mo, d)
+        if day is None:
+            continue
+        if m.start() < at and day > explicit:
+            day = _valid(explicit.year - 1, mo, d) or day
+        elif m.start() > at and day < explicit:
+            day = _valid(explicit.year + 1, mo, d) or day
+        if day <= today:
+            out.append(day)
+    return out
+
+
+# Weeks: "week of 2025-04-07" / "2025-04-07那週" is the Monday-to-Sunday week holding the day;
+# "the second week of April 2025" / "2025年4月第二週" is days 8-14 of the month (week n is days
+# 7n-6 to 7n, the last week the month's last seven days): a plain rule, named in the label.
+_WEEK_OF = re.compile(r"\bweek of\b|(?:那|当|同)一?(?:周|星期|礼拜)")
+_ORDINAL_WEEK = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
+                 "fifth": 5, "5th": 5, "一": 1, "1": 1, "二": 2, "2": 2, "三": 3, "3": 3, "四": 4, "4": 4, "五": 5, "5": 5}
+_NTH_WEEK_EN = re.compile(rf"\b(first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\s+week\s+(?:of|in)\s+{_MON}"
+                          r"(?:\s*,?\s*(\d{4}))?", re.I)
+_NTH_WEEK_ZH = re.compile(r"(?:(\d{4})\s*年\s*)?(1[0-2]|0?[1-9])\s*月\s*(?:的)?\s*(?:第\s*([一二三四五1-5])|(最后一))\s*(?:个)?\s*(?:周|星期|礼拜)")
+
+
+def _nth_week(s: str, today: date) -> Period | None:
+    """The week of a month ``s`` names by its rank (see :data:`_WEEK_OF`)."""
+    if m := _NTH_WEEK_EN.search(s):
+        rank, mo, y = m.group(1).lower(), _MONTHS[m.group(2).rstrip(".").lower()], m.group(3)
+    elif m := _NTH_WEEK_ZH.search(s):
+        rank, mo, y = ("last" if m.group(4) else m.group(3)), int(m.group(2)), m.group(1)
+    else:
+        return None
+    year = int(y) if y else (today.year if mo <= today.month else today.year - 1)
+    end_of_month = _month_end(year, mo)
+    if rank == "last":
+        start, end = end_of_month - timedelta(days=6), end_of_month
+    else:
+        n = _ORDINAL_WEEK[rank]
+        start = date(year, mo, 7 * n - 6) if 7 * n - 6 <= end_of_month.day else None
+        if start is None:
+            return None
+        end = min(date(year, mo, min(7 * n, end_of_month.day)), end_of_month)
+    return Period("range", start, end, label=f"{start.isoformat()} – {end.isoformat()}")
+
+
+# "YTD 2025", "2025 year to date": that year up to its last day asked (the year, not this one).
+_YTD_YEAR = re.compile(r"\b(?:ytd|year[- ]to[- ]date)\s+((?:19|20)\d\d)\b|\b((?:19|20)\d\d)\s+(?:ytd|year[- ]to[- ]date)\b")
+
+
+def _parse_period(s: str, today: date) -> Period:
+    s = _YTD_YEAR.sub(lambda m: f" in {m.group(1) or m.group(2)} ", _absolute_years(s, today))
+    dates, invalid = _explicit_dates(s)
+    if len(dates) == 1:  # "from Jan 1 to Mar 31 2025": the other day takes the year written
+        dates = sorted(dates + _with_year_of(s, dates[0], today))
+    if not dates and invalid is None:
+        dates, invalid = _yearless_dates(s, today)
+    if invalid is not None and not dates:
+        return Period("invalid", label=invalid)
+    if len(dates) >= 2:
+        a, b = sorted(dates[:2])
+        return Period("range", a, b, label=f"{a.isoformat()} – {b.isoformat()}")
+    if dates and _WEEK_OF.search(s):  # "week of 2025-04-07": its Monday to Sunday
+        monday = dates[0] - timedelta(days=dates[0].weekday())
+        return Period("range", monday, monday + timedelta(days=6), label=f"week of {monday.isoformat()}")
+    if dates:
+        return Period("day", dates[0], dates[0], label=dates[0].isoformat())
+    if (span := _nth_week(s, today) or _quarter_or_half(s) or _month_span(s, today) or _ago(s, today)) is not None:
+        return span
+    if m := _YM.search(s):
+        if m.group(1):
+            y, mo = int(m.group(1)), int(m.group(2))
+        else:
+            y, mo = int(m.group(4)), _MONTHS[m.group(3).rstrip(".")]
+        if 1 <= mo <= 12:
+            return Period("range", date(y, mo, 1), _month_end(y, mo), label=f"{y}-{mo:02d}")
+    for m in _YEAR.finditer(s):  # "of 2330 news in 2023": a stock code is not a year
+        y = int(m.group(1) or m.group(2) or m.group(3))
+        if 1990 <= y <= 2100:
+            return Period("range", date(y, 1, 1), date(y, 12, 31), label=str(y))
+    if m := _MONTH_ONLY.search(s):
+        mo = _month_of(m)
+        y = today.year if mo <= today.month else today.year - 1
+        return Period("range", date(y, mo, 1), _month_end(y, mo), label=f"{y}-{mo:02d}")
+    if m := LOOKBACK.search(s):
+        return Period("trailing", sessions=max(1, lookback_days(m)), label=m.group(0).strip())
+    if ALL_TIME.search(s):
+        return Period("all", label="all-time")
+    if re.search(r"\byesterday\b|昨天|昨日", s):
+        d = today - timedelta(days=1)
+        return Period("day", d, d, label="yesterday")
+    if re.search(r"\b(?:today|now|currently|current)\b|今天|今日|现在|目前", s):
+        return Period("day", today, today, label="today")
+    monday = today - timedelta(days=today.weekday())
+    if re.search(r"\blast week\b|\bprevious week\b|上周|上星期|上礼拜", s):
+        return Period("range", monday - timedelta(days=7), monday - timedelta(days=1), label="last week")
+    if re.search(r"\bthis week\b|本周|这周|这星期|这礼拜", s):
+        return Period("range", monday, today, label="this week")
+    first = today.replace(day=1)
+    if re.search(r"\blast month\b|\bprevious month\b|上个月|上月", s):
+        prev = first - timedelta(days=1)
+        return Period("range", prev.replace(day=1), prev, label="last month")
+    if re.search(r"\bthis month\b|本月|这个月", s):
+        return Period("range", first, today, label="this month")
+    if re.search(r"\blast year\b|去年", s):
+        return Period("range", date(today.year - 1, 1, 1), date(today.year - 1, 12, 31), label="last year")
+    if re.search(r"\bthis year\b|\bytd\b|\byear[- ]to[- ]date\b|今年", s):
+        return Period("range", date(today.year, 1, 1), today, label="this year")
+    if re.search(r"\b(?:the\s+)?(?:past|last|previous)\s+(?:three\s+months|quarter)\b|近一季|近三个月", s) and not re.search(
+            r"\b(?:last|previous)\s+quarter'?s?\s+(?:results|earnings|revenue)", s):
+        # "over the past quarter": the last 63 sessions (a quarter's trading days), as "past 3 months"
+        return Period("trailing", sessions=63, label=re.search(r"(?:the\s+)?(?:past|last|previous)\s+(?:three\s+months|quarter)|近一季|近三个月", s).group(0))
+    if re.search(r"\brecently\b|\blately\b|\brecent\b|最近|近期|近来", s):
+        return Period("trailing", sessions=5, label="recently")
+    return Period("latest", label="latest")
+
+
+def no_such_day(period: Period, zh: bool) -> str:
+    """The answer to a date that is no day ("2025-02-30"): said, never read as "latest"."""
+    return (f"日曆上沒有「{period.label}」這一天，請換一個日期再問。" if zh else
+            f"There is no such day as {period.label!r} on the calendar; ask again with a real date.")
+
+

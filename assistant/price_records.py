@@ -1,0 +1,228 @@
+"""Record and listing answers over a span of daily bars: the highest and lowest close, new highs
+and lows, limit-up and limit-down days, gaps, the span day by day, month by month or week by week,
+and its average price.
+
+Kept apart from :mod:`assistant.price_facts`, which reads the span and writes its summary: these
+are the extra paragraphs a question asks for on top of it ("2330's highest close in 2025",
+"台積電上週每天收盤價"), each computed from the bars alone.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from ingest.types import PriceBar
+
+from .price_format import WEEKDAY_ZH, consistent_value, fmt_price, limit_note, pct
+from .slots import unquoted
+
+# On simplified, lower-cased text.
+_EXTREME_CLOSE = re.compile(
+    r"\b(?:highest|lowest|max(?:imum)?|min(?:imum)?|peak|top|bottom|record|best|worst)\s+clos(?:e|ing)(?:\s+price)?s?\b"
+    r"|\bclos(?:e|ing)\s+(?:high|low)s?\b|最高收盘|最低收盘|收盘(?:价)?(?:的)?(?:最高|最低)")
+_NEW_HIGH = re.compile(
+    r"\bnew (?:highs?|lows?|peaks?)\b|\brecord (?:high|low)s?\b|\ball[- ]time (?:high|low)s?\b"
+    r"|\b(?:hit|reach|reached|make|made|set|at)\s+(?:a\s+)?(?:new\s+)?(?:high|low|peak)\b|新高|新低|历史(?:新)?(?:高|低)"
+    r"|\b(?:\d+|one|a)\s*-?\s*(?:day|week|month|year)s?\s+(?:high|low)s?\b")
+_LIMIT_DAYS = re.compile(r"\blimit[- ](?:up|down)\b|涨停|跌停")
+# Days that opened beyond the previous day's range: "2330 gap up days", "台積電跳空缺口".
+GAPS = re.compile(r"\bgap(?:s|ped)?\s*-?\s*(?:up|down)s?\b|\bgaps\b|\bgap days?\b|跳空|缺口")
+
+
+# "list 2330 closes in the last 5 days", "台積電上週每天收盤價", "2330 daily returns in April 2025".
+_DAILY = re.compile(r"\b(?:each|every|per)\s+(?:trading\s+)?day\b|\bdaily\s+(?:closes?|closing prices?|prices?|returns?|changes?|moves?|bars?)\b"
+                    r"|\blist\b.{0,30}\b(?:closes?|prices?|returns?)\b|\bday[- ]by[- ]day\b|每天|每日|逐日|每一天|各天|每个交易日")
+DAILY_MAX = 60  # sessions listed one per line; a longer span lists its last ones
+
+
+# "2330 monthly returns in 2025", "台積電每月漲跌", "what was 2330's best month?"; the same by week.
+_BY_MONTH = re.compile(r"\bmonthly\s+(?:returns?|closes?|changes?|performance|moves?|gains?)\b|\b(?:each|every|per|by)\s+month\b"
+                       r"|\bmonth[- ]by[- ]month\b|\b(?:best|worst)\s+months?\b|每月|每个月|逐月|各月|哪个月|哪一个月")
+_BY_WEEK = re.compile(r"\bweekly\s+(?:returns?|closes?|changes?|performance|moves?|gains?)\b|\b(?:each|every|per|by)\s+week\b"
+                      r"|\bweek[- ]by[- ]week\b|\b(?:best|worst)\s+weeks?\b|每周|每个星期|逐周|各周|哪一?周")
+
+
+def asks_periodic(message: str) -> str | None:
+    """"M" when ``message`` asks for a span month by month, "W" week by week, else ``None``."""
+    s = unquoted(message)
+    return "M" if _BY_MONTH.search(s) else "W" if _BY_WEEK.search(s) else None
+
+
+def periodic_text(bars: list[PriceBar], prev: PriceBar | None, freq: str, zh: bool) -> str:
+    """One line per calendar month (or Monday-to-Sunday week): its last close and the change from
+    the close that ended the month (week) before, then the best and the worst of them."""
+    rows: list[tuple[str, PriceBar]] = []  # (label, the last bar of the month or week)
+    for b in bars:
+        key = (b.date.strftime("%Y-%m") if freq == "M" else
+               (b.date - timedelta(days=b.date.weekday())).isoformat())
+        if rows and rows[-1][0] == key:
+            rows[-1] = (key, b)
+        else:
+            rows.append((key, b))
+    if len(rows) < 2 and prev is None:
+        return ""
+    lines, changes = [], []
+    base = prev.close if prev is not None else None
+    for key, b in rows:
+        change = b.close / base - 1 if base else None
+        if change is not None:
+            changes.append((key, change))
+        name = key if freq == "M" else (f"{key} 當週" if zh else f"week of {key}")
+        lines.append(f"- {name}：收盤 {fmt_price(b.close)}" + (f"（{change:+.2%}）" if change is not None else "") if zh else
+                     f"- {name}: close {fmt_price(b.close)}" + (f" ({change:+.2%})" if change is not None else ""))
+        base = b.close
+    text = "\n\n" + "\n".join(lines)
+    if len(changes) > 1:
+        best, worst = max(changes, key=lambda t: t[1]), min(changes, key=lambda t: t[1])
+        unit_zh, unit = ("月", "month") if freq == "M" else ("週", "week")
+        text += (f"\n\n表現最好的{unit_zh}：{best[0]}（{best[1]:+.2%}）；最差的{unit_zh}：{worst[0]}（{worst[1]:+.2%}）。" if zh else
+                 f"\n\nBest {unit}: {best[0]} ({best[1]:+.2%}); worst {unit}: {worst[0]} ({worst[1]:+.2%}).")
+    return text
+
+
+# "2330 average price in April 2025", "台積電4月均價": the span's mean close and its VWAP.
+_AVERAGE = re.compile(r"\baverage\s+(?:closing\s+|close\s+|trade\s+|traded\s+)?(?:price|close)s?\b|\bmean (?:price|close)\b"
+                      r"|均价|平均价|平均收盘|平均股价")
+
+
+
+def asks_average(message: str) -> bool:
+    """Whether ``message`` asks for the span's average price ("2330 average price in April")."""
+    return bool(_AVERAGE.search(unquoted(message)))
+
+
+def average_text(bars: list[PriceBar], zh: bool) -> str:
+    """The span's mean close and, when every day has its value traded, the volume-weighted
+    average price (total value / total shares)."""
+    mean = sum(b.close for b in bars) / len(bars)
+    shares = sum(b.volume or 0.0 for b in bars)
+    value = sum(b.turnover or 0.0 for b in bars) if all(b.turnover and b.volume for b in bars) else None
+    value = consistent_value(value, shares, min(b.low if b.low is not None else b.close for b in bars),
+                              max(b.high if b.high is not None else b.close for b in bars))
+    if zh:
+        return f"期間平均收盤 {fmt_price(mean)}" + (f"、成交量加權均價 {fmt_price(value / shares)}" if value else "") + "。"
+    return f"Average close {fmt_price(mean)}" + (f"; volume-weighted average price {fmt_price(value / shares)}" if value else "") + "."
+
+
+def asks_daily(message: str) -> bool:
+    """Whether ``message`` asks for the span day by day ("daily closes", "每天收盤價")."""
+    return bool(_DAILY.search(unquoted(message)))
+
+
+def daily_text(bars: list[PriceBar], prev: PriceBar | None, zh: bool) -> str:
+    """One line per session: the close and its change from the close before (the span's last
+    :data:`DAILY_MAX` sessions when it is longer)."""
+    shown = bars[-DAILY_MAX:]
+    before = [prev, *bars[:-1]][-len(shown):]
+    lines = [f"- {b.date.isoformat()}（週{WEEKDAY_ZH[b.date.weekday()]}）收盤 {fmt_price(b.close)}" if zh else
+             f"- {b.date.isoformat()} ({b.date:%a}) close {fmt_price(b.close)}" for b in shown]
+    lines = [line + (f"（{pct(p.close, b.close)}{limit_note(b.code, p.close, b.close, True).replace('（', '，').rstrip('）')}）"
+                     if zh else f" ({pct(p.close, b.close)}{limit_note(b.code, p.close, b.close, False)})")
+             if p is not None else line for line, b, p in zip(lines, shown, before)]
+    head = ("" if len(shown) == len(bars) else
+            (f"（共 {len(bars)} 個交易日，列出最後 {len(shown)} 個）" if zh else f"(the last {len(shown)} of {len(bars)} sessions)"))
+    return "\n\n" + (head + "\n" if head else "") + "\n".join(lines)
+
+
+def asks_records(message: str) -> bool:
+    """Whether ``message`` asks for the highest or lowest close, a new high or low, or the days
+    that closed limit up or down: with no period named, the whole stored history."""
+    s = unquoted(message)
+    return bool(_EXTREME_CLOSE.search(s) or _NEW_HIGH.search(s) or _LIMIT_DAYS.search(s) or GAPS.search(s))
+
+
+def asks_new_extreme(message: str) -> str | None:
+    """"high" or "low" when ``message`` asks about a new (or record) high or low ("will TSMC hit a
+    new high?", "台積電創新低了嗎"), else ``None``."""
+    s = unquoted(message)
+    if not _NEW_HIGH.search(s):
+        return None
+    return "low" if _LOW_WORDS.search(s) and not _HIGH_WORDS.search(s) else "high"
+
+
+_LOW_WORDS = re.compile(r"\blow|最低|新低|历史(?:新)?低")
+_HIGH_WORDS = re.compile(r"\bhigh|\bpeak|最高|新高|历史(?:新)?高")
+
+
+def records_text(code: str, bars: list[PriceBar], prev: PriceBar | None, asked: str, zh: bool) -> str:
+    """The sentences a record question asks for, over ``bars`` (``prev`` is the close before
+    them): the highest and lowest close and whether the last one is a new high (or low), the
+    days that closed at the limit, the days that opened beyond the previous day's range."""
+    s = unquoted(asked)
+    if not bars:
+        return ""
+    out: list[str] = []
+    if _EXTREME_CLOSE.search(s) or _NEW_HIGH.search(s):
+        out.extend(_extremes(bars, s, zh))
+    pairs = list(zip([prev, *bars[:-1]], bars))  # (the session before, the session)
+    if _LIMIT_DAYS.search(s):
+        out.append(_limit_days(code, pairs, zh))
+    if GAPS.search(s):
+        out.append(_gap_days(pairs, zh))
+    return ("" if zh else " ").join(out)
+
+
+def _extremes(bars: list[PriceBar], s: str, zh: bool) -> list[str]:
+    """The span's highest and lowest close (the latest of equal ones), and, when a new high or
+    low is asked, whether the last close is it. Closes, not intraday highs: a record is usually
+    quoted on the close, and the span's intraday range is given beside it."""
+    last = bars[-1]
+    top = max(bars, key=lambda b: (b.close, b.date))
+    bottom = min(bars, key=lambda b: (b.close, -b.date.toordinal()))
+    out = [f"期間最高收盤 {fmt_price(top.close)}（{top.date.isoformat()}），最低收盤 {fmt_price(bottom.close)}（{bottom.date.isoformat()}）。"
+           if zh else f"Highest close {fmt_price(top.close)} ({top.date.isoformat()}), lowest close "
+           f"{fmt_price(bottom.close)} ({bottom.date.isoformat()})."]
+    if not _NEW_HIGH.search(s) or len(bars) < 2:
+        return out
+    low = bool(_LOW_WORDS.search(s)) and not _HIGH_WORDS.search(s)
+    ref = bottom if low else top
+    word_zh, word = ("低", "low") if low else ("高", "high")
+    if ref.date == last.date:
+        out.append(f"最後收盤 {fmt_price(last.close)}（{last.date.isoformat()}）就是期間最{word_zh}收盤：創了新{word_zh}。" if zh else
+                   f"The last close, {fmt_price(last.close)} on {last.date.isoformat()}, is the span's {word}est: a new {word}.")
+    else:
+        gap = pct(ref.close, last.close)
+        out.append(f"最後收盤 {fmt_price(last.close)}（{last.date.isoformat()}）距離最{word_zh}收盤 {gap}：沒有創新{word_zh}。" if zh else
+                   f"The last close, {fmt_price(last.close)} on {last.date.isoformat()}, is {gap} from that {word}est close: "
+                   f"no new {word}.")
+    return out
+
+
+def _recent_dates(days: list[date], zh: bool) -> str:
+    """Up to the ten most recent of ``days``, an ellipsis first when there are more."""
+    sep = "、" if zh else ", "
+    return ("…" + sep if len(days) > 10 else "") + sep.join(d.isoformat() for d in days[-10:])
+
+
+def _limit_days(code: str, pairs: list[tuple[PriceBar | None, PriceBar]], zh: bool) -> str:
+    """The sessions that closed at the limit price (``ingest.limits``); stocks only."""
+    from ingest.limits import is_stock_code, limit_state
+
+    if not is_stock_code(code):
+        return ("這檔不是股票（ETF 等沒有相同的漲跌停規則），不計算漲跌停。" if zh else
+                "This is not a stock (ETFs and the like follow other limit rules): limit days are not counted.")
+    days: dict[str, list[date]] = {"up": [], "down": []}
+    for before, bar in pairs:
+        state = limit_state(before.close, bar.close) if before is not None else None
+        if state is not None:
+            days[state].append(bar.date)
+    up, down = days["up"], days["down"]
+    if zh:
+        return (f"收在跌停 {len(down)} 天" + (f"（{_recent_dates(down, zh)}）" if down else "")
+                + f"，收在漲停 {len(up)} 天" + (f"（{_recent_dates(up, zh)}）" if up else "") + "。")
+    return (f"Closed limit down on {len(down)} day{'s' if len(down) != 1 else ''}" + (f" ({_recent_dates(down, zh)})" if down else "")
+            + f" and limit up on {len(up)}" + (f" ({_recent_dates(up, zh)})" if up else "") + ".")
+
+
+def _gap_days(pairs: list[tuple[PriceBar | None, PriceBar]], zh: bool) -> str:
+    """The sessions that opened above the previous day's high (gap up) or below its low (gap down)."""
+    ups = [b.date for a, b in pairs if a is not None and b.open is not None and a.high is not None and b.open > a.high]
+    downs = [b.date for a, b in pairs if a is not None and b.open is not None and a.low is not None and b.open < a.low]
+    if zh:
+        return (f"跳空上漲（開盤高於前一日最高價）{len(ups)} 天" + (f"（{_recent_dates(ups, zh)}）" if ups else "")
+                + f"，跳空下跌（開盤低於前一日最低價）{len(downs)} 天" + (f"（{_recent_dates(downs, zh)}）" if downs else "") + "。")
+    return (f"Gapped up (opened above the previous day's high) on {len(ups)} day{'s' if len(ups) != 1 else ''}"
+            + (f" ({_recent_dates(ups, zh)})" if ups else "")
+            + f" and gapped down (opened below its low) on {len(downs)}" + (f" ({_recent_dates(downs, zh)})" if downs else "") + ".")
+
+
