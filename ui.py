@@ -49,6 +49,7 @@ EXAMPLES: tuple[str, ...] = (
 
 ROUTE_TITLES = {"qa": "Finance QA", "forecast": "Forecaster", "sentiment": "Sentiment"}
 PRICE_CONTEXT_DAYS = 120  # trading days charted before a price answer's own (MA60 needs 60 of them)
+FORECAST_CONTEXT_DAYS = 60  # trading days of closes charted before several forecasts
 PRICE_TABLE_ROWS = 60  # the newest bars of a long period shown in the table
 MAX_MESSAGE_CHARS = 4000
 
@@ -208,6 +209,28 @@ def forecast_table(forecast: Forecast) -> pd.DataFrame:
         for p in forecast.path
     ]
     return pd.DataFrame(rows, columns=["date", "close", "low (10%)", "high (90%)", "vs last"])
+
+
+def forecasts_table(forecasts: list[Forecast]) -> pd.DataFrame:
+    """One row per company: P(rise), the expected close at the horizon and its band, and the
+    engine's backtest hit rate beside the best trivial baseline's (a higher P(rise) is no pick)."""
+    rows = []
+    for f in forecasts:
+        end = f.path[-1] if f.path else None
+        backtest = backtest_rows(f)
+        engine = next((r for r in backtest if r[0].endswith("(this forecast)")), None)
+        baselines = [r for r in backtest if r is not engine and r[1] is not None]
+        best = max(baselines, key=lambda r: r[1]) if baselines else None
+        rows.append({
+            "company": " ".join(x for x in (f.code, f.name_zh) if x),
+            "as of": f.as_of, "last close": round(f.last_close, 2), "P(rise)": _pct(f.p_rise),
+            "expected close": round(end.close, 2) if end else None,
+            "change": f"{end.close / f.last_close - 1:+.2%}" if end and f.last_close else "–",
+            "band (10–90%)": f"{end.low:,.2f} – {end.high:,.2f}" if end else "–",
+            "backtest hit rate": _pct(engine[1]) if engine else "–",
+            "best baseline": f"{best[0]} {_pct(best[1])}" if best else "–",
+        })
+    return pd.DataFrame(rows)
 
 
 def forecast_figure(forecast: Forecast, bars: pd.DataFrame | None = None):
@@ -392,6 +415,8 @@ class ChatController:
         """(details markdown, plot update, table update) for the results panel."""
         import gradio as gr
 
+        if answer.route == "forecast" and len(answer.forecasts) > 1:
+            return self.forecasts_views(answer.forecasts)
         if answer.route == "forecast" and answer.forecast is not None:
             f = answer.forecast
             bars = None
@@ -429,6 +454,27 @@ class ChatController:
             details = "_Nothing to chart: no engine ran for this message._"
         return (details or f"_{ROUTE_TITLES.get(answer.route, answer.route)} answer; no chart for this one._",
                 gr.Plot(value=None, visible=False), gr.Dataframe(visible=False))
+
+    def forecasts_views(self, forecasts: list[Forecast]):
+        """Several forecasts ("forecast 2330 and 2454"): each one's details and backtest, their
+        paths on one chart rebased to 100 on each last close, and one row per company."""
+        import gradio as gr
+
+        from assistant.charts import forecasts_figure
+
+        closes: dict[str, pd.Series] = {}
+        try:
+            from ingest.store import open_store
+
+            store = open_store(self.settings.store_path)
+            for f in forecasts:  # up to the forecast's own last bar: the chart shows nothing it could not see
+                closes[f.code] = store.bars(f.code, end=date.fromisoformat(f.as_of))["close"].tail(FORECAST_CONTEXT_DAYS)
+        except Exception:  # noqa: BLE001 - the paths alone still chart
+            log.warning("forecast chart without the stored closes", exc_info=True)
+        details = "\n\n---\n\n".join(render_forecast(f) for f in forecasts)
+        figure = forecasts_figure(forecasts, closes, title=" vs ".join(f.code for f in forecasts) + " forecasts")
+        return (details, gr.Plot(value=figure, visible=True),
+                gr.Dataframe(value=forecasts_table(forecasts), label="forecasts side by side", visible=True))
 
     def ranking_views(self, answer: Answer):
         """A ranking: its sources, the leaders' closes rebased to 100 (when it charted any), and

@@ -138,3 +138,38 @@ def comparison_figure(closes: dict[str, pd.Series], *, title: str = "") -> go.Fi
     if len(days) <= 10:  # a day or two ("how is the market doing?"): daily ticks, not hours
         fig.update_xaxes(dtick=24 * 3600 * 1000)
     return fig
+
+
+def forecasts_figure(forecasts: list[Forecast], closes: dict[str, pd.Series], *, title: str = "") -> go.Figure:
+    """Several companies' forecasts on one chart: each one's recent closes and its forecast path,
+    rebased to 100 on its last close (the day the forecast starts from), so that "forecast 2330
+    and 2454" compares the expected moves and their bands, not price levels. ``closes`` holds each
+    company's closes up to its forecast's last bar (never after it)."""
+    import plotly.graph_objects as go
+
+    palette = ("#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#17becf", "#7f7f7f")  # not red or green: up and down
+    fig = go.Figure()
+    for i, f in enumerate(forecasts):
+        if not f.last_close:
+            continue
+        colour = palette[i % len(palette)]
+        base = float(f.last_close)
+        history = closes.get(f.code, pd.Series(dtype=float)).dropna()
+        if not history.empty:
+            fig.add_trace(go.Scatter(x=[pd.Timestamp(d).date().isoformat() for d in history.index],
+                                     y=(history / base * 100.0).tolist(), mode="lines", name=f"{f.code} close",
+                                     line={"color": colour}, legendgroup=f.code))
+        days = [p.date for p in f.path]
+        fig.add_trace(go.Scatter(x=days + days[::-1], y=[p.high / base * 100.0 for p in f.path]
+                                 + [p.low / base * 100.0 for p in f.path][::-1], fill="toself", mode="lines",
+                                 line={"width": 0}, fillcolor=colour, opacity=0.15, hoverinfo="skip",
+                                 name=f"{f.code} 10–90% band", legendgroup=f.code, showlegend=False))
+        fig.add_trace(go.Scatter(x=[f.as_of, *days], y=[100.0] + [p.close / base * 100.0 for p in f.path],
+                                 mode="lines+markers", line={"color": colour, "dash": "dash"},
+                                 name=f"{f.code} forecast (P(rise) {f.p_rise:.0%})", legendgroup=f.code))
+    fig.update_layout(title=title or None, yaxis_title="close, rebased to 100 on the last close", hovermode="x unified",
+                      margin={"l": 40, "r": 20, "t": 50 if title else 20, "b": 30},
+                      legend={"orientation": "h", "y": 1.02, "x": 0})
+    fig.update_xaxes(type="date", rangebreaks=[{"bounds": ["sat", "mon"]}], tickformat="%Y-%m-%d")
+    return fig
+

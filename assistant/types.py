@@ -100,6 +100,8 @@ class Answer:
     # A company's technical indicators ("2330 RSI", ``assistant.technicals``): the day, its close
     # and each number asked for (``ma20``, ``ema12``, ``rsi14``, ``k``, ``macd``...).
     indicators: dict[str, Any] = field(default_factory=dict)
+    # "forecast 2330 and 2454": every company's forecast, the first one also as ``forecast``.
+    forecasts: list[Forecast] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"route": self.route, "engine": self.engine, "answer": self.answer}
@@ -113,6 +115,8 @@ class Answer:
             out["citations"] = [asdict(c) for c in self.citations]
         if self.forecast is not None:
             out["forecast"] = self.forecast.to_json()
+        if len(self.forecasts) > 1:
+            out["forecasts"] = [f.to_json() for f in self.forecasts]
         if self.sentiment is not None:
             out["sentiment"] = self.sentiment.to_json()
         if self.bars:

@@ -388,8 +388,8 @@ def test_engine_path_median_matches_the_evaluated_median():
 def test_several_companies_named_are_each_forecast_side_by_side(data_dir):
     """"forecast 2330 and 2454": each company's own forecast and backtest, the same as asked
     alone, then their P(rise) side by side with the word that a higher one is no pick; the first
-    is the answer's forecast (chart, --json). A company without prices is said so, the others
-    still come."""
+    is the answer's forecast, all are on its forecasts (--json prints them). A company without
+    prices is said so, the others still come."""
     from assistant.service import Assistant
     from ingest import config
 
@@ -398,6 +398,8 @@ def test_several_companies_named_are_each_forecast_side_by_side(data_dir):
     asst = Assistant(settings)
     ans = asst.answer("forecast 2330 and 2454 next 5 days")
     assert ans.route == "forecast" and ans.forecast is not None and ans.forecast.code == "2330"
+    assert [f.code for f in ans.forecasts] == ["2330", "2454"] and ans.forecasts[0] is ans.forecast
+    assert [f["code"] for f in ans.to_json()["forecasts"]] == ["2330", "2454"]
     alone = {c: asst.answer(f"forecast {c} next 5 days") for c in ("2330", "2454")}
     for c, single in alone.items():
         assert single.answer in ans.answer  # the same forecast and backtest as asked alone
@@ -408,7 +410,8 @@ def test_several_companies_named_are_each_forecast_side_by_side(data_dir):
     assert "上漲機率並列：" in zh.answer and "機率較高不代表較好的選擇" in zh.answer
     missing = asst.answer("forecast 2330 and 2603 next 5 days")
     assert missing.forecast.code == "2330" and any("2603" in n and "finqa ingest prices 2603" in n for n in missing.notices)
-    assert "side by side" not in missing.answer
+    assert "side by side" not in missing.answer and [f.code for f in missing.forecasts] == ["2330"]
+    assert "forecasts" not in missing.to_json()
 
 
 @pytest.mark.parametrize("message, target", [

@@ -343,6 +343,33 @@ def test_an_overview_charts_its_bars_with_the_forecast_after_them(data_dir):
     assert date(2026, 11, 20) > days[-1]  # the fixture's forecast starts after the bars
 
 
+def test_several_forecasts_are_charted_together_and_tabled_side_by_side(data_dir):
+    """"forecast 2330 and 2454": both paths on one chart, each rebased to 100 on its own last
+    close (so the chart compares moves), each company's backtest in the details, and one row per
+    company with its best baseline beside its hit rate."""
+    import json
+    from dataclasses import replace
+
+    first = _forecast()
+    second = replace(_forecast(), code="2454", name_zh="聯發科", name_en="MediaTek", last_close=50.0, p_rise=0.4,
+                     path=[ForecastPoint("2026-11-23", 49.0, 47.0, 51.0), ForecastPoint("2026-11-24", 48.0, 45.0, 52.0)])
+    answer = Answer(route="forecast", engine="forecast:analog", answer="both", code="2330", forecast=first,
+                    forecasts=[first, second])
+    assert [f["code"] for f in answer.to_json()["forecasts"]] == ["2330", "2454"]
+    assert "forecasts" not in Answer(route="forecast", engine="x", answer="one", forecast=first, forecasts=[first]).to_json()
+    details, plot, table = ui.ChatController(None, data_dir, dict).result_views(answer)
+    traces = json.loads(plot.value["plot"])["data"]
+    paths = {t["name"]: t["y"] for t in traces if "forecast" in (t.get("name") or "")}
+    assert paths == {"2330 forecast (P(rise) 62%)": [100.0, 101.0, 102.0], "2454 forecast (P(rise) 40%)": [100.0, 98.0, 96.0]}
+    assert "**2330 台積電 TSMC**" in details and "**2454 聯發科 MediaTek**" in details
+    value = table.value
+    frame = value if isinstance(value, pd.DataFrame) else pd.DataFrame(value["data"], columns=value["headers"])
+    assert frame["company"].tolist() == ["2330 台積電", "2454 聯發科"]
+    assert frame["change"].tolist() == ["+2.00%", "-4.00%"] and frame["P(rise)"].tolist() == ["62.5%", "40.0%"]
+    assert frame["backtest hit rate"].tolist() == ["55.0%", "55.0%"]
+    assert frame["best baseline"].tolist() == ["always rise 50.0%", "always rise 50.0%"]
+
+
 def test_a_consent_page_url_is_not_offered_as_the_articles_link():
     """newsapi gives about one Yahoo article in ten a consent.yahoo.com URL with a one-off session:
     the title is shown, the dead link is not."""

@@ -144,8 +144,9 @@ class ForecastEngine:
 
     def _several(self, req: EngineRequest, codes: list[str]) -> Answer:
         """Each company's forecast with its own backtest, then their P(rise) side by side and a
-        plain word that a higher one is no pick. The first company's forecast is the answer's
-        ``forecast`` (the chart and ``--json``); a company that cannot be forecast is said so."""
+        plain word that a higher one is no pick. Every forecast is on the answer's ``forecasts``
+        (``--json`` prints them; the UI charts them together), the first also as its ``forecast``;
+        a company that cannot be forecast is said so."""
         from dataclasses import replace
 
         zh = has_cjk(req.message)
@@ -174,7 +175,8 @@ class ForecastEngine:
                          "baselines is in its own backtest above.")
         first = answers[0]
         return Answer(route="forecast", engine=first.engine, answer="\n\n".join(parts), forecast=first.forecast,
-                      notices=notices, fallback_reason=first.fallback_reason, code=first.code)
+                      notices=notices, fallback_reason=first.fallback_reason, code=first.code,
+                      forecasts=[a.forecast for a in answers if a.forecast is not None])
 
     def _one(self, req: EngineRequest) -> Answer:
         code = (req.code or "").strip()
