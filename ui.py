@@ -282,6 +282,9 @@ def render_answer_markdown(answer: Answer) -> str:
     elif answer.route == "sentiment" and answer.sentiment is not None:
         s = answer.sentiment
         parts.append(f"Net sentiment **{s.score:+.2f}** · label counts and headlines in the results panel below.")
+    elif answer.route == "forecast" and len(answer.forecasts) > 1:
+        each = " · ".join(f"{f.code} **{_pct(f.p_rise)}**" for f in answer.forecasts)
+        parts.append(f"P(rise) {each} · chart and table in the results panel below.")
     elif answer.route == "forecast" and answer.forecast is not None:
         f = answer.forecast
         parts.append(f"P(rise) **{_pct(f.p_rise)}** · chart and table in the results panel below.")

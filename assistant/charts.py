@@ -168,8 +168,8 @@ def forecasts_figure(forecasts: list[Forecast], closes: dict[str, pd.Series], *,
                                  mode="lines+markers", line={"color": colour, "dash": "dash"},
                                  name=f"{f.code} forecast (P(rise) {f.p_rise:.0%})", legendgroup=f.code))
     fig.update_layout(title=title or None, yaxis_title="close, rebased to 100 on the last close", hovermode="x unified",
-                      margin={"l": 40, "r": 20, "t": 50 if title else 20, "b": 30},
-                      legend={"orientation": "h", "y": 1.02, "x": 0})
+                      margin={"l": 40, "r": 20, "t": 90 if title else 60, "b": 30},
+                      legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
     fig.update_xaxes(type="date", rangebreaks=[{"bounds": ["sat", "mon"]}], tickformat="%Y-%m-%d")
     return fig
 

@@ -357,6 +357,7 @@ def test_several_forecasts_are_charted_together_and_tabled_side_by_side(data_dir
                     forecasts=[first, second])
     assert [f["code"] for f in answer.to_json()["forecasts"]] == ["2330", "2454"]
     assert "forecasts" not in Answer(route="forecast", engine="x", answer="one", forecast=first, forecasts=[first]).to_json()
+    assert "P(rise) 2330 **62.5%** · 2454 **40.0%** · chart and table" in ui.render_answer_markdown(answer)
     details, plot, table = ui.ChatController(None, data_dir, dict).result_views(answer)
     traces = json.loads(plot.value["plot"])["data"]
     paths = {t["name"]: t["y"] for t in traces if "forecast" in (t.get("name") or "")}
