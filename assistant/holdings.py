@@ -35,7 +35,7 @@ TAX_STOCK, TAX_ETF = 0.003, 0.001  # securities transaction tax, on the sale onl
 _SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "千": 1e3, "万": 1e4, "亿": 1e8}
 _MONEY = re.compile(
     r"(?:nt\$|ntd\s*|twd\s*|\$|新台币|台币)\s*(\d[\d,]*(?:\.\d+)?)\s*(k|m|mn|million|thousand|千|万|亿)?"
-    r"|(\d[\d,]*(?:\.\d+)?)\s*(k|m|mn|million|thousand|千|万|亿)?\s*(?:ntd|twd|nt dollars|dollars|新台币|台币|元|块)"
+    r"|(\d[\d,]*(?:\.\d+)?)\s*(k|m|mn|million|thousand|千|万|亿)?\s*(?:nt\$|ntd|twd|nt dollars|nt(?![a-z])|dollars|新台币|台币|元|块)"
     r"|(\d[\d,]*(?:\.\d+)?)\s*(k|million|thousand|万|亿)(?![a-z])"
     r"|([一二两三四五六七八九十百]+)\s*(千|万|亿)\s*(?:元|块|新台币|台币)?")
 _LOTS = re.compile(r"(\d[\d,]*|[一二两三四五六七八九十百]+|a|one)\s*(?:个)?\s*(?:lots?|张)(?![a-z])")
@@ -208,12 +208,16 @@ def lot_cost(job: Job) -> Answer:
         spent = lots * lot + (_fee(lots * lot) if lots else 0.0) + (odd * price + _fee(odd * price) if odd else 0.0)
         numbers.update(budget=budget, lots=lots, odd_shares=odd, spent=spent, left=budget - spent)
         if zh:
-            text = (f"**{label}** {iso_day(day)} 收盤 {fmt_price(price)}：NT${budget:,.0f} 可買 **{lots} 張**"
-                    + (f"加 {odd:,} 股零股" if odd else "") + f"（含手續費共 NT${spent:,.0f}，剩 NT${budget - spent:,.0f}）。"
+            bought = (f"**{lots} 張**" + (f"加 {odd:,} 股零股" if odd else "") if lots else
+                      f"**{odd:,} 股零股**（不到一張）" if odd else "**不到 1 股**")
+            text = (f"**{label}** {iso_day(day)} 收盤 {fmt_price(price)}：NT${budget:,.0f} 可買 {bought}"
+                    f"（含手續費共 NT${spent:,.0f}，剩 NT${budget - spent:,.0f}）。"
                     f"一張（1,000 股）NT${lot:,.0f}，加手續費 NT${lot + _fee(lot):,.0f}。")
         else:
-            text = (f"**{label}** at the {iso_day(day)} close of {fmt_price(price)}: NT${budget:,.0f} buys **{lots} lot{'s' if lots != 1 else ''}**"
-                    + (f" and {odd:,} odd-lot shares" if odd else "") + f" (NT${spent:,.0f} with the broker's fee, NT${budget - spent:,.0f} "
+            bought = (f"**{lots} lot{'s' if lots != 1 else ''}**" + (f" and {odd:,} odd-lot shares" if odd else "") if lots else
+                      f"**{odd:,} shares** as odd lots (less than one lot)" if odd else "**not a single share**")
+            text = (f"**{label}** at the {iso_day(day)} close of {fmt_price(price)}: NT${budget:,.0f} buys {bought}"
+                    f" (NT${spent:,.0f} with the broker's fee, NT${budget - spent:,.0f} "
                     f"left). One lot (1,000 shares) is NT${lot:,.0f}, NT${lot + _fee(lot):,.0f} with the fee.")
     else:
         n = int((stake.shares or SHARES_PER_LOT) // SHARES_PER_LOT) or 1

@@ -72,6 +72,8 @@ def test_which_questions(message, kind):
     ("if I had invested NT$100,000 in 2330 on 2025-01-02", Stake(amount=100_000)),
     ("put $10k into 2330 on 2025-01-02", Stake(amount=10_000)),
     ("100000 TWD in TSMC since 2025-01-02", Stake(amount=100_000)),
+    ("how many shares of 2330 can I buy with 100,000 NT$?", Stake(amount=100_000)),  # the currency after the number
+    ("50k NT into 2454 on 2025-01-02", Stake(amount=50_000)),
     ("如果 2025-01-02 投資 10萬 在台積電", Stake(amount=100_000)),
     ("如果 2025年1月2日 投入十萬元買台積電", Stake(amount=100_000)),
     ("if I had bought 3 lots of 2330 on 2025-01-02", Stake(shares=3000)),
@@ -379,6 +381,9 @@ def test_what_a_lot_costs_and_what_an_amount_buys(store):
     assert budget.indicators["spent"] == pytest.approx(250_000 + 356.25 + 49_500 + 49_500 * 0.001425)
     small = ask(store, "how many shares of TSMC can I buy with NT$1,000?")  # the NT$20 minimum fee
     assert (small.indicators["lots"], small.indicators["odd_shares"]) == (0, 7)  # 7 x 125 + 20 = 895
+    assert "NT$1,000 buys **7 shares** as odd lots (less than one lot)" in small.answer and "0 lots" not in small.answer
+    assert "可買 **7 股零股**（不到一張）" in ask(store, "1000元可以買幾股台積電").answer
+    assert "buys **not a single share**" in ask(store, "how many shares of TSMC can I buy with NT$50?").answer
     cut = ask(store, "一張台積電多少錢", as_of=DAYS[4])  # the close before the as-of day: 90
     assert cut.indicators["close"] == 90.0 and "NT$90,000" in cut.answer
 
