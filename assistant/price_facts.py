@@ -230,6 +230,20 @@ def stale_notice(label: str, code: str, newest: date, asked: date, zh: bool) -> 
 # "2330 price in USD", "台積電股價換成美元": finqa quotes the exchange's NT$ and converts nothing.
 _OTHER_CURRENCY = re.compile(r"\busd\b|\bus\s*\$|\bus dollars?\b|\bin dollars\b|美元|美金")
 
+# "TSMC ADR price", "台積電ADR": the US listing, which finqa does not store.
+_ADR = re.compile(r"\badrs?\b|存托凭证")
+ADR_TICKERS = {"2330": "TSM", "2303": "UMC", "3711": "ASX", "2412": "CHT"}  # NYSE listings of Taiwan companies
+
+
+def adr_notice(code: str | None, zh: bool) -> str:
+    """Why an ADR question gets the Taiwan listing's prices."""
+    ticker = ADR_TICKERS.get(code or "")
+    if zh:
+        return ("以下是台灣上市股票的股價（新台幣）；finqa 不儲存美國存託憑證（ADR" + (f"，{ticker}" if ticker else "")
+                + "）的報價，ADR 以美元計價且 1 單位常代表多股，兩者不能直接比較。")
+    return ("These are the Taiwan listing's prices, in NT$; finqa does not store the ADR" + (f" ({ticker} on the NYSE)" if ticker else "")
+            + ", which trades in US$ and often stands for several shares, so the two are not directly comparable.")
+
 
 def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -> Answer | None:
     """The answer from the store's bars, or ``None`` when ``req`` is not a price question."""
@@ -261,6 +275,8 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
         notices.append("價格以新台幣（NT$）計，即交易所的報價；finqa 不儲存匯率，因此不換算成美元。" if zh else
                        "Prices are in NT$, as the exchange quotes them; finqa stores no exchange rates, so it does not "
                        "convert them to US$.")
+    if _ADR.search(to_simplified(req.message).lower()):
+        notices.append(adr_notice(code, zh))
     if period.kind == "invalid":
         return Answer(route="qa", engine=ENGINE, notices=notices, code=code, answer=no_such_day(period, zh))
     # Every company the message names ("compare TSMC and MediaTek in April"), the first first.

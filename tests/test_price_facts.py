@@ -660,3 +660,13 @@ def test_the_average_close_and_the_volume_weighted_price_of_a_span(data_dir):
     assert "期間平均收盤 105.00、成交量加權均價 107.50。" in zh.answer
     s.upsert_bars([PriceBar(code="2454", date=date(2025, 3, 3), open=10.0, high=10.0, low=10.0, close=10.0, volume=1e3)])
     assert "Average close 10.00." in ask(s, "2454 average close in March 2025", code="2454", today=date(2025, 4, 1)).answer
+
+
+def test_an_adr_question_gets_the_taiwan_listing_and_says_so(store):
+    """"TSMC ADR price": finqa stores the TWSE listing, not TSM on the NYSE; the answer is the
+    Taiwan price with a notice naming the ADR, never the NT$ price passed off as the ADR's."""
+    a = ask(store, "TSMC ADR price")
+    assert a.engine == "qa:prices" and "1,025.00" in a.answer
+    assert any("does not store the ADR (TSM on the NYSE)" in n for n in a.notices)
+    assert any("美國存託憑證（ADR，TSM）" in n for n in ask(store, "台積電ADR股價").notices)
+    assert not any("ADR" in n for n in ask(store, "2330 price").notices)
