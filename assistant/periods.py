@@ -230,6 +230,34 @@ _YEARLESS_AS_OF = re.compile(rf"(?:\bas\s*-?\s*of\b|\bas\s+at\b|截至|截止)\s
                              r"|\d{1,2}\s*月\s*\d{1,2}\s*[日号]?)(?!\d)(?!,?\s*\d{4})", re.I)
 
 
+# Days named by their holiday ("2330 close on Christmas 2024", "2024年聖誕節台積電收盤"): written
+# as the date they are, so that every reader of the question (periods, the news search, the
+# anchoring of a yearless day below) agrees. Fixed-date days only: a lunar holiday (春節, 除夕)
+# moves every year and the exchange is shut on it anyway.
+_NAMED_EN = (
+    (r"christmas eve|xmas eve", "December 24"), (r"christmas(?: day)?|xmas(?: day)?", "December 25"),
+    (r"new year['’]?s eve", "December 31"), (r"new year['’]?s day", "January 1"), (r"boxing day", "December 26"),
+)
+_NAMED_ZH = (
+    (r"平安夜|圣诞夜|聖誕夜", "12月24日"), (r"圣诞节|聖誕節|圣诞|聖誕", "12月25日"), (r"跨年夜", "12月31日"), (r"元旦", "1月1日"),
+    (r"双十节|雙十節|国庆日|國慶日", "10月10日"), (r"劳动节|勞動節", "5月1日"), (r"和平纪念日|和平紀念日", "2月28日"),
+)
+_NAMED_DAY_EN = re.compile(r"\b(" + "|".join(p for p, _ in _NAMED_EN) + r")\b(?:\s+of\b)?", re.I)
+_NAMED_DAY_ZH = re.compile(r"(\d{4}\s*年\s*)?(?:的)?(" + "|".join(p for p, _ in _NAMED_ZH) + ")")
+
+
+def named_days(message: str) -> str:
+    """``message`` with each fixed-date holiday it names written as its month and day ("Christmas
+    2024" → "December 25 2024", "2024年的聖誕節" → "2024年12月25日")."""
+    def en(m: re.Match[str]) -> str:
+        return next(day for p, day in _NAMED_EN if re.fullmatch(p, m.group(1), re.I))
+
+    def zh(m: re.Match[str]) -> str:
+        return (m.group(1) or "") + next(day for p, day in _NAMED_ZH if re.fullmatch(p, m.group(2)))
+
+    return _NAMED_DAY_ZH.sub(zh, _NAMED_DAY_EN.sub(en, message or ""))
+
+
 def anchor_yearless(message: str, today: date, data_end: date | None) -> tuple[str, str | None]:
     """``message`` with a year written beside each month or day it names without one, when those
     read against ``today`` fall wholly after ``data_end`` (the store's newest bar), or when one

@@ -192,13 +192,15 @@ class Assistant:
         yield final
 
     def _anchor_dates(self, message: str, as_of: date | None, notices: list[str]) -> str:
-        """``message`` with a year beside a month or day named without one, when the store ends
-        before it (``periods.anchor_yearless``); the notice says so."""
+        """``message`` with its holidays written as dates ("Christmas 2024": ``periods.named_days``)
+        and a year beside a month or day named without one, when the store ends before it
+        (``periods.anchor_yearless``); the notice says so."""
         from datetime import datetime
 
-        from .periods import anchor_yearless, names_yearless_date
+        from .periods import anchor_yearless, named_days, names_yearless_date
         from .price_facts import TAIPEI
 
+        message = named_days(message)  # "Christmas 2024": the date it is, for every reader
         if not names_yearless_date(message):
             return message  # the common case: no store query on every message
         try:

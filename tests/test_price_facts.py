@@ -517,6 +517,41 @@ def test_the_assistant_reads_april_as_the_stores_april_and_follow_ups_keep_it(st
     assert other.code == "2454" and [b.date for b in other.bars] == [date(2025, 2, 27)]
 
 
+@pytest.mark.parametrize("message, written", [
+    ("2330 close on Christmas 2024", "2330 close on December 25 2024"),
+    ("2330 on Christmas of 2024", "2330 on December 25 2024"),
+    ("TSMC on christmas eve, 2024", "TSMC on December 24, 2024"),
+    ("2330 on New Year’s Eve 2024", "2330 on December 31 2024"),
+    ("2330 on new year's day 2025", "2330 on January 1 2025"),
+    ("2024年聖誕節台積電收盤價", "2024年12月25日台積電收盤價"),
+    ("2024年的聖誕節台積電", "2024年12月25日台積電"),
+    ("2024年雙十節台積電", "2024年10月10日台積電"),
+    ("a new year for TSMC", "a new year for TSMC"),  # no day named
+    ("TSMC's new year's resolution", "TSMC's new year's resolution"),
+])
+def test_fixed_date_holidays_are_written_as_their_dates(message, written):
+    from assistant.periods import named_days
+
+    assert named_days(message) == written
+
+
+def test_a_holiday_names_its_day_for_the_whole_assistant(store, data_dir):
+    """"2330 close on Christmas 2024" is 2024-12-25's bar, not the latest one; a holiday without a
+    year on a store that ended before it is the latest one the store covers, said so."""
+    from assistant.service import Assistant
+
+    store.upsert_bars([PriceBar(code="2330", date=date(2024, 12, d), open=1.0, high=1.0, low=1.0, close=900.0 + d, volume=1.0)
+                       for d in (24, 25, 26)])
+    asst = Assistant(data_dir.model_copy(update={"cpu_only": True}))
+    a = asst.answer("2330 close on Christmas 2024")
+    assert a.engine == ENGINE and [b.date for b in a.bars] == [date(2024, 12, 25)] and "925.00" in a.answer
+    zh = asst.answer("2024年平安夜台積電收盤價")
+    assert [b.date for b in zh.bars] == [date(2024, 12, 24)]
+    yearless = asst.answer("2330 close on Christmas")
+    assert [b.date for b in yearless.bars] == [date(2024, 12, 25)]
+    assert any("read as the latest one they cover: 2024-12-25" in n for n in yearless.notices)
+
+
 # --- records: highest and lowest closes, new highs, limit days ----------------------------------
 def test_the_highest_close_and_new_highs_are_read_from_the_closes(store):
     """No period named: the whole stored history. Closes, not intraday highs (1,065 on 02-26/27)."""
