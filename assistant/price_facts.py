@@ -232,17 +232,17 @@ _OTHER_CURRENCY = re.compile(r"\busd\b|\bus\s*\$|\bus dollars?\b|\bin dollars\b|
 
 # "TSMC ADR price", "台積電ADR": the US listing, which finqa does not store.
 _ADR = re.compile(r"\badrs?\b|存托凭证")
-ADR_TICKERS = {"2330": "TSM", "2303": "UMC", "3711": "ASX", "2412": "CHT"}  # NYSE listings of Taiwan companies
 
 
 def adr_notice(code: str | None, zh: bool) -> str:
-    """Why an ADR question gets the Taiwan listing's prices."""
-    ticker = ADR_TICKERS.get(code or "")
+    """Why an ADR question gets the Taiwan listing's prices; the directory names the ADR."""
+    company = company_of(code) if code else None
+    adr = company.adr if company is not None else None
     if zh:
-        return ("以下是台灣上市股票的股價（新台幣）；finqa 不儲存美國存託憑證（ADR" + (f"，{ticker}" if ticker else "")
-                + "）的報價，ADR 以美元計價且 1 單位常代表多股，兩者不能直接比較。")
-    return ("These are the Taiwan listing's prices, in NT$; finqa does not store the ADR" + (f" ({ticker} on the NYSE)" if ticker else "")
-            + ", which trades in US$ and often stands for several shares, so the two are not directly comparable.")
+        return ("以下是台灣上市股票的股價（新台幣）；finqa 不儲存美國存託憑證（ADR"
+                + (f"，{adr[0]}，一單位等於 {adr[1]} 股" if adr else "") + "）的報價，ADR 以美元計價，兩者不能直接比較。")
+    return ("These are the Taiwan listing's prices, in NT$; finqa does not store the ADR"
+            + (f" ({adr[0]}, one ADR is {adr[1]} shares)" if adr else "") + ", which trades in US$, so the two are not directly comparable.")
 
 
 def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -> Answer | None:

@@ -702,6 +702,6 @@ def test_an_adr_question_gets_the_taiwan_listing_and_says_so(store):
     Taiwan price with a notice naming the ADR, never the NT$ price passed off as the ADR's."""
     a = ask(store, "TSMC ADR price")
     assert a.engine == "qa:prices" and "1,025.00" in a.answer
-    assert any("does not store the ADR (TSM on the NYSE)" in n for n in a.notices)
-    assert any("美國存託憑證（ADR，TSM）" in n for n in ask(store, "台積電ADR股價").notices)
+    assert any("does not store the ADR (TSM, one ADR is 5 shares)" in n for n in a.notices)
+    assert any("美國存託憑證（ADR，TSM，一單位等於 5 股）" in n for n in ask(store, "台積電ADR股價").notices)
     assert not any("ADR" in n for n in ask(store, "2330 price").notices)
