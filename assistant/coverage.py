@@ -19,6 +19,8 @@ from .price_format import company_label, company_of
 from .slots import to_simplified, unquoted
 from .types import Answer, EngineRequest
 
+NEWS_RANKED = 10  # companies listed for "which company has the most news?"
+
 # Matched on simplified, lower-cased text.
 _COVERAGE = re.compile(
     r"\b(?:which|what)(?: [a-z-]+){0,2} (?:companies|stocks|tickers|codes|symbols|equities)\b.{0,30}\b(?:store|stored|cover|covered|"
@@ -42,12 +44,37 @@ _RANKING = re.compile(r"\b(?:most|least|best|worst|top|highest|lowest|biggest|la
                       r"|最|涨|跌|排行|排名")
 
 
+# "how many articles about 2330?", "which has more news, 2330 or 2454?", "台積電有幾則新聞": a count
+# of what the store holds, ranked by it when several companies (or none) are asked about.
+_NEWS_COUNT = re.compile(
+    r"\bhow many (?:news(?: articles| stories| items| reports)?|articles|headlines|stories)\b"
+    r"|\b(?:which|who|what)\b.{0,40}\b(?:more|most|fewer|less|least) (?:news|articles|headlines|coverage)\b"
+    r"|(?:几|多少)(?:则|篇|条)(?:新闻|报导|报道)?|新闻(?:有)?(?:几|多少)(?:则|篇|条|个)?(?![\w])|哪.{0,12}新闻(?:比较|较|更|最)?(?:多|少)")
+
+
+# "how many articles mention tariffs?": a topic is counted, which is a news search, not coverage.
+_TOPIC_AFTER = re.compile(r"\b(?:mention\w*|contain\w*|about|on|regarding|covering|talk\w* about)\b(.*)$|(?:提到|提及|关于|有关|谈到)(.*)$")
+_NOT_A_TOPIC = re.compile(r"\b(?:each|every|them|it|its|the|these|those|both|all|companies|company|stocks?|shares?|you|your|"
+                          r"finqa|store|database|have|do|does|there|are|is|or|and|vs|versus)\b|新闻|报导|报道|的|吗|呢|[\W_\d]")
+
+
+def asks_news_count(message: str) -> bool:
+    """Whether ``message`` asks how much news the store holds on companies (the companies named,
+    or all): not how many articles mention a topic."""
+    if not message or not _NEWS_COUNT.search(unquoted(message)):
+        return False
+    from ingest.companies import get_directory
+
+    m = _TOPIC_AFTER.search(unquoted(get_directory().without_mentions(message)))
+    return m is None or not _NOT_A_TOPIC.sub("", m.group(1) or m.group(2) or "").strip()
+
+
 def is_coverage_question(message: str) -> bool:
     """Whether ``message`` asks what data finqa holds (not a question about a company's news)."""
     if not message:
         return False
     s = unquoted(message)
-    return bool(_COVERAGE.search(s)) and not _RANKING.search(s)
+    return asks_news_count(message) or (bool(_COVERAGE.search(s)) and not _RANKING.search(s))
 
 
 # "what is 0050?", "who is MediaTek?", "台積電是什麼公司", "介紹一下聯發科": what the company is.
@@ -142,6 +169,9 @@ def coverage_answer(req: EngineRequest, store: Any, *, today: date | None = None
     codes = [c for c in dict.fromkeys([req.code, *req.codes]) if c]
     if codes:
         return _companies(codes, status, news, today, zh, req)
+    if asks_news_count(req.message):  # "which company has the most news?": all of them, by their count
+        return _companies(sorted((c for c in news if c), key=lambda c: (-news[c][0], c))[:NEWS_RANKED], status, news,
+                          today, zh, req, ranked=True)
     industry = industry_named(to_simplified(req.message).lower())
     held = sorted(status)
     if industry is not None:
@@ -218,17 +248,28 @@ def _company_line(code: str, status: dict[str, Any], news: dict[str, tuple[int, 
 
 
 def _companies(codes: list[str], status: dict[str, Any], news: dict[str, tuple[int, str, str]], today: date, zh: bool,
-               req: EngineRequest) -> Answer:
-    """One line per company named: its prices and news in the store, and how to refresh them."""
+               req: EngineRequest, *, ranked: bool = False) -> Answer:
+    """One line per company named (or, ``ranked``, the companies with the most news): its prices
+    and news in the store, and how to refresh them; for several, who has the most news."""
     lines = []
     numbers: dict[str, Any] = {}
     for code in codes:
         line, numbers[code] = _company_line(code, status, news, today, zh)
         lines.append(line)
-    head = "finqa 資料庫中的資料：" if zh else "What finqa's store holds:"
+    if not codes:
+        lines.append("- 資料庫裡還沒有新聞：執行 `finqa ingest news 代號`。" if zh else
+                     "- The store holds no news yet: run `finqa ingest news CODE`.")
+    elif len(codes) > 1:
+        order = sorted(codes, key=lambda c: -numbers[c]["articles"])
+        sep = "、" if zh else ", "
+        side = sep.join(f"{c} {numbers[c]['articles']}" for c in order)
+        lines.append(f"\n新聞則數（由多到少）：{side}。" if zh else f"\nNews articles, most first: {side}.")
+    head = ((f"新聞最多的 {len(codes)} 家公司：" if zh else f"The {len(codes)} companies with the most news in finqa's store:")
+            if ranked else "finqa 資料庫中的資料：" if zh else "What finqa's store holds:")
     foot = ("`finqa ingest prices 代號` 與 `finqa ingest news 代號` 取得更新資料（再執行 `finqa index build`）。" if zh else
             "`finqa ingest prices CODE` and `finqa ingest news CODE` fetch newer data (then `finqa index build`).")
-    return Answer(route="qa", engine=ENGINE, answer="\n".join([head, *lines]) + "\n\n" + foot, code=codes[0],
+    return Answer(route="qa", engine=ENGINE, answer="\n".join([head, *lines]) + "\n\n" + foot,
+                  code=codes[0] if codes and not ranked else None,
                   notices=_notices(req, zh), indicators={"companies": numbers})
 
 

@@ -15,6 +15,8 @@ from ingest.types import Article, PriceBar
     "When was the data last updated?", "what data do you have for 2330?", "資料更新到哪天", "有哪些半導體股",
     "你們有多少家公司", "how recent is the data?", "which companies do you have?", "when does the price data end?",
     "資料庫有哪些公司", "how up to date is the data?", "which stocks are available?",
+    "Which has more news, 2330 or 2454?", "how many articles about 2330?", "how many news do you have on TSMC",
+    "台積電有幾則新聞", "台積電和聯發科哪個新聞比較多", "which company has the most news?", "哪家公司新聞最多",
 ])
 def test_coverage_questions(message):
     assert is_coverage_question(message)
@@ -24,6 +26,8 @@ def test_coverage_questions(message):
     "when did 2330 prices peak", "2330 prices at the end of March", "TSMC analyst coverage", "台積電有多少股東", "我有多少股",
     "台積電股價到多少", "what stocks should I buy", "which stocks rose the most", "which companies have the most positive news?",
     "how many stocks rose today", "what is TSMC data center revenue", "what chip stocks have AI exposure",
+    "how many articles mention tariffs?", "有幾則提到關稅的新聞", "how many articles about TSMC and tariffs",
+    "哪家公司新聞最正面", "more news on TSMC please",
 ])
 def test_not_coverage_questions(message):
     assert not is_coverage_question(message)
@@ -64,6 +68,23 @@ def test_an_industry_or_companies_named(store):
     assert "**2603 Evergreen Marine (長榮)**: no prices (`finqa ingest prices 2603`); no news (`finqa ingest news 2603`)." \
         in one.answer
     assert one.indicators["companies"]["2330"]["articles"] == 3
+
+
+def test_news_counts_are_compared_and_ranked(store):
+    """"Which has more news, 2330 or 2454?": each one's line, then the counts most first; with no
+    company named, the companies with the most news, and no company becomes the conversation's."""
+    both = coverage_answer(EngineRequest(message="Which has more news, 2454 or 2330?", code="2454", codes=["2454", "2330"]),
+                           store, today=date(2025, 3, 5))
+    assert "News articles, most first: 2330 3, 2454 0." in both.answer
+    zh = coverage_answer(EngineRequest(message="台積電和聯發科哪個新聞比較多", code="2330", codes=["2330", "2454"]),
+                         store, today=date(2025, 3, 5))
+    assert "新聞則數（由多到少）：2330 3、2454 0。" in zh.answer
+    store.upsert_articles([Article(url="https://news.example.com/mtk", title="MediaTek item", code="2454", source="Fixture",
+                                   published_at=datetime(2025, 3, 2, 3, tzinfo=timezone.utc), language="en")])
+    ranked = coverage_answer(EngineRequest(message="which company has the most news?"), store, today=date(2025, 3, 5))
+    assert ranked.answer.startswith("The 2 companies with the most news in finqa's store:\n- **2330 TSMC")
+    assert ranked.answer.index("2330 TSMC") < ranked.answer.index("2454 MediaTek") and ranked.code is None
+    assert "News articles, most first: 2330 3, 2454 1." in ranked.answer
 
 
 def test_an_empty_store_says_how_to_fill_it(data_dir):
