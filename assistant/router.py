@@ -82,7 +82,7 @@ FORECAST_STRONG = _rx(
     r"(?:上涨|涨|下跌|跌)的?(?:机率|概率|几率|可能性)",
     # "台積電和聯發科誰比較會漲", "which will rise more, 2330 or 2454?": each forecast, side by side
     r"(?:谁|哪个|哪一个|哪只|哪支|哪档|哪家)(?:比较)?(?:会|能)(?:比较)?(?:涨|跌)",
-    r"which (?:one |stock )?will (?:rise|gain|go up|fall|drop|do better|outperform)",
+    r"\bwhich (?:one |stock )?will (?:rise|gain|go up|fall|drop|do better|outperform)\b",
 )
 QA_WHY = _rx(
     r"^\s*(?:why|explain|describe|define|summari[sz]e|what is|what are|what's|what does|what do|"
@@ -180,6 +180,31 @@ _FUTURE = re.compile(r"\bwill\b|\bgoing to\b|\bgonna\b|\bnext\b|\bsoon\b|\bcan i
 _PAST_TARGET = re.compile(r"\b(?:did|was|were|has|had|have|when|ever)\b|过吗|过没|曾经|曾|了吗|何时|什么时候")
 
 
+# "What is the outlook for AI servers for Quanta?", "TSMC 2nm outlook", "outlook for TSMC revenue":
+# the outlook of a business topic is the news's to answer; "TSMC outlook", "2330 price outlook for
+# the next 5 days" ask where the price goes (the forecaster). On simplified, lower-cased text.
+_OUTLOOK = re.compile(r"\boutlook\b")
+_OUTLOOK_FILLER = re.compile(
+    r"\b(?:what|whats|is|are|the|a|an|for|of|on|in|over|about|its|their|outlook|price|prices|stock|stocks|share|shares|"
+    r"next|coming|this|week|weeks|month|months|year|years|day|days|trading|sessions?|short|long|term|near|tell|me|give|"
+    r"your|how|does|do|look|looks|like|s|t|now|today|current|overall|please|one|two|three|four|five|six|seven|eight|"
+    r"nine|ten|few|couple|several)\b|\d+|[\W_]")
+
+
+def outlook_of_a_topic(text: str, unknown_company: str | None = None) -> bool:
+    """Whether ``text`` asks for the outlook of something other than the named company's price
+    (``unknown_company``: a misspelt name the slots found, "Foxcon's stock outlook", is no topic)."""
+    s = to_simplified(text).lower()
+    if not _OUTLOOK.search(s):
+        return False
+    from ingest.companies import get_directory
+
+    rest = to_simplified(get_directory().without_mentions(text)).lower()
+    if unknown_company:
+        rest = rest.replace(unknown_company.lower(), " ")
+    return bool(_OUTLOOK_FILLER.sub("", rest))
+
+
 def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> RouteDecision | None:
     """The intent rules; ``None`` when none applies."""
     s = to_simplified(text).lower()
@@ -193,6 +218,8 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
         return RouteDecision("sentiment", "a ranking of companies by their news sentiment", "rule")
     if SENTIMENT_STRONG.search(s):
         return RouteDecision("sentiment", "sentiment keyword", "rule")
+    if outlook_of_a_topic(text, slots.unknown_company if slots is not None else None):
+        return RouteDecision("qa", "the outlook of a business topic (the news)", "rule")
     if FORECAST_STRONG.search(s):
         return RouteDecision("forecast", "forecast keyword", "rule")
     if (slots is not None and slots.code and target_price(text) is not None and not QA_TOPIC.search(s)

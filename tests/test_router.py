@@ -85,6 +85,10 @@ ROUTE_CASES = [
     ("台積電和聯發科誰比較會漲", "forecast", "2330", 5), ("which will rise more, 2330 or 2454?", "forecast", "2330", 5),
     ("台積電和聯發科哪個漲比較多", "qa", "2330", None),
     ("did 2330 have a golden cross recently?", "qa", "2330", None), ("What does RSI mean?", "qa", None, None),
+    # the outlook of the price is a forecast; of a business topic, the news
+    ("TSMC outlook", "forecast", "2330", 5), ("what's the outlook for 2454?", "forecast", "2454", 5),
+    ("What is the outlook for AI servers for Quanta?", "qa", "2382", None), ("TSMC 2nm outlook", "qa", "2330", None),
+    ("what is the outlook for TSMC revenue", "qa", "2330", None),
     # Traditional Chinese
     ("台積電未來五天股價預測", "forecast", "2330", 5),
     ("鴻海下週會漲嗎？", "forecast", "2317", 5),
