@@ -46,6 +46,7 @@ class Group:
     industry: str | None = None
     negative_first: bool = False
     ranking: bool = False
+    named: bool = False  # the companies the question names ("sentiment of 2330 and 2454"), side by side
 
 
 def asks_sentiment_ranking(message: str) -> bool:
@@ -82,6 +83,13 @@ def group_of(message: str, store: Any) -> Group | None:
         label, label_zh = "the companies with stored news", "有已存新聞的公司"
     return Group(codes=codes, label=label, label_zh=label_zh, industry=industry.name_zh if industry else None,
                  negative_first=bool(_NEGATIVE_FIRST.search(s)), ranking=ranking or industry is not None)
+
+
+def named_group(codes: list[str], message: str) -> Group:
+    """The companies a question names ("compare news sentiment of 2330 and 2454", "台積電和聯發科的
+    新聞情緒"): each one's tone side by side, in the order of their net scores."""
+    return Group(codes=list(codes), label="the companies named", label_zh="所問的公司",
+                 negative_first=bool(_NEGATIVE_FIRST.search(unquoted(message))), ranking=True, named=True)
 
 
 @dataclass
@@ -163,6 +171,10 @@ def render(group: Group, ranked: list[CompanyTone], few: list[CompanyTone], over
         head = (f"依新聞淨分數排名（{order}在前；至少 {MIN_ARTICLES} 則新聞的公司）：" if zh else
                 f"Companies by the net score of their news ({'most negative' if group.negative_first else 'most positive'} "
                 f"first; those with at least {MIN_ARTICLES} articles):")
+        if group.named:
+            head = (f"並列比較（{'最負面' if group.negative_first else '最正面'}在前；新聞少於 {MIN_ARTICLES} 則的不排名）：" if zh else
+                    f"Side by side, by the net score of their news ({'most negative' if group.negative_first else 'most positive'} "
+                    f"first; fewer than {MIN_ARTICLES} articles are not ranked):")
         if group.industry is None:
             head = (f"{what}，" if zh else f"{what[0].upper()}{what[1:]}. ") + head
         lines.append(head)
@@ -179,11 +191,15 @@ def render(group: Group, ranked: list[CompanyTone], few: list[CompanyTone], over
         names = ("、" if zh else ", ").join(t.code for t in few)
         lines.append(f"新聞少於 {MIN_ARTICLES} 則、未排名：{names}。" if zh else
                      f"Fewer than {MIN_ARTICLES} articles, not ranked: {names}.")
+    read = {t.code for t in [*ranked, *few]}
+    for code in (c for c in group.codes if group.named and c not in read):  # a company named with nothing to read
+        lines.append(f"{company_label(code, company_of(code), zh)}：這段期間沒有提及它的已存新聞（`finqa ingest news {code}`）。" if zh else
+                     f"{company_label(code, company_of(code), zh)}: no stored news naming it in the window (`finqa ingest news {code}`).")
     lines.append("（情緒由分類器判讀標題與摘要；只涵蓋 finqa 已存的新聞，不是全部市場的看法。）" if zh else
                  "(Labels come from the classifier reading each headline and summary; only the news finqa has "
                  "stored is read, not the whole market's view.)")
     return "\n".join(lines)
 
 
-__all__ = ["CompanyTone", "Group", "MIN_ARTICLES", "asks_about_a_group", "asks_sentiment_ranking", "gather", "group_of", "newest_before",
-           "render", "tones"]
+__all__ = ["CompanyTone", "Group", "MIN_ARTICLES", "asks_about_a_group", "asks_sentiment_ranking", "gather", "group_of", "named_group",
+           "newest_before", "render", "tones"]

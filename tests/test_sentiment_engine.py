@@ -405,6 +405,27 @@ def test_a_sentiment_ranking_holds_the_same_companies_as_a_price_ranking(data_di
     assert "articles from 2025-04-01 to 2025-04-10" in april.answer and "from from" not in april.answer
 
 
+def test_the_companies_named_are_read_side_by_side(data_dir):
+    """"compare news sentiment of 2330 and 2454": each one's own tone (its articles that name it),
+    ranked by net score, the first company kept for follow-ups; a company named with no news in the
+    window is said so, not dropped silently. Point in time like the rest."""
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    _group_store(settings)
+    clf = KeywordClassifier()
+    engine = SentimentEngine(settings=settings, cpu_classifier=clf)
+    as_of = date(2025, 4, 11)
+    a = engine.run(EngineRequest(message="compare news sentiment of 2454 and 2330", code="2454", codes=["2454", "2330"],
+                                 as_of=as_of))
+    assert [r["code"] for r in a.ranking["sentiment"]] == ["2330", "2454"] and a.code == "2454"
+    assert "Side by side, by the net score of their news (most positive first" in a.answer
+    assert "2317" not in a.answer and not any("after the as-of date" in t for t in clf.seen)
+    zh = engine.run(EngineRequest(message="台積電和長榮的新聞情緒", code="2330", codes=["2330", "2603"], as_of=as_of))
+    assert "並列比較（最正面在前" in zh.answer and [r["code"] for r in zh.ranking["sentiment"]] == ["2330"]
+    assert "2603 長榮：這段期間沒有提及它的已存新聞（`finqa ingest news 2603`）。" in zh.answer
+    one = engine.run(EngineRequest(message="TSMC news sentiment", code="2330", codes=["2330"], as_of=as_of))
+    assert not one.ranking and sum(one.sentiment.counts.values()) == 4  # one company: its own reading, as before
+
+
 def test_group_questions_through_the_assistant(data_dir):
     from assistant.router import IntentClassifier
     from assistant.service import Assistant

@@ -286,6 +286,12 @@ class SentimentEngine(FinqaQueryEngine):
             group = group_of(req.message, self._store())
             if group is not None:  # "sentiment on chip stocks", "which company has the most positive news?"
                 return self._run_group(req, group, notices, zh)
+        named = list(dict.fromkeys(c for c in [req.code, *req.codes] if c))
+        if len(named) > 1 and not req.quoted_text and not _after_colon(req.message):
+            from ..sentiment_groups import named_group
+
+            # "compare news sentiment of 2330 and 2454": each one's tone, side by side
+            return self._run_group(req, named_group(named, req.message), notices, zh)
         items, problem, what = self._texts(req, zh)
         if problem:
             return Answer(route="sentiment", engine="sentiment", answer=problem, notices=notices, code=req.code)
@@ -392,7 +398,7 @@ class SentimentEngine(FinqaQueryEngine):
                 f"{len(items)} articles {label if label.startswith(('from ', 'within ')) else 'from ' + label}")
         text = sg.render(group, ranked, few, overall, what, zh)
         return Answer(route="sentiment", engine=engine, answer=self._tier_line(reason, zh) + text, sentiment=overall,
-                      notices=notices, fallback_reason=reason,
+                      notices=notices, fallback_reason=reason, code=group.codes[0] if group.named else None,
                       ranking={"sentiment": [t.to_json(zh) for t in ranked[:sg.TOP]]})
 
 
