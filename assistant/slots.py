@@ -251,7 +251,10 @@ _TARGET = re.compile(
     r"|get to|fall (?:to|below|under)|drop (?:to|below|under)|sink to|dip (?:to|below|under)|above|below|over|under)"
     r"\s+(?:nt\$|\$|twd\s*)?(\d[\d,]*(?:\.\d+)?)(?!\d)(?!\s*(?:%|percent|days?|weeks?|months?|years?|trading|sessions?|lots?|shares?))"
     r"|(?:涨到|涨破|涨至|涨回|突破|站上|站回|上看|冲上|冲到|回到|超过|升到|达到|来到|跌到|跌破|跌至|跌回|掉到|掉回|摔到|下看|低于)"
-    r"\s*(\d[\d,]*(?:\.\d+)?)(?!\d)(?!\s*(?:%|天|日|周|个月|月|年|个交易日|张|股))",
+    r"\s*(\d[\d,]*(?:\.\d+)?)(?!\d)(?!\s*(?:%|天|日|周|个月|月|年|个交易日|张|股))"
+    # "its price target of 1,200", "target price 1200", "目標價1200"
+    r"|(?:\bprice\s+target|\btarget\s+price|目标价)\s*(?:of|at|is|:|：|为|是)?\s*(?:nt\$|\$|twd\s*)?(\d[\d,]*(?:\.\d+)?)(?!\d)"
+    r"(?!\s*(?:%|percent|days?|weeks?|months?|years?|天|日|周|个月|月|年))",
     re.IGNORECASE,
 )
 
@@ -261,7 +264,7 @@ def target_price(message: str) -> float | None:
     m = _TARGET.search(to_simplified(message or "").lower())
     if not m:
         return None
-    value = float((m.group(1) or m.group(2)).replace(",", ""))
+    value = float((m.group(1) or m.group(2) or m.group(3)).replace(",", ""))
     return value if value > 0 else None
 
 

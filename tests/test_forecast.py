@@ -420,11 +420,31 @@ def test_several_companies_named_are_each_forecast_side_by_side(data_dir):
     ("will 2330 go above 1000 in 20 days", 1000.0),
     ("forecast 2330 next 5 days", None), ("2330 over 10 days", None), ("will TSMC rise 5% next week", None),
     ("2330 above 10 days", None), ("台積電突破10天線", None),
+    ("will 2330 reach its price target of 1,200?", 1200.0), ("台積電目標價1200", 1200.0), ("2330 price target", None),
+    ("台積電目標價多少", None), ("2330 price target in 30 days", None),
 ])
 def test_a_target_price_is_read_only_after_a_word_of_reaching(message, target):
     from assistant.engines.forecast import target_price
 
     assert target_price(message) == target
+
+
+def test_an_analysts_price_target_is_said_to_be_no_part_of_the_data(data_dir):
+    """"2330 price target" asks for an analysts' number finqa does not store: the forecast comes
+    with a notice that it is finqa's own, not a target price; a target with a number is the odds
+    of reaching it, with no such notice."""
+    from assistant.service import Assistant
+    from ingest import config
+
+    settings = config.configure(data_dir=data_dir.data_dir, cpu_only=True)
+    _store_with(settings)
+    asst = Assistant(settings)
+    a = asst.answer("2330 price target")
+    assert a.route == "forecast" and any("finqa stores no analysts' price targets" in n for n in a.notices)
+    assert any("finqa 不儲存分析師的目標價" in n for n in asst.answer("台積電目標價多少").notices)
+    odds = asst.answer("will 2330 reach its price target of 1,200?")
+    assert "Target 1,200.00" in odds.answer and not any("analysts" in n for n in odds.notices)
+    assert not any("analysts" in n for n in asst.answer("forecast 2330 next 5 days").notices)
 
 
 def test_target_odds_are_the_neighbours_weighted_shares():

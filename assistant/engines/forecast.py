@@ -20,6 +20,7 @@ computed, so the bank, the query window and the backtest cannot see them.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from dataclasses import dataclass
 from datetime import date
@@ -34,7 +35,7 @@ from ingest.errors import FinqaError
 from .. import analog, backtest
 from ..i18n import has_cjk, reason_zh
 from ..price_records import asks_new_extreme
-from ..slots import target_price
+from ..slots import target_price, to_simplified
 from ..types import Answer, EngineRequest, Forecast, ForecastPoint
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,9 @@ class _Tier:
     path: list[float] | None = None
     reason: str | None = None  # why it did not answer
     model: str | None = None
+
+# "2330 price target", "台積電目標價多少": the analysts' number, which finqa does not store.
+_ANALYST_TARGET = re.compile(r"\bprice targets?\b|\btarget prices?\b|目标价")
 
 
 class ForecastEngine:
@@ -138,9 +142,13 @@ class ForecastEngine:
         """The forecast of the company asked; several companies ("forecast 2330 and 2454", "which
         will rise more, 2330 or 2454?") get one each, side by side (:meth:`_several`)."""
         codes = list(dict.fromkeys(c for c in [req.code, *req.codes] if c))
-        if len(codes) > 1:
-            return self._several(req, codes)
-        return self._one(req)
+        answer = self._several(req, codes) if len(codes) > 1 else self._one(req)
+        if _ANALYST_TARGET.search(to_simplified(req.message).lower()) and target_price(req.message) is None:
+            zh = has_cjk(req.message)  # "2330 price target": an analysts' number finqa does not have
+            answer.notices.append("finqa 不儲存分析師的目標價；以下是它根據歷史股價做的預測與回測，不是目標價。" if zh else
+                                  "finqa stores no analysts' price targets; below is its own forecast from the price history, "
+                                  "with its backtest, not a target price.")
+        return answer
 
     def _several(self, req: EngineRequest, codes: list[str]) -> Answer:
         """Each company's forecast with its own backtest, then their P(rise) side by side and a
