@@ -42,13 +42,16 @@ _MA = re.compile(
 # Exponential averages are their own indicator ("ema:20"), not a simple average under another name.
 _EMA = re.compile(r"\bema\s*-?\s*(\d{1,3})\b|\b(\d{1,3})\s*-?\s*(?:day|d)\s+exponential moving averages?\b|(\d{1,3})\s*日?指数移动平均")
 _OVERBOUGHT = r"\bover\s*-?\s*(?:bought|sold)\b|超买|超卖"
+# "where should I put a stop loss on 2330?", 台積電停損點: the levels and the volatility such a stop
+# is set against, never a level picked for the user.
+_STOP_LOSS = r"\bstop\s*-?\s*loss(?:es)?\b|\bstop orders?\b|\btake\s*-?\s*profits?\b|停损|止损|停利|止盈|停损点"
 _KINDS = {
     # "is TSMC overbought?", 台積電超賣了嗎: the two oscillators that read it (_OVERBOUGHT in both).
     "rsi": re.compile(r"\brsi\b|相对强弱|" + _OVERBOUGHT),
     "kd": re.compile(r"(?<![a-z])kd(?:j)?(?![a-z])|\bstochastics?\b|随机指标|" + _OVERBOUGHT),
     "macd": re.compile(r"\bmacd\b|指数平滑异同"),
     "bollinger": re.compile(r"\bbollinger\b|布林"),
-    "volatility": re.compile(r"\bvolatil\w*|波动"),
+    "volatility": re.compile(r"\bvolatil\w*|波动|" + _STOP_LOSS),
     # "did 2330 have a golden cross?", 台積電黃金交叉了嗎, 死叉: the recent crossovers.
     # A bare "cross" only beside what crosses: "did 2330 cross 1000?" is a price target.
     "cross": re.compile(r"\b(?:golden|death)\s+cross(?:es|ed|ing)?\b|\bcrossovers?\b"
@@ -58,7 +61,8 @@ _KINDS = {
     # "support and resistance", 支撐與壓力; not "government support" or 關稅壓力 (tariff pressure).
     "levels": re.compile(r"\bsupport\s*(?:and|&|/)\s*resistance\b|\bresistance\s*(?:and|&|/)\s*support\b"
                          r"|\b(?:support|resistance)\s+(?:levels?|lines?|zones?|prices?)\b"
-                         r"|支撑|压力(?:位|区|价|线)|阻力(?:位|区|价|线)|(?<=[和与及跟、])(?:压力|阻力)|(?:压力|阻力)(?=[和与及跟、])"),
+                         r"|支撑|压力(?:位|区|价|线)|阻力(?:位|区|价|线)|(?<=[和与及跟、])(?:压力|阻力)|(?:压力|阻力)(?=[和与及跟、])|"
+                         + _STOP_LOSS),
 }
 _ALL = re.compile(r"\btechnicals?\b|\btechnical (?:indicators?|analysis|picture|signals?)\b|技术指标|技术面|技术分析")
 DEFAULT_MAS = (5, 20, 60)
@@ -165,6 +169,11 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
         parts.append((f"比較（近 {VOL_WINDOW} 個交易日年化波動度）：" if zh else
                       f"Side by side (annualised volatility, last {VOL_WINDOW} sessions): ") +
                      ("、" if zh else ", ").join(f"{c} {v:.1%}" for c, v in ranked) + ("。" if zh else "."))
+    if citations and re.search(_STOP_LOSS, s):
+        parts.append("finqa 不替你設定停損或停利：以上是常被用來設定它的價位（支撐與壓力）與日波動度，設在哪裡、承擔多少風險由你決定。" if zh else
+                     "finqa does not set a stop-loss or take-profit for you: above are the levels (support and resistance) "
+                     "and the daily volatility such orders are usually set against; where to put one, and how much risk "
+                     "to take, is yours to decide.")
     if citations:
         parts.append("（數字由 finqa 的股價資料庫計算，未經語言模型；技術指標描述過去的走勢，不是預測，也不是投資建議。）" if zh else
                      "(Computed from finqa's price store; no language model was involved. Indicators describe the past, "

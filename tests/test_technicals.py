@@ -37,6 +37,7 @@ def ask(store, message, *, as_of=None, today=DAYS[-1]):
     "台積電RSI", "台積電的MACD", "台積電MA20", "2330的RSI", "2330 5日線", "台積電20日線在哪", "台積電和聯發科的volatility",
     "台積電的支撐和壓力", "台積電支撐在哪", "台積電壓力位", "where is 2330 support and resistance?", "2330 resistance level",
     "Is TSMC overbought?", "台積電超賣了嗎", "台積電黃金交叉了嗎", "did 2330 have a golden cross recently?", "2330 死叉",
+    "2330 stop loss", "where should I put a stop-loss on TSMC?", "台積電停損點要設多少", "聯發科止損",
 ])
 def test_indicator_questions(message):
     assert is_indicator_question(message, "2330")
@@ -206,6 +207,18 @@ def test_support_and_resistance_are_the_recent_lows_highs_and_averages(store):
     assert "138.00" not in then.answer
     short = ask(store, "2330 support and resistance", today=DAYS[10])
     assert "too few for support and resistance" in " ".join(short.notices)
+
+
+def test_a_stop_loss_question_gets_the_levels_and_volatility_and_no_level_picked(store):
+    """A stop-loss is set against support and volatility: the answer gives both and says plainly
+    that finqa picks no level; other indicator answers carry no such line."""
+    a = ask(store, "where should I put a stop loss on 2330?")
+    assert "Support (below the close): 138.00" in a.answer and "Volatility:" in a.answer
+    assert "finqa does not set a stop-loss or take-profit for you" in a.answer
+    assert "low20" in a.indicators and "volatility_annualised" in a.indicators
+    zh = ask(store, "台積電停損點要設多少")
+    assert "finqa 不替你設定停損或停利" in zh.answer and "支撐（收盤之下）" in zh.answer
+    assert "stop-loss" not in ask(store, "2330 support and resistance").answer
 
 
 def test_a_close_outside_the_bollinger_bands_is_said_to_be_outside(store):
