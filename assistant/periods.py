@@ -205,7 +205,7 @@ def _month_of(m: re.Match[str]) -> int:
 
 def names_yearless_date(message: str) -> bool:
     """Whether ``message`` names a month or a day without a year ("in April", "4月7日")."""
-    return bool(_MD.search(message) or _MONTH_ONLY.search(message))
+    return bool(_MD.search(message) or _MONTH_ONLY.search(message) or _YEARLESS_QH.search(message))
 
 
 def _yearless_dates(s: str, today: date) -> tuple[list[date], str | None]:
@@ -296,11 +296,13 @@ def anchor_yearless(message: str, today: date, data_end: date | None) -> tuple[s
             mo = _month_of(m)
             year = end.year if mo <= end.month else end.year - 1
             inserts.append((m.start(2), f"{year}年") if m.group(2) else (m.end(), f" {year}"))
-    if not inserts:
-        return message, None
     out = message
     for at, text in sorted(inserts, reverse=True):
         out = out[:at] + text + out[at:]
+    if not inserts:  # "台積電第一季漲幅": the latest first quarter the store covers
+        out = _year_the_yearless(message, end)
+        if out == message:
+            return message, None
     as_of, _ = parse_as_of(out)
     anchored = parse_period(out, today)
     zh = has_cjk(message)
@@ -331,6 +333,41 @@ def _absolute_years(s: str, today: date) -> str:
     zh = {"今年": today.year, "去年": today.year - 1, "前年": today.year - 2}
     s = _RELATIVE_YEAR_ZH.sub(lambda m: f"{zh[m.group(1)]}年", s)
     return _RELATIVE_YEAR_EN.sub(lambda m: f"{m.group(1)} {today.year - (m.group(2) == 'last')}", s)
+
+
+# A quarter or half with no year ("台積電第一季漲幅", "TSMC Q1 performance", "上半年"): the latest
+# one that began on or before today, written with its year so that _quarter_or_half reads it.
+_YEARLESS_QH = re.compile(
+    r"(?<![\d年])(?<!年\s)(第\s*([1-4一二三四])\s*季度?|([上下])半年)"
+    r"|(?<!\d)\b(q([1-4])|h([12])|(first|second|third|fourth|1st|2nd|3rd|4th)\s+(quarter|half))\b"
+    r"(?!\s*(?:of\s+)?,?\s*'?\d)(?!\s+(?:of\s+)?(?:this|last|next)\s+year)", re.I)
+
+
+def _yearless_start_month(m: re.Match[str]) -> int:
+    """The first month of a :data:`_YEARLESS_QH` match's quarter or half."""
+    if m.group(1):
+        if m.group(3):
+            return 1 if m.group(3) == "上" else 7
+        return 3 * _ORDINAL[m.group(2)] - 2
+    if m.group(5):
+        return 3 * int(m.group(5)) - 2
+    if m.group(6):
+        return 6 * int(m.group(6)) - 5
+    n = _ORDINAL[m.group(7).lower()]
+    return 3 * n - 2 if m.group(8).lower() == "quarter" else 6 * n - 5
+
+
+def _year_the_yearless(s: str, ref: date) -> str:
+    """``s`` with each yearless quarter or half given the year of the latest one that began on or
+    before ``ref`` ("第一季" → "2025年第一季", "Q3" → "Q3 2025")."""
+    def year_of(m: re.Match[str]) -> str:
+        if re.search(r"(?:19|20)\d\d\s*[-年]?\s*$", s[:m.start()]):
+            return m.group(0)  # "2025 Q1", "2025 第一季": the year is written (a stock code, 2330, is none)
+        start = _yearless_start_month(m)
+        year = ref.year if start <= ref.month else ref.year - 1
+        return f"{year}年{m.group(1)}" if m.group(1) else f"{m.group(4)} {year}"
+
+    return _YEARLESS_QH.sub(year_of, s)
 
 
 # The words and units of "a year ago", "3 months ago", "兩週前", "一年前" (slots.AGO).
@@ -458,7 +495,7 @@ _YTD_YEAR = re.compile(r"\b(?:ytd|year[- ]to[- ]date)\s+((?:19|20)\d\d)\b|\b((?:
 
 
 def _parse_period(s: str, today: date) -> Period:
-    s = _YTD_YEAR.sub(lambda m: f" in {m.group(1) or m.group(2)} ", _absolute_years(s, today))
+    s = _YTD_YEAR.sub(lambda m: f" in {m.group(1) or m.group(2)} ", _year_the_yearless(_absolute_years(s, today), today))
     dates, invalid = _explicit_dates(s)
     if len(dates) == 1:  # "from Jan 1 to Mar 31 2025": the other day takes the year written
         dates = sorted(dates + _with_year_of(s, dates[0], today))

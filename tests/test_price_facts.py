@@ -469,6 +469,9 @@ def test_a_news_question_about_a_day_long_after_the_store_gets_no_bar_beside_it(
     ("2330 close on 7 April", "2330 close on 7 April 2025", "2025-04-07"),
     ("TSMC in December", "TSMC in December 2024", "2024-12"),  # after the store's end in its own year
     ("2330 since March", "2330 since March 2025", "since 2025-03-01"),
+    ("台積電第一季漲幅", "台積電2025年第一季漲幅", "2025-Q1"),  # a quarter or half with no year
+    ("TSMC Q3 performance", "TSMC Q3 2024 performance", "2024-Q3"),
+    ("2330 second half", "2330 second half 2024", "2024-H2"),
 ])
 def test_a_yearless_date_after_a_stale_store_s_end_reads_as_the_latest_it_covers(message, anchored, label):
     from assistant.periods import anchor_yearless
@@ -550,6 +553,24 @@ def test_a_holiday_names_its_day_for_the_whole_assistant(store, data_dir):
     yearless = asst.answer("2330 close on Christmas")
     assert [b.date for b in yearless.bars] == [date(2024, 12, 25)]
     assert any("read as the latest one they cover: 2024-12-25" in n for n in yearless.notices)
+
+
+@pytest.mark.parametrize("message, label", [
+    ("台積電第一季漲幅", "2026-Q1"), ("TSMC Q1 performance", "2026-Q1"), ("2330 first quarter", "2026-Q1"),
+    ("2330 上半年", "2026-H1"), ("2330 H2", "2026-H2"), ("2330 第4季度", "2026-Q4"),  # Q4 began on 2026-10-01
+    ("2330 Q4", "2026-Q4"), ("2330 2025年第一季", "2025-Q1"), ("2330 2025 q1", "2025-Q1"), ("2025 第一季 2330", "2025-Q1"),
+    ("2330 q1 this year", "2026-Q1"), ("今年第一季台積電", "2026-Q1"), ("Q1 2330 earnings", "latest"),
+])
+def test_a_quarter_or_half_without_a_year_is_the_latest_that_began(message, label):
+    """On 2026-12-05: the latest such quarter or half that began on or before the day (a stock
+    code beside it, 2330, is no year; a year written beside it is kept)."""
+    assert parse_period(message, date(2026, 12, 5)).label == label
+
+
+def test_a_quarter_that_has_not_begun_is_last_years():
+    assert parse_period("2330 Q4", date(2026, 9, 30)).label == "2025-Q4"
+    assert parse_period("2330 H2", date(2026, 9, 30)).label == "2026-H2"
+    assert parse_period("台積電第三季", date(2026, 6, 30)).label == "2025-Q3"
 
 
 # --- records: highest and lowest closes, new highs, limit days ----------------------------------
