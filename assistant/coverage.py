@@ -175,7 +175,7 @@ def coverage_answer(req: EngineRequest, store: Any, *, today: date | None = None
     industry = industry_named(to_simplified(req.message).lower())
     held = sorted(status)
     if industry is not None:
-        held = [c for c in held if getattr(company_of(c), "industry", None) == industry.name_zh]
+        held = [c for c in held if industry.includes(getattr(company_of(c), "industry", None))]
     if not status:
         text = ("資料庫裡還沒有任何股價：執行 `finqa ingest prices 2330 2454` 或 `finqa demo`。" if zh else
                 "The store holds no prices yet: run `finqa ingest prices 2330 2454`, or `finqa demo`.")

@@ -72,6 +72,9 @@ _RANKING = re.compile(
     r"|(?:哪|谁).{0,12}(?:涨|跌|表现)(?:得|的)?(?:比较)?(?:多|少|好|差|强|弱)"
     r"|(?:涨|跌)(?:得|的)?最(?:多|少|凶|惨)|(?:涨|跌)幅(?:最大|最高|最多|最小|前|排行|排名|榜)"
     r"|表现最(?:好|差|强|弱|佳)|成交(?:量|额|值|金额)?最(?:大|高|多)|强势股|弱势股"
+    # 哪檔最強 / 最強的股票 / 電子股最強: the strongest (weakest) by change
+    r"|哪(?:一)?(?:档|支|只|家|个)(?:股票?|个股|公司)?.{0,6}最(?:强|弱)|最(?:强|弱)(?:势)?的?(?:股票?|个股|一档|公司)"
+    r"|(?:股|类股)(?:中|里|里面|之中)?最(?:强|弱)"
     r"|(?:股票?|个股|股价|涨跌|成交量?).{0,6}(?:排行|排名)"
     # Limit-up / limit-down lists: "which stocks hit limit down on 2025-04-07?", 今天有哪些股票漲停
     r"|\b(?:which|what|list|any)\b.{0,40}\blimit[- ](?:up|down)\b|\b(?:stocks?|shares|companies)\b.{0,30}\blimit[- ](?:up|down)\b"
@@ -359,7 +362,7 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
     frame = everything[everything["code"].isin(named or [c for c in codes if is_taiwan(c)])]
     industry = None if named else industry_named(s)
     if industry is not None:  # "semiconductor stocks that fell the most": that industry's companies
-        frame = frame[frame["code"].isin([c for c in codes if _industry_of(c) == industry.name_zh])]
+        frame = frame[frame["code"].isin([c for c in codes if industry.includes(_industry_of(c))])]
         if frame.empty:
             held = sorted({i for c in codes if is_taiwan(c) and (i := _industry_of(c))})
             return Answer(route="qa", engine=ENGINE, notices=notices, answer=(

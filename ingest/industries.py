@@ -20,6 +20,11 @@ class Industry:
     name_zh: str  # TWSE's name, as in twstock.codes (Traditional)
     name_en: str
     pattern: str  # what a user calls it (simplified, lower-case); "" = never named on its own
+    members: tuple[str, ...] = ()  # a group of industries ("tech stocks", 電子股): the TWSE names it covers
+
+    def includes(self, name_zh: str | None) -> bool:
+        """Whether a company of the industry ``name_zh`` belongs here (itself, or a member)."""
+        return name_zh is not None and (name_zh == self.name_zh or name_zh in self.members)
 
 
 INDUSTRIES: tuple[Industry, ...] = (
@@ -62,6 +67,12 @@ INDUSTRIES: tuple[Industry, ...] = (
     Industry("文化創意業", "Cultural & Creative", r"\bcultural (?:and|&) creative\b|文化创意|文创"),
     Industry("農業科技業", "Agricultural Technology", r"\bagri(?:cultural )?tech\w*|农业科技"),
     Industry("其他業", "Other", ""),
+    # TWSE's electronics sectors together (its 電子類 index): what "tech stocks" and 電子股 mean in Taiwan.
+    Industry("電子類股", "Electronics (tech)",
+             r"\btech(?:nology)? (?:stocks|shares|sector|names|companies|industry)\b|\belectronics? (?:stocks|shares|sector)\b"
+             r"|电子股|电子类股|电子业(?!务)|电子产业|科技股|科技类股",
+             members=("半導體業", "電腦及週邊設備業", "光電業", "通信網路業", "電子零組件業", "其他電子業", "電子通路業",
+                      "資訊服務業")),
 )
 BY_NAME = {i.name_zh: i for i in INDUSTRIES}
 _PATTERNS = [(i, re.compile(i.pattern)) for i in INDUSTRIES if i.pattern]

@@ -50,6 +50,7 @@ def ask(store, message, *, codes=(), as_of=None, today=date(2025, 3, 6), follows
     "上個月漲幅最大的股票", "哪檔股票漲最多", "哪一檔表現最好", "成交量最大的股票", "股票漲跌幅排行", "强势股有哪些",
     "2330和2454誰漲比較多", "台積電和聯發科哪個漲得多", "今天有哪些股票漲停", "worst stock this year",
     "best performing stocks in 2025", "top 3 by volume last month", "top 10 by gain in April 2025",
+    "電子股哪檔最強", "哪一檔最強", "最弱的股票", "電子股最強",
 ])
 def test_ranking_questions(message):
     assert is_ranking_question(message)
@@ -57,6 +58,7 @@ def test_ranking_questions(message):
 
 @pytest.mark.parametrize("message", [
     "Which company makes the most chips?", "台積電在全球晶圓代工的排名", "which stocks will rise the most next week",
+    "台積電最強", "台積電股價最強的一天",
     "Why did chip stocks fall the most in April?", "哪檔股票明天會漲最多", "What is the best stock to buy?",
     "what are the best stocks for dividends?", "which stocks have the most news coverage?", "哪檔股票的新聞最多",
     "Which stock should I buy?", "TSMC's biggest customers", "2330 close on 2025-03-03", "「漲幅最大」的新聞情緒",
@@ -261,7 +263,9 @@ def test_industries_are_named_and_stored_on_companies():
     assert get_directory().get("2330").to_json().keys() == {"code", "name_zh", "name_en", "market"}  # contract
     for text, name in (("semiconductor stocks that fell", "半導體業"), ("chip stocks", "半導體業"),
                        ("半导体类股涨幅排行", "半導體業"), ("shipping stocks", "航運業"), ("航运股", "航運業"),
-                       ("computer makers that fell the most", "電腦及週邊設備業"), ("which stock rose", None)):
+                       ("computer makers that fell the most", "電腦及週邊設備業"), ("which stock rose", None),
+                       ("how did tech stocks do", "電子類股"), ("电子股哪档最强", "電子類股"), ("科技股表现", "電子類股"),
+                       ("其他电子业", "其他電子業"), ("联发科的电子业务", None)):
         found = industry_named(text)
         assert (found.name_zh if found else None) == name, text
     assert english_name("半導體業") == "Semiconductors" and english_name(None) is None
@@ -297,6 +301,20 @@ def test_a_named_industry_narrows_the_companies_ranked(store):
     assert "1 rose, 1 fell, 0 unchanged" in how.answer and "2317" not in how.answer
     zh_how = ask(store, "2025年3月半導體股表現如何")
     assert "上漲 1 家、下跌 1 家" in zh_how.answer
+
+
+def test_tech_stocks_are_every_electronics_industry(store):
+    """"Tech stocks" / 電子股 are TWSE's electronics sectors together: semiconductors, computers,
+    other electronics... (2330, 2454, 2317, 2382 here), not one of them."""
+    from ingest.industries import BY_NAME
+
+    tech = BY_NAME["電子類股"]
+    assert tech.includes("半導體業") and tech.includes("電腦及週邊設備業") and not tech.includes("航運業")
+    assert not BY_NAME["半導體業"].includes("電腦及週邊設備業") and not tech.includes(None)
+    a = ask(store, "how did tech stocks do in March 2025?")
+    assert "Electronics (tech) companies with stored prices" in a.answer and "2382" in a.answer and "2317" in a.answer
+    zh = ask(store, "2025年3月電子股哪檔最強")
+    assert zh.ranking and zh.ranking["gainers"][0]["code"] == "2317" and "電子類股公司" in zh.answer
 
 
 def test_value_traded_is_not_shares_traded(data_dir):
