@@ -38,8 +38,19 @@ def is_small_talk(message: str | None) -> bool:
     return bool(_SMALL_TALK.match(" ".join(text.split())))
 
 
+_THANKS_OR_BYE = re.compile(r"\b(?:thanks?|thank you|thx|ty|cheers|bye|goodbye)\b|謝謝|谢谢|多謝|多谢|感謝|感谢|再見|再见|掰掰",
+                            re.IGNORECASE)
+
+
 def capabilities(message: str) -> str:
-    """What finqa answers and how to ask, in the message's language."""
+    """What finqa answers and how to ask, in the message's language; thanks and goodbyes get a
+    short reply, not the whole list again."""
+    if _THANKS_OR_BYE.search(message or ""):
+        bye = re.search(r"\b(?:bye|goodbye)\b|再見|再见|掰掰", message, re.IGNORECASE)
+        if has_cjk(message):
+            return "再見！有台股的問題隨時再問。以上皆非投資建議。" if bye else "不客氣！還想問哪家公司的股價、新聞或預測？"
+        return ("Goodbye! Come back with any question about Taiwan-listed stocks." if bye else
+                "You're welcome! Ask about another company's prices, news or forecast any time.")
     if has_cjk(message):
         return (
             "你好！我回答台灣上市櫃股票（TWSE/TPEx）的問題，根據已存的股價與新聞：\n"

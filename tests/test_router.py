@@ -331,8 +331,8 @@ def test_an_unknown_name_before_the_intent_gets_suggestions(assistant, engines, 
 
 
 @pytest.mark.parametrize("message, zh", [
-    ("hello", False), ("Hi there!", False), ("thanks", False), ("What can you do?", False), ("help", False),
-    ("你好", True), ("您好！", True), ("謝謝", True), ("你可以做什麼？", True), ("finqa, hello", False),
+    ("hello", False), ("Hi there!", False), ("What can you do?", False), ("help", False),
+    ("你好", True), ("您好！", True), ("你可以做什麼？", True), ("finqa, hello", False),
 ])
 def test_small_talk_gets_the_capabilities_not_an_engine(assistant, engines, message, zh):
     answer = assistant.answer(message)
@@ -360,6 +360,16 @@ def test_questions_about_forecast_quality_get_how_it_is_measured(assistant, engi
                                      "what is a good prediction market?"])
 def test_forecast_quality_needs_no_company_and_a_forecast(assistant, engines, message):
     assert assistant.answer(message).engine != "help"
+
+
+@pytest.mark.parametrize("message, reply", [
+    ("thanks", "You're welcome!"), ("Thank you so much!", "You're welcome!"), ("bye", "Goodbye!"),
+    ("謝謝", "不客氣！"), ("掰掰", "再見！"),
+])
+def test_thanks_and_goodbyes_get_a_short_reply(assistant, engines, message, reply):
+    answer = assistant.answer(message)
+    assert answer.engine == "help" and answer.answer.startswith(reply) and not any(e.calls for e in engines.values())
+    assert "`forecast 2330 next 5 days`" not in answer.answer  # not the whole list again
 
 
 @pytest.mark.parametrize("message", ["hello, forecast 2330", "thanks, and 2454?", "help me understand TSMC's capex",
