@@ -69,6 +69,20 @@ def asks_news_count(message: str) -> bool:
     return m is None or not _NOT_A_TOPIC.sub("", m.group(1) or m.group(2) or "").strip()
 
 
+_FOLLOW_FILLER = re.compile(r"\b(?:and|what about|how about|same for|also|then|for)\b|那|呢|还有|换成|的|[\W_]")
+
+
+def follows_coverage(req: EngineRequest) -> bool:
+    """Whether ``req`` is "and 2454?" after a question about what the store holds ("how many
+    articles about 2330?"): the same question, of the company it names now."""
+    previous = req.follows_price_question
+    if not (previous and req.code and is_coverage_question(previous)):
+        return False
+    from ingest.companies import get_directory
+
+    return not _FOLLOW_FILLER.sub("", unquoted(get_directory().without_mentions(req.message)))
+
+
 def is_coverage_question(message: str) -> bool:
     """Whether ``message`` asks what data finqa holds (not a question about a company's news)."""
     if not message:
@@ -273,4 +287,5 @@ def _companies(codes: list[str], status: dict[str, Any], news: dict[str, tuple[i
                   notices=_notices(req, zh), indicators={"companies": numbers})
 
 
-__all__ = ["coverage_answer", "identity_answer", "is_coverage_question", "is_identity_question"]
+__all__ = ["asks_news_count", "coverage_answer", "follows_coverage", "identity_answer", "is_coverage_question",
+           "is_identity_question"]

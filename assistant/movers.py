@@ -196,6 +196,16 @@ def wants_ranking(message: str, codes: list[str]) -> bool:
     return named != 1 and is_ranking_question(message)
 
 
+# "which of them fell the most?", "其中哪檔最強": a ranking of the companies and period just ranked.
+_OF_THEM = re.compile(r"\b(?:of|among|between) (?:them|these|those|this group|the group)\b|\bof the (?:above|list)\b"
+                      r"|其中|这些|这几(?:档|支|家|个)|里面|当中|之中")
+
+
+def refers_back(message: str) -> bool:
+    """Whether a ranking question points at the ranking before it ("which of them ...?")."""
+    return bool(_OF_THEM.search(unquoted(message)))
+
+
 def applies(req: EngineRequest) -> bool:
     """Whether :func:`movers_answer` answers ``req``: a ranking question, or a follow-up of one
     that names no company ("and last week?")."""
@@ -343,6 +353,11 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
     period = parse_period(req.message, ref)
     if period.kind == "latest" and follow_up:
         period = parse_period(asked, ref)
+    # "which of them fell the most?" after "how did tech stocks do in March?": its period and industry
+    context = (req.follows_price_question if not follow_up and req.follows_price_question and refers_back(req.message)
+               and is_ranking_question(req.follows_price_question) else None)
+    if period.kind == "latest" and context:
+        period = parse_period(context, ref)
     if period.label == "today":
         period = Period("latest", label="today")
     notices = list(req.notices)
@@ -360,7 +375,10 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
     # the store but are no answer to "which stock rose the most" here (unless named).
     codes = [str(c) for c in everything["code"].unique()]  # looked up once each, not once a row
     frame = everything[everything["code"].isin(named or [c for c in codes if is_taiwan(c)])]
-    industry = None if named else industry_named(s)
+    # The industry named now, else the one of the ranking followed ("and the gainers?" after "chip
+    # stocks that fell the most" ranks chip stocks still).
+    industry = None if named else next((i for i in (industry_named(x) for x in (s, unquoted(asked), unquoted(context or "")))
+                                        if i is not None), None)
     if industry is not None:  # "semiconductor stocks that fell the most": that industry's companies
         frame = frame[frame["code"].isin([c for c in codes if industry.includes(_industry_of(c))])]
         if frame.empty:

@@ -180,13 +180,19 @@ def price_question_of(message: str, answer: Answer, previous: str | None) -> str
         return message if is_overview_question(message, answer.code) else (previous or message)
     if answer.engine != ENGINE:
         return None
+    from .coverage import is_coverage_question
+
+    if is_coverage_question(message):  # "how many articles about 2330?": "and 2454?" asks it again
+        return message
     if previous and day_shift(message) and answer.bars and parse_period(message, date.today()).kind == "latest":
         # "and the next day?": the question now asks about the day it moved to, so that another
         # "and the next day?" moves on from there.
         return f"{strip_dates(previous)} on {answer.bars[-1].date.isoformat()}"
     if answer.ranking:  # a ranking is remembered by the ranking question, not by "and last week?"
-        from .movers import is_ranking_question
+        from .movers import is_ranking_question, refers_back
 
+        if previous and is_ranking_question(message) and refers_back(message):
+            return f"{message} {previous}"  # "which of them fell the most?": still that group and period
         if is_ranking_question(message) or not previous:
             return message
         # "and in February?": the ranking asked, in the period now named (the period first, so

@@ -27,7 +27,7 @@ from ingest.cjk import has_cjk
 from ingest.errors import FinqaError
 
 from .followups import carried_notice, carry_news_question, news_question_of
-from .movers import asks_for_picks, asks_future_ranking
+from .movers import asks_for_picks, asks_future_ranking, refers_back
 from .price_facts import price_question_of
 from .router import FinqaRouter, IntentClassifier, RouteDecision
 from .sentiment_groups import asks_about_a_group
@@ -166,9 +166,11 @@ class Assistant:
         req = EngineRequest(
             message=asked, code=slots.code, codes=list(slots.codes) if slots.codes else [], horizon_days=slots.horizon_days,
             as_of=as_of or slots.as_of, quoted_text=slots.quoted_text, notices=notices,
-            # A follow-up, or "compare with 2454" (a rule answers it, but it keeps the span asked before).
+            # A follow-up, "compare with 2454" or "which of them fell the most?" (a rule answers them,
+            # but they keep the span, or the companies, asked before).
             follows_price_question=(session.last_price_question if session is not None and decision.route == "qa"
-                                    and (decision.source == "follow-up" or COMPARE_WITH.search(to_simplified(message).lower()))
+                                    and (decision.source == "follow-up" or COMPARE_WITH.search(to_simplified(message).lower())
+                                         or refers_back(message))
                                     else None),
             history=list(session.history) if session is not None else [],
         )

@@ -87,6 +87,18 @@ def test_news_counts_are_compared_and_ranked(store):
     assert "News articles, most first: 2330 3, 2454 1." in ranked.answer
 
 
+def test_a_coverage_question_is_asked_again_of_the_next_company(store, data_dir):
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    first = asst.answer("how many articles about 2330?", session=session)
+    assert "3 news articles" in first.answer
+    other = asst.answer("and 2454?", session=session)
+    assert other.code == "2454" and "What finqa's store holds:" in other.answer and "no news (`finqa ingest news 2454`)" in other.answer
+    assert "What finqa's store holds" not in asst.answer("2454 close on 2025-03-04", session=session).answer
+
+
 def test_an_empty_store_says_how_to_fill_it(data_dir):
     from ingest.store import open_store
 

@@ -201,6 +201,27 @@ def test_json_and_follow_ups_through_the_assistant(store, data_dir):
     assert session.last_price_question is None
 
 
+def test_which_of_them_keeps_the_group_and_period_ranked_before(store, data_dir):
+    """"Which of them fell the most?" after "how did chip stocks do in March 2025?" ranks the
+    semiconductors of March, not every company on the latest day; a new ranking without "of
+    them" starts afresh."""
+    from assistant.movers import refers_back
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    assert refers_back("which of them fell the most?") and refers_back("其中哪檔最強")
+    assert not refers_back("which stock fell the most?")
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    asst.answer("how did chip stocks do in March 2025?", session=session)
+    them = asst.answer("which of them fell the most?", session=session)
+    assert [r["code"] for r in them.ranking["losers"]] == ["2454", "2330"] and "2025-03-03" in them.answer
+    again = asst.answer("and the gainers?", session=session)  # still that group and period
+    rows = [r["code"] for rows in again.ranking.values() for r in rows]
+    assert set(rows) == {"2330", "2454"} and rows[0] == "2330" and "2025-03-03" in again.answer
+    fresh = asst.answer("which stock fell the most in March 2025?", session=session)
+    assert {r["code"] for r in fresh.ranking["losers"]} >= {"2454", "2382"} or len(fresh.ranking["losers"]) > 2
+
+
 def test_the_router_sends_rankings_to_qa():
     from assistant.router import IntentClassifier
     from assistant.slots import parse_slots

@@ -502,10 +502,10 @@ class QAEngine(FinqaQueryEngine):
         from ..price_facts import price_answer
         from ..risk_rankings import risk_ranking, risk_ranking_kind
 
-        from ..coverage import coverage_answer, identity_answer, is_coverage_question, is_identity_question
+        from ..coverage import coverage_answer, follows_coverage, identity_answer, is_coverage_question, is_identity_question
         from ..glossary import ENGINE as GLOSSARY, glossary_answer, is_glossary_question
 
-        if is_coverage_question(req.message):  # "which companies do you cover?", "when was the data last updated?"
+        if is_coverage_question(req.message) or follows_coverage(req):  # "which companies do you cover?", "and 2454?"
             return coverage_answer(req, open_store(self.settings.store_path))
         if is_identity_question(req.message, req.code):  # "what is 0050?", "台積電是什麼公司"
             return identity_answer(req, open_store(self.settings.store_path))
