@@ -83,6 +83,49 @@ def follows_coverage(req: EngineRequest) -> bool:
     return not _FOLLOW_FILLER.sub("", unquoted(get_directory().without_mentions(req.message)))
 
 
+# Companies users ask about that are not listed in Taiwan: "NVIDIA stock price", "輝達股價預測".
+# finqa covers TWSE/TPEx (a US symbol imported for an evaluation is in the directory, so it is
+# found before this list is read). On Simplified, lower-cased text.
+FOREIGN = {
+    "nvidia": "NVIDIA (NVDA, Nasdaq)", "辉达": "NVIDIA (NVDA, Nasdaq)", "英伟达": "NVIDIA (NVDA, Nasdaq)",
+    "apple": "Apple (AAPL, Nasdaq)", "苹果": "Apple (AAPL, Nasdaq)", "samsung": "Samsung Electronics (Korea Exchange)",
+    "三星": "Samsung Electronics (Korea Exchange)", "intel": "Intel (INTC, Nasdaq)", "英特尔": "Intel (INTC, Nasdaq)",
+    "amd": "AMD (Nasdaq)", "超微": "AMD (Nasdaq)", "microsoft": "Microsoft (MSFT, Nasdaq)", "微软": "Microsoft (MSFT, Nasdaq)",
+    "alphabet": "Alphabet (GOOGL, Nasdaq)", "google": "Alphabet (GOOGL, Nasdaq)", "谷歌": "Alphabet (GOOGL, Nasdaq)",
+    "amazon": "Amazon (AMZN, Nasdaq)", "亚马逊": "Amazon (AMZN, Nasdaq)", "tesla": "Tesla (TSLA, Nasdaq)",
+    "特斯拉": "Tesla (TSLA, Nasdaq)", "qualcomm": "Qualcomm (QCOM, Nasdaq)", "高通": "Qualcomm (QCOM, Nasdaq)",
+    "broadcom": "Broadcom (AVGO, Nasdaq)", "博通": "Broadcom (AVGO, Nasdaq)", "micron": "Micron (MU, Nasdaq)",
+    "美光": "Micron (MU, Nasdaq)", "sk hynix": "SK hynix (Korea Exchange)", "海力士": "SK hynix (Korea Exchange)",
+    "asml": "ASML (Euronext Amsterdam, Nasdaq)", "艾司摩尔": "ASML (Euronext Amsterdam, Nasdaq)",
+}
+_FOREIGN = re.compile(r"\b(?:" + "|".join(re.escape(k) for k in FOREIGN if k.isascii()) + r")\b|"
+                      + "|".join(re.escape(k) for k in FOREIGN if not k.isascii()))
+_MARKET_ASK = re.compile(r"\b(?:stocks?|shares?|prices?|close[ds]?|quote|forecast\w*|predict\w*|outlook|sentiment|buy|sell|"
+                         r"worth|trading|rise|fall|go up|go down)\b|股价|股票|收盘|预测|走势|情绪|会涨|会跌|涨跌|目标价|买|卖")
+
+
+def foreign_company(message: str) -> str | None:
+    """The non-Taiwan company a market question is about ("NVIDIA stock price", "輝達股價"), for
+    a message that names no TWSE/TPEx company; ``None`` otherwise ("what did Hon Hai say about
+    NVIDIA?" is a Taiwan company's news)."""
+    from ingest.companies import get_directory
+
+    s = unquoted(message)
+    m = _FOREIGN.search(s)
+    if m is None or not _MARKET_ASK.search(s) or get_directory().find_in_text(message):
+        return None
+    return FOREIGN[m.group(0)]
+
+
+def not_covered(name: str, zh: bool) -> str:
+    """The answer to a market question about a company finqa does not cover."""
+    if zh:
+        return (f"{name} 不在台灣上市櫃：finqa 只涵蓋台灣證交所（TWSE）與櫃買中心（TPEx）的公司，"
+                "沒有它的股價、預測或新聞情緒。可以改問台灣的相關公司，例如 `台積電股價`、`廣達新聞`。")
+    return (f"{name} is not listed in Taiwan: finqa covers TWSE and TPEx companies only, so it has no prices, "
+            "forecast or news sentiment for it. Ask about a Taiwan company instead, e.g. `2330 price` or `Quanta news`.")
+
+
 def is_coverage_question(message: str) -> bool:
     """Whether ``message`` asks what data finqa holds (not a question about a company's news)."""
     if not message:
@@ -287,5 +330,5 @@ def _companies(codes: list[str], status: dict[str, Any], news: dict[str, tuple[i
                   notices=_notices(req, zh), indicators={"companies": numbers})
 
 
-__all__ = ["asks_news_count", "coverage_answer", "follows_coverage", "identity_answer", "is_coverage_question",
-           "is_identity_question"]
+__all__ = ["FOREIGN", "asks_news_count", "coverage_answer", "follows_coverage", "foreign_company", "identity_answer",
+           "is_coverage_question", "is_identity_question", "not_covered"]

@@ -225,6 +225,13 @@ class Assistant:
             guess = guess_cjk_company(message, self._directory())
             if guess is not None:
                 slots.unknown_company, slots.suggestions = guess
+        if not slots.code and not slots.quoted_text:
+            from .coverage import foreign_company, not_covered
+
+            foreign = foreign_company(message)  # "NVIDIA stock price", "輝達股價預測": not a Taiwan listing
+            if foreign is not None:
+                kept = [n for n in notices if not (slots.unknown_company and slots.unknown_company in n)]  # said in the answer
+                return Answer(route=route, engine="router", notices=kept, answer=not_covered(foreign, has_cjk(message)))
         if route == "qa" and not slots.code and not slots.quoted_text:
             # "TSMX", "how is tsmcc doing?", "台機電": a company asked about, misspelt.
             from .overview import unknown_company_word

@@ -147,3 +147,24 @@ def test_with_an_as_of_date_the_answer_says_it_describes_the_whole_store(store):
                         today=date(2025, 3, 5))
     assert any("data on and after the as-of date 2025-03-03 included" in n for n in a.notices)
     assert not coverage_answer(EngineRequest(message="which companies do you cover?"), store).notices
+
+
+@pytest.mark.parametrize("message, name, route", [
+    ("NVIDIA stock price", "NVIDIA (NVDA, Nasdaq)", "qa"), ("輝達股價預測", "NVIDIA (NVDA, Nasdaq)", "forecast"),
+    ("forecast Apple next week", "Apple (AAPL, Nasdaq)", "forecast"),
+    ("Samsung sentiment", "Samsung Electronics (Korea Exchange)", "sentiment"),
+])
+def test_a_market_question_about_a_company_not_listed_in_taiwan_says_so(store, data_dir, message, name, route):
+    from assistant.service import Assistant
+
+    a = Assistant(data_dir.model_copy(update={"cpu_only": True})).answer(message)
+    assert a.route == route and a.engine == "router" and a.answer.startswith(name)
+    assert ("不在台灣上市櫃" in a.answer) == ("輝達" in message) and not any("Unknown company" in n for n in a.notices)
+
+
+@pytest.mark.parametrize("message", ["what did Hon Hai say about NVIDIA?", "is TSMC a supplier to Apple?", "NVIDIA news",
+                                     "apple pie", "2330 price"])
+def test_a_taiwan_company_or_no_market_question_is_not_turned_away(message):
+    from assistant.coverage import foreign_company
+
+    assert foreign_company(message) is None
