@@ -233,6 +233,22 @@ def forecasts_table(forecasts: list[Forecast]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def coverage_table(answer: Answer) -> pd.DataFrame | None:
+    """One row per company of an answer about what the store holds (``assistant.coverage``):
+    its price span and sessions, its article count and news span; ``None`` for other answers."""
+    companies = answer.indicators.get("companies") if isinstance(answer.indicators, dict) else None
+    if not isinstance(companies, dict) or not companies or not all(
+            isinstance(v, dict) and "articles" in v for v in companies.values()):
+        return None
+    rows = []
+    for code, v in companies.items():
+        prices = v.get("prices") or {}
+        rows.append({"code": code, "prices from": prices.get("first", "–"), "prices to": prices.get("last", "–"),
+                     "sessions": prices.get("rows", 0), "articles": v.get("articles", 0),
+                     "news from": v.get("news_first") or "–", "news to": v.get("news_last") or "–"})
+    return pd.DataFrame(rows)
+
+
 def forecast_figure(forecast: Forecast, bars: pd.DataFrame | None = None):
     """The engine's candlestick figure; if it has none, a plain one from the stored bars + path."""
     if forecast.figure is not None:
@@ -452,6 +468,10 @@ class ChatController:
                     gr.Dataframe(value=table, label="daily prices", visible=True))
         if answer.bars:
             return self.price_views(answer)
+        held = coverage_table(answer)
+        if held is not None:  # "which company has the most news?", "what data do you have for 2330 and 2454?"
+            return (render_citations(answer) or "_What the store holds, per company._", gr.Plot(value=None, visible=False),
+                    gr.Dataframe(value=held, label="what the store holds", visible=True))
         details = render_citations(answer) if answer.route == "qa" else ""
         if not details and answer.engine in ("help", "input", "router"):
             details = "_Nothing to chart: no engine ran for this message._"

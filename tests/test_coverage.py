@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
+import pandas as pd
 import pytest
 
 from assistant.coverage import coverage_answer, is_coverage_question
-from assistant.types import EngineRequest
+from assistant.types import Answer, EngineRequest
 from ingest.types import Article, PriceBar
 
 
@@ -97,6 +98,19 @@ def test_a_coverage_question_is_asked_again_of_the_next_company(store, data_dir)
     other = asst.answer("and 2454?", session=session)
     assert other.code == "2454" and "What finqa's store holds:" in other.answer and "no news (`finqa ingest news 2454`)" in other.answer
     assert "What finqa's store holds" not in asst.answer("2454 close on 2025-03-04", session=session).answer
+
+
+def test_the_ui_tables_what_the_store_holds_per_company(store, data_dir):
+    import ui
+
+    a = coverage_answer(EngineRequest(message="Which has more news, 2330 or 2454?", code="2330", codes=["2330", "2454"]),
+                        store, today=date(2025, 3, 5))
+    details, plot, table = ui.ChatController(None, data_dir, dict).result_views(a)
+    frame = table.value if isinstance(table.value, pd.DataFrame) else pd.DataFrame(table.value["data"], columns=table.value["headers"])
+    assert table.visible and not plot.visible
+    assert frame[["code", "sessions", "articles"]].values.tolist() == [["2330", 3, 3], ["2454", 2, 0]]
+    assert frame.loc[1, "news from"] == "–" and frame.loc[0, "prices from"] == "2025-03-02"
+    assert ui.coverage_table(Answer(route="qa", engine="qa:prices", answer="x", indicators={"companies": {"2330": {"ma20": 1.0}}})) is None
 
 
 def test_an_empty_store_says_how_to_fill_it(data_dir):
