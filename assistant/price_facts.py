@@ -37,8 +37,8 @@ from .periods import (ALL_TIME, PERIOD_LABELS_ZH, Period, day_shift, no_such_day
                       shifted_day, strip_dates)
 from .price_format import (SHARES_PER_LOT, bar_of, company_label, company_of, consistent_value, day_label, fmt_price,
                            limit_note, pct, source_name, volume_text, yi)
-from .price_records import (GAPS, asks_average, asks_daily, asks_periodic, asks_records, average_text, daily_text,
-                            periodic_text, records_text)
+from .price_records import (GAPS, asks_average, asks_daily, asks_periodic, asks_records, asks_streak, average_text,
+                            beyond_text, daily_text, last_beyond, periodic_text, records_text, streak_text)
 from .slots import BACK_REFERENCE, COMPANY_TOPIC, COMPARE_WITH, LOOKBACK, to_simplified, unquoted
 from .types import Answer, Citation, EngineRequest
 
@@ -55,7 +55,7 @@ _STRONG = re.compile(
     r"\b(?:stock|share)s? price\b|\bprice (?:of|on|at|for|today|yesterday|now|was|is|between|from|during|over|since|in|last|this|past)\b|\bprice\s*[?？]*\s*$"
     r"|['’]s price\b|\b(?:current|latest|last|closing|close|opening|open|trading) price\b|\b(?:stock|price|share) quotes?\b"
     r"|\bclos(?:e|es|ed|ing)\b(?!\s+(?:to|a|the|its|their|deal|in on|ranks)\b)|\bopened (?:at|on)\b"
-    r"|\b(?:day'?s|intraday|daily) (?:high|low)\b|\b(?:high|low) (?:of|on|today|yesterday)\b|\bnew (?:high|low)s?\b"
+    r"|\b(?:day'?s|intraday|daily) (?:high|low|range)\b|振幅|\b(?:high|low) (?:of|on|today|yesterday)\b|\bnew (?:high|low)s?\b"
     r"|\bturnover\b|\bvalue traded\b|\bvwap\b|\baverage (?:trade |traded |closing |close )?(?:price|close)s?\b|均价|平均价|平均收盘"
     r"|\b(?:\d+|one|a)\s*-?\s*(?:day|week|month|year)s?\s+(?:high|low|range)\b|新高|新低|高点|低点|(?:周|月|年|日|天)(?:以?来|内)?的?(?:最高|最低)"
     r"|\b(?:hit|reach|touch|ma[dk]e|set)\w*\s+(?:its|their|a|the)\s+(?:(?:\d{4}|yearly|annual|monthly|weekly|year's|month's)\s+)?(?:high|low|peak|bottom)s?\b"
@@ -102,7 +102,8 @@ def is_price_question(message: str, code: str | None) -> bool:
     s = unquoted(message)
     if NOT_A_FACT.search(s):
         return False
-    if (_STRONG.search(s) or GAPS.search(s) or asks_daily(message) or asks_periodic(message)
+    if (_STRONG.search(s) or GAPS.search(s) or asks_daily(message) or asks_periodic(message) or asks_streak(message)
+            or last_beyond(message)
             or names_only_a_period(message)
             or names_only_companies(message)):
         return True
@@ -274,7 +275,8 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
         period = shifted_day(store, code, period, day_shift(req.message), ref - timedelta(days=1) if req.as_of else ref)
     if period.label == "today":
         period = Period("latest", label="today")
-    elif period.kind == "latest" and (asks_records(asked) or asks_periodic(asked)):  # "2330's highest close": all it holds
+    elif period.kind == "latest" and (asks_records(asked) or asks_periodic(asked) or asks_streak(asked)
+                                      or last_beyond(asked)):  # "2330's highest close", "連跌幾天": all it holds
         period = Period("all", label="all-time")
     notices = list(req.notices)
     if _OTHER_CURRENCY.search(to_simplified(req.message).lower()):
@@ -404,7 +406,7 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
                            f"There is no bar for {target.isoformat()} ({why}); shown is the last trading day before it.")
         if stale:
             notices.append(stale_notice(label, code, shown.date, target, zh))
-        text = _day_text(label, shown, prev, zh, lots=_asks_lots(asked))
+        text = _day_text(label, shown, prev, zh, lots=_asks_lots(asked), spread=bool(_RANGE.search(unquoted(asked))))
         if period.kind == "latest":
             text += _trend_text(upto["close"], zh)
         bars = [shown]
@@ -442,6 +444,10 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
         text = _range_text(label, bars, prev, period, zh, lots=_asks_lots(asked))
         if asked and asks_records(asked):
             text += ("" if zh else " ") + records_text(code, bars, prev, asked, zh)
+        if asked and asks_streak(asked):
+            text += ("" if zh else " ") + streak_text(list(zip([prev, *bars[:-1]], bars)), zh)
+        if asked and (beyond := last_beyond(asked)) is not None:
+            text += ("" if zh else " ") + beyond_text(bars, *beyond, zh)
         if asked and asks_average(asked):
             text += ("" if zh else " ") + average_text(bars, zh)
         if asked and (freq := asks_periodic(asked)):
@@ -474,16 +480,27 @@ def _asks_lots(asked: str) -> bool:
     return bool(asked and re.search(r"\blots\b(?!\s+of)", asked.lower()))  # not "a lot", not "lots of"
 
 
-def _day_text(label: str, bar: PriceBar, prev: PriceBar | None, zh: bool, *, lots: bool = False) -> str:
+# "2330 intraday range yesterday", "台積電昨天振幅": the day's high minus its low, said outright.
+_RANGE = re.compile(r"\b(?:day'?s|intraday|daily|trading) range\b|振幅")
+
+
+def _day_text(label: str, bar: PriceBar, prev: PriceBar | None, zh: bool, *, lots: bool = False,
+              spread: bool = False) -> str:
+    """One session: the close and its change, open, high, low, volume; with ``spread``, the range
+    (high - low) and 振幅 (the range over the previous close, as Taiwan quotes it)."""
     vol = volume_text(bar.volume, zh, consistent_value(bar.turnover, bar.volume, bar.low, bar.high), lots)
     limit = limit_note(bar.code, prev.close, bar.close, zh) if prev else ""
+    width = bar.high - bar.low if spread and bar.high is not None and bar.low is not None else None
+    amp = f"{width / prev.close:.2%}" if width is not None and prev is not None and prev.close else None
     if zh:
         change = f"，較前一交易日（{prev.date.isoformat()}，{fmt_price(prev.close)}）{pct(prev.close, bar.close)}{limit}" if prev else ""
+        rng = f"；高低價差 {fmt_price(width)}" + (f"，振幅 {amp}" if amp else "") if width is not None else ""
         return (f"**{label}** {day_label(bar.date, True)}收盤 {fmt_price(bar.close)}{change}。"
-                f"開盤 {fmt_price(bar.open)}、最高 {fmt_price(bar.high)}、最低 {fmt_price(bar.low)}" + (f"；{vol}" if vol else "") + "。")
+                f"開盤 {fmt_price(bar.open)}、最高 {fmt_price(bar.high)}、最低 {fmt_price(bar.low)}{rng}" + (f"；{vol}" if vol else "") + "。")
     change = f", {pct(prev.close, bar.close)}{limit} from {fmt_price(prev.close)} on {prev.date.isoformat()}" if prev else ""
+    rng = (f" (a range of {fmt_price(width)}" + (f", {amp} of the previous close" if amp else "") + ")") if width is not None else ""
     return (f"**{label}** on {day_label(bar.date, False)}: closed at {fmt_price(bar.close)}{change}. "
-            f"Open {fmt_price(bar.open)}, high {fmt_price(bar.high)}, low {fmt_price(bar.low)}" + (f"; {vol}" if vol else "") + ".")
+            f"Open {fmt_price(bar.open)}, high {fmt_price(bar.high)}, low {fmt_price(bar.low)}{rng}" + (f"; {vol}" if vol else "") + ".")
 
 
 def _range_text(label: str, bars: list[PriceBar], prev: PriceBar | None, period: Period, zh: bool, *,

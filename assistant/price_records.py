@@ -31,6 +31,10 @@ GAPS = re.compile(r"\bgap(?:s|ped)?\s*-?\s*(?:up|down)s?\b|\bgaps\b|\bgap days?\
 
 # "list 2330 closes in the last 5 days", "台積電上週每天收盤價", "2330 daily returns in April 2025".
 _DAILY = re.compile(r"\b(?:each|every|per)\s+(?:trading\s+)?day\b|\bdaily\s+(?:closes?|closing prices?|prices?|returns?|changes?|moves?|bars?)\b"
+                    # "2330 last 3 closes", "closing prices over the past 5 days", "台積電近五日收盤價"
+                    r"|\b(?:last|past|previous|latest)\s+\S+\s+(?:closes|closing prices)\b"
+                    r"|\b(?:closes|closing prices)\b.{0,25}\b(?:last|past|previous)\s+\S+\s+(?:trading\s+)?(?:days|sessions)\b"
+                    r"|(?:近|最近|过去|前)\s*[\d一二两三四五六七八九十]+\s*(?:个)?\s*(?:日|天|交易日)(?:的)?(?:每日|每天)?收盘(?:价)?"
                     r"|\blist\b.{0,30}\b(?:closes?|prices?|returns?)\b|\bday[- ]by[- ]day\b|每天|每日|逐日|每一天|各天|每个交易日")
 DAILY_MAX = 60  # sessions listed one per line; a longer span lists its last ones
 
@@ -122,6 +126,108 @@ def daily_text(bars: list[PriceBar], prev: PriceBar | None, zh: bool) -> str:
     head = ("" if len(shown) == len(bars) else
             (f"（共 {len(bars)} 個交易日，列出最後 {len(shown)} 個）" if zh else f"(the last {len(shown)} of {len(bars)} sessions)"))
     return "\n\n" + (head + "\n" if head else "") + "\n".join(lines)
+
+
+# "how many days in a row has 2454 fallen?", "聯發科連跌幾天", "2330 longest winning streak".
+_STREAK = re.compile(r"\bin a row\b|\b(?:winning|losing|up|down)?\s*streaks?\b|\bconsecutive (?:days?|sessions?)\b"
+                     r"|\bstraight (?:days?|sessions?)\b|连涨|连跌|连续(?:上涨|下跌|涨|跌|收红|收黑)|连红|连黑")
+# "when did 2330 last close above 1000?", "台積電上次站上1000是什麼時候": the last close beyond a price.
+_LAST_BEYOND = re.compile(
+    r"\blast\b.{0,25}?\b(?:close[ds]?|closing|trade[ds]?|traded|was|were|went|go|been|finished|ended)\s+(above|below|over|under)"
+    r"\s+(?:nt\$|\$)?(\d[\d,]*(?:\.\d+)?)"
+    r"|(?:上次|上一次|最后一次|最近一次).{0,6}?(站上|站回|突破|高于|超过|跌破|低于)\s*(\d[\d,]*(?:\.\d+)?)")
+
+
+def asks_streak(message: str) -> bool:
+    """Whether ``message`` asks for runs of rising or falling closes."""
+    return bool(_STREAK.search(unquoted(message)))
+
+
+def last_beyond(message: str) -> tuple[str, float] | None:
+    """("above" | "below", price) when ``message`` asks when the close was last beyond a price."""
+    m = _LAST_BEYOND.search(unquoted(message))
+    if m is None:
+        return None
+    word, number = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+    side = "below" if word in ("below", "under", "跌破", "低于") else "above"
+    return side, float(number.replace(",", ""))
+
+
+def _runs(pairs: list[tuple[PriceBar | None, PriceBar]]) -> list[tuple[int, list[PriceBar], PriceBar | None]]:
+    """Maximal runs of closes moving the same way: (+1 up / -1 down / 0 unchanged, the run's bars,
+    the bar before it)."""
+    runs: list[tuple[int, list[PriceBar], PriceBar | None]] = []
+    for before, bar in pairs:
+        if before is None:
+            continue
+        sign = (bar.close > before.close) - (bar.close < before.close)
+        if runs and runs[-1][0] == sign:
+            runs[-1][1].append(bar)
+        else:
+            runs.append((sign, [bar], before))
+    return runs
+
+
+def streak_text(pairs: list[tuple[PriceBar | None, PriceBar]], zh: bool) -> str:
+    """The run the last close ends (how many sessions up or down, since when, by how much) and
+    the span's longest rising and falling runs."""
+    runs = _runs(pairs)
+    if not runs:
+        return ""
+    sign, bars, before = runs[-1]
+    last = bars[-1]
+    move = pct(before.close, last.close) if before is not None else "–"
+    if sign == 0:
+        now = (f"截至 {last.date.isoformat()}，最後 {len(bars)} 個交易日收盤持平。" if zh else
+               f"As of {last.date.isoformat()}, the close has been unchanged for {len(bars)} session{'s' if len(bars) != 1 else ''}.")
+    elif len(bars) == 1:  # no run yet: the last session alone moved that way
+        now = (f"截至 {last.date.isoformat()}，只有最後一個交易日收{'漲' if sign > 0 else '跌'}（{move}），前一日方向相反或持平。" if zh else
+               f"As of {last.date.isoformat()}, only the last session closed {'up' if sign > 0 else 'down'} ({move}); the one "
+               f"before did not.")
+    elif zh:
+        now = f"截至 {last.date.isoformat()}，已連續 {len(bars)} 個交易日收{'漲' if sign > 0 else '跌'}（自 {bars[0].date.isoformat()} 起 {move}）。"
+    else:
+        now = (f"As of {last.date.isoformat()}, it has closed {'up' if sign > 0 else 'down'} {len(bars)} sessions in a row "
+               f"(since {bars[0].date.isoformat()}: {move}).")
+    out = [now]
+    for want, word_zh, word in ((1, "連漲", "rising"), (-1, "連跌", "falling")):
+        longest = max((r for r in runs if r[0] == want), key=lambda r: (len(r[1]), r[1][-1].date), default=None)
+        if longest is None:
+            continue
+        _, run, prior = longest
+        change = pct(prior.close, run[-1].close) if prior is not None else "–"
+        out.append(f"期間最長{word_zh} {len(run)} 天（{run[0].date.isoformat()} 至 {run[-1].date.isoformat()}，{change}）。" if zh else
+                   f"Longest {word} run: {len(run)} session{'s' if len(run) != 1 else ''} ({run[0].date.isoformat()} to "
+                   f"{run[-1].date.isoformat()}, {change}).")
+    return ("" if zh else " ").join(out)
+
+
+def beyond_text(bars: list[PriceBar], side: str, price: float, zh: bool) -> str:
+    """When the close was last above (below) ``price``, and how long it has been on the other side."""
+    beyond = (lambda b: b.close > price) if side == "above" else (lambda b: b.close < price)
+    hits = [i for i, b in enumerate(bars) if beyond(b)]
+    level = fmt_price(price)
+    word_zh = "高於" if side == "above" else "低於"
+    if not hits:
+        extreme = max(bars, key=lambda b: b.close) if side == "above" else min(bars, key=lambda b: b.close)
+        return (f"期間沒有任何收盤{word_zh} {level}（自 {bars[0].date.isoformat()} 起；最{'高' if side == 'above' else '低'}收盤 "
+                f"{fmt_price(extreme.close)}，{extreme.date.isoformat()}）。" if zh else
+                f"No close {side} {level} in the span (since {bars[0].date.isoformat()}); the "
+                f"{'highest' if side == 'above' else 'lowest'} close was {fmt_price(extreme.close)} on {extreme.date.isoformat()}.")
+    i = hits[-1]
+    if i == len(bars) - 1:  # the latest close is beyond: how long it has been
+        start = i
+        while start > 0 and beyond(bars[start - 1]):
+            start -= 1
+        n = i - start + 1
+        return (f"最新收盤 {fmt_price(bars[i].close)}（{bars[i].date.isoformat()}）就{word_zh} {level}：已連續 {n} 個交易日"
+                f"（自 {bars[start].date.isoformat()} 起）。" if zh else
+                f"The latest close, {fmt_price(bars[i].close)} on {bars[i].date.isoformat()}, is {side} {level}: {n} session"
+                f"{'s' if n != 1 else ''} in a row (since {bars[start].date.isoformat()}).")
+    since = len(bars) - 1 - i
+    return (f"最後一次收盤{word_zh} {level} 是 {bars[i].date.isoformat()}（{fmt_price(bars[i].close)}），之後 {since} 個交易日都沒有。" if zh else
+            f"The last close {side} {level} was on {bars[i].date.isoformat()} ({fmt_price(bars[i].close)}); none of the "
+            f"{since} session{'s' if since != 1 else ''} since has been.")
 
 
 def asks_records(message: str) -> bool:

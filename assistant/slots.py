@@ -175,10 +175,10 @@ _HORIZON_RULES: list[tuple[re.Pattern[str], Any]] = [
 # A span looking back ("past 10 days", "last 3 weeks", "過去10天", "近一個月") or the span of a high or
 # low ("52-week high", "52週新高", "一年來最低") is history asked about, not a horizon to forecast.
 # The price facts read it as the last N trading days.
-_SPAN_UNITS = {"day": 1, "session": 1, "week": 5, "month": 21, "year": 250,
+_SPAN_UNITS = {"day": 1, "session": 1, "close": 1, "closing price": 1, "week": 5, "month": 21, "year": 250,
                "交易日": 1, "营业日": 1, "天": 1, "日": 1, "星期": 5, "周": 5, "礼拜": 5, "月": 21, "年": 250}
 LOOKBACK = re.compile(
-    rf"\b(?:past|last|previous|prior)\s+{_EN_NUM}\s*(?:-\s*)?(?:trading\s+|business\s+)?(day|session|week|month|year)s?\b"
+    rf"\b(?:past|last|previous|prior|latest)\s+{_EN_NUM}\s*(?:-\s*)?(?:trading\s+|business\s+)?(day|session|close|closing price|week|month|year)s?\b"
     # 前一天 is "the day before" (periods.day_shift), not "the last 1 day"
     rf"|(?:过去|最近|近|前(?!\s*[一1]\s*(?:个\s*)?(?:天|日|交易日)))\s*{_NUM}\s*(?:个)?\s*(交易日|营业日|天|日|星期|周|礼拜|月|年)"
     rf"|{_EN_NUM}\s*-?\s*(day|week|month|year)s?\s+(?:high|low|range)"

@@ -726,3 +726,45 @@ def test_an_adr_question_gets_the_taiwan_listing_and_says_so(store):
     assert any("does not store the ADR (TSM, one ADR is 5 shares)" in n for n in a.notices)
     assert any("美國存託憑證（ADR，TSM，一單位等於 5 股）" in n for n in ask(store, "台積電ADR股價").notices)
     assert not any("ADR" in n for n in ask(store, "2330 price").notices)
+
+
+# --- runs, the last close beyond a price, the last N closes, a day's range --------------------------
+@pytest.mark.parametrize("message", [
+    "how many days in a row has 2330 fallen?", "聯發科連跌幾天", "2330 longest winning streak", "台積電連續上漲幾天",
+    "when did 2330 last close above 1000?", "台積電上次站上1000是什麼時候", "2330 last 3 closes", "台積電近五日收盤價",
+    "2330 intraday range yesterday", "台積電昨天振幅",
+])
+def test_runs_levels_and_lists_are_price_questions(message):
+    assert is_price_question(message, "2330")
+
+
+def test_the_current_run_and_the_longest_ones_come_from_the_closes(store):
+    """Closes 1060, 1040, 1020, 1000, 1025: three falls (02-27..03-04, -5.66% from 1060), then a rise."""
+    a = ask(store, "how many days in a row has 2330 fallen?")
+    assert "As of 2025-03-05, only the last session closed up (+2.50%); the one before did not." in a.answer
+    assert "Longest falling run: 3 sessions (2025-02-27 to 2025-03-04, -5.66%)." in a.answer
+    assert "Longest rising run: 1 session (2025-03-05 to 2025-03-05, +2.50%)." in a.answer
+    then = ask(store, "聯發科連跌幾天", as_of=date(2025, 3, 5))  # point in time: the 03-05 rise is not seen
+    assert "截至 2025-03-04，已連續 3 個交易日收跌（自 2025-02-27 起 -5.66%）。" in then.answer
+
+
+def test_the_last_close_beyond_a_price(store):
+    assert "The last close above 1,030.00 was on 2025-02-27 (1,040.00); none of the 3 sessions since has been." in ask(
+        store, "when did 2330 last close above 1030?").answer
+    assert "The latest close, 1,025.00 on 2025-03-05, is above 1,020.00: 1 session in a row (since 2025-03-05)." in ask(
+        store, "when did 2330 last close above 1020?").answer  # 03-03 closed at 1,020: not above
+    assert "最後一次收盤低於 1,010.00 是 2025-03-04（1,000.00），之後 1 個交易日都沒有。" in ask(store, "台積電上次跌破1010是什麼時候").answer
+    assert "No close above 2,000.00 in the span (since 2025-02-26); the highest close was 1,060.00 on 2025-02-26." in ask(
+        store, "when did 2330 last trade above 2000?").answer
+
+
+def test_the_last_n_closes_are_listed_and_a_days_range_is_said(store):
+    a = ask(store, "2330 last 3 closes")
+    assert [b.date for b in a.bars] == [date(2025, 3, 3), date(2025, 3, 4), date(2025, 3, 5)]
+    assert "- 2025-03-04 (Tue) close 1,000.00 (-1.96%)" in a.answer
+    zh = ask(store, "台積電近五日收盤價")
+    assert len(zh.bars) == 5 and "- 2025-03-05（週三）收盤 1,025.00（+2.50%）" in zh.answer
+    day = ask(store, "2330 intraday range on 2025-03-05")
+    assert "high 1,030.00, low 1,015.00 (a range of 15.00, 1.50% of the previous close)" in day.answer
+    assert "高低價差 15.00，振幅 1.50%" in ask(store, "台積電2025年3月5日振幅").answer
+    assert "range of" not in ask(store, "2330 close on 2025-03-05").answer
