@@ -546,11 +546,11 @@ def _parse_period(s: str, today: date) -> Period:
     if re.search(r"\blast month\b|\bprevious month\b|上个月|上月", s):
         prev = first - timedelta(days=1)
         return Period("range", prev.replace(day=1), prev, label="last month")
-    if re.search(r"\bthis month\b|本月|这个月", s):
+    if re.search(r"\bthis month\b|\bmonth[- ]to[- ]date\b|\bmtd\b|\b(?:start|beginning) of (?:the|this) month\b|本月|这个月|月初(?:以来|至今)", s):
         return Period("range", first, today, label="this month")
     if re.search(r"\blast year\b|去年", s):
         return Period("range", date(today.year - 1, 1, 1), date(today.year - 1, 12, 31), label="last year")
-    if re.search(r"\bthis year\b|\bytd\b|\byear[- ]to[- ]date\b|今年", s):
+    if re.search(r"\bthis year\b|\bytd\b|\byear[- ]to[- ]date\b|\b(?:start|beginning) of (?:the|this) year\b|今年|年初(?:以来|至今)", s):
         return Period("range", date(today.year, 1, 1), today, label="this year")
     if re.search(r"\b(?:the\s+)?(?:past|last|previous)\s+(?:three\s+months|quarter)\b|近一季|近三个月", s) and not re.search(
             r"\b(?:last|previous)\s+quarter'?s?\s+(?:results|earnings|revenue)", s):

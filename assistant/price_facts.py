@@ -37,8 +37,9 @@ from .periods import (ALL_TIME, PERIOD_LABELS_ZH, Period, day_shift, no_such_day
                       shifted_day, strip_dates)
 from .price_format import (SHARES_PER_LOT, bar_of, company_label, company_of, consistent_value, day_label, fmt_price,
                            limit_note, pct, source_name, volume_text, yi)
-from .price_records import (GAPS, asks_average, asks_daily, asks_periodic, asks_records, asks_streak, average_text,
-                            beyond_text, daily_text, last_beyond, periodic_text, records_text, streak_text)
+from .price_records import (GAPS, asks_average, asks_daily, asks_periodic, asks_records, asks_streak, asks_volume_trend,
+                            average_text, beyond_text, daily_text, last_beyond, periodic_text, records_text, streak_text,
+                            volume_trend_text)
 from .slots import BACK_REFERENCE, COMPANY_TOPIC, COMPARE_WITH, LOOKBACK, to_simplified, unquoted
 from .types import Answer, Citation, EngineRequest
 
@@ -116,9 +117,10 @@ def is_price_question(message: str, code: str | None) -> bool:
 # Words a terse question may carry beside a company and a period ("TSMC in March", "2330 股價
 # 上週") that ask nothing else; on Simplified, lower-case text.
 _PERIOD_WORDS = re.compile(
-    r"\b(?:yesterday|today|now|currently|current|last|previous|this|past|week|month|year|ytd|year[- ]to[- ]date"
+    r"\b(?:year[- ]to[- ]date|month[- ]to[- ]date|ytd|mtd|yesterday|today|now|currently|current|last|previous|this|past"
+    r"|week|month|year|start|beginning"
     r"|recently|lately|recent)\b|昨天|昨日|今天|今日|现在|目前|上周|上星期|上礼拜|本周|这周|这星期|这礼拜|上个月|上月|本月"
-    r"|这个月|去年|今年|最近|近期|近来")
+    r"|这个月|去年|今年|最近|近期|近来|年初|月初")
 _FILLER = re.compile(r"\b(?:in|on|for|during|over|the|of|at|from|to|and|stock|stocks|shares?|prices?|since|start|"
                      r"beginning|so far)\b|以来|至今|迄今|[的呢吗在股票价格]")
 
@@ -407,6 +409,8 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
         if stale:
             notices.append(stale_notice(label, code, shown.date, target, zh))
         text = _day_text(label, shown, prev, zh, lots=_asks_lots(asked), spread=bool(_RANGE.search(unquoted(asked))))
+        if asked and asks_volume_trend(asked):  # "is 2330 volume up today?": against the sessions before
+            text += ("" if zh else " ") + volume_trend_text([shown], [float(v) for v in upto["volume"].iloc[:-1].dropna()], zh)
         if period.kind == "latest":
             text += _trend_text(upto["close"], zh)
         bars = [shown]
@@ -448,6 +452,8 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
             text += ("" if zh else " ") + streak_text(list(zip([prev, *bars[:-1]], bars)), zh)
         if asked and (beyond := last_beyond(asked)) is not None:
             text += ("" if zh else " ") + beyond_text(bars, *beyond, zh)
+        if asked and asks_volume_trend(asked):
+            text += ("" if zh else " ") + volume_trend_text(bars, [float(v) for v in before["volume"].dropna()], zh)
         if asked and asks_average(asked):
             text += ("" if zh else " ") + average_text(bars, zh)
         if asked and (freq := asks_periodic(asked)):

@@ -138,6 +138,38 @@ _LAST_BEYOND = re.compile(
     r"|(?:上次|上一次|最后一次|最近一次).{0,6}?(站上|站回|突破|高于|超过|跌破|低于)\s*(\d[\d,]*(?:\.\d+)?)")
 
 
+# "鴻海的成交量最近有放大嗎", "is 2330 volume picking up?": the span's volume against the sessions before.
+_VOLUME_TREND = re.compile(r"放大|萎缩|量增|量缩|爆量|量能|\bvolume\b.{0,25}\b(?:ris|increas|up\b|surg|spik|pick|high|low|heav"
+                           r"|light|dry|drie|fall|declin|expand|shrink|unusual|above|below)"
+                           r"|\b(?:rising|increasing|higher|heavier|lighter|lower|unusual|falling) volume\b")
+VOLUME_BASE = 60  # sessions before the span whose average daily volume it is compared with
+VOLUME_SHIFT = 0.2  # a change beyond ±20% is said to be a pick-up (or a drying-up)
+
+
+def asks_volume_trend(message: str) -> bool:
+    """Whether ``message`` asks whether volume has grown or shrunk."""
+    return bool(_VOLUME_TREND.search(unquoted(message)))
+
+
+def volume_trend_text(bars: list[PriceBar], before: list[float], zh: bool) -> str:
+    """The span's average daily volume against that of up to :data:`VOLUME_BASE` sessions before
+    it (``before``: their volumes), and whether that is a pick-up, a drying-up or neither."""
+    now = [b.volume for b in bars if b.volume]
+    base = [v for v in before[-VOLUME_BASE:] if v]
+    if not now or not base:
+        return ""
+    avg, ref = sum(now) / len(now), sum(base) / len(base)
+    change = avg / ref - 1
+    if zh:
+        verdict = "量有放大" if change > VOLUME_SHIFT else "量有縮小" if change < -VOLUME_SHIFT else "量能差不多"
+        return (f"這 {len(now)} 個交易日日均成交 {avg / 1000:,.0f} 張，比之前 {len(base)} 個交易日的日均 {ref / 1000:,.0f} 張"
+                f"{'多' if change >= 0 else '少'} {abs(change):.0%}：{verdict}。")
+    verdict = ("volume has picked up" if change > VOLUME_SHIFT else "volume has dried up" if change < -VOLUME_SHIFT
+               else "about the usual volume")
+    return (f"Average daily volume over these {len(now)} session{'s' if len(now) != 1 else ''}: {avg:,.0f} shares, "
+            f"{change:+.0%} against the {len(base)} sessions before ({ref:,.0f}): {verdict}.")
+
+
 def asks_streak(message: str) -> bool:
     """Whether ``message`` asks for runs of rising or falling closes."""
     return bool(_STREAK.search(unquoted(message)))

@@ -768,3 +768,22 @@ def test_the_last_n_closes_are_listed_and_a_days_range_is_said(store):
     assert "high 1,030.00, low 1,015.00 (a range of 15.00, 1.50% of the previous close)" in day.answer
     assert "高低價差 15.00，振幅 1.50%" in ask(store, "台積電2025年3月5日振幅").answer
     assert "range of" not in ask(store, "2330 close on 2025-03-05").answer
+
+
+def test_whether_volume_picked_up_is_the_span_against_the_sessions_before(store):
+    """Volumes 40.0M, 61.6M, 73.3M, 70.9M, 45.1M: the last two sessions average 57.98M against
+    58.31M for the three before (-1%: about the usual); the last one alone 45.1M against 61.45M (-27%)."""
+    two = ask(store, "is 2330 volume picking up in the last 2 days?")
+    assert ("Average daily volume over these 2 sessions: 57,982,820 shares, -1% against the 3 sessions before "
+            "(58,308,773): about the usual volume.") in two.answer
+    one = ask(store, "台積電2025年3月5日成交量有放大嗎")
+    assert "這 1 個交易日日均成交 45,086 張，比之前 4 個交易日的日均 61,451 張少 27%：量有縮小。" in one.answer
+    assert "Average daily volume" not in ask(store, "2330 volume past 2 days").answer
+
+
+@pytest.mark.parametrize("message, label", [
+    ("TSMC month to date", "this month"), ("2330 mtd", "this month"), ("2330 since the start of the year", "this year"),
+    ("台積電年初至今漲幅", "this year"), ("台積電月初以來", "this month"),
+])
+def test_to_date_spans(message, label):
+    assert parse_period(message, date(2025, 3, 6)).label == label and is_price_question(message, "2330")
