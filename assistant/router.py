@@ -73,6 +73,9 @@ SENTIMENT_STRONG = _rx(
     r"看多还是看空", r"偏多还是偏空", r"(?:新闻|消息|标题).{0,6}(?:正面|负面|利多|利空|好坏|偏多|偏空)",
     r"(?:正面|负面|利多|利空)吗", r"是利多", r"是利空", r"市场.{0,2}(?:怎么看|看法)", r"氛围", r"观感",
     r"乐观还是悲观", r"悲观还是乐观", r"(?:大家|投资人|网友|市场|法人)(?:都)?怎么看",
+    # "any negative news about 2330?", "台積電有什麼利多消息": the news, read for its tone
+    r"\b(?:negative|positive|bad|good|bullish|bearish)\s+(?:news|headlines|stories|articles|press)\b",
+    r"利多(?:消息|新闻)", r"利空(?:消息|新闻)", r"好消息", r"坏消息", r"负面(?:消息|新闻)", r"正面(?:消息|新闻)",
 )
 FORECAST_STRONG = _rx(
     r"\bforecast", r"\bpredict", r"\bprojection\b", r"\bprice target\b", r"\bprice path\b",

@@ -33,7 +33,7 @@ _RANKING = re.compile(
     r"|\b(?:best|worst) (?:news )?sentiment\b"
     r"|哪(?:一)?(?:家|档|支|只|些|个).{0,12}(?:新闻|消息|情绪|舆情).{0,6}(?:最|比较)(?:正面|负面|好|差|乐观|悲观|利多|利空)"
     r"|(?:新闻|情绪|舆情).{0,4}最(?:正面|负面|好|差|乐观|悲观)|情绪(?:排行|排名)|舆情(?:排行|排名)")
-_NEGATIVE_FIRST = re.compile(r"\b(?:negative|bearish|gloomy|worst|least positive)\b|负面|差|悲观|利空")
+_NEGATIVE_FIRST = re.compile(r"\b(?:negative|bearish|gloomy|worst|least positive|bad news)\b|负面|差|悲观|利空|坏消息")
 
 
 @dataclass
@@ -47,6 +47,11 @@ class Group:
     negative_first: bool = False
     ranking: bool = False
     named: bool = False  # the companies the question names ("sentiment of 2330 and 2454"), side by side
+
+
+def asks_negative_first(message: str) -> bool:
+    """Whether ``message`` asks about the bad news first ("any negative news about 2330?", 利空)."""
+    return bool(message) and bool(_NEGATIVE_FIRST.search(unquoted(message)))
 
 
 def asks_sentiment_ranking(message: str) -> bool:
@@ -201,5 +206,5 @@ def render(group: Group, ranked: list[CompanyTone], few: list[CompanyTone], over
     return "\n".join(lines)
 
 
-__all__ = ["CompanyTone", "Group", "MIN_ARTICLES", "asks_about_a_group", "asks_sentiment_ranking", "gather", "group_of", "named_group",
+__all__ = ["CompanyTone", "Group", "MIN_ARTICLES", "asks_negative_first", "asks_about_a_group", "asks_sentiment_ranking", "gather", "group_of", "named_group",
            "newest_before", "render", "tones"]

@@ -426,6 +426,24 @@ def test_the_companies_named_are_read_side_by_side(data_dir):
     assert not one.ranking and sum(one.sentiment.counts.values()) == 4  # one company: its own reading, as before
 
 
+def test_a_question_about_bad_news_lists_it_first_and_says_when_there_is_none(data_dir):
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    _group_store(settings)
+    engine = SentimentEngine(settings=settings, cpu_classifier=KeywordClassifier())
+    as_of = date(2025, 4, 11)
+    bad = engine.run(EngineRequest(message="is there any negative news about 2330?", code="2330", as_of=as_of))
+    assert bad.answer.index("Most negative: ") < bad.answer.index("Most positive: ")
+    plain = engine.run(EngineRequest(message="TSMC news sentiment", code="2330", as_of=as_of))
+    assert plain.answer.index("Most positive: ") < plain.answer.index("Most negative: ")
+    none = engine.run(EngineRequest(message="鴻海有什麼利空消息", code="2317", as_of=as_of))
+    assert "沒有任何一則被判為負面。" in none.answer and none.answer.index("沒有任何一則") < none.answer.index("最正面")
+    from assistant.router import IntentClassifier
+    from assistant.slots import parse_slots
+
+    for message in ("is there any negative news about 2330?", "台積電有什麼利多消息", "any good news on MediaTek?"):
+        assert IntentClassifier().decide(message, parse_slots(message)).route == "sentiment", message
+
+
 def test_group_questions_through_the_assistant(data_dir):
     from assistant.router import IntentClassifier
     from assistant.service import Assistant

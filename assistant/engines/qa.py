@@ -141,14 +141,15 @@ _DAY_FILLER = re.compile(
     r"\b(?:what|whats|what's|happened|happen|happening|went on|going on|on|in|at|the|a|was|were|is|did|news|headlines|"
     r"market|markets|stock|stocks|taiwan|taiwanese|any|there|day|that|this|around|big|major|events?|tell|me|about|"
     r"why|so|much|sharply|hard|fall|fell|drop|dropped|crash|crashed|plunge|plunged|tumble|tumbled|sink|sank|slump|slumped|"
-    r"rise|rose|rally|rallied|surge|surged|jump|jumped|soar|soared|go|went|up|down|taiex|index)\b"
+    r"rise|rose|rally|rallied|surge|surged|jump|jumped|soar|soared|go|went|up|down|taiex|index|"
+    r"cause|caused|causes|behind|drove|driving|reasons?|explain|selloff|sell-off|rout|rebound|rebounded)\b"
     r"|发生|什么|甚么|啥|事情?|了|的|台股|股市|市场|大盘|加权指数|新闻|消息|有|哪些|大事|那天|当天|这天|请问|吗|呢"
-    r"|为什么|为何|原因|怎么|大跌|重挫|暴跌|崩跌|崩盘|下跌|大涨|暴涨|上涨|跌|涨|那么多|这么多|会",
+    r"|为什么|为何|原因|怎么|大跌|重挫|暴跌|崩跌|崩盘|下跌|大涨|暴涨|上涨|跌|涨|那么多|这么多|会|造成|导致|主因|背后|反弹",
     re.IGNORECASE,
 )
 
 
-_WHY = re.compile(r"\bwhy\b|\breasons?\b|为什么|为何|原因")
+_WHY = re.compile(r"\bwhy\b|\breasons?\b|\bwhat (?:caused|causes|drove|was behind)\b|为什么|为何|原因|造成|导致|主因")
 
 
 def _asks_why(message: str) -> bool:

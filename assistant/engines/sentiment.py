@@ -302,7 +302,10 @@ class SentimentEngine(FinqaQueryEngine):
         probs, engine, reason = classified
         result = aggregate(items, probs, req.code)
         single = len(items) == 1 and req.code is None or bool(req.quoted_text)
-        text = _summary_zh(result, what, single) if zh else _summary(result, what, single)
+        from ..sentiment_groups import asks_negative_first
+
+        bad_first = asks_negative_first(req.message)  # "any negative news about 2330?": those first
+        text = _summary_zh(result, what, single, bad_first) if zh else _summary(result, what, single, bad_first)
         return Answer(route="sentiment", engine=engine, answer=self._tier_line(reason, zh) + text, sentiment=result,
                       notices=notices, fallback_reason=reason, code=req.code)
 
@@ -478,7 +481,9 @@ def _linked(item: SentimentItem) -> str:
     return f"[{item.title}]({item.url})" if item.url and not is_interstitial_url(item.url) else item.title
 
 
-def _summary(result: SentimentResult, what: str, single: bool) -> str:
+def _summary(result: SentimentResult, what: str, single: bool, bad_first: bool = False) -> str:
+    """Counts and net score, then the most positive and most negative headlines (the negative
+    ones first when they were asked about, and said to be none when there are none)."""
     c = result.counts
     if single and result.items:
         it = result.items[0]
@@ -490,14 +495,14 @@ def _summary(result: SentimentResult, what: str, single: bool) -> str:
              f"net score {result.score:+.2f} (from -1, all negative, to +1, all positive)."]
     pos = [i for i in result.items if i.label == "positive"]
     neg = [i for i in result.items if i.label == "negative"]
-    if pos:
-        lines.append("Most positive: " + "; ".join(_linked(i) for i in pos))
-    if neg:
-        lines.append("Most negative: " + "; ".join(_linked(i) for i in neg))
+    parts = [("Most positive: " + "; ".join(_linked(i) for i in pos)) if pos else "",
+             ("Most negative: " + "; ".join(_linked(i) for i in neg)) if neg else
+             ("No article was read as negative." if bad_first else "")]
+    lines.extend(p for p in (parts[::-1] if bad_first else parts) if p)
     return "\n".join(lines)
 
 
-def _summary_zh(result: SentimentResult, what: str, single: bool) -> str:
+def _summary_zh(result: SentimentResult, what: str, single: bool, bad_first: bool = False) -> str:
     """:func:`_summary` in Traditional Chinese (labels as 正面/中性/負面 with the English beside them)."""
     c = result.counts
     if single and result.items:
@@ -511,8 +516,7 @@ def _summary_zh(result: SentimentResult, what: str, single: bool) -> str:
              f"（-1 為全部負面，+1 為全部正面）。"]
     pos = [i for i in result.items if i.label == "positive"]
     neg = [i for i in result.items if i.label == "negative"]
-    if pos:
-        lines.append("最正面：" + "；".join(_linked(i) for i in pos))
-    if neg:
-        lines.append("最負面：" + "；".join(_linked(i) for i in neg))
+    parts = [("最正面：" + "；".join(_linked(i) for i in pos)) if pos else "",
+             ("最負面：" + "；".join(_linked(i) for i in neg)) if neg else ("沒有任何一則被判為負面。" if bad_first else "")]
+    lines.extend(p for p in (parts[::-1] if bad_first else parts) if p)
     return "\n".join(lines)
