@@ -201,6 +201,21 @@ _OF_THEM = re.compile(r"\b(?:of|among|between) (?:them|these|those|this group|th
                       r"|其中|这些|这几(?:档|支|家|个)|里面|当中|之中")
 
 
+def changes_kind(message: str) -> bool:
+    """Whether a follow-up names what to rank ("and the losers?", "what about volume?")."""
+    own = unquoted(message)
+    return any(rx.search(own) for rx in (_UP, _DOWN, _VOLUME, _BOTH, _SECTORS, *dict(_EVENTS).values()))
+
+
+def without_kind(message: str) -> str:
+    """``message`` (simplified, lower-cased) without the words that say what it ranks: what is
+    left of "which stock rose the most in April 2025" once "and the losers?" has replaced them."""
+    s = unquoted(message)
+    for rx in (_UP, _DOWN, _VOLUME, _TURNOVER, _BOTH, *dict(_EVENTS).values()):  # "which sector ..." stays by sector
+        s = rx.sub(" ", s)
+    return re.sub(r"\s{2,}", " ", s).strip()
+
+
 def refers_back(message: str) -> bool:
     """Whether a ranking question points at the ranking before it ("which of them ...?")."""
     return bool(_OF_THEM.search(unquoted(message)))
@@ -368,7 +383,7 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
     s = unquoted(asked)
     # A follow-up may change what is ranked ("and the losers?", "what about volume?").
     own = unquoted(req.message)
-    if follow_up and any(rx.search(own) for rx in (_UP, _DOWN, _VOLUME, _BOTH, _SECTORS, *dict(_EVENTS).values())):
+    if follow_up and changes_kind(req.message):
         s = own
     everything = store.all_bars()
     # The universe is Taiwan's listed companies: US symbols imported for the ACL18 evaluation share

@@ -192,12 +192,14 @@ def price_question_of(message: str, answer: Answer, previous: str | None) -> str
         # "and the next day?" moves on from there.
         return f"{strip_dates(previous)} on {answer.bars[-1].date.isoformat()}"
     if answer.ranking:  # a ranking is remembered by the ranking question, not by "and last week?"
-        from .movers import is_ranking_question, refers_back
+        from .movers import changes_kind, is_ranking_question, refers_back, without_kind
 
         if previous and is_ranking_question(message) and refers_back(message):
             return f"{message} {previous}"  # "which of them fell the most?": still that group and period
         if is_ranking_question(message) or not previous:
             return message
+        if changes_kind(message):  # "and the losers?": losers now, of the period (and group) asked before
+            return f"{message} {without_kind(previous)}"
         # "and in February?": the ranking asked, in the period now named (the period first, so
         # that it is the one parse_period finds; "and 2454?" next asks 2454's February).
         return f"{message} {previous}" if parse_period(message, date.today()).kind != "latest" else previous

@@ -195,6 +195,9 @@ def test_json_and_follow_ups_through_the_assistant(store, data_dir):
     assert feb.engine == ENGINE and "2025-02-27" in feb.answer and "gainers" in feb.ranking
     losers = asst.answer("and the losers?", session=session)  # the kind changes, the period stays
     assert list(losers.ranking) == ["losers"] and "2025-02-27" in losers.answer
+    march = asst.answer("and in March 2025?", session=session)  # the period changes, the losers stay
+    assert list(march.ranking) == ["losers"] and "2025-03-03" in march.answer
+    asst.answer("and in February 2025?", session=session)
     one = asst.answer("and 2454?", session=session)  # 2454's own February
     assert one.engine == ENGINE and one.code == "2454" and [b.date for b in one.bars] == [date(2025, 2, 27)]
     assert asst.answer("Why did TSMC shares fall?", session=session).engine != ENGINE

@@ -126,6 +126,9 @@ FOLLOW_UPS = [
     (["forecast 2330 next 5 days", "and 2454?"], "那鴻海呢？", "forecast", "2317", 5),
     # A new intent in a follow-up wins over the remembered one.
     (["forecast 2330 next 5 days"], "and what is the sentiment?", "sentiment", "2330", None),
+    # a bare request with no object is about the conversation's company
+    (["台積電"], "新聞情緒", "sentiment", "2330", None), (["2454"], "news sentiment", "sentiment", "2454", None),
+    (["台積電新聞"], "股價", "qa", "2330", None),
     (["forecast 2330 next 5 days"], "Explain what a yield curve inversion implies for equities.", "qa", None, None),
 ]
 
