@@ -112,6 +112,13 @@ TERMS: tuple[Term, ...] = (
        "**Beta 值。** 個股每日報酬隨大盤變動的程度：兩者的共變異數除以大盤報酬的變異數。finqa 不儲存指數，"
        "以 0050 元大台灣50 代表大盤。Beta 1.2 表示大盤漲跌 1% 的日子，它平均漲跌 1.2%。",
        "2330 beta", "台積電的beta"),
+    _t("sharpe", r"\bsharpe(?: ratio)?\b|夏普(?:比率|值)?",
+       "**Sharpe ratio.** The mean daily return, annualised (× 250), over the annualised volatility: return per "
+       "unit of risk. finqa takes the risk-free rate as 0 and uses prices only (no dividends), so it is a rough "
+       "measure; above 1 over a year is usually read as good, below 0 means the stock lost money.",
+       "**夏普比率。** 日報酬平均值年化（× 250）除以年化波動度：每承擔一單位風險得到的報酬。finqa 以 0 作為無風險利率，"
+       "且只計股價（不含股利），只能當粗略參考；一年期間大於 1 通常視為不錯，小於 0 表示賠錢。",
+       "2330 Sharpe ratio", "台積電夏普比率"),
     _t("correlation", r"\bcorrelations?\b|相关性|相关系数",
        "**Correlation.** The Pearson correlation of two stocks' daily returns over the same sessions, from −1 "
        "(always opposite) through 0 (unrelated) to +1 (always together).",

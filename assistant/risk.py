@@ -58,13 +58,17 @@ KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("extremes", re.compile(
         r"\b(?:biggest|largest|worst|best|sharpest|steepest|highest|lowest)\s+(?:one|single|1)[- ]day\b"
         r"|\b(?:biggest|largest|worst|best|sharpest|steepest)\s+(?:daily|day's)\s+(?:drop|fall|decline|loss|gain|rise|jump|move)"
-        r"|\b(?:best|worst) (?:trading )?days?\b|单日最大|单日(?:涨|跌)幅最大|最大单日")),
+        r"|\b(?:best|worst) (?:trading )?days?\b|单日最大|单日(?:涨|跌)幅最大|最大单日"
+        # "which day in April had the biggest drop for TSMC?", "台積電4月哪天跌最多"
+        r"|\b(?:which|what) (?:day|session)\b.{0,50}\b(?:biggest|largest|worst|best|sharpest|steepest|most)\b"
+        r"|哪一?天.{0,6}(?:跌|涨)(?:得|的)?(?:最多|最大|最凶|最惨)")),
     ("risk", re.compile(r"\bhow (?:risky|dangerous)\b|\bris(?:k|kiness) (?:profile|metrics|level|measures)\b|\briskiness\b"
                         r"|\b(?:is|are)\s+\S+(?:\s+\S+)?\s+(?:too |very |a )?risky\b"
                         r"|\briskier\b|\b(?:more|less) risky\b|\bsafer\b|\bcompar\w*\b.{0,40}\b(?:risk|volatility)\b"
                         r"|比较.{0,12}(?:风险|波动)|(?:风险|波动).{0,6}比较"
                         r"|风险(?:比较|更|最)?(?:高|大|低|小|多大|如何|怎么样|指标|程度|有多)"
-                        r"|\b(?:most|least) risky\b|\briskiest\b|\bsafest\b")),
+                        r"|\b(?:most|least) risky\b|\briskiest\b|\bsafest\b"
+                        r"|\bsharpe\b|\brisk[- ]adjusted\b|夏普|风险调整")),
     ("drawdown", re.compile(r"\bdraw[- ]?downs?\b|\bmdd\b|\bpeak[- ]to[- ]trough\b|回撤|回档幅度|从高点(?:回落|下跌|跌)了?多少"
                             r"|\b(?:fall|fell|fallen|drop|dropped|down|off|below|far)\b.{0,20}\bfrom (?:its|the|their) "
                             r"(?:peak|high|top|record)s?\b|离(?:高点|前高|最高)")),
@@ -361,10 +365,15 @@ def _profile_text(job: Job, code: str, window: pd.DataFrame) -> tuple[str, dict[
     dd, peak, trough, _ = max_drawdown(closes)
     worst = rets.idxmin()
     down = float((rets < 0).mean())
+    # Sharpe ratio: the mean daily return annualised over the annualised volatility, with the
+    # risk-free rate taken as 0 (said so: Taiwan's deposit rate, ~1.7%, would lower it a little).
+    mean = float(rets.mean()) * DEFAULT_SESSIONS
+    sharpe = mean / vol if vol else None
     label = job.label(code)
     first, last, n = window.index[0], window.index[-1], len(window)
     numbers: dict[str, Any] = {"volatility_annualised": vol, "volatility_20d_annualised": recent, "max_drawdown": dd,
                                "worst_day": iso_day(worst), "worst_change": float(rets[worst]), "down_days": down,
+                               "mean_return_annualised": mean, "sharpe": sharpe,
                                "start": iso_day(first), "end": iso_day(last), "sessions": n}
     beta_line = ""
     proxy = job.store.bars(MARKET_PROXY, end=job.visible) if code != MARKET_PROXY else pd.DataFrame()
@@ -381,12 +390,17 @@ def _profile_text(job: Job, code: str, window: pd.DataFrame) -> tuple[str, dict[
         text = (f"**{label}** {iso_day(first)} 至 {iso_day(last)}（{n} 個交易日）的風險：年化波動度 {vol:.1%}"
                 + (f"（近 20 日 {recent:.1%}）" if recent is not None else "")
                 + f"；最大回撤 {dd:.2%}（{iso_day(peak)} → {iso_day(trough)}）；單日最大跌幅 {float(rets[worst]):+.2%}（{iso_day(worst)}）；"
-                f"{down:.0%} 的交易日下跌{beta_line}。")
+                f"{down:.0%} 的交易日下跌{beta_line}"
+                + (f"；夏普比率 {sharpe:.2f}（日報酬平均年化 {mean:+.1%} 除以年化波動度，無風險利率以 0 計）" if sharpe is not None else "")
+                + "。")
     else:
         text = (f"**{label}**, {iso_day(first)} to {iso_day(last)} ({n} sessions): annualised volatility {vol:.1%}"
                 + (f" ({recent:.1%} over the last 20 sessions)" if recent is not None else "")
                 + f"; maximum drawdown {dd:.2%} ({iso_day(peak)} → {iso_day(trough)}); worst day {float(rets[worst]):+.2%} "
-                f"({iso_day(worst)}); it fell on {down:.0%} of the sessions{beta_line}.")
+                f"({iso_day(worst)}); it fell on {down:.0%} of the sessions{beta_line}"
+                + (f"; Sharpe ratio {sharpe:.2f} (the mean daily return annualised, {mean:+.1%}, divided by that "
+                   "volatility; risk-free rate 0)" if sharpe is not None else "")
+                + ".")
     return text, numbers
 
 

@@ -58,6 +58,8 @@ def ask(store, message, *, codes=None, as_of=None, today=DAYS[-1], previous=None
     ("How much would NT$10,000 invested in TSMC on 2024-09-02 be worth?", "investment"),
     ("if I had bought 2330 on 2025-01-02", "investment"), ("如果 2025-01-02 買一張台積電 現在賺多少", "investment"),
     ("2330 return since 2025-01-02", "investment"), ("台積電今年以來的報酬", "investment"),
+    ("Which day in April 2025 had the biggest drop for TSMC?", "extremes"), ("台積電4月哪天跌最多", "extremes"),
+    ("2317 Sharpe ratio", "risk"), ("台積電夏普比率", "risk"), ("risk-adjusted return of 2454", "risk"),
     # the future is the forecaster's; a return with no span, or a return *to* something, is news
     ("what will NT$100,000 in TSMC be worth next year?", None), ("如果買台積電明年會賺多少", None),
     ("TSMC shareholder returns", None), ("TSMC returns to growth in 2025", None), ("2330 close", None),
@@ -262,6 +264,20 @@ def test_json_and_the_ui_views(store, data_dir):
     pair = ask(store, "correlation between 2454 and 2317", codes=["2454", "2317"])
     traces = json.loads(ctl.result_views(pair)[1].value["plot"])["data"]
     assert {t["name"].split()[0] for t in traces} == {"2454", "2317"}
+
+
+def test_the_sharpe_ratio_is_the_annualised_mean_return_over_the_volatility(store):
+    """Recomputed from the stored closes of the span the answer reports: mean daily return × 250
+    over the standard deviation × √250 (risk-free rate 0)."""
+    a = ask(store, "2330 Sharpe ratio")
+    assert risk_kind("2330 Sharpe ratio") == "risk" and risk_kind("台積電夏普比率") == "risk"
+    n = a.indicators
+    closes = store.bars("2330", start=date.fromisoformat(n["start"]), end=date.fromisoformat(n["end"]))["close"]
+    rets = closes.astype(float).pct_change().dropna()
+    assert n["mean_return_annualised"] == pytest.approx(rets.mean() * 250)
+    assert n["sharpe"] == pytest.approx(rets.mean() * 250 / (rets.std() * np.sqrt(250)))
+    assert f"Sharpe ratio {n['sharpe']:.2f} (the mean daily return annualised" in a.answer and "risk-free rate 0" in a.answer
+    assert "夏普比率" in ask(store, "台積電夏普比率").answer
 
 
 def test_which_is_riskier_names_the_most_volatile_and_the_deepest_drawdown(store):
