@@ -35,7 +35,7 @@ _COVERAGE = re.compile(
     r"|(?:有|存了?|收录|涵盖|追踪)(?:哪些|几家)(?:家)?(?:公司|股票|个股|标的|[^\s，。？?]{1,6}股(?![东利息价数份]))"
     r"|(?:有|存了?|收录|涵盖|追踪)多少(?:家)?(?:公司|股票|个股|标的)"
     r"|(?:资料|数据)(?:库)?(?:更新)?(?:到|截至|截止)(?:哪|何|什么|几)|(?:资料|数据|新闻)(?:库)?的?(?:更新|范围|涵盖|多新)"
-    r"|最后更新|资料库(?:有|里有)|有(?:什么|哪些)资料"
+    r"|最后更新|资料库(?:有|里有)|有(?:什么|哪些)资料|上市柜(?:公司|股票|股)?(?:有哪些|有几家|列表|清单)"
 )
 
 
@@ -126,12 +126,27 @@ def not_covered(name: str, zh: bool) -> str:
             "forecast or news sentiment for it. Ask about a Taiwan company instead, e.g. `2330 price` or `Quanta news`.")
 
 
+# Words beside an industry or market that ask for nothing else: "TPEx stocks", "上櫃股票有哪些", "chip stocks?"
+_GROUP_FILLER = re.compile(r"\b(?:stocks?|shares|companies|names|list|all|the|which|what|are|is|show|me|of|in|taiwan)\b"
+                           r"|股票?|公司|类股|有哪些|哪些|列出|有什么|[\W_]")
+
+
+def names_only_a_group(message: str) -> bool:
+    """Whether ``message`` names an industry or market and nothing else: which companies it holds."""
+    from ingest.industries import industry_named
+
+    s = unquoted(message)
+    industry = industry_named(s)
+    return industry is not None and not _GROUP_FILLER.sub("", re.sub(industry.pattern, " ", s))
+
+
 def is_coverage_question(message: str) -> bool:
     """Whether ``message`` asks what data finqa holds (not a question about a company's news)."""
     if not message:
         return False
     s = unquoted(message)
-    return asks_news_count(message) or (bool(_COVERAGE.search(s)) and not _RANKING.search(s))
+    return (asks_news_count(message) or names_only_a_group(message)
+            or (bool(_COVERAGE.search(s)) and not _RANKING.search(s)))
 
 
 # "what is 0050?", "who is MediaTek?", "台積電是什麼公司", "介紹一下聯發科": what the company is.
@@ -232,7 +247,7 @@ def coverage_answer(req: EngineRequest, store: Any, *, today: date | None = None
     industry = industry_named(to_simplified(req.message).lower())
     held = sorted(status)
     if industry is not None:
-        held = [c for c in held if industry.includes(getattr(company_of(c), "industry", None))]
+        held = [c for c in held if industry.covers(company_of(c))]
     if not status:
         text = ("資料庫裡還沒有任何股價：執行 `finqa ingest prices 2330 2454` 或 `finqa demo`。" if zh else
                 "The store holds no prices yet: run `finqa ingest prices 2330 2454`, or `finqa demo`.")

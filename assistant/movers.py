@@ -395,7 +395,7 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
     industry = None if named else next((i for i in (industry_named(x) for x in (s, unquoted(asked), unquoted(context or "")))
                                         if i is not None), None)
     if industry is not None:  # "semiconductor stocks that fell the most": that industry's companies
-        frame = frame[frame["code"].isin([c for c in codes if industry.includes(_industry_of(c))])]
+        frame = frame[frame["code"].isin([c for c in codes if industry.covers(company_of(c))])]
         if frame.empty:
             held = sorted({i for c in codes if is_taiwan(c) and (i := _industry_of(c))})
             return Answer(route="qa", engine=ENGINE, notices=notices, answer=(

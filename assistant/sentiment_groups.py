@@ -81,7 +81,7 @@ def group_of(message: str, store: Any) -> Group | None:
     ranking = asks_sentiment_ranking(message)
     codes = store.news_codes()
     if industry is not None:
-        codes = [c for c in codes if (co := company_of(c)) is not None and industry.includes(co.industry)]
+        codes = [c for c in codes if industry.covers(company_of(c))]
         label, label_zh = f"{industry.name_en} ({industry.name_zh}) companies", f"{industry.name_zh}公司"
     else:
         codes = [c for c in codes if is_taiwan(c)]

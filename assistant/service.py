@@ -285,7 +285,9 @@ class Assistant:
             try:
                 from ingest.store import open_store
 
-                has_bars = open_store(self.settings.store_path).last_bar_date(slots.code) is not None
+                store = open_store(self.settings.store_path)
+                # several companies: the engine forecasts those it can and says which it cannot
+                has_bars = any(store.last_bar_date(c) is not None for c in (slots.codes or [slots.code]))
             except Exception as exc:  # the engine will explain a broken store itself
                 log.warning("store check failed: %s", exc)
                 has_bars = True

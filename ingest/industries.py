@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -21,10 +22,17 @@ class Industry:
     name_en: str
     pattern: str  # what a user calls it (simplified, lower-case); "" = never named on its own
     members: tuple[str, ...] = ()  # a group of industries ("tech stocks", 電子股): the TWSE names it covers
+    market: str | None = None  # a market instead ("TPEx stocks", 上櫃股票): every company listed there
 
     def includes(self, name_zh: str | None) -> bool:
         """Whether a company of the industry ``name_zh`` belongs here (itself, or a member)."""
         return name_zh is not None and (name_zh == self.name_zh or name_zh in self.members)
+
+    def covers(self, company: Any) -> bool:
+        """Whether ``company`` (an ``ingest.types.Company``, or ``None``) belongs to this group."""
+        if company is None:
+            return False
+        return company.market == self.market if self.market else self.includes(company.industry)
 
 
 INDUSTRIES: tuple[Industry, ...] = (
@@ -73,6 +81,10 @@ INDUSTRIES: tuple[Industry, ...] = (
              r"|电子股|电子类股|电子业(?!务)|电子产业|科技股|科技类股",
              members=("半導體業", "電腦及週邊設備業", "光電業", "通信網路業", "電子零組件業", "其他電子業", "電子通路業",
                       "資訊服務業")),
+    # The two markets, the other way users group stocks: "which TPEx stock rose the most?", 上櫃股票有哪些.
+    Industry("上櫃", "TPEx-listed", r"\btpex\b|\botc (?:stocks|shares|market|companies)\b|(?<!市)上柜", market="TPEx"),
+    Industry("上市", "TWSE-listed", r"\btwse[- ](?:listed )?(?:stocks|shares|companies)\b|\blisted on (?:the )?twse\b"
+             r"|(?<!上)上市(?:股票|公司|股)(?!柜)", market="TWSE"),
 )
 BY_NAME = {i.name_zh: i for i in INDUSTRIES}
 _PATTERNS = [(i, re.compile(i.pattern)) for i in INDUSTRIES if i.pattern]

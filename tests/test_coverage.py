@@ -18,6 +18,7 @@ from ingest.types import Article, PriceBar
     "資料庫有哪些公司", "how up to date is the data?", "which stocks are available?",
     "Which has more news, 2330 or 2454?", "how many articles about 2330?", "how many news do you have on TSMC",
     "台積電有幾則新聞", "台積電和聯發科哪個新聞比較多", "which company has the most news?", "哪家公司新聞最多",
+    "TPEx stocks", "上櫃股票有哪些", "chip stocks", "半導體股", "上市櫃公司有哪些",
 ])
 def test_coverage_questions(message):
     assert is_coverage_question(message)
@@ -111,6 +112,23 @@ def test_the_ui_tables_what_the_store_holds_per_company(store, data_dir):
     assert frame[["code", "sessions", "articles"]].values.tolist() == [["2330", 3, 3], ["2454", 2, 0]]
     assert frame.loc[1, "news from"] == "–" and frame.loc[0, "prices from"] == "2025-03-02"
     assert ui.coverage_table(Answer(route="qa", engine="qa:prices", answer="x", indicators={"companies": {"2330": {"ma20": 1.0}}})) is None
+
+
+def test_a_market_is_a_group_of_companies_like_an_industry(store):
+    """"TPEx stocks" / 上櫃 and "TWSE-listed" / 上市 group companies by the market they are listed
+    on, for coverage, rankings and sentiment alike (2330, 2454, 2317 are all TWSE)."""
+    from ingest.companies import get_directory
+    from ingest.industries import BY_NAME, industry_named
+
+    assert industry_named("which tpex stock rose the most").name_zh == "上櫃"
+    assert industry_named("上市公司4月表現").name_zh == "上市" and industry_named("上市柜公司") is None
+    assert industry_named("twse:2330 close") is None and industry_named("台积电上市以来最高") is None
+    assert BY_NAME["上市"].covers(get_directory().get("2330")) and not BY_NAME["上櫃"].covers(get_directory().get("2330"))
+    assert BY_NAME["上櫃"].covers(get_directory().get("6488"))  # GlobalWafers trades on TPEx
+    twse = coverage_answer(EngineRequest(message="TWSE-listed companies"), store, today=date(2025, 3, 5))
+    assert "TWSE-listed (上市) with prices (3): 2317 Hon Hai" in twse.answer
+    tpex = coverage_answer(EngineRequest(message="上櫃股票有哪些"), store, today=date(2025, 3, 5))
+    assert "上櫃（0 家有股價）：沒有。" in tpex.answer
 
 
 def test_an_empty_store_says_how_to_fill_it(data_dir):

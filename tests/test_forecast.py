@@ -413,6 +413,17 @@ def test_several_companies_named_are_each_forecast_side_by_side(data_dir):
     assert "side by side" not in missing.answer and [f.code for f in missing.forecasts] == ["2330"]
     assert "forecasts" not in missing.to_json()
 
+    from assistant.engines import forecast as fc
+
+    monkey_max = fc.MAX_COMPANIES
+    fc.MAX_COMPANIES = 2
+    try:  # a company that cannot be forecast frees its place for the next one named
+        capped = asst.answer("forecast 2603 2330 2454 2317")
+        assert [f.code for f in capped.forecasts] == ["2330", "2454"]
+        assert any("2603" in n for n in capped.notices) and any("not forecast: 2317" in n for n in capped.notices)
+    finally:
+        fc.MAX_COMPANIES = monkey_max
+
 
 @pytest.mark.parametrize("message, target", [
     ("台積電會漲到1000嗎", 1000.0), ("will 2330 reach 1,000?", 1000.0), ("鴻海會跌破150嗎", 150.0),

@@ -160,13 +160,17 @@ class ForecastEngine:
         zh = has_cjk(req.message)
         answers: list[Answer] = []
         notices = list(req.notices)
-        for code in codes[:MAX_COMPANIES]:
+        tried = 0
+        for code in codes:  # up to MAX_COMPANIES forecasts: a company that cannot be forecast frees its place
+            if len(answers) == MAX_COMPANIES:
+                break
+            tried += 1
             try:
                 answers.append(self._one(replace(req, code=code, codes=[code], notices=[])))
             except FinqaError as exc:
                 notices.append(f"{code}：{exc}" if zh else f"{code}: {exc}")
-        if len(codes) > MAX_COMPANIES:
-            left = ", ".join(codes[MAX_COMPANIES:])
+        if tried < len(codes):
+            left = ", ".join(codes[tried:])
             notices.append(f"一次最多預測 {MAX_COMPANIES} 家公司；未預測：{left}。" if zh else
                            f"At most {MAX_COMPANIES} companies are forecast at once; not forecast: {left}.")
         if not answers:
