@@ -24,7 +24,7 @@ _MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
 _MONTHS["sept"] = 9
 _MON = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 _MDY = re.compile(rf"\b{_MON}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I)
-_DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MON},?\s+(\d{{4}})\b", re.I)
+_DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MON},?\s+(\d{{4}})\b", re.I)
 _YM = re.compile(rf"(\d{{4}})\s*[-/年]\s*(\d{{1,2}})\s*月?(?![\d/\-.])|\b{_MON}\s+(\d{{4}})\b", re.I)
 # A month with no year ("TSMC in April", "台積電4月股價"): the latest such month up to today.
 _MONTH_ONLY = re.compile(rf"\b(?:in|during|for|of|since|from)\s+{_MON}(?![\w-])(?!\s*\d)|(?<![\d年./\-近前去])(1[0-2]|0?[1-9])\s*月(?!\s*\d{{1,2}}\s*[日号])", re.I)
@@ -162,8 +162,11 @@ def strip_dates(message: str) -> str:
     """``message`` without the dates it names: once they have chosen the news to search, "2025"
     and "4月7日" would only make every dated sentence look relevant."""
     out = message
+    numeric = bool(NUM_MDY.search(out))  # "from 3/3 to 3/7/2025": the yearless 3/3 is a date too
     for pattern in (_NTH_WEEK_EN, _NTH_WEEK_ZH, ANY_DATE, NUM_MDY, _MDY, _DMY, _QUARTER, _HALF, _EN_MONTHS, _ZH_MONTHS, AGO, _YM, _YEAR, _MD, _MONTH_ONLY):
         out = pattern.sub(" ", out)
+    if numeric:
+        out = _NUM_MD.sub(" ", out)
     return re.sub(r"\s{2,}", " ", out).strip()
 
 
@@ -176,6 +179,9 @@ def parse_period(message: str, today: date) -> Period:
     """The period ``message`` asks about, relative to ``today`` (the user's day, or the as-of day)."""
     s = AS_OF_CLAUSE.sub(" ", to_simplified(message).lower())
     period = _parse_period(s, today)
+    if period.kind == "range" and period.end is not None and _END_OF.search(s):
+        end = min(period.end, today)
+        period = Period("day", end, end, label=end.isoformat())
     if (period.kind in ("day", "range") and period.start is not None and period.end is not None
             and period.end < today and _SINCE.search(s) and len(_explicit_dates(s)[0] or _yearless_dates(s, today)[0]) < 2):
         return Period("range", period.start, today, label=f"since {period.start.isoformat()}")
@@ -437,6 +443,9 @@ def _span_of(m1: int, m2: int, y1: int | None, y2: int | None, today: date) -> P
     return Period("range", start, end, label=f"{y1}-{m1:02d} – {y2}-{m2:02d}")
 
 
+_NUM_MD = re.compile(r"(?<![\d/.-])(1[0-2]|0?[1-9])/(\d{1,2})(?![\d/])")
+
+
 def _with_year_of(s: str, explicit: date, today: date) -> list[date]:
     """The days ``s`` names without a year when it also names ``explicit`` with one ("from Jan 1
     to Mar 31 2025", "2025年1月1日到3月31日"): each takes that year, moved a year back when it comes
@@ -444,8 +453,9 @@ def _with_year_of(s: str, explicit: date, today: date) -> list[date]:
     comes after it yet earlier."""
     at = next((m.start() for p in (ANY_DATE, NUM_MDY, _MDY, _DMY) for m in p.finditer(s)), 0)
     out: list[date] = []
-    for m in _MD.finditer(s):
-        mo, d = _month_day(m)
+    # "from 3/3 to 3/7/2025": a month/day written US-style beside a full date takes its year too
+    numeric = [(m, (int(m.group(1)), int(m.group(2)))) for m in _NUM_MD.finditer(s)] if NUM_MDY.search(s) else []
+    for m, (mo, d) in [*((m, _month_day(m)) for m in _MD.finditer(s)), *numeric]:
         day = _valid(explicit.year, mo, d)
         if day is None:
             continue
@@ -457,6 +467,13 @@ def _with_year_of(s: str, explicit: date, today: date) -> list[date]:
             out.append(day)
     return out
 
+
+# "how did 2330 do the week after April 7 2025?", "the month before 2025-04-07": calendar days
+# after (or before) the day named, the day itself left out.
+_SPAN_AROUND = re.compile(r"\b(?:the\s+)?(week|month)\s+(after|following|before|preceding)\b")
+# "2330 price at the end of March 2025", "台積電3月底收盤價": the period's last day (its last
+# session when that is no trading day), not the whole period.
+_END_OF = re.compile(r"\bend of\b|\b(?:month|quarter|year)[- ]end\b|月底|月末|年底|年末|季底|季末")
 
 # Weeks: "week of 2025-04-07" / "2025-04-07那週" is the Monday-to-Sunday week holding the day;
 # "the second week of April 2025" / "2025年4月第二週" is days 8-14 of the month (week n is days
@@ -506,6 +523,13 @@ def _parse_period(s: str, today: date) -> Period:
     if len(dates) >= 2:
         a, b = sorted(dates[:2])
         return Period("range", a, b, label=f"{a.isoformat()} – {b.isoformat()}")
+    if dates and (m := _SPAN_AROUND.search(s)):  # "the week after 2025-04-07": the 7 (or 30) days after it
+        days = 7 if m.group(1) in ("week", "周", "星期", "礼拜") else 30
+        after = m.group(2) in ("after", "following", "之后", "后")
+        a, b = ((dates[0] + timedelta(days=1), dates[0] + timedelta(days=days)) if after else
+                (dates[0] - timedelta(days=days), dates[0] - timedelta(days=1)))
+        word = {7: "week", 30: "month"}[days]
+        return Period("range", a, min(b, today), label=f"the {word} {'after' if after else 'before'} {dates[0].isoformat()}")
     if dates and _WEEK_OF.search(s):  # "week of 2025-04-07": its Monday to Sunday
         monday = dates[0] - timedelta(days=dates[0].weekday())
         return Period("range", monday, monday + timedelta(days=6), label=f"week of {monday.isoformat()}")

@@ -121,7 +121,7 @@ _PERIOD_WORDS = re.compile(
     r"|week|month|year|start|beginning"
     r"|recently|lately|recent)\b|昨天|昨日|今天|今日|现在|目前|上周|上星期|上礼拜|本周|这周|这星期|这礼拜|上个月|上月|本月"
     r"|这个月|去年|今年|最近|近期|近来|年初|月初")
-_FILLER = re.compile(r"\b(?:in|on|for|during|over|the|of|at|from|to|and|stock|stocks|shares?|prices?|since|start|"
+_FILLER = re.compile(r"\b(?:in|on|for|during|over|the|of|at|from|to|and|between|end|before|after|following|preceding|stock|stocks|shares?|prices?|since|start|"
                      r"beginning|so far)\b|以来|至今|迄今|[的呢吗在股票价格]")
 
 

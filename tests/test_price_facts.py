@@ -787,3 +787,28 @@ def test_whether_volume_picked_up_is_the_span_against_the_sessions_before(store)
 ])
 def test_to_date_spans(message, label):
     assert parse_period(message, date(2025, 3, 6)).label == label and is_price_question(message, "2330")
+
+
+@pytest.mark.parametrize("message, label", [
+    ("2330 between March 3 and March 7 2025", "2025-03-03 – 2025-03-07"),
+    ("2330 from 3/3 to 3/7/2025", "2025-03-03 – 2025-03-07"),  # a US-style day beside a full date takes its year
+    ("TSMC price on the 7th of April 2025", "2025-04-07"),
+    ("2330 price end of March 2025", "2025-03-31"), ("台積電2025年3月底收盤價", "2025-03-31"),
+    ("2330 close at the end of Q1 2025", "2025-03-31"), ("台積電2024年底股價", "2024-12-31"),
+    ("2330 since the end of March 2025", "since 2025-03-31"),
+    ("how did 2330 do the week after April 7 2025?", "the week after 2025-04-07"),
+    ("2330 the month before 2025-04-07", "the month before 2025-04-07"),
+    ("2330 1/2 share", "latest"),  # a fraction with no full date beside it is no day
+])
+def test_more_ways_of_naming_a_day_or_span(message, label):
+    assert parse_period(message, date(2026, 12, 5)).label == label
+    if label != "latest":
+        assert is_price_question(message, "2330")
+
+
+def test_the_end_of_a_month_is_its_last_session_and_the_week_after_a_day_leaves_the_day_out(store):
+    end = ask(store, "2330 price at the end of February 2025")  # 02-28 is a holiday: 02-27's bar, said so
+    assert [b.date for b in end.bars] == [date(2025, 2, 27)] and any("2025-02-28" in n for n in end.notices)
+    after = ask(store, "how did 2330 do the week after 2025-02-27?")
+    assert [b.date for b in after.bars] == [date(2025, 3, 3), date(2025, 3, 4), date(2025, 3, 5)]
+    assert "-1.44% from the 1,040.00 close on 2025-02-27 before the period" in after.answer
