@@ -97,6 +97,10 @@ def period_label(period: Period, zh: bool) -> str:
         return f"最近 {n} 個交易日" if zh else f"the last {n} trading day{'s' if n != 1 else ''}"
     if zh and period.label.startswith("since "):
         return f"{period.label[6:]} 以來"
+    if zh and (m := re.fullmatch(r"the (week|month) (after|before) (\S+)", period.label)):
+        return f"{m.group(3)} {'之後' if m.group(2) == 'after' else '之前'}{'一週' if m.group(1) == 'week' else '一個月'}"
+    if zh and period.label.startswith("week of "):
+        return f"{period.label[8:]} 當週"
     return PERIOD_LABELS_ZH.get(period.label, period.label) if zh else period.label
 
 
@@ -470,10 +474,12 @@ def _with_year_of(s: str, explicit: date, today: date) -> list[date]:
 
 # "how did 2330 do the week after April 7 2025?", "the month before 2025-04-07": calendar days
 # after (or before) the day named, the day itself left out.
-_SPAN_AROUND = re.compile(r"\b(?:the\s+)?(week|month)\s+(after|following|before|preceding)\b")
+_SPAN_AROUND = re.compile(r"\b(?:the\s+)?(week|month)\s+(after|following|before|preceding)\b"
+                          r"|(之后|以后|后|之前|以前|前)\s*(?:的)?\s*(?:一|1)?\s*(?:个)?\s*(周|星期|礼拜|月)")
 # "2330 price at the end of March 2025", "台積電3月底收盤價": the period's last day (its last
 # session when that is no trading day), not the whole period.
-_END_OF = re.compile(r"\bend of\b|\b(?:month|quarter|year)[- ]end\b|月底|月末|年底|年末|季底|季末")
+_END_OF = re.compile(r"\bend of\b|\b(?:month|quarter|year)[- ]end\b|\blast (?:trading )?(?:day|session) of\b"
+                     r"|月底|月末|年底|年末|季底|季末|最后一个交易日|最后一天")
 
 # Weeks: "week of 2025-04-07" / "2025-04-07那週" is the Monday-to-Sunday week holding the day;
 # "the second week of April 2025" / "2025年4月第二週" is days 8-14 of the month (week n is days
@@ -507,6 +513,27 @@ def _nth_week(s: str, today: date) -> Period | None:
     return Period("range", start, end, label=f"{start.isoformat()} – {end.isoformat()}")
 
 
+# A weekday: "last Friday", "on Monday", "上週五", "週一". English: the latest such day on or
+# before today ("last": strictly before); Chinese 上週X is that day of the previous Monday-to-Sunday
+# week, 本週X / 週X that day of this week (the week before when it has not come yet).
+_WEEKDAYS_EN = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAY_EN = re.compile(r"\b(last|this|on|past)?\s*(" + "|".join(_WEEKDAYS_EN) + r")\b")
+_WEEKDAY_ZH = re.compile(r"(上|这|本)?\s*(?:周|星期|礼拜)\s*([一二三四五六日天])(?![一二三四五六日天])")
+_ZH_WEEKDAY_INDEX = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+
+
+def _weekday(s: str, today: date) -> date | None:
+    """The day a weekday name in ``s`` points at, or ``None``."""
+    if m := _WEEKDAY_EN.search(s):
+        back = (today.weekday() - _WEEKDAYS_EN.index(m.group(2))) % 7
+        return today - timedelta(days=back or (7 if m.group(1) == "last" else 0))
+    if m := _WEEKDAY_ZH.search(s):
+        monday = today - timedelta(days=today.weekday()) - timedelta(days=7 if m.group(1) == "上" else 0)
+        day = monday + timedelta(days=_ZH_WEEKDAY_INDEX[m.group(2)])
+        return day if day <= today else day - timedelta(days=7)
+    return None
+
+
 # "YTD 2025", "2025 year to date": that year up to its last day asked (the year, not this one).
 _YTD_YEAR = re.compile(r"\b(?:ytd|year[- ]to[- ]date)\s+((?:19|20)\d\d)\b|\b((?:19|20)\d\d)\s+(?:ytd|year[- ]to[- ]date)\b")
 
@@ -524,8 +551,9 @@ def _parse_period(s: str, today: date) -> Period:
         a, b = sorted(dates[:2])
         return Period("range", a, b, label=f"{a.isoformat()} – {b.isoformat()}")
     if dates and (m := _SPAN_AROUND.search(s)):  # "the week after 2025-04-07": the 7 (or 30) days after it
-        days = 7 if m.group(1) in ("week", "周", "星期", "礼拜") else 30
-        after = m.group(2) in ("after", "following", "之后", "后")
+        unit, way = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        days = 7 if unit in ("week", "周", "星期", "礼拜") else 30
+        after = way in ("after", "following", "之后", "以后", "后")
         a, b = ((dates[0] + timedelta(days=1), dates[0] + timedelta(days=days)) if after else
                 (dates[0] - timedelta(days=days), dates[0] - timedelta(days=1)))
         word = {7: "week", 30: "month"}[days]
@@ -556,6 +584,8 @@ def _parse_period(s: str, today: date) -> Period:
         return Period("trailing", sessions=max(1, lookback_days(m)), label=m.group(0).strip())
     if ALL_TIME.search(s):
         return Period("all", label="all-time")
+    if (day := _weekday(s, today)) is not None:  # "last Friday", "上週五", "週一"
+        return Period("day", day, day, label=day.isoformat())
     if re.search(r"\byesterday\b|昨天|昨日", s):
         d = today - timedelta(days=1)
         return Period("day", d, d, label="yesterday")

@@ -91,7 +91,7 @@ NOT_A_FACT = re.compile(
     r"|\b(?:rais|hik|cut)\w*\b.{0,20}\bprices\b"
     r"|\bin (?:a few|a couple of|a|\d+|one|two|three|four|five|ten) (?:days?|weeks?|months?|sessions?)\b"
     r"|\bcoming\b|\bahead\b|\bfrom now\b|\bsoon\b"
-    r"|为什么|为何|原因|解释|明天|明日|下周|下个月|下月|未来|(?:天|日|周|星期|月)(?:之|以)?后|接下来|往后"
+    r"|为什么|为何|原因|解释|明天|明日|下周|下个月|下月|未来|(?:天|(?<!月\d)(?<!月\d\d)日|周|星期|月)(?:之|以)?后(?!\s*(?:的)?\s*(?:一|1)?\s*(?:个)?\s*(?:周|星期|礼拜|月))|接下来|往后"
     r"|(?<!说)会(?!议|计)|将会|预测|预估|目标价|涨价|降价|调涨|调降"
 )
 
@@ -117,12 +117,12 @@ def is_price_question(message: str, code: str | None) -> bool:
 # Words a terse question may carry beside a company and a period ("TSMC in March", "2330 股價
 # 上週") that ask nothing else; on Simplified, lower-case text.
 _PERIOD_WORDS = re.compile(
-    r"\b(?:year[- ]to[- ]date|month[- ]to[- ]date|ytd|mtd|yesterday|today|now|currently|current|last|previous|this|past"
-    r"|week|month|year|start|beginning"
+    r"(?:上|这|本)?(?:周|星期|礼拜)[一二三四五六日天]|\b(?:year[- ]to[- ]date|month[- ]to[- ]date|ytd|mtd|yesterday|today|now|currently|current|last|previous|this|past"
+    r"|week|month|year|start|beginning|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
     r"|recently|lately|recent)\b|昨天|昨日|今天|今日|现在|目前|上周|上星期|上礼拜|本周|这周|这星期|这礼拜|上个月|上月|本月"
     r"|这个月|去年|今年|最近|近期|近来|年初|月初")
 _FILLER = re.compile(r"\b(?:in|on|for|during|over|the|of|at|from|to|and|between|end|before|after|following|preceding|stock|stocks|shares?|prices?|since|start|"
-                     r"beginning|so far)\b|以来|至今|迄今|[的呢吗在股票价格]")
+                     r"beginning|so far)\b|以来|至今|迄今|之后|以后|之前|以前|最后|交易日|表现|[的呢吗在股票价格到至从自后前个一周月]")
 
 
 def names_only_a_period(message: str) -> bool:

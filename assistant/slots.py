@@ -525,6 +525,14 @@ def adr_notices(message: str, directory: Any) -> list[str]:
     return out
 
 
+# Day counts that are no horizon: "3月7日" (a day), "4月7日之後一週" (the week after a past day),
+# "3月最後一個交易日" (the month's last session). Read before the horizon, on simplified text.
+_NOT_A_HORIZON = re.compile(
+    r"(?:(?:\d{4}\s*[-/年]\s*)?\d{1,2}\s*[-/月]\s*\d{1,2}\s*[日号]?)\s*(?:之后|以后|后|之前|以前|前)\s*(?:的)?\s*"
+    r"(?:一|1|两|2|三|3)?\s*(?:个)?\s*(?:周|星期|礼拜|月|天|日|个交易日)"
+    r"|(?<!\d)(?:1[0-2]|0?[1-9])\s*月\s*\d{1,2}\s*[日号]|最后一个交易日|最后一天|第一个交易日")
+
+
 def parse_slots(message: str, session: ChatSession | None = None, directory: Any = None) -> Slots:
     """Parse company, horizon, as-of date and quoted text from one message.
 
@@ -542,7 +550,7 @@ def parse_slots(message: str, session: ChatSession | None = None, directory: Any
     slots.quoted_text = parse_quoted(message)
 
     # The horizon is parsed with dates removed ("2025-03-01" has no "days" in it, but "3月1日" does).
-    horizon_text = AGO.sub(" ", LOOKBACK.sub(" ", ANY_DATE.sub(" ", simplified)))
+    horizon_text = AGO.sub(" ", LOOKBACK.sub(" ", ANY_DATE.sub(" ", _NOT_A_HORIZON.sub(" ", simplified))))
     horizon, slots.horizon_notices = parse_horizon(horizon_text)
     if horizon is not None:
         slots.horizon_days, slots.horizon_explicit = horizon, True

@@ -812,3 +812,35 @@ def test_the_end_of_a_month_is_its_last_session_and_the_week_after_a_day_leaves_
     after = ask(store, "how did 2330 do the week after 2025-02-27?")
     assert [b.date for b in after.bars] == [date(2025, 3, 3), date(2025, 3, 4), date(2025, 3, 5)]
     assert "-1.44% from the 1,040.00 close on 2025-02-27 before the period" in after.answer
+
+
+@pytest.mark.parametrize("message, label", [
+    ("台積電2025年3月3日到3月7日", "2025-03-03 – 2025-03-07"), ("台積電2025年4月7日之後一週的表現", "the week after 2025-04-07"),
+    ("台積電2025年4月7日後一週", "the week after 2025-04-07"), ("台積電2025年4月7日前一個月", "the month before 2025-04-07"),
+    ("台積電2025年3月最後一個交易日", "2025-03-31"), ("what did TSMC do on the last trading day of March 2025", "2025-03-31"),
+    ("聯發科上週五收盤", "2026-11-27"), ("2330 last Friday close", "2026-12-04"), ("2330 close on Monday", "2026-11-30"),
+    ("台積電週一收盤價", "2026-11-30"), ("台積電本週三", "2026-12-02"), ("Monday, April 7, 2025 2330 close", "2025-04-07"),
+])
+def test_chinese_spans_around_a_day_and_weekdays(message, label):
+    """On Saturday 2026-12-05. A day count beside a date is no forecast horizon ("3月7日" is not
+    7 days, "4月7日之後一週" is the week after a past day)."""
+    from assistant.slots import parse_slots
+
+    assert parse_period(message, date(2026, 12, 5)).label == label
+    assert not parse_slots(message).horizon_explicit
+    if "what did" not in message:
+        assert is_price_question(message, "2330")
+
+
+def test_a_span_around_a_day_is_named_in_chinese():
+    from assistant.periods import period_label
+
+    assert period_label(parse_period("台積電2025年4月7日之後一週", date(2026, 12, 5)), True) == "2025-04-07 之後一週"
+    assert period_label(parse_period("台積電2025年4月7日前一個月", date(2026, 12, 5)), True) == "2025-04-07 之前一個月"
+    assert parse_slots_horizon("台積電5天後會漲嗎") == 5  # a real horizon stays one
+
+
+def parse_slots_horizon(message):
+    from assistant.slots import parse_slots
+
+    return parse_slots(message).horizon_days
