@@ -41,6 +41,11 @@ EXAMPLES = ("forecast 2330 next 5 days", "台積電最近新聞情緒如何？",
             "Explain what a yield curve inversion implies for equities.")
 
 
+# A question about days ahead: a yearless day in it is not read back into the store's past.
+_AHEAD = re.compile(r"\bforecast|\bpredict|\bwill\b|\buntil\b|\bgoing to\b|\bby (?:the )?end\b|预测|预估|会涨|会跌|之前会|前会")
+_AS_OF_WORDS = re.compile(r"\bas\s*-?\s*of\b|\bas\s+at\b|截至|截止", re.I)  # "forecast 2330 as of March 1" is anchored
+
+
 def _company_label(slots: Slots) -> str:
     c = slots.company
     if c is None:
@@ -203,8 +208,11 @@ class Assistant:
         from .price_facts import TAIPEI
 
         message = named_days(message)  # "Christmas 2024": the date it is, for every reader
-        if not names_yearless_date(message):
-            return message  # the common case: no store query on every message
+        ahead = bool(_AHEAD.search(to_simplified(message).lower())) and not _AS_OF_WORDS.search(message)
+        if not names_yearless_date(message) or ahead:
+            # the common case (no store query on every message); and a day ahead ("forecast 2330
+            # until Christmas") is not moved back into the store's past
+            return message
         try:
             from ingest.store import open_store
 

@@ -506,6 +506,19 @@ def test_a_yearless_as_of_day_on_a_stale_store_is_anchored_and_applied():
     assert anchor_yearless("2330 in April", date(2026, 11, 30), date(2026, 11, 27)) == ("2330 in April", None)
 
 
+def test_a_day_ahead_is_not_moved_into_the_stores_past(store, data_dir):
+    """"Forecast 2330 until Christmas" asks about days ahead: the store's end does not turn it into
+    last Christmas (a yearless as-of day still is anchored: it dates the question)."""
+    from assistant.service import Assistant
+
+    asst = Assistant(data_dir.model_copy(update={"cpu_only": True}))
+    notices: list[str] = []
+    assert asst._anchor_dates("forecast 2330 until Christmas", None, notices) == "forecast 2330 until December 25"
+    assert asst._anchor_dates("will 2330 rise by March 3?", None, notices) == "will 2330 rise by March 3?" and not notices
+    assert asst._anchor_dates("forecast 2330 as of March 1", None, notices) == "forecast 2330 as of March 1, 2025"
+    assert asst._anchor_dates("2330 close on March 3", None, []) == "2330 close on March 3, 2025"
+
+
 def test_the_assistant_reads_april_as_the_stores_april_and_follow_ups_keep_it(store, data_dir):
     """The store ends 2025-03-05 and today is much later: "February" is February 2025."""
     from assistant.service import Assistant
