@@ -184,8 +184,9 @@ def parse_period(message: str, today: date) -> Period:
     s = AS_OF_CLAUSE.sub(" ", to_simplified(message).lower())
     period = _parse_period(s, today)
     if period.kind == "range" and period.end is not None and _END_OF.search(s):
-        end = min(period.end, today)
-        period = Period("day", end, end, label=end.isoformat())
+        # its last day, even ahead of today ("will 2330 rise by the end of the month?"): what reads
+        # the store stops at the last visible bar anyway
+        period = Period("day", period.end, period.end, label=period.end.isoformat())
     if (period.kind in ("day", "range") and period.start is not None and period.end is not None
             and period.end < today and _SINCE.search(s) and len(_explicit_dates(s)[0] or _yearless_dates(s, today)[0]) < 2):
         return Period("range", period.start, today, label=f"since {period.start.isoformat()}")
@@ -517,20 +518,22 @@ def _nth_week(s: str, today: date) -> Period | None:
 # before today ("last": strictly before); Chinese 上週X is that day of the previous Monday-to-Sunday
 # week, 本週X / 週X that day of this week (the week before when it has not come yet).
 _WEEKDAYS_EN = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_WEEKDAY_EN = re.compile(r"\b(last|this|on|past)?\s*(" + "|".join(_WEEKDAYS_EN) + r")\b")
-_WEEKDAY_ZH = re.compile(r"(上|这|本)?\s*(?:周|星期|礼拜)\s*([一二三四五六日天])(?![一二三四五六日天])")
+_WEEKDAY_EN = re.compile(r"\b(last|this|on|past|next|coming)?\s*(" + "|".join(_WEEKDAYS_EN) + r")\b")
+_WEEKDAY_ZH = re.compile(r"(上|这|本|下)?\s*(?:周|星期|礼拜)\s*([一二三四五六日天])(?![一二三四五六日天])")
 _ZH_WEEKDAY_INDEX = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 
 
 def _weekday(s: str, today: date) -> date | None:
     """The day a weekday name in ``s`` points at, or ``None``."""
     if m := _WEEKDAY_EN.search(s):
+        if m.group(1) in ("next", "coming"):  # "next Friday": the first one after today (a forecast's day)
+            return today + timedelta(days=(_WEEKDAYS_EN.index(m.group(2)) - today.weekday() - 1) % 7 + 1)
         back = (today.weekday() - _WEEKDAYS_EN.index(m.group(2))) % 7
         return today - timedelta(days=back or (7 if m.group(1) == "last" else 0))
     if m := _WEEKDAY_ZH.search(s):
-        monday = today - timedelta(days=today.weekday()) - timedelta(days=7 if m.group(1) == "上" else 0)
-        day = monday + timedelta(days=_ZH_WEEKDAY_INDEX[m.group(2)])
-        return day if day <= today else day - timedelta(days=7)
+        shift = {"上": -7, "下": 7}.get(m.group(1) or "", 0)
+        day = today - timedelta(days=today.weekday()) + timedelta(days=shift + _ZH_WEEKDAY_INDEX[m.group(2)])
+        return day if day <= today or m.group(1) == "下" else day - timedelta(days=7)
     return None
 
 

@@ -440,6 +440,26 @@ def test_a_target_price_is_read_only_after_a_word_of_reaching(message, target):
     assert target_price(message) == target
 
 
+def test_a_day_named_ahead_sets_the_horizon_to_the_sessions_up_to_it(data_dir):
+    """"Forecast 2330 until 2025-05-16" with the last bar on Friday 2025-05-09: the five sessions of
+    the week after, said; a horizon named in words wins; past the limit it is clamped and said."""
+    from assistant.service import Assistant
+    from ingest import config
+
+    settings = config.configure(data_dir=data_dir.data_dir, cpu_only=True)
+    _store_with(settings)
+    asst = Assistant(settings)
+    a = asst.answer("forecast 2330 as of 2025-05-12 until 2025-05-16")
+    assert a.forecast.horizon_days == 5 and a.forecast.as_of == "2025-05-09"
+    assert any("2025-05-16 is 5 trading days after the last stored bar (2025-05-09)" in n for n in a.notices)
+    named = asst.answer("forecast 2330 next 3 days as of 2025-05-12 until 2025-05-16")
+    assert named.forecast.horizon_days == 3 and not any("trading days after the last stored bar" in n for n in named.notices)
+    far = asst.answer("forecast 2330 as of 2025-01-06 until 2025-06-30")
+    assert far.forecast.horizon_days == 60 and any("past the 60-day limit" in n for n in far.notices)
+    plain = asst.answer("forecast 2330 as of 2025-05-12")
+    assert plain.forecast.horizon_days == 5 and not any("after the last stored bar" in n for n in plain.notices)
+
+
 def test_an_analysts_price_target_is_said_to_be_no_part_of_the_data(data_dir):
     """"2330 price target" asks for an analysts' number finqa does not store: the forecast comes
     with a notice that it is finqa's own, not a target price; a target with a number is the odds

@@ -857,3 +857,9 @@ def parse_slots_horizon(message):
     from assistant.slots import parse_slots
 
     return parse_slots(message).horizon_days
+
+
+def test_next_weekdays_point_ahead():
+    assert parse_period("forecast TSMC for next Friday", date(2026, 12, 5)).label == "2026-12-11"
+    assert parse_period("台積電下週五", date(2026, 12, 5)).label == "2026-12-11"
+    assert parse_period("2330 next Saturday", date(2026, 12, 5)).label == "2026-12-12"  # not today

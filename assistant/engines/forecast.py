@@ -23,7 +23,7 @@ import logging
 import re
 import threading
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -190,6 +190,33 @@ class ForecastEngine:
                       notices=notices, fallback_reason=first.fallback_reason, code=first.code,
                       forecasts=[a.forecast for a in answers if a.forecast is not None])
 
+    @staticmethod
+    def _horizon_to_day(req: EngineRequest, last: date, market: str, notices: list[str], zh: bool) -> int | None:
+        """The trading sessions from the last bar to the day a forecast question names ahead of it
+        ("next Friday", "the end of the month", "下週五"), clamped to MAX_HORIZON and said; ``None``
+        when it names no such day."""
+        from ingest.calendar import is_session
+
+        from ..periods import parse_period
+        from ..price_facts import TAIPEI
+
+        period = parse_period(req.message, req.as_of or datetime.now(TAIPEI).date())
+        if period.kind not in ("day", "range") or period.end is None or period.end <= last:
+            return None
+        sessions = sum(is_session(market, last + timedelta(days=i)) for i in range(1, (period.end - last).days + 1))
+        if sessions < 1:
+            return None
+        horizon = min(sessions, MAX_HORIZON)
+        day = period.end.isoformat()
+        if zh:
+            notices.append(f"{day} 是最後一筆股價（{last.isoformat()}）之後第 {sessions} 個交易日"
+                           + (f"，超過 {MAX_HORIZON} 日上限，改預測 {horizon} 個交易日。" if horizon < sessions else "：預測到那一天。"))
+        else:
+            notices.append(f"{day} is {sessions} trading day{'s' if sessions != 1 else ''} after the last stored bar "
+                           f"({last.isoformat()})" + (f", past the {MAX_HORIZON}-day limit: forecasting {horizon} instead."
+                                                      if horizon < sessions else ": the forecast runs to that day."))
+        return horizon
+
     def _one(self, req: EngineRequest) -> Answer:
         code = (req.code or "").strip()
         if not code:
@@ -218,6 +245,9 @@ class ForecastEngine:
             )
         company = self._company(code)
         market = getattr(company, "market", None) or _guess_market(code)
+        notices = list(req.notices)
+        if not req.horizon_named:  # "will 2330 rise by next Friday?", "月底前會漲嗎": the sessions up to that day
+            horizon = self._horizon_to_day(req, own["date"].max().date(), market, notices, zh) or horizon
 
         bank = self.bank(bars, horizon)
         row = bank.row_at(code)
@@ -290,7 +320,6 @@ class ForecastEngine:
             log.warning("chart failed for %s: %s", code, exc)
 
         reasons = [t.reason for t in (movement, path_tier) if t.reason]
-        notices = list(req.notices)
         text = _summary(forecast, fc, movement, path_tier, zh=zh,
                         target_line=(_target_line(target, fc.last_close, horizon, odds, fc.n_neighbours, zh,
                                                   what=target_what)
