@@ -170,8 +170,7 @@ class Assistant:
                 notices.append(carried_notice(asked, message))
         req = EngineRequest(
             message=asked, code=slots.code, codes=list(slots.codes) if slots.codes else [], horizon_days=slots.horizon_days,
-            horizon_named=slots.horizon_explicit or (session is not None and slots.horizon_days == session.last_horizon
-                                                     and decision.source == "follow-up"),
+            horizon_named=slots.horizon_explicit,  # else a day ahead named ("until 2025-05-16") may set it
             as_of=as_of or slots.as_of, quoted_text=slots.quoted_text, notices=notices,
             # A follow-up, "compare with 2454" or "which of them fell the most?" (a rule answers them,
             # but they keep the span, or the companies, asked before).

@@ -143,7 +143,7 @@ class EngineRequest:
     # each of them, so "compare TSMC and MediaTek" quotes both; forecasts and sentiment use ``code``.
     codes: list[str] = field(default_factory=list)
     horizon_days: int = 5
-    horizon_named: bool = False  # the message (or the one it follows) named the horizon: no date is read as one
+    horizon_named: bool = False  # the message named the horizon ("next 10 days"): no day in it is read as one
     as_of: date | None = None  # None = now; a forecast for D sees only data strictly before D
     quoted_text: str | None = None  # text in quotes to classify (sentiment)
     follows_price_question: str | None = None  # a follow-up ("and 2454?") of this price question

@@ -458,6 +458,11 @@ def test_a_day_named_ahead_sets_the_horizon_to_the_sessions_up_to_it(data_dir):
     assert far.forecast.horizon_days == 60 and any("past the 60-day limit" in n for n in far.notices)
     plain = asst.answer("forecast 2330 as of 2025-05-12")
     assert plain.forecast.horizon_days == 5 and not any("after the last stored bar" in n for n in plain.notices)
+    from assistant.slots import ChatSession
+
+    session = ChatSession()  # a follow-up keeps the horizon named before; it names no day of its own
+    asst.answer("forecast 2330 next 10 days as of 2025-05-12", session=session)
+    assert asst.answer("and 2454?", session=session).forecast.horizon_days == 10
 
 
 def test_an_analysts_price_target_is_said_to_be_no_part_of_the_data(data_dir):
