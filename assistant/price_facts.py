@@ -40,7 +40,7 @@ from .price_format import (SHARES_PER_LOT, bar_of, company_label, company_of, co
 from .price_records import (GAPS, asks_average, asks_daily, asks_periodic, asks_records, asks_streak, asks_volume_trend,
                             average_text, beyond_text, daily_text, last_beyond, periodic_text, records_text, streak_text,
                             volume_trend_text)
-from .slots import BACK_REFERENCE, COMPANY_TOPIC, COMPARE_WITH, LOOKBACK, to_simplified, unquoted
+from .slots import BACK_REFERENCE, COMPANY_TOPIC, COMPARE_WITH, LOOKBACK, adr_notice, to_simplified, unquoted
 from .types import Answer, Citation, EngineRequest
 
 log = logging.getLogger(__name__)
@@ -241,19 +241,8 @@ def stale_notice(label: str, code: str, newest: date, asked: date, zh: bool) -> 
 # "2330 price in USD", "台積電股價換成美元": finqa quotes the exchange's NT$ and converts nothing.
 _OTHER_CURRENCY = re.compile(r"\busd\b|\bus\s*\$|\bus dollars?\b|\bin dollars\b|美元|美金")
 
-# "TSMC ADR price", "台積電ADR": the US listing, which finqa does not store.
+# "TSMC ADR price", "台積電ADR": the US listing, which finqa does not store (slots.adr_notice).
 _ADR = re.compile(r"\badrs?\b|存托凭证")
-
-
-def adr_notice(code: str | None, zh: bool) -> str:
-    """Why an ADR question gets the Taiwan listing's prices; the directory names the ADR."""
-    company = company_of(code) if code else None
-    adr = company.adr if company is not None else None
-    if zh:
-        return ("以下是台灣上市股票的股價（新台幣）；finqa 不儲存美國存託憑證（ADR"
-                + (f"，{adr[0]}，一單位等於 {adr[1]} 股" if adr else "") + "）的報價，ADR 以美元計價，兩者不能直接比較。")
-    return ("These are the Taiwan listing's prices, in NT$; finqa does not store the ADR"
-            + (f" ({adr[0]}, one ADR is {adr[1]} shares)" if adr else "") + ", which trades in US$, so the two are not directly comparable.")
 
 
 def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -> Answer | None:
@@ -287,8 +276,8 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
         notices.append("價格以新台幣（NT$）計，即交易所的報價；finqa 不儲存匯率，因此不換算成美元。" if zh else
                        "Prices are in NT$, as the exchange quotes them; finqa stores no exchange rates, so it does not "
                        "convert them to US$.")
-    if _ADR.search(to_simplified(req.message).lower()):
-        notices.append(adr_notice(code, zh))
+    if _ADR.search(to_simplified(req.message).lower()) and (adr := adr_notice(company_of(code), zh)) not in notices:
+        notices.append(adr)  # "TSM ADR price" already has it from the slots
     if period.kind == "invalid":
         return Answer(route="qa", engine=ENGINE, notices=notices, code=code, answer=no_such_day(period, zh))
     # Every company the message names ("compare TSMC and MediaTek in April"), the first first.

@@ -515,14 +515,20 @@ _COMPARING = re.compile(r"\b(?:compare[ds]?|vs|versus|than|against|and|with)\b|�
 def adr_notices(message: str, directory: Any) -> list[str]:
     """"TSM" names 2330 through its US ADR: say that the answer is the Taiwan listing's, in NT$,
     because the ADR trades at another price (one TSM is five 2330 shares) and in US$."""
-    out = []
-    for c in getattr(directory, "adr_mentions", lambda _: [])(message):
-        ticker, ratio = c.adr
-        out.append(f"{ticker} 是 {c.display} 的美國存託憑證（ADR，一單位等於 {ratio} 股）；finqa 回答的是台灣上市的 "
-                   f"{c.code}，以新台幣計，不是 ADR 在美國的美元價格。" if has_cjk(message) else
-                   f"{ticker} is the US ADR of {c.display} (one ADR stands for {ratio} shares); finqa answers for "
-                   f"the Taiwan listing {c.code}, in NT$, not for the ADR's US$ price.")
-    return out
+    return [adr_notice(c, has_cjk(message)) for c in getattr(directory, "adr_mentions", lambda _: [])(message)]
+
+
+def adr_notice(company: Any, zh: bool) -> str:
+    """Why the answer about a company asked of through its ADR ("TSM", "TSMC ADR price") is the
+    Taiwan listing's, in NT$; for a company the directory knows no ADR of, that finqa stores none."""
+    if company is None or not company.adr:
+        return ("finqa 回答的是台灣上市櫃股票的股價，以新台幣計；它不儲存美國存託憑證（ADR）的報價。" if zh else
+                "finqa answers for the Taiwan listing, in NT$; it stores no ADR prices.")
+    ticker, ratio = company.adr
+    return (f"{ticker} 是 {company.display} 的美國存託憑證（ADR，一單位等於 {ratio} 股）；finqa 回答的是台灣上市的 "
+            f"{company.code}，以新台幣計，不是 ADR 在美國的美元價格。" if zh else
+            f"{ticker} is the US ADR of {company.display} (one ADR stands for {ratio} shares); finqa answers for "
+            f"the Taiwan listing {company.code}, in NT$, not for the ADR's US$ price.")
 
 
 # Day counts that are no horizon: "3月7日" (a day), "4月7日之後一週" (the week after a past day),

@@ -731,13 +731,18 @@ def test_the_average_close_and_the_volume_weighted_price_of_a_span(data_dir):
     assert "Average close 10.00." in ask(s, "2454 average close in March 2025", code="2454", today=date(2025, 4, 1)).answer
 
 
-def test_an_adr_question_gets_the_taiwan_listing_and_says_so(store):
+def test_an_adr_question_gets_the_taiwan_listing_and_says_so(store, data_dir):
     """"TSMC ADR price": finqa stores the TWSE listing, not TSM on the NYSE; the answer is the
-    Taiwan price with a notice naming the ADR, never the NT$ price passed off as the ADR's."""
+    Taiwan price with the notice the ticker "TSM" gets too (``slots.adr_notice``), never the NT$
+    price passed off as the ADR's."""
     a = ask(store, "TSMC ADR price")
     assert a.engine == "qa:prices" and "1,025.00" in a.answer
-    assert any("does not store the ADR (TSM, one ADR is 5 shares)" in n for n in a.notices)
-    assert any("美國存託憑證（ADR，TSM，一單位等於 5 股）" in n for n in ask(store, "台積電ADR股價").notices)
+    assert any("TSM is the US ADR of 2330" in n and "5 shares" in n and "in NT$" in n for n in a.notices)
+    assert any("TSM 是 2330" in n and "美國存託憑證（ADR，一單位等於 5 股）" in n for n in ask(store, "台積電ADR股價").notices)
+    from assistant.service import Assistant
+
+    both = Assistant(data_dir.model_copy(update={"cpu_only": True})).answer("TSM ADR price")  # the ticker and the word
+    assert both.code == "2330" and sum("TSM is the US ADR" in n for n in both.notices) == 1
     assert not any("ADR" in n for n in ask(store, "2330 price").notices)
 
 
