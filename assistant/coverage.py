@@ -69,9 +69,6 @@ def asks_news_count(message: str) -> bool:
     return m is None or not _NOT_A_TOPIC.sub("", m.group(1) or m.group(2) or "").strip()
 
 
-_FOLLOW_FILLER = re.compile(r"\b(?:and|what about|how about|same for|also|then|for)\b|那|呢|还有|换成|的|[\W_]")
-
-
 def follows_coverage(req: EngineRequest) -> bool:
     """Whether ``req`` is "and 2454?" after a question about what the store holds ("how many
     articles about 2330?"): the same question, of the company it names now."""
@@ -80,7 +77,9 @@ def follows_coverage(req: EngineRequest) -> bool:
         return False
     from ingest.companies import get_directory
 
-    return not _FOLLOW_FILLER.sub("", unquoted(get_directory().without_mentions(req.message)))
+    from .followups import follow_up_rest
+
+    return not follow_up_rest(req.message, get_directory())
 
 
 # Companies users ask about that are not listed in Taiwan: "NVIDIA stock price", "輝達股價預測".

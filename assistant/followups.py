@@ -36,6 +36,15 @@ def news_question_of(asked: str, answer: Answer) -> str | None:
     return asked
 
 
+def follow_up_rest(message: str, directory: Any) -> str:
+    """What a follow-up says besides the companies it names and its follow-up words ("and what
+    about 2454?", "那聯發科呢？" → ""): empty when it only asks the last question of another company."""
+    rest = directory.without_mentions(message)
+    for _ in range(3):  # "and what about", "那…呢？"
+        rest = _MARKERS.sub(" ", rest).strip()
+    return rest
+
+
 def carry_news_question(previous: str, message: str, codes: list[str], directory: Any) -> str:
     """``previous`` asked again with what the follow-up ``message`` changes: the companies it
     names (``codes``, empty when it names none) replace the previous ones, and a period it names
@@ -43,9 +52,7 @@ def carry_news_question(previous: str, message: str, codes: list[str], directory
     A follow-up that says anything else ("TSMC ADR premium") is a question of its own: returned
     as it is.
     """
-    rest = directory.without_mentions(message)
-    for _ in range(3):  # "and what about", "那…呢？"
-        rest = _MARKERS.sub(" ", rest).strip()
+    rest = follow_up_rest(message, directory)
     from .periods import parse_period, strip_dates
 
     new_period = bool(rest) and parse_period(rest, date.today()).kind != "latest"
