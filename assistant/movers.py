@@ -201,17 +201,21 @@ _OF_THEM = re.compile(r"\b(?:of|among|between) (?:them|these|those|this group|th
                       r"|其中|这些|这几(?:档|支|家|个)|里面|当中|之中")
 
 
+# The words that say what a ranking lists: which end, volume, the events of a period.
+_RANKED_BY = (_UP, _DOWN, _VOLUME, _BOTH, *dict(_EVENTS).values())
+
+
 def changes_kind(message: str) -> bool:
     """Whether a follow-up names what to rank ("and the losers?", "what about volume?")."""
     own = unquoted(message)
-    return any(rx.search(own) for rx in (_UP, _DOWN, _VOLUME, _BOTH, _SECTORS, *dict(_EVENTS).values()))
+    return any(rx.search(own) for rx in (*_RANKED_BY, _SECTORS))
 
 
 def without_kind(message: str) -> str:
     """``message`` (simplified, lower-cased) without the words that say what it ranks: what is
     left of "which stock rose the most in April 2025" once "and the losers?" has replaced them."""
     s = unquoted(message)
-    for rx in (_UP, _DOWN, _VOLUME, _TURNOVER, _BOTH, *dict(_EVENTS).values()):  # "which sector ..." stays by sector
+    for rx in (*_RANKED_BY, _TURNOVER):  # "which sector ..." stays by sector
         s = rx.sub(" ", s)
     return re.sub(r"\s{2,}", " ", s).strip()
 

@@ -23,7 +23,7 @@ import logging
 import re
 import threading
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -195,7 +195,7 @@ class ForecastEngine:
         """The trading sessions from the last bar to the day a forecast question names ahead of it
         ("next Friday", "the end of the month", "下週五"), clamped to MAX_HORIZON and said; ``None``
         when it names no such day."""
-        from ingest.calendar import is_session
+        from ingest.calendar import next_sessions
 
         from ..periods import parse_period
         from ..price_facts import TAIPEI
@@ -203,7 +203,8 @@ class ForecastEngine:
         period = parse_period(req.message, req.as_of or datetime.now(TAIPEI).date())
         if period.kind not in ("day", "range") or period.end is None or period.end <= last:
             return None
-        sessions = sum(is_session(market, last + timedelta(days=i)) for i in range(1, (period.end - last).days + 1))
+        # the exchange's sessions after the last bar (never more than the calendar days), up to that day
+        sessions = sum(d <= period.end for d in next_sessions(market, last, (period.end - last).days))
         if sessions < 1:
             return None
         horizon = min(sessions, MAX_HORIZON)
