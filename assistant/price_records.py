@@ -136,6 +136,15 @@ _LAST_BEYOND = re.compile(
     r"\blast\b.{0,25}?\b(?:close[ds]?|closing|trade[ds]?|traded|was|were|went|go|been|finished|ended)\s+(above|below|over|under)"
     r"\s+(?:nt\$|\$)?(\d[\d,]*(?:\.\d+)?)"
     r"|(?:上次|上一次|最后一次|最近一次).{0,6}?(站上|站回|突破|高于|超过|跌破|低于)\s*(\d[\d,]*(?:\.\d+)?)")
+# "did 2330 cross 1000?", "has 2330 ever closed below 800?", "台積電曾經跌破800嗎": past tense (a
+# "will it cross 1000?" is a forecast's target); the answer is the same, the last close beyond it.
+_EVER_BEYOND = re.compile(
+    r"\b(?:did|has|have|had|ever)\b.{0,25}?\b(?:(?:cross(?:ed)?|break|broken?|broke|top(?:ped)?)(?:\s+(above|below|over|under|through))?"
+    r"|(?:close[ds]?|trade[ds]?|go|gone|went|been|be|rise|risen|rose|fall|fallen|fell|drop(?:ped)?|dip(?:ped)?|sink|sunk|sank)"
+    r"\s+(above|below|over|under|through))"
+    r"\s+(?:nt\$|\$)?(\d[\d,]*(?:\.\d+)?)(?!\s*(?:%|percent|days?|sessions?))"
+    r"|(?:曾经|有没有|是否).{0,4}?(站上|站回|突破|高于|超过|跌破|低于)\s*(\d[\d,]*(?:\.\d+)?)"
+    r"|(站上|站回|突破|跌破)\s*(\d[\d,]*(?:\.\d+)?)\s*过")
 
 
 # "鴻海的成交量最近有放大嗎", "is 2330 volume picking up?": the span's volume against the sessions before.
@@ -177,10 +186,14 @@ def asks_streak(message: str) -> bool:
 
 def last_beyond(message: str) -> tuple[str, float] | None:
     """("above" | "below", price) when ``message`` asks when the close was last beyond a price."""
-    m = _LAST_BEYOND.search(unquoted(message))
-    if m is None:
+    s = unquoted(message)
+    if (m := _LAST_BEYOND.search(s)) is not None:
+        word, number = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+    elif (m := _EVER_BEYOND.search(s)) is not None:
+        g = m.groups()  # (direction or None for a bare "cross", number) in English, (word, number) in Chinese
+        word, number = (g[0] or g[1], g[2]) if g[2] else (g[3], g[4]) if g[4] else (g[5], g[6])
+    else:
         return None
-    word, number = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
     side = "below" if word in ("below", "under", "跌破", "低于") else "above"
     return side, float(number.replace(",", ""))
 
@@ -353,14 +366,27 @@ def _limit_days(code: str, pairs: list[tuple[PriceBar | None, PriceBar]], zh: bo
 
 
 def _gap_days(pairs: list[tuple[PriceBar | None, PriceBar]], zh: bool) -> str:
-    """The sessions that opened above the previous day's high (gap up) or below its low (gap down)."""
-    ups = [b.date for a, b in pairs if a is not None and b.open is not None and a.high is not None and b.open > a.high]
-    downs = [b.date for a, b in pairs if a is not None and b.open is not None and a.low is not None and b.open < a.low]
+    """The sessions that opened above the previous day's high (gap up) or below its low (gap down),
+    and the widest of each, measured from the previous day's high (low): "the biggest gap up" is
+    answered by the same sentence as "gap days"."""
+    ups = [(b.date, b.open / a.high - 1) for a, b in pairs
+           if a is not None and b.open is not None and a.high is not None and b.open > a.high]
+    downs = [(b.date, b.open / a.low - 1) for a, b in pairs
+             if a is not None and b.open is not None and a.low is not None and b.open < a.low]
+
+    def widest(gaps: list[tuple[date, float]]) -> str:
+        if not gaps:
+            return ""
+        day, size = max(gaps, key=lambda g: (abs(g[1]), g[0]))
+        return (f"；最大一次 {day.isoformat()}（{size * 100:+.2f}%）" if zh else
+                f"; the widest on {day.isoformat()} ({size * 100:+.2f}% from the previous day's {'high' if size > 0 else 'low'})")
+
+    up_days, down_days = [d for d, _ in ups], [d for d, _ in downs]
     if zh:
-        return (f"跳空上漲（開盤高於前一日最高價）{len(ups)} 天" + (f"（{_recent_dates(ups, zh)}）" if ups else "")
-                + f"，跳空下跌（開盤低於前一日最低價）{len(downs)} 天" + (f"（{_recent_dates(downs, zh)}）" if downs else "") + "。")
+        return (f"跳空上漲（開盤高於前一日最高價）{len(ups)} 天" + (f"（{_recent_dates(up_days, zh)}{widest(ups)}）" if ups else "")
+                + f"，跳空下跌（開盤低於前一日最低價）{len(downs)} 天"
+                + (f"（{_recent_dates(down_days, zh)}{widest(downs)}）" if downs else "") + "。")
     return (f"Gapped up (opened above the previous day's high) on {len(ups)} day{'s' if len(ups) != 1 else ''}"
-            + (f" ({_recent_dates(ups, zh)})" if ups else "")
-            + f" and gapped down (opened below its low) on {len(downs)}" + (f" ({_recent_dates(downs, zh)})" if downs else "") + ".")
-
-
+            + (f" ({_recent_dates(up_days, zh)}{widest(ups)})" if ups else "")
+            + f" and gapped down (opened below its low) on {len(downs)}"
+            + (f" ({_recent_dates(down_days, zh)}{widest(downs)})" if downs else "") + ".")

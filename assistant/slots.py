@@ -247,7 +247,7 @@ COMPANY_TOPIC = re.compile("|".join(f"(?:{p})" for p in (
 # "will 2330 reach 1,000?", "台積電會漲到1000嗎", "鴻海會跌破150嗎": a price to reach. The number
 # must follow a word of reaching; whether it is above or below the last close says which way.
 _TARGET = re.compile(
-    r"\b(?:reach(?:es)?|hit|top|break(?: through)?|exceed|surpass|cross|climb to|rise to|go (?:to|above|over|past|below|under)"
+    r"\b(?:reach(?:es)?|hit|top|break(?: through)?|exceed|surpass|(?<!golden )(?<!death )cross|climb to|rise to|go (?:to|above|over|past|below|under)"
     r"|get to|fall (?:to|below|under)|drop (?:to|below|under)|sink to|dip (?:to|below|under)|above|below|over|under)"
     r"\s+(?:nt\$|\$|twd\s*)?(\d[\d,]*(?:\.\d+)?)(?!\d)(?!\s*(?:%|percent|days?|weeks?|months?|years?|trading|sessions?|lots?|shares?))"
     r"|(?:涨到|涨破|涨至|涨回|突破|站上|站回|上看|冲上|冲到|回到|超过|升到|达到|来到|跌到|跌破|跌至|跌回|掉到|掉回|摔到|下看|低于)"

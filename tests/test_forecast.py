@@ -433,6 +433,7 @@ def test_several_companies_named_are_each_forecast_side_by_side(data_dir):
     ("2330 above 10 days", None), ("台積電突破10天線", None),
     ("will 2330 reach its price target of 1,200?", 1200.0), ("台積電目標價1200", 1200.0), ("2330 price target", None),
     ("台積電目標價多少", None), ("2330 price target in 30 days", None),
+    ("golden cross 2330", None), ("death cross 2454?", None), ("will 2330 cross 1000", 1000.0),
 ])
 def test_a_target_price_is_read_only_after_a_word_of_reaching(message, target):
     from assistant.engines.forecast import target_price

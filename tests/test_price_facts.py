@@ -650,10 +650,13 @@ def test_gap_days_open_beyond_the_previous_days_range(store):
     1,000: gaps down; 03-05 opened at 1,020, above 03-04's high of 1,010: a gap up; 02-27 opened
     at 1,065, inside 02-26's range up to 1,065."""
     a = ask(store, "2330 gap up days")
-    assert ("Gapped up (opened above the previous day's high) on 1 day (2025-03-05) and gapped down (opened below "
-            "its low) on 2 (2025-03-03, 2025-03-04).") in a.answer
+    assert ("Gapped up (opened above the previous day's high) on 1 day (2025-03-05; the widest on 2025-03-05 (+0.99% "
+            "from the previous day's high)) and gapped down (opened below its low) on 2 (2025-03-03, 2025-03-04; the "
+            "widest on 2025-03-03 (-3.85% from the previous day's low)).") in a.answer
     zh = ask(store, "台積電2025年3月跳空")
-    assert "跳空上漲（開盤高於前一日最高價）1 天（2025-03-05），跳空下跌（開盤低於前一日最低價）2 天（2025-03-03、2025-03-04）。" in zh.answer
+    assert ("跳空上漲（開盤高於前一日最高價）1 天（2025-03-05；最大一次 2025-03-05（+0.99%）），跳空下跌（開盤低於前一日最低價）2 天"
+            "（2025-03-03、2025-03-04；最大一次 2025-03-03（-3.85%））。") in zh.answer
+    assert "the widest on 2025-03-03 (-3.85%" in ask(store, "what was the biggest gap down for 2330?").answer
 
 
 def test_a_price_asked_in_us_dollars_says_it_is_not_converted(store):
@@ -774,6 +777,21 @@ def test_the_last_close_beyond_a_price(store):
     assert "最後一次收盤低於 1,010.00 是 2025-03-04（1,000.00），之後 1 個交易日都沒有。" in ask(store, "台積電上次跌破1010是什麼時候").answer
     assert "No close above 2,000.00 in the span (since 2025-02-26); the highest close was 1,060.00 on 2025-02-26." in ask(
         store, "when did 2330 last trade above 2000?").answer
+    # Past tense asks the same ("did 2330 cross 1030?"); "will it cross" is a forecast's target.
+    assert "The last close above 1,030.00 was on 2025-02-27" in ask(store, "did 2330 cross 1030?").answer
+    assert "最後一次收盤低於 1,010.00 是 2025-03-04" in ask(store, "台積電曾經跌破1010嗎").answer
+
+
+@pytest.mark.parametrize("message, beyond", [
+    ("did 2330 cross 1000", ("above", 1000.0)), ("has 2330 ever closed below 800?", ("below", 800.0)),
+    ("did tsmc break through 1,100?", ("above", 1100.0)), ("did 2330 break below 800", ("below", 800.0)),
+    ("台積電曾經跌破800嗎", ("below", 800.0)), ("台積電站上1100過嗎", ("above", 1100.0)),
+    ("will 2330 cross 1000", None), ("did 2330 rise 5%", None), ("has 2330 crossed 5 days in a row", None),
+])
+def test_a_price_crossed_in_the_past_is_the_last_close_beyond_it(message, beyond):
+    from assistant.price_records import last_beyond
+
+    assert last_beyond(message) == beyond
 
 
 def test_the_last_n_closes_are_listed_and_a_days_range_is_said(store):
