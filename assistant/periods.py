@@ -176,7 +176,7 @@ def strip_dates(message: str) -> str:
 
 # "since 2024-09-02", "since April", "2025年以來", "從3月至今": from that day (or the start of that
 # month, quarter, year) up to today, not that day alone.
-_SINCE = re.compile(r"\bsince\b|以来|至今|迄今|到现在|到今天|到目前")
+_SINCE = re.compile(r"\bsince\b|\b(?:to|until|till)\s+(?:now|today|date|the present)\b|以来|至今|迄今|到现在|到今天|到目前")
 
 
 def parse_period(message: str, today: date) -> Period:
@@ -592,7 +592,8 @@ def _parse_period(s: str, today: date) -> Period:
     if re.search(r"\byesterday\b|昨天|昨日", s):
         d = today - timedelta(days=1)
         return Period("day", d, d, label="yesterday")
-    if re.search(r"\b(?:today|now|currently|current)\b|今天|今日|现在|目前", s):
+    # not the end of a span ("從去年到現在", "from last year to now"): its start is read below
+    if re.search(r"\b(?<!to )(?<!until )(?<!till )(?:today|now|currently|current)\b|(?<![到至])(?:今天|今日|现在|目前)", s):
         return Period("day", today, today, label="today")
     monday = today - timedelta(days=today.weekday())
     if re.search(r"\blast week\b|\bprevious week\b|上周|上星期|上礼拜", s):

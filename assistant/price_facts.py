@@ -436,6 +436,8 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
         if period.kind == "range" and (bars[0].date - period.start).days > 7 and not len(before):
             notices.append(f"資料庫中 {label} 的股價從 {first_day.isoformat()} 才開始。" if zh else
                            f"The store's prices for {label} only start on {first_day.isoformat()}.")
+        if period.kind == "range" and (end - bars[-1].date).days > STALE_DAYS:  # "since 2025" on a stale store
+            notices.append(stale_notice(label, code, bars[-1].date, end, zh))
         text = _range_text(label, bars, prev, period, zh, lots=_asks_lots(asked))
         if asked and asks_records(asked):
             text += ("" if zh else " ") + records_text(code, bars, prev, asked, zh)

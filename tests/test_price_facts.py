@@ -134,6 +134,12 @@ def test_no_company_no_price_fact():
     ("how has TSMC done since January 2025?", "range", date(2025, 1, 1), date(2025, 3, 6), None),
     ("台積電 2024年以來", "range", date(2024, 1, 1), date(2025, 3, 6), None),
     ("台積電 2025-01-02 至今", "range", date(2025, 1, 2), date(2025, 3, 6), None),
+    # "to now" ends the span; it does not make it today alone
+    ("台積電從去年到現在漲了多少", "range", date(2024, 1, 1), date(2025, 3, 6), None),
+    ("2330 from last year to now", "range", date(2024, 1, 1), date(2025, 3, 6), None),
+    ("2330 from 2025-01-02 to today", "range", date(2025, 1, 2), date(2025, 3, 6), None),
+    ("台積電從1月到今天", "range", date(2025, 1, 1), date(2025, 3, 6), None),
+    ("台積電今天收多少", "day", date(2025, 3, 6), date(2025, 3, 6), None),
     ("2330 between 2025-01-02 and 2025-02-03 since", "range", date(2025, 1, 2), date(2025, 2, 3), None),
     # a year written once serves both ends of a range
     ("2330 return from Jan 1 to Mar 31 2024", "range", date(2024, 1, 1), date(2024, 3, 31), None),
@@ -244,6 +250,10 @@ def test_stale_store_says_how_to_refresh(store):
     assert any("`finqa ingest prices 2330`" in n and "27 days" in n for n in a.notices)
     zh = ask(store, "台積電上週表現如何", today=date(2025, 6, 4))
     assert not zh.bars and "上週沒有股價資料" in zh.answer and "finqa ingest prices 2330" in zh.answer
+    # a span up to today on a stale store ends at its last bar, and says so
+    since = ask(store, "2330 since 2025-02-27", today=date(2025, 4, 1))
+    assert since.bars[-1].date == date(2025, 3, 5) and any("27 days" in n for n in since.notices)
+    assert not any("days before" in n for n in ask(store, "2330 since 2025-02-27", today=date(2025, 3, 6)).notices)
 
 
 def test_no_prices_stored(store):
