@@ -379,6 +379,8 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
         period = parse_period(context, ref)
     if period.label == "today":
         period = Period("latest", label="today")
+    elif period.label == "yesterday" and _stale_before(store, period.start):
+        period = Period("latest", label="yesterday")  # a stale store's latest session, said so below
     notices = list(req.notices)
     if period.kind == "invalid":
         return Answer(route="qa", engine=ENGINE, notices=notices, answer=no_such_day(period, zh))
@@ -408,6 +410,8 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
                 f"prices: {', '.join(english_name(h) or h for h in held) or 'none'})."))
     by_sector = industry is None and not named and bool(_SECTORS.search(s))
     rows, info = rank(frame, period, visible=visible)
+    if len(named) > 1 and len(rows) < 2 and not market_summary:
+        return None  # "2330 vs 2303, which did better?" with one of them stored: that one's facts, not a ranking of one
     if not rows:
         return Answer(route="qa", engine=ENGINE, notices=notices,
                       answer=_nothing_text(frame, period, visible, zh, named))
@@ -487,6 +491,12 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
                                "best": row["best"].code} for row in sectors]
     return Answer(route="qa", engine=ENGINE, answer="\n\n".join(parts), citations=[citation],
                   notices=notices, code=None, bars=bars, ranking=ranking)
+
+
+def _stale_before(store: Any, day: date) -> bool:
+    """Whether the store's newest bar is more than :data:`STALE_DAYS` before ``day``."""
+    last = store.newest_bar_date()
+    return last is not None and (day - last).days > STALE_DAYS
 
 
 def _sources(window: pd.DataFrame) -> str:

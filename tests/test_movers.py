@@ -161,6 +161,21 @@ def test_nothing_in_the_period_says_what_the_store_covers(store):
     assert old.ranking and any("newest stored prices are from 2025-03-05" in n and "ranking is of then" in n
                                for n in old.notices)
     assert not any("newest stored" in n for n in ask(store, "top gainers").notices)
+    # "yesterday" on a stale store is its newest session, said so; on a fresh one, the day itself
+    stale = ask(store, "which stock had the highest volume yesterday", today=date(2026, 11, 29))
+    assert stale.ranking["volume"][0]["code"] == "2330" and any("ranking is of then" in n for n in stale.notices)
+    fresh = ask(store, "most active stocks yesterday", today=date(2025, 3, 5))
+    assert [r["code"] for r in fresh.ranking["volume"]][:2] == ["2317", "2330"] and "2025-03-04" in fresh.answer
+
+
+def test_two_named_with_one_stored_is_no_ranking(store, data_dir):
+    """A ranking of one is no comparison: the engine declines, and the assistant answers with the
+    stored company's own span and says the other has no prices."""
+    assert ask(store, "2330 vs 2603 which did better in March 2025?", codes=["2330", "2603"]) is None
+    from assistant.service import Assistant
+
+    a = Assistant(data_dir.model_copy(update={"cpu_only": True})).answer("2330 vs 2603 which did better in March 2025?")
+    assert a.engine == ENGINE and a.code == "2330" and "+5.00%" in a.answer and "No prices for 2603" in a.answer
 
 
 def test_as_of_hides_the_day_and_everything_after(store):

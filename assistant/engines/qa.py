@@ -514,8 +514,8 @@ class QAEngine(FinqaQueryEngine):
             return Answer(route="qa", engine=GLOSSARY, notices=list(req.notices), answer=glossary_answer(req.message))
         if risk_ranking_kind(req.message, [c for c in [req.code, *req.codes] if c]):  # "most volatile stocks"
             return risk_ranking(req, open_store(self.settings.store_path))
-        if movers.applies(req):  # "which stock rose the most in April?": a ranking of the store
-            return movers.movers_answer(req, open_store(self.settings.store_path))
+        if movers.applies(req) and (ranked := movers.movers_answer(req, open_store(self.settings.store_path))) is not None:
+            return ranked  # "which stock rose the most in April?": a ranking of the store
         if not req.code:  # the store is not even opened for a question about no company
             return None
         from ..risk import risk_answer
