@@ -32,7 +32,7 @@ from .price_facts import price_question_of
 from .router import FinqaRouter, IntentClassifier, RouteDecision
 from .sentiment_groups import asks_about_a_group
 from .slots import COMPARE_WITH, ChatSession, Slots, guess_cjk_company, parse_slots, to_simplified, truncate_message
-from .small_talk import asks_forecast_quality, capabilities, forecast_quality, is_small_talk
+from .small_talk import asks_forecast_quality, asks_models, capabilities, forecast_quality, is_small_talk, models_text
 from .types import Answer, EngineRequest
 
 log = logging.getLogger(__name__)
@@ -259,6 +259,10 @@ class Assistant:
                 return Answer(route=route, engine="router", code=None, notices=[],
                               answer=f"I could not find a listed company called {slots.unknown_company!r}.{hint} "
                                      f"Try a code (2330), a Chinese name (台積電) or an English name (TSMC).")
+        if not slots.code and not slots.quoted_text and asks_models(to_simplified(message).lower()):
+            # "What models do you use?": the engines that answer now, as the UI's status panel says
+            return Answer(route=route, engine="help", notices=notices, answer=models_text(
+                self.engine_status(), self.settings.embedding_model, message))
         if not slots.code and not slots.quoted_text and asks_forecast_quality(to_simplified(message).lower()):
             # "How accurate are your forecasts?": how they are measured, not "which company?".
             return Answer(route=route, engine="help", notices=notices, answer=forecast_quality(message))

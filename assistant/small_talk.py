@@ -10,6 +10,7 @@ language it was written in.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from .i18n import has_cjk
 
@@ -124,3 +125,64 @@ def forecast_quality(message: str) -> str:
         "So treat a forecast's direction as close to a coin flip. Ask `forecast 2330 next 5 days` to see one with "
         "its backtest. None of this is investment advice."
     )
+
+
+# "What models do you use?", "which models are loaded?", "你用什麼模型": finqa's own engines, not
+# the news (whose nearest sentences about "models" were laptops and monitors).
+_MODELS = re.compile(
+    r"\b(?:what|which)\s+(?:ai\s+|language\s+|llm\s+|ml\s+)?(?:models?|llms?)\b(?!\s+(?:of|for)\s+(?:car|phone|chip|iphone))"
+    r".{0,30}\b(?:use[ds]?|using|run|runs|running|loaded|behind|power|powers|answer|answers|answering|is this|are these)\b"
+    r"|\b(?:are|is)\s+(?:the\s+|your\s+|any\s+)?(?:models?|llms?)\s+loaded\b|\bmodel status\b"
+    r"|\bwhat\s+(?:ai|llm)\b.{0,20}\b(?:use|using|behind|is this)\b"
+    r"|(?:用|使用|跑|载入|加载)(?:了)?(?:什么|哪个|哪些|甚么)(?:语言|ai)?模型|模型(?:是)?(?:什么|哪个|哪些)|模型(?:有)?(?:载入|加载)"
+    r"|(?:什么|哪个|哪些)(?:ai|语言)?模型(?:在)?(?:回答|运作|跑)",
+    re.IGNORECASE,
+)
+
+
+def asks_models(simplified_lower: str) -> bool:
+    """Whether the message asks which models finqa runs (the facade checks that it names no
+    company and quotes nothing)."""
+    return bool(_MODELS.search(simplified_lower))
+
+
+_ROUTE_NAMES = {"forecast": ("Forecasts", "預測"), "sentiment": ("News sentiment", "新聞情緒"),
+                "qa": ("Questions from the news", "新聞問答")}
+
+
+def models_text(status: dict[str, str], embedding_model: str, message: str) -> str:
+    """Which engine answers each kind of question now (the UI's status panel, in words), and the
+    embedding model behind retrieval: the tier that answers, and why a larger model does not."""
+    from .i18n import reason_zh
+
+    zh = has_cjk(message)
+    order = [r for r in ("forecast", "sentiment", "qa") if r in status]
+    if zh:
+        lines = [f"- {_ROUTE_NAMES[r][1]}：{_status_zh(status[r], reason_zh)}" for r in order]
+        return ("finqa 目前由這些引擎回答：\n" + "\n".join(lines)
+                + f"\n- 檢索：{embedding_model} 句向量（Chroma），新聞與價格窗格都用它找\n\n"
+                "股價、排名、技術指標與風險數字一律直接由股價資料庫計算，不經語言模型。"
+                "每則回答都會標明是哪個引擎回答的。")
+    lines = [f"- {_ROUTE_NAMES[r][0]}: {status[r]}" for r in order]
+    return ("These engines answer now:\n" + "\n".join(lines)
+            + f"\n- Retrieval: {embedding_model} sentence embeddings in Chroma, for the news and the price windows\n\n"
+            "Prices, rankings, technical indicators and risk figures are always computed straight from the price "
+            "store, with no language model. Every answer says which engine gave it.")
+
+
+_TIERS_ZH = {"analog (CPU tier, nearest historical windows)": "類比法（CPU 層：最相近的歷史窗格）",
+             "CPU tier (extractive, MiniLM)": "CPU 層（擷取式，MiniLM）", "CPU tier (MiniLM classifier)": "CPU 層（MiniLM 分類器）"}
+_STATUS = re.compile(r"(?P<tier>[^:]+?)(?:: (?:(?P<label>\S+) could not be used: )?(?P<reason>.+))?", re.S)
+
+
+def _status_zh(text: str, reason_zh: Any) -> str:
+    """An engine's status line ("CPU tier (MiniLM classifier): X could not be used: <reason>") in
+    Chinese: the known tiers and reasons translated, model ids kept."""
+    m = _STATUS.fullmatch(text)
+    if m is None or m.group("tier") not in _TIERS_ZH:
+        return reason_zh(text)
+    out = _TIERS_ZH[m.group("tier")]
+    if m.group("reason"):
+        reason = reason_zh(m.group("reason"))
+        out += f"：無法使用 {m.group('label')}，{reason}" if m.group("label") else f"：{reason}"
+    return out

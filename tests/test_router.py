@@ -359,6 +359,28 @@ def test_questions_about_forecast_quality_get_how_it_is_measured(assistant, engi
     assert "--protocol acl18" in answer.answer
 
 
+@pytest.mark.parametrize("message, zh", [
+    ("what models do you use", False), ("which models are loaded?", False), ("what AI is this?", False),
+    ("你用什麼模型", True), ("模型有載入嗎", True),
+])
+def test_questions_about_the_models_get_the_engines_status(data_dir, message, zh):
+    """Not the news's nearest sentences about laptops "models": each engine's tier and why, as the
+    UI's status panel says it, in the message's language."""
+    answer = Assistant(data_dir.model_copy(update={"cpu_only": True})).answer(message)
+    assert answer.engine == "help"
+    if zh:
+        assert "類比法（CPU 層：最相近的歷史窗格）" in answer.answer and "檢索：all-MiniLM-L6-v2" in answer.answer
+    else:
+        assert "- Forecasts: analog (CPU tier, nearest historical windows): cpu_only is set" in answer.answer
+        assert "- Retrieval: all-MiniLM-L6-v2" in answer.answer
+
+
+@pytest.mark.parametrize("message", ["what model of iPhone does TSMC supply?", "TSMC business model",
+                                     "which models of Acer laptops sold best?"])
+def test_a_product_model_is_no_question_about_finqa(assistant, engines, message):
+    assert assistant.answer(message).engine != "help"
+
+
 @pytest.mark.parametrize("message", ["how accurate is the 2330 forecast?", "how good is a business model like TSMC's?",
                                      "what is a good prediction market?"])
 def test_forecast_quality_needs_no_company_and_a_forecast(assistant, engines, message):
