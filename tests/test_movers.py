@@ -414,6 +414,8 @@ def test_requests_for_picks_are_declined_with_what_finqa_can_show(data_dir, mess
     ("哪檔股票表現最好", False), ("股票漲跌幅排行", False), ("台股明天會漲嗎", False),
     ("How did Taiwan semis do in April 2025?", True), ("半導體股4月表現如何", True), ("台積電股價如何", False),
     ("半導體類股新聞情緒", False),
+    ("summarize today's market", True), ("yesterday's market", True), ("今日盤勢", True), ("盤後總結", True),
+    ("review the market for AI servers", False), ("summarize TSMC's market share", False),
 ])
 def test_market_questions(message, market):
     from assistant.movers import is_market_question
