@@ -34,6 +34,7 @@ from .sentiment_groups import asks_about_a_group
 from .slots import COMPARE_WITH, ChatSession, Slots, guess_cjk_company, parse_slots, to_simplified, truncate_message
 from .small_talk import asks_forecast_quality, asks_models, capabilities, forecast_quality, is_small_talk, models_text
 from .types import Answer, EngineRequest
+from .typos import correct_typos, typo_notice
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +146,9 @@ class Assistant:
             yield Answer(route="qa", engine="help", answer=capabilities(str(message)))
             return
         message, notices = truncate_message(str(message))
+        message, fixes = correct_typos(message)  # "tsmc stock pirce": read as "price", and said
+        if fixes:
+            notices.append(typo_notice(fixes, has_cjk(message)))
         # "in April" on a store that ends before this year's April: the April it covers, written
         # into the question before anything reads it (as-of dates and periods alike).
         anchored = self._anchor_dates(message, as_of, notices)

@@ -1,0 +1,68 @@
+"""Misspelt question words ("tsmc stock pirce", "forcast 2330", "sentimnet of 2454"), read as
+the word meant before anything routes the message, and said in a notice.
+
+Why: every rule downstream matches words, so "pirce" made "tsmc stock pirce today" a news
+search instead of a price. Only the words that decide what is asked are corrected, and only by
+one slip a fast typist makes (two neighbouring letters swapped, one letter left out or doubled,
+one stray letter); a letter replaced by another is not, because that turns real words into
+keywords ("prize" into "price", "newt" into "news"). A word that is itself a keyword or a
+common English word near one is never touched, nor is text in quotes (a headline to classify).
+"""
+from __future__ import annotations
+
+import re
+
+# The words that decide the route or the answer; each is corrected to itself.
+KEYWORDS = frozenset((
+    "price", "prices", "forecast", "forecasts", "predict", "prediction", "predictions", "sentiment", "news",
+    "volume", "stock", "stocks", "closing", "close", "market", "return", "returns", "chart", "performance",
+    "volatility", "average", "technicals", "dividend", "dividends", "outlook", "headlines", "compare",
+))
+# Real words one slip away from a keyword: never corrected.
+_WORDS = frozenset((
+    "clos", "closer", "closed", "closes", "pricey", "priced", "stocky", "newts", "markets", "returns", "charts",
+    "charter", "averages", "averaged", "forecaster", "predicts", "compared", "comparer", "compares", "volumes",
+    "outlooks", "closet", "losing", "divided", "headline", "prince", "sentiments", "technical", "charted",
+))
+_TOKEN = re.compile(r"[A-Za-z]{4,}")
+_QUOTES = re.compile(r"[\"“”「」『』]")
+
+
+def _one_slip(word: str, key: str) -> bool:
+    """Whether ``word`` is ``key`` with two neighbouring letters swapped, one letter dropped, or
+    one letter added (lengths of five and up for the last two: "nws" is no word to guess from)."""
+    if word == key:
+        return False
+    if len(word) == len(key):
+        diff = [i for i, (a, b) in enumerate(zip(word, key)) if a != b]
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and word[diff[0]] == key[diff[1]] and word[diff[1]] == key[diff[0]]
+    if min(len(word), len(key)) < 5 or abs(len(word) - len(key)) != 1:
+        return False
+    short, long_ = (word, key) if len(word) < len(key) else (key, word)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+def correct_typos(message: str) -> tuple[str, list[str]]:
+    """``message`` with its misspelt keywords corrected, and the corrections made ("pirce →
+    price"); the message unchanged when it quotes text."""
+    if not message or _QUOTES.search(message):
+        return message, []
+    fixes: list[str] = []
+
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(0)
+        low = word.lower()
+        if low in KEYWORDS or low in _WORDS:
+            return word
+        hits = [k for k in sorted(KEYWORDS) if _one_slip(low, k)]
+        if len(hits) != 1:  # none, or too close to two keywords to tell
+            return word
+        meant = hits[0].upper() if word.isupper() else hits[0].capitalize() if word[0].isupper() else hits[0]
+        fixes.append(f"{word} → {meant}")
+        return meant
+
+    return _TOKEN.sub(fix, message), fixes
+
+
+def typo_notice(fixes: list[str], zh: bool) -> str:
+    return ("將拼錯的字讀作：" + "、".join(fixes) + "。" if zh else "Read as: " + ", ".join(fixes) + ".")

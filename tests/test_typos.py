@@ -1,0 +1,46 @@
+"""Misspelt question words are read as the word meant, said in a notice, and nothing else moves."""
+from __future__ import annotations
+
+import pytest
+
+from assistant.typos import correct_typos
+
+
+@pytest.mark.parametrize("message, fixed, fixes", [
+    ("tsmc stock pirce today", "tsmc stock price today", ["pirce → price"]),
+    ("forcast 2330", "forecast 2330", ["forcast → forecast"]),
+    ("sentimnet of 2454", "sentiment of 2454", ["sentimnet → sentiment"]),
+    ("2330 volumne last week", "2330 volume last week", ["volumne → volume"]),
+    ("台積電pirce", "台積電price", ["pirce → price"]),
+    ("Prcie of TSMC", "Price of TSMC", ["Prcie → Price"]), ("TSMC PIRCE", "TSMC PRICE", ["PIRCE → PRICE"]),
+])
+def test_one_slip_is_read_as_the_keyword(message, fixed, fixes):
+    assert correct_typos(message) == (fixed, fixes)
+
+
+@pytest.mark.parametrize("message", [
+    "Is TSMC losing money?",  # one letter from "closing", and a word
+    "what is the prize for winning?",  # a letter replaced is not corrected: real words would turn
+    "2330 closed at what price?", "forest fires and newts", "the dividend was divided", "Prince Housing news",
+    "sentiment of \u201cTSMC prcie hike\u201d",  # quoted text is classified as written
+    "forecast 2330 next 5 days", "chat about 2330", "",
+])
+def test_words_and_quotes_are_left_alone(message):
+    assert correct_typos(message) == (message, [])
+
+
+def test_the_assistant_routes_the_corrected_question_and_says_so(data_dir):
+    from datetime import date
+
+    from assistant.service import Assistant
+    from ingest.store import open_store
+    from ingest.types import PriceBar
+
+    open_store(data_dir.store_path).upsert_bars([PriceBar(code="2330", date=date(2025, 3, 5), open=1000.0, high=1010.0,
+                                                          low=990.0, close=1005.0, volume=1000)])
+    asst = Assistant(data_dir.model_copy(update={"cpu_only": True}))
+    a = asst.answer("2330 pirce on 2025-03-05")
+    assert a.engine == "qa:prices" and "1,005.00" in a.answer and "Read as: pirce → price." in a.notices
+    zh = asst.answer("台積電pirce 2025-03-05")
+    assert "將拼錯的字讀作：pirce → price。" in zh.notices
+    assert not any("Read as" in n for n in asst.answer("2330 price on 2025-03-05").notices)
