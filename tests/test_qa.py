@@ -2,6 +2,7 @@
 tier and its reasons, injected instructions in an article, sentence splitting."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -178,6 +179,25 @@ def test_figures_finqa_does_not_store_are_said_to_be_missing(data_dir, message, 
     _index_news(settings)
     answer = QAEngine(settings=settings).run(EngineRequest(message=message, code="2330"))
     assert any("not financial statements" in n or "沒有財務報表" in n for n in answer.notices) is said
+
+
+def test_a_figure_asked_for_is_quoted_only_from_sentences_that_name_it(data_dir):
+    """Without a language model, "台積電營收" gets the sentences that name 營收, not the company's
+    sentences closest in meaning; and a figure no retrieved sentence names is said to be missing."""
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    _index_news(settings)
+    engine = QAEngine(settings=settings)
+    zh = engine.run(EngineRequest(message="台積電營收", code="2330"))
+    quoted = [line for line in zh.answer.splitlines() if line.startswith("- ")]
+    assert quoted and all("營收" in line or "revenue" in line.lower() for line in quoted)
+    assert any("營收" in line for line in quoted)
+    en = engine.run(EngineRequest(message="TSMC revenue growth", code="2330"))
+    quoted = [line for line in en.answer.splitlines() if line.startswith("- ")]
+    assert quoted and all(re.search(r"revenue|sales|營收", line, re.I) for line in quoted)
+    eps = engine.run(EngineRequest(message="2330 EPS", code="2330"))
+    assert "None of the retrieved news about 2330 mentions EPS" in eps.answer
+    assert not [line for line in eps.answer.splitlines() if line.startswith("- ")]
+    assert "沒有一句提到市值" in engine.run(EngineRequest(message="台積電市值多少", code="2330")).answer
 
 
 @pytest.mark.parametrize("message, said", [

@@ -38,6 +38,7 @@ from typing import Any
 from ingest.cjk import CJK_CHARS, CJK_RE
 from ingest.errors import FinqaError
 
+from ..figures import asked_figures, mentions, names
 from ..i18n import has_cjk, reason_zh
 from ..slots import to_simplified
 from ..types import Answer, Citation, EngineRequest
@@ -71,16 +72,6 @@ _LATEST = re.compile(
     r"|^\s*[\w.&'-]+(?:\s+[\w.&'-]+)?\s+(?:news|headlines)\s*[?？]?\s*$"
     r"|^\s*(?:news|headlines)\s+(?:on|about|for|of)\s+[\w.&' -]{1,30}[?？]?\s*$"
     r"|^\s*\S{1,10}?的?(?:新聞|新闻|消息)\s*[?？]?\s*$",
-    re.IGNORECASE,
-)
-# Figures finqa does not store (it holds daily prices and news, no financial statements): asked
-# for, the answer says so before quoting whatever news mentions them.
-_NOT_STORED = re.compile(
-    r"(?<![a-z])(?:p/?e|eps|roe|p/?b)(?![a-z])|\bprice[- ]to[- ](?:earnings|book)\b|\bpe ratio\b|\bearnings per share\b"
-    r"|\bmarket (?:cap|capitali[sz]ation|value)\b|\bdividend yield\b|\bbook value\b"
-    r"|\bdividends?\b|\bpayout\b|\brevenues?\b|\bgross margin\b|\bnet income\b"
-    r"|\b(?:over|under)-?valued\b|\bvaluation\b|\bfair value\b|\bintrinsic value\b|高估|低估|估值|合理价"
-    r"|本益比|市盈率|每股盈余|每股收益|市值|殖利率|股息率|净值|股价净值比|市净率|股利|股息|配息|除息|营收|营业收入|毛利率|净利",
     re.IGNORECASE,
 )
 # Index levels finqa does not store (it holds listed companies and ETFs, not TAIEX or the OTC index).
@@ -315,7 +306,7 @@ class QAEngine(FinqaQueryEngine):
         zh = has_cjk(req.message)
         before = req.as_of if req.as_of is not None else datetime.now(timezone.utc)
         codes = request_codes(req) or None
-        if _NOT_STORED.search(to_simplified(req.message)):
+        if asked_figures(req.message):  # "台積電營收", "2330 EPS": figures finqa does not store
             notices.append("finqa 只儲存每日股價與新聞，沒有財務報表：本益比、EPS、營收、股利、市值、殖利率等數字不在資料中；以下只是最相關的新聞，未必含有這個數字。"
                            if zh else "finqa stores daily prices and news, not financial statements: P/E, EPS, revenue, "
                            "dividends, market value and dividend yield are not in its data. Below is the closest news it has, which may not give the figure.")
@@ -640,7 +631,8 @@ class QAEngine(FinqaQueryEngine):
         else:
             news = [c for c in contexts if not c.get("bars")]
             topic, ignore = _topic(req, news_window(req)), _company_terms(request_codes(req))
-            picked = self._rank_sentences(topic, news, ignore)
+            figures = asked_figures(req.message)  # "台積電營收": only sentences that name the figure
+            picked = self._rank_sentences(topic, news, ignore, keep=(lambda s: mentions(s, figures)) if figures else None)
             lines = [f"- {s} [{n}]" for s, n in picked]
             # A company's own news is quoted whatever it says (there is no relevance floor for it),
             # so when no quoted sentence shares a word with what was asked, say that it may not answer.
@@ -648,6 +640,11 @@ class QAEngine(FinqaQueryEngine):
             if note:
                 notices = [*notices, note]
             intro = "檢索到的新聞中與問題最相關的句子：" if zh else "Most relevant sentences from the retrieved news:"
+            if figures and not picked:
+                about = f" {'、'.join(request_codes(req))} 的" if zh and request_codes(req) else ""
+                intro = (f"檢索到的{about}新聞沒有一句提到{names(figures, zh)}：finqa 沒有財務報表，無法給出這個數字。" if zh else
+                         f"None of the retrieved news{' about ' + ', '.join(request_codes(req)) if request_codes(req) else ''} "
+                         f"mentions {names(figures, zh)}: finqa holds no financial statements, so it cannot give the figure.")
             if not news:
                 intro = "沒有那段時間的相關新聞。" if zh else "No news from around then."
         body = intro + "\n" + "\n".join(lines)
@@ -660,15 +657,17 @@ class QAEngine(FinqaQueryEngine):
                       notices=notices, fallback_reason=reason, code=req.code,
                       bars=prices["bars"] if prices is not None else [])
 
-    def _rank_sentences(self, question: str, contexts: list[dict[str, Any]],
-                        ignore: frozenset[str] = frozenset()) -> list[tuple[str, int]]:
+    def _rank_sentences(self, question: str, contexts: list[dict[str, Any]], ignore: frozenset[str] = frozenset(),
+                        keep: Any = None) -> list[tuple[str, int]]:
+        """The :data:`EXTRACTIVE_SENTENCES` sentences closest to ``question`` (only those ``keep``
+        accepts, when given)."""
         import numpy as np
 
         candidates: list[tuple[str, int]] = []
         for c in contexts:
             sentences = split_sentences(c["text"])
             good = [s for s in sentences if _informative(s)] or sentences[:1]
-            candidates.extend((s, c["n"]) for s in good)
+            candidates.extend((s, c["n"]) for s in good if keep is None or keep(s))
         # The same sentence (the title or description repeated in the body) is ranked once.
         candidates = _dedupe(candidates)
         if not candidates:

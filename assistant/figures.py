@@ -1,0 +1,56 @@
+"""The company figures finqa does not store (revenue, EPS, P/E, dividends, market value, ...):
+which of them a question asks for, and whether a news sentence mentions one.
+
+Why: finqa holds daily prices and news, no financial statements, so "台積電營收" can only be
+answered by news that gives the figure. Without a language model the CPU tier quotes the
+company's sentences closest in meaning, and for Chinese news MiniLM's closeness is near noise:
+"台積電營收" got "投審會核准通過" and "聯電回應一次看". A question for a figure is answered only
+with sentences that name it, or with the plain statement that no stored news does.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .slots import to_simplified
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure: its English and Chinese names, and the words that name it (simplified Chinese,
+    lower case), used both to spot the question and to keep the sentences that mention it."""
+
+    en: str
+    zh: str
+    words: re.Pattern[str]
+
+
+FIGURES = (
+    Figure("revenue", "營收", re.compile(r"\brevenues?\b|\bsales\b|营收|营业收入|营业额")),
+    Figure("EPS", "EPS", re.compile(r"(?<![a-z])eps(?![a-z])|\bearnings per share\b|每股盈余|每股收益|每股纯益")),
+    Figure("P/E", "本益比", re.compile(r"(?<![a-z])p/?e(?: ratio)?(?![a-z])|\bprice[- ]to[- ]earnings\b|本益比|市盈率")),
+    Figure("market value", "市值", re.compile(r"\bmarket (?:cap|capitali[sz]ation|value)\b|市值")),
+    Figure("dividends", "股利", re.compile(r"\bdividends?\b|\bpayout\b|\bex-dividend\b|股利|股息|配息|除息|除权|殖利率|现金股利")),
+    Figure("gross margin", "毛利率", re.compile(r"\bgross margins?\b|毛利率")),
+    Figure("net income", "淨利", re.compile(r"\bnet (?:income|profit)\b|\bprofits\b|\bearnings\b|净利|获利|盈余|税后纯益")),
+    Figure("book value", "淨值", re.compile(r"\bbook value\b|(?<![a-z])p/?b(?![a-z])|\bprice[- ]to[- ]book\b|净值|市净率")),
+    Figure("ROE", "ROE", re.compile(r"(?<![a-z])roe(?![a-z])|\breturn on equity\b|股东权益报酬率")),
+    Figure("valuation", "估值", re.compile(r"\bvaluation\b|\b(?:over|under)-?valued\b|\bfair value\b|\bintrinsic value\b"
+                                         r"|估值|高估|低估|合理价")),
+)
+
+
+def asked_figures(message: str) -> list[Figure]:
+    """The figures ``message`` asks for ("台積電營收", "2330 EPS"), in :data:`FIGURES` order."""
+    s = to_simplified(message or "").lower()
+    return [f for f in FIGURES if f.words.search(s)]
+
+
+def mentions(sentence: str, figures: list[Figure]) -> bool:
+    """Whether ``sentence`` names any of ``figures``."""
+    s = to_simplified(sentence or "").lower()
+    return any(f.words.search(s) for f in figures)
+
+
+def names(figures: list[Figure], zh: bool) -> str:
+    return ("、" if zh else ", ").join(f.zh if zh else f.en for f in figures)
