@@ -184,7 +184,39 @@ TERMS: tuple[Term, ...] = (
        "**上漲機率與 10–90% 區間。** 預測器找出歷史上與近期走勢最相似的價格片段（只用查詢基準日之前的資料），看它們之後怎麼走："
        "上漲機率是其中收高的比例，區間涵蓋它們結束位置的中間 80%。",
        "forecast 2330 next 5 days", "台積電未來5天走勢"),
+    # Figures users ask about that finqa does not store (no financial statements): what they are,
+    # and that finqa cannot give them, rather than nothing when no language model is loaded.
+    _t("pe", r"(?<![a-z])p/?e(?: ratio)?(?![a-z])|\bprice[- ]to[- ]earnings(?: ratio)?\b|本益比|市盈率",
+       "**P/E (price-to-earnings ratio).** The share price over the earnings per share of the last four quarters: "
+       "how many years of current earnings the price pays for. A high P/E means the market expects growth (or "
+       "earnings have dropped). finqa stores no financial statements, so it cannot give a company's P/E.",
+       "**本益比（P/E）。** 股價除以近四季每股盈餘：股價相當於幾年的獲利。本益比高，代表市場預期成長（或獲利下滑）。"
+       "finqa 沒有財務報表，無法給出個股的本益比。"),
+    _t("eps", r"(?<![a-z])eps(?![a-z])|\bearnings per share\b|每股盈余|每股收益|每股纯益",
+       "**EPS (earnings per share).** Net income attributable to shareholders over the shares outstanding, usually "
+       "quarterly and summed over four quarters. finqa stores no financial statements, so it cannot give a company's EPS.",
+       "**每股盈餘（EPS）。** 歸屬於股東的稅後淨利除以流通在外股數，通常按季公布、以近四季加總。"
+       "finqa 沒有財務報表，無法給出個股的 EPS。"),
+    _t("dividend_yield", r"\bdividend yield\b|殖利率|股息率",
+       "**Dividend yield.** The cash dividends of a year over the share price. In Taiwan many companies pay "
+       "quarterly or yearly, and the price drops by the dividend on the ex-dividend day. finqa stores no dividends, so "
+       "it cannot give a yield, and its returns are price only.",
+       "**殖利率。** 一年的現金股利除以股價。台灣許多公司按季或按年配息，除息日股價會扣掉股利。"
+       "finqa 不儲存股利，無法給出殖利率，它算的報酬也只含股價。"),
+    _t("market_cap", r"\bmarket (?:cap|capitali[sz]ation|value)\b|市值",
+       "**Market capitalisation.** The share price times the shares outstanding: what the market values the whole "
+       "company at. finqa stores prices but not share counts, so it cannot give it.",
+       "**市值。** 股價乘以流通在外股數：市場對整家公司的估價。finqa 有股價但沒有股數，無法給出市值。"),
+    _t("ex_dividend", r"\bex-?dividend(?: date| day)?\b|除权息|除息|除权",
+       "**Ex-dividend (除息) and ex-rights (除權) days.** From that session a buyer no longer receives the dividend, and the "
+       "exchange lowers the reference price by it; the chart shows a drop that is no loss to holders. finqa stores no "
+       "dividends, so its returns and drawdowns are price only and count those drops.",
+       "**除息與除權。** 從那個交易日起買進的人不再領到這次股利，交易所把參考價扣掉股利；圖上的下跌對原持有人不是損失。"
+       "finqa 不儲存股利，所以它算的報酬與回撤只含股價，會把這些下跌算進去。"),
 )
+
+# The terms above that finqa defines but never computes (it stores no financial statements).
+NOT_COMPUTED = frozenset({"pe", "eps", "dividend_yield", "market_cap", "ex_dividend"})
 
 # A question that asks what a term means; on simplified, lower-cased text.
 _ASKS = re.compile(
@@ -238,13 +270,17 @@ def glossary_answer(message: str) -> str:
     """The definitions asked, in the message's language, each with what to ask to see it."""
     zh = has_cjk(message)
     parts = []
-    for term in terms_asked(message):
+    asked = terms_asked(message)
+    for term in asked:
         text = term.zh if zh else term.en
         if term.example_en:
             text += f"（問 `{term.example_zh}` 可看某家公司的數字。）" if zh else f" Ask `{term.example_en}` to see it for a company."
         parts.append(text)
-    parts.append("（這是 finqa 計算時用的定義，未經語言模型。）" if zh else
-                 "(The definitions finqa computes with; no language model was involved.)")
+    if all(t.key in NOT_COMPUTED for t in asked):
+        parts.append("（finqa 撰寫的定義，未經語言模型。）" if zh else "(finqa's own definitions; no language model was involved.)")
+    else:
+        parts.append("（這是 finqa 計算時用的定義，未經語言模型。）" if zh else
+                     "(The definitions finqa computes with; no language model was involved.)")
     return "\n\n".join(parts)
 
 

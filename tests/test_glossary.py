@@ -23,6 +23,9 @@ from ingest.types import PriceBar
     ("what is support and resistance?", ["levels"]), ("支撐和壓力是什麼意思", ["levels"]),
     ("what is a gap up?", ["gap"]), ("跳空是什麼", ["gap"]),
     ("and KD?", ["kd"]), ("那KD呢", ["kd"]), ("what about MACD?", ["macd"]),  # the next term, with no company about
+    # figures finqa defines but does not store
+    ("what is a P/E ratio?", ["pe"]), ("什麼是本益比", ["pe"]), ("what is EPS", ["eps"]), ("殖利率是什麼意思", ["dividend_yield"]),
+    ("what does market cap mean", ["market_cap"]), ("what does ex-dividend mean", ["ex_dividend"]), ("除權息是什麼", ["ex_dividend"]),
 ])
 def test_definition_questions(message, keys):
     assert [t.key for t in terms_asked(message)] == keys
@@ -31,7 +34,7 @@ def test_definition_questions(message, keys):
 
 @pytest.mark.parametrize("message, code", [
     ("2330 RSI", "2330"), ("what is 2330's RSI?", "2330"), ("台積電的KD值是多少", "2330"),  # the number, not the term
-    ("is RSI useful for picking stocks?", None), ("what is a P/E ratio?", None), ("what is TSMC", "2330"),
+    ("is RSI useful for picking stocks?", None), ("what is TSMC", "2330"), ("台積電本益比", "2330"),
     ("what is the market doing today?", None), ("RSI?", None), ("how is TSMC doing", "2330"),
 ])
 def test_not_definition_questions(message, code):
@@ -45,6 +48,10 @@ def test_the_answer_is_in_the_question_language_with_finqa_s_parameters():
     zh = glossary_answer("KD和RSI的差別")
     assert zh.index("**KD（隨機指標），9/3/3。**") < zh.index("**RSI（相對強弱指標）")
     assert "（問 `台積電KD值` 可看某家公司的數字。）" in zh and "未經語言模型" in zh
+    pe = glossary_answer("what is a P/E ratio?")  # defined, and said to be no number finqa has
+    assert "cannot give a company's P/E" in pe and "finqa's own definitions" in pe and "computes with" not in pe
+    assert "無法給出殖利率" in glossary_answer("殖利率是什麼意思")
+    assert "computes with" in glossary_answer("what is EPS and RSI?")
     beta = glossary_answer("how is beta calculated?")
     assert "0050" in beta  # the market proxy finqa uses, said where beta is defined
 
