@@ -32,7 +32,8 @@ from .price_facts import price_question_of
 from .router import FinqaRouter, IntentClassifier, RouteDecision
 from .sentiment_groups import asks_about_a_group
 from .slots import COMPARE_WITH, ChatSession, Slots, guess_cjk_company, parse_slots, to_simplified, truncate_message
-from .small_talk import asks_forecast_quality, asks_models, capabilities, forecast_quality, is_small_talk, models_text
+from .small_talk import (asks_accuracy_back, asks_forecast_quality, asks_models, capabilities, forecast_quality, is_small_talk,
+                         models_text)
 from .types import Answer, EngineRequest
 from .typos import correct_typos, typo_notice
 
@@ -144,6 +145,10 @@ class Assistant:
             return
         if is_small_talk(str(message)):
             yield Answer(route="qa", engine="help", answer=capabilities(str(message)))
+            return
+        if session is not None and session.last_route == "forecast" and asks_accuracy_back(str(message)):
+            # "準嗎?" right after a forecast: how forecasts are scored (its own backtest was beside it)
+            yield Answer(route="forecast", engine="help", code=session.last_code, answer=forecast_quality(str(message)))
             return
         message, notices = truncate_message(str(message))
         message, fixes = correct_typos(message)  # "tsmc stock pirce": read as "price", and said

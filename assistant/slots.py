@@ -481,14 +481,19 @@ _CONTINUATION = re.compile(
     r"^\s*(?:and|what about|how about|same for|now|then|also|ok)\b|^\s*(?:那|那么|还有|换成|改成|再来|如果是)"
     r"|呢\s*[？?]?\s*$|\b(?:it|its|it's|the stock|this stock|that stock|the company)\b|(?:它|这家|该公司|这档|这支|同一)"
     # a bare request with no object: "預測一下", "forecast?", "sentiment please"
-    r"|^\s*(?:(?:预测|预估|分析|forecast|predict|sentiment|news|新闻|情绪|舆情|走势|技术指标|technicals|rsi|kd|macd|均线"
+    r"|^\s*(?:(?:最近|最新|近期|近来|latest|recent|any)\s*(?:的)?\s*)?(?:(?:预测|预估|分析|forecast|predict|sentiment|news|新闻|消息|情绪|舆情|走势|技术指标|technicals|rsi|kd|macd|均线"
     r"|股价|price|volume|成交量|波动度?|volatility)\s*){1,3}(?:一下|看看|please|pls|呢)?\s*[?？!！。.]?\s*$|一下\s*[?？!！。.]?\s*$"
     # the day before or after the one just asked about: "the day before?", "隔天"
     r"|^\s*(?:and\s+|what about\s+|how about\s+)?(?:the\s+)?(?:next|following|previous|prior)\s+(?:trading\s+)?(?:day|session)\s*[?？]?\s*$"
     r"|^\s*(?:and\s+)?the day (?:before|after)\s*[?？]?\s*$|^\s*(?:隔天|次日|第二天|前一天|前一日|后一天)"
 )
 # "their correlation", "它們的相關性", "compare both": every company of the last answer.
-_PLURAL_BACK = re.compile(r"\b(?:they|them|their|both|these two|the two|those two)\b|它们|他们|两者|两家|这两|二者|两档|两支")
+_PLURAL_BACK = re.compile(r"\b(?:they|them|their|both|these two|the two|those two|which one|which of (?:the|these|those) two)\b"
+                          # "哪一個比較強" picks between them; "哪檔股票漲最多" ranks the market
+                          r"|它们|他们|两者|两家|这两|二者|两档|两支|(?:哪一个|哪一家|哪一档|哪个)(?!股票|个股|公司|类股|产业|股)")
+# Words a company-name rule may take for a name ("forecast both", "sentiment on them"): with a
+# conversation about companies, they point back at them, and are no unknown company.
+_BACK_WORDS = frozenset("it its they them their both these those this that one".split())
 # "跟聯發科比呢", "compare with 2454", "vs 2454": the conversation's company beside a new one.
 COMPARE_WITH = re.compile(r"^\s*(?:那|那么)?\s*(?:跟|和|与|同)\s*\S{1,12}?(?:比|相比|比较|对比)"
                            r"|^\s*(?:and\s+)?(?:compared? (?:it |this |that )?(?:with|to)|vs\.?|versus|against)\b")
@@ -577,7 +582,7 @@ def parse_slots(message: str, session: ChatSession | None = None, directory: Any
                 slots.company = directory.get(last)
             except Exception:
                 slots.company = None
-    elif unknown is not None:
+    elif unknown is not None and not (session is not None and session.last_code and unknown.lower() in _BACK_WORDS):
         slots.unknown_company, slots.suggestions = unknown, suggestions
         hint = (f" Did you mean: {', '.join(suggestions)}?" if suggestions else
                 " No TWSE or TPEx company has a name or code close to it.")

@@ -102,6 +102,24 @@ def asks_forecast_quality(simplified_lower: str) -> bool:
     return bool(_FORECAST_QUALITY.search(simplified_lower))
 
 
+# "準嗎?", "how accurate?", "can I trust it?" right after a forecast: the same question, of it.
+_ACCURACY_BACK = re.compile(
+    r"(?:(?:and\s+)?(?:is|was)\s+(?:it|that|this)\s+|(?:and\s+)?how\s+|are\s+(?:they|these|those)\s+)?"
+    r"(?:accurate|reliable|trustworthy|right|good)|can i trust (?:it|that|this|them)|how sure are you"
+    r"|(?:那)?(?:准吗|准不准|准确吗|准确度呢?|可信吗|靠谱吗|可靠吗|有多准|准确率呢?|可以相信吗|能信吗)",
+    re.IGNORECASE,
+)
+
+
+def asks_accuracy_back(message: str) -> bool:
+    """Whether the whole message asks how accurate "it" is, with nothing else (the facade asks
+    it only right after a forecast)."""
+    from .slots import to_simplified
+
+    text = _EDGES.sub("", to_simplified(message or "").strip().lower())
+    return bool(text) and bool(_ACCURACY_BACK.fullmatch(" ".join(text.split())))
+
+
 def forecast_quality(message: str) -> str:
     """How the forecasts are measured and what the measurements say, without numbers that would
     go stale here: those come from `finqa eval forecast` and the README's table."""

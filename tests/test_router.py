@@ -142,6 +142,19 @@ def test_follow_up_keeps_the_last_intent(assistant, history, query, route, code,
     assert (got["route"], got["code"], got["horizon_days"]) == (route, code, horizon)
 
 
+@pytest.mark.parametrize("message, zh", [("準嗎", True), ("那準確率呢", True), ("how accurate?", False), ("is it reliable?", False)])
+def test_how_accurate_right_after_a_forecast_is_about_forecasts(assistant, engines, message, zh):
+    session = ChatSession()
+    assistant.answer("forecast 2330 next 5 days", session=session)
+    calls = len(engines["forecast"].calls)
+    answer = assistant.answer(message, session=session)
+    assert answer.engine == "help" and answer.code == "2330" and len(engines["forecast"].calls) == calls
+    assert ("並未勝過這些簡單基準" in answer.answer) == zh and ("does not beat those baselines" in answer.answer) != zh
+    fresh = ChatSession()  # after no forecast, a bare "準嗎" is no question about forecasts
+    assistant.answer("台積電新聞", session=fresh)
+    assert assistant.answer(message, session=fresh).engine != "help"
+
+
 def test_without_a_session_a_follow_up_has_no_memory(assistant):
     assert assistant.route("and next month?")["code"] is None
 

@@ -189,11 +189,17 @@ def test_a_comparison_or_a_plural_follow_up_brings_back_the_conversation_s_compa
     session.remember("qa", "2330", None, codes=["2330", "2454"])
     for message in ("它們的相關性", "what is their correlation?", "compare both"):
         assert parse_slots(message, session, directory).codes == ["2330", "2454"], message
+    for message in ("which one is more volatile?", "哪一個比較強", "forecast both for next week", "sentiment on them"):
+        slots = parse_slots(message, session, directory)  # no unknown company called "both" or "them"
+        assert slots.codes == ["2330", "2454"] and not slots.unknown_company, message
+    assert parse_slots("forecast both", None, directory).code is None
+    assert parse_slots("哪檔股票漲最多", session, directory).codes == []  # a ranking of the market, not of the two
     assert parse_slots("它的RSI", session, directory).codes == []  # one company: the last one
     assert parse_slots("它的RSI", session, directory).code == "2330"
 
 
-@pytest.mark.parametrize("message", ["預測一下", "forecast?", "分析一下", "sentiment please", "新聞呢"])
+@pytest.mark.parametrize("message", ["預測一下", "forecast?", "分析一下", "sentiment please", "新聞呢", "最近新聞", "latest news?",
+                                     "最新消息"])
 def test_a_bare_request_continues_with_the_last_company(directory, message):
     session = ChatSession()
     session.remember("qa", "2454", None, codes=["2454"])
