@@ -46,7 +46,7 @@ def ask(store, message, *, as_of=None, today=date(2025, 3, 6), code="2330"):
     "2330 highest close in 2025",
     "請問2330現在多少", "台積電現在幾塊", "2330現價", "台積電跌了多少", "how much is TSMC now?", "what is 2330 trading at?",
     "2330 since the start of 2025", "台積電今年以來", "how many up days did 2330 have in April 2025?",
-    "TSMC performance over the past quarter",
+    "TSMC performance over the past quarter", "how is 2454 doing this month?", "how's TSMC trading in March 2025?",
 ])
 def test_price_questions(message):
     assert is_price_question(message, "2330")
@@ -91,7 +91,8 @@ def test_a_year_named_before_high_or_low_is_the_period():
     "When does TSMC start volume production of 2nm?", "TSMC 2nm in volume by 2025", "a quote from TSMC's CEO",
     "台積電毛利率最高的產品", "台積電去年營收多少", "這則標題的情緒？「台積電營收創新高」",
     "这条新闻的情感是什么：「联发科下修财测 股价重挫」", "How did TSMC revenue do last year?", "compare TSMC and UMC revenue in 2024",
-    "how much is TSMC's market cap now?", "台積電營收漲了多少",
+    "how much is TSMC's market cap now?", "台積電營收漲了多少", "how is TSMC doing?",  # no period: the overview's
+    "how is TSMC's revenue doing this year?",
 ])
 def test_not_price_questions(message):
     assert not is_price_question(message, "2330")
