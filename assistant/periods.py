@@ -259,14 +259,39 @@ _NAMED_DAY_ZH = re.compile(r"(\d{4}\s*年\s*)?(?:的)?(" + "|".join(p for p, _ i
 
 def named_days(message: str) -> str:
     """``message`` with each fixed-date holiday it names written as its month and day ("Christmas
-    2024" → "December 25 2024", "2024年的聖誕節" → "2024年12月25日")."""
+    2024" → "December 25 2024", "2024年的聖誕節" → "2024年12月25日"), and its months and days in
+    Chinese numerals in digits ("四月七日" → "4月7日")."""
     def en(m: re.Match[str]) -> str:
         return next(day for p, day in _NAMED_EN if re.fullmatch(p, m.group(1), re.I))
 
     def zh(m: re.Match[str]) -> str:
         return (m.group(1) or "") + next(day for p, day in _NAMED_ZH if re.fullmatch(p, m.group(2)))
 
-    return _NAMED_DAY_ZH.sub(zh, _NAMED_DAY_EN.sub(en, message or ""))
+    return _zh_numeral_dates(_NAMED_DAY_ZH.sub(zh, _NAMED_DAY_EN.sub(en, message or "")))
+
+
+# "四月", "十二月", "四月七日": months and days in Chinese numerals, written in digits ("4月",
+# "12月", "4月7日") so that every rule that reads 4月 reads them. Not "三個月" (a length) nor
+# "第一季" (a quarter, read as such), nor the 一 of "十一月".
+_ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_ZH_NUMERAL_DATE = re.compile(r"(?<![一二三四五六七八九十两兩\d第每])(十[一二]|[一二三四五六七八九十])月(份)?"
+                              r"(?:([一二三四五六七八九十]{1,3})\s*([日號号]))?")
+
+
+def _zh_int(text: str) -> int:
+    """一..九十九 in Chinese numerals ("十一" 11, "二十" 20, "三十一" 31)."""
+    if "十" not in text:
+        return _ZH_DIGITS[text]
+    tens, _, ones = text.partition("十")
+    return (_ZH_DIGITS[tens] if tens else 1) * 10 + (_ZH_DIGITS[ones] if ones else 0)
+
+
+def _zh_numeral_dates(message: str) -> str:
+    def digits(m: re.Match[str]) -> str:
+        day = f"{_zh_int(m.group(3))}{m.group(4)}" if m.group(3) else ""
+        return f"{_zh_int(m.group(1))}月{m.group(2) or ''}{day}"
+
+    return _ZH_NUMERAL_DATE.sub(digits, message)
 
 
 def anchor_yearless(message: str, today: date, data_end: date | None) -> tuple[str, str | None]:
@@ -368,6 +393,11 @@ def _yearless_start_month(m: re.Match[str]) -> int:
     return 3 * n - 2 if m.group(8).lower() == "quarter" else 6 * n - 5
 
 
+# A year written after a quarter or half, for one named before it without one ("first quarter vs
+# second quarter of 2025"). English only: Chinese writes the year before its quarter (2024年第四季).
+_LATER_YEAR = re.compile(r"\b(?:of|in)\s+((?:19|20)\d\d)\b")
+
+
 def _year_the_yearless(s: str, ref: date) -> str:
     """``s`` with each yearless quarter or half given the year of the latest one that began on or
     before ``ref`` ("第一季" → "2025年第一季", "Q3" → "Q3 2025")."""
@@ -375,7 +405,11 @@ def _year_the_yearless(s: str, ref: date) -> str:
         if re.search(r"(?:19|20)\d\d\s*[-年]?\s*$", s[:m.start()]):
             return m.group(0)  # "2025 Q1", "2025 第一季": the year is written (a stock code, 2330, is none)
         start = _yearless_start_month(m)
-        year = ref.year if start <= ref.month else ref.year - 1
+        later = _LATER_YEAR.search(s, m.end())  # "first quarter vs second quarter of 2025": 2025 serves both
+        if later is not None and not m.group(1) and 1990 <= int(later.group(1)) <= ref.year:
+            year = int(later.group(1))
+        else:
+            year = ref.year if start <= ref.month else ref.year - 1
         return f"{year}年{m.group(1)}" if m.group(1) else f"{m.group(4)} {year}"
 
     return _YEARLESS_QH.sub(year_of, s)

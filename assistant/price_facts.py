@@ -77,6 +77,9 @@ _WEAK = re.compile(
     r"\bhow (?:did|has|have|was|were)\b.{0,40}\b(?:do|done|perform|performed|trade|traded|fare|fared|move|moved|go)\b"
     # "how is 2454 doing this month?": with a period named (without one it is the overview)
     r"|\bhow(?:'s| is| are)\b.{0,40}\b(?:doing|performing|trading|faring|moving|going)\b"
+    # "2330 up or down today?", "is TSMC down this week?", "did 2454 rise yesterday?": with a period
+    r"|\bup or down\b|\b(?:is|was|are|were|did)\b.{0,30}\b(?:up|down|higher|lower|rise|rose|fall|fell|gain|gained|drop|dropped)\b"
+    r"|涨还是跌|是涨是跌|涨跌如何"
     r"|\b(?:gain|gained|lose|lost|rise|rose|fall|fell|drop|dropped|up|down)\b.{0,12}\bhow much\b"
     r"|\bhow much\b.{0,30}\b(?:gain|gained|lose|lost|rise|rose|fall|fell|drop|dropped|up|down|move|moved)\b"
     r"|\bperformance\b|表现|涨了|跌了|涨幅|跌幅|涨多少|跌多少|走势|走得"

@@ -277,9 +277,14 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
 def _is_follow_up(s: str, has_company: bool, horizon: bool) -> bool:
     if FOLLOW_UP.search(s):
         return True
-    # A bare company or horizon ("2454", "MediaTek?", "next month") continues the conversation.
+    # A bare company or horizon ("2454", "MediaTek?", "next month") continues the conversation;
+    # a short question of its own about the future ("will 2330 rise today?") does not.
     words = re.findall(rf"[a-z0-9]+|[{CJK_CHARS}]", s)
-    return (has_company or horizon) and len(words) <= 6 and not QA_GENERAL.search(s.rstrip("?？ "))
+    return ((has_company or horizon) and len(words) <= 6 and not QA_GENERAL.search(s.rstrip("?？ "))
+            and not (_WILL.search(s) and FORECAST_WEAK.search(s)))
+
+
+_WILL = re.compile(r"\bwill\b|\bgoing to\b|\bgonna\b|\btomorrow\b|(?<!说)会(?!议|计)|将会|明天")
 
 
 class EmbeddingRouteSelector:

@@ -51,7 +51,7 @@ _KINDS = {
     "kd": re.compile(r"(?<![a-z])kd(?:j)?(?![a-z])|\bstochastics?\b|随机指标|" + _OVERBOUGHT),
     "macd": re.compile(r"\bmacd\b|指数平滑异同"),
     "bollinger": re.compile(r"\bbollinger\b|布林"),
-    "volatility": re.compile(r"\bvolatil\w*|波动|" + _STOP_LOSS),
+    "volatility": re.compile(r"\bvolatil\w*|波动|\bstd\b|\bstandard deviation\b|\bstdev\b|标准差|" + _STOP_LOSS),
     # "did 2330 have a golden cross?", 台積電黃金交叉了嗎, 死叉: the recent crossovers.
     # A bare "cross" only beside what crosses: "did 2330 cross 1000?" is a price target.
     "cross": re.compile(r"\b(?:golden|death)\s+cross(?:es|ed|ing)?\b|\bcrossovers?\b"

@@ -47,6 +47,7 @@ def ask(store, message, *, as_of=None, today=date(2025, 3, 6), code="2330"):
     "請問2330現在多少", "台積電現在幾塊", "2330現價", "台積電跌了多少", "how much is TSMC now?", "what is 2330 trading at?",
     "2330 since the start of 2025", "台積電今年以來", "how many up days did 2330 have in April 2025?",
     "TSMC performance over the past quarter", "how is 2454 doing this month?", "how's TSMC trading in March 2025?",
+    "2330 up or down today", "is TSMC down this week?", "did 2454 rise yesterday?", "台積電今天漲還是跌",
 ])
 def test_price_questions(message):
     assert is_price_question(message, "2330")
@@ -555,6 +556,9 @@ def test_the_assistant_reads_april_as_the_stores_april_and_follow_ups_keep_it(st
     ("2024年雙十節台積電", "2024年10月10日台積電"),
     ("a new year for TSMC", "a new year for TSMC"),  # no day named
     ("TSMC's new year's resolution", "TSMC's new year's resolution"),
+    # months and days in Chinese numerals, in digits; a length or a quarter is no month
+    ("台積電四月平均成交量", "台積電4月平均成交量"), ("十二月", "12月"), ("十一月表現", "11月表現"), ("四月七日", "4月7日"),
+    ("十月三十一號", "10月31號"), ("一月到三月", "1月到3月"), ("三個月", "三個月"), ("第一季", "第一季"), ("每一月", "每一月"),
 ])
 def test_fixed_date_holidays_are_written_as_their_dates(message, written):
     from assistant.periods import named_days
@@ -584,6 +588,9 @@ def test_a_holiday_names_its_day_for_the_whole_assistant(store, data_dir):
     ("2330 上半年", "2026-H1"), ("2330 H2", "2026-H2"), ("2330 第4季度", "2026-Q4"),  # Q4 began on 2026-10-01
     ("2330 Q4", "2026-Q4"), ("2330 2025年第一季", "2025-Q1"), ("2330 2025 q1", "2025-Q1"), ("2025 第一季 2330", "2025-Q1"),
     ("2330 q1 this year", "2026-Q1"), ("今年第一季台積電", "2026-Q1"), ("Q1 2330 earnings", "latest"),
+    # a year written after, in English, serves a quarter named before it
+    ("2330 first quarter vs second quarter of 2025", "2025-Q1"), ("2330 Q1 and Q2 in 2024", "2024-Q1"),
+    ("台積電第一季和2024年第四季", "2026-Q1"),  # Chinese writes the year before its own quarter
 ])
 def test_a_quarter_or_half_without_a_year_is_the_latest_that_began(message, label):
     """On 2026-12-05: the latest such quarter or half that began on or before the day (a stock
@@ -725,6 +732,8 @@ def test_a_span_month_by_month_and_week_by_week(data_dir):
     zh = ask(s, "台積電每月漲跌", today=date(2025, 4, 1))  # no period: the whole stored history
     assert "- 2025-01：收盤 100.00\n- 2025-02：收盤 110.00（+10.00%）" in zh.answer
     assert "表現最好的月：2025-02（+10.00%）" in zh.answer
+    which = ask(s, "which month was best for 2330 in 2025?", today=date(2025, 4, 1))
+    assert "Best month: 2025-02 (+10.00%)" in which.answer
     weeks = ask(s, "2330 weekly closes in February 2025", today=date(2025, 4, 1))
     assert "- week of 2025-02-03: close 104.00 (+4.00%)\n- week of 2025-02-24: close 110.00 (+5.77%)" in weeks.answer
 

@@ -130,6 +130,9 @@ FOLLOW_UPS = [
     (["台積電"], "新聞情緒", "sentiment", "2330", None), (["2454"], "news sentiment", "sentiment", "2454", None),
     (["台積電新聞"], "股價", "qa", "2330", None),
     (["forecast 2330 next 5 days"], "Explain what a yield curve inversion implies for equities.", "qa", None, None),
+    # a short question of its own about the future is no follow-up of a price answer
+    (["2330 close yesterday"], "will 2330 rise today?", "forecast", "2330", 5),
+    (["台積電新聞"], "聯發科明天會漲嗎", "forecast", "2454", 1),
 ]
 
 

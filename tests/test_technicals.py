@@ -32,7 +32,7 @@ def ask(store, message, *, as_of=None, today=DAYS[-1]):
 
 @pytest.mark.parametrize("message", [
     "2330 5日均線", "台積電月線在哪", "TSMC 20-day moving average", "MA60 of 2330", "2330 RSI", "聯發科 KD值",
-    "MACD of 2317", "台積電布林通道", "how volatile is 2330?", "2330 技術指標", "2330 technicals", "2330 年線",
+    "MACD of 2317", "台積電布林通道", "how volatile is 2330?", "2330 std of daily returns", "台積電報酬標準差", "2330 技術指標", "2330 technicals", "2330 年線",
     # English indicator names written right after Chinese, as Taiwanese users write them
     "台積電RSI", "台積電的MACD", "台積電MA20", "2330的RSI", "2330 5日線", "台積電20日線在哪", "台積電和聯發科的volatility",
     "台積電的支撐和壓力", "台積電支撐在哪", "台積電壓力位", "where is 2330 support and resistance?", "2330 resistance level",

@@ -201,6 +201,8 @@ class ForecastEngine:
         from ..price_facts import TAIPEI
 
         period = parse_period(req.message, req.as_of or datetime.now(TAIPEI).date())
+        if period.label == "today" and period.end is not None and period.end > last:
+            return 1  # "will 2330 rise today?": the next session, however old the last bar is
         if period.kind not in ("day", "range") or period.end is None or period.end <= last:
             return None
         # the exchange's sessions after the last bar (never more than the calendar days), up to that day
