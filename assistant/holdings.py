@@ -112,6 +112,11 @@ def _size(shares: float, zh: bool) -> str:
     return f"{shares:,.0f} 股" if zh else f"{shares:,.0f} shares"
 
 
+# "bought at the April low", "在四月最低點買進": the buy day is the span's lowest (highest) close.
+_AT_EXTREME = re.compile(r"\bat (?:the|its)\s+(?:[\w-]+\s+){0,2}?(lows?|bottom|high|peak|top)\b"
+                         r"|(最低点|低点|最低价|谷底|最高点|高点|最高价)(?:时)?(?:的时候)?(?:买|进场|买进|买入|进)")
+
+
 def investment(job: Job) -> Answer:
     """What a stake bought at the close of the day named (or the span's first session) is worth at
     the span's last close, before and after Taiwan's costs, and the worst fall along the way."""
@@ -124,12 +129,23 @@ def investment(job: Job) -> Answer:
                          "Say when the money went in, for example \"if I had invested NT$100,000 in 2330 on "
                          "2024-09-02, what would it be worth?\" or \"2330 return over the last 3 months\".")
     window = job.window(bars, None)
+    at = _AT_EXTREME.search(to_simplified(job.asked).lower())
+    if at is not None and len(window):
+        # "if I bought at the April low, what would it be worth now?": bought at the span's lowest
+        # (highest) close, held to the last one
+        low = bool(at.group(1) and at.group(1) in ("low", "lows", "bottom")) or bool(at.group(2) and "低" in at.group(2) + "谷")
+        day = window["close"].idxmin() if low else window["close"].idxmax()
+        job.notices.append((f"以期間最{'低' if low else '高'}收盤（{iso_day(day)}，{fmt_price(float(window.loc[day, 'close']))}）買進，"
+                            f"持有到最後一筆收盤。") if zh else
+                           (f"Bought at the span's {'lowest' if low else 'highest'} close ({iso_day(day)}, "
+                            f"{fmt_price(float(window.loc[day, 'close']))}), held to the last close."))
+        window = bars[bars.index >= day]
     if len(window) < 2:
         return job.plain(job.empty_span(code, bars))
     label = job.label(code)
     start = job.period.start
     buy_day, sell_day = window.index[0], window.index[-1]
-    if start is not None and buy_day.date() != start:
+    if start is not None and buy_day.date() != start and at is None:
         before_store = start < bars.index[0].date()
         job.notices.append(
             (f"資料庫中的股價從 {iso_day(bars.index[0])} 才開始，以那天的收盤買進。" if before_store else

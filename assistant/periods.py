@@ -27,7 +27,9 @@ _MDY = re.compile(rf"\b{_MON}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re
 _DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MON},?\s+(\d{{4}})\b", re.I)
 _YM = re.compile(rf"(\d{{4}})\s*[-/年]\s*(\d{{1,2}})\s*月?(?![\d/\-.])|\b{_MON}\s+(\d{{4}})\b", re.I)
 # A month with no year ("TSMC in April", "台積電4月股價"): the latest such month up to today.
-_MONTH_ONLY = re.compile(rf"\b(?:in|during|for|of|since|from)\s+{_MON}(?![\w-])(?!\s*\d)|(?<![\d年./\-近前去])(1[0-2]|0?[1-9])\s*月(?!\s*\d{{1,2}}\s*[日号])", re.I)
+_MONTH_ONLY = re.compile(rf"\b(?:in|during|for|of|since|from)\s+{_MON}(?![\w-])(?!\s*\d)"
+                         # "at the April low", "the March high": a month's extreme
+                         rf"|\b(?:the|its)\s+{_MON}(?=\s+(?:high|low|peak|bottom|top|close|rally|drop|crash|selloff)s?\b)|(?<![\d年./\-近前去])(1[0-2]|0?[1-9])\s*月(?!\s*\d{{1,2}}\s*[日号])", re.I)
 _YEAR = re.compile(r"\b(?:in|during|for|of)\s+(\d{4})\b|(\d{4})\s*年(?!\s*\d)"
                    r"|\b(?:its|the|their|a)\s+(\d{4})\s+(?:high|low|peak|bottom|performance|return|range|drawdown)s?\b", re.I)
 # Quarters and halves: "Q1 2025", "2025 Q1", "1Q25", "first quarter of 2025", "2025年第一季";
@@ -210,8 +212,9 @@ def _month_day(m: re.Match[str]) -> tuple[int, int]:
 
 
 def _month_of(m: re.Match[str]) -> int:
-    """The month of a :data:`_MONTH_ONLY` match ("in April", "4月")."""
-    return _MONTHS[m.group(1).rstrip(".").lower()] if m.group(1) else int(m.group(2))
+    """The month of a :data:`_MONTH_ONLY` match ("in April", "the April low", "4月")."""
+    name = m.group(1) or m.group(2)
+    return _MONTHS[name.rstrip(".").lower()] if name else int(m.group(3))
 
 
 def names_yearless_date(message: str) -> bool:
@@ -331,7 +334,7 @@ def anchor_yearless(message: str, today: date, data_end: date | None) -> tuple[s
         for m in _MONTH_ONLY.finditer(message):
             mo = _month_of(m)
             year = end.year if mo <= end.month else end.year - 1
-            inserts.append((m.start(2), f"{year}年") if m.group(2) else (m.end(), f" {year}"))
+            inserts.append((m.start(3), f"{year}年") if m.group(3) else (m.end(), f" {year}"))
     out = message
     for at, text in sorted(inserts, reverse=True):
         out = out[:at] + text + out[at:]

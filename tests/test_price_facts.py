@@ -484,6 +484,7 @@ def test_a_news_question_about_a_day_long_after_the_store_gets_no_bar_beside_it(
     ("台積電第一季漲幅", "台積電2025年第一季漲幅", "2025-Q1"),  # a quarter or half with no year
     ("TSMC Q3 performance", "TSMC Q3 2024 performance", "2024-Q3"),
     ("2330 second half", "2330 second half 2024", "2024-H2"),
+    ("bought 2330 at the April low", "bought 2330 at the April 2025 low", "2025-04"),  # a month's extreme
 ])
 def test_a_yearless_date_after_a_stale_store_s_end_reads_as_the_latest_it_covers(message, anchored, label):
     from assistant.periods import anchor_yearless

@@ -127,6 +127,20 @@ def test_investment_after_costs(store):
     assert "買進 1 張（1,000 股），成本 NT$100,000" in lot.answer and "市值 **NT$125,000**" in lot.answer
 
 
+def test_an_investment_at_a_spans_low_or_high_is_held_to_the_last_close(store):
+    """"At the January low": bought at January's lowest close (60 on the fifth session), held to
+    the last close (125); "最高點" the highest (130), said in a notice."""
+    low = ask(store, "if I had bought 2330 at the January 2025 low, what would it be worth now?")
+    assert low.indicators["buy_date"] == DAYS[4].isoformat() and low.indicators["sell_date"] == DAYS[-1].isoformat()
+    assert low.indicators["price_return"] == pytest.approx(125 / 60 - 1)
+    assert any("Bought at the span's lowest close" in n for n in low.notices)
+    high = ask(store, "如果在2025年1月最高點買進台積電，現在賺多少")
+    assert high.indicators["buy_close"] == 130.0 and high.indicators["price_return"] == pytest.approx(125 / 130 - 1)
+    assert any("以期間最高收盤" in n for n in high.notices)
+    plain = ask(store, "if I had bought 2330 in January 2025, what would it be worth now?")  # no extreme: the first session
+    assert plain.indicators["buy_date"] == DAYS[0].isoformat()
+
+
 def test_an_investment_over_a_range_with_one_year_written_and_n_months_ago(store):
     # "from Jan 2 to Jan 8 2025": bought at the 01-02 close (100), sold at the 01-08 close (60),
     # not from 01-08 to today as when the yearless first day was dropped.
