@@ -75,6 +75,10 @@ SENTIMENT_STRONG = _rx(
     r"乐观还是悲观", r"悲观还是乐观", r"(?:大家|投资人|网友|市场|法人)(?:都)?怎么看",
     # "any negative news about 2330?", "台積電有什麼利多消息": the news, read for its tone
     r"\b(?:negative|positive|bad|good|bullish|bearish)\s+(?:news|headlines|stories|articles|press)\b",
+    # "is the news about foxconn good or bad?", "the most positive article about 2330"
+    r"\b(?:news|headlines|coverage|press|articles?)\b.{0,30}\b(?:good or bad|bad or good)\b",
+    r"\b(?:most|least)\s+(?:positive|negative|bullish|bearish|upbeat)\s+(?:news|headlines?|stor(?:y|ies)|articles?)\b",
+    r"最(?:正面|负面|利多|利空)的(?:新闻|消息|报导|报道|文章)",
     r"利多(?:消息|新闻)", r"利空(?:消息|新闻)", r"好消息", r"坏消息", r"负面(?:消息|新闻)", r"正面(?:消息|新闻)",
 )
 FORECAST_STRONG = _rx(

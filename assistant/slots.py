@@ -418,6 +418,8 @@ def parse_companies(text: str, directory: Any) -> tuple[list[Any], str | None, l
                 suggestions = []
             if not suggestions and unknown.isdigit():
                 suggestions = _nearest_codes(unknown, directory)
+            if not suggestions and unknown.isalpha() and unknown.islower() and unknown.isascii():
+                unknown = None  # "news about tariffs": a lower-case word near no company's name is a topic
     return companies, unknown, suggestions
 
 

@@ -150,6 +150,11 @@ def test_unknown_company_gives_a_notice_with_suggestions(directory, message, tok
 def test_general_words_are_not_unknown_companies(directory):
     slots = parse_slots("forecast the market next week", directory=directory)
     assert slots.unknown_company is None
+    # a lower-case word near no company's name is a topic; a capitalised one may be a name, said
+    topic = parse_slots("news about tariffs", directory=directory)
+    assert topic.unknown_company is None and not topic.notices
+    assert parse_slots("forecast Zzyzx", directory=directory).unknown_company == "Zzyzx"
+    assert parse_slots("news about tsmcc", directory=directory).unknown_company == "tsmcc"  # close to TSMC: said
 
 
 def test_follow_up_inherits_the_company_general_question_does_not(directory):

@@ -68,6 +68,9 @@ _LATEST = re.compile(
     r"|\blatest (?:on|about|for|from)\b|\bwhat'?s new\b|\bany news\b|\bnews (?:today|this week|lately|recently)\b"
     r"|(?:最新|最近|近期|近日|今天|今日|本週|這週|这周|本周).{0,6}?(?:新聞|新闻|消息|動態|动态|報導|报道)"
     r"|有(?:什麼|什么|甚麼)(?:新聞|新闻|消息)"
+    # "summarize the news on 2317", "總結鴻海的新聞": the newest headlines, not a topic search
+    r"|\b(?:summari[sz]e|summary of|recap|round[- ]?up of|overview of|digest of)\b.{0,12}?\b(?:news|headlines)\b"
+    r"|(?:总结|總結|整理|摘要|彙整|汇整).{0,8}?(?:新聞|新闻|消息)|(?:新聞|新闻)(?:摘要|總結|总结|整理)"
     # A company and the word news, nothing else: "TSMC news", "news on 2454", "台積電新聞", "鴻海的消息".
     r"|^\s*[\w.&'-]+(?:\s+[\w.&'-]+)?\s+(?:news|headlines)\s*[?？]?\s*$"
     r"|^\s*(?:news|headlines)\s+(?:on|about|for|of)\s+[\w.&' -]{1,30}[?？]?\s*$"
