@@ -503,3 +503,45 @@ def test_news_filed_under_a_company_that_never_names_it_is_not_scored(data_dir):
                                    language="en", published_at=day)])
     named = engine.run(EngineRequest(message="sentiment of 2382 news", code="2382", as_of=date(2025, 4, 11)))
     assert named.sentiment.counts["positive"] == 1 and "left out: 2 articles filed under 2382" in named.answer
+
+
+@pytest.mark.parametrize("message, trend", [
+    ("has sentiment on 2330 improved?", True), ("sentiment trend of 2330 over time", True), ("台積電新聞情緒的趨勢", True),
+    ("聯發科新聞情緒有轉好嗎", True), ("is TSMC news getting worse?", True),
+    ("sentiment of 2330", False), ("台積電新聞情緒", False),
+])
+def test_which_sentiment_questions_ask_for_the_trend(message, trend):
+    from assistant.sentiment_trend import asks_trend
+
+    assert asks_trend(message) is trend
+
+
+def test_the_trend_is_the_net_score_week_by_week_and_thin_weeks_are_not_compared():
+    from assistant.sentiment_trend import trend_text
+    from assistant.types import SentimentItem
+
+    def item(day, label):
+        return SentimentItem(title=f"{day} {label}", url=None, label=label, p=0.9, date=day)
+
+    items = ([item("2025-03-03", "negative")] * 2 + [item("2025-03-04", "neutral")]  # week of 03-03: net -0.67
+             + [item("2025-03-10", "positive")]  # one article: listed, not compared
+             + [item("2025-03-17", "positive")] * 2 + [item("2025-03-21", "neutral")])  # week of 03-17: net +0.67
+    text = trend_text(items, zh=False)
+    assert "- week of 2025-03-03: 3 articles, net -0.67 (0 positive, 2 negative)" in text
+    assert "- week of 2025-03-10: 1 article, net +1.00 (1 positive, 0 negative) (too few to compare)" in text
+    assert "From -0.67 in the week of 2025-03-03 to +0.67 in the week of 2025-03-17: the tone improved." in text
+    zh = trend_text(items[:4], zh=True)
+    assert "少於兩週各有 3 則以上的新聞，看不出趨勢。" in zh and "2025-03-10 當週：1 則" in zh
+
+
+def test_a_trend_question_gets_the_weeks_after_the_summary(data_dir):
+    from assistant.engines.sentiment import SentimentEngine
+    from assistant.types import EngineRequest
+
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    save_random_cpu_classifier(settings)
+    _store_with_articles(settings)
+    engine = SentimentEngine(settings=settings)
+    trend = engine.run(EngineRequest(message="has sentiment on 2330 improved?", code="2330"))
+    assert "**News tone week by week**" in trend.answer and "- week of " in trend.answer
+    assert "week by week" not in engine.run(EngineRequest(message="sentiment of 2330", code="2330")).answer

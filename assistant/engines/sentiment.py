@@ -28,6 +28,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..i18n import has_cjk, reason_zh
+from ..sentiment_trend import asks_trend, trend_text
 from ..types import Answer, EngineRequest, SentimentItem, SentimentResult
 from .base import FinqaQueryEngine
 from .qa import NEWS_DAYS_AROUND, _reason, is_oom, model_label
@@ -56,6 +57,11 @@ def to_three(probs: dict[str, float]) -> dict[str, float]:
         out[key] += float(p)
     total = sum(out.values())
     return {k: v / total for k, v in out.items()} if total > 0 else out
+
+
+def labels_of(probs: list[dict[str, float]]) -> list[str]:
+    """Each text's label: the likeliest of the three."""
+    return [max(LABELS, key=lambda k: to_three(p)[k]) for p in probs]
 
 
 def aggregate(texts: list[dict[str, Any]], probs: list[dict[str, float]], code: str | None) -> SentimentResult:
@@ -306,6 +312,9 @@ class SentimentEngine(FinqaQueryEngine):
 
         bad_first = asks_negative_first(req.message)  # "any negative news about 2330?": those first
         text = _summary_zh(result, what, single, bad_first) if zh else _summary(result, what, single, bad_first)
+        if not single and asks_trend(req.message):  # "has sentiment on 2330 improved?": week by week
+            text += trend_text([SentimentItem(title=it["title"], url=it.get("url"), label=label, p=0.0, date=it.get("date"))
+                                for it, label in zip(items, labels_of(probs))], zh)
         return Answer(route="sentiment", engine=engine, answer=self._tier_line(reason, zh) + text, sentiment=result,
                       notices=notices, fallback_reason=reason, code=req.code)
 
