@@ -275,9 +275,20 @@ def forecast_figure(forecast: Forecast, bars: pd.DataFrame | None = None):
 
 
 def sentiment_figure(result: SentimentResult):
-    """A bar of label counts."""
+    """A bar of label counts; the net score week by week when the question asked for the trend."""
     import plotly.graph_objects as go
 
+    if result.weekly:
+        weeks = [r["week"] for r in result.weekly]
+        scores = [r["score"] for r in result.weekly]
+        fig = go.Figure(go.Bar(
+            x=weeks, y=scores, text=[f"{r['score']:+.2f} ({r['n']})" for r in result.weekly], textposition="auto",
+            marker_color=[_SENTIMENT_COLOURS["positive"] if v > 0 else _SENTIMENT_COLOURS["negative"] if v < 0
+                          else _SENTIMENT_COLOURS["neutral"] for v in scores], name="net score"))
+        fig.update_layout(title=f"News tone week by week{' for ' + result.code if result.code else ''} (articles)",
+                          yaxis=dict(title="net score", range=[-1.05, 1.05]), xaxis=dict(title="week of", type="category"),
+                          height=360, margin=dict(l=40, r=20, t=50, b=30))
+        return fig
     pairs = _ordered_counts(result.counts)
     labels = [lab for lab, _ in pairs]
     fig = go.Figure(go.Bar(
@@ -454,6 +465,8 @@ class ChatController:
                 rows = pd.DataFrame(answer.ranking["sentiment"])
                 table = gr.Dataframe(value=rows[["name", "n", "positive", "neutral", "negative", "score"]],
                                      label="companies by the tone of their news", visible=True)
+            elif answer.sentiment.weekly:  # "has the tone improved?": the weeks
+                table = gr.Dataframe(value=pd.DataFrame(answer.sentiment.weekly), label="news tone by week", visible=True)
             return (render_sentiment(answer.sentiment), gr.Plot(value=sentiment_figure(answer.sentiment), visible=True),
                     table)
         if answer.ranking:

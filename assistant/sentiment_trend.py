@@ -34,37 +34,46 @@ def _week(day: str) -> date:
     return d - timedelta(days=d.weekday())
 
 
-def trend_text(items: list[SentimentItem], zh: bool) -> str:
-    """The net score week by week, then the first comparable week against the last."""
+def weekly_rows(items: list[SentimentItem]) -> list[dict[str, object]]:
+    """One row per week that has articles, oldest first: its Monday, article count, positive and
+    negative counts and net score (what ``--json`` and the UI's chart show)."""
     weeks: dict[date, list[SentimentItem]] = {}
     for item in items:
         if item.date:
             weeks.setdefault(_week(item.date), []).append(item)
-    if not weeks:
-        return "\n\n新聞沒有日期，無法看趨勢。" if zh else "\n\nThe articles carry no dates, so there is no trend to show."
-    rows = []
+    rows: list[dict[str, object]] = []
     for start in sorted(weeks):
         group = weeks[start]
         pos = sum(i.label == "positive" for i in group)
         neg = sum(i.label == "negative" for i in group)
-        rows.append((start, len(group), pos, neg, (pos - neg) / len(group)))
-    lines = [(f"- {s.isoformat()} 當週：{n} 則，淨分數 {net:+.2f}（正面 {p}、負面 {q}）" if zh else
-              f"- week of {s.isoformat()}: {n} article{'s' if n != 1 else ''}, net {net:+.2f} ({p} positive, {q} negative)")
-             + ("" if n >= MIN_ARTICLES else ("（太少，不比較）" if zh else " (too few to compare)"))
-             for s, n, p, q, net in rows]
-    comparable = [r for r in rows if r[1] >= MIN_ARTICLES]
+        rows.append({"week": start.isoformat(), "n": len(group), "positive": pos, "negative": neg,
+                     "score": round((pos - neg) / len(group), 4)})
+    return rows
+
+
+def trend_text(rows: list[dict[str, object]], zh: bool) -> str:
+    """The net score week by week (:func:`weekly_rows`), then the first comparable week against
+    the last."""
+    if not rows:
+        return "\n\n新聞沒有日期，無法看趨勢。" if zh else "\n\nThe articles carry no dates, so there is no trend to show."
+    lines = []
+    for r in rows:
+        s, n, p, q, net = r["week"], int(r["n"]), r["positive"], r["negative"], float(r["score"])
+        lines.append((f"- {s} 當週：{n} 則，淨分數 {net:+.2f}（正面 {p}、負面 {q}）" if zh else
+                      f"- week of {s}: {n} article{'s' if n != 1 else ''}, net {net:+.2f} ({p} positive, {q} negative)")
+                     + ("" if n >= MIN_ARTICLES else ("（太少，不比較）" if zh else " (too few to compare)")))
+    comparable = [r for r in rows if int(r["n"]) >= MIN_ARTICLES]
     if len(comparable) < 2:
         verdict = (f"少於兩週各有 {MIN_ARTICLES} 則以上的新聞，看不出趨勢。" if zh else
                    f"Fewer than two weeks have {MIN_ARTICLES} or more articles: no trend can be told.")
     else:
         first, last = comparable[0], comparable[-1]
-        delta = last[4] - first[4]
+        a, b = float(first["score"]), float(last["score"])
         if zh:
-            word = "轉好" if delta > SAME else "轉差" if delta < -SAME else "大致持平"
-            verdict = f"從 {first[0].isoformat()} 當週的 {first[4]:+.2f} 到 {last[0].isoformat()} 當週的 {last[4]:+.2f}：{word}。"
+            word = "轉好" if b - a > SAME else "轉差" if b - a < -SAME else "大致持平"
+            verdict = f"從 {first['week']} 當週的 {a:+.2f} 到 {last['week']} 當週的 {b:+.2f}：{word}。"
         else:
-            word = "improved" if delta > SAME else "worsened" if delta < -SAME else "stayed about the same"
-            verdict = (f"From {first[4]:+.2f} in the week of {first[0].isoformat()} to {last[4]:+.2f} in the week of "
-                       f"{last[0].isoformat()}: the tone {word}.")
+            word = "improved" if b - a > SAME else "worsened" if b - a < -SAME else "stayed about the same"
+            verdict = f"From {a:+.2f} in the week of {first['week']} to {b:+.2f} in the week of {last['week']}: the tone {word}."
     title = "**每週新聞情緒**（依發布日期）" if zh else "**News tone week by week** (by publication date)"
     return "\n\n" + title + "\n" + "\n".join(lines) + "\n\n" + verdict

@@ -73,9 +73,14 @@ class SentimentResult:
     score: float  # net score in [-1, 1]: (positive - negative) / n
     items: list[SentimentItem]
     code: str | None = None
+    # the net score week by week, when the question asked how the tone moved (sentiment_trend)
+    weekly: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"counts": self.counts, "score": self.score, "items": [asdict(i) for i in self.items]}
+        out = {"counts": self.counts, "score": self.score, "items": [asdict(i) for i in self.items]}
+        if self.weekly:
+            out["weekly"] = self.weekly
+        return out
 
 
 @dataclass

@@ -517,7 +517,7 @@ def test_which_sentiment_questions_ask_for_the_trend(message, trend):
 
 
 def test_the_trend_is_the_net_score_week_by_week_and_thin_weeks_are_not_compared():
-    from assistant.sentiment_trend import trend_text
+    from assistant.sentiment_trend import trend_text, weekly_rows
     from assistant.types import SentimentItem
 
     def item(day, label):
@@ -526,11 +526,11 @@ def test_the_trend_is_the_net_score_week_by_week_and_thin_weeks_are_not_compared
     items = ([item("2025-03-03", "negative")] * 2 + [item("2025-03-04", "neutral")]  # week of 03-03: net -0.67
              + [item("2025-03-10", "positive")]  # one article: listed, not compared
              + [item("2025-03-17", "positive")] * 2 + [item("2025-03-21", "neutral")])  # week of 03-17: net +0.67
-    text = trend_text(items, zh=False)
+    text = trend_text(weekly_rows(items), zh=False)
     assert "- week of 2025-03-03: 3 articles, net -0.67 (0 positive, 2 negative)" in text
     assert "- week of 2025-03-10: 1 article, net +1.00 (1 positive, 0 negative) (too few to compare)" in text
     assert "From -0.67 in the week of 2025-03-03 to +0.67 in the week of 2025-03-17: the tone improved." in text
-    zh = trend_text(items[:4], zh=True)
+    zh = trend_text(weekly_rows(items[:4]), zh=True)
     assert "少於兩週各有 3 則以上的新聞，看不出趨勢。" in zh and "2025-03-10 當週：1 則" in zh
 
 
@@ -544,4 +544,7 @@ def test_a_trend_question_gets_the_weeks_after_the_summary(data_dir):
     engine = SentimentEngine(settings=settings)
     trend = engine.run(EngineRequest(message="has sentiment on 2330 improved?", code="2330"))
     assert "**News tone week by week**" in trend.answer and "- week of " in trend.answer
-    assert "week by week" not in engine.run(EngineRequest(message="sentiment of 2330", code="2330")).answer
+    assert trend.sentiment.weekly and sum(r["n"] for r in trend.sentiment.weekly) == sum(trend.sentiment.counts.values())
+    assert trend.to_json()["sentiment"]["weekly"] == trend.sentiment.weekly
+    plain = engine.run(EngineRequest(message="sentiment of 2330", code="2330"))
+    assert "week by week" not in plain.answer and "weekly" not in plain.to_json()["sentiment"]

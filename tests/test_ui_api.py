@@ -70,6 +70,11 @@ def test_sentiment_rendering_orders_headlines_and_counts():
                                    SentimentItem("b", None, "strong negative", 0.6)])
     assert [i.title for i in ui.top_headlines(seven)[1]] == ["b", "a"]  # strong before mild
     assert list(ui.sentiment_figure(seven).data[0].x) == ["mildly negative", "strong positive"]
+    res.weekly = [{"week": "2025-03-03", "n": 3, "positive": 0, "negative": 2, "score": -0.6667},
+                  {"week": "2025-03-10", "n": 4, "positive": 3, "negative": 0, "score": 0.75}]
+    weekly = ui.sentiment_figure(res)  # the trend asked: the net score by week, coloured by its sign
+    assert list(weekly.data[0].x) == ["2025-03-03", "2025-03-10"] and list(weekly.data[0].y) == [-0.6667, 0.75]
+    assert list(weekly.data[0].marker.color) == [ui._SENTIMENT_COLOURS["negative"], ui._SENTIMENT_COLOURS["positive"]]
 
 
 def test_answer_markdown_by_route():

@@ -28,7 +28,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..i18n import has_cjk, reason_zh
-from ..sentiment_trend import asks_trend, trend_text
+from ..sentiment_trend import asks_trend, trend_text, weekly_rows
 from ..types import Answer, EngineRequest, SentimentItem, SentimentResult
 from .base import FinqaQueryEngine
 from .qa import NEWS_DAYS_AROUND, _reason, is_oom, model_label
@@ -313,8 +313,9 @@ class SentimentEngine(FinqaQueryEngine):
         bad_first = asks_negative_first(req.message)  # "any negative news about 2330?": those first
         text = _summary_zh(result, what, single, bad_first) if zh else _summary(result, what, single, bad_first)
         if not single and asks_trend(req.message):  # "has sentiment on 2330 improved?": week by week
-            text += trend_text([SentimentItem(title=it["title"], url=it.get("url"), label=label, p=0.0, date=it.get("date"))
-                                for it, label in zip(items, labels_of(probs))], zh)
+            result.weekly = weekly_rows([SentimentItem(title=it["title"], url=it.get("url"), label=label, p=0.0,
+                                                       date=it.get("date")) for it, label in zip(items, labels_of(probs))])
+            text += trend_text(result.weekly, zh)
         return Answer(route="sentiment", engine=engine, answer=self._tier_line(reason, zh) + text, sentiment=result,
                       notices=notices, fallback_reason=reason, code=req.code)
 
