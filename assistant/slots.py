@@ -268,6 +268,34 @@ def target_price(message: str) -> float | None:
     return value if value > 0 else None
 
 
+# "will 2330 go up 5% in a month?", "台積電會漲10%嗎", "chance 2454 falls 3% next week": a move to
+# reach, as a fraction of the last close (up positive). Only after a word of moving, so that
+# "2330 with a 5% stop" or "a 5% yield" is none.
+_TARGET_MOVE = re.compile(
+    r"\b(?:(go(?:es)? up|rise|rises|gain|gains|climb|climbs|jump|jumps|rally|rallies|up|increase|increases|surge|surges)"
+    r"|(go(?:es)? down|fall|falls|drop|drops|decline|declines|lose|loses|sink|sinks|slide|slides|down|dip|dips|crash|crashes))"
+    r"\s+(?:by\s+|another\s+|more than\s+|over\s+|at least\s+)?(\d+(?:\.\d+)?)\s*(?:%|percent)"
+    r"|(涨|上涨|涨幅|大涨|跌|下跌|跌幅|大跌)(?:超过|逾|达到|达|到)?\s*(\d+(?:\.\d+)?)\s*(?:%|％|个百分点|成)",
+    re.IGNORECASE,
+)
+
+
+def target_move(message: str) -> float | None:
+    """The move a forecast question asks the odds of ("go up 5%" → 0.05, "跌10%" → -0.10,
+    "漲兩成" is not read), or ``None``."""
+    m = _TARGET_MOVE.search(to_simplified(message or "").lower())
+    if not m:
+        return None
+    if m.group(4):
+        value = float(m.group(5)) * (10 if m.group(0).endswith("成") else 1)
+        down = m.group(4).startswith(("跌", "下跌", "大跌"))
+    else:
+        value, down = float(m.group(3)), m.group(2) is not None
+    if not 0 < value < 100:
+        return None
+    return -value / 100 if down else value / 100
+
+
 # --- as-of date ------------------------------------------------------------------------------
 _DATE = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?"
 # "as of 2025-03-01" / "截至2025年3月1日": the as-of clause, and any Y-M-D date (the price facts

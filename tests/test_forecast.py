@@ -441,6 +441,17 @@ def test_a_target_price_is_read_only_after_a_word_of_reaching(message, target):
     assert target_price(message) == target
 
 
+@pytest.mark.parametrize("message, move", [
+    ("how likely is 2330 to go up 5% in a month", 0.05), ("台積電會漲10%嗎", 0.10), ("chance 2454 falls 3% next week", -0.03),
+    ("2330 up 2.5% tomorrow?", 0.025), ("台積電下週會跌超過5%嗎", -0.05), ("聯發科會漲2成嗎", 0.20),
+    ("2330 with a 5% stop", None), ("2330 rose 5% today", None), ("forecast 2330 next 5 days", None),
+])
+def test_a_move_to_reach_is_read_as_a_share_of_the_last_close(message, move):
+    from assistant.slots import target_move
+
+    assert target_move(message) == (pytest.approx(move) if move is not None else None)
+
+
 def test_a_day_named_ahead_sets_the_horizon_to_the_sessions_up_to_it(data_dir):
     """"Forecast 2330 until 2025-05-16" with the last bar on Friday 2025-05-09: the five sessions of
     the week after, said; a horizon named in words wins; past the limit it is clamped and said."""
@@ -484,6 +495,11 @@ def test_an_analysts_price_target_is_said_to_be_no_part_of_the_data(data_dir):
     odds = asst.answer("will 2330 reach its price target of 1,200?")
     assert "Target 1,200.00" in odds.answer and not any("analysts" in n for n in odds.notices)
     assert not any("analysts" in n for n in asst.answer("forecast 2330 next 5 days").notices)
+    up = asst.answer("how likely is 2330 to go up 5% in the next 5 days?")  # a move: the price 5% above the last close
+    last = up.forecast.last_close
+    assert f"Target {last * 1.05:,.2f} (a 5% rise; +5.00% from the last close)" in up.answer
+    down = asst.answer("台積電未來5天會跌超過3%嗎")
+    assert f"目標 {last * 0.97:,.2f}（收盤下跌 3%；距收盤 -3.00%）" in down.answer
 
 
 def test_target_odds_are_the_neighbours_weighted_shares():

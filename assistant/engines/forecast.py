@@ -35,7 +35,7 @@ from ingest.errors import FinqaError
 from .. import analog, backtest
 from ..i18n import has_cjk, reason_zh
 from ..price_records import asks_new_extreme
-from ..slots import target_price, to_simplified
+from ..slots import target_move, target_price, to_simplified
 from ..types import Answer, EngineRequest, Forecast, ForecastPoint
 
 log = logging.getLogger(__name__)
@@ -266,6 +266,11 @@ class ForecastEngine:
             )
         fc = analog.summarise(bank, row, nb, horizon)
         target, target_what = target_price(req.message), None
+        if target is None and (move := target_move(req.message)) is not None:
+            # "how likely is 2330 to go up 5% in a month?": the price 5% from the last close
+            target = fc.last_close * (1 + move)
+            size = f"{abs(move) * 100:g}%"
+            target_what = f"收盤{'上漲' if move > 0 else '下跌'} {size}" if zh else f"a {size} {'rise' if move > 0 else 'fall'}"
         if target is None and (extreme := asks_new_extreme(req.message)) is not None:
             # "will TSMC hit a new high?": the target is the record close of the visible history.
             closes = own.set_index("date")["close"].astype(float).sort_index(ascending=False)
