@@ -285,10 +285,12 @@ def _is_follow_up(s: str, has_company: bool, horizon: bool) -> bool:
     # a short question of its own about the future ("will 2330 rise today?") does not.
     words = re.findall(rf"[a-z0-9]+|[{CJK_CHARS}]", s)
     return ((has_company or horizon) and len(words) <= 6 and not QA_GENERAL.search(s.rstrip("?？ "))
-            and not (_WILL.search(s) and FORECAST_WEAK.search(s)))
+            and not (_AHEAD_WORD.search(s) and (FORECAST_WEAK.search(s) or FORECAST_SOFT.search(s))))
 
 
-_WILL = re.compile(r"\bwill\b|\bgoing to\b|\bgonna\b|\btomorrow\b|(?<!说)会(?!议|计)|将会|明天")
+# Words that make a short message its own question about the price ahead ("will 2330 rise
+# today?", "Quanta outlook"), not a follow-up of the last answer.
+_AHEAD_WORD = re.compile(r"\bwill\b|\bgoing to\b|\bgonna\b|\btomorrow\b|\boutlook\b|(?<!说)会(?!议|计)|将会|明天|后市|展望")
 
 
 class EmbeddingRouteSelector:

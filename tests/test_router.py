@@ -133,6 +133,8 @@ FOLLOW_UPS = [
     # a short question of its own about the future is no follow-up of a price answer
     (["2330 close yesterday"], "will 2330 rise today?", "forecast", "2330", 5),
     (["台積電新聞"], "聯發科明天會漲嗎", "forecast", "2454", 1),
+    (["UMC news"], "Quanta Computer outlook", "forecast", "2382", 5), (["聯電新聞"], "鴻海後市", "forecast", "2317", 5),
+    (["台積電新聞情緒"], "聯發科", "sentiment", "2454", None),  # a bare company still continues
 ]
 
 
