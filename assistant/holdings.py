@@ -248,7 +248,16 @@ def lot_cost(job: Job) -> Answer:
                     f"({n * SHARES_PER_LOT:,} shares) cost{'s' if n == 1 else ''} NT${total:,.0f}, **NT${total + _fee(total):,.0f}** with the "
                     f"broker's fee (0.1425%, at least NT$20). Less than a lot trades as odd-lot shares at "
                     f"{fmt_price(price)} each.")
+        if _SELLING.search(to_simplified(job.asked).lower()):  # "how much tax do I pay selling a lot of 2330?"
+            fee, tax = _fee(total), total * _tax_rate(code)
+            numbers.update(sell_fee=fee, sell_tax=tax, sell_proceeds=total - fee - tax)
+            text += (f"賣出時扣手續費 NT${fee:,.0f} 與 {_tax_rate(code):.1%} 證券交易稅 NT${tax:,.0f}，實得 **NT${total - fee - tax:,.0f}**。"
+                     if zh else f" Sold at that close, the broker's fee (NT${fee:,.0f}) and the {_tax_rate(code):.1%} "
+                     f"transaction tax (NT${tax:,.0f}) leave **NT${total - fee - tax:,.0f}**.")
     return job.answer(text, [code], {code: bars.tail(1)}, numbers)
+
+
+_SELLING = re.compile(r"\bsell(?:s|ing)?\b|\bsale\b|\btax(?:es)?\b|卖出|卖掉|交易税|证交税")
 
 
 # --- a position bought at a price ------------------------------------------------------------------
@@ -354,13 +363,17 @@ def position(job: Job) -> Answer:
     if len(several) > 1:
         return _several_positions(job, several)
     code, zh = job.code, job.zh
+    paid_rest = parse_paid(job.asked)
+    if paid_rest is not None:
+        paid, rest = paid_rest
+        stake = parse_stake(rest)
+    else:  # "TSMC at 1000, what is my P&L?": the price beside the name (risk_kind saw one)
+        assert several, "risk_kind says 'position' only when a price is named"
+        code, paid, shares = several[0]
+        stake = Stake(shares=shares)
     bars = job.closes(code)
     if bars.empty:
         return job.plain(job.missing(code))
-    paid_rest = parse_paid(job.asked)
-    assert paid_rest is not None  # risk_kind says "position" only when a price is named
-    paid, rest = paid_rest
-    stake = parse_stake(rest)
     if paid <= 0 or not stake.positive:
         return job.plain(_nothing_staked(zh))
     price, day = float(bars["close"].iloc[-1]), bars.index[-1]

@@ -49,7 +49,11 @@ KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\bhow much (?:does|is|would|do)\b.{0,30}\b(?:one|a|an|\d+|two|three|five|ten) (?:lots?|board lots?)\b"
         r"|\bhow many (?:shares|lots)\b.{0,50}\b(?:buy|afford|get|purchase)\b|\bcost of (?:one|a|\d+) lots?\b"
         r"|\bcan i (?:buy|afford)\b.{0,40}\bwith\b"
-        r"|(?:一|两|二|三|五|十|\d+)\s*张.{0,10}(?:多少钱|要多少|需要多少|成本)|(?:可以|能|可)买(?:几|多少)(?:张|股)|买得起")),
+        r"|(?:一|两|二|三|五|十|\d+)\s*张.{0,10}(?:多少钱|要多少|需要多少|成本)|(?:可以|能|可)买(?:几|多少)(?:张|股)|买得起"
+        # "the minimum to buy TSMC", "2330 odd lot price", "how much tax do I pay selling a lot of 2330?"
+        r"|\bminimum\b.{0,30}\b(?:buy|invest|purchase)\b|\bodd[- ]lots?\b|零股|最少(?:要|需要)?多少钱"
+        r"|\b(?:tax|taxes|fees?)\b.{0,30}\b(?:sell|selling|sale|buy|buying)\b|\b(?:sell|selling|buy|buying)\b.{0,30}\b(?:tax|taxes|fees?)\b"
+        r"|交易税|证交税|手续费.{0,10}(?:多少|怎么算)")),
     ("portfolio", re.compile(r"\bmy (?:portfolio|holdings|positions?|stocks)\b|\bi (?:hold|own)\b|\bportfolio\b"
                              r"|我的?(?:持股|投资组合|组合|部位)|我(?:持有|手上有)|持股")),
     ("beta", re.compile(r"\bbetas?\b|贝塔|β")),
@@ -85,6 +89,7 @@ KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 _RETURN = re.compile(r"\b(?:price |total |stock |share )?returns?\b(?!\s+(?:to|on (?:equity|assets|capital|invested)))|报酬")
 # Words of holding or of a result, beside a price paid: "bought at 1000", "成本850 賺多少".
 _HOLDING = re.compile(r"\b(?:i|we|my|our)\b|\b(?:bought|purchased|cost basis|average cost|avg cost|profit|loss|lose|lost|gain)\b"
+                      r"|\bp\s*&\s*l\b|\bpnl\b|\bp/l\b"
                       r"|我|买|成本|均价|赚|赔|亏|损益")
 _NOW = re.compile(r"\b(?:now|today|currently)\b|现在|現在|如今|今天|目前", re.I)
 FUTURE = re.compile(r"\bwill\b|\bgoing to\b|\bgonna\b|\bnext\b|\btomorrow\b|\bfrom now\b|\bin the future\b"
@@ -102,10 +107,10 @@ def risk_kind(message: str) -> str | None:
     s = unquoted(message)
     if FUTURE.search(s):
         return None
-    from .holdings import parse_paid
+    from .holdings import paid_positions, parse_paid
 
-    if _HOLDING.search(s) and parse_paid(message) is not None:  # "I bought 2330 at 1000: how much did I lose?"
-        return "position"
+    if _HOLDING.search(s) and (parse_paid(message) is not None or paid_positions(message)):
+        return "position"  # "I bought 2330 at 1000: how much did I lose?", "2330 200 shares at 950, P&L?"
     kind = next((kind for kind, rx in KINDS if rx.search(s)), None)
     if kind == "cost" and dict(KINDS)["investment"].search(s) and parse_period(message, date.today()).kind in ("day", "range"):
         return "investment"  # "if I bought one lot of TSMC on 2025-01-02, how much would one lot be worth?"

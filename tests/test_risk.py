@@ -472,6 +472,20 @@ def test_a_position_s_paper_and_net_result_after_costs(store):
     cut = ask(store, "I bought 2330 at 100, how am I doing?", as_of=DAYS[4])  # the close before: 90
     assert cut.indicators["close"] == 90.0 and cut.indicators["paper_gain"] == pytest.approx(-10_000)
     assert "must be above zero" in ask(store, "I bought 0 lots of 2330 at 100, profit?").answer
+    beside = ask(store, "2330 2 lots at 100, what is my P&L?")  # the price beside the name, no "bought"
+    assert beside.indicators["net_gain"] == pytest.approx(net) and beside.indicators["paid"] == 100.0
+
+
+def test_the_cost_of_selling_a_lot_and_the_smallest_buy(store):
+    """Selling one lot of 2330 at the last close (125): fee 178.125, tax 375; the odd-lot price is
+    the close per share."""
+    sell = ask(store, "how much tax do I pay selling 1 lot of 2330?")
+    assert sell.indicators["sell_tax"] == pytest.approx(375.0) and sell.indicators["sell_fee"] == pytest.approx(178.125)
+    assert "leave **NT$124,447**" in sell.answer
+    assert "證券交易稅 NT$375，實得 **NT$124,447**" in ask(store, "賣一張台積電要繳多少證交稅").answer
+    for message in ("what is the minimum to buy 2330?", "2330 odd lot price", "台積電零股"):
+        assert risk_kind(message) == "cost", message
+    assert "sell_tax" not in ask(store, "how much does a lot of 2330 cost").indicators
 
 
 @pytest.mark.parametrize("message, expected", [
@@ -480,6 +494,9 @@ def test_a_position_s_paper_and_net_result_after_costs(store):
     ("I bought 2 lots of TSMC at 1000 and 1 lot of MediaTek @ 1200, profit?", [("2330", 1000.0, 2000.0), ("2454", 1200.0, 1000.0)]),
     ("台積電成本900、聯發科成本1100賺多少", [("2330", 900.0, None), ("2454", 1100.0, None)]),
     ("I bought 2330 at 1000, how much did I lose?", [("2330", 1000.0, None)]),
+    # no "bought": a size and a price beside each name, and a word of profit or loss
+    ("2330 200 shares at 950 and 2454 1 lot at 1100, total P&L", [("2330", 950.0, 200.0), ("2454", 1100.0, 1000.0)]),
+    ("TSMC at 1000, what is my P&L?", [("2330", 1000.0, None)]),
 ])
 def test_prices_paid_are_read_beside_each_name(message, expected):
     from assistant.holdings import paid_positions
