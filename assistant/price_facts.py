@@ -213,6 +213,9 @@ def price_question_of(message: str, answer: Answer, previous: str | None) -> str
 
     if is_indicator_question(message, answer.code) or is_risk_question(message, answer.code):
         return message
+    if (previous and COMPARE_WITH.search(to_simplified(message).lower())
+            and parse_period(message, date.today()).kind == "latest"):
+        return f"{message} {previous}"  # "跟聯發科比呢" compared over the span asked before: that span stays
     if is_price_question(message, answer.code) or parse_period(message, date.today()).kind != "latest":
         # "what about 2025-04-07?" after an indicator (or drawdown...) question keeps asking for it.
         if (previous and (is_indicator_question(previous, answer.code) or is_risk_question(previous, answer.code))

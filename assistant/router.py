@@ -32,7 +32,7 @@ from ingest.cjk import CJK_CHARS
 
 from .movers import wants_ranking
 from .overview import is_bare_company, is_overview_question
-from .price_facts import is_price_question
+from .price_facts import asks_which_is_better, is_price_question
 from .price_records import asks_new_extreme
 from .risk import is_risk_question
 from .risk_rankings import risk_ranking_kind
@@ -241,6 +241,9 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
         return RouteDecision("qa", "risk or return (computed from the store)", "rule")
     if risk_ranking_kind(text, list(slots.codes) if slots else []):  # "which stock was the most volatile?"
         return RouteDecision("qa", "a ranking by risk (computed from the store)", "rule")
+    if slots is not None and len(slots.codes) > 1 and slots.inherited_code and asks_which_is_better(text):
+        # "哪個比較好" after two companies: both side by side, and no pick
+        return RouteDecision("qa", "a pick between the conversation's companies (facts, no verdict)", "follow-up")
     if QA_WHY.search(s):
         return RouteDecision("qa", "explanatory question", "rule")
     if slots is not None and is_indicator_question(text, slots.code):  # "5日均線" is no 5-day horizon

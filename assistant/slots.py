@@ -40,6 +40,8 @@ class ChatSession:
     last_codes: list[str] = field(default_factory=list)
     history: list[dict[str, str]] = field(default_factory=list)  # [{"role", "content"}]
     max_history: int = 6
+    # The distinct companies of the conversation's answers, oldest first (a few).
+    recent_codes: list[str] = field(default_factory=list)
 
     def remember(self, route: str, code: str | None, horizon: int | None,
                  user: str | None = None, assistant: str | None = None, codes: list[str] | None = None) -> None:
@@ -47,6 +49,8 @@ class ChatSession:
         if code:
             self.last_code = code
             self.last_codes = list(dict.fromkeys([code, *(codes or [])]))
+            # the conversation's companies, latest last: "它們的相關性" after 2330's, then 2454's answer
+            self.recent_codes = [c for c in self.recent_codes if c not in self.last_codes][-3:] + self.last_codes
         if horizon is not None and route == "forecast":
             self.last_horizon = horizon
         if user is not None:
@@ -618,11 +622,15 @@ def parse_slots(message: str, session: ChatSession | None = None, directory: Any
                 " No TWSE or TPEx company has a name or code close to it.")
         slots.notices.append(f"Unknown company {unknown!r}.{hint}")
     elif session is not None and session.last_code and (
-            is_continuation(simplified, slots) or (len(session.last_codes) > 1 and _PLURAL_BACK.search(simplified))):
+            is_continuation(simplified, slots)
+            or (max(len(session.last_codes), len(session.recent_codes)) > 1 and _PLURAL_BACK.search(simplified))):
         slots.code = session.last_code
         slots.inherited_code = True
-        if len(session.last_codes) > 1 and _PLURAL_BACK.search(simplified):
+        if _PLURAL_BACK.search(simplified) and len(session.last_codes) > 1:
             slots.codes = list(session.last_codes)  # "their correlation": all of them
+        elif _PLURAL_BACK.search(simplified) and len(session.recent_codes) > 1:
+            slots.codes = session.recent_codes[-2:]  # one company an answer: the last two asked about
+            slots.code = slots.codes[0]
         try:
             slots.company = directory.get(session.last_code)
         except Exception:

@@ -131,8 +131,10 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
         # A follow-up ("and 2454?", "what about 2025-04-07?") asks the same indicators of another
         # company or day.
         previous = req.follows_price_question
-        if not (previous and is_indicator_question(previous, code)):
-            return None
+        from .price_facts import asks_which_is_better
+
+        if not (previous and is_indicator_question(previous, code)) or asks_which_is_better(req.message):
+            return None  # "哪個比較好" after their RSI: the companies side by side, no pick
         asked = previous
     assert code is not None
     zh = has_cjk(req.message)

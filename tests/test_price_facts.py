@@ -392,6 +392,16 @@ def test_compare_with_another_company_puts_both_side_by_side_over_the_span_asked
         assert a.engine == ENGINE and {b.code for b in a.bars} == {"2330", "2454"}, follow
         assert min(b.date for b in a.bars) == date(2025, 3, 3)  # the March span, both companies
         assert "2454 -10.00%" in a.answer and "2330 -1.44%" in a.answer  # from the 02-27 closes
+        # "which is better?" next: the same two over the same span, and no pick
+        better = asst.answer("哪個比較好" if follow.startswith("跟") else "which one is better?", session=session,
+                             as_of=date(2025, 3, 6))
+        assert better.engine == ENGINE and {b.code for b in better.bars} == {"2330", "2454"}, follow
+        assert "2454 -10.00%" in better.answer and ("does not tell you" in better.answer or "不替你決定" in better.answer)
+    session = ChatSession()  # one company an answer, then "their correlation": the last two asked about
+    asst.answer("2330 max drawdown", session=session, as_of=date(2025, 3, 6))
+    asst.answer("and 2454?", session=session, as_of=date(2025, 3, 6))
+    corr = asst.answer("它們的相關性", session=session, as_of=date(2025, 3, 6))  # both asked of, too few sessions
+    assert corr.answer.startswith("2330 台積電、2454 聯發科 在資料庫中只有 2 個共同交易日的報酬")
     fresh = asst.answer("compare with MediaTek", session=ChatSession(), as_of=date(2025, 3, 6))
     assert fresh.engine == ENGINE and {b.code for b in fresh.bars} == {"2454"}  # nothing to compare with yet
 

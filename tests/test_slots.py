@@ -199,6 +199,11 @@ def test_a_comparison_or_a_plural_follow_up_brings_back_the_conversation_s_compa
         assert slots.codes == ["2330", "2454"] and not slots.unknown_company, message
     assert parse_slots("forecast both", None, directory).code is None
     assert parse_slots("哪檔股票漲最多", session, directory).codes == []  # a ranking of the market, not of the two
+    one_by_one = ChatSession()  # one company an answer: "their correlation" is of the last two asked about
+    for code in ("2317", "2330", "2454"):
+        one_by_one.remember("qa", code, None, codes=[code])
+    assert parse_slots("它們的相關性", one_by_one, directory).codes == ["2330", "2454"]
+    assert parse_slots("它的RSI", one_by_one, directory).codes == []
     assert parse_slots("它的RSI", session, directory).codes == []  # one company: the last one
     assert parse_slots("它的RSI", session, directory).code == "2330"
 
