@@ -336,9 +336,13 @@ def parse_as_of(text: str) -> tuple[date | None, list[str]]:
     else:
         y, mo, d = int(g[8]), _MONTH_WORDS[g[7].lower()], int(g[6])
     try:
-        return date(y, mo, d), []
+        day = date(y, mo, d)
     except ValueError:
         return None, [f"Ignored the as-of date {m.group(0).strip()!r}: not a valid date."]
+    if day > date.today():  # "as of 2030-01-01": nothing stored is hidden by it
+        return day, [f"The as-of date {day.isoformat()} is after today: it hides nothing, every stored price and "
+                     "article counts."]
+    return day, []
 
 
 # --- quoted text -----------------------------------------------------------------------------

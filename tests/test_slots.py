@@ -125,6 +125,9 @@ def test_invalid_as_of_is_a_notice(directory):
     slots = parse_slots("as of 2025-02-30 forecast 2330", directory=directory)
     assert slots.as_of is None
     assert any("not a valid date" in n for n in slots.notices)
+    future = parse_slots("as of 2099-01-01 forecast 2330", directory=directory)  # kept, and said to hide nothing
+    assert future.as_of == date(2099, 1, 1) and any("is after today: it hides nothing" in n for n in future.notices)
+    assert not parse_slots("as of 2025-03-01 forecast 2330", directory=directory).notices
 
 
 def test_date_inside_question_is_not_a_company(directory):
