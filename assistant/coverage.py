@@ -125,6 +125,44 @@ def not_covered(name: str, zh: bool) -> str:
             "forecast or news sentiment for it. Ask about a Taiwan company instead, e.g. `2330 price` or `Quanta news`.")
 
 
+# Markets finqa holds no prices of at all: "bitcoin price", "gold price today", "S&P 500 today",
+# "台幣匯率", "美股今天怎麼樣". On Simplified, lower-cased text; (English name, Chinese name).
+_OTHER_ASSETS: tuple[tuple[re.Pattern[str], tuple[str, str]], ...] = tuple((re.compile(p), names) for p, names in (
+    (r"\bbitcoin\b|\bbtc\b|\bethereum\b|\bcrypto(?:currenc(?:y|ies))?\b|比特币|以太坊|加密货币|虚拟货币",
+     ("crypto-assets such as bitcoin", "比特幣等加密資產")),
+    (r"\bgold\b|黄金|金价", ("gold", "黃金")),
+    (r"\b(?:crude )?oil (?:price|prices|futures)\b|\bcrude\b|原油|油价", ("oil", "原油")),
+    (r"\bs&p(?: 500)?\b|\bdow(?: jones)?\b|\bnasdaq(?: composite| 100)?\b|\bus stocks?\b|\bwall street\b|美股|道琼|纳斯达克|那斯达克|标普|费半",
+     ("US stock indexes", "美股指數")),
+    (r"\bexchange rates?\b|\busd\s*/?\s*twd\b|\btwd\s*/?\s*usd\b|\bforex\b|汇率|美元兑|台币兑",
+     ("exchange rates", "匯率")),
+))
+_ASSET_ASK = re.compile(r"\b(?:price|prices|quote|today|now|trading|forecast\w*|predict\w*|outlook|rate|rates|doing|"
+                        r"up|down|rise|fall|worth|level)\b|价|多少|今天|现在|怎么样|如何|行情|走势|预测|涨|跌|汇率")
+
+
+def other_asset(message: str) -> tuple[str, str] | None:
+    """(English, Chinese) name of a market finqa stores no prices of, when ``message`` asks for its
+    price or outlook and names no Taiwan company ("gold price today", "台幣匯率"); else ``None``
+    ("news about bitcoin" is the news's to answer)."""
+    from ingest.companies import get_directory
+
+    s = unquoted(message)
+    if not _ASSET_ASK.search(s) or re.search(r"\bnews\b|\bheadlines?\b|新闻|消息", s) or get_directory().find_in_text(message):
+        return None
+    return next((names for pattern, names in _OTHER_ASSETS if pattern.search(s)), None)
+
+
+def no_asset_prices(names: tuple[str, str], zh: bool) -> str:
+    """The answer to a price question about a market finqa does not store."""
+    if zh:
+        return (f"finqa 只儲存台灣上市櫃公司（TWSE、TPEx）的股價與新聞，沒有{names[1]}的價格或預測。"
+                f"可以問 `{names[1]}新聞` 看已存新聞怎麼說，或改問台灣公司，例如 `台積電股價`。")
+    return (f"finqa stores prices and news of Taiwan-listed companies (TWSE, TPEx) only: it has no prices or forecasts "
+            f"of {names[0]}. Ask `news about {names[0].split(' such as ')[-1]}` for what the stored news says, or about "
+            "a Taiwan company, e.g. `2330 price`.")
+
+
 # Words beside an industry or market that ask for nothing else: "TPEx stocks", "上櫃股票有哪些", "chip stocks?"
 _GROUP_FILLER = re.compile(r"\b(?:stocks?|shares|companies|names|list|all|the|which|what|are|is|show|me|of|in|taiwan)\b"
                            r"|股票?|公司|类股|有哪些|哪些|列出|有什么|[\W_]")

@@ -244,12 +244,15 @@ class Assistant:
             if guess is not None:
                 slots.unknown_company, slots.suggestions = guess
         if not slots.code and not slots.quoted_text:
-            from .coverage import foreign_company, not_covered
+            from .coverage import foreign_company, no_asset_prices, not_covered, other_asset
 
             foreign = foreign_company(message)  # "NVIDIA stock price", "輝達股價預測": not a Taiwan listing
             if foreign is not None:
                 kept = [n for n in notices if not (slots.unknown_company and slots.unknown_company in n)]  # said in the answer
                 return Answer(route=route, engine="router", notices=kept, answer=not_covered(foreign, has_cjk(message)))
+            asset = other_asset(message)  # "gold price today", "台幣匯率": no market finqa stores
+            if asset is not None:
+                return Answer(route=route, engine="router", notices=notices, answer=no_asset_prices(asset, has_cjk(message)))
         if route == "qa" and not slots.code and not slots.quoted_text:
             # "TSMX", "how is tsmcc doing?", "台機電": a company asked about, misspelt.
             from .overview import unknown_company_word

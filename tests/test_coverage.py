@@ -200,3 +200,26 @@ def test_a_taiwan_company_or_no_market_question_is_not_turned_away(message):
     from assistant.coverage import foreign_company
 
     assert foreign_company(message) is None
+
+
+@pytest.mark.parametrize("message, name", [
+    ("bitcoin price", "crypto-assets such as bitcoin"), ("gold price today", "gold"), ("S&P 500 today", "US stock indexes"),
+    ("what's the usd/twd exchange rate", "exchange rates"), ("台幣匯率", "匯率"), ("美股今天怎麼樣", "美股指數"),
+    ("原油價格", "原油"),
+])
+def test_a_price_question_about_a_market_finqa_does_not_store_says_so(data_dir, message, name):
+    """Not the news's nearest sentences about a Chromebook's "price cut": what finqa stores, and
+    what to ask instead, in the question's language."""
+    from assistant.service import Assistant
+
+    a = Assistant(data_dir.model_copy(update={"cpu_only": True})).answer(message)
+    assert a.engine == "router" and name in a.answer
+    assert ("只儲存台灣上市櫃公司" in a.answer) == any("\u4e00" <= ch <= "\u9fff" for ch in message)
+
+
+@pytest.mark.parametrize("message", ["news about bitcoin", "比特幣新聞", "how does the gold price affect 2330?",
+                                     "TSMC ADR on the Nasdaq today", "golden cross 2330", "the dow of TSMC", "bitcoin"])
+def test_news_or_a_taiwan_company_beside_another_market_is_not_turned_away(message):
+    from assistant.coverage import other_asset
+
+    assert other_asset(message) is None
