@@ -535,9 +535,6 @@ def test_the_trend_is_the_net_score_week_by_week_and_thin_weeks_are_not_compared
 
 
 def test_a_trend_question_gets_the_weeks_after_the_summary(data_dir):
-    from assistant.engines.sentiment import SentimentEngine
-    from assistant.types import EngineRequest
-
     settings = data_dir.model_copy(update={"cpu_only": True})
     save_random_cpu_classifier(settings)
     _store_with_articles(settings)
