@@ -109,7 +109,7 @@ def is_price_question(message: str, code: str | None) -> bool:
     if NOT_A_FACT.search(s):
         return False
     if (_STRONG.search(s) or GAPS.search(s) or asks_daily(message) or asks_periodic(message) or asks_streak(message)
-            or last_beyond(message)
+            or last_beyond(message) or asks_volume_trend(message)  # "鴻海爆量", "台積電量價背離"
             or names_only_a_period(message)
             or names_only_companies(message)):
         return True

@@ -148,7 +148,7 @@ _EVER_BEYOND = re.compile(
 
 
 # "鴻海的成交量最近有放大嗎", "is 2330 volume picking up?": the span's volume against the sessions before.
-_VOLUME_TREND = re.compile(r"放大|萎缩|量增|量缩|爆量|量能|\bvolume\b.{0,25}\b(?:ris|increas|up\b|surg|spik|pick|high|low|heav"
+_VOLUME_TREND = re.compile(r"放大|萎缩|量增|量缩|爆量|量能|量价|出量|缩量|\bvolume\b.{0,25}\b(?:ris|increas|up\b|surg|spik|pick|high|low|heav"
                            r"|light|dry|drie|fall|declin|expand|shrink|unusual|above|below)"
                            r"|\b(?:rising|increasing|higher|heavier|lighter|lower|unusual|falling) volume\b")
 VOLUME_BASE = 60  # sessions before the span whose average daily volume it is compared with
@@ -169,14 +169,17 @@ def volume_trend_text(bars: list[PriceBar], before: list[float], zh: bool) -> st
         return ""
     avg, ref = sum(now) / len(now), sum(base) / len(base)
     change = avg / ref - 1
+    one = len(now) == 1  # a single day: its volume, not an "average" of one
     if zh:
         verdict = "量有放大" if change > VOLUME_SHIFT else "量有縮小" if change < -VOLUME_SHIFT else "量能差不多"
-        return (f"這 {len(now)} 個交易日日均成交 {avg / 1000:,.0f} 張，比之前 {len(base)} 個交易日的日均 {ref / 1000:,.0f} 張"
+        what = f"當日成交 {avg / 1000:,.0f} 張" if one else f"這 {len(now)} 個交易日日均成交 {avg / 1000:,.0f} 張"
+        return (f"{what}，比之前 {len(base)} 個交易日的日均 {ref / 1000:,.0f} 張"
                 f"{'多' if change >= 0 else '少'} {abs(change):.0%}：{verdict}。")
     verdict = ("volume has picked up" if change > VOLUME_SHIFT else "volume has dried up" if change < -VOLUME_SHIFT
                else "about the usual volume")
-    return (f"Average daily volume over these {len(now)} session{'s' if len(now) != 1 else ''}: {avg:,.0f} shares, "
-            f"{change:+.0%} against the {len(base)} sessions before ({ref:,.0f}): {verdict}.")
+    what = (f"The day's volume, {avg:,.0f} shares, is" if one else
+            f"Average daily volume over these {len(now)} sessions, {avg:,.0f} shares, is")
+    return f"{what} {change:+.0%} against the average of the {len(base)} sessions before ({ref:,.0f}): {verdict}."
 
 
 def asks_streak(message: str) -> bool:

@@ -841,10 +841,14 @@ def test_whether_volume_picked_up_is_the_span_against_the_sessions_before(store)
     """Volumes 40.0M, 61.6M, 73.3M, 70.9M, 45.1M: the last two sessions average 57.98M against
     58.31M for the three before (-1%: about the usual); the last one alone 45.1M against 61.45M (-27%)."""
     two = ask(store, "is 2330 volume picking up in the last 2 days?")
-    assert ("Average daily volume over these 2 sessions: 57,982,820 shares, -1% against the 3 sessions before "
-            "(58,308,773): about the usual volume.") in two.answer
+    assert ("Average daily volume over these 2 sessions, 57,982,820 shares, is -1% against the average of the 3 "
+            "sessions before (58,308,773): about the usual volume.") in two.answer
     one = ask(store, "台積電2025年3月5日成交量有放大嗎")
-    assert "這 1 個交易日日均成交 45,086 張，比之前 4 個交易日的日均 61,451 張少 27%：量有縮小。" in one.answer
+    assert "當日成交 45,086 張，比之前 4 個交易日的日均 61,451 張少 27%：量有縮小。" in one.answer
+    day = ask(store, "2330 volume surge on 2025-03-05?")
+    assert "The day's volume, 45,086,222 shares, is -27% against the average of the 4 sessions before (61,451,434)" in \
+        day.answer
+    assert "量有縮小" in ask(store, "鴻海爆量", code="2330").answer  # no word of volume needed: 爆量 asks it
     assert "Average daily volume" not in ask(store, "2330 volume past 2 days").answer
 
 
