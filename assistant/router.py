@@ -183,6 +183,7 @@ OVERVIEW_REASON = "a company overview (price, trend, news, forecast)"
 # "will TSMC hit a new high?": the future, as a new high or low asks it (else it is the store's record).
 _FUTURE = re.compile(r"\bwill\b|\bgoing to\b|\bgonna\b|\bnext\b|\bsoon\b|\bcan it\b|\bchances?\b|\bodds\b"
                      r"|(?<!说)会(?!议|计)|将|明天|下周|下个月|未来|接下来|能不能|有没有机会|有机会|机率|概率")
+_LIMIT_AHEAD = re.compile(r"涨停|跌停|\blimit[- ](?:up|down)\b")
 # "did 2330 reach 1,000 last year?", "台積電漲到1000過嗎": a target in the past is a price fact.
 _PAST_TARGET = re.compile(r"\b(?:did|was|were|has|had|have|when|ever)\b|过吗|过没|曾经|曾|了吗|何时|什么时候")
 
@@ -233,6 +234,9 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
             and not _PAST_TARGET.search(s)):
         # "will 2330 reach 1,000?", "TSMC above 1200 by next month?": the forecaster gives the odds.
         return RouteDecision("forecast", "a price target (odds from the forecaster)", "rule")
+    if (slots is not None and slots.code and _LIMIT_AHEAD.search(s) and _FUTURE.search(s) and not _PAST_TARGET.search(s)):
+        # "will 2330 hit limit down tomorrow?", "台積電會不會漲停": the odds of the limit price
+        return RouteDecision("forecast", "the daily limit ahead (odds from the forecaster)", "rule")
     if (slots is not None and slots.code and asks_new_extreme(text) and _FUTURE.search(s)
             and not _PAST_TARGET.search(s) and not QA_TOPIC.search(s)):
         # "will TSMC hit a new high next month?", "台積電會創新高嗎": the odds of passing the record close.

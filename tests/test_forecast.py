@@ -500,6 +500,14 @@ def test_an_analysts_price_target_is_said_to_be_no_part_of_the_data(data_dir):
     assert f"Target {last * 1.05:,.2f} (a 5% rise; +5.00% from the last close)" in up.answer
     down = asst.answer("台積電未來5天會跌超過3%嗎")
     assert f"目標 {last * 0.97:,.2f}（收盤下跌 3%；距收盤 -3.00%）" in down.answer
+    from ingest.limits import limit_prices
+
+    limit = asst.answer("台積電會不會漲停")  # the next session's limit-up price, as the exchange rounds it
+    assert limit.route == "forecast" and limit.forecast.horizon_days == 1
+    assert f"目標 {limit_prices(last)[1]:,.2f}（漲停價" in limit.answer
+    floor = asst.answer("will 2330 hit limit down tomorrow?")
+    assert floor.route == "forecast" and f"Target {limit_prices(last)[0]:,.2f} (the limit-down price" in floor.answer
+    assert "within the 1 trading day." in floor.answer
 
 
 def test_target_odds_are_the_neighbours_weighted_shares():

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ingest.errors import FinqaError
+from ingest.limits import is_stock_code, limit_prices
 
 from .. import analog, backtest
 from ..i18n import has_cjk, reason_zh
@@ -251,6 +252,9 @@ class ForecastEngine:
         notices = list(req.notices)
         if not req.horizon_named:  # "will 2330 rise by next Friday?", "月底前會漲嗎": the sessions up to that day
             horizon = self._horizon_to_day(req, own["date"].max().date(), market, notices, zh) or horizon
+        limit = _LIMIT.search(to_simplified(req.message).lower())
+        if limit is not None and is_stock_code(code) and not req.horizon_named:
+            horizon = 1  # "台積電會不會漲停": the next session's limit
 
         bank = self.bank(bars, horizon)
         row = bank.row_at(code)
@@ -266,6 +270,10 @@ class ForecastEngine:
             )
         fc = analog.summarise(bank, row, nb, horizon)
         target, target_what = target_price(req.message), None
+        if target is None and limit is not None and is_stock_code(code):
+            up = limit.group(0) in ("涨停", "limit up", "limit-up")
+            target = limit_prices(fc.last_close)[1 if up else 0]  # (down, up), rounded to the tick as the exchange does
+            target_what = ("漲停價" if up else "跌停價") if zh else f"the limit-{'up' if up else 'down'} price"
         if target is None and (move := target_move(req.message)) is not None:
             # "how likely is 2330 to go up 5% in a month?": the price 5% from the last close
             target = fc.last_close * (1 + move)
@@ -556,6 +564,10 @@ def movement_p_rise_batch(manager: Any, loaded: Any, bank: analog.WindowBank, ba
 
 
 # --- the answer text ----------------------------------------------------------------------------------
+# "台積電會不會漲停", "will 2330 hit limit down tomorrow?": the odds of the daily limit price.
+_LIMIT = re.compile(r"涨停|跌停|\blimit[- ](?:up|down)\b")
+
+
 def _target_line(target: float, last: float, horizon: int, odds: tuple[float, float], n: int, zh: bool,
                  what: str | None = None) -> str:
     """The odds of a target from the neighbours' paths, said as shares of the past, not promises.
@@ -571,7 +583,7 @@ def _target_line(target: float, last: float, horizon: int, odds: tuple[float, fl
     way = "at or above" if up else "at or below"
     return (f"Target {target:,.2f} ({what + '; ' if what else ''}{move:+.2%} from the last close): of the {n} past windows most like today, "
             f"{_pct(end)} closed {way} it on day {horizon} and {_pct(touch)} closed {way} it at least once within "
-            f"the {horizon} trading days. Shares of the past, not a promise.")
+            f"the {horizon} trading day{'s' if horizon != 1 else ''}. Shares of the past, not a promise.")
 
 
 def _pct(x: float | None) -> str:
