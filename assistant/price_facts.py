@@ -42,6 +42,7 @@ from .price_records import (GAPS, asks_average, asks_daily, asks_periodic, asks_
                             volume_trend_text)
 from .slots import BACK_REFERENCE, COMPANY_TOPIC, COMPARE_WITH, LOOKBACK, adr_notice, to_simplified, unquoted
 from .types import Answer, Citation, EngineRequest
+from .versus_market import asks_vs_market
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,7 @@ def is_price_question(message: str, code: str | None) -> bool:
         return False
     if (_STRONG.search(s) or GAPS.search(s) or asks_daily(message) or asks_periodic(message) or asks_streak(message)
             or last_beyond(message) or asks_volume_trend(message)  # "鴻海爆量", "台積電量價背離"
+            or asks_vs_market(message)  # "台積電跟大盤比"
             or names_only_a_period(message)
             or names_only_companies(message)):
         return True
@@ -317,6 +319,9 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
                 n = TREND_SESSIONS[1]
                 parts.append((f"近 {n} 個交易日：" if zh else f"Over the last {n} trading days: ") + ("、" if zh else ", ").join(
                     f"{c} {x:+.2%}" for c, x in sorted(month, key=lambda t: -t[1])) + ("。" if zh else "."))
+    if len(codes) == 1 and len(changes) == 1 and asks_vs_market(req.message):
+        parts.append(_against_market(store, codes[0], period, [b for b in bars if b.code == codes[0]], changes[0][1],
+                                     ref, req.as_of, zh))
     if bars:
         parts.append("（數字直接取自 finqa 的股價資料庫，未經語言模型。）" if zh else
                      "(Figures straight from finqa's price store; no language model was involved.)")
@@ -324,6 +329,26 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
         parts.append(no_verdict(zh))
     return Answer(route="qa", engine=ENGINE, answer="\n\n".join(parts), citations=citations,
                   notices=notices, code=code, bars=bars)
+
+
+def _against_market(store: Any, code: str, period: Period, own_bars: list[PriceBar], change: float, ref: date,
+                    as_of: date | None, zh: bool) -> str:
+    """The company's change beside the market proxy's over the same sessions (a single day: the
+    last 20 sessions, as a comparison of companies does)."""
+    from .versus_market import market_change, versus_text
+
+    visible = ref - timedelta(days=1) if as_of else ref
+    frame = store.all_bars()
+    frame = frame[frame["date"] <= pd.Timestamp(visible)]
+    first, last = own_bars[0].date, own_bars[-1].date
+    if period.kind == "latest":
+        closes = store.bars(code, end=visible)["close"]
+        n = TREND_SESSIONS[1]
+        if len(closes) > n:
+            first, last = pd.Timestamp(closes.index[-n]).date(), pd.Timestamp(closes.index[-1]).date()
+            change = float(closes.iloc[-1]) / float(closes.iloc[-n - 1]) - 1
+    label = company_label(code, company_of(code), zh)
+    return versus_text(label, change, market_change(frame, code, first, last), first, last, zh)
 
 
 def _trailing_changes(store: Any, codes: list[str], sessions: int, ref: date,

@@ -1,0 +1,71 @@
+"""How one company did against the market: "台積電跟大盤比", "did 2330 outperform the market in
+April 2025?", "台積電今年有沒有贏大盤".
+
+Why: finqa stores no index level (TAIEX is no listed company), so "the market" has to be a proxy,
+and the answer says which: 0050 (the ETF that tracks Taiwan's 50 largest listed companies) when
+its prices are stored, else the median change of the stored Taiwan companies over the same
+sessions, which describes the store and not the exchange (and says so). Both are measured over
+exactly the company's own span, from the close before its first session to its last one.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pandas as pd
+
+from .price_format import is_taiwan
+from .slots import unquoted
+
+MARKET_ETF = "0050"
+
+_MARKET = re.compile(r"大盘|加权指数|加权|台股|\bthe (?:stock )?market\b|\btaiex\b|\bthe index\b|\bthe benchmark\b")
+_VERSUS = re.compile(r"\b(?:vs\.?|versus|compared?|comparison|against|relative to|outperform\w*|underperform\w*|beat|beaten"
+                     r"|lag(?:ged|ging)?|than)\b|比|赢|输|相比|比较|对比|跑赢|跑输|打败")
+
+
+def asks_vs_market(message: str) -> bool:
+    """Whether ``message`` compares a company with the market ("2330 vs the market")."""
+    s = unquoted(message)
+    return bool(_MARKET.search(s) and _VERSUS.search(s))
+
+
+def market_change(frame: pd.DataFrame, code: str, first: date, last: date) -> tuple[float, str, int] | None:
+    """(the market's change from the close before ``first`` to the close on or before ``last``,
+    what stood for the market, how many companies), or ``None`` when nothing can stand for it.
+    ``frame`` is the store's bars (``code``, ``date``, ``close``), already cut at the as-of date."""
+    def change(closes: pd.Series) -> float | None:
+        before = closes[closes.index < pd.Timestamp(first)]
+        upto = closes[closes.index <= pd.Timestamp(last)]
+        if before.empty or upto.empty or upto.index[-1] < pd.Timestamp(first):
+            return None
+        return float(upto.iloc[-1]) / float(before.iloc[-1]) - 1
+
+    by_code = {c: g.set_index("date")["close"].astype(float).sort_index() for c, g in frame.groupby("code")}
+    if MARKET_ETF in by_code and (etf := change(by_code[MARKET_ETF])) is not None:
+        return etf, MARKET_ETF, 1
+    changes = [x for c, closes in by_code.items() if c != MARKET_ETF and is_taiwan(str(c))
+               and (x := change(closes)) is not None]
+    if len(changes) < 3:
+        return None
+    return float(pd.Series(changes).median()), "median", len(changes)
+
+
+def versus_text(label: str, own: float, market: tuple[float, str, int] | None, first: date, last: date,
+                zh: bool) -> str:
+    """The company's change beside the market's, and by how many points it did better or worse."""
+    span = f"{first.isoformat()} – {last.isoformat()}" if first != last else first.isoformat()
+    if market is None:
+        return ("資料庫裡沒有 0050，也不到 3 家有股價的公司，無法代表大盤。" if zh else
+                "Neither 0050 nor three stored companies cover the span: nothing can stand for the market.")
+    value, what, n = market
+    gap = (own - value) * 100
+    if zh:
+        proxy = "0050（元大台灣50）" if what == MARKET_ETF else f"資料庫中 {n} 家公司漲跌幅的中位數（不是加權指數）"
+        verdict = "贏過大盤" if gap > 0 else "落後大盤" if gap < 0 else "與大盤持平"
+        return f"與大盤比（{span}）：{label} {own:+.2%}，{proxy} {value:+.2%}：{verdict} {abs(gap):.2f} 個百分點。"
+    proxy = ("0050 (Yuanta Taiwan 50)" if what == MARKET_ETF else
+             f"the median of the {n} stored companies (not the TAIEX, which finqa does not store)")
+    verdict = "did better by" if gap > 0 else "did worse by" if gap < 0 else "matched it,"
+    return (f"Against the market ({span}): {label} {own:+.2%}, {proxy} {value:+.2%}: {label.split(' ')[0]} {verdict} "
+            f"{abs(gap):.2f} percentage points.")
