@@ -213,10 +213,38 @@ TERMS: tuple[Term, ...] = (
        "dividends, so its returns and drawdowns are price only and count those drops.",
        "**除息與除權。** 從那個交易日起買進的人不再領到這次股利，交易所把參考價扣掉股利；圖上的下跌對原持有人不是損失。"
        "finqa 不儲存股利，所以它算的報酬與回撤只含股價，會把這些下跌算進去。"),
+    # Market terms users ask about beside finqa's numbers.
+    _t("etf", r"(?<![a-z])etfs?(?![a-z])|\bexchange[- ]traded funds?\b|指数股票型基金",
+       "**ETF (exchange-traded fund).** A fund listed like a stock that holds a basket, often an index's companies: "
+       "0050 holds Taiwan's 50 largest listed companies. Its codes start with 00; its sales pay a 0.1% transaction "
+       "tax instead of 0.3%, and no ±10% limit-day count is made for it here.",
+       "**ETF（指數股票型基金）。** 像股票一樣掛牌交易、持有一籃子股票（常是某個指數的成分股）的基金，例如 0050 持有台灣市值最大的 "
+       "50 家上市公司。代號以 00 開頭；賣出的證交稅是 0.1%（股票 0.3%），finqa 也不替它計算漲跌停天數。", "0050 price", "0050股價"),
+    _t("day_trading", r"\bday[- ]trad(?:e|es|ing|er|ers)\b|当冲|现股当冲",
+       "**Day trading (當沖).** Buying and selling the same stock within one session, settling only the difference. "
+       "In Taiwan the transaction tax on a day trade's sale is halved (0.15%) under the current rule; finqa's "
+       "return figures assume a held position and the full 0.3%.",
+       "**當沖。** 同一個交易日內買進又賣出同一檔股票，只交割差價。現行規定下現股當沖賣出的證交稅減半（0.15%）；finqa 的報酬試算"
+       "以持有部位、0.3% 證交稅計算。"),
+    _t("margin", r"\bmargin (?:trading|account|loans?|balance)\b|\bshort selling\b|\bshort sales?\b|融资|融券|信用交易",
+       "**Margin trading and short selling (融資, 融券).** Buying with money borrowed from the broker, or selling "
+       "borrowed shares to buy back later; TWSE publishes the balances daily. finqa stores none of these balances.",
+       "**融資與融券。** 融資是向券商借錢買股票，融券是借股票來賣、之後再買回；證交所每天公布餘額。finqa 不儲存這些餘額。"),
+    _t("institutional", r"\binstitutional investors?\b|三大法人|外资|投信|自营商",
+       "**Institutional investors (三大法人).** Foreign investors, investment trusts (投信) and dealers (自營商); TWSE "
+       "publishes each one's net buying per stock every day. finqa stores none of these figures.",
+       "**三大法人。** 外資、投信與自營商；證交所每天公布各自在每檔股票的買賣超。finqa 不儲存這些數字。"),
+    _t("bull_bear", r"\b(?:bull|bear)(?:ish)? markets?\b|\bbull(?:ish)?\b|\bbear(?:ish)?\b|多头|空头|牛市|熊市",
+       "**Bull and bear markets.** A bull market is a lasting rise, a bear market a lasting fall, commonly a drop of 20% "
+       "or more from a peak. finqa does not label markets; it gives the drawdown from the peak instead "
+       "(\"2330 max drawdown\").",
+       "**多頭與空頭（牛市、熊市）。** 多頭是持續上漲的行情，空頭是持續下跌，常以從高點跌超過 20% 為空頭。finqa 不替市場貼標籤，"
+       "而是給出距高點的回撤（`台積電最大回撤`）。"),
 )
 
 # The terms above that finqa defines but never computes (it stores no financial statements).
-NOT_COMPUTED = frozenset({"pe", "eps", "dividend_yield", "market_cap", "ex_dividend"})
+NOT_COMPUTED = frozenset({"pe", "eps", "dividend_yield", "market_cap", "ex_dividend", "etf", "day_trading", "margin",
+                          "institutional", "bull_bear"})
 
 # A question that asks what a term means; on simplified, lower-cased text.
 _ASKS = re.compile(

@@ -26,6 +26,10 @@ from ingest.types import PriceBar
     # figures finqa defines but does not store
     ("what is a P/E ratio?", ["pe"]), ("什麼是本益比", ["pe"]), ("what is EPS", ["eps"]), ("殖利率是什麼意思", ["dividend_yield"]),
     ("what does market cap mean", ["market_cap"]), ("what does ex-dividend mean", ["ex_dividend"]), ("除權息是什麼", ["ex_dividend"]),
+    # market terms asked beside finqa's numbers
+    ("what is an ETF", ["etf"]), ("什麼是當沖", ["day_trading"]), ("what is margin trading", ["margin"]),
+    ("融資融券是什麼", ["margin"]), ("三大法人是什麼", ["institutional"]), ("what is a bear market", ["bull_bear"]),
+    ("多頭空頭是什麼意思", ["bull_bear"]),
 ])
 def test_definition_questions(message, keys):
     assert [t.key for t in terms_asked(message)] == keys
@@ -35,6 +39,7 @@ def test_definition_questions(message, keys):
 @pytest.mark.parametrize("message, code", [
     ("2330 RSI", "2330"), ("what is 2330's RSI?", "2330"), ("台積電的KD值是多少", "2330"),  # the number, not the term
     ("is RSI useful for picking stocks?", None), ("what is TSMC", "2330"), ("台積電本益比", "2330"),
+    ("is the news on 2330 bullish?", "2330"), ("what is bullish news about TSMC?", None), ("台積電外資買超", "2330"),
     ("what is the market doing today?", None), ("RSI?", None), ("how is TSMC doing", "2330"),
 ])
 def test_not_definition_questions(message, code):
