@@ -59,7 +59,7 @@ _RANKING = re.compile(
     r"|\b(?:best|worst|top|bottom)[- ]performing\b|\bmost (?:active|traded) (?:stocks?|shares|companies)\b"
     r"|\b(?:highest|largest|biggest|top)\s+(?:trading\s+)?(?:volume|turnover|value traded)\b|\b(?:volume|turnover) leaders\b"
     # "top 3 by volume last month", "top 10 by gain in April"
-    r"|\b(?:top|bottom)\s+\d+\s+by\s+(?:volume|turnover|value traded|gains?|change|returns?|performance|losses)\b"
+    r"|\b(?:top|bottom)\s+\d+\s+(?:stocks?\s+|shares\s+|companies\s+)?by\s+(?:volume|turnover|value traded|gains?|change|returns?|performance|losses)\b"
     # "chip stocks that fell the most", "top 5 semiconductor stocks last month", "sector performance"
     rf"|\b(?:{_EN_STOCKS}|\w+s)\s+(?:that|which)\s+{_EN_MOVE}\s+(?:the\s+)?(?:most|least)\b"
     rf"|\b{_EN_STOCKS}\s+{_EN_MOVE}\s+(?:the\s+)?(?:most|least)\b"

@@ -50,7 +50,8 @@ def ask(store, message, *, codes=(), as_of=None, today=date(2025, 3, 6), follows
     "上個月漲幅最大的股票", "哪檔股票漲最多", "哪一檔表現最好", "成交量最大的股票", "股票漲跌幅排行", "强势股有哪些",
     "2330和2454誰漲比較多", "台積電和聯發科哪個漲得多", "今天有哪些股票漲停", "worst stock this year",
     "best performing stocks in 2025", "top 3 by volume last month", "top 10 by gain in April 2025",
-    "電子股哪檔最強", "哪一檔最強", "最弱的股票", "電子股最強",
+    "電子股哪檔最強", "哪一檔最強", "最弱的股票", "電子股最強", "Top 3 stocks by turnover in April 2025",
+    "top 5 companies by gain last month",
 ])
 def test_ranking_questions(message):
     assert is_ranking_question(message)

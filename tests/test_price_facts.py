@@ -131,6 +131,10 @@ def test_no_company_no_price_fact():
     ("2330 52-week high", "trailing", None, None, 260),
     ("台積電一年來最低價", "trailing", None, None, 250),
     ("2330 price", "latest", None, None, None),
+    # "N-day return": the last N sessions, not an N-day forecast horizon
+    ("What's TSMC's 5-day return?", "trailing", None, None, 5), ("2330 1-month performance", "trailing", None, None, 21),
+    ("台積電5日漲幅", "trailing", None, None, 5),
+    ("2330 close price history", "all", None, None, None), ("台積電歷史股價", "all", None, None, None),
     # "since": from that day, month or year up to today, not that day alone
     ("2330 return since 2025-01-02", "range", date(2025, 1, 2), date(2025, 3, 6), None),
     ("how has TSMC done since January 2025?", "range", date(2025, 1, 1), date(2025, 3, 6), None),

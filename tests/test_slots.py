@@ -225,6 +225,9 @@ def test_days_counted_back_and_us_dates_are_no_horizon_and_no_company(directory)
     """"a month ago" names a past day, not a one-month forecast; "4/7/2025" holds no company 2025."""
     slots = parse_slots("TSMC stock price a month ago", directory=directory)
     assert slots.code == "2330" and not slots.horizon_explicit
+    for past in ("What's TSMC's 5-day return?", "台積電5日漲幅", "2330 1-month performance"):  # the last N sessions
+        assert not parse_slots(past, directory=directory).horizon_explicit, past
+    assert parse_slots("2330 5-day forecast", directory=directory).horizon_explicit
     assert parse_slots("forecast 2330 for a month", directory=directory).horizon_days == 21
     assert parse_slots("2317 close 4/7/2025", directory=directory).codes == ["2317"]
     assert parse_slots("what happened on 4/7/2025?", directory=directory).code is None
