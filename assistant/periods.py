@@ -642,6 +642,14 @@ def _parse_period(s: str, today: date) -> Period:
     if re.search(r"\blast month\b|\bprevious month\b|上个月|上月", s):
         prev = first - timedelta(days=1)
         return Period("range", prev.replace(day=1), prev, label="last month")
+    # "by the end of the month", "台積電年底會到多少": this month's (year's) last day, even ahead of today
+    if re.search(r"\bend of (?:the|this) month\b|\bmonth[- ]end\b|(?<![\d一二三四五六七八九十])月(?:底|末)", s):
+        return Period("range", first, _month_end(today.year, today.month), label="this month")
+    if m := re.search(r"\byear[- ]end\s+((?:19|20)\d\d)\b|\b((?:19|20)\d\d)\s+year[- ]end\b", s):  # "year-end 2024"
+        y = int(m.group(1) or m.group(2))
+        return Period("range", date(y, 1, 1), date(y, 12, 31), label=str(y))
+    if re.search(r"\bend of (?:the|this) year\b|\byear[- ]end\b|(?<![\d一二三四五六七八九十今去明])年(?:底|末)|今年(?:底|年底|年末)", s):
+        return Period("range", date(today.year, 1, 1), date(today.year, 12, 31), label="this year")
     if re.search(r"\bthis month\b|\bmonth[- ]to[- ]date\b|\bmtd\b|\b(?:start|beginning) of (?:the|this) month\b|本月|这个月|月初(?:以来|至今)", s):
         return Period("range", first, today, label="this month")
     if re.search(r"\blast year\b|去年", s):

@@ -106,6 +106,7 @@ FORECAST_WEAK = _rx(
     r"\bwhere (?:will|is) .{0,30}\bheading\b", r"\bnext \d+ (?:trading )?days\b",
     r"\b(?:tomorrow|next week|next month)'?s? (?:price|close|move)",
     r"走势", r"会涨", r"会跌", r"涨还是跌", r"涨跌", r"还会涨", r"还会跌", r"能涨", r"会不会涨", r"会不会跌",
+    r"会(?:到|是|来到|在)多少", r"会到哪", r"(?:后天|大后天)",
     r"未来.{0,8}(?:天|日|周|个月|交易日)", r"(?:明天|明日|下周|下个月).{0,10}(?:涨|跌|收盘|股价|表现)",
     r"股价.{0,6}(?:会|将)", r"看涨还是看跌",
 )

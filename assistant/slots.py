@@ -168,6 +168,8 @@ _HORIZON_RULES: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(rf"{_H_NUM}\s*(?:个)?\s*(?:星期|周|礼拜)"), "w"),
     (re.compile(rf"{_H_EN_NUM}\s*(?:-\s*)?months?\b"), "m"),
     (re.compile(rf"{_H_NUM}\s*个\s*月"), "m"),
+    (re.compile(r"大后天|\bin three days\b"), 3),
+    (re.compile(r"(?<!大)后天|\bday after tomorrow\b"), 2),
     (re.compile(r"\btomorrow\b|明天|明日|next\s+(?:trading\s+)?(?:day|session)\b|下一个交易日"), 1),
     (re.compile(r"\bnext\s+week\b|下周|下星期|下礼拜|\ba\s+week\b"), 5),
     (re.compile(r"\b(?:a\s+|one\s+|next\s+)?fortnight\b"), 10),
@@ -465,7 +467,7 @@ def parse_companies(text: str, directory: Any) -> tuple[list[Any], str | None, l
 # Words of a Chinese question that are not a company name: what is left between them is a name
 # candidate ("预测台机电未来五天" → "台机电"). Longest first, matched on Simplified text.
 _CJK_NOT_NAME = re.compile("|".join(sorted((
-    "预测 预估 预判 推估 未来 情绪 情感 舆情 新闻 消息 股价 股票 走势 最近 近期 近来 今天 明天 明日 昨天 下周 "
+    "预测 预估 预判 推估 未来 情绪 情感 舆情 新闻 消息 股价 股票 走势 最近 近期 近来 今天 明天 明日 大后天 后天 昨天 下周 "
     "下星期 下礼拜 下个月 下月 本周 这周 本月 上周 上个月 交易日 个月 星期 会不会 分析 表现 收盘价 收盘 价格 最新 "
     "看法 市场 投资人 帮我 给我 一下 目标 还是 什么 为什么 如何 怎么样 怎样 怎么 多少 公司 利多 利空 正面 负面 "
     "会 涨 跌 吗 呢 的 请 和 跟 与 那 是 价 天 日 周 月 年 好 坏").split(), key=len, reverse=True))

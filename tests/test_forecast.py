@@ -468,6 +468,9 @@ def test_a_day_named_ahead_sets_the_horizon_to_the_sessions_up_to_it(data_dir):
     assert named.forecast.horizon_days == 3 and not any("trading days after the last stored bar" in n for n in named.notices)
     far = asst.answer("forecast 2330 as of 2025-01-06 until 2025-06-30")
     assert far.forecast.horizon_days == 60 and any("past the 60-day limit" in n for n in far.notices)
+    # to the end of May: 15 weekdays after 05-09, less the Dragon Boat Festival holiday on Friday 05-30
+    month_end = asst.answer("will 2330 rise by the end of the month? as of 2025-05-12")
+    assert month_end.forecast.horizon_days == 14 and any("2025-05-31 is 14 trading days" in n for n in month_end.notices)
     today = asst.answer("will 2330 rise today?")  # the next session however old the store is, not 60 sessions
     assert today.forecast.horizon_days == 1 and not any("past the 60-day limit" in n for n in today.notices)
     plain = asst.answer("forecast 2330 as of 2025-05-12")

@@ -134,6 +134,11 @@ def test_no_company_no_price_fact():
     # "N-day return": the last N sessions, not an N-day forecast horizon
     ("What's TSMC's 5-day return?", "trailing", None, None, 5), ("2330 1-month performance", "trailing", None, None, 21),
     ("台積電5日漲幅", "trailing", None, None, 5),
+    # the end of this month or year, even ahead of today; "year-end 2024" is that year's
+    ("will 2330 rise by the end of the month", "day", date(2025, 3, 31), date(2025, 3, 31), None),
+    ("台積電年底會到多少", "day", date(2025, 12, 31), date(2025, 12, 31), None),
+    ("year-end 2024 close of 2330", "day", date(2024, 12, 31), date(2024, 12, 31), None),
+    ("2330 2024 year-end", "day", date(2024, 12, 31), date(2024, 12, 31), None),
     ("2330 close price history", "all", None, None, None), ("台積電歷史股價", "all", None, None, None),
     # "since": from that day, month or year up to today, not that day alone
     ("2330 return since 2025-01-02", "range", date(2025, 1, 2), date(2025, 3, 6), None),

@@ -228,6 +228,9 @@ def test_days_counted_back_and_us_dates_are_no_horizon_and_no_company(directory)
     for past in ("What's TSMC's 5-day return?", "台積電5日漲幅", "2330 1-month performance"):  # the last N sessions
         assert not parse_slots(past, directory=directory).horizon_explicit, past
     assert parse_slots("2330 5-day forecast", directory=directory).horizon_explicit
+    assert parse_slots("台積電後天", directory=directory).horizon_days == 2  # the day after tomorrow
+    assert parse_slots("台積電大後天會漲嗎", directory=directory).horizon_days == 3
+    assert parse_slots("will 2330 rise the day after tomorrow", directory=directory).horizon_days == 2
     assert parse_slots("forecast 2330 for a month", directory=directory).horizon_days == 21
     assert parse_slots("2317 close 4/7/2025", directory=directory).codes == ["2317"]
     assert parse_slots("what happened on 4/7/2025?", directory=directory).code is None
