@@ -112,12 +112,23 @@ def risk_kind(message: str) -> str | None:
     if _HOLDING.search(s) and (parse_paid(message) is not None or paid_positions(message)):
         return "position"  # "I bought 2330 at 1000: how much did I lose?", "2330 200 shares at 950, P&L?"
     kind = next((kind for kind, rx in KINDS if rx.search(s)), None)
+    if kind is None and _BARE_RISK.fullmatch(_without_companies(message)):
+        return "risk"  # "台積電風險", "2330 risk": the company's risk profile ("what are the risks for TSMC?" is news)
     if kind == "cost" and dict(KINDS)["investment"].search(s) and parse_period(message, date.today()).kind in ("day", "range"):
         return "investment"  # "if I bought one lot of TSMC on 2025-01-02, how much would one lot be worth?"
     if kind is None and _RETURN.search(s) and parse_period(message, date.today()).kind not in ("latest", "invalid"):
         # "2330 daily returns in April" lists the days (price_facts), it is no investment's return
         return None if asks_daily(message) or asks_periodic(message) else "investment"
     return kind
+
+
+_BARE_RISK = re.compile(r"[\s,，。.!！?？]*(?:的)?\s*(?:risk|risk profile|风险|风险状况)\s*[?？!！.。]*")
+
+
+def _without_companies(message: str) -> str:
+    from ingest.companies import get_directory
+
+    return to_simplified(get_directory().without_mentions(message)).lower().strip()
 
 
 def is_risk_question(message: str, code: str | None) -> bool:

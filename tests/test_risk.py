@@ -63,6 +63,8 @@ def ask(store, message, *, codes=None, as_of=None, today=DAYS[-1], previous=None
     # the future is the forecaster's; a return with no span, or a return *to* something, is news
     ("what will NT$100,000 in TSMC be worth next year?", None), ("如果買台積電明年會賺多少", None),
     ("TSMC shareholder returns", None), ("TSMC returns to growth in 2025", None), ("2330 close", None),
+    # a company and "risk", nothing else, is its risk profile; the risks of its business are news
+    ("台積電風險", "risk"), ("2330 risk?", "risk"), ("what are the risks for TSMC?", None),
 ])
 def test_which_questions(message, kind):
     assert risk_kind(message) == kind
@@ -518,3 +520,14 @@ def test_several_positions_each_and_in_all(store):
     assert "**Your 2 positions**: NT$240,000 paid" in a.answer
     assert "- 2 lots of 2330 TSMC (台積電) bought at 100.00: " in a.answer and "+NT$50,000 on paper" in a.answer
     assert [p["code"] for p in a.indicators["positions"]] == ["2330", "2317"]
+
+
+def test_a_risk_and_an_indicator_asked_together_are_both_answered(store, data_dir):
+    """"2330 RSI and drawdown": the drawdown, then the indicators, their sources numbered on."""
+    from assistant.service import Assistant
+
+    a = Assistant(data_dir.model_copy(update={"cpu_only": True})).answer("2330 RSI and max drawdown", as_of=DAYS[-1])
+    assert "maximum drawdown was **-50.00%**" in a.answer and "RSI(14)" in a.answer
+    assert a.answer.index("maximum drawdown") < a.answer.index("RSI(14)")
+    assert [c.n for c in a.citations] == [1, 2] and "[2]" in a.answer
+    assert a.indicators["max_drawdown"] == -0.5 and "rsi14" in a.indicators  # the numbers of both

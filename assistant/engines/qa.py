@@ -236,6 +236,20 @@ def cited_numbers(text: str, n_contexts: int) -> list[int]:
     return seen
 
 
+def _joined(first: Answer, second: Answer) -> Answer:
+    """Two store answers to one question as one: the second's sources renumbered after the
+    first's, the notices once each, the bars and numbers of both."""
+    from dataclasses import replace
+
+    shift = len(first.citations)
+    text = re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + shift}]", second.answer)
+    return replace(first, answer=first.answer + "\n\n" + text,
+                   citations=[*first.citations, *(replace(c, n=c.n + shift) for c in second.citations)],
+                   notices=list(dict.fromkeys([*first.notices, *second.notices])),
+                   bars=[*first.bars, *(b for b in second.bars if b not in first.bars)],
+                   indicators={**second.indicators, **first.indicators})
+
+
 def map_citations(text: str, contexts: list[dict[str, Any]]) -> list[Citation]:
     """Citations for the contexts ``text`` cites, sorted by n; all contexts if it cites none."""
     cited = cited_numbers(text, len(contexts))
@@ -516,7 +530,10 @@ class QAEngine(FinqaQueryEngine):
         from ..technicals import indicator_answer
 
         store = open_store(self.settings.store_path)
-        return risk_answer(req, store) or indicator_answer(req, store) or price_answer(req, store)
+        risk, indicators = risk_answer(req, store), indicator_answer(req, store)
+        if risk is not None and indicators is not None:  # "2330 RSI and volatility and drawdown": both
+            return _joined(risk, indicators)
+        return risk or indicators or price_answer(req, store)
 
     def overview_stream(self, req: EngineRequest) -> AnswerStream | None:
         """A company overview as a stream (its store lines at once, each engine's part as it
