@@ -6,7 +6,10 @@ definition of it (its parameters, its market proxy, Taiwan's fees and tax), and 
 answers asks what they mean. Without a language model (the CPU tier) nothing else could answer;
 with one, a general definition could still differ from what finqa computed. So the definitions
 are the ones the code uses (``ingest.indicators``, ``assistant.risk``, ``assistant.holdings``,
-``ingest.limits``, ``finetune.eval_forecast``), written once here, in both languages.
+``ingest.limits``, ``finetune.eval_forecast``), written once here, in both languages. A few terms
+finqa does not compute are defined too (P/E, EPS, dividend yield, ETF, 當沖, 融資融券, 三大法人...):
+asked without a language model they would get nothing, and each definition says what finqa stores
+of it, usually nothing (``NOT_COMPUTED``; their answers say "finqa's own definitions").
 """
 from __future__ import annotations
 
