@@ -89,7 +89,6 @@ _AVERAGE = re.compile(r"\baverage\s+(?:closing\s+|close\s+|trade\s+|traded\s+)?(
                       r"|均价|平均价|平均收盘|平均股价")
 
 
-
 def asks_average(message: str) -> bool:
     """Whether ``message`` asks for the span's average price ("2330 average price in April")."""
     return bool(_AVERAGE.search(unquoted(message)))

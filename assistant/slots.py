@@ -109,7 +109,6 @@ def to_simplified(text: str) -> str:
     return _CJK_LATIN.sub(" ", out)
 
 
-
 # Quoted text is a headline to classify or discuss, not the question ("「台積電營收創新高」").
 QUOTED = re.compile(r"「[^」]*」|『[^』]*』|“[^”]*”|\"[^\"]*\"|«[^»]*»")
 

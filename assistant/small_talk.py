@@ -104,8 +104,10 @@ def asks_forecast_quality(simplified_lower: str) -> bool:
 
 # "準嗎?", "how accurate?", "can I trust it?" right after a forecast: the same question, of it.
 _ACCURACY_BACK = re.compile(
-    r"(?:(?:and\s+)?(?:is|was)\s+(?:it|that|this)\s+|(?:and\s+)?how\s+|are\s+(?:they|these|those)\s+)?"
-    r"(?:accurate|reliable|trustworthy|right|good)|can i trust (?:it|that|this|them)|how sure are you"
+    # "good" or "right" alone is an acknowledgement, not a question
+    r"(?:and\s+)?(?:is|was)\s+(?:it|that|this)\s+(?:accurate|reliable|trustworthy|right|good)"
+    r"|(?:and\s+)?how\s+(?:accurate|reliable|good|trustworthy)|are\s+(?:they|these|those)\s+(?:accurate|reliable|right)"
+    r"|accurate|reliable|trustworthy|can i trust (?:it|that|this|them)|how sure are you"
     r"|(?:那)?(?:准吗|准不准|准确吗|准确度呢?|可信吗|靠谱吗|可靠吗|有多准|准确率呢?|可以相信吗|能信吗)",
     re.IGNORECASE,
 )
