@@ -155,6 +155,8 @@ def test_how_accurate_right_after_a_forecast_is_about_forecasts(assistant, engin
     answer = assistant.answer(message, session=session)
     assert answer.engine == "help" and answer.code == "2330" and len(engines["forecast"].calls) == calls
     assert ("並未勝過這些簡單基準" in answer.answer) == zh and ("does not beat those baselines" in answer.answer) != zh
+    assistant.answer("forecast 2330 next 5 days", session=session)
+    assert "does not beat those baselines" not in assistant.answer("good", session=session).answer  # an acknowledgement
     fresh = ChatSession()  # after no forecast, a bare "準嗎" is no question about forecasts
     assistant.answer("台積電新聞", session=fresh)
     assert assistant.answer(message, session=fresh).engine != "help"
