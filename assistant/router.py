@@ -184,6 +184,8 @@ OVERVIEW_REASON = "a company overview (price, trend, news, forecast)"
 # "will TSMC hit a new high?": the future, as a new high or low asks it (else it is the store's record).
 _FUTURE = re.compile(r"\bwill\b|\bgoing to\b|\bgonna\b|\bnext\b|\bsoon\b|\bcan it\b|\bchances?\b|\bodds\b"
                      r"|(?<!说)会(?!议|计)|将|明天|下周|下个月|未来|接下来|能不能|有没有机会|有机会|机率|概率")
+_COMPARE_ONLY = re.compile(r"(?:and\s+|now\s+)?(?:compare|contrast)\s+(?:them|both|the two|these two|those two)"
+                           r"(?:\s+side by side)?|(?:比较|对比)(?:一下)?(?:它们|两者|这两[家档个支]?)?|(?:它们|两者)(?:比较|对比)(?:一下)?")
 _LIMIT_AHEAD = re.compile(r"涨停|跌停|\blimit[- ](?:up|down)\b")
 # "did 2330 reach 1,000 last year?", "台積電漲到1000過嗎": a target in the past is a price fact.
 _PAST_TARGET = re.compile(r"\b(?:did|was|were|has|had|have|when|ever)\b|过吗|过没|曾经|曾|了吗|何时|什么时候")
@@ -246,6 +248,10 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
         return RouteDecision("qa", "risk or return (computed from the store)", "rule")
     if risk_ranking_kind(text, list(slots.codes) if slots else []):  # "which stock was the most volatile?"
         return RouteDecision("qa", "a ranking by risk (computed from the store)", "rule")
+    if (session is not None and session.last_route and slots is not None and len(slots.codes) > 1 and slots.inherited_code
+            and _COMPARE_ONLY.fullmatch(s.strip(" ?？!！.。"))):
+        # "compare them" after two forecasts (sentiments, prices): the last kind of answer, side by side
+        return RouteDecision(session.last_route, f"follow-up keeps the last intent ({session.last_route})", "follow-up")
     if slots is not None and len(slots.codes) > 1 and slots.inherited_code and asks_which_is_better(text):
         # "哪個比較好" after two companies: both side by side, and no pick
         return RouteDecision("qa", "a pick between the conversation's companies (facts, no verdict)", "follow-up")

@@ -530,9 +530,10 @@ _CONTINUATION = re.compile(
     r"|^\s*(?:and\s+)?the day (?:before|after)\s*[?？]?\s*$|^\s*(?:隔天|次日|第二天|前一天|前一日|后一天)"
 )
 # "their correlation", "它們的相關性", "compare both": every company of the last answer.
-_PLURAL_BACK = re.compile(r"\b(?:they|them|their|both|these two|the two|those two|which one|which of (?:the|these|those) two)\b"
+_PLURAL_BACK = re.compile(r"\b(?:they|them|their|both|these two|the two|those two|which one|which of (?:the|these|those) two"
+                          r"|which of them|which is|which was)\b"
                           # "哪一個比較強" picks between them; "哪檔股票漲最多" ranks the market
-                          r"|它们|他们|两者|两家|这两|二者|两档|两支|(?:哪一个|哪一家|哪一档|哪个)(?!股票|个股|公司|类股|产业|股)")
+                          r"|它们|他们|两者|两家|这两|二者|两档|两支|^\s*(?:比较|对比)(?:一下)?\s*[?？!！。]?\s*$|(?:哪一个|哪一家|哪一档|哪个)(?!股票|个股|公司|类股|产业|股)")
 # Words a company-name rule may take for a name ("forecast both", "sentiment on them"): with a
 # conversation about companies, they point back at them, and are no unknown company.
 _BACK_WORDS = frozenset("it its they them their both these those this that one".split())

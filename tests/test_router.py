@@ -135,6 +135,9 @@ FOLLOW_UPS = [
     (["台積電新聞"], "聯發科明天會漲嗎", "forecast", "2454", 1),
     (["UMC news"], "Quanta Computer outlook", "forecast", "2382", 5), (["聯電新聞"], "鴻海後市", "forecast", "2317", 5),
     (["台積電新聞情緒"], "聯發科", "sentiment", "2454", None),  # a bare company still continues
+    # "compare them" after two answers of one kind: that kind, side by side
+    (["forecast 2330 next 5 days", "and 2454?"], "compare them", "forecast", "2330", 5),
+    (["台積電新聞情緒", "那聯發科呢"], "比較一下", "sentiment", "2330", None),
 ]
 
 

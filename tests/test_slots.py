@@ -206,6 +206,7 @@ def test_a_comparison_or_a_plural_follow_up_brings_back_the_conversation_s_compa
     for code in ("2317", "2330", "2454"):
         one_by_one.remember("qa", code, None, codes=[code])
     assert parse_slots("它們的相關性", one_by_one, directory).codes == ["2330", "2454"]
+    assert parse_slots("which is riskier?", one_by_one, directory).codes == ["2330", "2454"]
     assert parse_slots("它的RSI", one_by_one, directory).codes == []
     assert parse_slots("它的RSI", session, directory).codes == []  # one company: the last one
     assert parse_slots("它的RSI", session, directory).code == "2330"
