@@ -48,7 +48,7 @@ _ASKS_OVERVIEW = re.compile(
     r"|\btell me (?:about|more about)\b|\boverview\b|\bsnapshot\b|\bsummar(?:y|ize|ise)\b|\bat a glance\b"
     r"|\beverything (?:about|on)\b|\ball about\b|\bfull picture\b|\bthe big picture\b|所有资讯|全部资讯|完整资讯|全貌"
     r"|\bwhat do you think (?:of|about)\b|\byour (?:view|take|opinion) on\b|\bthoughts on\b"
-    r"|怎么样|怎样了|如何了|概况|总览|近况|怎么看|看法|多空|好不好|觉得.{0,12}(?:如何|怎样|怎么样)"
+    r"|怎么样|怎样了?|如何了|概况|总览|近况|怎么看|看法|多空|好不好|好吗|觉得.{0,12}(?:如何|怎样|怎么样)"
 )
 _ASKS_ADVICE = re.compile(
     r"\b(?:a|good|great|bad|safe) (?:buy|sell|investment)\b|\bshould i (?:buy|sell|hold|invest|get|keep)\b"

@@ -72,7 +72,7 @@ def ask(store, message, *, as_of=None, today=DAYS[-1], engines=None):
 @pytest.mark.parametrize("message", [
     "2330", "TSMC", "tsmc?", "台積電", "台積電股票", "How is TSMC doing?", "how's 2330 been doing lately",
     "Tell me about TSMC", "TSMC overview", "Is TSMC a buy?", "should I buy 2330", "is TSMC worth buying",
-    "台積電值得買嗎", "台積電最近怎麼樣", "台積電可以買嗎", "你怎麼看台積電", "what do you think of TSMC",
+    "台積電值得買嗎", "台積電最近怎麼樣", "台積電可以買嗎", "2330 怎樣", "2330 好嗎", "你怎麼看台積電", "what do you think of TSMC",
     "你覺得台積電如何", "台積電現在可以進場嗎", "is now a good time to buy TSMC", "what about tsmc",
 ])
 def test_overview_questions(message):

@@ -74,7 +74,7 @@ _LATEST = re.compile(
     # A company and the word news, nothing else: "TSMC news", "news on 2454", "台積電新聞", "鴻海的消息".
     r"|^\s*[\w.&'-]+(?:\s+[\w.&'-]+)?\s+(?:news|headlines)\s*[?？]?\s*$"
     r"|^\s*(?:news|headlines)\s+(?:on|about|for|of)\s+[\w.&' -]{1,30}[?？]?\s*$"
-    r"|^\s*\S{1,10}?的?(?:新聞|新闻|消息)\s*[?？]?\s*$",
+    r"|^\s*\S{1,10}?\s*的?(?:新聞|新闻|消息)\s*[?？]?\s*$",
     re.IGNORECASE,
 )
 # Index levels finqa does not store (it holds listed companies and ETFs, not TAIEX or the OTC index).
