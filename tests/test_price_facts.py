@@ -48,6 +48,7 @@ def ask(store, message, *, as_of=None, today=date(2025, 3, 6), code="2330"):
     "2330 since the start of 2025", "台積電今年以來", "how many up days did 2330 have in April 2025?",
     "TSMC performance over the past quarter", "how is 2454 doing this month?", "how's TSMC trading in March 2025?",
     "2330 up or down today", "is TSMC down this week?", "did 2454 rise yesterday?", "台積電今天漲還是跌",
+    "plot 2330 and 2454 in April 2025", "graph TSMC", "畫出台積電的股價",
 ])
 def test_price_questions(message):
     assert is_price_question(message, "2330")
@@ -93,7 +94,7 @@ def test_a_year_named_before_high_or_low_is_the_period():
     "台積電毛利率最高的產品", "台積電去年營收多少", "這則標題的情緒？「台積電營收創新高」",
     "这条新闻的情感是什么：「联发科下修财测 股价重挫」", "How did TSMC revenue do last year?", "compare TSMC and UMC revenue in 2024",
     "how much is TSMC's market cap now?", "台積電營收漲了多少", "how is TSMC doing?",  # no period: the overview's
-    "how is TSMC's revenue doing this year?",
+    "how is TSMC's revenue doing this year?", "TSMC plots a new fab in Arizona", "TSMC draws record orders",
 ])
 def test_not_price_questions(message):
     assert not is_price_question(message, "2330")
