@@ -32,6 +32,8 @@ _COVERAGE = re.compile(
     r"|\bhow (?:recent|fresh|old|up to date) (?:is|are) (?:the |your |finqa'?s? )?(?:data|store|database|news|prices)\b"
     r"|\b(?:data|prices|news|store|database) (?:last updated|up to date)\b|\bwhat data\b"
     r"|\bdata (?:coverage|status|freshness|range)\b"
+    r"|\b(?:which|what) (?:industries|sectors)\b.{0,30}\b(?:cover|covered|have|store|stored|track|tracked|available)\b"
+    r"|\b(?:list|show) (?:the |all |your )?(?:industries|sectors)\b|(?:有|涵盖|收录)(?:哪些|几个)(?:产业|类股|行业)"
     r"|(?:有|存了?|收录|涵盖|追踪)(?:哪些|几家)(?:家)?(?:公司|股票|个股|标的|[^\s，。？?]{1,6}股(?![东利息价数份]))"
     r"|(?:有|存了?|收录|涵盖|追踪)多少(?:家)?(?:公司|股票|个股|标的)"
     r"|(?:资料|数据)(?:库)?(?:更新)?(?:到|截至|截止)(?:哪|何|什么|几)|(?:资料|数据|新闻)(?:库)?的?(?:更新|范围|涵盖|多新)"
@@ -177,6 +179,9 @@ def names_only_a_group(message: str) -> bool:
     return industry is not None and not _GROUP_FILLER.sub("", re.sub(industry.pattern, " ", s))
 
 
+_INDUSTRIES = re.compile(r"\bindustries\b|\bsectors\b|产业|类股|行业")
+
+
 def is_coverage_question(message: str) -> bool:
     """Whether ``message`` asks what data finqa holds (not a question about a company's news)."""
     if not message:
@@ -304,6 +309,10 @@ def coverage_answer(req: EngineRequest, store: Any, *, today: date | None = None
     newest_news = max((last_at for _, _, last_at in news.values()), default=None)
     stale = (today - date.fromisoformat(last)).days > STALE_DAYS
     listed = [company_label(c, company_of(c), zh) for c in held]
+    by_industry: dict[str, int] = {}
+    for c in held:  # "what industries do you cover?": TWSE's 產業別 of the companies with prices
+        if (name := getattr(company_of(c), "industry", None)):
+            by_industry[name] = by_industry.get(name, 0) + 1
     shown, more = listed[:40], len(listed) - 40
     if zh:
         parts = [f"finqa 的資料庫：\n- 股價：{len(status)} 家（" + "、".join(f"{m} {n} 家" for m, n in sorted(markets.items()))
@@ -312,6 +321,9 @@ def coverage_answer(req: EngineRequest, store: Any, *, today: date | None = None
                  + ("執行 `finqa ingest prices 代號...` 取得更新資料。" if stale else "")
                  + "\n" + f"- 新聞：{articles:,} 則，涉及 {len(about)} 家公司" +
                  (f"，最新一則發布於 {_news_day(newest_news)}。" if newest_news else "。")]
+        if _INDUSTRIES.search(to_simplified(req.message).lower()) and by_industry:
+            parts.append("有股價的產業（證交所分類）：" + "、".join(f"{k} {v} 家" for k, v in
+                                                  sorted(by_industry.items(), key=lambda kv: (-kv[1], kv[0]))) + "。")
         if industry is not None:
             parts.append(f"{industry.name_zh}（{len(held)} 家有股價）：" + ("、".join(shown) if shown else "沒有") + "。")
         else:
@@ -323,6 +335,9 @@ def coverage_answer(req: EngineRequest, store: Any, *, today: date | None = None
                  + (" `finqa ingest prices CODE...` fetches newer ones." if stale else "")
                  + "\n" + f"- News: {articles:,} article{'s' if articles != 1 else ''} about {len(about)} compan{'ies' if len(about) != 1 else 'y'}" +
                  (f", the newest published {_news_day(newest_news)}." if newest_news else ".")]
+        if _INDUSTRIES.search(to_simplified(req.message).lower()) and by_industry:
+            parts.append("Industries with prices (TWSE's classification): " + ", ".join(
+                f"{english_name(k) or k} ({k}) {v}" for k, v in sorted(by_industry.items(), key=lambda kv: (-kv[1], kv[0]))) + ".")
         if industry is not None:
             parts.append(f"{english_name(industry.name_zh)} ({industry.name_zh}) with prices ({len(held)}): "
                          + (", ".join(shown) if shown else "none") + ".")

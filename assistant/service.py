@@ -32,8 +32,8 @@ from .price_facts import price_question_of
 from .router import FinqaRouter, IntentClassifier, RouteDecision
 from .sentiment_groups import asks_about_a_group
 from .slots import COMPARE_WITH, ChatSession, Slots, guess_cjk_company, parse_slots, to_simplified, truncate_message
-from .small_talk import (asks_accuracy_back, asks_forecast_quality, asks_models, capabilities, forecast_quality, is_small_talk,
-                         models_text)
+from .small_talk import (asks_accuracy_back, asks_data_update, asks_forecast_quality, asks_models, capabilities, forecast_quality,
+                         is_small_talk, models_text, update_help)
 from .types import Answer, EngineRequest
 from .typos import correct_typos, typo_notice
 
@@ -237,6 +237,8 @@ class Assistant:
 
     def _precheck(self, route: str, slots: Slots, notices: list[str], message: str = "") -> Answer | None:
         """Answers that need no engine: unknown company, no company, no stored prices."""
+        if asks_data_update(message):  # "update 2330", "how do I add a company?": the commands and the Data tab
+            return Answer(route=route, engine="help", notices=notices, code=slots.code, answer=update_help(message, slots.code))
         if (route in ("forecast", "sentiment") and not slots.code and not slots.unknown_company
                 and not slots.quoted_text and has_cjk(message) and not asks_about_a_group(message)):
             # "预测台机电未来五天": a Chinese name with a typo is found by no rule; suggest the closest.

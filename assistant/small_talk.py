@@ -206,3 +206,46 @@ def _status_zh(text: str, reason_zh: Any) -> str:
         reason = reason_zh(m.group("reason"))
         out += f"：無法使用 {m.group('label')}，{reason}" if m.group("label") else f"：{reason}"
     return out
+
+
+# "how do I add a company?", "update 2330", "can you fetch the latest prices?", "怎麼更新資料":
+# the chat reads the store, it does not fetch; the commands and the UI's Data tab do.
+_DATA_UPDATE = re.compile(
+    r"^\s*(?:please\s+)?(?:update|refresh|fetch|ingest|download|reload)\s+(?:the\s+|latest\s+|new\s+|all\s+)*"
+    r"(?:data|prices|price data|news|store|database|index|quotes)\b"
+    # "update 2330", "ingest tsmc", "add 2454": one company and nothing else ("update me on TSMC" is news)
+    r"|^\s*(?:please\s+)?(?:update|refresh|fetch|ingest|download|reload|add)\s+[\w.&-]{2,20}\s*[?!.]*\s*$"
+    r"|\bhow (?:do|can|could) (?:i|we|you)\b.{0,20}\b(?:add|update|refresh|fetch|ingest|import|load|get)\b.{0,30}"
+    r"\b(?:company|companies|stock|stocks|data|prices|news|ticker)\b"
+    r"|\bcan you (?:fetch|update|refresh|download|get|pull)\b.{0,20}\b(?:latest|newest|new|recent|today'?s|fresh)?\s*"
+    r"(?:prices|data|news|quotes)\b"
+    r"|(?:怎么|如何|怎样)(?:才能)?(?:新增|加入|更新|抓取|下载|汇入|导入)(?:资料|数据|股价|新闻|公司|股票)"
+    r"|(?:帮我|请|可以)?(?:更新|抓取|下载|汇入)(?:一下)?(?:最新)?(?:的)?(?:资料|数据|股价|新闻)"
+    r"|^\s*(?:请|帮我)?(?:更新|抓取|下载)\S{1,8}?的?(?:资料|数据|股价|新闻)\s*[?？!！。]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def asks_data_update(message: str) -> bool:
+    """Whether ``message`` asks finqa to fetch or add data, or how to."""
+    from .slots import to_simplified
+
+    return bool(_DATA_UPDATE.search(to_simplified(message or "").lower()))
+
+
+def update_help(message: str, code: str | None) -> str:
+    """How to fetch prices and news (for ``code`` when one is named): the chat itself never
+    fetches, so that a question never waits on TWSE or newsapi."""
+    target = code or ("代號" if has_cjk(message) else "CODE")
+    if has_cjk(message):
+        return ("聊天只讀取已存的資料，不會自行連線抓取。要新增或更新：\n"
+                f"- 介面的「Data」分頁：輸入公司代號或名稱，按「Fetch prices and news」（會抓股價、設了 `NEWSAPI_KEY` 時也抓新聞，再重建索引）；\n"
+                f"- 或在命令列：`finqa ingest prices {target}`、`finqa ingest news {target}`（需要 `NEWSAPI_KEY`），再 `finqa index build`；"
+                "本機的 CSV/JSON 檔用 `finqa ingest import 檔案`。\n"
+                "`finqa ingest status` 列出已存的資料。")
+    return ("The chat reads the stored data; it never fetches on its own. To add or refresh data:\n"
+            f"- in the UI's Data tab, type a code or name and press \"Fetch prices and news\" (prices, news when "
+            "`NEWSAPI_KEY` is set, then the index is rebuilt);\n"
+            f"- or on the command line: `finqa ingest prices {target}`, `finqa ingest news {target}` (needs `NEWSAPI_KEY`), "
+            "then `finqa index build`; local CSV/JSON files with `finqa ingest import FILE`.\n"
+            "`finqa ingest status` lists what is stored.")

@@ -19,6 +19,7 @@ from ingest.types import Article, PriceBar
     "Which has more news, 2330 or 2454?", "how many articles about 2330?", "how many news do you have on TSMC",
     "台積電有幾則新聞", "台積電和聯發科哪個新聞比較多", "which company has the most news?", "哪家公司新聞最多",
     "TPEx stocks", "上櫃股票有哪些", "chip stocks", "半導體股", "上市櫃公司有哪些",
+    "what industries do you cover?", "有哪些產業", "list the sectors",
 ])
 def test_coverage_questions(message):
     assert is_coverage_question(message)
@@ -29,7 +30,7 @@ def test_coverage_questions(message):
     "台積電股價到多少", "what stocks should I buy", "which stocks rose the most", "which companies have the most positive news?",
     "how many stocks rose today", "what is TSMC data center revenue", "what chip stocks have AI exposure",
     "how many articles mention tariffs?", "有幾則提到關稅的新聞", "how many articles about TSMC and tariffs",
-    "哪家公司新聞最正面", "more news on TSMC please",
+    "哪家公司新聞最正面", "more news on TSMC please", "which sector did best?", "哪個類股表現最好",
 ])
 def test_not_coverage_questions(message):
     assert not is_coverage_question(message)
@@ -47,6 +48,15 @@ def store(data_dir):
         Article(url=f"https://news.example.com/{i}", title=f"TSMC item {i}", code="2330", source="Fixture",
                 published_at=datetime(2025, 3, 1 + i, 3, tzinfo=timezone.utc), language="en") for i in range(3)])
     return s
+
+
+def test_the_industries_held_are_listed_when_asked(store):
+    """2330 and 2454 are 半導體業, 2317 其他電子業 (TWSE's classification in the directory)."""
+    a = coverage_answer(EngineRequest(message="what industries do you cover?"), store, today=date(2025, 3, 20))
+    assert "Industries with prices (TWSE's classification): Semiconductors (半導體業) 2, Other Electronics (其他電子業) 1." in a.answer
+    zh = coverage_answer(EngineRequest(message="有哪些產業"), store, today=date(2025, 3, 20))
+    assert "有股價的產業（證交所分類）：半導體業 2 家、其他電子業 1 家。" in zh.answer
+    assert "Industries with prices" not in coverage_answer(EngineRequest(message="which companies do you cover?"), store).answer
 
 
 def test_the_whole_store_is_counted_and_its_age_said(store):

@@ -398,6 +398,24 @@ def test_questions_about_the_models_get_the_engines_status(data_dir, message, zh
         assert "- Retrieval: all-MiniLM-L6-v2" in answer.answer
 
 
+@pytest.mark.parametrize("message, code", [
+    ("update 2330", "2330"), ("how do I add a company?", None), ("can you fetch the latest prices?", None),
+    ("更新台積電股價", "2330"), ("怎麼新增公司", None),
+])
+def test_asking_to_fetch_data_gets_the_commands_and_the_data_tab(assistant, engines, message, code):
+    """The chat never fetches on its own: the way to, with the company named."""
+    answer = assistant.answer(message)
+    assert answer.engine == "help" and not any(e.calls for e in engines.values())
+    assert f"finqa ingest prices {code or ('代號' if '更' in message or '怎' in message else 'CODE')}" in answer.answer
+    assert "Data" in answer.answer
+
+
+@pytest.mark.parametrize("message", ["update me on TSMC news", "add 2 lots of 2330 to my portfolio",
+                                     "TSMC updates its guidance", "台積電股價更新到哪天"])
+def test_news_or_holdings_with_such_words_are_no_request_to_fetch(assistant, engines, message):
+    assert assistant.answer(message).engine != "help"
+
+
 @pytest.mark.parametrize("message", ["what model of iPhone does TSMC supply?", "TSMC business model",
                                      "which models of Acer laptops sold best?"])
 def test_a_product_model_is_no_question_about_finqa(assistant, engines, message):
