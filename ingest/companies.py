@@ -111,7 +111,11 @@ _TICKER_STOPWORDS = {
 _YEAR_BEFORE = re.compile(
     r"(?:\b(?:in|since|by|of|from|to|until|till|before|after|during|year|fy|cy|q[1-4]|h[12]|"
     r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|"
-    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|fiscal|early|late|mid|end)"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|fiscal|early|late|mid|end"
+    # "summer 2025", "qingming 2025", "market summary 2024", "chip stocks 2025": a season, holiday or
+    # topic before the number
+    r"|spring|summer|autumn|fall|winter|qingming|tomb[- ]sweeping|dragon boat|mid-autumn|new year|holidays?|festival"
+    r"|summary|recap|review|news|headlines|stocks|markets?|performance|returns?|outlook|results|earnings)"
     r"[\s,.\-]*|[/\-年.]\s*|西元|民國)$",
     re.IGNORECASE,
 )

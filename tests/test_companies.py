@@ -137,6 +137,8 @@ def test_resolve_or_raise_and_json(directory):
         ("report dated 5/29/2025", []),
         ("in the 2020s", []),
         ("May 2024 sales", []),
+        ("what happened on qingming 2025", []), ("market summary 2024", []), ("chip stocks 2025", []),
+        ("2025 price", ["2025"]), ("forecast 2025", ["2025"]),  # 千興, asked of as a company
         ("TSMC results for 2024", ["2330"]),
         ("Q1 2025 TSMC", ["2330"]),
         ("The price was NT$2330", []),
