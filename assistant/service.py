@@ -16,8 +16,8 @@ through the same steps, in one place, so that every client gets the same answers
 """
 from __future__ import annotations
 
-import re
 import logging
+import re
 import threading
 from collections.abc import Iterator
 from datetime import date
@@ -139,7 +139,10 @@ class Assistant:
     def stream(self, message: str, *, session: ChatSession | None = None,
                as_of: date | None = None) -> Iterator[str | Answer]:
         """Text deltas as the engine produces them, then the final :class:`Answer` (always last)."""
-        if message is None or not str(message).strip():
+        if message is None or not re.search(r"\w", str(message)):  # empty, or only emoji and punctuation ("🚀🚀🚀")
+            if message is not None and is_small_talk(str(message)):  # "??": what finqa answers
+                yield Answer(route="qa", engine="help", answer=capabilities(str(message)))
+                return
             yield Answer(route="qa", engine="input", answer=(
                 "Please type a question, for example: " + " · ".join(f"`{e}`" for e in EXAMPLES)))
             return

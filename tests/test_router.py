@@ -309,10 +309,13 @@ def test_embedding_selector_with_the_packaged_minilm():
         assert decision.route == "qa", (text, decision)
 
 
-def test_empty_message_is_answered_without_an_engine(assistant, engines):
-    answer = assistant.answer("   ")
+@pytest.mark.parametrize("message", ["   ", "🚀🚀🚀", "...", "!!"])
+def test_empty_message_is_answered_without_an_engine(assistant, engines, message):
+    """Nothing but blanks, emoji or punctuation: no question to route."""
+    answer = assistant.answer(message)
     assert answer.engine == "input" and "Please type a question" in answer.answer
     assert not any(e.calls for e in engines.values())
+    assert assistant.answer("2330 🚀").code == "2330"  # a company beside them is a question
 
 
 def test_huge_message_is_truncated_with_a_notice(assistant, engines):
