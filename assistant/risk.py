@@ -79,7 +79,9 @@ KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("investment", re.compile(
         r"\bif (?:i|you|we|one|someone) (?:had )?(?:invest\w*|bought|buy|put|purchased|held)\b"
         r"|\b(?:invest\w*|put|bought|buying)\b.{0,50}\b(?:worth|be now|have now|today)\b"
-        r"|\bhow much (?:would|could|did)\b.{0,60}\b(?:worth|make|made|earn|earned|gain|gained|lose|lost|have)\b"
+        # "how much would I have made?", "how much did I lose?"; "how much did TSMC gain in May?" is the
+        # month's change (price_facts), not a lot bought on its first session
+        r"|\bhow much (?:would|could|did (?:i|you|we|one|someone|my|an?))\b.{0,60}\b(?:worth|make|made|earn|earned|gain|gained|lose|lost|have)\b"
         r"|\bwould (?:be|have been) worth\b|\breturn on (?:an? )?(?:investment|nt\$|\$|\d)"
         r"|如果.{0,24}(?:买|投资|投入|进场|持有)|(?:买|投资|投入).{0,30}(?:现在|至今|如今|今天).{0,8}(?:值|变成|剩|赚|赔|亏|报酬)"
         r"|投资报酬|报酬率")),

@@ -65,6 +65,8 @@ def ask(store, message, *, codes=None, as_of=None, today=DAYS[-1], previous=None
     ("TSMC shareholder returns", None), ("TSMC returns to growth in 2025", None), ("2330 close", None),
     # a company and "risk", nothing else, is its risk profile; the risks of its business are news
     ("台積電風險", "risk"), ("2330 risk?", "risk"), ("what are the risks for TSMC?", None),
+    # a month's change is no lot bought on its first session; "how much did I make?" is
+    ("how much did TSMC gain in May?", None), ("how much did I make on 2330 since 2025-01-02?", "investment"),
 ])
 def test_which_questions(message, kind):
     assert risk_kind(message) == kind
