@@ -89,6 +89,12 @@ def candlestick_figure(bars: pd.DataFrame, forecast: Forecast | None = None, *, 
                        name=f"forecast ({forecast.engine})"),
             row=1, col=1,
         )
+        if forecast.target is not None:  # "will 2330 reach 1,000?": the price asked about, over the forecast days
+            fig.add_trace(
+                go.Scatter(x=[fx[0], fx[-1]], y=[forecast.target] * 2, mode="lines",
+                           line={"color": "#444444", "dash": "dot", "width": 1.5}, name=f"target {forecast.target:,.2f}"),
+                row=1, col=1,
+            )
     fig.update_layout(
         title=title or None, xaxis_rangeslider_visible=False, hovermode="x unified",
         margin={"l": 40, "r": 20, "t": 50 if title else 20, "b": 30},

@@ -44,6 +44,7 @@ class Forecast:
     last_close: float
     backtest: dict[str, Any] = field(default_factory=dict)  # {"engine": {...}, "baselines": {...}}
     figure: Any = None  # plotly Figure; not serialised
+    target: float | None = None  # a price the question asked the odds of reaching (charted; the text gives the odds)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -62,6 +62,15 @@ def test_forecast_path_and_band_after_the_last_bar():
     assert list(band.y[1:]) == pytest.approx([p.low for p in fc.path])
 
 
+def test_a_target_asked_about_is_a_dotted_line_over_the_forecast_days():
+    bars = _bars()
+    fc = _forecast(float(bars["close"].iloc[-1]))
+    assert not any(t.name and t.name.startswith("target") for t in candlestick_figure(bars, fc).data)
+    fc.target = 123.0
+    line = next(t for t in candlestick_figure(bars, fc).data if t.name == "target 123.00")
+    assert list(line.y) == [123.0, 123.0] and list(line.x) == [bars.index[-1].date().isoformat(), fc.path[-1].date]
+
+
 def test_no_forecast_no_forecast_traces_and_empty_bars_rejected():
     fig = candlestick_figure(_bars())
     assert not any(t.name and "forecast" in t.name for t in fig.data)

@@ -501,6 +501,8 @@ def test_an_analysts_price_target_is_said_to_be_no_part_of_the_data(data_dir):
     up = asst.answer("how likely is 2330 to go up 5% in the next 5 days?")  # a move: the price 5% above the last close
     last = up.forecast.last_close
     assert f"Target {last * 1.05:,.2f} (a 5% rise; +5.00% from the last close)" in up.answer
+    assert up.forecast.target == pytest.approx(last * 1.05, abs=1e-3)  # charted as a dotted line
+    assert asst.answer("forecast 2330 next 5 days").forecast.target is None
     down = asst.answer("台積電未來5天會跌超過3%嗎")
     assert f"目標 {last * 0.97:,.2f}（收盤下跌 3%；距收盤 -3.00%）" in down.answer
     from ingest.limits import limit_prices

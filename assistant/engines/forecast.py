@@ -325,6 +325,7 @@ class ForecastEngine:
             engine=engine,
             last_close=fc.last_close,
             backtest=bt,
+            target=round(float(target), 4) if odds is not None else None,
         )
         try:
             from ..charts import candlestick_figure
