@@ -190,6 +190,12 @@ def parse_period(message: str, today: date) -> Period:
         # its last day, even ahead of today ("will 2330 rise by the end of the month?"): what reads
         # the store stops at the last visible bar anyway
         period = Period("day", period.end, period.end, label=period.end.isoformat())
+    elif period.kind == "range" and period.start is not None and FIRST_OF.search(s):
+        # "the first trading day of 2025", "台積電今年第一個交易日": its first session on TWSE's calendar
+        from ingest.calendar import next_sessions
+
+        first = next_sessions("TWSE", period.start - timedelta(days=1), 1)[0]
+        period = Period("day", first, first, label=first.isoformat())
     if (period.kind in ("day", "range") and period.start is not None and period.end is not None
             and period.end < today and _SINCE.search(s) and len(_explicit_dates(s)[0] or _yearless_dates(s, today)[0]) < 2):
         return Period("range", period.start, today, label=f"since {period.start.isoformat()}")
@@ -517,6 +523,7 @@ _SPAN_AROUND = re.compile(r"\b(?:the\s+)?(week|month)\s+(after|following|before|
                           r"|(之后|以后|后|之前|以前|前)\s*(?:的)?\s*(?:一|1)?\s*(?:个)?\s*(周|星期|礼拜|月)")
 # "2330 price at the end of March 2025", "台積電3月底收盤價": the period's last day (its last
 # session when that is no trading day), not the whole period.
+FIRST_OF = re.compile(r"\bfirst (?:trading |business )?(?:day|session) of\b|第一个交易日|第一天|首个交易日|首日")
 _END_OF = re.compile(r"\bend of\b|\b(?:month|quarter|year)[- ]end\b|\blast (?:trading )?(?:day|session) of\b"
                      r"|月底|月末|年底|年末|季底|季末|最后一个交易日|最后一天")
 

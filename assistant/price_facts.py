@@ -33,7 +33,7 @@ import pandas as pd
 from ingest.cjk import has_cjk
 from ingest.types import PriceBar
 
-from .periods import (ALL_TIME, PERIOD_LABELS_ZH, Period, day_shift, no_such_day, parse_period, period_label,
+from .periods import (ALL_TIME, FIRST_OF, PERIOD_LABELS_ZH, Period, day_shift, no_such_day, parse_period, period_label,
                       shifted_day, strip_dates)
 from .price_format import (SHARES_PER_LOT, bar_of, company_label, company_of, consistent_value, day_label, fmt_price,
                            limit_note, pct, source_name, volume_text, yi)
@@ -115,6 +115,7 @@ def is_price_question(message: str, code: str | None) -> bool:
     if (_STRONG.search(s) or GAPS.search(s) or asks_daily(message) or asks_periodic(message) or asks_streak(message)
             or last_beyond(message) or asks_volume_trend(message)  # "鴻海爆量", "台積電量價背離"
             or asks_vs_market(message)  # "台積電跟大盤比"
+            or FIRST_OF.search(s)  # "TSMC first trading day of 2025": that session
             or names_only_a_period(message)
             or names_only_companies(message)):
         return True

@@ -50,6 +50,7 @@ def ask(store, message, *, as_of=None, today=date(2025, 3, 6), code="2330"):
     "2330 up or down today", "is TSMC down this week?", "did 2454 rise yesterday?", "台積電今天漲還是跌",
     "plot 2330 and 2454 in April 2025", "graph TSMC", "畫出台積電的股價",
     "what's the lowest 2330 has been this year?", "how high did TSMC go in January 2025?", "how much did TSMC gain in May?",
+    "TSMC first trading day of 2025", "台積電今年第一個交易日",
 ])
 def test_price_questions(message):
     assert is_price_question(message, "2330")
@@ -141,6 +142,10 @@ def test_no_company_no_price_fact():
     ("台積電年底會到多少", "day", date(2025, 12, 31), date(2025, 12, 31), None),
     ("year-end 2024 close of 2330", "day", date(2024, 12, 31), date(2024, 12, 31), None),
     ("2330 2024 year-end", "day", date(2024, 12, 31), date(2024, 12, 31), None),
+    # the first trading day of a span: its first session on TWSE's calendar (2025-01-01 is a holiday)
+    ("TSMC first trading day of 2025", "day", date(2025, 1, 2), date(2025, 1, 2), None),
+    ("台積電2025年第一個交易日收盤", "day", date(2025, 1, 2), date(2025, 1, 2), None),
+    ("2330 close on the first trading day of March 2025", "day", date(2025, 3, 3), date(2025, 3, 3), None),
     ("2330 close price history", "all", None, None, None), ("台積電歷史股價", "all", None, None, None),
     # "since": from that day, month or year up to today, not that day alone
     ("2330 return since 2025-01-02", "range", date(2025, 1, 2), date(2025, 3, 6), None),
