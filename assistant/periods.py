@@ -27,7 +27,8 @@ _MDY = re.compile(rf"\b{_MON}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re
 _DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MON},?\s+(\d{{4}})\b", re.I)
 _YM = re.compile(rf"(\d{{4}})\s*[-/年]\s*(\d{{1,2}})\s*月?(?![\d/\-.])|\b{_MON}\s+(\d{{4}})\b", re.I)
 # A month with no year ("TSMC in April", "台積電4月股價"): the latest such month up to today.
-_MONTH_ONLY = re.compile(rf"\b(?:in|during|for|of|since|from)\s+{_MON}(?![\w-])(?!\s*\d)"
+_MONTH_ONLY = re.compile(rf"\b(?:(?:in|during|for|of|since|from)\s+(?:early\s+|mid[- ]?|late\s+)?|(?:early|mid|late)[- ]?(?=[a-z]))"
+                         rf"{_MON}(?![\w-])(?!\s*\d)"
                          # "at the April low", "the March high": a month's extreme
                          rf"|\b(?:the|its)\s+{_MON}(?=\s+(?:high|low|peak|bottom|top|close|rally|drop|crash|selloff)s?\b)|(?<![\d年./\-近前去])(1[0-2]|0?[1-9])\s*月(?!\s*\d{{1,2}}\s*[日号])", re.I)
 _YEAR = re.compile(r"\b(?:in|during|for|of)\s+(\d{4})\b|(\d{4})\s*年(?!\s*\d)"
@@ -190,6 +191,13 @@ def parse_period(message: str, today: date) -> Period:
         # its last day, even ahead of today ("will 2330 rise by the end of the month?"): what reads
         # the store stops at the last visible bar anyway
         period = Period("day", period.end, period.end, label=period.end.isoformat())
+    elif (period.kind == "range" and period.start is not None and period.end is not None and period.start.day == 1
+          and period.end == _month_end(period.start.year, period.start.month) and (part := _PART_OF_MONTH.search(s))):
+        # "early April 2025" / "4月初" / "上旬": days 1-10; "mid" / 中旬: 11-20; "late" / 下旬: 21 to the end
+        which = next(k for k, v in part.groupdict().items() if v)
+        lo, hi = {"early": (1, 10), "mid": (11, 20), "late": (21, period.end.day)}[which]
+        start, end = period.start.replace(day=lo), period.start.replace(day=hi)
+        period = Period("range", start, end, label=f"{start.isoformat()} – {end.isoformat()}")
     elif period.kind == "range" and period.start is not None and FIRST_OF.search(s):
         # "the first trading day of 2025", "台積電今年第一個交易日": its first session on TWSE's calendar
         from ingest.calendar import next_sessions
@@ -523,6 +531,9 @@ _SPAN_AROUND = re.compile(r"\b(?:the\s+)?(week|month)\s+(after|following|before|
                           r"|(之后|以后|后|之前|以前|前)\s*(?:的)?\s*(?:一|1)?\s*(?:个)?\s*(周|星期|礼拜|月)")
 # "2330 price at the end of March 2025", "台積電3月底收盤價": the period's last day (its last
 # session when that is no trading day), not the whole period.
+_BEFORE_MONTH = r"[- ]?(?=(?:in\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)"
+_PART_OF_MONTH = re.compile(rf"(?P<early>\bearly{_BEFORE_MONTH}|上旬|月初)|(?P<mid>\bmid{_BEFORE_MONTH}|中旬|月中)"
+                            rf"|(?P<late>\blate{_BEFORE_MONTH}|下旬)")
 FIRST_OF = re.compile(r"\bfirst (?:trading |business )?(?:day|session) of\b|第一个交易日|第一天|首个交易日|首日")
 _END_OF = re.compile(r"\bend of\b|\b(?:month|quarter|year)[- ]end\b|\blast (?:trading )?(?:day|session) of\b"
                      r"|月底|月末|年底|年末|季底|季末|最后一个交易日|最后一天")

@@ -142,6 +142,12 @@ def test_no_company_no_price_fact():
     ("台積電年底會到多少", "day", date(2025, 12, 31), date(2025, 12, 31), None),
     ("year-end 2024 close of 2330", "day", date(2024, 12, 31), date(2024, 12, 31), None),
     ("2330 2024 year-end", "day", date(2024, 12, 31), date(2024, 12, 31), None),
+    # early / mid / late in a month, 上旬 / 中旬 / 下旬, 月初: days 1-10, 11-20, 21 to the end
+    ("台積電2025年4月初的新聞", "range", date(2025, 4, 1), date(2025, 4, 10), None),
+    ("2330 in mid-April 2025", "range", date(2025, 4, 11), date(2025, 4, 20), None),
+    ("2330 late February 2025", "range", date(2025, 2, 21), date(2025, 2, 28), None),
+    ("台積電2025年1月下旬", "range", date(2025, 1, 21), date(2025, 1, 31), None),
+    ("mid-cap stocks in January 2025", "range", date(2025, 1, 1), date(2025, 1, 31), None),
     # the first trading day of a span: its first session on TWSE's calendar (2025-01-01 is a holiday)
     ("TSMC first trading day of 2025", "day", date(2025, 1, 2), date(2025, 1, 2), None),
     ("台積電2025年第一個交易日收盤", "day", date(2025, 1, 2), date(2025, 1, 2), None),
@@ -511,6 +517,7 @@ def test_a_news_question_about_a_day_long_after_the_store_gets_no_bar_beside_it(
     ("TSMC Q3 performance", "TSMC Q3 2024 performance", "2024-Q3"),
     ("2330 second half", "2330 second half 2024", "2024-H2"),
     ("bought 2330 at the April low", "bought 2330 at the April 2025 low", "2025-04"),  # a month's extreme
+    ("TSMC news in early April", "TSMC news in early April 2025", "2025-04"),
 ])
 def test_a_yearless_date_after_a_stale_store_s_end_reads_as_the_latest_it_covers(message, anchored, label):
     from assistant.periods import anchor_yearless
