@@ -252,13 +252,13 @@ class SentimentEngine(FinqaQueryEngine):
             elif since > datetime.now(timezone.utc) - timedelta(days=WINDOW_DAYS):
                 where_zh, where = f"執行 `finqa ingest news {req.code}` 抓取最新新聞。", f" `finqa ingest news {req.code}` fetches recent news."
             if zh:
-                return [], f"{label_zh}沒有關於 {req.code} 的已存新聞。{where_zh}", ""
+                return [], f"{label_zh} 沒有關於 {req.code} 的已存新聞。{where_zh}", ""
             return [], f"No stored news about {req.code} was published {label}.{where}", ""
         items, skipped, newest = _items(articles, req.code, zh)
         if not items:
             return [], _none_named(len(articles), req.code, zh), ""
         if zh:
-            return items, None, f"{req.code} {label_zh}的{'最新 ' if newest else ' '}{len(items)} 則新聞{skipped}"
+            return items, None, f"{req.code} {label_zh} 的{'最新 ' if newest else ' '}{len(items)} 則新聞{skipped}"
         return items, None, f"{'the newest ' if newest else ''}{len(items)} articles about {req.code} published {label}{skipped}"
 
     # --- classification -------------------------------------------------------------------------
