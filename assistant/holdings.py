@@ -415,6 +415,8 @@ def position(job: Job) -> Answer:
 _QTY = (r"(\d[\d,]*|[一二两三四五六七八九十百]+|a|one)\s*(?:个)?\s*(lots?|shares?|张|股)(?![a-z价票市东])")
 _QTY_BEFORE = re.compile(_QTY + r"\s*(?:of|in)?\s*$")
 _QTY_AFTER = re.compile(r"^\s*[:：,，]?\s*" + _QTY)
+# "2330 x 1000", "2454 ×500": shares written as a multiplication
+_TIMES_AFTER = re.compile(r"^\s*[:：]?\s*[x×*]\s*(\d[\d,]*)(?![\d.])")
 
 
 def _quantity(number: str, unit: str) -> float | None:
@@ -450,9 +452,18 @@ def parse_positions(message: str) -> list[tuple[str, float | None]]:
     for code, before, after in _beside_names(message):
         m = _QTY_BEFORE.search(before) or _QTY_AFTER.search(after)
         shares = _quantity(m.group(1), m.group(2)) if m else None
+        if shares is None and (times := _TIMES_AFTER.search(after)):
+            shares = float(times.group(1).replace(",", "")) or None
         if code not in {c for c, _ in out}:
             out.append((code, shares))
     return out
+
+
+def portfolio_prompt(zh: bool) -> str:
+    """What to write for a portfolio question that names no quantities (or no companies)."""
+    return ("請寫出每檔的股數或張數，例如「我持有台積電 2 張、聯發科 500 股，上個月表現如何？」" if zh else
+            "Say how much of each you hold, for example \"I hold 2 lots of 2330 and 500 shares of 2454: "
+            "how did my portfolio do last month?\" (a lot is 1,000 shares).")
 
 
 def portfolio(job: Job) -> Answer:
@@ -463,9 +474,7 @@ def portfolio(job: Job) -> Answer:
     unsized = [c for c, q in positions if q is None]
     held = [(c, q) for c, q in positions if q]
     if not held:
-        return job.plain("請寫出每檔的股數或張數，例如「我持有台積電 2 張、聯發科 500 股，上個月表現如何？」" if zh else
-                         "Say how much of each you hold, for example \"I hold 2 lots of 2330 and 500 shares of 2454: "
-                         "how did my portfolio do last month?\" (a lot is 1,000 shares).")
+        return job.plain(portfolio_prompt(zh))
     frames: dict[str, pd.DataFrame] = {}
     texts: list[str] = []
     for code, _ in held:

@@ -55,7 +55,9 @@ KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|\b(?:tax|taxes|fees?)\b.{0,30}\b(?:sell|selling|sale|buy|buying)\b|\b(?:sell|selling|buy|buying)\b.{0,30}\b(?:tax|taxes|fees?)\b"
         r"|交易税|证交税|手续费.{0,10}(?:多少|怎么算)")),
     ("portfolio", re.compile(r"\bmy (?:portfolio|holdings|positions?|stocks)\b|\bi (?:hold|own)\b|\bportfolio\b"
-                             r"|我的?(?:持股|投资组合|组合|部位)|我(?:持有|手上有)|持股")),
+                             # "my 2 lots of 2330", "I have 3 lots of 2317 and...", "我有台積電2張和鴻海5張"
+                             r"|\bmy \d[\d,]*\s*(?:lots?|shares)\b|\bi have\b(?=.{0,40}?\b\d[\d,]*\s*(?:lots?|shares)\b)"
+                             r"|我的?(?:持股|投资组合|组合|部位)|我(?:持有|手上有)|持股|我有(?=.{0,15}?(?:\d|[一二两三四五六七八九十])\s*[张股])")),
     ("beta", re.compile(r"\bbetas?\b|贝塔|β")),
     ("correlation", re.compile(r"\bcorrelat\w*|\bco-?mov\w*|\bmove (?:together|in (?:step|tandem))\b"
                                r"|相关(?:性|系数|度)|连动|联动|同涨同跌")),

@@ -67,6 +67,7 @@ def ask(store, message, *, codes=None, as_of=None, today=DAYS[-1], previous=None
     ("台積電風險", "risk"), ("2330 risk?", "risk"), ("what are the risks for TSMC?", None),
     # a month's change is no lot bought on its first session; "how much did I make?" is
     ("how much did TSMC gain in May?", None), ("how much did I make on 2330 since 2025-01-02?", "investment"),
+    ("我有一個問題想問台積電", None), ("I have a question about 2330", None),
 ])
 def test_which_questions(message, kind):
     assert risk_kind(message) == kind
@@ -369,6 +370,11 @@ def test_now_ends_an_investment_it_is_not_its_span(store):
     # English names among Chinese: to_simplified sets them apart, which must not shift the reading
     ("我持有TSMC 2張、聯發科3張", [("2330", 2000.0), ("2454", 3000.0)]),
     ("我持有MediaTek 2張和台積電1張", [("2454", 2000.0), ("2330", 1000.0)]),
+    # shares written as a product; "I have" or "我有" with quantities; "my 2 lots of"
+    ("my portfolio: 2330 x 1000, 2454 x 500", [("2330", 1000.0), ("2454", 500.0)]),
+    ("我有台積電2張和鴻海5張，上個月賺多少", [("2330", 2000.0), ("2317", 5000.0)]),
+    ("I have 3 lots of 2317 and 200 shares of 2330", [("2317", 3000.0), ("2330", 200.0)]),
+    ("how did my 2 lots of 2330 do in April 2025?", [("2330", 2000.0)]),
 ])
 def test_positions_are_read_next_to_each_name(message, positions):
     from assistant.holdings import parse_positions
@@ -533,3 +539,10 @@ def test_a_risk_and_an_indicator_asked_together_are_both_answered(store, data_di
     assert a.answer.index("maximum drawdown") < a.answer.index("RSI(14)")
     assert [c.n for c in a.citations] == [1, 2] and "[2]" in a.answer
     assert a.indicators["max_drawdown"] == -0.5 and "rsi14" in a.indicators  # the numbers of both
+
+
+def test_a_portfolio_question_without_companies_asks_for_the_holdings(data_dir):
+    from assistant.service import Assistant
+
+    a = Assistant(data_dir.model_copy(update={"cpu_only": True})).answer("我的持股價值")
+    assert a.engine == "qa:prices" and a.answer.startswith("請寫出每檔的股數或張數")

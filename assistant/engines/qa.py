@@ -525,6 +525,12 @@ class QAEngine(FinqaQueryEngine):
         if movers.applies(req) and (ranked := movers.movers_answer(req, open_store(self.settings.store_path))) is not None:
             return ranked  # "which stock rose the most in April?": a ranking of the store
         if not req.code:  # the store is not even opened for a question about no company
+            from ..holdings import portfolio_prompt
+            from ..risk import risk_kind
+
+            if risk_kind(req.message) == "portfolio":  # "我的持股價值": which holdings?
+                return Answer(route="qa", engine="qa:prices", notices=list(req.notices),
+                              answer=portfolio_prompt(has_cjk(req.message)))
             return None
         from ..risk import risk_answer
         from ..technicals import indicator_answer
