@@ -32,8 +32,8 @@ from .price_facts import price_question_of
 from .router import FinqaRouter, IntentClassifier, RouteDecision
 from .sentiment_groups import asks_about_a_group
 from .slots import COMPARE_WITH, ChatSession, Slots, guess_cjk_company, parse_slots, to_simplified, truncate_message
-from .small_talk import (asks_accuracy_back, asks_data_update, asks_forecast_quality, asks_models, capabilities, forecast_quality,
-                         is_small_talk, models_text, update_help)
+from .small_talk import (asks_accuracy_back, asks_data_update, asks_forecast_quality, asks_models, asks_sentiment_quality,
+                         capabilities, forecast_quality, is_small_talk, models_text, sentiment_quality, update_help)
 from .types import Answer, EngineRequest
 from .typos import correct_typos, typo_notice
 
@@ -152,6 +152,11 @@ class Assistant:
         if session is not None and session.last_route == "forecast" and asks_accuracy_back(str(message)):
             # "準嗎?" right after a forecast: how forecasts are scored (its own backtest was beside it)
             yield Answer(route="forecast", engine="help", code=session.last_code, answer=forecast_quality(str(message)))
+            return
+        if session is not None and session.last_route == "sentiment" and asks_accuracy_back(str(message)):
+            # "準嗎?" right after a sentiment answer: the classifier's own validation scores
+            yield Answer(route="sentiment", engine="help", code=session.last_code,
+                         answer=sentiment_quality(str(message), self.settings.adapters_dir))
             return
         message, notices = truncate_message(str(message))
         message, fixes = correct_typos(message)  # "tsmc stock pirce": read as "price", and said
@@ -280,6 +285,10 @@ class Assistant:
             # "What models do you use?": the engines that answer now, as the UI's status panel says
             return Answer(route=route, engine="help", notices=notices, answer=models_text(
                 self.engine_status(), self.settings.embedding_model, message))
+        if not slots.code and not slots.quoted_text and asks_sentiment_quality(to_simplified(message).lower()):
+            # "how accurate is your sentiment classifier?": its own validation scores
+            return Answer(route=route, engine="help", notices=notices,
+                          answer=sentiment_quality(message, self.settings.adapters_dir))
         if not slots.code and not slots.quoted_text and asks_forecast_quality(to_simplified(message).lower()):
             # "How accurate are your forecasts?": how they are measured, not "which company?".
             return Answer(route=route, engine="help", notices=notices, answer=forecast_quality(message))

@@ -249,3 +249,52 @@ def update_help(message: str, code: str | None) -> str:
             f"- or on the command line: `finqa ingest prices {target}`, `finqa ingest news {target}` (needs `NEWSAPI_KEY`), "
             "then `finqa index build`; local CSV/JSON files with `finqa ingest import FILE`.\n"
             "`finqa ingest status` lists what is stored.")
+
+
+# "how accurate is your sentiment classifier?", "情緒分析準嗎": the deployed classifier's own
+# validation scores (eval_results.json beside it), not a claim.
+_SENTIMENT_QUALITY = re.compile(
+    r"\b(?:how )?(?:accurate|reliable|good|trustworthy)\b.{0,30}\b(?:sentiment|classifier|tone)\b"
+    r"|\b(?:sentiment|classifier)\b.{0,30}\b(?:accuracy|accurate|f1|reliable|precision|recall|error rate)\b"
+    r"|(?:情绪|情感|分类器).{0,8}(?:准确|准不准|准吗|可信|可靠|靠谱|f1)|(?:准确率|准确度).{0,8}(?:情绪|情感|分类)",
+    re.IGNORECASE,
+)
+
+
+def asks_sentiment_quality(simplified_lower: str) -> bool:
+    """Whether the message asks how good the sentiment classifier is."""
+    return bool(_SENTIMENT_QUALITY.search(simplified_lower))
+
+
+def sentiment_quality(message: str, adapters_dir: Any) -> str:
+    """The deployed CPU classifier's validation scores and what it was trained on, read from the
+    files training wrote beside it; or how to get one when none is trained."""
+    import json
+    from pathlib import Path
+
+    from .cpu_sentiment import DEFAULT_DIRNAME
+
+    zh = has_cjk(message)
+    folder = Path(adapters_dir) / DEFAULT_DIRNAME
+    try:
+        scores = json.loads((folder / "eval_results.json").read_text(encoding="utf-8"))
+        config = json.loads((folder / "training_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ("還沒有訓練好的 CPU 情緒分類器可以評估：用 `finqa finetune sentiment --backend embedded --data 檔案.csv` 訓練，"
+                "`finqa eval sentiment --data 檔案.csv --json` 評分。" if zh else
+                "No trained CPU sentiment classifier to report on: train one with `finqa finetune sentiment --backend "
+                "embedded --data FILE.csv`, and score it with `finqa eval sentiment --data FILE.csv --json`.")
+    files = ", ".join(Path(f).name for f in config.get("data", []))
+    per_file = ("；" if zh else "; ").join(f"{name} {v['weighted_f1']:.3f}（{v['n']} 筆）" if zh else
+                                          f"{name} {v['weighted_f1']:.3f} ({v['n']} rows)"
+                                          for name, v in (scores.get("by_file") or {}).items())
+    if zh:
+        return (f"CPU 層的情緒分類器（MiniLM，訓練資料 {files}）在留出的 {scores['n']} 筆驗證資料上：加權 F1 "
+                f"{scores['weighted_f1']:.3f}、準確率 {scores['accuracy']:.3f}" + (f"（各檔：{per_file}）" if per_file else "")
+                + "。這些驗證資料來自訓練檔的切分，不是新聞標題；中文新聞標題沒有標註資料可以驗證。"
+                "README 的「What we measured」表列出 FPB、TFNS 的結果與尚未達到的目標。")
+    return (f"The CPU-tier sentiment classifier (MiniLM, trained on {files}) scores a weighted F1 of "
+            f"{scores['weighted_f1']:.3f} and an accuracy of {scores['accuracy']:.3f} on its {scores['n']} held-out "
+            "validation rows" + (f" (per file: {per_file})" if per_file else "") + ". Those rows are a split of the "
+            "training files, not news headlines; no labelled Chinese headlines exist to check against. The README's "
+            "\"What we measured\" table has the FPB and TFNS results and the targets not yet reached.")

@@ -165,6 +165,26 @@ def test_how_accurate_right_after_a_forecast_is_about_forecasts(assistant, engin
     assert assistant.answer(message, session=fresh).engine != "help"
 
 
+def test_how_accurate_the_sentiment_is_comes_from_the_classifier_s_own_evaluation(assistant, engines, data_dir):
+    """Its validation scores as training wrote them beside it; with none trained, how to train one."""
+    import json
+
+    message = "how accurate is your sentiment classifier?"
+    assert "No trained CPU sentiment classifier" in assistant.answer(message).answer
+    folder = data_dir.adapters_dir / "sentiment-embedded"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "eval_results.json").write_text(json.dumps({
+        "n": 200, "accuracy": 0.81, "weighted_f1": 0.8, "by_file": {"fpb_train.csv": {"n": 200, "weighted_f1": 0.8}}}))
+    (folder / "training_config.json").write_text(json.dumps({"data": ["../shared/data/sentiment/fpb_train.csv"]}))
+    a = assistant.answer(message)
+    assert a.engine == "help" and not any(e.calls for e in engines.values())
+    assert "trained on fpb_train.csv) scores a weighted F1 of 0.800 and an accuracy of 0.810 on its 200" in a.answer
+    session = ChatSession()
+    assistant.answer("台積電新聞情緒", session=session)
+    zh = assistant.answer("準嗎", session=session)  # right after a sentiment answer: the same, of it
+    assert zh.engine == "help" and "加權 F1 0.800" in zh.answer
+
+
 def test_without_a_session_a_follow_up_has_no_memory(assistant):
     assert assistant.route("and next month?")["code"] is None
 
