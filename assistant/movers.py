@@ -164,6 +164,9 @@ _FUTURE_RANKING = re.compile(
     r"|\b(?:best|top)\s+(?:\d+\s+)?stocks?\s+(?:for|to buy|to watch)\b.{0,30}\b(?:next|tomorrow|this week|this month)\b"
     r"|哪(?:一)?(?:档|支|只|家|些|个)?(?:股票?|个股|公司|类股)?.{0,12}(?:会|将|明天|下周|下个月|未来).{0,10}(?:涨|跌|表现)"
     r"|(?:明天|下周|下个月|未来).{0,10}(?:涨幅|会涨|会跌).{0,6}(?:最|前)"
+    # "which stock has the highest P(rise)?", "上漲機率最高的股票"
+    r"|\b(?:which|what)\b.{0,40}\b(?:highest|lowest|best|biggest)\s+(?:p\s*\(\s*rise\s*\)|probability of (?:a )?ris\w*|odds)"
+    r"|(?:上涨机率|上涨概率|上涨机会).{0,4}(?:最高|最大)"
 )
 
 

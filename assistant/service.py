@@ -25,6 +25,7 @@ from typing import Any
 
 from ingest.cjk import has_cjk
 from ingest.errors import FinqaError
+from ingest.industries import industry_named
 
 from .followups import carried_notice, carry_news_question, news_question_of
 from .movers import asks_for_picks, asks_future_ranking, refers_back
@@ -307,13 +308,24 @@ class Assistant:
             # "Which stocks will rise the most next week?": say why there is no such list, rather
             # than ask which company to forecast.
             return Answer(route=route, engine="router", notices=notices, answer=(
-                "finqa 一次預測一家公司，並把它的逐步回測與簡單基準並列；它不替股票的未來漲跌排名，因為它的方向判斷接近擲硬幣"
-                "（在 ACL18 基準上並未勝過「永遠看漲」等簡單基準；數字見 README）。可以問 `台積電未來5天走勢`，或問過去的排名，例如 `上個月漲幅最大的股票`。"
+                "finqa 只預測你指名的公司（最多四家），每家都附上逐步回測與簡單基準；它不替股票的未來漲跌排名，因為它的方向判斷接近擲硬幣"
+                "（在 ACL18 基準上並未勝過「永遠看漲」等簡單基準；數字見 README）。可以問 `台積電未來5天走勢`、`預測台積電和聯發科`，"
+                "或問過去的排名，例如 `上個月漲幅最大的股票`。"
                 if has_cjk(message) else
-                "finqa forecasts one company at a time, with its walk-forward backtest beside trivial baselines; it "
-                "does not rank stocks by where they will go, because its calls are close to a coin flip (on the ACL18 "
-                "benchmark it does not beat always-rise; the README has the numbers). Ask `forecast 2330 next 5 days`, or for a past ranking such as "
-                "`which stocks rose the most last month?`."))
+                "finqa forecasts the companies you name (up to four), each beside its walk-forward backtest and trivial "
+                "baselines; it does not rank stocks by where they will go, because its calls are close to a coin flip (on "
+                "the ACL18 benchmark it does not beat always-rise; the README has the numbers). Ask `forecast 2330 next 5 "
+                "days` or `forecast 2330 and 2454`, or for a past ranking such as `which stocks rose the most last month?`."))
+        if route == "forecast" and not slots.code and (group := industry_named(to_simplified(message).lower())) is not None:
+            # "forecast chip stocks next week": no forecast of a whole group; name its companies
+            codes = self._group_codes(group)
+            return Answer(route=route, engine="router", notices=notices, answer=(
+                f"finqa 不預測整個{group.name_zh}，只預測指名的公司（最多四家，各附回測）。資料庫中有股價的{group.name_zh}公司："
+                + ("、".join(codes) if codes else "沒有") + (f"。例如 `預測 {' '.join(codes[:2])}`。" if codes else "。")
+                if has_cjk(message) else
+                f"finqa does not forecast a whole group ({group.name_en}); it forecasts the companies you name, up to four, "
+                "each with its backtest. The group's companies with stored prices: " + (", ".join(codes) if codes else "none")
+                + (f". For example `forecast {' and '.join(codes[:2])} next 5 days`." if codes else ".")))
         if route == "forecast" and not slots.code:
             return Answer(route=route, engine="router", notices=notices,
                           answer=("要預測哪家公司？例如：`鴻海下週會漲嗎`、`台積電未來5天走勢`，或 `forecast 2330 next 5 days`。"
@@ -336,6 +348,19 @@ class Assistant:
                                      f"Run `finqa ingest prices {slots.code}` to fetch them (and "
                                      f"`finqa index build` to index them), then ask again.")
         return None
+
+    def _group_codes(self, group: Any) -> list[str]:
+        """The stored companies of an industry or market group, by code."""
+        from ingest.store import open_store
+
+        from .price_format import company_of
+
+        try:
+            held = open_store(self.settings.store_path).price_codes()
+        except Exception as exc:  # a broken store: the list is only a hint
+            log.warning("store check failed: %s", exc)
+            return []
+        return sorted(c for c in held if group.covers(company_of(c)))
 
     @staticmethod
     def _remember(session: ChatSession | None, route: str, slots: Slots, message: str, answer: Answer,

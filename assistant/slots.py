@@ -549,10 +549,21 @@ def is_continuation(simplified_lower: str, slots: Slots) -> bool:
     pronouns ("will it rise?"), or a bare horizon ("next week?"); no for a new general question
     ("Explain what a yield curve inversion implies"), which must not be filtered by an old company.
     """
+    if _NEW_SUBJECT.search(simplified_lower):  # "which stock will go up tomorrow?": not the last company
+        return False
+    from ingest.industries import industry_named
+
+    if industry_named(simplified_lower) is not None:  # "forecast chip stocks next week": a group, not the last company
+        return False
     if _CONTINUATION.search(simplified_lower):
         return True
     words = re.findall(rf"[a-z0-9]+|[{CJK_CHARS}]", simplified_lower)
     return slots.horizon_explicit and len(words) <= 6
+
+
+# A question about stocks in general ("which stock will go up tomorrow?", "哪檔會漲") names a new
+# subject, whatever its horizon: it inherits no company.
+_NEW_SUBJECT = re.compile(r"\b(?:which|what|any) (?:stocks?|shares|compan(?:y|ies)|tickers?)\b|哪[档支只些](?:股票)?|哪家公司|哪些公司")
 
 
 # "compare it with 2454", "它跟聯發科比": a pronoun for the conversation's company beside a new one.

@@ -389,6 +389,27 @@ def test_a_ranking_of_the_future_is_declined_with_the_reason(data_dir):
     zh = asst.answer("哪檔股票明天會漲最多")
     assert "不替股票的未來漲跌排名" in zh.answer
     assert "Which company should I forecast?" in asst.answer("will it go up next week?").answer
+    assert asks_future_ranking("which stock has the highest P(rise)?") and asks_future_ranking("上漲機率最高的股票")
+    from assistant.slots import ChatSession
+
+    session = ChatSession()  # a company in the conversation does not turn the question into its forecast
+    asst.answer("2330 price", session=session)
+    assert "does not rank stocks" in asst.answer("which stock will go up tomorrow?", session=session).answer
+
+
+def test_a_group_is_not_forecast_and_its_companies_are_named(store, data_dir):
+    """"forecast chip stocks next week": the stored companies of the group, and how to ask."""
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    asst = Assistant(data_dir.model_copy(update={"cpu_only": True}))
+    a = asst.answer("forecast chip stocks next week")
+    assert a.engine == "router" and "does not forecast a whole group (Semiconductors)" in a.answer
+    assert "stored prices: 2330, 2454" in a.answer and "`forecast 2330 and 2454 next 5 days`" in a.answer
+    assert "不預測整個半導體業" in asst.answer("預測半導體股").answer
+    session = ChatSession()
+    asst.answer("forecast 2317", session=session)
+    assert "whole group" in asst.answer("forecast chip stocks next week", session=session).answer
 
 
 @pytest.mark.parametrize("message, picks", [
