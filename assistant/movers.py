@@ -35,6 +35,7 @@ from .price_facts import ENGINE, NOT_A_FACT, STALE_DAYS, TAIPEI
 from .price_format import SHARES_PER_LOT, bar_of, company_label, company_of, fmt_price, is_taiwan, source_name
 from .slots import COMPANY_TOPIC, to_simplified, unquoted, zh_number
 from .types import Answer, Citation, EngineRequest
+from .versus_market import asks_vs_market
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +122,8 @@ _MARKET = re.compile(
     r"\bhow(?:'s| is| was| did| are| were| has| have)?\b.{0,25}\b(?:stock )?market\b(?!\s*(?:share|cap|value|position))"
     r"|\b(?:stock )?market (?:summary|overview|recap|wrap|breadth|today|yesterday|this week|last week)\b"
     r"|\b(?:summary|overview|recap|wrap[- ]up) of (?:the )?(?:taiwan(?:ese)? )?(?:stock )?market\b"
+    # "which stocks beat the market in April?": the breadth and both ends, around the median
+    r"|\b(?:beat|beaten|beating|outperform\w*|underperform\w*)\s+(?:the\s+)?(?:stock\s+)?market\b"
     # "summarize today's market", "today's market", "recap the market"
     r"|\b(?:summari[sz]e|recap|review|wrap up)\b.{0,25}\bmarket\b(?!\s*(?:share|cap|value|position|for|of))"
     r"|\b(?:today|yesterday|this week|last week)'?s\s+(?:taiwan(?:ese)? )?(?:stock )?market\b"
@@ -143,7 +146,9 @@ def is_market_question(message: str) -> bool:
     if NOT_A_FACT.search(s):
         return False
     # "How did Taiwan semis do in April?", "半導體股4月表現如何": an industry's market summary.
-    return bool(_MARKET.search(s)) or (industry_named(s) is not None and bool(_HOW_DID.search(s)))
+    # "半導體股跟大盤比": that summary beside the whole store's.
+    return bool(_MARKET.search(s)) or (industry_named(s) is not None
+                                       and bool(_HOW_DID.search(s) or asks_vs_market(message)))
 
 
 def is_ranking_question(message: str) -> bool:
@@ -457,6 +462,9 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
     parts = [_header(period, start, end, info["sessions"], len(rows), bool(named), measured, zh, industry)]
     if market:
         parts.append(_breadth_text(rows, zh))
+        if industry is not None and asks_vs_market(asked):  # "半導體股跟大盤比": the whole store beside the group
+            whole, _ = rank(everything[everything["code"].isin([c for c in codes if is_taiwan(c)])], period, visible=visible)
+            parts.append(_against_store(rows, whole, industry, zh))
     parts.extend(_list_text(kind, ranked, labels, zh) for kind, ranked in lists.items())
     if by_sector:
         parts.append(_sector_text(sectors, labels, zh))
@@ -567,6 +575,26 @@ def _header(period: Period, start: date, end: date, sessions: int, universe: int
     who = f"the {universe} companies asked about" if named else f"the {universe} {kind}companies with stored prices"
     return (f"**{span}** ({sessions} trading day{'s' if sessions != 1 else ''}" + (f"; {asked}" if asked else "")
             + f"), among {who}" + ("; changes are measured from the close before the period:" if measured else ":"))
+
+
+def _against_store(group: list[Ranked], whole: list[Ranked], industry: Any, zh: bool) -> str:
+    """The group's median change beside that of every stored company (the store's stand-in for
+    the market, since no index is stored)."""
+    def median(rows: list[Ranked]) -> float | None:
+        changes = sorted(r.change for r in rows if r.change is not None)
+        return float(pd.Series(changes).median()) if changes else None
+
+    g, w = median(group), median(whole)
+    if g is None or w is None:
+        return ""
+    n = sum(r.change is not None for r in whole)
+    if zh:
+        word = "贏過" if g > w else "落後" if g < w else "持平於"
+        return (f"與大盤比：{industry.name_zh}漲跌幅中位數 {g:+.2%}，資料庫中全部 {n} 家公司的中位數 {w:+.2%}"
+                f"（不是加權指數）：{word}大盤 {abs(g - w) * 100:.2f} 個百分點。")
+    word = "better than" if g > w else "worse than" if g < w else "level with"
+    return (f"Against the market: the {industry.name_en} median change {g:+.2%}, the median of all {n} stored companies "
+            f"{w:+.2%} (not the TAIEX, which finqa does not store): {abs(g - w) * 100:.2f} percentage points {word} it.")
 
 
 def _breadth_text(rows: list[Ranked], zh: bool) -> str:

@@ -149,7 +149,8 @@ def names_only_a_period(message: str) -> bool:
     return not re.sub(r"[\W_]+", "", rest)
 
 
-_COMPARE_FILLER = re.compile(r"\b(?:vs|versus|v|compare[ds]?|comparison|with|and|or|against)\b|[比较对和跟与还是及、]")
+_COMPARE_FILLER = re.compile(r"\b(?:vs|versus|v|compare[ds]?|comparison|with|and|or|against)\b|\brelative (?:strength|performance)\b(?! index)"
+                             r"|[比较对和跟与还是及、]")
 # "Which is better, 2330 or 2454?", "台積電和聯發科哪個好": the same comparison, and no pick.
 _WHICH_BETTER = re.compile(r"\b(?:which|what)(?: one| stock)?(?: is|'s| was)? (?:the )?(?:better|best|stronger)(?: buy| stock| pick| choice| investment)?\b"
                            r"|\bbetter (?:buy|pick|choice|investment)\b|哪(?:一)?(?:个|支|只|档|家)?(?:比较|更)?(?:好|强|值得买)")

@@ -437,6 +437,7 @@ def test_requests_for_picks_are_declined_with_what_finqa_can_show(data_dir, mess
     ("How did Taiwan semis do in April 2025?", True), ("半導體股4月表現如何", True), ("台積電股價如何", False),
     ("半導體類股新聞情緒", False),
     ("summarize today's market", True), ("yesterday's market", True), ("今日盤勢", True), ("盤後總結", True),
+    ("which stocks beat the market in April 2025?", True),
     ("review the market for AI servers", False), ("summarize TSMC's market share", False),
 ])
 def test_market_questions(message, market):
@@ -477,3 +478,17 @@ def test_the_router_sends_market_questions_to_the_store(data_dir):
     for message in ("how is the market doing?", "台股今天怎麼樣", "今天股票漲跌"):
         decision = IntentClassifier().decide(message, parse_slots(message))
         assert decision.route == "qa" and "ranking" in decision.reason, message
+
+
+def test_an_industry_against_the_market_is_its_median_beside_the_whole_store(store):
+    """March 3-5 from the 02-27 closes: semis 2330 +5% and 2454 -10% (median -2.50%); all four
+    with a base (2330, 2454, 2317 +8%, 2382 +1%): median +3.00%."""
+    from assistant.movers import is_market_question
+
+    assert is_market_question("半導體股跟大盤比") and is_market_question("how did chip stocks do vs the market?")
+    a = ask(store, "how did chip stocks do vs the market from 2025-03-03 to 2025-03-05?")
+    assert ("Against the market: the Semiconductors median change -2.50%, the median of all 4 stored companies "
+            "+3.00% (not the TAIEX, which finqa does not store): 5.50 percentage points worse than it.") in a.answer
+    zh = ask(store, "2025年3月3日到3月5日半導體股跟大盤比")
+    assert "與大盤比：半導體業漲跌幅中位數 -2.50%，資料庫中全部 4 家公司的中位數 +3.00%（不是加權指數）：落後大盤 5.50 個百分點。" in zh.answer
+    assert "Against the market" not in ask(store, "how did chip stocks do from 2025-03-03 to 2025-03-05?").answer

@@ -50,7 +50,7 @@ def ask(store, message, *, as_of=None, today=date(2025, 3, 6), code="2330"):
     "2330 up or down today", "is TSMC down this week?", "did 2454 rise yesterday?", "台積電今天漲還是跌",
     "plot 2330 and 2454 in April 2025", "graph TSMC", "畫出台積電的股價",
     "what's the lowest 2330 has been this year?", "how high did TSMC go in January 2025?", "how much did TSMC gain in May?",
-    "TSMC first trading day of 2025", "台積電今年第一個交易日",
+    "TSMC first trading day of 2025", "台積電今年第一個交易日", "2330 relative strength vs 2454",
 ])
 def test_price_questions(message):
     assert is_price_question(message, "2330")
