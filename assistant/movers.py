@@ -123,7 +123,8 @@ _MARKET = re.compile(
     r"|\b(?:stock )?market (?:summary|overview|recap|wrap|breadth|today|yesterday|this week|last week)\b"
     r"|\b(?:summary|overview|recap|wrap[- ]up) of (?:the )?(?:taiwan(?:ese)? )?(?:stock )?market\b"
     # "which stocks beat the market in April?": the breadth and both ends, around the median
-    r"|\b(?:beat|beaten|beating|outperform\w*|underperform\w*)\s+(?:the\s+)?(?:stock\s+)?market\b"
+    # (past only: "can AI stocks outperform the market?" asks about the future)
+    r"|^(?!.*\b(?:can|could|would|might|will|should)\b).*\b(?:beat|outperformed|underperformed)\s+(?:the\s+)?(?:stock\s+)?market\b"
     # "summarize today's market", "today's market", "recap the market"
     r"|\b(?:summari[sz]e|recap|review|wrap up)\b.{0,25}\bmarket\b(?!\s*(?:share|cap|value|position|for|of))"
     r"|\b(?:today|yesterday|this week|last week)'?s\s+(?:taiwan(?:ese)? )?(?:stock )?market\b"
