@@ -83,7 +83,10 @@ _WEAK = re.compile(
     r"|\bhow(?:'s| is| are)\b.{0,40}\b(?:doing|performing|trading|faring|moving|going)\b"
     # "2330 up or down today?", "is TSMC down this week?", "did 2454 rise yesterday?": with a period
     r"|\bup or down\b|\b(?:is|was|are|were|did)\b.{0,30}\b(?:up|down|higher|lower|rise|rose|fall|fell|gain|gained|drop|dropped)\b"
-    r"|涨还是跌|是涨是跌|涨跌如何"
+    r"|涨还是跌|是涨是跌|涨跌如何|涨跌(?!幅?排)"
+    # "2330 change today", "2330 percentage change this week": with a period
+    r"|\b(?:price|percentage|percent|%|stock|share|daily|weekly|monthly)\s+changes?\b|\b\d{4,6}\s+changes?\b"
+    r"|\bchanges?\s+(?:today|yesterday|this week|last week|this month|last month)\b"
     r"|\b(?:gain|gained|lose|lost|rise|rose|fall|fell|drop|dropped|up|down)\b.{0,12}\bhow much\b"
     r"|\bhow much\b.{0,30}\b(?:gain|gained|lose|lost|rise|rose|fall|fell|drop|dropped|up|down|move|moved)\b"
     r"|\bperformance\b|表现|涨了|跌了|涨幅|跌幅|涨多少|跌多少|走势|走得"

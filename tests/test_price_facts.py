@@ -51,6 +51,7 @@ def ask(store, message, *, as_of=None, today=date(2025, 3, 6), code="2330"):
     "plot 2330 and 2454 in April 2025", "graph TSMC", "畫出台積電的股價",
     "what's the lowest 2330 has been this year?", "how high did TSMC go in January 2025?", "how much did TSMC gain in May?",
     "TSMC first trading day of 2025", "台積電今年第一個交易日", "2330 relative strength vs 2454",
+    "台積電今日漲跌", "2330 change today", "2330 percentage change this week",
 ])
 def test_price_questions(message):
     assert is_price_question(message, "2330")
@@ -97,6 +98,7 @@ def test_a_year_named_before_high_or_low_is_the_period():
     "这条新闻的情感是什么：「联发科下修财测 股价重挫」", "How did TSMC revenue do last year?", "compare TSMC and UMC revenue in 2024",
     "how much is TSMC's market cap now?", "台積電營收漲了多少", "how is TSMC doing?",  # no period: the overview's
     "how is TSMC's revenue doing this year?", "TSMC plots a new fab in Arizona", "TSMC draws record orders",
+    "TSMC management change in 2025", "TSMC strategy change last year", "台積電明天漲跌",
 ])
 def test_not_price_questions(message):
     assert not is_price_question(message, "2330")
