@@ -57,7 +57,8 @@ _ASKS_ADVICE = re.compile(
     r"|值得买|值得投资|可以买|能买|该买|要买吗|买进吗|买入吗|卖出吗|该卖|可以卖|能不能买|可不可以买|要不要买|适合买|进场"
 )
 _NEWS = re.compile(r"\bnews\b|\bheadlines?\b|新闻|消息")
-_BARE_FILLER = re.compile(r"\b(?:stock|stocks|shares?|ticker|company|info|information|what about|how about|and)\b"
+_BARE_FILLER = re.compile(r"\b(?:stock|stocks|shares?|ticker|company|info|information|what about|how about|and|show me|give me"
+                          r"|show|display|look up|lookup|pull up)\b"
                           r"|[的呢吗股票公司那]")
 
 

@@ -156,7 +156,7 @@ _COMPARE_FILLER = re.compile(r"\b(?:vs|versus|v|compare[ds]?|comparison|with|and
                              r"|[比较对和跟与还是及、]")
 # "Which is better, 2330 or 2454?", "台積電和聯發科哪個好": the same comparison, and no pick.
 _WHICH_BETTER = re.compile(r"\b(?:which|what)(?: one| stock)?(?: is|'s| was)? (?:the )?(?:better|best|stronger)(?: buy| stock| pick| choice| investment)?\b"
-                           r"|\bbetter (?:buy|pick|choice|investment)\b|哪(?:一)?(?:个|支|只|档|家)?(?:比较|更)?(?:好|强|值得买)")
+                           r"|\bbetter (?:buy|pick|choice|investment)\b|(?:哪(?:一)?(?:个|支|只|档|家)?|谁)(?:比较|更)?(?:好|强|值得买)")
 
 
 def asks_which_is_better(message: str) -> bool:

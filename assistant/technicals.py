@@ -36,7 +36,7 @@ from .types import Answer, Citation, EngineRequest
 _MA_NAMES = {"周线": 5, "月线": 20, "季线": 60, "半年线": 120, "年线": 240}
 _MA = re.compile(
     r"(\d{1,3}|[一二三四五六七八九十百两]{1,4})\s*(?:(?:日|天|周|个月)?\s*(?:均线|移动平均)|(?:日|天|周)\s*线)"
-    r"|\b(?:ma|sma)\s*-?\s*(\d{1,3})\b|\b(\d{1,3})\s*-?\s*(?:day|week|d)\s+(?:simple )?moving averages?\b"
+    r"|\b(?:ma|sma)\s*-?\s*(\d{1,3})\b|\b(\d{1,3})\s*-?\s*(?:day|week|d)\s+(?:(?:simple )?moving averages?|s?ma)\b"
     r"|(半年线|年线|季线|月线|周线)|\bmoving averages?\b|均线"
 )
 # Exponential averages are their own indicator ("ema:20"), not a simple average under another name.

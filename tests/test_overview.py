@@ -73,7 +73,8 @@ def ask(store, message, *, as_of=None, today=DAYS[-1], engines=None):
     "2330", "TSMC", "tsmc?", "台積電", "台積電股票", "How is TSMC doing?", "how's 2330 been doing lately",
     "Tell me about TSMC", "TSMC overview", "Is TSMC a buy?", "should I buy 2330", "is TSMC worth buying",
     "台積電值得買嗎", "台積電最近怎麼樣", "台積電可以買嗎", "2330 怎樣", "2330 好嗎", "你怎麼看台積電", "what do you think of TSMC",
-    "你覺得台積電如何", "台積電現在可以進場嗎", "is now a good time to buy TSMC", "what about tsmc",
+    "你覺得台積電如何", "台積電現在可以進場嗎", "is now a good time to buy TSMC", "what about tsmc", "show me 2454",
+    "pull up TSMC",
 ])
 def test_overview_questions(message):
     assert is_overview_question(message, "2330")
@@ -262,6 +263,7 @@ def test_a_bare_company_after_a_price_question_asks_the_same_of_it(store, data_d
 @pytest.mark.parametrize("message, expected", [
     ("2330 vs 2454", True), ("台積電跟聯發科比較", True), ("compare TSMC and MediaTek", True), ("2330、2454、2317", True),
     ("台積電和聯發科哪個好", True), ("Which is better, 2330 or 2454?", True), ("2330 or 2454, which is the better buy?", True),
+    ("台積電和聯發科誰比較強", True),
     ("TSMC", False), ("TSMC vs MediaTek news", False), ("which is better for AI, 2330 or 2454?", False),
 ])
 def test_companies_and_nothing_else_is_a_comparison_of_prices(message, expected):

@@ -38,6 +38,7 @@ def ask(store, message, *, as_of=None, today=DAYS[-1]):
     "台積電的支撐和壓力", "台積電支撐在哪", "台積電壓力位", "where is 2330 support and resistance?", "2330 resistance level",
     "Is TSMC overbought?", "台積電超賣了嗎", "台積電黃金交叉了嗎", "did 2330 have a golden cross recently?", "2330 死叉",
     "2330 stop loss", "where should I put a stop-loss on TSMC?", "台積電停損點要設多少", "聯發科止損",
+    "2330 20 day ma", "its 20-day sma",
 ])
 def test_indicator_questions(message):
     assert is_indicator_question(message, "2330")
