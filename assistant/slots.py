@@ -187,7 +187,7 @@ LOOKBACK = re.compile(
     # 前一天 is "the day before" (periods.day_shift), not "the last 1 day"
     rf"|(?:过去|最近|近|前(?!\s*[一1]\s*(?:个\s*)?(?:天|日|交易日)))\s*{_NUM}\s*(?:个)?\s*(交易日|营业日|天|日|星期|周|礼拜|月|年)"
     rf"|{_EN_NUM}\s*-?\s*(day|week|month|year)s?\s+(?:high|low|range)"
-    rf"|{_NUM}\s*(?:个)?\s*(周|星期|月|年|日|天)\s*(?:以?来|内)?\s*(?:的)?\s*(?:新高|新低|高点|低点|最高|最低)"
+    rf"|{_NUM}\s*(?:个)?\s*(周|星期|月|年|日|天)\s*(?:以?来|内)?\s*(?:的)?\s*(?:新高|新低|高点|低点|最高|最低|高低|区间)"
     # "TSMC's 5-day return", "2330 1-month performance", "台積電5日漲幅": the last N sessions' change
     rf"|(?<!next )(?<!coming ){_EN_NUM}\s*-?\s*(day|week|month|year)s?\s+(?:price\s+)?(?:returns?|changes?|performance|gains?|loss(?:es)?|moves?)\b"
     rf"|{_NUM}\s*(?:个)?\s*(日|天|周|月|年)\s*(?:的)?\s*(?:报酬率?|涨跌幅?|涨幅|跌幅|绩效)"

@@ -135,6 +135,7 @@ def test_no_company_no_price_fact():
     ("近一個月台積電股價", "trailing", None, None, 21),
     ("2330 52-week high", "trailing", None, None, 260),
     ("台積電一年來最低價", "trailing", None, None, 250),
+    ("2330 52週高低", "trailing", None, None, 260),
     ("2330 price", "latest", None, None, None),
     # "N-day return": the last N sessions, not an N-day forecast horizon
     ("What's TSMC's 5-day return?", "trailing", None, None, 5), ("2330 1-month performance", "trailing", None, None, 21),
