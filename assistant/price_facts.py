@@ -229,8 +229,8 @@ def price_question_of(message: str, answer: Answer, previous: str | None) -> str
     if is_price_question(message, answer.code) or parse_period(message, date.today()).kind != "latest":
         # "what about 2025-04-07?" after an indicator (or drawdown...) question keeps asking for it.
         if (previous and (is_indicator_question(previous, answer.code) or is_risk_question(previous, answer.code))
-                and not is_price_question(message, answer.code)):
-            return f"{message} {previous}"
+                and (not is_price_question(message, answer.code) or names_only_a_period(message))):
+            return f"{message} {previous}"  # "and in 2024?" after a drawdown: still the drawdown, of 2024
         return message
     return previous
 

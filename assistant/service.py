@@ -29,7 +29,7 @@ from ingest.industries import industry_named
 
 from .followups import carried_notice, carry_news_question, news_question_of
 from .movers import asks_for_picks, asks_future_ranking, refers_back
-from .price_facts import price_question_of
+from .price_facts import names_only_a_period, price_question_of
 from .router import FinqaRouter, IntentClassifier, RouteDecision
 from .sentiment_groups import asks_about_a_group
 from .slots import COMPARE_WITH, ChatSession, Slots, guess_cjk_company, parse_slots, to_simplified, truncate_message
@@ -194,7 +194,9 @@ class Assistant:
             # but they keep the span, or the companies, asked before).
             follows_price_question=(session.last_price_question if session is not None and decision.route == "qa"
                                     and (decision.source == "follow-up" or COMPARE_WITH.search(to_simplified(message).lower())
-                                         or refers_back(message))
+                                         or refers_back(message)
+                                         # "and in 2024?" after "2330 max drawdown in 2025": a period, of the same
+                                         or (slots.inherited_code and names_only_a_period(message)))
                                     else None),
             history=list(session.history) if session is not None else [],
         )

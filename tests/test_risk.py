@@ -546,3 +546,18 @@ def test_a_portfolio_question_without_companies_asks_for_the_holdings(data_dir):
 
     a = Assistant(data_dir.model_copy(update={"cpu_only": True})).answer("我的持股價值")
     assert a.engine == "qa:prices" and a.answer.startswith("請寫出每檔的股數或張數")
+
+
+def test_a_period_alone_after_a_drawdown_asks_the_drawdown_of_that_period(store, data_dir):
+    """"and in February 2025?" then "and for 2454?" after a drawdown question: still drawdowns,
+    of February, then of 2454's February (not the plain price summary)."""
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    first = asst.answer("2330 max drawdown in January 2025", session=session, as_of=DAYS[-1])
+    assert "maximum drawdown was **-50.00%**" in first.answer
+    feb = asst.answer("and in February 2025?", session=session, as_of=DAYS[-1])
+    assert "maximum drawdown" in feb.answer and feb.indicators["start"].startswith("2025-02")
+    other = asst.answer("and for 2454?", session=session, as_of=DAYS[-1])
+    assert other.code == "2454" and "maximum drawdown" in other.answer and other.indicators["start"].startswith("2025-02")
