@@ -22,8 +22,8 @@ import pandas as pd
 
 from .periods import strip_dates
 from .price_format import SHARES_PER_LOT, fmt_price
-from .risk import Job, iso_day, max_drawdown
-from .slots import to_simplified, zh_number
+from .risk import Job, each_company, iso_day, max_drawdown
+from .slots import to_simplified, unquoted, zh_number
 from .types import Answer
 
 BROKER_FEE = 0.001425  # each way, on the traded value
@@ -119,18 +119,50 @@ _AT_EXTREME = re.compile(r"\bat (?:the|its)\s+(?:[\w-]+\s+){0,2}?(lows?|bottom|h
 
 def investment(job: Job) -> Answer:
     """What a stake bought at the close of the day named (or the span's first session) is worth at
-    the span's last close, before and after Taiwan's costs, and the worst fall along the way."""
-    code, zh = job.code, job.zh
-    bars = job.closes(code)
-    if bars.empty:
-        return job.plain(job.missing(code))
+    the span's last close, before and after Taiwan's costs, and the worst fall along the way; for
+    each company named ("compare 2330, 2454 and 2317 returns over the last 3 months"), then side by
+    side."""
+    zh = job.zh
     if job.period.kind not in ("day", "range", "trailing"):  # no day to buy on
         return job.plain("請說明何時買進，例如「如果 2024-09-02 買一張台積電，現在值多少？」或「2330 最近三個月的報酬」。" if zh else
                          "Say when the money went in, for example \"if I had invested NT$100,000 in 2330 on "
                          "2024-09-02, what would it be worth?\" or \"2330 return over the last 3 months\".")
-    window = job.window(bars, None)
+    stake = parse_stake(job.asked)
+    if not stake.positive:
+        return job.plain(_nothing_staked(zh))
+    # "2330 return in 2025" is measured from the close before the span, as every span's change is
+    # (and as the movers rank); "if I had bought in 2025" buys at the span's first close, and
+    # "from Jan 2 to Jan 8" runs from the first day's close to the last's.
+    from .risk import KINDS
+
+    named = job.period.kind == "range" and " – " not in job.period.label
+    before = named and _AT_EXTREME.search(to_simplified(job.asked).lower()) is None \
+        and dict(KINDS)["investment"].search(_RETURN_WORDS.sub(" ", unquoted(job.asked))) is None
+    return each_company(job, None, lambda job, code, window: _investment_text(job, code, window, stake, before),
+                        _side_by_side)
+
+
+_RETURN_WORDS = re.compile(r"投资报酬率?|报酬率|\breturn on investment\b")  # a return asked, no stake bought
+
+
+def _side_by_side(job: Job, numbers: dict[str, dict[str, Any]]) -> str:
+    """The companies' price returns over the span, best first."""
+    order = sorted(numbers, key=lambda c: -numbers[c]["price_return"])
+    parts = [f"{c} {numbers[c]['price_return']:+.2%}" for c in order]
+    return ("比較（股價報酬，高到低）：" + "、".join(parts) + "。" if job.zh else
+            "Side by side (price return, best first): " + ", ".join(parts) + ".")
+
+
+def _investment_text(job: Job, code: str, window: pd.DataFrame, stake: Stake,
+                     from_before: bool) -> tuple[str, dict[str, Any] | None, pd.DataFrame]:
+    """One company's investment over ``window`` (the span asked), bought at the close before it
+    when ``from_before``: its sentence, its numbers and the bars it used."""
+    zh = job.zh
+    earlier = job.closes(code).loc[:window.index[0]].iloc[:-1] if from_before else window.iloc[:0]
+    if len(earlier):
+        window = pd.concat([earlier.tail(1), window])
     at = _AT_EXTREME.search(to_simplified(job.asked).lower())
-    if at is not None and len(window):
+    if at is not None:
         # "if I bought at the April low, what would it be worth now?": bought at the span's lowest
         # (highest) close, held to the last one
         low = bool(at.group(1) and at.group(1) in ("low", "lows", "bottom")) or bool(at.group(2) and "低" in at.group(2) + "谷")
@@ -139,23 +171,24 @@ def investment(job: Job) -> Answer:
                             f"持有到最後一筆收盤。") if zh else
                            (f"Bought at the span's {'lowest' if low else 'highest'} close ({iso_day(day)}, "
                             f"{fmt_price(float(window.loc[day, 'close']))}), held to the last close."))
+        bars = job.closes(code)
         window = bars[bars.index >= day]
-    if len(window) < 2:
-        return job.plain(job.empty_span(code, bars))
     label = job.label(code)
+    if len(window) < 2:  # bought at the last close: nothing held yet
+        return job.empty_span(code, job.closes(code)), None, window
     start = job.period.start
     buy_day, sell_day = window.index[0], window.index[-1]
-    if start is not None and buy_day.date() != start and at is None:
-        before_store = start < bars.index[0].date()
-        job.notices.append(
-            (f"資料庫中的股價從 {iso_day(bars.index[0])} 才開始，以那天的收盤買進。" if before_store else
+    if start is not None and buy_day.date() != start and at is None and not len(earlier):
+        first = job.closes(code).index[0]
+        before_store = start < first.date()
+        note = (
+            (f"資料庫中 {code} 的股價從 {iso_day(first)} 才開始，以那天的收盤買進。" if before_store else
              f"{start.isoformat()} 沒有交易，以之後第一個交易日 {iso_day(buy_day)} 的收盤買進。") if zh else
-            (f"The store's prices start on {iso_day(bars.index[0])}: bought at that day's close." if before_store else
+            (f"The store's {code} prices start on {iso_day(first)}: bought at that day's close." if before_store else
              f"{start.isoformat()} was no trading day: bought at the close of the next session, {iso_day(buy_day)}."))
+        if note not in job.notices:  # once for all the companies compared
+            job.notices.append(note)
     buy, sell = float(window["close"].iloc[0]), float(window["close"].iloc[-1])
-    stake = parse_stake(job.asked)
-    if not stake.positive:
-        return job.plain(_nothing_staked(zh))
     shares = stake.shares if stake.shares is not None else (
         stake.amount / buy if stake.amount is not None else float(SHARES_PER_LOT))
     cost, proceeds = _costs(code, shares * buy, shares * sell)
@@ -164,9 +197,11 @@ def investment(job: Job) -> Answer:
     days = (sell_day - buy_day).days
     yearly = (1 + net) ** (365 / days) - 1 if days >= 365 and net > -1 else None
     if yearly is None and re.search(r"\bannuali[sz]ed\b|\bper (?:year|annum)\b|\bcagr\b|年化", to_simplified(job.asked).lower()):
-        job.notices.append(f"持有 {days} 天，不到一年：報酬不年化（把短期報酬換算成一年會誇大或低估）。" if zh else
-                           f"Held {days} days, less than a year: the return is not annualised (scaling a short span up to "
-                           "a year would exaggerate it either way).")
+        note = (f"持有 {days} 天，不到一年：報酬不年化（把短期報酬換算成一年會誇大或低估）。" if zh else
+                f"Held {days} days, less than a year: the return is not annualised (scaling a short span up to "
+                "a year would exaggerate it either way).")
+        if note not in job.notices:
+            job.notices.append(note)
     dd, _, trough, _ = max_drawdown(window["close"].astype(float))
     tax = _tax_rate(code)
     numbers = {"buy_date": iso_day(buy_day), "buy_close": buy, "sell_date": iso_day(sell_day), "sell_close": sell,
@@ -178,7 +213,7 @@ def investment(job: Job) -> Answer:
         what = (f"投入 NT${shares * buy:,.0f}" if stake.amount is not None else
                 f"買進 {lots:g} 張（{shares:,.0f} 股）" if stake.shares is not None and shares % SHARES_PER_LOT == 0 else
                 f"買進 {shares:,.0f} 股" if stake.shares is not None else "買進 1 張（1,000 股）")
-        text = (f"**{label}**：{iso_day(buy_day)} 以收盤價 {fmt_price(buy)} {what}"
+        text = (f"**{label}**：{iso_day(buy_day)}{'（期間前最後一個交易日）' if len(earlier) else ''} 以收盤價 {fmt_price(buy)} {what}"
                 + (f"（約 {shares:,.2f} 股）" if stake.amount is not None else f"，成本 NT${shares * buy:,.0f}")
                 + f"，到 {iso_day(sell_day)} 收盤 {fmt_price(sell)} 時市值 **NT${shares * sell:,.0f}**，股價報酬 {gross:+.2%}。"
                 f"扣除手續費（買賣各 0.1425%，最低 NT$20）與賣出時 {tax:.1%} 的證券交易稅後，淨得 NT${proceeds:,.0f}，"
@@ -190,6 +225,7 @@ def investment(job: Job) -> Answer:
                 f"{lots:g} lot{'s' if lots != 1 else ''} ({shares:,.0f} shares)" if stake.shares is not None and shares % SHARES_PER_LOT == 0 else
                 f"{shares:,.0f} shares" if stake.shares is not None else "one lot (1,000 shares)")
         text = (f"**{label}**: {what} bought at the {iso_day(buy_day)} close of {fmt_price(buy)}"
+                + (" (the last before the span)" if len(earlier) else "")
                 + (f" (about {shares:,.2f} shares)" if stake.amount is not None else f" cost NT${shares * buy:,.0f}")
                 + f"; at the {iso_day(sell_day)} close of {fmt_price(sell)} {'it is' if stake.amount is not None else 'they are'} "
                 f"worth **NT${shares * sell:,.0f}**, a price return of {gross:+.2%}. After the broker's fee (0.1425% each "
@@ -197,7 +233,7 @@ def investment(job: Job) -> Answer:
                 f"NT${cost:,.0f} paid: {net:+.2%}")
         text += (f", or {yearly:+.2%} a year." if yearly is not None else ".")
         text += f" Along the way it fell as far as {dd:.2%} from its high (on {iso_day(trough)})." if dd < 0 else ""
-    return job.answer(text, [code], {code: window}, numbers)
+    return text, numbers, window
 
 
 def lot_cost(job: Job) -> Answer:

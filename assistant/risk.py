@@ -316,9 +316,9 @@ def _drawdown_text(job: Job, code: str, window: pd.DataFrame) -> tuple[str, dict
     return text, numbers
 
 
-def _each_company(job: Job, default_sessions: int | None, one: Any, summary: Any = None) -> Answer:
-    """``one(job, code, window) -> (text, numbers)`` for every company named (up to five), each
-    over the span asked; ``indicators`` holds the first company's numbers, and the others' under
+def each_company(job: Job, default_sessions: int | None, one: Any, summary: Any = None) -> Answer:
+    """``one(job, code, window) -> (text, numbers[, bars used])`` for every company named (up to
+    five), each over the span asked (numbers ``None``: a sentence alone, nothing computed); ``indicators`` holds the first company's numbers, and the others' under
     ``"companies"``. With several, ``summary(job, numbers)`` may add a line comparing them."""
     texts, windows, numbers = [], {}, {}
     for code in named_codes(job):
@@ -330,9 +330,11 @@ def _each_company(job: Job, default_sessions: int | None, one: Any, summary: Any
         if len(window) < 2:
             texts.append(job.empty_span(code, bars))
             continue
-        text, values = one(job, code, window)
+        text, values, *held = one(job, code, window)  # a third item: the bars it used, when not the span's
         texts.append(text)
-        windows[code] = window
+        if values is None:  # nothing to compute for this company (its sentence says why)
+            continue
+        windows[code] = held[0] if held else window
         numbers[code] = values
     if not windows:
         return job.plain("\n\n".join(texts))
@@ -350,7 +352,7 @@ def _each_company(job: Job, default_sessions: int | None, one: Any, summary: Any
 
 
 def _drawdown(job: Job) -> Answer:
-    return _each_company(job, None, _drawdown_text)
+    return each_company(job, None, _drawdown_text)
 
 
 def _extremes_text(job: Job, code: str, window: pd.DataFrame) -> tuple[str, dict[str, Any]]:
@@ -377,7 +379,7 @@ def _extremes_text(job: Job, code: str, window: pd.DataFrame) -> tuple[str, dict
 
 
 def _extremes(job: Job) -> Answer:
-    return _each_company(job, None, _extremes_text)
+    return each_company(job, None, _extremes_text)
 
 
 def _profile_text(job: Job, code: str, window: pd.DataFrame) -> tuple[str, dict[str, Any]]:
@@ -439,7 +441,7 @@ def _profile_summary(job: Job, numbers: dict[str, dict[str, Any]]) -> str:
 
 
 def _profile(job: Job) -> Answer:
-    return _each_company(job, DEFAULT_SESSIONS, _profile_text, _profile_summary)
+    return each_company(job, DEFAULT_SESSIONS, _profile_text, _profile_summary)
 
 
 def _returns(job: Job, codes: list[str]) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]] | str:

@@ -561,3 +561,35 @@ def test_a_period_alone_after_a_drawdown_asks_the_drawdown_of_that_period(store,
     assert "maximum drawdown" in feb.answer and feb.indicators["start"].startswith("2025-02")
     other = asst.answer("and for 2454?", session=session, as_of=DAYS[-1])
     assert other.code == "2454" and "maximum drawdown" in other.answer and other.indicators["start"].startswith("2025-02")
+
+
+def test_a_named_spans_return_runs_from_the_close_before_it_as_every_spans_change_does(store):
+    """"2330 return in February 2025" is February's change, from the last January close (as the
+    span summaries and the movers measure it); "if I had bought in February" buys at February's
+    first close; "from Feb 3 to Feb 7" runs from the first day's close."""
+    jan_last = max(d for d in DAYS if d.month == 1)
+    feb = [d for d in DAYS if d.month == 2]
+    plain = ask(store, "2330 return in February 2025")
+    assert plain.indicators["buy_date"] == jan_last.isoformat() and "(the last before the span)" in plain.answer
+    zh = ask(store, "台積電2025年2月報酬率")
+    assert zh.indicators["buy_date"] == jan_last.isoformat() and "期間前最後一個交易日" in zh.answer
+    bought = ask(store, "if I had bought 2330 in February 2025, what would it be worth now?")
+    assert bought.indicators["buy_date"] == feb[0].isoformat() and "before the span" not in bought.answer
+    explicit = ask(store, f"2330 return from {feb[0]} to {feb[4]}")
+    assert explicit.indicators["buy_date"] == feb[0].isoformat()
+
+
+def test_returns_of_several_companies_are_each_computed_then_side_by_side(store):
+    a = ask(store, "compare 2330, 2454 and 2317 returns in February 2025", codes=["2330", "2454", "2317"])
+    closes = {"2330": CLOSES_2330, "2454": OTHER, "2317": ALONE}
+    jan_last = DAYS.index(max(d for d in DAYS if d.month == 1))
+    feb_last = DAYS.index(max(d for d in DAYS if d.month == 2))
+    expected = {c: closes[c][feb_last] / closes[c][jan_last] - 1 for c in closes}
+    for code, r in expected.items():
+        assert a.indicators["companies"][code]["price_return"] == pytest.approx(r)
+    order = sorted(expected, key=lambda c: -expected[c])
+    assert "Side by side (price return, best first): " + ", ".join(f"{c} {expected[c]:+.2%}" for c in order) in a.answer
+    assert {b.code for b in a.bars} == set(closes)
+    # one "no trading day" notice for all of them, not one per company
+    sat = ask(store, "if I had bought 2330 and 2454 on 2025-01-04", codes=["2330", "2454"])
+    assert sum("no trading day" in n for n in sat.notices) == 1 and len(sat.indicators["companies"]) == 2
