@@ -50,7 +50,7 @@ _EN_MOVE = (r"(?:rose|risen|gained|jumped|climbed|rallied|surged|soared|advanced
             r"slumped|tumbled|sank|plunged|went (?:up|down)|moved|performed)")
 _EN_MOST = r"(?:most|least|best|worst|biggest|largest|highest|lowest|strongest|weakest|top)"
 _RANKING = re.compile(
-    rf"\b(?:which|what)\s+(?:of\s+(?:the|these|those)\s+)?(?:\w+\s+){{0,2}}{_EN_STOCKS}\b.{{0,60}}\b(?:{_EN_MOVE}|{_EN_MOST})\b"
+    rf"\b(?:which|what)\s+(?:of\s+(?:the|these|those|my|our)\s+)?(?:\w+\s+){{0,2}}{_EN_STOCKS}\b.{{0,60}}\b(?:{_EN_MOVE}|{_EN_MOST})\b"
     rf"|\b(?:which|what)\b.{{0,50}}\b{_EN_MOVE}\s+(?:the\s+)?(?:most|least|best|worst|more|less)\b"
     r"|\b(?:which|what)\b.{0,50}\b(?:performed|did|fared)\s+(?:the\s+)?(?:best|worst|better|worse)\b"
     # "what was the weakest stock yesterday?" (but "the best stock to buy" is advice, not a ranking)
@@ -66,6 +66,10 @@ _RANKING = re.compile(
     rf"|\b{_EN_STOCKS}\s+{_EN_MOVE}\s+(?:the\s+)?(?:most|least)\b"
     r"|\b(?:top|best|worst)\s+(?:\d+\s+)?(?:[a-z]+\s+){1,2}stocks\b(?!\s+(?:to|for)\b)"
     r"|\b(?:sector|industry) (?:performance|returns?|rankings?|leaders|laggards)\b|类股表现|产业表现|族群表现"
+    # "stocks with the best momentum", "momentum leaders", "which stocks lead?"
+    r"|\b(?:stocks?|shares|companies)\s+with\s+(?:the\s+)?(?:best|strongest|weakest|worst|highest|lowest)\s+"
+    r"(?:momentum|returns?|performance|gains?)\b|\bmomentum (?:leaders|laggards|rankings?)\b"
+    r"|\b(?:which|what)\b.{0,30}\b(?:stocks?|shares)\s+(?:lead|leads|are leading|led|lag|lags|lagged|are lagging)\b"
     r"|\b(?:rank|ranking|leaderboard)\b.{0,40}\b(?:stocks?|shares|gains?|losses|returns?|performance|changes?|volume)\b"
     r"|\b(?:gainers?|losers?)\b.{0,30}\b(?:today|yesterday|last|this|past|in|on|during|since|between)\b"
     # Chinese: 哪檔漲最多 / 漲幅最大的股票 / 表現最好的前五檔 / 成交量最大 / 股票漲幅排行
@@ -104,9 +108,9 @@ HIGH_MIN_HISTORY = 60  # ... but a close after fewer stored sessions is no "new 
 # Which end to list. Verbs and "best/worst" choose; "most"/"highest" alone do not ("which stock
 # fell the most" is losers). No direction, or both ("rank", 涨跌幅), shows both ends.
 _UP = re.compile(r"\b(?:rose|risen|gain\w*|jump\w*|climb\w*|rall\w*|surg\w*|soar\w*|advanc\w*|went up|best|top|"
-                 r"strongest|leading|better)\b|涨|好|强|佳")
+                 r"strongest|leading|leaders?|leads?|led|better)\b|涨|好|强|佳")
 _DOWN = re.compile(r"\b(?:fell|fallen|drop\w*|lost|los(?:e|er|ers|ing)|declin\w*|slump\w*|tumbl\w*|sank|plung\w*|"
-                   r"went down|worst|weakest|bottom|worse)\b|跌|差|弱|惨")
+                   r"went down|worst|weakest|bottom|worse|lag\w*)\b|跌|差|弱|惨")
 _VOLUME = re.compile(r"\bvolume\b|\bmost (?:active|traded)\b|\bturnover\b|\bvalue traded\b|成交")
 # 成交值 / 成交金額 / turnover is the value traded (NT$), not the shares (成交量).
 _TURNOVER = re.compile(r"\bturnover\b|\bvalue traded\b|\btraded value\b|成交(?:值|额|金额)")
@@ -115,6 +119,14 @@ _TOP_N = re.compile(
     r"\b(?:top|bottom|best|worst|biggest|largest|first)\s+(\d{1,2})\b|\b(\d{1,2})\s+(?:best|worst|biggest|top|stocks|"
     r"companies|gainers|losers|movers)\b|前\s*([0-9一二三四五六七八九十两]{1,3})\s*(?:名|档|支|只|家|大)"
 )
+
+
+# "Which stock has the best momentum?": with no span named, momentum is the change over the last
+# MOMENTUM_SESSIONS (about a month), not the newest session's.
+_MOMENTUM = re.compile(r"\bmomentum\b|动能|动量")
+MOMENTUM_SESSIONS = 20
+# "Which of my watchlist stocks rose the most?": the configured watchlist (``FINQA_WATCHLIST``) is ranked.
+_WATCHLIST = re.compile(r"\bwatch[- ]?list\b|自选股|自选清单|观察名单|观察清单|追踪清单|关注清单")
 
 
 # "How is the market doing?", "台股今天怎麼樣": breadth of the stored companies (no index is stored).
@@ -370,11 +382,12 @@ def _event_days(code: str, g: pd.DataFrame, inside: pd.Index) -> dict[str, list[
 
 
 def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
-                  market_summary: bool = False) -> Answer | None:
+                  market_summary: bool = False, watchlist: list[str] | None = None) -> Answer | None:
     """The ranking, or ``None`` when :func:`applies` says ``req`` is not for it.
 
     ``market_summary`` asks for the market summary (breadth, gainers and losers) of the period
-    ``req`` names whatever its words: the news engine adds it to a question about a day."""
+    ``req`` names whatever its words: the news engine adds it to a question about a day.
+    ``watchlist`` is what "my watchlist" ranks."""
     if not market_summary and not applies(req):
         return None
     follow_up = not market_summary and not is_ranking_question(req.message)
@@ -390,16 +403,25 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
                and is_ranking_question(req.follows_price_question) else None)
     if period.kind == "latest" and context:
         period = parse_period(context, ref)
+    notices = list(req.notices)
+    if period.kind == "latest" and _MOMENTUM.search(unquoted(asked)):
+        period = Period("trailing", sessions=MOMENTUM_SESSIONS, label=f"the last {MOMENTUM_SESSIONS} sessions")
+        notices.append(f"動能以最近 {MOMENTUM_SESSIONS} 個交易日（約一個月）的漲跌幅衡量；要看別的期間請寫出來，例如「最近三個月的動能」。"
+                       if zh else f"Momentum here is the change over the last {MOMENTUM_SESSIONS} trading days (about a "
+                       "month); name a span for another (\"momentum over the last 3 months\").")
     if period.label == "today":
         period = Period("latest", label="today")
     elif period.label == "yesterday" and _stale_before(store, period.start):
         period = Period("latest", label="yesterday")  # a stale store's latest session, said so below
-    notices = list(req.notices)
     if period.kind == "invalid":
         return Answer(route="qa", engine=ENGINE, notices=notices, answer=no_such_day(period, zh))
     visible = ref - timedelta(days=1) if req.as_of else ref
     named = list(dict.fromkeys(c for c in [req.code, *req.codes] if c))
     s = unquoted(asked)
+    if not named and watchlist and _WATCHLIST.search(s):
+        named = list(dict.fromkeys(watchlist))
+        notices.append(f"你的觀察清單（設定 watchlist / FINQA_WATCHLIST）：{'、'.join(named)}。" if zh else
+                       f"Your watchlist (setting `watchlist`, env FINQA_WATCHLIST): {', '.join(named)}.")
     # A follow-up may change what is ranked ("and the losers?", "what about volume?").
     own = unquoted(req.message)
     if follow_up and changes_kind(req.message):
@@ -694,6 +716,13 @@ def _nothing_text(bars: pd.DataFrame, period: Period, visible: date, zh: bool, n
         if visible < last else ""
     if period.kind == "day" and period.start is not None and period.start.weekday() >= 5:
         label += "（週末不交易）" if zh else " (a weekend: no trading)"
+    # A span after the newest bar ("last month" on an old store): how to get there, and the newest
+    # month it can rank instead.
+    after = period.start is not None and period.start > min(last, visible)
+    month = min(last, visible).strftime("%Y-%m")
     if zh:
-        return f"資料庫在{label}沒有任何股價可排名（資料涵蓋 {first.isoformat()} 至 {last.isoformat()}{cut}）。"
-    return f"The store has no prices for {label} to rank (it covers {first.isoformat()} to {last.isoformat()}{cut})."
+        return (f"資料庫在{label}沒有任何股價可排名（資料涵蓋 {first.isoformat()} 至 {last.isoformat()}{cut}）。"
+                + (f"執行 `finqa ingest prices CODE...` 取得更新資料，或改問資料涵蓋的期間，例如最新的月份 {month}。" if after else ""))
+    return (f"The store has no prices for {label} to rank (it covers {first.isoformat()} to {last.isoformat()}{cut})."
+            + (f" `finqa ingest prices CODE...` fetches newer ones; or ask about a span it covers, such as its newest "
+               f"month, {month}." if after else ""))

@@ -51,7 +51,9 @@ def ask(store, message, *, codes=(), as_of=None, today=date(2025, 3, 6), follows
     "2330和2454誰漲比較多", "台積電和聯發科哪個漲得多", "今天有哪些股票漲停", "worst stock this year",
     "best performing stocks in 2025", "top 3 by volume last month", "top 10 by gain in April 2025",
     "電子股哪檔最強", "哪一檔最強", "最弱的股票", "電子股最強", "Top 3 stocks by turnover in April 2025",
-    "top 5 companies by gain last month",
+    "top 5 companies by gain last month", "Which of my watchlist stocks has the best momentum?",
+    "stocks with the best momentum", "momentum leaders", "which stocks are lagging?", "哪檔股票動能最強",
+    "momentum over the last 3 months, which stocks lead?",
 ])
 def test_ranking_questions(message):
     assert is_ranking_question(message)
@@ -157,6 +159,8 @@ def test_nothing_in_the_period_says_what_the_store_covers(store):
     assert not a.ranking and not a.bars
     assert "no prices for last month (2026-10-01 to 2026-10-31) to rank" in a.answer
     assert "covers 2025-02-27 to 2025-03-05" in a.answer
+    assert "ask about a span it covers, such as its newest month, 2025-03" in a.answer  # the way forward
+    assert "newest month" not in ask(store, "top gainers on 2025-03-01").answer  # inside the store: nothing to suggest
     assert "weekend" in ask(store, "top gainers on 2025-03-01").answer
     old = ask(store, "top gainers", today=date(2026, 11, 29))  # the newest session, a year and more ago
     assert old.ranking and any("newest stored prices are from 2025-03-05" in n and "ranking is of then" in n
@@ -492,3 +496,38 @@ def test_an_industry_against_the_market_is_its_median_beside_the_whole_store(sto
     zh = ask(store, "2025年3月3日到3月5日半導體股跟大盤比")
     assert "與大盤比：半導體業漲跌幅中位數 -2.50%，資料庫中全部 4 家公司的中位數 +3.00%（不是加權指數）：落後大盤 5.50 個百分點。" in zh.answer
     assert "Against the market" not in ask(store, "how did chip stocks do from 2025-03-03 to 2025-03-05?").answer
+
+
+def test_momentum_is_the_last_month_and_my_watchlist_is_the_configured_one(data_dir):
+    """"Best momentum" with no span is the change over the last 20 sessions, said so, not the
+    newest session's: 2330 rose for a month and dipped on the last day, 2454 did the reverse. "My
+    watchlist" ranks the configured watchlist only."""
+    from ingest.store import open_store
+
+    days = [d.date() for d in __import__("pandas").bdate_range("2025-03-03", periods=30)]
+    paths = {"2330": [100.0] * 9 + [100.0 + 3 * i for i in range(20)] + [150.0],
+             "2454": [100.0] * 9 + [100.0 - 1 * i for i in range(20)] + [85.0],
+             "2317": [50.0] * 29 + [60.0]}
+    store = open_store(data_dir.store_path)
+    store.upsert_bars([PriceBar(code=c, date=d, open=x, high=x, low=x, close=x, volume=1e6)
+                       for c, xs in paths.items() for d, x in zip(days, xs)])
+    today = days[-1]
+    momentum = ask(store, "Which stock has the best momentum?", today=today)
+    base = {c: xs[-21] for c, xs in paths.items()}
+    assert [r["code"] for r in momentum.ranking["gainers"]][0] == "2330"
+    assert momentum.ranking["gainers"][0]["change"] == pytest.approx(150.0 / base["2330"] - 1)
+    assert any("last 20 trading days" in n for n in momentum.notices) and "(20 trading days)" in momentum.answer
+    day = ask(store, "top gainers", today=today)  # the newest session: 2317's +20%
+    assert [r["code"] for r in day.ranking["gainers"]][0] == "2317" and not any("Momentum" in n for n in day.notices)
+    zh = ask(store, "哪檔股票動能最強", today=today)
+    assert zh.ranking["gainers"][0]["code"] == "2330" and any("最近 20 個交易日" in n for n in zh.notices)
+    mine = movers_answer(EngineRequest(message="Which of my watchlist stocks has the best momentum?"), store,
+                         today=today, watchlist=["2454", "2317"])
+    assert {r["code"] for r in mine.ranking["gainers"]} == {"2454", "2317"} and "3 companies asked about" not in mine.answer
+    assert any("Your watchlist" in n and "2454, 2317" in n for n in mine.notices)
+    # through the assistant, the watchlist is the settings'
+    from assistant.service import Assistant
+
+    asst = Assistant(data_dir.model_copy(update={"cpu_only": True, "watchlist": ["2330", "2317"]}))
+    through = asst.answer("which of my watchlist stocks rose the most in April 2025?")
+    assert {r["code"] for r in through.ranking["gainers"]} == {"2330", "2317"}

@@ -522,7 +522,8 @@ class QAEngine(FinqaQueryEngine):
             return Answer(route="qa", engine=GLOSSARY, notices=list(req.notices), answer=glossary_answer(req.message))
         if risk_ranking_kind(req.message, [c for c in [req.code, *req.codes] if c]):  # "most volatile stocks"
             return risk_ranking(req, open_store(self.settings.store_path))
-        if movers.applies(req) and (ranked := movers.movers_answer(req, open_store(self.settings.store_path))) is not None:
+        if movers.applies(req) and (ranked := movers.movers_answer(req, open_store(self.settings.store_path),
+                                                                    watchlist=self.settings.watchlist)) is not None:
             return ranked  # "which stock rose the most in April?": a ranking of the store
         if not req.code:  # the store is not even opened for a question about no company
             from ..holdings import portfolio_prompt
