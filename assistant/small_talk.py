@@ -87,10 +87,10 @@ def capabilities(message: str) -> str:
 # "How accurate are your forecasts?", "預測準確率多少", "why should I trust this prediction?":
 # a question about finqa's forecaster itself, not a request for a forecast.
 _FORECAST_QUALITY = re.compile(
-    r"\b(?:how )?(?:accurate|reliable|trustworthy|good|right|often right)\b.{0,30}\b(?:(?:forecast|prediction|call)s?(?! markets?)|(?:your|finqa'?s?|this|the) model)\b"
-    r"|\b(?:accuracy|track record|hit rate|error rate)\b.{0,30}\b(?:(?:forecast|prediction)s?|(?:your|finqa'?s?|this|the) model)\b"
-    r"|\b(?:forecast|prediction)s?\b.{0,30}\b(?:accuracy|track record|hit rate|reliable|accurate)\b"
-    r"|\btrust\b.{0,30}\b(?:forecast|prediction)s?\b"
+    r"\b(?:how )?(?:accurate|reliable|trustworthy|good|right|often right)\b.{0,30}\b(?:(?:forecast(?:er|ing)?|prediction|predictor|call)s?(?! markets?)|(?:your|finqa'?s?|this|the) model)\b"
+    r"|\b(?:accuracy|track record|hit rate|error rate)\b.{0,30}\b(?:(?:forecast(?:er)?|prediction|predictor)s?|(?:your|finqa'?s?|this|the) model)\b"
+    r"|\b(?:forecast(?:er)?|prediction|predictor)s?\b.{0,30}\b(?:accuracy|track record|hit rate|reliable|accurate)\b"
+    r"|\btrust\b.{0,30}\b(?:forecast(?:er)?|prediction|predictor)s?\b"
     r"|(?:预测|预估|模型).{0,8}(?:准确|准不准|准吗|可信|可靠|靠谱|命中率)|(?:准确率|命中率).{0,8}(?:预测|模型)",
     re.IGNORECASE,
 )

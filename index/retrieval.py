@@ -373,12 +373,13 @@ class Retrieval:
         self,
         query: str,
         *,
-        codes: list[str],
+        codes: list[str] | None,
         before: date | datetime | None = None,
         k: int = 5,
         about: Callable[[str], bool] | None = None,
     ) -> list[NewsHit]:
-        """The ``k`` newest articles filed under ``codes`` published strictly before ``before``, newest first.
+        """The ``k`` newest articles filed under ``codes`` (``None``: any company's; "latest news"
+        names none) published strictly before ``before``, newest first.
 
         Why a second read path: for "what's the latest on TSMC?" similarity to the wording says
         nothing about recency, and the newest article may rank anywhere. Each article appears
@@ -393,8 +394,6 @@ class Retrieval:
         if query is None or not str(query).strip():
             raise FinqaError("Empty query: type what you want to find in the news.")
         k = self._check_k(k)
-        if not codes:
-            raise FinqaError("latest_news needs the companies whose news to list")
         cached = self._news_collection()
         if cached is None:
             return []

@@ -669,3 +669,46 @@ def test_a_company_answer_that_shares_no_word_with_the_question_says_it_may_not_
     assert "沒有共同的詞" in note("台積電的資本支出計畫", ["台積電代子公司公告取得固定收益證券"])
     assert note("台積電的資本支出計畫", ["台積電上調資本支出"]) is None
     assert note("What is the outlook for chips?", ["Bonds."], codes=()) is None  # open questions have a floor
+
+
+@pytest.mark.parametrize("message, overall", [
+    ("latest news", True), ("any news today?", True), ("what's new this week?", True), ("今天有什麼新聞", True),
+    ("最新消息", True), ("show me the latest headlines", True),
+    ("latest news about AI servers", False), ("any news on tariffs today?", False), ("What is the latest news on TSMC?", False),
+    ("Why did stocks fall today?", False),
+])
+def test_which_questions_ask_for_the_newest_news_of_every_company(message, overall):
+    from assistant.engines.qa import wants_latest_overall
+
+    assert wants_latest_overall(message) is overall
+
+
+def test_latest_news_with_no_company_lists_every_companys_newest_point_in_time(data_dir):
+    """"latest news" / "今天有什麼新聞" name no company: the newest stored articles of any company,
+    each line saying whose, only those that name their company (a graphics-card review filed
+    under 2330 is left out), none on or after the as-of date; a day with none says so and lists
+    the newest."""
+    settings = data_dir.model_copy(update={"cpu_only": True})
+
+    def art(day, code, title, lang="en"):
+        return Article(url=f"https://news.example.com/old/{code}/{day}", title=title, code=code, language=lang,
+                       published_at=datetime(2020, 1, day, 3, tzinfo=timezone.utc), content=title + ".",
+                       source="Fixture Daily")
+
+    tsmc, review = art(10, "2330", "TSMC raises wafer prices"), art(11, "2330", "Graphics card review: fast and quiet")
+    mtk, foxconn = art(9, "2454", "MediaTek launches a new chip"), art(8, "2317", "鴻海擴大美國投資", "zh")
+    _index_news(settings, [tsmc, review, mtk, foxconn])
+    engine = QAEngine(settings=settings)
+    answer = engine.run(EngineRequest(message="latest news", as_of=date(2020, 2, 1)))
+    assert [c.url for c in answer.citations] == [tsmc.url, mtk.url, foxconn.url]
+    assert "Latest news, newest first:" in answer.answer and "2020-01-10 [2330] TSMC raises wafer prices [1]" in answer.answer
+    assert "Graphics card review" not in answer.answer and not any("relevance floor" in n for n in answer.notices)
+    before = engine.run(EngineRequest(message="latest news", as_of=date(2020, 1, 10)))  # 01-10 itself is not seen
+    assert [c.url for c in before.citations] == [mtk.url, foxconn.url]
+    today = engine.run(EngineRequest(message="any news today?", as_of=date(2020, 2, 1)))
+    assert [c.url for c in today.citations] == [tsmc.url, mtk.url, foxconn.url]
+    assert any("No stored news from today; the newest stored articles follow." in n for n in today.notices)
+    zh = engine.run(EngineRequest(message="今天有什麼新聞", as_of=date(2020, 2, 1)))
+    assert "最新新聞（由新到舊）：" in zh.answer and any("沒有已存的新聞；以下是最新的幾則" in n for n in zh.notices)
+    topic = engine.run(EngineRequest(message="latest news about wafer prices", as_of=date(2020, 2, 1)))
+    assert "Latest news, newest first:" not in topic.answer  # a topic is searched for, not listed by date

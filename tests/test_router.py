@@ -395,6 +395,7 @@ def test_small_talk_gets_the_capabilities_not_an_engine(assistant, engines, mess
 @pytest.mark.parametrize("message, zh", [
     ("how accurate are your forecasts?", False), ("why should I trust this forecast?", False),
     ("what's the hit rate of your predictions?", False), ("預測準確率多少", True), ("你的預測準不準", True),
+    ("how accurate is your forecaster?", False), ("can I trust the predictor?", False),
 ])
 def test_questions_about_forecast_quality_get_how_it_is_measured(assistant, engines, message, zh):
     """Not "Which company should I forecast?": how forecasts are scored, and that they do not beat

@@ -195,6 +195,13 @@ def _company_terms(codes: list[str]) -> frozenset[str]:
     return frozenset(terms)
 
 
+def _about_their_company(hits: list[Any]) -> list[Any]:
+    """The hits that name the company they are filed under (newsapi files an article under a code
+    when its full-text search matched, so a tool review may sit under 9921); all of them when none
+    does."""
+    return [h for h in hits if h.code and _mentions(h.code)(f"{h.title}\n{h.text}")] or hits
+
+
 def _mentions(code: str) -> Any:
     """A test: does a text name the company ``code`` (any of its names, or the code)?"""
     from ingest.companies import get_directory
@@ -206,6 +213,22 @@ def _mentions(code: str) -> Any:
 def wants_latest(message: str | None) -> bool:
     """Whether the question asks for the newest news rather than news about a topic."""
     return bool(message and _LATEST.search(message))
+
+
+# What may stand beside the words asking for news when no company and no topic is named: time
+# words and fillers ("any news today?", "what's new this week", "今天有什麼新聞").
+_NO_TOPIC = re.compile(
+    r"'s\b|\b(?:any|the|a|is|are|there|what|whats|anything|show|me|give|tell|list|please|pls|us|for|of|so|far|"
+    r"today|yesterday|this|last|past|week|month|lately|recently|now|right|currently|stock|stocks|market|taiwan|"
+    r"tw|new|latest|newest|recent|news|headlines?|updates?|stories)\b"
+    r"|今天|今日|昨天|本週|本周|這週|这周|最近|近期|近日|最新|有|什麼|什么|甚麼|嗎|吗|呢|的|新聞|新闻|消息|台股|股市|給我|给我|看|一下|[?？!！.。,，\s]")
+
+
+def wants_latest_overall(message: str | None) -> bool:
+    """Whether the question asks for the newest news of every company ("latest news", "any news
+    today?", "今天有什麼新聞"): the news words and nothing else but time words and fillers (a topic,
+    as in "latest news about AI servers", is searched for instead)."""
+    return wants_latest(message) and not _NO_TOPIC.sub("", to_simplified(message or "").lower()).strip()
 
 
 def model_label(spec: Any) -> str:
@@ -339,7 +362,7 @@ class QAEngine(FinqaQueryEngine):
                            "the OTC index: ask about 0050 (an ETF that tracks Taiwan's 50 largest listed companies; "
                            "`finqa ingest prices 0050` first) or for a ranking of the stored stocks. Below is the closest news.")
         try:
-            if codes and wants_latest(req.message):
+            if (codes and wants_latest(req.message)) or (not codes and wants_latest_overall(req.message)):
                 # "What's the latest on X?": the newest articles, not the ones worded like the
                 # question. Companies interleaved as below, then shown newest first.
                 # "TSMC news last week": the newest up to the span's end, then only the span's (or,
@@ -351,7 +374,9 @@ class QAEngine(FinqaQueryEngine):
 
                 def newest(until: Any) -> list[Any]:
                     per_code = [self._retrieval().latest_news(req.message, codes=[c], before=until, k=self.k,
-                                                              about=_mentions(c)) for c in codes]
+                                                              about=_mentions(c)) for c in codes] if codes else \
+                        [_about_their_company(self._retrieval().latest_news(req.message, codes=None, before=until,
+                                                                             k=self.k * 4))]
                     found = [h for rank in zip_longest(*per_code) for h in rank if h is not None][: self.k]
                     return sorted(found, key=lambda h: h.published_at or datetime.min.replace(tzinfo=timezone.utc),
                                   reverse=True)
@@ -365,8 +390,10 @@ class QAEngine(FinqaQueryEngine):
                     if not hits:
                         hits = newest(before)
                         if hits:
-                            notices.append(f"{window[2]} 沒有這家公司的已存新聞；以下是最新的幾則。" if zh else
-                                           f"No stored news about it from {window[2]}; the newest stored articles follow.")
+                            notices.append((f"{window[2]} 沒有這家公司的已存新聞；以下是最新的幾則。" if codes else
+                                            f"{window[2]} 沒有已存的新聞；以下是最新的幾則。") if zh else
+                                           f"No stored news {'about it ' if codes else ''}from {window[2]}; the newest "
+                                           "stored articles follow.")
             else:
                 window = news_window(req)
                 hits = self._search(req, codes, before, window)
@@ -382,7 +409,8 @@ class QAEngine(FinqaQueryEngine):
         # The floor applies to open questions; with a company named, its own news is the context,
         # and with nothing asked but a day ("what happened on 2025-04-07?") that day's news is.
         date_only = not codes and is_day_question(req)
-        floor = self.settings.qa_min_score if not codes and not date_only else float("-inf")
+        overall = not codes and wants_latest_overall(req.message)  # "latest news": the newest, whatever they say
+        floor = self.settings.qa_min_score if not codes and not date_only and not overall else float("-inf")
         if date_only and not _asks_why(req.message):  # the news nearest the day first (the wording ranks nothing here)
             hits = sorted(hits, key=lambda h: -_closeness(h, window))
         relevant = [h for h in hits if h.score >= floor]
@@ -391,7 +419,7 @@ class QAEngine(FinqaQueryEngine):
             notices.append(f"最接近的已索引新聞（相似度 {best:.2f}）低於相關性門檻（{floor}），因此都不採用。" if zh else
                            f"The closest indexed news (similarity {best:.2f}) is below the "
                            f"relevance floor ({floor}), so none of it is used.")
-        elif date_only:
+        elif date_only or overall:
             pass  # the day is the topic: its news needs no word in common with "what happened on"
         elif zh and not codes and relevant:
             # An open question in Chinese: the English-only MiniLM scores unrelated Chinese texts
@@ -641,8 +669,8 @@ class QAEngine(FinqaQueryEngine):
                         f"loaded (FINQA_QA__BASE, or an OpenAI-compatible server) for general answers.")
             return Answer(route="qa", engine=CPU_ENGINE, answer=f"{header}\n\n{body}", notices=notices,
                           fallback_reason=reason, code=req.code)
-        if request_codes(req) and wants_latest(req.message):
-            tag = len(request_codes(req)) > 1
+        if (request_codes(req) and wants_latest(req.message)) or (not request_codes(req) and wants_latest_overall(req.message)):
+            tag = len(request_codes(req)) != 1  # several companies, or all of them: each line says whose
             lines = [f"- {c['date']} {'[' + c['code'] + '] ' if tag and c.get('code') else ''}{c['title']} [{c['n']}]"
                      for c in contexts]
             intro = "最新新聞（由新到舊）：" if zh else "Latest news, newest first:"
