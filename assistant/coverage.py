@@ -98,6 +98,15 @@ FOREIGN = {
     "broadcom": "Broadcom (AVGO, Nasdaq)", "博通": "Broadcom (AVGO, Nasdaq)", "micron": "Micron (MU, Nasdaq)",
     "美光": "Micron (MU, Nasdaq)", "sk hynix": "SK hynix (Korea Exchange)", "海力士": "SK hynix (Korea Exchange)",
     "asml": "ASML (Euronext Amsterdam, Nasdaq)", "艾司摩尔": "ASML (Euronext Amsterdam, Nasdaq)",
+    # US tickers as users type them ("NVDA price"); TSM, the ADR of 2330, is the directory's (an
+    # alias of 2330 with a notice), not this list's.
+    "nvda": "NVIDIA (NVDA, Nasdaq)", "aapl": "Apple (AAPL, Nasdaq)", "intc": "Intel (INTC, Nasdaq)",
+    "msft": "Microsoft (MSFT, Nasdaq)", "googl": "Alphabet (GOOGL, Nasdaq)", "goog": "Alphabet (GOOGL, Nasdaq)",
+    "amzn": "Amazon (AMZN, Nasdaq)", "tsla": "Tesla (TSLA, Nasdaq)", "qcom": "Qualcomm (QCOM, Nasdaq)",
+    "avgo": "Broadcom (AVGO, Nasdaq)", "meta": "Meta Platforms (META, Nasdaq)", "smci": "Super Micro Computer (SMCI, Nasdaq)",
+    "super micro": "Super Micro Computer (SMCI, Nasdaq)", "supermicro": "Super Micro Computer (SMCI, Nasdaq)",
+    "美超微": "Super Micro Computer (SMCI, Nasdaq)", "dell": "Dell Technologies (DELL, NYSE)",
+    "戴尔": "Dell Technologies (DELL, NYSE)",
 }
 _FOREIGN = re.compile(r"\b(?:" + "|".join(re.escape(k) for k in FOREIGN if k.isascii()) + r")\b|"
                       + "|".join(re.escape(k) for k in FOREIGN if not k.isascii()))

@@ -106,6 +106,8 @@ _ABOUT_NAME = re.compile(
     r"|is\s+(?P<b>[^\s?]{2,20})\s+a\s+(?:good\s+)?(?:buy|sell|investment)"
     r"|should\s+i\s+(?:buy|sell|hold)\s+(?P<c>[^\s?]{2,20})"
     r"|tell\s+me\s+about\s+(?P<d>[^\s?]{2,20})"
+    # "Foxcon stock", "Mediatec share price": a name and what is asked of it
+    r"|(?:what(?:'s| is)\s+(?:the\s+)?)?(?P<f>[A-Za-z][A-Za-z0-9&.\-]{2,19})(?:'s)?\s+(?:stock|share|stock price|share price|price|quote)"
     r"|(?P<e>[^\s?]{2,20}))\s*[?？!！.。]*\s*$",
     re.IGNORECASE,
 )

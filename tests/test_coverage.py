@@ -195,17 +195,20 @@ def test_with_an_as_of_date_the_answer_says_it_describes_the_whole_store(store):
     ("NVIDIA stock price", "NVIDIA (NVDA, Nasdaq)", "qa"), ("輝達股價預測", "NVIDIA (NVDA, Nasdaq)", "forecast"),
     ("forecast Apple next week", "Apple (AAPL, Nasdaq)", "forecast"),
     ("Samsung sentiment", "Samsung Electronics (Korea Exchange)", "sentiment"),
+    ("NVDA price", "NVIDIA (NVDA, Nasdaq)", "qa"), ("AAPL forecast", "Apple (AAPL, Nasdaq)", "forecast"),
+    ("美超微股價", "Super Micro Computer (SMCI, Nasdaq)", "qa"),
 ])
 def test_a_market_question_about_a_company_not_listed_in_taiwan_says_so(store, data_dir, message, name, route):
     from assistant.service import Assistant
+    from ingest.cjk import has_cjk
 
     a = Assistant(data_dir.model_copy(update={"cpu_only": True})).answer(message)
     assert a.route == route and a.engine == "router" and a.answer.startswith(name)
-    assert ("不在台灣上市櫃" in a.answer) == ("輝達" in message) and not any("Unknown company" in n for n in a.notices)
+    assert ("不在台灣上市櫃" in a.answer) == has_cjk(message) and not any("Unknown company" in n for n in a.notices)
 
 
 @pytest.mark.parametrize("message", ["what did Hon Hai say about NVIDIA?", "is TSMC a supplier to Apple?", "NVIDIA news",
-                                     "apple pie", "2330 price"])
+                                     "apple pie", "2330 price", "what did Hon Hai say about Dell?", "metadata price"])
 def test_a_taiwan_company_or_no_market_question_is_not_turned_away(message):
     from assistant.coverage import foreign_company
 

@@ -326,6 +326,7 @@ def test_compare_it_with_another_company_compares_their_prices(store, data_dir):
 @pytest.mark.parametrize("message, word, first", [
     ("9999", "9999", None), ("Foxcon", "Foxcon", "2317"), ("how is tsmcc doing?", "tsmcc", "2330"),
     ("is Mediatec a buy?", "Mediatec", "2454"), ("台機電", "台機電", "2330"), ("9999 news", "9999", None),
+    ("Foxcon stock", "Foxcon", "2317"), ("what is the Mediatec share price?", "Mediatec", "2454"),
 ])
 def test_a_misspelt_company_asked_about_alone_is_answered_with_suggestions(data_dir, message, word, first):
     from assistant.service import Assistant
@@ -349,7 +350,8 @@ def test_news_about_a_foreign_company_is_still_answered_from_the_news(data_dir):
 
 
 @pytest.mark.parametrize("message", ["inflation", "What's the TAIEX at?", "Explain what a yield curve inversion implies",
-                                     "Intel", "how is Samsung doing?", "Nvidia"])
+                                     "Intel", "how is Samsung doing?", "Nvidia", "bank stock", "the stock price",
+                                     "target price", "growth stock", "closing price"])
 def test_ordinary_words_are_not_taken_for_misspelt_companies(data_dir, message):
     from assistant.overview import unknown_company_word
     from ingest.companies import get_directory

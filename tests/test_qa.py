@@ -171,6 +171,7 @@ def test_cpu_tier_answers_from_indexed_news(data_dir):
     ("聯發科殖利率", True), ("tsmc dividend", True), ("2330的股利", True), ("台積電營收", True),
     ("What are the next steps for TSMC?", False), ("TSMC capex plans", False),
     ("Is Foxconn overvalued?", True), ("台積電估值", True), ("台積電被低估了嗎", True),
+    ("When is TSMC's next earnings call?", True), ("台積電法說會什麼時候", True),
 ])
 def test_figures_finqa_does_not_store_are_said_to_be_missing(data_dir, message, said):
     """P/E, EPS, market value: finqa holds prices and news, and says so rather than let a quoted
@@ -198,6 +199,11 @@ def test_a_figure_asked_for_is_quoted_only_from_sentences_that_name_it(data_dir)
     assert "None of the retrieved news about 2330 mentions EPS" in eps.answer
     assert not [line for line in eps.answer.splitlines() if line.startswith("- ")]
     assert "沒有一句提到市值" in engine.run(EngineRequest(message="台積電市值多少", code="2330")).answer
+    # an event, not a number: the earnings call is its own "figure", not net income
+    call = engine.run(EngineRequest(message="When is TSMC's next earnings call?", code="2330"))
+    assert "mentions the earnings call schedule" in call.answer and "net income" not in call.answer
+    assert any("not financial statements or company calendars, so the earnings call schedule is not" in n
+               for n in call.notices)
 
 
 @pytest.mark.parametrize("message, said", [

@@ -346,10 +346,11 @@ class QAEngine(FinqaQueryEngine):
         zh = has_cjk(req.message)
         before = req.as_of if req.as_of is not None else datetime.now(timezone.utc)
         codes = request_codes(req) or None
-        if asked_figures(req.message):  # "台積電營收", "2330 EPS": figures finqa does not store
-            notices.append("finqa 只儲存每日股價與新聞，沒有財務報表：本益比、EPS、營收、股利、市值、殖利率等數字不在資料中；以下只是最相關的新聞，未必含有這個數字。"
-                           if zh else "finqa stores daily prices and news, not financial statements: P/E, EPS, revenue, "
-                           "dividends, market value and dividend yield are not in its data. Below is the closest news it has, which may not give the figure.")
+        if figures := asked_figures(req.message):  # "台積電營收", "2330 EPS": figures finqa does not store
+            notices.append(f"finqa 只儲存每日股價與新聞，沒有財務報表與公司行事曆：{names(figures, True)}不在資料中；以下只是最相關的新聞，未必含有這個數字。"
+                           if zh else "finqa stores daily prices and news, not financial statements or company calendars, "
+                           f"so {names(figures, False)} {'is' if len(figures) == 1 else 'are'} not in its data. Below is "
+                           "the closest news it has, which may not give the figure.")
         if _FLOWS.search(to_simplified(req.message)):
             notices.append("finqa 的股價資料是每日開高低收與成交量，沒有三大法人（外資、投信、自營商）買賣超、融資融券等籌碼資料；以下只是最相關的新聞，未必含有這些數字。"
                            if zh else "finqa's price data are the daily open, high, low, close and volume: institutional "
@@ -697,9 +698,9 @@ class QAEngine(FinqaQueryEngine):
             intro = "檢索到的新聞中與問題最相關的句子：" if zh else "Most relevant sentences from the retrieved news:"
             if figures and not picked:
                 about = f" {'、'.join(request_codes(req))} 的" if zh and request_codes(req) else ""
-                intro = (f"檢索到的{about}新聞沒有一句提到{names(figures, zh)}：finqa 沒有財務報表，無法給出這個數字。" if zh else
+                intro = (f"檢索到的{about}新聞沒有一句提到{names(figures, zh)}：finqa 沒有財務報表與公司行事曆，無法給出。" if zh else
                          f"None of the retrieved news{' about ' + ', '.join(request_codes(req)) if request_codes(req) else ''} "
-                         f"mentions {names(figures, zh)}: finqa holds no financial statements, so it cannot give the figure.")
+                         f"mentions {names(figures, zh)}: finqa holds no financial statements or company calendars, so it cannot give it.")
             if not news:
                 intro = "沒有那段時間的相關新聞。" if zh else "No news from around then."
         body = intro + "\n" + "\n".join(lines)
