@@ -718,3 +718,28 @@ def test_latest_news_with_no_company_lists_every_companys_newest_point_in_time(d
     assert "最新新聞（由新到舊）：" in zh.answer and any("沒有已存的新聞；以下是最新的幾則" in n for n in zh.notices)
     topic = engine.run(EngineRequest(message="latest news about wafer prices", as_of=date(2020, 2, 1)))
     assert "Latest news, newest first:" not in topic.answer  # a topic is searched for, not listed by date
+
+
+def test_latest_news_filed_under_a_company_that_never_names_it_is_not_listed(data_dir):
+    """newsapi files an article under a code on a full-text match: "2382 news" over articles that
+    never name Quanta lists none and says why (not "stored but not indexed"); one that names it is
+    listed, alone."""
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    when = datetime(2020, 1, 10, 3, tzinfo=timezone.utc)
+    junk = [Article(url=f"https://news.example.com/2382/junk{i}", title=title, code="2382", language="en",
+                    published_at=when - timedelta(days=i), content=title + ".", source="Fixture Daily")
+            for i, title in enumerate(["Why the universe grows more complex", "How sleep washes the brain"])]
+    _index_news(settings, junk)
+    engine = QAEngine(settings=settings)
+    none = engine.run(EngineRequest(message="2382 news", code="2382", as_of=date(2020, 2, 1)))
+    assert not none.citations and "There is no stored news about 2382 Quanta Computer (廣達) to list" in none.answer
+    assert any("None of the stored articles filed under 2382 names" in n for n in none.notices)
+    assert not any("not indexed" in n for n in none.notices)
+    zh = engine.run(EngineRequest(message="廣達新聞", code="2382", as_of=date(2020, 2, 1)))
+    assert "沒有關於 2382 廣達 的已存新聞可列出" in zh.answer and any("沒有一則提到" in n for n in zh.notices)
+    real = Article(url="https://news.example.com/2382/real", title="Quanta ships more AI servers", code="2382",
+                   language="en", published_at=when - timedelta(days=5), content="Quanta said shipments rose.",
+                   source="Fixture Daily")
+    _index_news(settings, [real])
+    listed = engine.run(EngineRequest(message="2382 news", code="2382", as_of=date(2020, 2, 1)))
+    assert [c.url for c in listed.citations] == [real.url] and not any("names" in n for n in listed.notices)

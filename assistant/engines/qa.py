@@ -39,6 +39,7 @@ from ingest.cjk import CJK_CHARS, CJK_RE
 from ingest.errors import FinqaError
 
 from ..figures import asked_figures, mentions, names
+from ..price_format import company_label, company_of
 from ..i18n import has_cjk, reason_zh
 from ..slots import to_simplified
 from ..types import Answer, Citation, EngineRequest
@@ -362,6 +363,7 @@ class QAEngine(FinqaQueryEngine):
                            if zh else "finqa stores the prices of listed companies and ETFs, not index levels such as the TAIEX or "
                            "the OTC index: ask about 0050 (an ETF that tracks Taiwan's 50 largest listed companies; "
                            "`finqa ingest prices 0050` first) or for a ranking of the stored stocks. Below is the closest news.")
+        unnamed: list[str] = []  # companies whose filed articles never name them (listing the newest)
         try:
             if (codes and wants_latest(req.message)) or (not codes and wants_latest_overall(req.message)):
                 # "What's the latest on X?": the newest articles, not the ones worded like the
@@ -373,16 +375,33 @@ class QAEngine(FinqaQueryEngine):
                 if window is not None:  # its ``until`` is exclusive, as ``before`` is
                     upto = window[1] if req.as_of is None else min(window[1], req.as_of)
 
+
                 def newest(until: Any) -> list[Any]:
-                    per_code = [self._retrieval().latest_news(req.message, codes=[c], before=until, k=self.k,
-                                                              about=_mentions(c)) for c in codes] if codes else \
-                        [_about_their_company(self._retrieval().latest_news(req.message, codes=None, before=until,
-                                                                             k=self.k * 4))]
+                    if not codes:
+                        per_code = [_about_their_company(self._retrieval().latest_news(
+                            req.message, codes=None, before=until, k=self.k * 4))]
+                    else:
+                        per_code = []
+                        for c in codes:
+                            got = self._retrieval().latest_news(req.message, codes=[c], before=until, k=self.k,
+                                                                about=_mentions(c))
+                            # newsapi files an article under a code on a full-text match: a list of
+                            # articles none of which names the company is no news about it
+                            named = [h for h in got if _mentions(c)(f"{h.title}\n{h.text}")]
+                            if got and not named and c not in unnamed:
+                                unnamed.append(c)
+                            per_code.append(named)
                     found = [h for rank in zip_longest(*per_code) for h in rank if h is not None][: self.k]
                     return sorted(found, key=lambda h: h.published_at or datetime.min.replace(tzinfo=timezone.utc),
                                   reverse=True)
 
                 hits = newest(upto)
+                for c in unnamed:
+                    label = company_label(c, company_of(c), zh)
+                    notices.append(f"歸在 {c} 下的已存新聞沒有一則提到 {label}（newsapi 以全文搜尋歸類），因此不列出；"
+                                   f"`finqa ingest news {c}` 可抓取最新新聞。" if zh else
+                                   f"None of the stored articles filed under {c} names {label} (newsapi files them by a "
+                                   f"full-text match), so none is listed; `finqa ingest news {c}` fetches recent news.")
                 if window is not None:
                     from ..price_facts import TAIPEI
 
@@ -470,7 +489,7 @@ class QAEngine(FinqaQueryEngine):
                 contexts.append({"n": len(contexts) + 1, **market})
         if codes:
             found = {c["code"] for c in contexts}
-            notices.extend(_missing_news_hint(self.settings, c, zh=zh) for c in codes if c not in found)
+            notices.extend(_missing_news_hint(self.settings, c, zh=zh) for c in codes if c not in found and c not in unnamed)
         elif not contexts and _nothing_indexed(self._retrieval()):
             notices.append("尚未索引任何新聞：請執行 `finqa ingest news CODE...`（或 `finqa ingest import PATH`），"
                            "再執行 `finqa index build`。" if zh else
@@ -658,6 +677,12 @@ class QAEngine(FinqaQueryEngine):
             header = f"CPU 層（擷取式；未載入語言模型：{reason_zh(reason)}）。"
         else:
             header = f"CPU tier (extractive; no language model loaded: {reason})."
+        if not contexts and request_codes(req) and wants_latest(req.message):  # "2382 news": nothing to list
+            labels = [company_label(c, company_of(c), zh) for c in request_codes(req)]
+            body = (f"沒有關於 {'、'.join(labels)} 的已存新聞可列出（原因見下方說明）。" if zh else
+                    f"There is no stored news about {', '.join(labels)} to list (the notes below say why).")
+            return Answer(route="qa", engine=CPU_ENGINE, answer=f"{header}\n\n{body}", notices=notices,
+                          fallback_reason=reason, code=req.code)
         if not contexts:
             if zh:
                 where = f"關於 {req.code} 的" if req.code else ""
