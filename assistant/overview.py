@@ -87,8 +87,25 @@ def is_overview_question(message: str, code: str | None, *, bare: bool = True) -
     if period.kind != "latest" and period.label != "recently":
         return False  # "How did TSMC do last week?" is a price question
     if _ASKS_OVERVIEW.search(s):
-        return True
+        return not _english_topic(message)  # "tell me about Hon Hai's EV business" asks the news
     return bare and is_bare_company(message)
+
+
+# What an English overview question may hold besides the company: the asking words and fillers.
+# Anything else is a topic ("tell me about Hon Hai's EV business", "how is TSMC's 2nm doing?").
+_OVERVIEW_WORDS = re.compile(
+    r"'s\b|\b(?:how|how's|is|are|has|have|been|doing|performing|going|looking|tell|me|more|about|overview|snapshot|"
+    r"summary|summarize|summarise|give|show|at|a|an|the|glance|everything|all|on|full|big|picture|what|do|does|you|"
+    r"think|of|your|view|take|opinion|thoughts|stock|stocks|shares?|company|price|please|pls|right|now|lately|"
+    r"recently|currently|today|these|days|so|far|can|could|quick|brief|and|its|it|i|want|to|know|doing)\b")
+
+
+def _english_topic(message: str) -> bool:
+    """Whether an English message names something besides the company and the overview words."""
+    if has_cjk(message):
+        return False
+    rest = _OVERVIEW_WORDS.sub(" ", get_directory().without_mentions(message).lower())
+    return bool(re.sub(r"[\W_]+", "", rest))
 
 
 def is_bare_company(message: str) -> bool:

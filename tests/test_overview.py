@@ -74,7 +74,8 @@ def ask(store, message, *, as_of=None, today=DAYS[-1], engines=None):
     "Tell me about TSMC", "TSMC overview", "Is TSMC a buy?", "should I buy 2330", "is TSMC worth buying",
     "台積電值得買嗎", "台積電最近怎麼樣", "台積電可以買嗎", "2330 怎樣", "2330 好嗎", "你怎麼看台積電", "what do you think of TSMC",
     "你覺得台積電如何", "台積電現在可以進場嗎", "is now a good time to buy TSMC", "what about tsmc", "show me 2454",
-    "pull up TSMC",
+    "pull up TSMC", "tell me more about TSMC", "give me an overview of 2330", "How has TSMC been performing?",
+    "your take on TSMC",
 ])
 def test_overview_questions(message):
     assert is_overview_question(message, "2330")
@@ -84,6 +85,8 @@ def test_overview_questions(message):
     "Why did TSMC fall?", "Will TSMC rise next week?", "How is TSMC's revenue doing?", "TSMC last week",
     "How did TSMC do in March 2025?", "TSMC news", "2330 RSI", "forecast 2330", "台積電營收如何",
     "台積電上週表現如何", "hello", "Give me a summary of TSMC's recent news", "台積電最近消息總覽",
+    # a topic besides the company is the news's question, not the overview's
+    "Tell me about TSMC's EV business", "how is TSMC's 2nm doing?", "what do you think of TSMC's Arizona fab?",
 ])
 def test_not_overview_questions(message):
     assert not is_overview_question(message, "2330")
