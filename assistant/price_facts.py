@@ -298,6 +298,14 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
         notices.append(adr)  # "TSM ADR price" already has it from the slots
     if period.kind == "invalid":
         return Answer(route="qa", engine=ENGINE, notices=notices, code=code, answer=no_such_day(period, zh))
+    if period.kind in ("day", "range") and period.start is not None and period.start > ref:
+        # "2330 close on 2030-01-01": no close yet, not the newest one passed off as that day's
+        now = (f"查詢基準日是 {ref.isoformat()}" if zh else f"the as-of date is {ref.isoformat()}") if req.as_of else (
+            f"今天是 {ref.isoformat()}" if zh else f"today is {ref.isoformat()}")
+        return Answer(route="qa", engine=ENGINE, notices=notices, code=code, answer=(
+            f"{period_label(period, zh)} 還沒到（{now}），沒有收盤價。要看機率，可以問預測，例如 `{code} 未來 5 天預測`。"
+            if zh else f"{period_label(period, zh)} has not come yet ({now}), so there is no close "
+            f"for it. For odds, ask the forecaster, e.g. `forecast {code} next 5 days`."))
     # Every company the message names ("compare TSMC and MediaTek in April"), the first first.
     codes = list(dict.fromkeys(c for c in [code, *req.codes] if c))
     parts: list[str] = []

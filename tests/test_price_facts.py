@@ -947,3 +947,18 @@ def test_next_weekdays_point_ahead():
     assert parse_period("forecast TSMC for next Friday", date(2026, 12, 5)).label == "2026-12-11"
     assert parse_period("台積電下週五", date(2026, 12, 5)).label == "2026-12-11"
     assert parse_period("2330 next Saturday", date(2026, 12, 5)).label == "2026-12-12"  # not today
+
+
+def test_a_day_or_span_after_today_has_no_close_yet(store):
+    """"2330 close on 2030-01-01" was answered with the newest stored close, as if it were that
+    day's; a day, or a span, that has not come yet has no close, and the forecaster is suggested.
+    With an as-of date, the days after it are the future too (no bar from them is read)."""
+    for message in ("2330 close on 2030-01-01", "2330 in 2030", "2330 close on 2025-03-10"):
+        a = ask(store, message, today=date(2025, 3, 6))
+        assert not a.bars and "has not come yet (today is 2025-03-06)" in a.answer, message
+        assert "`forecast 2330 next 5 days`" in a.answer, message
+    zh = ask(store, "台積電2030年1月2日收盤價")
+    assert not zh.bars and "2030-01-02 還沒到" in zh.answer
+    cut = ask(store, "2330 close on 2025-03-05", as_of=date(2025, 3, 4))
+    assert not cut.bars and "the as-of date is 2025-03-04" in cut.answer
+    assert ask(store, "2330 close on 2025-03-05", today=date(2025, 3, 6)).bars  # a past day still answers
