@@ -371,6 +371,8 @@ class Assistant:
             return
         session.remember(route, slots.code, slots.horizon_days if route == "forecast" else None,
                          user=message, assistant=answer.answer, codes=list(slots.codes))
+        if answer.ranking:  # kept through the follow-ups: "why did the top one rise?", then "and the worst one?"
+            session.last_ranked = ranked_ends(answer.ranking)
         session.last_price_question = price_question_of(asked or message, answer, session.last_price_question)
         session.last_news_question = news_question_of(asked or message, answer)
 
@@ -396,6 +398,18 @@ class Assistant:
             except Exception as exc:
                 out[route] = f"unavailable: {exc}"
         return out
+
+
+def ranked_ends(ranking: dict[str, Any]) -> dict[str, str]:
+    """The first and the last company of a ranking answer (its first list, or the gainers' top
+    and the losers' top): what "the top one" / "the worst one" name next."""
+    lists = {kind: rows for kind, rows in (ranking or {}).items() if kind != "sectors" and rows}
+    if not lists:
+        return {}
+    first = next(iter(lists.values()))
+    if "losers" in lists:  # the worst is the losers' first, whether or not gainers came before
+        return {"top": str(first[0]["code"]), "bottom": str(lists["losers"][0]["code"])}
+    return {"top": str(first[0]["code"]), "bottom": str(first[-1]["code"])}
 
 
 def _forecast_status(settings: Any) -> str:

@@ -42,6 +42,9 @@ class ChatSession:
     max_history: int = 6
     # The distinct companies of the conversation's answers, oldest first (a few).
     recent_codes: list[str] = field(default_factory=list)
+    # The ends of the conversation's last ranking ("top" / "bottom" codes): "why did the top one
+    # rise?" is about its first company, "and the worst one?" about its last.
+    last_ranked: dict[str, str] = field(default_factory=dict)
 
     def remember(self, route: str, code: str | None, horizon: int | None,
                  user: str | None = None, assistant: str | None = None, codes: list[str] | None = None) -> None:
@@ -510,6 +513,27 @@ def _nearest_codes(token: str, directory: Any, n: int = 5) -> list[str]:
     return [label(companies[c]) if callable(label) else c for c in codes[:n]]
 
 
+# One end of the ranking just shown, named instead of a company (on Simplified, lower-cased text).
+_RANK_TOP = re.compile(
+    r"\b(?:the\s+)?(?:top|first|best|strongest|leading)\s+(?:one|stock|name|company|performer|gainer)\b(?!\s+(?:to|for)\b)"
+    r"|\b(?:the\s+)?(?:winner|leader|number one|no\.?\s?1|#1)\b|\bthe biggest gainer\b"
+    r"|第一名|第一档|第一支|第一只|冠军|榜首|(?:涨|表现)(?:得|的)?最(?:多|好|强)的(?:那|这)?(?:档|支|只|家|个)")
+_RANK_BOTTOM = re.compile(
+    r"\b(?:the\s+)?(?:last|worst|weakest|bottom)\s+(?:one|stock|name|company|performer)\b(?!\s+(?:to|for)\b)"
+    r"|\b(?:the\s+)?(?:biggest|worst)\s+loser\b|\bthe laggard\b"
+    r"|最后一名|垫底|(?:跌|表现)(?:得|的)?最(?:多|差|弱|惨)的(?:那|这)?(?:档|支|只|家|个)")
+
+
+def ranked_end(simplified: str) -> str | None:
+    """``"top"`` or ``"bottom"`` when a message names an end of a ranking instead of a company."""
+    s = simplified.lower()
+    if _RANK_TOP.search(s):
+        return "top"
+    if _RANK_BOTTOM.search(s):
+        return "bottom"
+    return None
+
+
 def truncate_message(message: str) -> tuple[str, list[str]]:
     """Messages past 4,000 characters are cut there (and the user is told)."""
     if len(message) <= MAX_MESSAGE_CHARS:
@@ -641,6 +665,15 @@ def parse_slots(message: str, session: ChatSession | None = None, directory: Any
         hint = (f" Did you mean: {', '.join(suggestions)}?" if suggestions else
                 " No TWSE or TPEx company has a name or code close to it.")
         slots.notices.append(f"Unknown company {unknown!r}.{hint}")
+    elif session is not None and session.last_ranked and (end := ranked_end(simplified)) in session.last_ranked:
+        # "why did the top one rise?", "第一名為什麼漲" after a ranking: its first (last) company
+        slots.code = session.last_ranked[end]
+        slots.codes = [slots.code]
+        slots.inherited_code = True
+        try:
+            slots.company = directory.get(slots.code)
+        except Exception:
+            slots.company = None
     elif session is not None and session.last_code and (
             is_continuation(simplified, slots)
             or (max(len(session.last_codes), len(session.recent_codes)) > 1 and _PLURAL_BACK.search(simplified))):

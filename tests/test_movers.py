@@ -531,3 +531,37 @@ def test_momentum_is_the_last_month_and_my_watchlist_is_the_configured_one(data_
     asst = Assistant(data_dir.model_copy(update={"cpu_only": True, "watchlist": ["2330", "2317"]}))
     through = asst.answer("which of my watchlist stocks rose the most in April 2025?")
     assert {r["code"] for r in through.ranking["gainers"]} == {"2330", "2317"}
+
+
+@pytest.mark.parametrize("message, end", [
+    ("why did the top one rise?", "top"), ("forecast the winner", "top"), ("第一名為什麼漲", "top"),
+    ("漲最多的那檔有什麼新聞", "top"), ("and the worst one?", "bottom"), ("the biggest loser's news", "bottom"),
+    ("最後一名呢", "bottom"), ("top 5 gainers", None), ("what is the best stock to buy?", None), ("2330 news", None),
+])
+def test_an_end_of_the_ranking_named_instead_of_a_company(message, end):
+    from assistant.slots import ranked_end, to_simplified
+
+    assert ranked_end(to_simplified(message)) == end
+
+
+def test_the_top_and_the_worst_one_of_a_ranking_are_its_companies_in_the_conversation(store, data_dir):
+    """After "which stock rose the most in March 2025?" (2317 first; 2454 the biggest loser),
+    "why did the top one rise?" is about 2317 and "and the worst one?" about 2454, through the
+    follow-ups in between; a new ranking replaces them."""
+    from assistant.service import Assistant, ranked_ends
+    from assistant.slots import ChatSession
+
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    first = asst.answer("Which stock rose the most in March 2025?", session=session)
+    assert session.last_ranked == ranked_ends(first.ranking)
+    top = first.ranking[next(iter(first.ranking))][0]["code"]
+    assert asst.answer("why did the top one rise?", session=session).code == top
+    assert asst.answer("forecast the top one", session=session).code == top
+    worst = asst.answer("and the worst one?", session=session)
+    assert worst.code == session.last_ranked["bottom"] and worst.code != top
+    assert ranked_ends({"gainers": [{"code": "A"}, {"code": "B"}], "losers": [{"code": "C"}, {"code": "D"}]}) == \
+        {"top": "A", "bottom": "C"}
+    assert ranked_ends({"volume": [{"code": "A"}, {"code": "B"}]}) == {"top": "A", "bottom": "B"}
+    assert ranked_ends({}) == {} and ranked_ends({"sectors": [{"code": "A"}]}) == {}
+    asst.answer("which stocks fell the most in March 2025?", session=session)
+    assert session.last_ranked["top"] == session.last_ranked["bottom"]  # the losers' list: its first is both
