@@ -49,6 +49,28 @@ ALL_TIME = re.compile(r"\ball[- ]time\b|\bever\b|\brecord (?:high|low)|\b(?:pric
                       r"|历史(?:新)?(?:高|低)|史上(?:最)?(?:高|低)|上市以来|历史股价|历史价格")
 
 
+# A year written alone, as the company directory reads it (``ingest.companies``): after a word of
+# time or topic ("returns 2025", "summer 2025"), or last, after the company ("TSMC 2025", "2330
+# drawdown 2024"); never a price ("close above 2000", "跌破2000"), never the whole message (then it is
+# the company with that code, such as 2025 千興).
+_BARE_YEAR = re.compile(r"(?<![\d./\-:$])\b((?:19|20)\d\d)\b(?![\d./\-:%]|\s*(?:元|块|点|张|股|塊|點))")
+_PRICE_BEFORE = re.compile(r"(?:\b(?:above|below|over|under|at|reach(?:es|ed)?|hit|hits|to|past|near|target|nt)\s*\$?"
+                           r"|\$|破|站上|站回|跌破|突破|涨到|跌到|到|目标价?)\s*$")
+
+
+def _bare_year(s: str) -> int | None:
+    from ingest.companies import _YEAR_BEFORE
+
+    for m in _BARE_YEAR.finditer(s):
+        y = int(m.group(1))
+        before, after = s[: m.start()], s[m.end():]
+        if not 1990 <= y <= 2100 or not before.strip() or _PRICE_BEFORE.search(before[-16:]):
+            continue
+        if _YEAR_BEFORE.search(before[-24:]) or not re.sub(r"[\s?？!！.。,，]+", "", after):
+            return y
+    return None
+
+
 def _year(text: str) -> int:
     y = int(text)
     return y + 2000 if y < 100 else y
@@ -635,6 +657,8 @@ def _parse_period(s: str, today: date) -> Period:
         y = int(m.group(1) or m.group(2) or m.group(3))
         if 1990 <= y <= 2100:
             return Period("range", date(y, 1, 1), date(y, 12, 31), label=str(y))
+    if (y := _bare_year(s)) is not None:  # "2330 monthly returns 2025", "TSMC 2025"
+        return Period("range", date(y, 1, 1), date(y, 12, 31), label=str(y))
     if m := _MONTH_ONLY.search(s):
         mo = _month_of(m)
         y = today.year if mo <= today.month else today.year - 1

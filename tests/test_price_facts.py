@@ -84,6 +84,20 @@ def test_months_and_days_without_a_year(message, kind, start, end):
     assert (p.kind, p.start, p.end) == (kind, start, end)
 
 
+@pytest.mark.parametrize("message, year", [
+    ("2330 monthly returns 2025", 2025), ("TSMC 2025", 2025), ("台積電 2024", 2024), ("2330 drawdown 2024", 2024),
+    ("chip stocks 2025", 2025),
+    # a price, or the company with that code, is no year
+    ("2025", None), ("How many times did 2330 close above 2000?", None), ("台積電跌破2000", None),
+    ("2330 target 2000", None), ("2330 2000元", None), ("2330 NT$2000", None),
+])
+def test_a_year_written_alone_is_the_period_as_the_directory_reads_it(message, year):
+    """"2330 monthly returns 2025" had listed every stored month: a bare year after a company or a
+    topic word is the year (``ingest.companies`` already reads it as no company there)."""
+    p = parse_period(message, date(2026, 12, 5))
+    assert (p.kind, p.start, p.end) == (("range", date(year, 1, 1), date(year, 12, 31)) if year else ("latest", None, None))
+
+
 def test_a_year_named_before_high_or_low_is_the_period():
     p = parse_period("when did TSMC hit its 2025 low?", date(2025, 3, 6))
     assert (p.kind, p.start, p.end) == ("range", date(2025, 1, 1), date(2025, 12, 31))
