@@ -262,17 +262,20 @@ def beyond_text(bars: list[PriceBar], side: str, price: float, zh: bool) -> str:
                 f"No close {side} {level} in the span (since {bars[0].date.isoformat()}); the "
                 f"{'highest' if side == 'above' else 'lowest'} close was {fmt_price(extreme.close)} on {extreme.date.isoformat()}.")
     i = hits[-1]
+    # "how many times did 2330 close above 1000 in 2025?": how many sessions, then the last one
+    count = (f"期間 {len(bars)} 個交易日中有 {len(hits)} 天收盤{word_zh} {level}；" if zh else
+             f"{len(hits)} of the span's {len(bars)} sessions closed {side} {level}. ")
     if i == len(bars) - 1:  # the latest close is beyond: how long it has been
         start = i
         while start > 0 and beyond(bars[start - 1]):
             start -= 1
         n = i - start + 1
-        return (f"最新收盤 {fmt_price(bars[i].close)}（{bars[i].date.isoformat()}）就{word_zh} {level}：已連續 {n} 個交易日"
+        return count + (f"最新收盤 {fmt_price(bars[i].close)}（{bars[i].date.isoformat()}）就{word_zh} {level}：已連續 {n} 個交易日"
                 f"（自 {bars[start].date.isoformat()} 起）。" if zh else
                 f"The latest close, {fmt_price(bars[i].close)} on {bars[i].date.isoformat()}, is {side} {level}: {n} session"
                 f"{'s' if n != 1 else ''} in a row (since {bars[start].date.isoformat()}).")
     since = len(bars) - 1 - i
-    return (f"最後一次收盤{word_zh} {level} 是 {bars[i].date.isoformat()}（{fmt_price(bars[i].close)}），之後 {since} 個交易日都沒有。" if zh else
+    return count + (f"最後一次收盤{word_zh} {level} 是 {bars[i].date.isoformat()}（{fmt_price(bars[i].close)}），之後 {since} 個交易日都沒有。" if zh else
             f"The last close {side} {level} was on {bars[i].date.isoformat()} ({fmt_price(bars[i].close)}); none of the "
             f"{since} session{'s' if since != 1 else ''} since has been.")
 

@@ -851,6 +851,13 @@ def test_the_last_close_beyond_a_price(store):
     # Past tense asks the same ("did 2330 cross 1030?"); "will it cross" is a forecast's target.
     assert "The last close above 1,030.00 was on 2025-02-27" in ask(store, "did 2330 cross 1030?").answer
     assert "最後一次收盤低於 1,010.00 是 2025-03-04" in ask(store, "台積電曾經跌破1010嗎").answer
+    # "how many times": the sessions beyond it are counted, before the last one
+    closes = [bar[4] for bar in BARS]
+    n = sum(c > 1010 for c in closes)
+    assert f"{n} of the span's {len(closes)} sessions closed above 1,010.00." in ask(
+        store, "How many times did 2330 close above 1010?").answer
+    assert f"期間 {len(closes)} 個交易日中有 {sum(c < 1030 for c in closes)} 天收盤低於 1,030.00；" in ask(
+        store, "台積電曾經跌破1030嗎").answer
 
 
 @pytest.mark.parametrize("message, beyond", [
