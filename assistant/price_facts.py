@@ -37,7 +37,7 @@ from .periods import (ALL_TIME, FIRST_OF, PERIOD_LABELS_ZH, Period, day_shift, n
                       shifted_day, strip_dates)
 from .price_format import (SHARES_PER_LOT, bar_of, company_label, company_of, consistent_value, day_label, fmt_price,
                            limit_note, pct, source_name, volume_text, yi)
-from .price_records import (GAPS, asks_average, asks_daily, asks_periodic, asks_records, asks_streak, asks_volume_trend,
+from .price_records import (GAPS, day_gap_text, asks_average, asks_daily, asks_periodic, asks_records, asks_streak, asks_volume_trend,
                             average_text, beyond_text, daily_text, last_beyond, periodic_text, records_text, streak_text,
                             volume_trend_text)
 from .slots import BACK_REFERENCE, COMPANY_TOPIC, COMPARE_WITH, LOOKBACK, adr_notice, to_simplified, unquoted
@@ -451,6 +451,8 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
         text = _day_text(label, shown, prev, zh, lots=_asks_lots(asked), spread=bool(_RANGE.search(unquoted(asked))))
         if asked and asks_volume_trend(asked):  # "is 2330 volume up today?": against the sessions before
             text += ("" if zh else " ") + volume_trend_text([shown], [float(v) for v in upto["volume"].iloc[:-1].dropna()], zh)
+        if asked and GAPS.search(unquoted(asked)):  # "did 2454 gap up on 2025-04-10?"
+            text += ("" if zh else " ") + day_gap_text(shown, prev, zh)
         if period.kind == "latest":
             text += _trend_text(upto["close"], zh)
         bars = [shown]

@@ -370,6 +370,26 @@ def _limit_days(code: str, pairs: list[tuple[PriceBar | None, PriceBar]], zh: bo
             + f" and limit up on {len(up)}" + (f" ({_recent_dates(up, zh)})" if up else "") + ".")
 
 
+def day_gap_text(bar: PriceBar, prev: PriceBar | None, zh: bool) -> str:
+    """Whether one session gapped ("did 2454 gap up on 2025-04-10?"): its open against the previous
+    day's range, by the same rule as :func:`_gap_days`."""
+    if prev is None or bar.open is None or prev.high is None or prev.low is None:
+        return ("沒有前一個交易日的開高低價可比，無法判斷是否跳空。" if zh else
+                "There is no previous session's range to compare the open with, so no gap can be told.")
+    o = fmt_price(bar.open)
+    if bar.open > prev.high:
+        return (f"跳空上漲：開盤 {o} 高於前一日（{prev.date.isoformat()}）最高價 {fmt_price(prev.high)}（{(bar.open / prev.high - 1) * 100:+.2f}%）。"
+                if zh else f"It gapped up: the open, {o}, was above the previous session's ({prev.date.isoformat()}) "
+                f"high of {fmt_price(prev.high)} ({(bar.open / prev.high - 1) * 100:+.2f}%).")
+    if bar.open < prev.low:
+        return (f"跳空下跌：開盤 {o} 低於前一日（{prev.date.isoformat()}）最低價 {fmt_price(prev.low)}（{(bar.open / prev.low - 1) * 100:+.2f}%）。"
+                if zh else f"It gapped down: the open, {o}, was below the previous session's ({prev.date.isoformat()}) "
+                f"low of {fmt_price(prev.low)} ({(bar.open / prev.low - 1) * 100:+.2f}%).")
+    return (f"沒有跳空：開盤 {o} 在前一日（{prev.date.isoformat()}）的高低區間 {fmt_price(prev.low)}–{fmt_price(prev.high)} 之內。"
+            if zh else f"No gap: the open, {o}, was inside the previous session's ({prev.date.isoformat()}) range of "
+            f"{fmt_price(prev.low)}–{fmt_price(prev.high)}.")
+
+
 def _gap_days(pairs: list[tuple[PriceBar | None, PriceBar]], zh: bool) -> str:
     """The sessions that opened above the previous day's high (gap up) or below its low (gap down),
     and the widest of each, measured from the previous day's high (low): "the biggest gap up" is

@@ -726,6 +726,12 @@ def test_gap_days_open_beyond_the_previous_days_range(store):
     assert ("跳空上漲（開盤高於前一日最高價）1 天（2025-03-05；最大一次 2025-03-05（+0.99%）），跳空下跌（開盤低於前一日最低價）2 天"
             "（2025-03-03、2025-03-04；最大一次 2025-03-03（-3.85%））。") in zh.answer
     assert "the widest on 2025-03-03 (-3.85%" in ask(store, "what was the biggest gap down for 2330?").answer
+    # One day asked: its open against the session before, by the same rule.
+    assert ("It gapped up: the open, 1,020.00, was above the previous session's (2025-03-04) high of 1,010.00 (+0.99%)."
+            in ask(store, "did 2330 gap up on 2025-03-05?").answer)
+    assert "跳空下跌：開盤 1,000.00 低於前一日（2025-02-27）最低價 1,040.00（-3.85%）。" in ask(store, "台積電2025年3月3日有跳空嗎").answer
+    assert ("No gap: the open, 1,065.00, was inside the previous session's (2025-02-26) range of 1,045.00–1,065.00."
+            in ask(store, "did 2330 gap up on 2025-02-27?").answer)
 
 
 def test_a_price_asked_in_us_dollars_says_it_is_not_converted(store):
