@@ -58,6 +58,10 @@ _KINDS = {
                         r"|\b(?:ma\d*|moving averages?|averages?|kd|k and d|macd|signal(?: line)?)\b.{0,30}\bcross(?:es|ed|ing)?\b"
                         r"|\bcross(?:es|ed|ing)?\b.{0,30}\b(?:ma\d*|moving averages?|averages?|signal(?: line)?|d line)\b"
                         r"|黄金交叉|死亡交叉|金叉|死叉|交叉(?!持股)"),
+    # "is 2330 in an uptrend?", 台積電現在是多頭還是空頭: the moving averages' order (多頭/空頭排列).
+    "trend": re.compile(r"\b(?:up|down)-?trends?\b|\b(?:in|on) an? (?:up|down)(?:ward)? trend\b|\btrend (?:direction|of the price)\b"
+                        r"|\bprice trend\b|\b(?:bullish|bearish) trend\b|\btrending (?:up|down|higher|lower)\b"
+                        r"|多头还是空头|空头还是多头|多头排列|空头排列|偏多还是偏空|趋势(?:向上|向下|如何|怎么样|怎样|是)?"),
     # "support and resistance", 支撐與壓力; not "government support" or 關稅壓力 (tariff pressure).
     "levels": re.compile(r"\bsupport\s*(?:and|&|/)\s*resistance\b|\bresistance\s*(?:and|&|/)\s*support\b"
                          r"|\b(?:support|resistance)\s+(?:levels?|lines?|zones?|prices?)\b"
@@ -94,7 +98,7 @@ def _wanted(s: str) -> tuple[list[int], list[str]]:
     others += [k for k, rx in _KINDS.items() if rx.search(s)]
     if _ALL.search(s):
         mas = mas or list(DEFAULT_MAS)
-        others = list(dict.fromkeys([*others, "rsi", "kd", "macd", "bollinger", "volatility"]))
+        others = list(dict.fromkeys([*others, "trend", "rsi", "kd", "macd", "bollinger", "volatility"]))
     return list(dict.fromkeys(mas)), others
 
 
@@ -209,7 +213,7 @@ def _read(store: Any, code: str, day: date, mas: list[int], others: list[str], z
     price = float(last["close"])
     lines: list[str] = []
     short: list[str] = []
-    values: dict[str, float] = {}
+    values: dict[str, Any] = {}
     for length in mas:
         if n < length:
             short.append(f"MA{length}")
@@ -232,11 +236,16 @@ def _read(store: Any, code: str, day: date, mas: list[int], others: list[str], z
             continue
         pair = tuple(sorted(mas)[:2]) if len(mas) >= 2 else CROSS_PAIR
         needed = {"rsi": 15, "kd": 9, "macd": 35, "bollinger": 20, "volatility": VOL_WINDOW + 1, "levels": LEVEL_SPANS[0],
-                  "cross": pair[1] + 1}[kind]
+                  "cross": pair[1] + 1, "trend": TREND_MAS[1]}[kind]
         if n < needed:
             short.append({"volatility": "波動度" if zh else "volatility",
                           "levels": "支撐與壓力" if zh else "support and resistance",
-                          "cross": "交叉" if zh else "crossovers"}.get(kind, kind.upper()))
+                          "cross": "交叉" if zh else "crossovers", "trend": "趨勢" if zh else "the trend"}.get(kind, kind.upper()))
+            continue
+        if kind == "trend":
+            line, numbers = _trend(close, price, zh)
+            values.update(numbers)
+            lines.append(line)
             continue
         if kind == "cross":
             line, numbers = _crosses(frame, (int(pair[0]), int(pair[1])), zh)
@@ -292,6 +301,35 @@ def _indicator_values(kind: str, frame: pd.DataFrame) -> dict[str, float]:
     return {"volatility_daily": float(returns.std()), "volatility_annualised": annualised_volatility(returns)}
 
 
+TREND_MAS = (20, 60)  # the averages whose order with the close reads the trend (月線, 季線)
+
+
+def _trend(close: pd.Series, price: float, zh: bool) -> tuple[str, dict[str, Any]]:
+    """The trend as the moving averages read it: the close above the 20-day average above the
+    60-day, with the 20-day rising over the last 5 sessions, is an uptrend (多頭排列); the mirror
+    a downtrend (空頭排列); anything else mixed. A description of the past, no forecast."""
+    short, long_ = TREND_MAS
+    ma_s, ma_l = close.rolling(short).mean(), close.rolling(long_).mean()
+    s_now, l_now, s_before = float(ma_s.iloc[-1]), float(ma_l.iloc[-1]), float(ma_s.iloc[-6])
+    slope = s_now / s_before - 1
+    up = price > s_now > l_now and slope > 0
+    down = price < s_now < l_now and slope < 0
+    verdict = "up" if up else "down" if down else "mixed"
+    numbers = {"trend": verdict, f"ma{short}": s_now, f"ma{long_}": l_now, f"ma{short}_change_5d": slope}
+    facts_zh = (f"收盤 {fmt_price(price)}、{short} 日均線 {fmt_price(s_now)}（5 個交易日 {slope:+.2%}）、{long_} 日均線 {fmt_price(l_now)}")
+    facts = (f"close {fmt_price(price)}, {short}-day average {fmt_price(s_now)} ({slope:+.2%} over 5 sessions), "
+             f"{long_}-day average {fmt_price(l_now)}")
+    if zh:
+        what = {"up": "多頭排列（收盤 > 月線 > 季線，月線上揚）：均線看是上升趨勢",
+                "down": "空頭排列（收盤 < 月線 < 季線，月線下彎）：均線看是下降趨勢",
+                "mixed": "均線沒有排成多頭或空頭：趨勢不明"}[verdict]
+        return f"- 趨勢：{facts_zh}；{what}", numbers
+    what = {"up": "an uptrend by the moving averages (the close above the 20-day, the 20-day above the 60-day and rising)",
+            "down": "a downtrend by the moving averages (the close below the 20-day, the 20-day below the 60-day and falling)",
+            "mixed": "no clear trend: the averages are not lined up either way"}[verdict]
+    return f"- Trend: {facts}; {what}", numbers
+
+
 CROSS_PAIR = (5, 20)  # the moving averages whose crossing a "golden cross" question means by default
 CROSS_SESSIONS = 60  # how far back a crossover is looked for
 
@@ -342,7 +380,7 @@ def _levels(frame: pd.DataFrame, price: float, zh: bool) -> tuple[str, dict[str,
     the close (support) and above it (resistance). Levels where the price turned before, said
     as such: they are no forecast of where it will turn."""
     levels: list[tuple[float, str]] = []
-    values: dict[str, float] = {}
+    values: dict[str, Any] = {}
     for span in LEVEL_SPANS:
         tail = frame.tail(span)
         if len(tail) < span:

@@ -38,7 +38,7 @@ def ask(store, message, *, as_of=None, today=DAYS[-1]):
     "台積電的支撐和壓力", "台積電支撐在哪", "台積電壓力位", "where is 2330 support and resistance?", "2330 resistance level",
     "Is TSMC overbought?", "台積電超賣了嗎", "台積電黃金交叉了嗎", "did 2330 have a golden cross recently?", "2330 死叉",
     "2330 stop loss", "where should I put a stop-loss on TSMC?", "台積電停損點要設多少", "聯發科止損",
-    "2330 20 day ma", "its 20-day sma",
+    "2330 20 day ma", "its 20-day sma", "台積電現在是多頭還是空頭", "is 2330 in an uptrend?", "鴻海趨勢如何",
 ])
 def test_indicator_questions(message):
     assert is_indicator_question(message, "2330")
@@ -251,3 +251,23 @@ def test_the_latest_crossovers_against_a_hand_computation(store):
     # Before the fall, the averages never crossed (the 5-day led from the start): none is made up.
     early = ask(store, "2330 golden cross", as_of=DAYS[59])
     assert early.indicators["ma_cross"] is None and "no crossover in the last 60 sessions (now above)" in early.answer
+
+
+def test_the_trend_is_the_order_of_the_close_and_the_averages(store):
+    """Up 1 a day for 60 sessions then down 2 a day for 10: after 60 sessions the close sits above
+    a rising 20-day average above the 60-day (an uptrend); at the end it is below a 20-day that
+    has turned down, but the 20-day is still above the 60-day: mixed, not yet a downtrend. A fall
+    long enough lines them up the other way."""
+    up = ask(store, "is 2330 in an uptrend?", as_of=DAYS[60])
+    seen = CLOSES[:60]
+    ma20, ma60 = sum(seen[-20:]) / 20, sum(seen) / 60
+    assert up.indicators["trend"] == "up" and up.indicators["ma20"] == pytest.approx(ma20)
+    assert up.indicators["ma60"] == pytest.approx(ma60) and "an uptrend by the moving averages" in up.answer
+    mixed = ask(store, "台積電現在是多頭還是空頭")
+    assert mixed.indicators["trend"] == "mixed" and "趨勢不明" in mixed.answer
+    later = [d.date() for d in pd.bdate_range(DAYS[-1] + pd.Timedelta(days=1), periods=60)]
+    store.upsert_bars([PriceBar(code="2330", date=d, open=c, high=c + 1, low=c - 1, close=c, volume=1e6)
+                       for d, c in zip(later, [139.0 - i for i in range(60)])])
+    down = ask(store, "2330 trend direction", today=later[-1])
+    assert down.indicators["trend"] == "down" and "a downtrend by the moving averages" in down.answer
+    assert "- Trend:" in ask(store, "2330 technicals", today=later[-1]).answer  # part of the full set
