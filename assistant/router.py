@@ -90,6 +90,10 @@ FORECAST_STRONG = _rx(
     # "台積電和聯發科誰比較會漲", "which will rise more, 2330 or 2454?": each forecast, side by side
     r"(?:谁|哪个|哪一个|哪只|哪支|哪档|哪家)(?:比较)?(?:会|能)(?:比较)?(?:涨|跌)",
     r"\bwhich (?:one |stock )?will (?:rise|gain|go up|fall|drop|do better|outperform)\b",
+    # "will TSMC outperform MediaTek next month?": the future of two companies against each other
+    r"\b(?:will|would|is|are)\b.{0,30}\b(?:outperform|underperform|beat|do better than|rise more than|fall more than)\b"
+    r".{0,40}\b(?:next|tomorrow|coming|this (?:week|month|quarter|year)|in the (?:next|coming))\b",
+    r"(?:会|能)(?:不会)?(?:跑赢|跑输|赢过|胜过|涨得比|表现比).{0,12}(?:吗|呢|？|\?|$)",
 )
 QA_WHY = _rx(
     r"^\s*(?:why|explain|describe|define|summari[sz]e|what is|what are|what's|what does|what do|"
