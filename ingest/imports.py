@@ -1,4 +1,5 @@
-"""Import local files into the store: twstock CSVs, Yahoo-style CSVs and newsapi JSON.
+"""Import local files into the store: twstock CSVs, Yahoo-style CSVs, plain OHLCV CSVs (a date and
+a close column at least, the code from a column or the file name) and newsapi JSON.
 
 Why this shape:
 - One file, one store transaction (a single ``upsert_bars`` or ``upsert_articles`` call): a run
@@ -147,8 +148,13 @@ def import_file(store: Store, path: Path, directory: CompanyDirectory) -> _Outco
         return _import_twstock(store, path, directory)
     if header == YAHOO_HEADER:
         return _import_yahoo(store, path, directory)
+    columns = _generic_columns(header)
+    if "date" in columns and "close" in columns:
+        return _import_generic(store, path, header, columns, directory)
     raise FileError([(1, f"unrecognised CSV header {header!r}; expected twstock "
-                         f"{','.join(TWSTOCK_HEADER)!r} or Yahoo {','.join(YAHOO_HEADER)!r}")])
+                         f"{','.join(TWSTOCK_HEADER)!r}, Yahoo {','.join(YAHOO_HEADER)!r}, or any header with a date "
+                         "and a close column (and optionally open, high, low, volume, turnover, code), in English "
+                         "or Chinese (日期, 收盤價, 證券代號, ...)")])
 
 
 # --- CSV -----------------------------------------------------------------------------------------
@@ -202,7 +208,13 @@ def _date(raw: str, column: str) -> date:
             return datetime.strptime(raw.strip(), fmt).date()
         except ValueError:
             continue
-    raise ValueError(f"column {column!r}: {raw!r} is not a date (YYYY-MM-DD)")
+    # TWSE's own exports write the ROC (民國) year: 114/01/02 is 2025-01-02
+    if (m := re.fullmatch(r"(\d{2,3})[/-](\d{1,2})[/-](\d{1,2})", raw.strip())) is not None:
+        try:
+            return date(int(m.group(1)) + 1911, int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            pass
+    raise ValueError(f"column {column!r}: {raw!r} is not a date (YYYY-MM-DD, or the ROC year's 114/01/02)")
 
 
 def _read_bars(path: Path, header: list[str], date_col: str, fields: dict[str, str], code: str,
@@ -266,6 +278,108 @@ def _import_twstock(store: Store, path: Path, directory: CompanyDirectory) -> _O
     out = _Outcome(empty=not bars)
     out.prices[company.code] = store.upsert_bars(bars) if bars else 0
     log.info("imported %s: %d bars of %s, %d new", path.name, len(bars), company.code, out.prices[company.code])
+    return out
+
+
+# A plain OHLCV table as people export it ("date,open,high,low,close,volume", "Date,Close",
+# "日期,開盤價,最高價,最低價,收盤價,成交股數", with or without a code column): header names matched
+# case-insensitively, in English or Chinese (Simplified or Traditional), columns in any order.
+_GENERIC_NAMES = {
+    "date": ("date", "day", "trade_date", "trading_date", "日期", "交易日", "交易日期"),
+    "code": ("code", "symbol", "ticker", "stock_id", "stock_code", "证券代号", "證券代號", "股票代号", "股票代號", "代号", "代號"),
+    "open": ("open", "开盘价", "開盤價", "开盘", "開盤"),
+    "high": ("high", "最高价", "最高價", "最高"),
+    "low": ("low", "最低价", "最低價", "最低"),
+    "close": ("close", "closing_price", "收盘价", "收盤價", "收盘", "收盤"),
+    "volume": ("volume", "vol", "shares", "成交股数", "成交股數", "成交量"),
+    "turnover": ("turnover", "value", "traded_value", "成交金额", "成交金額", "成交值"),
+}
+_GENERIC_OF = {name.lower(): field for field, names in _GENERIC_NAMES.items() for name in names}
+
+
+def _generic_columns(header: list[str]) -> dict[str, int]:
+    """{field: column index} of a plain OHLCV header (the first column of each field wins)."""
+    out: dict[str, int] = {}
+    for i, name in enumerate(header):
+        field_ = _GENERIC_OF.get(re.sub(r"\s+", "_", name.strip().lower()))
+        if field_ is not None and field_ not in out:
+            out[field_] = i
+    return out
+
+
+def _import_generic(store: Store, path: Path, header: list[str], columns: dict[str, int],
+                    directory: CompanyDirectory) -> _Outcome:
+    """A plain OHLCV CSV: the code from its ``code`` column (several companies in one file) or its
+    file name ("2330.csv"). Every bad row is reported with its line; the bars of every listed code
+    are stored in one transaction, and codes that are not listed are reported, never guessed."""
+    file_code: str | None = None
+    if "code" not in columns:
+        m = _TWSTOCK_NAME.match(path.stem) or _BARE_CODE.match(path.stem)
+        if not m:
+            raise FileError([(None, "cannot tell the stock code: add a 'code' column or name the file by its "
+                                    "code, e.g. 2330.csv")])
+        file_code = m.group("code").upper()
+    us = {c.code for c in store.symbols() if c.market == "US"}
+    listed: dict[str, Company | None] = {}
+
+    def company_of(raw: str) -> Company | None:
+        code = re.sub(r"\.(?:TW|TWO)$", "", raw.strip().upper())
+        if code not in listed:
+            company = directory.get(code)
+            ok = company is not None and (company.market in _TW_MARKETS or code in us)
+            listed[code] = company if ok else None
+        return listed[code]
+
+    bars: list[PriceBar] = []
+    problems: list[tuple[int | None, str]] = []
+    unlisted: dict[str, int] = {}
+    fields = [f for f in ("open", "high", "low", "close", "volume", "turnover") if f in columns]
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        try:
+            for row in reader:
+                line = reader.line_num
+                if not any(cell.strip() for cell in row):
+                    continue
+                if len(row) != len(header):
+                    problems.append((line, f"malformed CSV: expected {len(header)} fields, found {len(row)}"))
+                    continue
+                raw_code = file_code or row[columns["code"]]
+                company = company_of(raw_code)
+                if company is None:
+                    unlisted[raw_code.strip().upper()] = unlisted.get(raw_code.strip().upper(), 0) + 1
+                    continue
+                try:
+                    day = _date(row[columns["date"]], header[columns["date"]])
+                    values = {f: _number(row[columns[f]], header[columns[f]]) for f in fields}
+                except ValueError as exc:
+                    problems.append((line, str(exc)))
+                    continue
+                if any(v is not None and v < 0 for v in values.values()):
+                    problems.append((line, "negative price or volume"))
+                    continue
+                if values["close"] is None:
+                    continue  # no trade that day
+                source = "twse" if company.market == "TWSE" else "tpex" if company.market == "TPEx" else "import"
+                bars.append(PriceBar(code=company.code, date=day, source=source,
+                                     **{"open": None, "high": None, "low": None, **values}))
+        except csv.Error as exc:
+            problems.append((reader.line_num, f"malformed CSV: {exc}"))
+    if problems:
+        raise FileError(problems)
+    out = _Outcome(empty=not bars)
+    for code, rows in unlisted.items():
+        reason = f"{code} is not a listed TWSE/TPEx stock or ETF, nor a known symbol; its {rows} rows were not stored"
+        log.warning("%s: %s", path.name, reason)
+        out.unresolved.append(code)
+        out.skipped.append({"file": str(path), "reason": reason})
+    if bars:
+        codes = list(dict.fromkeys(b.code for b in bars))
+        held = {code: len(store.bars(code)) for code in codes}
+        store.upsert_bars(bars)  # one transaction for the whole file
+        out.prices = {code: len(store.bars(code)) - held[code] for code in codes}
+    log.info("imported %s: %d bars of %s", path.name, len(bars), ", ".join(dict.fromkeys(b.code for b in bars)) or "none")
     return out
 
 

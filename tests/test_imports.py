@@ -155,6 +155,9 @@ def test_malformed_csv_reports_line_and_goes_on(store, files):
         ("AAPL.csv", "Date,Open,High,Low,Close,Adj Close,Volume\n2015-06-01,1,1,1,1,1,1\n"
                      "2015-06-02,1,1,1,abc,1,1\n", 3, "'abc' is not a number"),
         ("prices.csv", "when,price\n2025-01-01,3\n", 1, "unrecognised CSV header"),
+        ("2330.csv", "date,open,high,low,close,volume\n2025-01-02,1,2,0.5,1.5,100\n2025-01-03,abc,2,1,1,100\n", 3,
+         "column 'open': 'abc' is not a number"),
+        ("prices.csv", "date,close\n2025-01-02,1\n", None, "add a 'code' column or name the file by its code"),
         ("news.json", '[\n  {"name_zh": "台積電",\n   "news": [}\n]\n', 3, "invalid JSON"),
         ("news.json", '{"status": "error", "code": "apiKeyInvalid", "message": "no"}', 1, "apiKeyInvalid"),
         ("news.json", '{"something": 1}', 1, "unrecognised JSON"),
@@ -283,3 +286,29 @@ def test_killed_import_resumes_without_loss_or_duplicates(data_dir, tmp_path):
     finally:
         con.close()
     assert dupes == [] and total == N_FILES * N_ROWS
+
+
+def test_plain_ohlcv_csvs_import_by_file_name_or_code_column(store, tmp_path):
+    """The table people export ("date,open,high,low,close,volume", "Date,Code,Close", TWSE's
+    "日期,證券代號,...,收盤價" with ROC years), matched by header name in any order and case: the code
+    from the file name or a code column (several companies in one file, ".TW" allowed), codes that
+    are not listed reported and their rows not stored, the rest in one transaction; a rerun adds
+    nothing."""
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    (folder / "2330.csv").write_text("Close,Date,Volume\n1000,2025-01-02,5000\n1010,2025-01-03,\n", encoding="utf-8")
+    (folder / "multi.csv").write_text("date,code,open,high,low,close\n2025-01-02,2454.TW,1290,1310,1280,1300\n"
+                                      "2025-01-02,9999,1,1,1,1\n2025-01-03,2454,1300,1320,1295,1315\n", encoding="utf-8")
+    (folder / "twse.csv").write_text("日期,證券代號,開盤價,最高價,最低價,收盤價,成交股數\n"
+                                     '114/01/02,2317,180,182,179,181,"1,000"\n', encoding="utf-8")
+    report = import_paths(store, [folder], progress=False)
+    assert report["errors"] == [] and report["prices"] == {"2330": 2, "2454": 2, "2317": 1}
+    assert report["unresolved"] == ["9999"] and "its 1 rows were not stored" in report["skipped"][0]["reason"]
+    tsmc = store.bars("2330")
+    assert list(tsmc["close"]) == [1000.0, 1010.0] and tsmc["open"].isna().all()
+    mtk = store.bars("2454")
+    assert list(mtk["high"]) == [1310.0, 1320.0] and str(mtk.index[0].date()) == "2025-01-02"
+    hon = store.bars("2317")
+    assert str(hon.index[0].date()) == "2025-01-02" and float(hon["volume"].iloc[0]) == 1000.0
+    again = import_paths(store, [folder], progress=False)
+    assert again["prices"] == {"2330": 0, "2454": 0, "2317": 0}
