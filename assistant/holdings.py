@@ -301,7 +301,7 @@ _SELLING = re.compile(r"\bsell(?:s|ing)?\b|\bsale\b|\btax(?:es)?\b|卖出|卖掉
 _PAID = re.compile(
     # "bought at 1000", "bought 2 lots at NT$1,050", "bought 500 shares for 900 each" ("for NT$200,000"
     # without "each" is what the whole lot cost, and "buy with NT$100,000" a budget: no price paid)
-    r"\b(?:bought|buy|purchased|got in|entered)\b[^.?!。？！]{0,30}?(?:\bat\b|@)\s*(?:nt\$|\$|twd\s*)?"
+    r"\b(?:bought|buy|purchased|got in|entered)\b(?:(?!\b(?:sold|sell|selling)\b)[^.?!。？！]){0,30}?(?:\bat\b|@)\s*(?:nt\$|\$|twd\s*)?"
     r"(\d[\d,]*(?:\.\d+)?)(?!\d)(?!\s*(?:k\b|m\b|bn\b|million|billion|thousand|lots?|shares|%))"
     r"|\b(?:bought|purchased)\b[^.?!。？！]{0,30}?\bfor\s*(?:nt\$|\$|twd\s*)?(\d[\d,]*(?:\.\d+)?)(?!\d)"
     r"(?=\s*(?:each|a share|per share|/share)\b)"
@@ -310,9 +310,46 @@ _PAID = re.compile(
     r"(\d[\d,]*(?:\.\d+)?)(?!\d)(?!\s*(?:k\b|m\b|million|thousand|lots?|shares|%))"
     r"|(?:在|以)\s*(\d[\d,]*(?:\.\d+)?)\s*(?:元|块)?\s*(?:的价格|价位)?\s*(?:买|买进|买入|进场|入手|接|购入)"
     r"|(?:成本价?|均价|买进价|买价|买入价|进场价)\s*(?:是|为|在|约)?\s*(\d[\d,]*(?:\.\d+)?)(?!\s*(?:万|亿|千))"
-    r"|(\d[\d,]*(?:\.\d+)?)\s*(?:元|块)\s*(?:买的|买进的|买入的|进场的)",
+    r"|(\d[\d,]*(?:\.\d+)?)\s*(?:元|块)\s*(?:买的|买进的|买入的|进场的)"
+    # "我900買台積電1100賣掉": a price right before 買
+    r"|(?<!\d)(?<!\d[.,])(\d[\d,]*(?:\.\d+)?)\s*(?:元|块)?\s*(?:买进|买入|买)(?![卖])",
     re.IGNORECASE,
 )
+# "sold at 1100", "sell at 1000", "1100賣掉", "在1100賣出": the price a position was (or would be) sold at.
+_SOLD = re.compile(
+    r"\b(?:sold|sell|selling|sells|exited|exit)\b[^.?!。？！]{0,20}?(?:\bat\b|@|\bfor\b)\s*(?:nt\$|\$|twd\s*)?"
+    r"(\d[\d,]*(?:\.\d+)?)(?!\d)(?!\s*(?:k\b|m\b|million|thousand|lots?|shares|%))"
+    r"|(?:在|以)?\s*(?<!\d)(?<!\d[.,])(\d[\d,]*(?:\.\d+)?)\s*(?:元|块)?\s*(?:卖出|卖掉|卖|出场|出清)"
+    r"|(?:卖出|卖掉|卖)(?:价|在|于)\s*(\d[\d,]*(?:\.\d+)?)",
+    re.IGNORECASE,
+)
+# "what's my break-even?", "回本價": the sell price that gets the money back after the costs.
+_BREAKEVEN = re.compile(r"\bbreak[- ]?even\b|回本|损益两平|打平")
+
+
+def parse_sold(message: str) -> float | None:
+    """The price per share a position was or would be sold at ("I bought at 900 and sold at 1100",
+    "if I sell at 1000", "1100賣掉"), or ``None``."""
+    from ingest.companies import get_directory
+
+    s = to_simplified(strip_dates(get_directory().without_mentions(message))).lower()
+    m = _SOLD.search(s)
+    return float(next(g for g in m.groups() if g).replace(",", "")) if m else None
+
+
+def breakeven_price(code: str, paid: float, shares: float) -> float:
+    """The sell price at which ``shares`` bought at ``paid`` return exactly what they cost, after
+    the buy fee, the sell fee (at least NT$20) and the transaction tax: found by bisection, since
+    the minimum fee makes the costs piecewise."""
+    cost, _ = _costs(code, shares * paid, shares * paid)
+    lo, hi = paid, paid * 1.1 + 100.0 / max(shares, 1.0)
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if _costs(code, shares * paid, shares * mid)[1] < cost:
+            lo = mid
+        else:
+            hi = mid
+    return hi
 
 
 def parse_paid(message: str) -> tuple[float, str] | None:
@@ -400,18 +437,26 @@ def position(job: Job) -> Answer:
         return _several_positions(job, several)
     code, zh = job.code, job.zh
     paid_rest = parse_paid(job.asked)
+    sold = parse_sold(job.asked)  # "... and sold at 1100": that price, not the last close
+    bars = job.closes(code)
     if paid_rest is not None:
         paid, rest = paid_rest
         stake = parse_stake(rest)
-    else:  # "TSMC at 1000, what is my P&L?": the price beside the name (risk_kind saw one)
-        assert several, "risk_kind says 'position' only when a price is named"
+    elif several:  # "TSMC at 1000, what is my P&L?": the price beside the name
         code, paid, shares = several[0]
         stake = Stake(shares=shares)
-    bars = job.closes(code)
+        bars = job.closes(code)
+    else:  # "if I buy 2330 now and sell at 1000": bought at the last close
+        assert sold is not None, "risk_kind says 'position' only when a price is named"
+        if bars.empty:
+            return job.plain(job.missing(code))
+        paid, stake = float(bars["close"].iloc[-1]), parse_stake(job.asked)
     if bars.empty:
         return job.plain(job.missing(code))
-    if paid <= 0 or not stake.positive:
+    if paid <= 0 or not stake.positive or (sold is not None and sold <= 0):
         return job.plain(_nothing_staked(zh))
+    if sold is not None:
+        return _trade(job, code, paid, sold, stake, bought_now=paid_rest is None and not several, bars=bars)
     price, day = float(bars["close"].iloc[-1]), bars.index[-1]
     shares = stake.shares if stake.shares is not None else (
         stake.amount / paid if stake.amount is not None else float(SHARES_PER_LOT))
@@ -444,7 +489,58 @@ def position(job: Job) -> Answer:
                 f"({proceeds / cost - 1:+.2%}).")
         if not stake.shares and stake.amount is None:
             text += " (No quantity given: one lot is assumed; say \"2 lots\" or \"500 shares\".)"
+    even = breakeven_price(code, paid, shares)
+    numbers["breakeven_price"] = even
+    text += (f"回本價（計入買賣手續費與證交稅後不賺不賠的賣價）：{fmt_price(even)}。" if zh else
+             f" Break-even sell price (no gain, no loss after the fees and the tax): {fmt_price(even)}.")
     return job.answer(text, [code], {code: bars.tail(1)}, numbers)
+
+
+def _trade(job: Job, code: str, paid: float, sold: float, stake: Stake, *, bought_now: bool,
+           bars: pd.DataFrame) -> Answer:
+    """A round trip at two prices the user names ("bought at 900, sold at 1100"), or bought at the
+    last close and sold at the price named ("if I buy now and sell at 1000"): the gain before and
+    after the buy fee, the sell fee and the transaction tax, and the break-even sell price."""
+    zh = job.zh
+    shares = stake.shares if stake.shares is not None else (
+        stake.amount / paid if stake.amount is not None else float(SHARES_PER_LOT))
+    cost, proceeds = _costs(code, shares * paid, shares * sold)
+    tax_rate = _tax_rate(code)
+    buy_fee, sell_fee, tax = _fee(shares * paid), _fee(shares * sold), shares * sold * tax_rate
+    gross, net, even = shares * (sold - paid), proceeds - cost, breakeven_price(code, paid, shares)
+    day = bars.index[-1]
+    label = job.label(code)
+    numbers = {"paid": paid, "sold": sold, "shares": shares, "price_change": sold / paid - 1, "gross_gain": gross,
+               "buy_fee": buy_fee, "sell_fee": sell_fee, "sell_tax": tax, "cost_with_fee": cost,
+               "proceeds_after_costs": proceeds, "net_gain": net, "net_return": proceeds / cost - 1,
+               "breakeven_price": even, "bought_at_last_close": bought_now}
+    lots = shares / SHARES_PER_LOT
+    if zh:
+        size = f"{lots:g} 張（{shares:,.0f} 股）" if shares % SHARES_PER_LOT == 0 else f"{shares:,.0f} 股"
+        buy = f"以 {iso_day(day)} 收盤價 {fmt_price(paid)} 買進" if bought_now else f"以 {fmt_price(paid)} 買進"
+        text = (f"**{label}**：{buy}、以 {fmt_price(sold)} 賣出，每股 {sold - paid:+,.2f}（{sold / paid - 1:+.2%}）。"
+                f"{size}價差 **{_money(gross)}**；扣除買進手續費 NT${buy_fee:,.0f}、賣出手續費 NT${sell_fee:,.0f} 與 "
+                f"{tax_rate:.1%} 證券交易稅 NT${tax:,.0f} 後，淨損益 **{_money(net)}**（{proceeds / cost - 1:+.2%}）。"
+                f"回本價（不賺不賠的賣價）：{fmt_price(even)}。")
+        if not stake.shares and stake.amount is None:
+            text += "（沒有寫出股數，以一張計；可寫「2 張」或「500 股」。）"
+    else:
+        size = (f"{lots:g} lot{'s' if lots != 1 else ''} ({shares:,.0f} shares)" if shares % SHARES_PER_LOT == 0
+                else f"{shares:,.0f} shares")
+        buy = f"bought at the {iso_day(day)} close of {fmt_price(paid)}" if bought_now else f"bought at {fmt_price(paid)}"
+        text = (f"**{label}**: {buy} and sold at {fmt_price(sold)}, {sold - paid:+,.2f} a share "
+                f"({sold / paid - 1:+.2%}). On {size} that is **{_money(gross)}** before costs; after the buy fee "
+                f"(NT${buy_fee:,.0f}), the sell fee (NT${sell_fee:,.0f}) and the {tax_rate:.1%} transaction tax "
+                f"(NT${tax:,.0f}): **{_money(net)}** ({proceeds / cost - 1:+.2%}). Break-even sell price: {fmt_price(even)}.")
+        if not stake.shares and stake.amount is None:
+            text += " (No quantity given: one lot is assumed; say \"2 lots\" or \"500 shares\".)"
+    answer = job.answer(text, [code], {code: bars.tail(1)}, numbers)
+    if not bought_now:  # both prices are the user's: how old the store is says nothing about them
+        from .price_facts import stale_notice
+
+        stale = stale_notice(label, code, day.date(), job.visible, zh)
+        answer.notices = [n for n in answer.notices if n != stale]
+    return answer
 
 
 # --- a portfolio ------------------------------------------------------------------------------

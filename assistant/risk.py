@@ -111,9 +111,9 @@ def risk_kind(message: str) -> str | None:
     s = unquoted(message)
     if FUTURE.search(s):
         return None
-    from .holdings import paid_positions, parse_paid
+    from .holdings import paid_positions, parse_paid, parse_sold
 
-    if _HOLDING.search(s) and (parse_paid(message) is not None or paid_positions(message)):
+    if _HOLDING.search(s) and (parse_paid(message) is not None or paid_positions(message) or parse_sold(message)):
         return "position"  # "I bought 2330 at 1000: how much did I lose?", "2330 200 shares at 950, P&L?"
     kind = next((kind for kind, rx in KINDS if rx.search(s)), None)
     if kind is None and _BARE_RISK.fullmatch(_without_companies(message)):

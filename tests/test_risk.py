@@ -593,3 +593,45 @@ def test_returns_of_several_companies_are_each_computed_then_side_by_side(store)
     # one "no trading day" notice for all of them, not one per company
     sat = ask(store, "if I had bought 2330 and 2454 on 2025-01-04", codes=["2330", "2454"])
     assert sum("no trading day" in n for n in sat.notices) == 1 and len(sat.indicators["companies"]) == 2
+
+
+@pytest.mark.parametrize("message, paid, sold", [
+    ("I bought 2330 at 900 and sold at 1100, what's my profit?", 900.0, 1100.0),
+    ("我900買台積電1100賣掉，賺多少", 900.0, 1100.0), ("我在900買進台積電，在1100賣出，賺多少", 900.0, 1100.0),
+    ("I bought 2 lots of TSMC at 1000 and sold them at 950", 1000.0, 950.0),
+    ("if I buy 2330 now and sell at 1000, how much do I make?", None, 1000.0),
+])
+def test_a_sell_price_named_is_a_round_trip(message, paid, sold):
+    from assistant.holdings import parse_paid, parse_sold
+
+    assert risk_kind(message) == "position"
+    assert parse_sold(message) == sold
+    assert (parse_paid(message) or (None,))[0] == paid  # "buy ... and sell at 1000" is no price paid
+
+
+def test_a_round_trip_and_the_break_even_price_after_costs(store):
+    """2 lots bought at 100, sold at 130: +60,000 before costs; buy fee 285, sell fee 370.5, tax 780.
+    Bought "now" is bought at the last close (125). The break-even sell price returns the cost
+    after both fees and the tax; for a whole lot it is paid x 1.001425 / (1 - 0.001425 - 0.003)."""
+    from assistant.holdings import _costs, breakeven_price
+
+    a = ask(store, "I bought 2 lots of 2330 at 100 and sold at 130, what's my profit?")
+    net = (260_000 - 370.5 - 780) - (200_000 + 285)
+    assert a.indicators["net_gain"] == pytest.approx(net) and a.indicators["gross_gain"] == pytest.approx(60_000)
+    assert "bought at 100.00 and sold at 130.00, +30.00 a share (+30.00%)" in a.answer
+    assert f"**+NT${net:,.0f}**" in a.answer and not any("newest stored" in n for n in a.notices)
+    even = breakeven_price("2330", 100.0, 2000.0)
+    assert even == pytest.approx(100 * 1.001425 / (1 - 0.001425 - 0.003), rel=1e-9)
+    cost, back = _costs("2330", 2000 * 100.0, 2000 * even)
+    assert back == pytest.approx(cost) and a.indicators["breakeven_price"] == pytest.approx(even)
+    # one share: the NT$20 minimum fee dominates, and the bisection still finds the level
+    tiny = breakeven_price("2330", 100.0, 1.0)
+    assert _costs("2330", 100.0, tiny)[1] == pytest.approx(_costs("2330", 100.0, 100.0)[0]) and tiny > 140
+    now = ask(store, "if I buy 2330 now and sell at 130, how much do I make?")
+    assert now.indicators["paid"] == 125.0 and now.indicators["bought_at_last_close"] is True
+    assert f"bought at the {DAYS[-1]} close of 125.00 and sold at 130.00" in now.answer
+    held = ask(store, "what's my breakeven if I bought 2330 at 100?")  # a position: the line is there too
+    assert held.indicators["breakeven_price"] == pytest.approx(breakeven_price("2330", 100.0, 1000.0))
+    assert "Break-even sell price (no gain, no loss after the fees and the tax):" in held.answer
+    zh = ask(store, "我在100買了2張台積電，130賣掉賺多少")
+    assert "以 100.00 買進、以 130.00 賣出" in zh.answer and "回本價（不賺不賠的賣價）" in zh.answer
