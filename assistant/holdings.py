@@ -112,6 +112,22 @@ def _size(shares: float, zh: bool) -> str:
     return f"{shares:,.0f} 股" if zh else f"{shares:,.0f} shares"
 
 
+def _size_in_full(shares: float, zh: bool) -> str:
+    """A position's size with its shares: "2 lots (2,000 shares)" / "2 張（2,000 股）", or "500 shares"."""
+    lots = shares / SHARES_PER_LOT
+    if shares % SHARES_PER_LOT:
+        return f"{shares:,.0f} 股" if zh else f"{shares:,.0f} shares"
+    return f"{lots:g} 張（{shares:,.0f} 股）" if zh else f"{lots:g} lot{'s' if lots != 1 else ''} ({shares:,.0f} shares)"
+
+
+def _one_lot_note(stake: Stake, zh: bool) -> str:
+    """Said when no quantity was given and one lot was assumed."""
+    if stake.shares or stake.amount is not None:
+        return ""
+    return "（沒有寫出股數，以一張計；可寫「2 張」或「500 股」。）" if zh else \
+        " (No quantity given: one lot is assumed; say \"2 lots\" or \"500 shares\".)"
+
+
 # "bought at the April low", "在四月最低點買進": the buy day is the span's lowest (highest) close.
 _AT_EXTREME = re.compile(r"\bat (?:the|its)\s+(?:[\w-]+\s+){0,2}?(lows?|bottom|high|peak|top)\b"
                          r"|(最低点|低点|最低价|谷底|最高点|高点|最高价)(?:时)?(?:的时候)?(?:买|进场|买进|买入|进)")
@@ -466,29 +482,23 @@ def position(job: Job) -> Answer:
     paper = shares * per_share
     net = proceeds - cost
     label = job.label(code)
-    lots = shares / SHARES_PER_LOT
     numbers = {"paid": paid, "date": iso_day(day), "close": price, "shares": shares, "price_change": price / paid - 1,
                "paper_gain": paper, "cost_with_fee": cost, "proceeds_after_costs": proceeds, "net_gain": net,
                "net_return": proceeds / cost - 1}
     sell_fee, tax = _fee(shares * price), shares * price * tax_rate
+    size = _size_in_full(shares, zh)
     if zh:
-        size = (f"{lots:g} 張（{shares:,.0f} 股）" if shares % SHARES_PER_LOT == 0 else f"{shares:,.0f} 股")
         text = (f"**{label}**：買進價 {fmt_price(paid)}，{iso_day(day)} 收盤 {fmt_price(price)}，"
                 f"{price / paid - 1:+.2%}（每股 {per_share:+,.2f}）。{size}帳面損益 **{_money(paper)}**；"
                 f"若以這個收盤價賣出，計入買進手續費 NT${_fee(shares * paid):,.0f}、賣出手續費 NT${sell_fee:,.0f} 與 "
                 f"{tax_rate:.1%} 證券交易稅 NT${tax:,.0f} 後，淨損益 **{_money(net)}**（{proceeds / cost - 1:+.2%}）。")
-        if not stake.shares and stake.amount is None:
-            text += "（沒有寫出股數，以一張計；可寫「2 張」或「500 股」。）"
     else:
-        size = (f"{lots:g} lot{'s' if lots != 1 else ''} ({shares:,.0f} shares)" if shares % SHARES_PER_LOT == 0
-                else f"{shares:,.0f} shares")
         text = (f"**{label}**: bought at {fmt_price(paid)}; the {iso_day(day)} close is {fmt_price(price)}, "
                 f"{price / paid - 1:+.2%} ({per_share:+,.2f} a share). On {size} that is **{_money(paper)}** on paper; "
                 f"sold at that close, after the buy fee (NT${_fee(shares * paid):,.0f}), the sell fee "
                 f"(NT${sell_fee:,.0f}) and the {tax_rate:.1%} transaction tax (NT${tax:,.0f}): **{_money(net)}** "
                 f"({proceeds / cost - 1:+.2%}).")
-        if not stake.shares and stake.amount is None:
-            text += " (No quantity given: one lot is assumed; say \"2 lots\" or \"500 shares\".)"
+    text += _one_lot_note(stake, zh)
     even = breakeven_price(code, paid, shares)
     numbers["breakeven_price"] = even
     text += (f"回本價（計入買賣手續費與證交稅後不賺不賠的賣價）：{fmt_price(even)}。" if zh else
@@ -514,26 +524,20 @@ def _trade(job: Job, code: str, paid: float, sold: float, stake: Stake, *, bough
                "buy_fee": buy_fee, "sell_fee": sell_fee, "sell_tax": tax, "cost_with_fee": cost,
                "proceeds_after_costs": proceeds, "net_gain": net, "net_return": proceeds / cost - 1,
                "breakeven_price": even, "bought_at_last_close": bought_now}
-    lots = shares / SHARES_PER_LOT
+    size = _size_in_full(shares, zh)
     if zh:
-        size = f"{lots:g} 張（{shares:,.0f} 股）" if shares % SHARES_PER_LOT == 0 else f"{shares:,.0f} 股"
         buy = f"以 {iso_day(day)} 收盤價 {fmt_price(paid)} 買進" if bought_now else f"以 {fmt_price(paid)} 買進"
         text = (f"**{label}**：{buy}、以 {fmt_price(sold)} 賣出，每股 {sold - paid:+,.2f}（{sold / paid - 1:+.2%}）。"
                 f"{size}價差 **{_money(gross)}**；扣除買進手續費 NT${buy_fee:,.0f}、賣出手續費 NT${sell_fee:,.0f} 與 "
                 f"{tax_rate:.1%} 證券交易稅 NT${tax:,.0f} 後，淨損益 **{_money(net)}**（{proceeds / cost - 1:+.2%}）。"
                 f"回本價（不賺不賠的賣價）：{fmt_price(even)}。")
-        if not stake.shares and stake.amount is None:
-            text += "（沒有寫出股數，以一張計；可寫「2 張」或「500 股」。）"
     else:
-        size = (f"{lots:g} lot{'s' if lots != 1 else ''} ({shares:,.0f} shares)" if shares % SHARES_PER_LOT == 0
-                else f"{shares:,.0f} shares")
         buy = f"bought at the {iso_day(day)} close of {fmt_price(paid)}" if bought_now else f"bought at {fmt_price(paid)}"
         text = (f"**{label}**: {buy} and sold at {fmt_price(sold)}, {sold - paid:+,.2f} a share "
                 f"({sold / paid - 1:+.2%}). On {size} that is **{_money(gross)}** before costs; after the buy fee "
                 f"(NT${buy_fee:,.0f}), the sell fee (NT${sell_fee:,.0f}) and the {tax_rate:.1%} transaction tax "
                 f"(NT${tax:,.0f}): **{_money(net)}** ({proceeds / cost - 1:+.2%}). Break-even sell price: {fmt_price(even)}.")
-        if not stake.shares and stake.amount is None:
-            text += " (No quantity given: one lot is assumed; say \"2 lots\" or \"500 shares\".)"
+    text += _one_lot_note(stake, zh)
     answer = job.answer(text, [code], {code: bars.tail(1)}, numbers)
     if not bought_now:  # both prices are the user's: how old the store is says nothing about them
         from .price_facts import stale_notice

@@ -20,7 +20,7 @@ import csv
 import json
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -217,6 +217,24 @@ def _date(raw: str, column: str) -> date:
     raise ValueError(f"column {column!r}: {raw!r} is not a date (YYYY-MM-DD, or the ROC year's 114/01/02)")
 
 
+def _rows(path: Path, width: int, problems: list[tuple[int | None, str]]) -> Iterator[tuple[int, list[str]]]:
+    """(line, row) for every non-blank row after the header that has ``width`` fields; a row of
+    another width, or a CSV the csv module cannot read on, goes to ``problems`` with its line."""
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        try:
+            for row in reader:
+                if not any(cell.strip() for cell in row):
+                    continue  # blank line
+                if len(row) != width:
+                    problems.append((reader.line_num, f"malformed CSV: expected {width} fields, found {len(row)}"))
+                    continue
+                yield reader.line_num, row
+        except csv.Error as exc:
+            problems.append((reader.line_num, f"malformed CSV: {exc}"))
+
+
 def _read_bars(path: Path, header: list[str], date_col: str, fields: dict[str, str], code: str,
                source: str) -> tuple[list[PriceBar], int]:
     """Bars of every row with a close, and how many rows had none (days without trades).
@@ -227,34 +245,22 @@ def _read_bars(path: Path, header: list[str], date_col: str, fields: dict[str, s
     bars: list[PriceBar] = []
     without_close = 0
     problems: list[tuple[int | None, str]] = []
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh)
-        next(reader, None)
+    for line, row in _rows(path, len(header), problems):
         try:
-            for row in reader:
-                line = reader.line_num
-                if not any(cell.strip() for cell in row):
-                    continue  # blank line
-                if len(row) != len(header):
-                    problems.append((line, f"malformed CSV: expected {len(header)} fields, found {len(row)}"))
-                    continue
-                try:
-                    day = _date(row[index[date_col]], date_col)
-                    values = {name: _number(row[index[col]], col) for col, name in fields.items()}
-                except ValueError as exc:
-                    problems.append((line, str(exc)))
-                    continue
-                if any(v is not None and v < 0 for k, v in values.items() if k != "change"):
-                    problems.append((line, "negative price or volume"))
-                    continue
-                if values["close"] is None:
-                    without_close += 1
-                    continue
-                if values.get("transactions") is not None:
-                    values["transactions"] = int(values["transactions"])
-                bars.append(PriceBar(code=code, date=day, source=source, **values))
-        except csv.Error as exc:
-            problems.append((reader.line_num, f"malformed CSV: {exc}"))
+            day = _date(row[index[date_col]], date_col)
+            values = {name: _number(row[index[col]], col) for col, name in fields.items()}
+        except ValueError as exc:
+            problems.append((line, str(exc)))
+            continue
+        if any(v is not None and v < 0 for k, v in values.items() if k != "change"):
+            problems.append((line, "negative price or volume"))
+            continue
+        if values["close"] is None:
+            without_close += 1
+            continue
+        if values.get("transactions") is not None:
+            values["transactions"] = int(values["transactions"])
+        bars.append(PriceBar(code=code, date=day, source=source, **values))
     if problems:
         raise FileError(problems)
     return bars, without_close
@@ -334,38 +340,26 @@ def _import_generic(store: Store, path: Path, header: list[str], columns: dict[s
     problems: list[tuple[int | None, str]] = []
     unlisted: dict[str, int] = {}
     fields = [f for f in ("open", "high", "low", "close", "volume", "turnover") if f in columns]
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh)
-        next(reader, None)
+    for line, row in _rows(path, len(header), problems):
+        raw_code = file_code or row[columns["code"]]
+        company = company_of(raw_code)
+        if company is None:
+            unlisted[raw_code.strip().upper()] = unlisted.get(raw_code.strip().upper(), 0) + 1
+            continue
         try:
-            for row in reader:
-                line = reader.line_num
-                if not any(cell.strip() for cell in row):
-                    continue
-                if len(row) != len(header):
-                    problems.append((line, f"malformed CSV: expected {len(header)} fields, found {len(row)}"))
-                    continue
-                raw_code = file_code or row[columns["code"]]
-                company = company_of(raw_code)
-                if company is None:
-                    unlisted[raw_code.strip().upper()] = unlisted.get(raw_code.strip().upper(), 0) + 1
-                    continue
-                try:
-                    day = _date(row[columns["date"]], header[columns["date"]])
-                    values = {f: _number(row[columns[f]], header[columns[f]]) for f in fields}
-                except ValueError as exc:
-                    problems.append((line, str(exc)))
-                    continue
-                if any(v is not None and v < 0 for v in values.values()):
-                    problems.append((line, "negative price or volume"))
-                    continue
-                if values["close"] is None:
-                    continue  # no trade that day
-                source = "twse" if company.market == "TWSE" else "tpex" if company.market == "TPEx" else "import"
-                bars.append(PriceBar(code=company.code, date=day, source=source,
-                                     **{"open": None, "high": None, "low": None, **values}))
-        except csv.Error as exc:
-            problems.append((reader.line_num, f"malformed CSV: {exc}"))
+            day = _date(row[columns["date"]], header[columns["date"]])
+            values = {f: _number(row[columns[f]], header[columns[f]]) for f in fields}
+        except ValueError as exc:
+            problems.append((line, str(exc)))
+            continue
+        if any(v is not None and v < 0 for v in values.values()):
+            problems.append((line, "negative price or volume"))
+            continue
+        if values["close"] is None:
+            continue  # no trade that day
+        source = "twse" if company.market == "TWSE" else "tpex" if company.market == "TPEx" else "import"
+        bars.append(PriceBar(code=company.code, date=day, source=source,
+                             **{"open": None, "high": None, "low": None, **values}))
     if problems:
         raise FileError(problems)
     out = _Outcome(empty=not bars)
