@@ -33,7 +33,7 @@ from ingest.limits import is_stock_code, limit_state
 from .periods import PERIOD_LABELS_ZH, no_such_day, parse_period, Period, period_label
 from .price_facts import ENGINE, NOT_A_FACT, STALE_DAYS, TAIPEI
 from .price_format import SHARES_PER_LOT, bar_of, company_label, company_of, fmt_price, is_taiwan, source_name
-from .slots import COMPANY_TOPIC, to_simplified, unquoted, zh_number
+from .slots import COMPANY_TOPIC, WATCHLIST, to_simplified, unquoted, watchlist_notice, zh_number
 from .types import Answer, Citation, EngineRequest
 from .versus_market import asks_vs_market
 
@@ -125,8 +125,6 @@ _TOP_N = re.compile(
 # MOMENTUM_SESSIONS (about a month), not the newest session's.
 _MOMENTUM = re.compile(r"\bmomentum\b|动能|动量")
 MOMENTUM_SESSIONS = 20
-# "Which of my watchlist stocks rose the most?": the configured watchlist (``FINQA_WATCHLIST``) is ranked.
-_WATCHLIST = re.compile(r"\bwatch[- ]?list\b|自选股|自选清单|观察名单|观察清单|追踪清单|关注清单")
 
 
 # "How is the market doing?", "台股今天怎麼樣": breadth of the stored companies (no index is stored).
@@ -418,10 +416,9 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
     visible = ref - timedelta(days=1) if req.as_of else ref
     named = list(dict.fromkeys(c for c in [req.code, *req.codes] if c))
     s = unquoted(asked)
-    if not named and watchlist and _WATCHLIST.search(s):
+    if not named and watchlist and WATCHLIST.search(s):
         named = list(dict.fromkeys(watchlist))
-        notices.append(f"你的觀察清單（設定 watchlist / FINQA_WATCHLIST）：{'、'.join(named)}。" if zh else
-                       f"Your watchlist (setting `watchlist`, env FINQA_WATCHLIST): {', '.join(named)}.")
+        notices.append(watchlist_notice(named, zh))
     # A follow-up may change what is ranked ("and the losers?", "what about volume?").
     own = unquoted(req.message)
     if follow_up and changes_kind(req.message):

@@ -97,7 +97,8 @@ _OVERVIEW_WORDS = re.compile(
     r"'s\b|\b(?:how|how's|is|are|has|have|been|doing|performing|going|looking|tell|me|more|about|overview|snapshot|"
     r"summary|summarize|summarise|give|show|at|a|an|the|glance|everything|all|on|full|big|picture|what|do|does|you|"
     r"think|of|your|view|take|opinion|thoughts|stock|stocks|shares?|company|price|please|pls|right|now|lately|"
-    r"recently|currently|today|these|days|so|far|can|could|quick|brief|and|its|it|i|want|to|know|doing)\b")
+    r"recently|currently|today|these|days|so|far|can|could|quick|brief|and|its|it|i|want|to|know|doing|my|"
+    r"watch ?list|watch-list)\b")
 
 
 def _english_topic(message: str) -> bool:
@@ -158,6 +159,8 @@ def applies(req: EngineRequest) -> bool:
     """Whether the QA engine should answer ``req`` with an overview: it asks for one, or it
     follows one ("and 2454?" after "How is TSMC doing?") without naming a period of its own."""
     previous = req.follows_price_question
+    if len({c for c in [req.code, *req.codes] if c}) > 1 and is_overview_question(req.message, req.code):
+        return False  # "how are TSMC and MediaTek doing?", "我的自選股怎麼樣": side by side (price_facts)
     if previous and req.code and not is_overview_question(previous, req.code):
         # A bare "2454" after "2330 volume last week" asks 2454's volume last week.
         return is_overview_question(req.message, req.code, bare=False)

@@ -267,7 +267,12 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
     """The answer from the store's bars, or ``None`` when ``req`` is not a price question."""
     code = req.code
     asked = req.message
-    if not is_price_question(req.message, code):
+    several = len({c for c in [code, *req.codes] if c}) > 1
+    if several and code:
+        from .overview import is_overview_question
+
+        several = is_overview_question(req.message, code)  # "how are TSMC and MediaTek doing?": side by side
+    if not is_price_question(req.message, code) and not several:
         if not (req.follows_price_question and code):
             return None
         # A follow-up ("and 2454?", "what about last week?"): its own period if it names one,

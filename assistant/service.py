@@ -32,7 +32,8 @@ from .movers import asks_for_picks, asks_future_ranking, refers_back
 from .price_facts import names_only_a_period, price_question_of
 from .router import FinqaRouter, IntentClassifier, RouteDecision
 from .sentiment_groups import asks_about_a_group
-from .slots import COMPARE_WITH, ChatSession, Slots, guess_cjk_company, parse_slots, to_simplified, truncate_message
+from .slots import (COMPARE_WITH, WATCHLIST, ChatSession, Slots, guess_cjk_company, parse_slots, to_simplified,
+                    truncate_message, unquoted, watchlist_notice)
 from .small_talk import (asks_accuracy_back, asks_data_update, asks_forecast_quality, asks_models, asks_sentiment_quality,
                          capabilities, forecast_quality, is_small_talk, models_text, sentiment_quality, update_help)
 from .types import Answer, EngineRequest
@@ -112,6 +113,13 @@ class Assistant:
     # --- routing ------------------------------------------------------------------------------
     def _plan(self, message: str, session: ChatSession | None) -> tuple[Slots, RouteDecision]:
         slots = parse_slots(message, session, self._directory())
+        watchlist = [c for c in dict.fromkeys(getattr(self.settings, "watchlist", None) or [])]
+        if watchlist and not slots.unknown_company and (not slots.codes or slots.inherited_code) \
+                and WATCHLIST.search(unquoted(message)):
+            # "news sentiment for my watchlist", "我的自選股最近表現如何": its companies, all of them
+            slots.codes, slots.code, slots.inherited_code = watchlist, watchlist[0], False
+            slots.company = self._directory().get(watchlist[0])
+            slots.notices.append(watchlist_notice(watchlist, has_cjk(message)))
         decision = self.router.decide(message, slots, session)
         if (decision.route == "forecast" and decision.source == "follow-up" and not slots.horizon_explicit
                 and session is not None and session.last_horizon):

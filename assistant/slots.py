@@ -524,6 +524,16 @@ _RANK_BOTTOM = re.compile(
     r"|最后一名|垫底|(?:跌|表现)(?:得|的)?最(?:多|差|弱|惨)的(?:那|这)?(?:档|支|只|家|个)")
 
 
+# "my watchlist", 自選股: the configured watchlist (``watchlist``, env ``FINQA_WATCHLIST``) is the
+# companies asked about (matched on Simplified, lower-cased text).
+WATCHLIST = re.compile(r"\bwatch[- ]?list\b|自选股|自选清单|观察名单|观察清单|追踪清单|关注清单")
+
+
+def watchlist_notice(codes: list[str], zh: bool) -> str:
+    return (f"你的觀察清單（設定 watchlist / FINQA_WATCHLIST）：{'、'.join(codes)}。" if zh else
+            f"Your watchlist (setting `watchlist`, env FINQA_WATCHLIST): {', '.join(codes)}.")
+
+
 def ranked_end(simplified: str) -> str | None:
     """``"top"`` or ``"bottom"`` when a message names an end of a ranking instead of a company."""
     s = simplified.lower()

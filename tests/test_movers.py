@@ -565,3 +565,24 @@ def test_the_top_and_the_worst_one_of_a_ranking_are_its_companies_in_the_convers
     assert ranked_ends({}) == {} and ranked_ends({"sectors": [{"code": "A"}]}) == {}
     asst.answer("which stocks fell the most in March 2025?", session=session)
     assert session.last_ranked["top"] == session.last_ranked["bottom"]  # the losers' list: its first is both
+
+
+def test_my_watchlist_is_the_companies_asked_about_for_every_engine(store, data_dir):
+    """"news sentiment for my watchlist", "how volatile is my watchlist?", "我的自選股怎麼樣" ask of the
+    configured watchlist's companies, all of them, with a notice that names them; "how are 2330 and
+    2454 doing?" (several companies, an overview's words) is every one side by side, not the first
+    company's overview alone."""
+    from assistant.service import Assistant
+
+    asst = Assistant(data_dir.model_copy(update={"cpu_only": True, "watchlist": ["2330", "2454"]}))
+    route = asst.route("news sentiment for my watchlist")
+    assert route["route"] == "sentiment" and route["code"] == "2330"
+    zh = asst.answer("我的自選股怎麼樣")
+    assert {b.code for b in zh.bars} == {"2330", "2454"} and any("你的觀察清單" in n and "2330、2454" in n for n in zh.notices)
+    both = asst.answer("how are 2330 and 2454 doing?")
+    assert both.engine == ENGINE and {b.code for b in both.bars} == {"2330", "2454"} and "Side by side" in both.answer
+    mine = asst.answer("how is my watchlist doing?")
+    assert {b.code for b in mine.bars} == {"2330", "2454"} and any("Your watchlist" in n for n in mine.notices)
+    assert asst.answer("How is 2330 doing?").engine == "qa:overview"  # one company: its overview
+    # a company named beside the word is that company's question, not the watchlist's
+    assert not any("Your watchlist" in n for n in asst.answer("is 2317 on my watchlist?").notices)
