@@ -85,7 +85,7 @@ def group_of(message: str, store: Any) -> Group | None:
         label, label_zh = f"{industry.name_en} ({industry.name_zh}) companies", f"{industry.name_zh}公司"
     else:
         codes = [c for c in codes if is_taiwan(c)]
-        label, label_zh = "the companies with stored news", "有已存新聞的公司"
+        label, label_zh = "any company", "任何公司"
     return Group(codes=codes, label=label, label_zh=label_zh, industry=industry.name_zh if industry else None,
                  negative_first=bool(_NEGATIVE_FIRST.search(s)), ranking=ranking or industry is not None)
 

@@ -378,6 +378,11 @@ def test_an_industry_and_a_ranking_of_companies_by_their_news(data_dir):
     assert worst.ranking["sentiment"][0]["code"] == "2454" and "最負面在前" in worst.answer
     assert asks_sentiment_ranking("which company has the most positive news?")
     assert not asks_sentiment_ranking("is the TSMC news positive?")
+    # a span after every stored article: nothing to rank, and the newest day to ask about instead
+    later = engine.run(EngineRequest(message="which company had the most positive news in June 2025?",
+                                     as_of=date(2025, 7, 1)))
+    assert not later.ranking and "No stored news of any company from 2025-06-01 to 2025-06-30" in later.answer
+    assert "The newest stored one is from 2025-04-" in later.answer and "`finqa ingest news`" in later.answer
 
 
 def test_a_sentiment_ranking_holds_the_same_companies_as_a_price_ranking(data_dir):

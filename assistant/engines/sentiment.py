@@ -396,6 +396,11 @@ class SentimentEngine(FinqaQueryEngine):
             items, of_company = sg.gather(group, store, since, until, _naming_the_company, MAX_ARTICLES)
         if not items:
             text = (f"{label_zh}沒有{group.label_zh}的已存新聞。" if zh else f"No stored news of {group.label} {label}.")
+            if (newest := sg.newest_before(group, store, until)) is not None:  # "this month" on an old store
+                day = newest.astimezone(ZoneInfo("Asia/Taipei")).date().isoformat()
+                text += (f"最新一則是 {day}：可改問那段期間，或執行 `finqa ingest news` 抓取最新新聞。" if zh else
+                         f" The newest stored one is from {day}: ask about a span up to then, or run `finqa ingest news` "
+                         "to fetch recent news.")
             return Answer(route="sentiment", engine="sentiment", answer=text, notices=notices)
         classified = self._classify([it["text"] for it in items], req, notices, zh)
         if isinstance(classified, Answer):
