@@ -132,7 +132,7 @@ _STREAK = re.compile(r"\bin a row\b|\b(?:winning|losing|up|down)?\s*streaks?\b|\
                      r"|\bstraight (?:days?|sessions?)\b|连涨|连跌|连续(?:上涨|下跌|涨|跌|收红|收黑)|连红|连黑")
 # "when did 2330 last close above 1000?", "台積電上次站上1000是什麼時候": the last close beyond a price.
 _LAST_BEYOND = re.compile(
-    r"\blast\b.{0,25}?\b(?:close[ds]?|closing|trade[ds]?|traded|was|were|went|go|been|finished|ended)\s+(above|below|over|under)"
+    r"\b(?:last|latest|most recent)\b.{0,25}?\b(?:close[ds]?|closing|trade[ds]?|traded|was|were|went|go|been|finished|ended)\s+(above|below|over|under)"
     r"\s+(?:nt\$|\$)?(\d[\d,]*(?:\.\d+)?)"
     r"|(?:上次|上一次|最后一次|最近一次).{0,6}?(站上|站回|突破|高于|超过|跌破|低于)\s*(\d[\d,]*(?:\.\d+)?)")
 # "did 2330 cross 1000?", "has 2330 ever closed below 800?", "台積電曾經跌破800嗎": past tense (a

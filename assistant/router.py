@@ -192,7 +192,9 @@ _COMPARE_ONLY = re.compile(r"(?:and\s+|now\s+)?(?:compare|contrast)\s+(?:them|bo
                            r"(?:\s+side by side)?|(?:比较|对比)(?:一下)?(?:它们|两者|这两[家档个支]?)?|(?:它们|两者)(?:比较|对比)(?:一下)?")
 _LIMIT_AHEAD = re.compile(r"涨停|跌停|\blimit[- ](?:up|down)\b")
 # "did 2330 reach 1,000 last year?", "台積電漲到1000過嗎": a target in the past is a price fact.
-_PAST_TARGET = re.compile(r"\b(?:did|was|were|has|had|have|when|ever)\b|过吗|过没|曾经|曾|了吗|何时|什么时候")
+_PAST_TARGET = re.compile(r"\b(?:did|was|were|has|had|have|when|ever|closed|traded|reached|crossed)\b"
+                          r"|\b(?:last|latest|most recent)\s+(?:time|date|day|session)\b"
+                          r"|过吗|过没|曾经|曾|了吗|何时|什么时候|上次|上一次|最后一次")
 
 
 # "What is the outlook for AI servers for Quanta?", "TSMC 2nm outlook", "outlook for TSMC revenue":

@@ -34,8 +34,9 @@ from .router import FinqaRouter, IntentClassifier, RouteDecision
 from .sentiment_groups import asks_about_a_group
 from .slots import (COMPARE_WITH, WATCHLIST, ChatSession, Slots, guess_cjk_company, parse_slots, to_simplified,
                     truncate_message, unquoted, watchlist_notice)
-from .small_talk import (asks_accuracy_back, asks_data_update, asks_forecast_quality, asks_models, asks_sentiment_quality,
-                         capabilities, forecast_quality, is_small_talk, models_text, sentiment_quality, update_help)
+from .small_talk import (asks_about_watchlist, asks_accuracy_back, asks_data_update, asks_forecast_quality, asks_models,
+                         asks_sentiment_quality, capabilities, forecast_quality, is_small_talk, models_text,
+                         sentiment_quality, update_help, watchlist_help)
 from .types import Answer, EngineRequest
 from .typos import correct_typos, typo_notice
 
@@ -115,7 +116,7 @@ class Assistant:
         slots = parse_slots(message, session, self._directory())
         watchlist = [c for c in dict.fromkeys(getattr(self.settings, "watchlist", None) or [])]
         if watchlist and not slots.unknown_company and (not slots.codes or slots.inherited_code) \
-                and WATCHLIST.search(unquoted(message)):
+                and WATCHLIST.search(unquoted(message)) and not asks_about_watchlist(unquoted(message)):
             # "news sentiment for my watchlist", "我的自選股最近表現如何": its companies, all of them
             slots.codes, slots.code, slots.inherited_code = watchlist, watchlist[0], False
             slots.company = self._directory().get(watchlist[0])
@@ -256,6 +257,9 @@ class Assistant:
 
     def _precheck(self, route: str, slots: Slots, notices: list[str], message: str = "") -> Answer | None:
         """Answers that need no engine: unknown company, no company, no stored prices."""
+        if asks_about_watchlist(unquoted(message)):  # "what's on my watchlist?", "add 2382 to my watchlist"
+            return Answer(route=route, engine="help", notices=notices, code=slots.code, answer=watchlist_help(
+                message, list(dict.fromkeys(self.settings.watchlist or [])), [c for c in slots.codes if c]))
         if asks_data_update(message):  # "update 2330", "how do I add a company?": the commands and the Data tab
             return Answer(route=route, engine="help", notices=notices, code=slots.code, answer=update_help(message, slots.code))
         if (route in ("forecast", "sentiment") and not slots.code and not slots.unknown_company

@@ -298,3 +298,51 @@ def sentiment_quality(message: str, adapters_dir: Any) -> str:
             "validation rows" + (f" (per file: {per_file})" if per_file else "") + ". Those rows are a split of the "
             "training files, not news headlines; no labelled Chinese headlines exist to check against. The README's "
             "\"What we measured\" table has the FPB and TFNS results and the targets not yet reached.")
+
+
+# "what's on my watchlist?", "add 2382 to my watchlist", "is 2317 on my watchlist?", "自選股有哪些":
+# the watchlist itself (a setting), not its companies' prices. On Simplified, lower-cased text.
+_WATCHLIST_ITSELF = re.compile(
+    r"\b(?:what(?:'s| is| are)?|which|who)\b.{0,25}\b(?:on|in)\s+(?:my|the)\s+watch[- ]?list\b"
+    r"|\b(?:show|list|view|see|display|print)\s+(?:me\s+)?(?:my|the)\s+watch[- ]?list\b|^\s*(?:my\s+)?watch[- ]?list\s*[?!.]*\s*$"
+    r"|\b(?:add|remove|delete|drop|put|take|include|exclude)\b.{0,30}\b(?:to|from|on|off|in|into|of)\s+(?:my\s+|the\s+)?watch[- ]?list\b"
+    r"|\b(?:is|are)\b.{0,30}\b(?:on|in)\s+(?:my|the)\s+watch[- ]?list\b"
+    r"|\b(?:edit|change|update|set|configure|modify)\s+(?:my\s+|the\s+)?watch[- ]?list\b"
+    r"|(?:自选股|观察清单|观察名单)(?:有哪些|有什么|是什么|是哪些|清单|名单|里有)|(?:加入|加到|加进|新增|删除|移除|拿掉|放进)"
+    r".{0,10}(?:自选股|观察清单|观察名单)|^\s*(?:我的)?(?:自选股|观察清单)\s*[?？]*\s*$|在(?:我的)?(?:自选股|观察清单)(?:里|中)?吗")
+
+
+def asks_about_watchlist(simplified_lower: str) -> bool:
+    """Whether the message is about the watchlist setting itself (what is on it, changing it)."""
+    return bool(_WATCHLIST_ITSELF.search(simplified_lower))
+
+
+def watchlist_help(message: str, watchlist: list[str], named: list[str]) -> str:
+    """What the watchlist holds, whether the companies ``named`` are on it, and how to change it:
+    a setting, which the chat never changes on its own."""
+    from ingest.companies import get_directory
+
+    zh = has_cjk(message)
+    directory = get_directory()
+
+    def label(code: str) -> str:
+        company = directory.get(code)
+        return directory.label(company) if company is not None else code
+
+    on = [label(c) for c in named if c in watchlist]
+    off = [label(c) for c in named if c not in watchlist]
+    held = ("、" if zh else ", ").join(label(c) for c in watchlist) or ("（空的）" if zh else "(empty)")
+    if zh:
+        text = f"你的觀察清單（設定 `watchlist`）：{held}。"
+        text += f"{'、'.join(on)} 在清單上。" if on else ""
+        text += f"{'、'.join(off)} 不在清單上。" if off else ""
+        return text + ("聊天不會修改設定：在 `finqa.toml` 寫 `watchlist = [\"2330\", \"2382\"]`，或設定環境變數 "
+                       "`FINQA_WATCHLIST='[\"2330\",\"2382\"]'`，再執行 `finqa demo`（或 `finqa ingest prices 代號`）抓取新加入公司的資料。"
+                       "「我的自選股怎麼樣」「自選股新聞情緒」會一次回答清單上的每家公司。")
+    text = f"Your watchlist (setting `watchlist`): {held}."
+    text += f" On it: {', '.join(on)}." if on else ""
+    text += f" Not on it: {', '.join(off)}." if off else ""
+    return text + (" The chat does not change settings: put `watchlist = [\"2330\", \"2382\"]` in `finqa.toml`, or set "
+                   "`FINQA_WATCHLIST='[\"2330\",\"2382\"]'`, then run `finqa demo` (or `finqa ingest prices CODE`) to fetch the "
+                   "new companies' data. \"How is my watchlist doing?\" and \"news sentiment for my watchlist\" answer for "
+                   "every company on it.")

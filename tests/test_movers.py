@@ -584,5 +584,12 @@ def test_my_watchlist_is_the_companies_asked_about_for_every_engine(store, data_
     mine = asst.answer("how is my watchlist doing?")
     assert {b.code for b in mine.bars} == {"2330", "2454"} and any("Your watchlist" in n for n in mine.notices)
     assert asst.answer("How is 2330 doing?").engine == "qa:overview"  # one company: its overview
-    # a company named beside the word is that company's question, not the watchlist's
-    assert not any("Your watchlist" in n for n in asst.answer("is 2317 on my watchlist?").notices)
+    # the watchlist itself: what is on it, whether a company is, how to change it (a setting)
+    on = asst.answer("is 2317 on my watchlist?")
+    assert on.engine == "help" and "Not on it: 2317" in on.answer and "FINQA_WATCHLIST" in on.answer
+    held = asst.answer("what's on my watchlist?")
+    assert held.engine == "help" and "Your watchlist (setting `watchlist`): 2330" in held.answer and "2454" in held.answer
+    assert "On it: 2330" in asst.answer("add 2330 to my watchlist").answer
+    zh = asst.answer("把鴻海加入自選股")
+    assert zh.engine == "help" and "2317 鴻海 (Hon Hai) 不在清單上" in zh.answer and "聊天不會修改設定" in zh.answer
+    assert asst.answer("我的自選股有哪些").engine == "help"
