@@ -597,6 +597,23 @@ def test_why_the_market_moved_on_a_day_gets_its_news_by_relevance_and_the_market
     assert "2025-03-04 前後的新聞（與問題最相關的在前" in zh.answer and "下跌 1 家" in zh.answer
 
 
+def test_why_a_company_moved_on_a_day_puts_the_market_of_that_day_beside_it(data_dir):
+    """"Why did TSMC fall on 2025-03-04?": the day's bar, and how the stored companies moved that
+    day (did the whole market fall with it?), both cited; "what happened to TSMC on ..." without
+    a why gets the company's day only."""
+    engine = QAEngine(settings=_day_news_settings(data_dir))
+    why = engine.run(EngineRequest(message="Why did TSMC fall on 2025-03-04?", code="2330", codes=["2330"]))
+    parts = why.answer.split("\n\n")
+    assert parts[1].startswith("Prices (from the store): 2330") and parts[2].startswith("The market (the stored companies):")
+    assert "0 rose, 1 fell, 0 unchanged" in parts[2]
+    n = int(parts[2].rsplit("[", 1)[1].rstrip("]"))
+    assert any(c.n == n and "daily prices of 1 companies" in c.title for c in why.citations)
+    zh = engine.run(EngineRequest(message="台積電2025年3月4日為什麼下跌", code="2330", codes=["2330"]))
+    assert "大盤（資料庫中的公司）：" in zh.answer
+    what = engine.run(EngineRequest(message="What happened to TSMC shares on 2025-03-04?", code="2330", codes=["2330"]))
+    assert "The market (the stored companies)" not in what.answer
+
+
 def test_a_day_question_as_of_that_day_sees_nothing_from_it(data_dir):
     """The leak test for the window: as of 2025-03-04 neither that day's article nor its bar."""
     engine = QAEngine(settings=_day_news_settings(data_dir))

@@ -482,11 +482,12 @@ class QAEngine(FinqaQueryEngine):
                                  "date": reading.bars[-1].date.isoformat(), "url": None,
                                  "text": reading.text.replace("**", ""), "score": 1.0, "code": codes[0],
                                  "bars": reading.bars})
-        if date_only:
-            # "What happened on 2025-04-07?": how the stored companies moved that day is a source too.
+        if date_only or (codes and window is not None and _asks_why(req.message)):
+            # "What happened on 2025-04-07?": how the stored companies moved that day is a source too;
+            # "why did 2454 drop on 2025-04-07?": whether the whole market fell with it
             market = self._market_on_the_day(req, zh)
             if market is not None:
-                contexts.append({"n": len(contexts) + 1, **market})
+                contexts.append({"n": len(contexts) + 1, **market, "market": True})
         if codes:
             found = {c["code"] for c in contexts}
             notices.extend(_missing_news_hint(self.settings, c, zh=zh) for c in codes if c not in found and c not in unnamed)
@@ -730,6 +731,10 @@ class QAEngine(FinqaQueryEngine):
                 intro = "沒有那段時間的相關新聞。" if zh else "No news from around then."
         body = intro + "\n" + "\n".join(lines)
         prices = _price_context(contexts)
+        market = next((c for c in contexts if c.get("market")), None)
+        if market is not None and market is not prices:  # "why did 2454 drop that day?": the market beside it
+            body = (f"大盤（資料庫中的公司）：{market['text']} [{market['n']}]" if zh else
+                    f"The market (the stored companies): {market['text']} [{market['n']}]") + "\n\n" + body
         if prices is not None:
             body = (f"股價（取自資料庫）：{prices['text']} [{prices['n']}]" if zh else
                     f"Prices (from the store): {prices['text']} [{prices['n']}]") + "\n\n" + body
