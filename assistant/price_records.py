@@ -186,9 +186,20 @@ def asks_streak(message: str) -> bool:
     return bool(_STREAK.search(unquoted(message)))
 
 
+# "did TSMC hit 1000?", "has 2330 ever reached 800?", "台積電漲到過1000嗎": a level reached, up or down
+# from where the span ends (see :func:`beyond_text`).
+_REACHED = re.compile(
+    r"\b(?:did|has|have|had|ever)\b.{0,25}?\b(?:hit|reach(?:ed)?|touch(?:ed)?|get to|got to|gotten to|make it to|made it to)"
+    r"\s+(?:nt\$|\$)?(\d[\d,]*(?:\.\d+)?)(?!\s*(?:%|percent|days?|sessions?|billion|million))"
+    r"|(?:涨到|跌到|碰到|摸到|来到)(?:过)?\s*(\d[\d,]*(?:\.\d+)?)\s*(?:元|块)?\s*(?:过|吗|了吗|没)")
+
+
 def last_beyond(message: str) -> tuple[str, float] | None:
-    """("above" | "below", price) when ``message`` asks when the close was last beyond a price."""
+    """("above" | "below" | "reach", price) when ``message`` asks when the close was last beyond a
+    price ("reach": either way, whichever side of the span's last close the price lies)."""
     s = unquoted(message)
+    if (m := _REACHED.search(s)) is not None and not _LAST_BEYOND.search(s) and not _EVER_BEYOND.search(s):
+        return "reach", float((m.group(1) or m.group(2)).replace(",", ""))
     if (m := _LAST_BEYOND.search(s)) is not None:
         word, number = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
     elif (m := _EVER_BEYOND.search(s)) is not None:
@@ -250,7 +261,10 @@ def streak_text(pairs: list[tuple[PriceBar | None, PriceBar]], zh: bool) -> str:
 
 
 def beyond_text(bars: list[PriceBar], side: str, price: float, zh: bool) -> str:
-    """When the close was last above (below) ``price``, and how long it has been on the other side."""
+    """When the close was last above (below) ``price``, and how long it has been on the other side;
+    "reach" reads the side from the span's last close (a level above it was reached from below)."""
+    if side == "reach":
+        side = "above" if price > bars[-1].close else "below"
     beyond = (lambda b: b.close > price) if side == "above" else (lambda b: b.close < price)
     hits = [i for i, b in enumerate(bars) if beyond(b)]
     level = fmt_price(price)

@@ -857,6 +857,11 @@ def test_the_last_close_beyond_a_price(store):
     # Past tense asks the same ("did 2330 cross 1030?"); "will it cross" is a forecast's target.
     assert "The last close above 1,030.00 was on 2025-02-27" in ask(store, "did 2330 cross 1030?").answer
     assert "最後一次收盤低於 1,010.00 是 2025-03-04" in ask(store, "台積電曾經跌破1010嗎").answer
+    # "did 2330 hit 1050?": a level reached, up or down from the span's last close (1,025)
+    assert "1 of the span's 5 sessions closed above 1,050.00. The last close above 1,050.00 was on 2025-02-26" in ask(
+        store, "did 2330 hit 1050?").answer
+    assert "closed below 1,010.00" in ask(store, "has 2330 ever reached 1010?").answer
+    assert "天收盤高於 1,050.00" in ask(store, "台積電漲到過1050嗎").answer
     # "how many times": the sessions beyond it are counted, before the last one
     closes = [bar[4] for bar in BARS]
     n = sum(c > 1010 for c in closes)
@@ -871,6 +876,8 @@ def test_the_last_close_beyond_a_price(store):
     ("did tsmc break through 1,100?", ("above", 1100.0)), ("did 2330 break below 800", ("below", 800.0)),
     ("台積電曾經跌破800嗎", ("below", 800.0)), ("台積電站上1100過嗎", ("above", 1100.0)),
     ("will 2330 cross 1000", None), ("did 2330 rise 5%", None), ("has 2330 crossed 5 days in a row", None),
+    ("did TSMC hit 1000?", ("reach", 1000.0)), ("台積電漲到過1100嗎", ("reach", 1100.0)), ("will TSMC hit 1000?", None),
+    ("did 2330 reach 5 days of gains", None),
 ])
 def test_a_price_crossed_in_the_past_is_the_last_close_beyond_it(message, beyond):
     from assistant.price_records import last_beyond
