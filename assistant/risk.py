@@ -500,8 +500,56 @@ def named_codes(job: Job) -> list[str]:
     return list(dict.fromkeys(c for c in [job.code, *job.req.codes] if c))[:5]
 
 
+# "which stock is most correlated with TSMC?", "跟台積電連動最高的股票": one company against every
+# other stored one (on Simplified, lower-cased text).
+_CORRELATION_RANKING = re.compile(
+    r"\b(?:most|least|highest|lowest|strongest|weakest)\b.{0,20}\bcorrelat\w*|\bcorrelat\w*\b.{0,20}\b(?:most|least|highest|lowest)\b"
+    r"|(?:最|相关性最|相关系数最|连动性?最|联动性?最)(?:相关|高|低|强|弱|大|小)|\bmove (?:most|least) (?:like|with)\b")
+RANKED_CORRELATIONS = 5
+
+
+def _correlation_ranking(job: Job, code: str) -> Answer:
+    """Every other stored Taiwan company's correlation of daily returns with ``code`` over the
+    span asked (the last year without one), each on the sessions the two share; the most (or,
+    when asked, the least) correlated first."""
+    from .price_format import is_taiwan
+
+    least = bool(re.search(r"\b(?:least|lowest|weakest)\b|最低|最弱|最小", to_simplified(job.asked).lower()))
+    others = [c for c in job.store.price_codes() if c != code and is_taiwan(c)]
+    rows: list[tuple[str, float, int]] = []
+    for other in others:
+        got = _returns(job, [code, other])
+        if isinstance(got, str):
+            continue
+        rets, _ = got
+        r = float(rets.corr().iloc[0, 1])
+        if r == r:  # NaN: one of the two never moved
+            rows.append((other, r, len(rets)))
+    if not rows:
+        return job.plain("資料庫中沒有其他公司的股價可以比較。" if job.zh else
+                         "The store holds no other company's prices to compare with.")
+    rows.sort(key=lambda t: t[1] if least else -t[1])
+    top = rows[:RANKED_CORRELATIONS]
+    lines = [f"{i}. {job.label(c)} {r:+.2f}（{_strength(r, True)}，{n} 個共同交易日）" if job.zh else
+             f"{i}. {job.label(c)} {r:+.2f} ({_strength(r, False)}, {n} shared sessions)"
+             for i, (c, r, n) in enumerate(top, 1)]
+    which = ("最低" if least else "最高") if job.zh else ("least" if least else "most")
+    head = (f"資料庫中 {len(rows)} 家公司與 {job.label(code)} 的日報酬相關係數，{which}的在前：" if job.zh else
+            f"The {len(rows)} stored companies by how closely their daily returns move with {job.label(code)}, the "
+            f"{which} correlated first:")
+    tail = ("相關係數介於 -1 與 +1；這只是過去的共同走勢，不代表未來。" if job.zh else
+            "Correlation runs from −1 to +1; it describes how they moved together in the past, not how they will.")
+    bars = job.closes(code)
+    numbers = {"correlation_with": code, "ranking": [{"code": c, "correlation": r, "sessions": n} for c, r, n in rows]}
+    answer = job.answer("\n".join([head, *lines, tail]), [code], {code: job.window(bars, DEFAULT_SESSIONS)}, numbers)
+    answer.ranking = {"correlation": [{"code": c, "name": job.label(c), "value": r, "sessions": n} for c, r, n in top]}
+    return answer
+
+
 def _correlation(job: Job) -> Answer:
     named = named_codes(job)
+    if len(named) == 1 and not job.earlier and _CORRELATION_RANKING.search(to_simplified(job.asked).lower()):
+        return _correlation_ranking(job, named[0])  # "which stock is most correlated with TSMC?"
     if len(named) == 1 and len(job.earlier) > 1:  # "and 2317?" after "correlation between 2330 and 2454": all three
         named = list(dict.fromkeys([*job.earlier, *named]))[:5]
     codes, missing = _benchmark(job, named)

@@ -635,3 +635,19 @@ def test_a_round_trip_and_the_break_even_price_after_costs(store):
     assert "Break-even sell price (no gain, no loss after the fees and the tax):" in held.answer
     zh = ask(store, "我在100買了2張台積電，130賣掉賺多少")
     assert "以 100.00 買進、以 130.00 賣出" in zh.answer and "回本價（不賺不賠的賣價）" in zh.answer
+
+
+def test_the_companies_most_and_least_correlated_with_one(store):
+    """"Which stock is most correlated with 2330?" ranks every other stored company by the
+    correlation of its daily returns with 2330's (numpy computes the same); "least" reverses it."""
+    rets = pd.DataFrame({"2330": CLOSES_2330, "2454": OTHER, "2317": ALONE}).pct_change().dropna()
+    expected = {c: float(np.corrcoef(rets["2330"], rets[c])[0, 1]) for c in ("2454", "2317")}
+    most = ask(store, "which stock is most correlated with 2330?")
+    order = sorted(expected, key=lambda c: -expected[c])
+    assert [r["code"] for r in most.ranking["correlation"]] == order
+    assert most.ranking["correlation"][0]["value"] == pytest.approx(expected[order[0]])
+    assert f"1. {order[0]} " in most.answer and "the most correlated first" in most.answer
+    least = ask(store, "跟台積電連動最低的股票")
+    assert [r["code"] for r in least.ranking["correlation"]] == order[::-1] and "最低的在前" in least.answer
+    pair = ask(store, "correlation between 2330 and 2454", codes=["2330", "2454"])  # two named: the pair
+    assert not pair.ranking and pair.indicators["correlation"]["2330/2454"] == pytest.approx(expected["2454"])
