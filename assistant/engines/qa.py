@@ -571,6 +571,10 @@ class QAEngine(FinqaQueryEngine):
             return Answer(route="qa", engine=GLOSSARY, notices=list(req.notices), answer=glossary_answer(req.message))
         if risk_ranking_kind(req.message, [c for c in [req.code, *req.codes] if c]):  # "most volatile stocks"
             return risk_ranking(req, open_store(self.settings.store_path))
+        from ..screens import screen_answer, screen_of
+
+        if screen_of(req.message, [c for c in [req.code, *req.codes] if c]):  # "which stocks are oversold?"
+            return screen_answer(req, open_store(self.settings.store_path))
         if movers.applies(req) and (ranked := movers.movers_answer(req, open_store(self.settings.store_path),
                                                                     watchlist=self.settings.watchlist)) is not None:
             return ranked  # "which stock rose the most in April?": a ranking of the store

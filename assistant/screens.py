@@ -1,0 +1,195 @@
+"""Screens of the stored companies by where each stands now: "which stocks are oversold?",
+"哪些股票RSI超賣", "which stocks are near their 52-week high?", "stocks above their 60-day moving
+average", "哪些股票站上季線".
+
+Why apart from ``assistant.movers`` (changes over a span) and ``assistant.risk_rankings`` (risk
+over a span): a screen reads each company's state at its last visible close, with the same
+definitions as one company's indicators (``assistant.technicals``: RSI 14 with Wilder's smoothing,
+moving averages of the close; the 52-week high is the highest close of the last 250 sessions, as
+``assistant.movers`` reads a new high). The companies that pass are listed, and when none does the
+closest are, so that an empty screen still says where the edge was. Point in time: with an as-of
+date only bars strictly before it are read. Only without a company named.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+
+from ingest.cjk import has_cjk
+
+from .movers import HIGH_LOOKBACK
+from .price_facts import ENGINE, STALE_DAYS, TAIPEI
+from .price_format import company_label, company_of, fmt_price, is_taiwan
+from .slots import unquoted, zh_number
+from .types import Answer, Citation, EngineRequest
+
+RSI_LOW, RSI_HIGH = 30.0, 70.0  # the usual oversold / overbought lines
+NEAR = 0.05  # "near" a high or low: within 5% of it
+SHOWN = 10  # companies listed at most
+
+# On Simplified, lower-cased text. A screen asks about stocks in the plural (or "which"), no company.
+_ABOUT_STOCKS = re.compile(r"\b(?:which|what|any)\b.{0,25}\b(?:stocks?|shares|companies|ones|names)\b|\b(?:list|find|screen)\b"
+                           r"|\bstocks\b|\bshares\b|\bcompanies\b|哪些|哪(?:一)?(?:档|支|只|家)|有没有|列出|股票")
+_OVERSOLD = re.compile(r"\bover\s*-?\s*sold\b|超卖|\brsi\b.{0,20}\b(?:below|under)\s*30\b|\brsi\b.{0,12}(?:低于|小于)\s*30")
+_OVERBOUGHT = re.compile(r"\bover\s*-?\s*bought\b|超买|\brsi\b.{0,20}\b(?:above|over)\s*70\b|\brsi\b.{0,12}(?:高于|大于)\s*70")
+_NEAR_HIGH = re.compile(r"\b(?:near|close to|closest to|nearest|within \d+%? of|at)\s+(?:their|its|the|a)?\s*"
+                        r"(?:52[- ]week|one[- ]year|1[- ]year|yearly|annual)?\s*(highs?|lows?)\b"
+                        r"|(?:接近|靠近|贴近|离)(?:52周|一年|年)?(?:新)?(高点|低点|高|低)(?:最近)?")
+_MA_SIDE = re.compile(r"\b(above|over|below|under)\s+(?:their|its|the)\s+")
+_ZH_MA_SIDE = re.compile(r"(站上|站稳|高于|在|跌破|低于|失守)\S{0,4}?(?:(\d{1,3}|[一二三四五六七八九十百两]{1,4})\s*(?:日|天)\s*(?:均线|线)"
+                         r"|(周线|月线|季线|半年线|年线))")
+_EN_MA = re.compile(r"\b(above|over|below|under)\s+(?:their|its|the)\s+(\d{1,3})\s*-?\s*(?:day|d)\s+(?:simple\s+)?"
+                    r"(?:moving averages?|s?ma)\b|\b(above|over|below|under)\s+(?:their|its|the)\s+(?:s?ma)\s*-?\s*(\d{1,3})\b")
+_MA_NAMES = {"周线": 5, "月线": 20, "季线": 60, "半年线": 120, "年线": 240}
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What to screen: ``kind`` ``rsi`` (``side`` low = oversold, high = overbought), ``extreme``
+    (``side`` high or low: near the 52-week one), or ``ma`` (``side`` above or below the
+    ``length``-day average)."""
+
+    kind: str
+    side: str
+    length: int = 0
+
+
+def screen_of(message: str, codes: list[str]) -> Screen | None:
+    """The screen ``message`` asks for, or ``None`` (a named company is its own question)."""
+    if not message or codes:
+        return None
+    s = unquoted(message)
+    if not _ABOUT_STOCKS.search(s):
+        return None
+    if _OVERSOLD.search(s):
+        return Screen("rsi", "low")
+    if _OVERBOUGHT.search(s):
+        return Screen("rsi", "high")
+    if m := _NEAR_HIGH.search(s):
+        word = m.group(1) or m.group(2) or ""
+        return Screen("extreme", "low" if "low" in word or "低" in word else "high")
+    if m := _EN_MA.search(s):
+        side, n = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        return Screen("ma", "above" if side in ("above", "over") else "below", int(n))
+    if m := _ZH_MA_SIDE.search(s):
+        n = _MA_NAMES[m.group(3)] if m.group(3) else (int(m.group(2)) if m.group(2).isdigit() else zh_number(m.group(2)) or 0)
+        return Screen("ma", "below" if m.group(1) in ("跌破", "低于", "失守") else "above", n) if n >= 2 else None
+    return None
+
+
+def screen_answer(req: EngineRequest, store: Any, *, today: date | None = None) -> Answer | None:
+    """The stored Taiwan companies that pass the screen at their last visible close (or the
+    closest, when none does), with each one's number; ``None`` when ``req`` asks no screen."""
+    screen = screen_of(req.message, [c for c in [req.code, *req.codes] if c])
+    if screen is None:
+        return None
+    zh = has_cjk(req.message)
+    ref = req.as_of or today or datetime.now(TAIPEI).date()
+    visible = ref - timedelta(days=1) if req.as_of else ref
+    everything = store.all_bars()
+    everything = everything[everything["date"] <= pd.Timestamp(visible)]
+    rows, short = [], []
+    need = {"rsi": 15, "extreme": 20, "ma": screen.length}[screen.kind]
+    for code, g in everything.groupby("code", sort=True):
+        code = str(code)
+        if not is_taiwan(code):
+            continue
+        g = g.sort_values("date")
+        closes = g.set_index("date")["close"].astype(float)
+        if len(closes) < need:
+            short.append(code)
+            continue
+        rows.append({"code": code, "name": company_label(code, company_of(code), zh), "close": float(closes.iloc[-1]),
+                     "date": closes.index[-1].date().isoformat(), **_measure(screen, closes, g)})
+    notices = list(req.notices)
+    if short:
+        notices.append(f"{len(short)} 家公司的股價不足 {need} 個交易日，無法計算，未列入：{'、'.join(short[:8])}。" if zh else
+                       f"Left out, fewer than {need} sessions of prices to compute it: {', '.join(short[:8])}.")
+    if not rows:
+        return Answer(route="qa", engine=ENGINE, notices=notices, answer=(
+            f"資料庫中沒有公司有足夠的股價（至少 {need} 個交易日）可以篩選。" if zh else
+            f"No stored company has enough prices (at least {need} sessions) to screen."))
+    passed = [r for r in rows if r["passes"]]
+    # The strongest first: lowest RSI for oversold, nearest the extreme, farthest beyond the average.
+    order = sorted(passed or rows, key=lambda r: r["sort"])[:SHOWN]
+    newest = max(r["date"] for r in rows)
+    if (visible - date.fromisoformat(newest)).days > STALE_DAYS:
+        notices.append(f"資料庫最新的股價是 {newest}：這是當時的情況；執行 `finqa ingest prices CODE...` 取得更新資料。" if zh else
+                       f"The newest stored prices are from {newest}: this is where things stood then. "
+                       "`finqa ingest prices CODE...` fetches newer ones.")
+    if screen.kind == "extreme" and any(r["history"] < HIGH_LOOKBACK for r in rows):
+        notices.append(f"資料庫中有些公司的股價不到 {HIGH_LOOKBACK} 個交易日：以其全部已存歷史的最高（低）收盤計算。" if zh else
+                       f"Some companies have fewer than {HIGH_LOOKBACK} stored sessions: their high (low) is that of "
+                       "their whole stored history.")
+    head = _head(screen, len(rows), len(passed), zh)
+    lines = [f"{i}. {r['name']} {r['text_zh' if zh else 'text']}（收盤 {fmt_price(r['close'])}，{r['date']}）" if zh else
+             f"{i}. {r['name']} {r['text']} (close {fmt_price(r['close'])}, {r['date']})" for i, r in enumerate(order, 1)]
+    more = len(passed) - len(order) if passed else 0
+    if more > 0:
+        lines.append(f"…另有 {more} 家。" if zh else f"…and {more} more.")
+    foot = ("（由 finqa 的股價資料庫以收盤價計算，未經語言模型；只篩選有儲存股價的公司，不是整個交易所；技術指標描述過去，不是預測，也不是投資建議。） [1]"
+            if zh else "(Computed from the closes in finqa's price store; no language model was involved. Only companies "
+            "with stored prices are screened, not the whole exchange; indicators describe the past, they are no forecast "
+            "and no investment advice.) [1]")
+    citation = Citation(n=1, title=(f"finqa 股價資料庫：{len(rows)} 家公司的日成交資料，至 {newest}" if zh else
+                                    f"finqa price store: daily prices of {len(rows)} companies, up to {newest}"),
+                        source="finqa store", date=newest, url=None)
+    ranking = {"screen": [{"code": r["code"], "name": r["name"], "value": r["value"], "passes": r["passes"],
+                           "close": r["close"], "date": r["date"]} for r in order]}
+    return Answer(route="qa", engine=ENGINE, answer="\n\n".join([head, "\n".join(lines), foot]), citations=[citation],
+                  notices=notices, ranking=ranking)
+
+
+def _measure(screen: Screen, closes: pd.Series, bars: pd.DataFrame) -> dict[str, Any]:
+    """One company's number for the screen, whether it passes, how to sort it, and its words
+    (``bars``: its stored rows, oldest first, as ``assistant.technicals`` reads them)."""
+    last = float(closes.iloc[-1])
+    if screen.kind == "rsi":
+        from ingest.indicators import add_indicators
+
+        rsi = float(add_indicators(bars.reset_index(drop=True))["rsi"].iloc[-1])
+        low = screen.side == "low"
+        return {"value": rsi, "passes": rsi < RSI_LOW if low else rsi > RSI_HIGH, "sort": rsi if low else -rsi,
+                "text": f"RSI(14) {rsi:.1f}", "text_zh": f"RSI(14) {rsi:.1f}"}
+    if screen.kind == "extreme":
+        span = closes.tail(HIGH_LOOKBACK)
+        high = screen.side == "high"
+        ref = float(span.max() if high else span.min())
+        day = (span.idxmax() if high else span.idxmin()).date().isoformat()
+        gap = last / ref - 1
+        word, word_zh = ("high", "高點") if high else ("low", "低點")
+        return {"value": gap, "passes": abs(gap) <= NEAR, "sort": abs(gap), "history": len(closes),
+                "text": f"{gap:+.2%} from its {word} close of {fmt_price(ref)} ({day})",
+                "text_zh": f"距{word_zh}收盤 {fmt_price(ref)}（{day}）{gap:+.2%}"}
+    ma = float(closes.tail(screen.length).mean())
+    gap = last / ma - 1
+    above = screen.side == "above"
+    return {"value": gap, "passes": gap > 0 if above else gap < 0, "sort": -gap if above else gap,
+            "text": f"{gap:+.2%} against its {screen.length}-day average ({fmt_price(ma)})",
+            "text_zh": f"相對 {screen.length} 日均線（{fmt_price(ma)}）{gap:+.2%}"}
+
+
+def _head(screen: Screen, n: int, passed: int, zh: bool) -> str:
+    """What was screened, and how many of the ``n`` companies passed (none: the closest follow)."""
+    if screen.kind == "rsi":
+        rule = (f"RSI(14) 低於 {RSI_LOW:g}（超賣）" if screen.side == "low" else f"RSI(14) 高於 {RSI_HIGH:g}（超買）") if zh else \
+            (f"RSI(14) below {RSI_LOW:g} (oversold)" if screen.side == "low" else f"RSI(14) above {RSI_HIGH:g} (overbought)")
+    elif screen.kind == "extreme":
+        rule = (f"收盤在 {HIGH_LOOKBACK} 個交易日{'最高' if screen.side == 'high' else '最低'}收盤的 {NEAR:.0%} 以內" if zh else
+                f"a close within {NEAR:.0%} of the {'highest' if screen.side == 'high' else 'lowest'} close of the last "
+                f"{HIGH_LOOKBACK} sessions (the 52-week {screen.side})")
+    else:
+        rule = (f"收盤{'高於' if screen.side == 'above' else '低於'} {screen.length} 日均線" if zh else
+                f"a close {screen.side} the {screen.length}-day moving average")
+    if zh:
+        return (f"資料庫中 {n} 家公司，{passed} 家符合「{rule}」：" if passed else
+                f"資料庫中 {n} 家公司沒有一家符合「{rule}」；最接近的是：")
+    return (f"{passed} of the {n} stored companies {'has' if passed == 1 else 'have'} {rule}:" if passed else
+            f"None of the {n} stored companies has {rule}; the closest:")
+
+
+__all__ = ["Screen", "screen_answer", "screen_of"]
