@@ -521,9 +521,11 @@ class ChatController:
         for kind, entries in answer.ranking.items():
             for rank, e in enumerate(entries, 1):
                 row = {"list": kind.replace("_", " "), "#": rank, "company": e.get("name") or e.get("code")}
-                if "value" in e:  # a ranking by risk (assistant.risk_rankings): drawdown, volatility, worst day
-                    row.update({"value": f"{e['value']:.1%}" if kind == "volatility" else f"{e['value']:+.2%}",
-                                "from": e.get("start"), "to": e.get("end")})
+                if "value" in e:  # by a measure: risk (drawdown, volatility, worst day), correlation, a screen
+                    v, unit = e["value"], e.get("unit")
+                    row.update({"value": f"{v:+.2f}" if unit == "correlation" else f"{v:.1f}" if unit == "rsi"
+                                else f"{v:.1%}" if kind == "volatility" else f"{v:+.2%}",
+                                "from": e.get("start"), "to": e.get("end") or e.get("date")})
                 elif kind == "sectors":
                     row.update({"company": f"{e.get('name')} ({e.get('industry')})", "change": e.get("change"),
                                 "companies": len(e.get("companies") or []), "best": e.get("best")})

@@ -542,7 +542,8 @@ def _correlation_ranking(job: Job, code: str) -> Answer:
     bars = job.closes(code)
     numbers = {"correlation_with": code, "ranking": [{"code": c, "correlation": r, "sessions": n} for c, r, n in rows]}
     answer = job.answer("\n".join([head, *lines, tail]), [code], {code: job.window(bars, DEFAULT_SESSIONS)}, numbers)
-    answer.ranking = {"correlation": [{"code": c, "name": job.label(c), "value": r, "sessions": n} for c, r, n in top]}
+    answer.ranking = {"correlation": [{"code": c, "name": job.label(c), "value": r, "unit": "correlation", "sessions": n}
+                                      for c, r, n in top]}
     return answer
 
 

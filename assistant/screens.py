@@ -138,7 +138,8 @@ def screen_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
     citation = Citation(n=1, title=(f"finqa 股價資料庫：{len(rows)} 家公司的日成交資料，至 {newest}" if zh else
                                     f"finqa price store: daily prices of {len(rows)} companies, up to {newest}"),
                         source="finqa store", date=newest, url=None)
-    ranking = {"screen": [{"code": r["code"], "name": r["name"], "value": r["value"], "passes": r["passes"],
+    unit = "rsi" if screen.kind == "rsi" else "pct"  # how the UI's table shows the value
+    ranking = {"screen": [{"code": r["code"], "name": r["name"], "value": r["value"], "unit": unit, "passes": r["passes"],
                            "close": r["close"], "date": r["date"]} for r in order]}
     return Answer(route="qa", engine=ENGINE, answer="\n\n".join([head, "\n".join(lines), foot]), citations=[citation],
                   notices=notices, ranking=ranking)

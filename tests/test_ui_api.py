@@ -391,3 +391,16 @@ def test_a_consent_page_url_is_not_offered_as_the_articles_link():
     assert consent not in md and "台積電重訊 (no link: newsapi gave a cookie-consent page" in md and "[TSMC update](https://x/t)" in md
     text = render_answer(answer)
     assert consent not in text and "no link: a cookie-consent page" in text and "https://x/t" in text
+
+
+def test_a_ranking_by_a_measure_shows_each_value_in_its_own_unit(data_dir):
+    """A screen by RSI shows 36.0 (not +3600%), a correlation +0.74, a drawdown a percentage."""
+    answer = Answer(route="qa", engine="qa:prices", answer="ranked", ranking={
+        "screen": [{"code": "6166", "name": "6166 ADLINK", "value": 36.02, "unit": "rsi", "date": "2025-05-29"}],
+        "correlation": [{"code": "2308", "name": "2308 Delta", "value": 0.7412, "unit": "correlation"}],
+        "drawdown": [{"code": "2317", "name": "2317 Hon Hai", "value": -0.4886, "start": "2024-09-02", "end": "2025-05-29"}]})
+    _, _, table = ui.ChatController(None, data_dir, dict).result_views(answer)
+    value = table.value
+    frame = value if isinstance(value, pd.DataFrame) else pd.DataFrame(value["data"], columns=value["headers"])
+    assert list(frame["value"]) == ["36.0", "+0.74", "-48.86%"]
+    assert frame["to"].iloc[0] == "2025-05-29"
