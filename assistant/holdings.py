@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from .periods import strip_dates
+from .periods import Period, strip_dates
 from .price_format import SHARES_PER_LOT, fmt_price
 from .risk import Job, each_company, iso_day, max_drawdown
 from .slots import to_simplified, unquoted, zh_number
@@ -139,6 +139,14 @@ def investment(job: Job) -> Answer:
     each company named ("compare 2330, 2454 and 2317 returns over the last 3 months"), then side by
     side."""
     zh = job.zh
+    from .risk import DEFAULT_SESSIONS, KINDS
+
+    if job.period.kind == "latest" and dict(KINDS)["investment"].search(_RETURN_WORDS.sub(" ", unquoted(job.asked))) is None:
+        # "台積電跟聯發科的報酬率比較", "2330 return": no purchase and no span: the last year of sessions
+        job.period = Period("trailing", sessions=DEFAULT_SESSIONS, label=f"the last {DEFAULT_SESSIONS} sessions")
+        job.notices.append(f"沒有指定期間：以最近 {DEFAULT_SESSIONS} 個交易日（約一年，或資料庫中較短的全部歷史）計算。" if zh else
+                           f"No span named: the last {DEFAULT_SESSIONS} sessions (about a year, or the whole stored "
+                           "history when shorter).")
     if job.period.kind not in ("day", "range", "trailing"):  # no day to buy on
         return job.plain("請說明何時買進，例如「如果 2024-09-02 買一張台積電，現在值多少？」或「2330 最近三個月的報酬」。" if zh else
                          "Say when the money went in, for example \"if I had invested NT$100,000 in 2330 on "
@@ -149,8 +157,6 @@ def investment(job: Job) -> Answer:
     # "2330 return in 2025" is measured from the close before the span, as every span's change is
     # (and as the movers rank); "if I had bought in 2025" buys at the span's first close, and
     # "from Jan 2 to Jan 8" runs from the first day's close to the last's.
-    from .risk import KINDS
-
     named = job.period.kind == "range" and " – " not in job.period.label
     before = named and _AT_EXTREME.search(to_simplified(job.asked).lower()) is None \
         and dict(KINDS)["investment"].search(_RETURN_WORDS.sub(" ", unquoted(job.asked))) is None

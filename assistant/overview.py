@@ -55,6 +55,8 @@ _ASKS_ADVICE = re.compile(
     r"|\bworth (?:buying|investing|it|holding)\b|\bbuy or sell\b|\bbullish or bearish\b|\bgood time to (?:buy|sell)\b"
     r"|\b(?:buy|sell|hold)\b\s*\?"
     r"|值得买|值得投资|可以买|能买|该买|要买吗|买进吗|买入吗|卖出吗|该卖|可以卖|能不能买|可不可以买|要不要买|适合买|进场"
+    # "聯發科值得長期持有嗎", "is TSMC worth holding long term?"
+    r"|值得(?:长期)?(?:持有|抱)|(?:可以|适合|能)长期(?:持有|投资|抱)|\b(?:good|worth)\b.{0,12}\blong[- ]term\b"
 )
 _NEWS = re.compile(r"\bnews\b|\bheadlines?\b|新闻|消息")
 _BARE_FILLER = re.compile(r"\b(?:stock|stocks|shares?|ticker|company|info|information|what about|how about|and|show me|give me"

@@ -118,6 +118,8 @@ def risk_kind(message: str) -> str | None:
     kind = next((kind for kind, rx in KINDS if rx.search(s)), None)
     if kind is None and _BARE_RISK.fullmatch(_without_companies(message)):
         return "risk"  # "台積電風險", "2330 risk": the company's risk profile ("what are the risks for TSMC?" is news)
+    if kind is None and _BARE_RETURN.fullmatch(_CONNECTORS.sub(" ", _without_companies(message))):
+        return "investment"  # "2330 return", "台積電報酬率": the last year's ("TSMC shareholder returns" is news)
     if kind == "cost" and dict(KINDS)["investment"].search(s) and parse_period(message, date.today()).kind in ("day", "range"):
         return "investment"  # "if I bought one lot of TSMC on 2025-01-02, how much would one lot be worth?"
     if kind is None and _RETURN.search(s) and parse_period(message, date.today()).kind not in ("latest", "invalid"):
@@ -126,6 +128,9 @@ def risk_kind(message: str) -> str | None:
     return kind
 
 
+_CONNECTORS = re.compile(r"\b(?:of|and|vs\.?|versus|between|for|the)\b|[和跟与、,，&]")  # between the names
+_BARE_RETURN = re.compile(r"[\s,，。.!！?？]*(?:的)?\s*(?:(?:price|total|stock|share|1-year|one-year)\s+)?(?:returns?|报酬率?)"
+                          r"\s*(?:比较|compared?)?\s*[?？!！.。]*|[\s,，]*(?:compare|比较)\s+(?:the\s+)?returns?\s*[?？]*")
 _BARE_RISK = re.compile(r"[\s,，。.!！?？]*(?:的)?\s*(?:risk|risk profile|风险|风险状况)\s*[?？!！.。]*")
 
 

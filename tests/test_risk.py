@@ -579,6 +579,18 @@ def test_a_named_spans_return_runs_from_the_close_before_it_as_every_spans_chang
     assert explicit.indicators["buy_date"] == feb[0].isoformat()
 
 
+def test_a_return_with_no_span_and_no_purchase_is_the_last_year_of_sessions(store):
+    """"2330 return" / "台積電跟聯發科的報酬率比較" name no span and buy nothing: the last 250 sessions
+    (here the whole 60 stored), said so; "if I had bought 2330" still asks when."""
+    a = ask(store, "2330 return")
+    assert a.indicators["buy_date"] == DAYS[0].isoformat() and a.indicators["price_return"] == pytest.approx(0.25)
+    assert any("No span named: the last 250 sessions" in n for n in a.notices)
+    both = ask(store, "台積電跟聯發科的報酬率比較", codes=["2330", "2454"])
+    assert set(both.indicators["companies"]) == {"2330", "2454"} and "比較（股價報酬，高到低）" in both.answer
+    assert "Say when the money went in" in ask(store, "if I had bought 2330").answer
+    assert risk_kind("compare returns of 2330 and 2454") == "investment" and risk_kind("TSMC shareholder returns") is None
+
+
 def test_returns_of_several_companies_are_each_computed_then_side_by_side(store):
     a = ask(store, "compare 2330, 2454 and 2317 returns in February 2025", codes=["2330", "2454", "2317"])
     closes = {"2330": CLOSES_2330, "2454": OTHER, "2317": ALONE}
