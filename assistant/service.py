@@ -34,9 +34,9 @@ from .router import FinqaRouter, IntentClassifier, RouteDecision
 from .sentiment_groups import asks_about_a_group
 from .slots import (COMPARE_WITH, WATCHLIST, ChatSession, Slots, guess_cjk_company, parse_slots, to_simplified,
                     truncate_message, unquoted, watchlist_notice)
-from .small_talk import (asks_about_watchlist, asks_accuracy_back, asks_data_update, asks_forecast_quality, asks_models,
-                         asks_sentiment_quality, capabilities, forecast_quality, is_small_talk, models_text,
-                         sentiment_quality, update_help, watchlist_help)
+from .small_talk import (asks_about_watchlist, asks_accuracy_back, asks_data_update, asks_forecast_method,
+                         asks_forecast_quality, asks_models, asks_sentiment_quality, capabilities, forecast_method,
+                         forecast_quality, is_small_talk, models_text, sentiment_quality, update_help, watchlist_help)
 from .types import Answer, EngineRequest
 from .typos import correct_typos, typo_notice
 
@@ -304,6 +304,9 @@ class Assistant:
             # "how accurate is your sentiment classifier?": its own validation scores
             return Answer(route=route, engine="help", notices=notices,
                           answer=sentiment_quality(message, self.settings.adapters_dir))
+        if not slots.quoted_text and asks_forecast_method(to_simplified(message).lower()):
+            # "How does your forecaster work?": the method (with a company named too: it asks how, not what)
+            return Answer(route=route, engine="help", notices=notices, code=slots.code, answer=forecast_method(message))
         if not slots.code and not slots.quoted_text and asks_forecast_quality(to_simplified(message).lower()):
             # "How accurate are your forecasts?": how they are measured, not "which company?".
             return Answer(route=route, engine="help", notices=notices, answer=forecast_quality(message))

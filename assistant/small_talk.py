@@ -147,6 +147,51 @@ def forecast_quality(message: str) -> str:
     )
 
 
+# "How does your forecaster work?", "預測是怎麼算的": the method, in plain words.
+_FORECAST_METHOD = re.compile(
+    r"\bhow (?:does|do) (?:your|the|finqa'?s?|you|this)?\s*(?:forecast(?:er|ing|s)?|predict(?:ion|ions|or)?s?|model)\s*"
+    r"(?:work|get made|come out|compute|calculate)|\bhow (?:do|does) (?:you|finqa) (?:forecast|predict|make (?:a |the )?(?:forecasts?|predictions?))\b"
+    r"|\b(?:explain|describe)\s+(?:your|the|finqa'?s?)\s+(?:forecast(?:ing)?|prediction)\s+(?:method|model|approach)\b"
+    r"|\bwhat (?:is|are) (?:the )?analogs?\b|\bwhat (?:method|model) (?:do|does) (?:you|finqa|the forecaster) use\b"
+    r"|(?:预测|预估)(?:是)?(?:怎么|如何)(?:算|做|来|计算|产生)的?|(?:预测|预估)的?(?:原理|方法|模型|依据)|怎么预测的|类比法是什么",
+    re.IGNORECASE,
+)
+
+
+def asks_forecast_method(simplified_lower: str) -> bool:
+    """Whether the message asks how finqa's forecasts are made."""
+    return bool(_FORECAST_METHOD.search(simplified_lower))
+
+
+def forecast_method(message: str) -> str:
+    """How a forecast is made, by which tier, and how it is checked: the facts of
+    ``assistant.analog`` and the forecast engine, in plain words."""
+    if has_cjk(message):
+        return (
+            "finqa 的預測怎麼來的：\n"
+            "- 有 GPU 時由語言模型回答（TheFinAI/StockLLM，FinSeer 的做法：把歷史上最相似的價格窗格檢索出來放進提示裡，"
+            "再加上我們訓練的轉接器）。\n"
+            "- 沒有 GPU 時由 CPU 層的類比法回答：把這檔股票最近的走勢（自身與大盤的報酬、收盤在當日區間的位置、與 20 日均線的距離、"
+            "波動狀態）變成一個向量，在所有已存股票的歷史中找出最相近的一批窗格（只用預測日之前的資料），"
+            "看它們之後 N 個交易日漲跌的加權比例，得出上漲機率 P(rise)、預估收盤與 10–90% 區間。\n"
+            "- 每則預測旁邊都附上它在該檔股票上的逐步回測，以及永遠看漲、動能、反轉、隨機漫步等簡單基準；"
+            "這些基準很難勝過，預測本身不是投資建議。想看一則：`台積電未來5天走勢`。"
+        )
+    return (
+        "How finqa makes a forecast:\n"
+        "- With a GPU, a language model answers (TheFinAI/StockLLM, the FinSeer way: the most similar past price "
+        "windows are retrieved into its prompt, plus adapters we train).\n"
+        "- Without one, the CPU tier's analog forecaster does: it turns the stock's latest state (its own and the "
+        "market's scaled returns, where it closed in the day's range, its distance from the 20-day average, the "
+        "volatility regime) into a vector, finds the most similar windows in every stored stock's history (only "
+        "from before the forecast day), and weighs what followed them over the next N sessions: P(rise), an expected "
+        "close and a 10-90% band.\n"
+        "- Every forecast shows its walk-forward backtest on that stock beside always-rise, momentum, reversal and "
+        "a random walk; those are hard to beat, and none of it is investment advice. Ask `forecast 2330 next 5 days` "
+        "to see one."
+    )
+
+
 # "What models do you use?", "which models are loaded?", "你用什麼模型": finqa's own engines, not
 # the news (whose nearest sentences about "models" were laptops and monitors).
 _MODELS = re.compile(

@@ -409,6 +409,17 @@ def test_questions_about_forecast_quality_get_how_it_is_measured(assistant, engi
 
 
 @pytest.mark.parametrize("message, zh", [
+    ("how does your forecaster work?", False), ("how do you make predictions?", False), ("預測是怎麼算的", True),
+    ("what are the analogs for 2330?", False),
+])
+def test_how_forecasts_are_made_gets_the_method(assistant, engines, message, zh):
+    answer = assistant.answer(message)
+    assert answer.engine == "help" and not any(e.calls for e in engines.values())
+    assert ("most similar windows" in answer.answer) != zh and ("最相近的一批窗格" in answer.answer) == zh
+    assert "random walk" in answer.answer or "隨機漫步" in answer.answer
+
+
+@pytest.mark.parametrize("message, zh", [
     ("what models do you use", False), ("which models are loaded?", False), ("what AI is this?", False),
     ("你用什麼模型", True), ("模型有載入嗎", True),
 ])
