@@ -37,9 +37,9 @@ from .periods import (ALL_TIME, FIRST_OF, PERIOD_LABELS_ZH, Period, day_shift, n
                       shifted_day, strip_dates)
 from .price_format import (SHARES_PER_LOT, bar_of, company_label, company_of, consistent_value, day_label, fmt_price,
                            limit_note, pct, source_name, volume_text, yi)
-from .price_records import (GAPS, day_gap_text, asks_average, asks_daily, asks_periodic, asks_records, asks_streak, asks_volume_trend,
-                            average_text, beyond_text, daily_text, last_beyond, periodic_text, records_text, streak_text,
-                            volume_trend_text)
+from .price_records import (GAPS, asks_average, asks_average_daily, asks_daily, asks_periodic, asks_records, asks_streak,
+                            asks_volume_trend, average_daily_text, average_text, beyond_text, daily_text, day_gap_text,
+                            last_beyond, periodic_text, records_text, streak_text, volume_trend_text)
 from .slots import BACK_REFERENCE, COMPANY_TOPIC, COMPARE_WITH, LOOKBACK, adr_notice, to_simplified, unquoted
 from .types import Answer, Citation, EngineRequest
 from .versus_market import asks_vs_market
@@ -115,7 +115,8 @@ def is_price_question(message: str, code: str | None) -> bool:
     s = unquoted(message)
     if NOT_A_FACT.search(s):
         return False
-    if (_STRONG.search(s) or GAPS.search(s) or asks_daily(message) or asks_periodic(message) or asks_streak(message)
+    if (_STRONG.search(s) or GAPS.search(s) or asks_daily(message) or asks_average_daily(message) or asks_periodic(message)
+            or asks_streak(message)
             or last_beyond(message) or asks_volume_trend(message)  # "鴻海爆量", "台積電量價背離"
             or asks_vs_market(message)  # "台積電跟大盤比"
             or FIRST_OF.search(s)  # "TSMC first trading day of 2025": that session
@@ -505,6 +506,8 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
             text += ("" if zh else " ") + volume_trend_text(bars, [float(v) for v in before["volume"].dropna()], zh)
         if asked and asks_average(asked):
             text += ("" if zh else " ") + average_text(bars, zh)
+        if asked and asks_average_daily(asked):  # "average daily change of 2330 in 2025"
+            text += ("" if zh else " ") + average_daily_text(bars, prev, zh)
         if asked and (freq := asks_periodic(asked)):
             text += periodic_text(bars, prev, freq, zh)
         elif asked and asks_daily(asked) and len(bars) > 1:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+import pandas as pd
+
 from ingest.types import PriceBar
 
 from .price_format import WEEKDAY_ZH, consistent_value, fmt_price, limit_note, pct
@@ -87,6 +89,31 @@ def periodic_text(bars: list[PriceBar], prev: PriceBar | None, freq: str, zh: bo
 # "2330 average price in April 2025", "台積電4月均價": the span's mean close and its VWAP.
 _AVERAGE = re.compile(r"\baverage\s+(?:closing\s+|close\s+|trade\s+|traded\s+)?(?:price|close)s?\b|\bmean (?:price|close)\b"
                       r"|均价|平均价|平均收盘|平均股价")
+# "what was the average daily change of 2330 in 2025?", "台積電平均每日漲跌幅": the mean of the daily
+# returns, not the list of them.
+_AVERAGE_DAILY = re.compile(r"\b(?:average|mean|typical|median)\s+(?:daily|day'?s|one-day)\s+(?:change|return|move|gain|percentage change)s?\b"
+                            r"|\b(?:average|mean)\s+(?:change|return|move)s?\s+(?:per|a|each)\s+day\b"
+                            r"|平均(?:每日|每天|单日|日)(?:涨跌幅?|报酬率?|变动)|(?:每日|每天|日)平均(?:涨跌幅?|报酬率?)")
+
+
+def asks_average_daily(message: str) -> bool:
+    """Whether ``message`` asks for the mean daily change over a span."""
+    return bool(_AVERAGE_DAILY.search(unquoted(message)))
+
+
+def average_daily_text(bars: list[PriceBar], prev: PriceBar | None, zh: bool) -> str:
+    """The mean and median of the span's close-to-close daily changes (the first from the close
+    before the span, when there is one), and how widely they spread."""
+    closes = [b.close for b in ([prev] if prev is not None else []) + bars]
+    changes = pd.Series(closes).pct_change().dropna()
+    if changes.empty:
+        return ""
+    mean, median, std = float(changes.mean()), float(changes.median()), float(changes.std()) if len(changes) > 1 else 0.0
+    if zh:
+        return (f"{len(changes)} 個交易日的日漲跌幅：平均 {mean:+.2%}、中位數 {median:+.2%}、標準差 {std:.2%}"
+                f"（單日平均很小，累積起來才是期間的漲跌）。")
+    return (f"Over {len(changes)} sessions the daily change averaged {mean:+.2%} (median {median:+.2%}, standard "
+            f"deviation {std:.2%}): small day to day, it is the compounding that makes the span's change.")
 
 
 def asks_average(message: str) -> bool:
@@ -108,8 +135,9 @@ def average_text(bars: list[PriceBar], zh: bool) -> str:
 
 
 def asks_daily(message: str) -> bool:
-    """Whether ``message`` asks for the span day by day ("daily closes", "每天收盤價")."""
-    return bool(_DAILY.search(unquoted(message)))
+    """Whether ``message`` asks for the span day by day ("daily closes", "每天收盤價"); the average
+    daily change is one number, not the list."""
+    return bool(_DAILY.search(unquoted(message))) and not asks_average_daily(message)
 
 
 def daily_text(bars: list[PriceBar], prev: PriceBar | None, zh: bool) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from assistant.periods import parse_period
@@ -996,3 +997,17 @@ def test_a_day_or_span_after_today_has_no_close_yet(store):
     cut = ask(store, "2330 close on 2025-03-05", as_of=date(2025, 3, 4))
     assert not cut.bars and "the as-of date is 2025-03-04" in cut.answer
     assert ask(store, "2330 close on 2025-03-05", today=date(2025, 3, 6)).bars  # a past day still answers
+
+
+def test_the_average_daily_change_is_one_number_not_the_list(store):
+    """"Average daily change of 2330 since 2025-02-27" is the mean of the close-to-close changes
+    (the first from the close before the span), with their median and spread; "daily changes"
+    still lists the days."""
+    closes = [bar[4] for bar in BARS]
+    changes = pd.Series(closes).pct_change().dropna()
+    a = ask(store, "what was the average daily change of 2330 since 2025-02-27?")
+    assert (f"Over {len(changes)} sessions the daily change averaged {changes.mean():+.2%} (median "
+            f"{changes.median():+.2%}, standard deviation {changes.std():.2%})") in a.answer
+    assert "- 2025-03-03" not in a.answer  # no day-by-day list
+    assert "平均" in ask(store, "台積電2025年2月27日以來平均每日漲跌幅").answer
+    assert "- 2025-03-03 (Mon) close 1,020.00" in ask(store, "2330 daily changes since 2025-02-27").answer
