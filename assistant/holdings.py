@@ -345,8 +345,6 @@ _SOLD = re.compile(
     r"|(?:卖出|卖掉|卖)(?:价|在|于)\s*(\d[\d,]*(?:\.\d+)?)",
     re.IGNORECASE,
 )
-# "what's my break-even?", "回本價": the sell price that gets the money back after the costs.
-_BREAKEVEN = re.compile(r"\bbreak[- ]?even\b|回本|损益两平|打平")
 
 
 def parse_sold(message: str) -> float | None:
@@ -364,7 +362,9 @@ def breakeven_price(code: str, paid: float, shares: float) -> float:
     the buy fee, the sell fee (at least NT$20) and the transaction tax: found by bisection, since
     the minimum fee makes the costs piecewise."""
     cost, _ = _costs(code, shares * paid, shares * paid)
-    lo, hi = paid, paid * 1.1 + 100.0 / max(shares, 1.0)
+    lo, hi = paid, paid * 1.1
+    while _costs(code, shares * paid, shares * hi)[1] < cost:  # the NT$20 minimum can need far more
+        hi *= 2
     for _ in range(60):
         mid = (lo + hi) / 2
         if _costs(code, shares * paid, shares * mid)[1] < cost:

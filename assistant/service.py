@@ -114,7 +114,7 @@ class Assistant:
     # --- routing ------------------------------------------------------------------------------
     def _plan(self, message: str, session: ChatSession | None) -> tuple[Slots, RouteDecision]:
         slots = parse_slots(message, session, self._directory())
-        watchlist = [c for c in dict.fromkeys(getattr(self.settings, "watchlist", None) or [])]
+        watchlist = list(dict.fromkeys(getattr(self.settings, "watchlist", None) or []))
         if watchlist and not slots.unknown_company and (not slots.codes or slots.inherited_code) \
                 and WATCHLIST.search(unquoted(message)) and not asks_about_watchlist(unquoted(message)):
             # "news sentiment for my watchlist", "我的自選股最近表現如何": its companies, all of them

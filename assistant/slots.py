@@ -530,6 +530,7 @@ WATCHLIST = re.compile(r"\bwatch[- ]?list\b|自选股|自选清单|观察名单|
 
 
 def watchlist_notice(codes: list[str], zh: bool) -> str:
+    """Says which companies "my watchlist" was read as, and where that setting lives."""
     return (f"你的觀察清單（設定 watchlist / FINQA_WATCHLIST）：{'、'.join(codes)}。" if zh else
             f"Your watchlist (setting `watchlist`, env FINQA_WATCHLIST): {', '.join(codes)}.")
 

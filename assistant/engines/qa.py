@@ -39,8 +39,8 @@ from ingest.cjk import CJK_CHARS, CJK_RE
 from ingest.errors import FinqaError
 
 from ..figures import asked_figures, mentions, names
-from ..price_format import company_label, company_of
 from ..i18n import has_cjk, reason_zh
+from ..price_format import company_label, company_of
 from ..slots import to_simplified
 from ..types import Answer, Citation, EngineRequest
 from .base import AnswerStream, FinqaQueryEngine
@@ -374,7 +374,6 @@ class QAEngine(FinqaQueryEngine):
                 upto = before
                 if window is not None:  # its ``until`` is exclusive, as ``before`` is
                     upto = window[1] if req.as_of is None else min(window[1], req.as_of)
-
 
                 def newest(until: Any) -> list[Any]:
                     if not codes:
