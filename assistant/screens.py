@@ -1,6 +1,6 @@
 """Screens of the stored companies by where each stands now: "which stocks are oversold?",
 "哪些股票RSI超賣", "which stocks are near their 52-week high?", "stocks above their 60-day moving
-average", "哪些股票站上季線".
+average", "哪些股票站上季線", "which stocks rose 3 days in a row?", "哪些股票連跌".
 
 Why apart from ``assistant.movers`` (changes over a span) and ``assistant.risk_rankings`` (risk
 over a span): a screen reads each company's state at its last visible close, with the same
@@ -45,6 +45,22 @@ _ZH_MA_SIDE = re.compile(r"(站上|站稳|高于|在|跌破|低于|失守)\S{0,4
 _EN_MA = re.compile(r"\b(above|over|below|under)\s+(?:their|its|the)\s+(\d{1,3})\s*-?\s*(?:day|d)\s+(?:simple\s+)?"
                     r"(?:moving averages?|s?ma)\b|\b(above|over|below|under)\s+(?:their|its|the)\s+(?:s?ma)\s*-?\s*(\d{1,3})\b")
 _MA_NAMES = {"周线": 5, "月线": 20, "季线": 60, "半年线": 120, "年线": 240}
+# "which stocks rose 3 days in a row?", "哪些股票連漲三天", "longest losing streak": the current run of
+# closes moving one way, ending at the last close.
+_NUM = r"(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|[一二两三四五六七八九十]{1,3})"
+_STREAK_UP = re.compile(rf"\b(?:rose|up|gained|risen|rising|higher|climbed)\b.{{0,12}}?\b{_NUM}\s+(?:straight\s+)?(?:days?|sessions?)\s+in a row\b"
+                        rf"|\bwinning streaks?\b|\b(?:up|rising) streaks?\b|连涨{_NUM}?|连(?:续)?(?:上涨|收红|红){_NUM}?")
+_STREAK_DOWN = re.compile(rf"\b(?:fell|down|lost|fallen|falling|lower|dropped)\b.{{0,12}}?\b{_NUM}\s+(?:straight\s+)?(?:days?|sessions?)\s+in a row\b"
+                          rf"|\blosing streaks?\b|\b(?:down|falling) streaks?\b|连跌{_NUM}?|连(?:续)?(?:下跌|收黑|黑){_NUM}?")
+_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+
+
+def _streak_length(m: re.Match[str]) -> int:
+    """The N of "3 days in a row" / "連漲三天"; 0 when the question names none."""
+    text = next((g for g in m.groups() if g), None)
+    if text is None:
+        return 0
+    return int(text) if text.isdigit() else _WORDS.get(text) or zh_number(text) or 0
 
 
 @dataclass(frozen=True)
@@ -65,6 +81,9 @@ def screen_of(message: str, codes: list[str]) -> Screen | None:
     s = unquoted(message)
     if not _ABOUT_STOCKS.search(s):
         return None
+    for side, rx in (("up", _STREAK_UP), ("down", _STREAK_DOWN)):
+        if m := rx.search(s):
+            return Screen("streak", side, _streak_length(m))
     if _OVERSOLD.search(s):
         return Screen("rsi", "low")
     if _OVERBOUGHT.search(s):
@@ -93,7 +112,7 @@ def screen_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
     everything = store.all_bars()
     everything = everything[everything["date"] <= pd.Timestamp(visible)]
     rows, short = [], []
-    need = {"rsi": 15, "extreme": 20, "ma": screen.length}[screen.kind]
+    need = {"rsi": 15, "extreme": 20, "ma": screen.length, "streak": 2}[screen.kind]
     for code, g in everything.groupby("code", sort=True):
         code = str(code)
         if not is_taiwan(code):
@@ -138,7 +157,7 @@ def screen_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
     citation = Citation(n=1, title=(f"finqa 股價資料庫：{len(rows)} 家公司的日成交資料，至 {newest}" if zh else
                                     f"finqa price store: daily prices of {len(rows)} companies, up to {newest}"),
                         source="finqa store", date=newest, url=None)
-    unit = "rsi" if screen.kind == "rsi" else "pct"  # how the UI's table shows the value
+    unit = {"rsi": "rsi", "streak": "sessions"}.get(screen.kind, "pct")  # how the UI's table shows the value
     ranking = {"screen": [{"code": r["code"], "name": r["name"], "value": r["value"], "unit": unit, "passes": r["passes"],
                            "close": r["close"], "date": r["date"]} for r in order]}
     return Answer(route="qa", engine=ENGINE, answer="\n\n".join([head, "\n".join(lines), foot]), citations=[citation],
@@ -156,6 +175,19 @@ def _measure(screen: Screen, closes: pd.Series, bars: pd.DataFrame) -> dict[str,
         low = screen.side == "low"
         return {"value": rsi, "passes": rsi < RSI_LOW if low else rsi > RSI_HIGH, "sort": rsi if low else -rsi,
                 "text": f"RSI(14) {rsi:.1f}", "text_zh": f"RSI(14) {rsi:.1f}"}
+    if screen.kind == "streak":
+        moves = closes.diff().dropna()
+        sign = 1 if screen.side == "up" else -1
+        run = 0
+        for move in reversed(moves.tolist()):  # the run ending at the last close
+            if (move > 0) - (move < 0) != sign:
+                break
+            run += 1
+        start = closes.iloc[-run - 1] if run else last
+        word, word_zh = ("up", "上漲") if sign > 0 else ("down", "下跌")
+        return {"value": run, "passes": run >= max(screen.length, 2), "sort": -run,
+                "text": f"{run} session{'s' if run != 1 else ''} {word} in a row ({last / start - 1:+.2%})",
+                "text_zh": f"連續 {run} 個交易日{word_zh}（{last / start - 1:+.2%}）"}
     if screen.kind == "extreme":
         span = closes.tail(HIGH_LOOKBACK)
         high = screen.side == "high"
@@ -176,7 +208,11 @@ def _measure(screen: Screen, closes: pd.Series, bars: pd.DataFrame) -> dict[str,
 
 def _head(screen: Screen, n: int, passed: int, zh: bool) -> str:
     """What was screened, and how many of the ``n`` companies passed (none: the closest follow)."""
-    if screen.kind == "rsi":
+    if screen.kind == "streak":
+        least = max(screen.length, 2)
+        rule = (f"到最後收盤為止連續至少 {least} 個交易日{'上漲' if screen.side == 'up' else '下跌'}" if zh else
+                f"closed {screen.side} at least {least} sessions in a row up to their last close")
+    elif screen.kind == "rsi":
         rule = (f"RSI(14) 低於 {RSI_LOW:g}（超賣）" if screen.side == "low" else f"RSI(14) 高於 {RSI_HIGH:g}（超買）") if zh else \
             (f"RSI(14) below {RSI_LOW:g} (oversold)" if screen.side == "low" else f"RSI(14) above {RSI_HIGH:g} (overbought)")
     elif screen.kind == "extreme":

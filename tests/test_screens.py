@@ -41,6 +41,8 @@ def ask(store, message, *, as_of=None, today=DAYS[-1]):
     ("stocks near their lows", Screen("extreme", "low")), ("stocks above their 20-day moving average", Screen("ma", "above", 20)),
     ("哪些股票站上季線", Screen("ma", "above", 60)), ("哪些股票跌破月線", Screen("ma", "below", 20)),
     ("which stocks are below their ma10?", Screen("ma", "below", 10)),
+    ("which stocks rose 3 days in a row?", Screen("streak", "up", 3)), ("哪些股票連跌五天", Screen("streak", "down", 5)),
+    ("which stocks have the longest losing streak?", Screen("streak", "down", 0)),
     ("Is TSMC overbought?", None), ("what does oversold mean", None), ("2330 above its 20-day moving average?", None),
 ])
 def test_which_questions_are_screens(message, screen):
@@ -104,3 +106,14 @@ def test_the_assistant_sends_screens_to_the_store(store, data_dir):
     a = asst.answer("which stocks are oversold?", as_of=date(2025, 4, 23))
     assert a.route == "qa" and a.engine == "qa:prices" and "screen" in a.ranking
     assert asst.answer("Is 2330 overbought?").ranking == {}  # one company: its own indicators
+
+
+def test_streaks_are_the_runs_ending_at_the_last_close(store):
+    """2454 rose for its last 20 sessions, 2317 for its last 3 (50 → 50.5 → 51 → 51.5), 2330 fell for
+    20: "rose 3 days in a row" lists 2454 then 2317, longest first; "連跌" lists 2330."""
+    up = ask(store, "which stocks rose 3 days in a row?")
+    assert [(r["code"], r["value"]) for r in up.ranking["screen"]] == [("2454", 20), ("2317", 3)]
+    assert "20 sessions up in a row" in up.answer and up.ranking["screen"][0]["unit"] == "sessions"
+    assert [r["code"] for r in ask(store, "哪些股票連跌三天").ranking["screen"]] == ["2330"]
+    four = ask(store, "which stocks rose 4 days in a row?")
+    assert [r["code"] for r in four.ranking["screen"]] == ["2454"]
