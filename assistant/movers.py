@@ -84,6 +84,9 @@ _RANKING = re.compile(
     # Limit-up / limit-down lists: "which stocks hit limit down on 2025-04-07?", 今天有哪些股票漲停
     r"|\b(?:which|what|list|any)\b.{0,40}\blimit[- ](?:up|down)\b|\b(?:stocks?|shares|companies)\b.{0,30}\blimit[- ](?:up|down)\b"
     r"|\blimit[- ](?:up|down) (?:stocks?|list|names)\b"
+    # "which stocks gapped down on 2025-04-07?", "2025年4月哪些股票跳空下跌"
+    r"|\b(?:which|what|list|any)\b.{0,40}\bgap(?:ped|s)?\s*-?\s*(?:up|down)s?\b"
+    r"|\b(?:stocks?|shares|companies)\b.{0,30}\bgap(?:ped|s)?\s*-?\s*(?:up|down)\b|(?:哪|有几|名单|清单|股票|个股).{0,10}跳空"
     r"|(?:哪|有几|名单|清单|股票|个股).{0,10}(?:涨停|跌停)"
     r"|(?:涨停|跌停).{0,6}(?:的股票|的个股|股|名单|清单|家数|有哪些|有几)"
     # New highs / lows across the stored companies: "which stocks hit new highs?", 哪些股票創新高
@@ -102,7 +105,12 @@ _NEW_HIGH = re.compile(r"\bnew (?:52[- ]week |all[- ]time |closing )?highs?\b"
                        r"|\b(?:hit|hits|hitting|at|made|making) (?:a |their )?(?:52[- ]week|record) highs?\b|创新高|创高|新高")
 _NEW_LOW = re.compile(r"\bnew (?:52[- ]week |all[- ]time |closing )?lows?\b"
                       r"|\b(?:hit|hits|hitting|at|made|making) (?:a |their )?(?:52[- ]week|record) lows?\b|创新低|破底|新低")
-_EVENTS = (("limit_up", _LIMIT_UP), ("limit_down", _LIMIT_DOWN), ("new_high", _NEW_HIGH), ("new_low", _NEW_LOW))
+# "which stocks gapped up in April 2025?", "哪些股票跳空下跌": an open above the previous day's high
+# (below its low), the rule one company's gap days are read by (``assistant.price_records``).
+_GAP_UP = re.compile(r"\bgap(?:ped|s)?\s*-?\s*ups?\b|跳空(?:上涨|向上|开高|大涨)")
+_GAP_DOWN = re.compile(r"\bgap(?:ped|s)?\s*-?\s*downs?\b|跳空(?:下跌|向下|开低|大跌)")
+_EVENTS = (("limit_up", _LIMIT_UP), ("limit_down", _LIMIT_DOWN), ("new_high", _NEW_HIGH), ("new_low", _NEW_LOW),
+           ("gap_up", _GAP_UP), ("gap_down", _GAP_DOWN))
 HIGH_LOOKBACK = 250  # sessions a new high must top: the 52-week convention
 HIGH_MIN_HISTORY = 60  # ... but a close after fewer stored sessions is no "new high" at all
 # Which end to list. Verbs and "best/worst" choose; "most"/"highest" alone do not ("which stock
@@ -367,8 +375,14 @@ def _event_days(code: str, g: pd.DataFrame, inside: pd.Index) -> dict[str, list[
     high = prior.rolling(HIGH_LOOKBACK, min_periods=HIGH_MIN_HISTORY).max()
     low = prior.rolling(HIGH_LOOKBACK, min_periods=HIGH_MIN_HISTORY).min()
     days: dict[str, list[date]] = {kind: [] for kind, _ in _EVENTS}
+    prev_high, prev_low = g["high"].shift(1), g["low"].shift(1)
     for i in inside:
         day, c = pd.Timestamp(g.at[i, "date"]).date(), float(close[i])
+        opened = g.at[i, "open"]
+        if not pd.isna(opened) and not pd.isna(prev_high[i]) and opened > prev_high[i]:
+            days["gap_up"].append(day)
+        if not pd.isna(opened) and not pd.isna(prev_low[i]) and opened < prev_low[i]:
+            days["gap_down"].append(day)
         state = limit_state(None if pd.isna(prior[i]) else float(prior[i]), c) if is_stock_code(code) else None
         if state:
             days[f"limit_{state}"].append(day)
@@ -670,7 +684,9 @@ def _list_text(kind: str, ranked: list[Ranked], labels: dict[str, str], zh: bool
 _EVENT_WORDS = {"limit_up": ("收漲停", "Closed limit-up", "漲停價", "the limit-up price"),
                 "limit_down": ("收跌停", "Closed limit-down", "跌停價", "the limit-down price"),
                 "new_high": ("收盤創新高", "New closing highs", "新高", "a new high"),
-                "new_low": ("收盤創新低", "New closing lows", "新低", "a new low")}
+                "new_low": ("收盤創新低", "New closing lows", "新低", "a new low"),
+                "gap_up": ("跳空上漲", "Gapped up", "跳空上漲", "a gap up"),
+                "gap_down": ("跳空下跌", "Gapped down", "跳空下跌", "a gap down")}
 
 
 def _event_text(kind: str, ranked: list[Ranked], labels: dict[str, str], zh: bool) -> str:
@@ -678,7 +694,9 @@ def _event_text(kind: str, ranked: list[Ranked], labels: dict[str, str], zh: boo
     title_zh, title_en, what_zh, what_en = _EVENT_WORDS[kind]
     lines = [f"**{title_zh if zh else title_en}**"]
     if not ranked:
-        lines.append(f"（沒有公司收在{what_zh}）" if zh else f"(no company closed at {what_en})")
+        gap = kind.startswith("gap_")
+        lines.append((f"（沒有公司{what_zh}）" if gap else f"（沒有公司收在{what_zh}）") if zh else
+                     (f"(no company had {what_en})" if gap else f"(no company closed at {what_en})"))
     for i, r in enumerate(ranked[:MAX_TOP], 1):
         days = r.event_days[kind]
         when = ("、" if zh else ", ").join(d.isoformat() for d in days)
@@ -690,6 +708,9 @@ def _event_text(kind: str, ranked: list[Ranked], labels: dict[str, str], zh: boo
     if kind.startswith("limit_"):
         notes.append("（漲跌停價依前一日收盤 ±10% 並按升降單位取整計算。）" if zh else
                      "(The limit price is the previous close ±10%, rounded inside to the tick size.)")
+    elif kind.startswith("gap_"):
+        notes.append("（跳空：開盤高於前一日最高價（跳空上漲）或低於前一日最低價（跳空下跌）。）" if zh else
+                     "(A gap: an open above the previous session's high (up) or below its low (down).)")
     else:
         notes.append(f"（新高／新低：收盤高於／低於之前 {HIGH_LOOKBACK} 個交易日的每一個收盤；資料庫歷史較短時以現有歷史為準，"
                      f"且至少需要 {HIGH_MIN_HISTORY} 個交易日。）" if zh else

@@ -593,3 +593,22 @@ def test_my_watchlist_is_the_companies_asked_about_for_every_engine(store, data_
     zh = asst.answer("把鴻海加入自選股")
     assert zh.engine == "help" and "2317 鴻海 (Hon Hai) 不在清單上" in zh.answer and "聊天不會修改設定" in zh.answer
     assert asst.answer("我的自選股有哪些").engine == "help"
+
+
+def test_gap_days_of_the_stored_companies(data_dir):
+    """"Which stocks gapped down on 2025-03-05?": an open below the previous session's low, the
+    same rule as one company's gap days; 2330 opened at 95 under the 03-04 low of 99, 2454 inside."""
+    from ingest.store import open_store
+
+    store = open_store(data_dir.store_path)
+    rows = {"2330": [(date(2025, 3, 3), 100, 101, 99, 100), (date(2025, 3, 4), 100, 102, 99, 101),
+                     (date(2025, 3, 5), 95, 96, 94, 95)],
+            "2454": [(date(2025, 3, 3), 200, 201, 199, 200), (date(2025, 3, 4), 200, 203, 199, 202),
+                     (date(2025, 3, 5), 204, 205, 203, 204)]}
+    store.upsert_bars([PriceBar(code=c, date=d, open=o, high=h, low=lo, close=cl, volume=1e6)
+                       for c, bars in rows.items() for d, o, h, lo, cl in bars])
+    down = ask(store, "which stocks gapped down on 2025-03-05?", today=date(2025, 3, 6))
+    assert [r["code"] for r in down.ranking["gap_down"]] == ["2330"] and "**Gapped down**" in down.answer
+    up = ask(store, "2025年3月哪些股票跳空上漲", today=date(2025, 3, 6))
+    assert [r["code"] for r in up.ranking["gap_up"]] == ["2454"] and up.ranking["gap_up"][0]["gap_up_days"] == ["2025-03-05"]
+    assert "開盤高於前一日最高價" in up.answer
