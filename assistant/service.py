@@ -32,8 +32,8 @@ from .movers import asks_for_picks, asks_future_ranking, refers_back
 from .price_facts import names_only_a_period, price_question_of
 from .router import FinqaRouter, IntentClassifier, RouteDecision
 from .sentiment_groups import asks_about_a_group
-from .slots import (COMPARE_WITH, WATCHLIST, ChatSession, Slots, guess_cjk_company, parse_slots, to_simplified,
-                    truncate_message, unquoted, watchlist_notice)
+from .slots import (COMPARE_WITH, WATCHLIST, ChatSession, Slots, guess_cjk_company, parse_slots, ranked_end,
+                    to_simplified, truncate_message, unquoted, watchlist_notice)
 from .small_talk import (asks_about_watchlist, asks_accuracy_back, asks_data_update, asks_forecast_method,
                          asks_forecast_quality, asks_models, asks_sentiment_quality, capabilities, forecast_method,
                          forecast_quality, is_small_talk, models_text, sentiment_quality, update_help, watchlist_help)
@@ -182,6 +182,14 @@ class Assistant:
         log.info("route %s (%s: %s) code=%s horizon=%s", decision.route, decision.source, decision.reason,
                  slots.code, slots.horizon_days)
         early = self._precheck(decision.route, slots, notices, message)
+        if early is None and not slots.codes and not (session and session.last_ranked) \
+                and ranked_end(to_simplified(message)) is not None:
+            # "why did the top one rise?" with no ranking in the conversation: no one to name
+            zh = has_cjk(message)
+            early = Answer(route=decision.route, engine="help", notices=notices, answer=(
+                "這段對話還沒有排行，無法知道「第一名」或「最後一名」是哪一家：請先問排行，例如「2025年4月哪檔股票漲最多」，或直接寫出公司。"
+                if zh else "There is no ranking in this conversation yet to take \"the top one\" or \"the worst one\" "
+                "from: ask for one first (\"which stock rose the most in April 2025?\") or name the company."))
         if early is not None:
             self._remember(session, decision.route, slots, message, early)
             yield early

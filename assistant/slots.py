@@ -516,7 +516,7 @@ def _nearest_codes(token: str, directory: Any, n: int = 5) -> list[str]:
 # One end of the ranking just shown, named instead of a company (on Simplified, lower-cased text).
 _RANK_TOP = re.compile(
     r"\b(?:the\s+)?(?:top|first|best|strongest|leading)\s+(?:one|stock|name|company|performer|gainer)\b(?!\s+(?:to|for)\b)"
-    r"|\b(?:the\s+)?(?:winner|leader|number one|no\.?\s?1|#1)\b|\bthe biggest gainer\b"
+    r"|(?<!\w)#1\b|\bthe (?:biggest|top) gainer\b"
     r"|第一名|第一档|第一支|第一只|冠军|榜首|(?:涨|表现)(?:得|的)?最(?:多|好|强)的(?:那|这)?(?:档|支|只|家|个)")
 _RANK_BOTTOM = re.compile(
     r"\b(?:the\s+)?(?:last|worst|weakest|bottom)\s+(?:one|stock|name|company|performer)\b(?!\s+(?:to|for)\b)"

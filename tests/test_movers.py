@@ -534,7 +534,8 @@ def test_momentum_is_the_last_month_and_my_watchlist_is_the_configured_one(data_
 
 
 @pytest.mark.parametrize("message, end", [
-    ("why did the top one rise?", "top"), ("forecast the winner", "top"), ("第一名為什麼漲", "top"),
+    ("why did the top one rise?", "top"), ("forecast the top stock", "top"), ("第一名為什麼漲", "top"),
+    ("who is the leader in AI chips?", None), ("news about the #1", "top"),
     ("漲最多的那檔有什麼新聞", "top"), ("and the worst one?", "bottom"), ("the biggest loser's news", "bottom"),
     ("最後一名呢", "bottom"), ("top 5 gainers", None), ("what is the best stock to buy?", None), ("2330 news", None),
 ])
@@ -542,6 +543,15 @@ def test_an_end_of_the_ranking_named_instead_of_a_company(message, end):
     from assistant.slots import ranked_end, to_simplified
 
     assert ranked_end(to_simplified(message)) == end
+
+
+def test_the_top_one_with_no_ranking_in_the_conversation_says_so(data_dir):
+    from assistant.service import Assistant
+
+    asst = Assistant(data_dir.model_copy(update={"cpu_only": True}))
+    a = asst.answer("why did the top one rise?")
+    assert a.engine == "help" and "There is no ranking in this conversation yet" in a.answer
+    assert "這段對話還沒有排行" in asst.answer("第一名為什麼漲").answer
 
 
 def test_the_top_and_the_worst_one_of_a_ranking_are_its_companies_in_the_conversation(store, data_dir):
