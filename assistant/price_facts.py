@@ -39,7 +39,8 @@ from .price_format import (SHARES_PER_LOT, bar_of, company_label, company_of, co
                            limit_note, pct, source_name, volume_text, yi)
 from .price_records import (GAPS, asks_average, asks_average_daily, asks_daily, asks_periodic, asks_records, asks_streak,
                             asks_volume_trend, average_daily_text, average_text, beyond_text, daily_text, day_gap_text,
-                            last_beyond, periodic_text, records_text, streak_text, volume_trend_text)
+                            from_extreme, from_extreme_text, last_beyond, periodic_text, records_text, streak_text,
+                            volume_trend_text)
 from .slots import BACK_REFERENCE, COMPANY_TOPIC, COMPARE_WITH, LOOKBACK, adr_notice, to_simplified, unquoted
 from .types import Answer, Citation, EngineRequest
 from .versus_market import asks_vs_market
@@ -116,6 +117,7 @@ def is_price_question(message: str, code: str | None) -> bool:
     if NOT_A_FACT.search(s):
         return False
     if (_STRONG.search(s) or GAPS.search(s) or asks_daily(message) or asks_average_daily(message) or asks_periodic(message)
+            or from_extreme(message)
             or asks_streak(message)
             or last_beyond(message) or asks_volume_trend(message)  # "鴻海爆量", "台積電量價背離"
             or asks_vs_market(message)  # "台積電跟大盤比"
@@ -508,6 +510,8 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
             text += ("" if zh else " ") + average_text(bars, zh)
         if asked and asks_average_daily(asked):  # "average daily change of 2330 in 2025"
             text += ("" if zh else " ") + average_daily_text(bars, prev, zh)
+        if asked and (side := from_extreme(asked)) is not None:  # "how much has it recovered from the April low?"
+            text += ("" if zh else " ") + from_extreme_text(bars, all_bars["close"].astype(float), side, zh)
         if asked and (freq := asks_periodic(asked)):
             text += periodic_text(bars, prev, freq, zh)
         elif asked and asks_daily(asked) and len(bars) > 1:

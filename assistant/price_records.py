@@ -96,6 +96,38 @@ _AVERAGE_DAILY = re.compile(r"\b(?:average|mean|typical|median)\s+(?:daily|day'?
                             r"|平均(?:每日|每天|单日|日)(?:涨跌幅?|报酬率?|变动)|(?:每日|每天|日)平均(?:涨跌幅?|报酬率?)")
 
 
+# "how much has TSMC recovered from the April low?", "台積電從4月低點反彈多少", "2330 since the March
+# high": from the span's lowest (highest) close to the latest one, past the span's end.
+_FROM_EXTREME = re.compile(
+    r"\b(?:recover\w*|rebound\w*|bounced?|up|risen|rose|rallied|gained|fallen|fell|down|dropped|performance|change|return)\b"
+    r".{0,25}?\b(?:since|from|off)\s+(?:the|its)\s+(?:[\w-]+\s+){0,2}?(lows?|bottom|highs?|peak|top)\b"
+    r"|从.{0,10}?(低点|低档|谷底|最低|高点|最高|高峰)(?:以来)?.{0,4}(?:反弹|回升|上涨|涨|跌|回落|下跌)")
+
+
+def from_extreme(message: str) -> str | None:
+    """"low" or "high" when ``message`` asks how far the price has come since a span's extreme."""
+    m = _FROM_EXTREME.search(unquoted(message))
+    if m is None:
+        return None
+    word = m.group(1) or m.group(2)
+    return "low" if word.startswith(("low", "bottom")) or "低" in word or "谷" in word else "high"
+
+
+def from_extreme_text(bars: list[PriceBar], closes: pd.Series, side: str, zh: bool) -> str:
+    """From the lowest (highest) close of ``bars`` (the span asked) to the last of ``closes`` (every
+    visible close, past the span's end): the change and the sessions it took."""
+    extreme = (min if side == "low" else max)(bars, key=lambda b: (b.close, b.date.toordinal() * (1 if side == "low" else -1)))
+    after = closes[closes.index >= pd.Timestamp(extreme.date)]
+    last_day, last = after.index[-1].date(), float(after.iloc[-1])
+    change, sessions = last / extreme.close - 1, len(after) - 1
+    if zh:
+        return (f"從期間最{'低' if side == 'low' else '高'}收盤 {fmt_price(extreme.close)}（{extreme.date.isoformat()}）到最新收盤 "
+                f"{fmt_price(last)}（{last_day.isoformat()}）：{change:+.2%}，歷時 {sessions} 個交易日。")
+    return (f"From the span's {'lowest' if side == 'low' else 'highest'} close, {fmt_price(extreme.close)} on "
+            f"{extreme.date.isoformat()}, to the latest, {fmt_price(last)} on {last_day.isoformat()}: {change:+.2%} over "
+            f"{sessions} session{'s' if sessions != 1 else ''}.")
+
+
 def asks_average_daily(message: str) -> bool:
     """Whether ``message`` asks for the mean daily change over a span."""
     return bool(_AVERAGE_DAILY.search(unquoted(message)))

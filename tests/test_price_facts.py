@@ -1011,3 +1011,14 @@ def test_the_average_daily_change_is_one_number_not_the_list(store):
     assert "- 2025-03-03" not in a.answer  # no day-by-day list
     assert "平均" in ask(store, "台積電2025年2月27日以來平均每日漲跌幅").answer
     assert "- 2025-03-03 (Mon) close 1,020.00" in ask(store, "2330 daily changes since 2025-02-27").answer
+
+
+def test_the_way_back_from_a_spans_low_or_high_runs_to_the_latest_close(store):
+    """"How much has 2330 recovered from the March low?": from March's lowest close (1,000 on
+    03-04) to the latest (1,025 on 03-05), past the span's end; the as-of cut stops it earlier."""
+    a = ask(store, "how much has 2330 recovered from the March 2025 low?")
+    assert "From the span's lowest close, 1,000.00 on 2025-03-04, to the latest, 1,025.00 on 2025-03-05: +2.50% over 1 session." in a.answer
+    zh = ask(store, "台積電從2025年2月高點下跌多少")
+    assert "從期間最高收盤 1,060.00（2025-02-26）到最新收盤 1,025.00（2025-03-05）：-3.30%，歷時 4 個交易日。" in zh.answer
+    cut = ask(store, "how much has 2330 recovered from the February 2025 low?", as_of=date(2025, 3, 5))
+    assert "to the latest, 1,000.00 on 2025-03-04" in cut.answer
