@@ -46,6 +46,7 @@ TYPO_MIN_SCORE = 80.0  # "tsmcc" → TSMC scores 89, "Foxcon" 92; "Intel" → IT
 _ASKS_OVERVIEW = re.compile(
     r"\bhow(?:'s| is| are| has| have)\b.{0,40}?\b(?:doing|performing|going|been|looking)\b"
     r"|\btell me (?:about|more about)\b|\boverview\b|\bsnapshot\b|\bsummar(?:y|ize|ise)\b|\bat a glance\b"
+    r"|\b(?:full |complete |quick |short )?(?:report|rundown|run-down|profile|briefing|write-?up)\s+(?:on|for|of|about)\b"
     r"|\beverything (?:about|on)\b|\ball about\b|\bfull picture\b|\bthe big picture\b|所有资讯|全部资讯|完整资讯|全貌"
     r"|\bwhat do you think (?:of|about)\b|\byour (?:view|take|opinion) on\b|\bthoughts on\b"
     r"|怎么样|怎样了?|如何了|概况|总览|近况|怎么看|看法|多空|好不好|好吗|觉得.{0,12}(?:如何|怎样|怎么样)"
@@ -75,6 +76,10 @@ def is_overview_question(message: str, code: str | None, *, bare: bool = True) -
     if not code or not message:
         return False
     s = unquoted(message)
+    from .router import FORECAST_STRONG, SENTIMENT_STRONG
+
+    if SENTIMENT_STRONG.search(s) and FORECAST_STRONG.search(s) and not re.search(r"\bwhy\b|为什么|为何", s):
+        return True  # "2330 news sentiment and forecast": the overview holds both
     if NOT_A_FACT.search(s) or COMPANY_TOPIC.search(s):
         return False  # "why", "will", "next week", "revenue": other engines' questions
     if _NEWS.search(s):
@@ -100,6 +105,7 @@ _OVERVIEW_WORDS = re.compile(
     r"summary|summarize|summarise|give|show|at|a|an|the|glance|everything|all|on|full|big|picture|what|do|does|you|"
     r"think|of|your|view|take|opinion|thoughts|stock|stocks|shares?|company|price|please|pls|right|now|lately|"
     r"recently|currently|today|these|days|so|far|can|could|quick|brief|and|its|it|i|want|to|know|doing|my|"
+    r"full|complete|short|report|rundown|run-down|profile|briefing|write-?up|"
     r"watch ?list|watch-list)\b")
 
 

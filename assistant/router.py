@@ -233,6 +233,10 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
         return RouteDecision("qa", "what a term of finqa's answers means (its own definition)", "rule")
     if asks_sentiment_ranking(text):  # "which company has the most positive news?"
         return RouteDecision("sentiment", "a ranking of companies by their news sentiment", "rule")
+    if (slots is not None and slots.code and len(slots.codes) <= 1 and SENTIMENT_STRONG.search(s)
+            and FORECAST_STRONG.search(s)):
+        # "2330 news sentiment and forecast": both parts, which the company overview holds together
+        return RouteDecision("qa", "news sentiment and a forecast together (the company overview)", "rule")
     if SENTIMENT_STRONG.search(s):
         return RouteDecision("sentiment", "sentiment keyword", "rule")
     if outlook_of_a_topic(text, slots.unknown_company if slots is not None else None):

@@ -75,7 +75,8 @@ def ask(store, message, *, as_of=None, today=DAYS[-1], engines=None):
     "台積電值得買嗎", "台積電最近怎麼樣", "台積電可以買嗎", "2330 怎樣", "2330 好嗎", "你怎麼看台積電", "what do you think of TSMC",
     "你覺得台積電如何", "台積電現在可以進場嗎", "is now a good time to buy TSMC", "what about tsmc", "show me 2454",
     "pull up TSMC", "tell me more about TSMC", "give me an overview of 2330", "How has TSMC been performing?",
-    "your take on TSMC", "聯發科值得長期持有嗎", "is TSMC worth holding long term?",
+    "your take on TSMC", "聯發科值得長期持有嗎", "is TSMC worth holding long term?", "give me a full report on 2330",
+    "2330 news sentiment and forecast", "台積電的新聞情緒和預測",
 ])
 def test_overview_questions(message):
     assert is_overview_question(message, "2330")

@@ -84,6 +84,7 @@ ROUTE_CASES = [
     # which of several will rise: each forecast side by side; which rose: the store
     ("台積電和聯發科誰比較會漲", "forecast", "2330", 5), ("which will rise more, 2330 or 2454?", "forecast", "2330", 5),
     ("台積電和聯發科哪個漲比較多", "qa", "2330", None),
+    ("2330 news sentiment and forecast", "qa", "2330", None), ("台積電的新聞情緒和預測", "qa", "2330", None),
     ("will TSMC outperform MediaTek next month?", "forecast", "2330", 21), ("台積電下個月會跑贏聯發科嗎", "forecast", "2330", 21),
     ("did 2330 outperform 2454 in April 2025?", "qa", "2330", None),
     ("did 2330 have a golden cross recently?", "qa", "2330", None), ("What does RSI mean?", "qa", None, None),
