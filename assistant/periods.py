@@ -45,7 +45,7 @@ _HALF = re.compile(
     r"\bh([12])\s*(?:of\s+)?'?(\d{4})\b|\b(\d{4})\s*-?\s*h([12])\b|\b(first|second|1st|2nd) half(?: of)?,?\s+(\d{4})\b"
     r"|(\d{4})\s*年?\s*(上|下)半年", re.I)
 # "all-time high", 歷史新高: the whole stored history.
-ALL_TIME = re.compile(r"\ball[- ]time\b|\bever\b|\brecord (?:high|low)|\b(?:price|close|closing price|stock) history\b"
+ALL_TIME = re.compile(r"\ball[- ]time\b|\bever\b|\brecord (?:high|low)|\b(?:price|close|closing price|stock) history\b|\bath\b|\batl\b"
                       r"|历史(?:新)?(?:高|低)|史上(?:最)?(?:高|低)|上市以来|历史股价|历史价格")
 
 

@@ -23,7 +23,7 @@ _EXTREME_CLOSE = re.compile(
     r"\b(?:highest|lowest|max(?:imum)?|min(?:imum)?|peak|top|bottom|record|best|worst)\s+clos(?:e|ing)(?:\s+price)?s?\b"
     r"|\bclos(?:e|ing)\s+(?:high|low)s?\b|最高收盘|最低收盘|收盘(?:价)?(?:的)?(?:最高|最低)")
 _NEW_HIGH = re.compile(
-    r"\bnew (?:highs?|lows?|peaks?)\b|\brecord (?:high|low)s?\b|\ball[- ]time (?:high|low)s?\b"
+    r"\bnew (?:highs?|lows?|peaks?)\b|\brecord (?:high|low)s?\b|\ball[- ]time (?:high|low)s?\b|\bath\b|\batl\b"
     r"|\b(?:hit|reach|reached|make|made|set|at)\s+(?:a\s+)?(?:new\s+)?(?:high|low|peak)\b|新高|新低|历史(?:新)?(?:高|低)"
     r"|\b(?:\d+|one|a)\s*-?\s*(?:day|week|month|year)s?\s+(?:high|low)s?\b")
 _LIMIT_DAYS = re.compile(r"\blimit[- ](?:up|down)\b|涨停|跌停")

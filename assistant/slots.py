@@ -184,7 +184,8 @@ _HORIZON_RULES: list[tuple[re.Pattern[str], Any]] = [
 # low ("52-week high", "52週新高", "一年來最低") is history asked about, not a horizon to forecast.
 # The price facts read it as the last N trading days.
 _SPAN_UNITS = {"day": 1, "session": 1, "close": 1, "closing price": 1, "week": 5, "month": 21, "year": 250,
-               "交易日": 1, "营业日": 1, "天": 1, "日": 1, "星期": 5, "周": 5, "礼拜": 5, "月": 21, "年": 250}
+               "交易日": 1, "营业日": 1, "天": 1, "日": 1, "星期": 5, "周": 5, "礼拜": 5, "月": 21, "年": 250,
+               "d": 1, "w": 5, "wk": 5, "m": 21, "mo": 21, "y": 250, "yr": 250}
 LOOKBACK = re.compile(
     rf"\b(?:past|last|previous|prior|latest)\s+{_EN_NUM}\s*(?:-\s*)?(?:trading\s+|business\s+)?(day|session|close|closing price|week|month|year)s?\b"
     # 前一天 is "the day before" (periods.day_shift), not "the last 1 day"
@@ -194,6 +195,10 @@ LOOKBACK = re.compile(
     # "TSMC's 5-day return", "2330 1-month performance", "台積電5日漲幅": the last N sessions' change
     rf"|(?<!next )(?<!coming ){_EN_NUM}\s*-?\s*(day|week|month|year)s?\s+(?:price\s+)?(?:returns?|changes?|performance|gains?|loss(?:es)?|moves?)\b"
     rf"|{_NUM}\s*(?:个)?\s*(日|天|周|月|年)\s*(?:的)?\s*(?:报酬率?|涨跌幅?|涨幅|跌幅|绩效)"
+    # traders' shorthand: "2330 1y return", "3m perf", "52w range", "5d change", "2330 6m"
+    rf"|(?<!at )(?<!above )(?<!below )(?<!over )(?<!under )(?<!volume )(?<![\w.$])(\d{{1,3}})\s*(d|w|wk|m|mo|y|yr)\b"
+    rf"(?=\s*(?:price\s+)?(?:returns?|changes?|perf(?:ormance)?|gains?|loss(?:es)?"
+    rf"|moves?|range|high|low|hi|lo)\b|\s*[?？!.]*\s*$)"
 )
 
 

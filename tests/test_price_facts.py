@@ -1022,3 +1022,24 @@ def test_the_way_back_from_a_spans_low_or_high_runs_to_the_latest_close(store):
     assert "從期間最高收盤 1,060.00（2025-02-26）到最新收盤 1,025.00（2025-03-05）：-3.30%，歷時 4 個交易日。" in zh.answer
     cut = ask(store, "how much has 2330 recovered from the February 2025 low?", as_of=date(2025, 3, 5))
     assert "to the latest, 1,000.00 on 2025-03-04" in cut.answer
+
+
+@pytest.mark.parametrize("message, kind, sessions", [
+    ("2330 1y return", "trailing", 250), ("2330 52w range", "trailing", 260), ("2330 3m perf", "trailing", 63),
+    ("2330 5d change", "trailing", 5), ("2330 6m", "trailing", 126), ("2330 ATH", "all", None),
+    ("2330 at 5m", "latest", None), ("2330 volume 5m", "latest", None),
+])
+def test_traders_shorthand_names_the_span(message, kind, sessions):
+    """"2330 1y return", "52w range", "3m perf", "ATH": read as the spans they name (they had been
+    quoted news, or taken the period of the question before); "at 5m" is no span."""
+    p = parse_period(message, date(2026, 12, 5))
+    assert (p.kind, p.sessions) == (kind, sessions)
+
+
+def test_shorthand_questions_are_price_questions_of_their_own(store):
+    from assistant.risk import risk_kind
+
+    assert is_price_question("2330 52w range", "2330") and is_price_question("2330 5d change", "2330")
+    assert is_price_question("2330 3m perf", "2330") and risk_kind("2330 1y return") == "investment"
+    ath = ask(store, "2330 ATH")
+    assert "Highest close 1,060.00 (2025-02-26)" in ath.answer
