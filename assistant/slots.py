@@ -177,6 +177,8 @@ _HORIZON_RULES: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"\b(?:a\s+|one\s+|next\s+)?fortnight\b"), 10),
     (re.compile(r"\bnext\s+month\b|下个月|下月|\ba\s+month\b"), 21),
     (re.compile(r"\bnext\s+quarter\b|下一?季|\ba\s+quarter\b"), 63),
+    # shorthand, read only in a forecast ("forecast 2330 1m", "predict 2454 2w"): see parse_slots
+    (re.compile(r"(?<![\w.$])(\d{1,3})\s*(d|w|wk|m|mo)\b"), "short"),
 ]
 
 
@@ -195,11 +197,16 @@ LOOKBACK = re.compile(
     # "TSMC's 5-day return", "2330 1-month performance", "台積電5日漲幅": the last N sessions' change
     rf"|(?<!next )(?<!coming ){_EN_NUM}\s*-?\s*(day|week|month|year)s?\s+(?:price\s+)?(?:returns?|changes?|performance|gains?|loss(?:es)?|moves?)\b"
     rf"|{_NUM}\s*(?:个)?\s*(日|天|周|月|年)\s*(?:的)?\s*(?:报酬率?|涨跌幅?|涨幅|跌幅|绩效)"
-    # traders' shorthand: "2330 1y return", "3m perf", "52w range", "5d change", "2330 6m"
-    rf"|(?<!at )(?<!above )(?<!below )(?<!over )(?<!under )(?<!volume )(?<![\w.$])(\d{{1,3}})\s*(d|w|wk|m|mo|y|yr)\b"
-    rf"(?=\s*(?:price\s+)?(?:returns?|changes?|perf(?:ormance)?|gains?|loss(?:es)?"
-    rf"|moves?|range|high|low|hi|lo)\b|\s*[?？!.]*\s*$)"
 )
+# Traders' shorthand: "2330 1y return", "3m perf", "52w range", "5d change", "2330 6m": a span looking
+# back, except in a forecast ("forecast 2330 1m" is a month ahead; see parse_slots).
+SHORT_LOOKBACK = re.compile(
+    r"(?<!at )(?<!above )(?<!below )(?<!over )(?<!under )(?<!volume )(?<![\w.$])(\d{1,3})\s*(d|w|wk|m|mo|y|yr)\b"
+    r"(?=\s*(?:price\s+)?(?:returns?|changes?|perf(?:ormance)?|gains?|loss(?:es)?"
+    r"|moves?|range|high|low|hi|lo)\b|\s*[?？!.]*\s*$)")
+LOOKBACK_WORDS = LOOKBACK  # the spans written out ("past 10 days"), without the shorthand
+LOOKBACK = re.compile(LOOKBACK.pattern + "|" + SHORT_LOOKBACK.pattern)
+_FORECAST_WORDS = re.compile(r"\bforecast\w*|\bpredict\w*|\boutlook\b|预测|预估")
 
 
 def lookback_days(match: re.Match[str]) -> int:
@@ -223,13 +230,15 @@ def parse_horizon(simplified_lower: str) -> tuple[int | None, list[str]]:
         m = pattern.search(simplified_lower)
         if not m:
             continue
+        if value == "short" and not _FORECAST_WORDS.search(simplified_lower):
+            continue  # "2330 5m shares": no horizon; only a forecast reads the shorthand ahead
         if isinstance(value, int):
             days = value
         else:
             n = _num(m.group(1))
             if n is None:
                 continue
-            days = n * {"n": 1, "w": 5, "m": 21}[value]
+            days = n * ({"n": 1, "w": 5, "m": 21}[value] if value != "short" else _SPAN_UNITS[m.group(2)])
         if days < 1:
             notices.append(f"A horizon of {days} trading days makes no sense; using 1.")
             days = 1
@@ -655,7 +664,10 @@ def parse_slots(message: str, session: ChatSession | None = None, directory: Any
     slots.quoted_text = parse_quoted(message)
 
     # The horizon is parsed with dates removed ("2025-03-01" has no "days" in it, but "3月1日" does).
-    horizon_text = AGO.sub(" ", LOOKBACK.sub(" ", ANY_DATE.sub(" ", _NOT_A_HORIZON.sub(" ", simplified))))
+    # A span looking back is no horizon, but "forecast 2330 1m" is a month ahead: the shorthand is
+    # left in for a forecast.
+    lookback = LOOKBACK_WORDS if _FORECAST_WORDS.search(simplified) else LOOKBACK
+    horizon_text = AGO.sub(" ", lookback.sub(" ", ANY_DATE.sub(" ", _NOT_A_HORIZON.sub(" ", simplified))))
     horizon, slots.horizon_notices = parse_horizon(horizon_text)
     if horizon is not None:
         slots.horizon_days, slots.horizon_explicit = horizon, True

@@ -1036,6 +1036,16 @@ def test_traders_shorthand_names_the_span(message, kind, sessions):
     assert (p.kind, p.sessions) == (kind, sessions)
 
 
+@pytest.mark.parametrize("message, horizon", [
+    ("forecast 2330 1m", 21), ("predict 2454 2w", 10), ("台積電預測 10d", 10), ("2330 1y return", None), ("2330 5m shares", None),
+])
+def test_shorthand_is_a_horizon_only_in_a_forecast(message, horizon):
+    from assistant.slots import parse_slots
+
+    slots = parse_slots(message)
+    assert (slots.horizon_days if slots.horizon_explicit else None) == horizon
+
+
 def test_shorthand_questions_are_price_questions_of_their_own(store):
     from assistant.risk import risk_kind
 
