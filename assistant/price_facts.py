@@ -488,8 +488,10 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
                     if zh else f"The store holds no {label} prices for {period_label(period, zh)} (it has "
                     f"{first_day.isoformat()} to {last_day.isoformat()}).")
             if period.start is not None and period.start > last_day:
-                text += (f"執行 `finqa ingest prices {code}` 取得更新資料。" if zh else
-                         f" `finqa ingest prices {code}` fetches newer ones.")
+                month = last_day.strftime("%Y-%m")  # "this week" on an old store: the newest span it can answer
+                text += (f"執行 `finqa ingest prices {code}` 取得更新資料，或改問資料涵蓋的期間，例如最新的月份 {month}。" if zh else
+                         f" `finqa ingest prices {code}` fetches newer ones; or ask about a span it covers, such as "
+                         f"its newest month, {month}.")
             return PriceReading(text, [])
         before = all_bars[all_bars.index < window.index[0]]
         prev = bar_of(code, before.index[-1], before.iloc[-1]) if len(before) else None

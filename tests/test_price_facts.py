@@ -292,6 +292,7 @@ def test_stale_store_says_how_to_refresh(store):
     assert any("`finqa ingest prices 2330`" in n and "27 days" in n for n in a.notices)
     zh = ask(store, "台積電上週表現如何", today=date(2025, 6, 4))
     assert not zh.bars and "上週沒有股價資料" in zh.answer and "finqa ingest prices 2330" in zh.answer
+    assert "最新的月份 2025-03" in zh.answer  # the newest span it can answer instead
     # a span up to today on a stale store ends at its last bar, and says so
     since = ask(store, "2330 since 2025-02-27", today=date(2025, 4, 1))
     assert since.bars[-1].date == date(2025, 3, 5) and any("27 days" in n for n in since.notices)
