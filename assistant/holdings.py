@@ -544,13 +544,17 @@ def _trade(job: Job, code: str, paid: float, sold: float, stake: Stake, *, bough
                 f"(NT${buy_fee:,.0f}), the sell fee (NT${sell_fee:,.0f}) and the {tax_rate:.1%} transaction tax "
                 f"(NT${tax:,.0f}): **{_money(net)}** ({proceeds / cost - 1:+.2%}). Break-even sell price: {fmt_price(even)}.")
     text += _one_lot_note(stake, zh)
-    answer = job.answer(text, [code], {code: bars.tail(1)}, numbers)
-    if not bought_now:  # both prices are the user's: how old the store is says nothing about them
-        from .price_facts import stale_notice
+    if bought_now:
+        return job.answer(text, [code], {code: bars.tail(1)}, numbers)
+    # Both prices are the user's: nothing was read from the store, so none of it is cited or charted.
+    from .price_facts import ENGINE
 
-        stale = stale_notice(label, code, day.date(), job.visible, zh)
-        answer.notices = [n for n in answer.notices if n != stale]
-    return answer
+    foot = (f"（以你給的兩個價格計算，含買賣手續費（各 0.1425%，最低 NT$20）與 {tax_rate:.1%} 證券交易稅；未經語言模型，"
+            "也不是投資建議。）" if zh else
+            f"(Computed from the two prices you gave, with the broker's fee (0.1425% each way, at least NT$20) and the "
+            f"{tax_rate:.1%} transaction tax; no language model was involved, and no investment advice.)")
+    return Answer(route="qa", engine=ENGINE, answer=f"{text}\n\n{foot}", notices=job.notices, code=code,
+                  indicators=numbers)
 
 
 # --- a portfolio ------------------------------------------------------------------------------
