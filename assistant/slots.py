@@ -583,6 +583,16 @@ _PLURAL_BACK = re.compile(r"\b(?:they|them|their|both|these two|the two|those tw
                           r"|which of them|which is|which was)\b"
                           # "哪一個比較強" picks between them; "哪檔股票漲最多" ranks the market
                           r"|它们|他们|两者|两家|这两|二者|两档|两支|^\s*(?:比较|对比)(?:一下)?\s*[?？!！。]?\s*$|(?:哪一个|哪一家|哪一档|哪个)(?!股票|个股|公司|类股|产业|股)")
+# "stocks near their lows", "which stocks hit their highs": "their" is the stocks just named (a
+# screen of the store), not the conversation's companies.
+_THEIR_OWN = re.compile(r"\b(?:stocks|shares|companies|names)\b.{0,40}\b(?:their|they|them)\b")
+
+
+def plural_back(simplified: str) -> bool:
+    """Whether a message points back at the conversation's companies ("their correlation")."""
+    return bool(_PLURAL_BACK.search(simplified)) and not _THEIR_OWN.search(simplified)
+
+
 # Words a company-name rule may take for a name ("forecast both", "sentiment on them"): with a
 # conversation about companies, they point back at them, and are no unknown company.
 _BACK_WORDS = frozenset("it its they them their both these those this that one".split())
@@ -704,12 +714,12 @@ def parse_slots(message: str, session: ChatSession | None = None, directory: Any
             slots.company = None
     elif session is not None and session.last_code and (
             is_continuation(simplified, slots)
-            or (max(len(session.last_codes), len(session.recent_codes)) > 1 and _PLURAL_BACK.search(simplified))):
+            or (max(len(session.last_codes), len(session.recent_codes)) > 1 and plural_back(simplified))):
         slots.code = session.last_code
         slots.inherited_code = True
-        if _PLURAL_BACK.search(simplified) and len(session.last_codes) > 1:
+        if plural_back(simplified) and len(session.last_codes) > 1:
             slots.codes = list(session.last_codes)  # "their correlation": all of them
-        elif _PLURAL_BACK.search(simplified) and len(session.recent_codes) > 1:
+        elif plural_back(simplified) and len(session.recent_codes) > 1:
             slots.codes = session.recent_codes[-2:]  # one company an answer: the last two asked about
             slots.code = slots.codes[0]
         try:

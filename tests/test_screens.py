@@ -101,11 +101,17 @@ def test_an_empty_screen_lists_the_closest(data_dir):
 
 def test_the_assistant_sends_screens_to_the_store(store, data_dir):
     from assistant.service import Assistant
+    from assistant.slots import ChatSession
 
     asst = Assistant(data_dir.model_copy(update={"cpu_only": True}))
     a = asst.answer("which stocks are oversold?", as_of=date(2025, 4, 23))
     assert a.route == "qa" and a.engine == "qa:prices" and "screen" in a.ranking
     assert asst.answer("Is 2330 overbought?").ranking == {}  # one company: its own indicators
+    # after two companies, "stocks near their lows" is still a screen: "their" is the stocks'
+    session = ChatSession()
+    asst.answer("compare 2330 and 2454", session=session)
+    assert "screen" in asst.answer("stocks near their lows", session=session).ranking
+    assert "correlation" in asst.answer("their correlation", session=session).indicators
 
 
 def test_streaks_are_the_runs_ending_at_the_last_close(store):
