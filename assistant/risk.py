@@ -60,7 +60,8 @@ KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
                              r"|我的?(?:持股|投资组合|组合|部位)|我(?:持有|手上有)|持股|我有(?=.{0,15}?(?:\d|[一二两三四五六七八九十])\s*[张股])")),
     ("beta", re.compile(r"\bbetas?\b|贝塔|β")),
     ("correlation", re.compile(r"\bcorrelat\w*|\bco-?mov\w*|\bmove (?:together|in (?:step|tandem))\b"
-                               r"|相关(?:性|系数|度)|连动|联动|同涨同跌")),
+                               r"|\bmoves? (?:most|least) like\b|\b(?:trades?|moves?) (?:the )?most like\b"
+                               r"|相关(?:性|系数|度)|连动|联动|同涨同跌|走势(?:最)?(?:像|相似)|(?:跟|和|与).{1,8}最(?:像|相似)")),
     ("extremes", re.compile(
         r"\b(?:biggest|largest|worst|best|sharpest|steepest|highest|lowest)\s+(?:one|single|1)[- ]day\b"
         r"|\b(?:biggest|largest|worst|best|sharpest|steepest)\s+(?:daily|day's)\s+(?:drop|fall|decline|loss|gain|rise|jump|move)"
@@ -509,7 +510,8 @@ def named_codes(job: Job) -> list[str]:
 # other stored one (on Simplified, lower-cased text).
 _CORRELATION_RANKING = re.compile(
     r"\b(?:most|least|highest|lowest|strongest|weakest)\b.{0,20}\bcorrelat\w*|\bcorrelat\w*\b.{0,20}\b(?:most|least|highest|lowest)\b"
-    r"|(?:最|相关性最|相关系数最|连动性?最|联动性?最)(?:相关|高|低|强|弱|大|小)|\bmove (?:most|least) (?:like|with)\b")
+    r"|(?:最|相关性最|相关系数最|连动性?最|联动性?最)(?:相关|高|低|强|弱|大|小)|\bmoves? (?:most|least) (?:like|with)\b"
+    r"|最(?:像|相似)|\b(?:trades?|moves?) (?:the )?most like\b")
 RANKED_CORRELATIONS = 5
 
 

@@ -662,5 +662,7 @@ def test_the_companies_most_and_least_correlated_with_one(store):
     assert f"1. {order[0]} " in most.answer and "the most correlated first" in most.answer
     least = ask(store, "跟台積電連動最低的股票")
     assert [r["code"] for r in least.ranking["correlation"]] == order[::-1] and "最低的在前" in least.answer
+    assert [r["code"] for r in ask(store, "哪檔股票跟台積電最像").ranking["correlation"]] == order  # by price moves
+    assert [r["code"] for r in ask(store, "which stock moves most like 2330?").ranking["correlation"]] == order
     pair = ask(store, "correlation between 2330 and 2454", codes=["2330", "2454"])  # two named: the pair
     assert not pair.ranking and pair.indicators["correlation"]["2330/2454"] == pytest.approx(expected["2454"])
