@@ -473,12 +473,13 @@ def position(job: Job) -> Answer:
         if bars.empty:
             return job.plain(job.missing(code))
         paid, stake = float(bars["close"].iloc[-1]), parse_stake(job.asked)
-    if bars.empty:
+    bought_now = paid_rest is None and not several
+    if bars.empty and not (sold is not None and not bought_now):  # two prices given need no stored one
         return job.plain(job.missing(code))
     if paid <= 0 or not stake.positive or (sold is not None and sold <= 0):
         return job.plain(_nothing_staked(zh))
     if sold is not None:
-        return _trade(job, code, paid, sold, stake, bought_now=paid_rest is None and not several, bars=bars)
+        return _trade(job, code, paid, sold, stake, bought_now=bought_now, bars=bars)
     price, day = float(bars["close"].iloc[-1]), bars.index[-1]
     shares = stake.shares if stake.shares is not None else (
         stake.amount / paid if stake.amount is not None else float(SHARES_PER_LOT))
@@ -524,7 +525,7 @@ def _trade(job: Job, code: str, paid: float, sold: float, stake: Stake, *, bough
     tax_rate = _tax_rate(code)
     buy_fee, sell_fee, tax = _fee(shares * paid), _fee(shares * sold), shares * sold * tax_rate
     gross, net, even = shares * (sold - paid), proceeds - cost, breakeven_price(code, paid, shares)
-    day = bars.index[-1]
+    day = bars.index[-1] if len(bars) else None  # only read when bought at the last close
     label = job.label(code)
     numbers = {"paid": paid, "sold": sold, "shares": shares, "price_change": sold / paid - 1, "gross_gain": gross,
                "buy_fee": buy_fee, "sell_fee": sell_fee, "sell_tax": tax, "cost_with_fee": cost,

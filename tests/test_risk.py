@@ -633,6 +633,8 @@ def test_a_round_trip_and_the_break_even_price_after_costs(store):
     assert "bought at 100.00 and sold at 130.00, +30.00 a share (+30.00%)" in a.answer
     assert f"**+NT${net:,.0f}**" in a.answer and not any("newest stored" in n for n in a.notices)
     assert not a.citations and not a.bars and "Computed from the two prices you gave" in a.answer  # no store read
+    empty = ask(store, "I bought 2 lots of 2603 at 100 and sold at 130")  # 2603 has no stored prices: none needed
+    assert empty.indicators["net_gain"] == pytest.approx(net) and "No prices" not in empty.answer
     even = breakeven_price("2330", 100.0, 2000.0)
     assert even == pytest.approx(100 * 1.001425 / (1 - 0.001425 - 0.003), rel=1e-9)
     cost, back = _costs("2330", 2000 * 100.0, 2000 * even)
