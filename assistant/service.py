@@ -213,7 +213,9 @@ class Assistant:
                                     and (decision.source == "follow-up" or COMPARE_WITH.search(to_simplified(message).lower())
                                          or refers_back(message)
                                          # "and in 2024?" after "2330 max drawdown in 2025": a period, of the same
-                                         or (slots.inherited_code and names_only_a_period(message)))
+                                         or (slots.inherited_code and names_only_a_period(message))
+                                         # "which one is more volatile?" after both companies' April: that span
+                                         or (slots.inherited_code and len(set(slots.codes)) > 1))
                                     else None),
             history=list(session.history) if session is not None else [],
         )

@@ -271,3 +271,24 @@ def test_the_trend_is_the_order_of_the_close_and_the_averages(store):
     down = ask(store, "2330 trend direction", today=later[-1])
     assert down.indicators["trend"] == "down" and "a downtrend by the moving averages" in down.answer
     assert "- Trend:" in ask(store, "2330 technicals", today=later[-1]).answer  # part of the full set
+
+
+def test_which_one_is_more_volatile_reads_the_span_just_asked(data_dir):
+    """After "How did 2330 do in February 2025?" and "and 2454?", "which one is more volatile?" reads
+    both at the end of February (its last 20 sessions), not at the newest bar."""
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+    from ingest.store import open_store
+
+    store = open_store(data_dir.store_path)
+    other = [200.0 + (i % 3) for i in range(70)]
+    store.upsert_bars([PriceBar(code=c, date=d, open=x, high=x + 1, low=x - 1, close=x, volume=1e6)
+                       for c, xs in (("2330", CLOSES), ("2454", other)) for d, x in zip(DAYS, xs)])
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    asst.answer("How did 2330 do in February 2025?", session=session)
+    asst.answer("and 2454?", session=session)
+    a = asst.answer("which one is more volatile?", session=session)
+    feb_end = max(d for d in DAYS if d.month == 2).isoformat()
+    assert a.indicators["companies"]["2330"]["date"] == feb_end and a.indicators["companies"]["2454"]["date"] == feb_end
+    fresh = asst.answer("which one is more volatile, 2330 or 2454?")  # no conversation: the newest bar
+    assert fresh.indicators["companies"]["2330"]["date"] == DAYS[-1].isoformat()
