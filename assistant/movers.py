@@ -84,6 +84,9 @@ _RANKING = re.compile(
     # Limit-up / limit-down lists: "which stocks hit limit down on 2025-04-07?", 今天有哪些股票漲停
     r"|\b(?:which|what|list|any)\b.{0,40}\blimit[- ](?:up|down)\b|\b(?:stocks?|shares|companies)\b.{0,30}\blimit[- ](?:up|down)\b"
     r"|\blimit[- ](?:up|down) (?:stocks?|list|names)\b"
+    # "list all stocks that fell more than 10% in April 2025", "哪些股票漲幅超過5%": a threshold
+    r"|\b(?:stocks?|shares|companies)\b.{0,30}\b(?:rose|gained|up|jumped|climbed|rallied|fell|dropped|down|lost|declined|sank)\b"
+    r".{0,20}\d+(?:\.\d+)?\s*%|(?:哪些|哪几|哪档|哪支|股票).{0,12}(?:涨|跌).{0,8}\d+(?:\.\d+)?\s*%"
     # "which stocks gapped down on 2025-04-07?", "2025年4月哪些股票跳空下跌"
     r"|\b(?:which|what|list|any)\b.{0,40}\bgap(?:ped|s)?\s*-?\s*(?:up|down)s?\b"
     r"|\b(?:stocks?|shares|companies)\b.{0,30}\bgap(?:ped|s)?\s*-?\s*(?:up|down)\b|(?:哪|有几|名单|清单|股票|个股).{0,10}跳空"
@@ -300,6 +303,35 @@ def top_n(s: str) -> int:
     return max(1, min(MAX_TOP, n))
 
 
+# "fell more than 10%", "rose at least 5%", "漲幅超過5%", "跌了10%以上": every company beyond the
+# threshold, not the top N. (up, more-than, percent); on Simplified, lower-cased text.
+_THRESHOLD = re.compile(
+    r"\b(?P<verb>rose|gained|up|jumped|climbed|rallied|fell|dropped|down|lost|declined|sank)\b\s*(?:by\s+)?"
+    r"(?P<cmp>more than|over|at least|above|less than|under|below|no more than)\s*(?P<pct>\d+(?:\.\d+)?)\s*%"
+    r"|(?P<zverb>涨|跌)(?:幅|了)?\s*(?P<zcmp>超过|逾|大于|高于|至少|不到|小于|低于)?\s*(?P<zpct>\d+(?:\.\d+)?)\s*%\s*(?P<zafter>以上|以下)?")
+
+
+def threshold(s: str) -> tuple[bool, str, float] | None:
+    """(a rise?, the comparison ">", ">=", "<" or "<=", the fraction) of "fell more than 10%";
+    ``None`` without one."""
+    m = _THRESHOLD.search(s)
+    if m is None:
+        return None
+    if m.group("verb"):
+        up = m.group("verb") in ("rose", "gained", "up", "jumped", "climbed", "rallied")
+        op = {"more than": ">", "over": ">", "above": ">", "at least": ">=", "less than": "<", "under": "<",
+              "below": "<", "no more than": "<="}[m.group("cmp")]
+        return up, op, float(m.group("pct")) / 100
+    up = m.group("zverb") == "涨"
+    cmp, after = m.group("zcmp") or "", m.group("zafter") or ""
+    op = "<" if cmp in ("不到", "小于", "低于") else "<=" if after == "以下" else ">=" if cmp == "至少" or after == "以上" \
+        else ">"
+    return up, op, float(m.group("zpct")) / 100
+
+
+_OP_WORDS = {">": ("超過", "more than"), ">=": ("至少", "at least"), "<": ("不到", "less than"), "<=": ("至多", "at most")}
+
+
 def _kinds(s: str) -> list[str]:
     """Which lists to show: ``gainers``, ``losers`` and/or ``volume``, in that order; or the
     days of an event (``limit_up``, ``limit_down``, ``new_high``, ``new_low``) when one is asked."""
@@ -482,6 +514,20 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
     kinds = [] if by_sector else (["gainers", "losers"] if market else _kinds(s))
     if kinds == ["gainers", "losers"] and sum(r.change is not None for r in rows) <= n:
         kinds = ["all"]  # both ends of a short list are the same companies: one list, best first
+    cut = threshold(s) if not by_sector and not market else None
+    if cut is not None:  # "fell more than 10%": every company beyond it, the largest move first
+        up, op, size = cut
+        kind = "gainers" if up else "losers"
+        moved = [r for r in rows if r.change is not None and (r.change if up else -r.change) >= 0]
+        # rounded: 145 → 130.50 is -10.00%, a limit-down move "of 10%", not -9.99999999%
+        test = {">": lambda x: x > size, ">=": lambda x: x >= size, "<": lambda x: x < size, "<=": lambda x: x <= size}[op]
+        hit = [r for r in moved if test(round(abs(r.change or 0.0), 6))]
+        lists[kind] = sorted(hit, key=lambda r: -abs(r.change or 0.0))
+        kinds = []
+        word_zh, word_en = _OP_WORDS[op]
+        words = (f"{'漲' if up else '跌'}幅{word_zh} {size:.0%}" if zh else f"{'rose' if up else 'fell'} {word_en} {size:.0%}")
+        notices.append(f"列出所有{words}的公司（{len(hit)} 家），不只前幾名。" if zh else
+                       f"Every company that {words} ({len(hit)}), not only the top few.")
     for kind in kinds:
         if kind in dict(_EVENTS):
             hit = [r for r in rows if r.event_days.get(kind)]

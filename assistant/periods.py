@@ -202,7 +202,10 @@ def strip_dates(message: str) -> str:
 
 # "since 2024-09-02", "since April", "2025年以來", "從3月至今": from that day (or the start of that
 # month, quarter, year) up to today, not that day alone.
-_SINCE = re.compile(r"\bsince\b|\b(?:to|until|till)\s+(?:now|today|date|the present)\b|以来|至今|迄今|到现在|到今天|到目前")
+_SINCE = re.compile(r"\bsince\b|\b(?:to|until|till)\s+(?:now|today|date|the present)\b|以来|至今|迄今|到现在|到今天|到目前"
+                    # "is 2454 cheaper than a month ago?", "2330 vs a year ago": from then to now
+                    r"|\b(?:than|vs\.?|versus|compared? (?:to|with)|against)\s+(?:it was\s+)?(?:a|an|one|two|three|\d{1,3})\s+"
+                    r"(?:day|week|month|year)s?\s+ago\b|(?:比|跟|和)\S{0,6}前(?:比|相比|贵|便宜|高|低)")
 
 
 def parse_period(message: str, today: date) -> Period:

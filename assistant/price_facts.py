@@ -85,7 +85,8 @@ _WEAK = re.compile(
     # "how is 2454 doing this month?": with a period named (without one it is the overview)
     r"|\bhow(?:'s| is| are)\b.{0,40}\b(?:doing|performing|trading|faring|moving|going)\b"
     # "2330 up or down today?", "is TSMC down this week?", "did 2454 rise yesterday?": with a period
-    r"|\bup or down\b|\b(?:is|was|are|were|did)\b.{0,30}\b(?:up|down|higher|lower|rise|rose|fall|fell|gain|gained|drop|dropped)\b"
+    r"|\bup or down\b|\b(?:is|was|are|were|did)\b.{0,30}\b(?:up|down|higher|lower|rise|rose|fall|fell|gain|gained|drop|dropped"
+    r"|cheaper|pricier|more expensive)\b|便宜|贵"
     r"|涨还是跌|是涨是跌|涨跌如何|涨跌(?!幅?排)"
     # "2330 change today", "2330 percentage change this week": with a period
     r"|\b(?:price|percentage|percent|%|stock|share|daily|weekly|monthly)\s+changes?\b|\b\d{4,6}\s+changes?\b"
@@ -485,7 +486,7 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
             window = all_bars[(all_bars.index >= pd.Timestamp(start)) & (all_bars.index <= pd.Timestamp(end))]
         if window.empty:
             text = (f"{label} 在{period_label(period, zh)}沒有股價資料（資料庫涵蓋 {first_day.isoformat()} 至 {last_day.isoformat()}）。"
-                    if zh else f"The store holds no {label} prices for {period_label(period, zh)} (it has "
+                    if zh else f"The store holds no {label} prices {_for_span(period_label(period, zh))} (it has "
                     f"{first_day.isoformat()} to {last_day.isoformat()}).")
             if period.start is not None and period.start > last_day:
                 month = last_day.strftime("%Y-%m")  # "this week" on an old store: the newest span it can answer
@@ -524,6 +525,11 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
     span = bars[0].date.isoformat() + ("" if len(bars) == 1 else ("–" if zh else " to ") + bars[-1].date.isoformat())
     return PriceReading(text, bars, title=f"{label} 日成交資料 {span}" if zh else f"{label} daily prices {span}",
                         source=source_name(bars), change=(bars[-1].close / base - 1) if base else None)
+
+
+def _for_span(label: str) -> str:
+    """"for April 2025", but "since 2025-03-01" as it is."""
+    return label if label.startswith("since ") else f"for {label}"
 
 
 TREND_SESSIONS = (5, 20, 60)  # "how is it doing?": the change over the last week, month, quarter

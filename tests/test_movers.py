@@ -622,3 +622,17 @@ def test_gap_days_of_the_stored_companies(data_dir):
     up = ask(store, "2025年3月哪些股票跳空上漲", today=date(2025, 3, 6))
     assert [r["code"] for r in up.ranking["gap_up"]] == ["2454"] and up.ranking["gap_up"][0]["gap_up_days"] == ["2025-03-05"]
     assert "開盤高於前一日最高價" in up.answer
+
+
+def test_a_threshold_lists_every_company_beyond_it(store):
+    """March 2025: 2330 +5% exactly, 2317 +8%, 2382 +1%, 2454 -10% exactly. "More than" is strict,
+    "at least" is not, and every company past the line is listed, not the top five."""
+    more = ask(store, "which stocks rose more than 5% in March 2025?")
+    assert [r["code"] for r in more.ranking["gainers"]] == ["2317"]
+    least = ask(store, "list all stocks that rose at least 5% in March 2025")
+    assert [r["code"] for r in least.ranking["gainers"]] == ["2317", "2330"]
+    assert any("Every company that rose at least 5% (2)" in n for n in least.notices)
+    fell = ask(store, "2025年3月哪些股票跌幅超過5%")
+    assert [r["code"] for r in fell.ranking["losers"]] == ["2454"] and any("跌幅超過 5%" in n for n in fell.notices)
+    assert [r["code"] for r in ask(store, "which stocks fell at least 10% in March 2025?").ranking["losers"]] == ["2454"]
+    assert ask(store, "which stocks fell more than 10% in March 2025?").ranking["losers"] == []

@@ -1054,3 +1054,12 @@ def test_shorthand_questions_are_price_questions_of_their_own(store):
     assert is_price_question("2330 3m perf", "2330") and risk_kind("2330 1y return") == "investment"
     ath = ask(store, "2330 ATH")
     assert "Highest close 1,060.00 (2025-02-26)" in ath.answer
+
+
+def test_cheaper_than_a_week_ago_runs_from_then_to_now(store):
+    """"Is 2330 cheaper than a week ago?" is the span from that day to the last close (it had been
+    that one day's bar alone)."""
+    a = ask(store, "is 2330 cheaper than a week ago?", today=date(2025, 3, 6))
+    assert a.bars[0].date == date(2025, 2, 27) and a.bars[-1].date == date(2025, 3, 5)
+    assert "1,060.00 close on 2025-02-26 before the period" in a.answer
+    assert ask(store, "台積電比一週前便宜嗎", today=date(2025, 3, 6)).bars[-1].date == date(2025, 3, 5)
