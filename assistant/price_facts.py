@@ -87,6 +87,8 @@ _WEAK = re.compile(
     # "2330 up or down today?", "is TSMC down this week?", "did 2454 rise yesterday?": with a period
     r"|\bup or down\b|\b(?:is|was|are|were|did)\b.{0,30}\b(?:up|down|higher|lower|rise|rose|fall|fell|gain|gained|drop|dropped"
     r"|cheaper|pricier|more expensive)\b|便宜|贵"
+    # "2330 range in April 2025", "the spread between its high and low in 2025", "高低點區間"
+    r"|\b(?:trading |price )?range\b|\bhigh and low\b|\bhigh-low\b|高低点|高低价|区间"
     r"|涨还是跌|是涨是跌|涨跌如何|涨跌(?!幅?排)"
     # "2330 change today", "2330 percentage change this week": with a period
     r"|\b(?:price|percentage|percent|%|stock|share|daily|weekly|monthly)\s+changes?\b|\b\d{4,6}\s+changes?\b"
@@ -125,6 +127,7 @@ def is_price_question(message: str, code: str | None) -> bool:
             or last_beyond(message) or asks_volume_trend(message)  # "鴻海爆量", "台積電量價背離"
             or asks_vs_market(message)  # "台積電跟大盤比"
             or FIRST_OF.search(s)  # "TSMC first trading day of 2025": that session
+            or len(compared_periods(message, date.today())) > 1  # "台積電4月跟3月比": two spans
             or names_only_a_period(message)
             or names_only_companies(message)):
         return True
@@ -319,6 +322,8 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
             f"for it. For odds, ask the forecaster, e.g. `forecast {code} next 5 days`."))
     # Every company the message names ("compare TSMC and MediaTek in April"), the first first.
     codes = list(dict.fromkeys(c for c in [code, *req.codes] if c))
+    if len(codes) == 1 and asked is req.message and len(spans := compared_periods(asked, ref)) > 1:
+        return _periods_side_by_side(store, code, spans, ref, req, notices, asked, zh)
     parts: list[str] = []
     citations: list[Citation] = []
     bars: list[PriceBar] = []
@@ -356,6 +361,63 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
         parts.append(no_verdict(zh))
     return Answer(route="qa", engine=ENGINE, answer="\n\n".join(parts), citations=citations,
                   notices=notices, code=code, bars=bars)
+
+
+# "2330 April vs March 2025", "台積電4月跟3月比": one company over two spans, each read on its own.
+_PERIOD_SPLIT = re.compile(r"\s+(?:vs\.?|versus|compared (?:to|with)|against|and)\s+|\s*(?:跟|和|与|與|比|对比|對比|相比)\s*")
+_A_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+
+
+def compared_periods(message: str, ref: date) -> list[Period]:
+    """Two or more spans the message sets against each other, in its order (a year written once
+    serves every part: "April vs March 2025"); one span or none gives ``[]``."""
+    pieces = [p for p in _PERIOD_SPLIT.split(message or "") if p and p.strip()]
+    if len(pieces) < 2:
+        return []
+    whole = parse_period(message, ref)
+    if whole.kind == "range" and " – " in whole.label:
+        return []  # "between 2025-03-03 and 2025-03-04": one range, not two days
+    years = _A_YEAR.findall(message)
+    found: list[Period] = []
+    for piece in pieces:
+        if _A_YEAR.search(piece) or not years:
+            text = piece
+        else:  # the year written once serves this part too: "April vs March 2025", "2025年4月跟3月比"
+            text = f"{years[-1]}年{piece}" if has_cjk(piece) else f"{piece} {years[-1]}"
+        if re.fullmatch(r"\s*(?:19|20)\d\d\s*[?？]*\s*", text):
+            text = f"in {text.strip(' ?？')}"  # "2024 and 2025": the second part is only a year
+        p = parse_period(text, ref)
+        if p.kind in ("day", "range", "trailing") and p not in found:
+            found.append(p)
+    return found if len(found) > 1 else []
+
+
+def _periods_side_by_side(store: Any, code: str, spans: list[Period], ref: date, req: EngineRequest,
+                          notices: list[str], asked: str, zh: bool) -> Answer:
+    """Each span's summary, then their changes side by side."""
+    parts: list[str] = []
+    citations: list[Citation] = []
+    bars: list[PriceBar] = []
+    changes: list[tuple[str, float]] = []
+    for p in spans:
+        reading = read_prices(store, code, p, ref=ref, as_of=req.as_of, zh=zh, notices=notices, asked=asked)
+        if not reading.bars:
+            parts.append(reading.text)
+            continue
+        citations.append(Citation(n=len(citations) + 1, title=reading.title, source=reading.source,
+                                  date=reading.bars[-1].date.isoformat(), url=None))
+        parts.append(f"{reading.text} [{len(citations)}]")
+        bars.extend(b for b in reading.bars if b not in bars)
+        if reading.change is not None:
+            changes.append((period_label(p, zh), reading.change))
+    if len(changes) > 1:
+        parts.append(("比較：" if zh else "Side by side: ") + ("、" if zh else ", ").join(
+            f"{label} {x:+.2%}" for label, x in changes) + ("。" if zh else "."))
+    if bars:
+        parts.append("（數字直接取自 finqa 的股價資料庫，未經語言模型。）" if zh else
+                     "(Figures straight from finqa's price store; no language model was involved.)")
+    return Answer(route="qa", engine=ENGINE, answer="\n\n".join(parts), citations=citations, notices=notices,
+                  code=code, bars=sorted(bars, key=lambda b: b.date))
 
 
 def _against_market(store: Any, code: str, period: Period, own_bars: list[PriceBar], change: float, ref: date,

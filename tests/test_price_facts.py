@@ -1063,3 +1063,23 @@ def test_cheaper_than_a_week_ago_runs_from_then_to_now(store):
     assert a.bars[0].date == date(2025, 2, 27) and a.bars[-1].date == date(2025, 3, 5)
     assert "1,060.00 close on 2025-02-26 before the period" in a.answer
     assert ask(store, "台積電比一週前便宜嗎", today=date(2025, 3, 6)).bars[-1].date == date(2025, 3, 5)
+
+
+@pytest.mark.parametrize("message, labels", [
+    ("2330 March vs February 2025", ["2025-03", "2025-02"]), ("台積電2025年3月跟2月比", ["2025-03", "2025-02"]),
+    ("compare 2330 in 2024 and 2025", ["2024", "2025"]),
+    ("2330 between 2025-02-26 and 2025-03-04", []), ("2330 from 2025-02-26 to 2025-03-04", []), ("2330 in March 2025", []),
+])
+def test_two_spans_set_against_each_other(message, labels):
+    from assistant.price_facts import compared_periods
+
+    assert [p.label for p in compared_periods(message, date(2025, 3, 6))] == labels
+
+
+def test_one_company_over_two_spans_side_by_side(store):
+    """"2330 March vs February 2025": each month's summary, then both changes (March from the
+    last February close 1,040 to 1,025; February from its first stored close, 1,060, to 1,040)."""
+    a = ask(store, "2330 March vs February 2025")
+    assert f"Side by side: 2025-03 {1025 / 1040 - 1:+.2%}, 2025-02 {1040 / 1060 - 1:+.2%}." in a.answer
+    assert len(a.citations) == 2 and sorted({b.date for b in a.bars}) == [b.date for b in a.bars]
+    assert "比較：2025-03" in ask(store, "台積電2025年3月跟2月比").answer
