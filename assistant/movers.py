@@ -153,6 +153,10 @@ _MARKET = re.compile(
     r"|\bhow (?:did|are|were|have) (?:the )?(?:taiwan(?:ese)? )?stocks\b"
     r"|(?:台股|股市|大盘|盘势|整体市场).{0,12}?(?:怎么样|如何|表现|涨跌|概况|总结|摘要|涨了|跌了|涨吗|跌吗|收红|收黑|红盘|黑盘)"
     r"|股票(?:今天|昨天|今日|昨日|最近|近期|本周|上周)?涨跌(?!幅)"
+    # "how many stocks rose on 2025-04-10?", "上漲家數": the breadth
+    r"|\bhow many (?:stocks|companies|shares|names)\b.{0,20}\b(?:rose|fell|gained|declined|dropped|were up|were down|went up|went down|advanced)\b"
+    r"|\b(?:advancers?|decliners?)\b.{0,10}\b(?:and|vs\.?|versus)\b.{0,10}\b(?:advancers?|decliners?)\b|\bmarket breadth\b"
+    r"|(?:上涨|下跌|涨跌|平盘)家数|(?:几|多少)家(?:上涨|下跌|涨|跌)"
 )
 _HOW_DID = re.compile(r"\bhow (?:did|have|are|were|has|is)\b.{0,40}\b(?:do|done|doing|perform|performed|performing|fare|fared)\b"
                       r"|表现|怎么样|如何|涨跌")
@@ -335,6 +339,7 @@ _OP_WORDS = {">": ("超過", "more than"), ">=": ("至少", "at least"), "<": ("
 def _kinds(s: str) -> list[str]:
     """Which lists to show: ``gainers``, ``losers`` and/or ``volume``, in that order; or the
     days of an event (``limit_up``, ``limit_down``, ``new_high``, ``new_low``) when one is asked."""
+    s = re.sub(r"\btop\s+(?=(?:\d{1,2}\s+)?(?:losers?|decliners?|fallers?)\b)", " ", s)  # "top 3 losers" are losers
     events = [k for k, rx in _EVENTS if rx.search(s)]
     if events:
         return events

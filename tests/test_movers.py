@@ -433,6 +433,11 @@ def test_requests_for_picks_are_declined_with_what_finqa_can_show(data_dir, mess
             "does not pick stocks" in a.answer and "which stocks rose the most last month?" in a.answer)
 
 
+def test_top_n_losers_are_losers(store):
+    a = ask(store, "show me the top 2 losers in March 2025")
+    assert list(a.ranking) == ["losers"] and len(a.ranking["losers"]) == 2
+
+
 @pytest.mark.parametrize("message, market", [
     ("how is the market doing?", True), ("台股今天怎麼樣", True), ("台股今天漲了嗎", True), ("大盤收紅嗎", True), ("今天股票漲跌", True), ("market recap", True),
     ("stock market summary", True), ("How did Taiwan stocks do in March 2025?", True), ("股市最近表現如何", True),
@@ -441,7 +446,8 @@ def test_requests_for_picks_are_declined_with_what_finqa_can_show(data_dir, mess
     ("How did Taiwan semis do in April 2025?", True), ("半導體股4月表現如何", True), ("台積電股價如何", False),
     ("半導體類股新聞情緒", False),
     ("summarize today's market", True), ("yesterday's market", True), ("今日盤勢", True), ("盤後總結", True),
-    ("which stocks beat the market in April 2025?", True),
+    ("which stocks beat the market in April 2025?", True), ("how many stocks rose on 2025-04-10?", True),
+    ("台股2025年4月10日上漲家數", True), ("market breadth yesterday", True), ("how many shares of TSMC can I buy?", False),
     ("review the market for AI servers", False), ("summarize TSMC's market share", False),
 ])
 def test_market_questions(message, market):
