@@ -45,7 +45,9 @@ DAILY_MAX = 60  # sessions listed one per line; a longer span lists its last one
 _BY_MONTH = re.compile(r"\bmonthly\s+(?:returns?|closes?|changes?|performance|moves?|gains?)\b|\b(?:each|every|per|by)\s+month\b"
                        r"|\bmonth[- ]by[- ]month\b|\b(?:best|worst)\s+months?\b|\bwhich months?\b|每月|每个月|逐月|各月|哪个月|哪一个月")
 _BY_WEEK = re.compile(r"\bweekly\s+(?:returns?|closes?|changes?|performance|moves?|gains?)\b|\b(?:each|every|per|by)\s+week\b"
-                      r"|\bweek[- ]by[- ]week\b|\b(?:best|worst)\s+weeks?\b|\bwhich weeks?\b|每周|每个星期|逐周|各周|哪一?周")
+                      r"|\bweek[- ]by[- ]week\b|\b(?:best|worst)\s+weeks?\b|\bwhich weeks?\b|每周|每个星期|逐周|各周|哪一?周"
+                      # "2330 close every Friday in April": each week's last close
+                      r"|\b(?:every|each)\s+friday\b|\bfriday closes\b|每(?:周|星期|个星期|礼拜)五")
 
 
 def asks_periodic(message: str) -> str | None:

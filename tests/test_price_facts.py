@@ -1083,3 +1083,8 @@ def test_one_company_over_two_spans_side_by_side(store):
     assert f"Side by side: 2025-03 {1025 / 1040 - 1:+.2%}, 2025-02 {1040 / 1060 - 1:+.2%}." in a.answer
     assert len(a.citations) == 2 and sorted({b.date for b in a.bars}) == [b.date for b in a.bars]
     assert "比較：2025-03" in ask(store, "台積電2025年3月跟2月比").answer
+
+
+def test_every_friday_is_each_weeks_last_close(store):
+    a = ask(store, "2330 close every Friday since 2025-02-24")
+    assert "- week of 2025-02-24: close 1,040.00" in a.answer and "- week of 2025-03-03: close 1,025.00" in a.answer
