@@ -59,6 +59,7 @@ _STRONG = re.compile(
     r"|['’]s price\b|\b(?:current|latest|last|closing|close|opening|open|trading) price\b|\b(?:stock|price|share) quotes?\b"
     r"|\bclos(?:e|es|ed|ing)\b(?!\s+(?:to|a|the|its|their|deal|in on|ranks)\b)|\bopened (?:at|on)\b"
     r"|\b(?:day'?s|intraday|daily) (?:high|low|range)\b|振幅|\b(?:high|low) (?:of|on|today|yesterday)\b|\bnew (?:high|low)s?\b"
+    r"|\bliquid(?:ity)?\b|流动性"  # "how liquid is 2454?": the shares and value traded a day
     r"|\bturnover\b|\bvalue traded\b|\bvwap\b|\baverage (?:trade |traded |closing |close )?(?:price|close)s?\b|均价|平均价|平均收盘"
     r"|\b(?:\d+|one|a)\s*-?\s*(?:day|week|month|year)s?\s+(?:high|low|range)\b|新高|新低|高点|低点|(?:周|月|年|日|天)(?:以?来|内)?的?(?:最高|最低)"
     # traders' shorthand: "52w range", "3m high", "5d change", "1y perf"
@@ -298,6 +299,9 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
         period = parse_period(req.follows_price_question, ref)  # "compare with 2454" keeps April's span
     if asked is not req.message and code:  # "and the next day?" after a day's price
         period = shifted_day(store, code, period, day_shift(req.message), ref - timedelta(days=1) if req.as_of else ref)
+    if period.kind == "latest" and _LIQUID.search(to_simplified(asked).lower()):
+        # "how liquid is 2454?": how much trades a day over the last month of sessions
+        period = Period("trailing", sessions=TREND_SESSIONS[1], label=f"the last {TREND_SESSIONS[1]} sessions")
     if period.label == "today":
         period = Period("latest", label="today")
     elif period.kind == "latest" and (asks_records(asked) or asks_periodic(asked) or asks_streak(asked)
@@ -351,6 +355,17 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
                 n = TREND_SESSIONS[1]
                 parts.append((f"近 {n} 個交易日：" if zh else f"Over the last {n} trading days: ") + ("、" if zh else ", ").join(
                     f"{c} {x:+.2%}" for c, x in sorted(month, key=lambda t: -t[1])) + ("。" if zh else "."))
+    if len(changes) > 1 and _LIQUID.search(to_simplified(asked).lower()):
+        # "which is more liquid, 2330 or 2454?": the value traded a day, side by side
+        daily = []
+        for c, _ in changes:
+            own = [b for b in bars if b.code == c and b.turnover]
+            if own:
+                daily.append((c, sum(b.turnover or 0.0 for b in own) / len(own)))
+        if len(daily) > 1:
+            parts.append(("流動性比較（日均成交值）：" if zh else "Liquidity side by side (value traded a day): ") +
+                         ("、" if zh else ", ").join(f"{c} NT${v / 1e8:,.1f} 億" if zh else f"{c} NT${v / 1e9:,.2f}bn"
+                                                     for c, v in sorted(daily, key=lambda t: -t[1])) + ("。" if zh else "."))
     if len(codes) == 1 and len(changes) == 1 and asks_vs_market(req.message):
         parts.append(_against_market(store, codes[0], period, [b for b in bars if b.code == codes[0]], changes[0][1],
                                      ref, req.as_of, zh))
@@ -587,6 +602,9 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
     span = bars[0].date.isoformat() + ("" if len(bars) == 1 else ("–" if zh else " to ") + bars[-1].date.isoformat())
     return PriceReading(text, bars, title=f"{label} 日成交資料 {span}" if zh else f"{label} daily prices {span}",
                         source=source_name(bars), change=(bars[-1].close / base - 1) if base else None)
+
+
+_LIQUID = re.compile(r"\bliquid(?:ity)?\b|流动性")
 
 
 def _for_span(label: str) -> str:

@@ -1088,3 +1088,19 @@ def test_one_company_over_two_spans_side_by_side(store):
 def test_every_friday_is_each_weeks_last_close(store):
     a = ask(store, "2330 close every Friday since 2025-02-24")
     assert "- week of 2025-02-24: close 1,040.00" in a.answer and "- week of 2025-03-03: close 1,025.00" in a.answer
+
+
+def test_liquidity_is_the_value_traded_a_day_over_the_last_month(data_dir):
+    """"How liquid is 2454?" reads the last 20 sessions (shares and value a day); "which is more
+    liquid, 2330 or 2454?" puts their value traded a day side by side."""
+    from ingest.store import open_store
+
+    store = open_store(data_dir.store_path)
+    days = [d.date() for d in pd.bdate_range("2025-01-02", periods=30)]
+    store.upsert_bars([PriceBar(code=c, date=d, open=x, high=x, low=x, close=x, volume=v, turnover=x * v)
+                       for c, x, v in (("2330", 100.0, 1e6), ("2454", 50.0, 1e5)) for d in days])
+    one = price_answer(EngineRequest(message="how liquid is 2454?", code="2454"), store, today=days[-1])
+    assert one.bars[0].date == days[-20] and len(one.bars) == 20
+    both = price_answer(EngineRequest(message="which is more liquid, 2330 or 2454?", code="2330", codes=["2330", "2454"]),
+                        store, today=days[-1])
+    assert "Liquidity side by side (value traded a day): 2330 NT$0.10bn, 2454 NT$0.01bn." in both.answer
