@@ -428,7 +428,7 @@ class Assistant:
 def ranked_ends(ranking: dict[str, Any]) -> dict[str, str]:
     """The first and the last company of a ranking answer (its first list, or the gainers' top
     and the losers' top): what "the top one" / "the worst one" name next."""
-    lists = {kind: rows for kind, rows in (ranking or {}).items() if kind != "sectors" and rows}
+    lists = {kind: rows for kind, rows in (ranking or {}).items() if rows and "code" in rows[0]}  # companies, not days
     if not lists:
         return {}
     first = next(iter(lists.values()))

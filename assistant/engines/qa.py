@@ -568,6 +568,10 @@ class QAEngine(FinqaQueryEngine):
             return identity_answer(req, open_store(self.settings.store_path))
         if is_glossary_question(req.message, req.code):  # "what does RSI mean?": finqa's own definition
             return Answer(route="qa", engine=GLOSSARY, notices=list(req.notices), answer=glossary_answer(req.message))
+        from ..market_days import market_day_kind, market_days_answer
+
+        if market_day_kind(req.message, [c for c in [req.code, *req.codes] if c]):  # "worst day for Taiwan stocks"
+            return market_days_answer(req, open_store(self.settings.store_path))
         if risk_ranking_kind(req.message, [c for c in [req.code, *req.codes] if c]):  # "most volatile stocks"
             return risk_ranking(req, open_store(self.settings.store_path))
         from ..screens import screen_answer, screen_of

@@ -1,0 +1,63 @@
+"""The market's days ranked (``assistant.market_days``): which questions, the median change across
+the stored companies against pandas, limit-down counts, the as-of cut, and through the assistant."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from assistant.market_days import market_day_kind, market_days_answer
+from assistant.types import EngineRequest
+from ingest.types import PriceBar
+
+DAYS = [d.date() for d in pd.bdate_range("2025-03-03", periods=6)]
+# Day 3 (03-05): every company falls 10% (limit down); day 5 (03-07): two of three rise 5%.
+CLOSES = {
+    "2330": [100.0, 101.0, 90.9, 91.0, 95.55, 95.0],
+    "2454": [200.0, 200.0, 180.0, 181.0, 190.0, 191.0],
+    "2317": [50.0, 50.5, 45.45, 45.0, 44.0, 44.5],
+}
+
+
+@pytest.fixture
+def store(data_dir):
+    from ingest.store import open_store
+
+    s = open_store(data_dir.store_path)
+    s.upsert_bars([PriceBar(code=c, date=d, open=x, high=x, low=x, close=x, volume=1e6)
+                   for c, xs in CLOSES.items() for d, x in zip(DAYS, xs)])
+    return s
+
+
+@pytest.mark.parametrize("message, kind", [
+    ("what was the worst day for Taiwan stocks in 2025?", "worst"), ("biggest up day for the market", "best"),
+    ("which day did the most stocks hit limit down?", "limit_down"), ("台股哪一天跌最多", "worst"),
+    ("哪一天漲停家數最多", "limit_up"), ("what was 2330's worst day?", None), ("worst day to buy stocks", None),
+])
+def test_which_questions_rank_the_markets_days(message, kind):
+    from assistant.slots import parse_slots
+
+    assert market_day_kind(message, list(parse_slots(message).codes)) == kind
+
+
+def test_days_ranked_by_the_median_change_and_the_limit_closes(store):
+    changes = pd.DataFrame(CLOSES, index=pd.DatetimeIndex(DAYS)).pct_change()
+    worst = market_days_answer(EngineRequest(message="worst day for Taiwan stocks in 2025"), store, today=DAYS[-1])
+    rows = worst.ranking["days"]
+    assert rows[0]["date"] == DAYS[2].isoformat() and rows[0]["median"] == pytest.approx(changes.iloc[2].median())
+    assert rows[0]["limit_down"] == 3 and rows[0]["down"] == 3
+    best = market_days_answer(EngineRequest(message="best day for the market in March 2025"), store, today=DAYS[-1])
+    assert best.ranking["days"][0]["date"] == DAYS[4].isoformat()
+    limits = market_days_answer(EngineRequest(message="哪一天跌停家數最多"), store, today=DAYS[-1])
+    assert limits.ranking["days"][0]["date"] == DAYS[2].isoformat() and "跌停家數最多的交易日" in limits.answer
+    cut = market_days_answer(EngineRequest(message="worst day for the market", as_of=DAYS[2]), store, today=DAYS[-1])
+    assert all(r["date"] < DAYS[2].isoformat() for r in cut.ranking["days"])  # the as-of day itself is not read
+
+
+def test_the_assistant_answers_it_from_the_store(store, data_dir):
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    a = asst.answer("what was the worst day for Taiwan stocks in 2025?", session=session)
+    assert a.engine == "qa:prices" and a.ranking["days"][0]["date"] == DAYS[2].isoformat()
+    assert session.last_ranked == {}  # days are no companies for "the top one"
