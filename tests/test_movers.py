@@ -578,7 +578,7 @@ def test_the_top_and_the_worst_one_of_a_ranking_are_its_companies_in_the_convers
     assert ranked_ends({"gainers": [{"code": "A"}, {"code": "B"}], "losers": [{"code": "C"}, {"code": "D"}]}) == \
         {"top": "A", "bottom": "C"}
     assert ranked_ends({"volume": [{"code": "A"}, {"code": "B"}]}) == {"top": "A", "bottom": "B"}
-    assert ranked_ends({}) == {} and ranked_ends({"sectors": [{"code": "A"}]}) == {}
+    assert ranked_ends({}) == {} and ranked_ends({"sectors": [{"industry": "半導體業", "best": "A"}]}) == {}
     asst.answer("which stocks fell the most in March 2025?", session=session)
     assert session.last_ranked["top"] == session.last_ranked["bottom"]  # the losers' list: its first is both
 
