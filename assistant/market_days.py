@@ -10,16 +10,15 @@ closed at the limit (``ingest.limits``). Point in time: nothing on or after an a
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 import pandas as pd
 
-from ingest.cjk import has_cjk
 from ingest.limits import is_stock_code, limit_state
 
-from .periods import no_such_day, parse_period, period_label
-from .price_facts import ENGINE, TAIPEI
+from .periods import period_label
+from .price_facts import ENGINE, store_question
 from .price_format import is_taiwan
 from .slots import unquoted
 from .types import Answer, Citation, EngineRequest
@@ -58,15 +57,12 @@ def market_days_answer(req: EngineRequest, store: Any, *, today: date | None = N
     kind = market_day_kind(req.message, [c for c in [req.code, *req.codes] if c])
     if kind is None:
         return None
-    zh = has_cjk(req.message)
-    ref = req.as_of or today or datetime.now(TAIPEI).date()
-    visible = ref - timedelta(days=1) if req.as_of else ref
-    period = parse_period(req.message, ref)
-    notices = list(req.notices)
-    if period.kind == "invalid":
-        return Answer(route="qa", engine=ENGINE, notices=notices, answer=no_such_day(period, zh))
-    frame = store.all_bars()
-    frame = frame[(frame["date"] <= pd.Timestamp(visible)) & frame["code"].astype(str).map(is_taiwan)]
+    q = store_question(req, today)
+    if (invalid := q.invalid()) is not None:
+        return invalid
+    zh, visible, period, notices = q.zh, q.visible, q.period, q.notices
+    frame = q.visible_bars(store)
+    frame = frame[frame["code"].astype(str).map(is_taiwan)]
     closes = frame.pivot_table(index="date", columns="code", values="close").sort_index()
     changes = closes.pct_change(fill_method=None)
     if period.kind in ("day", "range") and period.start is not None:

@@ -328,21 +328,9 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
     codes = list(dict.fromkeys(c for c in [code, *req.codes] if c))
     if len(codes) == 1 and asked is req.message and len(spans := compared_periods(asked, ref)) > 1:
         return _periods_side_by_side(store, code, spans, ref, req, notices, asked, zh)
-    parts: list[str] = []
-    citations: list[Citation] = []
-    bars: list[PriceBar] = []
-    changes: list[tuple[str, float]] = []
-    for c in codes:
-        reading = read_prices(store, c, period, ref=ref, as_of=req.as_of, zh=zh, notices=notices, asked=asked)
-        if not reading.bars:
-            parts.append(reading.text)
-            continue
-        citations.append(Citation(n=len(citations) + 1, title=reading.title, source=reading.source,
-                                  date=reading.bars[-1].date.isoformat(), url=None))
-        parts.append(f"{reading.text} [{len(citations)}]")
-        bars.extend(reading.bars)
-        if reading.change is not None:
-            changes.append((c, reading.change))
+    parts, citations, bars, changes = _readings(
+        [(c, c, period) for c in codes], lambda c, p: read_prices(store, c, p, ref=ref, as_of=req.as_of, zh=zh,
+                                                                  notices=notices, asked=asked))
     if len(changes) > 1:
         ranked = sorted(changes, key=lambda t: -t[1])
         when = ("（最近一個交易日）" if zh else " (the last trading day)") if period.kind == "latest" else ""
@@ -407,24 +395,68 @@ def compared_periods(message: str, ref: date) -> list[Period]:
     return found if len(found) > 1 else []
 
 
-def _periods_side_by_side(store: Any, code: str, spans: list[Period], ref: date, req: EngineRequest,
-                          notices: list[str], asked: str, zh: bool) -> Answer:
-    """Each span's summary, then their changes side by side."""
+@dataclass
+class StoreQuestion:
+    """What every answer read from the store starts from: the language, the user's day (the as-of
+    day, else today in Taipei), the last visible day (strictly before an as-of day), the period
+    named, and the notices so far."""
+
+    zh: bool
+    ref: date
+    visible: date
+    period: Period
+    notices: list[str]
+
+    def invalid(self) -> Answer | None:
+        """The answer to a date that is no day ("2025-02-30"), else ``None``."""
+        if self.period.kind != "invalid":
+            return None
+        return Answer(route="qa", engine=ENGINE, notices=self.notices, answer=no_such_day(self.period, self.zh))
+
+    def visible_bars(self, store: Any) -> pd.DataFrame:
+        """Every stored bar up to the last visible day (``Store.all_bars`` rows)."""
+        frame = store.all_bars()
+        return frame[frame["date"] <= pd.Timestamp(self.visible)]
+
+
+def store_question(req: EngineRequest, today: date | None = None) -> StoreQuestion:
+    ref = req.as_of or today or datetime.now(TAIPEI).date()
+    return StoreQuestion(zh=has_cjk(req.message), ref=ref, visible=ref - timedelta(days=1) if req.as_of else ref,
+                         period=parse_period(req.message, ref), notices=list(req.notices))
+
+
+def _readings(items: list[tuple[str, str, Period]], read: Any
+              ) -> tuple[list[str], list[Citation], list[PriceBar], list[tuple[str, float]]]:
+    """``read(code, period)`` for each (name, code, period): the paragraphs, each cited; the bars
+    (each once, in the order read); and each name's change, for the side-by-side line."""
     parts: list[str] = []
     citations: list[Citation] = []
     bars: list[PriceBar] = []
     changes: list[tuple[str, float]] = []
-    for p in spans:
-        reading = read_prices(store, code, p, ref=ref, as_of=req.as_of, zh=zh, notices=notices, asked=asked)
+    seen: set[tuple[str, date]] = set()
+    for name, code, period in items:
+        reading = read(code, period)
         if not reading.bars:
             parts.append(reading.text)
             continue
         citations.append(Citation(n=len(citations) + 1, title=reading.title, source=reading.source,
                                   date=reading.bars[-1].date.isoformat(), url=None))
         parts.append(f"{reading.text} [{len(citations)}]")
-        bars.extend(b for b in reading.bars if b not in bars)
+        for b in reading.bars:  # two spans may share days ("April vs Q2")
+            if (b.code, b.date) not in seen:
+                seen.add((b.code, b.date))
+                bars.append(b)
         if reading.change is not None:
-            changes.append((period_label(p, zh), reading.change))
+            changes.append((name, reading.change))
+    return parts, citations, bars, changes
+
+
+def _periods_side_by_side(store: Any, code: str, spans: list[Period], ref: date, req: EngineRequest,
+                          notices: list[str], asked: str, zh: bool) -> Answer:
+    """Each span's summary, then their changes side by side."""
+    parts, citations, bars, changes = _readings(
+        [(period_label(p, zh), code, p) for p in spans],
+        lambda c, p: read_prices(store, c, p, ref=ref, as_of=req.as_of, zh=zh, notices=notices, asked=asked))
     if len(changes) > 1:
         parts.append(("比較：" if zh else "Side by side: ") + ("、" if zh else ", ").join(
             f"{label} {x:+.2%}" for label, x in changes) + ("。" if zh else "."))

@@ -9,15 +9,11 @@ company named: a named company's drawdown is its own answer. Point in time like 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 
-import pandas as pd
-
-from ingest.cjk import has_cjk
-
-from .periods import no_such_day, parse_period, period_label
-from .price_facts import ENGINE, TAIPEI
+from .periods import period_label
+from .price_facts import ENGINE, store_question
 from .price_format import is_taiwan
 from .risk import DEFAULT_SESSIONS, FUTURE, KINDS, Job, annualised_volatility, iso_day, max_drawdown
 from .slots import unquoted
@@ -58,15 +54,11 @@ def risk_ranking(req: EngineRequest, store: Any, *, today: date | None = None) -
     kind = risk_ranking_kind(req.message, codes)
     if kind is None:
         return None
-    zh = has_cjk(req.message)
-    ref = req.as_of or today or datetime.now(TAIPEI).date()
-    visible = ref - timedelta(days=1) if req.as_of else ref
-    period = parse_period(req.message, ref)
-    notices = list(req.notices)
-    if period.kind == "invalid":
-        return Answer(route="qa", engine=ENGINE, notices=notices, answer=no_such_day(period, zh))
-    everything = store.all_bars()
-    everything = everything[everything["date"] <= pd.Timestamp(visible)]
+    q = store_question(req, today)
+    if (invalid := q.invalid()) is not None:
+        return invalid
+    zh, visible, period, notices = q.zh, q.visible, q.period, q.notices
+    everything = q.visible_bars(store)
     job = Job(req=req, store=store, code="", period=period, visible=visible, zh=zh, notices=notices, asked=req.message)
     rows, short = [], []
     for code, g in everything.groupby("code", sort=True):
