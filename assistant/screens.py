@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 import pandas as pd
 
-from ingest.cjk import has_cjk
-
 from .movers import HIGH_LOOKBACK
-from .price_facts import ENGINE, STALE_DAYS, TAIPEI
+from .price_facts import ENGINE, STALE_DAYS, store_question
 from .price_format import company_label, company_of, fmt_price, is_taiwan
 from .slots import unquoted, zh_number
 from .types import Answer, Citation, EngineRequest
@@ -106,11 +104,9 @@ def screen_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
     screen = screen_of(req.message, [c for c in [req.code, *req.codes] if c])
     if screen is None:
         return None
-    zh = has_cjk(req.message)
-    ref = req.as_of or today or datetime.now(TAIPEI).date()
-    visible = ref - timedelta(days=1) if req.as_of else ref
-    everything = store.all_bars()
-    everything = everything[everything["date"] <= pd.Timestamp(visible)]
+    q = store_question(req, today)  # a screen reads each company at its last close: no period
+    zh, visible = q.zh, q.visible
+    everything = q.visible_bars(store)
     rows, short = [], []
     need = {"rsi": 15, "extreme": 20, "ma": screen.length, "streak": 2}[screen.kind]
     for code, g in everything.groupby("code", sort=True):
@@ -124,7 +120,7 @@ def screen_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
             continue
         rows.append({"code": code, "name": company_label(code, company_of(code), zh), "close": float(closes.iloc[-1]),
                      "date": closes.index[-1].date().isoformat(), **_measure(screen, closes, g)})
-    notices = list(req.notices)
+    notices = q.notices
     if short:
         notices.append(f"{len(short)} 家公司的股價不足 {need} 個交易日，無法計算，未列入：{'、'.join(short[:8])}。" if zh else
                        f"Left out, fewer than {need} sessions of prices to compute it: {', '.join(short[:8])}.")
