@@ -50,6 +50,12 @@ class Stake:
     amount: float | None = None
     shares: float | None = None
 
+    def shares_at(self, price: float) -> float:
+        """The shares held: those named, or what the amount bought at ``price``, or one lot."""
+        if self.shares is not None:
+            return self.shares
+        return self.amount / price if self.amount is not None else float(SHARES_PER_LOT)
+
     @property
     def positive(self) -> bool:
         """False for "NT$0" or "0 lots": nothing to compute a return or a cost on."""
@@ -211,8 +217,7 @@ def _investment_text(job: Job, code: str, window: pd.DataFrame, stake: Stake,
         if note not in job.notices:  # once for all the companies compared
             job.notices.append(note)
     buy, sell = float(window["close"].iloc[0]), float(window["close"].iloc[-1])
-    shares = stake.shares if stake.shares is not None else (
-        stake.amount / buy if stake.amount is not None else float(SHARES_PER_LOT))
+    shares = stake.shares_at(buy)
     cost, proceeds = _costs(code, shares * buy, shares * sell)
     gross = sell / buy - 1
     net = proceeds / cost - 1
@@ -481,8 +486,7 @@ def position(job: Job) -> Answer:
     if sold is not None:
         return _trade(job, code, paid, sold, stake, bought_now=bought_now, bars=bars)
     price, day = float(bars["close"].iloc[-1]), bars.index[-1]
-    shares = stake.shares if stake.shares is not None else (
-        stake.amount / paid if stake.amount is not None else float(SHARES_PER_LOT))
+    shares = stake.shares_at(paid)
     cost, proceeds = _costs(code, shares * paid, shares * price)
     tax_rate = _tax_rate(code)
     per_share = price - paid
@@ -519,8 +523,7 @@ def _trade(job: Job, code: str, paid: float, sold: float, stake: Stake, *, bough
     last close and sold at the price named ("if I buy now and sell at 1000"): the gain before and
     after the buy fee, the sell fee and the transaction tax, and the break-even sell price."""
     zh = job.zh
-    shares = stake.shares if stake.shares is not None else (
-        stake.amount / paid if stake.amount is not None else float(SHARES_PER_LOT))
+    shares = stake.shares_at(paid)
     cost, proceeds = _costs(code, shares * paid, shares * sold)
     tax_rate = _tax_rate(code)
     buy_fee, sell_fee, tax = _fee(shares * paid), _fee(shares * sold), shares * sold * tax_rate

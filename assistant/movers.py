@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
@@ -31,7 +31,8 @@ from ingest.industries import english_name, industry_named
 from ingest.limits import is_stock_code, limit_state
 
 from .periods import PERIOD_LABELS_ZH, no_such_day, parse_period, Period, period_label
-from .price_facts import ENGINE, NOT_A_FACT, STALE_DAYS, TAIPEI
+from .price_facts import ENGINE, NOT_A_FACT, STALE_DAYS, TAIPEI, visible_day
+from .price_records import gap
 from .price_format import SHARES_PER_LOT, bar_of, company_label, company_of, fmt_price, is_taiwan, source_name
 from .slots import COMPANY_TOPIC, WATCHLIST, to_simplified, unquoted, watchlist_notice, zh_number
 from .types import Answer, Citation, EngineRequest
@@ -109,7 +110,7 @@ _NEW_HIGH = re.compile(r"\bnew (?:52[- ]week |all[- ]time |closing )?highs?\b"
 _NEW_LOW = re.compile(r"\bnew (?:52[- ]week |all[- ]time |closing )?lows?\b"
                       r"|\b(?:hit|hits|hitting|at|made|making) (?:a |their )?(?:52[- ]week|record) lows?\b|创新低|破底|新低")
 # "which stocks gapped up in April 2025?", "哪些股票跳空下跌": an open above the previous day's high
-# (below its low), the rule one company's gap days are read by (``assistant.price_records``).
+# (below its low), by the rule one company's gap days are read by (``assistant.price_records.gap``).
 _GAP_UP = re.compile(r"\bgap(?:ped|s)?\s*-?\s*ups?\b|跳空(?:上涨|向上|开高|大涨)")
 _GAP_DOWN = re.compile(r"\bgap(?:ped|s)?\s*-?\s*downs?\b|跳空(?:下跌|向下|开低|大跌)")
 _EVENTS = (("limit_up", _LIMIT_UP), ("limit_down", _LIMIT_DOWN), ("new_high", _NEW_HIGH), ("new_low", _NEW_LOW),
@@ -415,11 +416,8 @@ def _event_days(code: str, g: pd.DataFrame, inside: pd.Index) -> dict[str, list[
     prev_high, prev_low = g["high"].shift(1), g["low"].shift(1)
     for i in inside:
         day, c = pd.Timestamp(g.at[i, "date"]).date(), float(close[i])
-        opened = g.at[i, "open"]
-        if not pd.isna(opened) and not pd.isna(prev_high[i]) and opened > prev_high[i]:
-            days["gap_up"].append(day)
-        if not pd.isna(opened) and not pd.isna(prev_low[i]) and opened < prev_low[i]:
-            days["gap_down"].append(day)
+        if (opened := gap(g.at[i, "open"], prev_high[i], prev_low[i])) is not None:
+            days[f"gap_{opened[0]}"].append(day)
         state = limit_state(None if pd.isna(prior[i]) else float(prior[i]), c) if is_stock_code(code) else None
         if state:
             days[f"limit_{state}"].append(day)
@@ -464,7 +462,7 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
         period = Period("latest", label="yesterday")  # a stale store's latest session, said so below
     if period.kind == "invalid":
         return Answer(route="qa", engine=ENGINE, notices=notices, answer=no_such_day(period, zh))
-    visible = ref - timedelta(days=1) if req.as_of else ref
+    visible = visible_day(ref, req.as_of)
     named = list(dict.fromkeys(c for c in [req.code, *req.codes] if c))
     s = unquoted(asked)
     if not named and watchlist and WATCHLIST.search(s):

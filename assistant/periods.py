@@ -316,23 +316,14 @@ def named_days(message: str) -> str:
 # "四月", "十二月", "四月七日": months and days in Chinese numerals, written in digits ("4月",
 # "12月", "4月7日") so that every rule that reads 4月 reads them. Not "三個月" (a length) nor
 # "第一季" (a quarter, read as such), nor the 一 of "十一月".
-_ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _ZH_NUMERAL_DATE = re.compile(r"(?<![一二三四五六七八九十两兩\d第每])(十[一二]|[一二三四五六七八九十])月(份)?"
                               r"(?:([一二三四五六七八九十]{1,3})\s*([日號号]))?")
 
 
-def _zh_int(text: str) -> int:
-    """一..九十九 in Chinese numerals ("十一" 11, "二十" 20, "三十一" 31)."""
-    if "十" not in text:
-        return _ZH_DIGITS[text]
-    tens, _, ones = text.partition("十")
-    return (_ZH_DIGITS[tens] if tens else 1) * 10 + (_ZH_DIGITS[ones] if ones else 0)
-
-
 def _zh_numeral_dates(message: str) -> str:
     def digits(m: re.Match[str]) -> str:
-        day = f"{_zh_int(m.group(3))}{m.group(4)}" if m.group(3) else ""
-        return f"{_zh_int(m.group(1))}月{m.group(2) or ''}{day}"
+        day = f"{zh_number(m.group(3))}{m.group(4)}" if m.group(3) else ""
+        return f"{zh_number(m.group(1))}月{m.group(2) or ''}{day}"
 
     return _ZH_NUMERAL_DATE.sub(digits, message)
 

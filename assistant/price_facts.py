@@ -256,6 +256,12 @@ def _why_missing(market: str, d: date, zh: bool) -> str:
     return "資料庫裡沒有這一天的資料" if zh else "not in the store"
 
 
+def visible_day(ref: date, as_of: date | None) -> date:
+    """The last day an answer may read: the day before the as-of date (nothing on or after it is
+    seen), else the user's day itself: the point-in-time rule for stored bars, written once."""
+    return ref - timedelta(days=1) if as_of else ref
+
+
 def stale_notice(label: str, code: str, newest: date, asked: date, zh: bool) -> str:
     """The store's newest bar of ``code`` is far older than the day asked: say how old, and how to
     fetch newer bars."""
@@ -298,7 +304,7 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
             and COMPARE_WITH.search(to_simplified(req.message).lower())):
         period = parse_period(req.follows_price_question, ref)  # "compare with 2454" keeps April's span
     if asked is not req.message and code:  # "and the next day?" after a day's price
-        period = shifted_day(store, code, period, day_shift(req.message), ref - timedelta(days=1) if req.as_of else ref)
+        period = shifted_day(store, code, period, day_shift(req.message), visible_day(ref, req.as_of))
     if period.kind == "latest" and _LIQUID.search(to_simplified(asked).lower()):
         # "how liquid is 2454?": how much trades a day over the last month of sessions
         period = Period("trailing", sessions=TREND_SESSIONS[1], label=f"the last {TREND_SESSIONS[1]} sessions")
@@ -421,7 +427,7 @@ class StoreQuestion:
 
 def store_question(req: EngineRequest, today: date | None = None) -> StoreQuestion:
     ref = req.as_of or today or datetime.now(TAIPEI).date()
-    return StoreQuestion(zh=has_cjk(req.message), ref=ref, visible=ref - timedelta(days=1) if req.as_of else ref,
+    return StoreQuestion(zh=has_cjk(req.message), ref=ref, visible=visible_day(ref, req.as_of),
                          period=parse_period(req.message, ref), notices=list(req.notices))
 
 
@@ -473,7 +479,7 @@ def _against_market(store: Any, code: str, period: Period, own_bars: list[PriceB
     last 20 sessions, as a comparison of companies does)."""
     from .versus_market import market_change, versus_text
 
-    visible = ref - timedelta(days=1) if as_of else ref
+    visible = visible_day(ref, as_of)
     frame = store.all_bars()
     frame = frame[frame["date"] <= pd.Timestamp(visible)]
     first, last = own_bars[0].date, own_bars[-1].date
@@ -491,7 +497,7 @@ def _trailing_changes(store: Any, codes: list[str], sessions: int, ref: date,
                       as_of: date | None) -> list[tuple[str, float]]:
     """Each company's change over its last ``sessions`` stored sessions (point in time, like
     :func:`read_prices`); companies with a shorter history are left out."""
-    visible = ref - timedelta(days=1) if as_of else ref
+    visible = visible_day(ref, as_of)
     out = []
     for code in codes:
         closes = store.bars(code, end=visible)["close"]
@@ -534,7 +540,7 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
     before it. Appends what the reader should know (a weekend, stale data) to ``notices``. A span
     read for a record question (``asked``: the highest close, a new high, limit days) says what
     it asked after the span's summary."""
-    visible = ref - timedelta(days=1) if as_of else ref
+    visible = visible_day(ref, as_of)
     company = company_of(code)
     label = company_label(code, company, zh)
     all_bars = store.bars(code, end=visible)

@@ -446,21 +446,34 @@ def _limit_days(code: str, pairs: list[tuple[PriceBar | None, PriceBar]], zh: bo
             + f" and limit up on {len(up)}" + (f" ({_recent_dates(up, zh)})" if up else "") + ".")
 
 
+def gap(opened: float | None, prev_high: float | None, prev_low: float | None) -> tuple[str, float] | None:
+    """The one gap rule every answer reads: ("up", open / previous high - 1) when a session opened
+    above the previous session's high, ("down", open / previous low - 1) below its low; ``None``
+    inside that range, or when a price is missing."""
+    if opened is None or pd.isna(opened):
+        return None
+    if prev_high is not None and not pd.isna(prev_high) and opened > prev_high:
+        return "up", opened / prev_high - 1
+    if prev_low is not None and not pd.isna(prev_low) and opened < prev_low:
+        return "down", opened / prev_low - 1
+    return None
+
+
 def day_gap_text(bar: PriceBar, prev: PriceBar | None, zh: bool) -> str:
     """Whether one session gapped ("did 2454 gap up on 2025-04-10?"): its open against the previous
-    day's range, by the same rule as :func:`_gap_days`."""
+    day's range, by :func:`gap`."""
     if prev is None or bar.open is None or prev.high is None or prev.low is None:
         return ("沒有前一個交易日的開高低價可比，無法判斷是否跳空。" if zh else
                 "There is no previous session's range to compare the open with, so no gap can be told.")
-    o = fmt_price(bar.open)
-    if bar.open > prev.high:
-        return (f"跳空上漲：開盤 {o} 高於前一日（{prev.date.isoformat()}）最高價 {fmt_price(prev.high)}（{(bar.open / prev.high - 1) * 100:+.2f}%）。"
+    o, found = fmt_price(bar.open), gap(bar.open, prev.high, prev.low)
+    if found is not None and found[0] == "up":
+        return (f"跳空上漲：開盤 {o} 高於前一日（{prev.date.isoformat()}）最高價 {fmt_price(prev.high)}（{found[1] * 100:+.2f}%）。"
                 if zh else f"It gapped up: the open, {o}, was above the previous session's ({prev.date.isoformat()}) "
-                f"high of {fmt_price(prev.high)} ({(bar.open / prev.high - 1) * 100:+.2f}%).")
-    if bar.open < prev.low:
-        return (f"跳空下跌：開盤 {o} 低於前一日（{prev.date.isoformat()}）最低價 {fmt_price(prev.low)}（{(bar.open / prev.low - 1) * 100:+.2f}%）。"
+                f"high of {fmt_price(prev.high)} ({found[1] * 100:+.2f}%).")
+    if found is not None:
+        return (f"跳空下跌：開盤 {o} 低於前一日（{prev.date.isoformat()}）最低價 {fmt_price(prev.low)}（{found[1] * 100:+.2f}%）。"
                 if zh else f"It gapped down: the open, {o}, was below the previous session's ({prev.date.isoformat()}) "
-                f"low of {fmt_price(prev.low)} ({(bar.open / prev.low - 1) * 100:+.2f}%).")
+                f"low of {fmt_price(prev.low)} ({found[1] * 100:+.2f}%).")
     return (f"沒有跳空：開盤 {o} 在前一日（{prev.date.isoformat()}）的高低區間 {fmt_price(prev.low)}–{fmt_price(prev.high)} 之內。"
             if zh else f"No gap: the open, {o}, was inside the previous session's ({prev.date.isoformat()}) range of "
             f"{fmt_price(prev.low)}–{fmt_price(prev.high)}.")
@@ -470,10 +483,9 @@ def _gap_days(pairs: list[tuple[PriceBar | None, PriceBar]], zh: bool) -> str:
     """The sessions that opened above the previous day's high (gap up) or below its low (gap down),
     and the widest of each, measured from the previous day's high (low): "the biggest gap up" is
     answered by the same sentence as "gap days"."""
-    ups = [(b.date, b.open / a.high - 1) for a, b in pairs
-           if a is not None and b.open is not None and a.high is not None and b.open > a.high]
-    downs = [(b.date, b.open / a.low - 1) for a, b in pairs
-             if a is not None and b.open is not None and a.low is not None and b.open < a.low]
+    found = [(b.date, g) for a, b in pairs if a is not None and (g := gap(b.open, a.high, a.low)) is not None]
+    ups = [(day, size) for day, (side, size) in found if side == "up"]
+    downs = [(day, size) for day, (side, size) in found if side == "down"]
 
     def widest(gaps: list[tuple[date, float]]) -> str:
         if not gaps:

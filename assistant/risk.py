@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
@@ -33,7 +33,7 @@ import pandas as pd
 from ingest.cjk import has_cjk
 
 from .periods import no_such_day, parse_period, Period, period_label
-from .price_facts import ENGINE, STALE_DAYS, TAIPEI, stale_notice
+from .price_facts import ENGINE, STALE_DAYS, TAIPEI, stale_notice, visible_day
 from .price_format import bar_of, company_label, company_of, fmt_price, limit_note, source_name
 from .price_records import asks_daily, asks_periodic
 from .slots import to_simplified, unquoted
@@ -172,7 +172,7 @@ def risk_answer(req: EngineRequest, store: Any, *, today: date | None = None) ->
     assert code is not None
     zh = has_cjk(req.message)
     ref = req.as_of or today or datetime.now(TAIPEI).date()
-    visible = ref - timedelta(days=1) if req.as_of else ref
+    visible = visible_day(ref, req.as_of)
     # "if I had bought last year, what would it be worth now?": "now" ends the holding, it is not the span.
     period = parse_period(_NOW.sub(" ", asked) if kind == "investment" else asked, ref)
     notices = list(req.notices)

@@ -17,7 +17,7 @@ before D are read; a day named in the question reads the bars up to that day.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +26,7 @@ import pandas as pd
 from ingest.cjk import has_cjk
 
 from .periods import day_shift, no_such_day, parse_period, shifted_day
-from .price_facts import ENGINE, NOT_A_FACT, STALE_DAYS, TAIPEI, stale_notice
+from .price_facts import ENGINE, NOT_A_FACT, STALE_DAYS, TAIPEI, stale_notice, visible_day
 from .price_format import bar_of, company_label, company_of, fmt_price, source_name
 from .risk import annualised_volatility
 from .slots import unquoted, zh_number
@@ -148,7 +148,7 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
     s = unquoted(asked)
     mas, others = _wanted(s)
     ref = req.as_of or today or datetime.now(TAIPEI).date()
-    visible = ref - timedelta(days=1) if req.as_of else ref
+    visible = visible_day(ref, req.as_of)
     period = parse_period(req.message, ref)
     if period.kind == "latest" and asked is not req.message:
         # a follow-up: the day of the question it follows, moved a session by "and the next day?"
