@@ -31,7 +31,7 @@ from ingest.industries import english_name, industry_named
 from ingest.limits import is_stock_code, limit_state
 
 from .periods import PERIOD_LABELS_ZH, no_such_day, parse_period, Period, period_label
-from .price_facts import ENGINE, NOT_A_FACT, STALE_DAYS, TAIPEI, visible_day
+from .price_facts import ENGINE, NOT_A_FACT, STALE_DAYS, TAIPEI, newer_or_newest, store_footer, visible_day
 from .price_records import gap
 from .price_format import SHARES_PER_LOT, bar_of, company_label, company_of, fmt_price, is_taiwan, source_name
 from .slots import COMPANY_TOPIC, WATCHLIST, to_simplified, unquoted, watchlist_notice, zh_number
@@ -568,8 +568,7 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
                        f"Left out of the change ranking: {len(left)} compan{'y' if len(left) == 1 else 'ies'} with no "
                        f"close before the period to measure from ({', '.join(left[:5])}).")
     if named:  # the companies asked about are the whole universe: nothing to warn about
-        parts.append("（數字直接取自 finqa 的股價資料庫，未經語言模型。） [1]" if zh else
-                     "(Figures straight from finqa's price store; no language model was involved.) [1]")
+        parts.append(store_footer(zh) + " [1]")
     else:
         parts.append("（數字直接取自 finqa 的股價資料庫，未經語言模型；只涵蓋已儲存股價的公司，不是全市場排名。） [1]" if zh else
                      "(Figures straight from finqa's price store; no language model was involved. Only companies with "
@@ -786,10 +785,8 @@ def _nothing_text(bars: pd.DataFrame, period: Period, visible: date, zh: bool, n
     # A span after the newest bar ("last month" on an old store): how to get there, and the newest
     # month it can rank instead.
     after = period.start is not None and period.start > min(last, visible)
-    month = min(last, visible).strftime("%Y-%m")
+    hint = newer_or_newest("CODE...", min(last, visible), zh) if after else ""
     if zh:
-        return (f"資料庫在{label}沒有任何股價可排名（資料涵蓋 {first.isoformat()} 至 {last.isoformat()}{cut}）。"
-                + (f"執行 `finqa ingest prices CODE...` 取得更新資料，或改問資料涵蓋的期間，例如最新的月份 {month}。" if after else ""))
+        return f"資料庫在{label}沒有任何股價可排名（資料涵蓋 {first.isoformat()} 至 {last.isoformat()}{cut}）。" + hint
     return (f"The store has no prices for {label} to rank (it covers {first.isoformat()} to {last.isoformat()}{cut})."
-            + (f" `finqa ingest prices CODE...` fetches newer ones; or ask about a span it covers, such as its newest "
-               f"month, {month}." if after else ""))
+            + (f" {hint}" if hint else ""))

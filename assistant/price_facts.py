@@ -256,6 +256,21 @@ def _why_missing(market: str, d: date, zh: bool) -> str:
     return "資料庫裡沒有這一天的資料" if zh else "not in the store"
 
 
+def newer_or_newest(codes: str, last: date, zh: bool) -> str:
+    """For a span after the store's newest bar: the command that fetches newer prices, and the
+    newest month the store can answer about instead."""
+    month = last.strftime("%Y-%m")
+    return (f"執行 `finqa ingest prices {codes}` 取得更新資料，或改問資料涵蓋的期間，例如最新的月份 {month}。" if zh else
+            f"`finqa ingest prices {codes}` fetches newer ones; or ask about a span it covers, such as its newest "
+            f"month, {month}.")
+
+
+def store_footer(zh: bool) -> str:
+    """The line under an answer read straight from the price store."""
+    return ("（數字直接取自 finqa 的股價資料庫，未經語言模型。）" if zh else
+            "(Figures straight from finqa's price store; no language model was involved.)")
+
+
 def visible_day(ref: date, as_of: date | None) -> date:
     """The last day an answer may read: the day before the as-of date (nothing on or after it is
     seen), else the user's day itself: the point-in-time rule for stored bars, written once."""
@@ -364,8 +379,7 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
         parts.append(_against_market(store, codes[0], period, [b for b in bars if b.code == codes[0]], changes[0][1],
                                      ref, req.as_of, zh))
     if bars:
-        parts.append("（數字直接取自 finqa 的股價資料庫，未經語言模型。）" if zh else
-                     "(Figures straight from finqa's price store; no language model was involved.)")
+        parts.append(store_footer(zh))
     if len(codes) > 1 and asks_which_is_better(req.message):
         parts.append(no_verdict(zh))
     return Answer(route="qa", engine=ENGINE, answer="\n\n".join(parts), citations=citations,
@@ -467,8 +481,7 @@ def _periods_side_by_side(store: Any, code: str, spans: list[Period], ref: date,
         parts.append(("比較：" if zh else "Side by side: ") + ("、" if zh else ", ").join(
             f"{label} {x:+.2%}" for label, x in changes) + ("。" if zh else "."))
     if bars:
-        parts.append("（數字直接取自 finqa 的股價資料庫，未經語言模型。）" if zh else
-                     "(Figures straight from finqa's price store; no language model was involved.)")
+        parts.append(store_footer(zh))
     return Answer(route="qa", engine=ENGINE, answer="\n\n".join(parts), citations=citations, notices=notices,
                   code=code, bars=sorted(bars, key=lambda b: b.date))
 
@@ -604,10 +617,7 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
                     if zh else f"The store holds no {label} prices {_for_span(period_label(period, zh))} (it has "
                     f"{first_day.isoformat()} to {last_day.isoformat()}).")
             if period.start is not None and period.start > last_day:
-                month = last_day.strftime("%Y-%m")  # "this week" on an old store: the newest span it can answer
-                text += (f"執行 `finqa ingest prices {code}` 取得更新資料，或改問資料涵蓋的期間，例如最新的月份 {month}。" if zh else
-                         f" `finqa ingest prices {code}` fetches newer ones; or ask about a span it covers, such as "
-                         f"its newest month, {month}.")
+                text += ("" if zh else " ") + newer_or_newest(code, last_day, zh)  # "this week" on an old store
             return PriceReading(text, [])
         before = all_bars[all_bars.index < window.index[0]]
         prev = bar_of(code, before.index[-1], before.iloc[-1]) if len(before) else None

@@ -111,10 +111,14 @@ class Assistant:
             self.directory = get_directory()
         return self.directory
 
+    def _watchlist(self) -> list[str]:
+        """The configured watchlist's codes, each once (setting ``watchlist``)."""
+        return list(dict.fromkeys(getattr(self.settings, "watchlist", None) or []))
+
     # --- routing ------------------------------------------------------------------------------
     def _plan(self, message: str, session: ChatSession | None) -> tuple[Slots, RouteDecision]:
         slots = parse_slots(message, session, self._directory())
-        watchlist = list(dict.fromkeys(getattr(self.settings, "watchlist", None) or []))
+        watchlist = self._watchlist()
         if watchlist and not slots.unknown_company and (not slots.codes or slots.inherited_code) \
                 and WATCHLIST.search(unquoted(message)) and not asks_about_watchlist(unquoted(message)):
             # "news sentiment for my watchlist", "我的自選股最近表現如何": its companies, all of them
@@ -269,7 +273,7 @@ class Assistant:
         """Answers that need no engine: unknown company, no company, no stored prices."""
         if asks_about_watchlist(unquoted(message)):  # "what's on my watchlist?", "add 2382 to my watchlist"
             return Answer(route=route, engine="help", notices=notices, code=slots.code, answer=watchlist_help(
-                message, list(dict.fromkeys(self.settings.watchlist or [])), [c for c in slots.codes if c]))
+                message, self._watchlist(), [c for c in slots.codes if c]))
         if asks_data_update(message):  # "update 2330", "how do I add a company?": the commands and the Data tab
             return Answer(route=route, engine="help", notices=notices, code=slots.code, answer=update_help(message, slots.code))
         if (route in ("forecast", "sentiment") and not slots.code and not slots.unknown_company

@@ -29,7 +29,7 @@ from .periods import day_shift, no_such_day, parse_period, shifted_day
 from .price_facts import ENGINE, NOT_A_FACT, STALE_DAYS, TAIPEI, stale_notice, visible_day
 from .price_format import bar_of, company_label, company_of, fmt_price, source_name
 from .risk import annualised_volatility
-from .slots import unquoted, zh_number
+from .slots import plural_back, unquoted, zh_number
 from .types import Answer, Citation, EngineRequest
 
 # Matched on simplified, lower-cased text. Taiwan's names for the moving averages first.
@@ -68,9 +68,6 @@ _KINDS = {
                          r"|支撑|压力(?:位|区|价|线)|阻力(?:位|区|价|线)|(?<=[和与及跟、])(?:压力|阻力)|(?:压力|阻力)(?=[和与及跟、])|"
                          + _STOP_LOSS),
 }
-# "which one is more volatile?", "它們誰的波動大": a question of the conversation's companies, which
-# reads them over the span the last price question asked.
-BACK_REFERENCE_MANY = re.compile(r"\b(?:which one|which of them|they|them|their|both)\b|它们|两者|两家|哪一个|哪个|谁")
 _ALL = re.compile(r"\btechnicals?\b|\btechnical (?:indicators?|analysis|picture|signals?)\b|技术指标|技术面|技术分析")
 DEFAULT_MAS = (5, 20, 60)
 VOL_WINDOW = 20
@@ -154,7 +151,7 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
         # a follow-up: the day of the question it follows, moved a session by "and the next day?"
         period = shifted_day(store, code, parse_period(asked, ref), day_shift(req.message), visible)
     elif (period.kind == "latest" and req.follows_price_question and len(set(req.codes)) > 1
-          and BACK_REFERENCE_MANY.search(unquoted(req.message))):
+          and plural_back(unquoted(req.message))):
         # "which one is more volatile?" after both companies' April: read at the end of April
         before = parse_period(req.follows_price_question, ref)
         if before.kind in ("day", "range"):

@@ -196,11 +196,15 @@ def _company_terms(codes: list[str]) -> frozenset[str]:
     return frozenset(terms)
 
 
+def _names(hit: Any, code: str | None) -> bool:
+    """Whether a hit names the company ``code`` (newsapi files an article under a code when its
+    full-text search matched, so a tool review may sit under 9921)."""
+    return bool(code) and _mentions(code)(f"{hit.title}\n{hit.text}")
+
+
 def _about_their_company(hits: list[Any]) -> list[Any]:
-    """The hits that name the company they are filed under (newsapi files an article under a code
-    when its full-text search matched, so a tool review may sit under 9921); all of them when none
-    does."""
-    return [h for h in hits if h.code and _mentions(h.code)(f"{h.title}\n{h.text}")] or hits
+    """The hits that name the company they are filed under; all of them when none does."""
+    return [h for h in hits if _names(h, h.code)] or hits
 
 
 def _mentions(code: str) -> Any:
@@ -223,6 +227,12 @@ _NO_TOPIC = re.compile(
     r"today|yesterday|this|last|past|week|month|lately|recently|now|right|currently|stock|stocks|market|taiwan|"
     r"tw|new|latest|newest|recent|news|headlines?|updates?|stories)\b"
     r"|今天|今日|昨天|本週|本周|這週|这周|最近|近期|近日|最新|有|什麼|什么|甚麼|嗎|吗|呢|的|新聞|新闻|消息|台股|股市|給我|给我|看|一下|[?？!！.。,，\s]")
+
+
+def lists_newest(req: EngineRequest) -> bool:
+    """Whether the answer is the newest articles, listed: of the companies asked about ("TSMC
+    news"), or of every company when none is and nothing else is asked ("latest news")."""
+    return wants_latest(req.message) if request_codes(req) else wants_latest_overall(req.message)
 
 
 def wants_latest_overall(message: str | None) -> bool:
@@ -365,7 +375,7 @@ class QAEngine(FinqaQueryEngine):
                            "`finqa ingest prices 0050` first) or for a ranking of the stored stocks. Below is the closest news.")
         unnamed: list[str] = []  # companies whose filed articles never name them (listing the newest)
         try:
-            if (codes and wants_latest(req.message)) or (not codes and wants_latest_overall(req.message)):
+            if lists_newest(req):
                 # "What's the latest on X?": the newest articles, not the ones worded like the
                 # question. Companies interleaved as below, then shown newest first.
                 # "TSMC news last week": the newest up to the span's end, then only the span's (or,
@@ -386,7 +396,7 @@ class QAEngine(FinqaQueryEngine):
                                                                 about=_mentions(c))
                             # newsapi files an article under a code on a full-text match: a list of
                             # articles none of which names the company is no news about it
-                            named = [h for h in got if _mentions(c)(f"{h.title}\n{h.text}")]
+                            named = [h for h in got if _names(h, c)]
                             if got and not named and c not in unnamed:
                                 unnamed.append(c)
                             per_code.append(named)
@@ -428,7 +438,7 @@ class QAEngine(FinqaQueryEngine):
         # The floor applies to open questions; with a company named, its own news is the context,
         # and with nothing asked but a day ("what happened on 2025-04-07?") that day's news is.
         date_only = not codes and is_day_question(req)
-        overall = not codes and wants_latest_overall(req.message)  # "latest news": the newest, whatever they say
+        overall = not codes and lists_newest(req)  # "latest news": the newest, whatever they say
         floor = self.settings.qa_min_score if not codes and not date_only and not overall else float("-inf")
         if date_only and not _asks_why(req.message):  # the news nearest the day first (the wording ranks nothing here)
             hits = sorted(hits, key=lambda h: -_closeness(h, window))
@@ -685,7 +695,7 @@ class QAEngine(FinqaQueryEngine):
             header = f"CPU 層（擷取式；未載入語言模型：{reason_zh(reason)}）。"
         else:
             header = f"CPU tier (extractive; no language model loaded: {reason})."
-        if not contexts and request_codes(req) and wants_latest(req.message):  # "2382 news": nothing to list
+        if not contexts and request_codes(req) and lists_newest(req):  # "2382 news": nothing to list
             labels = [company_label(c, company_of(c), zh) for c in request_codes(req)]
             body = (f"沒有關於 {'、'.join(labels)} 的已存新聞可列出（原因見下方說明）。" if zh else
                     f"There is no stored news about {', '.join(labels)} to list (the notes below say why).")
@@ -703,7 +713,7 @@ class QAEngine(FinqaQueryEngine):
                         f"loaded (FINQA_QA__BASE, or an OpenAI-compatible server) for general answers.")
             return Answer(route="qa", engine=CPU_ENGINE, answer=f"{header}\n\n{body}", notices=notices,
                           fallback_reason=reason, code=req.code)
-        if (request_codes(req) and wants_latest(req.message)) or (not request_codes(req) and wants_latest_overall(req.message)):
+        if lists_newest(req):
             tag = len(request_codes(req)) != 1  # several companies, or all of them: each line says whose
             lines = [f"- {c['date']} {'[' + c['code'] + '] ' if tag and c.get('code') else ''}{c['title']} [{c['n']}]"
                      for c in contexts]
