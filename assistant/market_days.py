@@ -21,7 +21,7 @@ from .periods import period_label
 from .price_facts import ENGINE, store_question
 from .price_format import is_taiwan
 from .slots import unquoted
-from .types import Answer, Citation, EngineRequest
+from .types import Answer, EngineRequest
 
 SHOWN = 5
 MIN_COMPANIES = 3  # a day with fewer stored companies trading says nothing about the market
@@ -104,11 +104,9 @@ def market_days_answer(req: EngineRequest, store: Any, *, today: date | None = N
     foot = ("（資料庫不儲存加權指數：這是已儲存公司的中位數，不是整個交易所；數字直接取自 finqa 的股價資料庫，未經語言模型。） [1]" if zh else
             "(No index level is stored: this is the median of the stored companies, not the whole exchange; figures "
             "straight from finqa's price store, no language model involved.) [1]")
-    citation = Citation(n=1, title=(f"finqa 股價資料庫：{start} 至 {end} 的每日收盤" if zh else
-                                    f"finqa price store: daily closes, {start} to {end}"),
-                        source="finqa store", date=end, url=None)
-    return Answer(route="qa", engine=ENGINE, answer="\n\n".join([head, "\n".join(lines), foot]), citations=[citation],
-                  notices=notices, ranking={"days": [{**d, "name": d["date"], "value": d["median"]} for d in ranked]})
+    return q.ranked([head, "\n".join(lines), foot],
+                    f"finqa 股價資料庫：{start} 至 {end} 的每日收盤" if zh else f"finqa price store: daily closes, {start} to {end}",
+                    end, {"days": [{**d, "name": d["date"], "value": d["median"]} for d in ranked]})
 
 
 __all__ = ["market_day_kind", "market_days_answer"]

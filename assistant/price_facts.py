@@ -433,6 +433,13 @@ class StoreQuestion:
             return None
         return Answer(route="qa", engine=ENGINE, notices=self.notices, answer=no_such_day(self.period, self.zh))
 
+    def ranked(self, parts: list[str], title: str, day: str, ranking: dict[str, Any]) -> Answer:
+        """A ranking of the store: its paragraphs, the store cited once (``title``, as of ``day``),
+        and the ranking --json and the UI's table carry."""
+        citation = Citation(n=1, title=title, source="finqa store", date=day, url=None)
+        return Answer(route="qa", engine=ENGINE, answer="\n\n".join(parts), citations=[citation], notices=self.notices,
+                      ranking=ranking)
+
     def visible_bars(self, store: Any) -> pd.DataFrame:
         """Every stored bar up to the last visible day (``Store.all_bars`` rows)."""
         frame = store.all_bars()

@@ -17,7 +17,7 @@ from .price_facts import ENGINE, store_question
 from .price_format import is_taiwan
 from .risk import DEFAULT_SESSIONS, FUTURE, KINDS, Job, annualised_volatility, iso_day, max_drawdown
 from .slots import unquoted
-from .types import Answer, Citation, EngineRequest
+from .types import Answer, EngineRequest
 
 # What makes a risk question a ranking: "which stock", "rank", "most volatile", 哪檔 (on
 # Simplified, lower-case text).
@@ -117,11 +117,10 @@ def risk_ranking(req: EngineRequest, store: Any, *, today: date | None = None) -
     foot = ("（由 finqa 的股價資料庫以收盤價計算，未經語言模型；只排名有儲存股價的公司，不是整個交易所。） [1]" if zh else
             "(Computed from the closes in finqa's price store; no language model was involved. Only companies with "
             "stored prices are ranked: this is not the whole exchange.) [1]")
-    citation = Citation(n=1, title=(f"finqa 股價資料庫：{len(rows)} 家公司的日成交資料 {start} 至 {end}" if zh else
-                                    f"finqa price store: daily prices of {len(rows)} companies, {start} to {end}"),
-                        source="finqa store", date=end, url=None)
-    return Answer(route="qa", engine=ENGINE, answer="\n\n".join([head, "\n".join(lines), foot]), citations=[citation],
-                  notices=notices, ranking={kind: [{**r, "value": r[key]} for r in ranked]})
+    return q.ranked([head, "\n".join(lines), foot],
+                    f"finqa 股價資料庫：{len(rows)} 家公司的日成交資料 {start} 至 {end}" if zh else
+                    f"finqa price store: daily prices of {len(rows)} companies, {start} to {end}",
+                    end, {kind: [{**r, "value": r[key]} for r in ranked]})
 
 
 __all__ = ["risk_ranking", "risk_ranking_kind"]

@@ -23,7 +23,7 @@ from .movers import HIGH_LOOKBACK
 from .price_facts import ENGINE, STALE_DAYS, store_question
 from .price_format import company_label, company_of, fmt_price, is_taiwan
 from .slots import unquoted, zh_number
-from .types import Answer, Citation, EngineRequest
+from .types import Answer, EngineRequest
 
 RSI_LOW, RSI_HIGH = 30.0, 70.0  # the usual oversold / overbought lines
 NEAR = 0.05  # "near" a high or low: within 5% of it
@@ -150,14 +150,12 @@ def screen_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
             if zh else "(Computed from the closes in finqa's price store; no language model was involved. Only companies "
             "with stored prices are screened, not the whole exchange; indicators describe the past, they are no forecast "
             "and no investment advice.) [1]")
-    citation = Citation(n=1, title=(f"finqa 股價資料庫：{len(rows)} 家公司的日成交資料，至 {newest}" if zh else
-                                    f"finqa price store: daily prices of {len(rows)} companies, up to {newest}"),
-                        source="finqa store", date=newest, url=None)
     unit = {"rsi": "rsi", "streak": "sessions"}.get(screen.kind, "pct")  # how the UI's table shows the value
     ranking = {"screen": [{"code": r["code"], "name": r["name"], "value": r["value"], "unit": unit, "passes": r["passes"],
                            "close": r["close"], "date": r["date"]} for r in order]}
-    return Answer(route="qa", engine=ENGINE, answer="\n\n".join([head, "\n".join(lines), foot]), citations=[citation],
-                  notices=notices, ranking=ranking)
+    return q.ranked([head, "\n".join(lines), foot],
+                    f"finqa 股價資料庫：{len(rows)} 家公司的日成交資料，至 {newest}" if zh else
+                    f"finqa price store: daily prices of {len(rows)} companies, up to {newest}", newest, ranking)
 
 
 def _measure(screen: Screen, closes: pd.Series, bars: pd.DataFrame) -> dict[str, Any]:

@@ -9,6 +9,8 @@ neutral in English and Chinese, plus two macro pieces the QA engine can ground a
 Reusable pieces (other tests may import them):
 
 - ``synthetic_bars(code, n=250, end=None, seed=None) -> list[PriceBar]``
+- ``flat_bars(closes, days, volume=1e6) -> list[PriceBar]``: a hand-written close path per code, one
+  bar a day with open = high = low = close, for tests that state their numbers.
 - ``synthetic_articles(end=None) -> list[Article]``
 - ``populate_store(store, codes=FIXTURE_CODES, n_bars=250, end=None) -> dict`` (the store's status)
 - ``build_fixture_data(data_dir, *, index=True, n_bars=250, end=None) -> Settings``: writes the
@@ -74,6 +76,12 @@ def trading_days(n: int, end: date | None = None) -> list[date]:
 
 def _seed(code: str) -> int:
     return int(hashlib.sha256(code.encode()).hexdigest()[:8], 16)
+
+
+def flat_bars(closes: dict[str, list[float]], days: list[date], volume: float = 1e6) -> list[PriceBar]:
+    """One bar per code and day, open = high = low = close, from each code's closes in ``days``' order."""
+    return [PriceBar(code=code, date=d, open=float(x), high=float(x), low=float(x), close=float(x), volume=volume)
+            for code, xs in closes.items() for d, x in zip(days, xs)]
 
 
 def synthetic_bars(code: str, n: int = 250, end: date | None = None, seed: int | None = None,

@@ -7,7 +7,7 @@ import pytest
 
 from assistant.market_days import market_day_kind, market_days_answer
 from assistant.types import EngineRequest
-from ingest.types import PriceBar
+from tests.fixture_data import flat_bars
 
 DAYS = [d.date() for d in pd.bdate_range("2025-03-03", periods=6)]
 # Day 3 (03-05): every company falls 10% (limit down); day 5 (03-07): two of three rise 5%.
@@ -23,8 +23,7 @@ def store(data_dir):
     from ingest.store import open_store
 
     s = open_store(data_dir.store_path)
-    s.upsert_bars([PriceBar(code=c, date=d, open=x, high=x, low=x, close=x, volume=1e6)
-                   for c, xs in CLOSES.items() for d, x in zip(DAYS, xs)])
+    s.upsert_bars(flat_bars(CLOSES, DAYS))
     return s
 
 

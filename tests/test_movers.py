@@ -12,6 +12,7 @@ from assistant.movers import is_ranking_question, movers_answer, wants_ranking
 from assistant.price_facts import ENGINE
 from assistant.types import EngineRequest
 from ingest.types import PriceBar
+from tests.fixture_data import flat_bars
 
 # Closes per code: the last February close, then March 3..5. 2308 only starts in March (no close
 # before the period to measure from); 2317 has no bar on 03-05.
@@ -285,8 +286,7 @@ def test_new_highs_and_lows_need_the_history_before_them(data_dir):
     series = {"2330": [100.0 + i for i in range(70)],            # a new high every day from the 61st
               "2454": [200.0 - i for i in range(70)],            # a new low every day from the 61st
               "2317": [100.0 + (i % 5) for i in range(70)]}      # a range: neither
-    store.upsert_bars([PriceBar(code=c, date=d, open=x, high=x, low=x, close=x, volume=1e6)
-                       for c, xs in series.items() for d, x in zip(days, xs)])
+    store.upsert_bars(flat_bars(series, days))
     last = days[-1]
     highs = ask(store, f"which stocks hit new highs on {last.isoformat()}?", today=last + pd.Timedelta(days=1))
     assert [r["code"] for r in highs.ranking["new_high"]] == ["2330"]
@@ -515,8 +515,7 @@ def test_momentum_is_the_last_month_and_my_watchlist_is_the_configured_one(data_
              "2454": [100.0] * 9 + [100.0 - 1 * i for i in range(20)] + [85.0],
              "2317": [50.0] * 29 + [60.0]}
     store = open_store(data_dir.store_path)
-    store.upsert_bars([PriceBar(code=c, date=d, open=x, high=x, low=x, close=x, volume=1e6)
-                       for c, xs in paths.items() for d, x in zip(days, xs)])
+    store.upsert_bars(flat_bars(paths, days))
     today = days[-1]
     momentum = ask(store, "Which stock has the best momentum?", today=today)
     base = {c: xs[-21] for c, xs in paths.items()}

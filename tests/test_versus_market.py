@@ -9,7 +9,7 @@ import pytest
 from assistant.price_facts import ENGINE, price_answer
 from assistant.types import EngineRequest
 from assistant.versus_market import asks_vs_market
-from ingest.types import PriceBar
+from tests.fixture_data import flat_bars
 
 DAYS = [date(2025, 3, 3), date(2025, 3, 4), date(2025, 3, 5), date(2025, 3, 6)]
 # 2330 +10% over 03-04..03-06 (from 100 on 03-03); the others +0%, +2%, -4%: median +0%.
@@ -21,8 +21,7 @@ def store(data_dir):
     from ingest.store import open_store
 
     s = open_store(data_dir.store_path)
-    s.upsert_bars([PriceBar(code=code, date=d, open=c, high=c, low=c, close=c, volume=1e6)
-                   for code, closes in CLOSES.items() for d, c in zip(DAYS, closes)])
+    s.upsert_bars(flat_bars(CLOSES, DAYS))
     return s
 
 
@@ -49,8 +48,7 @@ def test_the_median_of_the_stored_companies_stands_for_the_market_and_says_so(st
 
 
 def test_0050_stands_for_the_market_when_stored(store):
-    store.upsert_bars([PriceBar(code="0050", date=d, open=c, high=c, low=c, close=c, volume=1e6)
-                       for d, c in zip(DAYS, [200, 202, 204, 210])])  # +5% from 03-03
+    store.upsert_bars(flat_bars({"0050": [200, 202, 204, 210]}, DAYS))  # +5% from 03-03
     a = ask(store, "did 2330 outperform the market from 2025-03-04 to 2025-03-06?")
     assert "0050 (Yuanta Taiwan 50) +5.00%: 2330 did better by 5.00 percentage points." in a.answer
 
