@@ -12,8 +12,8 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from ingest.cjk import has_cjk
 
+from .i18n import answers_zh
 from .price_facts import ENGINE, STALE_DAYS, TAIPEI
 from .price_format import company_label, company_of
 from .slots import to_simplified, unquoted
@@ -23,9 +23,13 @@ NEWS_RANKED = 10  # companies listed for "which company has the most news?"
 
 # Matched on simplified, lower-cased text.
 _COVERAGE = re.compile(
-    r"\b(?:which|what)(?: [a-z-]+){0,2} (?:companies|stocks|tickers|codes|symbols|equities)\b.{0,30}\b(?:store|stored|cover|covered|"
+    r"\b(?:which|what)(?: [a-z-]+){0,2} (?:companies|stocks|tickers|codes|symbols|equities)\b.{0,30}\b(?:store|stored|cover|covered|support|supported|"
     r"track|tracked|available|know about|database|(?:do|does|did) (?:you|finqa|we) (?:have|hold|keep)|you have|have (?:data|prices))\b"
     r"|\blist (?:the |all |your )?(?:stored |covered |available |tracked )?(?:companies|stocks|tickers|symbols)\b"
+    # "give me the list of all companies you cover", "show me every stock you support", "stocks you track"
+    r"|\b(?:companies|stocks|tickers|symbols|codes)(?: that)? (?:do )?(?:you|finqa) (?:cover|support|track|store|have|hold|know)\b"
+    r"|\b(?:supported|covered|available|tracked) (?:companies|stocks|tickers|symbols)\b"
+    r"|\bevery (?:company|stock|ticker|symbol) (?:that )?(?:you|finqa) (?:cover|support|track|store|have|hold|know)\b"
     r"|\bhow many (?:companies|stocks|tickers|symbols)\b.{0,30}\b(?:cover|store|stored|track|have|know)\b"
     r"|\b(?:when|how recent|how fresh|how old|how up to date)\b.{0,30}\b(?:data|prices|news|store|database)\b.{0,20}"
     r"\b(?:last updated|updated|refreshed|ingested|fetched|end|ends|go back)\b"
@@ -131,6 +135,44 @@ def foreign_company(message: str) -> str | None:
     return FOREIGN[m.group(0)]
 
 
+# "compare TSMC and Samsung", "TSMC vs NVIDIA stock", "台積電跟三星哪個好", "is MediaTek better than Qualcomm?"
+_COMPARES = re.compile(r"\b(?:compare\w*|comparison|vs\.?|versus|better|worse|than|outperform\w*)\b|"
+                       r"比较|比一比|对比|相比|哪个|哪一个|哪家|还是|跑赢|胜过|赢过|\bpk\b")
+_NEWS_WORDS = re.compile(r"\b(?:news|headlines?|said|says|say|talk\w*|mention\w*|deal|order\w*|supply|suppl\w*|custom\w*|"
+                         r"partner\w*|contract\w*)\b|新闻|消息|报导|报道|订单|供应|客户|合作|说")
+
+
+def foreign_comparison(message: str) -> tuple[str, list[Any]] | None:
+    """(the foreign company, the Taiwan companies) when ``message`` compares a Taiwan company's
+    market with one finqa does not cover ("compare TSMC and Samsung"); ``None`` otherwise, and for
+    news about them ("TSMC's orders from NVIDIA vs AMD" is the news's to answer)."""
+    from ingest.companies import get_directory
+
+    s = unquoted(message)
+    m = _FOREIGN.search(s)
+    if m is None or not _COMPARES.search(s) or _NEWS_WORDS.search(s):
+        return None
+    local = get_directory().find_in_text(message)
+    return (FOREIGN[m.group(0)], local) if local else None
+
+
+def cannot_compare(name: str, local: list[Any], zh: bool) -> str:
+    """The answer to a comparison of Taiwan companies with one finqa does not cover: what it can
+    give instead, with the questions that ask for it."""
+    first = local[0]
+    mine = "、".join(f"{c.code} {c.name_zh}" for c in local) if zh else ", ".join(
+        f"{c.code} {c.name_en or c.name_zh}" for c in local)
+    if zh:
+        return (f"{name} 不在台灣上市櫃：finqa 只有台灣證交所（TWSE）與櫃買中心（TPEx）公司的股價與新聞，"
+                f"無法拿它和 {mine} 比較。可以改問：`{first.name_zh}近況如何`（{first.name_zh}的股價、新聞情緒與預測），"
+                f"或和台灣公司比較，例如 `{first.name_zh}和{'鴻海' if first.code == '2454' else '聯發科'}比較`。")
+    name_en = first.name_en or first.code
+    other = "Hon Hai" if first.code == "2454" else "MediaTek"
+    return (f"{name} is not listed in Taiwan: finqa holds prices and news of TWSE and TPEx companies only, so it cannot "
+            f"compare it with {mine}. Ask instead `How is {name_en} doing?` (its prices, news sentiment and forecast), "
+            f"or compare it with a Taiwan company, e.g. `compare {name_en} and {other}`.")
+
+
 def not_covered(name: str, zh: bool) -> str:
     """The answer to a market question about a company finqa does not cover."""
     if zh:
@@ -227,7 +269,7 @@ def identity_answer(req: EngineRequest, store: Any, *, today: date | None = None
     and what the store holds of it, with where to go next."""
     from ingest.industries import english_name
 
-    zh = has_cjk(req.message)
+    zh = answers_zh(req.message)
     code = str(req.code)
     company = company_of(code)
     if company is None:
@@ -289,7 +331,7 @@ def coverage_answer(req: EngineRequest, store: Any, *, today: date | None = None
     """What the store holds: for the companies named, else for an industry named, else for all."""
     from ingest.industries import english_name, industry_named
 
-    zh = has_cjk(req.message)
+    zh = answers_zh(req.message)
     today = today or datetime.now(TAIPEI).date()
     status = store.status()["prices"]
     news = store.news_span()

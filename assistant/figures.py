@@ -23,6 +23,10 @@ class Figure:
     en: str
     zh: str
     words: re.Pattern[str]
+    # How a question asks for it, when naming the words is not yet asking ("what did TSMC's chairman
+    # say?" is news; "who is TSMC's chairman?" asks for the person); None: the words themselves.
+    asks: re.Pattern[str] | None = None
+    profile: bool = False  # a company fact (its people, size, seat), not a statement's number
 
 
 FIGURES = (
@@ -43,13 +47,25 @@ FIGURES = (
     Figure("ROE", "ROE", re.compile(r"(?<![a-z])roe(?![a-z])|\breturn on equity\b|股东权益报酬率")),
     Figure("valuation", "估值", re.compile(r"\bvaluation\b|\b(?:over|under)-?valued\b|\bfair value\b|\bintrinsic value\b"
                                          r"|估值|高估|低估|合理价")),
+    # Company profile facts: not in the price store or the directory either.
+    Figure("its management", "經營階層", re.compile(r"\b(?:ceo|chairman|chairwoman|founder|co-founder|chief executive)\b"
+                                                r"|执行长|总裁|董事长|总经理|创办人|创始人"),
+           asks=re.compile(r"\bwho\b.{0,40}\b(?:ceo|chairman|chairwoman|chair|founder|founded|president|runs|leads|"
+                           r"chief executive)\b|(?:执行长|总裁|董事长|总经理|创办人|创始人)是(?:谁|哪位)|谁是.{0,12}"
+                           r"(?:执行长|总裁|董事长|总经理|创办人|创始人)|(?:谁|哪位)(?:创办|创立|领导|经营)"), profile=True),
+    Figure("its headcount", "員工人數", re.compile(r"\b(?:employees|headcount|staff|workforce)\b|员工"),
+           asks=re.compile(r"\bhow many (?:employees|staff|workers|people)\b|\bheadcount\b|\bworkforce\b"
+                           r"|员工(?:人数|数)|多少(?:名|位|个)?员工"), profile=True),
+    Figure("its headquarters", "總部", re.compile(r"\bheadquarter\w*|\bhq\b|总部"),
+           asks=re.compile(r"\bwhere\b.{0,40}\b(?:headquarter\w*|hq|based|located)\b|总部(?:在|位于|设在)(?:哪|何)"
+                           r"|\bheadquarters?\b"), profile=True),
 )
 
 
 def asked_figures(message: str) -> list[Figure]:
     """The figures ``message`` asks for ("台積電營收", "2330 EPS"), in :data:`FIGURES` order."""
     s = to_simplified(message or "").lower()
-    return [f for f in FIGURES if f.words.search(s)]
+    return [f for f in FIGURES if (f.asks or f.words).search(s)]
 
 
 def mentions(sentence: str, figures: list[Figure]) -> bool:
@@ -60,3 +76,13 @@ def mentions(sentence: str, figures: list[Figure]) -> bool:
 
 def names(figures: list[Figure], zh: bool) -> str:
     return ("、" if zh else ", ").join(f.zh if zh else f.en for f in figures)
+
+
+def not_stored(figures: list[Figure], zh: bool) -> str:
+    """What finqa does not hold that the figures come from ("financial statements or company
+    calendars", "company profiles"), for the sentence that says it cannot give them."""
+    kinds = {f.profile for f in figures}
+    if zh:
+        return "、".join(w for w, k in (("財務報表與公司行事曆", False), ("公司基本資料（經營階層、員工、總部）", True)) if k in kinds)
+    return " or ".join(w for w, k in (("financial statements or company calendars", False),
+                                       ("company profiles (management, headcount, headquarters)", True)) if k in kinds)

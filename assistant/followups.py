@@ -12,8 +12,8 @@ import re
 from datetime import date
 from typing import Any
 
-from ingest.cjk import has_cjk
 
+from .i18n import answers_zh
 from .types import Answer
 
 # Words that only mark a follow-up ("and", "what about", "那…呢"), stripped from what it adds.
@@ -78,7 +78,7 @@ def carry_news_question(previous: str, message: str, codes: list[str], directory
 
 def carried_notice(question: str, message: str) -> str:
     """Says how a follow-up was read, so that a wrong reading is visible."""
-    return (f"視為「{question}」：上一個問題，換成這次提到的公司或期間。" if has_cjk(message) else
+    return (f"視為「{question}」：上一個問題，換成這次提到的公司或期間。" if answers_zh(message) else
             f"Read as “{question}”: the last question, asked again of what this message names.")
 
 

@@ -16,8 +16,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.cjk import has_cjk
+from ingest.limits import tick_bands
 
+from .i18n import answers_zh
+from .market_hours import hours_text
 from .slots import to_simplified
 
 ENGINE = "qa:glossary"
@@ -140,10 +142,29 @@ TERMS: tuple[Term, ...] = (
        "**跳空。** 開盤高於前一日最高價（跳空上漲）或低於前一日最低價（跳空下跌），中間留下沒有成交的價格區間，"
        "通常是兩個交易時段之間出現了消息。",
        "2330 gap days in April 2025", "台積電2025年4月跳空"),
-    _t("lot", r"\b(?:board )?lots?\b(?! of)|零股|(?<![\d一二三四五六七八九十两])张(?:数)?(?=是|$|\s)",
+    _t("lot", r"\b(?:board )?lots?\b(?! of)|零股|(?<![\d一二三四五六七八九十两])张(?:数)?(?=是|$|\s)|一张(?=是|等于|有|多少|几)",
        "**Lot (張).** Taiwan quotes positions in lots of 1,000 shares; fewer shares are an odd lot (零股).",
        "**張。** 台股以一張 1,000 股為交易單位；不足一張的是零股。",
        ""),
+    _t("hours", r"\btrading (?:hours|sessions|times?)\b|\bmarket hours\b|\bopening hours\b"
+                r"|\b(?:when|what time) does (?:the )?(?:taiwan(?:ese)? )?(?:stock )?(?:market|twse|tpex|exchange) (?:open|close)\b"
+                r"|交易时间|开盘时间|收盘时间|几点开盘|几点收盘|几点开始交易",
+       "**Trading hours (Taipei time, weekdays except exchange holidays).** " + hours_text(False) + ". finqa stores "
+       "one bar per session, at the close, and no intraday prices. Ask `is the market open now?` for where the day stands.",
+       "**交易時間（台北時間，週一至週五，休市日除外）。** " + hours_text(True) + "。finqa 每個交易日只存一筆收盤後的日資料，"
+       "沒有盤中價格。問 `現在有開盤嗎` 可知道現在是哪個時段。"),
+    _t("settlement", r"\bsettlement\b|\bt\s*\+\s*2\b|交割",
+       "**Settlement (T+2).** A trade on TWSE or TPEx is paid for and its shares delivered two business days after "
+       "the trade day: a buyer's money leaves the account on T+2, a seller's arrives then.",
+       "**交割（T+2）。** 上市櫃股票成交後第二個營業日交割：買方在 T+2 扣款、賣方在 T+2 收到價金。"),
+    _t("tick", r"\btick sizes?\b|\bminimum (?:price )?(?:increment|movement|tick)\b|升降单位|跳动单位|最小跳动",
+       "**Tick size (升降單位).** The smallest step a stock's price moves in, by price band: "
+       + "; ".join(f"{band} {tick:g}" for band, tick in tick_bands(False)) + ". The ±10% limit prices are rounded "
+       "inside to these ticks, so the largest daily move is often 9.6% to 9.9%.",
+       "**升降單位。** 股價每次跳動的最小幅度，依價位而定："
+       + "；".join(f"{band} {tick:g} 元" for band, tick in tick_bands(True)) + "。漲跌停價是 10% 往內取到這個單位，"
+       "所以單日最大漲跌幅常是 9.6% 到 9.9%。",
+       "2330 limit up days", "台積電漲停幾天"),
     _t("costs", r"\b(?:transaction|securities) tax\b|\bbroker(?:age)? fees?\b|\btrading costs?\b|手续费|证交税|交易税|证券交易税",
        "**Trading costs in Taiwan.** The broker's fee is 0.1425% of each order (at least NT$20), on the buy and "
        "the sell; the securities transaction tax is 0.3% of the sale for stocks and 0.1% for ETFs. finqa's "
@@ -246,15 +267,15 @@ TERMS: tuple[Term, ...] = (
 )
 
 # The terms above that finqa defines but never computes (it stores no financial statements).
-NOT_COMPUTED = frozenset({"pe", "eps", "dividend_yield", "market_cap", "ex_dividend", "etf", "day_trading", "margin",
+NOT_COMPUTED = frozenset({"pe", "eps", "dividend_yield", "market_cap", "ex_dividend", "etf", "day_trading", "margin", "hours", "settlement",
                           "institutional", "bull_bear"})
 
 # A question that asks what a term means; on simplified, lower-cased text.
 _ASKS = re.compile(
     r"\bwhat(?:'s| is| are| does| do)\b|\bmeaning\b|\bmeans?\b|\bdefin(?:e|ition)\b|\bexplain\b|\bstand for\b"
     r"|\bhow (?:is|are|do you|does finqa)\b.{0,30}\b(?:calculated|computed|calculate|compute|measured|read)\b"
-    r"|\bdifference between\b|\btell me about\b"
-    r"|什么是|是什么|是啥|什么意思|意思|定义|怎么算|如何计算|怎么计算|怎么看|解释|说明|差别|差异|区别")
+    r"|\bdifference between\b|\btell me about\b|\bhow many shares\b|\bwhen does\b|\bwhat time\b"
+    r"|什么是|是什么|是啥|什么意思|意思|定义|怎么算|如何计算|怎么计算|怎么看|解释|说明|差别|差异|区别|几点|多少股|几股|交易时间")
 # "and KD?", "那KD呢", "what about MACD?" after a definition: the next term (with no company in
 # the conversation; with one, the same words ask for that company's number).
 _NEXT_TERM = re.compile(r"^\s*(?:and|what about|how about|那|那么|还有)\b|^\s*(?:那|那么|还有)|呢\s*[?？]?\s*$")
@@ -263,8 +284,9 @@ _FILLER = re.compile(
     r"\b(?:what|whats|is|are|does|do|the|a|an|of|in|on|for|me|by|mean|means|meaning|define|definition|explain|"
     r"stand|stands|for|how|calculated|computed|calculate|compute|measured|read|it|they|you|finqa|your|indicator|"
     r"indicators|value|values|ratio|difference|between|and|vs|versus|tell|about|term|please|stock|stocks|"
-    r"technical|index|s|days?|sessions?|taiwan|taiwanese|here|how|about)\b|那么|那|还有"
-    r"|什么是|是什么|是啥|什么意思|意思|定义|怎么算|如何计算|怎么计算|怎么看|解释|说明|差别|差异|区别|指标|和|跟|与|的|请问|呢|吗|啊|值|是|日|天",
+    r"technical|index|s|days?|sessions?|taiwan|taiwanese|here|how|about|many|shares|one|per|each|daily|when|time|"
+    r"market|exchange|twse|tpex|stock|open|close)\b|那么|那|还有"
+    r"|什么是|是什么|是啥|什么意思|意思|定义|怎么算|如何计算|怎么计算|怎么看|解释|说明|差别|差异|区别|指标|和|跟|与|的|请问|呢|吗|啊|值|是|日|天|台股|股市|多少股|几股|一张|有|几点|多少",
 )
 
 
@@ -299,7 +321,7 @@ def is_glossary_question(message: str, code: str | None = None) -> bool:
 
 def glossary_answer(message: str) -> str:
     """The definitions asked, in the message's language, each with what to ask to see it."""
-    zh = has_cjk(message)
+    zh = answers_zh(message)
     parts = []
     asked = terms_asked(message)
     for term in asked:

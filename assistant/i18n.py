@@ -17,10 +17,13 @@ returned unchanged: an English sentence in a Chinese answer is better than a wro
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar, copy_context
+from typing import TypeVar
 
 # Whether a message was written (at least partly) in Chinese; the engines import it from here.
-from ingest.cjk import has_cjk
+from ingest.cjk import CJK_CHARS, has_cjk
 
 
 # What failed to load, as ``describe_load_failure`` names it.
@@ -110,4 +113,127 @@ def reason_zh(reason: str) -> str:
     return reason
 
 
-__all__ = ["has_cjk", "reason_zh"]
+# --------------------------------------------------------------------------------------------
+# "用英文回答", "answer in Chinese please": the language the user asked for, over the question's own
+# --------------------------------------------------------------------------------------------
+
+# "en" or "zh" while an answer is being written in a language the user asked for; None: the
+# question's own language. A context variable, not an argument, because the language is decided by
+# some forty helpers that take only the message (each engine words its own sentences).
+_ANSWER_LANGUAGE: ContextVar[str | None] = ContextVar("finqa_answer_language", default=None)
+
+
+def answers_zh(message: str | None) -> bool:
+    """Whether the answer to ``message`` goes out in Chinese: the language the user asked for in this
+    conversation, else the message's own (Chinese in, Chinese out)."""
+    asked = _ANSWER_LANGUAGE.get()
+    return asked == "zh" if asked else has_cjk(message)
+
+
+def answer_language() -> str | None:
+    """The language the user asked for ("en" / "zh"), or ``None`` for the question's own."""
+    return _ANSWER_LANGUAGE.get()
+
+
+@contextmanager
+def answering_in(language: str | None) -> Iterator[None]:
+    """Within the block, answers go out in ``language`` ("en" / "zh"; ``None``: the question's)."""
+    token = _ANSWER_LANGUAGE.set(language)
+    try:
+        yield
+    finally:
+        _ANSWER_LANGUAGE.reset(token)
+
+
+T = TypeVar("T")
+
+
+def stream_in(language: str | None, items: Iterator[T]) -> Iterator[T]:
+    """``items`` with every step run in ``language``.
+
+    Each ``next`` runs inside one context of its own, so the setting holds whichever thread pulls
+    the next item (Gradio pulls a streaming answer's steps from worker threads) and never leaks to
+    the caller.
+    """
+    context = copy_context()
+    context.run(_ANSWER_LANGUAGE.set, language)
+    while True:
+        try:
+            item = context.run(next, items)
+        except StopIteration:
+            return
+        yield item
+
+
+_LANGUAGE_WORDS = {
+    "en": r"english|英文|英語|英语",
+    "zh": r"(?:traditional |simplified )?chinese|mandarin|中文|國語|国语|華語|华语|繁體中文|繁体中文|繁中|简体中文|簡體中文|简中",
+}
+# The phrasings of a request, each around ``{lang}``: "(please) answer/reply/write/speak (to me) in
+# English", "speak Chinese", "in English please", "translate (that) to Chinese", "switch to English",
+# "use English", a bare "English please"; "用英文回答", "請用中文", "說中文", "翻譯成英文", "改用英文",
+# "英文回答", "給我英文版", a bare "中文".
+_REQUEST_FORMS = (
+    r"(?:\b(?:can|could|would) you\s+)?(?:\bplease\s+)?\b(?:answer|reply|respond|write|explain|continue|say (?:it|that)|"
+    r"give (?:it|that|the answer))(?: (?:to )?me)?(?: again)?\s+in\s+(?:{lang})\b(?:\s+please)?",
+    r"(?:\b(?:can|could|would) you\s+)?(?:\bplease\s+)?\b(?:speak|talk)(?: to me)?\s+(?:in\s+)?(?:{lang})\b(?:\s+please)?",
+    r"\b(?:translate|put)(?: (?:it|that|this|the answer|your answer))?\s+(?:in)?to\s+(?:{lang})\b",
+    r"\b(?:switch|change)(?: (?:back|over))?\s+to\s+(?:{lang})\b|\buse\s+(?:{lang})\b",
+    r"\bin\s+(?:{lang})\s*(?:please|pls|plz)?\s*[.!?]*\s*$",
+    r"^\s*(?:{lang})\s*(?:please|pls|plz|only)?\s*[.!?？！]*\s*$",
+    r"(?:請|请|麻煩|麻烦|可以|能不能|能否)?你?(?:改|換|换|都)?(?:用|以|說|说|講|讲|翻譯成|翻译成|翻成|換成|换成|改成|改用)(?:{lang})"
+    r"(?:回答|回覆|回复|作答|答|說明|说明|解釋|解释|寫|写|講|讲|說|说)?(?:好嗎|好吗|好不好|可以嗎|可以吗|嗎|吗)?",
+    r"(?:{lang})(?:回答|回覆|回复|作答)|(?:給我|给我)?(?:{lang})版",
+)
+_REQUESTS = tuple((lang, re.compile(form.format(lang=words), re.I))
+                  for form in _REQUEST_FORMS for lang, words in _LANGUAGE_WORDS.items())
+# "what is 台積電 in English?", "how do you say 當沖 in English": a name or a word, not a request.
+_ASKS_A_NAME = re.compile(rf"^\s*(?:what(?:'s| is| are)\s+[{CJK_CHARS}\s]+|how (?:do|would) you say\b.*|how to say\b.*)$", re.I)
+# What may stand beside a request and ask nothing else: "please", "thanks", "ok", "again".
+_FILLER = re.compile(r"\b(?:please|pls|plz|thanks?|thank you|ok(?:ay)?|now|again|instead|from now on|only|the|answer|"
+                     r"last|previous|that|it|this|me|you|to|and|hi|hey|sorry)\b|請|请|謝謝|谢谢|好嗎|好吗|吧|嗎|吗|呢|再|一次|"
+                     r"上一題|上一题|剛才|刚才|的|回答|之後|之后|以後|以后|都|[\W_]", re.I)
+
+
+def language_request(message: str) -> tuple[str | None, str]:
+    """(``"en"`` / ``"zh"`` / ``None``, the message without the request).
+
+    "用英文回答" → ("en", ""); "台積電股價，用英文回答" → ("en", "台積電股價"); "answer in Chinese please"
+    → ("zh", ""). A message that names a language for another reason ("TSMC's Chinese name",
+    "英文名稱", "translate 'bullish'") is no request: only the phrasings above are.
+    """
+    text = message or ""
+    for lang, pattern in _REQUESTS:
+        m = pattern.search(text)
+        if m is None or (m.group(0).lower().startswith("in ") and _ASKS_A_NAME.match(text[: m.start()])):
+            continue
+        rest = re.sub(r"^[\s,，。.;；:：!！?？、-]+|[\s,，。.;；:：!！、-]+$", "", text[: m.start()] + " " + text[m.end():])
+        return lang, rest
+    return None, message
+
+
+def only_language_request(rest: str) -> bool:
+    """Whether what is left of a message beside its language request asks nothing else."""
+    return not _FILLER.sub("", rest or "").strip()
+
+
+def language_notice(language: str, replayed: bool) -> str:
+    """Said once, in ``language``, when the user asks for it: for the rest of the conversation."""
+    if language == "zh":
+        return ("好的，這段對話接下來都用中文回答" + ("，上一個問題重新回答如下" if replayed else "")
+                + "；要改回英文，說「answer in English」。")
+    return ("OK: answers in this conversation are in English from now on" + (", starting with the last question again"
+            if replayed else "") + "; say 「用中文回答」 to switch back.")
+
+
+def language_ack(language: str, in_conversation: bool) -> str:
+    """The reply to a bare "answer in English" with no earlier question to answer again."""
+    if language == "zh":
+        return ("好的，" + ("這段對話接下來都用中文回答。" if in_conversation else "用中文回答。")
+                + "請問想知道哪家公司的什麼？例如 `台積電股價`、`聯發科新聞`、`預測鴻海未來5天`。")
+    return (("OK: answers in this conversation are in English from now on. " if in_conversation else "OK, in English. ")
+            + "What would you like to know? For example `TSMC price`, `MediaTek news` or `forecast Hon Hai next 5 days`.")
+
+
+__all__ = ["answer_language", "answering_in", "answers_zh", "has_cjk", "language_ack", "language_notice", "language_request",
+           "only_language_request", "reason_zh", "stream_in"]

@@ -26,10 +26,10 @@ from typing import Any
 
 import pandas as pd
 
-from ingest.cjk import has_cjk
 from ingest.industries import english_name, industry_named
 from ingest.limits import is_stock_code, limit_state
 
+from .i18n import answers_zh
 from .periods import PERIOD_LABELS_ZH, no_such_day, parse_period, Period, period_label
 from .price_facts import ENGINE, NOT_A_FACT, STALE_DAYS, TAIPEI, newer_or_newest, store_footer, visible_day
 from .price_records import gap
@@ -440,7 +440,7 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
     follow_up = not market_summary and not is_ranking_question(req.message)
     # A follow-up keeps the kind of ranking it follows and takes its own period, if it names one.
     asked = req.follows_price_question if follow_up and req.follows_price_question else req.message
-    zh = has_cjk(req.message)
+    zh = answers_zh(req.message)
     ref = req.as_of or today or datetime.now(TAIPEI).date()
     period = parse_period(req.message, ref)
     if period.kind == "latest" and follow_up:

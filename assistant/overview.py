@@ -26,6 +26,7 @@ from typing import Any
 from ingest.cjk import has_cjk
 from ingest.companies import get_directory
 
+from .i18n import answers_zh
 from .periods import parse_period, Period
 from .price_facts import NOT_A_FACT, TAIPEI, asks_which_is_better, names_only_companies, no_verdict, read_prices
 from .price_format import company_label, company_of, fmt_price
@@ -203,7 +204,7 @@ def _overview_chunks(req: EngineRequest, store: Any, peers: dict[str, Any], toda
     """Yield the overview's text line by line, and leave in ``state`` what the final Answer needs."""
     code = req.code
     assert code is not None
-    zh = has_cjk(req.message)
+    zh = answers_zh(req.message)
     ref = req.as_of or today or datetime.now(TAIPEI).date()
     label = company_label(code, company_of(code), zh)
     notices = state["notices"] = list(req.notices)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from ingest.cjk import has_cjk
 
+from .i18n import answers_zh
 from .slots import AGO, ANY_DATE, AS_OF_CLAUSE, LOOKBACK, NUM_MDY, lookback_days, parse_as_of, to_simplified, zh_number
 
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
@@ -375,7 +375,7 @@ def anchor_yearless(message: str, today: date, data_end: date | None) -> tuple[s
             return message, None
     as_of, _ = parse_as_of(out)
     anchored = parse_period(out, today)
-    zh = has_cjk(message)
+    zh = answers_zh(message)
     if as_of is not None:  # "forecast 2330 as of March 1": the as-of day is what was dated
         label = as_of.isoformat()
     elif anchored.kind in ("day", "range") and anchored.start is not None and anchored.start <= end:

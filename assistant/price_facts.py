@@ -33,6 +33,7 @@ import pandas as pd
 from ingest.cjk import has_cjk
 from ingest.types import PriceBar
 
+from .i18n import answers_zh
 from .periods import (ALL_TIME, FIRST_OF, PERIOD_LABELS_ZH, Period, day_shift, no_such_day, parse_period, period_label,
                       shifted_day, strip_dates)
 from .price_format import (SHARES_PER_LOT, bar_of, company_label, company_of, consistent_value, day_label, fmt_price,
@@ -310,7 +311,7 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
         # else the period of the question it follows.
         if parse_period(req.message, date.today()).kind == "latest":
             asked = req.follows_price_question
-    zh = has_cjk(req.message)
+    zh = answers_zh(req.message)
     # The user's "today" is the as-of day when one is set (its own bar is not visible: strictly
     # before), else today in Taipei.
     ref = req.as_of or today or datetime.now(TAIPEI).date()
@@ -448,7 +449,7 @@ class StoreQuestion:
 
 def store_question(req: EngineRequest, today: date | None = None) -> StoreQuestion:
     ref = req.as_of or today or datetime.now(TAIPEI).date()
-    return StoreQuestion(zh=has_cjk(req.message), ref=ref, visible=visible_day(ref, req.as_of),
+    return StoreQuestion(zh=answers_zh(req.message), ref=ref, visible=visible_day(ref, req.as_of),
                          period=parse_period(req.message, ref), notices=list(req.notices))
 
 
@@ -547,7 +548,7 @@ def period_prices(store: Any, code: str, message: str, *, as_of: date | None = N
     period = parse_period(message, ref)
     if period.kind not in ("day", "range"):
         return None
-    reading = read_prices(store, code, period, ref=ref, as_of=as_of, zh=has_cjk(message),
+    reading = read_prices(store, code, period, ref=ref, as_of=as_of, zh=answers_zh(message),
                           notices=notices if notices is not None else [])
     if not reading.bars or (period.start is not None and (period.start - reading.bars[-1].date).days > STALE_DAYS):
         return None  # a bar from months before the day asked is not that day's (the stale notice says why)

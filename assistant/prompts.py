@@ -504,6 +504,12 @@ QA_SYSTEM_PROMPT = (
     "English). This is information, not investment advice; say so when asked what to buy or sell."
 )
 
+# Said after the question when the user asked for a language ("answer in Chinese please").
+LANGUAGE_INSTRUCTIONS = {
+    "en": "Answer in English, whatever the language of the question or the context.",
+    "zh": "請用繁體中文回答（無論問題或資料是什麼語言）。",
+}
+
 _SPECIAL_MARKER_RE = re.compile(r"<\||\|>")
 _FENCE_RE = re.compile(r"<\s*(/?)\s*(context)", re.I)
 
@@ -533,12 +539,16 @@ def render_context_block(item: Mapping[str, Any]) -> str:
 
 
 def render_qa_messages(
-    question: str, contexts: Sequence[Mapping[str, Any]], history: Iterable[Mapping[str, str]] | None = None
+    question: str, contexts: Sequence[Mapping[str, Any]], history: Iterable[Mapping[str, str]] | None = None,
+    language: str | None = None,
 ) -> list[Message]:
     """Chat messages for the QA model: system prompt, earlier turns, then context + question.
 
     ``contexts`` are dicts with n, title, source, date, text. Every piece of untrusted text
-    (articles, the question, earlier turns) goes through :func:`escape_untrusted`.
+    (articles, the question, earlier turns) goes through :func:`escape_untrusted`. ``language``
+    ("en" / "zh") is the language the user asked for ("用英文回答"), which overrides the system
+    prompt's "the language of the question"; it is said after the question, where the model reads
+    it last.
     """
     messages: list[Message] = [{"role": "system", "content": QA_SYSTEM_PROMPT}]
     for turn in history or []:
@@ -551,6 +561,8 @@ def render_qa_messages(
         body = f"Context:\n{blocks}\n\nQuestion: {escape_untrusted(question)}"
     else:
         body = f"Context: (no news was retrieved for this question)\n\nQuestion: {escape_untrusted(question)}"
+    if language in LANGUAGE_INSTRUCTIONS:
+        body += f"\n\n{LANGUAGE_INSTRUCTIONS[language]}"
     messages.append({"role": "user", "content": body})
     return messages
 
@@ -569,6 +581,7 @@ def render_qa_training_messages(system: str | None, user: str, assistant: str) -
 
 __all__ = [
     "FINSEER_SYSTEM",
+    "LANGUAGE_INSTRUCTIONS",
     "MOVEMENT_OPTIONS",
     "PATH_SYSTEM",
     "PATH_WINDOWS",

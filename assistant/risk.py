@@ -30,8 +30,8 @@ from typing import Any
 
 import pandas as pd
 
-from ingest.cjk import has_cjk
 
+from .i18n import answers_zh
 from .periods import no_such_day, parse_period, Period, period_label
 from .price_facts import ENGINE, STALE_DAYS, TAIPEI, stale_notice, visible_day
 from .price_format import bar_of, company_label, company_of, fmt_price, limit_note, source_name
@@ -170,7 +170,7 @@ def risk_answer(req: EngineRequest, store: Any, *, today: date | None = None) ->
 
         earlier = [c.code for c in get_directory().find_in_text(previous)]
     assert code is not None
-    zh = has_cjk(req.message)
+    zh = answers_zh(req.message)
     ref = req.as_of or today or datetime.now(TAIPEI).date()
     visible = visible_day(ref, req.as_of)
     # "if I had bought last year, what would it be worth now?": "now" ends the holding, it is not the span.

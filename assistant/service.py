@@ -27,6 +27,7 @@ from ingest.cjk import has_cjk
 from ingest.errors import FinqaError
 from ingest.industries import industry_named
 
+from .i18n import answers_zh, language_ack, language_notice, language_request, only_language_request, stream_in
 from .followups import carried_notice, carry_news_question, news_question_of
 from .movers import asks_for_picks, asks_future_ranking, refers_back
 from .price_facts import names_only_a_period, price_question_of
@@ -124,7 +125,7 @@ class Assistant:
             # "news sentiment for my watchlist", "我的自選股最近表現如何": its companies, all of them
             slots.codes, slots.code, slots.inherited_code = watchlist, watchlist[0], False
             slots.company = self._directory().get(watchlist[0])
-            slots.notices.append(watchlist_notice(watchlist, has_cjk(message)))
+            slots.notices.append(watchlist_notice(watchlist, answers_zh(message)))
         decision = self.router.decide(message, slots, session)
         if (decision.route == "forecast" and decision.source == "follow-up" and not slots.horizon_explicit
                 and session is not None and session.last_horizon):
@@ -134,6 +135,7 @@ class Assistant:
     def route(self, message: str, session: ChatSession | None = None) -> dict[str, Any]:
         """``{"query", "route", "code", "horizon_days"}`` (horizon only for forecasts); runs no engine."""
         text, _ = truncate_message(message or "")
+        text = language_request(text)[1]  # "台積電股價，用英文回答": the question, in whichever language
         if not text.strip():
             return {"query": message, "route": "qa", "code": None, "horizon_days": None}
         slots, decision = self._plan(text, session)
@@ -152,7 +154,36 @@ class Assistant:
 
     def stream(self, message: str, *, session: ChatSession | None = None,
                as_of: date | None = None) -> Iterator[str | Answer]:
-        """Text deltas as the engine produces them, then the final :class:`Answer` (always last)."""
+        """Text deltas as the engine produces them, then the final :class:`Answer` (always last).
+
+        A request for a language ("用英文回答", "answer in Chinese please") holds for the rest of the
+        conversation; alone, it answers the conversation's last question again in that language.
+        """
+        asked, rest = language_request(message) if isinstance(message, str) else (None, message)
+        notice: str | None = None
+        if asked is not None:
+            if session is not None:
+                session.language = asked
+            if only_language_request(rest):
+                if session is None or session.rewind is None:
+                    yield Answer(route="qa", engine="help", answer=language_ack(asked, session is not None))
+                    return
+                state, message, as_of = session.rewind
+                session.restore(state)
+                notice = language_notice(asked, replayed=True)
+            else:
+                message = rest
+                notice = language_notice(asked, replayed=False) if session is not None else None
+        language = asked or (session.language if session is not None else None)
+        if session is not None:
+            session.rewind = (session.snapshot(), message, as_of)
+        for item in stream_in(language, self._stream(message, session=session, as_of=as_of)):
+            if notice is not None and isinstance(item, Answer) and notice not in item.notices:
+                item.notices.insert(0, notice)
+            yield item
+
+    def _stream(self, message: str, *, session: ChatSession | None = None,
+                as_of: date | None = None) -> Iterator[str | Answer]:
         if message is None or not re.search(r"\w", str(message)):  # empty, or only emoji and punctuation ("🚀🚀🚀")
             if message is not None and is_small_talk(str(message)):  # "??": what finqa answers
                 yield Answer(route="qa", engine="help", answer=capabilities(str(message)))
@@ -175,7 +206,7 @@ class Assistant:
         message, notices = truncate_message(str(message))
         message, fixes = correct_typos(message)  # "tsmc stock pirce": read as "price", and said
         if fixes:
-            notices.append(typo_notice(fixes, has_cjk(message)))
+            notices.append(typo_notice(fixes, answers_zh(message)))
         # "in April" on a store that ends before this year's April: the April it covers, written
         # into the question before anything reads it (as-of dates and periods alike).
         anchored = self._anchor_dates(message, as_of, notices)
@@ -189,7 +220,7 @@ class Assistant:
         if early is None and not slots.codes and not (session and session.last_ranked) \
                 and ranked_end(to_simplified(message)) is not None:
             # "why did the top one rise?" with no ranking in the conversation: no one to name
-            zh = has_cjk(message)
+            zh = answers_zh(message)
             early = Answer(route=decision.route, engine="help", notices=notices, answer=(
                 "這段對話還沒有排行，無法知道「第一名」或「最後一名」是哪一家：請先問排行，例如「2025年4月哪檔股票漲最多」，或直接寫出公司。"
                 if zh else "There is no ranking in this conversation yet to take \"the top one\" or \"the worst one\" "
@@ -282,16 +313,23 @@ class Assistant:
             guess = guess_cjk_company(message, self._directory())
             if guess is not None:
                 slots.unknown_company, slots.suggestions = guess
+        if slots.code and not slots.quoted_text:
+            from .coverage import cannot_compare, foreign_comparison
+
+            compared = foreign_comparison(message)  # "compare TSMC and Samsung": one side finqa does not hold
+            if compared is not None:
+                return Answer(route=route, engine="router", notices=notices, code=slots.code,
+                              answer=cannot_compare(*compared, answers_zh(message)))
         if not slots.code and not slots.quoted_text:
             from .coverage import foreign_company, no_asset_prices, not_covered, other_asset
 
             foreign = foreign_company(message)  # "NVIDIA stock price", "輝達股價預測": not a Taiwan listing
             if foreign is not None:
                 kept = [n for n in notices if not (slots.unknown_company and slots.unknown_company in n)]  # said in the answer
-                return Answer(route=route, engine="router", notices=kept, answer=not_covered(foreign, has_cjk(message)))
+                return Answer(route=route, engine="router", notices=kept, answer=not_covered(foreign, answers_zh(message)))
             asset = other_asset(message)  # "gold price today", "台幣匯率": no market finqa stores
             if asset is not None:
-                return Answer(route=route, engine="router", notices=notices, answer=no_asset_prices(asset, has_cjk(message)))
+                return Answer(route=route, engine="router", notices=notices, answer=no_asset_prices(asset, answers_zh(message)))
         if route == "qa" and not slots.code and not slots.quoted_text:
             # "TSMX", "how is tsmcc doing?", "台機電": a company asked about, misspelt.
             from .overview import unknown_company_word
@@ -301,7 +339,7 @@ class Assistant:
                 slots.unknown_company, slots.suggestions = guess
         if slots.unknown_company and not slots.code and not (route == "sentiment" and slots.quoted_text):
             if route in ("forecast", "sentiment") or _only_about(message, slots.unknown_company):
-                if has_cjk(message):
+                if answers_zh(message):
                     hint = ("您是指：" + "、".join(slots.suggestions) + "？") if slots.suggestions else ""
                     return Answer(route=route, engine="router", code=None, notices=[],
                                   answer=f"找不到名為「{slots.unknown_company}」的上市櫃公司。{hint}"
@@ -330,7 +368,7 @@ class Assistant:
                 "finqa 不推薦股票：它的預測在回測中並未穩定勝過「永遠看漲」、動能、反轉等簡單基準（數字見 README）。"
                 "它能給的是資料：過去的排名（`上個月漲幅最大的股票`）、一家公司的概況（`台積電最近怎麼樣`），"
                 "以及附回測與基準的單一公司預測（`台積電未來5天走勢`）。"
-                if has_cjk(message) else
+                if answers_zh(message) else
                 "finqa does not pick stocks: its forecasts do not reliably beat trivial baselines such as always-rise, "
                 "momentum and reversal (the README has the numbers). What it can give is the data: past rankings "
                 "(`which stocks rose the most last month?`), a company's overview (`How is TSMC doing?`), and one "
@@ -342,7 +380,7 @@ class Assistant:
                 "finqa 只預測你指名的公司（最多四家），每家都附上逐步回測與簡單基準；它不替股票的未來漲跌排名，因為它的方向判斷接近擲硬幣"
                 "（在 ACL18 基準上並未勝過「永遠看漲」等簡單基準；數字見 README）。可以問 `台積電未來5天走勢`、`預測台積電和聯發科`，"
                 "或問過去的排名，例如 `上個月漲幅最大的股票`。"
-                if has_cjk(message) else
+                if answers_zh(message) else
                 "finqa forecasts the companies you name (up to four), each beside its walk-forward backtest and trivial "
                 "baselines; it does not rank stocks by where they will go, because its calls are close to a coin flip (on "
                 "the ACL18 benchmark it does not beat always-rise; the README has the numbers). Ask `forecast 2330 next 5 "
@@ -353,14 +391,14 @@ class Assistant:
             return Answer(route=route, engine="router", notices=notices, answer=(
                 f"finqa 不預測整個{group.name_zh}，只預測指名的公司（最多四家，各附回測）。資料庫中有股價的{group.name_zh}公司："
                 + ("、".join(codes) if codes else "沒有") + (f"。例如 `預測 {' '.join(codes[:2])}`。" if codes else "。")
-                if has_cjk(message) else
+                if answers_zh(message) else
                 f"finqa does not forecast a whole group ({group.name_en}); it forecasts the companies you name, up to four, "
                 "each with its backtest. The group's companies with stored prices: " + (", ".join(codes) if codes else "none")
                 + (f". For example `forecast {' and '.join(codes[:2])} next 5 days`." if codes else ".")))
         if route == "forecast" and not slots.code:
             return Answer(route=route, engine="router", notices=notices,
                           answer=("要預測哪家公司？例如：`鴻海下週會漲嗎`、`台積電未來5天走勢`，或 `forecast 2330 next 5 days`。"
-                                  if has_cjk(message) else
+                                  if answers_zh(message) else
                                   "Which company should I forecast? For example: `forecast 2330 next 5 days` or "
                                   "`鴻海下週會漲嗎`."))
         if route == "forecast" and slots.code:

@@ -7,14 +7,17 @@ before matching, so each rule is written once for Traditional and Simplified tex
 """
 from __future__ import annotations
 
+import copy
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from ingest.cjk import CJK_CHARS, has_cjk
+from ingest.cjk import CJK_CHARS
+
+from .i18n import answers_zh
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,22 @@ class ChatSession:
     # The ends of the conversation's last ranking ("top" / "bottom" codes): "why did the top one
     # rise?" is about its first company, "and the worst one?" about its last.
     last_ranked: dict[str, str] = field(default_factory=dict)
+    # The language the user asked answers in ("en" / "zh", from "answer in English" or "用中文回答"),
+    # for the rest of the conversation; None: each question's own.
+    language: str | None = None
+    # (the conversation as it stood before the last question, that question, its as-of date): "用英文
+    # 回答" alone answers the last question again, from the same state, in the language asked.
+    rewind: tuple["ChatSession", str, date | None] | None = None
+
+    def snapshot(self) -> "ChatSession":
+        """A copy of what the conversation remembers, for :attr:`rewind` (without its own rewind)."""
+        return ChatSession(**{f.name: copy.deepcopy(getattr(self, f.name)) for f in fields(self) if f.name != "rewind"})
+
+    def restore(self, state: "ChatSession") -> None:
+        """Back to ``state`` (a :meth:`snapshot`), keeping the language asked for now."""
+        for f in fields(self):
+            if f.name not in ("rewind", "language"):
+                setattr(self, f.name, copy.deepcopy(getattr(state, f.name)))
 
     def remember(self, route: str, code: str | None, horizon: int | None,
                  user: str | None = None, assistant: str | None = None, codes: list[str] | None = None) -> None:
@@ -633,7 +652,7 @@ _COMPARING = re.compile(r"\b(?:compare[ds]?|vs|versus|than|against|and|with)\b|�
 def adr_notices(message: str, directory: Any) -> list[str]:
     """"TSM" names 2330 through its US ADR: say that the answer is the Taiwan listing's, in NT$,
     because the ADR trades at another price (one TSM is five 2330 shares) and in US$."""
-    return [adr_notice(c, has_cjk(message)) for c in getattr(directory, "adr_mentions", lambda _: [])(message)]
+    return [adr_notice(c, answers_zh(message)) for c in getattr(directory, "adr_mentions", lambda _: [])(message)]
 
 
 def adr_notice(company: Any, zh: bool) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .i18n import has_cjk
+from .i18n import answers_zh
 
 _SMALL_TALK = re.compile(
     r"^(?:(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening)|greetings)(?: there)?"
@@ -48,11 +48,11 @@ def capabilities(message: str) -> str:
     short reply, not the whole list again."""
     if _THANKS_OR_BYE.search(message or ""):
         bye = re.search(r"\b(?:bye|goodbye)\b|再見|再见|掰掰", message, re.IGNORECASE)
-        if has_cjk(message):
+        if answers_zh(message):
             return "再見！有台股的問題隨時再問。以上皆非投資建議。" if bye else "不客氣！還想問哪家公司的股價、新聞或預測？"
         return ("Goodbye! Come back with any question about Taiwan-listed stocks." if bye else
                 "You're welcome! Ask about another company's prices, news or forecast any time.")
-    if has_cjk(message):
+    if answers_zh(message):
         return (
             "你好！我回答台灣上市櫃股票（TWSE/TPEx）的問題，根據已存的股價與新聞：\n"
             "- 預測：`台積電未來5天會漲嗎？`（附上逐步回測，與「永遠看漲」、動能、反轉、隨機漫步等簡單基準並列）\n"
@@ -125,7 +125,7 @@ def asks_accuracy_back(message: str) -> bool:
 def forecast_quality(message: str) -> str:
     """How the forecasts are measured and what the measurements say, without numbers that would
     go stale here: those come from `finqa eval forecast` and the README's table."""
-    if has_cjk(message):
+    if answers_zh(message):
         return (
             "finqa 的預測好不好，是量出來的，不是說出來的：\n"
             "- 每一則預測都附上它在該檔股票上的逐步回測（每一步只用當時已知的資料），並與簡單基準並列："
@@ -166,7 +166,7 @@ def asks_forecast_method(simplified_lower: str) -> bool:
 def forecast_method(message: str) -> str:
     """How a forecast is made, by which tier, and how it is checked: the facts of
     ``assistant.analog`` and the forecast engine, in plain words."""
-    if has_cjk(message):
+    if answers_zh(message):
         return (
             "finqa 的預測怎麼來的：\n"
             "- 有 GPU 時由語言模型回答（TheFinAI/StockLLM，FinSeer 的做法：把歷史上最相似的價格窗格檢索出來放進提示裡，"
@@ -220,7 +220,7 @@ def models_text(status: dict[str, str], embedding_model: str, message: str) -> s
     embedding model behind retrieval: the tier that answers, and why a larger model does not."""
     from .i18n import reason_zh
 
-    zh = has_cjk(message)
+    zh = answers_zh(message)
     order = [r for r in ("forecast", "sentiment", "qa") if r in status]
     if zh:
         lines = [f"- {_ROUTE_NAMES[r][1]}：{_status_zh(status[r], reason_zh)}" for r in order]
@@ -281,8 +281,8 @@ def asks_data_update(message: str) -> bool:
 def update_help(message: str, code: str | None) -> str:
     """How to fetch prices and news (for ``code`` when one is named): the chat itself never
     fetches, so that a question never waits on TWSE or newsapi."""
-    target = code or ("代號" if has_cjk(message) else "CODE")
-    if has_cjk(message):
+    target = code or ("代號" if answers_zh(message) else "CODE")
+    if answers_zh(message):
         return ("聊天只讀取已存的資料，不會自行連線抓取。要新增或更新：\n"
                 f"- 介面的「Data」分頁：輸入公司代號或名稱，按「Fetch prices and news」（會抓股價、設了 `NEWSAPI_KEY` 時也抓新聞，再重建索引）；\n"
                 f"- 或在命令列：`finqa ingest prices {target}`、`finqa ingest news {target}`（需要 `NEWSAPI_KEY`），再 `finqa index build`；"
@@ -319,7 +319,7 @@ def sentiment_quality(message: str, adapters_dir: Any) -> str:
 
     from .cpu_sentiment import DEFAULT_DIRNAME
 
-    zh = has_cjk(message)
+    zh = answers_zh(message)
     folder = Path(adapters_dir) / DEFAULT_DIRNAME
     try:
         scores = json.loads((folder / "eval_results.json").read_text(encoding="utf-8"))
@@ -367,7 +367,7 @@ def watchlist_help(message: str, watchlist: list[str], named: list[str]) -> str:
     a setting, which the chat never changes on its own."""
     from ingest.companies import get_directory
 
-    zh = has_cjk(message)
+    zh = answers_zh(message)
     directory = get_directory()
 
     def label(code: str) -> str:

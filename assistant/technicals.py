@@ -23,8 +23,8 @@ from typing import Any
 
 import pandas as pd
 
-from ingest.cjk import has_cjk
 
+from .i18n import answers_zh
 from .periods import day_shift, no_such_day, parse_period, shifted_day
 from .price_facts import ENGINE, NOT_A_FACT, STALE_DAYS, TAIPEI, stale_notice, visible_day
 from .price_format import bar_of, company_label, company_of, fmt_price, source_name
@@ -141,7 +141,7 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
             return None  # "哪個比較好" after their RSI: the companies side by side, no pick
         asked = previous
     assert code is not None
-    zh = has_cjk(req.message)
+    zh = answers_zh(req.message)
     s = unquoted(asked)
     mas, others = _wanted(s)
     ref = req.as_of or today or datetime.now(TAIPEI).date()

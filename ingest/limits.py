@@ -21,6 +21,20 @@ LIMIT = 0.10
 _BANDS = ((10.0, 0.01), (50.0, 0.05), (100.0, 0.1), (500.0, 0.5), (1000.0, 1.0), (math.inf, 5.0))
 
 
+def tick_bands(zh: bool = False) -> list[tuple[str, float]]:
+    """The bands as (price range in words, tick), for the answers that explain them."""
+    out, lower = [], 0.0
+    for upper, tick in _BANDS:
+        if math.isinf(upper):
+            out.append((f"{lower:,.0f} 以上" if zh else f"from {lower:,.0f}", tick))
+        elif lower == 0:
+            out.append((f"未滿 {upper:,.0f}" if zh else f"under {upper:,.0f}", tick))
+        else:
+            out.append((f"{lower:,.0f}-{upper:,.0f}", tick))
+        lower = upper
+    return out
+
+
 def tick_size(price: float) -> float:
     """The tick of the band ``price`` falls in."""
     for upper, tick in _BANDS:

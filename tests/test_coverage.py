@@ -20,6 +20,8 @@ from ingest.types import Article, PriceBar
     "台積電有幾則新聞", "台積電和聯發科哪個新聞比較多", "which company has the most news?", "哪家公司新聞最多",
     "TPEx stocks", "上櫃股票有哪些", "chip stocks", "半導體股", "上市櫃公司有哪些",
     "what industries do you cover?", "有哪些產業", "list the sectors",
+    "Give me the list of all companies you cover", "show me every stock you support", "which stocks do you support?",
+    "supported tickers",
 ])
 def test_coverage_questions(message):
     assert is_coverage_question(message)
@@ -31,6 +33,7 @@ def test_coverage_questions(message):
     "how many stocks rose today", "what is TSMC data center revenue", "what chip stocks have AI exposure",
     "how many articles mention tariffs?", "有幾則提到關稅的新聞", "how many articles about TSMC and tariffs",
     "哪家公司新聞最正面", "more news on TSMC please", "which sector did best?", "哪個類股表現最好",
+    "stocks you track that rose the most",
 ])
 def test_not_coverage_questions(message):
     assert not is_coverage_question(message)
@@ -213,6 +216,32 @@ def test_a_taiwan_company_or_no_market_question_is_not_turned_away(message):
     from assistant.coverage import foreign_company
 
     assert foreign_company(message) is None
+
+
+@pytest.mark.parametrize("message, name, local, route", [
+    ("Compare TSMC and Samsung", "Samsung Electronics (Korea Exchange)", "2330 TSMC", "qa"),
+    ("TSMC vs NVIDIA stock", "NVIDIA (NVDA, Nasdaq)", "2330 TSMC", "qa"),
+    ("台積電跟三星哪個好", "Samsung Electronics (Korea Exchange)", "2330 台積電", "qa"),
+    ("is MediaTek better than Qualcomm?", "Qualcomm (QCOM, Nasdaq)", "2454 MediaTek", "qa"),
+    ("Will TSMC outperform Intel next month?", "Intel (INTC, Nasdaq)", "2330 TSMC", "forecast"),
+])
+def test_comparing_a_taiwan_company_with_one_not_listed_here_says_what_it_can_compare(data_dir, message, name, local, route):
+    """Not the news's nearest sentences (or one side's forecast as if it were the comparison): why
+    it cannot, and the questions that ask for what it holds."""
+    from assistant.service import Assistant
+    from ingest.cjk import has_cjk
+
+    a = Assistant(data_dir.model_copy(update={"cpu_only": True})).answer(message)
+    assert a.route == route and a.engine == "router" and a.answer.startswith(name) and local in a.answer
+    assert ("無法拿它和" in a.answer) == has_cjk(message) and ("cannot compare it with" in a.answer) != has_cjk(message)
+
+
+@pytest.mark.parametrize("message", ["What did TSMC say about NVIDIA orders?", "TSMC news vs Samsung", "compare TSMC and MediaTek",
+                                     "is TSMC a better supplier to Apple than UMC?", "Samsung vs Apple", "Hon Hai or Apple"])
+def test_news_about_a_foreign_company_or_a_comparison_of_taiwan_companies_is_answered(message):
+    from assistant.coverage import foreign_comparison
+
+    assert foreign_comparison(message) is None
 
 
 @pytest.mark.parametrize("message, name", [

@@ -30,6 +30,11 @@ from ingest.types import PriceBar
     ("what is an ETF", ["etf"]), ("什麼是當沖", ["day_trading"]), ("what is margin trading", ["margin"]),
     ("融資融券是什麼", ["margin"]), ("三大法人是什麼", ["institutional"]), ("what is a bear market", ["bull_bear"]),
     ("多頭空頭是什麼意思", ["bull_bear"]),
+    # the market's rules
+    ("How many shares are in one lot?", ["lot"]), ("一張是多少股", ["lot"]), ("What's the daily price limit in Taiwan?", ["limit"]),
+    ("What are the trading hours of TWSE?", ["hours"]), ("when does the market open?", ["hours"]), ("台股幾點開盤", ["hours"]),
+    ("台股交易時間", ["hours"]), ("what is the tick size?", ["tick"]), ("什麼是升降單位", ["tick"]),
+    ("what is T+2 settlement", ["settlement"]), ("交割是什麼", ["settlement"]),
 ])
 def test_definition_questions(message, keys):
     assert [t.key for t in terms_asked(message)] == keys
@@ -41,6 +46,7 @@ def test_definition_questions(message, keys):
     ("is RSI useful for picking stocks?", None), ("what is TSMC", "2330"), ("台積電本益比", "2330"),
     ("is the news on 2330 bullish?", "2330"), ("what is bullish news about TSMC?", None), ("台積電外資買超", "2330"),
     ("what is the market doing today?", None), ("RSI?", None), ("how is TSMC doing", "2330"),
+    ("我有一張台積電", "2330"), ("一張台積電多少錢", "2330"), ("is the market open today?", None),
 ])
 def test_not_definition_questions(message, code):
     assert not is_glossary_question(message, code)
@@ -125,3 +131,23 @@ def test_the_next_term_follows_a_definition_and_a_company_s_number_follows_a_num
     asst.answer("2330 RSI", session=session, as_of=date(2025, 6, 2))
     number = asst.answer("and KD?", session=session, as_of=date(2025, 6, 2))
     assert number.engine == "qa:prices" and "KD(9,3,3) K " in number.answer and number.code == "2330"
+
+
+def test_the_tick_sizes_said_are_the_ones_the_limit_prices_use():
+    """The definition is written from ``ingest.limits``'s bands, so it cannot drift from the limit
+    prices finqa computes: each band's tick is the tick of a price inside it."""
+    from ingest.limits import tick_bands, tick_size
+
+    text = glossary_answer("what is the tick size?")
+    for band, tick in tick_bands():
+        assert f"{band} {tick:g}" in text
+    for price, tick in ((9.99, 0.01), (10, 0.05), (49.95, 0.05), (50, 0.1), (100, 0.5), (500, 1), (999, 1), (1000, 5)):
+        assert tick_size(price) == tick
+    assert "under 10 0.01" in text and "from 1,000 5" in text and "未滿 10 0.01 元" in glossary_answer("什麼是升降單位")
+
+
+def test_the_hours_are_the_sessions_the_open_now_answer_reads():
+    from assistant.market_hours import hours_text
+
+    assert hours_text(False) in glossary_answer("what are the trading hours?") and "09:00-13:30" in hours_text(False)
+    assert hours_text(True) in glossary_answer("台股交易時間") and "finqa 撰寫的定義" in glossary_answer("台股交易時間")

@@ -206,6 +206,28 @@ def test_a_figure_asked_for_is_quoted_only_from_sentences_that_name_it(data_dir)
                for n in call.notices)
 
 
+def test_a_company_profile_fact_is_quoted_only_from_sentences_that_name_it(data_dir):
+    """"Who is TSMC's CEO?" is a profile fact finqa does not store: the sentences that name the
+    post, or the plain statement that none does; "what did the chairman say?" stays a news question."""
+    from assistant.figures import asked_figures, not_stored
+
+    assert [f.en for f in asked_figures("Who is TSMC's CEO?")] == ["its management"]
+    assert [f.en for f in asked_figures("台積電董事長是誰")] == ["its management"]
+    assert [f.en for f in asked_figures("How many employees does Hon Hai have?")] == ["its headcount"]
+    assert [f.en for f in asked_figures("Where is MediaTek headquartered?")] == ["its headquarters"]
+    assert asked_figures("What did TSMC's chairman say about tariffs?") == []
+    assert asked_figures("TSMC news about its employees") == []
+    both = asked_figures("TSMC revenue and CEO? who is the ceo")
+    assert not_stored(both, False) == ("financial statements or company calendars or company profiles "
+                                       "(management, headcount, headquarters)")
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    _index_news(settings)
+    ceo = QAEngine(settings=settings).run(EngineRequest(message="Who is TSMC's CEO?", code="2330"))
+    assert "None of the retrieved news about 2330 mentions its management: finqa holds no company profiles" in ceo.answer
+    assert not [line for line in ceo.answer.splitlines() if line.startswith("- ")]
+    assert any("not company profiles (management, headcount, headquarters), so its management is not" in n for n in ceo.notices)
+
+
 @pytest.mark.parametrize("message, said", [
     ("加權指數今天多少", True), ("What's the TAIEX at?", True), ("大盤今天漲多少", True), ("櫃買指數", True),
     ("TSMC index inclusion", False), ("2330 price", False),

@@ -34,7 +34,7 @@ from ingest.errors import FinqaError
 from ingest.limits import is_stock_code, limit_prices
 
 from .. import analog, backtest
-from ..i18n import has_cjk, reason_zh
+from ..i18n import answers_zh, reason_zh
 from ..price_records import asks_new_extreme
 from ..slots import target_move, target_price, to_simplified
 from ..types import Answer, EngineRequest, Forecast, ForecastPoint
@@ -145,7 +145,7 @@ class ForecastEngine:
         codes = list(dict.fromkeys(c for c in [req.code, *req.codes] if c))
         answer = self._several(req, codes) if len(codes) > 1 else self._one(req)
         if _ANALYST_TARGET.search(to_simplified(req.message).lower()) and target_price(req.message) is None:
-            zh = has_cjk(req.message)  # "2330 price target": an analysts' number finqa does not have
+            zh = answers_zh(req.message)  # "2330 price target": an analysts' number finqa does not have
             answer.notices.append("finqa 不儲存分析師的目標價；以下是它根據歷史股價做的預測與回測，不是目標價。" if zh else
                                   "finqa stores no analysts' price targets; below is its own forecast from the price history, "
                                   "with its backtest, not a target price.")
@@ -158,7 +158,7 @@ class ForecastEngine:
         a company that cannot be forecast is said so."""
         from dataclasses import replace
 
-        zh = has_cjk(req.message)
+        zh = answers_zh(req.message)
         answers: list[Answer] = []
         notices = list(req.notices)
         tried = 0
@@ -228,7 +228,7 @@ class ForecastEngine:
         horizon = int(req.horizon_days or 5)
         if not 1 <= horizon <= MAX_HORIZON:
             raise FinqaError(f"The horizon must be 1 to {MAX_HORIZON} trading days (got {horizon}).")
-        zh = has_cjk(req.message)
+        zh = answers_zh(req.message)
 
         bars = self.store.all_bars()
         # Neighbours come from the same market only: the cross-sectional market feature of a

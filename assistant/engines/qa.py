@@ -38,8 +38,8 @@ from typing import Any
 from ingest.cjk import CJK_CHARS, CJK_RE
 from ingest.errors import FinqaError
 
-from ..figures import asked_figures, mentions, names
-from ..i18n import has_cjk, reason_zh
+from ..figures import asked_figures, mentions, names, not_stored
+from ..i18n import answers_zh, has_cjk, reason_zh
 from ..price_format import company_label, company_of
 from ..slots import to_simplified
 from ..types import Answer, Citation, EngineRequest
@@ -125,7 +125,7 @@ def news_window(req: EngineRequest) -> tuple[date, date, str] | None:
     if (period.end - period.start).days > 62:
         return None
     return (period.start - timedelta(days=NEWS_DAYS_AROUND), period.end + timedelta(days=NEWS_DAYS_AROUND + 1),
-            period_label(period, has_cjk(req.message)))
+            period_label(period, answers_zh(req.message)))
 
 
 # What a question about a day says besides the day: "what happened on 2025-04-07?", "2025年4月7日
@@ -354,12 +354,12 @@ class QAEngine(FinqaQueryEngine):
         """Numbered contexts (deduplicated by article) and notices about what is missing."""
         notices: list[str] = []
         window: tuple[date, date, str] | None = None
-        zh = has_cjk(req.message)
+        zh = answers_zh(req.message)
         before = req.as_of if req.as_of is not None else datetime.now(timezone.utc)
         codes = request_codes(req) or None
         if figures := asked_figures(req.message):  # "台積電營收", "2330 EPS": figures finqa does not store
-            notices.append(f"finqa 只儲存每日股價與新聞，沒有財務報表與公司行事曆：{names(figures, True)}不在資料中；以下只是最相關的新聞，未必含有這個數字。"
-                           if zh else "finqa stores daily prices and news, not financial statements or company calendars, "
+            notices.append(f"finqa 只儲存每日股價與新聞，沒有{not_stored(figures, True)}：{names(figures, True)}不在資料中；以下只是最相關的新聞，未必含有這個數字。"
+                           if zh else f"finqa stores daily prices and news, not {not_stored(figures, False)}, "
                            f"so {names(figures, False)} {'is' if len(figures) == 1 else 'are'} not in its data. Below is "
                            "the closest news it has, which may not give the figure.")
         if _FLOWS.search(to_simplified(req.message)):
@@ -578,6 +578,16 @@ class QAEngine(FinqaQueryEngine):
             return identity_answer(req, open_store(self.settings.store_path))
         if is_glossary_question(req.message, req.code):  # "what does RSI mean?": finqa's own definition
             return Answer(route="qa", engine=GLOSSARY, notices=list(req.notices), answer=glossary_answer(req.message))
+        from ..market_hours import ENGINE as HOURS, asks_market_open, market_open_answer
+
+        if not req.code and asks_market_open(req.message):  # "is the market open today?", "台股現在開盤了嗎"
+            from datetime import datetime
+
+            from ..price_facts import TAIPEI
+
+            newest = open_store(self.settings.store_path).newest_bar_date()
+            return Answer(route="qa", engine=HOURS, notices=list(req.notices),
+                          answer=market_open_answer(req.message, datetime.now(TAIPEI), newest))
         from ..market_days import market_day_kind, market_days_answer
 
         if market_day_kind(req.message, [c for c in [req.code, *req.codes] if c]):  # "worst day for Taiwan stocks"
@@ -597,7 +607,7 @@ class QAEngine(FinqaQueryEngine):
 
             if risk_kind(req.message) == "portfolio":  # "我的持股價值": which holdings?
                 return Answer(route="qa", engine="qa:prices", notices=list(req.notices),
-                              answer=portfolio_prompt(has_cjk(req.message)))
+                              answer=portfolio_prompt(answers_zh(req.message)))
             return None
         from ..risk import risk_answer
         from ..technicals import indicator_answer
@@ -653,7 +663,7 @@ class QAEngine(FinqaQueryEngine):
                                                     for c in contexts], history=req.history or None)
         engine = f"qa:{model_label(self.settings.qa)}"
         state: dict[str, Any] = {"fallback": None}
-        zh = has_cjk(req.message)
+        zh = answers_zh(req.message)
 
         def deltas() -> Iterator[str]:
             produced = False
@@ -690,7 +700,7 @@ class QAEngine(FinqaQueryEngine):
         """The CPU tier: the sentences of the retrieved news most similar to the question."""
         if reason != "cpu_only is set":
             self.last_fallback = reason
-        zh = has_cjk(req.message)
+        zh = answers_zh(req.message)
         if zh:
             header = f"CPU 層（擷取式；未載入語言模型：{reason_zh(reason)}）。"
         else:
@@ -741,9 +751,9 @@ class QAEngine(FinqaQueryEngine):
             intro = "檢索到的新聞中與問題最相關的句子：" if zh else "Most relevant sentences from the retrieved news:"
             if figures and not picked:
                 about = f" {'、'.join(request_codes(req))} 的" if zh and request_codes(req) else ""
-                intro = (f"檢索到的{about}新聞沒有一句提到{names(figures, zh)}：finqa 沒有財務報表與公司行事曆，無法給出。" if zh else
+                intro = (f"檢索到的{about}新聞沒有一句提到{names(figures, zh)}：finqa 沒有{not_stored(figures, True)}，無法給出。" if zh else
                          f"None of the retrieved news{' about ' + ', '.join(request_codes(req)) if request_codes(req) else ''} "
-                         f"mentions {names(figures, zh)}: finqa holds no financial statements or company calendars, so it cannot give it.")
+                         f"mentions {names(figures, zh)}: finqa holds no {not_stored(figures, False)}, so it cannot give it.")
             if not news:
                 intro = "沒有那段時間的相關新聞。" if zh else "No news from around then."
         body = intro + "\n" + "\n".join(lines)

@@ -27,7 +27,7 @@ from datetime import datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..i18n import has_cjk, reason_zh
+from ..i18n import answers_zh, has_cjk, reason_zh
 from ..sentiment_trend import asks_trend, trend_text, weekly_rows
 from ..types import Answer, EngineRequest, SentimentItem, SentimentResult
 from .base import FinqaQueryEngine
@@ -285,7 +285,7 @@ class SentimentEngine(FinqaQueryEngine):
 
     def run(self, req: EngineRequest) -> Answer:
         notices = list(req.notices)
-        zh = has_cjk(req.message)
+        zh = answers_zh(req.message)
         if not req.code and not req.quoted_text and not _after_colon(req.message):
             from ..sentiment_groups import group_of
 

@@ -1,0 +1,102 @@
+"""When Taiwan's market trades: "is the market open today?", "台股幾點開盤", "what are TWSE's
+trading hours?".
+
+Why a rule and not the news: the schedule is fixed by the exchanges and the news only mentions it
+in passing, so without a language model (the CPU tier) the nearest sentences were about a laptop
+sale "kicking off today". The hours are written once here, in Taipei time, and the glossary's
+definition and the open-now answer both read them. finqa holds no holiday calendar, so on a
+weekday inside the session it says it cannot rule a holiday out, and names the newest session in
+its own store instead of guessing.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+
+from .i18n import answers_zh
+from .slots import to_simplified, unquoted
+
+ENGINE = "qa:market-hours"
+
+# Taipei time. (start, end, English name, Chinese name)
+SESSIONS: tuple[tuple[time, time, str, str], ...] = (
+    (time(8, 30), time(9, 0), "pre-open order entry", "盤前委託"),
+    (time(9, 0), time(13, 30), "regular session (the last five minutes, 13:25-13:30, a closing call auction)",
+     "一般交易（13:25-13:30 為收盤集合競價）"),
+    (time(9, 0), time(13, 30), "intraday odd-lot trading", "盤中零股交易"),
+    (time(13, 40), time(14, 30), "after-hours odd-lot trading", "盤後零股交易"),
+    (time(14, 0), time(14, 30), "after-hours fixed-price trading at the close", "盤後定價交易"),
+)
+REGULAR = SESSIONS[1]
+
+
+def _hm(t: time) -> str:
+    return t.strftime("%H:%M")
+
+
+def hours_text(zh: bool) -> str:
+    """The day's sessions, one clause each."""
+    if zh:
+        return "；".join(f"{name} {_hm(a)}-{_hm(b)}" for a, b, _, name in SESSIONS)
+    return "; ".join(f"{name} {_hm(a)}-{_hm(b)}" for a, b, name, _ in SESSIONS)
+
+
+# "is the market open (today / now)?", "is TWSE open on Saturday?", "台股今天有開盤嗎", "現在開盤了嗎",
+# "收盤了嗎"; on simplified, lower-cased text.
+_OPEN_NOW = re.compile(
+    r"\b(?:is|are) (?:the )?(?:taiwan(?:ese)? )?(?:stock )?(?:market|markets|exchange|twse|tpex|taiex)(?: \w+)? (?:open|closed|trading)\b"
+    r"|\b(?:market|twse|tpex) (?:open|closed) (?:today|now|tomorrow)\b|\bis (?:it|today) a trading day\b"
+    r"|(?:台股|股市|市场|证交所|柜买)?(?:今天|现在|明天|目前)(?:有)?(?:开盘|开市|交易|收盘)(?:了)?(?:吗|嘛|没|没有)"
+    r"|(?:今天|明天)是(?:不是)?交易日")
+
+
+def asks_market_open(message: str) -> bool:
+    """Whether ``message`` asks if the market is open now, today or tomorrow."""
+    return bool(message and _OPEN_NOW.search(unquoted(message)))
+
+
+def market_open_answer(message: str, now: datetime, newest_session: date | None) -> str:
+    """Whether the market trades at ``now`` (Taipei time), from the weekday and the hours; what
+    finqa cannot know (holidays, typhoon closures) is said, with the newest session it stores."""
+    zh = answers_zh(message)
+    s = to_simplified(message).lower()
+    tomorrow = "tomorrow" in s or "明天" in s
+    day = now.date()
+    if tomorrow:
+        day = day + timedelta(days=1)
+    weekday = day.weekday()
+    start, end = REGULAR[0], REGULAR[1]
+    when_en = f"{day.isoformat()} ({day.strftime('%A')})"
+    when_zh = f"{day.isoformat()}（週{'一二三四五六日'[weekday]}）"
+    if weekday >= 5:
+        state_en = f"{when_en} is a weekend day: TWSE and TPEx do not trade."
+        state_zh = f"{when_zh} 是週末：證交所與櫃買中心不交易。"
+    elif tomorrow:
+        state_en = (f"{when_en} is a weekday: TWSE and TPEx trade {_hm(start)}-{_hm(end)} Taipei time unless it is an "
+                    "exchange holiday, which finqa cannot rule out (it holds no holiday calendar).")
+        state_zh = (f"{when_zh} 是平日：除非是休市日，證交所與櫃買中心 {_hm(start)}-{_hm(end)}（台北時間）交易；"
+                    "finqa 沒有休市日曆，無法排除休市。")
+    else:
+        clock = now.time()
+        if clock < SESSIONS[0][0]:
+            phase_en, phase_zh = f"before the session (orders from {_hm(SESSIONS[0][0])})", f"尚未開盤（{_hm(SESSIONS[0][0])} 起可委託）"
+        elif clock < start:
+            phase_en, phase_zh = "in pre-open order entry", "盤前委託時段"
+        elif clock < end:
+            phase_en, phase_zh = "in the regular session", "一般交易時段（盤中）"
+        elif clock < SESSIONS[-2][1]:
+            phase_en, phase_zh = "after the close, in the after-hours sessions", "已收盤，盤後交易時段"
+        else:
+            phase_en, phase_zh = "after the close", "已收盤"
+        state_en = (f"It is {now.strftime('%H:%M')} on {when_en} in Taipei: {phase_en}, unless today is an exchange "
+                    "holiday, which finqa cannot rule out (it holds no holiday calendar).")
+        state_zh = (f"台北時間 {when_zh} {now.strftime('%H:%M')}：{phase_zh}；除非今天是休市日，finqa 沒有休市日曆，無法排除。")
+    if zh:
+        store = f"資料庫最新的交易日是 {newest_session.isoformat()}。" if newest_session else "資料庫還沒有股價。"
+        return f"{state_zh}\n\n交易時間（台北時間，週一至週五）：{hours_text(True)}。{store}"
+    store = f"The newest session in finqa's store is {newest_session.isoformat()}." if newest_session else \
+        "finqa's store holds no prices yet."
+    return f"{state_en}\n\nTrading hours (Taipei time, weekdays): {hours_text(False)}. {store}"
+
+
+__all__ = ["ENGINE", "REGULAR", "SESSIONS", "asks_market_open", "hours_text", "market_open_answer"]

@@ -1,0 +1,52 @@
+""""Is the market open today?": from the weekday and the session hours, in Taipei time, with what
+finqa cannot know (holidays) said rather than guessed."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from assistant.market_hours import asks_market_open, market_open_answer
+from assistant.price_facts import TAIPEI
+
+
+@pytest.mark.parametrize("message, asks", [
+    ("Is the market open today?", True), ("is the Taiwan stock market open now?", True), ("is TWSE open tomorrow?", True),
+    ("台股今天有開盤嗎", True), ("現在開盤了嗎", True), ("明天是交易日嗎", True), ("is today a trading day?", True),
+    ("is TSMC a good stock?", False), ("2330 open price", False), ("what did the market do today?", False),
+    ("the market opened lower today", False),
+])
+def test_which_questions_ask_whether_the_market_is_open(message, asks):
+    assert asks_market_open(message) is asks
+
+
+def _at(y, m, d, hh, mm):
+    return datetime(y, m, d, hh, mm, tzinfo=TAIPEI)
+
+
+@pytest.mark.parametrize("now, said", [
+    (_at(2026, 12, 5, 10, 0), "2026-12-05 (Saturday) is a weekend day"),
+    (_at(2026, 12, 7, 8, 0), "before the session (orders from 08:30)"),
+    (_at(2026, 12, 7, 8, 45), "in pre-open order entry"),
+    (_at(2026, 12, 7, 10, 15), "It is 10:15 on 2026-12-07 (Monday) in Taipei: in the regular session"),
+    (_at(2026, 12, 7, 13, 30), "after the close, in the after-hours sessions"),
+    (_at(2026, 12, 7, 14, 30), "after the close, unless"),
+])
+def test_the_answer_reads_the_weekday_and_the_hour_in_taipei(now, said):
+    text = market_open_answer("is the market open now?", now, date(2025, 5, 29))
+    assert said in text and "The newest session in finqa's store is 2025-05-29." in text
+    assert ("holiday" in text) == (now.weekday() < 5)
+
+
+def test_tomorrow_and_chinese():
+    friday = _at(2026, 12, 4, 20, 0)
+    assert "2026-12-05 (Saturday) is a weekend day" in market_open_answer("is the market open tomorrow?", friday, None)
+    monday = market_open_answer("明天有開盤嗎", _at(2026, 12, 6, 20, 0), None)
+    assert "2026-12-07（週一） 是平日" in monday and "finqa 沒有休市日曆" in monday and "資料庫還沒有股價" in monday
+
+
+def test_the_assistant_answers_it_without_a_model_or_the_news(data_dir):
+    from assistant.service import Assistant
+
+    a = Assistant(data_dir.model_copy(update={"cpu_only": True})).answer("台股今天有開盤嗎")
+    assert a.engine == "qa:market-hours" and "交易時間（台北時間，週一至週五）" in a.answer and not a.citations
