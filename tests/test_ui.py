@@ -120,6 +120,12 @@ def test_chat_forecast_sentiment_followup_qa(ui_url, page):
     assert page.locator("#finqa-details a[href^='https://news.example.com/2454/']").count() >= 1
     _shot(page, "ui-3-followup")
 
+    # 3b. "用英文回答": the follow-up answered again in English, from the conversation kept in the
+    # browser session's state (its rewind travels through gr.State with it).
+    chat = _ask(page, "用英文回答")
+    assert chat.count("English from now on, starting with the last question again") == 1
+    assert "articles about 2454" in chat and "Traceback" not in chat
+
     # 4. QA: the answer with numbered sources as links.
     chat = _ask(page, "Explain what a yield curve inversion implies for equities.")
     assert "Sources" in chat and "qa:" in chat
