@@ -200,11 +200,15 @@ def language_request(message: str) -> tuple[str | None, str]:
 
     "用英文回答" → ("en", ""); "台積電股價，用英文回答" → ("en", "台積電股價"); "answer in Chinese please"
     → ("zh", ""). A message that names a language for another reason ("TSMC's Chinese name",
-    "英文名稱", "translate 'bullish'") is no request: only the phrasings above are.
+    "英文名稱", "translate 'bullish'", a quoted 「用英文回答」) is no request: only the phrasings above are.
     """
+    from .slots import QUOTED
+
     text = message or ""
+    # quoted text is what to classify or look up ('classify "answer in English"'), never a request
+    masked = QUOTED.sub(lambda q: " " * len(q.group(0)), text)
     for lang, pattern in _REQUESTS:
-        m = pattern.search(text)
+        m = pattern.search(masked)
         if m is None or (m.group(0).lower().startswith("in ") and _ASKS_A_NAME.match(text[: m.start()])):
             continue
         rest = re.sub(r"^[\s,，。.;；:：!！?？、-]+|[\s,，。.;；:：!！、-]+$", "", text[: m.start()] + " " + text[m.end():])

@@ -63,7 +63,8 @@ def capabilities(message: str) -> str:
             "- 風險與報酬：`台積電最大回撤`、`如果 2025-01-02 買一張台積電 現在賺多少`、`台積電和聯發科的相關性`、"
             "`我持有台積電3張、聯發科2張`\n"
             "- 公司概況（股價、區間、均線、新聞情緒、預測與回測）：`2330`、`台積電最近怎麼樣`；大盤：`台股今天怎麼樣`\n\n"
-            "公司可以用代號（2330）、中文名稱（台積電）或英文名稱（TSMC）指稱。以上皆非投資建議。"
+            "公司可以用代號（2330）、中文名稱（台積電）或英文名稱（TSMC）指稱。中文問就用中文答；說 `用英文回答` 可改用英文。"
+            "以上皆非投資建議。"
         )
     return (
         "Hi! I answer questions about Taiwan-listed stocks (TWSE/TPEx) from the stored prices and news:\n"
@@ -79,8 +80,8 @@ def capabilities(message: str) -> str:
         "`correlation between 2330 and 2454`, `beta of 2454`, `I hold 2 lots of 2330 and 500 shares of 2454: how is my portfolio?`\n"
         "- a company at a glance (price, range, averages, news sentiment, forecast with its backtest): `2330`, "
         "`How is TSMC doing?`; the market: `how is the market doing?`\n\n"
-        "Name a company by its code (2330), Chinese name (台積電) or English name (TSMC). "
-        "Nothing here is investment advice."
+        "Name a company by its code (2330), Chinese name (台積電) or English name (TSMC). Ask in English or Chinese; "
+        "say `answer in Chinese` to switch. Nothing here is investment advice."
     )
 
 

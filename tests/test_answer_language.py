@@ -33,6 +33,7 @@ def test_a_request_names_its_language_and_leaves_the_question(message, language,
 @pytest.mark.parametrize("message", [
     "TSMC's Chinese name", "台積電英文名稱", "聯發科的英文名字", "translate 'bullish'", "what is 台積電 in English?",
     "how do you say 當沖 in English", "How is TSMC doing in the Chinese market?", "2330 price",
+    'classify "please answer in English"', "「用英文回答」是利多嗎",
 ])
 def test_naming_a_language_for_another_reason_is_no_request(message):
     assert language_request(message) == (None, message)

@@ -3,6 +3,7 @@ tier and its reasons, injected instructions in an article, sentence splitting.""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -670,6 +671,25 @@ def test_the_model_tier_is_given_the_days_prices_as_a_numbered_source(tiny_setti
     prompt = "\n".join(m["content"] for m in spy.messages[0])
     assert "daily prices 2025-03-04" in prompt and "-5.00% from 1,000.00" in prompt
     assert [b.date for b in answer.bars] == [date(2025, 3, 4)]
+
+
+def test_the_model_tier_is_told_the_language_the_user_asked_for(qa_settings):
+    """"用英文回答" reaches the model as an instruction after the question (the streamed steps run
+    in the language asked, whichever thread pulls them); without a request nothing is added."""
+    from assistant.i18n import stream_in
+    from assistant.models import get_model_manager
+    from assistant.prompts import LANGUAGE_INSTRUCTIONS
+
+    spy = SpyManager(get_model_manager(qa_settings))
+    engine = QAEngine(settings=qa_settings, manager=spy)
+
+    def ask() -> Iterator[str]:
+        yield from engine.run_stream(EngineRequest(message="台積電股價為什麼下跌？", code="2330"))
+
+    list(stream_in("en", ask()))
+    assert spy.messages[-1][-1]["content"].endswith("\n\n" + LANGUAGE_INSTRUCTIONS["en"])
+    list(ask())
+    assert not any(text in spy.messages[-1][-1]["content"] for text in LANGUAGE_INSTRUCTIONS.values())
 
 
 def test_keyword_terms_cover_both_scripts_and_the_usual_cases():

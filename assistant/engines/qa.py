@@ -39,7 +39,7 @@ from ingest.cjk import CJK_CHARS, CJK_RE
 from ingest.errors import FinqaError
 
 from ..figures import asked_figures, mentions, names, not_stored
-from ..i18n import answers_zh, has_cjk, reason_zh
+from ..i18n import answer_language, answers_zh, has_cjk, reason_zh
 from ..price_format import company_label, company_of
 from ..slots import to_simplified
 from ..types import Answer, Citation, EngineRequest
@@ -660,7 +660,8 @@ class QAEngine(FinqaQueryEngine):
         from ..prompts import render_qa_messages
 
         messages = render_qa_messages(req.message, [{k: c[k] for k in ("n", "title", "source", "date", "text")}
-                                                    for c in contexts], history=req.history or None)
+                                                    for c in contexts], history=req.history or None,
+                                      language=answer_language())
         engine = f"qa:{model_label(self.settings.qa)}"
         state: dict[str, Any] = {"fallback": None}
         zh = answers_zh(req.message)
