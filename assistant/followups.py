@@ -1,4 +1,4 @@
-"""What a follow-up carries over from the last news question.
+"""What a follow-up carries over from the last news question, and the period of the last price question.
 
 Why: "TSMC news" then "and 2454?" asks for 2454's news, and "台積電的營收" then "那聯發科呢"
 asks for MediaTek's revenue; answered on their own words, such follow-ups would get a company
@@ -76,10 +76,59 @@ def carry_news_question(previous: str, message: str, codes: list[str], directory
     return " ".join(f"{base.rstrip('?？。.!！ ')} {rest}".split())
 
 
+# "that month", "the same period", "back then", "那個月", "同期", "當時": the period asked before.
+_THAT_PERIOD = re.compile(
+    r"\b(?:(?:for|in|on|over|during|at)\s+)?(?:that|the same)\s+(?:day|date|session|week|month|quarter|year|period|span|time)\b"
+    r"|\b(?:over |in |during )?the same (?:span|days)\b|\bback then\b|\bat (?:that|the) time\b"
+    r"|(?:在)?(?:那個|那个|那一個|那一个)(?:月|星期|禮拜|礼拜|交易日)|(?:在)?(?:那|那一)(?:天|日|週|周|年|季)"
+    r"|同期|同一(?:期間|期间|段時間|段时间|天|個月|个月)|當時|当时|那段(?:期間|期间|時間|时间)",
+    re.IGNORECASE,
+)
+
+
+def _period_text(question: str, today: date, zh: bool) -> str | None:
+    """The span ``question`` names, written so that any reader parses it back: a day or dates."""
+    from .periods import parse_period
+
+    period = parse_period(question, today)
+    if period.kind == "day" and period.start is not None:
+        return period.start.isoformat() if zh else f"on {period.start.isoformat()}"
+    if period.kind == "range" and period.start is not None and period.end is not None:
+        return (f"{period.start.isoformat()}到{period.end.isoformat()}" if zh else
+                f"from {period.start.isoformat()} to {period.end.isoformat()}")
+    return None
+
+
+def carry_period(message: str, previous: str | None, today: date) -> str:
+    """``message`` with the period of the last price question written in, when it points at it
+    ("2330's chart for that month", "那天台積電收多少") or is a market ranking with no period of its
+    own right after a ranking over one ("How did the market do in April 2025?", then "Which stocks
+    did best?"); otherwise ``message`` unchanged. The rewritten question is what the conversation
+    remembers, so "and the worst?" next keeps the span too."""
+    from .movers import is_ranking_question
+    from .periods import parse_period
+
+    if not previous or not message:
+        return message
+    zh = answers_zh(message)
+    ref = _THAT_PERIOD.search(message)
+    if ref is not None:
+        rest = (message[: ref.start()] + " " + message[ref.end():]).strip()
+        if parse_period(rest, today).kind != "latest" or (text := _period_text(previous, today, zh)) is None:
+            return message
+        return " ".join((message[: ref.start()] + (text if zh else f" {text} ") + message[ref.end():]).split())
+    from ingest.companies import get_directory
+
+    if (parse_period(message, today).kind == "latest" and is_ranking_question(message) and is_ranking_question(previous)
+            and not get_directory().find_in_text(message) and (text := _period_text(previous, today, zh)) is not None):
+        return f"{message.rstrip()} {text}" if not zh else f"{message.rstrip()}（{text}）"
+    return message
+
+
 def carried_notice(question: str, message: str) -> str:
     """Says how a follow-up was read, so that a wrong reading is visible."""
     return (f"視為「{question}」：上一個問題，換成這次提到的公司或期間。" if answers_zh(message) else
             f"Read as “{question}”: the last question, asked again of what this message names.")
 
 
-__all__ = ["carried_notice", "carry_news_question", "news_question_of"]
+__all__ = ["carried_notice", "carry_news_question", "carry_period", "news_question_of"]

@@ -31,7 +31,8 @@ from ingest.limits import is_stock_code, limit_state
 
 from .i18n import answers_zh
 from .periods import PERIOD_LABELS_ZH, no_such_day, parse_period, Period, period_label
-from .price_facts import ENGINE, NOT_A_FACT, STALE_DAYS, TAIPEI, newer_or_newest, store_footer, visible_day
+from .price_facts import (ENGINE, MOMENTUM, NOT_A_FACT, STALE_DAYS, TAIPEI, momentum_period, newer_or_newest,
+                          store_footer, visible_day)
 from .price_records import gap
 from .price_format import SHARES_PER_LOT, bar_of, company_label, company_of, fmt_price, is_taiwan, source_name
 from .slots import COMPANY_TOPIC, WATCHLIST, to_simplified, unquoted, watchlist_notice, zh_number
@@ -135,8 +136,7 @@ _TOP_N = re.compile(
 
 # "Which stock has the best momentum?": with no span named, momentum is the change over the last
 # MOMENTUM_SESSIONS (about a month), not the newest session's.
-_MOMENTUM = re.compile(r"\bmomentum\b|动能|动量")
-MOMENTUM_SESSIONS = 20
+_MOMENTUM = MOMENTUM
 
 
 # "How is the market doing?", "台股今天怎麼樣": breadth of the stored companies (no index is stored).
@@ -230,7 +230,9 @@ def wants_ranking(message: str, codes: list[str]) -> bool:
     One company named ("did TSMC rise the most in April?") is that company's price question;
     "did 2330 outperform 2454?" ranks the two, while "can AI stocks outperform?" is no ranking."""
     named = len(set(codes))
-    if named >= 2 and _VERSUS.search(to_simplified(message).lower()) and not NOT_A_FACT.search(message.lower()):
+    s = to_simplified(message).lower()
+    # "did 2330 outperform 2454?", "which has better momentum, 2330 or 2454?": the companies named, ranked
+    if named >= 2 and (_VERSUS.search(s) or _MOMENTUM.search(s)) and not NOT_A_FACT.search(message.lower()):
         return True
     return named != 1 and is_ranking_question(message)
 
@@ -451,11 +453,9 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
     if period.kind == "latest" and context:
         period = parse_period(context, ref)
     notices = list(req.notices)
-    if period.kind == "latest" and _MOMENTUM.search(unquoted(asked)):
-        period = Period("trailing", sessions=MOMENTUM_SESSIONS, label=f"the last {MOMENTUM_SESSIONS} sessions")
-        notices.append(f"動能以最近 {MOMENTUM_SESSIONS} 個交易日（約一個月）的漲跌幅衡量；要看別的期間請寫出來，例如「最近三個月的動能」。"
-                       if zh else f"Momentum here is the change over the last {MOMENTUM_SESSIONS} trading days (about a "
-                       "month); name a span for another (\"momentum over the last 3 months\").")
+    if period.kind == "latest" and (_MOMENTUM.search(unquoted(asked)) or _MOMENTUM.search(unquoted(req.message))):
+        period, said = momentum_period(zh)
+        notices.append(said)
     if period.label == "today":
         period = Period("latest", label="today")
     elif period.label == "yesterday" and _stale_before(store, period.start):

@@ -27,7 +27,9 @@ _MDY = re.compile(rf"\b{_MON}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re
 _DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MON},?\s+(\d{{4}})\b", re.I)
 _YM = re.compile(rf"(\d{{4}})\s*[-/年]\s*(\d{{1,2}})\s*月?(?![\d/\-.])|\b{_MON}\s+(\d{{4}})\b", re.I)
 # A month with no year ("TSMC in April", "台積電4月股價"): the latest such month up to today.
-_MONTH_ONLY = re.compile(rf"\b(?:(?:in|during|for|of|since|from)\s+(?:early\s+|mid[- ]?|late\s+)?|(?:early|mid|late)[- ]?(?=[a-z]))"
+_MONTH_ONLY = re.compile(rf"\b(?:(?:in|during|for|of|since|from)\s+(?:early\s+|mid[- ]?|late\s+)?|(?:early|mid|late)[- ]?(?=[a-z])"
+                         # a follow-up's month: "what about May?", "how about March", "and April?"
+                         rf"|(?:what|how)\s+about\s+|^\s*and\s+(?=\w+\s*[?.!]*\s*$))"
                          rf"{_MON}(?![\w-])(?!\s*\d)"
                          # "at the April low", "the March high": a month's extreme
                          rf"|\b(?:the|its)\s+{_MON}(?=\s+(?:high|low|peak|bottom|top|close|rally|drop|crash|selloff)s?\b)|(?<![\d年./\-近前去])(1[0-2]|0?[1-9])\s*月(?!\s*\d{{1,2}}\s*[日号])", re.I)

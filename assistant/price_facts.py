@@ -115,6 +115,20 @@ NOT_A_FACT = re.compile(
     r"|(?<!说)会(?!议|计)|将会|预测|预估|目标价|涨价|降价|调涨|调降"
 )
 
+# "2330 momentum", "which has better momentum?", "動能最強": the change over the last month of sessions.
+MOMENTUM = re.compile(r"\bmomentum\b|动能|动量")
+MOMENTUM_SESSIONS = 20
+
+
+def momentum_period(zh: bool) -> tuple[Period, str]:
+    """The span momentum is read over, and the notice that says so (one definition for one
+    company's answer and for rankings)."""
+    return (Period("trailing", sessions=MOMENTUM_SESSIONS, label=f"the last {MOMENTUM_SESSIONS} sessions"),
+            f"動能以最近 {MOMENTUM_SESSIONS} 個交易日（約一個月）的漲跌幅衡量；要看別的期間請寫出來，例如「最近三個月的動能」。"
+            if zh else f"Momentum here is the change over the last {MOMENTUM_SESSIONS} trading days (about a "
+            "month); name a span for another (\"momentum over the last 3 months\").")
+
+
 def is_price_question(message: str, code: str | None) -> bool:
     """Whether ``message`` asks for a past or present price fact about the company ``code``."""
     if not code or not message:
@@ -129,6 +143,7 @@ def is_price_question(message: str, code: str | None) -> bool:
             or last_beyond(message) or asks_volume_trend(message)  # "鴻海爆量", "台積電量價背離"
             or asks_vs_market(message)  # "台積電跟大盤比"
             or FIRST_OF.search(s)  # "TSMC first trading day of 2025": that session
+            or MOMENTUM.search(s)  # "2330 momentum": the last month's change
             or len(compared_periods(message, date.today())) > 1  # "台積電4月跟3月比": two spans
             or names_only_a_period(message)
             or names_only_companies(message)):
@@ -324,12 +339,15 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
     if period.kind == "latest" and _LIQUID.search(to_simplified(asked).lower()):
         # "how liquid is 2454?": how much trades a day over the last month of sessions
         period = Period("trailing", sessions=TREND_SESSIONS[1], label=f"the last {TREND_SESSIONS[1]} sessions")
+    notices = list(req.notices)
+    if period.kind == "latest" and MOMENTUM.search(to_simplified(asked).lower()):
+        period, said = momentum_period(zh)
+        notices.append(said)
     if period.label == "today":
         period = Period("latest", label="today")
     elif period.kind == "latest" and (asks_records(asked) or asks_periodic(asked) or asks_streak(asked)
                                       or last_beyond(asked)):  # "2330's highest close", "連跌幾天": all it holds
         period = Period("all", label="all-time")
-    notices = list(req.notices)
     if _OTHER_CURRENCY.search(to_simplified(req.message).lower()):
         notices.append("價格以新台幣（NT$）計，即交易所的報價；finqa 不儲存匯率，因此不換算成美元。" if zh else
                        "Prices are in NT$, as the exchange quotes them; finqa stores no exchange rates, so it does not "

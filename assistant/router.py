@@ -113,6 +113,11 @@ FORECAST_WEAK = _rx(
     r"会(?:到|是|来到|在)多少", r"会到哪", r"(?:后天|大后天)",
     r"未来.{0,8}(?:天|日|周|个月|交易日)", r"(?:明天|明日|下周|下个月).{0,10}(?:涨|跌|收盘|股价|表现)",
     r"股价.{0,6}(?:会|将)", r"看涨还是看跌",
+    # "will 2330 keep rising?", "will its momentum continue?", "台積電漲勢會延續嗎"
+    r"\b(?:keep|continue|stay)\s+(?:rising|falling|climbing|dropping|going up|going down|to rise|to fall|to climb|to drop)\b",
+    r"\b(?:will|would|going to|can|could|likely|might)\b.{0,40}\b(?:momentum|uptrend|downtrend|rally|rebound|sell-?off|trend|streak)\b"
+    r".{0,20}\b(?:continue|last|persist|hold up|reverse|end)\b",
+    r"(?:动能|涨势|跌势|趋势|反弹|走势|气势).{0,6}(?:延续|持续|继续|结束|反转)", r"(?:会|能)(?:继续|持续)(?:涨|跌|上涨|下跌)",
 )
 # Company fundamentals and corporate events: news answers these, the forecaster (prices) cannot.
 QA_TOPIC = COMPANY_TOPIC
@@ -135,7 +140,7 @@ QA_GENERAL = _rx(
 FORECAST_SOFT = _rx(
     r"\b(?:will|would|going|expect\w*|future|next|tomorrow|weeks?|months?|years?|days?|target|up|down|rise|fall|"
     r"higher|lower|move|moves|price|prices|close|closing|level|sessions?|soon|ahead|coming|trend|direction|"
-    r"upside|downside|momentum|predict\w*|forecast\w*|outlook|head\w*)\b",
+    r"upside|downside|predict\w*|forecast\w*|outlook|head\w*)\b",
     r"会", r"将", r"未来", r"明天", r"下周", r"下个月", r"走势", r"涨", r"跌", r"股价", r"预", r"目标", r"收盘",
     r"后市", r"后势", r"(?:天|周|个月|月)后", r"[\d一二三四五六七八九十两]+\s*(?:天|日|个交易日|周|个月)",
 )

@@ -20,7 +20,7 @@ import logging
 import re
 import threading
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from ingest.cjk import has_cjk
@@ -28,9 +28,9 @@ from ingest.errors import FinqaError
 from ingest.industries import industry_named
 
 from .i18n import answers_zh, language_ack, language_notice, language_request, only_language_request, stream_in
-from .followups import carried_notice, carry_news_question, news_question_of
+from .followups import carried_notice, carry_news_question, carry_period, news_question_of
 from .movers import asks_for_picks, asks_future_ranking, refers_back
-from .price_facts import names_only_a_period, price_question_of
+from .price_facts import TAIPEI, names_only_a_period, price_question_of
 from .router import FinqaRouter, IntentClassifier, RouteDecision
 from .sentiment_groups import asks_about_a_group
 from .slots import (COMPARE_WITH, WATCHLIST, ChatSession, Slots, guess_cjk_company, parse_slots, ranked_end,
@@ -210,6 +210,12 @@ class Assistant:
         # "in April" on a store that ends before this year's April: the April it covers, written
         # into the question before anything reads it (as-of dates and periods alike).
         anchored = self._anchor_dates(message, as_of, notices)
+        if session is not None and session.last_price_question:
+            # "2330's chart for that month", or "which stocks did best?" after April's market: that period
+            carried = carry_period(anchored, session.last_price_question, as_of or datetime.now(TAIPEI).date())
+            if carried != anchored:
+                notices.append(carried_notice(carried, message))
+                anchored = carried
         slots, decision = self._plan(anchored, session)
         notices.extend(slots.notices)
         if decision.route == "forecast":  # a clamped horizon (several companies are each forecast)
@@ -277,10 +283,7 @@ class Assistant:
         """``message`` with its holidays written as dates ("Christmas 2024": ``periods.named_days``)
         and a year beside a month or day named without one, when the store ends before it
         (``periods.anchor_yearless``); the notice says so."""
-        from datetime import datetime
-
         from .periods import anchor_yearless, named_days, names_yearless_date
-        from .price_facts import TAIPEI
 
         message = named_days(message)  # "Christmas 2024": the date it is, for every reader
         ahead = bool(_AHEAD.search(to_simplified(message).lower())) and not _AS_OF_WORDS.search(message)

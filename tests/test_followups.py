@@ -1,6 +1,8 @@
 """Follow-ups of news questions ("TSMC news" → "and 2454?") carry the question over."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from assistant.followups import carry_news_question, news_question_of
@@ -91,3 +93,50 @@ def test_a_topic_after_a_price_answer_is_not_a_price_follow_up(store, data_dir):
         assert answer.engine != "qa:prices", message
         asst.answer("2330 price", session=session)
     assert asst.answer("and 2454?", session=session).engine == "qa:prices"
+
+
+@pytest.mark.parametrize("message, previous, carried", [
+    ("Show me 2330's chart for that month", "How did the market do in April 2025?",
+     "Show me 2330's chart from 2025-04-01 to 2025-04-30"),
+    ("2454 on that day", "2330 close on 2025-04-07", "2454 on 2025-04-07"),
+    ("那天聯發科收多少", "台積電2025年4月7日收盤價", "2025-04-07聯發科收多少"),
+    ("聯發科同期表現", "台積電2025年3月表現", "聯發科2025-03-01到2025-03-31表現"),
+    ("Which stocks did best?", "How did the market do in April 2025?", "Which stocks did best? from 2025-04-01 to 2025-04-30"),
+    ("哪些股票表現最好", "台股2025年4月表現", "哪些股票表現最好（2025-04-01到2025-04-30）"),
+    # its own period, a company, no period before, or no ranking before: as written
+    ("Which stocks did best in May 2025?", "How did the market do in April 2025?", "Which stocks did best in May 2025?"),
+    ("Which stocks did best?", "2330 price", "Which stocks did best?"),
+    ("Which stocks did best?", "2330 in April 2025", "Which stocks did best?"),
+    ("Did TSMC do best?", "How did the market do in April 2025?", "Did TSMC do best?"),
+    ("2330 that month", None, "2330 that month"),
+    ("2330 that month", "2330 price", "2330 that month"),
+])
+def test_a_period_pointed_at_or_a_ranking_after_a_ranking_takes_the_last_period(message, previous, carried):
+    from assistant.followups import carry_period
+
+    assert carry_period(message, previous, date(2026, 12, 5)) == carried
+
+
+def test_the_conversation_keeps_the_market_s_period_and_what_about_a_month_moves_it(store, data_dir):
+    """"How did the market do in March 2025?", then "which stocks did best?", "and the worst?" and
+    "2330 for that month": every answer over the span the conversation is on, each carried one
+    said so. "What about May?" names May (the verb "may" never does)."""
+    from assistant.periods import parse_period
+
+    for message in ("What about May?", "how about March", "and April?"):
+        assert parse_period(message, date(2026, 12, 5)).kind == "range", message
+    assert parse_period("what about May 2025?", date(2026, 12, 5)).start == date(2025, 5, 1)
+    assert parse_period("2330 may rise", date(2026, 12, 5)).kind == "latest"
+    assert parse_period("and may I ask about 2330?", date(2026, 12, 5)).kind == "latest"
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    march = asst.answer("How did the market do in March 2025?", session=session, as_of=date(2025, 3, 20))
+    assert "2025-03-03" in march.answer
+    best = asst.answer("Which stocks did best?", session=session, as_of=date(2025, 3, 20))
+    assert best.ranking and "2025-03-03" in best.answer and any("Read as" in n for n in best.notices)
+    worst = asst.answer("and the worst?", session=session, as_of=date(2025, 3, 20))
+    assert "losers" in worst.ranking and "2025-03-03" in worst.answer
+    chart = asst.answer("2330 for that month", session=session, as_of=date(2025, 3, 20))
+    assert chart.code == "2330" and [b.date for b in chart.bars] == [date(2025, 3, d) for d in (3, 4, 5)]

@@ -641,3 +641,38 @@ def test_a_threshold_lists_every_company_beyond_it(store):
     assert [r["code"] for r in fell.ranking["losers"]] == ["2454"] and any("跌幅超過 5%" in n for n in fell.notices)
     assert [r["code"] for r in ask(store, "which stocks fell at least 10% in March 2025?").ranking["losers"]] == ["2454"]
     assert ask(store, "which stocks fell more than 10% in March 2025?").ranking["losers"] == []
+
+
+def test_momentum_of_the_companies_named_and_of_one_company(data_dir):
+    """"Which has better momentum, 2330 or 2454?" ranks the two over the last 20 sessions (it had
+    been sent to the forecaster, or the news); "2330 momentum" is 2330's own 20 sessions, with the
+    same notice; "which one has better momentum?" after both ranks them the same way; "will its
+    momentum continue?" is still a forecast."""
+    from assistant.router import IntentClassifier
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession, parse_slots
+    from ingest.store import open_store
+
+    days = [d.date() for d in __import__("pandas").bdate_range("2025-03-03", periods=30)]
+    paths = {"2330": [100.0] * 9 + [100.0 + 3 * i for i in range(20)] + [150.0],
+             "2454": [100.0] * 9 + [100.0 - 1 * i for i in range(20)] + [85.0]}
+    open_store(data_dir.store_path).upsert_bars(flat_bars(paths, days))
+    asst = Assistant(data_dir.model_copy(update={"cpu_only": True}))
+    as_of = days[-1] + __import__("datetime").timedelta(days=1)
+    for message in ("Which has better momentum, 2330 or 2454?", "2330 vs 2454 momentum", "台積電和聯發科哪個動能強"):
+        pair = asst.answer(message, as_of=as_of)
+        rows = next(iter(pair.ranking.values()))  # "gainers", or both ends ranked as one list for "vs"
+        assert pair.engine == ENGINE and [r["code"] for r in rows] == ["2330", "2454"], message
+        assert rows[0]["change"] == pytest.approx(150.0 / paths["2330"][-21] - 1)
+        assert any("20" in n and ("Momentum" in n or "動能" in n) for n in pair.notices)
+    one = asst.answer("2330 momentum", as_of=as_of)
+    assert one.engine == ENGINE and one.code == "2330" and len(one.bars) == 20
+    assert f"{150.0 / paths['2330'][-21] - 1:+.2%}" in one.answer and any("Momentum here" in n for n in one.notices)
+    session = ChatSession()
+    asst.answer("2330 and 2454", session=session, as_of=as_of)
+    back = asst.answer("Which one has better momentum?", session=session, as_of=as_of)
+    assert [r["code"] for r in back.ranking["gainers"]] == ["2330", "2454"] and "(20 trading days)" in back.answer
+    for future in ("will 2330's momentum continue?", "will 2330 keep rising?", "台積電會繼續漲嗎", "台積電漲勢會延續嗎"):
+        assert IntentClassifier().decide(future, parse_slots(future)).route == "forecast", future
+    past = "did 2330's rally continue in April 2025?"
+    assert IntentClassifier().decide(past, parse_slots(past)).route == "qa"
