@@ -554,6 +554,28 @@ def _day_news_settings(data_dir):
     return settings
 
 
+def test_why_a_company_moved_with_no_period_is_asked_of_its_last_sessions(data_dir):
+    """"Why did TSMC drop?" names no day: the move asked about is the last 20 stored sessions up to
+    the as-of date (their bars a source, the news around them searched first, the notice says so);
+    "recently" is the trailing sessions the periods module gives it; a question that names its day
+    is unchanged."""
+    settings = _day_news_settings(data_dir)
+    engine = QAEngine(settings=settings)
+    why = engine.run(EngineRequest(message="Why did TSMC shares drop?", code="2330", codes=["2330"],
+                                   as_of=date(2025, 3, 6)))
+    assert any("Read as 2330's last 20 stored sessions (2025-03-03 to 2025-03-05)" in n for n in why.notices)
+    assert "Prices (from the store): 2330 TSMC" in why.answer and [b.date for b in why.bars][-1] == date(2025, 3, 5)
+    assert why.citations and why.citations[0].url == "https://news.example.com/day"  # the week's article first
+    assert all(c.url != "https://news.example.com/later" for c in why.citations)  # published on the as-of day
+    recent = engine.run(EngineRequest(message="台積電最近為什麼跌", code="2330", codes=["2330"], as_of=date(2025, 3, 6)))
+    assert any("最近 5 個交易日（2025-03-03 至 2025-03-05）" in n for n in recent.notices)
+    day = engine.run(EngineRequest(message="why did TSMC drop on 2025-03-04?", code="2330", codes=["2330"],
+                                   as_of=date(2025, 3, 6)))
+    assert not any("stored sessions" in n for n in day.notices) and [b.date for b in day.bars] == [date(2025, 3, 4)]
+    news = engine.run(EngineRequest(message="Why is TSMC building a packaging plant?", code="2330", codes=["2330"]))
+    assert not any("stored sessions" in n for n in news.notices)
+
+
 def test_a_question_about_a_day_reads_that_weeks_news_and_the_days_prices(data_dir):
     """"What happened to TSMC shares on 2025-03-04?": the article of that day first (a February
     article worded the same is outside the window), the day's bar from the store as a source too."""

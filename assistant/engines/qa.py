@@ -30,6 +30,7 @@ import logging
 import math
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from itertools import zip_longest
@@ -145,6 +146,10 @@ _DAY_FILLER = re.compile(
 
 
 _WHY = re.compile(r"\bwhy\b|\breasons?\b|\bwhat (?:caused|causes|drove|was behind)\b|为什么|为何|原因|造成|导致|主因")
+# A move asked about ("why did 2454 drop?", "聯發科為什麼漲"): on simplified, lower-cased text.
+_MOVE = re.compile(r"\b(?:drop\w*|fall|falls|fell|falling|down|declin\w*|plung\w*|tumbl\w*|slump\w*|sink|sank|crash\w*|"
+                   r"slid|slide|rise|rises|rose|rising|up|rall\w*|surg\w*|jump\w*|soar\w*|gain\w*|climb\w*|rebound\w*|"
+                   r"weak\w*|strong|lower|higher)\b|跌|涨|重挫|走弱|走强|反弹|崩")
 
 
 def _asks_why(message: str) -> bool:
@@ -273,8 +278,6 @@ def cited_numbers(text: str, n_contexts: int) -> list[int]:
 def _joined(first: Answer, second: Answer) -> Answer:
     """Two store answers to one question as one: the second's sources renumbered after the
     first's, the notices once each, the bars and numbers of both."""
-    from dataclasses import replace
-
     shift = len(first.citations)
     text = re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + shift}]", second.answer)
     return replace(first, answer=first.answer + "\n\n" + text,
@@ -507,11 +510,42 @@ class QAEngine(FinqaQueryEngine):
                            "and then `finqa index build`.")
         return contexts, notices
 
+    def _recent_move(self, req: EngineRequest) -> EngineRequest:
+        """"Why did MediaTek drop?", "聯發科最近為什麼跌": with no period named, the move asked about is
+        the last month of stored sessions (up to the as-of date; "recently" and "over the past 10
+        days" their trailing sessions), so the question is asked of that
+        span: its bars from the store are a source, and the news searched is the news of that span
+        (or the closest from any date, said so). Without it the CPU tier quoted the company's
+        sentences nearest the wording, whatever their date; ``req`` unchanged for other questions."""
+        from ingest.store import open_store
+
+        from ..periods import parse_period
+        from ..price_facts import TAIPEI, TREND_SESSIONS, visible_day
+
+        if not (req.code and _asks_why(req.message) and _MOVE.search(to_simplified(req.message).lower())):
+            return req
+        ref = req.as_of or datetime.now(TAIPEI).date()
+        period = parse_period(req.message, ref)
+        if period.kind == "trailing" and period.sessions:  # "recently", "over the past 10 days": those sessions
+            sessions = period.sessions
+        elif period.kind == "latest":
+            sessions = TREND_SESSIONS[1]
+        else:
+            return req
+        bars = open_store(self.settings.store_path).bars(req.code, end=visible_day(ref, req.as_of))
+        if len(bars) < 2:
+            return req
+        start, end = bars.index[-min(sessions, len(bars))].date(), bars.index[-1].date()
+        zh = answers_zh(req.message)
+        span = f"{start.isoformat()}到{end.isoformat()}" if zh else f"from {start.isoformat()} to {end.isoformat()}"
+        notice = (f"以資料庫中 {req.code} 最近 {sessions} 個交易日（{start.isoformat()} 至 {end.isoformat()}）的走勢與新聞回答。"
+                  if zh else f"Read as {req.code}'s last {sessions} stored sessions ({start.isoformat()} to "
+                  f"{end.isoformat()}), their prices and the news from around them.")
+        return replace(req, message=f"{req.message.rstrip()} {span}", notices=[*req.notices, notice])
+
     def _market_on_the_day(self, req: EngineRequest, zh: bool) -> dict[str, Any] | None:
         """The market summary of the stored companies for the day a day question names (its
         header and breadth, as a context with the leaders' bars), or ``None`` without prices."""
-        from dataclasses import replace
-
         from ingest.store import open_store
 
         from .. import movers
@@ -641,6 +675,7 @@ class QAEngine(FinqaQueryEngine):
         facts = self.price_facts(req)
         if facts is not None:
             return AnswerStream.of(facts)
+        req = self._recent_move(req)
         contexts, notices = self.gather_contexts(req)
         notices = list(req.notices) + notices
         if self.settings.cpu_only:
