@@ -37,7 +37,9 @@ _MONEY = re.compile(
     r"(?:nt\$|ntd\s*|twd\s*|\$|新台币|台币)\s*(\d[\d,]*(?:\.\d+)?)\s*(k|m|mn|million|thousand|千|万|亿)?"
     r"|(\d[\d,]*(?:\.\d+)?)\s*(k|m|mn|million|thousand|千|万|亿)?\s*(?:nt\$|ntd|twd|nt dollars|nt(?![a-z])|dollars|新台币|台币|元|块)"
     r"|(\d[\d,]*(?:\.\d+)?)\s*(k|million|thousand|万|亿)(?![a-z])"
-    r"|([一二两三四五六七八九十百]+)\s*(千|万|亿)\s*(?:元|块|新台币|台币)?")
+    r"|([一二两三四五六七八九十百]+)\s*(千|万|亿)\s*(?:元|块|新台币|台币)?"
+    # a bare sum after a verb of spending: "invest 100000 in TSMC", "with 250,000", "投入100000"
+    r"|(?:\binvest(?:ed|ing)?|\bput|\bspend|\bspent|\bwith|\bhave|投资|投入|花|拿)\s*(\d{1,3}(?:,\d{3})+|\d{4,})(?![\d.,])()")
 _LOTS = re.compile(r"(\d[\d,]*|[一二两三四五六七八九十百]+|a|one)\s*(?:个)?\s*(?:lots?|张)(?![a-z])")
 _SHARES = re.compile(r"(\d[\d,]*)\s*(?:shares|股)(?!价|票|市|东)")
 
@@ -85,7 +87,7 @@ def parse_stake(message: str) -> Stake:
         if g[6]:
             base = zh_number(g[6])
             return Stake(amount=float(base) * _SCALE[g[7]]) if base else Stake()
-        number, scale = next((g[i], g[i + 1]) for i in (0, 2, 4) if g[i])
+        number, scale = next((g[i], g[i + 1]) for i in (0, 2, 4, 8) if g[i])
         return Stake(amount=float(number.replace(",", "")) * _SCALE.get(scale or "", 1.0))
     return Stake()
 

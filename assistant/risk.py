@@ -121,7 +121,9 @@ def risk_kind(message: str) -> str | None:
         return "risk"  # "台積電風險", "2330 risk": the company's risk profile ("what are the risks for TSMC?" is news)
     if kind is None and _BARE_RETURN.fullmatch(_CONNECTORS.sub(" ", _without_companies(message))):
         return "investment"  # "2330 return", "台積電報酬率": the last year's ("TSMC shareholder returns" is news)
-    if kind == "cost" and dict(KINDS)["investment"].search(s) and parse_period(message, date.today()).kind in ("day", "range"):
+    named = parse_period(message, date.today())
+    if (kind == "cost" and dict(KINDS)["investment"].search(s) and named.kind in ("day", "range")
+            and named.label != "today"):  # "if I invest 100000 today, how many shares can I buy?": what it buys
         return "investment"  # "if I bought one lot of TSMC on 2025-01-02, how much would one lot be worth?"
     if kind is None and _RETURN.search(s) and parse_period(message, date.today()).kind not in ("latest", "invalid"):
         # "2330 daily returns in April" lists the days (price_facts), it is no investment's return

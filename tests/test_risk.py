@@ -87,6 +87,9 @@ def test_which_questions(message, kind):
     ("如果 2025-01-02 買一張台積電", Stake(shares=1000)),
     ("if I bought 500 shares of 2454 on 2025-01-02", Stake(shares=500)),
     ("if I had bought 2330 on 2025-01-02", Stake()),  # neither the code nor the date is an amount
+    ("If I invest 100000 in TSMC today, how many shares can I buy?", Stake(amount=100_000)),  # a bare sum after "invest"
+    ("how many shares of 2330 can I buy with 250,000?", Stake(amount=250_000)), ("投入300000買聯發科", Stake(amount=300_000)),
+    ("I have 3 questions about 2330", Stake()), ("with 2330 at 950", Stake()),
 ])
 def test_stakes(message, stake):
     assert parse_stake(message) == stake
@@ -401,7 +404,8 @@ def test_a_portfolio_by_hand(store):
 
 
 @pytest.mark.parametrize("message", ["一張台積電多少錢", "how much does one lot of TSMC cost?",
-                                     "how many shares of TSMC can I buy with NT$100,000?", "10萬可以買幾張台積電"])
+                                     "how many shares of TSMC can I buy with NT$100,000?", "10萬可以買幾張台積電",
+                                     "If I invest 100000 in TSMC today, how many shares can I buy?"])
 def test_what_a_lot_costs_questions(message):
     assert risk_kind(message) == "cost"
     assert risk_kind("if I had bought one lot of TSMC on 2025-01-02, how much would one lot be worth now?") == "investment"
