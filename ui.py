@@ -401,6 +401,28 @@ class ChatController:
         self.settings = settings
         self.session_factory = session_factory or _default_session_factory()
 
+    def table_csv(self, frame: Any) -> Any:
+        """The results table as a CSV file for the download button (hidden when there is none).
+
+        One file per table content (named by its hash) under the data dir's ``exports`` folder, so
+        two browser sessions never overwrite each other's download."""
+        import hashlib
+        from pathlib import Path
+
+        import gradio as gr
+
+        if not isinstance(frame, pd.DataFrame) or frame.empty:
+            return gr.DownloadButton(value=None, visible=False)
+        text = frame.to_csv(index=False)
+        folder = Path(self.settings.data_dir) / "exports"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"finqa-table-{hashlib.sha1(text.encode('utf-8')).hexdigest()[:12]}.csv"
+        if not path.exists():
+            from ingest.exports import write_csv
+
+            write_csv(frame, path)
+        return gr.DownloadButton(value=str(path), visible=True)
+
     # ---- chat ----------------------------------------------------------------------------
     def stream(self, message: str, session: Any, as_of: date | None) -> Iterator[str | Answer]:
         """The assistant's stream, with input checks the user can act on."""
@@ -800,6 +822,8 @@ def build_app(assistant: Any = None, settings: Any = None,
                             plot = gr.Plot(label="chart", visible=False, elem_id="finqa-plot")
                             table = gr.Dataframe(label="forecast days", visible=False, interactive=False,
                                                  elem_id="finqa-table")
+                            download = gr.DownloadButton("Download table (CSV)", visible=False, size="sm",
+                                                         elem_id="finqa-download")
                     with gr.Column(scale=1, min_width=280, elem_id="finqa-side"):
                         gr.Markdown("### Try")
                         example_buttons = [gr.Button(ex, size="sm", elem_classes=["finqa-example"]) for ex in EXAMPLES]
@@ -836,6 +860,8 @@ def build_app(assistant: Any = None, settings: Any = None,
                              gr.Plot(value=None, visible=False), gr.Dataframe(visible=False)),
                     None, [chatbot, session, details, plot, table], queue=False, api_visibility="private")
         refresh.click(ctl.refresh_panel, None, [companies, engines, data_companies], api_visibility="private")
+        # whatever table an answer shows can be downloaded as it is shown
+        table.change(ctl.table_csv, table, download, queue=False, api_visibility="private")
 
         def _add(query: str, news: bool, n_days: float, progress=gr.Progress()):
             text, frame = ctl.add_company(query, news, n_days, progress)

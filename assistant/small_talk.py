@@ -297,6 +297,39 @@ def update_help(message: str, code: str | None) -> str:
             "`finqa ingest status` lists what is stored.")
 
 
+# "export the data as CSV", "can I download this table?", "台積電股價匯出excel": where the numbers go out.
+_EXPORT = re.compile(
+    r"\b(?:export|save|download|dump|get)\b.{0,40}\b(?:csv|excel|xlsx|spreadsheet|table|file)\b|\bas (?:a )?(?:csv|excel|spreadsheet)\b"
+    r"|\b(?:to|into) (?:csv|excel|a spreadsheet)\b"
+    r"|汇出|导出|(?:下载|存成|存为|转成|输出).{0,10}(?:csv|excel|档案|文件|表格|试算表)",
+    re.IGNORECASE,
+)
+
+
+def asks_export(message: str) -> bool:
+    """Whether ``message`` asks to take the data out as a file."""
+    from .slots import to_simplified
+
+    return bool(_EXPORT.search(to_simplified(message or "").lower()))
+
+
+def export_help(message: str, code: str | None) -> str:
+    """Where the numbers go out: the UI's download button under every table, and ``finqa ingest
+    export`` for the stored bars (the CSV ``finqa ingest import`` reads back)."""
+    target = code or ("代號" if answers_zh(message) else "CODE")
+    if answers_zh(message):
+        return ("- 介面：每個回答下方的表格（每日股價、排行、預測）都有「Download table (CSV)」按鈕，下載的就是表格上的數字；\n"
+                f"- 命令列：`finqa ingest export {target} --start 2025-01-01 --out {target}.csv` 把已存的每日股價寫成 CSV"
+                "（code,date,open,high,low,close,volume），不加 `--out` 則輸出到螢幕；這個檔案可以用 `finqa ingest import` 匯回；\n"
+                f"- `finqa chat --json '{target} 過去3個月'` 的 JSON 也帶有這些日資料（`prices`）。")
+    return ("- In the UI, every table under an answer (daily prices, a ranking, a forecast) has a 'Download table (CSV)' "
+            "button: the file holds the numbers the table shows.\n"
+            f"- On the command line, `finqa ingest export {target} --start 2025-01-01 --out {target}.csv` writes the stored "
+            "daily bars as CSV (code,date,open,high,low,close,volume; without `--out` to the screen), a file "
+            "`finqa ingest import` reads back.\n"
+            f"- `finqa chat --json '{target} last 3 months'` carries the same bars under `prices`.")
+
+
 # "how accurate is your sentiment classifier?", "情緒分析準嗎": the deployed classifier's own
 # validation scores (eval_results.json beside it), not a claim.
 _SENTIMENT_QUALITY = re.compile(

@@ -39,6 +39,14 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(func=cmd_ingest_import)
 
+    export = isub.add_parser("export", parents=parents,
+                             help="write stored daily bars as CSV (code,date,open,high,low,close,volume)")
+    export.add_argument("companies", nargs="+", metavar="CODE_OR_NAME")
+    export.add_argument("--start", default=None, metavar="YYYY-MM-DD", help="first day (default: the first stored)")
+    export.add_argument("--end", default=None, metavar="YYYY-MM-DD", help="last day (default: the last stored)")
+    export.add_argument("--out", default=None, metavar="FILE", help="file to write (default: standard output)")
+    export.set_defaults(func=cmd_ingest_export)
+
     status = isub.add_parser("status", parents=parents, help="what the store holds")
     status.add_argument("--json", action="store_true")
     status.set_defaults(func=cmd_ingest_status)
@@ -110,6 +118,37 @@ def cmd_ingest_import(args: argparse.Namespace) -> int:
     report = import_paths(open_store(), args.paths)
     _print_json(report) if args.json else print(_fmt(report))
     return 0 if not report.get("errors") else 1
+
+
+def cmd_ingest_export(args: argparse.Namespace) -> int:
+    import logging
+
+    from .errors import FinqaError
+    from .exports import export_frame, write_csv
+    from .store import open_store
+
+    def day(text: str | None, flag: str) -> date | None:
+        try:
+            return date.fromisoformat(text) if text else None
+        except ValueError:
+            raise FinqaError(f"{flag} must look like YYYY-MM-DD, got {text!r}") from None
+
+    start, end = day(args.start, "--start"), day(args.end, "--end")
+    if start and end and end < start:
+        raise FinqaError(f"--end {end} is before --start {start}")
+    codes = [c.code for c in _resolve_all(args.companies)]
+    frame = export_frame(open_store(), codes, start, end)
+    missing = [c for c in codes if c not in set(frame["code"])]
+    for code in missing:
+        logging.getLogger(__name__).warning("no stored bars for %s in that span: `finqa ingest prices %s` fetches them",
+                                            code, code)
+    if frame.empty:
+        raise FinqaError("nothing to export: no stored bars for " + ", ".join(codes) + " in that span")
+    write_csv(frame, args.out, sys.stdout)
+    if args.out:
+        logging.getLogger(__name__).info("wrote %d bars of %s to %s", len(frame), ", ".join(sorted(set(frame["code"]))),
+                                         args.out)
+    return 1 if missing else 0
 
 
 def cmd_ingest_status(args: argparse.Namespace) -> int:

@@ -142,6 +142,15 @@ def test_chat_forecast_sentiment_followup_qa(ui_url, page):
     table = page.locator("#finqa-table").inner_text()
     assert "volume" in table and table.count("20") >= 5
     _shot(page, "ui-4b-prices")
+    # ... and the table shown downloads as CSV, the same rows
+    button = page.locator("#finqa-download")
+    button.wait_for(state="visible", timeout=60_000)
+    with page.expect_download(timeout=60_000) as got:
+        button.click()
+    csv_text = Path(got.value.path()).read_text(encoding="utf-8")
+    assert csv_text.splitlines()[0].startswith("date") and "volume" in csv_text.splitlines()[0]
+    rows = csv_text.splitlines()[1:]
+    assert len(rows) == 5 and all(r.startswith("20") for r in rows)  # the 5 days asked, one row each
 
     # 4c. A ranking of the stored companies: the list in the chat, the leaders rebased to 100.
     chat = _ask(page, "which stocks rose the most in the past 20 days?")
