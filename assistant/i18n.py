@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from contextlib import contextmanager
 from contextvars import ContextVar, copy_context
 from typing import TypeVar
 
 # Whether a message was written (at least partly) in Chinese; the engines import it from here.
-from ingest.cjk import CJK_CHARS, has_cjk
+from ingest.cjk import CJK_CHARS, CJK_RE, has_cjk
 
 
 # What failed to load, as ``describe_load_failure`` names it.
@@ -127,7 +128,43 @@ def answers_zh(message: str | None) -> bool:
     """Whether the answer to ``message`` goes out in Chinese: the language the user asked for in this
     conversation, else the message's own (Chinese in, Chinese out)."""
     asked = _ANSWER_LANGUAGE.get()
-    return asked == "zh" if asked else has_cjk(message)
+    return asked == "zh" if asked else written_in_chinese(message)
+
+
+# An English word: two letters or more with a lower-case one ("price", "Tell"); "RSI", "EPS" and
+# "KD" are written in Chinese questions too, so they decide nothing.
+_ENGLISH_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]*[a-z][A-Za-z]*[A-Za-z](?![A-Za-z])|(?<![A-Za-z])[A-Z][a-z]+")
+
+
+@lru_cache(maxsize=512)
+def written_in_chinese(message: str | None) -> bool:
+    """Whether ``message`` is a Chinese question. A Chinese company name or a quoted Chinese
+    headline inside an English sentence ("Tell me everything about 台積電", 'classify "聯發科下修財測"')
+    does not make it one: what is left without them decides, and a bare name ("台積電", "台積電RSI")
+    is Chinese."""
+    if not has_cjk(message):
+        return False
+    from ingest.companies import get_directory
+
+    from .slots import QUOTED
+
+    try:
+        directory = get_directory()
+        rest = QUOTED.sub(" ", directory.without_mentions(message or ""))
+    except Exception:  # noqa: BLE001 - no directory (a broken data file): the characters decide
+        return True
+    if has_cjk(rest):
+        return True
+    # An English word counts when it stands on its own: glued to Chinese ("台積電pirce") it is a
+    # term typed inside a Chinese question.
+    return all(_glued(message or "", m.group(0)) for m in _ENGLISH_WORD.finditer(rest))
+
+
+def _glued(message: str, word: str) -> bool:
+    """Whether ``word`` touches a Chinese character wherever it is written in ``message``."""
+    found = [m for m in re.finditer(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", message)]
+    return bool(found) and all((m.start() > 0 and CJK_RE.match(message, m.start() - 1))
+                               or (m.end() < len(message) and CJK_RE.match(message, m.end())) for m in found)
 
 
 def answer_language() -> str | None:
@@ -240,4 +277,4 @@ def language_ack(language: str, in_conversation: bool) -> str:
 
 
 __all__ = ["answer_language", "answering_in", "answers_zh", "has_cjk", "language_ack", "language_notice", "language_request",
-           "only_language_request", "reason_zh", "stream_in"]
+           "only_language_request", "reason_zh", "stream_in", "written_in_chinese"]

@@ -131,3 +131,24 @@ def test_a_bare_request_with_nothing_to_answer_again_says_what_to_ask(assistant)
     assert ack.engine == "help" and "in English from now on" in ack.answer and "`TSMC price`" in ack.answer
     assert "closed at" in assistant.answer("台積電2025年3月7日收盤價", session=session).answer
     assert "好的" in assistant.answer("中文").answer and "這段對話" not in assistant.answer("中文").answer
+
+
+@pytest.mark.parametrize("message, zh", [
+    ("Tell me everything about 台積電", False), ("sentiment of 台積電", False), ("台積電 TSMC 2330 price", False),
+    ('classify "聯發科下修財測"', False), ("台積電 news", False),
+    ("台積電", True), ("台積電RSI", True), ("鴻海的drawdown", True), ("2330的EPS", True), ("聯發科 KD", True),
+    ("預測台積電 next 5 days", True), ("台積電pirce 2025-03-05", True), ("2330 price", False), ("台積電最近新聞", True),
+])
+def test_an_english_sentence_with_a_chinese_name_is_english(message, zh):
+    """A Chinese company name or a quoted Chinese headline in an English sentence does not make it
+    a Chinese question; a bare name, Chinese words, or English terms glued to Chinese do."""
+    from assistant.i18n import written_in_chinese
+
+    assert written_in_chinese(message) is zh
+    assert answers_zh(message) is zh
+
+
+def test_the_assistant_answers_an_english_question_about_a_chinese_name_in_english(assistant):
+    en = assistant.answer("What was 台積電's close on 2025-03-07?")
+    assert "closed at 1,007.00" in en.answer
+    assert "收盤 1,007.00" in assistant.answer("台積電2025-03-07收盤").answer
