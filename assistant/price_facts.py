@@ -144,6 +144,7 @@ def is_price_question(message: str, code: str | None) -> bool:
             or asks_vs_market(message)  # "台積電跟大盤比"
             or FIRST_OF.search(s)  # "TSMC first trading day of 2025": that session
             or MOMENTUM.search(s)  # "2330 momentum": the last month's change
+            or (_OTHER_CURRENCY.search(s) and not COMPANY_TOPIC.search(s))  # "what's 2330 in dollars?": its price, in NT$
             or len(compared_periods(message, date.today())) > 1  # "台積電4月跟3月比": two spans
             or names_only_a_period(message)
             or names_only_companies(message)):

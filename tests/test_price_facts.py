@@ -741,6 +741,11 @@ def test_a_price_asked_in_us_dollars_says_it_is_not_converted(store):
     assert any("finqa stores no exchange rates" in n for n in a.notices) and "1,025.00" in a.answer
     assert any("不換算成美元" in n for n in ask(store, "台積電股價換成美元").notices)
     assert not any("exchange rates" in n for n in ask(store, "2330 price").notices)
+    # with no other price word ("what's 2330 in dollars?", "台積電美金多少"): still its price, said in NT$
+    for message in ("what's 2330 in dollars?", "台積電美金多少"):
+        dollars = ask(store, message)
+        assert dollars is not None and "1,025.00" in dollars.answer and any("NT$" in n for n in dollars.notices), message
+    assert not is_price_question("TSMC revenue in USD", "2330")
 
 
 def test_value_traded_and_the_average_price_when_the_source_gives_them(data_dir):
