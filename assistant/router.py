@@ -270,6 +270,10 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
     if slots is not None and len(slots.codes) > 1 and slots.inherited_code and asks_which_is_better(text):
         # "哪個比較好" after two companies: both side by side, and no pick
         return RouteDecision("qa", "a pick between the conversation's companies (facts, no verdict)", "follow-up")
+    if (session is not None and session.last_route == "forecast" and _BACKTEST.search(s) and slots is not None
+            and (not slots.code or slots.inherited_code) and not is_glossary_question(text, None)):
+        # "show me the backtest", "回測呢" right after a forecast: that forecast again, with its backtest
+        return RouteDecision("forecast", "the last forecast's backtest (follow-up)", "follow-up")
     if QA_WHY.search(s):
         return RouteDecision("qa", "explanatory question", "rule")
     if slots is not None and is_indicator_question(text, slots.code):  # "5日均線" is no 5-day horizon
@@ -305,6 +309,9 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
     if QA_GENERAL.search(s):
         return RouteDecision("qa", "question", "rule")
     return None
+
+
+_BACKTEST = re.compile(r"\bbacktest\w*|\bwalk[- ]forward\b|\btrack record\b|\bbaselines?\b|回测|基准")
 
 
 def _is_follow_up(s: str, has_company: bool, horizon: bool) -> bool:

@@ -109,9 +109,29 @@ _ACCURACY_BACK = re.compile(
     r"(?:and\s+)?(?:is|was)\s+(?:it|that|this)\s+(?:accurate|reliable|trustworthy|right|good)"
     r"|(?:and\s+)?how\s+(?:accurate|reliable|good|trustworthy)|are\s+(?:they|these|those)\s+(?:accurate|reliable|right)"
     r"|accurate|reliable|trustworthy|can i trust (?:it|that|this|them)|how sure are you"
+    r"|how confident (?:are you|is (?:it|that|this))|(?:what(?:'s| is) (?:the|its|your) )?confidence(?: level)?"
+    r"|(?:有)?多(?:大|少)?把握|信心(?:度|水准)?(?:多少|如何|呢)?"
     r"|(?:那)?(?:准吗|准不准|准确吗|准确度呢?|可信吗|靠谱吗|可靠吗|有多准|准确率呢?|可以相信吗|能信吗)",
     re.IGNORECASE,
 )
+
+
+# "why?", "why so?", "how did you get that?", "為什麼" right after a forecast: how it was made.
+_WHY_BACK = re.compile(
+    r"(?:and\s+|but\s+)?(?:why|how so|why so|why is that|why that|why not|why do you (?:think|say) (?:so|that)|on what basis"
+    r"|based on what|how did you (?:get|come up with|calculate|compute) (?:that|this|it)|how (?:was|is) (?:that|this|it) "
+    r"(?:calculated|computed|made)|what is (?:that|this|it) based on|explain(?: (?:that|this|it))?(?: please)?)"
+    r"|为什么|为何|怎么算(?:的|出来的)|依据(?:是)?(?:什么)?|根据(?:是)?什么|凭什么|理由(?:是)?(?:什么)?|怎么来的",
+    re.IGNORECASE,
+)
+
+
+def asks_why_back(message: str) -> bool:
+    """Whether the whole message asks why (or how) of the answer just given, with nothing else."""
+    from .slots import to_simplified
+
+    text = _EDGES.sub("", to_simplified(message or "").strip().lower())
+    return bool(text) and bool(_WHY_BACK.fullmatch(" ".join(text.split())))
 
 
 def asks_accuracy_back(message: str) -> bool:

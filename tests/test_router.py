@@ -141,6 +141,10 @@ FOLLOW_UPS = [
     # "compare them" after two answers of one kind: that kind, side by side
     (["forecast 2330 next 5 days", "and 2454?"], "compare them", "forecast", "2330", 5),
     (["台積電新聞情緒", "那聯發科呢"], "比較一下", "sentiment", "2330", None),
+    # the last forecast's own parts and horizon: "show me the backtest", "回測呢", "what about 10 days?"
+    (["forecast 2330 next 5 days"], "show me the backtest", "forecast", "2330", 5),
+    (["預測台積電未來5天"], "回測呢", "forecast", "2330", 5),
+    (["forecast 2330 next 5 days"], "what about 10 days?", "forecast", "2330", 10),
 ]
 
 
@@ -166,6 +170,24 @@ def test_how_accurate_right_after_a_forecast_is_about_forecasts(assistant, engin
     fresh = ChatSession()  # after no forecast, a bare "準嗎" is no question about forecasts
     assistant.answer("台積電新聞", session=fresh)
     assert assistant.answer(message, session=fresh).engine != "help"
+
+
+@pytest.mark.parametrize("message, zh", [("why?", False), ("how did you get that?", False), ("為什麼", True),
+                                         ("依據是什麼", True), ("how confident are you?", False), ("有多少把握", True)])
+def test_why_or_how_sure_right_after_a_forecast_is_about_that_forecast(assistant, engines, message, zh):
+    """"why?" gets how the forecast was made, "how confident are you?" how forecasts are scored; the
+    conversation stays on the forecast, so "what about 10 days?" next is that forecast again."""
+    session = ChatSession()
+    assistant.answer("forecast 2330 next 5 days", session=session)
+    calls = len(engines["forecast"].calls)
+    answer = assistant.answer(message, session=session)
+    assert answer.route == "forecast" and answer.engine == "help" and answer.code == "2330"
+    assert len(engines["forecast"].calls) == calls and not engines["qa"].calls
+    assert ("預測" in answer.answer) == zh
+    assert assistant.route("what about 10 days?", session=session)["route"] == "forecast"
+    fresh = ChatSession()
+    assistant.answer("台積電新聞", session=fresh)
+    assert assistant.answer(message, session=fresh).engine != "help"  # after news, "why?" is the news's
 
 
 def test_how_accurate_the_sentiment_is_comes_from_the_classifier_s_own_evaluation(assistant, engines, data_dir):
