@@ -32,7 +32,7 @@ from ingest.cjk import CJK_CHARS
 
 from .movers import wants_ranking
 from .overview import is_bare_company, is_overview_question
-from .price_facts import asks_which_is_better, is_price_question
+from .price_facts import asks_which_is_better, is_price_question, names_only_a_period
 from .price_records import asks_new_extreme
 from .risk import is_risk_question
 from .risk_rankings import risk_ranking_kind
@@ -78,6 +78,9 @@ SENTIMENT_STRONG = _rx(
     # "is the news about foxconn good or bad?", "the most positive article about 2330"
     r"\b(?:news|headlines|coverage|press|articles?)\b.{0,30}\b(?:good or bad|bad or good)\b",
     r"\b(?:most|least)\s+(?:positive|negative|bullish|bearish|upbeat)\s+(?:news|headlines?|stor(?:y|ies)|articles?)\b",
+    # "which headline is the most negative?", "哪則新聞最負面"
+    r"\b(?:headlines?|articles?|stor(?:y|ies)|news)\b.{0,20}\b(?:most|least)\s+(?:positive|negative|bullish|bearish|upbeat)\b",
+    r"哪(?:一)?(?:则|篇|条)(?:新闻|消息|标题)?.{0,4}最(?:正面|负面|利多|利空)",
     r"最(?:正面|负面|利多|利空)的(?:新闻|消息|报导|报道|文章)",
     r"利多(?:消息|新闻)", r"利空(?:消息|新闻)", r"好消息", r"坏消息", r"负面(?:消息|新闻)", r"正面(?:消息|新闻)",
 )
@@ -278,6 +281,10 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
         return RouteDecision("qa", "explanatory question", "rule")
     if slots is not None and is_indicator_question(text, slots.code):  # "5日均線" is no 5-day horizon
         return RouteDecision("qa", "a technical indicator (computed from the store)", "rule")
+    if (session is not None and session.last_route == "sentiment" and slots is not None and slots.inherited_code
+            and FOLLOW_UP.search(s) and names_only_a_period(text)):
+        # "and over the last week?" after a company's news sentiment: the sentiment of that span
+        return RouteDecision("sentiment", "follow-up keeps the last intent (sentiment)", "follow-up")
     if slots is not None and not slots.horizon_explicit and is_price_question(text, slots.code):
         return RouteDecision("qa", "a past or present price (answered from the store)", "rule")
     if not (slots and slots.horizon_explicit) and wants_ranking(text, list(slots.codes) if slots else []):

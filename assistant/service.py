@@ -38,7 +38,8 @@ from .slots import (COMPARE_WITH, WATCHLIST, ChatSession, Slots, guess_cjk_compa
 from .small_talk import (asks_about_watchlist, asks_accuracy_back, asks_data_update, asks_export, asks_forecast_method,
                          asks_why_back,
                          asks_forecast_quality, export_help, asks_models, asks_sentiment_quality, capabilities, forecast_method,
-                         forecast_quality, is_small_talk, models_text, sentiment_quality, update_help, watchlist_help)
+                         forecast_quality, is_small_talk, models_text, sentiment_method, sentiment_quality, update_help,
+                         watchlist_help)
 from .types import Answer, EngineRequest
 from .typos import correct_typos, typo_notice
 
@@ -202,6 +203,10 @@ class Assistant:
         if session is not None and session.last_route == "forecast" and asks_why_back(str(message)):
             # "why?" right after a forecast: how it was made (the method, its tier, its check)
             yield Answer(route="forecast", engine="help", code=session.last_code, answer=forecast_method(str(message)))
+            return
+        if session is not None and session.last_route == "sentiment" and asks_why_back(str(message)):
+            # "why?" right after a sentiment answer: how the score is made, and where its reasons are
+            yield Answer(route="sentiment", engine="help", code=session.last_code, answer=sentiment_method(str(message)))
             return
         if session is not None and session.last_route == "sentiment" and asks_accuracy_back(str(message)):
             # "準嗎?" right after a sentiment answer: the classifier's own validation scores

@@ -596,6 +596,8 @@ _CONTINUATION = re.compile(
     # the day before or after the one just asked about: "the day before?", "隔天"
     r"|^\s*(?:and\s+|what about\s+|how about\s+)?(?:the\s+)?(?:next|following|previous|prior)\s+(?:trading\s+)?(?:day|session)\s*[?？]?\s*$"
     r"|^\s*(?:and\s+)?the day (?:before|after)\s*[?？]?\s*$|^\s*(?:隔天|次日|第二天|前一天|前一日|后一天)"
+    # "which headline is the most negative?", "哪則最負面": the last answer's headlines
+    r"|^\s*(?:which|what)\s+(?:headline|article|story|news)\b|^\s*哪(?:一)?(?:则|篇|条)"
     # the last answer's own parts: "show me the backtest", "回測呢", "the baselines?"
     r"|^\s*(?:(?:show|give|tell) me\s+|what about\s+|and\s+)?(?:the\s+|its\s+)?(?:backtest|baselines?|track record)s?\s*[?？!！.。]*\s*$"
     r"|^\s*(?:给我看|看一下)?(?:回测|基准)(?:呢|结果)?\s*[?？!！。]*\s*$"

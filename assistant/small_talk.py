@@ -213,6 +213,32 @@ def forecast_method(message: str) -> str:
     )
 
 
+def sentiment_method(message: str) -> str:
+    """How a news sentiment answer is made (asked "why?" right after one): the facts of
+    ``assistant.engines.sentiment`` in plain words, and where its reasons are (the headlines)."""
+    from .engines.sentiment import MAX_ARTICLES, WINDOW_DAYS
+
+    if answers_zh(message):
+        return (
+            "新聞情緒是這樣算的：\n"
+            f"- 取這家公司最近 {WINDOW_DAYS} 天的已存新聞（最多 {MAX_ARTICLES} 則；歸在它名下卻沒提到它的文章不算），"
+            "每則以標題加上摘要的開頭分類為正面、中性或負面（有 GPU 時用 oopere/Llama-FinSent-S，否則用 CPU 層訓練好的 MiniLM 分類器）。\n"
+            "- 淨分數 =（正面則數 − 負面則數）÷ 總則數，介於 -1（全部負面）與 +1（全部正面）之間。\n"
+            "- 分數的「原因」就是列出的最正面與最負面標題：點開來源可以看原文。分類器會出錯，"
+            "它的驗證分數可以問 `情緒分析準嗎`；這不是投資建議。"
+        )
+    return (
+        "How a news sentiment answer is made:\n"
+        f"- The company's stored articles of the last {WINDOW_DAYS} days (at most {MAX_ARTICLES}; articles filed under "
+        "it that never name it are left out) are each classified as positive, neutral or negative from the headline "
+        "and the start of the description (oopere/Llama-FinSent-S with a GPU, else the CPU tier's fine-tuned MiniLM classifier).\n"
+        "- The net score is (positive − negative) / n, from -1 (all negative) to +1 (all positive).\n"
+        "- The reasons behind it are the most positive and most negative headlines listed: open their sources to read "
+        "them. The classifier makes mistakes; ask `how accurate is your sentiment classifier?` for its validation "
+        "scores. None of it is investment advice."
+    )
+
+
 # "What models do you use?", "which models are loaded?", "你用什麼模型": finqa's own engines, not
 # the news (whose nearest sentences about "models" were laptops and monitors).
 _MODELS = re.compile(

@@ -145,6 +145,11 @@ FOLLOW_UPS = [
     (["forecast 2330 next 5 days"], "show me the backtest", "forecast", "2330", 5),
     (["預測台積電未來5天"], "回測呢", "forecast", "2330", 5),
     (["forecast 2330 next 5 days"], "what about 10 days?", "forecast", "2330", 10),
+    # a sentiment answer's headlines and period: "which headline is the most negative?", "and over the last week?"
+    (["sentiment of 2330"], "which headline is the most negative?", "sentiment", "2330", None),
+    (["台積電新聞情緒"], "哪則最負面", "sentiment", "2330", None),
+    (["sentiment of 2330"], "and over the last week?", "sentiment", "2330", None),
+    (["2330 price"], "and over the last week?", "qa", "2330", None),
 ]
 
 
@@ -188,6 +193,17 @@ def test_why_or_how_sure_right_after_a_forecast_is_about_that_forecast(assistant
     fresh = ChatSession()
     assistant.answer("台積電新聞", session=fresh)
     assert assistant.answer(message, session=fresh).engine != "help"  # after news, "why?" is the news's
+
+
+@pytest.mark.parametrize("message, zh", [("why?", False), ("為什麼", True)])
+def test_why_right_after_a_sentiment_answer_says_how_the_score_is_made(assistant, engines, message, zh):
+    session = ChatSession()
+    assistant.answer("sentiment of 2330", session=session)
+    calls = len(engines["sentiment"].calls)
+    answer = assistant.answer(message, session=session)
+    assert answer.route == "sentiment" and answer.engine == "help" and answer.code == "2330"
+    assert len(engines["sentiment"].calls) == calls
+    assert ("淨分數" in answer.answer) == zh and ("(positive − negative) / n" in answer.answer) != zh
 
 
 def test_how_accurate_the_sentiment_is_comes_from_the_classifier_s_own_evaluation(assistant, engines, data_dir):
