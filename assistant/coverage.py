@@ -221,7 +221,8 @@ def no_asset_prices(names: tuple[str, str], zh: bool) -> str:
 
 
 # Words beside an industry or market that ask for nothing else: "TPEx stocks", "上櫃股票有哪些", "chip stocks?"
-_GROUP_FILLER = re.compile(r"\b(?:stocks?|shares|companies|names|list|all|the|which|what|are|is|show|me|of|in|taiwan)\b"
+_GROUP_FILLER = re.compile(r"\b(?:stocks?|shares|companies|names|list|all|the|which|what|are|is|show|me|of|in|taiwan|industry|"
+                           r"sector|group|belong|to|there)\b"
                            r"|股票?|公司|类股|有哪些|哪些|列出|有什么|[\W_]")
 
 
@@ -248,10 +249,15 @@ def is_coverage_question(message: str) -> bool:
 
 # "what is 0050?", "who is MediaTek?", "台積電是什麼公司", "介紹一下聯發科": what the company is.
 _IDENTITY_EN = re.compile(r"^\s*(?:(?:what|who)(?:'s|\s+is|\s+are)\s+(?:the\s+)?(?:company\s+|stock\s+|ticker\s+|etf\s+)?"
-                          r"|what\s+(?:does|do)\s+(?:the\s+)?(?:company\s+)?(?:do|make|sell|produce)(?:\s+for a living)?)[\W_]*$")
+                          r"|what\s+(?:does|do)\s+(?:the\s+)?(?:company\s+)?(?:do|make|sell|produce)(?:\s+for a living)?"
+                          # "what industry is 2382 in?", "which sector does Quanta belong to?", "which market is 6488 on?"
+                          r"|(?:what|which)\s+(?:industry|sector|market|exchange)\s+(?:is|does)\s+(?:in|on|belong\s+to|trade\s+on"
+                          r"|listed\s+on)?)[\W_]*$")
 _IDENTITY_ZH = re.compile(r"^[\W_]*(?:是(?:一家|一档|一支)?(?:什么|甚么|啥|哪家|怎样的|怎么样的)(?:样的)?(?:公司|股票|企业|etf|基金)?"
                           r"|(?:是|主要)?(?:在)?(?:做|干|卖|生产)(?:什么|甚么|啥|嘛)(?:的)?(?:公司)?"
-                          r"|的?主要?业务(?:是)?(?:什么)?|介绍(?:一下)?|简介|是谁)[\W_吗呢啊]*$")
+                          r"|的?主要?业务(?:是)?(?:什么)?|介绍(?:一下)?|简介|是谁"
+                          # "廣達是什麼產業", "緯創屬於哪個類股", "6488在哪個市場"
+                          r"|(?:是|属于|算)(?:什么|哪个|哪一个|哪种)(?:产业|类股|行业|族群)|(?:在)?(?:哪个|哪一个)(?:市场|交易所)(?:上市|挂牌)?)[\W_吗呢啊]*$")
 
 
 def is_identity_question(message: str, code: str | None) -> bool:

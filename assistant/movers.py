@@ -491,6 +491,13 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
                 f"prices: {', '.join(english_name(h) or h for h in held) or 'none'})."))
     by_sector = industry is None and not named and bool(_SECTORS.search(s))
     rows, info = rank(frame, period, visible=visible)
+    if len(named) > 1 and frame.empty and not market_summary:
+        # "廣達跟緯創哪個漲比較多" with none of them stored: nothing to compare, and the command that fetches them
+        labels = ("、" if zh else ", ").join(company_label(c, company_of(c), zh) for c in named)
+        fetch = f"`finqa ingest prices {' '.join(named)}`"
+        return Answer(route="qa", engine=ENGINE, notices=notices, answer=(
+            f"資料庫沒有 {labels} 的股價，無法比較：執行 {fetch} 取得股價後再問。" if zh else
+            f"The store holds no prices for {labels}, so there is nothing to compare: run {fetch}, then ask again."))
     if len(named) > 1 and len(rows) < 2 and not market_summary:
         return None  # "2330 vs 2303, which did better?" with one of them stored: that one's facts, not a ranking of one
     if not rows:

@@ -427,6 +427,8 @@ def compared_periods(message: str, ref: date) -> list[Period]:
             text = piece
         else:  # the year written once serves this part too: "April vs March 2025", "2025年4月跟3月比"
             text = f"{years[-1]}年{piece}" if has_cjk(piece) else f"{piece} {years[-1]}"
+            if parse_period(text, ref) == parse_period(f"in {years[-1]}", ref) and parse_period(piece, ref).kind == "latest":
+                continue  # "what industry is 2382 in": no span of its own for the year to complete
         if re.fullmatch(r"\s*(?:19|20)\d\d\s*[?？]*\s*", text):
             text = f"in {text.strip(' ?？')}"  # "2024 and 2025": the second part is only a year
         p = parse_period(text, ref)

@@ -21,6 +21,7 @@ from ingest.types import Article, PriceBar
     "TPEx stocks", "上櫃股票有哪些", "chip stocks", "半導體股", "上市櫃公司有哪些",
     "what industries do you cover?", "有哪些產業", "list the sectors",
     "Give me the list of all companies you cover", "show me every stock you support", "which stocks do you support?",
+    "Which stocks are in the semiconductor industry?", "which companies belong to the semiconductor sector?",
     "supported tickers",
 ])
 def test_coverage_questions(message):
@@ -168,6 +169,9 @@ def test_the_assistant_routes_coverage_questions_to_the_store(store, data_dir):
     ("光寶科是做什麼的", "2301", True), ("what does Lite-On do?", "2301", True), ("台積電主要業務是什麼", "2330", True),
     ("鴻海在做什麼", "2317", True), ("what does TSMC make", "2330", True),
     ("what does TSMC do with its cash?", "2330", False), ("台積電在美國做什麼", "2330", False),
+    ("What industry is 2382 in?", "2382", True), ("which sector does Quanta belong to?", "2382", True),
+    ("廣達是什麼產業", "2382", True), ("緯創屬於哪個類股", "3231", True), ("which market is 6488 listed on?", "6488", True),
+    ("What industry is 2382 in and how did it do in April 2025?", "2382", False),
 ])
 def test_identity_questions(message, code, asks):
     from assistant.coverage import is_identity_question

@@ -676,3 +676,27 @@ def test_momentum_of_the_companies_named_and_of_one_company(data_dir):
         assert IntentClassifier().decide(future, parse_slots(future)).route == "forecast", future
     past = "did 2330's rally continue in April 2025?"
     assert IntentClassifier().decide(past, parse_slots(past)).route == "qa"
+
+
+def test_a_comparison_of_companies_none_of_which_is_stored_says_so(store, data_dir):
+    """"廣達跟緯創哪個漲比較多" with neither stored: no news quoted in their place, the command that
+    fetches both (one of them stored is still that one's own facts, above)."""
+    from assistant.service import Assistant
+
+    asst = Assistant(data_dir.model_copy(update={"cpu_only": True}))
+    zh = asst.answer("緯創跟華碩哪個漲比較多")
+    assert zh.engine == ENGINE and "資料庫沒有 3231 緯創、2357 華碩 的股價" in zh.answer
+    assert "`finqa ingest prices 3231 2357`" in zh.answer
+    en = asst.answer("which did better, Wistron or Asustek?")
+    assert "The store holds no prices for 3231 Wistron" in en.answer and "nothing to compare" in en.answer
+
+
+def test_a_year_completes_only_the_spans_that_need_one():
+    """"What industry is 2382 in and how did it do in April 2025?": the year does not turn the
+    first clause into a span of its own (it had been read as 2025 against April 2025)."""
+    from assistant.price_facts import compared_periods
+
+    ref = date(2026, 12, 5)
+    assert compared_periods("What industry is 2382 in and how did it do in April 2025?", ref) == []
+    assert [p.label for p in compared_periods("2330 April vs March 2025", ref)] == ["2025-04", "2025-03"]
+    assert [p.label for p in compared_periods("compare 2330 in 2024 and 2025", ref)] == ["2024", "2025"]
