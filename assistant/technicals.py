@@ -25,6 +25,7 @@ import pandas as pd
 
 
 from .i18n import answers_zh
+from .indicator_history import asked_level, last_time, span_lines
 from .periods import day_shift, no_such_day, parse_period, shifted_day
 from .price_facts import ENGINE, NOT_A_FACT, STALE_DAYS, TAIPEI, stale_notice, visible_day
 from .price_format import bar_of, company_label, company_of, fmt_price, source_name
@@ -162,7 +163,11 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
     # A day, or the end of a month or range ("RSI at the end of March"); never after what is visible.
     day = min(period.end, visible) if period.kind in ("day", "range") and period.end else visible
     codes = list(dict.fromkeys(c for c in [code, *req.codes] if c))
-    readings = [_read(store, c, day, mas, others, zh) for c in codes]
+    # "2330 RSI in April 2025": the path through the span too; "when did its RSI last go below 30?": that day
+    span = ((period.start, day) if period.kind == "range" and period.start and period.start < day else
+            (-period.sessions, day) if period.kind == "trailing" and period.sessions and period.sessions > 1 else None)
+    level = asked_level(asked)
+    readings = [_read(store, c, day, mas, others, zh, span=span, level=level) for c in codes]
     notices = list(req.notices)
     for r in readings:
         notices.extend(n for n in r.notices if n not in notices)
@@ -199,8 +204,11 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
                   code=code, bars=[b for r in readings for b in r.bars], indicators=values)
 
 
-def _read(store: Any, code: str, day: date, mas: list[int], others: list[str], zh: bool) -> _Reading:
-    """One company's indicators at ``day`` (the last stored bar on or before it)."""
+def _read(store: Any, code: str, day: date, mas: list[int], others: list[str], zh: bool,
+          span: tuple[Any, date] | None = None, level: Any = None) -> _Reading:
+    """One company's indicators at ``day`` (the last stored bar on or before it); with ``span``
+    (a first day, or minus a number of sessions, and ``day``) their path through it too, and with
+    ``level`` (``indicator_history.LevelAsked``) when they were last past it."""
     label = company_label(code, company_of(code), zh)
     bars = store.bars(code, end=day)
     if bars.empty:
@@ -266,6 +274,16 @@ def _read(store: Any, code: str, day: date, mas: list[int], others: list[str], z
         numbers = _indicator_values(kind, frame)
         values.update(numbers)
         lines.append(_indicator_line(kind, numbers, price, zh))
+    if level is not None:
+        text, numbers = last_time(frame, level, zh)
+        values["last_time"] = numbers
+        lines.insert(0, f"- {text}")
+    if span is not None:
+        first = span[0] if isinstance(span[0], date) else pd.Timestamp(frame["date"].iloc[max(0, n + span[0])]).date()
+        extra, numbers = span_lines(frame, [k for k in others if k in ("rsi", "kd", "macd")], mas, first, asof, zh)
+        if extra:
+            values["span"] = numbers
+            lines.extend(extra)
     if short:
         notices.append(f"資料庫只有 {n} 個交易日的 {label} 股價，不足以計算：{'、'.join(short)}。" if zh else
                        f"The store holds only {n} sessions of {label}: too few for {', '.join(short)}.")
