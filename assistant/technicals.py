@@ -278,12 +278,15 @@ def _read(store: Any, code: str, day: date, mas: list[int], others: list[str], z
         text, numbers = last_time(frame, level, zh)
         values["last_time"] = numbers
         lines.insert(0, f"- {text}")
+    first: date | None = None
     if span is not None:
         first = span[0] if isinstance(span[0], date) else pd.Timestamp(frame["date"].iloc[max(0, n + span[0])]).date()
         extra, numbers = span_lines(frame, [k for k in others if k in ("rsi", "kd", "macd")], mas, first, asof, zh)
         if extra:
             values["span"] = numbers
             lines.extend(extra)
+        else:
+            first = None
     if short:
         notices.append(f"資料庫只有 {n} 個交易日的 {label} 股價，不足以計算：{'、'.join(short)}。" if zh else
                        f"The store holds only {n} sessions of {label}: too few for {', '.join(short)}.")
@@ -291,8 +294,9 @@ def _read(store: Any, code: str, day: date, mas: list[int], others: list[str], z
         return _Reading(code, f"{label} 的股價歷史太短（{n} 個交易日），算不出所問的指標。" if zh else
                         f"{label}'s stored history ({n} sessions) is too short for the indicators asked.", notices)
     # The day the indicators are read at: the UI charts it with the sessions before it (and the
-    # MA5/20/60 lines), so the answer carries that one bar, not a range to highlight.
-    shown = [bar_of(code, d, row) for d, row in bars.tail(1).iterrows()]
+    # MA5/20/60 lines), so the answer carries that one bar, not a range to highlight
+    # (over a span, the span's bars: the chart marks the days the path was read over)
+    shown = [bar_of(code, d, row) for d, row in (bars[bars.index >= pd.Timestamp(first)] if first else bars.tail(1)).iterrows()]
     head = (f"**{label}** {asof.isoformat()} 收盤 {fmt_price(price)} 的技術指標（以資料庫中到這一天為止的 {n} 個交易日計算）：" if zh else
             f"**{label}** technical indicators at the {asof.isoformat()} close of {fmt_price(price)} (from the {n} stored "
             f"sessions up to that day):")

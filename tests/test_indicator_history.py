@@ -76,6 +76,9 @@ def test_through_the_assistant_the_path_ends_at_the_one_day_reading(data_dir):
     day = asst.answer("2330 RSI on 2025-04-30", as_of=date(2025, 6, 2))
     assert path["last"] == pytest.approx(day.indicators["rsi14"])
     assert path["min"] <= path["last"] <= path["max"]
+    days = [b.date for b in span.bars]  # the chart marks the span's sessions, the one-day answer its day
+    assert days[0] >= date(2025, 4, 1) and days[-1] == date(2025, 4, 30) and len(days) > 15
+    assert [b.date for b in day.bars] == [date(2025, 4, 30)]
     when = asst.answer("when did 2330's RSI last go below 50?", as_of=date(2025, 6, 2))
     last = when.indicators["last_time"]
     assert last["times"] > 0  # a random walk of 120 sessions dips below 50
