@@ -763,6 +763,8 @@ def test_a_company_answer_that_shares_no_word_with_the_question_says_it_may_not_
     ("最新消息", True), ("show me the latest headlines", True),
     ("latest news about AI servers", False), ("any news on tariffs today?", False), ("What is the latest news on TSMC?", False),
     ("Why did stocks fall today?", False),
+    ("What were the top news stories in April 2025?", True), ("2025年4月的重大新聞", True), ("今天的頭條", True),
+    ("top news about AI", False),
 ])
 def test_which_questions_ask_for_the_newest_news_of_every_company(message, overall):
     from assistant.engines.qa import wants_latest_overall
@@ -799,6 +801,10 @@ def test_latest_news_with_no_company_lists_every_companys_newest_point_in_time(d
     assert "最新新聞（由新到舊）：" in zh.answer and any("沒有已存的新聞；以下是最新的幾則" in n for n in zh.notices)
     topic = engine.run(EngineRequest(message="latest news about wafer prices", as_of=date(2020, 2, 1)))
     assert "Latest news, newest first:" not in topic.answer  # a topic is searched for, not listed by date
+    # "top stories of January 2020": the span's newest, and the word that importance is not judged
+    top = engine.run(EngineRequest(message="What were the top news stories in January 2020?", as_of=date(2020, 2, 1)))
+    assert [c.url for c in top.citations] == [tsmc.url, mtk.url, foxconn.url]
+    assert any("does not rank news by importance" in n for n in top.notices)
 
 
 def test_latest_news_filed_under_a_company_that_never_names_it_is_not_listed(data_dir):

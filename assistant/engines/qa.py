@@ -70,6 +70,9 @@ _LATEST = re.compile(
     r"|\blatest (?:on|about|for|from)\b|\bwhat'?s new\b|\bany news\b|\bnews (?:today|this week|lately|recently)\b"
     r"|(?:最新|最近|近期|近日|今天|今日|本週|這週|这周|本周).{0,6}?(?:新聞|新闻|消息|動態|动态|報導|报道)"
     r"|有(?:什麼|什么|甚麼)(?:新聞|新闻|消息)"
+    # "what were the top news stories in April 2025?", "2025年4月的重大新聞", "今天的頭條"
+    r"|\b(?:top|biggest|major|main|key|important|big)\s+(?:news(?:\s+stories)?|headlines?|stories)\b"
+    r"|(?:重大|重要|主要)(?:新聞|新闻|消息)|頭條|头条"
     # "summarize the news on 2317", "總結鴻海的新聞": the newest headlines, not a topic search
     r"|\b(?:summari[sz]e|summary of|recap|round[- ]?up of|overview of|digest of)\b.{0,12}?\b(?:news|headlines)\b"
     r"|(?:总结|總結|整理|摘要|彙整|汇整).{0,8}?(?:新聞|新闻|消息)|(?:新聞|新闻)(?:摘要|總結|总结|整理)"
@@ -79,6 +82,8 @@ _LATEST = re.compile(
     r"|^\s*\S{1,10}?\s*的?(?:新聞|新闻|消息)\s*[?？]?\s*$",
     re.IGNORECASE,
 )
+# "top news", "重大新聞", "頭條": importance, which finqa does not judge (it lists the newest, and says so)
+_TOP_NEWS = re.compile(r"\b(?:top|biggest|major|main|key|important|big)\s+(?:news|headlines?|stories)\b|重大|重要|头条")
 # Index levels finqa does not store (it holds listed companies and ETFs, not TAIEX or the OTC index).
 _INDEX = re.compile(r"\btaiex\b|\btwii\b|\bweighted index\b|\bindex level|加权指数|加权股价指数|大盘|台股指数|柜买指数"
                     r"|\botc index\b", re.IGNORECASE)
@@ -230,8 +235,10 @@ def wants_latest(message: str | None) -> bool:
 _NO_TOPIC = re.compile(
     r"'s\b|\b(?:any|the|a|is|are|there|what|whats|anything|show|me|give|tell|list|please|pls|us|for|of|so|far|"
     r"today|yesterday|this|last|past|week|month|lately|recently|now|right|currently|stock|stocks|market|taiwan|"
-    r"tw|new|latest|newest|recent|news|headlines?|updates?|stories)\b"
-    r"|今天|今日|昨天|本週|本周|這週|这周|最近|近期|近日|最新|有|什麼|什么|甚麼|嗎|吗|呢|的|新聞|新闻|消息|台股|股市|給我|给我|看|一下|[?？!！.。,，\s]")
+    r"tw|new|latest|newest|recent|news|headlines?|updates?|stories|top|biggest|major|main|key|important|big|were|was|"
+    r"in|during|on|from)\b"
+    r"|今天|今日|昨天|本週|本周|這週|这周|最近|近期|近日|最新|有|什麼|什么|甚麼|嗎|吗|呢|的|新聞|新闻|消息|台股|股市|給我|给我|看|一下"
+    r"|重大|重要|主要|头条|哪些|[?？!！.。,，\s]")
 
 
 def lists_newest(req: EngineRequest) -> bool:
@@ -244,7 +251,9 @@ def wants_latest_overall(message: str | None) -> bool:
     """Whether the question asks for the newest news of every company ("latest news", "any news
     today?", "今天有什麼新聞"): the news words and nothing else but time words and fillers (a topic,
     as in "latest news about AI servers", is searched for instead)."""
-    return wants_latest(message) and not _NO_TOPIC.sub("", to_simplified(message or "").lower()).strip()
+    from ..periods import strip_dates
+
+    return wants_latest(message) and not _NO_TOPIC.sub("", to_simplified(strip_dates(message or "")).lower()).strip()
 
 
 def model_label(spec: Any) -> str:
@@ -379,6 +388,9 @@ class QAEngine(FinqaQueryEngine):
         unnamed: list[str] = []  # companies whose filed articles never name them (listing the newest)
         try:
             if lists_newest(req):
+                if _TOP_NEWS.search(to_simplified(req.message).lower()):
+                    notices.append("finqa 不替新聞排重要性：以下是期間內最新的幾則。" if zh else
+                                   "finqa does not rank news by importance: these are the newest of the span.")
                 # "What's the latest on X?": the newest articles, not the ones worded like the
                 # question. Companies interleaved as below, then shown newest first.
                 # "TSMC news last week": the newest up to the span's end, then only the span's (or,
