@@ -125,10 +125,50 @@ def carry_period(message: str, previous: str | None, today: date) -> str:
     return message
 
 
+# "what's it worth?", "how did it do in April?", "which one lost more?", "what if I sell everything?",
+# "我的持股現在值多少": after a portfolio, these are about it. On simplified, lower-cased text.
+_ABOUT_HOLDINGS = re.compile(
+    r"\b(?:it|its|them|they|everything|all of (?:it|them)|my (?:portfolio|holdings|positions|stocks|shares)|the portfolio"
+    r"|which one|each (?:one|of them)|both)\b|它|它们|这些|我的(?:持股|投资组合|组合|部位|股票)|持股|全部|哪一?(?:档|支|个|只)")
+
+
+def carry_portfolio(message: str, previous: str | None) -> str:
+    """``message`` with the holdings of the last portfolio question written in front, when it asks
+    about them ("what's it worth?" after "I hold 2 lots of 2330 and 3 lots of 2454"); else
+    ``message`` unchanged. The holdings are written so that the portfolio reader reads them back."""
+    from .holdings import holdings_text, parse_positions
+    from .risk import risk_kind
+    from .slots import unquoted
+
+    if not previous or not message or risk_kind(previous) != "portfolio":
+        return message
+    from ingest.companies import get_directory
+
+    if get_directory().find_in_text(message) or any(q for _, q in parse_positions(message)):
+        return message  # names companies (or holdings) of its own: a question of its own
+    if not _ABOUT_HOLDINGS.search(unquoted(message)):
+        return message
+    held = holdings_text(previous)
+    if not held:
+        return message
+    from datetime import date as _date
+
+    from .holdings import PORTFOLIO_SESSIONS
+    from .periods import parse_period
+
+    today = _date.today()
+    span = ""
+    if parse_period(message, today).kind == "latest":
+        # the span the portfolio was read over, so that "which one lost more?" ranks that span
+        span = _period_text(previous, today, False) or (
+            "" if parse_period(previous, today).kind != "latest" else f"over the last {PORTFOLIO_SESSIONS} trading days")
+    return " ".join(f"{held}: {message.strip()} {span}".split())
+
+
 def carried_notice(question: str, message: str) -> str:
     """Says how a follow-up was read, so that a wrong reading is visible."""
     return (f"視為「{question}」：上一個問題，換成這次提到的公司或期間。" if answers_zh(message) else
             f"Read as “{question}”: the last question, asked again of what this message names.")
 
 
-__all__ = ["carried_notice", "carry_news_question", "carry_period", "news_question_of"]
+__all__ = ["carried_notice", "carry_news_question", "carry_period", "carry_portfolio", "news_question_of"]

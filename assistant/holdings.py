@@ -611,6 +611,21 @@ def parse_positions(message: str) -> list[tuple[str, float | None]]:
     return out
 
 
+PORTFOLIO_SESSIONS = 20  # a portfolio's change without a span named: the last month of sessions
+
+# "what if I sell everything?", "全部賣掉拿多少": a portfolio's proceeds after the fee and the tax.
+_SELL = re.compile(r"\bsell\w*|\bsold\b|\bcash(?:ed)? out\b|\bliquidat\w*|卖|出清|变现")
+
+
+def holdings_text(message: str) -> str | None:
+    """The holdings ``message`` names, written so that :func:`parse_positions` reads them back ("I
+    hold 2000 shares of 2330 and 3000 shares of 2454"), or ``None`` when it names none with a size."""
+    held = [(c, q) for c, q in parse_positions(message) if q]
+    if not held:
+        return None
+    return "I hold " + " and ".join(f"{q:,.0f} shares of {c}" for c, q in held)
+
+
 def portfolio_prompt(zh: bool) -> str:
     """What to write for a portfolio question that names no quantities (or no companies)."""
     return ("請寫出每檔的股數或張數，例如「我持有台積電 2 張、聯發科 500 股，上個月表現如何？」" if zh else
@@ -646,7 +661,7 @@ def portfolio(job: Job) -> Answer:
         start_row = before.iloc[-1] if len(before) else (inside.iloc[0] if len(inside) else None)
         start_day = before.index[-1] if len(before) else (inside.index[0] if len(inside) else None)
     else:
-        sessions = p.sessions if p.kind == "trailing" and p.sessions else 20
+        sessions = p.sessions if p.kind == "trailing" and p.sessions else PORTFOLIO_SESSIONS
         inside = closes.tail(sessions + 1)
         start_row, start_day = inside.iloc[0], inside.index[0]
         inside = inside.iloc[1:] if len(inside) > 1 else inside
@@ -687,10 +702,20 @@ def portfolio(job: Job) -> Answer:
     numbers = {"start": iso_day(start_day), "end": iso_day(end_day), "value_start": total0, "value_end": total1,
                "return": total1 / total0 - 1,
                "positions": [{"code": c, "shares": q, "value_start": v0, "value_end": v1} for c, q, v0, v1 in rows]}
+    if _SELL.search(to_simplified(job.asked).lower()):
+        # "what if I sell everything?": one sell order a holding, each paying the fee and the tax
+        fees = sum(_fee(v1) for _, _, _, v1 in rows)
+        taxes = sum(v1 * _tax_rate(c) for c, _, _, v1 in rows)
+        net = total1 - fees - taxes
+        numbers.update({"sell_fees": fees, "sell_tax": taxes, "sell_net": net})
+        lines.append(f"全部以 {iso_day(end_day)} 收盤賣出：手續費 NT${fees:,.0f}（每筆 0.1425%，最低 NT$20）、證交稅 NT${taxes:,.0f}"
+                     f"（股票 0.3%、ETF 0.1%），實拿 **NT${net:,.0f}**。" if zh else
+                     f"Sold at the {iso_day(end_day)} closes, one order a holding: broker's fees NT${fees:,.0f} (0.1425%, at "
+                     f"least NT$20 an order) and transaction tax NT${taxes:,.0f} (0.3%, ETFs 0.1%) leave **NT${net:,.0f}**.")
     window = {c: frames[c][(frames[c].index > start_day) & (frames[c].index <= end_day)] for c, *_ in rows}
     window = {c: w if len(w) else frames[c].tail(1) for c, w in window.items()}
     return job.answer("\n".join([head, *lines, *texts]), [c for c, *_ in rows], window, numbers)
 
 
-__all__ = ["BROKER_FEE", "SHARES_PER_LOT", "Stake", "investment", "lot_cost", "paid_positions", "parse_paid", "parse_positions", "parse_stake",
-           "portfolio", "position"]
+__all__ = ["BROKER_FEE", "PORTFOLIO_SESSIONS", "SHARES_PER_LOT", "Stake", "holdings_text", "investment", "lot_cost", "paid_positions", "parse_paid",
+           "parse_positions", "parse_stake", "portfolio", "position"]

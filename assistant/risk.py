@@ -175,8 +175,9 @@ def risk_answer(req: EngineRequest, store: Any, *, today: date | None = None) ->
     zh = answers_zh(req.message)
     ref = req.as_of or today or datetime.now(TAIPEI).date()
     visible = visible_day(ref, req.as_of)
-    # "if I had bought last year, what would it be worth now?": "now" ends the holding, it is not the span.
-    period = parse_period(_NOW.sub(" ", asked) if kind == "investment" else asked, ref)
+    # "if I had bought last year, what would it be worth now?", "what do I get if I sell everything now?":
+    # "now" is the latest close, not a span.
+    period = parse_period(_NOW.sub(" ", asked) if kind in ("investment", "portfolio") else asked, ref)
     notices = list(req.notices)
     if period.kind == "invalid":
         return Answer(route="qa", engine=ENGINE, notices=notices, code=code, answer=no_such_day(period, zh))

@@ -28,7 +28,7 @@ from ingest.errors import FinqaError
 from ingest.industries import industry_named
 
 from .i18n import answers_zh, language_ack, language_notice, language_request, only_language_request, stream_in
-from .followups import carried_notice, carry_news_question, carry_period, news_question_of
+from .followups import carried_notice, carry_news_question, carry_period, carry_portfolio, news_question_of
 from .movers import asks_for_picks, asks_future_ranking, refers_back
 from .price_facts import TAIPEI, names_only_a_period, price_question_of
 from .router import FinqaRouter, IntentClassifier, RouteDecision
@@ -221,8 +221,11 @@ class Assistant:
         # into the question before anything reads it (as-of dates and periods alike).
         anchored = self._anchor_dates(message, as_of, notices)
         if session is not None and session.last_price_question:
-            # "2330's chart for that month", or "which stocks did best?" after April's market: that period
-            carried = carry_period(anchored, session.last_price_question, as_of or datetime.now(TAIPEI).date())
+            # "what's it worth?" after a portfolio: the portfolio; "2330's chart for that month", or
+            # "which stocks did best?" after April's market: that period
+            carried = carry_portfolio(anchored, session.last_price_question)
+            if carried == anchored:
+                carried = carry_period(anchored, session.last_price_question, as_of or datetime.now(TAIPEI).date())
             if carried != anchored:
                 notices.append(carried_notice(carried, message))
                 anchored = carried

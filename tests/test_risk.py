@@ -401,6 +401,40 @@ def test_a_portfolio_by_hand(store):
     assert cut.indicators["end"] == DAYS[4].isoformat() and all(b.date < DAYS[5] for b in cut.bars)
     none = ask(store, "I own 2330 and 2454", codes=["2330", "2454"])
     assert "Say how much of each you hold" in none.answer
+    # selling it all: one order a holding, each paying the fee (0.1425%, at least NT$20) and the tax
+    sold = ask(store, f"I hold 2 lots of 2330 and 500 shares of 2454: what if I sell everything, from {DAYS[1]} to {DAYS[6]}?",
+               codes=["2330", "2454"])
+    a_value, b_value = 2000 * CLOSES_2330[6], 500 * OTHER[6]
+    fees = max(20.0, a_value * 0.001425) + max(20.0, b_value * 0.001425)
+    tax = (a_value + b_value) * 0.003
+    assert sold.indicators["sell_fees"] == pytest.approx(fees) and sold.indicators["sell_tax"] == pytest.approx(tax)
+    assert f"leave **NT${a_value + b_value - fees - tax:,.0f}**" in sold.answer
+    assert "sell_net" not in a.indicators
+
+
+def test_portfolio_follow_ups_ask_of_the_same_holdings(store, data_dir):
+    """"what's it worth?", "how did it do in <span>?", "which one lost more?" and "what if I sell
+    everything?" after a portfolio are about its holdings (over its span when they name none); a
+    question that names a company of its own is not."""
+    from assistant.followups import carry_portfolio
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    held = "I hold 2 lots of 2330 and 3 lots of 2454"
+    assert carry_portfolio("what's it worth?", held) == (
+        "I hold 2,000 shares of 2330 and 3,000 shares of 2454: what's it worth? over the last 20 trading days")
+    assert carry_portfolio("how did it do in April 2025?", held).endswith(": how did it do in April 2025?")
+    assert carry_portfolio("我的持股現在值多少", held).startswith("I hold 2,000 shares of 2330")
+    assert carry_portfolio("2317 price", held) == "2317 price" and carry_portfolio("what's it worth?", "2330 price") \
+        == "what's it worth?"
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    first = asst.answer(f"I hold 2 lots of 2330 and 500 shares of 2454: my portfolio from {DAYS[1]} to {DAYS[6]}?",
+                        session=session, as_of=DAYS[-1])
+    worth = asst.answer("what's it worth?", session=session, as_of=DAYS[-1])
+    assert worth.indicators["value_end"] == pytest.approx(first.indicators["value_end"])  # the same span
+    assert any("Read as" in n for n in worth.notices)
+    sell = asst.answer("what if I sell everything?", session=session, as_of=DAYS[-1])
+    assert "sell_net" in sell.indicators
 
 
 @pytest.mark.parametrize("message", ["一張台積電多少錢", "how much does one lot of TSMC cost?",
