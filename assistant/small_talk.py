@@ -318,11 +318,16 @@ _DATA_UPDATE = re.compile(
 )
 
 
-def asks_data_update(message: str) -> bool:
-    """Whether ``message`` asks finqa to fetch or add data, or how to."""
+def _asks(pattern: re.Pattern[str], message: str) -> bool:
+    """Whether ``pattern`` finds its question in ``message`` (read Simplified and lower-cased)."""
     from .slots import to_simplified
 
-    return bool(_DATA_UPDATE.search(to_simplified(message or "").lower()))
+    return bool(pattern.search(to_simplified(message or "").lower()))
+
+
+def asks_data_update(message: str) -> bool:
+    """Whether ``message`` asks finqa to fetch or add data, or how to."""
+    return _asks(_DATA_UPDATE, message)
 
 
 def update_help(message: str, code: str | None) -> str:
@@ -354,9 +359,7 @@ _EXPORT = re.compile(
 
 def asks_export(message: str) -> bool:
     """Whether ``message`` asks to take the data out as a file."""
-    from .slots import to_simplified
-
-    return bool(_EXPORT.search(to_simplified(message or "").lower()))
+    return _asks(_EXPORT, message)
 
 
 def export_help(message: str, code: str | None) -> str:
