@@ -1,7 +1,10 @@
 """The user-facing language of an answer: Chinese in, Chinese out.
 
-finqa answers in the language it was asked in. The engines decide that with :func:`has_cjk` on
-the user's message and write their own sentences in both languages (the wording belongs next to
+finqa answers in the language it was asked in, or the one the user asked for ("用英文回答",
+"answer in Chinese please": :func:`language_request`, held for the conversation by the facade and
+set around the engines with :func:`stream_in`). The engines decide with :func:`answers_zh` on the
+user's message (:func:`written_in_chinese`: a Chinese company name inside an English sentence does
+not make it Chinese) and write their own sentences in both languages (the wording belongs next to
 the numbers it describes, so it stays in each engine). What they cannot word themselves are the
 *reasons* a model tier did not answer: those come from ``assistant.models`` (and the OpenAI
 client, and the engines' own fallbacks) as English sentences, because the English text is also the

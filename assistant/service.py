@@ -27,8 +27,8 @@ from ingest.cjk import has_cjk
 from ingest.errors import FinqaError
 from ingest.industries import industry_named
 
-from .i18n import answers_zh, language_ack, language_notice, language_request, only_language_request, stream_in
 from .followups import carried_notice, carry_news_question, carry_period, carry_portfolio, news_question_of
+from .i18n import answers_zh, language_ack, language_notice, language_request, only_language_request, stream_in
 from .movers import asks_for_picks, asks_future_ranking, refers_back
 from .price_facts import TAIPEI, names_only_a_period, price_question_of
 from .router import FinqaRouter, IntentClassifier, RouteDecision
@@ -36,10 +36,9 @@ from .sentiment_groups import asks_about_a_group
 from .slots import (COMPARE_WITH, WATCHLIST, ChatSession, Slots, guess_cjk_company, parse_slots, ranked_end,
                     to_simplified, truncate_message, unquoted, watchlist_notice)
 from .small_talk import (asks_about_watchlist, asks_accuracy_back, asks_data_update, asks_export, asks_forecast_method,
-                         asks_why_back,
-                         asks_forecast_quality, export_help, asks_models, asks_sentiment_quality, capabilities, forecast_method,
-                         forecast_quality, is_small_talk, models_text, sentiment_method, sentiment_quality, update_help,
-                         watchlist_help)
+                         asks_forecast_quality, asks_models, asks_sentiment_quality, asks_why_back, capabilities,
+                         export_help, forecast_method, forecast_quality, is_small_talk, models_text, sentiment_method,
+                         sentiment_quality, update_help, watchlist_help)
 from .types import Answer, EngineRequest
 from .typos import correct_typos, typo_notice
 

@@ -21,7 +21,7 @@ most similar to the question (MiniLM cosine), each with its [n], and a first lin
 that no language model answered and why.
 
 A question asked in Chinese gets the CPU tier's sentences and the notices in Chinese
-(``i18n.has_cjk`` on the message; the reason through ``i18n.reason_zh``); ``fallback_reason``
+(``i18n.answers_zh`` on the message; the reason through ``i18n.reason_zh``); ``fallback_reason``
 stays the English reason of the JSON/UI contract.
 """
 from __future__ import annotations

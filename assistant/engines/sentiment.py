@@ -16,7 +16,7 @@ summing probabilities, so aggregation is always over negative/neutral/positive.
 The CPU tier is the MiniLM classifier trained by ``finqa finetune sentiment --backend embedded``;
 when none is trained the answer says so and gives the command.
 
-A question asked in Chinese is answered in Chinese (``i18n.has_cjk`` on the message, the fallback
+A question asked in Chinese is answered in Chinese (``i18n.answers_zh`` on the message, the fallback
 reason through ``i18n.reason_zh``); the structured result and ``fallback_reason`` stay the same.
 """
 from __future__ import annotations
