@@ -1,4 +1,5 @@
-"""What a follow-up carries over from the last news question, and the period of the last price question.
+"""What a follow-up carries over: the last news question, the period of the last price question, and
+the holdings of the last portfolio.
 
 Why: "TSMC news" then "and 2454?" asks for 2454's news, and "台積電的營收" then "那聯發科呢"
 asks for MediaTek's revenue; answered on their own words, such follow-ups would get a company
@@ -11,7 +12,6 @@ from __future__ import annotations
 import re
 from datetime import date
 from typing import Any
-
 
 from .i18n import answers_zh
 from .types import Answer
@@ -132,7 +132,7 @@ _ABOUT_HOLDINGS = re.compile(
     r"|which one|each (?:one|of them)|both)\b|它|它们|这些|我的(?:持股|投资组合|组合|部位|股票)|持股|全部|哪一?(?:档|支|个|只)")
 
 
-def carry_portfolio(message: str, previous: str | None) -> str:
+def carry_portfolio(message: str, previous: str | None, today: date) -> str:
     """``message`` with the holdings of the last portfolio question written in front, when it asks
     about them ("what's it worth?" after "I hold 2 lots of 2330 and 3 lots of 2454"); else
     ``message`` unchanged. The holdings are written so that the portfolio reader reads them back."""
@@ -151,12 +151,9 @@ def carry_portfolio(message: str, previous: str | None) -> str:
     held = holdings_text(previous)
     if not held:
         return message
-    from datetime import date as _date
-
     from .holdings import PORTFOLIO_SESSIONS
     from .periods import parse_period
 
-    today = _date.today()
     span = ""
     if parse_period(message, today).kind == "latest":
         # the span the portfolio was read over, so that "which one lost more?" ranks that span

@@ -222,9 +222,10 @@ class Assistant:
         if session is not None and session.last_price_question:
             # "what's it worth?" after a portfolio: the portfolio; "2330's chart for that month", or
             # "which stocks did best?" after April's market: that period
-            carried = carry_portfolio(anchored, session.last_price_question)
+            today = as_of or datetime.now(TAIPEI).date()
+            carried = carry_portfolio(anchored, session.last_price_question, today)
             if carried == anchored:
-                carried = carry_period(anchored, session.last_price_question, as_of or datetime.now(TAIPEI).date())
+                carried = carry_period(anchored, session.last_price_question, today)
             if carried != anchored:
                 notices.append(carried_notice(carried, message))
                 anchored = carried

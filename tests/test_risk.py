@@ -420,13 +420,13 @@ def test_portfolio_follow_ups_ask_of_the_same_holdings(store, data_dir):
     from assistant.service import Assistant
     from assistant.slots import ChatSession
 
-    held = "I hold 2 lots of 2330 and 3 lots of 2454"
-    assert carry_portfolio("what's it worth?", held) == (
+    held, today = "I hold 2 lots of 2330 and 3 lots of 2454", DAYS[-1]
+    assert carry_portfolio("what's it worth?", held, today) == (
         "I hold 2,000 shares of 2330 and 3,000 shares of 2454: what's it worth? over the last 20 trading days")
-    assert carry_portfolio("how did it do in April 2025?", held).endswith(": how did it do in April 2025?")
-    assert carry_portfolio("我的持股現在值多少", held).startswith("I hold 2,000 shares of 2330")
-    assert carry_portfolio("2317 price", held) == "2317 price" and carry_portfolio("what's it worth?", "2330 price") \
-        == "what's it worth?"
+    assert carry_portfolio("how did it do in April 2025?", held, today).endswith(": how did it do in April 2025?")
+    assert carry_portfolio("我的持股現在值多少", held, today).startswith("I hold 2,000 shares of 2330")
+    assert carry_portfolio("2317 price", held, today) == "2317 price"
+    assert carry_portfolio("what's it worth?", "2330 price", today) == "what's it worth?"
     asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
     first = asst.answer(f"I hold 2 lots of 2330 and 500 shares of 2454: my portfolio from {DAYS[1]} to {DAYS[6]}?",
                         session=session, as_of=DAYS[-1])
