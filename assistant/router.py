@@ -241,6 +241,10 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
         return RouteDecision("qa", "what a term of finqa's answers means (its own definition)", "rule")
     if asks_sentiment_ranking(text):  # "which company has the most positive news?"
         return RouteDecision("sentiment", "a ranking of companies by their news sentiment", "rule")
+    if session is not None and session.last_route == "sentiment" and (
+            TONE_BACK.fullmatch(s.strip(" ?？!！.。")) or (slots is not None and slots.quoted_text and FOLLOW_UP.search(s))):
+        # "is that positive?" after a sentiment answer, 'and this one: "..."' after a classification
+        return RouteDecision("sentiment", "follow-up keeps the last intent (sentiment)", "follow-up")
     if (slots is not None and slots.code and len(slots.codes) <= 1 and SENTIMENT_STRONG.search(s)
             and FORECAST_STRONG.search(s)):
         # "2330 news sentiment and forecast": both parts, which the company overview holds together
@@ -318,6 +322,10 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
     return None
 
 
+# "is that positive?", "so it's bad news?", "是利多嗎": the tone of what was just classified or read.
+TONE_BACK = re.compile(r"(?:and |so )?(?:is|was|are) (?:that|it|this|they|these) (?:a )?(?:positive|negative|bullish|bearish|good|bad)"
+                       r"(?: (?:news|sign|signal|one))?|(?:so )?(?:it'?s|that'?s) (?:a )?(?:positive|negative|bullish|bearish|good|bad)"
+                       r"(?: (?:news|sign|signal|one))?|(?:那|这|这个|这样)?(?:是|算)?(?:利多|利空|正面|负面|好消息|坏消息)(?:吗|嘛|呢|还是(?:利空|利多))?")
 _BACKTEST = re.compile(r"\bbacktest\w*|\bwalk[- ]forward\b|\btrack record\b|\bbaselines?\b|回测|基准")
 
 

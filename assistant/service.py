@@ -131,6 +131,13 @@ class Assistant:
         if (decision.route == "forecast" and decision.source == "follow-up" and not slots.horizon_explicit
                 and session is not None and session.last_horizon):
             slots.horizon_days = session.last_horizon
+        if (decision.route == "sentiment" and decision.source == "follow-up" and session is not None
+                and not slots.quoted_text and session.last_quoted and (not slots.codes or slots.inherited_code)):
+            # "is that positive?" after 'classify "..."': that text again, not the company it names
+            slots.quoted_text, slots.code, slots.codes, slots.inherited_code = session.last_quoted, None, [], False
+        elif (decision.route == "sentiment" and decision.source == "follow-up" and session is not None
+                and not slots.code and session.last_code):
+            slots.code, slots.codes, slots.inherited_code = session.last_code, [session.last_code], True
         return slots, decision
 
     def route(self, message: str, session: ChatSession | None = None) -> dict[str, Any]:
@@ -458,6 +465,7 @@ class Assistant:
                          user=message, assistant=answer.answer, codes=list(slots.codes))
         if answer.ranking:  # kept through the follow-ups: "why did the top one rise?", then "and the worst one?"
             session.last_ranked = ranked_ends(answer.ranking)
+        session.last_quoted = slots.quoted_text if route == "sentiment" and slots.quoted_text else None
         session.last_price_question = price_question_of(asked or message, answer, session.last_price_question)
         session.last_news_question = news_question_of(asked or message, answer)
 

@@ -48,6 +48,8 @@ class ChatSession:
     # The ends of the conversation's last ranking ("top" / "bottom" codes): "why did the top one
     # rise?" is about its first company, "and the worst one?" about its last.
     last_ranked: dict[str, str] = field(default_factory=dict)
+    # The text the last answer classified ('classify "..."'): "is that positive?" asks of it again.
+    last_quoted: str | None = None
     # The language the user asked answers in ("en" / "zh", from "answer in English" or "用中文回答"),
     # for the rest of the conversation; None: each question's own.
     language: str | None = None

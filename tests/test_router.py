@@ -605,3 +605,24 @@ def test_the_labelled_files_route_as_labelled(data_dir, name):
     assert result["route_accuracy"] == 1.0, result["errors"]
     if name == "router_cases.jsonl":
         assert result["exact"] == 1.0, result["errors"]
+
+
+def test_the_tone_of_what_was_just_classified_or_read_is_asked_again(assistant, engines):
+    """"is that positive?" after 'classify "..."' classifies that text again (not the company it
+    names); 'and this one: "..."' classifies the new text; "是利多嗎" after a company's sentiment asks
+    of that company; after a price answer the words are no sentiment follow-up."""
+    session = ChatSession()
+    assistant.answer('classify "TSMC raises guidance after strong AI demand"', session=session)
+    assert assistant.answer("is that positive?", session=session).route == "sentiment"
+    again = engines["sentiment"].calls[-1]
+    assert again.quoted_text == "TSMC raises guidance after strong AI demand" and again.code is None
+    assistant.answer('and this one: "MediaTek cuts its outlook as smartphone demand weakens"', session=session)
+    assert engines["sentiment"].calls[-1].quoted_text == "MediaTek cuts its outlook as smartphone demand weakens"
+    company = ChatSession()
+    assistant.answer("台積電新聞情緒", session=company)
+    assistant.answer("是利多嗎", session=company)
+    last = engines["sentiment"].calls[-1]
+    assert last.code == "2330" and last.quoted_text is None
+    price = ChatSession()
+    assistant.answer("2330 price", session=price)
+    assert assistant.route("is that positive?", session=price)["route"] != "sentiment"
