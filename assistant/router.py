@@ -85,7 +85,7 @@ SENTIMENT_STRONG = _rx(
     r"利多(?:消息|新闻)", r"利空(?:消息|新闻)", r"好消息", r"坏消息", r"负面(?:消息|新闻)", r"正面(?:消息|新闻)",
 )
 FORECAST_STRONG = _rx(
-    r"\bforecast", r"\bpredict", r"\bprojection\b", r"\bprice target\b", r"\bprice path\b",
+    r"\bforecast", r"\bpredict", r"\bprojection\b", r"\bprice target\b", r"\btarget price\b", r"\bprice path\b",
     r"\b(?:price|stock|share) outlook\b", r"\boutlook for\b",
     r"\bp\(rise\)", r"预测", r"预估", r"预判", r"推估", r"目标价",
     r"\b(?:probability|odds|chances?|likelihood)\b.{0,40}\b(?:rises?|rising|falls?|falling|go(?:es)? (?:up|down)|gains?|drops?)\b",
