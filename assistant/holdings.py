@@ -655,7 +655,7 @@ def portfolio(job: Job) -> Answer:
     closes = pd.concat({c: f["close"].astype(float) for c, f in frames.items()}, axis=1).ffill()
     p = job.period
     if p.kind in ("day", "range") and p.start is not None:
-        end = min(p.end or job.visible, job.visible) if p.kind == "range" else job.visible
+        end = min(p.end or job.visible, job.visible)  # a day asked ("my portfolio on 2025-03-05") is that day
         before = closes[closes.index < pd.Timestamp(p.start)]
         inside = closes[(closes.index >= pd.Timestamp(p.start)) & (closes.index <= pd.Timestamp(end))]
         start_row = before.iloc[-1] if len(before) else (inside.iloc[0] if len(inside) else None)

@@ -401,6 +401,10 @@ def test_a_portfolio_by_hand(store):
     assert cut.indicators["end"] == DAYS[4].isoformat() and all(b.date < DAYS[5] for b in cut.bars)
     none = ask(store, "I own 2330 and 2454", codes=["2330", "2454"])
     assert "Say how much of each you hold" in none.answer
+    # a day asked is that day's value (from the close before it), not the latest close
+    on = ask(store, f"I hold 2 lots of 2330: what was my portfolio worth on {DAYS[6]}?", codes=["2330"])
+    assert on.indicators["end"] == DAYS[6].isoformat() and on.indicators["value_end"] == pytest.approx(2000 * CLOSES_2330[6])
+    assert on.indicators["start"] == DAYS[5].isoformat()
     # selling it all: one order a holding, each paying the fee (0.1425%, at least NT$20) and the tax
     sold = ask(store, f"I hold 2 lots of 2330 and 500 shares of 2454: what if I sell everything, from {DAYS[1]} to {DAYS[6]}?",
                codes=["2330", "2454"])
