@@ -24,6 +24,23 @@ _SMALL_TALK = re.compile(
     re.IGNORECASE,
 )
 _EDGES = re.compile(r"^[\s,.!?~:;'\"，。！？～、：；]+|[\s,.!?~:;'\"，。！？～、：；]+$")
+
+
+def _asks(pattern: re.Pattern[str], message: str) -> bool:
+    """Whether ``pattern`` finds its question in ``message`` (read Simplified and lower-cased)."""
+    from .slots import to_simplified
+
+    return bool(pattern.search(to_simplified(message or "").lower()))
+
+
+def _asks_only(pattern: re.Pattern[str], message: str) -> bool:
+    """Whether the whole of ``message``, less its edge punctuation, is what ``pattern`` asks."""
+    from .slots import to_simplified
+
+    text = _EDGES.sub("", to_simplified(message or "").strip().lower())
+    return bool(text) and bool(pattern.fullmatch(" ".join(text.split())))
+
+
 _ADDRESS = re.compile(r"^(?:finqa|bot|assistant)[\s,，]+|[\s,，]+(?:finqa|bot|assistant)$", re.IGNORECASE)
 
 
@@ -128,19 +145,13 @@ _WHY_BACK = re.compile(
 
 def asks_why_back(message: str) -> bool:
     """Whether the whole message asks why (or how) of the answer just given, with nothing else."""
-    from .slots import to_simplified
-
-    text = _EDGES.sub("", to_simplified(message or "").strip().lower())
-    return bool(text) and bool(_WHY_BACK.fullmatch(" ".join(text.split())))
+    return _asks_only(_WHY_BACK, message)
 
 
 def asks_accuracy_back(message: str) -> bool:
     """Whether the whole message asks how accurate "it" is, with nothing else (the facade asks
     it only right after a forecast)."""
-    from .slots import to_simplified
-
-    text = _EDGES.sub("", to_simplified(message or "").strip().lower())
-    return bool(text) and bool(_ACCURACY_BACK.fullmatch(" ".join(text.split())))
+    return _asks_only(_ACCURACY_BACK, message)
 
 
 def forecast_quality(message: str) -> str:
@@ -316,13 +327,6 @@ _DATA_UPDATE = re.compile(
     r"|^\s*(?:请|帮我)?(?:更新|抓取|下载)\S{1,8}?的?(?:资料|数据|股价|新闻)\s*[?？!！。]*\s*$",
     re.IGNORECASE,
 )
-
-
-def _asks(pattern: re.Pattern[str], message: str) -> bool:
-    """Whether ``pattern`` finds its question in ``message`` (read Simplified and lower-cased)."""
-    from .slots import to_simplified
-
-    return bool(pattern.search(to_simplified(message or "").lower()))
 
 
 def asks_data_update(message: str) -> bool:
