@@ -65,14 +65,15 @@ _NOT_ABBREV = "".join(f"(?<!\\b{re.escape(a)}\\.)" for a in _ABBREVIATIONS)
 _SENT_SPLIT = re.compile(rf"(?<=[。！？；!?])\s*|(?<=[.;]){_NOT_ABBREV}\s+|\n+")
 # "latest / recent news" in English or Chinese: answered by recency, not by wording. A news word
 # must be there: "why did TSMC fall recently?" still wants the most relevant articles.
+# "top news", "major headlines", "top news stories": news asked for by importance.
+_TOP_WORDS = r"\b(?:top|biggest|major|main|key|important|big)\s+(?:news|headlines?|stories)\b"
 _LATEST = re.compile(
     r"\b(?:latest|newest|recent|today'?s|this week'?s)\b.{0,24}?\b(?:news|headlines?|updates?|developments?|stories)\b"
     r"|\blatest (?:on|about|for|from)\b|\bwhat'?s new\b|\bany news\b|\bnews (?:today|this week|lately|recently)\b"
     r"|(?:最新|最近|近期|近日|今天|今日|本週|這週|这周|本周).{0,6}?(?:新聞|新闻|消息|動態|动态|報導|报道)"
     r"|有(?:什麼|什么|甚麼)(?:新聞|新闻|消息)"
     # "what were the top news stories in April 2025?", "2025年4月的重大新聞", "今天的頭條"
-    r"|\b(?:top|biggest|major|main|key|important|big)\s+(?:news(?:\s+stories)?|headlines?|stories)\b"
-    r"|(?:重大|重要|主要)(?:新聞|新闻|消息)|頭條|头条"
+    rf"|{_TOP_WORDS}|(?:重大|重要|主要)(?:新聞|新闻|消息)|頭條|头条"
     # "summarize the news on 2317", "總結鴻海的新聞": the newest headlines, not a topic search
     r"|\b(?:summari[sz]e|summary of|recap|round[- ]?up of|overview of|digest of)\b.{0,12}?\b(?:news|headlines)\b"
     r"|(?:总结|總結|整理|摘要|彙整|汇整).{0,8}?(?:新聞|新闻|消息)|(?:新聞|新闻)(?:摘要|總結|总结|整理)"
@@ -83,7 +84,7 @@ _LATEST = re.compile(
     re.IGNORECASE,
 )
 # "top news", "重大新聞", "頭條": importance, which finqa does not judge (it lists the newest, and says so)
-_TOP_NEWS = re.compile(r"\b(?:top|biggest|major|main|key|important|big)\s+(?:news|headlines?|stories)\b|重大|重要|头条")
+_TOP_NEWS = re.compile(rf"{_TOP_WORDS}|重大|重要|头条")
 # Index levels finqa does not store (it holds listed companies and ETFs, not TAIEX or the OTC index).
 _INDEX = re.compile(r"\btaiex\b|\btwii\b|\bweighted index\b|\bindex level|加权指数|加权股价指数|大盘|台股指数|柜买指数"
                     r"|\botc index\b", re.IGNORECASE)
@@ -627,8 +628,6 @@ class QAEngine(FinqaQueryEngine):
         from ..market_hours import ENGINE as HOURS, asks_market_open, market_open_answer
 
         if not req.code and asks_market_open(req.message):  # "is the market open today?", "台股現在開盤了嗎"
-            from datetime import datetime
-
             from ..price_facts import TAIPEI
 
             newest = open_store(self.settings.store_path).newest_bar_date()
