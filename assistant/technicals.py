@@ -164,8 +164,8 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
     day = min(period.end, visible) if period.kind in ("day", "range") and period.end else visible
     codes = list(dict.fromkeys(c for c in [code, *req.codes] if c))
     # "2330 RSI in April 2025": the path through the span too; "when did its RSI last go below 30?": that day
-    span = ((period.start, day) if period.kind == "range" and period.start and period.start < day else
-            (-period.sessions, day) if period.kind == "trailing" and period.sessions and period.sessions > 1 else None)
+    span = period if ((period.kind == "range" and period.start and period.start < day)
+                      or (period.kind == "trailing" and (period.sessions or 0) > 1)) else None
     level = asked_level(asked)
     readings = [_read(store, c, day, mas, others, zh, span=span, level=level) for c in codes]
     notices = list(req.notices)
@@ -205,9 +205,9 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
 
 
 def _read(store: Any, code: str, day: date, mas: list[int], others: list[str], zh: bool,
-          span: tuple[Any, date] | None = None, level: Any = None) -> _Reading:
-    """One company's indicators at ``day`` (the last stored bar on or before it); with ``span``
-    (a first day, or minus a number of sessions, and ``day``) their path through it too, and with
+          span: Any = None, level: Any = None) -> _Reading:
+    """One company's indicators at ``day`` (the last stored bar on or before it); with ``span`` (the
+    range or trailing ``Period`` asked, ending at ``day``) their path through it too, and with
     ``level`` (``indicator_history.LevelAsked``) when they were last past it."""
     label = company_label(code, company_of(code), zh)
     bars = store.bars(code, end=day)
@@ -280,7 +280,7 @@ def _read(store: Any, code: str, day: date, mas: list[int], others: list[str], z
         lines.insert(0, f"- {text}")
     first: date | None = None
     if span is not None:
-        first = span[0] if isinstance(span[0], date) else pd.Timestamp(frame["date"].iloc[max(0, n + span[0])]).date()
+        first = span.start if span.kind == "range" else pd.Timestamp(frame["date"].iloc[max(0, n - span.sessions)]).date()
         extra, numbers = span_lines(frame, [k for k in others if k in ("rsi", "kd", "macd")], mas, first, asof, zh)
         if extra:
             values["span"] = numbers
