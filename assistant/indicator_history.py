@@ -118,8 +118,9 @@ def span_lines(frame: pd.DataFrame, kinds: list[str], mas: list[int], start: dat
     """How the indicators asked moved through ``start``..``end`` (sessions of ``frame`` in it): the
     first and last value, the lowest and highest with their days, the sessions in each zone."""
     dates = pd.to_datetime(frame["date"])
-    inside = frame[(dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))
-                   & (pd.Series(range(len(frame)), index=frame.index) >= max(WARMUP.values()))]
+    after = frame.iloc[max(WARMUP.values()):]  # the warm-up sessions mean nothing yet
+    when_after = dates.iloc[max(WARMUP.values()):]
+    inside = after[(when_after >= pd.Timestamp(start)) & (when_after <= pd.Timestamp(end))]
     if len(inside) < 2:
         return [], {}
     when = pd.to_datetime(inside["date"]).dt.date
