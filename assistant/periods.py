@@ -48,7 +48,7 @@ _HALF = re.compile(
     r"|(\d{4})\s*年?\s*(上|下)半年", re.I)
 # "all-time high", 歷史新高: the whole stored history.
 ALL_TIME = re.compile(r"\ball[- ]time\b|\bever\b|\brecord (?:high|low)|\b(?:price|close|closing price|stock) history\b|\bath\b|\batl\b"
-                      r"|历史(?:新)?(?:高|低)|史上(?:最)?(?:高|低)|上市以来|历史股价|历史价格")
+                      r"|历史(?:上)?(?:新|最)?(?:高|低)|史上(?:最)?(?:高|低)|有史以来|历来最(?:高|低)|上市以来|历史股价|历史价格")
 
 
 # A year written alone, as the company directory reads it (``ingest.companies``): after a word of

@@ -228,6 +228,16 @@ class Job:
             return bars.tail(default_sessions + 1)
         return bars
 
+    def changes(self, closes: pd.Series | pd.DataFrame, window: pd.DataFrame) -> pd.Series | pd.DataFrame:
+        """Close-to-close changes on ``window``'s sessions. A named span ("in April 2025") counts
+        its first session's change from the close before it, as the price answers do ("-0.22%
+        from the close on 2025-03-31 before the period"): else April 1 would have no change, and
+        a month of 20 sessions only 19. The trailing and default windows already hold their base
+        close (N sessions of change from N + 1 closes)."""
+        if self.period.kind == "range" and len(window) and len(closes) and closes.index[0] < window.index[0]:
+            return closes.pct_change().loc[window.index].dropna(how="all")
+        return closes.loc[window.index].pct_change().iloc[1:]
+
     def missing(self, code: str) -> str:
         label = self.label(code)
         return (f"尚未儲存 {label} 的股價：請執行 `finqa ingest prices {code}`。" if self.zh else
@@ -366,14 +376,15 @@ def _drawdown(job: Job) -> Answer:
 
 def _extremes_text(job: Job, code: str, window: pd.DataFrame) -> tuple[str, dict[str, Any]]:
     """The largest one-day fall and rise (close to close) in ``window``."""
+    every = job.closes(code)["close"].astype(float)
     closes = window["close"].astype(float)
-    rets = closes.pct_change().dropna()
+    rets = job.changes(every, window)
     worst, best = rets.idxmin(), rets.idxmax()
     label = job.label(code)
     first, last = window.index[0], window.index[-1]
 
     def day(ts: pd.Timestamp) -> str:
-        before = float(closes.shift(1)[ts])
+        before = float(every.shift(1)[ts])
         note = limit_note(code, before, float(closes[ts]), job.zh)
         return (f"{iso_day(ts)} {float(rets[ts]):+.2%}{note}（{fmt_price(before)} → {fmt_price(float(closes[ts]))}）" if job.zh else
                 f"{float(rets[ts]):+.2%}{note} on {iso_day(ts)} ({fmt_price(before)} → {fmt_price(float(closes[ts]))})")
@@ -394,7 +405,7 @@ def _extremes(job: Job) -> Answer:
 def _profile_text(job: Job, code: str, window: pd.DataFrame) -> tuple[str, dict[str, Any]]:
     """How risky the stock has been: volatility, drawdown, the worst day, beta when it can."""
     closes = window["close"].astype(float)
-    rets = closes.pct_change().dropna()
+    rets = job.changes(job.closes(code)["close"].astype(float), window)
     vol = annualised_volatility(rets)
     recent = annualised_volatility(rets.tail(20)) if len(rets) >= 20 else None
     dd, peak, trough, _ = max_drawdown(closes)
@@ -462,9 +473,9 @@ def _returns(job: Job, codes: list[str]) -> tuple[pd.DataFrame, dict[str, pd.Dat
         if bars.empty:
             return job.missing(c)
         frames[c] = bars
-    closes = pd.concat({c: f["close"].astype(float) for c, f in frames.items()}, axis=1, join="inner")
-    closes = job.window(closes, DEFAULT_SESSIONS)
-    rets = closes.pct_change().dropna()
+    every = pd.concat({c: f["close"].astype(float) for c, f in frames.items()}, axis=1, join="inner")
+    closes = job.window(every, DEFAULT_SESSIONS)
+    rets = job.changes(every, closes).dropna()
     if len(rets) < MIN_SESSIONS:
         names = "、".join(job.label(c) for c in codes) if job.zh else " and ".join(job.label(c) for c in codes)
         return (f"{names} 在{period_label(job.period, True) if job.period.kind != 'latest' else '資料庫中'}只有 {len(rets)} "

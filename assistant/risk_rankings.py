@@ -60,17 +60,26 @@ def risk_ranking(req: EngineRequest, store: Any, *, today: date | None = None) -
     zh, visible, period, notices = q.zh, q.visible, q.period, q.notices
     everything = q.visible_bars(store)
     job = Job(req=req, store=store, code="", period=period, visible=visible, zh=zh, notices=notices, asked=req.message)
-    rows, short = [], []
+    rows, short, spans = [], [], {}
     for code, g in everything.groupby("code", sort=True):
         code = str(code)
         if not is_taiwan(code):
             continue
-        window = job.window(g.set_index("date"), DEFAULT_SESSIONS)
-        closes = window["close"].astype(float)
-        if len(closes) <= RANK_MIN_SESSIONS:
+        bars = g.set_index("date")
+        window = job.window(bars, DEFAULT_SESSIONS)
+        rets = job.changes(bars["close"].astype(float), window)
+        if len(rets):
+            spans[code] = (window, rets)
+    # A company ranks with enough changes to compare: 20, or half of what the best-covered one has
+    # in a shorter span ("the worst single day last week" has 5 sessions, February 2025 19).
+    # With no span named, each company's own last year: 20 changes at least.
+    most = max((len(r) for _, r in spans.values()), default=0)
+    need = RANK_MIN_SESSIONS if period.kind in ("latest", "all") else min(RANK_MIN_SESSIONS, max(1, most // 2))
+    for code, (window, rets) in spans.items():
+        if len(rets) < need:
             short.append(code)
             continue
-        rets = closes.pct_change().dropna()
+        closes = window["close"].astype(float)
         dd, peak, trough, _ = max_drawdown(closes)
         worst = rets.idxmin()
         rows.append({"code": code, "name": job.label(code), "drawdown": dd, "peak_date": iso_day(peak),
@@ -78,10 +87,16 @@ def risk_ranking(req: EngineRequest, store: Any, *, today: date | None = None) -
                      "worst_change": float(rets[worst]), "worst_day": iso_day(worst),
                      "start": iso_day(window.index[0]), "end": iso_day(window.index[-1])})
     if not rows:
-        return Answer(route="qa", engine=ENGINE, notices=notices, answer=(
-            f"資料庫中沒有任何公司在{period_label(period, True) if period.kind != 'latest' else '這段期間'}有超過 {RANK_MIN_SESSIONS} 個交易日的股價可排名。" if zh else
-            f"No stored company has more than {RANK_MIN_SESSIONS} sessions of prices "
-            f"{'for ' + period_label(period, False) if period.kind != 'latest' else 'to rank'}."))
+        if period.kind in ("latest", "all"):
+            text = (f"資料庫中沒有任何公司有至少 {need} 個交易日的漲跌可排名。" if zh else
+                    f"No stored company has at least {need} sessions of price changes to rank.")
+        else:
+            text = (f"資料庫中沒有任何公司在{period_label(period, True)}有股價漲跌可排名。" if zh else
+                    f"No stored company has price changes for {period_label(period, False)} to rank.")
+            if not everything.empty:
+                first, last = iso_day(everything["date"].min()), iso_day(everything["date"].max())
+                text += (f"資料庫涵蓋 {first} 至 {last}。" if zh else f" The store covers {first} to {last}.")
+        return Answer(route="qa", engine=ENGINE, notices=notices, answer=text)
     s = unquoted(req.message)
     least = bool(_LEAST.search(s))
     key = {"drawdown": "drawdown", "volatility": "volatility", "extremes": "worst_change"}[kind]
@@ -112,8 +127,8 @@ def risk_ranking(req: EngineRequest, store: Any, *, today: date | None = None) -
         notices.append(f"沒有指定期間：每家公司取最近 {DEFAULT_SESSIONS} 個交易日（或資料庫中較短的全部歷史）。" if zh else
                        f"No period named: each company's last {DEFAULT_SESSIONS} sessions (or its whole stored history when shorter).")
     if short:
-        notices.append(f"{len(short)} 家公司的股價不足 {RANK_MIN_SESSIONS} 個交易日，未列入：{'、'.join(short)}。" if zh else
-                       f"Left out, fewer than {RANK_MIN_SESSIONS} sessions of prices: {', '.join(short)}.")
+        notices.append(f"{len(short)} 家公司的漲跌不足 {need} 個交易日，未列入：{'、'.join(short)}。" if zh else
+                       f"Left out, fewer than {need} sessions of price changes: {', '.join(short)}.")
     foot = ("（由 finqa 的股價資料庫以收盤價計算，未經語言模型；只排名有儲存股價的公司，不是整個交易所。） [1]" if zh else
             "(Computed from the closes in finqa's price store; no language model was involved. Only companies with "
             "stored prices are ranked: this is not the whole exchange.) [1]")

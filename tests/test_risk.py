@@ -344,7 +344,7 @@ def test_a_ranking_by_risk(store):
     early = risk_ranking(EngineRequest(message="most volatile stocks", as_of=DAYS[30]), store, today=DAYS[-1])
     assert all(r["end"] < DAYS[30].isoformat() for r in early.ranking["volatility"])
     none = risk_ranking(EngineRequest(message="most volatile stocks", as_of=DAYS[10]), store, today=DAYS[-1])
-    assert not none.ranking and "more than 20 sessions" in none.answer
+    assert not none.ranking and "at least 20 sessions of price changes" in none.answer
 
 
 def test_a_ranking_by_risk_through_the_assistant_and_the_ui(store, data_dir):
@@ -710,3 +710,34 @@ def test_the_companies_most_and_least_correlated_with_one(store):
     assert [r["code"] for r in ask(store, "which stock moves most like 2330?").ranking["correlation"]] == order
     pair = ask(store, "correlation between 2330 and 2454", codes=["2330", "2454"])  # two named: the pair
     assert not pair.ranking and pair.indicators["correlation"]["2330/2454"] == pytest.approx(expected["2454"])
+
+
+def test_a_named_span_counts_its_first_session_s_change_from_the_close_before_it(store):
+    """"In February" starts with the change from January's last close: 2603 fell 20% on Monday
+    2025-02-03, its only fall; a month of 20 sessions is enough to rank (it had needed 21)."""
+    from assistant.risk_rankings import risk_ranking
+
+    k = DAYS.index(date(2025, 2, 3))
+    closes = [100.0] * k + [80.0 + 0.1 * j for j in range(len(DAYS) - k)]
+    store.upsert_bars(bars("2603", closes))
+    worst = risk_ranking(EngineRequest(message="which stock had the biggest single-day drop in February 2025?"),
+                         store, today=DAYS[-1])
+    top = worst.ranking["extremes"][0]
+    assert top["code"] == "2603" and top["worst_day"] == "2025-02-03" and top["value"] == pytest.approx(-0.2)
+    assert "2025-02-03 to 2025-02-28" in worst.answer and "Left out" not in " ".join(worst.notices)
+    one = ask(store, "2603 worst day in February 2025")
+    assert "-20.00% on 2025-02-03 (100.00 → 80.00)" in one.answer and one.indicators["worst_day"] == "2025-02-03"
+    # The span's own sessions are what it reports, not the base close before it.
+    assert one.indicators["start"] == "2025-02-03" and one.indicators["sessions"] == 20
+    profile = ask(store, "how risky was 2603 in February 2025?")
+    assert profile.indicators["worst_day"] == "2025-02-03" and profile.indicators["down_days"] == pytest.approx(1 / 20)
+    # With no span named the window is unchanged: the last 250 sessions, 59 changes from 60 closes.
+    assert ask(store, "2603 worst day").indicators["worst_day"] == "2025-02-03"
+
+
+def test_a_ranking_over_a_span_the_store_does_not_cover_says_what_it_covers(store):
+    from assistant.risk_rankings import risk_ranking
+
+    a = risk_ranking(EngineRequest(message="which stock had the worst single day in June 2025?"), store, today=date(2025, 7, 10))
+    assert not a.ranking and "No stored company has price changes for 2025-06 to rank" in a.answer
+    assert f"The store covers {DAYS[0].isoformat()} to {DAYS[-1].isoformat()}." in a.answer
