@@ -312,7 +312,32 @@ def named_days(message: str) -> str:
     def zh(m: re.Match[str]) -> str:
         return (m.group(1) or "") + next(day for p, day in _NAMED_ZH if re.fullmatch(p, m.group(2)))
 
-    return _zh_numeral_dates(_NAMED_DAY_ZH.sub(zh, _NAMED_DAY_EN.sub(en, message or "")))
+    return _numeric_month_days(_zh_numeral_dates(_NAMED_DAY_ZH.sub(zh, _NAMED_DAY_EN.sub(en, message or ""))))
+
+
+# "2330 收盤價 5/20", "2330 close on 5/20": a month and day written with a slash and no year, the
+# way Taiwan (and the US) write them, month first ("24/7" and "20/5" are left alone). Never a fraction ("1/2 of my shares", "賣掉1/3的持股"), a date with a year
+# ("5/20/2025", "2025/5/20": read as such), a ratio or a score ("24/7", "3/5%").
+_NUMERIC_MD = re.compile(r"(?<![\w/.$,-])(\d{1,2})/(\d{1,2})(?![\w/.%,])"
+                         r"(?!\s*(?:of\b|的|股|張|张|lots?\b|shares?\b|[-+*/]))")
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                "November", "December")
+
+
+def _numeric_month_days(message: str) -> str:
+    """``message`` with each yearless numeric month/day written as the words every date reader
+    knows ("5/20" → "May 20", or "5月20日" in a Chinese message)."""
+    if re.search(r"\b(?:split|ratio|odds|score)\b|分割|比例", message, re.I):
+        return message
+    zh = bool(re.search(r"[\u4e00-\u9fff]", message))
+
+    def words(m: re.Match[str]) -> str:
+        mo, d = int(m.group(1)), int(m.group(2))
+        if not (1 <= mo <= 12) or _valid(2024, mo, d) is None:  # 2024: a leap year, so 2/29 is a day
+            return m.group(0)
+        return f"{mo}月{d}日" if zh else f"{_MONTH_NAMES[mo - 1]} {d}"
+
+    return _NUMERIC_MD.sub(words, message)
 
 
 # "四月", "十二月", "四月七日": months and days in Chinese numerals, written in digits ("4月",

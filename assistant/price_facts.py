@@ -38,7 +38,7 @@ from .periods import (ALL_TIME, FIRST_OF, PERIOD_LABELS_ZH, Period, day_shift, n
                       shifted_day, strip_dates)
 from .price_format import (SHARES_PER_LOT, bar_of, company_label, company_of, consistent_value, day_label, fmt_price,
                            limit_note, pct, source_name, volume_text, yi)
-from .price_records import (GAPS, asks_average, asks_average_daily, asks_daily, asks_periodic, asks_records, asks_streak,
+from .price_records import (GAPS, asks_average, asks_average_daily, asks_daily, asks_ohlc, asks_periodic, asks_records, asks_streak,
                             asks_volume_trend, average_daily_text, average_text, beyond_text, daily_text, day_gap_text,
                             from_extreme, from_extreme_text, last_beyond, periodic_text, records_text, streak_text,
                             volume_trend_text)
@@ -674,7 +674,7 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
         if asked and (freq := asks_periodic(asked)):
             text += periodic_text(bars, prev, freq, zh)
         elif asked and asks_daily(asked) and len(bars) > 1:
-            text += daily_text(bars, prev, zh)
+            text += daily_text(bars, prev, zh, ohlc=asks_ohlc(asked))
         base = (prev or bars[0]).close
     span = bars[0].date.isoformat() + ("" if len(bars) == 1 else ("–" if zh else " to ") + bars[-1].date.isoformat())
     return PriceReading(text, bars, title=f"{label} 日成交資料 {span}" if zh else f"{label} daily prices {span}",

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ingest.types import PriceBar
 
-from .price_format import WEEKDAY_ZH, consistent_value, fmt_price, limit_note, pct
+from .price_format import SHARES_PER_LOT, WEEKDAY_ZH, consistent_value, fmt_price, limit_note, pct
 from .slots import unquoted
 
 # On simplified, lower-cased text.
@@ -39,6 +39,10 @@ _DAILY = re.compile(r"\b(?:each|every|per)\s+(?:trading\s+)?day\b|\bdaily\s+(?:c
                     r"|(?:近|最近|过去|前)\s*[\d一二两三四五六七八九十]+\s*(?:个)?\s*(?:日|天|交易日)(?:的)?(?:每日|每天)?收盘(?:价)?"
                     r"|\blist\b.{0,30}\b(?:closes?|prices?|returns?)\b|\bday[- ]by[- ]day\b|每天|每日|逐日|每一天|各天|每个交易日")
 DAILY_MAX = 60  # sessions listed one per line; a longer span lists its last ones
+# "2330 OHLC for the last 5 days", "open high low close", "台積電近五日開高低收": each session's
+# four prices, not its close alone.
+OHLC = re.compile(r"\bohlcv?\b|\bopen\W{0,3}high\W{0,3}low\W{0,3}(?:and\s+)?close\b|[开開]高低收|[开開][盘盤].{0,4}最高.{0,4}最低.{0,4}收[盘盤]",
+                  re.I)
 
 
 # "2330 monthly returns in 2025", "台積電每月漲跌", "what was 2330's best month?"; the same by week.
@@ -171,19 +175,38 @@ def average_text(bars: list[PriceBar], zh: bool) -> str:
 def asks_daily(message: str) -> bool:
     """Whether ``message`` asks for the span day by day ("daily closes", "每天收盤價"); the average
     daily change is one number, not the list."""
-    return bool(_DAILY.search(unquoted(message))) and not asks_average_daily(message)
+    return bool(_DAILY.search(unquoted(message)) or OHLC.search(unquoted(message))) and not asks_average_daily(message)
 
 
-def daily_text(bars: list[PriceBar], prev: PriceBar | None, zh: bool) -> str:
+def asks_ohlc(message: str) -> bool:
+    """Whether ``message`` asks for each session's open, high, low and close."""
+    return bool(OHLC.search(unquoted(message)))
+
+
+def daily_text(bars: list[PriceBar], prev: PriceBar | None, zh: bool, ohlc: bool = False) -> str:
     """One line per session: the close and its change from the close before (the span's last
-    :data:`DAILY_MAX` sessions when it is longer)."""
+    :data:`DAILY_MAX` sessions when it is longer); with ``ohlc`` its open, high, low and volume
+    too."""
     shown = bars[-DAILY_MAX:]
     before = [prev, *bars[:-1]][-len(shown):]
-    lines = [f"- {b.date.isoformat()}（週{WEEKDAY_ZH[b.date.weekday()]}）收盤 {fmt_price(b.close)}" if zh else
-             f"- {b.date.isoformat()} ({b.date:%a}) close {fmt_price(b.close)}" for b in shown]
+
+    def four(b: PriceBar) -> str:
+        if not ohlc or b.open is None or b.high is None or b.low is None:
+            return ""
+        return (f"開 {fmt_price(b.open)}、高 {fmt_price(b.high)}、低 {fmt_price(b.low)}、" if zh else
+                f"open {fmt_price(b.open)}, high {fmt_price(b.high)}, low {fmt_price(b.low)}, ")
+
+    def volume(b: PriceBar) -> str:
+        if not ohlc or not b.volume:
+            return ""
+        return f"，成交 {b.volume / SHARES_PER_LOT:,.0f} 張" if zh else f"; volume {b.volume:,.0f}"
+
+    lines = [f"- {b.date.isoformat()}（週{WEEKDAY_ZH[b.date.weekday()]}）{four(b)}收盤 {fmt_price(b.close)}" if zh else
+             f"- {b.date.isoformat()} ({b.date:%a}) {four(b)}close {fmt_price(b.close)}" for b in shown]
     lines = [line + (f"（{pct(p.close, b.close)}{limit_note(b.code, p.close, b.close, True).replace('（', '，').rstrip('）')}）"
                      if zh else f" ({pct(p.close, b.close)}{limit_note(b.code, p.close, b.close, False)})")
              if p is not None else line for line, b, p in zip(lines, shown, before)]
+    lines = [line + volume(b) for line, b in zip(lines, shown)]
     head = ("" if len(shown) == len(bars) else
             (f"（共 {len(bars)} 個交易日，列出最後 {len(shown)} 個）" if zh else f"(the last {len(shown)} of {len(bars)} sessions)"))
     return "\n\n" + (head + "\n" if head else "") + "\n".join(lines)

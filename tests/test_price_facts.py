@@ -615,6 +615,13 @@ def test_the_assistant_reads_april_as_the_stores_april_and_follow_ups_keep_it(st
     # months and days in Chinese numerals, in digits; a length or a quarter is no month
     ("台積電四月平均成交量", "台積電4月平均成交量"), ("十二月", "12月"), ("十一月表現", "11月表現"), ("四月七日", "4月7日"),
     ("十月三十一號", "10月31號"), ("一月到三月", "1月到3月"), ("三個月", "三個月"), ("第一季", "第一季"), ("每一月", "每一月"),
+    # a month/day with a slash and no year, month first; never a fraction, a ratio or a dated day
+    ("2330 收盤價 5/20", "2330 收盤價 5月20日"), ("2330 close on 5/20", "2330 close on May 20"),
+    ("TSMC 12/31 close", "TSMC December 31 close"), ("2330 on 2/29", "2330 on February 29"),
+    ("2330 close 5/20/2025", "2330 close 5/20/2025"), ("2025/5/20 台積電", "2025/5/20 台積電"),
+    ("sell 1/2 of my 2330", "sell 1/2 of my 2330"), ("賣掉1/3的持股", "賣掉1/3的持股"), ("24/7 trading", "24/7 trading"),
+    ("2330 2/30", "2330 2/30"), ("2330 up 3/5%", "2330 up 3/5%"), ("1/2 split of 2330", "1/2 split of 2330"),
+    ("2330 1/2 張", "2330 1/2 張"),
 ])
 def test_fixed_date_holidays_are_written_as_their_dates(message, written):
     from assistant.periods import named_days
@@ -707,6 +714,31 @@ def test_a_span_day_by_day_lists_each_close_and_its_change(store):
     assert "- 2025-03-05 (Wed) close 1,025.00 (+2.50%)" in daily.answer and daily.engine == ENGINE
     plain = ask(store, "2330 price in March 2025")
     assert "(Mon) close" not in plain.answer
+
+
+@pytest.mark.parametrize("message", ["2330 OHLC in March 2025", "2330 open high low close March 2025",
+                                     "台積電2025年3月開高低收"])
+def test_ohlc_over_a_span_lists_each_session_s_four_prices(store, message):
+    from assistant.price_format import fmt_price
+
+    assert is_price_question(message, "2330")
+    a = ask(store, message)
+    bar = next(b for b in BARS if b[0] == date(2025, 3, 4))
+    o, h, lo, c = (fmt_price(x) for x in bar[1:5])
+    v = bar[5]
+    if "台積電" in message:
+        assert f"- 2025-03-04（週二）開 {o}、高 {h}、低 {lo}、收盤 {c}（-1.96%），成交 {v / 1000:,.0f} 張" in a.answer
+    else:
+        assert f"- 2025-03-04 (Tue) open {o}, high {h}, low {lo}, close {c} (-1.96%); volume {v:,.0f}" in a.answer
+
+
+def test_a_yearless_slash_date_is_that_day_for_the_whole_assistant(store, data_dir):
+    from assistant.service import Assistant
+
+    asst = Assistant(data_dir.model_copy(update={"cpu_only": True}))
+    for message in ("2330 close on 3/4", "台積電 收盤價 3/4"):
+        a = asst.answer(message)
+        assert a.engine == ENGINE and [b.date for b in a.bars] == [date(2025, 3, 4)], message
 
 
 @pytest.mark.parametrize("message, start, end", [
