@@ -569,7 +569,14 @@ def period_prices(store: Any, code: str, message: str, *, as_of: date | None = N
     period = parse_period(message, ref)
     if period.kind not in ("day", "range"):
         return None
-    reading = read_prices(store, code, period, ref=ref, as_of=as_of, zh=answers_zh(message),
+    zh = answers_zh(message)
+    if notices is not None and store.last_bar_date(code) is None:
+        label = company_label(code, company_of(code), zh)
+        notices.append(f"尚未儲存 {label} 的股價：執行 `finqa ingest prices {code}` 後才能在新聞旁顯示當時的股價。" if zh else
+                       f"No {label} prices are stored, so none is shown beside the news: `finqa ingest prices {code}` "
+                       "fetches them.")
+        return None
+    reading = read_prices(store, code, period, ref=ref, as_of=as_of, zh=zh,
                           notices=notices if notices is not None else [])
     if not reading.bars or (period.start is not None and (period.start - reading.bars[-1].date).days > STALE_DAYS):
         return None  # a bar from months before the day asked is not that day's (the stale notice says why)

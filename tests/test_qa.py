@@ -830,3 +830,54 @@ def test_latest_news_filed_under_a_company_that_never_names_it_is_not_listed(dat
     _index_news(settings, [real])
     listed = engine.run(EngineRequest(message="2382 news", code="2382", as_of=date(2020, 2, 1)))
     assert [c.url for c in listed.citations] == [real.url] and not any("names" in n for n in listed.notices)
+
+
+def test_a_question_about_a_company_whose_filed_news_never_names_it_quotes_none(data_dir):
+    """"What happened with Quanta in January 2020?" over articles filed under 2382 that never name
+    it (newsapi's "Quanta" found Quanta Magazine): nothing is quoted, the notes say why and that no
+    2382 prices are stored; once an article names it, that one is quoted."""
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    when = datetime(2020, 1, 10, 3, tzinfo=timezone.utc)
+    junk = [Article(url=f"https://news.example.com/2382/science{i}", title=title, code="2382", language="en",
+                    published_at=when - timedelta(days=i), content=title + ". Scientists were surprised.",
+                    source="Fixture Daily")
+            for i, title in enumerate(["Why the universe grows more complex", "How sleep washes the brain"])]
+    _index_news(settings, junk)
+    engine = QAEngine(settings=settings)
+    asked = EngineRequest(message="What happened with Quanta in January 2020?", code="2382", as_of=date(2020, 2, 1))
+    none = engine.run(asked)
+    assert not none.citations and "universe" not in none.answer and "sleep" not in none.answer
+    assert "There is no stored news about 2382 Quanta Computer (廣達) to quote" in none.answer
+    assert any("None of the stored articles filed under 2382 names" in n and "none is quoted" in n for n in none.notices)
+    assert any("No 2382 Quanta Computer (廣達) prices are stored" in n for n in none.notices)
+    zh = engine.run(EngineRequest(message="廣達2020年1月發生什麼事", code="2382", as_of=date(2020, 2, 1)))
+    assert "沒有關於 2382 廣達 的已存新聞可引用" in zh.answer and any("因此不引用" in n for n in zh.notices)
+    real = Article(url="https://news.example.com/2382/real", title="Quanta ships more AI servers", code="2382",
+                   language="en", published_at=when - timedelta(days=5), content="Quanta said server shipments rose.",
+                   source="Fixture Daily")
+    _index_news(settings, [real])
+    quoted = engine.run(asked)
+    assert [c.url for c in quoted.citations] == [real.url] and "server shipments rose" in quoted.answer
+    assert not any("names" in n for n in quoted.notices)
+
+
+def test_latest_news_about_a_company_and_a_topic_lists_the_newest_on_that_topic(data_dir):
+    """"鴻海電動車最新消息" lists the newest Hon Hai articles about electric cars, not its newest
+    articles whatever they say; when none mentions the topic, its newest follow, said so."""
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    when = datetime(2020, 1, 10, 3, tzinfo=timezone.utc)
+    ev = Article(url="https://news.example.com/2317/ev", title="鴻海電動車（EV）拿下日本車廠訂單", code="2317", language="zh",
+                 published_at=when - timedelta(days=5), content="鴻海電動車事業再傳捷報，EV 訂單增加。", source="Fixture Daily")
+    servers = Article(url="https://news.example.com/2317/servers", title="鴻海AI伺服器出貨暢旺", code="2317", language="zh",
+                      published_at=when, content="鴻海表示伺服器出貨創新高。", source="Fixture Daily")
+    _index_news(settings, [ev, servers])
+    engine = QAEngine(settings=settings)
+    on = engine.run(EngineRequest(message="鴻海電動車最新消息", code="2317", as_of=date(2020, 2, 1)))
+    assert "最新新聞（由新到舊）：" in on.answer and [c.url for c in on.citations] == [ev.url]
+    en = engine.run(EngineRequest(message="latest Hon Hai news about EVs", code="2317", as_of=date(2020, 2, 1)))
+    assert [c.url for c in en.citations] == [ev.url]
+    plain = engine.run(EngineRequest(message="鴻海最新消息", code="2317", as_of=date(2020, 2, 1)))
+    assert [c.url for c in plain.citations] == [servers.url, ev.url] and not any("沒有一則提到" in n for n in plain.notices)
+    off = engine.run(EngineRequest(message="鴻海晶圓代工最新消息", code="2317", as_of=date(2020, 2, 1)))
+    assert [c.url for c in off.citations] == [servers.url, ev.url]
+    assert any("2317 鴻海 的已存新聞沒有一則提到「晶圓代工」" in n for n in off.notices)

@@ -172,15 +172,20 @@ def is_day_question(req: EngineRequest) -> bool:
     return not re.sub(r"[\W_]+", "", _DAY_FILLER.sub(" ", to_simplified(_topic(req, window)).lower()))
 
 
-def _naming(hits: list[Any], code: str) -> list[Any]:
-    """The hits whose article names the company (all of them when none does), in their order.
+def _naming(hits: list[Any], code: str, unnamed: list[str]) -> list[Any]:
+    """The hits whose article names the company, in their order; ``code`` is added to ``unnamed``
+    when there were hits and none names it.
 
     News is filed under a code whenever newsapi's full-text search matched one of its names, so
-    a company's "own" news holds reviews and roundups that never name it in what was stored.
+    a company's "own" news holds reviews and roundups that never name it in what was stored, and
+    sometimes nothing about it at all: "Quanta" finds Quanta Magazine's science stories. Quoting
+    those as what happened to Quanta Computer would answer with a story about brain cells.
     """
     mentions = _mentions(code)
     named = [h for h in hits if mentions(f"{h.title}\n{h.text}")]
-    return named or hits
+    if hits and not named and code not in unnamed:
+        unnamed.append(code)
+    return named
 
 
 def _rerank(hits: list[Any], question: str, ignore: frozenset[str],
@@ -237,7 +242,7 @@ _NO_TOPIC = re.compile(
     r"'s\b|\b(?:any|the|a|is|are|there|what|whats|anything|show|me|give|tell|list|please|pls|us|for|of|so|far|"
     r"today|yesterday|this|last|past|week|month|lately|recently|now|right|currently|stock|stocks|market|taiwan|"
     r"tw|new|latest|newest|recent|news|headlines?|updates?|stories|top|biggest|major|main|key|important|big|were|was|"
-    r"in|during|on|from)\b"
+    r"in|during|on|from|about|regarding|concerning)\b"
     r"|今天|今日|昨天|本週|本周|這週|这周|最近|近期|近日|最新|有|什麼|什么|甚麼|嗎|吗|呢|的|新聞|新闻|消息|台股|股市|給我|给我|看|一下"
     r"|重大|重要|主要|头条|哪些|[?？!！.。,，\s]")
 
@@ -246,6 +251,28 @@ def lists_newest(req: EngineRequest) -> bool:
     """Whether the answer is the newest articles, listed: of the companies asked about ("TSMC
     news"), or of every company when none is and nothing else is asked ("latest news")."""
     return wants_latest(req.message) if request_codes(req) else wants_latest_overall(req.message)
+
+
+def _latest_topic_words(req: EngineRequest) -> str:
+    """What a "latest news" question about a company asks beyond the company, the news words and
+    the dates ("鴻海電動車最新消息" → "电动车"), lower-cased, on Simplified text."""
+    from ingest.companies import get_directory
+
+    from ..periods import strip_dates
+
+    text = to_simplified(strip_dates(req.message or "")).lower()
+    directory = get_directory()
+    for code in request_codes(req):
+        company = directory.get(code)
+        names = [code] + ([company.name_zh, company.name_en or "", *company.aliases] if company else [])
+        for name in sorted((to_simplified(n).lower() for n in names if n), key=len, reverse=True):
+            text = text.replace(name, " ")
+    return re.sub(r"\s+", " ", _NO_TOPIC.sub(" ", text)).strip()
+
+
+def _latest_topic(req: EngineRequest) -> set[str]:
+    """The terms of :func:`_latest_topic_words` (empty when the question asks only for the news)."""
+    return _terms(_latest_topic_words(req)) - _company_terms(request_codes(req))
 
 
 def wants_latest_overall(message: str | None) -> bool:
@@ -401,6 +428,14 @@ class QAEngine(FinqaQueryEngine):
                 if window is not None:  # its ``until`` is exclusive, as ``before`` is
                     upto = window[1] if req.as_of is None else min(window[1], req.as_of)
 
+                topic = _latest_topic(req)  # "鴻海電動車最新消息": the newest about electric cars
+                off_topic: list[str] = []
+
+                def on_topic(text: str) -> bool:
+                    words = _terms(text)
+                    # "EVs" finds "EV": an English plural matches its singular
+                    return sum(t in words or (t.endswith("s") and t[:-1] in words) for t in topic) * 2 >= len(topic)
+
                 def newest(until: Any) -> list[Any]:
                     if not codes:
                         per_code = [_about_their_company(self._retrieval().latest_news(
@@ -408,8 +443,13 @@ class QAEngine(FinqaQueryEngine):
                     else:
                         per_code = []
                         for c in codes:
+                            names = _mentions(c)
+                            # the company and the topic, or (when no article has both) the company
+                            about = (lambda text, names=names: names(text) and on_topic(text)) if topic else names
                             got = self._retrieval().latest_news(req.message, codes=[c], before=until, k=self.k,
-                                                                about=_mentions(c))
+                                                                about=about)
+                            if topic and got and not any(on_topic(f"{h.title}\n{h.text}") for h in got):
+                                off_topic.append(c)
                             # newsapi files an article under a code on a full-text match: a list of
                             # articles none of which names the company is no news about it
                             named = [h for h in got if _names(h, c)]
@@ -421,12 +461,12 @@ class QAEngine(FinqaQueryEngine):
                                   reverse=True)
 
                 hits = newest(upto)
-                for c in unnamed:
-                    label = company_label(c, company_of(c), zh)
-                    notices.append(f"歸在 {c} 下的已存新聞沒有一則提到 {label}（newsapi 以全文搜尋歸類），因此不列出；"
-                                   f"`finqa ingest news {c}` 可抓取最新新聞。" if zh else
-                                   f"None of the stored articles filed under {c} names {label} (newsapi files them by a "
-                                   f"full-text match), so none is listed; `finqa ingest news {c}` fetches recent news.")
+                for c in dict.fromkeys(off_topic):
+                    label, what = company_label(c, company_of(c), zh), _latest_topic_words(req)
+                    if zh and to_simplified(req.message) != req.message:  # the user's own script
+                        what = _s2t().convert(what)
+                    notices.append(f"{label} 的已存新聞沒有一則提到「{what}」；以下是它最新的幾則。" if zh else
+                                   f"None of the stored articles about {label} mentions \"{what}\"; its newest follow.")
                 if window is not None:
                     from ..price_facts import TAIPEI
 
@@ -441,16 +481,28 @@ class QAEngine(FinqaQueryEngine):
                                            "stored articles follow.")
             else:
                 window = news_window(req)
-                hits = self._search(req, codes, before, window)
+                hits = self._search(req, codes, before, window, unnamed)
                 if window is not None and not hits:
                     # Nothing from around the day asked: the closest by topic from any date, said so.
-                    day = window[2]
-                    notices.append(f"{day} 前後沒有已索引的相關新聞；以下是不限日期、主題最接近的新聞。" if zh else
-                                   f"No indexed news from around {day}; quoting the closest news by topic from any date.")
-                    hits = self._search(req, codes, before, None)
+                    hits = self._search(req, codes, before, None, unnamed)
+                    if hits:
+                        day = window[2]
+                        notices.append(f"{day} 前後沒有已索引的相關新聞；以下是不限日期、主題最接近的新聞。" if zh else
+                                       f"No indexed news from around {day}; quoting the closest news by topic from any date.")
         except FinqaError as exc:
             notices.append(f"新聞檢索失敗：{exc}" if zh else f"News retrieval failed: {exc}")
             hits = []
+        found_codes = {h.code for h in hits}
+        for c in unnamed:
+            if c in found_codes:
+                continue  # named in the articles of another span (the fallback search above)
+            label = company_label(c, company_of(c), zh)
+            shown = "列出" if lists_newest(req) else "引用"
+            notices.append(f"歸在 {c} 下的已存新聞沒有一則提到 {label}（newsapi 以全文搜尋歸類），因此不{shown}；"
+                           f"`finqa ingest news {c}` 可抓取最新新聞。" if zh else
+                           f"None of the stored articles filed under {c} names {label} (newsapi files them by a "
+                           f"full-text match), so none is {'listed' if lists_newest(req) else 'quoted'}; "
+                           f"`finqa ingest news {c}` fetches recent news.")
         # The floor applies to open questions; with a company named, its own news is the context,
         # and with nothing asked but a day ("what happened on 2025-04-07?") that day's news is.
         date_only = not codes and is_day_question(req)
@@ -573,9 +625,10 @@ class QAEngine(FinqaQueryEngine):
                 "text": ("" if zh else " ").join(head).replace("**", ""), "bars": summary.bars}
 
     def _search(self, req: EngineRequest, codes: list[str] | None, before: Any,
-                window: tuple[date, date, str] | None) -> list[Any]:
+                window: tuple[date, date, str] | None, unnamed: list[str]) -> list[Any]:
         """Hits for the question, best first; published in ``window`` (from, until, label) when given,
-        and always strictly before ``before``."""
+        and always strictly before ``before``. A company whose retrieved articles never name it is
+        added to ``unnamed``."""
         after, until = None, before
         topic = _topic(req, window)
         if window is not None:
@@ -596,7 +649,7 @@ class QAEngine(FinqaQueryEngine):
             # would hand every slot to whichever company's news sits closest to the wording.
             # Each keeps the articles that name the company (see _naming), hence the wider k.
             ignore = _company_terms(codes)
-            per_code = [_rerank(_naming(candidates(self.k * 4, c, ignore), c), topic, ignore, window) for c in codes]
+            per_code = [_rerank(_naming(candidates(self.k * 4, c, ignore), c, unnamed), topic, ignore, window) for c in codes]
             return [h for rank in zip_longest(*per_code) for h in rank if h is not None]
         # A Chinese question casts a wider net: the cosine ranks Chinese texts poorly, the term
         # overlap in _rerank then picks among more of them.
@@ -752,10 +805,17 @@ class QAEngine(FinqaQueryEngine):
             header = f"CPU 層（擷取式；未載入語言模型：{reason_zh(reason)}）。"
         else:
             header = f"CPU tier (extractive; no language model loaded: {reason})."
-        if not contexts and request_codes(req) and lists_newest(req):  # "2382 news": nothing to list
+        if not contexts and request_codes(req):  # "2382 news", "what happened with Quanta?": nothing to list or quote
             labels = [company_label(c, company_of(c), zh) for c in request_codes(req)]
-            body = (f"沒有關於 {'、'.join(labels)} 的已存新聞可列出（原因見下方說明）。" if zh else
-                    f"There is no stored news about {', '.join(labels)} to list (the notes below say why).")
+            if lists_newest(req):
+                body = (f"沒有關於 {'、'.join(labels)} 的已存新聞可列出（原因見下方說明）。" if zh else
+                        f"There is no stored news about {', '.join(labels)} to list (the notes below say why).")
+            else:
+                body = (f"沒有關於 {'、'.join(labels)} 的已存新聞可引用（原因見下方說明）；沒有語言模型時 finqa 無法回答資料以外的問題"
+                        "（設定可載入的 QA 模型：FINQA_QA__BASE，或 OpenAI 相容的伺服器）。" if zh else
+                        f"There is no stored news about {', '.join(labels)} to quote (the notes below say why), and without a "
+                        "language model finqa cannot answer beyond its data (configure a QA model that can be loaded: "
+                        "FINQA_QA__BASE, or an OpenAI-compatible server).")
             return Answer(route="qa", engine=CPU_ENGINE, answer=f"{header}\n\n{body}", notices=notices,
                           fallback_reason=reason, code=req.code)
         if not contexts:
