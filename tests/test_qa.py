@@ -431,7 +431,12 @@ def test_latest_news_of_a_span_lists_that_span_or_says_none_is_from_it(data_dir)
     _index_news(settings, dated)
     engine = QAEngine(settings=settings)
     week = engine.run(EngineRequest(message="latest TSMC news in the first week of March 2025", code="2330"))
-    assert "Latest news, newest first:" in week.answer
+    assert "News from 2025-03-01 – 2025-03-07, newest first:" in week.answer
+    april = engine.run(EngineRequest(message="TSMC news in April 2025", code="2330"))  # a span is no topic
+    assert "News from 2025-04, newest first:" in april.answer and "TSMC update of 2025-04-10" in april.answer
+    assert "2025-03-20" not in april.answer
+    zh = engine.run(EngineRequest(message="台積電2025年4月的新聞", code="2330"))
+    assert "2025-04 的新聞（由新到舊）：" in zh.answer
     assert "TSMC update of 2025-03-03" in week.answer and "2025-03-20" not in week.answer
     assert not any("No stored news about it" in n for n in week.notices)
     empty = engine.run(EngineRequest(message="latest TSMC news in the first week of January 2025", code="2330"))

@@ -83,6 +83,8 @@ _LATEST = re.compile(
     r"|^\s*\S{1,10}?\s*的?(?:新聞|新闻|消息)\s*[?？]?\s*$",
     re.IGNORECASE,
 )
+# What stays of a span once its dates are taken out ("TSMC news in April 2025" → "TSMC news in").
+_SPAN_WORDS = re.compile(r"\s+(?:in|from|during|for|of|on|since|over)\s*(?:the\s+)?(?:month|year|quarter)?\s*([?？]?)\s*$", re.I)
 # "top news", "重大新聞", "頭條": importance, which finqa does not judge (it lists the newest, and says so)
 _TOP_NEWS = re.compile(rf"{_TOP_WORDS}|重大|重要|头条")
 # Index levels finqa does not store (it holds listed companies and ETFs, not TAIEX or the OTC index).
@@ -232,8 +234,13 @@ def _mentions(code: str) -> Any:
 
 
 def wants_latest(message: str | None) -> bool:
-    """Whether the question asks for the newest news rather than news about a topic."""
-    return bool(message and _LATEST.search(message))
+    """Whether the question asks for the newest news rather than news about a topic; a span
+    written beside the company and the word news is no topic ("TSMC news in April 2025")."""
+    if not message:
+        return False
+    from ..periods import strip_dates
+
+    return bool(_LATEST.search(message) or _LATEST.search(_SPAN_WORDS.sub(" ", strip_dates(message))))
 
 
 # What may stand beside the words asking for news when no company and no topic is named: time
@@ -242,9 +249,9 @@ _NO_TOPIC = re.compile(
     r"'s\b|\b(?:any|the|a|is|are|there|what|whats|anything|show|me|give|tell|list|please|pls|us|for|of|so|far|"
     r"today|yesterday|this|last|past|week|month|lately|recently|now|right|currently|stock|stocks|market|taiwan|"
     r"tw|new|latest|newest|recent|news|headlines?|updates?|stories|top|biggest|major|main|key|important|big|were|was|"
-    r"in|during|on|from|about|regarding|concerning)\b"
+    r"in|during|on|from|about|regarding|concerning|summari[sz]e|summary|recap|round[- ]?up|overview|digest)\b"
     r"|今天|今日|昨天|本週|本周|這週|这周|最近|近期|近日|最新|有|什麼|什么|甚麼|嗎|吗|呢|的|新聞|新闻|消息|台股|股市|給我|给我|看|一下"
-    r"|重大|重要|主要|头条|哪些|[?？!！.。,，\s]")
+    r"|重大|重要|主要|头条|哪些|总结|整理|摘要|汇整|[?？!！.。,，\s]")
 
 
 def lists_newest(req: EngineRequest) -> bool:
@@ -833,8 +840,14 @@ class QAEngine(FinqaQueryEngine):
         if lists_newest(req):
             tag = len(request_codes(req)) != 1  # several companies, or all of them: each line says whose
             lines = [f"- {c['date']} {'[' + c['code'] + '] ' if tag and c.get('code') else ''}{c['title']} [{c['n']}]"
-                     for c in contexts]
+                     for c in contexts if not c.get("bars")]  # the prices are quoted above the list
             intro = "最新新聞（由新到舊）：" if zh else "Latest news, newest first:"
+            span = news_window(req)
+            listed = [c["date"] for c in contexts if not c.get("bars") and c.get("date")]
+            if span is not None and listed and all(
+                    (span[0] + timedelta(days=NEWS_DAYS_AROUND)).isoformat() <= d
+                    < (span[1] - timedelta(days=NEWS_DAYS_AROUND)).isoformat() for d in listed):  # the span itself
+                intro = f"{span[2]} 的新聞（由新到舊）：" if zh else f"News from {span[2]}, newest first:"
         elif is_day_question(req):  # "what happened on 2025-04-07?": that day's headlines
             lines = [f"- {c['date']} {c['title']} [{c['n']}]" for c in contexts if not c.get("bars")]
             day = news_window(req)[2]  # type: ignore[index]
