@@ -40,7 +40,7 @@ from .small_talk import (asks_about_watchlist, asks_accuracy_back, asks_data_upd
                          export_help, forecast_method, forecast_quality, is_small_talk, models_text, sentiment_method,
                          sentiment_quality, update_help, watchlist_help)
 from .types import Answer, EngineRequest
-from .typos import correct_typos, typo_notice
+from .typos import correct_company_typos, correct_typos, typo_notice
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,9 @@ def _only_about(message: str, word: str) -> bool:
     from .overview import asked_name
 
     rest = message.replace(word, " ").lower()
-    if word.isdigit():  # "9999 news": a code that is no listed company; "Nvidia news" is news to quote
+    if word.isdigit() or has_cjk(word):
+        # "9999 news", "台機電股價": a code or a Chinese name that is no listed company; "Nvidia
+        # news" is news to quote
         rest = _ABOUT_WORDS.sub(" ", rest)
     return not re.sub(r"[\W_]+", "", rest) or asked_name(message) == word
 
@@ -221,6 +223,8 @@ class Assistant:
             return
         message, notices = truncate_message(str(message))
         message, fixes = correct_typos(message)  # "tsmc stock pirce": read as "price", and said
+        message, names = correct_company_typos(message, self._directory())  # "TSCM price": TSMC's
+        fixes += names
         if fixes:
             notices.append(typo_notice(fixes, answers_zh(message)))
         # "in April" on a store that ends before this year's April: the April it covers, written

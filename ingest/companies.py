@@ -286,6 +286,16 @@ class CompanyDirectory:
         self._choices = sorted(set(choices), key=lambda kc: self.prominence.get(kc[1], 10**6))
         log.debug("company directory: %d companies, %d keys", len(self.companies), len(self._keys))
 
+    def latin_names(self) -> dict[str, str]:
+        """Each company's one-word Latin names ("TSMC", "MediaTek", "Foxconn") that name it alone,
+        as written in the directory, with its code: what a mistyped name is compared against."""
+        out: dict[str, str] = {}
+        for company in self.companies.values():
+            for name in (company.name_en or "", *company.aliases):
+                if re.fullmatch(r"[A-Za-z]{4,}", name) and self._latin_forms.get(name.lower()) == company.code:
+                    out.setdefault(name, company.code)
+        return out
+
     # --- exact lookups --------------------------------------------------------------------------
     def get(self, code: str) -> Company | None:
         """The company with this code (``2330``, ``2330.TW``, ``6488.TWO``, ``aapl``), or None."""

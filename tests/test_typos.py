@@ -44,3 +44,49 @@ def test_the_assistant_routes_the_corrected_question_and_says_so(data_dir):
     zh = asst.answer("台積電pirce 2025-03-05")
     assert "將拼錯的字讀作：pirce → price。" in zh.notices
     assert not any("Read as" in n for n in asst.answer("2330 price on 2025-03-05").notices)
+
+
+@pytest.mark.parametrize("message, fixed, fixes", [
+    ("TSCM price", "TSMC price", ["TSCM → TSMC (2330)"]), ("TMSC forecast", "TSMC forecast", ["TMSC → TSMC (2330)"]),
+    ("Mediatk news", "MediaTek news", ["Mediatk → MediaTek (2454)"]),
+    ("mediatk news", "MediaTek news", ["mediatk → MediaTek (2454)"]),
+    ("Foxcon stock", "Foxconn stock", ["Foxcon → Foxconn (2317)"]),
+    ("Mediatk and TSCM", "MediaTek and TSMC", ["Mediatk → MediaTek (2454)", "TSCM → TSMC (2330)"]),
+])
+def test_a_mistyped_company_name_is_read_as_the_company(message, fixed, fixes):
+    from assistant.typos import correct_company_typos
+    from ingest.companies import get_directory
+
+    assert correct_company_typos(message, get_directory()) == (fixed, fixes)
+
+
+@pytest.mark.parametrize("message", [
+    "speed of TSMC chips",  # one slip from ASPEED, but an English word (and a company is named)
+    "memory prices this year",  # eMemory
+    "Quant funds are selling",  # a letter added to a five-letter word: not Quanta
+    "quanta of energy",  # lower case and short
+    'classify "TSCM beats estimates"',  # quoted text is classified as written
+    "TSMC price", "",
+])
+def test_words_and_named_companies_are_no_mistyped_company(message):
+    from assistant.typos import correct_company_typos
+    from ingest.companies import get_directory
+
+    assert correct_company_typos(message, get_directory()) == (message, [])
+
+
+def test_the_assistant_answers_for_a_mistyped_company_and_asks_about_a_mistyped_chinese_one(data_dir):
+    from datetime import date
+
+    from assistant.service import Assistant
+    from ingest.store import open_store
+    from ingest.types import PriceBar
+
+    open_store(data_dir.store_path).upsert_bars([PriceBar(code="2330", date=date(2025, 3, 5), open=1000.0, high=1010.0,
+                                                          low=990.0, close=1005.0, volume=1000)])
+    asst = Assistant(data_dir.model_copy(update={"cpu_only": True}))
+    a = asst.answer("TSCM price on 2025-03-05")
+    assert a.engine == "qa:prices" and a.code == "2330" and "1,005.00" in a.answer
+    assert "Read as: TSCM → TSMC (2330)." in a.notices
+    zh = asst.answer("台機電股價")  # 機 for 積: several names one character away, so it asks
+    assert zh.engine == "router" and "找不到名為「台機電」的上市櫃公司。您是指：2330 台積電" in zh.answer
