@@ -30,7 +30,7 @@ from .periods import day_shift, no_such_day, parse_period, shifted_day
 from .price_facts import ENGINE, NOT_A_FACT, STALE_DAYS, TAIPEI, stale_notice, visible_day
 from .price_format import bar_of, company_label, company_of, fmt_price, source_name
 from .risk import annualised_volatility
-from .slots import plural_back, unquoted, zh_number
+from .slots import plural_back, to_simplified, unquoted, zh_number
 from .types import Answer, Citation, EngineRequest
 
 # Matched on simplified, lower-cased text. Taiwan's names for the moving averages first.
@@ -167,7 +167,7 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
     span = period if ((period.kind == "range" and period.start and period.start < day)
                       or (period.kind == "trailing" and (period.sessions or 0) > 1)) else None
     level = asked_level(asked)
-    readings = [_read(store, c, day, mas, others, zh, span=span, level=level) for c in codes]
+    readings = [_read(store, c, day, mas, others, zh, span=span, level=level, cross=asked_cross(asked)) for c in codes]
     notices = list(req.notices)
     for r in readings:
         notices.extend(n for n in r.notices if n not in notices)
@@ -204,8 +204,20 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
                   code=code, bars=[b for r in readings for b in r.bars], indicators=values)
 
 
+# "when was the last golden cross?", "台積電上次死叉": one kind of crossover (on Simplified text)
+_GOLDEN = re.compile(r"\bgolden\s+cross|黄金交叉|金叉", re.I)
+_DEATH = re.compile(r"\bdeath\s+cross|死亡交叉|死叉", re.I)
+
+
+def asked_cross(message: str) -> str | None:
+    """``golden`` or ``death`` when ``message`` asks for one kind of crossover only."""
+    s = to_simplified(unquoted(message or ""))
+    golden, death = bool(_GOLDEN.search(s)), bool(_DEATH.search(s))
+    return "golden" if golden and not death else "death" if death and not golden else None
+
+
 def _read(store: Any, code: str, day: date, mas: list[int], others: list[str], zh: bool,
-          span: Any = None, level: Any = None) -> _Reading:
+          span: Any = None, level: Any = None, cross: str | None = None) -> _Reading:
     """One company's indicators at ``day`` (the last stored bar on or before it); with ``span`` (the
     range or trailing ``Period`` asked, ending at ``day``) their path through it too, and with
     ``level`` (``indicator_history.LevelAsked``) when they were last past it."""
@@ -262,7 +274,7 @@ def _read(store: Any, code: str, day: date, mas: list[int], others: list[str], z
             lines.append(line)
             continue
         if kind == "cross":
-            line, numbers = _crosses(frame, (int(pair[0]), int(pair[1])), zh)
+            line, numbers = _crosses(frame, (int(pair[0]), int(pair[1])), zh, cross)
             values.update(numbers)
             lines.append(line)
             continue
@@ -362,10 +374,12 @@ CROSS_PAIR = (5, 20)  # the moving averages whose crossing a "golden cross" ques
 CROSS_SESSIONS = 60  # how far back a crossover is looked for
 
 
-def _crosses(frame: pd.DataFrame, pair: tuple[int, int], zh: bool) -> tuple[str, dict[str, Any]]:
+def _crosses(frame: pd.DataFrame, pair: tuple[int, int], zh: bool, wanted: str | None = None) -> tuple[str, dict[str, Any]]:
     """The most recent crossover of the two moving averages, of K and D, and of MACD and its
     signal within the last :data:`CROSS_SESSIONS` sessions: a golden cross when the first turns
-    above the second, a death cross when it turns below; and where each pair stands now."""
+    above the second, a death cross when it turns below; and where each pair stands now. With
+    ``wanted`` ("when was the last golden cross?") the last of that kind too, over the whole
+    stored history, when the latest is the other kind or older than those sessions."""
     close = frame["close"].astype(float)
     short, long_ = close.rolling(pair[0]).mean(), close.rolling(pair[1]).mean()
     diffs = {"ma": short - long_, "kd": frame["kdj_k"] - frame["kdj_d"], "macd": frame["macd_histogram"]}
@@ -383,18 +397,29 @@ def _crosses(frame: pd.DataFrame, pair: tuple[int, int], zh: bool) -> tuple[str,
         hits = recent[recent != 0]
         above = bool(diff.iloc[-1] > 0)
         now = ("目前在上" if above else "目前在下") if zh else ("now above" if above else "now below")
+        kind = None if hits.empty else ("golden" if hits.iloc[-1] > 0 else "death")
         if hits.empty:
-            parts.append(f"{names[key]} 近 {CROSS_SESSIONS} 個交易日沒有交叉（{now}）" if zh else
-                         f"{names[key]}: no crossover in the last {CROSS_SESSIONS} sessions ({now})")
+            part = (f"{names[key]} 近 {CROSS_SESSIONS} 個交易日沒有交叉（{now}）" if zh else
+                    f"{names[key]}: no crossover in the last {CROSS_SESSIONS} sessions ({now})")
             values[f"{key}_cross"] = None
-            continue
-        at, kind = hits.index[-1], ("golden" if hits.iloc[-1] > 0 else "death")
-        day = dates.loc[at].isoformat()
-        values[f"{key}_cross"] = {"kind": kind, "date": day}
-        if zh:
-            parts.append(f"{names[key]} {day} {'黃金交叉' if kind == 'golden' else '死亡交叉'}（{now}）")
         else:
-            parts.append(f"{names[key]}: {kind} cross on {day} ({now})")
+            day = dates.loc[hits.index[-1]].isoformat()
+            values[f"{key}_cross"] = {"kind": kind, "date": day}
+            part = (f"{names[key]} {day} {'黃金交叉' if kind == 'golden' else '死亡交叉'}（{now}）" if zh else
+                    f"{names[key]}: {kind} cross on {day} ({now})")
+        if wanted is not None and kind != wanted:
+            every = turns[key]
+            same = every[every > 0] if wanted == "golden" else every[every < 0]
+            word = ("黃金交叉" if wanted == "golden" else "死亡交叉") if zh else f"{wanted} cross"
+            if same.empty:
+                part += (f"，資料庫 {len(frame)} 個交易日中沒有{word}" if zh else
+                         f"; no {word} in the {len(frame)} stored sessions")
+                values[f"{key}_last_{wanted}"] = None
+            else:
+                last = dates.loc[same.index[-1]].isoformat()
+                part += f"，上次{word}在 {last}" if zh else f"; the last {word} was on {last}"
+                values[f"{key}_last_{wanted}"] = last
+        parts.append(part)
     head = f"- 近 {CROSS_SESSIONS} 個交易日最近一次交叉：" if zh else f"- The latest crossovers (last {CROSS_SESSIONS} sessions): "
     return head + ("；" if zh else "; ").join(parts), values
 

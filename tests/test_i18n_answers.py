@@ -191,7 +191,7 @@ def test_qa_cpu_tier_answers_a_chinese_question_in_chinese(data_dir):
     assert "沒有關於 2603 長榮 的已存新聞可列出（原因見下方說明）。" in none.answer
     assert "No indexed news" not in none.answer and "There is no stored news" not in none.answer
     topic = engine.run(EngineRequest(message="長榮的運價為什麼上漲？", code="2603"))  # a question: no model to answer it
-    assert "沒有關於 2603 的已索引新聞涵蓋這個問題" in topic.answer and "FINQA_QA__BASE" in topic.answer
+    assert "沒有關於 2603 長榮 的已存新聞可引用（原因見下方說明）" in topic.answer and "FINQA_QA__BASE" in topic.answer
     assert "尚未匯入 2603 的新聞：請執行 `finqa ingest news 2603`（再執行 `finqa index build`）。" in none.notices
     assert not any("No news for" in n for n in none.notices)
 

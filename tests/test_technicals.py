@@ -292,3 +292,31 @@ def test_which_one_is_more_volatile_reads_the_span_just_asked(data_dir):
     assert a.indicators["companies"]["2330"]["date"] == feb_end and a.indicators["companies"]["2454"]["date"] == feb_end
     fresh = asst.answer("which one is more volatile, 2330 or 2454?")  # no conversation: the newest bar
     assert fresh.indicators["companies"]["2330"]["date"] == DAYS[-1].isoformat()
+
+
+def test_the_last_golden_cross_is_found_when_the_latest_crossover_is_a_death_cross(store):
+    """Down 30 sessions, up 30, down 10: the 5-day average crosses above the 20-day after the
+    bottom (found here with plain loops) and back below near the end. "When was the last golden
+    cross?" gives the death cross and that golden cross; a kind that never happened is said."""
+    closes = [200.0 - 2 * i for i in range(30)] + [142.0 + 2 * (i + 1) for i in range(30)] + [202.0 - 3 * (i + 1) for i in range(10)]
+    store.upsert_bars([PriceBar(code="2454", date=d, open=c, high=c, low=c, close=c, volume=1e6) for d, c in zip(DAYS, closes)])
+
+    def above(i):
+        return sum(closes[i - 4:i + 1]) / 5 > sum(closes[i - 19:i + 1]) / 20
+
+    golden = max(i for i in range(20, 70) if above(i) and not above(i - 1))
+    death = max(i for i in range(20, 70) if not above(i) and above(i - 1))
+    assert golden < death
+    def ask_2454(message):
+        return indicator_answer(EngineRequest(message=message, code="2454"), store, today=DAYS[-1])
+
+    a = ask_2454("when was the last golden cross for 2454?")
+    assert f"5/20-day averages: death cross on {DAYS[death].isoformat()} (now below); the last golden cross was on " \
+           f"{DAYS[golden].isoformat()}" in a.answer
+    assert a.indicators["ma_last_golden"] == DAYS[golden].isoformat()
+    zh = ask_2454("聯發科上次黃金交叉是什麼時候")
+    assert f"上次黃金交叉在 {DAYS[golden].isoformat()}" in zh.answer
+    never = ask(store, "2330 last golden cross")  # up then down: the 5-day led from the start
+    assert "no golden cross in the 70 stored sessions" in never.answer and never.indicators["ma_last_golden"] is None
+    plain = ask_2454("2454 crossovers")  # no kind asked: the latest of each pair only
+    assert "the last golden cross" not in plain.answer
