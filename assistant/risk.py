@@ -86,7 +86,9 @@ KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         # month's change (price_facts), not a lot bought on its first session
         r"|\bhow much (?:would|could|did (?:i|you|we|one|someone|my|an?))\b.{0,60}\b(?:worth|make|made|earn|earned|gain|gained|lose|lost|have)\b"
         r"|\bwould (?:be|have been) worth\b|\breturn on (?:an? )?(?:investment|nt\$|\$|\d)"
-        r"|如果.{0,24}(?:买|投资|投入|进场|持有)|(?:买|投资|投入).{0,30}(?:现在|至今|如今|今天).{0,8}(?:值|变成|剩|赚|赔|亏|报酬)"
+        # "what would 100k in TSMC a year ago be worth today?"
+        r"|\bwould\b.{0,50}\b(?:be|have been) worth\b"
+        r"|如果.{0,24}(?:买|投资|投入|进场|持有)|(?:买|投资|投入).{0,30}(?:现在|至今|如今|今天).{0,8}(?:值|变成|剩|赚|赔|亏|报酬|多少)"
         r"|投资报酬|报酬率")),
 )
 # "2330 return since 2024-09-02", "台積電今年報酬": a return over a span is an investment's, but

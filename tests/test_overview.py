@@ -328,9 +328,10 @@ def test_compare_it_with_another_company_compares_their_prices(store, data_dir):
 
 
 @pytest.mark.parametrize("message, word, first", [
-    ("9999", "9999", None), ("Foxcon", "Foxcon", "2317"), ("how is tsmcc doing?", "tsmcc", "2330"),
+    ("9999", "9999", None), ("Foxconm", "Foxconm", "2317"), ("how is tsmcc doing?", "tsmcc", "2330"),
     ("is Mediatec a buy?", "Mediatec", "2454"), ("台機電", "台機電", "2330"), ("9999 news", "9999", None),
-    ("Foxcon stock", "Foxcon", "2317"), ("what is the Mediatec share price?", "Mediatec", "2454"),
+    ("Foxconm stock", "Foxconm", "2317"), ("what is the Mediatec share price?", "Mediatec", "2454"),
+    ("台機電股價", "台機電", "2330"),
 ])
 def test_a_misspelt_company_asked_about_alone_is_answered_with_suggestions(data_dir, message, word, first):
     from assistant.service import Assistant
@@ -340,6 +341,16 @@ def test_a_misspelt_company_asked_about_alone_is_answered_with_suggestions(data_
     assert ("Did you mean" in a.answer or "您是指" in a.answer)
     if first:
         assert (a.answer.split("Did you mean: ")[-1].split("您是指：")[-1]).startswith(first)
+
+
+@pytest.mark.parametrize("message, code", [("Foxcon", "2317"), ("Foxcon stock", "2317"), ("TSCM", "2330")])
+def test_a_company_name_one_slip_off_is_answered_for_that_company(data_dir, message, code):
+    """A letter dropped or two swapped, and no other company as close: the answer is the company's,
+    with the reading said (a letter replaced, "Foxconm" above, still asks)."""
+    from assistant.service import Assistant
+
+    a = Assistant(data_dir.model_copy(update={"cpu_only": True})).answer(message)
+    assert a.engine != "router" and a.code == code and any(n.startswith("Read as: ") for n in a.notices)
 
 
 def test_news_about_a_foreign_company_is_still_answered_from_the_news(data_dir):

@@ -58,6 +58,7 @@ def ask(store, message, *, codes=None, as_of=None, today=DAYS[-1], previous=None
     ("How much would NT$10,000 invested in TSMC on 2024-09-02 be worth?", "investment"),
     ("if I had bought 2330 on 2025-01-02", "investment"), ("如果 2025-01-02 買一張台積電 現在賺多少", "investment"),
     ("2330 return since 2025-01-02", "investment"), ("台積電今年以來的報酬", "investment"),
+    ("What would 100k in TSMC a year ago be worth today?", "investment"), ("10萬買台積電一年前 現在多少", "investment"),
     ("Which day in April 2025 had the biggest drop for TSMC?", "extremes"), ("台積電4月哪天跌最多", "extremes"),
     ("2317 Sharpe ratio", "risk"), ("台積電夏普比率", "risk"), ("risk-adjusted return of 2454", "risk"),
     # the future is the forecaster's; a return with no span, or a return *to* something, is news
@@ -741,3 +742,12 @@ def test_a_ranking_over_a_span_the_store_does_not_cover_says_what_it_covers(stor
     a = risk_ranking(EngineRequest(message="which stock had the worst single day in June 2025?"), store, today=date(2025, 7, 10))
     assert not a.ranking and "No stored company has price changes for 2025-06 to rank" in a.answer
     assert f"The store covers {DAYS[0].isoformat()} to {DAYS[-1].isoformat()}." in a.answer
+
+
+def test_a_sum_in_a_company_a_year_ago_is_an_investment(store):
+    """"What would 100k in TSMC a year ago be worth today?" had gone to the news: NT$100,000 bought
+    at the first close on or after the day a year before, worth the latest close."""
+    a = ask(store, "What would 100k in TSMC a year ago be worth today?", codes=["2330"], today=date(2026, 1, 5))
+    assert a.indicators["buy_date"] == "2025-01-06" and "NT$100,000 bought at the 2025-01-06 close" in a.answer
+    zh = ask(store, "10萬買台積電一年前 現在多少", codes=["2330"], today=date(2026, 1, 5))
+    assert zh.indicators["buy_date"] == "2025-01-06" and "投入 NT$100,000" in zh.answer
