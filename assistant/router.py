@@ -197,7 +197,8 @@ OVERVIEW_REASON = "a company overview (price, trend, news, forecast)"
 _FUTURE = re.compile(r"\bwill\b|\bgoing to\b|\bgonna\b|\bnext\b|\bsoon\b|\bcan it\b|\bchances?\b|\bodds\b"
                      r"|(?<!说)会(?!议|计)|将|明天|下周|下个月|未来|接下来|能不能|有没有机会|有机会|机率|概率")
 _COMPARE_ONLY = re.compile(r"(?:and\s+|now\s+)?(?:compare|contrast)\s+(?:them|both|the two|these two|those two)"
-                           r"(?:\s+side by side)?|(?:比较|对比)(?:一下)?(?:它们|两者|这两[家档个支]?)?|(?:它们|两者)(?:比较|对比)(?:一下)?")
+                           r"(?:\s+side by side)?|(?:比较|对比)(?:一下)?(?:它们|两者|这两[家档个支]?|两[个家档支])?"
+                           r"|(?:它们|两者|(?:这|那)?两[个家档支])的?(?:比较|对比|比一比|比一下)(?:一下)?")
 _LIMIT_AHEAD = re.compile(r"涨停|跌停|\blimit[- ](?:up|down)\b")
 # "did 2330 reach 1,000 last year?", "台積電漲到1000過嗎": a target in the past is a price fact.
 _PAST_TARGET = re.compile(r"\b(?:did|was|were|has|had|have|when|ever|closed|traded|reached|crossed)\b"

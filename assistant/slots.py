@@ -608,7 +608,7 @@ _CONTINUATION = re.compile(
 _PLURAL_BACK = re.compile(r"\b(?:they|them|their|both|these two|the two|those two|which one|which of (?:the|these|those) two"
                           r"|which of them|which is|which was)\b"
                           # "哪一個比較強" picks between them; "哪檔股票漲最多" ranks the market
-                          r"|它们|他们|两者|两家|这两|二者|两档|两支|^\s*(?:比较|对比)(?:一下)?\s*[?？!！。]?\s*$|(?:哪一个|哪一家|哪一档|哪个)(?!股票|个股|公司|类股|产业|股)")
+                          r"|它们|他们|两者|两家|这两|二者|两档|两支|两个(?=的?(?:比较|对比|比一比|比一下|谁|哪))|^\s*(?:比较|对比)(?:一下)?\s*[?？!！。]?\s*$|(?:哪一个|哪一家|哪一档|哪个)(?!股票|个股|公司|类股|产业|股)")
 # "stocks near their lows", "which stocks hit their highs": "their" is the stocks just named (a
 # screen of the store), not the conversation's companies.
 _THEIR_OWN = re.compile(r"\b(?:stocks|shares|companies|names)\b.{0,40}\b(?:their|they|them)\b")

@@ -141,6 +141,8 @@ FOLLOW_UPS = [
     # "compare them" after two answers of one kind: that kind, side by side
     (["forecast 2330 next 5 days", "and 2454?"], "compare them", "forecast", "2330", 5),
     (["台積電新聞情緒", "那聯發科呢"], "比較一下", "sentiment", "2330", None),
+    (["台積電未來一週走勢預測", "那聯發科呢"], "兩個比較", "forecast", "2330", 5),
+    (["台積電新聞情緒", "聯發科呢"], "這兩家比一下", "sentiment", "2330", None),
     # the last forecast's own parts and horizon: "show me the backtest", "回測呢", "what about 10 days?"
     (["forecast 2330 next 5 days"], "show me the backtest", "forecast", "2330", 5),
     (["預測台積電未來5天"], "回測呢", "forecast", "2330", 5),
@@ -412,7 +414,7 @@ def test_no_name_close_enough_asks_which_company_and_open_questions_get_no_guess
     assert qa.engine != "router" and engines["qa"].calls and not any("找不到" in n for n in qa.notices)
 
 
-@pytest.mark.parametrize("message", ["TSMCC forecast", "Mediatec sentiment", "Foxcon's stock outlook"])
+@pytest.mark.parametrize("message", ["TSMCC forecast", "Mediatec sentiment", "Foxconm's stock outlook"])
 def test_an_unknown_name_before_the_intent_gets_suggestions(assistant, engines, message):
     answer = assistant.answer(message)
     assert answer.engine == "router" and "I could not find a listed company" in answer.answer
