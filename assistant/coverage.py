@@ -252,12 +252,20 @@ _IDENTITY_EN = re.compile(r"^\s*(?:(?:what|who)(?:'s|\s+is|\s+are)\s+(?:the\s+)?
                           r"|what\s+(?:does|do)\s+(?:the\s+)?(?:company\s+)?(?:do|make|sell|produce)(?:\s+for a living)?"
                           # "what industry is 2382 in?", "which sector does Quanta belong to?", "which market is 6488 on?"
                           r"|(?:what|which)\s+(?:industry|sector|market|exchange)\s+(?:is|does)\s+(?:in|on|belong\s+to|trade\s+on"
-                          r"|listed\s+on)?)[\W_]*$")
+                          r"|listed\s+on)?"
+                          # "is 6488 listed on TPEx?", "where is 2330 listed?", "is 8299 a TWSE or TPEx stock?"
+                          r"|is\s+(?:it\s+)?(?:listed|traded)\s+on\s+(?:the\s+)?(?:twse|tpex|taiwan stock exchange|taipei exchange|otc)"
+                          r"(?:\s+or\s+(?:the\s+)?(?:twse|tpex|otc))?"
+                          r"|where\s+(?:is|does)\s+(?:it\s+)?(?:listed|traded|trade)|is\s+(?:it\s+)?an?\s+(?:twse|tpex|otc)"
+                          r"(?:\s+or\s+(?:an?\s+)?(?:twse|tpex|otc))?\s+(?:stock|company|listing))[\W_]*$")
 _IDENTITY_ZH = re.compile(r"^[\W_]*(?:是(?:一家|一档|一支)?(?:什么|甚么|啥|哪家|怎样的|怎么样的)(?:样的)?(?:公司|股票|企业|etf|基金)?"
                           r"|(?:是|主要)?(?:在)?(?:做|干|卖|生产)(?:什么|甚么|啥|嘛)(?:的)?(?:公司)?"
                           r"|的?主要?业务(?:是)?(?:什么)?|介绍(?:一下)?|简介|是谁"
                           # "廣達是什麼產業", "緯創屬於哪個類股", "6488在哪個市場"
-                          r"|(?:是|属于|算)(?:什么|哪个|哪一个|哪种)(?:产业|类股|行业|族群)|(?:在)?(?:哪个|哪一个)(?:市场|交易所)(?:上市|挂牌)?)[\W_吗呢啊]*$")
+                          r"|(?:是|属于|算)(?:什么|哪个|哪一个|哪种)(?:产业|类股|行业|族群)|(?:在)?(?:哪个|哪一个)(?:市场|交易所)(?:上市|挂牌)?"
+                          # "6488是上市還是上櫃", "台積電是上櫃股票嗎", "緯創在哪裡上市"
+                          r"|(?:是)?(?:上市|上柜)(?:还是|或|或是)(?:上市|上柜)(?:股票|公司)?|是(?:上市|上柜)(?:股票|公司|股)?"
+                          r"|在哪(?:里|边)?(?:上市|挂牌|交易))[\W_吗呢啊]*$")
 
 
 def is_identity_question(message: str, code: str | None) -> bool:
@@ -300,11 +308,25 @@ def identity_answer(req: EngineRequest, store: Any, *, today: date | None = None
         if company.adr:
             head += f" Its US ADR trades as {company.adr[0]} (one ADR is {company.adr[1]} shares)."
         tail = f"Ask `{code}` for its overview (price, range, averages, news sentiment, forecast with its backtest), or `latest news on {code}`."
+    asked = _market_asked(req.message)
+    if asked is not None and company.market in ("TWSE", "TPEx"):  # "is 6488 listed on TPEx?": yes or no first
+        head = (("是。" if asked == company.market else "不是。") if zh else ("Yes: " if asked == company.market else "No: ")) + head
     body, held = _company_line(code, store.status()["prices"], store.news_span(),
                                today or datetime.now(TAIPEI).date(), zh)
     return Answer(route="qa", engine=ENGINE, answer=f"{head}\n{body}\n\n{tail}", code=code, notices=_notices(req, zh),
                   indicators={"code": code, "names": names, "market": company.market, "kind": kind,
                               "industry": industry, **held})
+
+
+def _market_asked(message: str) -> str | None:
+    """``TWSE`` or ``TPEx`` when a question names one market only ("is 6488 listed on TPEx?",
+    "台積電是上櫃股票嗎"); ``None`` when it names both or neither."""
+    s = to_simplified(message or "").lower()
+    if not re.match(r"\s*(?:is|are|does)\b", s) and not re.search(r"吗|是不是", s):
+        return None  # "where is 2330 listed?", "緯創在哪裡上市": no yes or no to give
+    tpex = bool(re.search(r"\btpex\b|\botc\b|\btaipei exchange\b|上柜", s))
+    twse = bool(re.search(r"\btwse\b|\btaiwan stock exchange\b|上市", s))
+    return "TPEx" if tpex and not twse else "TWSE" if twse and not tpex else None
 
 
 def _notices(req: EngineRequest, zh: bool) -> list[str]:

@@ -250,6 +250,15 @@ TERMS: tuple[Term, ...] = (
        "return figures assume a held position and the full 0.3%.",
        "**當沖。** 同一個交易日內買進又賣出同一檔股票，只交割差價。現行規定下現股當沖賣出的證交稅減半（0.15%）；finqa 的報酬試算"
        "以持有部位、0.3% 證交稅計算。"),
+    _t("markets", r"\btwse\b|\btpex\b|\btaiwan stock exchange\b|\btaipei exchange\b|上柜|(?<!新)(?<!产品)上市(?!公司的|后|前|时)|证交所|柜买中心|兴柜",
+       "**TWSE and TPEx (上市, 上櫃).** The Taiwan Stock Exchange (TWSE, 臺灣證券交易所) lists the larger companies "
+       "(上市); the Taipei Exchange (TPEx, 證券櫃檯買賣中心) lists smaller and younger ones (上櫃), under lighter listing "
+       "rules. Both trade 09:00–13:30 with the same 10% daily limit, lots of 1,000 shares and T+2 settlement. The "
+       "emerging-stock board (興櫃) trades without a daily limit and is not covered. finqa covers TWSE and TPEx "
+       "companies alike and says which market each is on (ask \"which market is 6488 on?\").",
+       "**上市與上櫃。** 上市公司在臺灣證券交易所（TWSE）掛牌，多為規模較大的公司；上櫃公司在證券櫃檯買賣中心（TPEx）掛牌，"
+       "上市條件較寬，多為規模較小或較年輕的公司。兩者的交易時間（09:00–13:30）、10% 漲跌幅限制、一張 1,000 股與 T+2 交割都相同。"
+       "興櫃股票沒有漲跌幅限制，finqa 不涵蓋。finqa 同時涵蓋上市與上櫃公司，並標明各自的市場（可問「6488是上市還是上櫃」）。"),
     _t("margin", r"\bmargin (?:trading|account|loans?|balance)\b|\bshort selling\b|\bshort sales?\b|融资|融券|信用交易",
        "**Margin trading and short selling (融資, 融券).** Buying with money borrowed from the broker, or selling "
        "borrowed shares to buy back later; TWSE publishes the balances daily. finqa stores none of these balances.",
@@ -267,7 +276,7 @@ TERMS: tuple[Term, ...] = (
 )
 
 # The terms above that finqa defines but never computes (it stores no financial statements).
-NOT_COMPUTED = frozenset({"pe", "eps", "dividend_yield", "market_cap", "ex_dividend", "etf", "day_trading", "margin", "hours", "settlement",
+NOT_COMPUTED = frozenset({"pe", "eps", "dividend_yield", "market_cap", "ex_dividend", "etf", "day_trading", "margin", "hours", "settlement", "markets",
                           "institutional", "bull_bear"})
 
 # A question that asks what a term means; on simplified, lower-cased text.
@@ -310,12 +319,22 @@ def terms_asked(message: str) -> list[Term]:
     rest = _FILLER.sub(" ", rest)
     if re.sub(r"[\W_\d]+", "", rest):
         return []  # something else is asked too ("is RSI useful for TSMC?", "RSI of 2330")
+    if len(found) > 1:  # "the trading hours of TWSE": the exchange only says whose hours
+        found = [(at, t) for at, t in found if t.key != "markets"]
     return [t for _, t in sorted(found, key=lambda p: p[0])]
+
+
+# "can I day trade TSMC?", "台積電可以當沖嗎": a rule of the market, asked of a company; finqa
+# holds no list of which stocks may be day-traded, so the answer is the rule and that.
+_CAN_DAY_TRADE = re.compile(r"\bcan (?:i|you|we|one)\s+day[- ]trade\b|\bday[- ]trad\w*\b.{0,30}\b(?:allowed|possible|permitted)\b"
+                            r"|(?:可以|可|能|能不能|可不可以)(?:现股)?当冲")
 
 
 def is_glossary_question(message: str, code: str | None = None) -> bool:
     """Whether ``message`` asks what a term of finqa's answers means, and names no company (with
-    one, "what is 2330's RSI?" asks for the number)."""
+    one, "what is 2330's RSI?" asks for the number), or asks whether a company may be day-traded."""
+    if _CAN_DAY_TRADE.search(to_simplified(message or "").lower()):
+        return True
     return not code and bool(terms_asked(message))
 
 
@@ -324,6 +343,11 @@ def glossary_answer(message: str) -> str:
     zh = answers_zh(message)
     parts = []
     asked = terms_asked(message)
+    if not asked and _CAN_DAY_TRADE.search(to_simplified(message or "").lower()):
+        asked = [t for t in TERMS if t.key == "day_trading"]
+        parts.append("finqa 沒有可當沖標的名單（證交所與櫃買中心每天公布；多數上市櫃普通股都可以），以下是規則：" if zh else
+                     "finqa holds no list of which stocks may be day-traded (TWSE and TPEx publish it daily; most listed "
+                     "common stocks may be), so here is the rule:")
     for term in asked:
         text = term.zh if zh else term.en
         if term.example_en:

@@ -35,9 +35,9 @@ from .router import FinqaRouter, IntentClassifier, RouteDecision
 from .sentiment_groups import asks_about_a_group
 from .slots import (COMPARE_WITH, WATCHLIST, ChatSession, Slots, guess_cjk_company, parse_slots, ranked_end,
                     to_simplified, truncate_message, unquoted, watchlist_notice)
-from .small_talk import (asks_about_watchlist, asks_accuracy_back, asks_data_update, asks_export, asks_forecast_method,
-                         asks_forecast_quality, asks_models, asks_sentiment_quality, asks_why_back, capabilities,
-                         export_help, forecast_method, forecast_quality, is_small_talk, models_text, sentiment_method,
+from .small_talk import (alert_help, asks_about_watchlist, asks_accuracy_back, asks_alert, asks_data_update, asks_export,
+                         asks_forecast_method, asks_forecast_quality, asks_models, asks_sentiment_quality, asks_why_back,
+                         capabilities, export_help, forecast_method, forecast_quality, is_small_talk, models_text, sentiment_method,
                          sentiment_quality, update_help, watchlist_help)
 from .types import Answer, EngineRequest
 from .typos import correct_company_typos, correct_typos, typo_notice
@@ -332,6 +332,8 @@ class Assistant:
         if asks_about_watchlist(unquoted(message)):  # "what's on my watchlist?", "add 2382 to my watchlist"
             return Answer(route=route, engine="help", notices=notices, code=slots.code, answer=watchlist_help(
                 message, self._watchlist(), [c for c in slots.codes if c]))
+        if asks_alert(message):  # "set an alert when 2330 drops below 900": finqa watches nothing; what to ask instead
+            return Answer(route=route, engine="help", notices=notices, code=slots.code, answer=alert_help(message, slots.code))
         if asks_export(message):  # "export the data as CSV": the download button and `finqa ingest export`
             return Answer(route=route, engine="help", notices=notices, code=slots.code, answer=export_help(message, slots.code))
         if asks_data_update(message):  # "update 2330", "how do I add a company?": the commands and the Data tab

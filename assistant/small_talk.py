@@ -383,6 +383,50 @@ def export_help(message: str, code: str | None) -> str:
             f"- `finqa chat --json '{target} last 3 months'` carries the same bars under `prices`.")
 
 
+# "set an alert when 2330 drops below 900", "notify me if TSMC hits 1000", "台積電跌破900通知我":
+# finqa answers when asked; it watches nothing and sends nothing.
+_ALERT = re.compile(
+    r"\b(?:set|create|add|make|set up)\b.{0,20}\b(?:price )?(?:alerts?|alarms?|notifications?|reminders?)\b"
+    r"|\b(?:alert|notify|ping|remind|email|text)\s+me\b|\bprice alerts? (?:for|on)\b"
+    r"|\btell me (?:when|once|as soon as)\b.{0,30}\b(?:hits|reaches|drops|falls|goes|crosses|breaks|gets)\b"
+    r"|通知我|提醒我|发通知|推播|到价提醒|价格提醒|设(?:定|置)?(?:一个)?(?:提醒|警示|通知)",
+    re.IGNORECASE,
+)
+
+
+def asks_alert(message: str) -> bool:
+    """Whether ``message`` asks finqa to watch a price and say when it moves."""
+    return _asks(_ALERT, message)
+
+
+def alert_help(message: str, code: str | None) -> str:
+    """finqa watches no price: what to ask instead (the past, the forecaster's odds) and how to
+    keep the store current."""
+    from .slots import to_simplified
+
+    target = code or "2330"
+    s = to_simplified(message or "").lower()
+    # the level asked about ("drops below 900"), else an example one
+    levels = [m.group(1).replace(",", "") for m in re.finditer(r"(?<![\d.])(\d[\d,]*(?:\.\d+)?)(?![\d.])", s)
+              if m.group(1).replace(",", "") != target]
+    level = levels[0] if levels else "900"
+    down = bool(re.search(r"\b(?:below|under|drops?|falls?|sinks?|dips?)\b|跌破|跌到|低于|跌至", s)) or not levels
+    if answers_zh(message):
+        past, odds = (f"{target} 上次跌破{level}是什麼時候", f"{target} 20天內會跌破{level}嗎") if down else \
+            (f"{target} 上次站上{level}是什麼時候", f"{target} 20天內會漲到{level}嗎")
+        return ("finqa 不會盯盤，也不發送通知：它只在被問時，用資料庫中的資料回答。可以改問：\n"
+                f"- 過去：`{past}`；\n"
+                f"- 機率：`{odds}`（預測模型依歷史相似走勢估計觸及的比例，附回測）；\n"
+                f"- 保持資料最新：定期執行 `finqa ingest prices {target}`（例如用 cron），再問一次。")
+    past, odds = (f"when did {target} last close below {level}?", f"will {target} fall below {level} within 20 days?") if down \
+        else (f"when did {target} last close above {level}?", f"will {target} reach {level} within 20 days?")
+    return ("finqa watches no prices and sends no notifications: it answers from its store when asked. Ask instead:\n"
+            f"- the past: `{past}`;\n"
+            f"- the odds: `{odds}` (the forecaster's share of similar past "
+            "windows that got there, with its backtest);\n"
+            f"- to keep the store current, run `finqa ingest prices {target}` on a schedule (cron, for example) and ask again.")
+
+
 # "how accurate is your sentiment classifier?", "情緒分析準嗎": the deployed classifier's own
 # validation scores (eval_results.json beside it), not a claim.
 _SENTIMENT_QUALITY = re.compile(

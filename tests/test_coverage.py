@@ -172,6 +172,9 @@ def test_the_assistant_routes_coverage_questions_to_the_store(store, data_dir):
     ("What industry is 2382 in?", "2382", True), ("which sector does Quanta belong to?", "2382", True),
     ("廣達是什麼產業", "2382", True), ("緯創屬於哪個類股", "3231", True), ("which market is 6488 listed on?", "6488", True),
     ("What industry is 2382 in and how did it do in April 2025?", "2382", False),
+    ("Is 6488 listed on TPEx?", "6488", True), ("where is 2330 listed?", "2330", True),
+    ("is 8299 a TWSE or TPEx stock?", "8299", True), ("6488是上市還是上櫃", "6488", True), ("台積電是上櫃股票嗎", "2330", True),
+    ("緯創在哪裡上市", "3231", True), ("is 2330 listed on TWSE and how did it do?", "2330", False),
 ])
 def test_identity_questions(message, code, asks):
     from assistant.coverage import is_identity_question
@@ -189,6 +192,17 @@ def test_what_a_company_is_comes_from_the_directory_and_the_store(store):
     assert a.indicators["industry"] == "半導體業" and a.indicators["articles"] == 3
     etf = identity_answer(EngineRequest(message="0050是什麼", code="0050"), store, today=date(2025, 3, 5))
     assert etf.answer.startswith("**0050 元大台灣50**：ETF，上市（TWSE）") and "沒有股價（`finqa ingest prices 0050`）" in etf.answer
+
+
+def test_which_market_a_company_is_on_is_answered_yes_or_no_when_asked_so(store):
+    from assistant.coverage import identity_answer
+
+    yes = identity_answer(EngineRequest(message="Is 6488 listed on TPEx?", code="6488"), store, today=date(2025, 3, 5))
+    assert yes.answer.startswith("Yes: **6488 GlobalWafers (環球晶)** is a stock listed on TPEx")
+    no = identity_answer(EngineRequest(message="台積電是上櫃股票嗎", code="2330"), store, today=date(2025, 3, 5))
+    assert no.answer.startswith("不是。**2330 台積電**：股票，上市（TWSE）")
+    where = identity_answer(EngineRequest(message="where is 2330 listed?", code="2330"), store, today=date(2025, 3, 5))
+    assert where.answer.startswith("**2330 TSMC (台積電)** is a stock listed on TWSE")
 
 
 def test_with_an_as_of_date_the_answer_says_it_describes_the_whole_store(store):

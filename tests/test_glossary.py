@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assistant.glossary import TERMS, glossary_answer, is_glossary_question, terms_asked
+from assistant.glossary import ENGINE, TERMS, glossary_answer, is_glossary_question, terms_asked
 from ingest.types import PriceBar
 
 
@@ -35,6 +35,7 @@ from ingest.types import PriceBar
     ("What are the trading hours of TWSE?", ["hours"]), ("when does the market open?", ["hours"]), ("台股幾點開盤", ["hours"]),
     ("台股交易時間", ["hours"]), ("what is the tick size?", ["tick"]), ("什麼是升降單位", ["tick"]),
     ("what is T+2 settlement", ["settlement"]), ("交割是什麼", ["settlement"]),
+    ("What's the difference between TWSE and TPEx?", ["markets"]), ("上市和上櫃的差別", ["markets"]), ("什麼是興櫃", ["markets"]),
 ])
 def test_definition_questions(message, keys):
     assert [t.key for t in terms_asked(message)] == keys
@@ -47,6 +48,7 @@ def test_definition_questions(message, keys):
     ("is the news on 2330 bullish?", "2330"), ("what is bullish news about TSMC?", None), ("台積電外資買超", "2330"),
     ("what is the market doing today?", None), ("RSI?", None), ("how is TSMC doing", "2330"),
     ("我有一張台積電", "2330"), ("一張台積電多少錢", "2330"), ("is the market open today?", None),
+    ("新機上市時間", None), ("is 6488 listed on TPEx?", "6488"),  # a launch; a company's own market (its card)
 ])
 def test_not_definition_questions(message, code):
     assert not is_glossary_question(message, code)
@@ -151,3 +153,17 @@ def test_the_hours_are_the_sessions_the_open_now_answer_reads():
 
     assert hours_text(False) in glossary_answer("what are the trading hours?") and "09:00-13:30" in hours_text(False)
     assert hours_text(True) in glossary_answer("台股交易時間") and "finqa 撰寫的定義" in glossary_answer("台股交易時間")
+
+
+@pytest.mark.parametrize("message", ["台積電可以當沖嗎", "can I day trade TSMC?"])
+def test_whether_a_company_may_be_day_traded_is_the_rule_and_what_finqa_lacks(data_dir, message):
+    """A company named, yet no number of it is asked: the day-trading rule, and that finqa holds no
+    list of which stocks may be day-traded (it had quoted unrelated news)."""
+    from assistant.service import Assistant
+
+    a = Assistant(data_dir.model_copy(update={"cpu_only": True})).answer(message)
+    assert a.engine == ENGINE
+    if "台" in message:
+        assert a.answer.startswith("finqa 沒有可當沖標的名單") and "**當沖。**" in a.answer
+    else:
+        assert a.answer.startswith("finqa holds no list of which stocks may be day-traded") and "**Day trading" in a.answer
