@@ -891,6 +891,20 @@ def build_app(assistant: Any = None, settings: Any = None,
     return app
 
 
+def download_paths(app: Any) -> list[str]:
+    """The folders Gradio may serve files from besides the working directory and the temp dir:
+    the data dir's ``exports`` (the tables' CSV downloads, ``ChatController.table_csv``). Gradio
+    refuses any other path, and a data dir such as ``~/.finqa`` is in neither of its defaults."""
+    from pathlib import Path
+
+    ctl = getattr(app, "finqa_controller", None)
+    if ctl is None:
+        return []
+    exports = Path(ctl.settings.data_dir) / "exports"
+    exports.mkdir(parents=True, exist_ok=True)
+    return [str(exports)]
+
+
 def launch_app(app: Any, *, host: str, port: int, auth: tuple[str, str] | None = None,
                share: bool = False) -> str:
     """Start the server in the background and return its local URL.
@@ -903,7 +917,7 @@ def launch_app(app: Any, *, host: str, port: int, auth: tuple[str, str] | None =
     _, local_url, share_url = app.launch(
         server_name=host, server_port=port, auth=auth, share=share, prevent_thread_lock=True,
         quiet=True, show_error=False, theme=gr.themes.Soft(primary_hue="red"), css=CSS,
-        footer_links=["api"],
+        footer_links=["api"], allowed_paths=download_paths(app),
     )
     app.finqa_share_url = share_url
     return local_url

@@ -404,3 +404,25 @@ def test_a_ranking_by_a_measure_shows_each_value_in_its_own_unit(data_dir):
     frame = value if isinstance(value, pd.DataFrame) else pd.DataFrame(value["data"], columns=value["headers"])
     assert list(frame["value"]) == ["36.0", "+0.74", "-48.86%"]
     assert frame["to"].iloc[0] == "2025-05-29"
+
+
+def test_the_table_download_is_served_from_a_data_dir_outside_gradio_s_default_folders(data_dir):
+    """Gradio serves files from the working directory and the temp dir only, and ``~/.finqa`` is
+    neither: the launched app allows the data dir's ``exports`` folder, where the download button's
+    CSV is written (it had failed with InvalidPathError outside the tests' temp dirs). Checked with
+    Gradio's own rule, leaving the temp dir (which holds the tests' data dir) out of it."""
+    import os
+    from pathlib import Path
+
+    from gradio.utils import is_allowed_file
+
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    with serve_ui(settings) as (_url, app):
+        app.finqa_controller.table_csv(pd.DataFrame({"date": ["2025-03-05"], "close": [1005.0]}))
+        written = list((Path(settings.data_dir) / "exports").glob("finqa-table-*.csv"))
+        assert len(written) == 1 and written[0].read_text().startswith("date,close")
+        path = written[0]
+        allowed, why = is_allowed_file(path, blocked_paths=app.blocked_paths,
+                                       allowed_paths=[*app.allowed_paths, os.getcwd()], created_paths=[])
+        assert allowed and why == "allowed"
+        assert not is_allowed_file(path, blocked_paths=[], allowed_paths=[os.getcwd()], created_paths=[])[0]
