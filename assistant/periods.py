@@ -17,7 +17,7 @@ from typing import Any
 
 
 from .i18n import answers_zh
-from .slots import AGO, ANY_DATE, AS_OF_CLAUSE, LOOKBACK, NUM_MDY, lookback_days, parse_as_of, to_simplified, zh_number
+from .slots import AGO, ANY_DATE, AS_OF_CLAUSE, LOOKBACK, NUM_MDY, QUOTED, lookback_days, parse_as_of, to_simplified, zh_number
 
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
 _MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
@@ -369,8 +369,8 @@ def anchor_yearless(message: str, today: date, data_end: date | None) -> tuple[s
     today, or before the store's end when that is earlier), since the as-of clause reads full
     dates only.
     """
-    if not message:
-        return message, None
+    if not message or not names_yearless_date(QUOTED.sub(" ", message)):
+        return message, None  # no yearless date, or only inside a quoted headline ('classify "Q1 profit fell"')
     s = to_simplified(message).lower()
     if _explicit_dates(s)[0] or _YM.search(s) or any(1990 <= int(m.group(1) or m.group(2) or m.group(3)) <= 2100
                                                      for m in _YEAR.finditer(s)):

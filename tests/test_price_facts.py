@@ -551,7 +551,9 @@ def test_a_yearless_date_after_a_stale_store_s_end_reads_as_the_latest_it_covers
     assert anchor_yearless(message, date(2026, 11, 30), None) == (message, None)
 
 
-@pytest.mark.parametrize("message", ["TSMC in April 2025", "2330 price", "2330 last week", "2330 2025年4月7日收盤"])
+@pytest.mark.parametrize("message", ["TSMC in April 2025", "2330 price", "2330 last week", "2330 2025年4月7日收盤",
+                                     'classify: "Quanta\'s Q1 profit fell 20% on weak server demand"',
+                                     "「台積電4月營收創新高」是利多嗎"])  # a quoted headline's dates are its own
 def test_questions_with_a_year_or_no_named_date_are_not_anchored(message):
     from assistant.periods import anchor_yearless
 
