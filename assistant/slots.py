@@ -593,8 +593,11 @@ _CONTINUATION = re.compile(
     r"^\s*(?:and|what about|how about|same for|now|then|also|ok)\b|^\s*(?:那|那么|还有|换成|改成|再来|如果是)"
     r"|呢\s*[？?]?\s*$|\b(?:it|its|it's|the stock|this stock|that stock|the company)\b|(?:它|这家|该公司|这档|这支|同一)"
     # a bare request with no object: "預測一下", "forecast?", "sentiment please"
-    r"|^\s*(?:(?:最近|最新|近期|近来|latest|recent|any)\s*(?:的)?\s*)?(?:(?:预测|预估|分析|forecast|predict|sentiment|news|新闻|消息|情绪|舆情|走势|技术指标|technicals|rsi|kd|macd|均线"
-    r"|股价|price|volume|成交量|波动度?|volatility)\s*){1,3}(?:一下|看看|please|pls|呢)?\s*[?？!！。.]?\s*$|一下\s*[?？!！。.]?\s*$"
+    # "RSI多少", "what's the RSI?", "收盤價是多少": one of its figures, asked with no company
+    r"|^\s*(?:what(?:'s| is| are)\s+(?:the\s+|its\s+)?)?(?:(?:最近|最新|近期|近来|latest|recent|any)\s*(?:的)?\s*)?"
+    r"(?:(?:预测|预估|分析|forecast|predict|sentiment|news|新闻|消息|情绪|舆情|走势|技术指标|technicals|rsi|kd|macd|均线"
+    r"|股价|收盘价|收盘|price|close|volume|成交量|波动度?|volatility)\s*){1,3}(?:一下|看看|please|pls|呢|是多少|多少|如何|怎么样|几)?"
+    r"\s*[?？!！。.]?\s*$|一下\s*[?？!！。.]?\s*$"
     # the day before or after the one just asked about: "the day before?", "隔天"
     r"|^\s*(?:and\s+|what about\s+|how about\s+)?(?:the\s+)?(?:next|following|previous|prior)\s+(?:trading\s+)?(?:day|session)\s*[?？]?\s*$"
     r"|^\s*(?:and\s+)?the day (?:before|after)\s*[?？]?\s*$|^\s*(?:隔天|次日|第二天|前一天|前一日|后一天)"

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from assistant.engines.qa import (CPU_ENGINE, QAEngine, cited_numbers, map_citations, split_sentences)
+from assistant.engines.qa import (CPU_ENGINE, QAEngine, cited_numbers, map_citations, split_sentences, wants_latest)
 from assistant.types import Answer, EngineRequest
 from ingest.types import Article
 
@@ -881,6 +881,8 @@ def test_latest_news_about_a_company_and_a_topic_lists_the_newest_on_that_topic(
     assert "最新新聞（由新到舊）：" in on.answer and [c.url for c in on.citations] == [ev.url]
     en = engine.run(EngineRequest(message="latest Hon Hai news about EVs", code="2317", as_of=date(2020, 2, 1)))
     assert [c.url for c in en.citations] == [ev.url]
+    for follow in ("新聞呢", "and the news?"):  # the conversation's company, no topic: its newest
+        assert wants_latest(follow), follow
     plain = engine.run(EngineRequest(message="鴻海最新消息", code="2317", as_of=date(2020, 2, 1)))
     assert [c.url for c in plain.citations] == [servers.url, ev.url] and not any("沒有一則提到" in n for n in plain.notices)
     off = engine.run(EngineRequest(message="鴻海晶圓代工最新消息", code="2317", as_of=date(2020, 2, 1)))

@@ -152,6 +152,9 @@ FOLLOW_UPS = [
     (["台積電新聞情緒"], "哪則最負面", "sentiment", "2330", None),
     (["sentiment of 2330"], "and over the last week?", "sentiment", "2330", None),
     (["2330 price"], "and over the last week?", "qa", "2330", None),
+    # one of its figures, asked with no company: the conversation's ("RSI多少" had searched the news)
+    (["聯發科最近表現如何", "那技術面呢"], "RSI多少", "qa", "2454", None), (["2454 price"], "what is the RSI?", "qa", "2454", None),
+    (["台積電新聞"], "收盤價是多少", "qa", "2330", None),
 ]
 
 

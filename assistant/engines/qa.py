@@ -80,7 +80,9 @@ _LATEST = re.compile(
     # A company and the word news, nothing else: "TSMC news", "news on 2454", "台積電新聞", "鴻海的消息".
     r"|^\s*[\w.&'-]+(?:\s+[\w.&'-]+)?\s+(?:news|headlines)\s*[?？]?\s*$"
     r"|^\s*(?:news|headlines)\s+(?:on|about|for|of)\s+[\w.&' -]{1,30}[?？]?\s*$"
-    r"|^\s*\S{1,10}?\s*的?(?:新聞|新闻|消息)\s*[?？]?\s*$",
+    r"|^\s*\S{0,10}?\s*的?(?:新聞|新闻|消息)(?:呢|嗎|吗)?\s*[?？]?\s*$"
+    # "新聞呢", "and the news?", "what about its news?": the conversation's company's newest
+    r"|^\s*(?:and|what about|how about)\s+(?:the\s+|its\s+)?(?:latest\s+)?(?:news|headlines)\s*[?？]?\s*$",
     re.IGNORECASE,
 )
 # What stays of a span once its dates are taken out ("TSMC news in April 2025" → "TSMC news in").
