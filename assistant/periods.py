@@ -312,7 +312,35 @@ def named_days(message: str) -> str:
     def zh(m: re.Match[str]) -> str:
         return (m.group(1) or "") + next(day for p, day in _NAMED_ZH if re.fullmatch(p, m.group(2)))
 
-    return _numeric_month_days(_zh_numeral_dates(_NAMED_DAY_ZH.sub(zh, _NAMED_DAY_EN.sub(en, message or ""))))
+    return _numeric_month_days(_roc_dates(_zh_numeral_dates(_NAMED_DAY_ZH.sub(zh, _NAMED_DAY_EN.sub(en, message or "")))))
+
+
+# Taiwan's own calendar (民國, year 1 = 1912), as TWSE writes its dates: "114/04/07", "民國114年4月",
+# "114年4月7日" are 2025. A three-digit year is read so when 民國 stands before it, a month follows it,
+# or it is 110-119 (2021-2030) and no length of time ("過去100年", "110年來").
+_ROC_SLASH = re.compile(r"(?<![\d/.-])(1[01]\d)\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})(?![\d/.-])")
+_ROC_YEAR = re.compile(r"(?:(民國|民国)\s*)?(?<![\d.])(\d{2,3})(\s*年)(?!\s*(?:来|來|以来|以來|前|后|後|历史|歷史|线|線))")
+
+
+def _roc_dates(message: str) -> str:
+    """``message`` with each 民國 date written in the Western year ("114/04/07" → "2025-04-07",
+    "民國114年4月" → "2025年4月")."""
+    def slash(m: re.Match[str]) -> str:
+        y, mo, d = int(m.group(1)) + 1911, int(m.group(2)), int(m.group(3))
+        return f"{y}-{mo:02d}-{d:02d}" if _valid(y, mo, d) else m.group(0)
+
+    def year(m: re.Match[str]) -> str:
+        roc, n = bool(m.group(1)), int(m.group(2))
+        month_after = re.match(r"\s*\d{1,2}\s*月", message[m.end():]) is not None
+        before = message[max(0, m.start() - 3):m.start()]
+        duration = re.search(r"过去|過去|近|超过|超過|这|這|每", before) is not None
+        if roc and 1 <= n <= 200:
+            return f"{n + 1911}年"
+        if len(m.group(2)) == 3 and not duration and (month_after or 110 <= n <= 119):
+            return f"{n + 1911}{m.group(3)}"
+        return m.group(0)
+
+    return _ROC_YEAR.sub(year, _ROC_SLASH.sub(slash, message))
 
 
 # "2330 收盤價 5/20", "2330 close on 5/20": a month and day written with a slash and no year, the

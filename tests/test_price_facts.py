@@ -624,6 +624,12 @@ def test_the_assistant_reads_april_as_the_stores_april_and_follow_ups_keep_it(st
     ("sell 1/2 of my 2330", "sell 1/2 of my 2330"), ("賣掉1/3的持股", "賣掉1/3的持股"), ("24/7 trading", "24/7 trading"),
     ("2330 2/30", "2330 2/30"), ("2330 up 3/5%", "2330 up 3/5%"), ("1/2 split of 2330", "1/2 split of 2330"),
     ("2330 1/2 張", "2330 1/2 張"),
+    # Taiwan's 民國 years, as TWSE writes them; never a length of time or the 240-day average (年線)
+    ("台積電 114/04/07 收盤", "台積電 2025-04-07 收盤"), ("台積電 114.4.7", "台積電 2025-04-07"),
+    ("台積電 114年4月7日 收盤價", "台積電 2025年4月7日 收盤價"), ("聯發科民國114年4月表現", "聯發科2025年4月表現"),
+    ("台積電113年第四季", "台積電2024年第四季"), ("台積電100年4月", "台積電2011年4月"), ("民國 99 年", "2010年"),
+    ("過去100年", "過去100年"), ("110年來", "110年來"), ("2330 年線", "2330 年線"), ("1101年線", "1101年線"),
+    ("2025年4月", "2025年4月"),
 ])
 def test_fixed_date_holidays_are_written_as_their_dates(message, written):
     from assistant.periods import named_days
@@ -738,7 +744,7 @@ def test_a_yearless_slash_date_is_that_day_for_the_whole_assistant(store, data_d
     from assistant.service import Assistant
 
     asst = Assistant(data_dir.model_copy(update={"cpu_only": True}))
-    for message in ("2330 close on 3/4", "台積電 收盤價 3/4"):
+    for message in ("2330 close on 3/4", "台積電 收盤價 3/4", "台積電 114/03/04 收盤", "台積電民國114年3月4日收盤價"):
         a = asst.answer(message)
         assert a.engine == ENGINE and [b.date for b in a.bars] == [date(2025, 3, 4)], message
 
