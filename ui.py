@@ -600,12 +600,15 @@ class ChatController:
             from ingest.store import open_store
 
             context = open_store(self.settings.store_path).bars(first.code, end=last.date)
-            context = context.tail(len(answer.bars) + PRICE_CONTEXT_DAYS)
+            # weekly and monthly candles ("台積電週K") need more days before the answer's to say anything
+            before = PRICE_CONTEXT_DAYS * {"W": 5, "M": 21}.get(answer.interval or "", 1)
+            context = context.tail(len(answer.bars) + before)
         except Exception:  # noqa: BLE001 - the answer's own bars are enough for a chart
             log.warning("price chart from the answer's bars only", exc_info=True)
             context = self._bars_table(answer).drop(columns=["code"])
+        kind = {"W": "weekly", "M": "monthly"}.get(answer.interval or "", "daily")
         return price_facts_figure(context, first.date.isoformat(), last.date.isoformat(),
-                                  title=f"{first.code} daily prices")
+                                  title=f"{first.code} {kind} prices", interval=answer.interval)
 
     def _close_before(self, code: str, day: str) -> pd.Series:
         """The close before ``day`` (what the answer measures a period's change from), so that the

@@ -108,12 +108,37 @@ def candlestick_figure(bars: pd.DataFrame, forecast: Forecast | None = None, *, 
     return fig
 
 
-def price_facts_figure(context: pd.DataFrame, start: str, end: str, *, title: str = "") -> go.Figure:
+_PERIODS = {"W": "W-SUN", "M": "M"}  # Monday-to-Sunday weeks, as the answers' "week of" lines
+
+
+def candles(bars: pd.DataFrame, interval: str) -> pd.DataFrame:
+    """Daily bars as weekly ("W") or monthly ("M") candles: the first open, the highest high, the
+    lowest low, the last close and the volume summed; each dated by its first session (a date the
+    chart's weekend gaps never hide)."""
+    df = _frame(bars)
+    key = df.index.to_period(_PERIODS[interval])
+    grouped = df.groupby(key)
+    out = pd.DataFrame({"open": grouped["open"].first(), "high": grouped["high"].max(), "low": grouped["low"].min(),
+                        "close": grouped["close"].last(), "volume": grouped["volume"].sum(min_count=1)})
+    out.index = pd.DatetimeIndex(df.index.to_series().groupby(key).first().to_numpy(), name="date")
+    return out
+
+
+def price_facts_figure(context: pd.DataFrame, start: str, end: str, *, title: str = "",
+                       interval: str | None = None) -> go.Figure:
     """The candlestick around a price answer, the days it reports shaded.
 
     ``context`` holds the bars up to ``end`` (never after it: the chart shows nothing the answer
-    could not see); ``start``/``end`` are the ISO days the answer covers.
+    could not see); ``start``/``end`` are the ISO days the answer covers. With ``interval`` ("W",
+    "M") the candles are weekly or monthly, and the shading spans the candles holding those days.
     """
+    if interval in _PERIODS:
+        daily = _frame(context)
+        context = candles(daily, interval)
+        first = context.index[context.index.to_period(_PERIODS[interval]) == pd.Timestamp(start).to_period(_PERIODS[interval])]
+        last = context.index[context.index.to_period(_PERIODS[interval]) == pd.Timestamp(end).to_period(_PERIODS[interval])]
+        start = (first[0] if len(first) else context.index[0]).date().isoformat()
+        end = (last[0] if len(last) else context.index[-1]).date().isoformat()
     fig = candlestick_figure(context, title=title)
     # Half a day each side so that a one-day answer still shades its candle.
     lo = (pd.Timestamp(start) - pd.Timedelta(hours=12)).isoformat()

@@ -38,8 +38,8 @@ from .periods import (ALL_TIME, FIRST_OF, PERIOD_LABELS_ZH, Period, day_shift, n
                       shifted_day, strip_dates)
 from .price_format import (SHARES_PER_LOT, bar_of, company_label, company_of, consistent_value, day_label, fmt_price,
                            limit_note, pct, source_name, volume_text, yi)
-from .price_records import (GAPS, asks_average, asks_average_daily, asks_daily, asks_ohlc, asks_periodic, asks_records, asks_streak,
-                            asks_volume_trend, average_daily_text, average_text, beyond_text, daily_text, day_gap_text,
+from .price_records import (GAPS, asks_average, asks_average_daily, asks_candles, asks_daily, asks_ohlc, asks_periodic,
+                            asks_records, asks_streak, asks_volume_trend, average_daily_text, average_text, beyond_text, daily_text, day_gap_text,
                             from_extreme, from_extreme_text, last_beyond, periodic_text, records_text, streak_text,
                             volume_trend_text)
 from .slots import BACK_REFERENCE, COMPANY_TOPIC, COMPARE_WITH, LOOKBACK, adr_notice, to_simplified, unquoted
@@ -311,6 +311,9 @@ _OTHER_CURRENCY = re.compile(r"\busd\b|\bus\s*\$|\bus dollars?\b|\bin dollars\b|
 _ADR = re.compile(r"\badrs?\b|存托凭证")
 
 
+CANDLE_SESSIONS = 130  # "台積電週K" with no span: about half a year of weekly candles
+
+
 def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -> Answer | None:
     """The answer from the store's bars, or ``None`` when ``req`` is not a price question."""
     code = req.code
@@ -344,8 +347,11 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
     if period.kind == "latest" and MOMENTUM.search(to_simplified(asked).lower()):
         period, said = momentum_period(zh)
         notices.append(said)
+    candles = asks_candles(asked)
     if period.label == "today":
         period = Period("latest", label="today")
+    elif period.kind == "latest" and candles == "W":  # "台積電週K": the last half year, week by week
+        period = Period("trailing", sessions=CANDLE_SESSIONS, label=f"the last {CANDLE_SESSIONS} sessions")
     elif period.kind == "latest" and (asks_records(asked) or asks_periodic(asked) or asks_streak(asked)
                                       or last_beyond(asked)):  # "2330's highest close", "連跌幾天": all it holds
         period = Period("all", label="all-time")
@@ -403,7 +409,7 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
     if len(codes) > 1 and asks_which_is_better(req.message):
         parts.append(no_verdict(zh))
     return Answer(route="qa", engine=ENGINE, answer="\n\n".join(parts), citations=citations,
-                  notices=notices, code=code, bars=bars)
+                  notices=notices, code=code, bars=bars, interval=candles if bars else None)
 
 
 # "2330 April vs March 2025", "台積電4月跟3月比": one company over two spans, each read on its own.

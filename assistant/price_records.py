@@ -54,10 +54,22 @@ _BY_WEEK = re.compile(r"\bweekly\s+(?:returns?|closes?|changes?|performance|move
                       r"|\b(?:every|each)\s+friday\b|\bfriday closes\b|每(?:周|星期|个星期|礼拜)五")
 
 
+# "台積電週K", "2330 weekly chart", "月K線", "monthly candles": the chart in weekly (monthly) candles,
+# and the text week by week (month by month).
+_MONTH_CANDLES = re.compile(r"月\s*k(?:线|棒)?|\bmonthly\s+(?:charts?|candles?|candlesticks?|k|bars?)\b", re.I)
+_WEEK_CANDLES = re.compile(r"周\s*k(?:线|棒)?|\bweekly\s+(?:charts?|candles?|candlesticks?|k|bars?)\b", re.I)
+
+
+def asks_candles(message: str) -> str | None:
+    """"W" or "M" when ``message`` asks for weekly or monthly candles, else ``None``."""
+    s = unquoted(message)
+    return "M" if _MONTH_CANDLES.search(s) else "W" if _WEEK_CANDLES.search(s) else None
+
+
 def asks_periodic(message: str) -> str | None:
     """"M" when ``message`` asks for a span month by month, "W" week by week, else ``None``."""
     s = unquoted(message)
-    return "M" if _BY_MONTH.search(s) else "W" if _BY_WEEK.search(s) else None
+    return "M" if _BY_MONTH.search(s) else "W" if _BY_WEEK.search(s) else asks_candles(message)
 
 
 def periodic_text(bars: list[PriceBar], prev: PriceBar | None, freq: str, zh: bool) -> str:

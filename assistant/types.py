@@ -108,6 +108,8 @@ class Answer:
     indicators: dict[str, Any] = field(default_factory=dict)
     # "forecast 2330 and 2454": every company's forecast, the first one also as ``forecast``.
     forecasts: list[Forecast] = field(default_factory=list)
+    # "台積電週K", "2330 monthly chart": the candles the UI draws the bars in ("W", "M"; None: daily).
+    interval: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"route": self.route, "engine": self.engine, "answer": self.answer}

@@ -1152,3 +1152,51 @@ def test_liquidity_is_the_value_traded_a_day_over_the_last_month(data_dir):
     both = price_answer(EngineRequest(message="which is more liquid, 2330 or 2454?", code="2330", codes=["2330", "2454"]),
                         store, today=days[-1])
     assert "Liquidity side by side (value traded a day): 2330 NT$0.10bn, 2454 NT$0.01bn." in both.answer
+
+
+@pytest.mark.parametrize("message, interval", [
+    ("台積電週K", "W"), ("台積電周K線", "W"), ("2330 weekly chart", "W"), ("2330 weekly candles", "W"),
+    ("台積電月K", "M"), ("2330 monthly candlesticks", "M"), ("2330 price", None), ("2330 weekly returns", None),
+])
+def test_weekly_and_monthly_candles_are_asked_by_their_names(message, interval):
+    from assistant.price_records import asks_candles
+
+    assert asks_candles(message) == interval
+    assert is_price_question(message, "2330")
+
+
+def test_candles_are_the_first_open_the_extremes_the_last_close_and_the_summed_volume():
+    from assistant.charts import candles
+
+    days = pd.bdate_range("2025-03-03", periods=8)  # Mon 3 .. Fri 7, Mon 10 .. Wed 12
+    bars = pd.DataFrame({"date": days, "open": [10.0, 11, 12, 13, 14, 20, 21, 22], "high": [11.0, 15, 13, 14, 15, 25, 22, 23],
+                         "low": [9.0, 10, 8, 12, 13, 19, 18, 21], "close": [11.0, 12, 13, 14, 15, 21, 22, 23],
+                         "volume": [1.0, 2, 3, 4, 5, 6, 7, 8]})
+    weeks = candles(bars, "W")
+    assert [d.date().isoformat() for d in weeks.index] == ["2025-03-03", "2025-03-10"]
+    assert weeks.iloc[0].to_dict() == {"open": 10.0, "high": 15.0, "low": 8.0, "close": 15.0, "volume": 15.0}
+    assert weeks.iloc[1].to_dict() == {"open": 20.0, "high": 25.0, "low": 18.0, "close": 23.0, "volume": 21.0}
+    months = candles(bars, "M")
+    assert len(months) == 1 and months.iloc[0]["close"] == 23.0 and months.iloc[0]["volume"] == 36.0
+
+
+def test_weekly_candles_answer_week_by_week_and_the_ui_draws_them(data_dir):
+    """"台積電週K": half a year of sessions week by week in the text, and the chart in one candle a
+    week, each dated by its first session, the span asked shaded."""
+    import ui
+    from ingest.store import open_store
+
+    days = [d.date() for d in pd.bdate_range("2024-09-02", periods=200)]
+    store = open_store(data_dir.store_path)
+    store.upsert_bars([PriceBar(code="2330", date=d, open=100.0 + i, high=101.0 + i, low=99.0 + i, close=100.5 + i,
+                                volume=1e6) for i, d in enumerate(days)])
+    answer = price_answer(EngineRequest(message="台積電週K", code="2330"), store, today=days[-1])
+    assert answer.interval == "W" and len(answer.bars) == 130 and "當週：收盤" in answer.answer
+    plot = ui.ChatController(object(), data_dir, session_factory=dict).result_views(answer)[1]
+    fig = json.loads(plot.value["plot"])
+    xs = fig["data"][0]["x"]
+    mondays = {d - pd.Timedelta(days=d.weekday()) for d in pd.to_datetime(xs)}
+    assert len(xs) == len(mondays) and all(pd.Timestamp(x).weekday() == 0 for x in xs[1:])  # one candle a week
+    assert xs[-1] == (days[-1] - pd.Timedelta(days=days[-1].weekday())).isoformat() and fig["layout"]["title"]["text"] == "2330 weekly prices"
+    daily = price_answer(EngineRequest(message="2330 price", code="2330"), store, today=days[-1])
+    assert daily.interval is None
