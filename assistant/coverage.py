@@ -9,6 +9,7 @@ is, how much news there is and how recent, and the command that fetches newer da
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -316,6 +317,33 @@ def identity_answer(req: EngineRequest, store: Any, *, today: date | None = None
     return Answer(route="qa", engine=ENGINE, answer=f"{head}\n{body}\n\n{tail}", code=code, notices=_notices(req, zh),
                   indicators={"code": code, "names": names, "market": company.market, "kind": kind,
                               "industry": industry, **held})
+
+
+# "0050 holdings", "what stocks are in 0050?", "0050成分股": what an ETF holds, which finqa does not store.
+_FUND_HOLDINGS = re.compile(r"\bholdings?\b|\bconstituents?\b|\bcomponents?\b|\bportfolio\b|\b(?:what|which) (?:stocks|companies)"
+                            r" (?:are|does it hold|is it)\b|\bwhat does\b.{0,20}\bhold\b|成分股|成份股|持股|(?:包含|包括|有)哪些(?:股票|公司)")
+
+
+def is_fund_holdings_question(message: str, code: str | None) -> bool:
+    """Whether ``message`` asks what the ETF ``code`` holds ("0050 holdings", "0050成分股")."""
+    company = company_of(code) if code else None
+    return bool(company is not None and company.kind == "etf" and _FUND_HOLDINGS.search(to_simplified(message or "").lower()))
+
+
+def fund_holdings_answer(req: EngineRequest, store: Any, *, today: date | None = None) -> Answer:
+    """What finqa can say of an ETF's holdings: that it stores none, what the fund is, and what to
+    ask of it instead (its price, and the stored companies of its market)."""
+    zh = answers_zh(req.message)
+    code = str(req.code)
+    label = company_label(code, company_of(code), zh)
+    card = identity_answer(req, store, today=today)
+    if zh:
+        head = (f"finqa 不儲存 ETF 的成分股與持股權重，無法列出 {label} 持有哪些股票（發行投信每天公布）。"
+                f"可以問 `{code}` 的股價與走勢，或 `資料庫有哪些公司`。")
+    else:
+        head = (f"finqa stores no ETF holdings or weights, so it cannot list what {label} holds (its issuer publishes "
+                f"them daily). Ask `{code} price` for the fund itself, or `which companies do you cover?`.")
+    return replace(card, answer=f"{head}\n\n{card.answer}")
 
 
 def _market_asked(message: str) -> str | None:

@@ -283,3 +283,26 @@ def test_news_or_a_taiwan_company_beside_another_market_is_not_turned_away(messa
     from assistant.coverage import other_asset
 
     assert other_asset(message) is None
+
+
+@pytest.mark.parametrize("message, code, asks", [
+    ("0050 holdings", "0050", True), ("what stocks are in 0050?", "0050", True), ("0050成分股有哪些", "0050", True),
+    ("0056持股", "0056", True), ("2330 holdings", "2330", False), ("0050 price", "0050", False),
+])
+def test_what_an_etf_holds_is_asked(message, code, asks):
+    from assistant.coverage import is_fund_holdings_question
+
+    assert is_fund_holdings_question(message, code) is asks
+
+
+def test_an_etf_s_holdings_are_said_not_stored_with_the_fund_s_card(store, data_dir):
+    """"0050 holdings" had said no 0050 prices are stored; it gets that finqa stores no holdings,
+    then the fund's card, in the question's language."""
+    from assistant.service import Assistant
+
+    asst = Assistant(data_dir.model_copy(update={"cpu_only": True}))
+    en = asst.answer("what stocks are in 0050?")
+    assert en.answer.startswith("finqa stores no ETF holdings or weights, so it cannot list what 0050 Yuanta Taiwan 50")
+    assert "is an ETF listed on TWSE" in en.answer and en.code == "0050"
+    zh = asst.answer("0050成分股有哪些")
+    assert zh.answer.startswith("finqa 不儲存 ETF 的成分股與持股權重") and "**0050 元大台灣50**：ETF，上市（TWSE）" in zh.answer

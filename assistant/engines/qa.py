@@ -678,13 +678,16 @@ class QAEngine(FinqaQueryEngine):
         from ..price_facts import price_answer
         from ..risk_rankings import risk_ranking, risk_ranking_kind
 
-        from ..coverage import coverage_answer, follows_coverage, identity_answer, is_coverage_question, is_identity_question
+        from ..coverage import (coverage_answer, follows_coverage, fund_holdings_answer, identity_answer, is_coverage_question,
+                                is_fund_holdings_question, is_identity_question)
         from ..glossary import ENGINE as GLOSSARY, glossary_answer, is_glossary_question
 
         if is_coverage_question(req.message) or follows_coverage(req):  # "which companies do you cover?", "and 2454?"
             return coverage_answer(req, open_store(self.settings.store_path))
         if is_identity_question(req.message, req.code):  # "what is 0050?", "台積電是什麼公司"
             return identity_answer(req, open_store(self.settings.store_path))
+        if is_fund_holdings_question(req.message, req.code):  # "0050 holdings": not stored, and what 0050 is
+            return fund_holdings_answer(req, open_store(self.settings.store_path))
         if is_glossary_question(req.message, req.code):  # "what does RSI mean?": finqa's own definition
             return Answer(route="qa", engine=GLOSSARY, notices=list(req.notices), answer=glossary_answer(req.message))
         from ..market_hours import ENGINE as HOURS, asks_market_open, market_open_answer
