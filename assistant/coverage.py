@@ -13,12 +13,13 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
+from ingest.cjk import CJK_CHARS, has_cjk
 
 from .i18n import answers_zh
 from .price_facts import ENGINE, STALE_DAYS, TAIPEI
 from .price_format import company_label, company_of
-from .slots import to_simplified, unquoted
-from .types import Answer, EngineRequest
+from .slots import in_users_script, to_simplified, unquoted
+from .types import Answer, Citation, EngineRequest
 
 NEWS_RANKED = 10  # companies listed for "which company has the most news?"
 
@@ -78,6 +79,71 @@ def asks_news_count(message: str) -> bool:
 
     m = _TOPIC_AFTER.search(unquoted(get_directory().without_mentions(message)))
     return m is None or not _NOT_A_TOPIC.sub("", m.group(1) or m.group(2) or "").strip()
+
+
+_MENTIONS = re.compile(r"\b(?:mention\w*|contain\w*|talk\w* about|refer\w* to|cit(?:e|es|ing))\b(.*)$|(?:提到|提及|谈到|谈及)(.*)$")
+
+
+def asked_count_topic(message: str) -> str | None:
+    """The topic of "how many articles about Acer mention tariffs?" / "有幾則新聞提到關稅" ("tariffs",
+    "关税"), Simplified and lower-cased; ``None`` when the question counts no topic."""
+    if not message or not _NEWS_COUNT.search(unquoted(message)):
+        return None
+    from ingest.companies import get_directory
+
+    rest = unquoted(get_directory().without_mentions(message))
+    # "about Acer mention tariffs": the words after "mention" are the topic, "about" names the company
+    m = _MENTIONS.search(rest) or _TOPIC_AFTER.search(rest)
+    if m is None:
+        return None
+    words = [w for w in re.findall(rf"[a-z][a-z0-9&+-]*|[{CJK_CHARS}]+", next(g for g in m.groups() if g is not None) or "")
+             if not _NOT_A_TOPIC.fullmatch(w)]
+    words = [re.sub(r"^(?:的)|(?:的|吗|呢)$", "", w) for w in words]
+    return " ".join(w for w in words if w) or None
+
+
+def topic_count_answer(req: EngineRequest, store: Any, topic: str) -> Answer:
+    """How many stored articles (about the companies named, or all) mention ``topic``: each word
+    of it (an English word with or without its plural s; Chinese as written, in either script),
+    point in time, with the newest few listed. A count, not a search: "how many articles about
+    Acer mention tariffs?" had quoted Acer's sentences closest in meaning to the question."""
+    from ingest.companies import get_directory
+
+    zh = answers_zh(req.message)
+    codes = list(dict.fromkeys(c for c in [req.code, *req.codes] if c))
+    directory = get_directory()
+    # an English word on its own (its plural too), also beside Chinese text ("AI伺服器"); Chinese as written
+    pats = [re.compile(rf"(?<![a-z0-9]){re.escape(w[:-1] if w.endswith('s') and len(w) > 3 else w)}s?(?![a-z0-9])")
+            if re.match(r"[a-z]", w) else re.compile(re.escape(w)) for w in topic.split()]
+    before = datetime.combine(req.as_of, datetime.min.time(), tzinfo=TAIPEI) if req.as_of else None
+    pool = [a for c in codes or [None] for a in store.articles(c, before=before)]
+    if codes:  # filed under a code on a full-text match: only the ones that name the company
+        pool = [a for a in pool if directory.mentions(f"{a.title}\n{a.description or ''}\n{a.content or ''}", a.code)]
+    seen: set[str] = set()
+    pool = [a for a in pool if not (a.url in seen or seen.add(a.url))]
+    hits = [a for a in pool
+            if all(p.search(to_simplified(f"{a.title}\n{a.description or ''}\n{a.content or ''}").lower()) for p in pats)]
+    hits.sort(key=lambda a: a.published_at, reverse=True)
+    shown = hits[:5]
+    whose = (" " + "、".join(company_label(c, company_of(c), True) for c in codes) + " 的" if zh else
+             " about " + " and ".join(company_label(c, company_of(c), False) for c in codes)) if codes else ""
+    if zh:
+        head = (f"資料庫中{whose} {len(pool)} 則新聞裡，有 **{len(hits)} 則**提到「{in_users_script(topic, req.message)}」"
+                + ("：" if shown else "。"))
+    else:
+        head = (f"**{len(hits)}** of the {len(pool)} stored articles{whose} mention \"{topic}\""
+                + (" (newest first):" if shown else "."))
+    lines = [f"- {_news_day(a.published_at.isoformat())} {a.title} [{i}]" for i, a in enumerate(shown, 1)]
+    foot = ("（依文字比對計算：標題、摘要與內文含有這些詞；finqa 不判斷文章是否以它為主題。）" if zh else
+            "(Counted by the words themselves, in the title, description or body; finqa does not judge whether the "
+            "article is about them.)")
+    if re.search(r"[a-z]", topic) and any(has_cjk(a.title) for a in pool):
+        foot += ("英文詞只比對英文文字：中文新聞請用中文詞再問一次。" if zh else
+                 " English words match English text only: ask again with the Chinese words for the Chinese articles.")
+    citations = [Citation(n=i, title=a.title, source=a.source, date=_news_day(a.published_at.isoformat()), url=a.url)
+                 for i, a in enumerate(shown, 1)]
+    return Answer(route="qa", engine=ENGINE, answer="\n".join([head, *lines]) + "\n\n" + foot, citations=citations,
+                  code=req.code, notices=list(req.notices))
 
 
 def follows_coverage(req: EngineRequest) -> bool:

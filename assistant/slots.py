@@ -116,6 +116,30 @@ def _t2s() -> Any:
         return None
 
 
+@lru_cache(maxsize=1)
+def _s2t() -> Any:
+    try:
+        import opencc
+
+        return opencc.OpenCC("s2t")
+    except Exception:  # pragma: no cover - opencc is a dependency
+        return None
+
+
+def to_traditional(text: str) -> str:
+    """Simplified → Traditional: the user's own script for words read back to them from the
+    Simplified text the rules match on."""
+    conv = _s2t()
+    return conv.convert(text) if conv is not None else text
+
+
+def in_users_script(text: str, message: str) -> str:
+    """``text`` (Simplified, as the rules read it) in the script ``message`` was written in."""
+    conv = _t2s()
+    traditional = conv is not None and conv.convert(message or "") != (message or "")
+    return to_traditional(text) if traditional else text
+
+
 # A Chinese character right beside a Latin letter: "台積電RSI", "2330的EPS", "鴻海的drawdown".
 _CJK_LATIN = re.compile(rf"(?<=[{CJK_CHARS}])(?=[A-Za-z])|(?<=[A-Za-z])(?=[{CJK_CHARS}])")
 

@@ -306,3 +306,43 @@ def test_an_etf_s_holdings_are_said_not_stored_with_the_fund_s_card(store, data_
     assert "is an ETF listed on TWSE" in en.answer and en.code == "0050"
     zh = asst.answer("0050成分股有哪些")
     assert zh.answer.startswith("finqa 不儲存 ETF 的成分股與持股權重") and "**0050 元大台灣50**：ETF，上市（TWSE）" in zh.answer
+
+
+@pytest.mark.parametrize("message, topic", [
+    ("How many articles about Acer mention tariffs?", "tariffs"), ("how many articles mention AI servers?", "ai servers"),
+    ("台積電有幾則新聞提到關稅", "关税"), ("有幾則新聞提到川普", "川普"),
+    ("how many articles about 2330?", None), ("which has more news, 2330 or 2454?", None), ("TSMC tariffs news", None),
+])
+def test_a_count_of_articles_mentioning_a_topic_is_asked(message, topic):
+    from assistant.coverage import asked_count_topic
+
+    assert asked_count_topic(message) == topic
+
+
+def test_how_many_articles_mention_a_topic_is_counted_point_in_time(data_dir):
+    """Only the company's articles that name it, each word of the topic in the title, description
+    or body (an English word beside Chinese text too, its plural too), before the as-of day; the
+    newest listed. It had quoted the sentences closest in meaning."""
+    from assistant.coverage import topic_count_answer
+    from ingest.store import open_store
+
+    store = open_store(data_dir.store_path)
+
+    def art(i, title, code="2353", day=1, content=""):
+        return Article(url=f"https://news.example.com/t{i}", title=title, code=code, source="Fixture", content=content,
+                       published_at=datetime(2025, 4, day, 3, tzinfo=timezone.utc), language="en")
+
+    store.upsert_articles([
+        art(1, "Acer says tariffs will lift laptop prices", day=2), art(2, "Acer raises prices", day=3, content="A tariff hit."),
+        art(3, "Acer launches laptops", day=4), art(4, "Laptop review", day=5, content="tariffs everywhere"),  # never names Acer
+        art(5, "宏碁回應關稅議題", day=6), art(6, "Acer tariff update", day=20),
+        art(7, "ASUS AI伺服器出貨", code="2357", day=7)])
+    a = topic_count_answer(EngineRequest(message="How many articles about Acer mention tariffs?", code="2353",
+                                         as_of=date(2025, 4, 10)), store, "tariffs")
+    assert a.answer.startswith('**2** of the 4 stored articles about 2353 Acer (宏碁) mention "tariffs" (newest first):')
+    assert [c.url for c in a.citations] == ["https://news.example.com/t2", "https://news.example.com/t1"]
+    assert "ask again with the Chinese words" in a.answer  # 宏碁回應關稅議題 is not matched by "tariffs"
+    zh = topic_count_answer(EngineRequest(message="宏碁有幾則新聞提到關稅", code="2353", as_of=date(2025, 4, 10)), store, "关税")
+    assert "有 **1 則**提到「關稅」" in zh.answer and zh.citations[0].url == "https://news.example.com/t5"
+    ai = topic_count_answer(EngineRequest(message="how many articles mention AI servers?"), store, "ai")
+    assert "https://news.example.com/t7" in [c.url for c in ai.citations]  # "AI伺服器": AI beside Chinese text

@@ -32,7 +32,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
-from functools import lru_cache
 from itertools import zip_longest
 from typing import Any
 
@@ -42,7 +41,7 @@ from ingest.errors import FinqaError
 from ..figures import asked_figures, mentions, names, not_stored
 from ..i18n import answer_language, answers_zh, has_cjk, reason_zh
 from ..price_format import company_label, company_of
-from ..slots import to_simplified
+from ..slots import in_users_script, to_simplified, to_traditional
 from ..types import Answer, Citation, EngineRequest
 from .base import AnswerStream, FinqaQueryEngine
 
@@ -472,8 +471,7 @@ class QAEngine(FinqaQueryEngine):
                 hits = newest(upto)
                 for c in dict.fromkeys(off_topic):
                     label, what = company_label(c, company_of(c), zh), _latest_topic_words(req)
-                    if zh and to_simplified(req.message) != req.message:  # the user's own script
-                        what = _s2t().convert(what)
+                    what = in_users_script(what, req.message) if zh else what
                     notices.append(f"{label} 的已存新聞沒有一則提到「{what}」；以下是它最新的幾則。" if zh else
                                    f"None of the stored articles about {label} mentions \"{what}\"; its newest follow.")
                 if window is not None:
@@ -678,8 +676,8 @@ class QAEngine(FinqaQueryEngine):
         from ..price_facts import price_answer
         from ..risk_rankings import risk_ranking, risk_ranking_kind
 
-        from ..coverage import (coverage_answer, follows_coverage, fund_holdings_answer, identity_answer, is_coverage_question,
-                                is_fund_holdings_question, is_identity_question)
+        from ..coverage import (asked_count_topic, coverage_answer, follows_coverage, fund_holdings_answer, identity_answer,
+                                is_coverage_question, is_fund_holdings_question, is_identity_question, topic_count_answer)
         from ..glossary import ENGINE as GLOSSARY, glossary_answer, is_glossary_question
 
         if is_coverage_question(req.message) or follows_coverage(req):  # "which companies do you cover?", "and 2454?"
@@ -688,6 +686,8 @@ class QAEngine(FinqaQueryEngine):
             return identity_answer(req, open_store(self.settings.store_path))
         if is_fund_holdings_question(req.message, req.code):  # "0050 holdings": not stored, and what 0050 is
             return fund_holdings_answer(req, open_store(self.settings.store_path))
+        if (topic := asked_count_topic(req.message)) is not None:  # "how many articles about Acer mention tariffs?"
+            return topic_count_answer(req, open_store(self.settings.store_path), topic)
         if is_glossary_question(req.message, req.code):  # "what does RSI mean?": finqa's own definition
             return Answer(route="qa", engine=GLOSSARY, notices=list(req.notices), answer=glossary_answer(req.message))
         from ..market_hours import ENGINE as HOURS, asks_market_open, market_open_answer
@@ -968,13 +968,6 @@ def _terms(text: str) -> set[str]:
     return words | {b for b in bigrams if not (set(b) & _FUNCTION_CHARS)}
 
 
-@lru_cache(maxsize=1)
-def _s2t() -> Any:
-    import opencc
-
-    return opencc.OpenCC("s2t")
-
-
 def keyword_terms(question: str, ignore: frozenset[str] = frozenset()) -> list[str]:
     """The words of ``question`` to look up verbatim in the news (``Retrieval.keyword_news``):
     English words of three letters or more as written and in the usual cases (Chroma's
@@ -993,7 +986,7 @@ def keyword_terms(question: str, ignore: frozenset[str] = frozenset()) -> list[s
             gram = run[i:i + 2]
             simplified = to_simplified(gram)
             if simplified in wanted:
-                out.extend([gram, simplified, _s2t().convert(gram)])
+                out.extend([gram, simplified, to_traditional(gram)])
     return list(dict.fromkeys(out))
 
 
