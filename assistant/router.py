@@ -70,6 +70,8 @@ SENTIMENT_STRONG = _rx(
     # "is the news about Hon Hai getting better or worse?", "鴻海的新聞風向", "新聞越來越差": the tone's trend
     r"\b(?:news|headlines|coverage|press)\b.{0,30}\b(?:getting|turning|gotten|got|becoming|become)\s+(?:better|worse|more (?:positive|negative))\b",
     r"(?:新闻|消息)(?:的)?风向", r"(?:新闻|消息).{0,6}越来越(?:好|差|正面|负面|多空)",
+    # "why is Acer news so negative?", "is MediaTek news really that positive?": the tone, with its headlines
+    r"\bnews\b\s+(?:(?:so|this|that|very|too|really|mostly|all|more|less)\s+){0,2}(?:negative|positive|bearish|bullish)\b",
     r"\bwhat do (?:people|investors|analysts|traders|the markets?) (?:think|feel|say)\b",
     r"\bhow do (?:people|investors|analysts|traders) (?:see|view|feel about)\b",
     r"情绪", r"情感", r"舆情", r"利多还是利空", r"利空还是利多", r"正面还是负面", r"负面还是正面",
