@@ -222,6 +222,12 @@ _HORIZON_RULES: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"\b(?:a\s+|one\s+|next\s+)?fortnight\b"), 10),
     (re.compile(r"\bnext\s+month\b|下个月|下月|\ba\s+month\b"), 21),
     (re.compile(r"\bnext\s+quarter\b|下一?季|\ba\s+quarter\b"), 63),
+    # past the limit, said so: "for 2 years", "明年", "未來半年" (not 上半年 / 下半年, halves of a year)
+    (re.compile(rf"{_H_EN_NUM}\s*(?:-\s*)?years?\b"), "y"),
+    (re.compile(rf"{_H_NUM}\s*(?:个)?\s*年(?![线初底中度前内来以报])"), "y"),
+    (re.compile(r"\bhalf\s+a\s+year\b|\bsix\s+months\b|(?<![上下前后])半年(?![线报])"), 126),
+    (re.compile(r"\bnext\s+year\b|明年|下一年"), 250),
+    (re.compile(r"\b(?:in|within|for)\s+a\s+year\b"), "a year"),
     # shorthand, read only in a forecast ("forecast 2330 1m", "predict 2454 2w"): see parse_slots
     (re.compile(r"(?<![\w.$])(\d{1,3})\s*(d|w|wk|m|mo)\b"), "short"),
 ]
@@ -252,6 +258,8 @@ SHORT_LOOKBACK = re.compile(
 LOOKBACK_WORDS = LOOKBACK  # the spans written out ("past 10 days"), without the shorthand
 LOOKBACK = re.compile(LOOKBACK.pattern + "|" + SHORT_LOOKBACK.pattern)
 _FORECAST_WORDS = re.compile(r"\bforecast\w*|\bpredict\w*|\boutlook\b|预测|预估")
+# Words that look ahead: with them "2 years" is a horizon ("will 2330 rise in 2 years?", "兩年後會漲嗎").
+_AHEAD_WORDS = re.compile(r"\bwill\b|\bgoing to\b|\bfrom now\b|\bin\s+(?:a|one|two|\d+)\s+years?\b|会|将|未来|之后|以后|后(?:会|能)?")
 
 
 def lookback_days(match: re.Match[str]) -> int:
@@ -268,8 +276,9 @@ def _num(text: str) -> int | None:
     return zh_number(text)
 
 
-def parse_horizon(simplified_lower: str) -> tuple[int | None, list[str]]:
-    """Horizon in trading days, or None when the message names none; notices for clamping."""
+def parse_horizon(simplified_lower: str, zh: bool = False) -> tuple[int | None, list[str]]:
+    """Horizon in trading days, or None when the message names none; notices for clamping (in
+    Chinese with ``zh``)."""
     notices: list[str] = []
     for pattern, value in _HORIZON_RULES:
         m = pattern.search(simplified_lower)
@@ -277,18 +286,23 @@ def parse_horizon(simplified_lower: str) -> tuple[int | None, list[str]]:
             continue
         if value == "short" and not _FORECAST_WORDS.search(simplified_lower):
             continue  # "2330 5m shares": no horizon; only a forecast reads the shorthand ahead
-        if isinstance(value, int):
-            days = value
+        if value in ("y", "a year") and not (_FORECAST_WORDS.search(simplified_lower) or _AHEAD_WORDS.search(simplified_lower)):
+            continue  # "台積電兩年漲了多少", "2330 over 2 years": years looked back at, not ahead
+        if isinstance(value, int) or value == "a year":
+            days = 250 if value == "a year" else value
         else:
             n = _num(m.group(1))
             if n is None:
                 continue
-            days = n * ({"n": 1, "w": 5, "m": 21}[value] if value != "short" else _SPAN_UNITS[m.group(2)])
+            days = n * ({"n": 1, "w": 5, "m": 21, "y": 250}[value] if value != "short" else _SPAN_UNITS[m.group(2)])
         if days < 1:
-            notices.append(f"A horizon of {days} trading days makes no sense; using 1.")
+            notices.append("預測天數至少 1 天：以 1 個交易日預測。" if zh else
+                           f"A horizon of {days} trading days makes no sense; using 1.")
             days = 1
         if days > MAX_HORIZON:
             notices.append(
+                f"{days} 個交易日超過 {MAX_HORIZON} 日的上限：改為預測 {MAX_HORIZON} 個交易日（更遠的走勢，類比與回測都說不了什麼）。"
+                if zh else
                 f"Horizon of {days} trading days is past the {MAX_HORIZON}-day limit; "
                 f"forecasting {MAX_HORIZON} trading days instead."
             )
@@ -731,7 +745,9 @@ def parse_slots(message: str, session: ChatSession | None = None, directory: Any
     # left in for a forecast.
     lookback = LOOKBACK_WORDS if _FORECAST_WORDS.search(simplified) else LOOKBACK
     horizon_text = AGO.sub(" ", lookback.sub(" ", ANY_DATE.sub(" ", _NOT_A_HORIZON.sub(" ", simplified))))
-    horizon, slots.horizon_notices = parse_horizon(horizon_text)
+    from .i18n import answers_zh
+
+    horizon, slots.horizon_notices = parse_horizon(horizon_text, answers_zh(message))
     if horizon is not None:
         slots.horizon_days, slots.horizon_explicit = horizon, True
 

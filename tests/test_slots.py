@@ -54,11 +54,24 @@ def test_default_horizon_is_five(directory):
     assert (slots.horizon_days, slots.horizon_explicit) == (5, False)
 
 
-@pytest.mark.parametrize("message", ["forecast 2330 next 100 days", "台積電未來一百天", "forecast 2330 for 6 months"])
+@pytest.mark.parametrize("message", ["forecast 2330 next 100 days", "台積電未來一百天", "forecast 2330 for 6 months",
+                                     "forecast 2330 for 2 years", "will 2330 be higher in a year?", "台積電明年會漲嗎",
+                                     "台積電未來半年", "台積電兩年後會漲嗎"])
 def test_horizon_past_60_is_clamped_with_a_notice(directory, message):
+    """A year or half a year ahead is said to be past the limit (they had been 5 days, unsaid), in
+    the question's language."""
     slots = parse_slots(message, directory=directory)
-    assert slots.horizon_days == 60
-    assert any("60" in n and "limit" in n for n in slots.horizon_notices)
+    assert slots.horizon_days == 60 and slots.horizon_explicit
+    if any("\u4e00" <= ch <= "\u9fff" for ch in message):
+        assert any("超過 60 日的上限" in n for n in slots.horizon_notices)
+    else:
+        assert any("60" in n and "limit" in n for n in slots.horizon_notices)
+
+
+@pytest.mark.parametrize("message", ["台積電兩年漲了多少", "2330 return over 2 years", "2330 performance over a year",
+                                     "2330 price a year ago", "台積電上半年表現", "2330 年線", "台積電2年報酬"])
+def test_years_looked_back_at_are_no_horizon(directory, message):
+    assert not parse_slots(message, directory=directory).horizon_explicit
 
 
 def test_zero_days_becomes_one():
