@@ -32,7 +32,13 @@ _BEST_WORST_DAY = re.compile(
     rf"\b(?:worst|best|biggest|largest|strongest|weakest)\s+(?:up\s+|down\s+|one[- ]?)?days?\b(?!\s+to\b).{{0,30}}{_MARKET_WORDS}"
     rf"|{_MARKET_WORDS}'?s?\s+(?:worst|best|biggest|largest|strongest|weakest)\s+(?:up\s+|down\s+)?days?\b"
     r"|(?:台股|股市|大盘).{0,12}(?:哪一?天|最惨的一天|最好的一天).{0,8}(?:跌|涨|最惨|最好)?"
-    r"|哪一?天.{0,6}(?:台股|股市|大盘).{0,6}(?:跌|涨)(?:得|的)?最")
+    r"|哪一?天.{0,6}(?:台股|股市|大盘).{0,6}(?:跌|涨)(?:得|的)?最"
+    # with no company named (the caller's rule), the day itself: "4月哪天跌最多", "which day in April
+    # 2025 fell the most?", "what was the worst day in April?"
+    r"|^[^档支只家股]{0,16}哪一?天(?:的)?(?:跌|涨)(?:得|的)?最(?:多|少|惨|凶|重|好)"
+    r"|\bwhich\s+(?:trading\s+)?day\b.{0,30}\b(?:was\s+the\s+)?(?:worst|best|(?:fell|dropped|rose|gained|went up|went down)"
+    r"\s+the\s+most|biggest\s+(?:drop|fall|gain|rise))\b(?!.{0,30}\b(?:stocks?|shares|compan(?:y|ies))\b)"
+    r"|^\s*what\s+was\s+the\s+(?:worst|best)\s+(?:trading\s+)?day\s+(?:in|of|during)\b")
 _LIMIT_DAY = re.compile(r"\b(?:which|what)\s+days?\b.{0,40}\bmost\b.{0,30}\blimit[- ](up|down)\b"
                         r"|哪一?天.{0,10}(涨停|跌停)(?:家数|的股票)?最多")
 _UP_WORDS = re.compile(r"\b(?:best|biggest up|strongest|up day)\b|涨|最好")

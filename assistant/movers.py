@@ -498,8 +498,9 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
         return Answer(route="qa", engine=ENGINE, notices=notices, answer=(
             f"資料庫沒有 {labels} 的股價，無法比較：執行 {fetch} 取得股價後再問。" if zh else
             f"The store holds no prices for {labels}, so there is nothing to compare: run {fetch}, then ask again."))
-    if len(named) > 1 and len(rows) < 2 and not market_summary:
+    if len(named) > 1 and len(rows) == 1 and not market_summary:
         return None  # "2330 vs 2303, which did better?" with one of them stored: that one's facts, not a ranking of one
+    # none of them has prices in the span ("今年" on a store that ends last year): said below, with what it covers
     if not rows:
         return Answer(route="qa", engine=ENGINE, notices=notices,
                       answer=_nothing_text(frame, period, visible, zh, named))
@@ -792,7 +793,7 @@ def _nothing_text(bars: pd.DataFrame, period: Period, visible: date, zh: bool, n
     # A span after the newest bar ("last month" on an old store): how to get there, and the newest
     # month it can rank instead.
     after = period.start is not None and period.start > min(last, visible)
-    hint = newer_or_newest("CODE...", min(last, visible), zh) if after else ""
+    hint = newer_or_newest(" ".join(named) if named else "CODE...", min(last, visible), zh) if after else ""
     if zh:
         return f"資料庫在{label}沒有任何股價可排名（資料涵蓋 {first.isoformat()} 至 {last.isoformat()}{cut}）。" + hint
     return (f"The store has no prices for {label} to rank (it covers {first.isoformat()} to {last.isoformat()}{cut})."

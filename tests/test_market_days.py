@@ -31,6 +31,10 @@ def store(data_dir):
     ("what was the worst day for Taiwan stocks in 2025?", "worst"), ("biggest up day for the market", "best"),
     ("which day did the most stocks hit limit down?", "limit_down"), ("台股哪一天跌最多", "worst"),
     ("哪一天漲停家數最多", "limit_up"), ("what was 2330's worst day?", None), ("worst day to buy stocks", None),
+    # no company and no "stocks" named: still the market's days ("4月哪天跌最多" had ranked companies)
+    ("4月哪天跌最多", "worst"), ("哪天漲最多", "best"), ("which day in April 2025 fell the most?", "worst"),
+    ("what was the worst day in April?", "worst"), ("台積電4月哪天跌最多", None), ("哪檔股票哪天跌最多", None),
+    ("which stock fell the most in April?", None), ("which day did TSMC fall the most?", None),
 ])
 def test_which_questions_rank_the_markets_days(message, kind):
     from assistant.slots import parse_slots

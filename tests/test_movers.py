@@ -700,3 +700,14 @@ def test_a_year_completes_only_the_spans_that_need_one():
     assert compared_periods("What industry is 2382 in and how did it do in April 2025?", ref) == []
     assert [p.label for p in compared_periods("2330 April vs March 2025", ref)] == ["2025-04", "2025-03"]
     assert [p.label for p in compared_periods("compare 2330 in 2024 and 2025", ref)] == ["2024", "2025"]
+
+
+def test_a_comparison_over_a_span_the_store_does_not_reach_says_what_it_covers(store):
+    """"台積電和聯發科今年誰漲得多" a year after the store ends: both are stored, neither has a bar this
+    year; the answer says so and what the store covers (it had quoted unrelated news)."""
+    zh = ask(store, "台積電和聯發科今年誰漲得多", codes=["2330", "2454"], today=date(2026, 6, 1))
+    assert zh is not None and zh.engine == ENGINE and not zh.ranking
+    assert "資料庫在今年（2026-01-01 至 2026-06-01）沒有任何股價可排名" in zh.answer
+    assert "`finqa ingest prices 2330 2454`" in zh.answer
+    en = ask(store, "which did better this year, 2330 or 2454?", codes=["2330", "2454"], today=date(2026, 6, 1))
+    assert "The store has no prices for this year (2026-01-01 to 2026-06-01) to rank" in en.answer
