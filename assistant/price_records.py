@@ -27,6 +27,13 @@ _NEW_HIGH = re.compile(
     r"|\b(?:hit|reach|reached|make|made|set|at)\s+(?:a\s+)?(?:new\s+)?(?:high|low|peak)\b|新高|新低|历史(?:新)?(?:高|低)"
     r"|\b(?:\d+|one|a)\s*-?\s*(?:day|week|month|year)s?\s+(?:high|low)s?\b")
 _LIMIT_DAYS = re.compile(r"\blimit[- ](?:up|down)\b|涨停|跌停")
+# "2317 highest volume day", "鴻海成交量創新高了嗎", "台積電最大成交量是哪天", "天量": the volume's record,
+# not the price's (whose "new high" words these share).
+_VOLUME_RECORD = re.compile(
+    r"\b(?:highest|biggest|largest|record|max(?:imum)?|heaviest|lowest|smallest|min(?:imum)?|thinnest)\s+(?:trading\s+|daily\s+)?volumes?\b"
+    r"|\bvolumes?\b.{0,20}\b(?:record|new high|all[- ]time high|highest|peak|new low)\b"
+    r"|(?:最大|最高|最低|最小)(?:的)?成交量|成交量(?:的)?(?:最大|最高|最低|最小|新高|纪录|创新高|创新低|新低)|天量|量能?创新高")
+_PRICE_WORDS = re.compile(r"\bprices?\b|\bclos(?:e|es|ing)\b|股价|收盘|价格")
 # Days that opened beyond the previous day's range: "2330 gap up days", "台積電跳空缺口".
 GAPS = re.compile(r"\bgap(?:s|ped)?\s*-?\s*(?:up|down)s?\b|\bgaps\b|\bgap days?\b|跳空|缺口")
 
@@ -395,7 +402,8 @@ def asks_records(message: str) -> bool:
     """Whether ``message`` asks for the highest or lowest close, a new high or low, or the days
     that closed limit up or down: with no period named, the whole stored history."""
     s = unquoted(message)
-    return bool(_EXTREME_CLOSE.search(s) or _NEW_HIGH.search(s) or _LIMIT_DAYS.search(s) or GAPS.search(s))
+    return bool(_EXTREME_CLOSE.search(s) or _NEW_HIGH.search(s) or _LIMIT_DAYS.search(s) or GAPS.search(s)
+                or _VOLUME_RECORD.search(s))
 
 
 def asks_new_extreme(message: str) -> str | None:
@@ -419,8 +427,11 @@ def records_text(code: str, bars: list[PriceBar], prev: PriceBar | None, asked: 
     if not bars:
         return ""
     out: list[str] = []
-    if _EXTREME_CLOSE.search(s) or _NEW_HIGH.search(s):
+    volume = bool(_VOLUME_RECORD.search(s))
+    if (_EXTREME_CLOSE.search(s) or _NEW_HIGH.search(s)) and not (volume and not _PRICE_WORDS.search(s)):
         out.extend(_extremes(bars, s, zh))
+    if volume:
+        out.append(_volume_extremes(bars, s, zh))
     pairs = list(zip([prev, *bars[:-1]], bars))  # (the session before, the session)
     if _LIMIT_DAYS.search(s):
         out.append(_limit_days(code, pairs, zh))
@@ -453,6 +464,35 @@ def _extremes(bars: list[PriceBar], s: str, zh: bool) -> list[str]:
                    f"The last close, {fmt_price(last.close)} on {last.date.isoformat()}, is {gap} from that {word}est close: "
                    f"no new {word}.")
     return out
+
+
+def _volume_extremes(bars: list[PriceBar], s: str, zh: bool) -> str:
+    """The span's heaviest and lightest session by shares traded, and, when a record is asked
+    ("成交量創新高了嗎"), whether the last session is it."""
+    traded = [b for b in bars if b.volume]
+    if not traded:
+        return "期間沒有成交量資料。" if zh else "The span has no volume data."
+    top = max(traded, key=lambda b: (b.volume, b.date))
+    bottom = min(traded, key=lambda b: (b.volume, -b.date.toordinal()))
+    last = traded[-1]
+
+    def amount(b: PriceBar) -> str:
+        return f"{b.volume / SHARES_PER_LOT:,.0f} 張" if zh else f"{b.volume:,.0f} shares"
+
+    text = (f"期間成交量最大 {amount(top)}（{top.date.isoformat()}），最小 {amount(bottom)}（{bottom.date.isoformat()}）。" if zh else
+            f"Heaviest volume {amount(top)} ({top.date.isoformat()}), lightest {amount(bottom)} ({bottom.date.isoformat()}).")
+    low = bool(re.search(r"\b(?:lowest|smallest|min(?:imum)?|thinnest|new low)\b|最低|最小|新低", s))
+    ref = bottom if low else top
+    if len(traded) > 1 and re.search(r"\bnew (?:high|low)\b|\brecord\b|\ball[- ]time\b|新高|新低|纪录|天量", s):
+        word_zh, word = ("小", "lightest") if low else ("大", "heaviest")
+        if ref.date == last.date:
+            text += (f"最後一個交易日 {last.date.isoformat()} 就是期間成交量最{word_zh}的一天。" if zh else
+                     f" The last session, {last.date.isoformat()}, is the span's {word}.")
+        else:
+            text += (f"最後一個交易日 {last.date.isoformat()} 成交 {amount(last)}，是最{word_zh}量的 {last.volume / ref.volume:.0%}：沒有創紀錄。"
+                     if zh else f" The last session, {last.date.isoformat()}, traded {amount(last)}, "
+                     f"{last.volume / ref.volume:.0%} of that: no record.")
+    return text
 
 
 def _recent_dates(days: list[date], zh: bool) -> str:

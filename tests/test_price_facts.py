@@ -1200,3 +1200,16 @@ def test_weekly_candles_answer_week_by_week_and_the_ui_draws_them(data_dir):
     assert xs[-1] == (days[-1] - pd.Timedelta(days=days[-1].weekday())).isoformat() and fig["layout"]["title"]["text"] == "2330 weekly prices"
     daily = price_answer(EngineRequest(message="2330 price", code="2330"), store, today=days[-1])
     assert daily.interval is None
+
+
+def test_the_volume_s_record_is_its_own_not_the_price_s(store):
+    """"2330 highest volume day" / "台積電成交量創新高了嗎" read the shares traded (the heaviest and
+    lightest session, and whether the last is the record), not the price's highs."""
+    a = ask(store, "2330 highest volume day")
+    assert "Heaviest volume 73,279,419 shares (2025-03-03), lightest 40,000,000 shares (2025-02-26)." in a.answer
+    assert "Highest close" not in a.answer
+    zh = ask(store, "台積電成交量創新高了嗎")
+    assert "期間成交量最大 73,279 張（2025-03-03）" in zh.answer and "最高收盤" not in zh.answer
+    assert f"最後一個交易日 2025-03-05 成交 45,086 張，是最大量的 {45_086_222 / 73_279_419:.0%}：沒有創紀錄。" in zh.answer
+    both = ask(store, "台積電股價和成交量創新高了嗎")  # the price named too: both records
+    assert "期間最高收盤" in both.answer and "期間成交量最大" in both.answer
