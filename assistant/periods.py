@@ -46,6 +46,27 @@ _QUARTER = re.compile(
 _HALF = re.compile(
     r"\bh([12])\s*(?:of\s+)?'?(\d{4})\b|\b(\d{4})\s*-?\s*h([12])\b|\b(first|second|1st|2nd) half(?: of)?,?\s+(\d{4})\b"
     r"|(\d{4})\s*年?\s*(上|下)半年", re.I)
+# "2330 year over year", "YoY", "台積電跟去年同期比": a span against the same span a year before, or
+# with no span named the last year of sessions (on Simplified, lower-cased text).
+YOY = re.compile(r"\byear[- ]over[- ]year\b|\byoy\b|\b(?:vs\.?|versus|compared (?:to|with)|against)\s+(?:the\s+)?same\s+"
+                 r"(?:period|month|quarter|time)\s+last\s+year\b|去年同期|同期相比|年增|年减")
+
+
+def year_before(period: Period) -> Period | None:
+    """The same span one year earlier ("April 2025" → "April 2024"); ``None`` for no span."""
+    if period.kind not in ("day", "range") or period.start is None or period.end is None:
+        return None
+
+    def back(d: date) -> date:
+        return _valid(d.year - 1, d.month, d.day) or date(d.year - 1, d.month, 28)
+
+    label = period.label
+    if re.fullmatch(r"\d{4}(?:-.*)?", label or ""):
+        label = str(int(label[:4]) - 1) + label[4:]
+    return Period(period.kind, back(period.start), back(period.end), label=label if label != period.label else
+                  f"{back(period.start).isoformat()} – {back(period.end).isoformat()}")
+
+
 # "all-time high", 歷史新高: the whole stored history.
 ALL_TIME = re.compile(r"\ball[- ]time\b|\bever\b|\brecord (?:high|low)|\b(?:price|close|closing price|stock) history\b|\bath\b|\batl\b"
                       r"|历史(?:上)?(?:新|最)?(?:高|低)|史上(?:最)?(?:高|低)|有史以来|历来最(?:高|低)|上市以来|历史股价|历史价格")
@@ -714,6 +735,8 @@ def _parse_period(s: str, today: date) -> Period:
         return Period("range", date(y, mo, 1), _month_end(y, mo), label=f"{y}-{mo:02d}")
     if m := LOOKBACK.search(s):
         return Period("trailing", sessions=max(1, lookback_days(m)), label=m.group(0).strip())
+    if YOY.search(s):  # "2330 year over year", "台積電跟去年同期比": the last year of sessions
+        return Period("trailing", sessions=250, label="year over year")
     if ALL_TIME.search(s):
         return Period("all", label="all-time")
     if (day := _weekday(s, today)) is not None:  # "last Friday", "上週五", "週一"

@@ -34,8 +34,8 @@ from ingest.cjk import has_cjk
 from ingest.types import PriceBar
 
 from .i18n import answers_zh
-from .periods import (ALL_TIME, FIRST_OF, PERIOD_LABELS_ZH, Period, day_shift, no_such_day, parse_period, period_label,
-                      shifted_day, strip_dates)
+from .periods import (ALL_TIME, FIRST_OF, PERIOD_LABELS_ZH, YOY, Period, day_shift, no_such_day, parse_period, period_label,
+                      shifted_day, strip_dates, year_before)
 from .price_format import (SHARES_PER_LOT, bar_of, company_label, company_of, consistent_value, day_label, fmt_price,
                            limit_note, pct, source_name, volume_text, yi)
 from .price_records import (GAPS, asks_average, asks_average_daily, asks_candles, asks_daily, asks_ohlc, asks_periodic,
@@ -144,6 +144,7 @@ def is_price_question(message: str, code: str | None) -> bool:
             or asks_vs_market(message)  # "台積電跟大盤比"
             or FIRST_OF.search(s)  # "TSMC first trading day of 2025": that session
             or MOMENTUM.search(s)  # "2330 momentum": the last month's change
+            or (YOY.search(s) and not COMPANY_TOPIC.search(s))  # "2330 year over year" (its revenue's is news)
             or (_OTHER_CURRENCY.search(s) and not COMPANY_TOPIC.search(s))  # "what's 2330 in dollars?": its price, in NT$
             or len(compared_periods(message, date.today())) > 1  # "台積電4月跟3月比": two spans
             or names_only_a_period(message)
@@ -420,6 +421,11 @@ _A_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 def compared_periods(message: str, ref: date) -> list[Period]:
     """Two or more spans the message sets against each other, in its order (a year written once
     serves every part: "April vs March 2025"); one span or none gives ``[]``."""
+    if YOY.search(to_simplified(message or "").lower()):
+        # "台積電4月跟去年同期比", "2330 Q1 2025 year over year": the span, then the same span a year before
+        span = parse_period(YOY.sub(" ", to_simplified(message or "").lower()), ref)
+        before = year_before(span)
+        return [span, before] if before is not None else []
     pieces = [p for p in _PERIOD_SPLIT.split(message or "") if p and p.strip()]
     if len(pieces) < 2:
         return []

@@ -1213,3 +1213,26 @@ def test_the_volume_s_record_is_its_own_not_the_price_s(store):
     assert f"最後一個交易日 2025-03-05 成交 45,086 張，是最大量的 {45_086_222 / 73_279_419:.0%}：沒有創紀錄。" in zh.answer
     both = ask(store, "台積電股價和成交量創新高了嗎")  # the price named too: both records
     assert "期間最高收盤" in both.answer and "期間成交量最大" in both.answer
+
+
+def test_year_over_year_is_the_span_against_the_same_span_a_year_before(data_dir):
+    """"台積電2025年4月跟去年同期比" / "2330 April 2025 yoy": April 2025, then April 2024; with no span
+    named, "year over year" is the last 250 sessions. Revenue's YoY stays a news question."""
+    from assistant.periods import parse_period
+    from assistant.price_facts import compared_periods
+    from ingest.store import open_store
+
+    ref = date(2025, 6, 2)
+    spans = compared_periods("台積電2025年4月跟去年同期比", ref)
+    assert [(p.start, p.end) for p in spans] == [(date(2025, 4, 1), date(2025, 4, 30)), (date(2024, 4, 1), date(2024, 4, 30))]
+    assert parse_period("2330 year over year", ref).sessions == 250
+    assert not is_price_question("台積電營收年增率", "2330")
+    store = open_store(data_dir.store_path)
+    days = [d.date() for d in pd.bdate_range("2024-03-01", "2025-05-30")]
+    store.upsert_bars([PriceBar(code="2330", date=d, open=500.0 + i, high=500.0 + i, low=500.0 + i, close=500.0 + i,
+                                volume=1e6) for i, d in enumerate(days)])
+    a = ask(store, "2330 April 2025 yoy", today=ref)
+    assert "2025-04-01 to 2025-04-30" in a.answer and "2024-04-01 to 2024-04-30" in a.answer
+    whole = ask(store, "2330 year over year", today=ref)
+    first = days[-251]  # 250 sessions of change from the close before them
+    assert f"from the {500.0 + len(days) - 251:,.2f} close on {first.isoformat()} before the period" in whole.answer
