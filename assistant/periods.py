@@ -136,7 +136,8 @@ class Period:
 
 
 PERIOD_LABELS_ZH = {"all-time": "有史以來（資料庫中）", "today": "今天", "yesterday": "昨天", "last week": "上週", "this week": "本週",
-                    "last month": "上個月", "this month": "本月", "last year": "去年", "this year": "今年", "recently": "最近"}
+                    "last month": "上個月", "this month": "本月", "last year": "去年", "this year": "今年", "recently": "最近",
+                    "this quarter": "本季", "the previous quarter": "上一季"}
 
 
 def period_label(period: Period, zh: bool) -> str:
@@ -766,6 +767,13 @@ def _parse_period(s: str, today: date) -> Period:
         return Period("range", date(today.year, 1, 1), date(today.year, 12, 31), label="this year")
     if re.search(r"\bthis month\b|\bmonth[- ]to[- ]date\b|\bmtd\b|\b(?:start|beginning) of (?:the|this) month\b|本月|这个月|月初(?:以来|至今)", s):
         return Period("range", first, today, label="this month")
+    # "this quarter", "QTD", "本季": from the calendar quarter's first day; "上一季", "上季": the quarter before
+    quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    if re.search(r"\bthis quarter\b|\bquarter[- ]to[- ]date\b|\bqtd\b|本季(?!度)|这一?季", s):
+        return Period("range", quarter, today, label="this quarter")
+    if re.search(r"上一?季(?!度)|上个季度", s):
+        end = quarter - timedelta(days=1)
+        return Period("range", date(end.year, 3 * ((end.month - 1) // 3) + 1, 1), end, label="the previous quarter")
     if re.search(r"\blast year\b|去年", s):
         return Period("range", date(today.year - 1, 1, 1), date(today.year - 1, 12, 31), label="last year")
     if re.search(r"\bthis year\b|\bytd\b|\byear[- ]to[- ]date\b|\b(?:start|beginning) of (?:the|this) year\b|今年|年初(?:以来|至今)", s):

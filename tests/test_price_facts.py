@@ -1236,3 +1236,18 @@ def test_year_over_year_is_the_span_against_the_same_span_a_year_before(data_dir
     whole = ask(store, "2330 year over year", today=ref)
     first = days[-251]  # 250 sessions of change from the close before them
     assert f"from the {500.0 + len(days) - 251:,.2f} close on {first.isoformat()} before the period" in whole.answer
+
+
+@pytest.mark.parametrize("message, start, end", [
+    ("2330 this quarter", date(2025, 4, 1), date(2025, 5, 10)), ("台積電本季表現", date(2025, 4, 1), date(2025, 5, 10)),
+    ("2330 QTD", date(2025, 4, 1), date(2025, 5, 10)), ("2330 quarter to date", date(2025, 4, 1), date(2025, 5, 10)),
+    ("台積電上一季表現", date(2025, 1, 1), date(2025, 3, 31)), ("鴻海上季漲多少", date(2025, 1, 1), date(2025, 3, 31)),
+])
+def test_this_quarter_and_the_previous_one_are_calendar_quarters(message, start, end):
+    """They had been the latest day ("is 2454 outperforming 2330 this quarter?" ranked one session)."""
+    p = parse_period(message, date(2025, 5, 10))
+    assert (p.kind, p.start, p.end) == ("range", start, end)
+
+
+def test_a_quarter_s_revenue_is_no_span():
+    assert parse_period("台積電本季度營收", date(2025, 5, 10)).kind == "latest"
