@@ -276,8 +276,8 @@ TERMS: tuple[Term, ...] = (
 )
 
 # The terms above that finqa defines but never computes (it stores no financial statements).
-NOT_COMPUTED = frozenset({"pe", "eps", "dividend_yield", "market_cap", "ex_dividend", "etf", "day_trading", "margin", "hours", "settlement", "markets",
-                          "institutional", "bull_bear"})
+NOT_COMPUTED = frozenset({"pe", "eps", "dividend_yield", "market_cap", "ex_dividend", "etf", "day_trading", "margin", "hours",
+                          "settlement", "markets", "institutional", "bull_bear"})
 
 # A question that asks what a term means; on simplified, lower-cased text.
 _ASKS = re.compile(

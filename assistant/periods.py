@@ -17,7 +17,8 @@ from typing import Any
 
 
 from .i18n import answers_zh
-from .slots import AGO, ANY_DATE, AS_OF_CLAUSE, LOOKBACK, NUM_MDY, QUOTED, lookback_days, parse_as_of, to_simplified, zh_number
+from .slots import (AGO, ANY_DATE, AS_OF_CLAUSE, LOOKBACK, NUM_MDY, QUOTED, lookback_days, parse_as_of, to_simplified,
+                    zh_number)
 
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
 _MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
@@ -366,8 +367,9 @@ def _roc_dates(message: str) -> str:
 
 
 # "2330 收盤價 5/20", "2330 close on 5/20": a month and day written with a slash and no year, the
-# way Taiwan (and the US) write them, month first ("24/7" and "20/5" are left alone). Never a fraction ("1/2 of my shares", "賣掉1/3的持股"), a date with a year
-# ("5/20/2025", "2025/5/20": read as such), a ratio or a score ("24/7", "3/5%").
+# way Taiwan (and the US) write them, month first ("24/7" and "20/5" are left alone). Never a
+# fraction ("1/2 of my shares", "賣掉1/3的持股"), a date with a year ("5/20/2025", "2025/5/20": read
+# as such), a ratio or a score ("3/5%").
 _NUMERIC_MD = re.compile(r"(?<![\w/.$,-])(\d{1,2})/(\d{1,2})(?![\w/.%,])"
                          r"(?!\s*(?:of\b|的|股|張|张|lots?\b|shares?\b|[-+*/]))")
 _MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",

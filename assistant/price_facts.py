@@ -39,9 +39,9 @@ from .periods import (ALL_TIME, FIRST_OF, PERIOD_LABELS_ZH, YOY, Period, day_shi
 from .price_format import (SHARES_PER_LOT, bar_of, company_label, company_of, consistent_value, day_label, fmt_price,
                            limit_note, pct, source_name, volume_text, yi)
 from .price_records import (GAPS, asks_average, asks_average_daily, asks_candles, asks_daily, asks_ohlc, asks_periodic,
-                            asks_records, asks_streak, asks_volume_trend, average_daily_text, average_text, beyond_text, daily_text, day_gap_text,
-                            from_extreme, from_extreme_text, last_beyond, periodic_text, records_text, streak_text,
-                            volume_trend_text)
+                            asks_records, asks_streak, asks_volume_trend, average_daily_text, average_text, beyond_text,
+                            daily_text, day_gap_text, from_extreme, from_extreme_text, last_beyond, periodic_text,
+                            records_text, streak_text, volume_trend_text)
 from .slots import BACK_REFERENCE, COMPANY_TOPIC, COMPARE_WITH, LOOKBACK, adr_notice, to_simplified, unquoted
 from .types import Answer, Citation, EngineRequest
 from .versus_market import asks_vs_market

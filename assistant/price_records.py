@@ -30,7 +30,8 @@ _LIMIT_DAYS = re.compile(r"\blimit[- ](?:up|down)\b|涨停|跌停")
 # "2317 highest volume day", "鴻海成交量創新高了嗎", "台積電最大成交量是哪天", "天量": the volume's record,
 # not the price's (whose "new high" words these share).
 _VOLUME_RECORD = re.compile(
-    r"\b(?:highest|biggest|largest|record|max(?:imum)?|heaviest|lowest|smallest|min(?:imum)?|thinnest)\s+(?:trading\s+|daily\s+)?volumes?\b"
+    r"\b(?:highest|biggest|largest|record|max(?:imum)?|heaviest|lowest|smallest|min(?:imum)?|thinnest)\s+"
+    r"(?:trading\s+|daily\s+)?volumes?\b"
     r"|\bvolumes?\b.{0,20}\b(?:record|new high|all[- ]time high|highest|peak|new low)\b"
     r"|(?:最大|最高|最低|最小)(?:的)?成交量|成交量(?:的)?(?:最大|最高|最低|最小|新高|纪录|创新高|创新低|新低)|天量|量能?创新高")
 _PRICE_WORDS = re.compile(r"\bprices?\b|\bclos(?:e|es|ing)\b|股价|收盘|价格")
@@ -48,8 +49,8 @@ _DAILY = re.compile(r"\b(?:each|every|per)\s+(?:trading\s+)?day\b|\bdaily\s+(?:c
 DAILY_MAX = 60  # sessions listed one per line; a longer span lists its last ones
 # "2330 OHLC for the last 5 days", "open high low close", "台積電近五日開高低收": each session's
 # four prices, not its close alone.
-OHLC = re.compile(r"\bohlcv?\b|\bopen\W{0,3}high\W{0,3}low\W{0,3}(?:and\s+)?close\b|[开開]高低收|[开開][盘盤].{0,4}最高.{0,4}最低.{0,4}收[盘盤]",
-                  re.I)
+OHLC = re.compile(r"\bohlcv?\b|\bopen\W{0,3}high\W{0,3}low\W{0,3}(?:and\s+)?close\b"
+                  r"|开高低收|开盘.{0,4}最高.{0,4}最低.{0,4}收盘")  # read on Simplified, lower-cased text
 
 
 # "2330 monthly returns in 2025", "台積電每月漲跌", "what was 2330's best month?"; the same by week.
