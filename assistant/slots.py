@@ -259,7 +259,8 @@ LOOKBACK_WORDS = LOOKBACK  # the spans written out ("past 10 days"), without the
 LOOKBACK = re.compile(LOOKBACK.pattern + "|" + SHORT_LOOKBACK.pattern)
 _FORECAST_WORDS = re.compile(r"\bforecast\w*|\bpredict\w*|\boutlook\b|预测|预估")
 # Words that look ahead: with them "2 years" is a horizon ("will 2330 rise in 2 years?", "兩年後會漲嗎").
-_AHEAD_WORDS = re.compile(r"\bwill\b|\bgoing to\b|\bfrom now\b|\bin\s+(?:a|one|two|\d+)\s+years?\b|会|将|未来|之后|以后|后(?:会|能)?")
+_AHEAD_WORDS = re.compile(r"\bwill\b|\bgoing to\b|\bfrom now\b|\bin\s+(?:a|one|two|\d+)\s+years?\b"
+                          r"|(?<!法说)(?<!机)会|将|未来|之后|以后|年后")
 
 
 def lookback_days(match: re.Match[str]) -> int:
@@ -286,7 +287,8 @@ def parse_horizon(simplified_lower: str, zh: bool = False) -> tuple[int | None, 
             continue
         if value == "short" and not _FORECAST_WORDS.search(simplified_lower):
             continue  # "2330 5m shares": no horizon; only a forecast reads the shorthand ahead
-        if value in ("y", "a year") and not (_FORECAST_WORDS.search(simplified_lower) or _AHEAD_WORDS.search(simplified_lower)):
+        ahead = _FORECAST_WORDS.search(simplified_lower) or _AHEAD_WORDS.search(simplified_lower)
+        if value in ("y", "a year") and not ahead:
             continue  # "台積電兩年漲了多少", "2330 over 2 years": years looked back at, not ahead
         if isinstance(value, int) or value == "a year":
             days = 250 if value == "a year" else value
@@ -649,7 +651,8 @@ _CONTINUATION = re.compile(
 _PLURAL_BACK = re.compile(r"\b(?:they|them|their|both|these two|the two|those two|which one|which of (?:the|these|those) two"
                           r"|which of them|which is|which was)\b"
                           # "哪一個比較強" picks between them; "哪檔股票漲最多" ranks the market
-                          r"|它们|他们|两者|两家|这两|二者|两档|两支|两个(?=的?(?:比较|对比|比一比|比一下|谁|哪))|^\s*(?:比较|对比)(?:一下)?\s*[?？!！。]?\s*$|(?:哪一个|哪一家|哪一档|哪个)(?!股票|个股|公司|类股|产业|股)")
+                          r"|它们|他们|两者|两家|这两|二者|两档|两支|两个(?=的?(?:比较|对比|比一比|比一下|谁|哪))"
+                          r"|^\s*(?:比较|对比)(?:一下)?\s*[?？!！。]?\s*$|(?:哪一个|哪一家|哪一档|哪个)(?!股票|个股|公司|类股|产业|股)")
 # "stocks near their lows", "which stocks hit their highs": "their" is the stocks just named (a
 # screen of the store), not the conversation's companies.
 _THEIR_OWN = re.compile(r"\b(?:stocks|shares|companies|names)\b.{0,40}\b(?:their|they|them)\b")

@@ -374,7 +374,8 @@ CROSS_PAIR = (5, 20)  # the moving averages whose crossing a "golden cross" ques
 CROSS_SESSIONS = 60  # how far back a crossover is looked for
 
 
-def _crosses(frame: pd.DataFrame, pair: tuple[int, int], zh: bool, wanted: str | None = None) -> tuple[str, dict[str, Any]]:
+def _crosses(frame: pd.DataFrame, pair: tuple[int, int], zh: bool,
+             wanted: str | None = None) -> tuple[str, dict[str, Any]]:
     """The most recent crossover of the two moving averages, of K and D, and of MACD and its
     signal within the last :data:`CROSS_SESSIONS` sessions: a golden cross when the first turns
     above the second, a death cross when it turns below; and where each pair stands now. With
