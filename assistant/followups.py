@@ -10,7 +10,7 @@ of the company (or in the period) the follow-up names.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from .i18n import answers_zh
@@ -86,6 +86,62 @@ _THAT_PERIOD = re.compile(
 )
 
 
+# "and the month before?", "what about the week after?", "前一個月呢", "後一週": the span next to the
+# last one asked about (on Simplified, lower-cased text).
+_NEXT_SPAN = re.compile(
+    r"^\s*(?:and\s+|what about\s+|how about\s+)?(?:in\s+|for\s+)?the\s+(month|week|quarter|year)\s+"
+    r"(before|prior|earlier|after|following|later)\s*[?？.。!！]*\s*$"
+    r"|^\s*(?:那\s*)?(前|上|后|下)一?(?:个)?\s*(月|周|星期|礼拜|季|年)\s*(?:呢)?\s*[?？.。!！]*\s*$")
+
+
+def _shifted_span(message: str, previous: str, today: date) -> str | None:
+    """``previous`` asked again over the month (week, quarter, year) before or after its span, when
+    ``message`` asks only that; ``None`` otherwise (or when the last question named no span)."""
+    from .periods import Period, parse_period, year_before
+    from .slots import to_simplified
+
+    m = _NEXT_SPAN.match(to_simplified(message).lower())
+    span = parse_period(previous, today)
+    if m is None or span.kind not in ("day", "range") or span.start is None or span.end is None:
+        return None
+    unit = m.group(1) or {"月": "month", "周": "week", "星期": "week", "礼拜": "week", "季": "quarter", "年": "year"}[m.group(4)]
+    back = (m.group(2) or "") in ("before", "prior", "earlier") or m.group(3) in ("前", "上")
+    start, end = span.start, span.end
+    if unit == "week":
+        step = timedelta(days=7) * (-1 if back else 1)
+        start, end = start + step, end + step
+    elif unit == "year":
+        if back:
+            shifted = year_before(span)
+            if shifted is None:
+                return None
+            start, end = shifted.start, shifted.end
+        else:
+            start, end = start.replace(year=start.year + 1, day=min(start.day, 28)), end.replace(year=end.year + 1, day=min(end.day, 28))
+    else:
+        months = 1 if unit == "month" else 3
+        first = date(start.year, start.month, 1)
+        index = first.year * 12 + first.month - 1 + (-months if back else months)
+        start = date(index // 12, index % 12 + 1, 1)
+        nxt = start.year * 12 + start.month - 1 + months
+        end = date(nxt // 12, nxt % 12 + 1, 1) - timedelta(days=1)
+    zh = answers_zh(message)
+    period = Period("range", start, end)
+    text = (f"{period.start.isoformat()}到{period.end.isoformat()}" if zh else
+            f"from {period.start.isoformat()} to {period.end.isoformat()}")
+    from .periods import strip_dates
+
+    from .periods import YOY
+
+    # the last question without its span (and a year-over-year word it carried), the new span after it
+    base = " ".join(YOY.sub(" ", strip_dates(previous)).split())
+    base = re.sub(r"[（(]\s*(?:到|to|–|-)?\s*[)）]|\b(?:from|between)\s+(?:to|and)\b", " ", base)
+    base = " ".join(base.split()).rstrip("?？。.!！呢 ")
+    base = re.sub(r"\s+(?:in|on|during|for|of|from|since|at|between|the)$", "", base)
+    base = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", base)  # where a Chinese date was
+    return f"{base} {text}" if not zh else f"{base}（{text}）"
+
+
 def _period_text(question: str, today: date, zh: bool) -> str | None:
     """The span ``question`` names, written so that any reader parses it back: a day or dates."""
     from .periods import parse_period
@@ -111,6 +167,19 @@ def carry_period(message: str, previous: str | None, today: date) -> str:
     if not previous or not message:
         return message
     zh = answers_zh(message)
+    from .periods import YOY
+    from .slots import to_simplified
+
+    simplified = to_simplified(message).lower()
+    if YOY.search(simplified) and parse_period(YOY.sub(" ", simplified), today).kind == "latest":
+        # "what about the same period last year?", "跟去年同期比呢": the last span beside the same span a year before
+        if (text := _period_text(previous, today, zh)) is not None:
+            # before a closing 呢 or question mark, which say the message follows the conversation
+            at = re.search(r"(?:呢|吗|嗎)?\s*[?？。.!！]*\s*$", message).start()
+            return f"{message[:at].rstrip()}{'（' + text + '）' if zh else ' ' + text}{message[at:]}"
+    if (shifted := _shifted_span(message, previous, today)) is not None:
+        # "and the month before?", "前一個月呢": the span next to the last one
+        return shifted
     ref = _THAT_PERIOD.search(message)
     if ref is not None:
         rest = (message[: ref.start()] + " " + message[ref.end():]).strip()

@@ -49,8 +49,9 @@ _HALF = re.compile(
     r"|(\d{4})\s*年?\s*(上|下)半年", re.I)
 # "2330 year over year", "YoY", "台積電跟去年同期比": a span against the same span a year before, or
 # with no span named the last year of sessions (on Simplified, lower-cased text).
-YOY = re.compile(r"\byear[- ]over[- ]year\b|\byoy\b|\b(?:vs\.?|versus|compared (?:to|with)|against)\s+(?:the\s+)?same\s+"
-                 r"(?:period|month|quarter|time)\s+last\s+year\b|去年同期|同期相比|年增|年减")
+YOY = re.compile(r"\byear[- ]over[- ]year\b|\byoy\b|\b(?:the\s+)?same\s+(?:period|month|quarter|time|week|days?)\s+"
+                 r"(?:last\s+year|(?:a|one)\s+year\s+(?:earlier|before|ago)|the\s+(?:year|previous year)\s+before)\b"
+                 r"|去年同期|同期相比|年增|年减")
 
 
 def year_before(period: Period) -> Period | None:
@@ -61,11 +62,13 @@ def year_before(period: Period) -> Period | None:
     def back(d: date) -> date:
         return _valid(d.year - 1, d.month, d.day) or date(d.year - 1, d.month, 28)
 
-    label = period.label
-    if re.fullmatch(r"\d{4}(?:-.*)?", label or ""):
+    start, end = back(period.start), back(period.end)
+    label = period.label or ""
+    if re.fullmatch(r"\d{4}(?:-(?:\d{2}|Q[1-4]|H[12]))?", label):  # "2025", "2025-04", "2025-Q1"
         label = str(int(label[:4]) - 1) + label[4:]
-    return Period(period.kind, back(period.start), back(period.end), label=label if label != period.label else
-                  f"{back(period.start).isoformat()} – {back(period.end).isoformat()}")
+    else:
+        label = start.isoformat() if start == end else f"{start.isoformat()} – {end.isoformat()}"
+    return Period(period.kind, start, end, label=label)
 
 
 # "all-time high", 歷史新高: the whole stored history.

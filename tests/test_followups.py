@@ -110,6 +110,17 @@ def test_a_topic_after_a_price_answer_is_not_a_price_follow_up(store, data_dir):
     ("Did TSMC do best?", "How did the market do in April 2025?", "Did TSMC do best?"),
     ("2330 that month", None, "2330 that month"),
     ("2330 that month", "2330 price", "2330 that month"),
+    # the same span a year before: the last span written in, the year-over-year words kept
+    ("what about the same period last year?", "2330 price in April 2025",
+     "what about the same period last year from 2025-04-01 to 2025-04-30?"),
+    ("跟去年同期比呢", "台積電2025年4月股價", "跟去年同期比（2025-04-01到2025-04-30）呢"),
+    # the span next to the last one, the last question asked of it
+    ("and the month before?", "2330 price in April 2025", "2330 price from 2025-03-01 to 2025-03-31"),
+    ("what about the week after?", "2330 price from 2025-04-07 to 2025-04-13", "2330 price from 2025-04-14 to 2025-04-20"),
+    ("前一個月呢", "台積電2025年4月股價", "台積電股價（2025-03-01到2025-03-31）"),
+    ("and the quarter before?", "2330 in Q2 2025", "2330 from 2025-01-01 to 2025-03-31"),
+    ("and the year before?", "2330 in 2025", "2330 from 2024-01-01 to 2024-12-31"),
+    ("and the month before?", "2330 price", "and the month before?"),  # no span before: as written
 ])
 def test_a_period_pointed_at_or_a_ranking_after_a_ranking_takes_the_last_period(message, previous, carried):
     from assistant.followups import carry_period
