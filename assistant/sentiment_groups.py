@@ -33,6 +33,13 @@ _RANKING = re.compile(
     r"|\b(?:best|worst) (?:news )?sentiment\b"
     r"|哪(?:一)?(?:家|档|支|只|些|个).{0,12}(?:新闻|消息|情绪|舆情).{0,6}(?:最|比较)(?:正面|负面|好|差|乐观|悲观|利多|利空)"
     r"|(?:新闻|情绪|舆情).{0,4}最(?:正面|负面|好|差|乐观|悲观)|情绪(?:排行|排名)|舆情(?:排行|排名)")
+# "which industry has the most positive news?", "哪個產業的新聞最正面": industries ranked, not companies.
+_BY_INDUSTRY = re.compile(r"\b(?:which|what)\s+(?:industry|industries|sector|sectors)\b|\bby (?:industry|sector)\b"
+                          r"|哪(?:一)?(?:个|些)?(?:产业|类股|族群|行业)|(?:产业|类股|族群)(?:别)?(?:的)?(?:情绪|新闻)?(?:排行|排名)")
+# "what's the overall market sentiment?", "台股整體情緒", "市場情緒如何": every stored company's news as one.
+_OVERALL = re.compile(r"\b(?:overall|market|whole market|market-wide|general)\s+(?:news\s+)?(?:sentiment|mood|tone)\b"
+                      r"|\bsentiment (?:of|on|in|across) the (?:whole |taiwan(?:ese)? )?(?:market|stock market)\b"
+                      r"|(?:整体|市场|台股|股市|大盘)(?:的)?(?:整体)?(?:新闻)?(?:情绪|氛围|舆情)")
 _NEGATIVE_FIRST = re.compile(r"\b(?:negative|bearish|gloomy|worst|least positive|bad news)\b|负面|差|悲观|利空|坏消息")
 
 
@@ -47,6 +54,8 @@ class Group:
     negative_first: bool = False
     ranking: bool = False
     named: bool = False  # the companies the question names ("sentiment of 2330 and 2454"), side by side
+    overall: bool = False  # "the overall market sentiment": the group's total said first
+    by_industry: bool = False  # "which industry has the most positive news?": industries ranked
 
 
 def asks_negative_first(message: str) -> bool:
@@ -66,7 +75,7 @@ def asks_about_a_group(message: str) -> bool:
     from ingest.industries import industry_named
 
     s = unquoted(message)
-    return industry_named(s) is not None or bool(_RANKING.search(s))
+    return industry_named(s) is not None or bool(_RANKING.search(s) or _BY_INDUSTRY.search(s) or _OVERALL.search(s))
 
 
 def group_of(message: str, store: Any) -> Group | None:
@@ -80,6 +89,11 @@ def group_of(message: str, store: Any) -> Group | None:
     industry = industry_named(s)
     ranking = asks_sentiment_ranking(message)
     codes = store.news_codes()
+    if industry is None and (_BY_INDUSTRY.search(s) or _OVERALL.search(s)):
+        by_industry = bool(_BY_INDUSTRY.search(s))
+        return Group(codes=[c for c in codes if is_taiwan(c)], label="all companies with stored news",
+                     label_zh="所有有已存新聞的公司", negative_first=bool(_NEGATIVE_FIRST.search(s)), ranking=True,
+                     overall=True, by_industry=by_industry)
     if industry is not None:
         codes = [c for c in codes if industry.covers(company_of(c))]
         label, label_zh = f"{industry.name_en} ({industry.name_zh}) companies", f"{industry.name_zh}公司"
@@ -166,12 +180,14 @@ def render(group: Group, ranked: list[CompanyTone], few: list[CompanyTone], over
     """The answer: the group's overall reading (for an industry), then the companies ranked."""
     lines: list[str] = []
     c = overall.counts
-    if group.industry is not None:
+    if group.industry is not None or group.overall:
         lines.append(f"{group.label_zh}（{what}）整體：正面 {c['positive']}、中性 {c['neutral']}、負面 {c['negative']}；"
                      f"淨分數 {overall.score:+.2f}。" if zh else
-                     f"{group.label} overall ({what}): {c['positive']} positive, {c['neutral']} neutral, "
+                     f"{group.label[:1].upper()}{group.label[1:]}, overall ({what}): {c['positive']} positive, {c['neutral']} neutral, "
                      f"{c['negative']} negative; net score {overall.score:+.2f}.")
-    if ranked:
+    if group.by_industry:
+        lines.extend(_industry_lines(group, [*ranked, *few], zh))
+    elif ranked:
         order = "最負面" if group.negative_first else "最正面"
         head = (f"依新聞淨分數排名（{order}在前；至少 {MIN_ARTICLES} 則新聞的公司）：" if zh else
                 f"Companies by the net score of their news ({'most negative' if group.negative_first else 'most positive'} "
@@ -192,7 +208,7 @@ def render(group: Group, ranked: list[CompanyTone], few: list[CompanyTone], over
     else:
         lines.append(f"沒有任何公司在這段期間有至少 {MIN_ARTICLES} 則新聞，無法排名。" if zh else
                      f"No company has at least {MIN_ARTICLES} articles in the window, so none is ranked.")
-    if few:
+    if few and not group.by_industry:
         names = ("、" if zh else ", ").join(t.code for t in few)
         lines.append(f"新聞少於 {MIN_ARTICLES} 則、未排名：{names}。" if zh else
                      f"Fewer than {MIN_ARTICLES} articles, not ranked: {names}.")
@@ -206,5 +222,47 @@ def render(group: Group, ranked: list[CompanyTone], few: list[CompanyTone], over
     return "\n".join(lines)
 
 
+def industry_tones(tones: list[CompanyTone]) -> dict[str, tuple[CompanyTone, list[str]]]:
+    """Per TWSE industry, its companies' counts summed (as one tone) and its companies; a company
+    the directory gives no industry is left out."""
+    out: dict[str, tuple[CompanyTone, list[str]]] = {}
+    for t in tones:
+        company = company_of(t.code)
+        industry = getattr(company, "industry", None) if company is not None else None
+        if not industry:
+            continue
+        total, codes = out.setdefault(industry, (CompanyTone(industry), []))
+        for k, v in t.counts.items():
+            total.counts[k] += v
+        codes.append(t.code)
+    return out
+
+
+def _industry_lines(group: Group, tones: list[CompanyTone], zh: bool) -> list[str]:
+    """"Which industry has the most positive news?": the industries ranked by the net score of all
+    their companies' articles (those with at least ``MIN_ARTICLES``), each with its best company."""
+    from ingest.industries import english_name
+
+    sign = 1 if group.negative_first else -1
+    rows = sorted(((name, t, codes) for name, (t, codes) in industry_tones(tones).items() if t.n >= MIN_ARTICLES),
+                  key=lambda r: (sign * r[1].score, -r[1].n))
+    order = ("最負面" if group.negative_first else "最正面") if zh else ("most negative" if group.negative_first else "most positive")
+    lines = [f"依產業的新聞淨分數排名（{order}在前；產業內各公司提及它的新聞合計，至少 {MIN_ARTICLES} 則）：" if zh else
+             f"Industries by the net score of their companies' news ({order} first; each industry's articles together, "
+             f"at least {MIN_ARTICLES}):"]
+    if not rows:
+        return [f"沒有任何產業在這段期間有至少 {MIN_ARTICLES} 則新聞，無法排名。" if zh else
+                f"No industry has at least {MIN_ARTICLES} articles in the window, so none is ranked."]
+    for i, (name, t, codes) in enumerate(rows[:TOP], 1):
+        k = t.counts
+        who = ("、" if zh else ", ").join(codes[:4]) + ("…" if len(codes) > 4 else "")
+        lines.append(f"{i}. {name} {t.score:+.2f}（{t.n} 則：正面 {k['positive']}、中性 {k['neutral']}、負面 {k['negative']}；{who}）" if zh else
+                     f"{i}. {english_name(name) or name} ({name}) {t.score:+.2f} ({t.n} articles: {k['positive']} positive, "
+                     f"{k['neutral']} neutral, {k['negative']} negative; {who})")
+    lines.append("（產業別依證交所分類；一個產業只有幾家公司時，它的分數說明不了整個產業。）" if zh else
+                 "(Industries as TWSE classifies them; an industry with few stored companies says little about the whole industry.)")
+    return lines
+
+
 __all__ = ["CompanyTone", "Group", "MIN_ARTICLES", "asks_negative_first", "asks_about_a_group", "asks_sentiment_ranking", "gather", "group_of", "named_group",
-           "newest_before", "render", "tones"]
+           "industry_tones", "newest_before", "render", "tones"]

@@ -363,7 +363,7 @@ def test_an_industry_and_a_ranking_of_companies_by_their_news(data_dir):
     engine = SentimentEngine(settings=settings, cpu_classifier=clf)
     as_of = date(2025, 4, 11)
     chips = engine.run(EngineRequest(message="how is the sentiment on chip stocks?", as_of=as_of))
-    assert chips.engine == CPU_ENGINE and "Semiconductors (半導體業) companies overall" in chips.answer
+    assert chips.engine == CPU_ENGINE and "Semiconductors (半導體業) companies, overall" in chips.answer
     rows = {r["code"]: r for r in chips.ranking["sentiment"]}
     assert set(rows) == {"2330", "2454"} and "2317" not in chips.answer  # Hon Hai is no chip maker
     assert (rows["2330"]["positive"], rows["2330"]["negative"], rows["2330"]["neutral"]) == (2, 1, 1)
@@ -550,3 +550,24 @@ def test_a_trend_question_gets_the_weeks_after_the_summary(data_dir):
     assert trend.to_json()["sentiment"]["weekly"] == trend.sentiment.weekly
     plain = engine.run(EngineRequest(message="sentiment of 2330", code="2330"))
     assert "week by week" not in plain.answer and "weekly" not in plain.to_json()["sentiment"]
+
+
+def test_industries_ranked_by_their_news_and_the_whole_market_s_tone(data_dir):
+    """"Which industry has the most positive news?" ranks industries (each one's companies' articles
+    together), not companies; "what is the overall market sentiment?" / "台股整體情緒" give every
+    stored company's news as one before the companies (they had asked "which company?")."""
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    _group_store(settings)
+    engine = SentimentEngine(settings=settings, cpu_classifier=KeywordClassifier())
+    as_of = date(2025, 4, 11)
+    by_industry = engine.run(EngineRequest(message="which industry has the most positive news?", as_of=as_of))
+    # 其他電子業: 2317's three gains; 半導體業: 2330 (2 gains, a loss, a flat), 2454 (2 losses, a gain), 2303 (a gain)
+    assert "1. Other Electronics (其他電子業) +1.00 (3 articles: 3 positive, 0 neutral, 0 negative; 2317)" in by_industry.answer
+    assert "2. Semiconductors (半導體業) +0.12 (8 articles: 4 positive, 1 neutral, 3 negative;" in by_industry.answer
+    worst = engine.run(EngineRequest(message="哪個產業的新聞最負面", as_of=as_of))
+    assert "1. 半導體業 +0.12（8 則" in worst.answer and "最負面在前" in worst.answer
+    overall = engine.run(EngineRequest(message="What is the overall market sentiment?", as_of=as_of))
+    assert overall.answer.count("All companies with stored news, overall (") == 1
+    assert "net score" in overall.answer and overall.ranking["sentiment"][0]["code"] == "2317"
+    zh = engine.run(EngineRequest(message="台股整體情緒", as_of=as_of))
+    assert "所有有已存新聞的公司（" in zh.answer and "整體：正面" in zh.answer
