@@ -54,7 +54,9 @@ _ASKS_OVERVIEW = re.compile(
 )
 _ASKS_ADVICE = re.compile(
     r"\b(?:a|good|great|bad|safe) (?:buy|sell|investment)\b|\bshould i (?:buy|sell|hold|invest|get|keep)\b"
-    r"|\bworth (?:buying|investing|it|holding)\b|\bbuy or sell\b|\bbullish or bearish\b|\bgood time to (?:buy|sell)\b"
+    r"|\bworth (?:buying|investing|it|holding)\b|\bbuy or sell\b|\bbullish or bearish\b|\b(?:good|best|right) time to (?:buy|sell)\b"
+    # "what's the best time to buy TSMC?", "when should I buy 2330?", "台積電什麼時候買", "何時進場"
+    r"|\bwhen (?:should|to|do|would) (?:i |you |we )?(?:buy|sell|get in|enter)\b|什么时候(?:买|卖|进场|出场)|何时(?:买|卖|进场|出场)"
     r"|\b(?:buy|sell|hold)\b\s*\?"
     r"|值得买|值得投资|可以买|能买|该买|要买吗|买进吗|买入吗|卖出吗|该卖|可以卖|能不能买|可不可以买|要不要买|适合买|进场"
     # "聯發科值得長期持有嗎", "is TSMC worth holding long term?"

@@ -17,8 +17,8 @@ from typing import Any
 
 
 from .i18n import answers_zh
-from .slots import (AGO, ANY_DATE, AS_OF_CLAUSE, LOOKBACK, NUM_MDY, QUOTED, lookback_days, parse_as_of, to_simplified,
-                    zh_number)
+from .slots import (AGO, ANY_DATE, AS_OF_CLAUSE, AVERAGE_VOLUME, LOOKBACK, NUM_MDY, QUOTED, lookback_days, parse_as_of,
+                    to_simplified, zh_number)
 
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
 _MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
@@ -739,6 +739,9 @@ def _parse_period(s: str, today: date) -> Period:
         mo = _month_of(m)
         y = today.year if mo <= today.month else today.year - 1
         return Period("range", date(y, mo, 1), _month_end(y, mo), label=f"{y}-{mo:02d}")
+    if m := AVERAGE_VOLUME.search(s):  # "20-day average volume", "台積電5日均量": that many sessions' volume
+        n = int(m.group(1) or m.group(2))
+        return Period("trailing", sessions=max(1, n), label=f"the last {n} sessions")
     if m := LOOKBACK.search(s):
         return Period("trailing", sessions=max(1, lookback_days(m)), label=m.group(0).strip())
     if YOY.search(s):  # "2330 year over year", "台積電跟去年同期比": the last year of sessions

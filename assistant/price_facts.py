@@ -34,8 +34,8 @@ from ingest.cjk import has_cjk
 from ingest.types import PriceBar
 
 from .i18n import answers_zh
-from .periods import (ALL_TIME, FIRST_OF, PERIOD_LABELS_ZH, YOY, Period, day_shift, no_such_day, parse_period, period_label,
-                      shifted_day, strip_dates, year_before)
+from .periods import (ALL_TIME, AVERAGE_VOLUME, FIRST_OF, PERIOD_LABELS_ZH, YOY, Period, day_shift, no_such_day,
+                      parse_period, period_label, shifted_day, strip_dates, year_before)
 from .price_format import (SHARES_PER_LOT, bar_of, company_label, company_of, consistent_value, day_label, fmt_price,
                            limit_note, pct, source_name, volume_text, yi)
 from .price_records import (GAPS, asks_average, asks_average_daily, asks_candles, asks_daily, asks_ohlc, asks_periodic,
@@ -145,6 +145,7 @@ def is_price_question(message: str, code: str | None) -> bool:
             or FIRST_OF.search(s)  # "TSMC first trading day of 2025": that session
             or MOMENTUM.search(s)  # "2330 momentum": the last month's change
             or (YOY.search(s) and not COMPANY_TOPIC.search(s))  # "2330 year over year" (its revenue's is news)
+            or AVERAGE_VOLUME.search(s)  # "台積電5日均量", "20-day average volume": the volume over those sessions
             or (_OTHER_CURRENCY.search(s) and not COMPANY_TOPIC.search(s))  # "what's 2330 in dollars?": its price, in NT$
             or len(compared_periods(message, date.today())) > 1  # "台積電4月跟3月比": two spans
             or names_only_a_period(message)

@@ -210,7 +210,7 @@ _H_EN_NUM = r"(?<![\w.])(\d{1,3}|one|two|three|four|five|six|seven|eight|nine|te
 # (pattern on simplified lower-cased text, days or a function of the number). First match wins.
 _HORIZON_RULES: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(rf"{_H_EN_NUM}\s*(?:-\s*)?(?:trading\s+|business\s+|market\s+)?(?:days?|sessions?)\b"), "n"),
-    (re.compile(rf"{_H_NUM}\s*(?:个)?\s*(?:交易日|营业日|天|日)(?![元币报])"), "n"),
+    (re.compile(rf"{_H_NUM}\s*(?:个)?\s*(?:交易日|营业日|天|日)(?![元币报均])"), "n"),  # "5日均量" is no horizon
     (re.compile(rf"{_H_EN_NUM}\s*(?:-\s*)?weeks?\b"), "w"),
     (re.compile(rf"{_H_NUM}\s*(?:个)?\s*(?:星期|周|礼拜)"), "w"),
     (re.compile(rf"{_H_EN_NUM}\s*(?:-\s*)?months?\b"), "m"),
@@ -257,6 +257,10 @@ SHORT_LOOKBACK = re.compile(
     r"|moves?|range|high|low|hi|lo)\b|\s*[?？!.]*\s*$)")
 LOOKBACK_WORDS = LOOKBACK  # the spans written out ("past 10 days"), without the shorthand
 LOOKBACK = re.compile(LOOKBACK.pattern + "|" + SHORT_LOOKBACK.pattern)
+# "the 20-day average volume", "5日均量": the volume over that many sessions, not a moving average
+# of the price (on Simplified, lower-cased text).
+AVERAGE_VOLUME = re.compile(r"\b(\d{1,3})[- ]?(?:day|session)s?\s+average\s+(?:daily\s+)?(?:volume|turnover)\b"
+                             r"|(?<!\d)(\d{1,3})\s*日\s*(?:平)?均(?:成交)?量")
 _FORECAST_WORDS = re.compile(r"\bforecast\w*|\bpredict\w*|\boutlook\b|预测|预估")
 # Words that look ahead: with them "2 years" is a horizon ("will 2330 rise in 2 years?", "兩年後會漲嗎").
 _AHEAD_WORDS = re.compile(r"\bwill\b|\bgoing to\b|\bfrom now\b|\bin\s+(?:a|one|two|\d+)\s+years?\b"
@@ -747,7 +751,8 @@ def parse_slots(message: str, session: ChatSession | None = None, directory: Any
     # A span looking back is no horizon, but "forecast 2330 1m" is a month ahead: the shorthand is
     # left in for a forecast.
     lookback = LOOKBACK_WORDS if _FORECAST_WORDS.search(simplified) else LOOKBACK
-    horizon_text = AGO.sub(" ", lookback.sub(" ", ANY_DATE.sub(" ", _NOT_A_HORIZON.sub(" ", simplified))))
+    unspanned = _NOT_A_HORIZON.sub(" ", AVERAGE_VOLUME.sub(" ", simplified))  # "5日均量" is no horizon either
+    horizon_text = AGO.sub(" ", lookback.sub(" ", ANY_DATE.sub(" ", unspanned)))
     from .i18n import answers_zh
 
     horizon, slots.horizon_notices = parse_horizon(horizon_text, answers_zh(message))

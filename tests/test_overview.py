@@ -416,3 +416,15 @@ def test_the_qa_engine_streams_overviews(store, data_dir):
 
     assert collect(engine.run_stream(EngineRequest(message="2330 RSI", code="2330"))).engine == "qa:prices"
     assert not engine.peers["forecast"].requests[1:]  # the RSI question asked no engine for a part
+
+
+
+@pytest.mark.parametrize("message, asks", [
+    ("What's the best time to buy TSMC?", True), ("when should I buy 2330?", True), ("台積電什麼時候買", True),
+    ("台積電何時進場", True), ("when did I buy 2330?", False), ("when should I buy 2330 next week?", False),
+])
+def test_when_to_buy_is_the_overview_with_no_verdict(message, asks):
+    """It had quoted unrelated news; the overview gives the facts and says it is no advice."""
+    from assistant.overview import is_overview_question
+
+    assert is_overview_question(message, "2330") is asks

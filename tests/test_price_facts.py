@@ -1251,3 +1251,16 @@ def test_this_quarter_and_the_previous_one_are_calendar_quarters(message, start,
 
 def test_a_quarter_s_revenue_is_no_span():
     assert parse_period("台積電本季度營收", date(2025, 5, 10)).kind == "latest"
+
+
+@pytest.mark.parametrize("message, sessions", [
+    ("What's the 20-day average volume for 2454?", 20), ("台積電5日均量", 5), ("2330 20日平均成交量", 20),
+])
+def test_an_n_day_average_volume_is_the_volume_over_those_sessions(message, sessions):
+    """"台積電5日均量" had been a 5-day forecast, "20-day average volume" the last day's bar."""
+    from assistant.slots import parse_slots
+
+    p = parse_period(message, date(2025, 3, 6))
+    assert (p.kind, p.sessions) == ("trailing", sessions)
+    assert is_price_question(message, "2330") and not parse_slots(message).horizon_explicit
+    assert parse_period("2330 20-day moving average", date(2025, 3, 6)).kind == "latest"  # the MA is an indicator
