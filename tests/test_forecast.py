@@ -571,3 +571,33 @@ def test_a_new_high_ahead_is_the_odds_of_passing_the_record_close(data_dir):
     for message, route in (("will TSMC hit a new high next month?", "forecast"), ("台積電會創新高嗎", "forecast"),
                            ("台積電股價創新高了嗎", "qa"), ("is 2330 at a new high?", "qa"), ("did 2330 make a new high?", "qa")):
         assert IntentClassifier().decide(message, parse_slots(message)).route == route, message
+
+
+def test_the_forecast_names_its_closest_past_windows_none_of_them_after_its_data(data_dir):
+    """The analog's three closest windows are listed (company, last day, what followed), the way
+    FinSeer shows its retrieved sequences; each one's following days were known by the forecast's
+    last bar, so the line can never quote the future."""
+    import re
+
+    from ingest import config
+
+    settings = config.configure(data_dir=data_dir.data_dir, cpu_only=True)
+    _store_with(settings)
+    engine = _engine(settings)
+    ans = engine.run(EngineRequest(message="forecast 2330 next 5 days", code="2330", horizon_days=5,
+                                   as_of=date(2025, 3, 3)))
+    line = next(x for x in ans.answer.splitlines() if x.startswith("Closest past windows (the first 3 of "))
+    days = re.findall(r"to (\d{4}-\d{2}-\d{2}) \(then [+-]\d+\.\d+%\)", line)
+    assert len(days) == 3
+    store_days = sorted({d.isoformat() for d in open_store_days(settings, "2330")})
+    for day in days:  # five sessions after each window's last day still come before the forecast's data ends
+        later = [d for d in store_days if d > day]
+        assert len(later) >= 5 and later[4] <= ans.forecast.as_of
+    zh = engine.run(EngineRequest(message="台積電未來五天預測", code="2330", horizon_days=5, as_of=date(2025, 3, 3)))
+    assert "最相似的過去走勢（共 " in zh.answer and "（其後 " in zh.answer
+
+
+def open_store_days(settings, code):
+    from ingest.store import open_store
+
+    return [d.date() for d in open_store(settings.store_path).bars(code).index]

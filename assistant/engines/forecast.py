@@ -655,6 +655,29 @@ def _summary(fc: Forecast, a: analog.AnalogForecast, movement: _Tier, path: _Tie
             f"horizon walk-forward (each step needs a past window plus the {fc.horizon_days} days that followed), "
             "so this forecast has no track record at all: treat it with extra caution, not as investment advice."
         ]
+    if (analogs := _analog_line(a, zh)) is not None:
+        lines.insert(3, analogs)  # after who answered: the past windows the call was drawn from
     if target_line:
         lines.insert(2, target_line)  # right after P(rise) and the band
     return "\n".join(lines)
+
+
+ANALOGS_SHOWN = 3
+
+
+def _analog_line(a: analog.AnalogForecast, zh: bool) -> str | None:
+    """The closest past windows the forecast was drawn from (FinSeer's retrieved sequences, in the
+    CPU tier's terms): each one's company, last day and what followed over the horizon. The days
+    that followed each were all known by the last bar the forecast sees (the bank's no-lookahead
+    rule), so none of them is the future."""
+    shown = a.neighbours[:ANALOGS_SHOWN]
+    if not shown or a.n_neighbours <= 0:
+        return None
+    parts = []
+    for nb in shown:
+        change = float(np.exp(nb["final_return_pct"] / 100.0) - 1.0)
+        day = str(nb["end_date"])[:10]
+        parts.append(f"{nb['code']} 至 {day}（其後 {change:+.2%}）" if zh else f"{nb['code']} to {day} (then {change:+.2%})")
+    if zh:
+        return f"最相似的過去走勢（共 {a.n_neighbours} 段中的前 {len(shown)} 段）：" + "、".join(parts) + "。"
+    return f"Closest past windows (the first {len(shown)} of {a.n_neighbours}): " + "; ".join(parts) + "."
