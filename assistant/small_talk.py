@@ -205,7 +205,8 @@ def forecast_method(message: str) -> str:
             "再加上我們訓練的轉接器）。\n"
             "- 沒有 GPU 時由 CPU 層的類比法回答：把這檔股票最近的走勢（自身與大盤的報酬、收盤在當日區間的位置、與 20 日均線的距離、"
             "波動狀態）變成一個向量，在所有已存股票的歷史中找出最相近的一批窗格（只用預測日之前的資料），"
-            "看它們之後 N 個交易日漲跌的加權比例，得出上漲機率 P(rise)、預估收盤與 10–90% 區間。\n"
+            "看它們之後 N 個交易日漲跌的加權比例，得出上漲機率 P(rise)、預估收盤與 10–90% 區間；"
+            "預測中列出的「最相似的過去走勢」就是其中最接近的三段。\n"
             "- 每則預測旁邊都附上它在該檔股票上的逐步回測，以及永遠看漲、動能、反轉、隨機漫步等簡單基準；"
             "這些基準很難勝過，預測本身不是投資建議。想看一則：`台積電未來5天走勢`。"
         )
@@ -217,7 +218,7 @@ def forecast_method(message: str) -> str:
         "market's scaled returns, where it closed in the day's range, its distance from the 20-day average, the "
         "volatility regime) into a vector, finds the most similar windows in every stored stock's history (only "
         "from before the forecast day), and weighs what followed them over the next N sessions: P(rise), an expected "
-        "close and a 10-90% band.\n"
+        "close and a 10-90% band; the forecast's \"closest past windows\" line names the three nearest of them.\n"
         "- Every forecast shows its walk-forward backtest on that stock beside always-rise, momentum, reversal and "
         "a random walk; those are hard to beat, and none of it is investment advice. Ask `forecast 2330 next 5 days` "
         "to see one."
