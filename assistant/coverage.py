@@ -197,7 +197,9 @@ def foreign_company(message: str) -> str | None:
 
     s = unquoted(message)
     m = _FOREIGN.search(s)
-    if m is None or not _MARKET_ASK.search(s) or get_directory().find_in_text(message):
+    # "compare with Qualcomm" after a MediaTek answer: a comparison is a market question too
+    asks = _MARKET_ASK.search(s) or (_COMPARES.search(s) and not _NEWS_WORDS.search(s))
+    if m is None or not asks or get_directory().find_in_text(message):
         return None
     return FOREIGN[m.group(0)]
 

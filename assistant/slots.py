@@ -640,7 +640,7 @@ _CONTINUATION = re.compile(
     # "RSI多少", "what's the RSI?", "收盤價是多少": one of its figures, asked with no company
     r"|^\s*(?:what(?:'s| is| are)\s+(?:the\s+|its\s+)?)?(?:(?:最近|最新|近期|近来|latest|recent|any)\s*(?:的)?\s*)?"
     r"(?:(?:预测|预估|分析|forecast|predict|sentiment|news|新闻|消息|情绪|舆情|走势|技术指标|technicals|rsi|kd|macd|均线"
-    r"|股价|收盘价|收盘|price|close|volume|成交量|波动度?|volatility)\s*){1,3}(?:一下|看看|please|pls|呢|是多少|多少|如何|怎么样|几)?"
+    r"|股价|收盘价|收盘|price|close|volume|成交量|波动度?|volatility|risks?|风险|drawdown|回撤|beta)\s*){1,3}(?:一下|看看|please|pls|呢|是多少|多少|如何|怎么样|几)?"
     r"\s*[?？!！。.]?\s*$|一下\s*[?？!！。.]?\s*$"
     # the day before or after the one just asked about: "the day before?", "隔天"
     r"|^\s*(?:and\s+|what about\s+|how about\s+)?(?:the\s+)?(?:next|following|previous|prior)\s+(?:trading\s+)?(?:day|session)\s*[?？]?\s*$"

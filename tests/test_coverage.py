@@ -346,3 +346,12 @@ def test_how_many_articles_mention_a_topic_is_counted_point_in_time(data_dir):
     assert "有 **1 則**提到「關稅」" in zh.answer and zh.citations[0].url == "https://news.example.com/t5"
     ai = topic_count_answer(EngineRequest(message="how many articles mention AI servers?"), store, "ai")
     assert "https://news.example.com/t7" in [c.url for c in ai.citations]  # "AI伺服器": AI beside Chinese text
+
+
+
+def test_a_comparison_with_a_company_not_listed_in_taiwan_is_said_so_in_a_conversation():
+    """"compare with Qualcomm" after a MediaTek answer names no market word, yet compares."""
+    from assistant.coverage import foreign_company
+
+    assert foreign_company("compare with Qualcomm") == "Qualcomm (QCOM, Nasdaq)"
+    assert foreign_company("what did Qualcomm say about its orders vs last year?") is None  # news about it

@@ -155,6 +155,7 @@ FOLLOW_UPS = [
     # one of its figures, asked with no company: the conversation's ("RSI多少" had searched the news)
     (["聯發科最近表現如何", "那技術面呢"], "RSI多少", "qa", "2454", None), (["2454 price"], "what is the RSI?", "qa", "2454", None),
     (["台積電新聞"], "收盤價是多少", "qa", "2330", None),
+    (["How is MediaTek doing?"], "any risks?", "qa", "2454", None),
 ]
 
 
