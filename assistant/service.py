@@ -40,7 +40,7 @@ from .small_talk import (alert_help, asks_about_watchlist, asks_accuracy_back, a
                          capabilities, export_help, forecast_method, forecast_quality, is_small_talk, models_text, sentiment_method,
                          sentiment_quality, update_help, watchlist_help)
 from .types import Answer, EngineRequest
-from .typos import correct_company_typos, correct_typos, typo_notice
+from .typos import correct_company_typos, correct_typos, read_quote_link, typo_notice
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +222,9 @@ class Assistant:
                          answer=sentiment_quality(str(message), self.settings.adapters_dir))
             return
         message, notices = truncate_message(str(message))
-        message, fixes = correct_typos(message)  # "tsmc stock pirce": read as "price", and said
+        message, fixes = read_quote_link(message)  # "https://tw.stock.yahoo.com/quote/2330.TW": 2330
+        message, words = correct_typos(message)  # "tsmc stock pirce": read as "price", and said
+        fixes += words
         message, names = correct_company_typos(message, self._directory())  # "TSCM price": TSMC's
         fixes += names
         if fixes:

@@ -126,3 +126,18 @@ def correct_company_typos(message: str, directory: Any) -> tuple[str, list[str]]
         return name
 
     return _NAME_TOKEN.sub(fix, message), fixes
+
+
+# A quote page's address pasted as the question ("https://tw.stock.yahoo.com/quote/2330.TW",
+# "https://goodinfo.tw/tw/StockDetail.asp?STOCK_ID=2454"): the company it is about.
+_QUOTE_URL = re.compile(r"^\s*<?https?://\S*?(?:/quote/|/symbols?/|[?&](?:stock_?id|symbol|code|no)=|/stock/|/twstock/)"
+                        r"(\d{4,6})(?:\.twO?)?\b\S*>?\s*$", re.IGNORECASE)
+
+
+def read_quote_link(message: str) -> tuple[str, list[str]]:
+    """``message`` as the company code a pasted quote-page address names, and the reading said;
+    unchanged (and no reading) for anything else."""
+    m = _QUOTE_URL.match(message or "")
+    if m is None:
+        return message, []
+    return m.group(1), [f"{message.strip()} → {m.group(1)}"]

@@ -90,3 +90,19 @@ def test_the_assistant_answers_for_a_mistyped_company_and_asks_about_a_mistyped_
     assert "Read as: TSCM → TSMC (2330)." in a.notices
     zh = asst.answer("台機電股價")  # 機 for 積: several names one character away, so it asks
     assert zh.engine == "router" and "找不到名為「台機電」的上市櫃公司。您是指：2330 台積電" in zh.answer
+
+
+@pytest.mark.parametrize("message, code", [
+    ("https://tw.stock.yahoo.com/quote/2330.TW", "2330"), ("https://goodinfo.tw/tw/StockDetail.asp?STOCK_ID=2454", "2454"),
+    ("https://www.cnyes.com/twstock/2317", "2317"),
+])
+def test_a_pasted_quote_page_is_read_as_its_company(data_dir, message, code):
+    """A quote page's address alone is the company it shows (it had searched the news for the
+    address); a search address or an address beside a question is left as written."""
+    from assistant.service import Assistant
+    from assistant.typos import read_quote_link
+
+    assert read_quote_link(message) == (code, [f"{message} → {code}"])
+    assert read_quote_link("https://www.google.com/search?q=2330")[1] == []
+    a = Assistant(data_dir.model_copy(update={"cpu_only": True})).answer(message)
+    assert a.code == code and any(f"→ {code}" in n for n in a.notices)
