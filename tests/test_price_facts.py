@@ -1264,3 +1264,13 @@ def test_an_n_day_average_volume_is_the_volume_over_those_sessions(message, sess
     assert (p.kind, p.sessions) == ("trailing", sessions)
     assert is_price_question(message, "2330") and not parse_slots(message).horizon_explicit
     assert parse_period("2330 20-day moving average", date(2025, 3, 6)).kind == "latest"  # the MA is an indicator
+
+
+@pytest.mark.parametrize("message, sessions", [("鴻海三年來的表現", 750), ("鴻海一年來表現", 250), ("台積電一個月來漲多少", 21)])
+def test_n_years_up_to_now_is_a_span_looked_back_at(message, sessions):
+    """"三年來" had been no span: the question went to the news."""
+    from assistant.slots import parse_slots
+
+    p = parse_period(message, date(2025, 3, 6))
+    assert (p.kind, p.sessions) == ("trailing", sessions)
+    assert is_price_question(message, "2317") and not parse_slots(message).horizon_explicit
