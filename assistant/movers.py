@@ -406,6 +406,79 @@ def rank(bars: pd.DataFrame, period: Period, *, visible: date) -> tuple[list[Ran
     return out, info
 
 
+# "2330 成交量排名", "台積電漲幅排第幾", "where does 2330 rank by volume?": one company's place among the
+# stored companies (on Simplified, lower-cased text).
+_RANK_OF = re.compile(r"\brank(?:ed|s|ing)?\b|\bwhat place\b|排名|排第几|第几名|排行第几|排在第几")
+_BY_VOLUME = re.compile(r"\bvolume\b|成交量|量")
+# measures this ranking does not compute (volatility, an indicator, sentiment): not answered here
+_NOT_RANKED_HERE = re.compile(r"volatil|drawdown|\brisk|\bbeta\b|\brsi\b|\bkd\b|\bmacd\b|sentiment|波动|回撤|风险|情绪")
+_BY_VALUE = re.compile(r"\bturnover\b|\bvalue traded\b|成交值|成交金额|成交额")
+
+
+def company_rank_answer(req: EngineRequest, store: Any, *, today: date | None = None) -> Answer | None:
+    """Where the one company ``req`` names ranks among the stored Taiwan companies by its change,
+    volume or value traded over the span asked (the latest session without one); ``None`` when
+    ``req`` asks no such thing. Point in time, like every ranking."""
+    codes = list(dict.fromkeys(c for c in [req.code, *req.codes] if c))
+    s = unquoted(req.message)
+    if len(codes) != 1 or not _RANK_OF.search(s) or NOT_A_FACT.search(s) or _NOT_RANKED_HERE.search(s):
+        return None
+    code = codes[0]
+    zh = answers_zh(req.message)
+    ref = req.as_of or today or datetime.now(TAIPEI).date()
+    period = parse_period(req.message, ref)
+    if period.kind == "invalid":
+        return Answer(route="qa", engine=ENGINE, notices=list(req.notices), code=code, answer=no_such_day(period, zh))
+    visible = visible_day(ref, req.as_of)
+    everything = store.all_bars()
+    universe = [str(c) for c in everything["code"].unique() if is_taiwan(str(c)) or str(c) == code]
+    rows, info = rank(everything[everything["code"].isin(universe)], period, visible=visible)
+    key, unit = (("turnover", "value") if _BY_VALUE.search(s) else ("volume", "volume") if _BY_VOLUME.search(s)
+                 else ("change", "change"))
+    scored = sorted((r for r in rows if getattr(r, key) is not None), key=lambda r: -float(getattr(r, key)))
+    mine = next((i for i, r in enumerate(scored, 1) if r.code == code), None)
+    label = company_label(code, company_of(code), zh)
+    if mine is None or info["window"] is None:
+        return Answer(route="qa", engine=ENGINE, notices=list(req.notices), code=code, answer=(
+            f"{label} 在這段期間沒有可排名的股價（`finqa ingest prices {code}`）。" if zh else
+            f"{label} has no prices to rank in that span (`finqa ingest prices {code}`)."))
+    start, end = info["window"]
+    span = start.isoformat() if start == end else (f"{start.isoformat()} 至 {end.isoformat()}" if zh else
+                                                    f"{start.isoformat()} to {end.isoformat()}")
+
+    def value(r: Ranked) -> str:
+        v = float(getattr(r, key))
+        if key == "change":
+            return f"{v:+.2%}"
+        if key == "volume":
+            return f"{v / SHARES_PER_LOT:,.0f} 張" if zh else f"{v:,.0f} shares"
+        return f"NT${v:,.0f}"
+
+    what_zh, what_en = {"change": ("漲跌幅", "change"), "volume": ("成交量", "volume"), "value": ("成交值", "value traded")}[unit]
+    me = scored[mine - 1]
+    top = "、".join(f"第 {i} 名 {company_label(r.code, company_of(r.code), True)}（{value(r)}）"
+                   for i, r in enumerate(scored[:3], 1)) if zh else "; ".join(
+        f"#{i} {company_label(r.code, company_of(r.code), False)} ({value(r)})" for i, r in enumerate(scored[:3], 1))
+    if zh:
+        text = (f"**{label}** {span} 的{what_zh}在資料庫 {len(scored)} 家有股價的公司中排第 **{mine}** 名（{value(me)}）。"
+                f"前三名：{top}。")
+    else:
+        text = (f"**{label}** ranked **#{mine}** of the {len(scored)} companies with stored prices by {what_en}, {span} "
+                f"({value(me)}). The top three: {top}.")
+    foot = ("（只排名有儲存股價的公司，不是整個交易所。） [1]" if zh else
+            "(Only companies with stored prices are ranked: this is not the whole exchange.) [1]")
+    notices = list(req.notices)
+    if period.kind == "latest" and (visible - end).days > STALE_DAYS:
+        notices.append(f"資料庫最新的股價是 {end.isoformat()}：這是當時的排名。" if zh else
+                       f"The newest stored prices are from {end.isoformat()}: this is the ranking of then.")
+    citation = Citation(n=1, title=(f"finqa 股價資料庫：{len(scored)} 家公司 {span}" if zh else
+                                    f"finqa price store: {len(scored)} companies, {span}"),
+                        source="finqa store", date=end.isoformat(), url=None)
+    return Answer(route="qa", engine=ENGINE, answer=text + "\n\n" + foot, citations=[citation], notices=notices, code=code,
+                  ranking={unit: [{**r.to_json(company_label(r.code, company_of(r.code), zh)), "rank": i}
+                                  for i, r in enumerate(scored, 1) if i <= 3 or r.code == code]})
+
+
 def _event_days(code: str, g: pd.DataFrame, inside: pd.Index) -> dict[str, list[date]]:
     """The days among ``inside`` (rows of ``g``, one code's bars oldest first, none after the
     visible day) that closed at the limit or at a new high / low of the sessions before them."""

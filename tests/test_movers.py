@@ -711,3 +711,21 @@ def test_a_comparison_over_a_span_the_store_does_not_reach_says_what_it_covers(s
     assert "`finqa ingest prices 2330 2454`" in zh.answer
     en = ask(store, "which did better this year, 2330 or 2454?", codes=["2330", "2454"], today=date(2026, 6, 1))
     assert "The store has no prices for this year (2026-01-01 to 2026-06-01) to rank" in en.answer
+
+
+def test_one_company_s_place_among_the_stored_ones(store):
+    """"2330 成交量排名", "where does 2330 rank by return?": its position by volume, value traded or
+    change over the span, with the top three (it had answered the day's price)."""
+    from assistant.movers import company_rank_answer
+
+    def place(message, code="2330", **kw):
+        return company_rank_answer(EngineRequest(message=message, code=code, **kw), store, today=date(2025, 3, 6))
+
+    # 2025-03-05 volumes: 2317 has no bar that day; 2330 5,000,000 > 2308 3,000,000 > 2454 2,000,000 > 2382 1,000,000
+    vol = place("2330 成交量排名")
+    assert "排第 **1** 名（5,000 張）" in vol.answer and vol.ranking["volume"][0]["code"] == "2330"
+    # March 3-5 changes from the Feb 27 close: 2330 +5.0%, 2382 +1.0%, 2454 -10.0%, 2317 +8.0% (to 03-04); 2308 has no base
+    month = place("where does 2454 rank by return from 2025-03-03 to 2025-03-05?", code="2454")
+    assert "ranked **#4** of the 4 companies with stored prices by change" in month.answer
+    assert "#1 2317 Hon Hai (鴻海) (+8.00%)" in month.answer
+    assert place("2330 rank by volatility") is None and place("2330 price") is None

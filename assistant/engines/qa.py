@@ -711,6 +711,8 @@ class QAEngine(FinqaQueryEngine):
         if movers.applies(req) and (ranked := movers.movers_answer(req, open_store(self.settings.store_path),
                                                                     watchlist=self.settings.watchlist)) is not None:
             return ranked  # "which stock rose the most in April?": a ranking of the store
+        if req.code and (placed := movers.company_rank_answer(req, open_store(self.settings.store_path))) is not None:
+            return placed  # "2330 成交量排名": where one company stands among the stored ones
         if not req.code:  # the store is not even opened for a question about no company
             from ..holdings import portfolio_prompt
             from ..risk import risk_kind
