@@ -97,7 +97,9 @@ _NEXT_SPAN = re.compile(
 def _shifted_span(message: str, previous: str, today: date) -> str | None:
     """``previous`` asked again over the month (week, quarter, year) before or after its span, when
     ``message`` asks only that; ``None`` otherwise (or when the last question named no span)."""
-    from .periods import Period, parse_period, year_before
+    from ingest.cjk import CJK_CHARS
+
+    from .periods import YOY, parse_period, shift_years, strip_dates
     from .slots import to_simplified
 
     m = _NEXT_SPAN.match(to_simplified(message).lower())
@@ -105,41 +107,33 @@ def _shifted_span(message: str, previous: str, today: date) -> str | None:
     if m is None or span.kind not in ("day", "range") or span.start is None or span.end is None:
         return None
     unit = m.group(1) or {"月": "month", "周": "week", "星期": "week", "礼拜": "week", "季": "quarter", "年": "year"}[m.group(4)]
-    back = (m.group(2) or "") in ("before", "prior", "earlier") or m.group(3) in ("前", "上")
+    step = -1 if (m.group(2) or "") in ("before", "prior", "earlier") or m.group(3) in ("前", "上") else 1
     start, end = span.start, span.end
     if unit == "week":
-        step = timedelta(days=7) * (-1 if back else 1)
-        start, end = start + step, end + step
+        start, end = start + timedelta(days=7 * step), end + timedelta(days=7 * step)
     elif unit == "year":
-        if back:
-            shifted = year_before(span)
-            if shifted is None:
-                return None
-            start, end = shifted.start, shifted.end
-        else:
-            start, end = start.replace(year=start.year + 1, day=min(start.day, 28)), end.replace(year=end.year + 1, day=min(end.day, 28))
-    else:
+        shifted = shift_years(span, step)
+        start, end = shifted.start, shifted.end  # type: ignore[union-attr]  (a day or range always shifts)
+    else:  # whole calendar months: the month (quarter) next to the one the span starts in
         months = 1 if unit == "month" else 3
-        first = date(start.year, start.month, 1)
-        index = first.year * 12 + first.month - 1 + (-months if back else months)
+        index = start.year * 12 + start.month - 1 + step * months
         start = date(index // 12, index % 12 + 1, 1)
-        nxt = start.year * 12 + start.month - 1 + months
-        end = date(nxt // 12, nxt % 12 + 1, 1) - timedelta(days=1)
+        index += months
+        end = date(index // 12, index % 12 + 1, 1) - timedelta(days=1)
     zh = answers_zh(message)
-    period = Period("range", start, end)
-    text = (f"{period.start.isoformat()}到{period.end.isoformat()}" if zh else
-            f"from {period.start.isoformat()} to {period.end.isoformat()}")
-    from .periods import strip_dates
-
-    from .periods import YOY
-
     # the last question without its span (and a year-over-year word it carried), the new span after it
     base = " ".join(YOY.sub(" ", strip_dates(previous)).split())
     base = re.sub(r"[（(]\s*(?:到|to|–|-)?\s*[)）]|\b(?:from|between)\s+(?:to|and)\b", " ", base)
     base = " ".join(base.split()).rstrip("?？。.!！呢 ")
     base = re.sub(r"\s+(?:in|on|during|for|of|from|since|at|between|the)$", "", base)
-    base = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", base)  # where a Chinese date was
+    base = re.sub(rf"(?<=[{CJK_CHARS}])\s+(?=[{CJK_CHARS}])", "", base)  # where a Chinese date was
+    text = _span_text(start, end, zh)
     return f"{base} {text}" if not zh else f"{base}（{text}）"
+
+
+def _span_text(start: date, end: date, zh: bool) -> str:
+    """Dates every reader of a question parses back as that span."""
+    return f"{start.isoformat()}到{end.isoformat()}" if zh else f"from {start.isoformat()} to {end.isoformat()}"
 
 
 def _period_text(question: str, today: date, zh: bool) -> str | None:
@@ -150,8 +144,7 @@ def _period_text(question: str, today: date, zh: bool) -> str | None:
     if period.kind == "day" and period.start is not None:
         return period.start.isoformat() if zh else f"on {period.start.isoformat()}"
     if period.kind == "range" and period.start is not None and period.end is not None:
-        return (f"{period.start.isoformat()}到{period.end.isoformat()}" if zh else
-                f"from {period.start.isoformat()} to {period.end.isoformat()}")
+        return _span_text(period.start, period.end, zh)
     return None
 
 
@@ -162,13 +155,12 @@ def carry_period(message: str, previous: str | None, today: date) -> str:
     did best?"); otherwise ``message`` unchanged. The rewritten question is what the conversation
     remembers, so "and the worst?" next keeps the span too."""
     from .movers import is_ranking_question
-    from .periods import parse_period
+    from .periods import YOY, parse_period
+    from .slots import to_simplified
 
     if not previous or not message:
         return message
     zh = answers_zh(message)
-    from .periods import YOY
-    from .slots import to_simplified
 
     simplified = to_simplified(message).lower()
     if YOY.search(simplified) and parse_period(YOY.sub(" ", simplified), today).kind == "latest":

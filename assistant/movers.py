@@ -465,18 +465,34 @@ def company_rank_answer(req: EngineRequest, store: Any, *, today: date | None = 
     else:
         text = (f"**{label}** ranked **#{mine}** of the {len(scored)} companies with stored prices by {what_en}, {span} "
                 f"({value(me)}). The top three: {top}.")
-    foot = ("（只排名有儲存股價的公司，不是整個交易所。） [1]" if zh else
-            "(Only companies with stored prices are ranked: this is not the whole exchange.) [1]")
     notices = list(req.notices)
-    if period.kind == "latest" and (visible - end).days > STALE_DAYS:
-        notices.append(f"資料庫最新的股價是 {end.isoformat()}：這是當時的排名。" if zh else
-                       f"The newest stored prices are from {end.isoformat()}: this is the ranking of then.")
+    if period.kind in ("latest", "trailing", "all") and (visible - end).days > STALE_DAYS:
+        notices.append(_stale_ranking(end, visible, zh, code))
     citation = Citation(n=1, title=(f"finqa 股價資料庫：{len(scored)} 家公司 {span}" if zh else
                                     f"finqa price store: {len(scored)} companies, {span}"),
                         source="finqa store", date=end.isoformat(), url=None)
-    return Answer(route="qa", engine=ENGINE, answer=text + "\n\n" + foot, citations=[citation], notices=notices, code=code,
+    return Answer(route="qa", engine=ENGINE, answer=text + "\n\n" + _ranking_footer(zh), citations=[citation],
+                  notices=notices, code=code,
                   ranking={unit: [{**r.to_json(company_label(r.code, company_of(r.code), zh)), "rank": i}
                                   for i, r in enumerate(scored, 1) if i <= 3 or r.code == code]})
+
+
+def _ranking_footer(zh: bool) -> str:
+    """The line under a ranking of the store: where the figures come from, and that the stored
+    companies are not the whole exchange."""
+    return ("（數字直接取自 finqa 的股價資料庫，未經語言模型；只涵蓋已儲存股價的公司，不是全市場排名。） [1]" if zh else
+            "(Figures straight from finqa's price store; no language model was involved. Only companies with "
+            "stored prices are ranked: this is not the whole exchange.) [1]")
+
+
+def _stale_ranking(end: date, visible: date, zh: bool, what: str = "CODE...") -> str:
+    """A ranking read from a store whose newest prices are long before the day asked: of then, not
+    of now, and the command that fetches newer prices (of ``what``)."""
+    days = (visible - end).days
+    return (f"資料庫最新的股價是 {end.isoformat()}（比 {visible.isoformat()} 早 {days} 天），"
+            f"這是當時的排名；執行 `finqa ingest prices {what}` 取得更新資料。" if zh else
+            f"The newest stored prices are from {end.isoformat()}, {days} days before {visible.isoformat()}: "
+            f"this ranking is of then. `finqa ingest prices {what}` fetches newer ones.")
 
 
 def _event_days(code: str, g: pd.DataFrame, inside: pd.Index) -> dict[str, list[date]]:
@@ -582,11 +598,7 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
         notices.append(f"{period_label(period, zh)} 不早於查詢基準日 {req.as_of.isoformat()}，只計入基準日之前的資料。" if zh else
                        f"{period_label(period, zh)} is not before the as-of date {req.as_of.isoformat()}: only bars before it count.")
     if period.kind in ("latest", "trailing", "all") and (visible - end).days > STALE_DAYS:
-        # "Top gainers" with a store a year old: the ranking is of then, not of now.
-        notices.append(f"資料庫最新的股價是 {end.isoformat()}（比 {visible.isoformat()} 早 {(visible - end).days} 天），"
-                       "這是當時的排名；執行 `finqa ingest prices CODE...` 取得更新資料。" if zh else
-                       f"The newest stored prices are from {end.isoformat()}, {(visible - end).days} days before "
-                       f"{visible.isoformat()}: this ranking is of then. `finqa ingest prices CODE...` fetches newer ones.")
+        notices.append(_stale_ranking(end, visible, zh))  # "top gainers" from a store a year old
     if period.kind == "trailing" and info["sessions"] < (period.sessions or 1):
         notices.append(f"資料庫只有 {info['sessions']} 個交易日的資料，少於所問的 {period.sessions} 個。" if zh else
                        f"The store holds only {info['sessions']} of the {period.sessions} trading days asked about.")
@@ -651,9 +663,7 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
     if named:  # the companies asked about are the whole universe: nothing to warn about
         parts.append(store_footer(zh) + " [1]")
     else:
-        parts.append("（數字直接取自 finqa 的股價資料庫，未經語言模型；只涵蓋已儲存股價的公司，不是全市場排名。） [1]" if zh else
-                     "(Figures straight from finqa's price store; no language model was involved. Only companies with "
-                     "stored prices are ranked: this is not the whole exchange.) [1]")
+        parts.append(_ranking_footer(zh))
     leaders = list(dict.fromkeys([*(row["best"].code for row in sectors),
                                   *(r.code for ranked in lists.values() for r in ranked[:CHART_CODES])]))[:CHART_CODES]
     window = frame[(frame["date"] >= pd.Timestamp(start)) & (frame["date"] <= pd.Timestamp(end))]

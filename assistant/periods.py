@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from ingest.cjk import has_cjk
 
 from .i18n import answers_zh
 from .slots import (AGO, ANY_DATE, AS_OF_CLAUSE, AVERAGE_VOLUME, LOOKBACK, NUM_MDY, QUOTED, lookback_days, parse_as_of,
@@ -54,21 +55,27 @@ YOY = re.compile(r"\byear[- ]over[- ]year\b|\byoy\b|\b(?:the\s+)?same\s+(?:perio
                  r"|去年同期|同期相比|年增|年减")
 
 
-def year_before(period: Period) -> Period | None:
-    """The same span one year earlier ("April 2025" → "April 2024"); ``None`` for no span."""
+def shift_years(period: Period, years: int) -> Period | None:
+    """The same span ``years`` years later (earlier when negative): "April 2025" → "April 2024" for
+    -1; a February 29 that does not exist then becomes the 28th. ``None`` for no span."""
     if period.kind not in ("day", "range") or period.start is None or period.end is None:
         return None
 
-    def back(d: date) -> date:
-        return _valid(d.year - 1, d.month, d.day) or date(d.year - 1, d.month, 28)
+    def move(d: date) -> date:
+        return _valid(d.year + years, d.month, d.day) or date(d.year + years, d.month, 28)
 
-    start, end = back(period.start), back(period.end)
+    start, end = move(period.start), move(period.end)
     label = period.label or ""
     if re.fullmatch(r"\d{4}(?:-(?:\d{2}|Q[1-4]|H[12]))?", label):  # "2025", "2025-04", "2025-Q1"
-        label = str(int(label[:4]) - 1) + label[4:]
+        label = str(int(label[:4]) + years) + label[4:]
     else:
         label = start.isoformat() if start == end else f"{start.isoformat()} – {end.isoformat()}"
     return Period(period.kind, start, end, label=label)
+
+
+def year_before(period: Period) -> Period | None:
+    """The same span one year earlier ("April 2025" → "April 2024"); ``None`` for no span."""
+    return shift_years(period, -1)
 
 
 # "all-time high", 歷史新高: the whole stored history.
@@ -384,7 +391,7 @@ def _numeric_month_days(message: str) -> str:
     knows ("5/20" → "May 20", or "5月20日" in a Chinese message)."""
     if re.search(r"\b(?:split|ratio|odds|score)\b|分割|比例", message, re.I):
         return message
-    zh = bool(re.search(r"[\u4e00-\u9fff]", message))
+    zh = has_cjk(message)
 
     def words(m: re.Match[str]) -> str:
         mo, d = int(m.group(1)), int(m.group(2))

@@ -195,7 +195,8 @@ def average_text(bars: list[PriceBar], zh: bool) -> str:
 def asks_daily(message: str) -> bool:
     """Whether ``message`` asks for the span day by day ("daily closes", "每天收盤價"); the average
     daily change is one number, not the list."""
-    return bool(_DAILY.search(unquoted(message)) or OHLC.search(unquoted(message))) and not asks_average_daily(message)
+    s = unquoted(message)
+    return bool(_DAILY.search(s) or OHLC.search(s)) and not asks_average_daily(message)
 
 
 def asks_ohlc(message: str) -> bool:

@@ -209,13 +209,17 @@ class Job:
     notices: list[str]
     asked: str
     earlier: list[str] = field(default_factory=list)  # the companies of the question a follow-up follows
+    _bars: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)  # read once per question
 
     def label(self, code: str) -> str:
         return company_label(code, company_of(code), self.zh)
 
     def closes(self, code: str) -> pd.DataFrame:
-        """Every stored bar of ``code`` up to what is visible."""
-        return self.store.bars(code, end=self.visible)
+        """Every stored bar of ``code`` up to what is visible, read from the store once per question
+        (the computations ask for the same company's bars several times; none changes them)."""
+        if code not in self._bars:
+            self._bars[code] = self.store.bars(code, end=self.visible)
+        return self._bars[code]
 
     def window(self, bars: pd.DataFrame, default_sessions: int | None) -> pd.DataFrame:
         """The bars of the span asked: a day is "since that day"; no period is the last

@@ -200,11 +200,7 @@ def render(group: Group, ranked: list[CompanyTone], few: list[CompanyTone], over
             head = (f"{what}，" if zh else f"{what[0].upper()}{what[1:]}. ") + head
         lines.append(head)
         for i, t in enumerate(ranked[:TOP], 1):
-            name = company_label(t.code, company_of(t.code), zh)
-            k = t.counts
-            lines.append(f"{i}. {name} {t.score:+.2f}（{t.n} 則：正面 {k['positive']}、中性 {k['neutral']}、負面 {k['negative']}）" if zh else
-                         f"{i}. {name} {t.score:+.2f} ({t.n} articles: {k['positive']} positive, {k['neutral']} neutral, "
-                         f"{k['negative']} negative)")
+            lines.append(_tone_line(i, company_label(t.code, company_of(t.code), zh), t, zh))
     else:
         lines.append(f"沒有任何公司在這段期間有至少 {MIN_ARTICLES} 則新聞，無法排名。" if zh else
                      f"No company has at least {MIN_ARTICLES} articles in the window, so none is ranked.")
@@ -220,6 +216,15 @@ def render(group: Group, ranked: list[CompanyTone], few: list[CompanyTone], over
                  "(Labels come from the classifier reading each headline and summary; only the news finqa has "
                  "stored is read, not the whole market's view.)")
     return "\n".join(lines)
+
+
+def _tone_line(i: int, name: str, t: CompanyTone, zh: bool, extra: str = "") -> str:
+    """One ranked line: its place, name, net score and counts (and ``extra`` after them)."""
+    k = t.counts
+    if zh:
+        return f"{i}. {name} {t.score:+.2f}（{t.n} 則：正面 {k['positive']}、中性 {k['neutral']}、負面 {k['negative']}{'；' + extra if extra else ''}）"
+    return (f"{i}. {name} {t.score:+.2f} ({t.n} articles: {k['positive']} positive, {k['neutral']} neutral, "
+            f"{k['negative']} negative{'; ' + extra if extra else ''})")
 
 
 def industry_tones(tones: list[CompanyTone]) -> dict[str, tuple[CompanyTone, list[str]]]:
@@ -254,11 +259,8 @@ def _industry_lines(group: Group, tones: list[CompanyTone], zh: bool) -> list[st
         return [f"沒有任何產業在這段期間有至少 {MIN_ARTICLES} 則新聞，無法排名。" if zh else
                 f"No industry has at least {MIN_ARTICLES} articles in the window, so none is ranked."]
     for i, (name, t, codes) in enumerate(rows[:TOP], 1):
-        k = t.counts
         who = ("、" if zh else ", ").join(codes[:4]) + ("…" if len(codes) > 4 else "")
-        lines.append(f"{i}. {name} {t.score:+.2f}（{t.n} 則：正面 {k['positive']}、中性 {k['neutral']}、負面 {k['negative']}；{who}）" if zh else
-                     f"{i}. {english_name(name) or name} ({name}) {t.score:+.2f} ({t.n} articles: {k['positive']} positive, "
-                     f"{k['neutral']} neutral, {k['negative']} negative; {who})")
+        lines.append(_tone_line(i, name if zh else f"{english_name(name) or name} ({name})", t, zh, who))
     lines.append("（產業別依證交所分類；一個產業只有幾家公司時，它的分數說明不了整個產業。）" if zh else
                  "(Industries as TWSE classifies them; an industry with few stored companies says little about the whole industry.)")
     return lines

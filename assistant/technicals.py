@@ -30,7 +30,7 @@ from .periods import day_shift, no_such_day, parse_period, shifted_day
 from .price_facts import ENGINE, NOT_A_FACT, STALE_DAYS, TAIPEI, stale_notice, visible_day
 from .price_format import bar_of, company_label, company_of, fmt_price, source_name
 from .risk import annualised_volatility
-from .slots import plural_back, to_simplified, unquoted, zh_number
+from .slots import plural_back, unquoted, zh_number
 from .types import Answer, Citation, EngineRequest
 
 # Matched on simplified, lower-cased text. Taiwan's names for the moving averages first.
@@ -205,13 +205,13 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
 
 
 # "when was the last golden cross?", "台積電上次死叉": one kind of crossover (on Simplified text)
-_GOLDEN = re.compile(r"\bgolden\s+cross|黄金交叉|金叉", re.I)
-_DEATH = re.compile(r"\bdeath\s+cross|死亡交叉|死叉", re.I)
+_GOLDEN = re.compile(r"\bgolden\s+cross|黄金交叉|金叉")
+_DEATH = re.compile(r"\bdeath\s+cross|死亡交叉|死叉")
 
 
 def asked_cross(message: str) -> str | None:
     """``golden`` or ``death`` when ``message`` asks for one kind of crossover only."""
-    s = to_simplified(unquoted(message or ""))
+    s = unquoted(message or "")  # Simplified and lower-cased already
     golden, death = bool(_GOLDEN.search(s)), bool(_DEATH.search(s))
     return "golden" if golden and not death else "death" if death and not golden else None
 

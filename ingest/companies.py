@@ -180,6 +180,7 @@ class CompanyDirectory:
     _latin_ci: re.Pattern[str] | None = field(default=None, repr=False)
     _latin_cs: re.Pattern[str] | None = field(default=None, repr=False)
     _latin_forms: dict[str, str] = field(default_factory=dict, repr=False)
+    _latin_names: dict[str, str] | None = field(default=None, repr=False)  # latin_names(), once built
     _choices: list[tuple[str, str]] = field(default_factory=list, repr=False)
     _adr: dict[str, str] = field(default_factory=dict, repr=False)  # ADR ticker → Taiwan code it names
 
@@ -281,6 +282,7 @@ class CompanyDirectory:
             for form, codes in table.items():
                 if len(codes) == 1:
                     self._latin_forms[form] = next(iter(codes))
+        self._latin_names = None  # rebuilt from these forms when next asked
         self._latin_ci = _alternation({f for f, c in latin.items() if len(c) == 1}, re.IGNORECASE)
         self._latin_cs = _alternation({f for f, c in latin_cs.items() if len(c) == 1}, 0)
         self._choices = sorted(set(choices), key=lambda kc: self.prominence.get(kc[1], 10**6))
@@ -288,13 +290,16 @@ class CompanyDirectory:
 
     def latin_names(self) -> dict[str, str]:
         """Each company's one-word Latin names ("TSMC", "MediaTek", "Foxconn") that name it alone,
-        as written in the directory, with its code: what a mistyped name is compared against."""
-        out: dict[str, str] = {}
-        for company in self.companies.values():
-            for name in (company.name_en or "", *company.aliases):
-                if re.fullmatch(r"[A-Za-z]{4,}", name) and self._latin_forms.get(name.lower()) == company.code:
-                    out.setdefault(name, company.code)
-        return out
+        as written in the directory, with its code: what a mistyped name is compared against.
+        Built once per directory (every chat message asks for it)."""
+        if self._latin_names is None:
+            out: dict[str, str] = {}
+            for company in self.companies.values():
+                for name in (company.name_en or "", *company.aliases):
+                    if re.fullmatch(r"[A-Za-z]{4,}", name) and self._latin_forms.get(name.lower()) == company.code:
+                        out.setdefault(name, company.code)
+            self._latin_names = out
+        return self._latin_names
 
     # --- exact lookups --------------------------------------------------------------------------
     def get(self, code: str) -> Company | None:

@@ -120,6 +120,7 @@ def test_a_topic_after_a_price_answer_is_not_a_price_follow_up(store, data_dir):
     ("前一個月呢", "台積電2025年4月股價", "台積電股價（2025-03-01到2025-03-31）"),
     ("and the quarter before?", "2330 in Q2 2025", "2330 from 2025-01-01 to 2025-03-31"),
     ("and the year before?", "2330 in 2025", "2330 from 2024-01-01 to 2024-12-31"),
+    ("and the year after?", "2330 in 2024", "2330 from 2025-01-01 to 2025-12-31"),  # the whole year, to the 31st
     ("and the month before?", "2330 price", "and the month before?"),  # no span before: as written
 ])
 def test_a_period_pointed_at_or_a_ranking_after_a_ranking_takes_the_last_period(message, previous, carried):

@@ -812,16 +812,27 @@ def test_latest_news_with_no_company_lists_every_companys_newest_point_in_time(d
     assert any("does not rank news by importance" in n for n in top.notices)
 
 
+def _science_filed_under_quanta(when):
+    """Science stories newsapi filed under 2382 ("Quanta" found Quanta Magazine): none names it."""
+    return [Article(url=f"https://news.example.com/2382/science{i}", title=title, code="2382", language="en",
+                    published_at=when - timedelta(days=i), content=title + ". Scientists were surprised.",
+                    source="Fixture Daily")
+            for i, title in enumerate(["Why the universe grows more complex", "How sleep washes the brain"])]
+
+
+def _quanta_article(when, content):
+    """An article filed under 2382 that does name Quanta."""
+    return Article(url="https://news.example.com/2382/real", title="Quanta ships more AI servers", code="2382",
+                   language="en", published_at=when - timedelta(days=5), content=content, source="Fixture Daily")
+
+
 def test_latest_news_filed_under_a_company_that_never_names_it_is_not_listed(data_dir):
     """newsapi files an article under a code on a full-text match: "2382 news" over articles that
     never name Quanta lists none and says why (not "stored but not indexed"); one that names it is
     listed, alone."""
     settings = data_dir.model_copy(update={"cpu_only": True})
     when = datetime(2020, 1, 10, 3, tzinfo=timezone.utc)
-    junk = [Article(url=f"https://news.example.com/2382/junk{i}", title=title, code="2382", language="en",
-                    published_at=when - timedelta(days=i), content=title + ".", source="Fixture Daily")
-            for i, title in enumerate(["Why the universe grows more complex", "How sleep washes the brain"])]
-    _index_news(settings, junk)
+    _index_news(settings, _science_filed_under_quanta(when))
     engine = QAEngine(settings=settings)
     none = engine.run(EngineRequest(message="2382 news", code="2382", as_of=date(2020, 2, 1)))
     assert not none.citations and "There is no stored news about 2382 Quanta Computer (廣達) to list" in none.answer
@@ -829,9 +840,7 @@ def test_latest_news_filed_under_a_company_that_never_names_it_is_not_listed(dat
     assert not any("not indexed" in n for n in none.notices)
     zh = engine.run(EngineRequest(message="廣達新聞", code="2382", as_of=date(2020, 2, 1)))
     assert "沒有關於 2382 廣達 的已存新聞可列出" in zh.answer and any("沒有一則提到" in n for n in zh.notices)
-    real = Article(url="https://news.example.com/2382/real", title="Quanta ships more AI servers", code="2382",
-                   language="en", published_at=when - timedelta(days=5), content="Quanta said shipments rose.",
-                   source="Fixture Daily")
+    real = _quanta_article(when, "Quanta said shipments rose.")
     _index_news(settings, [real])
     listed = engine.run(EngineRequest(message="2382 news", code="2382", as_of=date(2020, 2, 1)))
     assert [c.url for c in listed.citations] == [real.url] and not any("names" in n for n in listed.notices)
@@ -843,11 +852,7 @@ def test_a_question_about_a_company_whose_filed_news_never_names_it_quotes_none(
     2382 prices are stored; once an article names it, that one is quoted."""
     settings = data_dir.model_copy(update={"cpu_only": True})
     when = datetime(2020, 1, 10, 3, tzinfo=timezone.utc)
-    junk = [Article(url=f"https://news.example.com/2382/science{i}", title=title, code="2382", language="en",
-                    published_at=when - timedelta(days=i), content=title + ". Scientists were surprised.",
-                    source="Fixture Daily")
-            for i, title in enumerate(["Why the universe grows more complex", "How sleep washes the brain"])]
-    _index_news(settings, junk)
+    _index_news(settings, _science_filed_under_quanta(when))
     engine = QAEngine(settings=settings)
     asked = EngineRequest(message="What happened with Quanta in January 2020?", code="2382", as_of=date(2020, 2, 1))
     none = engine.run(asked)
@@ -857,9 +862,7 @@ def test_a_question_about_a_company_whose_filed_news_never_names_it_quotes_none(
     assert any("No 2382 Quanta Computer (廣達) prices are stored" in n for n in none.notices)
     zh = engine.run(EngineRequest(message="廣達2020年1月發生什麼事", code="2382", as_of=date(2020, 2, 1)))
     assert "沒有關於 2382 廣達 的已存新聞可引用" in zh.answer and any("因此不引用" in n for n in zh.notices)
-    real = Article(url="https://news.example.com/2382/real", title="Quanta ships more AI servers", code="2382",
-                   language="en", published_at=when - timedelta(days=5), content="Quanta said server shipments rose.",
-                   source="Fixture Daily")
+    real = _quanta_article(when, "Quanta said server shipments rose.")
     _index_news(settings, [real])
     quoted = engine.run(asked)
     assert [c.url for c in quoted.citations] == [real.url] and "server shipments rose" in quoted.answer

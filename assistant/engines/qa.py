@@ -201,16 +201,19 @@ def _rerank(hits: list[Any], question: str, ignore: frozenset[str],
     return [h for _, _, h in sorted(scored, key=lambda t: (-t[0], t[1]))]
 
 
-def _company_terms(codes: list[str]) -> frozenset[str]:
-    """The terms of the named companies' names: every candidate shares them, so they rank nothing."""
+def _company_names(code: str) -> list[str]:
+    """Every name the directory knows ``code`` by, the code itself first."""
     from ingest.companies import get_directory
 
-    directory = get_directory()
+    company = get_directory().get(code)
+    return [code] + ([company.name_zh, company.name_en or "", *company.aliases] if company else [])
+
+
+def _company_terms(codes: list[str]) -> frozenset[str]:
+    """The terms of the named companies' names: every candidate shares them, so they rank nothing."""
     terms: set[str] = set()
     for code in codes:
-        company = directory.get(code)
-        names = [code] + ([company.name_zh, company.name_en or "", *company.aliases] if company else [])
-        for name in names:
+        for name in _company_names(code):
             terms |= _terms(name)
     return frozenset(terms)
 
@@ -264,16 +267,11 @@ def lists_newest(req: EngineRequest) -> bool:
 def _latest_topic_words(req: EngineRequest) -> str:
     """What a "latest news" question about a company asks beyond the company, the news words and
     the dates ("鴻海電動車最新消息" → "电动车"), lower-cased, on Simplified text."""
-    from ingest.companies import get_directory
-
     from ..periods import strip_dates
 
     text = to_simplified(strip_dates(req.message or "")).lower()
-    directory = get_directory()
     for code in request_codes(req):
-        company = directory.get(code)
-        names = [code] + ([company.name_zh, company.name_en or "", *company.aliases] if company else [])
-        for name in sorted((to_simplified(n).lower() for n in names if n), key=len, reverse=True):
+        for name in sorted((to_simplified(n).lower() for n in _company_names(code) if n), key=len, reverse=True):
             text = text.replace(name, " ")
     return re.sub(r"\s+", " ", _NO_TOPIC.sub(" ", text)).strip()
 
