@@ -154,6 +154,10 @@ _MARKET = re.compile(
     r"|\bhow (?:did|are|were|have) (?:the )?(?:taiwan(?:ese)? )?stocks\b"
     r"|(?:台股|股市|大盘|盘势|整体市场).{0,12}?(?:怎么样|如何|表现|涨跌|概况|总结|摘要|涨了|跌了|涨吗|跌吗|收红|收黑|红盘|黑盘)"
     r"|股票(?:今天|昨天|今日|昨日|最近|近期|本周|上周)?涨跌(?!幅)"
+    # "大盤今天", "加權指數今天", "今天台股", "TAIEX today": a day named beside the market alone
+    r"|^\s*(?:台股|股市|大盘|加权指数|加权|盘势)(?:的)?\s*(?:今天|今日|昨天|昨日|本周|这周|上周)\s*(?:呢|的?(?:走势|行情))?\s*[?？!！。]*\s*$"
+    r"|^\s*(?:今天|今日|昨天|昨日|本周|这周|上周)(?:的)?\s*(?:台股|股市|大盘|加权指数|盘势)\s*(?:呢|走势|行情)?\s*[?？!！。]*\s*$"
+    r"|^\s*(?:the\s+)?taiex\s+(?:today|yesterday|this week|last week)\s*[?!.]*\s*$"
     # "how many stocks rose on 2025-04-10?", "上漲家數": the breadth
     r"|\bhow many (?:stocks|companies|shares|names)\b.{0,20}\b(?:rose|fell|gained|declined|dropped|were up|were down|went up|went down|advanced)\b"
     r"|\b(?:advancers?|decliners?)\b.{0,10}\b(?:and|vs\.?|versus)\b.{0,10}\b(?:advancers?|decliners?)\b|\bmarket breadth\b"
@@ -210,6 +214,11 @@ _PICKS = re.compile(
     r"|\bwhat (?:should|do|can) i (?:buy|invest in)\b"
     r"|推荐.{0,6}(?:股|个股)|(?:买|投资)(?:什么|哪)(?:个|支|只|档|些)?(?:股|股票)"
     r"|(?:什么|哪)(?:个|支|只|档|些)?(?:股票?|个股).{0,6}(?:值得买|可以买|好买|该买|推荐|能买)|明牌"
+    # "給我一支飆股", "報明牌", "有什麼好股票", "give me a hot stock", "any stock tips?"
+    r"|(?:给|报|介绍)我?(?:一|几|两|三)?(?:支|只|档|个)?(?:飙股|好股|潜力股|妖股|强势股|股票|个股)|飙股|潜力股"
+    r"|有(?:什么|没有|哪些)(?:好|值得买的?)(?:股票?|个股)"
+    r"|\b(?:give|tell|show)\s+me\s+(?:a|some|one|your)\s+(?:hot\s+|good\s+|great\s+|winning\s+)?(?:stocks?|stock picks?|tips?)\b(?!\s*(?:charts?|prices?|quotes?|data|codes?|lists?))"
+    r"|\b(?:any|got any|hot)\s+stock\s+(?:tips?|picks?)\b"
 )
 
 

@@ -182,6 +182,8 @@ def names_only_a_period(message: str) -> bool:
 
 
 _COMPARE_FILLER = re.compile(r"\b(?:vs|versus|v|compare[ds]?|comparison|with|and|or|against)\b|\brelative (?:strength|performance)\b(?! index)"
+                             # "台積電 聯發科 聯電 三家比較", "compare these three"
+                             r"|(?:这|那)?[两三四五六七八九十2-9]\s*(?:家|档|支|只|个)(?:公司|股票|股)?|\b(?:these|those|the|all)\s+(?:two|three|four|five)\b"
                              r"|[比较对和跟与还是及、]")
 # "Which is better, 2330 or 2454?", "台積電和聯發科哪個好": the same comparison, and no pick.
 _WHICH_BETTER = re.compile(r"\b(?:which|what)(?: one| stock)?(?: is|'s| was)? (?:the )?(?:better|best|stronger)(?: buy| stock| pick| choice| investment)?\b"

@@ -340,7 +340,9 @@ COMPANY_TOPIC = re.compile("|".join(f"(?:{p})" for p in (
 # must follow a word of reaching; whether it is above or below the last close says which way.
 _TARGET = re.compile(
     r"\b(?:reach(?:es)?|hit|top|break(?: through)?|exceed|surpass|(?<!golden )(?<!death )cross|climb to|rise to|go (?:to|above|over|past|below|under)"
-    r"|get to|fall (?:to|below|under)|drop (?:to|below|under)|sink to|dip (?:to|below|under)|above|below|over|under)"
+    r"|get to|fall (?:to|below|under)|drop (?:to|below|under)|sink to|dip (?:to|below|under)|above|below|under"
+    # a bare "over" before a year is a span ("compare TSMC and UMC over 2025"), not a price
+    r"|over(?!\s+(?:19|20)\d\d(?![\d,]|\.\d)))"
     r"\s+(?:nt\$|\$|twd\s*)?(\d[\d,]*(?:\.\d+)?)(?!\d)(?!\s*(?:%|percent|days?|weeks?|months?|years?|trading|sessions?|lots?|shares?))"
     r"|(?:涨到|涨破|涨至|涨回|突破|站上|站回|上看|冲上|冲到|回到|超过|升到|达到|来到|跌到|跌破|跌至|跌回|掉到|掉回|摔到|下看|低于)"
     r"\s*(\d[\d,]*(?:\.\d+)?)(?!\d)(?!\s*(?:%|天|日|周|个月|月|年|个交易日|张|股))"
@@ -444,6 +446,16 @@ _LEAD = re.compile(
     r"|情[绪緒](?:分析)?|判[断斷]情[绪緒]|分[类類]|[标標]題)\s*[:：]\s*(.+?)\s*$",
     re.IGNORECASE | re.S,
 )
+# A question of tone before the colon: "這則新聞是利多還是利空：台積電調升資本支出", "is this headline
+# bullish or bearish: ...", "positive or negative? ..."
+_TONE_LEAD = re.compile(
+    r"^\s*([^:：?？\n]{0,40}?(?:\bbullish\b|\bbearish\b|\bpositive\b|\bnegative\b|\bsentiment\b|\btone\b"
+    r"|利多|利空|利好|利淡|好消息|[坏壞]消息|正面|[负負]面|情[绪緒]|[乐樂][观觀]|悲[观觀])[^:：?？\n]{0,20}[?？]?)\s*([:：?？])\s*(.+?)\s*$",
+    re.IGNORECASE | re.S,
+)
+# After a question mark, a second question is no passage: "Is 2330 bullish or bearish? what about May?"
+_SECOND_QUESTION = re.compile(r"^(?:what|how|why|and|will|is|are|does|do|can|should|when|which|那|呢|会|會|如何|怎么|怎麼)\b"
+                              r"|[?？]\s*$", re.IGNORECASE)
 
 
 def parse_quoted(text: str) -> str | None:
@@ -457,7 +469,14 @@ def parse_quoted(text: str) -> str | None:
     if found:
         return max(found, key=len)
     m = _LEAD.match(text or "")
-    return m.group(1) if m and len(m.group(1)) >= 8 else None
+    if m and len(m.group(1)) >= 8:
+        return m.group(1)
+    m = _TONE_LEAD.match(text or "")
+    if not m or len(m.group(3)) < 8:
+        return None
+    if m.group(2) in "?？" and _SECOND_QUESTION.search(m.group(3)):
+        return None
+    return m.group(3)
 
 
 # --- companies -------------------------------------------------------------------------------

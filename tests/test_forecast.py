@@ -434,6 +434,9 @@ def test_several_companies_named_are_each_forecast_side_by_side(data_dir):
     ("will 2330 reach its price target of 1,200?", 1200.0), ("台積電目標價1200", 1200.0), ("2330 price target", None),
     ("台積電目標價多少", None), ("2330 price target in 30 days", None),
     ("golden cross 2330", None), ("death cross 2454?", None), ("will 2330 cross 1000", 1000.0),
+    # a bare "over" before a year is a span, not a price; "go over" still reaches
+    ("Compare TSMC, MediaTek and UMC over 2025", None), ("TSMC over 2025.", None), ("will 2330 go over 2025?", 2025.0),
+    ("will 2330 be over 1,200?", 1200.0), ("2330 over 2000.5", 2000.5),
 ])
 def test_a_target_price_is_read_only_after_a_word_of_reaching(message, target):
     from assistant.engines.forecast import target_price

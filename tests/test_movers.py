@@ -420,6 +420,8 @@ def test_a_group_is_not_forecast_and_its_companies_are_named(store, data_dir):
     ("best stock to buy", True), ("What stock should I buy?", True), ("which stocks should I invest in now?", True),
     ("any stock recommendations?", True), ("有什麼股票推薦", True), ("買什麼股票好", True), ("哪支股票值得買", True),
     ("which stocks rose the most last month?", False), ("is TSMC a buy?", False), ("how is the market doing?", False),
+    ("給我一支飆股", True), ("報明牌", True), ("有什麼好股票", True), ("give me a hot stock", True), ("any stock tips?", True),
+    ("show me a stock chart", False), ("give me a stock list", False),
 ])
 def test_requests_for_picks_are_declined_with_what_finqa_can_show(data_dir, message, picks):
     from assistant.movers import asks_for_picks
@@ -449,6 +451,9 @@ def test_top_n_losers_are_losers(store):
     ("which stocks beat the market in April 2025?", True), ("how many stocks rose on 2025-04-10?", True),
     ("台股2025年4月10日上漲家數", True), ("market breadth yesterday", True), ("how many shares of TSMC can I buy?", False),
     ("review the market for AI servers", False), ("summarize TSMC's market share", False),
+    # a day beside the market alone: "大盤今天" had quoted unrelated news
+    ("大盤今天", True), ("加權指數今天", True), ("今天台股", True), ("TAIEX today", True), ("今天大盤呢", True),
+    ("加權指數多少", False), ("台積電今天", False),
 ])
 def test_market_questions(message, market):
     from assistant.movers import is_market_question

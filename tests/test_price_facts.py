@@ -133,6 +133,10 @@ def test_no_company_no_price_fact():
     ("TSMC stock price in April 2025", "range", date(2025, 4, 1), date(2025, 4, 30), None),
     ("2025年2月 台積電股價", "range", date(2025, 2, 1), date(2025, 2, 28), None),
     ("2330 price in 2024", "range", date(2024, 1, 1), date(2024, 12, 31), None),
+    # "over 2024" is the year too (it had been read as a price to reach), unless the price goes over it
+    ("Compare TSMC, MediaTek and UMC over 2024", "range", date(2024, 1, 1), date(2024, 12, 31), None),
+    ("how did TSMC do throughout 2024?", "range", date(2024, 1, 1), date(2024, 12, 31), None),
+    ("will 2330 go over 2024?", "latest", None, None, None),
     ("sentiment of 2330 news in 2023", "range", date(2023, 1, 1), date(2023, 12, 31), None),  # 2330 is no year
     ("TSMC price last week", "range", date(2025, 2, 24), date(2025, 3, 2), None),  # today is Thursday 03-06
     ("台積電本週股價", "range", date(2025, 3, 3), date(2025, 3, 6), None),

@@ -116,6 +116,11 @@ def test_company_inside_quoted_news(directory):
     ("classify: TSMC shares surge after record profit", "TSMC shares surge after record profit"),
     ("情緒：聯發科下修財測 股價重挫", "聯發科下修財測 股價重挫"), ("headline: Foxconn cuts outlook", "Foxconn cuts outlook"),
     ("sentiment: 2330", None), ("新聞：台積電美國設廠最新進度", None), ("what is the sentiment on TSMC?", None),
+    # a question of tone before the colon (the company's news had been read instead)
+    ("這則新聞是利多還是利空：台積電調升資本支出", "台積電調升資本支出"),
+    ("is this headline bullish or bearish: TSMC raises capex guidance", "TSMC raises capex guidance"),
+    ("利多還是利空？台積電4月營收年增48%", "台積電4月營收年增48%"),
+    ("Is 2330 bullish or bearish? what about next week", None), ("台積電情緒如何？會漲嗎", None),
 ])
 def test_quoted_text(directory, message, quoted):
     assert parse_slots(message, directory=directory).quoted_text == quoted
