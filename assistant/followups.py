@@ -183,7 +183,26 @@ def carry_period(message: str, previous: str | None, today: date) -> str:
     if (parse_period(message, today).kind == "latest" and is_ranking_question(message) and is_ranking_question(previous)
             and not get_directory().find_in_text(message) and (text := _period_text(previous, today, zh)) is not None):
         return f"{message.rstrip()} {text}" if not zh else f"{message.rstrip()}（{text}）"
+    from .price_records import asks_records
+
+    if (parse_period(message, today).kind == "latest" and asks_records(message) and not get_directory().find_in_text(message)
+            and (text := _span_of(previous, today, zh)) is not None):
+        # "and the lowest close?", "which day had the highest volume?" after "2330 in April 2025" or
+        # "2330 last 10 days": that span's record (it had been the whole stored history's)
+        at = re.search(r"(?:呢|吗|嗎)?\s*[?？。.!！]*\s*$", message).start()
+        return f"{message[:at].rstrip()}{'（' + text + '）' if zh else ' ' + text}{message[at:]}"
     return message
+
+
+def _span_of(question: str, today: date, zh: bool) -> str | None:
+    """The span of several sessions ``question`` names (a range, or the last N sessions), written so
+    that any reader parses it back; ``None`` for a single day or none."""
+    from .periods import parse_period
+
+    period = parse_period(question, today)
+    if period.kind == "trailing" and period.sessions:
+        return f"近{period.sessions}個交易日" if zh else f"over the last {period.sessions} trading days"
+    return _period_text(question, today, zh) if period.kind == "range" else None
 
 
 # "what's it worth?", "how did it do in April?", "which one lost more?", "what if I sell everything?",
@@ -225,8 +244,8 @@ def carry_portfolio(message: str, previous: str | None, today: date) -> str:
 
 def carried_notice(question: str, message: str) -> str:
     """Says how a follow-up was read, so that a wrong reading is visible."""
-    return (f"視為「{question}」：上一個問題，換成這次提到的公司或期間。" if answers_zh(message) else
-            f"Read as “{question}”: the last question, asked again of what this message names.")
+    return (f"視為「{question}」，接續上一個問題。" if answers_zh(message) else
+            f"Read as “{question}”, following on from the last question.")
 
 
 __all__ = ["carried_notice", "carry_news_question", "carry_period", "carry_portfolio", "news_question_of"]

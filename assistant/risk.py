@@ -229,7 +229,16 @@ class Job:
             end = min(p.end or self.visible, self.visible) if p.kind == "range" else self.visible
             return bars[(bars.index >= pd.Timestamp(p.start)) & (bars.index <= pd.Timestamp(end))]
         if p.kind == "trailing":
-            return bars.tail((p.sessions or 1) + 1)  # N sessions of change need N + 1 closes
+            window = bars.tail((p.sessions or 1) + 1)  # N sessions of change need N + 1 closes
+            if 0 < len(window) <= (p.sessions or 1):
+                # "2330 1 year return" on a store of 177 sessions: said, not passed off as a year
+                short = (f"資料庫只有 {len(window) - 1} 個交易日的資料，少於所問的 {p.sessions} 個：從第一筆 "
+                         f"{window.index[0].date().isoformat()} 算起。" if self.zh else
+                         f"The store holds only {len(window) - 1} of the {p.sessions} trading days asked about: "
+                         f"the figures start at its first stored day, {window.index[0].date().isoformat()}.")
+                if short not in self.notices:
+                    self.notices.append(short)
+            return window
         if p.kind == "latest" and default_sessions is not None:
             return bars.tail(default_sessions + 1)
         return bars

@@ -306,6 +306,11 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
     # "and its dividend?", "2330 EPS" after a price answer ask something of their own: a topic
     # word makes them no follow-up (which would repeat the last kind of answer for them).
     own_topic = bool(QA_NEWS.search(s) or (QA_TOPIC.search(s) and not FORECAST_WEAK.search(s)))
+    if (session is not None and session.last_route == "sentiment" and horizon and not has_company and not own_topic
+            and (FOLLOW_UP.search(s) or _is_follow_up(s, has_company, horizon))):
+        # "那下週呢" / "and next week?" after a company's news sentiment: no news of the days ahead
+        # exists to read, so the days ahead are the forecaster's (it had repeated the sentiment)
+        return RouteDecision("forecast", "days ahead after a sentiment answer (the forecaster)", "follow-up")
     if session is not None and session.last_route and not own_topic:
         if FOLLOW_UP.search(s):
             return RouteDecision(session.last_route, f"follow-up keeps the last intent ({session.last_route})", "follow-up")

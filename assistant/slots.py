@@ -671,6 +671,9 @@ _CONTINUATION = re.compile(
     # the last answer's own parts: "show me the backtest", "回測呢", "the baselines?"
     r"|^\s*(?:(?:show|give|tell) me\s+|what about\s+|and\s+)?(?:the\s+|its\s+)?(?:backtest|baselines?|track record)s?\s*[?？!！.。]*\s*$"
     r"|^\s*(?:给我看|看一下)?(?:回测|基准)(?:呢|结果)?\s*[?？!！。]*\s*$"
+    # "which day had the highest volume?", "哪天收最低": a day of the company just asked about
+    r"|^\s*(?:and\s+)?(?:on\s+)?which\s+(?:day|session|date)\b(?!.*\b(?:stocks?|shares|companies|market)\b)"
+    r"|^\s*(?:那)?(?:是)?哪(?:一)?(?:天|日|个交易日)(?!.*(?:台股|股市|大盘|股票|个股|公司|哪[档支只家]))"
 )
 # "their correlation", "它們的相關性", "compare both": every company of the last answer.
 _PLURAL_BACK = re.compile(r"\b(?:they|them|their|both|these two|the two|those two|which one|which of (?:the|these|those) two"

@@ -152,3 +152,34 @@ def test_the_conversation_keeps_the_market_s_period_and_what_about_a_month_moves
     assert "losers" in worst.ranking and "2025-03-03" in worst.answer
     chart = asst.answer("2330 for that month", session=session, as_of=date(2025, 3, 20))
     assert chart.code == "2330" and [b.date for b in chart.bars] == [date(2025, 3, d) for d in (3, 4, 5)]
+
+
+def test_a_record_asked_next_is_the_record_of_the_span_just_asked_about(data_dir):
+    """"2330 in April 2025", then "which day had the highest volume?" and "and the lowest close?":
+    April's heaviest day and lowest close (they had been the market's ranking of the last day and
+    the whole stored history's low, both outside April here), said as read; a company or span named
+    in the message keeps its own."""
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+    from ingest.store import open_store
+    from ingest.types import PriceBar
+
+    bars = [(date(2025, 3, 3), 500.0, 9_000_000), (date(2025, 3, 4), 510.0, 1_000_000),
+            (date(2025, 4, 1), 900.0, 2_000_000), (date(2025, 4, 2), 880.0, 5_000_000), (date(2025, 4, 3), 920.0, 3_000_000)]
+    open_store(data_dir.store_path).upsert_bars([PriceBar(code="2330", date=d, open=c, high=c + 5, low=c - 5, close=c, volume=v)
+                                                 for d, c, v in bars])
+    asst, as_of = Assistant(data_dir.model_copy(update={"cpu_only": True})), date(2025, 5, 1)
+    for first, day, low, zh in (("2330 in April 2025", "which day had the highest volume?", "and the lowest close?", False),
+                                ("台積電2025年4月股價", "哪天成交量最大", "最低收盤呢", True)):
+        session = ChatSession()
+        asst.answer(first, session=session, as_of=as_of)
+        heaviest = asst.answer(day, session=session, as_of=as_of)
+        assert heaviest.engine == "qa:prices" and heaviest.code == "2330", day
+        assert "(2025-04-02)" in heaviest.answer or "（2025-04-02）" in heaviest.answer
+        assert "2025-03-03" not in heaviest.answer and "Compal" not in heaviest.answer
+        assert any(("視為" if zh else "Read as") in n and "2025-04-01" in n for n in heaviest.notices)
+        lowest = asst.answer(low, session=session, as_of=as_of)
+        assert "880.00" in lowest.answer and "500.00" not in lowest.answer, lowest.answer
+    session = ChatSession()
+    asst.answer("2330 in April 2025", session=session, as_of=as_of)
+    assert "500.00" in asst.answer("and the lowest close ever?", session=session, as_of=as_of).answer

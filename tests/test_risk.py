@@ -751,3 +751,13 @@ def test_a_sum_in_a_company_a_year_ago_is_an_investment(store):
     assert a.indicators["buy_date"] == "2025-01-06" and "NT$100,000 bought at the 2025-01-06 close" in a.answer
     zh = ask(store, "10萬買台積電一年前 現在多少", codes=["2330"], today=date(2026, 1, 5))
     assert zh.indicators["buy_date"] == "2025-01-06" and "投入 NT$100,000" in zh.answer
+
+
+def test_a_span_longer_than_the_stored_history_is_said(store):
+    """"2330 1 year return" on a store of 60 sessions: the return from its first stored day, with a
+    notice (it had been passed off as a year's); a span the store holds has none."""
+    year = ask(store, "2330 1 year return")
+    assert "NT$" in year.answer and DAYS[0].isoformat() in year.answer
+    assert any("only 59 of the 250 trading days" in n and DAYS[0].isoformat() in n for n in year.notices)
+    assert any("只有 59 個交易日" in n for n in ask(store, "台積電一年報酬率").notices)
+    assert not any("trading days asked about" in n for n in ask(store, "2330 20 day return").notices)

@@ -156,6 +156,9 @@ FOLLOW_UPS = [
     (["聯發科最近表現如何", "那技術面呢"], "RSI多少", "qa", "2454", None), (["2454 price"], "what is the RSI?", "qa", "2454", None),
     (["台積電新聞"], "收盤價是多少", "qa", "2330", None),
     (["How is MediaTek doing?"], "any risks?", "qa", "2454", None),
+    # days ahead after a sentiment answer: no news of them exists, so the forecaster (it had repeated the sentiment)
+    (["聯發科情緒如何"], "那下週呢", "forecast", "2454", 5), (["sentiment of 2317 news"], "and next month?", "forecast", "2317", 21),
+    (["台積電新聞情緒"], "那聯發科呢", "sentiment", "2454", None),
 ]
 
 
