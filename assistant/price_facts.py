@@ -79,7 +79,11 @@ _STRONG = re.compile(
     r"|\b(?:price |stock |share |daily )?charts?\b|\bcandlesticks?\b|\bk\s*线|走势图|线图"
     r"|^\s*(?:plot|graph|draw)\b|\b(?:plot|graph|draw) (?:the |its )?(?:price|prices|close|closes)\b|画出|画图"
     r"|\blimit[- ](?:up|down)\b|涨停|跌停|\ball[- ]time (?:high|low)s?\b|\brecord (?:high|low)s?\b|历史(?:新)?(?:高|低)"
+    # "2330 real-time quote", "TSMC quote", "台積電即時股價": the newest stored close, said to be no live quote
+    r"|\b(?:real[- ]?time|live|streaming)\s+(?:stock\s+|share\s+)?(?:quotes?|prices?)\b|\bquotes?\s*[?？.!]*\s*$|(?:即时|实时)(?:股价|报价|价格)"
 )
+# A live quote is asked: finqa has one bar per session, at the close (said beside the newest close).
+_LIVE = re.compile(r"\b(?:real[- ]?time|live|streaming|intraday)\b|即时|实时|盘中|\bright now\b")
 # "how much is TSMC now?", "what is 2330 trading at?": the price, unless a company figure is named.
 _NOW = re.compile(r"\bhow much is\b.{0,30}\b(?:now|today|trading)\b|\btrading at\b")
 _WEAK = re.compile(
@@ -363,6 +367,10 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
         notices.append("價格以新台幣（NT$）計，即交易所的報價；finqa 不儲存匯率，因此不換算成美元。" if zh else
                        "Prices are in NT$, as the exchange quotes them; finqa stores no exchange rates, so it does not "
                        "convert them to US$.")
+    if period.kind == "latest" and _LIVE.search(to_simplified(req.message).lower()) and not _RANGE.search(unquoted(req.message)):
+        notices.append("finqa 每個交易日只存一筆收盤後的日資料，沒有即時或盤中報價：以下是資料庫中最新的收盤。" if zh else
+                       "finqa stores one bar per session, at the close, and no real-time or intraday quotes: shown is "
+                       "the newest stored close.")
     if _ADR.search(to_simplified(req.message).lower()) and (adr := adr_notice(company_of(code), zh)) not in notices:
         notices.append(adr)  # "TSM ADR price" already has it from the slots
     if period.kind == "invalid":

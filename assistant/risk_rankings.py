@@ -24,7 +24,9 @@ from .types import Answer, EngineRequest
 _RANK_CUE = re.compile(
     r"\b(?:which|what)\b.{0,40}\b(?:stocks?|shares|companies|tickers|one)\b|\b(?:rank|ranking|top \d+)\b"
     r"|\b(?:most|least) volatile\b|\b(?:biggest|largest|deepest|worst|smallest|shallowest)\s+drawdowns?\b"
-    r"|哪(?:一)?(?:档|支|只|家|些|个)|排行|排名")
+    r"|哪(?:一)?(?:档|支|只|家|些|个)|排行|排名"
+    # "波動最小的股票", "風險最高的公司", "stocks with the lowest volatility"
+    r"|最\w{0,2}的?(?:股票|个股|公司)|\b(?:stocks?|shares|companies)\s+with\s+the\s+(?:most|least|highest|lowest|biggest|smallest|deepest)\b")
 _VOLATILITY = re.compile(r"\bvolatil\w*|波动")
 _LEAST = re.compile(r"\b(?:least|lowest|smallest|shallowest|safest|calmest|most stable)\b|最(?:小|低|稳|浅)")
 RANK_MIN_SESSIONS = 20

@@ -41,7 +41,7 @@ _MA_SIDE = re.compile(r"\b(above|over|below|under)\s+(?:their|its|the)\s+")
 _ZH_MA_SIDE = re.compile(r"(站上|站稳|高于|在|跌破|低于|失守)\S{0,4}?(?:(\d{1,3}|[一二三四五六七八九十百两]{1,4})\s*(?:日|天)\s*(?:均线|线)"
                          r"|(周线|月线|季线|半年线|年线))")
 _EN_MA = re.compile(r"\b(above|over|below|under)\s+(?:their|its|the)\s+(\d{1,3})\s*-?\s*(?:day|d)\s+(?:simple\s+)?"
-                    r"(?:moving averages?|s?ma)\b|\b(above|over|below|under)\s+(?:their|its|the)\s+(?:s?ma)\s*-?\s*(\d{1,3})\b")
+                    r"(?:(?:moving\s+)?averages?|s?ma)\b(?!\s*(?:volume|turnover|daily volume))|\b(above|over|below|under)\s+(?:their|its|the)\s+(?:s?ma)\s*-?\s*(\d{1,3})\b")
 _MA_NAMES = {"周线": 5, "月线": 20, "季线": 60, "半年线": 120, "年线": 240}
 # "which stocks rose 3 days in a row?", "哪些股票連漲三天", "longest losing streak": the current run of
 # closes moving one way, ending at the last close.

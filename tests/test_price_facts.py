@@ -1278,3 +1278,19 @@ def test_n_years_up_to_now_is_a_span_looked_back_at(message, sessions):
     p = parse_period(message, date(2025, 3, 6))
     assert (p.kind, p.sessions) == ("trailing", sessions)
     assert is_price_question(message, "2317") and not parse_slots(message).horizon_explicit
+
+
+@pytest.mark.parametrize("message, live", [
+    ("2330 real-time quote", True), ("台積電即時股價", True), ("what is TSMC trading at right now?", True),
+    ("TSMC quote", False), ("2330 intraday range yesterday", False), ("2330 close", False),
+])
+def test_a_live_quote_is_the_newest_close_said_to_be_no_live_quote(store, message, live):
+    """finqa has one bar per session: "2330 real-time quote" (which had gone to the news) is the
+    newest stored close, with a notice that it is no live quote; "TSMC quote" is the close too."""
+    from assistant.price_facts import is_price_question
+
+    assert is_price_question(message, "2330")
+    a = ask(store, message)
+    assert a is not None and a.bars and a.bars[-1].date == date(2025, 3, 5)
+    said = any("no real-time or intraday quotes" in n or "沒有即時或盤中報價" in n for n in a.notices)
+    assert said is live

@@ -374,6 +374,9 @@ def test_the_facade_passes_every_named_company_to_qa(data_dir):
     ("TSMC news", True), ("2330 news?", True), ("news on MediaTek", True), ("台積電新聞", True), ("鴻海的消息", True),
     ("TSMC news about tariffs", False), ("what does the news say about TSMC's 2nm?", False),
     ("summarize the news on 2317", True), ("總結鴻海的新聞", True), ("鴻海新聞摘要", True), ("MediaTek 新聞", True),
+    # asked as a question (they had quoted sentences close in meaning)
+    ("What is the news on TSMC?", True), ("tell me the news about 2454", True), ("what's going on with Hon Hai?", True),
+    ("what is the news on TSMC's chips and tariffs?", False),
 ])
 def test_which_questions_ask_for_the_latest_news(message, latest):
     from assistant.engines.qa import wants_latest

@@ -317,6 +317,9 @@ def test_which_is_riskier_names_the_most_volatile_and_the_deepest_drawdown(store
     ("which stock had the biggest drawdown in 2025?", "drawdown"), ("most volatile stocks", "volatility"),
     ("哪檔股票波動最小", "volatility"), ("which stocks had the worst single-day drop?", "extremes"),
     ("rank the stocks by risk", "volatility"),
+    # no "which": the superlative before the stocks (波動最小的股票 had gone to the news)
+    ("波動最小的股票", "volatility"), ("回撤最深的公司", "drawdown"), ("stocks with the lowest volatility", "volatility"),
+    ("最近漲最多的股票", None),
     ("which stock rose the most in 2025?", None), ("how volatile is the market?", None),
     ("which stocks will be the most volatile next month?", None),
 ])

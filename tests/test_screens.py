@@ -44,6 +44,8 @@ def ask(store, message, *, as_of=None, today=DAYS[-1]):
     ("which stocks rose 3 days in a row?", Screen("streak", "up", 3)), ("哪些股票連跌五天", Screen("streak", "down", 5)),
     ("which stocks have the longest losing streak?", Screen("streak", "down", 0)),
     ("Is TSMC overbought?", None), ("what does oversold mean", None), ("2330 above its 20-day moving average?", None),
+    # "average" alone is the moving average (it had gone to the news); an average volume is not
+    ("Stocks above their 20-day average", Screen("ma", "above", 20)), ("stocks above their 20-day average volume", None),
 ])
 def test_which_questions_are_screens(message, screen):
     from assistant.slots import parse_slots

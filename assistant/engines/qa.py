@@ -79,6 +79,9 @@ _LATEST = re.compile(
     # A company and the word news, nothing else: "TSMC news", "news on 2454", "台積電新聞", "鴻海的消息".
     r"|^\s*[\w.&'-]+(?:\s+[\w.&'-]+)?\s+(?:news|headlines)\s*[?？]?\s*$"
     r"|^\s*(?:news|headlines)\s+(?:on|about|for|of)\s+[\w.&' -]{1,30}[?？]?\s*$"
+    # "What is the news on TSMC?", "tell me the news about 2454", "what's going on with Hon Hai?"
+    r"|^\s*(?:what(?:'s| is| are)|tell me|show me|give me)\s+(?:the\s+)?(?:news|headlines)\s+(?:on|about|for|of|with)\s+[\w.&'-]+(?:\s+[\w.&'-]+)?\s*[?？]?\s*$"
+    r"|^\s*what(?:'s| is)\s+(?:going on|happening|new)\s+(?:with|at)\s+[\w.&'-]+(?:\s+[\w.&'-]+)?\s*[?？]?\s*$"
     r"|^\s*\S{0,10}?\s*的?(?:新聞|新闻|消息)(?:呢|嗎|吗)?\s*[?？]?\s*$"
     # "新聞呢", "and the news?", "what about its news?": the conversation's company's newest
     r"|^\s*(?:and|what about|how about)\s+(?:the\s+|its\s+)?(?:latest\s+)?(?:news|headlines)\s*[?？]?\s*$",
