@@ -894,3 +894,19 @@ def test_latest_news_about_a_company_and_a_topic_lists_the_newest_on_that_topic(
     off = engine.run(EngineRequest(message="鴻海晶圓代工最新消息", code="2317", as_of=date(2020, 2, 1)))
     assert [c.url for c in off.citations] == [servers.url, ev.url]
     assert any("2317 鴻海 的已存新聞沒有一則提到「晶圓代工」" in n for n in off.notices)
+
+
+def test_a_days_news_about_stocks_comes_before_its_other_news(data_dir):
+    """"What happened on 2025-03-04?": among the articles of that day, those about stocks come first
+    (a gadget review worded like the question had led the list), and every article of the week is a
+    candidate, not only the few closest in wording."""
+    settings = _day_news_settings(data_dir)
+    gadgets = [Article(url=f"https://news.example.com/gadget{i}", title=f"What happened when we tested laptop {i}",
+                       published_at=datetime(2025, 3, 4, 5, tzinfo=timezone.utc), code="2330", source="Fixture Daily",
+                       language="en", description=f"What happened on day {i} of our laptop review: the battery lasted long.",
+                       content=f"What happened on day {i} of our laptop review: the battery lasted long.")
+               for i in range(6)]
+    _index_news(settings, gadgets)
+    listed = QAEngine(settings=settings).run(EngineRequest(message="what happened on 2025-03-04?")).answer
+    listed = listed.split("nearest the day first:")[1]
+    assert listed.index("TSMC shares slump as chip stocks sell off [") < listed.index("What happened when we tested laptop")

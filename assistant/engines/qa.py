@@ -124,6 +124,17 @@ def _closeness(hit: Any, window: tuple[date, date, str] | None) -> float:
     return max(0.0, 1.0 - abs((taipei_date(hit.published_at) - middle).days) / half)
 
 
+# Words of the market in a headline or text: "what happened on 2025-04-07?" lists a day's news
+# about stocks before its gadget reviews (each group nearest the day first).
+_MARKET_NEWS = re.compile(r"股市|台股|股價|股价|大盤|大盘|加權|加权|指數|指数|跌停|漲停|涨停|重挫|崩跌|關稅|关税|外資|外资"
+                          r"|\b(?:stocks?|shares|equit(?:y|ies)|markets?|index|indices|tariffs?|sell-?off|plunge\w*|rall(?:y|ied))\b",
+                          re.IGNORECASE)
+
+
+def _about_markets(hit: Any) -> bool:
+    return bool(_MARKET_NEWS.search(f"{hit.title}\n{hit.text[:400]}"))
+
+
 def news_window(req: EngineRequest) -> tuple[date, date, str] | None:
     """``(from, until, label)`` of the news to search when the question names a day or a period of
     at most two months ("what happened to TSMC on April 7, 2025?"): from NEWS_DAYS_AROUND days
@@ -517,7 +528,7 @@ class QAEngine(FinqaQueryEngine):
         overall = not codes and lists_newest(req)  # "latest news": the newest, whatever they say
         floor = self.settings.qa_min_score if not codes and not date_only and not overall else float("-inf")
         if date_only and not _asks_why(req.message):  # the news nearest the day first (the wording ranks nothing here)
-            hits = sorted(hits, key=lambda h: -_closeness(h, window))
+            hits = sorted(hits, key=lambda h: (-_closeness(h, window), not _about_markets(h)))
         relevant = [h for h in hits if h.score >= floor]
         if hits and not relevant:
             best = max(h.score for h in hits)
@@ -661,7 +672,10 @@ class QAEngine(FinqaQueryEngine):
             return [h for rank in zip_longest(*per_code) for h in rank if h is not None]
         # A Chinese question casts a wider net: the cosine ranks Chinese texts poorly, the term
         # overlap in _rerank then picks among more of them.
-        wide = self.k * (8 if has_cjk(req.message) else 2)
+        # So does a day asked alone ("what happened on 2025-04-07?"): its wording ranks nothing, and
+        # the day's news about stocks (_about_markets) must be among the candidates to come first.
+        # A week of news is a few hundred chunks at most, so the day's are all read.
+        wide = self.k * (40 if window is not None and is_day_question(req) else 8 if has_cjk(req.message) else 2)
         return _rerank(candidates(wide, None, frozenset()), topic, frozenset(), window)
 
     # --- answering ----------------------------------------------------------------------------
