@@ -33,7 +33,8 @@ def news_question_of(asked: str, answer: Answer) -> str | None:
 
     if answer.route != "qa" or not answer.engine.startswith("qa:") or answer.engine in (PRICES, OVERVIEW):
         return None
-    return asked
+    # A question the news had nothing for ("asdfghjkl") is no question to ask again of "2330" next
+    return asked if answer.citations else None
 
 
 def follow_up_rest(message: str, directory: Any) -> str:

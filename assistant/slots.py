@@ -449,7 +449,7 @@ _LEAD = re.compile(
 # A question of tone before the colon: "這則新聞是利多還是利空：台積電調升資本支出", "is this headline
 # bullish or bearish: ...", "positive or negative? ..."
 _TONE_LEAD = re.compile(
-    r"^\s*([^:：?？\n]{0,40}?(?:\bbullish\b|\bbearish\b|\bpositive\b|\bnegative\b|\bsentiment\b|\btone\b"
+    r"^\s*([^:：?？\n]{0,40}?(?:\b(?:good|bad) news\b|\bbullish\b|\bbearish\b|\bpositive\b|\bnegative\b|\bsentiment\b|\btone\b"
     r"|利多|利空|利好|利淡|好消息|[坏壞]消息|正面|[负負]面|情[绪緒]|[乐樂][观觀]|悲[观觀])[^:：?？\n]{0,20}[?？]?)\s*([:：?？])\s*(.+?)\s*$",
     re.IGNORECASE | re.S,
 )

@@ -48,8 +48,13 @@ def test_the_last_question_is_asked_of_what_the_follow_up_names(directory, previ
 
 
 def test_only_news_answers_are_remembered():
-    assert news_question_of("TSMC news", Answer(route="qa", engine="qa:cpu-extractive", answer="…")) == "TSMC news"
-    assert news_question_of("TSMC news", Answer(route="qa", engine="qa:Llama-3.1-8B", answer="…")) == "TSMC news"
+    from assistant.types import Citation
+
+    cited = [Citation(n=1, title="TSMC beats", source="Fixture Daily", date="2025-03-04", url=None)]
+    assert news_question_of("TSMC news", Answer(route="qa", engine="qa:cpu-extractive", answer="…", citations=cited)) == "TSMC news"
+    assert news_question_of("TSMC news", Answer(route="qa", engine="qa:Llama-3.1-8B", answer="…", citations=cited)) == "TSMC news"
+    # nothing found: "asdfghjkl" and then "2330" had been read as "2330 asdfghjkl"
+    assert news_question_of("asdfghjkl", Answer(route="qa", engine="qa:cpu-extractive", answer="No indexed news…")) is None
     for engine in ("qa:prices", "qa:overview"):
         assert news_question_of("2330 price", Answer(route="qa", engine=engine, answer="…")) is None
     assert news_question_of("TSMC sentiment", Answer(route="sentiment", engine="sentiment:cpu-minilm", answer="…")) is None

@@ -76,6 +76,8 @@ ROUTE_CASES = [
     ("TSMC above 1200 by next month?", "forecast", "2330", 21), ("did 2330 reach 1000 last year?", "qa", "2330", None),
     ("TSMC revenue to exceed 1000 billion", "qa", "2330", None), ("台積電漲到1000過嗎", "qa", "2330", None),
     ("Is the news on TSMC positive?", "sentiment", "2330", None), ("what do people think about Foxconn", "sentiment", "2317", None),
+    ("how positive is news about Acer?", "sentiment", "2353", None), ("how negative are the headlines on 2317?", "sentiment", "2317", None),
+    ("is this good news: TSMC to build more fabs in Japan", "sentiment", "2330", None),
     ("what is 0050?", "qa", "0050", None), ("台積電是什麼公司", "qa", "2330", None),
     ("台積電最近一週走勢", "qa", "2330", None), ("台積電3月走勢", "qa", "2330", None), ("台積電走勢", "forecast", "2330", 5),
     ("台積電下週走勢", "forecast", "2330", 5),

@@ -121,6 +121,7 @@ def test_company_inside_quoted_news(directory):
     ("is this headline bullish or bearish: TSMC raises capex guidance", "TSMC raises capex guidance"),
     ("利多還是利空？台積電4月營收年增48%", "台積電4月營收年增48%"),
     ("Is 2330 bullish or bearish? what about next week", None), ("台積電情緒如何？會漲嗎", None),
+    ("is this good news: TSMC to build more fabs in Japan", "TSMC to build more fabs in Japan"), ("any good news for TSMC?", None),
 ])
 def test_quoted_text(directory, message, quoted):
     assert parse_slots(message, directory=directory).quoted_text == quoted
