@@ -86,6 +86,9 @@ def setup_logging(level: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if len(argv) > 1 and argv[0] == "company" and not argv[1].startswith("-") and argv[1] != "resolve":
+        argv.insert(1, "resolve")  # "finqa company 台積電": resolve is the one thing company does
     args = parser.parse_args(argv)
     settings = configure(
         data_dir=getattr(args, "data_dir", None),

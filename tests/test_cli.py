@@ -38,3 +38,17 @@ def test_a_reader_that_leaves_early_is_not_an_error(tmp_path):
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 0, err
     assert "Traceback" not in err
+
+
+def test_company_without_its_action_resolves(tmp_path, capsys):
+    """"finqa company 台積電" had been an argparse error (the action is resolve, the only one)."""
+    from assistant.cli import main
+    from ingest import config
+
+    try:
+        assert main(["company", "台積電", "--json", "--data-dir", str(tmp_path)]) == 0
+        short = capsys.readouterr().out
+        assert main(["company", "resolve", "台積電", "--json", "--data-dir", str(tmp_path)]) == 0
+        assert short == capsys.readouterr().out and '"2330"' in short
+    finally:
+        config._current = None
