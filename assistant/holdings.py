@@ -601,8 +601,11 @@ def parse_positions(message: str) -> list[tuple[str, float | None]]:
     "2 lots of 2330 and 5 lots of 2454", "1000 shares of TSMC", "台積電3張、聯發科2張" (a lot, 張, is
     1,000 shares). ``None`` where no quantity stands next to a name."""
     out: list[tuple[str, float | None]] = []
+    taken = False  # the last name's quantity was read after it: the text before this name is that text
     for code, before, after in _beside_names(message):
-        m = _QTY_BEFORE.search(before) or _QTY_AFTER.search(after)
+        # "台積電3張 鴻海10張": 3 張 follows 台積電, so it is not also 鴻海's (which had held 3 張)
+        m = (None if taken else _QTY_BEFORE.search(before)) or _QTY_AFTER.search(after)
+        taken = bool(m) and m.re is _QTY_AFTER
         shares = _quantity(m.group(1), m.group(2)) if m else None
         if shares is None and (times := _TIMES_AFTER.search(after)):
             shares = float(times.group(1).replace(",", "")) or None

@@ -382,6 +382,9 @@ def test_now_ends_an_investment_it_is_not_its_span(store):
     ("我有台積電2張和鴻海5張，上個月賺多少", [("2330", 2000.0), ("2317", 5000.0)]),
     ("I have 3 lots of 2317 and 200 shares of 2330", [("2317", 3000.0), ("2330", 200.0)]),
     ("how did my 2 lots of 2330 do in April 2025?", [("2330", 2000.0)]),
+    # a space, not a comma, between positions: 3 張 is 台積電's, not also 鴻海's (鴻海 had held 3 張)
+    ("我有台積電3張 鴻海10張 現在市值多少", [("2330", 3000.0), ("2317", 10000.0)]),
+    ("2330 2 lots 2454 500 shares", [("2330", 2000.0), ("2454", 500.0)]),
 ])
 def test_positions_are_read_next_to_each_name(message, positions):
     from assistant.holdings import parse_positions
