@@ -384,7 +384,7 @@ def test_now_ends_an_investment_it_is_not_its_span(store):
     ("how did my 2 lots of 2330 do in April 2025?", [("2330", 2000.0)]),
     # a space, not a comma, between positions: 3 張 is 台積電's, not also 鴻海's (鴻海 had held 3 張)
     ("我有台積電3張 鴻海10張 現在市值多少", [("2330", 3000.0), ("2317", 10000.0)]),
-    ("2330 2 lots 2454 500 shares", [("2330", 2000.0), ("2454", 500.0)]),
+    ("my portfolio: 2330 2 lots 2454 500 shares", [("2330", 2000.0), ("2454", 500.0)]),
 ])
 def test_positions_are_read_next_to_each_name(message, positions):
     from assistant.holdings import parse_positions
