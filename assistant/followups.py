@@ -221,13 +221,20 @@ def carry_portfolio(message: str, previous: str | None, today: date) -> str:
     from .risk import risk_kind
     from .slots import unquoted
 
-    if not previous or not message or risk_kind(previous) != "portfolio":
+    if not previous or not message or risk_kind(previous) not in ("portfolio", "scenario"):
         return message
     from ingest.companies import get_directory
 
-    if get_directory().find_in_text(message) or any(q for _, q in parse_positions(message)):
+    from .scenarios import asks_scenario
+
+    named = {c.code for c in get_directory().find_in_text(message)}
+    if asks_scenario(message):
+        # "what if TSMC drops 10%?" after holdings with 2330: the holdings with the move
+        if not named <= {c for c, q in parse_positions(previous) if q}:
+            return message
+    elif named or any(q for _, q in parse_positions(message)):
         return message  # names companies (or holdings) of its own: a question of its own
-    if not _ABOUT_HOLDINGS.search(unquoted(message)):
+    elif not _ABOUT_HOLDINGS.search(unquoted(message)):
         return message
     held = holdings_text(previous)
     if not held:
@@ -236,7 +243,7 @@ def carry_portfolio(message: str, previous: str | None, today: date) -> str:
     from .periods import parse_period
 
     span = ""
-    if parse_period(message, today).kind == "latest":
+    if parse_period(message, today).kind == "latest" and not asks_scenario(message):
         # the span the portfolio was read over, so that "which one lost more?" ranks that span
         span = _period_text(previous, today, False) or (
             "" if parse_period(previous, today).kind != "latest" else f"over the last {PORTFOLIO_SESSIONS} trading days")

@@ -107,11 +107,16 @@ def risk_kind(message: str) -> str | None:
     """Which computation ``message`` asks for: ``position`` (shares bought at a price named),
     ``cost`` (of a lot, or what an amount buys),
     ``portfolio``, ``beta``, ``correlation``, ``extremes`` (the largest one-day moves), ``risk`` (a
-    risk profile), ``drawdown``, ``investment``, or ``None``.
+    risk profile), ``drawdown``, ``investment``, ``scenario`` (a move of a stated size: "what if
+    2330 drops 10%?"), or ``None``.
     The future ("what will 10,000 be worth next year?") is the forecaster's, not this module's."""
     if not message:
         return None
     s = unquoted(message)
+    from .scenarios import asks_scenario
+
+    if asks_scenario(message):  # "what if TSMC drops 10% tomorrow?" prices the move, whenever it comes
+        return "scenario"
     if FUTURE.search(s):
         return None
     from .holdings import paid_positions, parse_paid, parse_sold
@@ -179,7 +184,7 @@ def risk_answer(req: EngineRequest, store: Any, *, today: date | None = None) ->
     visible = visible_day(ref, req.as_of)
     # "if I had bought last year, what would it be worth now?", "what do I get if I sell everything now?":
     # "now" is the latest close, not a span.
-    period = parse_period(_NOW.sub(" ", asked) if kind in ("investment", "portfolio") else asked, ref)
+    period = parse_period(_NOW.sub(" ", asked) if kind in ("investment", "portfolio", "scenario") else asked, ref)
     notices = list(req.notices)
     if period.kind == "invalid":
         return Answer(route="qa", engine=ENGINE, notices=notices, code=code, answer=no_such_day(period, zh))
@@ -188,9 +193,9 @@ def risk_answer(req: EngineRequest, store: Any, *, today: date | None = None) ->
                        f"{period_label(period, zh)} is not before the as-of date {req.as_of.isoformat()}: only bars before it are used.")
     job = Job(req=req, store=store, code=code, period=period, visible=visible, zh=zh, notices=notices, asked=asked,
                earlier=earlier)
-    from . import holdings
+    from . import holdings, scenarios
 
-    return {"drawdown": _drawdown, "investment": holdings.investment, "correlation": _correlation, "beta": _beta,
+    return {"scenario": scenarios.scenario, "drawdown": _drawdown, "investment": holdings.investment, "correlation": _correlation, "beta": _beta,
             "extremes": _extremes, "risk": _profile, "portfolio": holdings.portfolio, "cost": holdings.lot_cost,
             "position": holdings.position}[kind](job)
 
