@@ -436,6 +436,9 @@ def test_portfolio_follow_ups_ask_of_the_same_holdings(store, data_dir):
         "I hold 2,000 shares of 2330 and 3,000 shares of 2454: what's it worth? over the last 20 trading days")
     assert carry_portfolio("how did it do in April 2025?", held, today).endswith(": how did it do in April 2025?")
     assert carry_portfolio("我的持股現在值多少", held, today).startswith("I hold 2,000 shares of 2330")
+    # "how much did I make since January?" (it had gone to the news), "我賺了多少"
+    assert carry_portfolio("how much did I make since January?", held, today).endswith(": how much did I make since January?")
+    assert carry_portfolio("我賺了多少", held, today).startswith("I hold 2,000 shares of 2330")
     assert carry_portfolio("2317 price", held, today) == "2317 price"
     assert carry_portfolio("what's it worth?", "2330 price", today) == "what's it worth?"
     asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
