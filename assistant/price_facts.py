@@ -38,8 +38,9 @@ from .periods import (ALL_TIME, AVERAGE_VOLUME, FIRST_OF, PERIOD_LABELS_ZH, YOY,
                       parse_period, period_label, shifted_day, strip_dates, year_before)
 from .price_format import (SHARES_PER_LOT, bar_of, company_label, company_of, consistent_value, day_label, fmt_price,
                            limit_note, pct, source_name, volume_text, yi)
-from .price_records import (GAPS, asks_average, asks_average_daily, asks_candles, asks_daily, asks_ohlc, asks_periodic,
-                            asks_records, asks_streak, asks_volume_trend, average_daily_text, average_text, beyond_text,
+from .price_records import (GAPS, asks_average, asks_average_daily, asks_average_range, asks_candles, asks_daily, asks_ohlc, asks_periodic,
+                            asks_records, asks_streak, asks_volume_trend, average_daily_text, average_range_text,
+                            average_text, beyond_text,
                             daily_text, day_gap_text, from_extreme, from_extreme_text, last_beyond, periodic_text,
                             records_text, streak_text, volume_trend_text)
 from .slots import BACK_REFERENCE, COMPANY_TOPIC, COMPARE_WITH, LOOKBACK, adr_notice, to_simplified, unquoted
@@ -142,6 +143,7 @@ def is_price_question(message: str, code: str | None) -> bool:
     if NOT_A_FACT.search(s):
         return False
     if (_STRONG.search(s) or GAPS.search(s) or asks_daily(message) or asks_average_daily(message) or asks_periodic(message)
+            or asks_average_range(message)
             or from_extreme(message)
             or asks_streak(message)
             or last_beyond(message) or asks_volume_trend(message)  # "鴻海爆量", "台積電量價背離"
@@ -348,7 +350,7 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
         period = parse_period(req.follows_price_question, ref)  # "compare with 2454" keeps April's span
     if asked is not req.message and code:  # "and the next day?" after a day's price
         period = shifted_day(store, code, period, day_shift(req.message), visible_day(ref, req.as_of))
-    if period.kind == "latest" and _LIQUID.search(to_simplified(asked).lower()):
+    if period.kind == "latest" and (_LIQUID.search(to_simplified(asked).lower()) or asks_average_range(asked)):
         # "how liquid is 2454?": how much trades a day over the last month of sessions
         period = Period("trailing", sessions=TREND_SESSIONS[1], label=f"the last {TREND_SESSIONS[1]} sessions")
     notices = list(req.notices)
@@ -697,6 +699,8 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
             text += ("" if zh else " ") + volume_trend_text(bars, [float(v) for v in before["volume"].dropna()], zh)
         if asked and asks_average(asked):
             text += ("" if zh else " ") + average_text(bars, zh)
+        if asked and asks_average_range(asked):  # "2330 average daily range", "台積電平均振幅"
+            text += ("" if zh else " ") + average_range_text(bars, prev, zh)
         if asked and asks_average_daily(asked):  # "average daily change of 2330 in 2025"
             text += ("" if zh else " ") + average_daily_text(bars, prev, zh)
         if asked and (side := from_extreme(asked)) is not None:  # "how much has it recovered from the April low?"

@@ -154,6 +154,37 @@ def from_extreme_text(bars: list[PriceBar], closes: pd.Series, side: str, zh: bo
             f"{sessions} session{'s' if sessions != 1 else ''}.")
 
 
+# "2330 average daily range", "台積電平均振幅": the mean of each session's high minus low, as a
+# share of the close before it (a session's 振幅), over a span (the last 20 sessions by default).
+_AVERAGE_RANGE = re.compile(r"\b(?:average|mean|typical)\s+(?:daily\s+|day'?s\s+|intraday\s+|trading\s+)?(?:price\s+)?range\b"
+                            r"|平均(?:每日|每天|单日|日)?振幅|(?:每日|日)平均振幅")  # not "ADR": the US listing
+
+
+def asks_average_range(message: str) -> bool:
+    """Whether ``message`` asks for the mean intraday range over a span."""
+    return bool(_AVERAGE_RANGE.search(unquoted(message)))
+
+
+def average_range_text(bars: list[PriceBar], prev: PriceBar | None, zh: bool) -> str:
+    """The mean of the sessions' ranges (high minus low) in NT$ and as a share of the close before
+    each, and the widest session."""
+    rows = []
+    for before, bar in zip([prev, *bars[:-1]], bars):
+        if before is None or bar.high is None or bar.low is None or not before.close:
+            continue
+        rows.append((bar.date, bar.high - bar.low, (bar.high - bar.low) / before.close))
+    if not rows:
+        return ""
+    width = sum(r[1] for r in rows) / len(rows)
+    share = sum(r[2] for r in rows) / len(rows)
+    day, w, s = max(rows, key=lambda r: r[2])
+    if zh:
+        return (f"{len(rows)} 個交易日的平均振幅 {fmt_price(width)}（前一日收盤的 {share:.2%}）；"
+                f"最大是 {day.isoformat()} 的 {fmt_price(w)}（{s:.2%}）。")
+    return (f"Over {len(rows)} sessions the daily range (high minus low) averaged {fmt_price(width)}, {share:.2%} of "
+            f"the close before; the widest was {fmt_price(w)} ({s:.2%}) on {day.isoformat()}.")
+
+
 def asks_average_daily(message: str) -> bool:
     """Whether ``message`` asks for the mean daily change over a span."""
     return bool(_AVERAGE_DAILY.search(unquoted(message)))

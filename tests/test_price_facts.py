@@ -1294,3 +1294,21 @@ def test_a_live_quote_is_the_newest_close_said_to_be_no_live_quote(store, messag
     assert a is not None and a.bars and a.bars[-1].date == date(2025, 3, 5)
     said = any("no real-time or intraday quotes" in n or "沒有即時或盤中報價" in n for n in a.notices)
     assert said is live
+
+
+@pytest.mark.parametrize("message", ["2330 average daily range", "台積電平均振幅", "what's TSMC's typical daily range?"])
+def test_the_average_daily_range_is_the_mean_of_each_sessions_high_minus_low(store, message):
+    """"2330 average daily range" had given the last day's range alone: the mean over the last 20
+    sessions (the fixture's, each from the close before it), by hand, and the widest session.
+    "2330 ADR" is the US listing, no range."""
+    from assistant.price_records import asks_average_range
+
+    a = ask(store, message)
+    window = BARS[-20:]
+    prev = BARS[-21] if len(BARS) > 20 else None
+    rows = [(d, (h - lo) / before[4]) for before, (d, _, h, lo, _, _) in zip([prev, *window[:-1]], window) if before]
+    share = sum(r[1] for r in rows) / len(rows)
+    assert [b.date for b in a.bars] == [row[0] for row in window]
+    assert (f"{share:.2%} of the close before" in a.answer) or (f"前一日收盤的 {share:.2%}" in a.answer), a.answer
+    assert max(rows, key=lambda r: r[1])[0].isoformat() in a.answer
+    assert not asks_average_range("2330 ADR price")
