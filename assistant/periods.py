@@ -757,6 +757,9 @@ def _parse_period(s: str, today: date) -> Period:
         return Period("all", label="all-time")
     if (day := _weekday(s, today)) is not None:  # "last Friday", "上週五", "週一"
         return Period("day", day, day, label=day.isoformat())
+    if m := re.search(r"\b(?:the )?day before yesterday\b|大前天|前天", s):  # calendar days, as "yesterday"
+        d = today - timedelta(days=3 if m.group(0) == "大前天" else 2)
+        return Period("day", d, d, label=d.isoformat())
     if re.search(r"\byesterday\b|昨天|昨日", s):
         d = today - timedelta(days=1)
         return Period("day", d, d, label="yesterday")

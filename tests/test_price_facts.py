@@ -142,6 +142,10 @@ def test_no_company_no_price_fact():
     ("台積電本週股價", "range", date(2025, 3, 3), date(2025, 3, 6), None),
     ("2330 price last month", "range", date(2025, 2, 1), date(2025, 2, 28), None),
     ("台積電昨天收盤", "day", date(2025, 3, 5), date(2025, 3, 5), None),
+    # the day before yesterday (it had been yesterday, or the latest day)
+    ("台積電前天收盤", "day", date(2025, 3, 4), date(2025, 3, 4), None),
+    ("2330 close the day before yesterday", "day", date(2025, 3, 4), date(2025, 3, 4), None),
+    ("台積電大前天收盤", "day", date(2025, 3, 3), date(2025, 3, 3), None),
     ("TSMC Q1 2025 performance", "range", date(2025, 1, 1), date(2025, 3, 31), None),
     ("台積電2025年第一季股價", "range", date(2025, 1, 1), date(2025, 3, 31), None),
     ("1Q25 2330 price", "range", date(2025, 1, 1), date(2025, 3, 31), None),
