@@ -164,6 +164,8 @@ _MARKET = re.compile(
     r"|(?:上涨|下跌|涨跌|平盘)家数|(?:几|多少)家(?:上涨|下跌|涨|跌)"
 )
 _HOW_DID = re.compile(r"\bhow (?:did|have|are|were|has|is)\b.{0,40}\b(?:do|done|doing|perform|performed|performing|fare|fared)\b"
+                      # "semiconductor stocks performance in April 2025", "chip stocks returns this year"
+                      r"|\b(?:stocks?|shares|sector|industry)\s+(?:performance|returns?|moves?)\b"
                       r"|表现|怎么样|如何|涨跌")
 MARKET_TOP = 3  # a market summary names the three best and the three worst
 

@@ -454,6 +454,9 @@ def test_top_n_losers_are_losers(store):
     # a day beside the market alone: "大盤今天" had quoted unrelated news
     ("大盤今天", True), ("加權指數今天", True), ("今天台股", True), ("TAIEX today", True), ("今天大盤呢", True),
     ("加權指數多少", False), ("台積電今天", False),
+    # an industry's performance with no "how" (it had gone to the news)
+    ("semiconductor stocks performance in April 2025", True), ("chip stocks returns this year", True),
+    ("semiconductor revenue", False),
 ])
 def test_market_questions(message, market):
     from assistant.movers import is_market_question
