@@ -150,7 +150,9 @@ def scenario(job: Job) -> Answer:
     numbers: dict[str, Any] = {"move": move, "value_now": total0, "value_after": total1, "day": day,
                                "positions": [{"code": c, "shares": q, "close": p, "moved": m} for c, q, p, _, m in rows]}
     window = {c: frames[c].tail(1) for c in frames}
-    return job.answer("\n".join([head, *lines, *history, *texts, close_note]), [r[0] for r in rows], window, numbers)
+    # the history below the list, a paragraph apart (Markdown would fold it into the last item)
+    text = "\n".join([head, *lines]) + "\n\n" + "\n\n".join([*history, *texts, close_note])
+    return job.answer(text, [r[0] for r in rows], window, numbers)
 
 
 __all__ = ["DAILY_LIMIT", "asks_scenario", "moved_codes", "scenario"]
