@@ -36,7 +36,8 @@ from .sentiment_groups import asks_about_a_group
 from .slots import (COMPARE_WITH, WATCHLIST, ChatSession, Slots, guess_cjk_company, parse_slots, ranked_end,
                     to_simplified, truncate_message, unquoted, watchlist_notice)
 from .small_talk import (alert_help, asks_about_watchlist, asks_accuracy_back, asks_alert, asks_data_update, asks_export,
-                         asks_forecast_method, asks_forecast_quality, asks_models, asks_sentiment_quality, asks_why_back,
+                         asks_data_sources, asks_forecast_method, asks_forecast_quality, asks_models, asks_sentiment_method,
+                         asks_sentiment_quality, asks_why_back, data_sources,
                          capabilities, export_help, forecast_method, forecast_quality, is_small_talk, models_text, sentiment_method,
                          sentiment_quality, update_help, watchlist_help)
 from .types import Answer, EngineRequest
@@ -389,6 +390,12 @@ class Assistant:
             # "how accurate is your sentiment classifier?": its own validation scores
             return Answer(route=route, engine="help", notices=notices,
                           answer=sentiment_quality(message, self.settings.adapters_dir))
+        if not slots.quoted_text and asks_sentiment_method(to_simplified(message).lower()):
+            # "How do you calculate sentiment?": the method (it had asked which company)
+            return Answer(route=route, engine="help", notices=notices, code=slots.code, answer=sentiment_method(message))
+        if not slots.code and not slots.quoted_text and asks_data_sources(to_simplified(message).lower()):
+            # "Where does your data come from?", "多久更新一次": the sources and when they are refreshed
+            return Answer(route=route, engine="help", notices=notices, answer=data_sources(message))
         if not slots.quoted_text and asks_forecast_method(to_simplified(message).lower()):
             # "How does your forecaster work?": the method (with a company named too: it asks how, not what)
             return Answer(route=route, engine="help", notices=notices, code=slots.code, answer=forecast_method(message))

@@ -225,6 +225,61 @@ def forecast_method(message: str) -> str:
     )
 
 
+# "How do you calculate sentiment?", "how does the sentiment analysis work?", "情緒怎麼算的": the method
+# (it had asked which company).
+_SENTIMENT_METHOD = re.compile(
+    r"\bhow (?:do|does|is|are) (?:you|finqa|the|your|it)?\s*(?:calculate|compute|measure|determine|score|get|work out|classify)\w*\s+"
+    r"(?:the\s+)?(?:news\s+)?(?:sentiment|tone)\b"
+    r"|\bhow (?:is|are) (?:the\s+)?(?:news\s+)?(?:sentiment|tone)(?:\s+score)?s? (?:calculated|computed|measured|determined|scored)\b"
+    r"|\bhow (?:does|do) (?:the |your |finqa'?s? )?(?:news )?sentiment(?: analysis| classifier| engine| score)? work\b"
+    r"|(?:情绪|情感|舆情)(?:分数|分析)?(?:是)?(?:怎么|如何)(?:算|计算|判断|分类|来)的?|(?:情绪|情感)(?:分析)?的?(?:原理|方法)",
+    re.IGNORECASE,
+)
+
+
+def asks_sentiment_method(simplified_lower: str) -> bool:
+    """Whether the message asks how news sentiment is computed."""
+    return bool(_SENTIMENT_METHOD.search(simplified_lower))
+
+
+# "Where does your data come from?", "how often is the data updated?", "資料來源", "多久更新一次"
+_DATA_SOURCES = re.compile(
+    r"\bwhere (?:does|do) (?:your|the|finqa'?s?|this)\s+(?:data|prices|news|information|numbers)\s+come from\b"
+    r"|\b(?:what|which) (?:are )?(?:your|the|finqa'?s?) (?:data )?sources\b|\bdata sources?\b|\bsource of (?:the|your) data\b"
+    r"|\bhow often (?:is|are|do|does) (?:the |your )?(?:data|prices|news|store)\b.{0,20}\b(?:updated|refreshed|update|refresh)\b"
+    r"|\bis (?:the |your )?data (?:real[- ]?time|live|delayed)\b"
+    r"|(?:资料|数据|股价|新闻)(?:的)?来源|(?:资料|数据|股价|新闻)(?:是)?(?:从|打)哪(?:里|儿)?来"
+    r"|(?:多久|多常|多频繁)(?:会)?更新|更新(?:的)?频率",
+    re.IGNORECASE,
+)
+
+
+def asks_data_sources(simplified_lower: str) -> bool:
+    """Whether the message asks where finqa's data comes from or how often it is refreshed."""
+    return bool(_DATA_SOURCES.search(simplified_lower))
+
+
+def data_sources(message: str) -> str:
+    """Where each kind of data comes from and when it is refreshed: only when asked to ingest."""
+    if answers_zh(message):
+        return ("finqa 的資料來源：\n"
+                "- 股價：證交所（TWSE）與櫃買中心（TPEx）的每日行情，透過 `twstock` 抓取，每個交易日收盤後一筆（開高低收、成交量、成交值），沒有盤中即時報價。\n"
+                "- 新聞：newsapi.org（需要 `NEWSAPI_KEY`），以公司名稱全文搜尋，所以有些歸在某家公司下的文章並沒有提到它（答案會排除並說明）。\n"
+                "- 公司名稱與代號：`twstock` 的上市櫃代號表，加上中英文名稱與別名；也可用 `finqa ingest import` 匯入本機的 CSV/JSON。\n"
+                "資料不會自動更新：執行 `finqa ingest prices 代號`、`finqa ingest news 代號`（或介面的 Data 分頁）才會抓新資料，"
+                "可以用排程（例如 cron）每天收盤後執行。問 `資料更新到哪天` 可看目前存到哪一天。")
+    return ("Where finqa's data comes from:\n"
+            "- Prices: TWSE and TPEx daily quotes through `twstock`, one bar per session after the close (open, high, low, "
+            "close, volume, value traded); no real-time or intraday quotes.\n"
+            "- News: newsapi.org (needs `NEWSAPI_KEY`), searched by the company's names in full text, so some articles filed "
+            "under a company never name it (answers leave those out and say so).\n"
+            "- Companies: `twstock`'s table of listed codes, with Chinese and English names and aliases; local CSV/JSON "
+            "files come in through `finqa ingest import`.\n"
+            "Nothing refreshes on its own: `finqa ingest prices CODE` and `finqa ingest news CODE` (or the UI's Data tab) "
+            "fetch newer data, for example on a daily schedule after the close (cron). Ask `how recent is your data?` for "
+            "the newest stored day.")
+
+
 def sentiment_method(message: str) -> str:
     """How a news sentiment answer is made (asked "why?" right after one): the facts of
     ``assistant.engines.sentiment`` in plain words, and where its reasons are (the headlines)."""

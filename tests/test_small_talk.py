@@ -25,3 +25,39 @@ def test_questions_that_only_sound_like_alerts_are_not(message):
     from assistant.small_talk import asks_alert
 
     assert not asks_alert(message)
+
+
+@pytest.mark.parametrize("message, zh", [
+    ("How do you calculate sentiment?", False), ("how is the news sentiment score computed?", False),
+    ("how does the sentiment analysis work?", False), ("情緒怎麼算的", True), ("情緒分析的原理", True),
+])
+def test_how_sentiment_is_computed_is_the_method(data_dir, message, zh):
+    """It had asked "which company?": the method, in the question's language."""
+    from assistant.service import Assistant
+
+    a = Assistant(data_dir.model_copy(update={"cpu_only": True})).answer(message)
+    assert a.engine == "help"
+    assert ("淨分數 =（正面則數 − 負面則數）÷ 總則數" in a.answer) if zh else ("(positive − negative) / n" in a.answer)
+
+
+@pytest.mark.parametrize("message, zh", [
+    ("Where does your data come from?", False), ("How often is the data updated?", False), ("is the data real-time?", False),
+    ("what are your data sources?", False), ("資料來源是哪裡", True), ("多久更新一次", True), ("股價是從哪裡來的", True),
+])
+def test_where_the_data_comes_from_names_the_sources_and_how_they_are_refreshed(data_dir, message, zh):
+    """They had quoted unrelated news: the sources (twstock, newsapi) and that nothing refreshes by itself."""
+    from assistant.service import Assistant
+
+    a = Assistant(data_dir.model_copy(update={"cpu_only": True})).answer(message)
+    assert a.engine == "help" and "twstock" in a.answer and "newsapi.org" in a.answer
+    assert ("資料不會自動更新" in a.answer) if zh else ("Nothing refreshes on its own" in a.answer)
+
+
+@pytest.mark.parametrize("message", ["how is the sentiment of 2330?", "where does TSMC get its revenue from?",
+                                     "how often does TSMC pay dividends?"])
+def test_company_questions_are_not_the_method_or_the_sources(message):
+    from assistant.slots import to_simplified
+    from assistant.small_talk import asks_data_sources, asks_sentiment_method
+
+    s = to_simplified(message).lower()
+    assert not asks_sentiment_method(s) and not asks_data_sources(s)
