@@ -126,8 +126,10 @@ _AVERAGE_DAILY = re.compile(r"\b(?:average|mean|typical|median)\s+(?:daily|day'?
 # high": from the span's lowest (highest) close to the latest one, past the span's end.
 _FROM_EXTREME = re.compile(
     r"\b(?:recover\w*|rebound\w*|bounced?|up|risen|rose|rallied|gained|fallen|fell|down|dropped|performance|change|return)\b"
-    r".{0,25}?\b(?:since|from|off)\s+(?:the|its)\s+(?:[\w-]+\s+){0,2}?(lows?|bottom|highs?|peak|top)\b"
-    r"|从.{0,10}?(低点|低档|谷底|最低|高点|最高|高峰)(?:以来)?.{0,4}(?:反弹|回升|上涨|涨|跌|回落|下跌)")
+    r".{0,25}?\b(?:since|from|off)\s+(?:the|its)\s+(?:[\w-]+\s+){0,2}?(lows?|bottom|highs?|peak|top"
+    # "has 2330 recovered from the April crash?": the span's low
+    r"|crash|sell-?off|plunge|slump|drop|dip|correction|rout)\b"
+    r"|从.{0,10}?(低点|低档|谷底|最低|高点|最高|高峰|崩跌|崩盘|大跌|暴跌|重挫)(?:以来)?.{0,4}(?:反弹|回升|上涨|涨|跌|回落|下跌)")
 
 
 def from_extreme(message: str) -> str | None:
@@ -136,7 +138,7 @@ def from_extreme(message: str) -> str | None:
     if m is None:
         return None
     word = m.group(1) or m.group(2)
-    return "low" if word.startswith(("low", "bottom")) or "低" in word or "谷" in word else "high"
+    return "high" if word.startswith(("high", "peak", "top")) or "高" in word else "low"
 
 
 def from_extreme_text(bars: list[PriceBar], closes: pd.Series, side: str, zh: bool) -> str:

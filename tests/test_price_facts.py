@@ -1079,6 +1079,10 @@ def test_the_way_back_from_a_spans_low_or_high_runs_to_the_latest_close(store):
     assert "從期間最高收盤 1,060.00（2025-02-26）到最新收盤 1,025.00（2025-03-05）：-3.30%，歷時 4 個交易日。" in zh.answer
     cut = ask(store, "how much has 2330 recovered from the February 2025 low?", as_of=date(2025, 3, 5))
     assert "to the latest, 1,000.00 on 2025-03-04" in cut.answer
+    # a crash or a selloff is the span's low (it had gone to the news)
+    crash = ask(store, "Has 2330 recovered from the March 2025 crash?")
+    assert "From the span's lowest close, 1,000.00 on 2025-03-04" in crash.answer
+    assert "從期間最低收盤 1,000.00（2025-03-04）" in ask(store, "台積電從2025年3月崩跌反彈了多少").answer
 
 
 @pytest.mark.parametrize("message, kind, sessions", [
