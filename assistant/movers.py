@@ -42,6 +42,9 @@ from .versus_market import asks_vs_market
 log = logging.getLogger(__name__)
 
 DEFAULT_TOP = 5
+# "for all stocks", "every stock's change", "所有股票": the whole list, not the two ends
+_EVERY_STOCK = re.compile(r"\b(?:all|every|each)\s+(?:the\s+|of the\s+)?(?:stored\s+)?(?:stocks?|compan(?:y|ies)|shares)\b"
+                          r"|所有|全部|每一?(?:档|支|家)")
 MAX_TOP = 20
 CHART_CODES = 3  # the leaders charted (closes rebased to 100); the table lists more
 
@@ -74,6 +77,10 @@ _RANKING = re.compile(
     r"|\b(?:which|what)\b.{0,30}\b(?:stocks?|shares)\s+(?:lead|leads|are leading|led|lag|lags|lagged|are lagging)\b"
     r"|\b(?:rank|ranking|leaderboard)\b.{0,40}\b(?:stocks?|shares|gains?|losses|returns?|performance|changes?|volume)\b"
     r"|\b(?:gainers?|losers?)\b.{0,30}\b(?:today|yesterday|last|this|past|in|on|during|since|between)\b"
+    # "What's the 5-day return for all stocks?", "every stock's change last month", "所有股票的漲跌幅"
+    r"|\b(?:returns?|changes?|performance|moves?)\s+(?:for|of)\s+(?:all|every|each)\s+(?:the\s+)?(?:stored\s+)?(?:stocks?|companies|shares)\b"
+    r"|\b(?:all|every|each)\s+(?:the\s+)?(?:stored\s+)?(?:stocks?|compan(?:y|ies))'?s?\s+(?:returns?|changes?|performance)\b"
+    r"|(?:所有|全部|每一?(?:档|支|家))(?:的)?(?:股票|个股|公司).{0,8}?(?:涨跌幅?|报酬率?|表现)"
     # Chinese: 哪檔漲最多 / 漲幅最大的股票 / 表現最好的前五檔 / 成交量最大 / 股票漲幅排行
     r"|哪(?:一)?(?:档|支|只|家|些|个)?(?:股票?|个股|公司)?.{0,12}(?:涨|跌|表现|成交量?)(?:得|的)?(?:最|比较)"
     r"|(?:哪|谁).{0,12}(?:涨|跌|表现)(?:得|的)?(?:比较)?(?:多|少|好|差|强|弱)"
@@ -621,6 +628,8 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
     kinds = [] if by_sector else (["gainers", "losers"] if market else _kinds(s))
     if kinds == ["gainers", "losers"] and sum(r.change is not None for r in rows) <= n:
         kinds = ["all"]  # both ends of a short list are the same companies: one list, best first
+    elif kinds == ["gainers", "losers"] and not market and _EVERY_STOCK.search(s):
+        kinds, n = ["all"], len(rows)  # "the 5-day return for all stocks": every one, best first
     cut = threshold(s) if not by_sector and not market else None
     if cut is not None:  # "fell more than 10%": every company beyond it, the largest move first
         up, op, size = cut

@@ -737,3 +737,19 @@ def test_one_company_s_place_among_the_stored_ones(store):
     assert "ranked **#4** of the 4 companies with stored prices by change" in month.answer
     assert "#1 2317 Hon Hai (鴻海) (+8.00%)" in month.answer
     assert place("2330 rank by volatility") is None and place("2330 price") is None
+
+
+@pytest.mark.parametrize("message", ["What's the return for all stocks in March 2025?", "every stock's change in March 2025",
+                                     "所有股票2025年3月的漲跌幅"])
+def test_all_stocks_get_the_whole_list_not_its_two_ends(store, monkeypatch, message):
+    """"What's the 5-day return for all stocks?" had gone to the news: every stored company, best
+    first, in one list (with the default of two per end here, the ends would have hidden one)."""
+    from assistant import movers
+
+    monkeypatch.setattr(movers, "DEFAULT_TOP", 2)
+    assert is_ranking_question(message)
+    a = ask(store, message)
+    assert list(a.ranking) == ["all"]
+    changes = [r["change"] for r in a.ranking["all"]]
+    assert len(changes) == 4 and changes == sorted(changes, reverse=True)  # 2308 has no close before March
+    assert list(ask(store, "biggest movers in March 2025").ranking) == ["gainers", "losers"]
