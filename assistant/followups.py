@@ -185,7 +185,13 @@ def carry_period(message: str, previous: str | None, today: date) -> str:
             and not get_directory().find_in_text(message) and (text := _period_text(previous, today, zh)) is not None):
         return f"{message.rstrip()} {text}" if not zh else f"{message.rstrip()}（{text}）"
     from .price_records import asks_records
+    from .slots import ranked_end
 
+    if (parse_period(message, today).kind == "latest" and ranked_end(simplified) is not None and is_ranking_question(previous)
+            and (text := _span_of(previous, today, zh)) is not None):
+        # "why did the top one fall?" after April's losers: April's move (it had been the last 20 sessions)
+        at = re.search(r"(?:呢|吗|嗎)?\s*[?？。.!！]*\s*$", message).start()
+        return f"{message[:at].rstrip()}{'（' + text + '）' if zh else ' ' + text}{message[at:]}"
     if (parse_period(message, today).kind == "latest" and asks_records(message) and not get_directory().find_in_text(message)
             and (text := _span_of(previous, today, zh)) is not None):
         # "and the lowest close?", "which day had the highest volume?" after "2330 in April 2025" or

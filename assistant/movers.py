@@ -279,6 +279,29 @@ def without_kind(message: str) -> str:
     return re.sub(r"\s{2,}", " ", s).strip()
 
 
+# "Top 3 losers in April 2025 and why", "上個月跌最多的股票和原因": the ranking, and how to ask why
+_AND_WHY = re.compile(r"\s*[,，]?\s*(?:and|&)\s+(?:why|the reasons?)\s*[?？!.]*\s*$"
+                      r"|\s*[,，]?\s*(?:以及|和|跟|还有)?\s*(?:为什么|為什麼|原因|為何|为何)(?:是什么|是什麼)?\s*[?？!！。]*\s*$")
+
+
+def ranking_without_why(message: str) -> str | None:
+    """``message`` without a trailing "and why" when what is left is a ranking ("top 3 losers in
+    April 2025 and why"); ``None`` otherwise. The ranking is from the store; the reasons are the
+    news of each company, asked of one at a time ("why did the worst one fall?")."""
+    m = _AND_WHY.search(message or "")
+    if m is None or m.start() == 0:
+        return None
+    rest = message[: m.start()]
+    return rest if is_ranking_question(rest) else None
+
+
+def why_ranking_notice(zh: bool) -> str:
+    return ("排名直接取自股價資料庫；原因要看各家公司的新聞：可以接著問「第一名為什麼跌」或「為什麼 2330 在那段期間下跌」，"
+            "finqa 會引用那幾天前後的新聞。" if zh else
+            "The ranking is read from the store; the reasons are in each company's news: ask next \"why did the top "
+            "one fall?\" (or name the company), and finqa quotes the news of the days around the move.")
+
+
 def refers_back(message: str) -> bool:
     """Whether a ranking question points at the ranking before it ("which of them ...?")."""
     return bool(_OF_THEM.search(unquoted(message)))

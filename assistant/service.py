@@ -29,7 +29,7 @@ from ingest.industries import industry_named
 
 from .followups import carried_notice, carry_news_question, carry_period, carry_portfolio, news_question_of
 from .i18n import answers_zh, language_ack, language_notice, language_request, only_language_request, stream_in
-from .movers import asks_for_picks, asks_future_ranking, refers_back
+from .movers import asks_for_picks, asks_future_ranking, ranking_without_why, refers_back, why_ranking_notice
 from .price_facts import TAIPEI, names_only_a_period, price_question_of
 from .router import FinqaRouter, IntentClassifier, RouteDecision
 from .sentiment_groups import asks_about_a_group
@@ -243,6 +243,10 @@ class Assistant:
             if carried != anchored:
                 notices.append(carried_notice(carried, message))
                 anchored = carried
+        if (ranked_only := ranking_without_why(anchored)) is not None:
+            # "top 3 losers in April 2025 and why": the ranking, and how to ask each one's reasons
+            notices.append(why_ranking_notice(answers_zh(message)))
+            anchored = ranked_only
         slots, decision = self._plan(anchored, session)
         notices.extend(slots.notices)
         if decision.route == "forecast":  # a clamped horizon (several companies are each forecast)

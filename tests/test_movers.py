@@ -753,3 +753,21 @@ def test_all_stocks_get_the_whole_list_not_its_two_ends(store, monkeypatch, mess
     changes = [r["change"] for r in a.ranking["all"]]
     assert len(changes) == 4 and changes == sorted(changes, reverse=True)  # 2308 has no close before March
     assert list(ask(store, "biggest movers in March 2025").ranking) == ["gainers", "losers"]
+
+
+def test_the_top_ones_move_is_asked_over_the_rankings_span_and_and_why_ranks_first(store, data_dir):
+    """"why did the top one rise?" after March's ranking reads March's move (it had been the last 20
+    sessions), said as read; "top 2 gainers in March 2025 and why" is the ranking (it had gone to the
+    news and found nothing), with a notice on how to ask each one's reasons."""
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    first = asst.answer("top 2 gainers in March 2025 and why", session=session, as_of=date(2025, 4, 20))
+    assert first.engine == ENGINE and list(first.ranking) == ["gainers"] and len(first.ranking["gainers"]) == 2
+    assert any("why did the top" in n for n in first.notices)
+    why = asst.answer("why did the top one rise?", session=session, as_of=date(2025, 4, 20))
+    assert why.code == first.ranking["gainers"][0]["code"]
+    assert any("Read as" in n and "2025-03-01" in n for n in why.notices)
+    zh = asst.answer("2025年3月跌最多的股票和原因", session=ChatSession(), as_of=date(2025, 4, 20))
+    assert zh.ranking and any("第一名為什麼跌" in n for n in zh.notices)
