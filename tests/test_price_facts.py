@@ -968,6 +968,10 @@ def test_whether_volume_picked_up_is_the_span_against_the_sessions_before(store)
         day.answer
     assert "量有縮小" in ask(store, "鴻海爆量", code="2330").answer  # no word of volume needed: 爆量 asks it
     assert "Average daily volume" not in ask(store, "2330 volume past 2 days").answer
+    # against the average, asked in words (it had given the day's volume alone)
+    assert "-27% against the average of the 4 sessions before" in ask(
+        store, "What was the volume on 2025-03-05 for TSMC compared to average?").answer
+    assert "少 27%" in ask(store, "台積電2025年3月5日成交量跟平常比").answer
 
 
 @pytest.mark.parametrize("message, label", [
