@@ -196,6 +196,22 @@ _WHICH_BETTER = re.compile(r"\b(?:which|what)(?: one| stock)?(?: is|'s| was)? (?
                            r"|\bbetter (?:buy|pick|choice|investment)\b|(?:哪(?:一)?(?:个|支|只|档|家)?|谁)(?:比较|更)?(?:好|强|值得买)")
 
 
+# "Which is cheaper, 2330 or 2454?", "台積電和聯發科哪個比較便宜": the prices side by side, and that a
+# lower share price is no cheaper valuation (which needs earnings; none are stored).
+_CHEAPER = re.compile(r"\b(?:which|what)(?: one| stock)?(?: is|'s| was)? (?:the )?(?:cheaper|cheapest|more expensive|pricier|"
+                      r"undervalued|overvalued|better value)\b|哪(?:一)?(?:个|档|支|只|家)?(?:比较|更|最)?(?:便宜|贵)")
+
+
+def asks_which_is_cheaper(message: str) -> bool:
+    return bool(_CHEAPER.search(to_simplified(message).lower()))
+
+
+def cheaper_note(zh: bool) -> str:
+    return ("股價高低不代表貴或便宜：一張的價格取決於股數，估值要看本益比等財務數字，finqa 沒有儲存財報，因此無法比較估值。" if zh else
+            "A lower share price does not make a stock cheaper: the price per share depends on how many shares there "
+            "are, and valuation needs earnings (a P/E), which finqa does not store, so it cannot compare valuations.")
+
+
 def asks_which_is_better(message: str) -> bool:
     """Whether ``message`` asks finqa to pick between companies ("which is better, 2330 or 2454?")."""
     return bool(_WHICH_BETTER.search(to_simplified(message).lower()))
@@ -222,7 +238,7 @@ def names_only_companies(message: str) -> bool:
     implied = bool(BACK_REFERENCE.search(rest) or COMPARE_WITH.search(to_simplified(message).lower()))
     if len(directory.find_in_text(message)) + implied < 2:
         return False
-    rest = _FILLER.sub(" ", _COMPARE_FILLER.sub(" ", BACK_REFERENCE.sub(" ", _WHICH_BETTER.sub(" ", rest))))
+    rest = _FILLER.sub(" ", _COMPARE_FILLER.sub(" ", BACK_REFERENCE.sub(" ", _WHICH_BETTER.sub(" ", _CHEAPER.sub(" ", rest)))))
     return not re.sub(r"[\W_]+", "", rest)
 
 
@@ -420,7 +436,14 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
                                      ref, req.as_of, zh))
     if bars:
         parts.append(store_footer(zh))
-    if len(codes) > 1 and asks_which_is_better(req.message):
+    if len(codes) > 1 and asks_which_is_cheaper(req.message):
+        last = {b.code: b.close for b in sorted(bars, key=lambda b: b.date)}  # each company's newest close
+        if len(last) > 1:
+            lots = sorted(last.items(), key=lambda t: t[1])
+            parts.append(("一張（1,000 股）的價格：" if zh else "What a lot (1,000 shares) costs at the last close: ") +
+                         ("、" if zh else ", ").join(f"{c} NT${p * SHARES_PER_LOT:,.0f}" for c, p in lots) + ("。" if zh else "."))
+        parts.append(cheaper_note(zh))
+    elif len(codes) > 1 and asks_which_is_better(req.message):
         parts.append(no_verdict(zh))
     return Answer(route="qa", engine=ENGINE, answer="\n\n".join(parts), citations=citations,
                   notices=notices, code=code, bars=bars, interval=candles if bars else None)

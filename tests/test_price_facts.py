@@ -1324,3 +1324,21 @@ def test_the_average_daily_range_is_the_mean_of_each_sessions_high_minus_low(sto
     assert (f"{share:.2%} of the close before" in a.answer) or (f"前一日收盤的 {share:.2%}" in a.answer), a.answer
     assert max(rows, key=lambda r: r[1])[0].isoformat() in a.answer
     assert not asks_average_range("2330 ADR price")
+
+
+@pytest.mark.parametrize("message, zh", [("Which is cheaper, 2330 or 2454?", False), ("台積電和聯發科哪個比較便宜", True)])
+def test_which_is_cheaper_gives_both_prices_and_says_a_price_is_no_valuation(data_dir, message, zh):
+    """It had quoted unrelated news: both companies' prices side by side, what a lot of each costs,
+    and that a lower share price is no cheaper valuation (no earnings are stored)."""
+    from assistant.price_facts import names_only_companies
+    from assistant.service import Assistant
+    from ingest.store import open_store
+
+    open_store(data_dir.store_path).upsert_bars([
+        PriceBar(code=code, date=date(2025, 3, d), open=c, high=c, low=c, close=c, volume=1e6)
+        for code, c in (("2330", 1000.0), ("2454", 1200.0)) for d in (3, 4, 5)])
+    assert names_only_companies(message)
+    a = Assistant(data_dir.model_copy(update={"cpu_only": True})).answer(message, as_of=date(2025, 3, 6))
+    assert a.engine == ENGINE and {b.code for b in a.bars} == {"2330", "2454"}
+    assert ("2330 NT$1,000,000、2454 NT$1,200,000" in a.answer) if zh else ("2330 NT$1,000,000, 2454 NT$1,200,000" in a.answer)
+    assert ("估值要看本益比" in a.answer) if zh else ("does not make a stock cheaper" in a.answer)
