@@ -41,7 +41,8 @@ from .price_format import (SHARES_PER_LOT, bar_of, company_label, company_of, co
 from .price_records import (GAPS, asks_average, asks_average_daily, asks_average_range, asks_candles, asks_daily, asks_ohlc, asks_periodic,
                             asks_records, asks_streak, asks_volume_trend, average_daily_text, average_range_text,
                             average_text, beyond_text,
-                            daily_text, day_gap_text, from_extreme, from_extreme_text, last_beyond, periodic_text,
+                            daily_text, day_gap_text, extreme_pair, extreme_pair_text, from_extreme, from_extreme_text,
+                            last_beyond, periodic_text,
                             records_text, streak_text, volume_trend_text)
 from .slots import BACK_REFERENCE, COMPANY_TOPIC, COMPARE_WITH, LOOKBACK, adr_notice, to_simplified, unquoted
 from .types import Answer, Citation, EngineRequest
@@ -366,6 +367,10 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
         period = parse_period(req.follows_price_question, ref)  # "compare with 2454" keeps April's span
     if asked is not req.message and code:  # "and the next day?" after a day's price
         period = shifted_day(store, code, period, day_shift(req.message), visible_day(ref, req.as_of))
+    if (pair := extreme_pair(asked, ref)) is not None:
+        # "from its January peak to the April low": both spans and the sessions between them
+        period = Period("range", pair[0].start, max(pair[0].end, pair[2].end),
+                        label=f"{pair[0].start.isoformat()} – {max(pair[0].end, pair[2].end).isoformat()}")
     if period.kind == "latest" and (_LIQUID.search(to_simplified(asked).lower()) or asks_average_range(asked)):
         # "how liquid is 2454?": how much trades a day over the last month of sessions
         period = Period("trailing", sessions=TREND_SESSIONS[1], label=f"the last {TREND_SESSIONS[1]} sessions")
@@ -726,7 +731,9 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
             text += ("" if zh else " ") + average_range_text(bars, prev, zh)
         if asked and asks_average_daily(asked):  # "average daily change of 2330 in 2025"
             text += ("" if zh else " ") + average_daily_text(bars, prev, zh)
-        if asked and (side := from_extreme(asked)) is not None:  # "how much has it recovered from the April low?"
+        if asked and (pair := extreme_pair(asked, ref)) is not None:  # "from its January peak to the April low"
+            text += ("" if zh else " ") + extreme_pair_text(all_bars["close"].astype(float), pair, zh)
+        elif asked and (side := from_extreme(asked)) is not None:  # "how much has it recovered from the April low?"
             text += ("" if zh else " ") + from_extreme_text(bars, all_bars["close"].astype(float), side, zh)
         if asked and (freq := asks_periodic(asked)):
             text += periodic_text(bars, prev, freq, zh)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 
@@ -130,6 +131,55 @@ _FROM_EXTREME = re.compile(
     # "has 2330 recovered from the April crash?": the span's low
     r"|crash|sell-?off|plunge|slump|drop|dip|correction|rout)\b"
     r"|从.{0,10}?(低点|低档|谷底|最低|高点|最高|高峰|崩跌|崩盘|大跌|暴跌|重挫)(?:以来)?.{0,4}(?:反弹|回升|上涨|涨|跌|回落|下跌)")
+
+
+# "How much did TSMC fall from its January peak to the April low?", "台積電從1月高點到4月低點跌了多少":
+# one span's highest (lowest) close to another span's lowest (highest). On the anchored message
+# ("January 2025"), read with the reader of periods.
+_EXTREME_WORD = r"(peak|high|top|low|bottom|trough)"
+_EXTREME_PAIR = re.compile(
+    rf"\bfrom\s+(?:its|the)\s+(.{{1,30}}?)\s+{_EXTREME_WORD}s?\s+(?:close\s+)?(?:to|until|through)\s+(?:its|the)\s+(.{{1,30}}?)\s+{_EXTREME_WORD}s?\b"
+    r"|从(.{1,16}?)(高点|最高点?|高峰|低点|最低点?|谷底)(?:的收盘)?(?:到|至)(.{1,16}?)(高点|最高点?|高峰|低点|最低点?|谷底)", re.I)
+
+
+def extreme_pair(message: str, ref: date) -> tuple[Any, str, Any, str] | None:
+    """(first span, "high" or "low", second span, "high" or "low") of "from its January peak to the
+    April low"; ``None`` when the message names no such pair or a span is not read."""
+    from .periods import parse_period
+    from .slots import to_simplified
+
+    m = _EXTREME_PAIR.search(to_simplified(unquoted(message)))
+    if m is None:
+        return None
+    a, wa, b, wb = (m.group(1), m.group(2), m.group(3), m.group(4)) if m.group(1) else (m.group(5), m.group(6), m.group(7), m.group(8))
+    side = (lambda w: "high" if w.lower() in ("peak", "high", "top") or "高" in w else "low")
+    first, second = parse_period(f"the {a} {wa}", ref), parse_period(f"the {b} {wb}", ref)
+    if first.kind != "range" or second.kind != "range" or first.start is None or second.end is None:
+        return None
+    return first, side(wa), second, side(wb)
+
+
+def extreme_pair_text(closes: pd.Series, pair: tuple[Any, str, Any, str], zh: bool) -> str:
+    """The first span's extreme close, the second's, and the change between them."""
+    from .periods import period_label
+
+    first, side_a, second, side_b = pair
+    picked = []
+    for span, side in ((first, side_a), (second, side_b)):
+        inside = closes[(closes.index >= pd.Timestamp(span.start)) & (closes.index <= pd.Timestamp(span.end))]
+        if inside.empty:
+            return (f"資料庫在{period_label(span, True)}沒有股價。" if zh else f"The store holds no prices for {period_label(span, False)}.")
+        day = inside.idxmax() if side == "high" else inside.idxmin()
+        picked.append((span, side, day, float(inside.loc[day])))
+    (sa, ha, da, pa), (sb, hb, db, pb) = picked
+    sessions = int(((closes.index > da) & (closes.index <= db)).sum())
+    if zh:
+        return (f"從{period_label(sa, True)}的最{'高' if ha == 'high' else '低'}收盤 {fmt_price(pa)}（{da.date().isoformat()}）"
+                f"到{period_label(sb, True)}的最{'高' if hb == 'high' else '低'}收盤 {fmt_price(pb)}（{db.date().isoformat()}）："
+                f"{pb / pa - 1:+.2%}，歷時 {sessions} 個交易日。")
+    return (f"From the {period_label(sa, False)} {'high' if ha == 'high' else 'low'} close of {fmt_price(pa)} "
+            f"({da.date().isoformat()}) to the {period_label(sb, False)} {'high' if hb == 'high' else 'low'} close of "
+            f"{fmt_price(pb)} ({db.date().isoformat()}): {pb / pa - 1:+.2%} over {sessions} session{'s' if sessions != 1 else ''}.")
 
 
 def from_extreme(message: str) -> str | None:

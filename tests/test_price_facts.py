@@ -1342,3 +1342,17 @@ def test_which_is_cheaper_gives_both_prices_and_says_a_price_is_no_valuation(dat
     assert a.engine == ENGINE and {b.code for b in a.bars} == {"2330", "2454"}
     assert ("2330 NT$1,000,000、2454 NT$1,200,000" in a.answer) if zh else ("2330 NT$1,000,000, 2454 NT$1,200,000" in a.answer)
     assert ("估值要看本益比" in a.answer) if zh else ("does not make a stock cheaper" in a.answer)
+
+
+def test_from_one_spans_extreme_to_anothers(store):
+    """"How much did TSMC fall from its February 2025 peak to the March 2025 low?": February's
+    highest close (1,060 on 02-26) to March's lowest (1,000 on 03-04), -5.66% over 3 sessions (it had
+    answered February alone); the chart spans both months."""
+    a = ask(store, "How much did TSMC fall from its February 2025 peak to the March 2025 low?")
+    assert ("From the 2025-02 high close of 1,060.00 (2025-02-26) to the 2025-03 low close of 1,000.00 (2025-03-04): "
+            "-5.66% over 3 sessions.") in a.answer
+    assert [b.date for b in a.bars] == [row[0] for row in BARS]
+    zh = ask(store, "台積電從2025年2月高點到2025年3月低點跌了多少")
+    assert "從2025-02的最高收盤 1,060.00（2025-02-26）到2025-03的最低收盤 1,000.00（2025-03-04）：-5.66%，歷時 3 個交易日。" in zh.answer
+    up = ask(store, "how much did 2330 rise from the March 2025 low to the March 2025 high?")
+    assert "to the 2025-03 high close of 1,025.00 (2025-03-05): +2.50% over 1 session." in up.answer
