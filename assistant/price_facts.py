@@ -240,6 +240,8 @@ def names_only_companies(message: str) -> bool:
     if len(directory.find_in_text(message)) + implied < 2:
         return False
     rest = _FILLER.sub(" ", _COMPARE_FILLER.sub(" ", BACK_REFERENCE.sub(" ", _WHICH_BETTER.sub(" ", _CHEAPER.sub(" ", rest)))))
+    for pattern in (LOOKBACK, ALL_TIME, _PERIOD_WORDS):  # "2454 跟2330比（2025-04-01到2025-04-30）": a span beside them
+        rest = pattern.sub(" ", strip_dates(rest))
     return not re.sub(r"[\W_]+", "", rest)
 
 
@@ -279,7 +281,10 @@ def price_question_of(message: str, answer: Answer, previous: str | None) -> str
         return message
     if (previous and COMPARE_WITH.search(to_simplified(message).lower())
             and parse_period(message, date.today()).kind == "latest"):
-        return f"{message} {previous}"  # "跟聯發科比呢" compared over the span asked before: that span stays
+        # "跟聯發科比呢" compared over the span asked before: that span stays, and the company it was
+        # asked of is written in, so that "那前一個月" next asks both again
+        own = answer.code if answer.code and answer.code not in message else ""
+        return " ".join(f"{own} {message} {previous}".split())
     if is_price_question(message, answer.code) or parse_period(message, date.today()).kind != "latest":
         # "what about 2025-04-07?" after an indicator (or drawdown...) question keeps asking for it.
         if (previous and (is_indicator_question(previous, answer.code) or is_risk_question(previous, answer.code))

@@ -188,3 +188,22 @@ def test_a_record_asked_next_is_the_record_of_the_span_just_asked_about(data_dir
     session = ChatSession()
     asst.answer("2330 in April 2025", session=session, as_of=as_of)
     assert "500.00" in asst.answer("and the lowest close ever?", session=session, as_of=as_of).answer
+
+
+def test_the_month_before_a_comparison_compares_both_again(data_dir):
+    """"2454 4月表現" → "5月呢" → "跟2330比呢" → "那前一個月": April for both companies (it had
+    dropped 2330 and quoted the news)."""
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+    from ingest.store import open_store
+    from ingest.types import PriceBar
+
+    days = [date(2025, 3, 31), date(2025, 4, 1), date(2025, 4, 30), date(2025, 5, 2), date(2025, 5, 29)]
+    open_store(data_dir.store_path).upsert_bars([PriceBar(code=c, date=d, open=p, high=p, low=p, close=p + i, volume=1e6)
+                                                 for c, p in (("2454", 1200.0), ("2330", 900.0)) for i, d in enumerate(days)])
+    asst, session, as_of = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession(), date(2025, 6, 10)
+    for message in ("2454 2025年4月表現", "5月呢", "跟2330比呢"):
+        asst.answer(message, session=session, as_of=as_of)
+    before = asst.answer("那前一個月", session=session, as_of=as_of)
+    assert before.engine == "qa:prices" and {b.code for b in before.bars} == {"2454", "2330"}
+    assert {b.date for b in before.bars} == {date(2025, 4, 1), date(2025, 4, 30)}
