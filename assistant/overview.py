@@ -177,8 +177,9 @@ def applies(req: EngineRequest) -> bool:
         return is_overview_question(req.message, req.code, bare=False)
     if is_overview_question(req.message, req.code):
         return True
-    if len(req.codes) > 1 and names_only_companies(req.message):
-        return False  # "compare it with 2454" after an overview: both side by side (price_facts)
+    if len(req.codes) > 1 and (names_only_companies(req.message) or asks_which_is_better(req.message)):
+        # "compare it with 2454" / "兩個誰比較強" after overviews: both side by side (price_facts)
+        return False
     return bool(previous and req.code and is_overview_question(previous, req.code)
                 and parse_period(req.message, date.today()).kind == "latest")
 

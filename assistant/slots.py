@@ -821,7 +821,10 @@ def parse_slots(message: str, session: ChatSession | None = None, directory: Any
         if plural_back(simplified) and len(session.last_codes) > 1:
             slots.codes = list(session.last_codes)  # "their correlation": all of them
         elif plural_back(simplified) and len(session.recent_codes) > 1:
-            slots.codes = session.recent_codes[-2:]  # one company an answer: the last two asked about
+            # one company an answer: the last two asked about, or with a superlative ("哪個最會漲"
+            # after three) the last four
+            many = bool(re.search(r"最|\b(?:most|best|worst|highest|lowest|strongest|weakest)\b", simplified))
+            slots.codes = session.recent_codes[-4:] if many else session.recent_codes[-2:]
             slots.code = slots.codes[0]
         try:
             slots.company = directory.get(session.last_code)

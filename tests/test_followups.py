@@ -207,3 +207,25 @@ def test_the_month_before_a_comparison_compares_both_again(data_dir):
     before = asst.answer("那前一個月", session=session, as_of=as_of)
     assert before.engine == "qa:prices" and {b.code for b in before.bars} == {"2454", "2330"}
     assert {b.date for b in before.bars} == {date(2025, 4, 1), date(2025, 4, 30)}
+
+
+def test_which_of_the_conversations_companies_compares_them_all(data_dir):
+    """Overviews of 台積電 and 聯發科, then "兩個誰比較強": both side by side with no verdict (it had been
+    台積電's overview again); after 鴻海 too, "哪個最會漲" forecasts all three (it had taken the last two)."""
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+    from ingest.store import open_store
+    from tests.fixture_data import synthetic_bars
+
+    store = open_store(data_dir.store_path)
+    for seed, code in enumerate(("2330", "2454", "2317")):
+        store.upsert_bars(synthetic_bars(code, 120, seed=seed))
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    asst.answer("台積電", session=session)
+    asst.answer("那聯發科呢", session=session)
+    both = asst.answer("兩個誰比較強", session=session)
+    assert both.engine == "qa:prices" and {b.code for b in both.bars} == {"2330", "2454"}
+    assert "finqa 不替你決定" in both.answer
+    asst.answer("那鴻海呢", session=session)
+    rise = asst.answer("哪個最會漲", session=session)
+    assert rise.route == "forecast" and [f.code for f in rise.forecasts] == ["2330", "2454", "2317"]
