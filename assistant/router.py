@@ -88,6 +88,7 @@ SENTIMENT_STRONG = _rx(
     # "which headline is the most negative?", "哪則新聞最負面"
     r"\b(?:headlines?|articles?|stor(?:y|ies)|news)\b.{0,20}\b(?:most|least)\s+(?:positive|negative|bullish|bearish|upbeat)\b",
     r"哪(?:一)?(?:则|篇|条)(?:新闻|消息|标题)?.{0,4}最(?:正面|负面|利多|利空)",
+    r"最(?:正面|负面|利多|利空)的?(?:是)?(?:哪|那)(?:一)?(?:则|篇|条)",
     r"最(?:正面|负面|利多|利空)的(?:新闻|消息|报导|报道|文章)",
     r"利多(?:消息|新闻)", r"利空(?:消息|新闻)", r"好消息", r"坏消息", r"负面(?:消息|新闻)", r"正面(?:消息|新闻)",
 )

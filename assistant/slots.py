@@ -668,6 +668,9 @@ _CONTINUATION = re.compile(
     r"|^\s*(?:and\s+)?the day (?:before|after)\s*[?？]?\s*$|^\s*(?:隔天|次日|第二天|前一天|前一日|后一天)"
     # "which headline is the most negative?", "哪則最負面": the last answer's headlines
     r"|^\s*(?:which|what)\s+(?:headline|article|story|news)\b|^\s*哪(?:一)?(?:则|篇|条)"
+    # "最負面的是哪則", "有利空嗎", "any bad news?": the conversation's company's news, read for its tone
+    r"|^\s*最(?:正面|负面|利多|利空)的?(?:是)?(?:哪|那)(?:一)?(?:则|篇|条)|^\s*(?:有|有没有)(?:什么)?(?:利空|利多|坏消息|好消息)(?:吗|消息)?\s*[?？]?\s*$"
+    r"|^\s*(?:any|some)\s+(?:bad|good|negative|positive|bearish|bullish)\s+(?:news|headlines)\s*[?？.!]*\s*$"
     # the last answer's own parts: "show me the backtest", "回測呢", "the baselines?"
     r"|^\s*(?:(?:show|give|tell) me\s+|what about\s+|and\s+)?(?:the\s+|its\s+)?(?:backtest|baselines?|track record)s?\s*[?？!！.。]*\s*$"
     r"|^\s*(?:给我看|看一下)?(?:回测|基准)(?:呢|结果)?\s*[?？!！。]*\s*$"

@@ -161,6 +161,9 @@ FOLLOW_UPS = [
     # days ahead after a sentiment answer: no news of them exists, so the forecaster (it had repeated the sentiment)
     (["聯發科情緒如何"], "那下週呢", "forecast", "2454", 5), (["sentiment of 2317 news"], "and next month?", "forecast", "2317", 21),
     (["台積電新聞情緒"], "那聯發科呢", "sentiment", "2454", None),
+    # the tone of the conversation's company's news, asked bare (it had asked which company, or searched the news)
+    (["鴻海新聞"], "有利空嗎", "sentiment", "2317", None), (["鴻海新聞"], "最負面的是哪則", "sentiment", "2317", None),
+    (["2330 price"], "any bad news?", "sentiment", "2330", None),
 ]
 
 
