@@ -26,7 +26,9 @@ class Figure:
     # How a question asks for it, when naming the words is not yet asking ("what did TSMC's chairman
     # say?" is news; "who is TSMC's chairman?" asks for the person); None: the words themselves.
     asks: re.Pattern[str] | None = None
-    profile: bool = False  # a company fact (its people, size, seat), not a statement's number
+    # what it would come from: "statements" (financial statements, calendars), "profile" (a company
+    # fact: its people, size, seat) or "analysts" (brokers' reports: target prices, ratings)
+    kind: str = "statements"
 
 
 FIGURES = (
@@ -52,13 +54,19 @@ FIGURES = (
                                                 r"|执行长|总裁|董事长|总经理|创办人|创始人"),
            asks=re.compile(r"\bwho\b.{0,40}\b(?:ceo|chairman|chairwoman|chair|founder|founded|president|runs|leads|"
                            r"chief executive)\b|(?:执行长|总裁|董事长|总经理|创办人|创始人)是(?:谁|哪位)|谁是.{0,12}"
-                           r"(?:执行长|总裁|董事长|总经理|创办人|创始人)|(?:谁|哪位)(?:创办|创立|领导|经营)"), profile=True),
+                           r"(?:执行长|总裁|董事长|总经理|创办人|创始人)|(?:谁|哪位)(?:创办|创立|领导|经营)"), kind="profile"),
     Figure("its headcount", "員工人數", re.compile(r"\b(?:employees|headcount|staff|workforce)\b|员工"),
            asks=re.compile(r"\bhow many (?:employees|staff|workers|people)\b|\bheadcount\b|\bworkforce\b"
-                           r"|员工(?:人数|数)|多少(?:名|位|个)?员工"), profile=True),
+                           r"|员工(?:人数|数)|多少(?:名|位|个)?员工"), kind="profile"),
+    # "What is the target price for TSMC?", "台積電目標價多少": analysts' numbers, quoted only from the news
+    # ("will 2330 reach its price target of 1,200?" names a price to reach: the forecaster's)
+    Figure("analysts' target prices", "法人目標價", re.compile(r"\b(?:price targets?|target prices?)\b|目标价"),
+           asks=re.compile(r"\b(?:price targets?|target prices?)\b(?![\s:：of at is]*(?:nt\$|\$)?\d)|目标价(?!\s*[:：为是]?\s*\d)"
+                           r"|\banalysts?'? (?:ratings?|recommendations?|consensus)\b|\b(?:upgrade|downgrade)[sd]?\b"),
+           kind="analysts"),
     Figure("its headquarters", "總部", re.compile(r"\bheadquarter\w*|\bhq\b|总部"),
            asks=re.compile(r"\bwhere\b.{0,40}\b(?:headquarter\w*|hq|based|located)\b|总部(?:在|位于|设在)(?:哪|何)"
-                           r"|\bheadquarters?\b"), profile=True),
+                           r"|\bheadquarters?\b"), kind="profile"),
 )
 
 
@@ -80,9 +88,11 @@ def names(figures: list[Figure], zh: bool) -> str:
 
 def not_stored(figures: list[Figure], zh: bool) -> str:
     """What finqa does not hold that the figures come from ("financial statements or company
-    calendars", "company profiles"), for the sentence that says it cannot give them."""
-    kinds = {f.profile for f in figures}
+    calendars", "company profiles", "analysts' reports"), for the sentence that says it cannot give them."""
+    kinds = {f.kind for f in figures}
+    sources = (("statements", "財務報表與公司行事曆", "financial statements or company calendars"),
+               ("profile", "公司基本資料（經營階層、員工、總部）", "company profiles (management, headcount, headquarters)"),
+               ("analysts", "券商與法人的研究報告（目標價、評等）", "analysts' reports (target prices, ratings)"))
     if zh:
-        return "、".join(w for w, k in (("財務報表與公司行事曆", False), ("公司基本資料（經營階層、員工、總部）", True)) if k in kinds)
-    return " or ".join(w for w, k in (("financial statements or company calendars", False),
-                                       ("company profiles (management, headcount, headquarters)", True)) if k in kinds)
+        return "、".join(z for k, z, _ in sources if k in kinds)
+    return " or ".join(e for k, _, e in sources if k in kinds)

@@ -34,6 +34,7 @@ from .movers import wants_ranking
 from .overview import is_bare_company, is_overview_question
 from .price_facts import asks_which_is_better, is_price_question, names_only_a_period
 from .price_records import asks_new_extreme
+from .figures import asked_figures
 from .risk import is_risk_question
 from .risk_rankings import risk_ranking_kind
 from .sentiment_groups import asks_sentiment_ranking
@@ -262,6 +263,11 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
         return RouteDecision("sentiment", "sentiment keyword", "rule")
     if outlook_of_a_topic(text, slots.unknown_company if slots is not None else None):
         return RouteDecision("qa", "the outlook of a business topic (the news)", "rule")
+    if (not (slots is not None and slots.horizon_explicit) and target_price(text) is None
+            and any(f.kind == "analysts" for f in asked_figures(text))):
+        # "What is the target price for TSMC?", "台積電目標價": analysts' numbers, quoted from the news
+        # (it had been a 5-day forecast); "2330 price target in 30 days" stays the forecaster's
+        return RouteDecision("qa", "analysts' target prices (the news)", "rule")
     if FORECAST_STRONG.search(s):
         return RouteDecision("forecast", "forecast keyword", "rule")
     if (slots is not None and slots.code and target_price(text) is not None and not QA_TOPIC.search(s)

@@ -344,7 +344,8 @@ _TARGET = re.compile(
     # a bare "over" before a year is a span ("compare TSMC and UMC over 2025"), not a price
     r"|over(?!\s+(?:19|20)\d\d(?![\d,]|\.\d)))"
     r"\s+(?:nt\$|\$|twd\s*)?(\d[\d,]*(?:\.\d+)?)(?!\d)(?!\s*(?:%|percent|days?|weeks?|months?|years?|trading|sessions?|lots?|shares?))"
-    r"|(?:涨到|涨破|涨至|涨回|突破|站上|站回|上看|冲上|冲到|回到|超过|升到|达到|来到|跌到|跌破|跌至|跌回|掉到|掉回|摔到|下看|低于)"
+    r"|(?:涨到|涨破|涨至|涨回|突破|站上|站回|上看|冲上|冲到|回到|超过|升到|达到|来到|跌到|跌破|跌至|跌回|掉到|掉回|摔到|下看|低于"
+    r"|会到|能到|可以到|可能到)"
     r"\s*(\d[\d,]*(?:\.\d+)?)(?!\d)(?!\s*(?:%|天|日|周|个月|月|年|个交易日|张|股))"
     # "its price target of 1,200", "target price 1200", "目標價1200"
     r"|(?:\bprice\s+target|\btarget\s+price|目标价)\s*(?:of|at|is|:|：|为|是)?\s*(?:nt\$|\$|twd\s*)?(\d[\d,]*(?:\.\d+)?)(?!\d)"

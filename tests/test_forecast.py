@@ -437,6 +437,7 @@ def test_several_companies_named_are_each_forecast_side_by_side(data_dir):
     # a bare "over" before a year is a span, not a price; "go over" still reaches
     ("Compare TSMC, MediaTek and UMC over 2025", None), ("TSMC over 2025.", None), ("will 2330 go over 2025?", 2025.0),
     ("will 2330 be over 1,200?", 1200.0), ("2330 over 2000.5", 2000.5),
+    ("台積電今年會到1200嗎", 1200.0), ("台積電能到1500嗎", 1500.0), ("台積電會到10天線嗎", None),
 ])
 def test_a_target_price_is_read_only_after_a_word_of_reaching(message, target):
     from assistant.engines.forecast import target_price

@@ -205,6 +205,10 @@ def test_a_figure_asked_for_is_quoted_only_from_sentences_that_name_it(data_dir)
     assert "mentions the earnings call schedule" in call.answer and "net income" not in call.answer
     assert any("not financial statements or company calendars, so the earnings call schedule is not" in n
                for n in call.notices)
+    # analysts' target prices: from brokers' reports finqa does not hold (the question had been a forecast)
+    target = engine.run(EngineRequest(message="What is the target price for TSMC?", code="2330"))
+    assert "mentions analysts' target prices: finqa holds no analysts' reports (target prices, ratings)" in target.answer
+    assert "沒有一句提到法人目標價" in engine.run(EngineRequest(message="台積電目標價多少", code="2330")).answer
 
 
 def test_a_company_profile_fact_is_quoted_only_from_sentences_that_name_it(data_dir):

@@ -76,7 +76,10 @@ ROUTE_CASES = [
     ("TSMC above 1200 by next month?", "forecast", "2330", 21), ("did 2330 reach 1000 last year?", "qa", "2330", None),
     ("TSMC revenue to exceed 1000 billion", "qa", "2330", None), ("台積電漲到1000過嗎", "qa", "2330", None),
     ("Is the news on TSMC positive?", "sentiment", "2330", None), ("what do people think about Foxconn", "sentiment", "2317", None),
-    ("how positive is news about Acer?", "sentiment", "2353", None), ("how negative are the headlines on 2317?", "sentiment", "2317", None),
+    ("how positive is news about Acer?", "sentiment", "2353", None),
+    # analysts' target prices are quoted from the news (they had been a 5-day forecast); a horizon or a price is the forecaster's
+    ("What is the target price for TSMC?", "qa", "2330", None), ("台積電目標價", "qa", "2330", None),
+    ("2330 price target in 30 days", "forecast", "2330", 30), ("台積電目標價1200會到嗎", "forecast", "2330", 5), ("how negative are the headlines on 2317?", "sentiment", "2317", None),
     ("is this good news: TSMC to build more fabs in Japan", "sentiment", "2330", None),
     ("what is 0050?", "qa", "0050", None), ("台積電是什麼公司", "qa", "2330", None),
     ("台積電最近一週走勢", "qa", "2330", None), ("台積電3月走勢", "qa", "2330", None), ("台積電走勢", "forecast", "2330", 5),
