@@ -496,9 +496,14 @@ def test_an_analysts_price_target_is_said_to_be_no_part_of_the_data(data_dir):
     settings = config.configure(data_dir=data_dir.data_dir, cpu_only=True)
     _store_with(settings)
     asst = Assistant(settings)
+    # asked bare, the news is searched for the analysts' numbers, with the forecast to ask for beside them
     a = asst.answer("2330 price target")
-    assert a.route == "forecast" and any("finqa stores no analysts' price targets" in n for n in a.notices)
-    assert any("finqa 不儲存分析師的目標價" in n for n in asst.answer("台積電目標價多少").notices)
+    assert a.route == "qa" and any("analysts' reports (target prices, ratings)" in n for n in a.notices)
+    assert any("`forecast 2330 next 20 days`" in n for n in a.notices)
+    assert any("券商與法人的研究報告" in n for n in asst.answer("台積電目標價多少").notices)
+    # with a horizon, it is the forecaster's, said to be no target price
+    ahead = asst.answer("2330 price target in 30 days")
+    assert ahead.route == "forecast" and any("finqa stores no analysts' price targets" in n for n in ahead.notices)
     odds = asst.answer("will 2330 reach its price target of 1,200?")
     assert "Target 1,200.00" in odds.answer and not any("analysts" in n for n in odds.notices)
     assert not any("analysts" in n for n in asst.answer("forecast 2330 next 5 days").notices)

@@ -422,6 +422,11 @@ class QAEngine(FinqaQueryEngine):
                            if zh else f"finqa stores daily prices and news, not {not_stored(figures, False)}, "
                            f"so {names(figures, False)} {'is' if len(figures) == 1 else 'are'} not in its data. Below is "
                            "the closest news it has, which may not give the figure.")
+            if any(f.kind == "analysts" for f in figures) and req.code:
+                # the nearest thing finqa computes itself: its forecast's band, with its backtest
+                notices.append(f"finqa 自己的預測（附回測與區間，不是目標價）：`{req.code} 未來20天走勢`。" if zh else
+                               f"finqa's own forecast (with its backtest and band; no target price): "
+                               f"`forecast {req.code} next 20 days`.")
         if _FLOWS.search(to_simplified(req.message)):
             notices.append("finqa 的股價資料是每日開高低收與成交量，沒有三大法人（外資、投信、自營商）買賣超、融資融券等籌碼資料；以下只是最相關的新聞，未必含有這些數字。"
                            if zh else "finqa's price data are the daily open, high, low, close and volume: institutional "
