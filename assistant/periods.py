@@ -243,6 +243,17 @@ _SINCE = re.compile(r"\bsince\b|\b(?:to|until|till)\s+(?:now|today|date|the pres
                     r"(?:day|week|month|year)s?\s+ago\b|(?:比|跟|和)\S{0,6}前(?:比|相比|贵|便宜|高|低)")
 
 
+# "before and after April 7", "around 2025-04-07", "4月7日前後": a week of calendar days each side
+_AROUND = re.compile(r"\bbefore and after\b|\baround\s+(?:the\s+)?(?:\d|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+                     r"|(?:日|号|\d)\s*(?:前后|前後)(?!.{0,4}(?:一|1|两|2|三|3)?\s*(?:个)?\s*(?:周|星期|礼拜|月|天|日|交易日))")
+AROUND_DAYS = 7
+
+
+def asks_around(message: str) -> bool:
+    """Whether ``message`` asks about the days on both sides of a day ("before and after April 7")."""
+    return bool(_AROUND.search(to_simplified(message or "").lower()))
+
+
 def parse_period(message: str, today: date) -> Period:
     """The period ``message`` asks about, relative to ``today`` (the user's day, or the as-of day)."""
     s = AS_OF_CLAUSE.sub(" ", to_simplified(message).lower())
@@ -264,6 +275,10 @@ def parse_period(message: str, today: date) -> Period:
 
         first = next_sessions("TWSE", period.start - timedelta(days=1), 1)[0]
         period = Period("day", first, first, label=first.isoformat())
+    if period.kind == "day" and period.start is not None and _AROUND.search(s):
+        # "2330 before and after April 7", "台積電4月7日前後": the week on each side of the day
+        start, end = period.start - timedelta(days=AROUND_DAYS), period.start + timedelta(days=AROUND_DAYS)
+        return Period("range", start, end, label=f"{start.isoformat()} – {end.isoformat()}")
     if (period.kind in ("day", "range") and period.start is not None and period.end is not None
             and period.end < today and _SINCE.search(s) and len(_explicit_dates(s)[0] or _yearless_dates(s, today)[0]) < 2):
         return Period("range", period.start, today, label=f"since {period.start.isoformat()}")
@@ -335,6 +350,38 @@ _NAMED_DAY_EN = re.compile(r"\b(" + "|".join(p for p, _ in _NAMED_EN) + r")\b(?:
 _NAMED_DAY_ZH = re.compile(r"(\d{4}\s*年\s*)?(?:的)?(" + "|".join(p for p, _ in _NAMED_ZH) + ")")
 
 
+# Lunar New Year (農曆新年, 春節) falls on a different day each year; TWSE closes for several sessions
+# around it, so its price answer is the last session before the break.
+LUNAR_NEW_YEAR = {2020: date(2020, 1, 25), 2021: date(2021, 2, 12), 2022: date(2022, 2, 1), 2023: date(2023, 1, 22),
+                  2024: date(2024, 2, 10), 2025: date(2025, 1, 29), 2026: date(2026, 2, 17), 2027: date(2027, 2, 6),
+                  2028: date(2028, 1, 26), 2029: date(2029, 2, 13), 2030: date(2030, 2, 3)}
+_LNY_EN = re.compile(r"\b(?:(\d{4})\s+)?(?:the\s+)?(?:lunar|chinese)\s+new\s+year(?:['’]s)?(?:\s+(?:day|eve))?(?:\s+(?:of\s+)?(\d{4}))?\b"
+                     r"|\bspring festival(?:\s+(?:of\s+)?(\d{4}))?\b", re.I)
+_LNY_ZH = re.compile(r"(?:(\d{4})\s*年\s*(?:的)?)?(?:農曆新年|农历新年|農曆年|农历年|春節|春节|大年初一)"
+                     r"|(\d{4})\s*年\s*(?:的)?(?:過年|过年)")  # "過年" alone is any year's holiday: only with a year
+
+
+def _lunar_new_year(message: str, today: date | None = None) -> str:
+    """``message`` with Lunar New Year written as its date: "Lunar New Year 2025" → "January 29 2025",
+    "2025年春節" → "2025年1月29日"; with no year, the latest one on or before today."""
+    today = today or date.today()
+
+    def day_of(year: str | None) -> date | None:
+        if year:
+            return LUNAR_NEW_YEAR.get(int(year))
+        return max((d for d in LUNAR_NEW_YEAR.values() if d <= today), default=None)
+
+    def en(m: re.Match[str]) -> str:
+        d = day_of(m.group(1) or m.group(2) or m.group(3))
+        return m.group(0) if d is None else f"{calendar.month_name[d.month]} {d.day} {d.year}"
+
+    def zh(m: re.Match[str]) -> str:
+        d = day_of(m.group(1) or m.group(2))
+        return m.group(0) if d is None else f"{d.year}年{d.month}月{d.day}日"
+
+    return _LNY_ZH.sub(zh, _LNY_EN.sub(en, message))
+
+
 def named_days(message: str) -> str:
     """``message`` with each fixed-date holiday it names written as its month and day ("Christmas
     2024" → "December 25 2024", "2024年的聖誕節" → "2024年12月25日"), and its months and days in
@@ -345,7 +392,7 @@ def named_days(message: str) -> str:
     def zh(m: re.Match[str]) -> str:
         return (m.group(1) or "") + next(day for p, day in _NAMED_ZH if re.fullmatch(p, m.group(2)))
 
-    return _numeric_month_days(_roc_dates(_zh_numeral_dates(_NAMED_DAY_ZH.sub(zh, _NAMED_DAY_EN.sub(en, message or "")))))
+    return _numeric_month_days(_roc_dates(_zh_numeral_dates(_NAMED_DAY_ZH.sub(zh, _NAMED_DAY_EN.sub(en, _lunar_new_year(message or ""))))))
 
 
 # Taiwan's own calendar (民國, year 1 = 1912), as TWSE writes its dates: "114/04/07", "民國114年4月",

@@ -34,7 +34,7 @@ from ingest.cjk import has_cjk
 from ingest.types import PriceBar
 
 from .i18n import answers_zh
-from .periods import (ALL_TIME, AVERAGE_VOLUME, FIRST_OF, PERIOD_LABELS_ZH, YOY, Period, day_shift, no_such_day,
+from .periods import (ALL_TIME, asks_around, AVERAGE_VOLUME, FIRST_OF, PERIOD_LABELS_ZH, YOY, Period, day_shift, no_such_day,
                       parse_period, period_label, shifted_day, strip_dates, year_before)
 from .price_format import (SHARES_PER_LOT, bar_of, company_label, company_of, consistent_value, day_label, fmt_price,
                            limit_note, pct, source_name, volume_text, yi)
@@ -169,7 +169,7 @@ def is_price_question(message: str, code: str | None) -> bool:
 _PERIOD_WORDS = re.compile(
     r"(?:上|这|本)?(?:周|星期|礼拜)[一二三四五六日天]|\b(?:year[- ]to[- ]date|month[- ]to[- ]date|ytd|mtd|yesterday|today|now|currently|current|last|previous|this|past"
     r"|week|month|year|start|beginning|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-    r"|recently|lately|recent)\b|昨天|昨日|今天|今日|现在|目前|上周|上星期|上礼拜|本周|这周|这星期|这礼拜|上个月|上月|本月"
+    r"|recently|lately|recent|first|trading|session|day)\b|昨天|昨日|今天|今日|现在|目前|上周|上星期|上礼拜|本周|这周|这星期|这礼拜|上个月|上月|本月"
     r"|这个月|去年|今年|最近|近期|近来|年初|月初")
 _FILLER = re.compile(r"\b(?:in|on|for|during|over|the|of|at|from|to|and|between|end|before|after|following|preceding|stock|stocks|shares?|prices?|since|start|"
                      r"beginning|so far)\b|以来|至今|迄今|之后|以后|之前|以前|最后|交易日|表现|[的呢吗在股票价格到至从自后前个一周月]")
@@ -742,7 +742,7 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
             text += ("" if zh else " ") + from_extreme_text(bars, all_bars["close"].astype(float), side, zh)
         if asked and (freq := asks_periodic(asked)):
             text += periodic_text(bars, prev, freq, zh)
-        elif asked and asks_daily(asked) and len(bars) > 1:
+        elif asked and (asks_daily(asked) or asks_around(asked)) and len(bars) > 1:  # "before and after April 7": each day
             text += daily_text(bars, prev, zh, ohlc=asks_ohlc(asked))
         base = (prev or bars[0]).close
     span = bars[0].date.isoformat() + ("" if len(bars) == 1 else ("–" if zh else " to ") + bars[-1].date.isoformat())

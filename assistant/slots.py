@@ -250,6 +250,8 @@ LOOKBACK = re.compile(
     rf"|{_NUM}\s*(?:个)?\s*(日|天|周|月|年)\s*(?:的)?\s*(?:报酬率?|涨跌幅?|涨幅|跌幅|绩效)"
     # "鴻海三年來的表現", "台積電一個月來漲多少": the span up to now
     rf"|{_NUM}\s*(?:个)?\s*(交易日|天|日|周|星期|礼拜|月|年)\s*(?:以来|来)"
+    # "2330 past year", "TSMC over the past month": one of the unit (an empty number reads as 1)
+    r"|\b(?:past|trailing)\s+()(year|month|week)\b"
 )
 # Traders' shorthand: "2330 1y return", "3m perf", "52w range", "5d change", "2330 6m": a span looking
 # back, except in a forecast ("forecast 2330 1m" is a month ahead; see parse_slots).

@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from assistant.periods import parse_period
+from assistant.periods import named_days, parse_period
 from assistant.price_facts import ENGINE, is_price_question, price_answer
 from assistant.types import EngineRequest
 from ingest.types import PriceBar
@@ -146,6 +146,11 @@ def test_no_company_no_price_fact():
     ("台積電前天收盤", "day", date(2025, 3, 4), date(2025, 3, 4), None),
     ("2330 close the day before yesterday", "day", date(2025, 3, 4), date(2025, 3, 4), None),
     ("台積電大前天收盤", "day", date(2025, 3, 3), date(2025, 3, 3), None),
+    # "past year" with no number (it had been the latest day, or the last question's span)
+    ("2330 past year", "trailing", None, None, 250), ("TSMC over the past month", "trailing", None, None, 21),
+    # a week each side of a day (it had been the day alone)
+    ("2330 before and after 2025-03-04", "range", date(2025, 2, 25), date(2025, 3, 11), None),
+    ("台積電2025年3月4日前後", "range", date(2025, 2, 25), date(2025, 3, 11), None),
     ("TSMC Q1 2025 performance", "range", date(2025, 1, 1), date(2025, 3, 31), None),
     ("台積電2025年第一季股價", "range", date(2025, 1, 1), date(2025, 3, 31), None),
     ("1Q25 2330 price", "range", date(2025, 1, 1), date(2025, 3, 31), None),
@@ -1356,3 +1361,21 @@ def test_from_one_spans_extreme_to_anothers(store):
     assert "從2025-02的最高收盤 1,060.00（2025-02-26）到2025-03的最低收盤 1,000.00（2025-03-04）：-5.66%，歷時 3 個交易日。" in zh.answer
     up = ask(store, "how much did 2330 rise from the March 2025 low to the March 2025 high?")
     assert "to the 2025-03 high close of 1,025.00 (2025-03-05): +2.50% over 1 session." in up.answer
+
+
+@pytest.mark.parametrize("message, day", [
+    ("2330 close on Lunar New Year 2025", date(2025, 1, 29)), ("2330 on Chinese New Year 2024", date(2024, 2, 10)),
+    ("台積電2025年春節前收盤", date(2025, 1, 29)), ("2025年過年前台積電收多少", date(2025, 1, 29)),
+    ("2330 spring festival 2026", date(2026, 2, 17)),
+])
+def test_lunar_new_year_is_its_day_of_that_year(message, day):
+    """Lunar New Year moves every year: written as its date (it had been read as no date, the latest
+    close); the price answer then gives the last session before the market's break."""
+    p = parse_period(named_days(message), date(2026, 12, 5))
+    assert (p.kind, p.start) == ("day", day)
+
+
+def test_before_and_after_a_day_lists_each_session_around_it(store):
+    a = ask(store, "2330 before and after 2025-03-04")
+    assert [b.date for b in a.bars] == [row[0] for row in BARS]
+    assert "- 2025-03-04 (Tue) close 1,000.00" in a.answer
