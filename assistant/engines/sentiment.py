@@ -115,12 +115,15 @@ def _asked_window(req: EngineRequest, end: datetime) -> tuple[datetime, datetime
     """``(since, until, label, label_zh)`` when the message names a day or period: a day is read
     with the news of NEWS_DAYS_AROUND days either side (reactions come the next day; QA searches
     the same window), a period as its own calendar days. ``until`` never passes ``end`` (the as-of cut)."""
-    from ..periods import parse_period
+    from ..periods import AROUND_DAYS, Period, asks_around, parse_period
     from ..price_facts import TAIPEI
 
     period = parse_period(req.message, req.as_of or datetime.now(TAIPEI).date())
     if period.kind not in ("day", "range") or period.start is None or period.end is None:
         return None
+    if period.kind == "range" and asks_around(req.message):  # "3月15日前後的新聞情緒": the day's news window
+        day = period.start + timedelta(days=AROUND_DAYS)
+        period = Period("day", day, day, label=day.isoformat())
     if period.kind == "day":
         days = NEWS_DAYS_AROUND
         first, last = period.start - timedelta(days=days), period.end + timedelta(days=days)
