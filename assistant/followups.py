@@ -37,6 +37,23 @@ def news_question_of(asked: str, answer: Answer) -> str | None:
     return asked if answer.citations else None
 
 
+# "more", "show me 5 more headlines", "next page", "更多", "再多幾則", "下一頁", "還有嗎" after a news list
+_MORE = re.compile(r"^\s*(?:(?:show|give|list)\s+(?:me\s+)?)?(?:\d+\s+|a few\s+|some\s+)?more(?:\s+(?:news|headlines|articles|stories))?"
+                   r"(?:\s+please)?\s*[?.!]*\s*$|^\s*(?:next|another)\s+(?:page|\d+|five|ten)\b.{0,12}$|^\s*(?:any\s+)?older\s+(?:ones|news|articles)\s*[?.!]*\s*$"
+                   r"|^\s*(?:请|請)?(?:再|多)(?:多|来|來|给|給|列|看)?(?:我)?(?:几|幾|五|5|一些)?(?:则|則|篇|条|條)?(?:新闻|新聞)?\s*[?？!！。]*\s*$"
+                   r"|^\s*(?:更多|下一页|下一頁|还有吗|還有嗎|还有呢|還有呢|更早的)(?:新闻|新聞)?\s*[?？!！。]*\s*$", re.I)
+
+
+def asks_more(message: str) -> bool:
+    """Whether ``message`` asks for the next page of the last news list."""
+    return bool(_MORE.search(message or ""))
+
+
+def more_notice(question: str, shown: int, zh: bool) -> str:
+    return (f"視為「{question}」的下一頁（略過已列出的 {shown} 則）。" if zh else
+            f"Read as the next page of “{question}” (the {shown} articles already listed are left out).")
+
+
 def follow_up_rest(message: str, directory: Any) -> str:
     """What a follow-up says besides the companies it names and its follow-up words ("and what
     about 2454?", "那聯發科呢？" → ""): empty when it only asks the last question of another company."""
@@ -265,4 +282,4 @@ def carried_notice(question: str, message: str) -> str:
             f"Read as “{question}”, following on from the last question.")
 
 
-__all__ = ["carried_notice", "carry_news_question", "carry_period", "carry_portfolio", "news_question_of"]
+__all__ = ["asks_more", "more_notice", "carried_notice", "carry_news_question", "carry_period", "carry_portfolio", "news_question_of"]

@@ -27,7 +27,7 @@ from ingest.cjk import has_cjk
 from ingest.errors import FinqaError
 from ingest.industries import industry_named
 
-from .followups import carried_notice, carry_news_question, carry_period, carry_portfolio, news_question_of
+from .followups import asks_more, more_notice, carried_notice, carry_news_question, carry_period, carry_portfolio, news_question_of
 from .i18n import answers_zh, language_ack, language_notice, language_request, only_language_request, stream_in
 from .movers import asks_for_picks, asks_future_ranking, ranking_without_why, refers_back, why_ranking_notice
 from .price_facts import TAIPEI, names_only_a_period, price_question_of
@@ -233,6 +233,11 @@ class Assistant:
         # "in April" on a store that ends before this year's April: the April it covers, written
         # into the question before anything reads it (as-of dates and periods alike).
         anchored = self._anchor_dates(message, as_of, notices)
+        skip: list[str] = []
+        if session is not None and session.last_news_question and session.shown_urls and asks_more(message):
+            # "more" / "更多" after a news list: the same question, without the articles shown so far
+            anchored, skip = session.last_news_question, list(session.shown_urls)
+            notices.append(more_notice(anchored, len(skip), answers_zh(message)))
         if session is not None and session.last_price_question:
             # "what's it worth?" after a portfolio: the portfolio; "2330's chart for that month", or
             # "which stocks did best?" after April's market: that period
@@ -290,6 +295,7 @@ class Assistant:
                                          or (slots.inherited_code and len(set(slots.codes)) > 1))
                                     else None),
             history=list(session.history) if session is not None else [],
+            skip_urls=skip,
         )
         final: Answer
         try:
@@ -307,7 +313,19 @@ class Assistant:
         for n in notices:
             if n not in final.notices:
                 final.notices.append(n)
+        if skip and not final.citations:  # "more" past the oldest stored article
+            zh = answers_zh(message)
+            # the index holds them all (it listed them): no word of building it
+            final.notices = [n for n in final.notices if "finqa index build" not in n]
+            final.answer = ("這就是全部了：沒有更早的已存新聞。`finqa ingest news 代號` 可抓取更多。" if zh else
+                            "That was all: no older stored articles. `finqa ingest news CODE` fetches more.")
         self._remember(session, decision.route, slots, message, final, asked=asked)
+        if session is not None:
+            # the articles a news list has shown, so that "more" goes on from them
+            listed = [c.url for c in final.citations if c.url] if session.last_news_question else []
+            session.shown_urls = [*skip, *listed] if skip else listed
+            if skip:
+                session.last_news_question = asked  # "more" again goes on from the same question
         yield final
 
     def _anchor_dates(self, message: str, as_of: date | None, notices: list[str]) -> str:

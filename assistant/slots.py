@@ -39,6 +39,8 @@ class ChatSession:
     # The last question answered from the news ("TSMC news"), asked again by "and 2454?"
     # (assistant.followups).
     last_news_question: str | None = None
+    # The articles the last news listing (and the "more" after it) showed: "more" lists the next ones.
+    shown_urls: list[str] = field(default_factory=list)
     # Every company of the last answer ("2330 vs 2454 RSI"): "their correlation" asks of them all.
     last_codes: list[str] = field(default_factory=list)
     history: list[dict[str, str]] = field(default_factory=list)  # [{"role", "content"}]

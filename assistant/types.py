@@ -155,6 +155,8 @@ class EngineRequest:
     as_of: date | None = None  # None = now; a forecast for D sees only data strictly before D
     quoted_text: str | None = None  # text in quotes to classify (sentiment)
     follows_price_question: str | None = None  # a follow-up ("and 2454?") of this price question
+    # Articles this conversation already listed ("more" after "TSMC news"): the next page leaves them out.
+    skip_urls: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     history: list[dict[str, str]] = field(default_factory=list)  # [{"role", "content"}]
 

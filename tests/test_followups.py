@@ -229,3 +229,37 @@ def test_which_of_the_conversations_companies_compares_them_all(data_dir):
     asst.answer("那鴻海呢", session=session)
     rise = asst.answer("哪個最會漲", session=session)
     assert rise.route == "forecast" and [f.code for f in rise.forecasts] == ["2330", "2454", "2317"]
+
+
+def test_more_after_a_news_list_is_its_next_page(data_dir):
+    """"TSMC news", then "more" / "更多" / "下一頁": the next older articles, none listed twice, said as
+    read; past the oldest, that this was all (not that the index is missing)."""
+    from datetime import datetime, timedelta, timezone
+
+    from assistant.followups import asks_more
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+    from index.news_index import build_news
+    from ingest.store import open_store
+    from ingest.types import Article
+
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    store = open_store(settings.store_path)
+    start = datetime(2025, 3, 1, 3, tzinfo=timezone.utc)
+    store.upsert_articles([Article(url=f"https://news.example.com/tsmc/{i}", title=f"TSMC update number {i}",
+                                   published_at=start + timedelta(days=i), code="2330", source="Fixture Daily",
+                                   language="en", description=f"TSMC said update {i} went well.",
+                                   content=f"TSMC said update {i} went well.") for i in range(12)])
+    build_news(store, settings, progress=False)
+    asst, session = Assistant(settings), ChatSession()
+    first = asst.answer("TSMC news", session=session, as_of=date(2025, 4, 1))
+    pages = [first] + [asst.answer(m, session=session, as_of=date(2025, 4, 1)) for m in ("more", "更多")]
+    urls = [c.url for page in pages for c in page.citations]
+    assert len(urls) == 12 and len(set(urls)) == 12  # every article once, newest first
+    assert urls == [f"https://news.example.com/tsmc/{i}" for i in range(11, -1, -1)]
+    assert any("next page of “TSMC news” (the 5 articles already listed" in n for n in pages[1].notices)
+    done = asst.answer("下一頁", session=session, as_of=date(2025, 4, 1))
+    assert "沒有更早的已存新聞" in done.answer and not any("finqa index build" in n for n in done.notices)
+    assert asks_more("show me 5 more headlines") and not asks_more("tell me more about TSMC")
+    # without a news list before it, "more" is no page of anything
+    assert not any("next page" in n for n in asst.answer("more", session=ChatSession()).notices)

@@ -461,18 +461,22 @@ class QAEngine(FinqaQueryEngine):
                     # "EVs" finds "EV": an English plural matches its singular
                     return sum(t in words or (t.endswith("s") and t[:-1] in words) for t in topic) * 2 >= len(topic)
 
+                skip = set(req.skip_urls)  # "more": the articles listed so far are left out
+                extra = len(skip)
+
                 def newest(until: Any) -> list[Any]:
                     if not codes:
-                        per_code = [_about_their_company(self._retrieval().latest_news(
-                            req.message, codes=None, before=until, k=self.k * 4))]
+                        per_code = [[h for h in _about_their_company(self._retrieval().latest_news(
+                            req.message, codes=None, before=until, k=self.k * 4 + extra)) if h.url not in skip]]
                     else:
                         per_code = []
                         for c in codes:
                             names = _mentions(c)
                             # the company and the topic, or (when no article has both) the company
                             about = (lambda text, names=names: names(text) and on_topic(text)) if topic else names
-                            got = self._retrieval().latest_news(req.message, codes=[c], before=until, k=self.k,
-                                                                about=about)
+                            got = [h for h in self._retrieval().latest_news(req.message, codes=[c], before=until,
+                                                                            k=self.k + extra, about=about)
+                                   if h.url not in skip]
                             if topic and got and not any(on_topic(f"{h.title}\n{h.text}") for h in got):
                                 off_topic.append(c)
                             # newsapi files an article under a code on a full-text match: a list of
@@ -505,7 +509,7 @@ class QAEngine(FinqaQueryEngine):
                                            "stored articles follow.")
             else:
                 window = news_window(req)
-                hits = self._search(req, codes, before, window, unnamed)
+                hits = [h for h in self._search(req, codes, before, window, unnamed) if h.url not in set(req.skip_urls)]
                 if window is not None and not hits:
                     # Nothing from around the day asked: the closest by topic from any date, said so.
                     hits = self._search(req, codes, before, None, unnamed)
