@@ -914,3 +914,33 @@ def test_a_days_news_about_stocks_comes_before_its_other_news(data_dir):
     listed = QAEngine(settings=settings).run(EngineRequest(message="what happened on 2025-03-04?")).answer
     listed = listed.split("nearest the day first:")[1]
     assert listed.index("TSMC shares slump as chip stocks sell off [") < listed.index("What happened when we tested laptop")
+
+
+def test_news_in_one_language_lists_that_languages_articles(data_dir):
+    """"TSMC English news" / "台積電中文新聞" list the newest articles in that language ("english"
+    had been read as a topic no article held); with none in it, the newest in any, said so."""
+    from assistant.engines.qa import asked_news_language
+    from index.news_index import build_news
+    from ingest.store import open_store
+
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    store = open_store(settings.store_path)
+
+    def art(i, lang, title):
+        return Article(url=f"https://news.example.com/{lang}/{i}", title=title, code="2330", language=lang,
+                       published_at=datetime(2025, 3, 1 + i, 3, tzinfo=timezone.utc), source="Fixture Daily",
+                       description=title, content=title)
+
+    store.upsert_articles([art(0, "en", "TSMC opens a new fab in Arizona"), art(1, "zh", "台積電法說會釋出樂觀展望"),
+                           art(2, "zh", "台積電股價創新高"), art(3, "en", "TSMC beats revenue estimates")])
+    build_news(store, settings, progress=False)
+    engine = QAEngine(settings=settings)
+    en = engine.run(EngineRequest(message="TSMC English news", code="2330", codes=["2330"], as_of=date(2025, 4, 1)))
+    assert [c.url for c in en.citations] == ["https://news.example.com/en/3", "https://news.example.com/en/0"]
+    zh = engine.run(EngineRequest(message="台積電中文新聞", code="2330", codes=["2330"], as_of=date(2025, 4, 1)))
+    assert [c.url for c in zh.citations] == ["https://news.example.com/zh/2", "https://news.example.com/zh/1"]
+    assert asked_news_language("TSMC news in Chinese only") == "zh" and asked_news_language("TSMC news") is None
+    # on 2025-03-02 only the English article is stored: the newest in any language, said so
+    fallback = engine.run(EngineRequest(message="TSMC Chinese news", code="2330", codes=["2330"], as_of=date(2025, 3, 2)))
+    assert [c.url for c in fallback.citations] == ["https://news.example.com/en/0"]
+    assert any("No stored Chinese articles about it" in n for n in fallback.notices)

@@ -84,7 +84,9 @@ _LATEST = re.compile(
     r"|^\s*what(?:'s| is)\s+(?:going on|happening|new)\s+(?:with|at)\s+[\w.&'-]+(?:\s+[\w.&'-]+)?\s*[?？]?\s*$"
     r"|^\s*\S{0,10}?\s*的?(?:新聞|新闻|消息)(?:呢|嗎|吗)?\s*[?？]?\s*$"
     # "新聞呢", "and the news?", "what about its news?": the conversation's company's newest
-    r"|^\s*(?:and|what about|how about)\s+(?:the\s+|its\s+)?(?:latest\s+)?(?:news|headlines)\s*[?？]?\s*$",
+    r"|^\s*(?:and|what about|how about)\s+(?:the\s+|its\s+)?(?:latest\s+)?(?:news|headlines)\s*[?？]?\s*$"
+    # "TSMC news in Chinese only", "台積電英文新聞": the newest, in that language
+    r"|\bnews\s+in\s+(?:english|chinese)\b|(?:英文|中文)(?:的)?(?:新聞|新闻|消息)",
     re.IGNORECASE,
 )
 # What stays of a span once its dates are taken out ("TSMC news in April 2025" → "TSMC news in").
@@ -267,9 +269,22 @@ _NO_TOPIC = re.compile(
     r"'s\b|\b(?:any|the|a|is|are|there|what|whats|anything|show|me|give|tell|list|please|pls|us|for|of|so|far|"
     r"today|yesterday|this|last|past|week|month|lately|recently|now|right|currently|stock|stocks|market|taiwan|"
     r"tw|new|latest|newest|recent|news|headlines?|updates?|stories|top|biggest|major|main|key|important|big|were|was|"
-    r"in|during|on|from|about|regarding|concerning|summari[sz]e|summary|recap|round[- ]?up|overview|digest)\b"
+    r"in|during|on|from|about|regarding|concerning|summari[sz]e|summary|recap|round[- ]?up|overview|digest"
+    r"|english|chinese|only|language)\b"  # the articles' language is a filter (asked_news_language), no topic
+    r"|英文|英语|中文|只要|只看|語言|语言"
     r"|今天|今日|昨天|本週|本周|這週|这周|最近|近期|近日|最新|有|什麼|什么|甚麼|嗎|吗|呢|的|新聞|新闻|消息|台股|股市|給我|给我|看|一下"
     r"|重大|重要|主要|头条|哪些|总结|整理|摘要|汇整|[?？!！.。,，\s]")
+
+
+_NEWS_LANGUAGE = (("en", re.compile(r"\benglish\b|英文|英语", re.I)), ("zh", re.compile(r"\bchinese\b|中文", re.I)))
+
+
+def asked_news_language(message: str | None) -> str | None:
+    """"en" or "zh" when the question asks for the news in one language ("TSMC English news",
+    "台積電中文新聞", "news in Chinese only"), else ``None``."""
+    s = to_simplified(message or "")
+    found = [code for code, rx in _NEWS_LANGUAGE if rx.search(s)]
+    return found[0] if len(found) == 1 else None
 
 
 def lists_newest(req: EngineRequest) -> bool:
@@ -462,12 +477,17 @@ class QAEngine(FinqaQueryEngine):
                     return sum(t in words or (t.endswith("s") and t[:-1] in words) for t in topic) * 2 >= len(topic)
 
                 skip = set(req.skip_urls)  # "more": the articles listed so far are left out
-                extra = len(skip)
+                # "TSMC English news": that language's articles only (a list, so that the fallback can drop it)
+                lang = [asked_news_language(req.message)]
+                extra = len(skip) + (self.k * 6 if lang[0] else 0)
+
+                def wanted(h: Any) -> bool:
+                    return h.url not in skip and (lang[0] is None or (h.language or "").lower().startswith(lang[0]))
 
                 def newest(until: Any) -> list[Any]:
                     if not codes:
                         per_code = [[h for h in _about_their_company(self._retrieval().latest_news(
-                            req.message, codes=None, before=until, k=self.k * 4 + extra)) if h.url not in skip]]
+                            req.message, codes=None, before=until, k=self.k * 4 + extra)) if wanted(h)]]
                     else:
                         per_code = []
                         for c in codes:
@@ -476,7 +496,7 @@ class QAEngine(FinqaQueryEngine):
                             about = (lambda text, names=names: names(text) and on_topic(text)) if topic else names
                             got = [h for h in self._retrieval().latest_news(req.message, codes=[c], before=until,
                                                                             k=self.k + extra, about=about)
-                                   if h.url not in skip]
+                                   if wanted(h)]
                             if topic and got and not any(on_topic(f"{h.title}\n{h.text}") for h in got):
                                 off_topic.append(c)
                             # newsapi files an article under a code on a full-text match: a list of
@@ -490,6 +510,14 @@ class QAEngine(FinqaQueryEngine):
                                   reverse=True)
 
                 hits = newest(upto)
+                if not hits and lang[0] is not None:
+                    # none in that language: the newest in any, said so
+                    which = {"en": ("英文", "English"), "zh": ("中文", "Chinese")}[lang[0]]
+                    lang[0] = None
+                    hits = newest(upto)
+                    if hits:
+                        notices.append(f"沒有{which[0]}的已存新聞；以下是最新的幾則（不限語言）。" if zh else
+                                       f"No stored {which[1]} articles about it; the newest in any language follow.")
                 for c in dict.fromkeys(off_topic):
                     label, what = company_label(c, company_of(c), zh), _latest_topic_words(req)
                     what = in_users_script(what, req.message) if zh else what
