@@ -291,7 +291,11 @@ def ranking_without_why(message: str) -> str | None:
     m = _AND_WHY.search(message or "")
     if m is None or m.start() == 0:
         return None
+    from ingest.companies import get_directory
+
     rest = message[: m.start()]
+    if get_directory().find_in_text(rest):  # "TSMC's highest volume day in April and why": that company's news
+        return None
     return rest if is_ranking_question(rest) else None
 
 

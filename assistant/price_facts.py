@@ -38,7 +38,8 @@ from .periods import (ALL_TIME, asks_around, AVERAGE_VOLUME, FIRST_OF, PERIOD_LA
                       parse_period, period_label, shifted_day, strip_dates, year_before)
 from .price_format import (SHARES_PER_LOT, bar_of, company_label, company_of, consistent_value, day_label, fmt_price,
                            limit_note, pct, source_name, volume_text, yi)
-from .price_records import (GAPS, asks_average, asks_average_daily, asks_average_range, asks_candles, asks_daily, asks_ohlc, asks_periodic,
+from .price_records import (GAPS, asks_average, asks_average_daily, asks_average_range, asks_candles, asks_up_share,
+                            up_share_text, asks_daily, asks_ohlc, asks_periodic,
                             asks_records, asks_streak, asks_volume_trend, average_daily_text, average_range_text,
                             average_text, beyond_text,
                             daily_text, day_gap_text, extreme_pair, extreme_pair_text, from_extreme, from_extreme_text,
@@ -144,7 +145,7 @@ def is_price_question(message: str, code: str | None) -> bool:
     if NOT_A_FACT.search(s):
         return False
     if (_STRONG.search(s) or GAPS.search(s) or asks_daily(message) or asks_average_daily(message) or asks_periodic(message)
-            or asks_average_range(message)
+            or asks_average_range(message) or asks_up_share(message)
             or from_extreme(message)
             or asks_streak(message)
             or last_beyond(message) or asks_volume_trend(message)  # "鴻海爆量", "台積電量價背離"
@@ -389,7 +390,7 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
     elif period.kind == "latest" and candles == "W":  # "台積電週K": the last half year, week by week
         period = Period("trailing", sessions=CANDLE_SESSIONS, label=f"the last {CANDLE_SESSIONS} sessions")
     elif period.kind == "latest" and (asks_records(asked) or asks_periodic(asked) or asks_streak(asked)
-                                      or last_beyond(asked)):  # "2330's highest close", "連跌幾天": all it holds
+                                      or last_beyond(asked) or asks_up_share(asked)):  # "2330's highest close", "連跌幾天": all it holds
         period = Period("all", label="all-time")
     if _OTHER_CURRENCY.search(to_simplified(req.message).lower()):
         notices.append("價格以新台幣（NT$）計，即交易所的報價；finqa 不儲存匯率，因此不換算成美元。" if zh else
@@ -732,6 +733,8 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
             text += ("" if zh else " ") + volume_trend_text(bars, [float(v) for v in before["volume"].dropna()], zh)
         if asked and asks_average(asked):
             text += ("" if zh else " ") + average_text(bars, zh)
+        if asked and asks_up_share(asked):  # "2330 win rate", "台積電上漲天數比例"
+            text += ("" if zh else " ") + up_share_text(bars, prev, zh)
         if asked and asks_average_range(asked):  # "2330 average daily range", "台積電平均振幅"
             text += ("" if zh else " ") + average_range_text(bars, prev, zh)
         if asked and asks_average_daily(asked):  # "average daily change of 2330 in 2025"

@@ -17,7 +17,7 @@ import pandas as pd
 from ingest.types import PriceBar
 
 from .price_format import SHARES_PER_LOT, WEEKDAY_ZH, consistent_value, fmt_price, limit_note, pct
-from .slots import unquoted
+from .slots import to_simplified, unquoted
 
 # On simplified, lower-cased text.
 _EXTREME_CLOSE = re.compile(
@@ -56,11 +56,17 @@ OHLC = re.compile(r"\bohlcv?\b|\bopen\W{0,3}high\W{0,3}low\W{0,3}(?:and\s+)?clos
 
 # "2330 monthly returns in 2025", "台積電每月漲跌", "what was 2330's best month?"; the same by week.
 _BY_MONTH = re.compile(r"\bmonthly\s+(?:returns?|closes?|changes?|performance|moves?|gains?)\b|\b(?:each|every|per|by)\s+month\b"
-                       r"|\bmonth[- ]by[- ]month\b|\b(?:best|worst)\s+months?\b|\bwhich months?\b|每月|每个月|逐月|各月|哪个月|哪一个月")
+                       r"|\bmonth[- ]by[- ]month\b|\b(?:best|worst)\s+months?\b|\bwhich months?\b|每月|每个月|逐月|各月|哪个月|哪一个月"
+                       # "2330 biggest monthly drop", "台積電單月最大漲幅"
+                       r"|\b(?:biggest|largest|worst|best|sharpest|steepest)\s+(?:monthly|one-month|month's)\s+(?:drop|fall|decline|loss|gain|rise|jump|move)s?\b"
+                       r"|单月(?:最大)?(?:涨幅|跌幅|涨跌)")
 _BY_WEEK = re.compile(r"\bweekly\s+(?:returns?|closes?|changes?|performance|moves?|gains?)\b|\b(?:each|every|per|by)\s+week\b"
                       r"|\bweek[- ]by[- ]week\b|\b(?:best|worst)\s+weeks?\b|\bwhich weeks?\b|每周|每个星期|逐周|各周|哪一?周"
                       # "2330 close every Friday in April": each week's last close
-                      r"|\b(?:every|each)\s+friday\b|\bfriday closes\b|每(?:周|星期|个星期|礼拜)五")
+                      r"|\b(?:every|each)\s+friday\b|\bfriday closes\b|每(?:周|星期|个星期|礼拜)五"
+                      # "2330 biggest weekly drop", "台積電單週最大跌幅"
+                      r"|\b(?:biggest|largest|worst|best|sharpest|steepest)\s+(?:weekly|one-week|week's)\s+(?:drop|fall|decline|loss|gain|rise|jump|move)s?\b"
+                      r"|单周(?:最大)?(?:涨幅|跌幅|涨跌)")
 
 
 # "台積電週K", "2330 weekly chart", "月K線", "monthly candles": the chart in weekly (monthly) candles,
@@ -237,6 +243,42 @@ def average_range_text(bars: list[PriceBar], prev: PriceBar | None, zh: bool) ->
             f"the close before; the widest was {fmt_price(w)} ({s:.2%}) on {day.isoformat()}.")
 
 
+# "2330 win rate", "what percentage of days did TSMC close higher?", "台積電上漲天數比例", "2330 average
+# gain on up days": the share of sessions that closed up and down, and the average up and down day
+_UP_SHARE = re.compile(
+    r"\b(?:what|which)\s+(?:percentage|percent|share|fraction|proportion)\s+of\s+(?:the\s+)?(?:days|sessions|trading days)\b"
+    r"|\bhow often\b.{0,30}\b(?:close[ds]?|rise|rises|rose|go(?:es)? up|went up|up|higher|gain\w*|fall|falls|fell|down|lower)\b"
+    r"|\bwin(?:ning)? (?:rate|ratio|percentage)\b|\b(?:up|down)[- ]day (?:ratio|rate|percentage)\b"
+    r"|\baverage (?:gain|rise|move|return|change) on (?:up|green|positive|winning) days\b"
+    r"|\baverage (?:loss|drop|fall|decline|move|change) on (?:down|red|negative|losing) days\b"
+    r"|(?:上涨|下跌)(?:天数|日数)(?:的)?(?:比例|比率|占比|机率)|胜率|上涨机率(?=.{0,6}(?:多少|几成|是))")
+
+
+def asks_up_share(message: str) -> bool:
+    """Whether ``message`` asks how often the close rose (and by how much on the days it did)."""
+    return bool(_UP_SHARE.search(to_simplified(unquoted(message)).lower()))
+
+
+def up_share_text(bars: list[PriceBar], prev: PriceBar | None, zh: bool) -> str:
+    """The sessions that closed up, down and unchanged, as counts and shares, and the mean change
+    of the up days and of the down days."""
+    closes = [b.close for b in ([prev] if prev is not None else []) + bars]
+    changes = pd.Series(closes).pct_change().dropna()
+    if changes.empty:
+        return ""
+    n = len(changes)
+    up, down = changes[changes > 0], changes[changes < 0]
+    flat = n - len(up) - len(down)
+    mean_up = f"{float(up.mean()):+.2%}" if len(up) else "—"
+    mean_down = f"{float(down.mean()):+.2%}" if len(down) else "—"
+    if zh:
+        return (f"{n} 個交易日中收漲 {len(up)} 天（{len(up) / n:.1%}）、收跌 {len(down)} 天（{len(down) / n:.1%}）、平盤 {flat} 天；"
+                f"上漲日平均 {mean_up}，下跌日平均 {mean_down}。過去的比例，不是預測。")
+    return (f"Of {n} sessions, {len(up)} closed higher ({len(up) / n:.1%}), {len(down)} lower ({len(down) / n:.1%}) and "
+            f"{flat} unchanged; the average up day was {mean_up}, the average down day {mean_down}. A share of the past, "
+            "no forecast.")
+
+
 def asks_average_daily(message: str) -> bool:
     """Whether ``message`` asks for the mean daily change over a span."""
     return bool(_AVERAGE_DAILY.search(unquoted(message)))
@@ -386,13 +428,23 @@ _REACHED = re.compile(
     r"|(?:涨到|跌到|碰到|摸到|来到)(?:过)?\s*(\d[\d,]*(?:\.\d+)?)\s*(?:元|块)?\s*(?:过|吗|了吗|没)")
 
 
+# "how many times did 2330 close above 1000?", "台積電站上1000幾次", "收盤高於1000有幾天": the sessions
+# beyond a price (beyond_text counts them and gives the last), not a target to reach
+_COUNT_BEYOND = re.compile(
+    r"\bhow many (?:times|days|sessions)\b.{0,30}?\b(?:close[ds]?|closing|trade[ds]?|traded|finish(?:ed)?|end(?:ed)?)\s+"
+    r"(above|below|over|under)\s+(?:nt\$|\$)?(\d[\d,]*(?:\.\d+)?)"
+    r"|(站上|站回|突破|高于|超过|跌破|低于)\s*(\d[\d,]*(?:\.\d+)?)\s*(?:元)?\s*(?:的)?(?:有)?(?:几|多少)(?:次|天|个交易日)")
+
+
 def last_beyond(message: str) -> tuple[str, float] | None:
     """("above" | "below" | "reach", price) when ``message`` asks when the close was last beyond a
     price ("reach": either way, whichever side of the span's last close the price lies)."""
     s = unquoted(message)
     if (m := _REACHED.search(s)) is not None and not _LAST_BEYOND.search(s) and not _EVER_BEYOND.search(s):
         return "reach", float((m.group(1) or m.group(2)).replace(",", ""))
-    if (m := _LAST_BEYOND.search(s)) is not None:
+    if (m := _COUNT_BEYOND.search(s)) is not None:
+        word, number = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+    elif (m := _LAST_BEYOND.search(s)) is not None:
         word, number = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
     elif (m := _EVER_BEYOND.search(s)) is not None:
         g = m.groups()  # (direction or None for a bare "cross", number) in English, (word, number) in Chinese

@@ -212,7 +212,9 @@ _LIMIT_AHEAD = re.compile(r"涨停|跌停|\blimit[- ](?:up|down)\b")
 # "did 2330 reach 1,000 last year?", "台積電漲到1000過嗎": a target in the past is a price fact.
 _PAST_TARGET = re.compile(r"\b(?:did|was|were|has|had|have|when|ever|closed|traded|reached|crossed)\b"
                           r"|\b(?:last|latest|most recent)\s+(?:time|date|day|session)\b"
-                          r"|过吗|过没|曾经|曾|了吗|何时|什么时候|上次|上一次|最后一次")
+                          r"|过吗|过没|曾经|曾|了吗|何时|什么时候|上次|上一次|最后一次"
+                          # "台積電站上1000幾次": how often it did, counted from the store
+                          r"|\d\s*(?:元)?\s*(?:的)?(?:有)?(?:几|多少)(?:次|天|个交易日)|\bhow many (?:times|days|sessions)\b")
 
 
 # "What is the outlook for AI servers for Quanta?", "TSMC 2nm outlook", "outlook for TSMC revenue":

@@ -1379,3 +1379,20 @@ def test_before_and_after_a_day_lists_each_session_around_it(store):
     a = ask(store, "2330 before and after 2025-03-04")
     assert [b.date for b in a.bars] == [row[0] for row in BARS]
     assert "- 2025-03-04 (Tue) close 1,000.00" in a.answer
+
+
+def test_how_often_the_close_rose_and_beyond_a_price(store):
+    """"2330 win rate" / "台積電上漲天數比例" count the sessions that closed up and down, with the average
+    up and down day (they had been the last day or a forecast); "how many times did 2330 close above
+    1010?" / "台積電站上1010幾次" count the closes beyond it (the Chinese one had been a target to reach)."""
+    changes = pd.Series([c for *_, c, _ in BARS]).pct_change().dropna()
+    up, down = changes[changes > 0], changes[changes < 0]
+    a = ask(store, "2330 win rate")
+    assert (f"Of 4 sessions, {len(up)} closed higher ({len(up) / 4:.1%}), {len(down)} lower ({len(down) / 4:.1%})"
+            f" and 0 unchanged; the average up day was {up.mean():+.2%}, the average down day {down.mean():+.2%}.") in a.answer
+    assert "收漲" in ask(store, "台積電上漲天數比例").answer
+    count = ask(store, "how many times did 2330 close above 1010?")
+    assert "4 of the span's 5 sessions closed above 1,010.00." in count.answer
+    assert "有 4 天收盤高於 1,010.00" in ask(store, "台積電站上1010幾次").answer
+    weekly = ask(store, "2330 biggest weekly drop")
+    assert "- week of 2025-02-24: close 1,040.00" in weekly.answer

@@ -80,6 +80,9 @@ ROUTE_CASES = [
     # analysts' target prices are quoted from the news (they had been a 5-day forecast); a horizon or a price is the forecaster's
     ("What is the target price for TSMC?", "qa", "2330", None), ("台積電目標價", "qa", "2330", None),
     ("2330 last trading day of April 2025", "qa", "2330", None),  # a day, not a forecast
+    # counted from the store, not a target to reach or a forecast
+    ("台積電站上1000幾次", "qa", "2330", None), ("台積電上漲天數比例", "qa", "2330", None), ("2330 win rate", "qa", "2330", None),
+    ("2330 biggest weekly drop", "qa", "2330", None), ("台積電單週最大跌幅", "qa", "2330", None),
     ("2330 price target in 30 days", "forecast", "2330", 30), ("台積電目標價1200會到嗎", "forecast", "2330", 5), ("how negative are the headlines on 2317?", "sentiment", "2317", None),
     ("is this good news: TSMC to build more fabs in Japan", "sentiment", "2330", None),
     ("what is 0050?", "qa", "0050", None), ("台積電是什麼公司", "qa", "2330", None),
