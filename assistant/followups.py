@@ -184,9 +184,7 @@ def carry_period(message: str, previous: str | None, today: date) -> str:
     if YOY.search(simplified) and parse_period(YOY.sub(" ", simplified), today).kind == "latest":
         # "what about the same period last year?", "跟去年同期比呢": the last span beside the same span a year before
         if (text := _period_text(previous, today, zh)) is not None:
-            # before a closing 呢 or question mark, which say the message follows the conversation
-            at = re.search(r"(?:呢|吗|嗎)?\s*[?？。.!！]*\s*$", message).start()
-            return f"{message[:at].rstrip()}{'（' + text + '）' if zh else ' ' + text}{message[at:]}"
+            return _with_span(message, text, zh)
     if (shifted := _shifted_span(message, previous, today)) is not None:
         # "and the month before?", "前一個月呢": the span next to the last one
         return shifted
@@ -207,15 +205,20 @@ def carry_period(message: str, previous: str | None, today: date) -> str:
     if (parse_period(message, today).kind == "latest" and ranked_end(simplified) is not None and is_ranking_question(previous)
             and (text := _span_of(previous, today, zh)) is not None):
         # "why did the top one fall?" after April's losers: April's move (it had been the last 20 sessions)
-        at = re.search(r"(?:呢|吗|嗎)?\s*[?？。.!！]*\s*$", message).start()
-        return f"{message[:at].rstrip()}{'（' + text + '）' if zh else ' ' + text}{message[at:]}"
+        return _with_span(message, text, zh)
     if (parse_period(message, today).kind == "latest" and asks_records(message) and not get_directory().find_in_text(message)
             and (text := _span_of(previous, today, zh)) is not None):
         # "and the lowest close?", "which day had the highest volume?" after "2330 in April 2025" or
         # "2330 last 10 days": that span's record (it had been the whole stored history's)
-        at = re.search(r"(?:呢|吗|嗎)?\s*[?？。.!！]*\s*$", message).start()
-        return f"{message[:at].rstrip()}{'（' + text + '）' if zh else ' ' + text}{message[at:]}"
+        return _with_span(message, text, zh)
     return message
+
+
+def _with_span(message: str, text: str, zh: bool) -> str:
+    """``message`` with the span ``text`` written in before its closing 呢 or question mark (which
+    say that it follows the conversation): "and the lowest close over the last 10 trading days?"."""
+    at = re.search(r"(?:呢|吗|嗎)?\s*[?？。.!！]*\s*$", message).start()
+    return f"{message[:at].rstrip()}{'（' + text + '）' if zh else ' ' + text}{message[at:]}"
 
 
 def _span_of(question: str, today: date, zh: bool) -> str | None:
