@@ -355,8 +355,8 @@ _NAMED_DAY_ZH = re.compile(r"(\d{4}\s*年\s*)?(?:的)?(" + "|".join(p for p, _ i
 LUNAR_NEW_YEAR = {2020: date(2020, 1, 25), 2021: date(2021, 2, 12), 2022: date(2022, 2, 1), 2023: date(2023, 1, 22),
                   2024: date(2024, 2, 10), 2025: date(2025, 1, 29), 2026: date(2026, 2, 17), 2027: date(2027, 2, 6),
                   2028: date(2028, 1, 26), 2029: date(2029, 2, 13), 2030: date(2030, 2, 3)}
-_LNY_EN = re.compile(r"\b(?:(\d{4})\s+)?(?:the\s+)?(?:lunar|chinese)\s+new\s+year(?:['’]s)?(?:\s+(?:day|eve))?(?:\s+(?:of\s+)?(\d{4}))?\b"
-                     r"|\bspring festival(?:\s+(?:of\s+)?(\d{4}))?\b", re.I)
+_LNY_EN = re.compile(r"\b(?:((?:19|20)\d\d)\s+)?(?:the\s+)?(?:lunar|chinese)\s+new\s+year(?:['’]s)?(?:\s+(?:day|eve))?(?:\s+(?:of\s+)?((?:19|20)\d\d))?\b"
+                     r"|\bspring festival(?:\s+(?:of\s+)?((?:19|20)\d\d))?\b", re.I)
 _LNY_ZH = re.compile(r"(?:(\d{4})\s*年\s*(?:的)?)?(?:農曆新年|农历新年|農曆年|农历年|春節|春节|大年初一)"
                      r"|(\d{4})\s*年\s*(?:的)?(?:過年|过年)")  # "過年" alone is any year's holiday: only with a year
 
@@ -373,6 +373,8 @@ def _lunar_new_year(message: str, today: date | None = None) -> str:
 
     def en(m: re.Match[str]) -> str:
         d = day_of(m.group(1) or m.group(2) or m.group(3))
+        if d is not None and re.search(r"\beve\b", m.group(0), re.I):  # "Lunar New Year's Eve": the day before
+            d -= timedelta(days=1)
         return m.group(0) if d is None else f"{calendar.month_name[d.month]} {d.day} {d.year}"
 
     def zh(m: re.Match[str]) -> str:

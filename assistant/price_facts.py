@@ -34,17 +34,15 @@ from ingest.cjk import has_cjk
 from ingest.types import PriceBar
 
 from .i18n import answers_zh
-from .periods import (ALL_TIME, asks_around, AVERAGE_VOLUME, FIRST_OF, PERIOD_LABELS_ZH, YOY, Period, day_shift, no_such_day,
-                      parse_period, period_label, shifted_day, strip_dates, year_before)
+from .periods import (ALL_TIME, AVERAGE_VOLUME, FIRST_OF, PERIOD_LABELS_ZH, YOY, Period, asks_around, day_shift,
+                      no_such_day, parse_period, period_label, shifted_day, strip_dates, year_before)
 from .price_format import (SHARES_PER_LOT, bar_of, company_label, company_of, consistent_value, day_label, fmt_price,
                            limit_note, pct, source_name, volume_text, yi)
-from .price_records import (GAPS, asks_average, asks_average_daily, asks_average_range, asks_candles, asks_up_share,
-                            up_share_text, asks_daily, asks_ohlc, asks_periodic,
-                            asks_records, asks_streak, asks_volume_trend, average_daily_text, average_range_text,
-                            average_text, beyond_text,
-                            daily_text, day_gap_text, extreme_pair, extreme_pair_text, from_extreme, from_extreme_text,
-                            last_beyond, periodic_text,
-                            records_text, streak_text, volume_trend_text)
+from .price_records import (GAPS, asks_average, asks_average_daily, asks_average_range, asks_candles, asks_daily, asks_ohlc,
+                            asks_periodic, asks_records, asks_streak, asks_up_share, asks_volume_trend, average_daily_text,
+                            average_range_text, average_text, beyond_text, daily_text, day_gap_text, extreme_pair,
+                            extreme_pair_text, from_extreme, from_extreme_text, last_beyond, periodic_text, records_text,
+                            streak_text, up_share_text, volume_trend_text)
 from .slots import BACK_REFERENCE, COMPANY_TOPIC, COMPARE_WITH, LOOKBACK, adr_notice, to_simplified, unquoted
 from .types import Answer, Citation, EngineRequest
 from .versus_market import asks_vs_market

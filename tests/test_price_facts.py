@@ -1366,7 +1366,8 @@ def test_from_one_spans_extreme_to_anothers(store):
 @pytest.mark.parametrize("message, day", [
     ("2330 close on Lunar New Year 2025", date(2025, 1, 29)), ("2330 on Chinese New Year 2024", date(2024, 2, 10)),
     ("台積電2025年春節前收盤", date(2025, 1, 29)), ("2025年過年前台積電收多少", date(2025, 1, 29)),
-    ("2330 spring festival 2026", date(2026, 2, 17)),
+    ("2330 spring festival 2026", date(2026, 2, 17)), ("2330 on Lunar New Year's Eve 2025", date(2025, 1, 28)),
+    ("Lunar New Year 2025 2330 close", date(2025, 1, 29)),
 ])
 def test_lunar_new_year_is_its_day_of_that_year(message, day):
     """Lunar New Year moves every year: written as its date (it had been read as no date, the latest

@@ -537,7 +537,8 @@ class QAEngine(FinqaQueryEngine):
                                            "stored articles follow.")
             else:
                 window = news_window(req)
-                hits = [h for h in self._search(req, codes, before, window, unnamed) if h.url not in set(req.skip_urls)]
+                shown = set(req.skip_urls)  # "more" after quoted news: other articles
+                hits = [h for h in self._search(req, codes, before, window, unnamed) if h.url not in shown]
                 if window is not None and not hits:
                     # Nothing from around the day asked: the closest by topic from any date, said so.
                     hits = self._search(req, codes, before, None, unnamed)
