@@ -107,12 +107,12 @@ def _costs(code: str, buy_value: float, sell_value: float) -> tuple[float, float
     return buy_value + _fee(buy_value), sell_value - _fee(sell_value) - sell_value * _tax_rate(code)
 
 
-def _money(x: float) -> str:
+def signed_money(x: float) -> str:
     """A gain or loss in NT$ with its sign: "+NT$5,000", "−NT$33,000"."""
     return f"{'+' if x >= 0 else '−'}NT${abs(x):,.0f}"
 
 
-def _size(shares: float, zh: bool) -> str:
+def lot_size(shares: float, zh: bool) -> str:
     """A holding's size the way Taiwan quotes it: whole lots (張) when it is whole lots, else shares."""
     lots = shares / SHARES_PER_LOT
     if shares % SHARES_PER_LOT == 0:
@@ -432,23 +432,23 @@ def _several_positions(job: Job, held: list[tuple[str, float, float | None]]) ->
         rows.append({"code": code, "paid": paid, "shares": n, "date": iso_day(day), "close": price,
                      "paper_gain": n * (price - paid), "cost_with_fee": cost, "proceeds_after_costs": proceeds})
         frames[code] = bars.tail(1)
-        size = _size(n, zh)
+        size = lot_size(n, zh)
         lines.append(f"- {job.label(code)} {size}：買進價 {fmt_price(paid)}，{iso_day(day)} 收盤 {fmt_price(price)}"
-                     f"（{price / paid - 1:+.2%}），帳面 {_money(n * (price - paid))}" if zh else
+                     f"（{price / paid - 1:+.2%}），帳面 {signed_money(n * (price - paid))}" if zh else
                      f"- {size} of {job.label(code)} bought at {fmt_price(paid)}: the {iso_day(day)} close is "
-                     f"{fmt_price(price)} ({price / paid - 1:+.2%}), {_money(n * (price - paid))} on paper")
+                     f"{fmt_price(price)} ({price / paid - 1:+.2%}), {signed_money(n * (price - paid))} on paper")
     if not rows:
         return job.plain("\n".join(lines))
     paid_total = sum(r["paid"] * r["shares"] for r in rows)
     paper = sum(r["paper_gain"] for r in rows)
     cost = sum(r["cost_with_fee"] for r in rows)
     back = sum(r["proceeds_after_costs"] for r in rows)
-    head = (f"**你的 {len(rows)} 筆持股**：買進共 NT${paid_total:,.0f}，帳面損益 **{_money(paper)}**"
-            f"（{paper / paid_total:+.2%}）；若都以這些收盤價賣出，計入買賣手續費與證券交易稅後淨損益 **{_money(back - cost)}**"
+    head = (f"**你的 {len(rows)} 筆持股**：買進共 NT${paid_total:,.0f}，帳面損益 **{signed_money(paper)}**"
+            f"（{paper / paid_total:+.2%}）；若都以這些收盤價賣出，計入買賣手續費與證券交易稅後淨損益 **{signed_money(back - cost)}**"
             f"（{back / cost - 1:+.2%}）。" if zh else
-            f"**Your {len(rows)} positions**: NT${paid_total:,.0f} paid, **{_money(paper)}** on paper "
+            f"**Your {len(rows)} positions**: NT${paid_total:,.0f} paid, **{signed_money(paper)}** on paper "
             f"({paper / paid_total:+.2%}); all sold at these closes, after the fees and the transaction tax: "
-            f"**{_money(back - cost)}** ({back / cost - 1:+.2%}).")
+            f"**{signed_money(back - cost)}** ({back / cost - 1:+.2%}).")
     if any(shares is None for _, _, shares in held):
         lines.append("（沒有寫出股數的以一張計。）" if zh else "(One lot where no quantity was given.)")
     numbers = {"positions": rows, "paid": paid_total, "paper_gain": paper, "net_gain": back - cost,
@@ -502,14 +502,14 @@ def position(job: Job) -> Answer:
     size = _size_in_full(shares, zh)
     if zh:
         text = (f"**{label}**：買進價 {fmt_price(paid)}，{iso_day(day)} 收盤 {fmt_price(price)}，"
-                f"{price / paid - 1:+.2%}（每股 {per_share:+,.2f}）。{size}帳面損益 **{_money(paper)}**；"
+                f"{price / paid - 1:+.2%}（每股 {per_share:+,.2f}）。{size}帳面損益 **{signed_money(paper)}**；"
                 f"若以這個收盤價賣出，計入買進手續費 NT${_fee(shares * paid):,.0f}、賣出手續費 NT${sell_fee:,.0f} 與 "
-                f"{tax_rate:.1%} 證券交易稅 NT${tax:,.0f} 後，淨損益 **{_money(net)}**（{proceeds / cost - 1:+.2%}）。")
+                f"{tax_rate:.1%} 證券交易稅 NT${tax:,.0f} 後，淨損益 **{signed_money(net)}**（{proceeds / cost - 1:+.2%}）。")
     else:
         text = (f"**{label}**: bought at {fmt_price(paid)}; the {iso_day(day)} close is {fmt_price(price)}, "
-                f"{price / paid - 1:+.2%} ({per_share:+,.2f} a share). On {size} that is **{_money(paper)}** on paper; "
+                f"{price / paid - 1:+.2%} ({per_share:+,.2f} a share). On {size} that is **{signed_money(paper)}** on paper; "
                 f"sold at that close, after the buy fee (NT${_fee(shares * paid):,.0f}), the sell fee "
-                f"(NT${sell_fee:,.0f}) and the {tax_rate:.1%} transaction tax (NT${tax:,.0f}): **{_money(net)}** "
+                f"(NT${sell_fee:,.0f}) and the {tax_rate:.1%} transaction tax (NT${tax:,.0f}): **{signed_money(net)}** "
                 f"({proceeds / cost - 1:+.2%}).")
     text += _one_lot_note(stake, zh)
     even = breakeven_price(code, paid, shares)
@@ -540,15 +540,15 @@ def _trade(job: Job, code: str, paid: float, sold: float, stake: Stake, *, bough
     if zh:
         buy = f"以 {iso_day(day)} 收盤價 {fmt_price(paid)} 買進" if bought_now else f"以 {fmt_price(paid)} 買進"
         text = (f"**{label}**：{buy}、以 {fmt_price(sold)} 賣出，每股 {sold - paid:+,.2f}（{sold / paid - 1:+.2%}）。"
-                f"{size}價差 **{_money(gross)}**；扣除買進手續費 NT${buy_fee:,.0f}、賣出手續費 NT${sell_fee:,.0f} 與 "
-                f"{tax_rate:.1%} 證券交易稅 NT${tax:,.0f} 後，淨損益 **{_money(net)}**（{proceeds / cost - 1:+.2%}）。"
+                f"{size}價差 **{signed_money(gross)}**；扣除買進手續費 NT${buy_fee:,.0f}、賣出手續費 NT${sell_fee:,.0f} 與 "
+                f"{tax_rate:.1%} 證券交易稅 NT${tax:,.0f} 後，淨損益 **{signed_money(net)}**（{proceeds / cost - 1:+.2%}）。"
                 f"回本價（不賺不賠的賣價）：{fmt_price(even)}。")
     else:
         buy = f"bought at the {iso_day(day)} close of {fmt_price(paid)}" if bought_now else f"bought at {fmt_price(paid)}"
         text = (f"**{label}**: {buy} and sold at {fmt_price(sold)}, {sold - paid:+,.2f} a share "
-                f"({sold / paid - 1:+.2%}). On {size} that is **{_money(gross)}** before costs; after the buy fee "
+                f"({sold / paid - 1:+.2%}). On {size} that is **{signed_money(gross)}** before costs; after the buy fee "
                 f"(NT${buy_fee:,.0f}), the sell fee (NT${sell_fee:,.0f}) and the {tax_rate:.1%} transaction tax "
-                f"(NT${tax:,.0f}): **{_money(net)}** ({proceeds / cost - 1:+.2%}). Break-even sell price: {fmt_price(even)}.")
+                f"(NT${tax:,.0f}): **{signed_money(net)}** ({proceeds / cost - 1:+.2%}). Break-even sell price: {fmt_price(even)}.")
     text += _one_lot_note(stake, zh)
     if bought_now:
         return job.answer(text, [code], {code: bars.tail(1)}, numbers)
@@ -685,14 +685,14 @@ def portfolio(job: Job) -> Answer:
     total0, total1 = sum(r[2] for r in rows), sum(r[3] for r in rows)
     lines = []
     for code, q, v0, v1 in sorted(rows, key=lambda r: -r[3]):
-        size = _size(q, zh)
+        size = lot_size(q, zh)
         lines.append(f"- {job.label(code)} {size}：NT${v1:,.0f}（占 {v1 / total1:.0%}），{v1 / v0 - 1:+.2%}" if zh else
                      f"- {size} of {job.label(code)}: NT${v1:,.0f} ({v1 / total1:.0%} of it), {v1 / v0 - 1:+.2%}")
     span = f"{iso_day(start_day)} → {iso_day(end_day)}"
     if p.kind not in ("day", "range"):
         n = len(inside)
         span = f"近 {n} 個交易日（{span}）" if zh else f"over the last {n} sessions ({span})"
-    money = _money(total1 - total0)
+    money = signed_money(total1 - total0)
     if zh:
         head = (f"**你的持股**在 {iso_day(end_day)} 收盤市值 **NT${total1:,.0f}**；{span}：NT${total0:,.0f} → "
                 f"NT${total1:,.0f}，{total1 / total0 - 1:+.2%}（{money}，未計手續費與稅）。")

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from .holdings import _money, _size, parse_positions
+from .holdings import lot_size, parse_positions, signed_money
 from .price_format import SHARES_PER_LOT, fmt_price
 from .risk import Job, iso_day
 from .slots import target_move, to_simplified, unquoted
@@ -124,20 +124,20 @@ def scenario(job: Job) -> Answer:
     for code, shares, close, v0, is_moved in rows:
         v1 = v0 * (1 + move) if is_moved else v0
         total0, total1 = total0 + v0, total1 + v1
-        size = _size(shares, zh)
+        size = lot_size(shares, zh)
         if is_moved:
             lines.append(f"- {job.label(code)} {size}：收盤 {fmt_price(close)} → {fmt_price(close * (1 + move))}，"
-                         f"NT${v0:,.0f} → NT${v1:,.0f}（{_money(v1 - v0)}）" if zh else
+                         f"NT${v0:,.0f} → NT${v1:,.0f}（{signed_money(v1 - v0)}）" if zh else
                          f"- {size} of {job.label(code)}: close {fmt_price(close)} → {fmt_price(close * (1 + move))}, "
-                         f"NT${v0:,.0f} → NT${v1:,.0f} ({_money(v1 - v0)})")
+                         f"NT${v0:,.0f} → NT${v1:,.0f} ({signed_money(v1 - v0)})")
         else:
             lines.append(f"- {job.label(code)} {size}：NT${v0:,.0f}（不變）" if zh else
                          f"- {size} of {job.label(code)}: NT${v0:,.0f} (unchanged)")
     if held:
         head = (f"**假如 {who} {verb} {abs(move):.0%}**（以 {day} 收盤計），你的持股市值會從 NT${total0:,.0f} 變成 "
-                f"**NT${total1:,.0f}**：{_money(total1 - total0)}（{total1 / total0 - 1:+.2%}，未計手續費與稅）。" if zh else
+                f"**NT${total1:,.0f}**：{signed_money(total1 - total0)}（{total1 / total0 - 1:+.2%}，未計手續費與稅）。" if zh else
                 f"**If {who} {verb} {abs(move):.0%}** from the {day} closes, your holdings would go from NT${total0:,.0f} "
-                f"to **NT${total1:,.0f}**: {_money(total1 - total0)} ({total1 / total0 - 1:+.2%}, before fees and taxes).")
+                f"to **NT${total1:,.0f}**: {signed_money(total1 - total0)} ({total1 / total0 - 1:+.2%}, before fees and taxes).")
     else:
         head = (f"**假如 {who} {verb} {abs(move):.0%}**（以 {day} 收盤計），每張（1,000 股）的市值：" if zh else
                 f"**If {who} {verb} {abs(move):.0%}** from the {day} close, a lot (1,000 shares) would be worth:")
