@@ -64,6 +64,12 @@ FIGURES = (
            asks=re.compile(r"\b(?:price targets?|target prices?)\b(?![\s:：of at is]*(?:nt\$|\$)?\d)|目标价(?!\s*[:：为是]?\s*\d)"
                            r"|\banalysts?'? (?:ratings?|recommendations?|consensus)\b|\b(?:upgrade|downgrade)[sd]?\b"),
            kind="analysts"),
+    # "台積電籌碼", "外資買賣超", "2330 foreign investors net buying": trading data beside the daily bars
+    # that TWSE publishes apart; quoted only from sentences that name them
+    Figure("institutional flows", "籌碼", re.compile(
+        r"筹码|外资|投信|自营商|三大法人|法人(?:买|卖|进出|持股)|买卖超|买超|卖超|融资|融券|借券"
+        r"|\bforeign (?:investors?|institutional|buying|selling|net)\b|\binstitutional (?:investors?|buying|selling|flows?)\b"
+        r"|\bmargin (?:trading|balance|debt)\b|\bshort interest\b|\bnet (?:buy|sell)(?:ing)?\b"), kind="flows"),
     Figure("its headquarters", "總部", re.compile(r"\bheadquarter\w*|\bhq\b|总部"),
            asks=re.compile(r"\bwhere\b.{0,40}\b(?:headquarter\w*|hq|based|located)\b|总部(?:在|位于|设在)(?:哪|何)"
                            r"|\bheadquarters?\b"), kind="profile"),
@@ -92,7 +98,8 @@ def not_stored(figures: list[Figure], zh: bool) -> str:
     kinds = {f.kind for f in figures}
     sources = (("statements", "財務報表與公司行事曆", "financial statements or company calendars"),
                ("profile", "公司基本資料（經營階層、員工、總部）", "company profiles (management, headcount, headquarters)"),
-               ("analysts", "券商與法人的研究報告（目標價、評等）", "analysts' reports (target prices, ratings)"))
+               ("analysts", "券商與法人的研究報告（目標價、評等）", "analysts' reports (target prices, ratings)"),
+               ("flows", "三大法人買賣超與融資融券等籌碼資料", "institutional investors' net buying or margin balances"))
     if zh:
         return "、".join(z for k, z, _ in sources if k in kinds)
     return " or ".join(e for k, _, e in sources if k in kinds)

@@ -62,6 +62,8 @@ _STRONG = re.compile(
     r"|\bclos(?:e|es|ed|ing)\b(?!\s+(?:to|a|the|its|their|deal|in on|ranks)\b)|\bopened (?:at|on)\b"
     r"|\b(?:day'?s|intraday|daily) (?:high|low|range)\b|振幅|\b(?:high|low) (?:of|on|today|yesterday)\b|\bnew (?:high|low)s?\b"
     r"|\bliquid(?:ity)?\b|流动性"  # "how liquid is 2454?": the shares and value traded a day
+    # "台積電漲了還是跌了", "台積電跌到哪裡了", "聯發科這禮拜怎樣": the past, from the store
+    r"|涨了还是跌了|跌了还是涨了|(?:跌|涨)到(?:哪里|哪儿|哪|多少)了|(?:这|本|上)(?:礼拜|周|星期)(?:的)?(?:怎样|怎么样|如何)"
     r"|\bturnover\b|\bvalue traded\b|\bvwap\b|\baverage (?:trade |traded |closing |close )?(?:price|close)s?\b|均价|平均价|平均收盘"
     r"|\b(?:\d+|one|a)\s*-?\s*(?:day|week|month|year)s?\s+(?:high|low|range)\b|新高|新低|高点|低点|(?:周|月|年|日|天)(?:以?来|内)?的?(?:最高|最低)"
     # traders' shorthand: "52w range", "3m high", "5d change", "1y perf"

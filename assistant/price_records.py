@@ -360,7 +360,9 @@ def daily_text(bars: list[PriceBar], prev: PriceBar | None, zh: bool, ohlc: bool
 
 # "how many days in a row has 2454 fallen?", "聯發科連跌幾天", "2330 longest winning streak".
 _STREAK = re.compile(r"\bin a row\b|\b(?:winning|losing|up|down)?\s*streaks?\b|\bconsecutive (?:days?|sessions?)\b"
-                     r"|\bstraight (?:days?|sessions?)\b|连涨|连跌|连续(?:上涨|下跌|涨|跌|收红|收黑)|连红|连黑")
+                     r"|\bstraight (?:days?|sessions?)\b|连涨|连跌|连续(?:上涨|下跌|涨|跌|收红|收黑)|连红|连黑"
+                     # "鴻海最近好像一直跌", "台積電一路漲": the current run, and the longest
+                     r"|一直(?:跌|涨|下跌|上涨)|一路(?:跌|涨|下跌|上涨|走低|走高)")
 # "when did 2330 last close above 1000?", "台積電上次站上1000是什麼時候": the last close beyond a price.
 _LAST_BEYOND = re.compile(
     r"\b(?:last|latest|most recent)\b.{0,25}?\b(?:close[ds]?|closing|trade[ds]?|traded|was|were|went|go|been|finished|ended)\s+(above|below|over|under)"

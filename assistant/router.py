@@ -125,6 +125,8 @@ FORECAST_WEAK = _rx(
     r"会(?:到|是|来到|在)多少", r"会到哪", r"(?:后天|大后天)",
     r"未来.{0,8}(?:天|日|周|个月|交易日)", r"(?:明天|明日|下周|下个月).{0,10}(?:涨|跌|收盘|股价|表现)",
     r"股价.{0,6}(?:会|将)", r"看涨还是看跌",
+    # "台積電是不是要反彈了", "會反彈嗎": a turn ahead
+    r"要反弹", r"会反弹", r"反弹了吗", r"是不是要(?:涨|跌)", r"会不会反弹",
     # "will 2330 keep rising?", "will its momentum continue?", "台積電漲勢會延續嗎"
     r"\b(?:keep|continue|stay)\s+(?:rising|falling|climbing|dropping|going up|going down|to rise|to fall|to climb|to drop)\b",
     r"\b(?:will|would|going to|can|could|likely|might)\b.{0,40}\b(?:momentum|uptrend|downtrend|rally|rebound|sell-?off|trend|streak)\b"

@@ -209,6 +209,9 @@ def test_a_figure_asked_for_is_quoted_only_from_sentences_that_name_it(data_dir)
     target = engine.run(EngineRequest(message="What is the target price for TSMC?", code="2330"))
     assert "mentions analysts' target prices: finqa holds no analysts' reports (target prices, ratings)" in target.answer
     assert "沒有一句提到法人目標價" in engine.run(EngineRequest(message="台積電目標價多少", code="2330")).answer
+    # institutional flows: only sentences that name them (unrelated sentences had been quoted)
+    flows = engine.run(EngineRequest(message="台積電籌碼", code="2330"))
+    assert "沒有一句提到籌碼" in flows.answer and any("三大法人" in n for n in flows.notices)
 
 
 def test_a_company_profile_fact_is_quoted_only_from_sentences_that_name_it(data_dir):

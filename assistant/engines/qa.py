@@ -98,7 +98,7 @@ _INDEX = re.compile(r"\btaiex\b|\btwii\b|\bweighted index\b|\bindex level|加权
                     r"|\botc index\b", re.IGNORECASE)
 # Trading data finqa does not store either: institutional investors' net buying (三大法人買賣超)
 # and margin balances are published by TWSE apart from the daily bars that twstock reads.
-_FLOWS = re.compile(r"外资|投信|自营商|三大法人|法人(?:买|卖|进出|持股)|买卖超|买超|卖超|融资|融券|借券|当冲"
+_FLOWS = re.compile(r"筹码|外资|投信|自营商|三大法人|法人(?:买|卖|进出|持股)|买卖超|买超|卖超|融资|融券|借券|当冲"
                     r"|\bforeign (?:investors?|institutional|buying|selling|net)\b|\binstitutional (?:investors?|buying|selling|flows?)\b"
                     r"|\bmargin (?:trading|balance|debt)\b|\bshort interest\b|\bnet (?:buy|sell)(?:ing)?\b", re.IGNORECASE)
 
@@ -432,7 +432,8 @@ class QAEngine(FinqaQueryEngine):
         zh = answers_zh(req.message)
         before = req.as_of if req.as_of is not None else datetime.now(timezone.utc)
         codes = request_codes(req) or None
-        if figures := asked_figures(req.message):  # "台積電營收", "2330 EPS": figures finqa does not store
+        # "台積電營收", "2330 EPS": figures finqa does not store (flows have their own notice below)
+        if figures := [f for f in asked_figures(req.message) if f.kind != "flows"]:
             notices.append(f"finqa 只儲存每日股價與新聞，沒有{not_stored(figures, True)}：{names(figures, True)}不在資料中；以下只是最相關的新聞，未必含有這個數字。"
                            if zh else f"finqa stores daily prices and news, not {not_stored(figures, False)}, "
                            f"so {names(figures, False)} {'is' if len(figures) == 1 else 'are'} not in its data. Below is "
