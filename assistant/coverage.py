@@ -32,7 +32,7 @@ _COVERAGE = re.compile(
     r"|\b(?:companies|stocks|tickers|symbols|codes)(?: that)? (?:do )?(?:you|finqa) (?:cover|support|track|store|have|hold|know)\b"
     r"|\b(?:supported|covered|available|tracked) (?:companies|stocks|tickers|symbols)\b"
     r"|\bevery (?:company|stock|ticker|symbol) (?:that )?(?:you|finqa) (?:cover|support|track|store|have|hold|know)\b"
-    r"|\bhow many (?:companies|stocks|tickers|symbols)\b.{0,30}\b(?:cover|store|stored|track|have|know)\b"
+    r"|\bhow many (?:companies|stocks|tickers|symbols)\b.{0,30}\b(?:cover|store|stored|track|have|know|database|db)\b"
     r"|\b(?:when|how recent|how fresh|how old|how up to date)\b.{0,30}\b(?:data|prices|news|store|database)\b.{0,20}"
     r"\b(?:last updated|updated|refreshed|ingested|fetched|end|ends|go back)\b"
     r"|\bhow (?:recent|fresh|old|up to date) (?:is|are) (?:the |your |finqa'?s? )?(?:data|store|database|news|prices)\b"

@@ -42,7 +42,7 @@ from .price_records import (GAPS, asks_average, asks_average_daily, asks_average
                             asks_periodic, asks_records, asks_streak, asks_up_share, asks_volume_trend, average_daily_text,
                             average_range_text, average_text, beyond_text, daily_text, day_gap_text, extreme_pair,
                             extreme_pair_text, from_extreme, from_extreme_text, last_beyond, periodic_text, records_text,
-                            streak_text, up_share_text, volume_trend_text)
+                            streak_text, turn_note, up_share_text, volume_trend_text)
 from .slots import BACK_REFERENCE, COMPANY_TOPIC, COMPARE_WITH, LOOKBACK, adr_notice, to_simplified, unquoted
 from .types import Answer, Citation, EngineRequest
 from .versus_market import asks_vs_market
@@ -92,7 +92,7 @@ _NOW = re.compile(r"\bhow much is\b.{0,30}\b(?:now|today|trading)\b|\btrading at
 _WEAK = re.compile(
     r"\bhow (?:did|has|have|was|were)\b.{0,40}\b(?:do|done|perform|performed|trade|traded|fare|fared|move|moved|go)\b"
     # "how is 2454 doing this month?": with a period named (without one it is the overview)
-    r"|\bhow(?:'s| is| are)\b.{0,40}\b(?:doing|performing|trading|faring|moving|going)\b"
+    r"|\bhow(?:'s| is| are)\b.{0,40}\b(?:doing|performing|trading|faring|moving|going|looking)\b"
     # "2330 up or down today?", "is TSMC down this week?", "did 2454 rise yesterday?": with a period
     r"|\bup or down\b|\b(?:is|was|are|were|did)\b.{0,30}\b(?:up|down|higher|lower|rise|rose|fall|fell|gain|gained|drop|dropped"
     r"|cheaper|pricier|more expensive)\b|便宜|贵"
@@ -390,7 +390,7 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
     elif period.kind == "latest" and candles == "W":  # "台積電週K": the last half year, week by week
         period = Period("trailing", sessions=CANDLE_SESSIONS, label=f"the last {CANDLE_SESSIONS} sessions")
     elif period.kind == "latest" and (asks_records(asked) or asks_periodic(asked) or asks_streak(asked)
-                                      or last_beyond(asked) or asks_up_share(asked)):  # "2330's highest close", "連跌幾天": all it holds
+                                      or last_beyond(asked) or asks_up_share(asked) or from_extreme(asked)):  # "2330's highest close", "連跌幾天": all it holds
         period = Period("all", label="all-time")
     if _OTHER_CURRENCY.search(to_simplified(req.message).lower()):
         notices.append("價格以新台幣（NT$）計，即交易所的報價；finqa 不儲存匯率，因此不換算成美元。" if zh else
@@ -743,6 +743,8 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
             text += ("" if zh else " ") + extreme_pair_text(all_bars["close"].astype(float), pair, zh)
         elif asked and (side := from_extreme(asked)) is not None:  # "how much has it recovered from the April low?"
             text += ("" if zh else " ") + from_extreme_text(bars, all_bars["close"].astype(float), side, zh)
+            if note := turn_note(asked, code, zh):  # "has TSMC bottomed?": known only afterwards
+                text += ("" if zh else " ") + note
         if asked and (freq := asks_periodic(asked)):
             text += periodic_text(bars, prev, freq, zh)
         elif asked and (asks_daily(asked) or asks_around(asked)) and len(bars) > 1:  # "before and after April 7": each day

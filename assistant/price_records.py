@@ -136,6 +136,8 @@ _FROM_EXTREME = re.compile(
     r".{0,25}?\b(?:since|from|off)\s+(?:the|its)\s+(?:[\w-]+\s+){0,2}?(lows?|bottom|highs?|peak|top"
     # "has 2330 recovered from the April crash?": the span's low
     r"|crash|sell-?off|plunge|slump|drop|dip|correction|rout)\b"
+    # "has TSMC bottomed?", "台積電見底了嗎": from the stored history's low (whether it was the bottom, no one knows)
+    r"|\b(bottomed|bottoming|peaked|topped)(?: out)?\b|(见底|触底|落底|打底|见顶|触顶)"
     r"|从.{0,10}?(低点|低档|谷底|最低|高点|最高|高峰|崩跌|崩盘|大跌|暴跌|重挫)(?:以来)?.{0,4}(?:反弹|回升|上涨|涨|跌|回落|下跌)")
 
 
@@ -188,13 +190,26 @@ def extreme_pair_text(closes: pd.Series, pair: tuple[Any, str, Any, str], zh: bo
             f"{fmt_price(pb)} ({db.date().isoformat()}): {pb / pa - 1:+.2%} over {sessions} session{'s' if sessions != 1 else ''}.")
 
 
+_TURN = re.compile(r"\b(?:bottomed|bottoming|peaked|topped)(?: out)?\b|见底|触底|落底|打底|见顶|触顶")
+
+
+def turn_note(message: str, code: str, zh: bool) -> str:
+    """For "has TSMC bottomed?": a bottom (a top) is only known afterwards; the odds ahead are the
+    forecaster's. Empty for other questions."""
+    if not _TURN.search(unquoted(message)):
+        return ""
+    return (f"是否已經見底（見頂）只有事後才知道；以上是過去的走勢，未來的機率請問預測，例如 `{code} 未來20天走勢`。" if zh else
+            f"Whether that was the bottom (the top) is only known afterwards; this is the past. For the odds ahead, "
+            f"ask the forecaster: `forecast {code} next 20 days`.")
+
+
 def from_extreme(message: str) -> str | None:
     """"low" or "high" when ``message`` asks how far the price has come since a span's extreme."""
     m = _FROM_EXTREME.search(unquoted(message))
     if m is None:
         return None
-    word = m.group(1) or m.group(2)
-    return "high" if word.startswith(("high", "peak", "top")) or "高" in word else "low"
+    word = next(g for g in m.groups() if g)
+    return "high" if word.startswith(("high", "peak", "top")) or "高" in word or "顶" in word else "low"
 
 
 def from_extreme_text(bars: list[PriceBar], closes: pd.Series, side: str, zh: bool) -> str:

@@ -22,7 +22,7 @@ from ingest.types import Article, PriceBar
     "what industries do you cover?", "有哪些產業", "list the sectors",
     "Give me the list of all companies you cover", "show me every stock you support", "which stocks do you support?",
     "Which stocks are in the semiconductor industry?", "which companies belong to the semiconductor sector?",
-    "supported tickers",
+    "supported tickers", "How many stocks are in the database?",
 ])
 def test_coverage_questions(message):
     assert is_coverage_question(message)

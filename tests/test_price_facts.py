@@ -1397,3 +1397,14 @@ def test_how_often_the_close_rose_and_beyond_a_price(store):
     assert "有 4 天收盤高於 1,010.00" in ask(store, "台積電站上1010幾次").answer
     weekly = ask(store, "2330 biggest weekly drop")
     assert "- week of 2025-02-24: close 1,040.00" in weekly.answer
+
+
+@pytest.mark.parametrize("message, zh", [("has TSMC bottomed?", False), ("台積電見底了嗎", True)])
+def test_whether_it_bottomed_is_the_way_back_from_the_low_and_no_verdict(store, message, zh):
+    """It had been the last day's price: from the stored history's lowest close to the latest, and
+    that a bottom is only known afterwards."""
+    a = ask(store, message)
+    assert ("從期間最低收盤 1,000.00（2025-03-04）" in a.answer) if zh else (
+        "From the span's lowest close, 1,000.00 on 2025-03-04, to the latest, 1,025.00 on 2025-03-05" in a.answer)
+    assert ("只有事後才知道" in a.answer) if zh else ("only known afterwards" in a.answer)
+    assert "afterwards" not in ask(store, "how much has 2330 recovered from the March 2025 low?").answer

@@ -582,6 +582,9 @@ def test_why_a_company_moved_with_no_period_is_asked_of_its_last_sessions(data_d
     assert "Prices (from the store): 2330 TSMC" in why.answer and [b.date for b in why.bars][-1] == date(2025, 3, 5)
     assert why.citations and why.citations[0].url == "https://news.example.com/day"  # the week's article first
     assert all(c.url != "https://news.example.com/later" for c in why.citations)  # published on the as-of day
+    going = engine.run(EngineRequest(message="TSMC keeps falling, what's going on?", code="2330", codes=["2330"],
+                                     as_of=date(2025, 3, 6)))  # a reason asked in other words: the same
+    assert "Prices (from the store): 2330 TSMC" in going.answer
     recent = engine.run(EngineRequest(message="台積電最近為什麼跌", code="2330", codes=["2330"], as_of=date(2025, 3, 6)))
     assert any("最近 5 個交易日（2025-03-03 至 2025-03-05）" in n for n in recent.notices)
     day = engine.run(EngineRequest(message="why did TSMC drop on 2025-03-04?", code="2330", codes=["2330"],
