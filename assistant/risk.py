@@ -124,6 +124,11 @@ def risk_kind(message: str) -> str | None:
     if _HOLDING.search(s) and (parse_paid(message) is not None or paid_positions(message) or parse_sold(message)):
         return "position"  # "I bought 2330 at 1000: how much did I lose?", "2330 200 shares at 950, P&L?"
     kind = next((kind for kind, rx in KINDS if rx.search(s)), None)
+    if kind is None and re.search(r"\bvolatil\w*|波动", s):
+        from .technicals import asks_span_volatility
+
+        if asks_span_volatility(message):
+            return "risk"  # "2330 volatility in 2025": the risk profile over that span
     if kind is None and _BARE_RISK.fullmatch(_without_companies(message)):
         return "risk"  # "台積電風險", "2330 risk": the company's risk profile ("what are the risks for TSMC?" is news)
     if kind is None and _BARE_RETURN.fullmatch(_CONNECTORS.sub(" ", _without_companies(message))):

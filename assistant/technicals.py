@@ -111,7 +111,16 @@ def is_indicator_question(message: str, code: str | None) -> bool:
     if NOT_A_FACT.search(s):  # "will the MA5 cross the MA20 next week?" is a forecast
         return False
     mas, others = _wanted(s)
+    if not mas and others == ["volatility"] and asks_span_volatility(message):
+        return False  # "2330 volatility in 2025": over that span (risk), not the last 20 sessions
     return bool(mas or others)
+
+
+def asks_span_volatility(message: str) -> bool:
+    """Whether ``message`` asks for volatility over a span of several sessions it names ("2330
+    volatility in 2025", "台積電今年以來的波動"): the risk profile's, computed over the span."""
+    s = unquoted(message)
+    return bool(_KINDS["volatility"].search(s)) and parse_period(message, date.today()).kind in ("range", "trailing", "all")
 
 
 @dataclass

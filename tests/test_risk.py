@@ -58,6 +58,8 @@ def ask(store, message, *, codes=None, as_of=None, today=DAYS[-1], previous=None
     ("How much would NT$10,000 invested in TSMC on 2024-09-02 be worth?", "investment"),
     ("if I had bought 2330 on 2025-01-02", "investment"), ("如果 2025-01-02 買一張台積電 現在賺多少", "investment"),
     ("2330 return since 2025-01-02", "investment"), ("台積電今年以來的報酬", "investment"),
+    # volatility over a span named: over it, not the last 20 sessions (the indicator)
+    ("2330 volatility in 2025", "risk"), ("2330 2454 volatility comparison 2025", "risk"), ("2330 volatility", None),
     ("What would 100k in TSMC a year ago be worth today?", "investment"), ("10萬買台積電一年前 現在多少", "investment"),
     ("Which day in April 2025 had the biggest drop for TSMC?", "extremes"), ("台積電4月哪天跌最多", "extremes"),
     ("2317 Sharpe ratio", "risk"), ("台積電夏普比率", "risk"), ("risk-adjusted return of 2454", "risk"),
@@ -71,7 +73,12 @@ def ask(store, message, *, codes=None, as_of=None, today=DAYS[-1], previous=None
     ("我有一個問題想問台積電", None), ("I have a question about 2330", None),
 ])
 def test_which_questions(message, kind):
+    """(See the cases.) Volatility over a span named is the risk profile's over it."""
+    from assistant.technicals import is_indicator_question
+
     assert risk_kind(message) == kind
+    if "volatility" in message:
+        assert is_indicator_question(message, "2330") is (kind is None)
     assert is_risk_question(message, "2330") is (kind is not None)
     assert not is_risk_question(message, None)
 
