@@ -407,7 +407,9 @@ _MONTH_WORDS = {m: i for i, names in enumerate((
 _WORD_MONTH = "(" + "|".join(sorted(_MONTH_WORDS, key=len, reverse=True)) + r")\.?"
 _TEXT_DATE = (rf"(?:{_WORD_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})"
               rf"|(\d{{1,2}})(?:st|nd|rd|th)?\s+{_WORD_MONTH},?\s+(\d{{4}}))\b")
-AS_OF_CLAUSE = re.compile(rf"(?:\bas\s*-?\s*of\b|\bas\s+at\b|截至|截止|截至于|基准日)\s*:?\s*(?:{_DATE}|{_TEXT_DATE})", re.I)
+AS_OF_CLAUSE = re.compile(rf"(?:\bas\s*-?\s*of\b|\bas\s+at\b|截至|截止|截至于|基准日)\s*:?\s*(?:{_DATE}|{_TEXT_DATE})"
+                          # "台積電2025年3月1日時的預測": the forecast as it stood that day
+                          rf"|{_DATE}\s*(?:时|時|当时|當時|那时|那時)(?:的|所做的)?\s*(?=预测|預測|预估|預估|走势|走勢)", re.I)
 ANY_DATE = re.compile(_DATE)
 # "4/7/2025": a date written month first, the US way (day first when the first number cannot be a
 # month: "25/4/2025"). Taiwan writes the year first (2025/4/7), which ANY_DATE reads.
@@ -428,8 +430,10 @@ def parse_as_of(text: str) -> tuple[date | None, list[str]]:
         y, mo, d = int(g[0]), int(g[1]), int(g[2])
     elif g[3]:
         y, mo, d = int(g[5]), _MONTH_WORDS[g[3].lower()], int(g[4])
-    else:
+    elif g[6]:
         y, mo, d = int(g[8]), _MONTH_WORDS[g[7].lower()], int(g[6])
+    else:
+        y, mo, d = int(g[9]), int(g[10]), int(g[11])
     try:
         day = date(y, mo, d)
     except ValueError:

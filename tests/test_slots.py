@@ -129,6 +129,7 @@ def test_quoted_text(directory, message, quoted):
 
 @pytest.mark.parametrize("message, as_of", [
     ("as of 2025-03-01 forecast 2330", date(2025, 3, 1)),
+    ("台積電2025年3月1日時的預測", date(2025, 3, 1)), ("台積電2025年3月1日收盤", None),  # the forecast as it stood then
     ("forecast 2330 as-of 2024/12/31", date(2024, 12, 31)),
     ("截至2025年3月5日 台積電新聞情緒", date(2025, 3, 5)),
     ("forecast 2330 as of March 1, 2025", date(2025, 3, 1)), ("as of 1 March 2025, forecast 2330", date(2025, 3, 1)),
