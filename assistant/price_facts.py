@@ -204,6 +204,11 @@ _CHEAPER = re.compile(r"\b(?:which|what)(?: one| stock)?(?: is|'s| was)? (?:the 
                       r"undervalued|overvalued|better value)\b|哪(?:一)?(?:个|档|支|只|家)?(?:比较|更|最)?(?:便宜|贵)")
 
 
+# "which one rose more, 2330 or 2454?", "which did better?": a fact of the past, side by side
+_WHICH_MOVED = re.compile(r"\b(?:which|who)(?: one| stock| of them)? (?:rose|gained|fell|dropped|lost|did|performed|went up|went down)"
+                          r"(?: (?:more|less|better|worse|the most|the least|most|least))\b")
+
+
 def asks_which_is_cheaper(message: str) -> bool:
     return bool(_CHEAPER.search(to_simplified(message).lower()))
 
@@ -240,7 +245,8 @@ def names_only_companies(message: str) -> bool:
     implied = bool(BACK_REFERENCE.search(rest) or COMPARE_WITH.search(to_simplified(message).lower()))
     if len(directory.find_in_text(message)) + implied < 2:
         return False
-    rest = _FILLER.sub(" ", _COMPARE_FILLER.sub(" ", BACK_REFERENCE.sub(" ", _WHICH_BETTER.sub(" ", _CHEAPER.sub(" ", rest)))))
+    rest = _WHICH_MOVED.sub(" ", _CHEAPER.sub(" ", rest))
+    rest = _FILLER.sub(" ", _COMPARE_FILLER.sub(" ", BACK_REFERENCE.sub(" ", _WHICH_BETTER.sub(" ", rest))))
     for pattern in (LOOKBACK, ALL_TIME, _PERIOD_WORDS):  # "2454 跟2330比（2025-04-01到2025-04-30）": a span beside them
         rest = pattern.sub(" ", strip_dates(rest))
     return not re.sub(r"[\W_]+", "", rest)

@@ -268,6 +268,7 @@ def test_a_bare_company_after_a_price_question_asks_the_same_of_it(store, data_d
     ("2330 vs 2454", True), ("台積電跟聯發科比較", True), ("compare TSMC and MediaTek", True), ("2330、2454、2317", True),
     ("台積電和聯發科哪個好", True), ("Which is better, 2330 or 2454?", True), ("2330 or 2454, which is the better buy?", True),
     ("台積電和聯發科誰比較強", True), ("台積電 聯發科 聯電 三家比較", True), ("compare these three: 2330, 2454, 2317", True),
+    ("which one rose more, 2330 or 2454?", True),  # a fact of the past (it had gone to the news)
     ("TSMC", False), ("TSMC vs MediaTek news", False), ("which is better for AI, 2330 or 2454?", False),
 ])
 def test_companies_and_nothing_else_is_a_comparison_of_prices(message, expected):
