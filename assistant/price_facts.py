@@ -62,6 +62,9 @@ _STRONG = re.compile(
     r"|\bclos(?:e|es|ed|ing)\b(?!\s+(?:to|a|the|its|their|deal|in on|ranks)\b)|\bopened (?:at|on)\b"
     r"|\b(?:day'?s|intraday|daily) (?:high|low|range)\b|振幅|\b(?:high|low) (?:of|on|today|yesterday)\b|\bnew (?:high|low)s?\b"
     r"|\bliquid(?:ity)?\b|流动性"  # "how liquid is 2454?": the shares and value traded a day
+    # "how many shares did TSMC trade today?": the volume; "台積電周轉率": the volume, and why no rate
+    r"|周转率"
+    r"|\bhow many (?:shares|lots)\b.{0,30}\b(?:trade[ds]?|traded|changed hands|change hands)\b"
     # "台積電漲了還是跌了", "台積電跌到哪裡了", "聯發科這禮拜怎樣": the past, from the store
     r"|涨了还是跌了|跌了还是涨了|(?:跌|涨)到(?:哪里|哪儿|哪|多少)了|(?:这|本|上)(?:礼拜|周|星期)(?:的)?(?:怎样|怎么样|如何)"
     r"|\bturnover\b|\bvalue traded\b|\bvwap\b|\baverage (?:trade |traded |closing |close )?(?:price|close)s?\b|均价|平均价|平均收盘"
@@ -85,6 +88,8 @@ _STRONG = re.compile(
     # "2330 real-time quote", "TSMC quote", "台積電即時股價": the newest stored close, said to be no live quote
     r"|\b(?:real[- ]?time|live|streaming)\s+(?:stock\s+|share\s+)?(?:quotes?|prices?)\b|\bquotes?\s*[?？.!]*\s*$|(?:即时|实时)(?:股价|报价|价格)"
 )
+# "the turnover rate of 2330", "台積電週轉率": volume over shares outstanding, which are not stored.
+_TURNOVER_RATE = re.compile(r"\bturnover (?:rate|ratio)\b|\bshare turnover\b|周转率|週轉率")
 # A live quote is asked: finqa has one bar per session, at the close (said beside the newest close).
 _LIVE = re.compile(r"\b(?:real[- ]?time|live|streaming|intraday)\b|即时|实时|盘中|\bright now\b")
 # "how much is TSMC now?", "what is 2330 trading at?": the price, unless a company figure is named.
@@ -406,6 +411,10 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
         notices.append("finqa 每個交易日只存一筆收盤後的日資料，沒有即時或盤中報價：以下是資料庫中最新的收盤。" if zh else
                        "finqa stores one bar per session, at the close, and no real-time or intraday quotes: shown is "
                        "the newest stored close.")
+    if _TURNOVER_RATE.search(to_simplified(req.message).lower()):
+        notices.append("週轉率是成交量除以流通在外股數；finqa 沒有儲存股本或流通股數，因此無法計算，以下是成交量。" if zh else
+                       "The turnover rate is volume over shares outstanding; finqa stores no share counts, so it cannot "
+                       "compute it. The volume follows.")
     if _ADR.search(to_simplified(req.message).lower()) and (adr := adr_notice(company_of(code), zh)) not in notices:
         notices.append(adr)  # "TSM ADR price" already has it from the slots
     if period.kind == "invalid":

@@ -1408,3 +1408,15 @@ def test_whether_it_bottomed_is_the_way_back_from_the_low_and_no_verdict(store, 
         "From the span's lowest close, 1,000.00 on 2025-03-04, to the latest, 1,025.00 on 2025-03-05" in a.answer)
     assert ("只有事後才知道" in a.answer) if zh else ("only known afterwards" in a.answer)
     assert "afterwards" not in ask(store, "how much has 2330 recovered from the March 2025 low?").answer
+
+
+def test_shares_traded_and_the_turnover_rate_that_needs_share_counts(store):
+    """"how many shares did TSMC trade?" is the volume (it had gone to the news); "the turnover rate
+    of 2330" / "台積電周轉率" give the volume with a notice that shares outstanding are not stored."""
+    from assistant.price_facts import is_price_question
+
+    assert is_price_question("how many shares did TSMC trade today?", "2330")
+    rate = ask(store, "what is the turnover rate of 2330?")
+    assert "45,086,222 shares traded" in rate.answer and any("no share counts" in n for n in rate.notices)
+    assert any("流通股數" in n for n in ask(store, "台積電周轉率").notices)
+    assert not any("share counts" in n for n in ask(store, "2330 turnover").notices)
