@@ -194,20 +194,21 @@ def carry_period(message: str, previous: str | None, today: date) -> str:
         if parse_period(rest, today).kind != "latest" or (text := _period_text(previous, today, zh)) is None:
             return message
         return " ".join((message[: ref.start()] + (text if zh else f" {text} ") + message[ref.end():]).split())
+    if parse_period(message, today).kind != "latest":  # a span of its own: nothing to carry
+        return message
     from ingest.companies import get_directory
 
-    if (parse_period(message, today).kind == "latest" and is_ranking_question(message) and is_ranking_question(previous)
-            and not get_directory().find_in_text(message) and (text := _period_text(previous, today, zh)) is not None):
-        return f"{message.rstrip()} {text}" if not zh else f"{message.rstrip()}（{text}）"
     from .price_records import asks_records
     from .slots import ranked_end
 
-    if (parse_period(message, today).kind == "latest" and ranked_end(simplified) is not None and is_ranking_question(previous)
-            and (text := _span_of(previous, today, zh)) is not None):
+    named = bool(get_directory().find_in_text(message))
+    if (is_ranking_question(message) and is_ranking_question(previous) and not named
+            and (text := _period_text(previous, today, zh)) is not None):
+        return f"{message.rstrip()} {text}" if not zh else f"{message.rstrip()}（{text}）"
+    if ranked_end(simplified) is not None and is_ranking_question(previous) and (text := _span_of(previous, today, zh)) is not None:
         # "why did the top one fall?" after April's losers: April's move (it had been the last 20 sessions)
         return _with_span(message, text, zh)
-    if (parse_period(message, today).kind == "latest" and asks_records(message) and not get_directory().find_in_text(message)
-            and (text := _span_of(previous, today, zh)) is not None):
+    if asks_records(message) and not named and (text := _span_of(previous, today, zh)) is not None:
         # "and the lowest close?", "which day had the highest volume?" after "2330 in April 2025" or
         # "2330 last 10 days": that span's record (it had been the whole stored history's)
         return _with_span(message, text, zh)

@@ -412,10 +412,10 @@ class Assistant:
             # "how accurate is your sentiment classifier?": its own validation scores
             return Answer(route=route, engine="help", notices=notices,
                           answer=sentiment_quality(message, self.settings.adapters_dir))
-        if not slots.quoted_text and asks_sentiment_method(to_simplified(message).lower()):
+        if not slots.quoted_text and asks_sentiment_method(message):
             # "How do you calculate sentiment?": the method (it had asked which company)
             return Answer(route=route, engine="help", notices=notices, code=slots.code, answer=sentiment_method(message))
-        if not slots.code and not slots.quoted_text and asks_data_sources(to_simplified(message).lower()):
+        if not slots.code and not slots.quoted_text and asks_data_sources(message):
             # "Where does your data come from?", "多久更新一次": the sources and when they are refreshed
             return Answer(route=route, engine="help", notices=notices, answer=data_sources(message))
         if not slots.quoted_text and asks_forecast_method(to_simplified(message).lower()):

@@ -237,9 +237,9 @@ _SENTIMENT_METHOD = re.compile(
 )
 
 
-def asks_sentiment_method(simplified_lower: str) -> bool:
-    """Whether the message asks how news sentiment is computed."""
-    return bool(_SENTIMENT_METHOD.search(simplified_lower))
+def asks_sentiment_method(message: str) -> bool:
+    """Whether ``message`` asks how news sentiment is computed."""
+    return _asks(_SENTIMENT_METHOD, message)
 
 
 # "Where does your data come from?", "how often is the data updated?", "資料來源", "多久更新一次"
@@ -254,9 +254,9 @@ _DATA_SOURCES = re.compile(
 )
 
 
-def asks_data_sources(simplified_lower: str) -> bool:
-    """Whether the message asks where finqa's data comes from or how often it is refreshed."""
-    return bool(_DATA_SOURCES.search(simplified_lower))
+def asks_data_sources(message: str) -> bool:
+    """Whether ``message`` asks where finqa's data comes from or how often it is refreshed."""
+    return _asks(_DATA_SOURCES, message)
 
 
 def data_sources(message: str) -> str:
