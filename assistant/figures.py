@@ -39,12 +39,14 @@ FIGURES = (
     Figure("dividends", "股利", re.compile(r"\bdividends?\b|\bpayout\b|\bex-dividend\b|股利|股息|配息|除息|除权|殖利率|现金股利")),
     Figure("gross margin", "毛利率", re.compile(r"\bgross margins?\b|毛利率")),
     Figure("net income", "淨利", re.compile(r"\bnet (?:income|profit)\b|\bprofits\b"
-                                         r"|\bearnings\b(?!\s+(?:calls?|dates?|conferences?|season|calendar|releases?))"
+                                         r"|(?<!report )(?<!reports )(?<!release )(?<!releases )(?<!announce )(?<!announces )"
+                                         r"\bearnings\b(?!\s+(?:calls?|dates?|conferences?|season|calendar|releases?))"
                                          r"|净利|获利|(?<!每股)盈余|税后纯益")),
     # "When is TSMC's next earnings call?": an event, not a number; no corporate calendar is stored.
     Figure("the earnings call schedule", "法說會日期", re.compile(
         r"\bearnings (?:calls?|dates?|conferences?|season|calendar|releases?)\b|\binvestor conferences?\b"
-        r"|法说会|财报(?:公布|发布)|股东(?:常)?会")),
+        r"|\b(?:report|release|announce)s? (?:its |their )?(?:quarterly |next )?(?:earnings|results)\b"
+        r"|法说会|财报(?:公布|发布)|(?:公布|发布)财报|股东(?:常)?会")),
     Figure("book value", "淨值", re.compile(r"\bbook value\b|(?<![a-z])p/?b(?![a-z])|\bprice[- ]to[- ]book\b|净值|市净率")),
     Figure("ROE", "ROE", re.compile(r"(?<![a-z])roe(?![a-z])|\breturn on equity\b|股东权益报酬率")),
     Figure("valuation", "估值", re.compile(r"\bvaluation\b|\b(?:over|under)-?valued\b|\bfair value\b|\bintrinsic value\b"

@@ -68,6 +68,9 @@ SENTIMENT_STRONG = _rx(
     r"\b(?:coverage|press|headlines|news flow)\b.{0,25}\b(?:positive|negative|bullish|bearish|upbeat|gloomy)\b",
     r"\b(?:is|was) (?:this|that|the) (?:news|headline|article)s? (?:positive|negative|good|bad)\b",
     r"\b(?:is|are|was|were) (?:the )?(?:news|headlines|coverage|press)\b.{0,30}\b(?:positive|negative|bullish|bearish)\b",
+    # "is 2330 news this week bullish?", "2330 news this week, is that bullish?"
+    r"\b(?:is|are|was|were)\b[^,.?]{0,20}\b(?:news|headlines)\b[^,.?]{0,30}\b(?:positive|negative|bullish|bearish)\b",
+    r"\b(?:news|headlines)\b.{0,30}\b(?:is|was|are|were) (?:that|it|this|they)\s+(?:mostly\s+)?(?:positive|negative|bullish|bearish)\b",
     # "is the news about Hon Hai getting better or worse?", "鴻海的新聞風向", "新聞越來越差": the tone's trend
     r"\b(?:news|headlines|coverage|press)\b.{0,30}\b(?:getting|turning|gotten|got|becoming|become)\s+(?:better|worse|more (?:positive|negative))\b",
     r"(?:新闻|消息)(?:的)?风向", r"(?:新闻|消息).{0,6}越来越(?:好|差|正面|负面|多空)",

@@ -462,6 +462,28 @@ _TONE_LEAD = re.compile(
     r"|利多|利空|利好|利淡|好消息|[坏壞]消息|正面|[负負]面|情[绪緒]|[乐樂][观觀]|悲[观觀])[^:：?？\n]{0,20}[?？]?)\s*([:：?？])\s*(.+?)\s*$",
     re.IGNORECASE | re.S,
 )
+# The question of tone after the text: "台積電調升資本支出，這是利多還是利空？", "TSMC raises capex to
+# $40bn. Is this good news?", "Foxconn wins Apple order - bullish or bearish?". The tail must point
+# back at the text (這/this/that) or be the bare either-or, so "2330 bullish?" stays a question.
+_TONE_TAIL = re.compile(
+    r"^\s*(.+?)\s*(?:[，,。.;；!！—–]|\s-)\s*((?:(?:這|这|此|那)(?:則|则|個|个|條|条|項|项)?(?:新聞|新闻|消息|標題|标题)?"
+    r"|\bis (?:this|that|it)\b|\b(?:this|that|it) is\b|\b(?:is|are) (?:these|those)\b)[^?？\n]{0,24}"
+    r"|(?:\bgood or bad\b|\bbullish or bearish\b|\bpositive or negative\b|利多(?:還是|还是|或)利空|利空(?:還是|还是|或)利多"
+    r"|好(?:還是|还是)[壞坏])[^?？\n]{0,12})[?？]*\s*$",
+    re.IGNORECASE | re.S,
+)
+_TONE_WORD = re.compile(r"\b(?:good|bad|bullish|bearish|positive|negative|sentiment|tone)\b|利多|利空|利好|利淡|好消息"
+                        r"|[坏壞]消息|正面|[负負]面|[乐樂][观觀]|悲[观觀]|好[還还]是[壞坏]", re.IGNORECASE)
+# ... and the text must be a statement, not a request about news: "2330 news this week, is that bullish?"
+# (nor a question itself: "What happened to TSMC, is it good or bad?"), and long enough to carry a tone
+_NOT_A_PASSAGE = re.compile(r"\bnews\b|\bheadlines?\b|\bsentiment\b|新[闻聞]|情[绪緒]|[?？]"
+                            r"|^\s*(?:what|how|why|when|where|which|who|is|are|does|do|did|will|can|should)\b", re.IGNORECASE)
+
+
+def _long_enough(passage: str) -> bool:
+    """Six characters of Chinese or three words: "台積電跌了" or "2330 down" carry no tone to read."""
+    cjk = sum(1 for ch in passage if "\u4e00" <= ch <= "\u9fff")
+    return cjk >= 6 or len(passage.split()) >= 3
 # After a question mark, a second question is no passage: "Is 2330 bullish or bearish? what about May?"
 _SECOND_QUESTION = re.compile(r"^(?:what|how|why|and|will|is|are|does|do|can|should|when|which|那|呢|会|會|如何|怎么|怎麼)\b"
                               r"|[?？]\s*$", re.IGNORECASE)
@@ -482,6 +504,10 @@ def parse_quoted(text: str) -> str | None:
         return m.group(1)
     m = _TONE_LEAD.match(text or "")
     if not m or len(m.group(3)) < 8:
+        tail = _TONE_TAIL.match(text or "")
+        if (tail and _TONE_WORD.search(tail.group(2)) and _long_enough(tail.group(1))
+                and not _NOT_A_PASSAGE.search(tail.group(1))):
+            return tail.group(1)
         return None
     if m.group(2) in "?？" and _SECOND_QUESTION.search(m.group(3)):
         return None

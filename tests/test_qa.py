@@ -183,6 +183,18 @@ def test_figures_finqa_does_not_store_are_said_to_be_missing(data_dir, message, 
     assert any("not financial statements" in n or "沒有財務報表" in n for n in answer.notices) is said
 
 
+@pytest.mark.parametrize("message, names", [
+    ("When does TSMC report earnings?", ["the earnings call schedule"]),
+    ("when will 2330 release its quarterly results", ["the earnings call schedule"]),
+    ("台積電什麼時候公布財報", ["the earnings call schedule"]),
+    ("TSMC earnings", ["net income"]), ("2330 net profit", ["net income"]),
+])
+def test_when_a_company_reports_is_the_calendar_not_its_net_income(message, names):
+    """"When does TSMC report earnings?" asks for a date (it had been read as net income)."""
+    from assistant.figures import asked_figures
+    assert [f.en for f in asked_figures(message)] == names
+
+
 def test_a_figure_asked_for_is_quoted_only_from_sentences_that_name_it(data_dir):
     """Without a language model, "台積電營收" gets the sentences that name 營收, not the company's
     sentences closest in meaning; and a figure no retrieved sentence names is said to be missing."""

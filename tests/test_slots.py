@@ -122,6 +122,12 @@ def test_company_inside_quoted_news(directory):
     ("利多還是利空？台積電4月營收年增48%", "台積電4月營收年增48%"),
     ("Is 2330 bullish or bearish? what about next week", None), ("台積電情緒如何？會漲嗎", None),
     ("is this good news: TSMC to build more fabs in Japan", "TSMC to build more fabs in Japan"), ("any good news for TSMC?", None),
+    # the question of tone after the text (the company's news had been read instead)
+    ("台積電調升資本支出，這是利多還是利空？", "台積電調升資本支出"), ("聯發科下修財測，這則消息是利空嗎？", "聯發科下修財測"),
+    ("TSMC raises capex to $40bn. Is this good news?", "TSMC raises capex to $40bn"),
+    ("Foxconn wins Apple order - bullish or bearish?", "Foxconn wins Apple order"),
+    ("2330 news this week, is that bullish?", None), ("台積電最近新聞是利多還是利空", None), ("台積電跌了，這是利空嗎", None),
+    ("What happened to TSMC, is it good or bad?", None), ("2330 bullish?", None), ("台積電 聯發科，哪個好？", None),
 ])
 def test_quoted_text(directory, message, quoted):
     assert parse_slots(message, directory=directory).quoted_text == quoted
