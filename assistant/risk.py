@@ -53,7 +53,9 @@ KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         # "the minimum to buy TSMC", "2330 odd lot price", "how much tax do I pay selling a lot of 2330?"
         r"|\bminimum\b.{0,30}\b(?:buy|invest|purchase)\b|\bodd[- ]lots?\b|零股|最少(?:要|需要)?多少钱"
         r"|\b(?:tax|taxes|fees?)\b.{0,30}\b(?:sell|selling|sale|buy|buying)\b|\b(?:sell|selling|buy|buying)\b.{0,30}\b(?:tax|taxes|fees?)\b"
-        r"|交易税|证交税|手续费.{0,10}(?:多少|怎么算)")),
+        r"|交易税|证交税|手续费.{0,10}(?:多少|怎么算)"
+        # "2330 lot size", "台積電一張幾股": the lot, priced (they had been read as news questions)
+        r"|\b(?:board )?lot size\b|\bshares (?:per|in an?|in one) lot\b|一张(?:是|有)?(?:几|多少)股")),
     ("portfolio", re.compile(r"\bmy (?:portfolio|holdings|positions?|stocks)\b|\bi (?:hold|own)\b|\bportfolio\b"
                              # "my 2 lots of 2330", "I have 3 lots of 2317 and...", "我有台積電2張和鴻海5張"
                              r"|\bmy \d[\d,]*\s*(?:lots?|shares)\b|\bi have\b(?=.{0,40}?\b\d[\d,]*\s*(?:lots?|shares)\b)"

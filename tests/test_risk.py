@@ -71,6 +71,8 @@ def ask(store, message, *, codes=None, as_of=None, today=DAYS[-1], previous=None
     # a month's change is no lot bought on its first session; "how much did I make?" is
     ("how much did TSMC gain in May?", None), ("how much did I make on 2330 since 2025-01-02?", "investment"),
     ("我有一個問題想問台積電", None), ("I have a question about 2330", None),
+    # the lot, priced: "台積電一張幾股" had been a news question
+    ("台積電一張幾股", "cost"), ("2330 lot size", "cost"), ("how many shares in a lot of 2454?", "cost"),
 ])
 def test_which_questions(message, kind):
     """(See the cases.) Volatility over a span named is the risk profile's over it."""
