@@ -664,12 +664,39 @@ def test_why_the_market_moved_on_a_day_gets_its_news_by_relevance_and_the_market
     assert parse_slots("why did Taiwan stocks fall on March 4, 2025?").code is None
     engine = QAEngine(settings=_day_news_settings(data_dir))
     answer = engine.run(EngineRequest(message="why did Taiwan stocks fall on March 4, 2025?"))
-    intro = "News from around 2025-03-04, the closest to the question first"
+    intro = "News from around 2025-03-04, the reports about the market first"
     assert intro in answer.answer and "0 rose, 1 fell, 0 unchanged" in answer.answer
     listed = answer.answer.split(intro)[1]
     assert listed.index("TSMC shares slump as chip stocks sell off [") < listed.index("TSMC opens a new advanced")
     zh = engine.run(EngineRequest(message="台股2025年3月4日為什麼下跌"))
-    assert "2025-03-04 前後的新聞（與問題最相關的在前" in zh.answer and "下跌 1 家" in zh.answer
+    assert "2025-03-04 前後的新聞（關於股市的在前" in zh.answer and "下跌 1 家" in zh.answer
+
+
+def test_why_the_market_moved_lists_market_reports_before_gadget_reviews_that_name_tariffs(data_dir):
+    """"What moved the market on 2025-03-04?": a laptop deal that blames tariffs is closer to the
+    wording than a market report, and had come first; the reports about stocks now lead."""
+    from assistant.engines.qa import _market_weight
+    from index.news_index import build_news
+    from ingest.store import open_store
+
+    settings = _day_news_settings(data_dir)
+    store = open_store(settings.store_path)
+    store.upsert_articles([Article(
+        url="https://news.example.com/laptop", title="Why laptop prices crash and move before tariffs: what drove the deal",
+        published_at=datetime(2025, 3, 4, 5, tzinfo=timezone.utc), code="2330", source="Gadget Weekly", language="en",
+        description="This laptop deal moved fast: tariffs take effect soon.", content="This laptop deal moved fast.")])
+    build_news(store, settings, progress=False)
+    answer = QAEngine(settings=settings).run(EngineRequest(message="What moved the market on 2025-03-04?"))
+    intro = "News from around 2025-03-04, the reports about the market first"
+    assert intro in answer.answer
+    listed = answer.answer.split(intro)[1]
+    assert listed.index("TSMC shares slump as chip stocks sell off [") < listed.index("Why laptop prices crash")
+
+    class Hit:
+        def __init__(self, title, text):
+            self.title, self.text = title, text
+    assert _market_weight(Hit("台積電跌停 外資賣超", "")) > _market_weight(Hit("Buy this laptop before tariffs", "tariffs"))
+    assert _market_weight(Hit("Apple returns to the smartphone market", "")) < _market_weight(Hit("TAIEX falls", ""))
 
 
 def test_why_a_company_moved_on_a_day_puts_the_market_of_that_day_beside_it(data_dir):

@@ -128,13 +128,25 @@ def _closeness(hit: Any, window: tuple[date, date, str] | None) -> float:
 
 # Words of the market in a headline or text: "what happened on 2025-04-07?" lists a day's news
 # about stocks before its gadget reviews (each group nearest the day first).
-_MARKET_NEWS = re.compile(r"股市|台股|股價|股价|大盤|大盘|加權|加权|指數|指数|跌停|漲停|涨停|重挫|崩跌|關稅|关税|外資|外资"
-                          r"|\b(?:stocks?|shares|equit(?:y|ies)|markets?|index|indices|tariffs?|sell-?off|plunge\w*|rall(?:y|ied))\b",
+_MARKET_NEWS = re.compile(r"股市|台股|股價|股价|大盤|大盘|加權|加权|指數|指数|跌停|漲停|涨停|重挫|崩跌|外資|外资|法人"
+                          r"|\b(?:stocks?|shares|equit(?:y|ies)|stock markets?|financial markets?|index|indices|sell-?off"
+                          r"|taiex|nasdaq|dow|s&p|investors?)\b",
                           re.IGNORECASE)
+# What moves markets, and gadget reviews name too ("buy before tariffs set in"): a weaker sign.
+_MARKET_CONTEXT = re.compile(r"關稅|关税|\b(?:markets?|tariffs?|plunge\w*|rall(?:y|ied)|slump\w*|recession)\b", re.IGNORECASE)
+
+
+def _market_weight(hit: Any) -> int:
+    """How much a hit is about markets: three for each stock-market word, one for each word of what
+    moves them (tariffs), those of the headline counted twice. A gadget review that names tariffs
+    comes after a report of a limit-down day."""
+    def count(text: str) -> int:
+        return 3 * len(_MARKET_NEWS.findall(text)) + len(_MARKET_CONTEXT.findall(text))
+    return 2 * count(hit.title) + count(hit.text[:600])
 
 
 def _about_markets(hit: Any) -> bool:
-    return bool(_MARKET_NEWS.search(f"{hit.title}\n{hit.text[:400]}"))
+    return _market_weight(hit) > 0
 
 
 def news_window(req: EngineRequest) -> tuple[date, date, str] | None:
@@ -163,14 +175,16 @@ _DAY_FILLER = re.compile(
     r"market|markets|stock|stocks|taiwan|taiwanese|any|there|day|that|this|around|big|major|events?|tell|me|about|"
     r"why|so|much|sharply|hard|fall|fell|drop|dropped|crash|crashed|plunge|plunged|tumble|tumbled|sink|sank|slump|slumped|"
     r"rise|rose|rally|rallied|surge|surged|jump|jumped|soar|soared|go|went|up|down|taiex|index|"
-    r"cause|caused|causes|behind|drove|driving|reasons?|explain|selloff|sell-off|rout|rebound|rebounded)\b"
+    r"cause|caused|causes|behind|drove|driving|reasons?|explain|selloff|sell-off|rout|rebound|rebounded|"
+    r"move|moved|moves|moving|pushed|affected)\b"
     r"|发生|什么|甚么|啥|事情?|了|的|台股|股市|市场|大盘|加权指数|新闻|消息|有|哪些|大事|那天|当天|这天|请问|吗|呢"
     r"|为什么|为何|原因|怎么|大跌|重挫|暴跌|崩跌|崩盘|下跌|大涨|暴涨|上涨|跌|涨|那么多|这么多|会|造成|导致|主因|背后|反弹",
     re.IGNORECASE,
 )
 
 
-_WHY = re.compile(r"\bwhy\b|\breasons?\b|\bwhat (?:caused|causes|drove|was behind)\b|为什么|为何|原因|造成|导致|主因"
+_WHY = re.compile(r"\bwhy\b|\breasons?\b|\bwhat (?:caused|causes|drove|was behind|moved|moves|pushed|affected)\b"
+                  r"|为什么|为何|原因|造成|导致|主因"
                   # "TSMC keeps falling, what's going on?", "台積電一直跌是怎麼了"
                   r"|\bwhat(?:'s| is) (?:going on|happening)\b|怎么了|怎么回事")
 # A move asked about ("why did 2454 drop?", "聯發科為什麼漲"): on simplified, lower-cased text.
@@ -570,6 +584,9 @@ class QAEngine(FinqaQueryEngine):
         floor = self.settings.qa_min_score if not codes and not date_only and not overall else float("-inf")
         if date_only and not _asks_why(req.message):  # the news nearest the day first (the wording ranks nothing here)
             hits = sorted(hits, key=lambda h: (-_closeness(h, window), not _about_markets(h)))
+        elif date_only:  # "why did stocks crash on April 7?": the news most about markets first (stable sort:
+            # the similarity order among equals); a gadget review that names tariffs once comes after a market report
+            hits = sorted(hits, key=lambda h: -_market_weight(h))
         relevant = [h for h in hits if h.score >= floor]
         if hits and not relevant:
             best = max(h.score for h in hits)
@@ -914,9 +931,9 @@ class QAEngine(FinqaQueryEngine):
         elif is_day_question(req):  # "what happened on 2025-04-07?": that day's headlines
             lines = [f"- {c['date']} {c['title']} [{c['n']}]" for c in contexts if not c.get("bars")]
             day = news_window(req)[2]  # type: ignore[index]
-            if _asks_why(req.message):  # "why did stocks crash on April 7?": the closest to the question first
-                intro = (f"{day} 前後的新聞（與問題最相關的在前；沒有語言模型，finqa 不推論原因）：" if zh else
-                         f"News from around {day}, the closest to the question first (without a language model finqa "
+            if _asks_why(req.message):  # "why did stocks crash on April 7?": the reports about the market first
+                intro = (f"{day} 前後的新聞（關於股市的在前；沒有語言模型，finqa 不推論原因）：" if zh else
+                         f"News from around {day}, the reports about the market first (without a language model finqa "
                          "does not infer the reason):")
             else:
                 intro = f"{day} 前後的新聞（越接近那天越前面）：" if zh else f"News from around {day}, nearest the day first:"
