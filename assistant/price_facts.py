@@ -199,8 +199,11 @@ _COMPARE_FILLER = re.compile(r"\b(?:vs|versus|v|compare[ds]?|comparison|with|and
                              r"|(?:这|那)?[两三四五六七八九十2-9]\s*(?:家|档|支|只|个)(?:公司|股票|股)?|\b(?:these|those|the|all)\s+(?:two|three|four|five)\b"
                              r"|[比较对和跟与还是及、]")
 # "Which is better, 2330 or 2454?", "台積電和聯發科哪個好": the same comparison, and no pick.
-_WHICH_BETTER = re.compile(r"\b(?:which|what)(?: one| stock)?(?: is|'s| was)? (?:the )?(?:better|best|stronger)(?: buy| stock| pick| choice| investment)?\b"
-                           r"|\bbetter (?:buy|pick|choice|investment)\b|(?:哪(?:一)?(?:个|支|只|档|家)?|谁)(?:比较|更)?(?:好|强|值得买)")
+_WHICH_BETTER = re.compile(r"\b(?:which|what)(?: one| stock)?(?: is|'s| was)? (?:the )?(?:better|best|stronger)"
+                           r"(?: (?:long|short)[- ]term)?(?: buy| stock| pick| choice| investments?| hold)?"
+                           r"(?: (?:for|in) the (?:long|short) (?:term|run))?\b"
+                           r"|\bbetter (?:(?:long|short)[- ]term )?(?:buy|pick|choice|investment)\b"
+                           r"|(?:哪(?:一)?(?:个|支|只|档|家)?|谁)(?:长期|短期|长线|短线)?(?:比较|更)?(?:好|强|值得买)")
 
 
 # "Which is cheaper, 2330 or 2454?", "台積電和聯發科哪個比較便宜": the prices side by side, and that a
@@ -446,6 +449,10 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
                 n = TREND_SESSIONS[1]
                 parts.append((f"近 {n} 個交易日：" if zh else f"Over the last {n} trading days: ") + ("、" if zh else ", ").join(
                     f"{c} {x:+.2%}" for c, x in sorted(month, key=lambda t: -t[1])) + ("。" if zh else "."))
+            if _LONG_RUN.search(to_simplified(asked).lower()):
+                longest = _long_run(store, [c for c, _ in changes], ref, req.as_of, zh)
+                if longest:
+                    parts.append(longest)
     if len(changes) > 1 and _LIQUID.search(to_simplified(asked).lower()):
         # "which is more liquid, 2330 or 2454?": the value traded a day, side by side
         daily = []
@@ -620,6 +627,41 @@ def _trailing_changes(store: Any, codes: list[str], sessions: int, ref: date,
         if len(closes) > sessions:
             out.append((code, float(closes.iloc[-1]) / float(closes.iloc[-sessions - 1]) - 1))
     return out
+
+
+# "which is the better long-term investment, 2330 or 2454?", "哪個長期比較好": a month says little of the
+# long run; the longest span both have, with its risk, beside it.
+_LONG_RUN = re.compile(r"\blong[- ]term\b|\blong run\b|\blong haul\b|长期|长线|存股")
+
+
+def _long_run(store: Any, codes: list[str], ref: date, as_of: date | None, zh: bool) -> str | None:
+    """Each company's change, annualised volatility and worst drawdown over the longest span every
+    one of them has stored (point in time); ``None`` when they share fewer than 20 sessions."""
+    from .risk import MIN_SESSIONS, annualised_volatility, max_drawdown
+
+    visible = visible_day(ref, as_of)
+    closes = {c: store.bars(c, end=visible)["close"] for c in codes}
+    closes = {c: s for c, s in closes.items() if len(s)}
+    if len(closes) < 2:
+        return None
+    start = max(s.index[0] for s in closes.values())
+    common = {c: s.loc[start:] for c, s in closes.items()}
+    if min(len(s) for s in common.values()) < MIN_SESSIONS:
+        return None
+    end = min(s.index[-1] for s in common.values())
+    rows = []
+    for c, s in common.items():
+        s = s.loc[:end]
+        rows.append((c, float(s.iloc[-1]) / float(s.iloc[0]) - 1, annualised_volatility(s.pct_change().dropna()),
+                     max_drawdown(s)[0]))
+    rows.sort(key=lambda t: -t[1])
+    n, first, last = len(next(iter(common.values())).loc[:end]), start.date().isoformat(), end.date().isoformat()
+    if zh:
+        body = "、".join(f"{c} {r:+.2%}（年化波動度 {v:.1%}、最大回撤 {d:.1%}）" for c, r, v, d in rows)
+        return f"資料庫中共同最長的期間（{first} 至 {last}，{n} 個交易日）：{body}。過去的期間不代表未來。"
+    body = ", ".join(f"{c} {r:+.2%} (volatility {v:.1%} a year, worst drawdown {d:.1%})" for c, r, v, d in rows)
+    return (f"Over the longest span {'both' if len(rows) == 2 else 'all of them'} have stored ({first} to {last}, {n} sessions): {body}. "
+            "A past span says nothing certain of the next.")
 
 
 @dataclass

@@ -297,6 +297,14 @@ def test_which_is_better_gets_both_side_by_side_and_no_pick(store, data_dir):
     assert "比較" in zh.answer and "finqa 不替你決定買或賣" in zh.answer
     plain = asst.answer("2330 vs 2454")
     assert "which to pick" not in plain.answer
+    assert "longest span" not in a.answer
+    # the long run: the longest span both have, with its risk (a "long-term" word had sent it to the news)
+    long = asst.answer("TSMC vs MediaTek, which is the better long-term investment?")
+    assert long.engine == "qa:prices" and "which to pick" in long.answer
+    line = next(p for p in long.answer.split("\n\n") if p.startswith("Over the longest span both have stored"))
+    assert "(2024-06-03 to 2025-07-25, 300 sessions)" in line  # 500 → 799 over the 300 shared sessions
+    assert "2454 +59.80% (volatility 0.3% a year, worst drawdown 0.0%)" in line and line.index("2330 +149.00%") < line.index("2454")
+    assert "共同最長的期間" in asst.answer("台積電跟聯發科哪個長期比較好").answer
 
 
 @pytest.mark.parametrize("message, codes", [
