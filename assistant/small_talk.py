@@ -124,7 +124,9 @@ def asks_forecast_quality(simplified_lower: str) -> bool:
 _ACCURACY_BACK = re.compile(
     # "good" or "right" alone is an acknowledgement, not a question
     r"(?:and\s+)?(?:is|was)\s+(?:it|that|this)\s+(?:accurate|reliable|trustworthy|right|good)"
-    r"|(?:and\s+)?how\s+(?:accurate|reliable|good|trustworthy)|are\s+(?:they|these|those)\s+(?:accurate|reliable|right)"
+    r"|(?:and\s+|but\s+)?how\s+(?:accurate|reliable|good|trustworthy)(?:\s+(?:is|are|was|were)\s+(?:it|that|this|they|these|those"
+    r"|(?:the|that|this|your) (?:forecast|prediction|estimate)s?))?"
+    r"|are\s+(?:they|these|those)\s+(?:accurate|reliable|right)"
     r"|accurate|reliable|trustworthy|can i trust (?:it|that|this|them)|how sure are you"
     r"|how confident (?:are you|is (?:it|that|this))|(?:what(?:'s| is) (?:the|its|your) )?confidence(?: level)?"
     r"|(?:有)?多(?:大|少)?把握|信心(?:度|水准)?(?:多少|如何|呢)?"

@@ -187,7 +187,8 @@ def test_follow_up_keeps_the_last_intent(assistant, history, query, route, code,
     assert (got["route"], got["code"], got["horizon_days"]) == (route, code, horizon)
 
 
-@pytest.mark.parametrize("message, zh", [("準嗎", True), ("那準確率呢", True), ("how accurate?", False), ("is it reliable?", False)])
+@pytest.mark.parametrize("message, zh", [("準嗎", True), ("那準確率呢", True), ("how accurate?", False), ("is it reliable?", False),
+                                          ("how accurate is that?", False), ("how good is it?", False)])
 def test_how_accurate_right_after_a_forecast_is_about_forecasts(assistant, engines, message, zh):
     session = ChatSession()
     assistant.answer("forecast 2330 next 5 days", session=session)
