@@ -131,8 +131,9 @@ class Assistant:
             slots.company = self._directory().get(watchlist[0])
             slots.notices.append(watchlist_notice(watchlist, answers_zh(message)))
         decision = self.router.decide(message, slots, session)
-        if (decision.route == "forecast" and decision.source == "follow-up" and not slots.horizon_explicit
-                and session is not None and session.last_horizon):
+        if (decision.route == "forecast" and not slots.horizon_explicit and session is not None and session.last_horizon
+                and (decision.source == "follow-up" or (slots.inherited_code and session.last_route == "forecast"))):
+            # "and below 900?" / "what's the probability it goes above 1000?" after a month's forecast: that month
             slots.horizon_days = session.last_horizon
         if (decision.route == "sentiment" and decision.source == "follow-up" and session is not None
                 and not slots.quoted_text and session.last_quoted and (not slots.codes or slots.inherited_code)):

@@ -837,7 +837,9 @@ def parse_slots(message: str, session: ChatSession | None = None, directory: Any
                 slots.company = directory.get(last)
             except Exception:
                 slots.company = None
-    elif unknown is not None and not (session is not None and session.last_code and unknown.lower() in _BACK_WORDS):
+    elif unknown is not None and not (session is not None and session.last_code and unknown.lower() in _BACK_WORDS) and not (
+            unknown.isdigit() and target_price(message) == float(unknown)):
+        # ("what's the probability it goes above 1000?": 1000 is the price to reach, not a code)
         slots.unknown_company, slots.suggestions = unknown, suggestions
         hint = (f" Did you mean: {', '.join(suggestions)}?" if suggestions else
                 " No TWSE or TPEx company has a name or code close to it.")

@@ -278,6 +278,19 @@ def test_engine_request_carries_slots(assistant, engines):
     assert (req.code, req.horizon_days, req.as_of.isoformat()) == ("2330", 10, "2025-03-01")
 
 
+def test_a_price_to_reach_after_a_forecast_keeps_its_company_and_horizon(assistant, engines):
+    """"what's the probability it goes above 1000?" after "2330 forecast for next month": 1000 is
+    the price (it had been an unknown company '1000' and a news question), over that month."""
+    session = ChatSession()
+    assistant.answer("2330 forecast for next month", session=session)
+    for message in ("what's the probability it goes above 1000?", "and below 900?"):
+        answer = assistant.answer(message, session=session)
+        req = engines["forecast"].calls[-1]
+        assert answer.route == "forecast" and (req.code, req.horizon_days) == ("2330", 21)
+        assert not any("Unknown company" in n for n in answer.notices)
+    assert "could not find a listed company called '1000'" in assistant.answer("forecast 1000").answer  # a code alone is still one
+
+
 def test_selected_route_through_the_llamaindex_selector(engines):
     router = FinqaRouter(engines)
     assert router.selected_route("forecast 2454 tomorrow") == "forecast"
