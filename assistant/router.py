@@ -40,7 +40,7 @@ from .risk_rankings import risk_ranking_kind
 from .sentiment_groups import asks_sentiment_ranking
 from .coverage import is_coverage_question, is_identity_question
 from .glossary import is_glossary_question
-from .slots import COMPANY_TOPIC, ChatSession, Slots, target_price, to_simplified
+from .slots import COMPANY_TOPIC, ChatSession, Slots, asks_profit_ahead, target_price, to_simplified
 from .technicals import is_indicator_question
 
 log = logging.getLogger(__name__)
@@ -288,6 +288,9 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
             and not _PAST_TARGET.search(s) and not QA_TOPIC.search(s)):
         # "will TSMC hit a new high next month?", "台積電會創新高嗎": the odds of passing the record close.
         return RouteDecision("forecast", "a new high or low ahead (odds from the forecaster)", "rule")
+    if slots is not None and slots.code and asks_profit_ahead(text) and not _PAST_TARGET.search(s):
+        # "if I buy TSMC now, will I make money in a month?": the odds of closing above break-even then
+        return RouteDecision("forecast", "a profit ahead (odds of the break-even price from the forecaster)", "rule")
     if slots is not None and is_risk_question(text, slots.code):  # "what would NT$100k in 2330 be worth?"
         return RouteDecision("qa", "risk or return (computed from the store)", "rule")
     if risk_ranking_kind(text, list(slots.codes) if slots else []):  # "which stock was the most volatile?"

@@ -379,6 +379,22 @@ _TARGET_MOVE = re.compile(
 )
 
 
+# "if I buy TSMC now, will I make money in a month?", "現在買台積電一個月後會賺錢嗎": a profit ahead,
+# which is the odds of closing above the break-even price (the fees and the tax paid) by then.
+_PROFIT_AHEAD = re.compile(
+    r"\b(?:will|would|could|can|gonna|going to)\s+(?:i|we|you)\s+(?:make|earn|turn)\s+(?:any\s+|some\s+)?(?:money|a profit|profits?)\b"
+    r"|\b(?:will|would|could|can)\s+(?:i|we|you)\s+(?:be\s+)?(?:profit(?:able)?|in the (?:green|money))\b"
+    r"|(?:会|能|可以|可能)(?:不会)?(?:赚钱|赚到钱|获利|赚吗|赚)|赚得到|有得赚",
+    re.IGNORECASE,
+)
+
+
+def asks_profit_ahead(message: str) -> bool:
+    """Whether ``message`` asks if buying now will pay off ("will I make money?"): a forecast whose
+    target is the break-even price, not a past return."""
+    return bool(_PROFIT_AHEAD.search(to_simplified(message or "").lower()))
+
+
 def target_move(message: str) -> float | None:
     """The move a forecast question asks the odds of ("go up 5%" → 0.05, "跌10%" → -0.10,
     "漲兩成" is not read), or ``None``."""

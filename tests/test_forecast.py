@@ -522,6 +522,15 @@ def test_an_analysts_price_target_is_said_to_be_no_part_of_the_data(data_dir):
     floor = asst.answer("will 2330 hit limit down tomorrow?")
     assert floor.route == "forecast" and f"Target {limit_prices(last)[0]:,.2f} (the limit-down price" in floor.answer
     assert "within the 1 trading day." in floor.answer
+    # "will I make money?": the odds of closing above the break-even price of a lot bought now (fees and tax)
+    from assistant.holdings import breakeven_price
+
+    profit = asst.answer("if I buy 2330 now, will I make money in a month?")
+    even = breakeven_price("2330", last, 1000)
+    assert profit.route == "forecast" and profit.forecast.horizon_days == 21 and even > last * 1.005
+    assert f"Target {even:,.2f} (the break-even price of a lot bought at the last close, after both fees and the tax" in profit.answer
+    zh = asst.answer("如果我現在買台積電，一個月後會賺錢嗎")
+    assert zh.route == "forecast" and f"目標 {even:,.2f}（回本價" in zh.answer
 
 
 def test_target_odds_are_the_neighbours_weighted_shares():

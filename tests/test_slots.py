@@ -272,3 +272,15 @@ def test_a_company_code_or_an_ordinal_week_is_no_horizon(directory, message):
     assert not slots.horizon_explicit and not slots.horizon_notices, message
     assert parse_slots("台積電未來兩週", directory=directory).horizon_days == 10
     assert parse_slots("forecast 2330 next 100 days", directory=directory).horizon_days == 60
+
+
+@pytest.mark.parametrize("message, asks", [
+    ("if I buy TSMC now, will I make money in a month?", True), ("如果我現在買台積電，一個月後會賺錢嗎", True),
+    ("would I be profitable buying 2454 today?", True), ("現在買聯發科會賺嗎", True),
+    ("how much did I make on 2330 since 2025-01-02?", False), ("台積電賺多少", False), ("how does TSMC make money?", False),
+])
+def test_a_profit_ahead_is_asked(message, asks):
+    """"Will I make money?" is the forecaster's (the break-even price as its target), not a past return."""
+    from assistant.slots import asks_profit_ahead
+
+    assert asks_profit_ahead(message) is asks

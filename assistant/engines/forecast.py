@@ -36,7 +36,7 @@ from ingest.limits import is_stock_code, limit_prices
 from .. import analog, backtest
 from ..i18n import answers_zh, reason_zh
 from ..price_records import asks_new_extreme
-from ..slots import target_move, target_price, to_simplified
+from ..slots import asks_profit_ahead, target_move, target_price, to_simplified
 from ..types import Answer, EngineRequest, Forecast, ForecastPoint
 
 log = logging.getLogger(__name__)
@@ -279,6 +279,13 @@ class ForecastEngine:
             target = fc.last_close * (1 + move)
             size = f"{abs(move) * 100:g}%"
             target_what = f"收盤{'上漲' if move > 0 else '下跌'} {size}" if zh else f"a {size} {'rise' if move > 0 else 'fall'}"
+        if target is None and asks_profit_ahead(req.message) and is_stock_code(code):
+            # "will I make money if I buy now?": a lot bought at the last close pays off above this price
+            from ..holdings import SHARES_PER_LOT, breakeven_price
+
+            target = breakeven_price(code, fc.last_close, SHARES_PER_LOT)
+            target_what = ("回本價：一張以最後收盤買進，計入買賣手續費與證交稅" if zh else
+                           "the break-even price of a lot bought at the last close, after both fees and the tax")
         if target is None and (extreme := asks_new_extreme(req.message)) is not None:
             # "will TSMC hit a new high?": the target is the record close of the visible history.
             closes = own.set_index("date")["close"].astype(float).sort_index(ascending=False)
