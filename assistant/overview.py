@@ -32,7 +32,7 @@ from .price_facts import NOT_A_FACT, TAIPEI, asks_which_is_better, names_only_co
 from .price_format import company_label, company_of, fmt_price
 from .movers import HIGH_LOOKBACK
 from .risk import risk_kind
-from .slots import COMPANY_TOPIC, to_simplified, unquoted
+from .slots import COMPANY_TOPIC, plural_back, to_simplified, unquoted
 from .types import Answer, Citation, EngineRequest
 
 log = logging.getLogger(__name__)
@@ -177,8 +177,9 @@ def applies(req: EngineRequest) -> bool:
         return is_overview_question(req.message, req.code, bare=False)
     if is_overview_question(req.message, req.code):
         return True
-    if len(req.codes) > 1 and (names_only_companies(req.message) or asks_which_is_better(req.message)):
-        # "compare it with 2454" / "兩個誰比較強" after overviews: both side by side (price_facts)
+    if len(req.codes) > 1 and (names_only_companies(req.message) or asks_which_is_better(req.message)
+                               or plural_back(to_simplified(req.message).lower())):
+        # "compare it with 2454" / "兩個誰比較強" / "compare these three" after overviews: side by side (price_facts)
         return False
     return bool(previous and req.code and is_overview_question(previous, req.code)
                 and parse_period(req.message, date.today()).kind == "latest")

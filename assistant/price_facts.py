@@ -43,7 +43,7 @@ from .price_records import (GAPS, asks_average, asks_average_daily, asks_average
                             average_range_text, average_text, beyond_text, daily_text, day_gap_text, extreme_pair,
                             extreme_pair_text, from_extreme, from_extreme_text, last_beyond, periodic_text, records_text,
                             streak_text, turn_note, up_share_text, volume_trend_text)
-from .slots import BACK_REFERENCE, COMPANY_TOPIC, COMPARE_WITH, LOOKBACK, adr_notice, to_simplified, unquoted
+from .slots import BACK_REFERENCE, COMPANY_TOPIC, COMPARE_WITH, LOOKBACK, adr_notice, plural_back, to_simplified, unquoted
 from .types import Answer, Citation, EngineRequest
 from .versus_market import asks_vs_market
 
@@ -199,11 +199,12 @@ _COMPARE_FILLER = re.compile(r"\b(?:vs|versus|v|compare[ds]?|comparison|with|and
                              r"|(?:这|那)?[两三四五六七八九十2-9]\s*(?:家|档|支|只|个)(?:公司|股票|股)?|\b(?:these|those|the|all)\s+(?:two|three|four|five)\b"
                              r"|[比较对和跟与还是及、]")
 # "Which is better, 2330 or 2454?", "台積電和聯發科哪個好": the same comparison, and no pick.
-_WHICH_BETTER = re.compile(r"\b(?:which|what)(?: one| stock)?(?: is|'s| was)? (?:the )?(?:better|best|stronger)"
+_WHICH_BETTER = re.compile(r"\b(?:which|what)(?: one| stock)?(?: of (?:them|the \w+|these \w+|those \w+))?(?: is|'s| was)? (?:the )?"
+                           r"(?:better|best|stronger|strongest)"
                            r"(?: (?:long|short)[- ]term)?(?: buy| stock| pick| choice| investments?| hold)?"
                            r"(?: (?:for|in) the (?:long|short) (?:term|run))?\b"
                            r"|\bbetter (?:(?:long|short)[- ]term )?(?:buy|pick|choice|investment)\b"
-                           r"|(?:哪(?:一)?(?:个|支|只|档|家)?|谁)(?:长期|短期|长线|短线)?(?:比较|更)?(?:好|强|值得买)")
+                           r"|(?:哪(?:一)?(?:个|支|只|档|家)?|谁)(?:长期|短期|长线|短线)?(?:比较|更|最)?(?:好|强|值得买)")
 
 
 # "Which is cheaper, 2330 or 2454?", "台積電和聯發科哪個比較便宜": the prices side by side, and that a
@@ -370,12 +371,16 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
         from .overview import is_overview_question
 
         several = is_overview_question(req.message, code)  # "how are TSMC and MediaTek doing?": side by side
+    # "這三家誰最強" / "compare these three" after forecasts: the conversation's companies side by side
+    picks = len({c for c in [code, *req.codes] if c}) > 1 and (
+        asks_which_is_better(req.message) or plural_back(to_simplified(req.message).lower()))
     if not is_price_question(req.message, code) and not several:
         if not (req.follows_price_question and code):
-            return None
+            if not picks:
+                return None
         # A follow-up ("and 2454?", "what about last week?"): its own period if it names one,
         # else the period of the question it follows.
-        if parse_period(req.message, date.today()).kind == "latest":
+        elif parse_period(req.message, date.today()).kind == "latest":
             asked = req.follows_price_question
     zh = answers_zh(req.message)
     # The user's "today" is the as-of day when one is set (its own bar is not visible: strictly

@@ -733,11 +733,24 @@ _CONTINUATION = re.compile(
 _PLURAL_BACK = re.compile(r"\b(?:they|them|their|both|these two|the two|those two|which one|which of (?:the|these|those) two"
                           r"|which of them|which is|which was)\b"
                           # "哪一個比較強" picks between them; "哪檔股票漲最多" ranks the market
+                          r"|\b(?:these|the|those|all) (?:three|four|five)\b|\ball of them\b"
                           r"|它们|他们|两者|两家|这两|二者|两档|两支|两个(?=的?(?:比较|对比|比一比|比一下|谁|哪))"
+                          r"|(?:这|那|这几|那几)(?:三|四|五|几)(?:家|档|支|只|个|者)|三者"
                           r"|^\s*(?:比较|对比)(?:一下)?\s*[?？!！。]?\s*$|(?:哪一个|哪一家|哪一档|哪个)(?!股票|个股|公司|类股|产业|股)")
 # "stocks near their lows", "which stocks hit their highs": "their" is the stocks just named (a
 # screen of the store), not the conversation's companies.
 _THEIR_OWN = re.compile(r"\b(?:stocks|shares|companies|names)\b.{0,40}\b(?:their|they|them)\b")
+
+
+# "these three", "這三家": how many of the conversation's companies a plural points back at.
+_BACK_COUNT = re.compile(r"\b(?:these|the|those|all) (two|three|four|five)\b|(?:这|那)(两|三|四|五)(?:家|档|支|只|个|者)|(三)者")
+_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "两": 2, "三": 3, "四": 4, "五": 5}
+
+
+def back_count(simplified: str) -> int | None:
+    """How many companies a plural back-reference names ("these three" → 3), or ``None``."""
+    m = _BACK_COUNT.search(simplified)
+    return _COUNTS[next(g for g in m.groups() if g)] if m else None
 
 
 def plural_back(simplified: str) -> bool:
@@ -874,13 +887,15 @@ def parse_slots(message: str, session: ChatSession | None = None, directory: Any
             or (max(len(session.last_codes), len(session.recent_codes)) > 1 and plural_back(simplified))):
         slots.code = session.last_code
         slots.inherited_code = True
-        if plural_back(simplified) and len(session.last_codes) > 1:
-            slots.codes = list(session.last_codes)  # "their correlation": all of them
+        count = back_count(simplified)
+        if plural_back(simplified) and len(session.last_codes) > 1 and (count is None or count <= len(session.last_codes)):
+            slots.codes = list(session.last_codes)[-count:] if count else list(session.last_codes)  # "their correlation"
+            slots.code = slots.codes[0]
         elif plural_back(simplified) and len(session.recent_codes) > 1:
-            # one company an answer: the last two asked about, or with a superlative ("哪個最會漲"
-            # after three) the last four
+            # one company an answer: the number named ("這三家"), else the last two asked about, or
+            # with a superlative ("哪個最會漲" after three) the last four
             many = bool(re.search(r"最|\b(?:most|best|worst|highest|lowest|strongest|weakest)\b", simplified))
-            slots.codes = session.recent_codes[-4:] if many else session.recent_codes[-2:]
+            slots.codes = session.recent_codes[-(count or (4 if many else 2)):]
             slots.code = slots.codes[0]
         try:
             slots.company = directory.get(session.last_code)

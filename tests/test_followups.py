@@ -229,6 +229,15 @@ def test_which_of_the_conversations_companies_compares_them_all(data_dir):
     asst.answer("那鴻海呢", session=session)
     rise = asst.answer("哪個最會漲", session=session)
     assert rise.route == "forecast" and [f.code for f in rise.forecasts] == ["2330", "2454", "2317"]
+    # a number of them named: "這三家誰最強" / "compare these three" (they had been the news, or
+    # the first company's overview)
+    for message in ("這三家誰最強", "which of the three is the strongest"):
+        three = asst.answer(message, session=session)
+        assert three.engine == "qa:prices" and {b.code for b in three.bars} == {"2330", "2454", "2317"}, message
+        assert "finqa 不替你決定" in three.answer or "which to pick" in three.answer
+    plain = asst.answer("compare these three", session=session)
+    assert plain.engine == "qa:prices" and {b.code for b in plain.bars} == {"2330", "2454", "2317"}
+    assert {b.code for b in asst.answer("compare these two", session=session).bars} == {"2454", "2317"}
 
 
 def test_more_after_a_news_list_is_its_next_page(data_dir):
