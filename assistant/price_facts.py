@@ -39,7 +39,8 @@ from .periods import (ALL_TIME, AVERAGE_VOLUME, FIRST_OF, PERIOD_LABELS_ZH, YOY,
 from .price_format import (SHARES_PER_LOT, bar_of, company_label, company_of, consistent_value, day_label, fmt_price,
                            limit_note, pct, source_name, volume_text, yi)
 from .price_records import (GAPS, asks_average, asks_average_daily, asks_average_range, asks_candles, asks_daily, asks_ohlc,
-                            asks_periodic, asks_records, asks_streak, asks_up_share, asks_volume_trend, average_daily_text,
+                            asks_periodic, asks_records, asks_streak, asks_up_share, asks_volume_over_time, asks_volume_trend,
+                            average_daily_text,
                             average_range_text, average_text, beyond_text, daily_text, day_gap_text, extreme_pair,
                             extreme_pair_text, from_extreme, from_extreme_text, last_beyond, periodic_text, records_text,
                             streak_text, turn_note, up_share_text, volume_trend_text)
@@ -396,8 +397,9 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
         # "from its January peak to the April low": both spans and the sessions between them
         period = Period("range", pair[0].start, max(pair[0].end, pair[2].end),
                         label=f"{pair[0].start.isoformat()} – {max(pair[0].end, pair[2].end).isoformat()}")
-    if period.kind == "latest" and (_LIQUID.search(to_simplified(asked).lower()) or asks_average_range(asked)):
-        # "how liquid is 2454?": how much trades a day over the last month of sessions
+    if period.kind == "latest" and (_LIQUID.search(to_simplified(asked).lower()) or asks_average_range(asked)
+                                    or asks_volume_over_time(asked)):
+        # "how liquid is 2454?", "2330 volume trend": how much trades a day over the last month of sessions
         period = Period("trailing", sessions=TREND_SESSIONS[1], label=f"the last {TREND_SESSIONS[1]} sessions")
     notices = list(req.notices)
     if period.kind == "latest" and MOMENTUM.search(to_simplified(asked).lower()):

@@ -394,13 +394,25 @@ _EVER_BEYOND = re.compile(
     r"|(站上|站回|突破|跌破)\s*(\d[\d,]*(?:\.\d+)?)\s*过")
 
 
+# "2330 volume trend", "台積電成交量趨勢": volume over time, which one day cannot show (the last
+# 20 sessions against the 60 before them)
+_VOLUME_OVER_TIME = re.compile(r"\bvolume trends?\b|\btrends? (?:in|of) (?:the )?(?:trading )?volume\b|\bvolume lately\b"
+                               r"|(?:成交量|量能|交易量)(?:的)?(?:趋势|走势|变化)")
+
+
+def asks_volume_over_time(message: str) -> bool:
+    """Whether ``message`` asks how volume has moved over time (no single day answers it)."""
+    return bool(_VOLUME_OVER_TIME.search(unquoted(message)))
+
+
 # "鴻海的成交量最近有放大嗎", "is 2330 volume picking up?": the span's volume against the sessions before.
 _VOLUME_TREND = re.compile(r"放大|萎缩|量增|量缩|爆量|量能|量价|出量|缩量|\bvolume\b.{0,25}\b(?:ris|increas|up\b|surg|spik|pick|high|low|heav"
                            r"|light|dry|drie|fall|declin|expand|shrink|unusual|above|below)"
                            r"|\b(?:rising|increasing|higher|heavier|lighter|lower|unusual|falling) volume\b"
                            # "the volume on 2025-04-07 compared to average", "成交量跟平常比"
                            r"|\bvolume\b.{0,40}\b(?:compar\w*|relative|vs\.?|versus|than|against)\b.{0,15}\b(?:average|avg|normal|usual|typical)\b"
-                           r"|\bvolume\b.{0,20}\b(?:normal|usual|typical)\b|成交量.{0,8}(?:比|跟|和|与|相较).{0,6}(?:平均|平常|均量)")
+                           r"|\bvolume\b.{0,20}\b(?:normal|usual|typical)\b|成交量.{0,8}(?:比|跟|和|与|相较).{0,6}(?:平均|平常|均量)"
+                           + "|" + _VOLUME_OVER_TIME.pattern)
 VOLUME_BASE = 60  # sessions before the span whose average daily volume it is compared with
 VOLUME_SHIFT = 0.2  # a change beyond ±20% is said to be a pick-up (or a drying-up)
 

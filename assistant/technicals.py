@@ -39,6 +39,8 @@ _MA = re.compile(
     r"(\d{1,3}|[一二三四五六七八九十百两]{1,4})\s*(?:(?:日|天|周|个月)?\s*(?:均线|移动平均)|(?:日|天|周)\s*线)"
     r"|\b(?:ma|sma)\s*-?\s*(\d{1,3})\b|\b(\d{1,3})\s*-?\s*(?:day|week|d)\s+(?:(?:simple )?moving averages?|s?ma)\b"
     r"|(半年线|年线|季线|月线|周线)|\bmoving averages?\b|均线"
+    # the bias ratio (乖離率) is the close's distance from its averages, which each average's line gives
+    r"|乖离率?|\bbias ratio\b|\b(?:ma|moving averages?)\s*bias\b|\b(?:distance|deviation) from (?:the |its )?(?:moving )?averages?\b"
 )
 # Exponential averages are their own indicator ("ema:20"), not a simple average under another name.
 _EMA = re.compile(r"\bema\s*-?\s*(\d{1,3})\b|\b(\d{1,3})\s*-?\s*(?:day|d)\s+exponential moving averages?\b|(\d{1,3})\s*日?指数移动平均")
@@ -62,7 +64,9 @@ _KINDS = {
     # "is 2330 in an uptrend?", 台積電現在是多頭還是空頭: the moving averages' order (多頭/空頭排列).
     "trend": re.compile(r"\b(?:up|down)-?trends?\b|\b(?:in|on) an? (?:up|down)(?:ward)? trend\b|\btrend (?:direction|of the price)\b"
                         r"|\bprice trend\b|\b(?:bullish|bearish) trend\b|\btrending (?:up|down|higher|lower)\b"
-                        r"|多头还是空头|空头还是多头|多头排列|空头排列|偏多还是偏空|趋势(?:向上|向下|如何|怎么样|怎样|是)?"),
+                        r"|多头还是空头|空头还是多头|多头排列|空头排列|偏多还是偏空"
+                        # not "成交量趨勢" (volume over time: the price answer)
+                        r"|(?<!量)(?<!量能)(?<!量的)(?<!量之)趋势(?:向上|向下|如何|怎么样|怎样|是)?"),
     # "support and resistance", 支撐與壓力; not "government support" or 關稅壓力 (tariff pressure).
     "levels": re.compile(r"\bsupport\s*(?:and|&|/)\s*resistance\b|\bresistance\s*(?:and|&|/)\s*support\b"
                          r"|\b(?:support|resistance)\s+(?:levels?|lines?|zones?|prices?)\b"
@@ -329,8 +333,9 @@ def _read(store: Any, code: str, day: date, mas: list[int], others: list[str], z
 def _average_line(name: str, value: float, price: float, zh: bool) -> str:
     """A moving average's sentence: its value and where the close sits against it."""
     if zh:
-        return f"- {name} {fmt_price(value)}：收盤{'站上' if price >= value else '跌破'}，差距 {price / value - 1:+.2%}"
-    return f"- {name} {fmt_price(value)}: the close is {'above' if price >= value else 'below'} it ({price / value - 1:+.2%})"
+        return f"- {name} {fmt_price(value)}：收盤{'站上' if price >= value else '跌破'}，乖離率 {price / value - 1:+.2%}"
+    return (f"- {name} {fmt_price(value)}: the close is {'above' if price >= value else 'below'} it "
+            f"({price / value - 1:+.2%}, the bias)")
 
 
 def _indicator_values(kind: str, frame: pd.DataFrame) -> dict[str, float]:

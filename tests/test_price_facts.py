@@ -979,6 +979,23 @@ def test_whether_volume_picked_up_is_the_span_against_the_sessions_before(store)
     assert "少 27%" in ask(store, "台積電2025年3月5日成交量跟平常比").answer
 
 
+def test_a_volume_trend_is_the_last_month_of_sessions_against_the_sixty_before(data_dir):
+    """"2330 volume trend" / "台積電成交量趨勢": one day shows no trend (it had been the last bar, or
+    the price trend of the moving averages): the last 20 sessions' average against the 60 before."""
+    from ingest.store import open_store
+    from tests.fixture_data import synthetic_bars
+
+    store = open_store(data_dir.store_path)
+    bars = synthetic_bars("2330", 120, end=date(2025, 3, 5))
+    store.upsert_bars(bars)
+    recent, before = [b.volume for b in bars[-20:]], [b.volume for b in bars[-80:-20]]
+    change = (sum(recent) / 20) / (sum(before) / 60) - 1
+    en = ask(store, "2330 volume trend")
+    assert len(en.bars) == 20 and f"is {change:+.0%} against the average of the 60 sessions before" in en.answer
+    zh = ask(store, "台積電成交量趨勢")
+    assert len(zh.bars) == 20 and "這 20 個交易日日均成交" in zh.answer and "比之前 60 個交易日的日均" in zh.answer
+
+
 @pytest.mark.parametrize("message, label", [
     ("TSMC month to date", "this month"), ("2330 mtd", "this month"), ("2330 since the start of the year", "this year"),
     ("台積電年初至今漲幅", "this year"), ("台積電月初以來", "this month"),

@@ -39,6 +39,7 @@ def ask(store, message, *, as_of=None, today=DAYS[-1]):
     "Is TSMC overbought?", "台積電超賣了嗎", "台積電黃金交叉了嗎", "did 2330 have a golden cross recently?", "2330 死叉",
     "2330 stop loss", "where should I put a stop-loss on TSMC?", "台積電停損點要設多少", "聯發科止損",
     "2330 20 day ma", "its 20-day sma", "台積電現在是多頭還是空頭", "is 2330 in an uptrend?", "鴻海趨勢如何",
+    "台積電乖離率", "2330 bias ratio", "2330 deviation from its moving average",
 ])
 def test_indicator_questions(message):
     assert is_indicator_question(message, "2330")
@@ -48,6 +49,7 @@ def test_indicator_questions(message):
     "2330 close yesterday", "will 2330's MA5 cross the MA20 next week?", "forecast 2330 next 5 days",
     "TSMC revenue", "What is RSI?", "台積電面臨關稅壓力", "government support for TSMC", "tech support for TSMC",
     "TSMC cross-strait risk", "台積電交叉持股", "did 2330 cross 1000 last month?",
+    "台積電成交量趨勢", "is there bias in the TSMC news?",  # volume over time is the price answer's
 ])
 def test_not_indicator_questions(message):
     assert not is_indicator_question(message, "2330" if "RSI" not in message else None)
@@ -59,6 +61,7 @@ def test_not_indicator_questions(message):
     ("2330 rsi and macd", [], ["rsi", "macd"]), ("2330 ema20 and ma20", [20], ["ema:20"]),
     ("is tsmc overbought?", [], ["rsi", "kd"]), ("台积电超卖了吗", [], ["rsi", "kd"]),
     ("2330 ma5 crossed ma20?", [5, 20], ["cross"]), ("2330 macd crossover", [], ["macd", "cross"]),
+    ("台积电乖离率", [5, 20, 60], []),  # the bias ratio is each average's distance, which its line gives
 ])
 def test_what_is_asked(text, mas, others):
     assert _wanted(text) == (mas, others)
