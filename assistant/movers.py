@@ -124,6 +124,7 @@ _GAP_DOWN = re.compile(r"\bgap(?:ped|s)?\s*-?\s*downs?\b|跳空(?:下跌|向下|
 _EVENTS = (("limit_up", _LIMIT_UP), ("limit_down", _LIMIT_DOWN), ("new_high", _NEW_HIGH), ("new_low", _NEW_LOW),
            ("gap_up", _GAP_UP), ("gap_down", _GAP_DOWN))
 HIGH_LOOKBACK = 250  # sessions a new high must top: the 52-week convention
+_FIFTY_TWO_WEEKS = re.compile(r"\b52[- ]?weeks?\b|\b(?:one|1)[- ]year (?:highs?|lows?)\b|52\s*(?:周|星期)|一年(?:来)?(?:新高|新低)")
 HIGH_MIN_HISTORY = 60  # ... but a close after fewer stored sessions is no "new high" at all
 # Which end to list. Verbs and "best/worst" choose; "most"/"highest" alone do not ("which stock
 # fell the most" is losers). No direction, or both ("rank", 涨跌幅), shows both ends.
@@ -590,6 +591,11 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
     if period.kind == "latest" and (_MOMENTUM.search(unquoted(asked)) or _MOMENTUM.search(unquoted(req.message))):
         period, said = momentum_period(zh)
         notices.append(said)
+    if (period.kind == "trailing" and _FIFTY_TWO_WEEKS.search(unquoted(asked))
+            and set(_kinds(unquoted(asked))) & {"new_high", "new_low"}):
+        # "which stocks hit 52-week highs?": the 52 weeks are what a new high tops (HIGH_LOOKBACK),
+        # not the span to list them over (it had listed every new high of the year): the recent ones
+        period = parse_period("最近" if zh else "recently", ref)
     if period.label == "today":
         period = Period("latest", label="today")
     elif period.label == "yesterday" and _stale_before(store, period.start):

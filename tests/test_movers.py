@@ -297,6 +297,10 @@ def test_new_highs_and_lows_need_the_history_before_them(data_dir):
     assert len(month.ranking["new_high"][0]["new_high_days"]) == 10  # sessions 61..70 of 70
     early = ask(store, f"which stocks hit new highs on {days[40].isoformat()}?", today=last)
     assert early.ranking["new_high"] == [] and "at least 60 sessions" in early.answer
+    # "52-week highs": the 52 weeks are what a high tops, not the span listed (it had been all 10 days)
+    for message in ("which stocks hit 52-week highs?", "哪些股票創52週新高"):
+        recent = ask(store, message, today=last + pd.Timedelta(days=1))
+        assert recent.ranking["new_high"][0]["new_high_days"] == [d.isoformat() for d in days[-5:]], message
 
 
 def test_industries_are_named_and_stored_on_companies():
