@@ -76,6 +76,8 @@ _RANKING = re.compile(
     r"(?:momentum|returns?|performance|gains?)\b|\bmomentum (?:leaders|laggards|rankings?)\b"
     r"|\b(?:which|what)\b.{0,30}\b(?:stocks?|shares)\s+(?:lead|leads|are leading|led|lag|lags|lagged|are lagging)\b"
     r"|\b(?:rank|ranking|leaderboard)\b.{0,40}\b(?:stocks?|shares|gains?|losses|returns?|performance|changes?|volume)\b"
+    # "electronics stocks ranking", "stock rankings this month"
+    r"|\b(?:stocks?|shares)\s+(?:rankings?|leaderboard)\b"
     r"|\b(?:gainers?|losers?)\b.{0,30}\b(?:today|yesterday|last|this|past|in|on|during|since|between)\b"
     # "What's the 5-day return for all stocks?", "every stock's change last month", "所有股票的漲跌幅"
     r"|\b(?:returns?|changes?|performance|moves?)\s+(?:for|of)\s+(?:all|every|each)\s+(?:the\s+)?(?:stored\s+)?(?:stocks?|companies|shares)\b"

@@ -54,7 +54,7 @@ def ask(store, message, *, codes=(), as_of=None, today=date(2025, 3, 6), follows
     "電子股哪檔最強", "哪一檔最強", "最弱的股票", "電子股最強", "Top 3 stocks by turnover in April 2025",
     "top 5 companies by gain last month", "Which of my watchlist stocks has the best momentum?",
     "stocks with the best momentum", "momentum leaders", "which stocks are lagging?", "哪檔股票動能最強",
-    "momentum over the last 3 months, which stocks lead?",
+    "momentum over the last 3 months, which stocks lead?", "electronics stocks ranking", "stock rankings in April 2025",
 ])
 def test_ranking_questions(message):
     assert is_ranking_question(message)
