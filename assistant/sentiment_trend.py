@@ -19,9 +19,9 @@ MIN_ARTICLES = 3
 SAME = 0.2
 
 _TREND = re.compile(
-    r"\btrend(?:s|ing)?\b|\bover time\b|\bweek by week\b|\bweekly\b|\bimprov\w*|\bworsen\w*|\bdeteriorat\w*"
+    r"\btrend(?:s|ing)?\b|\bover time\b|\bweek by week\b|\bweekly\b|\b(?:by|per|each|every) week\b|\bimprov\w*|\bworsen\w*|\bdeteriorat\w*"
     r"|\b(?:getting|got|become|became)\s+(?:better|worse|more (?:positive|negative))\b|\bchang(?:e|ed|ing)\b|\bshift\w*"
-    r"|趋势|变化|转好|转差|转佳|变好|变差|好转|恶化|每周|逐周|走向")
+    r"|趋势|变化|转好|转差|转佳|变好|变差|好转|恶化|每周|逐周|按周|走向")
 
 
 def asks_trend(message: str) -> bool:

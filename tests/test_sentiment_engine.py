@@ -512,7 +512,7 @@ def test_news_filed_under_a_company_that_never_names_it_is_not_scored(data_dir):
 
 @pytest.mark.parametrize("message, trend", [
     ("has sentiment on 2330 improved?", True), ("sentiment trend of 2330 over time", True), ("台積電新聞情緒的趨勢", True),
-    ("聯發科新聞情緒有轉好嗎", True), ("is TSMC news getting worse?", True),
+    ("聯發科新聞情緒有轉好嗎", True), ("is TSMC news getting worse?", True), ("TSMC news sentiment by week", True),
     ("sentiment of 2330", False), ("台積電新聞情緒", False),
 ])
 def test_which_sentiment_questions_ask_for_the_trend(message, trend):
@@ -571,3 +571,27 @@ def test_industries_ranked_by_their_news_and_the_whole_market_s_tone(data_dir):
     assert "net score" in overall.answer and overall.ranking["sentiment"][0]["code"] == "2317"
     zh = engine.run(EngineRequest(message="台股整體情緒", as_of=as_of))
     assert "所有有已存新聞的公司（" in zh.answer and "整體：正面" in zh.answer
+
+
+@pytest.mark.parametrize("message, n, days", [
+    ("How has sentiment on TSMC changed over the last 3 months?", 3, 92), ("台積電近三個月新聞情緒", 3, 92),
+    ("2330 news sentiment over the past week", 1, 7), ("sentiment of 2330 news", 2, 30), ("2330 sentiment recently", 2, 30),
+])
+def test_a_span_looking_back_sets_how_much_news_is_read(data_dir, message, n, days):
+    """"over the last 3 months" reads 92 days of news (it had read the default 30); "recently" keeps
+    the 30 days."""
+    from datetime import datetime, timezone
+
+    from ingest.store import open_store
+    from ingest.types import Article
+
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    as_of = date(2025, 6, 1)
+    open_store(settings.store_path).upsert_articles([
+        Article(url=f"https://news.example.com/{age}", title=f"TSMC gains on demand, day {age}", code="2330", language="en",
+                published_at=datetime.combine(as_of - timedelta(days=age), datetime.min.time(), tzinfo=timezone.utc))
+        for age in (3, 20, 80)])
+    answer = SentimentEngine(settings=settings, cpu_classifier=KeywordClassifier()).run(
+        EngineRequest(message=message, code="2330", as_of=as_of))
+    assert sum(answer.sentiment.counts.values()) == n
+    assert f"{days} days" in answer.answer or f"{days} 天" in answer.answer

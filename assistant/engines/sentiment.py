@@ -140,6 +140,18 @@ def _asked_window(req: EngineRequest, end: datetime) -> tuple[datetime, datetime
     return since, until, label, label_zh
 
 
+def _trailing_days(req: EngineRequest) -> int:
+    """The calendar days of news to read: a span looking back that the message names ("over the
+    last 3 months": 63 sessions, 92 days), else :data:`WINDOW_DAYS`. "Recently" keeps the default."""
+    from ..periods import parse_period
+    from ..price_facts import TAIPEI
+
+    period = parse_period(req.message, req.as_of or datetime.now(TAIPEI).date())
+    if period.kind != "trailing" or not period.sessions or period.label == "recently":
+        return WINDOW_DAYS
+    return max(1, round(period.sessions * 365 / 250))
+
+
 def _after_colon(message: str) -> str | None:
     """Text after the first colon, when it is long enough to be a headline ("classify: ...")."""
     m = re.search(r"[:：]\s*(.{8,})$", message.strip(), re.S)
@@ -207,9 +219,10 @@ class SentimentEngine(FinqaQueryEngine):
         asked = _asked_window(req, end)
         if asked is not None:
             return self._texts_in(req, asked, zh)
-        articles = store.articles(req.code, before=end, since=end - timedelta(days=WINDOW_DAYS))
-        window = f"the {WINDOW_DAYS} days {'before ' + as_of.isoformat() if as_of else 'up to now'}"
-        window_zh = f"{as_of.isoformat()} 之前 {WINDOW_DAYS} 天" if as_of else f"最近 {WINDOW_DAYS} 天"
+        days = _trailing_days(req)
+        articles = store.articles(req.code, before=end, since=end - timedelta(days=days))
+        window = f"the {days} days {'before ' + as_of.isoformat() if as_of else 'up to now'}"
+        window_zh = f"{as_of.isoformat()} 之前 {days} 天" if as_of else f"最近 {days} 天"
         stale_zh = ""
         if not articles:
             older = store.articles(req.code, before=end, limit=1)
@@ -226,17 +239,17 @@ class SentimentEngine(FinqaQueryEngine):
             # Stale but not empty: classify the 30 days up to the latest stored article and say so,
             # rather than answering nothing.
             latest = older[0].published_at
-            articles = store.articles(req.code, before=end, since=latest - timedelta(days=WINDOW_DAYS))
+            articles = store.articles(req.code, before=end, since=latest - timedelta(days=days))
             stale_zh = f"（{window_zh}內沒有更新的新聞；`finqa ingest news {req.code}` 可抓取最新新聞）"
-            window = (f"the {WINDOW_DAYS} days up to its latest stored article ({latest.date().isoformat()}; "
+            window = (f"the {days} days up to its latest stored article ({latest.date().isoformat()}; "
                       f"nothing newer in {window}: `finqa ingest news {req.code}` fetches recent news)")
-            window_zh = f"截至最新一則已存新聞（{latest.date().isoformat()}）為止 {WINDOW_DAYS} 天"
-        items, skipped, _ = _items(articles, req.code, zh)
+            window_zh = f"截至最新一則已存新聞（{latest.date().isoformat()}）為止 {days} 天"
+        items, skipped, newest = _items(articles, req.code, zh)
         if not items:
             return [], _none_named(len(articles), req.code, zh), ""
         if zh:
-            return items, None, f"{req.code} {window_zh}內的 {len(items)} 則新聞{stale_zh}{skipped}"
-        return items, None, f"{len(items)} articles about {req.code} from {window}{skipped}"
+            return items, None, f"{req.code} {window_zh}內的{'最新 ' if newest else ' '}{len(items)} 則新聞{stale_zh}{skipped}"
+        return items, None, f"{'the newest ' if newest else ''}{len(items)} articles about {req.code} from {window}{skipped}"
 
     def _texts_in(self, req: EngineRequest, asked: tuple[datetime, datetime, str, str],
                   zh: bool) -> tuple[list[dict[str, Any]], str | None, str]:
