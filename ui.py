@@ -51,6 +51,7 @@ ROUTE_TITLES = {"qa": "Finance QA", "forecast": "Forecaster", "sentiment": "Sent
 PRICE_CONTEXT_DAYS = 120  # trading days charted before a price answer's own (MA60 needs 60 of them)
 FORECAST_CONTEXT_DAYS = 60  # trading days of closes charted before several forecasts
 PRICE_TABLE_ROWS = 60  # the newest bars of a long period shown in the table
+COMPARE_CHART_SESSIONS = 20  # a one-day comparison is charted over the last 20 sessions, as its text reads
 MAX_MESSAGE_CHARS = 4000
 
 # Taiwan shows rises in red and falls in green; sentiment uses colours without that clash.
@@ -593,7 +594,13 @@ class ChatController:
         if len(codes) > 1:
             frame = pd.DataFrame([{"code": b.code, "date": b.date.isoformat(), "close": b.close} for b in answer.bars])
             closes = {c: frame[frame["code"] == c].set_index("date")["close"] for c in codes}
-            closes = {c: pd.concat([self._close_before(c, series.index[0]), series]) for c, series in closes.items()}
+            if all(len(series) == 1 for series in closes.values()):
+                # one day each ("2330 vs 2454", "chart 2330 and 2454 together"): two points are no
+                # line; the sessions of the text's "over the last 20 trading days" line instead
+                recent = {c: self._recent_closes(c, series.index[0], COMPARE_CHART_SESSIONS) for c, series in closes.items()}
+                closes = {c: recent[c] if len(recent[c]) else series for c, series in closes.items()}
+            else:
+                closes = {c: pd.concat([self._close_before(c, series.index[0]), series]) for c, series in closes.items()}
             return comparison_figure(closes, title=" vs ".join(codes))
         first, last = answer.bars[0], answer.bars[-1]
         try:
@@ -609,6 +616,21 @@ class ChatController:
         kind = {"W": "weekly", "M": "monthly"}.get(answer.interval or "", "daily")
         return price_facts_figure(context, first.date.isoformat(), last.date.isoformat(),
                                   title=f"{first.code} {kind} prices", interval=answer.interval)
+
+    def _recent_closes(self, code: str, day: str, sessions: int) -> pd.Series:
+        """The close of ``day`` and of the ``sessions`` sessions before it (the first is what the
+        change is measured from); that day's close alone when the store cannot be read."""
+        try:
+            from ingest.store import open_store
+
+            bars = open_store(self.settings.store_path).bars(code, end=date.fromisoformat(day))
+        except Exception:  # noqa: BLE001 - then the answer's own day
+            log.warning("comparison chart from the answer's bars only", exc_info=True)
+            bars = pd.DataFrame()
+        if bars.empty:
+            return pd.Series(dtype=float)
+        tail = bars["close"].tail(sessions + 1)
+        return pd.Series(tail.values, index=[d.date().isoformat() for d in tail.index])
 
     def _close_before(self, code: str, day: str) -> pd.Series:
         """The close before ``day`` (what the answer measures a period's change from), so that the

@@ -83,7 +83,7 @@ _STRONG = re.compile(
     # "0050現在多少", "2330現價", "台積電跌了多少"
     r"|现价|(?:现在|目前|今天)(?:是)?(?:多少|几块)(?:钱|块)?\s*[?？]?\s*$|(?<!营收)(?:涨|跌)了多少"
     # "show me the TSMC chart", 台積電K線: the UI draws the stored bars; the text gives the trend.
-    r"|\b(?:price |stock |share |daily )?charts?\b|\bcandlesticks?\b|\bk\s*线|走势图|线图"
+    r"|\b(?:price |stock |share |daily )?charts?\b|\bcandlesticks?\b|\bk\s*线|(?:日|周|月)\s*k(?:棒)?(?![a-z])|走势图|线图"
     r"|^\s*(?:plot|graph|draw)\b|\b(?:plot|graph|draw) (?:the |its )?(?:price|prices|close|closes)\b|画出|画图"
     r"|\blimit[- ](?:up|down)\b|涨停|跌停|\ball[- ]time (?:high|low)s?\b|\brecord (?:high|low)s?\b|历史(?:新)?(?:高|低)"
     # "2330 real-time quote", "TSMC quote", "台積電即時股價": the newest stored close, said to be no live quote

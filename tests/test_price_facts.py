@@ -42,7 +42,7 @@ def ask(store, message, *, as_of=None, today=date(2025, 3, 6), code="2330"):
     "What was TSMC's closing price on 2025-03-03?", "2330 price today", "台積電昨天收盤價多少",
     "2330 close on March 3, 2025", "TSMC stock price in April 2025", "2330 volume past 10 days",
     "How did 2330 do last week?", "鴻海上週表現如何", "台積電成交量", "2330 opened at what price yesterday",
-    "show me the TSMC chart", "台積電K線", "compare 2330 and 2317 in March 2025", "what's TSMC's all-time high?",
+    "show me the TSMC chart", "台積電K線", "台積電日K", "台積電 4月 日K", "compare 2330 and 2317 in March 2025", "what's TSMC's all-time high?",
     "台積電歷史新高", "when did TSMC hit its 2025 low?", "how many days did 2330 rise in April 2025?", "台積電4月漲了幾天",
     "2330 highest close in 2025",
     "請問2330現在多少", "台積電現在幾塊", "2330現價", "台積電跌了多少", "how much is TSMC now?", "what is 2330 trading at?",

@@ -426,3 +426,26 @@ def test_the_table_download_is_served_from_a_data_dir_outside_gradio_s_default_f
                                        allowed_paths=[*app.allowed_paths, os.getcwd()], created_paths=[])
         assert allowed and why == "allowed"
         assert not is_allowed_file(path, blocked_paths=[], allowed_paths=[os.getcwd()], created_paths=[])[0]
+
+
+def test_a_one_day_comparison_is_charted_over_the_last_twenty_sessions(data_dir):
+    """"2330 vs 2454" answers with each company's last day (and a 20-session line): the chart had
+    been two points; it is the 20 sessions before that day, rebased, ending where the text's does."""
+    import json
+
+    from ingest.store import open_store
+    from ingest.types import PriceBar
+
+    days = [d.date() for d in pd.bdate_range("2026-08-03", periods=40)]
+    store = open_store(data_dir.store_path)
+    for code, base in (("2330", 100.0), ("2454", 200.0)):
+        store.upsert_bars([PriceBar(code=code, date=d, open=base + i, high=base + i, low=base + i, close=base + i,
+                                    volume=1e6) for i, d in enumerate(days)])
+    bars = [PriceBar(code=c, date=days[-1], open=b + 39, high=b + 39, low=b + 39, close=b + 39, volume=1e6)
+            for c, b in (("2330", 100.0), ("2454", 200.0))]
+    answer = Answer(route="qa", engine="qa:prices", answer="side by side", code="2330", bars=bars)
+    _, plot, _ = ui.ChatController(None, data_dir, dict).result_views(answer)
+    lines = json.loads(plot.value["plot"])["data"]
+    first = next(t for t in lines if t.get("name", "").startswith("2330"))
+    assert len(first["x"]) == 21 and first["x"][0] == days[-21].isoformat() and first["x"][-1] == days[-1].isoformat()
+    assert first["y"][-1] == pytest.approx(100 * 139.0 / 119.0, rel=1e-3)  # rebased at the close 20 sessions before
