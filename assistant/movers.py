@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TOP = 5
 # "for all stocks", "every stock's change", "所有股票": the whole list, not the two ends
-_EVERY_STOCK = re.compile(r"\b(?:all|every|each)\s+(?:the\s+|of the\s+)?(?:stored\s+)?(?:stocks?|compan(?:y|ies)|shares)\b"
+_EVERY_STOCK = re.compile(r"\b(?:all|every|each)\s+(?:the\s+|of the\s+)?(?:stored\s+)?(?:[a-z]+\s+)?(?:stocks?|compan(?:y|ies)|shares)\b"
                           r"|所有|全部|每一?(?:档|支|家)")
 MAX_TOP = 20
 CHART_CODES = 3  # the leaders charted (closes rebased to 100); the table lists more
@@ -80,7 +80,9 @@ _RANKING = re.compile(
     r"|\b(?:stocks?|shares)\s+(?:rankings?|leaderboard)\b"
     r"|\b(?:gainers?|losers?)\b.{0,30}\b(?:today|yesterday|last|this|past|in|on|during|since|between)\b"
     # "What's the 5-day return for all stocks?", "every stock's change last month", "所有股票的漲跌幅"
-    r"|\b(?:returns?|changes?|performance|moves?)\s+(?:for|of)\s+(?:all|every|each)\s+(?:the\s+)?(?:stored\s+)?(?:stocks?|companies|shares)\b"
+    r"|\b(?:returns?|changes?|performance|moves?)\s+(?:for|of)\s+(?:all|every|each)\s+(?:the\s+)?(?:stored\s+)?(?:[a-z]+\s+)?(?:stocks?|companies|shares)\b"
+    # "semiconductor stocks 5-day return", "tech stocks' returns last month"
+    r"|\b(?:stocks|shares)'?\s+(?:\d+[- ](?:day|week|month|year)\s+)?(?:returns?|changes?|performance)\b"
     r"|\b(?:all|every|each)\s+(?:the\s+)?(?:stored\s+)?(?:stocks?|compan(?:y|ies))'?s?\s+(?:returns?|changes?|performance)\b"
     r"|(?:所有|全部|每一?(?:档|支|家))(?:的)?(?:股票|个股|公司).{0,8}?(?:涨跌幅?|报酬率?|表现)"
     # Chinese: 哪檔漲最多 / 漲幅最大的股票 / 表現最好的前五檔 / 成交量最大 / 股票漲幅排行

@@ -55,6 +55,7 @@ def ask(store, message, *, codes=(), as_of=None, today=date(2025, 3, 6), follows
     "top 5 companies by gain last month", "Which of my watchlist stocks has the best momentum?",
     "stocks with the best momentum", "momentum leaders", "which stocks are lagging?", "哪檔股票動能最強",
     "momentum over the last 3 months, which stocks lead?", "electronics stocks ranking", "stock rankings in April 2025",
+    "what's the 5-day return of every semiconductor stock", "semiconductor stocks 5-day return",
 ])
 def test_ranking_questions(message):
     assert is_ranking_question(message)
