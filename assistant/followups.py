@@ -243,14 +243,28 @@ _ABOUT_HOLDINGS = re.compile(
     r"|我(?:赚|赔|亏|损失)")
 
 
-def carry_portfolio(message: str, previous: str | None, today: date) -> str:
+def holdings_stated(message: str) -> bool:
+    """Whether ``message`` states holdings ("I hold 2 lots of 2330", "我1100買的台積電"): the
+    conversation's holdings until the next such statement."""
+    from .holdings import paid_positions, parse_positions
+    from .risk import risk_kind
+
+    return risk_kind(message) in ("portfolio", "position") and bool(
+        paid_positions(message) or any(q for _, q in parse_positions(message)))
+
+
+def carry_portfolio(message: str, previous: str | None, today: date, holdings: str | None = None) -> str:
     """``message`` with the holdings of the last portfolio question written in front, when it asks
     about them ("what's it worth?" after "I hold 2 lots of 2330 and 3 lots of 2454"); else
-    ``message`` unchanged. The holdings are written so that the portfolio reader reads them back."""
-    from .holdings import holdings_text, parse_positions
+    ``message`` unchanged. The holdings are written so that the portfolio reader reads them back.
+    After positions bought at a price, ``holdings`` (the conversation's last statement of them)
+    is what is carried, so that a question about one of them does not narrow the rest."""
+    from .holdings import holdings_text, paid_positions, parse_positions
     from .risk import risk_kind
     from .slots import unquoted
 
+    if previous and message and risk_kind(previous) == "position" and len(paid_positions(previous)) > 0:
+        return _carry_positions(message, holdings if holdings and paid_positions(holdings) else previous)
     if not previous or not message or risk_kind(previous) not in ("portfolio", "scenario"):
         return message
     from ingest.companies import get_directory
@@ -280,10 +294,44 @@ def carry_portfolio(message: str, previous: str | None, today: date) -> str:
     return " ".join(f"{held}: {message.strip()} {span}".split())
 
 
+# After positions bought at a price ("I have 2 lots of TSMC at 900 and 1 lot of MediaTek at 1300"):
+# "how am I doing?", "what's my total return?", "which holding is the worst?", "what if I sell the
+# MediaTek?", "如果全部賣掉要繳多少稅" are about them. On simplified, lower-cased text.
+_ABOUT_POSITIONS = re.compile(
+    r"\bhow (?:am i|are we|is it|are they) doing\b|\bmy (?:total |overall |net )?(?:returns?|gains?|loss(?:es)?|p&l|profit)\b"
+    r"|\b(?:holdings?|positions?)\b|\bsell\w*|\bsold\b|\btax(?:es)?\b|\bfees?\b|\bbreak[- ]?even\b"
+    r"|卖|税|手续费|回本|赚|赔|亏|损益|报酬|持股|部位")
+_PORTFOLIO_RISK = re.compile(r"\brisk\w*|\bvolatil\w*|\bdrawdown|\bbeta\b|\bcorrelat\w*|风险|波动|回撤|相关")
+
+
+def _carry_positions(message: str, previous: str) -> str:
+    """``message`` with the positions of ``previous`` (each with its price) written in front when it
+    asks about them; their risk is read as a portfolio (the prices paid change no volatility)."""
+    from ingest.companies import get_directory
+
+    from .holdings import holdings_text, paid_positions
+    from .slots import unquoted
+
+    s = unquoted(message)
+    held = [(c, paid, shares) for c, paid, shares in paid_positions(previous)]
+    named = {c.code for c in get_directory().find_in_text(message)}
+    if named and not named <= {c for c, _, _ in held}:
+        return message  # another company: a question of its own
+    if not (named or _ABOUT_POSITIONS.search(s) or _ABOUT_HOLDINGS.search(s) or _PORTFOLIO_RISK.search(s)):
+        return message
+    if _PORTFOLIO_RISK.search(s) and not named:
+        text = holdings_text(previous)
+        return " ".join(f"{text}: {message.strip()}".split()) if text else message
+    chosen = [(c, paid, shares) for c, paid, shares in held if not named or c in named]
+    written = " and ".join(f"{(shares or 1000):,.0f} shares of {c} at {paid:g}" for c, paid, shares in chosen)
+    return " ".join(f"I bought {written}: {message.strip()}".split())
+
+
 def carried_notice(question: str, message: str) -> str:
     """Says how a follow-up was read, so that a wrong reading is visible."""
     return (f"視為「{question}」，接續上一個問題。" if answers_zh(message) else
             f"Read as “{question}”, following on from the last question.")
 
 
-__all__ = ["asks_more", "more_notice", "carried_notice", "carry_news_question", "carry_period", "carry_portfolio", "news_question_of"]
+__all__ = ["asks_more", "more_notice", "carried_notice", "carry_news_question", "carry_period", "carry_portfolio", "holdings_stated",
+           "news_question_of"]

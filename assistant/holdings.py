@@ -443,16 +443,19 @@ def _several_positions(job: Job, held: list[tuple[str, float, float | None]]) ->
     paper = sum(r["paper_gain"] for r in rows)
     cost = sum(r["cost_with_fee"] for r in rows)
     back = sum(r["proceeds_after_costs"] for r in rows)
+    value = sum(r["close"] * r["shares"] for r in rows)
+    buy_fees, tax = cost - paid_total, sum(r["close"] * r["shares"] * _tax_rate(r["code"]) for r in rows)
+    sell_fees = value - back - tax
     head = (f"**你的 {len(rows)} 筆持股**：買進共 NT${paid_total:,.0f}，帳面損益 **{signed_money(paper)}**"
-            f"（{paper / paid_total:+.2%}）；若都以這些收盤價賣出，計入買賣手續費與證券交易稅後淨損益 **{signed_money(back - cost)}**"
-            f"（{back / cost - 1:+.2%}）。" if zh else
+            f"（{paper / paid_total:+.2%}）；若都以這些收盤價賣出，計入買進手續費 NT${buy_fees:,.0f}、賣出手續費 NT${sell_fees:,.0f} "
+            f"與證券交易稅 NT${tax:,.0f} 後，淨損益 **{signed_money(back - cost)}**（{back / cost - 1:+.2%}）。" if zh else
             f"**Your {len(rows)} positions**: NT${paid_total:,.0f} paid, **{signed_money(paper)}** on paper "
-            f"({paper / paid_total:+.2%}); all sold at these closes, after the fees and the transaction tax: "
-            f"**{signed_money(back - cost)}** ({back / cost - 1:+.2%}).")
+            f"({paper / paid_total:+.2%}); all sold at these closes, after the buy fees (NT${buy_fees:,.0f}), the sell fees "
+            f"(NT${sell_fees:,.0f}) and the transaction tax (NT${tax:,.0f}): **{signed_money(back - cost)}** ({back / cost - 1:+.2%}).")
     if any(shares is None for _, _, shares in held):
         lines.append("（沒有寫出股數的以一張計。）" if zh else "(One lot where no quantity was given.)")
     numbers = {"positions": rows, "paid": paid_total, "paper_gain": paper, "net_gain": back - cost,
-               "net_return": back / cost - 1}
+               "net_return": back / cost - 1, "buy_fees": buy_fees, "sell_fees": sell_fees, "sell_tax": tax}
     return job.answer("\n".join([head, *lines]), [r["code"] for r in rows], frames, numbers)
 
 
@@ -715,9 +718,44 @@ def portfolio(job: Job) -> Answer:
                      f"（股票 0.3%、ETF 0.1%），實拿 **NT${net:,.0f}**。" if zh else
                      f"Sold at the {iso_day(end_day)} closes, one order a holding: broker's fees NT${fees:,.0f} (0.1425%, at "
                      f"least NT$20 an order) and transaction tax NT${taxes:,.0f} (0.3%, ETFs 0.1%) leave **NT${net:,.0f}**.")
+    if _RISK.search(to_simplified(job.asked).lower()):
+        # "my portfolio risk": the holdings' value day by day, as one series
+        risk_line, risk_numbers = _portfolio_risk(closes, {c: q for c, q, _, _ in rows}, end_day, zh, job)
+        if risk_line:
+            lines.append(risk_line)
+            numbers["risk"] = risk_numbers
     window = {c: frames[c][(frames[c].index > start_day) & (frames[c].index <= end_day)] for c, *_ in rows}
     window = {c: w if len(w) else frames[c].tail(1) for c, w in window.items()}
     return job.answer("\n".join([head, *lines, *texts]), [c for c, *_ in rows], window, numbers)
+
+
+_RISK = re.compile(r"\brisk\w*|\bvolatil\w*|\bdrawdown|风险|波动|回撤")
+
+
+def _portfolio_risk(closes: pd.DataFrame, qty: dict[str, float], end_day: pd.Timestamp, zh: bool,
+                    job: Job) -> tuple[str, dict[str, Any]]:
+    """The portfolio's annualised volatility and worst drawdown over the last year of sessions that
+    every holding has (its value each day, the quantities held fixed), beside each holding's own
+    volatility: what holding them together does to the swings."""
+    from .risk import DEFAULT_SESSIONS, MIN_SESSIONS, annualised_volatility
+
+    held = closes[list(qty)].loc[:end_day].dropna().tail(DEFAULT_SESSIONS + 1)
+    if len(held) <= MIN_SESSIONS:
+        return "", {}
+    value = sum(held[c] * q for c, q in qty.items())
+    vol, dd = annualised_volatility(value.pct_change().dropna()), max_drawdown(value)
+    own = {c: annualised_volatility(held[c].pct_change().dropna()) for c in qty}
+    span = f"{iso_day(held.index[0])} → {iso_day(held.index[-1])}"
+    numbers = {"start": iso_day(held.index[0]), "end": iso_day(held.index[-1]), "sessions": len(held) - 1,
+               "volatility_annualised": vol, "max_drawdown": dd[0], "holdings_volatility": own}
+    if zh:
+        each = "、".join(f"{c} {v:.1%}" for c, v in own.items())
+        return (f"風險（{span}，{len(held) - 1} 個交易日，持股數量不變）：組合年化波動度 **{vol:.1%}**（個股：{each}），"
+                f"最大回撤 {dd[0]:.1%}（{iso_day(dd[1])} → {iso_day(dd[2])}）。"), numbers
+    each = ", ".join(f"{c} {v:.1%}" for c, v in own.items())
+    return (f"Risk ({span}, {len(held) - 1} sessions, the same quantities held): the portfolio's annualised volatility "
+            f"**{vol:.1%}** (the holdings alone: {each}), worst drawdown {dd[0]:.1%} ({iso_day(dd[1])} → "
+            f"{iso_day(dd[2])})."), numbers
 
 
 __all__ = ["BROKER_FEE", "PORTFOLIO_SESSIONS", "SHARES_PER_LOT", "Stake", "holdings_text", "investment", "lot_cost", "paid_positions", "parse_paid",

@@ -27,7 +27,8 @@ from ingest.cjk import has_cjk
 from ingest.errors import FinqaError
 from ingest.industries import industry_named
 
-from .followups import asks_more, more_notice, carried_notice, carry_news_question, carry_period, carry_portfolio, news_question_of
+from .followups import (asks_more, carried_notice, carry_news_question, carry_period, carry_portfolio, holdings_stated, more_notice,
+                        news_question_of)
 from .i18n import answers_zh, language_ack, language_notice, language_request, only_language_request, stream_in
 from .movers import asks_for_picks, asks_future_ranking, ranking_without_why, refers_back, why_ranking_notice
 from .price_facts import TAIPEI, names_only_a_period, price_question_of
@@ -243,7 +244,7 @@ class Assistant:
             # "what's it worth?" after a portfolio: the portfolio; "2330's chart for that month", or
             # "which stocks did best?" after April's market: that period
             today = as_of or datetime.now(TAIPEI).date()
-            carried = carry_portfolio(anchored, session.last_price_question, today)
+            carried = carry_portfolio(anchored, session.last_price_question, today, holdings=session.holdings)
             if carried == anchored:
                 carried = carry_period(anchored, session.last_price_question, today)
             if carried != anchored:
@@ -505,6 +506,8 @@ class Assistant:
             session.last_ranked = ranked_ends(answer.ranking)
         session.last_quoted = slots.quoted_text if route == "sentiment" and slots.quoted_text else None
         session.last_price_question = price_question_of(asked or message, answer, session.last_price_question)
+        if answer.engine == "qa:prices" and holdings_stated(message):
+            session.holdings = message  # the user's own words, not a follow-up's carried text
         session.last_news_question = news_question_of(asked or message, answer)
 
     # --- status for the UI ---------------------------------------------------------------------

@@ -36,6 +36,9 @@ class ChatSession:
     # The price question the last answer came from the store for ("2330 close on 2025-03-03"), so
     # that "and 2454?" or "what about last week?" asks the same of another company or period.
     last_price_question: str | None = None
+    # The user's last statement of holdings ("I have 2 lots of TSMC at 900 and 1 lot of MediaTek at
+    # 1300"): follow-ups about one of them ("what if I sell the MediaTek?") do not narrow the rest.
+    holdings: str | None = None
     # The last question answered from the news ("TSMC news"), asked again by "and 2454?"
     # (assistant.followups).
     last_news_question: str | None = None

@@ -589,6 +589,34 @@ def test_several_positions_each_and_in_all(store):
     assert "**Your 2 positions**: NT$240,000 paid" in a.answer
     assert "- 2 lots of 2330 TSMC (台積電) bought at 100.00: " in a.answer and "+NT$50,000 on paper" in a.answer
     assert [p["code"] for p in a.indicators["positions"]] == ["2330", "2317"]
+    # the costs of selling said, each (it had been the net alone): "如果全部賣掉要繳多少稅"
+    tax = 0.003 * (250_000 + 1000 * last)
+    assert a.indicators["sell_tax"] == pytest.approx(tax)
+    assert a.indicators["buy_fees"] == pytest.approx(fee(200_000) + fee(40_000))
+    assert f"the transaction tax (NT${tax:,.0f})" in a.answer
+
+
+def test_follow_ups_after_positions_bought_at_a_price_are_about_them(store, data_dir):
+    """"I bought 2 lots of 2330 at 100 and 1 lot of 2317 at 40", then "how am I doing?", "what if I
+    sell the 2317?", "如果全部賣掉要繳多少稅" and "my portfolio risk": about those positions (they
+    had all searched the news); one of them asked about does not narrow the rest."""
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    first = asst.answer("I bought 2 lots of 2330 at 100 and 1 lot of 2317 at 40", session=session, as_of=DAYS[-1])
+    doing = asst.answer("how am I doing?", session=session, as_of=DAYS[-1])
+    assert doing.engine == "qa:prices" and doing.indicators["net_gain"] == pytest.approx(first.indicators["net_gain"])
+    one = asst.answer("what if I sell the 2317?", session=session, as_of=DAYS[-1])
+    assert one.engine == "qa:prices" and "2317" in one.answer and "2330" not in one.answer.split("[1]")[0]
+    everything = asst.answer("如果全部賣掉要繳多少稅", session=session, as_of=DAYS[-1])
+    assert [p["code"] for p in everything.indicators["positions"]] == ["2330", "2317"] and "證券交易稅 NT$" in everything.answer
+    risk = asst.answer("my portfolio risk", session=session, as_of=DAYS[-1])
+    value = 2000 * pd.Series(CLOSES_2330[:59]) + 1000 * pd.Series(ALONE[:59])  # the sessions before the as-of day
+    vol = float(value.pct_change().dropna().std() * np.sqrt(250))
+    assert risk.indicators["risk"]["volatility_annualised"] == pytest.approx(vol)
+    assert "the portfolio's annualised volatility" in risk.answer
+    assert asst.answer("2454 price", session=session, as_of=DAYS[-1]).code == "2454"  # a question of its own
 
 
 def test_a_risk_and_an_indicator_asked_together_are_both_answered(store, data_dir):
