@@ -280,7 +280,7 @@ def carry_portfolio(message: str, previous: str | None, today: date, holdings: s
         return message  # names companies (or holdings) of its own: a question of its own
     elif not _ABOUT_HOLDINGS.search(unquoted(message)):
         return message
-    held = holdings_text(previous)
+    held = holdings_text(holdings) if holdings and holdings_text(holdings) else holdings_text(previous)
     if not held:
         return message
     from .holdings import PORTFOLIO_SESSIONS
@@ -319,7 +319,10 @@ def _carry_positions(message: str, previous: str) -> str:
         return message  # another company: a question of its own
     if not (named or _ABOUT_POSITIONS.search(s) or _ABOUT_HOLDINGS.search(s) or _PORTFOLIO_RISK.search(s)):
         return message
-    if _PORTFOLIO_RISK.search(s) and not named:
+    from .scenarios import asks_scenario
+
+    if (_PORTFOLIO_RISK.search(s) and not named) or asks_scenario(message):
+        # their risk, or a move of one of them ("如果聯發科跌10%呢"): the whole portfolio, held as it is
         text = holdings_text(previous)
         return " ".join(f"{text}: {message.strip()}".split()) if text else message
     chosen = [(c, paid, shares) for c, paid, shares in held if not named or c in named]

@@ -616,6 +616,11 @@ def test_follow_ups_after_positions_bought_at_a_price_are_about_them(store, data
     vol = float(value.pct_change().dropna().std() * np.sqrt(250))
     assert risk.indicators["risk"]["volatility_annualised"] == pytest.approx(vol)
     assert "the portfolio's annualised volatility" in risk.answer
+    # a move of one holding is the whole portfolio's scenario, and what follows still reads all of them
+    move = asst.answer("what if 2317 drops 10%?", session=session, as_of=DAYS[-1])
+    assert "2330 TSMC (台積電): NT$250,000 (unchanged)" in move.answer.replace("2 lots of ", "")
+    again = asst.answer("my portfolio risk", session=session, as_of=DAYS[-1])
+    assert set(again.indicators["risk"]["holdings_volatility"]) == {"2330", "2317"}
     assert asst.answer("2454 price", session=session, as_of=DAYS[-1]).code == "2454"  # a question of its own
 
 
