@@ -40,7 +40,7 @@ from .price_format import (SHARES_PER_LOT, bar_of, company_label, company_of, co
                            limit_note, pct, source_name, volume_text, yi)
 from .price_records import (GAPS, asks_average, asks_average_daily, asks_average_range, asks_candles, asks_daily, asks_ohlc,
                             asks_periodic, asks_records, asks_streak, asks_up_share, asks_volume_over_time, asks_volume_trend,
-                            average_daily_text,
+                            average_daily_text, day_move, day_move_text,
                             average_range_text, average_text, beyond_text, daily_text, day_gap_text, extreme_pair,
                             extreme_pair_text, from_extreme, from_extreme_text, last_beyond, periodic_text, records_text,
                             streak_text, turn_note, up_share_text, volume_trend_text)
@@ -128,6 +128,8 @@ NOT_A_FACT = re.compile(
     r"|(?<!说)会(?!议|计)|将会|预测|预估|目标价|涨价|降价|调涨|调降"
 )
 
+_IN_A_DAY = re.compile(r"\b(?:in|on|within|during) (?:a|one|1|a single|the same|any) (?:day|session|trading day)\b")
+
 # "2330 momentum", "which has better momentum?", "動能最強": the change over the last month of sessions.
 MOMENTUM = re.compile(r"\bmomentum\b|动能|动量")
 MOMENTUM_SESSIONS = 20
@@ -148,10 +150,12 @@ def is_price_question(message: str, code: str | None) -> bool:
         return False
     # Quoted text is a headline to classify or discuss, not the question ("「台積電營收創新高」").
     s = unquoted(message)
+    if day_move(message) is not None:  # "fell 5% in a day": a size of move, no day ahead
+        s = _IN_A_DAY.sub(" ", s)
     if NOT_A_FACT.search(s):
         return False
     if (_STRONG.search(s) or GAPS.search(s) or asks_daily(message) or asks_average_daily(message) or asks_periodic(message)
-            or asks_average_range(message) or asks_up_share(message)
+            or asks_average_range(message) or asks_up_share(message) or day_move(message)
             or from_extreme(message)
             or asks_streak(message)
             or last_beyond(message) or asks_volume_trend(message)  # "鴻海爆量", "台積電量價背離"
@@ -411,7 +415,8 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
     elif period.kind == "latest" and candles == "W":  # "台積電週K": the last half year, week by week
         period = Period("trailing", sessions=CANDLE_SESSIONS, label=f"the last {CANDLE_SESSIONS} sessions")
     elif period.kind == "latest" and (asks_records(asked) or asks_periodic(asked) or asks_streak(asked)
-                                      or last_beyond(asked) or asks_up_share(asked) or from_extreme(asked)):  # "2330's highest close", "連跌幾天": all it holds
+                                      or last_beyond(asked) or asks_up_share(asked) or from_extreme(asked)
+                                      or day_move(asked)):  # "2330's highest close", "連跌幾天": all it holds
         period = Period("all", label="all-time")
     if _OTHER_CURRENCY.search(to_simplified(req.message).lower()):
         notices.append("價格以新台幣（NT$）計，即交易所的報價；finqa 不儲存匯率，因此不換算成美元。" if zh else
@@ -799,6 +804,8 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
             text += ("" if zh else " ") + average_text(bars, zh)
         if asked and asks_up_share(asked):  # "2330 win rate", "台積電上漲天數比例"
             text += ("" if zh else " ") + up_share_text(bars, prev, zh)
+        if asked and (moved := day_move(asked)) is not None:  # "when did TSMC last fall 5% in a day?"
+            text += ("" if zh else " ") + day_move_text(bars, prev, *moved, zh)
         if asked and asks_average_range(asked):  # "2330 average daily range", "台積電平均振幅"
             text += ("" if zh else " ") + average_range_text(bars, prev, zh)
         if asked and asks_average_daily(asked):  # "average daily change of 2330 in 2025"

@@ -382,7 +382,7 @@ _STREAK = re.compile(r"\bin a row\b|\b(?:winning|losing|up|down)?\s*streaks?\b|\
 _LAST_BEYOND = re.compile(
     r"\b(?:last|latest|most recent)\b.{0,25}?\b(?:close[ds]?|closing|trade[ds]?|traded|was|were|went|go|been|finished|ended)\s+(above|below|over|under)"
     r"\s+(?:nt\$|\$)?(\d[\d,]*(?:\.\d+)?)"
-    r"|(?:上次|上一次|最后一次|最近一次).{0,6}?(站上|站回|突破|高于|超过|跌破|低于)\s*(\d[\d,]*(?:\.\d+)?)")
+    r"|(?:上次|上一次|最后一次|最近一次).{0,6}?(站上|站回|突破|高于|超过|跌破|低于)\s*(\d[\d,]*(?:\.\d+)?)(?![\d.]|\s*(?:%|％|个百分点))")
 # "did 2330 cross 1000?", "has 2330 ever closed below 800?", "台積電曾經跌破800嗎": past tense (a
 # "will it cross 1000?" is a forecast's target); the answer is the same, the last close beyond it.
 _EVER_BEYOND = re.compile(
@@ -462,7 +462,74 @@ _REACHED = re.compile(
 _COUNT_BEYOND = re.compile(
     r"\bhow many (?:times|days|sessions)\b.{0,30}?\b(?:close[ds]?|closing|trade[ds]?|traded|finish(?:ed)?|end(?:ed)?)\s+"
     r"(above|below|over|under)\s+(?:nt\$|\$)?(\d[\d,]*(?:\.\d+)?)"
-    r"|(站上|站回|突破|高于|超过|跌破|低于)\s*(\d[\d,]*(?:\.\d+)?)\s*(?:元)?\s*(?:的)?(?:有)?(?:几|多少)(?:次|天|个交易日)")
+    r"|(站上|站回|突破|高于|超过|跌破|低于)\s*(\d[\d,]*(?:\.\d+)?)(?!\s*(?:%|％))\s*(?:元)?\s*(?:的)?(?:有)?(?:几|多少)(?:次|天|个交易日)")
+
+
+# "when was the last time TSMC fell 5% in a day?", "how often does 2330 move more than 3% in a day?",
+# "台積電上次跌超過5%是哪天", "單日漲超過3%有幾天": the sessions whose close-to-close change passed a
+# size (the forecaster's "will 2330 go up 5%?" looks ahead: NOT_A_FACT keeps it out).
+_DAY_MOVE_EN = re.compile(
+    r"\b(fell|fall|falls|falling|dropped|drop|drops|lost|lose|loses|declined|decline|sank|sink|plunged|plunge|tumbled"
+    r"|rose|rise|rises|rising|gained|gain|gains|jumped|jump|jumps|rallied|climbed|surged|moved|move|moves|moving|swung|swing|swings)"
+    r"\s+(?:by\s+)?(?:more than\s+|over\s+|at least\s+|above\s+|beyond\s+|upwards? of\s+)?(\d+(?:\.\d+)?)\s*(?:%|percent)"
+    r"(?:\s+or more)?\s+(?:in|on|within|during)\s+(?:a|one|1|a single|the same|any)\s+(?:day|session|trading day)\b"
+    r"|\b(\d+(?:\.\d+)?)\s*%\+?\s+(?:(drops?|falls?|declines?|losses|gains?|rises?|jumps?|moves?|swings?)\s+)?days?\b")
+_DAY_MOVE_ZH = re.compile(
+    r"(跌幅|下跌|大跌|跌|涨幅|上涨|大涨|涨|涨跌幅|涨跌|波动|震荡)(?:了)?\s*(?:超过|逾|达|大于|超出|达到|在)?\s*(\d+(?:\.\d+)?)\s*(?:%|％)(?:以上)?")
+# ... in Chinese only with a word of days or times: "台積電4月跌了5%嗎" is the month's change
+_DAY_WORD_ZH = re.compile(r"单日|一天|一日|当日|单天|哪天|哪一天|哪几天|几天|几次|上次|上一次|最近一次|最后一次|多少次|多少天|次数|天数|几个交易日")
+_DOWN_WORDS = ("fell", "fall", "falls", "falling", "dropped", "drop", "drops", "lost", "lose", "loses", "declined", "decline",
+               "sank", "sink", "plunged", "plunge", "tumbled", "declines", "losses", "跌幅", "下跌", "大跌", "跌")
+_UP_WORDS = ("rose", "rise", "rises", "rising", "gained", "gain", "gains", "jumped", "jump", "jumps", "rallied", "climbed",
+             "surged", "涨幅", "上涨", "大涨", "涨")
+
+
+def day_move(message: str) -> tuple[str, float] | None:
+    """("down" | "up" | "either", size as a fraction) when ``message`` asks for the sessions that
+    moved at least that much ("fell 5% in a day" → ("down", 0.05)), else ``None``."""
+    s = to_simplified(unquoted(message)).lower()
+    if (m := _DAY_MOVE_EN.search(s)) is not None:
+        word, size = (m.group(1), m.group(2)) if m.group(2) else (m.group(4) or "move", m.group(3))
+    elif (m := _DAY_MOVE_ZH.search(s)) is not None and _DAY_WORD_ZH.search(s):
+        word, size = m.group(1), m.group(2)
+    else:
+        return None
+    value = float(size) / 100
+    if not 0 < value < 1:
+        return None
+    side = "down" if word in _DOWN_WORDS else "up" if word in _UP_WORDS else "either"
+    return side, value
+
+
+def day_move_text(bars: list[PriceBar], prev: PriceBar | None, side: str, size: float, zh: bool) -> str:
+    """How many sessions of ``bars`` closed ``size`` or more down (up, either way) from the close
+    before, their share, the newest ten and the largest."""
+    pairs = list(zip([prev, *bars[:-1]], bars))
+    moves = [(bar, bar.close / before.close - 1) for before, bar in pairs if before is not None and before.close]
+    if not moves:
+        return ""
+    hit = [(b, m) for b, m in moves if (m <= -size if side == "down" else m >= size if side == "up" else abs(m) >= size)]
+    n, what = len(moves), f"{size:.0%}" if size * 100 == int(size * 100) else f"{size:.1%}"
+    if zh:
+        verb = {"down": f"單日跌 {what} 以上", "up": f"單日漲 {what} 以上", "either": f"單日漲跌 {what} 以上"}[side]
+        if not hit:
+            biggest = min(moves, key=lambda t: t[1]) if side == "down" else max(moves, key=lambda t: t[1] if side == "up" else abs(t[1]))
+            return (f"{n} 個交易日中沒有一天{verb}；幅度最大的一天是 {biggest[0].date.isoformat()}（{biggest[1]:+.2%}）。")
+        listed = "、".join(f"{b.date.isoformat()}（{m:+.2%}）" for b, m in hit[-10:][::-1])
+        more = "，最近 10 天：" if len(hit) > 10 else "："
+        return (f"{n} 個交易日中有 {len(hit)} 天{verb}（{len(hit) / n:.1%}）{more}{listed}。最近一次是 "
+                f"{hit[-1][0].date.isoformat()}（{hit[-1][1]:+.2%}）。過去的次數，不是預測。")
+    verb = {"down": f"fell {what} or more in a day", "up": f"rose {what} or more in a day",
+            "either": f"moved {what} or more in a day (either way)"}[side]
+    if not hit:
+        biggest = min(moves, key=lambda t: t[1]) if side == "down" else max(moves, key=lambda t: t[1] if side == "up" else abs(t[1]))
+        return (f"It never {verb} in these {n} sessions; the largest move that way was {biggest[1]:+.2%} on "
+                f"{biggest[0].date.isoformat()}.")
+    listed = ", ".join(f"{b.date.isoformat()} ({m:+.2%})" for b, m in hit[-10:][::-1])
+    more = " (the newest 10)" if len(hit) > 10 else ""
+    times = "time" if len(hit) == 1 else "times"
+    return (f"It {verb} {len(hit)} {times} in these {n} sessions ({len(hit) / n:.1%}){more}: {listed}. The last: "
+            f"{hit[-1][0].date.isoformat()} ({hit[-1][1]:+.2%}). A count of the past, no forecast.")
 
 
 def last_beyond(message: str) -> tuple[str, float] | None:

@@ -1437,3 +1437,34 @@ def test_shares_traded_and_the_turnover_rate_that_needs_share_counts(store):
     assert "45,086,222 shares traded" in rate.answer and any("no share counts" in n for n in rate.notices)
     assert any("流通股數" in n for n in ask(store, "台積電周轉率").notices)
     assert not any("share counts" in n for n in ask(store, "2330 turnover").notices)
+
+
+@pytest.mark.parametrize("message, moved", [
+    ("When was the last time TSMC fell 5% in a day?", ("down", 0.05)), ("台積電上次跌超過5%是哪天", ("down", 0.05)),
+    ("how often does 2330 move more than 3% in a day?", ("either", 0.03)), ("台積電單日漲超過3%有幾天", ("up", 0.03)),
+    ("2330 10% drop days", ("down", 0.10)), ("台積電4月跌了5%嗎", None), ("2330 down 5% this month", None),
+])
+def test_which_questions_ask_for_days_of_a_big_move(message, moved):
+    from assistant.price_records import day_move
+
+    got = day_move(message)
+    if moved is None:
+        assert got is None
+    else:
+        assert got is not None and got[0] == moved[0] and got[1] == pytest.approx(moved[1])
+
+
+def test_days_of_a_big_move_are_counted_with_the_last_one(store):
+    """"When was the last time TSMC fell 1.9% in a day?": the sessions down that much from the close
+    before (-1.92% on 03-03, -1.96% on 03-04), the last one, and a size never reached said so
+    ("台積電上次跌超過5%是哪天" had been read as a close above 5.00)."""
+    down = ask(store, "When was the last time TSMC fell 1.9% in a day?")
+    assert "It fell 1.9% or more in a day 2 times in these 4 sessions (50.0%): 2025-03-04 (-1.96%), 2025-03-03 (-1.92%). " \
+           "The last: 2025-03-04 (-1.96%)." in down.answer
+    assert "4 個交易日中有 2 天單日跌 1.9% 以上（50.0%）" in ask(store, "台積電上次跌超過1.9%是哪天").answer
+    either = ask(store, "how often does 2330 move more than 2% in a day?")
+    assert "moved 2% or more in a day (either way) 1 time in these 4 sessions (25.0%): 2025-03-05 (+2.50%)" in either.answer
+    never = ask(store, "2330 rose 5% in a day how many times?")
+    assert "It never rose 5% or more in a day in these 4 sessions; the largest move that way was +2.50% on 2025-03-05." \
+        in never.answer
+    assert "高於 5.00" not in ask(store, "台積電上次跌超過5%是哪天").answer
