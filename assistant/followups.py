@@ -63,6 +63,9 @@ def follow_up_rest(message: str, directory: Any) -> str:
     return rest
 
 
+_HAPPENED = re.compile(r"\bwhat(?:'s| has| had)? (?:happened|happening|going on)\b|\bany (?:events?|updates?)\b|发生|怎么了|大事")
+
+
 def carry_news_question(previous: str, message: str, codes: list[str], directory: Any) -> str:
     """``previous`` asked again with what the follow-up ``message`` changes: the companies it
     names (``codes``, empty when it names none) replace the previous ones, and a period it names
@@ -86,6 +89,15 @@ def carry_news_question(previous: str, message: str, codes: list[str], directory
                 base = re.sub(rf"({re.escape(named)})\s*(?:and|&|vs\.?|versus|or|和|與|与|跟|及|或|、|,|，)\s+",
                               r"\1 ", base, count=1)
         else:
+            from .router import QA_NEWS
+            from .slots import to_simplified
+
+            said = to_simplified(previous).lower()
+            if not (QA_NEWS.search(said) or _HAPPENED.search(said)) and not rest:
+                # "富邦科技" after "ETF有哪些": a company named after a general question is a question
+                # of its own (its overview), not that question asked of it; "2330?" after "latest
+                # news" or "what happened on April 7?" still asks them of 2330
+                return message
             base = f"{named} {previous}"
     if not rest:
         return " ".join(base.split())

@@ -42,6 +42,9 @@ def store(data_dir):
     ("TSMC news", "and?", [], "TSMC news"),
     # words of its own: a new question, returned as it is
     ("2330 ADR", "TSMC ADR premium", ["2330"], "TSMC ADR premium"), ("what is 0050?", "0050 holdings", ["0050"], "0050 holdings"),
+    # a company alone after a general question (no company, no news asked) is its own question
+    ("ETF有哪些", "富邦科技", ["0052"], "富邦科技"), ("latest news", "2330?", ["2330"], "2330 latest news"),
+    ("what happened on 2025-04-07?", "and TSMC?", ["2330"], "2330 what happened on 2025-04-07?"),
 ])
 def test_the_last_question_is_asked_of_what_the_follow_up_names(directory, previous, message, codes, carried):
     assert carry_news_question(previous, message, codes, directory) == carried
