@@ -291,8 +291,8 @@ def no_asset_prices(names: tuple[str, str], zh: bool) -> str:
 
 # Words beside an industry or market that ask for nothing else: "TPEx stocks", "上櫃股票有哪些", "chip stocks?"
 _GROUP_FILLER = re.compile(r"\b(?:stocks?|shares|companies|names|list|all|the|which|what|are|is|show|me|of|in|taiwan|industry|"
-                           r"sector|group|belong|to|there)\b"
-                           r"|股票?|公司|类股|有哪些|哪些|列出|有什么|[\W_]")
+                           r"sector|group|belong|to|there|do|does|you|have|cover|covered|track|tracked|support|supported)\b"
+                           r"|股票?|公司|类股|有哪些|哪些|列出|有什么|你们?|支援|涵盖|[\W_]")
 
 
 def names_only_a_group(message: str) -> bool:
@@ -504,7 +504,8 @@ def coverage_answer(req: EngineRequest, store: Any, *, today: date | None = None
             parts.append("有股價的產業（證交所分類）：" + "、".join(f"{k} {v} 家" for k, v in
                                                   sorted(by_industry.items(), key=lambda kv: (-kv[1], kv[0]))) + "。")
         if industry is not None:
-            parts.append(f"{industry.name_zh}（{len(held)} 家有股價）：" + ("、".join(shown) if shown else "沒有") + "。")
+            parts.append(f"{industry.name_zh}（{len(held)} 家有股價）：" + ("、".join(shown) if shown else "沒有") + "。"
+                         + ("" if held else _in_directory(industry, zh)))
         else:
             parts.append("有股價的公司：" + "、".join(shown) + (f"，以及另外 {more} 家（`finqa ingest status` 列出全部）" if more > 0 else "") + "。")
     else:
@@ -519,13 +520,29 @@ def coverage_answer(req: EngineRequest, store: Any, *, today: date | None = None
                 f"{english_name(k) or k} ({k}) {v}" for k, v in sorted(by_industry.items(), key=lambda kv: (-kv[1], kv[0]))) + ".")
         if industry is not None:
             parts.append(f"{english_name(industry.name_zh)} ({industry.name_zh}) with prices ({len(held)}): "
-                         + (", ".join(shown) if shown else "none") + ".")
+                         + (", ".join(shown) if shown else "none") + "." + ("" if held else _in_directory(industry, zh)))
         else:
             parts.append("Companies with prices: " + ", ".join(shown) + (f", and {more} more (`finqa ingest status` lists them all)" if more > 0 else "") + ".")
     return Answer(route="qa", engine=ENGINE, answer="\n\n".join(parts), notices=_notices(req, zh),
                   indicators={"companies": len(status), "first": first, "last": last, "bars": rows, "articles": articles,
                               "news_companies": len(about), "newest_article": _news_day(newest_news) if newest_news else None,
                               "listed": held})
+
+
+def _in_directory(industry: Any, zh: bool) -> str:
+    """For a group with no stored prices: how many of it the company directory lists, a few of
+    them, and the command that fetches one."""
+    from ingest.companies import listed_companies
+
+    members = sorted((c for c in listed_companies().values() if industry.covers(c)), key=lambda c: c.code)
+    if not members:
+        return ""
+    few = [company_label(c.code, c, zh) for c in members[:5]]
+    if zh:
+        return (f"公司名錄中有 {len(members)} 檔，例如 {'、'.join(few)}；`finqa ingest prices {members[0].code}` "
+                "可抓取其中一檔的股價。")
+    return (f" The company directory lists {len(members)}, such as {', '.join(few)}; `finqa ingest prices "
+            f"{members[0].code}` fetches one's prices.")
 
 
 def _company_line(code: str, status: dict[str, Any], news: dict[str, tuple[int, str, str]], today: date,

@@ -23,6 +23,7 @@ class Industry:
     pattern: str  # what a user calls it (simplified, lower-case); "" = never named on its own
     members: tuple[str, ...] = ()  # a group of industries ("tech stocks", 電子股): the TWSE names it covers
     market: str | None = None  # a market instead ("TPEx stocks", 上櫃股票): every company listed there
+    kind: str | None = None  # a kind of security instead ("ETFs", ETF有哪些): every one of that kind
 
     def includes(self, name_zh: str | None) -> bool:
         """Whether a company of the industry ``name_zh`` belongs here (itself, or a member)."""
@@ -32,6 +33,8 @@ class Industry:
         """Whether ``company`` (an ``ingest.types.Company``, or ``None``) belongs to this group."""
         if company is None:
             return False
+        if self.kind:
+            return getattr(company, "kind", None) == self.kind
         return company.market == self.market if self.market else self.includes(company.industry)
 
 
@@ -85,6 +88,8 @@ INDUSTRIES: tuple[Industry, ...] = (
     Industry("上櫃", "TPEx-listed", r"\btpex\b|\botc (?:stocks|shares|market|companies)\b|(?<!市)上柜", market="TPEx"),
     Industry("上市", "TWSE-listed", r"\btwse[- ](?:listed )?(?:stocks|shares|companies)\b|\blisted on (?:the )?twse\b"
              r"|(?<!上)上市(?:股票|公司|股)(?!柜)", market="TWSE"),
+    # Exchange-traded funds (twstock files them under no industry): "ETF有哪些", "which ETF rose the most?"
+    Industry("ETF", "ETFs", r"(?<![a-z])etfs?(?![a-z])|指数股票型基金", kind="etf"),
 )
 BY_NAME = {i.name_zh: i for i in INDUSTRIES}
 _PATTERNS = [(i, re.compile(i.pattern)) for i in INDUSTRIES if i.pattern]

@@ -22,7 +22,7 @@ from ingest.types import Article, PriceBar
     "what industries do you cover?", "有哪些產業", "list the sectors",
     "Give me the list of all companies you cover", "show me every stock you support", "which stocks do you support?",
     "Which stocks are in the semiconductor industry?", "which companies belong to the semiconductor sector?",
-    "supported tickers", "How many stocks are in the database?",
+    "supported tickers", "How many stocks are in the database?", "ETF有哪些", "which ETFs do you have?",
 ])
 def test_coverage_questions(message):
     assert is_coverage_question(message)
@@ -142,7 +142,23 @@ def test_a_market_is_a_group_of_companies_like_an_industry(store):
     twse = coverage_answer(EngineRequest(message="TWSE-listed companies"), store, today=date(2025, 3, 5))
     assert "TWSE-listed (上市) with prices (3): 2317 Hon Hai" in twse.answer
     tpex = coverage_answer(EngineRequest(message="上櫃股票有哪些"), store, today=date(2025, 3, 5))
-    assert "上櫃（0 家有股價）：沒有。" in tpex.answer
+    assert "上櫃（0 家有股價）：沒有。公司名錄中有" in tpex.answer  # how many there are, and how to fetch one
+
+
+def test_etfs_are_a_group_by_their_kind(store):
+    """"ETF有哪些" / "which ETF rose the most?": twstock files ETFs under no industry, so they are a
+    group of their kind (it had searched the news); none stored says how many the directory lists."""
+    from ingest.companies import get_directory, listed_companies
+    from ingest.industries import BY_NAME, industry_named
+
+    assert industry_named("etf有哪些").name_zh == "ETF" and industry_named("get the etfs") is not None
+    assert industry_named("netflix") is None and industry_named("betfair") is None
+    etf = BY_NAME["ETF"]
+    assert etf.covers(get_directory().get("0050")) and not etf.covers(get_directory().get("2330"))
+    count = sum(etf.covers(c) for c in listed_companies().values())
+    a = coverage_answer(EngineRequest(message="ETF有哪些"), store, today=date(2025, 3, 5))
+    assert f"ETF（0 家有股價）：沒有。公司名錄中有 {count} 檔，例如 0050 元大台灣50" in a.answer and count > 100
+    assert "`finqa ingest prices 0050`" in a.answer
 
 
 def test_an_empty_store_says_how_to_fill_it(data_dir):
