@@ -648,6 +648,8 @@ def test_a_question_about_nothing_but_a_day_lists_its_news_and_the_market(data_d
     # the market's move that day: its headlines and the stored companies' moves answer it
     ("why did Taiwan stocks crash on 2025-03-04?", True), ("台股2025年3月4日為什麼大跌", True),
     ("why did the market rally on March 4, 2025", True), ("why did interest rates rise on 2025-03-04?", False),
+    # a day named relatively (it had been searched by its wording, and found nothing)
+    ("what happened yesterday?", True), ("昨天發生什麼事", True), ("what happened to interest rates yesterday?", False),
 ])
 def test_which_questions_ask_only_about_a_day(message, day):
     from assistant.engines.qa import is_day_question
@@ -853,9 +855,9 @@ def test_latest_news_with_no_company_lists_every_companys_newest_point_in_time(d
     assert [c.url for c in before.citations] == [mtk.url, foxconn.url]
     today = engine.run(EngineRequest(message="any news today?", as_of=date(2020, 2, 1)))
     assert [c.url for c in today.citations] == [tsmc.url, mtk.url, foxconn.url]
-    assert any("No stored news from today; the newest stored articles follow." in n for n in today.notices)
+    assert any("No stored news from today (2020-02-01); the newest stored articles follow." in n for n in today.notices)
     zh = engine.run(EngineRequest(message="今天有什麼新聞", as_of=date(2020, 2, 1)))
-    assert "最新新聞（由新到舊）：" in zh.answer and any("沒有已存的新聞；以下是最新的幾則" in n for n in zh.notices)
+    assert "最新新聞（由新到舊）：" in zh.answer and any("今天（2020-02-01） 沒有已存的新聞；以下是最新的幾則" in n for n in zh.notices)
     topic = engine.run(EngineRequest(message="latest news about wafer prices", as_of=date(2020, 2, 1)))
     assert "Latest news, newest first:" not in topic.answer  # a topic is searched for, not listed by date
     # "top stories of January 2020": the span's newest, and the word that importance is not judged

@@ -162,8 +162,12 @@ def news_window(req: EngineRequest) -> tuple[date, date, str] | None:
         return None
     if (period.end - period.start).days > 62:
         return None
-    return (period.start - timedelta(days=NEWS_DAYS_AROUND), period.end + timedelta(days=NEWS_DAYS_AROUND + 1),
-            period_label(period, answers_zh(req.message)))
+    zh = answers_zh(req.message)
+    label = period_label(period, zh)
+    if not re.search(r"\d", label):  # "yesterday": which day that was (relative to the as-of day, too)
+        day = period.start.isoformat() if period.start == period.end else f"{period.start.isoformat()} – {period.end.isoformat()}"
+        label += f"（{day}）" if zh else f" ({day})"
+    return (period.start - timedelta(days=NEWS_DAYS_AROUND), period.end + timedelta(days=NEWS_DAYS_AROUND + 1), label)
 
 
 # What a question about a day says besides the day: "what happened on 2025-04-07?", "2025年4月7日
@@ -176,8 +180,9 @@ _DAY_FILLER = re.compile(
     r"why|so|much|sharply|hard|fall|fell|drop|dropped|crash|crashed|plunge|plunged|tumble|tumbled|sink|sank|slump|slumped|"
     r"rise|rose|rally|rallied|surge|surged|jump|jumped|soar|soared|go|went|up|down|taiex|index|"
     r"cause|caused|causes|behind|drove|driving|reasons?|explain|selloff|sell-off|rout|rebound|rebounded|"
-    r"move|moved|moves|moving|pushed|affected)\b"
+    r"move|moved|moves|moving|pushed|affected|yesterday|today|last|past|week|month|weekend)\b"
     r"|发生|什么|甚么|啥|事情?|了|的|台股|股市|市场|大盘|加权指数|新闻|消息|有|哪些|大事|那天|当天|这天|请问|吗|呢"
+    r"|昨天|今天|前天|昨日|今日|上周|本周|这周|上个月|本月|这个月"
     r"|为什么|为何|原因|怎么|大跌|重挫|暴跌|崩跌|崩盘|下跌|大涨|暴涨|上涨|跌|涨|那么多|这么多|会|造成|导致|主因|背后|反弹",
     re.IGNORECASE,
 )
