@@ -49,6 +49,9 @@ _ASKS_OVERVIEW = re.compile(
     r"|\btell me (?:about|more about)\b|\boverview\b|\bsnapshot\b|\bsummar(?:y|ize|ise)\b|\bat a glance\b"
     r"|\b(?:full |complete |quick |short )?(?:report|rundown|run-down|profile|briefing|write-?up)\s+(?:on|for|of|about)\b"
     r"|\beverything (?:about|on)\b|\ball about\b|\bfull picture\b|\bthe big picture\b|所有资讯|全部资讯|完整资讯|全貌"
+    # "what should I know about MediaTek?", "brief me on 2317", "fill me in on TSMC", "catch me up on Acer"
+    r"|\bwhat (?:should|do|must) i (?:know|need to know) about\b|\bwhat(?:'s| is) (?:there )?to know about\b"
+    r"|\b(?:brief|fill|catch) me (?:in |up )?on\b|\bupdate me on\b|该知道什么|需要知道什么"
     r"|\bwhat do you think (?:of|about)\b|\byour (?:view|take|opinion) on\b|\bthoughts on\b"
     r"|怎么样|怎样了?|如何了|概况|总览|近况|怎么看|看法|多空|好不好|好吗|觉得.{0,12}(?:如何|怎样|怎么样)"
 )
@@ -109,6 +112,7 @@ _OVERVIEW_WORDS = re.compile(
     r"think|of|your|view|take|opinion|thoughts|stock|stocks|shares?|company|price|please|pls|right|now|lately|"
     r"recently|currently|today|these|days|so|far|can|could|quick|brief|and|its|it|i|want|to|know|doing|my|"
     r"full|complete|short|report|rundown|run-down|profile|briefing|write-?up|"
+    r"should|must|need|there|fill|catch|up|in|update|"
     r"watch ?list|watch-list)\b")
 
 
