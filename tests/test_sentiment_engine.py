@@ -595,3 +595,32 @@ def test_a_span_looking_back_sets_how_much_news_is_read(data_dir, message, n, da
         EngineRequest(message=message, code="2330", as_of=as_of))
     assert sum(answer.sentiment.counts.values()) == n
     assert f"{days} days" in answer.answer or f"{days} 天" in answer.answer
+
+
+def test_sentiment_and_price_asked_together_put_the_span_s_prices_beside(data_dir):
+    """"compare the sentiment and price of TSMC in April 2025": the tone of April's news, and April's
+    prices from the store beside it, cited (the price part had been dropped); the point-in-time cut
+    holds for the prices too."""
+    from datetime import datetime, timezone
+
+    from ingest.store import open_store
+    from ingest.types import Article
+    from tests.fixture_data import synthetic_bars
+
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    store = open_store(settings.store_path)
+    store.upsert_bars(synthetic_bars("2330", 120, end=date(2025, 5, 30)))
+    store.upsert_articles([
+        Article(url=f"https://news.example.com/{d}", title=f"TSMC gains on demand {d}", code="2330", language="en",
+                published_at=datetime(2025, 4, d, 3, tzinfo=timezone.utc)) for d in (3, 10, 17)])
+    engine = SentimentEngine(settings=settings, cpu_classifier=KeywordClassifier())
+    both = engine.run(EngineRequest(message="compare the sentiment and price of TSMC in April 2025", code="2330"))
+    assert "The price over the same days (from the store): **2330 TSMC (台積電)**, 2025-04-01 to 2025-04-30" in both.answer
+    assert both.bars and {b.date.month for b in both.bars} == {4} and both.citations[0].n == 1
+    zh = engine.run(EngineRequest(message="台積電2025年4月新聞情緒和股價", code="2330"))
+    assert "同期股價（取自資料庫）：**2330 台積電** 2025-04-01 至 2025-04-30" in zh.answer
+    cut = engine.run(EngineRequest(message="compare the sentiment and price of TSMC in April 2025", code="2330",
+                                   as_of=date(2025, 4, 15)))
+    assert cut.bars and max(b.date for b in cut.bars) < date(2025, 4, 15)
+    plain = engine.run(EngineRequest(message="sentiment of TSMC in April 2025", code="2330"))
+    assert "same days" not in plain.answer and not plain.bars

@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..i18n import answers_zh, has_cjk, reason_zh
 from ..sentiment_trend import asks_trend, trend_text, weekly_rows
-from ..types import Answer, EngineRequest, SentimentItem, SentimentResult
+from ..slots import to_simplified
+from ..types import Answer, Citation, EngineRequest, SentimentItem, SentimentResult
 from .base import FinqaQueryEngine
 from .qa import NEWS_DAYS_AROUND, _reason, is_oom, model_label
 
@@ -138,6 +139,10 @@ def _asked_window(req: EngineRequest, end: datetime) -> tuple[datetime, datetime
     since = datetime.combine(first, time(0, 0), tzinfo=TAIPEI)
     until = min(datetime.combine(last + timedelta(days=1), time(0, 0), tzinfo=TAIPEI), end)
     return since, until, label, label_zh
+
+
+# "compare the sentiment and price of TSMC in April 2025", "台積電4月新聞情緒和股價": both, side by side
+_ASKS_PRICE = re.compile(r"\b(?:price|prices|share price|stock price|close|closes|performance|returns?)\b|股价|涨跌|走势|表现")
 
 
 def _trailing_days(req: EngineRequest) -> int:
@@ -332,8 +337,38 @@ class SentimentEngine(FinqaQueryEngine):
             result.weekly = weekly_rows([SentimentItem(title=it["title"], url=it.get("url"), label=label, p=0.0,
                                                        date=it.get("date")) for it, label in zip(items, labels_of(probs))])
             text += trend_text(result.weekly, zh)
+        bars, citations = [], []
+        if not single and req.code and _ASKS_PRICE.search(to_simplified(req.message).lower()):
+            # "compare the sentiment and price of TSMC in April 2025": the price over the same days, from the store
+            beside = self._price_beside(req, items, zh, notices)
+            if beside is not None:
+                line, bars, citations = beside
+                text += line
         return Answer(route="sentiment", engine=engine, answer=self._tier_line(reason, zh) + text, sentiment=result,
-                      notices=notices, fallback_reason=reason, code=req.code)
+                      notices=notices, fallback_reason=reason, code=req.code, bars=bars, citations=citations)
+
+    def _price_beside(self, req: EngineRequest, items: list[dict[str, Any]], zh: bool,
+                      notices: list[str]) -> tuple[str, list[Any], list[Citation]] | None:
+        """The company's prices over the days of the articles read (the first to the last), as the
+        price answers read a span, cited; ``None`` when the store has none then."""
+        from ..periods import Period, parse_period
+        from ..price_facts import TAIPEI, read_prices
+
+        ref = req.as_of or datetime.now(TAIPEI).date()
+        asked = parse_period(req.message, ref)
+        if asked.kind == "range" and asked.start and asked.end:  # "in April 2025": that span, as the news read
+            span = Period("range", asked.start, asked.end, label="")
+        else:
+            days = sorted(date.fromisoformat(it["date"][:10]) for it in items if it.get("date"))
+            if not days:
+                return None
+            span = Period("range", days[0], days[-1], label="")
+        reading = read_prices(self._store(), req.code, span, ref=ref, as_of=req.as_of, zh=zh, notices=[])
+        if not reading.bars:
+            return None
+        citation = Citation(n=1, title=reading.title, source=reading.source, date=reading.bars[-1].date.isoformat(), url=None)
+        head = "\n\n同期股價（取自資料庫）：" if zh else "\n\nThe price over the same days (from the store): "
+        return head + reading.text + " [1]", reading.bars, [citation]
 
     @staticmethod
     def _tier_line(reason: str | None, zh: bool) -> str:
