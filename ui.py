@@ -310,6 +310,8 @@ def render_answer_markdown(answer: Answer) -> str:
     elif answer.route == "sentiment" and answer.sentiment is not None:
         s = answer.sentiment
         parts.append(f"Net sentiment **{s.score:+.2f}** · label counts and headlines in the results panel below.")
+        if answer.citations:  # the span's prices beside the tone ("sentiment and price of TSMC in April")
+            parts.append(render_citations(answer))
     elif answer.route == "forecast" and len(answer.forecasts) > 1:
         each = " · ".join(f"{f.code} **{_pct(f.p_rise)}**" for f in answer.forecasts)
         parts.append(f"P(rise) {each} · chart and table in the results panel below.")

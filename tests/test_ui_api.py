@@ -97,6 +97,13 @@ def test_answer_markdown_by_route():
     assert "P(rise) **62.5%**" in fc
     empty = ui.render_answer_markdown(Answer(route="qa", engine="x", answer="  "))
     assert empty.startswith("(no answer text)")
+    # a sentiment answer with the span's prices beside it lists their source
+    from assistant.types import SentimentResult
+
+    tone = Answer(route="sentiment", engine="sentiment:cpu-minilm", answer="... [1]",
+                  sentiment=SentimentResult(counts={"positive": 1, "neutral": 0, "negative": 0}, score=1.0, items=[]),
+                  citations=[Citation(1, "2330 daily prices", "TWSE", "2025-04-30", None)])
+    assert "**Sources**\n\n1. 2330 daily prices — TWSE, 2025-04-30" in ui.render_answer_markdown(tone)
 
 
 def test_small_helpers():
