@@ -46,7 +46,9 @@ _DAILY = re.compile(r"\b(?:each|every|per)\s+(?:trading\s+)?day\b|\bdaily\s+(?:c
                     r"|\b(?:last|past|previous|latest)\s+\S+\s+(?:closes|closing prices)\b"
                     r"|\b(?:closes|closing prices)\b.{0,25}\b(?:last|past|previous)\s+\S+\s+(?:trading\s+)?(?:days|sessions)\b"
                     r"|(?:近|最近|过去|前)\s*[\d一二两三四五六七八九十]+\s*(?:个)?\s*(?:日|天|交易日)(?:的)?(?:每日|每天)?收盘(?:价)?"
-                    r"|\blist\b.{0,30}\b(?:closes?|prices?|returns?)\b|\bday[- ]by[- ]day\b|每天|每日|逐日|每一天|各天|每个交易日")
+                    r"|\blist\b.{0,30}\b(?:closes?|prices?|returns?)\b|\bday[- ]by[- ]day\b|每天|每日|逐日|每一天|各天|每个交易日"
+                    # "2330 closing prices for April 2025", "TSMC closes in March": plural, over a span
+                    r"|\b(?:closing prices|closes)\s+(?:for|in|during|from|over|between|since)\b")
 DAILY_MAX = 60  # sessions listed one per line; a longer span lists its last ones
 # "2330 OHLC for the last 5 days", "open high low close", "台積電近五日開高低收": each session's
 # four prices, not its close alone.

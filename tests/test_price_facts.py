@@ -1468,3 +1468,20 @@ def test_days_of_a_big_move_are_counted_with_the_last_one(store):
     assert "It never rose 5% or more in a day in these 4 sessions; the largest move that way was +2.50% on 2025-03-05." \
         in never.answer
     assert "高於 5.00" not in ask(store, "台積電上次跌超過5%是哪天").answer
+
+
+def test_daily_changes_with_no_span_are_the_last_month_listed(data_dir):
+    """"台積電每日漲跌幅" / "2330 daily returns" name no span: the last 20 sessions, one a line (it had
+    been the last day alone); "2330 closing prices for April 2025" lists April's closes."""
+    from ingest.store import open_store
+    from tests.fixture_data import synthetic_bars
+
+    store = open_store(data_dir.store_path)
+    bars = synthetic_bars("2330", 60, end=date(2025, 5, 30))
+    store.upsert_bars(bars)
+    zh = ask(store, "台積電每日漲跌幅", today=date(2025, 6, 2))
+    assert len(zh.bars) == 20 and zh.answer.count("\n- ") == 20 and zh.bars[-1].date == bars[-1].date
+    en = ask(store, "2330 daily returns", today=date(2025, 6, 2))
+    assert len(en.bars) == 20 and en.answer.count("\n- ") == 20
+    april = ask(store, "2330 closing prices for April 2025", today=date(2025, 6, 2))
+    assert {b.date.month for b in april.bars} == {4} and april.answer.count("\n- ") == len(april.bars)
