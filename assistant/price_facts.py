@@ -380,6 +380,10 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
     picks = len({c for c in [code, *req.codes] if c}) > 1 and (
         asks_which_is_better(req.message) or plural_back(to_simplified(req.message).lower()))
     if not is_price_question(req.message, code) and not several:
+        from .figures import asked_figures
+
+        if asked_figures(req.message):
+            return None  # "那籌碼呢" after a price: a figure the store does not hold (the news is searched)
         if not (req.follows_price_question and code):
             if not picks:
                 return None

@@ -148,7 +148,9 @@ def risk_kind(message: str) -> str | None:
 _CONNECTORS = re.compile(r"\b(?:of|and|vs\.?|versus|between|for|the)\b|[和跟与、,，&]")  # between the names
 _BARE_RETURN = re.compile(r"[\s,，。.!！?？]*(?:的)?\s*(?:(?:price|total|stock|share|1-year|one-year)\s+)?(?:returns?|报酬率?)"
                           r"\s*(?:比较|compared?)?\s*[?？!！.。]*|[\s,，]*(?:compare|比较)\s+(?:the\s+)?returns?\s*[?？]*")
-_BARE_RISK = re.compile(r"[\s,，。.!！?？]*(?:的)?\s*(?:risk|risk profile|风险|风险状况)\s*[?？!！.。]*")
+# "台積電風險", "2330 risk", and as a follow-up "那風險呢" / "and its risk?" / "what about the risk?"
+_BARE_RISK = re.compile(r"[\s,，。.!！?？]*(?:(?:那么|那|and|what about|how about)\s*)?(?:its\s+|the\s+|它的|他的)?(?:的)?\s*"
+                        r"(?:risk|risk profile|风险|风险状况)\s*(?:呢)?\s*[?？!！.。]*")
 
 
 def _without_companies(message: str) -> str:

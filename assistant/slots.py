@@ -727,7 +727,8 @@ _CONTINUATION = re.compile(
     r"|^\s*(?:any|some)\s+(?:bad|good|negative|positive|bearish|bullish)\s+(?:news|headlines)\s*[?？.!]*\s*$"
     # the last answer's own parts: "show me the backtest", "回測呢", "the baselines?"
     r"|^\s*(?:(?:show|give|tell) me\s+|what about\s+|and\s+)?(?:the\s+|its\s+)?(?:backtest|baselines?|track record)s?\s*[?？!！.。]*\s*$"
-    r"|^\s*(?:给我看|看一下)?(?:回测|基准)(?:呢|结果)?\s*[?？!！。]*\s*$"
+    r"|^\s*(?:那)?(?:给我看|看一下)?(?:回测|基准)(?:的)?(?:呢|结果|准确率|命中率|准不准|表现|成绩)?(?:是)?(?:多少|如何|怎样|怎么样|呢)?\s*[?？!！。]*\s*$"
+    r"|^\s*(?:and\s+|what about\s+)?(?:the\s+|its\s+)?(?:backtest|hit rate)\s+(?:accuracy|results?|score)\s*[?？!！.。]*\s*$"
     # "which day had the highest volume?", "哪天收最低": a day of the company just asked about
     r"|^\s*(?:and\s+)?(?:on\s+)?which\s+(?:day|session|date)\b(?!.*\b(?:stocks?|shares|companies|market)\b)"
     r"|^\s*(?:那)?(?:是)?哪(?:一)?(?:天|日|个交易日)(?!.*(?:台股|股市|大盘|股票|个股|公司|哪[档支只家]))"

@@ -151,8 +151,11 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
         previous = req.follows_price_question
         from .price_facts import asks_which_is_better
 
-        if not (previous and is_indicator_question(previous, code)) or asks_which_is_better(req.message):
-            return None  # "哪個比較好" after their RSI: the companies side by side, no pick
+        from .figures import asked_figures
+
+        if (not (previous and is_indicator_question(previous, code)) or asks_which_is_better(req.message)
+                or asked_figures(req.message)):
+            return None  # "哪個比較好" after their RSI: side by side, no pick; "那籌碼呢": a figure of its own
         asked = previous
     assert code is not None
     zh = answers_zh(req.message)

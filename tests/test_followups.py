@@ -275,3 +275,18 @@ def test_more_after_a_news_list_is_its_next_page(data_dir):
     assert asks_more("show me 5 more headlines") and not asks_more("tell me more about TSMC")
     # without a news list before it, "more" is no page of anything
     assert not any("next page" in n for n in asst.answer("more", session=ChatSession()).notices)
+
+
+def test_a_figure_after_technicals_is_not_the_technicals_again(data_dir):
+    """"台積電技術面", then "那籌碼呢": institutional flows, which finqa does not store (it had repeated
+    the indicators, then the last price)."""
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+    from ingest.store import open_store
+    from tests.fixture_data import synthetic_bars
+
+    open_store(data_dir.store_path).upsert_bars(synthetic_bars("2330", 120))
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    asst.answer("台積電技術面", session=session)
+    flows = asst.answer("那籌碼呢", session=session)
+    assert flows.engine != "qa:prices" and any("三大法人" in n for n in flows.notices)

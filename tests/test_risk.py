@@ -73,6 +73,8 @@ def ask(store, message, *, codes=None, as_of=None, today=DAYS[-1], previous=None
     ("我有一個問題想問台積電", None), ("I have a question about 2330", None),
     # the lot, priced: "台積電一張幾股" had been a news question
     ("台積電一張幾股", "cost"), ("2330 lot size", "cost"), ("how many shares in a lot of 2454?", "cost"),
+    # as a follow-up: "那風險呢" after a forecast had been the forecast again
+    ("那風險呢", "risk"), ("and its risk?", "risk"), ("what about the risk?", "risk"),
 ])
 def test_which_questions(message, kind):
     """(See the cases.) Volatility over a span named is the risk profile's over it."""

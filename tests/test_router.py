@@ -291,6 +291,24 @@ def test_a_price_to_reach_after_a_forecast_keeps_its_company_and_horizon(assista
     assert "could not find a listed company called '1000'" in assistant.answer("forecast 1000").answer  # a code alone is still one
 
 
+@pytest.mark.parametrize("message", ["回測準確率多少", "那回測呢", "backtest accuracy?"])
+def test_the_backtest_asked_after_a_forecast_is_that_forecast(assistant, engines, message):
+    """"回測準確率多少" right after a forecast is that forecast with its backtest (it had asked which company)."""
+    session = ChatSession()
+    assistant.answer("forecast 2330 next 10 days", session=session)
+    assistant.answer(message, session=session)
+    req = engines["forecast"].calls[-1]
+    assert len(engines["forecast"].calls) == 2 and (req.code, req.horizon_days) == ("2330", 10)
+
+
+def test_a_company_s_risk_asked_as_a_follow_up_is_its_own_question(assistant, engines):
+    """"那風險呢" after a forecast is the risk profile, not the forecast again."""
+    session = ChatSession()
+    assistant.answer("forecast 2330 next 10 days", session=session)
+    risk = assistant.route("那風險呢", session=session)
+    assert (risk["route"], risk["code"]) == ("qa", "2330")
+
+
 def test_selected_route_through_the_llamaindex_selector(engines):
     router = FinqaRouter(engines)
     assert router.selected_route("forecast 2454 tomorrow") == "forecast"
