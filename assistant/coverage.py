@@ -206,22 +206,24 @@ def foreign_company(message: str) -> str | None:
 
 # "compare TSMC and Samsung", "TSMC vs NVIDIA stock", "台積電跟三星哪個好", "is MediaTek better than Qualcomm?"
 _COMPARES = re.compile(r"\b(?:compare\w*|comparison|vs\.?|versus|better|worse|than|outperform\w*)\b|"
-                       r"比较|比一比|对比|相比|哪个|哪一个|哪家|还是|跑赢|胜过|赢过|\bpk\b")
+                       r"比较|比一比|对比|相比|哪个|哪一个|哪家|还是|跑赢|胜过|赢过|\bpk\b|(?:跟|和|与|同)\S{1,10}比")
 _NEWS_WORDS = re.compile(r"\b(?:news|headlines?|said|says|say|talk\w*|mention\w*|deal|order\w*|supply|suppl\w*|custom\w*|"
                          r"partner\w*|contract\w*)\b|新闻|消息|报导|报道|订单|供应|客户|合作|说")
 
 
-def foreign_comparison(message: str) -> tuple[str, list[Any]] | None:
+def foreign_comparison(message: str, conversation: list[str] | None = None) -> tuple[str, list[Any]] | None:
     """(the foreign company, the Taiwan companies) when ``message`` compares a Taiwan company's
-    market with one finqa does not cover ("compare TSMC and Samsung"); ``None`` otherwise, and for
-    news about them ("TSMC's orders from NVIDIA vs AMD" is the news's to answer)."""
+    market with one finqa does not cover ("compare TSMC and Samsung", or "那跟高通比呢" after
+    聯發科: the ``conversation``'s companies when it names none); ``None`` otherwise, and for news
+    about them ("TSMC's orders from NVIDIA vs AMD" is the news's to answer)."""
     from ingest.companies import get_directory
 
     s = unquoted(message)
     m = _FOREIGN.search(s)
     if m is None or not _COMPARES.search(s) or _NEWS_WORDS.search(s):
         return None
-    local = get_directory().find_in_text(message)
+    directory = get_directory()
+    local = directory.find_in_text(message) or [c for c in (directory.get(code) for code in conversation or []) if c]
     return (FOREIGN[m.group(0)], local) if local else None
 
 

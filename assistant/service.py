@@ -374,7 +374,8 @@ class Assistant:
         if slots.code and not slots.quoted_text:
             from .coverage import cannot_compare, foreign_comparison
 
-            compared = foreign_comparison(message)  # "compare TSMC and Samsung": one side finqa does not hold
+            # "compare TSMC and Samsung", "那跟高通比呢" after 聯發科: one side finqa does not hold
+            compared = foreign_comparison(message, list(slots.codes or [slots.code]) if slots.inherited_code else None)
             if compared is not None:
                 return Answer(route=route, engine="router", notices=notices, code=slots.code,
                               answer=cannot_compare(*compared, answers_zh(message)))

@@ -270,6 +270,23 @@ def test_comparing_a_taiwan_company_with_one_not_listed_here_says_what_it_can_co
     assert ("無法拿它和" in a.answer) == has_cjk(message) and ("cannot compare it with" in a.answer) != has_cjk(message)
 
 
+def test_a_foreign_company_compared_in_a_conversation_is_said_to_be_not_listed(data_dir):
+    """"聯發科", then "那跟高通比呢" / "compare it with Samsung": the conversation's company against one
+    finqa does not cover (it had repeated the overview)."""
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    asst = Assistant(data_dir.model_copy(update={"cpu_only": True}))
+    session = ChatSession()
+    asst.answer("聯發科", session=session)
+    zh = asst.answer("那跟高通比呢", session=session)
+    assert zh.engine == "router" and zh.answer.startswith("Qualcomm (QCOM, Nasdaq) 不在台灣上市櫃") and "2454 聯發科" in zh.answer
+    session = ChatSession()
+    asst.answer("TSMC", session=session)
+    en = asst.answer("compare it with Samsung", session=session)
+    assert en.engine == "router" and "cannot compare it with 2330 TSMC" in en.answer
+
+
 @pytest.mark.parametrize("message", ["What did TSMC say about NVIDIA orders?", "TSMC news vs Samsung", "compare TSMC and MediaTek",
                                      "is TSMC a better supplier to Apple than UMC?", "Samsung vs Apple", "Hon Hai or Apple"])
 def test_news_about_a_foreign_company_or_a_comparison_of_taiwan_companies_is_answered(message):
