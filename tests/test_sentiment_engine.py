@@ -60,6 +60,12 @@ def test_aggregate_counts_score_and_extremes():
     assert result.items[0].p == 0.9 and result.items[0].url == "u3"
     result = aggregate(items[:2], probs[:1] + probs[3:4], None)
     assert result.score == 1.0
+    # one story under one headline from two outlets is counted twice and listed once (the next one instead)
+    twice = [{"title": "TSMC  beats", "url": "a", "date": None}, {"title": "tsmc beats", "url": "b", "date": None},
+             {"title": "TSMC raises capex", "url": "c", "date": None}, {"title": "TSMC wins", "url": "d", "date": None}]
+    up = [{"negative": 0.05, "neutral": 0.05, "positive": p} for p in (0.9, 0.89, 0.8, 0.7)]
+    result = aggregate(twice, up, "2330")
+    assert result.counts["positive"] == 4 and [i.url for i in result.items] == ["a", "c", "d"]
 
 
 def test_tiny_llama_scores_company_news_in_batches(tiny_settings, monkeypatch):

@@ -77,15 +77,21 @@ def aggregate(texts: list[dict[str, Any]], probs: list[dict[str, float]], code: 
     n = len(scored)
     score = (counts["positive"] - counts["negative"]) / n if n else 0.0
     items: list[SentimentItem] = []
-    seen: set[int] = set()
+    titles: set[str] = set()
     # Most positive first (by P(positive)), then most negative (by P(negative)): what a reader
-    # wants to open. Only items actually labelled that way are listed.
+    # wants to open. Only items actually labelled that way are listed, and a story two outlets ran
+    # under one headline once (both are counted).
     for want in ("positive", "negative"):
         ranked = sorted((i for i, s in enumerate(scored) if s[1] == want), key=lambda i: -scored[i][2][want])
-        for i in ranked[:TOP_ITEMS]:
-            if i in seen:
+        listed = 0
+        for i in ranked:
+            if listed == TOP_ITEMS:
+                break
+            title = " ".join(str(scored[i][0]["title"]).split()).lower()
+            if title in titles:
                 continue
-            seen.add(i)
+            titles.add(title)
+            listed += 1
             it, label, p3 = scored[i]
             items.append(SentimentItem(title=it["title"], url=it.get("url"), label=label, p=round(p3[label], 4),
                                        date=it.get("date")))
