@@ -25,7 +25,7 @@ from typing import Any
 
 from ingest.cjk import has_cjk
 from ingest.errors import FinqaError
-from ingest.industries import industry_named
+from ingest.industries import english_name, industry_named
 
 from .followups import (asks_more, carried_notice, carry_news_question, carry_period, carry_portfolio, holdings_stated, more_notice,
                         news_question_of)
@@ -131,6 +131,12 @@ class Assistant:
             slots.codes, slots.code, slots.inherited_code = watchlist, watchlist[0], False
             slots.company = self._directory().get(watchlist[0])
             slots.notices.append(watchlist_notice(watchlist, answers_zh(message)))
+        if not slots.codes and not slots.quoted_text and not slots.unknown_company:
+            group = self._news_of_a_group(message)
+            if group is not None:  # "半導體新聞", "semiconductor news": the group's companies' newest articles
+                slots.codes, slots.code, slots.inherited_code = group[0], group[0][0], False
+                slots.company = self._directory().get(group[0][0])
+                slots.notices.append(group[1])
         decision = self.router.decide(message, slots, session)
         if (decision.route == "forecast" and not slots.horizon_explicit and session is not None and session.last_horizon
                 and (decision.source == "follow-up" or (slots.inherited_code and session.last_route == "forecast"))):
@@ -353,6 +359,32 @@ class Assistant:
         if notice:
             notices.append(notice)
         return anchored
+
+    def _news_of_a_group(self, message: str) -> tuple[list[str], str] | None:
+        """(the companies with stored news of the industry ``message`` names, the notice that says
+        so) for a news question about an industry and nothing else ("半導體新聞", "semiconductor
+        news"); ``None`` otherwise, and for its sentiment (read as a group by the sentiment engine)."""
+        from ingest.store import open_store
+
+        from .price_format import company_of
+        from .router import QA_NEWS, SENTIMENT_STRONG
+
+        s = to_simplified(unquoted(message)).lower()
+        industry = industry_named(s)
+        if industry is None or not QA_NEWS.search(s) or SENTIMENT_STRONG.search(s):
+            return None
+        rest = QA_NEWS.sub(" ", re.sub(industry.pattern, " ", s))
+        if re.sub(r"[\W_]+|\b(?:the|about|on|of|for|any|latest|recent|top|stocks?|shares|companies|industry|sector)\b"
+                  r"|最新|最近|相关|的|有|吗|哪些|类股|股|产业|公司", "", rest):
+            return None  # "semiconductor tariff news": a topic of its own, searched as it is
+        codes = [c for c in open_store(self.settings.store_path).news_codes() if industry.covers(company_of(c))]
+        if not codes:
+            return None
+        zh = answers_zh(message)
+        names = ("、" if zh else ", ").join(codes[:8]) + ("…" if len(codes) > 8 else "")
+        return codes, (f"視為{industry.name_zh}中有已存新聞的 {len(codes)} 家公司的新聞：{names}。" if zh else
+                       f"Read as the news of the {len(codes)} {english_name(industry.name_zh)} companies with stored "
+                       f"news: {names}.")
 
     def _precheck(self, route: str, slots: Slots, notices: list[str], message: str = "") -> Answer | None:
         """Answers that need no engine: unknown company, no company, no stored prices."""

@@ -991,3 +991,22 @@ def test_news_in_one_language_lists_that_languages_articles(data_dir):
     fallback = engine.run(EngineRequest(message="TSMC Chinese news", code="2330", codes=["2330"], as_of=date(2025, 3, 2)))
     assert [c.url for c in fallback.citations] == ["https://news.example.com/en/0"]
     assert any("No stored Chinese articles about it" in n for n in fallback.notices)
+
+
+def test_news_of_an_industry_lists_its_companies_newest(data_dir):
+    """"半導體新聞" / "semiconductor news": the newest articles of the industry's companies with stored
+    news, each tagged (it had been an unknown company "半導體"); a topic beside the industry
+    ("semiconductor tariff news") is searched as it is."""
+    from assistant.service import Assistant
+
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    _index_news(settings)
+    asst = Assistant(settings)
+    zh = asst.answer("半導體新聞")
+    assert zh.engine == "qa:cpu-extractive" and "最新新聞（由新到舊）：" in zh.answer
+    assert "[2330]" in zh.answer and "[2454]" in zh.answer and "[2317]" not in zh.answer
+    assert any(n.startswith("視為半導體業中有已存新聞的 2 家公司的新聞：2330、2454") for n in zh.notices)
+    en = asst.answer("semiconductor news")
+    assert "Latest news, newest first:" in en.answer and any("2 Semiconductors companies with stored news" in n for n in en.notices)
+    assert not any(n.startswith("Read as the news of") for n in asst.answer("semiconductor tariff news").notices)
+    assert asst.answer("半導體新聞情緒").route == "sentiment"

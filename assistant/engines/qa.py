@@ -572,9 +572,16 @@ class QAEngine(FinqaQueryEngine):
             notices.append(f"新聞檢索失敗：{exc}" if zh else f"News retrieval failed: {exc}")
             hits = []
         found_codes = {h.code for h in hits}
+        unnamed = [c for c in unnamed if c not in found_codes]  # named in the articles of another span (the fallback)
+        grouped = set(unnamed) if len(unnamed) > 2 else set()
+        if grouped:  # a group ("電子股最新消息"): one notice for all of them
+            shown = "列出" if lists_newest(req) else "引用"
+            listed = ("、" if zh else ", ").join(unnamed)
+            notices.append(f"{len(unnamed)} 家公司歸在其代號下的已存新聞都沒有提到它（newsapi 以全文搜尋歸類），因此不{shown}：{listed}。" if zh else
+                           f"{len(unnamed)} companies' stored articles never name them (newsapi files them by a full-text "
+                           f"match), so none is {'listed' if lists_newest(req) else 'quoted'}: {listed}.")
+            unnamed = []
         for c in unnamed:
-            if c in found_codes:
-                continue  # named in the articles of another span (the fallback search above)
             label = company_label(c, company_of(c), zh)
             shown = "列出" if lists_newest(req) else "引用"
             notices.append(f"歸在 {c} 下的已存新聞沒有一則提到 {label}（newsapi 以全文搜尋歸類），因此不{shown}；"
@@ -647,9 +654,11 @@ class QAEngine(FinqaQueryEngine):
             market = self._market_on_the_day(req, zh)
             if market is not None:
                 contexts.append({"n": len(contexts) + 1, **market, "market": True})
-        if codes:
-            found = {c["code"] for c in contexts}
-            notices.extend(_missing_news_hint(self.settings, c, zh=zh) for c in codes if c not in found and c not in unnamed)
+        if codes and (len(codes) <= 2 or not contexts):
+            # (a group's listing, "電子股最新消息", shows its newest few: the others are not missing)
+            found = {c["code"] for c in contexts} | found_codes
+            notices.extend(_missing_news_hint(self.settings, c, zh=zh) for c in codes
+                           if c not in found and c not in unnamed and c not in grouped)
         elif not contexts and _nothing_indexed(self._retrieval()):
             notices.append("尚未索引任何新聞：請執行 `finqa ingest news CODE...`（或 `finqa ingest import PATH`），"
                            "再執行 `finqa index build`。" if zh else
