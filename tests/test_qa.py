@@ -1010,3 +1010,13 @@ def test_news_of_an_industry_lists_its_companies_newest(data_dir):
     assert "Latest news, newest first:" in en.answer and any("2 Semiconductors companies with stored news" in n for n in en.notices)
     assert not any(n.startswith("Read as the news of") for n in asst.answer("semiconductor tariff news").notices)
     assert asst.answer("半導體新聞情緒").route == "sentiment"
+
+
+def test_words_of_asking_for_news_are_no_topic():
+    """"輝達相關新聞" had quoted any sentence with 相關 in it: the words that ask for news (相關,
+    新聞, 消息, 最新) match nothing by themselves, as "news" and "latest" do in English."""
+    from assistant.engines.qa import term_overlap
+
+    assert term_overlap("輝達相關新聞", "川普也轉發了相關新聞") == 0
+    assert term_overlap("輝達相關新聞", "輝達執行長黃仁勳揭露AI晶片藍圖") > 0
+    assert term_overlap("latest NVIDIA news", "the latest news") == 0

@@ -1025,6 +1025,9 @@ _STOPWORDS = frozenset(
     "say said says tell me latest recent".split()
 )
 _FUNCTION_CHARS = set("的了吗呢吧啊是在有和与及或也都就还么什怎如何为哪谁个这那")
+# Chinese words of asking for news, not of what it is about: "輝達相關新聞" had quoted any sentence
+# with 相關 in it (the English stopwords above hold "news", "latest" and "recent" alike)
+_CJK_STOP = re.compile("相关|有关|关于|新闻|消息|最新|最近|报导|报道")  # cut out before the bigrams (关新 spans two)
 
 
 def _unanswered_note(req: EngineRequest, topic: str, ignore: frozenset[str], quoted: list[str], zh: bool) -> str | None:
@@ -1051,7 +1054,7 @@ def _terms(text: str) -> set[str]:
     """English content words and Chinese character bigrams (simplified), for term overlap."""
     from ..slots import to_simplified
 
-    low = to_simplified(text or "").lower()
+    low = _CJK_STOP.sub(" ", to_simplified(text or "").lower())
     words = {w for w in re.findall(r"[a-z0-9]+", low) if len(w) > 1 and w not in _STOPWORDS}
     bigrams = {run[i:i + 2] for run in re.findall(f"[{CJK_CHARS}]+", low) for i in range(len(run) - 1)}
     return words | {b for b in bigrams if not (set(b) & _FUNCTION_CHARS)}
