@@ -64,7 +64,11 @@ _ASKS_ADVICE = re.compile(
     r"|值得买|值得投资|可以买|能买|该买|要买吗|买进吗|买入吗|卖出吗|该卖|可以卖|能不能买|可不可以买|要不要买|适合买|进场"
     # "聯發科值得長期持有嗎", "is TSMC worth holding long term?"
     r"|值得(?:长期)?(?:持有|抱)|(?:可以|适合|能)长期(?:持有|投资|抱)|\b(?:good|worth)\b.{0,12}\blong[- ]term\b"
+    # "聯發科現在是買點嗎", "台積電還能買嗎？現在進場會不會太晚", "is it too late to buy TSMC?"
+    r"|买点|卖点|进场点|上车|太晚|来得及|还能买|\btoo late to (?:buy|get in)\b|\bmissed the (?:boat|rally)\b"
 )
+# Words that ask of a day ahead: an advice question with them is a forecast ("is TSMC a buy for next week?")
+_AHEAD = re.compile(r"\bnext\b|\btomorrow\b|\bin \d+ (?:days?|weeks?|months?)\b|明天|下周|下个月|未来|年后|个月后|周后")
 _NEWS = re.compile(r"\bnews\b|\bheadlines?\b|新闻|消息")
 _BARE_FILLER = re.compile(r"\b(?:stock|stocks|shares?|ticker|company|info|information|what about|how about|and|show me|give me"
                           r"|show|display|look up|lookup|pull up)\b"
@@ -86,6 +90,11 @@ def is_overview_question(message: str, code: str | None, *, bare: bool = True) -
 
     if SENTIMENT_STRONG.search(s) and FORECAST_STRONG.search(s) and not re.search(r"\bwhy\b|为什么|为何", s):
         return True  # "2330 news sentiment and forecast": the overview holds both
+    if (_ASKS_ADVICE.search(s) and not _AHEAD.search(s) and not COMPANY_TOPIC.search(s)
+            and parse_period(message, date.today()).label in ("latest", "recently", "today")
+            and not (asks_which_is_better(message) and len(get_directory().find_in_text(message)) > 1)
+            and risk_kind(message) is None):
+        return True  # "台積電還能買嗎？現在進場會不會太晚" (its 會 is no day ahead), "is now a good time to buy MediaTek?"
     if NOT_A_FACT.search(s) or COMPANY_TOPIC.search(s):
         return False  # "why", "will", "next week", "revenue": other engines' questions
     if _NEWS.search(s):

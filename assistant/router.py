@@ -279,6 +279,11 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
         return RouteDecision("qa", "analysts' target prices (the news)", "rule")
     if FORECAST_STRONG.search(s):
         return RouteDecision("forecast", "forecast keyword", "rule")
+    if slots is not None and slots.code and slots.horizon_explicit and not QA_TOPIC.search(s):
+        from .overview import asks_advice
+
+        if asks_advice(text):  # "is TSMC a buy for next week?", "台積電明天可以買嗎": the odds, and no verdict
+            return RouteDecision("forecast", "a buy or sell asked of the days ahead (the forecaster)", "rule")
     if (slots is not None and slots.code and target_price(text) is not None and not QA_TOPIC.search(s)
             and not _PAST_TARGET.search(s)):
         # "will 2330 reach 1,000?", "TSMC above 1200 by next month?": the forecaster gives the odds.

@@ -78,6 +78,8 @@ def ask(store, message, *, as_of=None, today=DAYS[-1], engines=None):
     "your take on TSMC", "聯發科值得長期持有嗎", "is TSMC worth holding long term?", "give me a full report on 2330",
     "2330 news sentiment and forecast", "台積電的新聞情緒和預測",
     "what should I know about TSMC?", "brief me on 2330", "catch me up on TSMC",
+    # advice with a 會 that looks ahead at nothing ("is it too late?"): the facts and no verdict
+    "台積電還能買嗎？現在進場會不會太晚", "台積電現在是買點嗎", "is it too late to buy TSMC?",
 ])
 def test_overview_questions(message):
     assert is_overview_question(message, "2330")
@@ -89,7 +91,7 @@ def test_overview_questions(message):
     "台積電上週表現如何", "hello", "Give me a summary of TSMC's recent news", "台積電最近消息總覽",
     # a topic besides the company is the news's question, not the overview's
     "Tell me about TSMC's EV business", "how is TSMC's 2nm doing?", "what do you think of TSMC's Arizona fab?",
-    "what should I know about TSMC in Arizona?",
+    "what should I know about TSMC in Arizona?", "is TSMC a buy for next week?", "台積電明天可以買嗎",
 ])
 def test_not_overview_questions(message):
     assert not is_overview_question(message, "2330")
