@@ -399,8 +399,17 @@ def each_company(job: Job, default_sessions: int | None, one: Any, summary: Any 
     return job.answer("\n\n".join(texts), codes, windows, main)
 
 
+def _drawdown_summary(job: Job, numbers: dict[str, dict[str, Any]]) -> str:
+    """"Which had the smallest drawdown?": every company's, the shallowest first."""
+    ranked = sorted(numbers, key=lambda c: -numbers[c]["max_drawdown"])
+    if job.zh:
+        return "比較（最大回撤，淺到深）：" + "、".join(f"{c} {numbers[c]['max_drawdown']:.2%}" for c in ranked) + "。"
+    return "Side by side (maximum drawdown, shallowest first): " + ", ".join(
+        f"{c} {numbers[c]['max_drawdown']:.2%}" for c in ranked) + "."
+
+
 def _drawdown(job: Job) -> Answer:
-    return each_company(job, None, _drawdown_text)
+    return each_company(job, None, _drawdown_text, _drawdown_summary)
 
 
 def _extremes_text(job: Job, code: str, window: pd.DataFrame) -> tuple[str, dict[str, Any]]:

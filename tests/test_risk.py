@@ -256,6 +256,8 @@ def test_several_companies_each_get_their_drawdown(store):
     assert a.answer.count("maximum drawdown was") == 2 and {b.code for b in a.bars} == {"2330", "2454"}
     assert a.indicators["max_drawdown"] == pytest.approx(-0.5)
     assert a.indicators["companies"]["2454"]["max_drawdown"] == pytest.approx(max_drawdown(pd.Series(OTHER))[0])
+    other = max_drawdown(pd.Series(OTHER))[0]  # "which had the smallest drawdown?": side by side, shallowest first
+    assert f"Side by side (maximum drawdown, shallowest first): 2454 {other:.2%}, 2330 -50.00%." in a.answer
 
 
 def test_the_largest_one_day_moves(store):
