@@ -292,7 +292,7 @@ def carry_portfolio(message: str, previous: str | None, today: date, holdings: s
         return message  # names companies (or holdings) of its own: a question of its own
     elif not _ABOUT_HOLDINGS.search(unquoted(message)):
         return message
-    held = holdings_text(holdings) if holdings and holdings_text(holdings) else holdings_text(previous)
+    held = (holdings_text(holdings) if holdings else "") or holdings_text(previous)
     if not held:
         return message
     from .holdings import PORTFOLIO_SESSIONS
@@ -324,15 +324,17 @@ def _carry_positions(message: str, previous: str) -> str:
     from .holdings import holdings_text, paid_positions
     from .slots import unquoted
 
+    from .scenarios import asks_scenario
+
     s = unquoted(message)
-    held = [(c, paid, shares) for c, paid, shares in paid_positions(previous)]
+    held = paid_positions(previous)
     named = {c.code for c in get_directory().find_in_text(message)}
     if named and not named <= {c for c, _, _ in held}:
         return message  # another company: a question of its own
+    if named and not (_ABOUT_POSITIONS.search(s) or asks_scenario(message)):
+        return message  # "2330 RSI" names a holding but asks of the company, not of the position
     if not (named or _ABOUT_POSITIONS.search(s) or _ABOUT_HOLDINGS.search(s) or _PORTFOLIO_RISK.search(s)):
         return message
-    from .scenarios import asks_scenario
-
     if (_PORTFOLIO_RISK.search(s) and not named) or asks_scenario(message):
         # their risk, or a move of one of them ("如果聯發科跌10%呢"): the whole portfolio, held as it is
         text = holdings_text(previous)

@@ -626,6 +626,9 @@ def test_follow_ups_after_positions_bought_at_a_price_are_about_them(store, data
     again = asst.answer("my portfolio risk", session=session, as_of=DAYS[-1])
     assert set(again.indicators["risk"]["holdings_volatility"]) == {"2330", "2317"}
     assert asst.answer("2454 price", session=session, as_of=DAYS[-1]).code == "2454"  # a question of its own
+    asst.answer("I bought 2 lots of 2330 at 100 and 1 lot of 2317 at 40", session=session, as_of=DAYS[-1])
+    rsi = asst.answer("2330 RSI", session=session, as_of=DAYS[-1])  # a holding named, asked of the company
+    assert "RSI(14)" in rsi.answer and not any("Read as" in n for n in rsi.notices)
 
 
 def test_a_risk_and_an_indicator_asked_together_are_both_answered(store, data_dir):

@@ -346,17 +346,19 @@ class SentimentEngine(FinqaQueryEngine):
         bars, citations = [], []
         if not single and req.code and _ASKS_PRICE.search(to_simplified(req.message).lower()):
             # "compare the sentiment and price of TSMC in April 2025": the price over the same days, from the store
-            beside = self._price_beside(req, items, zh, notices)
+            beside = self._price_beside(req, items, zh)
             if beside is not None:
                 line, bars, citations = beside
                 text += line
         return Answer(route="sentiment", engine=engine, answer=self._tier_line(reason, zh) + text, sentiment=result,
                       notices=notices, fallback_reason=reason, code=req.code, bars=bars, citations=citations)
 
-    def _price_beside(self, req: EngineRequest, items: list[dict[str, Any]], zh: bool,
-                      notices: list[str]) -> tuple[str, list[Any], list[Citation]] | None:
-        """The company's prices over the days of the articles read (the first to the last), as the
-        price answers read a span, cited; ``None`` when the store has none then."""
+    def _price_beside(self, req: EngineRequest, items: list[dict[str, Any]],
+                      zh: bool) -> tuple[str, list[Any], list[Citation]] | None:
+        """The company's prices over the span the message names ("in April 2025"), else over the
+        days of the articles read (the first to the last), as the price answers read a span (point
+        in time), cited; ``None`` when the store has none then. Its stale-store notices are the
+        sentiment answer's own already."""
         from ..periods import Period, parse_period
         from ..price_facts import TAIPEI, read_prices
 
