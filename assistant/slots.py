@@ -503,6 +503,8 @@ def _long_enough(passage: str) -> bool:
     """Six characters of Chinese or three words: "台積電跌了" or "2330 down" carry no tone to read."""
     cjk = sum(1 for ch in passage if "\u4e00" <= ch <= "\u9fff")
     return cjk >= 6 or len(passage.split()) >= 3
+
+
 # After a question mark, a second question is no passage: "Is 2330 bullish or bearish? what about May?"
 _SECOND_QUESTION = re.compile(r"^(?:what|how|why|and|will|is|are|does|do|can|should|when|which|那|呢|会|會|如何|怎么|怎麼)\b"
                               r"|[?？]\s*$", re.IGNORECASE)
@@ -870,9 +872,8 @@ def parse_slots(message: str, session: ChatSession | None = None, directory: Any
                 slots.company = directory.get(last)
             except Exception:
                 slots.company = None
-    elif unknown is not None and not (session is not None and session.last_code and unknown.lower() in _BACK_WORDS) and not (
-            unknown.isdigit() and target_price(message) == float(unknown)):
-        # ("what's the probability it goes above 1000?": 1000 is the price to reach, not a code)
+    elif (unknown is not None and not (session is not None and session.last_code and unknown.lower() in _BACK_WORDS)
+          and not (unknown.isdigit() and target_price(message) == float(unknown))):  # "goes above 1000": a price, no code
         slots.unknown_company, slots.suggestions = unknown, suggestions
         hint = (f" Did you mean: {', '.join(suggestions)}?" if suggestions else
                 " No TWSE or TPEx company has a name or code close to it.")
