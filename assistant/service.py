@@ -20,7 +20,7 @@ import logging
 import re
 import threading
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from ingest.cjk import has_cjk
@@ -77,6 +77,11 @@ def _only_about(message: str, word: str) -> bool:
         # news" is news to quote
         rest = _ABOUT_WORDS.sub(" ", rest)
     return not re.sub(r"[\W_]+", "", rest) or asked_name(message) == word
+
+
+# Spans named relative to today, which a stale store can read from its own end instead.
+_RELATIVE_SPANS = frozenset({"this week", "last week", "this month", "last month", "this year", "last year", "this quarter",
+                             "last quarter"})
 
 
 class Assistant:
@@ -288,10 +293,12 @@ class Assistant:
                                         [] if slots.inherited_code else list(slots.codes), self._directory())
             if asked != own:
                 notices.append(carried_notice(asked, message))
+        stale_as_of = (self._stale_span_as_of(asked, slots, notices)
+                       if decision.route == "qa" and as_of is None and slots.as_of is None else None)
         req = EngineRequest(
             message=asked, code=slots.code, codes=list(slots.codes) if slots.codes else [], horizon_days=slots.horizon_days,
             horizon_named=slots.horizon_explicit,  # else a day ahead named ("until 2025-05-16") may set it
-            as_of=as_of or slots.as_of, quoted_text=slots.quoted_text, notices=notices,
+            as_of=as_of or slots.as_of or stale_as_of, quoted_text=slots.quoted_text, notices=notices,
             # A follow-up, "compare with 2454" or "which of them fell the most?" (a rule answers them,
             # but they keep the span, or the companies, asked before).
             follows_price_question=(session.last_price_question if session is not None and decision.route == "qa"
@@ -321,6 +328,9 @@ class Assistant:
         for n in notices:
             if n not in final.notices:
                 final.notices.append(n)
+        if stale_as_of is not None:  # the store's end stands in for today: its as-of cut is no news to the reader
+            cut = stale_as_of.isoformat()
+            final.notices = [n for n in final.notices if not (cut in n and ("as-of date" in n or "查詢基準日" in n))]
         if skip and not final.citations:  # "more" past the oldest stored article
             zh = answers_zh(message)
             # the index holds them all (it listed them): no word of building it
@@ -359,6 +369,39 @@ class Assistant:
         if notice:
             notices.append(notice)
         return anchored
+
+    def _stale_span_as_of(self, message: str, slots: Slots, notices: list[str]) -> date | None:
+        """The day after the store's newest bar, when a price question names a span relative to
+        today ("this week", "上個月", "今年") that lies wholly after it: the span is then read as the
+        store's own (its last week, the month before its last), as of the day after its end, and a
+        notice says so. ``None`` otherwise (a fresh store, a dated span, the news)."""
+        from .movers import is_ranking_question
+        from .periods import PERIOD_LABELS_ZH, parse_period
+        from .price_facts import is_price_question
+
+        today = datetime.now(TAIPEI).date()
+        period = parse_period(message, today)
+        if (period.kind != "range" or period.label not in _RELATIVE_SPANS or period.start is None
+                or not (is_price_question(message, slots.code) or is_ranking_question(message))):
+            return None
+        try:
+            from ingest.store import open_store
+
+            data_end = open_store(self.settings.store_path).newest_bar_date()
+        except Exception as exc:  # a broken store is the engines' to report
+            log.warning("store check failed: %s", exc)
+            return None
+        if data_end is None or period.start <= data_end:
+            return None
+        as_of = data_end + timedelta(days=1)
+        moved = parse_period(message, as_of)
+        zh = answers_zh(message)
+        label = PERIOD_LABELS_ZH.get(period.label, period.label) if zh else period.label
+        notices.append(f"資料庫的股價只到 {data_end.isoformat()}：「{label}」以資料的最後一天為準，讀作 {moved.start} 至 {data_end.isoformat()}；"
+                       "執行 `finqa ingest prices 代號...` 取得更新資料。" if zh else
+                       f"The store's prices end on {data_end.isoformat()}, so “{label}” is read from there: {moved.start} to "
+                       f"{min(moved.end, data_end) if moved.end else data_end}. `finqa ingest prices CODE...` fetches newer ones.")
+        return as_of
 
     def _news_of_a_group(self, message: str) -> tuple[list[str], str] | None:
         """(the companies with stored news of the industry ``message`` names, the notice that says

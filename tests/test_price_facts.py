@@ -3,7 +3,7 @@ as-of rule (no bar on or after the as-of date, ever), stale data, and the router
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 import pytest
@@ -1485,3 +1485,32 @@ def test_daily_changes_with_no_span_are_the_last_month_listed(data_dir):
     assert len(en.bars) == 20 and en.answer.count("\n- ") == 20
     april = ask(store, "2330 closing prices for April 2025", today=date(2025, 6, 2))
     assert {b.date.month for b in april.bars} == {4} and april.answer.count("\n- ") == len(april.bars)
+
+
+def test_a_span_relative_to_today_on_a_stale_store_is_read_from_its_end(data_dir):
+    """"2330 this week" / "本週漲幅前五名" / "2330 last month" on a store whose prices ended long ago:
+    the store's last week (the month before its last) as of the day after its end, said so (they
+    had answered that there were no prices); a dated span, an as-of date and the news are unchanged."""
+    from assistant.service import Assistant
+    from ingest.store import open_store
+    from tests.fixture_data import synthetic_bars
+
+    store = open_store(data_dir.store_path)
+    bars = synthetic_bars("2330", 120, end=date(2025, 5, 30))
+    store.upsert_bars(bars + synthetic_bars("2454", 120, end=date(2025, 5, 30)))
+    end = bars[-1].date  # long before today
+    monday = end - timedelta(days=end.weekday())
+    asst = Assistant(data_dir.model_copy(update={"cpu_only": True}))
+    week = asst.answer("2330 this week")
+    assert [b.date for b in week.bars] == [b.date for b in bars if monday <= b.date <= end] and week.bars
+    assert any(n.startswith(f"The store's prices end on {end}, so “this week” is read from there: {monday} to {end}")
+               for n in week.notices)
+    assert not any("as-of date" in n for n in week.notices)
+    ranked = asst.answer("本週漲幅前五名")
+    assert ranked.ranking and any("「本週」以資料的最後一天為準" in n for n in ranked.notices)
+    month = asst.answer("2330 last month")
+    assert {b.date.month for b in month.bars} == {4}
+    dated = asst.answer("2330 in April 2025")
+    assert not any("is read from there" in n for n in dated.notices)
+    asked = asst.answer("2330 this week", as_of=end)  # an as-of date the user gave: the week of it, before it
+    assert not any("is read from there" in n for n in asked.notices) and max(b.date for b in asked.bars) < end
