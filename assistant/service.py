@@ -378,11 +378,14 @@ class Assistant:
         from .movers import is_ranking_question
         from .periods import PERIOD_LABELS_ZH, parse_period
         from .price_facts import is_price_question
+        from .risk import is_risk_question
+        from .risk_rankings import risk_ranking_kind
 
         today = datetime.now(TAIPEI).date()
         period = parse_period(message, today)
         if (period.kind != "range" or period.label not in _RELATIVE_SPANS or period.start is None
-                or not (is_price_question(message, slots.code) or is_ranking_question(message))):
+                or not (is_price_question(message, slots.code) or is_ranking_question(message)
+                        or is_risk_question(message, slots.code) or risk_ranking_kind(message, list(slots.codes)))):
             return None
         try:
             from ingest.store import open_store

@@ -1512,5 +1512,8 @@ def test_a_span_relative_to_today_on_a_stale_store_is_read_from_its_end(data_dir
     assert {b.date.month for b in month.bars} == {4}
     dated = asst.answer("2330 in April 2025")
     assert not any("is read from there" in n for n in dated.notices)
+    drawdown = asst.answer("2330 max drawdown this year")  # a risk question, too
+    assert drawdown.indicators.get("max_drawdown") is not None and any("“this year” is read from there" in n
+                                                                        for n in drawdown.notices)
     asked = asst.answer("2330 this week", as_of=end)  # an as-of date the user gave: the week of it, before it
     assert not any("is read from there" in n for n in asked.notices) and max(b.date for b in asked.bars) < end
