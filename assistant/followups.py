@@ -167,10 +167,14 @@ def _span_text(start: date, end: date, zh: bool) -> str:
 
 
 def _period_text(question: str, today: date, zh: bool) -> str | None:
-    """The span ``question`` names, written so that any reader parses it back: a day or dates."""
-    from .periods import parse_period
+    """The span ``question`` names, written so that any reader parses it back: a day or dates; a
+    span named relative to today ("yesterday", "上週") as the same words, which each reader maps
+    as it did the first time (a stale store reads "yesterday" as its newest session)."""
+    from .periods import PERIOD_LABELS_ZH, parse_period
 
     period = parse_period(question, today)
+    if period.label in ("yesterday", "this week", "last week", "this month", "last month", "this year", "last year"):
+        return PERIOD_LABELS_ZH[period.label] if zh else period.label
     if period.kind == "day" and period.start is not None:
         return period.start.isoformat() if zh else f"on {period.start.isoformat()}"
     if period.kind == "range" and period.start is not None and period.end is not None:

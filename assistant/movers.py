@@ -167,9 +167,12 @@ _MARKET = re.compile(
     r"|(?:台股|股市|大盘|盘势|整体市场).{0,12}?(?:怎么样|如何|表现|涨跌|概况|总结|摘要|涨了|跌了|涨吗|跌吗|收红|收黑|红盘|黑盘)"
     r"|股票(?:今天|昨天|今日|昨日|最近|近期|本周|上周)?涨跌(?!幅)"
     # "大盤今天", "加權指數今天", "今天台股", "TAIEX today": a day named beside the market alone
-    r"|^\s*(?:台股|股市|大盘|加权指数|加权|盘势)(?:的)?\s*(?:今天|今日|昨天|昨日|本周|这周|上周)\s*(?:呢|的?(?:走势|行情))?\s*[?？!！。]*\s*$"
-    r"|^\s*(?:今天|今日|昨天|昨日|本周|这周|上周)(?:的)?\s*(?:台股|股市|大盘|加权指数|盘势)\s*(?:呢|走势|行情)?\s*[?？!！。]*\s*$"
+    # ("台股昨天收盤", "台股收盤", "how did the market close?": the day's close of the stored companies)
+    r"|^\s*(?:台股|股市|大盘|加权指数|加权|盘势)(?:的)?\s*(?:今天|今日|昨天|昨日|本周|这周|上周)?\s*"
+    r"(?:呢|的?(?:走势|行情)|(?:的)?收盘(?:情况|结果)?(?:如何|怎么样)?)?\s*[?？!！。]*\s*$"
+    r"|^\s*(?:今天|今日|昨天|昨日|本周|这周|上周)(?:的)?\s*(?:台股|股市|大盘|加权指数|盘势)\s*(?:呢|走势|行情|收盘)?\s*[?？!！。]*\s*$"
     r"|^\s*(?:the\s+)?taiex\s+(?:today|yesterday|this week|last week)\s*[?!.]*\s*$"
+    r"|\b(?:stock )?market close (?:today|yesterday)\b"
     # "how many stocks rose on 2025-04-10?", "上漲家數": the breadth
     r"|\bhow many (?:stocks|companies|shares|names)\b.{0,20}\b(?:rose|fell|gained|declined|dropped|were up|were down|went up|went down|advanced)\b"
     r"|\b(?:advancers?|decliners?)\b.{0,10}\b(?:and|vs\.?|versus)\b.{0,10}\b(?:advancers?|decliners?)\b|\bmarket breadth\b"
@@ -187,7 +190,7 @@ def is_market_question(message: str) -> bool:
     companies (advancing, declining, the median change, the ends), since no index is stored."""
     if not message:
         return False
-    s = unquoted(message)
+    s = re.sub(r"[（）]", " ", unquoted(message))  # "台股（昨天）": a follow-up with the span carried in
     if NOT_A_FACT.search(s):
         return False
     # "How did Taiwan semis do in April?", "半導體股4月表現如何": an industry's market summary.

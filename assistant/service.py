@@ -467,8 +467,10 @@ class Assistant:
             asset = other_asset(message)  # "gold price today", "台幣匯率": no market finqa stores
             if asset is not None:
                 return Answer(route=route, engine="router", notices=notices, answer=no_asset_prices(asset, answers_zh(message)))
-        if route == "qa" and not slots.code and not slots.quoted_text:
-            # "TSMX", "how is tsmcc doing?", "台機電": a company asked about, misspelt.
+        from .movers import is_market_question
+
+        if route == "qa" and not slots.code and not slots.quoted_text and not is_market_question(message):
+            # "TSMX", "how is tsmcc doing?", "台機電": a company asked about, misspelt ("台股" is the market).
             from .overview import unknown_company_word
 
             guess = unknown_company_word(message, self._directory())

@@ -290,3 +290,16 @@ def test_a_figure_after_technicals_is_not_the_technicals_again(data_dir):
     asst.answer("台積電技術面", session=session)
     flows = asst.answer("那籌碼呢", session=session)
     assert flows.engine != "qa:prices" and any("三大法人" in n for n in flows.notices)
+
+
+def test_a_relative_span_is_carried_as_its_words():
+    """"台股" after "台股昨天收盤": the span carried as "昨天" (a stale store maps it to its newest
+    session, as the first answer did), not as yesterday's calendar date (which it had, and then
+    searched that date's news)."""
+    from datetime import date
+
+    from assistant.followups import carry_period
+
+    assert carry_period("台股", "台股昨天收盤", date(2026, 12, 6)) == "台股（昨天）"
+    assert carry_period("which stocks did best?", "how did the market do last week?", date(2026, 12, 6)) == (
+        "which stocks did best? last week")

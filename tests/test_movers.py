@@ -459,6 +459,9 @@ def test_top_n_losers_are_losers(store):
     # a day beside the market alone: "大盤今天" had quoted unrelated news
     ("大盤今天", True), ("加權指數今天", True), ("今天台股", True), ("TAIEX today", True), ("今天大盤呢", True),
     ("加權指數多少", False), ("台積電今天", False),
+    # the market's close, and the market alone ("台股" had been an unknown company), with a span carried in
+    ("台股昨天收盤", True), ("台股收盤", True), ("market close today", True), ("台股", True), ("台股（昨天）", True),
+    ("台積電收盤", False),
     # an industry's performance with no "how" (it had gone to the news)
     ("semiconductor stocks performance in April 2025", True), ("chip stocks returns this year", True),
     ("semiconductor revenue", False),
