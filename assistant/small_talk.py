@@ -18,9 +18,15 @@ _SMALL_TALK = re.compile(
     r"^(?:(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening)|greetings)(?: there)?"
     r"|thanks?(?: you)?(?: (?:very|so) much)?|thx|ty|cheers|bye|goodbye|ok(?:ay)?|cool|great|nice"
     r"|help|\?|what can you do|what do you do|who are you|what are you|how do (?:i|you) use (?:this|you|finqa)"
-    r"|what can i ask(?: you)?|how does this work"
+    r"|what can i ask(?: you)?(?: about .{1,30})?|how does this work|(?:some |any )?(?:example|sample) (?:questions|prompts)|examples"
+    # about finqa itself: "who made you?", "are you an AI?", "is this investment advice?"
+    r"|who (?:made|built|created|wrote) (?:you|this|finqa)|are you (?:an? )?(?:ai|bot|robot|human|person|real person|chatgpt|llm)"
+    r"|is (?:this|it|that|finqa) (?:investment|financial) advice|(?:do|can) you give (?:investment|financial) advice"
     r"|你好|您好|嗨|哈囉|哈啰|哈喽|早安|午安|晚安|謝謝|谢谢|多謝|多谢|感謝|感谢|再見|再见|掰掰|好的|幫助|帮助|說明|说明"
-    r"|你(?:能|會|会|可以)(?:做|幹|干)?(?:什麼|什么|甚麼|啥)|你是誰|你是谁|怎麼用|怎么用|我可以問什麼|我可以问什么)$",
+    r"|你(?:能|會|会|可以)(?:做|幹|干)?(?:什麼|什么|甚麼|啥)|你是誰|你是谁|怎麼用|怎么用|我可以問什麼|我可以问什么"
+    r"|\S{0,8}可以問(?:些)?什麼|\S{0,8}可以问(?:些)?什么|(?:有)?(?:什麼|什么)?(?:範例|范例|例子)(?:問題|问题)?|問題範例|问题范例"
+    r"|你是(?:不是)?(?:AI|ai|機器人|机器人|真人|人類|人类)(?:嗎|吗)?|誰(?:做|開發|写|寫)的|谁(?:做|开发|写)的"
+    r"|(?:這|这)(?:是|算)(?:不是)?投資建議(?:嗎)?|(?:这|這)(?:是|算)(?:不是)?投资建议(?:吗)?)$",
     re.IGNORECASE,
 )
 _EDGES = re.compile(r"^[\s,.!?~:;'\"，。！？～、：；]+|[\s,.!?~:;'\"，。！？～、：；]+$")
@@ -56,6 +62,12 @@ def is_small_talk(message: str | None) -> bool:
     return bool(_SMALL_TALK.match(" ".join(text.split())))
 
 
+_ABOUT_FINQA = re.compile(
+    r"(?P<advice>\b(?:investment|financial) advice\b|投資建議|投资建议)"
+    r"|\bwho (?:made|built|created|wrote)\b|\bare you (?:an? )?(?:ai|bot|robot|human|person|real person|chatgpt|llm)\b"
+    r"|你是(?:不是)?(?:AI|ai|機器人|机器人|真人|人類|人类)|誰(?:做|開發|写|寫)的|谁(?:做|开发|写)的",
+    re.IGNORECASE,
+)
 _THANKS_OR_BYE = re.compile(r"\b(?:thanks?|thank you|thx|ty|cheers|bye|goodbye)\b|謝謝|谢谢|多謝|多谢|感謝|感谢|再見|再见|掰掰",
                             re.IGNORECASE)
 
@@ -69,6 +81,21 @@ def capabilities(message: str) -> str:
             return "再見！有台股的問題隨時再問。以上皆非投資建議。" if bye else "不客氣！還想問哪家公司的股價、新聞或預測？"
         return ("Goodbye! Come back with any question about Taiwan-listed stocks." if bye else
                 "You're welcome! Ask about another company's prices, news or forecast any time.")
+    about = _ABOUT_FINQA.search(message or "")
+    if about is not None:
+        # "who made you?", "are you an AI?", "is this investment advice?": a plain word first
+        if answers_zh(message):
+            lead = ("不是。finqa 的回答都只是資料顯示的事實與模型的機率，不是投資建議；買賣的決定與風險由你自己承擔。\n\n"
+                    if about.group("advice") else
+                    "我是 finqa，一個程式，不是真人：它用開源模型（問答 Llama-3.1-8B 加 LoRA、預測 StockLLM、情緒 Llama-FinSent-S；"
+                    "沒有 GPU 時改用不需下載模型的 CPU 層並說明）回答，數字來自已存的股價與新聞。\n\n")
+        else:
+            lead = ("No. finqa gives the facts the data shows and a model's odds, never advice: whether to buy or sell, and "
+                    "the risk, are yours.\n\n" if about.group("advice") else
+                    "I'm finqa, a program, not a person: open models answer (Llama-3.1-8B with a LoRA for QA, StockLLM for "
+                    "forecasts, Llama-FinSent-S for sentiment; without a GPU a CPU tier that needs no download answers, and "
+                    "says so), and the numbers come from the stored prices and news.\n\n")
+        return lead + capabilities("幫助" if answers_zh(message) else "help")
     if answers_zh(message):
         return (
             "你好！我回答台灣上市櫃股票（TWSE/TPEx）的問題，根據已存的股價與新聞：\n"
@@ -251,7 +278,8 @@ _DATA_SOURCES = re.compile(
     r"|\bhow often (?:is|are|do|does) (?:the |your )?(?:data|prices|news|store)\b.{0,20}\b(?:updated|refreshed|update|refresh)\b"
     r"|\bis (?:the |your )?data (?:real[- ]?time|live|delayed)\b"
     r"|(?:资料|数据|股价|新闻)(?:的)?来源|(?:资料|数据|股价|新闻)(?:是)?(?:从|打)哪(?:里|儿)?来"
-    r"|(?:多久|多常|多频繁)(?:会)?更新|更新(?:的)?频率",
+    r"|(?:多久|多常|多频繁)(?:会)?更新|更新(?:的)?频率"
+    r"|^\s*(?:your |the |data )?sources?\s*[?？]*\s*$|^\s*(?:资料|数据)?来源\s*[?？]*\s*$",
     re.IGNORECASE,
 )
 

@@ -480,6 +480,10 @@ def test_an_unknown_name_before_the_intent_gets_suggestions(assistant, engines, 
 @pytest.mark.parametrize("message, zh", [
     ("hello", False), ("Hi there!", False), ("What can you do?", False), ("help", False),
     ("你好", True), ("您好！", True), ("你可以做什麼？", True), ("finqa, hello", False),
+    # what to ask, and about finqa itself (they had searched the news)
+    ("what can I ask about TSMC?", False), ("台積電可以問什麼", True), ("example questions", False),
+    ("who made you?", False), ("are you an AI?", False), ("你是AI嗎", True), ("is this investment advice?", False),
+    ("這是投資建議嗎", True),
 ])
 def test_small_talk_gets_the_capabilities_not_an_engine(assistant, engines, message, zh):
     answer = assistant.answer(message)
@@ -571,8 +575,15 @@ def test_thanks_and_goodbyes_get_a_short_reply(assistant, engines, message, repl
     assert "`forecast 2330 next 5 days`" not in answer.answer  # not the whole list again
 
 
+def test_questions_about_finqa_itself_get_a_plain_word_first(assistant):
+    assert assistant.answer("is this investment advice?").answer.startswith("No. finqa gives the facts")
+    assert assistant.answer("這是投資建議嗎").answer.startswith("不是。")
+    assert assistant.answer("are you an AI?").answer.startswith("I'm finqa, a program, not a person")
+    assert assistant.answer("sources?").answer.startswith("Where finqa's data comes from")
+
+
 @pytest.mark.parametrize("message", ["hello, forecast 2330", "thanks, and 2454?", "help me understand TSMC's capex",
-                                     "你好，台積電會漲嗎", "ok next week?"])
+                                     "你好，台積電會漲嗎", "ok next week?", "what can I ask about TSMC's capex plans for 2026 and beyond?"])
 def test_a_real_question_with_a_greeting_still_goes_to_an_engine(message):
     from assistant.small_talk import is_small_talk
 
