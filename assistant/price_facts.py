@@ -360,6 +360,15 @@ def stale_notice(label: str, code: str, newest: date, asked: date, zh: bool) -> 
 # "2330 price in USD", "台積電股價換成美元": finqa quotes the exchange's NT$ and converts nothing.
 _OTHER_CURRENCY = re.compile(r"\busd\b|\bus\s*\$|\bus dollars?\b|\bin dollars\b|美元|美金")
 
+
+def currency_notice(message: str, zh: bool) -> str | None:
+    """The word that amounts stay in NT$ when ``message`` asks for them in US$ ("2330 in USD")."""
+    if not _OTHER_CURRENCY.search(to_simplified(message).lower()):
+        return None
+    return ("價格以新台幣（NT$）計，即交易所的報價；finqa 不儲存匯率，因此不換算成美元。" if zh else
+            "Prices are in NT$, as the exchange quotes them; finqa stores no exchange rates, so it does not "
+            "convert them to US$.")
+
 # "TSMC ADR price", "台積電ADR": the US listing, which finqa does not store (slots.adr_notice).
 _ADR = re.compile(r"\badrs?\b|存托凭证")
 
@@ -422,10 +431,8 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
                                       or last_beyond(asked) or asks_up_share(asked) or from_extreme(asked)
                                       or day_move(asked)):  # "2330's highest close", "連跌幾天": all it holds
         period = Period("all", label="all-time")
-    if _OTHER_CURRENCY.search(to_simplified(req.message).lower()):
-        notices.append("價格以新台幣（NT$）計，即交易所的報價；finqa 不儲存匯率，因此不換算成美元。" if zh else
-                       "Prices are in NT$, as the exchange quotes them; finqa stores no exchange rates, so it does not "
-                       "convert them to US$.")
+    if (said := currency_notice(req.message, zh)) is not None:
+        notices.append(said)
     if period.kind == "latest" and _LIVE.search(to_simplified(req.message).lower()) and not _RANGE.search(unquoted(req.message)):
         notices.append("finqa 每個交易日只存一筆收盤後的日資料，沒有即時或盤中報價：以下是資料庫中最新的收盤。" if zh else
                        "finqa stores one bar per session, at the close, and no real-time or intraday quotes: shown is "

@@ -55,7 +55,9 @@ KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|\b(?:tax|taxes|fees?)\b.{0,30}\b(?:sell|selling|sale|buy|buying)\b|\b(?:sell|selling|buy|buying)\b.{0,30}\b(?:tax|taxes|fees?)\b"
         r"|交易税|证交税|手续费.{0,10}(?:多少|怎么算)"
         # "2330 lot size", "台積電一張幾股": the lot, priced (they had been read as news questions)
-        r"|\b(?:board )?lot size\b|\bshares (?:per|in an?|in one) lot\b|一张(?:是|有)?(?:几|多少)股")),
+        r"|\b(?:board )?lot size\b|\bshares (?:per|in an?|in one) lot\b|一张(?:是|有)?(?:几|多少)股"
+        # "what's 1 lot of TSMC in USD?", "what does a lot of 2330 cost?"
+        r"|\bwhat(?:'s| is| does| would)\s+(?:one|a|1)\s+lot\b")),
     ("portfolio", re.compile(r"\bmy (?:portfolio|holdings|positions?|stocks)\b|\bi (?:hold|own)\b|\bportfolio\b"
                              # "my 2 lots of 2330", "I have 3 lots of 2317 and...", "我有台積電2張和鴻海5張"
                              r"|\bmy \d[\d,]*\s*(?:lots?|shares)\b|\bi have\b(?=.{0,40}?\b\d[\d,]*\s*(?:lots?|shares)\b)"
@@ -195,6 +197,10 @@ def risk_answer(req: EngineRequest, store: Any, *, today: date | None = None) ->
     # "now" is the latest close, not a span.
     period = parse_period(_NOW.sub(" ", asked) if kind in ("investment", "portfolio", "scenario") else asked, ref)
     notices = list(req.notices)
+    from .price_facts import currency_notice
+
+    if (said := currency_notice(req.message, zh)) is not None:  # "what's 1 lot of TSMC in USD?"
+        notices.append(said)
     if period.kind == "invalid":
         return Answer(route="qa", engine=ENGINE, notices=notices, code=code, answer=no_such_day(period, zh))
     if req.as_of is not None and period.end is not None and period.end > visible:

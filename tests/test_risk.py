@@ -73,6 +73,7 @@ def ask(store, message, *, codes=None, as_of=None, today=DAYS[-1], previous=None
     ("我有一個問題想問台積電", None), ("I have a question about 2330", None),
     # the lot, priced: "台積電一張幾股" had been a news question
     ("台積電一張幾股", "cost"), ("2330 lot size", "cost"), ("how many shares in a lot of 2454?", "cost"),
+    ("what's 1 lot of TSMC in USD?", "cost"), ("what does a lot of 2330 cost?", "cost"),
     # as a follow-up: "那風險呢" after a forecast had been the forecast again
     ("那風險呢", "risk"), ("and its risk?", "risk"), ("what about the risk?", "risk"),
 ])
@@ -819,3 +820,10 @@ def test_a_span_longer_than_the_stored_history_is_said(store):
     assert any("only 59 of the 250 trading days" in n and DAYS[0].isoformat() in n for n in year.notices)
     assert any("只有 59 個交易日" in n for n in ask(store, "台積電一年報酬率").notices)
     assert not any("trading days asked about" in n for n in ask(store, "2330 20 day return").notices)
+
+
+def test_a_lot_asked_in_us_dollars_is_priced_in_nt_dollars_and_said_so(store):
+    """"what's 1 lot of TSMC in USD?": the lot's cost (it had been the day's price), in NT$, with the
+    word that finqa stores no exchange rates."""
+    a = ask(store, "what's 1 lot of TSMC in USD?")
+    assert "1 lot (1,000 shares) costs NT$" in a.answer and any("stores no exchange rates" in n for n in a.notices)
