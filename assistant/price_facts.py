@@ -46,7 +46,7 @@ from .price_records import (GAPS, asks_average, asks_average_daily, asks_average
                             streak_text, turn_note, up_share_text, volume_trend_text)
 from .slots import BACK_REFERENCE, COMPANY_TOPIC, COMPARE_WITH, LOOKBACK, adr_notice, plural_back, to_simplified, unquoted
 from .types import Answer, Citation, EngineRequest
-from .versus_market import asks_vs_market
+from .versus_market import asks_vs_industry, asks_vs_market
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +159,7 @@ def is_price_question(message: str, code: str | None) -> bool:
             or from_extreme(message)
             or asks_streak(message)
             or last_beyond(message) or asks_volume_trend(message)  # "鴻海爆量", "台積電量價背離"
-            or asks_vs_market(message)  # "台積電跟大盤比"
+            or asks_vs_market(message) or asks_vs_industry(message)  # "台積電跟大盤比", "2330 vs its industry"
             or FIRST_OF.search(s)  # "TSMC first trading day of 2025": that session
             or MOMENTUM.search(s)  # "2330 momentum": the last month's change
             or (YOY.search(s) and not COMPANY_TOPIC.search(s))  # "2330 year over year" (its revenue's is news)
@@ -490,6 +490,11 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
     if len(codes) == 1 and len(changes) == 1 and asks_vs_market(req.message):
         parts.append(_against_market(store, codes[0], period, [b for b in bars if b.code == codes[0]], changes[0][1],
                                      ref, req.as_of, zh))
+    elif len(codes) == 1 and len(changes) == 1 and asks_vs_industry(req.message):  # "2330 vs its industry"
+        industry_line = _against_industry(store, codes[0], period, [b for b in bars if b.code == codes[0]],
+                                          changes[0][1], ref, req.as_of, zh)
+        if industry_line:
+            parts.append(industry_line)
     if bars:
         parts.append(store_footer(zh))
     if len(codes) > 1 and asks_which_is_cheaper(req.message):
@@ -637,6 +642,35 @@ def _against_market(store: Any, code: str, period: Period, own_bars: list[PriceB
             change = float(closes.iloc[-1]) / float(closes.iloc[-n - 1]) - 1
     label = company_label(code, company_of(code), zh)
     return versus_text(label, change, market_change(frame, code, first, last), first, last, zh)
+
+
+def _against_industry(store: Any, code: str, period: Period, own_bars: list[PriceBar], change: float, ref: date,
+                      as_of: date | None, zh: bool) -> str | None:
+    """The company's change beside its industry's other stored companies over the same sessions
+    (a single day: the last 20 sessions, as against the market); ``None`` for a company with no
+    industry (an ETF)."""
+    from ingest.industries import english_name
+    from ingest.companies import listed_companies
+
+    from .versus_market import industry_change, versus_industry_text
+
+    industry = getattr(company_of(code), "industry", None)
+    if not industry:
+        return None
+    visible = visible_day(ref, as_of)
+    frame = store.all_bars()
+    frame = frame[frame["date"] <= pd.Timestamp(visible)]
+    first, last = own_bars[0].date, own_bars[-1].date
+    if period.kind == "latest":
+        closes = store.bars(code, end=visible)["close"]
+        n = TREND_SESSIONS[1]
+        if len(closes) > n:
+            first, last = pd.Timestamp(closes.index[-n]).date(), pd.Timestamp(closes.index[-1]).date()
+            change = float(closes.iloc[-1]) / float(closes.iloc[-n - 1]) - 1
+    members = [c for c, company in listed_companies().items() if getattr(company, "industry", None) == industry]
+    label = company_label(code, company_of(code), zh)
+    return versus_industry_text(label, change, industry, english_name(industry) or industry,
+                                industry_change(frame, code, industry, members, first, last), first, last, zh)
 
 
 def _trailing_changes(store: Any, codes: list[str], sessions: int, ref: date,

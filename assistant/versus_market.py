@@ -30,6 +30,55 @@ def asks_vs_market(message: str) -> bool:
     return bool(_MARKET.search(s) and _VERSUS.search(s))
 
 
+# "2330 vs its industry", "台積電跟同業比", "did TSMC beat its peers?": the company's own industry
+_INDUSTRY = re.compile(r"\b(?:its|the|their) (?:industry|sector|peers|peer group)\b|\bpeers\b|同业|同产业|同类股|产业平均|类股平均")
+
+
+def asks_vs_industry(message: str) -> bool:
+    """Whether ``message`` compares a company with its own industry ("2330 vs its industry")."""
+    s = unquoted(message)
+    return bool(_INDUSTRY.search(s) and _VERSUS.search(s))
+
+
+def industry_change(frame: pd.DataFrame, code: str, industry: str, members: list[str], first: date,
+                    last: date) -> tuple[float, list[str]] | None:
+    """(the median change of the other stored companies of ``industry`` over the same span, those
+    companies), or ``None`` when none of them covers it."""
+    from_before = {}
+    for c, g in frame[frame["code"].isin([m for m in members if m != code])].groupby("code"):
+        closes = g.set_index("date")["close"].astype(float).sort_index()
+        before = closes[closes.index < pd.Timestamp(first)]
+        upto = closes[closes.index <= pd.Timestamp(last)]
+        if not before.empty and not upto.empty and upto.index[-1] >= pd.Timestamp(first):
+            from_before[str(c)] = float(upto.iloc[-1]) / float(before.iloc[-1]) - 1
+    if not from_before:
+        return None
+    return float(pd.Series(list(from_before.values())).median()), sorted(from_before)
+
+
+def versus_industry_text(label: str, own: float, industry: str, industry_en: str, found: tuple[float, list[str]] | None,
+                         first: date, last: date, zh: bool) -> str:
+    """The company's change beside the median of its industry's other stored companies."""
+    span = f"{first.isoformat()} – {last.isoformat()}" if first != last else first.isoformat()
+    if found is None:
+        return (f"資料庫中沒有其他{industry}公司涵蓋這段期間，無法和同業比較。" if zh else
+                f"No other stored {industry_en} ({industry}) company covers the span: there are no peers to compare with.")
+    value, peers = found
+    gap = (own - value) * 100
+    names = ("、" if zh else ", ").join(peers[:8]) + ("…" if len(peers) > 8 else "")
+    one = len(peers) == 1
+    if zh:
+        verdict = "贏過同業" if gap > 0 else "落後同業" if gap < 0 else "與同業持平"
+        peer = (f"資料庫中另一家{industry}公司（{names}）的漲跌幅" if one else
+                f"資料庫中其他 {len(peers)} 家{industry}公司（{names}）漲跌幅的中位數")
+        return f"與同業比（{span}）：{label} {own:+.2%}，{peer} {value:+.2%}：{verdict} {abs(gap):.2f} 個百分點。"
+    verdict = "did better by" if gap > 0 else "did worse by" if gap < 0 else "matched it," if one else "matched them,"
+    peer = (f"the other stored {industry_en} ({industry}) company ({names})" if one else
+            f"the median of the {len(peers)} other stored {industry_en} ({industry}) companies ({names})")
+    return (f"Against its industry ({span}): {label} {own:+.2%}, {peer} {value:+.2%}: {label.split(' ')[0]} {verdict} "
+            f"{abs(gap):.2f} percentage points.")
+
+
 def market_change(frame: pd.DataFrame, code: str, first: date, last: date) -> tuple[float, str, int] | None:
     """(the market's change from the close before ``first`` to the close on or before ``last``,
     what stood for the market, how many companies), or ``None`` when nothing can stand for it.

@@ -1517,3 +1517,23 @@ def test_a_span_relative_to_today_on_a_stale_store_is_read_from_its_end(data_dir
                                                                         for n in drawdown.notices)
     asked = asst.answer("2330 this week", as_of=end)  # an as-of date the user gave: the week of it, before it
     assert not any("is read from there" in n for n in asked.notices) and max(b.date for b in asked.bars) < end
+
+
+def test_a_company_against_its_industry_is_the_median_of_its_other_stored_peers(data_dir):
+    """"2330 vs its industry" / "台積電跟同業比" / "did MediaTek beat its peers in April 2025?": the
+    company's change beside the median of its industry's other stored companies over the same
+    sessions (it had searched the news); a company of another industry is no peer."""
+    from ingest.store import open_store
+
+    store = open_store(data_dir.store_path)
+    days = [date(2025, 3, 31), date(2025, 4, 1), date(2025, 4, 30)]
+    series = {"2330": (100.0, 101.0, 110.0), "2454": (100.0, 99.0, 95.0), "2303": (50.0, 50.0, 51.0),  # semiconductors
+              "2317": (100.0, 100.0, 200.0)}  # Other Electronics: no peer of 2330
+    store.upsert_bars([PriceBar(code=c, date=d, open=p, high=p, low=p, close=p, volume=1e6)
+                       for c, ps in series.items() for d, p in zip(days, ps)])
+    en = ask(store, "did TSMC beat its peers in April 2025?", today=date(2025, 5, 2))
+    # 2330 +10.00%; peers 2454 -5.00% and 2303 +2.00%: median -1.50%
+    assert ("Against its industry (2025-04-01 – 2025-04-30): 2330 TSMC (台積電) +10.00%, the median of the 2 other stored "
+            "Semiconductors (半導體業) companies (2303, 2454) -1.50%: 2330 did better by 11.50 percentage points.") in en.answer
+    zh = ask(store, "台積電4月跟同業比", today=date(2025, 5, 2))
+    assert "與同業比（2025-04-01 – 2025-04-30）" in zh.answer and "贏過同業 11.50 個百分點" in zh.answer
