@@ -398,12 +398,13 @@ class Assistant:
             return None
         as_of = data_end + timedelta(days=1)
         moved = parse_period(message, as_of)
+        until = min(moved.end, data_end) if moved.end else data_end  # "last month": the whole month before the last
         zh = answers_zh(message)
         label = PERIOD_LABELS_ZH.get(period.label, period.label) if zh else period.label
-        notices.append(f"資料庫的股價只到 {data_end.isoformat()}：「{label}」以資料的最後一天為準，讀作 {moved.start} 至 {data_end.isoformat()}；"
+        notices.append(f"資料庫的股價只到 {data_end.isoformat()}：「{label}」以資料的最後一天為準，讀作 {moved.start} 至 {until}；"
                        "執行 `finqa ingest prices 代號...` 取得更新資料。" if zh else
                        f"The store's prices end on {data_end.isoformat()}, so “{label}” is read from there: {moved.start} to "
-                       f"{min(moved.end, data_end) if moved.end else data_end}. `finqa ingest prices CODE...` fetches newer ones.")
+                       f"{until}. `finqa ingest prices CODE...` fetches newer ones.")
         return as_of
 
     def _news_of_a_group(self, message: str) -> tuple[list[str], str] | None:

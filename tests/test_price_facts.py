@@ -1510,6 +1510,8 @@ def test_a_span_relative_to_today_on_a_stale_store_is_read_from_its_end(data_dir
     assert ranked.ranking and any("「本週」以資料的最後一天為準" in n for n in ranked.notices)
     month = asst.answer("2330 last month")
     assert {b.date.month for b in month.bars} == {4}
+    assert any("“last month” is read from there: 2025-04-01 to 2025-04-30" in n for n in month.notices)
+    assert any("讀作 2025-04-01 至 2025-04-30" in n for n in asst.answer("台積電上個月").notices)
     dated = asst.answer("2330 in April 2025")
     assert not any("is read from there" in n for n in dated.notices)
     drawdown = asst.answer("2330 max drawdown this year")  # a risk question, too
