@@ -670,7 +670,7 @@ def _against_industry(store: Any, code: str, period: Period, own_bars: list[Pric
     members = [c for c, company in listed_companies().items() if getattr(company, "industry", None) == industry]
     label = company_label(code, company_of(code), zh)
     return versus_industry_text(label, change, industry, english_name(industry) or industry,
-                                industry_change(frame, code, industry, members, first, last), first, last, zh)
+                                industry_change(frame, code, members, first, last), first, last, zh)
 
 
 def _trailing_changes(store: Any, codes: list[str], sessions: int, ref: date,

@@ -40,10 +40,10 @@ def asks_vs_industry(message: str) -> bool:
     return bool(_INDUSTRY.search(s) and _VERSUS.search(s))
 
 
-def industry_change(frame: pd.DataFrame, code: str, industry: str, members: list[str], first: date,
+def industry_change(frame: pd.DataFrame, code: str, members: list[str], first: date,
                     last: date) -> tuple[float, list[str]] | None:
-    """(the median change of the other stored companies of ``industry`` over the same span, those
-    companies), or ``None`` when none of them covers it."""
+    """(the median change of the other stored companies among ``members`` (an industry's) over
+    the same span, those companies), or ``None`` when none of them covers it."""
     from_before = {}
     for c, g in frame[frame["code"].isin([m for m in members if m != code])].groupby("code"):
         closes = g.set_index("date")["close"].astype(float).sort_index()
