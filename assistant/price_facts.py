@@ -630,6 +630,16 @@ def _against_market(store: Any, code: str, period: Period, own_bars: list[PriceB
     last 20 sessions, as a comparison of companies does)."""
     from .versus_market import market_change, versus_text
 
+    frame, first, last, change = _compared_span(store, code, period, own_bars, change, ref, as_of)
+    label = company_label(code, company_of(code), zh)
+    return versus_text(label, change, market_change(frame, code, first, last), first, last, zh)
+
+
+def _compared_span(store: Any, code: str, period: Period, own_bars: list[PriceBar], change: float, ref: date,
+                   as_of: date | None) -> tuple[pd.DataFrame, date, date, float]:
+    """(the store's bars up to the visible day, the span's first and last day, the company's change
+    over it) for a comparison with the market or its industry: the answer's own span, or with no
+    period named the last 20 sessions, as a comparison of companies reads them."""
     visible = visible_day(ref, as_of)
     frame = store.all_bars()
     frame = frame[frame["date"] <= pd.Timestamp(visible)]
@@ -640,8 +650,7 @@ def _against_market(store: Any, code: str, period: Period, own_bars: list[PriceB
         if len(closes) > n:
             first, last = pd.Timestamp(closes.index[-n]).date(), pd.Timestamp(closes.index[-1]).date()
             change = float(closes.iloc[-1]) / float(closes.iloc[-n - 1]) - 1
-    label = company_label(code, company_of(code), zh)
-    return versus_text(label, change, market_change(frame, code, first, last), first, last, zh)
+    return frame, first, last, change
 
 
 def _against_industry(store: Any, code: str, period: Period, own_bars: list[PriceBar], change: float, ref: date,
@@ -657,16 +666,7 @@ def _against_industry(store: Any, code: str, period: Period, own_bars: list[Pric
     industry = getattr(company_of(code), "industry", None)
     if not industry:
         return None
-    visible = visible_day(ref, as_of)
-    frame = store.all_bars()
-    frame = frame[frame["date"] <= pd.Timestamp(visible)]
-    first, last = own_bars[0].date, own_bars[-1].date
-    if period.kind == "latest":
-        closes = store.bars(code, end=visible)["close"]
-        n = TREND_SESSIONS[1]
-        if len(closes) > n:
-            first, last = pd.Timestamp(closes.index[-n]).date(), pd.Timestamp(closes.index[-1]).date()
-            change = float(closes.iloc[-1]) / float(closes.iloc[-n - 1]) - 1
+    frame, first, last, change = _compared_span(store, code, period, own_bars, change, ref, as_of)
     members = [c for c, company in listed_companies().items() if getattr(company, "industry", None) == industry]
     label = company_label(code, company_of(code), zh)
     return versus_industry_text(label, change, industry, english_name(industry) or industry,
