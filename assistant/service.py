@@ -346,6 +346,17 @@ class Assistant:
                 session.last_news_question = asked  # "more" again goes on from the same question
         yield final
 
+    def _data_end(self) -> tuple[bool, date | None]:
+        """(whether the store could be read, the date of its newest bar, ``None`` when it holds
+        none): what the date readers below anchor to. A broken store is the engines' to report."""
+        try:
+            from ingest.store import open_store
+
+            return True, open_store(self.settings.store_path).newest_bar_date()
+        except Exception as exc:
+            log.warning("store check failed: %s", exc)
+            return False, None
+
     def _anchor_dates(self, message: str, as_of: date | None, notices: list[str]) -> str:
         """``message`` with its holidays written as dates ("Christmas 2024": ``periods.named_days``)
         and a year beside a month or day named without one, when the store ends before it
@@ -358,12 +369,8 @@ class Assistant:
             # the common case (no store query on every message); and a day ahead ("forecast 2330
             # until Christmas") is not moved back into the store's past
             return message
-        try:
-            from ingest.store import open_store
-
-            data_end = open_store(self.settings.store_path).newest_bar_date()
-        except Exception as exc:  # a broken store is the engines' to report
-            log.warning("store check failed: %s", exc)
+        readable, data_end = self._data_end()
+        if not readable:
             return message
         anchored, notice = anchor_yearless(message, as_of or datetime.now(TAIPEI).date(), data_end)
         if notice:
@@ -387,13 +394,7 @@ class Assistant:
                 or not (is_price_question(message, slots.code) or is_ranking_question(message)
                         or is_risk_question(message, slots.code) or risk_ranking_kind(message, list(slots.codes)))):
             return None
-        try:
-            from ingest.store import open_store
-
-            data_end = open_store(self.settings.store_path).newest_bar_date()
-        except Exception as exc:  # a broken store is the engines' to report
-            log.warning("store check failed: %s", exc)
-            return None
+        _, data_end = self._data_end()
         if data_end is None or period.start <= data_end:
             return None
         as_of = data_end + timedelta(days=1)
