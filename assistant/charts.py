@@ -38,8 +38,12 @@ def _frame(bars: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def candlestick_figure(bars: pd.DataFrame, forecast: Forecast | None = None, *, title: str = "") -> go.Figure:
+def candlestick_figure(bars: pd.DataFrame, forecast: Forecast | None = None, *, title: str = "",
+                       interval: str | None = None) -> go.Figure:
     """Candles (red up / green down), MA5/20/60, volume subplot, forecast path + band after the last bar.
+
+    With ``interval`` ("W", "M") the bars are weekly or monthly candles, and the averages are
+    named in their unit ("MA5 (weeks)"): a reader of a weekly chart would take "MA5" for days.
 
     ``bars``: one code's bars (``Store.bars`` output or a frame with a ``date`` column) with
     open/high/low/close/volume. Empty bars are a ValueError: there is nothing to draw.
@@ -63,7 +67,8 @@ def candlestick_figure(bars: pd.DataFrame, forecast: Forecast | None = None, *, 
     for w in MA_WINDOWS:
         ma = df["close"].rolling(w, min_periods=w).mean()
         fig.add_trace(
-            go.Scatter(x=x, y=ma, mode="lines", name=f"MA{w}", line={"width": 1.2, "color": MA_COLORS[w]}),
+            go.Scatter(x=x, y=ma, mode="lines", name=f"MA{w}{_MA_UNITS.get(interval or '', '')}",
+                       line={"width": 1.2, "color": MA_COLORS[w]}),
             row=1, col=1,
         )
     vol_colors = [UP_COLOR if c >= o else DOWN_COLOR for o, c in zip(df["open"], df["close"])]
@@ -108,6 +113,7 @@ def candlestick_figure(bars: pd.DataFrame, forecast: Forecast | None = None, *, 
     return fig
 
 
+_MA_UNITS = {"W": " (weeks)", "M": " (months)"}
 _PERIODS = {"W": "W-SUN", "M": "M"}  # Monday-to-Sunday weeks, as the answers' "week of" lines
 
 
@@ -139,7 +145,7 @@ def price_facts_figure(context: pd.DataFrame, start: str, end: str, *, title: st
         last = context.index[context.index.to_period(_PERIODS[interval]) == pd.Timestamp(end).to_period(_PERIODS[interval])]
         start = (first[0] if len(first) else context.index[0]).date().isoformat()
         end = (last[0] if len(last) else context.index[-1]).date().isoformat()
-    fig = candlestick_figure(context, title=title)
+    fig = candlestick_figure(context, title=title, interval=interval if interval in _PERIODS else None)
     # Half a day each side so that a one-day answer still shades its candle.
     lo = (pd.Timestamp(start) - pd.Timedelta(hours=12)).isoformat()
     hi = (pd.Timestamp(end) + pd.Timedelta(hours=12)).isoformat()

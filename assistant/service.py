@@ -379,9 +379,11 @@ class Assistant:
 
     def _stale_span_as_of(self, message: str, slots: Slots, notices: list[str]) -> date | None:
         """The day after the store's newest bar, when a price question names a span relative to
-        today ("this week", "上個月", "今年") that lies wholly after it: the span is then read as the
+        today ("this week", "上個月", "今年") that lies wholly after it (or a why question of a
+        company's move over it: "why did MediaTek fall this week?"): the span is then read as the
         store's own (its last week, the month before its last), as of the day after its end, and a
         notice says so. ``None`` otherwise (a fresh store, a dated span, the news)."""
+        from .engines.qa import asks_why_move
         from .movers import is_ranking_question
         from .periods import PERIOD_LABELS_ZH, parse_period
         from .price_facts import is_price_question
@@ -392,6 +394,8 @@ class Assistant:
         period = parse_period(message, today)
         if (period.kind != "range" or period.label not in _RELATIVE_SPANS or period.start is None
                 or not (is_price_question(message, slots.code) or is_ranking_question(message)
+                        # "why did MediaTek fall this week?": the store's last week, its prices and news
+                        or (slots.code and asks_why_move(message))
                         or is_risk_question(message, slots.code) or risk_ranking_kind(message, list(slots.codes)))):
             return None
         _, data_end = self._data_end()

@@ -223,6 +223,9 @@ _HORIZON_RULES: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"大后天|\bin three days\b"), 3),
     (re.compile(r"(?<!大)后天|\bday after tomorrow\b"), 2),
     (re.compile(r"\btomorrow\b|明天|明日|next\s+(?:trading\s+)?(?:day|session)\b|下一个交易日"), 1),
+    # "will 2330 go up 5% in a day?": one session ahead (it had been the default five); "how often
+    # does 2330 move 3% in a day?" looks back (no word of the future: see parse_horizon)
+    (re.compile(r"\b(?:in|within)\s+(?:a|one)\s+(?:single\s+)?(?:trading\s+)?(?:day|session)\b"), "a day"),
     (re.compile(r"\bnext\s+week\b|下周|下星期|下礼拜|\ba\s+week\b"), 5),
     (re.compile(r"\b(?:a\s+|one\s+|next\s+)?fortnight\b"), 10),
     (re.compile(r"\bnext\s+month\b|下个月|下月|\ba\s+month\b"), 21),
@@ -301,10 +304,10 @@ def parse_horizon(simplified_lower: str, zh: bool = False) -> tuple[int | None, 
         if value == "short" and not _FORECAST_WORDS.search(simplified_lower):
             continue  # "2330 5m shares": no horizon; only a forecast reads the shorthand ahead
         ahead = _FORECAST_WORDS.search(simplified_lower) or _AHEAD_WORDS.search(simplified_lower)
-        if value in ("y", "a year") and not ahead:
+        if value in ("y", "a year", "a day") and not ahead:
             continue  # "台積電兩年漲了多少", "2330 over 2 years": years looked back at, not ahead
-        if isinstance(value, int) or value == "a year":
-            days = 250 if value == "a year" else value
+        if isinstance(value, int) or value in ("a year", "a day"):
+            days = {"a year": 250, "a day": 1}.get(value, value)
         else:
             n = _num(m.group(1))
             if n is None:

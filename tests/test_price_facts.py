@@ -1236,6 +1236,8 @@ def test_weekly_candles_answer_week_by_week_and_the_ui_draws_them(data_dir):
     mondays = {d - pd.Timedelta(days=d.weekday()) for d in pd.to_datetime(xs)}
     assert len(xs) == len(mondays) and all(pd.Timestamp(x).weekday() == 0 for x in xs[1:])  # one candle a week
     assert xs[-1] == (days[-1] - pd.Timedelta(days=days[-1].weekday())).isoformat() and fig["layout"]["title"]["text"] == "2330 weekly prices"
+    # the averages are of weeks, and named so ("MA5" on a weekly chart had read as five days)
+    assert {t["name"] for t in fig["data"] if t["name"].startswith("MA")} == {"MA5 (weeks)", "MA20 (weeks)", "MA60 (weeks)"}
     daily = price_answer(EngineRequest(message="2330 price", code="2330"), store, today=days[-1])
     assert daily.interval is None
 
@@ -1519,6 +1521,13 @@ def test_a_span_relative_to_today_on_a_stale_store_is_read_from_its_end(data_dir
                                                                         for n in drawdown.notices)
     asked = asst.answer("2330 this week", as_of=end)  # an as-of date the user gave: the week of it, before it
     assert not any("is read from there" in n for n in asked.notices) and max(b.date for b in asked.bars) < end
+    # "why did 2330 fall this week?" (a why question of a move): the store's last week's prices are
+    # its source (it had searched news of the calendar week and shown no prices)
+    why = asst.answer("why did 2330 fall this week?")
+    assert any("“this week” is read from there" in n for n in why.notices)
+    assert why.bars and min(b.date for b in why.bars) >= monday and max(b.date for b in why.bars) == end
+    assert f"{monday.isoformat()} to {end.isoformat()}" in why.answer
+    assert not any("is read from there" in n for n in asst.answer("2330 news this week").notices)  # the news: as asked
 
 
 def test_a_company_against_its_industry_is_the_median_of_its_other_stored_peers(data_dir):

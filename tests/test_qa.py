@@ -1020,3 +1020,18 @@ def test_words_of_asking_for_news_are_no_topic():
     assert term_overlap("輝達相關新聞", "川普也轉發了相關新聞") == 0
     assert term_overlap("輝達相關新聞", "輝達執行長黃仁勳揭露AI晶片藍圖") > 0
     assert term_overlap("latest NVIDIA news", "the latest news") == 0
+
+
+def test_a_publishers_own_lines_are_never_quoted():
+    """"#欢迎关注爱范儿官方微信公众号…" had been among MediaTek's most relevant sentences: a
+    publisher's own lines (follow us, all rights reserved, read more) are not informative, while
+    news that mentions subscribers or newsletters in passing still is."""
+    from assistant.engines.qa import _informative
+
+    for line in ("#欢迎关注爱范儿官方微信公众号：爱范儿（微信号：ifanr），更多精彩内容第一时间为您奉上。",
+                 "© 2013-2025 TechNews Inc. All rights reserved.", "Subscribe to our newsletter for the latest market news.",
+                 "本文版權所有，未經授權不得轉載，違者必究。", "Click here to read the full analysis of TSMC shares."):
+        assert not _informative(line), line
+    for line in ("Netflix added 19 million subscribers in the quarter, beating estimates.",
+                 "台積電第一季營收年增 41.6%，優於市場預期。", "串流平台訂閱用戶成長帶動營收創新高，股價大漲。"):
+        assert _informative(line), line

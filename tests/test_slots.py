@@ -41,6 +41,8 @@ def directory():
     ("台积电未来二十天", 20),
     ("forecast 2330 3 weeks", 15),
     ("forecast 2330 2 months", 42),
+    ("will 2330 go up 5% in a day?", 1),  # it had been the default five
+    ("will TSMC drop 3% within a single trading day?", 1),
 ])
 def test_horizon(directory, message, days):
     slots = parse_slots(message, directory=directory)
@@ -69,7 +71,8 @@ def test_horizon_past_60_is_clamped_with_a_notice(directory, message):
 
 
 @pytest.mark.parametrize("message", ["台積電兩年漲了多少", "2330 return over 2 years", "2330 performance over a year",
-                                     "2330 price a year ago", "台積電上半年表現", "2330 年線", "台積電2年報酬"])
+                                     "2330 price a year ago", "台積電上半年表現", "2330 年線", "台積電2年報酬",
+                                     "how often does 2330 move more than 3% in a day?"])
 def test_years_looked_back_at_are_no_horizon(directory, message):
     assert not parse_slots(message, directory=directory).horizon_explicit
 

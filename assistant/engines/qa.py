@@ -203,6 +203,12 @@ def _asks_why(message: str) -> bool:
     return bool(_WHY.search(to_simplified(message).lower()))
 
 
+def asks_why_move(message: str) -> bool:
+    """Whether a question asks the reason for a price move ("why did 2454 drop?", "聯發科為什麼漲"):
+    its span's prices are a source beside the news."""
+    return _asks_why(message) and bool(_MOVE.search(to_simplified(message).lower()))
+
+
 def is_day_question(req: EngineRequest) -> bool:
     """Whether a question names a day (or a short period) and, once its dates are out, asks about
     nothing else and no company: its answer is the news of around that day."""
@@ -394,10 +400,23 @@ def split_sentences(text: str) -> list[str]:
     return [p for p in parts if p]
 
 
+# A publisher's own lines, carried in the article text ("欢迎关注…官方微信公众号", "Subscribe to our
+# newsletter", "All rights reserved"): about the outlet, never the company, yet the embedding
+# had put "#欢迎关注爱范儿官方微信公众号…" among MediaTek's most relevant sentences.
+_BOILERPLATE = re.compile(
+    r"公众号|微信号|欢迎关注|关注我们|(?:欢迎|点击|立即)订阅|订阅我们|下载.{0,6}app|点击(?:这里|此处|下方|链接|阅读)|更多精彩|"
+    r"版权所有|未经授权|不得转载|转载请|免责声明|"
+    r"\b(?:subscribe (?:to|now)|our newsletter|click here|all rights reserved|follow us|read more|"
+    r"(?:use|uses|cookie) (?:of )?cookies|cookie policy|terms of (?:use|service)|privacy policy)\b", re.I)
+
+
 def _informative(sentence: str) -> bool:
     """Long enough to say something, and not a question: a headline's "合併障礙有哪些？" or
-    "Is TSMC next?" repeats the reader's question instead of answering it."""
-    if sentence.rstrip().endswith(("?", "？")):
+    "Is TSMC next?" repeats the reader's question instead of answering it; nor a publisher's
+    own line (:data:`_BOILERPLATE`)."""
+    from ..slots import to_simplified
+
+    if sentence.rstrip().endswith(("?", "？")) or _BOILERPLATE.search(to_simplified(sentence)):
         return False
     cjk = len(CJK_RE.findall(sentence))
     return cjk >= 6 or len(sentence.split()) >= 5
@@ -678,7 +697,7 @@ class QAEngine(FinqaQueryEngine):
         from ..periods import parse_period
         from ..price_facts import TAIPEI, TREND_SESSIONS, visible_day
 
-        if not (req.code and _asks_why(req.message) and _MOVE.search(to_simplified(req.message).lower())):
+        if not (req.code and asks_why_move(req.message)):
             return req
         ref = req.as_of or datetime.now(TAIPEI).date()
         period = parse_period(req.message, ref)
