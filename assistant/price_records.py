@@ -61,14 +61,17 @@ _BY_MONTH = re.compile(r"\bmonthly\s+(?:returns?|closes?|changes?|performance|mo
                        r"|\bmonth[- ]by[- ]month\b|\b(?:best|worst)\s+months?\b|\bwhich months?\b|每月|每个月|逐月|各月|哪个月|哪一个月"
                        # "2330 biggest monthly drop", "台積電單月最大漲幅"
                        r"|\b(?:biggest|largest|worst|best|sharpest|steepest)\s+(?:monthly|one-month|month's)\s+(?:drop|fall|decline|loss|gain|rise|jump|move)s?\b"
-                       r"|单月(?:最大)?(?:涨幅|跌幅|涨跌)")
+                       r"|单月(?:最大)?(?:涨幅|跌幅|涨跌)"
+                       # "台積電2024年最好的月份", "表現最差的一個月"
+                       r"|(?:最好|最差|最佳|最糟|最强|最弱)的?(?:一个)?月份?(?![线均])")
 _BY_WEEK = re.compile(r"\bweekly\s+(?:returns?|closes?|changes?|performance|moves?|gains?)\b|\b(?:each|every|per|by)\s+week\b"
                       r"|\bweek[- ]by[- ]week\b|\b(?:best|worst)\s+weeks?\b|\bwhich weeks?\b|每周|每个星期|逐周|各周|哪一?周"
                       # "2330 close every Friday in April": each week's last close
                       r"|\b(?:every|each)\s+friday\b|\bfriday closes\b|每(?:周|星期|个星期|礼拜)五"
                       # "2330 biggest weekly drop", "台積電單週最大跌幅"
                       r"|\b(?:biggest|largest|worst|best|sharpest|steepest)\s+(?:weekly|one-week|week's)\s+(?:drop|fall|decline|loss|gain|rise|jump|move)s?\b"
-                      r"|单周(?:最大)?(?:涨幅|跌幅|涨跌)")
+                      r"|单周(?:最大)?(?:涨幅|跌幅|涨跌)"
+                      r"|(?:最好|最差|最佳|最糟|最强|最弱)的?(?:一)?(?:周|星期|个星期)")
 
 
 # "台積電週K", "2330 weekly chart", "月K線", "monthly candles": the chart in weekly (monthly) candles,

@@ -72,7 +72,9 @@ KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|\b(?:best|worst) (?:trading )?days?\b|单日最大|单日(?:涨|跌)幅最大|最大单日"
         # "which day in April had the biggest drop for TSMC?", "台積電4月哪天跌最多"
         r"|\b(?:which|what) (?:day|session)\b.{0,50}\b(?:biggest|largest|worst|best|sharpest|steepest|most)\b"
-        r"|哪一?天.{0,6}(?:跌|涨)(?:得|的)?(?:最多|最大|最凶|最惨)")),
+        r"|哪一?天.{0,6}(?:跌|涨)(?:得|的)?(?:最多|最大|最凶|最惨)"
+        # "台積電最好的一天", "聯發科今年最慘的一天", "表現最差的交易日"
+        r"|(?:最好|最差|最佳|最糟|最惨|最强|最弱)的?(?:一个?)?(?:天|日|交易日)")),
     ("risk", re.compile(r"\bhow (?:risky|dangerous)\b|\bris(?:k|kiness) (?:profile|metrics|level|measures)\b|\briskiness\b"
                         r"|\b(?:is|are)\s+\S+(?:\s+\S+)?\s+(?:too |very |a )?risky\b"
                         r"|\briskier\b|\b(?:more|less) risky\b|\bsafer\b|\bcompar\w*\b.{0,40}\b(?:risk|volatility)\b"

@@ -293,10 +293,17 @@ def _num(text: str) -> int | None:
     return zh_number(text)
 
 
+# "聯發科今年表現最差的一週", "2330 best single day": a span of the past ranked, never a horizon
+# ("一週" alone would be a week ahead).
+_RANKED_SPAN = re.compile(r"(?:最好|最差|最佳|最糟|最惨|最强|最弱)的?(?:一个?)?(?:周|星期|个星期|礼拜|月份?|天|日|交易日)"
+                          r"|\b(?:best|worst)\s+(?:single\s+)?(?:trading\s+)?(?:day|session|week|month)s?\b")
+
+
 def parse_horizon(simplified_lower: str, zh: bool = False) -> tuple[int | None, list[str]]:
     """Horizon in trading days, or None when the message names none; notices for clamping (in
     Chinese with ``zh``)."""
     notices: list[str] = []
+    simplified_lower = _RANKED_SPAN.sub(" ", simplified_lower)
     for pattern, value in _HORIZON_RULES:
         m = pattern.search(simplified_lower)
         if not m:

@@ -854,6 +854,10 @@ def test_a_span_month_by_month_and_week_by_week(data_dir):
     assert "表現最好的月：2025-02（+10.00%）" in zh.answer
     which = ask(s, "which month was best for 2330 in 2025?", today=date(2025, 4, 1))
     assert "Best month: 2025-02 (+10.00%)" in which.answer
+    best = ask(s, "台積電2025年最好的月份", today=date(2025, 4, 1))  # it had searched the news
+    assert "表現最好的月：2025-02（+10.00%）；最差的月：2025-03（-10.00%）" in best.answer
+    worst_week = ask(s, "台積電2025年表現最差的一週", today=date(2025, 4, 1))  # a week of the past, no week ahead
+    assert "當週" in worst_week.answer and "最差的週" in worst_week.answer
     weeks = ask(s, "2330 weekly closes in February 2025", today=date(2025, 4, 1))
     assert "- week of 2025-02-03: close 104.00 (+4.00%)\n- week of 2025-02-24: close 110.00 (+5.77%)" in weeks.answer
 

@@ -72,7 +72,8 @@ def test_horizon_past_60_is_clamped_with_a_notice(directory, message):
 
 @pytest.mark.parametrize("message", ["台積電兩年漲了多少", "2330 return over 2 years", "2330 performance over a year",
                                      "2330 price a year ago", "台積電上半年表現", "2330 年線", "台積電2年報酬",
-                                     "how often does 2330 move more than 3% in a day?"])
+                                     "how often does 2330 move more than 3% in a day?", "聯發科今年表現最差的一週",
+                                     "聯發科今年最慘的一天", "2330 best single day", "台積電2024年最好的月份"])
 def test_years_looked_back_at_are_no_horizon(directory, message):
     assert not parse_slots(message, directory=directory).horizon_explicit
 

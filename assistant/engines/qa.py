@@ -792,6 +792,10 @@ class QAEngine(FinqaQueryEngine):
             return identity_answer(req, open_store(self.settings.store_path))
         if is_fund_holdings_question(req.message, req.code):  # "0050 holdings": not stored, and what 0050 is
             return fund_holdings_answer(req, open_store(self.settings.store_path))
+        from ..peers import is_peers_question, peers_answer
+
+        if is_peers_question(req.message, req.code):  # "who are TSMC's competitors?", "台積電的同業有哪些"
+            return peers_answer(req, open_store(self.settings.store_path))
         if (topic := asked_count_topic(req.message)) is not None:  # "how many articles about Acer mention tariffs?"
             return topic_count_answer(req, open_store(self.settings.store_path), topic)
         if is_glossary_question(req.message, req.code):  # "what does RSI mean?": finqa's own definition
