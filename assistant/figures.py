@@ -72,6 +72,12 @@ FIGURES = (
         r"筹码|外资|投信|自营商|三大法人|法人(?:买|卖|进出|持股)|买卖超|买超|卖超|融资|融券|借券"
         r"|\bforeign (?:investors?|institutional|buying|selling|net)\b|\binstitutional (?:investors?|buying|selling|flows?)\b"
         r"|\bmargin (?:trading|balance|debt)\b|\bshort interest\b|\bnet (?:buy|sell)(?:ing)?\b"), kind="flows"),
+    # "台積電跟ADR價差", "TSMC ADR premium": the ADR's US$ close against the Taiwan close at the
+    # exchange rate; finqa stores neither of the first and the last
+    Figure("the ADR premium", "ADR 溢價", re.compile(r"(?<![a-z])adrs?(?![a-z])|存托凭证"),
+           asks=re.compile(r"(?<![a-z])adrs?(?![a-z]).{0,24}(?:\b(?:premium|discount|spread|gap|arbitrage)\b|溢价|折价|价差)"
+                           r"|(?:\b(?:premium|discount|spread|gap|arbitrage)\b|溢价|折价|价差).{0,24}(?<![a-z])adrs?(?![a-z])"),
+           kind="adr"),
     Figure("its headquarters", "總部", re.compile(r"\bheadquarter\w*|\bhq\b|总部"),
            asks=re.compile(r"\bwhere\b.{0,40}\b(?:headquarter\w*|hq|based|located)\b|总部(?:在|位于|设在)(?:哪|何)"
                            r"|\bheadquarters?\b"), kind="profile"),
@@ -101,7 +107,8 @@ def not_stored(figures: list[Figure], zh: bool) -> str:
     sources = (("statements", "財務報表與公司行事曆", "financial statements or company calendars"),
                ("profile", "公司基本資料（經營階層、員工、總部）", "company profiles (management, headcount, headquarters)"),
                ("analysts", "券商與法人的研究報告（目標價、評等）", "analysts' reports (target prices, ratings)"),
-               ("flows", "三大法人買賣超與融資融券等籌碼資料", "institutional investors' net buying or margin balances"))
+               ("flows", "三大法人買賣超與融資融券等籌碼資料", "institutional investors' net buying or margin balances"),
+               ("adr", "美國存託憑證（ADR）的美元報價與匯率", "US ADR prices or exchange rates"))
     if zh:
         return "、".join(z for k, z, _ in sources if k in kinds)
     return " or ".join(e for k, _, e in sources if k in kinds)

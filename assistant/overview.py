@@ -66,7 +66,11 @@ _ASKS_ADVICE = re.compile(
     r"|值得(?:长期)?(?:持有|抱)|(?:可以|适合|能)长期(?:持有|投资|抱)|\b(?:good|worth)\b.{0,12}\blong[- ]term\b"
     # "聯發科現在是買點嗎", "台積電還能買嗎？現在進場會不會太晚", "is it too late to buy TSMC?"
     r"|买点|卖点|进场点|上车|太晚|来得及|还能买|\btoo late to (?:buy|get in)\b|\bmissed the (?:boat|rally)\b"
+    # "台積電現在適合存股嗎": holding for the long run (for its dividends, which finqa does not store)
+    r"|(?:适合|可以|能|值得|该|要)(?:拿来)?存股|存股(?:好吗|吗|标的)"
 )
+# "台積電適合存股嗎", "is 2412 good for dividend income?": holding for the dividends
+_HOLD_FOR_INCOME = re.compile(r"存股|\bdividend (?:income|investing|stock)\b|\bfor (?:the )?(?:dividends?|income)\b")
 # Words that ask of a day ahead: an advice question with them is a forecast ("is TSMC a buy for next week?")
 _AHEAD = re.compile(r"\bnext\b|\btomorrow\b|\bin \d+ (?:days?|weeks?|months?)\b|明天|下周|下个月|未来|年后|个月后|周后")
 _NEWS = re.compile(r"\bnews\b|\bheadlines?\b|新闻|消息")
@@ -266,6 +270,11 @@ def _overview_chunks(req: EngineRequest, store: Any, peers: dict[str, Any], toda
             yield "\n" + line
     if asks_advice(req.message):
         yield "\n\n" + no_verdict(zh)
+        if _HOLD_FOR_INCOME.search(to_simplified(req.message).lower()):
+            # 存股 is holding for the dividends, which no number above includes
+            notices.append("存股看的是長期股利與配息的穩定，finqa 沒有股利資料：以上數字只含股價變動。" if zh else
+                           "Holding for income rests on dividends, which finqa does not store: the numbers above are "
+                           "price only.")
 
 
 def _news_part(part: Answer, store: Any, code: str, req: EngineRequest, zh: bool, state: dict[str, Any]) -> str:

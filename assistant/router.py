@@ -39,6 +39,7 @@ from .risk import is_risk_question
 from .risk_rankings import risk_ranking_kind
 from .sentiment_groups import asks_sentiment_ranking
 from .coverage import is_coverage_question, is_identity_question
+from .price_limits import asks_limit_prices
 from .glossary import is_glossary_question
 from .slots import COMPANY_TOPIC, ChatSession, Slots, asks_profit_ahead, target_price, to_simplified
 from .technicals import is_indicator_question
@@ -258,6 +259,8 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
         return RouteDecision("qa", "what the company is (the directory and the store)", "rule")
     if is_glossary_question(text, slots.code if slots is not None else None):  # "what does RSI mean?"
         return RouteDecision("qa", "what a term of finqa's answers means (its own definition)", "rule")
+    if slots is not None and asks_limit_prices(text, slots.code):  # "台積電明天漲停價多少": arithmetic, no forecast
+        return RouteDecision("qa", "the next session's limit prices (computed from the last close)", "rule")
     if asks_sentiment_ranking(text):  # "which company has the most positive news?"
         return RouteDecision("sentiment", "a ranking of companies by their news sentiment", "rule")
     if session is not None and session.last_route == "sentiment" and (

@@ -79,7 +79,8 @@ def ask(store, message, *, as_of=None, today=DAYS[-1], engines=None):
     "2330 news sentiment and forecast", "台積電的新聞情緒和預測",
     "what should I know about TSMC?", "brief me on 2330", "catch me up on TSMC",
     # advice with a 會 that looks ahead at nothing ("is it too late?"): the facts and no verdict
-    "台積電還能買嗎？現在進場會不會太晚", "台積電現在是買點嗎", "is it too late to buy TSMC?",
+    "台積電還能買嗎？現在進場會不會太晚", "台積電現在是買點嗎", "is it too late to buy TSMC?", "台積電現在適合存股嗎",
+    "台積電可以存股嗎",
 ])
 def test_overview_questions(message):
     assert is_overview_question(message, "2330")
@@ -168,6 +169,11 @@ def test_advice_questions_get_the_facts_and_a_plain_no_verdict(store):
     zh = ask(store, "台積電值得買嗎")
     assert "概況" in zh.answer and "近 52 週最高" in zh.answer and "finqa 不替你決定買或賣" in zh.answer
     assert "（1 日反轉）58.0%" in zh.answer and "正面 3、中性 5、負面 2" in zh.answer
+    assert not any("股利" in n for n in zh.notices)
+    # 存股 (holding for the dividends; it had searched the news): the same facts, and the dividends'
+    # absence said
+    income = ask(store, "台積電現在適合存股嗎")
+    assert "finqa 不替你決定買或賣" in income.answer and any("finqa 沒有股利資料" in n for n in income.notices)
 
 
 def test_each_peer_is_asked_for_the_same_company_and_as_of(store):

@@ -188,6 +188,9 @@ def test_figures_finqa_does_not_store_are_said_to_be_missing(data_dir, message, 
     ("when will 2330 release its quarterly results", ["the earnings call schedule"]),
     ("台積電什麼時候公布財報", ["the earnings call schedule"]),
     ("TSMC earnings", ["net income"]), ("2330 net profit", ["net income"]),
+    # the ADR's premium needs its US$ close and the exchange rate, neither stored; "TSM ADR price" is
+    # the Taiwan listing's price (slots' ADR notice), no figure
+    ("台積電跟ADR價差", ["the ADR premium"]), ("TSMC ADR premium", ["the ADR premium"]), ("TSM ADR price", []),
 ])
 def test_when_a_company_reports_is_the_calendar_not_its_net_income(message, names):
     """"When does TSMC report earnings?" asks for a date (it had been read as net income)."""

@@ -793,6 +793,10 @@ class QAEngine(FinqaQueryEngine):
         if is_fund_holdings_question(req.message, req.code):  # "0050 holdings": not stored, and what 0050 is
             return fund_holdings_answer(req, open_store(self.settings.store_path))
         from ..peers import is_peers_question, peers_answer
+        from ..price_limits import asks_limit_prices, limit_price_answer
+
+        if asks_limit_prices(req.message, req.code):  # "台積電明天漲停價多少", "2330 limit up price"
+            return limit_price_answer(req, open_store(self.settings.store_path))
 
         if is_peers_question(req.message, req.code):  # "who are TSMC's competitors?", "台積電的同業有哪些"
             return peers_answer(req, open_store(self.settings.store_path))
