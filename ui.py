@@ -616,8 +616,14 @@ class ChatController:
             log.warning("price chart from the answer's bars only", exc_info=True)
             context = self._bars_table(answer).drop(columns=["code"])
         kind = {"W": "weekly", "M": "monthly"}.get(answer.interval or "", "daily")
-        return price_facts_figure(context, first.date.isoformat(), last.date.isoformat(),
-                                  title=f"{first.code} {kind} prices", interval=answer.interval)
+        fig = price_facts_figure(context, first.date.isoformat(), last.date.isoformat(),
+                                 title=f"{first.code} {kind} prices", interval=answer.interval)
+        for key, name, where in (("limit_up", "limit up", "top right"), ("limit_down", "limit down", "bottom right")):
+            if isinstance(answer.indicators.get(key), (int, float)):  # "台積電明天漲停價": the next session's limits
+                value = float(answer.indicators[key])
+                fig.add_hline(y=value, row=1, col=1, line_dash="dot", line_color="#444444", line_width=1.2,
+                              annotation_text=f"{name} {value:,.2f}", annotation_position=where)
+        return fig
 
     def _recent_closes(self, code: str, day: str, sessions: int) -> pd.Series:
         """The close of ``day`` and of the ``sessions`` sessions before it (the first is what the

@@ -102,8 +102,9 @@ def candlestick_figure(bars: pd.DataFrame, forecast: Forecast | None = None, *, 
             )
     fig.update_layout(
         title=title or None, xaxis_rangeslider_visible=False, hovermode="x unified",
-        margin={"l": 40, "r": 20, "t": 50 if title else 20, "b": 30},
-        legend={"orientation": "h", "y": 1.02, "x": 0},
+        margin={"l": 40, "r": 20, "t": 70 if title else 40, "b": 30},
+        # above the plot, not over it: the shaded span's "asked" label sits at the plot's top edge
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0},
     )
     # Category axes would space trading days evenly, but dates keep hover labels readable;
     # hide weekends so the candles do not gap.

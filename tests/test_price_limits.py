@@ -60,5 +60,14 @@ def test_the_assistant_computes_them_instead_of_forecasting(data_dir):
     a = asst.answer("台積電明天漲停價多少")
     assert a.route == "qa" and "漲停價 **1,060.00**" in a.answer
     assert asst.answer("will 2330 hit limit up tomorrow?").route == "forecast"
+    # the UI charts the last sessions with both limits drawn across
+    import json
+
+    import ui
+
+    plot = ui.ChatController(object(), data_dir, session_factory=dict).result_views(a)[1]
+    fig = json.loads(plot.value["plot"])
+    assert {s["y0"] for s in fig["layout"]["shapes"] if s.get("type") == "line"} >= {1060.0, 871.0}
+    assert {"limit up 1,060.00", "limit down 871.00"} <= {x["text"] for x in fig["layout"]["annotations"]}
     empty = asst.answer("2454 limit down price")
     assert "no prices" in empty.answer and "finqa ingest prices 2454" in empty.answer
