@@ -110,6 +110,8 @@ def carry_news_question(previous: str, message: str, codes: list[str], directory
 _THAT_PERIOD = re.compile(
     r"\b(?:(?:for|in|on|over|during|at)\s+)?(?:that|the same)\s+(?:day|date|session|week|month|quarter|year|period|span|time)\b"
     r"|\b(?:over |in |during )?the same (?:span|days)\b|\bback then\b|\bat (?:that|the) time\b"
+    # "what was the average volume then?" (a "then" that ends the question points back at the span)
+    r"|(?<=\s)then(?=\s*[?？.!]*\s*$)"
     r"|(?:在)?(?:那個|那个|那一個|那一个)(?:月|星期|禮拜|礼拜|交易日)|(?:在)?(?:那|那一)(?:天|日|週|周|年|季)"
     r"|同期|同一(?:期間|期间|段時間|段时间|天|個月|个月)|當時|当时|那段(?:期間|期间|時間|时间)",
     re.IGNORECASE,
@@ -209,7 +211,10 @@ def carry_period(message: str, previous: str | None, today: date) -> str:
         rest = (message[: ref.start()] + " " + message[ref.end():]).strip()
         if parse_period(rest, today).kind != "latest" or (text := _period_text(previous, today, zh)) is None:
             return message
-        return " ".join((message[: ref.start()] + (text if zh else f" {text} ") + message[ref.end():]).split())
+        if ref.group(0).lower() == "then":  # kept after the span: it is what says the company is the last one
+            text = f"{text} then"
+        carried = " ".join((message[: ref.start()] + (text if zh else f" {text} ") + message[ref.end():]).split())
+        return re.sub(r"\s+([?？!！.。])", r"\1", carried)
     if parse_period(message, today).kind != "latest":  # a span of its own: nothing to carry
         return message
     from ingest.companies import get_directory
@@ -229,6 +234,34 @@ def carry_period(message: str, previous: str | None, today: date) -> str:
         # "2330 last 10 days": that span's record (it had been the whole stored history's)
         return _with_span(message, text, zh)
     return message
+
+
+def why_back_question(message: str, last_price_question: str | None, last_code: str | None,
+                      today: date) -> str | None:
+    """A bare "why?" / "how come?" / "為什麼？" right after a price answer, written out as the question
+    it asks: after a ranking, why its first (or, for losers, its last) one moved, over the
+    ranking's span ("why did the worst one fall?", which :func:`carry_period` then dates); after
+    one company's prices, why it moved over the span shown ("why did 2330 move from 2025-04-01 to
+    2025-04-30?"). ``None`` for anything else (it had searched the news for "why?" and found nothing)."""
+    from .movers import is_ranking_question, ranked_side
+    from .small_talk import asks_why_back
+
+    if not asks_why_back(message) or not (last_price_question or last_code):
+        return None
+    zh = answers_zh(message)
+    if last_price_question and is_ranking_question(last_price_question):
+        bottom = ranked_side(last_price_question) == "bottom"
+        if zh:
+            return "最後一名為什麼跌？" if bottom else "第一名為什麼漲？"
+        return "why did the worst one fall?" if bottom else "why did the top one rise?"
+    if not last_code:
+        return None
+    span = _span_of(last_price_question, today, zh) if last_price_question else None
+    if span is None and last_price_question:
+        span = _period_text(last_price_question, today, zh)  # a day, or "yesterday"
+    if zh:
+        return f"{last_code} {span}為什麼漲跌？" if span else f"{last_code}為什麼漲跌？"
+    return f"why did {last_code} move{' ' + span if span else ''}?"
 
 
 def _with_span(message: str, text: str, zh: bool) -> str:

@@ -46,6 +46,8 @@ DEFAULT_TOP = 5
 _EVERY_STOCK = re.compile(r"\b(?:all|every|each)\s+(?:the\s+|of the\s+)?(?:stored\s+)?(?:[a-z]+\s+)?(?:stocks?|compan(?:y|ies)|shares)\b"
                           r"|所有|全部|每一?(?:档|支|家)")
 MAX_TOP = 20
+# "which stock had the best week?", "who had the worst month?": a ranking over that span's sessions
+_BEST_SPAN = re.compile(r"\b(?:best|worst|strongest|weakest|biggest|great|good|bad|rough|tough)\s+(week|month)\b")
 CHART_CODES = 3  # the leaders charted (closes rebased to 100); the table lists more
 
 # Matched on OpenCC-simplified, lower-cased text with quoted headlines removed. A ranking needs a
@@ -58,6 +60,12 @@ _RANKING = re.compile(
     rf"\b(?:which|what)\s+(?:of\s+(?:the|these|those|my|our)\s+)?(?:\w+\s+){{0,2}}{_EN_STOCKS}\b.{{0,60}}\b(?:{_EN_MOVE}|{_EN_MOST})\b"
     rf"|\b(?:which|what)\b.{{0,50}}\b{_EN_MOVE}\s+(?:the\s+)?(?:most|least|best|worst|more|less)\b"
     r"|\b(?:which|what)\b.{0,50}\b(?:performed|did|fared)\s+(?:the\s+)?(?:best|worst|better|worse)\b"
+    # "who had the worst month?", "which stock had the best week?" (one company named is its own question)
+    r"|\b(?:which|what|who)\b.{0,30}\b(?:had|has|have|is having)\s+(?:the\s+|a\s+)?(?:best|worst|strongest|weakest)\s+"
+    r"(?:week|month|day|session)\b"
+    # "what's moving today?", "what's hot this week?": the movers (not "what's moving the market?", a why)
+    r"|\bwhat(?:'s| is| are)\s+(?:moving|hot|rallying|surging|tanking|crashing)\b"
+    r"(?!\s+(?:the|taiwan|taiwanese|tsmc|stocks?|markets?|prices?|shares)\b)"
     # "what was the weakest stock yesterday?" (but "the best stock to buy" is advice, not a ranking)
     r"|(?:\b(?:which|what)\b.{0,20}|^\s*(?:the\s+)?)\b(?:strongest|weakest|top|worst|best)[- ](?:performing\s+)?(?:stocks?|shares)\b(?!\s+(?:to|for)\b)"
     r"|\b(?:top|biggest|largest|best|worst|leading)\s+(?:\d+\s+)?(?:(?:daily|weekly|monthly)\s+)?"
@@ -407,6 +415,12 @@ def _kinds(s: str) -> list[str]:
     return ["gainers"] if up else ["losers"]
 
 
+def ranked_side(question: str) -> str:
+    """Which end of a ranking ``question`` put first: ``"bottom"`` when it asked for the losers
+    only ("which stock fell the most?"), else ``"top"``; what a bare "why?" after it asks about."""
+    return "bottom" if _kinds(unquoted(question)) == ["losers"] else "top"
+
+
 def _sessions_window(dates: pd.DatetimeIndex, period: Period, visible: date) -> tuple[date, date] | None:
     """The first and last trading day of the period (over the union of the stored codes' dates,
     none after ``visible``): the last N sessions for ``trailing``, the newest for ``latest``;
@@ -598,6 +612,12 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
     if period.kind == "latest" and (_MOMENTUM.search(unquoted(asked)) or _MOMENTUM.search(unquoted(req.message))):
         period, said = momentum_period(zh)
         notices.append(said)
+    if period.kind == "latest" and (m := _BEST_SPAN.search(unquoted(asked))) is not None:
+        # "which stock had the best week?": the last week (month) of sessions, not the newest day
+        n = 5 if m.group(1) in ("week", "周") else 21
+        period = Period("trailing", sessions=n, label=f"the last {n} sessions")
+        notices.append(f"「{m.group(0)}」以最近 {n} 個交易日計算。" if zh else
+                       f"“{m.group(0)}” is read as the last {n} trading sessions.")
     if (period.kind == "trailing" and _FIFTY_TWO_WEEKS.search(unquoted(asked))
             and set(_kinds(unquoted(asked))) & {"new_high", "new_low"}):
         # "which stocks hit 52-week highs?": the 52 weeks are what a new high tops (HIGH_LOOKBACK),

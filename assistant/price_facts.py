@@ -40,7 +40,7 @@ from .price_format import (SHARES_PER_LOT, bar_of, company_label, company_of, co
                            limit_note, pct, source_name, volume_text, yi)
 from .price_records import (GAPS, asks_average, asks_average_daily, asks_average_range, asks_candles, asks_daily, asks_ohlc,
                             asks_periodic, asks_records, asks_streak, asks_up_share, asks_volume_over_time, asks_volume_trend,
-                            average_daily_text, day_move, day_move_text,
+                            average_daily_text, average_volume_text, asks_average_volume, day_move, day_move_text,
                             average_range_text, average_text, beyond_text, daily_text, day_gap_text, extreme_pair,
                             extreme_pair_text, from_extreme, from_extreme_text, last_beyond, periodic_text, records_text,
                             streak_text, turn_note, up_share_text, volume_trend_text)
@@ -183,7 +183,9 @@ _PERIOD_WORDS = re.compile(
     r"|recently|lately|recent|first|trading|session|day)\b|昨天|昨日|今天|今日|现在|目前|上周|上星期|上礼拜|本周|这周|这星期|这礼拜|上个月|上月|本月"
     r"|这个月|去年|今年|最近|近期|近来|年初|月初")
 _FILLER = re.compile(r"\b(?:in|on|for|during|over|the|of|at|from|to|and|between|end|before|after|following|preceding|stock|stocks|shares?|prices?|since|start|"
-                     r"beginning|so far)\b|以来|至今|迄今|之后|以后|之前|以前|最后|交易日|表现|[的呢吗在股票价格到至从自后前个一周月]")
+                     r"beginning|so far"
+                     # "zoom into March 2025", "just April", "focus on last week" after a company's prices
+                     r"|zoom(?:ed)?(?: in)?|into|focus|drill(?: down)?|narrow(?: it)?(?: down)?|just|only|show|me|look|let's|now)\b|以来|至今|迄今|之后|以后|之前|以前|最后|交易日|表现|[的呢吗在股票价格到至从自后前个一周月]")
 
 
 def names_only_a_period(message: str) -> bool:
@@ -847,6 +849,8 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
             text += ("" if zh else " ") + volume_trend_text(bars, [float(v) for v in before["volume"].dropna()], zh)
         if asked and asks_average(asked):
             text += ("" if zh else " ") + average_text(bars, zh)
+        if asked and asks_average_volume(asked) and len(bars) > 1:  # "2317 average volume in March 2025"
+            text += ("" if zh else " ") + average_volume_text(bars, zh)
         if asked and asks_up_share(asked):  # "2330 win rate", "台積電上漲天數比例"
             text += ("" if zh else " ") + up_share_text(bars, prev, zh)
         if asked and (moved := day_move(asked)) is not None:  # "when did TSMC last fall 5% in a day?"

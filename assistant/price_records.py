@@ -319,6 +319,31 @@ def average_daily_text(bars: list[PriceBar], prev: PriceBar | None, zh: bool) ->
             f"deviation {std:.2%}): small day to day, it is the compounding that makes the span's change.")
 
 
+# "2317 average volume in March 2025", "台積電4月平均成交量", "20-day average volume": the shares a session
+_AVERAGE_VOLUME = re.compile(r"\b(?:average|mean|avg\.?)\s+(?:daily\s+)?(?:trading\s+)?volume\b"
+                             r"|\bvolume\s+(?:on\s+)?average\b|平均(?:每日|每天|日)?成交量|日均(?:成交)?量|(?<![\d日])均量")
+
+
+def asks_average_volume(message: str) -> bool:
+    """Whether ``message`` asks the span's average daily volume."""
+    return bool(_AVERAGE_VOLUME.search(unquoted(message)))
+
+
+def average_volume_text(bars: list[PriceBar], zh: bool) -> str:
+    """The span's mean and median shares per session (in lots too: 1 lot = 1,000 shares), and its
+    heaviest session, for "average volume" (it had been one number inside the span's summary)."""
+    volumes = pd.Series([b.volume for b in bars if b.volume is not None], dtype=float)
+    if volumes.empty:
+        return ""
+    mean, median = float(volumes.mean()), float(volumes.median())
+    top = max((b for b in bars if b.volume is not None), key=lambda b: b.volume)
+    if zh:
+        return (f"日均成交量 {mean / SHARES_PER_LOT:,.0f} 張（{mean:,.0f} 股），共 {len(volumes)} 個交易日；中位數 "
+                f"{median / SHARES_PER_LOT:,.0f} 張；最大量 {top.volume / SHARES_PER_LOT:,.0f} 張（{top.date.isoformat()}）。")
+    return (f"Average daily volume {mean:,.0f} shares ({mean / SHARES_PER_LOT:,.0f} lots) over {len(volumes)} sessions; "
+            f"median {median:,.0f}; the heaviest {top.volume:,.0f} on {top.date.isoformat()}.")
+
+
 def asks_average(message: str) -> bool:
     """Whether ``message`` asks for the span's average price ("2330 average price in April")."""
     return bool(_AVERAGE.search(unquoted(message)))

@@ -28,7 +28,7 @@ from ingest.errors import FinqaError
 from ingest.industries import english_name, industry_named
 
 from .followups import (asks_more, carried_notice, carry_news_question, carry_period, carry_portfolio, holdings_stated, more_notice,
-                        news_question_of)
+                        news_question_of, why_back_question)
 from .i18n import answers_zh, language_ack, language_notice, language_request, only_language_request, stream_in
 from .movers import asks_for_picks, asks_future_ranking, ranking_without_why, refers_back, why_ranking_notice
 from .price_facts import TAIPEI, names_only_a_period, price_question_of
@@ -251,6 +251,12 @@ class Assistant:
             # "more" / "更多" after a news list: the same question, without the articles shown so far
             anchored, skip = session.last_news_question, list(session.shown_urls)
             notices.append(more_notice(anchored, len(skip), answers_zh(message)))
+        if (session is not None and session.last_route == "qa"
+                and (why := why_back_question(anchored, session.last_price_question, session.last_code,
+                                              as_of or datetime.now(TAIPEI).date())) is not None):
+            # "why?" after "2330 in April 2025" (or a ranking): why it (the first one) moved then
+            notices.append(carried_notice(why, message))
+            anchored = why
         if session is not None and session.last_price_question:
             # "what's it worth?" after a portfolio: the portfolio; "2330's chart for that month", or
             # "which stocks did best?" after April's market: that period

@@ -16,6 +16,8 @@ from .i18n import answers_zh
 
 _SMALL_TALK = re.compile(
     r"^(?:(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening)|greetings)(?: there)?"
+    r"|what'?s up|wh?as+up|sup|how are you(?: doing)?(?: today)?|how'?s it going|how are things"
+    r"|你好嗎|你好吗|最近好嗎|最近好吗|在嗎|在吗"
     r"|thanks?(?: you)?(?: (?:very|so) much)?|thx|ty|cheers|bye|goodbye|ok(?:ay)?|cool|great|nice"
     r"|help|\?|what can you do|what do you do|who are you|what are you|how do (?:i|you) use (?:this|you|finqa)"
     r"|what can i ask(?: you)?(?: about .{1,30})?|how does this work|(?:some |any )?(?:example|sample) (?:questions|prompts)|examples"
@@ -164,7 +166,7 @@ _ACCURACY_BACK = re.compile(
 
 # "why?", "why so?", "how did you get that?", "為什麼" right after a forecast: how it was made.
 _WHY_BACK = re.compile(
-    r"(?:and\s+|but\s+)?(?:why|how so|why so|why is that|why that|why not|why do you (?:think|say) (?:so|that)|on what basis"
+    r"(?:and\s+|but\s+)?(?:why|how so|how come|why so|why is that|why that|why not|why do you (?:think|say) (?:so|that)|on what basis"
     r"|based on what|how did you (?:get|come up with|calculate|compute) (?:that|this|it)|how (?:was|is) (?:that|this|it) "
     r"(?:calculated|computed|made)|what is (?:that|this|it) based on|explain(?: (?:that|this|it))?(?: please)?)"
     r"|为什么|为何|怎么算(?:的|出来的)|依据(?:是)?(?:什么)?|根据(?:是)?什么|凭什么|理由(?:是)?(?:什么)?|怎么来的",

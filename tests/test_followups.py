@@ -303,3 +303,45 @@ def test_a_relative_span_is_carried_as_its_words():
     assert carry_period("台股", "台股昨天收盤", date(2026, 12, 6)) == "台股（昨天）"
     assert carry_period("which stocks did best?", "how did the market do last week?", date(2026, 12, 6)) == (
         "which stocks did best? last week")
+
+
+@pytest.mark.parametrize("message, previous, code, expected", [
+    # after one company's prices: why it moved over the span shown
+    ("why?", "2330 in April 2025", "2330", "why did 2330 move from 2025-04-01 to 2025-04-30?"),
+    ("how come?", "2454 last week", "2454", "why did 2454 move last week?"),
+    ("為什麼？", "台積電2025年4月表現", "2330", "2330 2025-04-01到2025-04-30為什麼漲跌？"),
+    ("why?", "2330 price", "2330", "why did 2330 move?"),  # no span: the engine's recent move
+    # after a ranking: its first one, or its last for a list of losers
+    ("why?", "which stock fell the most in April 2025?", "2465", "why did the worst one fall?"),
+    ("why?", "Which semiconductor stock had the best week?", "2330", "why did the top one rise?"),
+    ("為什麼", "上個月跌最多的股票", "2330", "最後一名為什麼跌？"),
+    # not a bare why, or nothing before: nothing to write out
+    ("why did 2330 fall?", "2330 in April 2025", "2330", None), ("why?", None, None, None),
+])
+def test_a_bare_why_after_prices_asks_why_they_moved(message, previous, code, expected):
+    """"why?" after "2330 in April 2025" had searched the news for "why?" and found nothing."""
+    from assistant.followups import why_back_question
+
+    assert why_back_question(message, previous, code, date(2026, 12, 6)) == expected
+
+
+def test_why_zoom_and_then_follow_a_company_s_prices(data_dir):
+    """"why?" is April's move with its prices beside the news; "zoom into March 2025" and "what
+    was the average volume then?" keep the company and the span (they had searched the news)."""
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+    from ingest.store import open_store
+    from tests.fixture_data import synthetic_bars
+
+    open_store(data_dir.store_path).upsert_bars(synthetic_bars("2317", 120, end=date(2025, 5, 30)))
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    asst.answer("2317 in April 2025", session=session)
+    why = asst.answer("why?", session=session)
+    assert any("why did 2317 move from 2025-04-01 to 2025-04-30?" in n for n in why.notices)
+    assert why.bars and {b.date.month for b in why.bars} == {4}
+    zoom = asst.answer("zoom into March 2025", session=session)
+    assert zoom.engine == "qa:prices" and {b.date.month for b in zoom.bars} == {3} and zoom.code == "2317"
+    then = asst.answer("what was the average volume then?", session=session)
+    assert then.engine == "qa:prices" and {b.date.month for b in then.bars} == {3}
+    shares = [b.volume for b in then.bars]
+    assert f"Average daily volume {sum(shares) / len(shares):,.0f} shares" in then.answer

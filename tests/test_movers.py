@@ -56,6 +56,7 @@ def ask(store, message, *, codes=(), as_of=None, today=date(2025, 3, 6), follows
     "stocks with the best momentum", "momentum leaders", "which stocks are lagging?", "哪檔股票動能最強",
     "momentum over the last 3 months, which stocks lead?", "electronics stocks ranking", "stock rankings in April 2025",
     "what's the 5-day return of every semiconductor stock", "semiconductor stocks 5-day return",
+    "what's moving today?", "what's hot this week?", "Which semiconductor stock had the best week?",
 ])
 def test_ranking_questions(message):
     assert is_ranking_question(message)
@@ -538,6 +539,12 @@ def test_momentum_is_the_last_month_and_my_watchlist_is_the_configured_one(data_
     assert [r["code"] for r in momentum.ranking["gainers"]][0] == "2330"
     assert momentum.ranking["gainers"][0]["change"] == pytest.approx(150.0 / base["2330"] - 1)
     assert any("last 20 trading days" in n for n in momentum.notices) and "(20 trading days)" in momentum.answer
+    # "the best week" / "the worst month": the last 5 (21) sessions, said so (it had been the newest day)
+    week = ask(store, "which stock had the best week?", today=today)
+    assert "(5 trading days)" in week.answer and any("read as the last 5 trading sessions" in n for n in week.notices)
+    changes = {r["code"]: r["change"] for r in week.ranking["gainers"]}
+    assert changes["2330"] == pytest.approx(150.0 / paths["2330"][-6] - 1) and changes["2317"] == pytest.approx(0.2)
+    assert "(21 trading days)" in ask(store, "who had the worst month?", today=today).answer
     day = ask(store, "top gainers", today=today)  # the newest session: 2317's +20%
     assert [r["code"] for r in day.ranking["gainers"]][0] == "2317" and not any("Momentum" in n for n in day.notices)
     zh = ask(store, "哪檔股票動能最強", today=today)

@@ -590,6 +590,15 @@ def test_a_real_question_with_a_greeting_still_goes_to_an_engine(message):
     assert not is_small_talk(message)
 
 
+@pytest.mark.parametrize("message", ["what's up?", "How are you doing today?", "how's it going", "你好嗎？", "在嗎"])
+def test_a_greeting_is_small_talk(message):
+    """"what's up?" had searched the news; "what's up with TSMC?" and "what's moving today?" stay questions."""
+    from assistant.small_talk import is_small_talk
+
+    assert is_small_talk(message)
+    assert not is_small_talk("what's up with TSMC?") and not is_small_talk("what's moving today?")
+
+
 def test_forecast_without_stored_prices_names_the_ingest_command(assistant, engines):
     answer = assistant.answer("forecast 2603 next week")
     assert "finqa ingest prices 2603" in answer.answer

@@ -188,14 +188,14 @@ _DAY_FILLER = re.compile(
 )
 
 
-_WHY = re.compile(r"\bwhy\b|\breasons?\b|\bwhat (?:caused|causes|drove|was behind|moved|moves|pushed|affected)\b"
+_WHY = re.compile(r"\bwhy\b|\bhow come\b|\breasons?\b|\bwhat (?:caused|causes|drove|was behind|moved|moves|pushed|affected)\b"
                   r"|为什么|为何|原因|造成|导致|主因"
                   # "TSMC keeps falling, what's going on?", "台積電一直跌是怎麼了"
                   r"|\bwhat(?:'s| is) (?:going on|happening)\b|怎么了|怎么回事")
 # A move asked about ("why did 2454 drop?", "聯發科為什麼漲"): on simplified, lower-cased text.
 _MOVE = re.compile(r"\b(?:drop\w*|fall|falls|fell|falling|down|declin\w*|plung\w*|tumbl\w*|slump\w*|sink|sank|crash\w*|"
                    r"slid|slide|rise|rises|rose|rising|up|rall\w*|surg\w*|jump\w*|soar\w*|gain\w*|climb\w*|rebound\w*|"
-                   r"weak\w*|strong|lower|higher)\b|跌|涨|重挫|走弱|走强|反弹|崩")
+                   r"weak\w*|strong|lower|higher|move|moved|moves|moving)\b|跌|涨|重挫|走弱|走强|反弹|崩")
 
 
 def _asks_why(message: str) -> bool:
