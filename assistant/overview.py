@@ -107,6 +107,10 @@ def is_overview_question(message: str, code: str | None, *, bare: bool = True) -
         return False  # "2330 or 2454, which is the better buy?": both side by side (price_facts)
     if risk_kind(message) is not None:
         return False  # "I hold 1 lot of 2330: how is my portfolio doing?", "is TSMC risky?": assistant.risk
+    from .technicals import is_indicator_question
+
+    if is_indicator_question(message, code):
+        return False  # "聯發科技術面怎麼看", "how does 2330 look technically?": the indicators, not the overview
     period = parse_period(message, date.today())
     if _ASKS_ADVICE.search(s) and period.label in ("latest", "recently", "today"):
         return True  # "is now a good time to buy MediaTek?", "台積電現在可以進場嗎"

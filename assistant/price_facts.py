@@ -508,8 +508,11 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
         parts.append(cheaper_note(zh))
     elif len(codes) > 1 and asks_which_is_better(req.message):
         parts.append(no_verdict(zh))
+    # several companies' changes, best first: "and the best performer?" / "the worst one?" name them next
+    ranked = [c for c, _ in sorted(changes, key=lambda t: -t[1])] if len(changes) > 1 else []
     return Answer(route="qa", engine=ENGINE, answer="\n\n".join(parts), citations=citations,
-                  notices=notices, code=code, bars=bars, interval=candles if bars else None)
+                  notices=notices, code=code, bars=bars, interval=candles if bars else None,
+                  indicators={"side_by_side": ranked} if ranked else {})
 
 
 # "2330 April vs March 2025", "台積電4月跟3月比": one company over two spans, each read on its own.

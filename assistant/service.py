@@ -597,6 +597,8 @@ class Assistant:
                          user=message, assistant=answer.answer, codes=list(slots.codes))
         if answer.ranking:  # kept through the follow-ups: "why did the top one rise?", then "and the worst one?"
             session.last_ranked = ranked_ends(answer.ranking)
+        elif side := (answer.indicators or {}).get("side_by_side"):  # "compare 2330 2454 2317 this year"
+            session.last_ranked = {"top": side[0], "bottom": side[-1]}
         session.last_quoted = slots.quoted_text if route == "sentiment" and slots.quoted_text else None
         session.last_price_question = price_question_of(asked or message, answer, session.last_price_question)
         if answer.engine == "qa:prices" and holdings_stated(message):

@@ -722,6 +722,8 @@ def truncate_message(message: str) -> tuple[str, list[str]]:
 
 _CONTINUATION = re.compile(
     r"^\s*(?:and|what about|how about|same for|now|then|also|ok)\b|^\s*(?:那|那么|还有|换成|改成|再来|如果是)"
+    # "會跌破1200嗎", "could it break 1000?": a price level asked of the conversation's company
+    r"|^\s*(?:会|能|可能|有机会)?(?:不会)?(?:跌破|突破|站上|站回|涨到|跌到|回到|守住)\s*\d"
     # "zoom into March 2025", "focus on last week", "just April": the same company, another span
     r"|^\s*(?:zoom(?:ed)?\s+(?:in(?:to)?|on)|focus\s+on|drill\s+(?:down\s+)?(?:into|on)|narrow\s+(?:it\s+)?(?:down\s+)?to"
     r"|just|only)\b"
@@ -731,8 +733,9 @@ _CONTINUATION = re.compile(
     # a bare request with no object: "預測一下", "forecast?", "sentiment please"
     # "RSI多少", "what's the RSI?", "收盤價是多少": one of its figures, asked with no company
     r"|^\s*(?:what(?:'s| is| are)\s+(?:the\s+|its\s+)?)?(?:(?:最近|最新|近期|近来|latest|recent|any)\s*(?:的)?\s*)?"
-    r"(?:(?:预测|预估|分析|forecast|predict|sentiment|news|新闻|消息|情绪|舆情|走势|技术指标|technicals|rsi|kd|macd|均线"
-    r"|股价|收盘价|收盘|price|close|volume|成交量|波动度?|volatility|risks?|风险|drawdown|回撤|beta)\s*){1,3}(?:一下|看看|please|pls|呢|是多少|多少|如何|怎么样|几)?"
+    r"(?:(?:预测|预估|分析|forecast|predict|sentiment|news|新闻|消息|情绪|舆情|走势|技术指标|技术面|技术分析|technicals|rsi|kd|macd|均线"
+    r"|股价|收盘价|收盘|price|close|volume|成交量|波动度?|volatility|risks?|风险|drawdown|回撤|beta|trend|趋势)\s*){1,3}"
+    r"(?:值)?(?:一下|看看|please|pls|呢|是多少|多少|如何|怎么样|怎么看|几)?"
     r"\s*[?？!！。.]?\s*$|一下\s*[?？!！。.]?\s*$"
     # the day before or after the one just asked about: "the day before?", "隔天"
     r"|^\s*(?:and\s+|what about\s+|how about\s+)?(?:the\s+)?(?:next|following|previous|prior)\s+(?:trading\s+)?(?:day|session)\s*[?？]?\s*$"

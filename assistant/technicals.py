@@ -64,6 +64,8 @@ _KINDS = {
     # "is 2330 in an uptrend?", 台積電現在是多頭還是空頭: the moving averages' order (多頭/空頭排列).
     "trend": re.compile(r"\b(?:up|down)-?trends?\b|\b(?:in|on) an? (?:up|down)(?:ward)? trend\b|\btrend (?:direction|of the price)\b"
                         r"|\bprice trend\b|\b(?:bullish|bearish) trend\b|\btrending (?:up|down|higher|lower)\b"
+                        # "2330 trend", "what's the trend?" (not "2330 volume trend": the volume over time)
+                        r"|(?<!volume )(?<!volume's )\btrend\s*[?？.!]*\s*$|\bwhat(?:'s| is) (?:the|its) trend\b(?!.{0,25}\bvolume\b)"
                         r"|多头还是空头|空头还是多头|多头排列|空头排列|偏多还是偏空"
                         # not "成交量趨勢" (volume over time: the price answer)
                         r"|(?<!量)(?<!量能)(?<!量的)(?<!量之)趋势(?:向上|向下|如何|怎么样|怎样|是)?"),

@@ -345,3 +345,22 @@ def test_why_zoom_and_then_follow_a_company_s_prices(data_dir):
     assert then.engine == "qa:prices" and {b.date.month for b in then.bars} == {3}
     shares = [b.volume for b in then.bars]
     assert f"Average daily volume {sum(shares) / len(shares):,.0f} shares" in then.answer
+
+
+def test_a_comparison_s_best_and_worst_are_named_next(data_dir):
+    """"compare 2330 2454 2317 this year", then "why did the top one rise?": the best of the three
+    (it had said there was no ranking)."""
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+    from ingest.store import open_store
+    from ingest.types import PriceBar
+
+    days = [date(2025, 3, 3), date(2025, 3, 4)]
+    moves = {"2330": (100.0, 110.0), "2454": (100.0, 90.0), "2317": (100.0, 101.0)}
+    open_store(data_dir.store_path).upsert_bars([PriceBar(code=c, date=d, open=p, high=p, low=p, close=p, volume=1e6)
+                                                 for c, ps in moves.items() for d, p in zip(days, ps)])
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    compared = asst.answer("compare 2330 2454 2317 on 2025-03-04", session=session)
+    assert compared.indicators["side_by_side"] == ["2330", "2317", "2454"]
+    assert session.last_ranked == {"top": "2330", "bottom": "2454"}
+    assert asst.route("why did the worst one fall?", session)["code"] == "2454"

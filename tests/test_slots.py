@@ -200,6 +200,16 @@ def test_follow_up_inherits_the_company_general_question_does_not(directory):
     assert inherited.inherited_code and inherited.horizon_days == 21
 
 
+@pytest.mark.parametrize("message", ["what's the trend?", "技術面怎麼看", "KD值多少", "會跌破1200嗎", "站上1300嗎",
+                                     "zoom into March 2025", "just April",
+                                     "what was the average volume then?", "當時的成交量"])
+def test_a_figure_a_level_or_a_span_asked_alone_is_of_the_conversation_s_company(directory, message):
+    """After "聯發科" (an overview), these had searched the news or asked which company."""
+    session = ChatSession(last_route="qa", last_code="2454")
+    slots = parse_slots(message, session, directory)
+    assert slots.code == "2454" and slots.inherited_code
+
+
 def test_truncate_message():
     text, notices = truncate_message("x" * 5000)
     assert len(text) == MAX_MESSAGE_CHARS and "5,000" in notices[0]

@@ -40,6 +40,7 @@ def ask(store, message, *, as_of=None, today=DAYS[-1]):
     "2330 stop loss", "where should I put a stop-loss on TSMC?", "台積電停損點要設多少", "聯發科止損",
     "2330 20 day ma", "its 20-day sma", "台積電現在是多頭還是空頭", "is 2330 in an uptrend?", "鴻海趨勢如何",
     "台積電乖離率", "2330 bias ratio", "2330 deviation from its moving average",
+    "2330 trend", "what's the trend?", "聯發科技術面怎麼看",
 ])
 def test_indicator_questions(message):
     assert is_indicator_question(message, "2330")
@@ -50,6 +51,7 @@ def test_indicator_questions(message):
     "TSMC revenue", "What is RSI?", "台積電面臨關稅壓力", "government support for TSMC", "tech support for TSMC",
     "TSMC cross-strait risk", "台積電交叉持股", "did 2330 cross 1000 last month?",
     "台積電成交量趨勢", "is there bias in the TSMC news?",  # volume over time is the price answer's
+    "2330 volume trend", "what is the trend of TSMC volume", "TSMC trend in AI chips news",
 ])
 def test_not_indicator_questions(message):
     assert not is_indicator_question(message, "2330" if "RSI" not in message else None)
