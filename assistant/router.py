@@ -40,6 +40,7 @@ from .risk_rankings import risk_ranking_kind
 from .sentiment_groups import asks_sentiment_ranking
 from .coverage import is_coverage_question, is_identity_question
 from .price_limits import asks_limit_prices
+from .sentiment_groups import asked_label_list
 from .glossary import is_glossary_question
 from .slots import COMPANY_TOPIC, ChatSession, Slots, asks_profit_ahead, target_price, to_simplified
 from .technicals import is_indicator_question
@@ -264,7 +265,8 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
     if asks_sentiment_ranking(text):  # "which company has the most positive news?"
         return RouteDecision("sentiment", "a ranking of companies by their news sentiment", "rule")
     if session is not None and session.last_route == "sentiment" and (
-            TONE_BACK.fullmatch(s.strip(" ?？!！.。")) or (slots is not None and slots.quoted_text and FOLLOW_UP.search(s))):
+            TONE_BACK.fullmatch(s.strip(" ?？!！.。")) or (slots is not None and slots.quoted_text and FOLLOW_UP.search(s))
+            or asked_label_list(text) is not None):  # "show me the negative ones" after a company's sentiment
         # "is that positive?" after a sentiment answer, 'and this one: "..."' after a classification
         return RouteDecision("sentiment", "follow-up keeps the last intent (sentiment)", "follow-up")
     if (slots is not None and slots.code and len(slots.codes) <= 1 and SENTIMENT_STRONG.search(s)

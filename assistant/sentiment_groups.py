@@ -58,6 +58,30 @@ class Group:
     by_industry: bool = False  # "which industry has the most positive news?": industries ranked
 
 
+# "show me the negative ones", "list the positive articles", "負面的有哪些", "列出利多新聞": every article
+# of one label, not the counts and the top three. On simplified, lower-cased text.
+_LABEL_LIST = re.compile(
+    r"\b(?:show|list|give|see|read)\b.{0,20}\b(?:(?:all|the|only)\s+)?(negative|positive|neutral|bearish|bullish|bad|good)"
+    r"\s+(?:ones|articles|news|headlines|stories|items)\b"
+    r"|\b(?:which|what)\s+(?:are|were)\s+the\s+(negative|positive|neutral|bearish|bullish)\s+(?:ones|articles|news|headlines)\b"
+    r"|\ball\s+(?:the\s+)?(negative|positive|neutral|bearish|bullish)\s+(?:ones|articles|news|headlines|stories)\b"
+    r"|^\s*(?:and\s+|only\s+)?(?:the\s+)?(negative|positive|neutral|bearish|bullish)\s+ones\s*[?？.!]*\s*$"
+    r"|(负面|正面|中性|利空|利多)(?:的)?(?:新闻|消息|文章|标题)?(?:有)?(?:哪些|是哪几则|是哪些|清单)"
+    r"|列出.{0,6}(负面|正面|中性|利空|利多)")
+_LIST_LABELS = {"negative": "negative", "bearish": "negative", "bad": "negative", "负面": "negative", "利空": "negative",
+                "positive": "positive", "bullish": "positive", "good": "positive", "正面": "positive", "利多": "positive",
+                "neutral": "neutral", "中性": "neutral"}
+
+
+def asked_label_list(message: str) -> str | None:
+    """The label whose articles ``message`` asks to list ("show me the negative ones": ``negative``),
+    or ``None``."""
+    from .slots import to_simplified
+
+    m = _LABEL_LIST.search(to_simplified(unquoted(message or "")).lower())
+    return _LIST_LABELS[next(g for g in m.groups() if g)] if m else None
+
+
 def asks_negative_first(message: str) -> bool:
     """Whether ``message`` asks about the bad news first ("any negative news about 2330?", 利空)."""
     return bool(message) and bool(_NEGATIVE_FIRST.search(unquoted(message)))

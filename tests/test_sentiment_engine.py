@@ -630,3 +630,38 @@ def test_sentiment_and_price_asked_together_put_the_span_s_prices_beside(data_di
     assert cut.bars and max(b.date for b in cut.bars) < date(2025, 4, 15)
     plain = engine.run(EngineRequest(message="sentiment of TSMC in April 2025", code="2330"))
     assert "same days" not in plain.answer and not plain.bars
+
+
+@pytest.mark.parametrize("message, label", [
+    ("show me the negative ones", "negative"), ("list the positive articles", "positive"),
+    ("which were the negative headlines?", "negative"), ("all bearish news about 2330", "negative"),
+    ("and the positive ones?", "positive"), ("負面的有哪些", "negative"), ("列出利多新聞", "positive"),
+    ("TSMC news sentiment", None), ("is there any negative news about 2330?", None), ("show me the news", None),
+])
+def test_which_questions_list_one_label(message, label):
+    from assistant.sentiment_groups import asked_label_list
+
+    assert asked_label_list(message) == label
+
+
+def test_one_label_s_articles_are_listed_newest_first_and_follow_a_sentiment_answer(data_dir):
+    """"show me the negative ones" after a company's sentiment had searched the news: every article
+    read that way, newest first, point in time; none said so."""
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    _group_store(settings)
+    engine = SentimentEngine(settings=settings, cpu_classifier=KeywordClassifier())
+    as_of = date(2025, 4, 11)
+    pos = engine.run(EngineRequest(message="list the positive articles", code="2330", as_of=as_of))
+    listed = pos.answer.split("The 2 positive articles (newest first):\n")[1].splitlines()
+    assert listed[0].startswith("- 2025-04-10 [TSMC gain]") and listed[1].startswith("- 2025-04-09 [TSMC gain again]")
+    assert "after the as-of date" not in pos.answer and "(p = 0.80)" in listed[0]
+    none = engine.run(EngineRequest(message="負面的有哪些", code="2317", as_of=as_of))
+    assert "沒有任何一則被判為負面。" in none.answer
+
+    from assistant.router import IntentClassifier
+    from assistant.slots import ChatSession, parse_slots
+
+    session = ChatSession(last_route="sentiment", last_code="2330")
+    decision = IntentClassifier().decide("show me the negative ones", parse_slots("show me the negative ones", session),
+                                         session)
+    assert decision.route == "sentiment"

@@ -335,10 +335,13 @@ class SentimentEngine(FinqaQueryEngine):
         probs, engine, reason = classified
         result = aggregate(items, probs, req.code)
         single = len(items) == 1 and req.code is None or bool(req.quoted_text)
-        from ..sentiment_groups import asks_negative_first
+        from ..sentiment_groups import asked_label_list, asks_negative_first
 
         bad_first = asks_negative_first(req.message)  # "any negative news about 2330?": those first
         text = _summary_zh(result, what, single, bad_first) if zh else _summary(result, what, single, bad_first)
+        if not single and (wanted := asked_label_list(req.message)) is not None:
+            # "show me the negative ones": every article read that way, newest first (not the top three)
+            text += label_list_text(items, labels_of(probs), probs, wanted, zh)
         if not single and asks_trend(req.message):  # "has sentiment on 2330 improved?": week by week
             result.weekly = weekly_rows([SentimentItem(title=it["title"], url=it.get("url"), label=label, p=0.0,
                                                        date=it.get("date")) for it, label in zip(items, labels_of(probs))])
@@ -553,6 +556,35 @@ def _linked(item: SentimentItem) -> str:
     from ingest.article_body import is_interstitial_url
 
     return f"[{item.title}]({item.url})" if item.url and not is_interstitial_url(item.url) else item.title
+
+
+LISTED_MAX = 20  # a label's articles listed at most, newest first
+
+
+def label_list_text(items: list[dict[str, Any]], labels: list[str], probs: list[dict[str, float]], wanted: str,
+                    zh: bool) -> str:
+    """Every article of ``items`` labelled ``wanted``, newest first (each headline once), with its
+    date and the classifier's probability; or that there is none."""
+    rows = sorted(((it, to_three(p)[wanted]) for it, label, p in zip(items, labels, probs) if label == wanted),
+                  key=lambda t: str(t[0].get("date") or ""), reverse=True)
+    seen: set[str] = set()
+    lines = []
+    for it, p in rows:
+        title = " ".join(str(it["title"]).split())
+        if title.lower() in seen:
+            continue
+        seen.add(title.lower())
+        item = SentimentItem(title=title, url=it.get("url"), label=wanted, p=round(p, 4), date=it.get("date"))
+        day = str(it.get("date") or "")[:10]
+        lines.append(f"- {day} {_linked(item)} (p = {p:.2f})".replace("  ", " "))
+    name = LABELS_ZH.get(wanted, wanted) if zh else wanted
+    if not lines:
+        return f"\n沒有任何一則被判為{name}。" if zh else f"\nNo article was read as {name}."
+    more = len(lines) - LISTED_MAX
+    head = (f"\n\n{name}的 {len(lines)} 則（新到舊）：" if zh else f"\n\nThe {len(lines)} {name} article"
+            f"{'s' if len(lines) != 1 else ''} (newest first):")
+    tail = ((f"\n（另有 {more} 則未列出）" if zh else f"\n({more} more not listed)") if more > 0 else "")
+    return head + "\n" + "\n".join(lines[:LISTED_MAX]) + tail
 
 
 def _summary(result: SentimentResult, what: str, single: bool, bad_first: bool = False) -> str:
