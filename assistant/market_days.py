@@ -41,6 +41,10 @@ _BEST_WORST_DAY = re.compile(
     r"|^\s*what\s+was\s+the\s+(?:worst|best)\s+(?:trading\s+)?day\s+(?:in|of|during)\b")
 _LIMIT_DAY = re.compile(r"\b(?:which|what)\s+days?\b.{0,40}\bmost\b.{0,30}\blimit[- ](up|down)\b"
                         r"|哪一?天.{0,10}(涨停|跌停)(?:家数|的股票)?最多")
+# "how many trading days were there in April 2025?", "台股4月有幾個交易日": the sessions, counted
+_COUNT_DAYS = re.compile(r"\bhow many (?:trading |market )?(?:days|sessions)\b(?!.{0,40}\b(?:rose|rise|rising|fell|fall\w*|"
+                         r"drop\w*|climb\w*|up|down|gain\w*|los\w*|higher|lower|in a row|limit|close[ds]?|above|below)\b)|\bnumber of (?:trading|market) days\b"
+                         r"|(?:几|多少)个?交易日(?!.{0,8}(?:涨|跌|连))")
 _UP_WORDS = re.compile(r"\b(?:best|biggest up|strongest|up day)\b|涨|最好")
 
 
@@ -50,6 +54,8 @@ def market_day_kind(message: str, codes: list[str]) -> str | None:
     if not message or codes:
         return None
     s = unquoted(message)
+    if _COUNT_DAYS.search(s):
+        return "count"
     if m := _LIMIT_DAY.search(s):
         word = m.group(1) or m.group(2)
         return "limit_up" if word in ("up", "涨停") else "limit_down"
@@ -86,6 +92,14 @@ def market_days_answer(req: EngineRequest, store: Any, *, today: date | None = N
         days.append({"date": day.date().isoformat(), "median": float(moved.median()), "mean": float(moved.mean()),
                      "up": int((moved > 0).sum()), "down": int((moved < 0).sum()), "companies": int(len(moved)),
                      "limit_up": limits.count("up"), "limit_down": limits.count("down")})
+    if kind == "count":  # the sessions themselves (a change needs the day before; a count does not)
+        held = closes[closes.notna().sum(axis=1) >= MIN_COMPANIES]
+        if period.kind in ("day", "range") and period.start is not None:
+            held = held[(held.index >= pd.Timestamp(period.start)) & (held.index <= pd.Timestamp(min(period.end or visible, visible)))]
+        elif period.kind == "trailing":
+            held = held.tail(period.sessions or 1)
+        if len(held):
+            return _count_answer(q, [d.date().isoformat() for d in held.index], period, zh, notices)
     if not days:
         return Answer(route="qa", engine=ENGINE, notices=notices, answer=(
             f"資料庫中{period_label(period, True) if period.kind != 'latest' else ''}沒有至少 {MIN_COMPANIES} 家公司都有股價的交易日。" if zh else
@@ -113,6 +127,39 @@ def market_days_answer(req: EngineRequest, store: Any, *, today: date | None = N
     return q.ranked([head, "\n".join(lines), foot],
                     f"finqa 股價資料庫：{start} 至 {end} 的每日收盤" if zh else f"finqa price store: daily closes, {start} to {end}",
                     end, {"days": [{**d, "name": d["date"], "value": d["median"]} for d in ranked]})
+
+
+def _count_answer(q: Any, sessions: list[str], period: Any, zh: bool, notices: list[str]) -> Answer:
+    """How many sessions the store holds over the span, and the weekdays between its first and
+    last with none (holidays and closures, as far as the store can tell)."""
+    first, last = sessions[0], sessions[-1]
+    weekdays = [d.date().isoformat() for d in pd.bdate_range(first, last)]
+    missing = [d for d in weekdays if d not in set(sessions)]
+    if period.kind == "latest":
+        notices.append("沒有指定期間：讀資料庫中的全部交易日。" if zh else "No period named: every stored session is read.")
+    elif period.end is not None and period.end.isoformat() > last and q.visible.isoformat() > last:
+        # "how many trading days in 2025?" on a store that ends in May: its count, not the year's
+        notices.append(f"資料庫的股價只到 {last}：這是到那天為止的交易日數，不是整段期間的。" if zh else
+                       f"The store's prices end on {last}: this counts the sessions up to then, not the whole span.")
+    names = "、" if zh else ", "
+    gap = (names.join(f"{d}（週{'一二三四五六日'[date.fromisoformat(d).weekday()]}）" if zh else
+                      f"{d} ({date.fromisoformat(d).strftime('%a')})" for d in missing[:15])
+           + ((f"，以及另外 {len(missing) - 15} 天" if zh else f", and {len(missing) - 15} more") if len(missing) > 15 else ""))
+    if zh:
+        text = (f"**{first} 至 {last}**：資料庫中有 **{len(sessions)}** 個交易日（至少 {MIN_COMPANIES} 家已存公司有成交的日子）。"
+                + (f"其間沒有交易的平日：{gap}（休市日或資料缺漏）。" if missing else "其間每個平日都有交易。")
+                + " [1]\n\n（數字直接取自 finqa 的股價資料庫，未經語言模型；finqa 沒有交易所的休市日曆。）")
+    else:
+        text = (f"**{first} to {last}**: the store holds **{len(sessions)}** trading days (days on which at least "
+                f"{MIN_COMPANIES} stored companies traded). "
+                + (f"Weekdays between them with no session: {gap} (exchange holidays, or gaps in the data)." if missing
+                   else "Every weekday between them had a session.")
+                + " [1]\n\n(Figures straight from finqa's price store, no language model involved; finqa holds no "
+                "exchange holiday calendar.)")
+    answer = q.ranked([text], f"finqa 股價資料庫：{first} 至 {last} 的每日收盤" if zh else
+                      f"finqa price store: daily closes, {first} to {last}", last, {})
+    answer.indicators = {"sessions": len(sessions), "first": first, "last": last, "weekdays_without_session": missing}
+    return answer
 
 
 __all__ = ["market_day_kind", "market_days_answer"]

@@ -42,28 +42,87 @@ def hours_text(zh: bool) -> str:
 
 
 # "is the market open (today / now)?", "is TWSE open on Saturday?", "台股今天有開盤嗎", "現在開盤了嗎",
-# "收盤了嗎"; on simplified, lower-cased text.
+# "收盤了嗎", "台股下週一有開嗎", "when is the next trading day?"; on simplified, lower-cased text.
+_WEEKDAY_ZH = "一二三四五六日"
+# "when is the next trading day?", "下一個交易日是哪天", "下次開盤什麼時候": when, not what happens then
+# ("will 2330 rise on the next trading day?" is a forecast)
+_NEXT = (r"\bwhen(?:'s| is| will be)? (?:the )?next (?:trading day|trading session|market day|session)\b"
+         r"|^\s*(?:the )?next trading day\s*[?？]?\s*$|\bwhen does the (?:stock )?market (?:re)?open\b"
+         r"|下一?个交易日(?:是)?(?:哪天|哪一天|什么时候|几号|星期几|周几)|下次开盘(?:是)?(?:哪天|什么时候|几点|是什么时候)?")
+_NEXT_SESSION = re.compile(_NEXT)
 _OPEN_NOW = re.compile(
-    r"\b(?:is|are) (?:the )?(?:taiwan(?:ese)? )?(?:stock )?(?:market|markets|exchange|twse|tpex|taiex)(?: \w+)? (?:open|closed|trading)\b"
-    r"|\b(?:market|twse|tpex) (?:open|closed) (?:today|now|tomorrow)\b|\bis (?:it|today) a trading day\b"
-    r"|(?:台股|股市|市场|证交所|柜买)?(?:今天|现在|明天|目前)(?:有)?(?:开盘|开市|交易|收盘)(?:了)?(?:吗|嘛|没|没有)"
-    r"|(?:今天|明天)是(?:不是)?交易日")
+    r"\b(?:is|are|will) (?:the )?(?:taiwan(?:ese)? )?(?:stock )?(?:market|markets|exchange|twse|tpex|taiex)(?: \w+)? "
+    r"(?:be )?(?:open|closed|trading)\b"
+    r"|\b(?:market|twse|tpex) (?:open|closed) (?:today|now|tomorrow)\b|\bis (?:it|today|tomorrow) a trading day\b"
+    r"|(?:台股|股市|市场|证交所|柜买)?(?:今天|现在|明天|后天|目前|(?:下|这|本)?(?:周|星期|礼拜)[一二三四五六日天])(?:有)?(?:开盘|开市|开|交易|收盘)(?:了)?(?:吗|嘛|没|没有)"
+    r"|(?:今天|明天|后天)是(?:不是)?交易日"
+    # "when is the next trading day?", "下一個交易日是哪天"
+    r"|" + _NEXT)
+
+_EN_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAY_EN = re.compile(r"\b(next|this|on)?\s*(" + "|".join(_EN_DAYS) + r")\b")
+_DAY_ZH = re.compile(r"(下|这|本)?(?:周|星期|礼拜)([一二三四五六日天])")
+_ISO = re.compile(r"\b(20\d\d)-(\d\d)-(\d\d)\b")
 
 
 def asks_market_open(message: str) -> bool:
-    """Whether ``message`` asks if the market is open now, today or tomorrow."""
+    """Whether ``message`` asks if the market is open now, on a day, or when it next trades."""
     return bool(message and _OPEN_NOW.search(unquoted(message)))
 
 
+def _day_asked(s: str, today: date) -> date | None:
+    """The day a question asks about (``None``: today, now): tomorrow, the day after, a weekday
+    ("next Monday" / "下週一" in the next Monday-to-Sunday week; "this Friday" / "這週五" in this
+    one; a bare "on Saturday" / "週六" the next one from today), or an ISO date."""
+    if m := _ISO.search(s):
+        try:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return None
+    if "day after tomorrow" in s or "后天" in s:
+        return today + timedelta(days=2)
+    if "tomorrow" in s or "明天" in s:
+        return today + timedelta(days=1)
+    which, weekday = None, None
+    if m := _DAY_ZH.search(s):
+        which, weekday = {"下": "next", "这": "this", "本": "this"}.get(m.group(1) or ""), _WEEKDAY_ZH.index(
+            "日" if m.group(2) == "天" else m.group(2))
+    elif m := _DAY_EN.search(s):
+        which, weekday = (m.group(1) if m.group(1) in ("next", "this") else None), _EN_DAYS.index(m.group(2))
+    if weekday is None:
+        return None
+    monday = today - timedelta(days=today.weekday())
+    if which == "next":
+        return monday + timedelta(days=7 + weekday)
+    if which == "this":
+        return monday + timedelta(days=weekday)
+    return today + timedelta(days=(weekday - today.weekday()) % 7)
+
+
+def next_weekday(after: date) -> date:
+    """The first Monday-to-Friday day after ``after`` (holidays unknown to finqa)."""
+    day = after + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
 def market_open_answer(message: str, now: datetime, newest_session: date | None) -> str:
-    """Whether the market trades at ``now`` (Taipei time), from the weekday and the hours; what
-    finqa cannot know (holidays, typhoon closures) is said, with the newest session it stores."""
+    """Whether the market trades at ``now`` (Taipei time), or on the day asked, from the weekday
+    and the hours; what finqa cannot know (holidays, typhoon closures) is said, with the newest
+    session it stores."""
     zh = answers_zh(message)
     s = to_simplified(message).lower()
-    tomorrow = "tomorrow" in s or "明天" in s
-    day = now.date()
-    if tomorrow:
-        day = day + timedelta(days=1)
+    if _NEXT_SESSION.search(s):  # "when is the next trading day?": after today's session, the next weekday
+        ahead = now.date() if now.weekday() < 5 and now.time() < REGULAR[0] else next_weekday(now.date())
+        when_en, when_zh = f"{ahead.isoformat()} ({ahead.strftime('%A')})", f"{ahead.isoformat()}（週{_WEEKDAY_ZH[ahead.weekday()]}）"
+        state_en = (f"The next trading day is {when_en}, unless it is an exchange holiday, which finqa cannot rule out "
+                    "(it holds no holiday calendar).")
+        state_zh = f"下一個交易日是 {when_zh}，除非那天休市；finqa 沒有休市日曆，無法排除。"
+        return _with_hours(state_en, state_zh, zh, newest_session)
+    asked = _day_asked(s, now.date())
+    other_day = asked is not None and asked != now.date()
+    day = asked or now.date()
     weekday = day.weekday()
     start, end = REGULAR[0], REGULAR[1]
     when_en = f"{day.isoformat()} ({day.strftime('%A')})"
@@ -71,7 +130,7 @@ def market_open_answer(message: str, now: datetime, newest_session: date | None)
     if weekday >= 5:
         state_en = f"{when_en} is a weekend day: TWSE and TPEx do not trade."
         state_zh = f"{when_zh} 是週末：證交所與櫃買中心不交易。"
-    elif tomorrow:
+    elif other_day:
         state_en = (f"{when_en} is a weekday: TWSE and TPEx trade {_hm(start)}-{_hm(end)} Taipei time unless it is an "
                     "exchange holiday, which finqa cannot rule out (it holds no holiday calendar).")
         state_zh = (f"{when_zh} 是平日：除非是休市日，證交所與櫃買中心 {_hm(start)}-{_hm(end)}（台北時間）交易；"
@@ -91,6 +150,11 @@ def market_open_answer(message: str, now: datetime, newest_session: date | None)
         state_en = (f"It is {now.strftime('%H:%M')} on {when_en} in Taipei: {phase_en}, unless today is an exchange "
                     "holiday, which finqa cannot rule out (it holds no holiday calendar).")
         state_zh = (f"台北時間 {when_zh} {now.strftime('%H:%M')}：{phase_zh}；除非今天是休市日，finqa 沒有休市日曆，無法排除。")
+    return _with_hours(state_en, state_zh, zh, newest_session)
+
+
+def _with_hours(state_en: str, state_zh: str, zh: bool, newest_session: date | None) -> str:
+    """The answer's first line, then the day's sessions and the newest session finqa stores."""
     if zh:
         store = f"資料庫最新的交易日是 {newest_session.isoformat()}。" if newest_session else "資料庫還沒有股價。"
         return f"{state_zh}\n\n交易時間（台北時間，週一至週五）：{hours_text(True)}。{store}"
@@ -99,4 +163,4 @@ def market_open_answer(message: str, now: datetime, newest_session: date | None)
     return f"{state_en}\n\nTrading hours (Taipei time, weekdays): {hours_text(False)}. {store}"
 
 
-__all__ = ["ENGINE", "REGULAR", "SESSIONS", "asks_market_open", "hours_text", "market_open_answer"]
+__all__ = ["ENGINE", "REGULAR", "SESSIONS", "asks_market_open", "hours_text", "market_open_answer", "next_weekday"]

@@ -35,6 +35,9 @@ def store(data_dir):
     ("4月哪天跌最多", "worst"), ("哪天漲最多", "best"), ("which day in April 2025 fell the most?", "worst"),
     ("what was the worst day in April?", "worst"), ("台積電4月哪天跌最多", None), ("哪檔股票哪天跌最多", None),
     ("which stock fell the most in April?", None), ("which day did TSMC fall the most?", None),
+    # the sessions counted (they had searched the news); days of a move are another question
+    ("how many trading days were there in April 2025?", "count"), ("台股2025年4月有幾個交易日", "count"),
+    ("number of trading days in 2025", "count"), ("how many days did stocks rise in April?", None),
 ])
 def test_which_questions_rank_the_markets_days(message, kind):
     from assistant.slots import parse_slots
@@ -64,3 +67,22 @@ def test_the_assistant_answers_it_from_the_store(store, data_dir):
     a = asst.answer("what was the worst day for Taiwan stocks in 2025?", session=session)
     assert a.engine == "qa:prices" and a.ranking["days"][0]["date"] == DAYS[2].isoformat()
     assert session.last_ranked == {}  # days are no companies for "the top one"
+
+
+def test_the_sessions_are_counted_with_the_weekdays_that_had_none(data_dir):
+    """"how many trading days were there in March 2025?": the stored sessions, and the weekday
+    between them with none (a holiday here); a span past the store's end says where it ends."""
+    from datetime import date
+
+    from ingest.store import open_store
+
+    days = [d for d in DAYS if d != date(2025, 3, 5)]  # a Wednesday closed
+    store = open_store(data_dir.store_path)
+    store.upsert_bars(flat_bars({c: [v for d, v in zip(DAYS, xs) if d in days] for c, xs in CLOSES.items()}, days))
+    a = market_days_answer(EngineRequest(message="how many trading days were there in March 2025?"), store,
+                           today=date(2025, 4, 1))
+    assert "the store holds **5** trading days" in a.answer and "2025-03-05 (Wed)" in a.answer
+    assert a.indicators["weekdays_without_session"] == ["2025-03-05"] and a.citations
+    assert any("this counts the sessions up to then" in n for n in a.notices)  # March runs past the store's 03-10
+    zh = market_days_answer(EngineRequest(message="台股2025年3月有幾個交易日"), store, today=date(2025, 4, 1))
+    assert "資料庫中有 **5** 個交易日" in zh.answer and "2025-03-05（週三）" in zh.answer

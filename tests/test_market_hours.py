@@ -15,6 +15,9 @@ from assistant.price_facts import TAIPEI
     ("台股今天有開盤嗎", True), ("現在開盤了嗎", True), ("明天是交易日嗎", True), ("is today a trading day?", True),
     ("is TSMC a good stock?", False), ("2330 open price", False), ("what did the market do today?", False),
     ("the market opened lower today", False),
+    ("when is the next trading day?", True), ("下一個交易日是哪天", True), ("台股下週一有開嗎", True),
+    ("is the market open on Saturday?", True), ("台積電下一個交易日會漲嗎", False),
+    ("will the market rise on the next trading day?", False),
 ])
 def test_which_questions_ask_whether_the_market_is_open(message, asks):
     assert asks_market_open(message) is asks
@@ -50,3 +53,18 @@ def test_the_assistant_answers_it_without_a_model_or_the_news(data_dir):
 
     a = Assistant(data_dir.model_copy(update={"cpu_only": True})).answer("台股今天有開盤嗎")
     assert a.engine == "qa:market-hours" and "交易時間（台北時間，週一至週五）" in a.answer and not a.citations
+
+
+def test_a_day_named_and_the_next_trading_day():
+    """"is the market open on Saturday?" had answered for today; "台股下週一有開嗎" and "when is the
+    next trading day?" had searched the news."""
+    sunday = _at(2026, 12, 6, 20, 0)
+    assert "2026-12-12 (Saturday) is a weekend day" in market_open_answer("is the market open on Saturday?", sunday, None)
+    assert "2026-12-07（週一） 是平日" in market_open_answer("台股下週一有開嗎", sunday, None)
+    assert "2026-12-11 (Friday) is a weekday" in market_open_answer("is TWSE open this Friday?", _at(2026, 12, 7, 9, 0), None)
+    assert "2026-12-14 (Monday)" in market_open_answer("is the market open next Monday?", _at(2026, 12, 7, 9, 0), None)
+    friday_evening = _at(2026, 12, 4, 18, 0)
+    assert market_open_answer("when is the next trading day?", friday_evening, None).startswith(
+        "The next trading day is 2026-12-07 (Monday)")
+    early = _at(2026, 12, 7, 7, 0)  # before Monday's session: today
+    assert "下一個交易日是 2026-12-07（週一）" in market_open_answer("下一個交易日是哪天", early, None)
