@@ -256,7 +256,7 @@ def asks_around(message: str) -> bool:
 
 def parse_period(message: str, today: date) -> Period:
     """The period ``message`` asks about, relative to ``today`` (the user's day, or the as-of day)."""
-    s = AS_OF_CLAUSE.sub(" ", to_simplified(message).lower())
+    s = _REST_OF.sub(r"end of this \1", AS_OF_CLAUSE.sub(" ", to_simplified(message).lower()))
     period = _parse_period(s, today)
     if period.kind == "range" and period.end is not None and _END_OF.search(s):
         # its last day, even ahead of today ("will 2330 rise by the end of the month?"): what reads
@@ -749,6 +749,10 @@ def _weekday(s: str, today: date) -> date | None:
 
 # "YTD 2025", "2025 year to date": that year up to its last day asked (the year, not this one).
 _YTD_YEAR = re.compile(r"\b(?:ytd|year[- ]to[- ]date)\s+((?:19|20)\d\d)\b|\b((?:19|20)\d\d)\s+(?:ytd|year[- ]to[- ]date)\b")
+
+
+# "forecast TSMC for the rest of the month", "until the rest of the year": the end of this one
+_REST_OF = re.compile(r"\b(?:rest|remainder) of (?:the|this) (week|month|quarter|year)\b")
 
 
 def _parse_period(s: str, today: date) -> Period:

@@ -125,6 +125,9 @@ FORECAST_WEAK = _rx(
     r"\bproject (?:where|how|what|the price|its price|the close)\b",
     r"\b(?:rise|go up) or (?:fall|go down)\b", r"\bup or down\b", r"\boutlook\b",
     r"\bwhere (?:will|is) .{0,30}\bheading\b", r"\bnext \d+ (?:trading )?days\b",
+    # "where will 2454 be by end of June?", "what will TSMC trade at next month?"
+    r"\bwhere will\b.{0,30}\b(?:be|trade|close|end up|go)\b",
+    r"\bwhat (?:will|would)\b.{0,30}\b(?:trade at|close at|be worth|be priced at)\b",
     r"\b(?:tomorrow|next week|next month)'?s? (?:price|close|move)",
     r"走势", r"会涨", r"会跌", r"涨还是跌", r"涨跌", r"还会涨", r"还会跌", r"能涨", r"会不会涨", r"会不会跌",
     r"会(?:到|是|来到|在)多少", r"会到哪", r"(?:后天|大后天)",

@@ -161,6 +161,12 @@ def _store_with(data_dir, codes=("2330", "2454", "2317"), n=250, end=date(2025, 
     return store
 
 
+def open_store_last(settings):
+    from ingest.store import open_store
+
+    return open_store(settings.store_path).last_bar_date("2330")
+
+
 def _engine(settings, **kw):
     from assistant.engines.forecast import ForecastEngine
 
@@ -479,6 +485,18 @@ def test_a_day_named_ahead_sets_the_horizon_to_the_sessions_up_to_it(data_dir):
     assert today.forecast.horizon_days == 1 and not any("past the 60-day limit" in n for n in today.notices)
     plain = asst.answer("forecast 2330 as of 2025-05-12")
     assert plain.forecast.horizon_days == 5 and not any("after the last stored bar" in n for n in plain.notices)
+    # a stale store (its bars end long before today): a day named relative to today is read from its
+    # end (the end of "this" month had been today's month, 60 sessions away, clamped); a month with no
+    # year named ahead is the next one, not the last one
+    from ingest.calendar import next_sessions
+
+    last = open_store_last(settings)
+    june = asst.answer("where will 2330 be by end of June?")
+    expected = sum(d <= date(last.year, 6, 30) for d in next_sessions("TWSE", last, (date(last.year, 6, 30) - last).days))
+    assert june.route == "forecast" and june.forecast.horizon_days == expected
+    assert any("is read from there" in n for n in june.notices)
+    rest = asst.answer("forecast 2330 for the rest of the month")
+    assert rest.forecast.horizon_days <= 2 and not any("past the 60-day limit" in n for n in rest.notices)
     from assistant.slots import ChatSession
 
     session = ChatSession()  # a follow-up keeps the horizon named before; it names no day of its own

@@ -171,6 +171,8 @@ def test_no_company_no_price_fact():
     # the end of this month or year, even ahead of today; "year-end 2024" is that year's
     ("will 2330 rise by the end of the month", "day", date(2025, 3, 31), date(2025, 3, 31), None),
     ("台積電年底會到多少", "day", date(2025, 12, 31), date(2025, 12, 31), None),
+    ("forecast 2330 for the rest of the month", "day", date(2025, 3, 31), date(2025, 3, 31), None),
+    ("2330 over the remainder of this year", "day", date(2025, 12, 31), date(2025, 12, 31), None),
     ("year-end 2024 close of 2330", "day", date(2024, 12, 31), date(2024, 12, 31), None),
     ("2330 2024 year-end", "day", date(2024, 12, 31), date(2024, 12, 31), None),
     # early / mid / late in a month, 上旬 / 中旬 / 下旬, 月初: days 1-10, 11-20, 21 to the end

@@ -196,22 +196,46 @@ class ForecastEngine:
         """The trading sessions from the last bar to the day a forecast question names ahead of it
         ("next Friday", "the end of the month", "下週五"), clamped to MAX_HORIZON and said; ``None``
         when it names no such day."""
+        from datetime import timedelta
+
         from ingest.calendar import next_sessions
 
-        from ..periods import parse_period
-        from ..price_facts import TAIPEI
+        from ..periods import names_yearless_date, parse_period
+        from ..price_facts import STALE_DAYS, TAIPEI
 
-        period = parse_period(req.message, req.as_of or datetime.now(TAIPEI).date())
+        today = req.as_of or datetime.now(TAIPEI).date()
+        period = parse_period(req.message, today)
         if period.label == "today" and period.end is not None and period.end > last:
             return 1  # "will 2330 rise today?": the next session, however old the last bar is
+        said = None
+        if req.as_of is None and (today - last).days > STALE_DAYS and period.kind in ("day", "range"):
+            # a stale store: a day named relative to today ("月底", "next Friday") is read from the
+            # store's end, as the price answers read "this week" (it had been 60 sessions, clamped)
+            moved = parse_period(req.message, last + timedelta(days=1))
+            if moved != period and moved.kind in ("day", "range") and moved.end is not None:
+                period = moved
+                said = (f"資料庫的股價只到 {last.isoformat()}：問題中相對於今天的日子以資料的最後一天為準。" if zh else
+                        f"The store's prices end on {last.isoformat()}, so the day named relative to today is read "
+                        "from there.")
+        if (period.kind in ("day", "range") and period.end is not None and period.end <= last
+                and names_yearless_date(req.message)):
+            # "where will 2454 be by end of June?": the next June, not the last one
+            end = period.end.replace(year=period.end.year + 1) if not (period.end.month == 2 and period.end.day == 29) \
+                else period.end.replace(year=period.end.year + 1, day=28)
+            period = type(period)(period.kind, period.start, end, label=end.isoformat())
         if period.kind not in ("day", "range") or period.end is None or period.end <= last:
             return None
+        if said:
+            notices.append(said)
         # the exchange's sessions after the last bar (never more than the calendar days), up to that day
         sessions = sum(d <= period.end for d in next_sessions(market, last, (period.end - last).days))
-        if sessions < 1:
-            return None
-        horizon = min(sessions, MAX_HORIZON)
         day = period.end.isoformat()
+        if sessions < 1:  # the days up to it are a weekend or holidays: the next session is the nearest
+            notices.append(f"{last.isoformat()} 之後到 {day} 沒有交易日：預測下一個交易日。" if zh else
+                           f"No session falls between the last stored bar ({last.isoformat()}) and {day}: forecasting "
+                           "the next one.")
+            return 1
+        horizon = min(sessions, MAX_HORIZON)
         if zh:
             notices.append(f"{day} 是最後一筆股價（{last.isoformat()}）之後第 {sessions} 個交易日"
                            + (f"，超過 {MAX_HORIZON} 日上限，改預測 {horizon} 個交易日。" if horizon < sessions else "：預測到那一天。"))
