@@ -61,7 +61,9 @@ _RANKING = re.compile(r"\b(?:most|least|best|worst|top|highest|lowest|biggest|la
 _NEWS_COUNT = re.compile(
     r"\bhow many (?:news(?: articles| stories| items| reports)?|articles|headlines|stories)\b"
     r"|\b(?:which|who|what)\b.{0,40}\b(?:more|most|fewer|less|least) (?:news|articles|headlines|coverage)\b"
-    r"|(?:几|多少)(?:则|篇|条)(?:新闻|报导|报道)?|新闻(?:有)?(?:几|多少)(?:则|篇|条|个)?(?![\w])|哪.{0,12}新闻(?:比较|较|更|最)?(?:多|少)")
+    r"|(?:几|多少)(?:则|篇|条)(?:新闻|报导|报道)?|新闻(?:有)?(?:几|多少)(?:则|篇|条|个)?(?![\w])|哪.{0,12}新闻(?:比较|较|更|最)?(?:多|少)"
+    # "廣達跟緯創誰的新聞比較多"
+    r"|谁(?:的)?新闻(?:比较|较|更|最)?(?:多|少)")
 
 
 # "how many articles mention tariffs?": a topic is counted, which is a news search, not coverage.

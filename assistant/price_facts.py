@@ -68,6 +68,10 @@ _STRONG = re.compile(
     r"|\bhow many (?:shares|lots)\b.{0,30}\b(?:trade[ds]?|traded|changed hands|change hands)\b"
     # "台積電漲了還是跌了", "台積電跌到哪裡了", "聯發科這禮拜怎樣": the past, from the store
     r"|涨了还是跌了|跌了还是涨了|(?:跌|涨)到(?:哪里|哪儿|哪|多少)了|(?:这|本|上)(?:礼拜|周|星期)(?:的)?(?:怎样|怎么样|如何)"
+    # "2330今天漲還跌" (today's move, not a forecast), "聯發科最近很弱耶" (the recent sessions)
+    r"|(?:今天|今日|昨天|昨日|刚刚|这周|本周|上周|这礼拜)(?:是)?(?:涨还是跌|跌还是涨|涨还跌|跌还涨|收红还是收黑|红还是黑)"
+    r"|(?:最近|近期|这阵子|这几天|今天|这周|本周)(?:股价|走势)?(?:很|好|超|有点|蛮|满|太)(?:弱|强|烂|惨|猛|差)"
+    r"(?:耶|欸|啊|呢|吗|喔|诶)?\s*[?？!！。]*\s*$"
     r"|\bturnover\b|\bvalue traded\b|\bvwap\b|\baverage (?:trade |traded |closing |close )?(?:price|close)s?\b|均价|平均价|平均收盘"
     r"|\b(?:\d+|one|a)\s*-?\s*(?:day|week|month|year)s?\s+(?:high|low|range)\b|新高|新低|高点|低点|(?:周|月|年|日|天)(?:以?来|内)?的?(?:最高|最低)"
     # traders' shorthand: "52w range", "3m high", "5d change", "1y perf"

@@ -18,6 +18,7 @@ from ingest.types import Article, PriceBar
     "資料庫有哪些公司", "how up to date is the data?", "which stocks are available?",
     "Which has more news, 2330 or 2454?", "how many articles about 2330?", "how many news do you have on TSMC",
     "台積電有幾則新聞", "台積電和聯發科哪個新聞比較多", "which company has the most news?", "哪家公司新聞最多",
+    "廣達跟緯創誰的新聞比較多",
     "TPEx stocks", "上櫃股票有哪些", "chip stocks", "半導體股", "上市櫃公司有哪些",
     "what industries do you cover?", "有哪些產業", "list the sectors",
     "Give me the list of all companies you cover", "show me every stock you support", "which stocks do you support?",

@@ -86,6 +86,8 @@ ROUTE_CASES = [
     # the past in colloquial Chinese (they had gone to the news, or to the forecaster), and a turn ahead
     ("台積電漲了還是跌了", "qa", "2330", None), ("聯發科這禮拜怎樣", "qa", "2454", None), ("台積電跌到哪裡了", "qa", "2330", None),
     ("鴻海最近好像一直跌", "qa", "2317", None), ("台積電是不是要反彈了", "forecast", "2330", 5),
+    ("2330今天漲還跌", "qa", "2330", None), ("聯發科最近很弱耶", "qa", "2454", None),  # they had been a forecast, the news
+    ("台積電套牢在1100怎麼辦", "qa", "2330", None),
     ("how's MediaTek looking this week?", "qa", "2454", None), ("has TSMC bottomed?", "qa", "2330", None),
     ("2330 price target in 30 days", "forecast", "2330", 30), ("台積電目標價1200會到嗎", "forecast", "2330", 5), ("how negative are the headlines on 2317?", "sentiment", "2317", None),
     ("is this good news: TSMC to build more fabs in Japan", "sentiment", "2330", None),
