@@ -18,7 +18,7 @@ from ingest.cjk import CJK_CHARS, has_cjk
 from .i18n import answers_zh
 from .price_facts import ENGINE, STALE_DAYS, TAIPEI
 from .price_format import company_label, company_of
-from .slots import in_users_script, to_simplified, unquoted
+from .slots import in_users_script, to_simplified, unquoted, without_companies
 from .types import Answer, Citation, EngineRequest
 
 NEWS_RANKED = 10  # companies listed for "which company has the most news?"
@@ -345,9 +345,7 @@ def is_identity_question(message: str, code: str | None) -> bool:
     """Whether ``message`` asks only what the company ``code`` is (named once, nothing else)."""
     if not code or not message:
         return False
-    from ingest.companies import get_directory
-
-    rest = to_simplified(get_directory().without_mentions(message)).lower().strip()
+    rest = without_companies(message).strip()
     return bool(_IDENTITY_EN.match(rest) or _IDENTITY_ZH.match(rest))
 
 

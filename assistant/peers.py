@@ -17,7 +17,7 @@ from typing import Any
 from .i18n import answers_zh
 from .price_facts import ENGINE
 from .price_format import company_label, company_of
-from .slots import to_simplified
+from .slots import without_companies
 from .types import Answer, EngineRequest
 
 RECENT_SESSIONS = 20  # "how each moved lately": the last month of sessions, as the overview's trend
@@ -40,13 +40,11 @@ def is_peers_question(message: str, code: str | None) -> bool:
     """Whether ``message`` asks only who a company's peers or competitors are (one company named)."""
     if not code or not message:
         return False
-    from ingest.companies import get_directory
-
     from .versus_market import asks_vs_industry
 
     if asks_vs_industry(message):  # "2330 vs its industry", "did TSMC beat its peers?": the comparison
         return False
-    rest = to_simplified(get_directory().without_mentions(message)).lower()
+    rest = without_companies(message)
     if not _PEER_WORDS.search(rest):
         return False
     return not re.sub(r"[\W_]+", "", _FILLER.sub(" ", _PEER_WORDS.sub(" ", rest)))

@@ -44,7 +44,8 @@ from .price_records import (GAPS, asks_average, asks_average_daily, asks_average
                             average_range_text, average_text, beyond_text, daily_text, day_gap_text, extreme_pair,
                             extreme_pair_text, from_extreme, from_extreme_text, last_beyond, periodic_text, records_text,
                             streak_text, turn_note, up_share_text, volume_trend_text)
-from .slots import BACK_REFERENCE, COMPANY_TOPIC, COMPARE_WITH, LOOKBACK, adr_notice, plural_back, to_simplified, unquoted
+from .slots import (BACK_REFERENCE, COMPANY_TOPIC, COMPARE_WITH, LOOKBACK, adr_notice, plural_back, to_simplified, unquoted,
+                    without_companies)
 from .types import Answer, Citation, EngineRequest
 from .versus_market import asks_vs_industry, asks_vs_market
 
@@ -195,9 +196,7 @@ _FILLER = re.compile(r"\b(?:in|on|for|during|over|the|of|at|from|to|and|between|
 def names_only_a_period(message: str) -> bool:
     """Whether ``message`` is a company and a period and nothing else ("TSMC last week", "2330
     2025-04", "台積電 上週"): the terse way of asking how the stock did then."""
-    from ingest.companies import get_directory
-
-    rest = to_simplified(get_directory().without_mentions(message)).lower()
+    rest = without_companies(message)
     if parse_period(rest, date.today()).kind == "latest":
         return False
     for pattern in (LOOKBACK, ALL_TIME, _PERIOD_WORDS, _FILLER):

@@ -36,7 +36,7 @@ from .periods import no_such_day, parse_period, Period, period_label
 from .price_facts import ENGINE, STALE_DAYS, TAIPEI, stale_notice, visible_day
 from .price_format import bar_of, company_label, company_of, fmt_price, limit_note, source_name
 from .price_records import asks_daily, asks_periodic
-from .slots import to_simplified, unquoted
+from .slots import to_simplified, unquoted, without_companies
 from .types import Answer, Citation, EngineRequest
 
 MARKET_PROXY = "0050"  # Yuanta Taiwan 50: the benchmark for beta when no other is named
@@ -158,9 +158,7 @@ _BARE_RISK = re.compile(r"[\s,，。.!！?？]*(?:(?:那么|那|and|what about|h
 
 
 def _without_companies(message: str) -> str:
-    from ingest.companies import get_directory
-
-    return to_simplified(get_directory().without_mentions(message)).lower().strip()
+    return without_companies(message).strip()
 
 
 def is_risk_question(message: str, code: str | None) -> bool:

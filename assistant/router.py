@@ -42,7 +42,7 @@ from .coverage import is_coverage_question, is_identity_question
 from .price_limits import asks_limit_prices
 from .sentiment_groups import asked_label_list
 from .glossary import is_glossary_question
-from .slots import COMPANY_TOPIC, ChatSession, Slots, asks_profit_ahead, target_price, to_simplified
+from .slots import COMPANY_TOPIC, ChatSession, Slots, asks_profit_ahead, target_price, to_simplified, without_companies
 from .technicals import is_indicator_question
 
 log = logging.getLogger(__name__)
@@ -246,9 +246,7 @@ def outlook_of_a_topic(text: str, unknown_company: str | None = None) -> bool:
     s = to_simplified(text).lower()
     if not _OUTLOOK.search(s):
         return False
-    from ingest.companies import get_directory
-
-    rest = to_simplified(get_directory().without_mentions(text)).lower()
+    rest = without_companies(text)
     if unknown_company:
         rest = rest.replace(unknown_company.lower(), " ")
     return bool(_OUTLOOK_FILLER.sub("", rest))

@@ -819,6 +819,15 @@ BACK_REFERENCE = re.compile(r"\b(?:it|its|it's)\b|它|该股|这档|这只|这�
 _COMPARING = re.compile(r"\b(?:compare[ds]?|vs|versus|than|against|and|with)\b|比|和|跟|与|对")
 
 
+def without_companies(message: str) -> str:
+    """``message`` read Simplified and lower-cased with every company mention blanked: what it asks
+    besides naming companies ("台積電的同業有哪些" → "  的同业有哪些"), which the question readers
+    that allow only a few words beside the company match against."""
+    from ingest.companies import get_directory
+
+    return to_simplified(get_directory().without_mentions(message)).lower()
+
+
 def adr_notices(message: str, directory: Any) -> list[str]:
     """"TSM" names 2330 through its US ADR: say that the answer is the Taiwan listing's, in NT$,
     because the ADR trades at another price (one TSM is five 2330 shares) and in US$."""
