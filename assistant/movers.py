@@ -190,6 +190,8 @@ _HOW_DID = re.compile(r"\bhow (?:did|have|are|were|has|is)\b.{0,40}\b(?:do|done|
                       # "semiconductor stocks performance in April 2025", "chip stocks returns this year"
                       r"|\b(?:stocks?|shares|sector|industry)\s+(?:performance|returns?|moves?)\b"
                       r"|表现|怎么样|如何|涨跌")
+# "give me a quick rundown of Taiwan semis", "半導體類股概況": the industry's market summary (not its news)
+_RUNDOWN = re.compile(r"\b(?:rundown|run-down|overview|snapshot|recap|summary|round-?up|wrap)\b|概况|总览|总结|摘要")
 MARKET_TOP = 3  # a market summary names the three best and the three worst
 
 
@@ -204,7 +206,8 @@ def is_market_question(message: str) -> bool:
     # "How did Taiwan semis do in April?", "半導體股4月表現如何": an industry's market summary.
     # "半導體股跟大盤比": that summary beside the whole store's.
     return bool(_MARKET.search(s)) or (industry_named(s) is not None
-                                       and bool(_HOW_DID.search(s) or asks_vs_market(message)))
+                                       and bool(_HOW_DID.search(s) or asks_vs_market(message)
+                                                or (_RUNDOWN.search(s) and not _NEWS_COUNT.search(s))))
 
 
 def is_ranking_question(message: str) -> bool:

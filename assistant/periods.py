@@ -34,7 +34,9 @@ _MONTH_ONLY = re.compile(rf"\b(?:(?:in|during|for|of|since|from)\s+(?:early\s+|m
                          rf"|(?:what|how)\s+about\s+|^\s*and\s+(?=\w+\s*[?.!]*\s*$))"
                          rf"{_MON}(?![\w-])(?!\s*\d)"
                          # "at the April low", "the March high": a month's extreme
-                         rf"|\b(?:the|its)\s+{_MON}(?=\s+(?:high|low|peak|bottom|top|close|rally|drop|crash|selloff)s?\b)|(?<![\d年./\-近前去])(1[0-2]|0?[1-9])\s*月(?!\s*\d{{1,2}}\s*[日号])", re.I)
+                         rf"|\b(?:the|its)\s+{_MON}(?=\s+(?:high|low|peak|bottom|top|close|rally|drop|crash|selloff|sell-off"
+                         # "the April tariff announcement", "the March earnings": an event of that month
+                         rf"|tariffs?|announcements?|earnings|results|correction|rebound|slump|plunge|rout)s?\b)|(?<![\d年./\-近前去])(1[0-2]|0?[1-9])\s*月(?!\s*\d{{1,2}}\s*[日号])", re.I)
 _YEAR = re.compile(r"\b(?:in|during|for|of|throughout|across|(?<!go )(?<!goes )(?<!be )over)\s+(\d{4})\b|(\d{4})\s*年(?!\s*\d)"
                    r"|\b(?:its|the|their|a)\s+(\d{4})\s+(?:high|low|peak|bottom|performance|return|range|drawdown)s?\b", re.I)
 # Quarters and halves: "Q1 2025", "2025 Q1", "1Q25", "first quarter of 2025", "2025年第一季";

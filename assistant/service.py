@@ -432,8 +432,9 @@ class Assistant:
         if industry is None or not QA_NEWS.search(s) or SENTIMENT_STRONG.search(s):
             return None
         rest = QA_NEWS.sub(" ", re.sub(industry.pattern, " ", s))
-        if re.sub(r"[\W_]+|\b(?:the|about|on|of|for|any|latest|recent|top|stocks?|shares|companies|industry|sector)\b"
-                  r"|最新|最近|相关|的|有|吗|哪些|类股|股|产业|公司", "", rest):
+        if re.sub(r"[\W_]+|\b(?:the|about|on|of|for|any|latest|recent|top|stocks?|shares|companies|industry|sector"
+                  r"|summary|summari[sz]e|roundup|round-up|recap|digest|give|me|show)\b"
+                  r"|最新|最近|相关|的|有|吗|哪些|类股|股|产业|公司|总结|摘要|整理|重点", "", rest):
             return None  # "semiconductor tariff news": a topic of its own, searched as it is
         codes = [c for c in open_store(self.settings.store_path).news_codes() if industry.covers(company_of(c))]
         if not codes:

@@ -466,6 +466,8 @@ def test_top_n_losers_are_losers(store):
     # an industry's performance with no "how" (it had gone to the news)
     ("semiconductor stocks performance in April 2025", True), ("chip stocks returns this year", True),
     ("semiconductor revenue", False),
+    # a rundown of an industry is its market summary (it had searched the news); its news is not
+    ("Give me a quick rundown of Taiwan semis", True), ("半導體類股概況", True), ("how many semiconductor news articles?", False),
 ])
 def test_market_questions(message, market):
     from assistant.movers import is_market_question

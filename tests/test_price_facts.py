@@ -554,6 +554,8 @@ def test_a_news_question_about_a_day_long_after_the_store_gets_no_bar_beside_it(
     ("TSMC Q3 performance", "TSMC Q3 2024 performance", "2024-Q3"),
     ("2330 second half", "2330 second half 2024", "2024-H2"),
     ("bought 2330 at the April low", "bought 2330 at the April 2025 low", "2025-04"),  # a month's extreme
+    ("How did Taiwanese stocks react to the April tariff announcement?",  # a month's event (it had been the latest day)
+     "How did Taiwanese stocks react to the April 2025 tariff announcement?", "2025-04"),
     ("TSMC news in early April", "TSMC news in early April 2025", "2025-04"),
 ])
 def test_a_yearless_date_after_a_stale_store_s_end_reads_as_the_latest_it_covers(message, anchored, label):

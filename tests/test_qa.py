@@ -1012,6 +1012,8 @@ def test_news_of_an_industry_lists_its_companies_newest(data_dir):
     en = asst.answer("semiconductor news")
     assert "Latest news, newest first:" in en.answer and any("2 Semiconductors companies with stored news" in n for n in en.notices)
     assert not any(n.startswith("Read as the news of") for n in asst.answer("semiconductor tariff news").notices)
+    summary = asst.answer("總結半導體新聞")  # asking for a summary is no topic of its own
+    assert any(n.startswith("視為半導體業中有已存新聞的 2 家公司的新聞") for n in summary.notices)
     assert asst.answer("半導體新聞情緒").route == "sentiment"
 
 
