@@ -214,8 +214,8 @@ _LANGUAGE_WORDS = {
 # "use English", a bare "English please"; "用英文回答", "請用中文", "說中文", "翻譯成英文", "改用英文",
 # "英文回答", "給我英文版", a bare "中文".
 _REQUEST_FORMS = (
-    r"(?:\b(?:can|could|would) you\s+)?(?:\bplease\s+)?\b(?:answer|reply|respond|write|explain|continue|say (?:it|that)|"
-    r"give (?:it|that|the answer))(?: (?:to )?me)?(?: again)?\s+in\s+(?:{lang})\b(?:\s+please)?",
+    r"(?:\b(?:can|could|would) you\s+)?(?:\bplease\s+)?\b(?:answer|reply|respond|write|explain|continue|say|repeat|"
+    r"give|show)(?: (?:it|that|this|the answer|your answer))?(?: (?:to )?me)?(?: again)?\s+in\s+(?:{lang})\b(?:\s+please)?",
     r"(?:\b(?:can|could|would) you\s+)?(?:\bplease\s+)?\b(?:speak|talk)(?: to me)?\s+(?:in\s+)?(?:{lang})\b(?:\s+please)?",
     r"\b(?:translate|put)(?: (?:it|that|this|the answer|your answer))?\s+(?:in)?to\s+(?:{lang})\b",
     r"\b(?:switch|change)(?: (?:back|over))?\s+to\s+(?:{lang})\b|\buse\s+(?:{lang})\b",

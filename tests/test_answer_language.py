@@ -22,6 +22,7 @@ from ingest.cjk import has_cjk
     ("Answer in Chinese please", "zh", ""), ("please reply in english", "en", ""), ("can you speak Chinese?", "zh", ""),
     ("translate that to English", "en", ""), ("switch to Chinese", "zh", ""), ("use English", "en", ""),
     ("请用简体中文回答", "zh", ""),
+    ("can you explain that in English?", "en", ""), ("repeat that in Chinese please", "zh", ""),  # they had searched the news
     ("台積電股價，用英文回答", "en", "台積電股價"), ("What's TSMC news? answer in Chinese", "zh", "What's TSMC news?"),
     ("2330 price in english", "en", "2330 price"), ("用英文說明台積電的風險", "en", "台積電的風險"),
 ])
