@@ -57,7 +57,10 @@ KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         # "2330 lot size", "台積電一張幾股": the lot, priced (they had been read as news questions)
         r"|\b(?:board )?lot size\b|\bshares (?:per|in an?|in one) lot\b|一张(?:是|有)?(?:几|多少)股"
         # "what's 1 lot of TSMC in USD?", "what does a lot of 2330 cost?"
-        r"|\bwhat(?:'s| is| does| would)\s+(?:one|a|1)\s+lot\b")),
+        r"|\bwhat(?:'s| is| does| would)\s+(?:one|a|1)\s+lot\b"
+        # "if I buy 3 lots of 2317 how much do I need?", "how much is 1 share of TSMC?"
+        r"|\b(?:one|a|an|\d+|two|three|four|five|ten)\s+(?:board\s+)?lots?\b.{0,40}\bhow much\b"
+        r"|\bhow much (?:is|does|would|do)\b.{0,20}\b(?:one|a|1|single)\s+share\b")),
     ("portfolio", re.compile(r"\bmy (?:portfolio|holdings|positions?|stocks)\b|\bi (?:hold|own)\b|\bportfolio\b"
                              # "my 2 lots of 2330", "I have 3 lots of 2317 and...", "我有台積電2張和鴻海5張"
                              r"|\bmy \d[\d,]*\s*(?:lots?|shares)\b|\bi have\b(?=.{0,40}?\b\d[\d,]*\s*(?:lots?|shares)\b)"

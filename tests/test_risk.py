@@ -75,6 +75,7 @@ def ask(store, message, *, codes=None, as_of=None, today=DAYS[-1], previous=None
     ("我有一個問題想問台積電", None), ("I have a question about 2330", None),
     # the lot, priced: "台積電一張幾股" had been a news question
     ("台積電一張幾股", "cost"), ("2330 lot size", "cost"), ("how many shares in a lot of 2454?", "cost"),
+    ("if I buy 3 lots of 2317 how much do I need?", "cost"), ("how much is 1 share of TSMC?", "cost"),
     ("what's 1 lot of TSMC in USD?", "cost"), ("what does a lot of 2330 cost?", "cost"),
     # as a follow-up: "那風險呢" after a forecast had been the forecast again
     ("那風險呢", "risk"), ("and its risk?", "risk"), ("what about the risk?", "risk"),
