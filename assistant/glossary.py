@@ -208,6 +208,22 @@ TERMS: tuple[Term, ...] = (
        "**上漲機率與 10–90% 區間。** 預測器找出歷史上與近期走勢最相似的價格片段（只用查詢基準日之前的資料），看它們之後怎麼走："
        "上漲機率是其中收高的比例，區間涵蓋它們結束位置的中間 80%。",
        "forecast 2330 next 5 days", "台積電未來5天走勢"),
+    _t("analog", r"\banalog(?:ue)? (?:forecaster|forecast|method|model)\b|\bnearest[- ]neighbou?rs?\b|类比法|类比预测",
+       "**The analog forecaster (the CPU tier).** It describes the recent closes as a window (returns, volatility, the "
+       "market's move), finds the past windows most like it among the stored companies (only those that ended "
+       "before the as-of date), and reads what followed them: the share that rose is P(rise), their spread the "
+       "band. It needs no model download; its walk-forward backtest sits beside every forecast.",
+       "**類比法預測（CPU 層）。** 把近期收盤描述成一段走勢（報酬、波動、大盤的變化），在已存公司中找出最相似的歷史片段"
+       "（只取在查詢基準日之前結束的），看它們之後怎麼走：上漲的比例就是上漲機率，分布就是區間。不需要下載模型；"
+       "每次預測旁都附上逐步回測。",
+       "forecast 2330 next 5 days", "台積電未來5天走勢"),
+    _t("candlestick", r"\bcandle ?sticks?\b|\bcandles?\b(?= chart)|(?<![a-z])k\s*线|(?<![a-z])k\s*棒|(?:日|周|月)\s*k(?![a-z])|蜡烛图",
+       "**Candlestick (K線).** One candle a session: the body runs from the open to the close, the wicks to the high "
+       "and the low. In Taiwan a rising candle is red and a falling one green (the reverse of the US), and finqa's "
+       "charts follow that; weekly and monthly candles (週K, 月K) do the same for a week or a month.",
+       "**K 線（蠟燭圖）。** 每個交易日一根：實體從開盤到收盤，上下影線到最高與最低。台灣習慣漲紅跌綠（與美國相反），"
+       "finqa 的圖也一樣；週 K、月 K 則是一週、一個月一根。",
+       "2330 weekly chart", "台積電週K"),
     # Figures users ask about that finqa does not store (no financial statements): what they are,
     # and that finqa cannot give them, rather than nothing when no language model is loaded.
     _t("pe", r"(?<![a-z])p/?e(?: ratio)?(?![a-z])|\bprice[- ]to[- ]earnings(?: ratio)?\b|本益比|市盈率",
@@ -284,6 +300,7 @@ _ASKS = re.compile(
     r"\bwhat(?:'s| is| are| does| do)\b|\bmeaning\b|\bmeans?\b|\bdefin(?:e|ition)\b|\bexplain\b|\bstand for\b"
     r"|\bhow (?:is|are|do you|does finqa)\b.{0,30}\b(?:calculated|computed|calculate|compute|measured|read)\b"
     r"|\bdifference between\b|\btell me about\b|\bhow many shares\b|\bwhen does\b|\bwhat time\b"
+    r"|\bhow (?:does|do|is)\b.{0,30}\bwork(?:s|ing)?\b"
     r"|什么是|是什么|是啥|什么意思|意思|定义|怎么算|如何计算|怎么计算|怎么看|解释|说明|差别|差异|区别|几点|多少股|几股|交易时间")
 # "and KD?", "那KD呢", "what about MACD?" after a definition: the next term (with no company in
 # the conversation; with one, the same words ask for that company's number).
@@ -294,7 +311,7 @@ _FILLER = re.compile(
     r"stand|stands|for|how|calculated|computed|calculate|compute|measured|read|it|they|you|finqa|your|indicator|"
     r"indicators|value|values|ratio|difference|between|and|vs|versus|tell|about|term|please|stock|stocks|"
     r"technical|index|s|days?|sessions?|taiwan|taiwanese|here|how|about|many|shares|one|per|each|daily|when|time|"
-    r"market|exchange|twse|tpex|stock|open|close)\b|那么|那|还有"
+    r"market|exchange|twse|tpex|stock|open|close|work|works|working|your)\b|那么|那|还有"
     r"|什么是|是什么|是啥|什么意思|意思|定义|怎么算|如何计算|怎么计算|怎么看|解释|说明|差别|差异|区别|指标|和|跟|与|的|请问|呢|吗|啊|值|是|日|天|台股|股市|多少股|几股|一张|有|几点|多少",
 )
 

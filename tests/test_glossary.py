@@ -18,6 +18,8 @@ from ingest.types import PriceBar
     ("What does RSI mean?", ["rsi"]), ("Explain a moving average crossover", ["crossover"]), ("什麼是KD值", ["kd"]),
     ("KD和RSI的差別", ["kd", "rsi"]), ("5日均線是什麼意思", ["moving_average"]), ("what is MCC?", ["mcc"]),
     ("how is beta calculated?", ["beta"]), ("漲停是什麼", ["limit"]), ("what is the random walk baseline", ["baselines"]),
+    ("what is a candlestick?", ["candlestick"]), ("K線是什麼", ["candlestick"]), ("日K是什麼", ["candlestick"]),
+    ("how does the analog forecaster work?", ["analog"]), ("類比法是什麼", ["analog"]),
     ("布林通道怎麼看", ["bollinger"]), ("what is a golden cross", ["crossover"]), ("什麼是零股", ["lot"]),
     ("what are trading costs in Taiwan", ["costs"]), ("what is P(rise)?", ["p_rise"]), ("最大回撤是什麼", ["drawdown"]),
     ("what is support and resistance?", ["levels"]), ("支撐和壓力是什麼意思", ["levels"]),
