@@ -289,7 +289,10 @@ _ABOUT_HOLDINGS = re.compile(
     r"|which one|each (?:one|of them)|both)\b|它|它们|这些|我的(?:持股|投资组合|组合|部位|股票)|持股|全部|哪一?(?:档|支|个|只)"
     # "how much did I make since January?", "我賺了多少"
     r"|\b(?:did|have|do) i (?:make|made|earn|earned|lose|lost|gain|gained)\b|\bmy (?:gains?|loss(?:es)?|p&l|returns?)\b"
-    r"|我(?:赚|赔|亏|损失)")
+    r"|我(?:赚|赔|亏|损失)"
+    # "要繳多少稅", "how much tax?", "如果漲到1100呢", "if it goes to 1100?": of the positions stated
+    r"|税|手续费|\btax(?:es)?\b|\bfees?\b|(?:如果|若|假如|要是|那么|那)\s*(?:股价)?(?:涨|跌|回|来)到\s*\d"
+    r"|\bif (?:it|the price|the stock|they) (?:goes|go|rises|rise|falls|fall|drops|drop|climbs|gets|hits|reaches)\b")
 
 
 def holdings_stated(message: str) -> bool:

@@ -351,8 +351,14 @@ _PAID = re.compile(
 _SOLD = re.compile(
     r"\b(?:sold|sell|selling|sells|exited|exit)\b[^.?!。？！]{0,20}?(?:\bat\b|@|\bfor\b)\s*(?:nt\$|\$|twd\s*)?"
     r"(\d[\d,]*(?:\.\d+)?)(?!\d)(?!\s*(?:k\b|m\b|million|thousand|lots?|shares|%))"
-    r"|(?:在|以)?\s*(?<!\d)(?<!\d[.,])(\d[\d,]*(?:\.\d+)?)\s*(?:元|块)?\s*(?:卖出|卖掉|卖|出场|出清)"
-    r"|(?:卖出|卖掉|卖)(?:价|在|于)\s*(\d[\d,]*(?:\.\d+)?)",
+    # (a number's commas group thousands: "成本950，賣掉要繳多少稅" sells at the close, not at 950, and
+    # "成本950，1100賣掉" at 1100, not 9,501,100)
+    r"|(?:在|以)?\s*(?<!\d)(?<!\d\.)(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?:元|块)?\s*(?:卖出|卖掉|卖|出场|出清)"
+    r"|(?:卖出|卖掉|卖)(?:价|在|于)\s*(\d[\d,]*(?:\.\d+)?)"
+    # "如果漲到1100呢", "if it goes to 1100": a position's result at that price, as if sold there
+    r"|(?:如果|若|假如|要是|假设|那么|那)\s*(?:股价)?(?:涨|跌|回|来)到\s*(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"|\bif (?:it|the price|the stock|the shares?|they) (?:goes|go|rises|rise|falls|fall|drops|drop|climbs|gets|hits|reaches)"
+    r"(?: (?:up|down|back))?(?: to)? (?:nt\$|\$)?(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)",
     re.IGNORECASE,
 )
 

@@ -252,6 +252,14 @@ def outlook_of_a_topic(text: str, unknown_company: str | None = None) -> bool:
     return bool(_OUTLOOK_FILLER.sub("", rest))
 
 
+def _position_at_a_price(text: str) -> bool:
+    """Whether ``text`` states a position bought at a price and asks its result at another, as if
+    sold there ("I bought 2330 at 950, what if it goes to 1100?", "成本950，如果漲到1100呢")."""
+    from .holdings import parse_paid, parse_sold
+
+    return parse_paid(text) is not None and parse_sold(text) is not None
+
+
 def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> RouteDecision | None:
     """The intent rules; ``None`` when none applies."""
     s = to_simplified(text).lower()
@@ -290,6 +298,9 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
 
         if asks_advice(text):  # "is TSMC a buy for next week?", "台積電明天可以買嗎": the odds, and no verdict
             return RouteDecision("forecast", "a buy or sell asked of the days ahead (the forecaster)", "rule")
+    if slots is not None and slots.code and target_price(text) is not None and _position_at_a_price(text):
+        # "我有台積電2張成本950，如果漲到1100賣掉賺多少": the position's result at that price, not the odds
+        return RouteDecision("qa", "a position's result at a price (computed from the store)", "rule")
     if (slots is not None and slots.code and target_price(text) is not None and not QA_TOPIC.search(s)
             and not _PAST_TARGET.search(s)):
         # "will 2330 reach 1,000?", "TSMC above 1200 by next month?": the forecaster gives the odds.

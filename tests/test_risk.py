@@ -635,6 +635,27 @@ def test_follow_ups_after_positions_bought_at_a_price_are_about_them(store, data
     assert "RSI(14)" in rsi.answer and not any("Read as" in n for n in rsi.notices)
 
 
+def test_a_position_at_a_price_named_and_its_tax_follow_it(store, data_dir):
+    """"我有台積電2張成本100", then "如果漲到150呢" / "那跌到80呢" (the result as if sold there; they
+    had been the forecaster's odds) and "要繳多少稅" (it had searched the news); "會漲到150嗎" stays
+    the odds; "成本100，賣掉要繳多少稅" sells at the close, not at the cost before the comma."""
+    from assistant.holdings import parse_sold
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    asst.answer("我有台積電2張成本100", session=session, as_of=DAYS[-1])
+    up = asst.answer("如果漲到150呢", session=session, as_of=DAYS[-1])
+    assert up.route == "qa" and "以 100.00 買進、以 150.00 賣出" in up.answer and "價差 **+NT$100,000**" in up.answer
+    down = asst.answer("那跌到80呢", session=session, as_of=DAYS[-1])
+    assert "以 80.00 賣出" in down.answer and "價差 **−NT$40,000**" in down.answer
+    tax = asst.answer("要繳多少稅", session=session, as_of=DAYS[-1])
+    assert tax.engine == "qa:prices" and "證券交易稅" in tax.answer
+    assert asst.route("我有台積電2張成本100，會漲到150嗎")["route"] == "forecast"
+    assert asst.route("I bought 2330 at 100, what if it goes to 150?")["route"] == "qa"
+    assert parse_sold("我有台積電2張成本950，賣掉要繳多少稅") is None and parse_sold("成本950，1100賣掉") == 1100.0
+
+
 def test_a_risk_and_an_indicator_asked_together_are_both_answered(store, data_dir):
     """"2330 RSI and drawdown": the drawdown, then the indicators, their sources numbered on."""
     from assistant.service import Assistant
