@@ -34,14 +34,14 @@ TAX_STOCK, TAX_ETF = 0.003, 0.001  # securities transaction tax, on the sale onl
 # --- amounts ---------------------------------------------------------------------------------
 _SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "千": 1e3, "万": 1e4, "亿": 1e8}
 _MONEY = re.compile(
-    r"(?:nt\$|ntd\s*|twd\s*|\$|新台币|台币)\s*(\d[\d,]*(?:\.\d+)?)\s*(k|m|mn|million|thousand|千|万|亿)?"
-    r"|(\d[\d,]*(?:\.\d+)?)\s*(k|m|mn|million|thousand|千|万|亿)?\s*(?:nt\$|ntd|twd|nt dollars|nt(?![a-z])|dollars|新台币|台币|元|块)"
-    r"|(\d[\d,]*(?:\.\d+)?)\s*(k|million|thousand|万|亿)(?![a-z])"
+    r"(?:nt\$|ntd\s*|twd\s*|\$|新台币|台币)\s*(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)\s*(k|m|mn|million|thousand|千|万|亿)?"
+    r"|(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)\s*(k|m|mn|million|thousand|千|万|亿)?\s*(?:nt\$|ntd|twd|nt dollars|nt(?![a-z])|dollars|新台币|台币|元|块)"
+    r"|(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)\s*(k|million|thousand|万|亿)(?![a-z])"
     r"|([一二两三四五六七八九十百]+)\s*(千|万|亿)\s*(?:元|块|新台币|台币)?"
     # a bare sum after a verb of spending: "invest 100000 in TSMC", "with 250,000", "投入100000"
-    r"|(?:\binvest(?:ed|ing)?|\bput|\bspend|\bspent|\bwith|\bhave|投资|投入|花|拿)\s*(\d{1,3}(?:,\d{3})+|\d{4,})(?![\d.,])()")
-_LOTS = re.compile(r"(\d[\d,]*|[一二两三四五六七八九十百]+|a|one)\s*(?:个)?\s*(?:lots?|张)(?![a-z])")
-_SHARES = re.compile(r"(\d[\d,]*)\s*(?:shares|股)(?!价|票|市|东)")
+    r"|(?:\binvest(?:ed|ing)?|\bput|\bspend|\bspent|\bwith|\bhave|投资|投入|花|拿)\s*(\d{1,3}(?:,\d{3})+(?!\d)|\d{4,})(?![\d.,])()")
+_LOTS = re.compile(r"(\d{1,3}(?:,\d{3})+(?!\d)|\d+|[一二两三四五六七八九十百]+|a|one)\s*(?:个)?\s*(?:lots?|张)(?![a-z])")
+_SHARES = re.compile(r"(\d{1,3}(?:,\d{3})+(?!\d)|\d+)\s*(?:shares|股)(?!价|票|市|东)")
 
 
 @dataclass(frozen=True)
@@ -331,34 +331,34 @@ _PAID = re.compile(
     # "bought at 1000", "bought 2 lots at NT$1,050", "bought 500 shares for 900 each" ("for NT$200,000"
     # without "each" is what the whole lot cost, and "buy with NT$100,000" a budget: no price paid)
     r"\b(?:bought|buy|purchased|got in|entered)\b(?:(?!\b(?:sold|sell|selling)\b)[^.?!。？！]){0,30}?(?:\bat\b|@)\s*(?:nt\$|\$|twd\s*)?"
-    r"(\d[\d,]*(?:\.\d+)?)(?!\d)(?!\s*(?:k\b|m\b|bn\b|million|billion|thousand|lots?|shares|%))"
-    r"|\b(?:bought|purchased)\b[^.?!。？！]{0,30}?\bfor\s*(?:nt\$|\$|twd\s*)?(\d[\d,]*(?:\.\d+)?)(?!\d)"
+    r"(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)(?!\d)(?!\s*(?:k\b|m\b|bn\b|million|billion|thousand|lots?|shares|%))"
+    r"|\b(?:bought|purchased)\b[^.?!。？！]{0,30}?\bfor\s*(?:nt\$|\$|twd\s*)?(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)(?!\d)"
     r"(?=\s*(?:each|a share|per share|/share)\b)"
     # "cost basis 800", "my average cost is 850"
     r"|\b(?:average cost|avg\.? cost|average price|cost basis|entry price)\b\s*(?:is|was|of|at|:)?\s*(?:nt\$|\$|twd\s*)?"
-    r"(\d[\d,]*(?:\.\d+)?)(?!\d)(?!\s*(?:k\b|m\b|million|thousand|lots?|shares|%))"
-    r"|(?:在|以)\s*(\d[\d,]*(?:\.\d+)?)\s*(?:元|块)?\s*(?:的价格|价位)?\s*(?:买|买进|买入|进场|入手|接|购入)"
-    r"|(?:成本价?|均价|买进价|买价|买入价|进场价)\s*(?:是|为|在|约)?\s*(\d[\d,]*(?:\.\d+)?)(?!\s*(?:万|亿|千))"
-    r"|(\d[\d,]*(?:\.\d+)?)\s*(?:元|块)\s*(?:买的|买进的|买入的|进场的)"
+    r"(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)(?!\d)(?!\s*(?:k\b|m\b|million|thousand|lots?|shares|%))"
+    r"|(?:在|以)\s*(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?:元|块)?\s*(?:的价格|价位)?\s*(?:买|买进|买入|进场|入手|接|购入)"
+    r"|(?:成本价?|均价|买进价|买价|买入价|进场价)\s*(?:是|为|在|约)?\s*(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)(?!\s*(?:万|亿|千))"
+    r"|(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?:元|块)\s*(?:买的|买进的|买入的|进场的)"
     # "台積電套牢在1100", "1100套牢": stuck at that cost; "stuck at 1100", "bag holding from 1100"
-    r"|套牢(?:在|于)?\s*(\d[\d,]*(?:\.\d+)?)(?!\s*(?:万|亿|千|张|股|%))|(?<!\d)(\d[\d,]*(?:\.\d+)?)\s*(?:元|块)?\s*(?:套牢|被套)"
-    r"|\b(?:stuck|trapped|bag ?holding)\b\s*(?:at|from|since)\s*(?:nt\$|\$)?(\d[\d,]*(?:\.\d+)?)(?!\d)"
+    r"|套牢(?:在|于)?\s*(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)(?!\s*(?:万|亿|千|张|股|%))|(?<!\d)(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?:元|块)?\s*(?:套牢|被套)"
+    r"|\b(?:stuck|trapped|bag ?holding)\b\s*(?:at|from|since)\s*(?:nt\$|\$)?(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)(?!\d)"
     # "我900買台積電1100賣掉": a price right before 買
-    r"|(?<!\d)(?<!\d[.,])(\d[\d,]*(?:\.\d+)?)\s*(?:元|块)?\s*(?:买进|买入|买)(?![卖])",
+    r"|(?<!\d)(?<!\d[.,])(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?:元|块)?\s*(?:买进|买入|买)(?![卖])",
     re.IGNORECASE,
 )
 # "sold at 1100", "sell at 1000", "1100賣掉", "在1100賣出": the price a position was (or would be) sold at.
 _SOLD = re.compile(
     r"\b(?:sold|sell|selling|sells|exited|exit)\b[^.?!。？！]{0,20}?(?:\bat\b|@|\bfor\b)\s*(?:nt\$|\$|twd\s*)?"
-    r"(\d[\d,]*(?:\.\d+)?)(?!\d)(?!\s*(?:k\b|m\b|million|thousand|lots?|shares|%))"
+    r"(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)(?!\d)(?!\s*(?:k\b|m\b|million|thousand|lots?|shares|%))"
     # (a number's commas group thousands: "成本950，賣掉要繳多少稅" sells at the close, not at 950, and
     # "成本950，1100賣掉" at 1100, not 9,501,100)
-    r"|(?:在|以)?\s*(?<!\d)(?<!\d\.)(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?:元|块)?\s*(?:卖出|卖掉|卖|出场|出清)"
-    r"|(?:卖出|卖掉|卖)(?:价|在|于)\s*(\d[\d,]*(?:\.\d+)?)"
+    r"|(?:在|以)?\s*(?<!\d)(?<!\d\.)(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?:元|块)?\s*(?:卖出|卖掉|卖|出场|出清)"
+    r"|(?:卖出|卖掉|卖)(?:价|在|于)\s*(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)"
     # "如果漲到1100呢", "if it goes to 1100": a position's result at that price, as if sold there
-    r"|(?:如果|若|假如|要是|假设|那么|那)\s*(?:股价)?(?:涨|跌|回|来)到\s*(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"|(?:如果|若|假如|要是|假设|那么|那)\s*(?:股价)?(?:涨|跌|回|来)到\s*(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"|\bif (?:it|the price|the stock|the shares?|they) (?:goes|go|rises|rise|falls|fall|drops|drop|climbs|gets|hits|reaches)"
-    r"(?: (?:up|down|back))?(?: to)? (?:nt\$|\$)?(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)",
+    r"(?: (?:up|down|back))?(?: to)? (?:nt\$|\$)?(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)",
     re.IGNORECASE,
 )
 
@@ -406,9 +406,9 @@ def parse_paid(message: str) -> tuple[float, str] | None:
 
 # A price paid right beside a name: "TSMC at 1000", "TSMC 2 lots @ 1,050", "台積電成本900" (after
 # it), "在900買了3張台積電" (before it).
-_PRICE_AFTER = re.compile(r"^\s*[:：,，]?\s*(?:\d[\d,]*\s*(?:lots?|shares|张|股)\s*)?(?:\bat\b|@|成本价?|均价|买在)\s*"
-                          r"(?:nt\$|\$|twd\s*)?(\d[\d,]*(?:\.\d+)?)(?!\d)(?!\s*(?:k\b|m\b|million|thousand|lots?|shares|%|万|亿|千|张|股))")
-_PRICE_BEFORE = re.compile(r"(?:在|以)\s*(\d[\d,]*(?:\.\d+)?)\s*(?:元|块)?\s*(?:的价格)?\s*(?:买进|买入|买了|买|购入)"
+_PRICE_AFTER = re.compile(r"^\s*[:：,，]?\s*(?:(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)\s*(?:lots?|shares|张|股)\s*)?(?:\bat\b|@|成本价?|均价|买在)\s*"
+                          r"(?:nt\$|\$|twd\s*)?(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)(?!\d)(?!\s*(?:k\b|m\b|million|thousand|lots?|shares|%|万|亿|千|张|股))")
+_PRICE_BEFORE = re.compile(r"(?:在|以)\s*(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?:元|块)?\s*(?:的价格)?\s*(?:买进|买入|买了|买|购入)"
                            r"\s*(?:了)?\s*(?:[一二两三四五六七八九十百\d,]+\s*(?:张|股))?\s*$")
 
 
@@ -576,11 +576,11 @@ def _trade(job: Job, code: str, paid: float, sold: float, stake: Stake, *, bough
 
 
 # --- a portfolio ------------------------------------------------------------------------------
-_QTY = (r"(\d[\d,]*|[一二两三四五六七八九十百]+|a|one)\s*(?:个)?\s*(lots?|shares?|张|股)(?![a-z价票市东])")
+_QTY = (r"(\d{1,3}(?:,\d{3})+(?!\d)|\d+|[一二两三四五六七八九十百]+|a|one)\s*(?:个)?\s*(lots?|shares?|张|股)(?![a-z价票市东])")
 _QTY_BEFORE = re.compile(_QTY + r"\s*(?:of|in)?\s*$")
 _QTY_AFTER = re.compile(r"^\s*[:：,，]?\s*" + _QTY)
 # "2330 x 1000", "2454 ×500": shares written as a multiplication
-_TIMES_AFTER = re.compile(r"^\s*[:：]?\s*[x×*]\s*(\d[\d,]*)(?![\d.])")
+_TIMES_AFTER = re.compile(r"^\s*[:：]?\s*[x×*]\s*(\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?![\d.])")
 
 
 def _quantity(number: str, unit: str) -> float | None:

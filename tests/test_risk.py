@@ -519,6 +519,8 @@ def test_a_flat_series_has_no_beta_or_correlation(store):
     ("bought 2 lots of TSMC at NT$1,050", 1050.0, 2000.0),
     ("I bought 500 shares of 2330 for 900 each, my profit?", 900.0, 500.0),
     ("我在900買了3張台積電，現在賺多少", 900.0, 3000.0), ("台積電成本850賺多少", 850.0, None), ("我以1,000元買進2張台積電", 1000.0, 2000.0),
+    # a comma after a number groups no thousands (it had read 950，2 as 9,502)
+    ("我有台積電2張成本950，現在賺多少", 950.0, 2000.0), ("bought 2 lots of TSMC at 1,050.5, my profit?", 1050.5, 2000.0),
 ])
 def test_a_price_paid_is_a_position(message, paid, shares):
     from assistant.holdings import parse_paid
