@@ -247,6 +247,10 @@ _PICKS = re.compile(
     r"|有(?:什么|没有|哪些)(?:好|值得买的?)(?:股票?|个股)"
     r"|\b(?:give|tell|show)\s+me\s+(?:a|some|one|your)\s+(?:hot\s+|good\s+|great\s+|winning\s+)?(?:stocks?|stock picks?|tips?)\b(?!\s*(?:charts?|prices?|quotes?|data|codes?|lists?))"
     r"|\b(?:any|got any|hot)\s+stock\s+(?:tips?|picks?)\b"
+    # "which ETF is the best?", "what's the best stock?" (no span, no "performing": a pick, not a ranking)
+    r"|\b(?:which|what)(?:'s| is)?\s+(?:the\s+)?(?:best|top)\s+(?:stock|etf|share|company)\s*[?？!.]*\s*$"
+    r"|\bwhich\s+(?:stock|etf|share|company)\s+is\s+(?:the\s+)?(?:best|better)\s*[?？!.]*\s*$"
+    r"|(?:哪|什么)(?:一)?(?:档|支|只|个)?\s*(?:etf|股票|个股)\s*(?:最好|最值得买|最推荐|最值得)\s*[?？!！。]*\s*$"
 )
 
 

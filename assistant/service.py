@@ -30,7 +30,8 @@ from ingest.industries import english_name, industry_named
 from .followups import (asks_more, carried_notice, carry_news_question, carry_period, carry_portfolio, holdings_stated, more_notice,
                         news_question_of, why_back_question)
 from .i18n import answers_zh, language_ack, language_notice, language_request, only_language_request, stream_in
-from .movers import asks_for_picks, asks_future_ranking, ranking_without_why, refers_back, why_ranking_notice
+from .movers import (asks_for_picks, asks_future_ranking, is_ranking_question, ranking_without_why, refers_back,
+                     why_ranking_notice)
 from .price_facts import TAIPEI, names_only_a_period, price_question_of
 from .router import FinqaRouter, IntentClassifier, RouteDecision
 from .sentiment_groups import asks_about_a_group
@@ -279,7 +280,7 @@ class Assistant:
                  slots.code, slots.horizon_days)
         early = self._precheck(decision.route, slots, notices, message)
         if early is None and not slots.codes and not (session and session.last_ranked) \
-                and ranked_end(to_simplified(message)) is not None:
+                and ranked_end(to_simplified(message)) is not None and not is_ranking_question(message):
             # "why did the top one rise?" with no ranking in the conversation: no one to name
             zh = answers_zh(message)
             early = Answer(route=decision.route, engine="help", notices=notices, answer=(
@@ -390,7 +391,6 @@ class Assistant:
         store's own (its last week, the month before its last), as of the day after its end, and a
         notice says so. ``None`` otherwise (a fresh store, a dated span, the news)."""
         from .engines.qa import asks_why_move
-        from .movers import is_ranking_question
         from .periods import PERIOD_LABELS_ZH, parse_period
         from .price_facts import is_price_question
         from .risk import is_risk_question

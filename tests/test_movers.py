@@ -428,6 +428,8 @@ def test_a_group_is_not_forecast_and_its_companies_are_named(store, data_dir):
     ("which stocks rose the most last month?", False), ("is TSMC a buy?", False), ("how is the market doing?", False),
     ("給我一支飆股", True), ("報明牌", True), ("有什麼好股票", True), ("give me a hot stock", True), ("any stock tips?", True),
     ("show me a stock chart", False), ("give me a stock list", False),
+    ("which ETF is the best?", True), ("what's the best stock?", True), ("哪檔ETF最好", True),  # they had searched the news
+    ("which stock is the best performer this year?", False), ("哪一檔表現最好", False),
 ])
 def test_requests_for_picks_are_declined_with_what_finqa_can_show(data_dir, message, picks):
     from assistant.movers import asks_for_picks
@@ -439,6 +441,15 @@ def test_requests_for_picks_are_declined_with_what_finqa_can_show(data_dir, mess
         assert a.engine == "router"
         assert ("不推薦股票" in a.answer) if any("\u4e00" <= ch <= "\u9fff" for ch in message) else (
             "does not pick stocks" in a.answer and "which stocks rose the most last month?" in a.answer)
+
+
+def test_the_best_performer_with_no_ranking_yet_is_a_ranking(store, data_dir):
+    """"which stock is the best performer this year?" had been told there was no ranking to take
+    "the top one" from: it asks for one."""
+    from assistant.service import Assistant
+
+    a = Assistant(data_dir.model_copy(update={"cpu_only": True})).answer("which stock is the best performer in March 2025?")
+    assert a.ranking and a.engine == ENGINE
 
 
 def test_top_n_losers_are_losers(store):
