@@ -187,6 +187,21 @@ FOREIGN = {
 }
 _FOREIGN = re.compile(r"\b(?:" + "|".join(re.escape(k) for k in FOREIGN if k.isascii()) + r")\b|"
                       + "|".join(re.escape(k) for k in FOREIGN if not k.isascii()))
+
+
+def foreign_aliases(text: str) -> list[tuple[str, list[str]]]:
+    """(a foreign company's name as ``text`` (Simplified, lower-cased) writes it, its other names)
+    for each one named: "辉达" → ("辉达", ["nvidia", "英伟达", "nvda"]), so that a news filter that
+    asks for 輝達 finds an article that writes NVIDIA."""
+    out = []
+    for m in _FOREIGN.finditer(text):
+        name = m.group(0)
+        label = FOREIGN.get(name)
+        if label is not None and not any(name == mine for mine, _ in out):
+            out.append((name, [k for k, v in FOREIGN.items() if v == label and k != name]))
+    return out
+
+
 _MARKET_ASK = re.compile(r"\b(?:stocks?|shares?|prices?|close[ds]?|quote|forecast\w*|predict\w*|outlook|sentiment|buy|sell|"
                          r"worth|trading|rise|fall|go up|go down)\b|股价|股票|收盘|预测|走势|情绪|会涨|会跌|涨跌|目标价|买|卖")
 
@@ -595,5 +610,5 @@ def _companies(codes: list[str], status: dict[str, Any], news: dict[str, tuple[i
                   notices=_notices(req, zh), indicators={"companies": numbers})
 
 
-__all__ = ["FOREIGN", "asks_news_count", "coverage_answer", "follows_coverage", "foreign_company", "identity_answer",
+__all__ = ["FOREIGN", "asks_news_count", "foreign_aliases", "coverage_answer", "follows_coverage", "foreign_company", "identity_answer",
            "is_coverage_question", "is_identity_question", "not_covered"]

@@ -1040,3 +1040,36 @@ def test_a_publishers_own_lines_are_never_quoted():
     for line in ("Netflix added 19 million subscribers in the quarter, beating estimates.",
                  "台積電第一季營收年增 41.6%，優於市場預期。", "串流平台訂閱用戶成長帶動營收創新高，股價大漲。"):
         assert _informative(line), line
+
+
+def test_a_foreign_company_in_a_news_topic_is_found_under_its_other_names():
+    """"鴻海跟輝達的合作新聞": an article that writes NVIDIA is about 輝達 too (the notice had said no
+    stored article mentioned "跟輝達 合作"); the connector 跟 is no part of the topic."""
+    from assistant.coverage import foreign_aliases
+    from assistant.engines.qa import _latest_topic_words
+
+    words = _latest_topic_words(EngineRequest(message="鴻海跟輝達的合作新聞", code="2317"))
+    assert words == "辉达 合作"
+    (mine, others), = foreign_aliases(words)
+    assert mine == "辉达" and {"nvidia", "英伟达", "nvda"} <= set(others)
+    assert foreign_aliases("tsmc capex") == []
+
+
+def test_a_company_s_newest_news_on_a_foreign_partner_lists_it_under_any_of_its_names(data_dir):
+    from datetime import datetime, timezone
+
+    from assistant.service import Assistant
+    from ingest.types import Article
+
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    day = datetime(2025, 4, 15, 3, tzinfo=timezone.utc)
+    _index_news(settings, extra=[
+        Article(url="https://news.example.com/hh-nv", title="NVIDIA 聯手鴻海 在美國建 AI 超級電腦", code="2317",
+                language="zh", published_at=day),
+        Article(url="https://news.example.com/hh-oh", title="鴻海再加碼注資美國俄亥俄州", code="2317", language="zh",
+                published_at=day.replace(day=18)),
+    ])
+    a = Assistant(settings).answer("鴻海跟輝達的合作新聞")
+    listed = [line for line in a.answer.splitlines() if line.startswith("- ")]
+    assert listed and "NVIDIA 聯手鴻海" in listed[0] and not any("俄亥俄州" in line for line in listed)
+    assert not any("沒有一則提到" in n for n in a.notices)

@@ -300,7 +300,9 @@ _NO_TOPIC = re.compile(
     r"|english|chinese|only|language)\b"  # the articles' language is a filter (asked_news_language), no topic
     r"|英文|英语|中文|只要|只看|語言|语言"
     r"|今天|今日|昨天|本週|本周|這週|这周|最近|近期|近日|最新|有|什麼|什么|甚麼|嗎|吗|呢|的|新聞|新闻|消息|台股|股市|給我|给我|看|一下"
-    r"|重大|重要|主要|头条|哪些|总结|整理|摘要|汇整|[?？!！.。,，\s]")
+    r"|重大|重要|主要|头条|哪些|总结|整理|摘要|汇整|[?？!！.。,，\s]"
+    # "鴻海跟輝達的合作新聞": the connector joins the company and the topic, and is neither
+    r"|(?<=\s)(?:and|with|between)(?=\s)|跟|(?<!调)和(?!解)|与|及")
 
 
 _NEWS_LANGUAGE = (("en", re.compile(r"\benglish\b|英文|英语", re.I)), ("zh", re.compile(r"\bchinese\b|中文", re.I)))
@@ -511,9 +513,17 @@ class QAEngine(FinqaQueryEngine):
 
                 topic = _latest_topic(req)  # "鴻海電動車最新消息": the newest about electric cars
                 off_topic: list[str] = []
+                from ..coverage import foreign_aliases
+
+                # "鴻海跟輝達的合作新聞": an article that writes NVIDIA (or 英偉達) is about 輝達 too
+                aliases = foreign_aliases(_latest_topic_words(req)) if topic else []
 
                 def on_topic(text: str) -> bool:
-                    words = _terms(text)
+                    low = to_simplified(text).lower()
+                    for mine, others in aliases:
+                        for other in others:
+                            low = re.sub(rf"(?<![a-z]){re.escape(other)}(?![a-z])", f" {mine} ", low)
+                    words = _terms(low)
                     # "EVs" finds "EV": an English plural matches its singular
                     return sum(t in words or (t.endswith("s") and t[:-1] in words) for t in topic) * 2 >= len(topic)
 
