@@ -189,7 +189,7 @@ _PERIOD_WORDS = re.compile(
     r"|这个月|去年|今年|最近|近期|近来|年初|月初")
 _FILLER = re.compile(r"\b(?:in|on|for|during|over|the|of|at|from|to|and|between|end|before|after|following|preceding|stock|stocks|shares?|prices?|since|start|"
                      r"beginning|so far"
-                     # "zoom into March 2025", "just April", "focus on last week" after a company's prices
+                     # "zoom into March 2025", "2330, just April", "focus on last week" after a company's prices
                      r"|zoom(?:ed)?(?: in)?|into|focus|drill(?: down)?|narrow(?: it)?(?: down)?|just|only|show|me|look|let's|now)\b|以来|至今|迄今|之后|以后|之前|以前|最后|交易日|表现|[的呢吗在股票价格到至从自后前个一周月]")
 
 

@@ -37,10 +37,9 @@ from .price_records import asks_new_extreme
 from .figures import asked_figures
 from .risk import is_risk_question
 from .risk_rankings import risk_ranking_kind
-from .sentiment_groups import asks_sentiment_ranking
+from .sentiment_groups import asked_label_list, asks_sentiment_ranking
 from .coverage import is_coverage_question, is_identity_question
 from .price_limits import asks_limit_prices
-from .sentiment_groups import asked_label_list
 from .glossary import is_glossary_question
 from .slots import COMPANY_TOPIC, ChatSession, Slots, asks_profit_ahead, target_price, to_simplified, without_companies
 from .technicals import is_indicator_question

@@ -724,9 +724,8 @@ _CONTINUATION = re.compile(
     r"^\s*(?:and|what about|how about|same for|now|then|also|ok)\b|^\s*(?:那|那么|还有|换成|改成|再来|如果是)"
     # "會跌破1200嗎", "could it break 1000?": a price level asked of the conversation's company
     r"|^\s*(?:会|能|可能|有机会)?(?:不会)?(?:跌破|突破|站上|站回|涨到|跌到|回到|守住)\s*\d"
-    # "zoom into March 2025", "focus on last week", "just April": the same company, another span
-    r"|^\s*(?:zoom(?:ed)?\s+(?:in(?:to)?|on)|focus\s+on|drill\s+(?:down\s+)?(?:into|on)|narrow\s+(?:it\s+)?(?:down\s+)?to"
-    r"|just|only)\b"
+    # "zoom into March 2025", "focus on last week": the same company, another span
+    r"|^\s*(?:zoom(?:ed)?\s+(?:in(?:to)?|on)|focus\s+on|drill\s+(?:down\s+)?(?:into|on)|narrow\s+(?:it\s+)?(?:down\s+)?to)\b"
     # "what was the average volume then?", "當時的成交量": the conversation's company, at the span asked
     r"|\s(?:back\s+)?then\s*[?？.!]*\s*$|\bat that time\b|当时|那时候?|那段(?:时间|期间)"
     r"|呢\s*[？?]?\s*$|\b(?:it|its|it's|the stock|this stock|that stock|the company)\b|(?:它|这家|该公司|这档|这支|同一)"

@@ -201,7 +201,7 @@ def test_follow_up_inherits_the_company_general_question_does_not(directory):
 
 
 @pytest.mark.parametrize("message", ["what's the trend?", "技術面怎麼看", "KD值多少", "會跌破1200嗎", "站上1300嗎",
-                                     "zoom into March 2025", "just April",
+                                     "zoom into March 2025", "focus on last week",
                                      "what was the average volume then?", "當時的成交量"])
 def test_a_figure_a_level_or_a_span_asked_alone_is_of_the_conversation_s_company(directory, message):
     """After "聯發科" (an overview), these had searched the news or asked which company."""
