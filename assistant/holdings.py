@@ -14,6 +14,7 @@ point in time through the same :class:`~assistant.risk.Job`.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -424,6 +425,37 @@ def paid_positions(message: str) -> list[tuple[str, float, float | None]]:
     return out
 
 
+def same_company_purchases(message: str) -> list[tuple[float, float]]:
+    """``(price paid, shares)`` of each purchase of the one company ``message`` names, when it
+    names two or more with both a price and a size ("500 shares of 2454 at 1300 and 500 shares of
+    2454 at 1200", "I bought 500 shares of 2454 at 1300: and if I add another 500 shares at 1200?");
+    empty otherwise."""
+    mentions = list(_beside_names(message))
+    if len({code for code, _, _ in mentions}) != 1:
+        return []
+    out: list[tuple[float, float]] = []
+    taken = False
+    for _, before, after in mentions:
+        q = (None if taken else _QTY_BEFORE.search(before)) or _QTY_AFTER.search(after)
+        taken = bool(q) and q.re is _QTY_AFTER
+        p = _PRICE_AFTER.search(after) or _PRICE_BEFORE.search(before)
+        shares = _quantity(q.group(1), q.group(2)) if q else None
+        if p and shares:
+            out.append((float(p.group(1).replace(",", "")), shares))
+    text = to_simplified(unicodedata.normalize("NFKC", message or "")).lower()
+    for rx in _ADD_MORE:
+        for m in rx.finditer(text):
+            groups = m.groups()
+            if rx is _ADD_MORE[2]:
+                price, (number, unit) = groups[0], groups[1:3]
+            else:
+                (number, unit), price = groups[0:2], groups[2]
+            shares = _quantity(number, unit)
+            if shares:
+                out.append((float(price.replace(",", "")), shares))
+    return out if len(out) > 1 else []
+
+
 def _several_positions(job: Job, held: list[tuple[str, float, float | None]]) -> Answer:
     """Each position bought at its price, at the last visible close, and all of them together."""
     zh = job.zh
@@ -480,7 +512,17 @@ def position(job: Job) -> Answer:
     paid_rest = parse_paid(job.asked)
     sold = parse_sold(job.asked)  # "... and sold at 1100": that price, not the last close
     bars = job.closes(code)
-    if paid_rest is not None:
+    purchases = same_company_purchases(job.asked)
+    if purchases:  # two purchases of one company (averaging down): one position at the average cost
+        total = sum(n for _, n in purchases)
+        paid, stake = sum(p * n for p, n in purchases) / total, Stake(shares=total)
+        parts = ("、" if zh else " and ").join(
+            f"{fmt_price(p)} 買 {lot_size(n, zh)}" if zh else f"{lot_size(n, zh)} at {fmt_price(p)}" for p, n in purchases)
+        job.notices.append(f"合併 {len(purchases)} 次買進（{parts}）：共 {lot_size(total, zh)}，平均成本 {fmt_price(paid)}；"
+                           "手續費以合計金額計算。" if zh else
+                           f"{len(purchases)} purchases combined ({parts}): {lot_size(total, zh)} at an average cost of "
+                           f"{fmt_price(paid)}; the fees are counted on the combined amount.")
+    elif paid_rest is not None:
         paid, rest = paid_rest
         stake = parse_stake(rest)
     elif several:  # "TSMC at 1000, what is my P&L?": the price beside the name
@@ -492,7 +534,7 @@ def position(job: Job) -> Answer:
         if bars.empty:
             return job.plain(job.missing(code))
         paid, stake = float(bars["close"].iloc[-1]), parse_stake(job.asked)
-    bought_now = paid_rest is None and not several
+    bought_now = paid_rest is None and not several and not purchases
     if bars.empty and not (sold is not None and not bought_now):  # two prices given need no stored one
         return job.plain(job.missing(code))
     if paid <= 0 or not stake.positive or (sold is not None and sold <= 0):
@@ -581,6 +623,15 @@ _QTY_BEFORE = re.compile(_QTY + r"\s*(?:of|in)?\s*$")
 _QTY_AFTER = re.compile(r"^\s*[:：,，]?\s*" + _QTY)
 # "2330 x 1000", "2454 ×500": shares written as a multiplication
 _TIMES_AFTER = re.compile(r"^\s*[:：]?\s*[x×*]\s*(\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?![\d.])")
+# "and if I add another 500 shares at 1200?", "再買2張在1200", "在1200再買2張": a second purchase of the
+# one company a position names (averaging down, 攤平). On simplified, lower-cased text.
+_NUM = r"(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)"
+_ADD_MORE = (
+    re.compile(r"\b(?:add|adding|added|buy|buying|bought)\s+(?:another\s+|more\s+|an? extra\s+)?" + _QTY
+               + r"\s+(?:more\s+)?(?:at|@)\s*(?:nt\$|\$)?" + _NUM),
+    re.compile(r"(?:再|加码|摊平)\s*(?:买|买进|买入)?\s*" + _QTY + r"\s*(?:在|于|@)\s*" + _NUM),
+    re.compile(r"(?:在|以)\s*" + _NUM + r"\s*(?:元|块)?\s*(?:再|加码|摊平)\s*(?:买|买进|买入)?\s*" + _QTY),
+)
 
 
 def _quantity(number: str, unit: str) -> float | None:

@@ -658,6 +658,28 @@ def test_a_position_at_a_price_named_and_its_tax_follow_it(store, data_dir):
     assert parse_sold("我有台積電2張成本950，賣掉要繳多少稅") is None and parse_sold("成本950，1100賣掉") == 1100.0
 
 
+def test_two_purchases_of_one_company_are_one_position_at_the_average_cost(store, data_dir):
+    """"500 shares of 2330 at 120 and 500 shares of 2330 at 80" (only the first had been read), and
+    after a position "and if I add another 500 shares at 80?" / "再買2張在80" (averaging down, 攤平)."""
+    from assistant.holdings import same_company_purchases
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    assert same_company_purchases("I hold 500 shares of 2330 at 120 and 500 shares of 2330 at 80") == [(120.0, 500.0),
+                                                                                                      (80.0, 500.0)]
+    assert same_company_purchases("I hold 500 shares of 2330 at 120") == []
+    assert same_company_purchases("500 shares of 2330 at 120 and 500 shares of 2317 at 80") == []  # two companies
+    asst = Assistant(data_dir.model_copy(update={"cpu_only": True}))
+    one = asst.answer("I hold 500 shares of 2330 at 120 and 500 shares of 2330 at 80", as_of=DAYS[-1])
+    assert one.indicators["paid"] == 100.0 and one.indicators["shares"] == 1000.0
+    assert any("2 purchases combined (500 shares at 120.00 and 500 shares at 80.00)" in n for n in one.notices)
+    session = ChatSession()
+    asst.answer("我有台積電2張成本120", session=session, as_of=DAYS[-1])
+    more = asst.answer("再買2張在80", session=session, as_of=DAYS[-1])
+    assert more.indicators["paid"] == 100.0 and more.indicators["shares"] == 4000.0
+    assert any("平均成本 100.00" in n for n in more.notices)
+
+
 def test_a_risk_and_an_indicator_asked_together_are_both_answered(store, data_dir):
     """"2330 RSI and drawdown": the drawdown, then the indicators, their sources numbered on."""
     from assistant.service import Assistant
