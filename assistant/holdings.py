@@ -621,6 +621,9 @@ def _trade(job: Job, code: str, paid: float, sold: float, stake: Stake, *, bough
 _QTY = (r"(\d{1,3}(?:,\d{3})+(?!\d)|\d+|[一二两三四五六七八九十百]+|a|one)\s*(?:个)?\s*(lots?|shares?|张|股)(?![a-z价票市东])")
 _QTY_BEFORE = re.compile(_QTY + r"\s*(?:of|in)?\s*$")
 _QTY_AFTER = re.compile(r"^\s*[:：,，]?\s*" + _QTY)
+# "TSMC at 1,050, 2 lots", "台積電成本950，2張": the size written after the price paid
+_QTY_AFTER_PRICE = re.compile(r"^\s*[:：,，]?\s*(?:\bat\b|@|成本价?|均价|买在)\s*(?:nt\$|\$|twd\s*)?"
+                              r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?\s*(?:元|块)?\s*[,，、]?\s*" + _QTY)
 # "2330 x 1000", "2454 ×500": shares written as a multiplication
 _TIMES_AFTER = re.compile(r"^\s*[:：]?\s*[x×*]\s*(\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?![\d.])")
 # "and if I add another 500 shares at 1200?", "再買2張在1200", "在1200再買2張": a second purchase of the
@@ -669,6 +672,8 @@ def parse_positions(message: str) -> list[tuple[str, float | None]]:
         # "台積電3張 鴻海10張": 3 張 follows 台積電, so it is not also 鴻海's (which had held 3 張)
         m = (None if taken else _QTY_BEFORE.search(before)) or _QTY_AFTER.search(after)
         taken = bool(m) and m.re is _QTY_AFTER
+        if m is None and (m := _QTY_AFTER_PRICE.search(after)) is not None:
+            taken = True  # "TSMC at 1,050, 2 lots", "台積電成本950，2張": the size after the price paid
         shares = _quantity(m.group(1), m.group(2)) if m else None
         if shares is None and (times := _TIMES_AFTER.search(after)):
             shares = float(times.group(1).replace(",", "")) or None

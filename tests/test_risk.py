@@ -521,6 +521,8 @@ def test_a_flat_series_has_no_beta_or_correlation(store):
     ("我在900買了3張台積電，現在賺多少", 900.0, 3000.0), ("台積電成本850賺多少", 850.0, None), ("我以1,000元買進2張台積電", 1000.0, 2000.0),
     # a comma after a number groups no thousands (it had read 950，2 as 9,502)
     ("我有台積電2張成本950，現在賺多少", 950.0, 2000.0), ("bought 2 lots of TSMC at 1,050.5, my profit?", 1050.5, 2000.0),
+    # the size written after the price ("at 1,050, 2 lots" had assumed one lot)
+    ("我有台積電成本950，2張，現在賺多少", 950.0, 2000.0), ("I bought 2330 at 1,050, 2 lots, my P&L?", 1050.0, 2000.0),
 ])
 def test_a_price_paid_is_a_position(message, paid, shares):
     from assistant.holdings import parse_paid
@@ -656,6 +658,17 @@ def test_a_position_at_a_price_named_and_its_tax_follow_it(store, data_dir):
     assert asst.route("我有台積電2張成本100，會漲到150嗎")["route"] == "forecast"
     assert asst.route("I bought 2330 at 100, what if it goes to 150?")["route"] == "qa"
     assert parse_sold("我有台積電2張成本950，賣掉要繳多少稅") is None and parse_sold("成本950，1100賣掉") == 1100.0
+
+
+def test_a_size_written_after_the_price_paid_is_read():
+    """"TSMC at 1000, 2 lots and MediaTek at 1200, 1 lot", "台積電成本950，2張": each size after its price
+    (one lot had been assumed for each)."""
+    from assistant.holdings import paid_positions, parse_positions
+
+    assert paid_positions("I bought TSMC at 1000, 2 lots and MediaTek at 1200, 1 lot") == [("2330", 1000.0, 2000.0),
+                                                                                          ("2454", 1200.0, 1000.0)]
+    assert parse_positions("我有台積電成本950，2張") == [("2330", 2000.0)]
+    assert parse_positions("台積電3張 鴻海10張") == [("2330", 3000.0), ("2317", 10000.0)]
 
 
 def test_two_purchases_of_one_company_are_one_position_at_the_average_cost(store, data_dir):
