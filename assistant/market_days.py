@@ -19,7 +19,7 @@ from ingest.limits import is_stock_code, limit_state
 
 from .periods import period_label
 from .price_facts import ENGINE, store_question
-from .price_format import is_taiwan
+from .price_format import WEEKDAY_ZH, is_taiwan
 from .slots import unquoted
 from .types import Answer, EngineRequest
 
@@ -142,7 +142,7 @@ def _count_answer(q: Any, sessions: list[str], period: Any, zh: bool, notices: l
         notices.append(f"資料庫的股價只到 {last}：這是到那天為止的交易日數，不是整段期間的。" if zh else
                        f"The store's prices end on {last}: this counts the sessions up to then, not the whole span.")
     names = "、" if zh else ", "
-    gap = (names.join(f"{d}（週{'一二三四五六日'[date.fromisoformat(d).weekday()]}）" if zh else
+    gap = (names.join(f"{d}（週{WEEKDAY_ZH[date.fromisoformat(d).weekday()]}）" if zh else
                       f"{d} ({date.fromisoformat(d).strftime('%a')})" for d in missing[:15])
            + ((f"，以及另外 {len(missing) - 15} 天" if zh else f", and {len(missing) - 15} more") if len(missing) > 15 else ""))
     if zh:

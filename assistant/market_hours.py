@@ -14,6 +14,8 @@ import re
 from datetime import date, datetime, time, timedelta
 
 from .i18n import answers_zh
+from .periods import WEEKDAYS_EN
+from .price_format import WEEKDAY_ZH
 from .slots import to_simplified, unquoted
 
 ENGINE = "qa:market-hours"
@@ -43,7 +45,6 @@ def hours_text(zh: bool) -> str:
 
 # "is the market open (today / now)?", "is TWSE open on Saturday?", "台股今天有開盤嗎", "現在開盤了嗎",
 # "收盤了嗎", "台股下週一有開嗎", "when is the next trading day?"; on simplified, lower-cased text.
-_WEEKDAY_ZH = "一二三四五六日"
 # "when is the next trading day?", "下一個交易日是哪天", "下次開盤什麼時候": when, not what happens then
 # ("will 2330 rise on the next trading day?" is a forecast)
 _NEXT = (r"\bwhen(?:'s| is| will be)? (?:the )?next (?:trading day|trading session|market day|session)\b"
@@ -59,8 +60,7 @@ _OPEN_NOW = re.compile(
     # "when is the next trading day?", "下一個交易日是哪天"
     r"|" + _NEXT)
 
-_EN_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_DAY_EN = re.compile(r"\b(next|this|on)?\s*(" + "|".join(_EN_DAYS) + r")\b")
+_DAY_EN = re.compile(r"\b(next|this|on)?\s*(" + "|".join(WEEKDAYS_EN) + r")\b")
 _DAY_ZH = re.compile(r"(下|这|本)?(?:周|星期|礼拜)([一二三四五六日天])")
 _ISO = re.compile(r"\b(20\d\d)-(\d\d)-(\d\d)\b")
 
@@ -85,10 +85,10 @@ def _day_asked(s: str, today: date) -> date | None:
         return today + timedelta(days=1)
     which, weekday = None, None
     if m := _DAY_ZH.search(s):
-        which, weekday = {"下": "next", "这": "this", "本": "this"}.get(m.group(1) or ""), _WEEKDAY_ZH.index(
+        which, weekday = {"下": "next", "这": "this", "本": "this"}.get(m.group(1) or ""), WEEKDAY_ZH.index(
             "日" if m.group(2) == "天" else m.group(2))
     elif m := _DAY_EN.search(s):
-        which, weekday = (m.group(1) if m.group(1) in ("next", "this") else None), _EN_DAYS.index(m.group(2))
+        which, weekday = (m.group(1) if m.group(1) in ("next", "this") else None), WEEKDAYS_EN.index(m.group(2))
     if weekday is None:
         return None
     monday = today - timedelta(days=today.weekday())
@@ -115,7 +115,7 @@ def market_open_answer(message: str, now: datetime, newest_session: date | None)
     s = to_simplified(message).lower()
     if _NEXT_SESSION.search(s):  # "when is the next trading day?": after today's session, the next weekday
         ahead = now.date() if now.weekday() < 5 and now.time() < REGULAR[0] else next_weekday(now.date())
-        when_en, when_zh = f"{ahead.isoformat()} ({ahead.strftime('%A')})", f"{ahead.isoformat()}（週{_WEEKDAY_ZH[ahead.weekday()]}）"
+        when_en, when_zh = f"{ahead.isoformat()} ({ahead.strftime('%A')})", f"{ahead.isoformat()}（週{WEEKDAY_ZH[ahead.weekday()]}）"
         state_en = (f"The next trading day is {when_en}, unless it is an exchange holiday, which finqa cannot rule out "
                     "(it holds no holiday calendar).")
         state_zh = f"下一個交易日是 {when_zh}，除非那天休市；finqa 沒有休市日曆，無法排除。"
@@ -126,7 +126,7 @@ def market_open_answer(message: str, now: datetime, newest_session: date | None)
     weekday = day.weekday()
     start, end = REGULAR[0], REGULAR[1]
     when_en = f"{day.isoformat()} ({day.strftime('%A')})"
-    when_zh = f"{day.isoformat()}（週{'一二三四五六日'[weekday]}）"
+    when_zh = f"{day.isoformat()}（週{WEEKDAY_ZH[weekday]}）"
     if weekday >= 5:
         state_en = f"{when_en} is a weekend day: TWSE and TPEx do not trade."
         state_zh = f"{when_zh} 是週末：證交所與櫃買中心不交易。"

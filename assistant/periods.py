@@ -729,8 +729,8 @@ def _nth_week(s: str, today: date) -> Period | None:
 # A weekday: "last Friday", "on Monday", "上週五", "週一". English: the latest such day on or
 # before today ("last": strictly before); Chinese 上週X is that day of the previous Monday-to-Sunday
 # week, 本週X / 週X that day of this week (the week before when it has not come yet).
-_WEEKDAYS_EN = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_WEEKDAY_EN = re.compile(r"\b(last|this|on|past|next|coming)?\s*(" + "|".join(_WEEKDAYS_EN) + r")\b")
+WEEKDAYS_EN = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAY_EN = re.compile(r"\b(last|this|on|past|next|coming)?\s*(" + "|".join(WEEKDAYS_EN) + r")\b")
 _WEEKDAY_ZH = re.compile(r"(上|这|本|下)?\s*(?:周|星期|礼拜)\s*([一二三四五六日天])(?![一二三四五六日天])")
 _ZH_WEEKDAY_INDEX = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 
@@ -739,8 +739,8 @@ def _weekday(s: str, today: date) -> date | None:
     """The day a weekday name in ``s`` points at, or ``None``."""
     if m := _WEEKDAY_EN.search(s):
         if m.group(1) in ("next", "coming"):  # "next Friday": the first one after today (a forecast's day)
-            return today + timedelta(days=(_WEEKDAYS_EN.index(m.group(2)) - today.weekday() - 1) % 7 + 1)
-        back = (today.weekday() - _WEEKDAYS_EN.index(m.group(2))) % 7
+            return today + timedelta(days=(WEEKDAYS_EN.index(m.group(2)) - today.weekday() - 1) % 7 + 1)
+        back = (today.weekday() - WEEKDAYS_EN.index(m.group(2))) % 7
         return today - timedelta(days=back or (7 if m.group(1) == "last" else 0))
     if m := _WEEKDAY_ZH.search(s):
         shift = {"上": -7, "下": 7}.get(m.group(1) or "", 0)
