@@ -80,8 +80,7 @@ def peers_answer(req: EngineRequest, store: Any) -> Answer:
                 "list for it.")
         return Answer(route="qa", engine=ENGINE, answer=text, code=code, notices=list(req.notices))
     directory = get_directory()
-    members = [c for c in directory.companies.values()
-               if c.industry == industry and c.kind == "stock" and c.market in ("TWSE", "TPEx")]
+    members = directory.industry_members(industry)
     stored = set(store.status()["prices"])
     end = req.as_of - timedelta(days=1) if req.as_of else None  # point in time: nothing on or after the as-of day
     moves: dict[str, tuple[float, date]] = {}

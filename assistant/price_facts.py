@@ -666,8 +666,8 @@ def _against_industry(store: Any, code: str, period: Period, own_bars: list[Pric
     """The company's change beside its industry's other stored companies over the same sessions
     (a single day: the last 20 sessions, as against the market); ``None`` for a company with no
     industry (an ETF)."""
+    from ingest.companies import get_directory
     from ingest.industries import english_name
-    from ingest.companies import listed_companies
 
     from .versus_market import industry_change, versus_industry_text
 
@@ -675,7 +675,7 @@ def _against_industry(store: Any, code: str, period: Period, own_bars: list[Pric
     if not industry:
         return None
     frame, first, last, change = _compared_span(store, code, period, own_bars, change, ref, as_of)
-    members = [c for c, company in listed_companies().items() if getattr(company, "industry", None) == industry]
+    members = [c.code for c in get_directory().industry_members(industry)]
     label = company_label(code, company_of(code), zh)
     return versus_industry_text(label, change, industry, english_name(industry) or industry,
                                 industry_change(frame, code, members, first, last), first, last, zh)

@@ -302,6 +302,12 @@ class CompanyDirectory:
         return self._latin_names
 
     # --- exact lookups --------------------------------------------------------------------------
+    def industry_members(self, industry: str) -> list[Company]:
+        """The TWSE/TPEx stocks of TWSE's industry ``industry`` (its Chinese name, 半導體業), in the
+        directory's order: a company's peers, and what its change is set against."""
+        return [c for c in self.companies.values()
+                if c.industry == industry and c.kind == "stock" and c.market in ("TWSE", "TPEx")]
+
     def get(self, code: str) -> Company | None:
         """The company with this code (``2330``, ``2330.TW``, ``6488.TWO``, ``aapl``), or None."""
         if not code:

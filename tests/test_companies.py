@@ -275,3 +275,12 @@ def test_the_alias_table_reads_adr_ratios(tmp_path):
                      encoding="utf-8")
     rows = companies.load_aliases(table)
     assert rows == [("2330", "TSMC", ("Taiwan Semiconductor",), ("TSM", 5)), ("2317", "Hon Hai", ("Foxconn",), None)]
+
+
+def test_an_industry_s_members_are_its_listed_stocks(directory):
+    """What a company's peers and its industry comparison read: TWSE/TPEx stocks of that industry."""
+    members = directory.industry_members("半導體業")
+    codes = {c.code for c in members}
+    assert {"2330", "2454", "2303"} <= codes and "2317" not in codes and "0050" not in codes
+    assert all(c.kind == "stock" and c.market in ("TWSE", "TPEx") for c in members)
+    assert directory.industry_members("no such industry") == []
