@@ -314,11 +314,20 @@ _GROUP_FILLER = re.compile(r"\b(?:stocks?|shares|companies|names|list|all|the|wh
                            r"|股票?|公司|类股|有哪些|哪些|列出|有什么|你们?|支援|涵盖|[\W_]")
 
 
+# "TPEx stocks", "上櫃有哪些" list a market's companies; "what is TPEx?", "什麼是上櫃" ask its meaning.
+_LISTS = re.compile(r"\b(?:stocks?|shares|companies|names|list|which|show)\b|股|公司|哪些|列出|有什么")
+
+
 def names_only_a_group(message: str) -> bool:
-    """Whether ``message`` names an industry or market and nothing else: which companies it holds."""
+    """Whether ``message`` names an industry or market and nothing else: which companies it holds
+    (a question of what the market is, "what is TPEx?", is the glossary's)."""
     from ingest.industries import industry_named
 
+    from .glossary import terms_asked
+
     s = unquoted(message)
+    if terms_asked(message) and not _LISTS.search(to_simplified(s).lower()):
+        return False
     industry = industry_named(s)
     return industry is not None and not _GROUP_FILLER.sub("", re.sub(industry.pattern, " ", s))
 

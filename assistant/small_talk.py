@@ -138,6 +138,9 @@ _FORECAST_QUALITY = re.compile(
     r"|\b(?:accuracy|track record|hit rate|error rate)\b.{0,30}\b(?:(?:forecast(?:er)?|prediction|predictor)s?|(?:your|finqa'?s?|this|the) model)\b"
     r"|\b(?:forecast(?:er)?|prediction|predictor)s?\b.{0,30}\b(?:accuracy|track record|hit rate|reliable|accurate)\b"
     r"|\btrust\b.{0,30}\b(?:forecast(?:er)?|prediction|predictor)s?\b"
+    # "why are your forecasts no better than a random walk?", "為什麼你的預測跟隨機漫步差不多"
+    r"|\b(?:forecast(?:er)?|prediction|predictor)s?\b.{0,40}\b(?:random walk|coin (?:flip|toss)|no better than)\b"
+    r"|(?:预测|预估|模型).{0,12}(?:随机漫步|掷硬币|丢硬币|乱猜|不准)"
     r"|(?:预测|预估|模型).{0,8}(?:准确|准不准|准吗|可信|可靠|靠谱|命中率)|(?:准确率|命中率).{0,8}(?:预测|模型)",
     re.IGNORECASE,
 )

@@ -35,7 +35,7 @@ def test_coverage_questions(message):
     "how many stocks rose today", "what is TSMC data center revenue", "what chip stocks have AI exposure",
     "how many articles mention tariffs?", "有幾則提到關稅的新聞", "how many articles about TSMC and tariffs",
     "哪家公司新聞最正面", "more news on TSMC please", "which sector did best?", "哪個類股表現最好",
-    "stocks you track that rose the most",
+    "stocks you track that rose the most", "what is TPEx?", "什麼是上櫃", "what's the TWSE?",
 ])
 def test_not_coverage_questions(message):
     assert not is_coverage_question(message)

@@ -82,6 +82,17 @@ def test_the_router_and_the_assistant_answer_definitions_without_a_model(data_di
     assert a.engine == "qa:glossary" and "Matthews correlation coefficient" in a.answer and not a.citations
 
 
+@pytest.mark.parametrize("message, zh", [("what is TPEx?", False), ("什麼是上櫃", True), ("what's the TWSE?", False)])
+def test_what_a_market_is_is_its_definition_not_its_list_of_companies(data_dir, message, zh):
+    """"TPEx stocks" lists the market's companies; "what is TPEx?" had listed them too (with what
+    the store holds) instead of saying what the Taipei Exchange is."""
+    from assistant.service import Assistant
+
+    a = Assistant(data_dir.model_copy(update={"cpu_only": True})).answer(message)
+    assert a.engine == "qa:glossary", (message, a.engine, a.answer[:200])
+    assert ("證券櫃檯買賣中心" in a.answer) and (("上櫃公司在" in a.answer) == zh)
+
+
 @pytest.fixture
 def priced(data_dir):
     """Half a year of prices for 2330, 2454 and 0050 (the market proxy beta needs), with a

@@ -500,6 +500,8 @@ def test_small_talk_gets_the_capabilities_not_an_engine(assistant, engines, mess
     ("how accurate are your forecasts?", False), ("why should I trust this forecast?", False),
     ("what's the hit rate of your predictions?", False), ("預測準確率多少", True), ("你的預測準不準", True),
     ("how accurate is your forecaster?", False), ("can I trust the predictor?", False),
+    ("為什麼你的預測跟隨機漫步差不多", True), ("你的預測是不是亂猜", True),
+    ("why are your forecasts no better than a random walk?", False),
 ])
 def test_questions_about_forecast_quality_get_how_it_is_measured(assistant, engines, message, zh):
     """Not "Which company should I forecast?": how forecasts are scored, and that they do not beat
