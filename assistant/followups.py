@@ -386,11 +386,42 @@ def _carry_positions(message: str, previous: str) -> str:
     return " ".join(f"I bought {written}: {message.strip()}".split())
 
 
+def chart_back_question(message: str, last_price_question: str | None, last_codes: list[str],
+                        today: date) -> str | None:
+    """The chart of the last price answer when ``message`` only asks for "the chart" ("show me
+    the chart" after "how did TSMC do last month?", "and MediaTek?" or a comparison), written as a
+    question of the conversation's companies over the span asked last ("2454 chart last month");
+    after a ranking, the ranking again (its chart is the ranking's). It had searched the news for
+    "chart". ``None`` otherwise, and when the chart's kind is named ("the weekly chart"), which
+    reads the company alone."""
+    from .movers import is_ranking_question
+    from .slots import asks_chart_only, chart_kind_named
+
+    if not last_price_question or not asks_chart_only(message) or chart_kind_named(message):
+        return None
+    if is_ranking_question(last_price_question) or not last_codes:
+        return last_price_question
+    zh = answers_zh(message)
+    codes = " ".join(dict.fromkeys(last_codes))
+    span = _span_of(last_price_question, today, zh) or _period_text(last_price_question, today, zh)
+    if zh:
+        return f"{codes} 走勢圖{span or ''}"
+    return f"{codes} chart {span}" if span else f"{codes} chart"
+
+
+def chart_whose(message: str) -> str:
+    """What to say to "show me the chart" with no company in the conversation."""
+    if answers_zh(message):
+        return "要看哪家公司的圖？例如：`台積電走勢圖`、`2330 2025年4月`、`聯發科週K`，或先問一家公司。"
+    return ("Whose chart? Name a company, e.g. `2330 chart`, `TSMC in April 2025`, `MediaTek weekly chart`, "
+            "or ask about a company first.")
+
+
 def carried_notice(question: str, message: str) -> str:
     """Says how a follow-up was read, so that a wrong reading is visible."""
     return (f"視為「{question}」，接續上一個問題。" if answers_zh(message) else
             f"Read as “{question}”, following on from the last question.")
 
 
-__all__ = ["asks_more", "more_notice", "carried_notice", "carry_news_question", "carry_period", "carry_portfolio", "holdings_stated",
+__all__ = ["asks_more", "more_notice", "carried_notice", "chart_back_question", "chart_whose", "carry_news_question", "carry_period", "carry_portfolio", "holdings_stated",
            "news_question_of"]

@@ -27,7 +27,8 @@ from ingest.cjk import has_cjk
 from ingest.errors import FinqaError
 from ingest.industries import english_name, industry_named
 
-from .followups import (asks_more, carried_notice, carry_news_question, carry_period, carry_portfolio, holdings_stated, more_notice,
+from .periods import parse_period
+from .followups import (asks_more, carried_notice, chart_back_question, chart_whose, carry_news_question, carry_period, carry_portfolio, holdings_stated, more_notice,
                         news_question_of, why_back_question)
 from .i18n import answers_zh, language_ack, language_notice, language_request, only_language_request, stream_in
 from .movers import (asks_for_picks, asks_future_ranking, is_ranking_question, ranking_without_why, refers_back,
@@ -35,7 +36,7 @@ from .movers import (asks_for_picks, asks_future_ranking, is_ranking_question, r
 from .price_facts import TAIPEI, names_only_a_period, price_question_of
 from .router import FinqaRouter, IntentClassifier, RouteDecision
 from .sentiment_groups import asks_about_a_group
-from .slots import (COMPARE_WITH, WATCHLIST, ChatSession, Slots, guess_cjk_company, parse_slots, ranked_end,
+from .slots import (COMPARE_WITH, WATCHLIST, ChatSession, Slots, asks_chart_only, guess_cjk_company, parse_slots, ranked_end,
                     to_simplified, truncate_message, unquoted, watchlist_notice)
 from .small_talk import (alert_help, asks_about_watchlist, asks_accuracy_back, asks_alert, asks_data_update, asks_export,
                          asks_data_sources, asks_forecast_method, asks_forecast_quality, asks_models, asks_sentiment_method,
@@ -258,6 +259,15 @@ class Assistant:
             # "why?" after "2330 in April 2025" (or a ranking): why it (the first one) moved then
             notices.append(carried_notice(why, message))
             anchored = why
+        last_codes = (session.last_codes or ([session.last_code] if session.last_code else [])) if session else []
+        if session is not None and (chart := chart_back_question(anchored, session.last_price_question, last_codes,
+                                                                   as_of or datetime.now(TAIPEI).date())) is not None:
+            # "show me the chart" after a price answer: that answer again, with its chart
+            notices.append(carried_notice(chart, message))
+            anchored = chart
+        elif asks_chart_only(anchored) and not (session is not None and session.last_code):
+            yield Answer(route="qa", engine="help", answer=chart_whose(message), notices=notices)
+            return
         if session is not None and session.last_price_question:
             # "what's it worth?" after a portfolio: the portfolio; "2330's chart for that month", or
             # "which stocks did best?" after April's market: that period
@@ -300,22 +310,28 @@ class Assistant:
                                         [] if slots.inherited_code else list(slots.codes), self._directory())
             if asked != own:
                 notices.append(carried_notice(asked, message))
-        stale_as_of = (self._stale_span_as_of(asked, slots, notices)
-                       if decision.route == "qa" and as_of is None and slots.as_of is None else None)
+        # A follow-up, "compare with 2454" or "which of them fell the most?" (a rule answers them,
+        # but they keep the span, or the companies, asked before).
+        follows = (session.last_price_question if session is not None and decision.route == "qa"
+                   and (decision.source == "follow-up" or COMPARE_WITH.search(to_simplified(message).lower())
+                        or refers_back(message)
+                        # "and in 2024?" after "2330 max drawdown in 2025": a period, of the same
+                        or (slots.inherited_code and names_only_a_period(message))
+                        # "which one is more volatile?" after both companies' April: that span
+                        or (slots.inherited_code and len(set(slots.codes)) > 1))
+                   else None)
+        stale_as_of = None
+        if decision.route == "qa" and as_of is None and slots.as_of is None:
+            stale_as_of = self._stale_span_as_of(asked, slots, notices)
+            if stale_as_of is None and follows and parse_period(asked, datetime.now(TAIPEI).date()).kind != "range":
+                # "and MediaTek?" after "how did TSMC do last month?" on a stale store: the span the
+                # question before read (the store's last month), not the calendar's
+                stale_as_of = self._stale_span_as_of(follows, slots, notices)
         req = EngineRequest(
             message=asked, code=slots.code, codes=list(slots.codes) if slots.codes else [], horizon_days=slots.horizon_days,
             horizon_named=slots.horizon_explicit,  # else a day ahead named ("until 2025-05-16") may set it
             as_of=as_of or slots.as_of or stale_as_of, quoted_text=slots.quoted_text, notices=notices,
-            # A follow-up, "compare with 2454" or "which of them fell the most?" (a rule answers them,
-            # but they keep the span, or the companies, asked before).
-            follows_price_question=(session.last_price_question if session is not None and decision.route == "qa"
-                                    and (decision.source == "follow-up" or COMPARE_WITH.search(to_simplified(message).lower())
-                                         or refers_back(message)
-                                         # "and in 2024?" after "2330 max drawdown in 2025": a period, of the same
-                                         or (slots.inherited_code and names_only_a_period(message))
-                                         # "which one is more volatile?" after both companies' April: that span
-                                         or (slots.inherited_code and len(set(slots.codes)) > 1))
-                                    else None),
+            follows_price_question=follows,
             history=list(session.history) if session is not None else [],
             skip_urls=skip,
         )
@@ -391,7 +407,7 @@ class Assistant:
         store's own (its last week, the month before its last), as of the day after its end, and a
         notice says so. ``None`` otherwise (a fresh store, a dated span, the news)."""
         from .engines.qa import asks_why_move
-        from .periods import PERIOD_LABELS_ZH, parse_period
+        from .periods import PERIOD_LABELS_ZH
         from .price_facts import is_price_question
         from .risk import is_risk_question
         from .risk_rankings import risk_ranking_kind

@@ -720,6 +720,28 @@ def truncate_message(message: str) -> tuple[str, list[str]]:
     ]
 
 
+# A chart asked for with no company and nothing else: "show me the chart", "can I see the weekly
+# chart?", "畫出走勢圖", "給我看K線圖" (simplified, lower-cased; a space may sit between "k" and 线).
+_CHART_ONLY = (
+    r"^\s*(?:(?:can|could)\s+(?:i|you)\s+(?:see|show(?:\s+me)?|get|have|draw|plot)\s+|(?:show|give|draw|plot)(?:\s+me)?\s+"
+    r"|let\s+me\s+see\s+)?(?:the\s+|a\s+|its\s+)?(?:(?:price|candlestick|daily|weekly|monthly)\s+)?(?:chart|graph|plot)"
+    r"(?:\s+please)?\s*[?？!！.。]*\s*$"
+    r"|^\s*(?:请)?(?:给我看|给我|帮我画|帮我|画出|画一下|画|显示|秀出|看一下|看看)?(?:一下)?\s*(?:日|周|月)?\s*(?:k\s*线图?|线图|走势图|图表)"
+    r"\s*(?:呢|吗|看看)?\s*[?？!！。]*\s*$")
+# ... of which "weekly", "週K" ask a different chart than the last answer's
+_CHART_KIND = re.compile(r"\b(?:daily|weekly|monthly)\b|(?:日|周|月)\s*k")
+
+
+def asks_chart_only(message: str) -> bool:
+    """Whether ``message`` asks for a chart and names nothing else (no company, no span)."""
+    return bool(re.search(_CHART_ONLY, to_simplified(message or "").lower()))
+
+
+def chart_kind_named(message: str) -> bool:
+    """Whether a chart request names its kind ("weekly chart", "週K"): not simply the last answer's."""
+    return bool(_CHART_KIND.search(to_simplified(message or "").lower()))
+
+
 _CONTINUATION = re.compile(
     r"^\s*(?:and|what about|how about|same for|now|then|also|ok)\b|^\s*(?:那|那么|还有|换成|改成|再来|如果是)"
     # "會跌破1200嗎", "could it break 1000?": a price level asked of the conversation's company
@@ -736,6 +758,8 @@ _CONTINUATION = re.compile(
     r"|股价|收盘价|收盘|price|close|volume|成交量|波动度?|volatility|risks?|风险|drawdown|回撤|beta|trend|趋势)\s*){1,3}"
     r"(?:值)?(?:一下|看看|please|pls|呢|是多少|多少|如何|怎么样|怎么看|几)?"
     r"\s*[?？!！。.]?\s*$|一下\s*[?？!！。.]?\s*$"
+    # "show me the chart", "chart please", "畫出走勢圖", "給我看K線": the conversation's company, charted
+    r"|" + _CHART_ONLY +
     # the day before or after the one just asked about: "the day before?", "隔天"
     r"|^\s*(?:and\s+|what about\s+|how about\s+)?(?:the\s+)?(?:next|following|previous|prior)\s+(?:trading\s+)?(?:day|session)\s*[?？]?\s*$"
     r"|^\s*(?:and\s+)?the day (?:before|after)\s*[?？]?\s*$|^\s*(?:隔天|次日|第二天|前一天|前一日|后一天)"

@@ -364,3 +364,46 @@ def test_a_comparison_s_best_and_worst_are_named_next(data_dir):
     assert compared.indicators["side_by_side"] == ["2330", "2317", "2454"]
     assert session.last_ranked == {"top": "2330", "bottom": "2454"}
     assert asst.route("why did the worst one fall?", session)["code"] == "2454"
+
+
+def test_a_stale_store_s_last_month_and_its_chart_follow_the_conversation(data_dir):
+    """On a store that ends long before today, "how did TSMC do last month?" reads the store's last
+    month; "and MediaTek?" had read the calendar's (and found nothing), and "show me the chart" had
+    searched the news for "chart". Now both keep the span, and a chart after a bare company is its chart."""
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+    from ingest.store import open_store
+    from tests.fixture_data import synthetic_bars
+
+    store = open_store(data_dir.store_path)
+    for code in ("2330", "2454"):
+        store.upsert_bars(synthetic_bars(code, 120, end=date(2025, 5, 30)))
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    first = asst.answer("how did TSMC do last month?", session=session)
+    assert first.engine == "qa:prices" and {b.date.month for b in first.bars} == {4}
+    other = asst.answer("and MediaTek?", session=session)
+    assert other.engine == "qa:prices" and other.code == "2454", other.answer
+    assert {b.date.month for b in other.bars} == {4} and any("is read from there" in n for n in other.notices)
+    chart = asst.answer("show me the chart", session=session)
+    assert chart.engine == "qa:prices" and chart.code == "2454" and {b.date.month for b in chart.bars} == {4}
+    assert any("Read as" in n for n in chart.notices)
+
+    session = ChatSession()
+    asst.answer("聯發科", session=session)
+    zh = asst.answer("給我看K線圖", session=session)
+    assert zh.engine == "qa:prices" and zh.code == "2454" and zh.bars
+    assert any("2454 走勢圖" in n for n in zh.notices), zh.notices
+
+    nobody = asst.answer("show me the chart", session=ChatSession())
+    assert nobody.engine == "help" and nobody.answer.startswith("Whose chart?")
+
+
+@pytest.mark.parametrize("message, only", [
+    ("show me the chart", True), ("chart please", True), ("can I see the weekly chart?", True), ("畫出走勢圖", True),
+    ("給我看K線圖", True), ("週K線", True), ("2330 chart", False), ("chart of TSMC in April", False),
+    ("what does a candlestick chart show?", False),
+])
+def test_a_chart_asked_alone(message, only):
+    from assistant.slots import asks_chart_only
+
+    assert asks_chart_only(message) == only
