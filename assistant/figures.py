@@ -29,15 +29,21 @@ class Figure:
     # what it would come from: "statements" (financial statements, calendars), "profile" (a company
     # fact: its people, size, seat) or "analysts" (brokers' reports: target prices, ratings)
     kind: str = "statements"
+    # Words to look up verbatim in the news besides the question's own: "what do analysts say
+    # about TSMC?" asks in English of news written "分析師", which the English-only embedding and
+    # the question's own words both miss.
+    keywords: tuple[str, ...] = ()
 
 
 FIGURES = (
-    Figure("revenue", "營收", re.compile(r"\brevenues?\b|\bsales\b|营收|营业收入|营业额")),
+    Figure("revenue", "營收", re.compile(r"\brevenues?\b|\bsales\b|营收|营业收入|营业额"),
+           keywords=("營收", "营收", "revenue", "Revenue")),
     Figure("EPS", "EPS", re.compile(r"(?<![a-z])eps(?![a-z])|\bearnings per share\b|每股盈余|每股收益|每股纯益")),
     Figure("P/E", "本益比", re.compile(r"(?<![a-z])p/?e(?: ratio)?(?![a-z])|\bprice[- ]to[- ]earnings\b|本益比|市盈率")),
     Figure("market value", "市值", re.compile(r"\bmarket (?:cap|capitali[sz]ation|value)\b|市值")),
-    Figure("dividends", "股利", re.compile(r"\bdividends?\b|\bpayout\b|\bex-dividend\b|股利|股息|配息|除息|除权|殖利率|现金股利")),
-    Figure("gross margin", "毛利率", re.compile(r"\bgross margins?\b|毛利率")),
+    Figure("dividends", "股利", re.compile(r"\bdividends?\b|\bpayout\b|\bex-dividend\b|股利|股息|配息|除息|除权|殖利率|现金股利"),
+           keywords=("股利", "配息", "股息", "除息", "dividend", "Dividend")),
+    Figure("gross margin", "毛利率", re.compile(r"\bgross margins?\b|毛利率"), keywords=("毛利率", "gross margin")),
     Figure("net income", "淨利", re.compile(r"\bnet (?:income|profit)\b|\bprofits\b"
                                          r"|(?<!report )(?<!reports )(?<!release )(?<!releases )(?<!announce )(?<!announces )"
                                          r"\bearnings\b(?!\s+(?:calls?|dates?|conferences?|season|calendar|releases?))"
@@ -65,13 +71,23 @@ FIGURES = (
     Figure("analysts' target prices", "法人目標價", re.compile(r"\b(?:price targets?|target prices?)\b|目标价"),
            asks=re.compile(r"\b(?:price targets?|target prices?)\b(?![\s:：of at is]*(?:nt\$|\$)?\d)|目标价(?!\s*[:：为是]?\s*\d)"
                            r"|\banalysts?'? (?:ratings?|recommendations?|consensus)\b|\b(?:upgrade|downgrade)[sd]?\b"),
-           kind="analysts"),
+           kind="analysts", keywords=("目標價", "目标价", "target price", "price target")),
+    # "what do analysts say about TSMC?", "分析師怎麼看台積電": what the news quotes them saying (no
+    # reports are stored; the tone of all the news is the sentiment engine's)
+    Figure("analysts' views", "分析師看法", re.compile(r"\banalysts?\b|\bbrokers?\b|\bbrokerages?\b|\bstrategists?\b"
+                                                   r"|分析师|券商|投顾|研究机构|研调|法人(?!买|卖|进出|持股)|研报|评等|评级"),
+           asks=re.compile(r"\b(?:what|how) (?:do|does|are|is) (?:the )?(?:analysts?|brokers?|strategists?)\b"
+                           r"|\banalysts?'? (?:views?|opinions?|take|outlook|comments?|forecasts?)\b"
+                           r"|(?:分析师|券商|投顾|法人)(?:们)?(?:怎么看|怎么说|的?看法|的?观点|认为|预估|的?评价)"
+                           r"|(?:怎么看|看法|观点).{0,12}(?:分析师|券商|法人)"),
+           kind="analysts", keywords=("分析師", "分析师", "analyst", "Analyst", "券商", "法人")),
     # "台積電籌碼", "外資買賣超", "2330 foreign investors net buying": trading data beside the daily bars
     # that TWSE publishes apart; quoted only from sentences that name them
     Figure("institutional flows", "籌碼", re.compile(
         r"筹码|外资|投信|自营商|三大法人|法人(?:买|卖|进出|持股)|买卖超|买超|卖超|融资|融券|借券"
         r"|\bforeign (?:investors?|institutional|buying|selling|net)\b|\binstitutional (?:investors?|buying|selling|flows?)\b"
-        r"|\bmargin (?:trading|balance|debt)\b|\bshort interest\b|\bnet (?:buy|sell)(?:ing)?\b"), kind="flows"),
+        r"|\bmargin (?:trading|balance|debt)\b|\bshort interest\b|\bnet (?:buy|sell)(?:ing)?\b"), kind="flows",
+           keywords=("外資", "外资", "投信", "三大法人", "買超", "买超", "賣超", "卖超")),
     # "台積電跟ADR價差", "TSMC ADR premium": the ADR's US$ close against the Taiwan close at the
     # exchange rate; finqa stores neither of the first and the last
     Figure("the ADR premium", "ADR 溢價", re.compile(r"(?<![a-z])adrs?(?![a-z])|存托凭证"),

@@ -413,12 +413,20 @@ _PRICE_BEFORE = re.compile(r"(?:在|以)\s*(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\
                            r"\s*(?:了)?\s*(?:[一二两三四五六七八九十百\d,]+\s*(?:张|股))?\s*$")
 
 
+# "sell my TSMC at 1100", "賣掉台積電在1100": what follows the name is a sale, not a purchase.
+_SELLING_IT = re.compile(r"\b(?:sell|selling|sold|dump|dumping|unload)\s+(?:(?:all|half|some|the rest)\s+(?:of\s+)?)?"
+                         r"(?:(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+|a|one|two|three)\s*(?:lots?|shares)\s+(?:of\s+)?)?(?:my\s+|the\s+|our\s+)?$"
+                         r"|(?:卖掉|卖出|卖|出清)\s*(?:我的|手上的)?\s*$")
+
+
 def paid_positions(message: str) -> list[tuple[str, float, float | None]]:
     """``(code, price paid, shares or None)`` for each company named with a price paid right
     beside it: "I bought TSMC at 1000 and MediaTek at 1200", "我在900買了台積電、在1100買了聯發科"."""
     sizes = dict(parse_positions(message))
     out: list[tuple[str, float, float | None]] = []
     for code, before, after in _beside_names(message):
+        if _SELLING_IT.search(before):  # "sell my TSMC at 1100": the price it would be sold at
+            continue
         m = _PRICE_AFTER.search(after) or _PRICE_BEFORE.search(before)
         if m and code not in {c for c, _, _ in out}:
             out.append((code, float(m.group(1).replace(",", "")), sizes.get(code)))

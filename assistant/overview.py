@@ -68,6 +68,11 @@ _ASKS_ADVICE = re.compile(
     r"|买点|卖点|进场点|上车|太晚|来得及|还能买|\btoo late to (?:buy|get in)\b|\bmissed the (?:boat|rally)\b"
     # "台積電現在適合存股嗎": holding for the long run (for its dividends, which finqa does not store)
     r"|(?:适合|可以|能|值得|该|要)(?:拿来)?存股|存股(?:好吗|吗|标的)"
+    # "I'm thinking of buying Hon Hai", "planning to sell my TSMC", "我想買鴻海", "考慮賣掉台積電": a verdict sought
+    r"|\b(?:thinking|planning|considering|wondering|debating)\s+(?:of\s+|about\s+|on\s+|to\s+|whether\s+to\s+)?"
+    r"(?:buying|selling|buy|sell|getting|adding|dumping)\b|\b(?:i\s+)?(?:want|plan|intend)\s+to\s+(?:buy|sell)\s+(?:some\s+)?"
+    r"(?!\d)(?!(?:a|one|two|three|some)\s+(?:lots?|shares?)\b)"
+    r"|(?:我)?(?:想|打算|考虑|准备|计划)(?:要)?(?:买进?|卖掉?|入手|进场|加码|出场)(?![\d一二两三四五六七八九十几]+(?:张|股))"
 )
 # "台積電適合存股嗎", "is 2412 good for dividend income?": holding for the dividends
 _HOLD_FOR_INCOME = re.compile(r"存股|\bdividend (?:income|investing|stock)\b|\bfor (?:the )?(?:dividends?|income)\b")
@@ -101,6 +106,10 @@ def is_overview_question(message: str, code: str | None, *, bare: bool = True) -
         return True  # "台積電還能買嗎？現在進場會不會太晚" (its 會 is no day ahead), "is now a good time to buy MediaTek?"
     if NOT_A_FACT.search(s) or COMPANY_TOPIC.search(s):
         return False  # "why", "will", "next week", "revenue": other engines' questions
+    from .figures import asked_figures
+
+    if any(f.kind == "analysts" for f in asked_figures(message)):
+        return False  # "分析師怎麼看台積電": what the news quotes analysts saying, not the overview
     if _NEWS.search(s):
         return False  # "a summary of TSMC's recent news" asks for the news
     if asks_which_is_better(message) and len(get_directory().find_in_text(message)) > 1:

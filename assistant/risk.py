@@ -106,7 +106,8 @@ _RETURN = re.compile(r"\b(?:price |total |stock |share )?returns?\b(?!\s+(?:to|o
 # Words of holding or of a result, beside a price paid: "bought at 1000", "成本850 賺多少".
 _HOLDING = re.compile(r"\b(?:i|we|my|our)\b|\b(?:bought|purchased|cost basis|average cost|avg cost|profit|loss|lose|lost|gain)\b"
                       r"|\bp\s*&\s*l\b|\bpnl\b|\bp/l\b"
-                      r"|我|买|成本|均价|赚|赔|亏|损益|套牢|被套")
+                      r"|\btax(?:es)?\b"  # "台積電1100賣掉要繳多少稅": a sale at a price named, its costs
+                      r"|我|买|卖|税|成本|均价|赚|赔|亏|损益|套牢|被套")
 _NOW = re.compile(r"\b(?:now|today|currently)\b|现在|現在|如今|今天|目前", re.I)
 FUTURE = re.compile(r"\bwill\b|\bgoing to\b|\bgonna\b|\bnext\b|\btomorrow\b|\bfrom now\b|\bin the future\b"
                      r"|明天|明年|下周|下个月|未来|以后|之后|将来")

@@ -77,10 +77,10 @@ SENTIMENT_STRONG = _rx(
     r"(?:新闻|消息)(?:的)?风向", r"(?:新闻|消息).{0,6}越来越(?:好|差|正面|负面|多空)",
     # "why is Acer news so negative?", "is MediaTek news really that positive?": the tone, with its headlines
     r"\bnews\b\s+(?:(?:so|this|that|very|too|really|mostly|all|more|less)\s+){0,2}(?:negative|positive|bearish|bullish)\b",
-    r"\bwhat do (?:people|investors|analysts|traders|the markets?) (?:think|feel|say)\b",
+    r"\bwhat do (?:people|investors|traders|the markets?) (?:think|feel|say)\b",
     # "how positive is news about Acer?", "how negative are the headlines on 2317?"
     r"\bhow (?:positive|negative|bullish|bearish|upbeat|good|bad) (?:is|are|was|were) (?:the )?(?:news|headlines|coverage|press)\b",
-    r"\bhow do (?:people|investors|analysts|traders) (?:see|view|feel about)\b",
+    r"\bhow do (?:people|investors|traders) (?:see|view|feel about)\b",
     r"情绪", r"情感", r"舆情", r"利多还是利空", r"利空还是利多", r"正面还是负面", r"负面还是正面",
     r"看多还是看空", r"偏多还是偏空", r"(?:新闻|消息|标题).{0,6}(?:正面|负面|利多|利空|好坏|偏多|偏空)",
     r"(?:正面|负面|利多|利空)吗", r"是利多", r"是利空", r"市场.{0,2}(?:怎么看|看法)", r"氛围", r"观感",

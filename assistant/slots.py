@@ -758,6 +758,10 @@ _CONTINUATION = re.compile(
     r"|股价|收盘价|收盘|price|close|volume|成交量|波动度?|volatility|risks?|风险|drawdown|回撤|beta|trend|趋势)\s*){1,3}"
     r"(?:值)?(?:一下|看看|please|pls|呢|是多少|多少|如何|怎么样|怎么看|几)?"
     r"\s*[?？!！。.]?\s*$|一下\s*[?？!！。.]?\s*$"
+    # "what do analysts say?", "分析師怎麼看", "市場怎麼看": the conversation's company, in its news
+    r"|^\s*(?:and\s+|so\s+|ok\s+)?what\s+(?:do|does|are|is)\s+(?:the\s+)?(?:analysts?|experts?|market|street|brokers?|investors|people)"
+    r"\s+(?:say|saying|think|thinking|expect|expecting)\b(?:\s+about\s+(?:it|this|that))?\s*[?？.!]*\s*$"
+    r"|^\s*(?:那)?(?:分析师|法人|市场|专家|券商|投顾|大家)(?:们)?(?:怎么看|怎么说|的看法|看法|的观点|观点|评价)(?:呢|如何)?\s*[?？]?\s*$"
     # "show me the chart", "chart please", "畫出走勢圖", "給我看K線": the conversation's company, charted
     r"|" + _CHART_ONLY +
     # the day before or after the one just asked about: "the day before?", "隔天"

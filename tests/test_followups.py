@@ -407,3 +407,17 @@ def test_a_chart_asked_alone(message, only):
     from assistant.slots import asks_chart_only
 
     assert asks_chart_only(message) == only
+
+
+@pytest.mark.parametrize("message, route", [
+    ("what do analysts say?", "qa"), ("分析師怎麼看", "qa"), ("what's the market saying about it?", "qa"),
+    ("市場怎麼看", "sentiment"),
+])
+def test_what_analysts_or_the_market_say_is_asked_of_the_conversation_s_company(data_dir, message, route):
+    """After "Hon Hai news", "what do analysts say?" had asked which company was meant."""
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    session = ChatSession(last_route="qa", last_code="2317", last_codes=["2317"])
+    decided = Assistant(data_dir.model_copy(update={"cpu_only": True})).route(message, session)
+    assert decided["code"] == "2317" and decided["route"] == route, decided

@@ -1073,3 +1073,32 @@ def test_a_company_s_newest_news_on_a_foreign_partner_lists_it_under_any_of_its_
     listed = [line for line in a.answer.splitlines() if line.startswith("- ")]
     assert listed and "NVIDIA 聯手鴻海" in listed[0] and not any("俄亥俄州" in line for line in listed)
     assert not any("沒有一則提到" in n for n in a.notices)
+
+
+def test_what_analysts_say_is_quoted_from_the_news_that_names_them(data_dir):
+    """"What do analysts say about Delta?" had been the sentiment of all its news, and the English
+    question's cosine ranked a Chinese "分析師" sentence below the ones quoted, so none was found:
+    the words of an asked figure are looked up verbatim, and the articles that name it come first."""
+    from assistant.figures import asked_figures
+    from assistant.router import IntentClassifier
+    from assistant.slots import parse_slots
+
+    now = datetime.now(timezone.utc)
+    filler = [Article(url=f"https://news.example.com/2308/say-{i}", title=f"Delta Electronics says what it will do next, part {i}",
+                      published_at=now - timedelta(days=3 + i), code="2308", source="Fixture Daily", language="en",
+                      content=f"Delta Electronics said what it plans to do about capacity and what it says about pricing, item {i}.")
+              for i in range(12)]
+    analyst = Article(url="https://news.example.com/2308/kuo", title="台達電電源訂單傳捷報", code="2308",
+                      published_at=now - timedelta(days=20), source="測試財經", language="zh",
+                      content="據分析師郭明錤指出，台達電的AI伺服器電源訂單已遠高於預期。")
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    _index_news(settings, [*filler, analyst])
+    engine = QAEngine(settings=settings)
+    for message in ("what do analysts say about Delta Electronics?", "分析師怎麼看台達電"):
+        assert [f.en for f in asked_figures(message)] == ["analysts' views"]
+        assert IntentClassifier().decide(message, parse_slots(message)).route == "qa", message
+        answer = engine.run(EngineRequest(message=message, code="2308"))
+        quoted = [line for line in answer.answer.splitlines() if line.startswith("- ")]
+        assert quoted and all(re.search(r"analyst|分析師|法人", line, re.I) for line in quoted), answer.answer
+        assert any("郭明錤" in line for line in quoted), answer.answer
+        assert any("not analysts' reports" in n or "券商與法人的研究報告" in n for n in answer.notices)

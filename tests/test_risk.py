@@ -888,3 +888,21 @@ def test_a_lot_asked_in_us_dollars_is_priced_in_nt_dollars_and_said_so(store):
     word that finqa stores no exchange rates."""
     a = ask(store, "what's 1 lot of TSMC in USD?")
     assert "1 lot (1,000 shares) costs NT$" in a.answer and any("stores no exchange rates" in n for n in a.notices)
+
+
+@pytest.mark.parametrize("message, sold", [
+    ("planning to sell my TSMC at 100, how much tax?", 100.0), ("if I sell 2 lots of TSMC at 100 how much tax do I pay?", 100.0),
+    ("台積電100賣掉要繳多少稅", 100.0), ("2330 tax if sold at 100", 100.0),
+])
+def test_a_sale_at_a_price_named_is_not_a_purchase_at_it(store, message, sold):
+    """"sell my TSMC at 1100" had been read as bought at 1100 and sold at 1100 (a result of zero),
+    and "台積電1100賣掉要繳多少稅" had quoted the news: with no price paid, the sale is priced
+    against the last close, its tax said."""
+    from assistant.holdings import paid_positions, parse_sold
+
+    assert paid_positions(message) == [] and parse_sold(message) == sold
+    assert risk_kind(message) == "position", message
+    a = ask(store, message)
+    assert a.indicators.get("bought_at_last_close") and ("收盤價 125.00 買進" in a.answer or "close of 125.00" in a.answer), a.answer
+    assert "0.3%" in a.answer
+    assert paid_positions("I bought TSMC at 100 and want to sell at 150") == [("2330", 100.0, None)]

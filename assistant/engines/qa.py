@@ -760,16 +760,25 @@ class QAEngine(FinqaQueryEngine):
             # (the cosine of an English-only model misses those in Chinese text).
             found = retrieval.news(topic, codes=[code] if code else None, before=until, after=after, k=k)
             seen = {h.id for h in found}
-            extra = retrieval.keyword_news(topic, keyword_terms(topic, ignore), codes=[code] if code else None,
+            terms = keyword_terms(topic, ignore) + [w for f in figures for w in f.keywords]
+            extra = retrieval.keyword_news(topic, list(dict.fromkeys(terms)), codes=[code] if code else None,
                                            before=until, after=after)
             return found + [h for h in extra if h.id not in seen]
+
+        figures = asked_figures(req.message)
+
+        def naming_figures_first(hits: list[Any]) -> list[Any]:
+            # "what do analysts say about TSMC?": the articles that name one (分析師) come first, since
+            # only their sentences are quoted; the cosine of an English question ranks them anywhere
+            return sorted(hits, key=lambda h: not mentions(h.text, figures)) if figures else hits
 
         if codes:
             # One search per company, interleaved by rank: a single search over all of them
             # would hand every slot to whichever company's news sits closest to the wording.
             # Each keeps the articles that name the company (see _naming), hence the wider k.
             ignore = _company_terms(codes)
-            per_code = [_rerank(_naming(candidates(self.k * 4, c, ignore), c, unnamed), topic, ignore, window) for c in codes]
+            per_code = [naming_figures_first(_rerank(_naming(candidates(self.k * 4, c, ignore), c, unnamed), topic, ignore,
+                                                     window)) for c in codes]
             return [h for rank in zip_longest(*per_code) for h in rank if h is not None]
         # A Chinese question casts a wider net: the cosine ranks Chinese texts poorly, the term
         # overlap in _rerank then picks among more of them.
@@ -777,7 +786,7 @@ class QAEngine(FinqaQueryEngine):
         # the day's news about stocks (_about_markets) must be among the candidates to come first.
         # A week of news is a few hundred chunks at most, so the day's are all read.
         wide = self.k * (40 if window is not None and is_day_question(req) else 8 if has_cjk(req.message) else 2)
-        return _rerank(candidates(wide, None, frozenset()), topic, frozenset(), window)
+        return naming_figures_first(_rerank(candidates(wide, None, frozenset()), topic, frozenset(), window))
 
     # --- answering ----------------------------------------------------------------------------
     def price_facts(self, req: EngineRequest) -> Answer | None:
