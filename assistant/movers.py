@@ -67,7 +67,9 @@ _RANKING = re.compile(
     r"|\bwhat(?:'s| is| are)\s+(?:moving|hot|rallying|surging|tanking|crashing)\b"
     r"(?!\s+(?:the|taiwan|taiwanese|tsmc|stocks?|markets?|prices?|shares)\b)"
     # "what was the weakest stock yesterday?" (but "the best stock to buy" is advice, not a ranking)
-    r"|(?:\b(?:which|what)\b.{0,20}|^\s*(?:the\s+)?)\b(?:strongest|weakest|top|worst|best)[- ](?:performing\s+)?(?:stocks?|shares)\b(?!\s+(?:to|for)\b)"
+    # "the three best stocks this year", "top 3 stocks in April 2025"
+    r"|(?:\b(?:which|what)\b.{0,20}|^\s*(?:the\s+)?(?:(?:\d{1,2}|two|three|four|five|ten)\s+)?)\b(?:strongest|weakest|top|worst|best)[- ]"
+    r"(?:\d{1,2}\s+)?(?:performing\s+)?(?:stocks?|shares)\b(?!\s+(?:to|for)\b)"
     r"|\b(?:top|biggest|largest|best|worst|leading)\s+(?:\d+\s+)?(?:(?:daily|weekly|monthly)\s+)?"
     r"(?:gainers?|losers?|decliners?|movers?|performers?)\b"
     r"|\b(?:best|worst|top|bottom)[- ]performing\b|\bmost (?:active|traded) (?:stocks?|shares|companies)\b"
@@ -151,7 +153,11 @@ _BOTH = re.compile(r"\bmovers?\b|\bmoved\b|\brank(?:ing)?\b|\bleaderboard\b|排�
 _TOP_N = re.compile(
     r"\b(?:top|bottom|best|worst|biggest|largest|first)\s+(\d{1,2})\b|\b(\d{1,2})\s+(?:best|worst|biggest|top|stocks|"
     r"companies|gainers|losers|movers)\b|前\s*([0-9一二三四五六七八九十两]{1,3})\s*(?:名|档|支|只|家|大)"
+    # "今年表現最好的三檔", "漲最多的兩支", "the three best stocks"
+    r"|(?:最好|最佳|最差|最强|最弱|最多|最少|最大|最高|最低|最惨|最猛)的?\s*([0-9一二三四五六七八九十两]{1,3})\s*(?:名|档|支|只|家|个)"
+    r"|\b(?:the\s+)?(two|three|four|five|six|seven|eight|nine|ten)\s+(?:best|worst|top|biggest|largest|strongest|weakest)\b"
 )
+_EN_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 
 
 # "Which stock has the best momentum?": with no span named, momentum is the change over the last
@@ -374,7 +380,7 @@ def top_n(s: str) -> int:
     if not m:
         return DEFAULT_TOP
     text = next(g for g in m.groups() if g)
-    n = int(text) if text.isdigit() else (zh_number(text) or DEFAULT_TOP)
+    n = int(text) if text.isdigit() else (_EN_NUMBERS.get(text) or zh_number(text) or DEFAULT_TOP)
     return max(1, min(MAX_TOP, n))
 
 

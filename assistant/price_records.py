@@ -407,7 +407,11 @@ def daily_text(bars: list[PriceBar], prev: PriceBar | None, zh: bool, ohlc: bool
 _STREAK = re.compile(r"\bin a row\b|\b(?:winning|losing|up|down)?\s*streaks?\b|\bconsecutive (?:days?|sessions?)\b"
                      r"|\bstraight (?:days?|sessions?)\b|连涨|连跌|连续(?:上涨|下跌|涨|跌|收红|收黑)|连红|连黑"
                      # "鴻海最近好像一直跌", "台積電一路漲": the current run, and the longest
-                     r"|一直(?:跌|涨|下跌|上涨)|一路(?:跌|涨|下跌|上涨|走低|走高)")
+                     r"|一直(?:跌|涨|下跌|上涨)|一路(?:跌|涨|下跌|上涨|走低|走高)"
+                     # "台積電跌了幾天", "聯發科漲幾天了", "how many days has 2330 been falling?": the current run
+                     r"|(?:涨|跌)了(?:几|多少)天|(?:涨|跌)(?:几|多少)天了"
+                     r"|\bhow many (?:days|sessions)\b.{0,30}\b(?:been|kept)\s+(?:falling|rising|dropping|climbing|going (?:up|down)"
+                     r"|up|down)\b")
 # "when did 2330 last close above 1000?", "台積電上次站上1000是什麼時候": the last close beyond a price.
 _LAST_BEYOND = re.compile(
     r"\b(?:last|latest|most recent)\b.{0,25}?\b(?:close[ds]?|closing|trade[ds]?|traded|was|were|went|go|been|finished|ended)\s+(above|below|over|under)"

@@ -221,9 +221,12 @@ _COMPARE_ONLY = re.compile(r"(?:and\s+|now\s+)?(?:compare|contrast)\s+(?:them|bo
                            r"|(?:它们|两者|(?:这|那)?两[个家档支])的?(?:比较|对比|比一比|比一下)(?:一下)?")
 _LIMIT_AHEAD = re.compile(r"涨停|跌停|\blimit[- ](?:up|down)\b")
 # "did 2330 reach 1,000 last year?", "台積電漲到1000過嗎": a target in the past is a price fact.
-_PAST_TARGET = re.compile(r"\b(?:did|was|were|has|had|have|when|ever|closed|traded|reached|crossed)\b"
+_PAST_TARGET = re.compile(r"\b(?:did|was|were|has|had|have|ever|closed|traded|reached|crossed)\b"
+                          # "when did it last close above 1000?" looks back; "when will it get back to 1100?",
+                          # "什麼時候會回到1100" ask ahead: the forecaster's odds
+                          r"|\bwhen\b(?!\s+(?:will|would|could|might|can|is it (?:going|likely) to)\b)"
                           r"|\b(?:last|latest|most recent)\s+(?:time|date|day|session)\b"
-                          r"|过吗|过没|曾经|曾|了吗|何时|什么时候|上次|上一次|最后一次"
+                          r"|过吗|过没|曾经|曾|了吗|(?:何时|什么时候)(?!才?(?:会|能|可以|有机会))|上次|上一次|最后一次"
                           # "台積電站上1000幾次": how often it did, counted from the store
                           r"|\d\s*(?:元)?\s*(?:的)?(?:有)?(?:几|多少)(?:次|天|个交易日)|\bhow many (?:times|days|sessions)\b")
 

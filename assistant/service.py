@@ -86,6 +86,10 @@ _RELATIVE_SPANS = frozenset({"this week", "last week", "this month", "last month
                              "last quarter"})
 
 
+# "when will TSMC get back to 1100?", "台積電什麼時候會回到1100", "何時會漲": a date the forecaster cannot give
+_ASKS_WHEN = re.compile(r"\bwhen (?:will|would|could|might|can|is it (?:going|likely) to)\b|(?:什么时候|何时|多久)才?(?:会|能|可以|有机会)")
+
+
 class Assistant:
     """Routes messages to the engines; see the module docstring for the steps."""
 
@@ -286,6 +290,14 @@ class Assistant:
         notices.extend(slots.notices)
         if decision.route == "forecast":  # a clamped horizon (several companies are each forecast)
             notices.extend(slots.horizon_notices)
+            if _ASKS_WHEN.search(to_simplified(anchored).lower()):
+                # "when will TSMC get back to 1100?": no forecaster can date it; the odds within the horizon
+                zh = answers_zh(message)
+                longer = "" if slots.horizon_explicit else ("；可加上「60天內」看更長的期間" if zh else
+                                                            "; add \"within 60 days\" for a longer span")
+                notices.append(f"finqa 無法預測「什麼時候」：以下是未來 {slots.horizon_days} 個交易日內的機率{longer}。" if zh else
+                               f"finqa cannot say when: below are the odds within the next {slots.horizon_days} trading "
+                               f"days{longer}.")
         log.info("route %s (%s: %s) code=%s horizon=%s", decision.route, decision.source, decision.reason,
                  slots.code, slots.horizon_days)
         early = self._precheck(decision.route, slots, notices, message)

@@ -357,7 +357,7 @@ COMPANY_TOPIC = re.compile("|".join(f"(?:{p})" for p in (
 # must follow a word of reaching; whether it is above or below the last close says which way.
 _TARGET = re.compile(
     r"\b(?:reach(?:es)?|hit|top|break(?: through)?|exceed|surpass|(?<!golden )(?<!death )cross|climb to|rise to|go (?:to|above|over|past|below|under)"
-    r"|get to|fall (?:to|below|under)|drop (?:to|below|under)|sink to|dip (?:to|below|under)|above|below|under"
+    r"|get to|(?:get|come|go|bounce|climb) back (?:to|above)|return to|recover to|rebound to|back above|fall (?:to|below|under)|drop (?:to|below|under)|sink to|dip (?:to|below|under)|above|below|under"
     # a bare "over" before a year is a span ("compare TSMC and UMC over 2025"), not a price
     r"|over(?!\s+(?:19|20)\d\d(?![\d,]|\.\d)))"
     r"\s+(?:nt\$|\$|twd\s*)?(\d[\d,]*(?:\.\d+)?)(?!\d)(?!\s*(?:%|percent|days?|weeks?|months?|years?|trading|sessions?|lots?|shares?))"

@@ -502,6 +502,13 @@ def test_a_day_named_ahead_sets_the_horizon_to_the_sessions_up_to_it(data_dir):
     session = ChatSession()  # a follow-up keeps the horizon named before; it names no day of its own
     asst.answer("forecast 2330 next 10 days as of 2025-05-12", session=session)
     assert asst.answer("and 2454?", session=session).forecast.horizon_days == 10
+    # "when will it get back to X?" cannot be dated: the odds within the horizon, said so (it had
+    # been read as a look back, and answered from the news)
+    when = asst.answer("when will 2330 get back to 1100?")
+    assert when.route == "forecast" and any("finqa cannot say when: below are the odds within the next 5 trading days; "
+                                            "add \"within 60 days\"" in n for n in when.notices)
+    zh = asst.answer("台積電什麼時候會回到1100？未來20天內")
+    assert zh.forecast.horizon_days == 20 and any("finqa 無法預測「什麼時候」：以下是未來 20 個交易日內的機率。" in n for n in zh.notices)
 
 
 def test_an_analysts_price_target_is_said_to_be_no_part_of_the_data(data_dir):

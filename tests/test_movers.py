@@ -120,6 +120,11 @@ def test_losers_volume_both_ends_and_top_n(store):
     assert list(short.ranking) == ["all"] and "Ranked by change" in short.answer
     assert [r["code"] for r in short.ranking["all"]] == ["2317", "2330", "2382", "2454"]
     assert len(ask(store, "top 2 gainers in March 2025").ranking["gainers"]) == 2
+    # the N written as a word or after the superlative ("the three best stocks", "表現最好的三檔"; they
+    # had listed five, or gone to the news)
+    for message in ("the two best stocks in March 2025", "top 2 stocks in March 2025", "2025年3月表現最好的兩檔"):
+        answer = ask(store, message)
+        assert len(answer.ranking["gainers"]) == 2, (message, answer.ranking)
     trailing = ask(store, "top gainers in the past 10 days")
     assert "2025-02-27 to 2025-03-05** (4 trading days)" in trailing.answer
     assert any("only 4 of the 10 trading days" in n for n in trailing.notices)

@@ -88,6 +88,12 @@ ROUTE_CASES = [
     ("鴻海最近好像一直跌", "qa", "2317", None), ("台積電是不是要反彈了", "forecast", "2330", 5),
     ("2330今天漲還跌", "qa", "2330", None), ("聯發科最近很弱耶", "qa", "2454", None),  # they had been a forecast, the news
     ("台積電套牢在1100怎麼辦", "qa", "2330", None),
+    # a run asked of the past is the store's; "when will it get back to 1100?" is the forecaster's odds
+    ("台積電跌了幾天", "qa", "2330", None), ("聯發科漲幾天了", "qa", "2454", None),
+    ("how many days has 2330 been falling?", "qa", "2330", None), ("台積電會跌幾天", "forecast", "2330", 5),
+    ("台積電什麼時候會回到1100", "forecast", "2330", 5), ("when will TSMC get back to 1100?", "forecast", "2330", 5),
+    ("when did TSMC last close above 1100?", "qa", "2330", None), ("台積電什麼時候站上1100過", "qa", "2330", None),
+    ("the three best stocks this year", "qa", None, None), ("今年以來表現最好的三檔", "qa", None, None),
     ("how's MediaTek looking this week?", "qa", "2454", None), ("has TSMC bottomed?", "qa", "2330", None),
     ("2330 price target in 30 days", "forecast", "2330", 30), ("台積電目標價1200會到嗎", "forecast", "2330", 5), ("how negative are the headlines on 2317?", "sentiment", "2317", None),
     ("is this good news: TSMC to build more fabs in Japan", "sentiment", "2330", None),
