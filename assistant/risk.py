@@ -49,7 +49,7 @@ KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\bhow much (?:does|is|would|do)\b.{0,30}\b(?:one|a|an|\d+|two|three|five|ten) (?:lots?|board lots?)\b"
         r"|\bhow many (?:shares|lots)\b.{0,50}\b(?:buy|afford|get|purchase)\b|\bcost of (?:one|a|\d+) lots?\b"
         r"|\bcan i (?:buy|afford)\b.{0,40}\bwith\b"
-        r"|(?:一|两|二|三|五|十|\d+)\s*张.{0,10}(?:多少钱|要多少|需要多少|成本)|(?:可以|能|可)买(?:几|多少)(?:张|股)|买得起"
+        r"|(?:一|两|二|三|五|十|\d+)\s*张.{0,10}(?:多少钱|要多少|需要多少|成本|多贵)|(?:可以|能|可)买(?:几|多少)(?:张|股)|买得起"
         # "the minimum to buy TSMC", "2330 odd lot price", "how much tax do I pay selling a lot of 2330?"
         r"|\bminimum\b.{0,30}\b(?:buy|invest|purchase)\b|\bodd[- ]lots?\b|零股|最少(?:要|需要)?多少钱"
         r"|\b(?:tax|taxes|fees?)\b.{0,30}\b(?:sell|selling|sale|buy|buying)\b|\b(?:sell|selling|buy|buying)\b.{0,30}\b(?:tax|taxes|fees?)\b"

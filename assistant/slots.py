@@ -250,7 +250,9 @@ _SPAN_UNITS = {"day": 1, "session": 1, "close": 1, "closing price": 1, "week": 5
 LOOKBACK = re.compile(
     rf"\b(?:past|last|previous|prior|latest)\s+{_EN_NUM}\s*(?:-\s*)?(?:trading\s+|business\s+)?(day|session|close|closing price|week|month|year)s?\b"
     # 前一天 is "the day before" (periods.day_shift), not "the last 1 day"
-    rf"|(?:过去|最近|近|前(?!\s*[一1]\s*(?:个\s*)?(?:天|日|交易日)))\s*{_NUM}\s*(?:个)?\s*(交易日|营业日|天|日|星期|周|礼拜|月|年)"
+    # "這兩天", "這三個月": the last ones up to now
+    rf"|(?:过去|最近|近|这(?=\s*[两二三四五六七八九十\d])|前(?!\s*[一1]\s*(?:个\s*)?(?:天|日|交易日)))\s*{_NUM}\s*(?:个)?\s*"
+    r"(交易日|营业日|天|日|星期|周|礼拜|月|年)"
     rf"|{_EN_NUM}\s*-?\s*(day|week|month|year)s?\s+(?:high|low|range)"
     rf"|{_NUM}\s*(?:个)?\s*(周|星期|月|年|日|天)\s*(?:以?来|内)?\s*(?:的)?\s*(?:新高|新低|高点|低点|最高|最低|高低|区间)"
     # "TSMC's 5-day return", "2330 1-month performance", "台積電5日漲幅": the last N sessions' change

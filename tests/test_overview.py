@@ -104,7 +104,7 @@ def test_bare_company_and_advice():
     assert asks_advice("Is TSMC a buy?") and asks_advice("台積電值得買嗎") and not asks_advice("How is TSMC doing?")
     # a purchase or sale being weighed asks for a verdict; one with a size asks what it costs
     for message in ("I'm thinking of buying Hon Hai", "我想買鴻海", "考慮賣掉台積電", "I want to buy MediaTek",
-                    "planning to sell my TSMC"):
+                    "planning to sell my TSMC", "台積電現在貴嗎", "is TSMC expensive right now?", "聯發科便宜嗎"):
         assert asks_advice(message), message
     for message in ("I want to buy 2 lots of 2330, how much do I need?", "我想買2張台積電要多少錢"):
         assert not asks_advice(message), message

@@ -602,6 +602,13 @@ def test_why_a_company_moved_with_no_period_is_asked_of_its_last_sessions(data_d
     assert "Prices (from the store): 2330 TSMC" in going.answer
     recent = engine.run(EngineRequest(message="台積電最近為什麼跌", code="2330", codes=["2330"], as_of=date(2025, 3, 6)))
     assert any("最近 5 個交易日（2025-03-03 至 2025-03-05）" in n for n in recent.notices)
+    # what happened to it, with no move named ("鴻海怎麼了" had quoted its news alone), over the span said
+    for message in ("台積電這兩天怎麼了", "what happened to TSMC?", "台積電怎麼了"):
+        happened = engine.run(EngineRequest(message=message, code="2330", codes=["2330"], as_of=date(2025, 3, 6)))
+        assert happened.bars and ("Prices (from the store): 2330" in happened.answer
+                                  or "股價（取自資料庫）：2330" in happened.answer), (message, happened.answer)
+    two = engine.run(EngineRequest(message="台積電這兩天怎麼了", code="2330", codes=["2330"], as_of=date(2025, 3, 6)))
+    assert [b.date for b in two.bars] == [date(2025, 3, 4), date(2025, 3, 5)]
     day = engine.run(EngineRequest(message="why did TSMC drop on 2025-03-04?", code="2330", codes=["2330"],
                                    as_of=date(2025, 3, 6)))
     assert not any("stored sessions" in n for n in day.notices) and [b.date for b in day.bars] == [date(2025, 3, 4)]

@@ -890,6 +890,10 @@ def test_a_lot_asked_in_us_dollars_is_priced_in_nt_dollars_and_said_so(store):
     assert "1 lot (1,000 shares) costs NT$" in a.answer and any("stores no exchange rates" in n for n in a.notices)
 
 
+def test_how_dear_a_lot_is_is_its_cost():
+    assert risk_kind("2330 一張多貴") == "cost" and risk_kind("台積電兩張多少錢") == "cost"
+
+
 @pytest.mark.parametrize("message, sold", [
     ("planning to sell my TSMC at 100, how much tax?", 100.0), ("if I sell 2 lots of TSMC at 100 how much tax do I pay?", 100.0),
     ("台積電100賣掉要繳多少稅", 100.0), ("2330 tax if sold at 100", 100.0),

@@ -203,10 +203,22 @@ def _asks_why(message: str) -> bool:
     return bool(_WHY.search(to_simplified(message).lower()))
 
 
+# "鴻海怎麼了", "台積電這兩天怎麼了", "what happened to Hon Hai this week?": a company and nothing but
+# what happened to it (on the message without its companies): its move, and the news beside it.
+_WHAT_HAPPENED = re.compile(
+    r"^[\W_]*(?:最近|近期|这两天|这几天|今天|昨天|这周|这礼拜|本周|上周|上礼拜)?\s*(?:是|又|到底)?\s*(?:怎么了|怎么回事|发生(?:了)?什么事)[\W_吗呢啊]*$"
+    r"|^[\W_]*what(?:'s| is| has| was)?\s+(?:going on|happening|happened|up)\s+(?:with|to)\s*"
+    r"(?:(?:it|the stock)\s*)?(?:this week|today|yesterday|lately|recently|last week)?[\W_]*$")
+
+
 def asks_why_move(message: str) -> bool:
-    """Whether a question asks the reason for a price move ("why did 2454 drop?", "聯發科為什麼漲"):
-    its span's prices are a source beside the news."""
-    return _asks_why(message) and bool(_MOVE.search(to_simplified(message).lower()))
+    """Whether a question asks the reason for a price move ("why did 2454 drop?", "聯發科為什麼漲"),
+    or what happened to a company ("鴻海怎麼了"): its span's prices are a source beside the news."""
+    if _asks_why(message) and bool(_MOVE.search(to_simplified(message).lower())):
+        return True
+    from ..slots import without_companies
+
+    return bool(message) and bool(_WHAT_HAPPENED.search(without_companies(message)))
 
 
 def is_day_question(req: EngineRequest) -> bool:
