@@ -467,6 +467,15 @@ def test_latest_news_of_a_span_lists_that_span_or_says_none_is_from_it(data_dir)
     empty = engine.run(EngineRequest(message="latest TSMC news in the first week of January 2025", code="2330"))
     assert any("No stored news about it from 2025-01-01 – 2025-01-07" in n for n in empty.notices)
     assert "Latest news, newest first:" in empty.answer
+    # a day's headlines reach three days either side: said so (it had read "Latest news"), and one
+    # headline carried by two outlets is listed once
+    twice = [Article(url=f"https://news.example.com/2330/copy-{i}", title="TSMC update of 2025-03-22",
+                     published_at=datetime(2025, 3, 22, 3, tzinfo=timezone.utc), code="2330", content="TSMC said more.",
+                     source=f"Outlet {i}", language="en") for i in (1, 2)]
+    _index_news(settings, twice)
+    day = engine.run(EngineRequest(message="TSMC headlines from March 21 2025", code="2330"))
+    assert "News from 3 days either side of 2025-03-21, newest first:" in day.answer, day.answer
+    assert day.answer.count("TSMC update of 2025-03-22") == 1 and "TSMC update of 2025-03-20" in day.answer
 
 
 def test_term_overlap_reads_chinese_bigrams_across_scripts_and_ignores_the_company():

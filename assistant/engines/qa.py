@@ -991,8 +991,13 @@ class QAEngine(FinqaQueryEngine):
                           fallback_reason=reason, code=req.code)
         if lists_newest(req):
             tag = len(request_codes(req)) != 1  # several companies, or all of them: each line says whose
-            lines = [f"- {c['date']} {'[' + c['code'] + '] ' if tag and c.get('code') else ''}{c['title']} [{c['n']}]"
-                     for c in contexts if not c.get("bars")]  # the prices are quoted above the list
+            titles: set[str] = set()  # two outlets' copies of one headline are listed once
+            lines = []
+            for c in contexts:
+                if c.get("bars") or (key := re.sub(r"\W+", "", str(c["title"])).lower()) in titles:
+                    continue  # the prices are quoted above the list
+                titles.add(key)
+                lines.append(f"- {c['date']} {'[' + c['code'] + '] ' if tag and c.get('code') else ''}{c['title']} [{c['n']}]")
             intro = "最新新聞（由新到舊）：" if zh else "Latest news, newest first:"
             span = news_window(req)
             listed = [c["date"] for c in contexts if not c.get("bars") and c.get("date")]
@@ -1000,6 +1005,10 @@ class QAEngine(FinqaQueryEngine):
                     (span[0] + timedelta(days=NEWS_DAYS_AROUND)).isoformat() <= d
                     < (span[1] - timedelta(days=NEWS_DAYS_AROUND)).isoformat() for d in listed):  # the span itself
                 intro = f"{span[2]} 的新聞（由新到舊）：" if zh else f"News from {span[2]}, newest first:"
+            elif span is not None and listed and all(span[0].isoformat() <= d < span[1].isoformat() for d in listed):
+                # "TSMC headlines from April 7 2025": the days around it too
+                intro = (f"{span[2]} 前後 {NEWS_DAYS_AROUND} 天的新聞（由新到舊）：" if zh else
+                         f"News from {NEWS_DAYS_AROUND} days either side of {span[2]}, newest first:")
         elif is_day_question(req):  # "what happened on 2025-04-07?": that day's headlines
             lines = [f"- {c['date']} {c['title']} [{c['n']}]" for c in contexts if not c.get("bars")]
             day = news_window(req)[2]  # type: ignore[index]
