@@ -129,7 +129,7 @@ TERMS: tuple[Term, ...] = (
        "(always opposite) through 0 (unrelated) to +1 (always together).",
        "**相關係數。** 兩檔股票在同一段交易日每日報酬率的皮爾森相關係數，−1 代表總是反向，0 代表無關，+1 代表總是同向。",
        "correlation between 2330 and 2454", "台積電和聯發科的相關性"),
-    _t("limit", r"\blimit[- ](?:up|down)s?\b|\bprice limits?\b|涨停|跌停|涨跌停",
+    _t("limit", r"\blimit[- ](?:up|down)s?\b|\bprice limits?\b|涨跌幅(?:限制|上限)|涨停|跌停|涨跌停",
        "**Limit up and limit down.** TWSE and TPEx stocks may not close more than 10% above or below the "
        "previous close (the limit price is rounded to the tick size). A close at that price is a limit-up or "
        "limit-down day; ETFs and some securities follow other rules.",
@@ -283,7 +283,7 @@ TERMS: tuple[Term, ...] = (
        "**Institutional investors (三大法人).** Foreign investors, investment trusts (投信) and dealers (自營商); TWSE "
        "publishes each one's net buying per stock every day. finqa stores none of these figures.",
        "**三大法人。** 外資、投信與自營商；證交所每天公布各自在每檔股票的買賣超。finqa 不儲存這些數字。"),
-    _t("bull_bear", r"\b(?:bull|bear)(?:ish)? markets?\b|\bbull(?:ish)?\b|\bbear(?:ish)?\b|多头|空头|牛市|熊市",
+    _t("bull_bear", r"\b(?:bull|bear)(?:ish)? markets?\b|\bbull(?:ish)?\b|\bbear(?:ish)?\b|(?:多头|空头)(?:市场)?|牛市|熊市",
        "**Bull and bear markets.** A bull market is a lasting rise, a bear market a lasting fall, commonly a drop of 20% "
        "or more from a peak. finqa does not label markets; it gives the drawdown from the peak instead "
        "(\"2330 max drawdown\").",
@@ -301,13 +301,17 @@ _ASKS = re.compile(
     r"|\bhow (?:is|are|do you|does finqa)\b.{0,30}\b(?:calculated|computed|calculate|compute|measured|read)\b"
     r"|\bdifference between\b|\btell me about\b|\bhow many shares\b|\bwhen does\b|\bwhat time\b"
     r"|\bhow (?:does|do|is)\b.{0,30}\bwork(?:s|ing)?\b"
-    r"|什么是|是什么|是啥|什么意思|意思|定义|怎么算|如何计算|怎么计算|怎么看|解释|说明|差别|差异|区别|几点|多少股|几股|交易时间")
+    r"|什么是|是什么|是啥|什么意思|意思|定义|怎么算|如何计算|怎么计算|怎么看|解释|说明|差别|差异|区别|几点|多少股|几股|交易时间"
+    r"|(?:限制|上限)(?:是)?多少")
 # "and KD?", "那KD呢", "what about MACD?" after a definition: the next term (with no company in
 # the conversation; with one, the same words ask for that company's number).
 _NEXT_TERM = re.compile(r"^\s*(?:and|what about|how about|那|那么|还有)\b|^\s*(?:那|那么|还有)|呢\s*[?？]?\s*$")
 # What may surround the term and the asking words, and nothing else.
 _FILLER = re.compile(
-    r"\b(?:what|whats|is|are|does|do|the|a|an|of|in|on|for|me|by|mean|means|meaning|define|definition|explain|"
+    # "explain moving averages like I'm five", "in simple terms", "簡單說明KD": how to say it, not what
+    r"\blike (?:i'?m|i am) (?:five|5|a (?:beginner|kid|child))\b|\b(?:in )?(?:simple|plain) (?:terms|english|words)\b"
+    r"|\bfor (?:a )?(?:beginners?|dummies|newbies?)\b|\bsimply\b|\bbriefly\b|简单(?:地|的)?|白话|浅显"
+    r"|\b(?:what|whats|is|are|does|do|the|a|an|of|in|on|for|me|by|mean|means|meaning|define|definition|explain|"
     r"stand|stands|for|how|calculated|computed|calculate|compute|measured|read|it|they|you|finqa|your|indicator|"
     r"indicators|value|values|ratio|difference|between|and|vs|versus|tell|about|term|please|stock|stocks|"
     r"technical|index|s|days?|sessions?|taiwan|taiwanese|here|how|about|many|shares|one|per|each|daily|when|time|"

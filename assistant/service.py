@@ -38,7 +38,7 @@ from .router import FinqaRouter, IntentClassifier, RouteDecision
 from .sentiment_groups import asks_about_a_group
 from .slots import (COMPARE_WITH, WATCHLIST, ChatSession, Slots, asks_chart_only, guess_cjk_company, parse_slots, ranked_end,
                     to_simplified, truncate_message, unquoted, watchlist_notice)
-from .small_talk import (alert_help, asks_about_watchlist, asks_accuracy_back, asks_alert, asks_data_update, asks_export,
+from .small_talk import (alert_help, asks_about_watchlist, asks_accuracy_back, asks_alert, asks_beginner, beginner_guide, asks_data_update, asks_export,
                          asks_data_sources, asks_forecast_method, asks_forecast_quality, asks_models, asks_sentiment_method,
                          asks_sentiment_quality, asks_why_back, data_sources,
                          capabilities, export_help, forecast_method, forecast_quality, is_small_talk, models_text, sentiment_method,
@@ -223,6 +223,10 @@ class Assistant:
             return
         if is_small_talk(str(message)):
             yield Answer(route="qa", engine="help", answer=capabilities(str(message)))
+            return
+        if asks_beginner(str(message)) and not self._directory().find_in_text(str(message)):
+            # "I'm new to investing, where should I start?": what to ask to learn, and no picks
+            yield Answer(route="qa", engine="help", answer=beginner_guide(str(message)))
             return
         if session is not None and session.last_route == "forecast" and asks_accuracy_back(str(message)):
             # "準嗎?" right after a forecast: how forecasts are scored (its own backtest was beside it)

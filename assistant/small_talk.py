@@ -74,6 +74,46 @@ _THANKS_OR_BYE = re.compile(r"\b(?:thanks?|thank you|thx|ty|cheers|bye|goodbye)\
                             re.IGNORECASE)
 
 
+# "I'm new to investing, where should I start?", "股票新手要怎麼開始": a beginner asking for a way in
+_BEGINNER = re.compile(
+    r"\b(?:new to|beginner|just started|starting out|getting started|first[- ]time|novice|newbie)\b.{0,40}"
+    r"\b(?:invest\w*|stocks?|trading|market|investor)\b|\b(?:beginner|novice|newbie)s?\b.{0,30}\b(?:guide|tips?|advice|start)\b"
+    r"|\bwhere (?:should|do|can) (?:i|a beginner) (?:start|begin)\b|\bhow (?:do|can|should) i (?:start|begin|get started)"
+    r"(?: (?:investing|trading|in (?:the )?(?:stock )?market|with stocks|buying stocks))?\b"
+    r"|新手|初学者|刚开始(?:投资|买股|玩股)|入门|(?:怎么|如何|要怎么)开始(?:投资|买股票|玩股票)?|从哪(?:里)?开始")
+
+
+def asks_beginner(message: str) -> bool:
+    """Whether ``message`` is a beginner asking where to start (the facade checks that it names no company)."""
+    return _asks(_BEGINNER, message)
+
+
+def beginner_guide(message: str) -> str:
+    """What finqa can show someone starting out, without telling them what to buy."""
+    if answers_zh(message):
+        return (
+            "finqa 不建議買什麼，但可以用它的資料幫你認識台股：\n"
+            "- 交易規則：`一張是多少股`、`漲跌幅限制是多少`、`台股幾點開盤`、`交割是什麼`、`手續費和證交稅怎麼算`\n"
+            "- 常見名詞：`什麼是ETF`、`RSI是什麼意思`、`什麼是空頭市場`、`上市和上櫃的差別`\n"
+            "- 一檔追蹤大盤的 ETF 的紀錄：`0050`（追蹤台灣市值前 50 大公司）、`0050最大回撤`（它過去跌過多深）\n"
+            "- 一家公司的概況與一張的價格：`2330`、`台積電一張多少錢`\n"
+            "- 預測是怎麼評分的（它們並未勝過簡單基準）：`預測準確率多少`\n\n"
+            "以上皆非投資建議；你自己的情況，請向合格的理財顧問諮詢。"
+        )
+    return (
+        "finqa does not tell you what to buy, but its data can help you learn how Taiwan's market works:\n"
+        "- the rules: `how many shares are in one lot?`, `what's the daily price limit?`, `what are the trading hours?`, "
+        "`what is T+2 settlement?`, `how much tax do I pay selling a lot of 2330?`\n"
+        "- the words: `what is an ETF?`, `what does RSI mean?`, `what is a bear market?`, `What's the difference between "
+        "TWSE and TPEx?`\n"
+        "- a broad ETF's record: `0050` (it tracks Taiwan's 50 largest companies) and `0050 max drawdown` (how far it "
+        "has fallen before)\n"
+        "- a company at a glance and what a lot costs: `2330`, `how much is 1 lot of 2330?`\n"
+        "- how the forecasts are scored (they do not beat simple baselines): `how accurate are your forecasts?`\n\n"
+        "Nothing here is investment advice; for your own situation, ask a licensed adviser."
+    )
+
+
 def capabilities(message: str) -> str:
     """What finqa answers and how to ask, in the message's language; thanks and goodbyes get a
     short reply, not the whole list again."""
@@ -138,6 +178,9 @@ _FORECAST_QUALITY = re.compile(
     r"|\b(?:accuracy|track record|hit rate|error rate)\b.{0,30}\b(?:(?:forecast(?:er)?|prediction|predictor)s?|(?:your|finqa'?s?|this|the) model)\b"
     r"|\b(?:forecast(?:er)?|prediction|predictor)s?\b.{0,30}\b(?:accuracy|track record|hit rate|reliable|accurate)\b"
     r"|\btrust\b.{0,30}\b(?:forecast(?:er)?|prediction|predictor)s?\b"
+    # "why should I trust you?", "can I trust finqa?", "你可信嗎": how its answers are measured
+    r"|\b(?:why )?(?:should|can|could|would) (?:i|we|anyone) (?:trust|believe|rely on) (?:you|finqa|this (?:app|bot|tool|assistant))\b"
+    r"|(?:可以|能|该|为什么要?)(?:相信|信任)(?:你|finqa)|你(?:可信|靠谱|准)吗"
     # "why are your forecasts no better than a random walk?", "為什麼你的預測跟隨機漫步差不多"
     r"|\b(?:forecast(?:er)?|prediction|predictor)s?\b.{0,40}\b(?:random walk|coin (?:flip|toss)|no better than)\b"
     r"|(?:预测|预估|模型).{0,12}(?:随机漫步|掷硬币|丢硬币|乱猜|不准)"
@@ -219,6 +262,9 @@ _FORECAST_METHOD = re.compile(
     r"(?:work|get made|come out|compute|calculate)|\bhow (?:do|does) (?:you|finqa) (?:forecast|predict|make (?:a |the )?(?:forecasts?|predictions?))\b"
     r"|\b(?:explain|describe)\s+(?:your|the|finqa'?s?)\s+(?:forecast(?:ing)?|prediction)\s+(?:method|model|approach)\b"
     r"|\bwhat (?:is|are) (?:the )?analogs?\b|\bwhat (?:method|model) (?:do|does) (?:you|finqa|the forecaster) use\b"
+    # "how do I read your forecast?", "how should I interpret the prediction?", "預測要怎麼看"
+    r"|\bhow (?:do|should|can|would) (?:i|we|one) (?:read|interpret|understand|use)\s+(?:your|the|a|finqa'?s?|this|these)?\s*"
+    r"(?:forecast|prediction)s?\b|(?:预测|预估)(?:结果)?(?:要|该|应该)?(?:怎么|如何)(?:看|解读|读|使用)"
     r"|(?:预测|预估)(?:是)?(?:怎么|如何)(?:算|做|来|计算|产生)的?|(?:预测|预估)的?(?:原理|方法|模型|依据)|怎么预测的|类比法是什么",
     re.IGNORECASE,
 )

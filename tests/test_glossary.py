@@ -180,3 +180,32 @@ def test_whether_a_company_may_be_day_traded_is_the_rule_and_what_finqa_lacks(da
         assert a.answer.startswith("finqa 沒有可當沖標的名單") and "**當沖。**" in a.answer
     else:
         assert a.answer.startswith("finqa holds no list of which stocks may be day-traded") and "**Day trading" in a.answer
+
+
+@pytest.mark.parametrize("message, key", [
+    ("explain moving averages like I'm five", "moving_average"), ("簡單說明KD", "kd"), ("什麼是空頭市場", "bull_bear"),
+    ("漲跌幅限制是多少", "limit"), ("what is RSI in simple terms?", "rsi"),
+])
+def test_how_simply_a_definition_is_asked_is_no_other_question(message, key):
+    """"like I'm five", "簡單說明", a term's own suffix (空頭市場) or "限制是多少" had left the words
+    unread and the question to the news (or the forecaster)."""
+    assert [t.key for t in terms_asked(message)] == [key]
+
+
+def test_a_beginner_gets_what_to_ask_and_every_example_is_answered(priced):
+    """"I'm new to investing, where should I start?" had searched the news; each question the guide
+    suggests is answered by a rule, the store or the glossary, none by the news or the forecaster."""
+    import re as _re
+
+    from assistant.service import Assistant
+    from assistant.small_talk import beginner_guide
+
+    asst = Assistant(priced)
+    for message, zh in (("hi, I'm new to investing. where should I start?", False), ("股票新手要怎麼開始", True)):
+        guide = asst.answer(message)
+        assert guide.engine == "help" and ("Nothing here is investment advice" in guide.answer) != zh
+        assert ("以上皆非投資建議" in guide.answer) == zh
+        for example in _re.findall(r"`([^`]+)`", beginner_guide(message)):
+            a = asst.answer(example, as_of=date(2025, 6, 2))
+            assert a.engine in ("qa:glossary", "qa:prices", "qa:overview", "help"), (example, a.engine, a.answer[:200])
+    assert asst.answer("I'm a beginner, is TSMC a good buy?").engine == "qa:overview"  # a company: its overview

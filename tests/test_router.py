@@ -507,7 +507,7 @@ def test_small_talk_gets_the_capabilities_not_an_engine(assistant, engines, mess
     ("what's the hit rate of your predictions?", False), ("預測準確率多少", True), ("你的預測準不準", True),
     ("how accurate is your forecaster?", False), ("can I trust the predictor?", False),
     ("為什麼你的預測跟隨機漫步差不多", True), ("你的預測是不是亂猜", True),
-    ("why are your forecasts no better than a random walk?", False),
+    ("why are your forecasts no better than a random walk?", False), ("why should I trust you?", False), ("你可信嗎", True),
 ])
 def test_questions_about_forecast_quality_get_how_it_is_measured(assistant, engines, message, zh):
     """Not "Which company should I forecast?": how forecasts are scored, and that they do not beat
@@ -520,7 +520,7 @@ def test_questions_about_forecast_quality_get_how_it_is_measured(assistant, engi
 
 @pytest.mark.parametrize("message, zh", [
     ("how does your forecaster work?", False), ("how do you make predictions?", False), ("預測是怎麼算的", True),
-    ("what are the analogs for 2330?", False),
+    ("what are the analogs for 2330?", False), ("how do I read your forecast?", False), ("預測要怎麼看", True),
 ])
 def test_how_forecasts_are_made_gets_the_method(assistant, engines, message, zh):
     answer = assistant.answer(message)
