@@ -409,6 +409,52 @@ def chart_back_question(message: str, last_price_question: str | None, last_code
     return f"{codes} chart {span}" if span else f"{codes} chart"
 
 
+def sentiment_trend_question(message: str, last_route: str | None, last_code: str | None) -> str | None:
+    """After a company's sentiment, "compared to last month?" / "跟上個月比呢" is how its tone moved
+    ("has the news tone on 2330 improved?": week by week over the recent news); it had read the
+    calendar's last month, long empty on a stale store. ``None`` otherwise."""
+    from .router import COMPARED_TO_SPAN
+    from .slots import to_simplified
+
+    if last_route != "sentiment" or not last_code or not re.search(COMPARED_TO_SPAN, to_simplified(message or "").lower()):
+        return None
+    return f"{last_code} 的新聞風向有變好嗎" if answers_zh(message) else f"has the news tone on {last_code} improved?"
+
+
+def compared_span_question(message: str, last_price_question: str | None, last_codes: list[str], today: date,
+                           data_end: date | None = None) -> str | None:
+    """After prices over a month, quarter or year ("2330 in April 2025", "how did TSMC do last
+    month?"), "compared to last month?" / "跟上個月比呢" puts that span beside the one before it
+    ("2330 2025-04 vs 2025-03"); it had read the calendar's last month alone. A span named relative
+    to today is the one the first answer read: on a store that ends before it, counted from the
+    store's end (``data_end``). ``None`` otherwise (weeks, days, no span)."""
+    from .periods import parse_period
+    from .router import COMPARED_TO_SPAN
+    from .slots import to_simplified
+
+    if not last_price_question or not last_codes or not re.search(COMPARED_TO_SPAN, to_simplified(message or "").lower()):
+        return None
+    period = parse_period(last_price_question, today)
+    if data_end is not None and period.start is not None and period.start > data_end:
+        period = parse_period(last_price_question, data_end + timedelta(days=1))  # the store's "last month"
+    if period.kind != "range" or period.start is None or period.end is None:
+        return None
+    start, end = period.start, period.end
+    if start.month == 1 and start.day == 1 and end.month == 12 and end.day == 31 and start.year == end.year:
+        spans = (str(start.year), str(start.year - 1))
+    elif start.day == 1 and (end + timedelta(days=1)).day == 1 and start.month % 3 == 1 and (
+            (end.year - start.year) * 12 + end.month - start.month == 2):
+        q = (start.month - 1) // 3 + 1
+        spans = (f"Q{q} {start.year}", f"Q{q - 1} {start.year}" if q > 1 else f"Q4 {start.year - 1}")
+    elif start.day == 1 and (end + timedelta(days=1)).day == 1 and (start.year, start.month) == (end.year, end.month):
+        before = start - timedelta(days=1)
+        spans = (f"{start.year}-{start.month:02d}", f"{before.year}-{before.month:02d}")
+    else:
+        return None
+    codes = " ".join(dict.fromkeys(last_codes))
+    return f"{codes} {spans[0]}跟{spans[1]}比" if answers_zh(message) else f"{codes} {spans[0]} vs {spans[1]}"
+
+
 def chart_whose(message: str) -> str:
     """What to say to "show me the chart" with no company in the conversation."""
     if answers_zh(message):
@@ -423,5 +469,5 @@ def carried_notice(question: str, message: str) -> str:
             f"Read as “{question}”, following on from the last question.")
 
 
-__all__ = ["asks_more", "more_notice", "carried_notice", "chart_back_question", "chart_whose", "carry_news_question", "carry_period", "carry_portfolio", "holdings_stated",
+__all__ = ["asks_more", "more_notice", "carried_notice", "chart_back_question", "chart_whose", "compared_span_question", "sentiment_trend_question", "carry_news_question", "carry_period", "carry_portfolio", "holdings_stated",
            "news_question_of"]

@@ -104,8 +104,10 @@ FORECAST_STRONG = _rx(
     r"\b(?:probability|odds|chances?|likelihood)\b.{0,40}\b(?:rises?|rising|falls?|falling|go(?:es)? (?:up|down)|gains?|drops?)\b",
     r"(?:上涨|涨|下跌|跌)的?(?:机率|概率|几率|可能性)",
     # "台積電和聯發科誰比較會漲", "which will rise more, 2330 or 2454?": each forecast, side by side
-    r"(?:谁|哪个|哪一个|哪只|哪支|哪档|哪家)(?:比较)?(?:会|能)(?:比较)?(?:涨|跌)",
+    r"(?:谁|哪个|哪一个|哪只|哪支|哪档|哪家)(?:比较)?(?:有机会|会|能|可能)(?:比较)?(?:涨|跌|上涨|下跌)",
     r"\bwhich (?:one |stock )?will (?:rise|gain|go up|fall|drop|do better|outperform)\b",
+    r"\bwhich (?:one |stock )?(?:is|looks) more likely to (?:rise|gain|go up|fall|drop)\b"
+    r"|\bwhich (?:one |stock )?(?:has|have) (?:the )?(?:better|higher) (?:odds|chance|probability)\b",
     # "will TSMC outperform MediaTek next month?": the future of two companies against each other
     r"\b(?:will|would|is|are)\b.{0,30}\b(?:outperform|underperform|beat|do better than|rise more than|fall more than)\b"
     r".{0,40}\b(?:next|tomorrow|coming|this (?:week|month|quarter|year)|in the (?:next|coming))\b",
@@ -146,12 +148,19 @@ FORECAST_WEAK = _rx(
 QA_TOPIC = COMPANY_TOPIC
 QA_NEWS = _rx(r"\bnews\b", r"\bheadlines?\b", r"\bannounce", r"\breport(?:ed|s)?\b", r"新闻", r"消息", r"报导", r"公告", r"财报")
 PRICE_WORDS = _rx(r"\b(?:stock|shares?|price|close|perform|trade|move|go)\b", r"股价", r"股票", r"表现", r"收盘", r"走")
+# "which one looks better?" after forecasts looks ahead; "這三家誰最強" compares what they did
+_LOOKS_AHEAD = re.compile(r"\blooks?\b|\bseems?\b|\boutlook\b|看起来|看好|前景|展望")
+COMPARED_TO_SPAN = (r"^\s*(?:and\s+|how\s+(?:does\s+(?:it|that)\s+|is\s+(?:it|that)\s+)?)?(?:compared?\s+(?:to|with)|vs\.?|versus|against)\s+"
+                    r"(?:last|the\s+previous|the\s+prior|a)\s+(?:week|month|quarter|year)\s*[?？.!]*\s*$"
+                    r"|^\s*(?:那)?(?:跟|和|与|比起)(?:上个月|上周|上礼拜|上一季|去年|前一个月|前一周)(?:比|相比|比较|对比)?(?:呢|如何|怎么样)?\s*[?？]?\s*$")
 FOLLOW_UP = _rx(
     r"^\s*(?:and|what about|how about|same for|same with|now|then|also|ok,? (?:and|now))\b",
     r"^\s*(?:那|那么|还有|换成|改成|再来|那如果|如果是|换)", r"呢\s*[？?]?\s*$",
     # the day before or after the one just asked about
     r"^\s*(?:the\s+)?(?:next|following|previous|prior)\s+(?:trading\s+)?(?:day|session)\s*[?？]?\s*$",
     r"^\s*the day (?:before|after)\s*[?？]?\s*$", r"^\s*(?:隔天|次日|第二天|前一天|前一日|后一天)",
+    # "compared to last month?", "跟上個月比呢": the last answer again, beside that span
+    COMPARED_TO_SPAN,
 )
 QA_GENERAL = _rx(
     r"\?\s*$", r"？\s*$", r"^\s*(?:what|how|which|is|are|does|do|did|can|should|could|who|when|where)\b",
@@ -325,6 +334,10 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
             and _COMPARE_ONLY.fullmatch(s.strip(" ?？!！.。"))):
         # "compare them" after two forecasts (sentiments, prices): the last kind of answer, side by side
         return RouteDecision(session.last_route, f"follow-up keeps the last intent ({session.last_route})", "follow-up")
+    if (session is not None and session.last_route == "forecast" and slots is not None and len(slots.codes) > 1
+            and slots.inherited_code and asks_which_is_better(text) and _LOOKS_AHEAD.search(s)):
+        # "which one looks better?" after two forecasts: both forecasts side by side, and no pick
+        return RouteDecision("forecast", "a pick between the conversation's forecasts (side by side, no verdict)", "follow-up")
     if slots is not None and len(slots.codes) > 1 and slots.inherited_code and asks_which_is_better(text):
         # "哪個比較好" after two companies: both side by side, and no pick
         return RouteDecision("qa", "a pick between the conversation's companies (facts, no verdict)", "follow-up")

@@ -28,7 +28,7 @@ from ingest.errors import FinqaError
 from ingest.industries import english_name, industry_named
 
 from .periods import parse_period
-from .followups import (asks_more, carried_notice, chart_back_question, chart_whose, carry_news_question, carry_period, carry_portfolio, holdings_stated, more_notice,
+from .followups import (asks_more, carried_notice, chart_back_question, chart_whose, compared_span_question, sentiment_trend_question, carry_news_question, carry_period, carry_portfolio, holdings_stated, more_notice,
                         news_question_of, why_back_question)
 from .i18n import answers_zh, language_ack, language_notice, language_request, only_language_request, stream_in
 from .movers import (asks_for_picks, asks_future_ranking, is_ranking_question, ranking_without_why, refers_back,
@@ -267,7 +267,17 @@ class Assistant:
             # "why?" after "2330 in April 2025" (or a ranking): why it (the first one) moved then
             notices.append(carried_notice(why, message))
             anchored = why
+        if session is not None and (trend := sentiment_trend_question(anchored, session.last_route, session.last_code)):
+            # "compared to last month?" after a sentiment answer: how the tone moved, week by week
+            notices.append(carried_notice(trend, message))
+            anchored = trend
         last_codes = (session.last_codes or ([session.last_code] if session.last_code else [])) if session else []
+        if session is not None and session.last_route == "qa" and (compared := compared_span_question(
+                anchored, session.last_price_question, last_codes, as_of or datetime.now(TAIPEI).date(),
+                self._data_end()[1] if as_of is None else None)):
+            # "compared to last month?" after "2330 in April 2025": April beside March
+            notices.append(carried_notice(compared, message))
+            anchored = compared
         if session is not None and (chart := chart_back_question(anchored, session.last_price_question, last_codes,
                                                                    as_of or datetime.now(TAIPEI).date())) is not None:
             # "show me the chart" after a price answer: that answer again, with its chart

@@ -764,6 +764,10 @@ _CONTINUATION = re.compile(
     r"|^\s*(?:and\s+|so\s+|ok\s+)?what\s+(?:do|does|are|is)\s+(?:the\s+)?(?:analysts?|experts?|market|street|brokers?|investors|people)"
     r"\s+(?:say|saying|think|thinking|expect|expecting)\b(?:\s+about\s+(?:it|this|that))?\s*[?？.!]*\s*$"
     r"|^\s*(?:那)?(?:分析师|法人|市场|专家|券商|投顾|大家)(?:们)?(?:怎么看|怎么说|的看法|看法|的观点|观点|评价)(?:呢|如何)?\s*[?？]?\s*$"
+    # "compared to last month?", "跟上個月比呢": the conversation's company, beside that span
+    r"|^\s*(?:and\s+|how\s+(?:does\s+(?:it|that)\s+|is\s+(?:it|that)\s+)?)?(?:compared?\s+(?:to|with)|vs\.?|versus|against)\s+"
+    r"(?:last|the\s+previous|the\s+prior|a)\s+(?:week|month|quarter|year)\s*[?？.!]*\s*$"
+    r"|^\s*(?:那)?(?:跟|和|与|比起)(?:上个月|上周|上礼拜|上一季|去年|前一个月|前一周)(?:比|相比|比较|对比)?(?:呢|如何|怎么样)?\s*[?？]?\s*$"
     # "show me the chart", "chart please", "畫出走勢圖", "給我看K線": the conversation's company, charted
     r"|" + _CHART_ONLY +
     # the day before or after the one just asked about: "the day before?", "隔天"
@@ -776,12 +780,18 @@ _CONTINUATION = re.compile(
     r"|^\s*(?:any|some)\s+(?:bad|good|negative|positive|bearish|bullish)\s+(?:news|headlines)\s*[?？.!]*\s*$"
     # the last answer's own parts: "show me the backtest", "回測呢", "the baselines?"
     r"|^\s*(?:(?:show|give|tell) me\s+|what about\s+|and\s+)?(?:the\s+|its\s+)?(?:backtest|baselines?|track record)s?\s*[?？!！.。]*\s*$"
-    r"|^\s*(?:那)?(?:给我看|看一下)?(?:回测|基准)(?:的)?(?:呢|结果|准确率|命中率|准不准|表现|成绩)?(?:是)?(?:多少|如何|怎样|怎么样|呢)?\s*[?？!！。]*\s*$"
+    r"|^\s*(?:那)?(?:给我看|看一下)?(?:回测|基准)(?:的)?(?:呢|结果|准确率|命中率|准不准|准吗|准确吗|可信吗|表现|成绩)?(?:是)?(?:多少|如何|怎样|怎么样|呢)?\s*[?？!！。]*\s*$"
     r"|^\s*(?:and\s+|what about\s+)?(?:the\s+|its\s+)?(?:backtest|hit rate)\s+(?:accuracy|results?|score)\s*[?？!！.。]*\s*$"
     # "which day had the highest volume?", "哪天收最低": a day of the company just asked about
     r"|^\s*(?:and\s+)?(?:on\s+)?which\s+(?:day|session|date)\b(?!.*\b(?:stocks?|shares|companies|market)\b)"
     r"|^\s*(?:那)?(?:是)?哪(?:一)?(?:天|日|个交易日)(?!.*(?:台股|股市|大盘|股票|个股|公司|哪[档支只家]))"
 )
+# A follow-up that names only another span or horizon ("what about 20 days?", "and next month?",
+# "那10天呢"): asked of every company of the last answer (on Simplified, lower-cased text).
+_ONLY_A_SPAN = re.compile(
+    r"[\W_]*(?:(?:and|what about|how about|then|ok|so|over|for|in|the|next|coming|last|past|a|one|two|three|five|ten"
+    r"|twenty|\d+|days?|weeks?|months?|years?|trading|sessions?|那|那么|如果是|改成|换成|未来|下|上|个|天|日|交易日|周|礼拜|月|年"
+    r"|[一二三四五六七八九十两]+|呢|吗)[\W_]*)+")
 # "their correlation", "它們的相關性", "compare both": every company of the last answer.
 _PLURAL_BACK = re.compile(r"\b(?:they|them|their|both|these two|the two|those two|which one|which of (?:the|these|those) two"
                           r"|which of them|which is|which was)\b"
@@ -957,6 +967,10 @@ def parse_slots(message: str, session: ChatSession | None = None, directory: Any
             # with a superlative ("哪個最會漲" after three) the last four
             many = bool(re.search(r"最|\b(?:most|best|worst|highest|lowest|strongest|weakest)\b", simplified))
             slots.codes = session.recent_codes[-(count or (4 if many else 2)):]
+            slots.code = slots.codes[0]
+        elif len(session.last_codes) > 1 and _ONLY_A_SPAN.fullmatch(simplified):
+            # "what about 20 days?" after two forecasts: both again, over the new span (it had been the first alone)
+            slots.codes = list(session.last_codes)
             slots.code = slots.codes[0]
         try:
             slots.company = directory.get(session.last_code)

@@ -421,3 +421,32 @@ def test_what_analysts_or_the_market_say_is_asked_of_the_conversation_s_company(
     session = ChatSession(last_route="qa", last_code="2317", last_codes=["2317"])
     decided = Assistant(data_dir.model_copy(update={"cpu_only": True})).route(message, session)
     assert decided["code"] == "2317" and decided["route"] == route, decided
+
+
+def test_compared_to_last_month_puts_the_last_span_beside_the_one_before(data_dir):
+    """"compared to last month?" after "2330 in April 2025" had read the calendar's last month
+    alone; now April beside March (and "跟上個月比呢" after the store's last month, on a stale store,
+    that month beside the one before). After a sentiment answer it is how the tone moved, week by week."""
+    from assistant.followups import compared_span_question, sentiment_trend_question
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+    from ingest.store import open_store
+    from tests.fixture_data import synthetic_bars
+
+    open_store(data_dir.store_path).upsert_bars(synthetic_bars("2330", 120, end=date(2025, 5, 30)))
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    asst.answer("2330 in April 2025", session=session)
+    compared = asst.answer("compared to last month?", session=session)
+    assert compared.engine == "qa:prices" and {b.date.month for b in compared.bars} == {3, 4}
+    assert any("2330 2025-04 vs 2025-03" in n for n in compared.notices)
+    session = ChatSession()
+    asst.answer("how did TSMC do last month?", session=session)  # the store's last month: April 2025
+    zh = asst.answer("跟上個月比呢", session=session)
+    assert {b.date.month for b in zh.bars} == {3, 4} and any("2330 2025-04跟2025-03比" in n for n in zh.notices)
+    today = date(2026, 12, 6)
+    assert compared_span_question("compared to last year?", "2330 in 2024", ["2330"], today) == "2330 2024 vs 2023"
+    assert compared_span_question("compared to last quarter?", "2330 Q1 2025", ["2330"], today) == "2330 Q1 2025 vs Q4 2024"
+    assert compared_span_question("compared to last month?", "2330 on 2025-04-07", ["2330"], today) is None
+    assert sentiment_trend_question("compared to last month?", "sentiment", "2330") == "has the news tone on 2330 improved?"
+    assert sentiment_trend_question("跟上個月比呢", "sentiment", "2330") == "2330 的新聞風向有變好嗎"
+    assert sentiment_trend_question("compared to last month?", "qa", "2330") is None

@@ -419,6 +419,28 @@ def test_several_companies_named_are_each_forecast_side_by_side(data_dir):
     assert "side by side" not in missing.answer and [f.code for f in missing.forecasts] == ["2330"]
     assert "forecasts" not in missing.to_json()
 
+    # in a conversation about both forecasts: which is likelier to rise, which looks better, another
+    # horizon, the backtest (they had been both prices side by side, a news search, the first alone, and
+    # "which company?")
+    from assistant.slots import ChatSession
+
+    session = ChatSession()
+    asst.answer("預測台積電下週", session=session)
+    asst.answer("那聯發科呢", session=session)
+    likelier = asst.answer("哪個比較有機會漲", session=session)
+    assert likelier.route == "forecast" and sorted(f.code for f in likelier.forecasts) == ["2330", "2454"]
+    session = ChatSession()
+    asst.answer("forecast 2330 and 2454 next 10 days", session=session)
+    better = asst.answer("which one looks better?", session=session)
+    assert [f.code for f in better.forecasts] == ["2330", "2454"] and "A higher one is no pick" in better.answer
+    assert better.forecast.horizon_days == 10
+    longer = asst.answer("what about 20 days?", session=session)
+    assert [f.code for f in longer.forecasts] == ["2330", "2454"] and longer.forecast.horizon_days == 20
+    session = ChatSession()
+    asst.answer("預測台積電下週", session=session)
+    backtest = asst.answer("回測準嗎", session=session)
+    assert backtest.route == "forecast" and backtest.forecast.code == "2330"
+
     from assistant.engines import forecast as fc
 
     monkey_max = fc.MAX_COMPANIES
