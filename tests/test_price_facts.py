@@ -1198,6 +1198,16 @@ def test_liquidity_is_the_value_traded_a_day_over_the_last_month(data_dir):
     both = price_answer(EngineRequest(message="which is more liquid, 2330 or 2454?", code="2330", codes=["2330", "2454"]),
                         store, today=days[-1])
     assert "Liquidity side by side (value traded a day): 2330 NT$0.10bn, 2454 NT$0.01bn." in both.answer
+    # "which had more volume?": the shares traded over the span, most first (it had compared the changes only)
+    volume = price_answer(EngineRequest(message="2454 vs 2330 which had more volume in January 2025", code="2454",
+                                        codes=["2454", "2330"]), store, today=days[-1])
+    n = sum(d.month == 1 for d in days)
+    assert f"Volume side by side (shares traded in the span): 2330 {n * 1_000_000:,}, 2454 {n * 100_000:,}." in volume.answer
+    zh = price_answer(EngineRequest(message="台積電和聯發科誰的成交量比較大", code="2330", codes=["2330", "2454"]),
+                      store, today=days[-1])
+    assert "成交量比較（期間合計）：2330 1,000 張、2454 100 張。" in zh.answer
+    assert "Volume side by side" not in price_answer(EngineRequest(message="2330 vs 2454", code="2330", codes=["2330", "2454"]),
+                                                     store, today=days[-1]).answer
 
 
 @pytest.mark.parametrize("message, interval", [

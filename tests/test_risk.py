@@ -63,6 +63,7 @@ def ask(store, message, *, codes=None, as_of=None, today=DAYS[-1], previous=None
     ("What would 100k in TSMC a year ago be worth today?", "investment"), ("10萬買台積電一年前 現在多少", "investment"),
     ("Which day in April 2025 had the biggest drop for TSMC?", "extremes"), ("台積電4月哪天跌最多", "extremes"),
     ("台積電最好的一天", "extremes"), ("聯發科今年最慘的一天", "extremes"),  # they had been forecasts
+    ("what was TSMC's biggest gain in a single day this year?", "extremes"), ("2330 largest drop in one session", "extremes"),
     ("台積電套牢在1100怎麼辦", "position"), ("I'm stuck at 1100 on TSMC", "position"),  # a cost, stated as trapped
     ("2317 Sharpe ratio", "risk"), ("台積電夏普比率", "risk"), ("risk-adjusted return of 2454", "risk"),
     # the future is the forecaster's; a return with no span, or a return *to* something, is news
