@@ -148,6 +148,10 @@ class Period:
     label: str = ""
 
 
+# Spans named relative to today: on a store whose data end before them, the price and sentiment
+# answers read them from the data's end instead (and say so).
+RELATIVE_SPANS = frozenset({"this week", "last week", "this month", "last month", "this year", "last year", "this quarter",
+                            "last quarter"})
 PERIOD_LABELS_ZH = {"all-time": "有史以來（資料庫中）", "today": "今天", "yesterday": "昨天", "last week": "上週", "this week": "本週",
                     "last month": "上個月", "this month": "本月", "last year": "去年", "this year": "今年", "recently": "最近",
                     "this quarter": "本季", "the previous quarter": "上一季"}

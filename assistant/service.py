@@ -27,7 +27,7 @@ from ingest.cjk import has_cjk
 from ingest.errors import FinqaError
 from ingest.industries import english_name, industry_named
 
-from .periods import parse_period
+from .periods import RELATIVE_SPANS, parse_period
 from .followups import (asks_more, carried_notice, chart_back_question, chart_whose, compared_span_question, sentiment_trend_question, carry_news_question, carry_period, carry_portfolio, holdings_stated, more_notice,
                         news_question_of, why_back_question)
 from .i18n import answers_zh, language_ack, language_notice, language_request, only_language_request, stream_in
@@ -82,8 +82,6 @@ def _only_about(message: str, word: str) -> bool:
 
 
 # Spans named relative to today, which a stale store can read from its own end instead.
-_RELATIVE_SPANS = frozenset({"this week", "last week", "this month", "last month", "this year", "last year", "this quarter",
-                             "last quarter"})
 
 
 # "when will TSMC get back to 1100?", "台積電什麼時候會回到1100", "何時會漲": a date the forecaster cannot give
@@ -440,7 +438,7 @@ class Assistant:
 
         today = datetime.now(TAIPEI).date()
         period = parse_period(message, today)
-        if (period.kind != "range" or period.label not in _RELATIVE_SPANS or period.start is None
+        if (period.kind != "range" or period.label not in RELATIVE_SPANS or period.start is None
                 or not (is_price_question(message, slots.code) or is_ranking_question(message)
                         # "why did MediaTek fall this week?": the store's last week, its prices and news
                         or (slots.code and asks_why_move(message))

@@ -665,3 +665,27 @@ def test_one_label_s_articles_are_listed_newest_first_and_follow_a_sentiment_ans
     decision = IntentClassifier().decide("show me the negative ones", parse_slots("show me the negative ones", session),
                                          session)
     assert decision.route == "sentiment"
+
+
+def test_a_span_named_relative_to_today_is_read_from_the_news_end_on_a_stale_store(data_dir):
+    """"sentiment of 2330 news last week" on a store whose news ends long before it had said there
+    was none: the week before the newest article is read, and the description says so."""
+    from datetime import datetime, timezone
+
+    from ingest.store import open_store
+    from ingest.types import Article
+
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    days = [date(2025, 4, 7), date(2025, 4, 9), date(2025, 4, 16), date(2025, 4, 18)]
+    open_store(settings.store_path).upsert_articles([
+        Article(url=f"https://news.example.com/2330/{d}", title=f"TSMC posts a gain on {d}", code="2330", language="en",
+                published_at=datetime(d.year, d.month, d.day, 3, tzinfo=timezone.utc), content="TSMC gain.",
+                source="Fixture Daily") for d in days])
+    engine = SentimentEngine(settings=settings, cpu_classifier=KeywordClassifier())
+    week = engine.run(EngineRequest(message="sentiment of TSMC news last week", code="2330", as_of=date(2026, 12, 6)))
+    assert "2 articles about 2330 published from 2025-04-07 to 2025-04-13 (the stored news ends on 2025-04-18, so " \
+           "\u201clast week\u201d is read from there" in week.answer, week.answer
+    month = engine.run(EngineRequest(message="台積電本月新聞情緒", code="2330", as_of=date(2026, 12, 6)))
+    assert "2025-04-01 至 2025-04-18（已存新聞只到 2025-04-18，「本月」以那一天為準" in month.answer
+    dated = engine.run(EngineRequest(message="sentiment of TSMC news in March 2025", code="2330", as_of=date(2026, 12, 6)))
+    assert "No stored news about 2330 was published from 2025-03-01 to 2025-03-31" in dated.answer  # a dated span: as named

@@ -262,12 +262,50 @@ class SentimentEngine(FinqaQueryEngine):
             return items, None, f"{req.code} {window_zh}內的{'最新 ' if newest else ' '}{len(items)} 則新聞{stale_zh}{skipped}"
         return items, None, f"{'the newest ' if newest else ''}{len(items)} articles about {req.code} from {window}{skipped}"
 
+    @staticmethod
+    def _from_the_news_end(req: EngineRequest, store: Any, since: datetime,
+                           until: datetime) -> tuple[list[Any], str, str] | None:
+        """(the articles, the labels) of a span named relative to today ("last week", "本月") read
+        from the day after the newest stored article, when none was published in the span itself
+        and the newest is older than it; ``None`` otherwise (a dated span, or news in it)."""
+        from ..periods import PERIOD_LABELS_ZH, RELATIVE_SPANS, parse_period
+        from ..price_facts import TAIPEI
+
+        today = req.as_of or datetime.now(TAIPEI).date()
+        period = parse_period(req.message, today)
+        if period.label not in RELATIVE_SPANS:
+            return None
+        newest = store.articles(req.code, before=until, limit=1)
+        if not newest or newest[0].published_at >= since:
+            return None
+        last_day = newest[0].published_at.astimezone(TAIPEI).date()
+        moved = parse_period(req.message, last_day + timedelta(days=1))
+        if moved.start is None or moved.end is None:
+            return None
+        first, last = moved.start, min(moved.end, last_day)
+        articles = store.articles(req.code, before=datetime.combine(last + timedelta(days=1), time(0, 0), tzinfo=TAIPEI),
+                                  since=datetime.combine(first, time(0, 0), tzinfo=TAIPEI))
+        if not articles:
+            return None
+        label_zh = PERIOD_LABELS_ZH.get(period.label, period.label)
+        return (articles,
+                f"from {first.isoformat()} to {last.isoformat()} (the stored news ends on {last_day.isoformat()}, so "
+                f"\u201c{period.label}\u201d is read from there: none was published in the calendar's; `finqa ingest news "
+                f"{req.code}` fetches recent news)",
+                f"{first.isoformat()} 至 {last.isoformat()}（已存新聞只到 {last_day.isoformat()}，「{label_zh}」以那一天為準；"
+                f"`finqa ingest news {req.code}` 可抓取最新新聞）")
+
     def _texts_in(self, req: EngineRequest, asked: tuple[datetime, datetime, str, str],
                   zh: bool) -> tuple[list[dict[str, Any]], str | None, str]:
         """The news of a period the message names ("sentiment on TSMC in March 2025")."""
         since, until, label, label_zh = asked
         store = self._store()
         articles = store.articles(req.code, before=until, since=since)
+        moved = self._from_the_news_end(req, store, since, until) if not articles else None
+        if moved is not None:
+            # "sentiment of TSMC news last week" on a store whose news ends long before it: the week
+            # before its newest article, said so (it had been "no news", with nothing to read)
+            articles, label, label_zh = moved
         if not articles:
             # Say where the stored news is, so that the next question can ask about it.
             newest = store.articles(req.code, before=until, limit=1)
