@@ -373,36 +373,44 @@ def is_identity_question(message: str, code: str | None) -> bool:
     return bool(_IDENTITY_EN.match(rest) or _IDENTITY_ZH.match(rest))
 
 
+def identity_head(code: str, company: Any, zh: bool) -> tuple[str, list[str]]:
+    """(the line that says what the company is: its market, kind, industry, other names and ADR;
+    those other names), from the directory alone: what an answer can say with nothing stored."""
+    from ingest.industries import english_name
+
+    label = company_label(code, company, zh)
+    names = [n for n in dict.fromkeys([company.name_zh, company.name_en or "", *company.aliases])
+             if n and n != code and n not in label]  # the label already names the company once
+    industry = company.industry
+    if zh:
+        what = ("ETF" if company.kind == "etf" else "股票") + ("，上櫃（TPEx）" if company.market == "TPEx" else
+                                                              "，上市（TWSE）" if company.market == "TWSE" else f"，{company.market}")
+        head = (f"**{label}**：{what}" + (f"，產業別 {industry}" if industry else "")
+                + (f"；也稱 {'、'.join(names[:5])}" if names else "") + "。")
+        if company.adr:
+            head += f"美國存託憑證（ADR）代號 {company.adr[0]}（一單位等於 {company.adr[1]} 股）。"
+        return head, names
+    what = ("an ETF" if company.kind == "etf" else "a stock") + f" listed on {company.market}"
+    head = (f"**{label}** is {what}" + (f", in the {english_name(industry)} industry ({industry})" if industry else "")
+            + (f"; also called {', '.join(names[:5])}" if names else "") + ".")
+    if company.adr:
+        head += f" Its US ADR trades as {company.adr[0]} (one ADR is {company.adr[1]} shares)."
+    return head, names
+
+
 def identity_answer(req: EngineRequest, store: Any, *, today: date | None = None) -> Answer:
     """What finqa knows of a company: its names, market, kind and industry from the directory,
     and what the store holds of it, with where to go next."""
-    from ingest.industries import english_name
-
     zh = answers_zh(req.message)
     code = str(req.code)
     company = company_of(code)
     if company is None:
         return _companies([code], store.status()["prices"], store.news_span(), today or datetime.now(TAIPEI).date(), zh, req)
-    label = company_label(code, company, zh)
-    names = [n for n in dict.fromkeys([company.name_zh, company.name_en or "", *company.aliases])
-             if n and n != code and n not in label]  # the label already names the company once
-    kind = company.kind
-    industry = company.industry
-    if zh:
-        what = ("ETF" if kind == "etf" else "股票") + ("，上櫃（TPEx）" if company.market == "TPEx" else
-                                                      "，上市（TWSE）" if company.market == "TWSE" else f"，{company.market}")
-        head = (f"**{label}**：{what}" + (f"，產業別 {industry}" if industry else "")
-                + (f"；也稱 {'、'.join(names[:5])}" if names else "") + "。")
-        if company.adr:
-            head += f"美國存託憑證（ADR）代號 {company.adr[0]}（一單位等於 {company.adr[1]} 股）。"
-        tail = f"問 `{code}` 看它的概況（股價、區間、均線、新聞情緒、預測與回測），或 `{code} 最新消息`。"
-    else:
-        what = ("an ETF" if kind == "etf" else "a stock") + f" listed on {company.market}"
-        head = (f"**{label}** is {what}" + (f", in the {english_name(industry)} industry ({industry})" if industry else "")
-                + (f"; also called {', '.join(names[:5])}" if names else "") + ".")
-        if company.adr:
-            head += f" Its US ADR trades as {company.adr[0]} (one ADR is {company.adr[1]} shares)."
-        tail = f"Ask `{code}` for its overview (price, range, averages, news sentiment, forecast with its backtest), or `latest news on {code}`."
+    head, names = identity_head(code, company, zh)
+    kind, industry = company.kind, company.industry
+    tail = (f"問 `{code}` 看它的概況（股價、區間、均線、新聞情緒、預測與回測），或 `{code} 最新消息`。" if zh else
+            f"Ask `{code}` for its overview (price, range, averages, news sentiment, forecast with its backtest), or "
+            f"`latest news on {code}`.")
     asked = _market_asked(req.message)
     if asked is not None and company.market in ("TWSE", "TPEx"):  # "is 6488 listed on TPEx?": yes or no first
         head = (("是。" if asked == company.market else "不是。") if zh else ("Yes: " if asked == company.market else "No: ")) + head
@@ -414,7 +422,8 @@ def identity_answer(req: EngineRequest, store: Any, *, today: date | None = None
 
 
 # "0050 holdings", "what stocks are in 0050?", "0050成分股": what an ETF holds, which finqa does not store.
-_FUND_HOLDINGS = re.compile(r"\bholdings?\b|\bconstituents?\b|\bcomponents?\b|\bportfolio\b|\b(?:what|which) (?:stocks|companies)"
+_FUND_HOLDINGS = re.compile(r"\bholdings?\b|\bconstituents?\b|\bcomponents?\b|\bportfolio\b|\bwhat(?:'s| is) (?:in|inside)\b"
+                            r"|\b(?:what|which) (?:stocks|companies)"
                             r" (?:are|does it hold|is it)\b|\bwhat does\b.{0,20}\bhold\b|成分股|成份股|持股|(?:包含|包括|有)哪些(?:股票|公司)")
 
 

@@ -247,7 +247,12 @@ def _overview_chunks(req: EngineRequest, store: Any, peers: dict[str, Any], toda
     state.update(code=code, citations=[], bars=[], forecast=None, sentiment=None)
     reading = read_prices(store, code, Period("latest", label="latest"), ref=ref, as_of=req.as_of, zh=zh,
                           notices=notices)
-    if not reading.bars:  # no prices: say how to fetch them; the news, if any, still has its say
+    if not reading.bars:  # no prices: what it is, how to fetch them; the news, if any, still has its say
+        from .coverage import identity_head
+
+        company = company_of(code)
+        if company is not None:
+            yield identity_head(code, company, zh)[0] + "\n\n"
         yield reading.text
         part = _run_part(peers.get("sentiment"), "sentiment", req, code, zh)
         if part is not None and part.sentiment is not None and part.sentiment.items:

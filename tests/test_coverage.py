@@ -322,6 +322,7 @@ def test_news_or_a_taiwan_company_beside_another_market_is_not_turned_away(messa
 @pytest.mark.parametrize("message, code, asks", [
     ("0050 holdings", "0050", True), ("what stocks are in 0050?", "0050", True), ("0050成分股有哪些", "0050", True),
     ("0056持股", "0056", True), ("2330 holdings", "2330", False), ("0050 price", "0050", False),
+    ("what's in 0056?", "0056", True), ("what's inside 0050", "0050", True), ("what's in the news on 2330?", "2330", False),
 ])
 def test_what_an_etf_holds_is_asked(message, code, asks):
     from assistant.coverage import is_fund_holdings_question

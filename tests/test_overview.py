@@ -212,6 +212,10 @@ def test_no_prices_stored_says_how_to_fetch(data_dir):
 
     a = overview_answer(EngineRequest(message="2454", code="2454"), open_store(data_dir.store_path), peers())
     assert a.engine == ENGINE and "`finqa ingest prices 2454`" in a.answer and not a.bars
+    # what the company is comes first, from the directory ("tell me about Phison" had said only "no prices")
+    assert a.answer.startswith("**2454 MediaTek (聯發科)** is a stock listed on TWSE, in the Semiconductors industry")
+    zh = overview_answer(EngineRequest(message="群聯", code="8299"), open_store(data_dir.store_path), peers())
+    assert zh.answer.startswith("**8299 群聯**：股票，上櫃（TPEx），產業別 半導體業") and "`finqa ingest prices 8299`" in zh.answer
 
 
 def test_short_history_names_the_stored_span(data_dir):
