@@ -278,6 +278,9 @@ def lot_cost(job: Job) -> Answer:
     stake = parse_stake(job.asked)
     if not stake.positive:
         return job.plain(_nothing_staked(zh))
+    codes = list(dict.fromkeys([code, *job.req.codes]))
+    if len(codes) > 1 and stake.amount is None:
+        return _several_lot_costs(job, codes, stake)
     lot = price * SHARES_PER_LOT
     numbers: dict[str, Any] = {"date": iso_day(day), "close": price, "lot_cost": lot, "lot_cost_with_fee": lot + _fee(lot)}
     if stake.amount is not None:
@@ -321,6 +324,35 @@ def lot_cost(job: Job) -> Answer:
                      if zh else f" Sold at that close, the broker's fee (NT${fee:,.0f}) and the {_tax_rate(code):.1%} "
                      f"transaction tax (NT${tax:,.0f}) leave **NT${total - fee - tax:,.0f}**.")
     return job.answer(text, [code], {code: bars.tail(1)}, numbers)
+
+
+def _several_lot_costs(job: Job, codes: list[str], stake: Stake) -> Answer:
+    """"How much do I need to buy 1 lot of each of 2330 2454 2317?": each company's lots at its last
+    close with the broker's fee, and the total (it had searched the news)."""
+    zh = job.zh
+    n = int((stake.shares or SHARES_PER_LOT) // SHARES_PER_LOT) or 1
+    lines, texts, priced, window = [], [], [], {}
+    total = 0.0
+    for code in codes[:10]:
+        bars = job.closes(code)
+        if bars.empty:
+            texts.append(job.missing(code))
+            continue
+        price, day = float(bars["close"].iloc[-1]), bars.index[-1]
+        cost = n * price * SHARES_PER_LOT
+        total += cost + _fee(cost)
+        priced.append({"code": code, "date": iso_day(day), "close": price, "lots": n, "cost": cost, "cost_with_fee": cost + _fee(cost)})
+        window[code] = bars.tail(1)
+        lines.append(f"- {job.label(code)}：{iso_day(day)} 收盤 {fmt_price(price)}，{n} 張 NT${cost:,.0f}，含手續費 NT${cost + _fee(cost):,.0f}"
+                     if zh else f"- {job.label(code)}: close {fmt_price(price)} on {iso_day(day)}, {n} lot{'s' if n != 1 else ''} "
+                     f"NT${cost:,.0f}, NT${cost + _fee(cost):,.0f} with the broker's fee")
+    if not priced:
+        return job.plain("\n".join(texts))
+    head = (f"各買 {n} 張（每張 1,000 股）需要 **NT${total:,.0f}**（含 0.1425% 手續費，每筆最低 NT$20）：" if zh else
+            f"{n} lot{'s' if n != 1 else ''} of each (1,000 shares a lot) needs **NT${total:,.0f}** with the broker's fee "
+            f"(0.1425%, at least NT$20 an order):")
+    text = "\n".join([head, *lines, *texts])
+    return job.answer(text, [p["code"] for p in priced], window, {"lots": n, "total_with_fee": total, "companies": priced})
 
 
 _SELLING = re.compile(r"\bsell(?:s|ing)?\b|\bsale\b|\btax(?:es)?\b|卖出|卖掉|交易税|证交税")

@@ -46,7 +46,7 @@ MIN_SESSIONS = 20  # fewer common returns than this measure nothing
 # On Simplified, lower-case text with quoted headlines removed.
 KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("cost", re.compile(
-        r"\bhow much (?:does|is|would|do)\b.{0,30}\b(?:one|a|an|\d+|two|three|five|ten) (?:lots?|board lots?)\b"
+        r"\bhow much (?:money |cash )?(?:does|is|would|do)\b.{0,30}\b(?:one|a|an|\d+|two|three|five|ten) (?:lots?|board lots?)\b"
         r"|\bhow many (?:shares|lots)\b.{0,50}\b(?:buy|afford|get|purchase)\b|\bcost of (?:one|a|\d+) lots?\b"
         r"|\bcan i (?:buy|afford)\b.{0,40}\bwith\b"
         r"|(?:一|两|二|三|五|十|\d+)\s*张.{0,10}(?:多少钱|要多少|需要多少|成本|多贵)|(?:可以|能|可)买(?:几|多少)(?:张|股)|买得起"

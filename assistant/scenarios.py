@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from .holdings import lot_size, parse_positions, signed_money
+from .holdings import lot_size, parse_positions, parse_stake, signed_money
 from .price_format import SHARES_PER_LOT, fmt_price
 from .risk import Job, iso_day
 from .slots import target_move, to_simplified, unquoted
@@ -26,7 +26,9 @@ _MOVE_WORDS = (r"drops?|dropped|falls?|fell|declines?|loses?|crash(?:es|ed)?|sin
                r"|goes? (?:up|down)|rises?|rose|gains?|jumps?|climbs?|rall(?:y|ies)|surges?|is (?:up|down)")
 _CONDITION = re.compile(
     rf"\b(?:what if|what happens if|what would happen if|if|suppose|supposing|assuming|say)\b(.{{0,60}}?)\b(?:{_MOVE_WORDS})\b"
-    r"|(?:如果|假如|假设|要是|万一|若是?|假使)(.{0,20}?)(?:大跌|下跌|跌|大涨|上涨|涨|崩)")
+    r"|(?:如果|假如|假设|要是|万一|若是?|假使)(.{0,20}?)(?:大跌|下跌|跌|大涨|上涨|涨|崩)"
+    # "台積電跌20%我3張會虧多少": a move of a stated size and what it costs, with no "if" written
+    r"|^(.{0,20}?)(?:大跌|下跌|跌|大涨|上涨|涨)\s*\d+(?:\.\d+)?\s*%(?=.{0,16}(?:亏|赔|赚|损失|剩|值))")
 # The whole market or every holding moves: "what if the market drops 10%?", "如果全部跌10%"
 _EVERYTHING = re.compile(r"\b(?:the (?:whole |stock )?market|everything|all of (?:them|it)|all (?:my )?(?:stocks|holdings|shares)"
                          r"|my (?:portfolio|holdings|stocks)|the portfolio|stocks)\b|大盘|台股|股市|全部|所有|整体|都")
@@ -47,7 +49,7 @@ def moved_codes(message: str) -> list[str] | None:
     m = _CONDITION.search(to_simplified(message or "").lower())
     if m is None:
         return None
-    clause = m.group(1) if m.group(1) is not None else (m.group(2) or "")
+    clause = next((g for g in m.groups() if g is not None), "")
     codes = [c.code for c in get_directory().find_in_text(clause)]
     if not codes or _EVERYTHING.search(clause):
         return None
@@ -96,10 +98,14 @@ def scenario(job: Job) -> Answer:
     from ingest.companies import get_directory
 
     named = [c.code for c in get_directory().find_in_text(job.asked)]
+    targets = (moved or named or [job.code])[:4]
+    if not held and len(targets) == 1 and (stake := parse_stake(job.asked)).shares:
+        # "if TSMC drops 20% how much do I lose on 3 lots?": the size written apart from the name
+        held = [(targets[0], stake.shares)]
     rows: list[tuple[str, float, float, float, bool]] = []  # code, shares, close, value now, moved
     texts: list[str] = []
     frames: dict[str, pd.DataFrame] = {}
-    for code, shares in held or [(c, float(SHARES_PER_LOT)) for c in (moved or named or [job.code])[:4]]:
+    for code, shares in held or [(c, float(SHARES_PER_LOT)) for c in targets]:
         bars = job.closes(code)
         if bars.empty:
             texts.append(job.missing(code))

@@ -911,3 +911,26 @@ def test_a_sale_at_a_price_named_is_not_a_purchase_at_it(store, message, sold):
     assert a.indicators.get("bought_at_last_close") and ("收盤價 125.00 買進" in a.answer or "close of 125.00" in a.answer), a.answer
     assert "0.3%" in a.answer
     assert paid_positions("I bought TSMC at 100 and want to sell at 150") == [("2330", 100.0, None)]
+
+
+def test_a_move_s_size_and_a_quantity_written_apart_are_read(store):
+    """"if TSMC drops 20% how much do I lose on 3 lots?" had priced one lot, and "台積電跌20%我3張會虧多少"
+    (no "if" written) had quoted the news: 3 lots at the last close (125), moved 20%."""
+    for message in ("if TSMC drops 20% how much do I lose on 3 lots?", "台積電跌20%我3張會虧多少"):
+        assert risk_kind(message) == "scenario", message
+        a = ask(store, message)
+        assert ("−NT$75,000" in a.answer and ("3 lots of 2330" in a.answer or "2330 台積電 3 張" in a.answer)), a.answer
+    assert "a lot (1,000 shares) would be worth" in ask(store, "what if 2330 drops 10%?").answer
+
+
+def test_lots_of_several_companies_are_priced_together(store):
+    """"how much money do I need to buy 1 lot of each of 2330 2454 2317?" had searched the news."""
+    message = "how much money do I need to buy 1 lot of each of 2330 2454 2317?"
+    assert risk_kind(message) == "cost"
+    a = ask(store, message, codes=["2330", "2454", "2317"])
+    rows = a.indicators["companies"]
+    assert [r["code"] for r in rows] == ["2330", "2454", "2317"] and all(r["lots"] == 1 for r in rows)
+    assert a.indicators["total_with_fee"] == pytest.approx(sum(r["cost_with_fee"] for r in rows))
+    assert a.answer.startswith(f"1 lot of each (1,000 shares a lot) needs **NT${a.indicators['total_with_fee']:,.0f}**")
+    zh = ask(store, "台積電、聯發科各買兩張要多少錢", codes=["2330", "2454"])
+    assert zh.indicators["lots"] == 2 and zh.answer.startswith("各買 2 張")
