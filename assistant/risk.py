@@ -217,9 +217,22 @@ def risk_answer(req: EngineRequest, store: Any, *, today: date | None = None) ->
                earlier=earlier)
     from . import holdings, scenarios
 
-    return {"scenario": scenarios.scenario, "drawdown": _drawdown, "investment": holdings.investment, "correlation": _correlation, "beta": _beta,
-            "extremes": _extremes, "risk": _profile, "portfolio": holdings.portfolio, "cost": holdings.lot_cost,
-            "position": holdings.position}[kind](job)
+    answer = {"scenario": scenarios.scenario, "drawdown": _drawdown, "investment": holdings.investment, "correlation": _correlation,
+              "beta": _beta, "extremes": _extremes, "risk": _profile, "portfolio": holdings.portfolio, "cost": holdings.lot_cost,
+              "position": holdings.position}[kind](job)
+    if (kind in ("position", "portfolio") and _SEEKS_VERDICT.search(to_simplified(req.message).lower())
+            and "不替你" not in answer.answer and "finqa does not" not in answer.answer):
+        # "I have 10 lots of 2317 at 180, should I cut my losses?": the numbers, and no verdict
+        from .price_facts import no_verdict
+
+        answer.answer += "\n\n" + no_verdict(zh)
+    return answer
+
+
+# "should I cut my losses?", "要停損嗎", "該不該賣", "要續抱嗎": a verdict asked of a position
+# (a stop-loss asked, "要停損嗎", gets the levels it is set at and its own such word: assistant.technicals)
+_SEEKS_VERDICT = re.compile(r"\bcut (?:my |the )?loss(?:es)?\b|\bshould i (?:sell|hold|keep|buy more|average down|take profits?)\b"
+                            r"|该不该卖|要不要卖|该卖吗|要卖吗|卖掉吗|续抱|该抱|要抱|加码吗|摊平吗|怎么办")
 
 
 @dataclass

@@ -934,3 +934,16 @@ def test_lots_of_several_companies_are_priced_together(store):
     assert a.answer.startswith(f"1 lot of each (1,000 shares a lot) needs **NT${a.indicators['total_with_fee']:,.0f}**")
     zh = ask(store, "台積電、聯發科各買兩張要多少錢", codes=["2330", "2454"])
     assert zh.indicators["lots"] == 2 and zh.answer.startswith("各買 2 張")
+
+
+@pytest.mark.parametrize("message, verdict", [
+    ("I hold 2 lots of 2330 at 100, should I cut my losses?", True), ("我的台積電成本100，該不該賣", True),
+    ("台積電套牢在150怎麼辦", True), ("I bought 2330 at 100, how much did I make?", False),
+])
+def test_a_verdict_asked_of_a_position_gets_the_numbers_and_no_verdict(store, message, verdict):
+    from assistant.risk import risk_answer
+
+    req = EngineRequest(message=message, code="2330", codes=["2330"])
+    a = risk_answer(req, store, today=DAYS[-1])
+    assert a.indicators.get("paid") is not None
+    assert ("finqa does not tell you whether to buy or sell" in a.answer or "finqa 不替你決定買或賣" in a.answer) is verdict
