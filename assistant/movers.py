@@ -178,7 +178,10 @@ _MARKET = re.compile(
     r"|\b(?:today|yesterday|this week|last week)'?s\s+(?:taiwan(?:ese)? )?(?:stock )?market\b"
     r"|(?:今日|今天|昨日|昨天|本周|上周)?(?:盘势|盘后)(?:总结|摘要|分析|回顾)?"
     r"|\bhow (?:did|are|were|have) (?:the )?(?:taiwan(?:ese)? )?stocks\b"
-    r"|(?:台股|股市|大盘|盘势|整体市场).{0,12}?(?:怎么样|如何|表现|涨跌|概况|总结|摘要|涨了|跌了|涨吗|跌吗|收红|收黑|红盘|黑盘)"
+    r"|(?:台股|股市|大盘|盘势|整体市场).{0,12}?(?:怎么样|如何|表现|涨跌|概况|总结|摘要|涨了|跌了|涨吗|跌吗|收红|收黑|红盘|黑盘"
+    r"|反弹|大跌|大涨|重挫|回升|回落)"
+    # "加權指數多少", "TAIEX level": the index is not stored; the stored companies' day, said so
+    r"|(?:加权指数|台股指数|大盘指数)(?:现在|今天|目前)?(?:是)?(?:多少|几点|收多少|点数)|\btaiex\b.{0,12}\b(?:level|now|value)\b"
     r"|股票(?:今天|昨天|今日|昨日|最近|近期|本周|上周)?涨跌(?!幅)"
     # "大盤今天", "加權指數今天", "今天台股", "TAIEX today": a day named beside the market alone
     # ("台股昨天收盤", "台股收盤", "how did the market close?": the day's close of the stored companies)

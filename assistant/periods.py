@@ -435,7 +435,8 @@ def _roc_dates(message: str) -> str:
 # way Taiwan (and the US) write them, month first ("24/7" and "20/5" are left alone). Never a
 # fraction ("1/2 of my shares", "賣掉1/3的持股"), a date with a year ("5/20/2025", "2025/5/20": read
 # as such), a ratio or a score ("3/5%").
-_NUMERIC_MD = re.compile(r"(?<![\w/.$,-])(\d{1,2})/(\d{1,2})(?![\w/.%,])"
+# (Chinese beside it is no part of the number: "台股4/9反彈多少")
+_NUMERIC_MD = re.compile(r"(?<![A-Za-z0-9_/.$,-])(\d{1,2})/(\d{1,2})(?![A-Za-z0-9_/.%,])"
                          r"(?!\s*(?:of\b|的|股|張|张|lots?\b|shares?\b|[-+*/]))")
 _MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
                 "November", "December")

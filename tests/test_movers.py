@@ -475,7 +475,9 @@ def test_top_n_losers_are_losers(store):
     ("review the market for AI servers", False), ("summarize TSMC's market share", False),
     # a day beside the market alone: "大盤今天" had quoted unrelated news
     ("大盤今天", True), ("加權指數今天", True), ("今天台股", True), ("TAIEX today", True), ("今天大盤呢", True),
-    ("加權指數多少", False), ("台積電今天", False),
+    # the index level is not stored: the stored companies' day, said so (the news quoted for it had
+    # been a PMI's "綜合指數"); a rebound or fall of the market on a day is that day
+    ("加權指數多少", True), ("TAIEX level now", True), ("台股4月9日反彈多少", True), ("台積電今天", False),
     # the market's close, and the market alone ("台股" had been an unknown company), with a span carried in
     ("台股昨天收盤", True), ("台股收盤", True), ("market close today", True), ("台股", True), ("台股（昨天）", True),
     ("台積電收盤", False),

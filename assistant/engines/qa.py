@@ -94,6 +94,15 @@ _SPAN_WORDS = re.compile(r"\s+(?:in|from|during|for|of|on|since|over)\s*(?:the\s
 # "top news", "重大新聞", "頭條": importance, which finqa does not judge (it lists the newest, and says so)
 _TOP_NEWS = re.compile(rf"{_TOP_WORDS}|重大|重要|头条")
 # Index levels finqa does not store (it holds listed companies and ETFs, not TAIEX or the OTC index).
+def _index_notice(zh: bool) -> str:
+    """That no index level is stored, and what to ask instead."""
+    return ("finqa 儲存上市櫃公司與 ETF 的股價，不儲存加權指數、櫃買指數等指數點位：可改問 0050（追蹤台灣前 50 大上市公司的 ETF，"
+            "需先 `finqa ingest prices 0050`），或問資料庫中股票的排行；" if zh else
+            "finqa stores the prices of listed companies and ETFs, not index levels such as the TAIEX or the OTC index: ask "
+            "about 0050 (an ETF that tracks Taiwan's 50 largest listed companies; `finqa ingest prices 0050` first) or for "
+            "a ranking of the stored stocks.")
+
+
 _INDEX = re.compile(r"\btaiex\b|\btwii\b|\bweighted index\b|\bindex level|加权指数|加权股价指数|大盘|台股指数|柜买指数"
                     r"|\botc index\b", re.IGNORECASE)
 # Trading data finqa does not store either: institutional investors' net buying (三大法人買賣超)
@@ -503,11 +512,7 @@ class QAEngine(FinqaQueryEngine):
                            "investors' net buying (foreign investors, investment trusts, dealers) and margin balances are not "
                            "in its data. Below is the closest news, which may not give them.")
         if _INDEX.search(to_simplified(req.message)):
-            notices.append("finqa 儲存上市櫃公司與 ETF 的股價，不儲存加權指數、櫃買指數等指數點位：可改問 0050（追蹤台灣前 50 大上市公司的 ETF，"
-                           "需先 `finqa ingest prices 0050`），或問資料庫中股票的排行；以下只是最相關的新聞。"
-                           if zh else "finqa stores the prices of listed companies and ETFs, not index levels such as the TAIEX or "
-                           "the OTC index: ask about 0050 (an ETF that tracks Taiwan's 50 largest listed companies; "
-                           "`finqa ingest prices 0050` first) or for a ranking of the stored stocks. Below is the closest news.")
+            notices.append(_index_notice(zh) + ("以下只是最相關的新聞。" if zh else " Below is the closest news."))
         unnamed: list[str] = []  # companies whose filed articles never name them (listing the newest)
         try:
             if lists_newest(req):
@@ -855,6 +860,8 @@ class QAEngine(FinqaQueryEngine):
             return screen_answer(req, open_store(self.settings.store_path))
         if movers.applies(req) and (ranked := movers.movers_answer(req, open_store(self.settings.store_path),
                                                                     watchlist=self.settings.watchlist)) is not None:
+            if _INDEX.search(to_simplified(req.message)) and not ranked.bars:  # "加權指數多少" on an empty store
+                ranked.notices.append(_index_notice(answers_zh(req.message)))
             return ranked  # "which stock rose the most in April?": a ranking of the store
         if req.code and (placed := movers.company_rank_answer(req, open_store(self.settings.store_path))) is not None:
             return placed  # "2330 成交量排名": where one company stands among the stored ones
