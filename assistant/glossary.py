@@ -165,7 +165,8 @@ TERMS: tuple[Term, ...] = (
        + "；".join(f"{band} {tick:g} 元" for band, tick in tick_bands(True)) + "。漲跌停價是 10% 往內取到這個單位，"
        "所以單日最大漲跌幅常是 9.6% 到 9.9%。",
        "2330 limit up days", "台積電漲停幾天"),
-    _t("costs", r"\b(?:transaction|securities) tax\b|\bbroker(?:age)? fees?\b|\btrading costs?\b|手续费|证交税|交易税|证券交易税",
+    _t("costs", r"\b(?:transaction|securities) tax\b|\bbroker(?:age)? fees?\b|\btrading costs?\b|手续费|证交税|交易税|证券交易税"
+                r"|^\W*(?:要|需要|得)?缴多少税\W*$|^\W*how much (?:tax|taxes)(?: do i (?:pay|owe))?\W*$",
        "**Trading costs in Taiwan.** The broker's fee is 0.1425% of each order (at least NT$20), on the buy and "
        "the sell; the securities transaction tax is 0.3% of the sale for stocks and 0.1% for ETFs. finqa's "
        "return answers subtract all three (before any broker discount).",
@@ -302,7 +303,7 @@ _ASKS = re.compile(
     r"|\bdifference between\b|\btell me about\b|\bhow many shares\b|\bwhen does\b|\bwhat time\b"
     r"|\bhow (?:does|do|is)\b.{0,30}\bwork(?:s|ing)?\b"
     r"|什么是|是什么|是啥|什么意思|意思|定义|怎么算|如何计算|怎么计算|怎么看|解释|说明|差别|差异|区别|几点|多少股|几股|交易时间"
-    r"|(?:限制|上限)(?:是)?多少")
+    r"|(?:限制|上限)(?:是)?多少|(?:税|手续费)(?:是)?多少|缴多少税|\bhow much (?:tax|taxes)\b")
 # "and KD?", "那KD呢", "what about MACD?" after a definition: the next term (with no company in
 # the conversation; with one, the same words ask for that company's number).
 _NEXT_TERM = re.compile(r"^\s*(?:and|what about|how about|那|那么|还有)\b|^\s*(?:那|那么|还有)|呢\s*[?？]?\s*$")

@@ -51,12 +51,18 @@ _NEXT = (r"\bwhen(?:'s| is| will be)? (?:the )?next (?:trading day|trading sessi
          r"|^\s*(?:the )?next trading day\s*[?？]?\s*$|\bwhen does the (?:stock )?market (?:re)?open\b"
          r"|下一?个交易日(?:是)?(?:哪天|哪一天|什么时候|几号|星期几|周几)|下次开盘(?:是)?(?:哪天|什么时候|几点|是什么时候)?")
 _NEXT_SESSION = re.compile(_NEXT)
+# "what time is it in Taipei?", "what's today's date?", "今天幾號", "現在幾點": the clock, and the session
+_CLOCK_ASKED = (r"^\W*what(?:'s| is)? (?:the )?time (?:is it )?(?:now |in taipei |in taiwan )*\W*$|^\W*what time is it\b"
+                r"|^\W*what(?:'s| is) (?:the )?(?:date|day) (?:today|is it)?\W*$|^\W*what(?:'s| is) today'?s date\W*$"
+                r"|^\W*what day is (?:it|today)\W*$|^\W*(?:今天|现在)(?:是)?(?:几月)?几号|^\W*(?:今天|现在)(?:是)?(?:星期|礼拜|周)几|^\W*现在几点")
+_CLOCK = re.compile(_CLOCK_ASKED)
 _OPEN_NOW = re.compile(
     r"\b(?:is|are|will) (?:the )?(?:taiwan(?:ese)? )?(?:stock )?(?:market|markets|exchange|twse|tpex|taiex)(?: \w+)? "
     r"(?:be )?(?:open|closed|trading)\b"
     r"|\b(?:market|twse|tpex) (?:open|closed) (?:today|now|tomorrow)\b|\bis (?:it|today|tomorrow) a trading day\b"
     r"|(?:台股|股市|市场|证交所|柜买)?(?:今天|现在|明天|后天|目前|(?:下|这|本)?(?:周|星期|礼拜)[一二三四五六日天])(?:有)?(?:开盘|开市|开|交易|收盘)(?:了)?(?:吗|嘛|没|没有)"
     r"|(?:今天|明天|后天)是(?:不是)?交易日"
+    r"|" + _CLOCK_ASKED +
     # "when is the next trading day?", "下一個交易日是哪天"
     r"|" + _NEXT)
 
@@ -130,6 +136,9 @@ def market_open_answer(message: str, now: datetime, newest_session: date | None)
     if weekday >= 5:
         state_en = f"{when_en} is a weekend day: TWSE and TPEx do not trade."
         state_zh = f"{when_zh} 是週末：證交所與櫃買中心不交易。"
+        if _CLOCK.search(s) and not other_day:  # "what time is it?": the clock first
+            state_en = f"It is {now.strftime('%H:%M')} on {when_en} in Taipei, a weekend day: TWSE and TPEx do not trade."
+            state_zh = f"台北時間 {when_zh} {now.strftime('%H:%M')}，週末：證交所與櫃買中心不交易。"
     elif other_day:
         state_en = (f"{when_en} is a weekday: TWSE and TPEx trade {_hm(start)}-{_hm(end)} Taipei time unless it is an "
                     "exchange holiday, which finqa cannot rule out (it holds no holiday calendar).")

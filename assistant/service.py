@@ -38,7 +38,7 @@ from .router import FinqaRouter, IntentClassifier, RouteDecision
 from .sentiment_groups import asks_about_a_group
 from .slots import (COMPARE_WITH, WATCHLIST, ChatSession, Slots, asks_chart_only, guess_cjk_company, parse_slots, ranked_end,
                     to_simplified, truncate_message, unquoted, watchlist_notice)
-from .small_talk import (alert_help, asks_about_watchlist, asks_accuracy_back, asks_alert, asks_beginner, beginner_guide, asks_data_update, asks_export,
+from .small_talk import (alert_help, asks_about_watchlist, asks_accuracy_back, asks_alert, asks_beginner, asks_reset, beginner_guide, reset_text, asks_data_update, asks_export,
                          asks_data_sources, asks_forecast_method, asks_forecast_quality, asks_models, asks_sentiment_method,
                          asks_sentiment_quality, asks_why_back, data_sources,
                          capabilities, export_help, forecast_method, forecast_quality, is_small_talk, models_text, sentiment_method,
@@ -218,6 +218,12 @@ class Assistant:
                 return
             yield Answer(route="qa", engine="input", answer=(
                 "Please type a question, for example: " + " · ".join(f"`{e}`" for e in EXAMPLES)))
+            return
+        if asks_reset(str(message)):  # "start over", "清除對話": the conversation forgotten (its language kept)
+            if session is not None:
+                session.restore(ChatSession())
+                session.rewind = None
+            yield Answer(route="qa", engine="help", answer=reset_text(str(message)))
             return
         if is_small_talk(str(message)):
             yield Answer(route="qa", engine="help", answer=capabilities(str(message)))

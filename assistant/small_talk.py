@@ -74,6 +74,24 @@ _THANKS_OR_BYE = re.compile(r"\b(?:thanks?|thank you|thx|ty|cheers|bye|goodbye)\
                             re.IGNORECASE)
 
 
+# "start over", "clear", "forget my holdings", "重新開始", "清除對話": the conversation forgotten
+_RESET = re.compile(r"(?:start (?:over|again|fresh)|reset(?: (?:the )?(?:chat|conversation|context))?|clear(?: (?:the )?"
+                    r"(?:chat|conversation|history|context))?|new (?:topic|conversation|chat)|forget (?:it|that|everything|all that"
+                    r"|my (?:portfolio|holdings|positions))|重新开始|重来|清除(?:对话|纪录|记录|历史)?|重置(?:对话)?|换个话题|忘掉(?:刚才的|我的持股)?)")
+
+
+def asks_reset(message: str) -> bool:
+    """Whether the whole message asks to start the conversation over."""
+    return _asks_only(_RESET, message)
+
+
+def reset_text(message: str) -> str:
+    if answers_zh(message):
+        return "好，重新開始：先前對話中的公司、期間與持股都已清除。要問哪家公司？"
+    return ("Started over: the companies, spans and holdings of this conversation are forgotten. Which company would "
+            "you like to ask about?")
+
+
 # "I'm new to investing, where should I start?", "股票新手要怎麼開始": a beginner asking for a way in
 _BEGINNER = re.compile(
     r"\b(?:new to|beginner|just started|starting out|getting started|first[- ]time|novice|newbie)\b.{0,40}"

@@ -184,7 +184,8 @@ def test_whether_a_company_may_be_day_traded_is_the_rule_and_what_finqa_lacks(da
 
 @pytest.mark.parametrize("message, key", [
     ("explain moving averages like I'm five", "moving_average"), ("簡單說明KD", "kd"), ("什麼是空頭市場", "bull_bear"),
-    ("漲跌幅限制是多少", "limit"), ("what is RSI in simple terms?", "rsi"),
+    ("漲跌幅限制是多少", "limit"), ("what is RSI in simple terms?", "rsi"), ("要繳多少稅", "costs"), ("證交稅是多少", "costs"),
+    ("how much tax do I pay?", "costs"),
 ])
 def test_how_simply_a_definition_is_asked_is_no_other_question(message, key):
     """"like I'm five", "簡單說明", a term's own suffix (空頭市場) or "限制是多少" had left the words

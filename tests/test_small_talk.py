@@ -61,3 +61,37 @@ def test_company_questions_are_not_the_method_or_the_sources(message):
 
     s = to_simplified(message).lower()
     assert not asks_sentiment_method(s) and not asks_data_sources(s)
+
+
+def test_start_over_forgets_the_conversation_and_keeps_its_language(data_dir):
+    """"start over" / "清除對話" had searched the news; now the session's companies, spans and
+    holdings are forgotten, so "and 2454?" next is a question of its own."""
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    asst.answer("我有台積電2張成本1000", session=session)
+    assert session.last_code == "2330" and session.holdings
+    session.language = "zh"
+    done = asst.answer("清除對話", session=session)
+    assert done.engine == "help" and done.answer.startswith("好，重新開始")
+    assert session.last_code is None and session.holdings is None and not session.history and session.language == "zh"
+    assert asst.answer("start over", session=ChatSession()).answer.startswith("Started over")
+    for message in ("clear", "reset the conversation", "重新開始", "forget my holdings"):
+        from assistant.small_talk import asks_reset
+
+        assert asks_reset(message), message
+    assert not asks_reset("clear the TSMC chart") and not asks_reset("reset my password for 2330")
+
+
+@pytest.mark.parametrize("message, zh", [("what time is it in Taipei?", False), ("what's today's date?", False),
+                                         ("今天幾號", True), ("現在幾點", True)])
+def test_the_clock_is_taipei_s_with_the_market_s_state(data_dir, message, zh):
+    from datetime import datetime
+
+    from assistant.price_facts import TAIPEI
+    from assistant.service import Assistant
+
+    a = Assistant(data_dir.model_copy(update={"cpu_only": True})).answer(message)
+    assert a.engine == "qa:market-hours", (message, a.engine)
+    assert datetime.now(TAIPEI).date().isoformat() in a.answer and ("台北時間" in a.answer) == zh
