@@ -892,6 +892,9 @@ def build_app(assistant: Any = None, settings: Any = None,
         clear.click(lambda: ([], None, "Ask a question to see charts and details here.",
                              gr.Plot(value=None, visible=False), gr.Dataframe(visible=False)),
                     None, [chatbot, session, details, plot, table], queue=False, api_visibility="private")
+        # the chat's own trash button clears the messages: the conversation's memory goes with them, or a
+        # follow-up after it would still read the cleared companies and holdings
+        chatbot.clear(lambda: None, None, session, queue=False, api_visibility="private")
         refresh.click(ctl.refresh_panel, None, [companies, engines, data_companies], api_visibility="private")
         # whatever table an answer shows can be downloaded as it is shown
         table.change(ctl.table_csv, table, download, queue=False, api_visibility="private")

@@ -196,6 +196,21 @@ def test_chat_forecast_sentiment_followup_qa(ui_url, page):
     assert page.finqa_errors == []
 
 
+def test_the_chat_s_clear_button_forgets_the_conversation(ui_url, page):
+    """The chat's own trash button had cleared the messages but not the session: "what's the RSI?"
+    next still read the cleared conversation's company. Now it is a definition, as in a new chat."""
+    page.goto(ui_url)
+    page.wait_for_selector("#finqa-input textarea")
+    chat = _ask(page, "2330 RSI")
+    assert "RSI(14)" in chat and "2330" in chat
+    page.locator("#finqa-chatbot").get_by_role("button", name="Clear").click()
+    page.wait_for_function("() => !document.querySelector('#finqa-chatbot')?.innerText.includes('answered by')",
+                           timeout=30_000)
+    chat = _ask(page, "what's the RSI?")
+    assert "qa:glossary" in chat and "relative strength index" in chat and "RSI(14) " not in chat
+    assert page.finqa_errors == []
+
+
 def test_data_tab_unknown_company_is_a_message(ui_url, page):
     page.goto(ui_url)
     page.get_by_role("tab", name="Data").click()
