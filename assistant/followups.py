@@ -455,6 +455,36 @@ def compared_span_question(message: str, last_price_question: str | None, last_c
     return f"{codes} {spans[0]}跟{spans[1]}比" if answers_zh(message) else f"{codes} {spans[0]} vs {spans[1]}"
 
 
+# "and the best performer?", "who was the worst one?", "那表現最好的是哪一檔？": an end of the last ranking, asked bare
+# ("and the worst?" alone after a ranking asks for its losers: a ranking, not one company)
+_PERFORMER = re.compile(
+    r"[\W_]*(?:and|so|ok)?[\W_]*(?:(?:which|who)(?:'s| is| was)\s+)?(?:the\s+)?(best|top|worst|bottom)(?:[- ]performing)?"
+    r"\s*(?:performer|one|stock|of them|of the three|of the two)[\W_]*"
+    r"|[\W_]*(?:那)?(?:表现)?(最好|最差|最强|最弱)的?(?:是)?哪一?[个档家支只](?:呢)?[\W_]*"
+    r"|[\W_]*(?:那)?表现(最好|最差|最强|最弱)的(?:是)?(?:哪一?[个档家支只])?(?:呢|是谁)?[\W_]*")
+
+
+def performer_question(message: str, last_ranked: dict[str, str], ranked_question: str | None, today: date) -> str | None:
+    """"And the best performer?" after a comparison or a ranking (and, maybe, another kind of answer
+    about its companies since: "which one was the most volatile?"): that company over the ranking's
+    span ("2330 from 2025-01-01 to 2025-05-29"). It had asked the last answer's kind of the company
+    (its volatility). ``None`` when the message asks more than that or nothing was ranked."""
+    from .slots import to_simplified
+
+    m = _PERFORMER.fullmatch(to_simplified(message or "").strip().lower())
+    if m is None or not last_ranked or not ranked_question:
+        return None
+    end = "top" if next(g for g in m.groups() if g) in ("best", "top", "最好", "最强") else "bottom"
+    code = last_ranked.get(end)
+    if not code:
+        return None
+    zh = answers_zh(message)
+    span = _span_of(ranked_question, today, zh) or _period_text(ranked_question, today, zh)
+    if zh:
+        return f"{code}{span or ''}表現"
+    return f"{code} {span}" if span else f"{code} price"
+
+
 def chart_whose(message: str) -> str:
     """What to say to "show me the chart" with no company in the conversation."""
     if answers_zh(message):
@@ -469,5 +499,5 @@ def carried_notice(question: str, message: str) -> str:
             f"Read as “{question}”, following on from the last question.")
 
 
-__all__ = ["asks_more", "more_notice", "carried_notice", "chart_back_question", "chart_whose", "compared_span_question", "sentiment_trend_question", "carry_news_question", "carry_period", "carry_portfolio", "holdings_stated",
+__all__ = ["asks_more", "more_notice", "carried_notice", "chart_back_question", "chart_whose", "compared_span_question", "performer_question", "sentiment_trend_question", "carry_news_question", "carry_period", "carry_portfolio", "holdings_stated",
            "news_question_of"]

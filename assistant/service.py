@@ -28,7 +28,7 @@ from ingest.errors import FinqaError
 from ingest.industries import english_name, industry_named
 
 from .periods import RELATIVE_SPANS, parse_period
-from .followups import (asks_more, carried_notice, chart_back_question, chart_whose, compared_span_question, sentiment_trend_question, carry_news_question, carry_period, carry_portfolio, holdings_stated, more_notice,
+from .followups import (asks_more, carried_notice, chart_back_question, chart_whose, compared_span_question, performer_question, sentiment_trend_question, carry_news_question, carry_period, carry_portfolio, holdings_stated, more_notice,
                         news_question_of, why_back_question)
 from .i18n import answers_zh, language_ack, language_notice, language_request, only_language_request, stream_in
 from .movers import (asks_for_picks, asks_future_ranking, is_ranking_question, ranking_without_why, refers_back,
@@ -271,6 +271,11 @@ class Assistant:
             # "why?" after "2330 in April 2025" (or a ranking): why it (the first one) moved then
             notices.append(carried_notice(why, message))
             anchored = why
+        if session is not None and (pick := performer_question(anchored, session.last_ranked, session.last_ranked_question,
+                                                                 as_of or datetime.now(TAIPEI).date())):
+            # "and the best performer?" after a comparison, then its volatility: the best one over its span
+            notices.append(carried_notice(pick, message))
+            anchored = pick
         if session is not None and (trend := sentiment_trend_question(anchored, session.last_route, session.last_code)):
             # "compared to last month?" after a sentiment answer: how the tone moved, week by week
             notices.append(carried_notice(trend, message))
@@ -644,8 +649,10 @@ class Assistant:
                          user=message, assistant=answer.answer, codes=list(slots.codes))
         if answer.ranking:  # kept through the follow-ups: "why did the top one rise?", then "and the worst one?"
             session.last_ranked = ranked_ends(answer.ranking)
+            session.last_ranked_question = asked or message
         elif side := (answer.indicators or {}).get("side_by_side"):  # "compare 2330 2454 2317 this year"
             session.last_ranked = {"top": side[0], "bottom": side[-1]}
+            session.last_ranked_question = asked or message
         session.last_quoted = slots.quoted_text if route == "sentiment" and slots.quoted_text else None
         session.last_price_question = price_question_of(asked or message, answer, session.last_price_question)
         if answer.engine == "qa:prices" and holdings_stated(message):

@@ -53,6 +53,9 @@ class ChatSession:
     # The ends of the conversation's last ranking ("top" / "bottom" codes): "why did the top one
     # rise?" is about its first company, "and the worst one?" about its last.
     last_ranked: dict[str, str] = field(default_factory=dict)
+    # The question that ranked them ("compare 2330 2454 2317 this year"): "and the best performer?"
+    # after another kind of answer about them is that company over its span.
+    last_ranked_question: str | None = None
     # The text the last answer classified ('classify "..."'): "is that positive?" asks of it again.
     last_quoted: str | None = None
     # The language the user asked answers in ("en" / "zh", from "answer in English" or "用中文回答"),

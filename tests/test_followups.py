@@ -450,3 +450,30 @@ def test_compared_to_last_month_puts_the_last_span_beside_the_one_before(data_di
     assert sentiment_trend_question("compared to last month?", "sentiment", "2330") == "has the news tone on 2330 improved?"
     assert sentiment_trend_question("跟上個月比呢", "sentiment", "2330") == "2330 的新聞風向有變好嗎"
     assert sentiment_trend_question("compared to last month?", "qa", "2330") is None
+
+
+def test_the_best_performer_after_another_kind_of_answer_is_the_ranking_s_span(data_dir):
+    """"compare 2330 2454 2317 on 2025-03-04", "which one was the most volatile?", then "and the best
+    performer?": the comparison's best over its span (it had been 2330's volatility again)."""
+    from assistant.followups import performer_question
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+    from ingest.store import open_store
+    from tests.fixture_data import synthetic_bars
+
+    store = open_store(data_dir.store_path)
+    for seed, code in enumerate(("2330", "2454", "2317")):
+        store.upsert_bars(synthetic_bars(code, 120, end=date(2025, 5, 30), seed=seed))
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    compared = asst.answer("compare 2330 2454 2317 in April 2025", session=session)
+    best, worst = compared.indicators["side_by_side"][0], compared.indicators["side_by_side"][-1]
+    asst.answer("which one was the most volatile?", session=session)
+    top = asst.answer("and the best performer?", session=session)
+    assert top.code == best and {b.date.month for b in top.bars} == {4} and "Volatility" not in top.answer
+    bottom = asst.answer("the worst one?", session=session)
+    assert bottom.code == worst and {b.date.month for b in bottom.bars} == {4}
+    today = date(2026, 12, 6)
+    ranked = {"top": "2330", "bottom": "2317"}
+    assert performer_question("表現最好的是哪一檔", ranked, "compare 2330 2454 2317 in April 2025", today).startswith("2330")
+    assert performer_question("and the worst?", ranked, "which stocks rose the most in April 2025?", today) is None
+    assert performer_question("and the best performer?", {}, None, today) is None
