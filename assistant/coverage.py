@@ -214,13 +214,17 @@ def foreign_company(message: str) -> str | None:
 
     s = unquoted(message)
     m = _FOREIGN.search(s)
-    # "compare with Qualcomm" after a MediaTek answer: a comparison is a market question too
-    asks = _MARKET_ASK.search(s) or (_COMPARES.search(s) and not _NEWS_WORDS.search(s))
+    # "compare with Qualcomm" after a MediaTek answer: a comparison is a market question too; so is
+    # the name asked alone ("what about Apple?", "how is NVIDIA doing?", "輝達呢")
+    asks = (_MARKET_ASK.search(s) or (_COMPARES.search(s) and not _NEWS_WORDS.search(s))
+            or (m is not None and _BARE_ASK.fullmatch(s[:m.start()] + " " + s[m.end():])))
     if m is None or not asks or get_directory().find_in_text(message):
         return None
     return FOREIGN[m.group(0)]
 
 
+_BARE_ASK = re.compile(r"[\W_]*(?:(?:and|what|about|how|is|are|'s|doing|the|company|inc|corp|then|ok|so|呢|那|那么|还有|怎么样|如何|"
+                       r"最近|表现|好吗)[\W_]*)*")
 # "compare TSMC and Samsung", "TSMC vs NVIDIA stock", "台積電跟三星哪個好", "is MediaTek better than Qualcomm?"
 _COMPARES = re.compile(r"\b(?:compare\w*|comparison|vs\.?|versus|better|worse|than|outperform\w*)\b|"
                        r"比较|比一比|对比|相比|哪个|哪一个|哪家|还是|跑赢|胜过|赢过|\bpk\b|(?:跟|和|与|同)\S{1,10}比")

@@ -521,10 +521,11 @@ class Assistant:
             if compared is not None:
                 return Answer(route=route, engine="router", notices=notices, code=slots.code,
                               answer=cannot_compare(*compared, answers_zh(message)))
-        if not slots.code and not slots.quoted_text:
+        if (not slots.code or slots.inherited_code) and not slots.quoted_text:
             from .coverage import foreign_company, no_asset_prices, not_covered, other_asset
 
-            foreign = foreign_company(message)  # "NVIDIA stock price", "輝達股價預測": not a Taiwan listing
+            # "NVIDIA stock price", "輝達股價預測", "what about Apple?" (after a TSMC answer): not a Taiwan listing
+            foreign = foreign_company(message)
             if foreign is not None:
                 kept = [n for n in notices if not (slots.unknown_company and slots.unknown_company in n)]  # said in the answer
                 return Answer(route=route, engine="router", notices=kept, answer=not_covered(foreign, answers_zh(message)))

@@ -245,6 +245,22 @@ def test_a_market_question_about_a_company_not_listed_in_taiwan_says_so(store, d
     assert ("不在台灣上市櫃" in a.answer) == has_cjk(message) and not any("Unknown company" in n for n in a.notices)
 
 
+def test_a_foreign_company_asked_alone_in_a_conversation_is_not_the_last_company(store, data_dir):
+    """"what about Apple?" after a TSMC answer had been TSMC's overview again (the follow-up took
+    the conversation's company); asked alone ("how is Apple doing?", "輝達呢") it had quoted news."""
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    asst.answer("2330", session=session)
+    apple = asst.answer("what about Apple?", session=session)
+    assert apple.engine == "router" and apple.answer.startswith("Apple (AAPL, Nasdaq) is not listed in Taiwan")
+    for message, name in (("how is Apple doing?", "Apple"), ("輝達呢", "NVIDIA")):
+        assert asst.answer(message).answer.startswith(name), message
+    told = asst.answer("what did Hon Hai say about NVIDIA?")
+    assert told.engine != "router"  # a Taiwan company's news about it
+
+
 @pytest.mark.parametrize("message", ["what did Hon Hai say about NVIDIA?", "is TSMC a supplier to Apple?", "NVIDIA news",
                                      "apple pie", "2330 price", "what did Hon Hai say about Dell?", "metadata price"])
 def test_a_taiwan_company_or_no_market_question_is_not_turned_away(message):

@@ -989,11 +989,16 @@ class QAEngine(FinqaQueryEngine):
                 where = f"關於 {req.code} 的" if req.code else ""
                 body = (f"沒有{where}已索引新聞涵蓋這個問題；沒有語言模型時 finqa 無法回答一般問題，因此沒有可以引用的內容。"
                         f"若要回答一般問題，請設定一個可以載入的 QA 模型（FINQA_QA__BASE，或 OpenAI 相容的伺服器）。")
+                if not req.code:  # "asdfghjkl": what it can answer instead
+                    body += "\n\n可以問一家公司（`台積電`、`台積電最新消息`、`台積電未來5天走勢`），或輸入 `說明` 看更多範例。"
             else:
                 where = f" for {req.code}" if req.code else ""
                 body = (f"No indexed news{where} covers this question, and without a language model finqa cannot "
                         f"answer general questions, so there is nothing to quote. Configure a QA model that can be "
                         f"loaded (FINQA_QA__BASE, or an OpenAI-compatible server) for general answers.")
+                if not req.code:
+                    body += ("\n\nAsk about a company instead (`2330`, `latest news on TSMC`, `forecast 2330 next 5 days`), "
+                             "or type `help` for more examples.")
             return Answer(route="qa", engine=CPU_ENGINE, answer=f"{header}\n\n{body}", notices=notices,
                           fallback_reason=reason, code=req.code)
         if lists_newest(req):
