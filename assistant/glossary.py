@@ -70,6 +70,15 @@ TERMS: tuple[Term, ...] = (
        "**布林通道，20/2。** 中軌是收盤價的 20 日移動平均，上下軌是中軌加減這 20 個收盤價的 2 個標準差。"
        "收盤落在通道外表示相對近期波動不尋常，本身不是買賣訊號。",
        "2330 Bollinger bands", "台積電布林通道"),
+    _t("atr", r"(?<![a-z])atr(?![a-z])|\baverage true range\b|真实波幅|平均真实(?:波幅|区间|范围)",
+       "**ATR (average true range), 14 sessions, Wilder's smoothing.** A day's true range is the largest of its "
+       "high − low, |high − the close before| and |low − the close before|, so an overnight gap counts; ATR smooths it "
+       "with a 1/14 weight, as RSI does. It is the size of a usual day's move in price units, often used to space a "
+       "stop from the close; no direction is in it.",
+       "**ATR（平均真實波幅），14 日，Wilder 平滑。** 每天的真實波幅取「最高 − 最低」、「|最高 − 前一日收盤|」、"
+       "「|最低 − 前一日收盤|」三者中最大的，所以跳空缺口也算在內；再以 1/14 的權重平滑（與 RSI 相同）。它是一般一天"
+       "會動多少的價格幅度，常用來決定停損離收盤多遠；本身不含方向。",
+       "2330 ATR", "台積電ATR"),
     _t("crossover", r"\b(?:golden|death) cross(?:es|ing)?\b|\b(?:moving[- ]average|ma) cross(?:over|overs|ing)?\b"
                     r"|\bcrossovers?\b|黄金交叉|死亡交叉",
        "**Moving-average crossover.** A shorter moving average crossing above a longer one (for example the 5-day "

@@ -420,8 +420,9 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
         period = Period("range", pair[0].start, max(pair[0].end, pair[2].end),
                         label=f"{pair[0].start.isoformat()} – {max(pair[0].end, pair[2].end).isoformat()}")
     if period.kind == "latest" and (_LIQUID.search(to_simplified(asked).lower()) or asks_average_range(asked)
-                                    or asks_volume_over_time(asked) or (asks_daily(asked) and not asks_candles(asked))):
-        # "how liquid is 2454?", "2330 volume trend", "台積電每日漲跌幅": the last month of sessions
+                                    or asks_volume_over_time(asked) or (asks_daily(asked) and not asks_candles(asked))
+                                    or asks_average_volume(asked)):
+        # "how liquid is 2454?", "2330 volume trend", "台積電每日漲跌幅", "台積電成交量均線": the last month of sessions
         period = Period("trailing", sessions=TREND_SESSIONS[1], label=f"the last {TREND_SESSIONS[1]} sessions")
     notices = list(req.notices)
     if period.kind == "latest" and MOMENTUM.search(to_simplified(asked).lower()):

@@ -321,7 +321,9 @@ def average_daily_text(bars: list[PriceBar], prev: PriceBar | None, zh: bool) ->
 
 # "2317 average volume in March 2025", "台積電4月平均成交量", "20-day average volume": the shares a session
 _AVERAGE_VOLUME = re.compile(r"\b(?:average|mean|avg\.?)\s+(?:daily\s+)?(?:trading\s+)?volume\b"
-                             r"|\bvolume\s+(?:on\s+)?average\b|平均(?:每日|每天|日)?成交量|日均(?:成交)?量|(?<![\d日])均量")
+                             r"|\bvolume\s+(?:on\s+)?average\b|平均(?:每日|每天|日)?成交量|日均(?:成交)?量|(?<![\d日])均量"
+                             # "台積電成交量均線", "2330 volume moving average": the same, over the span asked
+                             r"|成交量均线|量均线|\bvolume (?:moving )?averages?\b|\bvolume ma\b")
 
 
 def asks_average_volume(message: str) -> bool:

@@ -38,7 +38,8 @@ _MA_NAMES = {"周线": 5, "月线": 20, "季线": 60, "半年线": 120, "年线"
 _MA = re.compile(
     r"(\d{1,3}|[一二三四五六七八九十百两]{1,4})\s*(?:(?:日|天|周|个月)?\s*(?:均线|移动平均)|(?:日|天|周)\s*线)"
     r"|\b(?:ma|sma)\s*-?\s*(\d{1,3})\b|\b(\d{1,3})\s*-?\s*(?:day|week|d)\s+(?:(?:simple )?moving averages?|s?ma)\b"
-    r"|(半年线|年线|季线|月线|周线)|\bmoving averages?\b|均线"
+    # ("成交量均線", "volume moving average": the shares traded a session, price_records' average volume)
+    r"|(半年线|年线|季线|月线|周线)|(?<!volume )\bmoving averages?\b|(?<!量)均线"
     # the bias ratio (乖離率) is the close's distance from its averages, which each average's line gives
     r"|乖离率?|\bbias ratio\b|\b(?:ma|moving averages?)\s*bias\b|\b(?:distance|deviation) from (?:the |its )?(?:moving )?averages?\b"
 )
@@ -54,6 +55,8 @@ _KINDS = {
     "kd": re.compile(r"(?<![a-z])kd(?:j)?(?![a-z])|\bstochastics?\b|随机指标|" + _OVERBOUGHT),
     "macd": re.compile(r"\bmacd\b|指数平滑异同"),
     "bollinger": re.compile(r"\bbollinger\b|布林"),
+    # "2330 ATR", "台積電真實波幅": the average true range, the day's range with its gap from the close before
+    "atr": re.compile(r"(?<![a-z])atr(?![a-z])|\baverage true range\b|真实波幅|平均真实(?:波幅|区间|范围)|真实波动幅度"),
     "volatility": re.compile(r"\bvolatil\w*|波动|\bstd\b|\bstandard deviation\b|\bstdev\b|标准差|" + _STOP_LOSS),
     # "did 2330 have a golden cross?", 台積電黃金交叉了嗎, 死叉: the recent crossovers.
     # A bare "cross" only beside what crosses: "did 2330 cross 1000?" is a price target.
@@ -66,7 +69,7 @@ _KINDS = {
                         r"|\bprice trend\b|\b(?:bullish|bearish) trend\b|\btrending (?:up|down|higher|lower)\b"
                         # "2330 trend", "what's the trend?" (not "2330 volume trend": the volume over time)
                         r"|(?<!volume )(?<!volume's )\btrend\s*[?？.!]*\s*$|\bwhat(?:'s| is) (?:the|its) trend\b(?!.{0,25}\bvolume\b)"
-                        r"|多头还是空头|空头还是多头|多头排列|空头排列|偏多还是偏空"
+                        r"|多头还是空头|空头还是多头|多头排列|空头排列|均线排列|偏多还是偏空"
                         # not "成交量趨勢" (volume over time: the price answer)
                         r"|(?<!量)(?<!量能)(?<!量的)(?<!量之)趋势(?:向上|向下|如何|怎么样|怎样|是)?"),
     # "support and resistance", 支撐與壓力; not "government support" or 關稅壓力 (tariff pressure).
@@ -279,7 +282,8 @@ def _read(store: Any, code: str, day: date, mas: list[int], others: list[str], z
                                        value, price, zh))
             continue
         pair = tuple(sorted(mas)[:2]) if len(mas) >= 2 else CROSS_PAIR
-        needed = {"rsi": 15, "kd": 9, "macd": 35, "bollinger": 20, "volatility": VOL_WINDOW + 1, "levels": LEVEL_SPANS[0],
+        needed = {"rsi": 15, "kd": 9, "macd": 35, "bollinger": 20, "atr": ATR_SESSIONS + 1, "volatility": VOL_WINDOW + 1,
+                  "levels": LEVEL_SPANS[0],
                   "cross": pair[1] + 1, "trend": TREND_MAS[1]}[kind]
         if n < needed:
             short.append({"volatility": "波動度" if zh else "volatility",
@@ -356,8 +360,27 @@ def _indicator_values(kind: str, frame: pd.DataFrame) -> dict[str, float]:
     if kind == "bollinger":
         up, low = float(last["bollinger_upper"]), float(last["bollinger_lower"])
         return {"bollinger_upper": up, "bollinger_middle": (up + low) / 2, "bollinger_lower": low}
+    if kind == "atr":
+        atr = average_true_range(frame)
+        return {"atr14": atr, "atr14_pct": atr / float(last["close"])}
     returns = pd.Series(frame["close"]).astype(float).pct_change().tail(VOL_WINDOW)
     return {"volatility_daily": float(returns.std()), "volatility_annualised": annualised_volatility(returns)}
+
+
+ATR_SESSIONS = 14
+
+
+def average_true_range(frame: pd.DataFrame, n: int = ATR_SESSIONS) -> float:
+    """ATR(n) at the last row, with Wilder's smoothing (as RSI's): each day's true range is the
+    largest of its high-low range and its high's and low's distances from the close before, so an
+    overnight gap counts; the first value is the mean of the first n true ranges."""
+    high, low = frame["high"].astype(float), frame["low"].astype(float)
+    before = frame["close"].astype(float).shift(1)
+    true_range = pd.concat([high - low, (high - before).abs(), (low - before).abs()], axis=1).max(axis=1).iloc[1:]
+    atr = float(true_range.iloc[:n].mean())
+    for tr in true_range.iloc[n:]:
+        atr = (atr * (n - 1) + float(tr)) / n
+    return atr
 
 
 TREND_MAS = (20, 60)  # the averages whose order with the close reads the trend (月線, 季線)
@@ -524,6 +547,12 @@ def _indicator_line(kind: str, v: dict[str, float], price: float, zh: bool) -> s
                  else "the close sits at")
         return (f"- Bollinger bands (20, 2): upper {fmt_price(up)}, middle {fmt_price(mid)}, lower {fmt_price(low)}; {where} "
                 f"{pos:.0%} of the band (0% is the lower band, 100% the upper)")
+    if kind == "atr":
+        atr, pct = v["atr14"], v["atr14_pct"]
+        if zh:
+            return f"- ATR(14) {fmt_price(atr)}（收盤的 {pct:.2%}）：近 14 個交易日平均每日真實波幅（含跳空缺口，Wilder 平滑）"
+        return (f"- ATR(14) {fmt_price(atr)} ({pct:.2%} of the close): the average day's true range over 14 sessions, "
+                "gaps included (Wilder's smoothing)")
     daily, yearly = v["volatility_daily"], v["volatility_annualised"]
     if zh:
         return f"- 波動度：近 {VOL_WINDOW} 個交易日日報酬標準差 {daily:.2%}，年化 {yearly:.1%}"

@@ -64,6 +64,8 @@ def test_not_indicator_questions(message):
     ("is tsmc overbought?", [], ["rsi", "kd"]), ("台积电超卖了吗", [], ["rsi", "kd"]),
     ("2330 ma5 crossed ma20?", [5, 20], ["cross"]), ("2330 macd crossover", [], ["macd", "cross"]),
     ("台积电乖离率", [5, 20, 60], []),  # the bias ratio is each average's distance, which its line gives
+    ("2330 atr", [], ["atr"]), ("台积电真实波幅", [], ["atr"]), ("鸿海均线排列", [5, 20, 60], ["trend"]),
+    ("台积电成交量均线", [], []), ("2330 volume moving average", [], []),  # the shares traded: price_records
 ])
 def test_what_is_asked(text, mas, others):
     assert _wanted(text) == (mas, others)
@@ -325,3 +327,17 @@ def test_the_last_golden_cross_is_found_when_the_latest_crossover_is_a_death_cro
     assert "no golden cross in the 70 stored sessions" in never.answer and never.indicators["ma_last_golden"] is None
     plain = ask_2454("2454 crossovers")  # no kind asked: the latest of each pair only
     assert "the last golden cross" not in plain.answer
+
+
+def test_atr_against_a_hand_computation(store):
+    """ATR(14) with Wilder's smoothing. Each bar's high and low are 1 either side of its close: on a
+    rising day (the close 1 above the one before) the true range is high − low = 2; on a falling day
+    (2 below) it is |low − the close before| = 3. After 60 rising sessions and 10 falling ones the
+    ATR is 2 smoothed towards 3 ten times."""
+    atr = 2.0
+    for _ in range(10):
+        atr = (atr * 13 + 3.0) / 14
+    a = ask(store, "2330 ATR")
+    assert a.indicators["atr14"] == pytest.approx(atr)
+    assert f"- ATR(14) {atr:.2f} ({atr / CLOSES[-1]:.2%} of the close)" in a.answer
+    assert "ATR(14)" in ask(store, "台積電真實波幅").answer and "平均每日真實波幅" in ask(store, "台積電真實波幅").answer
