@@ -41,7 +41,7 @@ from .sentiment_groups import asked_label_list, asks_sentiment_ranking
 from .coverage import is_coverage_question, is_identity_question
 from .price_limits import asks_limit_prices
 from .glossary import is_glossary_question
-from .slots import COMPANY_TOPIC, ChatSession, Slots, asks_profit_ahead, target_price, to_simplified, without_companies
+from .slots import COMPANY_TOPIC, ChatSession, Slots, asks_profit_ahead, target_price, to_simplified, unquoted, without_companies
 from .technicals import is_indicator_question
 
 log = logging.getLogger(__name__)
@@ -148,6 +148,9 @@ FORECAST_WEAK = _rx(
 QA_TOPIC = COMPANY_TOPIC
 QA_NEWS = _rx(r"\bnews\b", r"\bheadlines?\b", r"\bannounce", r"\breport(?:ed|s)?\b", r"新闻", r"消息", r"报导", r"公告", r"财报")
 PRICE_WORDS = _rx(r"\b(?:stock|shares?|price|close|perform|trade|move|go)\b", r"股价", r"股票", r"表现", r"收盘", r"走")
+# Words asking the tone of a quoted passage (read on the message without its quotes)
+_TONE_ASKED = re.compile(r"\b(?:bullish|bearish|positive|negative|neutral|good news|bad news|sentiment|tone|classify)\b"
+                         r"|利多|利空|正面|负面|中性|好消息|坏消息|情绪|分类")
 # "which one looks better?" after forecasts looks ahead; "這三家誰最強" compares what they did
 _LOOKS_AHEAD = re.compile(r"\blooks?\b|\bseems?\b|\boutlook\b|看起来|看好|前景|展望")
 COMPARED_TO_SPAN = (r"^\s*(?:and\s+|how\s+(?:does\s+(?:it|that)\s+|is\s+(?:it|that)\s+)?)?(?:compared?\s+(?:to|with)|vs\.?|versus|against)\s+"
@@ -282,6 +285,9 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
         return RouteDecision("qa", "what a term of finqa's answers means (its own definition)", "rule")
     if slots is not None and asks_limit_prices(text, slots.code):  # "台積電明天漲停價多少": arithmetic, no forecast
         return RouteDecision("qa", "the next session's limit prices (computed from the last close)", "rule")
+    if slots is not None and slots.quoted_text and _TONE_ASKED.search(to_simplified(unquoted(text)).lower()):
+        # 'is this bullish: "MediaTek cuts guidance..."': the quoted text's tone, whatever it is about
+        return RouteDecision("sentiment", "the tone of a quoted text", "rule")
     if asks_sentiment_ranking(text):  # "which company has the most positive news?"
         return RouteDecision("sentiment", "a ranking of companies by their news sentiment", "rule")
     if session is not None and session.last_route == "sentiment" and (

@@ -427,6 +427,11 @@ class Assistant:
             # the common case (no store query on every message); and a day ahead ("forecast 2330
             # until Christmas") is not moved back into the store's past
             return message
+        from .slots import parse_quoted
+
+        passage = parse_quoted(message)
+        if passage and not names_yearless_date(message.replace(passage, " ")):
+            return message  # 'classify: 台積電第一季獲利創新高': the text to classify is left as written
         readable, data_end = self._data_end()
         if not readable:
             return message

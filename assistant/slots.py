@@ -525,6 +525,16 @@ _SECOND_QUESTION = re.compile(r"^(?:what|how|why|and|will|is|are|does|do|can|sho
                               r"|[?？]\s*$", re.IGNORECASE)
 
 
+def parse_quotes(text: str) -> list[str]:
+    """Every quoted passage of 4 characters or more, in the order written ('sentiment of these
+    headlines: "TSMC beats estimates"; "UMC warns of weak demand"'): each is classified on its own."""
+    found: list[tuple[int, str]] = []
+    for left, right in _QUOTES:
+        pattern = re.compile(re.escape(left) + r"(.+?)" + re.escape(right), re.S)
+        found.extend((m.start(), m.group(1).strip()) for m in pattern.finditer(text or ""))
+    return [q for _, q in sorted(found) if len(q) >= 4]
+
+
 def parse_quoted(text: str) -> str | None:
     """The longest quoted passage (news text to classify); short quotes (<4 chars) are names.
     Without quotes, the passage after a lead and a colon ("classify: ...")."""

@@ -115,6 +115,28 @@ def test_quoted_text_is_classified(tiny_settings):
     assert "quoted text" in answer.answer
 
 
+def test_several_quoted_headlines_are_each_classified(data_dir):
+    """'sentiment of these headlines: "..."; "..."' had classified the longest quote alone."""
+    from assistant.router import IntentClassifier
+    from assistant.slots import parse_quotes, parse_slots
+
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    message = 'sentiment of these headlines: "TSMC posts a record gain"; "UMC warns of a loss"'
+    assert parse_quotes(message) == ["TSMC posts a record gain", "UMC warns of a loss"]
+    answer = SentimentEngine(settings=settings, cpu_classifier=KeywordClassifier()).run(
+        EngineRequest(message=message, quoted_text=parse_slots(message).quoted_text))
+    assert "1. \u201cTSMC posts a record gain\u201d: **positive**" in answer.answer
+    assert "2. \u201cUMC warns of a loss\u201d: **negative**" in answer.answer
+    assert sum(answer.sentiment.counts.values()) == 2
+    zh = SentimentEngine(settings=settings, cpu_classifier=KeywordClassifier()).run(
+        EngineRequest(message="這兩則是利多還是利空：「台積電 gain」「聯電 loss」", quoted_text="台積電 gain"))
+    assert "1. 「台積電 gain」：**正面**" in zh.answer and "2. 「聯電 loss」：**負面**" in zh.answer
+    # the tone asked of a quote is the sentiment engine's, whatever the quote is about (it had been the news)
+    for message in ('is this bullish: "MediaTek cuts guidance amid weak smartphone demand"',
+                    "這是利空嗎：「聯發科下修財測」"):
+        assert IntentClassifier().decide(message, parse_slots(message)).route == "sentiment", message
+
+
 def test_as_of_only_sees_older_articles(tiny_settings):
     _store_with_articles(tiny_settings)
     as_of = date.today() - timedelta(days=4)

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from ..i18n import answers_zh, has_cjk, reason_zh
 from ..sentiment_trend import asks_trend, trend_text, weekly_rows
-from ..slots import to_simplified
+from ..slots import parse_quotes, to_simplified
 from ..types import Answer, Citation, EngineRequest, SentimentItem, SentimentResult
 from .base import FinqaQueryEngine
 from .qa import NEWS_DAYS_AROUND, _reason, is_oom, model_label
@@ -163,6 +163,9 @@ def _trailing_days(req: EngineRequest) -> int:
     return max(1, round(period.sessions * 365 / 250))
 
 
+MAX_QUOTES = 20  # quoted headlines classified in one message
+
+
 def _after_colon(message: str) -> str | None:
     """Text after the first colon, when it is long enough to be a headline ("classify: ...")."""
     m = re.search(r"[:：]\s*(.{8,})$", message.strip(), re.S)
@@ -213,6 +216,10 @@ class SentimentEngine(FinqaQueryEngine):
     def _texts(self, req: EngineRequest, zh: bool = False) -> tuple[list[dict[str, Any]], str | None, str]:
         """(items to classify, a message when there is nothing, what was classified), in Chinese if ``zh``."""
         quoted = req.quoted_text or (None if req.code else _after_colon(req.message))
+        quotes = parse_quotes(req.message) if req.quoted_text else []
+        if len(quotes) > 1:  # several headlines quoted: each one classified on its own
+            return ([{"title": q, "text": q, "url": None, "date": None} for q in quotes[:MAX_QUOTES]], None,
+                    "引用的各段文字" if zh else "the quoted texts")
         if quoted:
             return ([{"title": quoted, "text": quoted, "url": None, "date": None}], None,
                     "引用的文字" if zh else "the quoted text")
@@ -374,6 +381,15 @@ class SentimentEngine(FinqaQueryEngine):
         result = aggregate(items, probs, req.code)
         single = len(items) == 1 and req.code is None or bool(req.quoted_text)
         from ..sentiment_groups import asked_label_list, asks_negative_first
+
+        if req.quoted_text and len(items) > 1:
+            labels = labels_of(probs)
+            lines = [(f"{n}. 「{it['text']}」：**{LABELS_ZH.get(label, label)}**（{label}，p = {max(row.values()):.2f}）" if zh else
+                      f"{n}. “{it['text']}”: **{label}** (p = {max(row.values()):.2f})")
+                     for n, (it, label, row) in enumerate(zip(items, labels, probs), 1)]
+            head = "各段引用文字的情緒：" if zh else "Sentiment of each quoted text:"
+            return Answer(route="sentiment", engine=engine, answer=self._tier_line(reason, zh) + "\n".join([head, *lines]),
+                          sentiment=result, notices=notices, fallback_reason=reason, code=req.code)
 
         bad_first = asks_negative_first(req.message)  # "any negative news about 2330?": those first
         text = _summary_zh(result, what, single, bad_first) if zh else _summary(result, what, single, bad_first)
