@@ -741,7 +741,7 @@ _CHART_ONLY = (
     r"^\s*(?:(?:can|could)\s+(?:i|you)\s+(?:see|show(?:\s+me)?|get|have|draw|plot)\s+|(?:show|give|draw|plot)(?:\s+me)?\s+"
     r"|let\s+me\s+see\s+)?(?:the\s+|a\s+|its\s+)?(?:(?:price|candlestick|daily|weekly|monthly)\s+)?(?:chart|graph|plot)"
     r"(?:\s+please)?\s*[?？!！.。]*\s*$"
-    r"|^\s*(?:请)?(?:给我看|给我|帮我画|帮我|画出|画一下|画|显示|秀出|看一下|看看)?(?:一下)?\s*(?:日|周|月)?\s*(?:k\s*线图?|线图|走势图|图表)"
+    r"|^\s*(?:请)?(?:给我看|给我|帮我画|帮我|画出|画一下|画个|画|显示|秀出|看一下|看看)?(?:一下)?\s*(?:日|周|月)?\s*(?:k\s*线图?|线图|走势图|图表|图)"
     r"\s*(?:呢|吗|看看)?\s*[?？!！。]*\s*$")
 # ... of which "weekly", "週K" ask a different chart than the last answer's
 _CHART_KIND = re.compile(r"\b(?:daily|weekly|monthly)\b|(?:日|周|月)\s*k")
@@ -799,6 +799,8 @@ _CONTINUATION = re.compile(
     r"|^\s*(?:and\s+)?(?:on\s+)?which\s+(?:day|session|date)\b(?!.*\b(?:stocks?|shares|companies|market)\b)"
     r"|^\s*(?:那)?(?:是)?哪(?:一)?(?:天|日|个交易日)(?!.*(?:台股|股市|大盘|股票|个股|公司|哪[档支只家]))"
 )
+# What only a pair of companies has: "那相關性呢", "and the correlation?" ask it of the conversation's
+_NEEDS_TWO = re.compile(r"\bcorrelat\w*|相关性|相关系数|连动")
 # A follow-up that names only another span or horizon ("what about 20 days?", "and next month?",
 # "那10天呢"): asked of every company of the last answer (on Simplified, lower-cased text).
 _ONLY_A_SPAN = re.compile(
@@ -980,6 +982,10 @@ def parse_slots(message: str, session: ChatSession | None = None, directory: Any
             # with a superlative ("哪個最會漲" after three) the last four
             many = bool(re.search(r"最|\b(?:most|best|worst|highest|lowest|strongest|weakest)\b", simplified))
             slots.codes = session.recent_codes[-(count or (4 if many else 2)):]
+            slots.code = slots.codes[0]
+        elif len(session.last_codes) > 1 and _NEEDS_TWO.search(simplified):
+            # "那相關性呢" after both companies' prices: between them (it had asked one company's against the market)
+            slots.codes = list(session.last_codes)
             slots.code = slots.codes[0]
         elif len(session.last_codes) > 1 and _ONLY_A_SPAN.fullmatch(simplified):
             # "what about 20 days?" after two forecasts: both again, over the new span (it had been the first alone)

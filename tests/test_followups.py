@@ -400,7 +400,8 @@ def test_a_stale_store_s_last_month_and_its_chart_follow_the_conversation(data_d
 
 @pytest.mark.parametrize("message, only", [
     ("show me the chart", True), ("chart please", True), ("can I see the weekly chart?", True), ("畫出走勢圖", True),
-    ("給我看K線圖", True), ("週K線", True), ("2330 chart", False), ("chart of TSMC in April", False),
+    ("給我看K線圖", True), ("週K線", True), ("2330 chart", False), ("chart of TSMC in April", False), ("畫圖", True),
+    ("畫個圖", True), ("圖呢", True), ("地圖", False),
     ("what does a candlestick chart show?", False),
 ])
 def test_a_chart_asked_alone(message, only):
@@ -477,3 +478,21 @@ def test_the_best_performer_after_another_kind_of_answer_is_the_ranking_s_span(d
     assert performer_question("表現最好的是哪一檔", ranked, "compare 2330 2454 2317 in April 2025", today).startswith("2330")
     assert performer_question("and the worst?", ranked, "which stocks rose the most in April 2025?", today) is None
     assert performer_question("and the best performer?", {}, None, today) is None
+
+
+def test_a_correlation_asked_next_is_between_the_conversation_s_companies(data_dir):
+    """"台積電4月表現", "跟聯發科比呢", then "那相關性呢": 2330 against 2454 (it had been 2330 against the
+    market, whose prices were not stored)."""
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+    from ingest.store import open_store
+    from tests.fixture_data import synthetic_bars
+
+    store = open_store(data_dir.store_path)
+    for seed, code in enumerate(("2330", "2454")):
+        store.upsert_bars(synthetic_bars(code, 120, end=date(2025, 5, 30), seed=seed))
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    asst.answer("台積電2025年4月表現", session=session)
+    asst.answer("跟聯發科比呢", session=session)
+    corr = asst.answer("那相關性呢", session=session)
+    assert corr.engine == "qa:prices" and "2330 台積電 與 2454 聯發科" in corr.answer, corr.answer
