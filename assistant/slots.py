@@ -367,6 +367,8 @@ _TARGET = re.compile(
     r"|over(?!\s+(?:19|20)\d\d(?![\d,]|\.\d)))"
     r"\s+(?:nt\$|\$|twd\s*)?(\d[\d,]*(?:\.\d+)?)(?!\d)(?!\s*(?:%|percent|days?|weeks?|months?|years?|trading|sessions?|lots?|shares?))"
     r"|(?:涨到|涨破|涨至|涨回|突破|站上|站回|上看|冲上|冲到|回到|超过|升到|达到|来到|跌到|跌破|跌至|跌回|掉到|掉回|摔到|下看|低于"
+    # "聯發科明年有機會破2000嗎": 破 alone is a price to break through
+    r"|(?<![涨跌突攻击打])破"
     r"|会到|能到|可以到|可能到)"
     r"\s*(\d[\d,]*(?:\.\d+)?)(?!\d)(?!\s*(?:%|天|日|周|个月|月|年|个交易日|张|股))"
     # "its price target of 1,200", "target price 1200", "目標價1200"
