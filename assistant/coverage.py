@@ -202,6 +202,33 @@ def foreign_aliases(text: str) -> list[tuple[str, list[str]]]:
     return out
 
 
+# Topics the news writes in either language (Simplified, lower-cased): a filter that asks for one
+# name finds an article that writes another ("news about TSMC Arizona" finds 亞利桑那, "華為" finds
+# Huawei), as foreign companies' names do.
+TOPIC_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("arizona", "亚利桑那"), ("kumamoto", "熊本"), ("japan", "japanese", "日本"), ("germany", "dresden", "德国", "德勒斯登"),
+    ("india", "印度"), ("vietnam", "越南"), ("mexico", "墨西哥"), ("huawei", "华为"),
+    ("tariff", "tariffs", "关税"), ("2nm", "2奈米", "2纳米", "n2"), ("3nm", "3奈米", "3纳米", "n3"),
+    ("electric vehicle", "electric vehicles", "ev", "evs", "电动车", "电动汽车"),
+    ("ai server", "ai servers", "ai伺服器", "ai服务器"), ("capex", "capital expenditure", "capital spending", "资本支出"),
+    ("earnings call", "法说会"), ("revenue", "营收"), ("smartphone", "smartphones", "手机", "智能手机", "智慧型手机"),
+)
+
+
+def topic_aliases(text: str) -> list[tuple[str, list[str]]]:
+    """(a name as ``text`` (Simplified, lower-cased) writes it, its other names) for each foreign
+    company (:func:`foreign_aliases`) and each topic of :data:`TOPIC_GROUPS` it names."""
+    out = foreign_aliases(text)
+    for group in TOPIC_GROUPS:
+        for name in sorted(group, key=len, reverse=True):
+            at = (re.search(rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])", text) if name.isascii()
+                  else (re.search(re.escape(name), text)))
+            if at is not None:
+                out.append((name, [k for k in group if k != name]))
+                break
+    return out
+
+
 _MARKET_ASK = re.compile(r"\b(?:stocks?|shares?|prices?|close[ds]?|quote|forecast\w*|predict\w*|outlook|sentiment|buy|sell|"
                          r"worth|trading|rise|fall|go up|go down)\b|股价|股票|收盘|预测|走势|情绪|会涨|会跌|涨跌|目标价|买|卖")
 
@@ -632,5 +659,5 @@ def _companies(codes: list[str], status: dict[str, Any], news: dict[str, tuple[i
                   notices=_notices(req, zh), indicators={"companies": numbers})
 
 
-__all__ = ["FOREIGN", "asks_news_count", "foreign_aliases", "coverage_answer", "follows_coverage", "foreign_company", "identity_answer",
+__all__ = ["FOREIGN", "TOPIC_GROUPS", "asks_news_count", "foreign_aliases", "topic_aliases", "coverage_answer", "follows_coverage", "foreign_company", "identity_answer",
            "is_coverage_question", "is_identity_question", "not_covered"]

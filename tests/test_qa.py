@@ -1093,6 +1093,36 @@ def test_a_company_s_newest_news_on_a_foreign_partner_lists_it_under_any_of_its_
     assert not any("沒有一則提到" in n for n in a.notices)
 
 
+def test_a_topic_written_in_the_other_language_is_found(data_dir):
+    """"TSMC Arizona news" lists the article that writes 亞利桑那, and "華為" one that writes Huawei
+    (the notice had said none mentioned them, over an article that did)."""
+    from datetime import datetime, timezone
+
+    from assistant.coverage import topic_aliases
+    from assistant.service import Assistant
+    from ingest.types import Article
+
+    assert topic_aliases("tsmc arizona") == [("arizona", ["亚利桑那"])]
+    assert ("华为", ["huawei"]) in topic_aliases("台积电 华为") and topic_aliases("tsmc capex") == [
+        ("capex", ["capital expenditure", "capital spending", "资本支出"])]
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    day = datetime(2025, 4, 15, 3, tzinfo=timezone.utc)
+    _index_news(settings, extra=[
+        Article(url="https://news.example.com/az", title="台積電亞利桑那廠第二座晶圓廠提前量產", code="2330", language="zh",
+                published_at=day),
+        Article(url="https://news.example.com/hw", title="TSMC probed over chips that reached Huawei", code="2330",
+                language="en", published_at=day.replace(day=16)),
+        Article(url="https://news.example.com/other", title="台積電技術論坛日程公布", code="2330", language="zh",
+                published_at=day.replace(day=18)),
+    ])
+    asst = Assistant(settings)
+    for message, want in (("latest TSMC Arizona news", "亞利桑那"), ("台積電華為最新消息", "Huawei")):
+        a = asst.answer(message)
+        listed = [line for line in a.answer.splitlines() if line.startswith("- ")]
+        assert listed and want in listed[0] and not any("論坛" in line for line in listed), (message, a.answer)
+        assert not any("mentions" in n or "沒有一則提到" in n for n in a.notices), a.notices
+
+
 def test_what_analysts_say_is_quoted_from_the_news_that_names_them(data_dir):
     """"What do analysts say about Delta?" had been the sentiment of all its news, and the English
     question's cosine ranked a Chinese "分析師" sentence below the ones quoted, so none was found:

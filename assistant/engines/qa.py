@@ -357,7 +357,12 @@ def _latest_topic_words(req: EngineRequest) -> str:
 
 def _latest_topic(req: EngineRequest) -> set[str]:
     """The terms of :func:`_latest_topic_words` (empty when the question asks only for the news)."""
-    return _terms(_latest_topic_words(req)) - _company_terms(request_codes(req))
+    from ..coverage import topic_aliases
+
+    words = _latest_topic_words(req)
+    # a name in TOPIC_GROUPS or a foreign company is one term as written ("华为" has no bigram that
+    # counts: 为 is a function character)
+    return (_terms(words) | {name for name, _ in topic_aliases(words)}) - _company_terms(request_codes(req))
 
 
 def wants_latest_overall(message: str | None) -> bool:
@@ -530,17 +535,18 @@ class QAEngine(FinqaQueryEngine):
 
                 topic = _latest_topic(req)  # "鴻海電動車最新消息": the newest about electric cars
                 off_topic: list[str] = []
-                from ..coverage import foreign_aliases
+                from ..coverage import topic_aliases
 
-                # "鴻海跟輝達的合作新聞": an article that writes NVIDIA (or 英偉達) is about 輝達 too
-                aliases = foreign_aliases(_latest_topic_words(req)) if topic else []
+                # "鴻海跟輝達的合作新聞": an article that writes NVIDIA (or 英偉達) is about 輝達 too, and
+                # "news about TSMC Arizona" one that writes 亞利桑那
+                aliases = topic_aliases(to_simplified(_latest_topic_words(req)).lower()) if topic else []
 
                 def on_topic(text: str) -> bool:
                     low = to_simplified(text).lower()
                     for mine, others in aliases:
                         for other in others:
                             low = re.sub(rf"(?<![a-z]){re.escape(other)}(?![a-z])", f" {mine} ", low)
-                    words = _terms(low)
+                    words = _terms(low) | {mine for mine, _ in aliases if mine in low}
                     # "EVs" finds "EV": an English plural matches its singular
                     return sum(t in words or (t.endswith("s") and t[:-1] in words) for t in topic) * 2 >= len(topic)
 
@@ -777,12 +783,18 @@ class QAEngine(FinqaQueryEngine):
             # (the cosine of an English-only model misses those in Chinese text).
             found = retrieval.news(topic, codes=[code] if code else None, before=until, after=after, k=k)
             seen = {h.id for h in found}
-            terms = keyword_terms(topic, ignore) + [w for f in figures for w in f.keywords]
+            terms = keyword_terms(topic, ignore) + [w for f in figures for w in f.keywords] + alias_terms
             extra = retrieval.keyword_news(topic, list(dict.fromkeys(terms)), codes=[code] if code else None,
                                            before=until, after=after)
             return found + [h for h in extra if h.id not in seen]
 
         figures = asked_figures(req.message)
+        from ..coverage import topic_aliases
+
+        # "news about TSMC Arizona": the Chinese articles write 亞利桑那, which the English words miss
+        alias_terms = [form for _, others in topic_aliases(to_simplified(topic).lower()) for other in others
+                       for form in ((other, other.capitalize(), other.upper()) if other.isascii()
+                                    else (other, to_traditional(other)))]
 
         def naming_figures_first(hits: list[Any]) -> list[Any]:
             # "what do analysts say about TSMC?": the articles that name one (分析師) come first, since
