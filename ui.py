@@ -127,11 +127,17 @@ def top_headlines(result: SentimentResult, k: int = 3) -> tuple[list, list]:
     return pos[:k], neg[:k]
 
 
+def quoted_texts(result: SentimentResult) -> bool:
+    """Whether the result classified quoted texts (no link, no date) rather than stored articles."""
+    return bool(result.items) and all(i.url is None and i.date is None for i in result.items)
+
+
 def render_sentiment(result: SentimentResult) -> str:
     """Counts, net score and the most positive / most negative headlines as links."""
     n = sum(result.counts.values())
     counts = ", ".join(f"{label} {cnt}" for label, cnt in _ordered_counts(result.counts))
-    lines = [f"**Net sentiment {result.score:+.2f}** over {n} article{'s' if n != 1 else ''} ({counts})"]
+    noun = "quoted text" if quoted_texts(result) else "article"
+    lines = [f"**Net sentiment {result.score:+.2f}** over {n} {noun}{'s' if n != 1 else ''} ({counts})"]
     pos, neg = top_headlines(result)
     for title, items in (("Most positive", pos), ("Most negative", neg)):
         if items:
@@ -295,8 +301,11 @@ def sentiment_figure(result: SentimentResult):
     fig = go.Figure(go.Bar(
         x=labels, y=[c for _, c in pairs], text=[c for _, c in pairs], textposition="auto",
         marker_color=[_SENTIMENT_COLOURS.get(lab, "#9aa5b1") for lab in labels]))
-    title = f"News sentiment{' for ' + result.code if result.code else ''}: net {result.score:+.2f}"
-    fig.update_layout(title=title, yaxis_title="articles", height=360, margin=dict(l=40, r=20, t=50, b=30))
+    quoted = quoted_texts(result)
+    what = (f"Sentiment of the quoted text{'s' if len(result.items) > 1 else ''}" if quoted else
+            f"News sentiment{' for ' + result.code if result.code else ''}")
+    fig.update_layout(title=f"{what}: net {result.score:+.2f}", yaxis_title="texts" if quoted else "articles", height=360,
+                      margin=dict(l=40, r=20, t=50, b=30))
     return fig
 
 

@@ -69,6 +69,12 @@ def test_sentiment_rendering_orders_headlines_and_counts():
                             items=[SentimentItem("a", None, "mildly negative", 0.9),
                                    SentimentItem("b", None, "strong negative", 0.6)])
     assert [i.title for i in ui.top_headlines(seven)[1]] == ["b", "a"]  # strong before mild
+    # quoted headlines (no link, no date) are texts, not a company's news: "for 2330" had titled them
+    quoted = SentimentResult(counts={"positive": 1, "negative": 1}, score=0.0,
+                             items=[SentimentItem("TSMC beats estimates", None, "positive", 0.7),
+                                    SentimentItem("UMC warns", None, "negative", 0.9)])
+    assert "over 2 quoted texts" in ui.render_sentiment(quoted)
+    assert ui.sentiment_figure(quoted).layout.title.text == "Sentiment of the quoted texts: net +0.00"
     assert list(ui.sentiment_figure(seven).data[0].x) == ["mildly negative", "strong positive"]
     res.weekly = [{"week": "2025-03-03", "n": 3, "positive": 0, "negative": 2, "score": -0.6667},
                   {"week": "2025-03-10", "n": 4, "positive": 3, "negative": 0, "score": 0.75}]

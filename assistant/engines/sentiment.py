@@ -378,7 +378,8 @@ class SentimentEngine(FinqaQueryEngine):
         if isinstance(classified, Answer):
             return classified
         probs, engine, reason = classified
-        result = aggregate(items, probs, req.code)
+        # a quoted headline's tone is no company's news sentiment, whoever it names
+        result = aggregate(items, probs, None if req.quoted_text else req.code)
         single = len(items) == 1 and req.code is None or bool(req.quoted_text)
         from ..sentiment_groups import asked_label_list, asks_negative_first
 
