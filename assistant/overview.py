@@ -54,6 +54,8 @@ _ASKS_OVERVIEW = re.compile(
     r"|\b(?:brief|fill|catch) me (?:in |up )?on\b|\bupdate me on\b|该知道什么|需要知道什么"
     r"|\bwhat do you think (?:of|about)\b|\byour (?:view|take|opinion) on\b|\bthoughts on\b"
     r"|怎么样|怎样了?|如何了|概况|总览|近况|怎么看|看法|多空|好不好|好吗|觉得.{0,12}(?:如何|怎样|怎么样)"
+    # "聯發科完整分析", "幫我分析一下鴻海", "台積電健檢"
+    r"|(?:完整|全面|综合|整体|总体)(?:的)?分析|分析一下|帮我分析|健检|体检"
 )
 _ASKS_ADVICE = re.compile(
     r"\b(?:a|good|great|bad|safe) (?:buy|sell|investment)\b|\bshould i (?:buy|sell|hold|invest|get|keep)\b"

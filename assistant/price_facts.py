@@ -190,7 +190,10 @@ _PERIOD_WORDS = re.compile(
 _FILLER = re.compile(r"\b(?:in|on|for|during|over|the|of|at|from|to|and|between|end|before|after|following|preceding|stock|stocks|shares?|prices?|since|start|"
                      r"beginning|so far"
                      # "zoom into March 2025", "2330, just April", "focus on last week" after a company's prices
-                     r"|zoom(?:ed)?(?: in)?|into|focus|drill(?: down)?|narrow(?: it)?(?: down)?|just|only|show|me|look|let's|now)\b|以来|至今|迄今|之后|以后|之前|以前|最后|交易日|表现|[的呢吗在股票价格到至从自后前个一周月]")
+                     r"|zoom(?:ed)?(?: in)?|into|focus|drill(?: down)?|narrow(?: it)?(?: down)?|just|only|show|me|look|let's|now"
+                     # "2330 summary for last week", "台積電上週總結": the span's prices, summed up
+                     r"|summary|recap|rundown|review|performance|give|a|quick)\b|以来|至今|迄今|之后|以后|之前|以前|最后|交易日|表现"
+                     r"|总结|回顾|概况|[的呢吗在股票价格到至从自后前个一周月]")
 
 
 def names_only_a_period(message: str) -> bool:

@@ -80,7 +80,7 @@ def ask(store, message, *, as_of=None, today=DAYS[-1], engines=None):
     "what should I know about TSMC?", "brief me on 2330", "catch me up on TSMC",
     # advice with a 會 that looks ahead at nothing ("is it too late?"): the facts and no verdict
     "台積電還能買嗎？現在進場會不會太晚", "台積電現在是買點嗎", "is it too late to buy TSMC?", "台積電現在適合存股嗎",
-    "台積電可以存股嗎",
+    "台積電可以存股嗎", "台積電完整分析", "幫我分析一下台積電", "台積電健檢",
 ])
 def test_overview_questions(message):
     assert is_overview_question(message, "2330")
@@ -457,3 +457,15 @@ def test_when_to_buy_is_the_overview_with_no_verdict(message, asks):
     from assistant.overview import is_overview_question
 
     assert is_overview_question(message, "2330") is asks
+
+
+@pytest.mark.parametrize("message", ["2330 summary for last week", "台積電上週總結", "2330 April 2025 recap"])
+def test_a_span_summed_up_is_its_prices(store, data_dir, message):
+    """A company, a span and "summary" / "總結" / "recap" had quoted news sentences: the span's prices."""
+    from assistant.price_facts import is_price_question
+    from assistant.service import Assistant
+    from assistant.slots import parse_slots
+
+    assert is_price_question(message, parse_slots(message).code)
+    a = Assistant(data_dir.model_copy(update={"cpu_only": True})).answer(message, as_of=date(2025, 6, 2))
+    assert a.engine == "qa:prices" and a.bars, (message, a.engine, a.answer[:200])
