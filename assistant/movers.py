@@ -79,7 +79,8 @@ _RANKING = re.compile(
     # "chip stocks that fell the most", "top 5 semiconductor stocks last month", "sector performance"
     rf"|\b(?:{_EN_STOCKS}|\w+s)\s+(?:that|which)\s+{_EN_MOVE}\s+(?:the\s+)?(?:most|least)\b"
     rf"|\b{_EN_STOCKS}\s+{_EN_MOVE}\s+(?:the\s+)?(?:most|least)\b"
-    r"|\b(?:top|best|worst)\s+(?:\d+\s+)?(?:[a-z]+\s+){1,2}stocks\b(?!\s+(?:to|for)\b)"
+    # ("best chip stock this year": one is asked, still a ranking; "the best stock to buy" is advice)
+    r"|\b(?:top|best|worst)\s+(?:\d+\s+)?(?:[a-z]+\s+){1,2}stocks?\b(?!\s+(?:to|for)\b)"
     r"|\b(?:sector|industry) (?:performance|returns?|rankings?|leaders|laggards)\b|类股表现|产业表现|族群表现"
     # "stocks with the best momentum", "momentum leaders", "which stocks lead?"
     r"|\b(?:stocks?|shares|companies)\s+with\s+(?:the\s+)?(?:best|strongest|weakest|worst|highest|lowest)\s+"
@@ -102,7 +103,7 @@ _RANKING = re.compile(
     r"|表现最(?:好|差|强|弱|佳)|成交(?:量|额|值|金额)?最(?:大|高|多)|强势股|弱势股"
     # 哪檔最強 / 最強的股票 / 電子股最強: the strongest (weakest) by change
     r"|哪(?:一)?(?:档|支|只|家|个)(?:股票?|个股|公司)?.{0,6}最(?:强|弱)|最(?:强|弱)(?:势)?的?(?:股票?|个股|一档|公司)"
-    r"|(?:股|类股)(?:中|里|里面|之中)?最(?:强|弱)"
+    r"|(?:股|类股)(?:中|里|里面|之中)?(?:谁|哪个)?最(?:强|弱)"
     r"|(?:股票?|个股|股价|涨跌|成交量?).{0,6}(?:排行|排名)"
     # Limit-up / limit-down lists: "which stocks hit limit down on 2025-04-07?", 今天有哪些股票漲停
     r"|\b(?:which|what|list|any)\b.{0,40}\blimit[- ](?:up|down)\b|\b(?:stocks?|shares|companies)\b.{0,30}\blimit[- ](?:up|down)\b"

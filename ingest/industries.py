@@ -43,7 +43,8 @@ INDUSTRIES: tuple[Industry, ...] = (
              r"\bsemiconductors?\b|\bsemis\b|\bchip ?(?:stocks|makers?|sector|industry)\b|\bchipmakers?\b|半导体|晶片股|芯片股"),
     Industry("電子零組件業", "Electronic Components", r"\belectronic components?\b|电子零组件"),
     Industry("電腦及週邊設備業", "Computers & Peripherals",
-             r"\bcomputers?(?: and| &) peripherals\b|\b(?:pc|computer|server) makers?\b|电脑及周边|电脑周边|电脑股"),
+             r"\bcomputers?(?: and| &) peripherals\b|\b(?:pc|computer|server) makers?\b|\bcomputer hardware\b|\bpc stocks?\b"
+             r"|电脑及周边|电脑周边|电脑股"),
     Industry("光電業", "Optoelectronics", r"\boptoelectronics?\b|光电"),
     Industry("通信網路業", "Communications & Networking",
              r"\btelecoms?\b|\btelecommunications?\b|\bnetworking\b|通信网路|网通|电信"),

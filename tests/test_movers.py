@@ -52,6 +52,7 @@ def ask(store, message, *, codes=(), as_of=None, today=date(2025, 3, 6), follows
     "2330和2454誰漲比較多", "台積電和聯發科哪個漲得多", "今天有哪些股票漲停", "worst stock this year",
     "best performing stocks in 2025", "top 3 by volume last month", "top 10 by gain in April 2025",
     "電子股哪檔最強", "哪一檔最強", "最弱的股票", "電子股最強", "Top 3 stocks by turnover in April 2025",
+    "半導體股誰最強", "best chip stock this year", "best computer hardware stock this year",
     "top 5 companies by gain last month", "Which of my watchlist stocks has the best momentum?",
     "stocks with the best momentum", "momentum leaders", "which stocks are lagging?", "哪檔股票動能最強",
     "momentum over the last 3 months, which stocks lead?", "electronics stocks ranking", "stock rankings in April 2025",
@@ -806,3 +807,10 @@ def test_the_top_ones_move_is_asked_over_the_rankings_span_and_and_why_ranks_fir
     assert any("Read as" in n and "2025-03-01" in n for n in why.notices)
     zh = asst.answer("2025年3月跌最多的股票和原因", session=ChatSession(), as_of=date(2025, 4, 20))
     assert zh.ranking and any("第一名為什麼跌" in n for n in zh.notices)
+
+
+def test_computer_hardware_is_the_computers_industry():
+    from ingest.industries import industry_named
+
+    assert industry_named("best computer hardware stock this year").name_zh == "電腦及週邊設備業"
+    assert industry_named("pc stocks this month").name_zh == "電腦及週邊設備業"
