@@ -16,7 +16,7 @@ from .periods import period_label
 from .price_facts import ENGINE, store_question
 from .price_format import is_taiwan
 from .risk import DEFAULT_SESSIONS, FUTURE, KINDS, Job, annualised_volatility, iso_day, max_drawdown
-from .slots import unquoted
+from .slots import to_simplified, unquoted
 from .types import Answer, EngineRequest
 
 # What makes a risk question a ranking: "which stock", "rank", "most volatile", 哪檔 (on
@@ -102,6 +102,8 @@ def risk_ranking(req: EngineRequest, store: Any, *, today: date | None = None) -
     s = unquoted(req.message)
     least = bool(_LEAST.search(s))
     key = {"drawdown": "drawdown", "volatility": "volatility", "extremes": "worst_change"}[kind]
+    if _BY_INDUSTRY.search(to_simplified(s).lower()):
+        rows = _by_industry(rows, key, zh)  # "which industry is the most volatile?": each industry's median
     # Deepest drawdown and worst day are the most negative; the most volatile the largest.
     descending = (kind == "volatility") != least
     ranked = sorted(rows, key=lambda r: r[key], reverse=descending)[:top_n(s)]
@@ -115,9 +117,17 @@ def risk_ranking(req: EngineRequest, store: Any, *, today: date | None = None) -
                 "volatility": ("lowest" if least else "highest") + " annualised volatility",
                 "extremes": ("mildest" if least else "worst") + " one-day fall"}[kind]
         head = f"**{start} to {end}**, the {what} among the {len(rows)} companies with stored prices:"
+    if rows and "companies" in rows[0]:  # industries: say what each value is
+        head = head.replace("家有股價的公司裡", "個產業（各產業已儲存股價公司的中位數）裡").replace(
+            f"among the {len(rows)} companies with stored prices", f"among {len(rows)} industries (the median of each "
+            "industry's stored companies)")
     lines = []
     for i, r in enumerate(ranked, 1):
-        if kind == "drawdown":
+        if "companies" in r:
+            members = "、".join(r["companies"]) if zh else ", ".join(r["companies"])
+            detail = f"{r[key]:.1%}" if kind == "volatility" else f"{r[key]:.2%}" if kind == "drawdown" else f"{r[key]:+.2%}"
+            detail += f"（{len(r['companies'])} 家：{members}）" if zh else f" ({len(r['companies'])}: {members})"
+        elif kind == "drawdown":
             detail = f"{r['drawdown']:.2%}（{r['peak_date']} → {r['trough_date']}）" if zh else \
                 f"{r['drawdown']:.2%} ({r['peak_date']} → {r['trough_date']})"
         elif kind == "volatility":
@@ -138,6 +148,33 @@ def risk_ranking(req: EngineRequest, store: Any, *, today: date | None = None) -
                     f"finqa 股價資料庫：{len(rows)} 家公司的日成交資料 {start} 至 {end}" if zh else
                     f"finqa price store: daily prices of {len(rows)} companies, {start} to {end}",
                     end, {kind: [{**r, "value": r[key]} for r in ranked]})
+
+
+# "which industry is the most volatile?", "哪個產業回撤最深": the industries ranked, not the companies
+_BY_INDUSTRY = re.compile(r"\b(?:industry|industries|sectors?)\b|产业|类股|行业|族群")
+
+
+def _by_industry(rows: list[dict[str, Any]], key: str, zh: bool) -> list[dict[str, Any]]:
+    """The companies' rows grouped by TWSE industry: each industry's median of ``key`` (a median,
+    so that one stock's crash does not make its industry's number), its companies, its span."""
+    from statistics import median
+
+    from ingest.industries import english_name
+
+    from .price_format import company_of
+
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        company = company_of(r["code"])
+        if company is not None and company.industry:
+            groups.setdefault(company.industry, []).append(r)
+    out = []
+    for industry, members in groups.items():
+        value = float(median(m[key] for m in members))
+        out.append({"code": industry, "name": industry if zh else f"{english_name(industry)} ({industry})", key: value,
+                    "companies": [m["code"] for m in members], "start": min(m["start"] for m in members),
+                    "end": max(m["end"] for m in members)})
+    return out
 
 
 __all__ = ["risk_ranking", "risk_ranking_kind"]

@@ -367,6 +367,17 @@ def test_a_ranking_by_risk(store):
     assert all(r["end"] < DAYS[30].isoformat() for r in early.ranking["volatility"])
     none = risk_ranking(EngineRequest(message="most volatile stocks", as_of=DAYS[10]), store, today=DAYS[-1])
     assert not none.ranking and "at least 20 sessions of price changes" in none.answer
+    # by industry: each one's median over its stored companies (it had ranked the companies)
+    from statistics import median
+
+    industries = risk_ranking(EngineRequest(message="which industry is the most volatile?"), store, today=DAYS[-1])
+    rows = industries.ranking["volatility"]
+    expected = {"半導體業": median([vols["2330"], vols["2454"]]), "其他電子業": vols["2317"]}
+    assert {r["code"]: r["value"] for r in rows} == pytest.approx(expected)
+    assert rows[0]["code"] == max(expected, key=expected.get) and "among 2 industries" in industries.answer
+    assert "Semiconductors (半導體業)" in industries.answer and "(2: 2330, 2454)" in industries.answer
+    zh = risk_ranking(EngineRequest(message="哪個產業回撤最深"), store, today=DAYS[-1])
+    assert "資料庫中 2 個產業" in zh.answer and zh.ranking["drawdown"][0]["code"] == "半導體業"
 
 
 def test_a_ranking_by_risk_through_the_assistant_and_the_ui(store, data_dir):
