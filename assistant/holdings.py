@@ -387,7 +387,7 @@ _SOLD = re.compile(
     # (a number's commas group thousands: "成本950，賣掉要繳多少稅" sells at the close, not at 950, and
     # "成本950，1100賣掉" at 1100, not 9,501,100)
     r"|(?:在|以)?\s*(?<!\d)(?<!\d\.)(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?:元|块)?\s*(?:卖出|卖掉|卖|出场|出清)"
-    r"|(?:卖出|卖掉|卖)(?:价|在|于)\s*(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"|(?:卖出|卖掉|卖)(?:一半|半数|三分之一|四分之一|三分之二|四分之三)?(?:价|在|于)\s*(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)"
     # "如果漲到1100呢", "if it goes to 1100": a position's result at that price, as if sold there
     r"|(?:如果|若|假如|要是|假设|那么|那)\s*(?:股价)?(?:涨|跌|回|来)到\s*(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"|\bif (?:it|the price|the stock|the shares?|they) (?:goes|go|rises|rise|falls|fall|drops|drop|climbs|gets|hits|reaches)"
@@ -613,6 +613,20 @@ def position(job: Job) -> Answer:
     return job.answer(text, [code], {code: bars.tail(1)}, numbers)
 
 
+# "sell half", "a third of it", "賣一半", "賣掉三分之一": the part of a position sold (on simplified, lower-cased text)
+_FRACTION_SOLD = re.compile(r"\b(?:sell|sold|selling|dump|unload)\s+(?:(?:only|just)\s+)?(half|a third|one third|a quarter|one quarter"
+                            r"|two thirds|three quarters)\b|(?:卖|卖掉|卖出|出)\s*(一半|半数|三分之一|四分之一|三分之二|四分之三)")
+_FRACTIONS = {"half": 0.5, "a third": 1 / 3, "one third": 1 / 3, "a quarter": 0.25, "one quarter": 0.25, "two thirds": 2 / 3,
+              "three quarters": 0.75, "一半": 0.5, "半数": 0.5, "三分之一": 1 / 3, "四分之一": 0.25, "三分之二": 2 / 3,
+              "四分之三": 0.75}
+
+
+def sold_fraction(message: str) -> float | None:
+    """The part of a position a sale names ("sell half at 1100" → 0.5), or ``None`` for all of it."""
+    m = _FRACTION_SOLD.search(to_simplified(message or "").lower())
+    return _FRACTIONS[next(g for g in m.groups() if g)] if m else None
+
+
 def _trade(job: Job, code: str, paid: float, sold: float, stake: Stake, *, bought_now: bool,
            bars: pd.DataFrame) -> Answer:
     """A round trip at two prices the user names ("bought at 900, sold at 1100"), or bought at the
@@ -620,6 +634,11 @@ def _trade(job: Job, code: str, paid: float, sold: float, stake: Stake, *, bough
     after the buy fee, the sell fee and the transaction tax, and the break-even sell price."""
     zh = job.zh
     shares = stake.shares_at(paid)
+    held, fraction = shares, sold_fraction(job.asked)
+    if fraction is not None:  # "what if I sell half at 1100?": that part sold, the rest kept
+        shares = float(int(held * fraction))
+        if shares <= 0:
+            return job.plain(_nothing_staked(zh))
     cost, proceeds = _costs(code, shares * paid, shares * sold)
     tax_rate = _tax_rate(code)
     buy_fee, sell_fee, tax = _fee(shares * paid), _fee(shares * sold), shares * sold * tax_rate
@@ -643,7 +662,15 @@ def _trade(job: Job, code: str, paid: float, sold: float, stake: Stake, *, bough
                 f"({sold / paid - 1:+.2%}). On {size} that is **{signed_money(gross)}** before costs; after the buy fee "
                 f"(NT${buy_fee:,.0f}), the sell fee (NT${sell_fee:,.0f}) and the {tax_rate:.1%} transaction tax "
                 f"(NT${tax:,.0f}): **{signed_money(net)}** ({proceeds / cost - 1:+.2%}). Break-even sell price: {fmt_price(even)}.")
-    text += _one_lot_note(stake, zh)
+    if fraction is not None:
+        kept = held - shares
+        numbers.update(shares_held=held, shares_kept=kept, sold_fraction=fraction)
+        text += (f"（賣出持有 {_size_in_full(held, zh)}中的 {_size_in_full(shares, zh)}，留下 {_size_in_full(kept, zh)}，成本仍是 "
+                 f"{fmt_price(paid)}。）" if zh else
+                 f" (That sells {shares:,.0f} of the {held:,.0f} shares held; {kept:,.0f} are kept, still at a cost of "
+                 f"{fmt_price(paid)}.)")
+    else:
+        text += _one_lot_note(stake, zh)
     if bought_now:
         return job.answer(text, [code], {code: bars.tail(1)}, numbers)
     # Both prices are the user's: nothing was read from the store, so none of it is cited or charted.

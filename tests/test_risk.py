@@ -958,3 +958,23 @@ def test_a_verdict_asked_of_a_position_gets_the_numbers_and_no_verdict(store, me
     a = risk_answer(req, store, today=DAYS[-1])
     assert a.indicators.get("paid") is not None
     assert ("finqa does not tell you whether to buy or sell" in a.answer or "finqa 不替你決定買或賣" in a.answer) is verdict
+
+
+def test_selling_part_of_a_position_sells_that_part(store, data_dir):
+    """"what if I sell half at 150?" after 2 lots bought at 100 had sold both lots; "賣一半在150呢"
+    had ignored the price. Half is sold at it, the rest kept at its cost."""
+    from assistant.holdings import sold_fraction
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    assert sold_fraction("what if I sell half at 150?") == 0.5 and sold_fraction("賣掉三分之一") == pytest.approx(1 / 3)
+    assert sold_fraction("I sold at 150") is None
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    asst.answer("I hold 2 lots of 2330 at 100", session=session, as_of=DAYS[-1])
+    half = asst.answer("what if I sell half at 150?", session=session, as_of=DAYS[-1])
+    assert half.indicators["shares"] == 1000 and half.indicators["shares_kept"] == 1000
+    assert "+NT$50,000" in half.answer and "That sells 1,000 of the 2,000 shares held" in half.answer
+    session = ChatSession()
+    asst.answer("我有台積電4張成本100", session=session, as_of=DAYS[-1])
+    zh = asst.answer("賣一半在150呢", session=session, as_of=DAYS[-1])
+    assert zh.indicators["sold"] == 150 and zh.indicators["shares"] == 2000 and "留下 2 張" in zh.answer
