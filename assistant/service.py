@@ -36,7 +36,7 @@ from .movers import (asks_for_picks, asks_future_ranking, is_ranking_question, r
 from .price_facts import TAIPEI, names_only_a_period, price_question_of
 from .router import FinqaRouter, IntentClassifier, RouteDecision
 from .sentiment_groups import asks_about_a_group
-from .slots import (COMPARE_WITH, WATCHLIST, ChatSession, Slots, asks_chart_only, guess_cjk_company, parse_slots, ranked_end,
+from .slots import (COMPARE_WITH, WATCHLIST, ChatSession, Slots, asks_chart_only, in_script, script_of, guess_cjk_company, parse_slots, ranked_end,
                     to_simplified, truncate_message, unquoted, watchlist_notice)
 from .small_talk import (alert_help, asks_about_watchlist, asks_accuracy_back, asks_alert, asks_beginner, asks_reset, beginner_guide, reset_text, asks_data_update, asks_export,
                          asks_data_sources, asks_forecast_method, asks_forecast_quality, asks_models, asks_sentiment_method,
@@ -82,6 +82,16 @@ def _only_about(message: str, word: str) -> bool:
 
 
 # Spans named relative to today, which a stale store can read from its own end instead.
+
+
+def _in_simplified(item: str | Answer) -> str | Answer:
+    """A text delta, or the final answer's text and notices, in Simplified Chinese (a user who writes
+    Simplified reads it back so); the sources keep their own titles."""
+    if isinstance(item, str):
+        return in_script(item, "simplified")
+    item.answer = in_script(item.answer, "simplified")
+    item.notices[:] = [in_script(n, "simplified") for n in item.notices]
+    return item
 
 
 # "when will TSMC get back to 1100?", "台積電什麼時候會回到1100", "何時會漲": a date the forecaster cannot give
@@ -203,11 +213,15 @@ class Assistant:
                 message = rest
                 notice = language_notice(asked, replayed=False) if session is not None else None
         language = asked or (session.language if session is not None else None)
+        script = script_of(str(message)) if message is not None else None
         if session is not None:
+            session.script = script = script or session.script
             session.rewind = (session.snapshot(), message, as_of)
         for item in stream_in(language, self._stream(message, session=session, as_of=as_of)):
             if notice is not None and isinstance(item, Answer) and notice not in item.notices:
                 item.notices.insert(0, notice)
+            if script == "simplified":  # "台积电最近怎么样": the answer in the user's script
+                item = _in_simplified(item)
             yield item
 
     def _stream(self, message: str, *, session: ChatSession | None = None,

@@ -58,6 +58,9 @@ class ChatSession:
     last_ranked_question: str | None = None
     # The text the last answer classified ('classify "..."'): "is that positive?" asks of it again.
     last_quoted: str | None = None
+    # The Chinese script the user writes ("simplified" / "traditional"; None until one shows): answers
+    # in Simplified for a user who writes it, Traditional (finqa's own) otherwise.
+    script: str | None = None
     # The language the user asked answers in ("en" / "zh", from "answer in English" or "用中文回答"),
     # for the rest of the conversation; None: each question's own.
     language: str | None = None
@@ -139,6 +142,31 @@ def to_traditional(text: str) -> str:
     Simplified text the rules match on."""
     conv = _s2t()
     return conv.convert(text) if conv is not None else text
+
+
+# Characters Taiwan writes in both scripts: no sign of Simplified (OpenCC's s2t turns 台 into 臺)
+_BOTH_SCRIPTS = frozenset("台")
+
+
+def script_of(message: str | None) -> str | None:
+    """"simplified" when ``message`` is written in Simplified Chinese (a character only Simplified
+    has, none only Traditional has), "traditional" for the mirror case, ``None`` when it shows
+    neither ("5月", "台股呢"): such a message keeps the conversation's script."""
+    t2s, s2t = _t2s(), _s2t()
+    if not message or t2s is None or s2t is None:
+        return None
+    chars = [c for c in message if "\u4e00" <= c <= "\u9fff"]
+    traditional = any(t2s.convert(c) != c for c in chars)
+    simplified = any(s2t.convert(c) != c and c not in _BOTH_SCRIPTS for c in chars)
+    if simplified and not traditional:
+        return "simplified"
+    return "traditional" if traditional and not simplified else None
+
+
+def in_script(text: str, script: str | None) -> str:
+    """``text`` (finqa writes Traditional) in Simplified when the user writes Simplified."""
+    conv = _t2s() if script == "simplified" else None
+    return conv.convert(text) if conv is not None and text else text
 
 
 def in_users_script(text: str, message: str) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+import pytest
+
 from assistant.i18n import has_cjk, reason_zh
 from assistant.types import EngineRequest
 
@@ -224,3 +226,36 @@ def test_forecast_chinese_answer_quotes_the_reason_in_chinese(data_dir, tmp_path
     assert not _ENGLISH.search(ans.answer.replace(missing, ""))
     assert ans.fallback_reason == (f"the forecaster model {missing} could not be loaded: "
                                    f"no weights at {missing}: the path does not exist")
+
+
+@pytest.mark.parametrize("message, script", [
+    ("台积电最近怎么样", "simplified"), ("联发科", "simplified"), ("台股今天怎么样", "simplified"),
+    ("台積電最近怎麼樣", "traditional"), ("鴻海", "traditional"),
+    # no sign of either (台 is written in both in Taiwan): the conversation's script is kept
+    ("台股呢", None), ("那5月呢", None), ("2330 price", None),
+])
+def test_the_script_a_message_is_written_in(message, script):
+    from assistant.slots import script_of
+
+    assert script_of(message) == script
+
+
+def test_a_user_who_writes_simplified_reads_simplified(data_dir):
+    """"台积电最近怎么样" had been answered in Traditional; the conversation keeps the script through a
+    follow-up that shows none ("那5月呢"), and a Traditional message switches back."""
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+    from ingest.store import open_store
+    from tests.fixture_data import synthetic_bars
+
+    open_store(data_dir.store_path).upsert_bars(synthetic_bars("2330", 120, end=date(2025, 5, 30)))
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    first = asst.answer("台积电2025年4月表现", session=session)
+    assert "台积电" in first.answer and "個交易日" not in first.answer and "个交易日" in first.answer
+    assert session.script == "simplified"
+    second = asst.answer("那5月呢", session=session)
+    assert "个交易日" in second.answer and "個交易日" not in second.answer
+    back = asst.answer("台積電2025年4月表現", session=session)
+    assert "個交易日" in back.answer and session.script == "traditional"
+    deltas = [d for d in asst.stream("台积电2025年4月表现") if isinstance(d, str)]
+    assert not any("個" in d for d in deltas)  # the streamed text too
