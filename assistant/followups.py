@@ -413,8 +413,7 @@ def sentiment_trend_question(message: str, last_route: str | None, last_code: st
     """After a company's sentiment, "compared to last month?" / "跟上個月比呢" is how its tone moved
     ("has the news tone on 2330 improved?": week by week over the recent news); it had read the
     calendar's last month, long empty on a stale store. ``None`` otherwise."""
-    from .router import COMPARED_TO_SPAN
-    from .slots import to_simplified
+    from .slots import COMPARED_TO_SPAN, to_simplified
 
     if last_route != "sentiment" or not last_code or not re.search(COMPARED_TO_SPAN, to_simplified(message or "").lower()):
         return None
@@ -429,8 +428,7 @@ def compared_span_question(message: str, last_price_question: str | None, last_c
     to today is the one the first answer read: on a store that ends before it, counted from the
     store's end (``data_end``). ``None`` otherwise (weeks, days, no span)."""
     from .periods import parse_period
-    from .router import COMPARED_TO_SPAN
-    from .slots import to_simplified
+    from .slots import COMPARED_TO_SPAN, to_simplified
 
     if not last_price_question or not last_codes or not re.search(COMPARED_TO_SPAN, to_simplified(message or "").lower()):
         return None
@@ -499,5 +497,6 @@ def carried_notice(question: str, message: str) -> str:
             f"Read as “{question}”, following on from the last question.")
 
 
-__all__ = ["asks_more", "more_notice", "carried_notice", "chart_back_question", "chart_whose", "compared_span_question", "performer_question", "sentiment_trend_question", "carry_news_question", "carry_period", "carry_portfolio", "holdings_stated",
-           "news_question_of"]
+__all__ = ["asks_more", "carried_notice", "carry_news_question", "carry_period", "carry_portfolio",
+           "chart_back_question", "chart_whose", "compared_span_question", "holdings_stated", "more_notice",
+           "news_question_of", "performer_question", "sentiment_trend_question"]

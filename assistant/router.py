@@ -41,7 +41,8 @@ from .sentiment_groups import asked_label_list, asks_sentiment_ranking
 from .coverage import is_coverage_question, is_identity_question
 from .price_limits import asks_limit_prices
 from .glossary import is_glossary_question
-from .slots import COMPANY_TOPIC, ChatSession, Slots, asks_profit_ahead, target_price, to_simplified, unquoted, without_companies
+from .slots import (COMPANY_TOPIC, COMPARED_TO_SPAN, ChatSession, Slots, asks_profit_ahead, target_price, to_simplified,
+                    unquoted, without_companies)
 from .technicals import is_indicator_question
 
 log = logging.getLogger(__name__)
@@ -153,9 +154,6 @@ _TONE_ASKED = re.compile(r"\b(?:bullish|bearish|positive|negative|neutral|good n
                          r"|利多|利空|正面|负面|中性|好消息|坏消息|情绪|分类")
 # "which one looks better?" after forecasts looks ahead; "這三家誰最強" compares what they did
 _LOOKS_AHEAD = re.compile(r"\blooks?\b|\bseems?\b|\boutlook\b|看起来|看好|前景|展望")
-COMPARED_TO_SPAN = (r"^\s*(?:and\s+|how\s+(?:does\s+(?:it|that)\s+|is\s+(?:it|that)\s+)?)?(?:compared?\s+(?:to|with)|vs\.?|versus|against)\s+"
-                    r"(?:last|the\s+previous|the\s+prior|a)\s+(?:week|month|quarter|year)\s*[?？.!]*\s*$"
-                    r"|^\s*(?:那)?(?:跟|和|与|比起)(?:上个月|上周|上礼拜|上一季|去年|前一个月|前一周)(?:比|相比|比较|对比)?(?:呢|如何|怎么样)?\s*[?？]?\s*$")
 FOLLOW_UP = _rx(
     r"^\s*(?:and|what about|how about|same for|same with|now|then|also|ok,? (?:and|now))\b",
     r"^\s*(?:那|那么|还有|换成|改成|再来|那如果|如果是|换)", r"呢\s*[？?]?\s*$",

@@ -27,18 +27,20 @@ from ingest.cjk import has_cjk
 from ingest.errors import FinqaError
 from ingest.industries import english_name, industry_named
 
-from .periods import RELATIVE_SPANS, parse_period
-from .followups import (asks_more, carried_notice, chart_back_question, chart_whose, compared_span_question, performer_question, sentiment_trend_question, carry_news_question, carry_period, carry_portfolio, holdings_stated, more_notice,
-                        news_question_of, why_back_question)
+from .followups import (asks_more, carried_notice, carry_news_question, carry_period, carry_portfolio, chart_back_question,
+                        chart_whose, compared_span_question, holdings_stated, more_notice, news_question_of, performer_question,
+                        sentiment_trend_question, why_back_question)
 from .i18n import answers_zh, language_ack, language_notice, language_request, only_language_request, stream_in
 from .movers import (asks_for_picks, asks_future_ranking, is_ranking_question, ranking_without_why, refers_back,
                      why_ranking_notice)
+from .periods import RELATIVE_SPANS, parse_period
 from .price_facts import TAIPEI, names_only_a_period, price_question_of
 from .router import FinqaRouter, IntentClassifier, RouteDecision
 from .sentiment_groups import asks_about_a_group
-from .slots import (COMPARE_WITH, WATCHLIST, ChatSession, Slots, asks_chart_only, in_script, script_of, guess_cjk_company, parse_slots, ranked_end,
-                    to_simplified, truncate_message, unquoted, watchlist_notice)
-from .small_talk import (alert_help, asks_about_watchlist, asks_accuracy_back, asks_alert, asks_beginner, asks_reset, beginner_guide, reset_text, asks_data_update, asks_export,
+from .slots import (COMPARE_WITH, COMPARED_TO_SPAN, WATCHLIST, ChatSession, Slots, asks_chart_only, guess_cjk_company,
+                    in_script, parse_slots, ranked_end, script_of, to_simplified, truncate_message, unquoted, watchlist_notice)
+from .small_talk import (alert_help, asks_about_watchlist, asks_accuracy_back, asks_alert, asks_beginner, asks_data_update,
+                         asks_export, asks_reset, beginner_guide, reset_text,
                          asks_data_sources, asks_forecast_method, asks_forecast_quality, asks_models, asks_sentiment_method,
                          asks_sentiment_quality, asks_why_back, data_sources,
                          capabilities, export_help, forecast_method, forecast_quality, is_small_talk, models_text, sentiment_method,
@@ -79,9 +81,6 @@ def _only_about(message: str, word: str) -> bool:
         # news" is news to quote
         rest = _ABOUT_WORDS.sub(" ", rest)
     return not re.sub(r"[\W_]+", "", rest) or asked_name(message) == word
-
-
-# Spans named relative to today, which a stale store can read from its own end instead.
 
 
 def _in_simplified(item: str | Answer) -> str | Answer:
@@ -295,9 +294,10 @@ class Assistant:
             notices.append(carried_notice(trend, message))
             anchored = trend
         last_codes = (session.last_codes or ([session.last_code] if session.last_code else [])) if session else []
-        if session is not None and session.last_route == "qa" and (compared := compared_span_question(
-                anchored, session.last_price_question, last_codes, as_of or datetime.now(TAIPEI).date(),
-                self._data_end()[1] if as_of is None else None)):
+        if (session is not None and session.last_route == "qa" and re.search(COMPARED_TO_SPAN, to_simplified(anchored).lower())
+                and (compared := compared_span_question(anchored, session.last_price_question, last_codes,
+                                                        as_of or datetime.now(TAIPEI).date(),
+                                                        self._data_end()[1] if as_of is None else None))):
             # "compared to last month?" after "2330 in April 2025": April beside March
             notices.append(carried_notice(compared, message))
             anchored = compared

@@ -390,7 +390,8 @@ COMPANY_TOPIC = re.compile("|".join(f"(?:{p})" for p in (
 # must follow a word of reaching; whether it is above or below the last close says which way.
 _TARGET = re.compile(
     r"\b(?:reach(?:es)?|hit|top|break(?: through)?|exceed|surpass|(?<!golden )(?<!death )cross|climb to|rise to|go (?:to|above|over|past|below|under)"
-    r"|get to|(?:get|come|go|bounce|climb) back (?:to|above)|return to|recover to|rebound to|back above|fall (?:to|below|under)|drop (?:to|below|under)|sink to|dip (?:to|below|under)|above|below|under"
+    r"|get to|(?:get|come|go|bounce|climb) back (?:to|above)|return to|recover to|rebound to|back above"
+    r"|fall (?:to|below|under)|drop (?:to|below|under)|sink to|dip (?:to|below|under)|above|below|under"
     # a bare "over" before a year is a span ("compare TSMC and UMC over 2025"), not a price
     r"|over(?!\s+(?:19|20)\d\d(?![\d,]|\.\d)))"
     r"\s+(?:nt\$|\$|twd\s*)?(\d[\d,]*(?:\.\d+)?)(?!\d)(?!\s*(?:%|percent|days?|weeks?|months?|years?|trading|sessions?|lots?|shares?))"
@@ -765,6 +766,12 @@ def truncate_message(message: str) -> tuple[str, list[str]]:
     ]
 
 
+# "compared to last month?", "跟上個月比呢": the last answer again, beside the span before it (on
+# Simplified, lower-cased text; the facade writes it out: followups.compared_span_question)
+COMPARED_TO_SPAN = (r"^\s*(?:and\s+|how\s+(?:does\s+(?:it|that)\s+|is\s+(?:it|that)\s+)?)?(?:compared?\s+(?:to|with)|vs\.?|versus"
+                    r"|against)\s+(?:last|the\s+previous|the\s+prior|a)\s+(?:week|month|quarter|year)\s*[?？.!]*\s*$"
+                    r"|^\s*(?:那)?(?:跟|和|与|比起)(?:上个月|上周|上礼拜|上一季|去年|前一个月|前一周)(?:比|相比|比较|对比)?(?:呢|如何|怎么样)?"
+                    r"\s*[?？]?\s*$")
 # A chart asked for with no company and nothing else: "show me the chart", "can I see the weekly
 # chart?", "畫出走勢圖", "給我看K線圖" (simplified, lower-cased; a space may sit between "k" and 线).
 _CHART_ONLY = (
@@ -808,9 +815,7 @@ _CONTINUATION = re.compile(
     r"\s+(?:say|saying|think|thinking|expect|expecting)\b(?:\s+about\s+(?:it|this|that))?\s*[?？.!]*\s*$"
     r"|^\s*(?:那)?(?:分析师|法人|市场|专家|券商|投顾|大家)(?:们)?(?:怎么看|怎么说|的看法|看法|的观点|观点|评价)(?:呢|如何)?\s*[?？]?\s*$"
     # "compared to last month?", "跟上個月比呢": the conversation's company, beside that span
-    r"|^\s*(?:and\s+|how\s+(?:does\s+(?:it|that)\s+|is\s+(?:it|that)\s+)?)?(?:compared?\s+(?:to|with)|vs\.?|versus|against)\s+"
-    r"(?:last|the\s+previous|the\s+prior|a)\s+(?:week|month|quarter|year)\s*[?？.!]*\s*$"
-    r"|^\s*(?:那)?(?:跟|和|与|比起)(?:上个月|上周|上礼拜|上一季|去年|前一个月|前一周)(?:比|相比|比较|对比)?(?:呢|如何|怎么样)?\s*[?？]?\s*$"
+    r"|" + COMPARED_TO_SPAN +
     # "show me the chart", "chart please", "畫出走勢圖", "給我看K線": the conversation's company, charted
     r"|" + _CHART_ONLY +
     # the day before or after the one just asked about: "the day before?", "隔天"
