@@ -37,7 +37,9 @@ from .types import Answer, Citation, EngineRequest
 _MA_NAMES = {"周线": 5, "月线": 20, "季线": 60, "半年线": 120, "年线": 240}
 _MA = re.compile(
     r"(\d{1,3}|[一二三四五六七八九十百两]{1,4})\s*(?:(?:日|天|周|个月)?\s*(?:均线|移动平均)|(?:日|天|周)\s*线)"
-    r"|\b(?:ma|sma)\s*-?\s*(\d{1,3})\b|\b(\d{1,3})\s*-?\s*(?:day|week|d)\s+(?:(?:simple )?moving averages?|s?ma)\b"
+    # "2330 60-day average" is its moving average ("20-day average volume" the shares traded: price_records)
+    r"|\b(?:ma|sma)\s*-?\s*(\d{1,3})\b|\b(\d{1,3})\s*-?\s*(?:day|week|d)\s+(?:(?:simple |moving )?averages?|s?ma)\b"
+    r"(?!\s+(?:daily\s+)?(?:trading\s+)?(?:volume|turnover|range|change|return|gain|loss|move))"
     # ("成交量均線", "volume moving average": the shares traded a session, price_records' average volume)
     r"|(半年线|年线|季线|月线|周线)|(?<!volume )\bmoving averages?\b|(?<!量)均线"
     # the bias ratio (乖離率) is the close's distance from its averages, which each average's line gives

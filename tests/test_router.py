@@ -95,6 +95,7 @@ ROUTE_CASES = [
     ("when did TSMC last close above 1100?", "qa", "2330", None), ("台積電什麼時候站上1100過", "qa", "2330", None),
     ("the three best stocks this year", "qa", None, None), ("今年以來表現最好的三檔", "qa", None, None),
     ("聯發科明年有機會破2000嗎", "forecast", "2454", 60),  # 破 alone is a price to break (it had been the news)
+    ("2330 60-day average", "qa", "2330", None),  # its moving average (it had been a 60-day forecast)
     ("how's MediaTek looking this week?", "qa", "2454", None), ("has TSMC bottomed?", "qa", "2330", None),
     ("2330 price target in 30 days", "forecast", "2330", 30), ("台積電目標價1200會到嗎", "forecast", "2330", 5), ("how negative are the headlines on 2317?", "sentiment", "2317", None),
     ("is this good news: TSMC to build more fabs in Japan", "sentiment", "2330", None),

@@ -66,6 +66,8 @@ def test_not_indicator_questions(message):
     ("台积电乖离率", [5, 20, 60], []),  # the bias ratio is each average's distance, which its line gives
     ("2330 atr", [], ["atr"]), ("台积电真实波幅", [], ["atr"]), ("鸿海均线排列", [5, 20, 60], ["trend"]),
     ("台积电成交量均线", [], []), ("2330 volume moving average", [], []),  # the shares traded: price_records
+    ("2330 60-day average", [60], []), ("2330 distance from 60-day average", [60], []),  # it had been a 60-day forecast
+    ("2330 20-day average volume", [], []),
 ])
 def test_what_is_asked(text, mas, others):
     assert _wanted(text) == (mas, others)
