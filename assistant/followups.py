@@ -290,6 +290,8 @@ _ABOUT_HOLDINGS = re.compile(
     # "how much did I make since January?", "我賺了多少"
     r"|\b(?:did|have|do) i (?:make|made|earn|earned|lose|lost|gain|gained)\b|\bmy (?:gains?|loss(?:es)?|p&l|returns?)\b"
     r"|我(?:赚|赔|亏|损失)"
+    # "how diversified am I?", "which is my biggest position?", "夠分散嗎"
+    r"|\bdiversif\w*|\bconcentrat\w*|\bmy (?:biggest|largest|smallest) (?:position|holding)\b|分散|集中"
     # "要繳多少稅", "how much tax?", "如果漲到1100呢", "if it goes to 1100?": of the positions stated
     r"|税|手续费|\btax(?:es)?\b|\bfees?\b|(?:如果|若|假如|要是|那么|那)\s*(?:股价)?(?:涨|跌|回|来)到\s*\d"
     r"|\bif (?:it|the price|the stock|they) (?:goes|go|rises|rise|falls|fall|drops|drop|climbs|gets|hits|reaches)\b"

@@ -692,7 +692,8 @@ _QTY_AFTER = re.compile(r"^\s*[:：,，]?\s*" + _QTY)
 _QTY_AFTER_PRICE = re.compile(r"^\s*[:：,，]?\s*(?:\bat\b|@|成本价?|均价|买在)\s*(?:nt\$|\$|twd\s*)?"
                               r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?\s*(?:元|块)?\s*[,，、]?\s*" + _QTY)
 # "2330 x 1000", "2454 ×500": shares written as a multiplication
-_TIMES_AFTER = re.compile(r"^\s*[:：]?\s*[x×*]\s*(\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?![\d.])")
+# ("2330 x2 lots", "台積電 x3張": lots when the unit says so)
+_TIMES_AFTER = re.compile(r"^\s*[:：]?\s*[x×*]\s*(\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?![\d.])\s*(lots?|张|shares?|股)?(?![a-z])")
 # "and if I add another 500 shares at 1200?", "再買2張在1200", "在1200再買2張": a second purchase of the
 # one company a position names (averaging down, 攤平). On simplified, lower-cased text.
 _NUM = r"(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)"
@@ -743,7 +744,8 @@ def parse_positions(message: str) -> list[tuple[str, float | None]]:
             taken = True  # "TSMC at 1,050, 2 lots", "台積電成本950，2張": the size after the price paid
         shares = _quantity(m.group(1), m.group(2)) if m else None
         if shares is None and (times := _TIMES_AFTER.search(after)):
-            shares = float(times.group(1).replace(",", "")) or None
+            shares = (_quantity(times.group(1), times.group(2)) if times.group(2) else
+                      float(times.group(1).replace(",", "")) or None)
         if code not in {c for c, _ in out}:
             out.append((code, shares))
     return out
@@ -861,7 +863,8 @@ def portfolio(job: Job) -> Answer:
     return job.answer("\n".join([head, *lines, *texts]), [c for c, *_ in rows], window, numbers)
 
 
-_RISK = re.compile(r"\brisk\w*|\bvolatil\w*|\bdrawdown|风险|波动|回撤")
+# ("how diversified am I?": the holdings' weights, above, beside how the whole moves)
+_RISK = re.compile(r"\brisk\w*|\bvolatil\w*|\bdrawdown|\bdiversif\w*|\bconcentrat\w*|风险|波动|回撤|分散|集中")
 
 
 def _portfolio_risk(closes: pd.DataFrame, qty: dict[str, float], end_day: pd.Timestamp, zh: bool,

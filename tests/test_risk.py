@@ -978,3 +978,19 @@ def test_selling_part_of_a_position_sells_that_part(store, data_dir):
     asst.answer("我有台積電4張成本100", session=session, as_of=DAYS[-1])
     zh = asst.answer("賣一半在150呢", session=session, as_of=DAYS[-1])
     assert zh.indicators["sold"] == 150 and zh.indicators["shares"] == 2000 and "留下 2 張" in zh.answer
+
+
+def test_lots_written_as_a_multiplication_and_how_diversified(store, data_dir):
+    """"2330 x2 lots" had been read as 2 shares; "how diversified am I?" after the holdings had quoted
+    news: the holdings with their weights and the portfolio's risk beside each one's."""
+    from assistant.holdings import parse_positions
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    assert parse_positions("My portfolio: 2330 x2 lots, 2454 x1 lot, 2317 x5 lots") == [
+        ("2330", 2000.0), ("2454", 1000.0), ("2317", 5000.0)]
+    assert parse_positions("2330 x 1000, 2454 x 500") == [("2330", 1000.0), ("2454", 500.0)]
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    asst.answer("My portfolio: 2330 x2 lots, 2454 x1 lot", session=session, as_of=DAYS[-1])
+    spread = asst.answer("how diversified am I?", session=session, as_of=DAYS[-1])
+    assert spread.engine == "qa:prices" and "2 lots of 2330" in spread.answer and "annualised volatility" in spread.answer
