@@ -613,6 +613,8 @@ NOT_NAMES = {
     "positive", "negative", "good", "bad", "bullish", "bearish", "big", "important", "any", "some", "all",
     "more", "most", "overall", "general", "global", "world", "ai", "chip", "chips", "bank", "banks",
     "financial", "financials", "shipping", "company", "companies", "sector", "industry", "etf", "etfs",
+    # a language asked of the news ("latest English news"): asked_news_language's
+    "english", "chinese", "japanese", "mandarin", "local", "foreign", "international",
 }
 
 

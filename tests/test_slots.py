@@ -188,6 +188,9 @@ def test_general_words_are_not_unknown_companies(directory):
     assert topic.unknown_company is None and not topic.notices
     assert parse_slots("forecast Zzyzx", directory=directory).unknown_company == "Zzyzx"
     assert parse_slots("news about tsmcc", directory=directory).unknown_company == "tsmcc"  # close to TSMC: said
+    # a language asked of the news is no company ("Unknown company 'English'" had been said)
+    for message in ("latest English news", "Chinese news today"):
+        assert parse_slots(message, directory=directory).unknown_company is None, message
 
 
 def test_follow_up_inherits_the_company_general_question_does_not(directory):
