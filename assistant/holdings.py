@@ -358,6 +358,84 @@ def _several_lot_costs(job: Job, codes: list[str], stake: Stake) -> Answer:
 _SELLING = re.compile(r"\bsell(?:s|ing)?\b|\bsale\b|\btax(?:es)?\b|卖出|卖掉|交易税|证交税")
 
 
+# --- a regular-saving plan (定期定額) ----------------------------------------------------------------
+DCA_MIN_FEE = 1.0  # NT$: brokers' regular-saving plans charge the 0.1425% fee with a NT$1 minimum
+DCA_DEFAULT_DAYS = 365  # no start named: the last year
+
+
+def dca(job: Job) -> Answer:
+    """A sum invested every month ("定期定額台積電每月5000元從2024年9月開始", "if I invest 10k a month in
+    2330 since 2024"): bought on the first session of each month from the start named (the last year
+    without one) up to the last visible close, whole shares only (a regular-saving plan buys odd-lot
+    shares), the broker's fee at 0.1425% with a NT$1 minimum, what is left over each month kept as
+    cash; then the value at the last close beside the same total put in at once on the first day."""
+    code, zh = job.code, job.zh
+    bars = job.closes(code)
+    if bars.empty:
+        return job.plain(job.missing(code))
+    stake = parse_stake(job.asked)
+    if stake.amount is None or stake.amount <= 0:
+        return job.plain("請寫出每月投入的金額，例如「定期定額台積電每月5000元從2024年9月開始」。" if zh else
+                         "Say how much goes in each month, e.g. \"if I invest NT$10,000 a month in 2330 since 2024-09\".")
+    monthly = stake.amount
+    closes = bars["close"].astype(float)
+    days = pd.to_datetime(closes.index)
+    start = (pd.Timestamp(job.period.start) if job.period.kind in ("range", "day") and job.period.start is not None
+             else days[-1] - pd.Timedelta(days=DCA_DEFAULT_DAYS))
+    window = closes[days >= start]
+    if window.empty:
+        return job.plain(job.empty_span(code, bars))
+    if start < days[0] - pd.Timedelta(days=7):  # "since 2024" on a store that starts in September
+        job.notices.append(f"資料庫中 {job.label(code)} 的股價從 {iso_day(days[0])} 開始：扣款由那時算起。" if zh else
+                           f"The store's prices for {job.label(code)} start on {iso_day(days[0])}: the plan is counted from there.")
+    wdays = pd.to_datetime(window.index)
+    firsts = window.groupby([wdays.year, wdays.month]).head(1)  # each month's first session in the span
+    if len(firsts) < 2:
+        return job.plain("期間內只有一次扣款：請從更早的月份開始，或直接問單筆投資（「2024-09-02 買一張台積電現在值多少」）。"
+                         if zh else "Only one monthly purchase falls in that span: start earlier, or ask about one "
+                         "purchase (\"what would NT$100,000 in 2330 on 2024-09-02 be worth?\").")
+    shares = spent = fees = cash = 0.0
+    for price in firsts.astype(float):
+        n = int(monthly // (price * (1 + BROKER_FEE)))
+        while n > 0 and n * price + max(DCA_MIN_FEE, n * price * BROKER_FEE) > monthly:
+            n -= 1
+        fee = max(DCA_MIN_FEE, n * price * BROKER_FEE) if n else 0.0
+        shares, spent, fees = shares + n, spent + n * price + fee, fees + fee
+        cash += monthly - (n * price + fee)
+    invested = monthly * len(firsts)
+    last, last_day = float(closes.iloc[-1]), closes.index[-1]
+    value = shares * last
+    total = value + cash
+    first_price = float(firsts.iloc[0])
+    lump_shares = int(invested // (first_price * (1 + BROKER_FEE)))
+    lump_value = lump_shares * last + invested - lump_shares * first_price * (1 + BROKER_FEE)
+    label = job.label(code)
+    numbers = {"monthly": monthly, "purchases": len(firsts), "first": iso_day(firsts.index[0]),
+               "last_purchase": iso_day(firsts.index[-1]), "invested": invested, "shares": shares, "fees": fees,
+               "cash_left": cash, "average_cost": spent / shares if shares else None, "close": last, "date": iso_day(last_day),
+               "value": value, "total": total, "return": total / invested - 1, "lump_sum_total": lump_value,
+               "lump_sum_return": lump_value / invested - 1}
+    avg = f"{spent / shares:,.2f}" if shares else "–"
+    if zh:
+        text = (f"**{label}** 定期定額每月 NT${monthly:,.0f}，於 {iso_day(firsts.index[0])} 至 {iso_day(firsts.index[-1])} "
+                f"每月第一個交易日扣款 {len(firsts)} 次：共投入 NT${invested:,.0f}，買進 {shares:,.0f} 股（零股，含手續費平均成本 "
+                f"{avg}，手續費合計 NT${fees:,.0f}，未用完的 NT${cash:,.0f} 留作現金）。以 {iso_day(last_day)} 收盤 "
+                f"{fmt_price(last)} 計，股票市值 NT${value:,.0f}，連同現金共 **NT${total:,.0f}**，報酬 **{total / invested - 1:+.2%}**。"
+                f"同樣的 NT${invested:,.0f} 若在 {iso_day(firsts.index[0])} 一次買進：NT${lump_value:,.0f}"
+                f"（{lump_value / invested - 1:+.2%}）。")
+    else:
+        text = (f"**{label}**, NT${monthly:,.0f} a month on the first session of each month, {iso_day(firsts.index[0])} to "
+                f"{iso_day(firsts.index[-1])} ({len(firsts)} purchases): NT${invested:,.0f} put in, {shares:,.0f} shares bought "
+                f"(odd lots, an average cost of {avg} with fees; NT${fees:,.0f} in fees; NT${cash:,.0f} left over as cash). At the "
+                f"{iso_day(last_day)} close of {fmt_price(last)} the shares are worth NT${value:,.0f}, with the cash "
+                f"**NT${total:,.0f}**: **{total / invested - 1:+.2%}**. The same NT${invested:,.0f} put in at once on "
+                f"{iso_day(firsts.index[0])}: NT${lump_value:,.0f} ({lump_value / invested - 1:+.2%}).")
+    job.notices.append("每次扣款以當天收盤價買整數股，手續費 0.1425%、每次至少 NT$1（券商定期定額的常見收費）；未含股利，也不含賣出的手續費與證交稅。"
+                       if zh else "Each purchase buys whole shares at that day's close, with the 0.1425% fee at NT$1 at least "
+                       "(brokers' usual charge for regular-saving plans); dividends and the costs of selling are not included.")
+    return job.answer(text, [code], {code: bars[pd.to_datetime(bars.index) >= start]}, numbers)
+
+
 # --- a position bought at a price ------------------------------------------------------------------
 # "I bought 2330 at 1000", "my cost basis is 800", "我在900買了台積電", "成本價850": the price paid.
 _PAID = re.compile(

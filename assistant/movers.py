@@ -250,6 +250,10 @@ _PICKS = re.compile(
     r"|\b(?:best|good|top|hot|great|safe)\s+(?:\w+\s+)?(?:stocks?|shares)\s+(?:to|for)\s+(?:buy|invest|own|hold|watch)\b"
     r"|\brecommend\w*\b.{0,20}\b(?:stocks?|shares)\b|\bstock (?:picks?|tips?|recommendations?|ideas?)\b"
     r"|\bwhat (?:should|do|can) i (?:buy|invest in)\b"
+    # "I have 1 million NTD, how should I allocate it?", "100萬要怎麼配置": an allocation is a pick too
+    # (a company named is asked of it: the facade checks this with no company only)
+    r"|\bhow (?:should|do|can|would you) (?:i )?(?:allocate|invest|split|spread|diversify)\b"
+    r"|\ballocat\w*\b.{0,30}\b(?:money|portfolio|million|funds?|savings|cash)\b|(?:怎么|如何|要怎么)(?:配置|分配|投资)|资产配置"
     r"|推荐.{0,6}(?:股|个股)|(?:买|投资)(?:什么|哪)(?:个|支|只|档|些)?(?:股|股票)"
     r"|(?:什么|哪)(?:个|支|只|档|些)?(?:股票?|个股).{0,6}(?:值得买|可以买|好买|该买|推荐|能买)|明牌"
     # "給我一支飆股", "報明牌", "有什麼好股票", "give me a hot stock", "any stock tips?"

@@ -45,6 +45,11 @@ MIN_SESSIONS = 20  # fewer common returns than this measure nothing
 
 # On Simplified, lower-case text with quoted headlines removed.
 KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # "定期定額台積電每月5000元", "if I invest 10k a month in 2330 since 2024": a regular-saving plan
+    ("dca", re.compile(r"定期定额|定期定股|\bdollar[- ]cost averag\w*|(?<![a-z])dca(?![a-z])"
+                       r"|\b(?:invest\w*|put|buy\w*|add\w*|sav\w*)\b.{0,40}\b(?:a|per|each|every) month\b"
+                       r"|\bmonthly\b.{0,20}\b(?:invest\w*|contribution|purchase|buy\w*|plan)\b"
+                       r"|(?:每个?月|每月).{0,12}(?:投入|买|扣款|存|投资)")),
     ("cost", re.compile(
         r"\bhow much (?:money |cash )?(?:does|is|would|do)\b.{0,30}\b(?:one|a|an|\d+|two|three|five|ten) (?:lots?|board lots?)\b"
         r"|\bhow many (?:shares|lots)\b.{0,50}\b(?:buy|afford|get|purchase)\b|\bcost of (?:one|a|\d+) lots?\b"
@@ -117,7 +122,8 @@ FUTURE = re.compile(r"\bwill\b|\bgoing to\b|\bgonna\b|\bnext\b|\btomorrow\b|\bfr
 
 
 def risk_kind(message: str) -> str | None:
-    """Which computation ``message`` asks for: ``position`` (shares bought at a price named),
+    """Which computation ``message`` asks for: ``dca`` (a sum invested every month), ``position``
+    (shares bought at a price named),
     ``cost`` (of a lot, or what an amount buys),
     ``portfolio``, ``beta``, ``correlation``, ``extremes`` (the largest one-day moves), ``risk`` (a
     risk profile), ``drawdown``, ``investment``, ``scenario`` (a move of a stated size: "what if
@@ -217,7 +223,8 @@ def risk_answer(req: EngineRequest, store: Any, *, today: date | None = None) ->
                earlier=earlier)
     from . import holdings, scenarios
 
-    answer = {"scenario": scenarios.scenario, "drawdown": _drawdown, "investment": holdings.investment, "correlation": _correlation,
+    answer = {"dca": holdings.dca, "scenario": scenarios.scenario, "drawdown": _drawdown, "investment": holdings.investment,
+              "correlation": _correlation,
               "beta": _beta, "extremes": _extremes, "risk": _profile, "portfolio": holdings.portfolio, "cost": holdings.lot_cost,
               "position": holdings.position}[kind](job)
     if (kind in ("position", "portfolio") and _SEEKS_VERDICT.search(to_simplified(req.message).lower())

@@ -81,6 +81,7 @@ def ask(store, message, *, as_of=None, today=DAYS[-1], engines=None):
     # advice with a 會 that looks ahead at nothing ("is it too late?"): the facts and no verdict
     "台積電還能買嗎？現在進場會不會太晚", "台積電現在是買點嗎", "is it too late to buy TSMC?", "台積電現在適合存股嗎",
     "台積電可以存股嗎", "台積電完整分析", "幫我分析一下台積電", "台積電健檢",
+    "how should I invest 100k in TSMC?",  # a company named: its overview and no verdict, not "no picks"
 ])
 def test_overview_questions(message):
     assert is_overview_question(message, "2330")

@@ -994,3 +994,28 @@ def test_lots_written_as_a_multiplication_and_how_diversified(store, data_dir):
     asst.answer("My portfolio: 2330 x2 lots, 2454 x1 lot", session=session, as_of=DAYS[-1])
     spread = asst.answer("how diversified am I?", session=session, as_of=DAYS[-1])
     assert spread.engine == "qa:prices" and "2 lots of 2330" in spread.answer and "annualised volatility" in spread.answer
+
+
+def test_a_monthly_plan_buys_whole_shares_on_each_month_s_first_session(store):
+    """"定期定額台積電每月5000元" / "if I invest 10k a month in 2330" had been a span's summary: each
+    month's first session buys whole shares with the 0.1425% fee (at least NT$1), the rest kept as
+    cash, valued at the last close beside the same sum put in at once."""
+    for message in ("if I invest 10k a month in 2330 since 2025-01-01", "定期定額台積電每月10000元從2025年1月開始"):
+        assert risk_kind(message) == "dca", message
+        a = ask(store, message)
+        n = a.indicators
+        firsts = [DAYS[0], next(d for d in DAYS if d.month == 2), next(d for d in DAYS if d.month == 3)]
+        closes = {d: c for d, c in zip(DAYS, CLOSES_2330)}
+        shares = cash = 0.0
+        for d in firsts:
+            price = closes[d]
+            k = int(10000 // (price * 1.001425))
+            while k and k * price + max(1.0, k * price * 0.001425) > 10000:
+                k -= 1
+            shares += k
+            cash += 10000 - (k * price + (max(1.0, k * price * 0.001425) if k else 0.0))
+        assert n["purchases"] == 3 and n["shares"] == shares and n["invested"] == 30000
+        assert n["total"] == pytest.approx(shares * CLOSES_2330[-1] + cash)
+        assert n["return"] == pytest.approx(n["total"] / 30000 - 1)
+    assert "at least NT$1" in " ".join(a.notices) or "至少 NT$1" in " ".join(a.notices)
+    assert risk_kind("2330 monthly returns") != "dca"
