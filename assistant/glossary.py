@@ -211,7 +211,9 @@ TERMS: tuple[Term, ...] = (
        "**回測（逐步前進）。** 對過去每一天，只用那天之前已知的資料重新預測，再和之後的實際走勢比對；命中率和簡單基準在"
        "同樣日子的命中率並列，不讓未來的資訊美化結果。",
        "forecast 2330 next 5 days", "台積電未來5天走勢"),
-    _t("p_rise", r"\bp\s*\(\s*rise\s*\)|\bprobability of (?:a )?rise\b|上涨机率|上涨概率|10\s*[-–]\s*90\s*%?\s*(?:band|区间)",
+    # ("區間是什麼意思" after a forecast: its band; "the band" alone too)
+    _t("p_rise", r"\bp\s*\(\s*rise\s*\)|\bprobability of (?:a )?rise\b|上涨机率|上涨概率|10\s*[-–]\s*90\s*%?\s*(?:band|区间)"
+                 r"|^\W*(?:the |this |that |its )?(?:forecast |price )?band\b|^\W*(?:那个|这个|预测)?区间(?=是|什么|的意思|意思)",
        "**P(rise) and the 10–90% band.** The forecaster finds the past price windows most like the recent one "
        "(before the as-of date only) and looks at what followed them: P(rise) is the share of those that ended "
        "higher, the band holds the middle 80% of where they ended.",

@@ -665,6 +665,9 @@ class Assistant:
                   asked: str | None = None) -> None:
         if session is None:
             return
+        if answer.engine in ("qa:glossary", "help") and not slots.code and session.last_route:
+            # "區間是什麼意思" between a forecast and "那一個月呢": the conversation is still the forecast's
+            route = session.last_route
         session.remember(route, slots.code, slots.horizon_days if route == "forecast" else None,
                          user=message, assistant=answer.answer, codes=list(slots.codes))
         if answer.ranking:  # kept through the follow-ups: "why did the top one rise?", then "and the worst one?"

@@ -210,3 +210,17 @@ def test_a_beginner_gets_what_to_ask_and_every_example_is_answered(priced):
             a = asst.answer(example, as_of=date(2025, 6, 2))
             assert a.engine in ("qa:glossary", "qa:prices", "qa:overview", "help"), (example, a.engine, a.answer[:200])
     assert asst.answer("I'm a beginner, is TSMC a good buy?").engine == "qa:overview"  # a company: its overview
+
+
+def test_a_definition_between_a_forecast_and_its_follow_up_keeps_the_forecast(data_dir):
+    """"聯發科未來兩週會漲嗎", "區間是什麼意思" (its band, defined), then "那一個月呢": the forecast over a
+    month (the definition had made the conversation a news question)."""
+    from assistant.slots import ChatSession
+    from assistant.service import Assistant
+
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    session.last_route, session.last_code, session.last_codes, session.last_horizon = "forecast", "2454", ["2454"], 10
+    band = asst.answer("區間是什麼意思", session=session)
+    assert band.engine == "qa:glossary" and "10–90% 區間" in band.answer
+    assert session.last_route == "forecast" and session.last_code == "2454"
+    assert asst.route("那一個月呢", session)["route"] == "forecast"
