@@ -52,7 +52,13 @@ FIGURES = (
     Figure("the earnings call schedule", "法說會日期", re.compile(
         r"\bearnings (?:calls?|dates?|conferences?|season|calendar|releases?)\b|\binvestor conferences?\b"
         r"|\b(?:report|release|announce)s? (?:its |their )?(?:quarterly |next )?(?:earnings|results)\b"
-        r"|法说会|财报(?:公布|发布)|(?:公布|发布)财报|股东(?:常)?会")),
+        r"|法说会|财报(?:公布|发布)|(?:公布|发布)财报|股东(?:常)?会"),
+           # its date asked ("TSMC earnings date", "台積電法說會什麼時候"); "聯發科法說會說了什麼" asks what was said:
+           # the news, with no figure missing
+           asks=re.compile(r"\bearnings (?:dates?|calendar|season)\b|\bwhen\b.{0,40}\b(?:earnings|results|investor conference)"
+                           r"|\bnext (?:earnings|investor) (?:call|conference)\b"
+                           r"|(?:法说会|股东(?:常)?会|财报)(?:的)?(?:日期|时间|是)?(?:什么时候|何时|哪天|几号|日期|时间)"
+                           r"|(?:什么时候|何时|哪天)(?:开|公布|发布)?(?:法说会|股东(?:常)?会|财报)")),
     Figure("book value", "淨值", re.compile(r"\bbook value\b|(?<![a-z])p/?b(?![a-z])|\bprice[- ]to[- ]book\b|净值|市净率")),
     Figure("ROE", "ROE", re.compile(r"(?<![a-z])roe(?![a-z])|\breturn on equity\b|股东权益报酬率")),
     Figure("valuation", "估值", re.compile(r"\bvaluation\b|\b(?:over|under)-?valued\b|\bfair value\b|\bintrinsic value\b"

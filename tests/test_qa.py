@@ -191,6 +191,9 @@ def test_figures_finqa_does_not_store_are_said_to_be_missing(data_dir, message, 
     # the ADR's premium needs its US$ close and the exchange rate, neither stored; "TSM ADR price" is
     # the Taiwan listing's price (slots' ADR notice), no figure
     ("台積電跟ADR價差", ["the ADR premium"]), ("TSMC ADR premium", ["the ADR premium"]), ("TSM ADR price", []),
+    # what was said at the call is the news, no date missing ("聯發科法說會說了什麼" had been told no 法說會日期 was stored)
+    ("聯發科法說會說了什麼", []), ("what did TSMC say on the earnings call?", []), ("台積電法說會什麼時候", ["the earnings call schedule"]),
+    ("TSMC earnings date", ["the earnings call schedule"]),
 ])
 def test_when_a_company_reports_is_the_calendar_not_its_net_income(message, names):
     """"When does TSMC report earnings?" asks for a date (it had been read as net income)."""
