@@ -557,7 +557,7 @@ class ChatController:
                 row = {"list": kind.replace("_", " "), "#": rank, "company": e.get("name") or e.get("code")}
                 if "value" in e:  # by a measure: risk (drawdown, volatility, worst day), correlation, a screen
                     v, unit = e["value"], e.get("unit")
-                    row.update({"value": f"{v:+.2f}" if unit == "correlation" else f"{v:.1f}" if unit == "rsi"
+                    row.update({"value": f"{v:+.2f}" if unit in ("correlation", "ratio") else f"{v:.1f}" if unit == "rsi"
                                 else f"{v:g}" if unit == "sessions"
                                 else f"{v:.1%}" if kind == "volatility" else f"{v:+.2%}",
                                 "from": e.get("start"), "to": e.get("end") or e.get("date")})

@@ -22,24 +22,27 @@ from .types import Answer, EngineRequest
 # What makes a risk question a ranking: "which stock", "rank", "most volatile", 哪檔 (on
 # Simplified, lower-case text).
 _RANK_CUE = re.compile(
-    r"\b(?:which|what)\b.{0,40}\b(?:stocks?|shares|companies|tickers|one)\b|\b(?:rank|ranking|top \d+)\b"
+    r"\b(?:which|what)\b.{0,40}\b(?:stocks?|shares|companies|tickers|one|industry|industries|sectors?)\b|\b(?:rank|ranking|top \d+)\b"
     r"|\b(?:most|least) volatile\b|\b(?:biggest|largest|deepest|worst|smallest|shallowest)\s+drawdowns?\b"
     r"|哪(?:一)?(?:档|支|只|家|些|个)|排行|排名"
     # "波動最小的股票", "風險最高的公司", "stocks with the lowest volatility"
     r"|最\w{0,2}的?(?:股票|个股|公司)|\b(?:stocks?|shares|companies)\s+with\s+the\s+(?:most|least|highest|lowest|biggest|smallest|deepest)\b")
 _VOLATILITY = re.compile(r"\bvolatil\w*|波动")
+_SHARPE = re.compile(r"\bsharpe\b|\brisk[- ]adjusted\b|夏普|风险调整")
 _LEAST = re.compile(r"\b(?:least|lowest|smallest|shallowest|safest|calmest|most stable)\b|最(?:小|低|稳|浅)")
 RANK_MIN_SESSIONS = 20
 
 
 def risk_ranking_kind(message: str, codes: list[str]) -> str | None:
-    """``drawdown``, ``volatility`` or ``extremes`` when ``message`` ranks the stored companies by
+    """``drawdown``, ``volatility``, ``extremes`` or ``sharpe`` when ``message`` ranks the stored companies by
     one ("which stock had the biggest drawdown?"); ``None`` otherwise, or when it names a company."""
     if not message or codes:
         return None
     s = unquoted(message)
     if FUTURE.search(s) or not _RANK_CUE.search(s):
         return None
+    if _SHARPE.search(s):  # "which stock has the best risk-adjusted return?": by the Sharpe ratio
+        return "sharpe"
     kind = next((k for k, rx in KINDS if rx.search(s)), None)
     if kind == "risk" or (kind is None and (_VOLATILITY.search(s) or re.search(r"\brisk(?:y|ier|iest)?\b|风险", s))):
         return "volatility"  # "riskiest stocks", "rank by risk": by volatility, the usual measure
@@ -84,8 +87,11 @@ def risk_ranking(req: EngineRequest, store: Any, *, today: date | None = None) -
         closes = window["close"].astype(float)
         dd, peak, trough, _ = max_drawdown(closes)
         worst = rets.idxmin()
+        vol = annualised_volatility(rets)
+        # the Sharpe ratio as the risk answers give it: the mean daily return annualised over the volatility, risk-free 0
+        sharpe = float(rets.mean()) * DEFAULT_SESSIONS / vol if vol else 0.0
         rows.append({"code": code, "name": job.label(code), "drawdown": dd, "peak_date": iso_day(peak),
-                     "trough_date": iso_day(trough), "volatility": annualised_volatility(rets),
+                     "trough_date": iso_day(trough), "volatility": vol, "sharpe": sharpe,
                      "worst_change": float(rets[worst]), "worst_day": iso_day(worst),
                      "start": iso_day(window.index[0]), "end": iso_day(window.index[-1])})
     if not rows:
@@ -101,21 +107,23 @@ def risk_ranking(req: EngineRequest, store: Any, *, today: date | None = None) -
         return Answer(route="qa", engine=ENGINE, notices=notices, answer=text)
     s = unquoted(req.message)
     least = bool(_LEAST.search(s))
-    key = {"drawdown": "drawdown", "volatility": "volatility", "extremes": "worst_change"}[kind]
+    key = {"drawdown": "drawdown", "volatility": "volatility", "extremes": "worst_change", "sharpe": "sharpe"}[kind]
     if _BY_INDUSTRY.search(to_simplified(s).lower()):
         rows = _by_industry(rows, key, zh)  # "which industry is the most volatile?": each industry's median
-    # Deepest drawdown and worst day are the most negative; the most volatile the largest.
-    descending = (kind == "volatility") != least
+    # Deepest drawdown and worst day are the most negative; the most volatile and the best Sharpe the largest.
+    descending = (kind in ("volatility", "sharpe")) != least
     ranked = sorted(rows, key=lambda r: r[key], reverse=descending)[:top_n(s)]
     start, end = min(r["start"] for r in rows), max(r["end"] for r in rows)
     if zh:
         what = {"drawdown": "最大回撤" + ("最淺" if least else "最深"), "volatility": "年化波動度" + ("最低" if least else "最高"),
-                "extremes": "單日跌幅" + ("最小" if least else "最大")}[kind]
+                "extremes": "單日跌幅" + ("最小" if least else "最大"),
+                "sharpe": "夏普比率（風險調整後報酬）" + ("最低" if least else "最高")}[kind]
         head = f"**{start} 至 {end}**，資料庫中 {len(rows)} 家有股價的公司裡{what}的："
     else:
         what = {"drawdown": ("shallowest" if least else "deepest") + " maximum drawdown",
                 "volatility": ("lowest" if least else "highest") + " annualised volatility",
-                "extremes": ("mildest" if least else "worst") + " one-day fall"}[kind]
+                "extremes": ("mildest" if least else "worst") + " one-day fall",
+                "sharpe": ("lowest" if least else "highest") + " Sharpe ratio (risk-adjusted return)"}[kind]
         head = f"**{start} to {end}**, the {what} among the {len(rows)} companies with stored prices:"
     if rows and "companies" in rows[0]:  # industries: say what each value is
         head = head.replace("家有股價的公司裡", "個產業（各產業已儲存股價公司的中位數）裡").replace(
@@ -125,16 +133,24 @@ def risk_ranking(req: EngineRequest, store: Any, *, today: date | None = None) -
     for i, r in enumerate(ranked, 1):
         if "companies" in r:
             members = "、".join(r["companies"]) if zh else ", ".join(r["companies"])
-            detail = f"{r[key]:.1%}" if kind == "volatility" else f"{r[key]:.2%}" if kind == "drawdown" else f"{r[key]:+.2%}"
+            detail = (f"{r[key]:.1%}" if kind == "volatility" else f"{r[key]:.2%}" if kind == "drawdown"
+                      else f"{r[key]:+.2f}" if kind == "sharpe" else f"{r[key]:+.2%}")
             detail += f"（{len(r['companies'])} 家：{members}）" if zh else f" ({len(r['companies'])}: {members})"
         elif kind == "drawdown":
             detail = f"{r['drawdown']:.2%}（{r['peak_date']} → {r['trough_date']}）" if zh else \
                 f"{r['drawdown']:.2%} ({r['peak_date']} → {r['trough_date']})"
         elif kind == "volatility":
             detail = f"{r['volatility']:.1%}"
+        elif kind == "sharpe":
+            detail = f"{r['sharpe']:+.2f}（年化波動度 {r['volatility']:.1%}）" if zh else \
+                f"{r['sharpe']:+.2f} (annualised volatility {r['volatility']:.1%})"
         else:
             detail = f"{r['worst_change']:+.2%}（{r['worst_day']}）" if zh else f"{r['worst_change']:+.2%} ({r['worst_day']})"
         lines.append(f"{i}. {r['name']} {detail}")
+    if kind == "sharpe":
+        notices.append("夏普比率：日報酬平均的年化值除以年化波動度，無風險利率以 0 計（與個股風險答案相同）；只含股價變動，不含股利。" if zh else
+                       "The Sharpe ratio: the mean daily return annualised over the annualised volatility, with the risk-free "
+                       "rate taken as 0 (as the company risk answers give it); price only, no dividends.")
     if period.kind == "latest":
         notices.append(f"沒有指定期間：每家公司取最近 {DEFAULT_SESSIONS} 個交易日（或資料庫中較短的全部歷史）。" if zh else
                        f"No period named: each company's last {DEFAULT_SESSIONS} sessions (or its whole stored history when shorter).")
@@ -147,7 +163,7 @@ def risk_ranking(req: EngineRequest, store: Any, *, today: date | None = None) -
     return q.ranked([head, "\n".join(lines), foot],
                     f"finqa 股價資料庫：{len(rows)} 家公司的日成交資料 {start} 至 {end}" if zh else
                     f"finqa price store: daily prices of {len(rows)} companies, {start} to {end}",
-                    end, {kind: [{**r, "value": r[key]} for r in ranked]})
+                    end, {kind: [{**r, "value": r[key], **({"unit": "ratio"} if kind == "sharpe" else {})} for r in ranked]})
 
 
 # "which industry is the most volatile?", "哪個產業回撤最深": the industries ranked, not the companies

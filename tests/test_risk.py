@@ -378,6 +378,14 @@ def test_a_ranking_by_risk(store):
     assert "Semiconductors (半導體業)" in industries.answer and "(2: 2330, 2454)" in industries.answer
     zh = risk_ranking(EngineRequest(message="哪個產業回撤最深"), store, today=DAYS[-1])
     assert "資料庫中 2 個產業" in zh.answer and zh.ranking["drawdown"][0]["code"] == "半導體業"
+    # by the Sharpe ratio, as the company risk answers compute it ("risk-adjusted" had ranked by volatility)
+    sharpes = {c: float(pd.Series(x).pct_change().mean() * 250) / vols[c] for c, x in
+               (("2330", CLOSES_2330), ("2454", OTHER), ("2317", ALONE))}
+    best = risk_ranking(EngineRequest(message="which stock has the best risk-adjusted return?"), store, today=DAYS[-1])
+    assert [r["code"] for r in best.ranking["sharpe"]] == sorted(sharpes, key=sharpes.get, reverse=True)
+    assert best.ranking["sharpe"][0]["value"] == pytest.approx(max(sharpes.values()))
+    assert best.ranking["sharpe"][0]["unit"] == "ratio" and any("risk-free" in n for n in best.notices)
+    assert risk_ranking(EngineRequest(message="哪檔股票夏普比率最高"), store, today=DAYS[-1]).ranking["sharpe"]
 
 
 def test_a_ranking_by_risk_through_the_assistant_and_the_ui(store, data_dir):
