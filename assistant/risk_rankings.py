@@ -22,7 +22,8 @@ from .types import Answer, EngineRequest
 # What makes a risk question a ranking: "which stock", "rank", "most volatile", 哪檔 (on
 # Simplified, lower-case text).
 _RANK_CUE = re.compile(
-    r"\b(?:which|what)\b.{0,40}\b(?:stocks?|shares|companies|tickers|one|industry|industries|sectors?)\b|\b(?:rank|ranking|top \d+)\b"
+    r"\b(?:which|what)\b.{0,40}\b(?:stocks?|shares|companies|tickers|one|industry|industries|sectors?)\b"
+    r"|\b(?:rank|ranking|top \d+)\b"
     r"|\b(?:most|least) volatile\b|\b(?:biggest|largest|deepest|worst|smallest|shallowest)\s+drawdowns?\b"
     r"|哪(?:一)?(?:档|支|只|家|些|个)|排行|排名"
     # "波動最小的股票", "風險最高的公司", "stocks with the lowest volatility"
@@ -88,7 +89,8 @@ def risk_ranking(req: EngineRequest, store: Any, *, today: date | None = None) -
         dd, peak, trough, _ = max_drawdown(closes)
         worst = rets.idxmin()
         vol = annualised_volatility(rets)
-        # the Sharpe ratio as the risk answers give it: the mean daily return annualised over the volatility, risk-free 0
+        # the Sharpe ratio as the risk answers give it: the mean daily return annualised over the
+        # volatility, the risk-free rate taken as 0
         sharpe = float(rets.mean()) * DEFAULT_SESSIONS / vol if vol else 0.0
         rows.append({"code": code, "name": job.label(code), "drawdown": dd, "peak_date": iso_day(peak),
                      "trough_date": iso_day(trough), "volatility": vol, "sharpe": sharpe,
