@@ -41,8 +41,8 @@ from .sentiment_groups import asked_label_list, asks_sentiment_ranking
 from .coverage import is_coverage_question, is_identity_question
 from .price_limits import asks_limit_prices
 from .glossary import is_glossary_question
-from .slots import (COMPANY_TOPIC, COMPARED_TO_SPAN, ChatSession, Slots, asks_profit_ahead, target_price, to_simplified,
-                    unquoted, without_companies)
+from .slots import (COMPANY_TOPIC, COMPARE_WITH, COMPARED_TO_SPAN, ChatSession, Slots, asks_profit_ahead, target_price,
+                    to_simplified, unquoted, without_companies)
 from .technicals import is_indicator_question
 
 log = logging.getLogger(__name__)
@@ -277,6 +277,11 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
     s = to_simplified(text).lower()
     if is_coverage_question(text):  # "which companies do you cover?", "資料更新到哪天"
         return RouteDecision("qa", "what the store holds", "rule")
+    if (session is not None and session.last_route == "forecast" and slots is not None and len(slots.codes) > 1
+            and COMPARE_WITH.search(s)):
+        # "跟鴻海比呢" / "compare with 2454" right after a forecast: both forecasts side by side (it had
+        # compared their past prices)
+        return RouteDecision("forecast", "the last forecast beside another company's (follow-up)", "follow-up")
     if slots is not None and is_identity_question(text, slots.code):  # "what is 0050?", "台積電是什麼公司"
         return RouteDecision("qa", "what the company is (the directory and the store)", "rule")
     if is_glossary_question(text, slots.code if slots is not None else None):  # "what does RSI mean?"

@@ -440,6 +440,15 @@ def test_several_companies_named_are_each_forecast_side_by_side(data_dir):
     asst.answer("預測台積電下週", session=session)
     backtest = asst.answer("回測準嗎", session=session)
     assert backtest.route == "forecast" and backtest.forecast.code == "2330"
+    # "跟聯發科比呢" / "compare with 2454" right after a forecast: both forecasts, at its horizon (they had
+    # compared the two companies' past prices)
+    session = ChatSession()
+    asst.answer("預測台積電未來10天", session=session)
+    beside = asst.answer("跟聯發科比呢", session=session)
+    assert [f.code for f in beside.forecasts] == ["2330", "2454"] and beside.forecast.horizon_days == 10
+    session = ChatSession()
+    asst.answer("forecast 2330 next week", session=session)
+    assert [f.code for f in asst.answer("compare with 2454", session=session).forecasts] == ["2330", "2454"]
 
     from assistant.engines import forecast as fc
 
