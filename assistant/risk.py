@@ -227,8 +227,7 @@ def risk_answer(req: EngineRequest, store: Any, *, today: date | None = None) ->
               "correlation": _correlation,
               "beta": _beta, "extremes": _extremes, "risk": _profile, "portfolio": holdings.portfolio, "cost": holdings.lot_cost,
               "position": holdings.position}[kind](job)
-    if (kind in ("position", "portfolio") and _SEEKS_VERDICT.search(to_simplified(req.message).lower())
-            and "不替你" not in answer.answer and "finqa does not" not in answer.answer):
+    if kind in ("position", "portfolio") and _SEEKS_VERDICT.search(to_simplified(req.message).lower()):
         # "I have 10 lots of 2317 at 180, should I cut my losses?": the numbers, and no verdict
         from .price_facts import no_verdict
 
