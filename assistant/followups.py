@@ -455,26 +455,16 @@ def compared_span_question(message: str, last_price_question: str | None, last_c
     return f"{codes} {spans[0]}跟{spans[1]}比" if answers_zh(message) else f"{codes} {spans[0]} vs {spans[1]}"
 
 
-# "and the best performer?", "who was the worst one?", "那表現最好的是哪一檔？": an end of the last ranking, asked bare
-# ("and the worst?" alone after a ranking asks for its losers: a ranking, not one company)
-_PERFORMER = re.compile(
-    r"[\W_]*(?:and|so|ok)?[\W_]*(?:(?:which|who)(?:'s| is| was)\s+)?(?:the\s+)?(best|top|worst|bottom)(?:[- ]performing)?"
-    r"\s*(?:performer|one|stock|of them|of the three|of the two)[\W_]*"
-    r"|[\W_]*(?:那)?(?:表现)?(最好|最差|最强|最弱)的?(?:是)?哪一?[个档家支只](?:呢)?[\W_]*"
-    r"|[\W_]*(?:那)?表现(最好|最差|最强|最弱)的(?:是)?(?:哪一?[个档家支只])?(?:呢|是谁)?[\W_]*")
-
-
 def performer_question(message: str, last_ranked: dict[str, str], ranked_question: str | None, today: date) -> str | None:
     """"And the best performer?" after a comparison or a ranking (and, maybe, another kind of answer
     about its companies since: "which one was the most volatile?"): that company over the ranking's
     span ("2330 from 2025-01-01 to 2025-05-29"). It had asked the last answer's kind of the company
     (its volatility). ``None`` when the message asks more than that or nothing was ranked."""
-    from .slots import to_simplified
+    from .slots import ranked_end_alone
 
-    m = _PERFORMER.fullmatch(to_simplified(message or "").strip().lower())
-    if m is None or not last_ranked or not ranked_question:
+    end = ranked_end_alone(message)
+    if end is None or not last_ranked or not ranked_question:
         return None
-    end = "top" if next(g for g in m.groups() if g) in ("best", "top", "最好", "最强") else "bottom"
     code = last_ranked.get(end)
     if not code:
         return None

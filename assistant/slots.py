@@ -729,13 +729,21 @@ def _nearest_codes(token: str, directory: Any, n: int = 5) -> list[str]:
 
 # One end of the ranking just shown, named instead of a company (on Simplified, lower-cased text).
 _RANK_TOP = re.compile(
-    r"\b(?:the\s+)?(?:top|first|best|strongest|leading)\s+(?:one|stock|name|company|performer|gainer)\b(?!\s+(?:to|for)\b)"
+    r"\b(?:the\s+)?(?:top|first|best|strongest|leading)(?:[- ]performing)?\s+(?:one|stock|name|company|performer|gainer)\b"
+    r"(?!\s+(?:to|for)\b)|\b(?:best|top) of (?:them|the three|the two)\b"
     r"|(?<!\w)#1\b|\bthe (?:biggest|top) gainer\b"
-    r"|第一名|第一档|第一支|第一只|冠军|榜首|(?:涨|表现)(?:得|的)?最(?:多|好|强)的(?:那|这)?(?:档|支|只|家|个)")
+    r"|第一名|第一档|第一支|第一只|冠军|榜首|(?:涨|表现)(?:得|的)?最(?:多|好|强)的(?:那|这)?(?:档|支|只|家|个)"
+    # "表現最好的是哪一檔", "最強的是哪家"
+    r"|(?:表现)?最(?:好|强)的?(?:是)?哪一?(?:档|支|只|家|个)|表现最(?:好|强)的")
 _RANK_BOTTOM = re.compile(
-    r"\b(?:the\s+)?(?:last|worst|weakest|bottom)\s+(?:one|stock|name|company|performer)\b(?!\s+(?:to|for)\b)"
+    r"\b(?:the\s+)?(?:last|worst|weakest|bottom)(?:[- ]performing)?\s+(?:one|stock|name|company|performer)\b"
+    r"(?!\s+(?:to|for)\b)|\b(?:worst|bottom) of (?:them|the three|the two)\b"
     r"|\b(?:the\s+)?(?:biggest|worst)\s+loser\b|\bthe laggard\b"
-    r"|最后一名|垫底|(?:跌|表现)(?:得|的)?最(?:多|差|弱|惨)的(?:那|这)?(?:档|支|只|家|个)")
+    r"|最后一名|垫底|(?:跌|表现)(?:得|的)?最(?:多|差|弱|惨)的(?:那|这)?(?:档|支|只|家|个)"
+    r"|(?:表现)?最(?:差|弱)的?(?:是)?哪一?(?:档|支|只|家|个)|表现最(?:差|弱)的")
+# What a message that only names an end of the ranking says besides it: "and the best performer?",
+# "who was the worst one?", "那表現最好的是哪一檔呢"
+_END_ONLY_FILLER = re.compile(r"\b(?:and|so|ok|which|who|is|was|the|of|them|three|two)\b|'s|那|是|谁|呢|[\W_]")
 
 
 # "my watchlist", 自選股: the configured watchlist (``watchlist``, env ``FINQA_WATCHLIST``) is the
@@ -747,6 +755,17 @@ def watchlist_notice(codes: list[str], zh: bool) -> str:
     """Says which companies "my watchlist" was read as, and where that setting lives."""
     return (f"你的觀察清單（設定 watchlist / FINQA_WATCHLIST）：{'、'.join(codes)}。" if zh else
             f"Your watchlist (setting `watchlist`, env FINQA_WATCHLIST): {', '.join(codes)}.")
+
+
+def ranked_end_alone(message: str) -> str | None:
+    """:func:`ranked_end` for a message that names an end of the ranking and asks nothing else
+    ("and the best performer?", "表現最好的是哪一檔"); ``None`` otherwise ("why did the top one rise?")."""
+    s = to_simplified(message or "").lower()
+    end = ranked_end(s)
+    if end is None:
+        return None
+    rest = (_RANK_TOP if end == "top" else _RANK_BOTTOM).sub(" ", s)
+    return None if _END_ONLY_FILLER.sub("", rest) else end
 
 
 def ranked_end(simplified: str) -> str | None:
