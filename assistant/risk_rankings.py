@@ -110,7 +110,8 @@ def risk_ranking(req: EngineRequest, store: Any, *, today: date | None = None) -
     s = unquoted(req.message)
     least = bool(_LEAST.search(s))
     key = {"drawdown": "drawdown", "volatility": "volatility", "extremes": "worst_change", "sharpe": "sharpe"}[kind]
-    if _BY_INDUSTRY.search(to_simplified(s).lower()):
+    industries = bool(_BY_INDUSTRY.search(to_simplified(s).lower()))
+    if industries:
         rows = _by_industry(rows, key, zh)  # "which industry is the most volatile?": each industry's median
     # Deepest drawdown and worst day are the most negative; the most volatile and the best Sharpe the largest.
     descending = (kind in ("volatility", "sharpe")) != least
@@ -120,20 +121,19 @@ def risk_ranking(req: EngineRequest, store: Any, *, today: date | None = None) -
         what = {"drawdown": "最大回撤" + ("最淺" if least else "最深"), "volatility": "年化波動度" + ("最低" if least else "最高"),
                 "extremes": "單日跌幅" + ("最小" if least else "最大"),
                 "sharpe": "夏普比率（風險調整後報酬）" + ("最低" if least else "最高")}[kind]
-        head = f"**{start} 至 {end}**，資料庫中 {len(rows)} 家有股價的公司裡{what}的："
+        among = (f"{len(rows)} 個產業（各產業已儲存股價公司的中位數）" if industries else f"{len(rows)} 家有股價的公司")
+        head = f"**{start} 至 {end}**，資料庫中 {among}裡{what}的："
     else:
         what = {"drawdown": ("shallowest" if least else "deepest") + " maximum drawdown",
                 "volatility": ("lowest" if least else "highest") + " annualised volatility",
                 "extremes": ("mildest" if least else "worst") + " one-day fall",
                 "sharpe": ("lowest" if least else "highest") + " Sharpe ratio (risk-adjusted return)"}[kind]
-        head = f"**{start} to {end}**, the {what} among the {len(rows)} companies with stored prices:"
-    if rows and "companies" in rows[0]:  # industries: say what each value is
-        head = head.replace("家有股價的公司裡", "個產業（各產業已儲存股價公司的中位數）裡").replace(
-            f"among the {len(rows)} companies with stored prices", f"among {len(rows)} industries (the median of each "
-            "industry's stored companies)")
+        among = (f"{len(rows)} industries (the median of each industry's stored companies)" if industries else
+                 f"the {len(rows)} companies with stored prices")
+        head = f"**{start} to {end}**, the {what} among {among}:"
     lines = []
     for i, r in enumerate(ranked, 1):
-        if "companies" in r:
+        if industries:
             members = "、".join(r["companies"]) if zh else ", ".join(r["companies"])
             detail = (f"{r[key]:.1%}" if kind == "volatility" else f"{r[key]:.2%}" if kind == "drawdown"
                       else f"{r[key]:+.2f}" if kind == "sharpe" else f"{r[key]:+.2%}")
