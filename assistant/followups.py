@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Callable
 
 from .i18n import answers_zh
 from .types import Answer
@@ -423,20 +423,21 @@ def sentiment_trend_question(message: str, last_route: str | None, last_code: st
 
 
 def compared_span_question(message: str, last_price_question: str | None, last_codes: list[str], today: date,
-                           data_end: date | None = None) -> str | None:
+                           data_end: Callable[[], date | None] | None = None) -> str | None:
     """After prices over a month, quarter or year ("2330 in April 2025", "how did TSMC do last
     month?"), "compared to last month?" / "跟上個月比呢" puts that span beside the one before it
     ("2330 2025-04 vs 2025-03"); it had read the calendar's last month alone. A span named relative
     to today is the one the first answer read: on a store that ends before it, counted from the
-    store's end (``data_end``). ``None`` otherwise (weeks, days, no span)."""
+    store's end (``data_end()``, read only then). ``None`` otherwise (weeks, days, no span)."""
     from .periods import parse_period
     from .slots import COMPARED_TO_SPAN, to_simplified
 
     if not last_price_question or not last_codes or not re.search(COMPARED_TO_SPAN, to_simplified(message or "").lower()):
         return None
     period = parse_period(last_price_question, today)
-    if data_end is not None and period.start is not None and period.start > data_end:
-        period = parse_period(last_price_question, data_end + timedelta(days=1))  # the store's "last month"
+    end = data_end() if data_end is not None and period.start is not None else None
+    if end is not None and period.start is not None and period.start > end:
+        period = parse_period(last_price_question, end + timedelta(days=1))  # the store's "last month"
     if period.kind != "range" or period.start is None or period.end is None:
         return None
     start, end = period.start, period.end

@@ -37,7 +37,7 @@ from .periods import RELATIVE_SPANS, parse_period
 from .price_facts import TAIPEI, names_only_a_period, price_question_of
 from .router import FinqaRouter, IntentClassifier, RouteDecision
 from .sentiment_groups import asks_about_a_group
-from .slots import (COMPARE_WITH, COMPARED_TO_SPAN, WATCHLIST, ChatSession, Slots, asks_chart_only, guess_cjk_company,
+from .slots import (COMPARE_WITH, WATCHLIST, ChatSession, Slots, asks_chart_only, guess_cjk_company,
                     in_script, parse_slots, ranked_end, script_of, to_simplified, truncate_message, unquoted, watchlist_notice)
 from .small_talk import (alert_help, asks_about_watchlist, asks_accuracy_back, asks_alert, asks_beginner, asks_data_update,
                          asks_export, asks_reset, beginner_guide, reset_text,
@@ -294,10 +294,9 @@ class Assistant:
             notices.append(carried_notice(trend, message))
             anchored = trend
         last_codes = (session.last_codes or ([session.last_code] if session.last_code else [])) if session else []
-        if (session is not None and session.last_route == "qa" and re.search(COMPARED_TO_SPAN, to_simplified(anchored).lower())
-                and (compared := compared_span_question(anchored, session.last_price_question, last_codes,
-                                                        as_of or datetime.now(TAIPEI).date(),
-                                                        self._data_end()[1] if as_of is None else None))):
+        if session is not None and session.last_route == "qa" and (compared := compared_span_question(
+                anchored, session.last_price_question, last_codes, as_of or datetime.now(TAIPEI).date(),
+                (lambda: self._data_end()[1]) if as_of is None else None)):
             # "compared to last month?" after "2330 in April 2025": April beside March
             notices.append(carried_notice(compared, message))
             anchored = compared
