@@ -49,6 +49,57 @@ def asks_more(message: str) -> bool:
     return bool(_MORE.search(message or ""))
 
 
+# "summarize them", "give me a summary", "tl;dr", "總結一下", "重點是什麼" after a news list: that list,
+# each headline with its lead. On simplified, lower-cased text.
+_SUMMARY_ONLY = re.compile(
+    r"^\s*(?:(?:can you|could you|please|pls)\s+)?(?:summari[sz]e|sum up|recap|give me (?:a |the )?(?:summary|gist)"
+    r"|(?:a |the )?summary|tl;?dr|(?:the )?key points|the gist)(?:\s+(?:them|these|those|it|this|that|the (?:news|articles|headlines)))?"
+    r"(?:\s+(?:please|pls|for me))?\s*[?.!]*\s*$"
+    r"|^\s*(?:请|帮我|可以)?(?:总结|摘要|整理|汇整|重点)(?:一下)?(?:这些|那些|这几则)?(?:新闻)?(?:是什么|是啥|呢)?\s*[?？!！。]*\s*$")
+
+
+def asks_summary_only(message: str) -> bool:
+    """Whether ``message`` only asks to summarise what was listed ("summarize them", "總結一下")."""
+    from .slots import to_simplified
+
+    return bool(_SUMMARY_ONLY.search(to_simplified(message or "").lower()))
+
+
+def summary_question(previous: str, zh: bool) -> str:
+    """The last news question asked again as a summary (each headline with its lead)."""
+    return f"總結 {previous}" if zh else f"summarize {previous}"
+
+
+# "what do they say about Arizona?", "do any of them mention tariffs?", "這些新聞有提到關稅嗎",
+# "裡面有講到美國設廠嗎" after a news list: the same news searched for that topic. On simplified,
+# lower-cased text; group 1 (English) or 2 (Chinese) is the topic.
+_TOPIC_IN_THEM = re.compile(
+    r"^\s*(?:what|anything|is there anything)\s+(?:do|does|did)?\s*(?:they|these|those|the (?:articles|news|headlines)|it)\s+"
+    r"(?:say|said|mention|write|report)\w*\s+(?:about|on|regarding)\s+(.{2,60}?)\s*[?.!]*\s*$"
+    r"|^\s*(?:do|does|did)\s+(?:any of )?(?:they|them|these|those|the (?:articles|news|headlines))\s+(?:mention|talk about|cover|say anything about)\s+"
+    r"(.{2,60}?)\s*[?.!]*\s*$"
+    r"|^\s*(?:这些|那些|这几则|里面|其中)(?:新闻|文章)?(?:里|中)?(?:有)?(?:提到|讲到|说到|谈到|关于)(.{1,20}?)(?:的)?(?:吗|呢|什么|的部分)?\s*[?？!！。]*\s*$")
+
+
+def topic_in_listed(message: str) -> str | None:
+    """The topic ``message`` asks the news just listed about (see :data:`_TOPIC_IN_THEM`), else ``None``."""
+    from .slots import to_simplified
+
+    m = _TOPIC_IN_THEM.search(to_simplified(message or "").lower())
+    if not m:
+        return None
+    topic = re.sub(r"^(?:the|a|an)\s+", "", next(g for g in m.groups() if g).strip())
+    for i in range(len(message)):  # as the user wrote it ("關稅", not the "关税" it was matched as)
+        if to_simplified(message[i:i + len(topic)]).lower() == topic:
+            return message[i:i + len(topic)]
+    return topic or None
+
+
+def topic_question(previous: str, topic: str, zh: bool) -> str:
+    """The last news question narrowed to ``topic`` ("TSMC news in March 2025 about Arizona")."""
+    return f"{previous} 關於{topic}" if zh else f"{previous} about {topic}"
+
+
 def more_notice(question: str, shown: int, zh: bool) -> str:
     return (f"視為「{question}」的下一頁（略過已列出的 {shown} 則）。" if zh else
             f"Read as the next page of “{question}” (the {shown} articles already listed are left out).")
@@ -350,13 +401,42 @@ def carry_portfolio(message: str, previous: str | None, today: date, holdings: s
     return " ".join(f"{held}: {message.strip()} {span}".split())
 
 
+# "and MediaTek, I have 1 lot at 1300", "I also bought 2454 at 1300", "還有一張聯發科成本1300": a
+# position added to those stated. On simplified, lower-cased text.
+_ADDING = re.compile(r"\b(?:and|also|too|as well|plus|another|how about|what about)\b|还有|另外|也|再|加上|那")
+
+
+def added_positions(message: str, holdings: str | None) -> str | None:
+    """The positions stated so far (``holdings``, each bought at a price) and those ``message``
+    adds in another company, written as one statement ("I bought 2,000 shares of 2330 at 1050 and
+    1,000 shares of 2454 at 1300"), so that the answer is each of them and their total, and a later
+    "total?" reads all of them; ``None`` when ``message`` adds none (or restates one of them, or
+    states positions without a word that adds them: a new statement of its own)."""
+    from .holdings import stated_positions
+    from .slots import to_simplified, unquoted
+
+    if not holdings or not message:
+        return None
+    held, new = stated_positions(holdings), stated_positions(message)
+    if not held or not new or {c for c, _, _ in new} <= {c for c, _, _ in held}:
+        return None
+    if not _ADDING.search(to_simplified(unquoted(message)).lower()):
+        return None
+    merged = {c: (paid, shares) for c, paid, shares in held}
+    merged.update({c: (paid, shares) for c, paid, shares in new})
+    return "I bought " + " and ".join(f"{(shares or 1000):,.0f} shares of {c} at {paid:g}"
+                                      for c, (paid, shares) in merged.items())
+
+
 # After positions bought at a price ("I have 2 lots of TSMC at 900 and 1 lot of MediaTek at 1300"):
 # "how am I doing?", "what's my total return?", "which holding is the worst?", "what if I sell the
 # MediaTek?", "如果全部賣掉要繳多少稅" are about them. On simplified, lower-cased text.
 _ABOUT_POSITIONS = re.compile(
     r"\bhow (?:am i|are we|is it|are they) doing\b|\bmy (?:total |overall |net )?(?:returns?|gains?|loss(?:es)?|p&l|profit)\b"
     r"|\b(?:holdings?|positions?)\b|\bsell\w*|\bsold\b|\btax(?:es)?\b|\bfees?\b|\bbreak[- ]?even\b"
-    r"|卖|税|手续费|回本|赚|赔|亏|损益|报酬|持股|部位")
+    r"|卖|税|手续费|回本|赚|赔|亏|损益|报酬|持股|部位"
+    # "total?", "all together?", "總共呢": all of them
+    r"|\b(?:total|overall|altogether|all together|combined|in all)\b|总共|合计|一共|加起来|总计|全部")
 _PORTFOLIO_RISK = re.compile(r"\brisk\w*|\bvolatil\w*|\bdrawdown|\bbeta\b|\bcorrelat\w*|风险|波动|回撤|相关")
 
 
@@ -490,6 +570,7 @@ def carried_notice(question: str, message: str) -> str:
             f"Read as “{question}”, following on from the last question.")
 
 
-__all__ = ["asks_more", "carried_notice", "carry_news_question", "carry_period", "carry_portfolio",
+__all__ = ["added_positions", "asks_more", "asks_summary_only", "carried_notice", "carry_news_question", "carry_period", "carry_portfolio",
            "chart_back_question", "chart_whose", "compared_span_question", "holdings_stated", "more_notice",
-           "news_question_of", "performer_question", "sentiment_trend_question"]
+           "news_question_of", "performer_question", "sentiment_trend_question", "summary_question",
+           "topic_in_listed", "topic_question"]

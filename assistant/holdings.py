@@ -517,7 +517,11 @@ def parse_paid(message: str) -> tuple[float, str] | None:
 
 # A price paid right beside a name: "TSMC at 1000", "TSMC 2 lots @ 1,050", "台積電成本900" (after
 # it), "在900買了3張台積電" (before it).
-_PRICE_AFTER = re.compile(r"^\s*[:：,，]?\s*(?:(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)\s*(?:lots?|shares|张|股)\s*)?(?:\bat\b|@|成本价?|均价|买在)\s*"
+# What may stand between a name and the size held after it: "MediaTek, I have 1 lot at 1300",
+# "聯發科我有1張 成本1300".
+_HOLDER = r"(?:(?:i\s+(?:also\s+)?(?:have|hold|own|bought|got)|i've\s+got)\s+|我(?:还|也)?(?:有|持有|买了)\s*)?"
+_PRICE_AFTER = re.compile(r"^\s*[:：,，]?\s*" + _HOLDER + r"(?:(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)\s*(?:lots?|shares|张|股)\s*[,，]?\s*)?"
+                          r"(?:\bat\b|@|成本价?|均价|买在)\s*"
                           r"(?:nt\$|\$|twd\s*)?(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)(?!\d)(?!\s*(?:k\b|m\b|million|thousand|lots?|shares|%|万|亿|千|张|股))")
 _PRICE_BEFORE = re.compile(r"(?:在|以)\s*(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?:元|块)?\s*(?:的价格)?\s*(?:买进|买入|买了|买|购入)"
                            r"\s*(?:了)?\s*(?:[一二两三四五六七八九十百\d,]+\s*(?:张|股))?\s*$")
@@ -541,6 +545,19 @@ def paid_positions(message: str) -> list[tuple[str, float, float | None]]:
         if m and code not in {c for c, _, _ in out}:
             out.append((code, float(m.group(1).replace(",", "")), sizes.get(code)))
     return out
+
+
+def stated_positions(message: str) -> list[tuple[str, float, float | None]]:
+    """:func:`paid_positions`, or, when ``message`` names one company and a price paid away from
+    its name ("我1000買了3張台積電", "I bought 2 lots at 1050 of TSMC"), that one position."""
+    several = paid_positions(message)
+    if several:
+        return several
+    sizes = parse_positions(message)
+    paid = parse_paid(message)
+    if len(sizes) != 1 or paid is None or parse_sold(message) is not None:
+        return []
+    return [(sizes[0][0], paid[0], sizes[0][1])]
 
 
 def same_company_purchases(message: str) -> list[tuple[float, float]]:
@@ -765,7 +782,7 @@ def _trade(job: Job, code: str, paid: float, sold: float, stake: Stake, *, bough
 # --- a portfolio ------------------------------------------------------------------------------
 _QTY = (r"(\d{1,3}(?:,\d{3})+(?!\d)|\d+|[一二两三四五六七八九十百]+|a|one)\s*(?:个)?\s*(lots?|shares?|张|股)(?![a-z价票市东])")
 _QTY_BEFORE = re.compile(_QTY + r"\s*(?:of|in)?\s*$")
-_QTY_AFTER = re.compile(r"^\s*[:：,，]?\s*" + _QTY)
+_QTY_AFTER = re.compile(r"^\s*[:：,，]?\s*" + _HOLDER + _QTY + r"(?!\s*(?:of|in)\b)")  # "2 lots of" is the next name's
 # "TSMC at 1,050, 2 lots", "台積電成本950，2張": the size written after the price paid
 _QTY_AFTER_PRICE = re.compile(r"^\s*[:：,，]?\s*(?:\bat\b|@|成本价?|均价|买在)\s*(?:nt\$|\$|twd\s*)?"
                               r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?\s*(?:元|块)?\s*[,，、]?\s*" + _QTY)

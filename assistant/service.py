@@ -27,9 +27,10 @@ from ingest.cjk import has_cjk
 from ingest.errors import FinqaError
 from ingest.industries import english_name, industry_named
 
-from .followups import (asks_more, carried_notice, carry_news_question, carry_period, carry_portfolio, chart_back_question,
-                        chart_whose, compared_span_question, holdings_stated, more_notice, news_question_of, performer_question,
-                        sentiment_trend_question, why_back_question)
+from .followups import (added_positions, asks_more, asks_summary_only, carried_notice, carry_news_question, carry_period,
+                        carry_portfolio, chart_back_question, chart_whose, compared_span_question, holdings_stated, more_notice,
+                        news_question_of, performer_question, sentiment_trend_question, summary_question,
+                        topic_in_listed, topic_question, why_back_question)
 from .i18n import answers_zh, language_ack, language_notice, language_request, only_language_request, stream_in
 from .movers import (asks_for_picks, asks_future_ranking, is_ranking_question, ranking_without_why, refers_back,
                      why_ranking_notice)
@@ -278,6 +279,14 @@ class Assistant:
             # "more" / "更多" after a news list: the same question, without the articles shown so far
             anchored, skip = session.last_news_question, list(session.shown_urls)
             notices.append(more_notice(anchored, len(skip), answers_zh(message)))
+        elif session is not None and session.last_news_question and asks_summary_only(message):
+            # "summarize them" after a news list (or quoted news): that news, each headline with its lead
+            anchored = summary_question(session.last_news_question, answers_zh(message))
+            notices.append(carried_notice(anchored, message))
+        elif session is not None and session.last_news_question and (topic := topic_in_listed(message)):
+            # "what do they say about Arizona?" after a news list: that news, about Arizona
+            anchored = topic_question(session.last_news_question, topic, answers_zh(message))
+            notices.append(carried_notice(anchored, message))
         if (session is not None and session.last_route == "qa"
                 and (why := why_back_question(anchored, session.last_price_question, session.last_code,
                                               as_of or datetime.now(TAIPEI).date())) is not None):
@@ -308,7 +317,11 @@ class Assistant:
         elif asks_chart_only(anchored) and not (session is not None and session.last_code):
             yield Answer(route="qa", engine="help", answer=chart_whose(message), notices=notices)
             return
-        if session is not None and session.last_price_question:
+        if session is not None and (added := added_positions(anchored, session.holdings)) is not None:
+            # "and MediaTek, I have 1 lot at 1300" after a TSMC position: both, and their total
+            anchored = f"{added}: {anchored}"
+            notices.append(carried_notice(anchored, message))
+        elif session is not None and session.last_price_question:
             # "what's it worth?" after a portfolio: the portfolio; "2330's chart for that month", or
             # "which stocks did best?" after April's market: that period
             today = as_of or datetime.now(TAIPEI).date()
@@ -678,7 +691,8 @@ class Assistant:
         session.last_quoted = slots.quoted_text if route == "sentiment" and slots.quoted_text else None
         session.last_price_question = price_question_of(asked or message, answer, session.last_price_question)
         if answer.engine == "qa:prices" and holdings_stated(message):
-            session.holdings = message  # the user's own words, not a follow-up's carried text
+            # the user's own words, not a follow-up's carried text; with the positions they add to
+            session.holdings = added_positions(message, session.holdings) or message
         session.last_news_question = news_question_of(asked or message, answer)
 
     # --- status for the UI ---------------------------------------------------------------------

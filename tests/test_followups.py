@@ -496,3 +496,43 @@ def test_a_correlation_asked_next_is_between_the_conversation_s_companies(data_d
     asst.answer("跟聯發科比呢", session=session)
     corr = asst.answer("那相關性呢", session=session)
     assert corr.engine == "qa:prices" and "2330 台積電 與 2454 聯發科" in corr.answer, corr.answer
+
+
+def test_summarize_them_or_a_topic_after_a_news_list_reads_that_list(data_dir):
+    """"TSMC news in March 2025", then "summarize them" / "總結一下": the same articles, each headline
+    with its opening sentence; "what do they say about Arizona?" / "這些新聞有提到亞利桑那嗎": that
+    news searched for the topic (both had found no news: "them" and "they" are no topic)."""
+    from datetime import datetime, timedelta, timezone
+
+    from assistant.followups import asks_summary_only, topic_in_listed
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+    from index.news_index import build_news
+    from ingest.store import open_store
+    from ingest.types import Article
+
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    store = open_store(settings.store_path)
+    start = datetime(2025, 3, 10, 3, tzinfo=timezone.utc)
+    store.upsert_articles([Article(url=f"https://news.example.com/tsmc/{i}", title=f"TSMC update number {i}",
+                                   published_at=start + timedelta(days=i), code="2330", source="Fixture Daily",
+                                   language="en", description=f"TSMC update number {i}.",
+                                   content=f"TSMC update number {i}. The company said step {i} of its "
+                                           f"{'Arizona fab' if i == 3 else 'packaging'} plan went well today.")
+                           for i in range(6)])
+    build_news(store, settings, progress=False)
+    asst = Assistant(settings)
+    for listing, summarize, about in (("TSMC news in March 2025", "summarize them", "what do they say about Arizona?"),
+                                      ("台積電2025年3月的新聞", "總結一下", "這些新聞有提到Arizona嗎")):
+        session = ChatSession()
+        first = asst.answer(listing, session=session, as_of=date(2025, 4, 1))
+        assert "said step" not in first.answer
+        summary = asst.answer(summarize, session=session, as_of=date(2025, 4, 1))
+        assert [c.url for c in summary.citations] == [c.url for c in first.citations], summary.answer
+        assert "  The company said step 5 of its packaging plan went well today." in summary.answer.splitlines()
+        assert any("2025" in n and ("summarize" in n or "總結" in n) for n in summary.notices)
+        topic = asst.answer(about, session=session, as_of=date(2025, 4, 1))
+        assert [c.url for c in topic.citations][:1] == ["https://news.example.com/tsmc/3"], topic.answer
+        assert "Arizona fab" in topic.answer and "packaging" not in topic.answer
+    assert asks_summary_only("can you summarize these?") and asks_summary_only("重點是什麼")
+    assert not asks_summary_only("summarize TSMC's Q1 earnings call") and topic_in_listed("what about Arizona?") is None

@@ -483,6 +483,38 @@ def test_latest_news_of_a_span_lists_that_span_or_says_none_is_from_it(data_dir)
     assert day.answer.count("TSMC update of 2025-03-22") == 1 and "TSMC update of 2025-03-20" in day.answer
 
 
+def test_a_span_listing_is_the_span_itself_and_a_summary_adds_each_lead(data_dir):
+    """"TSMC news in March 2025" lists March's articles: padded three days each side, newest first,
+    it had listed April 1-3 before any of March's. A range written "from … to …" and a relative
+    span ("last week") are listings too (they had been sentence searches), and "summarize" adds
+    each article's opening sentence under its headline (never the headline again)."""
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    days = [date(2025, 3, 3), date(2025, 3, 20), date(2025, 3, 31), date(2025, 4, 1), date(2025, 4, 2), date(2025, 4, 3)]
+    _index_news(settings, [
+        Article(url=f"https://news.example.com/2330/{d.isoformat()}", title=f"TSMC update of {d.isoformat()}",
+                published_at=datetime(d.year, d.month, d.day, 3, tzinfo=timezone.utc), code="2330",
+                content=f"TSMC update of {d.isoformat()}. The chipmaker said its plan for day {d.day} is on track. More follows.",
+                source="Fixture Daily", language="en") for d in days])
+    engine = QAEngine(settings=settings)
+    march = engine.run(EngineRequest(message="TSMC news in March 2025", code="2330"))
+    assert "News from 2025-03, newest first:" in march.answer, march.answer
+    assert "TSMC update of 2025-03-31" in march.answer and "TSMC update of 2025-03-03" in march.answer
+    assert "2025-04-0" not in march.answer
+    ranged = engine.run(EngineRequest(message="2330 news from 2025-03-15 to 2025-04-01", code="2330"))
+    assert "News from 2025-03-15 – 2025-04-01, newest first:" in ranged.answer, ranged.answer
+    assert "TSMC update of 2025-04-01" in ranged.answer and "2025-04-02" not in ranged.answer
+    assert "2025-03-03" not in ranged.answer
+    last_week = engine.run(EngineRequest(message="TSMC news last week", code="2330"))
+    assert "News from last week (" in last_week.answer, last_week.answer  # the fixture's own article of then
+    assert "TSMC update" not in last_week.answer
+    summary = engine.run(EngineRequest(message="summarize TSMC news in March 2025", code="2330"))
+    lines = summary.answer.splitlines()
+    head = lines.index("- 2025-03-31 TSMC update of 2025-03-31 [1]")
+    assert lines[head + 1] == "  The chipmaker said its plan for day 31 is on track.", summary.answer
+    assert "each with its article's opening sentence" in summary.answer
+    assert "opening sentence" not in march.answer and "said its plan" not in march.answer
+
+
 def test_term_overlap_reads_chinese_bigrams_across_scripts_and_ignores_the_company():
     from assistant.engines.qa import _company_terms, term_overlap
 

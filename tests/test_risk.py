@@ -680,6 +680,38 @@ def test_a_position_at_a_price_named_and_its_tax_follow_it(store, data_dir):
     assert parse_sold("我有台積電2張成本950，賣掉要繳多少稅") is None and parse_sold("成本950，1100賣掉") == 1100.0
 
 
+def test_a_position_added_in_another_company_joins_those_stated(store, data_dir):
+    """"I bought 2 lots of 2330 at 100", then "and 2317, I have 1 lot at 40": both positions and
+    their total (it had asked how much of each is held), and "total?" after it is both again (it
+    had searched the news); the same in Chinese, where the first price stands away from the name
+    ("我100買了2張台積電" then "我還有一張鴻海，成本40", "總共呢"). Without a word that adds
+    ("I bought 1 lot of 2317 at 40") a new statement is a position of its own."""
+    from assistant.holdings import paid_positions
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    assert paid_positions("and 2317, I have 1 lot at 40") == [("2317", 40.0, 1000.0)]
+    assert paid_positions("鴻海我有1張 成本40") == [("2317", 40.0, 1000.0)]
+    asst = Assistant(data_dir.model_copy(update={"cpu_only": True}))
+    for first, added, total in (("I bought 2 lots of 2330 at 100, my P&L?", "and 2317, I have 1 lot at 40", "total?"),
+                                ("我100買了2張台積電，現在賺多少", "我還有一張鴻海，成本40", "總共呢")):
+        session = ChatSession()
+        alone = asst.answer(first, session=session, as_of=DAYS[-1])
+        assert alone.indicators["paid"] == 100.0 and alone.indicators["shares"] == 2000.0
+        both = asst.answer(added, session=session, as_of=DAYS[-1])
+        assert [(p["code"], p["paid"], p["shares"]) for p in both.indicators["positions"]] == [
+            ("2330", 100.0, 2000.0), ("2317", 40.0, 1000.0)], both.answer
+        # as of DAYS[-1], the last close seen is the day before it
+        paper = 2000 * (float(CLOSES_2330[-2]) - 100) + 1000 * (float(ALONE[-2]) - 40)
+        assert both.indicators["paper_gain"] == pytest.approx(paper)
+        again = asst.answer(total, session=session, as_of=DAYS[-1])
+        assert again.indicators["net_gain"] == pytest.approx(both.indicators["net_gain"]), again.answer
+    session = ChatSession()
+    asst.answer("I bought 2 lots of 2330 at 100, my P&L?", session=session, as_of=DAYS[-1])
+    own = asst.answer("I bought 1 lot of 2317 at 40, my P&L?", session=session, as_of=DAYS[-1])
+    assert own.code == "2317" and "positions" not in own.indicators and own.indicators["paid"] == 40.0
+
+
 def test_a_size_written_after_the_price_paid_is_read():
     """"TSMC at 1000, 2 lots and MediaTek at 1200, 1 lot", "台積電成本950，2張": each size after its price
     (one lot had been assumed for each)."""

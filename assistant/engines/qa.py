@@ -91,6 +91,12 @@ _LATEST = re.compile(
 )
 # What stays of a span once its dates are taken out ("TSMC news in April 2025" → "TSMC news in").
 _SPAN_WORDS = re.compile(r"\s+(?:in|from|during|for|of|on|since|over)\s*(?:the\s+)?(?:month|year|quarter)?\s*([?？]?)\s*$", re.I)
+# Spans named relative to today, which strip_dates leaves ("TSMC news last week", "台積電上週新聞").
+_RELATIVE_SPAN_WORDS = re.compile(
+    r"\b(?:(?:this|last|past|previous)\s+(?:week|month|quarter|year)|yesterday|lately|recently)\b"
+    r"|上週|上周|上個月|上个月|本月|這個月|这个月|昨天|今年|去年", re.I)
+# What joins two dates once strip_dates has taken them out ("from … to …", "between … and …", "…到…").
+_RANGE_JOINT = re.compile(r"\s+(?:to|and|through|until|[-–~])\s*(?=[?？]?\s*$)|(?<=\S)\s*(?:到|至|~|－)\s*", re.I)
 # "top news", "重大新聞", "頭條": importance, which finqa does not judge (it lists the newest, and says so)
 _TOP_NEWS = re.compile(rf"{_TOP_WORDS}|重大|重要|头条")
 # Index levels finqa does not store (it holds listed companies and ETFs, not TAIEX or the OTC index).
@@ -158,11 +164,9 @@ def _about_markets(hit: Any) -> bool:
     return _market_weight(hit) > 0
 
 
-def news_window(req: EngineRequest) -> tuple[date, date, str] | None:
-    """``(from, until, label)`` of the news to search when the question names a day or a period of
-    at most two months ("what happened to TSMC on April 7, 2025?"): from NEWS_DAYS_AROUND days
-    before it to as many after (``until`` exclusive). Similarity to the wording knows nothing of
-    dates; the news of that week is what the reader asked about. ``None`` for other questions."""
+def _news_period(req: EngineRequest) -> tuple[date, date, str] | None:
+    """``(first day, last day, label)`` of the day or period of at most two months the question
+    names, ``None`` when it names none (or a longer one)."""
     from ..periods import parse_period, period_label
     from ..price_facts import TAIPEI
 
@@ -176,7 +180,30 @@ def news_window(req: EngineRequest) -> tuple[date, date, str] | None:
     if not re.search(r"\d", label):  # "yesterday": which day that was (relative to the as-of day, too)
         day = period.start.isoformat() if period.start == period.end else f"{period.start.isoformat()} – {period.end.isoformat()}"
         label += f"（{day}）" if zh else f" ({day})"
-    return (period.start - timedelta(days=NEWS_DAYS_AROUND), period.end + timedelta(days=NEWS_DAYS_AROUND + 1), label)
+    return period.start, period.end, label
+
+
+def news_window(req: EngineRequest) -> tuple[date, date, str] | None:
+    """``(from, until, label)`` of the news to search when the question names a day or a period of
+    at most two months ("what happened to TSMC on April 7, 2025?"): from NEWS_DAYS_AROUND days
+    before it to as many after (``until`` exclusive). Similarity to the wording knows nothing of
+    dates; the news of that week is what the reader asked about. ``None`` for other questions."""
+    span = _news_period(req)
+    if span is None:
+        return None
+    return span[0] - timedelta(days=NEWS_DAYS_AROUND), span[1] + timedelta(days=NEWS_DAYS_AROUND + 1), span[2]
+
+
+def listing_window(req: EngineRequest) -> tuple[date, date, str, int] | None:
+    """``(from, until, label, pad)`` of the articles a news listing reads, ``pad`` the days added
+    each side. A listing of a span is that span's articles ("TSMC news in March 2025": padding
+    would put the first days of April first, newest first); a listing of one day takes
+    NEWS_DAYS_AROUND days either side, where the reactions to it are."""
+    span = _news_period(req)
+    if span is None:
+        return None
+    pad = NEWS_DAYS_AROUND if span[0] == span[1] else 0
+    return span[0] - timedelta(days=pad), span[1] + timedelta(days=pad + 1), span[2], pad
 
 
 # What a question about a day says besides the day: "what happened on 2025-04-07?", "2025年4月7日
@@ -308,7 +335,9 @@ def wants_latest(message: str | None) -> bool:
         return False
     from ..periods import strip_dates
 
-    return bool(_LATEST.search(message) or _LATEST.search(_SPAN_WORDS.sub(" ", strip_dates(message))))
+    bare = _RELATIVE_SPAN_WORDS.sub(" ", strip_dates(message))
+    bare = _RANGE_JOINT.sub(" ", bare)  # "2330 news from 2025-04-01 to 2025-04-10" → "2330 news from"
+    return bool(_LATEST.search(message) or _LATEST.search(_SPAN_WORDS.sub(" ", bare)))
 
 
 # What may stand beside the words asking for news when no company and no topic is named: time
@@ -422,6 +451,35 @@ def map_citations(text: str, contexts: list[dict[str, Any]]) -> list[Citation]:
             for c in chosen]
 
 
+# "summarize the news on 2317", "總結鴻海的新聞", "summarize them" (after a listing): without a
+# language model, each headline with its article's first informative sentence (the lead).
+_SUMMARY = re.compile(r"\b(?:summari[sz]e|summary|recap|gist|key points|tl;?dr|digest)\b|总结|摘要|重点|汇整|彙整|整理", re.I)
+LEAD_CHARS = 160  # a lead longer than this is cut at a word (or character) and marked "…"
+
+
+def asks_summary(message: str | None) -> bool:
+    """Whether a news question asks for a summary (see :data:`_SUMMARY`)."""
+    from ..slots import to_simplified
+
+    return bool(_SUMMARY.search(to_simplified(message or "")))
+
+
+def article_lead(context: dict[str, Any]) -> str | None:
+    """The first informative sentence of an article's text that is not its headline again, cut
+    to LEAD_CHARS: what a listing that was asked to summarise adds under each headline."""
+    title = _norm(str(context.get("title") or ""))
+    for sentence in split_sentences(str(context.get("text") or "")):
+        if _norm(sentence) == title or title and _norm(sentence) in title or not _informative(sentence):
+            continue
+        if len(sentence) > LEAD_CHARS:
+            cut = sentence[:LEAD_CHARS]
+            if " " in cut and not CJK_RE.search(cut[-10:]):
+                cut = cut.rsplit(" ", 1)[0]
+            sentence = cut.rstrip("，,、；; ") + "…"
+        return sentence
+    return None
+
+
 def split_sentences(text: str) -> list[str]:
     """Split English and Chinese prose into sentences (keeps the terminators)."""
     parts = [p.strip() for p in _SENT_SPLIT.split(text or "")]
@@ -528,7 +586,7 @@ class QAEngine(FinqaQueryEngine):
                 # question. Companies interleaved as below, then shown newest first.
                 # "TSMC news last week": the newest up to the span's end, then only the span's (or,
                 # when none is from it, the newest overall with a word saying so).
-                window = news_window(req)
+                window = listing_window(req)
                 upto = before
                 if window is not None:  # its ``until`` is exclusive, as ``before`` is
                     upto = window[1] if req.as_of is None else min(window[1], req.as_of)
@@ -1015,6 +1073,7 @@ class QAEngine(FinqaQueryEngine):
                           fallback_reason=reason, code=req.code)
         if lists_newest(req):
             tag = len(request_codes(req)) != 1  # several companies, or all of them: each line says whose
+            summary = asks_summary(req.message)  # "summarize TSMC's news": each headline with its lead
             titles: set[str] = set()  # two outlets' copies of one headline are listed once
             lines = []
             for c in contexts:
@@ -1022,17 +1081,23 @@ class QAEngine(FinqaQueryEngine):
                     continue  # the prices are quoted above the list
                 titles.add(key)
                 lines.append(f"- {c['date']} {'[' + c['code'] + '] ' if tag and c.get('code') else ''}{c['title']} [{c['n']}]")
+                if summary and (lead := article_lead(c)):
+                    lines.append(f"  {lead}")
             intro = "最新新聞（由新到舊）：" if zh else "Latest news, newest first:"
-            span = news_window(req)
+            span = listing_window(req)
             listed = [c["date"] for c in contexts if not c.get("bars") and c.get("date")]
             if span is not None and listed and all(
-                    (span[0] + timedelta(days=NEWS_DAYS_AROUND)).isoformat() <= d
-                    < (span[1] - timedelta(days=NEWS_DAYS_AROUND)).isoformat() for d in listed):  # the span itself
+                    (span[0] + timedelta(days=span[3])).isoformat() <= d
+                    < (span[1] - timedelta(days=span[3])).isoformat() for d in listed):  # the span itself
                 intro = f"{span[2]} 的新聞（由新到舊）：" if zh else f"News from {span[2]}, newest first:"
             elif span is not None and listed and all(span[0].isoformat() <= d < span[1].isoformat() for d in listed):
                 # "TSMC headlines from April 7 2025": the days around it too
                 intro = (f"{span[2]} 前後 {NEWS_DAYS_AROUND} 天的新聞（由新到舊）：" if zh else
                          f"News from {NEWS_DAYS_AROUND} days either side of {span[2]}, newest first:")
+            if summary and any(line.startswith("  ") for line in lines):
+                intro = (intro.rstrip("：") + "，每則附上文章的第一句（沒有語言模型，finqa 不自行撰寫摘要）：" if zh else
+                         intro.rstrip(":") + ", each with its article's opening sentence (without a language model finqa "
+                         "writes no summary of its own):")
         elif is_day_question(req):  # "what happened on 2025-04-07?": that day's headlines
             lines = [f"- {c['date']} {c['title']} [{c['n']}]" for c in contexts if not c.get("bars")]
             day = news_window(req)[2]  # type: ignore[index]
