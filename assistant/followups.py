@@ -284,6 +284,14 @@ def carry_period(message: str, previous: str | None, today: date) -> str:
         # "and the lowest close?", "which day had the highest volume?" after "2330 in April 2025" or
         # "2330 last 10 days": that span's record (it had been the whole stored history's)
         return _with_span(message, text, zh)
+    from .risk import risk_kind
+    from .slots import plural_back
+
+    if (not named and plural_back(simplified) and risk_kind(message) in ("risk", "drawdown", "correlation", "beta", "extremes")
+            and (text := _span_of(previous, today, zh)) is not None):
+        # "which is the riskiest?", "and their correlation?" after three companies this year: over
+        # this year (they had read the whole stored history)
+        return _with_span(message, text, zh)
     return message
 
 

@@ -295,6 +295,22 @@ TERMS: tuple[Term, ...] = (
        "**Institutional investors (三大法人).** Foreign investors, investment trusts (投信) and dealers (自營商); TWSE "
        "publishes each one's net buying per stock every day. finqa stores none of these figures.",
        "**三大法人。** 外資、投信與自營商；證交所每天公布各自在每檔股票的買賣超。finqa 不儲存這些數字。"),
+    _t("how_to_buy", r"\bhow (?:do|can|would|should) (?:i|we|you|one|foreigners?|a foreigner) (?:buy|invest in|trade|start "
+                     r"(?:investing|trading) in)\b(?: (?:taiwan(?:ese)?|tw) (?:stocks?|shares|equities)| stocks?| shares)?(?: in taiwan)?"
+                     r"|\bhow to (?:buy|invest in|trade) (?:taiwan(?:ese)?|tw) (?:stocks?|shares|equities)\b"
+                     r"|(?:怎么|如何|要怎么|怎样)(?:开始)?(?:买|投资|进场)(?:台股|股票|台湾股票)|(?:怎么|如何)开(?:证券)?户|开户(?:流程|步骤)",
+       "**Buying Taiwan stocks.** Open a securities account with a Taiwan broker (證券商) and the bank settlement "
+       "account linked to it (交割帳戶); orders go through the broker's app or by phone, in lots of 1,000 shares or as "
+       "odd lots (零股, from one share, during the session or after hours). The money leaves the settlement account "
+       "two trading days later (T+2). Costs: the broker's fee of 0.1425% each way (at least NT$20, often discounted) "
+       "and the transaction tax on the sale (0.3%, 0.1% for ETFs). A foreign investor first registers with TWSE for an "
+       "investor ID through a local agent or custodian bank, or buys the ADRs some companies list abroad. finqa places "
+       "no orders and recommends no broker.",
+       "**如何買台股。** 向國內證券商開立證券戶，並開立連結的銀行交割帳戶；用券商 App 或電話下單，以一張（1,000 股）或零股"
+       "（1 股起，盤中或盤後）為單位；成交後第二個交易日（T+2）從交割帳戶扣款。成本：買賣各 0.1425% 手續費（最低 NT$20，"
+       "常有折扣），賣出時證券交易稅 0.3%（ETF 0.1%）。外國投資人須先透過國內代理人或保管銀行向證交所登記取得投資身分，"
+       "或改買部分公司在海外掛牌的 ADR。finqa 不下單，也不推薦券商。",
+       "how much does a lot of 2330 cost", "一張台積電多少錢"),
     _t("bull_bear", r"\b(?:bull|bear)(?:ish)? markets?\b|\bbull(?:ish)?\b|\bbear(?:ish)?\b|(?:多头|空头)(?:市场)?|牛市|熊市",
        "**Bull and bear markets.** A bull market is a lasting rise, a bear market a lasting fall, commonly a drop of 20% "
        "or more from a peak. finqa does not label markets; it gives the drawdown from the peak instead "
@@ -304,7 +320,7 @@ TERMS: tuple[Term, ...] = (
 )
 
 # The terms above that finqa defines but never computes (it stores no financial statements).
-NOT_COMPUTED = frozenset({"pe", "eps", "dividend_yield", "market_cap", "ex_dividend", "etf", "day_trading", "margin", "hours",
+NOT_COMPUTED = frozenset({"how_to_buy", "pe", "eps", "dividend_yield", "market_cap", "ex_dividend", "etf", "day_trading", "margin", "hours",
                           "settlement", "markets", "institutional", "bull_bear"})
 
 # A question that asks what a term means; on simplified, lower-cased text.
@@ -314,7 +330,9 @@ _ASKS = re.compile(
     r"|\bdifference between\b|\btell me about\b|\bhow many shares\b|\bwhen does\b|\bwhat time\b"
     r"|\bhow (?:does|do|is)\b.{0,30}\bwork(?:s|ing)?\b"
     r"|什么是|是什么|是啥|什么意思|意思|定义|怎么算|如何计算|怎么计算|怎么看|解释|说明|差别|差异|区别|几点|多少股|几股|交易时间"
-    r"|(?:限制|上限)(?:是)?多少|(?:税|手续费)(?:是)?多少|缴多少税|\bhow much (?:tax|taxes)\b")
+    r"|(?:限制|上限)(?:是)?多少|(?:税|手续费)(?:是)?多少|缴多少税|\bhow much (?:tax|taxes)\b"
+    # "漲停是幾%", "跌停多少趴"; "how do I buy Taiwan stocks?", "怎麼開戶"
+    r"|几\s*(?:%|％|趴|成)|多少\s*(?:%|％|趴)|\bhow (?:do|can|would|should)\b|\bhow to\b|怎么|如何|怎样|流程|步骤")
 # "and KD?", "那KD呢", "what about MACD?" after a definition: the next term (with no company in
 # the conversation; with one, the same words ask for that company's number).
 _NEXT_TERM = re.compile(r"^\s*(?:and|what about|how about|那|那么|还有)\b|^\s*(?:那|那么|还有)|呢\s*[?？]?\s*$")
@@ -328,7 +346,7 @@ _FILLER = re.compile(
     r"indicators|value|values|ratio|difference|between|and|vs|versus|tell|about|term|please|stock|stocks|"
     r"technical|index|s|days?|sessions?|taiwan|taiwanese|here|how|about|many|shares|one|per|each|daily|when|time|"
     r"market|exchange|twse|tpex|stock|open|close|work|works|working|your)\b|那么|那|还有"
-    r"|什么是|是什么|是啥|什么意思|意思|定义|怎么算|如何计算|怎么计算|怎么看|解释|说明|差别|差异|区别|指标|和|跟|与|的|请问|呢|吗|啊|值|是|日|天|台股|股市|多少股|几股|一张|有|几点|多少",
+    r"|什么是|是什么|是啥|什么意思|意思|定义|怎么算|如何计算|怎么计算|怎么看|解释|说明|差别|差异|区别|指标|和|跟|与|的|请问|呢|吗|啊|值|是|日|天|台股|股市|多少股|几股|一张|有|几点|多少|几|趴|要|开始|\bin\b|\bi\b|\bcan\b|\bto\b",
 )
 
 

@@ -241,6 +241,9 @@ _FUTURE_RANKING = re.compile(
     # "which stock has the highest P(rise)?", "上漲機率最高的股票"
     r"|\b(?:which|what)\b.{0,40}\b(?:highest|lowest|best|biggest)\s+(?:p\s*\(\s*rise\s*\)|probability of (?:a )?ris\w*|odds)"
     r"|(?:上涨机率|上涨概率|上涨机会).{0,4}(?:最高|最大)"
+    # "forecast the top 3 stocks", "predict the best stocks", "預測前三名的股票": the forecaster over a ranking
+    r"|\b(?:forecast|predict)\s+(?:the\s+)?(?:top|best|worst)\b(?:\s+\d+)?\s+(?:stocks?|shares|companies|performers)\b"
+    r"|(?:预测|预估)(?:一下)?(?:前\s*\d+|前[一二三四五十]|最好|最强)(?:名|档)?的?(?:股票?|个股|公司)"
 )
 
 

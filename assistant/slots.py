@@ -797,8 +797,12 @@ COMPARED_TO_SPAN = (r"^\s*(?:and\s+|how\s+(?:does\s+(?:it|that)\s+|is\s+(?:it|th
 # chart?", "畫出走勢圖", "給我看K線圖" (simplified, lower-cased; a space may sit between "k" and 线).
 _CHART_ONLY = (
     r"^\s*(?:(?:can|could)\s+(?:i|you)\s+(?:see|show(?:\s+me)?|get|have|draw|plot)\s+|(?:show|give|draw|plot)(?:\s+me)?\s+"
-    r"|let\s+me\s+see\s+)?(?:the\s+|a\s+|its\s+)?(?:(?:price|candlestick|daily|weekly|monthly)\s+)?(?:chart|graph|plot)"
+    r"|let\s+me\s+see\s+)?(?:the\s+|a\s+|its\s+|their\s+)?(?:(?:price|candlestick|daily|weekly|monthly)\s+)?(?:charts?|graphs?|plot)"
     r"(?:\s+please)?\s*[?？!！.。]*\s*$"
+    # "chart them", "plot both", "graph it"
+    r"|^\s*(?:can\s+you\s+|please\s+)?(?:chart|plot|graph|draw)\s+(?:them|both|it|these|those|all of them)(?:\s+please)?\s*[?？!！.。]*\s*$"
+    # "把它們畫出來", "畫出來": drawn, with no chart named
+    r"|^\s*(?:请)?(?:把(?:它们|他们|它|这两[档支个家])|它们|他们)?(?:帮我)?(?:画出来|画一下)\s*(?:吧|呢)?\s*[?？!！。]*\s*$"
     r"|^\s*(?:请)?(?:给我看|给我|帮我画|帮我|画出|画一下|画个|画|显示|秀出|看一下|看看)?(?:一下)?\s*(?:日|周|月)?\s*(?:k\s*线图?|线图|走势图|图表|图)"
     r"\s*(?:呢|吗|看看)?\s*[?？!！。]*\s*$")
 # ... of which "weekly", "週K" ask a different chart than the last answer's
@@ -857,6 +861,15 @@ _CONTINUATION = re.compile(
 )
 # What only a pair of companies has: "那相關性呢", "and the correlation?" ask it of the conversation's
 _NEEDS_TWO = re.compile(r"\bcorrelat\w*|相关性|相关系数|连动")
+# A follow-up that names only another computed aspect ("那風險呢", "and the volatility?", "RSI呢", "and
+# the forecast?"): after an answer about several companies, asked of each of them (it had been the
+# first alone). "its risk" / "它的風險" stays one company; the news stays the first company's. On
+# Simplified, lower-cased text.
+_ASPECT_ALONE = re.compile(
+    r"[\W_]*(?:(?:and|what about|how about|then|so|那|那么|还有|再来)\s*)?(?:the\s+|their\s+|他们的|它们的)?"
+    r"(?:risks?|risk profile|volatility|drawdowns?|max(?:imum)? drawdown|sharpe(?: ratio)?|rsi|kd|macd|technicals?"
+    r"|(?:technical )?indicators?|volume|forecasts?|outlook|风险|波动(?:度|率)?|回撤|最大回撤|夏普(?:比率|值)?"
+    r"|技术(?:面|指标)|成交量|预测|走势预测)\s*(?:呢|吗|如何|怎么样)?[\W_]*")
 # A follow-up that names only another span or horizon ("what about 20 days?", "and next month?",
 # "那10天呢"): asked of every company of the last answer (on Simplified, lower-cased text).
 _ONLY_A_SPAN = re.compile(
@@ -1041,6 +1054,10 @@ def parse_slots(message: str, session: ChatSession | None = None, directory: Any
             slots.code = slots.codes[0]
         elif len(session.last_codes) > 1 and _NEEDS_TWO.search(simplified):
             # "那相關性呢" after both companies' prices: between them (it had asked one company's against the market)
+            slots.codes = list(session.last_codes)
+            slots.code = slots.codes[0]
+        elif len(session.last_codes) > 1 and _ASPECT_ALONE.fullmatch(simplified):
+            # "那風險呢" after both companies' prices: both companies' risk
             slots.codes = list(session.last_codes)
             slots.code = slots.codes[0]
         elif len(session.last_codes) > 1 and _ONLY_A_SPAN.fullmatch(simplified):

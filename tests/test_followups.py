@@ -536,3 +536,34 @@ def test_summarize_them_or_a_topic_after_a_news_list_reads_that_list(data_dir):
         assert "Arizona fab" in topic.answer and "packaging" not in topic.answer
     assert asks_summary_only("can you summarize these?") and asks_summary_only("重點是什麼")
     assert not asks_summary_only("summarize TSMC's Q1 earnings call") and topic_in_listed("what about Arizona?") is None
+
+
+def test_an_aspect_or_a_ranking_of_them_after_several_companies_keeps_them_and_their_span(data_dir):
+    """"2330 2454 2317 in 2025", then "which is the riskiest?" and "and their correlation?": all three
+    over 2025's sessions (they had read the whole stored history), and "chart them" charts the three
+    over it (it had repeated the correlation); "台積電跟聯發科" then "那風險呢" is both companies' risk (it
+    had been 2330's alone), while "那新聞呢" stays the first company's news."""
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession, asks_chart_only
+    from ingest.store import open_store
+    from tests.fixture_data import synthetic_bars
+
+    store = open_store(data_dir.store_path)
+    for seed, code in enumerate(("2330", "2454", "2317")):
+        store.upsert_bars(synthetic_bars(code, 200, end=date(2025, 5, 30), seed=seed))
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    asst.answer("compare 2330, 2454 and 2317 in 2025", session=session)
+    risk = asst.answer("which is the riskiest?", session=session)
+    assert risk.answer.count(", 2025-01-02 to 2025-05-") == 3, risk.answer
+    corr = asst.answer("and their correlation?", session=session)
+    assert "from 2025-01-02 to 2025-05-" in corr.answer and corr.answer.count(" and ") >= 3, corr.answer
+    chart = asst.answer("chart them", session=session)
+    assert {b.code for b in chart.bars} == {"2330", "2454", "2317"}, chart.notices
+    assert min(b.date for b in chart.bars) >= date(2025, 1, 1)
+    assert asks_chart_only("把它們畫出來") and asks_chart_only("plot both") and not asks_chart_only("看看")
+    session = ChatSession()
+    asst.answer("台積電跟聯發科", session=session)
+    both = asst.answer("那風險呢", session=session)
+    assert "2330 台積電" in both.answer and "2454 聯發科" in both.answer, both.answer
+    news = asst.answer("那新聞呢", session=session)
+    assert news.route == "qa" and "風險" not in news.answer

@@ -51,6 +51,8 @@ def test_definition_questions(message, keys):
     ("what is the market doing today?", None), ("RSI?", None), ("how is TSMC doing", "2330"),
     ("我有一張台積電", "2330"), ("一張台積電多少錢", "2330"), ("is the market open today?", None),
     ("新機上市時間", None), ("is 6488 listed on TPEx?", "6488"),  # a launch; a company's own market (its card)
+    ("how do I make money?", None), ("how do I buy TSMC?", "2330"), ("如何投資台積電", "2330"),
+    ("how can I tell if TSMC is cheap?", "2330"), ("台積電漲了幾%", "2330"),
 ])
 def test_not_definition_questions(message, code):
     assert not is_glossary_question(message, code)
@@ -185,7 +187,10 @@ def test_whether_a_company_may_be_day_traded_is_the_rule_and_what_finqa_lacks(da
 @pytest.mark.parametrize("message, key", [
     ("explain moving averages like I'm five", "moving_average"), ("簡單說明KD", "kd"), ("什麼是空頭市場", "bull_bear"),
     ("漲跌幅限制是多少", "limit"), ("what is RSI in simple terms?", "rsi"), ("要繳多少稅", "costs"), ("證交稅是多少", "costs"),
-    ("how much tax do I pay?", "costs"),
+    ("how much tax do I pay?", "costs"), ("漲停是幾%", "limit"), ("跌停是多少趴", "limit"),
+    # how to buy (it had found no news): the account, the order, T+2, the costs, foreign investors
+    ("how do I buy Taiwan stocks?", "how_to_buy"), ("how can a foreigner buy Taiwan stocks?", "how_to_buy"),
+    ("怎麼買台股", "how_to_buy"), ("台股怎麼開戶", "how_to_buy"),
 ])
 def test_how_simply_a_definition_is_asked_is_no_other_question(message, key):
     """"like I'm five", "簡單說明", a term's own suffix (空頭市場) or "限制是多少" had left the words

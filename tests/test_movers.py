@@ -406,6 +406,9 @@ def test_a_ranking_of_the_future_is_declined_with_the_reason(data_dir):
     assert "不替股票的未來漲跌排名" in zh.answer
     assert "Which company should I forecast?" in asst.answer("will it go up next week?").answer
     assert asks_future_ranking("which stock has the highest P(rise)?") and asks_future_ranking("上漲機率最高的股票")
+    # "forecast the top 3 stocks" had asked which company to forecast
+    assert "does not rank stocks by where they will go" in asst.answer("forecast the top 3 stocks").answer
+    assert asks_future_ranking("預測前三名的股票") and not asks_future_ranking("forecast 2330 and 2454")
     from assistant.slots import ChatSession
 
     session = ChatSession()  # a company in the conversation does not turn the question into its forecast
