@@ -127,6 +127,13 @@ def is_indicator_question(message: str, code: str | None) -> bool:
     return bool(mas or others)
 
 
+def asks_volatility_only(message: str) -> bool:
+    """Whether the only indicator ``message`` asks for is volatility ("哪個波動比較大"): the risk
+    profile, which a comparison of risk also answers, already gives its last 20 sessions."""
+    mas, others = _wanted(unquoted(message or ""))
+    return not mas and others == ["volatility"]
+
+
 def asks_span_volatility(message: str) -> bool:
     """Whether ``message`` asks for volatility over a span of several sessions it names ("2330
     volatility in 2025", "台積電今年以來的波動"): the risk profile's, computed over the span."""

@@ -567,3 +567,7 @@ def test_an_aspect_or_a_ranking_of_them_after_several_companies_keeps_them_and_t
     assert "2330 台積電" in both.answer and "2454 聯發科" in both.answer, both.answer
     news = asst.answer("那新聞呢", session=session)
     assert news.route == "qa" and "風險" not in news.answer
+    # "哪個波動比較大" is the risk comparison, once (the 20-session volatility had followed it again)
+    asst.answer("台積電跟聯發科", session=session)
+    vol = asst.answer("哪個波動比較大", session=session)
+    assert "比較：波動度最高的是" in vol.answer and "技術指標" not in vol.answer, vol.answer

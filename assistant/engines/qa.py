@@ -943,12 +943,14 @@ class QAEngine(FinqaQueryEngine):
                 return Answer(route="qa", engine="qa:prices", notices=list(req.notices),
                               answer=portfolio_prompt(answers_zh(req.message)))
             return None
-        from ..risk import risk_answer
-        from ..technicals import indicator_answer
+        from ..risk import risk_answer, risk_kind
+        from ..technicals import asks_volatility_only, indicator_answer
 
         store = open_store(self.settings.store_path)
         risk, indicators = risk_answer(req, store), indicator_answer(req, store)
         if risk is not None and indicators is not None:  # "2330 RSI and volatility and drawdown": both
+            if risk_kind(req.message) == "risk" and asks_volatility_only(req.message):
+                return risk  # "哪個波動比較大": the risk profiles hold the 20-session volatility already
             return _joined(risk, indicators)
         return risk or indicators or price_answer(req, store)
 
