@@ -68,7 +68,9 @@ def _company_label(slots: Slots) -> str:
 
 
 # Words that, beside an unknown company code, still ask only about it ("9999 news", "9999 股價").
-_ABOUT_WORDS = re.compile(r"\b(?:news|stock|stocks|shares?|price|prices|chart)\b|新聞|新闻|消息|股價|股价|股票")
+_ABOUT_WORDS = re.compile(r"\b(?:news|stock|stocks|shares?|price|prices|chart|quote|what(?:'s| is)?|whats|is|the|of|for|on|about|"
+                          r"how|doing|today|now|current|latest|close|closing|show|give|tell|me|please|check)\b"
+                          r"|新聞|新闻|消息|股價|股价|股票|的|多少|現在|现在|今天|最新|收盤|收盘|怎麼樣|怎么样|如何")
 
 
 def _only_about(message: str, word: str) -> bool:

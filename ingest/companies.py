@@ -374,6 +374,15 @@ class CompanyDirectory:
         key = normalize_key(query or "")
         if not key:
             return [], 0.0
+        if key.isdigit():
+            # "23300", "2303x": codes one keystroke away (a digit added, dropped or mistyped), the
+            # biggest companies first; a fuzzy ratio had offered any code sharing digits (00972 for 23300)
+            from rapidfuzz.distance import Levenshtein
+
+            near = [c for c in self.companies if Levenshtein.distance(key, c) <= 1]
+            if near:
+                near.sort(key=lambda c: (self.prominence.get(c, 10**6), c))
+                return [self.label(self.companies[c]) for c in near[:n]], 100.0 * (1 - 1 / max(len(key), 1))
         short = _has_cjk(key) or len(key) <= 4
         scorer = fuzz.ratio if short else fuzz.WRatio
         hits = process.extract(key, [k for k, _ in self._choices], scorer=scorer, limit=max(50, n * 10),

@@ -92,6 +92,16 @@ def test_the_closest_spelling_comes_first(directory, query, first):
     assert directory.suggest(query)[0] == first
 
 
+def test_a_mistyped_code_suggests_the_codes_one_keystroke_away(directory):
+    """"23300" (a digit added), "233" (one dropped), "2331" (one mistyped): the codes one edit away,
+    biggest first (a fuzzy ratio had offered ETFs such as 00972 that merely share digits)."""
+    assert directory.suggest("23300")[0] == "2330 台積電 (TSMC)"
+    assert directory.suggest("233")[0] == "2330 台積電 (TSMC)"
+    from rapidfuzz.distance import Levenshtein
+
+    assert all(Levenshtein.distance("9999", s.split()[0]) <= 1 for s in directory.suggest("9999"))
+
+
 def test_resolve_or_raise_and_json(directory):
     assert directory.resolve_or_raise("MediaTek").code == "2454"
     with pytest.raises(UnknownCompanyError) as info:

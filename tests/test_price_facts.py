@@ -1567,3 +1567,19 @@ def test_a_company_against_its_industry_is_the_median_of_its_other_stored_peers(
             "Semiconductors (半導體業) companies (2303, 2454) -1.50%: 2330 did better by 11.50 percentage points.") in en.answer
     zh = ask(store, "台積電4月跟同業比", today=date(2025, 5, 2))
     assert "與同業比（2025-04-01 – 2025-04-30）" in zh.answer and "贏過同業 11.50 個百分點" in zh.answer
+
+
+@pytest.mark.parametrize("message, said", [
+    ("台積電今天收盤價、成交量、本益比", "本益比不在資料中；問 `2330 本益比`"),
+    ("2330 close and EPS", "so EPS is not in its data; ask `2330 EPS`"),
+])
+def test_a_figure_asked_beside_the_prices_is_said_to_be_missing(store, data_dir, message, said):
+    """The prices are answered, and the P/E or EPS asked beside them is said to be missing (it had
+    gone unmentioned); a price question alone gets no such notice."""
+    from assistant.engines.qa import QAEngine
+
+    engine = QAEngine(settings=data_dir.model_copy(update={"cpu_only": True}))
+    a = engine.price_facts(EngineRequest(message=message, code="2330"))
+    assert a is not None and a.engine == "qa:prices" and any(said in n for n in a.notices), a.notices
+    plain = engine.price_facts(EngineRequest(message="台積電股價", code="2330"))
+    assert not any("不在資料中" in n for n in plain.notices)

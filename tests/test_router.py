@@ -461,6 +461,16 @@ def test_unknown_company_gets_suggestions_not_an_engine_call(assistant, engines)
     assert not engines["forecast"].calls
 
 
+@pytest.mark.parametrize("message, word", [("what is the price of 9999?", "9999"), ("what is the price of 23300?", "23300"),
+                                           ("9999的股價多少", "9999")])
+def test_a_price_asked_of_a_code_that_is_no_company_names_it(assistant, engines, message, word):
+    """"what is the price of 9999?" had quoted laptop prices from the news (only "9999 price" said
+    the code was unknown)."""
+    answer = assistant.answer(message)
+    assert answer.engine == "router" and (f"'{word}'" in answer.answer or f"「{word}」" in answer.answer), answer.answer
+    assert not any(e.calls for e in engines.values())
+
+
 @pytest.mark.parametrize("message, word, code, missing", [
     # 机 for 積: two of three characters right; written in Simplified, answered in Simplified
     ("预测台机电未来五天", "台机电", "2330 台积电", "找不到名为"),

@@ -431,6 +431,21 @@ def cited_numbers(text: str, n_contexts: int) -> list[int]:
     return seen
 
 
+def _say_figures_missing(req: EngineRequest, answer: Answer) -> None:
+    """A notice on a price answer whose question also asks for a figure finqa does not store
+    ("台積電今天收盤價、成交量、本益比"): the prices are answered, and the P/E had gone unmentioned."""
+    from ..figures import asked_figures, names, not_stored
+
+    missing = [f for f in asked_figures(req.message) if f.kind in ("statements", "flows")]
+    if not missing:
+        return
+    zh = answers_zh(req.message)
+    ask = f"{req.code} {names(missing[:1], zh)}" if req.code else names(missing[:1], zh)
+    answer.notices.append(f"finqa 沒有{not_stored(missing, True)}：{names(missing, True)}不在資料中；問 `{ask}` 可找新聞中提到的數字。"
+                          if zh else f"finqa holds no {not_stored(missing, False)}, so {names(missing, False)} is not in "
+                          f"its data; ask `{ask}` to look for it in the news.")
+
+
 def _joined(first: Answer, second: Answer) -> Answer:
     """Two store answers to one question as one: the second's sources renumbered after the
     first's, the notices once each, the bars and numbers of both."""
@@ -952,7 +967,10 @@ class QAEngine(FinqaQueryEngine):
             if risk_kind(req.message) == "risk" and asks_volatility_only(req.message):
                 return risk  # "哪個波動比較大": the risk profiles hold the 20-session volatility already
             return _joined(risk, indicators)
-        return risk or indicators or price_answer(req, store)
+        answer = risk or indicators or price_answer(req, store)
+        if answer is not None:
+            _say_figures_missing(req, answer)
+        return answer
 
     def overview_stream(self, req: EngineRequest) -> AnswerStream | None:
         """A company overview as a stream (its store lines at once, each engine's part as it
