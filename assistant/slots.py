@@ -835,6 +835,9 @@ _CONTINUATION = re.compile(
     r"|股价|收盘价|收盘|price|close|volume|成交量|波动度?|volatility|risks?|风险|drawdown|回撤|beta|trend|趋势)\s*){1,3}"
     r"(?:值)?(?:一下|看看|please|pls|呢|是多少|多少|如何|怎么样|怎么看|几)?"
     r"\s*[?？!！。.]?\s*$|一下\s*[?？!！。.]?\s*$"
+    # "有什麼利空消息嗎", "有沒有好消息", "any bad news?", "any bullish headlines?": the conversation's company's news tone
+    r"|^\s*(?:(?:有(?:什么|没有|没)?|还有)\s*(?:什么)?|(?:is|are) there (?:any )?|any\s+)(?:利空|利多|坏|好|负面|正面|不好的|bad|good|negative"
+    r"|positive|bearish|bullish)\s*(?:的)?\s*(?:消息|新闻|news|headlines?|stories)\s*(?:吗|呢)?\s*[?？]?\s*$"
     # "what do analysts say?", "分析師怎麼看", "市場怎麼看": the conversation's company, in its news
     r"|^\s*(?:and\s+|so\s+|ok\s+)?what\s+(?:do|does|are|is)\s+(?:the\s+)?(?:analysts?|experts?|market|street|brokers?|investors|people)"
     r"\s+(?:say|saying|think|thinking|expect|expecting)\b(?:\s+about\s+(?:it|this|that))?\s*[?？.!]*\s*$"

@@ -233,6 +233,10 @@ _WHY_BACK = re.compile(
     r"(?:and\s+|but\s+)?(?:why|how so|how come|why so|why is that|why that|why not|why do you (?:think|say) (?:so|that)|on what basis"
     r"|based on what|how did you (?:get|come up with|calculate|compute) (?:that|this|it)|how (?:was|is) (?:that|this|it) "
     r"(?:calculated|computed|made)|what is (?:that|this|it) based on|explain(?: (?:that|this|it))?(?: please)?)"
+    # "why did it fall?", "why the drop?", "為什麼跌", "怎麼跌這麼多": why it moved
+    r"|why (?:did|does|is|has) (?:it|the stock|the price) (?:fall|drop|rise|go (?:up|down)|jump|crash|slump|rally|surge|move|been falling|been rising|down|up)"
+    r"(?: so much)?(?: today| lately| recently)?|why the (?:drop|fall|rally|jump|crash|slump|move|rise)"
+    r"|(?:为什么|为何|怎么)(?:会|又|一直|突然)?(?:跌|涨|大跌|大涨|下跌|上涨|暴跌|暴涨|跌停|涨停)(?:这么多|那么多|成这样|了)?"
     r"|为什么|为何|怎么算(?:的|出来的)|依据(?:是)?(?:什么)?|根据(?:是)?什么|凭什么|理由(?:是)?(?:什么)?|怎么来的",
     re.IGNORECASE,
 )

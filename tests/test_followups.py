@@ -315,8 +315,13 @@ def test_a_relative_span_is_carried_as_its_words():
     ("why?", "which stock fell the most in April 2025?", "2465", "why did the worst one fall?"),
     ("why?", "Which semiconductor stock had the best week?", "2330", "why did the top one rise?"),
     ("為什麼", "上個月跌最多的股票", "2330", "最後一名為什麼跌？"),
+    # why it moved, said with the move ("為什麼跌", "why did it fall?"): the same (it had found no news)
+    ("為什麼跌", "台積電2025年4月表現", "2330", "2330 2025-04-01到2025-04-30為什麼漲跌？"),
+    ("why did it fall?", "2454 last week", "2454", "why did 2454 move last week?"),
+    ("怎麼跌這麼多", "2330 price", "2330", "2330為什麼漲跌？"),
     # not a bare why, or nothing before: nothing to write out
     ("why did 2330 fall?", "2330 in April 2025", "2330", None), ("why?", None, None, None),
+    ("why did it fall behind its peers?", "2330 in April 2025", "2330", None),
 ])
 def test_a_bare_why_after_prices_asks_why_they_moved(message, previous, code, expected):
     """"why?" after "2330 in April 2025" had searched the news for "why?" and found nothing."""

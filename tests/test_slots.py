@@ -256,7 +256,9 @@ def test_a_comparison_or_a_plural_follow_up_brings_back_the_conversation_s_compa
 
 
 @pytest.mark.parametrize("message", ["預測一下", "forecast?", "分析一下", "sentiment please", "新聞呢", "最近新聞", "latest news?",
-                                     "最新消息"])
+                                     "最新消息",
+                                     # the news' tone asked with no company (it had asked which company)
+                                     "有什麼利空消息嗎", "有沒有好消息", "any bad news?", "are there any bullish headlines?"])
 def test_a_bare_request_continues_with_the_last_company(directory, message):
     session = ChatSession()
     session.remember("qa", "2454", None, codes=["2454"])
