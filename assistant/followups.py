@@ -345,7 +345,8 @@ def _span_of(question: str, today: date, zh: bool) -> str | None:
 # "我的持股現在值多少": after a portfolio, these are about it. On simplified, lower-cased text.
 _ABOUT_HOLDINGS = re.compile(
     r"\b(?:it|its|them|they|everything|all of (?:it|them)|my (?:portfolio|holdings|positions|stocks|shares)|the portfolio"
-    r"|which one|each (?:one|of them)|both)\b|它|它们|这些|我的(?:持股|投资组合|组合|部位|股票)|持股|全部|哪一?(?:档|支|个|只)"
+    r"|which one|each (?:one|of them)|both|which (?:holding|position)s?|rebalanc\w*)\b"
+    r"|它|它们|这些|我的(?:持股|投资组合|组合|部位|股票)|持股|全部|哪一?(?:档|支|个|只)|再平衡|调整(?:比例|部位|配置)"
     # "how much did I make since January?", "我賺了多少"
     r"|\b(?:did|have|do) i (?:make|made|earn|earned|lose|lost|gain|gained)\b|\bmy (?:gains?|loss(?:es)?|p&l|returns?)\b"
     r"|我(?:赚|赔|亏|损失)"

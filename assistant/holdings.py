@@ -976,16 +976,41 @@ def _portfolio_risk(closes: pd.DataFrame, qty: dict[str, float], end_day: pd.Tim
     vol, dd = annualised_volatility(value.pct_change().dropna()), max_drawdown(value)
     own = {c: annualised_volatility(held[c].pct_change().dropna()) for c in qty}
     span = f"{iso_day(held.index[0])} → {iso_day(held.index[-1])}"
+    shares = risk_shares(held, qty)
     numbers = {"start": iso_day(held.index[0]), "end": iso_day(held.index[-1]), "sessions": len(held) - 1,
-               "volatility_annualised": vol, "max_drawdown": dd[0], "holdings_volatility": own}
+               "volatility_annualised": vol, "max_drawdown": dd[0], "holdings_volatility": own, "risk_shares": shares}
+    ranked = sorted(shares.items(), key=lambda kv: -kv[1])
     if zh:
         each = "、".join(f"{c} {v:.1%}" for c, v in own.items())
+        part = "、".join(f"{c} {v:.0%}" for c, v in ranked)
         return (f"風險（{span}，{len(held) - 1} 個交易日，持股數量不變）：組合年化波動度 **{vol:.1%}**（個股：{each}），"
-                f"最大回撤 {dd[0]:.1%}（{iso_day(dd[1])} → {iso_day(dd[2])}）。"), numbers
+                f"最大回撤 {dd[0]:.1%}（{iso_day(dd[1])} → {iso_day(dd[2])}）。"
+                + (f"各持股占組合風險（以目前市值權重，計入彼此的共變異）：{part}。" if len(shares) > 1 else "")), numbers
     each = ", ".join(f"{c} {v:.1%}" for c, v in own.items())
+    part = ", ".join(f"{c} {v:.0%}" for c, v in ranked)
     return (f"Risk ({span}, {len(held) - 1} sessions, the same quantities held): the portfolio's annualised volatility "
             f"**{vol:.1%}** (the holdings alone: {each}), worst drawdown {dd[0]:.1%} ({iso_day(dd[1])} → "
-            f"{iso_day(dd[2])})."), numbers
+            f"{iso_day(dd[2])})." + (f" Each holding's share of the portfolio's risk (at today's value weights, with how "
+                                     f"they move together): {part}." if len(shares) > 1 else "")), numbers
+
+
+def risk_shares(held: pd.DataFrame, qty: dict[str, float]) -> dict[str, float]:
+    """Each holding's share of the portfolio's variance, w_i (Σw)_i / w'Σw, with w the holdings'
+    weights by value on the last day and Σ the covariance of their daily returns: which holding
+    the swings come from (a large, volatile holding that moves with the rest weighs most). The
+    shares add up to 1; one can be negative (a holding that steadies the rest)."""
+    import numpy as np
+
+    returns = held[list(qty)].pct_change().dropna()
+    value = np.array([float(held[c].iloc[-1]) * q for c, q in qty.items()])
+    if len(returns) < 2 or value.sum() <= 0:
+        return {}
+    w = value / value.sum()
+    cov = returns.cov().to_numpy()
+    total = float(w @ cov @ w)
+    if total <= 0:
+        return {}
+    return {c: float(w[i] * (cov @ w)[i] / total) for i, c in enumerate(qty)}
 
 
 __all__ = ["BROKER_FEE", "PORTFOLIO_SESSIONS", "SHARES_PER_LOT", "Stake", "holdings_text", "investment", "lot_cost", "paid_positions", "parse_paid",

@@ -262,6 +262,8 @@ _PICKS = re.compile(
     # "給我一支飆股", "報明牌", "有什麼好股票", "give me a hot stock", "any stock tips?"
     r"|(?:给|报|介绍)我?(?:一|几|两|三)?(?:支|只|档|个)?(?:飙股|好股|潜力股|妖股|强势股|股票|个股)|飙股|潜力股"
     r"|有(?:什么|没有|哪些)(?:好|值得买的?)(?:股票?|个股)"
+    # "我想存股，該買什麼", "存股買哪支", "what should I buy for dividends?": picks for holding
+    r"|(?:该|要|可以|能)(?:买|存)(?:什么|哪[个支只档些]?)|存股(?:要|该)?(?:买|选)(?:什么|哪)"
     r"|\b(?:give|tell|show)\s+me\s+(?:a|some|one|your)\s+(?:hot\s+|good\s+|great\s+|winning\s+)?(?:stocks?|stock picks?|tips?)\b(?!\s*(?:charts?|prices?|quotes?|data|codes?|lists?))"
     r"|\b(?:any|got any|hot)\s+stock\s+(?:tips?|picks?)\b"
     # "which ETF is the best?", "what's the best stock?" (no span, no "performing": a pick, not a ranking)

@@ -237,8 +237,8 @@ def risk_answer(req: EngineRequest, store: Any, *, today: date | None = None) ->
 
 # "should I cut my losses?", "要停損嗎", "該不該賣", "要續抱嗎": a verdict asked of a position
 # (a stop-loss asked, "要停損嗎", gets the levels it is set at and its own such word: assistant.technicals)
-_SEEKS_VERDICT = re.compile(r"\bcut (?:my |the )?loss(?:es)?\b|\bshould i (?:sell|hold|keep|buy more|average down|take profits?)\b"
-                            r"|该不该卖|要不要卖|该卖吗|要卖吗|卖掉吗|续抱|该抱|要抱|加码吗|摊平吗|怎么办")
+_SEEKS_VERDICT = re.compile(r"\bcut (?:my |the )?loss(?:es)?\b|\bshould i (?:sell|hold|keep|buy more|average down|take profits?|rebalance)\b"
+                            r"|该不该卖|要不要卖|该卖吗|要卖吗|卖掉吗|续抱|该抱|要抱|加码吗|摊平吗|怎么办|要不要(?:再平衡|调整)|该(?:再平衡|调整)")
 
 
 @dataclass

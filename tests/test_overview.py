@@ -107,6 +107,8 @@ def test_bare_company_and_advice():
     for message in ("I'm thinking of buying Hon Hai", "我想買鴻海", "考慮賣掉台積電", "I want to buy MediaTek",
                     "planning to sell my TSMC", "台積電現在貴嗎", "is TSMC expensive right now?", "聯發科便宜嗎"):
         assert asks_advice(message), message
+    for message in ("台積電適合短線嗎", "適合當沖嗎", "is TSMC good for swing trading?"):  # a style it suits: a verdict too
+        assert asks_advice(message), message
     for message in ("I want to buy 2 lots of 2330, how much do I need?", "我想買2張台積電要多少錢"):
         assert not asks_advice(message), message
 

@@ -486,6 +486,34 @@ def test_portfolio_follow_ups_ask_of_the_same_holdings(store, data_dir):
     assert any("Read as" in n for n in worth.notices)
     sell = asst.answer("what if I sell everything?", session=session, as_of=DAYS[-1])
     assert "sell_net" in sell.indicators
+    # "which holding is the biggest risk?" (it had searched the news): each holding's share of the
+    # portfolio's risk; "should I rebalance?": the holdings, and no verdict
+    session = ChatSession()
+    asst.answer("I hold 2 lots of 2330 and 500 shares of 2454", session=session, as_of=DAYS[-1])
+    risk = asst.answer("which holding is the biggest risk?", session=session, as_of=DAYS[-1])
+    assert "share of the portfolio's risk" in risk.answer, risk.answer
+    rebalance = asst.answer("should I rebalance?", session=session, as_of=DAYS[-1])
+    assert rebalance.engine == "qa:prices" and "finqa does not tell you whether to buy or sell" in rebalance.answer
+
+
+def test_each_holding_s_share_of_the_portfolio_risk_by_hand():
+    """w_i (Σw)_i / w'Σw on three made-up return paths, written out with plain sums."""
+    from assistant.holdings import risk_shares
+
+    days = pd.bdate_range("2025-01-01", periods=6)
+    held = pd.DataFrame({"A": [10, 11, 10.5, 11.5, 11, 12], "B": [20, 19, 20, 19.5, 21, 20],
+                         "C": [5, 5.5, 5.2, 5.6, 5.4, 5.9]}, index=days)
+    qty = {"A": 100.0, "B": 50.0, "C": 300.0}
+    got = risk_shares(held, qty)
+    r = {c: [held[c].iloc[i] / held[c].iloc[i - 1] - 1 for i in range(1, 6)] for c in qty}
+    mean = {c: sum(v) / 5 for c, v in r.items()}
+    cov = {(a, b): sum((r[a][i] - mean[a]) * (r[b][i] - mean[b]) for i in range(5)) / 4 for a in qty for b in qty}
+    value = {c: held[c].iloc[-1] * q for c, q in qty.items()}
+    w = {c: v / sum(value.values()) for c, v in value.items()}
+    total = sum(w[a] * w[b] * cov[(a, b)] for a in qty for b in qty)
+    for c in qty:
+        assert got[c] == pytest.approx(w[c] * sum(cov[(c, b)] * w[b] for b in qty) / total)
+    assert sum(got.values()) == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize("message", ["一張台積電多少錢", "how much does one lot of TSMC cost?",
