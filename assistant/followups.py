@@ -235,6 +235,25 @@ def _period_text(question: str, today: date, zh: bool) -> str | None:
     return None
 
 
+def carry_that_period(message: str, previous: str | None, today: date) -> str:
+    """``message`` with "that day" / "the same period" / "那天" replaced by the span ``previous``
+    names ("which stocks rose the most that day?" after "what happened in the market on April 9
+    2025?" → "... on 2025-04-09?"); unchanged when it points at none or names a span of its own."""
+    from .periods import parse_period
+
+    ref = _THAT_PERIOD.search(message or "")
+    if ref is None or not previous:
+        return message
+    zh = answers_zh(message)
+    rest = (message[: ref.start()] + " " + message[ref.end():]).strip()
+    if parse_period(rest, today).kind != "latest" or (text := _period_text(previous, today, zh)) is None:
+        return message
+    if ref.group(0).lower() == "then":  # kept after the span: it is what says the company is the last one
+        text = f"{text} then"
+    carried = " ".join((message[: ref.start()] + (text if zh else f" {text} ") + message[ref.end():]).split())
+    return re.sub(r"\s+([?？!！.。])", r"\1", carried)
+
+
 def carry_period(message: str, previous: str | None, today: date) -> str:
     """``message`` with the period of the last price question written in, when it points at it
     ("2330's chart for that month", "那天台積電收多少") or is a market ranking with no period of its
@@ -257,15 +276,8 @@ def carry_period(message: str, previous: str | None, today: date) -> str:
     if (shifted := _shifted_span(message, previous, today)) is not None:
         # "and the month before?", "前一個月呢": the span next to the last one
         return shifted
-    ref = _THAT_PERIOD.search(message)
-    if ref is not None:
-        rest = (message[: ref.start()] + " " + message[ref.end():]).strip()
-        if parse_period(rest, today).kind != "latest" or (text := _period_text(previous, today, zh)) is None:
-            return message
-        if ref.group(0).lower() == "then":  # kept after the span: it is what says the company is the last one
-            text = f"{text} then"
-        carried = " ".join((message[: ref.start()] + (text if zh else f" {text} ") + message[ref.end():]).split())
-        return re.sub(r"\s+([?？!！.。])", r"\1", carried)
+    if _THAT_PERIOD.search(message) is not None:
+        return carry_that_period(message, previous, today)
     if parse_period(message, today).kind != "latest":  # a span of its own: nothing to carry
         return message
     from ingest.companies import get_directory
@@ -277,7 +289,9 @@ def carry_period(message: str, previous: str | None, today: date) -> str:
     if (is_ranking_question(message) and is_ranking_question(previous) and not named
             and (text := _period_text(previous, today, zh)) is not None):
         return f"{message.rstrip()} {text}" if not zh else f"{message.rstrip()}（{text}）"
-    if ranked_end(simplified) is not None and is_ranking_question(previous) and (text := _span_of(previous, today, zh)) is not None:
+    if (ranked_end(simplified) is not None and is_ranking_question(previous)
+            and (text := _span_of(previous, today, zh) or _period_text(previous, today, zh)) is not None):
+        # (a ranking of one day: that day's move, "why did the top one rise on 2025-04-09?")
         # "why did the top one fall?" after April's losers: April's move (it had been the last 20 sessions)
         return _with_span(message, text, zh)
     if asks_records(message) and not named and (text := _span_of(previous, today, zh)) is not None:
@@ -579,7 +593,7 @@ def carried_notice(question: str, message: str) -> str:
             f"Read as “{question}”, following on from the last question.")
 
 
-__all__ = ["added_positions", "asks_more", "asks_summary_only", "carried_notice", "carry_news_question", "carry_period", "carry_portfolio",
+__all__ = ["added_positions", "asks_more", "asks_summary_only", "carried_notice", "carry_news_question", "carry_period", "carry_portfolio", "carry_that_period",
            "chart_back_question", "chart_whose", "compared_span_question", "holdings_stated", "more_notice",
            "news_question_of", "performer_question", "sentiment_trend_question", "summary_question",
            "topic_in_listed", "topic_question"]

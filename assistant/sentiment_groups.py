@@ -67,7 +67,11 @@ _LABEL_LIST = re.compile(
     r"|\ball\s+(?:the\s+)?(negative|positive|neutral|bearish|bullish)\s+(?:ones|articles|news|headlines|stories)\b"
     r"|^\s*(?:and\s+|only\s+)?(?:the\s+)?(negative|positive|neutral|bearish|bullish)\s+ones\s*[?？.!]*\s*$"
     r"|(负面|正面|中性|利空|利多)(?:的)?(?:新闻|消息|文章|标题)?(?:有)?(?:哪些|是哪几则|是哪些|清单)"
-    r"|列出.{0,6}(负面|正面|中性|利空|利多)")
+    r"|列出.{0,6}(负面|正面|中性|利空|利多)"
+    # "why is it negative?", "why so positive?", "為什麼是負面": the articles read that way are the reason
+    r"|\bwhy\s+(?:is|was|are|were)\s+(?:it|that|this|the news|the sentiment|the score|the tone)\s+(?:so\s+)?"
+    r"(negative|positive|bearish|bullish)\b|\bwhy\s+(?:so\s+)?(negative|positive|bearish|bullish)\b"
+    r"|(?:为什么|为何)(?:会|是)?(?:这么|那么)?(负面|正面|利空|利多)")
 _LIST_LABELS = {"negative": "negative", "bearish": "negative", "bad": "negative", "负面": "negative", "利空": "negative",
                 "positive": "positive", "bullish": "positive", "good": "positive", "正面": "positive", "利多": "positive",
                 "neutral": "neutral", "中性": "neutral"}

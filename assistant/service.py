@@ -28,7 +28,7 @@ from ingest.errors import FinqaError
 from ingest.industries import english_name, industry_named
 
 from .followups import (added_positions, asks_more, asks_summary_only, carried_notice, carry_news_question, carry_period,
-                        carry_portfolio, chart_back_question, chart_whose, compared_span_question, holdings_stated, more_notice,
+                        carry_portfolio, carry_that_period, chart_back_question, chart_whose, compared_span_question, holdings_stated, more_notice,
                         news_question_of, performer_question, sentiment_trend_question, summary_question,
                         topic_in_listed, topic_question, why_back_question)
 from .i18n import answers_zh, language_ack, language_notice, language_request, only_language_request, stream_in
@@ -319,6 +319,12 @@ class Assistant:
         elif asks_chart_only(anchored) and not (session is not None and session.last_code):
             yield Answer(route="qa", engine="help", answer=chart_whose(message), notices=notices)
             return
+        if (session is not None and session.last_dated_question
+                and (carried := carry_that_period(anchored, session.last_dated_question,
+                                                  as_of or datetime.now(TAIPEI).date())) != anchored):
+            # "which stocks rose the most that day?" after a news answer about April 9: that day
+            notices.append(carried_notice(carried, message))
+            anchored = carried
         if session is not None and (added := added_positions(anchored, session.holdings)) is not None:
             # "and MediaTek, I have 1 lot at 1300" after a TSMC position: both, and their total
             anchored = f"{added}: {anchored}"
@@ -696,6 +702,10 @@ class Assistant:
             # the user's own words, not a follow-up's carried text; with the positions they add to
             session.holdings = added_positions(message, session.holdings) or message
         session.last_news_question = news_question_of(asked or message, answer)
+        from .periods import parse_period
+
+        if parse_period(asked or message, date.today()).kind in ("day", "range"):
+            session.last_dated_question = asked or message
 
     # --- status for the UI ---------------------------------------------------------------------
     def engine_status(self) -> dict[str, str]:

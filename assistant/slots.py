@@ -56,6 +56,9 @@ class ChatSession:
     # The question that ranked them ("compare 2330 2454 2317 this year"): "and the best performer?"
     # after another kind of answer about them is that company over its span.
     last_ranked_question: str | None = None
+    # The last question, of any kind, that named a day or a span ("what happened in the market on
+    # April 9 2025?"): "which stocks rose the most that day?" reads that day even after a news answer.
+    last_dated_question: str | None = None
     # The text the last answer classified ('classify "..."'): "is that positive?" asks of it again.
     last_quoted: str | None = None
     # The Chinese script the user writes ("simplified" / "traditional"; None until one shows): answers
@@ -886,7 +889,7 @@ _PLURAL_BACK = re.compile(r"\b(?:they|them|their|both|these two|the two|those tw
                           r"|\b(?:these|the|those|all) (?:three|four|five)\b|\ball of them\b"
                           r"|它们|他们|两者|两家|这两|二者|两档|两支|两个(?=的?(?:比较|对比|比一比|比一下|谁|哪))"
                           r"|(?:这|那|这几|那几)(?:三|四|五|几)(?:家|档|支|只|个|者)|三者"
-                          r"|^\s*(?:比较|对比)(?:一下)?\s*[?？!！。]?\s*$|(?:哪一个|哪一家|哪一档|哪个)(?!股票|个股|公司|类股|产业|股)")
+                          r"|^\s*(?:比较|对比)(?:一下)?\s*[?？!！。]?\s*$|(?:哪一个|哪一家|哪一档|哪个|哪家)(?!股票|个股|公司|类股|产业|股|券商|银行)")
 # "stocks near their lows", "which stocks hit their highs": "their" is the stocks just named (a
 # screen of the store), not the conversation's companies.
 _THEIR_OWN = re.compile(r"\b(?:stocks|shares|companies|names)\b.{0,40}\b(?:their|they|them)\b")

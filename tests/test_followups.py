@@ -576,3 +576,27 @@ def test_an_aspect_or_a_ranking_of_them_after_several_companies_keeps_them_and_t
     asst.answer("台積電跟聯發科", session=session)
     vol = asst.answer("哪個波動比較大", session=session)
     assert "比較：波動度最高的是" in vol.answer and "技術指標" not in vol.answer, vol.answer
+
+
+def test_that_day_after_a_news_answer_and_why_after_a_day_s_ranking_keep_the_day(data_dir):
+    """"what happened in the market on 2025-04-09?" (a news answer), then "which stocks rose the most
+    that day?": that day's ranking (it had ranked the newest session, no price question being
+    remembered); "why?" next is the top one's move on that day (it had been its last 20 sessions)."""
+    from assistant.followups import carry_that_period
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+    from ingest.store import open_store
+    from tests.fixture_data import synthetic_bars
+
+    store = open_store(data_dir.store_path)
+    for seed, code in enumerate(("2330", "2454", "2317")):
+        store.upsert_bars(synthetic_bars(code, 120, end=date(2025, 5, 30), seed=seed))
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    asst.answer("what happened in the market on 2025-04-09?", session=session)
+    ranked = asst.answer("which stocks rose the most that day?", session=session)
+    assert ranked.answer.startswith("**2025-04-09** (1 trading day)"), ranked.answer
+    why = asst.answer("why?", session=session)
+    top = next(iter(ranked.ranking.values()))[0]["code"]
+    assert why.code == top and any("on 2025-04-09" in n for n in why.notices), why.notices
+    assert carry_that_period("那天漲最多的是哪檔", "台股2025年4月9日怎麼了", date(2026, 12, 6)) == "2025-04-09漲最多的是哪檔"
+    assert carry_that_period("which stocks rose the most that day?", None, date(2026, 12, 6)).endswith("that day?")

@@ -659,6 +659,9 @@ def test_sentiment_and_price_asked_together_put_the_span_s_prices_beside(data_di
     ("which were the negative headlines?", "negative"), ("all bearish news about 2330", "negative"),
     ("and the positive ones?", "positive"), ("負面的有哪些", "negative"), ("列出利多新聞", "positive"),
     ("TSMC news sentiment", None), ("is there any negative news about 2330?", None), ("show me the news", None),
+    # why it reads so: the articles read that way (it had searched the news for "why is it negative")
+    ("why is it negative?", "negative"), ("why so positive?", "positive"), ("為什麼是負面", "negative"),
+    ("為什麼這麼正面", "positive"), ("why is TSMC falling?", None),
 ])
 def test_which_questions_list_one_label(message, label):
     from assistant.sentiment_groups import asked_label_list
@@ -679,6 +682,14 @@ def test_one_label_s_articles_are_listed_newest_first_and_follow_a_sentiment_ans
     assert "after the as-of date" not in pos.answer and "(p = 0.80)" in listed[0]
     none = engine.run(EngineRequest(message="負面的有哪些", code="2317", as_of=as_of))
     assert "沒有任何一則被判為負面。" in none.answer
+    # a headline carried twice is listed once, and the heading says why the list is one short
+    from assistant.engines.sentiment import label_list_text
+
+    twice = [{"title": "TSMC gain", "date": "2025-04-10", "url": None}, {"title": "TSMC  gain", "date": "2025-04-09", "url": None}]
+    probs = [{"positive": 0.8, "neutral": 0.1, "negative": 0.1}] * 2
+    text = label_list_text(twice, ["positive", "positive"], probs, "positive", False)
+    assert "The 1 positive article (newest first) (1 more repeat a headline listed once):" in text, text
+    assert text.count("TSMC gain") == 1
 
     from assistant.router import IntentClassifier
     from assistant.slots import ChatSession, parse_slots
@@ -711,3 +722,13 @@ def test_a_span_named_relative_to_today_is_read_from_the_news_end_on_a_stale_sto
     assert "2025-04-01 至 2025-04-18（已存新聞只到 2025-04-18，「本月」以那一天為準" in month.answer
     dated = engine.run(EngineRequest(message="sentiment of TSMC news in March 2025", code="2330", as_of=date(2026, 12, 6)))
     assert "No stored news about 2330 was published from 2025-03-01 to 2025-03-31" in dated.answer  # a dated span: as named
+    # several companies side by side read the same way (it had said "No stored news of the companies named")
+    open_store(settings.store_path).upsert_articles([
+        Article(url=f"https://news.example.com/2454/{d}", title=f"MediaTek posts a gain on {d}", code="2454", language="en",
+                published_at=datetime(d.year, d.month, d.day, 3, tzinfo=timezone.utc), content="MediaTek gain.",
+                source="Fixture Daily") for d in days])
+    both = engine.run(EngineRequest(message="TSMC vs MediaTek sentiment this month", code="2330", codes=["2330", "2454"],
+                                    as_of=date(2026, 12, 6)))
+    assert "8 articles from 2025-04-01 to 2025-04-18 (the stored news ends on 2025-04-18, so \u201cthis month\u201d is " \
+           "read from there" in both.answer, both.answer
+    assert {r["code"] for r in both.ranking["sentiment"]} == {"2330", "2454"}

@@ -34,6 +34,8 @@ from ..types import Answer, Citation, EngineRequest, SentimentItem, SentimentRes
 from .base import FinqaQueryEngine
 from .qa import NEWS_DAYS_AROUND, _reason, is_oom, model_label
 
+TAIPEI = ZoneInfo("Asia/Taipei")  # the news' dates are read as Taiwan days
+
 log = logging.getLogger(__name__)
 
 LABELS = ("negative", "neutral", "positive")
@@ -275,32 +277,16 @@ class SentimentEngine(FinqaQueryEngine):
         """(the articles, the labels) of a span named relative to today ("last week", "本月") read
         from the day after the newest stored article, when none was published in the span itself
         and the newest is older than it; ``None`` otherwise (a dated span, or news in it)."""
-        from ..periods import PERIOD_LABELS_ZH, RELATIVE_SPANS, parse_period
-        from ..price_facts import TAIPEI
-
-        today = req.as_of or datetime.now(TAIPEI).date()
-        period = parse_period(req.message, today)
-        if period.label not in RELATIVE_SPANS:
-            return None
         newest = store.articles(req.code, before=until, limit=1)
         if not newest or newest[0].published_at >= since:
             return None
-        last_day = newest[0].published_at.astimezone(TAIPEI).date()
-        moved = parse_period(req.message, last_day + timedelta(days=1))
-        if moved.start is None or moved.end is None:
+        moved = _span_at_news_end(req, newest[0].published_at, f"`finqa ingest news {req.code}`")
+        if moved is None:
             return None
-        first, last = moved.start, min(moved.end, last_day)
+        first, last, label, label_zh = moved
         articles = store.articles(req.code, before=datetime.combine(last + timedelta(days=1), time(0, 0), tzinfo=TAIPEI),
                                   since=datetime.combine(first, time(0, 0), tzinfo=TAIPEI))
-        if not articles:
-            return None
-        label_zh = PERIOD_LABELS_ZH.get(period.label, period.label)
-        return (articles,
-                f"from {first.isoformat()} to {last.isoformat()} (the stored news ends on {last_day.isoformat()}, so "
-                f"\u201c{period.label}\u201d is read from there: none was published in the calendar's; `finqa ingest news "
-                f"{req.code}` fetches recent news)",
-                f"{first.isoformat()} 至 {last.isoformat()}（已存新聞只到 {last_day.isoformat()}，「{label_zh}」以那一天為準；"
-                f"`finqa ingest news {req.code}` 可抓取最新新聞）")
+        return (articles, label, label_zh) if articles else None
 
     def _texts_in(self, req: EngineRequest, asked: tuple[datetime, datetime, str, str],
                   zh: bool) -> tuple[list[dict[str, Any]], str | None, str]:
@@ -511,6 +497,14 @@ class SentimentEngine(FinqaQueryEngine):
                            f"No news of these companies in the {WINDOW_DAYS} days "
                            f"{'before the as-of date' if req.as_of else 'up to now'}: `finqa ingest news` fetches recent news.")
             items, of_company = sg.gather(group, store, since, until, _naming_the_company, MAX_ARTICLES)
+        if (not items and asked is not None and (newest := sg.newest_before(group, store, until)) is not None
+                and newest < since and (moved := _span_at_news_end(req, newest, "`finqa ingest news`")) is not None):
+            # "TSMC vs MediaTek sentiment this month" on a store whose news ends before this month:
+            # the month up to its newest article, said so (it had been "no news")
+            first, last, label, label_zh = moved
+            since = datetime.combine(first, time(0, 0), tzinfo=TAIPEI)
+            until = datetime.combine(last + timedelta(days=1), time(0, 0), tzinfo=TAIPEI)
+            items, of_company = sg.gather(group, store, since, until, _naming_the_company, MAX_ARTICLES)
         if not items:
             text = (f"{label_zh}沒有{group.label_zh}的已存新聞。" if zh else f"No stored news of {group.label} {label}.")
             if (newest := sg.newest_before(group, store, until)) is not None:  # "this month" on an old store
@@ -535,6 +529,30 @@ class SentimentEngine(FinqaQueryEngine):
         return Answer(route="sentiment", engine=engine, answer=self._tier_line(reason, zh) + text, sentiment=overall,
                       notices=notices, fallback_reason=reason, code=group.codes[0] if group.named else None,
                       ranking={"sentiment": [t.to_json(zh) for t in ranked[:sg.TOP]]})
+
+
+def _span_at_news_end(req: EngineRequest, newest: datetime, fetch: str) -> tuple[date, date, str, str] | None:
+    """(first day, last day, label, Chinese label) of the span ``req`` names relative to today
+    ("last week", "本月", "this month") moved to end at the newest stored article (``newest``),
+    for a store whose news ends before the span; ``None`` for a span of other words. ``fetch`` is
+    the command the labels name for recent news."""
+    from ..periods import PERIOD_LABELS_ZH, RELATIVE_SPANS, parse_period
+
+    today = req.as_of or datetime.now(TAIPEI).date()
+    period = parse_period(req.message, today)
+    if period.label not in RELATIVE_SPANS:
+        return None
+    last_day = newest.astimezone(TAIPEI).date()
+    moved = parse_period(req.message, last_day + timedelta(days=1))
+    if moved.start is None or moved.end is None:
+        return None
+    first, last = moved.start, min(moved.end, last_day)
+    label_zh = PERIOD_LABELS_ZH.get(period.label, period.label)
+    return (first, last,
+            f"from {first.isoformat()} to {last.isoformat()} (the stored news ends on {last_day.isoformat()}, so "
+            f"\u201c{period.label}\u201d is read from there: none was published in the calendar's; {fetch} fetches recent news)",
+            f"{first.isoformat()} 至 {last.isoformat()}（已存新聞只到 {last_day.isoformat()}，「{label_zh}」以那一天為準；"
+            f"{fetch} 可抓取最新新聞）")
 
 
 ZH_GAP_SHARE = 0.3  # warn when at least this share of the texts is Chinese
@@ -638,6 +656,9 @@ def label_list_text(items: list[dict[str, Any]], labels: list[str], probs: list[
     more = len(lines) - LISTED_MAX
     head = (f"\n\n{name}的 {len(lines)} 則（新到舊）：" if zh else f"\n\nThe {len(lines)} {name} article"
             f"{'s' if len(lines) != 1 else ''} (newest first):")
+    if (repeated := len(rows) - len(lines)) > 0:  # the counts above hold each copy: say why the list is shorter
+        head = head.rstrip("：:") + (f"（另有 {repeated} 則是重複的標題，只列一次）：" if zh else
+                                   f" ({repeated} more repeat a headline listed once):")
     tail = ((f"\n（另有 {more} 則未列出）" if zh else f"\n({more} more not listed)") if more > 0 else "")
     return head + "\n" + "\n".join(lines[:LISTED_MAX]) + tail
 
