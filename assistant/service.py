@@ -38,8 +38,9 @@ from .periods import RELATIVE_SPANS, parse_period
 from .price_facts import TAIPEI, names_only_a_period, price_question_of
 from .router import FinqaRouter, IntentClassifier, RouteDecision
 from .sentiment_groups import asks_about_a_group
+from .forecast_followups import forecast_followup_kind
 from .slots import (COMPARE_WITH, WATCHLIST, ChatSession, Slots, asks_chart_only, guess_cjk_company,
-                    in_script, parse_slots, ranked_end, script_of, to_simplified, truncate_message, unquoted, watchlist_notice)
+                    in_script, parse_horizon, parse_slots, ranked_end, script_of, to_simplified, truncate_message, unquoted, watchlist_notice)
 from .small_talk import (alert_help, asks_about_watchlist, asks_accuracy_back, asks_alert, asks_beginner, asks_data_update,
                          asks_export, asks_reset, beginner_guide, reset_text,
                          asks_data_sources, asks_forecast_method, asks_forecast_quality, asks_models, asks_sentiment_method,
@@ -251,6 +252,22 @@ class Assistant:
         if session is not None and session.last_route == "forecast" and asks_accuracy_back(str(message)):
             # "準嗎?" right after a forecast: how forecasts are scored (its own backtest was beside it)
             yield Answer(route="forecast", engine="help", code=session.last_code, answer=forecast_quality(str(message)))
+            return
+        if (session is not None and session.last_route == "forecast" and session.last_forecasts
+                and forecast_followup_kind(str(message)) is not None
+                and not self._directory().find_in_text(str(message))
+                and parse_period(str(message), date.today()).kind == "latest"
+                and parse_horizon(to_simplified(str(message)).lower())[0] is None):
+            # "worst case?", "how much could I lose on 2 lots?", "預期報酬多少" right after a forecast: from it
+            from .forecast_followups import forecast_followup
+            from .price_format import company_label, company_of
+
+            labels = {fc["code"]: company_label(fc["code"], company_of(fc["code"]), answers_zh(str(message)))
+                      for fc in session.last_forecasts}
+            answer = forecast_followup(str(message), session.last_forecasts, labels)
+            session.remember("forecast", session.last_code, session.last_horizon, user=str(message),
+                             assistant=answer.answer, codes=list(session.last_codes))
+            yield answer
             return
         if session is not None and session.last_route == "forecast" and asks_why_back(str(message)):
             # "why?" right after a forecast: how it was made (the method, its tier, its check)
@@ -702,6 +719,8 @@ class Assistant:
             # the user's own words, not a follow-up's carried text; with the positions they add to
             session.holdings = added_positions(message, session.holdings) or message
         session.last_news_question = news_question_of(asked or message, answer)
+        if answer.forecasts or answer.forecast is not None:  # "worst case?" next reads them
+            session.last_forecasts = [f.to_json() for f in (answer.forecasts or [answer.forecast])]
         from .periods import parse_period
 
         if parse_period(asked or message, date.today()).kind in ("day", "range"):

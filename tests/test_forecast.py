@@ -438,8 +438,8 @@ def test_several_companies_named_are_each_forecast_side_by_side(data_dir):
     assert [f.code for f in longer.forecasts] == ["2330", "2454"] and longer.forecast.horizon_days == 20
     session = ChatSession()
     asst.answer("預測台積電下週", session=session)
-    backtest = asst.answer("回測準嗎", session=session)
-    assert backtest.route == "forecast" and backtest.forecast.code == "2330"
+    backtest = asst.answer("回測準嗎", session=session)  # the forecast's own backtest beside the baselines
+    assert backtest.route == "forecast" and backtest.code == "2330" and "5 日方向的回測" in backtest.answer, backtest.answer
     # "跟聯發科比呢" / "compare with 2454" right after a forecast: both forecasts, at its horizon (they had
     # compared the two companies' past prices)
     session = ChatSession()
@@ -675,3 +675,43 @@ def open_store_days(settings, code):
     from ingest.store import open_store
 
     return [d.date() for d in open_store(settings.store_path).bars(code).index]
+
+
+def test_worst_case_expected_return_and_baselines_are_read_from_the_forecast_just_given(data_dir):
+    """"forecast 2330 next 10 days", then "worst case?", "how much could I lose on 2 lots?", "what is
+    the expected return?", "compare with the backtest baselines" and "最壞情況呢" / "3張最多賠多少": the
+    forecast's own numbers (its band, expected close and backtest), in money for a size (they had all
+    searched the news and found nothing); a company or a horizon named is a question of its own."""
+    from assistant.forecast_followups import forecast_followup_kind
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    from ingest import config
+
+    settings = config.configure(data_dir=data_dir.data_dir, cpu_only=True)
+    _store_with(settings, codes=("2330", "2454"))
+    asst, session = Assistant(settings), ChatSession()
+    first = asst.answer("forecast 2330 next 10 days", session=session)
+    end, last = first.forecast.path[-1], first.forecast.last_close
+    worst = asst.answer("worst case?", session=session)
+    assert worst.engine == "forecast:follow-up" and worst.code == "2330"
+    assert f"- **10% low {end.low:,.2f} ({end.low / last - 1:+.2%})**" in worst.answer, worst.answer
+    lose = asst.answer("how much could I lose on 2 lots?", session=session)
+    from assistant.holdings import signed_money
+
+    assert f"{signed_money(2000 * (end.low - last))} on 2 lots" in lose.answer and "before fees and taxes" in lose.answer
+    expected = asst.answer("what is the expected return?", session=session)
+    assert expected.answer.splitlines()[1] == f"- **expected close {end.close:,.2f} ({end.close / last - 1:+.2%})**"
+    bt = first.forecast.backtest["engine"]
+    base = asst.answer("compare with the backtest baselines", session=session)
+    assert f"right {100 * bt['hit_rate']:.1f}% of {bt['n']} times" in base.answer
+    zh = ChatSession()
+    both = asst.answer("台積電和聯發科未來5天走勢", session=zh)
+    worst_zh = asst.answer("3張最多賠多少", session=zh)
+    for fc in both.forecasts:
+        low = fc.path[-1].low
+        assert f"3 張 {signed_money(3000 * (low - fc.last_close))}" in worst_zh.answer, worst_zh.answer
+    assert forecast_followup_kind("最壞情況呢") == "downside" and forecast_followup_kind("預期報酬多少") == "expected"
+    other = asst.answer("worst case for 2454?", session=session)  # a company named: its own question
+    assert other.engine != "forecast:follow-up"
+    assert forecast_followup_kind("what is TSMC's dividend?") is None
