@@ -71,7 +71,8 @@ _ASKS_ADVICE = re.compile(
     # "台積電現在適合存股嗎": holding for the long run (for its dividends, which finqa does not store)
     r"|(?:适合|可以|能|值得|该|要)(?:拿来)?存股|存股(?:好吗|吗|标的)"
     # "台積電適合短線嗎", "適合當沖嗎", "is TSMC good for swing trading?": a style of trading it suits
-    r"|(?:适合|可以|能)(?:做|操作)?(?:短线|短期|波段|当冲|长线|长期|投资)(?:吗|吧|操作|投资)?"
+    # ("台積電可以當沖嗎" asks whether it may be day-traded: a rule, assistant.glossary)
+    r"|适合(?:做|操作)?(?:短线|短期|波段|当冲|长线|长期|投资)(?:吗|吧|操作|投资)?"
     r"|\b(?:good|suitable|ok|okay)\s+for\s+(?:short[- ]term|swing|day|long[- ]term)\s*(?:trading|investing|investment|holding)?\b"
     # "台積電現在貴嗎", "is TSMC expensive right now?": a verdict on the price (no P/E is stored to judge it)
     r"|(?:现在|目前|还|会不会|算)?(?:太)?(?:贵|便宜)(?:吗|不贵|了吗|嘛)|\b(?:too\s+)?(?:expensive|cheap|pricey|overpriced)\b"
