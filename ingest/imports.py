@@ -202,6 +202,23 @@ def _number(raw: str, column: str) -> float | None:
     return number
 
 
+def _inconsistent(values: dict[str, float | None]) -> str | None:
+    """Why a bar's prices cannot all be right (a high below the low, an open or close outside the
+    day's range), or ``None``: a swapped column or a typo would otherwise be stored and charted."""
+    high, low = values.get("high"), values.get("low")
+    if high is not None and low is not None and high < low:
+        return f"high {high:g} is below low {low:g}"
+    for name in ("open", "close"):
+        v = values.get(name)
+        if v is None:
+            continue
+        if high is not None and v > high + 1e-9:
+            return f"{name} {v:g} is above the day's high {high:g}"
+        if low is not None and v < low - 1e-9:
+            return f"{name} {v:g} is below the day's low {low:g}"
+    return None
+
+
 def _date(raw: str, column: str) -> date:
     for fmt in ("%Y-%m-%d", "%Y/%m/%d"):
         try:
@@ -245,6 +262,7 @@ def _read_bars(path: Path, header: list[str], date_col: str, fields: dict[str, s
     bars: list[PriceBar] = []
     without_close = 0
     problems: list[tuple[int | None, str]] = []
+    seen: dict[date, int | None] = {}  # each day's first line: a day written twice is an error, not a silent overwrite
     for line, row in _rows(path, len(header), problems):
         try:
             day = _date(row[index[date_col]], date_col)
@@ -255,6 +273,13 @@ def _read_bars(path: Path, header: list[str], date_col: str, fields: dict[str, s
         if any(v is not None and v < 0 for k, v in values.items() if k != "change"):
             problems.append((line, "negative price or volume"))
             continue
+        if (why := _inconsistent(values)) is not None:
+            problems.append((line, why))
+            continue
+        if day in seen:
+            problems.append((line, f"{day.isoformat()} again (first on line {seen[day]})"))
+            continue
+        seen[day] = line
         if values["close"] is None:
             without_close += 1
             continue
@@ -340,6 +365,7 @@ def _import_generic(store: Store, path: Path, header: list[str], columns: dict[s
     problems: list[tuple[int | None, str]] = []
     unlisted: dict[str, int] = {}
     fields = [f for f in ("open", "high", "low", "close", "volume", "turnover") if f in columns]
+    seen: dict[tuple[str, date], int | None] = {}
     for line, row in _rows(path, len(header), problems):
         raw_code = file_code or row[columns["code"]]
         company = company_of(raw_code)
@@ -355,6 +381,13 @@ def _import_generic(store: Store, path: Path, header: list[str], columns: dict[s
         if any(v is not None and v < 0 for v in values.values()):
             problems.append((line, "negative price or volume"))
             continue
+        if (why := _inconsistent(values)) is not None:
+            problems.append((line, why))
+            continue
+        if (company.code, day) in seen:
+            problems.append((line, f"{company.code} {day.isoformat()} again (first on line {seen[(company.code, day)]})"))
+            continue
+        seen[(company.code, day)] = line
         if values["close"] is None:
             continue  # no trade that day
         source = "twse" if company.market == "TWSE" else "tpex" if company.market == "TPEx" else "import"

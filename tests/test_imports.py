@@ -158,6 +158,13 @@ def test_malformed_csv_reports_line_and_goes_on(store, files):
         ("2330.csv", "date,open,high,low,close,volume\n2025-01-02,1,2,0.5,1.5,100\n2025-01-03,abc,2,1,1,100\n", 3,
          "column 'open': 'abc' is not a number"),
         ("prices.csv", "date,close\n2025-01-02,1\n", None, "add a 'code' column or name the file by its code"),
+        # prices that cannot all be right, and a day written twice (the second had overwritten the first)
+        ("2330.csv", "date,open,high,low,close,volume\n2025-01-02,1,2,0.5,1.5,100\n2025-01-03,1,0.9,1.2,1,100\n", 3,
+         "high 0.9 is below low 1.2"),
+        ("2330.csv", "date,open,high,low,close,volume\n2025-01-02,1,2,0.5,2.5,100\n", 2, "close 2.5 is above the day's high 2"),
+        ("2330.csv", ",date,capacity,turnover,open,high,low,close,change,transaction\n"
+                     "0,2025-03-03,1,1,1,1,1,1,0,1\n0,2025-03-03,1,1,1,1,1,1,0,1\n", 3, "2025-03-03 again (first on line 2)"),
+        ("prices.csv", "code,date,close\n2330,2025-01-02,1\n2330,2025-01-02,2\n", 3, "2330 2025-01-02 again (first on line 2)"),
         ("news.json", '[\n  {"name_zh": "台積電",\n   "news": [}\n]\n', 3, "invalid JSON"),
         ("news.json", '{"status": "error", "code": "apiKeyInvalid", "message": "no"}', 1, "apiKeyInvalid"),
         ("news.json", '{"something": 1}', 1, "unrecognised JSON"),
