@@ -217,7 +217,26 @@ def is_market_question(message: str) -> bool:
     # "半導體股跟大盤比": that summary beside the whole store's.
     return bool(_MARKET.search(s)) or (industry_named(s) is not None
                                        and bool(_HOW_DID.search(s) or asks_vs_market(message)
-                                                or (_RUNDOWN.search(s) and not _NEWS_COUNT.search(s))))
+                                                or (_RUNDOWN.search(s) and not _NEWS_COUNT.search(s))
+                                                or _group_and_span_alone(s)))
+
+
+# What may stand beside a group and a span with nothing else asked ("tech stocks this year",
+# "半導體股上個月", "Taiwan semiconductor stocks in April 2025"): on Simplified, lower-cased text.
+_GROUP_FILLER = re.compile(r"\b(?:taiwan(?:ese)?|tw|the|in|of|for|during|over|from|to|and|so far|performance|stocks?|shares)\b"
+                           r"|台股|台湾|类股|股票|股|的|表现|[?？!！.。,，\s]")
+
+
+def _group_and_span_alone(s: str) -> bool:
+    """Whether ``s`` names an industry (or group) and a span, and nothing else: the group's market
+    summary over that span, as "2330 last month" is the company's prices (it had searched the news)."""
+    from .periods import parse_period, strip_spans
+
+    group = industry_named(s)
+    if group is None or parse_period(s, date.today()).kind not in ("day", "range", "trailing"):
+        return False
+    rest = re.sub(group.pattern, " ", strip_spans(s))
+    return not _GROUP_FILLER.sub("", rest)
 
 
 def is_ranking_question(message: str) -> bool:

@@ -241,6 +241,18 @@ def strip_dates(message: str) -> str:
     return re.sub(r"\s{2,}", " ", out).strip()
 
 
+# Spans named relative to today, which strip_dates leaves ("TSMC news last week", "台積電上週新聞",
+# "tech stocks this year"). On any text; Chinese in both scripts.
+RELATIVE_SPAN_WORDS = re.compile(
+    r"\b(?:(?:this|last|past|previous)\s+(?:week|month|quarter|year)|yesterday|today|lately|recently|so far this year|ytd)\b"
+    r"|上週|上周|上個月|上个月|本月|這個月|这个月|本週|本周|這週|这周|昨天|今天|今年(?:以來|以来)?|去年|本季|上一?季", re.I)
+
+
+def strip_spans(message: str) -> str:
+    """``message`` without the dates and the spans relative to today it names: what else it asks."""
+    return re.sub(r"\s{2,}", " ", RELATIVE_SPAN_WORDS.sub(" ", strip_dates(message))).strip()
+
+
 # "since 2024-09-02", "since April", "2025年以來", "從3月至今": from that day (or the start of that
 # month, quarter, year) up to today, not that day alone.
 _SINCE = re.compile(r"\bsince\b|\b(?:to|until|till)\s+(?:now|today|date|the present)\b|以来|至今|迄今|到现在|到今天|到目前"

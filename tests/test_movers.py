@@ -475,6 +475,9 @@ def test_top_n_losers_are_losers(store):
     ("哪檔股票表現最好", False), ("股票漲跌幅排行", False), ("台股明天會漲嗎", False),
     ("How did Taiwan semis do in April 2025?", True), ("半導體股4月表現如何", True), ("台積電股價如何", False),
     ("半導體類股新聞情緒", False),
+    # a group and a span, nothing else (they had searched the news)
+    ("tech stocks this year", True), ("semiconductor stocks last month", True), ("半導體股上個月", True),
+    ("electronics stocks in 2025", True), ("tech stocks news this week", False), ("tech stocks", False),
     ("summarize today's market", True), ("yesterday's market", True), ("今日盤勢", True), ("盤後總結", True),
     ("which stocks beat the market in April 2025?", True), ("how many stocks rose on 2025-04-10?", True),
     ("台股2025年4月10日上漲家數", True), ("market breadth yesterday", True), ("how many shares of TSMC can I buy?", False),

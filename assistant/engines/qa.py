@@ -91,10 +91,6 @@ _LATEST = re.compile(
 )
 # What stays of a span once its dates are taken out ("TSMC news in April 2025" → "TSMC news in").
 _SPAN_WORDS = re.compile(r"\s+(?:in|from|during|for|of|on|since|over)\s*(?:the\s+)?(?:month|year|quarter)?\s*([?？]?)\s*$", re.I)
-# Spans named relative to today, which strip_dates leaves ("TSMC news last week", "台積電上週新聞").
-_RELATIVE_SPAN_WORDS = re.compile(
-    r"\b(?:(?:this|last|past|previous)\s+(?:week|month|quarter|year)|yesterday|lately|recently)\b"
-    r"|上週|上周|上個月|上个月|本月|這個月|这个月|昨天|今年|去年", re.I)
 # What joins two dates once strip_dates has taken them out ("from … to …", "between … and …", "…到…").
 _RANGE_JOINT = re.compile(r"\s+(?:to|and|through|until|[-–~])\s*(?=[?？]?\s*$)|(?<=\S)\s*(?:到|至|~|－)\s*", re.I)
 # "top news", "重大新聞", "頭條": importance, which finqa does not judge (it lists the newest, and says so)
@@ -333,10 +329,9 @@ def wants_latest(message: str | None) -> bool:
     written beside the company and the word news is no topic ("TSMC news in April 2025")."""
     if not message:
         return False
-    from ..periods import strip_dates
+    from ..periods import strip_spans
 
-    bare = _RELATIVE_SPAN_WORDS.sub(" ", strip_dates(message))
-    bare = _RANGE_JOINT.sub(" ", bare)  # "2330 news from 2025-04-01 to 2025-04-10" → "2330 news from"
+    bare = _RANGE_JOINT.sub(" ", strip_spans(message))  # "2330 news from 2025-04-01 to 2025-04-10" → "2330 news from"
     return bool(_LATEST.search(message) or _LATEST.search(_SPAN_WORDS.sub(" ", bare)))
 
 
