@@ -918,8 +918,11 @@ def plural_back(simplified: str) -> bool:
 # conversation about companies, they point back at them, and are no unknown company.
 _BACK_WORDS = frozenset("it its they them their both these those this that one".split())
 # "跟聯發科比呢", "compare with 2454", "vs 2454": the conversation's company beside a new one.
-COMPARE_WITH = re.compile(r"^\s*(?:那|那么)?\s*(?:跟|和|与|同)\s*\S{1,12}?(?:比|相比|比较|对比)"
-                           r"|^\s*(?:and\s+)?(?:compared? (?:it |this |that )?(?:with|to)|vs\.?|versus|against)\b")
+COMPARE_WITH = re.compile(r"^\s*(?:那|那么)?\s*(?:它|这档|这支)?\s*(?:跟|和|与|同)\s*\S{1,12}?(?:比|相比|比较|对比)"
+                           r"|^\s*(?:and\s+)?(?:compared? (?:it |this |that )?(?:with|to)|vs\.?|versus|against)\b"
+                           # "how does it compare to Lite-On?", "how did it do against 2454?"
+                           r"|^\s*(?:and\s+)?how (?:does|did|do|would) (?:it|this|that|this stock|that stock) "
+                           r"(?:compare|stack up|do|fare)\s+(?:with|to|against|versus|vs\.?)\b")
 
 
 def is_continuation(simplified_lower: str, slots: Slots) -> bool:

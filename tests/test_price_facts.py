@@ -441,7 +441,9 @@ def test_compare_with_another_company_puts_both_side_by_side_over_the_span_asked
     store.upsert_bars([PriceBar(code="2454", date=d, open=c, high=c, low=c, close=c, volume=1e6)
                        for d, c in ((date(2025, 2, 27), 1500.0), (date(2025, 3, 3), 1470.0), (date(2025, 3, 5), 1350.0))])
     asst = Assistant(data_dir.model_copy(update={"cpu_only": True}))
-    for first, follow in (("2330 price in March 2025", "compare with MediaTek"), ("台積電2025年3月表現", "跟聯發科比呢")):
+    for first, follow in (("2330 price in March 2025", "compare with MediaTek"), ("台積電2025年3月表現", "跟聯發科比呢"),
+                          # (these two had searched the news for the comparison)
+                          ("2330 price in March 2025", "how does it compare to MediaTek?"), ("台積電2025年3月表現", "它跟聯發科比呢")):
         session = ChatSession()
         asst.answer(first, session=session, as_of=date(2025, 3, 6))
         a = asst.answer(follow, session=session, as_of=date(2025, 3, 6))
