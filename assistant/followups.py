@@ -291,8 +291,8 @@ def carry_period(message: str, previous: str | None, today: date) -> str:
         return f"{message.rstrip()} {text}" if not zh else f"{message.rstrip()}（{text}）"
     if (ranked_end(simplified) is not None and is_ranking_question(previous)
             and (text := _span_of(previous, today, zh) or _period_text(previous, today, zh)) is not None):
-        # (a ranking of one day: that day's move, "why did the top one rise on 2025-04-09?")
-        # "why did the top one fall?" after April's losers: April's move (it had been the last 20 sessions)
+        # "why did the top one fall?" after April's losers: April's move (it had been the last 20
+        # sessions); after one day's ranking, that day's ("why did the top one rise on 2025-04-09?")
         return _with_span(message, text, zh)
     if asks_records(message) and not named and (text := _span_of(previous, today, zh)) is not None:
         # "and the lowest close?", "which day had the highest volume?" after "2330 in April 2025" or
@@ -593,7 +593,7 @@ def carried_notice(question: str, message: str) -> str:
             f"Read as “{question}”, following on from the last question.")
 
 
-__all__ = ["added_positions", "asks_more", "asks_summary_only", "carried_notice", "carry_news_question", "carry_period", "carry_portfolio", "carry_that_period",
-           "chart_back_question", "chart_whose", "compared_span_question", "holdings_stated", "more_notice",
+__all__ = ["added_positions", "asks_more", "asks_summary_only", "carried_notice", "carry_news_question", "carry_period",
+           "carry_portfolio", "carry_that_period", "chart_back_question", "chart_whose", "compared_span_question", "holdings_stated", "more_notice",
            "news_question_of", "performer_question", "sentiment_trend_question", "summary_question",
            "topic_in_listed", "topic_question"]

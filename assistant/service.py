@@ -28,9 +28,10 @@ from ingest.errors import FinqaError
 from ingest.industries import english_name, industry_named
 
 from .followups import (added_positions, asks_more, asks_summary_only, carried_notice, carry_news_question, carry_period,
-                        carry_portfolio, carry_that_period, chart_back_question, chart_whose, compared_span_question, holdings_stated, more_notice,
-                        news_question_of, performer_question, sentiment_trend_question, summary_question,
-                        topic_in_listed, topic_question, why_back_question)
+                        carry_portfolio, carry_that_period, chart_back_question, chart_whose, compared_span_question,
+                        holdings_stated, more_notice, news_question_of, performer_question, sentiment_trend_question,
+                        summary_question, topic_in_listed, topic_question, why_back_question)
+from .forecast_followups import forecast_followup, forecast_followup_kind
 from .i18n import answers_zh, language_ack, language_notice, language_request, only_language_request, stream_in
 from .movers import (asks_for_picks, asks_future_ranking, is_ranking_question, ranking_without_why, refers_back,
                      why_ranking_notice)
@@ -38,9 +39,9 @@ from .periods import RELATIVE_SPANS, parse_period
 from .price_facts import TAIPEI, names_only_a_period, price_question_of
 from .router import FinqaRouter, IntentClassifier, RouteDecision
 from .sentiment_groups import asks_about_a_group
-from .forecast_followups import forecast_followup_kind
 from .slots import (COMPARE_WITH, WATCHLIST, ChatSession, Slots, asks_chart_only, guess_cjk_company,
-                    in_script, parse_horizon, parse_slots, ranked_end, script_of, to_simplified, truncate_message, unquoted, watchlist_notice)
+                    in_script, parse_horizon, parse_slots, ranked_end, script_of, to_simplified, truncate_message, unquoted,
+                    watchlist_notice)
 from .small_talk import (alert_help, asks_about_watchlist, asks_accuracy_back, asks_alert, asks_beginner, asks_data_update,
                          asks_export, asks_reset, beginner_guide, reset_text,
                          asks_data_sources, asks_forecast_method, asks_forecast_quality, asks_models, asks_sentiment_method,
@@ -253,21 +254,9 @@ class Assistant:
             # "準嗎?" right after a forecast: how forecasts are scored (its own backtest was beside it)
             yield Answer(route="forecast", engine="help", code=session.last_code, answer=forecast_quality(str(message)))
             return
-        if (session is not None and session.last_route == "forecast" and session.last_forecasts
-                and forecast_followup_kind(str(message)) is not None
-                and not self._directory().find_in_text(str(message))
-                and parse_period(str(message), date.today()).kind == "latest"
-                and parse_horizon(to_simplified(str(message)).lower())[0] is None):
+        if session is not None and (about := self._about_last_forecast(str(message), session)) is not None:
             # "worst case?", "how much could I lose on 2 lots?", "預期報酬多少" right after a forecast: from it
-            from .forecast_followups import forecast_followup
-            from .price_format import company_label, company_of
-
-            labels = {fc["code"]: company_label(fc["code"], company_of(fc["code"]), answers_zh(str(message)))
-                      for fc in session.last_forecasts}
-            answer = forecast_followup(str(message), session.last_forecasts, labels)
-            session.remember("forecast", session.last_code, session.last_horizon, user=str(message),
-                             assistant=answer.answer, codes=list(session.last_codes))
-            yield answer
+            yield about
             return
         if session is not None and session.last_route == "forecast" and asks_why_back(str(message)):
             # "why?" right after a forecast: how it was made (the method, its tier, its check)
@@ -465,6 +454,23 @@ class Assistant:
         except Exception as exc:
             log.warning("store check failed: %s", exc)
             return False, None
+
+    def _about_last_forecast(self, message: str, session: ChatSession) -> Answer | None:
+        """The numbers a message asks of the forecast just given (its band, expected close or
+        backtest: ``assistant.forecast_followups``), remembered as a forecast turn; ``None`` when it
+        asks none of them, or names a company, a span or a horizon of its own (a new question)."""
+        if (session.last_route != "forecast" or not session.last_forecasts or forecast_followup_kind(message) is None
+                or self._directory().find_in_text(message) or parse_period(message, date.today()).kind != "latest"
+                or parse_horizon(to_simplified(message).lower())[0] is not None):
+            return None
+        from .price_format import company_label, company_of
+
+        zh = answers_zh(message)
+        labels = {fc["code"]: company_label(fc["code"], company_of(fc["code"]), zh) for fc in session.last_forecasts}
+        answer = forecast_followup(message, session.last_forecasts, labels)
+        session.remember("forecast", session.last_code, session.last_horizon, user=message, assistant=answer.answer,
+                         codes=list(session.last_codes))
+        return answer
 
     def _anchor_dates(self, message: str, as_of: date | None, notices: list[str]) -> str:
         """``message`` with its holidays written as dates ("Christmas 2024": ``periods.named_days``)
@@ -721,8 +727,6 @@ class Assistant:
         session.last_news_question = news_question_of(asked or message, answer)
         if answer.forecasts or answer.forecast is not None:  # "worst case?" next reads them
             session.last_forecasts = [f.to_json() for f in (answer.forecasts or [answer.forecast])]
-        from .periods import parse_period
-
         if parse_period(asked or message, date.today()).kind in ("day", "range"):
             session.last_dated_question = asked or message
 
