@@ -558,7 +558,7 @@ class ChatController:
                 if "value" in e:  # by a measure: risk (drawdown, volatility, worst day), correlation, a screen
                     v, unit = e["value"], e.get("unit")
                     row.update({"value": f"{v:+.2f}" if unit in ("correlation", "ratio") else f"{v:.1f}" if unit == "rsi"
-                                else f"{v:g}" if unit == "sessions"
+                                else f"{v:g}" if unit == "sessions" else f"{v:,.2f}" if unit == "price"
                                 else f"{v:.1%}" if kind == "volatility" else f"{v:+.2%}",
                                 "from": e.get("start"), "to": e.get("end") or e.get("date")})
                 elif kind == "sectors":

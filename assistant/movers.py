@@ -111,6 +111,9 @@ _RANKING = re.compile(
     # "list all stocks that fell more than 10% in April 2025", "哪些股票漲幅超過5%": a threshold
     r"|\b(?:stocks?|shares|companies)\b.{0,30}\b(?:rose|gained|up|jumped|climbed|rallied|fell|dropped|down|lost|declined|sank)\b"
     r".{0,20}\d+(?:\.\d+)?\s*%|(?:哪些|哪几|哪档|哪支|股票).{0,12}(?:涨|跌).{0,8}\d+(?:\.\d+)?\s*%"
+    # "漲幅超過10%的股票", "跌了5%以上的有哪些": the threshold first, the stocks after
+    r"|(?:涨|跌)(?:幅|了)?\s*(?:超过|逾|大于|高于|至少|不到|小于|低于)?\s*\d+(?:\.\d+)?\s*%\s*(?:以上|以下)?"
+    r"\s*(?:的)?\s*(?:股票|个股|公司|有哪些|是哪些|有几)"
     # "which stocks gapped down on 2025-04-07?", "2025年4月哪些股票跳空下跌"
     r"|\b(?:which|what|list|any)\b.{0,40}\bgap(?:ped|s)?\s*-?\s*(?:up|down)s?\b"
     r"|\b(?:stocks?|shares|companies)\b.{0,30}\bgap(?:ped|s)?\s*-?\s*(?:up|down)\b|(?:哪|有几|名单|清单|股票|个股).{0,10}跳空"
@@ -736,6 +739,7 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
     elif kinds == ["gainers", "losers"] and not market and _EVERY_STOCK.search(s):
         kinds, n = ["all"], len(rows)  # "the 5-day return for all stocks": every one, best first
     cut = threshold(s) if not by_sector and not market else None
+    cut_empty: str | None = None  # what an empty threshold list says
     if cut is not None:  # "fell more than 10%": every company beyond it, the largest move first
         up, op, size = cut
         kind = "gainers" if up else "losers"
@@ -749,6 +753,12 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
         words = (f"{'漲' if up else '跌'}幅{word_zh} {size:.0%}" if zh else f"{'rose' if up else 'fell'} {word_en} {size:.0%}")
         notices.append(f"列出所有{words}的公司（{len(hit)} 家），不只前幾名。" if zh else
                        f"Every company that {words} ({len(hit)}), not only the top few.")
+        if not hit:  # "漲幅超過10%的股票" over one session: none, and why none can be
+            one_day = period.start is not None and period.start == period.end or info.get("sessions") == 1
+            cut_empty = ((f"（沒有一家{words}" + ("；單日漲跌幅限制為 10%，一個交易日內不可能超過" if one_day and size >= 0.1 and op == ">"
+                                                 else "") + "）") if zh else
+                         (f"(none {words}" + ("; the daily limit is 10%, so no stock can move more in one session"
+                                              if one_day and size >= 0.1 and op == ">" else "") + ")"))
     for kind in kinds:
         if kind in dict(_EVENTS):
             hit = [r for r in rows if r.event_days.get(kind)]
@@ -766,7 +776,7 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
         if industry is not None and asks_vs_market(asked):  # "半導體股跟大盤比": the whole store beside the group
             whole, _ = rank(everything[everything["code"].isin([c for c in codes if is_taiwan(c)])], period, visible=visible)
             parts.append(_against_store(rows, whole, industry, zh))
-    parts.extend(_list_text(kind, ranked, labels, zh) for kind, ranked in lists.items())
+    parts.extend(_list_text(kind, ranked, labels, zh, empty=cut_empty) for kind, ranked in lists.items())
     if by_sector:
         parts.append(_sector_text(sectors, labels, zh))
     missing = list(dict.fromkeys([c for c in named if c not in labels] + info["no_bars"]))
@@ -916,7 +926,7 @@ def _breadth_text(rows: list[Ranked], zh: bool) -> str:
     return text + " (The store holds no index level such as the TAIEX: this is the shape of the stored companies.)"
 
 
-def _list_text(kind: str, ranked: list[Ranked], labels: dict[str, str], zh: bool) -> str:
+def _list_text(kind: str, ranked: list[Ranked], labels: dict[str, str], zh: bool, *, empty: str | None = None) -> str:
     if kind in dict(_EVENTS):
         return _event_text(kind, ranked, labels, zh)
     title = {"gainers": ("表現最好", "Best performers"), "losers": ("表現最差", "Worst performers"),
@@ -941,7 +951,7 @@ def _list_text(kind: str, ranked: list[Ranked], labels: dict[str, str], zh: bool
             what = f"{r.change:+.2%} ({fmt_price(r.first_close)} → {fmt_price(r.last_close)})"
         lines.append(f"{i}. {labels[r.code]} {what}")
     if not ranked:
-        lines.append("（沒有可比較的公司）" if zh else "(no company to compare)")
+        lines.append(empty or ("（沒有可比較的公司）" if zh else "(no company to compare)"))
     return "\n".join(lines)
 
 

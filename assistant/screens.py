@@ -43,6 +43,15 @@ _ZH_MA_SIDE = re.compile(r"(站上|站稳|高于|在|跌破|低于|失守)\S{0,4
 _EN_MA = re.compile(r"\b(above|over|below|under)\s+(?:their|its|the)\s+(\d{1,3})\s*-?\s*(?:day|d)\s+(?:simple\s+)?"
                     r"(?:(?:moving\s+)?averages?|s?ma)\b(?!\s*(?:volume|turnover|daily volume))|\b(above|over|below|under)\s+(?:their|its|the)\s+(?:s?ma)\s*-?\s*(\d{1,3})\b")
 _MA_NAMES = {"周线": 5, "月线": 20, "季线": 60, "半年线": 120, "年线": 240}
+# "stocks under NT$100", "shares priced above 500", "股價低於100元的股票", "100元以下的股票", "百元以下": a
+# price level (a currency or a price word says that the number is a price, not a percent or a code)
+_PRICE_NUMBER = r"(\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)"
+_PRICE_LEVEL = re.compile(
+    r"\b(?:priced|trading|price[sd]?|that cost|costing)?\s*(under|below|less than|cheaper than|above|over|more than)\s+"
+    r"(?:nt\$|\$|twd\s*|ntd\s*)" + _PRICE_NUMBER +
+    r"|\b(?:priced|trading|price[sd]?|costing)\s+(under|below|less than|cheaper than|above|over|more than)\s+" + _PRICE_NUMBER +
+    r"(?!\s*%)|股价\s*(?:在)?\s*(低于|小于|不到|高于|大于|超过)\s*" + _PRICE_NUMBER +
+    r"|(?:股价\s*(?:在)?\s*)?" + _PRICE_NUMBER + r"\s*(?:元|块)\s*(以下|以内|以上)|" + _PRICE_NUMBER + r"\s*(?:元|块)?\s*(以下|以上)的(?:股票|个股)")
 # "which stocks rose 3 days in a row?", "哪些股票連漲三天", "longest losing streak": the current run of
 # closes moving one way, ending at the last close.
 _NUM = r"(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|[一二两三四五六七八九十]{1,3})"
@@ -64,12 +73,13 @@ def _streak_length(m: re.Match[str]) -> int:
 @dataclass(frozen=True)
 class Screen:
     """What to screen: ``kind`` ``rsi`` (``side`` low = oversold, high = overbought), ``extreme``
-    (``side`` high or low: near the 52-week one), or ``ma`` (``side`` above or below the
-    ``length``-day average)."""
+    (``side`` high or low: near the 52-week one), ``ma`` (``side`` above or below the
+    ``length``-day average), ``streak`` or ``price`` (``side`` below or above ``level`` NT$)."""
 
     kind: str
     side: str
     length: int = 0
+    level: float = 0.0  # ``price``: the NT$ level a close is below (``side`` below) or above
 
 
 def screen_of(message: str, codes: list[str]) -> Screen | None:
@@ -82,6 +92,14 @@ def screen_of(message: str, codes: list[str]) -> Screen | None:
     for side, rx in (("up", _STREAK_UP), ("down", _STREAK_DOWN)):
         if m := rx.search(s):
             return Screen("streak", side, _streak_length(m))
+    if m := _PRICE_LEVEL.search(s):
+        groups = [g for g in m.groups() if g]
+        word, number = (groups[0], groups[1]) if not groups[0][0].isdigit() and groups[0][0] not in "一二两三四五六七八九十百千" \
+            else (groups[1], groups[0])
+        level = (float(number.replace(",", "")) if number[0].isdigit() else
+                 {"百": 100.0, "千": 1000.0}.get(number) or float(zh_number(number) or 0))  # "百元以下": 100
+        below = word in ("under", "below", "less than", "cheaper than", "低于", "小于", "不到", "以下", "以内")
+        return Screen("price", "below" if below else "above", level=level) if level > 0 else None
     if _OVERSOLD.search(s):
         return Screen("rsi", "low")
     if _OVERBOUGHT.search(s):
@@ -108,7 +126,7 @@ def screen_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
     zh, visible = q.zh, q.visible
     everything = q.visible_bars(store)
     rows, short = [], []
-    need = {"rsi": 15, "extreme": 20, "ma": screen.length, "streak": 2}[screen.kind]
+    need = {"rsi": 15, "extreme": 20, "ma": screen.length, "streak": 2, "price": 1}[screen.kind]
     for code, g in everything.groupby("code", sort=True):
         code = str(code)
         if not is_taiwan(code):
@@ -150,7 +168,7 @@ def screen_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
             if zh else "(Computed from the closes in finqa's price store; no language model was involved. Only companies "
             "with stored prices are screened, not the whole exchange; indicators describe the past, they are no forecast "
             "and no investment advice.) [1]")
-    unit = {"rsi": "rsi", "streak": "sessions"}.get(screen.kind, "pct")  # how the UI's table shows the value
+    unit = {"rsi": "rsi", "streak": "sessions", "price": "price"}.get(screen.kind, "pct")  # how the UI's table shows the value
     ranking = {"screen": [{"code": r["code"], "name": r["name"], "value": r["value"], "unit": unit, "passes": r["passes"],
                            "close": r["close"], "date": r["date"]} for r in order]}
     return q.ranked([head, "\n".join(lines), foot],
@@ -192,6 +210,11 @@ def _measure(screen: Screen, closes: pd.Series, bars: pd.DataFrame) -> dict[str,
         return {"value": gap, "passes": abs(gap) <= NEAR, "sort": abs(gap), "history": len(closes),
                 "text": f"{gap:+.2%} from its {word} close of {fmt_price(ref)} ({day})",
                 "text_zh": f"距{word_zh}收盤 {fmt_price(ref)}（{day}）{gap:+.2%}"}
+    if screen.kind == "price":
+        below = screen.side == "below"
+        return {"value": last, "passes": last < screen.level if below else last > screen.level,
+                "sort": last if below else -last, "text": f"{last / screen.level - 1:+.2%} against NT${screen.level:,g}",
+                "text_zh": f"相對 {screen.level:,g} 元 {last / screen.level - 1:+.2%}"}
     ma = float(closes.tail(screen.length).mean())
     gap = last / ma - 1
     above = screen.side == "above"
@@ -213,6 +236,9 @@ def _head(screen: Screen, n: int, passed: int, zh: bool) -> str:
         rule = (f"收盤在 {HIGH_LOOKBACK} 個交易日{'最高' if screen.side == 'high' else '最低'}收盤的 {NEAR:.0%} 以內" if zh else
                 f"a close within {NEAR:.0%} of the {'highest' if screen.side == 'high' else 'lowest'} close of the last "
                 f"{HIGH_LOOKBACK} sessions (the 52-week {screen.side})")
+    elif screen.kind == "price":
+        rule = (f"收盤價{'低於' if screen.side == 'below' else '高於'} {screen.level:,g} 元" if zh else
+                f"a close {screen.side} NT${screen.level:,g}")
     else:
         rule = (f"收盤{'高於' if screen.side == 'above' else '低於'} {screen.length} 日均線" if zh else
                 f"a close {screen.side} the {screen.length}-day moving average")

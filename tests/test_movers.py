@@ -692,7 +692,14 @@ def test_a_threshold_lists_every_company_beyond_it(store):
     fell = ask(store, "2025年3月哪些股票跌幅超過5%")
     assert [r["code"] for r in fell.ranking["losers"]] == ["2454"] and any("跌幅超過 5%" in n for n in fell.notices)
     assert [r["code"] for r in ask(store, "which stocks fell at least 10% in March 2025?").ranking["losers"]] == ["2454"]
-    assert ask(store, "which stocks fell more than 10% in March 2025?").ranking["losers"] == []
+    none = ask(store, "which stocks fell more than 10% in March 2025?")
+    assert none.ranking["losers"] == [] and "(none fell more than 10%)" in none.answer
+    # the threshold before the stocks, in Chinese (it had searched the news); over one session, the
+    # daily limit is said to rule more than 10% out
+    ahead = ask(store, "2025年3月漲幅超過5%的股票")
+    assert [r["code"] for r in ahead.ranking["gainers"]] == ["2317"]
+    one_day = ask(store, "漲幅超過10%的股票")
+    assert "單日漲跌幅限制為 10%" in one_day.answer, one_day.answer
 
 
 def test_momentum_of_the_companies_named_and_of_one_company(data_dir):

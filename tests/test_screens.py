@@ -46,6 +46,10 @@ def ask(store, message, *, as_of=None, today=DAYS[-1]):
     ("Is TSMC overbought?", None), ("what does oversold mean", None), ("2330 above its 20-day moving average?", None),
     # "average" alone is the moving average (it had gone to the news); an average volume is not
     ("Stocks above their 20-day average", Screen("ma", "above", 20)), ("stocks above their 20-day average volume", None),
+    # a price level (they had searched the news); a number with no currency or price word is none
+    ("stocks under NT$100", Screen("price", "below", level=100.0)), ("股價低於100元的股票有哪些", Screen("price", "below", level=100.0)),
+    ("百元以下的股票", Screen("price", "below", level=100.0)), ("shares priced above 500", Screen("price", "above", level=500.0)),
+    ("股價在50元以下的股票", Screen("price", "below", level=50.0)), ("stocks under 100", None),
 ])
 def test_which_questions_are_screens(message, screen):
     from assistant.slots import parse_slots
@@ -78,6 +82,17 @@ def test_near_the_high_and_moving_averages_against_pandas(store):
     assert above.ranking["screen"][0]["value"] == pytest.approx(max(ma.values()))
     long_ = ask(store, "stocks above their 200-day moving average")  # longer than the history: said, nothing made up
     assert not long_.ranking and "at least 200 sessions" in long_.answer
+
+
+def test_a_price_level_lists_the_closes_beyond_it_cheapest_first(store):
+    """Last closes: 2330 99, 2454 210, 2317 51.5 (PATHS): under NT$100 are 2317 then 2330."""
+    under = ask(store, "stocks under NT$100")
+    last = {c: xs[-1] for c, xs in PATHS.items()}
+    assert [r["code"] for r in under.ranking["screen"]] == sorted((c for c in last if last[c] < 100), key=last.get)
+    assert under.answer.startswith("2 of the 3 stored companies have a close below NT$100:")
+    assert under.ranking["screen"][0]["value"] == pytest.approx(min(last.values()))
+    above = ask(store, "股價高於200元的股票")
+    assert [r["code"] for r in above.ranking["screen"]] == ["2454"] and "收盤價高於 200 元" in above.answer
 
 
 def test_the_as_of_cut_hides_later_bars(store):
