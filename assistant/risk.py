@@ -143,6 +143,8 @@ def risk_kind(message: str) -> str | None:
     if _HOLDING.search(s) and (parse_paid(message) is not None or paid_positions(message) or parse_sold(message)):
         return "position"  # "I bought 2330 at 1000: how much did I lose?", "2330 200 shares at 950, P&L?"
     kind = next((kind for kind, rx in KINDS if rx.search(s)), None)
+    if kind is None and _BIGGEST_DROP.search(s) and not _WHICH.search(s):
+        return "risk"  # "MediaTek's biggest drop": its worst day and its deepest fall from a peak, together
     if kind is None and re.search(r"\bvolatil\w*|波动", s):
         from .technicals import asks_span_volatility
 
@@ -162,6 +164,11 @@ def risk_kind(message: str) -> str | None:
     return kind
 
 
+# "MediaTek's biggest drop", "聯發科最大跌幅": no day said, so both the worst day and the deepest fall
+# from a peak, which the risk profile gives together ("which stock had the biggest drop?" ranks).
+_BIGGEST_DROP = re.compile(r"\b(?:biggest|largest|worst|sharpest|steepest|deepest)\s+(?:drop|fall|decline|loss|crash|plunge|slump)s?\b"
+                           r"(?!\s+(?:in|on|over)\s+(?:a|one|1|a single)\b)|最大(?:的)?(?:跌幅|下跌|崩跌)")
+_WHICH = re.compile(r"\bwhich\b|\bwhat (?:stocks?|compan(?:y|ies)|shares?)\b|哪|谁|排行|排名")
 _CONNECTORS = re.compile(r"\b(?:of|and|vs\.?|versus|between|for|the)\b|[和跟与、,，&]")  # between the names
 _BARE_RETURN = re.compile(r"[\s,，。.!！?？]*(?:的)?\s*(?:(?:price|total|stock|share|1-year|one-year)\s+)?(?:returns?|报酬率?)"
                           r"\s*(?:比较|compared?)?\s*[?？!！.。]*|[\s,，]*(?:compare|比较)\s+(?:the\s+)?returns?\s*[?？]*")

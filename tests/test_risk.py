@@ -53,6 +53,10 @@ def ask(store, message, *, codes=None, as_of=None, today=DAYS[-1], previous=None
     ("2330 2454 2317 哪個風險最高", "risk"), ("which is the riskiest of 2330, 2454 and 2317?", "risk"),
     ("how far is TSMC from its peak?", "drawdown"), ("how much has 2330 fallen from its high?", "drawdown"),
     ("台積電離高點還有多遠", "drawdown"), ("鴻海的drawdown", "drawdown"),
+    # a biggest drop with no day said: the profile, worst day and drawdown together (it had been
+    # this year's prices); one day said is the extremes; "which stock" ranks the market
+    ("MediaTek's biggest drop", "risk"), ("聯發科最大跌幅", "risk"), ("what was MediaTek's biggest drop?", "risk"),
+    ("biggest drop in a single day for 2330", "extremes"), ("which stock had the biggest drop last week?", None),
     ("2330 beta", "beta"), ("台積電的beta", "beta"), ("台積電的β值", "beta"), ("correlation between 2330 and 2454", "correlation"),
     ("台積電和聯發科的相關性", "correlation"), ("do 2330 and 2454 move together?", "correlation"),
     ("How much would NT$10,000 invested in TSMC on 2024-09-02 be worth?", "investment"),
