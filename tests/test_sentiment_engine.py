@@ -115,6 +115,20 @@ def test_quoted_text_is_classified(tiny_settings):
     assert "quoted text" in answer.answer
 
 
+@pytest.mark.parametrize("message, quoted, first", [
+    ('is this bearish: "UMC warns of a loss"', "UMC warns of a loss", "Yes. "),
+    ('is it bullish? "UMC warns of a loss"', "UMC warns of a loss", "No. "),
+    ("這是利多嗎「台積電 gain」", "台積電 gain", "是。"), ("算負面嗎「台積電 gain」", "台積電 gain", "不是。"),
+    ('classify "UMC warns of a loss"', "UMC warns of a loss", "Sentiment of the quoted text"),  # no yes/no asked
+])
+def test_a_yes_or_no_tone_asked_of_a_quote_is_answered_first(data_dir, message, quoted, first):
+    """"is that bearish?" had been answered with the label alone, leaving the reader to match it."""
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    answer = SentimentEngine(settings=settings, cpu_classifier=KeywordClassifier()).run(
+        EngineRequest(message=message, quoted_text=quoted))
+    assert answer.answer.split("\n\n")[-1].startswith(first), answer.answer
+
+
 def test_several_quoted_headlines_are_each_classified(data_dir):
     """'sentiment of these headlines: "..."; "..."' had classified the longest quote alone."""
     from assistant.router import IntentClassifier

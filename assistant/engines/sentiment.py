@@ -380,6 +380,10 @@ class SentimentEngine(FinqaQueryEngine):
 
         bad_first = asks_negative_first(req.message)  # "any negative news about 2330?": those first
         text = _summary_zh(result, what, single, bad_first) if zh else _summary(result, what, single, bad_first)
+        if single and result.items and (asked := _tone_asked(req.message)) is not None:
+            # "is that bearish?": yes or no first, then the reading
+            yes = result.items[0].label == asked
+            text = (("是。" if yes else "不是。") if zh else ("Yes. " if yes else "No. ")) + text
         if not single and (wanted := asked_label_list(req.message)) is not None:
             # "show me the negative ones": every article read that way, newest first (not the top three)
             text += label_list_text(items, labels_of(probs), probs, wanted, zh)
@@ -661,6 +665,23 @@ def label_list_text(items: list[dict[str, Any]], labels: list[str], probs: list[
                                    f" ({repeated} more repeat a headline listed once):")
     tail = ((f"\n（另有 {more} 則未列出）" if zh else f"\n({more} more not listed)") if more > 0 else "")
     return head + "\n" + "\n".join(lines[:LISTED_MAX]) + tail
+
+
+# "is that bearish?", "is this positive news?", "這是利多嗎", "算負面嗎": the one tone a yes/no question
+# asks about a quoted text (on Simplified, lower-cased text).
+_TONE_WORDS = (("negative", r"\b(?:bearish|negative|bad)\b|利空|负面|坏消息"),
+               ("positive", r"\b(?:bullish|positive|good)\b|利多|正面|好消息"), ("neutral", r"\bneutral\b|中性"))
+_YES_NO = re.compile(r"^\s*(?:so\s+|and\s+)?(?:is|was|are|would)\b|吗\s*[?？]?\s*$|算不算|是不是|是否")
+
+
+def _tone_asked(message: str) -> str | None:
+    """The label a yes/no question asks of a quoted text ("is that bearish?" → ``negative``), or
+    ``None`` (no such question, or more than one tone named)."""
+    s = to_simplified(re.sub(r"[\"“”「」『』].*?[\"“”「」『』]", " ", message or "")).lower()
+    if not _YES_NO.search(s):
+        return None
+    named = [label for label, rx in _TONE_WORDS if re.search(rx, s)]
+    return named[0] if len(named) == 1 else None
 
 
 def _summary(result: SentimentResult, what: str, single: bool, bad_first: bool = False) -> str:
