@@ -366,12 +366,36 @@ def names_only_a_group(message: str) -> bool:
 _INDUSTRIES = re.compile(r"\bindustries\b|\bsectors\b|产业|类股|行业")
 
 
+# "do you have 0050?", "do you cover MediaTek?", "is 2330 in your database?", "有0050的資料嗎", "有沒有聯發科":
+# whether finqa holds a company, asked with nothing else (on Simplified, lower-cased text; "do you have news
+# about UMC?" asks for the news).
+_HAVE_IT = re.compile(r"\b(?:do|does) (?:you|finqa|the store|your (?:database|store))\s+(?:have|cover|track|hold|store|support|know|carry)\b"
+                      r"|\b(?:in|covered by) (?:your|the|finqa'?s?) (?:database|store|data|coverage)\b|有没有|有.{1,16}(?:的)?(?:资料|数据)"
+                      r"|(?:收录|涵盖|追踪)(?:了)?")
+_HAVE_FILLER = re.compile(r"\b(?:do|does|you|finqa|have|cover|covered|track|hold|store|support|know|about|carry|any|data|prices?|"
+                          r"info|information|on|for|of|the|a|an|is|are|in|your|database|coverage|by|stock|stocks|company|ticker|etf|"
+                          r"yet|already|there)\b|有没有|有|的|资料|数据|吗|呢|收录|涵盖|追踪|了|股价|[?？!！.。,，\s]")
+
+
+def asks_company_coverage(message: str) -> bool:
+    """Whether ``message`` asks whether finqa holds the companies it names, and nothing else."""
+    from ingest.companies import get_directory
+
+    s = unquoted(message or "")
+    if not _HAVE_IT.search(s) or re.search(r"\bnews\b|\bheadlines?\b|新闻|消息", s):
+        return False
+    directory = get_directory()
+    if not directory.find_in_text(message):
+        return False
+    return not _HAVE_FILLER.sub("", to_simplified(directory.without_mentions(message)).lower())
+
+
 def is_coverage_question(message: str) -> bool:
     """Whether ``message`` asks what data finqa holds (not a question about a company's news)."""
     if not message:
         return False
     s = unquoted(message)
-    return (asks_news_count(message) or names_only_a_group(message)
+    return (asks_news_count(message) or names_only_a_group(message) or asks_company_coverage(message)
             or (bool(_COVERAGE.search(s)) and not _RANKING.search(s)))
 
 

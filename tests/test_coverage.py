@@ -24,6 +24,8 @@ from ingest.types import Article, PriceBar
     "Give me the list of all companies you cover", "show me every stock you support", "which stocks do you support?",
     "Which stocks are in the semiconductor industry?", "which companies belong to the semiconductor sector?",
     "supported tickers", "How many stocks are in the database?", "ETF有哪些", "which ETFs do you have?",
+    # whether one company is held (they had searched the news for it)
+    "do you have 0050?", "do you cover MediaTek?", "is 2330 in your database?", "有0050的資料嗎", "有沒有聯發科",
 ])
 def test_coverage_questions(message):
     assert is_coverage_question(message)
@@ -36,6 +38,7 @@ def test_coverage_questions(message):
     "how many articles mention tariffs?", "有幾則提到關稅的新聞", "how many articles about TSMC and tariffs",
     "哪家公司新聞最正面", "more news on TSMC please", "which sector did best?", "哪個類股表現最好",
     "stocks you track that rose the most", "what is TPEx?", "什麼是上櫃", "what's the TWSE?",
+    "do you have news about UMC?", "有沒有台積電的新聞", "do you think TSMC will rise?",
 ])
 def test_not_coverage_questions(message):
     assert not is_coverage_question(message)
