@@ -872,7 +872,8 @@ def _parse_period(s: str, today: date) -> Period:
             r"\b(?:last|previous)\s+quarter'?s?\s+(?:results|earnings|revenue)", s):
         # "over the past quarter": the last 63 sessions (a quarter's trading days), as "past 3 months"
         return Period("trailing", sessions=63, label=re.search(r"(?:the\s+)?(?:past|last|previous)\s+(?:three\s+months|quarter)|近一季|近三个月", s).group(0))
-    if re.search(r"\brecently\b|\blately\b|\brecent\b|最近|近期|近来", s):
+    # ("最近一次漲停是哪天", "the most recent limit-up": the last time it happened, whenever; no span)
+    if re.search(r"\brecently\b|\blately\b|\brecent\b(?!\s+(?:time|one|occurrence))|最近(?!一次|的一次|那次)|近期|近来", s):
         return Period("trailing", sessions=5, label="recently")
     return Period("latest", label="latest")
 

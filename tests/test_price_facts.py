@@ -1025,6 +1025,9 @@ def test_to_date_spans(message, label):
     ("how did 2330 do the week after April 7 2025?", "the week after 2025-04-07"),
     ("2330 the month before 2025-04-07", "the month before 2025-04-07"),
     ("2330 1/2 share", "latest"),  # a fraction with no full date beside it is no day
+    # "the most recent time" is no span (it had read the last 5 sessions and found no limit-up)
+    ("台積電最近一次漲停是哪天", "latest"), ("2330 most recent time it closed limit up", "latest"),
+    ("台積電最近表現", "recently"),
 ])
 def test_more_ways_of_naming_a_day_or_span(message, label):
     assert parse_period(message, date(2026, 12, 5)).label == label
