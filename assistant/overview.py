@@ -88,7 +88,9 @@ _HOLD_FOR_INCOME = re.compile(r"存股|\bdividend (?:income|investing|stock)\b|\
 _AHEAD = re.compile(r"\bnext\b|\btomorrow\b|\bin \d+ (?:days?|weeks?|months?)\b|明天|下周|下个月|未来|年后|个月后|周后")
 _NEWS = re.compile(r"\bnews\b|\bheadlines?\b|新闻|消息")
 _BARE_FILLER = re.compile(r"\b(?:stock|stocks|shares?|ticker|company|info|information|what about|how about|and|show me|give me"
-                          r"|show|display|look up|lookup|pull up)\b"
+                          r"|show|display|look up|lookup|pull up|check out|check|take a look at|look at|please)\b"
+                          # "幫我看一下鴻海", "查一下台積電", "請問聯發科": a company asked about, nothing else
+                          r"|帮我|帮忙|请问|请|看一下|看看|查一下|查查|查|看|一下"
                           r"|[的呢吗股票公司那]")
 
 

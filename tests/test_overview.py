@@ -101,6 +101,9 @@ def test_not_overview_questions(message):
 
 def test_bare_company_and_advice():
     assert is_bare_company("2330") and is_bare_company("TSMC?") and is_bare_company("台積電呢")
+    # a company asked to be looked at, nothing else (the first had quoted its news)
+    for message in ("帮我看一下鸿海", "幫我查一下台積電", "請問聯發科", "check out TSMC", "take a look at 2454"):
+        assert is_bare_company(message), message
     assert not is_bare_company("TSMC news") and not is_bare_company("hello") and not is_bare_company("2330、2454")
     assert asks_advice("Is TSMC a buy?") and asks_advice("台積電值得買嗎") and not asks_advice("How is TSMC doing?")
     # a purchase or sale being weighed asks for a verdict; one with a size asks what it costs
