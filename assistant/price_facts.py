@@ -489,7 +489,10 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
         # "2330 vs 2454 which had more volume last week": the shares traded side by side, most first
         traded = [(c, sum(b.volume or 0.0 for b in bars if b.code == c)) for c, _ in changes]
         if sum(1 for _, v in traded if v) > 1:
-            parts.append(("成交量比較（期間合計）：" if zh else "Volume side by side (shares traded in the span): ") +
+            one_day = period.kind == "latest"
+            parts.append((("成交量比較（最近一個交易日）：" if one_day else "成交量比較（期間合計）：") if zh else
+                          ("Volume side by side (shares traded on the last trading day): " if one_day else
+                           "Volume side by side (shares traded in the span): ")) +
                          ("、" if zh else ", ").join(f"{c} {v / 1000:,.0f} 張" if zh else f"{c} {v:,.0f}"
                                                      for c, v in sorted(traded, key=lambda t: -t[1])) + ("。" if zh else "."))
     if len(changes) > 1 and _LIQUID.search(to_simplified(asked).lower()):
@@ -895,7 +898,10 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
 _LIQUID = re.compile(r"\bliquid(?:ity)?\b|流动性")
 # "which had more volume?", "誰的成交量比較大": the shares traded, compared
 _MORE_VOLUME = re.compile(r"\b(?:more|higher|bigger|larger|most|highest)\s+(?:trading\s+)?volume\b|\bvolume\b.{0,20}\b(?:higher|more|bigger)\b"
-                          r"|成交量.{0,6}(?:比较|较|最)?(?:大|多|高)|(?:谁|哪个|哪一个|哪家).{0,8}成交量")
+                          r"|成交量.{0,6}(?:比较|较|最)?(?:大|多|高)|(?:谁|哪个|哪一个|哪家).{0,8}成交量"
+                          # "台積電跟聯發科的成交量比較", "compare the volume of 2330 and 2454"
+                          r"|成交量(?:的)?(?:比较|对比)|(?:比较|对比).{0,8}成交量|\bcompare\b.{0,30}\bvolumes?\b"
+                          r"|\bvolumes?\b.{0,12}\b(?:compared|comparison|side by side)\b")
 
 
 def _for_span(label: str) -> str:

@@ -216,6 +216,11 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
         parts.append((f"比較（近 {VOL_WINDOW} 個交易日年化波動度）：" if zh else
                       f"Side by side (annualised volatility, last {VOL_WINDOW} sessions): ") +
                      ("、" if zh else ", ").join(f"{c} {v:.1%}" for c, v in ranked) + ("。" if zh else "."))
+    rsis = [(r.code, r.values["rsi14"]) for r in readings if r.values.get("rsi14") is not None]
+    if len(rsis) > 1:  # "rank 2330 2454 2317 by RSI": highest first
+        parts.append(("比較（RSI(14)，由高到低）：" if zh else "Side by side (RSI(14), highest first): ") +
+                     ("、" if zh else ", ").join(f"{c} {v:.1f}" for c, v in sorted(rsis, key=lambda t: -t[1]))
+                     + ("。" if zh else "."))
     if citations and re.search(_STOP_LOSS, s):
         parts.append("finqa 不替你設定停損或停利：以上是常被用來設定它的價位（支撐與壓力）與日波動度，設在哪裡、承擔多少風險由你決定。" if zh else
                      "finqa does not set a stop-loss or take-profit for you: above are the levels (support and resistance) "

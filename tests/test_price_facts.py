@@ -1211,7 +1211,10 @@ def test_liquidity_is_the_value_traded_a_day_over_the_last_month(data_dir):
     assert f"Volume side by side (shares traded in the span): 2330 {n * 1_000_000:,}, 2454 {n * 100_000:,}." in volume.answer
     zh = price_answer(EngineRequest(message="台積電和聯發科誰的成交量比較大", code="2330", codes=["2330", "2454"]),
                       store, today=days[-1])
-    assert "成交量比較（期間合計）：2330 1,000 張、2454 100 張。" in zh.answer
+    assert "成交量比較（最近一個交易日）：2330 1,000 張、2454 100 張。" in zh.answer  # no span: the last day
+    compared = price_answer(EngineRequest(message="台積電跟聯發科的成交量比較", code="2330", codes=["2330", "2454"]),
+                            store, today=days[-1])  # (it had compared the changes only)
+    assert "成交量比較（最近一個交易日）：2330 1,000 張、2454 100 張。" in compared.answer
     assert "Volume side by side" not in price_answer(EngineRequest(message="2330 vs 2454", code="2330", codes=["2330", "2454"]),
                                                      store, today=days[-1]).answer
 

@@ -187,6 +187,13 @@ def test_every_named_company_gets_its_indicators_side_by_side(store):
                          store, today=DAYS[-1])
     assert "RSI(14)" in b.answer and "No prices for 2317" in b.answer and len(b.citations) == 1
     assert set(b.to_json()["indicators"]["companies"]) == {"2330"}
+    assert "Side by side (RSI" not in b.answer  # one company read: nothing to set beside it
+    # "rank 2330 and 2454 by RSI": the RSIs side by side, highest first (each had been listed apart only)
+    both = indicator_answer(EngineRequest(message="rank 2330 and 2454 by RSI", code="2330", codes=["2330", "2454"]),
+                            store, today=DAYS[-1])
+    rsi = {c: v["rsi14"] for c, v in both.to_json()["indicators"]["companies"].items()}
+    first, second = sorted(rsi, key=lambda c: -rsi[c])
+    assert f"Side by side (RSI(14), highest first): {first} {rsi[first]:.1f}, {second} {rsi[second]:.1f}." in both.answer
 
 
 def test_the_assistant_sends_a_comparison_of_indicators_to_every_company(store, data_dir):
