@@ -16,7 +16,7 @@ from typing import Any
 from .backtest import NAMES_EN, NAMES_ZH
 from .i18n import answers_zh
 from .slots import to_simplified, unquoted
-from .types import Answer
+from .types import Answer, Forecast
 
 ENGINE = "forecast:follow-up"
 
@@ -47,16 +47,18 @@ def forecast_followup_kind(message: str) -> str | None:
     return next((kind for kind, rx in _KINDS if rx.search(s)), None)
 
 
-def forecast_followup(message: str, forecasts: list[dict[str, Any]], labels: dict[str, str]) -> Answer:
-    """The numbers ``message`` asks of ``forecasts`` (their :meth:`Forecast.to_json`), each company in
-    turn; ``labels`` name the companies ("2454 MediaTek (聯發科)")."""
+def forecast_followup(message: str, forecasts: list[Forecast], labels: dict[str, str]) -> Answer:
+    """The numbers ``message`` asks of ``forecasts``, each company in turn; ``labels`` name the
+    companies ("2454 MediaTek (聯發科)"). The forecasts ride on the answer again, so that the UI
+    charts the band being talked about."""
     from .holdings import lot_size, parse_stake, signed_money
 
     zh = answers_zh(message)
     kind = forecast_followup_kind(message) or "expected"
     stake = parse_stake(message)
     parts = []
-    for fc in forecasts:
+    for forecast in forecasts:
+        fc = forecast.to_json()
         label = labels.get(fc["code"], fc["code"])
         end, last, h = fc["path"][-1], float(fc["last_close"]), int(fc["horizon_days"])
         if kind == "backtest":
@@ -89,7 +91,8 @@ def forecast_followup(message: str, forecasts: list[dict[str, Any]], labels: dic
                 "below its low. " + ("Money before fees and taxes. " if sized else "")
                 + "Shares of the past, not a promise, and no investment advice.)")
     return Answer(route="forecast", engine=ENGINE, answer="\n\n".join([*parts, foot]),
-                  code=forecasts[0]["code"] if forecasts else None)
+                  code=forecasts[0].code if forecasts else None, forecast=forecasts[0] if forecasts else None,
+                  forecasts=list(forecasts) if len(forecasts) > 1 else [])
 
 
 def _backtest_text(fc: dict[str, Any], label: str, zh: bool) -> str:

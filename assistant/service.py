@@ -20,6 +20,7 @@ import logging
 import re
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -466,7 +467,7 @@ class Assistant:
         from .price_format import company_label, company_of
 
         zh = answers_zh(message)
-        labels = {fc["code"]: company_label(fc["code"], company_of(fc["code"]), zh) for fc in session.last_forecasts}
+        labels = {fc.code: company_label(fc.code, company_of(fc.code), zh) for fc in session.last_forecasts}
         answer = forecast_followup(message, session.last_forecasts, labels)
         session.remember("forecast", session.last_code, session.last_horizon, user=message, assistant=answer.answer,
                          codes=list(session.last_codes))
@@ -726,7 +727,7 @@ class Assistant:
             session.holdings = added_positions(message, session.holdings) or message
         session.last_news_question = news_question_of(asked or message, answer)
         if answer.forecasts or answer.forecast is not None:  # "worst case?" next reads them
-            session.last_forecasts = [f.to_json() for f in (answer.forecasts or [answer.forecast])]
+            session.last_forecasts = [replace(f, figure=None) for f in (answer.forecasts or [answer.forecast])]
         if parse_period(asked or message, date.today()).kind in ("day", "range"):
             session.last_dated_question = asked or message
 

@@ -56,9 +56,9 @@ class ChatSession:
     # The question that ranked them ("compare 2330 2454 2317 this year"): "and the best performer?"
     # after another kind of answer about them is that company over its span.
     last_ranked_question: str | None = None
-    # The last forecasts given (``Forecast.to_json()``): "worst case?", "how much could I lose on 2
-    # lots?" right after are read from them (assistant.forecast_followups).
-    last_forecasts: list[dict[str, Any]] = field(default_factory=list)
+    # The last forecasts given (without their figures): "worst case?", "how much could I lose on 2
+    # lots?" right after are read from them (assistant.forecast_followups), and charted again.
+    last_forecasts: list[Any] = field(default_factory=list)
     # The last question, of any kind, that named a day or a span ("what happened in the market on
     # April 9 2025?"): "which stocks rose the most that day?" reads that day even after a news answer.
     last_dated_question: str | None = None

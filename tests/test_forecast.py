@@ -695,6 +695,7 @@ def test_worst_case_expected_return_and_baselines_are_read_from_the_forecast_jus
     end, last = first.forecast.path[-1], first.forecast.last_close
     worst = asst.answer("worst case?", session=session)
     assert worst.engine == "forecast:follow-up" and worst.code == "2330"
+    assert worst.forecast is not None and worst.forecast.path == first.forecast.path  # charted again in the UI
     assert f"- **10% low {end.low:,.2f} ({end.low / last - 1:+.2%})**" in worst.answer, worst.answer
     lose = asst.answer("how much could I lose on 2 lots?", session=session)
     from assistant.holdings import signed_money
@@ -708,6 +709,7 @@ def test_worst_case_expected_return_and_baselines_are_read_from_the_forecast_jus
     zh = ChatSession()
     both = asst.answer("台積電和聯發科未來5天走勢", session=zh)
     worst_zh = asst.answer("3張最多賠多少", session=zh)
+    assert [f.code for f in worst_zh.forecasts] == [f.code for f in both.forecasts]
     for fc in both.forecasts:
         low = fc.path[-1].low
         assert f"3 張 {signed_money(3000 * (low - fc.last_close))}" in worst_zh.answer, worst_zh.answer
