@@ -220,7 +220,8 @@ TERMS: tuple[Term, ...] = (
        "**上漲機率與 10–90% 區間。** 預測器找出歷史上與近期走勢最相似的價格片段（只用查詢基準日之前的資料），看它們之後怎麼走："
        "上漲機率是其中收高的比例，區間涵蓋它們結束位置的中間 80%。",
        "forecast 2330 next 5 days", "台積電未來5天走勢"),
-    _t("analog", r"\banalog(?:ue)? (?:forecaster|forecast|method|model)\b|\bnearest[- ]neighbou?rs?\b|类比法|类比预测",
+    _t("analog", r"\banalog(?:ue)? (?:forecaster|forecast|method|model)\b|\bnearest[- ]neighbou?rs?\b|类比法|类比预测"
+                 r"|\b(?:closest|most similar|similar) past windows?\b|\bpast windows?\b|最相似的(?:过去|历史)(?:走势|片段|窗格)",
        "**The analog forecaster (the CPU tier).** It describes the recent closes as a window (returns, volatility, the "
        "market's move), finds the past windows most like it among the stored companies (only those that ended "
        "before the as-of date), and reads what followed them: the share that rose is P(rise), their spread the "
@@ -229,6 +230,13 @@ TERMS: tuple[Term, ...] = (
        "（只取在查詢基準日之前結束的），看它們之後怎麼走：上漲的比例就是上漲機率，分布就是區間。不需要下載模型；"
        "每次預測旁都附上逐步回測。",
        "forecast 2330 next 5 days", "台積電未來5天走勢"),
+    _t("net_score", r"\bnet (?:sentiment )?score\b|\bsentiment score\b|净分数|情绪分数",
+       "**Net score (news sentiment).** Each article's headline and summary are read by the classifier as positive, "
+       "neutral or negative; the net score is (positive − negative) / all articles read, from −1 (all negative) to +1 "
+       "(all positive). It is a count of tones, not a forecast, and only of the news finqa stored.",
+       "**淨分數（新聞情緒）。** 分類器把每則新聞的標題與摘要判為正面、中性或負面；淨分數 = （正面 − 負面）/ 判讀的新聞數，"
+       "介於 −1（全部負面）與 +1（全部正面）。它是語氣的計數，不是預測，也只涵蓋 finqa 已存的新聞。",
+       "TSMC news sentiment", "台積電新聞情緒"),
     _t("candlestick", r"\bcandle ?sticks?\b|\bcandles?\b(?= chart)|(?<![a-z])k\s*线|(?<![a-z])k\s*棒|(?:日|周|月)\s*k(?![a-z])|蜡烛图",
        "**Candlestick (K線).** One candle a session: the body runs from the open to the close, the wicks to the high "
        "and the low. In Taiwan a rising candle is red and a falling one green (the reverse of the US), and finqa's "

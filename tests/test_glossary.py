@@ -191,6 +191,8 @@ def test_whether_a_company_may_be_day_traded_is_the_rule_and_what_finqa_lacks(da
     # how to buy (it had found no news): the account, the order, T+2, the costs, foreign investors
     ("how do I buy Taiwan stocks?", "how_to_buy"), ("how can a foreigner buy Taiwan stocks?", "how_to_buy"),
     ("怎麼買台股", "how_to_buy"), ("台股怎麼開戶", "how_to_buy"),
+    # the words of finqa's own answers (they had searched the news)
+    ("what are the closest past windows?", "analog"), ("what is net score?", "net_score"), ("淨分數是什麼", "net_score"),
 ])
 def test_how_simply_a_definition_is_asked_is_no_other_question(message, key):
     """"like I'm five", "簡單說明", a term's own suffix (空頭市場) or "限制是多少" had left the words
