@@ -368,7 +368,8 @@ _ABOUT_HOLDINGS = re.compile(
     r"|\bdiversif\w*|\bconcentrat\w*|\bmy (?:biggest|largest|smallest) (?:position|holding)\b|分散|集中"
     # "要繳多少稅", "how much tax?", "如果漲到1100呢", "if it goes to 1100?": of the positions stated
     r"|税|手续费|\btax(?:es)?\b|\bfees?\b|(?:如果|若|假如|要是|那么|那)\s*(?:股价)?(?:涨|跌|回|来)到\s*\d"
-    r"|\bif (?:it|the price|the stock|they) (?:goes|go|rises|rise|falls|fall|drops|drop|climbs|gets|hits|reaches)\b"
+    r"|\bif (?:it|the price|the stock|they) (?:goes|go|rises|rise|falls|fall|drops|drop|climbs|gets|hits|reaches"
+    r"|recovers|recover|rebounds|rebound|bounces|bounce|comes|come|returns|return)\b"
     # "and if I add another 500 shares at 1200?", "再買2張在1200": a second purchase (averaging down)
     r"|\b(?:add|adding|buy)\s+(?:another|more|an? extra)\b|再买|加码|摊平")
 

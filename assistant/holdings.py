@@ -468,7 +468,8 @@ _SOLD = re.compile(
     r"|(?:卖出|卖掉|卖)(?:一半|半数|三分之一|四分之一|三分之二|四分之三)?(?:价|在|于)\s*(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)"
     # "如果漲到1100呢", "if it goes to 1100": a position's result at that price, as if sold there
     r"|(?:如果|若|假如|要是|假设|那么|那)\s*(?:股价)?(?:涨|跌|回|来)到\s*(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)"
-    r"|\bif (?:it|the price|the stock|the shares?|they) (?:goes|go|rises|rise|falls|fall|drops|drop|climbs|gets|hits|reaches)"
+    r"|\bif (?:it|the price|the stock|the shares?|they) (?:goes|go|rises|rise|falls|fall|drops|drop|climbs|gets|hits|reaches"
+    r"|recovers|recover|rebounds|rebound|bounces|bounce|comes|come|returns|return)"
     r"(?: (?:up|down|back))?(?: to)? (?:nt\$|\$)?(\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)",
     re.IGNORECASE,
 )
@@ -628,6 +629,13 @@ def _several_positions(job: Job, held: list[tuple[str, float, float | None]]) ->
             f"**Your {len(rows)} positions**: NT${paid_total:,.0f} paid, **{signed_money(paper)}** on paper "
             f"({paper / paid_total:+.2%}); all sold at these closes, after the buy fees (NT${buy_fees:,.0f}), the sell fees "
             f"(NT${sell_fees:,.0f}) and the transaction tax (NT${tax:,.0f}): **{signed_money(back - cost)}** ({back / cost - 1:+.2%}).")
+    if len(rows) > 1:  # "which one is worse?": named, not left to the reader
+        ranked = sorted(rows, key=lambda r: r["close"] / r["paid"] - 1)
+        worst, best = ranked[0], ranked[-1]
+        lines.append(f"最好的是 {job.label(best['code'])}（{best['close'] / best['paid'] - 1:+.2%}），最差的是 "
+                     f"{job.label(worst['code'])}（{worst['close'] / worst['paid'] - 1:+.2%}）。" if zh else
+                     f"Best: {job.label(best['code'])} ({best['close'] / best['paid'] - 1:+.2%}); worst: "
+                     f"{job.label(worst['code'])} ({worst['close'] / worst['paid'] - 1:+.2%}).")
     if any(shares is None for _, _, shares in held):
         lines.append("（沒有寫出股數的以一張計。）" if zh else "(One lot where no quantity was given.)")
     numbers = {"positions": rows, "paid": paid_total, "paper_gain": paper, "net_gain": back - cost,

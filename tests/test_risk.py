@@ -653,6 +653,9 @@ def test_several_positions_each_and_in_all(store):
     assert "**Your 2 positions**: NT$240,000 paid" in a.answer
     assert "- 2 lots of 2330 TSMC (台積電) bought at 100.00: " in a.answer and "+NT$50,000 on paper" in a.answer
     assert [p["code"] for p in a.indicators["positions"]] == ["2330", "2317"]
+    # the best and the worst named ("which one is worse?" had been left to the reader)
+    best, worst = sorted([("2330", 125 / 100 - 1), ("2317", last / 40 - 1)], key=lambda t: -t[1])
+    assert f"Best: {best[0]} " in a.answer and f"({best[1]:+.2%}); worst: {worst[0]} " in a.answer
     # the costs of selling said, each (it had been the net alone): "如果全部賣掉要繳多少稅"
     tax = 0.003 * (250_000 + 1000 * last)
     assert a.indicators["sell_tax"] == pytest.approx(tax)
@@ -710,6 +713,8 @@ def test_a_position_at_a_price_named_and_its_tax_follow_it(store, data_dir):
     assert asst.route("我有台積電2張成本100，會漲到150嗎")["route"] == "forecast"
     assert asst.route("I bought 2330 at 100, what if it goes to 150?")["route"] == "qa"
     assert parse_sold("我有台積電2張成本950，賣掉要繳多少稅") is None and parse_sold("成本950，1100賣掉") == 1100.0
+    # a recovery named as the price (it had repeated the position at the close)
+    assert parse_sold("what if it recovers to 160?") == 160.0 and parse_sold("if it bounces back to 175") == 175.0
 
 
 def test_a_position_added_in_another_company_joins_those_stated(store, data_dir):
