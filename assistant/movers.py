@@ -119,6 +119,8 @@ _RANKING = re.compile(
     r"|\b(?:stocks?|shares|companies)\b.{0,30}\bgap(?:ped|s)?\s*-?\s*(?:up|down)\b|(?:哪|有几|名单|清单|股票|个股).{0,10}跳空"
     r"|(?:哪|有几|名单|清单|股票|个股).{0,10}(?:涨停|跌停)"
     r"|(?:涨停|跌停).{0,6}(?:的股票|的个股|股|名单|清单|家数|有哪些|有几)"
+    # "台股今天誰漲停", "跌停的是誰"
+    r"|谁(?:会)?(?:涨停|跌停)|(?:涨停|跌停)(?:的)?(?:是谁|有谁)"
     # New highs / lows across the stored companies: "which stocks hit new highs?", 哪些股票創新高
     r"|\b(?:which|what|list|any)\b.{0,40}\b(?:new (?:52[- ]week |all[- ]time |closing )?(?:highs?|lows?)|52[- ]week (?:highs?|lows?))\b"
     r"|\b(?:stocks?|shares|companies)\b.{0,30}\bnew (?:52[- ]week )?(?:highs?|lows?)\b"

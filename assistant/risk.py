@@ -685,7 +685,9 @@ def _correlation(job: Job) -> Answer:
 
 # "beta of 2330 against 2454": the second company is the benchmark; "beta of 2330 and 2454": each
 # against the market.
-_AGAINST = re.compile(r"\b(?:against|vs\.?|versus|relative to|compared (?:to|with))\b|相对|对于")
+_AGAINST = re.compile(r"\b(?:against|vs\.?|versus|relative to|compared (?:to|with))\b|相对|对于"
+                      # "2330's beta to 2454", "beta of 2330 with 2454", "台積電對聯發科的beta"
+                      r"|\bbetas?\s+(?:to|with|on)\b|对\S{1,12}(?:的)?(?:beta|贝塔|β)")
 
 
 def _beta(job: Job) -> Answer:

@@ -58,7 +58,9 @@ _KINDS = {
     "macd": re.compile(r"\bmacd\b|指数平滑异同"),
     "bollinger": re.compile(r"\bbollinger\b|布林"),
     # "2330 ATR", "台積電真實波幅": the average true range, the day's range with its gap from the close before
-    "atr": re.compile(r"(?<![a-z])atr(?![a-z])|\baverage true range\b|真实波幅|平均真实(?:波幅|区间|范围)|真实波动幅度"),
+    "atr": re.compile(r"(?<![a-z])atr(?![a-z])|\baverage true range\b|真实波幅|平均真实(?:波幅|区间|范围)|真实波动幅度"
+                      # "average daily range", "平均振幅": a usual day's high-to-low move, which ATR measures
+                      r"|\baverage (?:daily |day's |intraday )?(?:trading )?range\b|平均(?:每日|每天|单日)?(?:振幅|波幅)"),
     "volatility": re.compile(r"\bvolatil\w*|波动|\bstd\b|\bstandard deviation\b|\bstdev\b|标准差|" + _STOP_LOSS),
     # "did 2330 have a golden cross?", 台積電黃金交叉了嗎, 死叉: the recent crossovers.
     # A bare "cross" only beside what crosses: "did 2330 cross 1000?" is a price target.

@@ -561,6 +561,9 @@ def test_a_flat_series_has_no_beta_or_correlation(store):
     store.upsert_bars(bars("2603", [50.0] * 60))  # suspended all along
     beta = ask(store, "beta of 2454 against 2603", codes=["2454", "2603"])
     assert "did not move" in beta.answer and "nan" not in beta.answer.lower()
+    # "2454's beta to 2603": the second company is the benchmark too (it had asked for 0050's prices)
+    to = ask(store, "what's 2454's beta to 2603?", codes=["2454", "2603"])
+    assert "did not move" in to.answer and "0050" not in to.answer
     corr = ask(store, "correlation between 2454 and 2603", codes=["2454", "2603"])
     assert "did not move" in corr.answer and "nan" not in corr.answer.lower() and not corr.indicators["correlation"]
 

@@ -350,3 +350,6 @@ def test_atr_against_a_hand_computation(store):
     assert a.indicators["atr14"] == pytest.approx(atr)
     assert f"- ATR(14) {atr:.2f} ({atr / CLOSES[-1]:.2%} of the close)" in a.answer
     assert "ATR(14)" in ask(store, "台積電真實波幅").answer and "平均每日真實波幅" in ask(store, "台積電真實波幅").answer
+    # a usual day's range, asked in plain words (it had been the last 20 sessions' prices)
+    assert ask(store, "what's the average daily range of 2330?").indicators["atr14"] == pytest.approx(atr)
+    assert ask(store, "台積電平均振幅").indicators["atr14"] == pytest.approx(atr)
