@@ -74,6 +74,12 @@ _BY_WEEK = re.compile(r"\bweekly\s+(?:returns?|closes?|changes?|performance|move
                       r"|(?:最好|最差|最佳|最糟|最强|最弱)的?(?:一)?(?:周|星期|个星期)")
 
 
+# "which quarter was best for TSMC?", "台積電哪一季表現最好", "2330 quarterly returns": quarter by quarter
+_BY_QUARTER = re.compile(r"\bquarterly\s+(?:returns?|closes?|changes?|performance|moves?|gains?)\b|\b(?:each|every|per|by)\s+quarter\b"
+                         r"|\bquarter[- ]by[- ]quarter\b|\b(?:best|worst)\s+quarters?\b|\bwhich quarters?\b"
+                         r"|每季|每一季|逐季|各季|哪(?:一|个)?季|(?:最好|最差|最佳|最糟|最强|最弱)的?(?:一)?季")
+
+
 # "台積電週K", "2330 weekly chart", "月K線", "monthly candles": the chart in weekly (monthly) candles,
 # and the text week by week (month by month).
 _MONTH_CANDLES = re.compile(r"月\s*k(?:线|棒)?|\bmonthly\s+(?:charts?|candles?|candlesticks?|k|bars?)\b", re.I)
@@ -87,17 +93,20 @@ def asks_candles(message: str) -> str | None:
 
 
 def asks_periodic(message: str) -> str | None:
-    """"M" when ``message`` asks for a span month by month, "W" week by week, else ``None``."""
+    """"M" when ``message`` asks for a span month by month, "W" week by week, "Q" quarter by
+    quarter, else ``None``."""
     s = unquoted(message)
+    if _BY_QUARTER.search(s):
+        return "Q"
     return "M" if _BY_MONTH.search(s) else "W" if _BY_WEEK.search(s) else asks_candles(message)
 
 
 def periodic_text(bars: list[PriceBar], prev: PriceBar | None, freq: str, zh: bool) -> str:
-    """One line per calendar month (or Monday-to-Sunday week): its last close and the change from
-    the close that ended the month (week) before, then the best and the worst of them."""
-    rows: list[tuple[str, PriceBar]] = []  # (label, the last bar of the month or week)
+    """One line per calendar month (quarter, or Monday-to-Sunday week): its last close and the
+    change from the close that ended the one before, then the best and the worst of them."""
+    rows: list[tuple[str, PriceBar]] = []  # (label, the last bar of the month, quarter or week)
     for b in bars:
-        key = (b.date.strftime("%Y-%m") if freq == "M" else
+        key = (b.date.strftime("%Y-%m") if freq == "M" else f"{b.date.year}-Q{(b.date.month - 1) // 3 + 1}" if freq == "Q" else
                (b.date - timedelta(days=b.date.weekday())).isoformat())
         if rows and rows[-1][0] == key:
             rows[-1] = (key, b)
@@ -107,18 +116,25 @@ def periodic_text(bars: list[PriceBar], prev: PriceBar | None, freq: str, zh: bo
         return ""
     lines, changes = [], []
     base = prev.close if prev is not None else None
-    for key, b in rows:
+    for i, (key, b) in enumerate(rows):
         change = b.close / base - 1 if base else None
         if change is not None:
             changes.append((key, change))
-        name = key if freq == "M" else (f"{key} 當週" if zh else f"week of {key}")
+        name = key if freq in ("M", "Q") else (f"{key} 當週" if zh else f"week of {key}")
+        if freq == "Q":  # a quarter the stored history only partly covers says so ("2024-Q3, from 2024-09-02")
+            start = date(b.date.year, (b.date.month - 1) // 3 * 3 + 1, 1)
+            end = (date(start.year + (start.month == 10), (start.month + 2) % 12 + 1, 1) - timedelta(days=1))
+            if i == 0 and (bars[0].date - start).days > 7:
+                name += f"（自 {bars[0].date.isoformat()} 起）" if zh else f" (from {bars[0].date.isoformat()})"
+            if i == len(rows) - 1 and (end - b.date).days > 7:
+                name += f"（到 {b.date.isoformat()} 為止）" if zh else f" (to {b.date.isoformat()})"
         lines.append(f"- {name}：收盤 {fmt_price(b.close)}" + (f"（{change:+.2%}）" if change is not None else "") if zh else
                      f"- {name}: close {fmt_price(b.close)}" + (f" ({change:+.2%})" if change is not None else ""))
         base = b.close
     text = "\n\n" + "\n".join(lines)
     if len(changes) > 1:
         best, worst = max(changes, key=lambda t: t[1]), min(changes, key=lambda t: t[1])
-        unit_zh, unit = ("月", "month") if freq == "M" else ("週", "week")
+        unit_zh, unit = {"M": ("月", "month"), "Q": ("季", "quarter")}.get(freq, ("週", "week"))
         text += (f"\n\n表現最好的{unit_zh}：{best[0]}（{best[1]:+.2%}）；最差的{unit_zh}：{worst[0]}（{worst[1]:+.2%}）。" if zh else
                  f"\n\nBest {unit}: {best[0]} ({best[1]:+.2%}); worst {unit}: {worst[0]} ({worst[1]:+.2%}).")
     return text

@@ -867,6 +867,12 @@ def test_a_span_month_by_month_and_week_by_week(data_dir):
     assert "當週" in worst_week.answer and "最差的週" in worst_week.answer
     weeks = ask(s, "2330 weekly closes in February 2025", today=date(2025, 4, 1))
     assert "- week of 2025-02-03: close 104.00 (+4.00%)\n- week of 2025-02-24: close 110.00 (+5.77%)" in weeks.answer
+    # quarter by quarter (they had searched the news); a quarter the history only partly covers says so
+    s.upsert_bars([PriceBar(code="2330", date=date(2025, 4, 10), open=88.0, high=88.0, low=88.0, close=88.0, volume=1e6)])
+    quarters = ask(s, "which quarter was best for TSMC?", today=date(2025, 4, 11))
+    assert "- 2025-Q1 (from 2025-01-30): close 99.00\n- 2025-Q2 (to 2025-04-10): close 88.00 (-11.11%)" in quarters.answer
+    zh = ask(s, "台積電哪一季表現最好", today=date(2025, 4, 11))
+    assert "- 2025-Q1（自 2025-01-30 起）：收盤 99.00" in zh.answer
 
 
 def test_the_average_close_and_the_volume_weighted_price_of_a_span(data_dir):
