@@ -32,17 +32,16 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
                             r"(?:rise|fall|move|go up|go down|change)\b|预期(?:的)?(?:报酬|涨幅|跌幅|价格|收盘|获利)"
                             r"|预估(?:的)?(?:报酬|涨幅|价格)|预计(?:会)?(?:涨|跌)多少|期望值")),
 )
-# A question of its own, not about the forecast: a company or another span named is checked by
-# the caller; these ask something else ("worst case for the market?" stays here, "what is the
-# expected return of 0050 over 10 years?" names a company).
-_TOO_LONG = 12  # words: a longer message asks more than the forecast's numbers
+# Words (or Chinese characters) beyond which a message asks more than the forecast's numbers; a
+# company, a span or a horizon named makes a question of its own too (the caller checks those).
+_TOO_LONG = 24
 
 
 def forecast_followup_kind(message: str) -> str | None:
     """``downside`` / ``upside`` / ``expected`` / ``backtest`` when ``message`` asks that of the
     forecast just given, else ``None``."""
     s = to_simplified(unquoted(message or "")).lower()
-    if len(re.findall(r"[a-z0-9]+|[\u4e00-\u9fff]", s)) > _TOO_LONG * 2:
+    if len(re.findall(r"[a-z0-9]+|[\u4e00-\u9fff]", s)) > _TOO_LONG:
         return None
     return next((kind for kind, rx in _KINDS if rx.search(s)), None)
 

@@ -756,7 +756,7 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
         notices.append(f"列出所有{words}的公司（{len(hit)} 家），不只前幾名。" if zh else
                        f"Every company that {words} ({len(hit)}), not only the top few.")
         if not hit:  # "漲幅超過10%的股票" over one session: none, and why none can be
-            one_day = period.start is not None and period.start == period.end or info.get("sessions") == 1
+            one_day = (period.start is not None and period.start == period.end) or info.get("sessions") == 1
             cut_empty = ((f"（沒有一家{words}" + ("；單日漲跌幅限制為 10%，一個交易日內不可能超過" if one_day and size >= 0.1 and op == ">"
                                                  else "") + "）") if zh else
                          (f"(none {words}" + ("; the daily limit is 10%, so no stock can move more in one session"

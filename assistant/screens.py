@@ -46,6 +46,8 @@ _MA_NAMES = {"周线": 5, "月线": 20, "季线": 60, "半年线": 120, "年线"
 # "stocks under NT$100", "shares priced above 500", "股價低於100元的股票", "100元以下的股票", "百元以下": a
 # price level (a currency or a price word says that the number is a price, not a percent or a code)
 _PRICE_NUMBER = r"(\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)"
+_BELOW = frozenset({"under", "below", "less than", "cheaper than", "低于", "小于", "不到", "以下", "以内"})
+_ABOVE = frozenset({"above", "over", "more than", "高于", "大于", "超过", "以上"})
 _PRICE_LEVEL = re.compile(
     r"\b(?:priced|trading|price[sd]?|that cost|costing)?\s*(under|below|less than|cheaper than|above|over|more than)\s+"
     r"(?:nt\$|\$|twd\s*|ntd\s*)" + _PRICE_NUMBER +
@@ -94,12 +96,11 @@ def screen_of(message: str, codes: list[str]) -> Screen | None:
             return Screen("streak", side, _streak_length(m))
     if m := _PRICE_LEVEL.search(s):
         groups = [g for g in m.groups() if g]
-        word, number = (groups[0], groups[1]) if not groups[0][0].isdigit() and groups[0][0] not in "一二两三四五六七八九十百千" \
-            else (groups[1], groups[0])
+        word = next(g for g in groups if g in _BELOW or g in _ABOVE)
+        number = next(g for g in groups if g is not word)
         level = (float(number.replace(",", "")) if number[0].isdigit() else
                  {"百": 100.0, "千": 1000.0}.get(number) or float(zh_number(number) or 0))  # "百元以下": 100
-        below = word in ("under", "below", "less than", "cheaper than", "低于", "小于", "不到", "以下", "以内")
-        return Screen("price", "below" if below else "above", level=level) if level > 0 else None
+        return Screen("price", "below" if word in _BELOW else "above", level=level) if level > 0 else None
     if _OVERSOLD.search(s):
         return Screen("rsi", "low")
     if _OVERBOUGHT.search(s):
