@@ -125,7 +125,6 @@ def _asked_window(req: EngineRequest, end: datetime) -> tuple[datetime, datetime
     with the news of NEWS_DAYS_AROUND days either side (reactions come the next day; QA searches
     the same window), a period as its own calendar days. ``until`` never passes ``end`` (the as-of cut)."""
     from ..periods import AROUND_DAYS, Period, asks_around, parse_period
-    from ..price_facts import TAIPEI
 
     period = parse_period(req.message, req.as_of or datetime.now(TAIPEI).date())
     if period.kind not in ("day", "range") or period.start is None or period.end is None:
@@ -157,7 +156,6 @@ def _trailing_days(req: EngineRequest) -> int:
     """The calendar days of news to read: a span looking back that the message names ("over the
     last 3 months": 63 sessions, 92 days), else :data:`WINDOW_DAYS`. "Recently" keeps the default."""
     from ..periods import parse_period
-    from ..price_facts import TAIPEI
 
     period = parse_period(req.message, req.as_of or datetime.now(TAIPEI).date())
     if period.kind != "trailing" or not period.sessions or period.label == "recently":
@@ -408,7 +406,7 @@ class SentimentEngine(FinqaQueryEngine):
         in time), cited; ``None`` when the store has none then. Its stale-store notices are the
         sentiment answer's own already."""
         from ..periods import Period, parse_period
-        from ..price_facts import TAIPEI, read_prices
+        from ..price_facts import read_prices
 
         ref = req.as_of or datetime.now(TAIPEI).date()
         asked = parse_period(req.message, ref)
