@@ -55,7 +55,10 @@ _SUMMARY_ONLY = re.compile(
     r"^\s*(?:(?:can you|could you|please|pls)\s+)?(?:summari[sz]e|sum up|recap|give me (?:a |the )?(?:summary|gist)"
     r"|(?:a |the )?summary|tl;?dr|(?:the )?key points|the gist)(?:\s+(?:them|these|those|it|this|that|the (?:news|articles|headlines)))?"
     r"(?:\s+(?:please|pls|for me))?\s*[?.!]*\s*$"
-    r"|^\s*(?:请|帮我|可以)?(?:总结|摘要|整理|汇整|重点)(?:一下)?(?:这些|那些|这几则)?(?:新闻)?(?:是什么|是啥|呢)?\s*[?？!！。]*\s*$")
+    r"|^\s*(?:请|帮我|可以)?(?:总结|摘要|整理|汇整|重点)(?:一下)?(?:这些|那些|这几则)?(?:新闻)?(?:是什么|是啥|呢)?\s*[?？!！。]*\s*$"
+    # "有什麼重點", "重點有哪些", "what are the key points?", "any highlights?"
+    r"|^\s*(?:有)?(?:什么|哪些)(?:重点|亮点)(?:吗|呢)?\s*[?？!！。]*\s*$|^\s*(?:重点|亮点)(?:有)?(?:哪些|是什么)\s*[?？!！。]*\s*$"
+    r"|^\s*(?:what are |any )?(?:the )?(?:key (?:points|takeaways)|main points|highlights|takeaways)\s*[?.!]*\s*$")
 
 
 def asks_summary_only(message: str) -> bool:

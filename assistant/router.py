@@ -282,6 +282,11 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
         # "跟鴻海比呢" / "compare with 2454" right after a forecast: both forecasts side by side (it had
         # compared their past prices)
         return RouteDecision("forecast", "the last forecast beside another company's (follow-up)", "follow-up")
+    if (session is not None and session.last_route == "sentiment" and slots is not None and len(slots.codes) > 1
+            and not slots.quoted_text and COMPARE_WITH.search(s)):
+        # "跟台積電比呢" right after a company's news sentiment: both companies' news side by side (it
+        # had compared their prices)
+        return RouteDecision("sentiment", "the last sentiment beside another company's (follow-up)", "follow-up")
     if slots is not None and is_identity_question(text, slots.code):  # "what is 0050?", "台積電是什麼公司"
         return RouteDecision("qa", "what the company is (the directory and the store)", "rule")
     if is_glossary_question(text, slots.code if slots is not None else None):  # "what does RSI mean?"

@@ -540,6 +540,7 @@ def test_summarize_them_or_a_topic_after_a_news_list_reads_that_list(data_dir):
         assert [c.url for c in topic.citations][:1] == ["https://news.example.com/tsmc/3"], topic.answer
         assert "Arizona fab" in topic.answer and "packaging" not in topic.answer
     assert asks_summary_only("can you summarize these?") and asks_summary_only("重點是什麼")
+    assert asks_summary_only("有什麼重點") and asks_summary_only("what are the key points?")  # they had searched the news
     assert not asks_summary_only("summarize TSMC's Q1 earnings call") and topic_in_listed("what about Arizona?") is None
 
 

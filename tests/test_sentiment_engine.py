@@ -473,6 +473,22 @@ def test_the_companies_named_are_read_side_by_side(data_dir):
     assert not one.ranking and sum(one.sentiment.counts.values()) == 4  # one company: its own reading, as before
 
 
+def test_compare_with_another_company_after_a_sentiment_answer_is_both_companies_news(data_dir):
+    """"台積電新聞情緒", then "跟聯發科比呢" / "compare with 2454": both companies' news side by side (it
+    had compared their prices)."""
+    from assistant.router import IntentClassifier
+    from assistant.slots import ChatSession, parse_slots
+
+    session = ChatSession()
+    session.remember("sentiment", "2330", None, codes=["2330"])
+    for message in ("跟聯發科比呢", "compare with 2454"):
+        slots = parse_slots(message, session)
+        assert slots.codes == ["2330", "2454"], message
+        assert IntentClassifier().decide(message, slots, session).route == "sentiment", message
+    session.remember("qa", "2330", None, codes=["2330"])  # after a price answer it compares prices, as before
+    assert IntentClassifier().decide("跟聯發科比呢", parse_slots("跟聯發科比呢", session), session).route == "qa"
+
+
 def test_a_question_about_bad_news_lists_it_first_and_says_when_there_is_none(data_dir):
     settings = data_dir.model_copy(update={"cpu_only": True})
     _group_store(settings)
