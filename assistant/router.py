@@ -97,6 +97,10 @@ SENTIMENT_STRONG = _rx(
     r"最(?:正面|负面|利多|利空)的?(?:是)?(?:哪|那)(?:一)?(?:则|篇|条)",
     r"最(?:正面|负面|利多|利空)的(?:新闻|消息|报导|报道|文章)",
     r"利多(?:消息|新闻)", r"利空(?:消息|新闻)", r"好消息", r"坏消息", r"负面(?:消息|新闻)", r"正面(?:消息|新闻)",
+    # "how is the news on Acer?", "how's the news flow for TSMC": the tone of the news (it had quoted sentences)
+    r"^\s*how(?:'s| is| are| has| have)\s+(?:the\s+)?(?:news|headlines|coverage|press|news flow)(?:\s+been)?\s+(?:on|about|for|around)\b",
+    # "which is more positive?", "哪個比較正面": the news of the companies compared
+    r"\b(?:more|less) (?:positive|negative|bullish|bearish|upbeat)\b", r"比较(?:正面|负面|利多|利空|乐观|悲观)",
 )
 FORECAST_STRONG = _rx(
     r"\bforecast", r"\bpredict", r"\bprojection\b", r"\bprice target\b", r"\btarget price\b", r"\bprice path\b",
@@ -282,6 +286,10 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
         # "跟鴻海比呢" / "compare with 2454" right after a forecast: both forecasts side by side (it had
         # compared their past prices)
         return RouteDecision("forecast", "the last forecast beside another company's (follow-up)", "follow-up")
+    if (slots is not None and slots.code and not slots.quoted_text and asked_label_list(text) is not None
+            and not re.search(r"\bwhy\b|为什么|为何", s)):  # ("why is it negative?" after prices asks of the move)
+        # "show me the negative ones" about the conversation's company (after any answer): its news read that way
+        return RouteDecision("sentiment", "the articles read one way (the conversation's company)", "rule")
     if (session is not None and session.last_route == "sentiment" and slots is not None and len(slots.codes) > 1
             and not slots.quoted_text and COMPARE_WITH.search(s)):
         # "跟台積電比呢" right after a company's news sentiment: both companies' news side by side (it

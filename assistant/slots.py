@@ -940,6 +940,10 @@ def is_continuation(simplified_lower: str, slots: Slots) -> bool:
         return False
     if _CONTINUATION.search(simplified_lower):
         return True
+    from .sentiment_groups import asked_label_list
+
+    if asked_label_list(simplified_lower) is not None:  # "show me the negative ones": the company's news read so
+        return True
     words = re.findall(rf"[a-z0-9]+|[{CJK_CHARS}]", simplified_lower)
     return slots.horizon_explicit and len(words) <= 6
 

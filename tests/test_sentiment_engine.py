@@ -487,6 +487,15 @@ def test_compare_with_another_company_after_a_sentiment_answer_is_both_companies
         assert IntentClassifier().decide(message, slots, session).route == "sentiment", message
     session.remember("qa", "2330", None, codes=["2330"])  # after a price answer it compares prices, as before
     assert IntentClassifier().decide("跟聯發科比呢", parse_slots("跟聯發科比呢", session), session).route == "qa"
+    # the news' tone asked in other words (they had quoted sentences or compared prices), and one label's
+    # articles of the conversation's company after any answer ("why is it negative?" there asks of the move)
+    for message in ("how is the news on Acer?", "how's the news flow for TSMC", "2330 and 2454, which is more positive?",
+                    "台積電和聯發科哪個新聞比較正面"):
+        assert IntentClassifier().decide(message, parse_slots(message)).route == "sentiment", message
+    assert IntentClassifier().decide("show me the negative ones", parse_slots("show me the negative ones", session),
+                                     session).route == "sentiment"
+    assert IntentClassifier().decide("why is it negative?", parse_slots("why is it negative?", session),
+                                     session).route != "sentiment"
 
 
 def test_a_question_about_bad_news_lists_it_first_and_says_when_there_is_none(data_dir):
