@@ -89,6 +89,9 @@ _ZH_CONTEXT_AFTER = re.compile(
 )
 # Longer names that sit inside common words: name → continuations that veto the match.
 _BLOCKED_CONTINUATION = {"台灣大": ("學",), "台湾大": ("学",)}
+# A company's English name that starts with "Taiwan" and runs into a word for a group ("Taiwan
+# semiconductor sector", "Taiwan cement stocks") names the group, not the company.
+_GROUP_AFTER = re.compile(r"\s*(?:sector|industry|industries|stocks|shares|companies|firms|makers|names|space)\b", re.I)
 # Latin aliases that are ordinary English words: resolvable as a whole query, but not matched
 # inside free text (where "delta", "giant" or "yuan" rarely mean the company).
 _TEXT_EXCLUDED_LATIN = {
@@ -455,6 +458,8 @@ class CompanyDirectory:
             for m in pattern.finditer(text):
                 form = " ".join(m.group(1).split())
                 code = self._latin_forms.get(form) or self._latin_forms.get(form.lower())
+                if code and form.lower().startswith("taiwan ") and _GROUP_AFTER.match(text, m.end(1)):
+                    continue  # "Taiwan semiconductor sector", "Taiwan cement stocks": a group, not TSMC or 1101
                 if code:
                     spans.append((m.start(1), m.end(1), code, 1))
         spans += self._scan_codes(text)

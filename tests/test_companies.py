@@ -92,6 +92,14 @@ def test_the_closest_spelling_comes_first(directory, query, first):
     assert directory.suggest(query)[0] == first
 
 
+def test_a_taiwan_name_running_into_a_group_word_names_the_group(directory):
+    """"Taiwan's semiconductor sector" had been TSMC ("Taiwan Semiconductor"), so the sector's summary
+    was TSMC's news; "Taiwan Semiconductor stock price" still is TSMC."""
+    assert directory.mention_spans("Taiwan semiconductor sector") == []
+    assert directory.mention_spans("taiwan semiconductor industry outlook") == []
+    assert [c for *_, c in directory.mention_spans("Taiwan Semiconductor stock price")] == ["2330"]
+
+
 def test_a_mistyped_code_suggests_the_codes_one_keystroke_away(directory):
     """"23300" (a digit added), "233" (one dropped), "2331" (one mistyped): the codes one edit away,
     biggest first (a fuzzy ratio had offered ETFs such as 00972 that merely share digits)."""
