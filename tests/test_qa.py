@@ -1185,3 +1185,25 @@ def test_what_analysts_say_is_quoted_from_the_news_that_names_them(data_dir):
         assert quoted and all(re.search(r"analyst|分析師|法人", line, re.I) for line in quoted), answer.answer
         assert any("郭明錤" in line for line in quoted), answer.answer
         assert any("not analysts' reports" in n or "券商與法人的研究報告" in n for n in answer.notices)
+
+
+def test_a_topic_asked_in_english_quotes_the_chinese_sentences_that_name_it(data_dir):
+    """"What did TSMC say about tariffs?" had quoted TSMC's bond filings: the English-only embedding
+    reads Chinese as noise and "tariffs" shares no characters with 關稅. A topic's other names count
+    as the question's word (``coverage.TOPIC_GROUPS``), so the 關稅 sentence comes first and no note
+    says the quotes share no word with the question."""
+    from assistant.engines.qa import lexical_scores
+
+    assert lexical_scores("TSMC tariffs", ["台積電不想繳關稅", "台積電取得公司債"], frozenset({"tsmc"})) == [
+        pytest.approx(1.0), 0.0]
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    day = datetime(2025, 4, 3, 3, tzinfo=timezone.utc)
+    _index_news(settings, [
+        Article(url="https://news.example.com/2330/bond", title="台積電重訊：取得公司債", published_at=day, code="2330",
+                content="台積電代子公司公告取得固定收益證券，總金額約2930萬美元。", source="Fixture Daily", language="zh"),
+        Article(url="https://news.example.com/2330/tariff", title="川普再提台積電", published_at=day, code="2330",
+                content="川普說台積電不想繳關稅，所以直接在美國設廠。", source="Fixture Daily", language="zh")])
+    answer = QAEngine(settings=settings).run(EngineRequest(message="What did TSMC say about tariffs?", code="2330"))
+    first = answer.answer.split("Most relevant sentences from the retrieved news:\n")[1].splitlines()[0]
+    assert "關稅" in first, answer.answer
+    assert not any("shares no words" in n for n in answer.notices)

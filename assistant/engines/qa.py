@@ -610,10 +610,7 @@ class QAEngine(FinqaQueryEngine):
                 aliases = topic_aliases(to_simplified(_latest_topic_words(req)).lower()) if topic else []
 
                 def on_topic(text: str) -> bool:
-                    low = to_simplified(text).lower()
-                    for mine, others in aliases:
-                        for other in others:
-                            low = re.sub(rf"(?<![a-z]){re.escape(other)}(?![a-z])", f" {mine} ", low)
+                    low = in_own_words(text, aliases)
                     words = _terms(low) | {mine for mine, _ in aliases if mine in low}
                     # "EVs" finds "EV": an English plural matches its singular
                     return sum(t in words or (t.endswith("s") and t[:-1] in words) for t in topic) * 2 >= len(topic)
@@ -1206,8 +1203,11 @@ def _unanswered_note(req: EngineRequest, topic: str, ignore: frozenset[str], quo
     quoted sentence shares a word with what was asked, the answer says it may not answer. An
     English question quoted Chinese news shares no words with it by construction: there the
     note says so, except for a question about a day, whose news was chosen by its date."""
+    from ..coverage import topic_aliases
+
     wanted = _terms(topic) - ignore
-    if not (request_codes(req) and wanted and quoted) or any(_terms(t) & wanted for t in quoted):
+    aliases = topic_aliases(to_simplified(topic).lower())  # "tariffs" is in a sentence that writes 關稅
+    if not (request_codes(req) and wanted and quoted) or any(_terms(in_own_words(t, aliases)) & wanted for t in quoted):
         return None
     if zh:
         return "引用的句子與問題沒有共同的詞：這些只是該公司新聞中意思最接近的句子，未必回答了問題。"
@@ -1278,11 +1278,26 @@ def pool_weights(question: str, texts: list[str]) -> dict[str, float]:
     return _idf(_terms(question), [_terms(t) for t in texts])
 
 
+def in_own_words(text: str, aliases: list[tuple[str, list[str]]]) -> str:
+    """``text`` Simplified and lower-cased, with each other name of a topic or company written as
+    the question writes it (``coverage.topic_aliases``): "關稅" reads as "tariffs" for a question
+    about tariffs, so that the words in common count across languages."""
+    low = to_simplified(text).lower()
+    for mine, others in aliases:
+        for other in others:
+            low = re.sub(rf"(?<![a-z]){re.escape(other)}(?![a-z])", f" {mine} ", low)
+    return low
+
+
 def lexical_scores(question: str, texts: list[str], ignore: frozenset[str]) -> list[float]:
     """``term_overlap`` of each text with ``pool_weights`` over all of them, each text's terms
-    (an OpenCC conversion and a tokenisation) computed once."""
+    (an OpenCC conversion and a tokenisation) computed once; a topic's other names count as the
+    question's own word ("What did TSMC say about tariffs?" finds 關稅)."""
+    from ..coverage import topic_aliases
+
     q = _terms(question)
-    sets = [_terms(t) for t in texts]
+    aliases = topic_aliases(to_simplified(question).lower())
+    sets = [_terms(in_own_words(t, aliases) if aliases else t) for t in texts]
     weights = _idf(q, sets)
     return [_overlap(q - ignore, s, weights) for s in sets]
 
