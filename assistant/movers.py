@@ -114,6 +114,9 @@ _RANKING = re.compile(
     # "漲幅超過10%的股票", "跌了5%以上的有哪些": the threshold first, the stocks after
     r"|(?:涨|跌)(?:幅|了)?\s*(?:超过|逾|大于|高于|至少|不到|小于|低于)?\s*\d+(?:\.\d+)?\s*%\s*(?:以上|以下)?"
     r"\s*(?:的)?\s*(?:股票|个股|公司|有哪些|是哪些|有几)"
+    # "which stocks recovered fastest after April 9?", "哪些股票反彈最多": a ranking of the rebound
+    r"|\b(?:which|what)\b.{0,30}\b(?:recover(?:ed|ing)?|rebound(?:ed|ing)?|bounced back)\b.{0,20}\b(?:most|fastest|best|quickest|strongest)\b"
+    r"|(?:反弹|回升)(?:得)?(?:最多|最快|最强|最大)"
     # "which stocks gapped down on 2025-04-07?", "2025年4月哪些股票跳空下跌"
     r"|\b(?:which|what|list|any)\b.{0,40}\bgap(?:ped|s)?\s*-?\s*(?:up|down)s?\b"
     r"|\b(?:stocks?|shares|companies)\b.{0,30}\bgap(?:ped|s)?\s*-?\s*(?:up|down)\b|(?:哪|有几|名单|清单|股票|个股).{0,10}跳空"

@@ -300,7 +300,15 @@ def parse_period(message: str, today: date) -> Period:
     if (period.kind in ("day", "range") and period.start is not None and period.end is not None
             and period.end < today and _SINCE.search(s) and len(_explicit_dates(s)[0] or _yearless_dates(s, today)[0]) < 2):
         return Period("range", period.start, today, label=f"since {period.start.isoformat()}")
+    if period.kind == "day" and period.start is not None and period.start < today and _AFTER_DAY.search(s):
+        # "which stocks recovered fastest after April 9 2025?", "4月9日之後": from the close of that day on
+        return Period("range", period.start + timedelta(days=1), today, label=f"after {period.start.isoformat()}")
     return period
+
+
+# "after April 9", "4月9日之後": the days after a day, up to today (not "the week after", "before and
+# after", "the day after", which name a span of their own).
+_AFTER_DAY = re.compile(r"(?<!week )(?<!month )(?<!day )(?<!session )(?<!and )(?<!year )\bafter\b|(?<!前)(?:之后|以后)")
 
 
 # A day with no year ("April 7", "7 April", "4月7日"): the latest such day up to today.

@@ -50,6 +50,7 @@ def ask(store, message, *, codes=(), as_of=None, today=date(2025, 3, 6), follows
     "What was the weakest stock yesterday?", "which stocks hit limit down on 2025-04-07?", "highest turnover stocks",
     "上個月漲幅最大的股票", "哪檔股票漲最多", "哪一檔表現最好", "成交量最大的股票", "股票漲跌幅排行", "强势股有哪些",
     "2330和2454誰漲比較多", "台積電和聯發科哪個漲得多", "今天有哪些股票漲停", "台股今天誰漲停", "跌停的是誰", "worst stock this year",
+    "Which stocks recovered fastest after April 9 2025?", "4月9日之後反彈最多的股票",
     "best performing stocks in 2025", "top 3 by volume last month", "top 10 by gain in April 2025",
     "電子股哪檔最強", "哪一檔最強", "最弱的股票", "電子股最強", "Top 3 stocks by turnover in April 2025",
     "半導體股誰最強", "best chip stock this year", "best computer hardware stock this year",
