@@ -1035,7 +1035,7 @@ def test_to_date_spans(message, label):
     ("台積電最近一次漲停是哪天", "latest"), ("2330 most recent time it closed limit up", "latest"),
     ("台積電最近表現", "recently"),
     # "after a day": from the close of that day on (it had been that day alone)
-    ("which stocks recovered fastest after April 9 2025?", "after 2025-04-09"), ("2025年4月9日之後的漲幅", "after 2025-04-09"),
+    ("how did 2330 do after April 9 2025?", "after 2025-04-09"), ("台積電2025年4月9日之後的漲幅", "after 2025-04-09"),
     ("how did 2330 do the week after April 7 2025?", "the week after 2025-04-07"),
 ])
 def test_more_ways_of_naming_a_day_or_span(message, label):
