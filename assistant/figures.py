@@ -100,6 +100,9 @@ FIGURES = (
            asks=re.compile(r"(?<![a-z])adrs?(?![a-z]).{0,24}(?:\b(?:premium|discount|spread|gap|arbitrage)\b|溢价|折价|价差)"
                            r"|(?:\b(?:premium|discount|spread|gap|arbitrage)\b|溢价|折价|价差).{0,24}(?<![a-z])adrs?(?![a-z])"),
            kind="adr"),
+    # "what's the expense ratio of 0056?", "0050內扣多少": a fund's costs, which the issuer publishes
+    Figure("the expense ratio", "費用率", re.compile(r"\bexpense ratios?\b|\bmanagement fees?\b|(?<![a-z])ter(?![a-z])"
+                                                 r"|管理费|经理费|内扣|总费用率|费用率"), kind="fund"),
     Figure("its headquarters", "總部", re.compile(r"\bheadquarter\w*|\bhq\b|总部"),
            asks=re.compile(r"\bwhere\b.{0,40}\b(?:headquarter\w*|hq|based|located)\b|总部(?:在|位于|设在)(?:哪|何)"
                            r"|\bheadquarters?\b"), kind="profile"),
@@ -130,7 +133,8 @@ def not_stored(figures: list[Figure], zh: bool) -> str:
                ("profile", "公司基本資料（經營階層、員工、總部）", "company profiles (management, headcount, headquarters)"),
                ("analysts", "券商與法人的研究報告（目標價、評等）", "analysts' reports (target prices, ratings)"),
                ("flows", "三大法人買賣超與融資融券等籌碼資料", "institutional investors' net buying or margin balances"),
-               ("adr", "美國存託憑證（ADR）的美元報價與匯率", "US ADR prices or exchange rates"))
+               ("adr", "美國存託憑證（ADR）的美元報價與匯率", "US ADR prices or exchange rates"),
+               ("fund", "ETF 的費用率與持股（發行投信公布）", "ETF fees or holdings (the issuer publishes them)"))
     if zh:
         return "、".join(z for k, z, _ in sources if k in kinds)
     return " or ".join(e for k, _, e in sources if k in kinds)

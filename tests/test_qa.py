@@ -194,6 +194,8 @@ def test_figures_finqa_does_not_store_are_said_to_be_missing(data_dir, message, 
     # what was said at the call is the news, no date missing ("聯發科法說會說了什麼" had been told no 法說會日期 was stored)
     ("聯發科法說會說了什麼", []), ("what did TSMC say on the earnings call?", []), ("台積電法說會什麼時候", ["the earnings call schedule"]),
     ("TSMC earnings date", ["the earnings call schedule"]),
+    # a fund's costs (the news had been quoted with no word that they are not stored)
+    ("what's the expense ratio of 0056?", ["the expense ratio"]), ("0050內扣多少", ["the expense ratio"]),
 ])
 def test_when_a_company_reports_is_the_calendar_not_its_net_income(message, names):
     """"When does TSMC report earnings?" asks for a date (it had been read as net income)."""
