@@ -874,7 +874,8 @@ def _parse_period(s: str, today: date) -> Period:
         return Period("range", date(end.year, 3 * ((end.month - 1) // 3) + 1, 1), end, label="the previous quarter")
     if re.search(r"\blast year\b|去年", s):
         return Period("range", date(today.year - 1, 1, 1), date(today.year - 1, 12, 31), label="last year")
-    if re.search(r"\bthis year\b|\bytd\b|\byear[- ]to[- ]date\b|\b(?:start|beginning) of (?:the|this) year\b|今年|年初(?:以来|至今)", s):
+    # "年初買台積電到現在賺多少": the start of this year ("2024年初" and "去年年初" are other years)
+    if re.search(r"\bthis year\b|\bytd\b|\byear[- ]to[- ]date\b|\b(?:start|beginning) of (?:the|this) year\b|今年|(?<![\d年])年初", s):
         return Period("range", date(today.year, 1, 1), today, label="this year")
     if re.search(r"\b(?:the\s+)?(?:past|last|previous)\s+(?:three\s+months|quarter)\b|近一季|近三个月", s) and not re.search(
             r"\b(?:last|previous)\s+quarter'?s?\s+(?:results|earnings|revenue)", s):

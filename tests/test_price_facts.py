@@ -1034,6 +1034,8 @@ def test_to_date_spans(message, label):
     # "the most recent time" is no span (it had read the last 5 sessions and found no limit-up)
     ("台積電最近一次漲停是哪天", "latest"), ("2330 most recent time it closed limit up", "latest"),
     ("台積電最近表現", "recently"),
+    # "年初" alone is the start of this year (an investment from then had asked when it was bought)
+    ("台積電年初到現在漲多少", "this year"), ("2024年初台積電股價", "2024"),
     # "after a day": from the close of that day on (it had been that day alone)
     ("how did 2330 do after April 9 2025?", "after 2025-04-09"), ("台積電2025年4月9日之後的漲幅", "after 2025-04-09"),
     ("how did 2330 do the week after April 7 2025?", "the week after 2025-04-07"),

@@ -3,7 +3,7 @@ value after Taiwan's costs, beta and correlation against independent computation
 proxy, the as-of rule, follow-ups, and the router."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -408,6 +408,10 @@ def test_now_ends_an_investment_it_is_not_its_span(store):
     assert a.indicators["buy_date"] == DAYS[0].isoformat() and "市值" in a.answer
     en = ask(store, "if I had bought TSMC last year, what would it be worth now?", today=date(2026, 3, 1))
     assert en.indicators["buy_date"] == DAYS[0].isoformat()
+    # "年初" alone is the start of this year (it had asked when the shares were bought)
+    start = ask(store, "年初買台積電到現在賺多少", today=DAYS[-1] + timedelta(days=1))
+    first = min(d for d in DAYS if d.year == DAYS[-1].year)
+    assert start.indicators["buy_date"] == first.isoformat(), start.answer
 
 
 @pytest.mark.parametrize("message, positions", [
