@@ -141,24 +141,37 @@ def _count_answer(q: Any, sessions: list[str], period: Any, zh: bool, notices: l
         # "how many trading days in 2025?" on a store that ends in May: its count, not the year's
         notices.append(f"資料庫的股價只到 {last}：這是到那天為止的交易日數，不是整段期間的。" if zh else
                        f"The store's prices end on {last}: this counts the sessions up to then, not the whole span.")
+    from ingest.calendar import calendar_session
+
+    # each missing weekday, told apart: a holiday on the exchange calendar, or a gap in the stored data
+    holidays = [d for d in missing if calendar_session("TWSE", date.fromisoformat(d)) is False]
+    gaps = [d for d in missing if d not in holidays]
     names = "、" if zh else ", "
-    gap = (names.join(f"{d}（週{WEEKDAY_ZH[date.fromisoformat(d).weekday()]}）" if zh else
-                      f"{d} ({date.fromisoformat(d).strftime('%a')})" for d in missing[:15])
-           + ((f"，以及另外 {len(missing) - 15} 天" if zh else f", and {len(missing) - 15} more") if len(missing) > 15 else ""))
+
+    def listed(days: list[str]) -> str:
+        return (names.join(f"{d}（週{WEEKDAY_ZH[date.fromisoformat(d).weekday()]}）" if zh else
+                           f"{d} ({date.fromisoformat(d).strftime('%a')})" for d in days[:15])
+                + ((f"，以及另外 {len(days) - 15} 天" if zh else f", and {len(days) - 15} more") if len(days) > 15 else ""))
+
     if zh:
         text = (f"**{first} 至 {last}**：資料庫中有 **{len(sessions)}** 個交易日（至少 {MIN_COMPANIES} 家已存公司有成交的日子）。"
-                + (f"其間沒有交易的平日：{gap}（休市日或資料缺漏）。" if missing else "其間每個平日都有交易。")
-                + " [1]\n\n（數字直接取自 finqa 的股價資料庫，未經語言模型；finqa 沒有交易所的休市日曆。）")
+                + (f"其間交易所日曆上的休市日：{listed(holidays)}。" if holidays else "")
+                + (f"其間日曆上有交易、資料庫卻沒有的平日：{listed(gaps)}（資料缺漏，或颱風等臨時停市）。" if gaps else "")
+                + ("" if missing else "其間每個平日都有交易。")
+                + " [1]\n\n（數字直接取自 finqa 的股價資料庫與交易所日曆（XTAI），未經語言模型。）")
     else:
         text = (f"**{first} to {last}**: the store holds **{len(sessions)}** trading days (days on which at least "
                 f"{MIN_COMPANIES} stored companies traded). "
-                + (f"Weekdays between them with no session: {gap} (exchange holidays, or gaps in the data)." if missing
-                   else "Every weekday between them had a session.")
-                + " [1]\n\n(Figures straight from finqa's price store, no language model involved; finqa holds no "
-                "exchange holiday calendar.)")
+                + (f"Exchange holidays between them, on the TWSE calendar: {listed(holidays)}. " if holidays else "")
+                + (f"Weekdays the calendar has as sessions but the store lacks: {listed(gaps)} (gaps in the data, or a "
+                   "closure called at short notice such as a typhoon). " if gaps else "")
+                + ("" if missing else "Every weekday between them had a session.")
+                + " [1]\n\n(Figures straight from finqa's price store and the exchange calendar (XTAI); no language "
+                "model involved.)")
     answer = q.ranked([text], f"finqa 股價資料庫：{first} 至 {last} 的每日收盤" if zh else
                       f"finqa price store: daily closes, {first} to {last}", last, {})
-    answer.indicators = {"sessions": len(sessions), "first": first, "last": last, "weekdays_without_session": missing}
+    answer.indicators = {"sessions": len(sessions), "first": first, "last": last, "weekdays_without_session": missing,
+                         "holidays": holidays}
     return answer
 
 

@@ -4,14 +4,18 @@ trading hours?".
 Why a rule and not the news: the schedule is fixed by the exchanges and the news only mentions it
 in passing, so without a language model (the CPU tier) the nearest sentences were about a laptop
 sale "kicking off today". The hours are written once here, in Taipei time, and the glossary's
-definition and the open-now answer both read them. finqa holds no holiday calendar, so on a
-weekday inside the session it says it cannot rule a holiday out, and names the newest session in
-its own store instead of guessing.
+definition and the open-now answer both read them. Holidays come from the exchange calendar
+(XTAI, ``exchange_calendars``, through ``ingest.calendar``): the days announced in advance, not a
+typhoon closure called the day before, which the answer says; outside the range that calendar
+covers only the weekday is read, and said so. The newest session in finqa's own store is named
+beside it.
 """
 from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
+
+from ingest.calendar import calendar_session, next_sessions
 
 from .i18n import answers_zh
 from .periods import WEEKDAYS_EN
@@ -57,11 +61,13 @@ _CLOCK_ASKED = (r"^\W*what(?:'s| is)? (?:the )?time (?:is it )?(?:now |in taipei
                 r"|^\W*what day is (?:it|today)\W*$|^\W*(?:今天|现在)(?:是)?(?:几月)?几号|^\W*(?:今天|现在)(?:是)?(?:星期|礼拜|周)几|^\W*现在几点")
 _CLOCK = re.compile(_CLOCK_ASKED)
 _OPEN_NOW = re.compile(
-    r"\b(?:is|are|will) (?:the )?(?:taiwan(?:ese)? )?(?:stock )?(?:market|markets|exchange|twse|tpex|taiex)(?: \w+)? "
+    r"\b(?:is|are|will|was|were) (?:the )?(?:taiwan(?:ese)? )?(?:stock )?(?:market|markets|exchange|twse|tpex|taiex)(?: \w+)? "
     r"(?:be )?(?:open|closed|trading)\b"
     r"|\b(?:market|twse|tpex) (?:open|closed) (?:today|now|tomorrow)\b|\bis (?:it|today|tomorrow) a trading day\b"
     r"|(?:台股|股市|市场|证交所|柜买)?(?:今天|现在|明天|后天|目前|(?:下|这|本)?(?:周|星期|礼拜)[一二三四五六日天])(?:有)?(?:开盘|开市|开|交易|收盘)(?:了)?(?:吗|嘛|没|没有)"
     r"|(?:今天|明天|后天)是(?:不是)?交易日"
+    # "2025年4月4日台股有開盤嗎", "4/4股市有交易嗎", "那天是交易日嗎"
+    r"|(?:台股|股市|证交所)\S{0,4}?(?:有)?(?:开盘|开市|交易)(?:吗|嘛|没|没有)|是(?:不是)?交易日(?:吗|嘛)?"
     r"|" + _CLOCK_ASKED +
     # "when is the next trading day?", "下一個交易日是哪天"
     r"|" + _NEXT)
@@ -96,7 +102,10 @@ def _day_asked(s: str, today: date) -> date | None:
     elif m := _DAY_EN.search(s):
         which, weekday = (m.group(1) if m.group(1) in ("next", "this") else None), WEEKDAYS_EN.index(m.group(2))
     if weekday is None:
-        return None
+        from .periods import parse_period
+
+        named = parse_period(s, today)  # "was the market open on April 4 2025?", "2025年4月4日台股有開盤嗎"
+        return named.start if named.kind == "day" else None
     monday = today - timedelta(days=today.weekday())
     if which == "next":
         return monday + timedelta(days=7 + weekday)
@@ -119,12 +128,17 @@ def market_open_answer(message: str, now: datetime, newest_session: date | None)
     session it stores."""
     zh = answers_zh(message)
     s = to_simplified(message).lower()
-    if _NEXT_SESSION.search(s):  # "when is the next trading day?": after today's session, the next weekday
-        ahead = now.date() if now.weekday() < 5 and now.time() < REGULAR[0] else next_weekday(now.date())
+    if _NEXT_SESSION.search(s):  # "when is the next trading day?": after today's session, the next one on the calendar
+        ahead = _next_session(now)
         when_en, when_zh = f"{ahead.isoformat()} ({ahead.strftime('%A')})", f"{ahead.isoformat()}（週{WEEKDAY_ZH[ahead.weekday()]}）"
-        state_en = (f"The next trading day is {when_en}, unless it is an exchange holiday, which finqa cannot rule out "
-                    "(it holds no holiday calendar).")
-        state_zh = f"下一個交易日是 {when_zh}，除非那天休市；finqa 沒有休市日曆，無法排除。"
+        if calendar_session("TWSE", ahead) is None:
+            state_en = (f"The next trading day is {when_en}, unless it is an exchange holiday: the exchange calendar "
+                        "finqa reads does not reach that far, so only the weekday was read.")
+            state_zh = f"下一個交易日是 {when_zh}，除非那天休市：finqa 讀的交易所日曆沒有涵蓋到那天，只看了星期幾。"
+        else:
+            state_en = (f"The next trading day is {when_en}, on the exchange calendar (its announced holidays skipped; "
+                        "a typhoon closure called the day before is not on it).")
+            state_zh = f"下一個交易日是 {when_zh}（依交易所日曆，已跳過公告的休市日；颱風臨時停市不在其中）。"
         return _with_hours(state_en, state_zh, zh, newest_session)
     asked = _day_asked(s, now.date())
     other_day = asked is not None and asked != now.date()
@@ -139,11 +153,19 @@ def market_open_answer(message: str, now: datetime, newest_session: date | None)
         if _CLOCK.search(s) and not other_day:  # "what time is it?": the clock first
             state_en = f"It is {now.strftime('%H:%M')} on {when_en} in Taipei, a weekend day: TWSE and TPEx do not trade."
             state_zh = f"台北時間 {when_zh} {now.strftime('%H:%M')}，週末：證交所與櫃買中心不交易。"
+    elif calendar_session("TWSE", day) is False:  # "was the market open on 2025-04-04?": a holiday on the calendar
+        state_en = (f"{when_en} is an exchange holiday on the TWSE calendar: TWSE and TPEx "
+                    f"{'did not trade' if day < now.date() else 'do not trade'}.")
+        state_zh = f"{when_zh} 是交易所日曆上的休市日：證交所與櫃買中心{'沒有交易' if day < now.date() else '不交易'}。"
     elif other_day:
-        state_en = (f"{when_en} is a weekday: TWSE and TPEx trade {_hm(start)}-{_hm(end)} Taipei time unless it is an "
-                    "exchange holiday, which finqa cannot rule out (it holds no holiday calendar).")
-        state_zh = (f"{when_zh} 是平日：除非是休市日，證交所與櫃買中心 {_hm(start)}-{_hm(end)}（台北時間）交易；"
-                    "finqa 沒有休市日曆，無法排除休市。")
+        known = calendar_session("TWSE", day) is not None
+        state_en = (f"{when_en} is a trading day: TWSE and TPEx trade {_hm(start)}-{_hm(end)} Taipei time "
+                    + ("(the exchange calendar has no holiday that day; a typhoon closure called the day before is not on it)."
+                       if known else "unless it is an exchange holiday: the exchange calendar finqa reads does not reach "
+                       "that far, so only the weekday was read."))
+        state_zh = (f"{when_zh} 是交易日：證交所與櫃買中心 {_hm(start)}-{_hm(end)}（台北時間）交易"
+                    + ("（交易所日曆上那天沒有休市；颱風臨時停市不在其中）。" if known else
+                       "，除非是休市日：finqa 讀的交易所日曆沒有涵蓋到那天，只看了星期幾。"))
     else:
         clock = now.time()
         if clock < SESSIONS[0][0]:
@@ -156,10 +178,19 @@ def market_open_answer(message: str, now: datetime, newest_session: date | None)
             phase_en, phase_zh = "after the close, in the after-hours sessions", "已收盤，盤後交易時段"
         else:
             phase_en, phase_zh = "after the close", "已收盤"
-        state_en = (f"It is {now.strftime('%H:%M')} on {when_en} in Taipei: {phase_en}, unless today is an exchange "
-                    "holiday, which finqa cannot rule out (it holds no holiday calendar).")
-        state_zh = (f"台北時間 {when_zh} {now.strftime('%H:%M')}：{phase_zh}；除非今天是休市日，finqa 沒有休市日曆，無法排除。")
+        state_en = (f"It is {now.strftime('%H:%M')} on {when_en} in Taipei: {phase_en} (a trading day on the exchange "
+                    "calendar; a typhoon closure called the day before is not on it).")
+        state_zh = (f"台北時間 {when_zh} {now.strftime('%H:%M')}：{phase_zh}（交易所日曆上的交易日；颱風臨時停市不在其中）。")
     return _with_hours(state_en, state_zh, zh, newest_session)
+
+
+def _next_session(now: datetime) -> date:
+    """The next trading day after ``now``'s (today's, while its session has not opened yet), on the
+    exchange calendar, or the next weekday where the calendar ends."""
+    today = now.date()
+    if now.time() < REGULAR[0] and calendar_session("TWSE", today) is not False and today.weekday() < 5:
+        return today
+    return next_sessions("TWSE", today, 1)[0]
 
 
 def _with_hours(state_en: str, state_zh: str, zh: bool, newest_session: date | None) -> str:

@@ -46,6 +46,17 @@ def next_sessions(market: str, after: date, n: int) -> list[date]:
     return out
 
 
+def calendar_session(market: str, day: date) -> bool | None:
+    """Whether ``day`` is a trading day on ``market``'s exchange calendar, or ``None`` outside the
+    range the calendar covers (where only the weekday could be read). The calendar holds the
+    holidays announced in advance, not a typhoon closure called the day before."""
+    cal = _calendar(exchange_for(market))
+    ts = pd.Timestamp(day)
+    if cal.first_session <= ts <= cal.last_session:
+        return bool(cal.is_session(ts))
+    return None
+
+
 def is_session(market: str, day: date) -> bool:
     cal = _calendar(exchange_for(market))
     ts = pd.Timestamp(day)

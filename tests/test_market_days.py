@@ -83,6 +83,27 @@ def test_the_sessions_are_counted_with_the_weekdays_that_had_none(data_dir):
                            today=date(2025, 4, 1))
     assert "the store holds **5** trading days" in a.answer and "2025-03-05 (Wed)" in a.answer
     assert a.indicators["weekdays_without_session"] == ["2025-03-05"] and a.citations
+    # 2025-03-05 is a session on the exchange calendar: a gap in the data, not a holiday
+    assert a.indicators["holidays"] == [] and "the calendar has as sessions but the store lacks: 2025-03-05" in a.answer
     assert any("this counts the sessions up to then" in n for n in a.notices)  # March runs past the store's 03-10
     zh = market_days_answer(EngineRequest(message="台股2025年3月有幾個交易日"), store, today=date(2025, 4, 1))
     assert "資料庫中有 **5** 個交易日" in zh.answer and "2025-03-05（週三）" in zh.answer
+
+
+def test_a_holiday_on_the_exchange_calendar_is_told_from_a_gap_in_the_data(data_dir):
+    """The store has no session on 2025-04-03 and 04-04 (holidays on the XTAI calendar) nor on
+    04-08 (a session there): the first two are holidays, the third a gap in the data."""
+    from datetime import date
+
+    import pandas as pd
+
+    from ingest.store import open_store
+
+    days = [d.date() for d in pd.bdate_range("2025-04-01", "2025-04-10")
+            if d.date() not in (date(2025, 4, 3), date(2025, 4, 4), date(2025, 4, 8))]
+    store = open_store(data_dir.store_path)
+    store.upsert_bars(flat_bars({c: [100.0 + i for i in range(len(days))] for c in CLOSES}, days))
+    a = market_days_answer(EngineRequest(message="how many trading days in April 2025?"), store, today=date(2025, 4, 11))
+    assert a.indicators["holidays"] == ["2025-04-03", "2025-04-04"]
+    assert "Exchange holidays between them, on the TWSE calendar: 2025-04-03 (Thu), 2025-04-04 (Fri)." in a.answer
+    assert "but the store lacks: 2025-04-08 (Tue)" in a.answer
