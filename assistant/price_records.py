@@ -514,7 +514,9 @@ _REACHED = re.compile(
 _COUNT_BEYOND = re.compile(
     r"\bhow many (?:times|days|sessions)\b.{0,30}?\b(?:close[ds]?|closing|trade[ds]?|traded|finish(?:ed)?|end(?:ed)?)\s+"
     r"(above|below|over|under)\s+(?:nt\$|\$)?(\d[\d,]*(?:\.\d+)?)"
-    r"|(站上|站回|突破|高于|超过|跌破|低于)\s*(\d[\d,]*(?:\.\d+)?)(?!\s*(?:%|％))\s*(?:元)?\s*(?:的)?(?:有)?(?:几|多少)(?:次|天|个交易日)")
+    r"|(站上|站回|突破|高于|超过|跌破|低于)\s*(\d[\d,]*(?:\.\d+)?)(?!\s*(?:%|％))\s*(?:元)?\s*(?:的)?(?:有)?(?:几|多少)(?:次|天|个交易日)"
+    # "台積電今年收盤高於1000的天數", "收在1000以上的日子有幾天"
+    r"|(?:收盘|收在|收)(?:价)?(高于|超过|低于|站上|跌破)\s*(\d[\d,]*(?:\.\d+)?)(?!\s*(?:%|％))\s*(?:元)?\s*(?:的)?(?:天数|日数|交易日数|日子)")
 
 
 # "when was the last time TSMC fell 5% in a day?", "how often does 2330 move more than 3% in a day?",
@@ -591,7 +593,7 @@ def last_beyond(message: str) -> tuple[str, float] | None:
     if (m := _REACHED.search(s)) is not None and not _LAST_BEYOND.search(s) and not _EVER_BEYOND.search(s):
         return "reach", float((m.group(1) or m.group(2)).replace(",", ""))
     if (m := _COUNT_BEYOND.search(s)) is not None:
-        word, number = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        word, number = next((m.group(i), m.group(i + 1)) for i in (1, 3, 5) if m.group(i))
     elif (m := _LAST_BEYOND.search(s)) is not None:
         word, number = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
     elif (m := _EVER_BEYOND.search(s)) is not None:

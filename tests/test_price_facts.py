@@ -958,6 +958,8 @@ def test_the_last_close_beyond_a_price(store):
     ("will 2330 cross 1000", None), ("did 2330 rise 5%", None), ("has 2330 crossed 5 days in a row", None),
     ("did TSMC hit 1000?", ("reach", 1000.0)), ("台積電漲到過1100嗎", ("reach", 1100.0)), ("will TSMC hit 1000?", None),
     ("did 2330 reach 5 days of gains", None),
+    # the count asked with the level first (it had been the span's prices alone)
+    ("台積電今年收盤高於1000的天數", ("above", 1000.0)), ("收盤低於900的日子", ("below", 900.0)),
 ])
 def test_a_price_crossed_in_the_past_is_the_last_close_beyond_it(message, beyond):
     from assistant.price_records import last_beyond
