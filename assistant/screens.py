@@ -30,7 +30,7 @@ NEAR = 0.05  # "near" a high or low: within 5% of it
 SHOWN = 10  # companies listed at most
 
 # On Simplified, lower-cased text. A screen asks about stocks in the plural (or "which"), no company.
-_ABOUT_STOCKS = re.compile(r"\b(?:which|what|any)\b.{0,25}\b(?:stocks?|shares|companies|ones|names)\b|\b(?:list|find|screen)\b"
+_ABOUT_STOCKS = re.compile(r"\b(?:which|what|any)\b.{0,25}\b(?:stocks?|shares|compan(?:y|ies)|ones|names)\b|\b(?:list|find|screen)\b"
                            r"|\bstocks\b|\bshares\b|\bcompanies\b|哪些|哪(?:一)?(?:档|支|只|家)|有没有|列出|股票")
 _OVERSOLD = re.compile(r"\bover\s*-?\s*sold\b|超卖|\brsi\b.{0,20}\b(?:below|under)\s*30\b|\brsi\b.{0,12}(?:低于|小于)\s*30")
 _OVERBOUGHT = re.compile(r"\bover\s*-?\s*bought\b|超买|\brsi\b.{0,20}\b(?:above|over)\s*70\b|\brsi\b.{0,12}(?:高于|大于)\s*70")
@@ -46,6 +46,12 @@ _MA_NAMES = {"周线": 5, "月线": 20, "季线": 60, "半年线": 120, "年线"
 # "stocks under NT$100", "shares priced above 500", "股價低於100元的股票", "100元以下的股票", "百元以下": a
 # price level (a currency or a price word says that the number is a price, not a percent or a code)
 _PRICE_NUMBER = r"(\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)"
+# "which company has the highest share price?", "股價最高的是哪一檔", "the cheapest stock", "哪檔最便宜":
+# the stored companies by their last close (group 1: high, group 2: low)
+_PRICE_RANK = re.compile(
+    r"\b(?:(most expensive|priciest)|(cheapest))\b"
+    r"|\b(?:(highest)|(lowest))\s+(?:share |stock |closing )?prices?\b"
+    r"|股价最(高)|股价最(低)|(最贵)|(最便宜)")
 _BELOW = frozenset({"under", "below", "less than", "cheaper than", "低于", "小于", "不到", "以下", "以内"})
 _ABOVE = frozenset({"above", "over", "more than", "高于", "大于", "超过", "以上"})
 _PRICE_LEVEL = re.compile(
@@ -94,6 +100,9 @@ def screen_of(message: str, codes: list[str]) -> Screen | None:
     for side, rx in (("up", _STREAK_UP), ("down", _STREAK_DOWN)):
         if m := rx.search(s):
             return Screen("streak", side, _streak_length(m))
+    if (m := _PRICE_RANK.search(s)) and not _PRICE_LEVEL.search(s):
+        high = any(m.group(i) for i in (1, 3, 5, 7))
+        return Screen("price_rank", "high" if high else "low")
     if m := _PRICE_LEVEL.search(s):
         groups = [g for g in m.groups() if g]
         word = next(g for g in groups if g in _BELOW or g in _ABOVE)
@@ -127,7 +136,7 @@ def screen_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
     zh, visible = q.zh, q.visible
     everything = q.visible_bars(store)
     rows, short = [], []
-    need = {"rsi": 15, "extreme": 20, "ma": screen.length, "streak": 2, "price": 1}[screen.kind]
+    need = {"rsi": 15, "extreme": 20, "ma": screen.length, "streak": 2, "price": 1, "price_rank": 1}[screen.kind]
     for code, g in everything.groupby("code", sort=True):
         code = str(code)
         if not is_taiwan(code):
@@ -159,9 +168,15 @@ def screen_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
         notices.append(f"資料庫中有些公司的股價不到 {HIGH_LOOKBACK} 個交易日：以其全部已存歷史的最高（低）收盤計算。" if zh else
                        f"Some companies have fewer than {HIGH_LOOKBACK} stored sessions: their high (low) is that of "
                        "their whole stored history.")
+    if screen.kind == "price_rank" and re.search(r"cheap|expensive|pric(?:ey|iest)|便宜|贵", unquoted(req.message)):
+        # "which stock is cheapest?": a share's price says nothing of its value
+        notices.append("這裡的便宜／貴是一股的價格：finqa 沒有獲利資料，無法判斷哪檔相對其價值便宜（本益比）；一張 1,000 股的價格也因此不同。"
+                       if zh else "Cheap and expensive here are the price of one share: finqa stores no earnings, so it "
+                       "cannot say which is cheap against its value (P/E); a lot of 1,000 shares costs 1,000 times it.")
     head = _head(screen, len(rows), len(passed), zh)
-    lines = [f"{i}. {r['name']} {r['text_zh' if zh else 'text']}（收盤 {fmt_price(r['close'])}，{r['date']}）" if zh else
-             f"{i}. {r['name']} {r['text']} (close {fmt_price(r['close'])}, {r['date']})" for i, r in enumerate(order, 1)]
+    lines = [f"{i}. {' '.join(filter(None, (r['name'], r['text_zh'])))}（收盤 {fmt_price(r['close'])}，{r['date']}）" if zh else
+             f"{i}. {' '.join(filter(None, (r['name'], r['text'])))} (close {fmt_price(r['close'])}, {r['date']})"
+             for i, r in enumerate(order, 1)]
     more = len(passed) - len(order) if passed else 0
     if more > 0:
         lines.append(f"…另有 {more} 家。" if zh else f"…and {more} more.")
@@ -169,7 +184,7 @@ def screen_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
             if zh else "(Computed from the closes in finqa's price store; no language model was involved. Only companies "
             "with stored prices are screened, not the whole exchange; indicators describe the past, they are no forecast "
             "and no investment advice.) [1]")
-    unit = {"rsi": "rsi", "streak": "sessions", "price": "price"}.get(screen.kind, "pct")  # how the UI's table shows the value
+    unit = {"rsi": "rsi", "streak": "sessions", "price": "price", "price_rank": "price"}.get(screen.kind, "pct")  # how the UI's table shows the value
     ranking = {"screen": [{"code": r["code"], "name": r["name"], "value": r["value"], "unit": unit, "passes": r["passes"],
                            "close": r["close"], "date": r["date"]} for r in order]}
     return q.ranked([head, "\n".join(lines), foot],
@@ -211,6 +226,8 @@ def _measure(screen: Screen, closes: pd.Series, bars: pd.DataFrame) -> dict[str,
         return {"value": gap, "passes": abs(gap) <= NEAR, "sort": abs(gap), "history": len(closes),
                 "text": f"{gap:+.2%} from its {word} close of {fmt_price(ref)} ({day})",
                 "text_zh": f"距{word_zh}收盤 {fmt_price(ref)}（{day}）{gap:+.2%}"}
+    if screen.kind == "price_rank":
+        return {"value": last, "passes": True, "sort": -last if screen.side == "high" else last, "text": "", "text_zh": ""}
     if screen.kind == "price":
         below = screen.side == "below"
         return {"value": last, "passes": last < screen.level if below else last > screen.level,
@@ -237,6 +254,10 @@ def _head(screen: Screen, n: int, passed: int, zh: bool) -> str:
         rule = (f"收盤在 {HIGH_LOOKBACK} 個交易日{'最高' if screen.side == 'high' else '最低'}收盤的 {NEAR:.0%} 以內" if zh else
                 f"a close within {NEAR:.0%} of the {'highest' if screen.side == 'high' else 'lowest'} close of the last "
                 f"{HIGH_LOOKBACK} sessions (the 52-week {screen.side})")
+    elif screen.kind == "price_rank":
+        order = ("由高到低" if screen.side == "high" else "由低到高") if zh else ("highest first" if screen.side == "high" else
+                                                                         "lowest first")
+        return (f"資料庫中 {n} 家公司的最後收盤價（{order}）：" if zh else f"The {n} stored companies by their last close ({order}):")
     elif screen.kind == "price":
         rule = (f"收盤價{'低於' if screen.side == 'below' else '高於'} {screen.level:,g} 元" if zh else
                 f"a close {screen.side} NT${screen.level:,g}")

@@ -50,6 +50,10 @@ def ask(store, message, *, as_of=None, today=DAYS[-1]):
     ("stocks under NT$100", Screen("price", "below", level=100.0)), ("股價低於100元的股票有哪些", Screen("price", "below", level=100.0)),
     ("百元以下的股票", Screen("price", "below", level=100.0)), ("shares priced above 500", Screen("price", "above", level=500.0)),
     ("股價在50元以下的股票", Screen("price", "below", level=50.0)), ("stocks under 100", None),
+    # by the price of a share (they had searched the news)
+    ("which company has the highest share price?", Screen("price_rank", "high")), ("股價最高的是哪一檔", Screen("price_rank", "high")),
+    ("which stocks are cheapest right now?", Screen("price_rank", "low")), ("哪檔股票最便宜", Screen("price_rank", "low")),
+    ("which stocks have the highest RSI?", None),
 ])
 def test_which_questions_are_screens(message, screen):
     from assistant.slots import parse_slots
@@ -93,6 +97,17 @@ def test_a_price_level_lists_the_closes_beyond_it_cheapest_first(store):
     assert under.ranking["screen"][0]["value"] == pytest.approx(min(last.values()))
     above = ask(store, "股價高於200元的股票")
     assert [r["code"] for r in above.ranking["screen"]] == ["2454"] and "收盤價高於 200 元" in above.answer
+
+
+def test_the_companies_by_the_price_of_a_share_and_what_cheap_means_there(store):
+    """Last closes 2330 99, 2454 210, 2317 51.5: highest first 2454, 2330, 2317; "cheapest" says a
+    share's price is no value (no earnings are stored)."""
+    high = ask(store, "which company has the highest share price?")
+    assert [r["code"] for r in high.ranking["screen"]] == ["2454", "2330", "2317"]
+    assert high.answer.startswith("The 3 stored companies by their last close (highest first):\n\n1. 2454 MediaTek (聯發科) (close")
+    cheap = ask(store, "哪檔股票最便宜")
+    assert [r["code"] for r in cheap.ranking["screen"]] == ["2317", "2330", "2454"]
+    assert any("finqa 沒有獲利資料" in n for n in cheap.notices) and not any("earnings" in n for n in high.notices)
 
 
 def test_the_as_of_cut_hides_later_bars(store):
