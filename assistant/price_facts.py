@@ -161,7 +161,7 @@ def is_price_question(message: str, code: str | None) -> bool:
         return False
     if (_STRONG.search(s) or GAPS.search(s) or asks_daily(message) or asks_average_daily(message) or asks_periodic(message)
             or asks_average_range(message) or asks_up_share(message) or day_move(message)
-            or from_extreme(message)
+            or from_extreme(message) or asks_back_to_day(message)  # "is TSMC back to its April 2 level?"
             or asks_streak(message)
             or last_beyond(message) or asks_volume_trend(message)  # "鴻海爆量", "台積電量價背離"
             or asks_vs_market(message) or asks_vs_industry(message)  # "台積電跟大盤比", "2330 vs its industry"
@@ -823,6 +823,16 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
             text += ("" if zh else " ") + volume_trend_text([shown], [float(v) for v in upto["volume"].iloc[:-1].dropna()], zh)
         if asked and GAPS.search(unquoted(asked)):  # "did 2454 gap up on 2025-04-10?"
             text += ("" if zh else " ") + day_gap_text(shown, prev, zh)
+        if period.kind == "day" and asks_back_to_day(asked) and shown.date < last_day:
+            # "台積電回到4月2日的價位了嗎": the latest close against that day's
+            latest = float(all_bars["close"].iloc[-1])
+            change = latest / shown.close - 1
+            above = "高於" if latest > shown.close else "低於" if latest < shown.close else "等於"
+            text += (f"最新收盤 {fmt_price(latest)}（{last_day.isoformat()}）{above} {shown.date.isoformat()} 的收盤 "
+                     f"{fmt_price(shown.close)}（{change:+.2%}）：{'已回到' if latest >= shown.close else '尚未回到'}那天的價位。" if zh else
+                     f" The latest close, {fmt_price(latest)} on {last_day.isoformat()}, is {change:+.2%} against the "
+                     f"{shown.date.isoformat()} close of {fmt_price(shown.close)}: "
+                     f"{'back at or above' if latest >= shown.close else 'still below'} that day's level.")
         if period.kind == "latest":
             text += _trend_text(upto["close"], zh)
         bars = [shown]
@@ -896,6 +906,16 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
 
 
 _LIQUID = re.compile(r"\bliquid(?:ity)?\b|流动性")
+# "台積電回到4月2日的價位了嗎", "is TSMC back to its April 2 level?", "has 2330 recovered to the 2025-04-02
+# close?": the latest close against the day named (on Simplified, lower-cased text)
+_BACK_TO_DAY = re.compile(r"(?:回到|回到了|站回|收复|回升到|涨回)(?:了)?.{0,14}?(?:的)?(?:价位|价格|水准|水平|收盘价?|股价)"
+                          r"|\b(?:back (?:to|above|at)|return(?:ed)? to|recover(?:ed)? to|regain(?:ed)?|get back to)\b.{0,30}?"
+                          r"\b(?:level|price|close|closing price)s?\b")
+
+
+def asks_back_to_day(message: str | None) -> bool:
+    """Whether ``message`` asks if the price is back at a day's level (see :data:`_BACK_TO_DAY`)."""
+    return bool(message) and bool(_BACK_TO_DAY.search(unquoted(message)))
 # "which had more volume?", "誰的成交量比較大": the shares traded, compared
 _MORE_VOLUME = re.compile(r"\b(?:more|higher|bigger|larger|most|highest)\s+(?:trading\s+)?volume\b|\bvolume\b.{0,20}\b(?:higher|more|bigger)\b"
                           r"|成交量.{0,6}(?:比较|较|最)?(?:大|多|高)|(?:谁|哪个|哪一个|哪家).{0,8}成交量"

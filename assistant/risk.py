@@ -94,6 +94,8 @@ KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
                         r"|\b(?:most|least) risky\b|\briskiest\b|\bsafest\b"
                         r"|\bsharpe\b|\brisk[- ]adjusted\b|夏普|风险调整")),
     ("drawdown", re.compile(r"\bdraw[- ]?downs?\b|\bmdd\b|\bpeak[- ]to[- ]trough\b|回撤|回档幅度|从高点(?:回落|下跌|跌)了?多少"
+                            # "how long did it take MediaTek to recover?", "台積電多久才收復前高": the drawdown and its recovery
+                            r"|\bhow long\b.{0,40}\brecover\w*|\brecovery (?:time|period)\b|多久.{0,4}(?:收复|回到(?:前)?高|恢复|站回前高)"
                             r"|\b(?:fall|fell|fallen|drop|dropped|down|off|below|far)\b.{0,20}\bfrom (?:its|the|their) "
                             r"(?:peak|high|top|record)s?\b|离(?:高点|前高|最高)")),
     ("investment", re.compile(

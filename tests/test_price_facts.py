@@ -1604,3 +1604,16 @@ def test_a_figure_asked_beside_the_prices_is_said_to_be_missing(store, data_dir,
     assert a is not None and a.engine == "qa:prices" and any(said in n for n in a.notices), a.notices
     plain = engine.price_facts(EngineRequest(message="台積電股價", code="2330"))
     assert not any("不在資料中" in n for n in plain.notices)
+
+
+def test_back_to_a_day_s_level_sets_the_latest_close_beside_it(store):
+    """"is TSMC back to its 2025-02-27 level?" / "台積電回到2月27日的價位了嗎": that day's close and the
+    latest against it (the English one had searched the news, the Chinese one given the day alone)."""
+    latest, then = BARS[-1][4], BARS[1][4]
+    en = ask(store, "is TSMC back to its 2025-02-27 level?")
+    change = latest / then - 1
+    assert (f"The latest close, {latest:,.2f} on {BARS[-1][0].isoformat()}, is {change:+.2%} against the 2025-02-27 close "
+            f"of {then:,.2f}: {'back at or above' if latest >= then else 'still below'} that day's level.") in en.answer
+    zh = ask(store, "台積電回到2025年2月27日的價位了嗎")
+    assert ("已回到那天的價位" if latest >= then else "尚未回到那天的價位") in zh.answer
+    assert "latest close" not in ask(store, "2330 close on 2025-02-27").answer  # nothing asked beyond the day

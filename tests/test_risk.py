@@ -57,6 +57,9 @@ def ask(store, message, *, codes=None, as_of=None, today=DAYS[-1], previous=None
     # this year's prices); one day said is the extremes; "which stock" ranks the market
     ("MediaTek's biggest drop", "risk"), ("聯發科最大跌幅", "risk"), ("what was MediaTek's biggest drop?", "risk"),
     ("biggest drop in a single day for 2330", "extremes"), ("which stock had the biggest drop last week?", None),
+    # how long a recovery took is the drawdown's (it had searched the news); one ahead is the future's
+    ("how long did it take MediaTek to recover?", "drawdown"), ("台積電多久才收復前高", "drawdown"),
+    ("how long will it take to recover?", None),
     ("2330 beta", "beta"), ("台積電的beta", "beta"), ("台積電的β值", "beta"), ("correlation between 2330 and 2454", "correlation"),
     ("台積電和聯發科的相關性", "correlation"), ("do 2330 and 2454 move together?", "correlation"),
     ("How much would NT$10,000 invested in TSMC on 2024-09-02 be worth?", "investment"),
