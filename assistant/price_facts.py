@@ -149,6 +149,13 @@ def momentum_period(zh: bool) -> tuple[Period, str]:
             "month); name a span for another (\"momentum over the last 3 months\").")
 
 
+# A company and "how much" and nothing else ("2330多少", "台積電現在多少錢"): its price (on Simplified,
+# lower-cased text with the company blanked out)
+# "台積電漲幾%", "跌了多少趴": the change asked in percent (a revenue's growth is the news: COMPANY_TOPIC)
+_CHANGE_IN_PERCENT = re.compile(r"(?:涨|跌)(?:了)?\s*(?:几|多少)\s*(?:%|％|趴|个百分点)")
+_HOW_MUCH_ALONE = re.compile(r"[\W_]*(?:的)?(?:现在|目前|今天|最新)?(?:是|要|股价)?(?:多少|多少钱|几块|几元|多少元)(?:了)?(?:呢|啊)?[\W_]*")
+
+
 def is_price_question(message: str, code: str | None) -> bool:
     """Whether ``message`` asks for a past or present price fact about the company ``code``."""
     if not code or not message:
@@ -172,7 +179,9 @@ def is_price_question(message: str, code: str | None) -> bool:
             or (_OTHER_CURRENCY.search(s) and not COMPANY_TOPIC.search(s))  # "what's 2330 in dollars?": its price, in NT$
             or len(compared_periods(message, date.today())) > 1  # "台積電4月跟3月比": two spans
             or names_only_a_period(message)
-            or names_only_companies(message)):
+            or names_only_companies(message)
+            or _HOW_MUCH_ALONE.fullmatch(without_companies(message).strip())  # "2330多少", "台積電現在多少"
+            or (_CHANGE_IN_PERCENT.search(s) and not COMPANY_TOPIC.search(s))):  # "台積電漲幾%"
         return True
     if _NOW.search(s) and not COMPANY_TOPIC.search(s):  # not "how much is TSMC's market cap now?"
         return True

@@ -40,6 +40,7 @@ def ask(store, message, *, as_of=None, today=date(2025, 3, 6), code="2330"):
 # --- which questions --------------------------------------------------------------------------
 @pytest.mark.parametrize("message", [
     "What was TSMC's closing price on 2025-03-03?", "2330 price today", "台積電昨天收盤價多少",
+    "2330多少", "台積電現在多少錢", "台積電漲幾%",  # (they had quoted news)
     "2330 close on March 3, 2025", "TSMC stock price in April 2025", "2330 volume past 10 days",
     "How did 2330 do last week?", "鴻海上週表現如何", "台積電成交量", "2330 opened at what price yesterday",
     "show me the TSMC chart", "台積電K線", "台積電日K", "台積電 4月 日K", "compare 2330 and 2317 in March 2025", "what's TSMC's all-time high?",
@@ -114,6 +115,7 @@ def test_a_year_named_before_high_or_low_is_the_period():
     "how much is TSMC's market cap now?", "台積電營收漲了多少", "how is TSMC doing?",  # no period: the overview's
     "how is TSMC's revenue doing this year?", "TSMC plots a new fab in Arizona", "TSMC draws record orders",
     "TSMC management change in 2025", "TSMC strategy change last year", "台積電明天漲跌",
+    "台積電營收多少", "台積電有多少員工", "台積電營收漲幾%",
 ])
 def test_not_price_questions(message):
     assert not is_price_question(message, "2330")
