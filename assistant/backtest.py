@@ -64,6 +64,11 @@ NAMES_EN = {"always_rise": "always rise", "momentum_1d": "1-day momentum", "reve
             "momentum_5d": "5-day momentum", "reversal_5d": "5-day reversal", "random_walk": "random walk"}
 
 
+def pct_text(x: float | None) -> str:
+    """A hit rate or a probability as the answers write it ("53.3%"), "n/a" when there is none."""
+    return "n/a" if x is None or not np.isfinite(x) else f"{100 * x:.1f}%"
+
+
 def analog_predictor(bank: analog.WindowBank, rows: np.ndarray, horizon: int) -> np.ndarray:
     """P(rise) of the analog forecaster, centred on the pool base rate when the config says so."""
     pred = analog.predict_rows(bank, rows, horizon)

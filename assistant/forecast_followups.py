@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .backtest import NAMES_EN, NAMES_ZH
+from .backtest import NAMES_EN, NAMES_ZH, pct_text
 from .i18n import answers_zh
 from .slots import to_simplified, unquoted
 from .types import Answer, Forecast
@@ -104,26 +104,23 @@ def _backtest_text(fc: dict[str, Any], label: str, zh: bool) -> str:
         return (f"**{label}**：股價歷史太短，沒有 {h} 日預測的回測。" if zh else
                 f"**{label}**: the stored history is too short for a walk-forward backtest of the {h}-day call.")
 
-    def rate(v: Any) -> str:
-        return "n/a" if v is None else f"{100 * float(v):.1f}%"
-
     name = mine.get("name", fc.get("engine", "analog"))
     best = max(((k, v.get("hit_rate")) for k, v in bases.items() if v.get("hit_rate") is not None),
                key=lambda kv: kv[1], default=None)
+    beat = best is not None and mine.get("hit_rate", 0) > best[1]
+    names = NAMES_ZH if zh else NAMES_EN
+    each = ("、" if zh else ", ").join(f"{names.get(k, k)} {pct_text(v.get('hit_rate'))}" for k, v in bases.items())
+    hit = pct_text(mine.get("hit_rate"))
     if zh:
-        each = "、".join(f"{NAMES_ZH.get(k, k)} {rate(v.get('hit_rate'))}" for k, v in bases.items())
-        text = (f"**{label}** {h} 日方向的回測：{NAMES_ZH.get(name, name)} {mine['n']} 次命中 {rate(mine.get('hit_rate'))}；"
-                f"簡單基準：{each}。")
+        text = f"**{label}** {h} 日方向的回測：{NAMES_ZH.get(name, name)} {mine['n']} 次命中 {hit}；簡單基準：{each}。"
         if best is not None:
-            text += ("勝過所有簡單基準。" if mine.get("hit_rate", 0) > best[1] else
-                     f"最好的簡單基準是{NAMES_ZH.get(best[0], best[0])}（{rate(best[1])}）：並未勝過所有簡單基準。")
+            text += ("勝過所有簡單基準。" if beat else
+                     f"最好的簡單基準是{NAMES_ZH.get(best[0], best[0])}（{pct_text(best[1])}）：並未勝過所有簡單基準。")
         return text
-    each = ", ".join(f"{NAMES_EN.get(k, k)} {rate(v.get('hit_rate'))}" for k, v in bases.items())
-    text = (f"**{label}**, the {h}-day direction walked forward: {name} right {rate(mine.get('hit_rate'))} of "
-            f"{mine['n']} times; baselines: {each}.")
+    text = f"**{label}**, the {h}-day direction walked forward: {name} right {hit} of {mine['n']} times; baselines: {each}."
     if best is not None:
-        text += (" It beat every trivial baseline." if mine.get("hit_rate", 0) > best[1] else
-                 f" The best baseline, {NAMES_EN.get(best[0], best[0])} ({rate(best[1])}), did as well or better.")
+        text += (" It beat every trivial baseline." if beat else
+                 f" The best baseline, {NAMES_EN.get(best[0], best[0])} ({pct_text(best[1])}), did as well or better.")
     return text
 
 

@@ -114,14 +114,6 @@ def _day_asked(s: str, today: date) -> date | None:
     return today + timedelta(days=(weekday - today.weekday()) % 7)
 
 
-def next_weekday(after: date) -> date:
-    """The first Monday-to-Friday day after ``after`` (holidays unknown to finqa)."""
-    day = after + timedelta(days=1)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day
-
-
 def market_open_answer(message: str, now: datetime, newest_session: date | None) -> str:
     """Whether the market trades at ``now`` (Taipei time), or on the day asked, from the weekday
     and the hours; what finqa cannot know (holidays, typhoon closures) is said, with the newest
@@ -203,4 +195,4 @@ def _with_hours(state_en: str, state_zh: str, zh: bool, newest_session: date | N
     return f"{state_en}\n\nTrading hours (Taipei time, weekdays): {hours_text(False)}. {store}"
 
 
-__all__ = ["ENGINE", "REGULAR", "SESSIONS", "asks_market_open", "hours_text", "market_open_answer", "next_weekday"]
+__all__ = ["ENGINE", "REGULAR", "SESSIONS", "asks_market_open", "hours_text", "market_open_answer"]

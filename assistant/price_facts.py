@@ -38,7 +38,8 @@ from .periods import (ALL_TIME, AVERAGE_VOLUME, FIRST_OF, PERIOD_LABELS_ZH, YOY,
                       no_such_day, parse_period, period_label, shifted_day, strip_dates, year_before)
 from .price_format import (SHARES_PER_LOT, bar_of, company_label, company_of, consistent_value, day_label, fmt_price,
                            limit_note, pct, source_name, volume_text, yi)
-from .price_records import (GAPS, asks_average, asks_average_daily, asks_average_range, asks_candles, asks_daily, asks_ohlc,
+from .price_records import (GAPS, asks_average, asks_average_daily, asks_average_range, asks_back_to_day, asks_candles,
+                            asks_daily, asks_ohlc, back_to_day_text,
                             asks_periodic, asks_records, asks_streak, asks_up_share, asks_volume_over_time, asks_volume_trend,
                             average_daily_text, average_volume_text, asks_average_volume, day_move, day_move_text,
                             average_range_text, average_text, beyond_text, daily_text, day_gap_text, extreme_pair,
@@ -834,14 +835,7 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
             text += ("" if zh else " ") + day_gap_text(shown, prev, zh)
         if period.kind == "day" and asks_back_to_day(asked) and shown.date < last_day:
             # "台積電回到4月2日的價位了嗎": the latest close against that day's
-            latest = float(all_bars["close"].iloc[-1])
-            change = latest / shown.close - 1
-            above = "高於" if latest > shown.close else "低於" if latest < shown.close else "等於"
-            text += (f"最新收盤 {fmt_price(latest)}（{last_day.isoformat()}）{above} {shown.date.isoformat()} 的收盤 "
-                     f"{fmt_price(shown.close)}（{change:+.2%}）：{'已回到' if latest >= shown.close else '尚未回到'}那天的價位。" if zh else
-                     f" The latest close, {fmt_price(latest)} on {last_day.isoformat()}, is {change:+.2%} against the "
-                     f"{shown.date.isoformat()} close of {fmt_price(shown.close)}: "
-                     f"{'back at or above' if latest >= shown.close else 'still below'} that day's level.")
+            text += ("" if zh else " ") + back_to_day_text(shown, float(all_bars["close"].iloc[-1]), last_day, zh)
         if period.kind == "latest":
             text += _trend_text(upto["close"], zh)
         bars = [shown]
@@ -915,16 +909,6 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
 
 
 _LIQUID = re.compile(r"\bliquid(?:ity)?\b|流动性")
-# "台積電回到4月2日的價位了嗎", "is TSMC back to its April 2 level?", "has 2330 recovered to the 2025-04-02
-# close?": the latest close against the day named (on Simplified, lower-cased text)
-_BACK_TO_DAY = re.compile(r"(?:回到|回到了|站回|收复|回升到|涨回)(?:了)?.{0,14}?(?:的)?(?:价位|价格|水准|水平|收盘价?|股价)"
-                          r"|\b(?:back (?:to|above|at)|return(?:ed)? to|recover(?:ed)? to|regain(?:ed)?|get back to)\b.{0,30}?"
-                          r"\b(?:level|price|close|closing price)s?\b")
-
-
-def asks_back_to_day(message: str | None) -> bool:
-    """Whether ``message`` asks if the price is back at a day's level (see :data:`_BACK_TO_DAY`)."""
-    return bool(message) and bool(_BACK_TO_DAY.search(unquoted(message)))
 # "which had more volume?", "誰的成交量比較大": the shares traded, compared
 _MORE_VOLUME = re.compile(r"\b(?:more|higher|bigger|larger|most|highest)\s+(?:trading\s+)?volume\b|\bvolume\b.{0,20}\b(?:higher|more|bigger)\b"
                           r"|成交量.{0,6}(?:比较|较|最)?(?:大|多|高)|(?:谁|哪个|哪一个|哪家).{0,8}成交量"

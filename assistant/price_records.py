@@ -248,6 +248,30 @@ def from_extreme_text(bars: list[PriceBar], closes: pd.Series, side: str, zh: bo
             f"{sessions} session{'s' if sessions != 1 else ''}.")
 
 
+# "台積電回到4月2日的價位了嗎", "is TSMC back to its April 2 level?", "has 2330 recovered to the 2025-04-02
+# close?": the latest close against the day named (on Simplified, lower-cased text)
+_BACK_TO_DAY = re.compile(r"(?:回到|回到了|站回|收复|回升到|涨回)(?:了)?.{0,14}?(?:的)?(?:价位|价格|水准|水平|收盘价?|股价)"
+                          r"|\b(?:back (?:to|above|at)|return(?:ed)? to|recover(?:ed)? to|regain(?:ed)?|get back to)\b.{0,30}?"
+                          r"\b(?:level|price|close|closing price)s?\b")
+
+
+def asks_back_to_day(message: str | None) -> bool:
+    """Whether ``message`` asks if the price is back at a day's level (see :data:`_BACK_TO_DAY`)."""
+    return bool(message) and bool(_BACK_TO_DAY.search(unquoted(message)))
+
+
+def back_to_day_text(day_bar: PriceBar, latest: float, latest_day: date, zh: bool) -> str:
+    """The latest close against the close of the day asked about, and whether it is back there."""
+    change = latest / day_bar.close - 1
+    if zh:
+        above = "高於" if latest > day_bar.close else "低於" if latest < day_bar.close else "等於"
+        return (f"最新收盤 {fmt_price(latest)}（{latest_day.isoformat()}）{above} {day_bar.date.isoformat()} 的收盤 "
+                f"{fmt_price(day_bar.close)}（{change:+.2%}）：{'已回到' if latest >= day_bar.close else '尚未回到'}那天的價位。")
+    return (f"The latest close, {fmt_price(latest)} on {latest_day.isoformat()}, is {change:+.2%} against the "
+            f"{day_bar.date.isoformat()} close of {fmt_price(day_bar.close)}: "
+            f"{'back at or above' if latest >= day_bar.close else 'still below'} that day's level.")
+
+
 # "2330 average daily range", "台積電平均振幅": the mean of each session's high minus low, as a
 # share of the close before it (a session's 振幅), over a span (the last 20 sessions by default).
 _AVERAGE_RANGE = re.compile(r"\b(?:average|mean|typical)\s+(?:daily\s+|day'?s\s+|intraday\s+|trading\s+)?(?:price\s+)?range\b"

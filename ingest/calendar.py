@@ -58,8 +58,6 @@ def calendar_session(market: str, day: date) -> bool | None:
 
 
 def is_session(market: str, day: date) -> bool:
-    cal = _calendar(exchange_for(market))
-    ts = pd.Timestamp(day)
-    if cal.first_session <= ts <= cal.last_session:
-        return bool(cal.is_session(ts))
-    return ts.weekday() < 5
+    """:func:`calendar_session`, or a weekday outside the calendar's range."""
+    known = calendar_session(market, day)
+    return known if known is not None else day.weekday() < 5

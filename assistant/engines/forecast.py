@@ -618,10 +618,7 @@ def _target_line(target: float, last: float, horizon: int, odds: tuple[float, fl
             f"the {horizon} trading day{'s' if horizon != 1 else ''}. Shares of the past, not a promise.")
 
 
-def _pct(x: float | None) -> str:
-    return "n/a" if x is None or not np.isfinite(x) else f"{100 * x:.1f}%"
-
-
+_pct = backtest.pct_text
 _ZH_NAMES = backtest.NAMES_ZH
 _EN_NAMES = backtest.NAMES_EN
 
