@@ -22,7 +22,10 @@ ENGINE = "forecast:follow-up"
 
 # What is asked of the forecast (on Simplified, lower-cased text), in the order they are tried.
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("backtest", re.compile(r"\bbacktest\w*\b|\bbaselines?\b|\btrack record\b|\bhit rate\b|回测|基准|命中率")),
+    ("backtest", re.compile(r"\bbacktest\w*\b|\bbaselines?\b|\btrack record\b|\bhit rate\b|回测|基准|命中率"
+                            # "how accurate is it?", "準確率多少", "跟隨機漫步比呢", "does it beat momentum?"
+                            r"|\baccura(?:te|cy)\b|\breliable\b|\brandom[- ]walk\b|\bmomentum\b|\breversal\b|\balways[- ]rise\b"
+                            r"|准确|准不准|可靠|可信|随机漫步|随机游走|动能|反转|永远看涨")),
     ("downside", re.compile(r"\bworst[- ]case\b|\bdownside\b|\bhow (?:much|far) (?:could|can|might|would|will) "
                             r"(?:i|we|you|it) (?:lose|fall|drop)\b|\bmax(?:imum)? loss\b|\bhow bad\b"
                             r"|最坏|最差(?:的)?(?:情况|状况)|最多(?:会)?(?:亏|赔|损失|跌)|(?:会|可能)?(?:亏|赔)多少|下档")),

@@ -157,6 +157,21 @@ PERIOD_LABELS_ZH = {"all-time": "有史以來（資料庫中）", "today": "今�
                     "this quarter": "本季", "the previous quarter": "上一季"}
 
 
+def span_at_data_end(message: str, today: date, last_day: date) -> tuple[Period, date, date] | None:
+    """(the span as asked, its first day, its last day) for a span ``message`` names relative to
+    ``today`` ("last week", "本月") read as if today were the day after ``last_day``, the store's
+    newest day; the last day never passes ``last_day`` ("this month" ends there). ``None`` for a
+    span of other words. The price and sentiment answers both re-anchor a stale store's spans here,
+    so that they read "this month" alike."""
+    period = parse_period(message, today)
+    if period.label not in RELATIVE_SPANS:
+        return None
+    moved = parse_period(message, last_day + timedelta(days=1))
+    if moved.start is None:
+        return None
+    return period, moved.start, min(moved.end, last_day) if moved.end else last_day
+
+
 def period_label(period: Period, zh: bool) -> str:
     """How the answer names the period asked about, in the answer's language."""
     if period.kind == "trailing":
@@ -244,7 +259,11 @@ def strip_dates(message: str) -> str:
 # Spans named relative to today, which strip_dates leaves ("TSMC news last week", "台積電上週新聞",
 # "tech stocks this year"). On any text; Chinese in both scripts.
 RELATIVE_SPAN_WORDS = re.compile(
-    r"\b(?:(?:this|last|past|previous)\s+(?:week|month|quarter|year)|yesterday|today|lately|recently|so far this year|ytd)\b"
+    r"\b(?:(?:this|last|past|previous)\s+(?:week|month|quarter|year)|yesterday|today|lately|recently|so far this year|ytd"
+    # trailing spans: "the past two weeks", "last 3 months", "最近一週", "近一個月", "過去三天"
+    r"|(?:the\s+)?(?:last|past|previous)\s+(?:\d{1,3}|two|three|four|five|six|few|several)\s+"
+    r"(?:(?:trading\s+)?days?|sessions?|weeks?|months?|quarters?|years?))\b"
+    r"|(?:最近|近|過去|过去)\s*(?:\d{1,3}|[一二兩两三四五六七八九十半]{1,3})\s*(?:個|个)?\s*(?:週|周|星期|禮拜|礼拜|月|年|天|日|交易日)"
     r"|上週|上周|上個月|上个月|本月|這個月|这个月|本週|本周|這週|这周|昨天|今天|今年(?:以來|以来)?|去年|本季|上一?季", re.I)
 
 

@@ -40,7 +40,7 @@ from .price_format import (SHARES_PER_LOT, bar_of, company_label, company_of, co
                            limit_note, pct, source_name, volume_text, yi)
 from .price_records import (GAPS, asks_average, asks_average_daily, asks_average_range, asks_back_to_day, asks_candles,
                             asks_daily, asks_ohlc, back_to_day_text,
-                            asks_periodic, asks_records, asks_streak, asks_up_share, asks_volume_over_time, asks_volume_trend,
+                            asks_periodic, asks_records, asks_streak, asks_up_share, asks_volume, asks_volume_over_time, asks_volume_trend,
                             average_daily_text, average_volume_text, asks_average_volume, day_move, day_move_text,
                             average_range_text, average_text, beyond_text, daily_text, day_gap_text, extreme_pair,
                             extreme_pair_text, from_extreme, from_extreme_text, last_beyond, periodic_text, records_text,
@@ -829,7 +829,7 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
         if stale:
             notices.append(stale_notice(label, code, shown.date, target, zh))
         text = _day_text(label, shown, prev, zh, lots=_asks_lots(asked), spread=bool(_RANGE.search(unquoted(asked))))
-        if asked and asks_volume_trend(asked):  # "is 2330 volume up today?": against the sessions before
+        if asked and (asks_volume_trend(asked) or asks_volume(asked)):  # "is 2330 volume up today?", "TSMC volume"
             text += ("" if zh else " ") + volume_trend_text([shown], [float(v) for v in upto["volume"].iloc[:-1].dropna()], zh)
         if asked and GAPS.search(unquoted(asked)):  # "did 2454 gap up on 2025-04-10?"
             text += ("" if zh else " ") + day_gap_text(shown, prev, zh)
@@ -878,7 +878,7 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
             text += ("" if zh else " ") + streak_text(list(zip([prev, *bars[:-1]], bars)), zh)
         if asked and (beyond := last_beyond(asked)) is not None:
             text += ("" if zh else " ") + beyond_text(bars, *beyond, zh)
-        if asked and asks_volume_trend(asked):
+        if asked and (asks_volume_trend(asked) or asks_volume(asked)):
             text += ("" if zh else " ") + volume_trend_text(bars, [float(v) for v in before["volume"].dropna()], zh)
         if asked and asks_average(asked):
             text += ("" if zh else " ") + average_text(bars, zh)

@@ -498,6 +498,18 @@ def asks_volume_trend(message: str) -> bool:
     return bool(_VOLUME_TREND.search(unquoted(message)))
 
 
+_VOLUME_WORD = re.compile(r"\b(?:trading\s+)?volumes?\b|成交量|交易量|量能")
+
+
+def asks_volume(message: str) -> bool:
+    """Whether ``message`` asks about the volume in any way that a comparison with the usual
+    volume serves ("TSMC volume", "what about its volume?", "台積電成交量"): a day's 64,850,290
+    shares say little until set beside the sessions before. Not a record, an average or a
+    comparison of companies' volumes, which have their own answers."""
+    s = unquoted(message)
+    return bool(_VOLUME_WORD.search(s)) and not (_VOLUME_RECORD.search(s) or _AVERAGE_VOLUME.search(s))
+
+
 def volume_trend_text(bars: list[PriceBar], before: list[float], zh: bool) -> str:
     """The span's average daily volume against that of up to :data:`VOLUME_BASE` sessions before
     it (``before``: their volumes), and whether that is a pick-up, a drying-up or neither."""

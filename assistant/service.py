@@ -505,7 +505,7 @@ class Assistant:
         store's own (its last week, the month before its last), as of the day after its end, and a
         notice says so. ``None`` otherwise (a fresh store, a dated span, the news)."""
         from .engines.qa import asks_why_move
-        from .periods import PERIOD_LABELS_ZH
+        from .periods import PERIOD_LABELS_ZH, span_at_data_end
         from .price_facts import is_price_question
         from .risk import is_risk_question
         from .risk_rankings import risk_ranking_kind
@@ -519,18 +519,16 @@ class Assistant:
                         or is_risk_question(message, slots.code) or risk_ranking_kind(message, list(slots.codes)))):
             return None
         _, data_end = self._data_end()
-        if data_end is None or period.start <= data_end:
+        if data_end is None or period.start <= data_end or (moved := span_at_data_end(message, today, data_end)) is None:
             return None
-        as_of = data_end + timedelta(days=1)
-        moved = parse_period(message, as_of)
-        until = min(moved.end, data_end) if moved.end else data_end  # "last month": the whole month before the last
+        _, first, until = moved  # "last month": the whole month before the last
         zh = answers_zh(message)
         label = PERIOD_LABELS_ZH.get(period.label, period.label) if zh else period.label
-        notices.append(f"資料庫的股價只到 {data_end.isoformat()}：「{label}」以資料的最後一天為準，讀作 {moved.start} 至 {until}；"
+        notices.append(f"資料庫的股價只到 {data_end.isoformat()}：「{label}」以資料的最後一天為準，讀作 {first} 至 {until}；"
                        "執行 `finqa ingest prices 代號...` 取得更新資料。" if zh else
-                       f"The store's prices end on {data_end.isoformat()}, so “{label}” is read from there: {moved.start} to "
+                       f"The store's prices end on {data_end.isoformat()}, so “{label}” is read from there: {first} to "
                        f"{until}. `finqa ingest prices CODE...` fetches newer ones.")
-        return as_of
+        return data_end + timedelta(days=1)
 
     def _news_of_a_group(self, message: str) -> tuple[list[str], str] | None:
         """(the companies with stored news of the industry ``message`` names, the notice that says

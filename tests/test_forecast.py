@@ -717,3 +717,8 @@ def test_worst_case_expected_return_and_baselines_are_read_from_the_forecast_jus
     other = asst.answer("worst case for 2454?", session=session)  # a company named: its own question
     assert other.engine != "forecast:follow-up"
     assert forecast_followup_kind("what is TSMC's dividend?") is None
+    # its accuracy, and a baseline by name, are the backtest (they had searched the news)
+    for asked in ("準確率多少", "how accurate is it?", "跟隨機漫步比呢", "does it beat momentum?", "準不準", "is it reliable?"):
+        assert forecast_followup_kind(asked) == "backtest", asked
+    accuracy = asst.answer("準確率多少", session=zh)
+    assert accuracy.engine == "forecast:follow-up" and "回測" in accuracy.answer and "隨機漫步" in accuracy.answer

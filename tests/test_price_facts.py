@@ -993,7 +993,14 @@ def test_whether_volume_picked_up_is_the_span_against_the_sessions_before(store)
     assert "The day's volume, 45,086,222 shares, is -27% against the average of the 4 sessions before (61,451,434)" in \
         day.answer
     assert "量有縮小" in ask(store, "鴻海爆量", code="2330").answer  # no word of volume needed: 爆量 asks it
-    assert "Average daily volume" not in ask(store, "2330 volume past 2 days").answer
+    # any volume question sets the volume beside the usual (a day's 45,086,222 shares said little alone),
+    # but not a record or an average, which answer otherwise
+    assert "Average daily volume over these 2 sessions, 57,982,820 shares, is -1%" in ask(store, "2330 volume past 2 days").answer
+    assert "-27% against the average of the 4 sessions before" in ask(store, "2330 volume on 2025-03-05").answer
+    assert "少 27%：量有縮小" in ask(store, "台積電2025年3月5日成交量").answer
+    assert "against the average of" not in ask(store, "2330 highest volume day").answer
+    assert "against the average of" not in ask(store, "2330 average volume in the last 2 days").answer
+    assert "against the average of" not in ask(store, "2330 close on 2025-03-05").answer
     # against the average, asked in words (it had given the day's volume alone)
     assert "-27% against the average of the 4 sessions before" in ask(
         store, "What was the volume on 2025-03-05 for TSMC compared to average?").answer

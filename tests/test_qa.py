@@ -517,6 +517,47 @@ def test_a_span_listing_is_the_span_itself_and_a_summary_adds_each_lead(data_dir
     assert "opening sentence" not in march.answer and "said its plan" not in march.answer
 
 
+def test_a_relative_span_listing_on_a_stale_store_is_read_from_the_news_end(data_dir):
+    """"TSMC news last week" / "台積電本月的新聞" on a store whose news ends long before: the week (the
+    month) before the newest article is listed and a notice says so, as the sentiment engine reads
+    it; it had listed the newest five whatever their dates, and "本月" had been searched for as a
+    topic (two articles that happened to write 月). A dated span is read as written."""
+    from index.news_index import build_news
+    from ingest.store import open_store
+
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    days = [date(2025, 3, 20), date(2025, 4, 1), date(2025, 4, 7), date(2025, 4, 9), date(2025, 4, 16), date(2025, 4, 17)]
+    store = open_store(settings.store_path)
+    store.upsert_articles([
+        Article(url=f"https://news.example.com/2330/{d.isoformat()}", title=f"台積電 {d.month} 月 {d.day} 日動態",
+                published_at=datetime(d.year, d.month, d.day, 3, tzinfo=timezone.utc), code="2330",
+                content=f"台積電 {d.isoformat()} 的消息。", source="Fixture Daily", language="zh") for d in days])
+    build_news(store, settings, progress=False)
+    engine = QAEngine(settings=settings)
+    week = engine.run(EngineRequest(message="TSMC news last week", code="2330", as_of=date(2026, 12, 6)))
+    assert [c.url.rsplit("/", 1)[1] for c in week.citations] == ["2025-04-09", "2025-04-07"], week.answer
+    assert any("The stored news ends on 2025-04-17, so \u201clast week\u201d is read from there: 2025-04-07 to 2025-04-13"
+               in n for n in week.notices), week.notices
+    month = engine.run(EngineRequest(message="台積電本月的新聞", code="2330", as_of=date(2026, 12, 6)))
+    assert [c.url.rsplit("/", 1)[1] for c in month.citations] == ["2025-04-17", "2025-04-16", "2025-04-09", "2025-04-07",
+                                                                   "2025-04-01"], month.answer
+    assert any("已存新聞只到 2025-04-17，「本月」以那一天為準：列出 2025-04-01 至 2025-04-17 的新聞" in n for n in month.notices)
+    march = engine.run(EngineRequest(message="TSMC news in March 2025", code="2330", as_of=date(2026, 12, 6)))
+    assert [c.url.rsplit("/", 1)[1] for c in march.citations] == ["2025-03-20"]
+    assert not any("is read from there" in n for n in march.notices)
+
+
+@pytest.mark.parametrize("message, topic", [
+    ("台積電本月的新聞", ""), ("台積電最近一週的新聞", ""), ("TSMC news from the past two weeks", ""),
+    ("鴻海上個月的新聞", ""), ("台積電近三天的AI新聞", "ai"), ("鴻海電動車最新消息", "电动车"),
+])
+def test_a_span_is_no_topic_of_a_news_listing(message, topic):
+    from assistant.engines.qa import _latest_topic_words
+
+    code = "2317" if "鴻海" in message else "2330"
+    assert _latest_topic_words(EngineRequest(message=message, code=code)) == topic
+
+
 def test_term_overlap_reads_chinese_bigrams_across_scripts_and_ignores_the_company():
     from assistant.engines.qa import _company_terms, term_overlap
 

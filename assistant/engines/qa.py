@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from itertools import zip_longest
@@ -188,6 +188,37 @@ def news_window(req: EngineRequest) -> tuple[date, date, str] | None:
     if span is None:
         return None
     return span[0] - timedelta(days=NEWS_DAYS_AROUND), span[1] + timedelta(days=NEWS_DAYS_AROUND + 1), span[2]
+
+
+def _span_at_news_end(req: EngineRequest, newest: list[Any],
+                      read: Callable[[date], list[Any]]) -> tuple[list[Any], str] | None:
+    """(the articles inside the span ``req`` names relative to today, moved to end at the newest of
+    ``newest``, and the notice that says so) when the store's news ends before that span ("TSMC
+    news last week" on a store whose news ends in April: its last week, as the sentiment engine
+    reads it); ``read(until)`` lists the newest articles before ``until``. ``None`` for other
+    spans, or when no article falls in the moved span."""
+    from ..periods import PERIOD_LABELS_ZH, span_at_data_end
+    from ..price_facts import TAIPEI
+
+    dated = [h for h in newest if h.published_at is not None]
+    if not dated:
+        return None
+    last_day = max(h.published_at for h in dated).astimezone(TAIPEI).date()
+    moved = span_at_data_end(req.message, req.as_of or datetime.now(TAIPEI).date(), last_day)
+    if moved is None:
+        return None
+    period, first, last = moved
+    inside = [h for h in read(last + timedelta(days=1)) if h.published_at is not None and h.published_at.astimezone(TAIPEI).date() >= first]
+    if not inside:
+        return None
+    fetch = f"`finqa ingest news {req.code}`" if req.code else "`finqa ingest news`"
+    if answers_zh(req.message):
+        label = PERIOD_LABELS_ZH.get(period.label, period.label)
+        return inside, (f"已存新聞只到 {last_day.isoformat()}，「{label}」以那一天為準：列出 {first.isoformat()} 至 "
+                        f"{last.isoformat()} 的新聞；{fetch} 可抓取最新新聞。")
+    return inside, (f"The stored news ends on {last_day.isoformat()}, so \u201c{period.label}\u201d is read from there: "
+                    f"{first.isoformat()} to {last.isoformat()} (none was published in the calendar's); {fetch} fetches "
+                    "recent news.")
 
 
 def listing_window(req: EngineRequest) -> tuple[date, date, str, int] | None:
@@ -370,9 +401,10 @@ def lists_newest(req: EngineRequest) -> bool:
 def _latest_topic_words(req: EngineRequest) -> str:
     """What a "latest news" question about a company asks beyond the company, the news words and
     the dates ("鴻海電動車最新消息" → "电动车"), lower-cased, on Simplified text."""
-    from ..periods import strip_dates
+    from ..periods import strip_spans
 
-    text = to_simplified(strip_dates(req.message or "")).lower()
+    # "台積電本月的新聞": the span is when, not what ("本月" had been the topic searched for)
+    text = to_simplified(strip_spans(req.message or "")).lower()
     for code in request_codes(req):
         for name in sorted((to_simplified(n).lower() for n in _company_names(code) if n), key=len, reverse=True):
             text = text.replace(name, " ")
@@ -669,7 +701,11 @@ class QAEngine(FinqaQueryEngine):
                             and h.published_at.astimezone(TAIPEI).date() >= window[0]]
                     if not hits:
                         hits = newest(before)
-                        if hits:
+                        moved = _span_at_news_end(req, hits, newest)
+                        if moved is not None:  # "TSMC news last week" on a stale store: the store's last week
+                            hits, note = moved
+                            notices.append(note)
+                        elif hits:
                             notices.append((f"{window[2]} 沒有這家公司的已存新聞；以下是最新的幾則。" if codes else
                                             f"{window[2]} 沒有已存的新聞；以下是最新的幾則。") if zh else
                                            f"No stored news {'about it ' if codes else ''}from {window[2]}; the newest "

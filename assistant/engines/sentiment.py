@@ -538,17 +538,13 @@ def _span_at_news_end(req: EngineRequest, newest: datetime, fetch: str) -> tuple
     ("last week", "本月", "this month") moved to end at the newest stored article (``newest``),
     for a store whose news ends before the span; ``None`` for a span of other words. ``fetch`` is
     the command the labels name for recent news."""
-    from ..periods import PERIOD_LABELS_ZH, RELATIVE_SPANS, parse_period
+    from ..periods import PERIOD_LABELS_ZH, span_at_data_end
 
-    today = req.as_of or datetime.now(TAIPEI).date()
-    period = parse_period(req.message, today)
-    if period.label not in RELATIVE_SPANS:
-        return None
     last_day = newest.astimezone(TAIPEI).date()
-    moved = parse_period(req.message, last_day + timedelta(days=1))
-    if moved.start is None or moved.end is None:
+    moved = span_at_data_end(req.message, req.as_of or datetime.now(TAIPEI).date(), last_day)
+    if moved is None:
         return None
-    first, last = moved.start, min(moved.end, last_day)
+    period, first, last = moved
     label_zh = PERIOD_LABELS_ZH.get(period.label, period.label)
     return (first, last,
             f"from {first.isoformat()} to {last.isoformat()} (the stored news ends on {last_day.isoformat()}, so "
