@@ -177,6 +177,9 @@ _THAT_PERIOD = re.compile(
 _NEXT_SPAN = re.compile(
     r"^\s*(?:and\s+|what about\s+|how about\s+)?(?:in\s+|for\s+)?the\s+(month|week|quarter|year)\s+"
     r"(before|prior|earlier|after|following|later)\s*[?？.。!！]*\s*$"
+    # "and the next week?", "the following month?", "the previous week?": with "the", after a past span
+    r"|^\s*(?:and\s+|what about\s+|how about\s+)?(?:in\s+|for\s+|over\s+)?the\s+(next|following|previous|prior)\s+"
+    r"(month|week|quarter|year)\s*[?？.。!！]*\s*$"
     r"|^\s*(?:那\s*)?(前|上|后|下)一?(?:个)?\s*(月|周|星期|礼拜|季|年)\s*(?:呢)?\s*[?？.。!！]*\s*$")
 
 
@@ -192,8 +195,9 @@ def _shifted_span(message: str, previous: str, today: date) -> str | None:
     span = parse_period(previous, today)
     if m is None or span.kind not in ("day", "range") or span.start is None or span.end is None:
         return None
-    unit = m.group(1) or {"月": "month", "周": "week", "星期": "week", "礼拜": "week", "季": "quarter", "年": "year"}[m.group(4)]
-    step = -1 if (m.group(2) or "") in ("before", "prior", "earlier") or m.group(3) in ("前", "上") else 1
+    unit = m.group(1) or m.group(4) or {"月": "month", "周": "week", "星期": "week", "礼拜": "week", "季": "quarter",
+                                        "年": "year"}[m.group(6)]
+    step = -1 if (m.group(2) or m.group(3) or "") in ("before", "prior", "earlier", "previous") or m.group(5) in ("前", "上") else 1
     start, end = span.start, span.end
     if unit == "week":
         start, end = start + timedelta(days=7 * step), end + timedelta(days=7 * step)
@@ -209,12 +213,16 @@ def _shifted_span(message: str, previous: str, today: date) -> str | None:
     zh = answers_zh(message)
     # the last question without its span (and a year-over-year word it carried), the new span after it
     base = " ".join(YOY.sub(" ", strip_dates(previous)).split())
-    base = re.sub(r"[（(]\s*(?:到|to|–|-)?\s*[)）]|\b(?:from|between)\s+(?:to|and)\b", " ", base)
+    base = re.sub(r"[（(]\s*(?:到|to|–|-)?\s*[)）]|\b(?:from|between)\s+(?:to|and)\b"
+                  r"|\b(?:in\s+)?the\s+week\s+of\b|當週|当周", " ", base)  # "2025-04-09 當週": what was left of the week
     base = " ".join(base.split()).rstrip("?？。.!！呢 ")
     base = re.sub(r"\s+(?:in|on|during|for|of|from|since|at|between|the)$", "", base)
     base = re.sub(rf"(?<=[{CJK_CHARS}])\s+(?=[{CJK_CHARS}])", "", base)  # where a Chinese date was
+    base = re.sub(r"^的", "", base)  # "2025-04-09 當週的表現" without its span
     text = _span_text(start, end, zh)
-    return f"{base} {text}" if not zh else f"{base}（{text}）"
+    # 呢 kept: it is what says the question follows the conversation's company ("下一週呢" after
+    # "那週的表現呢", whose rewrite named none)
+    return f"{base} {text}" if not zh else f"{base}（{text}）呢"
 
 
 def _span_text(start: date, end: date, zh: bool) -> str:
@@ -238,6 +246,31 @@ def _period_text(question: str, today: date, zh: bool) -> str | None:
     return None
 
 
+def _unit_of(ref: str) -> str | None:
+    """``week`` / ``month`` / ``quarter`` / ``year`` when the words pointing back name one ("that
+    week", "那個月", "那年"), else ``None`` ("that day", "then", "同期")."""
+    low = ref.lower()
+    for unit, words in (("week", ("week", "週", "周", "星期", "禮拜", "礼拜")), ("month", ("month", "月")),
+                        ("quarter", ("quarter", "季")), ("year", ("year", "年"))):
+        if any(w in low for w in words):
+            return unit
+    return None
+
+
+_UNIT_DAYS = {"week": 7, "month": 28, "quarter": 90, "year": 365}  # a span shorter than these lies within one
+
+
+def _enclosing_span(day: date, unit: str, zh: bool) -> str:
+    """The week (month, quarter, year) around ``day``, written so that the period parser reads it
+    back: "in the week of 2025-04-07" / "2025-04-07 當週", "in 2025-04" / "2025年4月"."""
+    quarter = (day.month - 1) // 3 + 1
+    if zh:
+        return {"week": f"{day.isoformat()} 當週", "month": f"{day.year}年{day.month}月",
+                "quarter": f"{day.year}年第{quarter}季", "year": f"{day.year}年"}[unit]
+    return {"week": f"in the week of {day.isoformat()}", "month": f"in {day.year}-{day.month:02d}",
+            "quarter": f"in {day.year} Q{quarter}", "year": f"in {day.year}"}[unit]
+
+
 def carry_that_period(message: str, previous: str | None, today: date) -> str:
     """``message`` with "that day" / "the same period" / "那天" replaced by the span ``previous``
     names ("which stocks rose the most that day?" after "what happened in the market on April 9
@@ -251,6 +284,12 @@ def carry_that_period(message: str, previous: str | None, today: date) -> str:
     rest = (message[: ref.start()] + " " + message[ref.end():]).strip()
     if parse_period(rest, today).kind != "latest" or (text := _period_text(previous, today, zh)) is None:
         return message
+    period = parse_period(previous, today)
+    if ((unit := _unit_of(ref.group(0))) is not None and period.kind in ("day", "range") and period.start and period.end
+            and (period.end - period.start).days + 1 < _UNIT_DAYS[unit]):
+        # "how did it close that week?" after April 7, "那個月呢" after its week: the week (month,
+        # year) around it, not the day (the week) again
+        text = _enclosing_span(period.start, unit, zh)
     if ref.group(0).lower() == "then":  # kept after the span: it is what says the company is the last one
         text = f"{text} then"
     carried = " ".join((message[: ref.start()] + (text if zh else f" {text} ") + message[ref.end():]).split())

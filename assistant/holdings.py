@@ -713,7 +713,34 @@ def position(job: Job) -> Answer:
     numbers["breakeven_price"] = even
     text += (f"回本價（計入買賣手續費與證交稅後不賺不賠的賣價）：{fmt_price(even)}。" if zh else
              f" Break-even sell price (no gain, no loss after the fees and the tax): {fmt_price(even)}.")
+    if not purchases and _AVERAGING.search(to_simplified(job.req.message).lower()):
+        # "要不要加碼攤平", "should I average down?": what adding as much again at the last close does
+        text += _averaging_text(code, paid, price, shares, zh)
     return job.answer(text, [code], {code: bars.tail(1)}, numbers)
+
+
+# "should I average down?", "要不要加碼攤平", "補倉嗎": adding to a position (no size or price named;
+# with them, same_company_purchases reads the second purchase). On simplified, lower-cased text.
+_AVERAGING = re.compile(r"\baverag\w*\s+down\b|\bbuy (?:more|the dip)\b|\badd (?:more|to (?:it|my position))\b"
+                        r"|\bdouble down\b|加码|摊平|补仓|加仓|逢低(?:买|加)")
+
+
+def _averaging_text(code: str, paid: float, price: float, shares: float, zh: bool) -> str:
+    """What buying ``shares`` more at the last close ``price`` does to a position bought at
+    ``paid``: the new average cost and break-even, and the money at stake doubled. No verdict: a
+    lower average cost is the same loss spread over more shares."""
+    average = (paid + price) / 2
+    even = breakeven_price(code, average, 2 * shares)
+    extra = shares * price
+    if zh:
+        return (f"\n\n攤平試算：以收盤價 {fmt_price(price)} 再買同樣的 {lot_size(shares, True)}（約 NT${extra:,.0f}），"
+                f"共 {lot_size(2 * shares, True)}，平均成本由 {fmt_price(paid)} 降到 {fmt_price(average)}，回本價 {fmt_price(even)}；"
+                "但投入的錢加倍，之後每跌 1% 的損失也加倍。平均成本降低不等於虧損變小，要不要加碼由你決定。")
+    return (f"\n\nAveraging down, worked out: buying the same {lot_size(shares, False)} again at the close of "
+            f"{fmt_price(price)} (about NT${extra:,.0f}) makes {lot_size(2 * shares, False)} at an average cost of "
+            f"{fmt_price(average)} (from {fmt_price(paid)}), breaking even at {fmt_price(even)}; the money at stake "
+            "doubles, and so does every 1% fall from here. A lower average cost is not a smaller loss; whether to add "
+            "is your call.")
 
 
 # "sell half", "a third of it", "賣一半", "賣掉三分之一": the part of a position sold (on simplified, lower-cased text)

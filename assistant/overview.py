@@ -30,6 +30,7 @@ from .i18n import answers_zh
 from .periods import parse_period, Period
 from .price_facts import NOT_A_FACT, TAIPEI, asks_which_is_better, names_only_companies, no_verdict, read_prices
 from .price_format import company_label, company_of, fmt_price
+from .price_records import day_move_text, stated_move
 from .movers import HIGH_LOOKBACK
 from .risk import risk_kind
 from .slots import COMPANY_TOPIC, plural_back, to_simplified, unquoted
@@ -81,6 +82,9 @@ _ASKS_ADVICE = re.compile(
     r"(?:buying|selling|buy|sell|getting|adding|dumping)\b|\b(?:i\s+)?(?:want|plan|intend)\s+to\s+(?:buy|sell)\s+(?:some\s+)?"
     r"(?!\d)(?!(?:a|one|two|three|some)\s+(?:lots?|shares?)\b)"
     r"|(?:我)?(?:想|打算|考虑|准备|计划)(?:要)?(?:买进?|卖掉?|入手|进场|加码|出场)(?![\d一二两三四五六七八九十几]+(?:张|股))"
+    # "TSMC fell 3% today, should I be worried?", "台積電跌了3%，要恐慌嗎", "鴻海大漲要追嗎": a verdict on a move
+    r"|\bshould i (?:be )?(?:worried|worry|panic|concerned|chase|cut|dump|bail)\b|\b(?:time|reason) to (?:panic|worry)\b"
+    r"|\bchase (?:it|the rally)\b|恐慌|担心吗|要担心|该担心|紧张吗|要紧吗|要追吗|追高吗|能追吗|可以追吗|该追吗|要不要追|逃命"
 )
 # "台積電適合存股嗎", "is 2412 good for dividend income?": holding for the dividends
 _HOLD_FOR_INCOME = re.compile(r"存股|\bdividend (?:income|investing|stock)\b|\bfor (?:the )?(?:dividends?|income)\b")
@@ -280,6 +284,10 @@ def _overview_chunks(req: EngineRequest, store: Any, peers: dict[str, Any], toda
     risk = _risk_line(history, zh)
     if risk:
         yield "\n" + risk
+    if asks_advice(req.message) and (move := stated_move(req.message)) is not None:
+        # "TSMC fell 3% today, should I be worried?": how often a day moved that much, for scale
+        bars = [bar_of(code, d, row) for d, row in history.tail(YEAR_SESSIONS + 1).iterrows()]
+        yield "\n" + ("- 同等幅度：" if zh else "- Moves that size: ") + day_move_text(bars[1:], bars[0], *move, zh)
     trend = _trend_line(req, store, ref, zh)
     if trend:
         yield "\n" + trend

@@ -591,6 +591,26 @@ def day_move(message: str) -> tuple[str, float] | None:
     return side, value
 
 
+# A move the user states ("TSMC fell 3% today, should I be worried?", "台積電跌了3%，要恐慌嗎"): no
+# word of days needed, since the caller asks it only of an advice question.
+_STATED_MOVE = re.compile(
+    r"\b(fell|dropped|drop|drops|lost|declined|sank|plunged|tumbled|slid|crashed|rose|gained|jumped|rallied|climbed|surged|soared)"
+    r"\s+(?:by\s+|over\s+|more than\s+)?(\d+(?:\.\d+)?)\s*(?:%|percent)"
+    r"|(大跌|下跌|重挫|跌|大涨|上涨|涨)(?:了)?\s*(?:超过|逾)?\s*(\d+(?:\.\d+)?)\s*(?:%|％)")
+
+
+def stated_move(message: str) -> tuple[str, float] | None:
+    """("down" | "up", size) of a move ``message`` says happened ("fell 3%", "跌了3%"), else ``None``."""
+    m = _STATED_MOVE.search(to_simplified(unquoted(message)).lower())
+    if m is None:
+        return None
+    word, size = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+    value = float(size) / 100
+    if not 0 < value < 1:
+        return None
+    return ("down" if word in _DOWN_WORDS or word in ("slid", "crashed", "重挫") else "up"), value
+
+
 def day_move_text(bars: list[PriceBar], prev: PriceBar | None, side: str, size: float, zh: bool) -> str:
     """How many sessions of ``bars`` closed ``size`` or more down (up, either way) from the close
     before, their share, the newest ten and the largest."""

@@ -247,7 +247,9 @@ def risk_answer(req: EngineRequest, store: Any, *, today: date | None = None) ->
 # "should I cut my losses?", "要停損嗎", "該不該賣", "要續抱嗎": a verdict asked of a position
 # (a stop-loss asked, "要停損嗎", gets the levels it is set at and its own such word: assistant.technicals)
 _SEEKS_VERDICT = re.compile(r"\bcut (?:my |the )?loss(?:es)?\b|\bshould i (?:sell|hold|keep|buy more|average down|take profits?|rebalance)\b"
-                            r"|该不该卖|要不要卖|该卖吗|要卖吗|卖掉吗|续抱|该抱|要抱|加码吗|摊平吗|怎么办|要不要(?:再平衡|调整)|该(?:再平衡|调整)")
+                            r"|该不该卖|要不要卖|该卖吗|要卖吗|卖掉吗|续抱|该抱|要抱|加码吗|摊平吗|怎么办|要不要(?:再平衡|调整)|该(?:再平衡|调整)"
+                            # "要不要加碼攤平", "should I double down?"
+                            r"|(?:要不要|该不该|该|可以)(?:加码|摊平|补仓|加仓)|\bshould i (?:add|double down|buy the dip)\b")
 
 
 @dataclass

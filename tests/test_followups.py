@@ -125,7 +125,18 @@ def test_a_topic_after_a_price_answer_is_not_a_price_follow_up(store, data_dir):
     # the span next to the last one, the last question asked of it
     ("and the month before?", "2330 price in April 2025", "2330 price from 2025-03-01 to 2025-03-31"),
     ("what about the week after?", "2330 price from 2025-04-07 to 2025-04-13", "2330 price from 2025-04-14 to 2025-04-20"),
-    ("前一個月呢", "台積電2025年4月股價", "台積電股價（2025-03-01到2025-03-31）"),
+    ("前一個月呢", "台積電2025年4月股價", "台積電股價（2025-03-01到2025-03-31）呢"),
+    # "and the next week?" (with "the": after a past span, not a forecast); a week that the rewrite
+    # had named keeps its 呢, whose company the conversation holds
+    ("and the next week?", "how did it close in the week of 2025-04-07?", "how did it close from 2025-04-14 to 2025-04-20"),
+    ("the previous month?", "2330 price in April 2025", "2330 price from 2025-03-01 to 2025-03-31"),
+    ("下一週呢", "2025-04-09 當週的表現呢", "表現（2025-04-14到2025-04-20）呢"),
+    # "that week" / "那個月" after one day (one week): the week (month) around it, not the day again
+    ("how did it close that week?", "What happened to TSMC on April 7 2025?", "how did it close in the week of 2025-04-07?"),
+    ("那週的表現呢", "台積電2025年4月9日收盤", "2025-04-09 當週的表現呢"),
+    ("那個月呢", "how did it close in the week of 2025-04-07?", "2025年4月呢"),
+    ("what about that year?", "2330 on 2025-04-07", "what about in 2025?"),
+    ("2454 on that day", "2330 close on 2025-04-07", "2454 on 2025-04-07"),
     ("and the quarter before?", "2330 in Q2 2025", "2330 from 2025-01-01 to 2025-03-31"),
     ("and the year before?", "2330 in 2025", "2330 from 2024-01-01 to 2024-12-31"),
     ("and the year after?", "2330 in 2024", "2330 from 2025-01-01 to 2025-12-31"),  # the whole year, to the 31st
@@ -160,6 +171,30 @@ def test_the_conversation_keeps_the_market_s_period_and_what_about_a_month_moves
     assert "losers" in worst.ranking and "2025-03-03" in worst.answer
     chart = asst.answer("2330 for that month", session=session, as_of=date(2025, 3, 20))
     assert chart.code == "2330" and [b.date for b in chart.bars] == [date(2025, 3, d) for d in (3, 4, 5)]
+
+
+def test_that_week_then_the_next_week_after_one_day_are_those_weeks_of_the_same_company(data_dir):
+    """"台積電2025年4月9日收盤", "那週的表現呢", "下一週呢" (and the English): the week around April 9,
+    then the week after, both TSMC's prices. "那週" had been April 9 again, and "下一週呢" had lost
+    the company (its rewrite named none) and searched the news."""
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+    from ingest.store import open_store
+    from ingest.types import PriceBar
+
+    days = [date(2025, 4, d) for d in (1, 2, 7, 8, 9, 10, 11, 14, 15, 16, 17, 18, 21)]
+    open_store(data_dir.store_path).upsert_bars([PriceBar(code="2330", date=d, open=900.0 + i, high=910.0 + i, low=890.0 + i,
+                                                          close=900.0 + i, volume=1_000_000) for i, d in enumerate(days)])
+    asst, as_of = Assistant(data_dir.model_copy(update={"cpu_only": True})), date(2025, 5, 1)
+    for first, that, after in (("台積電2025年4月9日收盤", "那週的表現呢", "下一週呢"),
+                               ("2330 close on 2025-04-09", "how did it close that week?", "and the next week?")):
+        session = ChatSession()
+        asst.answer(first, session=session, as_of=as_of)
+        week = asst.answer(that, session=session, as_of=as_of)
+        assert week.engine == "qa:prices" and [b.date.day for b in week.bars] == [7, 8, 9, 10, 11], week.answer
+        nxt = asst.answer(after, session=session, as_of=as_of)
+        assert nxt.engine == "qa:prices" and nxt.code == "2330", nxt.answer
+        assert [b.date.day for b in nxt.bars] == [14, 15, 16, 17, 18], nxt.answer
 
 
 def test_a_record_asked_next_is_the_record_of_the_span_just_asked_about(data_dir):

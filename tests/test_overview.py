@@ -188,6 +188,28 @@ def test_advice_questions_get_the_facts_and_a_plain_no_verdict(store):
     assert "finqa 不替你決定買或賣" in income.answer and any("finqa 沒有股利資料" in n for n in income.notices)
 
 
+def test_a_move_stated_with_a_worry_is_the_overview_with_how_often_such_moves_came(store):
+    """"TSMC fell 3% today, should I be worried?" / "台積電跌了0.1%，要恐慌嗎" / "鴻海大漲5%要追嗎": the
+    overview with no verdict, and a line counting the past year's sessions that moved that much
+    (they had quoted news sentences). Counted here by hand from the fixture's closes."""
+    from assistant.overview import YEAR_SESSIONS
+    from assistant.price_records import stated_move
+
+    for message in ("TSMC fell 3% today, should I be worried?", "台積電跌了3%，要恐慌嗎", "鴻海大漲5%要追嗎",
+                    "should I panic?", "要擔心嗎"):
+        assert asks_advice(message), message
+    assert stated_move("TSMC fell 3% today") == ("down", 0.03) and stated_move("鴻海大漲5%要追嗎") == ("up", 0.05)
+    assert stated_move("TSMC revenue grew 30%") is None and stated_move("should I be worried?") is None
+    never = ask(store, "TSMC fell 3% today, should I be worried?")
+    assert f"- Moves that size: It never fell 3% or more in a day in these {YEAR_SESSIONS} sessions" in never.answer
+    assert "does not tell you whether to buy or sell" in never.answer
+    closes = CLOSES[-(YEAR_SESSIONS + 1):]
+    falls = [b / a - 1 for a, b in zip(closes, closes[1:]) if b / a - 1 <= -0.001]
+    zh = ask(store, "台積電跌了0.1%，要恐慌嗎")
+    assert f"- 同等幅度：{YEAR_SESSIONS} 個交易日中有 {len(falls)} 天單日跌 0.1% 以上（{len(falls) / YEAR_SESSIONS:.1%}）" in zh.answer
+    assert "同等幅度" not in ask(store, "Is TSMC a buy?").answer  # no move stated: no such line
+
+
 def test_each_peer_is_asked_for_the_same_company_and_as_of(store):
     engines = peers()
     as_of = DAYS[250]

@@ -1037,6 +1037,7 @@ def test_lots_of_several_companies_are_priced_together(store):
 @pytest.mark.parametrize("message, verdict", [
     ("I hold 2 lots of 2330 at 100, should I cut my losses?", True), ("我的台積電成本100，該不該賣", True),
     ("台積電套牢在150怎麼辦", True), ("I bought 2330 at 100, how much did I make?", False),
+    ("I hold 2 lots of 2330 at 300, should I average down?", True), ("我有2張台積電成本300，要不要加碼攤平", True),
 ])
 def test_a_verdict_asked_of_a_position_gets_the_numbers_and_no_verdict(store, message, verdict):
     from assistant.risk import risk_answer
@@ -1045,6 +1046,31 @@ def test_a_verdict_asked_of_a_position_gets_the_numbers_and_no_verdict(store, me
     a = risk_answer(req, store, today=DAYS[-1])
     assert a.indicators.get("paid") is not None
     assert ("finqa does not tell you whether to buy or sell" in a.answer or "finqa 不替你決定買或賣" in a.answer) is verdict
+
+
+def test_averaging_down_asked_of_a_position_works_out_adding_as_much_again(store):
+    """"要不要加碼攤平" / "should I average down?" after a position had repeated it: the same size
+    bought again at the last close, the average cost and break-even that gives, and that the money at
+    stake doubles (no verdict). Checked by hand: 2 lots at 300, the last close ``c``."""
+    from assistant.holdings import breakeven_price
+    from assistant.risk import risk_answer
+
+    c = float(store.bars("2330", end=DAYS[-1])["close"].iloc[-1])
+    average = (300 + c) / 2
+    en = risk_answer(EngineRequest(message="I hold 2 lots of 2330 at 300, should I average down?", code="2330",
+                                   codes=["2330"]), store, today=DAYS[-1])
+    assert (f"buying the same 2 lots again at the close of {c:,.2f} (about NT${2000 * c:,.0f}) makes 4 lots at an average "
+            f"cost of {average:,.2f} (from 300.00), breaking even at {breakeven_price('2330', average, 4000):,.2f}") in en.answer
+    zh = risk_answer(EngineRequest(message="我有2張台積電成本300，要不要加碼攤平", code="2330", codes=["2330"]), store,
+                     today=DAYS[-1])
+    assert f"平均成本由 300.00 降到 {average:,.2f}" in zh.answer and "投入的錢加倍" in zh.answer
+    plain = risk_answer(EngineRequest(message="I hold 2 lots of 2330 at 300", code="2330", codes=["2330"]), store,
+                        today=DAYS[-1])
+    assert "Averaging down" not in plain.answer
+    # a second purchase named is read as such (one position at the average cost), not worked out again
+    named = risk_answer(EngineRequest(message="I hold 2 lots of 2330 at 300, and if I add another 2 lots at 200?",
+                                      code="2330", codes=["2330"]), store, today=DAYS[-1])
+    assert "Averaging down, worked out" not in named.answer and named.indicators["paid"] == pytest.approx(250)
 
 
 def test_selling_part_of_a_position_sells_that_part(store, data_dir):
