@@ -662,7 +662,9 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
     if period.kind == "latest" and context:
         period = parse_period(context, ref)
     notices = list(req.notices)
-    if period.kind == "latest" and (_MOMENTUM.search(unquoted(asked)) or _MOMENTUM.search(unquoted(req.message))):
+    now_only = period.label == "today" and not re.search(r"\btoday\b|今天|今日", unquoted(req.message))
+    if ((period.kind == "latest" or now_only)  # "best momentum right now", "目前動能最強": a month of sessions
+            and (_MOMENTUM.search(unquoted(asked)) or _MOMENTUM.search(unquoted(req.message)))):
         period, said = momentum_period(zh)
         notices.append(said)
     if period.kind == "latest" and (m := _BEST_SPAN.search(unquoted(asked))) is not None:

@@ -569,6 +569,11 @@ def test_momentum_is_the_last_month_and_my_watchlist_is_the_configured_one(data_
     assert [r["code"] for r in momentum.ranking["gainers"]][0] == "2330"
     assert momentum.ranking["gainers"][0]["change"] == pytest.approx(150.0 / base["2330"] - 1)
     assert any("last 20 trading days" in n for n in momentum.notices) and "(20 trading days)" in momentum.answer
+    # "right now" / "目前" is the momentum there is now (it had been the newest session's change)
+    for message in ("Which Taiwan stocks have the best momentum right now?", "目前動能最強的股票"):
+        now = ask(store, message, today=today)
+        assert now.ranking["gainers"][0]["code"] == "2330" and now.ranking["gainers"][0]["change"] == pytest.approx(
+            150.0 / base["2330"] - 1), message
     # "the best week" / "the worst month": the last 5 (21) sessions, said so (it had been the newest day)
     week = ask(store, "which stock had the best week?", today=today)
     assert "(5 trading days)" in week.answer and any("read as the last 5 trading sessions" in n for n in week.notices)
