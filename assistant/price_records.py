@@ -9,6 +9,7 @@ are the extra paragraphs a question asks for on top of it ("2330's highest close
 from __future__ import annotations
 
 import re
+import statistics
 from datetime import date, timedelta
 from typing import Any
 
@@ -137,6 +138,12 @@ def periodic_text(bars: list[PriceBar], prev: PriceBar | None, freq: str, zh: bo
         unit_zh, unit = {"M": ("月", "month"), "Q": ("季", "quarter")}.get(freq, ("週", "week"))
         text += (f"\n\n表現最好的{unit_zh}：{best[0]}（{best[1]:+.2%}）；最差的{unit_zh}：{worst[0]}（{worst[1]:+.2%}）。" if zh else
                  f"\n\nBest {unit}: {best[0]} ({best[1]:+.2%}); worst {unit}: {worst[0]} ({worst[1]:+.2%}).")
+        # "what's TSMC's average return per month?": the mean and the median of the changes listed
+        values = [c for _, c in changes]
+        mean, median, ups = sum(values) / len(values), statistics.median(values), sum(c > 0 for c in values)
+        counted = {"月": "個月"}.get(unit_zh, unit_zh)  # "2 個月", "2 季", "2 週"
+        text += (f"平均每{unit_zh} {mean:+.2%}（中位數 {median:+.2%}），{len(values)} {counted}中上漲 {ups} {counted}。" if zh else
+                 f" On average {mean:+.2%} a {unit} (median {median:+.2%}); up in {ups} of {len(values)}.")
     return text
 
 

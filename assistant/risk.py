@@ -73,7 +73,9 @@ KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("beta", re.compile(r"\bbetas?\b|贝塔|β")),
     ("correlation", re.compile(r"\bcorrelat\w*|\bco-?mov\w*|\bmove (?:together|in (?:step|tandem))\b"
                                r"|\bmoves? (?:most|least) like\b|\b(?:trades?|moves?) (?:the )?most like\b"
-                               r"|相关(?:性|系数|度)|连动|联动|同涨同跌|走势(?:最)?(?:像|相似)|(?:跟|和|与).{1,8}最(?:像|相似)")),
+                               r"|相关(?:性|系数|度)|连动|联动|同涨同跌|走势(?:最)?(?:像|相似)|(?:跟|和|与).{1,8}最(?:像|相似)"
+                               # "哪個跟台積電最相關", "哪檔跟聯發科最不相關"
+                               r"|(?:跟|和|与).{1,8}最(?:不)?相关")),
     ("extremes", re.compile(
         r"\b(?:biggest|largest|worst|best|sharpest|steepest|highest|lowest)\s+(?:one|single|1)[- ]day\b"
         r"|\b(?:biggest|largest|worst|best|sharpest|steepest)\s+(?:daily|day's)\s+(?:drop|fall|decline|loss|gain|rise|jump|move)"
@@ -606,7 +608,7 @@ def named_codes(job: Job) -> list[str]:
 _CORRELATION_RANKING = re.compile(
     r"\b(?:most|least|highest|lowest|strongest|weakest)\b.{0,20}\bcorrelat\w*|\bcorrelat\w*\b.{0,20}\b(?:most|least|highest|lowest)\b"
     r"|(?:最|相关性最|相关系数最|连动性?最|联动性?最)(?:相关|高|低|强|弱|大|小)|\bmoves? (?:most|least) (?:like|with)\b"
-    r"|最(?:像|相似)|\b(?:trades?|moves?) (?:the )?most like\b")
+    r"|最(?:像|相似)|\b(?:trades?|moves?) (?:the )?most like\b|最(?:不)?相关")
 RANKED_CORRELATIONS = 5
 
 
@@ -616,7 +618,7 @@ def _correlation_ranking(job: Job, code: str) -> Answer:
     when asked, the least) correlated first."""
     from .price_format import is_taiwan
 
-    least = bool(re.search(r"\b(?:least|lowest|weakest)\b|最低|最弱|最小", to_simplified(job.asked).lower()))
+    least = bool(re.search(r"\b(?:least|lowest|weakest)\b|最低|最弱|最小|最不", to_simplified(job.asked).lower()))
     others = [c for c in job.store.price_codes() if c != code and is_taiwan(c)]
     rows: list[tuple[str, float, int]] = []
     for other in others:

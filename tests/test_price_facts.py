@@ -858,9 +858,11 @@ def test_a_span_month_by_month_and_week_by_week(data_dir):
     a = ask(s, "2330 monthly returns from February to March 2025", today=date(2025, 4, 1))
     assert "- 2025-02: close 110.00 (+10.00%)\n- 2025-03: close 99.00 (-10.00%)" in a.answer
     assert "Best month: 2025-02 (+10.00%); worst month: 2025-03 (-10.00%)." in a.answer and a.engine == ENGINE
+    assert "On average +0.00% a month (median +0.00%); up in 1 of 2." in a.answer  # (+10% - 10%) / 2
     zh = ask(s, "台積電每月漲跌", today=date(2025, 4, 1))  # no period: the whole stored history
     assert "- 2025-01：收盤 100.00\n- 2025-02：收盤 110.00（+10.00%）" in zh.answer
     assert "表現最好的月：2025-02（+10.00%）" in zh.answer
+    assert "平均每月 +0.00%（中位數 +0.00%），2 個月中上漲 1 個月。" in zh.answer
     which = ask(s, "which month was best for 2330 in 2025?", today=date(2025, 4, 1))
     assert "Best month: 2025-02 (+10.00%)" in which.answer
     best = ask(s, "台積電2025年最好的月份", today=date(2025, 4, 1))  # it had searched the news

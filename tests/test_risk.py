@@ -928,6 +928,9 @@ def test_the_companies_most_and_least_correlated_with_one(store):
     assert [r["code"] for r in least.ranking["correlation"]] == order[::-1] and "最低的在前" in least.answer
     assert [r["code"] for r in ask(store, "哪檔股票跟台積電最像").ranking["correlation"]] == order  # by price moves
     assert [r["code"] for r in ask(store, "which stock moves most like 2330?").ranking["correlation"]] == order
+    # "哪個跟台積電最相關" (it had searched the news), "哪檔跟台積電最不相關"
+    assert [r["code"] for r in ask(store, "哪個跟台積電最相關").ranking["correlation"]] == order
+    assert [r["code"] for r in ask(store, "哪檔跟台積電最不相關").ranking["correlation"]] == order[::-1]
     pair = ask(store, "correlation between 2330 and 2454", codes=["2330", "2454"])  # two named: the pair
     assert not pair.ranking and pair.indicators["correlation"]["2330/2454"] == pytest.approx(expected["2454"])
 
