@@ -61,7 +61,17 @@ def is_small_talk(message: str | None) -> bool:
     text = _EDGES.sub("", text)
     if not text:
         return "?" in message or "？" in message
-    return bool(_SMALL_TALK.match(" ".join(text.split())))
+    text = " ".join(text.split())
+    if _SMALL_TALK.match(text):
+        return True
+    # "Hi, what can you do?", "你好，你可以做什麼": a greeting, then small talk again
+    greeting = _GREETING.match(text)
+    rest = _EDGES.sub("", text[greeting.end():]) if greeting else ""
+    return bool(rest) and bool(_SMALL_TALK.match(rest))
+
+
+_GREETING = re.compile(r"^(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening)|greetings)(?: there)?[\s,.!~，。！]+"
+                       r"|^(?:你好|您好|嗨|哈囉|哈啰|哈喽|早安|午安|晚安)[\s,.!~，。！]*", re.IGNORECASE)
 
 
 _ABOUT_FINQA = re.compile(
@@ -417,7 +427,10 @@ _MODELS = re.compile(
     r"|\b(?:are|is)\s+(?:the\s+|your\s+|any\s+)?(?:models?|llms?)\s+loaded\b|\bmodel status\b"
     r"|\bwhat\s+(?:ai|llm)\b.{0,20}\b(?:use|using|behind|is this)\b"
     r"|(?:用|使用|跑|载入|加载)(?:了)?(?:什么|哪个|哪些|甚么)(?:语言|ai)?模型|模型(?:是)?(?:什么|哪个|哪些)|模型(?:有)?(?:载入|加载)"
-    r"|(?:什么|哪个|哪些)(?:ai|语言)?模型(?:在)?(?:回答|运作|跑)",
+    r"|(?:什么|哪个|哪些)(?:ai|语言)?模型(?:在)?(?:回答|运作|跑)"
+    # "are you using a GPU?", "do you run on a GPU?", "你有用GPU嗎": where the models run
+    r"|\b(?:are|do|does|can)\s+(?:you|finqa)\s+(?:use|using|run|running|have|need|on)\b.{0,15}\b(?:gpus?|cuda)\b"
+    r"|\bgpu\s+(?:status|available|in use)\b|(?:你|finqa)(?:有)?(?:在)?(?:用|使用|跑在|跑)(?:的是)?.{0,2}(?:gpu|显卡)",
     re.IGNORECASE,
 )
 

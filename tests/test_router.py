@@ -545,6 +545,8 @@ def test_how_forecasts_are_made_gets_the_method(assistant, engines, message, zh)
 @pytest.mark.parametrize("message, zh", [
     ("what models do you use", False), ("which models are loaded?", False), ("what AI is this?", False),
     ("你用什麼模型", True), ("模型有載入嗎", True),
+    # where they run (it had quoted news about graphics cards)
+    ("are you using a GPU?", False), ("do you run on a GPU?", False), ("你有用GPU嗎", True),
 ])
 def test_questions_about_the_models_get_the_engines_status(data_dir, message, zh):
     """Not the news's nearest sentences about laptops "models": each engine's tier and why, as the
@@ -613,7 +615,9 @@ def test_a_real_question_with_a_greeting_still_goes_to_an_engine(message):
     assert not is_small_talk(message)
 
 
-@pytest.mark.parametrize("message", ["what's up?", "How are you doing today?", "how's it going", "你好嗎？", "在嗎"])
+@pytest.mark.parametrize("message", ["what's up?", "How are you doing today?", "how's it going", "你好嗎？", "在嗎",
+                                     # a greeting, then small talk again (it had searched the news)
+                                     "Hi, what can you do?", "hello! what can you do", "你好，你可以做什麼"])
 def test_a_greeting_is_small_talk(message):
     """"what's up?" had searched the news; "what's up with TSMC?" and "what's moving today?" stay questions."""
     from assistant.small_talk import is_small_talk
