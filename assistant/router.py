@@ -38,6 +38,7 @@ from .figures import asked_figures
 from .risk import is_risk_question
 from .risk_rankings import risk_ranking_kind
 from .sentiment_groups import asked_label_list, asks_sentiment_ranking
+from .sentiment_returns import asks_sentiment_returns
 from .coverage import is_coverage_question, is_identity_question
 from .price_limits import asks_limit_prices
 from .glossary import is_glossary_question
@@ -311,6 +312,9 @@ def _rule_route(text: str, slots: Slots | None, session: ChatSession | None) -> 
             or asked_label_list(text) is not None):  # "show me the negative ones" after a company's sentiment
         # "is that positive?" after a sentiment answer, 'and this one: "..."' after a classification
         return RouteDecision("sentiment", "follow-up keeps the last intent (sentiment)", "follow-up")
+    if slots is not None and slots.code and not slots.quoted_text and asks_sentiment_returns(text):
+        # "does news sentiment predict TSMC's price?": the tone of each session beside its return
+        return RouteDecision("sentiment", "news tone beside the price (a relation, not a forecast)", "rule")
     if (slots is not None and slots.code and len(slots.codes) <= 1 and SENTIMENT_STRONG.search(s)
             and FORECAST_STRONG.search(s)):
         # "2330 news sentiment and forecast": both parts, which the company overview holds together

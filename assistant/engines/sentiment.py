@@ -349,6 +349,11 @@ class SentimentEngine(FinqaQueryEngine):
             if group is not None:  # "sentiment on chip stocks", "which company has the most positive news?"
                 return self._run_group(req, group, notices, zh)
         named = list(dict.fromkeys(c for c in [req.code, *req.codes] if c))
+        from ..sentiment_returns import asks_sentiment_returns
+
+        if named and not req.quoted_text and asks_sentiment_returns(req.message):
+            # "does news sentiment predict TSMC's price?": the tone of each session beside its return
+            return self._run_returns(req, named, notices, zh)
         if len(named) > 1 and not req.quoted_text and not _after_colon(req.message):
             from ..sentiment_groups import named_group
 
@@ -398,6 +403,42 @@ class SentimentEngine(FinqaQueryEngine):
                 text += line
         return Answer(route="sentiment", engine=engine, answer=self._tier_line(reason, zh) + text, sentiment=result,
                       notices=notices, fallback_reason=reason, code=req.code, bars=bars, citations=citations)
+
+    def _run_returns(self, req: EngineRequest, codes: list[str], notices: list[str], zh: bool) -> Answer:
+        """For each company (up to three): every stored article naming it (the newest
+        MAX_ARTICLES) before the as-of date, classified, each session's net score beside its
+        return and the session before's (``assistant.sentiment_returns``)."""
+        from ..price_facts import visible_day
+        from ..price_format import company_label, company_of
+        from ..sentiment_returns import MAX_ARTICLES as MOST, pairs_of, render, summary
+
+        end = (datetime.combine(req.as_of, time(0, 0), tzinfo=TAIPEI) if req.as_of is not None
+               else datetime.now(timezone.utc))
+        visible = visible_day(req.as_of or datetime.now(TAIPEI).date(), req.as_of)
+        store = self._store()
+        parts, numbers, engine, reason = [], {}, "sentiment", None
+        for code in codes[:3]:
+            filed = store.articles(code, before=end, limit=MOST)
+            articles, _ = _naming_the_company(filed, code)
+            bars = store.bars(code, end=visible)
+            if not articles:
+                parts.append(_none_named(len(filed), code, zh) if filed else
+                             (f"尚未匯入任何關於 {code} 的新聞。執行 `finqa ingest news {code}` 即可抓取。" if zh else
+                              f"No news about {code} is ingested. `finqa ingest news {code}` fetches it."))
+                continue
+            if bars.empty:
+                parts.append(f"尚未儲存 {code} 的股價：請執行 `finqa ingest prices {code}`。" if zh else
+                             f"No prices for {code} are stored: run `finqa ingest prices {code}`.")
+                continue
+            classified = self._classify([_headline_text(a) for a in articles], req, notices, zh)
+            if isinstance(classified, Answer):
+                return classified
+            probs, engine, reason = classified
+            numbers[code] = summary(pairs_of([a.published_at for a in articles], labels_of(probs), bars["close"], TAIPEI))
+            parts.append(render(company_label(code, company_of(code), zh), numbers[code], zh))
+        return Answer(route="sentiment", engine=engine, answer=self._tier_line(reason, zh) + "\n\n".join(parts),
+                      notices=notices, fallback_reason=reason, code=codes[0],
+                      indicators=numbers[codes[0]] if list(numbers) == [codes[0]] else {"companies": numbers})
 
     def _price_beside(self, req: EngineRequest, items: list[dict[str, Any]],
                       zh: bool) -> tuple[str, list[Any], list[Citation]] | None:
