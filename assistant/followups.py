@@ -348,6 +348,11 @@ def carry_period(message: str, previous: str | None, today: date) -> str:
         # "which is the riskiest?", "and their correlation?" after three companies this year: over
         # this year (they had read the whole stored history)
         return _with_span(message, text, zh)
+    if (not named and risk_kind(message) in ("risk", "drawdown", "extremes") and risk_kind(message) == risk_kind(previous)
+            and (text := _span_of(previous, today, zh)) is not None):
+        # "and how long did it take to recover?" after "2454's max drawdown this year": this year's
+        # drawdown (it had read the whole stored history)
+        return _with_span(message, text, zh)
     return message
 
 
@@ -602,14 +607,24 @@ def compared_span_question(message: str, last_price_question: str | None, last_c
     return f"{codes} {spans[0]}跟{spans[1]}比" if answers_zh(message) else f"{codes} {spans[0]} vs {spans[1]}"
 
 
+_BARE_END = re.compile(r"(?:and\s+|what about\s+)?the\s+(?:(best)|worst)(?:\s+one)?\s*[?？!.。]*"
+                       r"|(?:那)?最(?:(好|强)|差|弱)的(?:呢|咧)?\s*[?？!.。]*")
+
+
 def performer_question(message: str, last_ranked: dict[str, str], ranked_question: str | None, today: date) -> str | None:
     """"And the best performer?" after a comparison or a ranking (and, maybe, another kind of answer
     about its companies since: "which one was the most volatile?"): that company over the ranking's
     span ("2330 from 2025-01-01 to 2025-05-29"). It had asked the last answer's kind of the company
     (its volatility). ``None`` when the message asks more than that or nothing was ranked."""
-    from .slots import ranked_end_alone
+    from .movers import is_ranking_question
+    from .slots import ranked_end_alone, to_simplified
 
     end = ranked_end_alone(message)
+    if end is None and ranked_question and not is_ranking_question(ranked_question):
+        # "and the worst?" / "最差的呢" alone after a comparison of companies (after a market ranking it
+        # asks for the losers' list: carry_period)
+        bare = _BARE_END.fullmatch(to_simplified(message or "").lower().strip())
+        end = None if bare is None else "top" if bare.group(1) or bare.group(2) else "bottom"
     if end is None or not last_ranked or not ranked_question:
         return None
     code = last_ranked.get(end)

@@ -661,6 +661,11 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
                and is_ranking_question(req.follows_price_question) else None)
     if period.kind == "latest" and context:
         period = parse_period(context, ref)
+    elif (period.kind == "latest" and not follow_up and req.follows_price_question
+          and len({c for c in [req.code, *req.codes] if c}) > 1
+          and parse_period(req.follows_price_question, ref).kind in ("day", "range", "trailing")):
+        # "which one did better?" after "TSMC vs MediaTek in April 2025": the two ranked over April
+        period = parse_period(req.follows_price_question, ref)
     notices = list(req.notices)
     now_only = period.label == "today" and not re.search(r"\btoday\b|今天|今日", unquoted(req.message))
     if ((period.kind == "latest" or now_only)  # "best momentum right now", "目前動能最強": a month of sessions

@@ -172,6 +172,7 @@ def is_price_question(message: str, code: str | None) -> bool:
             or from_extreme(message) or asks_back_to_day(message)  # "is TSMC back to its April 2 level?"
             or asks_streak(message)
             or last_beyond(message) or asks_volume_trend(message)  # "鴻海爆量", "台積電量價背離"
+            or asks_which_did_better(message)  # "哪個報酬比較好": their changes side by side
             or asks_vs_market(message) or asks_vs_industry(message)  # "台積電跟大盤比", "2330 vs its industry"
             or FIRST_OF.search(s)  # "TSMC first trading day of 2025": that session
             or MOMENTUM.search(s)  # "2330 momentum": the last month's change
@@ -254,6 +255,19 @@ def cheaper_note(zh: bool) -> str:
 def asks_which_is_better(message: str) -> bool:
     """Whether ``message`` asks finqa to pick between companies ("which is better, 2330 or 2454?")."""
     return bool(_WHICH_BETTER.search(to_simplified(message).lower()))
+
+
+# "哪個報酬比較好", "which had the better return?", "誰漲比較多": a fact of the past (their changes side by
+# side), not a pick; on Simplified, lower-cased text.
+_DID_BETTER = re.compile(
+    r"(?:哪|谁).{0,8}(?:报酬|回报|获利|赚(?:得|比较)?多|涨(?:得|幅)?(?:比较|较|最)?(?:多|大)|表现(?:得)?(?:比较|较|最)?(?:好|佳))"
+    r"|\bwhich\b.{0,30}\b(?:better|higher|best|bigger)\s+(?:return|performance|gain)s?\b"
+    r"|\b(?:which|who)\b.{0,20}\b(?:did|performed|rose|gained|returned)\s+(?:better|more|best|most)\b")
+
+
+def asks_which_did_better(message: str) -> bool:
+    """Whether ``message`` asks which company's price did better (a past change, no pick)."""
+    return bool(_DID_BETTER.search(unquoted(message)))
 
 
 def no_verdict(zh: bool) -> str:

@@ -198,10 +198,10 @@ def risk_answer(req: EngineRequest, store: Any, *, today: date | None = None) ->
     kind = risk_kind(req.message) if code else None
     earlier: list[str] = []
     if kind is None:
-        from .price_facts import asks_which_is_better
+        from .price_facts import asks_which_did_better, asks_which_is_better
 
-        if asks_which_is_better(req.message):
-            return None  # "哪個比較好" after their correlation: the companies side by side, no pick
+        if asks_which_is_better(req.message) or asks_which_did_better(req.message):
+            return None  # "哪個比較好" / "哪個報酬比較好" after their correlation: the companies side by side
         # A follow-up ("and 2454?", "what about 2025?") asks the same of another company or span.
         previous = req.follows_price_question
         kind = risk_kind(previous) if previous and code else None

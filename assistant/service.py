@@ -716,8 +716,12 @@ class Assistant:
             session.last_ranked = ranked_ends(answer.ranking)
             session.last_ranked_question = asked or message
         elif side := (answer.indicators or {}).get("side_by_side"):  # "compare 2330 2454 2317 this year"
+            same = bool(session.last_ranked) and set(session.last_ranked.values()) <= set(side)
             session.last_ranked = {"top": side[0], "bottom": side[-1]}
-            session.last_ranked_question = asked or message
+            if not same or parse_period(asked or message, date.today()).kind != "latest":
+                # "which one is the best?" after the same companies' comparison this year read this year:
+                # its span stays the one "and the worst?" reads
+                session.last_ranked_question = asked or message
         session.last_quoted = slots.quoted_text if route == "sentiment" and slots.quoted_text else None
         session.last_price_question = price_question_of(asked or message, answer, session.last_price_question)
         if answer.engine == "qa:prices" and holdings_stated(message):

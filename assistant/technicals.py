@@ -165,13 +165,15 @@ def indicator_answer(req: EngineRequest, store: Any, *, today: date | None = Non
         # A follow-up ("and 2454?", "what about 2025-04-07?") asks the same indicators of another
         # company or day.
         previous = req.follows_price_question
-        from .price_facts import asks_which_is_better
+        from .price_facts import asks_which_did_better, asks_which_is_better
 
         from .figures import asked_figures
 
         if (not (previous and is_indicator_question(previous, code)) or asks_which_is_better(req.message)
-                or asked_figures(req.message)):
-            return None  # "哪個比較好" after their RSI: side by side, no pick; "那籌碼呢": a figure of its own
+                or asks_which_did_better(req.message) or asked_figures(req.message)):
+            # "哪個比較好" after their RSI: side by side, no pick; "哪個報酬比較好": their changes; "那籌碼呢":
+            # a figure of its own
+            return None
         asked = previous
     assert code is not None
     zh = answers_zh(req.message)

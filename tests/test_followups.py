@@ -518,6 +518,48 @@ def test_the_best_performer_after_another_kind_of_answer_is_the_ranking_s_span(d
     assert performer_question("表現最好的是哪一檔", ranked, "compare 2330 2454 2317 in April 2025", today).startswith("2330")
     assert performer_question("and the worst?", ranked, "which stocks rose the most in April 2025?", today) is None
     assert performer_question("and the best performer?", {}, None, today) is None
+    # "and the worst?" / "最差的呢" alone after a comparison (not a market ranking): its last one over its span
+    assert performer_question("and the worst?", ranked, "compare 2330 2454 2317 in April 2025", today) == \
+        "2317 from 2025-04-01 to 2025-04-30"
+    assert performer_question("最好的呢", ranked, "compare 2330 2454 2317 in April 2025", today).startswith("2330")
+    # "which one is the best?" in between (no span of its own) keeps the comparison's span for "and the worst?"
+    session = ChatSession()
+    asst.answer("compare 2330 2454 2317 in April 2025", session=session)
+    asst.answer("which one is the best?", session=session)
+    last = asst.answer("and the worst?", session=session)
+    assert last.code == worst and {b.date.month for b in last.bars} == {4}, last.answer
+
+
+def test_which_did_better_and_a_drawdown_follow_up_keep_the_span_and_ask_the_returns(data_dir):
+    """"TSMC vs MediaTek in April 2025", then "which one did better?": the two ranked over April (it
+    had ranked the newest session); "哪個報酬比較好" after their volatility: their changes, not the
+    volatility again; "and how long did it take to recover?" after "2454's max drawdown in April
+    2025": April's drawdown (it had read the whole stored history)."""
+    from assistant.price_facts import asks_which_did_better
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+    from ingest.store import open_store
+    from tests.fixture_data import synthetic_bars
+
+    store = open_store(data_dir.store_path)
+    for seed, code in enumerate(("2330", "2454")):
+        store.upsert_bars(synthetic_bars(code, 120, end=date(2025, 5, 30), seed=seed))
+    asst = Assistant(data_dir.model_copy(update={"cpu_only": True}))
+    session = ChatSession()
+    asst.answer("TSMC vs MediaTek in April 2025", session=session)
+    better = asst.answer("which one did better?", session=session)
+    assert better.ranking and "2025-04-01 to 2025-04-30" in better.answer, better.answer
+    for message in ("哪個報酬比較好", "which had the better return?", "誰漲比較多", "which one did better?"):
+        assert asks_which_did_better(message), message
+    assert not asks_which_did_better("哪個比較好") and not asks_which_did_better("哪個波動大")
+    session = ChatSession()
+    asst.answer("聯發科跟台積電哪個波動大", session=session)
+    returns = asst.answer("哪個報酬比較好", session=session)
+    assert "波動度" not in returns.answer and "近 20 個交易日：" in returns.answer, returns.answer
+    session = ChatSession()
+    asst.answer("What's the max drawdown of 2454 in April 2025?", session=session)
+    recover = asst.answer("and how long did it take to recover?", session=session)
+    assert {b.date.month for b in recover.bars} == {4} and "2025-04" in recover.answer, recover.answer
 
 
 def test_a_correlation_asked_next_is_between_the_conversation_s_companies(data_dir):
