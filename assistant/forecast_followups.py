@@ -22,6 +22,13 @@ ENGINE = "forecast:follow-up"
 
 # What is asked of the forecast (on Simplified, lower-cased text), in the order they are tried.
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # "why this number?", "為什麼是這個數字", "這個預測用了哪些資料", "how did you get that?": how it was made
+    ("why", re.compile(r"^\s*(?:but\s+|and\s+)?why\s*[?？!.]*\s*$|\bwhy\b(?!\s+(?:did|has|have)\b).{0,30}\b(?:number|forecast|prediction|probability|"
+                       r"p\(rise\)|so (?:low|high|bearish|bullish|negative|positive)|that|this|it)\b"
+                       r"|\bhow did you (?:get|come up with|arrive at|calculate|compute)\b|\bwhere (?:does|did) (?:that|this|the|it)\b"
+                       r".{0,20}\bcome from\b|\bwhat (?:data|inputs?)\b.{0,25}\b(?:use|used|based|behind)\b|\bbased on what\b"
+                       r"|^\s*为什么[?？!。]*\s*$|为什么(?:是|会是)?(?:这个|这样|这么|那么)|怎么(?:来|算|得出)的|依据(?:是)?什么|根据什么"
+                       r"|用了?(?:哪些|什么)(?:资料|数据)|(?:资料|数据)(?:来源|从哪)")),
     ("backtest", re.compile(r"\bbacktest\w*\b|\bbaselines?\b|\btrack record\b|\bhit rate\b|回测|基准|命中率"
                             # "how accurate is it?", "準確率多少", "跟隨機漫步比呢", "does it beat momentum?"
                             r"|\baccura(?:te|cy)\b|\breliable\b|\brandom[- ]walk\b|\bmomentum\b|\breversal\b|\balways[- ]rise\b"
@@ -41,8 +48,8 @@ _TOO_LONG = 24
 
 
 def forecast_followup_kind(message: str) -> str | None:
-    """``downside`` / ``upside`` / ``expected`` / ``backtest`` when ``message`` asks that of the
-    forecast just given, else ``None``."""
+    """``why`` / ``downside`` / ``upside`` / ``expected`` / ``backtest`` when ``message`` asks that of
+    the forecast just given, else ``None``."""
     s = to_simplified(unquoted(message or "")).lower()
     if len(re.findall(r"[a-z0-9]+|[\u4e00-\u9fff]", s)) > _TOO_LONG:
         return None
@@ -66,6 +73,9 @@ def forecast_followup(message: str, forecasts: list[Forecast], labels: dict[str,
         if kind == "backtest":
             parts.append(_backtest_text(fc, label, zh))
             continue
+        if kind == "why":
+            parts.append(_why_text(fc, label, zh))
+            continue
         shares = stake.shares_at(last) if (stake.shares or stake.amount) else None
         rows = (("expected", "預估收盤" if zh else "expected close", end["close"]),
                 ("downside", "10% 低檔" if zh else "10% low", end["low"]),
@@ -81,7 +91,7 @@ def forecast_followup(message: str, forecasts: list[Forecast], labels: dict[str,
         head = (f"**{label}** 第 {h} 個交易日（預測自 {fc['as_of']}，收盤 {last:,.2f}；上漲機率 {fc['p_rise']:.1%}）：" if zh else
                 f"**{label}**, day {h} of the forecast from {fc['as_of']} (last close {last:,.2f}; P(rise) {fc['p_rise']:.1%}):")
         parts.append("\n".join([head, *lines]))
-    if kind == "backtest":
+    if kind in ("backtest", "why"):
         foot = ("（回測逐步進行，每一步只用當時已知的資料；簡單基準本來就很難勝過，這不是投資建議。）" if zh else
                 "(Walk-forward: each step used only what was known then. Trivial baselines are genuinely hard to "
                 "beat; no investment advice.)")
@@ -95,6 +105,45 @@ def forecast_followup(message: str, forecasts: list[Forecast], labels: dict[str,
     return Answer(route="forecast", engine=ENGINE, answer="\n\n".join([*parts, foot]),
                   code=forecasts[0].code if forecasts else None, forecast=forecasts[0] if forecasts else None,
                   forecasts=list(forecasts) if len(forecasts) > 1 else [])
+
+
+def _why_text(fc: dict[str, Any], label: str, zh: bool) -> str:
+    """Where the forecast's numbers come from: for the analog forecaster, the similar past windows
+    and how P(rise), the expected close and the band are read from them (the shrink toward no change
+    read from its configuration); for a model, what it was given. Then its backtest, since a number
+    is only as good as its record."""
+    from .analog import AnalogConfig
+
+    h, last, end = int(fc["horizon_days"]), float(fc["last_close"]), fc["path"][-1]
+    kept = AnalogConfig().shrink
+    analog = str(fc.get("engine", "analog")).startswith("analog")
+    if zh:
+        if analog:
+            text = (f"**{label}** 的 {h} 日預測（{fc['as_of']}）只用資料庫中截至 {fc['as_of']} 的每日股價，沒有新聞或財報："
+                    "類比法把這檔股票最近的走勢（自身與大盤的報酬、收盤在當日區間的位置、與 20 日均線的距離、波動狀態）"
+                    "變成一個向量，在所有已存股票的歷史中找出最相似、且其後結果在當時已知的窗格，越相似權重越高。"
+                    f"上漲機率 {fc['p_rise']:.1%} 是其中其後 {h} 個交易日收高的加權比例（向 50% 略作平滑）；"
+                    f"預估收盤 {end['close']:,.2f} 是它們漲跌幅的加權中位數，只保留 {kept:.0%}（往不變拉，因為隨機漫步很難勝過），"
+                    f"套用在最後收盤 {last:,.2f} 上；10–90% 區間 {end['low']:,.2f}–{end['high']:,.2f} 是它們的第 10 與第 90 百分位。")
+        else:
+            text = (f"**{label}** 的 {h} 日預測（{fc['as_of']}）由模型 {fc.get('engine')} 回答：提示中放入這檔股票最近的走勢與"
+                    f"檢索到的最相似歷史窗格（只取截至 {fc['as_of']} 已知的資料），上漲機率 {fc['p_rise']:.1%} 是模型對「漲」與「跌」的機率。")
+        return text + "\n" + _backtest_text(fc, label, zh)
+    if analog:
+        text = (f"**{label}**, the {h}-day forecast from {fc['as_of']}, reads only the stored daily bars up to "
+                f"{fc['as_of']}: no news, no financial statements. The analog forecaster writes the stock's latest sessions "
+                "as a vector (its own and the market's scaled returns, where it closed in the day's range, its distance "
+                "from the 20-day average, the volatility regime) and finds the most similar windows in every stored "
+                f"stock's history whose outcome was known by then, the closer the heavier. P(rise) {fc['p_rise']:.1%} is the weighted share of them whose "
+                f"next {h} sessions ended higher (smoothed toward 50%); the expected close {end['close']:,.2f} is their "
+                f"weighted median move with only {kept:.0%} of it kept (pulled toward no change, since a random walk is "
+                f"hard to beat), applied to the last close {last:,.2f}; the 10-90% band {end['low']:,.2f}-{end['high']:,.2f} "
+                "is their 10th and 90th percentiles.")
+    else:
+        text = (f"**{label}**, the {h}-day forecast from {fc['as_of']}, came from the model {fc.get('engine')}: its prompt held "
+                f"the stock's latest sessions and the most similar past windows known by {fc['as_of']}, and "
+                f"P(rise) {fc['p_rise']:.1%} is its probability of \"rise\" against \"fall\".")
+    return text + "\n" + _backtest_text(fc, label, zh)
 
 
 def _backtest_text(fc: dict[str, Any], label: str, zh: bool) -> str:

@@ -722,3 +722,18 @@ def test_worst_case_expected_return_and_baselines_are_read_from_the_forecast_jus
         assert forecast_followup_kind(asked) == "backtest", asked
     accuracy = asst.answer("準確率多少", session=zh)
     assert accuracy.engine == "forecast:follow-up" and "回測" in accuracy.answer and "隨機漫步" in accuracy.answer
+    # "why this number?" / "為什麼" / "這個預測用了哪些資料": how its numbers were made, with its own figures
+    for asked in ("why this number?", "why?", "為什麼", "這個預測用了哪些資料", "how did you get that?", "為什麼是這個數字"):
+        assert forecast_followup_kind(asked) == "why", asked
+    assert forecast_followup_kind("why did it fall?") is None  # the past move: a question of its own
+    session = ChatSession()
+    first = asst.answer("forecast 2330 next 10 days", session=session)
+    why = asst.answer("why this number?", session=session)
+    fc, end, bt = first.forecast, first.forecast.path[-1], first.forecast.backtest["engine"]
+    assert why.engine == "forecast:follow-up" and f"P(rise) {fc.p_rise:.1%} is the weighted share" in why.answer, why.answer
+    assert f"expected close {end.close:,.2f}" in why.answer and "no news, no financial statements" in why.answer
+    from assistant.analog import AnalogConfig
+
+    assert f"only {AnalogConfig().shrink:.0%} of it kept" in why.answer and f"right {100 * bt['hit_rate']:.1f}%" in why.answer
+    why_zh = asst.answer("這個預測用了哪些資料", session=zh)
+    assert "沒有新聞或財報" in why_zh.answer and len(why_zh.forecasts) == 2
