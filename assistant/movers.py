@@ -278,6 +278,10 @@ _PICKS = re.compile(
     r"\b(?:what|which)\b.{0,20}\b(?:stocks?|shares|companies|tickers)\b.{0,20}\b(?:should|to|would you|do you|can i)\b.{0,12}"
     r"\b(?:buy|invest|pick|recommend|own|hold)\b"
     r"|\b(?:best|good|top|hot|great|safe)\s+(?:\w+\s+)?(?:stocks?|shares)\s+(?:to|for)\s+(?:buy|invest|own|hold|watch)\b"
+    # "what's a good stock for a beginner?", "a safe stock for retirees", "新手適合買什麼股票"
+    r"|\b(?:a|the|any)\s+(?:good|best|safe|great|solid)\s+(?:stocks?|etfs?|shares?)\s+for\s+(?:a\s+)?"
+    r"(?:beginners?|newbies?|novices?|new investors?|retirees?|students?|me|long[- ]term|the long run|dividends?|income)\b"
+    r"|(?:新手|小白|初学者|学生|退休).{0,8}(?:适合|可以|该)?(?:买|投资|存)(?:什么|哪)"
     r"|\brecommend\w*\b.{0,20}\b(?:stocks?|shares)\b|\bstock (?:picks?|tips?|recommendations?|ideas?)\b"
     r"|\bwhat (?:should|do|can) i (?:buy|invest in)\b"
     # "I have 1 million NTD, how should I allocate it?", "100萬要怎麼配置": an allocation is a pick too

@@ -59,7 +59,9 @@ _ASKS_OVERVIEW = re.compile(
     r"|(?:完整|全面|综合|整体|总体)(?:的)?分析|分析一下|帮我分析|健检|体检"
 )
 _ASKS_ADVICE = re.compile(
-    r"\b(?:a|good|great|bad|safe) (?:buy|sell|investment)\b|\bshould i (?:buy|sell|hold|invest|get|keep)\b"
+    r"\b(?:a|good|great|bad|safe) (?:buy|sell|investment)\b"
+    # "is 0050 a good ETF?", "is TSMC a safe stock?"
+    r"|\b(?:is|are)\b.{0,25}\b(?:a|an)\s+(?:good|great|bad|safe|solid|decent|smart)\s+(?:etf|stock|fund|share|pick|choice)\b|\bshould i (?:buy|sell|hold|invest|get|keep)\b"
     r"|\bworth (?:buying|investing|it|holding)\b|\bbuy or sell\b|\bbullish or bearish\b|\b(?:good|best|right) time to (?:buy|sell)\b"
     # "what's the best time to buy TSMC?", "when should I buy 2330?", "台積電什麼時候買", "何時進場"
     r"|\bwhen (?:should|to|do|would) (?:i |you |we )?(?:buy|sell|get in|enter)\b|什么时候(?:买|卖|进场|出场)|何时(?:买|卖|进场|出场)"
@@ -269,6 +271,8 @@ def _overview_chunks(req: EngineRequest, store: Any, peers: dict[str, Any], toda
         part = _run_part(peers.get("sentiment"), "sentiment", req, code, zh)
         if part is not None and part.sentiment is not None and part.sentiment.items:
             yield "\n\n" + _news_part(part, store, code, req, zh, state)
+        if asks_advice(req.message):  # "is 0050 a good ETF?" with no prices: still no verdict, said so
+            yield "\n\n" + no_verdict(zh)
         return
     citations = state["citations"]
     citations.append(Citation(n=1, title=reading.title, source=reading.source,

@@ -442,6 +442,8 @@ def test_a_group_is_not_forecast_and_its_companies_are_named(store, data_dir):
     ("which stock is the best performer this year?", False), ("哪一檔表現最好", False),
     ("I have 1 million NTD, how should I allocate it?", True), ("100萬要怎麼配置", True),  # an allocation is a pick
     ("我想存股，該買什麼", True), ("存股買哪支", True),  # picks for holding (the first had quoted a cartoon's news)
+    ("What's a good stock for a beginner in Taiwan?", True), ("a safe ETF for retirees?", True),  # they had quoted news
+    ("any good stocks for the long run?", True),
 ])
 def test_requests_for_picks_are_declined_with_what_finqa_can_show(data_dir, message, picks):
     from assistant.movers import asks_for_picks

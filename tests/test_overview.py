@@ -112,6 +112,8 @@ def test_bare_company_and_advice():
         assert asks_advice(message), message
     for message in ("台積電適合短線嗎", "適合當沖嗎", "is TSMC good for swing trading?"):  # a style it suits: a verdict too
         assert asks_advice(message), message
+    for message in ("Is 0050 a good ETF?", "is TSMC a safe stock?"):  # they had quoted news
+        assert asks_advice(message), message
     for message in ("I want to buy 2 lots of 2330, how much do I need?", "我想買2張台積電要多少錢"):
         assert not asks_advice(message), message
 
@@ -244,6 +246,9 @@ def test_no_prices_stored_says_how_to_fetch(data_dir):
     assert a.answer.startswith("**2454 MediaTek (聯發科)** is a stock listed on TWSE, in the Semiconductors industry")
     zh = overview_answer(EngineRequest(message="群聯", code="8299"), open_store(data_dir.store_path), peers())
     assert zh.answer.startswith("**8299 群聯**：股票，上櫃（TPEx），產業別 半導體業") and "`finqa ingest prices 8299`" in zh.answer
+    assert "does not tell you whether to buy" not in a.answer
+    advice = overview_answer(EngineRequest(message="Is 0050 a good ETF?", code="0050"), open_store(data_dir.store_path), peers())
+    assert "`finqa ingest prices 0050`" in advice.answer and "does not tell you whether to buy or sell" in advice.answer
 
 
 def test_short_history_names_the_stored_span(data_dir):
