@@ -165,7 +165,7 @@ def render(label: str, numbers: dict[str, Any], zh: bool) -> str:
         if same is not None:
             lines.append(f"- 情緒與漲跌同方向的比例 {same:.0%}（{numbers['directional_sessions']} 個交易日），"
                          f"同期上漲日的比例 {up:.0%}")
-        lines.append("樣本這麼小，相關係數在範圍內就和隨機無法區分；分類器本身也會讀錯（見 README 的準確率）。"
+        lines.append("\n樣本這麼小，相關係數在範圍內就和隨機無法區分；分類器本身也會讀錯（見 README 的準確率）。"
                      "這是過去的對照，不是交易訊號，也不是投資建議。")
         return "\n".join(lines)
     lines = [f"{label}'s news tone beside its price ({numbers['first']} to {numbers['last']}: {n} sessions with news, "
@@ -178,7 +178,7 @@ def render(label: str, numbers: dict[str, Any], zh: bool) -> str:
     if same is not None:
         lines.append(f"- tone and move agreed on {same:.0%} of {numbers['directional_sessions']} sessions, while "
                      f"{up:.0%} of the sessions rose")
-    lines.append("With so few sessions, a correlation inside the band cannot be told from chance, and the classifier "
+    lines.append("\nWith so few sessions, a correlation inside the band cannot be told from chance, and the classifier "
                  "misreads some headlines itself (its accuracy is in the README). A look at the past, not a trading "
                  "signal and not investment advice.")
     return "\n".join(lines)
