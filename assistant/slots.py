@@ -878,7 +878,11 @@ _ASPECT_ALONE = re.compile(
     r"[\W_]*(?:(?:and|what about|how about|then|so|那|那么|还有|再来)\s*)?(?:the\s+|their\s+|他们的|它们的)?"
     r"(?:risks?|risk profile|volatility|drawdowns?|max(?:imum)? drawdown|sharpe(?: ratio)?|rsi|kd|macd|technicals?"
     r"|(?:technical )?indicators?|volume|forecasts?|outlook|风险|波动(?:度|率)?|回撤|最大回撤|夏普(?:比率|值)?"
-    r"|技术(?:面|指标)|成交量|预测|走势预测)\s*(?:呢|吗|如何|怎么样)?[\W_]*")
+    r"|技术(?:面|指标)|成交量|预测|走势预测"
+    # "golden cross?", "布林通道", "support and resistance?" after a company: its indicator
+    r"|bollinger(?: bands?)?|(?:golden|death) cross(?:es)?|crossovers?|moving averages?|support(?: and resistance)?"
+    r"|resistance|布林(?:通道|带|线)?|黄金交叉|死亡交叉|金叉|死叉|均线|支撑|压力|支撑(?:与|和|跟)?压力|乖离率?)"
+    r"\s*(?:呢|吗|如何|怎么样)?[\W_]*")
 # A follow-up that names only another span or horizon ("what about 20 days?", "and next month?",
 # "那10天呢"): asked of every company of the last answer (on Simplified, lower-cased text).
 _ONLY_A_SPAN = re.compile(
@@ -938,8 +942,8 @@ def is_continuation(simplified_lower: str, slots: Slots) -> bool:
 
     if industry_named(simplified_lower) is not None:  # "forecast chip stocks next week": a group, not the last company
         return False
-    if _CONTINUATION.search(simplified_lower):
-        return True
+    if _CONTINUATION.search(simplified_lower) or _ASPECT_ALONE.fullmatch(simplified_lower):
+        return True  # "golden cross?", "布林通道", "volume?" alone: of the conversation's company
     from .sentiment_groups import asked_label_list
 
     if asked_label_list(simplified_lower) is not None:  # "show me the negative ones": the company's news read so

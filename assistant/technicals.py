@@ -40,6 +40,9 @@ _MA = re.compile(
     # "2330 60-day average" is its moving average ("20-day average volume" the shares traded: price_records)
     r"|\b(?:ma|sma)\s*-?\s*(\d{1,3})\b|\b(\d{1,3})\s*-?\s*(?:day|week|d)\s+(?:(?:simple |moving )?averages?|s?ma)\b"
     r"(?!\s+(?:daily\s+)?(?:trading\s+)?(?:volume|turnover|range|change|return|gain|loss|move))"
+    # "is it above the 60 day?", "did it cross the 20-day?": a moving average by its length alone
+    r"|\b(?:above|below|over|under|cross(?:es|ed|ing)?|break(?:s|ing)?|broke|reclaim(?:ed|s)?|hold(?:s|ing)?)\s+(?:the|its)\s+"
+    r"(\d{1,3})\s*-?\s*(?:day|d)\b(?:\s+line)?\s*[?？.!]*\s*$"
     # ("成交量均線", "volume moving average": the shares traded a session, price_records' average volume)
     r"|(半年线|年线|季线|月线|周线)|(?<!volume )\bmoving averages?\b|(?<!量)均线"
     # the bias ratio (乖離率) is the close's distance from its averages, which each average's line gives
@@ -91,7 +94,8 @@ def _wanted(s: str) -> tuple[list[int], list[str]]:
     """(moving-average lengths, other indicators) that ``s`` asks for."""
     mas: list[int] = []
     for m in _MA.finditer(s):
-        number, en_ma, en_day, name = m.group(1), m.group(2), m.group(3), m.group(4)
+        number, en_ma, name = m.group(1), m.group(2), m.group(5)
+        en_day = m.group(3) or m.group(4)  # "60-day average", "above the 60 day"
         if name:
             mas.append(_MA_NAMES[name])
         elif number:

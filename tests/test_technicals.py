@@ -68,6 +68,8 @@ def test_not_indicator_questions(message):
     ("台积电成交量均线", [], []), ("2330 volume moving average", [], []),  # the shares traded: price_records
     ("2330 60-day average", [60], []), ("2330 distance from 60-day average", [60], []),  # it had been a 60-day forecast
     ("2330 20-day average volume", [], []),
+    ("is it above the 60 day?", [60], []), ("did it break the 20-day?", [20], []),  # by its length alone (it had been news)
+    ("is it above the 60 day high?", [], []),  # a high, not an average
 ])
 def test_what_is_asked(text, mas, others):
     assert _wanted(text) == (mas, others)
