@@ -125,6 +125,11 @@ FUTURE = re.compile(r"\bwill\b|\bgoing to\b|\bgonna\b|\bnext\b|\btomorrow\b|\bfr
                      r"|明天|明年|下周|下个月|未来|以后|之后|将来")
 
 
+# What selling a position costs or needs ("how much tax will I pay?", "要繳多少稅", "break-even"): asked
+# in the future tense, still the position's arithmetic (on Simplified, lower-cased text).
+_COSTS_ASKED = re.compile(r"\btax(?:es)?\b|\bfees?\b|\bcommissions?\b|\bbreak[- ]?even\b|税|手续费|回本")
+
+
 def risk_kind(message: str) -> str | None:
     """Which computation ``message`` asks for: ``dca`` (a sum invested every month), ``position``
     (shares bought at a price named),
@@ -140,9 +145,13 @@ def risk_kind(message: str) -> str | None:
 
     if asks_scenario(message):  # "what if TSMC drops 10% tomorrow?" prices the move, whenever it comes
         return "scenario"
+    from .holdings import paid_positions, parse_paid, parse_sold
+
+    if (FUTURE.search(s) and _COSTS_ASKED.search(s) and _HOLDING.search(s)
+            and (parse_paid(message) is not None or paid_positions(message))):
+        return "position"  # "I bought 2317 at 150: how much tax will I pay if I sell now?": its "will" is no forecast
     if FUTURE.search(s):
         return None
-    from .holdings import paid_positions, parse_paid, parse_sold
 
     if _HOLDING.search(s) and (parse_paid(message) is not None or paid_positions(message) or parse_sold(message)):
         return "position"  # "I bought 2330 at 1000: how much did I lose?", "2330 200 shares at 950, P&L?"

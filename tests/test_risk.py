@@ -87,6 +87,10 @@ def ask(store, message, *, codes=None, as_of=None, today=DAYS[-1], previous=None
     ("what's 1 lot of TSMC in USD?", "cost"), ("what does a lot of 2330 cost?", "cost"),
     # as a follow-up: "那風險呢" after a forecast had been the forecast again
     ("那風險呢", "risk"), ("and its risk?", "risk"), ("what about the risk?", "risk"),
+    # a position's costs asked in the future tense are still its arithmetic (it had searched the news);
+    # the price's future is the forecaster's
+    ("I bought 5,000 shares of 2317 at 150: how much tax will I pay if I sell now?", "position"),
+    ("I bought 2330 at 1000, will it rise?", None),
 ])
 def test_which_questions(message, kind):
     """(See the cases.) Volatility over a span named is the risk profile's over it."""
