@@ -356,6 +356,61 @@ def carry_period(message: str, previous: str | None, today: date) -> str:
     return message
 
 
+def carry_market_span(message: str, last_dated_question: str | None, today: date) -> str | None:
+    """A market ranking with no span of its own ("which sectors were hit hardest?", "哪些股票跌最多")
+    right after a question about the market over a span ("What happened in the Taiwan stock market
+    in April 2025?"), with that span written in; ``None`` otherwise (it had ranked the newest day)."""
+    from ingest.companies import get_directory
+
+    from .movers import is_ranking_question
+    from .periods import parse_period
+
+    if (not last_dated_question or not is_ranking_question(message) or parse_period(message, today).kind != "latest"
+            or get_directory().find_in_text(message) or get_directory().find_in_text(last_dated_question)
+            or not _MARKET_WORDS.search(last_dated_question.lower())):
+        return None
+    zh = answers_zh(message)
+    span = _span_of(last_dated_question, today, zh) or _period_text(last_dated_question, today, zh)
+    return None if span is None else _with_span(message, span, zh)
+
+
+_MARKET_WORDS = re.compile(r"\b(?:market|stocks|taiex|taiwan)\b|台股|股市|大盤|大盘|市場|市场")
+
+
+# "why did it crash?", "why did the market fall?", "為什麼大跌", "台股為什麼崩" right after a question about
+# the market over a span: on Simplified, lower-cased text.
+_MARKET_WHY = re.compile(
+    r"^\s*(?:so\s+|and\s+|but\s+)?(?:why|how come)\b.{0,12}\b(?:it|the (?:stock )?market|stocks|taiwan stocks|the taiex|taiex)\b"
+    r".{0,12}\b(?:crash\w*|fall|fell|falling|drop\w*|plung\w*|tumbl\w*|sink|sank|slump\w*|declin\w*|tank\w*|rise|rose|rall\w*"
+    r"|rebound\w*|jump\w*|surg\w*|soar\w*|recover\w*|go (?:up|down)|went (?:up|down))\b.{0,12}$"
+    r"|^\s*(?:那|所以)?(?:台股|股市|大盘)?(?:为什么|为何|怎么)(?:会)?(?:大跌|重挫|崩盘?|暴跌|下跌|跌|大涨|反弹|上涨|涨)(?:那么多|这么多|成这样)?"
+    r"(?:呢|啊)?\s*[?？!！。]*\s*$")
+
+
+def market_why_question(message: str, last_dated_question: str | None, last_code: str | None, today: date) -> str | None:
+    """"why did it crash?" / "為什麼大跌" right after a question about the market over a span ("What
+    happened in the Taiwan stock market in April 2025?"), written out as the market's why over that
+    span ("why did Taiwan stocks crash from 2025-04-01 to 2025-04-30?"), which the news engine answers
+    with the span's market summary and its news; ``None`` otherwise (it had searched the news for
+    "it" with no span and found nothing)."""
+    from ingest.companies import get_directory
+
+    from .slots import to_simplified
+
+    s = to_simplified(message or "").lower().strip()
+    if (last_code or not last_dated_question or not _MARKET_WHY.search(s) or get_directory().find_in_text(message)
+            or get_directory().find_in_text(last_dated_question)):
+        return None
+    zh = answers_zh(message)
+    if (span := _period_text(last_dated_question, today, zh)) is None:
+        return None
+    if zh:
+        bare = re.sub(r"^(?:那|所以)?(?:台股|股市|大盘)?", "", message.strip())
+        return f"台股{span}{bare}"
+    text = re.sub(r"\b(?:it|the (?:stock )?market|the taiex)\b", "Taiwan stocks", message.strip(), count=1, flags=re.I)
+    return _with_span(text, span, zh)
+
+
 def why_back_question(message: str, last_price_question: str | None, last_code: str | None,
                       today: date) -> str | None:
     """A bare "why?" / "how come?" / "為什麼？" right after a price answer, written out as the question
@@ -651,7 +706,8 @@ def carried_notice(question: str, message: str) -> str:
             f"Read as “{question}”, following on from the last question.")
 
 
-__all__ = ["added_positions", "asks_more", "asks_summary_only", "carried_notice", "carry_news_question", "carry_period",
-           "carry_portfolio", "carry_that_period", "chart_back_question", "chart_whose", "compared_span_question", "holdings_stated", "more_notice",
+__all__ = ["added_positions", "asks_more", "asks_summary_only", "carried_notice", "carry_market_span", "carry_news_question",
+           "carry_period", "carry_portfolio", "carry_that_period", "chart_back_question", "chart_whose", "compared_span_question", "holdings_stated",
+           "market_why_question", "more_notice",
            "news_question_of", "performer_question", "sentiment_trend_question", "summary_question",
            "topic_in_listed", "topic_question"]

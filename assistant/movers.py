@@ -60,6 +60,9 @@ _RANKING = re.compile(
     rf"\b(?:which|what)\s+(?:of\s+(?:the|these|those|my|our)\s+)?(?:\w+\s+){{0,2}}{_EN_STOCKS}\b.{{0,60}}\b(?:{_EN_MOVE}|{_EN_MOST})\b"
     rf"|\b(?:which|what)\b.{{0,50}}\b{_EN_MOVE}\s+(?:the\s+)?(?:most|least|best|worst|more|less)\b"
     r"|\b(?:which|what)\b.{0,50}\b(?:performed|did|fared)\s+(?:the\s+)?(?:best|worst|better|worse)\b"
+    # "which sectors were hit hardest?", "the hardest-hit stocks", "哪個產業受傷最重"
+    r"|\b(?:which|what)\b.{0,40}\b(?:hit|hurt|battered|beaten)\s+(?:the\s+)?(?:hardest|most|worst)\b|\b(?:hardest|worst)[- ]hit\b"
+    r"|哪.{0,10}(?:受伤|受创|重伤)最(?:重|深|多)|(?:受伤|受创)最(?:重|深)的"
     # "who had the worst month?", "which stock had the best week?" (one company named is its own question)
     r"|\b(?:which|what|who)\b.{0,30}\b(?:had|has|have|is having)\s+(?:the\s+|a\s+)?(?:best|worst|strongest|weakest)\s+"
     r"(?:week|month|day|session)\b"
@@ -154,7 +157,7 @@ HIGH_MIN_HISTORY = 60  # ... but a close after fewer stored sessions is no "new 
 _UP = re.compile(r"\b(?:rose|risen|gain\w*|jump\w*|climb\w*|rall\w*|surg\w*|soar\w*|advanc\w*|went up|best|top|"
                  r"strongest|leading|leaders?|leads?|led|better)\b|涨|好|强|佳")
 _DOWN = re.compile(r"\b(?:fell|fallen|drop\w*|lost|los(?:e|er|ers|ing)|declin\w*|slump\w*|tumbl\w*|sank|plung\w*|"
-                   r"went down|worst|weakest|bottom|worse|lag\w*)\b|跌|差|弱|惨")
+                   r"went down|worst|weakest|bottom|worse|lag\w*|hardest|hurt|battered)\b|跌|差|弱|惨|受伤|受创|重伤")
 _VOLUME = re.compile(r"\bvolume\b|\bmost (?:active|traded)\b|\bturnover\b|\bvalue traded\b|成交")
 # 成交值 / 成交金額 / turnover is the value traded (NT$), not the shares (成交量).
 _TURNOVER = re.compile(r"\bturnover\b|\bvalue traded\b|\btraded value\b|成交(?:值|额|金额)")

@@ -28,10 +28,10 @@ from ingest.cjk import has_cjk
 from ingest.errors import FinqaError
 from ingest.industries import english_name, industry_named
 
-from .followups import (added_positions, asks_more, asks_summary_only, carried_notice, carry_news_question, carry_period,
-                        carry_portfolio, carry_that_period, chart_back_question, chart_whose, compared_span_question,
-                        holdings_stated, more_notice, news_question_of, performer_question, sentiment_trend_question,
-                        summary_question, topic_in_listed, topic_question, why_back_question)
+from .followups import (added_positions, asks_more, asks_summary_only, carried_notice, carry_market_span, carry_news_question,
+                        carry_period, carry_portfolio, carry_that_period, chart_back_question, chart_whose, compared_span_question,
+                        holdings_stated, market_why_question, more_notice, news_question_of, performer_question,
+                        sentiment_trend_question, summary_question, topic_in_listed, topic_question, why_back_question)
 from .forecast_followups import forecast_followup, forecast_followup_kind
 from .i18n import answers_zh, language_ack, language_notice, language_request, only_language_request, stream_in
 from .movers import (asks_for_picks, asks_future_ranking, is_ranking_question, ranking_without_why, refers_back,
@@ -296,7 +296,12 @@ class Assistant:
             # "what do they say about Arizona?" after a news list: that news, about Arizona
             anchored = topic_question(session.last_news_question, topic, answers_zh(message))
             notices.append(carried_notice(anchored, message))
-        if (session is not None and session.last_route == "qa"
+        if session is not None and (why := market_why_question(anchored, session.last_dated_question, session.last_code,
+                                                                as_of or datetime.now(TAIPEI).date())) is not None:
+            # "why did it crash?" after "what happened in the Taiwan stock market in April 2025?": the market then
+            notices.append(carried_notice(why, message))
+            anchored = why
+        elif (session is not None and session.last_route == "qa"
                 and (why := why_back_question(anchored, session.last_price_question, session.last_code,
                                               as_of or datetime.now(TAIPEI).date())) is not None):
             # "why?" after "2330 in April 2025" (or a ranking): why it (the first one) moved then
@@ -332,6 +337,12 @@ class Assistant:
             # "which stocks rose the most that day?" after a news answer about April 9: that day
             notices.append(carried_notice(carried, message))
             anchored = carried
+        if (session is not None and not session.last_code
+                and (spanned := carry_market_span(anchored, session.last_dated_question,
+                                                  as_of or datetime.now(TAIPEI).date())) is not None):
+            # "which sectors were hit hardest?" after "what happened in the market in April 2025?": April's
+            notices.append(carried_notice(spanned, message))
+            anchored = spanned
         if session is not None and (added := added_positions(anchored, session.holdings)) is not None:
             # "and MediaTek, I have 1 lot at 1300" after a TSMC position: both, and their total
             anchored = f"{added}: {anchored}"

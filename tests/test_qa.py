@@ -1062,6 +1062,41 @@ def test_a_days_news_about_stocks_comes_before_its_other_news(data_dir):
     assert listed.index("TSMC shares slump as chip stocks sell off [") < listed.index("What happened when we tested laptop")
 
 
+def test_a_month_of_market_news_puts_the_market_first_and_its_follow_ups_keep_the_month(data_dir):
+    """"What happened in the Taiwan stock market in March 2025?": a month has no day to be near, so
+    the reports about the market come first (nearest the middle had put mid-month gadget reviews
+    first); then "why did it crash?" is the market's why over March, and "which sectors were hit
+    hardest?" March's ranking by industry (both had lost the month: news about "it", the newest day)."""
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    settings = _day_news_settings(data_dir)
+    gadgets = [Article(url=f"https://news.example.com/mid{i}", title=f"Laptop review number {i}: what happened in our tests",
+                       published_at=datetime(2025, 3, 15, 5, tzinfo=timezone.utc), code="2330", source="Fixture Daily",
+                       language="en", content="The battery lasted long.") for i in range(4)]
+    _index_news(settings, gadgets)
+    listed = QAEngine(settings=settings).run(
+        EngineRequest(message="What happened in the Taiwan stock market in March 2025?", as_of=date(2025, 4, 1))).answer
+    body = listed.split("the reports about the market first:")[1]
+    assert body.index("TSMC shares slump as chip stocks sell off [") < body.index("Laptop review number"), listed
+    asst, session = Assistant(settings), ChatSession()
+    asst.answer("What happened in the Taiwan stock market in March 2025?", session=session, as_of=date(2025, 4, 1))
+    why = asst.answer("why did it crash?", session=session, as_of=date(2025, 4, 1))
+    assert any("why did Taiwan stocks crash from 2025-03-01 to 2025-03-31?" in n for n in why.notices), why.notices
+    assert "the reports about the market first" in why.answer
+    hardest = asst.answer("which sectors were hit hardest?", session=session, as_of=date(2025, 4, 1))
+    assert hardest.ranking and "2025-03-03 to 2025-03-05" in hardest.answer, hardest.answer
+    zh = ChatSession()
+    asst.answer("2025年3月台股發生什麼事", session=zh, as_of=date(2025, 4, 1))
+    why_zh = asst.answer("為什麼大跌", session=zh, as_of=date(2025, 4, 1))
+    assert any("台股2025-03-01到2025-03-31為什麼大跌" in n for n in why_zh.notices), why_zh.notices
+    # with a company in the conversation "why did it crash?" stays about it
+    from assistant.followups import market_why_question
+
+    assert market_why_question("why did it crash?", "2330 in March 2025", None, date(2025, 4, 1)) is None
+    assert market_why_question("why did it crash?", "the market in March 2025", "2330", date(2025, 4, 1)) is None
+
+
 def test_news_in_one_language_lists_that_languages_articles(data_dir):
     """"TSMC English news" / "台積電中文新聞" list the newest articles in that language ("english"
     had been read as a topic no article held); with none in it, the newest in any, said so."""

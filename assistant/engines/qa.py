@@ -243,8 +243,8 @@ _DAY_FILLER = re.compile(
     r"why|so|much|sharply|hard|fall|fell|drop|dropped|crash|crashed|plunge|plunged|tumble|tumbled|sink|sank|slump|slumped|"
     r"rise|rose|rally|rallied|surge|surged|jump|jumped|soar|soared|go|went|up|down|taiex|index|"
     r"cause|caused|causes|behind|drove|driving|reasons?|explain|selloff|sell-off|rout|rebound|rebounded|"
-    r"move|moved|moves|moving|pushed|affected|yesterday|today|last|past|week|month|weekend)\b"
-    r"|发生|什么|甚么|啥|事情?|了|的|台股|股市|市场|大盘|加权指数|新闻|消息|有|哪些|大事|那天|当天|这天|请问|吗|呢"
+    r"move|moved|moves|moving|pushed|affected|yesterday|today|last|past|week|month|weekend|from|to|between|and)\b"
+    r"|发生|什么|甚么|啥|事情?|了|的|台股|股市|市场|大盘|加权指数|新闻|消息|有|哪些|大事|那天|当天|这天|请问|吗|呢|到|至|从"
     r"|昨天|今天|前天|昨日|今日|上周|本周|这周|上个月|本月|这个月"
     r"|为什么|为何|原因|怎么|大跌|重挫|暴跌|崩跌|崩盘|下跌|大涨|暴涨|上涨|跌|涨|那么多|这么多|会|造成|导致|主因|背后|反弹",
     re.IGNORECASE,
@@ -282,6 +282,15 @@ def asks_why_move(message: str) -> bool:
     from ..slots import without_companies
 
     return bool(message) and bool(_WHAT_HAPPENED.search(without_companies(message)))
+
+
+SPAN_DAYS = 7  # a window asked of more days than this is a span ("April 2025"), not a day and its week
+
+
+def _spans_days(window: tuple[date, date, str] | None) -> bool:
+    """Whether a news window (padded NEWS_DAYS_AROUND days each side) was asked of a span longer
+    than a week, whose news has no one day to be near."""
+    return window is not None and (window[1] - window[0]).days - 2 * NEWS_DAYS_AROUND - 1 > SPAN_DAYS
 
 
 def is_day_question(req: EngineRequest) -> bool:
@@ -747,7 +756,11 @@ class QAEngine(FinqaQueryEngine):
         date_only = not codes and is_day_question(req)
         overall = not codes and lists_newest(req)  # "latest news": the newest, whatever they say
         floor = self.settings.qa_min_score if not codes and not date_only and not overall else float("-inf")
-        if date_only and not _asks_why(req.message):  # the news nearest the day first (the wording ranks nothing here)
+        if date_only and not _asks_why(req.message) and _spans_days(window):
+            # "what happened in the market in April 2025?": a month's news, the reports about the market
+            # first (nearest its middle had put mid-April's graphics-card reviews first), then by date
+            hits = sorted(hits, key=lambda h: (-_market_weight(h), -_closeness(h, window)))
+        elif date_only and not _asks_why(req.message):  # the news nearest the day first (the wording ranks nothing here)
             hits = sorted(hits, key=lambda h: (-_closeness(h, window), not _about_markets(h)))
         elif date_only:  # "why did stocks crash on April 7?": the news most about markets first (stable sort:
             # the similarity order among equals); a gadget review that names tariffs once comes after a market report
@@ -1153,6 +1166,9 @@ class QAEngine(FinqaQueryEngine):
                 intro = (f"{day} 前後的新聞（關於股市的在前；沒有語言模型，finqa 不推論原因）：" if zh else
                          f"News from around {day}, the reports about the market first (without a language model finqa "
                          "does not infer the reason):")
+            elif _spans_days(news_window(req)):
+                intro = (f"{day} 前後的新聞（關於股市的在前）：" if zh else
+                         f"News from around {day}, the reports about the market first:")
             else:
                 intro = f"{day} 前後的新聞（越接近那天越前面）：" if zh else f"News from around {day}, nearest the day first:"
         else:
