@@ -401,7 +401,9 @@ def is_coverage_question(message: str) -> bool:
 
 # "what is 0050?", "who is MediaTek?", "台積電是什麼公司", "介紹一下聯發科": what the company is.
 _IDENTITY_EN = re.compile(r"^\s*(?:(?:what|who)(?:'s|\s+is|\s+are)\s+(?:the\s+)?(?:company\s+|stock\s+|ticker\s+|etf\s+)?"
-                          r"|what\s+(?:does|do)\s+(?:the\s+)?(?:company\s+)?(?:do|make|sell|produce)(?:\s+for a living)?"
+                          r"|what\s+(?:does|do)\s+(?:the\s+)?(?:company\s+|it\s+|they\s+)?(?:do|make|sell|produce)(?:\s+for a living)?"
+                          # "what business is it in?", "what kind of company is it?"
+                          r"|what\s+(?:business|kind of (?:company|business)|type of (?:company|business))\s+is\s+(?:it\s+|this\s+)?(?:in)?"
                           # "what industry is 2382 in?", "which sector does Quanta belong to?", "which market is 6488 on?"
                           r"|(?:what|which)\s+(?:industry|sector|market|exchange)\s+(?:is|does)\s+(?:in|on|belong\s+to|trade\s+on"
                           r"|listed\s+on)?"
@@ -410,7 +412,7 @@ _IDENTITY_EN = re.compile(r"^\s*(?:(?:what|who)(?:'s|\s+is|\s+are)\s+(?:the\s+)?
                           r"(?:\s+or\s+(?:the\s+)?(?:twse|tpex|otc))?"
                           r"|where\s+(?:is|does)\s+(?:it\s+)?(?:listed|traded|trade)|is\s+(?:it\s+)?an?\s+(?:twse|tpex|otc)"
                           r"(?:\s+or\s+(?:an?\s+)?(?:twse|tpex|otc))?\s+(?:stock|company|listing))[\W_]*$")
-_IDENTITY_ZH = re.compile(r"^[\W_]*(?:是(?:一家|一档|一支)?(?:什么|甚么|啥|哪家|怎样的|怎么样的)(?:样的)?(?:公司|股票|企业|etf|基金)?"
+_IDENTITY_ZH = re.compile(r"^[\W_]*(?:它|这家公司|这家|该公司)?(?:是(?:一家|一档|一支)?(?:什么|甚么|啥|哪家|怎样的|怎么样的)(?:样的)?(?:公司|股票|企业|etf|基金)?"
                           r"|(?:是|主要)?(?:在)?(?:做|干|卖|生产)(?:什么|甚么|啥|嘛)(?:的)?(?:公司)?"
                           r"|的?主要?业务(?:是)?(?:什么)?|介绍(?:一下)?|简介|是谁"
                           # "廣達是什麼產業", "緯創屬於哪個類股", "6488在哪個市場"

@@ -535,7 +535,7 @@ def price_answer(req: EngineRequest, store: Any, *, today: date | None = None) -
                                      ref, req.as_of, zh))
     elif len(codes) == 1 and len(changes) == 1 and asks_vs_industry(req.message):  # "2330 vs its industry"
         industry_line = _against_industry(store, codes[0], period, [b for b in bars if b.code == codes[0]],
-                                          changes[0][1], ref, req.as_of, zh)
+                                          changes[0][1], ref, req.as_of, zh, asked=req.message)
         if industry_line:
             parts.append(industry_line)
     if bars:
@@ -700,23 +700,32 @@ def _compared_span(store: Any, code: str, period: Period, own_bars: list[PriceBa
 
 
 def _against_industry(store: Any, code: str, period: Period, own_bars: list[PriceBar], change: float, ref: date,
-                      as_of: date | None, zh: bool) -> str | None:
+                      as_of: date | None, zh: bool, asked: str = "") -> str | None:
     """The company's change beside its industry's other stored companies over the same sessions
     (a single day: the last 20 sessions, as against the market); ``None`` for a company with no
     industry (an ETF)."""
     from ingest.companies import get_directory
     from ingest.industries import english_name
 
-    from .versus_market import industry_change, versus_industry_text
+    from .versus_market import industry_change, named_industry, versus_industry_text
 
     industry = getattr(company_of(code), "industry", None)
-    if not industry:
+    named = named_industry(asked)
+    if named is not None and not named.includes(industry):
+        # "how has it performed vs the semiconductor sector?": that group, not its own industry
+        names = [named.name_zh, *named.members]
+        members = list(dict.fromkeys(c.code for n in names for c in get_directory().industry_members(n)))
+        industry, industry_en, own = named.name_zh, named.name_en, False
+    elif industry:
+        own = True
+        members = [c.code for c in get_directory().industry_members(industry)]
+        industry_en = english_name(industry) or industry
+    else:
         return None
     frame, first, last, change = _compared_span(store, code, period, own_bars, change, ref, as_of)
-    members = [c.code for c in get_directory().industry_members(industry)]
     label = company_label(code, company_of(code), zh)
-    return versus_industry_text(label, change, industry, english_name(industry) or industry,
-                                industry_change(frame, code, members, first, last), first, last, zh)
+    return versus_industry_text(label, change, industry, industry_en,
+                                industry_change(frame, code, members, first, last), first, last, zh, own_industry=own)
 
 
 def _trailing_changes(store: Any, codes: list[str], sessions: int, ref: date,

@@ -836,7 +836,7 @@ _CONTINUATION = re.compile(
     r"|呢\s*[？?]?\s*$|\b(?:it|its|it's|the stock|this stock|that stock|the company)\b|(?:它|这家|该公司|这档|这支|同一)"
     # a bare request with no object: "預測一下", "forecast?", "sentiment please"
     # "RSI多少", "what's the RSI?", "收盤價是多少": one of its figures, asked with no company
-    r"|^\s*(?:what(?:'s| is| are)\s+(?:the\s+|its\s+)?)?(?:(?:最近|最新|近期|近来|latest|recent|any)\s*(?:的)?\s*)?"
+    r"|^\s*(?:what(?:'s| is| are)\s+(?:the\s+|its\s+)?)?(?:(?:最近|最新|近期|近来|latest|recent|any)\s*(?:的)?\s*){0,2}"
     r"(?:(?:预测|预估|分析|forecast|predict|sentiment|news|新闻|消息|情绪|舆情|走势|技术指标|技术面|技术分析|technicals|rsi|kd|macd|均线"
     r"|股价|收盘价|收盘|price|close|volume|成交量|波动度?|volatility|risks?|风险|drawdown|回撤|beta|trend|趋势)\s*){1,3}"
     r"(?:值)?(?:一下|看看|please|pls|呢|是多少|多少|如何|怎么样|怎么看|几)?"
@@ -941,7 +941,8 @@ def is_continuation(simplified_lower: str, slots: Slots) -> bool:
     from ingest.industries import industry_named
 
     if industry_named(simplified_lower) is not None:  # "forecast chip stocks next week": a group, not the last company
-        return False
+        # ... unless "it" is set against the group: "how has it performed vs the semiconductor sector?"
+        return bool(BACK_REFERENCE.search(simplified_lower) and _COMPARING.search(simplified_lower))
     if _CONTINUATION.search(simplified_lower) or _ASPECT_ALONE.fullmatch(simplified_lower):
         return True  # "golden cross?", "布林通道", "volume?" alone: of the conversation's company
     from .sentiment_groups import asked_label_list

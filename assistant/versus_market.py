@@ -10,6 +10,7 @@ exactly the company's own span, from the close before its first session to its l
 from __future__ import annotations
 
 import re
+from typing import Any
 from datetime import date
 
 import pandas as pd
@@ -35,9 +36,19 @@ _INDUSTRY = re.compile(r"\b(?:its|the|their) (?:industry|sector|peers|peer group
 
 
 def asks_vs_industry(message: str) -> bool:
-    """Whether ``message`` compares a company with its own industry ("2330 vs its industry")."""
+    """Whether ``message`` compares a company with its own industry ("2330 vs its industry") or
+    with one it names ("how has it performed vs the semiconductor sector?")."""
     s = unquoted(message)
-    return bool(_INDUSTRY.search(s) and _VERSUS.search(s))
+    return bool((_INDUSTRY.search(s) or named_industry(message) is not None) and _VERSUS.search(s))
+
+
+def named_industry(message: str) -> Any:
+    """The industry (or group of industries) ``message`` names, an ``ingest.industries.Industry``;
+    ``None`` when it names none, or a market or a kind of security ("TPEx stocks", "ETFs")."""
+    from ingest.industries import industry_named
+
+    found = industry_named(unquoted(message))
+    return found if found is not None and not found.market and not found.kind else None
 
 
 def industry_change(frame: pd.DataFrame, code: str, members: list[str], first: date,
@@ -57,25 +68,29 @@ def industry_change(frame: pd.DataFrame, code: str, members: list[str], first: d
 
 
 def versus_industry_text(label: str, own: float, industry: str, industry_en: str, found: tuple[float, list[str]] | None,
-                         first: date, last: date, zh: bool) -> str:
-    """The company's change beside the median of its industry's other stored companies."""
+                         first: date, last: date, zh: bool, own_industry: bool = True) -> str:
+    """The company's change beside the median of its industry's other stored companies (or, with
+    ``own_industry`` false, those of another industry the question named)."""
     span = f"{first.isoformat()} – {last.isoformat()}" if first != last else first.isoformat()
     if found is None:
-        return (f"資料庫中沒有其他{industry}公司涵蓋這段期間，無法和同業比較。" if zh else
-                f"No other stored {industry_en} ({industry}) company covers the span: there are no peers to compare with.")
+        return (f"資料庫中沒有其他{industry}公司涵蓋這段期間，無法和{'同業' if own_industry else industry}比較。" if zh else
+                f"No other stored {industry_en} ({industry}) company covers the span: there are no "
+                f"{'peers' if own_industry else 'companies of it'} to compare with.")
     value, peers = found
     gap = (own - value) * 100
     names = ("、" if zh else ", ").join(peers[:8]) + ("…" if len(peers) > 8 else "")
     one = len(peers) == 1
     if zh:
-        verdict = "贏過同業" if gap > 0 else "落後同業" if gap < 0 else "與同業持平"
+        whom = "同業" if own_industry else industry
+        verdict = f"贏過{whom}" if gap > 0 else f"落後{whom}" if gap < 0 else f"與{whom}持平"
         peer = (f"資料庫中另一家{industry}公司（{names}）的漲跌幅" if one else
                 f"資料庫中其他 {len(peers)} 家{industry}公司（{names}）漲跌幅的中位數")
-        return f"與同業比（{span}）：{label} {own:+.2%}，{peer} {value:+.2%}：{verdict} {abs(gap):.2f} 個百分點。"
+        return f"與{whom}比（{span}）：{label} {own:+.2%}，{peer} {value:+.2%}：{verdict} {abs(gap):.2f} 個百分點。"
     verdict = "did better by" if gap > 0 else "did worse by" if gap < 0 else "matched it," if one else "matched them,"
     peer = (f"the other stored {industry_en} ({industry}) company ({names})" if one else
             f"the median of the {len(peers)} other stored {industry_en} ({industry}) companies ({names})")
-    return (f"Against its industry ({span}): {label} {own:+.2%}, {peer} {value:+.2%}: {label.split(' ')[0]} {verdict} "
+    against = "its industry" if own_industry else f"the {industry_en} industry"
+    return (f"Against {against} ({span}): {label} {own:+.2%}, {peer} {value:+.2%}: {label.split(' ')[0]} {verdict} "
             f"{abs(gap):.2f} percentage points.")
 
 

@@ -195,6 +195,9 @@ def test_the_assistant_routes_coverage_questions_to_the_store(store, data_dir):
     ("Is 6488 listed on TPEx?", "6488", True), ("where is 2330 listed?", "2330", True),
     ("is 8299 a TWSE or TPEx stock?", "8299", True), ("6488是上市還是上櫃", "6488", True), ("台積電是上櫃股票嗎", "2330", True),
     ("緯創在哪裡上市", "3231", True), ("is 2330 listed on TWSE and how did it do?", "2330", False),
+    # about the conversation's company (they had quoted its news)
+    ("What does it do?", "2308", True), ("它是做什麼的", "2308", True), ("what business is it in?", "2308", True),
+    ("what did it do in April?", "2308", False),
 ])
 def test_identity_questions(message, code, asks):
     from assistant.coverage import is_identity_question

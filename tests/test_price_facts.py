@@ -1599,6 +1599,13 @@ def test_a_company_against_its_industry_is_the_median_of_its_other_stored_peers(
             "Semiconductors (半導體業) companies (2303, 2454) -1.50%: 2330 did better by 11.50 percentage points.") in en.answer
     zh = ask(store, "台積電4月跟同業比", today=date(2025, 5, 2))
     assert "與同業比（2025-04-01 – 2025-04-30）" in zh.answer and "贏過同業 11.50 個百分點" in zh.answer
+    # another industry named ("how did Hon Hai do vs the semiconductor sector?"): that one's stored companies
+    # (2317 +100.00%; 2330 +10.00%, 2454 -5.00%, 2303 +2.00%: median +2.00%)
+    other = ask(store, "how did 2317 do vs the semiconductor sector in April 2025?", code="2317", today=date(2025, 5, 2))
+    assert ("Against the Semiconductors industry (2025-04-01 – 2025-04-30): 2317 Hon Hai (鴻海) +100.00%, the median of "
+            "the 3 other stored Semiconductors (半導體業) companies (2303, 2330, 2454) +2.00%: 2317 did better by 98.00 "
+            "percentage points.") in other.answer, other.answer
+    assert "與半導體業比" in ask(store, "鴻海4月跟半導體股比", code="2317", today=date(2025, 5, 2)).answer
 
 
 @pytest.mark.parametrize("message, said", [

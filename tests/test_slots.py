@@ -260,7 +260,8 @@ def test_a_comparison_or_a_plural_follow_up_brings_back_the_conversation_s_compa
                                      # the news' tone asked with no company (it had asked which company)
                                      "有什麼利空消息嗎", "有沒有好消息", "any bad news?", "are there any bullish headlines?",
                                      # an indicator alone (they had searched the news with no company)
-                                     "golden cross?", "布林通道", "support and resistance?", "volume?", "均線呢"])
+                                     "golden cross?", "布林通道", "support and resistance?", "volume?", "均線呢",
+                                     "any recent news?"])
 def test_a_bare_request_continues_with_the_last_company(directory, message):
     session = ChatSession()
     session.remember("qa", "2454", None, codes=["2454"])
