@@ -33,6 +33,7 @@ from .followups import (added_positions, asks_more, asks_summary_only, carried_n
                         holdings_stated, market_why_question, more_notice, news_question_of, performer_question,
                         sentiment_trend_question, summary_question, topic_in_listed, topic_question, why_back_question)
 from .forecast_followups import forecast_followup, forecast_followup_kind
+from .listed_article import article_answer, picked_index
 from .i18n import answers_zh, language_ack, language_notice, language_request, only_language_request, stream_in
 from .movers import (asks_for_picks, asks_future_ranking, is_ranking_question, ranking_without_why, refers_back,
                      why_ranking_notice)
@@ -283,6 +284,16 @@ class Assistant:
         # "in April" on a store that ends before this year's April: the April it covers, written
         # into the question before anything reads it (as-of dates and periods alike).
         anchored = self._anchor_dates(message, as_of, notices)
+        if session is not None and session.listed_urls and (index := picked_index(message)) is not None:
+            # "what does the first one say?" / "第一則在說什麼" after a news list: that article, read back
+            from ingest.store import open_store
+
+            picked = article_answer(open_store(self.settings.store_path), session.listed_urls, index, message)
+            picked.notices = [*notices, *picked.notices]
+            session.remember("qa", picked.code or session.last_code, None, user=message, assistant=picked.answer,
+                             codes=[picked.code] if picked.code else list(session.last_codes))
+            yield picked
+            return
         skip: list[str] = []
         if session is not None and session.last_news_question and session.shown_urls and asks_more(message):
             # "more" / "更多" after a news list: the same question, without the articles shown so far
@@ -452,6 +463,7 @@ class Assistant:
             # the articles a news list has shown, so that "more" goes on from them
             listed = [c.url for c in final.citations if c.url] if session.last_news_question else []
             session.shown_urls = [*skip, *listed] if skip else listed
+            session.listed_urls = listed  # in their order: "what does the first one say?" next
             if skip:
                 session.last_news_question = asked  # "more" again goes on from the same question
         yield final

@@ -44,6 +44,8 @@ class ChatSession:
     last_news_question: str | None = None
     # The articles the last news listing (and the "more" after it) showed: "more" lists the next ones.
     shown_urls: list[str] = field(default_factory=list)
+    # The articles the last listing showed, in their order: "what does the first one say?" reads one.
+    listed_urls: list[str] = field(default_factory=list)
     # Every company of the last answer ("2330 vs 2454 RSI"): "their correlation" asks of them all.
     last_codes: list[str] = field(default_factory=list)
     history: list[dict[str, str]] = field(default_factory=list)  # [{"role", "content"}]

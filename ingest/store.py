@@ -226,6 +226,17 @@ class Store:
             for r in self._query(sql, params)
         ]
 
+    def article(self, url: str) -> Article | None:
+        """The stored article at ``url`` (its key), or ``None``: a listing's "what does the first one
+        say?" reads it back by the address it showed."""
+        rows = self._query("SELECT url, title, published_at, code, description, content, source, author, language "
+                           "FROM news WHERE url=? LIMIT 1", (url,))
+        if not rows:
+            return None
+        r = rows[0]
+        return Article(url=r[0], title=r[1], published_at=_parse_utc(r[2]), code=r[3], description=r[4],
+                       content=r[5], source=r[6], author=r[7], language=r[8])
+
     # --- symbols that twstock does not know (US tickers from Yahoo-style imports) --------------
     def upsert_symbol(self, company: Company) -> None:
         with self.transaction() as conn:
