@@ -1285,3 +1285,15 @@ def test_a_topic_asked_in_english_quotes_the_chinese_sentences_that_name_it(data
     first = answer.answer.split("Most relevant sentences from the retrieved news:\n")[1].splitlines()[0]
     assert "關稅" in first, answer.answer
     assert not any("shares no words" in n for n in answer.notices)
+
+
+def test_a_ranking_by_a_figure_finqa_does_not_store_says_so_in_the_answer(data_dir):
+    """"Which stocks pay the highest dividends?" with no news about it had answered the generic "no
+    indexed news covers this question": the answer now says that dividends are not stored, so
+    nothing can be ranked by them."""
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    _index_news(settings)
+    a = QAEngine(settings=settings).run(EngineRequest(message="Which stocks pay the highest dividends?"))
+    assert "finqa holds no financial statements" in a.answer and "No indexed news covers this question" not in a.answer
+    zh = QAEngine(settings=settings).run(EngineRequest(message="哪些股票殖利率最高"))
+    assert "finqa 沒有財務報表" in zh.answer

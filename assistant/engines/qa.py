@@ -1115,6 +1115,14 @@ class QAEngine(FinqaQueryEngine):
                         "FINQA_QA__BASE, or an OpenAI-compatible server).")
             return Answer(route="qa", engine=CPU_ENGINE, answer=f"{header}\n\n{body}", notices=notices,
                           fallback_reason=reason, code=req.code)
+        if not contexts and (figures := [f for f in asked_figures(req.message) if f.kind != "flows"]):
+            # "which stocks pay the highest dividends?": the figure is not stored, which is the answer
+            body = (f"finqa 沒有{not_stored(figures, True)}，所以無法回答{names(figures, True)}的問題，也無法依此排名；"
+                    "已索引的新聞也沒有相關內容。" if zh else
+                    f"finqa holds no {not_stored(figures, False)}, so it cannot answer about {names(figures, False)} or rank "
+                    "companies by them, and no indexed news covers it.")
+            return Answer(route="qa", engine=CPU_ENGINE, answer=f"{header}\n\n{body}", notices=notices,
+                          fallback_reason=reason, code=req.code)
         if not contexts:
             if zh:
                 where = f"關於 {req.code} 的" if req.code else ""
