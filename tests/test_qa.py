@@ -1295,5 +1295,5 @@ def test_a_ranking_by_a_figure_finqa_does_not_store_says_so_in_the_answer(data_d
     _index_news(settings)
     a = QAEngine(settings=settings).run(EngineRequest(message="Which stocks pay the highest dividends?"))
     assert "finqa holds no financial statements" in a.answer and "No indexed news covers this question" not in a.answer
-    zh = QAEngine(settings=settings).run(EngineRequest(message="哪些股票殖利率最高"))
+    zh = QAEngine(settings=settings).run(EngineRequest(message="哪些股票配息最多"))
     assert "finqa 沒有財務報表" in zh.answer
