@@ -197,7 +197,8 @@ def _shifted_span(message: str, previous: str, today: date) -> str | None:
         return None
     unit = m.group(1) or m.group(4) or {"月": "month", "周": "week", "星期": "week", "礼拜": "week", "季": "quarter",
                                         "年": "year"}[m.group(6)]
-    step = -1 if (m.group(2) or m.group(3) or "") in ("before", "prior", "earlier", "previous") or m.group(5) in ("前", "上") else 1
+    back = (m.group(2) or m.group(3) or "") in ("before", "prior", "earlier", "previous") or m.group(5) in ("前", "上")
+    step = -1 if back else 1
     start, end = span.start, span.end
     if unit == "week":
         start, end = start + timedelta(days=7 * step), end + timedelta(days=7 * step)
@@ -706,8 +707,8 @@ def carried_notice(question: str, message: str) -> str:
             f"Read as “{question}”, following on from the last question.")
 
 
-__all__ = ["added_positions", "asks_more", "asks_summary_only", "carried_notice", "carry_market_span", "carry_news_question",
-           "carry_period", "carry_portfolio", "carry_that_period", "chart_back_question", "chart_whose", "compared_span_question", "holdings_stated",
-           "market_why_question", "more_notice",
+__all__ = ["added_positions", "asks_more", "asks_summary_only", "carried_notice", "carry_market_span",
+           "carry_news_question", "carry_period", "carry_portfolio", "carry_that_period", "chart_back_question",
+           "chart_whose", "compared_span_question", "holdings_stated", "market_why_question", "more_notice",
            "news_question_of", "performer_question", "sentiment_trend_question", "summary_question",
            "topic_in_listed", "topic_question"]

@@ -23,7 +23,8 @@ ENGINE = "forecast:follow-up"
 # What is asked of the forecast (on Simplified, lower-cased text), in the order they are tried.
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # "why this number?", "為什麼是這個數字", "這個預測用了哪些資料", "how did you get that?": how it was made
-    ("why", re.compile(r"^\s*(?:but\s+|and\s+)?why\s*[?？!.]*\s*$|\bwhy\b(?!\s+(?:did|has|have)\b).{0,30}\b(?:number|forecast|prediction|probability|"
+    ("why", re.compile(r"^\s*(?:but\s+|and\s+)?why\s*[?？!.]*\s*$"
+                       r"|\bwhy\b(?!\s+(?:did|has|have)\b).{0,30}\b(?:number|forecast|prediction|probability|"
                        r"p\(rise\)|so (?:low|high|bearish|bullish|negative|positive)|that|this|it)\b"
                        r"|\bhow did you (?:get|come up with|arrive at|calculate|compute)\b|\bwhere (?:does|did) (?:that|this|the|it)\b"
                        r".{0,20}\bcome from\b|\bwhat (?:data|inputs?)\b.{0,25}\b(?:use|used|based|behind)\b|\bbased on what\b"

@@ -61,7 +61,8 @@ _ASKS_OVERVIEW = re.compile(
 _ASKS_ADVICE = re.compile(
     r"\b(?:a|good|great|bad|safe) (?:buy|sell|investment)\b"
     # "is 0050 a good ETF?", "is TSMC a safe stock?"
-    r"|\b(?:is|are)\b.{0,25}\b(?:a|an)\s+(?:good|great|bad|safe|solid|decent|smart)\s+(?:etf|stock|fund|share|pick|choice)\b|\bshould i (?:buy|sell|hold|invest|get|keep)\b"
+    r"|\b(?:is|are)\b.{0,25}\b(?:a|an)\s+(?:good|great|bad|safe|solid|decent|smart)\s+(?:etf|stock|fund|share|pick|choice)\b"
+    r"|\bshould i (?:buy|sell|hold|invest|get|keep)\b"
     r"|\bworth (?:buying|investing|it|holding)\b|\bbuy or sell\b|\bbullish or bearish\b|\b(?:good|best|right) time to (?:buy|sell)\b"
     # "what's the best time to buy TSMC?", "when should I buy 2330?", "台積電什麼時候買", "何時進場"
     r"|\bwhen (?:should|to|do|would) (?:i |you |we )?(?:buy|sell|get in|enter)\b|什么时候(?:买|卖|进场|出场)|何时(?:买|卖|进场|出场)"

@@ -33,8 +33,8 @@ from .followups import (added_positions, asks_more, asks_summary_only, carried_n
                         holdings_stated, market_why_question, more_notice, news_question_of, performer_question,
                         sentiment_trend_question, summary_question, topic_in_listed, topic_question, why_back_question)
 from .forecast_followups import forecast_followup, forecast_followup_kind
-from .listed_article import article_answer, picked_index
 from .i18n import answers_zh, language_ack, language_notice, language_request, only_language_request, stream_in
+from .listed_article import article_answer, picked_index
 from .movers import (asks_for_picks, asks_future_ranking, is_ranking_question, ranking_without_why, refers_back,
                      why_ranking_notice)
 from .periods import RELATIVE_SPANS, parse_period

@@ -208,7 +208,8 @@ def _span_at_news_end(req: EngineRequest, newest: list[Any],
     if moved is None:
         return None
     period, first, last = moved
-    inside = [h for h in read(last + timedelta(days=1)) if h.published_at is not None and h.published_at.astimezone(TAIPEI).date() >= first]
+    inside = [h for h in read(last + timedelta(days=1))
+              if h.published_at is not None and h.published_at.astimezone(TAIPEI).date() >= first]
     if not inside:
         return None
     fetch = f"`finqa ingest news {req.code}`" if req.code else "`finqa ingest news`"
