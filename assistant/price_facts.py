@@ -40,7 +40,8 @@ from .price_format import (SHARES_PER_LOT, bar_of, company_label, company_of, co
                            limit_note, pct, source_name, volume_text, yi)
 from .price_records import (GAPS, asks_average, asks_average_daily, asks_average_range, asks_back_to_day, asks_candles,
                             asks_daily, asks_ohlc, back_to_day_text,
-                            asks_periodic, asks_records, asks_streak, asks_up_share, asks_volume, asks_volume_over_time, asks_volume_trend,
+                            asks_periodic, asks_records, asks_streak, asks_up_share, asks_volume, asks_volume_over_time,
+                            asks_volume_trend,
                             average_daily_text, average_volume_text, asks_average_volume, day_move, day_move_text,
                             average_range_text, average_text, beyond_text, daily_text, day_gap_text, extreme_pair,
                             extreme_pair_text, from_extreme, from_extreme_text, last_beyond, periodic_text, records_text,
