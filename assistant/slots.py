@@ -931,6 +931,13 @@ COMPARE_WITH = re.compile(r"^\s*(?:那|那么)?\s*(?:它|这档|这支)?\s*(?:�
                            r"(?:compare|stack up|do|fare)\s+(?:with|to|against|versus|vs\.?)\b")
 
 
+def _asks_label_list(simplified_lower: str) -> bool:
+    """Whether the message asks for the articles read one way ("show me the negative ones")."""
+    from .sentiment_groups import asked_label_list
+
+    return asked_label_list(simplified_lower) is not None
+
+
 def is_continuation(simplified_lower: str, slots: Slots) -> bool:
     """Does a message that names no company talk about the previous one?
 
@@ -947,9 +954,7 @@ def is_continuation(simplified_lower: str, slots: Slots) -> bool:
         return bool(BACK_REFERENCE.search(simplified_lower) and _COMPARING.search(simplified_lower))
     if _CONTINUATION.search(simplified_lower) or _ASPECT_ALONE.fullmatch(simplified_lower):
         return True  # "golden cross?", "布林通道", "volume?" alone: of the conversation's company
-    from .sentiment_groups import asked_label_list
-
-    if asked_label_list(simplified_lower) is not None:  # "show me the negative ones": the company's news read so
+    if _asks_label_list(simplified_lower):  # "show me the negative ones": the company's news read so
         return True
     words = re.findall(rf"[a-z0-9]+|[{CJK_CHARS}]", simplified_lower)
     return slots.horizon_explicit and len(words) <= 6
@@ -1081,6 +1086,10 @@ def parse_slots(message: str, session: ChatSession | None = None, directory: Any
             slots.code = slots.codes[0]
         elif len(session.last_codes) > 1 and _ASPECT_ALONE.fullmatch(simplified):
             # "那風險呢" after both companies' prices: both companies' risk
+            slots.codes = list(session.last_codes)
+            slots.code = slots.codes[0]
+        elif len(session.last_codes) > 1 and session.last_route == "sentiment" and _asks_label_list(simplified):
+            # "show me the negative ones" after two companies' news side by side: each one's (it had been the first's)
             slots.codes = list(session.last_codes)
             slots.code = slots.codes[0]
         elif len(session.last_codes) > 1 and _ONLY_A_SPAN.fullmatch(simplified):

@@ -739,6 +739,25 @@ def test_one_label_s_articles_are_listed_newest_first_and_follow_a_sentiment_ans
     assert decision.route == "sentiment"
 
 
+def test_one_label_s_articles_after_a_comparison_are_listed_for_each_company(data_dir):
+    """"compare the news sentiment of 2330 and 2454", then "show me the negative ones": each
+    company's negative articles under its name (it had listed the first company's only)."""
+    from assistant.slots import ChatSession, parse_slots
+
+    settings = data_dir.model_copy(update={"cpu_only": True})
+    _group_store(settings)
+    engine = SentimentEngine(settings=settings, cpu_classifier=KeywordClassifier())
+    both = engine.run(EngineRequest(message="show me the negative ones", code="2330", codes=["2330", "2454"],
+                                    as_of=date(2025, 4, 11)))
+    tsmc, mtk = both.answer.split("**2454 MediaTek (聯發科)**")
+    assert "**2330 TSMC (台積電)**" in tsmc and "[TSMC loss]" in tsmc and "MediaTek" not in tsmc
+    assert "The 2 negative articles (newest first):" in mtk and "[MediaTek loss]" in mtk and "TSMC loss" not in mtk
+    session = ChatSession(last_route="sentiment", last_code="2330", last_codes=["2330", "2454"])
+    assert parse_slots("show me the negative ones", session).codes == ["2330", "2454"]
+    zh = engine.run(EngineRequest(message="列出負面的", code="2330", codes=["2330", "2454"], as_of=date(2025, 4, 11)))
+    assert "**2330 台積電**" in zh.answer and "**2454 聯發科**" in zh.answer and "負面的 2 則" in zh.answer
+
+
 def test_a_span_named_relative_to_today_is_read_from_the_news_end_on_a_stale_store(data_dir):
     """"sentiment of 2330 news last week" on a store whose news ends long before it had said there
     was none: the week before the newest article is read, and the description says so."""

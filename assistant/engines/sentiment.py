@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -354,6 +355,11 @@ class SentimentEngine(FinqaQueryEngine):
         if named and not req.quoted_text and asks_sentiment_returns(req.message):
             # "does news sentiment predict TSMC's price?": the tone of each session beside its return
             return self._run_returns(req, named, notices, zh)
+        from ..sentiment_groups import asked_label_list
+
+        if len(named) > 1 and not req.quoted_text and (wanted := asked_label_list(req.message)) is not None:
+            # "show me the negative ones" after a comparison of companies' news: each one's, in turn
+            return self._run_label_lists(req, named, wanted, notices, zh)
         if len(named) > 1 and not req.quoted_text and not _after_colon(req.message):
             from ..sentiment_groups import named_group
 
@@ -403,6 +409,29 @@ class SentimentEngine(FinqaQueryEngine):
                 text += line
         return Answer(route="sentiment", engine=engine, answer=self._tier_line(reason, zh) + text, sentiment=result,
                       notices=notices, fallback_reason=reason, code=req.code, bars=bars, citations=citations)
+
+    def _run_label_lists(self, req: EngineRequest, codes: list[str], wanted: str, notices: list[str],
+                         zh: bool) -> Answer:
+        """Every article read as ``wanted`` of each company (up to five), the window each one's own
+        sentiment answer reads, under the company's name."""
+        from ..price_format import company_label, company_of
+
+        parts, engine, reason = [], "sentiment", None
+        for code in codes[:5]:
+            one = replace(req, code=code, codes=[code])
+            items, problem, what = self._texts(one, zh)
+            label = f"**{company_label(code, company_of(code), zh)}**"
+            if problem:
+                parts.append(f"{label}：{problem}" if zh else f"{label}: {problem}")
+                continue
+            classified = self._classify([it["text"] for it in items], one, notices, zh)
+            if isinstance(classified, Answer):
+                return classified
+            probs, engine, reason = classified
+            listed = label_list_text(items, labels_of(probs), probs, wanted, zh).strip()
+            parts.append(f"{label}（{what}）\n{listed}" if zh else f"{label} ({what})\n{listed}")
+        return Answer(route="sentiment", engine=engine, answer=self._tier_line(reason, zh) + "\n\n".join(parts),
+                      notices=notices, fallback_reason=reason, code=codes[0])
 
     def _run_returns(self, req: EngineRequest, codes: list[str], notices: list[str], zh: bool) -> Answer:
         """For each company (up to three): every stored article naming it (the newest
