@@ -571,6 +571,13 @@ _DAY_MOVE_EN = re.compile(
     r"\s+(?:by\s+)?(?:more than\s+|over\s+|at least\s+|above\s+|beyond\s+|upwards? of\s+)?(\d+(?:\.\d+)?)\s*(?:%|percent)"
     r"(?:\s+or more)?\s+(?:in|on|within|during)\s+(?:a|one|1|a single|the same|any)\s+(?:day|session|trading day)\b"
     r"|\b(\d+(?:\.\d+)?)\s*%\+?\s+(?:(drops?|falls?|declines?|losses|gains?|rises?|jumps?|moves?|swings?)\s+)?days?\b")
+# "how many days did TSMC rise more than 3% this year?", "which sessions fell over 5%?": days counted, so
+# no "in a day" is needed
+_DAY_MOVE_COUNT = re.compile(
+    r"\b(?:how many|which|what|list(?: the)?|count(?: the)?)\s+(?:trading\s+)?(?:days|sessions|times)\b.{0,40}?"
+    r"\b(fell|fall|dropped|drop|lost|lose|declined|decline|sank|plunged|tumbled|rose|rise|gained|gain|jumped|jump|rallied"
+    r"|climbed|surged|moved|move|swung|swing)\s+(?:by\s+)?(?:more than\s+|over\s+|at least\s+|above\s+|beyond\s+)?"
+    r"(\d+(?:\.\d+)?)\s*(?:%|percent)")
 _DAY_MOVE_ZH = re.compile(
     r"(跌幅|下跌|大跌|跌|涨幅|上涨|大涨|涨|涨跌幅|涨跌|波动|震荡)(?:了)?\s*(?:超过|逾|达|大于|超出|达到|在)?\s*(\d+(?:\.\d+)?)\s*(?:%|％)(?:以上)?")
 # ... in Chinese only with a word of days or times: "台積電4月跌了5%嗎" is the month's change
@@ -587,6 +594,8 @@ def day_move(message: str) -> tuple[str, float] | None:
     s = to_simplified(unquoted(message)).lower()
     if (m := _DAY_MOVE_EN.search(s)) is not None:
         word, size = (m.group(1), m.group(2)) if m.group(2) else (m.group(4) or "move", m.group(3))
+    elif (m := _DAY_MOVE_COUNT.search(s)) is not None:
+        word, size = m.group(1), m.group(2)
     elif (m := _DAY_MOVE_ZH.search(s)) is not None and _DAY_WORD_ZH.search(s):
         word, size = m.group(1), m.group(2)
     else:

@@ -1496,6 +1496,9 @@ def test_shares_traded_and_the_turnover_rate_that_needs_share_counts(store):
     ("When was the last time TSMC fell 5% in a day?", ("down", 0.05)), ("台積電上次跌超過5%是哪天", ("down", 0.05)),
     ("how often does 2330 move more than 3% in a day?", ("either", 0.03)), ("台積電單日漲超過3%有幾天", ("up", 0.03)),
     ("2330 10% drop days", ("down", 0.10)), ("台積電4月跌了5%嗎", None), ("2330 down 5% this month", None),
+    # days counted need no "in a day" (it had been the span's summary alone)
+    ("how many days did TSMC rise more than 3% this year?", ("up", 0.03)), ("which sessions fell over 5%?", ("down", 0.05)),
+    ("how many shares did TSMC trade when it fell 3%?", None),
 ])
 def test_which_questions_ask_for_days_of_a_big_move(message, moved):
     from assistant.price_records import day_move
