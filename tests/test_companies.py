@@ -287,6 +287,15 @@ def test_an_adr_ticker_names_the_taiwan_company_with_a_notice(data_dir):
     assert d.adr_mentions("TSM vs 2330") == []
 
 
+def test_taiwan_nicknames_name_their_company_in_either_script():
+    """"護國神山" is TSMC and "發哥" MediaTek, as Taiwan's investors write them ("護國神山還能撐嗎" had
+    named no company); "神山" alone is no company."""
+    directory = companies.get_directory()
+    for text, code in (("護國神山還能撐嗎", "2330"), ("护国神山股价", "2330"), ("發哥今天漲多少", "2454"), ("发哥的新闻", "2454")):
+        assert [c.code for c in directory.find_in_text(text)] == [code], text
+    assert directory.find_in_text("神山") == []
+
+
 def test_the_alias_table_reads_adr_ratios(tmp_path):
     table = tmp_path / "aliases.csv"
     table.write_text("code,name_en,aliases,adr\n2330,TSMC,Taiwan Semiconductor,TSM:5\n2317,Hon Hai,Foxconn\n",
