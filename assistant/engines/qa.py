@@ -975,6 +975,10 @@ class QAEngine(FinqaQueryEngine):
             newest = open_store(self.settings.store_path).newest_bar_date()
             return Answer(route="qa", engine=HOURS, notices=list(req.notices),
                           answer=market_open_answer(req.message, datetime.now(TAIPEI), newest))
+        from ..market_regime import regime_answer
+
+        if (regime := regime_answer(req, open_store(self.settings.store_path))) is not None:
+            return regime  # "台股現在是牛市還是熊市", "is TSMC in a bear market?": the 20% lines
         from ..market_days import market_day_kind, market_days_answer
 
         if market_day_kind(req.message, [c for c in [req.code, *req.codes] if c]):  # "worst day for Taiwan stocks"
