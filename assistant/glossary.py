@@ -321,10 +321,10 @@ TERMS: tuple[Term, ...] = (
        "how much does a lot of 2330 cost", "一張台積電多少錢"),
     _t("bull_bear", r"\b(?:bull|bear)(?:ish)? markets?\b|\bbull(?:ish)?\b|\bbear(?:ish)?\b|(?:多头|空头)(?:市场)?|牛市|熊市",
        "**Bull and bear markets.** A bull market is a lasting rise, a bear market a lasting fall, commonly a drop of 20% "
-       "or more from a peak. finqa does not label markets; it gives the drawdown from the peak instead "
-       "(\"2330 max drawdown\").",
-       "**多頭與空頭（牛市、熊市）。** 多頭是持續上漲的行情，空頭是持續下跌，常以從高點跌超過 20% 為空頭。finqa 不替市場貼標籤，"
-       "而是給出距高點的回撤（`台積電最大回撤`）。"),
+       "or more from a peak (and a bull market a rise of 20% from a trough). finqa reads those lines from the past, never "
+       "ahead: \"is Taiwan in a bear market?\" for the market, \"is TSMC in a bear market?\" for a company.",
+       "**多頭與空頭（牛市、熊市）。** 多頭是持續上漲的行情，空頭是持續下跌，常以從高點跌超過 20% 為空頭（從低點漲 20% 為多頭）。"
+       "finqa 只就過去的走勢看這兩條線，不預測：`台股現在是牛市還是熊市`、`台積電是熊市嗎`。"),
 )
 
 # The terms above that finqa defines but never computes (it stores no financial statements).
