@@ -121,10 +121,11 @@ TERMS: tuple[Term, ...] = (
        "2330 max drawdown in 2025", "台積電2025年最大回撤"),
     _t("beta", r"\bbeta\b|β值?|贝塔",
        "**Beta.** How much a stock's daily return moves with the market's: the covariance of the two over the "
-       "variance of the market's. finqa stores no index, so the market is 0050 (Yuanta Taiwan 50). Beta 1.2 "
-       "means that, on average, a 1% market day came with a 1.2% move.",
+       "variance of the market's. finqa stores no index, so the market is 0050 (Yuanta Taiwan 50), or, when 0050 is "
+       "not stored, the stored companies' equal-weighted index. Beta 1.2 means that, on average, a 1% market day "
+       "came with a 1.2% move.",
        "**Beta 值。** 個股每日報酬隨大盤變動的程度：兩者的共變異數除以大盤報酬的變異數。finqa 不儲存指數，"
-       "以 0050 元大台灣50 代表大盤。Beta 1.2 表示大盤漲跌 1% 的日子，它平均漲跌 1.2%。",
+       "以 0050 元大台灣50 代表大盤；沒有 0050 的股價時，以已存公司的等權指數代表。Beta 1.2 表示大盤漲跌 1% 的日子，它平均漲跌 1.2%。",
        "2330 beta", "台積電的beta"),
     _t("sharpe", r"\bsharpe(?: ratio)?\b|夏普(?:比率|值)?",
        "**Sharpe ratio.** The mean daily return, annualised (× 250), over the annualised volatility: return per "

@@ -20,12 +20,11 @@ from .price_facts import ENGINE, store_question
 from .price_format import company_label, company_of, is_taiwan
 from .slots import unquoted
 from .types import Answer, Citation, EngineRequest
-from .versus_market import MARKET_ETF
+from .versus_market import MARKET_ETF, equal_weighted_index
 
 LINE = 0.20  # the conventional line: 20% below the peak (bear), 20% above the trough (bull)
 SESSIONS = 250  # about a year of sessions
 TREND_MA = 60
-MIN_COMPANIES = 3
 
 # On Simplified, lower-cased text.
 _ASKS = re.compile(r"\b(?:bull|bear)(?:ish)?\s+(?:market|territory|run)s?\b|\b(?:bull|bear)\s+or\s+(?:a\s+)?(?:bull|bear)\b"
@@ -44,14 +43,11 @@ def asks_regime(message: str, code: str | None = None) -> bool:
 def _index(frame: pd.DataFrame) -> tuple[pd.Series, str, int] | None:
     """(the market's closes over the window, what stood for it, how many companies): 0050 when
     stored over the window, else the equal-weighted index of the stored Taiwan companies."""
-    closes = frame.pivot_table(index="date", columns="code", values="close").sort_index().astype(float)
-    if MARKET_ETF in closes and closes[MARKET_ETF].notna().sum() > TREND_MA:
-        return closes[MARKET_ETF].dropna(), MARKET_ETF, 1
-    stocks = closes[[c for c in closes.columns if c != MARKET_ETF and is_taiwan(str(c))]]
-    if stocks.shape[1] < MIN_COMPANIES:
-        return None
-    daily = stocks.pct_change(fill_method=None).mean(axis=1, skipna=True).fillna(0.0)
-    return 100.0 * (1.0 + daily).cumprod(), "equal-weighted", stocks.shape[1]
+    etf = frame[frame["code"] == MARKET_ETF].set_index("date")["close"].astype(float).sort_index()
+    if etf.notna().sum() > TREND_MA:
+        return etf.dropna(), MARKET_ETF, 1
+    got = equal_weighted_index(frame)
+    return None if got is None else (got[0], "equal-weighted", got[1])
 
 
 def _extremes(series: pd.Series) -> tuple[float, date, float, date, float]:

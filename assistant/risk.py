@@ -40,6 +40,9 @@ from .slots import to_simplified, unquoted, without_companies
 from .types import Answer, Citation, EngineRequest
 
 MARKET_PROXY = "0050"  # Yuanta Taiwan 50: the benchmark for beta when no other is named
+# Not a listed code: the stored companies' equal-weighted index, the market's stand-in when 0050 is
+# not stored (``versus_market.equal_weighted_index``); never charted, never ranked.
+MARKET_INDEX = "MARKET"
 DEFAULT_SESSIONS = 250  # beta and correlation without a period: the last year of sessions
 MIN_SESSIONS = 20  # fewer common returns than this measure nothing
 
@@ -280,14 +283,38 @@ class Job:
     _bars: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)  # read once per question
 
     def label(self, code: str) -> str:
+        if code == MARKET_INDEX:
+            n = self.closes(MARKET_INDEX).attrs.get("companies", 0)
+            return f"已存 {n} 家公司的等權指數" if self.zh else f"the equal-weighted index of the {n} stored companies"
         return company_label(code, company_of(code), self.zh)
 
     def closes(self, code: str) -> pd.DataFrame:
         """Every stored bar of ``code`` up to what is visible, read from the store once per question
-        (the computations ask for the same company's bars several times; none changes them)."""
+        (the computations ask for the same company's bars several times; none changes them);
+        MARKET_INDEX is the stored companies' equal-weighted index (empty with too few of them)."""
         if code not in self._bars:
-            self._bars[code] = self.store.bars(code, end=self.visible)
+            self._bars[code] = self._market_index() if code == MARKET_INDEX else self.store.bars(code, end=self.visible)
         return self._bars[code]
+
+    def _market_index(self) -> pd.DataFrame:
+        from .versus_market import equal_weighted_index
+
+        frame = self.store.all_bars()
+        got = equal_weighted_index(frame[frame["date"] <= pd.Timestamp(self.visible)])
+        if got is None:
+            return pd.DataFrame(columns=["open", "high", "low", "close", "volume"])
+        index, n = got
+        index.index = pd.DatetimeIndex(index.index)
+        out = pd.DataFrame({"open": index, "high": index, "low": index, "close": index, "volume": 0.0})
+        out.attrs["companies"] = n
+        return out
+
+    def benchmark(self) -> str | None:
+        """What stands for the market: 0050 when stored, else the stored companies' equal-weighted
+        index, else nothing."""
+        if not self.store.bars(MARKET_PROXY, end=self.visible).empty:
+            return MARKET_PROXY
+        return MARKET_INDEX if not self.closes(MARKET_INDEX).empty else None
 
     def window(self, bars: pd.DataFrame, default_sessions: int | None) -> pd.DataFrame:
         """The bars of the span asked: a day is "since that day"; no period is the last
@@ -339,6 +366,7 @@ class Job:
     def answer(self, text: str, codes: list[str], window: dict[str, pd.DataFrame], numbers: dict[str, Any]) -> Answer:
         """The answer with its bars (the UI charts them), the store cited, and the numbers for
         ``--json``."""
+        codes = [c for c in codes if c != MARKET_INDEX]  # the stand-in index is no company to chart
         bars = [bar_of(c, d, row) for c in codes for d, row in window[c].iterrows()]
         last = max(b.date for b in bars)
         if self.period.end is None or self.period.end >= self.visible:  # "since 2024-09-02" on an old store
@@ -514,13 +542,17 @@ def _profile_text(job: Job, code: str, window: pd.DataFrame) -> tuple[str, dict[
                                "mean_return_annualised": mean, "sharpe": sharpe,
                                "start": iso_day(first), "end": iso_day(last), "sessions": n}
     beta_line = ""
-    proxy = job.store.bars(MARKET_PROXY, end=job.visible) if code != MARKET_PROXY else pd.DataFrame()
-    if not proxy.empty:
+    bench = job.benchmark() if code != MARKET_PROXY else None
+    if bench is not None:
+        proxy = job.closes(bench)
         both = pd.concat({"s": closes, "m": proxy["close"].astype(float)}, axis=1, join="inner").pct_change().dropna()
-        if len(both) >= MIN_SESSIONS:
+        if len(both) >= MIN_SESSIONS and both["m"].var() > 0:
             beta = float(both["s"].cov(both["m"]) / both["m"].var())
             numbers["beta"] = beta
-            beta_line = (f"；相對 0050 的 beta {beta:.2f}" if job.zh else f"; beta {beta:.2f} against 0050 (the market's stand-in)")
+            numbers["beta_benchmark"] = bench
+            against = "0050" if bench == MARKET_PROXY else job.label(bench)
+            beta_line = (f"；相對 {against} 的 beta {beta:.2f}" if job.zh else
+                         f"; beta {beta:.2f} against {against} (the market's stand-in)")
     elif code != MARKET_PROXY:
         beta_line = ("；beta 需要 0050 的股價（`finqa ingest prices 0050`）" if job.zh else
                      f"; beta needs 0050's prices (`finqa ingest prices {MARKET_PROXY}`)")
@@ -593,8 +625,8 @@ def _benchmark(job: Job, codes: list[str]) -> tuple[list[str], str | None]:
     is named (and stored); else a note on what to ingest."""
     if len(codes) >= 2:
         return codes, None
-    if codes[0] != MARKET_PROXY and not job.store.bars(MARKET_PROXY, end=job.visible).empty:
-        return [codes[0], MARKET_PROXY], None
+    if codes[0] != MARKET_PROXY and (bench := job.benchmark()) is not None:
+        return [codes[0], bench], None
     return codes, _no_market(job)
 
 
@@ -687,13 +719,17 @@ def _correlation(job: Job) -> Answer:
             lines.append(f"- {job.label(a)} 與 {job.label(b)}：{r:+.2f}（{_strength(r, True)}）" if job.zh else
                          f"- {job.label(a)} and {job.label(b)}: {r:+.2f} ({_strength(r, False)} correlation)")
     proxy = MARKET_PROXY in codes and MARKET_PROXY not in named_codes(job)
+    if MARKET_INDEX in codes:  # no 0050 stored: the stored companies stand for the market
+        head_note = ("（資料庫沒有 0050，以已存公司的等權指數代表市場）" if job.zh else
+                     " (0050 is not stored: the stored companies' equal-weighted index stands for the market)")
+    else:
+        head_note = ("（以 0050 代表市場）" if job.zh else " (0050 stands for the market)") if proxy else ""
     if job.zh:
-        head = (f"{iso_day(first)} 至 {iso_day(last)} 共 {n} 個交易日的日報酬相關係數"
-                + ("（以 0050 代表市場）" if proxy else "") + "：")
+        head = (f"{iso_day(first)} 至 {iso_day(last)} 共 {n} 個交易日的日報酬相關係數" + head_note + "：")
         tail = "相關係數介於 -1 與 +1：+1 表示每天同方向、同比例變動，0 表示沒有線性關係。"
     else:
         head = (f"Correlation of daily returns over the {n} sessions from {iso_day(first)} to {iso_day(last)}"
-                + (" (0050 stands for the market)" if proxy else "") + ":")
+                + head_note + ":")
         tail = "Correlation runs from −1 to +1: +1 means the two move the same way every day, 0 means no linear relation."
     return job.answer("\n".join([head, *lines, tail]), codes, window, numbers)
 
@@ -710,9 +746,10 @@ def _beta(job: Job) -> Answer:
     if len(named) >= 2 and _AGAINST.search(to_simplified(job.asked).lower()):
         pairs = [(named[0], named[1])]
     else:
-        if job.store.bars(MARKET_PROXY, end=job.visible).empty and named != [MARKET_PROXY]:
+        bench = job.benchmark()
+        if bench is None and named != [MARKET_PROXY]:
             return job.plain(_no_market(job))
-        pairs = [(c, MARKET_PROXY) for c in named if c != MARKET_PROXY]
+        pairs = [(c, bench or MARKET_PROXY) for c in named if c != MARKET_PROXY]
     texts, numbers, windows = [], {}, {}
     for stock, bench in pairs:
         got = _returns(job, [stock, bench])
@@ -734,6 +771,10 @@ def _beta(job: Job) -> Answer:
         main["companies"] = numbers
     if any(b == MARKET_PROXY for _, b in pairs) and MARKET_PROXY not in named:
         texts.append("（finqa 沒有儲存大盤指數，以 0050 代表市場。）" if job.zh else "(No index is stored; 0050 stands for the market.)")
+    elif any(b == MARKET_INDEX for _, b in pairs):
+        texts.append("（finqa 沒有儲存大盤指數，資料庫也沒有 0050：以已存公司的等權指數代表市場，這家公司本身也在其中。）" if job.zh else
+                     "(No index is stored, nor 0050: the stored companies' equal-weighted index stands for the market, "
+                     "this company among them.)")
     return job.answer("\n\n".join(texts), list(windows), windows, main)
 
 
@@ -747,16 +788,17 @@ def _beta_text(job: Job, stock: str, bench: str, rets: pd.DataFrame) -> tuple[st
     numbers = {"beta": beta, "correlation": r, "r_squared": r * r, "benchmark": bench,
                "volatility_annualised": vol, "start": iso_day(first), "end": iso_day(last), "sessions": n}
     sl, bl = job.label(stock), job.label(bench)
+    bn = ("指數" if job.zh else "the index") if bench == MARKET_INDEX else bench  # a short name in the sentence
+    vs, vb = vol[stock], vol[bench]
     if job.zh:
         return (f"**{sl}** 相對 {bl} 的 beta 為 **{beta:.2f}**（{iso_day(first)} 至 {iso_day(last)}，{n} 個交易日的日報酬）："
-                f"{bench} 每變動 1%，{stock} 平均變動 {beta:.2f}%。相關係數 {r:+.2f}，R² {r * r:.2f}"
-                f"（{stock} 的日波動中約 {r * r:.0%} 可由 {bench} 解釋）。年化波動度：{stock} {vol[stock]:.1%}、"
-                f"{bench} {vol[bench]:.1%}。"), numbers
+                f"{bn} 每變動 1%，{stock} 平均變動 {beta:.2f}%。相關係數 {r:+.2f}，R² {r * r:.2f}"
+                f"（{stock} 的日波動中約 {r * r:.0%} 可由 {bn} 解釋）。年化波動度：{stock} {vs:.1%}、{bn} {vb:.1%}。"), numbers
     return (f"**{sl}** has a beta of **{beta:.2f}** against {bl} (daily returns, {n} sessions from {iso_day(first)} to "
-            f"{iso_day(last)}): a 1% move in {bench} came with a {beta:.2f}% move in {stock} on average. Correlation "
-            f"{r:+.2f}, R² {r * r:.2f} (about {r * r:.0%} of {stock}'s daily variance moves with {bench}). "
-            f"Annualised volatility: {stock} {vol[stock]:.1%}, {bench} {vol[bench]:.1%}."), numbers
+            f"{iso_day(last)}): a 1% move in {bn} came with a {beta:.2f}% move in {stock} on average. Correlation "
+            f"{r:+.2f}, R² {r * r:.2f} (about {r * r:.0%} of {stock}'s daily variance moves with {bn}). "
+            f"Annualised volatility: {stock} {vs:.1%}, {bn} {vb:.1%}."), numbers
 
 
-__all__ = ["DEFAULT_SESSIONS", "annualised_volatility", "MARKET_PROXY", "MIN_SESSIONS", "Job", "is_risk_question", "iso_day", "max_drawdown",
-           "named_codes", "risk_answer", "risk_kind"]
+__all__ = ["DEFAULT_SESSIONS", "annualised_volatility", "MARKET_INDEX", "MARKET_PROXY", "MIN_SESSIONS", "Job",
+           "is_risk_question", "iso_day", "max_drawdown", "named_codes", "risk_answer", "risk_kind"]

@@ -94,6 +94,25 @@ def versus_industry_text(label: str, own: float, industry: str, industry_en: str
             f"{abs(gap):.2f} percentage points.")
 
 
+MIN_INDEX_COMPANIES = 3  # fewer stored companies stand for no market
+
+
+def equal_weighted_index(frame: pd.DataFrame) -> tuple[pd.Series, int] | None:
+    """(an index of the stored Taiwan companies, 100 on the first session, each session moved by
+    the mean of their daily returns; how many companies) from ``frame``'s bars (``code``, ``date``,
+    ``close``, already cut at the as-of date), 0050 left out; ``None`` with fewer than
+    MIN_INDEX_COMPANIES. The store holds no index level: this is what stands for the market when
+    0050 is not stored (the bull-or-bear reading, beta, the correlation with the market)."""
+    from .price_format import is_taiwan
+
+    closes = frame.pivot_table(index="date", columns="code", values="close").sort_index().astype(float)
+    stocks = closes[[c for c in closes.columns if c != MARKET_ETF and is_taiwan(str(c))]]
+    if stocks.shape[1] < MIN_INDEX_COMPANIES:
+        return None
+    daily = stocks.pct_change(fill_method=None).mean(axis=1, skipna=True).fillna(0.0)
+    return 100.0 * (1.0 + daily).cumprod(), int(stocks.shape[1])
+
+
 def market_change(frame: pd.DataFrame, code: str, first: date, last: date) -> tuple[float, str, int] | None:
     """(the market's change from the close before ``first`` to the close on or before ``last``,
     what stood for the market, how many companies), or ``None`` when nothing can stand for it.

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from assistant.holdings import Stake, parse_stake
-from assistant.risk import is_risk_question, max_drawdown, risk_answer, risk_kind
+from assistant.periods import Period
+from assistant.risk import Job, is_risk_question, max_drawdown, risk_answer, risk_kind
 from assistant.types import EngineRequest
 from ingest.types import PriceBar
 
@@ -220,9 +221,27 @@ def test_correlation_and_beta_against_numpy(store):
     assert beta.indicators["beta"] == pytest.approx(slope) and beta.indicators["benchmark"] == "2317"
 
 
-def test_beta_uses_0050_when_stored_and_says_how_to_get_it_otherwise(store):
+def _index_returns() -> pd.Series:
+    """The stored companies' equal-weighted index, by hand: each session the mean of their daily returns."""
+    closes = pd.DataFrame({"2330": CLOSES_2330, "2454": OTHER, "2317": ALONE})
+    return closes.pct_change().mean(axis=1).iloc[1:]
+
+
+def test_beta_uses_0050_when_stored_else_the_stored_companies_equal_weighted(store):
+    """Without 0050 (it had said only "run finqa ingest prices 0050") the market is the stored
+    companies' equal-weighted index, said so, and never charted; with 0050 stored, 0050."""
     a = ask(store, "2454 beta")
-    assert "finqa ingest prices 0050" in a.answer and not a.bars
+    m, s = _index_returns(), pd.Series(OTHER).pct_change().iloc[1:]
+    assert a.indicators["benchmark"] == "MARKET" and a.indicators["beta"] == pytest.approx(s.cov(m) / m.var())
+    assert "against the equal-weighted index of the 3 stored companies" in a.answer
+    assert "the stored companies' equal-weighted index stands for the market" in a.answer
+    assert {b.code for b in a.bars} == {"2454"}
+    corr = ask(store, "2454 correlation with the market")
+    assert corr.indicators["correlation"]["2454/MARKET"] == pytest.approx(s.corr(m))
+    assert "0050 is not stored" in corr.answer
+    lone = Job(req=EngineRequest(message="2454 beta", code="2454"), store=store, code="2454", period=Period("latest"),
+               visible=DAYS[-1], zh=False, notices=[], asked="2454 beta")
+    assert lone.benchmark() == "MARKET"
     store.upsert_bars(bars("0050", MARKET))
     b = ask(store, "2454 beta")
     assert b.indicators["benchmark"] == "0050" and "0050 stands for the market" in b.answer
@@ -290,7 +309,9 @@ def test_a_risk_profile(store):
     a = ask(store, "how risky is 2330?")
     rets = pd.Series(CLOSES_2330).pct_change().dropna()
     assert f"annualised volatility {rets.std() * 250 ** 0.5:.1%}" in a.answer
-    assert "maximum drawdown -50.00%" in a.answer and "finqa ingest prices 0050" in a.answer
+    assert "maximum drawdown -50.00%" in a.answer and "against the equal-weighted index of the 3 stored companies" in a.answer
+    m = _index_returns()
+    assert a.indicators["beta"] == pytest.approx(rets.reset_index(drop=True).cov(m.reset_index(drop=True)) / m.var())
     assert a.indicators["down_days"] == pytest.approx(float((rets < 0).mean()))
     store.upsert_bars(bars("0050", MARKET))
     with_beta = ask(store, "is 2454 risky?")
