@@ -39,7 +39,8 @@ from .periods import (ALL_TIME, AVERAGE_VOLUME, FIRST_OF, PERIOD_LABELS_ZH, YOY,
 from .price_format import (SHARES_PER_LOT, bar_of, company_label, company_of, consistent_value, day_label, fmt_price,
                            limit_note, pct, source_name, volume_text, yi)
 from .price_records import (GAPS, asks_average, asks_average_daily, asks_average_range, asks_back_to_day, asks_candles,
-                            asks_daily, asks_ohlc, back_to_day_text,
+                            asks_daily, asks_ohlc, asks_range_position, back_to_day_text, POSITION_SESSIONS,
+                            range_position_text,
                             asks_periodic, asks_records, asks_streak, asks_up_share, asks_volume, asks_volume_over_time,
                             asks_volume_trend,
                             average_daily_text, average_volume_text, asks_average_volume, day_move, day_move_text,
@@ -862,6 +863,9 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
             text += ("" if zh else " ") + back_to_day_text(shown, float(all_bars["close"].iloc[-1]), last_day, zh)
         if period.kind == "latest":
             text += _trend_text(upto["close"], zh)
+        if asked and asks_range_position(asked):  # "台積電的股價在歷史的什麼位置": the last year of sessions
+            year = [bar_of(code, d, row) for d, row in upto.tail(POSITION_SESSIONS).iterrows()]
+            text += ("" if zh else " ") + range_position_text(year, zh)
         bars = [shown]
         base = prev.close if prev is not None else None
     else:
@@ -906,6 +910,8 @@ def read_prices(store: Any, code: str, period: Period, *, ref: date, as_of: date
             text += ("" if zh else " ") + volume_trend_text(bars, [float(v) for v in before["volume"].dropna()], zh)
         if asked and asks_average(asked):
             text += ("" if zh else " ") + average_text(bars, zh)
+        if asked and asks_range_position(asked):  # "where is 2330 in its 2025 range?"
+            text += ("" if zh else " ") + range_position_text(bars, zh)
         if asked and asks_average_volume(asked) and len(bars) > 1:  # "2317 average volume in March 2025"
             text += ("" if zh else " ") + average_volume_text(bars, zh)
         if asked and asks_up_share(asked):  # "2330 win rate", "台積電上漲天數比例"

@@ -505,6 +505,40 @@ def asks_volume_trend(message: str) -> bool:
     return bool(_VOLUME_TREND.search(unquoted(message)))
 
 
+# "台積電的股價在歷史的什麼位置", "what percentile is TSMC's price in its 1-year range?", "how close is it to
+# its high?": where the close sits between the span's low and high (on Simplified, lower-cased text).
+_RANGE_POSITION = re.compile(
+    r"\bpercentile\b|\bwhere\b.{0,40}\b(?:in|within)\s+(?:its|the)\s+(?:\S+\s+){0,2}range\b"
+    r"|\bhow (?:close|far)\b.{0,25}\b(?:from|to)\s+(?:its|the)\s+(?:\S+\s+)?(?:high|low|peak|top|bottom)s?\b"
+    r"|(?:历史|区间|高低|一年|52周)(?:的|中|里)?.{0,4}(?:什么|哪个|哪里)?(?:位置|位阶)|相对位置|位阶|分位数?|百分位")
+POSITION_SESSIONS = 250  # with no span named: about a year of sessions
+
+
+def asks_range_position(message: str) -> bool:
+    """Whether ``message`` asks where the price sits in its range (no single day answers it)."""
+    return bool(_RANGE_POSITION.search(unquoted(message)))
+
+
+def range_position_text(bars: list[PriceBar], zh: bool) -> str:
+    """Where the last close of ``bars`` sits between their lowest low and highest high, and the
+    share of their closes at or below it."""
+    if len(bars) < 2:
+        return ""
+    low = min(b.low for b in bars)
+    high = max(b.high for b in bars)
+    last = bars[-1].close
+    where = (last - low) / (high - low) if high > low else 1.0
+    below = sum(b.close <= last for b in bars) / len(bars)
+    span = f"{bars[0].date.isoformat()} – {bars[-1].date.isoformat()}"
+    if zh:
+        return (f"{span} 的 {len(bars)} 個交易日中，最後收盤 {fmt_price(last)} 位於最低 {fmt_price(low)} 到最高 {fmt_price(high)} "
+                f"區間的 {where:.0%} 處（距最高 {last / high - 1:+.1%}、距最低 {last / low - 1:+.1%}），高於或等於其中 "
+                f"{below:.0%} 的收盤價。這是過去的位置，不是預測。")
+    return (f"Over the {len(bars)} sessions {span}, the last close, {fmt_price(last)}, sits at {where:.0%} of the way "
+            f"from the low of {fmt_price(low)} to the high of {fmt_price(high)} ({last / high - 1:+.1%} from the high, "
+            f"{last / low - 1:+.1%} from the low), at or above {below:.0%} of the closes. Where it stood, not where it goes.")
+
+
 _VOLUME_WORD = re.compile(r"\b(?:trading\s+)?volumes?\b|成交量|交易量|量能")
 
 

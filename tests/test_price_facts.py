@@ -1638,3 +1638,24 @@ def test_back_to_a_day_s_level_sets_the_latest_close_beside_it(store):
     zh = ask(store, "台積電回到2025年2月27日的價位了嗎")
     assert ("已回到那天的價位" if latest >= then else "尚未回到那天的價位") in zh.answer
     assert "latest close" not in ask(store, "2330 close on 2025-02-27").answer  # nothing asked beyond the day
+
+
+def test_where_the_close_sits_in_its_range(data_dir):
+    """"台積電的股價在歷史的什麼位置" / "what percentile is TSMC's price in its 1-year range?" / "where is
+    2330 in its 2025 range?": the last close between the span's lowest low and highest high, and the
+    share of closes at or below it (they had answered the day alone). Lows 90..109, highs 110..129,
+    closes 100..118 and last 105: (105 - 90) / (129 - 90) = 38%, 7 of 20 closes at or below it."""
+    from ingest.store import open_store
+
+    store = open_store(data_dir.store_path)
+    days = [d.date() for d in pd.bdate_range("2025-01-02", periods=20)]
+    closes = [100.0 + i for i in range(19)] + [105.0]
+    store.upsert_bars([PriceBar(code="2330", date=d, open=c, high=110.0 + i, low=90.0 + i, close=c, volume=1e6)
+                       for i, (d, c) in enumerate(zip(days, closes))])
+    today = days[-1] + timedelta(days=1)
+    a = ask(store, "what percentile is TSMC's price in its 1-year range?", today=today)
+    assert ("the last close, 105.00, sits at 38% of the way from the low of 90.00 to the high of 129.00 (-18.6% from "
+            "the high, +16.7% from the low), at or above 35% of the closes") in a.answer, a.answer
+    zh = ask(store, "台積電的股價在歷史的什麼位置", today=today)
+    assert "位於最低 90.00 到最高 129.00 區間的 38% 處" in zh.answer
+    assert "of the way from the low" not in ask(store, "2330 price", today=today).answer
