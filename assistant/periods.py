@@ -578,15 +578,34 @@ def anchor_yearless(message: str, today: date, data_end: date | None) -> tuple[s
 # "去年第四季", "今年上半年", "Q1 this year", "first half of last year": a quarter or half of a year
 # named relative to today, read as that year's number.
 _RELATIVE_YEAR_ZH = re.compile(r"(今年|去年|前年)\s*(?:的)?(?=\s*(?:第?\s*[1-4一二三四]\s*季|[上下]半年))")
-_RELATIVE_YEAR_EN = re.compile(r"\b(q[1-4]|h[12]|(?:first|second|third|fourth|1st|2nd|3rd|4th) (?:quarter|half))"
+# "去年9月", "前年十二月": a month of that year, written with digits ("2025年12月")
+_RELATIVE_YEAR_MONTH_ZH = re.compile(r"(今年|去年|前年)\s*(?:的)?\s*(1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])\s*月")
+_RELATIVE_YEAR_EN = re.compile(r"\b(q[1-4]|h[12]|(?:first|second|third|fourth|1st|2nd|3rd|4th) (?:quarter|half)"
+                               r"|january|february|march|april|june|july|august|september|october|november|december)"
                                r"\s+(?:of\s+)?(this|last) year\b")
+_MONTHS_EN = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+              "november", "december")
+# "last September", "this March" ("last may" is left alone: "may" is too often the verb)
+_LAST_MONTH_NAMED = re.compile(r"\b(last|this)\s+(january|february|march|april|june|july|august|september|october|november"
+                               r"|december)\b")
 
 
 def _absolute_years(s: str, today: date) -> str:
-    """``s`` with "去年第四季" written "2024年第四季" and "Q1 this year" "q1 2025"."""
+    """``s`` with "去年第四季" written "2024年第四季", "去年9月" "2024年9月", "Q1 this year" "q1 2025",
+    "September last year" "september 2024" and "last September" the latest September before this
+    month."""
     zh = {"今年": today.year, "去年": today.year - 1, "前年": today.year - 2}
+    s = _RELATIVE_YEAR_MONTH_ZH.sub(
+        lambda m: f"{zh[m.group(1)]}年{int(m.group(2)) if m.group(2).isdigit() else zh_number(m.group(2))}月", s)
     s = _RELATIVE_YEAR_ZH.sub(lambda m: f"{zh[m.group(1)]}年", s)
-    return _RELATIVE_YEAR_EN.sub(lambda m: f"{m.group(1)} {today.year - (m.group(2) == 'last')}", s)
+    s = _RELATIVE_YEAR_EN.sub(lambda m: f"{m.group(1)} {today.year - (m.group(2) == 'last')}", s)
+
+    def named(m: re.Match[str]) -> str:
+        month = _MONTHS_EN.index(m.group(2)) + 1
+        year = today.year if m.group(1) == "this" or month < today.month else today.year - 1
+        return f"{m.group(2)} {year}"
+
+    return _LAST_MONTH_NAMED.sub(named, s)
 
 
 # A quarter or half with no year ("台積電第一季漲幅", "TSMC Q1 performance", "上半年"): the latest

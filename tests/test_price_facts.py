@@ -74,6 +74,11 @@ def test_price_questions(message):
     ("台積電近3月股價", "trailing", None, None),  # the last 3 months, not March
     # a quarter or half of a year named relative to today (2025-03-06)
     ("台積電去年第四季表現", "range", date(2024, 10, 1), date(2024, 12, 31)),
+    # a month of a year named relative to today (they had been the whole year)
+    ("如果去年9月買10張鴻海", "range", date(2024, 9, 1), date(2024, 9, 30)), ("台積電去年十二月", "range", date(2024, 12, 1), date(2024, 12, 31)),
+    ("前年5月", "range", date(2023, 5, 1), date(2023, 5, 31)), ("2330 September last year", "range", date(2024, 9, 1), date(2024, 9, 30)),
+    ("2330 last September", "range", date(2024, 9, 1), date(2024, 9, 30)), ("2330 last February", "range", date(2025, 2, 1), date(2025, 2, 28)),
+    ("TSMC last may rise", "latest", None, None),
     ("去年的第4季", "range", date(2024, 10, 1), date(2024, 12, 31)),
     ("台積電今年上半年", "range", date(2025, 1, 1), date(2025, 6, 30)),
     ("2330 Q1 this year", "range", date(2025, 1, 1), date(2025, 3, 31)),
