@@ -225,7 +225,8 @@ _COMPARE_FILLER = re.compile(r"\b(?:vs|versus|v|compare[ds]?|comparison|with|and
                              r"|(?:这|那)?[两三四五六七八九十2-9]\s*(?:家|档|支|只|个)(?:公司|股票|股)?|\b(?:these|those|the|all)\s+(?:two|three|four|five)\b"
                              r"|[比较对和跟与还是及、]")
 # "Which is better, 2330 or 2454?", "台積電和聯發科哪個好": the same comparison, and no pick.
-_WHICH_BETTER = re.compile(r"\b(?:which|what)(?: one| stock)?(?: of (?:them|the \w+|these \w+|those \w+))?(?: is|'s| was| looks| seems)? (?:the )?"
+_WHICH_BETTER = re.compile(r"\b(?:which|what)(?: one| stock)?(?: of (?:them|the \w+|these \w+|those \w+))?"
+                           r"(?: is|'s| was| looks| seems| would have been| would be)? (?:the )?"
                            r"(?:better|best|stronger|strongest)"
                            r"(?: (?:long|short)[- ]term)?(?: buy| stock| pick| choice| investments?| hold)?"
                            r"(?: (?:for|in) the (?:long|short) (?:term|run))?\b"

@@ -212,10 +212,13 @@ def risk_answer(req: EngineRequest, store: Any, *, today: date | None = None) ->
     if kind is None:
         from .price_facts import asks_which_did_better, asks_which_is_better
 
-        if asks_which_is_better(req.message) or asks_which_did_better(req.message):
-            return None  # "哪個比較好" / "哪個報酬比較好" after their correlation: the companies side by side
-        # A follow-up ("and 2454?", "what about 2025?") asks the same of another company or span.
         previous = req.follows_price_question
+        if ((asks_which_is_better(req.message) or asks_which_did_better(req.message))
+                and not (previous and len({c for c in [code, *req.codes] if c}) > 1
+                         and risk_kind(previous) in ("investment", "dca"))):
+            return None  # "哪個比較好" / "哪個報酬比較好" after their correlation: the companies side by side
+        # A follow-up ("and 2454?", "what about 2025?") asks the same of another company or span; "which
+        # would have been better?" after two investments, both invested the same way, side by side.
         kind = risk_kind(previous) if previous and code else None
         if kind is None:
             return None

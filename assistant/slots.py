@@ -893,7 +893,7 @@ _ONLY_A_SPAN = re.compile(
     r"|[一二三四五六七八九十两]+|呢|吗)[\W_]*)+")
 # "their correlation", "它們的相關性", "compare both": every company of the last answer.
 _PLURAL_BACK = re.compile(r"\b(?:they|them|their|both|these two|the two|those two|which one|which of (?:the|these|those) two"
-                          r"|which of them|which is|which was)\b"
+                          r"|which of them|which is|which was|which would(?: have)?(?: been)?)\b"
                           # "哪一個比較強" picks between them; "哪檔股票漲最多" ranks the market
                           r"|\b(?:these|the|those|all) (?:three|four|five)\b|\ball of them\b"
                           r"|它们|他们|两者|两家|这两|二者|两档|两支|两个(?=的?(?:比较|对比|比一比|比一下|谁|哪))"

@@ -1160,3 +1160,22 @@ def test_a_monthly_plan_buys_whole_shares_on_each_month_s_first_session(store):
         assert n["return"] == pytest.approx(n["total"] / 30000 - 1)
     assert "at least NT$1" in " ".join(a.notices) or "至少 NT$1" in " ".join(a.notices)
     assert risk_kind("2330 monthly returns") != "dca"
+
+
+def test_which_would_have_been_better_after_two_investments_invests_both_the_same_way(store, data_dir):
+    """"If I had invested NT$100,000 in 2330 on 2025-01-02...", "and in 2454?", then "which would have
+    been better?": both investments side by side (it had searched the news; then it compared their
+    prices from the close before, which could rank them the other way round)."""
+    from assistant.service import Assistant
+    from assistant.slots import ChatSession
+
+    asst, session = Assistant(data_dir.model_copy(update={"cpu_only": True})), ChatSession()
+    first = asst.answer(f"If I had invested NT$100,000 in 2330 on {DAYS[1]}, how much would I have now?", session=session,
+                        as_of=DAYS[-1])
+    asst.answer("and in 2454?", session=session, as_of=DAYS[-1])
+    both = asst.answer("which would have been better?", session=session, as_of=DAYS[-1])
+    assert "Side by side (price return, best first):" in both.answer, both.answer
+    got = {c: both.indicators["companies"][c]["price_return"] for c in ("2330", "2454")}
+    assert got["2330"] == pytest.approx(first.indicators["price_return"])
+    ranked = both.answer.split("Side by side (price return, best first): ")[1]
+    assert ranked.index(max(got, key=got.get)) < ranked.index(min(got, key=got.get))
