@@ -975,6 +975,12 @@ class QAEngine(FinqaQueryEngine):
             newest = open_store(self.settings.store_path).newest_bar_date()
             return Answer(route="qa", engine=HOURS, notices=list(req.notices),
                           answer=market_open_answer(req.message, datetime.now(TAIPEI), newest))
+        from ..briefing import asks_briefing, briefing_answer
+
+        if not req.code and not req.codes and asks_briefing(req.message):
+            # "give me a morning briefing", "今天盤前要注意什麼": the latest session, the watchlist, the newest news
+            return briefing_answer(req, open_store(self.settings.store_path), list(self.settings.watchlist or []),
+                                   lambda: self._newest_named(req))
         from ..market_regime import regime_answer
 
         if (regime := regime_answer(req, open_store(self.settings.store_path))) is not None:
@@ -1017,6 +1023,17 @@ class QAEngine(FinqaQueryEngine):
         if answer is not None:
             _say_figures_missing(req, answer)
         return answer
+
+    def _newest_named(self, req: EngineRequest) -> list[Any]:
+        """The newest stored articles of any company that name their company, before the as-of
+        date (what "latest news" lists); none when the index cannot be read."""
+        before = req.as_of if req.as_of is not None else datetime.now(timezone.utc)
+        try:
+            return _about_their_company(self._retrieval().latest_news(req.message, codes=None, before=before,
+                                                                      k=self.k * 4))
+        except FinqaError as exc:
+            log.warning("newest news unavailable: %s", exc)
+            return []
 
     def overview_stream(self, req: EngineRequest) -> AnswerStream | None:
         """A company overview as a stream (its store lines at once, each engine's part as it
