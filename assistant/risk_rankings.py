@@ -24,6 +24,8 @@ from .types import Answer, EngineRequest
 _RANK_CUE = re.compile(
     r"\b(?:which|what)\b.{0,40}\b(?:stocks?|shares|companies|tickers|one|industry|industries|sectors?)\b"
     r"|\b(?:rank|ranking|top \d+)\b"
+    # "compare the volatility of all semiconductor stocks", "各半導體股的波動度"
+    r"|\bcompare\b.{0,40}\b(?:stocks|shares|companies)\b|\b(?:all|every|each)\s+(?:the\s+)?(?:\w+\s+)?(?:stocks|companies)\b"
     r"|\b(?:most|least) volatile\b|\b(?:biggest|largest|deepest|worst|smallest|shallowest)\s+drawdowns?\b"
     r"|哪(?:一)?(?:档|支|只|家|些|个)|排行|排名"
     # "波動最小的股票", "風險最高的公司", "stocks with the lowest volatility"
@@ -67,10 +69,16 @@ def risk_ranking(req: EngineRequest, store: Any, *, today: date | None = None) -
     everything = q.visible_bars(store)
     job = Job(req=req, store=store, code="", period=period, visible=visible, zh=zh, notices=notices, asked=req.message)
     rows, short, spans = [], [], {}
+    from .price_format import company_of
+    from .versus_market import named_industry
+
+    group = None if _BY_INDUSTRY.search(unquoted(req.message)) and not named_industry(req.message) else named_industry(req.message)
     for code, g in everything.groupby("code", sort=True):
         code = str(code)
         if not is_taiwan(code):
             continue
+        if group is not None and not group.includes(getattr(company_of(code), "industry", None)):
+            continue  # "which electronics stock has the best Sharpe ratio?": that group's companies only
         bars = g.set_index("date")
         window = job.window(bars, DEFAULT_SESSIONS)
         rets = job.changes(bars["close"].astype(float), window)
@@ -121,7 +129,8 @@ def risk_ranking(req: EngineRequest, store: Any, *, today: date | None = None) -
         what = {"drawdown": "最大回撤" + ("最淺" if least else "最深"), "volatility": "年化波動度" + ("最低" if least else "最高"),
                 "extremes": "單日跌幅" + ("最小" if least else "最大"),
                 "sharpe": "夏普比率（風險調整後報酬）" + ("最低" if least else "最高")}[kind]
-        among = (f"{len(rows)} 個產業（各產業已儲存股價公司的中位數）" if industries else f"{len(rows)} 家有股價的公司")
+        among = (f"{len(rows)} 個產業（各產業已儲存股價公司的中位數）" if industries else
+                 f"{len(rows)} 家有股價的{group.name_zh}公司" if group is not None else f"{len(rows)} 家有股價的公司")
         head = f"**{start} 至 {end}**，資料庫中 {among}裡{what}的："
     else:
         what = {"drawdown": ("shallowest" if least else "deepest") + " maximum drawdown",
@@ -129,6 +138,7 @@ def risk_ranking(req: EngineRequest, store: Any, *, today: date | None = None) -
                 "extremes": ("mildest" if least else "worst") + " one-day fall",
                 "sharpe": ("lowest" if least else "highest") + " Sharpe ratio (risk-adjusted return)"}[kind]
         among = (f"{len(rows)} industries (the median of each industry's stored companies)" if industries else
+                 f"the {len(rows)} {group.name_en} companies with stored prices" if group is not None else
                  f"the {len(rows)} companies with stored prices")
         head = f"**{start} to {end}**, the {what} among {among}:"
     lines = []

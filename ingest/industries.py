@@ -40,7 +40,7 @@ class Industry:
 
 INDUSTRIES: tuple[Industry, ...] = (
     Industry("半導體業", "Semiconductors",
-             r"\bsemiconductors?\b|\bsemis\b|\bchip ?(?:stocks|makers?|sector|industry)\b|\bchipmakers?\b|半导体|晶片股|芯片股"),
+             r"\bsemiconductors?\b|\bsemis\b|\bchip ?(?:stocks?|makers?|sector|industry)\b|\bchipmakers?\b|半导体|晶片股|芯片股"),
     Industry("電子零組件業", "Electronic Components", r"\belectronic components?\b|电子零组件"),
     Industry("電腦及週邊設備業", "Computers & Peripherals",
              r"\bcomputers?(?: and| &) peripherals\b|\b(?:pc|computer|server) makers?\b|\bcomputer hardware\b|\bpc stocks?\b"
@@ -81,7 +81,7 @@ INDUSTRIES: tuple[Industry, ...] = (
     Industry("其他業", "Other", ""),
     # TWSE's electronics sectors together (its 電子類 index): what "tech stocks" and 電子股 mean in Taiwan.
     Industry("電子類股", "Electronics (tech)",
-             r"\btech(?:nology)? (?:stocks|shares|sector|names|companies|industry)\b|\belectronics? (?:stocks|shares|sector)\b"
+             r"\btech(?:nology)? (?:stocks?|shares|sector|names|companies|industry)\b|\belectronics? (?:stocks?|shares|sector)\b"
              r"|电子股|电子类股|电子业(?!务)|电子产业|科技股|科技类股",
              members=("半導體業", "電腦及週邊設備業", "光電業", "通信網路業", "電子零組件業", "其他電子業", "電子通路業",
                       "資訊服務業")),

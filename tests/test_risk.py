@@ -372,6 +372,7 @@ def test_which_is_riskier_names_the_most_volatile_and_the_deepest_drawdown(store
     ("最近漲最多的股票", None),
     ("which stock rose the most in 2025?", None), ("how volatile is the market?", None),
     ("which stocks will be the most volatile next month?", None),
+    ("compare the volatility of all semiconductor stocks", "volatility"),  # it had searched the news
 ])
 def test_which_questions_rank_by_risk(message, kind):
     from assistant.risk_rankings import risk_ranking_kind
@@ -1179,3 +1180,18 @@ def test_which_would_have_been_better_after_two_investments_invests_both_the_sam
     assert got["2330"] == pytest.approx(first.indicators["price_return"])
     ranked = both.answer.split("Side by side (price return, best first): ")[1]
     assert ranked.index(max(got, key=got.get)) < ranked.index(min(got, key=got.get))
+
+
+def test_a_risk_ranking_of_a_named_group_ranks_only_its_companies(store):
+    """"半導體股哪檔波動最大" / "which electronics stock has the best Sharpe ratio?" had ranked every
+    stored company (a cement maker among the electronics): 2330 and 2454 are semiconductors, 2317 is
+    not."""
+    from assistant.risk_rankings import risk_ranking
+
+    semis = risk_ranking(EngineRequest(message="半導體股哪檔波動最大"), store, today=DAYS[-1])
+    assert {r["code"] for r in semis.ranking["volatility"]} == {"2330", "2454"}
+    assert "2 家有股價的半導體業公司" in semis.answer
+    every = risk_ranking(EngineRequest(message="哪檔股票波動最大"), store, today=DAYS[-1])
+    assert {r["code"] for r in every.ranking["volatility"]} == {"2330", "2454", "2317"}
+    en = risk_ranking(EngineRequest(message="which semiconductor stock has the best Sharpe ratio?"), store, today=DAYS[-1])
+    assert "among the 2 Semiconductors companies with stored prices" in en.answer
