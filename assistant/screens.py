@@ -37,6 +37,9 @@ _OVERBOUGHT = re.compile(r"\bover\s*-?\s*bought\b|超买|\brsi\b.{0,20}\b(?:abov
 _NEAR_HIGH = re.compile(r"\b(?:near|close to|closest to|nearest|within \d+%? of|at)\s+(?:their|its|the|a)?\s*"
                         r"(?:52[- ]week|one[- ]year|1[- ]year|yearly|annual)?\s*(highs?|lows?)\b"
                         r"|(?:接近|靠近|贴近|离)(?:52周|一年|年)?(?:新)?(高点|低点|高|低)(?:最近)?")
+# "the highest RSI", "RSI最高": the RSI screen's order, the strongest first
+_HIGHEST_RSI = re.compile(r"\b(?:highest|strongest|top)\s+rsi\b|\brsi\b.{0,6}(?:最高|最强)")
+_LOWEST_RSI = re.compile(r"\b(?:lowest|weakest)\s+rsi\b|\brsi\b.{0,6}(?:最低|最弱)")
 _MA_SIDE = re.compile(r"\b(above|over|below|under)\s+(?:their|its|the)\s+")
 _ZH_MA_SIDE = re.compile(r"(站上|站稳|高于|在|跌破|低于|失守)\S{0,4}?(?:(\d{1,3}|[一二三四五六七八九十百两]{1,4})\s*(?:日|天)\s*(?:均线|线)"
                          r"|(周线|月线|季线|半年线|年线))")
@@ -95,7 +98,9 @@ def screen_of(message: str, codes: list[str]) -> Screen | None:
     if not message or codes:
         return None
     s = unquoted(message)
-    if not _ABOUT_STOCKS.search(s):
+    from .versus_market import named_industry
+
+    if not _ABOUT_STOCKS.search(s) and named_industry(message) is None:  # "電子股誰超賣": the group is the stocks
         return None
     for side, rx in (("up", _STREAK_UP), ("down", _STREAK_DOWN)):
         if m := rx.search(s):
@@ -110,9 +115,9 @@ def screen_of(message: str, codes: list[str]) -> Screen | None:
         level = (float(number.replace(",", "")) if number[0].isdigit() else
                  {"百": 100.0, "千": 1000.0}.get(number) or float(zh_number(number) or 0))  # "百元以下": 100
         return Screen("price", "below" if word in _BELOW else "above", level=level) if level > 0 else None
-    if _OVERSOLD.search(s):
+    if _OVERSOLD.search(s) or _LOWEST_RSI.search(s):
         return Screen("rsi", "low")
-    if _OVERBOUGHT.search(s):
+    if _OVERBOUGHT.search(s) or _HIGHEST_RSI.search(s):  # "which semiconductor stock has the highest RSI?"
         return Screen("rsi", "high")
     if m := _NEAR_HIGH.search(s):
         word = m.group(1) or m.group(2) or ""
@@ -135,11 +140,14 @@ def screen_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
     q = store_question(req, today)  # a screen reads each company at its last close: no period
     zh, visible = q.zh, q.visible
     everything = q.visible_bars(store)
+    from .versus_market import named_industry
+
+    group = named_industry(req.message)  # "電子股誰超賣", "which tech stocks are above their 60-day average?"
     rows, short = [], []
     need = {"rsi": 15, "extreme": 20, "ma": screen.length, "streak": 2, "price": 1, "price_rank": 1}[screen.kind]
     for code, g in everything.groupby("code", sort=True):
         code = str(code)
-        if not is_taiwan(code):
+        if not is_taiwan(code) or (group is not None and not group.includes(getattr(company_of(code), "industry", None))):
             continue
         g = g.sort_values("date")
         closes = g.set_index("date")["close"].astype(float)
@@ -173,7 +181,7 @@ def screen_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
         notices.append("這裡的便宜／貴是一股的價格：finqa 沒有獲利資料，無法判斷哪檔相對其價值便宜（本益比）；一張 1,000 股的價格也因此不同。"
                        if zh else "Cheap and expensive here are the price of one share: finqa stores no earnings, so it "
                        "cannot say which is cheap against its value (P/E); a lot of 1,000 shares costs 1,000 times it.")
-    head = _head(screen, len(rows), len(passed), zh)
+    head = _head(screen, len(rows), len(passed), zh, group)
     lines = [f"{i}. {' '.join(filter(None, (r['name'], r['text_zh'])))}（收盤 {fmt_price(r['close'])}，{r['date']}）" if zh else
              f"{i}. {' '.join(filter(None, (r['name'], r['text'])))} (close {fmt_price(r['close'])}, {r['date']})"
              for i, r in enumerate(order, 1)]
@@ -241,8 +249,11 @@ def _measure(screen: Screen, closes: pd.Series, bars: pd.DataFrame) -> dict[str,
             "text_zh": f"相對 {screen.length} 日均線（{fmt_price(ma)}）{gap:+.2%}"}
 
 
-def _head(screen: Screen, n: int, passed: int, zh: bool) -> str:
-    """What was screened, and how many of the ``n`` companies passed (none: the closest follow)."""
+def _head(screen: Screen, n: int, passed: int, zh: bool, group: Any = None) -> str:
+    """What was screened, and how many of the ``n`` companies (of ``group``, an industry, when one
+    was named) passed (none: the closest follow)."""
+    whose_zh = f"{group.name_zh}" if group is not None else ""
+    whose = f"{group.name_en} " if group is not None else ""
     if screen.kind == "streak":
         least = max(screen.length, 2)
         rule = (f"到最後收盤為止連續至少 {least} 個交易日{'上漲' if screen.side == 'up' else '下跌'}" if zh else
@@ -257,7 +268,8 @@ def _head(screen: Screen, n: int, passed: int, zh: bool) -> str:
     elif screen.kind == "price_rank":
         order = ("由高到低" if screen.side == "high" else "由低到高") if zh else ("highest first" if screen.side == "high" else
                                                                          "lowest first")
-        return (f"資料庫中 {n} 家公司的最後收盤價（{order}）：" if zh else f"The {n} stored companies by their last close ({order}):")
+        return (f"資料庫中 {n} 家{whose_zh}公司的最後收盤價（{order}）：" if zh else
+                f"The {n} stored {whose}companies by their last close ({order}):")
     elif screen.kind == "price":
         rule = (f"收盤價{'低於' if screen.side == 'below' else '高於'} {screen.level:,g} 元" if zh else
                 f"a close {screen.side} NT${screen.level:,g}")
@@ -265,10 +277,10 @@ def _head(screen: Screen, n: int, passed: int, zh: bool) -> str:
         rule = (f"收盤{'高於' if screen.side == 'above' else '低於'} {screen.length} 日均線" if zh else
                 f"a close {screen.side} the {screen.length}-day moving average")
     if zh:
-        return (f"資料庫中 {n} 家公司，{passed} 家符合「{rule}」：" if passed else
-                f"資料庫中 {n} 家公司沒有一家符合「{rule}」；最接近的是：")
-    return (f"{passed} of the {n} stored companies {'has' if passed == 1 else 'have'} {rule}:" if passed else
-            f"None of the {n} stored companies has {rule}; the closest:")
+        return (f"資料庫中 {n} 家{whose_zh}公司，{passed} 家符合「{rule}」：" if passed else
+                f"資料庫中 {n} 家{whose_zh}公司沒有一家符合「{rule}」；最接近的是：")
+    return (f"{passed} of the {n} stored {whose}companies {'has' if passed == 1 else 'have'} {rule}:" if passed else
+            f"None of the {n} stored {whose}companies has {rule}; the closest:")
 
 
 __all__ = ["Screen", "screen_answer", "screen_of"]

@@ -53,7 +53,8 @@ def ask(store, message, *, as_of=None, today=DAYS[-1]):
     # by the price of a share (they had searched the news)
     ("which company has the highest share price?", Screen("price_rank", "high")), ("股價最高的是哪一檔", Screen("price_rank", "high")),
     ("which stocks are cheapest right now?", Screen("price_rank", "low")), ("哪檔股票最便宜", Screen("price_rank", "low")),
-    ("which stocks have the highest RSI?", None),
+    ("which stocks have the highest RSI?", Screen("rsi", "high")),  # the RSI's order (not the price's)
+    ("電子股誰超賣", Screen("rsi", "low")),  # a group is the stocks asked about (it had searched the news)
 ])
 def test_which_questions_are_screens(message, screen):
     from assistant.slots import parse_slots
@@ -155,3 +156,14 @@ def test_streaks_are_the_runs_ending_at_the_last_close(store):
     assert [r["code"] for r in ask(store, "哪些股票連跌三天").ranking["screen"]] == ["2330"]
     four = ask(store, "which stocks rose 4 days in a row?")
     assert [r["code"] for r in four.ranking["screen"]] == ["2454"]
+
+
+def test_a_screen_of_a_named_group_screens_only_its_companies(store):
+    """"which semiconductor stock has the highest RSI?" / "which tech stocks are above their 60-day
+    average?" had screened every stored company: 2330 and 2454 are semiconductors, 2317 is not."""
+    semis = ask(store, "which semiconductor stock has the highest RSI?")
+    assert {r["code"] for r in semis.ranking["screen"]} <= {"2330", "2454"} and "stored Semiconductors companies" in semis.answer
+    every = ask(store, "which stocks have the highest RSI?")
+    assert "of the 3 stored companies" in every.answer or "None of the 3 stored companies" in every.answer
+    zh = ask(store, "半導體股哪些站上月線")
+    assert "2 家半導體業公司" in zh.answer
