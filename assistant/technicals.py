@@ -85,7 +85,9 @@ _KINDS = {
                          r"|支撑|压力(?:位|区|价|线)|阻力(?:位|区|价|线)|(?<=[和与及跟、])(?:压力|阻力)|(?:压力|阻力)(?=[和与及跟、])|"
                          + _STOP_LOSS),
 }
-_ALL = re.compile(r"\btechnicals?\b|\btechnical (?:indicators?|analysis|picture|signals?)\b|技术指标|技术面|技术分析")
+_ALL = re.compile(r"\btechnicals?\b|\btechnical (?:indicators?|analysis|picture|signals?)\b|技术指标|技术面|技术分析"
+                  # "what do the indicators say about 2317?", "2330's indicators", "指標怎麼看"
+                  r"|\b(?:the|its|all)\s+indicators\b|['’]s\s+indicators\b|\bindicators\s+(?:say|show|for|of|on)\b|指标(?:怎么看|如何|呢)")
 DEFAULT_MAS = (5, 20, 60)
 VOL_WINDOW = 20
 

@@ -41,6 +41,8 @@ def ask(store, message, *, as_of=None, today=DAYS[-1]):
     "2330 20 day ma", "its 20-day sma", "台積電現在是多頭還是空頭", "is 2330 in an uptrend?", "鴻海趨勢如何",
     "台積電乖離率", "2330 bias ratio", "2330 deviation from its moving average",
     "2330 trend", "what's the trend?", "聯發科技術面怎麼看",
+    # the indicators as a whole (the first had quoted news)
+    "what do the indicators say about 2317?", "2330's indicators", "鴻海指標怎麼看",
 ])
 def test_indicator_questions(message):
     assert is_indicator_question(message, "2330")
