@@ -82,7 +82,9 @@ def year_before(period: Period) -> Period | None:
 
 # "all-time high", 歷史新高: the whole stored history.
 ALL_TIME = re.compile(r"\ball[- ]time\b|\bever\b|\brecord (?:high|low)|\b(?:price|close|closing price|stock) history\b|\bath\b|\batl\b"
-                      r"|历史(?:上)?(?:新|最)?(?:高|低)|史上(?:最)?(?:高|低)|有史以来|历来最(?:高|低)|上市以来|历史股价|历史价格")
+                      r"|历史(?:上)?(?:新|最)?(?:高|低)|史上(?:最)?(?:高|低)|有史以来|历来最(?:高|低)|上市以来|历史股价|历史价格"
+                      # "since it listed", "since its IPO", "掛牌以來": the stored history, said to be no more
+                      r"|\bsince (?:it |its )?(?:listed|listing|ipo|inception|debut|went public)\b|挂牌以来|上柜以来")
 
 
 # A year written alone, as the company directory reads it (``ingest.companies``): after a word of

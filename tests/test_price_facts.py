@@ -534,6 +534,9 @@ def test_all_time_is_the_stored_history_and_says_so(store):
     assert any("the stored history, since 2025-02-26" in n for n in a.notices)
     zh = ask(store, "台積電歷史新高是多少")
     assert "最高 1,065.00（2025-02-26）" in zh.answer and any("不是上市以來的完整紀錄" in n for n in zh.notices)
+    since = ask(store, "How much has TSMC gained since it listed?")  # it had quoted news
+    assert len(since.bars) == 5 and any("not the whole history since listing" in n for n in since.notices)
+    assert len(ask(store, "台積電掛牌以來漲多少").bars) == 5
     for asked in ("台積電歷史最高價是多少", "台積電有史以來最高價", "台積電歷來最高收盤"):  # these had been the last day
         other = ask(store, asked)
         assert len(other.bars) == 5 and "最高 1,065.00（2025-02-26）" in other.answer, asked
