@@ -397,12 +397,15 @@ COMPANY_TOPIC = re.compile("|".join(f"(?:{p})" for p in (
 # "will 2330 reach 1,000?", "台積電會漲到1000嗎", "鴻海會跌破150嗎": a price to reach. The number
 # must follow a word of reaching; whether it is above or below the last close says which way.
 _TARGET = re.compile(
-    r"\b(?:reach(?:es)?|hit|top|break(?: through)?|exceed|surpass|(?<!golden )(?<!death )cross|climb to|rise to|go (?:to|above|over|past|below|under)"
+    r"\b(?:reach(?:es|ing)?|hit(?:s|ting)?|tops?|break(?:s|ing)?(?: through)?|exceed(?:s|ing)?|surpass(?:es|ing)?"
+    r"|(?<!golden )(?<!death )cross(?:es|ing)?|climb to|rise to|go (?:to|above|over|past|below|under)"
     r"|get to|(?:get|come|go|bounce|climb) back (?:to|above)|return to|recover to|rebound to|back above"
     r"|fall (?:to|below|under)|drop (?:to|below|under)|sink to|dip (?:to|below|under)|above|below|under"
     # a bare "over" before a year is a span ("compare TSMC and UMC over 2025"), not a price
     r"|over(?!\s+(?:19|20)\d\d(?![\d,]|\.\d)))"
-    r"\s+(?:nt\$|\$|twd\s*)?(\d[\d,]*(?:\.\d+)?)(?!\d)(?!\s*(?:%|percent|days?|weeks?|months?|years?|trading|sessions?|lots?|shares?))"
+    r"\s+(?:nt\$|\$|twd\s*)?(\d[\d,]*(?:\.\d+)?)(?!\d)(?!\s*-?\s*(?:%|percent|days?|weeks?|months?|years?|trading|sessions?"
+    # "hits a 52-week high", "top 10 holdings": a span or a count, no price
+    r"|lots?|shares?|holdings?|stocks?|companies|names|gainers?|losers?|performers?))"
     r"|(?:涨到|涨破|涨至|涨回|突破|站上|站回|上看|冲上|冲到|回到|超过|升到|达到|来到|跌到|跌破|跌至|跌回|掉到|掉回|摔到|下看|低于"
     # "聯發科明年有機會破2000嗎": 破 alone is a price to break through
     r"|(?<![涨跌突攻击打])破"

@@ -475,6 +475,10 @@ def test_several_companies_named_are_each_forecast_side_by_side(data_dir):
     ("Compare TSMC, MediaTek and UMC over 2025", None), ("TSMC over 2025.", None), ("will 2330 go over 2025?", 2025.0),
     ("will 2330 be over 1,200?", 1200.0), ("2330 over 2000.5", 2000.5),
     ("台積電今年會到1200嗎", 1200.0), ("台積電能到1500嗎", 1500.0), ("台積電會到10天線嗎", None),
+    # the verb's other forms (the odds had been an "explanatory question" for the news)
+    ("what are the odds TSMC hits 1000 by the end of June?", 1000.0), ("chance 2330 reaches 1000", 1000.0),
+    ("if it breaks 900", 900.0), ("golden crosses 2", None),
+    ("TSMC hits 52-week high", None), ("2330 top 10 holdings", None),  # a span and a count, no price
 ])
 def test_a_target_price_is_read_only_after_a_word_of_reaching(message, target):
     from assistant.engines.forecast import target_price
