@@ -26,7 +26,8 @@ MONTH = 20  # sessions
 
 # On Simplified, lower-cased text, with no company named (the caller checks that).
 _ASKS = re.compile(
-    r"\b(?:morning|daily|market|pre-?market|evening|end[- ]of[- ]day|weekly)\s+(?:briefing|brief|summary|update|digest|wrap(?:-?up)?)\b"
+    r"\b(?:morning|daily|market|pre-?market|evening|end[- ]of[- ]day|weekly)\s+"
+    r"(?:briefing|brief|summary|update|digest|wrap(?:-?up)?)\b"
     r"|\bbrief(?:ing)?\s+me\b\s*[?.!]*\s*$|^\s*(?:give me\s+)?(?:a\s+|the\s+)?briefing\b"
     r"|\bwhat should i (?:watch|know|look at|pay attention to|keep an eye on)\b(?!\s+(?:about|on|for)\s+\S)"
     r"|\bwhat(?:'s| is) (?:important|worth knowing) today\b|\bcatch me up\b\s*[?.!]*\s*$"

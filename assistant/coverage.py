@@ -401,7 +401,8 @@ def is_coverage_question(message: str) -> bool:
 
 # "what is 0050?", "who is MediaTek?", "台積電是什麼公司", "介紹一下聯發科": what the company is.
 _IDENTITY_EN = re.compile(r"^\s*(?:(?:what|who)(?:'s|\s+is|\s+are)\s+(?:the\s+)?(?:company\s+|stock\s+|ticker\s+|etf\s+)?"
-                          r"|what\s+(?:does|do)\s+(?:the\s+)?(?:company\s+|it\s+|they\s+)?(?:do|make|sell|produce)(?:\s+for a living)?"
+                          r"|what\s+(?:does|do)\s+(?:the\s+)?(?:company\s+|it\s+|they\s+)?(?:do|make|sell|produce)"
+                          r"(?:\s+for a living)?"
                           # "what business is it in?", "what kind of company is it?"
                           r"|what\s+(?:business|kind of (?:company|business)|type of (?:company|business))\s+is\s+"
                           r"(?:it\s+|this\s+)?(?:in)?"

@@ -26,7 +26,8 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("why", re.compile(r"^\s*(?:but\s+|and\s+)?why\s*[?？!.]*\s*$"
                        r"|\bwhy\b(?!\s+(?:did|has|have)\b).{0,30}\b(?:number|forecast|prediction|probability|"
                        r"p\(rise\)|so (?:low|high|bearish|bullish|negative|positive)|that|this|it)\b"
-                       r"|\bhow did you (?:get|come up with|arrive at|calculate|compute)\b|\bwhere (?:does|did) (?:that|this|the|it)\b"
+                       r"|\bhow did you (?:get|come up with|arrive at|calculate|compute)\b"
+                       r"|\bwhere (?:does|did) (?:that|this|the|it)\b"
                        r".{0,20}\bcome from\b|\bwhat (?:data|inputs?)\b.{0,25}\b(?:use|used|based|behind)\b|\bbased on what\b"
                        r"|^\s*为什么[?？!。]*\s*$|为什么(?:是|会是)?(?:这个|这样|这么|那么)|怎么(?:来|算|得出)的|依据(?:是)?什么|根据什么"
                        r"|用了?(?:哪些|什么)(?:资料|数据)|(?:资料|数据)(?:来源|从哪)")),
@@ -135,14 +136,15 @@ def _why_text(fc: dict[str, Any], label: str, zh: bool) -> str:
                 f"{fc['as_of']}: no news, no financial statements. The analog forecaster writes the stock's latest sessions "
                 "as a vector (its own and the market's scaled returns, where it closed in the day's range, its distance "
                 "from the 20-day average, the volatility regime) and finds the most similar windows in every stored "
-                f"stock's history whose outcome was known by then, the closer the heavier. P(rise) {fc['p_rise']:.1%} is the weighted share of them whose "
-                f"next {h} sessions ended higher (smoothed toward 50%); the expected close {end['close']:,.2f} is their "
+                f"stock's history whose outcome was known by then, the closer the heavier. P(rise) {fc['p_rise']:.1%} is "
+                f"the weighted share of them whose next {h} sessions ended higher (smoothed toward 50%); the expected "
+                f"close {end['close']:,.2f} is their "
                 f"weighted median move with only {kept:.0%} of it kept (pulled toward no change, since a random walk is "
                 f"hard to beat), applied to the last close {last:,.2f}; the 10-90% band {end['low']:,.2f}-{end['high']:,.2f} "
                 "is their 10th and 90th percentiles.")
     else:
-        text = (f"**{label}**, the {h}-day forecast from {fc['as_of']}, came from the model {fc.get('engine')}: its prompt held "
-                f"the stock's latest sessions and the most similar past windows known by {fc['as_of']}, and "
+        text = (f"**{label}**, the {h}-day forecast from {fc['as_of']}, came from the model {fc.get('engine')}: its "
+                f"prompt held the stock's latest sessions and the most similar past windows known by {fc['as_of']}, and "
                 f"P(rise) {fc['p_rise']:.1%} is its probability of \"rise\" against \"fall\".")
     return text + "\n" + _backtest_text(fc, label, zh)
 

@@ -117,16 +117,17 @@ def regime_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
     last, peak_day, from_peak, trough_day, from_trough = _extremes(series)
     first_day, last_day = series.index[0].date(), series.index[-1].date()
     span = f"{first_day.isoformat()} – {last_day.isoformat()}"
+    verdict = _verdict(from_peak, from_trough, peak_day, trough_day, zh)
     if zh:
         text = (f"{what}，{span}（{len(series)} 個交易日）：距高點（{peak_day.isoformat()}）{from_peak:+.1%}，"
-                f"距低點（{trough_day.isoformat()}）{from_trough:+.1%}。{_verdict(from_peak, from_trough, peak_day, trough_day, True)}。"
+                f"距低點（{trough_day.isoformat()}）{from_trough:+.1%}。{verdict}。"
                 f"{breadth}慣例以離高點跌 20% 為空頭、離低點漲 20% 為多頭；這描述的是過去的走勢，不是預測，也不是投資建議。")
     else:
         text = (f"{what[0].upper() + what[1:]}, {span} ({len(series)} sessions): {from_peak:+.1%} from its peak "
                 f"({peak_day.isoformat()}), {from_trough:+.1%} from its trough ({trough_day.isoformat()}): "
-                f"{_verdict(from_peak, from_trough, peak_day, trough_day, False)}.{breadth} By the usual convention a fall of 20% from the peak "
-                "is a bear market and a rise of 20% from the trough a bull market; this describes the past, not what "
-                "comes next, and is no investment advice.")
+                f"{verdict}.{breadth} By the usual convention a fall of 20% from the peak is a bear market and a rise "
+                "of 20% from the trough a bull market; this describes the past, not what comes next, and is no "
+                "investment advice.")
     cite = Citation(n=1, title="finqa price store", source="TWSE/TPEx via twstock", date=last_day.isoformat(), url=None)
     return Answer(route="qa", engine=ENGINE, code=req.code, notices=q.notices, answer=text + " [1]", citations=[cite],
                   indicators={"from_peak": from_peak, "peak_date": peak_day.isoformat(), "from_trough": from_trough,
