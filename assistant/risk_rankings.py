@@ -72,13 +72,13 @@ def risk_ranking(req: EngineRequest, store: Any, *, today: date | None = None) -
     from .price_format import company_of
     from .versus_market import named_industry
 
-    group = None if _BY_INDUSTRY.search(unquoted(req.message)) and not named_industry(req.message) else named_industry(req.message)
+    group = named_industry(req.message)  # "半導體股哪檔波動最大": that group's companies only
     for code, g in everything.groupby("code", sort=True):
         code = str(code)
         if not is_taiwan(code):
             continue
         if group is not None and not group.includes(getattr(company_of(code), "industry", None)):
-            continue  # "which electronics stock has the best Sharpe ratio?": that group's companies only
+            continue
         bars = g.set_index("date")
         window = job.window(bars, DEFAULT_SESSIONS)
         rets = job.changes(bars["close"].astype(float), window)
