@@ -56,10 +56,16 @@ _EN_STOCKS = r"(?:stocks?|shares|tickers|equities)"
 _EN_MOVE = (r"(?:rose|risen|gained|jumped|climbed|rallied|surged|soared|advanced|fell|fallen|dropped|lost|declined|"
             r"slumped|tumbled|sank|plunged|went (?:up|down)|moved|performed)")
 _EN_MOST = r"(?:most|least|best|worst|biggest|largest|highest|lowest|strongest|weakest|top)"
+# "how many stocks are up this year?", "今年有幾檔股票上漲" ("前幾檔" is a top list): the breadth is the answer
+_HOW_MANY_UP = re.compile(
+    r"\bhow many\s+(?:of\s+(?:the|my)\s+)?(?:stocks|shares|companies)\b.{0,30}\b(?:up|down|rose|fell|gained|lost|higher|lower)\b"
+    r"|(?<![前哪])(?:几|多少)(?:档|支|只|家)(?:股票|公司)?.{0,4}(?:上涨|下跌|涨|跌)")
 _RANKING = re.compile(
     rf"\b(?:which|what)\s+(?:of\s+(?:the|these|those|my|our)\s+)?(?:\w+\s+){{0,2}}{_EN_STOCKS}\b.{{0,60}}\b(?:{_EN_MOVE}|{_EN_MOST})\b"
     rf"|\b(?:which|what)\b.{{0,50}}\b{_EN_MOVE}\s+(?:the\s+)?(?:most|least|best|worst|more|less)\b"
     r"|\b(?:which|what)\b.{0,50}\b(?:performed|did|fared)\s+(?:the\s+)?(?:best|worst|better|worse)\b"
+    # "how many stocks are up this year?", "今年有幾檔股票上漲": the breadth line of the span's summary
+    r"|" + _HOW_MANY_UP.pattern +
     # "which sectors were hit hardest?", "the hardest-hit stocks", "哪個產業受傷最重"
     r"|\b(?:which|what)\b.{0,40}\b(?:hit|hurt|battered|beaten)\s+(?:the\s+)?(?:hardest|most|worst)\b|\b(?:hardest|worst)[- ]hit\b"
     r"|哪.{0,10}(?:受伤|受创|重伤)最(?:重|深|多)|(?:受伤|受创)最(?:重|深)的"
@@ -748,7 +754,8 @@ def movers_answer(req: EngineRequest, store: Any, *, today: date | None = None,
         notices.append(f"資料庫只有 {info['sessions']} 個交易日的資料，少於所問的 {period.sessions} 個。" if zh else
                        f"The store holds only {info['sessions']} of the {period.sessions} trading days asked about.")
     labels = {r.code: company_label(r.code, company_of(r.code), zh) for r in rows}
-    market = market_summary or (not named and is_market_question(asked))
+    # "how many stocks are up this year?": the breadth is the answer, so the market summary
+    market = market_summary or (not named and (is_market_question(asked) or bool(_HOW_MANY_UP.search(s))))
     n = MARKET_TOP if market and not _TOP_N.search(s) else top_n(s)
     lists: dict[str, list[Ranked]] = {}
     sectors = _sector_rows(rows, worst_first=bool(_DOWN.search(s)) and not _UP.search(s)) if by_sector else []

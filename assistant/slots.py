@@ -934,6 +934,14 @@ COMPARE_WITH = re.compile(r"^\s*(?:那|那么)?\s*(?:它|这档|这支)?\s*(?:�
                            r"(?:compare|stack up|do|fare)\s+(?:with|to|against|versus|vs\.?)\b")
 
 
+def _new_ranking(message: str) -> bool:
+    """Whether ``message`` asks for a ranking of its own ("what's the worst performing stock this
+    year?"), whose "worst" is no end of the last ranking."""
+    from .movers import is_ranking_question
+
+    return is_ranking_question(message)
+
+
 def _asks_label_list(simplified_lower: str) -> bool:
     """Whether the message asks for the articles read one way ("show me the negative ones")."""
     from .sentiment_groups import asked_label_list
@@ -1059,7 +1067,8 @@ def parse_slots(message: str, session: ChatSession | None = None, directory: Any
         hint = (f" Did you mean: {', '.join(suggestions)}?" if suggestions else
                 " No TWSE or TPEx company has a name or code close to it.")
         slots.notices.append(f"Unknown company {unknown!r}.{hint}")
-    elif session is not None and session.last_ranked and (end := ranked_end(simplified)) in session.last_ranked:
+    elif (session is not None and session.last_ranked and (end := ranked_end(simplified)) in session.last_ranked
+          and not _new_ranking(message)):  # "what's the worst performing stock this year?" ranks again
         # "why did the top one rise?", "第一名為什麼漲" after a ranking: its first (last) company
         slots.code = session.last_ranked[end]
         slots.codes = [slots.code]

@@ -59,6 +59,8 @@ def ask(store, message, *, codes=(), as_of=None, today=date(2025, 3, 6), follows
     "momentum over the last 3 months, which stocks lead?", "electronics stocks ranking", "stock rankings in April 2025",
     "what's the 5-day return of every semiconductor stock", "semiconductor stocks 5-day return",
     "what's moving today?", "what's hot this week?", "Which semiconductor stock had the best week?",
+    # the breadth asked (they had searched the news)
+    "how many stocks are up this year?", "今年有幾檔股票上漲",
 ])
 def test_ranking_questions(message):
     assert is_ranking_question(message)
@@ -837,3 +839,22 @@ def test_computer_hardware_is_the_computers_industry():
 
     assert industry_named("best computer hardware stock this year").name_zh == "電腦及週邊設備業"
     assert industry_named("pc stocks this month").name_zh == "電腦及週邊設備業"
+
+
+def test_how_many_stocks_rose_is_the_span_s_breadth(data_dir):
+    """"how many stocks are up this year?" / "今年有幾檔股票上漲": the market summary, whose breadth
+    line answers it; "哪幾檔漲最多" stays the gainers' list."""
+    from ingest.store import open_store
+
+    store = open_store(data_dir.store_path)
+    import pandas as pd
+
+    days = [d.date() for d in pd.bdate_range("2024-12-23", periods=15)]  # a close before this year to measure from
+    for code, step in (("2330", 1.0), ("2454", -1.0), ("2317", 2.0)):
+        store.upsert_bars(flat_bars({code: [100.0 + step * i for i in range(15)]}, days))
+    today = days[-1]
+    a = ask(store, "how many stocks are up this year?", today=today)
+    assert "2 rose, 1 fell, 0 unchanged" in a.answer, a.answer
+    zh = ask(store, "今年有幾檔股票上漲", today=today)
+    assert "上漲 2 家、下跌 1 家" in zh.answer
+    assert "上漲 2 家" not in ask(store, "哪幾檔漲最多", today=today).answer
