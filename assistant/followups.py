@@ -474,7 +474,9 @@ _ABOUT_HOLDINGS = re.compile(
     r"|\bif (?:it|the price|the stock|they) (?:goes|go|rises|rise|falls|fall|drops|drop|climbs|gets|hits|reaches"
     r"|recovers|recover|rebounds|rebound|bounces|bounce|comes|come|returns|return)\b"
     # "and if I add another 500 shares at 1200?", "再買2張在1200": a second purchase (averaging down)
-    r"|\b(?:add|adding|buy)\s+(?:another|more|an? extra)\b|再买|加码|摊平")
+    r"|\b(?:add|adding|buy)\s+(?:another|more|an? extra)\b|再买|加码|摊平"
+    # "總市值多少", "帳面損益", "風險高嗎" after the holdings: of them
+    r"|(?:总)?市值|值多少|现值|帐面|损益|赚(?:了)?多少|赔(?:了)?多少|风险|波动")
 
 
 def holdings_stated(message: str) -> bool:

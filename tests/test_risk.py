@@ -531,6 +531,15 @@ def test_portfolio_follow_ups_ask_of_the_same_holdings(store, data_dir):
     assert "share of the portfolio's risk" in risk.answer, risk.answer
     rebalance = asst.answer("should I rebalance?", session=session, as_of=DAYS[-1])
     assert rebalance.engine == "qa:prices" and "finqa does not tell you whether to buy or sell" in rebalance.answer
+    # in Chinese, "總市值多少" / "風險高嗎" after the holdings are of them (they had searched the news)
+    for asked in ("總市值多少", "帳面損益多少", "風險高嗎"):
+        assert carry_portfolio(asked, held, today).startswith("I hold 2,000 shares of 2330"), asked
+    session = ChatSession()
+    asst.answer("我有台積電2張、聯發科500股", session=session, as_of=DAYS[-1])
+    value = asst.answer("總市值多少", session=session, as_of=DAYS[-1])
+    assert value.engine == "qa:prices" and "value_end" in value.indicators
+    zh_risk = asst.answer("風險高嗎", session=session, as_of=DAYS[-1])
+    assert "組合年化波動度" in zh_risk.answer, zh_risk.answer
 
 
 def test_each_holding_s_share_of_the_portfolio_risk_by_hand():
