@@ -901,7 +901,9 @@ _PLURAL_BACK = re.compile(r"\b(?:they|them|their|both|these two|the two|those tw
                           r"|\b(?:these|the|those|all) (?:three|four|five)\b|\ball of them\b"
                           r"|它们|他们|两者|两家|这两|二者|两档|两支|两个(?=的?(?:比较|对比|比一比|比一下|谁|哪))"
                           r"|(?:这|那|这几|那几)(?:三|四|五|几)(?:家|档|支|只|个|者)|三者"
-                          r"|^\s*(?:比较|对比)(?:一下)?\s*[?？!！。]?\s*$|(?:哪一个|哪一家|哪一档|哪个|哪家)(?!股票|个股|公司|类股|产业|股|券商|银行)")
+                          r"|^\s*(?:比较|对比)(?:一下)?\s*[?？!！。]?\s*$|(?:哪一个|哪一家|哪一档|哪个|哪家)(?!股票|个股|公司|类股|产业|股|券商|银行)"
+                          # "誰最會漲", "誰風險最低" after several companies: a pick among them
+                          r"|^\s*(?:那)?谁(?=.{0,6}(?:最|比较|更))")
 # "stocks near their lows", "which stocks hit their highs": "their" is the stocks just named (a
 # screen of the store), not the conversation's companies.
 _THEIR_OWN = re.compile(r"\b(?:stocks|shares|companies|names)\b.{0,40}\b(?:their|they|them)\b")

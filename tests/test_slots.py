@@ -245,6 +245,9 @@ def test_a_comparison_or_a_plural_follow_up_brings_back_the_conversation_s_compa
         assert slots.codes == ["2330", "2454"] and not slots.unknown_company, message
     assert parse_slots("forecast both", None, directory).code is None
     assert parse_slots("哪檔股票漲最多", session, directory).codes == []  # a ranking of the market, not of the two
+    # "誰最會漲" / "誰風險最低": a pick among the conversation's companies (they had asked which company)
+    assert parse_slots("誰最會漲", session, directory).codes == ["2330", "2454"]
+    assert parse_slots("誰風險最低", session, directory).codes == ["2330", "2454"]
     one_by_one = ChatSession()  # one company an answer: "their correlation" is of the last two asked about
     for code in ("2317", "2330", "2454"):
         one_by_one.remember("qa", code, None, codes=[code])
