@@ -89,8 +89,6 @@ def regime_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
         return None
     q = store_question(req, today)
     zh, visible = q.zh, q.visible
-    frame = store.all_bars()
-    frame = frame[frame["date"] <= pd.Timestamp(visible)]
     if req.code:
         closes = store.bars(req.code, end=visible)["close"].astype(float).tail(SESSIONS)
         label = company_label(req.code, company_of(req.code), zh)
@@ -102,6 +100,8 @@ def regime_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
         series, what = closes, label
         breadth = ""
     else:
+        frame = store.all_bars()  # every company's bars: only the market needs them
+        frame = frame[frame["date"] <= pd.Timestamp(visible)]
         dates = sorted(frame["date"].unique())[-SESSIONS:]
         window = frame[frame["date"].isin(dates)]
         got = _index(window)
@@ -113,7 +113,7 @@ def regime_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
         what = (("0050（代表大盤）" if kind == MARKET_ETF else f"已存 {n} 家公司的等權指數（資料庫不存加權指數）") if zh else
                 ("0050, standing for the market" if kind == MARKET_ETF else
                  f"the equal-weighted index of the {n} stored companies (the store holds no TAIEX level)"))
-        breadth = _breadth(frame, visible, zh)
+        breadth = _breadth(frame, zh)
     last, peak_day, from_peak, trough_day, from_trough = _extremes(series)
     first_day, last_day = series.index[0].date(), series.index[-1].date()
     span = f"{first_day.isoformat()} – {last_day.isoformat()}"
@@ -135,7 +135,7 @@ def regime_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
                               "end": last_day.isoformat()})
 
 
-def _breadth(frame: pd.DataFrame, visible: date, zh: bool) -> str:
+def _breadth(frame: pd.DataFrame, zh: bool) -> str:
     """How many stored Taiwan companies closed above their 60-day average on the last session."""
     above = total = 0
     for code, g in frame.groupby("code"):

@@ -77,7 +77,7 @@ def risk_ranking(req: EngineRequest, store: Any, *, today: date | None = None) -
         code = str(code)
         if not is_taiwan(code):
             continue
-        if group is not None and not group.includes(getattr(company_of(code), "industry", None)):
+        if group is not None and not group.covers(company_of(code)):
             continue
         bars = g.set_index("date")
         window = job.window(bars, DEFAULT_SESSIONS)

@@ -147,7 +147,7 @@ def screen_answer(req: EngineRequest, store: Any, *, today: date | None = None) 
     need = {"rsi": 15, "extreme": 20, "ma": screen.length, "streak": 2, "price": 1, "price_rank": 1}[screen.kind]
     for code, g in everything.groupby("code", sort=True):
         code = str(code)
-        if not is_taiwan(code) or (group is not None and not group.includes(getattr(company_of(code), "industry", None))):
+        if not is_taiwan(code) or (group is not None and not group.covers(company_of(code))):
             continue
         g = g.sort_values("date")
         closes = g.set_index("date")["close"].astype(float)

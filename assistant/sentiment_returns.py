@@ -15,6 +15,7 @@ of chance (±2/√n) beside it and says when it is inside. Nothing here is a tra
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -58,16 +59,15 @@ def session_of(published: datetime, sessions: list[date], tz: Any) -> date | Non
     """The first stored session whose close came after ``published``; ``None`` past the last one."""
     local = published.astimezone(tz)
     day = local.date() if local.time() < CLOSE else local.date() + timedelta(days=1)
-    for s in sessions:  # sorted; a few hundred at most
-        if s >= day:
-            return s
-    return None
+    i = bisect_left(sessions, day)  # ``sessions`` sorted, oldest first
+    return sessions[i] if i < len(sessions) else None
 
 
 def pairs_of(published: list[datetime], labels: list[str], closes: pd.Series, tz: Any) -> list[Pair]:
     """Each session that had news, with its net score and returns (``closes``: indexed by day, oldest
     first). An article whose session is the first stored one has no return and is left out."""
     sessions = [d.date() for d in closes.index]
+    place = {d: i for i, d in enumerate(sessions)}
     rets = closes.astype(float).pct_change()
     by_session: dict[date, list[int]] = {}
     score = {"positive": 1, "negative": -1}
@@ -77,7 +77,7 @@ def pairs_of(published: list[datetime], labels: list[str], closes: pd.Series, tz
             by_session.setdefault(s, []).append(score.get(label, 0))
     out = []
     for s, scores in sorted(by_session.items()):
-        i = sessions.index(s)
+        i = place[s]
         r = rets.iloc[i]
         if i == 0 or r != r:
             continue
